@@ -1,0 +1,115 @@
+/**
+ * Byte helpers shared by every layer: hex, concatenation, constant-time comparison,
+ * labelled assertions, zeroing. Core code uses Uint8Array, never Buffer.
+ */
+import { GlasswingError } from '../errors';
+
+export class CryptoError extends GlasswingError {}
+
+const HEX = '0123456789abcdef';
+const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
+  return out;
+}
+
+function hexNibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 97 && code <= 102) return code - 87; // a-f
+  if (code >= 65 && code <= 70) return code - 55; // A-F
+  return -1;
+}
+
+/** Parses hex (either case, optional 0x). Throws CryptoError `bytes.bad_hex` naming `field`. */
+export function fromHex(hex: string, field = 'hex'): Uint8Array {
+  if (typeof hex !== 'string') throw new CryptoError('bytes.bad_hex', `${field}: expected a hex string`);
+  const s = hex.startsWith('0x') ? hex.slice(2) : hex;
+  if (s.length % 2 !== 0) throw new CryptoError('bytes.bad_hex', `${field}: hex has an odd number of digits`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexNibble(s.charCodeAt(2 * i));
+    const lo = hexNibble(s.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new CryptoError('bytes.bad_hex', `${field}: not a hex digit at position ${2 * i}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Constant-time equality for equal-length inputs (length itself is not secret). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Lexicographic comparison, as BOLTs use for ordering keys and outputs. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Overwrites secret material in place. */
+export function zeroize(...arrays: (Uint8Array | undefined)[]): void {
+  for (const a of arrays) a?.fill(0);
+}
+
+/** Labelled assertion used at layer edges: names the field in the error. */
+export function assertBytes(value: unknown, length: number | undefined, field: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new CryptoError('bytes.not_bytes', `${field}: expected bytes`);
+  if (length !== undefined && value.length !== length) {
+    throw new CryptoError('bytes.bad_length', `${field}: expected ${length} bytes, got ${value.length}`, {
+      field,
+      expected: length,
+      actual: value.length,
+    });
+  }
+}
+
+export function bigintToBytes(n: bigint, length: number): Uint8Array {
+  if (n < 0n) throw new CryptoError('bytes.negative', 'cannot encode a negative integer');
+  const out = new Uint8Array(length);
+  let v = n;
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  if (v !== 0n) throw new CryptoError('bytes.overflow', `integer does not fit in ${length} bytes`);
+  return out;
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+/** UTF-8 helpers (TextEncoder is available in Node and browsers). */
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+export const utf8 = {
+  encode: (s: string): Uint8Array => utf8Encoder.encode(s),
+  /** Throws CryptoError `bytes.bad_utf8` for invalid UTF-8. */
+  decode: (b: Uint8Array, field = 'string'): string => {
+    try {
+      return utf8Decoder.decode(b);
+    } catch {
+      throw new CryptoError('bytes.bad_utf8', `${field}: invalid UTF-8`);
+    }
+  },
+};

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './reader';
+export * from './writer';
+export * from './bigsize';
+export * from './tlv';
+export * from './blinded-path';

@@ -1,0 +1,4 @@
+/** Every CLI command, by name. Add a command by creating its file and listing it here. */
+import type { CliCommand } from '../command';
+
+export const COMMANDS: readonly CliCommand[] = [];

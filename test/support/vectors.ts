@@ -1,0 +1,15 @@
+/**
+ * Reads the official BOLT test vectors from ../shared/vectors (relative to the repository
+ * root). They are never copied into this repository.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const VECTORS_DIR = resolve(REPO_ROOT, '../shared/vectors');
+
+/** `loadVectors('bolt08/transport.json')` → the parsed JSON. */
+export function loadVectors<T = unknown>(relativePath: string): T {
+  return JSON.parse(readFileSync(resolve(VECTORS_DIR, relativePath), 'utf8')) as T;
+}

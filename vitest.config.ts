@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration and e2e tests start real processes; give them room, but keep unit tests fast.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // A skipped test is a failure in CI (DEVELOPERS.md): no .skip / .todo may pass silently.
+    allowOnly: false,
+    passWithNoTests: false,
+  },
+});
