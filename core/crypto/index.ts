@@ -6,3 +6,4 @@ export * from './bytes';
 export * from './hash';
 export * from './chacha';
 export * from './secp256k1';
+export * from './kdf';

@@ -1,0 +1,6 @@
+export * from './schema';
+export * from './types';
+export * from './events';
+export * from './methods';
+export * from './protocol';
+export * from './socket-client';

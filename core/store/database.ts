@@ -1,0 +1,52 @@
+/**
+ * One SQLite file per node (better-sqlite3, WAL), opened with migrations applied.
+ * Repositories (one per aggregate) take a Database and own their SQL.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { MIGRATIONS, type Migration } from './migrations';
+import { StoreError } from './errors';
+
+export type Database = SqliteDatabase;
+
+export const DATABASE_FILE = 'glasswing.sqlite';
+
+export interface OpenDatabaseOptions {
+  readonly migrations?: readonly Migration[];
+}
+
+/** Opens (creating if needed) the database at `path` and runs pending migrations. */
+export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Database {
+  const db = new BetterSqlite3(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: a committed transaction survives power loss; channel state depends on it.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, opts.migrations ?? MIGRATIONS);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Database, migrations: readonly Migration[]): void {
+  const current = schemaVersion(db);
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  if (current > latest) {
+    throw new StoreError('store.too_new', `database schema version ${current} is newer than this Glasswing (${latest})`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}

@@ -1,0 +1,10 @@
+import { GlasswingError } from '../errors';
+
+/**
+ * Persistence failures. Codes:
+ * - `store.locked` — the seed is encrypted and no (or a wrong) passphrase was given
+ * - `store.corrupt` — a file in the data directory does not have the expected shape
+ * - `store.too_new` — the database was written by a newer Glasswing (unknown migration)
+ * - `store.busy` — another process holds the data directory
+ */
+export class StoreError extends GlasswingError {}

@@ -1,0 +1,75 @@
+/** The address book: peers we know, their addresses, when we last saw them, whether to reconnect. */
+import type { Database } from './database';
+
+export interface PeerRecord {
+  /** Hex node id. */
+  readonly nodeId: string;
+  /** "host:port" strings, most recently used first. */
+  readonly addresses: readonly string[];
+  /** Unix ms of the last completed init exchange, or null. */
+  readonly lastSeen: number | null;
+  readonly reconnect: boolean;
+  readonly createdAt: number;
+}
+
+interface PeerRow {
+  node_id: string;
+  addresses: string;
+  last_seen: number | null;
+  reconnect: number;
+  created_at: number;
+}
+
+function toRecord(row: PeerRow): PeerRecord {
+  let addresses: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.addresses);
+    if (Array.isArray(parsed)) addresses = parsed.filter((a): a is string => typeof a === 'string');
+  } catch {
+    addresses = [];
+  }
+  return { nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at };
+}
+
+export class PeersRepository {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  get(nodeId: string): PeerRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM peers WHERE node_id = ?').get(nodeId) as PeerRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(): PeerRecord[] {
+    return (this.#db.prepare('SELECT * FROM peers ORDER BY created_at').all() as PeerRow[]).map(toRecord);
+  }
+
+  /** Records a peer (and an address, moved to the front) without changing its reconnect flag. */
+  upsert(nodeId: string, address: string | undefined, now: number): PeerRecord {
+    const existing = this.get(nodeId);
+    const addresses = address ? [address, ...(existing?.addresses ?? []).filter((a) => a !== address)].slice(0, 8) : existing?.addresses ?? [];
+    this.#db
+      .prepare(
+        `INSERT INTO peers (node_id, addresses, created_at) VALUES (?, ?, ?)
+         ON CONFLICT(node_id) DO UPDATE SET addresses = excluded.addresses`,
+      )
+      .run(nodeId, JSON.stringify(addresses), now);
+    return this.get(nodeId)!;
+  }
+
+  markSeen(nodeId: string, now: number): void {
+    this.#db.prepare('UPDATE peers SET last_seen = ? WHERE node_id = ?').run(now, nodeId);
+  }
+
+  setReconnect(nodeId: string, reconnect: boolean): void {
+    this.#db.prepare('UPDATE peers SET reconnect = ? WHERE node_id = ?').run(reconnect ? 1 : 0, nodeId);
+  }
+
+  /** Peers to reconnect to at start-up or after a drop. */
+  listReconnect(): PeerRecord[] {
+    return (this.#db.prepare('SELECT * FROM peers WHERE reconnect = 1 ORDER BY created_at').all() as PeerRow[]).map(toRecord);
+  }
+}
