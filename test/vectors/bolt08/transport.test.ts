@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../core/crypto';
-import type { HandshakeErrorCode , TransportError } from '../../../core/transport';
+import type { HandshakeErrorCode, TransportError } from '../../../core/transport';
 import { HandshakeError, NoiseInitiator, NoiseResponder } from '../../../core/transport';
 import { NoiseSession } from '../../../core/transport/session';
 import type { TraceEvent } from '../../../core/transport/trace';
