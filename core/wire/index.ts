@@ -4,3 +4,6 @@ export * from './writer';
 export * from './bigsize';
 export * from './tlv';
 export * from './blinded-path';
+export * from './fundamental';
+export * from './codec';
+export * from './typed-tlv';

@@ -57,6 +57,26 @@ export class ByteReader {
     return (hi << 32n) | lo;
   }
 
+  /** s8 (BOLT 1 fundamental type): big-endian two's complement. */
+  readS8(field = 's8'): number {
+    return (this.readU8(field) << 24) >> 24;
+  }
+
+  /** s16 (BOLT 1): big-endian two's complement. */
+  readS16(field = 's16'): number {
+    return (this.readU16(field) << 16) >> 16;
+  }
+
+  /** s32 (BOLT 1): big-endian two's complement. */
+  readS32(field = 's32'): number {
+    return this.readU32(field) | 0;
+  }
+
+  /** s64 (BOLT 1): big-endian two's complement. */
+  readS64(field = 's64'): bigint {
+    return BigInt.asIntN(64, this.readU64(field));
+  }
+
   /** Reads `n` bytes as a view into the input (copy it if you keep and mutate it). */
   readBytes(n: number, field = 'bytes'): Uint8Array {
     this.#need(n, field);

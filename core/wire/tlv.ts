@@ -37,8 +37,12 @@ export function readTlvStream(reader: ByteReader, opts: TlvDecodeOptions = {}): 
       });
     }
     const value = reader.readBytes(Number(length), `${name}.value`);
-    // BOLT 1: types MUST be strictly increasing (this also rejects duplicates).
-    if (type <= last) {
+    // BOLT 1: "if decoded types are not strictly-increasing (including situations when two or
+    // more occurrences of the same type are met): MUST fail to parse the tlv_stream".
+    if (type === last) {
+      throw new WireError('wire.tlv_duplicate', `${name}: type ${type} appears twice`, { type: type.toString() });
+    }
+    if (type < last) {
       throw new WireError('wire.tlv_not_ascending', `${name}: type ${type} is not greater than ${last}`, {
         type: type.toString(),
       });
@@ -61,7 +65,9 @@ export function decodeTlvStream(bytes: Uint8Array, opts: TlvDecodeOptions = {}):
 export function writeTlvStream(w: ByteWriter, records: readonly TlvRecord[], name = 'tlv_stream'): void {
   let last = -1n;
   for (const r of records) {
-    if (r.type <= last) throw new WireError('wire.tlv_not_ascending', `${name}: cannot encode type ${r.type} after ${last}`);
+    // BOLT 1 sending node: "MUST order tlv_records ... by strictly-increasing type".
+    if (r.type === last) throw new WireError('wire.tlv_duplicate', `${name}: cannot encode type ${r.type} twice`);
+    if (r.type < last) throw new WireError('wire.tlv_not_ascending', `${name}: cannot encode type ${r.type} after ${last}`);
     last = r.type;
     w.writeBigSize(r.type).writeBigSize(r.value.length).writeBytes(r.value);
   }

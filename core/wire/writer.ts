@@ -23,6 +23,9 @@ export class ByteWriter {
   }
 
   #range(v: number | bigint, max: bigint, field: string): void {
+    // A non-integer number would make BigInt() throw a RangeError; report it as a WireError.
+    if (typeof v === 'number' && !Number.isInteger(v)) throw new WireError('wire.bad_value', `${field}: ${v} is not an integer`);
+    if (typeof v !== 'number' && typeof v !== 'bigint') throw new WireError('wire.bad_value', `${field}: not a number`);
     const b = BigInt(v);
     if (b < 0n || b > max) throw new WireError('wire.bad_value', `${field}: ${b} is out of range`);
   }
@@ -59,6 +62,38 @@ export class ByteWriter {
     return this;
   }
 
+  /** s8 (BOLT 1 fundamental type): big-endian two's complement. */
+  writeS8(v: number, field = 's8'): this {
+    this.#signedRange(v, 8, field);
+    return this.writeU8(v & 0xff, field);
+  }
+
+  /** s16 (BOLT 1): big-endian two's complement. */
+  writeS16(v: number, field = 's16'): this {
+    this.#signedRange(v, 16, field);
+    return this.writeU16(v & 0xffff, field);
+  }
+
+  /** s32 (BOLT 1): big-endian two's complement. */
+  writeS32(v: number, field = 's32'): this {
+    this.#signedRange(v, 32, field);
+    return this.writeU32(v >>> 0, field);
+  }
+
+  /** s64 (BOLT 1): big-endian two's complement. */
+  writeS64(v: bigint, field = 's64'): this {
+    this.#signedRange(v, 64, field);
+    return this.writeU64(BigInt.asUintN(64, v), field);
+  }
+
+  #signedRange(v: number | bigint, bits: number, field: string): void {
+    if (typeof v === 'number' && !Number.isInteger(v)) throw new WireError('wire.bad_value', `${field}: ${v} is not an integer`);
+    if (typeof v !== 'number' && typeof v !== 'bigint') throw new WireError('wire.bad_value', `${field}: not a number`);
+    const b = BigInt(v);
+    const half = 1n << BigInt(bits - 1);
+    if (b < -half || b >= half) throw new WireError('wire.bad_value', `${field}: ${b} is out of range`);
+  }
+
   writeBytes(bytes: Uint8Array): this {
     this.#reserve(bytes.length);
     this.#buf.set(bytes, this.#len);
@@ -68,8 +103,8 @@ export class ByteWriter {
 
   /** BigSize (BOLT 1 Appendix A), always the shortest encoding. */
   writeBigSize(v: bigint | number, field = 'bigsize'): this {
+    this.#range(v, 0xffffffffffffffffn, field);
     const n = BigInt(v);
-    this.#range(n, 0xffffffffffffffffn, field);
     if (n < 0xfdn) return this.writeU8(Number(n));
     if (n <= 0xffffn) return this.writeU8(0xfd).writeU16(Number(n));
     if (n <= 0xffffffffn) return this.writeU8(0xfe).writeU32(Number(n));
@@ -78,8 +113,8 @@ export class ByteWriter {
 
   /** Truncated integer: big-endian without leading zero bytes (0 encodes as nothing). */
   writeTruncated(v: bigint | number, maxBytes: 2 | 4 | 8, field = 'tu'): this {
+    this.#range(v, (1n << BigInt(maxBytes * 8)) - 1n, field);
     const n = BigInt(v);
-    this.#range(n, (1n << BigInt(maxBytes * 8)) - 1n, field);
     const bytes: number[] = [];
     for (let x = n; x > 0n; x >>= 8n) bytes.unshift(Number(x & 0xffn));
     return this.writeBytes(Uint8Array.from(bytes));
