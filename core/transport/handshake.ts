@@ -51,7 +51,9 @@ export interface ActThreeResult {
 
 const LABEL: Record<HandshakeAct, ActLabel> = { 1: 'Act One', 2: 'Act Two', 3: 'Act Three' };
 
-function fail(act: HandshakeAct, what: string, message: string, details?: Record<string, unknown>): HandshakeError {
+type ActFailure = 'bad_length' | 'bad_version' | 'bad_pubkey' | 'bad_ciphertext' | 'bad_tag';
+
+function fail(act: HandshakeAct, what: ActFailure, message: string, details?: Record<string, unknown>): HandshakeError {
   return new HandshakeError(`transport.act${act}_${what}` as HandshakeErrorCode, act, `act ${act}: ${message}`, details);
 }
 

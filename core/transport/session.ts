@@ -123,9 +123,12 @@ export class NoiseSession {
     return this.#remoteStatic.slice();
   }
 
-  /** Bytes received but not yet part of a whole frame (at most one frame's worth). */
+  /**
+   * Bytes of the frame in progress received so far (0 between frames). Never more than one
+   * frame: at most MAX_FRAME_LENGTH − 1 once `feed` returns.
+   */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#buffered + (this.#bodyLength < 0 ? 0 : LENGTH_HEADER_LENGTH);
   }
 
   /** True once `destroy()` was called. */
