@@ -1,0 +1,165 @@
+/**
+ * Bitcoin transactions: the plain-data shape, serialization with and without witnesses
+ * (BIP 144), a strict decoder, and txids.
+ *
+ * Txids are kept in internal byte order (the order hashed and serialized); `txidToHex` /
+ * `txidFromHex` convert to and from the byte-reversed display order RPCs and the BOLTs print.
+ */
+import { fromHex, sha256d, toHex } from '../crypto';
+import { ByteReader, ByteWriter } from '../wire';
+import { BitcoinError } from './errors';
+import {
+  readCompactSize, readU32LE, readU64LE, readVarBytes, withBitcoinEof, writeCompactSize, writeU32LE, writeU64LE,
+  writeVarBytes,
+} from './encoding';
+
+/** 21 million BTC in satoshis: no output may carry more. */
+export const MAX_MONEY = 2_100_000_000_000_000n;
+
+export interface OutPoint {
+  /** The previous transaction's id, internal byte order (32 bytes). */
+  readonly txid: Uint8Array;
+  readonly vout: number;
+}
+
+export interface TxInput {
+  readonly prevout: OutPoint;
+  readonly scriptSig: Uint8Array;
+  readonly sequence: number;
+  /** Witness stack items; empty for a non-witness input. */
+  readonly witness: readonly Uint8Array[];
+}
+
+export interface TxOutput {
+  /** Amount in satoshis. */
+  readonly value: bigint;
+  readonly scriptPubKey: Uint8Array;
+}
+
+export interface Transaction {
+  readonly version: number;
+  readonly inputs: readonly TxInput[];
+  readonly outputs: readonly TxOutput[];
+  readonly locktime: number;
+}
+
+function hasWitness(tx: Transaction): boolean {
+  return tx.inputs.some((i) => i.witness.length > 0);
+}
+
+function checkValue(value: bigint, field: string): void {
+  if (value < 0n || value > MAX_MONEY) throw new BitcoinError('bitcoin.bad_value', `${field}: ${value} sat is out of range`);
+}
+
+/** Writes an outpoint: txid (internal order) then vout, little-endian. */
+export function writeOutPoint(w: ByteWriter, o: OutPoint): void {
+  if (o.txid.length !== 32) throw new BitcoinError('bitcoin.bad_value', 'outpoint txid must be 32 bytes');
+  w.writeBytes(o.txid);
+  writeU32LE(w, o.vout, 'vout');
+}
+
+/** Writes one output: value then scriptPubKey. */
+export function writeTxOutput(w: ByteWriter, o: TxOutput): void {
+  checkValue(o.value, 'output value');
+  writeU64LE(w, o.value, 'value');
+  writeVarBytes(w, o.scriptPubKey);
+}
+
+/**
+ * Serializes `tx`. With `witness` (the default) and at least one witness item, uses the BIP 144
+ * extended format (marker 0x00, flag 0x01); otherwise the legacy format txids hash.
+ */
+export function encodeTx(tx: Transaction, opts: { witness?: boolean } = {}): Uint8Array {
+  if (tx.inputs.length === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
+  const segwit = (opts.witness ?? true) && hasWitness(tx);
+  const w = new ByteWriter(256);
+  writeU32LE(w, tx.version, 'version');
+  if (segwit) w.writeU8(0x00).writeU8(0x01);
+  writeCompactSize(w, tx.inputs.length);
+  for (const input of tx.inputs) {
+    writeOutPoint(w, input.prevout);
+    writeVarBytes(w, input.scriptSig);
+    writeU32LE(w, input.sequence, 'sequence');
+  }
+  writeCompactSize(w, tx.outputs.length);
+  for (const output of tx.outputs) writeTxOutput(w, output);
+  if (segwit) {
+    for (const input of tx.inputs) {
+      writeCompactSize(w, input.witness.length);
+      for (const item of input.witness) writeVarBytes(w, item);
+    }
+  }
+  writeU32LE(w, tx.locktime, 'locktime');
+  return w.finish();
+}
+
+/**
+ * Parses a serialized transaction (legacy or BIP 144). Throws BitcoinError for truncated data
+ * (`bitcoin.eof`), trailing bytes, a bad segwit flag, an empty witness section, no inputs, or
+ * values above MAX_MONEY; never an untyped error.
+ */
+export function decodeTx(bytes: Uint8Array): Transaction {
+  if (!(bytes instanceof Uint8Array)) throw new BitcoinError('bitcoin.bad_tx', 'expected bytes');
+  return withBitcoinEof(() => {
+    const r = new ByteReader(bytes);
+    const version = readU32LE(r, 'version');
+    let segwit = false;
+    if (r.remaining >= 1 && r.bytes[r.position] === 0x00) {
+      r.readU8('marker');
+      const flag = r.readU8('flag');
+      if (flag !== 0x01) throw new BitcoinError('bitcoin.bad_tx', `unknown segwit flag ${flag}`);
+      segwit = true;
+    }
+    const inputCount = readCompactSize(r, 'input count');
+    if (inputCount === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
+    const inputs: { prevout: OutPoint; scriptSig: Uint8Array; sequence: number; witness: Uint8Array[] }[] = [];
+    for (let i = 0; i < inputCount; i++) {
+      const txid = r.readBytes(32, 'prevout txid').slice();
+      const vout = readU32LE(r, 'prevout vout');
+      const scriptSig = readVarBytes(r, 'scriptSig');
+      const sequence = readU32LE(r, 'sequence');
+      inputs.push({ prevout: { txid, vout }, scriptSig, sequence, witness: [] });
+    }
+    const outputCount = readCompactSize(r, 'output count');
+    const outputs: TxOutput[] = [];
+    for (let i = 0; i < outputCount; i++) {
+      const value = readU64LE(r, 'value');
+      checkValue(value, `output ${i} value`);
+      outputs.push({ value, scriptPubKey: readVarBytes(r, 'scriptPubKey') });
+    }
+    if (segwit) {
+      for (const input of inputs) {
+        const items = readCompactSize(r, 'witness item count');
+        for (let j = 0; j < items; j++) input.witness.push(readVarBytes(r, 'witness item'));
+      }
+      if (!inputs.some((i) => i.witness.length > 0)) {
+        throw new BitcoinError('bitcoin.bad_tx', 'segwit serialization with an empty witness section');
+      }
+    }
+    const locktime = readU32LE(r, 'locktime');
+    if (!r.atEnd) throw new BitcoinError('bitcoin.trailing_bytes', `${r.remaining} bytes after the transaction`);
+    return { version, inputs, outputs, locktime };
+  });
+}
+
+/** The txid (internal byte order): SHA256d of the serialization without witnesses. */
+export function txid(tx: Transaction): Uint8Array {
+  return sha256d(encodeTx(tx, { witness: false }));
+}
+
+/** Internal-order txid → display hex (byte-reversed, as RPCs and the BOLTs print it). */
+export function txidToHex(id: Uint8Array): string {
+  return toHex(id.slice().reverse());
+}
+
+/** Display hex → internal-order txid. */
+export function txidFromHex(hex: string): Uint8Array {
+  const b = fromHex(hex, 'txid');
+  if (b.length !== 32) throw new BitcoinError('bitcoin.bad_value', 'txid must be 32 bytes');
+  return b.reverse();
+}
+
+/** Transaction weight (BIP 141): 3 × stripped size + total size. */
+export function txWeight(tx: Transaction): number {
+  return 3 * encodeTx(tx, { witness: false }).length + encodeTx(tx).length;
+}
