@@ -1,0 +1,92 @@
+/**
+ * Helpers shared by every BOLT 12 message kind: string/bytes input, the result of an analysis
+ * (value + every error found), record assembly for builders.
+ */
+import type { TlvRecord } from '../wire';
+import { encodeTlvStream } from '../wire';
+import { decodeBolt12String } from './bech32';
+import type { Bolt12Error } from './errors';
+import { Bolt12ParseError, Bolt12SemanticError } from './errors';
+import type { TypeRange } from './tlv-types';
+import { inRanges } from './tlv-types';
+
+/**
+ * The outcome of reading one message: the value when the TLV stream decoded (its fields may be
+ * incomplete if some failed to decode), and every parse and semantic error found, parse errors
+ * first.
+ */
+export interface Analysis<T> {
+  readonly value: T | undefined;
+  readonly errors: readonly Bolt12Error[];
+}
+
+/**
+ * Adds semantic errors to a parse result. Semantic checks are skipped when a known field failed to
+ * decode: its absence would only produce misleading "missing field" errors.
+ */
+export function withSemantics<T>(parsed: Analysis<T>, check: (value: T) => readonly Bolt12Error[]): Analysis<T> {
+  if (!parsed.value || parsed.errors.some((e) => e.code === 'bolt12.parse.invalid_field')) return parsed;
+  return { value: parsed.value, errors: [...parsed.errors, ...check(parsed.value)] };
+}
+
+/** Returns the value, or throws the first error (a Bolt12ParseError before any semantic one). */
+export function unwrap<T>(a: Analysis<T>): T {
+  if (a.errors.length > 0) throw a.errors[0]!;
+  if (a.value === undefined) throw new Bolt12ParseError('bolt12.parse.bad_tlv', 'message did not decode');
+  return a.value;
+}
+
+/** Input to a reader: a BOLT 12 string (with the expected prefix) or the raw TLV bytes. */
+export function inputBytes(input: string | Uint8Array, prefix: string): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  const decoded = decodeBolt12String(input);
+  if (decoded.prefix !== prefix) {
+    throw new Bolt12ParseError('bolt12.parse.unknown_prefix', `expected prefix "${prefix}", got "${decoded.prefix}"`, {
+      expected: prefix,
+      actual: decoded.prefix,
+    });
+  }
+  return decoded.bytes;
+}
+
+/** Runs `inputBytes` and turns its error into an Analysis. */
+export function withInput<T>(input: string | Uint8Array, prefix: string, read: (bytes: Uint8Array) => Analysis<T>): Analysis<T> {
+  let bytes: Uint8Array;
+  try {
+    bytes = inputBytes(input, prefix);
+  } catch (e) {
+    if (e instanceof Bolt12ParseError) return { value: undefined, errors: [e] };
+    return { value: undefined, errors: [new Bolt12ParseError('bolt12.parse.invalid_character', 'not a BOLT 12 string')] };
+  }
+  return read(bytes);
+}
+
+/**
+ * Checks that extra records given to a builder are odd (so every reader may ignore them), inside
+ * the message's ranges, and do not collide with fields the builder writes.
+ */
+export function checkExtraRecords(extra: readonly TlvRecord[], ranges: readonly TypeRange[], taken: ReadonlySet<bigint>): void {
+  for (const r of extra) {
+    if (r.type % 2n === 0n) invalidParameter(`extra record type ${r.type} is even: only odd unknown types are safe`);
+    if (!inRanges(r.type, ranges)) invalidParameter(`extra record type ${r.type} is outside the message's ranges`);
+    if (taken.has(r.type)) invalidParameter(`extra record type ${r.type} collides with a known field`);
+  }
+}
+
+/** Sorted records and their encoding. Duplicate types throw. */
+export function assemble(records: readonly TlvRecord[]): { records: TlvRecord[]; bytes: Uint8Array } {
+  const sorted = [...records].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.type === sorted[i - 1]!.type) invalidParameter(`type ${sorted[i]!.type} appears twice`);
+  }
+  return { records: sorted, bytes: encodeTlvStream(sorted) };
+}
+
+export function invalidParameter(message: string): never {
+  throw new Bolt12SemanticError('builder.invalid_parameter', message);
+}
+
+/** Throws the first semantic error of a writer-side check. */
+export function throwFirst(errors: readonly Bolt12SemanticError[]): void {
+  if (errors.length > 0) throw errors[0]!;
+}
