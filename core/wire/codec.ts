@@ -91,7 +91,7 @@ function struct<F extends Record<string, AnyCodec>>(fields: F): Codec<StructValu
 }
 
 /** `...*T`: elements until the end of the reader (the rest of a TLV value). */
-function arrayRest<T>(element: Codec<T>): Codec<T[]> {
+function arrayRest<T>(element: Codec<T>): Codec<readonly T[]> {
   return {
     read: (r, field) => {
       const out: T[] = [];
@@ -106,7 +106,7 @@ function arrayRest<T>(element: Codec<T>): Codec<T[]> {
 }
 
 /** `n*T`: exactly `count` elements. */
-function arrayFixed<T>(element: Codec<T>, count: number): Codec<T[]> {
+function arrayFixed<T>(element: Codec<T>, count: number): Codec<readonly T[]> {
   return {
     read: (r, field) => Array.from({ length: count }, (_, i) => element.read(r, `${field}[${i}]`)),
     write: (w, v, field) => {
@@ -117,7 +117,7 @@ function arrayFixed<T>(element: Codec<T>, count: number): Codec<T[]> {
 }
 
 /** `[u16:num][num*T]`: a u16 count followed by that many elements. */
-function arrayU16<T>(element: Codec<T>): Codec<T[]> {
+function arrayU16<T>(element: Codec<T>): Codec<readonly T[]> {
   return {
     read: (r, field) => {
       const n = r.readU16(`${field}.count`);

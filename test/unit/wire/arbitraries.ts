@@ -1,0 +1,149 @@
+/** fast-check generators for wire values and messages (shared by the wire property tests). */
+import fc from 'fast-check';
+import { publicKeyFromPrivate } from '../../../core/crypto';
+import { FeatureVector } from '../../../core/wire';
+import type { AddressDescriptor, KnownMessage, TlvRecord } from '../../../core/wire';
+
+/** A few valid compressed points (from private keys 1..6), so generation stays cheap. */
+export const POINTS: readonly Uint8Array[] = [1, 2, 3, 4, 5, 6].map((k) => {
+  const sk = new Uint8Array(32);
+  sk[31] = k;
+  return publicKeyFromPrivate(sk);
+});
+
+export const point = fc.constantFrom(...POINTS).map((p) => p.slice());
+export const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+export const varBytes = (max = 64) => fc.uint8Array({ maxLength: max });
+export const u8 = fc.integer({ min: 0, max: 0xff });
+export const u16 = fc.integer({ min: 0, max: 0xffff });
+export const u32 = fc.integer({ min: 0, max: 0xffffffff });
+export const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+
+/** Sorted, unique, odd TLV records whose types avoid `known`. */
+export function unknownTlvs(known: readonly number[]): fc.Arbitrary<TlvRecord[]> {
+  const knownSet = new Set(known.map(BigInt));
+  return fc
+    .uniqueArray(
+      fc.record({
+        type: fc.oneof(fc.bigInt({ min: 0n, max: 300n }), u64).map((t) => t | 1n).filter((t) => !knownSet.has(t)),
+        value: varBytes(16),
+      }),
+      { selector: (r) => r.type, maxLength: 3 },
+    )
+    .map((rs) => [...rs].sort((a, b) => (a.type < b.type ? -1 : 1)));
+}
+
+/** A TLV object: the given optional fields plus the always-present `unknownTlvs`. */
+function tlvs<T extends Record<string, fc.Arbitrary<unknown>>>(known: readonly number[], fields: T) {
+  return fc.record({ ...fields, unknownTlvs: unknownTlvs(known) }, { requiredKeys: ['unknownTlvs'] });
+}
+
+export const featureVector = fc.oneof(
+  fc.bigInt({ min: 0n, max: (1n << 70n) - 1n }),
+  fc.bigInt({ min: 0n, max: (1n << 600n) - 1n }),
+).map((b) => FeatureVector.fromBitmask(b));
+
+export const addressDescriptor: fc.Arbitrary<AddressDescriptor> = fc.oneof(
+  fc.record({ kind: fc.constant('ipv4' as const), address: bytes(4), port: u16 }),
+  fc.record({ kind: fc.constant('ipv6' as const), address: bytes(16), port: u16 }),
+  fc.record({ kind: fc.constant('torv2' as const), onion: bytes(10), port: u16 }),
+  fc.record({ kind: fc.constant('torv3' as const), onion: bytes(35), port: u16 }),
+  fc.record({
+    kind: fc.constant('dns' as const),
+    hostname: fc.string({ maxLength: 60, unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) }),
+    port: u16,
+  }),
+  fc.record({ kind: fc.constant('unknown' as const), typeNumber: fc.oneof(fc.constant(0), fc.integer({ min: 6, max: 255 })), data: varBytes(20) }),
+);
+
+const attribution = fc.record({ htlcHoldTimes: fc.array(u32, { minLength: 20, maxLength: 20 }), truncatedHmacs: bytes(840) });
+
+/** One generator per typed message, by name. */
+export const messageArbitraries: { readonly [N in KnownMessage['type']]: fc.Arbitrary<Extract<KnownMessage, { type: N }>> } = {
+  init: fc.record({
+    type: fc.constant('init' as const),
+    globalFeatures: featureVector,
+    features: featureVector,
+    tlvs: tlvs([1, 3], { networks: fc.array(bytes(32), { maxLength: 3 }), remoteAddr: addressDescriptor }),
+  }),
+  error: fc.record({ type: fc.constant('error' as const), channelId: bytes(32), data: varBytes(), tlvs: tlvs([], {}) }),
+  warning: fc.record({ type: fc.constant('warning' as const), channelId: bytes(32), data: varBytes(), tlvs: tlvs([], {}) }),
+  ping: fc.record({ type: fc.constant('ping' as const), numPongBytes: u16, ignored: varBytes(), tlvs: tlvs([], {}) }),
+  pong: fc.record({ type: fc.constant('pong' as const), ignored: varBytes(), tlvs: tlvs([], {}) }),
+  peer_storage: fc.record({ type: fc.constant('peer_storage' as const), blob: varBytes(), tlvs: tlvs([], {}) }),
+  peer_storage_retrieval: fc.record({ type: fc.constant('peer_storage_retrieval' as const), blob: varBytes(), tlvs: tlvs([], {}) }),
+  stfu: fc.record({ type: fc.constant('stfu' as const), channelId: bytes(32), initiator: u8, tlvs: tlvs([], {}) }),
+  onion_message: fc.record({
+    type: fc.constant('onion_message' as const),
+    pathKey: point,
+    onionMessagePacket: varBytes(200),
+    tlvs: tlvs([], {}),
+  }),
+  update_add_htlc: fc.record({
+    type: fc.constant('update_add_htlc' as const),
+    channelId: bytes(32),
+    id: u64,
+    amountMsat: u64,
+    paymentHash: bytes(32),
+    cltvExpiry: u32,
+    onionRoutingPacket: bytes(1366),
+    tlvs: tlvs([0], { blindedPath: fc.record({ pathKey: point }) }),
+  }),
+  update_fulfill_htlc: fc.record({
+    type: fc.constant('update_fulfill_htlc' as const),
+    channelId: bytes(32),
+    id: u64,
+    paymentPreimage: bytes(32),
+    tlvs: tlvs([1], { attributionData: attribution }),
+  }),
+  update_fail_htlc: fc.record({
+    type: fc.constant('update_fail_htlc' as const),
+    channelId: bytes(32),
+    id: u64,
+    reason: varBytes(300),
+    tlvs: tlvs([1], { attributionData: attribution }),
+  }),
+  update_fail_malformed_htlc: fc.record({
+    type: fc.constant('update_fail_malformed_htlc' as const),
+    channelId: bytes(32),
+    id: u64,
+    sha256OfOnion: bytes(32),
+    failureCode: u16,
+    tlvs: tlvs([], {}),
+  }),
+  commitment_signed: fc.record({
+    type: fc.constant('commitment_signed' as const),
+    channelId: bytes(32),
+    signature: bytes(64),
+    htlcSignatures: fc.array(bytes(64), { maxLength: 5 }),
+    tlvs: tlvs([1], { fundingTxid: bytes(32) }),
+  }),
+  revoke_and_ack: fc.record({
+    type: fc.constant('revoke_and_ack' as const),
+    channelId: bytes(32),
+    perCommitmentSecret: bytes(32),
+    nextPerCommitmentPoint: point,
+    tlvs: tlvs([], {}),
+  }),
+  update_fee: fc.record({ type: fc.constant('update_fee' as const), channelId: bytes(32), feeratePerKw: u32, tlvs: tlvs([], {}) }),
+  channel_reestablish: fc.record({
+    type: fc.constant('channel_reestablish' as const),
+    channelId: bytes(32),
+    nextCommitmentNumber: u64,
+    nextRevocationNumber: u64,
+    yourLastPerCommitmentSecret: bytes(32),
+    myCurrentPerCommitmentPoint: point,
+    tlvs: tlvs([1, 5], {
+      nextFunding: fc.record({ nextFundingTxid: bytes(32), retransmitFlags: u8 }),
+      myCurrentFundingLocked: fc.record({ myCurrentFundingLockedTxid: bytes(32), retransmitFlags: u8 }),
+    }),
+  }),
+  shutdown: fc.record({ type: fc.constant('shutdown' as const), channelId: bytes(32), scriptpubkey: varBytes(40), tlvs: tlvs([], {}) }),
+  closing_signed: fc.record({
+    type: fc.constant('closing_signed' as const),
+    channelId: bytes(32),
+    feeSatoshis: u64,
+    signature: bytes(64),
+    tlvs: tlvs([1], { feeRange: fc.record({ minFeeSatoshis: u64, maxFeeSatoshis: u64 }) }),
+  }),
+};
