@@ -169,6 +169,7 @@ export class NoiseInitiator {
     hs.value(a, 're', re);
     hs.mixHash(re, a); // step 4: h = SHA-256(h || re.serializeCompressed())
     this.#tempK2 = hs.mixKey(this.#e, re, a, 'temp_k2'); // steps 5–6: ee = ECDH(e.priv, re); ck, temp_k2 = HKDF(ck, ee)
+    zeroize(this.#e); // the initiator's ephemeral private key is not needed after `ee`
     try {
       hs.decrypt(this.#tempK2, 0, c, a); // step 7: p = decryptWithAD(temp_k2, 0, h, c)
     } catch {

@@ -3,11 +3,13 @@
  * key rotation stays in step in both directions, the 65,535-byte limit, and tampered or
  * random bytes give typed errors.
  */
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { concatBytes, toHex } from '../../../core/crypto';
+import { concatBytes, publicKeyFromPrivate, randomBytes, toHex } from '../../../core/crypto';
 import type { NoiseSession } from '../../../core/transport';
 import { FrameError, LENGTH_HEADER_LENGTH, MAC_LENGTH, MAX_FRAME_LENGTH, MAX_MESSAGE_LENGTH } from '../../../core/transport';
+import { NoiseSession as SessionClass } from '../../../core/transport/session';
 import { handshake, keyPair, splitAt, thrown, transportErrorCode } from './helpers';
 
 const RUNS = { numRuns: 25 };
@@ -224,5 +226,28 @@ describe('NoiseSession', () => {
     const { a, b } = pair();
     expect(transportErrorCode(() => b.feed(new Uint8Array(LENGTH_HEADER_LENGTH)))).toBe('transport.length_bad_tag');
     expect(a.feed(b.encrypt(Uint8Array.of(0x11))).map(toHex)).toEqual(['11']);
+  });
+
+  it('exposes no key material: no reachable property or getter holds a key, and inspect/JSON show none', () => {
+    const keys = { sendingKey: randomBytes(32), receivingKey: randomBytes(32), chainingKey: randomBytes(32) };
+    const session = new SessionClass({ ...keys, remoteStatic: publicKeyFromPrivate(ik0) });
+    const reachable: Uint8Array[] = [];
+    const walk = (value: unknown, depth: number): void => {
+      if (value instanceof Uint8Array) reachable.push(value);
+      else if (value !== null && typeof value === 'object' && depth < 4) {
+        for (const key of Reflect.ownKeys(value)) walk((value as Record<PropertyKey, unknown>)[key], depth + 1);
+      }
+    };
+    walk(session, 0);
+    for (const name of Object.getOwnPropertyNames(SessionClass.prototype)) {
+      const getter = Object.getOwnPropertyDescriptor(SessionClass.prototype, name)?.get;
+      if (getter) walk(getter.call(session), 1);
+    }
+    const shown = inspect(session, { showHidden: true, depth: 10, breakLength: Infinity, maxArrayLength: Infinity }) + JSON.stringify(session);
+    for (const k of Object.values(keys)) {
+      expect(reachable.some((r) => r.length === k.length && r.every((x, i) => x === k[i]))).toBe(false);
+      expect(shown).not.toContain(toHex(k));
+      expect(shown).not.toContain(k.join(', '));
+    }
   });
 });
