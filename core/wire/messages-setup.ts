@@ -87,3 +87,27 @@ export const peerStorageRetrievalCodec = defineMessage<PeerStorageRetrieval>(
   c.struct({ blob: c.bytesU16 }),
   noTlvs('peer_storage_retrieval_tlvs'),
 );
+
+/**
+ * BOLT 1 receiving `ping`: "if num_pong_bytes is less than 65532: MUST respond by sending a pong
+ * message, with byteslen equal to num_pong_bytes; otherwise MUST ignore the ping". The pong's
+ * `ignored` is zeros (BOLT 1: "SHOULD set ignored to 0s").
+ */
+export function pongFor(ping: Ping): Pong | undefined {
+  if (ping.numPongBytes >= PING_NO_PONG_THRESHOLD) return undefined;
+  return { type: 'pong', ignored: new Uint8Array(ping.numPongBytes) };
+}
+
+/**
+ * The `data` of an error or warning as text, if it is safe to show: BOLT 1 "if data is not
+ * composed solely of printable ASCII characters (byte values 32 through 126, inclusive): SHOULD
+ * NOT print out data verbatim". Returns undefined otherwise (show it as hex instead).
+ */
+export function printableErrorData(data: Uint8Array): string | undefined {
+  let text = '';
+  for (const b of data) {
+    if (b < 32 || b > 126) return undefined;
+    text += String.fromCharCode(b);
+  }
+  return text;
+}

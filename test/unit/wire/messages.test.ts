@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../core/crypto';
 import {
-  decodeMessage, encodeMessage, FeatureVector, MESSAGE_CODECS, MESSAGE_TYPES, messageTypeName, WireError,
+  decodeMessage, encodeMessage, FeatureVector, MESSAGE_CODECS, MESSAGE_TYPES, messageTypeName, pongFor, printableErrorData,
+  WireError,
 } from '../../../core/wire';
 import type { KnownMessageName, Message } from '../../../core/wire';
 import { messageArbitraries, POINTS } from './arbitraries';
@@ -235,5 +236,20 @@ describe('message layouts match the spec field by field', () => {
     expect(m.globalFeatures.bits()).toEqual([1]);
     expect(m.features.bits()).toEqual([15, 17, 19]);
     expect(FeatureVector.mergeInit(m.globalFeatures, m.features).bits()).toEqual([1, 15, 17, 19]);
+  });
+});
+
+describe('BOLT 1 ping, pong and error helpers', () => {
+  it('answers a ping with num_pong_bytes zero bytes, and ignores one asking for 65532 or more', () => {
+    expect(pongFor({ type: 'ping', numPongBytes: 3, ignored: new Uint8Array(9) })).toEqual({ type: 'pong', ignored: new Uint8Array(3) });
+    expect(pongFor({ type: 'ping', numPongBytes: 65531, ignored: new Uint8Array() })?.ignored).toHaveLength(65531);
+    expect(pongFor({ type: 'ping', numPongBytes: 65532, ignored: new Uint8Array() })).toBeUndefined();
+  });
+
+  it('shows error data as text only when it is all printable ASCII', () => {
+    expect(printableErrorData(new TextEncoder().encode('funding tx spent ~ 100%'))).toBe('funding tx spent ~ 100%');
+    expect(printableErrorData(fromHex('41420a'))).toBeUndefined();
+    expect(printableErrorData(fromHex('417f'))).toBeUndefined();
+    expect(printableErrorData(new Uint8Array(65000).fill(0x41))).toHaveLength(65000);
   });
 });
