@@ -42,8 +42,12 @@ export function sha256Hasher(): { update(data: Uint8Array): void; digest(): Uint
  * returning 64 bytes split into two 32-byte keys.
  */
 export function hkdfTwoKeys(salt: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
-  const okm = hkdfExpand(nobleSha256, hkdfExtract(nobleSha256, ikm, salt), new Uint8Array(0), 64);
-  return [okm.slice(0, 32), okm.slice(32, 64)];
+  const prk = hkdfExtract(nobleSha256, ikm, salt);
+  const okm = hkdfExpand(nobleSha256, prk, new Uint8Array(0), 64);
+  const keys: [Uint8Array, Uint8Array] = [okm.slice(0, 32), okm.slice(32, 64)];
+  prk.fill(0);
+  okm.fill(0);
+  return keys;
 }
 
 /** BIP340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || msg). */

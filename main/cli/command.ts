@@ -28,6 +28,8 @@ export interface CliCommand {
   /** Usage after `glasswing`, e.g. `connect NODEID@HOST:PORT`. */
   readonly usage: string;
   readonly options?: OptionsConfig;
+  /** The command parses its own arguments: it receives every argument after its name as positionals. */
+  readonly passThrough?: boolean;
   /**
    * Runs the command. The resolved value is printed as JSON on stdout (undefined prints
    * nothing). Throw a GlasswingError (or UsageError) to fail with a JSON error on stderr.

@@ -47,6 +47,16 @@ async function main(argv: string[]): Promise<void> {
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) fail(new UsageError(`unknown command "${name}"; run "glasswing help"`));
 
+  if (command.passThrough) {
+    const args = datadir !== undefined && !rest.some((a) => a === '--datadir' || a.startsWith('--datadir=')) ? ['--datadir', datadir, ...rest] : rest;
+    const ctx: CliContext = { datadir: datadir ?? defaultDataDir(), emitLine: (v) => process.stdout.write(stringifyJson(v) + '\n') };
+    try {
+      await command.run(ctx, { positionals: args, values: {} });
+    } catch (e) {
+      fail(e, command);
+    }
+    return;
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options: { datadir: { type: 'string' }, ...command.options }, allowPositionals: true, strict: true });

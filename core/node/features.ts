@@ -1,0 +1,30 @@
+/**
+ * The features this node sets in `init` and the ones it understands. Each capability adds its
+ * bits here as it is built, so `init` never advertises what the node cannot do.
+ */
+import { FEATURES, FeatureVector, featureByName, type FeatureDefinition } from '../wire';
+
+/**
+ * BOLT 9 marks these ASSUMED. We set them as required, as deployed implementations do: several
+ * still disconnect peers that leave them out.
+ */
+export const ASSUMED_REQUIRED = ['option_data_loss_protect', 'var_onion_optin', 'option_static_remotekey', 'payment_secret', 'option_channel_type'] as const;
+
+/** Features we support and advertise as optional. */
+export const SUPPORTED_OPTIONAL: readonly string[] = [];
+
+export function localInitFeatures(optional: readonly string[] = SUPPORTED_OPTIONAL): FeatureVector {
+  let v = FeatureVector.EMPTY;
+  for (const name of ASSUMED_REQUIRED) v = v.withFeature(name, 'required');
+  for (const name of optional) v = v.withFeature(name, 'optional');
+  return v;
+}
+
+/**
+ * Features we understand: a peer may require any of these. Everything ASSUMED plus what we
+ * advertise; a peer requiring anything else is refused (BOLT 1).
+ */
+export function knownFeatures(optional: readonly string[] = SUPPORTED_OPTIONAL): FeatureDefinition[] {
+  const names = new Set<string>([...FEATURES.filter((f) => f.assumed).map((f) => f.name), ...ASSUMED_REQUIRED, ...optional]);
+  return [...names].map((n) => featureByName(n)!).filter(Boolean);
+}

@@ -1,0 +1,3 @@
+export * from './event-bus';
+export * from './features';
+export * from './node';

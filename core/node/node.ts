@@ -1,0 +1,153 @@
+/**
+ * The composition root: opens the data directory, wires the layers together, owns the timers,
+ * and implements the NodeApi that every host serves.
+ */
+import { join } from 'node:path';
+import type { Database } from '../store';
+import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock } from '../store';
+import { PeerManager, featureInfos } from '../peer';
+import { FeatureVector, chainHash, type Init } from '../wire';
+import { toHex, zeroize } from '../crypto';
+import { ApiError, type NodeApi, type NodeInfo, type Network, type PeerInfo } from '../api';
+import { EventBus } from './event-bus';
+import { knownFeatures, localInitFeatures } from './features';
+
+export interface NodeOptions {
+  readonly datadir: string;
+  readonly alias: string;
+  readonly network: Network;
+  /** Where to accept peers; null: do not listen. */
+  readonly listen: { host: string; port: number } | null;
+  readonly passphrase?: string | undefined;
+  readonly version: string;
+  /** Structured log lines (never secrets). */
+  readonly log?: (line: Record<string, unknown>) => void;
+  /** Peer-layer timing (tests shorten these). */
+  readonly peerTiming?: { pingIntervalMs?: number; pingTimeoutMs?: number; handshakeTimeoutMs?: number; initTimeoutMs?: number };
+}
+
+export class Node {
+  readonly events: EventBus;
+  readonly nodeId: Uint8Array;
+  readonly api: NodeApi;
+  readonly #opts: NodeOptions;
+  readonly #db: Database;
+  readonly #lock: DataDirLock;
+  readonly #nodeKey: Uint8Array;
+  readonly #peers: PeerManager;
+  readonly #peersRepo: PeersRepository;
+  #listen: string[] = [];
+  #startedAt = 0;
+  #stopped = false;
+
+  private constructor(opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array) {
+    this.#opts = opts;
+    this.#db = db;
+    this.#lock = lock;
+    this.#nodeKey = nodeKey;
+    this.nodeId = nodeId;
+    this.events = new EventBus();
+    this.#peersRepo = new PeersRepository(db);
+    const features = localInitFeatures();
+    const localInit: Init = {
+      type: 'init',
+      // BOLT 1: SHOULD NOT set features greater than 13 in globalfeatures; older nodes read 0..13 there.
+      globalFeatures: FeatureVector.fromBits(features.bits().filter((b) => b <= 13)),
+      features,
+      // BOLT 1: SHOULD set `networks` to all chains it will gossip or open channels for.
+      tlvs: { networks: [chainHash(opts.network)] },
+    };
+    this.#peers = new PeerManager({
+      nodeKey,
+      nodeId: toHex(nodeId),
+      localInit,
+      knownFeatures: knownFeatures(),
+      chainHashes: [chainHash(opts.network)],
+      addressBook: this.#peersRepo,
+      publish: (e) => {
+        const event = this.events.publish(e);
+        if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.({ ...event });
+      },
+      ...opts.peerTiming,
+    });
+    this.api = this.#createApi();
+  }
+
+  /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
+  static async open(opts: NodeOptions): Promise<Node> {
+    const lock = lockDataDir(opts.datadir);
+    let db: Database | undefined;
+    try {
+      const identity = await loadOrCreateIdentity(opts.datadir, opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {});
+      db = openDatabase(join(opts.datadir, DATABASE_FILE));
+      return new Node(opts, db, lock, identity.nodeKey, identity.nodeId);
+    } catch (e) {
+      db?.close();
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Starts listening and reconnecting. */
+  async start(): Promise<{ listen: string[] }> {
+    this.#startedAt = Date.now();
+    if (this.#opts.listen) this.#listen = [await this.#peers.listen(this.#opts.listen.host, this.#opts.listen.port)];
+    this.#peers.reconnectAll();
+    this.#opts.log?.({ event: 'started', nodeId: toHex(this.nodeId), listen: this.#listen });
+    return { listen: this.#listen };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#peers.close();
+    this.#db.close();
+    zeroize(this.#nodeKey);
+    this.#lock.release();
+  }
+
+  get peers(): PeerManager {
+    return this.#peers;
+  }
+
+  info(): NodeInfo {
+    const features = localInitFeatures();
+    return {
+      nodeId: toHex(this.nodeId),
+      alias: this.#opts.alias,
+      network: this.#opts.network,
+      features: featureInfos(features),
+      listen: this.#listen,
+      numPeers: this.#peers.peers().length,
+      numChannels: 0,
+      version: this.#opts.version,
+      datadir: this.#opts.datadir,
+      startedAt: this.#startedAt,
+    };
+  }
+
+  #peerInfo(nodeId: string): PeerInfo {
+    const peer = this.#peers.peer(nodeId);
+    if (!peer) throw new ApiError('peer.not_connected', `not connected to ${nodeId}`);
+    return this.#peers.info(peer);
+  }
+
+  #createApi(): NodeApi {
+    return {
+      getInfo: async () => this.info(),
+      connect: async ({ address, reconnect }) => {
+        const peer = await this.#peers.connect(address, { reconnect: reconnect ?? true });
+        return this.#peers.info(peer);
+      },
+      disconnect: async ({ nodeId, forget }) => ({ nodeId, disconnected: this.#peers.disconnect(nodeId, { forget: forget ?? true }) }),
+      listPeers: async () => ({ peers: this.#peers.peers().map((p) => this.#peers.info(p)) }),
+      ping: async ({ nodeId, numPongBytes }) => {
+        this.#peerInfo(nodeId);
+        return { nodeId, rttMs: await this.#peers.ping(nodeId, numPongBytes ?? 0) };
+      },
+      recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
+      subscribe: (listener) => this.events.subscribe(listener),
+    };
+  }
+}
+

@@ -1,0 +1,475 @@
+/**
+ * The PeerManager: listens for and dials peers over node:net, authenticates them with BOLT 8,
+ * runs a PeerSession per connection, keeps at most one connection per node id (the newest
+ * wins), reconnects to peers marked for it with exponential backoff, and reports everything on
+ * the event bus. Upper layers register message handlers and send through it.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message } from '../wire';
+import { fromHex, toHex } from '../crypto';
+import type { NodeEventBody, PeerInfo } from '../api';
+import type { PeersRepository } from '../store';
+import type { GlasswingError } from '../errors';
+import { Connection } from './connection';
+import { PeerSession, type PeerAction } from './peer-session';
+import { PeerError } from './errors';
+import { formatHostPort, parsePeerAddress } from './address';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
+import { featureInfos } from './feature-info';
+
+export interface PeerManagerOptions {
+  readonly nodeKey: Uint8Array;
+  /** Hex of our node id. */
+  readonly nodeId: string;
+  readonly localInit: Init;
+  readonly knownFeatures: readonly FeatureDefinition[];
+  readonly chainHashes: readonly Uint8Array[];
+  readonly addressBook: PeersRepository;
+  readonly publish: (event: NodeEventBody) => void;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly handshakeTimeoutMs?: number;
+  readonly initTimeoutMs?: number;
+  readonly pingIntervalMs?: number;
+  readonly pingTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly maxQueuedBytes?: number;
+  readonly backoff?: BackoffPolicy;
+  /** How often sessions are ticked (keepalive, timeouts). */
+  readonly tickMs?: number;
+}
+
+/** A connected peer whose init exchange completed. */
+export interface Peer {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly features: FeatureVector;
+  readonly connectedSince: number;
+  lastPingRttMs: number | null;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+export type MessageHandler = (peer: Peer, message: Message) => void;
+
+interface Live {
+  readonly connection: Connection;
+  readonly session: PeerSession;
+  nodeId: string | null;
+  peer: Peer | null;
+  readonly address: string;
+  /** Resolves a pending connect() call. */
+  onReady?: (peer: Peer) => void;
+  onFail?: (e: GlasswingError) => void;
+  pingWaiters: ((r: number | GlasswingError) => void)[];
+}
+
+export class PeerManager {
+  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff'>> & { backoff: BackoffPolicy };
+  readonly #live = new Set<Live>();
+  readonly #byNode = new Map<string, Live>();
+  readonly #handlers = new Set<MessageHandler>();
+  readonly #readyHandlers = new Set<(peer: Peer) => void>();
+  readonly #closeHandlers = new Set<(peer: Peer, error: GlasswingError) => void>();
+  readonly #reconnectTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  readonly #servers: Server[] = [];
+  #ticker: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(opts: PeerManagerOptions) {
+    this.#opts = {
+      now: Date.now,
+      random: Math.random,
+      handshakeTimeoutMs: 10_000,
+      initTimeoutMs: 10_000,
+      // BOLT 1 suggests at most one ping per 30 s; we ping only after 30 s of silence.
+      pingIntervalMs: 30_000,
+      pingTimeoutMs: 20_000,
+      connectTimeoutMs: 10_000,
+      maxQueuedBytes: 4 * 1024 * 1024,
+      tickMs: 1_000,
+      ...opts,
+      backoff: opts.backoff ?? DEFAULT_BACKOFF,
+    };
+    this.#ticker = setInterval(() => this.#tick(), this.#opts.tickMs);
+    this.#ticker.unref();
+  }
+
+  // ----- upper-layer hooks -------------------------------------------------------------------
+
+  onMessage(handler: MessageHandler): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  onPeerReady(handler: (peer: Peer) => void): () => void {
+    this.#readyHandlers.add(handler);
+    return () => this.#readyHandlers.delete(handler);
+  }
+
+  onPeerClosed(handler: (peer: Peer, error: GlasswingError) => void): () => void {
+    this.#closeHandlers.add(handler);
+    return () => this.#closeHandlers.delete(handler);
+  }
+
+  // ----- listening and dialing ---------------------------------------------------------------
+
+  async listen(host: string, port: number): Promise<string> {
+    const server = createServer((socket) => this.#accept(socket));
+    server.maxConnections = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new PeerError('peer.listen_failed', `cannot listen on ${formatHostPort(host, port)}: ${e.code ?? e.message}`)));
+      server.listen(port, host, () => resolve());
+    });
+    server.on('error', () => undefined);
+    this.#servers.push(server);
+    const addr = server.address() as AddressInfo;
+    return formatHostPort(addr.address, addr.port);
+  }
+
+  /** Dials `nodeid@host:port`; resolves once the init exchange completes. */
+  connect(addressText: string, opts: { reconnect?: boolean } = {}): Promise<Peer> {
+    const { nodeId, host, port } = parsePeerAddress(addressText);
+    if (nodeId === this.#opts.nodeId) return Promise.reject(new PeerError('peer.self_connection', 'that is our own node id'));
+    const address = formatHostPort(host, port);
+    this.#opts.addressBook.upsert(nodeId, address, this.#opts.now());
+    if (opts.reconnect !== undefined) this.#opts.addressBook.setReconnect(nodeId, opts.reconnect);
+    this.#cancelReconnect(nodeId);
+    return this.#dial(nodeId, host, port);
+  }
+
+  #dial(nodeId: string, host: string, port: number): Promise<Peer> {
+    return new Promise((resolve, reject) => {
+      if (this.#closing) return reject(new PeerError('peer.shutting_down', 'the node is stopping'));
+      const address = formatHostPort(host, port);
+      const socket = createConnection({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        fail(new PeerError('peer.connect_failed', `could not reach ${address} within ${this.#opts.connectTimeoutMs} ms`));
+      }, this.#opts.connectTimeoutMs);
+      let settled = false;
+      const fail = (e: GlasswingError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#opts.publish({ type: 'peer.connection_failed', address, nodeId, direction: 'outbound', reason: e.message, code: e.code });
+        this.#scheduleReconnect(nodeId);
+        reject(e);
+      };
+      socket.once('error', (e: NodeJS.ErrnoException) => fail(new PeerError('peer.connect_failed', `could not connect to ${address}: ${e.code ?? e.message}`)));
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        const live = this.#accept(socket, nodeId, address);
+        live.onReady = (peer) => {
+          settled = true;
+          resolve(peer);
+        };
+        live.onFail = (e) => {
+          if (settled) return;
+          settled = true;
+          reject(e);
+        };
+      });
+    });
+  }
+
+  #accept(socket: Socket, remoteNodeId?: string, dialedAddress?: string): Live {
+    const session = new PeerSession({
+      localInit: this.#opts.localInit,
+      knownFeatures: this.#opts.knownFeatures,
+      chainHashes: this.#opts.chainHashes,
+      pingIntervalMs: this.#opts.pingIntervalMs,
+      pingTimeoutMs: this.#opts.pingTimeoutMs,
+      initTimeoutMs: this.#opts.initTimeoutMs,
+    });
+    const address = dialedAddress ?? formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const live: Live = { session, nodeId: remoteNodeId ?? null, peer: null, address, pingWaiters: [], connection: undefined as unknown as Connection };
+    const connection = new Connection(
+      socket,
+      {
+        localKey: this.#opts.nodeKey,
+        ...(remoteNodeId ? { remoteNodeId: fromHex(remoteNodeId) } : {}),
+        handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
+        maxQueuedBytes: this.#opts.maxQueuedBytes,
+      },
+      {
+        onHandshake: (id) => this.#onHandshake(live, id),
+        onMessage: (plaintext) => this.#run(live, session.receive(plaintext, this.#opts.now())),
+        onClose: (error) => this.#onClose(live, error),
+      },
+    );
+    (live as { connection: Connection }).connection = connection;
+    this.#live.add(live);
+    if (this.#closing) connection.destroy(new PeerError('peer.shutting_down', 'the node is stopping'));
+    return live;
+  }
+
+  #onHandshake(live: Live, nodeId: string): void {
+    if (nodeId === this.#opts.nodeId) {
+      live.connection.destroy(new PeerError('peer.self_connection', 'the remote node is ourselves'));
+      return;
+    }
+    live.nodeId = nodeId;
+    // BOLT 1 "Connection Handling and Multiplexing": a single connection per peer — the newest wins.
+    const previous = this.#byNode.get(nodeId);
+    this.#byNode.set(nodeId, live);
+    if (previous && previous !== live) previous.connection.end(new PeerError('peer.replaced', 'a newer connection to this peer replaced this one'));
+    this.#run(live, live.session.start(this.#opts.now()));
+  }
+
+  // ----- running session actions -------------------------------------------------------------
+
+  #run(live: Live, actions: PeerAction[]): void {
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'send':
+          this.#sendOn(live, action.message);
+          break;
+        case 'received':
+          if (live.nodeId) {
+            if (live.peer) live.peer.messagesIn++;
+            this.#opts.publish({
+              type: 'wire.message', direction: 'in', nodeId: live.nodeId,
+              messageType: action.message && action.message.type !== 'unknown' ? action.message.type : (messageTypeName(action.typeNumber) ?? `unknown_${action.typeNumber}`),
+              typeNumber: action.typeNumber, size: action.size,
+            });
+          }
+          break;
+        case 'ready':
+          this.#onReady(live, action.features);
+          break;
+        case 'deliver':
+          if (live.peer) for (const h of this.#handlers) this.#safely(() => h(live.peer!, action.message));
+          break;
+        case 'pong':
+          if (live.peer) {
+            live.peer.lastPingRttMs = action.rttMs;
+            this.#opts.publish({ type: 'peer.pong', nodeId: live.peer.nodeId, rttMs: action.rttMs });
+          }
+          for (const w of live.pingWaiters.splice(0)) w(action.rttMs);
+          break;
+        case 'remote_error':
+          if (live.nodeId) {
+            this.#opts.publish({
+              type: 'peer.protocol_message', kind: action.level, direction: 'in', nodeId: live.nodeId,
+              channelId: toHex(action.channelId), text: action.text,
+            });
+          }
+          break;
+        case 'disconnect':
+          if (action.notify) {
+            this.#sendOn(live, action.notify);
+            if (live.nodeId && (action.notify.type === 'warning' || action.notify.type === 'error')) {
+              this.#opts.publish({
+                type: 'peer.protocol_message', kind: action.notify.type, direction: 'out', nodeId: live.nodeId,
+                channelId: '00'.repeat(32), text: new TextDecoder().decode(action.notify.data),
+              });
+            }
+          }
+          live.connection.end(action.error);
+          return;
+      }
+    }
+  }
+
+  #onReady(live: Live, features: FeatureVector): void {
+    const nodeId = live.nodeId!;
+    const now = this.#opts.now();
+    const peer: Peer = {
+      nodeId, address: live.address, direction: live.connection.direction, features, connectedSince: now,
+      lastPingRttMs: null, messagesIn: 1, messagesOut: 1,
+    };
+    live.peer = peer;
+    this.#opts.addressBook.upsert(nodeId, live.connection.direction === 'outbound' ? live.address : undefined, now);
+    this.#opts.addressBook.markSeen(nodeId, now);
+    const entry = this.#reconnectTimers.get(nodeId);
+    if (entry) {
+      clearTimeout(entry.timer);
+      this.#reconnectTimers.delete(nodeId);
+    }
+    this.#opts.publish({ type: 'peer.connected', peer: this.info(peer) });
+    live.onReady?.(peer);
+    for (const h of this.#readyHandlers) this.#safely(() => h(peer));
+  }
+
+  #onClose(live: Live, error: GlasswingError): void {
+    this.#live.delete(live);
+    live.session.close();
+    for (const w of live.pingWaiters.splice(0)) w(new PeerError('peer.not_connected', `the connection closed: ${error.message}`));
+    const current = live.nodeId ? this.#byNode.get(live.nodeId) === live : false;
+    if (current) this.#byNode.delete(live.nodeId!);
+    if (live.peer) {
+      this.#opts.publish({ type: 'peer.disconnected', nodeId: live.peer.nodeId, address: live.address, reason: error.message, code: error.code });
+      for (const h of this.#closeHandlers) this.#safely(() => h(live.peer!, error));
+    } else {
+      this.#opts.publish({
+        type: 'peer.connection_failed', address: live.address, nodeId: live.nodeId, direction: live.connection.direction,
+        reason: error.message, code: error.code,
+      });
+      live.onFail?.(error);
+    }
+    if (current && error.code !== 'peer.replaced') this.#scheduleReconnect(live.nodeId!);
+  }
+
+  #sendOn(live: Live, message: Message): boolean {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeMessage(message);
+    } catch {
+      return false;
+    }
+    const ok = live.connection.send(bytes);
+    if (ok && live.nodeId) {
+      if (live.peer) live.peer.messagesOut++;
+      this.#opts.publish({
+        type: 'wire.message', direction: 'out', nodeId: live.nodeId,
+        messageType: message.type === 'unknown' ? `unknown_${message.typeNumber}` : message.type,
+        typeNumber: message.type === 'unknown' ? message.typeNumber : (bytes[0]! << 8) | bytes[1]!, size: bytes.length,
+      });
+    }
+    return ok;
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // An upper layer's bug must not tear down the connection loop.
+    }
+  }
+
+  // ----- sending ------------------------------------------------------------------------------
+
+  /**
+   * Sends a message to a connected peer. Returns false when the peer is not connected or its
+   * outbound queue is full (`dropIfFull`: the message is dropped; otherwise the slow peer is
+   * disconnected with `peer.queue_overflow`).
+   */
+  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean } = {}): boolean {
+    const live = this.#byNode.get(nodeId);
+    if (!live?.peer) return false;
+    if (this.#sendOn(live, message)) return true;
+    if (!opts.dropIfFull && live.connection.isOpen) {
+      live.connection.destroy(new PeerError('peer.queue_overflow', 'the peer does not read: outbound queue overflowed'));
+    }
+    return false;
+  }
+
+  /** Encrypted bytes waiting to go to a peer (for outbound policies). */
+  queuedBytes(nodeId: string): number {
+    return this.#byNode.get(nodeId)?.connection.queuedBytes ?? 0;
+  }
+
+  /** Pings a peer; resolves with the round trip in ms. */
+  ping(nodeId: string, numPongBytes = 0, timeoutMs = this.#opts.pingTimeoutMs): Promise<number> {
+    const live = this.#byNode.get(nodeId);
+    if (!live?.peer) return Promise.reject(new PeerError('peer.not_connected', `not connected to ${nodeId}`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PeerError('peer.ping_timeout', `no pong within ${timeoutMs} ms`)), timeoutMs);
+      live.pingWaiters.push((r) => {
+        clearTimeout(timer);
+        if (typeof r === 'number') resolve(r);
+        else reject(r);
+      });
+      // If a ping is already outstanding, we simply wait for its pong.
+      this.#run(live, live.session.ping(numPongBytes, this.#opts.now()));
+    });
+  }
+
+  // ----- queries ------------------------------------------------------------------------------
+
+  peer(nodeId: string): Peer | undefined {
+    return this.#byNode.get(nodeId)?.peer ?? undefined;
+  }
+
+  peers(): Peer[] {
+    return [...this.#byNode.values()].flatMap((l) => (l.peer ? [l.peer] : []));
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.#byNode.get(nodeId)?.peer != null;
+  }
+
+  info(peer: Peer): PeerInfo {
+    const live = this.#byNode.get(peer.nodeId);
+    return {
+      nodeId: peer.nodeId,
+      address: peer.address,
+      direction: peer.direction,
+      features: featureInfos(peer.features),
+      connectedSince: peer.connectedSince,
+      lastPingRttMs: peer.lastPingRttMs,
+      reconnect: this.#opts.addressBook.get(peer.nodeId)?.reconnect ?? false,
+      messagesIn: peer.messagesIn,
+      messagesOut: peer.messagesOut,
+      bytesIn: live?.connection.bytesIn ?? 0,
+      bytesOut: live?.connection.bytesOut ?? 0,
+    };
+  }
+
+  // ----- disconnecting and reconnecting -------------------------------------------------------
+
+  /** Closes the connection; `forget` also stops reconnecting to the peer. */
+  disconnect(nodeId: string, opts: { forget?: boolean } = {}): boolean {
+    if (opts.forget !== false) {
+      this.#opts.addressBook.setReconnect(nodeId, false);
+      this.#cancelReconnect(nodeId);
+    }
+    const live = this.#byNode.get(nodeId);
+    if (!live) return false;
+    live.connection.end(new PeerError('peer.disconnect_requested', 'disconnected on request'));
+    return true;
+  }
+
+  /** Dials every peer in the address book marked for reconnection. */
+  reconnectAll(): void {
+    for (const rec of this.#opts.addressBook.listReconnect()) {
+      if (!this.#byNode.has(rec.nodeId)) this.#scheduleReconnect(rec.nodeId, 0);
+    }
+  }
+
+  #scheduleReconnect(nodeId: string, delayOverride?: number): void {
+    if (this.#closing || this.#byNode.has(nodeId)) return;
+    const rec = this.#opts.addressBook.get(nodeId);
+    if (!rec?.reconnect || rec.addresses.length === 0) return;
+    const previous = this.#reconnectTimers.get(nodeId);
+    if (previous) clearTimeout(previous.timer);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const inMs = delayOverride ?? backoffDelay(this.#opts.backoff, attempt, this.#opts.random());
+    const address = rec.addresses[0]!;
+    const timer = setTimeout(() => {
+      const parsed = parsePeerAddress(`${nodeId}@${address}`);
+      this.#dial(nodeId, parsed.host, parsed.port).catch(() => undefined); // failures reschedule
+    }, inMs);
+    timer.unref();
+    this.#reconnectTimers.set(nodeId, { timer, attempt });
+    this.#opts.publish({ type: 'peer.reconnect_scheduled', nodeId, address, inMs, attempt });
+  }
+
+  #cancelReconnect(nodeId: string): void {
+    const entry = this.#reconnectTimers.get(nodeId);
+    if (entry) clearTimeout(entry.timer);
+    this.#reconnectTimers.delete(nodeId);
+  }
+
+  #tick(): void {
+    const now = this.#opts.now();
+    for (const live of this.#live) {
+      if (live.connection.isOpen) this.#run(live, live.session.tick(now));
+    }
+  }
+
+  /** Closes every connection and the listeners. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#ticker);
+    for (const { timer } of this.#reconnectTimers.values()) clearTimeout(timer);
+    this.#reconnectTimers.clear();
+    for (const live of this.#live) live.connection.end(new PeerError('peer.shutting_down', 'the node is stopping'));
+    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}

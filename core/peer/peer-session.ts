@@ -1,0 +1,218 @@
+/**
+ * Everything that happens on a peer connection after the BOLT 8 handshake, as a sans-I/O state
+ * machine: the `init` exchange and feature negotiation, the `networks` check, ping/pong
+ * keepalive, and the BOLT 1 rules for errors, warnings and unknown messages. It is fed decoded
+ * plaintext and the time, and returns actions; the connection adapter carries them out.
+ */
+import { FeatureVector, decodeMessage, isAllZeroChannelId, peekMessageType, type FeatureDefinition, type Init, type Message } from '../wire';
+import { PING_NO_PONG_THRESHOLD } from '../wire/messages-setup';
+import { equalBytes, toHex, utf8 } from '../crypto';
+import { isGlasswingError } from '../errors';
+import { PeerError } from './errors';
+
+export type PeerAction =
+  /** Send this message to the peer. */
+  | { readonly kind: 'send'; readonly message: Message }
+  /** The init exchange completed; upper layers may talk to this peer. */
+  | { readonly kind: 'ready'; readonly remoteInit: Init; readonly features: FeatureVector }
+  /** A message for upper layers (channels, onion messages, ...). */
+  | { readonly kind: 'deliver'; readonly message: Message; readonly size: number }
+  /** A message was decoded (for traffic accounting; every received message produces one). */
+  | { readonly kind: 'received'; readonly message: Message | null; readonly typeNumber: number; readonly size: number }
+  /** Our ping was answered. */
+  | { readonly kind: 'pong'; readonly rttMs: number }
+  /** The peer sent `error` or `warning`. */
+  | { readonly kind: 'remote_error'; readonly level: 'error' | 'warning'; readonly channelId: Uint8Array; readonly text: string }
+  /** Close the connection (after sending `notify`, if any). */
+  | { readonly kind: 'disconnect'; readonly error: PeerError; readonly notify?: Message };
+
+export interface PeerSessionOptions {
+  /** Our `init`. */
+  readonly localInit: Init;
+  /** Features we implement: a peer requiring any other even bit is refused (BOLT 1). */
+  readonly knownFeatures: readonly FeatureDefinition[];
+  /** Chains we are on (`networks`): a peer on none of them is refused. */
+  readonly chainHashes: readonly Uint8Array[];
+  readonly pingIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  readonly initTimeoutMs: number;
+}
+
+type Phase = 'awaiting_init' | 'ready' | 'closed';
+
+/** Text for a printable `error`/`warning` data field; non-printable data is shown as hex. */
+export function describeErrorData(data: Uint8Array): string {
+  try {
+    const s = utf8.decode(data);
+    if (/^[\x20-\x7e\t\n\r]*$/.test(s)) return s;
+  } catch {
+    /* not UTF-8 */
+  }
+  return `hex:${toHex(data)}`;
+}
+
+function warning(text: string): Message {
+  return { type: 'warning', channelId: new Uint8Array(32), data: utf8.encode(text) };
+}
+
+export class PeerSession {
+  readonly #opts: PeerSessionOptions;
+  #phase: Phase = 'awaiting_init';
+  #startedAt = 0;
+  #lastActivity = 0;
+  /** The outstanding ping: when it was sent and how many pong bytes we asked for. */
+  #ping: { sentAt: number; numPongBytes: number } | undefined;
+  #remoteFeatures: FeatureVector = FeatureVector.EMPTY;
+
+  constructor(opts: PeerSessionOptions) {
+    this.#opts = opts;
+  }
+
+  get isReady(): boolean {
+    return this.#phase === 'ready';
+  }
+
+  get remoteFeatures(): FeatureVector {
+    return this.#remoteFeatures;
+  }
+
+  /** BOLT 1: each side sends `init` first, right after the handshake. */
+  start(now: number): PeerAction[] {
+    this.#startedAt = now;
+    this.#lastActivity = now;
+    return [{ kind: 'send', message: this.#opts.localInit }];
+  }
+
+  /** A decrypted message from the peer. */
+  receive(plaintext: Uint8Array, now: number): PeerAction[] {
+    if (this.#phase === 'closed') return [];
+    this.#lastActivity = now;
+    let typeNumber = -1;
+    let message: Message;
+    try {
+      typeNumber = peekMessageType(plaintext);
+      message = decodeMessage(plaintext);
+    } catch (e) {
+      const accounted: PeerAction = { kind: 'received', message: null, typeNumber, size: plaintext.length };
+      if (isGlasswingError(e, 'wire.unknown_even_message')) {
+        // BOLT 1: "upon receiving a message of even, unknown type: MUST close the connection".
+        return [accounted, this.#close('peer.unknown_even_message', e.message, warning(`unknown even message type ${typeNumber}`))];
+      }
+      const why = isGlasswingError(e) ? e.message : 'malformed message';
+      // BOLT 1: a malformed message — send a warning and close the connection.
+      return [accounted, this.#close('peer.malformed_message', `malformed message of type ${typeNumber}: ${why}`, warning(`malformed message: ${why}`))];
+    }
+    const actions: PeerAction[] = [{ kind: 'received', message, typeNumber, size: plaintext.length }];
+    if (this.#phase === 'awaiting_init') {
+      // BOLT 1: "The first message MUST be init" — anything else before it is a violation.
+      if (message.type !== 'init') {
+        actions.push(this.#close('peer.first_message_not_init', `the first message was ${message.type === 'unknown' ? `type ${message.typeNumber}` : message.type}, not init`));
+        return actions;
+      }
+      actions.push(...this.#onInit(message));
+      return actions;
+    }
+    switch (message.type) {
+      case 'init':
+        // A second init is not allowed on the same connection.
+        actions.push(this.#close('peer.malformed_message', 'received init twice', warning('init received twice')));
+        return actions;
+      case 'ping':
+        // BOLT 1: if num_pong_bytes < 65532, MUST respond with a pong of that many ignored bytes;
+        // otherwise MUST ignore the ping.
+        if (message.numPongBytes < PING_NO_PONG_THRESHOLD) {
+          actions.push({ kind: 'send', message: { type: 'pong', ignored: new Uint8Array(message.numPongBytes) } });
+        }
+        return actions;
+      case 'pong': {
+        const ping = this.#ping;
+        // BOLT 1: a pong that does not answer a ping we sent (or has the wrong length) is ignored.
+        if (ping && message.ignored.length === ping.numPongBytes) {
+          this.#ping = undefined;
+          actions.push({ kind: 'pong', rttMs: Math.max(0, now - ping.sentAt) });
+        }
+        return actions;
+      }
+      case 'error':
+      case 'warning':
+        actions.push({ kind: 'remote_error', level: message.type, channelId: message.channelId, text: describeErrorData(message.data) });
+        // BOLT 1: an `error` for all channels (channel_id zero) ends our relationship with the peer;
+        // the sender closes the connection after it, we close it too.
+        if (message.type === 'error' && isAllZeroChannelId(message.channelId)) {
+          actions.push(this.#close('peer.remote_error', `the peer sent an error: ${describeErrorData(message.data)}`));
+        }
+        return actions;
+      case 'unknown':
+        // BOLT 1: "upon receiving a message of odd, unknown type: MUST ignore the received message".
+        return actions;
+      default:
+        actions.push({ kind: 'deliver', message, size: plaintext.length });
+        return actions;
+    }
+  }
+
+  /** Time passes: init timeout, keepalive pings, ping timeout. */
+  tick(now: number): PeerAction[] {
+    if (this.#phase === 'awaiting_init') {
+      if (now - this.#startedAt >= this.#opts.initTimeoutMs) {
+        return [this.#close('peer.init_timeout', `no init within ${this.#opts.initTimeoutMs} ms`)];
+      }
+      return [];
+    }
+    if (this.#phase !== 'ready') return [];
+    if (this.#ping && now - this.#ping.sentAt >= this.#opts.pingTimeoutMs) {
+      return [this.#close('peer.ping_timeout', `no pong within ${this.#opts.pingTimeoutMs} ms`)];
+    }
+    if (!this.#ping && now - this.#lastActivity >= this.#opts.pingIntervalMs) return this.ping(0, now);
+    return [];
+  }
+
+  /**
+   * Sends a ping unless one is outstanding (then nothing is sent and the caller waits for the
+   * outstanding pong). BOLT 1 asks for at most one ping per 30 s on average; keepalive respects
+   * that, and explicit pings are user-driven.
+   */
+  ping(numPongBytes: number, now: number): PeerAction[] {
+    if (this.#phase !== 'ready' || this.#ping) return [];
+    this.#ping = { sentAt: now, numPongBytes };
+    return [{ kind: 'send', message: { type: 'ping', numPongBytes, ignored: new Uint8Array(0) } }];
+  }
+
+  get pingOutstanding(): boolean {
+    return this.#ping !== undefined;
+  }
+
+  /** We decided to close (shutdown, replacement, ...). */
+  close(): void {
+    this.#phase = 'closed';
+  }
+
+  #onInit(init: Init): PeerAction[] {
+    const features = FeatureVector.mergeInit(init.globalFeatures, init.features);
+    // BOLT 1: unknown even (required) feature bits → MUST close the connection.
+    const unknown = features.unknownRequiredBits(this.#opts.knownFeatures);
+    if (unknown.length > 0) {
+      return [this.#close('peer.unknown_required_features', `the peer requires feature bits we do not support: ${unknown.join(', ')}`,
+        warning(`unsupported required features: ${unknown.join(', ')}`))];
+    }
+    // BOLT 1: "if the feature vector does not set all known, transitive dependencies: MUST close".
+    const missing = features.missingDependencies(this.#opts.knownFeatures);
+    if (missing.length > 0) {
+      const text = missing.map((m) => `${m.feature} needs ${m.missing}`).join('; ');
+      return [this.#close('peer.missing_feature_dependencies', `the peer's features miss dependencies: ${text}`, warning(`missing feature dependencies: ${text}`))];
+    }
+    // BOLT 1 networks: if they list chains and none is ours, MAY close the connection.
+    const networks = init.tlvs?.networks;
+    if (networks && networks.length > 0 && !networks.some((n) => this.#opts.chainHashes.some((c) => equalBytes(c, n)))) {
+      return [this.#close('peer.incompatible_network', 'the peer is on none of our chains', warning('no chain in common'))];
+    }
+    this.#remoteFeatures = features;
+    this.#phase = 'ready';
+    return [{ kind: 'ready', remoteInit: init, features }];
+  }
+
+  #close(code: string, reason: string, notify?: Message): PeerAction {
+    this.#phase = 'closed';
+    return { kind: 'disconnect', error: new PeerError(code, reason), ...(notify ? { notify } : {}) };
+  }
+}

@@ -1,0 +1,51 @@
+/** Connects the CLI to a running `glasswing daemon` through the files it leaves in the data directory. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ApiError, connectSocketClient, type SocketApiClient, type SocketLike } from '../../core/api';
+
+export const API_INFO_FILE = 'api.json';
+export const API_TOKEN_FILE = 'api-token';
+
+export interface ApiInfo {
+  readonly url: string;
+  readonly pid: number;
+}
+
+export function readApiInfo(datadir: string): { info: ApiInfo; token: string } {
+  let info: ApiInfo;
+  let token: string;
+  try {
+    info = JSON.parse(readFileSync(join(datadir, API_INFO_FILE), 'utf8')) as ApiInfo;
+    token = readFileSync(join(datadir, API_TOKEN_FILE), 'utf8').trim();
+  } catch {
+    throw new ApiError(
+      'cli.daemon_not_running',
+      `no daemon is running for ${datadir} (start one with: glasswing daemon --datadir ${datadir})`,
+    );
+  }
+  return { info, token };
+}
+
+export async function connectToDaemon(datadir: string): Promise<SocketApiClient> {
+  const { info, token } = readApiInfo(datadir);
+  const socket = new WebSocket(info.url, { headers: { authorization: `Bearer ${token}` } });
+  try {
+    return await connectSocketClient(socket as unknown as SocketLike);
+  } catch {
+    throw new ApiError(
+      'cli.daemon_unreachable',
+      `the daemon for ${datadir} does not answer at ${info.url} (is it running? start it with: glasswing daemon --datadir ${datadir})`,
+    );
+  }
+}
+
+/** Runs `fn` with a connected client and closes it afterwards. */
+export async function withDaemon<T>(datadir: string, fn: (client: SocketApiClient) => Promise<T>): Promise<T> {
+  const client = await connectToDaemon(datadir);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Serves the NodeApi over a WebSocket on 127.0.0.1. Every connection must present the API token
+ * (an `Authorization: Bearer <token>` header, or — for the browser UI — the session cookie set
+ * by the one-time login). Requests are validated against the API schemas before dispatch.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { dispatch, parseRequest, toErrorBody, type NodeApi, type NodeEvent } from '../../core/api';
+import { equalBytes, utf8 } from '../../core/crypto';
+
+/** Maximum size of one request frame. */
+const MAX_FRAME_BYTES = 1 << 20;
+
+export interface ApiServerOptions {
+  readonly api: NodeApi;
+  readonly token: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Extra HTTP handling (the browser UI); return true when the request was answered. */
+  readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Extra authentication for upgrades (the UI session cookie). */
+  readonly authorize?: (req: IncomingMessage) => boolean;
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export function tokenMatches(presented: string | undefined, token: string): boolean {
+  if (presented === undefined) return false;
+  return equalBytes(utf8.encode(presented), utf8.encode(token));
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer ([A-Za-z0-9_-]+)$/.exec(h.trim());
+  return m?.[1];
+}
+
+export class ApiServer {
+  readonly #opts: ApiServerOptions;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #clients = new Set<WebSocket>();
+
+  constructor(opts: ApiServerOptions) {
+    this.#opts = opts;
+    this.#http = createServer((req, res) => {
+      if (opts.http?.(req, res)) return;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'api.not_found', message: 'not found' } }));
+    });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+    this.#http.on('upgrade', (req, socket, head) => {
+      const allowed = tokenMatches(bearer(req), opts.token) || (opts.authorize?.(req) ?? false);
+      if (!allowed) {
+        opts.log?.({ event: 'api_refused', reason: 'missing or wrong token', remote: req.socket.remoteAddress });
+        socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' +
+          JSON.stringify({ error: { code: 'api.unauthorized', message: 'missing or wrong API token' } }));
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
+    });
+  }
+
+  async listen(): Promise<string> {
+    const host = this.#opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.#opts.port ?? 0, host, () => {
+        this.#http.off('error', reject);
+        resolve();
+      });
+    });
+    return `ws://${host}:${this.port}`;
+  }
+
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  #onConnection(ws: WebSocket): void {
+    this.#clients.add(ws);
+    let unsubscribe: (() => void) | undefined;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return void ws.close(1003, 'text frames only');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(data.toString());
+      } catch {
+        return void ws.send(JSON.stringify({ id: null, error: { code: 'api.bad_request', message: 'not JSON' } }));
+      }
+      // Control frame: start receiving events.
+      if (raw !== null && typeof raw === 'object' && (raw as { subscribe?: unknown }).subscribe === true) {
+        unsubscribe ??= this.#opts.api.subscribe((event: NodeEvent) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
+        });
+        return;
+      }
+      void this.#handle(ws, raw);
+    });
+    ws.on('close', () => {
+      unsubscribe?.();
+      this.#clients.delete(ws);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  async #handle(ws: WebSocket, raw: unknown): Promise<void> {
+    const id = (raw as { id?: unknown } | null)?.id;
+    let reply: unknown;
+    try {
+      const req = parseRequest(raw);
+      const result = await dispatch(this.#opts.api, req.method, req.params as never);
+      reply = { id: req.id, result: result ?? null };
+    } catch (e) {
+      const error = toErrorBody(e);
+      if (error.code === 'internal') this.#opts.log?.({ event: 'api_internal_error', message: e instanceof Error ? e.message : String(e) });
+      reply = { id: typeof id === 'number' ? id : null, error };
+    }
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.#clients) ws.close(1001, 'shutting down');
+    this.#wss.close();
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections?.();
+  }
+}

@@ -1,0 +1,85 @@
+/** Parses `glasswing daemon` options into a validated configuration (clear errors for bad input). */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { GlasswingError } from '../../core/errors';
+import { NETWORKS, type Network } from '../../core/api';
+import { defaultDataDir } from '../datadir';
+
+export class ConfigError extends GlasswingError {}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DaemonOptions {
+  readonly datadir: string;
+  /** Where to accept Lightning peers; null disables listening. */
+  readonly listen: HostPort | null;
+  /** API port on 127.0.0.1 (0 = pick a free one). */
+  readonly apiPort: number;
+  readonly alias: string;
+  readonly network: Network;
+  /** Serve the browser UI (issue 8). */
+  readonly ui: boolean;
+  readonly passphrase: string | undefined;
+}
+
+export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9735 };
+
+export function parseHostPort(value: string, what: string): HostPort {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError('config.bad_address', `${what}: expected HOST:PORT, got "${value}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        datadir: { type: 'string' },
+        listen: { type: 'string' },
+        'no-listen': { type: 'boolean' },
+        'api-port': { type: 'string' },
+        alias: { type: 'string' },
+        network: { type: 'string' },
+        ui: { type: 'boolean' },
+        'passphrase-file': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new ConfigError('config.usage', e instanceof Error ? e.message : String(e));
+  }
+  const v = parsed.values;
+  const network = (v.network ?? 'regtest') as Network;
+  if (!NETWORKS.includes(network)) throw new ConfigError('config.bad_network', `--network must be one of ${NETWORKS.join(', ')}`);
+  let apiPort = 0;
+  if (v['api-port'] !== undefined) {
+    apiPort = Number(v['api-port']);
+    if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new ConfigError('config.bad_port', '--api-port must be 0..65535');
+  }
+  const alias = v.alias ?? '';
+  if (new TextEncoder().encode(alias).length > 32) throw new ConfigError('config.bad_alias', '--alias must be at most 32 bytes of UTF-8');
+  let passphrase: string | undefined = env.GLASSWING_PASSPHRASE;
+  if (v['passphrase-file']) {
+    try {
+      passphrase = readFileSync(v['passphrase-file'], 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      throw new ConfigError('config.passphrase_file', `cannot read --passphrase-file ${v['passphrase-file']}`);
+    }
+  }
+  return {
+    datadir: v.datadir ?? defaultDataDir(env),
+    listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
+    apiPort,
+    alias,
+    network,
+    ui: v.ui ?? false,
+    passphrase,
+  };
+}
