@@ -14,6 +14,7 @@ export * from './message-types';
 export * from './message-codec';
 export * from './messages-setup';
 export * from './messages-init';
+export * from './messages-establish';
 export * from './messages-onion';
 export * from './messages-channel';
 export * from './message';

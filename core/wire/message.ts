@@ -18,6 +18,10 @@ import {
   errorCodec, peerStorageCodec, peerStorageRetrievalCodec, pingCodec, pongCodec, warningCodec,
 } from './messages-setup';
 import type { ErrorMessage, PeerStorage, PeerStorageRetrieval, Ping, Pong, Warning } from './messages-setup';
+import {
+  acceptChannelCodec, channelReadyCodec, fundingCreatedCodec, fundingSignedCodec, openChannelCodec,
+} from './messages-establish';
+import type { AcceptChannel, ChannelReady, FundingCreated, FundingSigned, OpenChannel } from './messages-establish';
 import { onionMessageCodec } from './messages-onion';
 import type { OnionMessage } from './messages-onion';
 import {
@@ -51,6 +55,11 @@ export type KnownMessage =
   | PeerStorage
   | PeerStorageRetrieval
   | Stfu
+  | OpenChannel
+  | AcceptChannel
+  | FundingCreated
+  | FundingSigned
+  | ChannelReady
   | OnionMessage
   | UpdateAddHtlc
   | UpdateFulfillHtlc
@@ -81,6 +90,11 @@ export const MESSAGE_CODECS: { readonly [N in KnownMessageName]: MessageCodec<Me
   peer_storage: peerStorageCodec,
   peer_storage_retrieval: peerStorageRetrievalCodec,
   stfu: stfuCodec,
+  open_channel: openChannelCodec,
+  accept_channel: acceptChannelCodec,
+  funding_created: fundingCreatedCodec,
+  funding_signed: fundingSignedCodec,
+  channel_ready: channelReadyCodec,
   onion_message: onionMessageCodec,
   update_add_htlc: updateAddHtlcCodec,
   update_fulfill_htlc: updateFulfillHtlcCodec,

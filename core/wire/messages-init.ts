@@ -2,6 +2,7 @@
 import { codecs } from './codec';
 import type { Codec } from './codec';
 import { FeatureVector } from './features';
+import { WireError } from './errors';
 import { addressDescriptorCodec } from './address';
 import type { AddressDescriptor } from './address';
 import { defineTlvStream } from './typed-tlv';
@@ -27,7 +28,10 @@ export interface Init extends TypedMessage<'init', InitTlvs> {
 /** `[u16:len][len*byte]` holding a feature bitmap; written at its minimal length. */
 export const featuresU16: Codec<FeatureVector> = {
   read: (r, field) => FeatureVector.decode(codecs.bytesU16.read(r, field)),
-  write: (w, v, field) => codecs.bytesU16.write(w, v.encode(), field),
+  write: (w, v, field) => {
+    if (!(v instanceof FeatureVector)) throw new WireError('wire.bad_value', `${field}: expected a FeatureVector`);
+    codecs.bytesU16.write(w, v.encode(), field);
+  },
 };
 
 export const initTlvs: TlvStreamCodec<InitTlvs> = defineTlvStream('init_tlvs', {

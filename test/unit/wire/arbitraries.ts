@@ -56,6 +56,15 @@ export const addressDescriptor: fc.Arbitrary<AddressDescriptor> = fc.oneof(
   fc.record({ kind: fc.constant('unknown' as const), typeNumber: fc.oneof(fc.constant(0), fc.integer({ min: 6, max: 255 })), data: varBytes(20) }),
 );
 
+const channelKeys = {
+  fundingPubkey: point,
+  revocationBasepoint: point,
+  paymentBasepoint: point,
+  delayedPaymentBasepoint: point,
+  htlcBasepoint: point,
+  firstPerCommitmentPoint: point,
+};
+
 const attribution = fc.record({ htlcHoldTimes: fc.array(u32, { minLength: 20, maxLength: 20 }), truncatedHmacs: bytes(840) });
 
 /** One generator per typed message, by name. */
@@ -73,6 +82,51 @@ export const messageArbitraries: { readonly [N in KnownMessage['type']]: fc.Arbi
   peer_storage: fc.record({ type: fc.constant('peer_storage' as const), blob: varBytes(), tlvs: tlvs([], {}) }),
   peer_storage_retrieval: fc.record({ type: fc.constant('peer_storage_retrieval' as const), blob: varBytes(), tlvs: tlvs([], {}) }),
   stfu: fc.record({ type: fc.constant('stfu' as const), channelId: bytes(32), initiator: u8, tlvs: tlvs([], {}) }),
+  open_channel: fc.record({
+    type: fc.constant('open_channel' as const),
+    chainHash: bytes(32),
+    temporaryChannelId: bytes(32),
+    fundingSatoshis: u64,
+    pushMsat: u64,
+    dustLimitSatoshis: u64,
+    maxHtlcValueInFlightMsat: u64,
+    channelReserveSatoshis: u64,
+    htlcMinimumMsat: u64,
+    feeratePerKw: u32,
+    toSelfDelay: u16,
+    maxAcceptedHtlcs: u16,
+    ...channelKeys,
+    channelFlags: u8,
+    tlvs: tlvs([0, 1], { upfrontShutdownScript: varBytes(34), channelType: featureVector }),
+  }),
+  accept_channel: fc.record({
+    type: fc.constant('accept_channel' as const),
+    temporaryChannelId: bytes(32),
+    dustLimitSatoshis: u64,
+    maxHtlcValueInFlightMsat: u64,
+    channelReserveSatoshis: u64,
+    htlcMinimumMsat: u64,
+    minimumDepth: u32,
+    toSelfDelay: u16,
+    maxAcceptedHtlcs: u16,
+    ...channelKeys,
+    tlvs: tlvs([0, 1], { upfrontShutdownScript: varBytes(34), channelType: featureVector }),
+  }),
+  funding_created: fc.record({
+    type: fc.constant('funding_created' as const),
+    temporaryChannelId: bytes(32),
+    fundingTxid: bytes(32),
+    fundingOutputIndex: u16,
+    signature: bytes(64),
+    tlvs: tlvs([], {}),
+  }),
+  funding_signed: fc.record({ type: fc.constant('funding_signed' as const), channelId: bytes(32), signature: bytes(64), tlvs: tlvs([], {}) }),
+  channel_ready: fc.record({
+    type: fc.constant('channel_ready' as const),
+    channelId: bytes(32),
+    secondPerCommitmentPoint: point,
+    tlvs: tlvs([1], { shortChannelId: u64 }),
+  }),
   onion_message: fc.record({
     type: fc.constant('onion_message' as const),
     pathKey: point,
