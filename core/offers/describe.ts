@@ -50,7 +50,7 @@ export interface Bolt12Description {
   readonly fields: Record<string, JsonValue>;
   /** Records of types this decoder does not know. */
   readonly unknownTlvs: { type: string; length: number; hex: string }[];
-  /** Merkle root of the non-signature records (for signed kinds). */
+  /** Merkle root of the non-signature records (signed kinds only: not offers or invoice_error). */
   readonly merkleRoot?: string;
   readonly errors: Bolt12ErrorDescription[];
 }
@@ -141,7 +141,7 @@ function describe(kind: Bolt12Kind, prefix: string | undefined, a: Analysis<AnyM
     if (m.error !== undefined) fields.error = m.error;
   }
   if (m.signature) fields.signature = toHex(m.signature);
-  const root = kind === 'invoice_error' ? undefined : merkleRoot(m.records);
+  const root = kind === 'invoice_error' || kind === 'offer' ? undefined : merkleRoot(m.records);
   return {
     ...base,
     ...(kind === 'invoice_request' && m.offer ? { refund: !isForOffer({ offer: m.offer }) } : {}),
