@@ -20,8 +20,11 @@
  * OnionParseError — a payload that does not parse (`onion.bad_payload`, `onion.bad_encrypted_data`,
  * `onion.bad_failure_message`); `details.type` names the offending TLV type when known.
  *
- * OnionSemanticError — a payload that parses but breaks the BOLT 4 rules for its role
- * (`onion.missing_field`, `onion.unexpected_field`, `onion.conflicting_fields`).
+ * OnionSemanticError — a payload that parses but breaks the BOLT 4 rules for its role:
+ * `onion.missing_field` (e.g. no `short_channel_id` for a forward), `onion.unexpected_field`
+ * (e.g. a `path_id` at a forwarding hop), `onion.conflicting_fields` (both `short_channel_id`
+ * and `next_node_id`; a path key both with the HTLC and in the payload), `onion.unknown_feature`
+ * (`allowed_features` with a bit we do not know).
  */
 import { GlasswingError } from '../errors';
 

@@ -124,7 +124,7 @@ export function decodeOnionPacket(bytes: Uint8Array, kind: OnionKind = 'payment'
   };
 }
 
-/** The smallest standard onion message payload area (1,300 or 32,768) that holds `payloadsLength` bytes. */
+/** The smallest standard onion message payload area (1,300 or 32,768) that holds these hops' payloads. */
 export function chooseMessagePayloadSize(hops: readonly OnionHop[]): number {
   const needed = hopPayloadsLength(hops);
   for (const size of MESSAGE_PAYLOAD_SIZES) if (needed <= size) return size;
