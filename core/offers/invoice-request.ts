@@ -251,7 +251,9 @@ export function buildInvoiceRequest(offer: Offer, params: InvoiceRequestParams):
   // Writer: "if offer_chains is set: MUST set invreq_chain to one of offer_chains unless that chain
   // is bitcoin, in which case it SHOULD omit invreq_chain; otherwise: if it sets invreq_chain it MUST
   // set it to bitcoin."
-  const chain = params.chain ?? (o.chains && o.chains.length > 0 ? o.chains[0] : undefined);
+  // By default: bitcoin when the offer allows it (then omitted), else the offer's first chain.
+  const allowsBitcoin = offerChains(o).some((c) => equalBytes(c, CHAIN_HASHES.bitcoin));
+  const chain = params.chain ?? (allowsBitcoin ? undefined : o.chains?.[0]);
   if (chain && !offerChains(o).some((c) => equalBytes(c, chain))) throw new Bolt12SemanticError('invoice_request.chain_not_in_offer');
   // Writer: "if offer_quantity_max is present: MUST set invreq_quantity to greater than zero; if
   // offer_quantity_max is non-zero: MUST set invreq_quantity less than or equal to it; otherwise:

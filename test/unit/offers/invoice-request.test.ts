@@ -143,6 +143,8 @@ describe('invoice_request for an offer', () => {
       'invoice_request.chain_not_in_offer',
     ]);
     expect(thrownCode(() => requestFor(offerOf(), { chain: CHAIN_HASHES.testnet }))).toBe('invoice_request.chain_not_in_offer');
+    // An offer for signet and bitcoin: the request defaults to bitcoin and so omits invreq_chain.
+    expect(requestFor(offerOf({ chains: [CHAIN_HASHES.signet, CHAIN_HASHES.bitcoin] })).invreq.chain).toBeUndefined();
   });
 
   it('rejects unknown even invreq_features, empty invreq_paths and a bad BIP 353 name', () => {
