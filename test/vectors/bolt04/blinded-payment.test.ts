@@ -88,11 +88,32 @@ describe('BOLT 4 blinded-payment-onion-test.json', () => {
       shortChannelId: scid(alice.tlvs.outgoing_channel_id!),
     });
     expect(toHex(payload)).toBe(toHex(withoutLengthPrefix(alice.payload)));
-    expect(decodePaymentHopPayload(payload)).toEqual({ amtToForward: 110125n, outgoingCltvValue: 749150, shortChannelId: 10n });
+    expect(decodePaymentHopPayload(payload)).toEqual({
+      amtToForward: BigInt(alice.tlvs.amt_to_forward!),
+      outgoingCltvValue: alice.tlvs.outgoing_cltv_value,
+      shortChannelId: scid(alice.tlvs.outgoing_channel_id!),
+    });
+  });
+
+  it('decodes the blinded hops payloads into the vector tlvs', () => {
+    const bob = decodePaymentHopPayload(withoutLengthPrefix(full[1]!.payload));
+    expect(toHex(bob.currentPathKey!)).toBe(full[1]!.tlvs.current_path_key);
+    const eve = full[4]!;
+    expect(decodePaymentHopPayload(withoutLengthPrefix(eve.payload))).toMatchObject({
+      amtToForward: BigInt(eve.tlvs.amt_to_forward!),
+      totalAmountMsat: BigInt(eve.tlvs.total_amount_msat!),
+      outgoingCltvValue: eve.tlvs.outgoing_cltv_value,
+    });
   });
 
   it('builds the blinded hops payloads and the exact onion of the vector', () => {
-    const hops = blindedPaymentHops({ path: vectorPath(), amountMsat: 100000n, totalAmountMsat: 150000n, finalCltvValue: g.final_cltv });
+    const eve = full[4]!.tlvs;
+    const hops = blindedPaymentHops({
+      path: vectorPath(),
+      amountMsat: BigInt(g.final_amount_msat),
+      totalAmountMsat: BigInt(eve.total_amount_msat!),
+      finalCltvValue: g.final_cltv,
+    });
     expect(hops.map((h) => toHex(h.nodeId))).toEqual(full.slice(1).map((h) => h.pubkey));
     expect(hops.map((h) => toHex(h.payload))).toEqual(full.slice(1).map((h) => toHex(withoutLengthPrefix(h.payload))));
     const alice = { nodeId: fromHex(full[0]!.pubkey), payload: withoutLengthPrefix(full[0]!.payload) };
@@ -119,9 +140,9 @@ describe('BOLT 4 blinded-payment-onion-test.json', () => {
     expect(actions[1]).toMatchObject({ introduction: true, next: { shortChannelId: scid('0x0x1') }, paymentRelay: relays[0] });
     expect(actions[2]).toMatchObject({ introduction: false, next: { shortChannelId: scid('0x0x2') } });
     expect(actions[4]).toMatchObject({
-      amtToForward: 100000n,
-      totalAmountMsat: 150000n,
-      outgoingCltvValue: 749000,
+      amtToForward: BigInt(g.final_amount_msat),
+      totalAmountMsat: BigInt(full[4]!.tlvs.total_amount_msat!),
+      outgoingCltvValue: g.final_cltv,
       pathId: fromHex(full[4]!.tlvs.encrypted_recipient_data!.path_id!),
     });
   });

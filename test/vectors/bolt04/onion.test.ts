@@ -16,7 +16,7 @@ interface ErrorVector {
   generate: {
     session_key: string;
     failure_message: string;
-    hops: { pubkey: string; hop_shared_secret: string; ammag_key: string; um_key?: string; payload?: string }[];
+    hops: { version: number; pubkey: string; hop_shared_secret: string; ammag_key: string; um_key?: string; payload?: string }[];
   };
   errorpacket: string;
 }
@@ -29,7 +29,9 @@ const hops = onion.generate.hops.map((h) => ({ nodeId: fromHex(h.pubkey), payloa
 
 describe('BOLT 4 onion-test.json', () => {
   it('derives the per-hop shared secrets listed in onion-error-test.json (same session key and route)', () => {
-    const keys = computeHopKeys(sessionKey, hops.map((h) => h.nodeId));
+    expect(errors.generate.session_key).toBe(onion.generate.session_key);
+    expect(errors.generate.hops.map((h) => h.pubkey)).toEqual(onion.generate.hops.map((h) => h.pubkey));
+    const keys = computeHopKeys(fromHex(errors.generate.session_key), errors.generate.hops.map((h) => fromHex(h.pubkey)));
     expect(keys.map((k) => toHex(k.sharedSecret))).toEqual(errors.generate.hops.map((h) => h.hop_shared_secret));
     // The first ephemeral key is the session key's public key, which the packet carries.
     expect(toHex(keys[0]!.ephemeralPublicKey)).toBe(onion.onion.slice(2, 68));
@@ -48,6 +50,7 @@ describe('BOLT 4 onion-test.json', () => {
     let packet = decodeOnionPacket(fromHex(onion.onion));
     onion.decode.forEach((privHex, i) => {
       expect(toHex(packet.publicKey)).toBe(toHex(keys[i]!.ephemeralPublicKey));
+      expect(packet.version).toBe(errors.generate.hops[i]!.version);
       const peeled = peelOnionPacket({ packet, privateKey: fromHex(privHex), associatedData });
       expect(toHex(peeled.payload)).toBe(toHex(hops[i]!.payload));
       expect(toHex(peeled.sharedSecret)).toBe(errors.generate.hops[i]!.hop_shared_secret);
