@@ -76,16 +76,16 @@ function asNumber(c: Codec<bigint>): Codec<number> {
 
 /** A fixed-layout sequence of named fields, in the order given. */
 function struct<F extends Record<string, AnyCodec>>(fields: F): Codec<StructValue<F>> {
-  const entries = Object.entries(fields);
+  const entries = Object.entries(fields).map(([key, c]) => ({ key, c, label: '.' + snakeCase(key) }));
   return {
     read: (r, field) => {
       const out: Record<string, unknown> = {};
-      for (const [key, c] of entries) out[key] = c.read(r, `${field}.${snakeCase(key)}`);
+      for (const { key, c, label } of entries) out[key] = c.read(r, field + label);
       return out as StructValue<F>;
     },
     write: (w, v, field) => {
       if (typeof v !== 'object' || v === null) throw new WireError('wire.bad_value', `${field}: expected an object`);
-      for (const [key, c] of entries) c.write(w, (v as Record<string, unknown>)[key], `${field}.${snakeCase(key)}`);
+      for (const { key, c, label } of entries) c.write(w, (v as Record<string, unknown>)[key], field + label);
     },
   };
 }
