@@ -1,0 +1,95 @@
+/**
+ * The BOLT 2 commitment state machine (sans-I/O). Inputs: messages from the peer and local
+ * commands. Outputs (a ChannelStep): the new plain-data state, messages to send, whether the
+ * state must be persisted before they leave, and events for the node and the UI.
+ *
+ * The Channel only holds the current snapshot and the signer; every transition is a pure
+ * function of (state, input) in commands.ts / receive.ts, so a rejected input changes nothing
+ * and the same inputs always give the same outputs.
+ */
+import { ChannelError } from './errors';
+import type { AddHtlcRequest } from './commands';
+import {
+  addHtlc, assertOperational, failHtlc, failMalformedHtlc, fulfillHtlc, revoke, signCommitment, updateFee,
+} from './commands';
+import type { ChannelMessage } from './messages';
+import { receiveMessage } from './receive';
+import type { ChannelSigner } from './signer';
+import type { ChannelPolicy, ChannelStep, StepContext } from './step';
+import { DEFAULT_CHANNEL_POLICY } from './step';
+import type { ChannelState } from './state';
+
+export class Channel {
+  #state: ChannelState;
+  readonly #ctx: StepContext;
+
+  constructor(state: ChannelState, signer: ChannelSigner, policy: Partial<ChannelPolicy> = {}) {
+    this.#state = state;
+    this.#ctx = { signer, policy: { ...DEFAULT_CHANNEL_POLICY, ...policy } };
+  }
+
+  /** The current snapshot (plain data; persist it when a step says so). */
+  get state(): ChannelState {
+    return this.#state;
+  }
+
+  get policy(): ChannelPolicy {
+    return this.#ctx.policy;
+  }
+
+  #adopt(step: ChannelStep): ChannelStep {
+    this.#state = step.state;
+    return step;
+  }
+
+  /** Offers an HTLC (update_add_htlc). Its id is `state.nextLocalHtlcId` before the call. */
+  addHtlc(req: AddHtlcRequest): ChannelStep {
+    return this.#adopt(addHtlc(this.#state, req, this.#ctx));
+  }
+
+  /** Settles an HTLC the peer offered (update_fulfill_htlc). */
+  fulfillHtlc(id: bigint, paymentPreimage: Uint8Array): ChannelStep {
+    return this.#adopt(fulfillHtlc(this.#state, id, paymentPreimage));
+  }
+
+  /** Fails an HTLC the peer offered (update_fail_htlc). */
+  failHtlc(id: bigint, reason: Uint8Array): ChannelStep {
+    return this.#adopt(failHtlc(this.#state, id, reason));
+  }
+
+  /** Fails an HTLC whose onion we could not parse (update_fail_malformed_htlc). */
+  failMalformedHtlc(id: bigint, sha256OfOnion: Uint8Array, failureCode: number): ChannelStep {
+    return this.#adopt(failMalformedHtlc(this.#state, id, sha256OfOnion, failureCode));
+  }
+
+  /** Changes the commitment feerate (update_fee; funder only). */
+  updateFee(feeratePerKw: number): ChannelStep {
+    return this.#adopt(updateFee(this.#state, feeratePerKw, this.#ctx));
+  }
+
+  /** Signs the peer's next commitment (commitment_signed). */
+  signCommitment(): ChannelStep {
+    return this.#adopt(signCommitment(this.#state, this.#ctx));
+  }
+
+  /** Revokes our previous commitment (revoke_and_ack) when `autoRevoke` is off. */
+  revoke(): ChannelStep {
+    return this.#adopt(revoke(this.#state, this.#ctx));
+  }
+
+  /**
+   * Handles a message from the peer. A protocol violation throws ChannelError and marks the
+   * channel failed (the node then sends `error`); no other state changes.
+   */
+  receive(message: ChannelMessage): ChannelStep {
+    assertOperational(this.#state);
+    try {
+      return this.#adopt(receiveMessage(this.#state, message, this.#ctx));
+    } catch (e) {
+      if (e instanceof ChannelError) {
+        this.#state = { ...this.#state, status: { kind: 'failed', code: e.code, message: e.message } };
+      }
+      throw e;
+    }
+  }
+}

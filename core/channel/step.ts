@@ -1,0 +1,75 @@
+/** What every state-machine step returns, the events it reports, and the policy it follows. */
+import type { ChannelMessage } from './messages';
+import type { ChannelSigner } from './signer';
+import type { ChannelState, Htlc, Side } from './state';
+
+/**
+ * - `required`: write `state` durably BEFORE sending `outbound` or acting on `events`
+ *   (DESIGN.md "Persist before you promise": commitment_signed and revoke_and_ack commit to a
+ *   state; a received revoke_and_ack hands over a secret and locks HTLCs in).
+ * - `optional`: nothing was promised (uncommitted updates are forgotten on reconnection by both
+ *   sides, BOLT 2 Message Retransmission); persisting is allowed but not needed.
+ */
+export type PersistRequirement = 'required' | 'optional';
+
+export type ChannelEvent =
+  /** We sent update_add_htlc. */
+  | { readonly type: 'htlc_offered'; readonly htlc: Htlc }
+  /** The peer sent update_add_htlc (not committed yet: do not forward). */
+  | { readonly type: 'htlc_received'; readonly htlc: Htlc }
+  /** An HTLC's addition is irrevocably committed; for an incoming one it may now be forwarded. */
+  | { readonly type: 'htlc_locked_in'; readonly htlc: Htlc; readonly onionRoutingPacket: Uint8Array | null; readonly pathKey: Uint8Array | null }
+  /** The peer fulfilled one of our HTLCs: the preimage is ours now (settle upstream at once). */
+  | { readonly type: 'htlc_fulfill_received'; readonly htlc: Htlc; readonly paymentPreimage: Uint8Array }
+  /** The peer failed one of our HTLCs (fail upstream only once `htlc_resolved`). */
+  | {
+      readonly type: 'htlc_fail_received';
+      readonly htlc: Htlc;
+      readonly reason: Uint8Array | null;
+      readonly failureCode: number | null;
+      readonly sha256OfOnion: Uint8Array | null;
+    }
+  /** An HTLC's removal is irrevocably committed on both commitments. */
+  | { readonly type: 'htlc_resolved'; readonly offerer: Side; readonly id: bigint; readonly outcome: 'fulfilled' | 'failed' }
+  /** A fee update is irrevocably committed. */
+  | { readonly type: 'fee_locked_in'; readonly feeratePerKw: number }
+  /** We signed the peer's commitment number `ctn`. */
+  | { readonly type: 'remote_commitment_signed'; readonly ctn: number }
+  /** The peer signed our commitment number `ctn`. */
+  | { readonly type: 'local_commitment_signed'; readonly ctn: number }
+  /** A commitment was revoked: ours (we sent revoke_and_ack) or the peer's. */
+  | { readonly type: 'commitment_revoked'; readonly holder: Side; readonly ctn: number }
+  /** The channel failed: send `error` to the peer. */
+  | { readonly type: 'channel_failed'; readonly code: string; readonly message: string };
+
+export interface ChannelStep {
+  /** The new state (already adopted by the Channel). */
+  readonly state: ChannelState;
+  readonly persist: PersistRequirement;
+  /** Messages for the peer, in order. */
+  readonly outbound: readonly ChannelMessage[];
+  readonly events: readonly ChannelEvent[];
+}
+
+export interface ChannelPolicy {
+  /** Answer commitment_signed with revoke_and_ack in the same step (a node does; the simulator steps it). */
+  readonly autoRevoke: boolean;
+  /** Fee updates below this are "too low for timely processing" (BOLT 2 update_fee). */
+  readonly minFeeratePerKw: number;
+  /** ... and above this "unreasonably large". */
+  readonly maxFeeratePerKw: number;
+  /** As funder, keep a fee-spike buffer (twice the feerate, one more HTLC) when offering HTLCs. */
+  readonly feeSpikeBuffer: boolean;
+}
+
+export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = {
+  autoRevoke: true,
+  minFeeratePerKw: 253,
+  maxFeeratePerKw: 100_000,
+  feeSpikeBuffer: true,
+};
+
+export interface StepContext {
+  readonly signer: ChannelSigner;
+  readonly policy: ChannelPolicy;
+}
