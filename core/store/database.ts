@@ -17,7 +17,9 @@ export interface OpenDatabaseOptions {
 
 /** Opens (creating if needed) the database at `path` and runs pending migrations. */
 export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Database {
-  const db = new BetterSqlite3(path);
+  // Electron runs with its own ABI: the host points this at a better-sqlite3 build for it.
+  const nativeBinding = process.env.GLASSWING_SQLITE_BINDING;
+  const db = new BetterSqlite3(path, nativeBinding ? { nativeBinding } : {});
   try {
     db.pragma('journal_mode = WAL');
     // FULL: a committed transaction survives power loss; channel state depends on it.

@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   /** Extra authentication for upgrades (the UI session cookie). */
   readonly authorize?: (req: IncomingMessage) => boolean;
   readonly log?: (line: Record<string, unknown>) => void;
+  /** Browser mode: mints a one-time login address (POST /ui-login with the bearer token). */
+  readonly createUiLogin?: () => string;
 }
 
 export function tokenMatches(presented: string | undefined, token: string): boolean {
@@ -45,6 +47,12 @@ export class ApiServer {
   constructor(opts: ApiServerOptions) {
     this.#opts = opts;
     this.#http = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/ui-login') {
+        const ok = tokenMatches(bearer(req), opts.token) && opts.createUiLogin;
+        res.writeHead(ok ? 200 : opts.createUiLogin ? 401 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(ok ? { url: opts.createUiLogin!() } : { error: { code: opts.createUiLogin ? 'api.unauthorized' : 'api.no_ui', message: opts.createUiLogin ? 'missing or wrong API token' : 'this daemon does not serve the UI (start it with --ui)' } }));
+        return;
+      }
       if (opts.http?.(req, res)) return;
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'api.not_found', message: 'not found' } }));

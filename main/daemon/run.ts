@@ -12,6 +12,11 @@ import { ApiServer } from './api-server';
 import { parseDaemonOptions } from './options';
 import { API_INFO_FILE, API_TOKEN_FILE } from '../cli/daemon-client';
 import { GLASSWING_VERSION } from '../version';
+import { UiServer } from './ui-server';
+import { fileURLToPath } from 'node:url';
+
+/** Where `npm run build:ui` puts the renderer. */
+export const RENDERER_DIST = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
 function log(line: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
@@ -56,11 +61,20 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   try {
     const { listen } = await node.start();
     const token = toHex(randomBytes(32));
-    server = new ApiServer({ api: node.api, token, port: opts.apiPort, log });
+    const ui = opts.ui ? new UiServer({ distDir: RENDERER_DIST }) : undefined;
+    server = new ApiServer({
+      api: node.api, token, port: opts.apiPort, log,
+      ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}),
+    });
     const url = await server.listen();
+    ui?.setOrigin(`http://127.0.0.1:${server.port}`);
     writePrivateFile(join(opts.datadir, API_TOKEN_FILE), token + '\n');
     writePrivateFile(join(opts.datadir, API_INFO_FILE), JSON.stringify({ url, pid: process.pid }) + '\n');
     const ready: Record<string, unknown> = { event: 'ready', nodeId: toHex(node.nodeId), listen: listen[0] ?? null, api: url };
+    if (ui) {
+      ready.ui = ui.createLogin();
+      if (!ui.built) log({ event: 'ui_not_built', message: `the renderer is not built (${RENDERER_DIST}); run npm run build:ui` });
+    }
     process.stdout.write(JSON.stringify(ready) + '\n');
   } catch (e) {
     await node.stop().catch(() => undefined);

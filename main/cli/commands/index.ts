@@ -5,5 +5,6 @@ import { decode } from './decode';
 import { onion } from './onion';
 import { connect, disconnect, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
+import { uilogin } from './uilogin';
 
-export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode];
+export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin];

@@ -1,0 +1,151 @@
+/**
+ * Browser mode: the daemon serves the built renderer on its API port and logs the browser in
+ * without putting the API token in a URL. The ready line carries a one-time address
+ * `/login?code=…`; opening it exchanges the single-use code for an HttpOnly, SameSite=Strict
+ * session cookie and redirects to `/`. The WebSocket at `/api` then accepts that cookie (and
+ * checks the Origin, against cross-site WebSocket hijacking).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { equalBytes, randomBytes, toHex, utf8 } from '../../core/crypto';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export const SESSION_COOKIE = 'glasswing_session';
+
+/** The Content-Security-Policy of every page we serve. */
+export function contentSecurityPolicy(origin: string): string {
+  const ws = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${ws}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  return equalBytes(utf8.encode(a), utf8.encode(b));
+}
+
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export interface UiServerOptions {
+  /** The built renderer (index.html and assets). */
+  readonly distDir: string;
+}
+
+export class UiServer {
+  readonly #dist: string;
+  readonly #codes = new Set<string>();
+  readonly #sessions = new Set<string>();
+  #origin = '';
+
+  constructor(opts: UiServerOptions) {
+    this.#dist = resolve(opts.distDir);
+  }
+
+  /** Set once the HTTP server knows its port: `http://127.0.0.1:PORT`. */
+  setOrigin(origin: string): void {
+    this.#origin = origin;
+  }
+
+  get built(): boolean {
+    return existsSync(join(this.#dist, 'index.html'));
+  }
+
+  /** Mints a new single-use login address. */
+  createLogin(): string {
+    const code = toHex(randomBytes(24));
+    this.#codes.add(code);
+    return `${this.#origin}/login?code=${code}`;
+  }
+
+  /** WebSocket upgrade check: a live session cookie from our own origin. */
+  authorize = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== this.#origin) return false;
+    const session = cookieValue(req, SESSION_COOKIE);
+    if (!session) return false;
+    for (const s of this.#sessions) if (sameSecret(s, session)) return true;
+    return false;
+  };
+
+  /** Answers UI requests; returns false for paths it does not own. */
+  handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const security = {
+      'content-security-policy': contentSecurityPolicy(this.#origin),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    };
+    if (url.pathname === '/login') {
+      const code = url.searchParams.get('code') ?? '';
+      let valid = false;
+      for (const c of this.#codes) {
+        if (sameSecret(c, code)) {
+          this.#codes.delete(c); // single use
+          valid = true;
+          break;
+        }
+      }
+      if (!valid) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', ...security });
+        res.end('This login link was already used or is not valid. Run `glasswing uilogin` for a new one.\n');
+        return true;
+      }
+      const session = toHex(randomBytes(32));
+      this.#sessions.add(session);
+      // Redirect to a clean URL so the code is gone from the address bar.
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+        ...security,
+      });
+      res.end();
+      return true;
+    }
+    if (url.pathname === '/api') return false; // WebSocket only
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || !extname(rel)) rel = '/index.html'; // single-page app routes
+    const file = normalize(join(this.#dist, rel));
+    if (!file.startsWith(this.#dist + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      if (!this.built) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', ...security });
+        res.end('The user interface is not built. Run `npm start` (or `npm run build:ui`) in the Glasswing folder.\n');
+        return true;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...security });
+      res.end('not found\n');
+      return true;
+    }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...security });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+    return true;
+  };
+}

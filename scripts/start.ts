@@ -1,0 +1,148 @@
+/**
+ * `npm start`: runs Glasswing.
+ * - With the Electron binary installed: builds what is stale and starts the desktop app.
+ * - Without it (its download needs internet access): says so, builds the renderer if needed, and
+ *   starts browser mode — `glasswing daemon --ui` — printing the address to open.
+ * On a first run (no network configured) it also starts the sandbox network: two local peer
+ * nodes, "lsp" and "shop", as separate daemons in their own data directories, connected to yours
+ * over loopback. `npm start -- --no-sandbox` (or `"sandbox": false` in DATADIR/config.json) skips it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { defaultDataDir } from '../main/datadir';
+import { startSandbox, type Sandbox } from './sandbox';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const datadir = valueOf('--datadir') ?? defaultDataDir();
+const children: ChildProcess[] = [];
+
+function valueOf(flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function say(text: string): void {
+  process.stdout.write(`glasswing: ${text}\n`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the renderer with Vite when dist/renderer is missing or older than its sources. */
+function ensureRendererBuilt(): void {
+  const index = join(root, 'dist/renderer/index.html');
+  const sources = Math.max(newestMtime(join(root, 'renderer')), newestMtime(join(root, 'core/api')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  say('building the user interface (vite)…');
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(root, 'renderer/vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    say('the user interface failed to build (see above).');
+    process.exit(1);
+  }
+}
+
+/** The Electron binary's path, or undefined with the reason. */
+function findElectron(): { path?: string; reason?: string } {
+  try {
+    const p = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof p === 'string' && existsSync(p)) return { path: p };
+    return { reason: 'the electron package is installed but its binary is missing' };
+  } catch {
+    return { reason: 'Electron is not installed (npm fetches its binary from the internet, which this machine cannot reach)' };
+  }
+}
+
+function sandboxWanted(): boolean {
+  if (args.includes('--no-sandbox') || process.env.GLASSWING_SANDBOX === '0') return false;
+  try {
+    const config = JSON.parse(readFileSync(join(datadir, 'config.json'), 'utf8')) as { sandbox?: boolean };
+    if (config.sandbox === false) return false;
+  } catch {
+    /* no config: first run */
+  }
+  return true;
+}
+
+function shutdown(code = 0): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 1500).unref();
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+async function startBrowserMode(reason: string): Promise<void> {
+  say(`${reason}.`);
+  say('starting browser mode instead: the same app, served by `glasswing daemon --ui` on 127.0.0.1.');
+  ensureRendererBuilt();
+  mkdirSync(datadir, { recursive: true, mode: 0o700 });
+  const listen = valueOf('--listen') ?? '127.0.0.1:0';
+  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', '--listen', listen, '--alias', 'you'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(daemon);
+  daemon.stderr!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) if (line.includes('"error"') || line.includes('failed')) process.stderr.write(line + '\n');
+  });
+  daemon.on('exit', (code) => {
+    say(`the node stopped (exit code ${code}).`);
+    shutdown(code ?? 1);
+  });
+  const ready = await new Promise<{ nodeId: string; listen: string; ui: string }>((resolve) => {
+    createInterface({ input: daemon.stdout! }).on('line', (line) => {
+      try {
+        const v = JSON.parse(line) as { event?: string; nodeId: string; listen: string; ui: string };
+        if (v.event === 'ready') resolve(v);
+      } catch {
+        /* not JSON */
+      }
+    });
+  });
+  say(`your node ${ready.nodeId} listens on ${ready.listen} (data in ${datadir}).`);
+  let sandbox: Sandbox | undefined;
+  if (sandboxWanted()) {
+    say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
+    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen }, children, say });
+  }
+  say('open this address in your browser (it signs you in once; `npx glasswing uilogin` makes a new one):');
+  process.stdout.write(`\n    ${ready.ui}\n\n`);
+  if (sandbox) say(`sandbox: ${sandbox.summary}`);
+}
+
+async function main(): Promise<void> {
+  const electron = findElectron();
+  if (!electron.path || args.includes('--browser')) {
+    await startBrowserMode(electron.reason ?? 'browser mode requested');
+    return;
+  }
+  ensureRendererBuilt();
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(1);
+  const env: NodeJS.ProcessEnv = { ...process.env, GLASSWING_DATADIR: datadir };
+  const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
+  if (binding) env.GLASSWING_SQLITE_BINDING = binding;
+  if (sandboxWanted()) {
+    say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
+    const sandbox = await startSandbox({ root, datadir, children, say });
+    // The desktop node dials the sandbox nodes once it is up.
+    env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.nodeId}@${n.listen}`).join(',');
+    say(`sandbox: ${sandbox.summary}`);
+  }
+  say('starting the desktop app (Electron)…');
+  const app = spawn(electron.path, [join(root, 'dist/electron/main.cjs')], { stdio: 'inherit', env });
+  children.push(app);
+  app.on('exit', (code) => shutdown(code ?? 0));
+}
+
+await main();
