@@ -21,6 +21,12 @@ export interface ConnectionHandlers {
   onDrain?(): void;
 }
 
+/**
+ * Called once per frame: with no argument when the socket accepted the bytes (they left this
+ * process for the kernel), or with an error when the connection closed before that.
+ */
+export type WriteCallback = (error?: Error) => void;
+
 export interface ConnectionOptions {
   readonly localKey: Uint8Array;
   /** Initiator: the node id we dial (BOLT 8 `rs.pub`). Responder: undefined. */
@@ -41,7 +47,7 @@ export class Connection {
   #initiator: NoiseInitiator | undefined;
   #responder: NoiseResponder | undefined;
   #session: NoiseSession | undefined;
-  #pending: Uint8Array[] = [];
+  #pending: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
   #pendingBytes = 0;
   #handshakeTimer: NodeJS.Timeout | undefined;
   bytesIn = 0;
@@ -96,14 +102,16 @@ export class Connection {
 
   /**
    * Encrypts and queues one message. Returns false (and sends nothing) when the queue is over
-   * its limit; the caller decides whether to drop the message or the peer.
+   * its limit; the caller decides whether to drop the message or the peer. `onWritten`, if
+   * given, is called once the frame was written to the socket, or with an error if the
+   * connection closed first (never when this returns false).
    */
-  send(plaintext: Uint8Array): boolean {
+  send(plaintext: Uint8Array, onWritten?: WriteCallback): boolean {
     if (this.#phase !== 'open' || !this.#session) return false;
     if (this.queuedBytes > this.#opts.maxQueuedBytes) return false;
     const frame = this.#session.encrypt(plaintext);
     this.bytesOut += frame.length;
-    this.#write(frame);
+    this.#write(frame, onWritten);
     return true;
   }
 
@@ -111,6 +119,8 @@ export class Connection {
   end(error: GlasswingError): void {
     if (this.#phase === 'closed') return;
     this.#finish(error);
+    // Frames still waiting for a drain can no longer be written after end().
+    this.#failPending();
     this.socket.end();
     // Do not wait forever for a peer that never reads.
     setTimeout(() => this.socket.destroy(), 2_000).unref();
@@ -121,23 +131,57 @@ export class Connection {
     this.#close(error);
   }
 
-  #write(bytes: Uint8Array): void {
+  #write(bytes: Uint8Array, onWritten?: WriteCallback): void {
     if (this.socket.writableNeedDrain || this.#pending.length > 0) {
-      this.#pending.push(bytes);
+      this.#pending.push({ bytes, onWritten });
       this.#pendingBytes += bytes.length;
       if (this.#pending.length === 1) this.socket.once('drain', () => this.#flush());
       return;
     }
-    this.socket.write(bytes);
+    this.#socketWrite(bytes, onWritten);
+  }
+
+  #socketWrite(bytes: Uint8Array, onWritten: WriteCallback | undefined): void {
+    if (!onWritten) {
+      this.socket.write(bytes);
+      return;
+    }
+    let called = false;
+    const once: WriteCallback = (error) => {
+      if (called) return;
+      called = true;
+      try {
+        onWritten(error ?? undefined);
+      } catch {
+        // The caller's bug must not break the socket loop.
+      }
+    };
+    if (this.socket.destroyed) return once(new PeerError('peer.not_connected', 'the connection closed before the frame was written'));
+    this.socket.write(bytes, (e) => once(e ?? undefined));
   }
 
   #flush(): void {
     while (this.#pending.length > 0 && !this.socket.writableNeedDrain && !this.socket.destroyed) {
       const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.length;
-      this.socket.write(next);
+      this.#pendingBytes -= next.bytes.length;
+      this.#socketWrite(next.bytes, next.onWritten);
     }
     if (this.#pending.length > 0) this.socket.once('drain', () => this.#flush());
+  }
+
+  /** Frames that never reached the socket: tell their writers. */
+  #failPending(): void {
+    const pending = this.#pending.splice(0);
+    this.#pendingBytes = 0;
+    if (pending.length === 0) return;
+    const error = new PeerError('peer.not_connected', 'the connection closed before the frame was written');
+    for (const p of pending) {
+      try {
+        p.onWritten?.(error);
+      } catch {
+        /* see #socketWrite */
+      }
+    }
   }
 
   #rx: Uint8Array = new Uint8Array(0);
@@ -234,7 +278,10 @@ export class Connection {
   }
 
   #close(error: GlasswingError): void {
-    if (this.#finish(error)) this.socket.destroy();
+    if (this.#finish(error)) {
+      this.socket.destroy();
+      this.#failPending();
+    }
   }
 }
 

@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../crypto';
 import type { NodeEventBody, PeerInfo } from '../api';
 import type { PeersRepository } from '../store';
 import type { GlasswingError } from '../errors';
-import { Connection } from './connection';
+import { Connection, type WriteCallback } from './connection';
 import { PeerSession, type PeerAction } from './peer-session';
 import { PeerError } from './errors';
 import { formatHostPort, parsePeerAddress } from './address';
@@ -315,14 +315,14 @@ export class PeerManager {
     if (current && error.code !== 'peer.replaced') this.#scheduleReconnect(live.nodeId!);
   }
 
-  #sendOn(live: Live, message: Message): boolean {
+  #sendOn(live: Live, message: Message, onWritten?: WriteCallback): boolean {
     let bytes: Uint8Array;
     try {
       bytes = encodeMessage(message);
     } catch {
       return false;
     }
-    const ok = live.connection.send(bytes);
+    const ok = live.connection.send(bytes, onWritten);
     if (ok && live.nodeId) {
       if (live.peer) live.peer.messagesOut++;
       this.#opts.publish({
@@ -347,12 +347,13 @@ export class PeerManager {
   /**
    * Sends a message to a connected peer. Returns false when the peer is not connected or its
    * outbound queue is full (`dropIfFull`: the message is dropped; otherwise the slow peer is
-   * disconnected with `peer.queue_overflow`).
+   * disconnected with `peer.queue_overflow`). `onWritten` is called once the frame was written
+   * to the socket, or with an error if the connection closed first; only when this returns true.
    */
-  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean } = {}): boolean {
+  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WriteCallback } = {}): boolean {
     const live = this.#byNode.get(nodeId);
     if (!live?.peer) return false;
-    if (this.#sendOn(live, message)) return true;
+    if (this.#sendOn(live, message, opts.onWritten)) return true;
     if (!opts.dropIfFull && live.connection.isOpen) {
       live.connection.destroy(new PeerError('peer.queue_overflow', 'the peer does not read: outbound queue overflowed'));
     }
