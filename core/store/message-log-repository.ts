@@ -1,0 +1,108 @@
+/**
+ * The onion-message traffic log: one row per messenger event, capped at a number of rows (the
+ * oldest are deleted). Rows are appended in batches, each batch in one transaction.
+ */
+import type { Database } from './database';
+
+export interface MessageLogRow {
+  readonly time: number;
+  readonly messageId: string | null;
+  /** Event type without `onion.`: received, delivered, forwarded, sent, replied, dropped, mailbox_… */
+  readonly outcome: string;
+  readonly peer: string | null;
+  readonly tlvTypes: readonly string[];
+  readonly size: number;
+  /** The event (plain JSON data). */
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
+export interface StoredMessageLogRow extends MessageLogRow {
+  readonly id: number;
+}
+
+export interface MessageLogFilter {
+  /** Newest `limit` rows (returned oldest first); default 100. */
+  readonly limit?: number;
+  /** Rows about this peer (sender or next hop). */
+  readonly peer?: string;
+  /** Rows about messages with a record of this TLV type (decimal string). */
+  readonly tlvType?: string;
+  /** Rows with this outcome. */
+  readonly outcome?: string;
+}
+
+interface Row {
+  id: number;
+  time: number;
+  message_id: string | null;
+  outcome: string;
+  peer: string | null;
+  tlv_types: string;
+  size: number;
+  event: string;
+}
+
+function toRow(r: Row): StoredMessageLogRow {
+  let event: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(r.event);
+    if (parsed && typeof parsed === 'object') event = parsed as Record<string, unknown>;
+  } catch {
+    event = {};
+  }
+  return {
+    id: r.id, time: r.time, messageId: r.message_id, outcome: r.outcome, peer: r.peer,
+    tlvTypes: r.tlv_types.split(',').filter((t) => t.length > 0), size: r.size, event,
+  };
+}
+
+export class MessageLogRepository {
+  readonly #db: Database;
+  readonly #capacity: number;
+
+  constructor(db: Database, capacity: number) {
+    this.#db = db;
+    this.#capacity = Math.max(1, Math.floor(capacity));
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Appends rows in one transaction, then deletes the oldest beyond the cap. */
+  append(rows: readonly MessageLogRow[]): void {
+    if (rows.length === 0) return;
+    const insert = this.#db.prepare('INSERT INTO message_log (time, message_id, outcome, peer, tlv_types, size, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        insert.run(r.time, r.messageId, r.outcome, r.peer, `,${r.tlvTypes.join(',')}${r.tlvTypes.length ? ',' : ''}`, r.size, JSON.stringify(r.event));
+      }
+      // Row ids only grow and only the oldest are deleted, so this keeps exactly `capacity` rows.
+      this.#db.prepare('DELETE FROM message_log WHERE id <= (SELECT MAX(id) FROM message_log) - ?').run(this.#capacity);
+    })();
+  }
+
+  list(filter: MessageLogFilter = {}): StoredMessageLogRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.peer !== undefined) {
+      where.push('peer = ?');
+      args.push(filter.peer);
+    }
+    if (filter.tlvType !== undefined) {
+      where.push('instr(tlv_types, ?) > 0');
+      args.push(`,${filter.tlvType},`);
+    }
+    if (filter.outcome !== undefined) {
+      where.push('outcome = ?');
+      args.push(filter.outcome);
+    }
+    const sql = `SELECT * FROM message_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...args, filter.limit ?? 100) as Row[];
+    return rows.reverse().map(toRow);
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM message_log').get() as { n: number }).n;
+  }
+}
