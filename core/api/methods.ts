@@ -3,7 +3,9 @@
  * before the node sees the call) and its result type.
  */
 import type { NodeEvent } from './events';
-import type { NodeInfo, PeerInfo, PingResult } from './types';
+import type {
+  MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeInfo, PeerInfo, PingResult, SendOnionMessageResult,
+} from './types';
 import { s, type Schema } from './schema';
 
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
@@ -17,6 +19,36 @@ export interface Methods {
   ping: { params: { nodeId: string; numPongBytes?: number }; result: PingResult };
   /** The most recent events (the node keeps a capped history), oldest first. */
   recentEvents: { params: { limit?: number; types?: string[] }; result: { events: NodeEvent[] } };
+  /**
+   * Sends an onion message to a node id or a hex `blinded_path` (routing: `via` hops, else a
+   * connected peer, else an address-book address dialled first). `waitReplySeconds` attaches a
+   * reply path and waits for the reply (error `messenger.reply_timeout` if none comes).
+   */
+  sendOnionMessage: {
+    params: {
+      destination: string;
+      tlvs: { type: string; value: string }[];
+      via?: string[];
+      replyPath?: boolean;
+      dummyHops?: number;
+      waitReplySeconds?: number;
+      inReplyTo?: string;
+    };
+    result: SendOnionMessageResult;
+  };
+  /** The capped onion-message traffic log, newest `limit` rows, oldest first. */
+  listMessages: { params: { limit?: number; peer?: string; tlvType?: string; outcome?: string }; result: { messages: MessageLogEntry[] } };
+  /** The mailbox: allow-list, stored messages, totals and quotas. */
+  mailboxList: { params: Record<string, never>; result: MailboxInfo };
+  mailboxAllow: { params: { nodeId: string }; result: { nodeId: string; allowed: boolean } };
+  mailboxDeny: { params: { nodeId: string }; result: { nodeId: string; allowed: boolean } };
+  /** Counters by outcome and drop reason, queue sizes, rate limiter state, policy. */
+  messengerStats: { params: Record<string, never>; result: MessengerStatsInfo };
+  /** Delivers messages of an application TLV type as `onion.delivered` events (counted registrations). */
+  registerMessageHandler: { params: { tlvType: string }; result: { tlvType: string; listeners: number } };
+  unregisterMessageHandler: { params: { tlvType: string }; result: { tlvType: string; listeners: number } };
+  /** A blinded path to this node that others can send onion messages to. */
+  createMessagePath: { params: { via?: string[]; dummyHops?: number }; result: MessagePathInfo };
 }
 
 export type MethodName = keyof Methods;
@@ -24,6 +56,14 @@ export type Params<M extends MethodName> = Methods[M]['params'];
 export type Result<M extends MethodName> = Methods[M]['result'];
 
 const none = s.object({});
+
+/** A TLV type as a decimal string (up to 2^64 - 1). */
+const TLV_TYPE = s.string({ pattern: /^(0|[1-9][0-9]{0,19})$/, describe: 'a TLV type (decimal)' });
+
+/** Outcomes in the onion-message traffic log. */
+export const MESSAGE_OUTCOMES = [
+  'received', 'delivered', 'forwarded', 'sent', 'replied', 'dropped', 'mailbox_stored', 'mailbox_wake', 'mailbox_forwarded', 'mailbox_expired',
+] as const;
 
 export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   getInfo: none,
@@ -35,6 +75,29 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   listPeers: none,
   ping: s.object({ nodeId: s.nodeId(), numPongBytes: s.integer({ min: 0, max: 65531 }) }, ['numPongBytes']),
   recentEvents: s.object({ limit: s.integer({ min: 1, max: 10000 }), types: s.array(s.string({ maxLength: 64 }), 64) }, ['limit', 'types']),
+  sendOnionMessage: s.object(
+    {
+      destination: s.string({ pattern: /^([0-9a-f]{2})+$/, maxLength: 2 * 65535, describe: 'a node id or a blinded path, in lowercase hex' }),
+      tlvs: s.array(s.object({ type: TLV_TYPE, value: s.hex(32768) }), 16),
+      via: s.array(s.nodeId(), 20),
+      replyPath: s.boolean(),
+      dummyHops: s.integer({ min: 0, max: 10 }),
+      waitReplySeconds: s.integer({ min: 1, max: 600 }),
+      inReplyTo: s.string({ pattern: /^[0-9a-f]{16}$/, describe: 'a message id (16 hex characters)' }),
+    },
+    ['via', 'replyPath', 'dummyHops', 'waitReplySeconds', 'inReplyTo'],
+  ),
+  listMessages: s.object(
+    { limit: s.integer({ min: 1, max: 10000 }), peer: s.nodeId(), tlvType: TLV_TYPE, outcome: s.enum(...MESSAGE_OUTCOMES) },
+    ['limit', 'peer', 'tlvType', 'outcome'],
+  ),
+  mailboxList: none,
+  mailboxAllow: s.object({ nodeId: s.nodeId() }),
+  mailboxDeny: s.object({ nodeId: s.nodeId() }),
+  messengerStats: none,
+  registerMessageHandler: s.object({ tlvType: TLV_TYPE }),
+  unregisterMessageHandler: s.object({ tlvType: TLV_TYPE }),
+  createMessagePath: s.object({ via: s.array(s.nodeId(), 20), dummyHops: s.integer({ min: 0, max: 10 }) }, ['via', 'dummyHops']),
 };
 
 export const METHOD_NAMES = Object.keys(METHOD_SCHEMAS) as MethodName[];
