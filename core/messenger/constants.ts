@@ -1,0 +1,136 @@
+/**
+ * The messenger's numbers in one place: the onion message TLV types it dispatches on, and the
+ * default DoS policy and mailbox quotas (each with where it comes from).
+ */
+
+/**
+ * Final-hop message TLV types (`onionmsg_tlv` types >= 64) and who handles them.
+ *
+ * | type  | name                   | family         | source                                                        |
+ * |-------|------------------------|----------------|---------------------------------------------------------------|
+ * | 64    | invoice_request        | offers         | BOLT 4 `onionmsg_tlv` / BOLT 12                               |
+ * | 66    | invoice                | offers         | BOLT 4 `onionmsg_tlv` / BOLT 12                               |
+ * | 68    | invoice_error          | offers         | BOLT 4 `onionmsg_tlv` / BOLT 12                               |
+ * | 70    | static_invoice         | async_payments | LDK `onion_message/offers.rs` STATIC_INVOICE_TLV_TYPE         |
+ * | 72    | held_htlc_available    | async_payments | LDK `onion_message/async_payments.rs` HELD_HTLC_AVAILABLE     |
+ * | 74    | release_held_htlc      | async_payments | LDK `onion_message/async_payments.rs` RELEASE_HELD_HTLC       |
+ * | 75540 | offer_paths_request    | async_payments | LDK `onion_message/async_payments.rs` OFFER_PATHS_REQ         |
+ * | 75542 | offer_paths            | async_payments | LDK `onion_message/async_payments.rs` OFFER_PATHS             |
+ * | 75544 | serve_static_invoice   | async_payments | LDK `onion_message/async_payments.rs` SERVE_INVOICE           |
+ * | 75546 | static_invoice_persisted | async_payments | LDK `onion_message/async_payments.rs` INVOICE_PERSISTED     |
+ *
+ * The async payments numbers are not in the BOLTs yet (lightning/bolts#1149 is a draft); these
+ * are the ones rust-lightning ships (checked at lightningdevkit/rust-lightning cfee4b7).
+ * Every other type >= 64 is an application message, handled by handlers registered at run time.
+ */
+export const MESSAGE_TLV = {
+  invoiceRequest: 64n,
+  invoice: 66n,
+  invoiceError: 68n,
+  staticInvoice: 70n,
+  heldHtlcAvailable: 72n,
+  releaseHeldHtlc: 74n,
+  offerPathsRequest: 75540n,
+  offerPaths: 75542n,
+  serveStaticInvoice: 75544n,
+  staticInvoicePersisted: 75546n,
+} as const;
+
+/** Which family of handlers a message type belongs to. `reply` is a reply to a message we sent. */
+export type HandlerKind = 'offers' | 'async_payments' | 'application' | 'reply';
+
+const OFFERS_TYPES: ReadonlySet<bigint> = new Set([MESSAGE_TLV.invoiceRequest, MESSAGE_TLV.invoice, MESSAGE_TLV.invoiceError]);
+const ASYNC_TYPES: ReadonlySet<bigint> = new Set([
+  MESSAGE_TLV.staticInvoice, MESSAGE_TLV.heldHtlcAvailable, MESSAGE_TLV.releaseHeldHtlc, MESSAGE_TLV.offerPathsRequest,
+  MESSAGE_TLV.offerPaths, MESSAGE_TLV.serveStaticInvoice, MESSAGE_TLV.staticInvoicePersisted,
+]);
+
+/** BOLT 4: "Field numbers 64 and above are reserved for payloads for the final hop". */
+export const FIRST_MESSAGE_TLV_TYPE = 64n;
+/** BigSize limit: TLV types are at most 2^64 - 1. */
+export const MAX_TLV_TYPE = (1n << 64n) - 1n;
+
+/** The family a message TLV type belongs to (types below 64 are not messages). */
+export function handlerKindOf(tlvType: bigint): Exclude<HandlerKind, 'reply'> {
+  if (OFFERS_TYPES.has(tlvType)) return 'offers';
+  if (ASYNC_TYPES.has(tlvType)) return 'async_payments';
+  return 'application';
+}
+
+/** A spec or LDK name for a message type, when it has one. */
+export function messageTlvName(tlvType: bigint): string | undefined {
+  for (const [name, value] of Object.entries(MESSAGE_TLV)) {
+    if (value === tlvType) return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  }
+  return undefined;
+}
+
+/** The DoS policy. Every field is configurable through NodeOptions. */
+export interface MessengerPolicy {
+  /**
+   * Per-peer inbound token bucket refill rate, messages per second. Core Lightning allows one
+   * onion message per 250 ms per peer (connectd.h ONION_MSG_MSEC = 250, i.e. 4/s).
+   */
+  readonly inboundPerSecond: number;
+  /**
+   * Per-peer bucket size (burst). Core Lightning keeps 4 messages of credit (ONION_MSG_TOKENS_MAX);
+   * Eclair accepts at most 10 per second per peer (reference.conf onion-messages.max-per-peer-per-second).
+   * We allow a burst of 10: never more than Eclair in any second, CLN's rate in the long run.
+   */
+  readonly inboundBurst: number;
+  /**
+   * Bytes of onion messages we queue for one peer before dropping more. rust-lightning buffers
+   * at most 256 KiB per peer (onion_message/messenger.rs MAX_PER_PEER_BUFFER_SIZE).
+   */
+  readonly outboundQueueBytes: number;
+  /**
+   * Bytes of onion messages held in memory for all peers together (queued and awaiting a
+   * connection). rust-lightning caps its total at 128 MiB (MAX_TOTAL_BUFFER_SIZE); a desktop
+   * node needs far less.
+   */
+  readonly memoryCapBytes: number;
+  /**
+   * Random early drop: once a queue (or the memory total) is this full (0..1), each new message is
+   * dropped with a probability rising linearly from 0 here to 1 at the limit.
+   */
+  readonly earlyDropThreshold: number;
+  /** How long a message may wait for a connection we are opening to its first hop. */
+  readonly connectTimeoutMs: number;
+  /** Bytes handed to one peer's connection that were not yet written, before we wait. */
+  readonly writeWindowBytes: number;
+}
+
+export const DEFAULT_POLICY: MessengerPolicy = {
+  inboundPerSecond: 4,
+  inboundBurst: 10,
+  outboundQueueBytes: 256 * 1024,
+  memoryCapBytes: 8 * 1024 * 1024,
+  earlyDropThreshold: 0.5,
+  connectTimeoutMs: 15_000,
+  writeWindowBytes: 64 * 1024,
+};
+
+/** Mailbox quotas (messages stored in SQLite for allow-listed offline peers). */
+export interface MailboxQuotas {
+  /** Messages stored for one peer. */
+  readonly perPeerMessages: number;
+  /** Bytes stored for one peer. */
+  readonly perPeerBytes: number;
+  /** Messages stored for everybody. */
+  readonly totalMessages: number;
+  /** Bytes stored for everybody. */
+  readonly totalBytes: number;
+  /** How long a stored message is kept before it expires. */
+  readonly expiryMs: number;
+}
+
+export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
+  perPeerMessages: 200,
+  perPeerBytes: 1024 * 1024,
+  totalMessages: 10_000,
+  totalBytes: 64 * 1024 * 1024,
+  expiryMs: 72 * 3600 * 1000,
+};
+
+/** Rows kept in the traffic log (`message_log`); older rows are deleted. */
+export const DEFAULT_LOG_CAPACITY = 10_000;

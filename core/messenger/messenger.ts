@@ -1,0 +1,510 @@
+/**
+ * The OnionMessenger's sans-I/O core. It is fed peer connections, received `onion_message`s,
+ * send requests and the time, and returns actions: events, dials, mailbox stores, reply
+ * outcomes. Outgoing messages wait in bounded per-peer queues until the adapter pulls them
+ * (`takeNext`) for a connection that has room. No sockets, timers, clocks or SQLite in here.
+ */
+import { equalBytes, fromHex, publicKeyFromPrivate, toHex, zeroize } from '../crypto';
+import type { BlindedPath, OnionMessage, TlvRecord } from '../wire';
+import { encodeBlindedPath } from '../wire';
+import type { OnionMessageAction } from '../onion';
+import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage } from '../onion';
+import { isGlasswingError } from '../errors';
+import type { OnionMessageEventBody } from '../api';
+import type { HandlerKind, MessengerPolicy } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, handlerKindOf } from './constants';
+import type { DropReason } from './errors';
+import { MessengerError } from './errors';
+import type { HandlerOutcome, HandlerReply, MessageHandler, ReceivedMessage, RegisteredHandler } from './handlers';
+import type { Destination } from './inputs';
+import { checkMessageRecords, formatRecords } from './inputs';
+import { ReplyPathIds, advancePastOurselves, createMessagePath, pathIdKey } from './paths';
+import { OutboundQueues, TokenBucket } from './policy';
+import type { RoutePlan, RouteTarget, RoutingView } from './router';
+import { planRoute, replyPathNodes } from './router';
+
+export type MessengerAction =
+  /** Publish (and log) this event. */
+  | { readonly kind: 'event'; readonly event: OnionMessageEventBody }
+  /** Dial this peer; report the outcome with peerConnected / connectFailed. */
+  | { readonly kind: 'connect'; readonly nodeId: string; readonly address: string }
+  /** Store this message in the mailbox for the offline, allow-listed peer `nodeId`. */
+  | { readonly kind: 'store'; readonly messageId: string; readonly nodeId: string; readonly from: string; readonly message: OnionMessage; readonly size: number }
+  /** A reply we waited for arrived. */
+  | { readonly kind: 'reply_received'; readonly requestId: string; readonly message: ReceivedMessage }
+  /** No reply arrived in time. */
+  | { readonly kind: 'reply_timeout'; readonly requestId: string }
+  /** A handler answers later: when `outcome` settles, pass it to `replyLater`. */
+  | { readonly kind: 'handler_pending'; readonly message: ReceivedMessage; readonly outcome: Promise<HandlerOutcome> };
+
+export interface SendRequest {
+  readonly destination: Destination;
+  readonly records: readonly TlvRecord[];
+  /** Explicit unblinded hops (hex node ids), first hop first. */
+  readonly via?: readonly string[];
+  /** Attach a blinded reply path to us. */
+  readonly replyPath?: boolean;
+  /** Dummy hops to us in that reply path. */
+  readonly dummyHops?: number;
+  /**
+   * Wait this long for a reply (implies a reply path): a `reply_received` or `reply_timeout`
+   * action follows. The reply path then carries one of our own tagged path ids.
+   */
+  readonly awaitReplyMs?: number;
+  /**
+   * Without `awaitReplyMs`: the `path_id` for the reply path (e.g. an offers context), handed to
+   * the handler of the reply as `pathId`. Without it the reply path has no path_id.
+   */
+  readonly replyPathId?: Uint8Array;
+  /** The message we answer (the event is then `onion.replied`). */
+  readonly inReplyTo?: string;
+}
+
+export interface SendOutcome {
+  readonly messageId: string;
+  readonly plan: RoutePlan;
+  readonly hasReplyPath: boolean;
+  readonly actions: MessengerAction[];
+}
+
+/** A message pulled from a queue for its connection, with the event to publish once it is handed over. */
+export interface Outgoing {
+  readonly messageId: string;
+  readonly nodeId: string;
+  readonly message: OnionMessage;
+  readonly size: number;
+  readonly event: OnionMessageEventBody;
+  /** Whether it may go to the mailbox if its peer disconnects before taking it. */
+  readonly forwarded: boolean;
+  readonly from: string | null;
+}
+
+export interface OnionMessengerOptions {
+  /** Our node private key. Secret: used to peel onions and never exposed. */
+  readonly nodeKey: Uint8Array;
+  readonly policy?: Partial<MessengerPolicy>;
+  /** Random bytes (session keys, path ids, message ids). */
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** A number in [0, 1) for random early drop. */
+  readonly random: () => number;
+  /** The address book: where to dial a node that is not connected. */
+  readonly addressOf?: (nodeId: string) => string | undefined;
+  /** The peer at the other end of one of our channels (none yet). */
+  readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
+}
+
+/** The `onion_message` size on the wire: type (2) + path_key (33) + len (2) + packet. */
+export function onionMessageSize(m: OnionMessage): number {
+  return 2 + 33 + 2 + m.onionMessagePacket.length;
+}
+
+interface PeerState {
+  readonly onionMessages: boolean;
+}
+
+export class OnionMessenger {
+  readonly policy: MessengerPolicy;
+  readonly nodeId: Uint8Array;
+  readonly nodeIdHex: string;
+  readonly #nodeKey: Uint8Array;
+  readonly #opts: OnionMessengerOptions;
+  readonly #peers = new Map<string, PeerState>();
+  readonly #connecting = new Set<string>();
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #queues: OutboundQueues<Outgoing>;
+  readonly #handlers = new Map<bigint, RegisteredHandler>();
+  readonly #pendingReplies = new Map<string, { requestId: string; expiresAt: number }>();
+  readonly #mailboxAllowed = new Set<string>();
+  readonly #replyIds: ReplyPathIds;
+
+  constructor(opts: OnionMessengerOptions) {
+    this.#opts = opts;
+    this.#nodeKey = opts.nodeKey.slice();
+    this.nodeId = publicKeyFromPrivate(this.#nodeKey);
+    this.nodeIdHex = toHex(this.nodeId);
+    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.#queues = new OutboundQueues(this.policy);
+    this.#replyIds = new ReplyPathIds(this.#nodeKey);
+  }
+
+  // ----- peers --------------------------------------------------------------------------------
+
+  /** A peer completed `init`; `onionMessages`: it advertises option_onion_messages. */
+  peerConnected(nodeId: string, features: { onionMessages: boolean }, now: number): MessengerAction[] {
+    this.#peers.set(nodeId, { onionMessages: features.onionMessages });
+    this.#connecting.delete(nodeId);
+    this.#buckets.set(nodeId, new TokenBucket(this.policy.inboundPerSecond, this.policy.inboundBurst, now));
+    if (features.onionMessages) return [];
+    // Messages queued while dialling a peer that turns out not to speak onion messages.
+    return this.#queues.takeAll(nodeId).map((q) => this.#drop(q.item.messageId, q.item.from, nodeId, 'next_hop_unsupported', q.size, 'the peer does not advertise option_onion_messages'));
+  }
+
+  /** A peer's connection closed: its queue goes to the mailbox if it is allow-listed, else it is dropped. */
+  peerDisconnected(nodeId: string, _now: number): MessengerAction[] {
+    this.#peers.delete(nodeId);
+    this.#buckets.delete(nodeId);
+    const actions: MessengerAction[] = [];
+    for (const { item, size } of this.#queues.takeAll(nodeId)) {
+      if (item.forwarded && item.from && this.#mailboxAllowed.has(nodeId)) {
+        actions.push({ kind: 'store', messageId: item.messageId, nodeId, from: item.from, message: item.message, size });
+      } else {
+        actions.push(this.#drop(item.messageId, item.from, nodeId, 'peer_disconnected', size, 'the peer disconnected before the message was sent'));
+      }
+    }
+    return actions;
+  }
+
+  /** Dialling a first hop failed: the messages waiting for it are dropped. */
+  connectFailed(nodeId: string, why: string, _now: number): MessengerAction[] {
+    this.#connecting.delete(nodeId);
+    if (this.#peers.has(nodeId)) return [];
+    return this.#queues.takeAll(nodeId).map((q) => this.#drop(q.item.messageId, q.item.from, nodeId, 'connect_failed', q.size, why));
+  }
+
+  isConnected(nodeId: string): boolean {
+    return this.#peers.has(nodeId);
+  }
+
+  // ----- mailbox allow-list -------------------------------------------------------------------
+
+  setMailboxAllowed(nodeId: string, allowed: boolean): void {
+    if (allowed) this.#mailboxAllowed.add(nodeId);
+    else this.#mailboxAllowed.delete(nodeId);
+  }
+
+  isMailboxAllowed(nodeId: string): boolean {
+    return this.#mailboxAllowed.has(nodeId);
+  }
+
+  // ----- handlers -----------------------------------------------------------------------------
+
+  /**
+   * Registers the handler for one message TLV type (>= 64); its family (offers, async payments,
+   * application) follows from the type. Returns the function that unregisters it.
+   */
+  registerHandler(tlvType: bigint, handle: MessageHandler): () => void {
+    if (tlvType < FIRST_MESSAGE_TLV_TYPE) throw new MessengerError('messenger.bad_tlv', `type ${tlvType} is not a message type (>= 64)`);
+    if (this.#handlers.has(tlvType)) throw new MessengerError('messenger.handler_exists', `a handler for TLV type ${tlvType} is already registered`);
+    const entry: RegisteredHandler = { tlvType, kind: handlerKindOf(tlvType), handle };
+    this.#handlers.set(tlvType, entry);
+    return () => {
+      if (this.#handlers.get(tlvType) === entry) this.#handlers.delete(tlvType);
+    };
+  }
+
+  handlers(): RegisteredHandler[] {
+    return [...this.#handlers.values()];
+  }
+
+  // ----- receiving ----------------------------------------------------------------------------
+
+  /** BOLT 4 Onion Messages, reader: one `onion_message` from a connected peer. */
+  handleOnionMessage(from: string, message: OnionMessage, now: number): MessengerAction[] {
+    const messageId = this.#newId();
+    const size = onionMessageSize(message);
+    const actions: MessengerAction[] = [{ kind: 'event', event: { type: 'onion.received', messageId, from, size } }];
+    // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any ECDH work.
+    const bucket = this.#buckets.get(from);
+    if (bucket && !bucket.take(now)) {
+      actions.push(this.#drop(messageId, from, null, 'rate_limited', size, `more than ${this.policy.inboundPerSecond}/s (burst ${this.policy.inboundBurst}) from this peer`));
+      return actions;
+    }
+    let peeled: OnionMessageAction;
+    try {
+      // BOLT 4 reader: "MUST decrypt onion_message_packet using an empty associated_data, and path_key".
+      peeled = peelOnionMessage({ packet: message.onionMessagePacket, pathKey: message.pathKey, privateKey: this.#nodeKey, ourNodeId: this.nodeId });
+    } catch (e) {
+      // BOLT 4 reader: decryption fails, not a valid onionmsg_tlv, or a rule broken: "MUST ignore the message".
+      const reason: DropReason = e instanceof OnionSemanticError ? 'rule_violation' : 'bad_onion';
+      const code = isGlasswingError(e) ? e.code : 'internal';
+      actions.push(this.#drop(messageId, from, null, reason, size, isGlasswingError(e) ? e.message : 'the onion could not be processed', code));
+      return actions;
+    }
+    if (peeled.kind === 'forward') actions.push(...this.#forward(messageId, from, peeled, size, now));
+    else actions.push(...this.#deliver(messageId, from, peeled, now));
+    return actions;
+  }
+
+  #forward(messageId: string, from: string, peeled: Extract<OnionMessageAction, { kind: 'forward' }>, inSize: number, now: number): MessengerAction[] {
+    let to: string;
+    if ('nodeId' in peeled.next) {
+      to = toHex(peeled.next.nodeId); // BOLT 4: "if next_node_id is present: the next peer is the peer with that node id"
+    } else {
+      // BOLT 4: short_channel_id "corresponds to an announced short_channel_id or a local alias": the other end.
+      const peer = this.#opts.channelPeer?.(peeled.next.shortChannelId);
+      if (!peer) return [this.#drop(messageId, from, null, 'unknown_short_channel_id', inSize, `short_channel_id ${peeled.next.shortChannelId} is none of our channels`)];
+      to = peer;
+    }
+    // BOLT 4: "MUST set path_key in the forwarded onion_message to the next path_key".
+    const message: OnionMessage = { type: 'onion_message', pathKey: peeled.pathKey, onionMessagePacket: encodeOnionPacket(peeled.packet) };
+    const size = onionMessageSize(message);
+    const peer = this.#peers.get(to);
+    if (!peer) {
+      if (this.#mailboxAllowed.has(to)) return [{ kind: 'store', messageId, nodeId: to, from, message, size }];
+      return [this.#drop(messageId, from, to, 'next_hop_offline', size, 'the next hop is not connected and not on the mailbox allow-list')];
+    }
+    if (!peer.onionMessages) return [this.#drop(messageId, from, to, 'next_hop_unsupported', size, 'the next hop does not advertise option_onion_messages')];
+    const refused = this.#queues.admit(to, size, this.#opts.random);
+    if (refused) return [this.#drop(messageId, from, to, refused, size, `the queue to the next hop holds ${this.#queues.bytesFor(to)} bytes`)];
+    this.#queues.push(to, { messageId, nodeId: to, message, size, forwarded: true, from, event: { type: 'onion.forwarded', messageId, from, to, size } }, size, now);
+    return [];
+  }
+
+  #deliver(messageId: string, from: string, peeled: Extract<OnionMessageAction, { kind: 'receive' }>, now: number): MessengerAction[] {
+    const records = peeled.payload.messageRecords ?? [];
+    const record = records[0];
+    if (!record) return [this.#drop(messageId, from, null, 'empty_message', 0, 'the message has no record of type >= 64')];
+    const pathId = peeled.encryptedData.pathId;
+    const replyPath = peeled.payload.replyPath;
+    const received: ReceivedMessage = {
+      messageId, from, tlvType: record.type, value: record.value, records, replyPath,
+      pathId: pathId && !this.#replyIds.isOurs(pathId) ? pathId : undefined,
+      dummyHopsPeeled: peeled.dummyHopsPeeled, receivedAt: now,
+    };
+    if (pathId && this.#replyIds.isOurs(pathId)) {
+      // BOLT 4: a path_id of a reply_path we published — only the reply to that onion is accepted.
+      const key = pathIdKey(pathId);
+      const pending = this.#pendingReplies.get(key);
+      if (!pending) return [this.#drop(messageId, from, null, 'unexpected_reply', record.value.length, 'a message over one of our reply paths, but no reply is awaited')];
+      this.#pendingReplies.delete(key);
+      return [
+        { kind: 'event', event: this.#delivered(received, 'reply', pending.requestId) },
+        { kind: 'reply_received', requestId: pending.requestId, message: received },
+      ];
+    }
+    const handler = this.#handlers.get(record.type);
+    if (!handler) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];
+    let outcome: HandlerOutcome | Promise<HandlerOutcome>;
+    try {
+      outcome = handler.handle(received);
+    } catch (e) {
+      return [this.#drop(messageId, from, null, 'handler_failed', record.value.length, `the ${handler.kind} handler failed: ${e instanceof Error ? e.message : String(e)}`)];
+    }
+    const actions: MessengerAction[] = [{ kind: 'event', event: this.#delivered(received, handler.kind, null) }];
+    if (outcome instanceof Promise) actions.push({ kind: 'handler_pending', message: received, outcome });
+    else actions.push(...this.replyLater(received, outcome, now));
+    return actions;
+  }
+
+  #delivered(m: ReceivedMessage, handler: HandlerKind, inReplyTo: string | null): OnionMessageEventBody {
+    const withContents = handler === 'application' || handler === 'reply';
+    return {
+      type: 'onion.delivered', messageId: m.messageId, from: m.from, handler, tlvType: m.tlvType.toString(), size: m.value.length,
+      dummyHopsPeeled: m.dummyHopsPeeled, hasReplyPath: m.replyPath !== undefined, inReplyTo,
+      ...(withContents ? { records: formatRecords(m.records) } : {}),
+      ...(withContents && m.replyPath ? { replyPath: toHex(encodeBlindedPath(m.replyPath)) } : {}),
+    };
+  }
+
+  /** Sends a handler's reply (given now or settled later) over the message's reply path. */
+  replyLater(message: ReceivedMessage, outcome: HandlerOutcome, now: number): MessengerAction[] {
+    if (!outcome) return [];
+    if (!message.replyPath) {
+      return [this.#drop(message.messageId, null, null, 'no_route', 0, 'the handler replied but the message has no reply path')];
+    }
+    return this.#replyOver(message.messageId, message.replyPath, outcome, now);
+  }
+
+  #replyOver(inReplyTo: string, replyPath: BlindedPath, reply: HandlerReply, now: number): MessengerAction[] {
+    try {
+      const sent = this.send(
+        { destination: { kind: 'blinded', path: replyPath }, records: reply.records, replyPath: reply.instruction === 'replyWithReplyPath', inReplyTo },
+        now,
+      );
+      return sent.actions;
+    } catch (e) {
+      const reason: DropReason = isGlasswingError(e, 'messenger.no_route') ? 'no_route' : 'handler_failed';
+      return [this.#drop(inReplyTo, null, null, reason, 0, `the reply could not be sent: ${e instanceof Error ? e.message : String(e)}`)];
+    }
+  }
+
+  // ----- sending ------------------------------------------------------------------------------
+
+  /**
+   * BOLT 4 Onion Messages, writer: routes, builds and queues one message. Throws MessengerError
+   * when it cannot (no route, bad records, too large, queue full).
+   */
+  send(req: SendRequest, now: number): SendOutcome {
+    const records = checkMessageRecords(req.records);
+    const via = [...(req.via ?? [])];
+    const target = this.#routeTarget(req.destination);
+    const view: RoutingView = {
+      ourNodeId: this.nodeIdHex,
+      isConnected: (id) => this.#peers.has(id),
+      addressOf: (id) => this.#opts.addressOf?.(id),
+    };
+    const plan = planRoute(target, via, view);
+    const firstPeer = this.#peers.get(plan.firstHop);
+    if (firstPeer && !firstPeer.onionMessages) {
+      throw new MessengerError('messenger.peer_unsupported', `${plan.firstHop} does not advertise option_onion_messages`, { nodeId: plan.firstHop });
+    }
+    const wantsReply = req.awaitReplyMs !== undefined;
+    const hasReplyPath = req.replyPath === true || wantsReply;
+    let replyPath: BlindedPath | undefined;
+    let pathId: Uint8Array | undefined;
+    if (hasReplyPath) {
+      pathId = wantsReply ? this.#replyIds.create(this.#opts.randomBytes(16)) : req.replyPathId;
+      if (pathId && !wantsReply && this.#replyIds.isOurs(pathId)) {
+        throw new MessengerError('messenger.bad_argument', 'replyPathId looks like one of our own reply path ids');
+      }
+      replyPath = this.#withSessionKey((sessionKey) =>
+        createMessagePath({ sessionKey, nodes: replyPathNodes(plan, this.nodeIdHex).map((id) => fromHex(id)), pathId, dummyHops: req.dummyHops ?? 0 }),
+      );
+    }
+    const message = this.#build(plan, records, replyPath);
+    const size = onionMessageSize(message);
+    const refused = this.#queues.admit(plan.firstHop, size, () => 1); // our own messages: hard limits only, no random drop
+    if (refused) throw new MessengerError('messenger.send_failed', `cannot queue the message for ${plan.firstHop}: ${refused}`, { reason: refused });
+    const messageId = this.#newId();
+    const tlvTypes = records.map((r) => r.type.toString());
+    const event: OnionMessageEventBody = req.inReplyTo
+      ? { type: 'onion.replied', messageId, inReplyTo: req.inReplyTo, to: plan.firstHop, tlvTypes, hasReplyPath, size, records: formatRecords(records) }
+      : {
+          type: 'onion.sent', messageId, to: plan.firstHop, destination: target.kind === 'node' ? target.nodeId : target.introductionNodeId,
+          blinded: target.kind === 'blinded', route: plan.kind, tlvTypes, hasReplyPath, size, records: formatRecords(records),
+        };
+    this.#queues.push(plan.firstHop, { messageId, nodeId: plan.firstHop, message, size, forwarded: false, from: null, event }, size, now);
+    const actions: MessengerAction[] = [];
+    if (plan.connectTo && !this.#connecting.has(plan.connectTo.nodeId)) {
+      this.#connecting.add(plan.connectTo.nodeId);
+      actions.push({ kind: 'connect', nodeId: plan.connectTo.nodeId, address: plan.connectTo.address });
+    }
+    if (wantsReply && pathId) this.#pendingReplies.set(pathIdKey(pathId), { requestId: messageId, expiresAt: now + req.awaitReplyMs! });
+    return { messageId, plan, hasReplyPath, actions };
+  }
+
+  /**
+   * A blinded path to us for others to use (e.g. in an offer): `via` are the hops before us,
+   * introduction node first. No `path_id`: messages over it go to the handlers like any other.
+   */
+  createPathToUs(via: readonly string[], dummyHops: number): BlindedPath {
+    if (via.includes(this.nodeIdHex)) throw new MessengerError('messenger.bad_argument', 'a via hop is our own node');
+    return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops }));
+  }
+
+  #routeTarget(destination: Destination): RouteTarget {
+    if (destination.kind === 'node') {
+      const nodeId = toHex(destination.nodeId);
+      if (equalBytes(destination.nodeId, this.nodeId)) throw new MessengerError('messenger.destination_is_us', 'the destination is our own node');
+      return { kind: 'node', nodeId };
+    }
+    const channelPeer = (scid: bigint) => {
+      const id = this.#opts.channelPeer?.(scid);
+      return id ? fromHex(id) : undefined;
+    };
+    // BOLT 4: when we are the introduction node, we process our own hop before sending.
+    const path = advancePastOurselves(destination.path, this.#nodeKey, this.nodeId, channelPeer);
+    if (path.firstNodeId.kind === 'scid') {
+      const peer = channelPeer(path.firstNodeId.shortChannelId);
+      if (!peer) throw new MessengerError('messenger.no_route', `the introduction node is given by short_channel_id ${path.firstNodeId.shortChannelId}, none of our channels`);
+      return { kind: 'blinded', introductionNodeId: toHex(peer), path };
+    }
+    return { kind: 'blinded', introductionNodeId: toHex(path.firstNodeId.nodeId), path };
+  }
+
+  #build(plan: RoutePlan, records: readonly TlvRecord[], replyPath: BlindedPath | undefined): OnionMessage {
+    const { target } = plan;
+    const path = this.#withSessionKey((sessionKey) => {
+      if (target.kind === 'blinded') {
+        // BOLT 4: blind our own hops up to the introduction node and hand over its first_path_key.
+        return joinBlindedPath({ sessionKey, intermediateNodeIds: plan.intermediates.map((id) => fromHex(id)), path: target.path });
+      }
+      // A plain node: we blind the whole route ourselves (BOLT 4: all onion messages use route blinding).
+      const nodes = [...plan.intermediates, target.nodeId].map((id) => fromHex(id));
+      return createMessagePath({ sessionKey, nodes });
+    });
+    try {
+      const created = this.#withSessionKey((sessionKey) =>
+        createOnionMessage({ sessionKey, path, contents: { messageRecords: records, ...(replyPath ? { replyPath } : {}) } }),
+      );
+      return { type: 'onion_message', pathKey: created.pathKey, onionMessagePacket: encodeOnionPacket(created.packet) };
+    } catch (e) {
+      if (isGlasswingError(e, 'onion.route_too_long')) {
+        throw new MessengerError('messenger.message_too_large', 'the message does not fit a 32,768-byte onion');
+      }
+      throw e;
+    }
+  }
+
+  #withSessionKey<T>(fn: (sessionKey: Uint8Array) => T): T {
+    const sessionKey = this.#opts.randomBytes(32);
+    try {
+      return fn(sessionKey);
+    } finally {
+      zeroize(sessionKey);
+    }
+  }
+
+  // ----- the queues ---------------------------------------------------------------------------
+
+  /** Takes the oldest queued message for a connected peer (the adapter hands it to the connection). */
+  takeNext(nodeId: string): Outgoing | undefined {
+    if (!this.#peers.has(nodeId)) return undefined;
+    return this.#queues.shift(nodeId)?.item;
+  }
+
+  /** The connection refused a message we took. */
+  sendFailed(out: Outgoing): MessengerAction[] {
+    return [this.#drop(out.messageId, out.from, out.nodeId, 'send_failed', out.size, 'the connection refused the message (closed, or its queue is full)')];
+  }
+
+  /** Connected peers with queued messages. */
+  queuedPeers(): string[] {
+    return this.#queues.nodeIds().filter((id) => this.#peers.has(id));
+  }
+
+  // ----- time ---------------------------------------------------------------------------------
+
+  /** Reply timeouts, and messages that waited too long for a connection. */
+  tick(now: number): MessengerAction[] {
+    const actions: MessengerAction[] = [];
+    for (const [key, pending] of this.#pendingReplies) {
+      if (now >= pending.expiresAt) {
+        this.#pendingReplies.delete(key);
+        actions.push({ kind: 'reply_timeout', requestId: pending.requestId });
+      }
+    }
+    for (const nodeId of this.#queues.nodeIds()) {
+      if (this.#peers.has(nodeId)) continue;
+      for (const { item, size } of this.#queues.takeOlderThan(nodeId, now - this.policy.connectTimeoutMs)) {
+        actions.push(this.#drop(item.messageId, item.from, nodeId, 'connect_timeout', size, `no connection within ${this.policy.connectTimeoutMs} ms`));
+      }
+    }
+    return actions;
+  }
+
+  /** Forgets a reply we no longer wait for (the caller gave up). */
+  cancelReply(requestId: string): void {
+    for (const [key, pending] of this.#pendingReplies) if (pending.requestId === requestId) this.#pendingReplies.delete(key);
+  }
+
+  // ----- introspection ------------------------------------------------------------------------
+
+  snapshot(now: number): {
+    queues: { totalBytes: number; peakBytes: number; peers: { nodeId: string; messages: number; bytes: number }[] };
+    inbound: { nodeId: string; tokens: number }[];
+    pendingReplies: number;
+  } {
+    return {
+      queues: { totalBytes: this.#queues.totalBytes, peakBytes: this.#queues.peakBytes, peers: this.#queues.stats() },
+      inbound: [...this.#buckets].map(([nodeId, b]) => ({ nodeId, tokens: Math.floor(b.tokensAt(now) * 100) / 100 })),
+      pendingReplies: this.#pendingReplies.size,
+    };
+  }
+
+  /** Zeroes our copy of the node key. */
+  destroy(): void {
+    zeroize(this.#nodeKey);
+    this.#replyIds.destroy();
+  }
+
+  // ----- helpers ------------------------------------------------------------------------------
+
+  #newId(): string {
+    return toHex(this.#opts.randomBytes(8));
+  }
+
+  #drop(messageId: string, from: string | null, to: string | null, reason: DropReason, size: number, detail: string, code: string | null = null): MessengerAction {
+    return { kind: 'event', event: { type: 'onion.dropped', messageId, from, to, reason, code, detail, size } };
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Blinded paths the messenger makes and uses: reply paths to us (with a tagged `path_id` so we
+ * recognise our own), paths to us for others to publish, and taking our own hop off a path
+ * whose introduction node is ourselves.
+ */
+import { concatBytes, equalBytes, hmacSha256, toHex, utf8, zeroize } from '../crypto';
+import type { BlindedPath } from '../wire';
+import { createBlindedPath, processBlindedHop } from '../onion';
+import { isGlasswingError } from '../errors';
+import { MessengerError } from './errors';
+
+export interface MessagePathOptions {
+  /** e_0 for the path. Secret; zeroed by the caller. */
+  readonly sessionKey: Uint8Array;
+  /** The nodes of the path, introduction node first, its recipient last. */
+  readonly nodes: readonly Uint8Array[];
+  /** The recipient's `path_id` (BOLT 4: "MAY use path_id to contain a secret"). */
+  readonly pathId?: Uint8Array;
+  /** Dummy hops to the recipient after its real hop, to hide the path length (only for paths to us). */
+  readonly dummyHops?: number;
+}
+
+/**
+ * A blinded path for onion messages through `nodes` (BOLT 4 Route Blinding, writer; as a
+ * `reply_path`: `first_node_id` is the unblinded first node). Every hop but the last is told
+ * the next node id; the last carries `path_id`, if any.
+ */
+export function createMessagePath(opts: MessagePathOptions): BlindedPath {
+  const { nodes } = opts;
+  const last = nodes.length - 1;
+  const hops = nodes.map((nodeId, i) => ({
+    nodeId,
+    // BOLT 4: "MUST include either next_node_id or short_channel_id ... for each non-final node".
+    data: i < last ? { nextNodeId: nodes[i + 1]! } : opts.pathId ? { pathId: opts.pathId } : {},
+  }));
+  return createBlindedPath({ sessionKey: opts.sessionKey, hops, dummyHops: opts.dummyHops ?? 0 }).path;
+}
+
+/**
+ * Our reply path ids: 16 random bytes followed by the first 16 bytes of
+ * HMAC-SHA256(key, "reply" || random). We recognise our own ids after the request they served
+ * is gone, so a late or replayed reply is dropped as `unexpected_reply` (BOLT 4: a message over a
+ * path we published that is not a reply to that onion "MUST ignore").
+ */
+export class ReplyPathIds {
+  readonly #key: Uint8Array;
+
+  constructor(nodeKey: Uint8Array) {
+    this.#key = hmacSha256(nodeKey, utf8.encode('glasswing/messenger/reply-path-id'));
+  }
+
+  create(random16: Uint8Array): Uint8Array {
+    if (random16.length !== 16) throw new MessengerError('messenger.bad_argument', 'a reply path id needs 16 random bytes');
+    return concatBytes(random16, this.#tag(random16));
+  }
+
+  isOurs(pathId: Uint8Array): boolean {
+    if (pathId.length !== 32) return false;
+    return equalBytes(pathId.subarray(16), this.#tag(pathId.subarray(0, 16)));
+  }
+
+  #tag(random16: Uint8Array): Uint8Array {
+    return hmacSha256(this.#key, concatBytes(utf8.encode('reply'), random16)).subarray(0, 16);
+  }
+
+  destroy(): void {
+    zeroize(this.#key);
+  }
+}
+
+/**
+ * When a blinded path's introduction node is ourselves, we are its first hop: decrypt our
+ * `encrypted_recipient_data` and start the path at the next node with the next path key
+ * (BOLT 4 Route Blinding, reader). Repeats for our own dummy hops. A path that ends at us is
+ * `messenger.destination_is_us`; a next hop by short_channel_id that `channelPeer` does not know
+ * is `messenger.no_route`.
+ */
+export function advancePastOurselves(
+  path: BlindedPath,
+  nodeKey: Uint8Array,
+  ourNodeId: Uint8Array,
+  channelPeer: (scid: bigint) => Uint8Array | undefined,
+): BlindedPath {
+  let current = path;
+  for (let guard = 0; current.firstNodeId.kind === 'node_id' && equalBytes(current.firstNodeId.nodeId, ourNodeId); guard++) {
+    if (guard > 255 || current.hops.length <= 1) {
+      throw new MessengerError('messenger.destination_is_us', 'the blinded path ends at our own node');
+    }
+    let processed;
+    try {
+      processed = processBlindedHop({ privateKey: nodeKey, pathKey: current.firstPathKey, encryptedRecipientData: current.hops[0]!.encryptedRecipientData });
+    } catch (e) {
+      throw new MessengerError('messenger.bad_destination', `we are the introduction node but cannot read our hop: ${isGlasswingError(e) ? e.message : 'malformed'}`);
+    }
+    zeroize(processed.sharedSecret);
+    const { data } = processed;
+    if (data.pathId !== undefined) throw new MessengerError('messenger.destination_is_us', 'the blinded path ends at our own node');
+    let next: Uint8Array | undefined = data.nextNodeId;
+    if (next === undefined && data.shortChannelId !== undefined) {
+      next = channelPeer(data.shortChannelId);
+      if (!next) throw new MessengerError('messenger.no_route', `the blinded path continues over short_channel_id ${data.shortChannelId}, which is none of our channels`);
+    }
+    if (next === undefined) throw new MessengerError('messenger.destination_is_us', 'the blinded path ends at our own node');
+    current = { firstNodeId: { kind: 'node_id', nodeId: next }, firstPathKey: processed.nextPathKey, hops: current.hops.slice(1) };
+  }
+  return current;
+}
+
+/** Hex of a path id, for maps. */
+export function pathIdKey(pathId: Uint8Array): string {
+  return toHex(pathId);
+}

@@ -1,0 +1,398 @@
+/**
+ * The sans-I/O OnionMessenger: several real cores in one process (test/unit/messenger/network.ts)
+ * send, forward, deliver and reply; the assertions follow the events each node reports.
+ */
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../../core/crypto';
+import type { ReceivedMessage } from '../../../core/messenger';
+import { MESSAGE_TLV, MessengerError } from '../../../core/messenger';
+import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
+import type { TlvRecord } from '../../../core/wire';
+import { TestNetwork } from './network';
+
+const APP = 65537n;
+const rec = (type: bigint, hex: string): TlvRecord => ({ type, value: fromHex(hex) });
+const node = (net: TestNetwork, name: string) => ({ kind: 'node' as const, nodeId: fromHex(net.get(name).id) });
+
+/** A line A - B - C - D. */
+function line(): TestNetwork {
+  const net = new TestNetwork();
+  for (const n of ['A', 'B', 'C', 'D']) net.add(n);
+  net.link('A', 'B');
+  net.link('B', 'C');
+  net.link('C', 'D');
+  return net;
+}
+
+describe('OnionMessenger: send, forward, deliver, reply', () => {
+  it('carries A→B→C→D over explicit via hops and D’s handler reply back over the reversed blinded reply path', () => {
+    const net = line();
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => net.get(n));
+    const seen: ReceivedMessage[] = [];
+    D!.core.registerHandler(APP, (m) => {
+      seen.push(m);
+      return { records: [rec(APP, 'beef')] };
+    });
+    const out = A!.core.send({ destination: node(net, 'D'), records: [rec(APP, 'cafe')], via: [B!.id, C!.id], awaitReplyMs: 5_000 }, net.now);
+    expect(out.plan).toMatchObject({ kind: 'via', firstHop: B!.id, intermediates: [B!.id, C!.id] });
+    net.run(A!, out.actions);
+    net.pump();
+
+    expect(seen).toHaveLength(1);
+    expect(toHex(seen[0]!.value)).toBe('cafe');
+    expect(seen[0]!.from).toBe(C!.id);
+    // The reply path starts at C (the hop before D), so D answers through the peer it has.
+    expect(seen[0]!.replyPath?.firstNodeId).toEqual({ kind: 'node_id', nodeId: fromHex(C!.id) });
+    expect(net.eventsOf('B', 'onion.forwarded').map((e) => e.to)).toEqual([C!.id, A!.id]);
+    expect(net.eventsOf('C', 'onion.forwarded').map((e) => e.to)).toEqual([D!.id, B!.id]);
+    expect(net.eventsOf('D', 'onion.delivered')).toEqual([expect.objectContaining({ handler: 'application', tlvType: '65537', records: [{ type: '65537', value: 'cafe' }] })]);
+    expect(net.eventsOf('D', 'onion.replied')).toEqual([expect.objectContaining({ inReplyTo: seen[0]!.messageId, to: C!.id, tlvTypes: ['65537'] })]);
+    const reply = A!.replies.get(out.messageId);
+    expect(reply).not.toBe('timeout');
+    expect(toHex((reply as ReceivedMessage).value)).toBe('beef');
+    expect(net.eventsOf('A', 'onion.delivered')).toEqual([expect.objectContaining({ handler: 'reply', inReplyTo: out.messageId })]);
+    expect(net.eventsOf('A', 'onion.sent')).toEqual([expect.objectContaining({ to: B!.id, destination: D!.id, route: 'via', hasReplyPath: true })]);
+  });
+
+  it('sends directly to a connected peer; the reply path then starts at the sender itself', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    let replyPathIntro: unknown;
+    B.core.registerHandler(APP, (m) => {
+      replyPathIntro = m.replyPath?.firstNodeId;
+      return { records: [rec(APP, '01')] };
+    });
+    const out = A.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')], awaitReplyMs: 1000 }, net.now);
+    expect(out.plan.kind).toBe('direct');
+    net.run(A, out.actions);
+    net.pump();
+    expect(replyPathIntro).toEqual({ kind: 'node_id', nodeId: A.core.nodeId });
+    expect(A.replies.get(out.messageId)).toMatchObject({ tlvType: APP });
+  });
+
+  it('delivers over a blinded path the recipient made with dummy hops, and peels our own reply-path dummy hops', () => {
+    const net = line();
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => net.get(n));
+    const path = D!.core.createPathToUs([C!.id], 3);
+    expect(path.hops).toHaveLength(5); // C, D and three dummy hops to D
+    const got: ReceivedMessage[] = [];
+    D!.core.registerHandler(APP, (m) => {
+      got.push(m);
+      return { records: [rec(APP, 'aa')] };
+    });
+    const out = A!.core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '77')], via: [B!.id], awaitReplyMs: 1000, dummyHops: 2 }, net.now);
+    net.run(A!, out.actions);
+    net.pump();
+    expect(got).toHaveLength(1);
+    expect(got[0]!.dummyHopsPeeled).toBe(3);
+    expect(net.eventsOf('A', 'onion.delivered')).toEqual([expect.objectContaining({ handler: 'reply', dummyHopsPeeled: 2 })]);
+    expect(net.eventsOf('A', 'onion.sent')[0]).toMatchObject({ blinded: true, destination: C!.id });
+  });
+
+  it('sends to a blinded path whose introduction node is itself by peeling its own hop first', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const got: string[] = [];
+    B.core.registerHandler(APP, (m) => void got.push(toHex(m.value)));
+    const path = B.core.createPathToUs([A.id], 0); // introduction node A
+    const out = A.core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '42')] }, net.now);
+    expect(out.plan.firstHop).toBe(B.id);
+    net.run(A, out.actions);
+    net.pump();
+    expect(got).toEqual(['42']);
+  });
+
+  it('dispatches offers and async payments types to their registered handlers and reports the kind', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    B.core.registerHandler(MESSAGE_TLV.invoiceRequest, () => ({ records: [rec(MESSAGE_TLV.invoice, '66')] }));
+    B.core.registerHandler(MESSAGE_TLV.heldHtlcAvailable, () => undefined);
+    A.core.registerHandler(MESSAGE_TLV.invoice, () => undefined);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceRequest, '64')], replyPath: true }, net.now).actions);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.heldHtlcAvailable, '')] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.delivered').map((e) => e.handler)).toEqual(['offers', 'async_payments']);
+    expect(net.eventsOf('B', 'onion.delivered')[0]).not.toHaveProperty('records'); // only application and reply deliveries carry contents
+    expect(net.eventsOf('A', 'onion.delivered')).toEqual([expect.objectContaining({ handler: 'offers', tlvType: '66' })]);
+  });
+
+  it('sends a reply a handler settles later (a promise)', async () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    B.core.registerHandler(APP, async () => ({ records: [rec(APP, '99')] }));
+    const out = A.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')], awaitReplyMs: 1000 }, net.now);
+    net.run(A, out.actions);
+    net.pump();
+    await Promise.all(B.pending);
+    net.pump();
+    expect(toHex((A.replies.get(out.messageId) as ReceivedMessage).value)).toBe('99');
+  });
+
+  it('refuses a second handler for one type and lets the first unregister', () => {
+    const net = line();
+    const A = net.get('A');
+    const off = A.core.registerHandler(APP, () => undefined);
+    expect(() => A.core.registerHandler(APP, () => undefined)).toThrowError(expect.objectContaining({ code: 'messenger.handler_exists' }));
+    off();
+    expect(() => A.core.registerHandler(APP, () => undefined)).not.toThrow();
+    expect(() => A.core.registerHandler(63n, () => undefined)).toThrowError(expect.objectContaining({ code: 'messenger.bad_tlv' }));
+  });
+});
+
+describe('OnionMessenger: drops, each with its reason', () => {
+  it('drops a message nobody handles with no_handler, and a handler that throws with handler_failed', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    B.core.registerHandler(APP + 2n, () => {
+      throw new Error('boom');
+    });
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(APP, '01')] }, net.now).actions);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(APP + 2n, '01')] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.dropped').map((e) => e.reason)).toEqual(['no_handler', 'handler_failed']);
+  });
+
+  it('ignores a final payload with two message records (BOLT 4) as a rule violation', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    B.core.registerHandler(APP, () => undefined);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(APP, '01'), rec(APP + 2n, '02')] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'rule_violation', code: 'onion.unexpected_field' })]);
+  });
+
+  it('drops with next_hop_offline when the next hop is gone and not allow-listed, and stores it when allow-listed', () => {
+    const net = line();
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => net.get(n));
+    net.unlink('C', 'D');
+    net.run(A!, A!.core.send({ destination: node(net, 'D'), records: [rec(APP, '01')], via: [B!.id, C!.id] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('C', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'next_hop_offline', to: D!.id })]);
+    C!.core.setMailboxAllowed(D!.id, true);
+    net.run(A!, A!.core.send({ destination: node(net, 'D'), records: [rec(APP, '02')], via: [B!.id, C!.id] }, net.now).actions);
+    net.pump();
+    expect(C!.stored).toHaveLength(1);
+    expect(C!.stored[0]!.nodeId).toBe(D!.id);
+    // What the mailbox keeps is a valid onion for D: feeding it to D later delivers it.
+    const got: string[] = [];
+    D!.core.registerHandler(APP, (m) => void got.push(toHex(m.value)));
+    net.link('C', 'D');
+    net.inject('C', 'D', C!.stored[0]!.message);
+    expect(got).toEqual(['02']);
+  });
+
+  it('hands a disconnecting allow-listed peer’s queue to the mailbox and drops the others’ with peer_disconnected', () => {
+    const net = line();
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));
+    B!.core.setMailboxAllowed(C!.id, true);
+    net.run(A!, A!.core.send({ destination: node(net, 'C'), records: [rec(APP, '01')], via: [B!.id] }, net.now).actions);
+    // Deliver A's message to B but do not let B pass it on yet.
+    const out = A!.core.takeNext(B!.id)!;
+    net.run(B!, B!.core.handleOnionMessage(A!.id, out.message, net.now));
+    net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '02')] }, net.now).actions);
+    net.unlink('B', 'C');
+    net.unlink('A', 'B');
+    expect(B!.stored.map((s) => s.nodeId)).toEqual([C!.id]);
+    expect(net.eventsOf('A', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'peer_disconnected', to: B!.id })]);
+  });
+
+  it('drops a forward by an unknown short_channel_id with unknown_short_channel_id', () => {
+    const net = line();
+    const [B, C] = ['B', 'C'].map((n) => net.get(n));
+    const path = createBlindedPath({
+      sessionKey: net.rng.bytes(32),
+      hops: [{ nodeId: fromHex(B!.id), data: { shortChannelId: 0x123456000001n } }, { nodeId: fromHex(C!.id), data: {} }],
+    }).path;
+    const m = createOnionMessage({ sessionKey: net.rng.bytes(32), path, contents: { messageRecords: [rec(APP, '01')] } });
+    net.inject('A', 'B', { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: encodeOnionPacket(m.packet) });
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'unknown_short_channel_id' })]);
+  });
+
+  it('forwards by short_channel_id when the channel lookup knows the peer', () => {
+    const net = new TestNetwork();
+    net.add('A');
+    const C = net.add('C');
+    const B = net.add('B', { channelPeer: (scid) => (scid === 0x123456000001n ? C.id : undefined) });
+    net.link('A', 'B');
+    net.link('B', 'C');
+    const got: string[] = [];
+    C.core.registerHandler(APP, (m) => void got.push(toHex(m.value)));
+    const path = createBlindedPath({
+      sessionKey: net.rng.bytes(32),
+      hops: [{ nodeId: fromHex(B.id), data: { shortChannelId: 0x123456000001n } }, { nodeId: fromHex(C.id), data: {} }],
+    }).path;
+    net.run(net.get('A'), net.get('A').core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '5c')] }, net.now).actions);
+    net.pump();
+    expect(got).toEqual(['5c']);
+  });
+
+  it('drops a reply that comes after the wait ended as unexpected_reply (BOLT 4: only the reply to that onion)', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    let replyPath: ReceivedMessage['replyPath'];
+    B.core.registerHandler(APP, (m) => {
+      replyPath = m.replyPath;
+      return undefined;
+    });
+    const out = A.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')], awaitReplyMs: 1000 }, net.now);
+    net.run(A, out.actions);
+    net.pump();
+    net.tick(1001);
+    expect(A.replies.get(out.messageId)).toBe('timeout');
+    net.run(B, B.core.send({ destination: { kind: 'blinded', path: replyPath! }, records: [rec(APP, '01')] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('A', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'unexpected_reply' })]);
+  });
+
+  it('hands a path_id that is not one of our reply paths to the handler to check', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const seen: (Uint8Array | undefined)[] = [];
+    B.core.registerHandler(APP, (m) => void seen.push(m.pathId));
+    const path = createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [{ nodeId: fromHex(B.id), data: { pathId: fromHex('0102') } }] }).path;
+    net.run(A, A.core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    expect(seen.map((p) => p && toHex(p))).toEqual(['0102']);
+  });
+
+  it('rate-limits each peer with its own token bucket: the burst passes, the excess is dropped, time refills', () => {
+    const net = line();
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));
+    B!.core.registerHandler(APP, () => undefined);
+    const burst = B!.core.policy.inboundBurst;
+    for (let i = 0; i < burst + 5; i++) net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.run(C!, C!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    const drops = net.eventsOf('B', 'onion.dropped');
+    expect(drops).toHaveLength(5);
+    expect(drops.every((d) => d.reason === 'rate_limited' && d.from === A!.id)).toBe(true);
+    expect(net.eventsOf('B', 'onion.delivered').filter((e) => e.from === C!.id)).toHaveLength(1);
+    net.tick(1000);
+    net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(5);
+  });
+
+  it('drops forwards to a next hop without option_onion_messages and refuses to send to it', () => {
+    const net = new TestNetwork();
+    for (const n of ['A', 'B', 'C']) net.add(n);
+    net.link('A', 'B');
+    net.link('B', 'C', { bSupports: false });
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));
+    net.run(A!, A!.core.send({ destination: node(net, 'C'), records: [rec(APP, '00')], via: [B!.id] }, net.now).actions);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'next_hop_unsupported', to: C!.id })]);
+    expect(() => B!.core.send({ destination: node(net, 'C'), records: [rec(APP, '00')] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.peer_unsupported' }));
+  });
+
+  it('random early drop and the queue limits bound what waits for a slow peer', () => {
+    const net = new TestNetwork();
+    net.add('A');
+    net.add('B', { policy: { outboundQueueBytes: 20_000, memoryCapBytes: 30_000, inboundBurst: 1000, inboundPerSecond: 1000 } });
+    net.add('C');
+    net.link('A', 'B');
+    net.link('B', 'C');
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));
+    const size = 2 + 33 + 2 + 1366;
+    const forwardToC = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        net.run(A!, A!.core.send({ destination: node(net, 'C'), records: [rec(APP, '00')], via: [B!.id] }, net.now).actions);
+        const out = A!.core.takeNext(B!.id)!;
+        net.run(B!, B!.core.handleOnionMessage(A!.id, out.message, net.now));
+      }
+    };
+    // B receives forwards for C but never passes them on. With random() = 0.5 the early-drop
+    // probability (fill - 0.5) / 0.5 exceeds 0.5 once the queue is more than 3/4 full.
+    net.random = () => 0.5;
+    forwardToC(20);
+    expect(net.eventsOf('B', 'onion.dropped').map((e) => e.reason)).toEqual(Array(9).fill('random_early_drop'));
+    expect(B!.core.snapshot(net.now).queues.totalBytes).toBe(11 * size);
+    // A lucky draw (0.9999) keeps everything until the hard per-peer limit.
+    net.random = () => 0.9999;
+    forwardToC(10);
+    const reasons = net.eventsOf('B', 'onion.dropped').map((e) => e.reason);
+    expect(reasons.filter((r) => r === 'queue_full')).toHaveLength(7);
+    const snap = B!.core.snapshot(net.now);
+    expect(snap.queues.totalBytes).toBe(14 * size);
+    expect(snap.queues.peakBytes).toBeLessThanOrEqual(20_000);
+    expect(snap.queues.peers).toEqual([{ nodeId: C!.id, messages: 14, bytes: 14 * size }]);
+  });
+
+  it('attaches a caller-given path_id to a reply path and hands it to the reply’s handler', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const contexts: string[] = [];
+    A.core.registerHandler(MESSAGE_TLV.invoice, (m) => void contexts.push(toHex(m.pathId ?? new Uint8Array(0))));
+    B.core.registerHandler(MESSAGE_TLV.invoiceRequest, () => ({ records: [rec(MESSAGE_TLV.invoice, '66')] }));
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceRequest, '64')], replyPath: true, replyPathId: fromHex('c0ffee') }, net.now).actions);
+    net.pump();
+    expect(contexts).toEqual(['c0ffee']);
+  });
+});
+
+describe('OnionMessenger: routing and sending errors', () => {
+  it('fails with no_route when the destination is unknown, and dials a node the address book knows', () => {
+    const net = line();
+    const [A, D] = [net.get('A'), net.get('D')];
+    expect(() => A.core.send({ destination: node(net, 'D'), records: [rec(APP, '00')] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+    net.addresses.set(D.id, '127.0.0.1:9999');
+    const out = A.core.send({ destination: node(net, 'D'), records: [rec(APP, '00')] }, net.now);
+    expect(out.plan.kind).toBe('connect_first');
+    net.run(A, out.actions);
+    expect(A.connects).toEqual([{ nodeId: D.id, address: '127.0.0.1:9999' }]);
+    // A second message to D waits for the same dial.
+    net.run(A, A.core.send({ destination: node(net, 'D'), records: [rec(APP, '01')] }, net.now).actions);
+    expect(A.connects).toHaveLength(1);
+    const got: string[] = [];
+    D.core.registerHandler(APP, (m) => void got.push(toHex(m.value)));
+    net.link('A', 'D');
+    net.pump();
+    expect(got).toEqual(['00', '01']);
+  });
+
+  it('drops what waits for a failed or slow connection with connect_failed and connect_timeout', () => {
+    const net = line();
+    const [A, C, D] = ['A', 'C', 'D'].map((n) => net.get(n));
+    net.addresses.set(D!.id, '127.0.0.1:1');
+    net.addresses.set(C!.id, '127.0.0.1:2');
+    net.run(A!, A!.core.send({ destination: node(net, 'D'), records: [rec(APP, '00')] }, net.now).actions);
+    net.run(A!, A!.core.connectFailed(D!.id, 'refused', net.now));
+    net.run(A!, A!.core.send({ destination: node(net, 'C'), records: [rec(APP, '00')] }, net.now).actions);
+    net.tick(A!.core.policy.connectTimeoutMs + 1);
+    expect(net.eventsOf('A', 'onion.dropped').map((e) => [e.reason, e.to])).toEqual([['connect_failed', D!.id], ['connect_timeout', C!.id]]);
+  });
+
+  it('refuses to send to ourselves, to a path ending at us, and records outside 64..2^64-1', () => {
+    const net = line();
+    const A = net.get('A');
+    expect(() => A.core.send({ destination: node(net, 'A'), records: [rec(APP, '00')] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.destination_is_us' }));
+    const ownPath = A.core.createPathToUs([], 2);
+    expect(() => A.core.send({ destination: { kind: 'blinded', path: ownPath }, records: [rec(APP, '00')] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.destination_is_us' }));
+    expect(() => A.core.send({ destination: node(net, 'B'), records: [rec(10n, '00')] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.bad_tlv' }));
+    expect(() => A.core.send({ destination: node(net, 'B'), records: [] }, net.now)).toThrowError(MessengerError);
+  });
+
+  it('uses a 32,768-byte onion for a large message and refuses one that does not fit', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const got: number[] = [];
+    B.core.registerHandler(APP, (m) => void got.push(m.value.length));
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [{ type: APP, value: new Uint8Array(20_000) }] }, net.now).actions);
+    net.pump();
+    expect(got).toEqual([20_000]);
+    expect(net.eventsOf('A', 'onion.sent')[0]!.size).toBe(2 + 33 + 2 + 32_834);
+    expect(() => A.core.send({ destination: node(net, 'B'), records: [{ type: APP, value: new Uint8Array(40_000) }] }, net.now)).toThrowError(expect.objectContaining({ code: 'messenger.message_too_large' }));
+  });
+
+  it('puts no key material in any event: no session key, path key secret or node key', () => {
+    const net = line();
+    const [A, B, C, D] = ['A', 'B', 'C', 'D'].map((n) => net.get(n));
+    D!.core.registerHandler(APP, () => ({ records: [rec(APP, 'beef')] }));
+    net.run(A!, A!.core.send({ destination: node(net, 'D'), records: [rec(APP, 'cafe')], via: [B!.id, C!.id], awaitReplyMs: 5000, dummyHops: 1 }, net.now).actions);
+    net.pump();
+    const all = JSON.stringify([...net.nodes.values()].flatMap((n) => n.events));
+    const secrets = [...net.rng.handedOut.filter((b) => b.length >= 16), ...[...net.nodes.values()].map((n) => n.key)];
+    expect(secrets.length).toBeGreaterThan(5);
+    for (const s of secrets) expect(all).not.toContain(toHex(s));
+  });
+});

@@ -1,0 +1,55 @@
+/** The MessageRouter's rules, in order: via hops, a connected peer, a known address, else no_route. */
+import { describe, expect, it } from 'vitest';
+import type { RoutingView } from '../../../core/messenger';
+import { planRoute, replyPathNodes } from '../../../core/messenger';
+import type { BlindedPath } from '../../../core/wire';
+
+const id = (c: string) => `02${c.repeat(64)}`;
+const [US, B, C, D, I] = ['a', 'b', 'c', 'd', 'e'].map(id) as [string, string, string, string, string];
+const somePath = {} as BlindedPath;
+
+function view(connected: string[], addresses: Record<string, string> = {}): RoutingView {
+  return { ourNodeId: US, isConnected: (n) => connected.includes(n), addressOf: (n) => addresses[n] };
+}
+
+describe('planRoute', () => {
+  it('uses the via hops first, even when the destination is connected', () => {
+    const plan = planRoute({ kind: 'node', nodeId: D }, [B, C], view([B, D]));
+    expect(plan).toMatchObject({ kind: 'via', firstHop: B, intermediates: [B, C] });
+    expect(plan.connectTo).toBeUndefined();
+  });
+
+  it('dials the first via hop when only its address is known', () => {
+    expect(planRoute({ kind: 'node', nodeId: D }, [B], view([], { [B]: '127.0.0.1:1' })).connectTo).toEqual({ nodeId: B, address: '127.0.0.1:1' });
+  });
+
+  it('goes direct to a connected destination or introduction node', () => {
+    expect(planRoute({ kind: 'node', nodeId: D }, [], view([D]))).toMatchObject({ kind: 'direct', firstHop: D });
+    expect(planRoute({ kind: 'blinded', introductionNodeId: I, path: somePath }, [], view([I]))).toMatchObject({ kind: 'direct', firstHop: I });
+  });
+
+  it('connects first to a destination the address book knows', () => {
+    expect(planRoute({ kind: 'node', nodeId: D }, [], view([], { [D]: 'h:9735' }))).toMatchObject({ kind: 'connect_first', firstHop: D, connectTo: { nodeId: D, address: 'h:9735' } });
+  });
+
+  it('fails with messenger.no_route otherwise, and when a via hop is ourselves', () => {
+    expect(() => planRoute({ kind: 'node', nodeId: D }, [], view([B]))).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+    expect(() => planRoute({ kind: 'node', nodeId: D }, [C], view([B]))).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+    expect(() => planRoute({ kind: 'node', nodeId: D }, [US], view([US]))).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+  });
+});
+
+describe('replyPathNodes', () => {
+  it('reverses the via hops to us: the hop before the destination introduces the reply path', () => {
+    expect(replyPathNodes(planRoute({ kind: 'node', nodeId: D }, [B, C], view([B])), US)).toEqual([C, B, US]);
+  });
+
+  it('starts at us for a direct route', () => {
+    expect(replyPathNodes(planRoute({ kind: 'node', nodeId: D }, [], view([D])), US)).toEqual([US]);
+  });
+
+  it('starts at a blinded destination’s introduction node, which its recipient can reach', () => {
+    expect(replyPathNodes(planRoute({ kind: 'blinded', introductionNodeId: I, path: somePath }, [B], view([B])), US)).toEqual([I, B, US]);
+    expect(replyPathNodes(planRoute({ kind: 'blinded', introductionNodeId: I, path: somePath }, [B, I], view([B])), US)).toEqual([I, B, US]);
+  });
+});
