@@ -10,8 +10,11 @@ import { FEATURES, FeatureVector, featureByName, type FeatureDefinition } from '
  */
 export const ASSUMED_REQUIRED = ['option_data_loss_protect', 'var_onion_optin', 'option_static_remotekey', 'payment_secret', 'option_channel_type'] as const;
 
-/** Features we support and advertise as optional. */
-export const SUPPORTED_OPTIONAL: readonly string[] = [];
+/**
+ * Features we support and advertise as optional. `option_onion_messages` (38/39): we forward,
+ * send and receive onion messages (core/messenger).
+ */
+export const SUPPORTED_OPTIONAL: readonly string[] = ['option_onion_messages'];
 
 export function localInitFeatures(optional: readonly string[] = SUPPORTED_OPTIONAL): FeatureVector {
   let v = FeatureVector.EMPTY;

@@ -9,6 +9,7 @@ import { PeerManager, featureInfos } from '../peer';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
 import { ApiError, type NodeApi, type NodeInfo, type Network, type PeerInfo } from '../api';
+import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -24,6 +25,8 @@ export interface NodeOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /** Peer-layer timing (tests shorten these). */
   readonly peerTiming?: { pingIntervalMs?: number; pingTimeoutMs?: number; handshakeTimeoutMs?: number; initTimeoutMs?: number };
+  /** Onion messenger DoS policy, mailbox quotas and traffic log size (defaults: core/messenger/constants.ts). */
+  readonly messenger?: { policy?: Partial<MessengerPolicy>; mailbox?: Partial<MailboxQuotas>; logCapacity?: number };
 }
 
 export class Node {
@@ -36,6 +39,7 @@ export class Node {
   readonly #nodeKey: Uint8Array;
   readonly #peers: PeerManager;
   readonly #peersRepo: PeersRepository;
+  readonly #messenger: MessengerService;
   #listen: string[] = [];
   #startedAt = 0;
   #stopped = false;
@@ -70,6 +74,16 @@ export class Node {
       },
       ...opts.peerTiming,
     });
+    this.#messenger = new MessengerService({
+      nodeKey,
+      peers: this.#peers,
+      db,
+      addressBook: this.#peersRepo,
+      publish: (e) => this.events.publish(e),
+      ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),
+      ...(opts.messenger?.mailbox ? { mailbox: opts.messenger.mailbox } : {}),
+      ...(opts.messenger?.logCapacity !== undefined ? { logCapacity: opts.messenger.logCapacity } : {}),
+    });
     this.api = this.#createApi();
   }
 
@@ -91,6 +105,7 @@ export class Node {
   /** Starts listening and reconnecting. */
   async start(): Promise<{ listen: string[] }> {
     this.#startedAt = Date.now();
+    this.#messenger.start();
     if (this.#opts.listen) this.#listen = [await this.#peers.listen(this.#opts.listen.host, this.#opts.listen.port)];
     this.#peers.reconnectAll();
     this.#opts.log?.({ event: 'started', nodeId: toHex(this.nodeId), listen: this.#listen });
@@ -101,6 +116,7 @@ export class Node {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.#peers.close();
+    this.#messenger.close();
     this.#db.close();
     zeroize(this.#nodeKey);
     this.#lock.release();
@@ -108,6 +124,11 @@ export class Node {
 
   get peers(): PeerManager {
     return this.#peers;
+  }
+
+  /** The onion messenger (other layers register their handlers on it). */
+  get messenger(): MessengerService {
+    return this.#messenger;
   }
 
   info(): NodeInfo {
@@ -146,8 +167,34 @@ export class Node {
         return { nodeId, rttMs: await this.#peers.ping(nodeId, numPongBytes ?? 0) };
       },
       recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
+      ...this.#messengerApi(),
       subscribe: (listener) => this.events.subscribe(listener),
     };
   }
+
+  #messengerApi(): Pick<NodeApi, MessengerMethod> {
+    const m = this.#messenger;
+    return {
+      sendOnionMessage: (params) => m.send(params),
+      listMessages: async (filter) => ({ messages: m.listMessages(filter) }),
+      mailboxList: async () => m.mailboxInfo(),
+      mailboxAllow: async ({ nodeId }) => {
+        m.allowMailbox(nodeId);
+        return { nodeId, allowed: true };
+      },
+      mailboxDeny: async ({ nodeId }) => {
+        m.denyMailbox(nodeId);
+        return { nodeId, allowed: false };
+      },
+      messengerStats: async () => m.stats(),
+      registerMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.registerApiHandler(tlvType) }),
+      unregisterMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.unregisterApiHandler(tlvType) }),
+      createMessagePath: async ({ via, dummyHops }) => m.createMessagePath(via ?? [], dummyHops ?? 0),
+    };
+  }
 }
+
+type MessengerMethod =
+  | 'sendOnionMessage' | 'listMessages' | 'mailboxList' | 'mailboxAllow' | 'mailboxDeny' | 'messengerStats'
+  | 'registerMessageHandler' | 'unregisterMessageHandler' | 'createMessagePath';
 
