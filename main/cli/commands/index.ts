@@ -2,9 +2,11 @@
 import type { CliCommand } from '../command';
 import { daemon } from './daemon';
 import { decode } from './decode';
+import { createmessagepath, listen, listmessages, mailbox, messengerstats, sendonionmessage } from './messenger';
 import { onion } from './onion';
 import { connect, disconnect, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
 import { uilogin } from './uilogin';
 
-export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin];
+export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin,
+  sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath];
