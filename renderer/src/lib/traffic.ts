@@ -1,0 +1,158 @@
+/**
+ * Traffic per second, by type and outcome, over a sliding window — the data behind the
+ * Overview charts. Fed by node events (never by polling); time is passed in, so the same
+ * events and `now` always give the same view.
+ *
+ * Two streams today, both from `wire.message`: every Lightning message (type = spec name,
+ * outcome = `in` / `out`), and onion messages alone (type `onion_message`). When the messenger
+ * reports onion events (forwarded / delivered / dropped / queued), `classifyTraffic` maps them
+ * onto the onion stream with those outcomes.
+ */
+import type { NodeEvent } from '../../../core/api/events';
+
+export type TrafficStream = 'wire' | 'onion';
+
+export interface TrafficSample {
+  readonly stream: TrafficStream;
+  /** Unix ms. */
+  readonly time: number;
+  /** Message type, e.g. `ping`, `onion_message`. */
+  readonly type: string;
+  /** What happened to it, e.g. `in` / `out`. */
+  readonly outcome: string;
+}
+
+/** How a chart draws an outcome: `sign` +1 stacks above the zero line, -1 below. */
+export interface OutcomeStyle {
+  readonly id: string;
+  readonly label: string;
+  readonly sign: 1 | -1;
+}
+
+/** Received above the line, sent below. */
+export const DIRECTION_OUTCOMES: readonly OutcomeStyle[] = [
+  { id: 'in', label: 'received', sign: 1 },
+  { id: 'out', label: 'sent', sign: -1 },
+];
+
+/** The samples an event contributes (none for events that are not traffic). */
+export function classifyTraffic(event: NodeEvent): TrafficSample[] {
+  if (event.type !== 'wire.message') return [];
+  const wire: TrafficSample = { stream: 'wire', time: event.time, type: event.messageType, outcome: event.direction };
+  if (event.messageType !== 'onion_message') return [wire];
+  return [wire, { stream: 'onion', time: event.time, type: event.messageType, outcome: event.direction }];
+}
+
+export interface TrafficSeries {
+  /** `type|outcome`. */
+  readonly key: string;
+  readonly type: string;
+  readonly outcome: string;
+  /** Index of the type in first-seen order (stable: colours never jump). */
+  readonly typeIndex: number;
+  /** One count per second of the window, oldest first. */
+  readonly counts: readonly number[];
+  readonly total: number;
+}
+
+export interface TrafficView {
+  readonly windowSeconds: number;
+  /** Start (unix ms) of each one-second bucket, oldest first; the last one contains `now`. */
+  readonly buckets: readonly number[];
+  /** Only series with at least one message in the window, ordered by type then outcome. */
+  readonly series: readonly TrafficSeries[];
+  /** Messages in the window per outcome. */
+  readonly totalsByOutcome: Readonly<Record<string, number>>;
+  /** Messages in the window per type, in first-seen type order. */
+  readonly totalsByType: ReadonlyArray<{ readonly type: string; readonly typeIndex: number; readonly total: number }>;
+  readonly total: number;
+  /** The busiest second (all series together). */
+  readonly peakPerSecond: number;
+}
+
+/**
+ * Counts per (second, type, outcome). Samples older than the window (relative to the newest
+ * `now` seen) are forgotten; a sample from the future (clock skew) counts in the current second.
+ */
+export class TrafficCounter {
+  readonly windowSeconds: number;
+  /** second → key → count */
+  readonly #buckets = new Map<number, Map<string, number>>();
+  readonly #types: string[] = [];
+  readonly #outcomes: string[] = [];
+  #latestSecond = -Infinity;
+
+  constructor(windowSeconds = 60) {
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 1) throw new RangeError('windowSeconds must be a positive integer');
+    this.windowSeconds = windowSeconds;
+  }
+
+  /** Types in first-seen order (their index picks the colour). */
+  get types(): readonly string[] {
+    return this.#types;
+  }
+
+  add(sample: Pick<TrafficSample, 'time' | 'type' | 'outcome'>): void {
+    const second = Math.floor(sample.time / 1000);
+    if (second <= this.#latestSecond - this.windowSeconds) return; // already out of the window
+    if (!this.#types.includes(sample.type)) this.#types.push(sample.type);
+    if (!this.#outcomes.includes(sample.outcome)) this.#outcomes.push(sample.outcome);
+    const key = `${sample.type}|${sample.outcome}`;
+    let bucket = this.#buckets.get(second);
+    if (!bucket) this.#buckets.set(second, (bucket = new Map()));
+    bucket.set(key, (bucket.get(key) ?? 0) + 1);
+  }
+
+  /** Forgets everything (e.g. after reconnecting to a restarted node). */
+  clear(): void {
+    this.#buckets.clear();
+    this.#types.length = 0;
+    this.#outcomes.length = 0;
+    this.#latestSecond = -Infinity;
+  }
+
+  /** The window ending in the second that contains `now`. */
+  view(now: number): TrafficView {
+    const last = Math.max(Math.floor(now / 1000), this.#latestSecond);
+    this.#latestSecond = last;
+    const first = last - this.windowSeconds + 1;
+    for (const second of this.#buckets.keys()) if (second < first) this.#buckets.delete(second);
+
+    const counts = new Map<string, number[]>();
+    for (const [second, bucket] of this.#buckets) {
+      const index = Math.min(second, last) - first;
+      for (const [key, n] of bucket) {
+        let row = counts.get(key);
+        if (!row) counts.set(key, (row = new Array<number>(this.windowSeconds).fill(0)));
+        row[index]! += n;
+      }
+    }
+
+    const series: TrafficSeries[] = [];
+    const totalsByOutcome: Record<string, number> = {};
+    const totalsByType = new Map<string, number>();
+    for (const [typeIndex, type] of this.#types.entries()) {
+      for (const outcome of this.#outcomes) {
+        const row = counts.get(`${type}|${outcome}`);
+        if (!row) continue;
+        const total = row.reduce((a, b) => a + b, 0);
+        series.push({ key: `${type}|${outcome}`, type, outcome, typeIndex, counts: row, total });
+        totalsByOutcome[outcome] = (totalsByOutcome[outcome] ?? 0) + total;
+        totalsByType.set(type, (totalsByType.get(type) ?? 0) + total);
+      }
+    }
+    const perSecond = new Array<number>(this.windowSeconds).fill(0);
+    for (const s of series) s.counts.forEach((n, i) => (perSecond[i]! += n));
+    return {
+      windowSeconds: this.windowSeconds,
+      buckets: Array.from({ length: this.windowSeconds }, (_, i) => (first + i) * 1000),
+      series,
+      totalsByOutcome,
+      totalsByType: this.#types
+        .map((type, typeIndex) => ({ type, typeIndex, total: totalsByType.get(type) ?? 0 }))
+        .filter((t) => t.total > 0),
+      total: perSecond.reduce((a, b) => a + b, 0),
+      peakPerSecond: Math.max(0, ...perSecond),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+/** Peers: connect form, the live peer list with ping and disconnect. */
+export { default as PeersPage } from './PeersPage.svelte';

@@ -1,0 +1,17 @@
+/** Which component renders each page (every PageId in lib/routes.ts must have one). */
+import type { Component } from 'svelte';
+import type { PageId } from '../lib/routes';
+import { OverviewPage } from './overview';
+import { PeersPage } from './peers';
+import { ChannelLabPage, ChannelsPage, MessagesPage, OffersPage } from './pending';
+import { SettingsPage } from './settings';
+
+export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {
+  overview: OverviewPage,
+  peers: PeersPage,
+  messages: MessagesPage,
+  offers: OffersPage,
+  channels: ChannelsPage,
+  lab: ChannelLabPage,
+  settings: SettingsPage,
+};

@@ -1,0 +1,2 @@
+/** Settings: appearance, the node's configuration (read-only), the connection. */
+export { default as SettingsPage } from './SettingsPage.svelte';

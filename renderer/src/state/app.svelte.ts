@@ -1,0 +1,67 @@
+/**
+ * The app's shared state, created once by App.svelte and handed to components through
+ * Svelte context (`useApp()`), so no module holds global mutable state.
+ */
+import { getContext, setContext, untrack } from 'svelte';
+import { Clock } from './clock.svelte';
+import { Connection } from './connection.svelte';
+import { NodeState } from './node.svelte';
+import { Router } from './router.svelte';
+import { ThemeState } from './theme.svelte';
+
+export class AppState {
+  readonly connection = new Connection();
+  readonly node = new NodeState();
+  readonly clock = new Clock();
+  readonly router = new Router();
+  readonly theme = new ThemeState();
+  #helpOpen = $state(false);
+
+  /** The keyboard shortcuts dialog. */
+  get helpOpen(): boolean {
+    return this.#helpOpen;
+  }
+
+  set helpOpen(open: boolean) {
+    this.#helpOpen = open;
+  }
+
+  /**
+   * Starts everything; returns the cleanup. The node state follows the connection: attached
+   * whenever an API is available, and the traffic windows move with the clock.
+   */
+  start(): () => void {
+    const stops = [this.router.start(), this.theme.start()];
+    this.clock.start();
+    this.connection.start();
+    const stopEffects = $effect.root(() => {
+      $effect(() => {
+        const api = this.connection.api;
+        untrack(() => (api ? void this.node.attach(api) : this.node.detach()));
+      });
+      $effect(() => {
+        const now = this.clock.now;
+        untrack(() => this.node.tick(now));
+      });
+    });
+    return () => {
+      stopEffects();
+      for (const stop of stops) stop();
+      this.clock.stop();
+      this.connection.stop();
+      this.node.detach();
+    };
+  }
+}
+
+const KEY = Symbol('glasswing.app');
+
+export function setAppContext(app: AppState): void {
+  setContext(KEY, app);
+}
+
+export function useApp(): AppState {
+  const app = getContext<AppState | undefined>(KEY);
+  if (!app) throw new Error('useApp() outside <App>');
+  return app;
+}

@@ -1,0 +1,182 @@
+/**
+ * What the app knows about the node, kept live by its events: info, peers, the activity log
+ * and the traffic windows. Attached to an API when the connection opens; every (re)attach
+ * starts from a fresh snapshot (the node may have restarted), seeded from `recentEvents`.
+ *
+ * Events are applied in small batches (at most ten times a second) so a busy node does not
+ * re-render the page for every message.
+ */
+import type { NodeApi } from '../../../core/api/methods';
+import type { NodeEvent } from '../../../core/api/events';
+import type { NodeInfo } from '../../../core/api/types';
+import { appendLog, type LogRow } from '../lib/activity-log';
+import { eventsAfter, mergeEvents } from '../lib/events';
+import { reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
+import { TrafficCounter, classifyTraffic, type TrafficView } from '../lib/traffic';
+
+/** How many past events to load on attach. */
+export const SEED_EVENTS = 2000;
+export const TRAFFIC_WINDOW_SECONDS = 60;
+const FLUSH_MS = 100;
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error && e.message) return e.message;
+  return String(e);
+}
+
+export class NodeState {
+  #info = $state.raw<NodeInfo | null>(null);
+  #peers = $state.raw<PeerList>([]);
+  #log = $state.raw<readonly LogRow[]>([]);
+  #loading = $state(true);
+  #loadError = $state<string | null>(null);
+  readonly #wireCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
+  readonly #onionCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
+  #wire = $state.raw<TrafficView>(this.#wireCounter.view(Date.now()));
+  #onion = $state.raw<TrafficView>(this.#onionCounter.view(Date.now()));
+  #api: NodeApi | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #generation = 0;
+  #queue: NodeEvent[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #now = Date.now();
+
+  get info(): NodeInfo | null {
+    return this.#info;
+  }
+
+  get peers(): PeerList {
+    return this.#peers;
+  }
+
+  get log(): readonly LogRow[] {
+    return this.#log;
+  }
+
+  get wireTraffic(): TrafficView {
+    return this.#wire;
+  }
+
+  get onionTraffic(): TrafficView {
+    return this.#onion;
+  }
+
+  /** True until the first snapshot after attaching has loaded. */
+  get loading(): boolean {
+    return this.#loading;
+  }
+
+  get loadError(): string | null {
+    return this.#loadError;
+  }
+
+  async attach(api: NodeApi): Promise<void> {
+    this.detach();
+    const generation = ++this.#generation;
+    this.#api = api;
+    this.#loading = true;
+    this.#loadError = null;
+    const early: NodeEvent[] = [];
+    let live = false;
+    this.#unsubscribe = api.subscribe((event) => {
+      if (generation !== this.#generation) return;
+      if (live) this.#enqueue(event);
+      else early.push(event);
+    });
+    try {
+      const [info, { peers }, { events }] = await Promise.all([
+        api.getInfo({}),
+        api.listPeers({}),
+        api.recentEvents({ limit: SEED_EVENTS }),
+      ]);
+      if (generation !== this.#generation) return;
+      this.#wireCounter.clear();
+      this.#onionCounter.clear();
+      const seed = mergeEvents(events);
+      const seedSeq = seed.at(-1)?.seq ?? 0;
+      for (const event of seed) this.#count(event);
+      this.#log = appendLog([], seed);
+      // The peer snapshot is authoritative; later events move it on.
+      let list = sortPeers(peers);
+      const later = eventsAfter(mergeEvents(early), seedSeq);
+      for (const event of later) list = reducePeers(list, event);
+      this.#peers = list;
+      this.#info = info;
+      live = true;
+      for (const event of later) {
+        this.#count(event);
+      }
+      this.#log = appendLog(this.#log, later);
+      this.#refreshTraffic();
+    } catch (e) {
+      if (generation === this.#generation) this.#loadError = errorText(e);
+    } finally {
+      if (generation === this.#generation) this.#loading = false;
+    }
+  }
+
+  /** Loads everything again from the same API (after a load error). */
+  reload(): void {
+    if (this.#api) void this.attach(this.#api);
+  }
+
+  detach(): void {
+    this.#generation++;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#api = null;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#queue = [];
+  }
+
+  /** Moves the traffic windows to `now` (called every second by the clock). */
+  tick(now: number): void {
+    this.#now = now;
+    this.#refreshTraffic();
+  }
+
+  /** Records a ping answered through the API at once (its `peer.pong` event follows). */
+  recordPing(nodeId: string, rttMs: number): void {
+    this.#peers = withPingResult(this.#peers, nodeId, rttMs);
+  }
+
+  /** Reloads node info (e.g. after the peer count changed a lot); errors stay with the caller. */
+  async refreshInfo(): Promise<void> {
+    const api = this.#api;
+    if (!api) return;
+    const info = await api.getInfo({});
+    if (api === this.#api) this.#info = info;
+  }
+
+  #count(event: NodeEvent): void {
+    for (const sample of classifyTraffic(event)) {
+      (sample.stream === 'wire' ? this.#wireCounter : this.#onionCounter).add(sample);
+    }
+  }
+
+  #enqueue(event: NodeEvent): void {
+    this.#queue.push(event);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    let peers = this.#peers;
+    for (const event of batch) {
+      peers = reducePeers(peers, event, { countMessages: true });
+      this.#count(event);
+    }
+    this.#peers = peers;
+    this.#log = appendLog(this.#log, batch);
+    this.#refreshTraffic();
+  }
+
+  #refreshTraffic(): void {
+    const now = Math.max(this.#now, Date.now());
+    this.#wire = this.#wireCounter.view(now);
+    this.#onion = this.#onionCounter.view(now);
+  }
+}

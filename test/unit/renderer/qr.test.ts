@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { QR_QUIET_ZONE, qrImage } from '../../../renderer/src/lib/qr';
+
+const ADDRESS = '02' + 'ab'.repeat(32) + '@127.0.0.1:9735';
+
+describe('QR images', () => {
+  it('draws a square SVG with a quiet zone, dark modules on white', () => {
+    const img = qrImage(ADDRESS);
+    // 81 bytes in byte mode at level M need version 5 (37 modules).
+    expect(img.modules).toBe(37);
+    const size = img.modules + 2 * QR_QUIET_ZONE;
+    expect(img.svg).toContain(`viewBox="0 0 ${size} ${size}"`);
+    expect(img.svg).toContain('<rect width="45" height="45" fill="#fff"/>');
+    expect(img.svg).toContain('<path fill="#000" d="M4 4h1v1h-1z');
+    expect(decodeURIComponent(img.dataUrl.slice('data:image/svg+xml;charset=utf-8,'.length))).toBe(img.svg);
+  });
+
+  it('draws the three finder patterns in their corners', () => {
+    const { svg, modules } = qrImage(ADDRESS);
+    const q = QR_QUIET_ZONE;
+    for (const [x, y] of [[q, q], [q + modules - 7, q], [q, q + modules - 7]]) {
+      // Top row of each finder pattern: seven dark modules.
+      for (let i = 0; i < 7; i++) expect(svg).toContain(`M${x! + i} ${y}h1v1h-1z`);
+    }
+  });
+
+  it('is deterministic and grows with the text', () => {
+    expect(qrImage('abc').svg).toBe(qrImage('abc').svg);
+    expect(qrImage('a'.repeat(300)).modules).toBeGreaterThan(qrImage('abc').modules);
+  });
+});

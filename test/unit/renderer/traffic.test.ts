@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TrafficCounter, classifyTraffic } from '../../../renderer/src/lib/traffic';
+import { T0, peer, stamp, wire } from './events-fixtures';
+
+const P = peer(1).nodeId;
+const S = 1000;
+
+describe('traffic per second by type and outcome', () => {
+  it('counts each second of the window by type and outcome', () => {
+    const c = new TrafficCounter(5);
+    c.add({ time: T0, type: 'ping', outcome: 'out' });
+    c.add({ time: T0 + 10, type: 'ping', outcome: 'out' });
+    c.add({ time: T0 + 999, type: 'pong', outcome: 'in' });
+    c.add({ time: T0 + 2 * S, type: 'ping', outcome: 'in' });
+    const v = c.view(T0 + 2 * S + 500);
+    expect(v.buckets).toEqual([T0 - 2 * S, T0 - S, T0, T0 + S, T0 + 2 * S]);
+    expect(v.series.map((s) => [s.key, s.counts])).toEqual([
+      ['ping|out', [0, 0, 2, 0, 0]],
+      ['ping|in', [0, 0, 0, 0, 1]],
+      ['pong|in', [0, 0, 1, 0, 0]],
+    ]);
+    expect(v.totalsByOutcome).toEqual({ out: 2, in: 2 });
+    expect(v.totalsByType).toEqual([
+      { type: 'ping', typeIndex: 0, total: 3 },
+      { type: 'pong', typeIndex: 1, total: 1 },
+    ]);
+    expect(v.total).toBe(4);
+    expect(v.peakPerSecond).toBe(3);
+  });
+
+  it('slides: seconds older than the window are forgotten and later samples from then are ignored', () => {
+    const c = new TrafficCounter(3);
+    c.add({ time: T0, type: 'init', outcome: 'in' });
+    expect(c.view(T0 + 2 * S).total).toBe(1);
+    expect(c.view(T0 + 3 * S).total).toBe(0);
+    c.add({ time: T0 + 500, type: 'init', outcome: 'in' }); // arrives late, already out of the window
+    expect(c.view(T0 + 3 * S).total).toBe(0);
+    // The window never moves back, even if asked about an earlier time.
+    expect(c.view(T0).buckets.at(-1)).toBe(T0 + 3 * S);
+  });
+
+  it('counts a sample from the future (clock skew) in the current second', () => {
+    const c = new TrafficCounter(3);
+    c.add({ time: T0 + 5 * S, type: 'ping', outcome: 'in' });
+    const v = c.view(T0);
+    expect(v.series[0]!.counts).toEqual([0, 0, 1]);
+  });
+
+  it('keeps type colours stable: indexes follow first appearance, even after a type leaves the window', () => {
+    const c = new TrafficCounter(2);
+    c.add({ time: T0, type: 'init', outcome: 'in' });
+    c.add({ time: T0 + 5 * S, type: 'ping', outcome: 'in' });
+    const v = c.view(T0 + 5 * S);
+    expect(v.series.map((s) => [s.type, s.typeIndex])).toEqual([['ping', 1]]);
+    expect(c.types).toEqual(['init', 'ping']);
+    c.clear();
+    expect(c.types).toEqual([]);
+    expect(c.view(T0 + 5 * S).total).toBe(0);
+  });
+
+  it('has an empty, zero-filled view before any traffic', () => {
+    const v = new TrafficCounter(60).view(T0);
+    expect(v.buckets).toHaveLength(60);
+    expect(v.series).toEqual([]);
+    expect(v.total).toBe(0);
+    expect(v.peakPerSecond).toBe(0);
+  });
+
+  it('refuses a window that is not a positive whole number of seconds', () => {
+    expect(() => new TrafficCounter(0)).toThrow(RangeError);
+    expect(() => new TrafficCounter(1.5)).toThrow(RangeError);
+  });
+
+  it('counts every sample inside the window exactly once (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ offset: fc.integer({ min: -120_000, max: 0 }), type: fc.constantFrom('a', 'b', 'c'), outcome: fc.constantFrom('in', 'out') }), { maxLength: 200 }),
+        (samples) => {
+          const c = new TrafficCounter(60);
+          const now = T0 + 999;
+          for (const s of samples) c.add({ time: now + s.offset, ...s });
+          const v = c.view(now);
+          const first = v.buckets[0]!;
+          const inside = samples.filter((s) => now + s.offset >= first).length;
+          const sumSeries = v.series.reduce((a, s) => a + s.total, 0);
+          const sumOutcomes = Object.values(v.totalsByOutcome).reduce((a, b) => a + b, 0);
+          return v.total === inside && sumSeries === inside && sumOutcomes === inside && v.series.every((s) => s.counts.length === 60);
+        },
+      ),
+    );
+  });
+
+  it('maps wire.message events to the wire stream, and onion_message also to the onion stream', () => {
+    const [ping, onion, connected] = stamp([wire(P, 'ping', 'out'), wire(P, 'onion_message', 'in'), { type: 'peer.connected', peer: peer(1) }]);
+    expect(classifyTraffic(ping!)).toEqual([{ stream: 'wire', time: ping!.time, type: 'ping', outcome: 'out' }]);
+    expect(classifyTraffic(onion!)).toEqual([
+      { stream: 'wire', time: onion!.time, type: 'onion_message', outcome: 'in' },
+      { stream: 'onion', time: onion!.time, type: 'onion_message', outcome: 'in' },
+    ]);
+    expect(classifyTraffic(connected!)).toEqual([]);
+  });
+});
