@@ -1,0 +1,271 @@
+/**
+ * The renderer end to end: Debian's Chromium (playwright-core) against real `glasswing daemon
+ * --ui` processes in browser mode. One browser for the whole file (the machine is small); the
+ * tests run in order and build on each other, like a person using the app:
+ * log in → look around → connect a peer → watch traffic → ping → an inbound peer → disconnect
+ * → keyboard → every page in both themes → session loss and reconnection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createServer } from 'node:net';
+import { startDaemon, type DaemonProcess } from '../support/daemon';
+import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
+import { ensureRendererBuilt } from './support/build';
+import { PAGES } from '../../renderer/src/lib/routes';
+
+const WAIT = 20_000;
+
+/** A port that was free a moment ago (the UI daemon keeps its API port across a restart). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Glasswing in the browser', () => {
+  let ui: DaemonProcess; // the node the browser shows
+  let remote: DaemonProcess; // a node we connect to from the UI
+  let dialer: DaemonProcess; // a node that connects to ours (inbound)
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+  let origin: string;
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    const apiPort = await freePort();
+    [ui, remote, dialer] = await Promise.all([
+      startDaemon(['--ui', '--alias', 'glasswing-e2e', '--api-port', String(apiPort)]),
+      startDaemon(),
+      startDaemon(),
+    ]);
+    origin = new URL(ui.ready!.ui!).origin;
+    context = await launchBrowser();
+    page = await context.newPage();
+    problems = watchProblems(page);
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  /** Text of the first element matching `selector`. */
+  async function text(selector: string): Promise<string> {
+    return ((await page.locator(selector).first().textContent()) ?? '').trim();
+  }
+
+  async function goTo(title: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: title, exact: false }).first().click();
+    await page.locator('h1', { hasText: title }).waitFor({ timeout: WAIT });
+  }
+
+  async function chartImage(testid: string): Promise<string> {
+    return page.evaluate(`document.querySelector('[data-testid="${testid}"] canvas').toDataURL()`) as Promise<string>;
+  }
+
+  it('logs in through the one-time address, lands on a clean URL and shows this node', async () => {
+    await page.goto(ui.ready!.ui!);
+    expect(page.url()).toBe(`${origin}/`);
+    await page.locator('[data-testid="node-id"]').waitFor({ timeout: WAIT });
+    expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
+    expect(await text('h1')).toBe('Overview');
+    await page.locator('[data-state="connected"]').waitFor({ timeout: WAIT });
+    // Identity details and the QR code of the connection address.
+    expect(await page.getByText('glasswing-e2e').count()).toBeGreaterThan(0);
+    const qr = page.getByRole('img', { name: /^QR code: connect to / });
+    expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    expect(await qr.getAttribute('alt')).toContain(ui.address);
+    // Empty states say what to do next.
+    await page.getByText('No activity yet').waitFor();
+    await page.getByText('No messages in the last minute').waitFor();
+    await screenshot(page, 'overview-empty-light');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('validates a peer address as it is typed and explains what is wrong', async () => {
+    await goTo('Peers');
+    await page.getByText('No peers connected').waitFor();
+    const input = page.getByLabel('Peer address');
+    const help = page.locator('[data-testid="address-help"]');
+    const connect = page.getByRole('button', { name: 'Connect', exact: true });
+
+    await input.fill('02abc');
+    expect(await help.textContent()).toContain('5 of 66 hex digits');
+    expect(await input.getAttribute('aria-invalid')).toBe('false');
+    expect(await connect.isDisabled()).toBe(true);
+
+    await input.fill('04' + 'a'.repeat(64));
+    expect(await help.textContent()).toContain('starts with 02 or 03');
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+
+    await input.fill(`${remote.nodeId}@127.0.0.1`);
+    expect(await help.textContent()).toContain('Add :port');
+
+    await input.fill(`${remote.nodeId}@127.0.0.1:99999`);
+    expect(await help.textContent()).toContain('between 1 and 65535');
+
+    await input.fill(`${ui.nodeId}@127.0.0.1:9735`);
+    expect(await help.textContent()).toContain('own id');
+    expect(await connect.isDisabled()).toBe(true);
+
+    // Upper-case hex is accepted (and sent lower-cased).
+    await input.fill(`${remote.nodeId.toUpperCase()}@127.0.0.1:${remote.listenPort}`);
+    expect(await help.textContent()).toContain('Looks right');
+    expect(await connect.isDisabled()).toBe(false);
+    await screenshot(page, 'peers-validation');
+  }, 60_000);
+
+  it('connects a peer through the form and lists it with direction, features and counters', async () => {
+    await page.getByLabel('Peer address').fill(remote.address);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const card = page.locator(`[data-node-id="${remote.nodeId}"]`);
+    await card.waitFor({ timeout: WAIT });
+    await page.getByText(/^Connected to /).waitFor();
+    expect(await page.getByLabel('Peer address').inputValue()).toBe('');
+    expect(await card.getByText('outbound', { exact: true }).count()).toBe(1);
+    expect(await card.locator(`[data-full="${remote.nodeId}"]`).count()).toBe(1);
+    expect(await card.getByText(`127.0.0.1:${remote.listenPort}`).count()).toBe(1);
+    // Features by name (BOLT 9), e.g. var_onion_optin which every Glasswing node sets.
+    expect(await card.getByRole('list', { name: 'Features' }).getByText('var onion optin').count()).toBe(1);
+    expect(await card.getByText(/^\d+ in · \d+ out$/).count()).toBeGreaterThan(0);
+    // The sidebar counts it.
+    expect(await page.getByRole('link', { name: /Peers/ }).getByText('1').count()).toBe(1);
+  }, 60_000);
+
+  it('shows the traffic on the Overview: the chart moves and log rows appear', async () => {
+    await goTo('Overview');
+    const chart = '[data-testid="wire-traffic"] [data-total]';
+    await until(page, `Number(document.querySelector('${chart}')?.dataset.total) > 0`);
+    const first = await chartImage('wire-traffic');
+    // init went both ways; the log shows the connection and the messages.
+    const log = page.locator('[data-testid="activity-log"]');
+    await log.waitFor();
+    expect(await log.locator('td.event', { hasText: /^init$/ }).count()).toBeGreaterThanOrEqual(2);
+    expect(await log.locator('td.event', { hasText: /^connected$/ }).count()).toBe(1);
+    expect(await text('[data-testid="wire-traffic-summary"]')).toMatch(/^[1-9]\d* received · [1-9]\d* sent in the last 60 s/);
+    expect(await page.getByRole('list', { name: 'Message types' }).first().getByText('init').count()).toBe(1);
+    // New traffic (a ping through the API of the remote node) moves the chart.
+    const rowsBefore = await log.locator('tbody tr').count();
+    const api = await remote.api();
+    await api.ping({ nodeId: ui.nodeId });
+    await until(page, `document.querySelectorAll('[data-testid="activity-log"] tbody tr').length > ${rowsBefore}`);
+    expect(await log.locator('td.event', { hasText: /^ping$/ }).count()).toBeGreaterThan(0);
+    // The window slides every second, so the picture changes even without new messages.
+    await until(page, `document.querySelector('[data-testid="wire-traffic"] canvas').toDataURL() !== ${JSON.stringify(first)}`);
+    await screenshot(page, 'overview-traffic-light');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('pings a peer from its row and shows the round trip', async () => {
+    await goTo('Peers');
+    const card = page.locator(`[data-node-id="${remote.nodeId}"]`);
+    await card.getByRole('button', { name: 'Ping' }).click();
+    await until(page, `/\\d+ ms|<1 ms|\\d\\.\\d s/.test(document.querySelector('[data-node-id="${remote.nodeId}"] [data-testid="rtt"]').textContent)`);
+    expect(await card.getByRole('button', { name: 'Ping' }).isEnabled()).toBe(true);
+  }, 60_000);
+
+  it('lists an inbound peer live, without reloading', async () => {
+    const r = await dialer.cli('connect', ui.address);
+    expect(r.code).toBe(0);
+    const card = page.locator(`[data-node-id="${dialer.nodeId}"]`);
+    await card.waitFor({ timeout: WAIT });
+    expect(await card.getByText('inbound', { exact: true }).count()).toBe(1);
+    expect(await page.locator('[data-testid="peer-list"] > li').count()).toBe(2);
+    await screenshot(page, 'peers-light');
+  }, 60_000);
+
+  it('disconnects a peer after confirmation and removes it from the list', async () => {
+    const card = page.locator(`[data-node-id="${remote.nodeId}"]`);
+    await card.getByRole('button', { name: 'Disconnect' }).click();
+    await card.getByText('Disconnect this peer?').waitFor();
+    await card.getByRole('button', { name: 'Cancel' }).click();
+    expect(await card.getByText('Disconnect this peer?').count()).toBe(0);
+    await card.getByRole('button', { name: 'Disconnect' }).click();
+    await card.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await card.waitFor({ state: 'detached', timeout: WAIT });
+    expect(await page.locator('[data-testid="peer-list"] > li').count()).toBe(1);
+    await goTo('Overview');
+    await page.locator('[data-testid="activity-log"] td.event', { hasText: /^disconnected$/ }).first().waitFor({ timeout: WAIT });
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('moves between pages with the keyboard, focuses the new title, and toggles the theme with t', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    for (const p of PAGES) {
+      await page.keyboard.press(p.key);
+      await page.locator('h1', { hasText: p.title }).waitFor({ timeout: WAIT });
+      expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
+      expect(await page.evaluate('location.hash')).toBe(p.hash === '#/' ? '#/' : p.hash);
+    }
+    // Typing in a field never triggers shortcuts.
+    await page.keyboard.press('2');
+    await page.getByLabel('Peer address').fill('');
+    await page.getByLabel('Peer address').press('1');
+    expect(await text('h1')).toBe('Peers');
+    await page.getByLabel('Peer address').fill('');
+    await page.locator('h1').focus();
+    const theme = await page.evaluate('document.documentElement.dataset.theme');
+    await page.keyboard.press('t');
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme === 'dark' ? 'light' : 'dark');
+    await page.keyboard.press('t');
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
+    // ? opens the shortcuts, Esc closes them.
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await screenshot(page, 'shortcuts-dialog');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'hidden' });
+  }, 60_000);
+
+  it('renders every page in both themes (screenshots) without console errors', async () => {
+    for (const theme of ['light', 'dark'] as const) {
+      await goTo('Settings');
+      await page.getByRole('radio', { name: new RegExp(`^${theme === 'light' ? 'Light' : 'Dark'}`) }).check({ force: true });
+      expect(await page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
+      for (const p of PAGES) {
+        await goTo(p.title);
+        expect(await text('h1')).toBe(p.title);
+        // Every page says something beyond its title: content or an empty state that explains.
+        expect(((await page.locator('main').textContent()) ?? '').length).toBeGreaterThan(p.title.length + 60);
+        await screenshot(page, `page-${p.id}-${theme}`);
+      }
+    }
+    await goTo('Settings');
+    await page.getByRole('radio', { name: /^System/ }).check({ force: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('shows "Not signed in" without a session, and a new login address from glasswing uilogin works', async () => {
+    await context.clearCookies();
+    await page.goto(`${origin}/`);
+    await page.getByRole('heading', { name: 'Not signed in' }).waitFor({ timeout: WAIT });
+    expect(await page.getByText('glasswing uilogin').count()).toBe(1);
+    await screenshot(page, 'signed-out');
+    const r = await ui.cli('uilogin');
+    expect(r.code).toBe(0);
+    await page.goto((r.json as { url: string }).url);
+    await page.locator('[data-state="connected"]').waitFor({ timeout: WAIT });
+    expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
+  }, 60_000);
+
+  it('shows the lost connection, retries with backoff, and asks to sign in again after the daemon restarts', async () => {
+    await ui.stop();
+    await page.getByText('Lost the connection to the node.').waitFor({ timeout: WAIT });
+    await page.locator('[data-state="retrying"]').waitFor();
+    // What was known stays on screen.
+    expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
+    await screenshot(page, 'reconnecting');
+    // The daemon comes back on the same address; its sessions did not survive the restart.
+    await ui.start();
+    await page.getByRole('heading', { name: 'Not signed in' }).waitFor({ timeout: 30_000 });
+    const r = await ui.cli('uilogin');
+    await page.goto((r.json as { url: string }).url);
+    await page.locator('[data-state="connected"]').waitFor({ timeout: WAIT });
+    expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
+  }, 90_000);
+});
