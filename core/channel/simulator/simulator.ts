@@ -8,7 +8,7 @@
  * `{"from":X,"msg":"revoke_and_ack"}`.
  */
 import { GlasswingError } from '../../errors';
-import { sha256, utf8 } from '../../crypto';
+import { sha256, toHex, utf8 } from '../../crypto';
 import type { Channel } from '../channel';
 import { ChannelCommandError } from '../errors';
 import type { ChannelMessage } from '../messages';
@@ -17,7 +17,7 @@ import type { Side } from '../state';
 import { channelView } from '../view';
 import type { ChannelView } from '../view';
 import type { PartyName, SimEvent, SimScript } from './events';
-import { SimulationError } from './events';
+import { DEFAULT_CLTV_EXPIRY, SimulationError } from './events';
 import { openChannelPair } from './pair';
 
 /** One party's commitments in the `--json` line format. */
@@ -94,6 +94,8 @@ function eventJson(e: SimEvent): Record<string, unknown> {
   if (e.msg === 'update_add_htlc') {
     if (e.id !== null) out.id = Number(e.id);
     out.amount_msat = e.amountMsat.toString();
+    if (e.cltvExpiry !== DEFAULT_CLTV_EXPIRY) out.cltv_expiry = e.cltvExpiry;
+    if (e.paymentPreimage) out.payment_preimage = toHex(e.paymentPreimage);
   } else if ('id' in e) out.id = Number(e.id);
   if (e.msg === 'update_fee') out.feerate_per_kw = e.feeratePerKw;
   if (e.msg === 'update_fail_malformed_htlc') out.failure_code = e.failureCode;
@@ -256,12 +258,14 @@ export function runSimulation(
 ): { trace: Trace; sim: Simulator; error: GlasswingError | null } {
   const sim = new Simulator(script);
   for (const e of script.events) {
+    let step: TraceStep;
     try {
-      onStep?.(sim.step(e));
+      step = sim.step(e);
     } catch (err) {
       if (err instanceof GlasswingError) return { trace: sim.trace, sim, error: err };
       throw err;
     }
+    onStep?.(step);
   }
   return { trace: sim.trace, sim, error: null };
 }
