@@ -18,6 +18,14 @@ import type { ChannelSigner } from './signer';
 import type { ChannelPolicy, ChannelStep, StepContext } from './step';
 import { DEFAULT_CHANNEL_POLICY } from './step';
 import type { ChannelState } from './state';
+import { channelView } from './view';
+import type { ChannelView } from './view';
+
+/** A step as the Channel returns it: with the UI's view of the new state (the step record). */
+export interface ChannelStepResult extends ChannelStep {
+  /** JSON-safe: the four change lists, both commitment numbers, HTLC sets and balances. */
+  readonly view: ChannelView;
+}
 
 export class Channel {
   #state: ChannelState;
@@ -37,43 +45,43 @@ export class Channel {
     return this.#ctx.policy;
   }
 
-  #adopt(step: ChannelStep): ChannelStep {
+  #adopt(step: ChannelStep): ChannelStepResult {
     this.#state = step.state;
-    return step;
+    return { ...step, view: channelView(step.state) };
   }
 
   /** Offers an HTLC (update_add_htlc). Its id is `state.nextLocalHtlcId` before the call. */
-  addHtlc(req: AddHtlcRequest): ChannelStep {
+  addHtlc(req: AddHtlcRequest): ChannelStepResult {
     return this.#adopt(addHtlc(this.#state, req, this.#ctx));
   }
 
   /** Settles an HTLC the peer offered (update_fulfill_htlc). */
-  fulfillHtlc(id: bigint, paymentPreimage: Uint8Array): ChannelStep {
+  fulfillHtlc(id: bigint, paymentPreimage: Uint8Array): ChannelStepResult {
     return this.#adopt(fulfillHtlc(this.#state, id, paymentPreimage));
   }
 
   /** Fails an HTLC the peer offered (update_fail_htlc). */
-  failHtlc(id: bigint, reason: Uint8Array): ChannelStep {
+  failHtlc(id: bigint, reason: Uint8Array): ChannelStepResult {
     return this.#adopt(failHtlc(this.#state, id, reason));
   }
 
   /** Fails an HTLC whose onion we could not parse (update_fail_malformed_htlc). */
-  failMalformedHtlc(id: bigint, sha256OfOnion: Uint8Array, failureCode: number): ChannelStep {
+  failMalformedHtlc(id: bigint, sha256OfOnion: Uint8Array, failureCode: number): ChannelStepResult {
     return this.#adopt(failMalformedHtlc(this.#state, id, sha256OfOnion, failureCode));
   }
 
   /** Changes the commitment feerate (update_fee; funder only). */
-  updateFee(feeratePerKw: number): ChannelStep {
+  updateFee(feeratePerKw: number): ChannelStepResult {
     return this.#adopt(updateFee(this.#state, feeratePerKw, this.#ctx));
   }
 
   /** Signs the peer's next commitment (commitment_signed). */
-  signCommitment(): ChannelStep {
+  signCommitment(): ChannelStepResult {
     return this.#adopt(signCommitment(this.#state, this.#ctx));
   }
 
   /** Revokes our previous commitment (revoke_and_ack) when `autoRevoke` is off. */
-  revoke(): ChannelStep {
+  revoke(): ChannelStepResult {
     return this.#adopt(revoke(this.#state, this.#ctx));
   }
 
@@ -81,7 +89,7 @@ export class Channel {
    * Handles a message from the peer. A protocol violation throws ChannelError and marks the
    * channel failed (the node then sends `error`); no other state changes.
    */
-  receive(message: ChannelMessage): ChannelStep {
+  receive(message: ChannelMessage): ChannelStepResult {
     assertOperational(this.#state);
     try {
       return this.#adopt(receiveMessage(this.#state, message, this.#ctx));

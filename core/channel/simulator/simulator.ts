@@ -12,6 +12,8 @@ import { sha256, toHex, utf8 } from '../../crypto';
 import type { Channel } from '../channel';
 import { ChannelCommandError } from '../errors';
 import type { ChannelMessage } from '../messages';
+import { isChannelMessage } from '../messages';
+import { decodeMessage, encodeMessage } from '../../wire';
 import type { ChannelStep } from '../step';
 import type { Side } from '../state';
 import { channelView } from '../view';
@@ -34,6 +36,8 @@ export interface TraceMessage {
   readonly to: PartyName;
   readonly type: ChannelMessage['type'];
   readonly summary: string;
+  /** Size on the wire (BOLT 1 message: type + payload + extension), before BOLT 8 framing. */
+  readonly bytes: number;
   readonly sentAtStep: number;
   deliveredAtStep: number | null;
 }
@@ -149,9 +153,13 @@ export class Simulator {
   }
 
   #send(from: PartyName, step: ChannelStep, sent: number[]): void {
-    for (const message of step.outbound) {
+    for (const out of step.outbound) {
+      // Messages travel as real BOLT 1 bytes: what arrives is what core/wire decodes.
+      const bytes = encodeMessage(out);
+      const message = decodeMessage(bytes);
+      if (!isChannelMessage(message)) throw new SimulationError('simulator.internal', `${out.type} did not decode as itself`);
       const n = this.trace.messages.length;
-      this.trace.messages.push({ n, from, to: OTHER[from], type: message.type, summary: summarize(from, message), sentAtStep: this.#stepNo, deliveredAtStep: null });
+      this.trace.messages.push({ n, from, to: OTHER[from], type: message.type, summary: summarize(from, message), bytes: bytes.length, sentAtStep: this.#stepNo, deliveredAtStep: null });
       this.#queues[from === 'A' ? 'A->B' : 'B->A'].push({ n, message });
       sent.push(n);
     }

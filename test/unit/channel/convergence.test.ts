@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256, utf8 } from '../../../core/crypto';
 import {
-  ChannelCommandError, buildCommitment, changesPendingForRemote, checkLocalCommitmentSignatures, lookupRemovableHtlc,
+  ChannelCommandError, buildCommitment, changesPendingForRemote, checkLocalCommitmentSignatures, isChannelMessage, lookupRemovableHtlc,
 } from '../../../core/channel';
 import type { Channel, ChannelMessage, ChannelSigner, ChannelState, ChannelType, CommitmentSpec } from '../../../core/channel';
 import { openChannelPair } from '../../../core/channel/simulator';
+import { decodeMessage, encodeMessage } from '../../../core/wire';
 import { ONION } from './harness';
 
 const FUNDING_SAT = 1_000_000n;
@@ -71,7 +72,14 @@ function run(actions: Action[], channelType: ChannelType): void {
   const p = openChannelPair({ fundingSat: FUNDING_SAT, pushMsat: 400_000_000n, channelType });
   const ch = [p.a, p.b];
   const queues: ChannelMessage[][] = [[], []]; // queues[i]: from ch[i] to the other
-  const send = (i: number, out: readonly ChannelMessage[]) => queues[i]!.push(...out);
+  // Every message crosses as BOLT 1 bytes through core/wire.
+  const send = (i: number, out: readonly ChannelMessage[]) => {
+    for (const m of out) {
+      const decoded = decodeMessage(encodeMessage(m));
+      if (!isChannelMessage(decoded)) throw new Error(`${m.type} did not decode as a channel message`);
+      queues[i]!.push(decoded);
+    }
+  };
   const deliverOne = (i: number) => {
     const m = queues[i]!.shift();
     if (m) send(1 - i, ch[1 - i]!.receive(m).outbound); // a ChannelError here fails the test
