@@ -12,7 +12,8 @@
  * - `messenger.handler_exists` — a handler is already registered for that TLV type
  * - `messenger.reserved_tlv_type` — offers and async payments types are not for applications
  * - `messenger.reply_timeout` — no reply arrived over our reply path in time
- * - `messenger.send_failed` — the connection refused the message (closed or its queue is full)
+ * - `messenger.send_failed` — the message cannot be queued (the first hop's queue is full)
+ * - `messenger.connect_failed` — dialling the first hop (from the address book) failed
  * - `messenger.stopped` — the node is stopping
  * - `messenger.bad_argument` — a programming error in a caller (e.g. a via hop that is us)
  */

@@ -98,6 +98,9 @@ export function onionMessageSize(m: OnionMessage): number {
   return 2 + 33 + 2 + m.onionMessagePacket.length;
 }
 
+/** Inbound buckets kept at most (connected peers always keep theirs). */
+const MAX_BUCKETS = 4096;
+
 interface PeerState {
   readonly onionMessages: boolean;
 }
@@ -133,7 +136,8 @@ export class OnionMessenger {
   peerConnected(nodeId: string, features: { onionMessages: boolean }, now: number): MessengerAction[] {
     this.#peers.set(nodeId, { onionMessages: features.onionMessages });
     this.#connecting.delete(nodeId);
-    this.#buckets.set(nodeId, new TokenBucket(this.policy.inboundPerSecond, this.policy.inboundBurst, now));
+    // A peer keeps its bucket across reconnections: reconnecting does not buy a fresh burst.
+    this.#bucketFor(nodeId, now);
     if (features.onionMessages) return [];
     // Messages queued while dialling a peer that turns out not to speak onion messages.
     return this.#queues.takeAll(nodeId).map((q) => this.#drop(q.item.messageId, q.item.from, nodeId, 'next_hop_unsupported', q.size, 'the peer does not advertise option_onion_messages'));
@@ -142,7 +146,6 @@ export class OnionMessenger {
   /** A peer's connection closed: its queue goes to the mailbox if it is allow-listed, else it is dropped. */
   peerDisconnected(nodeId: string, _now: number): MessengerAction[] {
     this.#peers.delete(nodeId);
-    this.#buckets.delete(nodeId);
     const actions: MessengerAction[] = [];
     for (const { item, size } of this.#queues.takeAll(nodeId)) {
       if (item.forwarded && item.from && this.#mailboxAllowed.has(nodeId)) {
@@ -204,8 +207,7 @@ export class OnionMessenger {
     const size = onionMessageSize(message);
     const actions: MessengerAction[] = [{ kind: 'event', event: { type: 'onion.received', messageId, from, size } }];
     // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any ECDH work.
-    const bucket = this.#buckets.get(from);
-    if (bucket && !bucket.take(now)) {
+    if (!this.#bucketFor(from, now).take(now)) {
       actions.push(this.#drop(messageId, from, null, 'rate_limited', size, `more than ${this.policy.inboundPerSecond}/s (burst ${this.policy.inboundBurst}) from this peer`));
       return actions;
     }
@@ -487,7 +489,7 @@ export class OnionMessenger {
   } {
     return {
       queues: { totalBytes: this.#queues.totalBytes, peakBytes: this.#queues.peakBytes, peers: this.#queues.stats() },
-      inbound: [...this.#buckets].map(([nodeId, b]) => ({ nodeId, tokens: Math.floor(b.tokensAt(now) * 100) / 100 })),
+      inbound: [...this.#buckets].filter(([nodeId]) => this.#peers.has(nodeId)).map(([nodeId, b]) => ({ nodeId, tokens: Math.floor(b.tokensAt(now) * 100) / 100 })),
       pendingReplies: this.#pendingReplies.size,
     };
   }
@@ -499,6 +501,22 @@ export class OnionMessenger {
   }
 
   // ----- helpers ------------------------------------------------------------------------------
+
+  /** The peer's inbound bucket. Buckets of disconnected peers are kept, the oldest beyond MAX_BUCKETS forgotten. */
+  #bucketFor(nodeId: string, now: number): TokenBucket {
+    let bucket = this.#buckets.get(nodeId);
+    if (!bucket) {
+      bucket = new TokenBucket(this.policy.inboundPerSecond, this.policy.inboundBurst, now);
+      this.#buckets.set(nodeId, bucket);
+      if (this.#buckets.size > MAX_BUCKETS) {
+        for (const id of this.#buckets.keys()) {
+          if (this.#buckets.size <= MAX_BUCKETS) break;
+          if (!this.#peers.has(id)) this.#buckets.delete(id);
+        }
+      }
+    }
+    return bucket;
+  }
 
   #newId(): string {
     return toHex(this.#opts.randomBytes(8));

@@ -183,7 +183,7 @@ export class MessengerService {
       } catch (e) {
         this.#waiters.delete(outcome.messageId);
         this.core.cancelReply(outcome.messageId);
-        throw new MessengerError('messenger.no_route', `could not connect to ${outcome.plan.firstHop}: ${e instanceof Error ? e.message : String(e)}`, { nodeId: outcome.plan.firstHop });
+        throw new MessengerError('messenger.connect_failed', `could not connect to ${outcome.plan.firstHop}: ${e instanceof Error ? e.message : String(e)}`, { nodeId: outcome.plan.firstHop });
       }
     }
     const result: SendOnionMessageResult = { messageId: outcome.messageId, firstHop: outcome.plan.firstHop, route: outcome.plan.kind, replyPath: outcome.hasReplyPath };

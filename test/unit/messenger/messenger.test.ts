@@ -273,6 +273,25 @@ describe('OnionMessenger: drops, each with its reason', () => {
     expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(5);
   });
 
+  it('keeps a peer’s bucket across a reconnection: reconnecting buys no fresh burst', () => {
+    const net = line();
+    const [A, B] = ['A', 'B'].map((n) => net.get(n));
+    B!.core.registerHandler(APP, () => undefined);
+    const burst = B!.core.policy.inboundBurst;
+    const sendBurst = () => {
+      for (let i = 0; i < burst; i++) net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+      net.pump();
+    };
+    sendBurst();
+    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(0);
+    net.unlink('A', 'B');
+    net.tick(500); // two tokens come back
+    net.link('A', 'B');
+    sendBurst();
+    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(burst - 2);
+    expect(B!.core.snapshot(net.now).inbound.map((p) => p.nodeId).sort()).toEqual([A!.id, net.get('C').id].sort());
+  });
+
   it('drops forwards to a next hop without option_onion_messages and refuses to send to it', () => {
     const net = new TestNetwork();
     for (const n of ['A', 'B', 'C']) net.add(n);
