@@ -132,5 +132,13 @@ export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
   expiryMs: 72 * 3600 * 1000,
 };
 
+/**
+ * Dummy hops: at most this many in the paths we build, and at most this many consecutive hops
+ * addressed to ourselves peeled from one received message. Anyone can build a path that visits
+ * us again and again; each visit costs us two ECDHs and two point multiplications, so the bound
+ * keeps one message (one rate-limit token) from buying unbounded work.
+ */
+export const MAX_DUMMY_HOPS = 10;
+
 /** Rows kept in the traffic log (`message_log`); older rows are deleted. */
 export const DEFAULT_LOG_CAPACITY = 10_000;

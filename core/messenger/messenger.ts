@@ -12,7 +12,7 @@ import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedP
 import { isGlasswingError } from '../errors';
 import type { OnionMessageEventBody } from '../api';
 import type { HandlerKind, MessengerPolicy } from './constants';
-import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, handlerKindOf } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, handlerKindOf } from './constants';
 import type { DropReason } from './errors';
 import { MessengerError } from './errors';
 import type { HandlerOutcome, HandlerReply, MessageHandler, ReceivedMessage, RegisteredHandler } from './handlers';
@@ -96,6 +96,12 @@ export interface OnionMessengerOptions {
 /** The `onion_message` size on the wire: type (2) + path_key (33) + len (2) + packet. */
 export function onionMessageSize(m: OnionMessage): number {
   return 2 + 33 + 2 + m.onionMessagePacket.length;
+}
+
+function checkDummyHops(n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > MAX_DUMMY_HOPS) {
+    throw new MessengerError('messenger.bad_argument', `dummy hops must be 0..${MAX_DUMMY_HOPS}`);
+  }
 }
 
 /** Inbound buckets kept at most (connected peers always keep theirs). */
@@ -214,7 +220,9 @@ export class OnionMessenger {
     let peeled: OnionMessageAction;
     try {
       // BOLT 4 reader: "MUST decrypt onion_message_packet using an empty associated_data, and path_key".
-      peeled = peelOnionMessage({ packet: message.onionMessagePacket, pathKey: message.pathKey, privateKey: this.#nodeKey, ourNodeId: this.nodeId });
+      peeled = peelOnionMessage({
+        packet: message.onionMessagePacket, pathKey: message.pathKey, privateKey: this.#nodeKey, ourNodeId: this.nodeId, maxSelfHops: MAX_DUMMY_HOPS,
+      });
     } catch (e) {
       // BOLT 4 reader: decryption fails, not a valid onionmsg_tlv, or a rule broken: "MUST ignore the message".
       const reason: DropReason = e instanceof OnionSemanticError ? 'rule_violation' : 'bad_onion';
@@ -340,6 +348,7 @@ export class OnionMessenger {
     if (firstPeer && !firstPeer.onionMessages) {
       throw new MessengerError('messenger.peer_unsupported', `${plan.firstHop} does not advertise option_onion_messages`, { nodeId: plan.firstHop });
     }
+    checkDummyHops(req.dummyHops ?? 0);
     const wantsReply = req.awaitReplyMs !== undefined;
     const hasReplyPath = req.replyPath === true || wantsReply;
     let replyPath: BlindedPath | undefined;
@@ -381,6 +390,7 @@ export class OnionMessenger {
    */
   createPathToUs(via: readonly string[], dummyHops: number): BlindedPath {
     if (via.includes(this.nodeIdHex)) throw new MessengerError('messenger.bad_argument', 'a via hop is our own node');
+    checkDummyHops(dummyHops);
     return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops }));
   }
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../core/crypto';
 import type { ReceivedMessage } from '../../../core/messenger';
-import { MESSAGE_TLV, MessengerError } from '../../../core/messenger';
+import { MAX_DUMMY_HOPS, MESSAGE_TLV, MessengerError } from '../../../core/messenger';
 import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
 import type { TlvRecord } from '../../../core/wire';
 import { TestNetwork } from './network';
@@ -379,6 +379,24 @@ describe('OnionMessenger: routing and sending errors', () => {
     net.run(A!, A!.core.send({ destination: node(net, 'C'), records: [rec(APP, '00')] }, net.now).actions);
     net.tick(A!.core.policy.connectTimeoutMs + 1);
     expect(net.eventsOf('A', 'onion.dropped').map((e) => [e.reason, e.to])).toEqual([['connect_failed', D!.id], ['connect_timeout', C!.id]]);
+  });
+
+  it('stops peeling after MAX_DUMMY_HOPS hops addressed to itself, so one message buys bounded work', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    B.core.registerHandler(APP, () => undefined);
+    const visits = (n: number) => {
+      // Anyone can build a path that visits B n times before ending there.
+      const hops = Array.from({ length: n }, () => ({ nodeId: fromHex(B.id), data: { nextNodeId: fromHex(B.id) } }));
+      const path = createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [...hops, { nodeId: fromHex(B.id), data: {} }] }).path;
+      const m = createOnionMessage({ sessionKey: net.rng.bytes(32), path, contents: { messageRecords: [rec(APP, '00')] } });
+      net.inject('A', 'B', { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: encodeOnionPacket(m.packet) });
+    };
+    visits(MAX_DUMMY_HOPS);
+    visits(MAX_DUMMY_HOPS + 1);
+    expect(net.eventsOf('B', 'onion.delivered')).toEqual([expect.objectContaining({ dummyHopsPeeled: MAX_DUMMY_HOPS })]);
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'rule_violation' })]);
+    expect(() => A.core.createPathToUs([], MAX_DUMMY_HOPS + 1)).toThrowError(expect.objectContaining({ code: 'messenger.bad_argument' }));
   });
 
   it('refuses to send to ourselves, to a path ending at us, and records outside 64..2^64-1', () => {
