@@ -3,12 +3,14 @@
  * Overview charts. Fed by node events (never by polling); time is passed in, so the same
  * events and `now` always give the same view.
  *
- * Two streams today, both from `wire.message`: every Lightning message (type = spec name,
- * outcome = `in` / `out`), and onion messages alone (type `onion_message`). When the messenger
- * reports onion events (forwarded / delivered / dropped / queued), `classifyTraffic` maps them
- * onto the onion stream with those outcomes.
+ * Two streams: every Lightning message from `wire.message` (type = spec name, outcome = `in` /
+ * `out`), and onion messages from the messenger's `onion.*` events (type = the message record's
+ * type when we can see it, outcome = what happened: delivered, forwarded, sent, replied, dropped,
+ * stored in or sent from the mailbox, expired). `onion.received` is not counted: every received
+ * message also gets one of those outcomes, and counting both would show it twice.
  */
 import type { NodeEvent } from '../../../core/api/events';
+import { MESSAGE_TLV_NAMES } from './onion';
 
 export type TrafficStream = 'wire' | 'onion';
 
@@ -35,12 +37,40 @@ export const DIRECTION_OUTCOMES: readonly OutcomeStyle[] = [
   { id: 'out', label: 'sent', sign: -1 },
 ];
 
+/** Onion-message outcomes in the chart, in legend order (all above the line). */
+export const ONION_CHART_OUTCOMES: readonly OutcomeStyle[] = [
+  { id: 'delivered', label: 'delivered', sign: 1 },
+  { id: 'forwarded', label: 'forwarded', sign: 1 },
+  { id: 'sent', label: 'sent', sign: 1 },
+  { id: 'replied', label: 'replied', sign: 1 },
+  { id: 'mailbox_stored', label: 'stored in mailbox', sign: 1 },
+  { id: 'mailbox_forwarded', label: 'sent from mailbox', sign: 1 },
+  { id: 'mailbox_expired', label: 'expired in mailbox', sign: 1 },
+  { id: 'dropped', label: 'dropped', sign: 1 },
+];
+
+const COUNTED_ONION = new Set(ONION_CHART_OUTCOMES.map((o) => o.id));
+
+/** The message type of an onion event, when it is visible to us (not for messages we only relay). */
+function onionType(event: NodeEvent): string {
+  let type: string | undefined;
+  if (event.type === 'onion.delivered') type = event.tlvType;
+  else if (event.type === 'onion.sent' || event.type === 'onion.replied') type = event.tlvTypes[0];
+  if (type === undefined) return 'onion_message';
+  return MESSAGE_TLV_NAMES[type] ?? `type ${type}`;
+}
+
 /** The samples an event contributes (none for events that are not traffic). */
 export function classifyTraffic(event: NodeEvent): TrafficSample[] {
-  if (event.type !== 'wire.message') return [];
-  const wire: TrafficSample = { stream: 'wire', time: event.time, type: event.messageType, outcome: event.direction };
-  if (event.messageType !== 'onion_message') return [wire];
-  return [wire, { stream: 'onion', time: event.time, type: event.messageType, outcome: event.direction }];
+  if (event.type === 'wire.message') {
+    return [{ stream: 'wire', time: event.time, type: event.messageType, outcome: event.direction }];
+  }
+  if (event.type.startsWith('onion.')) {
+    const outcome = event.type.slice('onion.'.length);
+    if (!COUNTED_ONION.has(outcome)) return [];
+    return [{ stream: 'onion', time: event.time, type: onionType(event), outcome }];
+  }
+  return [];
 }
 
 export interface TrafficSeries {

@@ -3,7 +3,8 @@ import type { Component } from 'svelte';
 import type { PageId } from '../lib/routes';
 import { OverviewPage } from './overview';
 import { PeersPage } from './peers';
-import { ChannelLabPage, ChannelsPage, MessagesPage, OffersPage } from './pending';
+import { MessagesPage } from './messages';
+import { ChannelLabPage, ChannelsPage, OffersPage } from './pending';
 import { SettingsPage } from './settings';
 
 export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {

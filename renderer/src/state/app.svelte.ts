@@ -5,6 +5,7 @@
 import { getContext, setContext, untrack } from 'svelte';
 import { Clock } from './clock.svelte';
 import { Connection } from './connection.svelte';
+import { MessengerState } from './messenger.svelte';
 import { NodeState } from './node.svelte';
 import { Router } from './router.svelte';
 import { ThemeState } from './theme.svelte';
@@ -12,6 +13,7 @@ import { ThemeState } from './theme.svelte';
 export class AppState {
   readonly connection = new Connection();
   readonly node = new NodeState();
+  readonly messenger = new MessengerState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -37,7 +39,15 @@ export class AppState {
     const stopEffects = $effect.root(() => {
       $effect(() => {
         const api = this.connection.api;
-        untrack(() => (api ? void this.node.attach(api) : this.node.detach()));
+        untrack(() => {
+          if (api) {
+            void this.node.attach(api);
+            void this.messenger.attach(api);
+          } else {
+            this.node.detach();
+            this.messenger.detach();
+          }
+        });
       });
       $effect(() => {
         const now = this.clock.now;
@@ -50,6 +60,7 @@ export class AppState {
       this.clock.stop();
       this.connection.stop();
       this.node.detach();
+      this.messenger.detach();
     };
   }
 }

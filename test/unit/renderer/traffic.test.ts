@@ -91,13 +91,30 @@ describe('traffic per second by type and outcome', () => {
     );
   });
 
-  it('maps wire.message events to the wire stream, and onion_message also to the onion stream', () => {
+  it('maps wire.message events to the wire stream by type and direction', () => {
     const [ping, onion, connected] = stamp([wire(P, 'ping', 'out'), wire(P, 'onion_message', 'in'), { type: 'peer.connected', peer: peer(1) }]);
     expect(classifyTraffic(ping!)).toEqual([{ stream: 'wire', time: ping!.time, type: 'ping', outcome: 'out' }]);
-    expect(classifyTraffic(onion!)).toEqual([
-      { stream: 'wire', time: onion!.time, type: 'onion_message', outcome: 'in' },
-      { stream: 'onion', time: onion!.time, type: 'onion_message', outcome: 'in' },
-    ]);
+    expect(classifyTraffic(onion!)).toEqual([{ stream: 'wire', time: onion!.time, type: 'onion_message', outcome: 'in' }]);
     expect(classifyTraffic(connected!)).toEqual([]);
+  });
+
+  it('maps onion events to the onion stream by outcome, naming the record type when it is visible', () => {
+    const Q = peer(2).nodeId;
+    const events = stamp([
+      { type: 'onion.received', messageId: 'a'.repeat(16), from: P, size: 1400 },
+      { type: 'onion.delivered', messageId: 'a'.repeat(16), from: P, handler: 'offers', tlvType: '64', size: 200, dummyHopsPeeled: 0, hasReplyPath: true, inReplyTo: null },
+      { type: 'onion.forwarded', messageId: 'b'.repeat(16), from: P, to: Q, size: 1400 },
+      { type: 'onion.sent', messageId: 'c'.repeat(16), to: Q, destination: Q, blinded: false, route: 'direct', tlvTypes: ['65537'], hasReplyPath: false, size: 1400, records: [] },
+      { type: 'onion.dropped', messageId: 'd'.repeat(16), from: P, to: null, reason: 'rate_limited', code: null, detail: '', size: 1400 },
+      { type: 'onion.mailbox_wake', nodeId: Q, messages: 1, bytes: 1400 },
+    ]);
+    expect(events.map((e) => classifyTraffic(e).map((s) => `${s.stream}:${s.type}:${s.outcome}`))).toEqual([
+      [], // every received message also gets an outcome: counting both would show it twice
+      ['onion:invoice_request:delivered'],
+      ['onion:onion_message:forwarded'],
+      ['onion:type 65537:sent'],
+      ['onion:onion_message:dropped'],
+      [], // a wake-up is not a message
+    ]);
   });
 });

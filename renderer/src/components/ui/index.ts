@@ -12,4 +12,5 @@ export { default as PageHeader } from './PageHeader.svelte';
 export { default as QrCode } from './QrCode.svelte';
 export { default as RelativeTime } from './RelativeTime.svelte';
 export { default as Stat } from './Stat.svelte';
+export { default as VirtualList } from './VirtualList.svelte';
 export type { IconName } from './icons';

@@ -1,5 +1,4 @@
 /** Pages whose node API does not exist yet: the frame and an honest empty state. */
 export { default as ChannelLabPage } from './ChannelLabPage.svelte';
 export { default as ChannelsPage } from './ChannelsPage.svelte';
-export { default as MessagesPage } from './MessagesPage.svelte';
 export { default as OffersPage } from './OffersPage.svelte';
