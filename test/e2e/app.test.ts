@@ -194,6 +194,93 @@ describe('Glasswing in the browser', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('Messages: listens for a type, receives a message, shows its record, and replies over its reply path', async () => {
+    await goTo('Messages');
+    await page.locator('[data-testid="messenger-counters"]').waitFor({ timeout: WAIT });
+    // Listen for application type 65537 (until then such messages are dropped as unhandled).
+    await page.getByLabel('Receive application messages of type').fill('12');
+    expect(await text('#handler-help')).toContain('below 64');
+    await page.getByLabel('Receive application messages of type').fill('65537');
+    await page.getByRole('button', { name: 'Listen' }).click();
+    await page.locator('[data-testid="handlers"]').getByText('65537', { exact: true }).waitFor({ timeout: WAIT });
+
+    // The dialer sends us a message with a reply path and waits for the answer.
+    const dialerApi = await dialer.api();
+    const hello = Buffer.from('hello from the dialer', 'utf8').toString('hex');
+    const sending = dialerApi.sendOnionMessage({ destination: ui.nodeId, tlvs: [{ type: '65537', value: hello }], waitReplySeconds: 60 });
+    const delivered = page.locator('[data-testid="message-log"] [data-outcome="delivered"]').first();
+    await delivered.waitFor({ timeout: WAIT });
+    await delivered.click();
+    const detail = page.locator('[data-testid="message-detail"]');
+    expect(await detail.locator('[data-testid="record-text"]').first().textContent()).toBe('hello from the dialer');
+    expect(await detail.getByText('application', { exact: true }).count()).toBe(1);
+    await screenshot(page, 'messages-delivered');
+
+    // Reply from the detail pane: the form is filled with the reply path.
+    await detail.getByRole('button', { name: 'Reply' }).click();
+    await page.getByText(/^Replying to /).waitFor();
+    expect(await page.getByLabel('Destination').inputValue()).toMatch(/^[0-9a-f]{150,}$/);
+    await page.getByLabel('Value', { exact: true }).fill('hello back from the UI');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.locator('[data-testid="send-result"]').waitFor({ timeout: WAIT });
+    const result = await sending;
+    expect(result.reply?.records).toEqual([{ type: '65537', value: Buffer.from('hello back from the UI', 'utf8').toString('hex') }]);
+    await page.locator('[data-testid="message-log"] [data-outcome="replied"]').first().waitFor({ timeout: WAIT });
+    // The counters moved with the events.
+    await until(page, `/^[1-9]/.test(document.querySelector('[data-testid="messenger-counters"] dd')?.textContent ?? '')`);
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('Messages: checks the send form as it is typed, sends to a peer, and filters the log', async () => {
+    const destination = page.getByLabel('Destination');
+    await destination.fill('02abcd');
+    expect(await text('#send-destination-help')).toContain('66 hex digits');
+    await destination.fill('zz');
+    expect(await text('#send-destination-help')).toContain('Only hex digits');
+    await destination.fill('04' + 'ab'.repeat(40));
+    expect(await text('#send-destination-help')).toContain('not a blinded path');
+    await destination.fill(dialer.nodeId);
+    expect(await text('#send-destination-help')).toContain('A node id');
+    await page.getByLabel('Record type').fill('63');
+    expect(await text('#send-type-help')).toContain('start at 64');
+    await page.getByLabel('Record type').fill('65539');
+    await page.getByLabel('Value', { exact: true }).fill('a note from the UI');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('[data-testid="send-result"]').getByText(/^Sent [0-9a-f]{16} to /).waitFor({ timeout: WAIT });
+    await page.locator('[data-testid="message-log"] [data-outcome="sent"]').first().waitFor({ timeout: WAIT });
+
+    // Filter by outcome: only "sent" rows remain; clearing brings the rest back.
+    const before = await text('[data-testid="log-count"]');
+    await page.getByLabel('Outcome').selectOption('sent');
+    expect(await text('[data-testid="log-count"]')).toMatch(/^1 of \d+ steps?$/);
+    expect(await page.locator('[data-testid="message-log"] [data-outcome]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    expect(await text('[data-testid="log-count"]')).toBe(before);
+    await screenshot(page, 'messages-light');
+  }, 60_000);
+
+  it('Messages: adds a peer to the mailbox allow-list and removes it', async () => {
+    const input = page.getByLabel('Add a peer');
+    await input.fill('02xyz');
+    expect(await text('#mailbox-help')).toContain('66 hex digits');
+    await input.fill(remote.nodeId);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const list = page.locator('[data-testid="mailbox-allowed"]');
+    await list.locator(`[data-full="${remote.nodeId}"]`).waitFor({ timeout: WAIT });
+    expect(await input.inputValue()).toBe('');
+    await list.getByRole('button', { name: `Remove ${remote.nodeId} from the mailbox list` }).click();
+    await list.waitFor({ state: 'detached', timeout: WAIT });
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('Overview: the onion-message chart counts what happened to each message', async () => {
+    await goTo('Overview');
+    await until(page, `Number(document.querySelector('[data-testid="onion-traffic"] [data-total]')?.dataset.total) >= 3`);
+    const outcomes = page.getByRole('list', { name: 'Outcomes' });
+    expect(await outcomes.locator('li', { hasText: 'delivered' }).locator('.count').textContent()).not.toBe('0');
+    expect(await outcomes.locator('li', { hasText: /^\s*sent/ }).first().locator('.count').textContent()).not.toBe('0');
+  }, 60_000);
+
   it('moves between pages with the keyboard, focuses the new title, and toggles the theme with t', async () => {
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     for (const p of PAGES) {
