@@ -286,7 +286,8 @@ describe('Glasswing in the browser', () => {
     for (const p of PAGES) {
       await page.keyboard.press(p.key);
       await page.locator('h1', { hasText: p.title }).waitFor({ timeout: WAIT });
-      expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
+      // Focus moves to the new page's title (after the page renders).
+      await until(page, `document.activeElement?.tagName === 'H1' && document.activeElement.textContent === ${JSON.stringify(p.title)}`);
       expect(await page.evaluate('location.hash')).toBe(p.hash === '#/' ? '#/' : p.hash);
     }
     // Typing in a field never triggers shortcuts.

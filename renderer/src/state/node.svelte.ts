@@ -141,14 +141,6 @@ export class NodeState {
     this.#peers = withPingResult(this.#peers, nodeId, rttMs);
   }
 
-  /** Reloads node info (e.g. after the peer count changed a lot); errors stay with the caller. */
-  async refreshInfo(): Promise<void> {
-    const api = this.#api;
-    if (!api) return;
-    const info = await api.getInfo({});
-    if (api === this.#api) this.#info = info;
-  }
-
   #count(event: NodeEvent): void {
     for (const sample of classifyTraffic(event)) {
       (sample.stream === 'wire' ? this.#wireCounter : this.#onionCounter).add(sample);
