@@ -80,6 +80,10 @@ describe('Glasswing in the browser', () => {
     const qr = page.getByRole('img', { name: /^QR code: connect to / });
     expect(await qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     expect(await qr.getAttribute('alt')).toContain(ui.address);
+    // The copy button puts the whole id on the clipboard.
+    await page.getByRole('button', { name: 'Copy node id' }).first().click();
+    await page.getByRole('status').filter({ hasText: 'Copied node id' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(ui.nodeId);
     // Empty states say what to do next.
     await page.getByText('No activity yet').waitFor();
     await page.getByText('No messages in the last minute').waitFor();
@@ -325,8 +329,16 @@ describe('Glasswing in the browser', () => {
     }
     await goTo('Settings');
     await page.getByRole('radio', { name: /^System/ }).check({ force: true });
+    // A small laptop window: nothing spills sideways.
+    await page.setViewportSize({ width: 1024, height: 720 });
+    for (const p of PAGES) {
+      await goTo(p.title);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), p.title).toBe(true);
+      if (p.id === 'overview' || p.id === 'peers' || p.id === 'messages') await screenshot(page, `narrow-${p.id}`);
+    }
+    await page.setViewportSize({ width: 1360, height: 900 });
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 150_000);
 
   it('shows "Not signed in" without a session, and a new login address from glasswing uilogin works', async () => {
     await context.clearCookies();
