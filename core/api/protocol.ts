@@ -66,3 +66,39 @@ export function createApiProxy(
   }
   return api as NodeApi;
 }
+
+/**
+ * Calls whose effect lasts only as long as the client connection that made them, with the call
+ * that undoes each (e.g. a `listen` CLI that is killed must not leave its handler behind).
+ */
+export const CONNECTION_SCOPED_CALLS: Partial<Readonly<Record<MethodName, MethodName>>> = {
+  registerMessageHandler: 'unregisterMessageHandler',
+};
+
+/** Tracks one client connection's scoped calls, and undoes those still held when it ends. */
+export class ConnectionScope {
+  readonly #held: { release: MethodName; params: unknown; key: string }[] = [];
+
+  /** Record a call that succeeded. */
+  record(method: MethodName, params: unknown): void {
+    const release = CONNECTION_SCOPED_CALLS[method];
+    const key = JSON.stringify(params);
+    if (release) {
+      this.#held.push({ release, params, key });
+      return;
+    }
+    // An explicit release cancels one matching held call.
+    const i = this.#held.findIndex((h) => h.release === method && h.key === key);
+    if (i >= 0) this.#held.splice(i, 1);
+  }
+
+  get size(): number {
+    return this.#held.length;
+  }
+
+  /** The connection ended: undo everything it still holds. Errors are ignored. */
+  async releaseAll(api: NodeApi): Promise<void> {
+    const held = this.#held.splice(0);
+    for (const h of held) await dispatch(api, h.release, h.params as never).catch(() => undefined);
+  }
+}

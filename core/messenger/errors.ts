@@ -30,6 +30,8 @@ export const DROP_REASONS = [
   'rate_limited',
   /** The packet does not decrypt or parse (the onion error code is in `code`). */
   'bad_onion',
+  /** The `onion_message` itself did not decode (e.g. its path_key is not a point); the wire code is in `code`. */
+  'malformed_message',
   /** It parses but breaks a BOLT 4 reader rule (e.g. a path_id at a forwarding hop). */
   'rule_violation',
   /** The next hop is given by a short_channel_id that is none of our channels. */

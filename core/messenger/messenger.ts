@@ -207,6 +207,18 @@ export class OnionMessenger {
 
   // ----- receiving ----------------------------------------------------------------------------
 
+  /**
+   * An `onion_message` from a connected peer that did not decode as a wire message (the peer
+   * layer keeps the connection): recorded as received and dropped with its reason.
+   */
+  handleMalformedOnionMessage(from: string, size: number, code: string, detail: string): MessengerAction[] {
+    const messageId = this.#newId();
+    return [
+      { kind: 'event', event: { type: 'onion.received', messageId, from, size } },
+      this.#drop(messageId, from, null, 'malformed_message', size, detail, code),
+    ];
+  }
+
   /** BOLT 4 Onion Messages, reader: one `onion_message` from a connected peer. */
   handleOnionMessage(from: string, message: OnionMessage, now: number): MessengerAction[] {
     const messageId = this.#newId();

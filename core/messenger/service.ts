@@ -7,7 +7,7 @@
  */
 import { randomBytes as secureRandomBytes, toHex } from '../crypto';
 import type { OnionMessage } from '../wire';
-import { encodeBlindedPath } from '../wire';
+import { MESSAGE_TYPES, encodeBlindedPath } from '../wire';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeEventBody, OnionMessageEventBody, OnionReply, SendOnionMessageResult } from '../api';
 import type { Peer, PeerManager } from '../peer';
 import type { Database, MessageLogFilter, MessageLogRow, PeersRepository } from '../store';
@@ -97,6 +97,9 @@ export class MessengerService {
     this.#unsubscribe.push(
       peers.onMessage((peer, message) => {
         if (message.type === 'onion_message') this.#run(this.core.handleOnionMessage(peer.nodeId, message, this.#now()));
+      }),
+      peers.onMalformedMessage((peer, info) => {
+        if (info.typeNumber === MESSAGE_TYPES.onion_message) this.#run(this.core.handleMalformedOnionMessage(peer.nodeId, info.size, info.code, info.reason));
       }),
       peers.onPeerReady((peer) => this.#onPeerReady(peer)),
       peers.onPeerClosed((peer) => {

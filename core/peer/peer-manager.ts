@@ -54,6 +54,13 @@ export interface Peer {
 
 export type MessageHandler = (peer: Peer, message: Message) => void;
 
+export interface MalformedMessage {
+  readonly typeNumber: number;
+  readonly size: number;
+  readonly code: string;
+  readonly reason: string;
+}
+
 interface Live {
   readonly connection: Connection;
   readonly session: PeerSession;
@@ -72,6 +79,7 @@ export class PeerManager {
   readonly #byNode = new Map<string, Live>();
   readonly #handlers = new Set<MessageHandler>();
   readonly #readyHandlers = new Set<(peer: Peer) => void>();
+  readonly #malformedHandlers = new Set<(peer: Peer, info: MalformedMessage) => void>();
   readonly #closeHandlers = new Set<(peer: Peer, error: GlasswingError) => void>();
   readonly #reconnectTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   readonly #servers: Server[] = [];
@@ -102,6 +110,12 @@ export class PeerManager {
   onMessage(handler: MessageHandler): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
+  }
+
+  /** Whole messages of a known type that did not decode and were dropped without closing. */
+  onMalformedMessage(handler: (peer: Peer, info: MalformedMessage) => void): () => void {
+    this.#malformedHandlers.add(handler);
+    return () => this.#malformedHandlers.delete(handler);
   }
 
   onPeerReady(handler: (peer: Peer) => void): () => void {
@@ -241,6 +255,9 @@ export class PeerManager {
           break;
         case 'ready':
           this.#onReady(live, action.features);
+          break;
+        case 'malformed':
+          if (live.peer) for (const h of this.#malformedHandlers) this.#safely(() => h(live.peer!, action));
           break;
         case 'deliver':
           if (live.peer) for (const h of this.#handlers) this.#safely(() => h(live.peer!, action.message));

@@ -4,7 +4,7 @@
  * keepalive, and the BOLT 1 rules for errors, warnings and unknown messages. It is fed decoded
  * plaintext and the time, and returns actions; the connection adapter carries them out.
  */
-import { FeatureVector, decodeMessage, isAllZeroChannelId, peekMessageType, type FeatureDefinition, type Init, type Message } from '../wire';
+import { FeatureVector, MESSAGE_TYPES, decodeMessage, isAllZeroChannelId, peekMessageType, type FeatureDefinition, type Init, type Message } from '../wire';
 import { PING_NO_PONG_THRESHOLD } from '../wire/messages-setup';
 import { equalBytes, toHex, utf8 } from '../crypto';
 import { isGlasswingError } from '../errors';
@@ -19,6 +19,8 @@ export type PeerAction =
   | { readonly kind: 'deliver'; readonly message: Message; readonly size: number }
   /** A message was decoded (for traffic accounting; every received message produces one). */
   | { readonly kind: 'received'; readonly message: Message | null; readonly typeNumber: number; readonly size: number }
+  /** A whole message we could not use and drop without closing (see `receive`). */
+  | { readonly kind: 'malformed'; readonly typeNumber: number; readonly size: number; readonly code: string; readonly reason: string }
   /** Our ping was answered. */
   | { readonly kind: 'pong'; readonly rttMs: number }
   /** The peer sent `error` or `warning`. */
@@ -99,6 +101,14 @@ export class PeerSession {
         return [accounted, this.#close('peer.unknown_even_message', e.message, warning(`unknown even message type ${typeNumber}`))];
       }
       const why = isGlasswingError(e) ? e.message : 'malformed message';
+      // BOLT 1 closes the connection for a message too short for its contents or with an invalid
+      // extension. An onion_message whose fields are whole but invalid (e.g. a path_key that is
+      // not a point) is different: onion messages are unreliable by design, so it is dropped with
+      // a reason and the connection stays up.
+      const lengthOrExtension = isGlasswingError(e, 'wire.eof') || (isGlasswingError(e) && e.code.startsWith('wire.tlv'));
+      if (typeNumber === MESSAGE_TYPES.onion_message && this.#phase === 'ready' && !lengthOrExtension) {
+        return [accounted, { kind: 'malformed', typeNumber, size: plaintext.length, code: isGlasswingError(e) ? e.code : 'wire.bad_value', reason: why }];
+      }
       // BOLT 1: a malformed message — send a warning and close the connection.
       return [accounted, this.#close('peer.malformed_message', `malformed message of type ${typeNumber}: ${why}`, warning(`malformed message: ${why}`))];
     }

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { dispatch, parseRequest, toErrorBody, type NodeApi, type NodeEvent } from '../../core/api';
+import { ConnectionScope, dispatch, parseRequest, toErrorBody, type NodeApi, type NodeEvent } from '../../core/api';
 import { equalBytes, utf8 } from '../../core/crypto';
 
 /** Maximum size of one request frame. */
@@ -88,6 +88,7 @@ export class ApiServer {
 
   #onConnection(ws: WebSocket): void {
     this.#clients.add(ws);
+    const scope = new ConnectionScope();
     let unsubscribe: (() => void) | undefined;
     ws.on('message', (data, isBinary) => {
       if (isBinary) return void ws.close(1003, 'text frames only');
@@ -104,21 +105,23 @@ export class ApiServer {
         });
         return;
       }
-      void this.#handle(ws, raw);
+      void this.#handle(ws, raw, scope);
     });
     ws.on('close', () => {
       unsubscribe?.();
+      void scope.releaseAll(this.#opts.api);
       this.#clients.delete(ws);
     });
     ws.on('error', () => ws.terminate());
   }
 
-  async #handle(ws: WebSocket, raw: unknown): Promise<void> {
+  async #handle(ws: WebSocket, raw: unknown, scope: ConnectionScope): Promise<void> {
     const id = (raw as { id?: unknown } | null)?.id;
     let reply: unknown;
     try {
       const req = parseRequest(raw);
       const result = await dispatch(this.#opts.api, req.method, req.params as never);
+      scope.record(req.method, req.params);
       reply = { id: req.id, result: result ?? null };
     } catch (e) {
       const error = toErrorBody(e);

@@ -4,7 +4,7 @@
  * validated with the API schema, every sender frame checked, errors returned as plain data
  * (never an Electron event object, never a stack trace). Events go to subscribed windows.
  */
-import { METHOD_NAMES, METHOD_SCHEMAS, dispatch, toErrorBody, validate, ApiError, type MethodName, type NodeApi, type NodeEvent, type ErrorBody } from '../../core/api';
+import { ConnectionScope, METHOD_NAMES, METHOD_SCHEMAS, dispatch, toErrorBody, validate, ApiError, type MethodName, type NodeApi, type NodeEvent, type ErrorBody } from '../../core/api';
 import type { IpcMainInvokeEventLike, IpcMainLike, WebContentsLike } from './electron-types';
 
 export const IPC_PREFIX = 'glasswing:';
@@ -26,7 +26,7 @@ export interface IpcBridgeOptions {
 }
 
 /** Handles one call (exported for tests): sender check, schema check, dispatch. */
-export async function handleCall(opts: IpcBridgeOptions, method: MethodName, event: IpcMainInvokeEventLike, args: unknown[]): Promise<IpcReply> {
+export async function handleCall(opts: IpcBridgeOptions, method: MethodName, event: IpcMainInvokeEventLike, args: unknown[], scope?: ConnectionScope): Promise<IpcReply> {
   try {
     if (!opts.isTrustedSender(event.senderFrame?.url)) {
       opts.log?.({ event: 'ipc_refused', method, reason: 'untrusted sender frame' });
@@ -35,7 +35,9 @@ export async function handleCall(opts: IpcBridgeOptions, method: MethodName, eve
     if (args.length > 1) throw new ApiError('api.invalid_params', `${method} takes one parameter object`);
     const params = args[0] ?? {};
     validate(METHOD_SCHEMAS[method], params);
-    return { ok: true, result: (await dispatch(opts.api, method, params as never)) ?? null };
+    const result = (await dispatch(opts.api, method, params as never)) ?? null;
+    scope?.record(method, params);
+    return { ok: true, result };
   } catch (e) {
     return { ok: false, error: toErrorBody(e) };
   }
@@ -43,8 +45,23 @@ export async function handleCall(opts: IpcBridgeOptions, method: MethodName, eve
 
 /** Registers every method channel and the event subscription; returns an uninstall function. */
 export function installIpcBridge(opts: IpcBridgeOptions): () => void {
+  // Scoped calls (e.g. message handler registrations) live as long as the window that made them.
+  const scopes = new Map<number, ConnectionScope>();
+  const scopeOf = (contents: WebContentsLike): ConnectionScope => {
+    let scope = scopes.get(contents.id);
+    if (!scope) {
+      const created = new ConnectionScope();
+      scopes.set(contents.id, created);
+      contents.once('destroyed', () => {
+        scopes.delete(contents.id);
+        void created.releaseAll(opts.api);
+      });
+      scope = created;
+    }
+    return scope;
+  };
   for (const method of METHOD_NAMES) {
-    opts.ipcMain.handle(channelFor(method), (event, ...args) => handleCall(opts, method, event, args));
+    opts.ipcMain.handle(channelFor(method), (event, ...args) => handleCall(opts, method, event, args, scopeOf(event.sender)));
   }
   const subscribers = new Map<number, { contents: WebContentsLike; unsubscribe: () => void }>();
   opts.ipcMain.on(IPC_SUBSCRIBE, (event) => {

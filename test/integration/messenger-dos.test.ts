@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from '../../core/crypto';
+import { encodeMessage } from '../../core/wire';
 import type { MessageLogEntry, MessengerStatsInfo } from '../../core/api';
 import type { DaemonProcess } from '../support/daemon';
 import { eventually, startDaemon } from '../support/daemon';
@@ -112,6 +113,16 @@ describe('the messenger under a flood and bad input', () => {
     expect((await delivered(GOOD_TYPE)).some((m) => (m.event.records as { value: string }[])[0]!.value === '01')).toBe(true);
     raw.sendMessage({ type: 'ping', numPongBytes: 2, ignored: new Uint8Array(0) });
     await raw.waitFor((m) => m.type === 'pong');
+    expect(raw.socket.destroyed).toBe(false);
+
+    // A whole onion_message whose path_key is not a point does not decode as a wire message:
+    // it is dropped as malformed_message, and the connection still stays up.
+    const wire = encodeMessage(valid);
+    wire.fill(0xff, 3, 35); // path_key = 02 ff…ff: x is not a field element
+    raw.sendPlaintext(wire);
+    await eventually(async () => ((await stats()).drops.malformed_message ?? 0) - (before.drops.malformed_message ?? 0) === 1, 20_000, 'the malformed message to be dropped');
+    raw.sendMessage({ type: 'ping', numPongBytes: 3, ignored: new Uint8Array(0) });
+    await raw.waitFor((m) => m.type === 'pong' && m.ignored.length === 3);
     expect(raw.socket.destroyed).toBe(false);
     raw.destroy();
   }, 120_000);

@@ -79,8 +79,9 @@ class InMemoryIpcMain implements IpcMainLike {
   }
 }
 
+let nextContentsId = 1;
 class RecordingWebContents implements WebContentsLike {
-  readonly id = 7;
+  readonly id = nextContentsId++;
   readonly sent: [string, unknown][] = [];
   #destroyed: (() => void)[] = [];
   send(channel: string, payload: unknown): void {
@@ -138,6 +139,17 @@ describe('the IPC bridge (with a real node)', () => {
     const r = await handleCall({ ipcMain: ipc, api: node.api, isTrustedSender: isTrustedSenderUrl }, 'ping', trusted, [{ nodeId: '02'.padEnd(66, '1') }]);
     expect(r).toEqual({ ok: false, error: { code: 'peer.not_connected', message: expect.any(String) } });
     expect(JSON.stringify(r)).not.toContain('at ');
+  });
+
+  it('releases a window\'s handler registrations when the window is destroyed', async () => {
+    const window2 = new RecordingWebContents();
+    const event2: IpcMainInvokeEventLike = { senderFrame: { url: `${APP_ORIGIN}/index.html` }, sender: window2 };
+    expect(await call('registerMessageHandler', event2, { tlvType: '65605' })).toMatchObject({ ok: true });
+    const count = async () => (await node.api.messengerStats({})).handlers.find((h) => h.tlvType === '65605')?.listeners ?? 0;
+    expect(await count()).toBe(1);
+    window2.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await count()).toBe(0);
   });
 
   it('forwards events only to a subscribed, trusted renderer and stops when it is destroyed', async () => {

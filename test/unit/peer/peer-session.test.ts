@@ -95,6 +95,19 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     expect(kinds(s.receive(enc(msg), 1))).toEqual(['received', 'deliver']);
   });
 
+  it('drops an onion_message whose path_key is not a point without closing, but closes on a truncated one', () => {
+    const s = session();
+    ready(s);
+    const om = enc({ type: 'onion_message', pathKey: publicKeyFromPrivate(new Uint8Array(32).fill(3)), onionMessagePacket: new Uint8Array(100), tlvs: {} } as Message);
+    const badPoint = om.slice();
+    badPoint.fill(0xff, 3, 35);
+    const r = s.receive(badPoint, 1);
+    expect(kinds(r)).toEqual(['received', 'malformed']);
+    expect(r[1]).toMatchObject({ kind: 'malformed', typeNumber: 513, code: expect.stringMatching(/^wire\./) });
+    expect(s.isReady).toBe(true);
+    expect(disconnectCode(s.receive(om.subarray(0, 50), 2))).toBe('peer.malformed_message');
+  });
+
   it('closes on an all-channels error and reports any error text', () => {
     const s = session();
     ready(s);
