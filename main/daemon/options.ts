@@ -23,6 +23,25 @@ export interface DaemonOptions {
   /** Serve the browser UI (issue 8). */
   readonly ui: boolean;
   readonly passphrase: string | undefined;
+  /** Onion messenger limits given on the command line (unset ones keep their defaults). */
+  readonly messenger: {
+    readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
+    readonly mailbox: { perPeerMessages?: number; perPeerBytes?: number; totalBytes?: number; expiryMs?: number };
+  };
+}
+
+/** A positive number option (integers unless `fraction`), or undefined when not given. */
+function positive(v: string | undefined, flag: string, fraction = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (!fraction && !Number.isInteger(n))) {
+    throw new ConfigError('config.bad_number', `${flag} must be a positive ${fraction ? 'number' : 'integer'}, got "${v}"`);
+  }
+  return n;
+}
+
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9735 };
@@ -48,6 +67,14 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
         network: { type: 'string' },
         ui: { type: 'boolean' },
         'passphrase-file': { type: 'string' },
+        'onion-rate': { type: 'string' },
+        'onion-burst': { type: 'string' },
+        'onion-queue-bytes': { type: 'string' },
+        'onion-memory-cap': { type: 'string' },
+        'mailbox-peer-messages': { type: 'string' },
+        'mailbox-peer-bytes': { type: 'string' },
+        'mailbox-total-bytes': { type: 'string' },
+        'mailbox-expiry-hours': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -81,5 +108,19 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     network,
     ui: v.ui ?? false,
     passphrase,
+    messenger: {
+      policy: defined({
+        inboundPerSecond: positive(v['onion-rate'], '--onion-rate', true),
+        inboundBurst: positive(v['onion-burst'], '--onion-burst'),
+        outboundQueueBytes: positive(v['onion-queue-bytes'], '--onion-queue-bytes'),
+        memoryCapBytes: positive(v['onion-memory-cap'], '--onion-memory-cap'),
+      }),
+      mailbox: defined({
+        perPeerMessages: positive(v['mailbox-peer-messages'], '--mailbox-peer-messages'),
+        perPeerBytes: positive(v['mailbox-peer-bytes'], '--mailbox-peer-bytes'),
+        totalBytes: positive(v['mailbox-total-bytes'], '--mailbox-total-bytes'),
+        expiryMs: ((h) => (h === undefined ? undefined : Math.round(h * 3_600_000)))(positive(v['mailbox-expiry-hours'], '--mailbox-expiry-hours', true)),
+      }),
+    },
   };
 }

@@ -41,6 +41,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     passphrase: opts.passphrase,
     version: GLASSWING_VERSION,
     log,
+    messenger: opts.messenger,
   });
   let server: ApiServer | undefined;
   let stopping = false;

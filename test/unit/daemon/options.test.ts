@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseDaemonOptions } from '../../../main/daemon/options';
+import { defaultDataDir } from '../../../main/datadir';
+
+describe('glasswing daemon options', () => {
+  it('defaults: regtest, listen on 127.0.0.1:9735, a free API port, no UI, the platform data directory', () => {
+    const o = parseDaemonOptions([], { HOME: '/home/u' });
+    expect(o).toMatchObject({ network: 'regtest', listen: { host: '127.0.0.1', port: 9735 }, apiPort: 0, ui: false, alias: '' });
+    expect(o.datadir).toBe(defaultDataDir({ HOME: '/home/u' }));
+    expect(o.messenger).toEqual({ policy: {}, mailbox: {} });
+  });
+
+  it('reads listen, api port, alias, network, --no-listen and the messenger limits', () => {
+    const o = parseDaemonOptions(['--listen', '[::1]:1234', '--api-port', '9999', '--alias', 'shop', '--network', 'signet', '--ui',
+      '--onion-rate', '2.5', '--onion-burst', '5', '--mailbox-expiry-hours', '1.5', '--mailbox-peer-messages', '10'], {});
+    expect(o).toMatchObject({ listen: { host: '::1', port: 1234 }, apiPort: 9999, alias: 'shop', network: 'signet', ui: true });
+    expect(o.messenger.policy).toEqual({ inboundPerSecond: 2.5, inboundBurst: 5 });
+    expect(o.messenger.mailbox).toEqual({ expiryMs: 5_400_000, perPeerMessages: 10 });
+    expect(parseDaemonOptions(['--no-listen'], {}).listen).toBeNull();
+  });
+
+  it.each([
+    [['--network', 'bitcoin'], 'config.bad_network'],
+    [['--api-port', '70000'], 'config.bad_port'],
+    [['--listen', 'localhost'], 'config.bad_address'],
+    [['--alias', 'x'.repeat(33)], 'config.bad_alias'],
+    [['--onion-rate', '-1'], 'config.bad_number'],
+    [['--onion-burst', '1.5'], 'config.bad_number'],
+    [['--frobnicate'], 'config.usage'],
+    [['--passphrase-file', '/nonexistent/file'], 'config.passphrase_file'],
+  ])('rejects %j with %s', (args, code) => {
+    expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));
+  });
+
+  it('takes the passphrase from GLASSWING_PASSPHRASE', () => {
+    expect(parseDaemonOptions([], { GLASSWING_PASSPHRASE: 'p' }).passphrase).toBe('p');
+  });
+});
