@@ -43,7 +43,7 @@ describe('interop with LDK: BOLT 12 encodings', () => {
     const ourKey = randomPrivateKey();
     const ourId = publicKeyFromPrivate(ourKey);
     const offer = buildOffer({ description: 'glasswing tea', amount: 5_000n, issuer: 'Glasswing shop', issuerId: ourId, quantityMax: 5n });
-    const ldkOffer = ok(ldk.Offer.constructor_from_str(encodeOffer(offer)), 'our offer');
+    const ldkOffer = ok<ldk.Offer>(ldk.Offer.constructor_from_str(encodeOffer(offer)), 'our offer');
     expect(ldkOffer.description().to_str()).toBe('glasswing tea');
     expect(ldkOffer.issuer().to_str()).toBe('Glasswing shop');
     expect(toHex(ldkOffer.issuer_signing_pubkey())).toBe(toHex(ourId));
@@ -52,13 +52,13 @@ describe('interop with LDK: BOLT 12 encodings', () => {
 
     const payerKey = randomPrivateKey();
     const request = buildInvoiceRequest(offer, { payerId: publicKeyFromPrivate(payerKey), quantity: 2n, payerNote: 'two please' }).sign(payerKey);
-    const ldkRequest = ok(ldk.InvoiceRequest.constructor_read(request.bytes), 'our invoice_request');
+    const ldkRequest = ok<ldk.InvoiceRequest>(ldk.InvoiceRequest.constructor_read(request.bytes), 'our invoice_request');
     expect(ldkRequest.payer_note().to_str()).toBe('two please');
     expect(toHex(ldkRequest.payer_signing_pubkey())).toBe(toHex(publicKeyFromPrivate(payerKey)));
 
     const preimage = new Uint8Array(randomBytes(32));
     const invoice = buildInvoice(request, { paymentHash: sha256(preimage), createdAt: BigInt(ctx().nowSeconds), paths: [oneHopPaymentPath(ourId)] }).sign(ourKey);
-    const ldkInvoice = ok(ldk.Bolt12Invoice.constructor_read(invoice.bytes), 'our invoice');
+    const ldkInvoice = ok<ldk.Bolt12Invoice>(ldk.Bolt12Invoice.constructor_read(invoice.bytes), 'our invoice');
     expect(toHex(ldkInvoice.payment_hash())).toBe(toHex(sha256(preimage)));
     expect(ldkInvoice.amount_msats()).toBe(10_000n);
     expect(toHex(ldkInvoice.signing_pubkey())).toBe(toHex(ourId));
@@ -74,7 +74,7 @@ describe('interop with LDK: BOLT 12 encodings', () => {
     const ldkNodeId = publicKeyFromPrivate(randomPrivateKey());
     const expandedKey = ldk.ExpandedKey.constructor_new(new Uint8Array(randomBytes(32)));
     const offerNonce = ldk.Nonce.constructor_from_entropy_source(entropy());
-    const ldkOffer = ok(ldk.OfferWithDerivedMetadataBuilder.constructor_deriving_signing_pubkey(ldkNodeId, expandedKey, offerNonce).build(), 'offer build');
+    const ldkOffer = ok<ldk.Offer>(ldk.OfferWithDerivedMetadataBuilder.constructor_deriving_signing_pubkey(ldkNodeId, expandedKey, offerNonce).build(), 'offer build');
 
     const offer = decodeOffer(ldkOffer.to_str(), ctx());
     expect(toHex(offer.fields.issuerId!)).toBe(toHex(ldkOffer.issuer_signing_pubkey()));
@@ -82,14 +82,14 @@ describe('interop with LDK: BOLT 12 encodings', () => {
 
     const payerKey = randomPrivateKey();
     const request = buildInvoiceRequest(offer, { payerId: publicKeyFromPrivate(payerKey), amount: 3_000n, payerNote: 'from glasswing' }).sign(payerKey);
-    const ldkRequest = ok(ldk.InvoiceRequest.constructor_read(request.bytes), 'our invoice_request');
+    const ldkRequest = ok<ldk.InvoiceRequest>(ldk.InvoiceRequest.constructor_read(request.bytes), 'our invoice_request');
     // LDK re-derives the offer from the metadata our request mirrors: it is its own, unmodified offer.
     ok(ldkRequest.verify_using_metadata(expandedKey), 'verify_using_metadata');
     expect(ldkRequest.amount_msats().constructor.name).toBe('Option_u64Z_Some');
 
     // A request for an offer LDK did not make (another key) does not verify.
-    const foreign = ok(ldk.OfferWithDerivedMetadataBuilder.constructor_deriving_signing_pubkey(ldkNodeId, ldk.ExpandedKey.constructor_new(new Uint8Array(randomBytes(32))), offerNonce).build(), 'foreign offer');
+    const foreign = ok<ldk.Offer>(ldk.OfferWithDerivedMetadataBuilder.constructor_deriving_signing_pubkey(ldkNodeId, ldk.ExpandedKey.constructor_new(new Uint8Array(randomBytes(32))), offerNonce).build(), 'foreign offer');
     const forForeign = buildInvoiceRequest(decodeOffer(foreign.to_str(), ctx()), { payerId: publicKeyFromPrivate(payerKey), amount: 3_000n }).sign(payerKey);
-    expect(Boolean(ok(ldk.InvoiceRequest.constructor_read(forForeign.bytes), 'read').verify_using_metadata(expandedKey).is_ok())).toBe(false);
+    expect(Boolean(ok<ldk.InvoiceRequest>(ldk.InvoiceRequest.constructor_read(forForeign.bytes), 'read').verify_using_metadata(expandedKey).is_ok())).toBe(false);
   });
 });
