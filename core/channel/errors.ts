@@ -16,3 +16,9 @@ export class ChannelCommandError extends GlasswingError {}
 export class ShachainError extends GlasswingError {}
 
 export class ChannelStateError extends GlasswingError {}
+
+/**
+ * ChannelLinkError (`channel_link.*`): the link's own invariants (e.g. a message handed out
+ * before the state it commits to was persisted). A bug in the caller, never the peer's doing.
+ */
+export class ChannelLinkError extends GlasswingError {}

@@ -22,3 +22,7 @@ export * from './receive';
 export * from './channel';
 export * from './view';
 export * from './state-codec';
+export * from './reestablish';
+export * from './open';
+export * from './link';
+export * from './node-keys';

@@ -56,4 +56,126 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX message_log_by_peer ON message_log (peer, id);
     `,
   },
+  {
+    version: 3,
+    name: 'channels: state snapshots, updates log, HTLCs, revealed secrets',
+    sql: `
+      CREATE TABLE channels (
+        channel_id    TEXT PRIMARY KEY,          -- BOLT 2 channel_id, hex
+        peer_id       TEXT NOT NULL,             -- the peer's node id, hex
+        key_index     INTEGER NOT NULL UNIQUE,   -- channel keys derived from the node key with this index
+        funder        TEXT NOT NULL,             -- local | remote
+        capacity_sat  INTEGER NOT NULL,
+        status        TEXT NOT NULL,             -- normal | failed
+        local_ctn     INTEGER NOT NULL,          -- newest commitment of ours the peer signed
+        remote_ctn    INTEGER NOT NULL,          -- newest commitment of the peer's we signed
+        state         TEXT NOT NULL,             -- core/channel state codec JSON, without remoteSecrets (see channel_shachain)
+        last_sent     TEXT NOT NULL,             -- none | commitment_signed | revoke_and_ack: which went out last
+        data_loss     TEXT,                      -- JSON, when channel_reestablish showed a side lost state
+        revision      INTEGER NOT NULL,          -- increases with every write
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+      );
+      CREATE INDEX channels_by_peer ON channels (peer_id);
+      -- Our update_* messages the peer has not acknowledged: retransmitted with the commitment_signed that covers them.
+      CREATE TABLE channel_updates (
+        channel_id    TEXT NOT NULL REFERENCES channels (channel_id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,          -- the change's seq in the state
+        message       TEXT NOT NULL,             -- BOLT 1 message, hex
+        PRIMARY KEY (channel_id, seq)
+      );
+      -- HTLCs of the newest local and remote commitments (derived from the state at every write, for queries).
+      CREATE TABLE channel_htlcs (
+        channel_id    TEXT NOT NULL REFERENCES channels (channel_id) ON DELETE CASCADE,
+        offerer       TEXT NOT NULL,             -- local | remote
+        htlc_id       TEXT NOT NULL,             -- decimal
+        amount_msat   TEXT NOT NULL,             -- decimal
+        payment_hash  TEXT NOT NULL,             -- hex
+        cltv_expiry   INTEGER NOT NULL,
+        in_local      INTEGER NOT NULL,          -- 1: in our newest commitment
+        in_remote     INTEGER NOT NULL,          -- 1: in the peer's newest commitment we signed
+        PRIMARY KEY (channel_id, offerer, htlc_id)
+      );
+      CREATE INDEX channel_htlcs_by_hash ON channel_htlcs (payment_hash);
+      -- The peer's revealed per-commitment secrets, BOLT 3 compact storage (at most 49 buckets).
+      CREATE TABLE channel_shachain (
+        channel_id    TEXT NOT NULL REFERENCES channels (channel_id) ON DELETE CASCADE,
+        bucket        INTEGER NOT NULL,
+        secret_index  INTEGER NOT NULL,
+        secret        TEXT NOT NULL,             -- hex
+        PRIMARY KEY (channel_id, bucket)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'offers: our offers, published paths, invoice requests, invoices',
+    sql: `
+      CREATE TABLE offers (
+        offer_id        TEXT PRIMARY KEY,        -- Merkle root of the offer's TLV records, hex
+        bolt12          TEXT NOT NULL,           -- the lno string
+        status          TEXT NOT NULL,           -- active | disabled
+        description     TEXT,
+        amount_msat     TEXT,                    -- decimal; NULL: any amount
+        issuer          TEXT,
+        quantity_max    TEXT,                    -- decimal; NULL: one item
+        absolute_expiry INTEGER,                 -- seconds since the epoch
+        issuer_id       TEXT,                    -- our node id when the offer names it
+        created_at      INTEGER NOT NULL,
+        disabled_at     INTEGER
+      );
+      -- Blinded message paths to us published in our offers and refunds (public data only).
+      CREATE TABLE offer_paths (
+        path_id         TEXT PRIMARY KEY,        -- our path_id in the final hop, hex
+        owner_id        TEXT NOT NULL,           -- offer_id or refund id
+        owner_kind      TEXT NOT NULL,           -- offer | refund
+        path_index      INTEGER NOT NULL,
+        introduction_node_id TEXT NOT NULL,
+        final_path_key  TEXT NOT NULL,           -- E of our final hop
+        final_blinded_node_id TEXT NOT NULL      -- B of our final hop
+      );
+      CREATE INDEX offer_paths_by_owner ON offer_paths (owner_id, path_index);
+      CREATE TABLE invoice_requests (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id      TEXT NOT NULL,           -- Merkle root of the non-signature records, hex
+        role            TEXT NOT NULL,           -- received | sent | refund
+        offer_id        TEXT,                    -- the offer answered (ours or theirs); a refund's own id
+        bolt12          TEXT NOT NULL,           -- the lnr string
+        status          TEXT NOT NULL,
+        amount_msat     TEXT,
+        quantity        TEXT,
+        payer_note      TEXT,
+        payer_id        TEXT,
+        description     TEXT,
+        issuer          TEXT,
+        invoice_id      TEXT,
+        error_code      TEXT,
+        error_message   TEXT,
+        erroneous_field TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+      CREATE INDEX invoice_requests_by_offer ON invoice_requests (offer_id, id);
+      CREATE INDEX invoice_requests_by_request ON invoice_requests (request_id);
+      CREATE TABLE invoices (
+        invoice_id      TEXT PRIMARY KEY,        -- Merkle root of the non-signature records, hex
+        role            TEXT NOT NULL,           -- issued | received
+        offer_id        TEXT,
+        request_id      TEXT,
+        bolt12          TEXT NOT NULL,           -- the lni string
+        payment_hash    TEXT NOT NULL,
+        preimage_nonce  TEXT,                    -- issued: the preimage is derived from the node seed and this nonce
+        amount_msat     TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,        -- invoice_created_at, seconds
+        expires_at      INTEGER NOT NULL,        -- seconds
+        node_id         TEXT NOT NULL,
+        description     TEXT,
+        quantity        TEXT,
+        payer_note      TEXT,
+        stored_at       INTEGER NOT NULL
+      );
+      CREATE INDEX invoices_by_offer ON invoices (offer_id, stored_at);
+      CREATE INDEX invoices_by_payment_hash ON invoices (payment_hash);
+    `,
+  },
 ];
