@@ -3,6 +3,7 @@
  * sequence number (increasing per node run) and a unix-ms time.
  */
 import type { Direction, OnionHandlerKind, OnionRecordInfo, OnionRouteKind, PeerInfo } from './types';
+import type { ChannelEventBody } from './channels';
 
 export type NodeEventBody =
   /** The init exchange with a peer completed. */
@@ -50,7 +51,8 @@ export type NodeEventBody =
       readonly channelId: string;
       readonly text: string;
     }
-  | OnionMessageEventBody;
+  | OnionMessageEventBody
+  | ChannelEventBody;
 
 /**
  * Onion messenger events: one per step of every onion message. `messageId` (16 hex chars) ties

@@ -1,5 +1,6 @@
 export * from './schema';
 export * from './types';
+export * from './channels';
 export * from './events';
 export * from './methods';
 export * from './protocol';

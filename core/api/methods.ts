@@ -6,6 +6,7 @@ import type { NodeEvent } from './events';
 import type {
   MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeInfo, PeerInfo, PingResult, SendOnionMessageResult,
 } from './types';
+import type { ChannelDetail, ChannelSummary, RunSimulationParams, SimulationResult } from './channels';
 import { s, type Schema } from './schema';
 
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
@@ -49,6 +50,12 @@ export interface Methods {
   unregisterMessageHandler: { params: { tlvType: string }; result: { tlvType: string; listeners: number } };
   /** A blinded path to this node that others can send onion messages to. */
   createMessagePath: { params: { via?: string[]; dummyHops?: number }; result: MessagePathInfo };
+  /** Every channel: id, peer, connection state, capacity, balances, commitment numbers, HTLC count. */
+  listChannels: { params: Record<string, never>; result: { channels: ChannelSummary[] } };
+  /** One channel's inspector view (error `channel.not_found` if unknown). */
+  getChannel: { params: { channelId: string }; result: ChannelDetail };
+  /** Runs the protocol simulator (two state machines in memory): its trace and SVG sequence diagram. */
+  runSimulation: { params: RunSimulationParams; result: SimulationResult };
 }
 
 export type MethodName = keyof Methods;
@@ -64,6 +71,28 @@ const TLV_TYPE = s.string({ pattern: /^(0|[1-9][0-9]{0,19})$/, describe: 'a TLV 
 export const MESSAGE_OUTCOMES = [
   'received', 'delivered', 'forwarded', 'sent', 'replied', 'dropped', 'mailbox_stored', 'mailbox_wake', 'mailbox_forwarded', 'mailbox_expired',
 ] as const;
+
+/** A non-negative amount or id: a JSON number or a decimal string. */
+const SIM_AMOUNT = s.oneOf(s.integer({ min: 0 }), s.msat());
+
+/** One simulator event; parseSimScript checks which keys each `msg` allows. */
+const SIM_EVENT = s.object(
+  {
+    from: s.enum('A', 'B'),
+    msg: s.enum('update_add_htlc', 'update_fulfill_htlc', 'update_fail_htlc', 'update_fail_malformed_htlc', 'update_fee', 'commitment_signed', 'revoke_and_ack'),
+    id: SIM_AMOUNT,
+    amount_msat: SIM_AMOUNT,
+    cltv_expiry: s.integer({ min: 0, max: 0xffffffff }),
+    payment_preimage: s.string({ pattern: /^[0-9a-fA-F]{64}$/, describe: '32 bytes of hex' }),
+    failure_code: s.integer({ min: 0, max: 0xffff }),
+    feerate_per_kw: s.integer({ min: 0, max: 0xffffffff }),
+    deliver: s.oneOf(s.boolean(), s.enum('A->B', 'B->A', 'all')),
+  },
+  ['from', 'msg', 'id', 'amount_msat', 'cltv_expiry', 'payment_preimage', 'failure_code', 'feerate_per_kw', 'deliver'],
+);
+
+/** At most this many simulator events per call (each commitment_signed signs in the node's thread). */
+export const MAX_SIMULATION_EVENTS = 1000;
 
 export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   getInfo: none,
@@ -98,6 +127,21 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   registerMessageHandler: s.object({ tlvType: TLV_TYPE }),
   unregisterMessageHandler: s.object({ tlvType: TLV_TYPE }),
   createMessagePath: s.object({ via: s.array(s.nodeId(), 20), dummyHops: s.integer({ min: 0, max: 10 }) }, ['via', 'dummyHops']),
+  listChannels: none,
+  getChannel: s.object({ channelId: s.string({ pattern: /^[0-9a-f]{64}$/, describe: 'a channel id (64 hex characters)' }) }),
+  runSimulation: s.oneOf(
+    s.object({ scenario: s.string({ pattern: /^[a-z0-9-]{1,40}$/, describe: 'a scenario name' }) }),
+    s.object(
+      {
+        events: s.array(SIM_EVENT, MAX_SIMULATION_EVENTS),
+        funding_sat: SIM_AMOUNT,
+        push_msat: SIM_AMOUNT,
+        feerate_per_kw: s.integer({ min: 0, max: 0xffffffff }),
+        channel_type: s.enum('anchors', 'static_remotekey'),
+      },
+      ['funding_sat', 'push_msat', 'feerate_per_kw', 'channel_type'],
+    ),
+  ),
 };
 
 export const METHOD_NAMES = Object.keys(METHOD_SCHEMAS) as MethodName[];

@@ -12,7 +12,9 @@ export type Schema =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'array'; readonly items: Schema; readonly maxItems?: number }
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Schema>>; readonly optional?: readonly string[] };
+  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Schema>>; readonly optional?: readonly string[] }
+  /** The value must match at least one of the options (e.g. an amount as a number or a decimal string). */
+  | { readonly kind: 'oneOf'; readonly options: readonly Schema[] };
 
 export const s = {
   string: (opts: { pattern?: RegExp; maxLength?: number; minLength?: number; describe?: string } = {}): Schema => ({ kind: 'string', ...opts }),
@@ -21,6 +23,7 @@ export const s = {
   enum: (...values: string[]): Schema => ({ kind: 'enum', values }),
   array: (items: Schema, maxItems = 1000): Schema => ({ kind: 'array', items, maxItems }),
   object: (fields: Record<string, Schema>, optional: string[] = []): Schema => ({ kind: 'object', fields, optional }),
+  oneOf: (...options: Schema[]): Schema => ({ kind: 'oneOf', options }),
   /** 33-byte compressed public key in hex. */
   nodeId: (): Schema => ({ kind: 'string', pattern: /^0[23][0-9a-f]{64}$/, describe: 'a 33-byte node id in hex (66 characters, starting 02 or 03)' }),
   hex: (maxBytes = 65535): Schema => ({ kind: 'string', pattern: /^([0-9a-f]{2})*$/, maxLength: maxBytes * 2, describe: 'lowercase hex' }),
@@ -75,6 +78,23 @@ export function validate(schema: Schema, value: unknown, path = 'params'): void 
         }
         validate(fieldSchema, obj[key], `${path}.${key}`);
       }
+      return;
+    }
+    case 'oneOf': {
+      // Report the option that matched furthest (the deepest failing path): usually the one meant.
+      let best: ApiError | undefined;
+      for (const option of schema.options) {
+        try {
+          validate(option, value, path);
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          const depth = (e.details?.path as string | undefined)?.length ?? 0;
+          if (!best || depth > ((best.details?.path as string | undefined)?.length ?? 0)) best = e;
+        }
+      }
+      if (best) throw best;
+      bad('matches none of the allowed forms');
       return;
     }
   }

@@ -26,3 +26,4 @@ export * from './reestablish';
 export * from './open';
 export * from './link';
 export * from './node-keys';
+export * from './service';

@@ -10,6 +10,10 @@ import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
 import { ApiError, type NodeApi, type NodeInfo, type Network, type PeerInfo } from '../api';
 import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
+import { ChannelService, channelSignerFromNodeKey } from '../channel';
+import { runSimulationRequest } from '../channel/simulator';
+import { ChannelsRepository } from '../store/channels-repository';
+import type { Peer } from '../peer';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -40,6 +44,7 @@ export class Node {
   readonly #peers: PeerManager;
   readonly #peersRepo: PeersRepository;
   readonly #messenger: MessengerService;
+  readonly #channels: ChannelService<Peer>;
   #listen: string[] = [];
   #startedAt = 0;
   #stopped = false;
@@ -84,6 +89,13 @@ export class Node {
       ...(opts.messenger?.mailbox ? { mailbox: opts.messenger.mailbox } : {}),
       ...(opts.messenger?.logCapacity !== undefined ? { logCapacity: opts.messenger.logCapacity } : {}),
     });
+    this.#channels = new ChannelService<Peer>({
+      store: new ChannelsRepository(db),
+      peers: this.#peers,
+      signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
+      publish: (e) => this.events.publish(e),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
     this.api = this.#createApi();
   }
 
@@ -106,6 +118,11 @@ export class Node {
   async start(): Promise<{ listen: string[] }> {
     this.#startedAt = Date.now();
     this.#messenger.start();
+    this.#channels.start();
+    // BOLT 1: an `error` from the peer fails the channel it names (all of them for channel_id 0).
+    this.events.subscribe((e) => {
+      if (e.type === 'peer.protocol_message' && e.direction === 'in' && e.kind === 'error') this.#channels.peerError(e.nodeId, e.channelId, e.text);
+    });
     if (this.#opts.listen) this.#listen = [await this.#peers.listen(this.#opts.listen.host, this.#opts.listen.port)];
     this.#peers.reconnectAll();
     this.#opts.log?.({ event: 'started', nodeId: toHex(this.nodeId), listen: this.#listen });
@@ -115,6 +132,7 @@ export class Node {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#channels.close();
     await this.#peers.close();
     this.#messenger.close();
     this.#db.close();
@@ -124,6 +142,11 @@ export class Node {
 
   get peers(): PeerManager {
     return this.#peers;
+  }
+
+  /** Channels: the BOLT 2 links, reestablish and persistence (the payment and funding layers drive it). */
+  get channels(): ChannelService<Peer> {
+    return this.#channels;
   }
 
   /** The onion messenger (other layers register their handlers on it). */
@@ -140,7 +163,7 @@ export class Node {
       features: featureInfos(features),
       listen: this.#listen,
       numPeers: this.#peers.peers().length,
-      numChannels: 0,
+      numChannels: this.#channels.count(),
       version: this.#opts.version,
       datadir: this.#opts.datadir,
       startedAt: this.#startedAt,
@@ -168,6 +191,13 @@ export class Node {
       },
       recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
       ...this.#messengerApi(),
+      listChannels: async () => ({ channels: this.#channels.list() }),
+      getChannel: async ({ channelId }) => {
+        const detail = this.#channels.detail(channelId);
+        if (!detail) throw new ApiError('channel.not_found', `no channel ${channelId}`);
+        return detail;
+      },
+      runSimulation: async (params) => runSimulationRequest(params),
       subscribe: (listener) => this.events.subscribe(listener),
     };
   }

@@ -7,3 +7,4 @@ export * from './events';
 export * from './simulator';
 export * from './scenarios';
 export * from './svg';
+export * from './request';

@@ -1,0 +1,135 @@
+/**
+ * Channel data exchanged over the NodeApi (plain JSON: msat amounts and HTLC ids are decimal
+ * strings, bytes are lowercase hex, times unix ms). The inspector view itself is core/channel's
+ * `ChannelView`, which is JSON-safe by construction and carries no secret.
+ */
+import type { DataLossRecord, LinkPhase } from '../channel/link';
+import type { LastSent } from '../channel/reestablish';
+import type { ChannelView } from '../channel/view';
+import type { Trace } from '../channel/simulator/simulator';
+
+export type { ChangeView, ChannelView, CommitmentView, HtlcView } from '../channel/view';
+export type { Trace, TraceMessage, TraceStep } from '../channel/simulator/simulator';
+
+/**
+ * - `active`: channel_reestablish done, updates flow;
+ * - `reestablishing`: connected, waiting for the peer's channel_reestablish;
+ * - `offline`: the peer is not connected;
+ * - `failed`: the channel failed (see `failure`); it is never signed again.
+ */
+export type ChannelConnectionState = LinkPhase;
+
+/** A side's channel_reestablish numbers, and who was found behind. */
+export type ChannelDataLoss = DataLossRecord;
+
+export interface ChannelSummary {
+  /** BOLT 2 channel_id, hex. */
+  readonly channelId: string;
+  /** The peer's node id. */
+  readonly peer: string;
+  readonly state: ChannelConnectionState;
+  /** Who opened the channel and pays the commitment fees. */
+  readonly funder: 'local' | 'remote';
+  readonly channelType: string;
+  /** `txid:vout`, txid in display order. */
+  readonly fundingOutpoint: string;
+  readonly capacitySat: string;
+  /** Balances in our newest commitment, before fees, msat. */
+  readonly localBalanceMsat: string;
+  readonly remoteBalanceMsat: string;
+  /** The newest commitment of ours the peer signed, and the newest of the peer's we signed. */
+  readonly localCtn: number;
+  readonly remoteCtn: number;
+  /** HTLCs in either newest commitment. */
+  readonly numHtlcs: number;
+  /** The feerate of our newest commitment. */
+  readonly feeratePerKw: number;
+  readonly failure: { readonly code: string; readonly message: string } | null;
+  /** Set when channel_reestablish showed that one side lost state. */
+  readonly dataLoss: ChannelDataLoss | null;
+  readonly createdAt: number;
+}
+
+/** One BOLT 2 message of a channel, for the live sequence diagram. */
+export interface ChannelMessageInfo {
+  /** Counts the channel's messages since the node started. */
+  readonly n: number;
+  readonly time: number;
+  readonly channelId: string;
+  readonly peer: string;
+  readonly direction: 'in' | 'out';
+  /** Spec name: update_add_htlc, commitment_signed, channel_reestablish, error, ... */
+  readonly messageType: string;
+  /** The HTLC concerned, from this node's view: `local:3` is the fourth HTLC we offered, `remote:0` the peer's first. */
+  readonly htlcId: string | null;
+  /** commitment_signed: the commitment it signs; revoke_and_ack: the one it revokes. */
+  readonly commitmentNumber: number | null;
+  /** commitment_signed: the commitment signature (hex). */
+  readonly signature: string | null;
+  readonly summary: string;
+  /** Sent again after a reconnection (BOLT 2 Message Retransmission). */
+  readonly retransmission: boolean;
+}
+
+/** `getChannel`: the full inspector view. */
+export interface ChannelDetail extends ChannelSummary {
+  /** Both commitments (numbers, HTLC tables with trimmed flags, balances, fees) and the four change lists. */
+  readonly view: ChannelView;
+  /** Which of commitment_signed / revoke_and_ack we sent last. */
+  readonly lastSent: LastSent;
+  /** The channel's recent messages, oldest first. */
+  readonly messages: readonly ChannelMessageInfo[];
+}
+
+/** `runSimulation`: the simulator's trace (as `glasswing simulate` prints it) and its SVG sequence diagram. */
+export interface SimulationResult {
+  readonly trace: Trace;
+  readonly svg: string;
+}
+
+export type ChannelEventBody =
+  /** After every step of a channel (update, commitment, revocation, connection change): its new view. */
+  | {
+      readonly type: 'channel.updated';
+      readonly channel: ChannelSummary;
+      readonly view: ChannelView;
+      /** Whether this step was written to the store (always before the messages it allows were sent). */
+      readonly persisted: boolean;
+      /** What caused the step: a message type, a command (`add_htlc`, `commit`, ...), `connected`, `disconnected`. */
+      readonly cause: string;
+    }
+  /** A BOLT 2 message of a channel went out or came in. */
+  | ({ readonly type: 'channel.message' } & ChannelMessageInfo)
+  /** A channel failed; `dataLoss` when channel_reestablish showed that a side lost state. */
+  | {
+      readonly type: 'channel.failed';
+      readonly channelId: string;
+      readonly peer: string;
+      readonly code: string;
+      readonly message: string;
+      readonly dataLoss: ChannelDataLoss | null;
+    };
+
+/** One simulator event, as in `glasswing simulate --events FILE` (amounts as numbers or decimal strings). */
+export interface SimulationEventJson {
+  readonly from?: 'A' | 'B';
+  readonly msg?: string;
+  readonly id?: number | string;
+  readonly amount_msat?: number | string;
+  readonly cltv_expiry?: number;
+  readonly payment_preimage?: string;
+  readonly failure_code?: number;
+  readonly feerate_per_kw?: number;
+  readonly deliver?: boolean | 'A->B' | 'B->A' | 'all';
+}
+
+/** `runSimulation`: a built-in scenario, or a script of events with optional channel parameters. */
+export type RunSimulationParams =
+  | { readonly scenario: string }
+  | {
+      readonly events: readonly SimulationEventJson[];
+      readonly funding_sat?: number | string;
+      readonly push_msat?: number | string;
+      readonly feerate_per_kw?: number;
+      readonly channel_type?: 'anchors' | 'static_remotekey';
+    };
