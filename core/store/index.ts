@@ -6,3 +6,6 @@ export * from './peers-repository';
 export * from './lock';
 export * from './mailbox-repository';
 export * from './message-log-repository';
+export * from './offers-repository';
+export * from './invoice-requests-repository';
+export * from './invoices-repository';

@@ -1,0 +1,54 @@
+/**
+ * The offers manager's numbers in one place: the onion message types it speaks and the policy
+ * defaults (each with where it comes from).
+ */
+
+/**
+ * BOLT 4 `onionmsg_tlv` final-hop types that carry BOLT 12 messages (also in the messenger's
+ * dispatch table, core/messenger/constants.ts; repeated here so this layer does not import the
+ * messenger).
+ */
+export const OFFERS_MESSAGE_TLV = {
+  /** BOLT 4 type 64 `invoice_request` */
+  invoiceRequest: 64n,
+  /** BOLT 4 type 66 `invoice` */
+  invoice: 66n,
+  /** BOLT 4 type 68 `invoice_error` */
+  invoiceError: 68n,
+} as const;
+
+export interface OffersPolicy {
+  /**
+   * `invoice_relative_expiry` of the invoices we issue. BOLT 12: the default when absent is
+   * 7200 s ("generally a sufficient time for payment"); we always write it explicitly.
+   */
+  readonly invoiceRelativeExpirySeconds: number;
+  /**
+   * `cltv_expiry_delta` we ask for at the end of our blinded payment paths (our
+   * min_final_cltv_expiry_delta). 18 is BOLT 11's default `min_final_cltv_expiry_delta`.
+   */
+  readonly minFinalCltvExpiryDelta: number;
+  /** `htlc_minimum_msat` of our blinded payment paths. */
+  readonly htlcMinimumMsat: bigint;
+  /** How long `fetchInvoice` waits for the issuer's answer by default. */
+  readonly fetchTimeoutSeconds: number;
+  /** How long `sendInvoice` waits for an invoice_error by default (0: it does not wait). */
+  readonly sendInvoiceWaitSeconds: number;
+}
+
+export const DEFAULT_OFFERS_POLICY: OffersPolicy = {
+  invoiceRelativeExpirySeconds: 7200,
+  minFinalCltvExpiryDelta: 18,
+  htlcMinimumMsat: 1n,
+  fetchTimeoutSeconds: 30,
+  sendInvoiceWaitSeconds: 5,
+};
+
+/** At most this many blinded message paths per offer or refund, and this many hops before us in each. */
+export const MAX_OFFER_PATHS = 8;
+export const MAX_PATH_VIA_HOPS = 8;
+/** Dummy hops to ourselves at the end of a published path (the messenger peels at most 10). */
+export const MAX_PUBLISHED_DUMMY_HOPS = 8;
+
+/** BOLT 2/4 amounts are u64 msat. */
+export const MAX_U64 = 0xffff_ffff_ffff_ffffn;

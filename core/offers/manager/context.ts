@@ -1,0 +1,107 @@
+/**
+ * What every part of the offers manager works with, and the helpers they share: ids, the reader
+ * context, issuing a signed invoice with a fresh payment hash.
+ */
+import { toHex, zeroize } from '../../crypto';
+import type { TlvRecord } from '../../wire';
+import type { OfferEventBody } from '../../api/offers';
+import type { Bolt12Context } from '../chains';
+import type { Invoice, UnsignedInvoice } from '../invoice';
+import { buildInvoice, encodeInvoice } from '../invoice';
+import type { InvoiceRequest } from '../invoice-request';
+import { merkleRoot } from '../merkle';
+import { INVOICE_MIRRORED_RANGES, OFFER_RANGES, inRanges } from '../tlv-types';
+import type { OffersPolicy } from './constants';
+import type { OffersKeys } from './keys';
+import { createPaymentPath } from './paths';
+import type { InvoiceRecord, OffersStores } from './records';
+
+export interface ManagerContext {
+  readonly keys: OffersKeys;
+  readonly stores: OffersStores;
+  /** The chain this node works on (BOLT 0 chain_hash). */
+  readonly chain: Uint8Array;
+  readonly policy: OffersPolicy;
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** Where events go (the node's bus). */
+  readonly publish: (event: OfferEventBody) => void;
+}
+
+/** Hex Merkle root of the non-signature records: our id for offers, requests, refunds and invoices. */
+export function idOf(records: readonly TlvRecord[]): string {
+  const root = merkleRoot(records);
+  return root ? toHex(root) : '';
+}
+
+/** The id of the offer an invoice_request (or invoice) mirrors: the Merkle root of its offer records. */
+export function mirroredOfferId(records: readonly TlvRecord[]): string {
+  return idOf(records.filter((r) => inRanges(r.type, OFFER_RANGES)));
+}
+
+/** The id of the invoice_request an invoice mirrors (for a refund: the refund's id). */
+export function mirroredRequestId(records: readonly TlvRecord[]): string {
+  return idOf(records.filter((r) => inRanges(r.type, INVOICE_MIRRORED_RANGES)));
+}
+
+/** The reader context at `nowMs`: our chain only. */
+export function readerContext(ctx: ManagerContext, nowMs: number): Bolt12Context {
+  return { nowSeconds: Math.floor(nowMs / 1000), chains: [ctx.chain] };
+}
+
+export const msatText = (v: bigint | null | undefined): string | null => (v === undefined || v === null ? null : v.toString());
+
+/**
+ * Builds and signs an invoice answering `request` (BOLT 12 "Invoices", writer): a fresh nonce
+ * whose derived preimage's SHA256 is `invoice_payment_hash`, `invoice_created_at` = now, our
+ * relative expiry, and one blinded payment path (see createPaymentPath) carrying the nonce as its
+ * path_id. `sign` holds the key of `nodeId`. Returns the invoice and the record to store.
+ */
+export function issueInvoice(
+  ctx: ManagerContext,
+  request: InvoiceRequest,
+  opts: { nodeId: Uint8Array; sign: (unsigned: UnsignedInvoice) => Invoice; offerId: string | null; requestId: string },
+  nowMs: number,
+): { invoice: Invoice; record: InvoiceRecord } {
+  const nonce = ctx.randomBytes(32);
+  const sessionKey = ctx.randomBytes(32);
+  const createdAt = Math.floor(nowMs / 1000);
+  try {
+    const paymentHash = ctx.keys.paymentHash(nonce);
+    const paymentPath = createPaymentPath({
+      sessionKey,
+      recipient: ctx.keys.nodeId,
+      pathId: nonce,
+      minFinalCltvExpiryDelta: ctx.policy.minFinalCltvExpiryDelta,
+      htlcMinimumMsat: ctx.policy.htlcMinimumMsat,
+    });
+    const unsigned = buildInvoice(request, {
+      paymentHash,
+      createdAt: BigInt(createdAt),
+      paths: [paymentPath],
+      relativeExpiry: BigInt(ctx.policy.invoiceRelativeExpirySeconds),
+      nodeId: opts.nodeId,
+    });
+    const invoice = opts.sign(unsigned);
+    const f = invoice.invoice;
+    const record: InvoiceRecord = {
+      invoiceId: idOf(invoice.records),
+      role: 'issued',
+      offerId: opts.offerId,
+      requestId: opts.requestId,
+      bolt12: encodeInvoice(invoice),
+      paymentHash: toHex(paymentHash),
+      preimageNonce: toHex(nonce),
+      amountMsat: f.amount!,
+      createdAt,
+      expiresAt: createdAt + ctx.policy.invoiceRelativeExpirySeconds,
+      nodeId: toHex(f.nodeId!),
+      description: invoice.offer.description ?? null,
+      quantity: invoice.invreq.quantity ?? null,
+      payerNote: invoice.invreq.payerNote ?? null,
+      storedAt: nowMs,
+    };
+    return { invoice, record };
+  } finally {
+    zeroize(nonce, sessionKey);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * What the offers manager persists, as plain data, and the store interfaces it reads and
+ * writes through (implemented by core/store repositories over SQLite; tests use the same ones
+ * on temporary files). Ids are lowercase hex. No secret is ever part of a record: preimages and
+ * payer keys are derived (see keys.ts).
+ */
+
+export type OfferStatus = 'active' | 'disabled';
+
+/** One of our offers. */
+export interface OfferRecord {
+  /** Merkle root of the offer's TLV records (BOLT 12 "Signature Calculation"), hex. */
+  readonly offerId: string;
+  /** The `lno…` string. */
+  readonly bolt12: string;
+  readonly status: OfferStatus;
+  readonly description: string | null;
+  readonly amountMsat: bigint | null;
+  readonly issuer: string | null;
+  readonly quantityMax: bigint | null;
+  /** Seconds since the epoch. */
+  readonly absoluteExpiry: number | null;
+  /** offer_issuer_id (our node id) when the offer names it. */
+  readonly issuerId: string | null;
+  /** Unix ms. */
+  readonly createdAt: number;
+  readonly disabledAt: number | null;
+}
+
+/** A blinded message path to us that we published in an offer or a refund. */
+export interface PublishedPathRecord {
+  /** Our `path_id` in the final hop's `encrypted_data_tlv`, hex (32 random bytes). */
+  readonly pathId: string;
+  /** The offer or refund it belongs to. */
+  readonly ownerId: string;
+  readonly ownerKind: 'offer' | 'refund';
+  /** Its index in offer_paths / invreq_paths. */
+  readonly pathIndex: number;
+  readonly introductionNodeId: string;
+  /** E_i of our final hop (public): with our node key it gives that hop's blinded key. */
+  readonly finalPathKey: string;
+  /** B_i of our final hop: the `invoice_node_id` of invoices answering over this path. */
+  readonly finalBlindedNodeId: string;
+}
+
+/**
+ * An invoice_request: one we `received` for one of our offers, one we `sent` for someone's
+ * offer, or a `refund` we created (an invoice_request that answers no offer).
+ */
+export type InvoiceRequestRole = 'received' | 'sent' | 'refund';
+
+/**
+ * - received: `invoice` (answered with an invoice), `invoice_error`, `ignored` (no answer, e.g. it
+ *   came over the wrong path);
+ * - sent: `pending`, `invoice` (a valid invoice came back), `invoice_error`, `failed` (no answer,
+ *   no route, or a bad invoice);
+ * - refund: `active`, `invoiced` (an invoice for it arrived).
+ */
+export type InvoiceRequestStatus = 'invoice' | 'invoice_error' | 'ignored' | 'pending' | 'failed' | 'active' | 'invoiced';
+
+export interface InvoiceRequestRecord {
+  /** Merkle root of its non-signature records, hex. Not unique: the same request may arrive twice. */
+  readonly requestId: string;
+  readonly role: InvoiceRequestRole;
+  /** The offer it answers (ours or theirs), or for a refund its own id. Null for an unknown or unreadable offer. */
+  readonly offerId: string | null;
+  /** The `lnr…` string (empty when it did not parse). */
+  readonly bolt12: string;
+  readonly status: InvoiceRequestStatus;
+  readonly amountMsat: bigint | null;
+  readonly quantity: bigint | null;
+  readonly payerNote: string | null;
+  readonly payerId: string | null;
+  readonly description: string | null;
+  readonly issuer: string | null;
+  readonly invoiceId: string | null;
+  /** Why it ended in invoice_error / ignored / failed: a stable code and words. */
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly erroneousField: bigint | null;
+  /** Unix ms. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** An invoice we `issued` (for our offer, or for someone's refund) or `received`. */
+export type InvoiceRole = 'issued' | 'received';
+
+export interface InvoiceRecord {
+  /** Merkle root of its non-signature records, hex. */
+  readonly invoiceId: string;
+  readonly role: InvoiceRole;
+  /** The offer (ours or theirs) or refund it answers. */
+  readonly offerId: string | null;
+  /** The invoice_request it answers (for a refund, the refund's id). */
+  readonly requestId: string | null;
+  /** The `lni…` string. */
+  readonly bolt12: string;
+  readonly paymentHash: string;
+  /**
+   * Issued invoices: the nonce the preimage is derived from (with the node seed). Never leaves
+   * the node: not in events, logs or API payloads.
+   */
+  readonly preimageNonce: string | null;
+  readonly amountMsat: bigint;
+  /** invoice_created_at and created_at + relative expiry, seconds since the epoch. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly nodeId: string;
+  readonly description: string | null;
+  readonly quantity: bigint | null;
+  readonly payerNote: string | null;
+  /** Unix ms when we stored it. */
+  readonly storedAt: number;
+}
+
+export interface OfferStore {
+  getOffer(offerId: string): OfferRecord | undefined;
+  /** Inserts an offer and its published paths together. */
+  insertOffer(offer: OfferRecord, paths: readonly PublishedPathRecord[]): void;
+  setOfferStatus(offerId: string, status: OfferStatus, at: number): void;
+  listOffers(filter?: { status?: OfferStatus }): OfferRecord[];
+  /** A published path (of an offer or a refund) by its path_id. */
+  getPath(pathId: string): PublishedPathRecord | undefined;
+  insertPaths(paths: readonly PublishedPathRecord[]): void;
+  pathsOf(ownerId: string): PublishedPathRecord[];
+}
+
+export interface InvoiceRequestStore {
+  /** Returns the row id. */
+  insertRequest(r: InvoiceRequestRecord): number;
+  updateRequest(rowId: number, change: Partial<Pick<InvoiceRequestRecord, 'status' | 'invoiceId' | 'errorCode' | 'errorMessage' | 'erroneousField' | 'updatedAt'>>): void;
+  getRequest(rowId: number): InvoiceRequestRecord | undefined;
+  /** Our refund with this id. */
+  getRefund(refundId: string): (InvoiceRequestRecord & { readonly rowId: number }) | undefined;
+  listRequests(filter?: { role?: InvoiceRequestRole; offerId?: string; limit?: number }): InvoiceRequestRecord[];
+}
+
+export interface InvoiceStore {
+  /** Inserts an invoice; returns false when one with that id is already stored. */
+  insertInvoice(i: InvoiceRecord): boolean;
+  getInvoice(invoiceId: string): InvoiceRecord | undefined;
+  getIssuedByPaymentHash(paymentHash: string): InvoiceRecord | undefined;
+  listInvoices(filter?: { role?: InvoiceRole; offerId?: string; limit?: number }): InvoiceRecord[];
+  /** Issued invoices per offer, for the offer list. */
+  countIssued(offerId: string): number;
+}
+
+export interface OffersStores {
+  readonly offers: OfferStore;
+  readonly requests: InvoiceRequestStore;
+  readonly invoices: InvoiceStore;
+}

@@ -1,0 +1,167 @@
+/**
+ * The issuer's side: answering an invoice_request that arrived for one of our offers with a
+ * signed invoice, an invoice_error saying what was wrong, or nothing when BOLT 12 says to ignore
+ * it. Everything is decided here from the request, where it arrived (the `path_id` of our hop)
+ * and our stored offers; the caller sends the reply over the message's reply path.
+ */
+import { fromHex, toHex, zeroize } from '../../crypto';
+import type { TlvRecord } from '../../wire';
+import { decodeBolt12String } from '../bech32';
+import type { Bolt12Error } from '../errors';
+import type { InvoiceRequest } from '../invoice-request';
+import { checkInvoiceRequest, checkInvoiceRequestMatchesOffer, encodeInvoiceRequest, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
+import { encodeInvoiceError } from '../invoice-error';
+import { parseOfferBytes } from '../offer';
+import { OFFERS_MESSAGE_TLV } from './constants';
+import type { ManagerContext } from './context';
+import { idOf, issueInvoice, mirroredOfferId, msatText, readerContext } from './context';
+import type { Rejection } from './rejections';
+import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
+import type { InvoiceRequestRecord, OfferRecord, PublishedPathRecord } from './records';
+
+/** An invoice_request as the messenger delivered it to us. */
+export interface IncomingMessage {
+  /** The messenger's id of the onion message (events tie to it). */
+  readonly messageId: string;
+  /** The message record's value (the TLV stream). */
+  readonly value: Uint8Array;
+  /** The `path_id` of our hop, when it came over a path we published. */
+  readonly pathId: Uint8Array | undefined;
+  readonly hasReplyPath: boolean;
+}
+
+/** What to do about one invoice_request. */
+export type AnswerOutcome =
+  | { readonly kind: 'invoice'; readonly reply: TlvRecord; readonly invoiceId: string }
+  | { readonly kind: 'invoice_error'; readonly reply: TlvRecord; readonly rejection: Rejection }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, nowMs: number): AnswerOutcome {
+  const parsed = parseInvoiceRequestBytes(msg.value);
+  const request = parsed.value;
+  const requestId = request ? idOf(request.records) : null;
+  const offerId = request && isForOffer(request) ? mirroredOfferId(request.records) : null;
+  ctx.publish({
+    type: 'offer.invoice_request_received', offerId, requestId, messageId: msg.messageId,
+    amountMsat: msatText(request?.invreq.amount), quantity: msatText(request?.invreq.quantity), payerNote: request?.invreq.payerNote ?? null,
+    viaPath: msg.pathId !== undefined,
+  });
+  const base = { ctx, msg, request, requestId, nowMs };
+
+  // Where it arrived. BOLT 12 reader: "if offer_paths is present: MUST ignore the invoice_request
+  // if it did not arrive via one of those paths; otherwise: MUST ignore any invoice_request if it
+  // arrived via a blinded path" — ours carry a path_id; a request over a path that is not one of
+  // this offer's (another offer's, a refund's, unknown) is ignored, revealing nothing.
+  let path: PublishedPathRecord | undefined;
+  if (msg.pathId !== undefined) {
+    path = ctx.stores.offers.getPath(toHex(msg.pathId));
+    if (!path || path.ownerKind !== 'offer') return ignore(base, undefined, 'unknown_path', 'it came over a blinded path that is none of our offer paths');
+    if (offerId !== null && offerId !== path.ownerId) return ignore(base, undefined, 'wrong_path', 'it came over the path of another offer');
+  }
+  const knownOffer = path ? ctx.stores.offers.getOffer(path.ownerId) : offerId ? ctx.stores.offers.getOffer(offerId) : undefined;
+  if (!msg.hasReplyPath) return ignore(base, knownOffer, 'no_reply_path', 'it has no reply path to answer over');
+  if (!request || parsed.errors.length > 0) {
+    return reject(base, knownOffer, parsed.errors[0] ? rejectionFor(parsed.errors[0]) : { code: 'bolt12.parse.bad_tlv', message: 'the invoice_request does not decode' });
+  }
+  if (!isForOffer(request) || !knownOffer) return reject(base, undefined, OUR_REJECTIONS.unknownOffer);
+  if (!path && knownOffer.issuerId === null) {
+    return ignore(base, knownOffer, 'not_via_offer_path', 'the offer has offer_paths but the request did not arrive via one of them');
+  }
+  if (knownOffer.status === 'disabled') return reject(base, knownOffer, OUR_REJECTIONS.disabledOffer);
+
+  // BOLT 12 reader requirements, then "MUST reject the invoice request if the offer fields do not
+  // exactly match a valid, unexpired offer" (the offer's own validity, expiry included, is part of
+  // checkInvoiceRequest).
+  const offer = parseOfferBytes(decodeBolt12String(knownOffer.bolt12).bytes).value!;
+  const problems: Bolt12Error[] = [...checkInvoiceRequest(request, readerContext(ctx, nowMs)), ...checkInvoiceRequestMatchesOffer(request, offer)];
+  if (problems.length > 0) {
+    return reject(base, knownOffer, rejectionFor(problems[0]!, { offer: request.offer, invreq: request.invreq, chain: ctx.chain }));
+  }
+
+  // Writer: "if offer_issuer_id is present: MUST set invoice_node_id to the offer_issuer_id;
+  // otherwise, if offer_paths is present: MUST set invoice_node_id to the final blinded_node_id on
+  // the path it received the invoice request".
+  const nodeId = knownOffer.issuerId !== null ? ctx.keys.nodeId : fromHex(path!.finalBlindedNodeId);
+  const { invoice, record } = issueInvoice(
+    ctx,
+    request,
+    {
+      nodeId,
+      offerId: knownOffer.offerId,
+      requestId: requestId!,
+      sign: (unsigned) => {
+        if (knownOffer.issuerId !== null) return ctx.keys.withNodeKey((k) => unsigned.sign(k));
+        const secret = ctx.keys.blindedSecret(fromHex(path!.finalPathKey));
+        try {
+          return unsigned.sign(secret);
+        } finally {
+          zeroize(secret);
+        }
+      },
+    },
+    nowMs,
+  );
+  // Persist before we promise: the invoice (and its preimage nonce) is stored before it is sent.
+  ctx.stores.invoices.insertInvoice(record);
+  ctx.stores.requests.insertRequest(requestRecord(base, knownOffer, { status: 'invoice', invoiceId: record.invoiceId }));
+  ctx.publish({
+    type: 'offer.invoice_issued', offerId: knownOffer.offerId, requestId: requestId!, messageId: msg.messageId, invoiceId: record.invoiceId,
+    paymentHash: record.paymentHash, amountMsat: record.amountMsat.toString(),
+  });
+  return { kind: 'invoice', reply: { type: OFFERS_MESSAGE_TLV.invoice, value: invoice.bytes }, invoiceId: record.invoiceId };
+}
+
+interface Base {
+  readonly ctx: ManagerContext;
+  readonly msg: IncomingMessage;
+  readonly request: InvoiceRequest | undefined;
+  readonly requestId: string | null;
+  readonly nowMs: number;
+}
+
+function requestRecord(b: Base, offer: OfferRecord, outcome: Pick<InvoiceRequestRecord, 'status'> & Partial<InvoiceRequestRecord>): InvoiceRequestRecord {
+  const r = b.request;
+  return {
+    requestId: b.requestId ?? '',
+    role: 'received',
+    offerId: offer.offerId,
+    bolt12: r ? encodeInvoiceRequest(r) : '',
+    amountMsat: r?.invreq.amount ?? null,
+    quantity: r?.invreq.quantity ?? null,
+    payerNote: r?.invreq.payerNote ?? null,
+    payerId: r?.invreq.payerId ? toHex(r.invreq.payerId) : null,
+    description: r?.offer.description ?? null,
+    issuer: r?.offer.issuer ?? null,
+    invoiceId: null,
+    errorCode: null,
+    errorMessage: null,
+    erroneousField: null,
+    createdAt: b.nowMs,
+    updatedAt: b.nowMs,
+    ...outcome,
+  };
+}
+
+/** Requests are recorded only when they concern one of our offers (so strangers cannot fill the table). */
+function ignore(b: Base, offer: OfferRecord | undefined, reason: string, message: string): AnswerOutcome {
+  if (offer) b.ctx.stores.requests.insertRequest(requestRecord(b, offer, { status: 'ignored', errorCode: `offers.ignored.${reason}`, errorMessage: message }));
+  b.ctx.publish({ type: 'offer.invoice_request_ignored', offerId: offer?.offerId ?? null, requestId: b.requestId, messageId: b.msg.messageId, reason });
+  return { kind: 'ignored', reason };
+}
+
+function reject(b: Base, offer: OfferRecord | undefined, rejection: Rejection): AnswerOutcome {
+  const error = invoiceErrorOf(rejection);
+  if (offer) {
+    b.ctx.stores.requests.insertRequest(
+      requestRecord(b, offer, {
+        status: 'invoice_error', errorCode: rejection.code, errorMessage: rejection.message, erroneousField: rejection.erroneousField ?? null,
+      }),
+    );
+  }
+  b.ctx.publish({
+    type: 'offer.invoice_error_sent', offerId: offer?.offerId ?? (b.request && isForOffer(b.request) ? mirroredOfferId(b.request.records) : null),
+    requestId: b.requestId, messageId: b.msg.messageId, code: rejection.code, error: rejection.message,
+    erroneousField: rejection.erroneousField?.toString() ?? null,
+  });
+  return { kind: 'invoice_error', reply: { type: OFFERS_MESSAGE_TLV.invoiceError, value: encodeInvoiceError(error) }, rejection };
+}
