@@ -4,6 +4,7 @@
  */
 import type { Direction, OnionHandlerKind, OnionRecordInfo, OnionRouteKind, PeerInfo } from './types';
 import type { ChannelEventBody } from './channels';
+import type { OfferEventBody } from './offers';
 
 export type NodeEventBody =
   /** The init exchange with a peer completed. */
@@ -52,7 +53,8 @@ export type NodeEventBody =
       readonly text: string;
     }
   | OnionMessageEventBody
-  | ChannelEventBody;
+  | ChannelEventBody
+  | OfferEventBody;
 
 /**
  * Onion messenger events: one per step of every onion message. `messageId` (16 hex chars) ties

@@ -7,12 +7,14 @@ import type {
   MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeInfo, PeerInfo, PingResult, SendOnionMessageResult,
 } from './types';
 import type { ChannelDetail, ChannelSummary, RunSimulationParams, SimulationResult } from './channels';
+import type { OfferMethods } from './offers';
+import { OFFER_METHOD_SCHEMAS } from './offers';
 import { s, type Schema } from './schema';
 
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
 export const PEER_ADDRESS_PATTERN = /^0[23][0-9a-f]{64}@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 
-export interface Methods {
+export interface Methods extends OfferMethods {
   getInfo: { params: Record<string, never>; result: NodeInfo };
   connect: { params: { address: string; reconnect?: boolean }; result: PeerInfo };
   disconnect: { params: { nodeId: string; forget?: boolean }; result: { nodeId: string; disconnected: boolean } };
@@ -95,6 +97,7 @@ const SIM_EVENT = s.object(
 export const MAX_SIMULATION_EVENTS = 1000;
 
 export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
+  ...OFFER_METHOD_SCHEMAS,
   getInfo: none,
   connect: s.object(
     { address: s.string({ pattern: PEER_ADDRESS_PATTERN, maxLength: 400, describe: 'NODEID@HOST:PORT' }), reconnect: s.boolean() },

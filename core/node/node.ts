@@ -8,12 +8,13 @@ import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, open
 import { PeerManager, featureInfos } from '../peer';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
-import { ApiError, type NodeApi, type NodeInfo, type Network, type PeerInfo } from '../api';
+import { ApiError, type NodeApi, type NodeInfo, type Network, type OfferMethods, type PeerInfo } from '../api';
 import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { ChannelService, channelSignerFromNodeKey } from '../channel';
 import { runSimulationRequest } from '../channel/simulator';
 import { ChannelsRepository } from '../store/channels-repository';
 import type { Peer } from '../peer';
+import { OffersService } from '../offers/service';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -44,12 +45,13 @@ export class Node {
   readonly #peers: PeerManager;
   readonly #peersRepo: PeersRepository;
   readonly #messenger: MessengerService;
+  readonly #offers: OffersService;
   readonly #channels: ChannelService<Peer>;
   #listen: string[] = [];
   #startedAt = 0;
   #stopped = false;
 
-  private constructor(opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array) {
+  private constructor(opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array, offersSeed: Uint8Array) {
     this.#opts = opts;
     this.#db = db;
     this.#lock = lock;
@@ -89,6 +91,10 @@ export class Node {
       ...(opts.messenger?.mailbox ? { mailbox: opts.messenger.mailbox } : {}),
       ...(opts.messenger?.logCapacity !== undefined ? { logCapacity: opts.messenger.logCapacity } : {}),
     });
+    this.#offers = new OffersService({
+      nodeKey, offersSeed, chain: chainHash(opts.network), db, messenger: this.#messenger, publish: (e) => this.events.publish(e),
+    });
+    zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({
       store: new ChannelsRepository(db),
       peers: this.#peers,
@@ -106,7 +112,7 @@ export class Node {
     try {
       const identity = await loadOrCreateIdentity(opts.datadir, opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {});
       db = openDatabase(join(opts.datadir, DATABASE_FILE));
-      return new Node(opts, db, lock, identity.nodeKey, identity.nodeId);
+      return new Node(opts, db, lock, identity.nodeKey, identity.nodeId, identity.derive('offers'));
     } catch (e) {
       db?.close();
       lock.release();
@@ -118,6 +124,7 @@ export class Node {
   async start(): Promise<{ listen: string[] }> {
     this.#startedAt = Date.now();
     this.#messenger.start();
+    this.#offers.start();
     this.#channels.start();
     // BOLT 1: an `error` from the peer fails the channel it names (all of them for channel_id 0).
     this.events.subscribe((e) => {
@@ -134,6 +141,7 @@ export class Node {
     this.#stopped = true;
     this.#channels.close();
     await this.#peers.close();
+    this.#offers.close();
     this.#messenger.close();
     this.#db.close();
     zeroize(this.#nodeKey);
@@ -147,6 +155,11 @@ export class Node {
   /** Channels: the BOLT 2 links, reestablish and persistence (the payment and funding layers drive it). */
   get channels(): ChannelService<Peer> {
     return this.#channels;
+  }
+
+  /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */
+  get offers(): OffersService {
+    return this.#offers;
   }
 
   /** The onion messenger (other layers register their handlers on it). */
@@ -191,6 +204,7 @@ export class Node {
       },
       recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
       ...this.#messengerApi(),
+      ...this.#offersApi(),
       listChannels: async () => ({ channels: this.#channels.list() }),
       getChannel: async ({ channelId }) => {
         const detail = this.#channels.detail(channelId);
@@ -199,6 +213,22 @@ export class Node {
       },
       runSimulation: async (params) => runSimulationRequest(params),
       subscribe: (listener) => this.events.subscribe(listener),
+    };
+  }
+
+  /** BOLT 12 offers: our offers, someone's offers, refunds (core/offers/service). */
+  #offersApi(): Pick<NodeApi, keyof OfferMethods> {
+    const o = this.#offers;
+    return {
+      createOffer: async (params) => o.createOffer(params),
+      listOffers: async (filter) => ({ offers: o.listOffers(filter) }),
+      disableOffer: async ({ offerId }) => o.disableOffer(offerId),
+      decodeBolt12: async (params) => o.decode(params.string),
+      fetchInvoice: (params) => o.fetchInvoice(params),
+      listInvoices: async (filter) => ({ invoices: o.listInvoices(filter) }),
+      listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
+      createRefund: async (params) => o.createRefund(params),
+      sendInvoice: (params) => o.sendInvoice(params),
     };
   }
 

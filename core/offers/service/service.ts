@@ -1,0 +1,302 @@
+/**
+ * OffersService: the thin adapter around the OffersManager. It registers the offers handlers on
+ * the onion messenger (invoice_request 64, invoice 66, invoice_error 68), sends our requests and
+ * invoices and waits for their answers, owns the clock, and turns records into API data. The
+ * messenger is reached through a narrow interface (MessengerService satisfies it), so this layer
+ * does not import the messenger.
+ */
+import { fromHex, randomBytes as secureRandomBytes, toHex } from '../../crypto';
+import type { BlindedPath, TlvRecord } from '../../wire';
+import { encodeBlindedPath } from '../../wire';
+import { isGlasswingError } from '../../errors';
+import type {
+  Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferEventBody, OfferInfo, OfferStatus,
+  SendInvoiceResult,
+} from '../../api/offers';
+import type { SendOnionMessageResult } from '../../api/types';
+import type { Database } from '../../store';
+import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository } from '../../store';
+import { decodeBolt12 } from '../describe';
+import type { OffersPolicy } from '../manager/constants';
+import { OFFERS_MESSAGE_TLV } from '../manager/constants';
+import { InvoiceErrorReceived, OffersError } from '../manager/errors';
+import type { CreateOfferParams } from '../manager/manager';
+import { OffersManager, destinationText } from '../manager/manager';
+import type { Destination, PreparedFetch } from '../manager/payer';
+import { pickAnswer } from '../manager/payer';
+import { invoiceErrorOf } from '../manager/rejections';
+import type { OffersStores } from '../manager/records';
+import type { IncomingMessage } from '../manager/responder';
+import { encodeInvoiceError, parseInvoiceErrorBytes } from '../invoice-error';
+import { invoiceInfo, invoiceRequestInfo, offerInfo } from './views';
+
+/** A message the messenger hands an offers handler (a subset of core/messenger ReceivedMessage). */
+export interface OffersIncoming {
+  readonly messageId: string;
+  readonly value: Uint8Array;
+  readonly pathId: Uint8Array | undefined;
+  readonly replyPath: BlindedPath | undefined;
+}
+
+/** What the offers service needs from the onion messenger (MessengerService has exactly this). */
+export interface OffersMessenger {
+  registerHandler(tlvType: bigint, handler: (message: OffersIncoming) => { records: TlvRecord[] } | undefined): () => void;
+  send(params: {
+    destination: string;
+    tlvs: readonly { type: string; value: string }[];
+    replyPath?: boolean;
+    waitReplySeconds?: number;
+  }): Promise<SendOnionMessageResult>;
+}
+
+export interface OffersServiceOptions {
+  readonly nodeKey: Uint8Array;
+  /** Derived from the node seed for offers (payer keys, preimages). */
+  readonly offersSeed: Uint8Array;
+  /** chain_hash of the node's network. */
+  readonly chain: Uint8Array;
+  readonly db: Database;
+  readonly messenger: OffersMessenger;
+  readonly publish: (event: OfferEventBody) => void;
+  readonly policy?: Partial<OffersPolicy>;
+  readonly now?: () => number;
+  readonly randomBytes?: (length: number) => Uint8Array;
+}
+
+/** Messenger errors after which another offer path (or the issuer id) may still work. */
+const TRY_NEXT = ['messenger.no_route', 'messenger.connect_failed', 'messenger.peer_unsupported', 'messenger.bad_destination', 'messenger.destination_is_us', 'messenger.send_failed'];
+
+export class OffersService {
+  readonly manager: OffersManager;
+  readonly stores: OffersStores;
+  readonly #opts: OffersServiceOptions;
+  readonly #now: () => number;
+  readonly #unregister: (() => void)[] = [];
+
+  constructor(opts: OffersServiceOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.stores = { offers: new OffersRepository(opts.db), requests: new InvoiceRequestsRepository(opts.db), invoices: new InvoicesRepository(opts.db) };
+    this.manager = new OffersManager({
+      nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, stores: this.stores,
+      randomBytes: opts.randomBytes ?? secureRandomBytes, publish: opts.publish, ...(opts.policy ? { policy: opts.policy } : {}),
+    });
+  }
+
+  /** Registers the offers handlers on the messenger. */
+  start(): void {
+    const m = this.#opts.messenger;
+    this.#unregister.push(
+      m.registerHandler(OFFERS_MESSAGE_TLV.invoiceRequest, (msg) => {
+        const out = this.manager.answerInvoiceRequest(incoming(msg), this.#now());
+        return out.kind === 'ignored' ? undefined : { records: [out.reply] };
+      }),
+      m.registerHandler(OFFERS_MESSAGE_TLV.invoice, (msg) => {
+        const out = this.manager.receiveInvoice(incoming(msg), this.#now());
+        if (out.kind !== 'invoice_error') return undefined;
+        this.manager.publish({
+          type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: msg.messageId, code: out.rejection.code,
+          error: out.rejection.message, erroneousField: out.rejection.erroneousField?.toString() ?? null,
+        });
+        return { records: [out.reply] };
+      }),
+      m.registerHandler(OFFERS_MESSAGE_TLV.invoiceError, (msg) => {
+        this.manager.receiveInvoiceError(incoming(msg));
+        return undefined;
+      }),
+    );
+  }
+
+  close(): void {
+    for (const u of this.#unregister.splice(0)) u();
+    this.manager.destroy();
+  }
+
+  // ----- our offers ---------------------------------------------------------------------------
+
+  createOffer(params: {
+    description: string; amountMsat?: string; issuer?: string; quantityMax?: string; absoluteExpiry?: number; paths?: string[][]; dummyHops?: number;
+  }): { offer: OfferInfo; created: boolean } {
+    const p: CreateOfferParams = {
+      description: params.description,
+      ...(params.amountMsat !== undefined ? { amountMsat: BigInt(params.amountMsat) } : {}),
+      ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
+      ...(params.quantityMax !== undefined ? { quantityMax: BigInt(params.quantityMax) } : {}),
+      ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: params.absoluteExpiry } : {}),
+      ...(params.paths ? { via: nodeLists(params.paths) } : {}),
+      ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
+    };
+    const { offer, created } = this.manager.createOffer(p, this.#now());
+    const info = this.#offerInfo(offer.offerId)!;
+    if (created) this.#opts.publish({ type: 'offer.created', offerId: offer.offerId, offer: info });
+    return { offer: info, created };
+  }
+
+  listOffers(filter: { status?: OfferStatus } = {}): OfferInfo[] {
+    return this.stores.offers.listOffers(filter).map((o) => offerInfo(o, this.stores.invoices.countIssued(o.offerId)));
+  }
+
+  disableOffer(offerId: string): OfferInfo {
+    this.manager.disableOffer(offerId, this.#now());
+    return this.#offerInfo(offerId)!;
+  }
+
+  #offerInfo(offerId: string): OfferInfo | undefined {
+    const o = this.stores.offers.getOffer(offerId);
+    return o ? offerInfo(o, this.stores.invoices.countIssued(offerId)) : undefined;
+  }
+
+  decode(text: string): Bolt12Decoded {
+    return decodeBolt12(text, { nowSeconds: Math.floor(this.#now() / 1000), chains: [this.manager.chain] }) as Bolt12Decoded;
+  }
+
+  // ----- someone's offer ----------------------------------------------------------------------
+
+  /** Requests an invoice for someone's offer over its paths (in order) or to its issuer, and waits for the answer. */
+  async fetchInvoice(params: {
+    offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean;
+  }): Promise<FetchInvoiceResult> {
+    const fetch = this.manager.prepareFetch(
+      {
+        offer: params.offer,
+        ...(params.amountMsat !== undefined ? { amountMsat: BigInt(params.amountMsat) } : {}),
+        ...(params.quantity !== undefined ? { quantity: BigInt(params.quantity) } : {}),
+        ...(params.payerNote !== undefined ? { payerNote: params.payerNote } : {}),
+        ...(params.unchecked ? { unchecked: true } : {}),
+      },
+      this.#now(),
+    );
+    const timeout = params.timeoutSeconds ?? this.manager.policy.fetchTimeoutSeconds;
+    const outcome = await this.#sendToFirstReachable(fetch.destinations, OFFERS_MESSAGE_TLV.invoiceRequest, toHex(fetch.request.bytes), timeout, {
+      before: (d) => this.manager.requestSent(fetch, d),
+      fail: (e) => this.manager.failFetch(fetch, e, this.#now()),
+    });
+    if (outcome.kind === 'timeout') {
+      throw this.manager.failFetch(
+        fetch,
+        new OffersError('offers.no_answer', `no answer within ${timeout} s (sent via ${destinationText(outcome.to)})`, { timeoutSeconds: timeout }),
+        this.#now(),
+      );
+    }
+    const { sent, to } = outcome;
+    const records = (sent.reply?.records ?? []).map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) }));
+    let invoice;
+    try {
+      invoice = this.manager.acceptFetchAnswer(fetch, records, to, this.#now());
+    } catch (e) {
+      if (isGlasswingError(e, 'offers.bad_invoice') && sent.reply?.replyPath) this.#answerBadInvoice(fetch, e as OffersError, sent.reply.replyPath, sent.reply.messageId);
+      throw e;
+    }
+    return {
+      invoice: invoiceInfo(invoice),
+      request: invoiceRequestInfo(this.stores.requests.getRequest(fetch.rowId)!),
+      sentVia: { pathIndex: to.kind === 'path' ? to.index : null, firstHop: sent.firstHop },
+    };
+  }
+
+  /** BOLT 12: invoice_error "for either invoice_request or invoice" — we tell the issuer its invoice was refused. */
+  #answerBadInvoice(fetch: PreparedFetch, e: OffersError, replyPath: string, messageId: string): void {
+    const code = typeof e.details?.code === 'string' ? e.details.code : e.code;
+    const error = invoiceErrorOf({ code, message: e.message });
+    this.#opts.messenger.send({ destination: replyPath, tlvs: [{ type: OFFERS_MESSAGE_TLV.invoiceError.toString(), value: toHex(encodeInvoiceError(error)) }] }).then(
+      () => this.manager.publish({ type: 'offer.invoice_error_sent', offerId: fetch.offerId, requestId: fetch.requestId, messageId, code, error: e.message, erroneousField: null }),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Sends one message record to the first destination the messenger can route to, waiting
+   * `waitSeconds` for a reply (0: no wait, a reply path is still attached). Routing failures move
+   * on to the next destination; other failures end it through `hooks.fail`.
+   */
+  async #sendToFirstReachable(
+    destinations: readonly Destination[],
+    tlvType: bigint,
+    value: string,
+    waitSeconds: number,
+    hooks: { before: (d: Destination) => void; fail: (e: OffersError) => OffersError },
+  ): Promise<{ kind: 'sent'; sent: SendOnionMessageResult; to: Destination } | { kind: 'timeout'; to: Destination }> {
+    const failures: string[] = [];
+    for (const to of destinations) {
+      hooks.before(to);
+      try {
+        const sent = await this.#opts.messenger.send({
+          destination: to.kind === 'node' ? toHex(to.nodeId) : toHex(encodeBlindedPath(to.path)),
+          tlvs: [{ type: tlvType.toString(), value }],
+          ...(waitSeconds > 0 ? { waitReplySeconds: waitSeconds } : { replyPath: true }),
+        });
+        return { kind: 'sent', sent, to };
+      } catch (e) {
+        if (isGlasswingError(e, 'messenger.reply_timeout')) return { kind: 'timeout', to };
+        if (isGlasswingError(e) && TRY_NEXT.includes(e.code)) {
+          failures.push(`${to.kind === 'path' ? `path ${to.index} via ${destinationText(to)}` : `node ${destinationText(to)}`}: ${e.message}`);
+          continue;
+        }
+        throw hooks.fail(isGlasswingError(e) ? new OffersError(e.code, e.message) : new OffersError('offers.unreachable', String(e)));
+      }
+    }
+    throw hooks.fail(new OffersError('offers.unreachable', `could not send to any destination: ${failures.join('; ') || 'none is named'}`, { attempts: failures }));
+  }
+
+  listInvoices(filter: { role?: InvoiceRole; offerId?: string; limit?: number } = {}): InvoiceInfo[] {
+    return this.stores.invoices.listInvoices(filter).map(invoiceInfo);
+  }
+
+  listInvoiceRequests(filter: { role?: InvoiceRequestRole; offerId?: string; limit?: number } = {}): InvoiceRequestInfo[] {
+    return this.stores.requests.listRequests(filter).map(invoiceRequestInfo);
+  }
+
+  // ----- refunds ------------------------------------------------------------------------------
+
+  createRefund(params: {
+    description: string; amountMsat: string; issuer?: string; absoluteExpiry?: number; payerNote?: string; quantity?: string; paths?: string[][]; dummyHops?: number;
+  }): InvoiceRequestInfo {
+    const record = this.manager.createRefund(
+      {
+        description: params.description,
+        amountMsat: BigInt(params.amountMsat),
+        ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
+        ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: params.absoluteExpiry } : {}),
+        ...(params.payerNote !== undefined ? { payerNote: params.payerNote } : {}),
+        ...(params.quantity !== undefined ? { quantity: BigInt(params.quantity) } : {}),
+        ...(params.paths ? { via: nodeLists(params.paths) } : {}),
+        ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
+      },
+      this.#now(),
+    );
+    return invoiceRequestInfo(record);
+  }
+
+  /** Sends an invoice for someone's refund; waits `timeoutSeconds` for an invoice_error (none: sent). */
+  async sendInvoice(params: { refund: string; timeoutSeconds?: number }): Promise<SendInvoiceResult> {
+    const prepared = this.manager.prepareRefundInvoice(params.refund, this.#now());
+    const wait = params.timeoutSeconds ?? this.manager.policy.sendInvoiceWaitSeconds;
+    const outcome = await this.#sendToFirstReachable(prepared.destinations, OFFERS_MESSAGE_TLV.invoice, toHex(prepared.invoice.bytes), wait, {
+      before: () => undefined,
+      fail: (e) => e,
+    });
+    const { to } = outcome;
+    this.manager.refundInvoiceSent(prepared, destinationText(to));
+    const records = outcome.kind === 'sent' ? (outcome.sent.reply?.records ?? []) : [];
+    const answer = pickAnswer(records.map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) })));
+    if (answer.invoiceError) {
+      const e = parseInvoiceErrorBytes(answer.invoiceError).value ?? { error: 'an invoice_error that does not decode' };
+      const received = new InvoiceErrorReceived(e, 'the refund payer');
+      this.manager.publish({
+        type: 'offer.invoice_error_received', offerId: prepared.refundId, requestId: prepared.refundId, error: received.text,
+        erroneousField: received.erroneousField?.toString() ?? null, suggestedValue: received.suggestedValue ? toHex(received.suggestedValue) : null,
+      });
+      throw received;
+    }
+    // No invoice_error while we waited: the invoice is out; the payer pays it, or not.
+    return { invoice: invoiceInfo(prepared.record), refundId: prepared.refundId, sentVia: { pathIndex: to.kind === 'path' ? to.index : null, destination: destinationText(to) }, status: 'sent' };
+  }
+}
+
+function incoming(m: OffersIncoming): IncomingMessage {
+  return { messageId: m.messageId, value: m.value, pathId: m.pathId, hasReplyPath: m.replyPath !== undefined };
+}
+
+function nodeLists(paths: readonly (readonly string[])[]): Uint8Array[][] {
+  return paths.map((p) => p.map((id) => fromHex(id, 'node id')));
+}
