@@ -4,9 +4,11 @@ import { daemon } from './daemon';
 import { decode } from './decode';
 import { createmessagepath, listen, listmessages, mailbox, messengerstats, sendonionmessage } from './messenger';
 import { onion } from './onion';
+import { createrefund, disableoffer, fetchinvoice, listinvoicerequests, listinvoices, listoffers, offer, sendinvoice } from './offers';
 import { connect, disconnect, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
 import { uilogin } from './uilogin';
 
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin,
-  sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath];
+  sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
+  offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice];

@@ -1,0 +1,201 @@
+/**
+ * BOLT 12 commands: offer, listoffers, disableoffer, fetchinvoice, listinvoices,
+ * listinvoicerequests, createrefund, sendinvoice. Each talks to the running daemon over its API
+ * (`decode`, offline, is in decode.ts). An invoice_error from the other side is a JSON error on
+ * stderr (`offers.invoice_error`, with its text and erroneous field) and exit code 1.
+ */
+import type { CliCommand, CommandArgs } from '../command';
+import { UsageError, stringList } from '../command';
+import { withDaemon } from '../daemon-client';
+
+const NODE_ID = /^0[23][0-9a-f]{64}$/;
+const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
+const HEX32 = /^[0-9a-f]{64}$/;
+
+function decimal(values: CommandArgs['values'], name: string): string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !DECIMAL.test(v) || BigInt(v) > 0xffff_ffff_ffff_ffffn) throw new UsageError(`--${name} must be a whole number (decimal, at most 2^64 - 1)`);
+  return v;
+}
+
+function integer(values: CommandArgs['values'], name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function text(values: CommandArgs['values'], name: string): string | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > 1000) throw new UsageError(`--${name} takes a text of at most 1000 characters`);
+  return v;
+}
+
+/** `--path-via A` (a path A → us) or `--path-via A,B` (A → B → us); repeatable: one path each. */
+function pathVia(values: CommandArgs['values']): string[][] {
+  return stringList(values, 'path-via').map((arg) =>
+    arg.split(',').map((id) => {
+      const nodeId = id.trim().toLowerCase();
+      if (!NODE_ID.test(nodeId)) throw new UsageError(`--path-via ${arg}: expected node ids (66 hex characters), comma-separated`);
+      return nodeId;
+    }),
+  );
+}
+
+/** A BOLT 12 string split by the shell at "+ " continuations is joined back. */
+function bolt12Argument(positionals: string[], what: string, usage: string): string {
+  const input = positionals.join(' ').trim();
+  if (input.length === 0) throw new UsageError(`${what} is required: glasswing ${usage}`);
+  return input;
+}
+
+const opt = <T>(name: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [name]: v });
+
+const OFFER_USAGE = 'offer --description D [--amount-msat N] [--issuer S] [--quantity-max N] [--expiry UNIX] [--path-via NODEID[,NODEID]]... [--dummy-hops N]';
+
+export const offer: CliCommand = {
+  name: 'offer',
+  summary: 'create a BOLT 12 offer (our node id as issuer, or blinded paths through --path-via peers)',
+  usage: OFFER_USAGE,
+  options: {
+    description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, 'quantity-max': { type: 'string' },
+    expiry: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
+  },
+  run: (ctx, { values, positionals }) => {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${OFFER_USAGE}`);
+    const description = text(values, 'description');
+    if (description === undefined) throw new UsageError(`--description is required: ${OFFER_USAGE}`);
+    const paths = pathVia(values);
+    const params = {
+      description,
+      ...opt('amountMsat', decimal(values, 'amount-msat')),
+      ...opt('issuer', text(values, 'issuer')),
+      ...opt('quantityMax', decimal(values, 'quantity-max')),
+      ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
+      ...(paths.length ? { paths } : {}),
+      ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
+    };
+    return withDaemon(ctx.datadir, ({ api }) => api.createOffer(params));
+  },
+};
+
+export const listoffers: CliCommand = {
+  name: 'listoffers',
+  summary: 'our offers: string, status, amount, paths, invoices issued',
+  usage: 'listoffers [--status active|disabled]',
+  options: { status: { type: 'string' } },
+  run: (ctx, { values }) => {
+    const status = values.status;
+    if (status !== undefined && status !== 'active' && status !== 'disabled') throw new UsageError('--status must be active or disabled');
+    return withDaemon(ctx.datadir, ({ api }) => api.listOffers(status ? { status } : {}));
+  },
+};
+
+export const disableoffer: CliCommand = {
+  name: 'disableoffer',
+  summary: 'disable one of our offers (its invoice_requests get an invoice_error from now on)',
+  usage: 'disableoffer OFFER_ID',
+  run: (ctx, { positionals }) => {
+    const offerId = positionals[0]?.toLowerCase();
+    if (!offerId || !HEX32.test(offerId)) throw new UsageError('expected OFFER_ID (64 hex characters, from listoffers)');
+    return withDaemon(ctx.datadir, ({ api }) => api.disableOffer({ offerId }));
+  },
+};
+
+const FETCH_USAGE = 'fetchinvoice OFFER [--amount-msat N] [--quantity N] [--payer-note S] [--timeout SECONDS] [--unchecked]';
+
+export const fetchinvoice: CliCommand = {
+  name: 'fetchinvoice',
+  summary: "request an invoice for someone's offer and wait for it (an invoice_error exits 1 with the issuer's words)",
+  usage: FETCH_USAGE,
+  options: { 'amount-msat': { type: 'string' }, quantity: { type: 'string' }, 'payer-note': { type: 'string' }, timeout: { type: 'string' }, unchecked: { type: 'boolean' } },
+  run: (ctx, { values, positionals }) => {
+    const offerText = bolt12Argument(positionals, 'OFFER (an lno… string)', FETCH_USAGE);
+    const params = {
+      offer: offerText,
+      ...opt('amountMsat', decimal(values, 'amount-msat')),
+      ...opt('quantity', decimal(values, 'quantity')),
+      ...opt('payerNote', text(values, 'payer-note')),
+      ...opt('timeoutSeconds', integer(values, 'timeout', 1, 600)),
+      ...(values.unchecked === true ? { unchecked: true } : {}),
+    };
+    return withDaemon(ctx.datadir, ({ api }) => api.fetchInvoice(params));
+  },
+};
+
+function listFilter<R extends string>(values: CommandArgs['values'], roles: readonly R[]): { role?: R; offerId?: string; limit?: number } {
+  const role = values.role;
+  if (role !== undefined && (typeof role !== 'string' || !(roles as readonly string[]).includes(role))) throw new UsageError(`--role must be one of ${roles.join(', ')}`);
+  const offerId = values.offer === undefined ? undefined : String(values.offer).toLowerCase();
+  if (offerId !== undefined && !HEX32.test(offerId)) throw new UsageError('--offer takes an offer (or refund) id: 64 hex characters');
+  return { ...opt('role', role as R | undefined), ...opt('offerId', offerId), ...opt('limit', integer(values, 'limit', 1, 10_000)) };
+}
+
+export const listinvoices: CliCommand = {
+  name: 'listinvoices',
+  summary: 'BOLT 12 invoices we issued or received (newest N, oldest first)',
+  usage: 'listinvoices [--role issued|received] [--offer ID] [--limit N]',
+  options: { role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
+  run: (ctx, { values }) => {
+    const filter = listFilter(values, ['issued', 'received'] as const);
+    return withDaemon(ctx.datadir, ({ api }) => api.listInvoices(filter));
+  },
+};
+
+export const listinvoicerequests: CliCommand = {
+  name: 'listinvoicerequests',
+  summary: 'invoice requests received for our offers, sent for others, and our refunds',
+  usage: 'listinvoicerequests [--role received|sent|refund] [--offer ID] [--limit N]',
+  options: { role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
+  run: (ctx, { values }) => {
+    const filter = listFilter(values, ['received', 'sent', 'refund'] as const);
+    return withDaemon(ctx.datadir, ({ api }) => api.listInvoiceRequests(filter));
+  },
+};
+
+const REFUND_USAGE =
+  'createrefund --description D --amount-msat N [--issuer S] [--expiry UNIX] [--payer-note S] [--quantity N] [--path-via NODEID[,NODEID]]... [--dummy-hops N]';
+
+export const createrefund: CliCommand = {
+  name: 'createrefund',
+  summary: 'create a refund (lnr…): an offer to send money, for the payee to answer with sendinvoice',
+  usage: REFUND_USAGE,
+  options: {
+    description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, expiry: { type: 'string' },
+    'payer-note': { type: 'string' }, quantity: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
+  },
+  run: (ctx, { values, positionals }) => {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${REFUND_USAGE}`);
+    const description = text(values, 'description');
+    const amountMsat = decimal(values, 'amount-msat');
+    if (description === undefined || amountMsat === undefined) throw new UsageError(`--description and --amount-msat are required: ${REFUND_USAGE}`);
+    const paths = pathVia(values);
+    const params = {
+      description, amountMsat,
+      ...opt('issuer', text(values, 'issuer')),
+      ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
+      ...opt('payerNote', text(values, 'payer-note')),
+      ...opt('quantity', decimal(values, 'quantity')),
+      ...(paths.length ? { paths } : {}),
+      ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
+    };
+    return withDaemon(ctx.datadir, ({ api }) => api.createRefund(params));
+  },
+};
+
+const SEND_INVOICE_USAGE = 'sendinvoice REFUND [--timeout SECONDS]';
+
+export const sendinvoice: CliCommand = {
+  name: 'sendinvoice',
+  summary: "send an invoice for someone's refund (lnr…); waits --timeout s (default 5) for an invoice_error",
+  usage: SEND_INVOICE_USAGE,
+  options: { timeout: { type: 'string' } },
+  run: (ctx, { values, positionals }) => {
+    const refund = bolt12Argument(positionals, 'REFUND (an lnr… string)', SEND_INVOICE_USAGE);
+    const timeoutSeconds = integer(values, 'timeout', 0, 600);
+    return withDaemon(ctx.datadir, ({ api }) => api.sendInvoice({ refund, ...opt('timeoutSeconds', timeoutSeconds) }));
+  },
+};
