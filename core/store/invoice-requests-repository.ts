@@ -84,6 +84,15 @@ export class InvoiceRequestsRepository implements InvoiceRequestStore {
     return record;
   }
 
+  findAnsweredRequest(requestId: string): InvoiceRequestRecord | undefined {
+    const row = this.#db
+      .prepare("SELECT * FROM invoice_requests WHERE request_id = ? AND role = 'received' AND status = 'invoice' ORDER BY id DESC LIMIT 1")
+      .get(requestId) as Row | undefined;
+    if (!row) return undefined;
+    const { rowId: _rowId, ...record } = toRecord(row);
+    return record;
+  }
+
   getRefund(refundId: string): (InvoiceRequestRecord & { readonly rowId: number }) | undefined {
     const row = this.#db.prepare("SELECT * FROM invoice_requests WHERE request_id = ? AND role = 'refund' ORDER BY id LIMIT 1").get(refundId) as Row | undefined;
     return row ? toRecord(row) : undefined;

@@ -131,6 +131,8 @@ export interface InvoiceRequestStore {
   insertRequest(r: InvoiceRequestRecord): number;
   updateRequest(rowId: number, change: Partial<Pick<InvoiceRequestRecord, 'status' | 'invoiceId' | 'errorCode' | 'errorMessage' | 'erroneousField' | 'updatedAt'>>): void;
   getRequest(rowId: number): InvoiceRequestRecord | undefined;
+  /** The newest invoice_request with this id we received and answered with an invoice. */
+  findAnsweredRequest(requestId: string): InvoiceRequestRecord | undefined;
   /** Our refund with this id. */
   getRefund(refundId: string): (InvoiceRequestRecord & { readonly rowId: number }) | undefined;
   listRequests(filter?: { role?: InvoiceRequestRole; offerId?: string; limit?: number }): InvoiceRequestRecord[];

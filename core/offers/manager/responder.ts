@@ -78,6 +78,22 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
     return reject(base, knownOffer, rejectionFor(problems[0]!, { offer: request.offer, invreq: request.invreq, chain: ctx.chain }));
   }
 
+  // Reader: "if offer_issuer_id is present, and invreq_metadata is identical to a previous
+  // invoice_request: MAY simply reply with the previous invoice; otherwise: MUST NOT reply with a
+  // previous invoice". Payers send the same request more than once (LDK does); we answer an
+  // identical request (same Merkle root, so same metadata) with its unexpired invoice.
+  if (knownOffer.issuerId !== null) {
+    const previous = ctx.stores.requests.findAnsweredRequest(requestId!);
+    const invoice = previous?.invoiceId ? ctx.stores.invoices.getInvoice(previous.invoiceId) : undefined;
+    if (invoice && invoice.expiresAt > nowMs / 1000) {
+      ctx.publish({
+        type: 'offer.invoice_issued', offerId: knownOffer.offerId, requestId: requestId!, messageId: msg.messageId, invoiceId: invoice.invoiceId,
+        paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat.toString(),
+      });
+      return { kind: 'invoice', reply: { type: OFFERS_MESSAGE_TLV.invoice, value: decodeBolt12String(invoice.bolt12).bytes }, invoiceId: invoice.invoiceId };
+    }
+  }
+
   // Writer: "if offer_issuer_id is present: MUST set invoice_node_id to the offer_issuer_id;
   // otherwise, if offer_paths is present: MUST set invoice_node_id to the final blinded_node_id on
   // the path it received the invoice request".

@@ -122,6 +122,27 @@ describe('answering an invoice_request with an invoice', () => {
     expect(issuer.stores.requests.listRequests({ role: 'received' })).toEqual([expect.objectContaining({ status: 'invoice', offerId: offer.offerId, payerNote: 'thanks' })]);
   });
 
+  it('answers a repeated request with its previous invoice when the offer names offer_issuer_id, and with a fresh one over a path', () => {
+    const issuer = makeManager('issuer');
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'coffee', amountMsat: 1000n }, T0);
+    const fetch = payer.manager.prepareFetch({ offer: offer.bolt12 }, T0);
+    const ask = (pathId?: Uint8Array, now = T0) =>
+      issuer.manager.answerInvoiceRequest({ messageId: '09'.repeat(8), value: fetch.request.bytes, pathId, hasReplyPath: true }, now) as { reply: TlvRecord; invoiceId: string };
+    const first = ask();
+    const again = ask(undefined, T0 + 1000);
+    expect(again.invoiceId).toBe(first.invoiceId);
+    expect(toHex(again.reply.value)).toBe(toHex(first.reply.value));
+    expect(ask(undefined, T0 + 7201_000).invoiceId).not.toBe(first.invoiceId); // the previous one expired
+    expect(issuer.stores.invoices.countIssued(offer.offerId)).toBe(2);
+
+    const { offer: hidden } = issuer.manager.createOffer({ description: 'tea', amountMsat: 1000n, via: [[peerId('b')]] }, T0);
+    const viaPath = payer.manager.prepareFetch({ offer: hidden.bolt12 }, T0);
+    const pathId = fromHex(issuer.stores.offers.pathsOf(hidden.offerId)[0]!.pathId);
+    const answer = () => issuer.manager.answerInvoiceRequest({ messageId: '0a'.repeat(8), value: viaPath.request.bytes, pathId, hasReplyPath: true }, T0) as { invoiceId: string };
+    expect(answer().invoiceId).not.toBe(answer().invoiceId); // "otherwise: MUST NOT reply with a previous invoice"
+  });
+
   it('derives each request its own payer key from invreq_metadata, the same after a restart', () => {
     const issuer = makeManager('issuer');
     const payer = makeManager('payer');
