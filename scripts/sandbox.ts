@@ -1,7 +1,8 @@
 /**
  * The sandbox network for a first run: two local peer nodes, "lsp" and "shop", each a
  * `glasswing daemon` in its own data directory under DATADIR/sandbox/, connected to your node over
- * loopback (and to each other). A new user sees peers and traffic within seconds.
+ * loopback (and to each other). A new user sees peers and traffic within seconds. The shop has an
+ * offer ready to fetch (through a blinded path via the lsp), printed in the summary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -20,7 +21,24 @@ export interface SandboxNode {
 
 export interface Sandbox {
   readonly nodes: readonly SandboxNode[];
+  /** The shop's offer (`lno…`), ready for `glasswing fetchinvoice`. */
+  readonly offer: string;
   readonly summary: string;
+}
+
+/** What the shop sells in the sandbox. */
+export const SANDBOX_OFFER = { description: 'Sandbox espresso', amountMsat: '150000', issuer: 'shop (sandbox)', quantityMax: '10' } as const;
+
+/**
+ * The shop's offer: a blinded path through the lsp (you → lsp → shop), so fetching it shows the
+ * whole flow. An active one from an earlier run is reused; otherwise a new one is created.
+ */
+async function shopOffer(shop: SandboxNode, lsp: SandboxNode): Promise<string> {
+  const { offers } = await shop.api.listOffers({ status: 'active' });
+  const existing = offers.find((o) => o.description === SANDBOX_OFFER.description && o.paths[0]?.introductionNodeId === lsp.nodeId);
+  if (existing) return existing.bolt12;
+  const { offer } = await shop.api.createOffer({ ...SANDBOX_OFFER, paths: [[lsp.nodeId]] });
+  return offer.bolt12;
 }
 
 export interface SandboxOptions {
@@ -62,8 +80,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await lsp.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
     await shop.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
   }
+  const offer = await shopOffer(shop, lsp);
   return {
     nodes: [lsp, shop],
-    summary: `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}`,
+    offer,
+    summary:
+      `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}\n` +
+      `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${offer}`,
   };
 }
