@@ -9,9 +9,8 @@ import type { TlvRecord } from '../../wire';
 import { decodeBolt12String } from '../bech32';
 import type { Bolt12Error } from '../errors';
 import type { InvoiceRequest } from '../invoice-request';
-import { checkInvoiceRequest, checkInvoiceRequestMatchesOffer, encodeInvoiceRequest, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
+import { checkInvoiceRequest, encodeInvoiceRequest, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
 import { encodeInvoiceError } from '../invoice-error';
-import { parseOfferBytes } from '../offer';
 import { OFFERS_MESSAGE_TLV } from './constants';
 import type { ManagerContext } from './context';
 import { idOf, issueInvoice, mirroredOfferId, msatText, readerContext } from './context';
@@ -69,11 +68,10 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
   }
   if (knownOffer.status === 'disabled') return reject(base, knownOffer, OUR_REJECTIONS.disabledOffer);
 
-  // BOLT 12 reader requirements, then "MUST reject the invoice request if the offer fields do not
-  // exactly match a valid, unexpired offer" (the offer's own validity, expiry included, is part of
-  // checkInvoiceRequest).
-  const offer = parseOfferBytes(decodeBolt12String(knownOffer.bolt12).bytes).value!;
-  const problems: Bolt12Error[] = [...checkInvoiceRequest(request, readerContext(ctx, nowMs)), ...checkInvoiceRequestMatchesOffer(request, offer)];
+  // BOLT 12 reader requirements. "MUST reject the invoice request if the offer fields do not exactly
+  // match a valid, unexpired offer": the offer was found by the Merkle root of exactly those fields
+  // (so they match it), and its validity, expiry included, is part of checkInvoiceRequest.
+  const problems: Bolt12Error[] = checkInvoiceRequest(request, readerContext(ctx, nowMs));
   if (problems.length > 0) {
     return reject(base, knownOffer, rejectionFor(problems[0]!, { offer: request.offer, invreq: request.invreq, chain: ctx.chain }));
   }
