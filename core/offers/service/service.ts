@@ -18,7 +18,7 @@ import type { Database } from '../../store';
 import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository } from '../../store';
 import { decodeBolt12 } from '../describe';
 import type { OffersPolicy } from '../manager/constants';
-import { OFFERS_MESSAGE_TLV } from '../manager/constants';
+import { MAX_U64, OFFERS_MESSAGE_TLV } from '../manager/constants';
 import { InvoiceErrorReceived, OffersError } from '../manager/errors';
 import type { CreateOfferParams } from '../manager/manager';
 import { OffersManager, destinationText } from '../manager/manager';
@@ -119,9 +119,9 @@ export class OffersService {
   }): { offer: OfferInfo; created: boolean } {
     const p: CreateOfferParams = {
       description: params.description,
-      ...(params.amountMsat !== undefined ? { amountMsat: BigInt(params.amountMsat) } : {}),
+      ...(params.amountMsat !== undefined ? { amountMsat: u64(params.amountMsat, 'amountMsat') } : {}),
       ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
-      ...(params.quantityMax !== undefined ? { quantityMax: BigInt(params.quantityMax) } : {}),
+      ...(params.quantityMax !== undefined ? { quantityMax: u64(params.quantityMax, 'quantityMax') } : {}),
       ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: params.absoluteExpiry } : {}),
       ...(params.paths ? { via: nodeLists(params.paths) } : {}),
       ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
@@ -159,8 +159,8 @@ export class OffersService {
     const fetch = this.manager.prepareFetch(
       {
         offer: params.offer,
-        ...(params.amountMsat !== undefined ? { amountMsat: BigInt(params.amountMsat) } : {}),
-        ...(params.quantity !== undefined ? { quantity: BigInt(params.quantity) } : {}),
+        ...(params.amountMsat !== undefined ? { amountMsat: u64(params.amountMsat, 'amountMsat') } : {}),
+        ...(params.quantity !== undefined ? { quantity: u64(params.quantity, 'quantity') } : {}),
         ...(params.payerNote !== undefined ? { payerNote: params.payerNote } : {}),
         ...(params.unchecked ? { unchecked: true } : {}),
       },
@@ -254,11 +254,11 @@ export class OffersService {
     const record = this.manager.createRefund(
       {
         description: params.description,
-        amountMsat: BigInt(params.amountMsat),
+        amountMsat: u64(params.amountMsat, 'amountMsat'),
         ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
         ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: params.absoluteExpiry } : {}),
         ...(params.payerNote !== undefined ? { payerNote: params.payerNote } : {}),
-        ...(params.quantity !== undefined ? { quantity: BigInt(params.quantity) } : {}),
+        ...(params.quantity !== undefined ? { quantity: u64(params.quantity, 'quantity') } : {}),
         ...(params.paths ? { via: nodeLists(params.paths) } : {}),
         ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
       },
@@ -295,6 +295,13 @@ export class OffersService {
 
 function incoming(m: OffersIncoming): IncomingMessage {
   return { messageId: m.messageId, value: m.value, pathId: m.pathId, hasReplyPath: m.replyPath !== undefined };
+}
+
+/** A decimal u64 from the API (the schema checks the digits; this checks the range). */
+function u64(text: string, name: string): bigint {
+  const v = BigInt(text);
+  if (v > MAX_U64) throw new OffersError('offers.bad_argument', `${name} is above 2^64 - 1`);
+  return v;
 }
 
 function nodeLists(paths: readonly (readonly string[])[]): Uint8Array[][] {

@@ -7,19 +7,20 @@
 import type { CliCommand, CommandArgs } from '../command';
 import { UsageError, stringList } from '../command';
 import { withDaemon } from '../daemon-client';
+import type { NodeApi } from '../../../core/api';
 
 const NODE_ID = /^0[23][0-9a-f]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
 const HEX32 = /^[0-9a-f]{64}$/;
 
-function decimal(values: CommandArgs['values'], name: string): string | undefined {
+export function decimal(values: CommandArgs['values'], name: string): string | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !DECIMAL.test(v) || BigInt(v) > 0xffff_ffff_ffff_ffffn) throw new UsageError(`--${name} must be a whole number (decimal, at most 2^64 - 1)`);
   return v;
 }
 
-function integer(values: CommandArgs['values'], name: string, min: number, max: number): number | undefined {
+export function integer(values: CommandArgs['values'], name: string, min: number, max: number): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -35,7 +36,7 @@ function text(values: CommandArgs['values'], name: string): string | undefined {
 }
 
 /** `--path-via A` (a path A → us) or `--path-via A,B` (A → B → us); repeatable: one path each. */
-function pathVia(values: CommandArgs['values']): string[][] {
+export function pathVia(values: CommandArgs['values']): string[][] {
   return stringList(values, 'path-via').map((arg) =>
     arg.split(',').map((id) => {
       const nodeId = id.trim().toLowerCase();
@@ -46,7 +47,7 @@ function pathVia(values: CommandArgs['values']): string[][] {
 }
 
 /** A BOLT 12 string split by the shell at "+ " continuations is joined back. */
-function bolt12Argument(positionals: string[], what: string, usage: string): string {
+export function bolt12Argument(positionals: string[], what: string, usage: string): string {
   const input = positionals.join(' ').trim();
   if (input.length === 0) throw new UsageError(`${what} is required: glasswing ${usage}`);
   return input;
@@ -56,6 +57,23 @@ const opt = <T>(name: string, v: T | undefined): Record<string, T> => (v === und
 
 const OFFER_USAGE = 'offer --description D [--amount-msat N] [--issuer S] [--quantity-max N] [--expiry UNIX] [--path-via NODEID[,NODEID]]... [--dummy-hops N]';
 
+/** `offer` arguments → createOffer params (or UsageError). */
+export function offerParams({ values, positionals }: CommandArgs): Parameters<NodeApi['createOffer']>[0] {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${OFFER_USAGE}`);
+  const description = text(values, 'description');
+  if (description === undefined) throw new UsageError(`--description is required: ${OFFER_USAGE}`);
+  const paths = pathVia(values);
+  return {
+    description,
+    ...opt('amountMsat', decimal(values, 'amount-msat')),
+    ...opt('issuer', text(values, 'issuer')),
+    ...opt('quantityMax', decimal(values, 'quantity-max')),
+    ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
+    ...(paths.length ? { paths } : {}),
+    ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
+  };
+}
+
 export const offer: CliCommand = {
   name: 'offer',
   summary: 'create a BOLT 12 offer (our node id as issuer, or blinded paths through --path-via peers)',
@@ -64,20 +82,8 @@ export const offer: CliCommand = {
     description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, 'quantity-max': { type: 'string' },
     expiry: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
   },
-  run: (ctx, { values, positionals }) => {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${OFFER_USAGE}`);
-    const description = text(values, 'description');
-    if (description === undefined) throw new UsageError(`--description is required: ${OFFER_USAGE}`);
-    const paths = pathVia(values);
-    const params = {
-      description,
-      ...opt('amountMsat', decimal(values, 'amount-msat')),
-      ...opt('issuer', text(values, 'issuer')),
-      ...opt('quantityMax', decimal(values, 'quantity-max')),
-      ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
-      ...(paths.length ? { paths } : {}),
-      ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
-    };
+  run: (ctx, args) => {
+    const params = offerParams(args);
     return withDaemon(ctx.datadir, ({ api }) => api.createOffer(params));
   },
 };
@@ -107,21 +113,25 @@ export const disableoffer: CliCommand = {
 
 const FETCH_USAGE = 'fetchinvoice OFFER [--amount-msat N] [--quantity N] [--payer-note S] [--timeout SECONDS] [--unchecked]';
 
+/** `fetchinvoice` arguments → fetchInvoice params (or UsageError). */
+export function fetchParams({ values, positionals }: CommandArgs): Parameters<NodeApi['fetchInvoice']>[0] {
+  return {
+    offer: bolt12Argument(positionals, 'OFFER (an lno… string)', FETCH_USAGE),
+    ...opt('amountMsat', decimal(values, 'amount-msat')),
+    ...opt('quantity', decimal(values, 'quantity')),
+    ...opt('payerNote', text(values, 'payer-note')),
+    ...opt('timeoutSeconds', integer(values, 'timeout', 1, 600)),
+    ...(values.unchecked === true ? { unchecked: true } : {}),
+  };
+}
+
 export const fetchinvoice: CliCommand = {
   name: 'fetchinvoice',
   summary: "request an invoice for someone's offer and wait for it (an invoice_error exits 1 with the issuer's words)",
   usage: FETCH_USAGE,
   options: { 'amount-msat': { type: 'string' }, quantity: { type: 'string' }, 'payer-note': { type: 'string' }, timeout: { type: 'string' }, unchecked: { type: 'boolean' } },
-  run: (ctx, { values, positionals }) => {
-    const offerText = bolt12Argument(positionals, 'OFFER (an lno… string)', FETCH_USAGE);
-    const params = {
-      offer: offerText,
-      ...opt('amountMsat', decimal(values, 'amount-msat')),
-      ...opt('quantity', decimal(values, 'quantity')),
-      ...opt('payerNote', text(values, 'payer-note')),
-      ...opt('timeoutSeconds', integer(values, 'timeout', 1, 600)),
-      ...(values.unchecked === true ? { unchecked: true } : {}),
-    };
+  run: (ctx, args) => {
+    const params = fetchParams(args);
     return withDaemon(ctx.datadir, ({ api }) => api.fetchInvoice(params));
   },
 };
@@ -159,6 +169,24 @@ export const listinvoicerequests: CliCommand = {
 const REFUND_USAGE =
   'createrefund --description D --amount-msat N [--issuer S] [--expiry UNIX] [--payer-note S] [--quantity N] [--path-via NODEID[,NODEID]]... [--dummy-hops N]';
 
+/** `createrefund` arguments → createRefund params (or UsageError). */
+export function refundParams({ values, positionals }: CommandArgs): Parameters<NodeApi['createRefund']>[0] {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${REFUND_USAGE}`);
+  const description = text(values, 'description');
+  const amountMsat = decimal(values, 'amount-msat');
+  if (description === undefined || amountMsat === undefined) throw new UsageError(`--description and --amount-msat are required: ${REFUND_USAGE}`);
+  const paths = pathVia(values);
+  return {
+    description, amountMsat,
+    ...opt('issuer', text(values, 'issuer')),
+    ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
+    ...opt('payerNote', text(values, 'payer-note')),
+    ...opt('quantity', decimal(values, 'quantity')),
+    ...(paths.length ? { paths } : {}),
+    ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
+  };
+}
+
 export const createrefund: CliCommand = {
   name: 'createrefund',
   summary: 'create a refund (lnr…): an offer to send money, for the payee to answer with sendinvoice',
@@ -167,21 +195,8 @@ export const createrefund: CliCommand = {
     description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, expiry: { type: 'string' },
     'payer-note': { type: 'string' }, quantity: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
   },
-  run: (ctx, { values, positionals }) => {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": ${REFUND_USAGE}`);
-    const description = text(values, 'description');
-    const amountMsat = decimal(values, 'amount-msat');
-    if (description === undefined || amountMsat === undefined) throw new UsageError(`--description and --amount-msat are required: ${REFUND_USAGE}`);
-    const paths = pathVia(values);
-    const params = {
-      description, amountMsat,
-      ...opt('issuer', text(values, 'issuer')),
-      ...opt('absoluteExpiry', integer(values, 'expiry', 1, 2 ** 40)),
-      ...opt('payerNote', text(values, 'payer-note')),
-      ...opt('quantity', decimal(values, 'quantity')),
-      ...(paths.length ? { paths } : {}),
-      ...opt('dummyHops', integer(values, 'dummy-hops', 0, 8)),
-    };
+  run: (ctx, args) => {
+    const params = refundParams(args);
     return withDaemon(ctx.datadir, ({ api }) => api.createRefund(params));
   },
 };

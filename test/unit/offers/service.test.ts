@@ -57,6 +57,11 @@ describe('OffersService in in-process nodes', () => {
     expect(p.events.at(-1)).toMatchObject({ type: 'offer.fetch_failed', code: 'offers.no_answer' });
   });
 
+  it('refuses amounts and quantities above 2^64 - 1 as bad arguments', async () => {
+    await expect(m.node.api.createOffer({ description: 'huge', amountMsat: '18446744073709551616' })).rejects.toMatchObject({ code: 'offers.bad_argument' });
+    await expect(p.node.api.createRefund({ description: 'huge', amountMsat: '99999999999999999999' })).rejects.toMatchObject({ code: 'offers.bad_argument' });
+  });
+
   it('decodes any BOLT 12 string for the node’s chain, listing every error', async () => {
     const { offer } = await m.node.api.createOffer({ description: 'decode me', amountMsat: '7' });
     expect(await m.node.api.decodeBolt12({ string: offer.bolt12 })).toMatchObject({ kind: 'offer', valid: true, fields: { offer_amount: '7' } });
