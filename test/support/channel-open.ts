@@ -5,7 +5,7 @@
  * `reserveKeys`), each signs the other's commitment 0, and each checks the other's signature
  * before storing the channel. Nothing in core/ or main/ can reach this path.
  */
-import { fromHex, randomBytes, toHex } from '../../core/crypto';
+import { fromHex, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
 import type { ChannelBasepoints, ChannelConfig, ChannelKeysOffer, ChannelOpenTerms, ChannelService, ChannelType } from '../../core/channel';
 import type { OutPoint } from '../../core/bitcoin';
 
@@ -79,6 +79,16 @@ export function openTestChannel(
   fundee.service.openChannel(funder.nodeId, ke.keyIndex, te, sigForFundee);
   return a.channelId;
 }
+
+// ----- harness processes (test/support/channel-node.ts) ------------------------------------------
+
+/** The preimage of the HTLC `id` offered by node `offerer` (hex id): both sides can compute it. */
+export function harnessPreimage(offerer: string, id: bigint): Uint8Array {
+  return sha256(utf8.encode(`glasswing harness preimage ${offerer} ${id}`));
+}
+
+/** Where a harness node logs the commitments it signs and the revocations it receives (JSON lines). */
+export const COMMITMENTS_LOG = 'commitments.jsonl';
 
 // ----- JSON forms, for harness processes ---------------------------------------------------------
 

@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command';
 import { daemon } from './daemon';
 import { decode } from './decode';
+import { getchannel, listchannels } from './channels';
 import { createmessagepath, listen, listmessages, mailbox, messengerstats, sendonionmessage } from './messenger';
 import { onion } from './onion';
 import { createrefund, disableoffer, fetchinvoice, listinvoicerequests, listinvoices, listoffers, offer, sendinvoice } from './offers';
@@ -11,4 +12,5 @@ import { uilogin } from './uilogin';
 
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
-  offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice];
+  offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
+  listchannels, getchannel];
