@@ -8,12 +8,13 @@
  * over loopback. `npm start -- --no-sandbox` (or `"sandbox": false` in DATADIR/config.json) skips it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
+import { readSavedSettings } from '../core/node/settings';
 import { startSandbox, type Sandbox } from './sandbox';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -67,12 +68,11 @@ function findElectron(): { path?: string; reason?: string } {
 function sandboxWanted(): boolean {
   if (args.includes('--no-sandbox') || process.env.GLASSWING_SANDBOX === '0') return false;
   try {
-    const config = JSON.parse(readFileSync(join(datadir, 'config.json'), 'utf8')) as { sandbox?: boolean };
-    if (config.sandbox === false) return false;
-  } catch {
-    /* no config: first run */
+    return readSavedSettings(datadir).sandbox !== false;
+  } catch (e) {
+    say(`${(e as Error).message}; starting without the sandbox.`);
+    return false;
   }
-  return true;
 }
 
 function shutdown(code = 0): void {

@@ -5,6 +5,7 @@
 import type { Direction, OnionHandlerKind, OnionRecordInfo, OnionRouteKind, PeerInfo } from './types';
 import type { ChannelEventBody } from './channels';
 import type { OfferEventBody } from './offers';
+import type { SettingsEventBody } from './settings';
 
 export type NodeEventBody =
   /** The init exchange with a peer completed. */
@@ -54,7 +55,8 @@ export type NodeEventBody =
     }
   | OnionMessageEventBody
   | ChannelEventBody
-  | OfferEventBody;
+  | OfferEventBody
+  | SettingsEventBody;
 
 /**
  * Onion messenger events: one per step of every onion message. `messageId` (16 hex chars) ties

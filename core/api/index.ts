@@ -6,3 +6,4 @@ export * from './events';
 export * from './methods';
 export * from './protocol';
 export * from './socket-client';
+export * from './settings';

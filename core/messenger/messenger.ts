@@ -112,7 +112,7 @@ interface PeerState {
 }
 
 export class OnionMessenger {
-  readonly policy: MessengerPolicy;
+  #policy: MessengerPolicy;
   readonly nodeId: Uint8Array;
   readonly nodeIdHex: string;
   readonly #nodeKey: Uint8Array;
@@ -131,9 +131,24 @@ export class OnionMessenger {
     this.#nodeKey = opts.nodeKey.slice();
     this.nodeId = publicKeyFromPrivate(this.#nodeKey);
     this.nodeIdHex = toHex(this.nodeId);
-    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
-    this.#queues = new OutboundQueues(this.policy);
+    this.#policy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.#queues = new OutboundQueues(this.#policy);
     this.#replyIds = new ReplyPathIds(this.#nodeKey);
+  }
+
+  get policy(): MessengerPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * Changes the DoS policy while running. New rate limits take effect with fresh buckets (every
+   * peer starts again from a full burst); queue limits apply to messages admitted from now on.
+   */
+  updatePolicy(change: Partial<MessengerPolicy>): MessengerPolicy {
+    this.#policy = { ...this.#policy, ...change };
+    this.#queues.setPolicy(this.#policy);
+    if (change.inboundPerSecond !== undefined || change.inboundBurst !== undefined) this.#buckets.clear();
+    return this.#policy;
   }
 
   // ----- peers --------------------------------------------------------------------------------

@@ -54,12 +54,17 @@ export interface QueueStats {
  * whether one more message of `size` bytes may join a peer's queue.
  */
 export class OutboundQueues<T> {
-  readonly #policy: MessengerPolicy;
+  #policy: MessengerPolicy;
   readonly #queues = new Map<string, { items: QueuedItem<T>[]; bytes: number }>();
   #totalBytes = 0;
   #peakBytes = 0;
 
   constructor(policy: MessengerPolicy) {
+    this.#policy = policy;
+  }
+
+  /** New limits apply to messages admitted from now on; queued ones stay. */
+  setPolicy(policy: MessengerPolicy): void {
     this.#policy = policy;
   }
 

@@ -8,7 +8,9 @@ import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, open
 import { PeerManager, featureInfos } from '../peer';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
-import { ApiError, type NodeApi, type NodeInfo, type Network, type OfferMethods, type PeerInfo } from '../api';
+import { ApiError, type NodeApi, type NodeInfo, type Network, type OfferMethods, type PeerInfo, type SettingName, type SettingsInfo, type UpdateSettingsParams } from '../api';
+import { parseListenAddress } from '../peer';
+import { CONFIG_FILE, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
 import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { ChannelService, channelSignerFromNodeKey } from '../channel';
 import { runSimulationRequest } from '../channel/simulator';
@@ -32,6 +34,8 @@ export interface NodeOptions {
   readonly peerTiming?: { pingIntervalMs?: number; pingTimeoutMs?: number; handshakeTimeoutMs?: number; initTimeoutMs?: number };
   /** Onion messenger DoS policy, mailbox quotas and traffic log size (defaults: core/messenger/constants.ts). */
   readonly messenger?: { policy?: Partial<MessengerPolicy>; mailbox?: Partial<MailboxQuotas>; logCapacity?: number };
+  /** Which settings this run took from the command line (shown in Settings; they win at every start). */
+  readonly fromCommandLine?: readonly SettingName[];
 }
 
 export class Node {
@@ -48,11 +52,13 @@ export class Node {
   readonly #offers: OffersService;
   readonly #channels: ChannelService<Peer>;
   #listen: string[] = [];
+  #alias: string;
   #startedAt = 0;
   #stopped = false;
 
   private constructor(opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array, offersSeed: Uint8Array) {
     this.#opts = opts;
+    this.#alias = opts.alias;
     this.#db = db;
     this.#lock = lock;
     this.#nodeKey = nodeKey;
@@ -171,7 +177,7 @@ export class Node {
     const features = localInitFeatures();
     return {
       nodeId: toHex(this.nodeId),
-      alias: this.#opts.alias,
+      alias: this.#alias,
       network: this.#opts.network,
       features: featureInfos(features),
       listen: this.#listen,
@@ -181,6 +187,59 @@ export class Node {
       datadir: this.#opts.datadir,
       startedAt: this.#startedAt,
     };
+  }
+
+  settings(): SettingsInfo {
+    return {
+      alias: this.#alias,
+      listen: this.#listen[0] ?? null,
+      network: this.#opts.network,
+      datadir: this.#opts.datadir,
+      onion: onionLimits(this.#messenger.core.policy),
+      mailbox: mailboxLimits(this.#messenger.mailbox.limits),
+      fromCommandLine: this.#opts.fromCommandLine ?? [],
+      configFile: join(this.#opts.datadir, CONFIG_FILE),
+    };
+  }
+
+  /** Applies settings at once and saves them in config.json (a failed listen changes nothing). */
+  async updateSettings(change: UpdateSettingsParams): Promise<SettingsInfo> {
+    const changed: SettingName[] = [];
+    const saved: { -readonly [K in keyof SavedSettings]: SavedSettings[K] } = {};
+    if (change.listen !== undefined && change.listen !== (this.#listen[0] ?? '')) {
+      if (change.listen === '') {
+        await this.#peers.stopListening();
+        this.#listen = [];
+      } else {
+        const hp = parseListenAddress(change.listen);
+        if (!hp) throw new ApiError('api.invalid_params', `listen: "${change.listen}" is not HOST:PORT`);
+        this.#listen = [await this.#peers.replaceListener(hp.host, hp.port)];
+      }
+      saved.listen = change.listen;
+      changed.push('listen');
+    }
+    if (change.alias !== undefined) {
+      if (new TextEncoder().encode(change.alias).length > 32) throw new ApiError('api.invalid_params', 'alias: at most 32 bytes of UTF-8');
+      this.#alias = change.alias;
+      saved.alias = change.alias;
+      changed.push('alias');
+    }
+    if (change.onion) {
+      this.#messenger.core.updatePolicy(onionPolicy(change.onion));
+      saved.onion = change.onion;
+      changed.push('onion');
+    }
+    if (change.mailbox) {
+      this.#messenger.mailbox.setLimits(mailboxQuotas(change.mailbox));
+      saved.mailbox = change.mailbox;
+      changed.push('mailbox');
+    }
+    if (changed.length > 0) {
+      saveSettings(this.#opts.datadir, saved);
+      this.events.publish({ type: 'node.settings_changed', settings: this.settings(), changed });
+      this.#opts.log?.({ event: 'settings_changed', changed });
+    }
+    return this.settings();
   }
 
   #peerInfo(nodeId: string): PeerInfo {
@@ -212,6 +271,8 @@ export class Node {
         return detail;
       },
       runSimulation: async (params) => runSimulationRequest(params),
+      getSettings: async () => this.settings(),
+      updateSettings: (params) => this.updateSettings(params),
       subscribe: (listener) => this.events.subscribe(listener),
     };
   }

@@ -33,3 +33,10 @@ export function parseHostPort(text: string): { host: string; port: number } | un
   if (port < 1 || port > 65535) return undefined;
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
+
+/** A listen address "host:port"; port 0 asks the system for a free port. */
+export function parseListenAddress(text: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) return undefined;
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}

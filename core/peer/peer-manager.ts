@@ -144,6 +144,27 @@ export class PeerManager {
     return formatHostPort(addr.address, addr.port);
   }
 
+  /**
+   * Moves the listener to `host:port`: the new one is opened first, and only when that works are
+   * the old ones closed (existing connections stay up). Returns the new "host:port".
+   */
+  async replaceListener(host: string, port: number): Promise<string> {
+    const old = this.#servers.splice(0);
+    try {
+      const address = await this.listen(host, port);
+      await Promise.all(old.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      return address;
+    } catch (e) {
+      this.#servers.unshift(...old);
+      throw e;
+    }
+  }
+
+  /** Stops accepting new peers (existing connections stay up). */
+  async stopListening(): Promise<void> {
+    await Promise.all(this.#servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+
   /** Dials `nodeid@host:port`; resolves once the init exchange completes. */
   connect(addressText: string, opts: { reconnect?: boolean } = {}): Promise<Peer> {
     const { nodeId, host, port } = parsePeerAddress(addressText);

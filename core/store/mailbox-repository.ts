@@ -65,7 +65,7 @@ function toRecord(r: Row): MailboxMessageRecord {
 
 export class MailboxRepository {
   readonly #db: Database;
-  readonly #limits: MailboxLimits;
+  #limits: MailboxLimits;
 
   constructor(db: Database, limits: MailboxLimits) {
     this.#db = db;
@@ -73,6 +73,12 @@ export class MailboxRepository {
   }
 
   get limits(): MailboxLimits {
+    return this.#limits;
+  }
+
+  /** New quotas apply to messages stored from now on. */
+  setLimits(change: Partial<MailboxLimits>): MailboxLimits {
+    this.#limits = { ...this.#limits, ...change };
     return this.#limits;
   }
 

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
-import { NETWORKS, type Network } from '../../core/api';
+import { NETWORKS, type Network, type SettingName } from '../../core/api';
+import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { defaultDataDir } from '../datadir';
 
 export class ConfigError extends GlasswingError {}
@@ -23,6 +24,8 @@ export interface DaemonOptions {
   /** Serve the browser UI (issue 8). */
   readonly ui: boolean;
   readonly passphrase: string | undefined;
+  /** Settings given on the command line: they win over values saved in config.json. */
+  readonly given: readonly SettingName[];
   /** Onion messenger limits given on the command line (unset ones keep their defaults). */
   readonly messenger: {
     readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
@@ -100,7 +103,15 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       throw new ConfigError('config.passphrase_file', `cannot read --passphrase-file ${v['passphrase-file']}`);
     }
   }
+  const onionFlags = ['onion-rate', 'onion-burst', 'onion-queue-bytes', 'onion-memory-cap'] as const;
+  const mailboxFlags = ['mailbox-peer-messages', 'mailbox-peer-bytes', 'mailbox-total-bytes', 'mailbox-expiry-hours'] as const;
+  const given: SettingName[] = [];
+  if (v.alias !== undefined) given.push('alias');
+  if (v.listen !== undefined || v['no-listen']) given.push('listen');
+  if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
+  if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   return {
+    given,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
     apiPort,
@@ -121,6 +132,25 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
         totalBytes: positive(v['mailbox-total-bytes'], '--mailbox-total-bytes'),
         expiryMs: ((h) => (h === undefined ? undefined : Math.round(h * 3_600_000)))(positive(v['mailbox-expiry-hours'], '--mailbox-expiry-hours', true)),
       }),
+    },
+  };
+}
+
+/**
+ * The settings a run uses: command-line options win, then what the user saved (config.json),
+ * then the defaults. Limits merge field by field.
+ */
+export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): DaemonOptions {
+  const given = new Set(opts.given);
+  let listen = opts.listen;
+  if (!given.has('listen') && saved.listen !== undefined) listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
+  return {
+    ...opts,
+    alias: given.has('alias') || saved.alias === undefined ? opts.alias : saved.alias,
+    listen,
+    messenger: {
+      policy: { ...onionPolicy(saved.onion), ...opts.messenger.policy },
+      mailbox: { ...mailboxQuotas(saved.mailbox), ...opts.messenger.mailbox },
     },
   };
 }

@@ -9,7 +9,8 @@ import { Node } from '../../core/node';
 import { randomBytes, toHex } from '../../core/crypto';
 import { GlasswingError } from '../../core/errors';
 import { ApiServer } from './api-server';
-import { parseDaemonOptions } from './options';
+import { parseDaemonOptions, withSavedSettings } from './options';
+import { readSavedSettings } from '../../core/node/settings';
 import { API_INFO_FILE, API_TOKEN_FILE } from '../cli/daemon-client';
 import { GLASSWING_VERSION } from '../version';
 import { UiServer } from './ui-server';
@@ -30,8 +31,9 @@ function writePrivateFile(path: string, text: string): void {
 }
 
 export async function runDaemon(argv: string[], fallbackDatadir: string): Promise<void> {
-  const opts = parseDaemonOptions(argv.some((a) => a === '--datadir' || a.startsWith('--datadir=')) ? argv : ['--datadir', fallbackDatadir, ...argv]);
-  mkdirSync(opts.datadir, { recursive: true, mode: 0o700 });
+  const flags = parseDaemonOptions(argv.some((a) => a === '--datadir' || a.startsWith('--datadir=')) ? argv : ['--datadir', fallbackDatadir, ...argv]);
+  mkdirSync(flags.datadir, { recursive: true, mode: 0o700 });
+  const opts = withSavedSettings(flags, readSavedSettings(flags.datadir));
 
   const node = await Node.open({
     datadir: opts.datadir,
@@ -42,6 +44,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     version: GLASSWING_VERSION,
     log,
     messenger: opts.messenger,
+    fromCommandLine: opts.given,
   });
   let server: ApiServer | undefined;
   let stopping = false;

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, normalize, extname, sep, dirname } from 'node:path';
-import { Node } from '../../core/node';
+import { Node, mailboxQuotas, onionPolicy, readSavedSettings } from '../../core/node';
+import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
 import { GLASSWING_VERSION } from '../version';
 import { installIpcBridge } from './ipc-bridge';
@@ -70,11 +71,16 @@ if (!app.requestSingleInstanceLock()) {
       });
     });
 
+    // Saved settings (the Settings page writes them), under the environment's overrides.
+    const saved = readSavedSettings(datadir);
+    const listen = process.env.GLASSWING_PORT ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
+      : saved.listen === '' ? null : (saved.listen && parseListenAddress(saved.listen)) || { host: '127.0.0.1', port: 9735 };
     node = await Node.open({
       datadir,
-      alias: process.env.GLASSWING_ALIAS ?? '',
+      alias: process.env.GLASSWING_ALIAS ?? saved.alias ?? '',
       network: 'regtest',
-      listen: { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT ?? 9735) },
+      listen,
+      messenger: { policy: onionPolicy(saved.onion), mailbox: mailboxQuotas(saved.mailbox) },
       passphrase: process.env.GLASSWING_PASSPHRASE,
       version: GLASSWING_VERSION,
       log,

@@ -9,8 +9,9 @@ import { createrefund, disableoffer, fetchinvoice, listinvoicerequests, listinvo
 import { connect, disconnect, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
 import { uilogin } from './uilogin';
+import { settings } from './settings';
 
-export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin,
+export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
   listchannels, getchannel];

@@ -1,0 +1,109 @@
+/**
+ * Settings saved in DATADIR/config.json: what the user changed in the app (alias, listen address,
+ * onion-message limits, mailbox quotas) and whether the first-run sandbox network starts. Hosts
+ * merge them under their command-line options (which win) when they open the node.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { GlasswingError } from '../errors';
+import type { MailboxLimitsInfo, OnionLimitsInfo } from '../api';
+import type { MailboxQuotas, MessengerPolicy } from '../messenger';
+
+export const CONFIG_FILE = 'config.json';
+
+export class SettingsError extends GlasswingError {}
+
+export interface SavedSettings {
+  readonly alias?: string;
+  /** "host:port", or "" for not listening. */
+  readonly listen?: string;
+  readonly onion?: Partial<OnionLimitsInfo>;
+  readonly mailbox?: Partial<MailboxLimitsInfo>;
+  /** `npm start` starts the sandbox network unless this is false. */
+  readonly sandbox?: boolean;
+}
+
+/** Reads DATADIR/config.json; a missing file is no settings, a malformed one a clear error. */
+export function readSavedSettings(datadir: string): SavedSettings {
+  const path = join(datadir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new SettingsError('settings.unreadable', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new SettingsError('settings.malformed', `${path} is not valid JSON: fix or delete it`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SettingsError('settings.malformed', `${path} must hold a JSON object`);
+  const o = v as Record<string, unknown>;
+  const bad = (field: string, want: string): never => {
+    throw new SettingsError('settings.malformed', `${path}: "${field}" must be ${want}`);
+  };
+  if (o.alias !== undefined && typeof o.alias !== 'string') bad('alias', 'a string');
+  if (o.listen !== undefined && typeof o.listen !== 'string') bad('listen', 'a "host:port" string');
+  if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
+  for (const group of ['onion', 'mailbox'] as const) {
+    const g = o[group];
+    if (g === undefined) continue;
+    if (g === null || typeof g !== 'object') bad(group, 'an object');
+    for (const [k, n] of Object.entries(g as Record<string, unknown>)) {
+      if (typeof n !== 'number' || !(n > 0)) bad(`${group}.${k}`, 'a positive number');
+    }
+  }
+  return o as SavedSettings;
+}
+
+/** Merges `change` into DATADIR/config.json (other keys kept), atomically, mode 0600. */
+export function saveSettings(datadir: string, change: SavedSettings): void {
+  const current = readSavedSettings(datadir) as Record<string, unknown>;
+  const next: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) continue;
+    next[k] = v !== null && typeof v === 'object' ? { ...(current[k] as object | undefined), ...v } : v;
+  }
+  const path = join(datadir, CONFIG_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(next, null, 2) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Onion limits (settings) as messenger policy fields. */
+export function onionPolicy(o: Partial<OnionLimitsInfo> | undefined): Partial<MessengerPolicy> {
+  if (!o) return {};
+  return {
+    ...(o.ratePerSecond !== undefined ? { inboundPerSecond: o.ratePerSecond } : {}),
+    ...(o.burst !== undefined ? { inboundBurst: o.burst } : {}),
+    ...(o.queueBytes !== undefined ? { outboundQueueBytes: o.queueBytes } : {}),
+    ...(o.memoryCapBytes !== undefined ? { memoryCapBytes: o.memoryCapBytes } : {}),
+  };
+}
+
+export function onionLimits(p: MessengerPolicy): OnionLimitsInfo {
+  return { ratePerSecond: p.inboundPerSecond, burst: p.inboundBurst, queueBytes: p.outboundQueueBytes, memoryCapBytes: p.memoryCapBytes };
+}
+
+/** Mailbox limits (settings) as mailbox quota fields. */
+export function mailboxQuotas(m: Partial<MailboxLimitsInfo> | undefined): Partial<MailboxQuotas> {
+  if (!m) return {};
+  return {
+    ...(m.perPeerMessages !== undefined ? { perPeerMessages: m.perPeerMessages } : {}),
+    ...(m.perPeerBytes !== undefined ? { perPeerBytes: m.perPeerBytes } : {}),
+    ...(m.totalBytes !== undefined ? { totalBytes: m.totalBytes } : {}),
+    ...(m.expiryHours !== undefined ? { expiryMs: Math.round(m.expiryHours * 3_600_000) } : {}),
+  };
+}
+
+export function mailboxLimits(q: MailboxQuotas): MailboxLimitsInfo {
+  return { perPeerMessages: q.perPeerMessages, perPeerBytes: q.perPeerBytes, totalBytes: q.totalBytes, expiryHours: q.expiryMs / 3_600_000 };
+}
