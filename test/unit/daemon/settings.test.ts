@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE, readSavedSettings, saveSettings } from '../../../core/node/settings';
 import { parseDaemonOptions, withSavedSettings } from '../../../main/daemon/options';
