@@ -14,7 +14,8 @@ import type { Database } from '../../../core/store';
 import { ChannelsRepository, decodeStoredChannel } from '../../../core/store/channels-repository';
 import type { StoredChannel } from '../../../core/channel';
 import { tempDir } from '../../support/tmp';
-import { LinkNet, linkNet } from './link-net';
+import type { LinkNet} from './link-net';
+import { linkNet } from './link-net';
 
 let open: { close(): void }[] = [];
 afterEach(() => {

@@ -198,6 +198,31 @@ describe('ChannelService in two in-process nodes', () => {
     expect(a.node.channels.checkLocalSignatures(channelId)).toEqual({ ok: true });
   });
 
+  it('sends nothing when the database refuses a write, goes back to the last durable state, and recovers', async () => {
+    const writer = new BetterSqlite3(join(a.datadir, DATABASE_FILE));
+    const before = a.node.channels.inspect(channelId)!.stored;
+    a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
+    writer.exec(`CREATE TRIGGER no_writes BEFORE UPDATE ON channels BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
+    const from = a.events.length;
+    try {
+      expect(() => a.node.channels.commit(channelId)).toThrowError(/disk full/);
+    } finally {
+      writer.exec('DROP TRIGGER no_writes');
+      writer.close();
+    }
+    const sent = a.events.slice(from).filter((e) => e.type === 'wire.message' && e.direction === 'out' && e.messageType === 'commitment_signed');
+    expect(sent).toHaveLength(0);
+    expect(a.node.channels.inspect(channelId)!.stored.revision).toBe(before.revision);
+    // The connection was dropped; both sides reestablish from what is durable and go on.
+    await a.node.api.connect({ address: b.address, reconnect: true });
+    await until(() => a.node.channels.list()[0]!.state === 'active' && b.node.channels.list()[0]!.state === 'active', 'both active again');
+    a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
+    await roundTrip(a);
+    expect(stateOf(b).localCommit.spec.htlcs).toHaveLength(1);
+    b.node.channels.fulfillHtlc(channelId, stateOf(b).localCommit.spec.htlcs[0]!.id, preimage(5));
+    await roundTrip(b);
+  });
+
   it('fails the channel when the peer sends error for it, and says so', async () => {
     a.node.peers.send(b.id, { type: 'error', channelId: fromHex(channelId), data: utf8.encode('test says goodbye') });
     const failed = await until(() => b.events.find((e) => e.type === 'channel.failed'), 'channel.failed');
