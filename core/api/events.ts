@@ -133,3 +133,25 @@ export type OnionMessageEventBody =
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 
 export type NodeEventType = NodeEventBody['type'];
+
+/**
+ * Who an onion-message event is about (the peer it came from or went to) and which message TLV
+ * types it carries: what the traffic log files it under and what the UI filters by.
+ */
+export function onionEventParties(event: OnionMessageEventBody): { readonly peer: string | null; readonly tlvTypes: readonly string[] } {
+  switch (event.type) {
+    case 'onion.received':
+      return { peer: event.from, tlvTypes: [] };
+    case 'onion.delivered':
+      return { peer: event.from, tlvTypes: [event.tlvType] };
+    case 'onion.forwarded':
+      return { peer: event.to, tlvTypes: [] };
+    case 'onion.sent':
+    case 'onion.replied':
+      return { peer: event.to, tlvTypes: event.tlvTypes };
+    case 'onion.dropped':
+      return { peer: event.from ?? event.to, tlvTypes: [] };
+    default:
+      return { peer: event.nodeId, tlvTypes: [] };
+  }
+}

@@ -9,6 +9,7 @@ import { randomBytes as secureRandomBytes, toHex } from '../crypto';
 import type { OnionMessage } from '../wire';
 import { MESSAGE_TYPES, encodeBlindedPath } from '../wire';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeEventBody, OnionMessageEventBody, OnionReply, SendOnionMessageResult } from '../api';
+import { onionEventParties } from '../api/events';
 import type { Peer, PeerManager } from '../peer';
 import type { Database, MessageLogFilter, MessageLogRow, PeersRepository } from '../store';
 import { MailboxRepository, MessageLogRepository } from '../store';
@@ -417,37 +418,8 @@ function toReply(m: ReceivedMessage): OnionReply {
 
 /** The traffic log row for an event: its counterparty and TLV types pulled out for filtering. */
 function logRow(event: OnionMessageEventBody, time: number): MessageLogRow {
-  let peer: string | null = null;
-  let tlvTypes: readonly string[] = [];
-  let size = 0;
-  let messageId: string | null = null;
-  switch (event.type) {
-    case 'onion.received':
-      peer = event.from;
-      break;
-    case 'onion.delivered':
-      peer = event.from;
-      tlvTypes = [event.tlvType];
-      break;
-    case 'onion.forwarded':
-      peer = event.to;
-      break;
-    case 'onion.sent':
-    case 'onion.replied':
-      peer = event.to;
-      tlvTypes = event.tlvTypes;
-      break;
-    case 'onion.dropped':
-      peer = event.from ?? event.to;
-      break;
-    case 'onion.mailbox_stored':
-    case 'onion.mailbox_forwarded':
-    case 'onion.mailbox_expired':
-    case 'onion.mailbox_wake':
-      peer = event.nodeId;
-      break;
-  }
-  if ('size' in event) size = event.size;
-  if ('messageId' in event) messageId = event.messageId;
+  const { peer, tlvTypes } = onionEventParties(event);
+  const size = 'size' in event ? event.size : 0;
+  const messageId = 'messageId' in event ? event.messageId : null;
   return { time, messageId, outcome: event.type.slice('onion.'.length), peer, tlvTypes, size, event: { ...event } };
 }
