@@ -97,6 +97,11 @@ export type ChannelEventBody =
       readonly persisted: boolean;
       /** What caused the step: a message type, a command (`add_htlc`, `commit`, ...), `connected`, `disconnected`. */
       readonly cause: string;
+      /**
+       * Updates reversed because the connection ended before a commitment_signed covered them (BOLT 2),
+       * e.g. `add local:3` (an HTLC we offered is not in the channel any more), `fulfill remote:1`, `fee 2000`.
+       */
+      readonly forgotten: readonly string[];
     }
   /** A BOLT 2 message of a channel went out or came in. */
   | ({ readonly type: 'channel.message' } & ChannelMessageInfo)

@@ -31,6 +31,7 @@ import { initialChannelState, signInitialRemoteCommitment } from './open';
 import type { ChannelBasepoints } from './keys';
 import type { ChannelSigner } from './signer';
 import type { ChannelPolicy } from './step';
+import type { Change } from './state';
 import type { SignatureCheck } from './transactions';
 import { buildCommitment, checkLocalCommitmentSignatures } from './transactions';
 import { channelView } from './view';
@@ -305,7 +306,9 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       persisted = true;
     }
     // 2. Tell the UI (and anyone waiting) what the step did.
-    this.#opts.publish({ type: 'channel.updated', channel: summarize(link), view: channelView(link.state), persisted, cause });
+    const forgotten = result.forgotten.map(describeChange);
+    if (forgotten.length) this.#opts.log?.({ event: 'channel_updates_forgotten', channelId: id, forgotten });
+    this.#opts.publish({ type: 'channel.updated', channel: summarize(link), view: channelView(link.state), persisted, cause, forgotten });
     if (result.failure) {
       this.#opts.log?.({ event: 'channel_failed', channelId: id, code: result.failure.code, message: result.failure.message });
       this.#opts.publish({ type: 'channel.failed', channelId: id, peer: link.peerId, code: result.failure.code, message: result.failure.message, dataLoss: link.dataLoss });
@@ -369,6 +372,14 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     if (list.length > cap) list.splice(0, list.length - cap);
     this.#opts.publish({ type: 'channel.message', ...info });
   }
+}
+
+/** `add local:3`, `fulfill remote:1`, `fee 2000`: an update, named from this node's view. */
+function describeChange(c: Change): string {
+  const u = c.update;
+  if (u.kind === 'fee') return `fee ${u.feeratePerKw}`;
+  if (u.kind === 'add') return `add ${u.htlc.offerer}:${u.htlc.id}`;
+  return `${u.kind} ${c.origin === 'local' ? 'remote' : 'local'}:${u.id}`;
 }
 
 function summarize(link: ChannelLink): ChannelSummary {

@@ -201,7 +201,7 @@ describe('ChannelService in two in-process nodes', () => {
   it('sends nothing when the database refuses a write, goes back to the last durable state, and recovers', async () => {
     const writer = new BetterSqlite3(join(a.datadir, DATABASE_FILE));
     const before = a.node.channels.inspect(channelId)!.stored;
-    a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
+    const { id } = a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
     writer.exec(`CREATE TRIGGER no_writes BEFORE UPDATE ON channels BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
     const from = a.events.length;
     try {
@@ -213,7 +213,9 @@ describe('ChannelService in two in-process nodes', () => {
     const sent = a.events.slice(from).filter((e) => e.type === 'wire.message' && e.direction === 'out' && e.messageType === 'commitment_signed');
     expect(sent).toHaveLength(0);
     expect(a.node.channels.inspect(channelId)!.stored.revision).toBe(before.revision);
-    // The connection was dropped; both sides reestablish from what is durable and go on.
+    // The connection was dropped: B reversed the add it had received, and both sides reestablish
+    // from what is durable.
+    await until(() => b.events.find((e) => e.type === 'channel.updated' && e.cause === 'disconnected' && e.forgotten.includes(`add remote:${id}`)), 'B to forget the add');
     await a.node.api.connect({ address: b.address, reconnect: true });
     await until(() => a.node.channels.list()[0]!.state === 'active' && b.node.channels.list()[0]!.state === 'active', 'both active again');
     a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
