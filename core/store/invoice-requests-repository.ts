@@ -4,6 +4,7 @@
  */
 import type { InvoiceRequestRecord, InvoiceRequestRole, InvoiceRequestStatus, InvoiceRequestStore } from '../offers/manager/records';
 import type { Database } from './database';
+import { newestRows } from './newest-rows';
 
 interface Row {
   id: number;
@@ -100,18 +101,8 @@ export class InvoiceRequestsRepository implements InvoiceRequestStore {
 
   /** Newest `limit` (default 1000), oldest first. */
   listRequests(filter: { role?: InvoiceRequestRole; offerId?: string; limit?: number } = {}): InvoiceRequestRecord[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.role) {
-      where.push('role = ?');
-      args.push(filter.role);
-    }
-    if (filter.offerId) {
-      where.push('offer_id = ?');
-      args.push(filter.offerId);
-    }
-    const sql = `SELECT * FROM (SELECT * FROM invoice_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?) ORDER BY id`;
-    return (this.#db.prepare(sql).all(...args, filter.limit ?? 1000) as Row[]).map((r) => {
+    const rows = newestRows<Row>(this.#db, 'invoice_requests', [['role = ?', filter.role || undefined], ['offer_id = ?', filter.offerId || undefined]], filter.limit ?? 1000, 'id');
+    return rows.map((r) => {
       const { rowId: _rowId, ...record } = toRecord(r);
       return record;
     });

@@ -4,6 +4,7 @@
  */
 import type { InvoiceRecord, InvoiceRole, InvoiceStore } from '../offers/manager/records';
 import type { Database } from './database';
+import { newestRows } from './newest-rows';
 
 interface Row {
   invoice_id: string;
@@ -64,18 +65,7 @@ export class InvoicesRepository implements InvoiceStore {
 
   /** Newest `limit` (default 1000), oldest first. */
   listInvoices(filter: { role?: InvoiceRole; offerId?: string; limit?: number } = {}): InvoiceRecord[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.role) {
-      where.push('role = ?');
-      args.push(filter.role);
-    }
-    if (filter.offerId) {
-      where.push('offer_id = ?');
-      args.push(filter.offerId);
-    }
-    const sql = `SELECT * FROM (SELECT rowid AS r, * FROM invoices ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid DESC LIMIT ?) ORDER BY r`;
-    return (this.#db.prepare(sql).all(...args, filter.limit ?? 1000) as Row[]).map(toRecord);
+    return newestRows<Row>(this.#db, 'invoices', [['role = ?', filter.role || undefined], ['offer_id = ?', filter.offerId || undefined]], filter.limit ?? 1000).map(toRecord);
   }
 
   countIssued(offerId: string): number {

@@ -3,6 +3,7 @@
  * oldest are deleted). Rows are appended in batches, each batch in one transaction.
  */
 import type { Database } from './database';
+import { newestRows } from './newest-rows';
 
 export interface MessageLogRow {
   readonly time: number;
@@ -83,23 +84,11 @@ export class MessageLogRepository {
   }
 
   list(filter: MessageLogFilter = {}): StoredMessageLogRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.peer !== undefined) {
-      where.push('peer = ?');
-      args.push(filter.peer);
-    }
-    if (filter.tlvType !== undefined) {
-      where.push('instr(tlv_types, ?) > 0');
-      args.push(`,${filter.tlvType},`);
-    }
-    if (filter.outcome !== undefined) {
-      where.push('outcome = ?');
-      args.push(filter.outcome);
-    }
-    const sql = `SELECT * FROM message_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...args, filter.limit ?? 100) as Row[];
-    return rows.reverse().map(toRow);
+    return newestRows<Row>(this.#db, 'message_log', [
+      ['peer = ?', filter.peer],
+      ['instr(tlv_types, ?) > 0', filter.tlvType === undefined ? undefined : `,${filter.tlvType},`],
+      ['outcome = ?', filter.outcome],
+    ], filter.limit ?? 100, 'id').map(toRow);
   }
 
   count(): number {
