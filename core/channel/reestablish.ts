@@ -144,6 +144,9 @@ export function planReestablish(state: ChannelState, lastSent: LastSent, theirs:
     return fail('protocol', 'reestablish_bad_numbers', 'channel_reestablish numbers beyond 48 bits', numbers);
   }
   const secret = theirs.yourLastPerCommitmentSecret;
+  // "MUST ignore my_current_per_commitment_point, but MAY require it to be a valid point": core/wire
+  // only decodes valid points; with option_static_remotekey nothing here needs it.
+  // ("if it has sent a previous shutdown: MUST retransmit shutdown": closing is not implemented yet.)
 
   // --- next_revocation_number: the revoke_and_ack the peer expects from us ---
   const lastRevoked = lastRevokedLocal(state);
