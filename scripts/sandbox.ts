@@ -44,8 +44,8 @@ async function shopOffer(shop: SandboxNode, lsp: SandboxNode): Promise<string> {
 export interface SandboxOptions {
   readonly root: string;
   readonly datadir: string;
-  /** Your node, if it is a daemon the sandbox should connect to (browser mode). */
-  readonly you?: { nodeId: string; listen: string };
+  /** Your node, if it is a daemon the sandbox should connect to (browser mode), with its API. */
+  readonly you?: { nodeId: string; listen: string; api?: NodeApi };
   readonly children: ChildProcess[];
   readonly say: (text: string) => void;
 }
@@ -81,6 +81,24 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await shop.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
   }
   const offer = await shopOffer(shop, lsp);
+  // Names instead of node ids, on every node (we have no gossip to learn aliases from).
+  await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
+  const you = opts.you;
+  if (you?.api) {
+    const yourApi = you.api;
+    await Promise.all([
+      yourApi.labelPeer({ nodeId: lsp.nodeId, label: 'lsp (sandbox)' }),
+      yourApi.labelPeer({ nodeId: shop.nodeId, label: 'shop (sandbox)' }),
+      lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
+      shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
+    ]);
+    // One real purchase request right away: an invoice_request to the shop through the lsp and
+    // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
+    yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
+      () => opts.say('fetched an invoice for the shop\'s offer (see Offers in the app).'),
+      (e: unknown) => opts.say(`could not fetch the shop's invoice yet: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
   return {
     nodes: [lsp, shop],
     offer,

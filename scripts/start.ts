@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
 import { readSavedSettings } from '../core/node/settings';
 import { startSandbox, type Sandbox } from './sandbox';
+import { connectToDaemon } from '../main/cli/daemon-client';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -113,7 +114,8 @@ async function startBrowserMode(reason: string): Promise<void> {
   let sandbox: Sandbox | undefined;
   if (sandboxWanted()) {
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
-    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen }, children, say });
+    const yours = await connectToDaemon(datadir);
+    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say });
   }
   say('open this address in your browser (it signs you in once; `npx glasswing uilogin` makes a new one):');
   process.stdout.write(`\n    ${ready.ui}\n\n`);
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
     const sandbox = await startSandbox({ root, datadir, children, say });
     // The desktop node dials the sandbox nodes once it is up.
-    env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.nodeId}@${n.listen}`).join(',');
+    env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.name} (sandbox)=${n.nodeId}@${n.listen}`).join(',');
     say(`sandbox: ${sandbox.summary}`);
   }
   say('starting the desktop app (Electron)…');

@@ -29,6 +29,8 @@ export type NodeEventBody =
       readonly reason: string;
       readonly code: string;
     }
+  /** Something about a connected peer changed (its label). */
+  | { readonly type: 'peer.updated'; readonly peer: PeerInfo }
   /** A reconnection attempt is scheduled. */
   | { readonly type: 'peer.reconnect_scheduled'; readonly nodeId: string; readonly address: string; readonly inMs: number; readonly attempt: number }
   /** A peer's ping was answered. */

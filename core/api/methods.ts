@@ -22,6 +22,8 @@ export interface Methods extends OfferMethods, SettingsMethods {
   disconnect: { params: { nodeId: string; forget?: boolean }; result: { nodeId: string; disconnected: boolean } };
   listPeers: { params: Record<string, never>; result: { peers: PeerInfo[] } };
   ping: { params: { nodeId: string; numPongBytes?: number }; result: PingResult };
+  /** Names a peer in the address book (shown instead of its node id); "" removes the name. */
+  labelPeer: { params: { nodeId: string; label: string }; result: { nodeId: string; label: string | null } };
   /** The most recent events (the node keeps a capped history), oldest first. */
   recentEvents: { params: { limit?: number; types?: string[] }; result: { events: NodeEvent[] } };
   /**
@@ -109,6 +111,7 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   disconnect: s.object({ nodeId: s.nodeId(), forget: s.boolean() }, ['forget']),
   listPeers: none,
   ping: s.object({ nodeId: s.nodeId(), numPongBytes: s.integer({ min: 0, max: 65531 }) }, ['numPongBytes']),
+  labelPeer: s.object({ nodeId: s.nodeId(), label: s.string({ maxLength: 64, describe: 'at most 64 characters' }) }),
   recentEvents: s.object({ limit: s.integer({ min: 1, max: 10000 }), types: s.array(s.string({ maxLength: 64 }), 64) }, ['limit', 'types']),
   sendOnionMessage: s.object(
     {

@@ -46,6 +46,8 @@ export interface PeerInfo {
   readonly lastPingRttMs: number | null;
   /** Whether we reconnect to this peer when the connection drops. */
   readonly reconnect: boolean;
+  /** The name the user gave this peer (labelPeer), or null. */
+  readonly label: string | null;
   readonly messagesIn: number;
   readonly messagesOut: number;
   readonly bytesIn: number;

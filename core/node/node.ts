@@ -261,6 +261,12 @@ export class Node {
         this.#peerInfo(nodeId);
         return { nodeId, rttMs: await this.#peers.ping(nodeId, numPongBytes ?? 0) };
       },
+      labelPeer: async ({ nodeId, label }) => {
+        this.#peersRepo.setLabel(nodeId, label.trim(), Date.now());
+        const peer = this.#peers.peer(nodeId);
+        if (peer) this.events.publish({ type: 'peer.updated', peer: this.#peers.info(peer) });
+        return { nodeId, label: this.#peersRepo.get(nodeId)?.label ?? null };
+      },
       recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
       ...this.#messengerApi(),
       ...this.#offersApi(),

@@ -435,6 +435,7 @@ export class PeerManager {
 
   info(peer: Peer): PeerInfo {
     const live = this.#byNode.get(peer.nodeId);
+    const record = this.#opts.addressBook.get(peer.nodeId);
     return {
       nodeId: peer.nodeId,
       address: peer.address,
@@ -442,7 +443,8 @@ export class PeerManager {
       features: featureInfos(peer.features),
       connectedSince: peer.connectedSince,
       lastPingRttMs: peer.lastPingRttMs,
-      reconnect: this.#opts.addressBook.get(peer.nodeId)?.reconnect ?? false,
+      reconnect: record?.reconnect ?? false,
+      label: record?.label ?? null,
       messagesIn: peer.messagesIn,
       messagesOut: peer.messagesOut,
       bytesIn: live?.connection.bytesIn ?? 0,

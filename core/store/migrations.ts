@@ -178,4 +178,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invoices_by_payment_hash ON invoices (payment_hash);
     `,
   },
+  {
+    version: 5,
+    name: 'peer labels',
+    sql: `
+      -- A name the user gives a peer (we have no gossip, so no node_announcement alias to show).
+      ALTER TABLE peers ADD COLUMN label TEXT;
+    `,
+  },
 ];

@@ -10,6 +10,8 @@ export interface PeerRecord {
   readonly lastSeen: number | null;
   readonly reconnect: boolean;
   readonly createdAt: number;
+  /** A name the user gave this peer, or null. */
+  readonly label: string | null;
 }
 
 interface PeerRow {
@@ -18,6 +20,7 @@ interface PeerRow {
   last_seen: number | null;
   reconnect: number;
   created_at: number;
+  label: string | null;
 }
 
 function toRecord(row: PeerRow): PeerRecord {
@@ -28,7 +31,7 @@ function toRecord(row: PeerRow): PeerRecord {
   } catch {
     addresses = [];
   }
-  return { nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at };
+  return { nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at, label: row.label ?? null };
 }
 
 export class PeersRepository {
@@ -66,6 +69,12 @@ export class PeersRepository {
 
   setReconnect(nodeId: string, reconnect: boolean): void {
     this.#db.prepare('UPDATE peers SET reconnect = ? WHERE node_id = ?').run(reconnect ? 1 : 0, nodeId);
+  }
+
+  /** Names a peer (created in the address book if new); an empty label removes the name. */
+  setLabel(nodeId: string, label: string, now: number): void {
+    if (!this.get(nodeId)) this.upsert(nodeId, undefined, now);
+    this.#db.prepare('UPDATE peers SET label = ? WHERE node_id = ?').run(label === '' ? null : label, nodeId);
   }
 
   /** Peers to reconnect to at start-up or after a drop. */

@@ -86,8 +86,11 @@ if (!app.requestSingleInstanceLock()) {
       log,
     });
     await node.start();
-    // Peers handed over by `npm start` (the sandbox network), dialled in the background.
-    for (const address of (process.env.GLASSWING_CONNECT ?? '').split(',').filter(Boolean)) {
+    // Peers handed over by `npm start` (the sandbox network) as `label=nodeid@host:port`, dialled in the background.
+    for (const entry of (process.env.GLASSWING_CONNECT ?? '').split(',').filter(Boolean)) {
+      const [label, address] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : ['', entry];
+      const nodeId = address.split('@')[0]!;
+      if (label) void node.api.labelPeer({ nodeId, label }).catch(() => undefined);
       node.api.connect({ address, reconnect: true }).catch((e: unknown) => log({ event: 'connect_failed', address, message: String(e) }));
     }
     installIpcBridge({ ipcMain: ipcMain as IpcMainLike, api: node.api, isTrustedSender: isTrustedSenderUrl, log });

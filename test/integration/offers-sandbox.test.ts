@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FetchInvoiceResult } from '../../core/api';
 import { SANDBOX_OFFER, startSandbox } from '../../scripts/sandbox';
-import { startDaemon } from '../support/daemon';
+import { eventually, startDaemon } from '../support/daemon';
 import { tempDir } from '../support/tmp';
 import { REPO_ROOT } from '../support/vectors';
 
@@ -28,12 +28,22 @@ describe('the sandbox shop', () => {
   it('has an offer ready to fetch through the lsp, printed in the summary, and keeps it across restarts', async () => {
     const you = await startDaemon(['--alias', 'you']);
     const datadir = tempDir('glasswing-sandbox-');
-    const opts = { root: REPO_ROOT, datadir, you: { nodeId: you.nodeId, listen: you.ready!.listen! }, children, say: () => undefined };
+    const yourApi = await you.api();
+    const opts = { root: REPO_ROOT, datadir, you: { nodeId: you.nodeId, listen: you.ready!.listen!, api: yourApi }, children, say: () => undefined };
     const sandbox = await startSandbox(opts);
     expect(sandbox.offer).toMatch(/^lno1/);
     expect(sandbox.summary).toContain(sandbox.offer);
     expect(sandbox.summary).toContain('glasswing fetchinvoice');
     const lsp = sandbox.nodes.find((n) => n.name === 'lsp')!;
+    const shop = sandbox.nodes.find((n) => n.name === 'shop')!;
+
+    // Your node shows the sandbox peers by name, and has already fetched one invoice from the shop.
+    const peers = await eventually(async () => {
+      const list = (await yourApi.listPeers({})).peers;
+      return list.length === 2 ? list : undefined;
+    }, 20_000, 'both sandbox peers');
+    expect(Object.fromEntries(peers.map((p) => [p.nodeId, p.label]))).toEqual({ [lsp.nodeId]: 'lsp (sandbox)', [shop.nodeId]: 'shop (sandbox)' });
+    await eventually(async () => (await yourApi.listInvoices({})).invoices.length > 0, 60_000, 'the first sandbox invoice');
 
     const r = await you.cli('fetchinvoice', sandbox.offer, '--quantity', '2');
     expect(r.code, r.stderr).toBe(0);

@@ -60,6 +60,13 @@ describe('daemons connect, ping, disconnect and reconnect over loopback', () => 
     expect(peers.peers.find((p) => p.nodeId === b.nodeId)!.lastPingRttMs).not.toBeNull();
   });
 
+  it('labelpeer names a peer in listpeers, and an empty label removes the name', async () => {
+    expect((await a.cli('labelpeer', b.nodeId, 'bob the builder')).json).toEqual({ nodeId: b.nodeId, label: 'bob the builder' });
+    const peers = (await a.cli('listpeers')).json as { peers: { nodeId: string; label: string | null }[] };
+    expect(peers.peers.find((p) => p.nodeId === b.nodeId)!.label).toBe('bob the builder');
+    expect((await a.cli('labelpeer', b.nodeId, '')).json).toEqual({ nodeId: b.nodeId, label: null });
+  });
+
   it('disconnect closes the connection on both sides', async () => {
     const r = await a.cli('disconnect', c.nodeId);
     expect(r.code).toBe(0);

@@ -10,8 +10,9 @@ import { connect, disconnect, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
 import { uilogin } from './uilogin';
 import { settings } from './settings';
+import { labelpeer } from './labelpeer';
 
-export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, onion, simulate, decode, uilogin, settings,
+export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
   listchannels, getchannel];

@@ -13,6 +13,7 @@ export function peer(n: number, over: Partial<PeerInfo> = {}): PeerInfo {
     connectedSince: T0 + n,
     lastPingRttMs: null,
     reconnect: true,
+    label: null,
     messagesIn: 1,
     messagesOut: 1,
     bytesIn: 100,

@@ -118,7 +118,14 @@ describe('core/store peers repository', () => {
     repo.upsert(id, '127.0.0.1:1', 30);
     repo.setReconnect(id, true);
     repo.markSeen(id, 40);
-    expect(repo.get(id)).toEqual({ nodeId: id, addresses: ['127.0.0.1:1', '127.0.0.1:2'], lastSeen: 40, reconnect: true, createdAt: 10 });
+    expect(repo.get(id)).toEqual({ nodeId: id, addresses: ['127.0.0.1:1', '127.0.0.1:2'], lastSeen: 40, reconnect: true, createdAt: 10, label: null });
+    repo.setLabel(id, 'shop', 50);
+    expect(repo.get(id)?.label).toBe('shop');
+    repo.setLabel(id, '', 60);
+    expect(repo.get(id)?.label).toBeNull();
+    const stranger = '02'.padEnd(66, 'c');
+    repo.setLabel(stranger, 'not met yet', 70); // labelling a peer we never met records it
+    expect(repo.get(stranger)).toMatchObject({ label: 'not met yet', addresses: [], reconnect: false });
     expect(repo.listReconnect().map((p) => p.nodeId)).toEqual([id]);
     db.close();
   });
