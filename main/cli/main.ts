@@ -12,8 +12,8 @@ import { defaultDataDir } from '../datadir';
 
 function usage(): string {
   const lines = ['usage: glasswing [--datadir DIR] <command> [args]', '', 'commands:'];
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length), 10);
-  for (const c of COMMANDS) lines.push(`  ${c.usage.padEnd(width)}  ${c.summary}`);
+  for (const c of COMMANDS) lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  lines.push('', 'Every command prints JSON; errors are JSON on stderr with a non-zero exit (2 for usage errors).');
   return lines.join('\n');
 }
 
