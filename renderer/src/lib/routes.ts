@@ -37,3 +37,18 @@ export function pageFromHash(hash: string): PageId {
   const page = PAGES.find((p) => p.hash === `#/${path}` || (path === '' && p.hash === '#/'));
   return page?.id ?? DEFAULT_PAGE;
 }
+
+/** What follows the page in a hash: `#/channels/ab12…` → `ab12…` (empty when nothing does). */
+export function subPathFromHash(hash: string): string {
+  const path = hash.replace(/^#\/?/, '').split('?')[0] ?? '';
+  const slash = path.indexOf('/');
+  return slash === -1 ? '' : decodeURIComponent(path.slice(slash + 1));
+}
+
+/** The hash of a page with an optional sub-path: `hashFor('channels', id)` → `#/channels/<id>`. */
+export function hashFor(page: PageId, sub = ''): string {
+  const base = pageInfo(page).hash;
+  if (!sub) return base;
+  // The Overview's own hash is `#/`; with a sub-path it is spelled out.
+  return `${base === '#/' ? '#/overview' : base}/${encodeURIComponent(sub)}`;
+}

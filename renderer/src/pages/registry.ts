@@ -4,7 +4,8 @@ import type { PageId } from '../lib/routes';
 import { OverviewPage } from './overview';
 import { PeersPage } from './peers';
 import { MessagesPage } from './messages';
-import { ChannelLabPage, ChannelsPage, OffersPage } from './pending';
+import { ChannelLabPage, ChannelsPage } from './pending';
+import { OffersPage } from './offers';
 import { SettingsPage } from './settings';
 
 export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {

@@ -7,6 +7,7 @@ import { Clock } from './clock.svelte';
 import { Connection } from './connection.svelte';
 import { MessengerState } from './messenger.svelte';
 import { NodeState } from './node.svelte';
+import { OffersState } from './offers.svelte';
 import { Router } from './router.svelte';
 import { ThemeState } from './theme.svelte';
 
@@ -14,6 +15,7 @@ export class AppState {
   readonly connection = new Connection();
   readonly node = new NodeState();
   readonly messenger = new MessengerState();
+  readonly offers = new OffersState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -43,9 +45,9 @@ export class AppState {
           if (api) {
             void this.node.attach(api);
             void this.messenger.attach(api);
+            void this.offers.attach(api);
           } else {
-            this.node.detach();
-            this.messenger.detach();
+            this.#detachAll();
           }
         });
       });
@@ -59,9 +61,14 @@ export class AppState {
       for (const stop of stops) stop();
       this.clock.stop();
       this.connection.stop();
-      this.node.detach();
-      this.messenger.detach();
+      this.#detachAll();
     };
+  }
+
+  #detachAll(): void {
+    this.node.detach();
+    this.messenger.detach();
+    this.offers.detach();
   }
 }
 

@@ -1,15 +1,21 @@
-/** Hash routing (`#/peers`): works from the daemon's origin and from file:// in Electron. */
-import { pageFromHash, pageInfo, type PageId } from '../lib/routes';
+/** Hash routing (`#/peers`, `#/channels/<id>`): works from the daemon's origin and from file:// in Electron. */
+import { hashFor, pageFromHash, subPathFromHash, type PageId } from '../lib/routes';
 
 export class Router {
   #page = $state<PageId>(pageFromHash(window.location.hash));
+  #sub = $state(subPathFromHash(window.location.hash));
   #visits = $state(0);
 
   get page(): PageId {
     return this.#page;
   }
 
-  /** Counts navigations (also to the page already open), so focus can follow each one. */
+  /** What the page shows inside itself (e.g. the channel the inspector is open on); empty for none. */
+  get sub(): string {
+    return this.#sub;
+  }
+
+  /** Counts navigations between pages (not within one), so focus can follow each. */
   get visits(): number {
     return this.#visits;
   }
@@ -19,15 +25,17 @@ export class Router {
       const page = pageFromHash(window.location.hash);
       if (page !== this.#page) this.#visits++;
       this.#page = page;
+      this.#sub = subPathFromHash(window.location.hash);
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }
 
-  go(page: PageId): void {
-    const hash = pageInfo(page).hash;
+  go(page: PageId, sub = ''): void {
+    const hash = hashFor(page, sub);
+    if (page !== this.#page || !sub) this.#visits++;
     this.#page = page;
-    this.#visits++;
+    this.#sub = sub;
     if (window.location.hash !== hash) window.location.hash = hash;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QR_QUIET_ZONE, qrImage } from '../../../renderer/src/lib/qr';
+import { QR_QUIET_ZONE, bolt12QrImage, qrImage } from '../../../renderer/src/lib/qr';
 
 const ADDRESS = '02' + 'ab'.repeat(32) + '@127.0.0.1:9735';
 
@@ -27,5 +27,24 @@ describe('QR images', () => {
   it('is deterministic and grows with the text', () => {
     expect(qrImage('abc').svg).toBe(qrImage('abc').svg);
     expect(qrImage('a'.repeat(300)).modules).toBeGreaterThan(qrImage('abc').modules);
+  });
+});
+
+describe('BOLT 12 QR codes', () => {
+  const OFFER = 'lno1pqps7sjqpgtyzm3qv4uxzmtsd3jjqer9wd3hy6tsw35k7msjzfpy7nz5yqcnygrfdej82um5wf5k2uckyypwa3eyt44h6txtxquqh7lz5djge4afgfjn7k4rgrkuag0jsd5xvxg';
+
+  it('packs an offer in upper-case alphanumeric mode: fewer, larger modules than bytes', () => {
+    const packed = bolt12QrImage(OFFER);
+    const bytes = qrImage(OFFER, { level: 'M' });
+    expect(packed.modules).toBeLessThan(bytes.modules);
+    expect(packed).toEqual(qrImage(OFFER.toUpperCase(), { level: 'M', mode: 'Alphanumeric' }));
+  });
+
+  it('keeps level M while the code stays scannable, and drops to L only for very long strings', () => {
+    expect(bolt12QrImage(OFFER).modules).toBeLessThanOrEqual(97);
+    const long = 'lno1' + 'q'.repeat(1400);
+    const img = bolt12QrImage(long);
+    expect(img).toEqual(qrImage(long.toUpperCase(), { level: 'L', mode: 'Alphanumeric' }));
+    expect(qrImage(long.toUpperCase(), { level: 'M', mode: 'Alphanumeric' }).modules).toBeGreaterThan(97);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, reconnectDelay } from '../../../renderer/src/lib/backoff';
-import { PAGES, PAGE_IDS, pageFromHash, pageInfo } from '../../../renderer/src/lib/routes';
+import { PAGES, PAGE_IDS, hashFor, pageFromHash, pageInfo, subPathFromHash } from '../../../renderer/src/lib/routes';
 import { SHORTCUT_HELP, shortcutFor, type KeyInput } from '../../../renderer/src/lib/shortcuts';
 import { resolveTheme, toggledTheme, isThemePreference } from '../../../renderer/src/lib/theme';
 import { seriesColor, PALETTE_SIZE } from '../../../renderer/src/lib/palette';
@@ -27,6 +27,27 @@ describe('routes', () => {
 
   it('maps any hash to a known page (property)', () => {
     fc.assert(fc.property(fc.string(), (h) => (PAGE_IDS as readonly string[]).includes(pageFromHash(h))));
+  });
+});
+
+describe('sub-paths', () => {
+  it('opens a page on something inside it, and reads it back', () => {
+    const id = 'ab'.repeat(32);
+    expect(hashFor('channels', id)).toBe(`#/channels/${id}`);
+    expect(hashFor('channels')).toBe('#/channels');
+    expect(subPathFromHash(`#/channels/${id}`)).toBe(id);
+    expect(subPathFromHash('#/channels')).toBe('');
+    expect(subPathFromHash('#/offers/a b?x=1')).toBe('a b');
+    expect(pageFromHash(hashFor('channels', id))).toBe('channels');
+  });
+
+  it('round-trips any sub-path through the hash (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...PAGE_IDS), fc.string({ maxLength: 20 }), (page, sub) => {
+        const hash = hashFor(page, sub);
+        return pageFromHash(hash) === page && subPathFromHash(hash) === sub;
+      }),
+    );
   });
 });
 

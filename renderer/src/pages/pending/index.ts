@@ -1,4 +1,3 @@
 /** Pages whose node API does not exist yet: the frame and an honest empty state. */
 export { default as ChannelLabPage } from './ChannelLabPage.svelte';
 export { default as ChannelsPage } from './ChannelsPage.svelte';
-export { default as OffersPage } from './OffersPage.svelte';
