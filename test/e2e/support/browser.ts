@@ -53,11 +53,18 @@ export function watchProblems(page: Page): string[] {
   return problems;
 }
 
-/** Writes `test/e2e/screenshots/<name>.png` (git-ignored) of the whole page. */
+/**
+ * Writes `test/e2e/screenshots/<name>.png` (git-ignored) of the whole page. A full-page capture
+ * draws the viewport-fixed sidebar where the viewport is, so the page is scrolled to the top
+ * first (the capture still covers all of it); the scroll position is restored after.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  const y = (await page.evaluate('window.scrollY')) as number;
+  await page.evaluate('window.scrollTo(0, 0)');
   writeFileSync(path, await page.screenshot({ fullPage: true, animations: 'disabled' }));
+  await page.evaluate(`window.scrollTo(0, ${y})`);
   return path;
 }
 
