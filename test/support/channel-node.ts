@@ -5,7 +5,10 @@
  * fulfilling and failing HTLCs, update_fee, commit, inspecting the state, and arming a SIGKILL of
  * itself at a precise point of a step (for crash tests).
  *
- *   node --import tsx test/support/channel-node.ts --datadir DIR --listen 127.0.0.1:PORT
+ *   node --import tsx test/support/channel-node.ts --datadir DIR --listen 127.0.0.1:PORT [--ui]
+ *
+ * `--ui` also serves the renderer exactly as `glasswing daemon --ui` does (main/daemon/ui-server.ts)
+ * and adds the one-time login address `"ui"` to the ready line, for the e2e tests of the inspector.
  *
  * stdout: one `{"event":"ready",...}` line, then one `{"id":N,"ok":true,"result":...}` (or
  * `"ok":false,"error":{code,message}`) line per command. stdin: `{"id":N,"cmd":"...",...}` lines.
@@ -21,6 +24,8 @@ import { Node } from '../../core/node';
 import { fromHex, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
 import { isGlasswingError } from '../../core/errors';
 import { ApiServer } from '../../main/daemon/api-server';
+import { RENDERER_DIST } from '../../main/daemon/run';
+import { UiServer } from '../../main/daemon/ui-server';
 import { API_INFO_FILE, API_TOKEN_FILE } from '../../main/cli/daemon-client';
 import { COMMITMENTS_LOG, harnessPreimage, keysFromJson, keysToJson, specFromJson, termsFor } from './channel-open';
 import type { Json } from './channel-open';
@@ -30,7 +35,7 @@ const ONION = new Uint8Array(1366);
 type KillPoint = 'after_persist' | 'before_persist' | 'after_send';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datadir: { type: 'string' }, listen: { type: 'string' } } });
+  const { values } = parseArgs({ options: { datadir: { type: 'string' }, listen: { type: 'string' }, ui: { type: 'boolean' } } });
   const datadir = values.datadir!;
   const [host, port] = (values.listen ?? '127.0.0.1:0').split(':');
   const node = await Node.open({
@@ -62,8 +67,10 @@ async function main(): Promise<void> {
 
   const { listen } = await node.start();
   const token = toHex(randomBytes(32));
-  const server = new ApiServer({ api: node.api, token });
+  const ui = values.ui ? new UiServer({ distDir: RENDERER_DIST }) : undefined;
+  const server = new ApiServer({ api: node.api, token, ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}) });
   const url = await server.listen();
+  ui?.setOrigin(`http://127.0.0.1:${server.port}`);
   for (const [file, text] of [[API_TOKEN_FILE, token + '\n'], [API_INFO_FILE, JSON.stringify({ url, pid: process.pid }) + '\n']] as const) {
     rmSync(join(datadir, file), { force: true });
     writeFileSync(join(datadir, file), text, { mode: 0o600 });
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
   }
 
   const reply = (line: Record<string, unknown>) => process.stdout.write(JSON.stringify(line) + '\n');
-  reply({ event: 'ready', nodeId, listen: listen[0] ?? null, api: url });
+  reply({ event: 'ready', nodeId, listen: listen[0] ?? null, api: url, ...(ui ? { ui: ui.createLogin() } : {}) });
   createInterface({ input: process.stdin }).on('line', (line) => {
     let req: Record<string, unknown>;
     try {

@@ -4,7 +4,8 @@ import type { PageId } from '../lib/routes';
 import { OverviewPage } from './overview';
 import { PeersPage } from './peers';
 import { MessagesPage } from './messages';
-import { ChannelLabPage, ChannelsPage } from './pending';
+import { ChannelLabPage } from './pending';
+import { ChannelsPage } from './channels';
 import { OffersPage } from './offers';
 import { SettingsPage } from './settings';
 

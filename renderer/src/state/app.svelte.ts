@@ -3,6 +3,7 @@
  * Svelte context (`useApp()`), so no module holds global mutable state.
  */
 import { getContext, setContext, untrack } from 'svelte';
+import { ChannelsState } from './channels.svelte';
 import { Clock } from './clock.svelte';
 import { Connection } from './connection.svelte';
 import { MessengerState } from './messenger.svelte';
@@ -16,6 +17,7 @@ export class AppState {
   readonly node = new NodeState();
   readonly messenger = new MessengerState();
   readonly offers = new OffersState();
+  readonly channels = new ChannelsState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -46,6 +48,7 @@ export class AppState {
             void this.node.attach(api);
             void this.messenger.attach(api);
             void this.offers.attach(api);
+            void this.channels.attach(api);
           } else {
             this.#detachAll();
           }
@@ -69,6 +72,7 @@ export class AppState {
     this.node.detach();
     this.messenger.detach();
     this.offers.detach();
+    this.channels.detach();
   }
 }
 

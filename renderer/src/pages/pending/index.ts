@@ -1,3 +1,2 @@
 /** Pages whose node API does not exist yet: the frame and an honest empty state. */
 export { default as ChannelLabPage } from './ChannelLabPage.svelte';
-export { default as ChannelsPage } from './ChannelsPage.svelte';

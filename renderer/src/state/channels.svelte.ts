@@ -1,0 +1,178 @@
+/**
+ * Channels as the Channels page shows them: the list, and for each channel the inspector's view
+ * (both commitments, the four change lists, HTLCs), its last step and its message history.
+ * Seeded from `listChannels` / `getChannel`, then moved on by every `channel.updated` (the full
+ * view after each step), `channel.message` and `channel.failed` event — never polled.
+ */
+import type { NodeApi } from '../../../core/api/methods';
+import type { NodeEvent } from '../../../core/api/events';
+import type { ChannelDetail, ChannelMessageInfo, ChannelSummary, ChannelView } from '../../../core/api/channels';
+import { channelMessageOf, mergeChannelMessages, reduceChannels, sortChannels } from '../lib/channels';
+import { errorText } from './node.svelte';
+
+const FLUSH_MS = 60;
+
+/** What caused a channel's latest step (from `channel.updated`). */
+export interface ChannelStep {
+  readonly cause: string;
+  readonly persisted: boolean;
+  /** Updates reversed on reconnection (BOLT 2), e.g. `add local:3`. */
+  readonly forgotten: readonly string[];
+  readonly time: number;
+}
+
+export interface InspectedChannel {
+  readonly view: ChannelView;
+  readonly lastSent: ChannelDetail['lastSent'] | null;
+  readonly messages: readonly ChannelMessageInfo[];
+  readonly step: ChannelStep | null;
+  /** Steps seen since the inspector opened (the page pulses on each). */
+  readonly steps: number;
+}
+
+export class ChannelsState {
+  #channels = $state.raw<readonly ChannelSummary[]>([]);
+  #inspected = $state.raw<Readonly<Record<string, InspectedChannel>>>({});
+  #loading = $state(true);
+  #loadError = $state<string | null>(null);
+  #inspectError = $state<Readonly<Record<string, string>>>({});
+  #api: NodeApi | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #generation = 0;
+  #queue: NodeEvent[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Live messages per channel, also before the inspector loads (so none is missed). */
+  #pendingMessages = new Map<string, ChannelMessageInfo[]>();
+
+  get channels(): readonly ChannelSummary[] {
+    return this.#channels;
+  }
+
+  get loading(): boolean {
+    return this.#loading;
+  }
+
+  get loadError(): string | null {
+    return this.#loadError;
+  }
+
+  /** The inspector's data for a channel, once `inspect` loaded it. */
+  inspected(channelId: string): InspectedChannel | null {
+    return this.#inspected[channelId] ?? null;
+  }
+
+  inspectError(channelId: string): string | null {
+    return this.#inspectError[channelId] ?? null;
+  }
+
+  channel(channelId: string): ChannelSummary | null {
+    return this.#channels.find((c) => c.channelId === channelId) ?? null;
+  }
+
+  async attach(api: NodeApi): Promise<void> {
+    this.detach();
+    const generation = ++this.#generation;
+    this.#api = api;
+    this.#loading = true;
+    this.#loadError = null;
+    this.#inspected = {};
+    const early: NodeEvent[] = [];
+    let live = false;
+    this.#unsubscribe = api.subscribe((event) => {
+      if (generation !== this.#generation || !event.type.startsWith('channel.')) return;
+      if (live) this.#enqueue(event);
+      else early.push(event);
+    });
+    try {
+      const { channels } = await api.listChannels({});
+      if (generation !== this.#generation) return;
+      let list: readonly ChannelSummary[] = sortChannels(channels);
+      for (const event of early) list = reduceChannels(list, event);
+      this.#channels = list;
+      live = true;
+    } catch (e) {
+      if (generation === this.#generation) this.#loadError = errorText(e);
+    } finally {
+      if (generation === this.#generation) this.#loading = false;
+    }
+  }
+
+  detach(): void {
+    this.#generation++;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#api = null;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#queue = [];
+    this.#pendingMessages.clear();
+  }
+
+  reload(): void {
+    if (this.#api) void this.attach(this.#api);
+  }
+
+  /** Loads a channel's full view and message history; events keep it live afterwards. */
+  async inspect(channelId: string): Promise<void> {
+    const api = this.#api;
+    if (!api) return;
+    const { [channelId]: _gone, ...rest } = this.#inspectError;
+    this.#inspectError = rest;
+    try {
+      const detail = await api.getChannel({ channelId });
+      if (api !== this.#api) return;
+      const live = this.#pendingMessages.get(channelId) ?? [];
+      const previous = this.#inspected[channelId];
+      this.#inspected = {
+        ...this.#inspected,
+        [channelId]: {
+          view: detail.view,
+          lastSent: detail.lastSent,
+          messages: mergeChannelMessages(mergeChannelMessages([], detail.messages), live),
+          step: previous?.step ?? null,
+          steps: previous?.steps ?? 0,
+        },
+      };
+      this.#channels = reduceChannels(this.#channels, { type: 'channel.updated', channel: detail, view: detail.view, persisted: true, cause: 'loaded', forgotten: [], seq: 0, time: Date.now() } as NodeEvent);
+    } catch (e) {
+      if (api === this.#api) this.#inspectError = { ...this.#inspectError, [channelId]: errorText(e) };
+    }
+  }
+
+  #enqueue(event: NodeEvent): void {
+    this.#queue.push(event);
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    const batch = this.#queue;
+    this.#queue = [];
+    let list = this.#channels;
+    let inspected = this.#inspected;
+    for (const event of batch) {
+      list = reduceChannels(list, event);
+      const message = channelMessageOf(event);
+      if (message) {
+        const pending = this.#pendingMessages.get(message.channelId) ?? [];
+        pending.push(message);
+        if (pending.length > 400) pending.splice(0, pending.length - 400);
+        this.#pendingMessages.set(message.channelId, pending);
+        const current = inspected[message.channelId];
+        if (current) inspected = { ...inspected, [message.channelId]: { ...current, messages: mergeChannelMessages(current.messages, [message]) } };
+      } else if (event.type === 'channel.updated') {
+        const id = event.channel.channelId;
+        const current = inspected[id];
+        if (current) {
+          const forgotten = (event as { forgotten?: readonly string[] }).forgotten ?? [];
+          inspected = {
+            ...inspected,
+            [id]: { ...current, view: event.view, step: { cause: event.cause, persisted: event.persisted, forgotten, time: event.time }, steps: current.steps + 1 },
+          };
+        }
+      }
+    }
+    this.#channels = list;
+    this.#inspected = inspected;
+  }
+}
