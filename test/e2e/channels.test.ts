@@ -3,7 +3,7 @@
  * daemon's Node plus test-only controls) with a channel opened on an agreed outpoint; the
  * browser shows one of them. HTLCs added, committed and fulfilled through the harness's stdin
  * controls appear live in the inspector: change lists, HTLC table, commitment numbers and the
- * sequence diagram.
+ * sequence diagram. Then the Channel lab on the same node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -37,9 +37,8 @@ describe('Channels in the browser', () => {
   const inspector = () => page.locator('[data-testid="channel-inspector"]');
   const list = (name: string) => inspector().locator(`[data-list="${name}"]`);
   /** Waits for the inspector to have seen more steps than `n`. */
-  async function stepsAfter(n: number): Promise<number> {
+  async function stepsAfter(n: number): Promise<void> {
     await until(page, `Number(document.querySelector('[data-testid="channel-inspector"]')?.dataset.steps) > ${n}`);
-    return Number(await inspector().getAttribute('data-steps'));
   }
 
   it('says how channels come to exist, then lists a new channel live', async () => {
@@ -65,11 +64,11 @@ describe('Channels in the browser', () => {
     await page.getByRole('link', { name: `Inspect channel ${channelId}` }).click();
     await inspector().waitFor({ timeout: WAIT });
     expect(await inspector().locator('[data-testid="htlc-table"]').count()).toBe(0);
-    let steps = Number(await inspector().getAttribute('data-steps'));
+    const steps = Number(await inspector().getAttribute('data-steps'));
 
     // A offers an HTLC: it waits in remote · unacked (sent, not yet signed into B's commitment).
     await a.control('add', { channelId, amountMsat: '30000000' });
-    steps = await stepsAfter(steps);
+    await stepsAfter(steps);
     await list('remoteUnacked').getByText('add ours 0 · 30,000 sat').waitFor({ timeout: WAIT });
     const diagram = inspector().locator('[data-testid="sequence-diagram"]');
     await diagram.locator('g[data-type="update_add_htlc"]').waitFor({ timeout: WAIT });
@@ -117,6 +116,99 @@ describe('Channels in the browser', () => {
     await page.goto(`${new URL(a.ui).origin}/#/channels/${channelId}`);
     await inspector().waitFor({ timeout: WAIT });
     await screenshot(page, 'channels-inspector-dark');
+    await setTheme(page, 'System');
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('Channel lab: picks a scenario, steps through it and back, and sees both parties’ lists change', async () => {
+    await goTo(page, 'Channel lab');
+    await page.getByText('Pick a scenario to start').waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: /Crossing commitments/ }).click();
+    const counter = page.locator('[data-testid="step-counter"]');
+    await until(page, `document.querySelector('[data-testid="step-counter"]')?.textContent === 'Step 1 of 14'`);
+    const partyA = page.locator('[data-testid="lab-parties"] [data-testid="party-state"]').first();
+    const partyB = page.locator('[data-testid="lab-parties"] [data-testid="party-state"]').nth(1);
+    // Step 1: A offered A0 and kept it in flight.
+    expect(await partyA.locator('[data-list="remoteUnacked"]').textContent()).toContain('add A0 · 20,000 sat');
+    expect(await partyB.locator('[data-list="localUnacked"] li').count()).toBe(0);
+    expect(await text(page, '[data-testid="in-flight"]')).toBe('A→B update_add_htlc');
+
+    // Four steps on: all four messages are in flight, crossing; step 5 delivers them.
+    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step forward' }).click();
+    expect(await counter.textContent()).toBe('Step 4 of 14');
+    expect(await page.locator('[data-testid="in-flight"] .msg').count()).toBe(4);
+    const diagram = page.locator('[data-testid="sequence-diagram"]');
+    expect(await diagram.locator('g[data-in-flight="true"]').count()).toBe(4);
+    await page.getByRole('button', { name: 'Step forward' }).click();
+    expect(await page.locator('[data-testid="in-flight"] .msg').count()).toBe(0);
+    expect(await diagram.locator('g[data-in-flight="false"]').count()).toBe(4);
+    expect(await partyA.locator('[data-list="localUnacked"]').textContent()).toContain('add B0 · 30,000 sat');
+    expect(await partyA.locator('section[aria-label="B\'s commitment"]').getAttribute('data-ctn')).toBe('1');
+    expect(await partyB.locator('[data-list="localUnacked"]').textContent()).toContain('add A0 · 20,000 sat');
+    await screenshot(page, 'lab-crossing-step5-light');
+
+    // Rewind: back to the first step, lists as they were.
+    await page.getByRole('button', { name: 'Rewind to the first step' }).click();
+    expect(await counter.textContent()).toBe('Step 1 of 14');
+    expect(await partyA.locator('[data-list="localUnacked"] li').count()).toBe(0);
+    // A row of the diagram is a way to jump there, too.
+    await page.getByRole('button', { name: 'Go to step 14' }).click({ force: true });
+    expect(await counter.textContent()).toBe('Step 14 of 14');
+    expect(await partyA.locator('[data-testid="htlc-table"] tr').count()).toBe(3);
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('Channel lab: exports the node’s SVG of the trace', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export SVG' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('glasswing-crossing-commits.svg');
+    const path = await file.path();
+    const { readFileSync } = await import('node:fs');
+    const svg = readFileSync(path!, 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('crossing-commits');
+    expect(svg.match(/commitment_signed/g)!.length).toBeGreaterThanOrEqual(4);
+  }, 60_000);
+
+  it('Channel lab: composes steps, checks them as typed, and shows a forbidden step as its typed error at its step', async () => {
+    await page.getByRole('button', { name: 'Edit as steps' }).click();
+    expect(await page.locator('[data-testid="composer"] li').count()).toBe(14);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: '+ Message' }).click();
+    await page.getByLabel('Step 1: amount in sat').fill('25000');
+    await page.getByRole('button', { name: '+ Message' }).click();
+    await page.getByLabel('Step 2: message').selectOption('update_fulfill_htlc');
+    await page.getByLabel('Step 2: HTLC').fill('A0');
+    // A cannot settle its own HTLC: said at the step, before anything runs.
+    expect(await page.locator('[data-testid="composer"] li[data-step="2"] .problem').textContent()).toContain('A cannot settle its own HTLC');
+    expect(await page.getByRole('button', { name: 'Run script' }).isDisabled()).toBe(true);
+    await page.getByLabel('Step 2: from').selectOption('B');
+    expect(await page.getByRole('button', { name: 'Run script' }).isEnabled()).toBe(true);
+    // B fulfills A0 before A ever signed it: the protocol forbids it.
+    await page.getByRole('button', { name: 'Run script' }).click();
+    await until(page, `document.querySelector('[data-testid="step-counter"]')?.textContent === 'Step 1 of 2'`);
+    await page.getByRole('button', { name: 'Go to the last step' }).click();
+    const error = page.locator('[data-testid="step-error"]');
+    await error.waitFor({ timeout: WAIT });
+    expect(await error.getAttribute('data-code')).toMatch(/^channel_command\./);
+    expect(await error.textContent()).toContain('The protocol forbids this step');
+    expect(await page.locator('[data-testid="sequence-diagram"] .row.error').count()).toBe(1);
+    await screenshot(page, 'lab-forbidden-light');
+
+    // Play runs on by itself, step by step.
+    await page.getByRole('radiogroup', { name: 'Script source' }).getByText('Scenarios').click();
+    await page.getByRole('button', { name: /One HTLC, full cycle/ }).click();
+    await until(page, `/^Step 1 of \\d+$/.test(document.querySelector('[data-testid="step-counter"]')?.textContent ?? '')`);
+    await page.getByRole('button', { name: 'Play' }).click();
+    await until(page, `document.querySelector('[data-testid="step-counter"]')?.textContent.startsWith('Step 3 ')`);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await setTheme(page, 'Dark');
+    await goTo(page, 'Channel lab');
+    await page.getByRole('button', { name: /Crossing commitments/ }).click();
+    await until(page, `document.querySelector('[data-testid="step-counter"]')?.textContent === 'Step 1 of 14'`);
+    for (let i = 0; i < 8; i++) await page.getByRole('button', { name: 'Step forward' }).click();
+    await screenshot(page, 'lab-crossing-dark');
     await setTheme(page, 'System');
     expect(problems).toEqual([]);
   }, 120_000);

@@ -4,7 +4,7 @@ import type { PageId } from '../lib/routes';
 import { OverviewPage } from './overview';
 import { PeersPage } from './peers';
 import { MessagesPage } from './messages';
-import { ChannelLabPage } from './pending';
+import { ChannelLabPage } from './lab';
 import { ChannelsPage } from './channels';
 import { OffersPage } from './offers';
 import { SettingsPage } from './settings';

@@ -22,6 +22,13 @@ export const ICONS = {
   alert: 'M12 9v4M12 17h.01M10.3 4.2 2.6 18a2 2 0 0 0 1.7 3h15.4a2 2 0 0 0 1.7-3L13.7 4.2a2 2 0 0 0-3.4 0z',
   info: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v5M12 8h.01',
   qr: 'M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2',
+  first: 'M6 5v14M18 6l-9 6 9 6z',
+  back: 'M16 6l-8 6 8 6z',
+  play: 'M8 5.5v13l10.5-6.5z',
+  pause: 'M9 5v14M15 5v14',
+  forward: 'M8 6l8 6-8 6z',
+  last: 'M18 5v14M6 6l9 6-9 6z',
+  download: 'M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19h14',
 } as const;
 
 export type IconName = keyof typeof ICONS;
