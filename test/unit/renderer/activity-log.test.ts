@@ -30,6 +30,35 @@ describe('activity log', () => {
     expect(rows.every((r, i) => r.seq === events[i]!.seq && r.time === events[i]!.time)).toBe(true);
   });
 
+  it('describes offer, channel and settings events too (and skips channel.message, already a wire row)', () => {
+    const offerId = 'ab'.repeat(32);
+    const channel = {
+      channelId: 'cd'.repeat(32), peer: A.nodeId, state: 'active', funder: 'local', channelType: 'anchors', fundingOutpoint: 'x:0', capacitySat: '1000',
+      localBalanceMsat: '1', remoteBalanceMsat: '1', localCtn: 3, remoteCtn: 4, numHtlcs: 1, feeratePerKw: 253, failure: null, dataLoss: null, createdAt: 1,
+    };
+    const events = stamp([
+      { type: 'node.settings_changed', settings: {} as never, changed: ['alias', 'onion'] },
+      { type: 'offer.created', offerId, offer: { description: 'coffee', amountMsat: '5000' } as never },
+      { type: 'offer.invoice_request_received', offerId, requestId: 'r', messageId: 'm', amountMsat: null, quantity: '2', payerNote: null, viaPath: true },
+      { type: 'offer.invoice_issued', offerId, requestId: 'r', messageId: 'm', invoiceId: 'i', paymentHash: 'p', amountMsat: '10000' },
+      { type: 'offer.invoice_error_received', offerId, requestId: 'r', error: 'quantity 5, max 3', erroneousField: '86', suggestedValue: null },
+      { type: 'channel.updated', channel, view: {} as never, persisted: true, cause: 'commitment_signed', forgotten: [] } as never,
+      { type: 'channel.failed', channelId: channel.channelId, peer: A.nodeId, code: 'channel.bad_commitment_signature', message: 'bad signature', dataLoss: null },
+      { type: 'channel.message', n: 1, channelId: channel.channelId, peer: A.nodeId, direction: 'in', messageType: 'revoke_and_ack', htlcId: null, commitmentNumber: 3, signature: null, summary: '', retransmission: false } as never,
+    ]);
+    const rows = events.map((e) => logRowOf(e));
+    expect(rows.map((r) => r && [r.kind, r.title, r.detail, r.tone])).toEqual([
+      ['node', 'settings changed', 'alias, onion-message limits', 'neutral'],
+      ['offer', 'offer created', 'coffee · 5 sat', 'good'],
+      ['offer', 'invoice request', 'for abababab…abab · any amount · quantity 2 · over a blinded path', 'neutral'],
+      ['offer', 'invoice issued', '10 sat · for abababab…abab', 'good'],
+      ['offer', 'invoice_error received', 'quantity 5, max 3 (field 86)', 'bad'],
+      ['channel', 'channel: commitment_signed', 'cdcdcdcd…cdcd · ours #3 · theirs #4 · 1 HTLC · active', 'neutral'],
+      ['channel', 'channel failed', 'bad signature (channel.bad_commitment_signature)', 'bad'],
+      null,
+    ]);
+  });
+
   it('puts the newest row first and skips events it already has', () => {
     const events = stamp([wire(A.nodeId, 'init', 'out'), wire(A.nodeId, 'init', 'in'), wire(A.nodeId, 'ping', 'out')]);
     const first = appendLog([], events.slice(0, 2));
