@@ -10,6 +10,7 @@ import { MessengerState } from './messenger.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
 import { Router } from './router.svelte';
+import { SettingsState } from './settings.svelte';
 import { ThemeState } from './theme.svelte';
 
 export class AppState {
@@ -18,6 +19,7 @@ export class AppState {
   readonly messenger = new MessengerState();
   readonly offers = new OffersState();
   readonly channels = new ChannelsState();
+  readonly settings = new SettingsState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -49,6 +51,7 @@ export class AppState {
             void this.messenger.attach(api);
             void this.offers.attach(api);
             void this.channels.attach(api);
+            void this.settings.attach(api);
           } else {
             this.#detachAll();
           }
@@ -73,6 +76,7 @@ export class AppState {
     this.messenger.detach();
     this.offers.detach();
     this.channels.detach();
+    this.settings.detach();
   }
 }
 

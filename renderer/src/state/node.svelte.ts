@@ -24,6 +24,13 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
+/** The node's info after a settings change (alias and listen address are in both). */
+export function withSettings(info: NodeInfo, event: NodeEvent): NodeInfo {
+  if (event.type !== 'node.settings_changed') return info;
+  const { alias, listen } = event.settings;
+  return { ...info, alias, listen: listen ? [listen] : [] };
+}
+
 export class NodeState {
   #info = $state.raw<NodeInfo | null>(null);
   #peers = $state.raw<PeerList>([]);
@@ -101,7 +108,7 @@ export class NodeState {
       const later = eventsAfter(mergeEvents(early), seedSeq);
       for (const event of later) list = reducePeers(list, event);
       this.#peers = list;
-      this.#info = info;
+      this.#info = later.reduce(withSettings, info);
       live = true;
       for (const event of later) {
         this.#count(event);
@@ -157,11 +164,14 @@ export class NodeState {
     const batch = this.#queue;
     this.#queue = [];
     let peers = this.#peers;
+    let info = this.#info;
     for (const event of batch) {
       peers = reducePeers(peers, event, { countMessages: true });
+      if (info) info = withSettings(info, event);
       this.#count(event);
     }
     this.#peers = peers;
+    this.#info = info;
     this.#log = appendLog(this.#log, batch);
     this.#refreshTraffic();
   }

@@ -1,2 +1,2 @@
-/** Settings: appearance, the node's configuration (read-only), the connection. */
+/** Settings: appearance, the node's settings (editable, saved in its config file), the mailbox allow-list. */
 export { default as SettingsPage } from './SettingsPage.svelte';

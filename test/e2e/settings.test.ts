@@ -1,0 +1,109 @@
+/**
+ * The Settings page end to end against a real daemon: edit the alias and the onion-message rate
+ * limit in the UI (checked as typed), save, and see getSettings / getInfo — and the rest of the
+ * app — reflect it; a change made through the API shows up in the form; the listen address given
+ * on the command line is marked; the mailbox allow-list editor works here too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { NodeApi } from '../../core/api';
+import { startDaemon, type DaemonProcess } from '../support/daemon';
+import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
+import { ensureRendererBuilt } from './support/build';
+import { WAIT, goTo, logIn, setTheme, text } from './support/app';
+
+describe('Settings in the browser', () => {
+  let ui: DaemonProcess;
+  let api: NodeApi;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    ui = await startDaemon(['--ui']);
+    api = await ui.api();
+    context = await launchBrowser();
+    page = await context.newPage();
+    problems = watchProblems(page);
+    await logIn(page, ui.ready!.ui!);
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('shows the data directory and config file read-only, and marks what the command line set', async () => {
+    await goTo(page, 'Settings');
+    await page.locator('[data-testid="settings-form"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="datadir"]')).toBe(ui.datadir);
+    expect(await page.getByText(`${ui.datadir}/config.json`).count()).toBe(1);
+    // The daemon was started with --listen: that setting is marked.
+    expect(await text(page, '[data-testid="command-line-note"]')).toContain('it wins at the next start');
+    expect(await page.getByLabel('Listen address · command line').inputValue()).toBe(ui.ready!.listen);
+    expect(await text(page, '[data-testid="save-bar"]')).toContain('No unsaved changes.');
+  }, 60_000);
+
+  it('checks fields as they are typed, saves alias and rate limit, and the node reflects them', async () => {
+    const alias = page.getByLabel('Alias', { exact: true });
+    await alias.fill('☕'.repeat(11));
+    expect(await text(page, '#settings-alias-help')).toBe('33 bytes; an alias is at most 32 bytes of UTF-8.');
+    expect(await page.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    await alias.fill('glasswing-settings');
+    expect(await text(page, '#settings-alias-help')).toBe('18 of 32 bytes.');
+    const rate = page.getByLabel('Rate per peer');
+    await rate.fill('0');
+    expect(await text(page, '#settings-ratePerSecond-help')).toBe('At least 1.');
+    await rate.fill('12');
+    await page.getByLabel('Burst').fill('30');
+    await page.getByLabel('Queue per peer').fill('2 GiB');
+    expect(await text(page, '#settings-queueBytes-help')).toContain('At most');
+    await page.getByLabel('Queue per peer').fill('512 KiB');
+    expect(await text(page, '#settings-queueBytes-help')).toContain('524,288 bytes');
+    expect(await text(page, '[data-testid="save-bar"]')).toContain('Changed: alias, onion-message limits.');
+    await screenshot(page, 'settings-editing-light');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-testid="saved"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="saved"]')).toBe('Saved alias, onion-message limits: in force now, and kept in the config file.');
+
+    const s = await api.getSettings({});
+    expect(s.alias).toBe('glasswing-settings');
+    expect(s.onion).toMatchObject({ ratePerSecond: 12, burst: 30, queueBytes: 524288 });
+    expect((await api.getInfo({})).alias).toBe('glasswing-settings');
+    expect((await api.messengerStats({})).inbound).toMatchObject({ perSecond: 12, burst: 30 });
+    // The rest of the app follows the node's event.
+    await goTo(page, 'Overview');
+    await page.getByText('glasswing-settings').first().waitFor({ timeout: WAIT });
+    await page.locator('[data-testid="activity-log"] td.event', { hasText: /^settings changed$/ }).waitFor({ timeout: WAIT });
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('follows a change made elsewhere in the fields not being edited', async () => {
+    await goTo(page, 'Settings');
+    await page.getByLabel('Messages per peer').fill('150');
+    await api.updateSettings({ mailbox: { expiryHours: 48 } });
+    await until(page, `document.querySelector('#settings-expiryHours')?.value === '48'`);
+    expect(await page.getByLabel('Messages per peer').inputValue()).toBe('150');
+    await page.getByRole('button', { name: 'Revert' }).click();
+    expect(await page.getByLabel('Messages per peer').inputValue()).toBe(String((await api.getSettings({})).mailbox.perPeerMessages));
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('edits the mailbox allow-list here too', async () => {
+    const peer = '02' + '5a'.repeat(32);
+    const input = page.getByLabel('Add a peer');
+    await input.fill('02zz');
+    expect(await text(page, '#settings-mailbox-help')).toContain('66 hex digits');
+    await input.fill(peer);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.locator(`[data-testid="mailbox-allowed"] [data-full="${peer}"]`).waitFor({ timeout: WAIT });
+    expect((await api.mailboxList({})).allowed.map((a) => a.nodeId)).toEqual([peer]);
+    await screenshot(page, 'settings-light');
+    await page.getByRole('button', { name: `Remove ${peer} from the mailbox list` }).click();
+    await page.locator('[data-testid="mailbox-allowed"]').waitFor({ state: 'detached', timeout: WAIT });
+    await setTheme(page, 'Dark');
+    await screenshot(page, 'settings-dark');
+    await setTheme(page, 'System');
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
