@@ -12,6 +12,9 @@ import { startDaemon, type DaemonProcess } from '../support/daemon';
 import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
 import { PAGES } from '../../renderer/src/lib/routes';
+import { encodeMessage } from '../../core/wire';
+import { RawPeer } from '../support/raw-peer';
+import { onionMessageTo } from '../integration/messenger-support';
 
 const WAIT = 20_000;
 
@@ -183,16 +186,20 @@ describe('Glasswing in the browser', () => {
     await screenshot(page, 'peers-light');
   }, 60_000);
 
-  it('disconnects a peer after confirmation and removes it from the list', async () => {
+  it('disconnects a peer after confirmation (which says reconnecting stops too) and removes it from the list', async () => {
     const card = page.locator(`[data-node-id="${remote.nodeId}"]`);
     await card.getByRole('button', { name: 'Disconnect' }).click();
-    await card.getByText('Disconnect this peer?').waitFor();
+    await card.getByText('Disconnect this peer? This node also stops reconnecting to it.').waitFor();
     await card.getByRole('button', { name: 'Cancel' }).click();
-    expect(await card.getByText('Disconnect this peer?').count()).toBe(0);
+    expect(await card.getByText(/^Disconnect this peer\?/).count()).toBe(0);
     await card.getByRole('button', { name: 'Disconnect' }).click();
     await card.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await card.waitFor({ state: 'detached', timeout: WAIT });
     expect(await page.locator('[data-testid="peer-list"] > li').count()).toBe(1);
+    // As the confirmation said: no reconnection is scheduled for it.
+    const uiApi = await ui.api();
+    const scheduled = (await uiApi.recentEvents({ limit: 500, types: ['peer.reconnect_scheduled'] })).events;
+    expect(scheduled.filter((e) => e.type === 'peer.reconnect_scheduled' && e.nodeId === remote.nodeId)).toEqual([]);
     await goTo('Overview');
     await page.locator('[data-testid="activity-log"] td.event', { hasText: /^disconnected$/ }).first().waitFor({ timeout: WAIT });
     expect(problems).toEqual([]);
@@ -283,6 +290,29 @@ describe('Glasswing in the browser', () => {
     const outcomes = page.getByRole('list', { name: 'Outcomes' });
     expect(await outcomes.locator('li', { hasText: 'delivered' }).locator('.count').textContent()).not.toBe('0');
     expect(await outcomes.locator('li', { hasText: /^\s*sent/ }).first().locator('.count').textContent()).not.toBe('0');
+  }, 60_000);
+
+  it('names a malformed onion_message drop on the Overview chart and on the Messages page, with what it means', async () => {
+    // A peer whose onion_message does not even decode (path_key 02 ff…ff is not a point).
+    const raw = await RawPeer.open(ui.listenPort);
+    await raw.handshake(ui.nodeId);
+    const wire = encodeMessage(onionMessageTo(ui.nodeId, [{ type: 65537n, value: new Uint8Array([1]) }]));
+    wire.fill(0xff, 3, 35);
+    raw.sendPlaintext(wire);
+    const drop = page.locator('[data-testid="onion-traffic-drops"] [data-reason="malformed_message"]');
+    await drop.waitFor({ timeout: WAIT });
+    expect(await drop.textContent()).toContain('malformed message 1');
+    expect(await drop.getAttribute('title')).toContain('did not decode');
+    await screenshot(page, 'overview-onion-drops-light');
+
+    await goTo('Messages');
+    const reason = page.locator('li[data-reason="malformed_message"]');
+    await reason.waitFor({ timeout: WAIT });
+    expect(await reason.textContent()).toContain('the peer stays connected');
+    await page.locator('[data-testid="message-log"] [data-outcome="dropped"]').first().click();
+    expect(await text('[data-testid="drop-reason"]')).toContain('malformed message — The onion_message itself did not decode');
+    raw.destroy();
+    expect(problems).toEqual([]);
   }, 60_000);
 
   it('moves between pages with the keyboard, focuses the new title, and toggles the theme with t', async () => {

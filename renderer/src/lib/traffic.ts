@@ -73,6 +73,15 @@ export function classifyTraffic(event: NodeEvent): TrafficSample[] {
   return [];
 }
 
+/**
+ * A dropped onion message by its reason (`onion.dropped`), for the onion chart's breakdown of
+ * drops: `type` is the reason (rate_limited, malformed_message, …). Null for other events.
+ */
+export function classifyDrop(event: NodeEvent): TrafficSample | null {
+  if (event.type !== 'onion.dropped') return null;
+  return { stream: 'onion', time: event.time, type: event.reason, outcome: 'dropped' };
+}
+
 export interface TrafficSeries {
   /** `type|outcome`. */
   readonly key: string;

@@ -12,7 +12,7 @@ import type { NodeInfo } from '../../../core/api/types';
 import { appendLog, type LogRow } from '../lib/activity-log';
 import { eventsAfter, mergeEvents } from '../lib/events';
 import { reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
-import { TrafficCounter, classifyTraffic, type TrafficView } from '../lib/traffic';
+import { TrafficCounter, classifyDrop, classifyTraffic, type TrafficView } from '../lib/traffic';
 
 /** How many past events to load on attach. */
 export const SEED_EVENTS = 2000;
@@ -39,8 +39,10 @@ export class NodeState {
   #loadError = $state<string | null>(null);
   readonly #wireCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   readonly #onionCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
+  readonly #dropCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   #wire = $state.raw<TrafficView>(this.#wireCounter.view(Date.now()));
   #onion = $state.raw<TrafficView>(this.#onionCounter.view(Date.now()));
+  #drops = $state.raw<TrafficView>(this.#dropCounter.view(Date.now()));
   #api: NodeApi | null = null;
   #unsubscribe: (() => void) | null = null;
   #generation = 0;
@@ -66,6 +68,11 @@ export class NodeState {
 
   get onionTraffic(): TrafficView {
     return this.#onion;
+  }
+
+  /** Onion messages dropped in the window, by reason (`totalsByType` is per reason). */
+  get onionDrops(): TrafficView {
+    return this.#drops;
   }
 
   /** True until the first snapshot after attaching has loaded. */
@@ -99,6 +106,7 @@ export class NodeState {
       if (generation !== this.#generation) return;
       this.#wireCounter.clear();
       this.#onionCounter.clear();
+      this.#dropCounter.clear();
       const seed = mergeEvents(events);
       const seedSeq = seed.at(-1)?.seq ?? 0;
       for (const event of seed) this.#count(event);
@@ -152,6 +160,8 @@ export class NodeState {
     for (const sample of classifyTraffic(event)) {
       (sample.stream === 'wire' ? this.#wireCounter : this.#onionCounter).add(sample);
     }
+    const drop = classifyDrop(event);
+    if (drop) this.#dropCounter.add(drop);
   }
 
   #enqueue(event: NodeEvent): void {
@@ -180,5 +190,6 @@ export class NodeState {
     const now = Math.max(this.#now, Date.now());
     this.#wire = this.#wireCounter.view(now);
     this.#onion = this.#onionCounter.view(now);
+    this.#drops = this.#dropCounter.view(now);
   }
 }

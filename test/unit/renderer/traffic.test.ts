@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TrafficCounter, classifyTraffic } from '../../../renderer/src/lib/traffic';
+import { TrafficCounter, classifyDrop, classifyTraffic } from '../../../renderer/src/lib/traffic';
+import { DROP_REASONS as NODE_DROP_REASONS } from '../../../core/messenger/errors';
+import { DROP_REASONS, dropReasonExplain, dropReasonLabel } from '../../../renderer/src/lib/drop-reasons';
 import { T0, peer, stamp, wire } from './events-fixtures';
 
 const P = peer(1).nodeId;
@@ -116,5 +118,27 @@ describe('traffic per second by type and outcome', () => {
       ['onion:onion_message:dropped'],
       [], // a wake-up is not a message
     ]);
+  });
+});
+
+describe('onion drops by reason', () => {
+  it('counts a dropped message under its reason, and nothing else', () => {
+    const [dropped, forwarded] = stamp([
+      { type: 'onion.dropped', messageId: 'aa'.repeat(8), from: null, to: null, reason: 'malformed_message', code: 'wire.bad_point', detail: 'path_key', size: 1 },
+      { type: 'onion.forwarded', messageId: 'bb'.repeat(8), from: 'x', to: 'y', size: 1 },
+    ]);
+    expect(classifyDrop(dropped!)).toEqual({ stream: 'onion', time: dropped!.time, type: 'malformed_message', outcome: 'dropped' });
+    expect(classifyDrop(forwarded!)).toBeNull();
+  });
+});
+
+describe('drop reasons in words', () => {
+  it('labels and explains every reason the node can report, malformed_message included', () => {
+    for (const reason of NODE_DROP_REASONS) {
+      expect(DROP_REASONS[reason], reason).toBeDefined();
+      expect(dropReasonExplain(reason).length).toBeGreaterThan(20);
+    }
+    expect(dropReasonLabel('malformed_message')).toBe('malformed message');
+    expect(dropReasonLabel('some_new_reason')).toBe('some new reason');
   });
 });
