@@ -112,9 +112,11 @@ describe('Channels in the browser', () => {
     await until(page, `document.querySelector('[data-testid="channel-inspector"] [data-testid="sequence-diagram"]').dataset.arrows === '10'`);
     expect(await text(page, '[data-testid="last-step"]')).toContain('Last step');
     await screenshot(page, 'channels-inspector-light');
+    // Back to the inspector from elsewhere: the stored history and the live one merge, each message once.
     await setTheme(page, 'Dark');
     await page.goto(`${new URL(a.ui).origin}/#/channels/${channelId}`);
     await inspector().waitFor({ timeout: WAIT });
+    await until(page, `document.querySelector('[data-testid="channel-inspector"] [data-testid="sequence-diagram"]')?.dataset.arrows === '10'`);
     await screenshot(page, 'channels-inspector-dark');
     await setTheme(page, 'System');
     expect(problems).toEqual([]);

@@ -164,13 +164,17 @@ export function pendingChanges(view: Pick<ChannelView, 'lists'>): number {
 
 export const MESSAGE_KEEP = 400;
 
-/** Adds messages (oldest first) to a channel's history, once each (`n` counts per node run), oldest first. */
+/**
+ * Adds messages to a channel's history once each, in the order the node recorded them. `n`
+ * counts the node's channel messages since it started, so it identifies a message within one
+ * connection to the node (the live event's `time` is the event's, not the record's; it may differ).
+ */
 export function mergeChannelMessages(list: readonly ChannelMessageInfo[], added: readonly ChannelMessageInfo[], keep = MESSAGE_KEEP): readonly ChannelMessageInfo[] {
   if (added.length === 0) return list;
-  const seen = new Set(list.map((m) => `${m.n}|${m.time}`));
-  const fresh = added.filter((m) => !seen.has(`${m.n}|${m.time}`));
+  const seen = new Set(list.map((m) => m.n));
+  const fresh = added.filter((m) => !seen.has(m.n) && (seen.add(m.n), true));
   if (fresh.length === 0) return list;
-  const all = [...list, ...fresh].sort((a, b) => a.time - b.time || a.n - b.n);
+  const all = [...list, ...fresh].sort((a, b) => a.n - b.n);
   return all.length > keep ? all.slice(all.length - keep) : all;
 }
 

@@ -76,12 +76,14 @@ describe('channel inspector', () => {
     expect(view.lists.localUnacked.map((c) => changeLabel(c, partyNames('A')))).toEqual(['add B0 · 30,000 sat']);
   });
 
-  it('merges the stored and live message history once each, oldest first', () => {
+  it('merges the stored and live message history once each (by the node’s message number), oldest first', () => {
     const m = (n: number, time: number): ChannelMessageInfo => ({
       n, time, channelId: ID, peer: 'p', direction: 'out', messageType: 'update_add_htlc', htlcId: 'local:0', commitmentNumber: null, signature: null, summary: '', retransmission: false,
     });
-    const list = mergeChannelMessages([m(1, 10), m(2, 20)], [m(2, 20), m(3, 30)]);
+    // The live copy of message 2 carries the event's time, not the record's: still the same message.
+    const list = mergeChannelMessages([m(1, 10), m(2, 20)], [m(2, 21), m(3, 30), m(3, 31)]);
     expect(list.map((x) => x.n)).toEqual([1, 2, 3]);
+    expect(mergeChannelMessages([m(5, 50)], [m(4, 49)]).map((x) => x.n)).toEqual([4, 5]);
     expect(mergeChannelMessages(list, [m(4, 40)], 2).map((x) => x.n)).toEqual([3, 4]);
     const event = ev({ type: 'channel.message', ...m(5, 50) });
     expect(channelMessageOf(event)).toMatchObject({ n: 5, messageType: 'update_add_htlc' });
