@@ -364,7 +364,7 @@ describe('Glasswing in the browser', () => {
     for (const p of PAGES) {
       await goTo(p.title);
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), p.title).toBe(true);
-      if (p.id === 'overview' || p.id === 'peers' || p.id === 'messages') await screenshot(page, `narrow-${p.id}`);
+      if (p.id !== 'channels') await screenshot(page, `narrow-${p.id}`);
     }
     await page.setViewportSize({ width: 1360, height: 900 });
     expect(problems).toEqual([]);
