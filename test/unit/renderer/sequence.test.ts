@@ -62,6 +62,21 @@ describe('sequence diagram layout', () => {
     );
   });
 
+  it('marks retransmitted messages and keeps their longer label inside the drawing', () => {
+    const layout = layoutSequence({
+      width: 420, rows: 2, lanes: ['This node', 'Peer'], gutter: 72,
+      messages: [
+        { key: 'a', from: 1, type: 'channel_reestablish', label: 'next commitment 3, next revocation 2', sentRow: 0, arriveRow: 0 },
+        { key: 'b', from: 0, type: 'commitment_signed', label: 'signs theirs #3', sentRow: 1, arriveRow: 1, retransmission: true },
+      ],
+    });
+    const [reestablish, again] = layout.arrows;
+    expect(reestablish!.family).toBe('reestablish');
+    expect(again!.retransmission).toBe(true);
+    expect(again!.anchor).toBe('start');
+    expect(again!.textX + (again!.text.length + 2) * CHAR_WIDTH).toBeLessThanOrEqual(layout.width - 6 + 1e-9);
+  });
+
   it('colours messages by what they do', () => {
     expect(messageFamily('update_add_htlc')).toBe('add');
     expect(messageFamily('update_fail_malformed_htlc')).toBe('fail');
