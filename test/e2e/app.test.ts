@@ -176,6 +176,17 @@ describe('Glasswing in the browser', () => {
     expect(await card.getByRole('button', { name: 'Ping' }).isEnabled()).toBe(true);
   }, 60_000);
 
+  it('names a peer from its row; the name replaces the id in the list and the API returns it', async () => {
+    const card = page.locator(`[data-node-id="${remote.nodeId}"]`);
+    await card.getByRole('button', { name: 'Name this peer' }).click();
+    await card.getByLabel('Name for this peer').fill('remote shop');
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('remote shop', { exact: true }).waitFor({ timeout: WAIT });
+    const peers = (await (await ui.api()).listPeers({})).peers;
+    expect(peers.find((p) => p.nodeId === remote.nodeId)?.label).toBe('remote shop');
+    expect(await card.getByRole('button', { name: 'Rename remote shop' }).count()).toBe(1);
+  }, 60_000);
+
   it('lists an inbound peer live, without reloading', async () => {
     const r = await dialer.cli('connect', ui.address);
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@
  * uses), filters, and the live counters of the messenger card.
  */
 import type { NodeEvent, OnionMessageEventBody } from '../../../core/api/events';
+import { onionEventParties } from '../../../core/api/events';
 import type { MessageLogEntry, MessengerStatsInfo } from '../../../core/api/types';
 
 /**
@@ -84,30 +85,7 @@ function isOnionEvent(event: NodeEvent): event is NodeEvent & OnionMessageEventB
 /** The row for a live event (null for events that are not about onion messages). */
 export function onionRowOf(event: NodeEvent): OnionLogRow | null {
   if (!isOnionEvent(event)) return null;
-  let peer: string | null = null;
-  let tlvTypes: readonly string[] = [];
-  switch (event.type) {
-    case 'onion.received':
-      peer = event.from;
-      break;
-    case 'onion.delivered':
-      peer = event.from;
-      tlvTypes = [event.tlvType];
-      break;
-    case 'onion.forwarded':
-      peer = event.to;
-      break;
-    case 'onion.sent':
-    case 'onion.replied':
-      peer = event.to;
-      tlvTypes = event.tlvTypes;
-      break;
-    case 'onion.dropped':
-      peer = event.from ?? event.to;
-      break;
-    default:
-      peer = event.nodeId;
-  }
+  const { peer, tlvTypes } = onionEventParties(event);
   const { seq: _seq, time: _time, ...body } = event;
   return {
     key: `e${event.seq}`,

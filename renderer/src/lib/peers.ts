@@ -45,6 +45,8 @@ export function reducePeers(peers: PeerList, event: NodeEvent, opts: ReduceOptio
       const others = peers.filter((p) => p.nodeId !== event.nodeId);
       return others.length === peers.length ? peers : others;
     }
+    case 'peer.updated':
+      return update(peers, event.peer.nodeId, (p) => ({ ...p, label: event.peer.label, reconnect: event.peer.reconnect }));
     case 'peer.pong':
       return update(peers, event.nodeId, (p) => ({ ...p, lastPingRttMs: event.rttMs }));
     case 'wire.message': {
@@ -66,4 +68,10 @@ export function reducePeers(peers: PeerList, event: NodeEvent, opts: ReduceOptio
 /** Records a ping answered through the API (the node also reports it as `peer.pong`). */
 export function withPingResult(peers: PeerList, nodeId: string, rttMs: number): PeerList {
   return update(peers, nodeId, (p) => ({ ...p, lastPingRttMs: rttMs }));
+}
+
+/** The name the user gave a connected peer, if any. */
+export function peerLabel(peers: PeerList, nodeId: string | null | undefined): string | null {
+  if (!nodeId) return null;
+  return peers.find((p) => p.nodeId === nodeId)?.label ?? null;
 }

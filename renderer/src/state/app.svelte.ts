@@ -91,3 +91,8 @@ export function useApp(): AppState {
   if (!app) throw new Error('useApp() outside <App>');
   return app;
 }
+
+/** The app state when inside <App>, else undefined (components also rendered on their own). */
+export function maybeApp(): AppState | undefined {
+  return getContext<AppState | undefined>(KEY);
+}

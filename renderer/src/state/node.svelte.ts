@@ -11,7 +11,7 @@ import type { NodeEvent } from '../../../core/api/events';
 import type { NodeInfo } from '../../../core/api/types';
 import { appendLog, type LogRow } from '../lib/activity-log';
 import { eventsAfter, mergeEvents } from '../lib/events';
-import { reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
+import { peerLabel, reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
 import { TrafficCounter, classifyDrop, classifyTraffic, type TrafficView } from '../lib/traffic';
 
 /** How many past events to load on attach. */
@@ -56,6 +56,16 @@ export class NodeState {
 
   get peers(): PeerList {
     return this.#peers;
+  }
+
+  /** The name given to a connected peer (labelPeer), or null. */
+  labelOf(nodeId: string | null | undefined): string | null {
+    return peerLabel(this.#peers, nodeId);
+  }
+
+  /** Records a new label at once (the node also reports it as `peer.updated`). */
+  setLabel(nodeId: string, label: string | null): void {
+    this.#peers = this.#peers.map((p) => (p.nodeId === nodeId ? { ...p, label } : p));
   }
 
   get log(): readonly LogRow[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BOLT8_FRAME_OVERHEAD, reducePeers, sortPeers, withPingResult, type PeerList } from '../../../renderer/src/lib/peers';
+import { BOLT8_FRAME_OVERHEAD, peerLabel, reducePeers, sortPeers, withPingResult, type PeerList } from '../../../renderer/src/lib/peers';
 import { peer, stamp, wire } from './events-fixtures';
 
 const A = peer(1);
@@ -16,6 +16,16 @@ describe('peer list reducer', () => {
     const again = { ...A, address: '127.0.0.1:1', connectedSince: A.connectedSince + 5000 };
     const [e] = stamp([{ type: 'peer.connected', peer: again }]);
     expect(reducePeers([A, B], e!)).toEqual(sortPeers([again, B]));
+  });
+
+  it('takes a new label from peer.updated and keeps the live counters', () => {
+    const counted = { ...A, messagesIn: 40 };
+    const [e] = stamp([{ type: 'peer.updated', peer: { ...A, label: 'shop', messagesIn: 1 } }]);
+    const next = reducePeers([counted, B], e!);
+    expect(peerLabel(next, A.nodeId)).toBe('shop');
+    expect(next.find((p) => p.nodeId === A.nodeId)!.messagesIn).toBe(40);
+    expect(peerLabel(next, B.nodeId)).toBeNull();
+    expect(peerLabel(next, null)).toBeNull();
   });
 
   it('removes a disconnected peer and ignores unknown ones', () => {
