@@ -8,7 +8,8 @@ import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { ChannelDetail, ChannelMessageInfo, ChannelSummary, ChannelView } from '../../../core/api/channels';
 import { channelMessageOf, mergeChannelMessages, reduceChannels, sortChannels } from '../lib/channels';
-import { errorText } from './node.svelte';
+import { errorText } from '../lib/errors';
+import { LiveState } from './live.svelte';
 
 const FLUSH_MS = 60;
 
@@ -30,30 +31,19 @@ export interface InspectedChannel {
   readonly steps: number;
 }
 
-export class ChannelsState {
+export class ChannelsState extends LiveState {
   #channels = $state.raw<readonly ChannelSummary[]>([]);
   #inspected = $state.raw<Readonly<Record<string, InspectedChannel>>>({});
-  #loading = $state(true);
-  #loadError = $state<string | null>(null);
   #inspectError = $state<Readonly<Record<string, string>>>({});
-  #api: NodeApi | null = null;
-  #unsubscribe: (() => void) | null = null;
-  #generation = 0;
-  #queue: NodeEvent[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Live messages per channel, also before the inspector loads (so none is missed). */
   #pendingMessages = new Map<string, ChannelMessageInfo[]>();
 
+  constructor() {
+    super(FLUSH_MS);
+  }
+
   get channels(): readonly ChannelSummary[] {
     return this.#channels;
-  }
-
-  get loading(): boolean {
-    return this.#loading;
-  }
-
-  get loadError(): string | null {
-    return this.#loadError;
   }
 
   /** The inspector's data for a channel, once `inspect` loaded it. */
@@ -69,58 +59,33 @@ export class ChannelsState {
     return this.#channels.find((c) => c.channelId === channelId) ?? null;
   }
 
-  async attach(api: NodeApi): Promise<void> {
-    this.detach();
-    const generation = ++this.#generation;
-    this.#api = api;
-    this.#loading = true;
-    this.#loadError = null;
+  protected accepts(event: NodeEvent): boolean {
+    return event.type.startsWith('channel.');
+  }
+
+  protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
     this.#inspected = {};
-    const early: NodeEvent[] = [];
-    let live = false;
-    this.#unsubscribe = api.subscribe((event) => {
-      if (generation !== this.#generation || !event.type.startsWith('channel.')) return;
-      if (live) this.#enqueue(event);
-      else early.push(event);
-    });
-    try {
-      const { channels } = await api.listChannels({});
-      if (generation !== this.#generation) return;
+    const { channels } = await api.listChannels({});
+    return (early) => {
       let list: readonly ChannelSummary[] = sortChannels(channels);
       for (const event of early) list = reduceChannels(list, event);
       this.#channels = list;
-      live = true;
-    } catch (e) {
-      if (generation === this.#generation) this.#loadError = errorText(e);
-    } finally {
-      if (generation === this.#generation) this.#loading = false;
-    }
+    };
   }
 
-  detach(): void {
-    this.#generation++;
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    this.#api = null;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    this.#queue = [];
+  protected override onDetach(): void {
     this.#pendingMessages.clear();
-  }
-
-  reload(): void {
-    if (this.#api) void this.attach(this.#api);
   }
 
   /** Loads a channel's full view and message history; events keep it live afterwards. */
   async inspect(channelId: string): Promise<void> {
-    const api = this.#api;
+    const api = this.api;
     if (!api) return;
     const { [channelId]: _gone, ...rest } = this.#inspectError;
     this.#inspectError = rest;
     try {
       const detail = await api.getChannel({ channelId });
-      if (api !== this.#api) return;
+      if (!this.isCurrent(api)) return;
       const live = this.#pendingMessages.get(channelId) ?? [];
       const previous = this.#inspected[channelId];
       this.#inspected = {
@@ -135,19 +100,11 @@ export class ChannelsState {
       };
       this.#channels = reduceChannels(this.#channels, { type: 'channel.updated', channel: detail, view: detail.view, persisted: true, cause: 'loaded', forgotten: [], seq: 0, time: Date.now() } as NodeEvent);
     } catch (e) {
-      if (api === this.#api) this.#inspectError = { ...this.#inspectError, [channelId]: errorText(e) };
+      if (this.isCurrent(api)) this.#inspectError = { ...this.#inspectError, [channelId]: errorText(e) };
     }
   }
 
-  #enqueue(event: NodeEvent): void {
-    this.#queue.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined;
-    const batch = this.#queue;
-    this.#queue = [];
+  protected apply(batch: readonly NodeEvent[]): void {
     let list = this.#channels;
     let inspected = this.#inspected;
     for (const event of batch) {

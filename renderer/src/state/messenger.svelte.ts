@@ -8,7 +8,7 @@ import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { MailboxInfo, MessengerStatsInfo } from '../../../core/api/types';
 import { addOnionRows, countOnionEvent, onionRowOf, onionRowOfEntry, type OnionLogRow } from '../lib/onion';
-import { errorText } from './node.svelte';
+import { LiveState } from './live.svelte';
 
 /** Rows loaded from the node's log, and the most the page keeps. */
 export const LOG_LOAD = 1000;
@@ -16,18 +16,15 @@ export const LOG_KEEP = 5000;
 const FLUSH_MS = 100;
 const REFRESH_AFTER_MS = 1000;
 
-export class MessengerState {
+export class MessengerState extends LiveState {
   #rows = $state.raw<readonly OnionLogRow[]>([]);
   #stats = $state.raw<MessengerStatsInfo | null>(null);
   #mailbox = $state.raw<MailboxInfo | null>(null);
-  #loading = $state(true);
-  #loadError = $state<string | null>(null);
-  #api: NodeApi | null = null;
-  #unsubscribe: (() => void) | null = null;
-  #generation = 0;
-  #queue: OnionLogRow[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor() {
+    super(FLUSH_MS);
+  }
 
   /** Newest first. */
   get rows(): readonly OnionLogRow[] {
@@ -42,89 +39,55 @@ export class MessengerState {
     return this.#mailbox;
   }
 
-  get loading(): boolean {
-    return this.#loading;
+  protected accepts(event: NodeEvent): boolean {
+    return event.type.startsWith('onion.');
   }
 
-  get loadError(): string | null {
-    return this.#loadError;
-  }
-
-  async attach(api: NodeApi): Promise<void> {
-    this.detach();
-    const generation = ++this.#generation;
-    this.#api = api;
-    this.#loading = true;
-    this.#loadError = null;
-    const early: NodeEvent[] = [];
-    let live = false;
-    this.#unsubscribe = api.subscribe((event) => {
-      if (generation !== this.#generation || !event.type.startsWith('onion.')) return;
-      if (live) this.#onEvent(event);
-      else early.push(event);
-    });
-    try {
-      const [{ messages }, stats, mailbox] = await Promise.all([
-        api.listMessages({ limit: LOG_LOAD }),
-        api.messengerStats({}),
-        api.mailboxList({}),
-      ]);
-      if (generation !== this.#generation) return;
+  protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
+    const [{ messages }, stats, mailbox] = await Promise.all([
+      api.listMessages({ limit: LOG_LOAD }),
+      api.messengerStats({}),
+      api.mailboxList({}),
+    ]);
+    return (early) => {
       this.#rows = addOnionRows([], messages.map(onionRowOfEntry), LOG_KEEP);
       this.#stats = stats;
       this.#mailbox = mailbox;
-      live = true;
       // Events that raced the snapshot: the log skips steps it already has; the counters are
       // corrected by the refresh these events schedule.
-      for (const event of early) this.#onEvent(event);
-    } catch (e) {
-      if (generation === this.#generation) this.#loadError = errorText(e);
-    } finally {
-      if (generation === this.#generation) this.#loading = false;
-    }
+      if (early.length) this.apply(early);
+    };
   }
 
-  detach(): void {
-    this.#generation++;
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    this.#api = null;
-    clearTimeout(this.#flushTimer);
+  protected override onDetach(): void {
     clearTimeout(this.#refreshTimer);
-    this.#flushTimer = undefined;
     this.#refreshTimer = undefined;
-    this.#queue = [];
-  }
-
-  reload(): void {
-    if (this.#api) void this.attach(this.#api);
   }
 
   /** Reloads the counters, queues and mailbox now (after a change we made). */
   async refresh(): Promise<void> {
-    const api = this.#api;
+    const api = this.api;
     if (!api) return;
     const [stats, mailbox] = await Promise.all([api.messengerStats({}), api.mailboxList({})]);
-    if (api !== this.#api) return;
+    if (!this.isCurrent(api)) return;
     this.#stats = stats;
     this.#mailbox = mailbox;
   }
 
-  #onEvent(event: NodeEvent): void {
-    if (this.#stats) this.#stats = countOnionEvent(this.#stats, event);
-    const row = onionRowOf(event);
-    if (row) this.#queue.push(row);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  /** Counters move per event; the log takes the batch's rows; queues and mailbox reload soon after. */
+  protected apply(batch: readonly NodeEvent[]): void {
+    let stats = this.#stats;
+    const rows: OnionLogRow[] = [];
+    for (const event of batch) {
+      if (stats) stats = countOnionEvent(stats, event);
+      const row = onionRowOf(event);
+      if (row) rows.push(row);
+    }
+    this.#stats = stats;
+    this.#rows = addOnionRows(this.#rows, rows, LOG_KEEP);
     this.#refreshTimer ??= setTimeout(() => {
       this.#refreshTimer = undefined;
       this.refresh().catch(() => undefined);
     }, REFRESH_AFTER_MS);
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined;
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#rows = addOnionRows(this.#rows, batch, LOG_KEEP);
   }
 }

@@ -13,16 +13,12 @@ import { appendLog, type LogRow } from '../lib/activity-log';
 import { eventsAfter, mergeEvents } from '../lib/events';
 import { peerLabel, reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
 import { TrafficCounter, classifyDrop, classifyTraffic, type TrafficView } from '../lib/traffic';
+import { LiveState } from './live.svelte';
 
 /** How many past events to load on attach. */
 export const SEED_EVENTS = 2000;
 export const TRAFFIC_WINDOW_SECONDS = 60;
 const FLUSH_MS = 100;
-
-export function errorText(e: unknown): string {
-  if (e instanceof Error && e.message) return e.message;
-  return String(e);
-}
 
 /** The node's info after a settings change (alias and listen address are in both). */
 export function withSettings(info: NodeInfo, event: NodeEvent): NodeInfo {
@@ -31,24 +27,21 @@ export function withSettings(info: NodeInfo, event: NodeEvent): NodeInfo {
   return { ...info, alias, listen: listen ? [listen] : [] };
 }
 
-export class NodeState {
+export class NodeState extends LiveState {
   #info = $state.raw<NodeInfo | null>(null);
   #peers = $state.raw<PeerList>([]);
   #log = $state.raw<readonly LogRow[]>([]);
-  #loading = $state(true);
-  #loadError = $state<string | null>(null);
   readonly #wireCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   readonly #onionCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   readonly #dropCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   #wire = $state.raw<TrafficView>(this.#wireCounter.view(Date.now()));
   #onion = $state.raw<TrafficView>(this.#onionCounter.view(Date.now()));
   #drops = $state.raw<TrafficView>(this.#dropCounter.view(Date.now()));
-  #api: NodeApi | null = null;
-  #unsubscribe: (() => void) | null = null;
-  #generation = 0;
-  #queue: NodeEvent[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #now = Date.now();
+
+  constructor() {
+    super(FLUSH_MS);
+  }
 
   get info(): NodeInfo | null {
     return this.#info;
@@ -85,74 +78,35 @@ export class NodeState {
     return this.#drops;
   }
 
-  /** True until the first snapshot after attaching has loaded. */
-  get loading(): boolean {
-    return this.#loading;
+  protected accepts(): boolean {
+    return true;
   }
 
-  get loadError(): string | null {
-    return this.#loadError;
-  }
-
-  async attach(api: NodeApi): Promise<void> {
-    this.detach();
-    const generation = ++this.#generation;
-    this.#api = api;
-    this.#loading = true;
-    this.#loadError = null;
-    const early: NodeEvent[] = [];
-    let live = false;
-    this.#unsubscribe = api.subscribe((event) => {
-      if (generation !== this.#generation) return;
-      if (live) this.#enqueue(event);
-      else early.push(event);
-    });
-    try {
-      const [info, { peers }, { events }] = await Promise.all([
-        api.getInfo({}),
-        api.listPeers({}),
-        api.recentEvents({ limit: SEED_EVENTS }),
-      ]);
-      if (generation !== this.#generation) return;
+  protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
+    const [info, { peers }, { events }] = await Promise.all([
+      api.getInfo({}),
+      api.listPeers({}),
+      api.recentEvents({ limit: SEED_EVENTS }),
+    ]);
+    return (early) => {
       this.#wireCounter.clear();
       this.#onionCounter.clear();
       this.#dropCounter.clear();
       const seed = mergeEvents(events);
       const seedSeq = seed.at(-1)?.seq ?? 0;
       for (const event of seed) this.#count(event);
-      this.#log = appendLog([], seed);
       // The peer snapshot is authoritative; later events move it on.
       let list = sortPeers(peers);
       const later = eventsAfter(mergeEvents(early), seedSeq);
-      for (const event of later) list = reducePeers(list, event);
-      this.#peers = list;
-      this.#info = later.reduce(withSettings, info);
-      live = true;
       for (const event of later) {
+        list = reducePeers(list, event);
         this.#count(event);
       }
-      this.#log = appendLog(this.#log, later);
+      this.#peers = list;
+      this.#info = later.reduce(withSettings, info);
+      this.#log = appendLog(appendLog([], seed), later);
       this.#refreshTraffic();
-    } catch (e) {
-      if (generation === this.#generation) this.#loadError = errorText(e);
-    } finally {
-      if (generation === this.#generation) this.#loading = false;
-    }
-  }
-
-  /** Loads everything again from the same API (after a load error). */
-  reload(): void {
-    if (this.#api) void this.attach(this.#api);
-  }
-
-  detach(): void {
-    this.#generation++;
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    this.#api = null;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    this.#queue = [];
+    };
   }
 
   /** Moves the traffic windows to `now` (called every second by the clock). */
@@ -174,15 +128,7 @@ export class NodeState {
     if (drop) this.#dropCounter.add(drop);
   }
 
-  #enqueue(event: NodeEvent): void {
-    this.#queue.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined;
-    const batch = this.#queue;
-    this.#queue = [];
+  protected apply(batch: readonly NodeEvent[]): void {
     let peers = this.#peers;
     let info = this.#info;
     for (const event of batch) {

@@ -8,7 +8,7 @@ import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { InvoiceInfo, InvoiceRequestInfo, OfferInfo } from '../../../core/api/offers';
 import { applyOfferEvent, isOfferEvent, reduceOffers, seedHistory, sortOffers, type OfferHistoryRow } from '../lib/offers';
-import { errorText } from './node.svelte';
+import { LiveState } from './live.svelte';
 
 /** Rows loaded per list. */
 export const OFFERS_LOAD = 500;
@@ -21,20 +21,17 @@ const PAYER_EVENTS = new Set([
   'offer.refund_created', 'offer.refund_invoice_sent', 'offer.refund_invoice_received',
 ]);
 
-export class OffersState {
+export class OffersState extends LiveState {
   #offers = $state.raw<readonly OfferInfo[]>([]);
   #history = $state.raw<readonly OfferHistoryRow[]>([]);
   #sent = $state.raw<readonly InvoiceRequestInfo[]>([]);
   #received = $state.raw<readonly InvoiceInfo[]>([]);
   #refunds = $state.raw<readonly InvoiceRequestInfo[]>([]);
-  #loading = $state(true);
-  #loadError = $state<string | null>(null);
-  #api: NodeApi | null = null;
-  #unsubscribe: (() => void) | null = null;
-  #generation = 0;
-  #queue: NodeEvent[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor() {
+    super(FLUSH_MS);
+  }
 
   /** Active first, newest first. */
   get offers(): readonly OfferInfo[] {
@@ -60,35 +57,18 @@ export class OffersState {
     return this.#refunds;
   }
 
-  get loading(): boolean {
-    return this.#loading;
+  protected accepts(event: NodeEvent): boolean {
+    return isOfferEvent(event);
   }
 
-  get loadError(): string | null {
-    return this.#loadError;
-  }
-
-  async attach(api: NodeApi): Promise<void> {
-    this.detach();
-    const generation = ++this.#generation;
-    this.#api = api;
-    this.#loading = true;
-    this.#loadError = null;
-    const early: NodeEvent[] = [];
-    let live = false;
-    this.#unsubscribe = api.subscribe((event) => {
-      if (generation !== this.#generation || !isOfferEvent(event)) return;
-      if (live) this.#enqueue(event);
-      else early.push(event);
-    });
-    try {
-      const [{ offers }, { invoiceRequests: received }, { invoices: issued }] = await Promise.all([
-        api.listOffers({}),
-        api.listInvoiceRequests({ role: 'received', limit: OFFERS_LOAD }),
-        api.listInvoices({ role: 'issued', limit: OFFERS_LOAD }),
-        this.#loadPayer(api),
-      ]);
-      if (generation !== this.#generation) return;
+  protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
+    const [{ offers }, { invoiceRequests: received }, { invoices: issued }] = await Promise.all([
+      api.listOffers({}),
+      api.listInvoiceRequests({ role: 'received', limit: OFFERS_LOAD }),
+      api.listInvoices({ role: 'issued', limit: OFFERS_LOAD }),
+      this.#loadPayer(api),
+    ]);
+    return (early) => {
       let list: readonly OfferInfo[] = sortOffers(offers);
       let history: readonly OfferHistoryRow[] = seedHistory(received, issued);
       for (const event of early) {
@@ -97,33 +77,17 @@ export class OffersState {
       }
       this.#offers = sortOffers(list);
       this.#history = history;
-      live = true;
-    } catch (e) {
-      if (generation === this.#generation) this.#loadError = errorText(e);
-    } finally {
-      if (generation === this.#generation) this.#loading = false;
-    }
+    };
   }
 
-  detach(): void {
-    this.#generation++;
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
-    this.#api = null;
-    clearTimeout(this.#flushTimer);
+  protected override onDetach(): void {
     clearTimeout(this.#reloadTimer);
-    this.#flushTimer = undefined;
     this.#reloadTimer = undefined;
-    this.#queue = [];
-  }
-
-  reload(): void {
-    if (this.#api) void this.attach(this.#api);
   }
 
   /** Reloads the payer-side lists now (after a fetch or a refund we made). */
   async refreshPayer(): Promise<void> {
-    const api = this.#api;
+    const api = this.api;
     if (api) await this.#loadPayer(api);
   }
 
@@ -143,29 +107,14 @@ export class OffersState {
       api.listInvoices({ role: 'received', limit: OFFERS_LOAD }),
       api.listInvoiceRequests({ role: 'refund', limit: OFFERS_LOAD }),
     ]);
-    if (api !== this.#api) return;
+    if (!this.isCurrent(api)) return;
     const newest = <T extends { createdAt?: number; storedAt?: number }>(xs: readonly T[]) => [...xs].sort((a, b) => (b.createdAt ?? b.storedAt ?? 0) - (a.createdAt ?? a.storedAt ?? 0));
     this.#sent = newest(sent);
     this.#received = newest(received);
     this.#refunds = newest(refunds);
   }
 
-  #enqueue(event: NodeEvent): void {
-    this.#queue.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
-    if (PAYER_EVENTS.has(event.type)) {
-      clearTimeout(this.#reloadTimer);
-      this.#reloadTimer = setTimeout(() => {
-        this.#reloadTimer = undefined;
-        this.refreshPayer().catch(() => undefined);
-      }, RELOAD_AFTER_MS);
-    }
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined;
-    const batch = this.#queue;
-    this.#queue = [];
+  protected apply(batch: readonly NodeEvent[]): void {
     let list = this.#offers;
     let history = this.#history;
     for (const event of batch) {
@@ -174,5 +123,12 @@ export class OffersState {
     }
     this.#offers = list === this.#offers ? list : sortOffers(list);
     this.#history = history;
+    if (batch.some((e) => PAYER_EVENTS.has(e.type))) {
+      clearTimeout(this.#reloadTimer);
+      this.#reloadTimer = setTimeout(() => {
+        this.#reloadTimer = undefined;
+        this.refreshPayer().catch(() => undefined);
+      }, RELOAD_AFTER_MS);
+    }
   }
 }

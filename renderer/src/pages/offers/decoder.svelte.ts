@@ -5,7 +5,7 @@
 import type { NodeApi } from '../../../../core/api/methods';
 import type { Bolt12Decoded } from '../../../../core/api/offers';
 import { cleanPasted } from '../../lib/offer-form';
-import { errorText } from '../../state/node.svelte';
+import { errorText } from '../../lib/errors';
 
 const DELAY_MS = 180;
 /** The node's schema: at most 40,000 characters. */
