@@ -15,6 +15,7 @@ export { default as QrCode } from './QrCode.svelte';
 export { default as RelativeTime } from './RelativeTime.svelte';
 export { default as Segmented } from './Segmented.svelte';
 export { default as Stat } from './Stat.svelte';
+export { default as StatStrip } from './StatStrip.svelte';
 export { default as Tabs } from './Tabs.svelte';
 export { default as VirtualList } from './VirtualList.svelte';
 export type { IconName } from './icons';
