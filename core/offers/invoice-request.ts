@@ -11,9 +11,9 @@ import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { InvoiceRequestFields, OfferFields } from './fields';
 import { INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
-import { merkleRoot, signMerkleRoot, verifyRecordsSignature } from './merkle';
+import { verifyRecordsSignature } from './merkle';
 import type { Analysis } from './message';
-import { assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
 import type { Offer } from './offer';
 import { checkOfferFields, offerChains } from './offer';
 import type { Bip353Name } from './subtypes';
@@ -188,34 +188,16 @@ export function encodeInvoiceRequest(r: InvoiceRequest): string {
 // ---------------------------------------------------------------------------------------------
 // Building.
 
-/** An invoice_request whose fields are final but which is not signed yet. */
-export class UnsignedInvoiceRequest {
-  readonly records: readonly TlvRecord[];
-  readonly bytes: Uint8Array;
-  /** The key that must sign: invreq_payer_id. */
-  readonly payerId: Uint8Array;
-  /** The Merkle root the signature covers. */
-  readonly merkleRoot: Uint8Array;
-
+/** An invoice_request whose fields are final but which is not signed yet (by invreq_payer_id). */
+export class UnsignedInvoiceRequest extends UnsignedMessage<InvoiceRequest> {
   /** @internal use buildInvoiceRequest */
   constructor(records: readonly TlvRecord[], bytes: Uint8Array, payerId: Uint8Array) {
-    this.records = records;
-    this.bytes = bytes;
-    this.payerId = payerId;
-    this.merkleRoot = merkleRoot(records)!;
+    super(records, bytes, { key: payerId, field: 'invreq_payer_id', tag: SIGNATURE_TAGS.invoiceRequest, parse: parseInvoiceRequestBytes });
   }
 
-  /**
-   * Signs with the secret key of invreq_payer_id (writer: "MUST set signature.sig ... using the
-   * invreq_payer_id"). `auxRand` (32 bytes) makes the signature deterministic.
-   */
-  sign(payerSecret: Uint8Array, auxRand?: Uint8Array): InvoiceRequest {
-    if (!equalBytes(publicKeyFromPrivate(payerSecret), this.payerId)) {
-      throw new Bolt12SemanticError('builder.wrong_signing_key', 'the key does not match invreq_payer_id');
-    }
-    const sig = signMerkleRoot(SIGNATURE_TAGS.invoiceRequest, this.merkleRoot, payerSecret, auxRand);
-    const { bytes } = assemble([...this.records, { type: SIGNATURE_TLV, value: sig }]);
-    return unwrap(parseInvoiceRequestBytes(bytes));
+  /** The key that must sign: invreq_payer_id. */
+  get payerId(): Uint8Array {
+    return this.signingKey;
   }
 }
 

@@ -2,7 +2,7 @@
  * BOLT 12 invoices (`lni` by CLN convention): reading, the reader requirements, and building an
  * invoice that answers an invoice_request (or a refund).
  */
-import { equalBytes, publicKeyFromPrivate } from '../crypto';
+import { equalBytes } from '../crypto';
 import type { BlindedPath, TlvRecord } from '../wire';
 import { encodeBolt12String } from './bech32';
 import type { Bolt12Context } from './chains';
@@ -13,9 +13,9 @@ import type { FieldSpec, InvoiceFields, InvoiceRequestFields, OfferFields } from
 import { INVOICE_FIELD_SPEC, INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
 import type { InvoiceRequest } from './invoice-request';
 import { expectedAmount, isForOffer } from './invoice-request';
-import { merkleRoot, signMerkleRoot, verifyRecordsSignature } from './merkle';
+import { verifyRecordsSignature } from './merkle';
 import type { Analysis } from './message';
-import { assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
 import type { BlindedPayInfo, FallbackAddress } from './subtypes';
 import { KNOWN_INVOICE_FEATURES, KNOWN_PAYINFO_FEATURES, signatureCodec, unknownEvenBits } from './subtypes';
 import {
@@ -188,38 +188,16 @@ export interface PaymentPath {
 }
 
 /** An invoice with final fields, waiting for the invoice_node_id signature. */
-export class UnsignedInvoice {
-  readonly records: readonly TlvRecord[];
-  readonly bytes: Uint8Array;
-  /** The key that must sign: invoice_node_id. */
-  readonly nodeId: Uint8Array;
-  /** The Merkle root the signature covers. */
-  readonly merkleRoot: Uint8Array;
-
+export class UnsignedInvoice extends UnsignedMessage<Invoice> {
   /** @internal use buildInvoice */
   constructor(records: readonly TlvRecord[], bytes: Uint8Array, nodeId: Uint8Array) {
-    this.records = records;
-    this.bytes = bytes;
-    this.nodeId = nodeId;
-    this.merkleRoot = merkleRoot(records)!;
+    super(records, bytes, { key: nodeId, field: 'invoice_node_id', tag: SIGNATURE_TAGS.invoice, parse: parseInvoiceBytes });
   }
 
-  /**
-   * Signs with the secret of invoice_node_id (writer: "MUST set sig to the signature using
-   * invoice_node_id"). `auxRand` (32 bytes) makes the signature deterministic.
-   */
-  sign(nodeSecret: Uint8Array, auxRand?: Uint8Array): Invoice {
-    const sig = signRecords(SIGNATURE_TAGS.invoice, this.merkleRoot, this.nodeId, nodeSecret, auxRand);
-    return unwrap(parseInvoiceBytes(assemble([...this.records, { type: SIGNATURE_TLV, value: sig }]).bytes));
+  /** The key that must sign: invoice_node_id. */
+  get nodeId(): Uint8Array {
+    return this.signingKey;
   }
-}
-
-/** Checks that `secret` is the key of `publicKey`, then signs the root. Shared with static invoices. */
-export function signRecords(tag: string, root: Uint8Array, publicKey: Uint8Array, secret: Uint8Array, auxRand?: Uint8Array): Uint8Array {
-  if (!equalBytes(publicKeyFromPrivate(secret), publicKey)) {
-    throw new Bolt12SemanticError('builder.wrong_signing_key', 'the key does not match invoice_node_id');
-  }
-  return signMerkleRoot(tag, root, secret, auxRand);
 }
 
 export interface InvoiceParams {

@@ -8,7 +8,9 @@ import { decodeBolt12String } from './bech32';
 import type { Bolt12Error } from './errors';
 import { Bolt12ParseError, Bolt12SemanticError } from './errors';
 import type { TypeRange } from './tlv-types';
-import { inRanges } from './tlv-types';
+import { SIGNATURE_TLV, inRanges } from './tlv-types';
+import { merkleRoot, signMerkleRoot } from './merkle';
+import { equalBytes, publicKeyFromPrivate } from '../crypto';
 
 /**
  * The outcome of reading one message: the value when the TLV stream decoded (its fields may be
@@ -89,4 +91,47 @@ export function invalidParameter(message: string): never {
 /** Throws the first semantic error of a writer-side check. */
 export function throwFirst(errors: readonly Bolt12SemanticError[]): void {
   if (errors.length > 0) throw errors[0]!;
+}
+
+/**
+ * A message whose fields are final, waiting for its BIP340 signature (BOLT 12 "Signature
+ * Calculation"): the signing key must be the one the message names (invreq_payer_id,
+ * invoice_node_id), and signing gives back the parsed, checked message.
+ */
+export class UnsignedMessage<T> {
+  readonly records: readonly TlvRecord[];
+  readonly bytes: Uint8Array;
+  /** The Merkle root the signature covers. */
+  readonly merkleRoot: Uint8Array;
+  readonly #signingKey: Uint8Array;
+  readonly #keyField: string;
+  readonly #tag: string;
+  readonly #parse: (bytes: Uint8Array) => Analysis<T>;
+
+  constructor(records: readonly TlvRecord[], bytes: Uint8Array, signing: { key: Uint8Array; field: string; tag: string; parse: (bytes: Uint8Array) => Analysis<T> }) {
+    this.records = records;
+    this.bytes = bytes;
+    this.merkleRoot = merkleRoot(records)!;
+    this.#signingKey = signing.key;
+    this.#keyField = signing.field;
+    this.#tag = signing.tag;
+    this.#parse = signing.parse;
+  }
+
+  /** The key that must sign. */
+  get signingKey(): Uint8Array {
+    return this.#signingKey;
+  }
+
+  /**
+   * Signs with the secret of the signing key (writers: "MUST set signature.sig to the signature
+   * using" that key). `auxRand` (32 bytes) makes the signature deterministic.
+   */
+  sign(secret: Uint8Array, auxRand?: Uint8Array): T {
+    if (!equalBytes(publicKeyFromPrivate(secret), this.#signingKey)) {
+      throw new Bolt12SemanticError('builder.wrong_signing_key', `the key does not match ${this.#keyField}`);
+    }
+    const sig = signMerkleRoot(this.#tag, this.merkleRoot, secret, auxRand);
+    return unwrap(this.#parse(assemble([...this.records, { type: SIGNATURE_TLV, value: sig }]).bytes));
+  }
 }

@@ -14,11 +14,11 @@ import { Bolt12SemanticError } from './errors';
 import type { InvoiceFields, OfferFields } from './fields';
 import { INVOICE_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
 import type { InvoiceParams } from './invoice';
-import { chooseNodeId, finalBlindedNodeIds, invoicePathFields, signRecords, usablePathIndexes } from './invoice';
+import { chooseNodeId, finalBlindedNodeIds, invoicePathFields, usablePathIndexes } from './invoice';
 import { equalBytes } from '../crypto';
-import { merkleRoot, verifyRecordsSignature } from './merkle';
+import { verifyRecordsSignature } from './merkle';
 import type { Analysis } from './message';
-import { assemble, checkExtraRecords, unwrap, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, unwrap, withSemantics } from './message';
 import type { Offer } from './offer';
 import { checkOfferFields } from './offer';
 import { KNOWN_INVOICE_FEATURES, signatureCodec, unknownEvenBits } from './subtypes';
@@ -104,23 +104,15 @@ export function isStaticInvoiceForOffer(inv: StaticInvoice, offer: Offer): boole
   return a.length === b.length && a.every((r, i) => r.type === b[i]!.type && equalBytes(r.value, b[i]!.value));
 }
 
-export class UnsignedStaticInvoice {
-  readonly records: readonly TlvRecord[];
-  readonly bytes: Uint8Array;
-  readonly nodeId: Uint8Array;
-  readonly merkleRoot: Uint8Array;
-
+export class UnsignedStaticInvoice extends UnsignedMessage<StaticInvoice> {
   /** @internal use buildStaticInvoice */
   constructor(records: readonly TlvRecord[], bytes: Uint8Array, nodeId: Uint8Array) {
-    this.records = records;
-    this.bytes = bytes;
-    this.nodeId = nodeId;
-    this.merkleRoot = merkleRoot(records)!;
+    super(records, bytes, { key: nodeId, field: 'invoice_node_id', tag: SIGNATURE_TAGS.staticInvoice, parse: parseStaticInvoiceBytes });
   }
 
-  sign(nodeSecret: Uint8Array, auxRand?: Uint8Array): StaticInvoice {
-    const sig = signRecords(SIGNATURE_TAGS.staticInvoice, this.merkleRoot, this.nodeId, nodeSecret, auxRand);
-    return unwrap(parseStaticInvoiceBytes(assemble([...this.records, { type: SIGNATURE_TLV, value: sig }]).bytes));
+  /** The key that must sign: invoice_node_id. */
+  get nodeId(): Uint8Array {
+    return this.signingKey;
   }
 }
 
