@@ -187,9 +187,17 @@ describe('Channels in the browser', () => {
     expect(await page.getByRole('button', { name: 'Run script' }).isDisabled()).toBe(true);
     await page.getByLabel('Step 2: from').selectOption('B');
     expect(await page.getByRole('button', { name: 'Run script' }).isEnabled()).toBe(true);
+    // The channel's terms are checked as typed, and the run uses them.
+    const terms = page.locator('[data-testid="channel-terms"]');
+    await terms.getByLabel('A gives B').fill('999999999999');
+    expect(await terms.locator('.problem').textContent()).toContain('cannot push more than the capacity');
+    expect(await page.getByRole('button', { name: 'Run script' }).isDisabled()).toBe(true);
+    await terms.getByLabel('Capacity').fill('2000000');
+    await terms.getByLabel('A gives B').fill('0');
     // B fulfills A0 before A ever signed it: the protocol forbids it.
     await page.getByRole('button', { name: 'Run script' }).click();
     await until(page, `document.querySelector('[data-testid="step-counter"]')?.textContent === 'Step 1 of 2'`);
+    expect(await page.getByText('Funding 2,000,000 sat from A, nothing pushed', { exact: false }).count()).toBe(1);
     await page.getByRole('button', { name: 'Go to the last step' }).click();
     const error = page.locator('[data-testid="step-error"]');
     await error.waitFor({ timeout: WAIT });

@@ -39,6 +39,54 @@ export const MESSAGE_KINDS: readonly { readonly msg: MessageKind; readonly label
 
 export const MAX_STEPS = 200;
 
+/** The channel a composed script runs on (text as typed). A is always the funder. */
+export interface ChannelTerms {
+  /** Channel capacity in sat. */
+  readonly fundingSat: string;
+  /** Sat A gives B at opening. */
+  readonly pushSat: string;
+  readonly feeratePerKw: string;
+  readonly channelType: 'anchors' | 'static_remotekey';
+}
+
+/** The simulator's defaults: 1 BTC split evenly, 253 sat/kw, anchors. */
+export const DEFAULT_TERMS: ChannelTerms = { fundingSat: '100000000', pushSat: '50000000', feeratePerKw: '253', channelType: 'anchors' };
+
+export type TermsParams = Pick<Extract<RunSimulationParams, { events: unknown }>, 'funding_sat' | 'push_msat' | 'feerate_per_kw' | 'channel_type'>;
+
+/**
+ * Checks the channel terms as typed. Only the form's rules are checked here (whole numbers, a push
+ * within the capacity, BOLT 2's minimum feerate); whether the parties can then afford what the
+ * script does is the simulator's to say, at the step where it happens.
+ */
+export function checkTerms(terms: ChannelTerms): { readonly problems: ReadonlyMap<keyof ChannelTerms, string>; readonly params: TermsParams | null } {
+  const problems = new Map<keyof ChannelTerms, string>();
+  const whole = (v: string) => (/^[0-9]{1,16}$/.test(v.trim()) ? BigInt(v.trim()) : null);
+  const funding = whole(terms.fundingSat);
+  const push = whole(terms.pushSat);
+  const feerate = whole(terms.feeratePerKw);
+  if (funding === null || funding === 0n) problems.set('fundingSat', 'The capacity in sat, a whole number above 0.');
+  else if (funding > 21_000_000n * 100_000_000n) problems.set('fundingSat', 'More than 21 million bitcoin.');
+  if (push === null) problems.set('pushSat', 'The sat A gives B at opening, a whole number (0 for none).');
+  else if (funding !== null && push > funding) problems.set('pushSat', 'A cannot push more than the capacity.');
+  // BOLT 2: "MUST set feerate_per_kw to at least the rate ... of 253".
+  if (feerate === null || feerate > 0xffffffffn) problems.set('feeratePerKw', 'A feerate in sat per 1,000 weight, a whole number.');
+  else if (feerate < 253n) problems.set('feeratePerKw', 'BOLT 2 puts the lowest feerate at 253 sat/kw.');
+  if (problems.size > 0 || funding === null || push === null || feerate === null) return { problems, params: null };
+  return { problems, params: { funding_sat: funding.toString(), push_msat: (push * 1000n).toString(), feerate_per_kw: Number(feerate), channel_type: terms.channelType } };
+}
+
+/** The terms of a played trace, to edit it and run it again. */
+export function termsFromTrace(trace: Trace): ChannelTerms {
+  const p = trace.params;
+  return {
+    fundingSat: p.fundingSat,
+    pushSat: (BigInt(p.pushMsat) / 1000n).toString(),
+    feeratePerKw: String(p.feeratePerKw),
+    channelType: p.channelType === 'static_remotekey' ? 'static_remotekey' : 'anchors',
+  };
+}
+
 /** HTLC names a party may settle: `A0` is settled by B (HTLCs are removed by the side they were offered to). */
 export function htlcOwner(name: string): Party | null {
   const m = /^([AB])(\d{1,9})$/.exec(name.trim().toUpperCase());

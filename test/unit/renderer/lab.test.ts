@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { runSimulationRequest } from '../../../core/channel/simulator/request';
 import { SCENARIO_NAMES, scenarioSummary } from '../../../core/channel/simulator/scenarios';
-import { SCENARIOS, checkScript, htlcOwner, labFrame, stepFromEvent, stepShort, stepText, stepsFromTrace, svgFileName, traceArrows, type DraftStep } from '../../../renderer/src/lib/lab';
+import { DEFAULT_TERMS, SCENARIOS, checkScript, checkTerms, termsFromTrace, htlcOwner, labFrame, stepFromEvent, stepShort, stepText, stepsFromTrace, svgFileName, traceArrows, type DraftStep } from '../../../renderer/src/lib/lab';
 
 let uid = 0;
 const next = () => ++uid;
@@ -117,5 +117,37 @@ describe('Channel lab', () => {
       { numRuns: 40 },
     );
     expect(stepFromEvent({ deliver: 'all' }, 1)).toEqual({ uid: 1, kind: 'deliver', target: 'all' });
+  });
+});
+
+describe('Channel lab: channel terms', () => {
+  it('turns valid terms into runSimulation parameters (push in msat)', () => {
+    expect(checkTerms(DEFAULT_TERMS)).toEqual({ problems: new Map(), params: { funding_sat: '100000000', push_msat: '50000000000', feerate_per_kw: 253, channel_type: 'anchors' } });
+  });
+
+  it.each([
+    [{ fundingSat: '0' }, 'fundingSat'],
+    [{ fundingSat: '1.5' }, 'fundingSat'],
+    [{ fundingSat: '3000000000000000' }, 'fundingSat'],
+    [{ pushSat: '100000001' }, 'pushSat'],
+    [{ pushSat: '' }, 'pushSat'],
+    [{ feeratePerKw: '252' }, 'feeratePerKw'],
+    [{ feeratePerKw: 'x' }, 'feeratePerKw'],
+  ] as const)('refuses %j, naming %s', (change, field) => {
+    const r = checkTerms({ ...DEFAULT_TERMS, ...change });
+    expect(r.params).toBeNull();
+    expect([...r.problems.keys()]).toContain(field);
+  });
+
+  it('never throws, and gives parameters exactly when it names no problem (property)', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), fc.constantFrom('anchors', 'static_remotekey'), (f, p, r, t) => {
+      const out = checkTerms({ fundingSat: f, pushSat: p, feeratePerKw: r, channelType: t as 'anchors' });
+      expect(out.params === null).toBe(out.problems.size > 0);
+    }));
+  });
+
+  it('reads the terms back from a played trace', () => {
+    const { trace } = runSimulationRequest({ events: [{ from: 'A', msg: 'update_fee', feerate_per_kw: 500 }], funding_sat: '2000000', push_msat: '300000', feerate_per_kw: 400, channel_type: 'static_remotekey' });
+    expect(termsFromTrace(trace)).toEqual({ fundingSat: '2000000', pushSat: '300', feeratePerKw: '400', channelType: 'static_remotekey' });
   });
 });

@@ -6,12 +6,13 @@
 import type { NodeApi } from '../../../../core/api/methods';
 import type { Trace } from '../../../../core/api/channels';
 import { apiFailure, type ApiFailure } from '../../lib/api-error';
-import { checkScript, stepsFromTrace, type DraftStep, type MessageKind, type Party } from '../../lib/lab';
+import { DEFAULT_TERMS, checkScript, checkTerms, stepsFromTrace, termsFromTrace, type ChannelTerms, type DraftStep, type MessageKind, type Party } from '../../lib/lab';
 
 export const PLAY_INTERVAL_MS = 900;
 
 export class LabView {
   #steps = $state<DraftStep[]>([]);
+  #terms = $state<ChannelTerms>({ ...DEFAULT_TERMS });
   #trace = $state.raw<Trace | null>(null);
   #svg = $state.raw<string | null>(null);
   #source = $state<string | null>(null);
@@ -25,6 +26,15 @@ export class LabView {
 
   get steps(): DraftStep[] {
     return this.#steps;
+  }
+
+  /** The channel the composed script runs on. */
+  get terms(): ChannelTerms {
+    return this.#terms;
+  }
+
+  setTerms(change: Partial<ChannelTerms>): void {
+    this.#terms = { ...this.#terms, ...change };
   }
 
   get trace(): Trace | null {
@@ -76,9 +86,11 @@ export class LabView {
 
   async runScript(api: NodeApi): Promise<void> {
     const check = checkScript(this.#steps);
-    if (!check.events) return;
+    const terms = checkTerms(this.#terms);
+    if (!check.events || !terms.params) return;
     const events = check.events;
-    await this.#run(null, () => api.runSimulation({ events }));
+    const params = terms.params;
+    await this.#run(null, () => api.runSimulation({ events, ...params }));
   }
 
   async #run(source: string | null, call: () => ReturnType<NodeApi['runSimulation']>): Promise<void> {
@@ -102,6 +114,7 @@ export class LabView {
   editTrace(): void {
     if (!this.#trace) return;
     this.#steps = stepsFromTrace(this.#trace, () => ++this.#uid);
+    this.#terms = termsFromTrace(this.#trace);
     this.#mode = 'compose';
   }
 
