@@ -140,5 +140,13 @@ export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
  */
 export const MAX_DUMMY_HOPS = 10;
 
+/**
+ * The longest reply path we answer over. BOLT 4 sets no bound, but building a message costs
+ * us one ECDH per hop of the path it travels, and a 32,768-byte onion fits some 250 hops: one
+ * incoming message (one rate-limit token) could otherwise buy seconds of curve work. Paths
+ * that implementations build are a few hops plus a few dummy hops.
+ */
+export const MAX_REPLY_PATH_HOPS = 20;
+
 /** Rows kept in the traffic log (`message_log`); older rows are deleted. */
 export const DEFAULT_LOG_CAPACITY = 10_000;

@@ -68,6 +68,8 @@ export const DROP_REASONS = [
   'unexpected_reply',
   /** The handler threw or its reply could not be sent. */
   'handler_failed',
+  /** A message for us whose reply path is longer than we answer over (MAX_REPLY_PATH_HOPS). */
+  'reply_path_too_long',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -12,7 +12,7 @@ import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedP
 import { isGlasswingError } from '../errors';
 import type { OnionMessageEventBody } from '../api';
 import type { HandlerKind, MessengerPolicy } from './constants';
-import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, handlerKindOf } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, handlerKindOf } from './constants';
 import type { DropReason } from './errors';
 import { MessengerError } from './errors';
 import type { HandlerOutcome, HandlerReply, MessageHandler, ReceivedMessage, RegisteredHandler } from './handlers';
@@ -308,6 +308,10 @@ export class OnionMessenger {
         { kind: 'event', event: this.#delivered(received, 'reply', pending.requestId) },
         { kind: 'reply_received', requestId: pending.requestId, message: received },
       ];
+    }
+    if (replyPath && replyPath.hops.length > MAX_REPLY_PATH_HOPS) {
+      // Before any handler work: a reply over this path would cost one ECDH per hop.
+      return [this.#drop(messageId, from, null, 'reply_path_too_long', record.value.length, `its reply path has ${replyPath.hops.length} hops; we answer over at most ${MAX_REPLY_PATH_HOPS}`)];
     }
     const handler = this.#handlers.get(record.type);
     if (!handler) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];

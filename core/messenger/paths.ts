@@ -8,6 +8,7 @@ import type { BlindedPath } from '../wire';
 import { createBlindedPath, processBlindedHop } from '../onion';
 import { isGlasswingError } from '../errors';
 import { MessengerError } from './errors';
+import { MAX_DUMMY_HOPS } from './constants';
 
 export interface MessagePathOptions {
   /** e_0 for the path. Secret; zeroed by the caller. */
@@ -83,8 +84,11 @@ export function advancePastOurselves(
 ): BlindedPath {
   let current = path;
   for (let guard = 0; current.firstNodeId.kind === 'node_id' && equalBytes(current.firstNodeId.nodeId, ourNodeId); guard++) {
-    if (guard > 255 || current.hops.length <= 1) {
-      throw new MessengerError('messenger.destination_is_us', 'the blinded path ends at our own node');
+    if (current.hops.length <= 1) throw new MessengerError('messenger.destination_is_us', 'the blinded path ends at our own node');
+    // Each of our hops costs an ECDH and two point multiplications: as many as one message may
+    // make us peel when it arrives (the introduction hop and MAX_DUMMY_HOPS dummy hops).
+    if (guard > MAX_DUMMY_HOPS) {
+      throw new MessengerError('messenger.bad_destination', `the blinded path visits our own node more than ${MAX_DUMMY_HOPS + 1} times`);
     }
     let processed;
     try {

@@ -31,6 +31,7 @@ export const DROP_REASONS: Readonly<Record<string, DropReasonInfo>> = {
   no_handler: { label: 'no handler', explain: 'A message for us of a type nobody handles (listen for it on the Messages page).' },
   unexpected_reply: { label: 'unexpected reply', explain: 'A message over one of our reply paths when no reply was awaited (late, or a replay).' },
   handler_failed: { label: 'handler failed', explain: 'The handler failed, or its reply could not be sent.' },
+  reply_path_too_long: { label: 'reply path too long', explain: 'A message for us came with a reply path longer than we answer over (20 hops); building a reply costs one curve operation per hop.' },
 };
 
 export function dropReasonLabel(reason: string): string {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../core/crypto';
 import type { ReceivedMessage } from '../../../core/messenger';
-import { MAX_DUMMY_HOPS, MESSAGE_TLV, MessengerError } from '../../../core/messenger';
+import { MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MessengerError } from '../../../core/messenger';
 import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
 import type { TlvRecord } from '../../../core/wire';
 import { TestNetwork } from './network';
@@ -397,6 +397,40 @@ describe('OnionMessenger: routing and sending errors', () => {
     expect(net.eventsOf('B', 'onion.delivered')).toEqual([expect.objectContaining({ dummyHopsPeeled: MAX_DUMMY_HOPS })]);
     expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'rule_violation' })]);
     expect(() => A.core.createPathToUs([], MAX_DUMMY_HOPS + 1)).toThrowError(expect.objectContaining({ code: 'messenger.bad_argument' }));
+  });
+
+  it('answers over a reply path of at most MAX_REPLY_PATH_HOPS hops, and peels our own hops of a reply path at most MAX_DUMMY_HOPS + 1 times', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    let handled = 0;
+    B.core.registerHandler(APP, () => {
+      handled++;
+      return { records: [rec(APP + 2n, '00')] };
+    });
+    /** A reply path of `n` hops, each at `via` (anyone can build one through any node ids). */
+    const replyPath = (n: number, via: string) => {
+      const hops = Array.from({ length: n - 1 }, (_, i) => ({ nodeId: fromHex(via), data: { nextNodeId: fromHex(i === n - 2 ? A.id : via) } }));
+      return createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [...hops, { nodeId: fromHex(A.id), data: {} }] }).path;
+    };
+    const sendWith = (path: ReturnType<typeof replyPath>) => {
+      const m = createOnionMessage({
+        sessionKey: net.rng.bytes(32),
+        path: createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [{ nodeId: fromHex(B.id), data: {} }] }).path,
+        contents: { messageRecords: [rec(APP, '00')], replyPath: path },
+      });
+      net.inject('A', 'B', { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: encodeOnionPacket(m.packet) });
+    };
+    sendWith(replyPath(MAX_REPLY_PATH_HOPS + 1, A.id));
+    expect(handled).toBe(0);
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'reply_path_too_long' })]);
+    // A path that starts at B and visits B again and again: B peels MAX_DUMMY_HOPS + 1 of its own hops, no more.
+    sendWith(replyPath(MAX_DUMMY_HOPS + 3, B.id));
+    expect(handled).toBe(1);
+    expect(net.eventsOf('B', 'onion.dropped').at(-1)).toEqual(expect.objectContaining({ reason: 'handler_failed', detail: expect.stringContaining(`more than ${MAX_DUMMY_HOPS + 1} times`) }));
+    sendWith(replyPath(MAX_DUMMY_HOPS + 2, B.id));
+    expect(handled).toBe(2);
+    net.pump();
+    expect(net.eventsOf('B', 'onion.replied')).toHaveLength(1);
   });
 
   it('refuses to send to ourselves, to a path ending at us, and records outside 64..2^64-1', () => {
