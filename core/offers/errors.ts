@@ -80,6 +80,7 @@ export const SEMANTIC_ERRORS = {
   'invoice.missing_signature': 'signature is not present',
   'invoice.invalid_signature': 'signature is not a valid BIP340 signature by invoice_node_id over the merkle root',
   'invoice.amount_mismatch': 'invreq_amount is present and invoice_amount differs from it',
+  'invoice.amount_not_authorized': 'invreq_amount is absent and invoice_amount is more than offer_amount × invreq_quantity, the amount the payer authorized',
 
   // invoice_error — writer requirements (the reader section is a FIXME in the spec).
   'invoice_error.missing_error': 'error (the explanatory string) is not set',

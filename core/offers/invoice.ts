@@ -159,6 +159,14 @@ export function checkInvoiceMatchesRequest(inv: Invoice, request: InvoiceRequest
   if (nodeId && request.offer.issuerId === undefined && request.offer.paths !== undefined && sentToNodeId && !equalBytes(nodeId, sentToNodeId)) {
     out.push(new Bolt12SemanticError('invoice.node_id_mismatch'));
   }
+  // Reader: "if invreq_amount is present: MUST reject the invoice if invoice_amount is not equal to
+  // invreq_amount; otherwise: SHOULD confirm authorization if invoice_amount.msat is not within the
+  // amount range authorized" — the payer asked at the offer's price, so no more than that.
+  const authorized = request.invreq.amount === undefined ? expectedAmount(request.offer, request.invreq) : undefined;
+  const amount = inv.invoice.amount;
+  if (authorized !== undefined && amount !== undefined && amount > authorized) {
+    out.push(new Bolt12SemanticError('invoice.amount_not_authorized', undefined, { invoiceAmountMsat: amount.toString(), authorizedMsat: authorized.toString() }));
+  }
   return out;
 }
 

@@ -51,6 +51,7 @@ const FIELD_OF: Readonly<Record<string, bigint>> = {
   'offer.empty_blinded_path': OFFER_TLV.paths,
   'invoice.missing_amount': INVOICE_TLV.amount,
   'invoice.amount_mismatch': INVOICE_TLV.amount,
+  'invoice.amount_not_authorized': INVOICE_TLV.amount,
   'invoice.missing_created_at': INVOICE_TLV.createdAt,
   'invoice.expired': INVOICE_TLV.createdAt,
   'invoice.missing_payment_hash': INVOICE_TLV.paymentHash,

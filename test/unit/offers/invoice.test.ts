@@ -58,6 +58,20 @@ describe('invoice answering an invoice_request', () => {
     expect(codes(analyzeInvoice(forced, ctx))).toEqual(['invoice.amount_mismatch']);
   });
 
+  it('refuses, as the payer, an invoice asking more than offer_amount × quantity when the request named no amount', () => {
+    const offer = offerOf({ quantityMax: 0n });
+    const request = requestFor(offer, { quantity: 3n });
+    const fair = buildInvoice(request, params()).sign(ALICE.secret, AUX);
+    expect(checkInvoiceMatchesRequest(fair, request)).toEqual([]);
+    // A malicious issuer signs an invoice for 10 BTC for a 3 × 1,000 msat request.
+    const greedy = tamper(fair.records, { 170: new ByteWriter().writeTruncated(1_000_000_000_000n, 8).finish() }, SIGNATURE_TAGS.invoice, ALICE.secret);
+    expect(codes(analyzeInvoice(greedy, ctx, request))).toEqual(['invoice.amount_not_authorized']);
+    expect(codes(analyzeInvoice(greedy, ctx))).toEqual([]);
+    // Asking less than authorized is within the range.
+    const cheap = tamper(fair.records, { 170: new ByteWriter().writeTruncated(2999n, 8).finish() }, SIGNATURE_TAGS.invoice, ALICE.secret);
+    expect(codes(analyzeInvoice(cheap, ctx, request))).toEqual([]);
+  });
+
   it('rejects an invoice that does not mirror the request it answers', () => {
     const offer = offerOf();
     const invoice = buildInvoice(requestFor(offer), params()).sign(ALICE.secret, AUX);
