@@ -99,6 +99,20 @@ export class InvoiceRequestsRepository implements InvoiceRequestStore {
     return row ? toRecord(row) : undefined;
   }
 
+  pruneRefusedRequests(offerId: string, keep: number): number {
+    return this.#db
+      .prepare(
+        `DELETE FROM invoice_requests WHERE id IN (
+           SELECT id FROM invoice_requests WHERE offer_id = ? AND role = 'received' AND status <> 'invoice' ORDER BY id DESC LIMIT -1 OFFSET ?)`,
+      )
+      .run(offerId, keep).changes;
+  }
+
+  deleteRequestsAnsweredBy(invoiceIds: readonly string[]): number {
+    const del = this.#db.prepare("DELETE FROM invoice_requests WHERE role = 'received' AND invoice_id = ?");
+    return this.#db.transaction(() => invoiceIds.reduce((n, id) => n + del.run(id).changes, 0))();
+  }
+
   /** Newest `limit` (default 1000), oldest first. */
   listRequests(filter: { role?: InvoiceRequestRole; offerId?: string; limit?: number } = {}): InvoiceRequestRecord[] {
     const rows = newestRows<Row>(this.#db, 'invoice_requests', [['role = ?', filter.role || undefined], ['offer_id = ?', filter.offerId || undefined]], filter.limit ?? 1000, 'id');

@@ -71,4 +71,17 @@ export class InvoicesRepository implements InvoiceStore {
   countIssued(offerId: string): number {
     return (this.#db.prepare("SELECT COUNT(*) AS n FROM invoices WHERE offer_id = ? AND role = 'issued'").get(offerId) as { n: number }).n;
   }
+
+  countOutstandingIssued(offerId: string, nowSeconds: number): number {
+    return (this.#db.prepare("SELECT COUNT(*) AS n FROM invoices WHERE offer_id = ? AND role = 'issued' AND expires_at > ?").get(offerId, nowSeconds) as { n: number }).n;
+  }
+
+  pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[] {
+    const ids = this.#db
+      .prepare("SELECT invoice_id FROM invoices WHERE offer_id = ? AND role = 'issued' AND expires_at <= ? ORDER BY stored_at DESC, rowid DESC LIMIT -1 OFFSET ?")
+      .all(offerId, nowSeconds, keep) as { invoice_id: string }[];
+    const del = this.#db.prepare('DELETE FROM invoices WHERE invoice_id = ?');
+    this.#db.transaction(() => ids.forEach((r) => del.run(r.invoice_id)))();
+    return ids.map((r) => r.invoice_id);
+  }
 }

@@ -186,4 +186,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE peers ADD COLUMN label TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'offers: indexes for pruning what strangers can make us store',
+    sql: `
+      CREATE INDEX invoice_requests_by_invoice ON invoice_requests (invoice_id);
+      CREATE INDEX invoices_by_offer_expiry ON invoices (offer_id, role, expires_at);
+    `,
+  },
 ];

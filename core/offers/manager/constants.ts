@@ -34,6 +34,16 @@ export interface OffersPolicy {
   readonly fetchTimeoutSeconds: number;
   /** How long `sendInvoice` waits for an invoice_error by default (0: it does not wait). */
   readonly sendInvoiceWaitSeconds: number;
+  /**
+   * Anyone holding one of our offers can send invoice_requests (a few per second per peer, the
+   * messenger's rate limit), and each answer is stored. These bound what one offer keeps:
+   * unexpired unpaid invoices (past this, requests get an invoice_error "try again later", so
+   * invoices already issued are never dropped), expired invoices kept as history, and requests
+   * answered with an invoice_error or ignored (the oldest are deleted first).
+   */
+  readonly maxOutstandingInvoicesPerOffer: number;
+  readonly maxExpiredInvoicesPerOffer: number;
+  readonly maxRefusedRequestsPerOffer: number;
 }
 
 export const DEFAULT_OFFERS_POLICY: OffersPolicy = {
@@ -42,6 +52,9 @@ export const DEFAULT_OFFERS_POLICY: OffersPolicy = {
   htlcMinimumMsat: 1n,
   fetchTimeoutSeconds: 30,
   sendInvoiceWaitSeconds: 5,
+  maxOutstandingInvoicesPerOffer: 1000,
+  maxExpiredInvoicesPerOffer: 1000,
+  maxRefusedRequestsPerOffer: 500,
 };
 
 /** At most this many blinded message paths per offer or refund, and this many hops before us in each. */

@@ -136,6 +136,10 @@ export interface InvoiceRequestStore {
   /** Our refund with this id. */
   getRefund(refundId: string): (InvoiceRequestRecord & { readonly rowId: number }) | undefined;
   listRequests(filter?: { role?: InvoiceRequestRole; offerId?: string; limit?: number }): InvoiceRequestRecord[];
+  /** Deletes the oldest requests received for the offer that got no invoice, keeping the newest `keep`. */
+  pruneRefusedRequests(offerId: string, keep: number): number;
+  /** Deletes the received requests answered by these invoices. */
+  deleteRequestsAnsweredBy(invoiceIds: readonly string[]): number;
 }
 
 export interface InvoiceStore {
@@ -146,6 +150,10 @@ export interface InvoiceStore {
   listInvoices(filter?: { role?: InvoiceRole; offerId?: string; limit?: number }): InvoiceRecord[];
   /** Issued invoices per offer, for the offer list. */
   countIssued(offerId: string): number;
+  /** Issued invoices of the offer that expire after `nowSeconds`. */
+  countOutstandingIssued(offerId: string, nowSeconds: number): number;
+  /** Deletes the offer's issued invoices that expired by `nowSeconds`, but the newest `keep`; returns their ids. */
+  pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[];
 }
 
 export interface OffersStores {

@@ -131,14 +131,24 @@ export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs:
   if (!invoice || parsed.errors.length > 0) return reject(parsed.errors[0] ? rejectionFor(parsed.errors[0]) : { code: 'bolt12.parse.bad_tlv', message: 'the invoice does not decode' });
   if (isForOffer(invoice)) return reject(OUR_REJECTIONS.notForRefund);
   const refundId = mirroredRequestId(invoice.records);
+  // Where it arrived, before whether the refund is ours: answering "unknown refund" only for
+  // refunds that are not ours would link a refund with invreq_paths (or an offer whose path was
+  // used) to this node.
+  const refundHasPaths = invoice.invreq.paths !== undefined;
+  if (msg.pathId !== undefined) {
+    const arrived = ctx.stores.offers.getPath(toHex(msg.pathId));
+    if (!arrived || arrived.ownerKind !== 'refund' || arrived.ownerId !== refundId) {
+      return { kind: 'ignored', reason: refundHasPaths ? 'not_via_refund_path' : 'arrived_via_blinded_path' };
+    }
+  } else if (refundHasPaths) {
+    return { kind: 'ignored', reason: 'not_via_refund_path' };
+  }
   const refund = ctx.stores.requests.getRefund(refundId);
   if (!refund) return reject(OUR_REJECTIONS.unknownRefund);
-  const paths = ctx.stores.offers.pathsOf(refundId);
-  if (paths.length > 0) {
-    const arrived = msg.pathId ? ctx.stores.offers.getPath(toHex(msg.pathId)) : undefined;
-    if (!arrived || arrived.ownerId !== refundId) return { kind: 'ignored', reason: 'not_via_refund_path' };
-  } else if (msg.pathId !== undefined) {
-    return { kind: 'ignored', reason: 'arrived_via_blinded_path' };
+  // A refund is paid once: the first valid invoice answers it; later ones are ignored (and not stored).
+  if (refund.status === 'invoiced' && refund.invoiceId !== null) {
+    const again = idOf(invoice.records) === refund.invoiceId;
+    return again ? { kind: 'accepted', invoiceId: refund.invoiceId } : { kind: 'ignored', reason: 'refund_already_invoiced' };
   }
   const refundRequest: InvoiceRequest = parseInvoiceRequestBytes(decodeBolt12String(refund.bolt12).bytes).value!;
   const analysis = analyzeInvoice(msg.value, readerContext(ctx, nowMs), refundRequest);

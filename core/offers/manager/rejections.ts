@@ -134,6 +134,7 @@ function isoTime(seconds: number): string {
 export const OUR_REJECTIONS = {
   unknownOffer: { code: 'offers.unknown_offer', message: 'unknown offer: this node issued no offer with these fields' },
   disabledOffer: { code: 'offers.offer_disabled', message: 'this offer has been disabled by its issuer' },
+  busyOffer: { code: 'offers.too_many_invoices', message: 'too many unpaid invoices are outstanding for this offer; try again later' },
   unknownRefund: { code: 'offers.unknown_refund', message: 'this invoice does not answer any refund of ours' },
   notForRefund: { code: 'offers.unexpected_invoice', message: 'an invoice that answers an invoice_request for an offer arrived outside a reply to our request' },
 } as const satisfies Record<string, Rejection>;

@@ -56,6 +56,12 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
     path = ctx.stores.offers.getPath(toHex(msg.pathId));
     if (!path || path.ownerKind !== 'offer') return ignore(base, undefined, 'unknown_path', 'it came over a blinded path that is none of our offer paths');
     if (offerId !== null && offerId !== path.ownerId) return ignore(base, undefined, 'wrong_path', 'it came over the path of another offer');
+  } else if (request && isForOffer(request) && request.offer.issuerId === undefined && request.offer.paths !== undefined) {
+    // The same rule for an offer with offer_paths and no offer_issuer_id that arrived directly —
+    // ours or not, and without storing anything: answering "unknown offer" only for offers that
+    // are not ours would tell anyone who asks us directly which blinded offers are ours.
+    const ours = offerId ? ctx.stores.offers.getOffer(offerId) : undefined;
+    return ignore(base, undefined, 'not_via_offer_path', 'the offer has offer_paths but the request did not arrive via one of them', ours?.offerId ?? null);
   }
   const knownOffer = path ? ctx.stores.offers.getOffer(path.ownerId) : offerId ? ctx.stores.offers.getOffer(offerId) : undefined;
   if (!msg.hasReplyPath) return ignore(base, knownOffer, 'no_reply_path', 'it has no reply path to answer over');
@@ -91,6 +97,15 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
       return { kind: 'invoice', reply: { type: OFFERS_MESSAGE_TLV.invoice, value: decodeBolt12String(invoice.bolt12).bytes }, invoiceId: invoice.invoiceId };
     }
   }
+
+  // Bounded storage: every invoice we issue is kept until it expires (a payment may still come),
+  // so a stranger's flood of requests meets a cap instead of filling the disk.
+  const nowSeconds = Math.floor(nowMs / 1000);
+  if (ctx.stores.invoices.countOutstandingIssued(knownOffer.offerId, nowSeconds) >= ctx.policy.maxOutstandingInvoicesPerOffer) {
+    return reject(base, knownOffer, OUR_REJECTIONS.busyOffer);
+  }
+  const expired = ctx.stores.invoices.pruneExpiredIssued(knownOffer.offerId, nowSeconds, ctx.policy.maxExpiredInvoicesPerOffer);
+  if (expired.length > 0) ctx.stores.requests.deleteRequestsAnsweredBy(expired);
 
   // Writer: "if offer_issuer_id is present: MUST set invoice_node_id to the offer_issuer_id;
   // otherwise, if offer_paths is present: MUST set invoice_node_id to the final blinded_node_id on
@@ -156,21 +171,26 @@ function requestRecord(b: Base, offer: OfferRecord, outcome: Pick<InvoiceRequest
   };
 }
 
-/** Requests are recorded only when they concern one of our offers (so strangers cannot fill the table). */
-function ignore(b: Base, offer: OfferRecord | undefined, reason: string, message: string): AnswerOutcome {
-  if (offer) b.ctx.stores.requests.insertRequest(requestRecord(b, offer, { status: 'ignored', errorCode: `offers.ignored.${reason}`, errorMessage: message }));
-  b.ctx.publish({ type: 'offer.invoice_request_ignored', offerId: offer?.offerId ?? null, requestId: b.requestId, messageId: b.msg.messageId, reason });
+/**
+ * Requests are recorded only when they concern one of our offers (so strangers cannot fill the
+ * table), and only the newest `maxRefusedRequestsPerOffer` of those not answered with an invoice.
+ */
+function recordRefused(b: Base, offer: OfferRecord, outcome: Pick<InvoiceRequestRecord, 'status'> & Partial<InvoiceRequestRecord>): void {
+  b.ctx.stores.requests.insertRequest(requestRecord(b, offer, outcome));
+  b.ctx.stores.requests.pruneRefusedRequests(offer.offerId, b.ctx.policy.maxRefusedRequestsPerOffer);
+}
+
+/** `eventOfferId`: the offer named in the (local) event when nothing is recorded against it. */
+function ignore(b: Base, offer: OfferRecord | undefined, reason: string, message: string, eventOfferId: string | null = null): AnswerOutcome {
+  if (offer) recordRefused(b, offer, { status: 'ignored', errorCode: `offers.ignored.${reason}`, errorMessage: message });
+  b.ctx.publish({ type: 'offer.invoice_request_ignored', offerId: offer?.offerId ?? eventOfferId, requestId: b.requestId, messageId: b.msg.messageId, reason });
   return { kind: 'ignored', reason };
 }
 
 function reject(b: Base, offer: OfferRecord | undefined, rejection: Rejection): AnswerOutcome {
   const error = invoiceErrorOf(rejection);
   if (offer) {
-    b.ctx.stores.requests.insertRequest(
-      requestRecord(b, offer, {
-        status: 'invoice_error', errorCode: rejection.code, errorMessage: rejection.message, erroneousField: rejection.erroneousField ?? null,
-      }),
-    );
+    recordRefused(b, offer, { status: 'invoice_error', errorCode: rejection.code, errorMessage: rejection.message, erroneousField: rejection.erroneousField ?? null });
   }
   b.ctx.publish({
     type: 'offer.invoice_error_sent', offerId: offer?.offerId ?? (b.request && isForOffer(b.request) ? mirroredOfferId(b.request.records) : null),

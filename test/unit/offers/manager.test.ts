@@ -207,12 +207,51 @@ describe('ignoring what BOLT 12 says to ignore', () => {
     ]);
   });
 
+  it('answers a direct request for a blinded offer the same whether the offer is ours or not (no probing), storing nothing', () => {
+    const issuer = makeManager('issuer');
+    const stranger = makeManager('stranger');
+    const payer = makeManager('payer');
+    const { offer: ours } = issuer.manager.createOffer({ description: 'ours', amountMsat: 1n, via: [[peerId('b')]] }, T0);
+    const { offer: theirs } = stranger.manager.createOffer({ description: 'theirs', amountMsat: 1n, via: [[peerId('b')]] }, T0);
+    const direct = (bolt12: string) =>
+      issuer.manager.answerInvoiceRequest({ messageId: '04'.repeat(8), value: payer.manager.prepareFetch({ offer: bolt12 }, T0).request.bytes, pathId: undefined, hasReplyPath: true }, T0);
+    expect(direct(ours.bolt12)).toEqual(direct(theirs.bolt12));
+    expect(direct(theirs.bolt12)).toEqual({ kind: 'ignored', reason: 'not_via_offer_path' });
+    expect(issuer.stores.requests.listRequests({ role: 'received' })).toEqual([]);
+    // Our own event still names our offer, for the user.
+    expect(issuer.events.filter((e) => e.type === 'offer.invoice_request_ignored').map((e) => (e as { offerId: string | null }).offerId)).toEqual([ours.offerId, null, null]);
+  });
+
   it('ignores a request without a reply path, recording it against the offer', () => {
     const issuer = makeManager('issuer');
     const payer = makeManager('payer');
     const { offer } = issuer.manager.createOffer({ description: 'coffee', amountMsat: 1000n }, T0);
     expect(exchange(payer, issuer, offer.bolt12, {}, { hasReplyPath: false }).out).toEqual({ kind: 'ignored', reason: 'no_reply_path' });
     expect(issuer.stores.requests.listRequests({ offerId: offer.offerId })).toEqual([expect.objectContaining({ status: 'ignored', errorCode: 'offers.ignored.no_reply_path' })]);
+  });
+});
+
+describe('bounded storage for what strangers can make us store', () => {
+  it('refuses new invoices past the cap of outstanding ones, keeps issued ones until they expire, then prunes beyond the history cap', () => {
+    const issuer = makeManager('issuer', { policy: { maxOutstandingInvoicesPerOffer: 3, maxExpiredInvoicesPerOffer: 2, maxRefusedRequestsPerOffer: 2 } });
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'coffee', amountMsat: 1000n }, T0);
+    const issued = [1, 2, 3].map((i) => exchange(payer, issuer, offer.bolt12, { payerNote: `n${i}` }).out);
+    expect(issued.map((o) => o.kind)).toEqual(['invoice', 'invoice', 'invoice']);
+    const busy = exchange(payer, issuer, offer.bolt12, { payerNote: 'n4' }).out;
+    expect(invoiceErrorOf(busy).error).toMatch(/too many unpaid invoices/);
+    expect(issuer.stores.invoices.countIssued(offer.offerId)).toBe(3);
+    // Two hours later all three expired: a new request is answered, and only the newest two expired invoices stay.
+    const later = T0 + 7201_000;
+    expect(exchange(payer, issuer, offer.bolt12, { payerNote: 'n5' }, { now: later }).out.kind).toBe('invoice');
+    const kept = issuer.stores.invoices.listInvoices({ offerId: offer.offerId });
+    expect(kept.map((i) => i.payerNote)).toEqual(['n2', 'n3', 'n5']);
+    const answered = issuer.stores.requests.listRequests({ offerId: offer.offerId }).filter((r) => r.status === 'invoice');
+    expect(answered.map((r) => r.payerNote)).toEqual(['n2', 'n3', 'n5']);
+    // Refused requests: only the newest two are kept.
+    for (const note of ['x1', 'x2', 'x3']) exchange(payer, issuer, offer.bolt12, { payerNote: note }, { now: later, hasReplyPath: false });
+    const refused = issuer.stores.requests.listRequests({ offerId: offer.offerId }).filter((r) => r.status !== 'invoice');
+    expect(refused.map((r) => r.payerNote)).toEqual(['x2', 'x3']);
   });
 });
 
@@ -367,6 +406,11 @@ describe('refunds', () => {
     expect(us.events.filter((e) => e.type === 'offer.refund_invoice_received')).toHaveLength(1);
     expect(us.stores.requests.getRefund(refund.requestId)).toMatchObject({ status: 'invoiced', invoiceId: prepared.record.invoiceId });
     expect(us.manager.receiveInvoice({ ...msg, pathId: new Uint8Array(32) }, T0)).toEqual({ kind: 'ignored', reason: 'arrived_via_blinded_path' });
+    // A second, different invoice for the same refund (another payee, or the same one again) is not taken.
+    const second = makeManager('stranger').manager.prepareRefundInvoice(refund.bolt12, T0);
+    expect(us.manager.receiveInvoice({ ...msg, value: second.invoice.bytes }, T0)).toEqual({ kind: 'ignored', reason: 'refund_already_invoiced' });
+    expect(us.stores.invoices.listInvoices({ role: 'received' })).toHaveLength(1);
+    expect(us.stores.requests.getRefund(refund.requestId)).toMatchObject({ invoiceId: prepared.record.invoiceId });
   });
 
   it('a refund with paths uses a derived payer key, and its invoice must arrive over one of them', () => {
@@ -380,6 +424,21 @@ describe('refunds', () => {
     expect(us.manager.receiveInvoice({ ...msg, pathId: undefined }, T0)).toEqual({ kind: 'ignored', reason: 'not_via_refund_path' });
     const pathId = fromHex(us.stores.offers.pathsOf(refund.requestId)[0]!.pathId);
     expect(us.manager.receiveInvoice({ ...msg, pathId }, T0)).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('answers an invoice for a refund with paths the same whether the refund is ours or not, when it arrives directly or over an offer path', () => {
+    const us = makeManager('payer');
+    const payee = makeManager('issuer');
+    const ours = us.manager.createRefund({ description: 'ours', amountMsat: 50n, via: [[peerId('b')]] }, T0);
+    const theirs = makeManager('stranger').manager.createRefund({ description: 'theirs', amountMsat: 50n, via: [[peerId('b')]] }, T0);
+    const { offer } = us.manager.createOffer({ description: 'shop', amountMsat: 1n, via: [[peerId('b')]] }, T0);
+    const offerPath = fromHex(us.stores.offers.pathsOf(offer.offerId)[0]!.pathId);
+    for (const pathId of [undefined, offerPath]) {
+      const answer = (bolt12: string) =>
+        us.manager.receiveInvoice({ messageId: '09'.repeat(8), value: payee.manager.prepareRefundInvoice(bolt12, T0).invoice.bytes, pathId, hasReplyPath: true }, T0);
+      expect(answer(ours.bolt12)).toEqual(answer(theirs.bolt12));
+      expect(answer(theirs.bolt12)).toEqual({ kind: 'ignored', reason: 'not_via_refund_path' });
+    }
   });
 
   it('answers an invoice for no refund of ours with an invoice_error, and refuses to invoice an offer’s request or an expired refund', () => {
