@@ -9,10 +9,15 @@ export class CryptoError extends GlasswingError {}
 const HEX = '0123456789abcdef';
 const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
 
+/**
+ * Lowercase hex. Built with one `join` so the result is a flat string: appending per byte would
+ * make a rope of one node per byte (megabytes of heap for a 64 KB input, as peer-supplied data
+ * can be). Plain arrays and strings only, so this also runs in the renderer bundle.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
-  return out;
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = HEX_PAIRS[bytes[i]!]!;
+  return parts.join('');
 }
 
 function hexNibble(code: number): number {

@@ -1,28 +1,68 @@
 /**
  * The node's one typed event bus. Layers publish event bodies; the bus stamps them with a
  * sequence number and time, keeps a capped history for late subscribers, and fans them out.
+ * The history is capped by count and by approximate bytes (an event's JSON length), so a peer
+ * that makes us publish large events cannot grow it without bound.
  * A throwing listener is isolated: it never breaks the publisher or other listeners.
  */
 import type { NodeEvent, NodeEventBody } from '../api';
 
 export type EventListener = (event: NodeEvent) => void;
 
+/** Defaults: the history keeps at most this many events ... */
+export const DEFAULT_EVENT_CAPACITY = 5000;
+/** ... and at most about this many bytes of them (JSON length). */
+export const DEFAULT_EVENT_HISTORY_BYTES = 8 * 1024 * 1024;
+/** The size charged for an event that cannot be serialized (it should not happen). */
+const UNSIZED_EVENT_BYTES = 1024;
+
+/** An event's approximate size in memory: the length of its JSON (bigints as decimal text). */
+export function approximateEventSize(event: NodeEvent): number {
+  try {
+    return JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).length;
+  } catch {
+    return UNSIZED_EVENT_BYTES;
+  }
+}
+
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
   readonly #history: NodeEvent[] = [];
+  /** `approximateEventSize` of each event in `#history`, in the same order. */
+  readonly #sizes: number[] = [];
+  #historyBytes = 0;
   readonly #capacity: number;
+  readonly #maxHistoryBytes: number;
   readonly #now: () => number;
   #seq = 0;
 
-  constructor(opts: { capacity?: number; now?: () => number } = {}) {
-    this.#capacity = opts.capacity ?? 5000;
+  constructor(opts: { capacity?: number; maxHistoryBytes?: number; now?: () => number } = {}) {
+    this.#capacity = opts.capacity ?? DEFAULT_EVENT_CAPACITY;
+    this.#maxHistoryBytes = opts.maxHistoryBytes ?? DEFAULT_EVENT_HISTORY_BYTES;
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** Approximate bytes held by the history (for tests and diagnostics). */
+  get historyBytes(): number {
+    return this.#historyBytes;
   }
 
   publish(body: NodeEventBody): NodeEvent {
     const event = { ...body, seq: ++this.#seq, time: this.#now() } as NodeEvent;
+    const size = approximateEventSize(event);
     this.#history.push(event);
-    if (this.#history.length > this.#capacity) this.#history.splice(0, this.#history.length - this.#capacity);
+    this.#sizes.push(size);
+    this.#historyBytes += size;
+    // Drop the oldest until both caps hold; the newest event is always kept.
+    let drop = 0;
+    while (this.#history.length - drop > 1 && (this.#history.length - drop > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
+      this.#historyBytes -= this.#sizes[drop]!;
+      drop++;
+    }
+    if (drop > 0) {
+      this.#history.splice(0, drop);
+      this.#sizes.splice(0, drop);
+    }
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -42,15 +42,27 @@ export interface PeerSessionOptions {
 
 type Phase = 'awaiting_init' | 'ready' | 'closed';
 
-/** Text for a printable `error`/`warning` data field; non-printable data is shown as hex. */
+/**
+ * How many bytes of a peer's `error`/`warning` data we show. The field may hold up to ~65 KB and
+ * every one becomes an event kept in history, so a flood of long warnings must not become a flood
+ * of memory.
+ */
+export const MAX_SHOWN_ERROR_BYTES = 512;
+
+/**
+ * Text for an `error`/`warning` data field: printable ASCII as is, anything else as hex; at most
+ * `MAX_SHOWN_ERROR_BYTES` of it, followed by "… (N bytes)" when cut.
+ */
 export function describeErrorData(data: Uint8Array): string {
+  const shown = data.length > MAX_SHOWN_ERROR_BYTES ? data.subarray(0, MAX_SHOWN_ERROR_BYTES) : data;
+  const suffix = shown.length < data.length ? `… (${data.length} bytes)` : '';
   try {
-    const s = utf8.decode(data);
-    if (/^[\x20-\x7e\t\n\r]*$/.test(s)) return s;
+    const s = utf8.decode(shown);
+    if (/^[\x20-\x7e\t\n\r]*$/.test(s)) return s + suffix;
   } catch {
     /* not UTF-8 */
   }
-  return `hex:${toHex(data)}`;
+  return `hex:${toHex(shown)}${suffix}`;
 }
 
 function warning(text: string): Message {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PeerSession, type PeerAction } from '../../../core/peer/peer-session';
+import { MAX_SHOWN_ERROR_BYTES, PeerSession, describeErrorData, type PeerAction } from '../../../core/peer/peer-session';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../../core/peer/backoff';
 import { parsePeerAddress } from '../../../core/peer/address';
 import { FeatureVector, chainHash, encodeMessage, type Init, type Message } from '../../../core/wire';
@@ -114,6 +114,16 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     const r = s.receive(enc({ type: 'error', channelId: new Uint8Array(32), data: new TextEncoder().encode('bye') }), 1);
     expect(r).toContainEqual(expect.objectContaining({ kind: 'remote_error', level: 'error', text: 'bye' }));
     expect(disconnectCode(r)).toBe('peer.remote_error');
+  });
+
+  it('shows at most 512 bytes of a peer warning, as text or hex, and says how long it was', () => {
+    const s = session();
+    ready(s);
+    const r = s.receive(enc({ type: 'warning', channelId: new Uint8Array(32), data: new Uint8Array(65_499).fill(0xff) }), 1);
+    const reported = r.find((a) => a.kind === 'remote_error') as { text: string };
+    expect(reported.text).toBe(`hex:${'ff'.repeat(MAX_SHOWN_ERROR_BYTES)}… (65499 bytes)`);
+    expect(describeErrorData(new TextEncoder().encode('a'.repeat(2000)))).toBe(`${'a'.repeat(MAX_SHOWN_ERROR_BYTES)}… (2000 bytes)`);
+    expect(describeErrorData(new TextEncoder().encode('short'))).toBe('short');
   });
 
   it('never throws on arbitrary bytes: every input yields actions, malformed ones a disconnect with a code', () => {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus, approximateEventSize } from '../../../core/node/event-bus';
+import type { NodeEventBody } from '../../../core/api';
+
+function protocolMessage(text: string): NodeEventBody {
+  return { type: 'peer.protocol_message', kind: 'warning', direction: 'in', nodeId: '02'.padEnd(66, '0'), channelId: '00'.repeat(32), text };
+}
+
+describe('EventBus history', () => {
+  it('keeps at most `capacity` events, the newest', () => {
+    const bus = new EventBus({ capacity: 3 });
+    for (let i = 0; i < 10; i++) bus.publish(protocolMessage(`w${i}`));
+    expect(bus.recent(100).map((e) => (e as { text: string }).text)).toEqual(['w7', 'w8', 'w9']);
+  });
+
+  it('drops the oldest events once their approximate bytes pass the cap, whatever their count', () => {
+    const bus = new EventBus({ capacity: 5000, maxHistoryBytes: 100_000 });
+    for (let i = 0; i < 1000; i++) bus.publish(protocolMessage('x'.repeat(10_000)));
+    const kept = bus.recent(5000);
+    expect(kept.length).toBeLessThan(10);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(bus.historyBytes).toBeLessThanOrEqual(100_000);
+    expect(bus.historyBytes).toBe(kept.reduce((n, e) => n + approximateEventSize(e), 0));
+    expect(kept.at(-1)!.seq).toBe(1000);
+  });
+
+  it('the default byte cap bounds a flood of large events', () => {
+    const bus = new EventBus();
+    for (let i = 0; i < 2000; i++) bus.publish(protocolMessage('y'.repeat(20_000)));
+    expect(bus.historyBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(bus.recent(5000).length).toBeLessThan(2000);
+  });
+
+  it('always keeps the newest event, even one larger than the cap', () => {
+    const bus = new EventBus({ maxHistoryBytes: 10 });
+    bus.publish(protocolMessage('a'));
+    bus.publish(protocolMessage('b'));
+    expect(bus.recent(10).map((e) => (e as { text: string }).text)).toEqual(['b']);
+  });
+});
