@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ConnectionScope, dispatch, parseRequest, toErrorBody, type NodeApi, type NodeEvent } from '../../core/api';
 import { equalBytes, utf8 } from '../../core/crypto';
@@ -46,28 +47,59 @@ export class ApiServer {
 
   constructor(opts: ApiServerOptions) {
     this.#opts = opts;
+    // Neither callback may throw: an exception here would escape to the event loop and end the
+    // daemon. A failure is a 500 (or a dropped upgrade) for that one request, and a log line.
     this.#http = createServer((req, res) => {
-      if (req.method === 'POST' && req.url === '/ui-login') {
-        const ok = tokenMatches(bearer(req), opts.token) && opts.createUiLogin;
-        res.writeHead(ok ? 200 : opts.createUiLogin ? 401 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(ok ? { url: opts.createUiLogin!() } : { error: { code: opts.createUiLogin ? 'api.unauthorized' : 'api.no_ui', message: opts.createUiLogin ? 'missing or wrong API token' : 'this daemon does not serve the UI (start it with --ui)' } }));
-        return;
+      try {
+        this.#onRequest(req, res);
+      } catch (e) {
+        this.#internalError('http', e);
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ error: { code: 'internal', message: 'internal error' } }));
+        } else {
+          res.destroy();
+        }
       }
-      if (opts.http?.(req, res)) return;
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'api.not_found', message: 'not found' } }));
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-    this.#http.on('upgrade', (req, socket, head) => {
-      const allowed = tokenMatches(bearer(req), opts.token) || (opts.authorize?.(req) ?? false);
-      if (!allowed) {
-        opts.log?.({ event: 'api_refused', reason: 'missing or wrong token', remote: req.socket.remoteAddress });
-        socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' +
-          JSON.stringify({ error: { code: 'api.unauthorized', message: 'missing or wrong API token' } }));
-        return;
+    this.#http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      try {
+        this.#onUpgrade(req, socket, head);
+      } catch (e) {
+        this.#internalError('upgrade', e);
+        socket.destroy();
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
     });
+  }
+
+  #internalError(where: string, e: unknown): void {
+    this.#opts.log?.({ event: 'api_internal_error', where, message: e instanceof Error ? e.message : String(e) });
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const opts = this.#opts;
+    if (req.method === 'POST' && req.url === '/ui-login') {
+      const ok = tokenMatches(bearer(req), opts.token) && opts.createUiLogin;
+      res.writeHead(ok ? 200 : opts.createUiLogin ? 401 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(ok ? { url: opts.createUiLogin!() } : { error: { code: opts.createUiLogin ? 'api.unauthorized' : 'api.no_ui', message: opts.createUiLogin ? 'missing or wrong API token' : 'this daemon does not serve the UI (start it with --ui)' } }));
+      return;
+    }
+    if (opts.http?.(req, res)) return;
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'api.not_found', message: 'not found' } }));
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const opts = this.#opts;
+    const allowed = tokenMatches(bearer(req), opts.token) || (opts.authorize?.(req) ?? false);
+    if (!allowed) {
+      opts.log?.({ event: 'api_refused', reason: 'missing or wrong token', remote: req.socket.remoteAddress });
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' +
+        JSON.stringify({ error: { code: 'api.unauthorized', message: 'missing or wrong API token' } }));
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
   }
 
   async listen(): Promise<string> {

@@ -96,7 +96,6 @@ export class UiServer {
 
   /** Answers UI requests; returns false for paths it does not own. */
   handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const security = {
       'content-security-policy': contentSecurityPolicy(this.#origin),
@@ -104,6 +103,17 @@ export class UiServer {
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
+    const badRequest = (): true => {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...security });
+      res.end('bad request\n');
+      return true;
+    };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return badRequest(); // e.g. an absolute-form target with a malformed host
+    }
     if (url.pathname === '/login') {
       const code = url.searchParams.get('code') ?? '';
       let valid = false;
@@ -131,7 +141,12 @@ export class UiServer {
       return true;
     }
     if (url.pathname === '/api') return false; // WebSocket only
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return badRequest(); // a malformed percent-escape such as `/%E0%A4%A`
+    }
     if (rel === '/' || !extname(rel)) rel = '/index.html'; // single-page app routes
     const file = normalize(join(this.#dist, rel));
     if (!file.startsWith(this.#dist + sep) || !existsSync(file) || !statSync(file).isFile()) {

@@ -1,0 +1,72 @@
+/**
+ * The daemon's HTTP side (API + browser UI on one port) against hostile requests: no request may
+ * end the process, and the UI session cookie only counts when sent by the UI's own page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { startDaemon, type DaemonProcess } from '../support/daemon';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(origin: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}${path}`, { headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends `head` byte for byte (no client-side URL checks) and returns the status line. */
+function raw(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
+
+describe('daemon HTTP hardening', () => {
+  let d: DaemonProcess;
+  let origin: string;
+  let port: number;
+
+  beforeAll(async () => {
+    d = await startDaemon(['--ui']);
+    origin = new URL(d.ready!.ui!).origin;
+    port = Number(new URL(origin).port);
+  }, 60_000);
+
+  afterAll(() => {
+    d.child?.kill('SIGKILL');
+  });
+
+  it('answers a malformed percent-escape in the path with 400 and keeps serving', async () => {
+    const bad = await get(origin, '/%E0%A4%A');
+    expect(bad.status).toBe(400);
+    const again = await get(origin, '/%');
+    expect(again.status).toBe(400);
+    expect(d.child!.exitCode).toBeNull();
+    const page = await get(origin, '/');
+    expect([200, 503]).toContain(page.status); // 503 only when the renderer is not built
+    expect(page.headers['content-security-policy']).toBeDefined();
+  });
+
+  it('answers an absolute-form request target with a malformed host with 400 and keeps serving', async () => {
+    const status = await raw(port, `GET http://[/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    expect(status).toMatch(/^HTTP\/1\.1 400 /);
+    expect(d.child!.exitCode).toBeNull();
+    expect((await get(origin, '/')).headers['content-security-policy']).toBeDefined();
+  });
+});
