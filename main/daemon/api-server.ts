@@ -1,7 +1,8 @@
 /**
  * Serves the NodeApi over a WebSocket on 127.0.0.1. Every connection must present the API token
  * (an `Authorization: Bearer <token>` header, or — for the browser UI — the session cookie set
- * by the one-time login). Requests are validated against the API schemas before dispatch.
+ * by the one-time login, from our own Origin). Every request and upgrade must name us in Host
+ * (127.0.0.1 or localhost on our port), against DNS rebinding. Requests are validated against the API schemas before dispatch.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,8 +78,25 @@ export class ApiServer {
     this.#opts.log?.({ event: 'api_internal_error', where, message: e instanceof Error ? e.message : String(e) });
   }
 
+  /**
+   * DNS rebinding: a page of any site can have its name resolve to 127.0.0.1 and then talk to us
+   * as "same origin". Its requests still carry its own name in Host, so only our own names count.
+   */
+  #hostAllowed(req: IncomingMessage): boolean {
+    const host = req.headers.host;
+    if (host === undefined) return false;
+    const port = this.port;
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `${this.#opts.host ?? '127.0.0.1'}:${port}`].includes(host.toLowerCase());
+  }
+
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const opts = this.#opts;
+    if (!this.#hostAllowed(req)) {
+      opts.log?.({ event: 'api_refused', reason: 'unexpected Host header', remote: req.socket.remoteAddress });
+      res.writeHead(403, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ error: { code: 'api.bad_host', message: 'this server answers only to 127.0.0.1 and localhost on its own port' } }));
+      return;
+    }
     if (req.method === 'POST' && req.url === '/ui-login') {
       const ok = tokenMatches(bearer(req), opts.token) && opts.createUiLogin;
       res.writeHead(ok ? 200 : opts.createUiLogin ? 401 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -92,6 +110,12 @@ export class ApiServer {
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const opts = this.#opts;
+    if (!this.#hostAllowed(req)) {
+      opts.log?.({ event: 'api_refused', reason: 'unexpected Host header', remote: req.socket.remoteAddress });
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' +
+        JSON.stringify({ error: { code: 'api.bad_host', message: 'this server answers only to 127.0.0.1 and localhost on its own port' } }));
+      return;
+    }
     const allowed = tokenMatches(bearer(req), opts.token) || (opts.authorize?.(req) ?? false);
     if (!allowed) {
       opts.log?.({ event: 'api_refused', reason: 'missing or wrong token', remote: req.socket.remoteAddress });

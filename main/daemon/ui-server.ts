@@ -2,8 +2,8 @@
  * Browser mode: the daemon serves the built renderer on its API port and logs the browser in
  * without putting the API token in a URL. The ready line carries a one-time address
  * `/login?code=…`; opening it exchanges the single-use code for an HttpOnly, SameSite=Strict
- * session cookie and redirects to `/`. The WebSocket at `/api` then accepts that cookie (and
- * checks the Origin, against cross-site WebSocket hijacking).
+ * session cookie and redirects to `/`. The WebSocket at `/api` then accepts that cookie only
+ * with our own Origin (against cross-site WebSocket hijacking and replay by other local servers).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -63,6 +63,8 @@ export class UiServer {
   readonly #codes = new Set<string>();
   readonly #sessions = new Set<string>();
   #origin = '';
+  /** The origins our own pages load from: 127.0.0.1 and localhost on our port. */
+  #ownOrigins: readonly string[] = [];
 
   constructor(opts: UiServerOptions) {
     this.#dist = resolve(opts.distDir);
@@ -71,6 +73,7 @@ export class UiServer {
   /** Set once the HTTP server knows its port: `http://127.0.0.1:PORT`. */
   setOrigin(origin: string): void {
     this.#origin = origin;
+    this.#ownOrigins = [origin, origin.replace('//127.0.0.1:', '//localhost:')];
   }
 
   get built(): boolean {
@@ -84,10 +87,15 @@ export class UiServer {
     return `${this.#origin}/login?code=${code}`;
   }
 
-  /** WebSocket upgrade check: a live session cookie from our own origin. */
+  /**
+   * WebSocket upgrade check: a live session cookie, sent by a page of our own origin. Cookies are
+   * not isolated by port, so the browser also sends ours to any other server on 127.0.0.1; such a
+   * server could replay it from a client that sends no Origin at all. The cookie therefore counts
+   * only with an Origin header naming us (browsers always send one on WebSocket upgrades).
+   */
   authorize = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== this.#origin) return false;
+    if (origin === undefined || !this.#ownOrigins.includes(origin)) return false;
     const session = cookieValue(req, SESSION_COOKIE);
     if (!session) return false;
     for (const s of this.#sessions) if (sameSecret(s, session)) return true;

@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { startDaemon, type DaemonProcess } from '../support/daemon';
 
 interface Reply {
@@ -34,6 +37,19 @@ function raw(port: number, head: string): Promise<string> {
     socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.on('error', reject);
+  });
+}
+
+/** Opens a WebSocket with exactly these headers; 101 when accepted, else the HTTP status. */
+function openSocket(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
   });
 }
 
@@ -68,5 +84,30 @@ describe('daemon HTTP hardening', () => {
     expect(status).toMatch(/^HTTP\/1\.1 400 /);
     expect(d.child!.exitCode).toBeNull();
     expect((await get(origin, '/')).headers['content-security-policy']).toBeDefined();
+  });
+
+  it('accepts the session cookie only with our own Origin, never with none (a replay by another local server)', async () => {
+    const login = await get(origin, new URL(d.ready!.ui!).pathname + new URL(d.ready!.ui!).search);
+    expect(login.status).toBe(303);
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const api = `ws://127.0.0.1:${port}/api`;
+    expect(await openSocket(api, { cookie, origin })).toBe(101);
+    expect(await openSocket(api, { cookie })).toBe(401);
+    expect(await openSocket(api, { cookie, origin: `http://127.0.0.1:${port + 1}` })).toBe(401);
+    expect(await openSocket(api, { cookie, origin: 'null' })).toBe(401);
+    // The CLI and other token holders need no Origin.
+    const token = readFileSync(join(d.datadir, 'api-token'), 'utf8').trim();
+    expect(await openSocket(api, { authorization: `Bearer ${token}` })).toBe(101);
+  });
+
+  it('answers only to 127.0.0.1 and localhost on its own port in Host (DNS rebinding)', async () => {
+    const rebound = await get(origin, '/', { host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('<script');
+    expect((await get(origin, '/', { host: `127.0.0.1:${port + 1}` })).status).toBe(403);
+    expect([200, 503]).toContain((await get(origin, '/', { host: `localhost:${port}` })).status);
+    const token = readFileSync(join(d.datadir, 'api-token'), 'utf8').trim();
+    const api = `ws://127.0.0.1:${port}/api`;
+    expect(await openSocket(api, { authorization: `Bearer ${token}`, host: `attacker.example:${port}` })).toBe(403);
   });
 });
