@@ -13,7 +13,7 @@ import type {
 import { SHACHAIN_MAX_INDEX, insertSecret } from './shachain';
 import { applyChanges, balanceAfterFees } from './spec';
 import type { ChannelEvent, ChannelStep, StepContext } from './step';
-import type { Change, ChannelState, Htlc, Update } from './state';
+import type { Change, ChannelState, CommitmentSpec, Htlc, Update } from './state';
 import { buildCommitment, checkLocalCommitmentSignatures } from './transactions';
 
 function violation(code: string, message: string, details?: Record<string, unknown>): ChannelError {
@@ -122,11 +122,35 @@ function receiveFee(state: ChannelState, m: UpdateFee, ctx: StepContext): Channe
   // "if the update_fee is too low for timely processing, OR is unreasonably large: MUST ... fail the channel."
   if (m.feeratePerKw < ctx.policy.minFeeratePerKw) throw violation('feerate_too_low', `feerate_per_kw ${m.feeratePerKw} is below ${ctx.policy.minFeeratePerKw}`);
   if (m.feeratePerKw > ctx.policy.maxFeeratePerKw) throw violation('feerate_too_high', `feerate_per_kw ${m.feeratePerKw} is above ${ctx.policy.maxFeeratePerKw}`);
-  // "if the sender cannot afford the new fee rate on the receiving node's current commitment transaction"
-  const left = balanceAfterFees(params, 'local', state.localCommit.spec, 'remote', m.feeratePerKw);
+  const next = withReceivedChange(state, { kind: 'fee', feeratePerKw: m.feeratePerKw });
+  // BOLT 2 update_fee receiver: "if the sender cannot afford the new fee rate on the receiving node's
+  // current commitment transaction" — taken on our commitment as the peer's next commitment_signed must
+  // build it: every pending update (the funder's unsigned HTLCs too) at the new rate.
+  const left = balanceAfterFees(params, 'local', nextLocalSpec(next), 'remote');
   const reserve = params.local.config.channelReserveSat * 1000n;
   if (left < reserve) throw violation('fee_unaffordable', `at ${m.feeratePerKw} sat/kw the funder would keep ${left} msat, below the reserve ${reserve} msat`);
-  return received(withReceivedChange(state, { kind: 'fee', feeratePerKw: m.feeratePerKw }));
+  return received(next);
+}
+
+/**
+ * The funder's balance after fees on our new commitment: BOLT 2 update_fee receiver "MAY delay this
+ * check until the update_fee is committed" — so a commitment that carries a new feerate must leave the
+ * funder its reserve, and no commitment may cost the funder more than it has (BOLT 3 would trim its
+ * output to pay the fee).
+ */
+function checkFunderAffords(state: ChannelState, ctn: number, spec: CommitmentSpec, pending: readonly Change[]): void {
+  const { params } = state;
+  const left = balanceAfterFees(params, 'local', spec, params.funder);
+  if (left < 0n) {
+    throw violation('funder_cannot_pay_fee', `the funder (${params.funder}) cannot pay the fee of our commitment ${ctn}: ${left} msat after fees`);
+  }
+  // BOLT 2 update_fee receiver, delayed to commitment: "if the sender cannot afford the new fee rate ... fail the channel."
+  if (params.funder === 'remote' && pending.some((c) => c.update.kind === 'fee')) {
+    const reserve = params.local.config.channelReserveSat * 1000n;
+    if (left < reserve) {
+      throw violation('fee_unaffordable', `at ${spec.feeratePerKw} sat/kw the funder keeps ${left} msat on our commitment ${ctn}, below the reserve ${reserve} msat`);
+    }
+  }
 }
 
 function receiveCommitmentSigned(state: ChannelState, m: CommitmentSigned, ctx: StepContext): ChannelStep {
@@ -148,6 +172,7 @@ function receiveCommitmentSigned(state: ChannelState, m: CommitmentSigned, ctx: 
     }
     throw violation('bad_htlc_signature', `invalid htlc_signature #${check.index} for our commitment ${ctn}`, { index: check.index });
   }
+  checkFunderAffords(state, ctn, spec, pending);
   const included = new Set(pending.map((c) => c.seq));
   const next: ChannelState = {
     ...state,

@@ -153,6 +153,16 @@ describe('update_fee receiver requirements', () => {
     const p = pair({ pushMsat: 100_000_000_000n - 1_002_000_000n });
     rejects(p.b, fee(p.b, 2000), 'channel.fee_unaffordable'); // 2,248 + 660 sat: not
   });
+
+  it('rejects a feerate the funder cannot afford once its unsigned HTLCs are counted', () => {
+    // B's reserve is 10,000 sat. A offers 49,989,000 sat (affordable at 253 sat/kw), then raises the fee
+    // to 100,000 sat/kw: the current commitment has no HTLC, but the next one must carry it.
+    const amount = (50_000_000n - 10_000n - 1_000n) * 1000n;
+    const ok = pair({ configB: { channelReserveSat: 10_000n } });
+    deliver(ok.b, [rawAdd(ok.b, { amountMsat: amount })]);
+    expect(ok.b.state.status.kind).toBe('normal');
+    rejects(ok.b, fee(ok.b, 100_000), 'channel.fee_unaffordable');
+  });
 });
 
 describe('commitment_signed receiver requirements', () => {
@@ -210,6 +220,49 @@ describe('commitment_signed receiver requirements', () => {
     expect(b.state.revocationOwed).toBe(true);
     expect(nextRemoteSpec(a.state).htlcs).toHaveLength(1);
     rejects(b, cs, 'channel.unexpected_commitment_signed');
+  });
+});
+
+describe('commitment_signed: the funder must afford the commitment it signs', () => {
+  it('rejects a commitment carrying a new feerate that leaves the funder below our reserve', () => {
+    // A keeps 1,000 sat above B's reserve and its cost at 10,000 sat/kw with no HTLC. Its update_fee
+    // crosses B's HTLC: each side checked its update alone, but the commitment with both costs A
+    // 1,720 sat more than it can pay above the reserve (BOLT 2 update_fee: the check delayed to commitment).
+    const reserve = 1_000_000_000n;
+    const pushMsat = 100_000_000_000n - reserve - funderCommitmentCostMsat(10_000, 0, 'anchors') - 1_000_000n;
+    const p = pair({ pushMsat });
+    const feeMsg = p.a.updateFee(10_000).outbound;
+    const addMsg = p.b.addHtlc({ amountMsat: 5_000_000n, paymentHash: sha256(preimage('race')), cltvExpiry: 500, onionRoutingPacket: ONION }).outbound;
+    const csB = p.b.signCommitment().outbound;
+    deliver(p.b, feeMsg); // B's own HTLC is not in its next commitment yet: affordable
+    const raaA = deliver(p.a, [...addMsg, ...csB]);
+    const csA = p.a.signCommitment().outbound; // the fee and B's HTLC
+    deliver(p.b, raaA);
+    expect(p.b.state.status.kind).toBe('normal');
+    rejects(p.b, csA[0]!, 'channel.fee_unaffordable');
+  });
+
+  it('rejects a commitment whose fee the funder cannot pay at all', () => {
+    // B's reserve is the dust limit (546 sat). A offers an HTLC that leaves it its fee-spike buffer;
+    // B's 30 crossing HTLCs each add an HTLC output to the fee. On B's next commitment A cannot pay.
+    const opts = { configB: { channelReserveSat: 546n } };
+    const p = pair(opts);
+    const aBalance = 50_000_000_000n;
+    const spike = funderCommitmentCostMsat(506, 2, 'anchors');
+    const addA = p.a.addHtlc({ amountMsat: aBalance - 546_000n - spike, paymentHash: sha256(preimage('a')), cltvExpiry: 500, onionRoutingPacket: ONION }).outbound;
+    const csA1 = p.a.signCommitment().outbound;
+    const fromB: ChannelMessage[] = [];
+    for (let i = 0; i < 30; i++) {
+      fromB.push(...p.b.addHtlc({ amountMsat: 1_000_000n, paymentHash: sha256(preimage(`b${i}`)), cltvExpiry: 500, onionRoutingPacket: ONION }).outbound);
+    }
+    fromB.push(...p.b.signCommitment().outbound);
+    const raaB = deliver(p.b, [...addA, ...csA1]);
+    const raaA = deliver(p.a, fromB);
+    deliver(p.a, raaB);
+    const csA2 = p.a.signCommitment().outbound; // A's HTLC and B's 30
+    deliver(p.b, raaA);
+    expect(p.b.state.status.kind).toBe('normal');
+    rejects(p.b, csA2[0]!, 'channel.funder_cannot_pay_fee');
   });
 });
 
