@@ -8,7 +8,7 @@ import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, open
 import { PeerManager, featureInfos } from '../peer';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
-import { ApiError, type NodeApi, type NodeInfo, type Network, type OfferMethods, type PeerInfo, type SettingName, type SettingsInfo, type UpdateSettingsParams } from '../api';
+import { ApiError, type NodeApi, type NodeEvent, type NodeInfo, type Network, type OfferMethods, type PeerInfo, type SettingName, type SettingsInfo, type UpdateSettingsParams } from '../api';
 import { parseListenAddress } from '../peer';
 import { CONFIG_FILE, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
 import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -83,7 +83,7 @@ export class Node {
       addressBook: this.#peersRepo,
       publish: (e) => {
         const event = this.events.publish(e);
-        if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.({ ...event });
+        if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.(peerLogLine(event));
       },
       ...opts.peerTiming,
     });
@@ -325,3 +325,18 @@ type MessengerMethod =
   | 'sendOnionMessage' | 'listMessages' | 'mailboxList' | 'mailboxAllow' | 'mailboxDeny' | 'messengerStats'
   | 'registerMessageHandler' | 'unregisterMessageHandler' | 'createMessagePath';
 
+/**
+ * The stderr line for a peer connection event: who, where and counts — not the peer's feature
+ * list, which a peer controls (its `init` may set ~262,000 bits) and the event bus already holds.
+ */
+export function peerLogLine(event: NodeEvent): Record<string, unknown> {
+  if (event.type !== 'peer.connected') return { ...event };
+  const { peer, ...rest } = event;
+  return {
+    ...rest,
+    nodeId: peer.nodeId,
+    address: peer.address,
+    direction: peer.direction,
+    featureEntries: peer.features.length,
+  };
+}

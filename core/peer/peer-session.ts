@@ -65,6 +65,15 @@ export function describeErrorData(data: Uint8Array): string {
   return `hex:${toHex(shown)}${suffix}`;
 }
 
+/** How many items of a peer-chosen list (feature bits, ...) a reason or warning names. */
+export const MAX_LISTED_ITEMS = 16;
+
+/** "a, b, c" — at most `max` items, then "… and N more". */
+export function listSome(items: readonly (string | number)[], max = MAX_LISTED_ITEMS): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown}, … and ${items.length - max} more` : shown;
+}
+
 function warning(text: string): Message {
   return { type: 'warning', channelId: new Uint8Array(32), data: utf8.encode(text) };
 }
@@ -214,13 +223,14 @@ export class PeerSession {
     // BOLT 1: unknown even (required) feature bits → MUST close the connection.
     const unknown = features.unknownRequiredBits(this.#opts.knownFeatures);
     if (unknown.length > 0) {
-      return [this.#close('peer.unknown_required_features', `the peer requires feature bits we do not support: ${unknown.join(', ')}`,
-        warning(`unsupported required features: ${unknown.join(', ')}`))];
+      const bits = listSome(unknown);
+      return [this.#close('peer.unknown_required_features', `the peer requires feature bits we do not support: ${bits}`,
+        warning(`unsupported required features: ${bits}`))];
     }
     // BOLT 1: "if the feature vector does not set all known, transitive dependencies: MUST close".
     const missing = features.missingDependencies(this.#opts.knownFeatures);
     if (missing.length > 0) {
-      const text = missing.map((m) => `${m.feature} needs ${m.missing}`).join('; ');
+      const text = listSome(missing.map((m) => `${m.feature} needs ${m.missing}`));
       return [this.#close('peer.missing_feature_dependencies', `the peer's features miss dependencies: ${text}`, warning(`missing feature dependencies: ${text}`))];
     }
     // BOLT 1 networks: if they list chains and none is ours, MAY close the connection.

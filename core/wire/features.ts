@@ -176,7 +176,14 @@ export class FeatureVector {
    * of features this node implements). Unknown odd bits are ignored, as BOLT 1 requires.
    */
   unknownRequiredBits(known: readonly FeatureDefinition[] = FEATURES): number[] {
-    return this.bits().filter((b) => b % 2 === 0 && !featureByBit(b, known));
+    // One pass over the binary digits and a Set: a peer's init may set ~262,000 bits.
+    const knownBits = new Set(known.map((d) => d.bit));
+    const binary = this.bitmask.toString(2);
+    const out: number[] = [];
+    for (let bit = 0; bit < binary.length; bit += 2) {
+      if (binary.charCodeAt(binary.length - 1 - bit) === 49 /* '1' */ && !knownBits.has(bit)) out.push(bit);
+    }
+    return out;
   }
 
   /**

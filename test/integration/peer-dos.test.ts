@@ -4,9 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonProcess } from '../support/daemon';
-import { startDaemon } from '../support/daemon';
+import { eventually, startDaemon } from '../support/daemon';
 import { RawPeer } from '../support/raw-peer';
 import type { NodeApi, NodeEvent } from '../../core/api';
+import { FeatureVector } from '../../core/wire';
 
 describe('a node bounds what one remote peer can cost it', () => {
   let node: DaemonProcess;
@@ -45,4 +46,47 @@ describe('a node bounds what one remote peer can cost it', () => {
     raw.destroy();
     await friendStillServed();
   }, 120_000);
+
+  /** The first event after `from` (an index into the collected list) that matches. */
+  async function nextEvent<T extends NodeEvent>(from: number, pred: (e: NodeEvent) => e is T): Promise<T> {
+    return (await events.waitFor((e) => events.list.indexOf(e) >= from && pred(e))) as T;
+  }
+
+  it('an init with 65,529 bytes of 0xAA (~262,000 odd bits) is accepted, listed by name plus 64 unknown bits and a count', async () => {
+    const from = events.list.length;
+    const raw = await RawPeer.open(node.listenPort);
+    await raw.handshake(node.nodeId, false);
+    raw.sendMessage({ type: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.decode(new Uint8Array(65_529).fill(0xaa)), tlvs: {} });
+    await raw.waitFor((m) => m.type === 'init');
+    const connected = await nextEvent(from, (e): e is Extract<NodeEvent, { type: 'peer.connected' }> => e.type === 'peer.connected' && e.peer.nodeId !== friend.nodeId);
+    const features = connected.peer.features;
+    expect(features.filter((f) => f.name.startsWith('unknown_'))).toHaveLength(64);
+    expect(features.at(-1)!.name).toMatch(/^… \d+ more unknown bits$/);
+    expect(features.length).toBeLessThan(120);
+    const listed = (await api.listPeers({})).peers.find((p) => p.nodeId === connected.peer.nodeId)!;
+    expect(listed.features).toContainEqual({ bit: 9, name: 'var_onion_optin', required: false });
+    expect(listed.features.length).toBe(features.length);
+    // The stderr line says who connected, not every feature.
+    const line = await eventually(() => node.logs.find((l) => l.includes('peer.connected') && l.includes(connected.peer.nodeId)), 10_000, 'the connect log line');
+    expect(line.length).toBeLessThan(1_000);
+    raw.destroy();
+    await friendStillServed();
+  }, 60_000);
+
+  it('an init requiring ~262,000 unknown even bits is refused with a reason naming only a few of them', async () => {
+    const from = events.list.length;
+    const raw = await RawPeer.open(node.listenPort);
+    await raw.handshake(node.nodeId, false);
+    raw.sendMessage({ type: 'init', globalFeatures: FeatureVector.EMPTY, features: FeatureVector.decode(new Uint8Array(65_529).fill(0x55)), tlvs: {} });
+    await raw.closed();
+    const refused = await nextEvent(from, (e): e is Extract<NodeEvent, { type: 'peer.connection_failed' }> =>
+      e.type === 'peer.connection_failed' && e.code === 'peer.unknown_required_features');
+    expect(refused.reason).toMatch(/… and \d+ more$/);
+    expect(refused.reason.length).toBeLessThan(500);
+    const warning = raw.received.find((m) => m.type === 'warning');
+    expect(warning && warning.type === 'warning' && warning.data.length).toBeLessThan(500);
+    const line = await eventually(() => node.logs.find((l) => l.includes('peer.unknown_required_features')), 10_000, 'the refusal log line');
+    expect(line.length).toBeLessThan(1_000);
+    await friendStillServed();
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_SHOWN_ERROR_BYTES, PeerSession, describeErrorData, type PeerAction } from '../../../core/peer/peer-session';
+import { MAX_SHOWN_ERROR_BYTES, PeerSession, describeErrorData, listSome, type PeerAction } from '../../../core/peer/peer-session';
+import { MAX_UNKNOWN_FEATURE_INFOS, featureInfos } from '../../../core/peer/feature-info';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../../core/peer/backoff';
 import { parsePeerAddress } from '../../../core/peer/address';
 import { FeatureVector, chainHash, encodeMessage, type Init, type Message } from '../../../core/wire';
@@ -126,6 +127,17 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     expect(describeErrorData(new TextEncoder().encode('short'))).toBe('short');
   });
 
+  it('refuses an init requiring ~262,000 unknown bits with a reason and warning naming only a few', () => {
+    const s = session();
+    s.start(0);
+    const r = s.receive(enc({ ...ours, features: FeatureVector.decode(new Uint8Array(65_529).fill(0x55)), tlvs: {} }), 1);
+    const close = r.find((a) => a.kind === 'disconnect') as Extract<PeerAction, { kind: 'disconnect' }>;
+    expect(close.error.code).toBe('peer.unknown_required_features');
+    expect(close.error.message).toMatch(/… and \d+ more$/);
+    expect(close.error.message.length).toBeLessThan(300);
+    expect(close.notify!.type === 'warning' && close.notify.data.length).toBeLessThan(300);
+  });
+
   it('never throws on arbitrary bytes: every input yields actions, malformed ones a disconnect with a code', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (bytes, afterInit) => {
@@ -139,6 +151,27 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('feature listings', () => {
+  it('name every known bit, list unknown bits up to the cap, and count the rest in one last entry', () => {
+    const huge = FeatureVector.decode(new Uint8Array(65_529).fill(0xaa)); // every odd bit below 524,232
+    const infos = featureInfos(huge);
+    expect(infos).toContainEqual({ bit: 9, name: 'var_onion_optin', required: false });
+    const unknown = infos.filter((f) => f.name.startsWith('unknown_'));
+    expect(unknown).toHaveLength(MAX_UNKNOWN_FEATURE_INFOS);
+    const known = infos.length - unknown.length - 1;
+    expect(infos.at(-1)).toEqual({ bit: 65_529 * 8 - 1, name: `… ${65_529 * 4 - known - MAX_UNKNOWN_FEATURE_INFOS} more unknown bits`, required: false });
+    expect(featureInfos(FeatureVector.fromBits([8, 201]))).toEqual([
+      { bit: 8, name: 'var_onion_optin', required: true },
+      { bit: 201, name: 'unknown_201', required: false },
+    ]);
+  });
+
+  it('name at most 16 items of a list in reasons', () => {
+    expect(listSome([1, 2, 3])).toBe('1, 2, 3');
+    expect(listSome(Array.from({ length: 20 }, (_, i) => i))).toBe('0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, … and 4 more');
   });
 });
 
