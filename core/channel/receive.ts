@@ -68,6 +68,18 @@ function receiveAdd(state: ChannelState, m: UpdateAddHtlc): ChannelStep {
   if (left < local.channelReserveSat * 1000n) {
     throw violation('htlc_unaffordable', `the peer would keep ${left} msat after this HTLC and the fees, below the reserve ${local.channelReserveSat * 1000n} msat`);
   }
+  // We are the funder: each untrimmed HTLC the peer adds raises the fee we pay. BOLT 2 update_add_htlc
+  // sender (not the funder): "SHOULD NOT offer amount_msat if, once the remote node adds that HTLC to its
+  // commitment transaction, it cannot pay the fee for the updated local or remote transaction at the
+  // current feerate_per_kw while maintaining its channel reserve." Accepting it anyway would let the peer
+  // eat our reserve and then our balance in fees, so we fail the channel (as LDK does).
+  if (params.funder === 'local') {
+    const ours = balanceAfterFees(params, 'local', spec, 'local');
+    const reserve = params.remote.config.channelReserveSat * 1000n;
+    if (ours < reserve) {
+      throw violation('htlc_funder_fee_unaffordable', `with this HTLC we (the funder) would keep ${ours} msat after fees, below the reserve ${reserve} msat the peer requires`);
+    }
+  }
   const withOnion: ChannelState = {
     ...next,
     incomingHtlcs: [...next.incomingHtlcs, { id: m.id, onionRoutingPacket: m.onionRoutingPacket.slice(), pathKey: m.tlvs?.blindedPath?.pathKey.slice() ?? null }],

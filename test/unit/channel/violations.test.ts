@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CURVE_ORDER, bigintToBytes, bytesToBigint, concatBytes, publicKeyFromPrivate, sha256, utf8 } from '../../../core/crypto';
 import { SIGHASH_ALL } from '../../../core/bitcoin';
 import {
-  ChannelError, InMemoryChannelSigner, buildCommitment, funderCommitmentCostMsat, htlcTxSighash, nextRemoteSpec,
+  ChannelCommandError, ChannelError, InMemoryChannelSigner, buildCommitment, funderCommitmentCostMsat, htlcTxSighash, nextRemoteSpec,
 } from '../../../core/channel';
 import type { Channel, ChannelMessage, ChannelSigner, CommitmentSigned, RevokeAndAck, UpdateAddHtlc } from '../../../core/channel';
 import { ONION, deliver, expectCode, pair, preimage } from './harness';
@@ -85,6 +85,23 @@ describe('update_add_htlc receiver requirements', () => {
     expect(ok.a.state.status.kind).toBe('normal');
     const { a } = pair();
     rejects(a, rawAdd(a, { amountMsat: max + 1n }), 'channel.htlc_unaffordable');
+  });
+
+  it('rejects an HTLC whose fee would take us, the funder, below the reserve the peer requires (exact boundary)', () => {
+    // A (funder) has 3,000 sat, B requires a 1,000 sat reserve. Each 900-sat HTLC from B is untrimmed
+    // on A's commitment and adds 172 weight to the fee A pays: 24 leave A its reserve, the 25th does not.
+    const opts = { fundingSat: 100_000n, pushMsat: 97_000_000n };
+    expect(3_000_000n - funderCommitmentCostMsat(253, 24, 'anchors')).toBeGreaterThanOrEqual(1_000_000n);
+    expect(3_000_000n - funderCommitmentCostMsat(253, 25, 'anchors')).toBeLessThan(1_000_000n);
+    const { a } = pair(opts);
+    for (let i = 0; i < 24; i++) deliver(a, [rawAdd(a, { amountMsat: 900_000n })]);
+    expect(a.state.status.kind).toBe('normal');
+    rejects(a, rawAdd(a, { amountMsat: 900_000n }), 'channel.htlc_funder_fee_unaffordable');
+    // B's own sender checks never offer that 25th HTLC.
+    const p = pair(opts);
+    for (let i = 0; i < 24; i++) p.add(p.b, 900_000n, `h${i}`);
+    expectCode(() => p.b.addHtlc({ amountMsat: 900_000n, paymentHash: sha256(preimage('h24')), cltvExpiry: 500, onionRoutingPacket: ONION }), ChannelCommandError, 'channel_command.funder_cannot_afford_fee');
+    expect(p.a.state.status.kind).toBe('normal');
   });
 
   it('rejects a message for another channel', () => {
