@@ -14,6 +14,15 @@ import { equalBytes, utf8 } from '../../core/crypto';
 /** Maximum size of one request frame. */
 const MAX_FRAME_BYTES = 1 << 20;
 
+/** Default cap on what one client may leave unread (events and replies) before we drop it. */
+export const DEFAULT_MAX_UNREAD_BYTES = 16 << 20;
+
+/**
+ * Close code for a client dropped for not reading (1013 "try again later"): the clients
+ * reconnect and take a fresh snapshot.
+ */
+export const SLOW_CLIENT_CLOSE_CODE = 1013;
+
 export interface ApiServerOptions {
   readonly api: NodeApi;
   readonly token: string;
@@ -26,6 +35,8 @@ export interface ApiServerOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /** Browser mode: mints a one-time login address (POST /ui-login with the bearer token). */
   readonly createUiLogin?: () => string;
+  /** A client with more than this many bytes sent to it but unread is closed (default 16 MiB). */
+  readonly maxUnreadBytes?: number;
 }
 
 export function tokenMatches(presented: string | undefined, token: string): boolean {
@@ -152,13 +163,11 @@ export class ApiServer {
       try {
         raw = JSON.parse(data.toString());
       } catch {
-        return void ws.send(JSON.stringify({ id: null, error: { code: 'api.bad_request', message: 'not JSON' } }));
+        return this.#send(ws, { id: null, error: { code: 'api.bad_request', message: 'not JSON' } });
       }
       // Control frame: start receiving events.
       if (raw !== null && typeof raw === 'object' && (raw as { subscribe?: unknown }).subscribe === true) {
-        unsubscribe ??= this.#opts.api.subscribe((event: NodeEvent) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event }));
-        });
+        unsubscribe ??= this.#opts.api.subscribe((event: NodeEvent) => this.#send(ws, { event }));
         return;
       }
       void this.#handle(ws, raw, scope);
@@ -184,7 +193,23 @@ export class ApiServer {
       if (error.code === 'internal') this.#opts.log?.({ event: 'api_internal_error', message: e instanceof Error ? e.message : String(e) });
       reply = { id: typeof id === 'number' ? id : null, error };
     }
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+    this.#send(ws, reply);
+  }
+
+  /**
+   * Sends one frame, unless the client has stopped reading: `ws` would otherwise buffer every
+   * event for it without bound. Past the cap the client is closed (it reconnects and takes a new
+   * snapshot); nothing more is queued for it while the close completes (or times out).
+   */
+  #send(ws: WebSocket, frame: unknown): void {
+    if (ws.readyState !== ws.OPEN) return;
+    const max = this.#opts.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES;
+    if (ws.bufferedAmount > max) {
+      this.#opts.log?.({ event: 'api_slow_client', bufferedBytes: ws.bufferedAmount, maxUnreadBytes: max });
+      ws.close(SLOW_CLIENT_CLOSE_CODE, `too slow: over ${max} bytes left unread`);
+      return;
+    }
+    ws.send(JSON.stringify(frame));
   }
 
   async close(): Promise<void> {
