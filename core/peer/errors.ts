@@ -5,6 +5,8 @@ import { GlasswingError } from '../errors';
  * - `peer.bad_address` — not NODEID@HOST:PORT
  * - `peer.connect_failed` — TCP connection refused, unreachable or timed out
  * - `peer.handshake_timeout` — the BOLT 8 handshake did not complete in time
+ * - `peer.too_many_handshakes` — refused: too many connections from the address are in the handshake
+ * - `peer.inbound_rate_limited` — refused: the address opens connections faster than its token bucket allows
  * - `peer.init_timeout` — no `init` arrived in time
  * - `peer.first_message_not_init` — BOLT 1: the first message must be `init`
  * - `peer.unknown_required_features` — they require feature bits we do not know (BOLT 1)

@@ -5,3 +5,4 @@ export * from './peer-session';
 export * from './connection';
 export * from './peer-manager';
 export * from './feature-info';
+export * from './inbound-limits';

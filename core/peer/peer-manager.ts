@@ -17,6 +17,7 @@ import { PeerError } from './errors';
 import { formatHostPort, parsePeerAddress } from './address';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 import { featureInfos } from './feature-info';
+import { DEFAULT_INBOUND_LIMITS, FailureReportThrottle, InboundLimiter, addressKey, type InboundLimits } from './inbound-limits';
 
 export interface PeerManagerOptions {
   readonly nodeKey: Uint8Array;
@@ -36,8 +37,20 @@ export interface PeerManagerOptions {
   readonly connectTimeoutMs?: number;
   readonly maxQueuedBytes?: number;
   readonly backoff?: BackoffPolicy;
+  /** Per-address limits on inbound connections (`DEFAULT_INBOUND_LIMITS`: 4 in the handshake, 2/s, burst 10). */
+  readonly inboundLimits?: Partial<InboundLimits>;
   /** How often sessions are ticked (keepalive, timeouts). */
   readonly tickMs?: number;
+}
+
+/** Inbound connections that cost us nothing visible: refused by the limits, or failed unnamed. */
+export interface InboundStats {
+  /** Refused before the handshake: too many handshakes from the address at once. */
+  readonly refusedTooManyHandshakes: number;
+  /** Refused before the handshake: the address opened connections too fast. */
+  readonly refusedRateLimited: number;
+  /** Failures of connections that never named a node id, not published (one per address and code per minute is). */
+  readonly unreportedHandshakeFailures: number;
 }
 
 /** A connected peer whose init exchange completed. */
@@ -67,6 +80,8 @@ interface Live {
   nodeId: string | null;
   peer: Peer | null;
   readonly address: string;
+  /** Inbound: the key its address is limited under, while it counts as handshaking. */
+  limitKey?: string;
   /** Resolves a pending connect() call. */
   onReady?: (peer: Peer) => void;
   onFail?: (e: GlasswingError) => void;
@@ -74,7 +89,11 @@ interface Live {
 }
 
 export class PeerManager {
-  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff'>> & { backoff: BackoffPolicy };
+  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits'>> & { backoff: BackoffPolicy };
+  readonly #inboundLimiter: InboundLimiter;
+  readonly #failureReports = new FailureReportThrottle();
+  #refusedTooManyHandshakes = 0;
+  #refusedRateLimited = 0;
   readonly #live = new Set<Live>();
   readonly #byNode = new Map<string, Live>();
   readonly #handlers = new Set<MessageHandler>();
@@ -90,7 +109,8 @@ export class PeerManager {
     this.#opts = {
       now: Date.now,
       random: Math.random,
-      handshakeTimeoutMs: 10_000,
+      // Short: a connection from an address counts against its handshake limit until it completes.
+      handshakeTimeoutMs: 5_000,
       initTimeoutMs: 10_000,
       // BOLT 1 suggests at most one ping per 30 s; we ping only after 30 s of silence.
       pingIntervalMs: 30_000,
@@ -101,6 +121,7 @@ export class PeerManager {
       ...opts,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
     };
+    this.#inboundLimiter = new InboundLimiter({ ...DEFAULT_INBOUND_LIMITS, ...opts.inboundLimits });
     this.#ticker = setInterval(() => this.#tick(), this.#opts.tickMs);
     this.#ticker.unref();
   }
@@ -131,7 +152,7 @@ export class PeerManager {
   // ----- listening and dialing ---------------------------------------------------------------
 
   async listen(host: string, port: number): Promise<string> {
-    const server = createServer((socket) => this.#accept(socket));
+    const server = createServer((socket) => this.#acceptInbound(socket));
     server.maxConnections = 1000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
@@ -212,6 +233,41 @@ export class PeerManager {
     });
   }
 
+  /** An inbound socket: refused at once (no cryptography, no event) if its address is over a limit. */
+  #acceptInbound(socket: Socket): void {
+    const key = addressKey(socket.remoteAddress ?? '?');
+    const refusal = this.#inboundLimiter.admit(key, this.#opts.now());
+    if (refusal) {
+      if (refusal === 'peer.too_many_handshakes') this.#refusedTooManyHandshakes++;
+      else this.#refusedRateLimited++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      const address = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+      this.#reportUnnamedFailure(key, address, new PeerError(refusal, refusal === 'peer.too_many_handshakes'
+        ? `refused: ${this.#inboundLimiter.handshaking(key)} connections from this address are already in the handshake`
+        : 'refused: this address opens connections too fast'));
+      return;
+    }
+    this.#accept(socket).limitKey = key;
+  }
+
+  /** Publishes a failure of a connection that never named a node id, at most once per address and code per minute. */
+  #reportUnnamedFailure(key: string, address: string, error: GlasswingError): void {
+    const { report, heldBack } = this.#failureReports.report(key, error.code, this.#opts.now());
+    if (!report) return;
+    const more = heldBack > 0 ? ` (${heldBack} more like it from this address were not reported)` : '';
+    this.#opts.publish({ type: 'peer.connection_failed', address, nodeId: null, direction: 'inbound', reason: error.message + more, code: error.code });
+  }
+
+  /** Inbound connections refused by the per-address limits or failed without a node id. */
+  inboundStats(): InboundStats {
+    return {
+      refusedTooManyHandshakes: this.#refusedTooManyHandshakes,
+      refusedRateLimited: this.#refusedRateLimited,
+      unreportedHandshakeFailures: this.#failureReports.suppressedTotal,
+    };
+  }
+
   #accept(socket: Socket, remoteNodeId?: string, dialedAddress?: string): Live {
     const session = new PeerSession({
       localInit: this.#opts.localInit,
@@ -244,6 +300,7 @@ export class PeerManager {
   }
 
   #onHandshake(live: Live, nodeId: string): void {
+    this.#handshakeEnded(live);
     if (nodeId === this.#opts.nodeId) {
       live.connection.destroy(new PeerError('peer.self_connection', 'the remote node is ourselves'));
       return;
@@ -334,7 +391,15 @@ export class PeerManager {
     for (const h of this.#readyHandlers) this.#safely(() => h(peer));
   }
 
+  #handshakeEnded(live: Live): void {
+    if (live.limitKey === undefined) return;
+    this.#inboundLimiter.handshakeEnded(live.limitKey);
+    delete live.limitKey;
+  }
+
   #onClose(live: Live, error: GlasswingError): void {
+    const unnamedInbound = live.limitKey;
+    this.#handshakeEnded(live);
     this.#live.delete(live);
     live.session.close();
     for (const w of live.pingWaiters.splice(0)) w(new PeerError('peer.not_connected', `the connection closed: ${error.message}`));
@@ -343,6 +408,9 @@ export class PeerManager {
     if (live.peer) {
       this.#opts.publish({ type: 'peer.disconnected', nodeId: live.peer.nodeId, address: live.address, reason: error.message, code: error.code });
       for (const h of this.#closeHandlers) this.#safely(() => h(live.peer!, error));
+    } else if (unnamedInbound !== undefined) {
+      // The handshake did not complete: nobody we know, maybe a replayed act one.
+      this.#reportUnnamedFailure(unnamedInbound, live.address, error);
     } else {
       this.#opts.publish({
         type: 'peer.connection_failed', address: live.address, nodeId: live.nodeId, direction: live.connection.direction,
@@ -499,6 +567,8 @@ export class PeerManager {
 
   #tick(): void {
     const now = this.#opts.now();
+    this.#inboundLimiter.prune(now);
+    this.#failureReports.prune(now);
     for (const live of this.#live) {
       if (live.connection.isOpen) this.#run(live, live.session.tick(now));
     }

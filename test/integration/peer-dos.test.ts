@@ -8,6 +8,39 @@ import { eventually, startDaemon } from '../support/daemon';
 import { RawPeer } from '../support/raw-peer';
 import type { NodeApi, NodeEvent } from '../../core/api';
 import { FeatureVector } from '../../core/wire';
+import { connect, type Socket } from 'node:net';
+import { NoiseInitiator } from '../../core/transport';
+import { fromHex, randomPrivateKey } from '../../core/crypto';
+
+/** A TCP connection that records how many bytes came back and whether it closed. */
+interface Probe {
+  readonly socket: Socket;
+  bytesIn: number;
+  closed: boolean;
+  readonly whenClosed: Promise<void>;
+  /** Resolves once at least `n` bytes arrived or the connection closed. */
+  bytesOrClose(n: number): Promise<void>;
+}
+
+function probe(port: number): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      let wake: (() => void) | undefined;
+      const p: Probe = {
+        socket, bytesIn: 0, closed: false,
+        whenClosed: new Promise((r) => socket.once('close', () => { p.closed = true; wake?.(); r(); })),
+        bytesOrClose: (n) => new Promise((r) => {
+          const check = () => { if (p.closed || p.bytesIn >= n) r(); else wake = check; };
+          check();
+        }),
+      };
+      socket.on('data', (chunk: Buffer) => { p.bytesIn += chunk.length; wake?.(); });
+      socket.on('error', () => undefined);
+      resolve(p);
+    });
+    socket.once('error', reject);
+  });
+}
 
 describe('a node bounds what one remote peer can cost it', () => {
   let node: DaemonProcess;
@@ -87,6 +120,49 @@ describe('a node bounds what one remote peer can cost it', () => {
     expect(warning && warning.type === 'warning' && warning.data.length).toBeLessThan(500);
     const line = await eventually(() => node.logs.find((l) => l.includes('peer.unknown_required_features')), 10_000, 'the refusal log line');
     expect(line.length).toBeLessThan(1_000);
+    await friendStillServed();
+  }, 60_000);
+
+  it('a fifth connection from one address while four are in the handshake is closed before any cryptography', async () => {
+    const actOne = new NoiseInitiator({ localStatic: randomPrivateKey(), remoteStatic: fromHex(node.nodeId) }).actOne();
+    const stalled: Probe[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await probe(node.listenPort);
+      p.socket.write(actOne);
+      await p.bytesOrClose(50); // act two: admitted, now waiting for act three
+      expect(p.bytesIn).toBe(50);
+      stalled.push(p);
+    }
+    const fifth = await probe(node.listenPort);
+    fifth.socket.write(actOne);
+    await fifth.whenClosed;
+    expect(fifth.bytesIn).toBe(0);
+    for (const p of stalled) p.socket.destroy();
+    await Promise.all(stalled.map((p) => p.whenClosed));
+    await friendStillServed();
+  }, 60_000);
+
+  it('a replayed act one, 30 times in a row: refused once over the rate, and not one event per connection', async () => {
+    const from = events.list.length;
+    const actOne = new NoiseInitiator({ localStatic: randomPrivateKey(), remoteStatic: fromHex(node.nodeId) }).actOne();
+    let answered = 0;
+    let refused = 0;
+    for (let i = 0; i < 30; i++) {
+      const p = await probe(node.listenPort);
+      p.socket.write(actOne);
+      await p.bytesOrClose(50);
+      if (p.bytesIn >= 50) answered++;
+      else refused++;
+      p.socket.destroy();
+      await p.whenClosed;
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(answered).toBeGreaterThan(0);
+    // Wait until the node has seen the last close, then count what it published.
+    await friendStillServed();
+    await eventually(() => events.list.slice(from).some((e) => e.type === 'peer.connection_failed' && e.code === 'peer.inbound_rate_limited'), 10_000, 'a rate-limit report');
+    const unnamed = events.list.slice(from).filter((e) => e.type === 'peer.connection_failed' && e.nodeId === null);
+    expect(unnamed.length).toBeLessThanOrEqual(4);
     await friendStillServed();
   }, 60_000);
 });
