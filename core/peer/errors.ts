@@ -15,6 +15,7 @@ import { GlasswingError } from '../errors';
  * - `peer.unknown_even_message` — an unknown even message type (BOLT 1: close the connection)
  * - `peer.malformed_message` — a known message that does not decode
  * - `peer.ping_timeout` — no `pong` for our `ping` in time
+ * - `peer.ping_flood` — they kept sending pings over our rate limit (BOLT 1: precautions against ping flooding)
  * - `peer.queue_overflow` — they do not read fast enough: our outbound queue overflowed
  * - `peer.replaced` — a newer connection to the same node id took over (BOLT 1)
  * - `peer.closed_by_remote` — the TCP connection was closed by the other side

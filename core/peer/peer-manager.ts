@@ -86,6 +86,8 @@ interface Live {
   onReady?: (peer: Peer) => void;
   onFail?: (e: GlasswingError) => void;
   pingWaiters: ((r: number | GlasswingError) => void)[];
+  /** A pong we sent has not reached the socket yet: another ping is not answered meanwhile. */
+  pongUnsent?: boolean;
 }
 
 export class PeerManager {
@@ -319,7 +321,8 @@ export class PeerManager {
     for (const action of actions) {
       switch (action.kind) {
         case 'send':
-          this.#sendOn(live, action.message);
+          if (action.message.type === 'pong') this.#sendPong(live, action.message);
+          else this.#sendOn(live, action.message);
           break;
         case 'received':
           if (live.nodeId) {
@@ -419,6 +422,19 @@ export class PeerManager {
       live.onFail?.(error);
     }
     if (current && error.code !== 'peer.replaced') this.#scheduleReconnect(live.nodeId!);
+  }
+
+  /** At most one pong per peer waits for the socket; a ping answered meanwhile is dropped. */
+  #sendPong(live: Live, pong: Message): void {
+    if (live.pongUnsent) {
+      this.#run(live, live.session.pongNotSent(this.#opts.now()));
+      return;
+    }
+    live.pongUnsent = true;
+    const written = () => {
+      live.pongUnsent = false;
+    };
+    if (!this.#sendOn(live, pong, written)) live.pongUnsent = false;
   }
 
   #sendOn(live: Live, message: Message, onWritten?: WriteCallback): boolean {

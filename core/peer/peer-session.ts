@@ -38,7 +38,27 @@ export interface PeerSessionOptions {
   readonly pingIntervalMs: number;
   readonly pingTimeoutMs: number;
   readonly initTimeoutMs: number;
+  /** How many of the peer's pings we answer (`DEFAULT_PING_LIMITS` when absent). */
+  readonly pingLimits?: PingLimits;
 }
+
+/**
+ * A token bucket for answering the peer's pings. BOLT 1 (ping/pong rationale): "Limited
+ * precautions are recommended against `ping` flooding"; its own senders keep to about one ping
+ * per 30 s. A pong may ask for 65,531 bytes we build and encrypt, so pings past the bucket are
+ * ignored, and a peer that keeps sending them is warned and disconnected.
+ */
+export interface PingLimits {
+  /** Pings answered in a burst ... */
+  readonly burst: number;
+  /** ... then one more per this many ms (default 10 s: three times BOLT 1's 30 s pace). */
+  readonly refillMs: number;
+  /** Ignored pings within `floodWindowMs` that close the connection with `peer.ping_flood`. */
+  readonly maxIgnored: number;
+  readonly floodWindowMs: number;
+}
+
+export const DEFAULT_PING_LIMITS: PingLimits = Object.freeze({ burst: 20, refillMs: 10_000, maxIgnored: 50, floodWindowMs: 60_000 });
 
 type Phase = 'awaiting_init' | 'ready' | 'closed';
 
@@ -86,9 +106,17 @@ export class PeerSession {
   /** The outstanding ping: when it was sent and how many pong bytes we asked for. */
   #ping: { sentAt: number; numPongBytes: number } | undefined;
   #remoteFeatures: FeatureVector = FeatureVector.EMPTY;
+  readonly #pingLimits: PingLimits;
+  /** Pings we may still answer (token bucket), and when it was last refilled. */
+  #pingTokens: number;
+  #pingRefilledAt = 0;
+  /** Pings ignored in the current flood window. */
+  #ignoredPings = { since: 0, count: 0 };
 
   constructor(opts: PeerSessionOptions) {
     this.#opts = opts;
+    this.#pingLimits = opts.pingLimits ?? DEFAULT_PING_LIMITS;
+    this.#pingTokens = this.#pingLimits.burst;
   }
 
   get isReady(): boolean {
@@ -103,6 +131,7 @@ export class PeerSession {
   start(now: number): PeerAction[] {
     this.#startedAt = now;
     this.#lastActivity = now;
+    this.#pingRefilledAt = now;
     return [{ kind: 'send', message: this.#opts.localInit }];
   }
 
@@ -151,9 +180,16 @@ export class PeerSession {
       case 'ping':
         // BOLT 1: if num_pong_bytes < 65532, MUST respond with a pong of that many ignored bytes;
         // otherwise MUST ignore the ping.
-        if (message.numPongBytes < PING_NO_PONG_THRESHOLD) {
-          actions.push({ kind: 'send', message: { type: 'pong', ignored: new Uint8Array(message.numPongBytes) } });
+        if (message.numPongBytes >= PING_NO_PONG_THRESHOLD) return actions;
+        // BOLT 1 rationale: "Limited precautions are recommended against ping flooding".
+        if (!this.#takePingToken(now)) {
+          if (this.#pingIgnored(now)) {
+            actions.push(this.#close('peer.ping_flood', `more than ${this.#pingLimits.maxIgnored} pings over the rate limit within ${this.#pingLimits.floodWindowMs} ms`,
+              warning('too many pings')));
+          }
+          return actions;
         }
+        actions.push({ kind: 'send', message: { type: 'pong', ignored: new Uint8Array(message.numPongBytes) } });
         return actions;
       case 'pong': {
         const ping = this.#ping;
@@ -180,6 +216,34 @@ export class PeerSession {
         actions.push({ kind: 'deliver', message, size: plaintext.length });
         return actions;
     }
+  }
+
+  #takePingToken(now: number): boolean {
+    const { burst, refillMs } = this.#pingLimits;
+    this.#pingTokens = Math.min(burst, this.#pingTokens + Math.max(0, now - this.#pingRefilledAt) / refillMs);
+    this.#pingRefilledAt = now;
+    if (this.#pingTokens < 1) return false;
+    this.#pingTokens -= 1;
+    return true;
+  }
+
+  /**
+   * Counts a ping we did not answer (over the rate, or its pong could not be sent yet); true when
+   * the peer has now sent too many of them and the connection should close.
+   */
+  #pingIgnored(now: number): boolean {
+    if (now - this.#ignoredPings.since >= this.#pingLimits.floodWindowMs) this.#ignoredPings = { since: now, count: 0 };
+    this.#ignoredPings.count++;
+    return this.#ignoredPings.count > this.#pingLimits.maxIgnored;
+  }
+
+  /**
+   * The connection could not take a pong we asked to send (the previous one is still unsent):
+   * counted like a ping over the rate. Returns a disconnect when that makes a flood.
+   */
+  pongNotSent(now: number): PeerAction[] {
+    if (this.#phase !== 'ready' || !this.#pingIgnored(now)) return [];
+    return [this.#close('peer.ping_flood', `more than ${this.#pingLimits.maxIgnored} pings not answered within ${this.#pingLimits.floodWindowMs} ms`, warning('too many pings'))];
   }
 
   /** Time passes: init timeout, keepalive pings, ping timeout. */

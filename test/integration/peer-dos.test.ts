@@ -123,6 +123,21 @@ describe('a node bounds what one remote peer can cost it', () => {
     await friendStillServed();
   }, 60_000);
 
+  it('a flood of pings asking 65,531 pong bytes: a bounded number answered, then a warning and the connection closed', async () => {
+    const from = events.list.length;
+    const raw = await RawPeer.open(node.listenPort);
+    await raw.handshake(node.nodeId);
+    for (let i = 0; i < 300; i++) raw.sendMessage({ type: 'ping', numPongBytes: 65_531, ignored: new Uint8Array(0) });
+    await raw.closed();
+    const pongs = raw.received.filter((m) => m.type === 'pong').length;
+    expect(pongs).toBeGreaterThan(0);
+    expect(pongs).toBeLessThanOrEqual(20);
+    expect(raw.received.some((m) => m.type === 'warning')).toBe(true);
+    await events.waitFor((e) => events.list.indexOf(e) >= from && e.type === 'peer.disconnected' && e.code === 'peer.ping_flood');
+    await friendStillServed();
+  }, 60_000);
+
+  // The last two tests use up this address's inbound connection budget: keep them last.
   it('a fifth connection from one address while four are in the handshake is closed before any cryptography', async () => {
     const actOne = new NoiseInitiator({ localStatic: randomPrivateKey(), remoteStatic: fromHex(node.nodeId) }).actOne();
     const stalled: Probe[] = [];

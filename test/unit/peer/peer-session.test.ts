@@ -65,6 +65,20 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     expect(kinds(s.receive(enc({ type: 'ping', numPongBytes: 65532, ignored: new Uint8Array(0) }), 2))).toEqual(['received']);
   });
 
+  it('answers a burst of 20 pings, ignores more until the bucket refills, and closes after 50 ignored (BOLT 1: precautions against ping flooding)', () => {
+    const s = session();
+    ready(s);
+    const ping = enc({ type: 'ping', numPongBytes: 65_531, ignored: new Uint8Array(0) });
+    const pongs = (a: PeerAction[]) => a.filter((x) => x.kind === 'send').length;
+    let answered = 0;
+    for (let i = 0; i < 25; i++) answered += pongs(s.receive(ping, 1));
+    expect(answered).toBe(20);
+    expect(pongs(s.receive(ping, 10_001))).toBe(1); // one more after 10 s
+    let closed: string | undefined;
+    for (let i = 0; i < 100 && !closed; i++) closed = disconnectCode(s.receive(ping, 10_002));
+    expect(closed).toBe('peer.ping_flood');
+  });
+
   it('pings after the idle interval and measures the round trip of the matching pong only', () => {
     const s = session();
     ready(s);
