@@ -38,6 +38,15 @@ function sent(state: ChannelState, message: ChannelMessage, events: ChannelEvent
   return { state, persist: 'optional', outbound: [message], events };
 }
 
+/**
+ * A removal of ours is written before it leaves: a reconnection does not forget it (the peer
+ * reverses it, we send it again after channel_reestablish), so a preimage we reveal is never lost
+ * to a crash while the incoming HTLC could still time out.
+ */
+function sentRemoval(state: ChannelState, message: ChannelMessage): ChannelStep {
+  return { state, persist: 'required', outbound: [message], events: [] };
+}
+
 export type HtlcLookup =
   | { readonly kind: 'committed'; readonly htlc: Htlc }
   | { readonly kind: 'unknown' | 'not_committed' | 'already_removed' };
@@ -148,7 +157,7 @@ export function fulfillHtlc(state: ChannelState, id: bigint, paymentPreimage: Ui
     throw refuse('preimage_mismatch', `the preimage does not hash to HTLC ${id}'s payment_hash`);
   }
   const preimage = paymentPreimage.slice();
-  return sent(withSentChange(state, { kind: 'fulfill', id, paymentPreimage: preimage }), {
+  return sentRemoval(withSentChange(state, { kind: 'fulfill', id, paymentPreimage: preimage }), {
     type: 'update_fulfill_htlc',
     channelId: state.params.channelId,
     id,
@@ -162,7 +171,7 @@ export function failHtlc(state: ChannelState, id: bigint, reason: Uint8Array): C
   removableIncoming(state, id);
   if (reason.length > 0xffff) throw refuse('bad_reason', 'reason is longer than 65535 bytes');
   const r = reason.slice();
-  return sent(withSentChange(state, { kind: 'fail', id, reason: r }), { type: 'update_fail_htlc', channelId: state.params.channelId, id, reason: r });
+  return sentRemoval(withSentChange(state, { kind: 'fail', id, reason: r }), { type: 'update_fail_htlc', channelId: state.params.channelId, id, reason: r });
 }
 
 /** BOLT 2 update_fail_malformed_htlc for an HTLC the peer offered us. */
@@ -174,7 +183,7 @@ export function failMalformedHtlc(state: ChannelState, id: bigint, sha256OfOnion
   }
   if (sha256OfOnion.length !== 32) throw refuse('bad_onion_hash', 'sha256_of_onion must be 32 bytes');
   const hash = sha256OfOnion.slice();
-  return sent(withSentChange(state, { kind: 'fail_malformed', id, sha256OfOnion: hash, failureCode }), {
+  return sentRemoval(withSentChange(state, { kind: 'fail_malformed', id, sha256OfOnion: hash, failureCode }), {
     type: 'update_fail_malformed_htlc',
     channelId: state.params.channelId,
     id,

@@ -348,17 +348,23 @@ export class ChannelLink {
         this.#queue({ message: raa, note: note(null, lastRevokedLocal(this.state), 'retransmitted', true) }, false);
         continue;
       }
-      for (const c of plan.updates) {
-        const bytes = this.#sentUpdates.get(c.seq);
-        if (!bytes) throw new ChannelLinkError('channel_link.missing_update', `update ${c.seq} to retransmit is not in the updates log`);
-        const m = decodeMessage(bytes);
-        if (!isChannelMessage(m)) throw new ChannelLinkError('channel_link.missing_update', `update ${c.seq} in the log is a ${m.type}`);
-        this.#queue({ message: m, note: { ...updateNote(m, 'out'), retransmission: true } }, false);
-      }
+      for (const c of plan.updates) this.#queue(this.#loggedUpdate(c), false);
       const cs = rebuildCommitmentSigned(this.state, this.#signer);
       this.#queue({ message: cs, note: { ...updateNote(cs, 'out'), commitmentNumber: this.state.remoteNextCommit!.ctn, retransmission: true } }, false);
     }
+    // Our removals the peer reversed on disconnection ("MUST reverse any uncommitted updates sent by the
+    // other side"): the HTLC is still committed and ours to settle, so they go again, after the retransmissions.
+    for (const c of plan.resend) this.#queue(this.#loggedUpdate(c), false);
     return { ...NOTHING, incoming };
+  }
+
+  /** One of our updates as first sent, from the updates log, to send again. */
+  #loggedUpdate(c: Change): OutboundMessage {
+    const bytes = this.#sentUpdates.get(c.seq);
+    if (!bytes) throw new ChannelLinkError('channel_link.missing_update', `update ${c.seq} to retransmit is not in the updates log`);
+    const m = decodeMessage(bytes);
+    if (!isChannelMessage(m)) throw new ChannelLinkError('channel_link.missing_update', `update ${c.seq} in the log is a ${m.type}`);
+    return { message: m, note: { ...updateNote(m, 'out'), retransmission: true } };
   }
 
   // ----- local commands (the node's payment logic; tests) ----------------------------------------

@@ -14,7 +14,7 @@ import { ChannelError } from './errors';
 import type { CommitmentSigned, RevokeAndAck } from './messages';
 import { SHACHAIN_MAX_INDEX, deriveOldSecret } from './shachain';
 import type { ChannelSigner } from './signer';
-import type { Change, ChannelState } from './state';
+import type { Change, ChannelState, Update } from './state';
 import { buildCommitment, signRemoteCommitment } from './transactions';
 
 /** Which of commitment_signed / revoke_and_ack we sent last (their relative order must survive a retransmission). */
@@ -26,20 +26,29 @@ function reestablishError(code: string, message: string, details?: Record<string
   return new ChannelError(`channel.${code}`, message, details);
 }
 
+/** Our update_fulfill_htlc / update_fail_htlc / update_fail_malformed_htlc, not yet in a commitment_signed of ours. */
+export function isUnsignedRemoval(c: Change): c is Change & { readonly update: Extract<Update, { id: bigint }> } {
+  return c.origin === 'local' && c.list === 'remote_unacked' && c.signedInRemote === null && c.update.kind !== 'add' && c.update.kind !== 'fee';
+}
+
 /**
  * BOLT 2, upon disconnection: "MUST reverse any uncommitted updates sent by the other side (i.e.
  * all messages beginning with `update_` for which no `commitment_signed` has been received)."
- * The peer does the same with ours that no commitment_signed of ours covered, so we forget those
- * too (the spec lets a sender re-send updates differently; we simply do not re-send them).
- * HTLC ids given to forgotten adds are free again on both sides.
+ * The peer does the same with ours that no commitment_signed of ours covered, so we forget our
+ * adds and fee updates too (HTLC ids given to forgotten adds are free again on both sides).
+ * Our removals are kept and re-sent once channel_reestablish completes (`ResumePlan.resend`): the
+ * HTLC they remove is irrevocably committed and only we may remove it, so they stay valid, and a
+ * fulfill carries a preimage we revealed — we must settle the HTLC before it times out.
  */
 export function forgetUncommittedUpdates(state: ChannelState): { state: ChannelState; forgotten: Change[] } {
   const forgotten: Change[] = [];
   const kept: Change[] = [];
+  const committedIncoming = (id: bigint) => state.localCommit.spec.htlcs.some((h) => h.offerer === 'remote' && h.id === id);
   for (const c of state.changes) {
     const theirsUncommitted = c.origin === 'remote' && c.list === 'local_unacked' && c.inLocal === null;
     const oursUnsigned = c.origin === 'local' && c.list === 'remote_unacked' && c.signedInRemote === null;
-    (theirsUncommitted || oursUnsigned ? forgotten : kept).push(c);
+    const resendable = isUnsignedRemoval(c) && committedIncoming(c.update.id);
+    (theirsUncommitted || (oursUnsigned && !resendable) ? forgotten : kept).push(c);
   }
   if (forgotten.length === 0) return { state, forgotten };
   const firstAddId = (origin: Change['origin']): bigint | null => {
@@ -102,6 +111,11 @@ export interface ResumePlan {
   readonly updates: readonly Change[];
   /** BOLT 2: both next_commitment_number are 1 — retransmit channel_ready. */
   readonly channelReady: boolean;
+  /**
+   * Our removals no commitment_signed covered: the peer reversed them on disconnection, we kept
+   * them (see forgetUncommittedUpdates) and send them again after everything retransmitted.
+   */
+  readonly resend: readonly Change[];
 }
 
 /**
@@ -206,6 +220,7 @@ export function planReestablish(state: ChannelState, lastSent: LastSent, theirs:
     updates,
     // "if next_commitment_number is 1 in both the channel_reestablish it sent and received ...: MUST retransmit channel_ready."
     channelReady: nc === 1n && state.localCommit.ctn === 0,
+    resend: state.changes.filter(isUnsignedRemoval),
   };
 }
 

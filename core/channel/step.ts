@@ -6,9 +6,11 @@ import type { ChannelState, Htlc, Side } from './state';
 /**
  * - `required`: write `state` durably BEFORE sending `outbound` or acting on `events`
  *   (DESIGN.md "Persist before you promise": commitment_signed and revoke_and_ack commit to a
- *   state; a received revoke_and_ack hands over a secret and locks HTLCs in).
- * - `optional`: nothing was promised (uncommitted updates are forgotten on reconnection by both
- *   sides, BOLT 2 Message Retransmission); persisting is allowed but not needed.
+ *   state; a received revoke_and_ack hands over a secret and locks HTLCs in; our
+ *   update_fulfill_htlc / update_fail_htlc / update_fail_malformed_htlc, which we re-send after a
+ *   reconnection until they are committed).
+ * - `optional`: nothing was promised (other uncommitted updates are forgotten on reconnection by
+ *   both sides, BOLT 2 Message Retransmission); persisting is allowed but not needed.
  */
 export type PersistRequirement = 'required' | 'optional';
 

@@ -144,6 +144,8 @@ function run(actions: Action[]): void {
   for (const k of committed.keys()) {
     if (!finalA.has(k)) expect(removals.has(k), `HTLC ${k} vanished without a removal`).toBe(true);
   }
+  // No removal we asked for is lost: it is written before it leaves and sent again after every reconnection.
+  for (const [k, kind] of removals) expect(finalA.has(k), `HTLC ${k}: its ${kind} was lost`).toBe(false);
   // Balances follow from the HTLCs: A's balance = start − what A offered and still locks or paid + what B paid A.
   let expectedA = initialA;
   for (const [k, amt] of committed) {

@@ -210,6 +210,63 @@ describe('channel_reestablish: retransmission', () => {
     expect(forgotten).toHaveLength(0);
   });
 
+  /** A offered B an HTLC of 1,000,000 msat, committed both ways. */
+  function withIncomingForB(): LinkNet {
+    const n = opened();
+    n.a.add(1_000_000n);
+    n.settle();
+    expect(n.b.state.localCommit.spec.htlcs).toHaveLength(1);
+    return n;
+  }
+
+  it('re-sends our fulfill the peer reversed on disconnection, after channel_reestablish, and the HTLC settles', () => {
+    const n = withIncomingForB();
+    const bBefore = n.b.state.localCommit.spec.localMsat;
+    n.b.fulfill(0n);
+    n.deliverAll(); // A saw the preimage, but no commitment_signed covered it
+    n.disconnect();
+    const bForgot = n.b.results.at(-1)!.forgotten;
+    expect(bForgot).toHaveLength(0);
+    expect(n.a.state.changes).toHaveLength(0);
+    const sent = reconnect(n);
+    expect(sent.b).toEqual(['channel_reestablish', 'update_fulfill_htlc']);
+    expect(n.b.sent.at(-1)!.note.retransmission).toBe(true);
+    expect(sent.a).toEqual(['channel_reestablish']);
+    n.settle();
+    expectConverged(n);
+    expect(n.b.state.localCommit.spec.htlcs).toHaveLength(0);
+    expect(n.b.state.localCommit.spec.localMsat).toBe(bBefore + 1_000_000n);
+  });
+
+  it('keeps a fulfill across a crash right after it was queued, and settles the HTLC on reconnection', () => {
+    const n = withIncomingForB();
+    const bBefore = n.b.state.localCommit.spec.localMsat;
+    n.b.fulfill(0n);
+    expect(n.b.store.loadChannel(n.b.id)!.state.changes.map((c) => c.update.kind)).toEqual(['fulfill']);
+    n.b.crash(); // the update_fulfill_htlc never left
+    n.connect();
+    n.settle();
+    expectConverged(n);
+    expect(n.b.state.localCommit.spec.localMsat).toBe(bBefore + 1_000_000n);
+    expect(n.a.state.localCommit.spec.htlcs).toHaveLength(0);
+  });
+
+  it('re-sends our update_fail_htlc after a reconnection, and a second removal of that HTLC stays refused meanwhile', () => {
+    const n = withIncomingForB();
+    const aBefore = n.a.state.localCommit.spec.localMsat;
+    n.b.fail(0n);
+    n.disconnect();
+    n.connect();
+    expectCode(() => n.b.link.fulfillHtlc(0n, new Uint8Array(32)), ChannelCommandError, 'channel_command.not_active');
+    n.deliverOne(n.a);
+    n.deliverOne(n.b);
+    expectCode(() => n.b.fulfill(0n), ChannelCommandError, 'channel_command.htlc_already_removed');
+    expect(n.types(n.b)).toEqual(['update_fail_htlc']);
+    n.settle();
+    expectConverged(n);
+    expect(n.a.state.localCommit.spec.localMsat).toBe(aBefore + 1_000_000n);
+  });
+
   it('refuses commands until the peer\'s channel_reestablish arrived', () => {
     const n = opened();
     n.disconnect();
