@@ -107,7 +107,9 @@ async function runPlan(plan: Plan): Promise<void> {
       if (removable.length === 0) return;
       const htlcId = pick(removable);
       const kind = r() < 0.7 ? 'fulfill' : 'fail';
-      if (await quiet(n.control(kind, { channelId, htlcId }))) removals.set(`${who === 'A' ? 'B' : 'A'}${htlcId}`, kind);
+      // A node killed mid-command may have persisted the removal before it died (it is then
+      // re-sent after the restart), so a removal asked of a node that died counts as asked.
+      if ((await quiet(n.control(kind, { channelId, htlcId }))) || !n.alive) removals.set(`${who === 'A' ? 'B' : 'A'}${htlcId}`, kind);
     } else if (x < 0.75) await quiet(n.control('commit', { channelId }));
     else if (x < 0.8) await quiet(a.control('fee', { channelId, feeratePerKw: pick(FEERATES) }));
     else await new Promise((res) => setTimeout(res, Math.floor(r() * 40)));
