@@ -4,6 +4,7 @@
  * changing anything when the protocol forbids the update right now.
  */
 import { equalBytes, sha256 } from '../crypto';
+import { dustExposureBreach, feeDustExposureBreach } from './dust';
 import { ChannelCommandError } from './errors';
 import { bounds, changesPendingForRemote, maxFunderCostMsat, offeredBy } from './limits';
 import type { ChannelMessage, CommitmentSigned, RevokeAndAck } from './messages';
@@ -133,6 +134,18 @@ export function addHtlc(state: ChannelState, req: AddHtlcRequest, ctx: StepConte
 
   const htlc: Htlc = { offerer: 'local', id: state.nextLocalHtlcId, amountMsat: req.amountMsat, paymentHash: req.paymentHash.slice(), cltvExpiry: req.cltvExpiry };
   const next = { ...withSentChange(state, { kind: 'add', htlc }), nextLocalHtlcId: state.nextLocalHtlcId + 1n };
+  // BOLT 2 max_dust_htlc_exposure_msat, "when offering an HTLC: if the HTLC's amount_msat is smaller than
+  // the remote dust_limit_satoshis plus the HTLC-success fee [or the holder's dust_limit_satoshis plus the
+  // HTLC-timeout fee] ... if the amount_msat plus the dust balance of the remote [local] transaction is
+  // greater than max_dust_htlc_exposure_msat: SHOULD NOT send this HTLC".
+  const dust = dustExposureBreach(next, htlc, ctx.policy.maxDustHtlcExposureMsat);
+  if (dust) {
+    throw refuse(
+      'dust_exposure_exceeded',
+      `trimmed HTLCs on the ${dust.holder} commitment would reach ${dust.exposureMsat} msat, above max_dust_htlc_exposure_msat ${ctx.policy.maxDustHtlcExposureMsat}`,
+      { holder: dust.holder, exposureMsat: dust.exposureMsat.toString() },
+    );
+  }
   return sent(
     next,
     {
@@ -153,6 +166,9 @@ export function addHtlc(state: ChannelState, req: AddHtlcRequest, ctx: StepConte
 export function fulfillHtlc(state: ChannelState, id: bigint, paymentPreimage: Uint8Array): ChannelStep {
   assertOperational(state);
   const htlc = removableIncoming(state, id);
+  // BOLT 2 max_dust_htlc_exposure_msat, when receiving an HTLC over the limit: "SHOULD NOT reveal a preimage for this HTLC".
+  const failBack = state.incomingHtlcs.find((h) => h.id === id)?.failBack ?? null;
+  if (failBack) throw refuse('htlc_must_fail', `incoming HTLC ${id} must be failed back (${failBack}), not fulfilled`, { id: id.toString(), failBack });
   if (paymentPreimage.length !== 32 || !equalBytes(sha256(paymentPreimage), htlc.paymentHash)) {
     throw refuse('preimage_mismatch', `the preimage does not hash to HTLC ${id}'s payment_hash`);
   }
@@ -205,6 +221,18 @@ export function updateFee(state: ChannelState, feeratePerKw: number, ctx: StepCo
   const cost = maxFunderCostMsat(state, b, { feeratePerKw, trimFeeratePerKw: feeratePerKw });
   if (b.minBalanceMsat.local - cost < params.remote.config.channelReserveSat * 1000n) {
     throw refuse('fee_unaffordable', `cannot pay the commitment fee at ${feeratePerKw} sat/kw while keeping the reserve`);
+  }
+  // BOLT 2 update_fee sender, "if option_anchors was not negotiated: if the update_fee increases feerate_per_kw:
+  // if the dust balance of the remote [local] transaction at the updated feerate_per_kw is greater than
+  // max_dust_htlc_exposure_msat: MAY NOT send update_fee". Taken over every HTLC any commitment may hold.
+  const worst = { htlcs: b.htlcs, feeratePerKw: b.maxFeeratePerKw };
+  const dust = feeDustExposureBreach(params, { local: worst, remote: worst }, feeratePerKw, ctx.policy.maxDustHtlcExposureMsat);
+  if (dust) {
+    throw refuse(
+      'dust_exposure_exceeded',
+      `at ${feeratePerKw} sat/kw trimmed HTLCs on the ${dust.holder} commitment would reach ${dust.exposureMsat} msat, above max_dust_htlc_exposure_msat ${ctx.policy.maxDustHtlcExposureMsat}`,
+      { holder: dust.holder, exposureMsat: dust.exposureMsat.toString() },
+    );
   }
   return sent(withSentChange(state, { kind: 'fee', feeratePerKw }), { type: 'update_fee', channelId: params.channelId, feeratePerKw });
 }
@@ -270,7 +298,7 @@ export function completionEvents(c: Change): ChannelEvent[] {
   const u = c.update;
   switch (u.kind) {
     case 'add':
-      return c.origin === 'local' ? [{ type: 'htlc_locked_in', htlc: u.htlc, onionRoutingPacket: null, pathKey: null }] : [];
+      return c.origin === 'local' ? [{ type: 'htlc_locked_in', htlc: u.htlc, onionRoutingPacket: null, pathKey: null, failBack: null }] : [];
     case 'fee':
       return [{ type: 'fee_locked_in', feeratePerKw: u.feeratePerKw }];
     default:

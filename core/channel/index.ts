@@ -16,6 +16,7 @@ export * from './spec';
 export * from './signer';
 export * from './transactions';
 export * from './limits';
+export * from './dust';
 export * from './step';
 export * from './commands';
 export * from './receive';

@@ -3,6 +3,7 @@
  * ChannelError (the caller fails the channel), and the state given in is left untouched.
  */
 import { equalBytes, isValidPrivateKey, isValidPublicKey, publicKeyFromPrivate, sha256 } from '../crypto';
+import { dustExposureBreach, feeDustExposureBreach, pendingSpec } from './dust';
 import { ChannelError, ShachainError } from './errors';
 import { BADONION, MAX_CLTV_EXPIRY, ONION_PACKET_LENGTH, completionEvents, dropResolvedIncoming, lookupRemovableHtlc, revoke } from './commands';
 import { changesPendingForLocal, nextLocalSpec } from './limits';
@@ -30,7 +31,7 @@ function received(state: ChannelState, events: ChannelEvent[] = []): ChannelStep
   return { state, persist: 'optional', outbound: [], events };
 }
 
-function receiveAdd(state: ChannelState, m: UpdateAddHtlc): ChannelStep {
+function receiveAdd(state: ChannelState, m: UpdateAddHtlc, ctx: StepContext): ChannelStep {
   const { params } = state;
   const local = params.local.config;
   // "if other id violations occur: MAY send a warning ... or send an error and fail the channel."
@@ -80,11 +81,20 @@ function receiveAdd(state: ChannelState, m: UpdateAddHtlc): ChannelStep {
       throw violation('htlc_funder_fee_unaffordable', `with this HTLC we (the funder) would keep ${ours} msat after fees, below the reserve ${reserve} msat the peer requires`);
     }
   }
+  // BOLT 2 max_dust_htlc_exposure_msat, "when receiving an HTLC: if the HTLC's amount_msat is smaller than the
+  // remote dust_limit_satoshis plus the HTLC-timeout fee [or the local dust_limit_satoshis plus the HTLC-success
+  // fee] ... if the amount_msat plus the dust balance of the remote [local] transaction is greater than
+  // max_dust_htlc_exposure_msat: SHOULD fail this HTLC once it's committed; SHOULD NOT reveal a preimage for this
+  // HTLC". Not a channel failure: the HTLC is recorded as one to fail back (htlc_locked_in carries it).
+  const failBack = dustExposureBreach(next, htlc, ctx.policy.maxDustHtlcExposureMsat) ? 'dust_exposure' : null;
   const withOnion: ChannelState = {
     ...next,
-    incomingHtlcs: [...next.incomingHtlcs, { id: m.id, onionRoutingPacket: m.onionRoutingPacket.slice(), pathKey: m.tlvs?.blindedPath?.pathKey.slice() ?? null }],
+    incomingHtlcs: [
+      ...next.incomingHtlcs,
+      { id: m.id, onionRoutingPacket: m.onionRoutingPacket.slice(), pathKey: m.tlvs?.blindedPath?.pathKey.slice() ?? null, failBack },
+    ],
   };
-  return received(withOnion, [{ type: 'htlc_received', htlc }]);
+  return received(withOnion, [{ type: 'htlc_received', htlc, failBack }]);
 }
 
 /** BOLT 2: "if the id does not correspond to an HTLC in its current commitment transaction" (ours, offered by us). */
@@ -141,6 +151,19 @@ function receiveFee(state: ChannelState, m: UpdateFee, ctx: StepContext): Channe
   const left = balanceAfterFees(params, 'local', nextLocalSpec(next), 'remote');
   const reserve = params.local.config.channelReserveSat * 1000n;
   if (left < reserve) throw violation('fee_unaffordable', `at ${m.feeratePerKw} sat/kw the funder would keep ${left} msat, below the reserve ${reserve} msat`);
+  // BOLT 2 update_fee receiver, "if option_anchors was not negotiated: if the update_fee increases feerate_per_kw:
+  // if the dust balance of the remote [local] transaction at the updated feerate_per_kw is greater than
+  // max_dust_htlc_exposure_msat: MAY fail the channel". We do (as LDK does): those HTLCs are committed and
+  // cannot be failed back in time. Only an increase that trims more HTLCs counts (see dust.ts).
+  const specs = { local: pendingSpec(state, 'local'), remote: pendingSpec(state, 'remote') };
+  const dust = feeDustExposureBreach(params, specs, m.feeratePerKw, ctx.policy.maxDustHtlcExposureMsat);
+  if (dust) {
+    throw violation(
+      'fee_dust_exposure_exceeded',
+      `at ${m.feeratePerKw} sat/kw trimmed HTLCs on the ${dust.holder} commitment reach ${dust.exposureMsat} msat, above our max_dust_htlc_exposure_msat ${ctx.policy.maxDustHtlcExposureMsat}`,
+      { holder: dust.holder, exposureMsat: dust.exposureMsat.toString() },
+    );
+  }
   return received(next);
 }
 
@@ -232,7 +255,13 @@ function receiveRevokeAndAck(state: ChannelState, m: RevokeAndAck): ChannelStep 
       if (c.update.kind === 'add') {
         const id = c.update.htlc.id;
         const data = state.incomingHtlcs.find((h) => h.id === id);
-        events.push({ type: 'htlc_locked_in', htlc: c.update.htlc, onionRoutingPacket: data?.onionRoutingPacket ?? null, pathKey: data?.pathKey ?? null });
+        events.push({
+          type: 'htlc_locked_in',
+          htlc: c.update.htlc,
+          onionRoutingPacket: data?.onionRoutingPacket ?? null,
+          pathKey: data?.pathKey ?? null,
+          failBack: data?.failBack ?? null,
+        });
       } else events.push(...completionEvents(c));
     } else changes.push(c);
   }
@@ -253,7 +282,7 @@ export function receiveMessage(state: ChannelState, m: ChannelMessage, ctx: Step
   if (!equalBytes(m.channelId, state.params.channelId)) throw violation('wrong_channel_id', `${m.type} for another channel`);
   switch (m.type) {
     case 'update_add_htlc':
-      return receiveAdd(state, m);
+      return receiveAdd(state, m, ctx);
     case 'update_fulfill_htlc':
       return receiveFulfill(state, m);
     case 'update_fail_htlc':

@@ -7,7 +7,7 @@
 import { fromHex, isValidPublicKey, toHex } from '../crypto';
 import { ChannelStateError } from './errors';
 import type {
-  Change, ChangeList, ChannelConfig, ChannelParams, ChannelState, ChannelStatus, CommitmentSpec, Htlc, IncomingHtlcData,
+  Change, ChangeList, ChannelConfig, ChannelParams, ChannelState, ChannelStatus, CommitmentSpec, FailBackReason, Htlc, IncomingHtlcData,
   LocalCommitment, RemoteCommitment, Side, Update,
 } from './state';
 import type { ChannelBasepoints } from './keys';
@@ -103,6 +103,10 @@ class Obj {
     return x;
   }
 
+  has(k: string): boolean {
+    return this.#at(k) !== undefined;
+  }
+
   isNull(k: string): boolean {
     return this.#at(k) === null;
   }
@@ -116,6 +120,7 @@ class Obj {
 
 const SIDES = ['local', 'remote'] as const;
 const LISTS = ['local_unacked', 'local_acked', 'remote_unacked', 'remote_acked'] as const satisfies readonly ChangeList[];
+const FAIL_BACK_REASONS = ['dust_exposure'] as const satisfies readonly FailBackReason[];
 const U32 = 0xffffffff;
 const MAX_CTN = SHACHAIN_MAX_INDEX;
 
@@ -244,7 +249,13 @@ function shachain(o: Obj): ShachainStore {
 
 function incoming(v: unknown, path: string): IncomingHtlcData {
   const o = Obj.of(v, path);
-  return { id: o.big('id'), onionRoutingPacket: o.bytes('onionRoutingPacket'), pathKey: o.isNull('pathKey') ? null : o.point('pathKey') };
+  return {
+    id: o.big('id'),
+    onionRoutingPacket: o.bytes('onionRoutingPacket'),
+    pathKey: o.isNull('pathKey') ? null : o.point('pathKey'),
+    // Absent in snapshots written before max_dust_htlc_exposure_msat: nothing was flagged then.
+    failBack: o.isNull('failBack') || !o.has('failBack') ? null : o.oneOf('failBack', FAIL_BACK_REASONS),
+  };
 }
 
 /** JSON value → ChannelState; throws ChannelStateError naming the first bad field. */

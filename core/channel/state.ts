@@ -122,6 +122,12 @@ export interface RemoteCommitment {
   readonly perCommitmentPoint: Uint8Array;
 }
 
+/**
+ * Why an incoming HTLC must be failed back once committed and never fulfilled: `dust_exposure`, BOLT 2
+ * max_dust_htlc_exposure_msat "SHOULD fail this HTLC once it's committed / SHOULD NOT reveal a preimage".
+ */
+export type FailBackReason = 'dust_exposure';
+
 /** Extra data of HTLCs the peer offered us, kept until the HTLC is gone from both commitments. */
 export interface IncomingHtlcData {
   readonly id: bigint;
@@ -129,6 +135,8 @@ export interface IncomingHtlcData {
   readonly onionRoutingPacket: Uint8Array;
   /** BOLT 2 `blinded_path.path_key`, when set. */
   readonly pathKey: Uint8Array | null;
+  /** Set when this HTLC must be failed back once committed (never fulfilled). */
+  readonly failBack: FailBackReason | null;
 }
 
 export type ChannelStatus =

@@ -1,7 +1,7 @@
 /** What every state-machine step returns, the events it reports, and the policy it follows. */
 import type { ChannelMessage } from './messages';
 import type { ChannelSigner } from './signer';
-import type { ChannelState, Htlc, Side } from './state';
+import type { ChannelState, FailBackReason, Htlc, Side } from './state';
 
 /**
  * - `required`: write `state` durably BEFORE sending `outbound` or acting on `events`
@@ -17,10 +17,22 @@ export type PersistRequirement = 'required' | 'optional';
 export type ChannelEvent =
   /** We sent update_add_htlc. */
   | { readonly type: 'htlc_offered'; readonly htlc: Htlc }
-  /** The peer sent update_add_htlc (not committed yet: do not forward). */
-  | { readonly type: 'htlc_received'; readonly htlc: Htlc }
-  /** An HTLC's addition is irrevocably committed; for an incoming one it may now be forwarded. */
-  | { readonly type: 'htlc_locked_in'; readonly htlc: Htlc; readonly onionRoutingPacket: Uint8Array | null; readonly pathKey: Uint8Array | null }
+  /**
+   * The peer sent update_add_htlc (not committed yet: do not forward). `failBack` is set when it must
+   * be failed back once committed, never fulfilled (BOLT 2 `max_dust_htlc_exposure_msat`).
+   */
+  | { readonly type: 'htlc_received'; readonly htlc: Htlc; readonly failBack: FailBackReason | null }
+  /**
+   * An HTLC's addition is irrevocably committed; for an incoming one it may now be forwarded — unless
+   * `failBack` is set: then fail it (update_fail_htlc, temporary_channel_failure) and never fulfill it.
+   */
+  | {
+      readonly type: 'htlc_locked_in';
+      readonly htlc: Htlc;
+      readonly onionRoutingPacket: Uint8Array | null;
+      readonly pathKey: Uint8Array | null;
+      readonly failBack: FailBackReason | null;
+    }
   /** The peer fulfilled one of our HTLCs: the preimage is ours now (settle upstream at once). */
   | { readonly type: 'htlc_fulfill_received'; readonly htlc: Htlc; readonly paymentPreimage: Uint8Array }
   /** The peer failed one of our HTLCs (fail upstream only once `htlc_resolved`). */
@@ -62,6 +74,12 @@ export interface ChannelPolicy {
   readonly maxFeeratePerKw: number;
   /** As funder, keep a fee-spike buffer (twice the feerate, one more HTLC) when offering HTLCs. */
   readonly feeSpikeBuffer: boolean;
+  /**
+   * BOLT 2 `max_dust_htlc_exposure_msat`: the most we let trimmed HTLCs (both directions) sum to on
+   * either commitment. We do not offer an HTLC or a fee increase above it, an incoming dust HTLC above
+   * it is failed back once committed, and a peer's fee increase above it fails the channel.
+   */
+  readonly maxDustHtlcExposureMsat: bigint;
 }
 
 export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = {
@@ -69,6 +87,9 @@ export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = {
   minFeeratePerKw: 253,
   maxFeeratePerKw: 100_000,
   feeSpikeBuffer: true,
+  // A fixed 5,000 sat, as LDK's former fixed default (it now scales with the feerate estimate, which a
+  // sans-I/O channel does not have). About 9 HTLCs just below a 546-sat dust limit.
+  maxDustHtlcExposureMsat: 5_000_000n,
 };
 
 export interface StepContext {

@@ -14,7 +14,7 @@ import { ChannelCommandError } from '../errors';
 import type { ChannelMessage } from '../messages';
 import { isChannelMessage } from '../messages';
 import { decodeMessage, encodeMessage } from '../../wire';
-import type { ChannelStep } from '../step';
+import type { ChannelPolicy, ChannelStep } from '../step';
 import type { Side } from '../state';
 import { channelView } from '../view';
 import type { ChannelView } from '../view';
@@ -114,15 +114,16 @@ export class Simulator {
   readonly #preimages = new Map<string, Uint8Array>();
   #stepNo = 0;
 
-  constructor(script: Omit<SimScript, 'events'>) {
+  /** `policy` overrides both parties' ChannelPolicy (revocations stay stepped: autoRevoke is off). */
+  constructor(script: Omit<SimScript, 'events'>, policy: Partial<ChannelPolicy> = {}) {
     const pushMsat = script.pushMsat ?? (script.fundingSat * 1000n) / 2n;
     const pair = openChannelPair({
       fundingSat: script.fundingSat,
       pushMsat,
       feeratePerKw: script.feeratePerKw,
       channelType: script.channelType,
-      policyA: { autoRevoke: false },
-      policyB: { autoRevoke: false },
+      policyA: { ...policy, autoRevoke: false },
+      policyB: { ...policy, autoRevoke: false },
     });
     this.parties = { A: pair.a, B: pair.b };
     this.trace = {
