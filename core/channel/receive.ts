@@ -14,7 +14,7 @@ import type {
 import { SHACHAIN_MAX_INDEX, insertSecret } from './shachain';
 import { applyChanges, balanceAfterFees } from './spec';
 import type { ChannelEvent, ChannelStep, StepContext } from './step';
-import type { Change, ChannelState, CommitmentSpec, Htlc, Update } from './state';
+import type { Change, ChannelState, Htlc, Update } from './state';
 import { buildCommitment, checkLocalCommitmentSignatures } from './transactions';
 
 function violation(code: string, message: string, details?: Record<string, unknown>): ChannelError {
@@ -74,10 +74,13 @@ function receiveAdd(state: ChannelState, m: UpdateAddHtlc, ctx: StepContext): Ch
   // commitment transaction, it cannot pay the fee for the updated local or remote transaction at the
   // current feerate_per_kw while maintaining its channel reserve." Accepting it anyway would let the peer
   // eat our reserve and then our balance in fees, so we fail the channel (as LDK does).
+  // Only an HTLC that costs us something counts (a trimmed one adds no fee), and only below the reserve:
+  // a funder may start below it (push_msat), and the peer's HTLCs that leave our balance as it was are fine.
   if (params.funder === 'local') {
     const ours = balanceAfterFees(params, 'local', spec, 'local');
+    const before = balanceAfterFees(params, 'local', nextLocalSpec(state), 'local');
     const reserve = params.remote.config.channelReserveSat * 1000n;
-    if (ours < reserve) {
+    if (ours < reserve && ours < before) {
       throw violation('htlc_funder_fee_unaffordable', `with this HTLC we (the funder) would keep ${ours} msat after fees, below the reserve ${reserve} msat the peer requires`);
     }
   }
@@ -167,27 +170,6 @@ function receiveFee(state: ChannelState, m: UpdateFee, ctx: StepContext): Channe
   return received(next);
 }
 
-/**
- * The funder's balance after fees on our new commitment: BOLT 2 update_fee receiver "MAY delay this
- * check until the update_fee is committed" — so a commitment that carries a new feerate must leave the
- * funder its reserve, and no commitment may cost the funder more than it has (BOLT 3 would trim its
- * output to pay the fee).
- */
-function checkFunderAffords(state: ChannelState, ctn: number, spec: CommitmentSpec, pending: readonly Change[]): void {
-  const { params } = state;
-  const left = balanceAfterFees(params, 'local', spec, params.funder);
-  if (left < 0n) {
-    throw violation('funder_cannot_pay_fee', `the funder (${params.funder}) cannot pay the fee of our commitment ${ctn}: ${left} msat after fees`);
-  }
-  // BOLT 2 update_fee receiver, delayed to commitment: "if the sender cannot afford the new fee rate ... fail the channel."
-  if (params.funder === 'remote' && pending.some((c) => c.update.kind === 'fee')) {
-    const reserve = params.local.config.channelReserveSat * 1000n;
-    if (left < reserve) {
-      throw violation('fee_unaffordable', `at ${spec.feeratePerKw} sat/kw the funder keeps ${left} msat on our commitment ${ctn}, below the reserve ${reserve} msat`);
-    }
-  }
-}
-
 function receiveCommitmentSigned(state: ChannelState, m: CommitmentSigned, ctx: StepContext): ChannelStep {
   if (state.revocationOwed) throw violation('unexpected_commitment_signed', 'commitment_signed before our revoke_and_ack for the previous one');
   const pending = changesPendingForLocal(state);
@@ -207,7 +189,9 @@ function receiveCommitmentSigned(state: ChannelState, m: CommitmentSigned, ctx: 
     }
     throw violation('bad_htlc_signature', `invalid htlc_signature #${check.index} for our commitment ${ctn}`, { index: check.index });
   }
-  checkFunderAffords(state, ctn, spec, pending);
+  // No affordability check here: BOLT 2 (update_fee rationale) — "the recipient can add new HTLCs before it
+  // receives the update_fee ... the sender may not be able to afford the fee ... In this case, the fee will
+  // be less than the fee rate, as described in BOLT #3". Each update was checked when it arrived.
   const included = new Set(pending.map((c) => c.seq));
   const next: ChannelState = {
     ...state,

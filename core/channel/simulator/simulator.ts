@@ -114,8 +114,14 @@ export class Simulator {
   readonly #preimages = new Map<string, Uint8Array>();
   #stepNo = 0;
 
-  /** `policy` overrides both parties' ChannelPolicy (revocations stay stepped: autoRevoke is off). */
+  /**
+   * `policy` overrides both parties' ChannelPolicy (revocations stay stepped: autoRevoke is off).
+   * By default the simulator plays the protocol, not a node's local risk limits: the bound on
+   * trimmed HTLCs (max_dust_htlc_exposure_msat, a BOLT 2 MAY/SHOULD) is set to the channel's
+   * capacity, so any sequence the BOLT 2 rules allow plays out.
+   */
   constructor(script: Omit<SimScript, 'events'>, policy: Partial<ChannelPolicy> = {}) {
+    policy = { maxDustHtlcExposureMsat: script.fundingSat * 1000n, ...policy };
     const pushMsat = script.pushMsat ?? (script.fundingSat * 1000n) / 2n;
     const pair = openChannelPair({
       fundingSat: script.fundingSat,

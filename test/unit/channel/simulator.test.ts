@@ -35,9 +35,9 @@ function expectMatches(step: TraceStep, model: ReferenceModel): void {
 }
 
 function runAgainstModel(script: SimScript): { steps: number; error: string | null } {
-  // The reference model does not model max_dust_htlc_exposure_msat (dust.ts, tested on its own), so the
-  // limit is put out of reach: no HTLC set can exceed the channel's capacity.
-  const sim = new Simulator(script, { maxDustHtlcExposureMsat: script.fundingSat * 1000n });
+  // The simulator's default policy plays the protocol only (no max_dust_htlc_exposure_msat, tested in
+  // dust.test.ts), as the reference model does.
+  const sim = new Simulator(script);
   const pushMsat = script.pushMsat ?? (script.fundingSat * 1000n) / 2n;
   const model = new ReferenceModel(script.fundingSat, pushMsat, script.feeratePerKw);
   let steps = 0;
@@ -100,6 +100,16 @@ describe('simulator built-in scenarios', () => {
     expect(error?.message).toMatch(/^step 2: /);
     expect(trace.error).toMatchObject({ step: 2, code: 'channel_command.htlc_not_committed' });
     expect(trace.steps).toHaveLength(2);
+  });
+
+  it('plays any sequence BOLT 2 allows, however many trimmed HTLCs it carries (no local dust-exposure limit)', () => {
+    // Thirty 300-sat HTLCs are all trimmed (below the dust limit): 9,000 sat of dust, over a node's
+    // default max_dust_htlc_exposure_msat, yet every step is legal in BOLT 2.
+    const adds = Array.from({ length: 30 }, () => ({ from: 'A', msg: 'update_add_htlc', amount_msat: 300_000 }));
+    const script = parseSimScript([...adds, { from: 'A', msg: 'commitment_signed' }, { from: 'B', msg: 'revoke_and_ack' }]);
+    const { trace, error } = runSimulation(script);
+    expect(error).toBeNull();
+    expect(trace.steps.at(-1)!.state.B.local.htlcs).toHaveLength(30);
   });
 });
 
