@@ -389,8 +389,14 @@ export class OnionMessenger {
       if (pathId && !wantsReply && this.#replyIds.isOurs(pathId)) {
         throw new MessengerError('messenger.bad_argument', 'replyPathId looks like one of our own reply path ids');
       }
+      const nodes = replyPathNodes(plan, this.nodeIdHex);
+      const hops = nodes.length + (req.dummyHops ?? 0);
+      if (hops > MAX_REPLY_PATH_HOPS) {
+        // Receivers (we among them) do not answer over longer reply paths: the reply would never come.
+        throw new MessengerError('messenger.bad_argument', `the reply path would have ${hops} hops (route back plus dummy hops); at most ${MAX_REPLY_PATH_HOPS} are answered`);
+      }
       replyPath = this.#withSessionKey((sessionKey) =>
-        createMessagePath({ sessionKey, nodes: replyPathNodes(plan, this.nodeIdHex).map((id) => fromHex(id)), pathId, dummyHops: req.dummyHops ?? 0 }),
+        createMessagePath({ sessionKey, nodes: nodes.map((id) => fromHex(id)), pathId, dummyHops: req.dummyHops ?? 0 }),
       );
     }
     const message = this.#build(plan, records, replyPath);

@@ -431,6 +431,11 @@ describe('OnionMessenger: routing and sending errors', () => {
     expect(handled).toBe(2);
     net.pump();
     expect(net.eventsOf('B', 'onion.replied')).toHaveLength(1);
+    // We do not build a reply path that a receiver would refuse: route back + us + dummy hops > 20.
+    const via = Array.from({ length: MAX_REPLY_PATH_HOPS - MAX_DUMMY_HOPS }, (_, i) => (i % 2 === 0 ? B.id : net.get('C').id));
+    expect(() => A.core.send({ destination: node(net, 'D'), via, records: [rec(APP, '00')], replyPath: true, dummyHops: MAX_DUMMY_HOPS }, net.now)).toThrowError(
+      expect.objectContaining({ code: 'messenger.bad_argument', message: expect.stringContaining('reply path would have') }),
+    );
   });
 
   it('refuses to send to ourselves, to a path ending at us, and records outside 64..2^64-1', () => {
