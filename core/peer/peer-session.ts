@@ -43,22 +43,28 @@ export interface PeerSessionOptions {
 }
 
 /**
- * A token bucket for answering the peer's pings. BOLT 1 (ping/pong rationale): "Limited
- * precautions are recommended against `ping` flooding"; its own senders keep to about one ping
- * per 30 s. A pong may ask for 65,531 bytes we build and encrypt, so pings past the bucket are
- * ignored, and a peer that keeps sending them is warned and disconnected.
+ * How many pong bytes we build for the peer. BOLT 1 (ping/pong rationale): "Limited precautions
+ * are recommended against `ping` flooding". A pong may ask for 65,531 bytes we build and encrypt,
+ * so the bucket counts pong bytes: small pongs (keepalives — LDK pings every 10 s and again after
+ * every 32 messages it sends, and stalls until answered) are always answered; large ones come out
+ * of a byte bucket, and a peer that keeps asking past it is warned and disconnected.
  */
 export interface PingLimits {
-  /** Pings answered in a burst ... */
-  readonly burst: number;
-  /** ... then one more per this many ms (default 10 s: three times BOLT 1's 30 s pace). */
-  readonly refillMs: number;
+  /** Pongs of at most this many bytes are always answered and cost nothing. */
+  readonly freePongBytes: number;
+  /** Pong bytes answered in a burst ... */
+  readonly burstBytes: number;
+  /** ... then this many more per second. */
+  readonly refillBytesPerSecond: number;
   /** Ignored pings within `floodWindowMs` that close the connection with `peer.ping_flood`. */
   readonly maxIgnored: number;
   readonly floodWindowMs: number;
 }
 
-export const DEFAULT_PING_LIMITS: PingLimits = Object.freeze({ burst: 20, refillMs: 10_000, maxIgnored: 50, floodWindowMs: 60_000 });
+/** Defaults: keepalives free, twenty 64 KiB pongs at once, then about one such pong per 10 s. */
+export const DEFAULT_PING_LIMITS: PingLimits = Object.freeze({
+  freePongBytes: 1024, burstBytes: 20 * 65_536, refillBytesPerSecond: 6_554, maxIgnored: 50, floodWindowMs: 60_000,
+});
 
 type Phase = 'awaiting_init' | 'ready' | 'closed';
 
@@ -107,8 +113,8 @@ export class PeerSession {
   #ping: { sentAt: number; numPongBytes: number } | undefined;
   #remoteFeatures: FeatureVector = FeatureVector.EMPTY;
   readonly #pingLimits: PingLimits;
-  /** Pings we may still answer (token bucket), and when it was last refilled. */
-  #pingTokens: number;
+  /** Pong bytes we may still build (token bucket), and when it was last refilled. */
+  #pongBytes: number;
   #pingRefilledAt = 0;
   /** Pings ignored in the current flood window. */
   #ignoredPings = { since: 0, count: 0 };
@@ -116,7 +122,7 @@ export class PeerSession {
   constructor(opts: PeerSessionOptions) {
     this.#opts = opts;
     this.#pingLimits = opts.pingLimits ?? DEFAULT_PING_LIMITS;
-    this.#pingTokens = this.#pingLimits.burst;
+    this.#pongBytes = this.#pingLimits.burstBytes;
   }
 
   get isReady(): boolean {
@@ -182,7 +188,7 @@ export class PeerSession {
         // otherwise MUST ignore the ping.
         if (message.numPongBytes >= PING_NO_PONG_THRESHOLD) return actions;
         // BOLT 1 rationale: "Limited precautions are recommended against ping flooding".
-        if (!this.#takePingToken(now)) {
+        if (!this.#takePongBytes(message.numPongBytes, now)) {
           if (this.#pingIgnored(now)) {
             actions.push(this.#close('peer.ping_flood', `more than ${this.#pingLimits.maxIgnored} pings over the rate limit within ${this.#pingLimits.floodWindowMs} ms`,
               warning('too many pings')));
@@ -218,12 +224,13 @@ export class PeerSession {
     }
   }
 
-  #takePingToken(now: number): boolean {
-    const { burst, refillMs } = this.#pingLimits;
-    this.#pingTokens = Math.min(burst, this.#pingTokens + Math.max(0, now - this.#pingRefilledAt) / refillMs);
+  #takePongBytes(n: number, now: number): boolean {
+    const { freePongBytes, burstBytes, refillBytesPerSecond } = this.#pingLimits;
+    this.#pongBytes = Math.min(burstBytes, this.#pongBytes + (Math.max(0, now - this.#pingRefilledAt) * refillBytesPerSecond) / 1000);
     this.#pingRefilledAt = now;
-    if (this.#pingTokens < 1) return false;
-    this.#pingTokens -= 1;
+    if (n <= freePongBytes) return true;
+    if (this.#pongBytes < n) return false;
+    this.#pongBytes -= n;
     return true;
   }
 

@@ -65,7 +65,7 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     expect(kinds(s.receive(enc({ type: 'ping', numPongBytes: 65532, ignored: new Uint8Array(0) }), 2))).toEqual(['received']);
   });
 
-  it('answers a burst of 20 pings, ignores more until the bucket refills, and closes after 50 ignored (BOLT 1: precautions against ping flooding)', () => {
+  it('answers a burst of twenty 64 KB pongs, ignores more until the byte bucket refills, and closes after 50 ignored (BOLT 1: precautions against ping flooding)', () => {
     const s = session();
     ready(s);
     const ping = enc({ type: 'ping', numPongBytes: 65_531, ignored: new Uint8Array(0) });
@@ -77,6 +77,17 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     let closed: string | undefined;
     for (let i = 0; i < 100 && !closed; i++) closed = disconnectCode(s.receive(ping, 10_002));
     expect(closed).toBe('peer.ping_flood');
+  });
+
+  it('always answers small keepalive pings, however often (LDK pings again after every 32 messages it sends and stalls until answered)', () => {
+    const s = session();
+    ready(s);
+    const big = enc({ type: 'ping', numPongBytes: 65_531, ignored: new Uint8Array(0) });
+    for (let i = 0; i < 20; i++) s.receive(big, 1); // the byte bucket is empty now
+    const keepalive = enc({ type: 'ping', numPongBytes: 0, ignored: new Uint8Array(64) });
+    let answered = 0;
+    for (let t = 0; t < 600; t++) answered += s.receive(keepalive, 2 + t * 500).filter((x) => x.kind === 'send').length; // two a second for five minutes
+    expect(answered).toBe(600);
   });
 
   it('pings after the idle interval and measures the round trip of the matching pong only', () => {
