@@ -22,6 +22,11 @@ export const LOCK_FILE = 'glasswing.lock';
 const MAX_ATTEMPTS = 200;
 /** Claim generations passed over (each left by a dead starter) before giving up. */
 const MAX_CLAIM_GENERATIONS = 64;
+/**
+ * A claim this old was left by a starter that died: a live one holds it for microseconds, and wrote
+ * it at most MAX_ATTEMPTS × 25 ms (5 s) before.
+ */
+const CLAIM_STALE_MS = 30_000;
 
 function alive(pid: number): boolean {
   try {
@@ -98,13 +103,18 @@ function breakStaleLock(path: string, judged: LockFileState, ourFile: string): b
       return true;
     }
     let claimer = NaN;
+    let claimedAt = 0;
     try {
       claimer = ownerPid(readFileSync(claim, 'utf8'));
+      claimedAt = statSync(claim).mtimeMs; // the starter wrote it at most a few seconds before linking it
     } catch {
       return false; // removed meanwhile by the starter that won: look again
     }
+    // A live starter holds a claim for microseconds; one older than CLAIM_STALE_MS was left by a
+    // starter that died, even if its pid now belongs to some other live process.
+    const fresh = Date.now() - claimedAt < CLAIM_STALE_MS;
     // Our own pid here is a previous life of ours (pid 1 in a container, say): as dead as any.
-    if (Number.isInteger(claimer) && claimer > 0 && claimer !== process.pid && alive(claimer)) return false;
+    if (fresh && Number.isInteger(claimer) && claimer > 0 && claimer !== process.pid && alive(claimer)) return false;
     // That claimer died mid-way: claim the next generation.
   }
   return false;

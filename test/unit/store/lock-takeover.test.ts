@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LOCK_FILE } from '../../../core/store';
@@ -107,6 +107,22 @@ describe('core/store lock takeover', () => {
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(String(racers[1]!.child.pid));
     racers[1]!.send('release');
     expect(await racers[1]!.next()).toBe('released');
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
+
+  it('passes over an old claim whose dead starter’s pid now belongs to another live process', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const dir = tempDir();
+    writeFileSync(join(dir, LOCK_FILE), dead);
+    const st = statSync(join(dir, LOCK_FILE), { bigint: true });
+    const claim = join(dir, `${LOCK_FILE}.breaking-${st.dev}-${st.ino}-${st.ctimeNs}-0`);
+    writeFileSync(claim, String(process.pid)); // a live process, but not a starter: the claim is a minute old
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(claim, aMinuteAgo, aMinuteAgo);
+    racers[2]!.send(`go ${dir}`);
+    expect(await racers[2]!.next()).toBe('won');
+    racers[2]!.send('release');
+    expect(await racers[2]!.next()).toBe('released');
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
 });
