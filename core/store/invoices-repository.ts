@@ -72,8 +72,11 @@ export class InvoicesRepository implements InvoiceStore {
     return (this.#db.prepare("SELECT COUNT(*) AS n FROM invoices WHERE offer_id = ? AND role = 'issued'").get(offerId) as { n: number }).n;
   }
 
-  countOutstandingIssued(offerId: string, nowSeconds: number): number {
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM invoices WHERE offer_id = ? AND role = 'issued' AND expires_at > ?").get(offerId, nowSeconds) as { n: number }).n;
+  countOutstandingIssued(offerId: string, nowSeconds: number): { count: number; bytes: number } {
+    const row = this.#db
+      .prepare("SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(bolt12)), 0) AS bytes FROM invoices WHERE offer_id = ? AND role = 'issued' AND expires_at > ?")
+      .get(offerId, nowSeconds) as { count: number; bytes: number };
+    return { count: row.count, bytes: row.bytes };
   }
 
   pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[] {

@@ -37,11 +37,13 @@ export interface OffersPolicy {
   /**
    * Anyone holding one of our offers can send invoice_requests (a few per second per peer, the
    * messenger's rate limit), and each answer is stored. These bound what one offer keeps:
-   * unexpired unpaid invoices (past this, requests get an invoice_error "try again later", so
-   * invoices already issued are never dropped), expired invoices kept as history, and requests
-   * answered with an invoice_error or ignored (the oldest are deleted first).
+   * unexpired invoices, by count and by bytes (past either, requests get an invoice_error "try
+   * again later", so invoices already issued are never dropped — an issued invoice stays payable
+   * until it expires), expired invoices kept as history, and requests answered with an
+   * invoice_error or ignored (the oldest are deleted first).
    */
   readonly maxOutstandingInvoicesPerOffer: number;
+  readonly maxOutstandingInvoiceBytesPerOffer: number;
   readonly maxExpiredInvoicesPerOffer: number;
   readonly maxRefusedRequestsPerOffer: number;
 }
@@ -52,7 +54,8 @@ export const DEFAULT_OFFERS_POLICY: OffersPolicy = {
   htlcMinimumMsat: 1n,
   fetchTimeoutSeconds: 30,
   sendInvoiceWaitSeconds: 5,
-  maxOutstandingInvoicesPerOffer: 1000,
+  maxOutstandingInvoicesPerOffer: 10_000,
+  maxOutstandingInvoiceBytesPerOffer: 16 * 1024 * 1024,
   maxExpiredInvoicesPerOffer: 1000,
   maxRefusedRequestsPerOffer: 500,
 };

@@ -150,8 +150,8 @@ export interface InvoiceStore {
   listInvoices(filter?: { role?: InvoiceRole; offerId?: string; limit?: number }): InvoiceRecord[];
   /** Issued invoices per offer, for the offer list. */
   countIssued(offerId: string): number;
-  /** Issued invoices of the offer that expire after `nowSeconds`. */
-  countOutstandingIssued(offerId: string, nowSeconds: number): number;
+  /** Issued invoices of the offer that expire after `nowSeconds`: how many, and their `bolt12` characters. */
+  countOutstandingIssued(offerId: string, nowSeconds: number): { readonly count: number; readonly bytes: number };
   /** Deletes the offer's issued invoices that expired by `nowSeconds`, but the newest `keep`; returns their ids. */
   pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[];
 }

@@ -101,7 +101,8 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
   // Bounded storage: every invoice we issue is kept until it expires (a payment may still come),
   // so a stranger's flood of requests meets a cap instead of filling the disk.
   const nowSeconds = Math.floor(nowMs / 1000);
-  if (ctx.stores.invoices.countOutstandingIssued(knownOffer.offerId, nowSeconds) >= ctx.policy.maxOutstandingInvoicesPerOffer) {
+  const outstanding = ctx.stores.invoices.countOutstandingIssued(knownOffer.offerId, nowSeconds);
+  if (outstanding.count >= ctx.policy.maxOutstandingInvoicesPerOffer || outstanding.bytes >= ctx.policy.maxOutstandingInvoiceBytesPerOffer) {
     return reject(base, knownOffer, OUR_REJECTIONS.busyOffer);
   }
   const expired = ctx.stores.invoices.pruneExpiredIssued(knownOffer.offerId, nowSeconds, ctx.policy.maxExpiredInvoicesPerOffer);

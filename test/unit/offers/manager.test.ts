@@ -253,6 +253,18 @@ describe('bounded storage for what strangers can make us store', () => {
     const refused = issuer.stores.requests.listRequests({ offerId: offer.offerId }).filter((r) => r.status !== 'invoice');
     expect(refused.map((r) => r.payerNote)).toEqual(['x2', 'x3']);
   });
+
+  it('refuses new invoices past the cap of outstanding invoice bytes (large payer notes)', () => {
+    const issuer = makeManager('issuer', { policy: { maxOutstandingInvoiceBytesPerOffer: 6_000 } });
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'coffee', amountMsat: 1000n }, T0);
+    const note = 'x'.repeat(1_000);
+    const outcomes = [1, 2, 3, 4].map((i) => exchange(payer, issuer, offer.bolt12, { payerNote: `${i}${note}` }).out.kind);
+    const bytes = issuer.stores.invoices.listInvoices({ offerId: offer.offerId }).reduce((n, i) => n + i.bolt12.length, 0);
+    expect(outcomes.slice(0, 2)).toEqual(['invoice', 'invoice']);
+    expect(outcomes.at(-1)).toBe('invoice_error');
+    expect(bytes).toBeLessThan(6_000 + 4_000);
+  });
 });
 
 describe('answering with an invoice_error that says what was wrong', () => {
