@@ -45,9 +45,14 @@ export class Channel {
     return this.#ctx.policy;
   }
 
+  /** The UI's view of the current snapshot (dust exposure shown against this channel's policy). */
+  get view(): ChannelView {
+    return channelView(this.#state, this.#ctx.policy);
+  }
+
   #adopt(step: ChannelStep): ChannelStepResult {
     this.#state = step.state;
-    return { ...step, view: channelView(step.state) };
+    return { ...step, view: this.view };
   }
 
   /** Offers an HTLC (update_add_htlc). Its id is `state.nextLocalHtlcId` before the call. */

@@ -27,6 +27,7 @@ import {
 import type { ChannelSigner } from './signer';
 import type { ChannelEvent, ChannelPolicy, ChannelStep } from './step';
 import type { Change, ChannelState } from './state';
+import type { ChannelView } from './view';
 
 export type LinkPhase = 'offline' | 'reestablishing' | 'active' | 'failed';
 
@@ -165,6 +166,11 @@ export class ChannelLink {
 
   get state(): ChannelState {
     return this.#channel.state;
+  }
+
+  /** The UI's view of the current state (core/channel `channelView`, with this link's policy). */
+  get view(): ChannelView {
+    return this.#channel.view;
   }
 
   get channelId(): Uint8Array {

@@ -34,7 +34,6 @@ import type { ChannelPolicy } from './step';
 import type { Change } from './state';
 import type { SignatureCheck } from './transactions';
 import { buildCommitment, checkLocalCommitmentSignatures } from './transactions';
-import { channelView } from './view';
 
 export interface ChannelPeer {
   readonly nodeId: string;
@@ -153,7 +152,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
   detail(channelId: string): ChannelDetail | undefined {
     const link = this.#links.get(channelId);
     if (!link) return undefined;
-    return { ...summarize(link), view: channelView(link.state), lastSent: link.lastSent, messages: [...(this.#messages.get(channelId) ?? [])] };
+    return { ...summarize(link), view: link.view, lastSent: link.lastSent, messages: [...(this.#messages.get(channelId) ?? [])] };
   }
 
   /** Channels that have not failed. */
@@ -308,7 +307,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     // 2. Tell the UI (and anyone waiting) what the step did.
     const forgotten = result.forgotten.map(describeChange);
     if (forgotten.length) this.#opts.log?.({ event: 'channel_updates_forgotten', channelId: id, forgotten });
-    this.#opts.publish({ type: 'channel.updated', channel: summarize(link), view: channelView(link.state), persisted, cause, forgotten });
+    this.#opts.publish({ type: 'channel.updated', channel: summarize(link), view: link.view, persisted, cause, forgotten });
     if (result.failure) {
       this.#opts.log?.({ event: 'channel_failed', channelId: id, code: result.failure.code, message: result.failure.message });
       this.#opts.publish({ type: 'channel.failed', channelId: id, peer: link.peerId, code: result.failure.code, message: result.failure.message, dataLoss: link.dataLoss });

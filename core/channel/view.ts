@@ -1,11 +1,14 @@
 /**
  * The channel as the UI shows it after every step: the four change lists, both commitment
- * numbers, both commitments' HTLC sets and balances. JSON-safe by construction: amounts and
+ * numbers, both commitments' HTLC sets (trimmed, must be failed back) and balances, and each
+ * commitment's dust exposure against our limit. JSON-safe by construction: amounts and
  * HTLC ids are decimal strings (msat), bytes are lowercase hex, and nothing secret is included.
  */
 import { toHex } from '../crypto';
+import { dustBalanceMsat } from './dust';
 import { balanceAfterFees, funderCostOn, isUntrimmedOn } from './spec';
-import type { Change, ChangeList, ChannelState, CommitmentSpec, Side } from './state';
+import type { Change, ChangeList, ChannelState, CommitmentSpec, FailBackReason, Side } from './state';
+import type { ChannelPolicy } from './step';
 import { otherSide } from './state';
 
 export interface HtlcView {
@@ -18,6 +21,11 @@ export interface HtlcView {
   readonly cltvExpiry: number;
   /** True when the HTLC has no output on this commitment (below its holder's dust limit). */
   readonly trimmed: boolean;
+  /**
+   * Set on an HTLC the peer offered that must be failed back once committed and never fulfilled
+   * (`dust_exposure`: BOLT 2 max_dust_htlc_exposure_msat); null otherwise, and always for ours.
+   */
+  readonly failBack: FailBackReason | null;
 }
 
 export interface CommitmentView {
@@ -30,6 +38,10 @@ export interface CommitmentView {
   readonly funderCostMsat: string;
   /** The funder's balance after that cost, msat (may be negative when it cannot pay). */
   readonly funderBalanceAfterFeesMsat: string;
+  /** BOLT 2 dust balance of this commitment: the summed amounts of its trimmed HTLCs, both directions, msat. */
+  readonly dustExposureMsat: string;
+  /** Our policy's `max_dust_htlc_exposure_msat`, msat. */
+  readonly maxDustExposureMsat: string;
   readonly htlcs: readonly HtlcView[];
 }
 
@@ -62,8 +74,13 @@ export interface ChannelView {
   readonly nextHtlcId: Readonly<Record<Side, string>>;
 }
 
-function commitmentView(state: ChannelState, holder: Side, ctn: number, spec: CommitmentSpec): CommitmentView {
+/** What the view needs of the channel's policy. */
+export type ViewPolicy = Pick<ChannelPolicy, 'maxDustHtlcExposureMsat'>;
+
+function commitmentView(state: ChannelState, policy: ViewPolicy, holder: Side, ctn: number, spec: CommitmentSpec): CommitmentView {
   const { params } = state;
+  const failBack = (h: CommitmentSpec['htlcs'][number]) =>
+    h.offerer === 'remote' ? (state.incomingHtlcs.find((x) => x.id === h.id)?.failBack ?? null) : null;
   return {
     ctn,
     feeratePerKw: spec.feeratePerKw,
@@ -71,6 +88,8 @@ function commitmentView(state: ChannelState, holder: Side, ctn: number, spec: Co
     remoteMsat: spec.remoteMsat.toString(),
     funderCostMsat: funderCostOn(params, holder, spec).toString(),
     funderBalanceAfterFeesMsat: balanceAfterFees(params, holder, spec, params.funder).toString(),
+    dustExposureMsat: dustBalanceMsat(params, holder, spec.htlcs, spec.feeratePerKw).toString(),
+    maxDustExposureMsat: policy.maxDustHtlcExposureMsat.toString(),
     htlcs: spec.htlcs.map((h) => ({
       offerer: h.offerer,
       id: h.id.toString(),
@@ -78,6 +97,7 @@ function commitmentView(state: ChannelState, holder: Side, ctn: number, spec: Co
       paymentHash: toHex(h.paymentHash),
       cltvExpiry: h.cltvExpiry,
       trimmed: !isUntrimmedOn(params, holder, h, spec.feeratePerKw),
+      failBack: failBack(h),
     })),
   };
 }
@@ -101,7 +121,8 @@ const LISTS: Record<ChangeList, keyof ChannelView['lists']> = {
   remote_acked: 'remoteAcked',
 };
 
-export function channelView(state: ChannelState): ChannelView {
+/** The UI's view of `state`; `policy` gives the dust-exposure limit the commitments are shown against. */
+export function channelView(state: ChannelState, policy: ViewPolicy): ChannelView {
   const lists: Record<keyof ChannelView['lists'], ChangeView[]> = { localUnacked: [], localAcked: [], remoteUnacked: [], remoteAcked: [] };
   for (const c of state.changes) lists[LISTS[c.list]].push(changeView(state, c));
   const remote = state.remoteNextCommit ?? state.remoteCommit;
@@ -110,8 +131,8 @@ export function channelView(state: ChannelState): ChannelView {
     channelType: state.params.channelType,
     funder: state.params.funder,
     status: state.status.kind === 'normal' ? 'normal' : `failed: ${state.status.code}`,
-    localCommit: commitmentView(state, 'local', state.localCommit.ctn, state.localCommit.spec),
-    remoteCommit: commitmentView(state, 'remote', remote.ctn, remote.spec),
+    localCommit: commitmentView(state, policy, 'local', state.localCommit.ctn, state.localCommit.spec),
+    remoteCommit: commitmentView(state, policy, 'remote', remote.ctn, remote.spec),
     awaitingRevocation: state.remoteNextCommit !== null,
     revocationOwed: state.revocationOwed,
     lists,

@@ -16,7 +16,6 @@ import { isChannelMessage } from '../messages';
 import { decodeMessage, encodeMessage } from '../../wire';
 import type { ChannelPolicy, ChannelStep } from '../step';
 import type { Side } from '../state';
-import { channelView } from '../view';
 import type { ChannelView } from '../view';
 import type { PartyName, SimEvent, SimScript } from './events';
 import { DEFAULT_CLTV_EXPIRY, SimulationError } from './events';
@@ -256,7 +255,7 @@ export class Simulator {
       sent,
       delivered,
       state: this.commitments(),
-      views: { A: channelView(this.parties.A.state), B: channelView(this.parties.B.state) },
+      views: { A: this.parties.A.view, B: this.parties.B.view },
     };
     this.trace.steps.push(rec);
     return rec;

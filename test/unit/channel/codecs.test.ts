@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  Channel, ChannelStateError, channelView, decodeChannelState, encodeChannelState,
+  Channel, ChannelStateError, DEFAULT_CHANNEL_POLICY, channelView, decodeChannelState, encodeChannelState,
 } from '../../../core/channel';
 import type { ChannelState } from '../../../core/channel';
 import { SimulationError, parseSimScript, parseSimScriptText, runSimulation, scenarioScript } from '../../../core/channel/simulator';
@@ -81,7 +81,7 @@ describe('channel state JSON codec', () => {
 
   it('the UI view is plain JSON: it survives JSON.stringify unchanged and holds no secrets', () => {
     const { state, p } = busyState();
-    const view = channelView(state);
+    const view = channelView(state, DEFAULT_CHANNEL_POLICY);
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
     const text = JSON.stringify(view);
     expect(text).not.toContain(Buffer.from(p.signerB.releasePerCommitmentSecret(0)).toString('hex'));

@@ -143,3 +143,39 @@ describe('max_dust_htlc_exposure_msat and update_fee (without option_anchors)', 
     expect(() => p.a.updateFee(300)).not.toThrow();
   });
 });
+
+describe('max_dust_htlc_exposure_msat in the UI view', () => {
+  it('shows each commitment’s trimmed HTLCs against our limit, and flags the incoming HTLC to fail back', () => {
+    const p = pair({ policyA: { maxDustHtlcExposureMsat: 10n ** 12n }, policyB: { maxDustHtlcExposureMsat: LIMIT } });
+    for (const name of ['d0', 'd1', 'd2']) p.add(p.a, 500_000n, name);
+    // 546 sat is not trimmed (anchors: the dust limit alone): no exposure.
+    p.add(p.a, 546_000n, 'big');
+    p.commitBoth(p.a);
+
+    const b = p.b.view;
+    for (const c of [b.localCommit, b.remoteCommit]) {
+      expect(c.dustExposureMsat).toBe('1500000');
+      expect(c.maxDustExposureMsat).toBe('1200000');
+      expect(c.htlcs.map((h) => [h.id, h.trimmed, h.failBack])).toEqual([
+        ['0', true, null], ['1', true, null], ['2', true, 'dust_exposure'], ['3', false, null],
+      ]);
+    }
+    // The offerer's side: its own HTLCs are never flagged, and its own limit is shown.
+    expect(p.a.view.localCommit).toMatchObject({ dustExposureMsat: '1500000', maxDustExposureMsat: (10n ** 12n).toString() });
+    expect(p.a.view.remoteCommit.htlcs.map((h) => h.failBack)).toEqual([null, null, null, null]);
+
+    // Failed back and committed: the flag goes with the HTLC, the exposure falls.
+    deliver(p.a, p.b.failHtlc(2n, utf8.encode('temporary_channel_failure')).outbound);
+    p.commitBoth(p.b);
+    for (const c of [p.b.view.localCommit, p.b.view.remoteCommit]) {
+      expect(c.dustExposureMsat).toBe('1000000');
+      expect(c.htlcs.map((h) => h.id)).toEqual(['0', '1', '3']);
+    }
+  });
+
+  it('starts at zero exposure with the default limit', () => {
+    const p = pair();
+    expect(p.a.view.localCommit).toMatchObject({ dustExposureMsat: '0', maxDustExposureMsat: '5000000', htlcs: [] });
+    expect(p.a.view.remoteCommit.dustExposureMsat).toBe('0');
+  });
+});

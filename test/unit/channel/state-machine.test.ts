@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../core/crypto';
-import { channelView, checkLocalCommitmentSignatures, buildCommitment } from '../../../core/channel';
+import { checkLocalCommitmentSignatures, buildCommitment } from '../../../core/channel';
 import type { Channel, ChannelState, ChangeList, CommitmentSigned } from '../../../core/channel';
 import { ONION, deliver, pair, preimage } from './harness';
 
@@ -133,7 +133,7 @@ describe('channel state machine: an HTLC through the four lists', () => {
     expect(a.state.localCommit.spec.feeratePerKw).toBe(5000);
     const done = b.receive(raa2[0]!);
     expect(done.events).toContainEqual({ type: 'fee_locked_in', feeratePerKw: 5000 });
-    expect(channelView(a.state).localCommit.funderCostMsat).toBe(((5000n * 1124n) / 1000n + 660n) * 1000n + '');
+    expect(a.view.localCommit.funderCostMsat).toBe(((5000n * 1124n) / 1000n + 660n) * 1000n + '');
   });
 
   it('handles crossing commitment_signed: both sides sign at once and converge after a second round', () => {
@@ -174,7 +174,7 @@ describe('channel state machine: an HTLC through the four lists', () => {
     p.sign(b);
     p.sign(a);
     expect(a.state.localCommit.htlcSignatures).toHaveLength(2);
-    expect(channelView(a.state).localCommit.htlcs.map((h) => h.trimmed)).toEqual([true, false, false]);
+    expect(a.view.localCommit.htlcs.map((h) => h.trimmed)).toEqual([true, false, false]);
   });
 
   it('refuses every input once the channel has failed, keeping the failure in the state', () => {
