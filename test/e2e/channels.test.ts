@@ -92,6 +92,8 @@ describe('Channels in the browser', () => {
     expect(await diagram.locator('g[data-type="commitment_signed"]').count()).toBe(2);
     expect(await diagram.locator('g[data-type="revoke_and_ack"]').count()).toBe(2);
     expect(await inspector().getByRole('img', { name: /, 30,000 sat in HTLCs$/ }).count()).toBe(1);
+    // 30,000 sat is far above the dust limit: no exposure on either commitment, against the default limit.
+    expect(await inspector().locator('[data-testid="dust-exposure"] .text').allTextContents()).toEqual(['dust exposure 0 of 5,000 sat', 'dust exposure 0 of 5,000 sat']);
 
     // B fulfills it: the change reaches our lists before any commitment.
     await b.control('fulfill', { channelId, htlcId: '0' });

@@ -9,7 +9,7 @@
  * revoke_and_ack); `signedInRemote` / `inLocal` say which commitment first included a change.
  */
 import type { NodeEvent } from '../../../core/api/events';
-import type { ChangeView, ChannelMessageInfo, ChannelSummary, ChannelView, HtlcView } from '../../../core/api/channels';
+import type { ChangeView, ChannelMessageInfo, ChannelSummary, ChannelView, CommitmentView, HtlcView } from '../../../core/api/channels';
 import { formatMsat } from './amount';
 
 export type ListName = keyof ChannelView['lists'];
@@ -100,7 +100,18 @@ export interface HtlcRow {
   /** Its place in each commitment: absent, an output, or trimmed (below the holder's dust limit). */
   readonly inLocal: 'output' | 'trimmed' | null;
   readonly inRemote: 'output' | 'trimmed' | null;
+  /** Set on an HTLC the peer offered that must be failed back, never fulfilled (see `FAIL_BACK_WORDS`). */
+  readonly failBack: HtlcView['failBack'];
 }
+
+/** Why an incoming HTLC must be failed back, in words: a badge label and its explanation. */
+export const FAIL_BACK_WORDS: Readonly<Record<NonNullable<HtlcView['failBack']>, { label: string; explain: string }>> = {
+  dust_exposure: {
+    label: 'must fail back (dust exposure)',
+    explain:
+      'Trimmed HTLCs would exceed max_dust_htlc_exposure_msat with this one (BOLT 2): it is failed back once committed and never fulfilled, so its amount cannot be lost to fees if a commitment is broadcast.',
+  },
+};
 
 const place = (h: HtlcView | undefined): 'output' | 'trimmed' | null => (h ? (h.trimmed ? 'trimmed' : 'output') : null);
 
@@ -116,9 +127,34 @@ export function htlcRows(view: Pick<ChannelView, 'localCommit' | 'remoteCommit'>
       return {
         ref, offerer: h.offerer, id: h.id, amountMsat: h.amountMsat, paymentHash: h.paymentHash, cltvExpiry: h.cltvExpiry,
         inLocal: place(local.get(ref)), inRemote: place(remote.get(ref)),
+        failBack: local.get(ref)?.failBack ?? remote.get(ref)?.failBack ?? null,
       };
     })
     .sort((a, b) => (a.offerer === b.offerer ? Number(BigInt(a.id) - BigInt(b.id)) : a.offerer === 'local' ? -1 : 1));
+}
+
+// ----- dust exposure --------------------------------------------------------------------------
+
+export interface DustExposure {
+  readonly exposureMsat: bigint;
+  readonly limitMsat: bigint;
+  /** exposure / limit, clamped to [0, 1] (for a bar). */
+  readonly share: number;
+  /** Above the limit (incoming HTLCs flagged to be failed back are still in the commitment). */
+  readonly over: boolean;
+  /** `1,500 of 5,000 sat`. */
+  readonly amounts: string;
+  /** `dust exposure 1,500 of 5,000 sat`. */
+  readonly text: string;
+}
+
+/** A commitment's dust exposure (its trimmed HTLCs, both directions) against our max_dust_htlc_exposure_msat. */
+export function dustExposure(commit: Pick<CommitmentView, 'dustExposureMsat' | 'maxDustExposureMsat'>): DustExposure {
+  const exposureMsat = BigInt(commit.dustExposureMsat);
+  const limitMsat = BigInt(commit.maxDustExposureMsat);
+  const share = limitMsat <= 0n ? (exposureMsat > 0n ? 1 : 0) : exposureMsat >= limitMsat ? 1 : Number((exposureMsat * 10_000n) / limitMsat) / 10_000;
+  const amounts = `${formatMsat(exposureMsat).replace(/ sat$/, '')} of ${formatMsat(limitMsat)}`;
+  return { exposureMsat, limitMsat, share, over: exposureMsat > limitMsat, amounts, text: `dust exposure ${amounts}` };
 }
 
 // ----- the four change lists ------------------------------------------------------------------

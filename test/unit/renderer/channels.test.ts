@@ -3,7 +3,8 @@ import type { NodeEvent } from '../../../core/api/events';
 import type { ChangeView, ChannelMessageInfo, ChannelSummary, ChannelView } from '../../../core/api/channels';
 import { runSimulationRequest } from '../../../core/channel/simulator/request';
 import {
-  OUR_NAMES, balanceShares, causeText, changeLabel, channelMessageLabel, lastSentOf, changeProgress, channelMessageOf, htlcRows, mergeChannelMessages, partyNames, pendingChanges, reduceChannels,
+  FAIL_BACK_WORDS, OUR_NAMES, balanceShares, causeText, changeLabel, channelMessageLabel, lastSentOf, changeProgress, channelMessageOf, dustExposure, htlcRows, mergeChannelMessages,
+  partyNames, pendingChanges, reduceChannels,
 } from '../../../renderer/src/lib/channels';
 
 const ID = 'cc'.repeat(32);
@@ -55,6 +56,31 @@ describe('channel inspector', () => {
       localCommit: { ...view.localCommit, htlcs: [{ ...view.localCommit.htlcs[0]!, trimmed: true }] },
     };
     expect(htlcRows(trimmed).find((r) => r.ref === 'remote:0')!.inLocal).toBe('trimmed');
+  });
+
+  it('marks an incoming HTLC that must be failed back, from either commitment', () => {
+    const view = crossingView('A');
+    expect(htlcRows(view).map((r) => r.failBack)).toEqual([null, null]);
+    const flagged: ChannelView = {
+      ...view,
+      localCommit: { ...view.localCommit, htlcs: view.localCommit.htlcs.map((h) => (h.offerer === 'remote' ? { ...h, trimmed: true, failBack: 'dust_exposure' as const } : h)) },
+    };
+    const row = htlcRows(flagged).find((r) => r.ref === 'remote:0')!;
+    expect(row).toMatchObject({ inLocal: 'trimmed', failBack: 'dust_exposure' });
+    expect(FAIL_BACK_WORDS[row.failBack!].label).toBe('must fail back (dust exposure)');
+    expect(FAIL_BACK_WORDS.dust_exposure.explain).toMatch(/max_dust_htlc_exposure_msat.*never fulfilled/);
+  });
+
+  it('shows a commitment’s dust exposure against the limit', () => {
+    // The simulator plays without the dust limit: it is the channel's capacity.
+    const c = crossingView('A').localCommit;
+    expect(dustExposure(c)).toMatchObject({ exposureMsat: 0n, share: 0, over: false });
+    expect(dustExposure({ dustExposureMsat: '1500000', maxDustExposureMsat: '5000000' })).toEqual({
+      exposureMsat: 1_500_000n, limitMsat: 5_000_000n, share: 0.3, over: false, amounts: '1,500 of 5,000 sat', text: 'dust exposure 1,500 of 5,000 sat',
+    });
+    expect(dustExposure({ dustExposureMsat: '6000500', maxDustExposureMsat: '5000000' })).toMatchObject({ share: 1, over: true, text: 'dust exposure 6,000.5 of 5,000 sat' });
+    expect(dustExposure({ dustExposureMsat: '5000000', maxDustExposureMsat: '5000000' })).toMatchObject({ share: 1, over: false });
+    expect(dustExposure({ dustExposureMsat: '0', maxDustExposureMsat: '0' }).share).toBe(0);
   });
 
   it('names HTLCs from our side in the inspector and by party in the lab', () => {
