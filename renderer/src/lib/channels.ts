@@ -149,9 +149,19 @@ export interface DustExposure {
 }
 
 /** A commitment's dust exposure (its trimmed HTLCs, both directions) against our max_dust_htlc_exposure_msat. */
-export function dustExposure(commit: Pick<CommitmentView, 'dustExposureMsat' | 'maxDustExposureMsat'>): DustExposure {
+export function dustExposure(
+  commit: Pick<CommitmentView, 'dustExposureMsat' | 'maxDustExposureMsat'> & Partial<Pick<CommitmentView, 'localMsat' | 'remoteMsat' | 'htlcs'>>,
+): DustExposure {
   const exposureMsat = BigInt(commit.dustExposureMsat);
   const limitMsat = BigInt(commit.maxDustExposureMsat);
+  // A limit the whole channel cannot reach (the simulator's: it plays the protocol without it) is no limit.
+  if (commit.localMsat !== undefined && commit.remoteMsat !== undefined) {
+    const totalMsat = BigInt(commit.localMsat) + BigInt(commit.remoteMsat) + (commit.htlcs ?? []).reduce((n, h) => n + BigInt(h.amountMsat), 0n);
+    if (limitMsat >= totalMsat) {
+      const amounts = `${formatMsat(exposureMsat)}, no limit`;
+      return { exposureMsat, limitMsat, share: 0, over: false, amounts, text: `dust exposure ${amounts}` };
+    }
+  }
   const share = limitMsat <= 0n ? (exposureMsat > 0n ? 1 : 0) : exposureMsat >= limitMsat ? 1 : Number((exposureMsat * 10_000n) / limitMsat) / 10_000;
   const amounts = `${formatMsat(exposureMsat).replace(/ sat$/, '')} of ${formatMsat(limitMsat)}`;
   return { exposureMsat, limitMsat, share, over: exposureMsat > limitMsat, amounts, text: `dust exposure ${amounts}` };

@@ -74,7 +74,7 @@ describe('channel inspector', () => {
   it('shows a commitment’s dust exposure against the limit', () => {
     // The simulator plays without the dust limit: it is the channel's capacity.
     const c = crossingView('A').localCommit;
-    expect(dustExposure(c)).toMatchObject({ exposureMsat: 0n, share: 0, over: false });
+    expect(dustExposure(c)).toMatchObject({ exposureMsat: 0n, share: 0, over: false, text: 'dust exposure 0 sat, no limit' });
     expect(dustExposure({ dustExposureMsat: '1500000', maxDustExposureMsat: '5000000' })).toEqual({
       exposureMsat: 1_500_000n, limitMsat: 5_000_000n, share: 0.3, over: false, amounts: '1,500 of 5,000 sat', text: 'dust exposure 1,500 of 5,000 sat',
     });
