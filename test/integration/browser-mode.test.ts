@@ -3,35 +3,12 @@
  * an HttpOnly cookie and a redirect to a clean URL; the API token never appears in a URL.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type DaemonProcess } from '../support/daemon';
+import { httpGet, openSocket } from '../support/http';
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function openSocket(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('error', () => resolve(-1));
-  });
-}
+const get = httpGet;
 
 describe('browser mode login', () => {
   let d: DaemonProcess;

@@ -4,29 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { startDaemon, type DaemonProcess } from '../support/daemon';
+import { httpGet, openSocket } from '../support/http';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(origin: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${origin}${path}`, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (origin: string, path: string, headers: Record<string, string> = {}) => httpGet(`${origin}${path}`, headers);
 
 /** Sends `head` byte for byte (no client-side URL checks) and returns the status line. */
 function raw(port: number, head: string): Promise<string> {
@@ -37,19 +20,6 @@ function raw(port: number, head: string): Promise<string> {
     socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
     socket.on('error', reject);
-  });
-}
-
-/** Opens a WebSocket with exactly these headers; 101 when accepted, else the HTTP status. */
-function openSocket(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.on('error', () => resolve(-1));
   });
 }
 
