@@ -6,35 +6,7 @@
 import type { MessengerPolicy } from './constants';
 import type { DropReason } from './errors';
 
-/** A token bucket: `burst` tokens, refilled at `ratePerSecond`; each message takes one. */
-export class TokenBucket {
-  readonly ratePerSecond: number;
-  readonly burst: number;
-  #tokens: number;
-  #last: number;
-
-  constructor(ratePerSecond: number, burst: number, now: number) {
-    this.ratePerSecond = ratePerSecond;
-    this.burst = burst;
-    this.#tokens = burst;
-    this.#last = now;
-  }
-
-  /** Tokens available at `now` (fractional). */
-  tokensAt(now: number): number {
-    const elapsed = Math.max(0, now - this.#last);
-    return Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
-  }
-
-  /** Takes one token if there is one. A clock that goes backwards refills nothing. */
-  take(now: number): boolean {
-    this.#tokens = this.tokensAt(now);
-    this.#last = Math.max(this.#last, now);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
+export { TokenBucket } from '../token-bucket';
 
 /** One message waiting for its first hop's connection to take it. */
 export interface QueuedItem<T> {

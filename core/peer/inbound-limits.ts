@@ -9,6 +9,7 @@
  * second. IPv6 addresses count per /64 (one host usually holds a whole /64). Loopback is not
  * exempt: tests that start several daemons on 127.0.0.1 stay far below these numbers.
  */
+import { TokenBucket } from '../token-bucket';
 
 export interface InboundLimits {
   /** Connections from one address that may be in the BOLT 8 handshake at the same time. */
@@ -29,8 +30,7 @@ export const DEFAULT_INBOUND_LIMITS: InboundLimits = Object.freeze({
 export type InboundRefusal = 'peer.too_many_handshakes' | 'peer.inbound_rate_limited';
 
 interface AddressState {
-  tokens: number;
-  refilledAt: number;
+  readonly connections: TokenBucket;
   handshaking: number;
 }
 
@@ -60,8 +60,7 @@ export class InboundLimiter {
   admit(key: string, now: number): InboundRefusal | null {
     const state = this.#state(key, now);
     if (state.handshaking >= this.#limits.maxHandshakesPerAddress) return 'peer.too_many_handshakes';
-    if (state.tokens < 1) return 'peer.inbound_rate_limited';
-    state.tokens -= 1;
+    if (!state.connections.take(now)) return 'peer.inbound_rate_limited';
     state.handshaking++;
     return null;
   }
@@ -80,25 +79,17 @@ export class InboundLimiter {
   /** Forgets addresses with nothing in flight and a full bucket (call now and then). */
   prune(now: number): void {
     for (const [key, state] of this.#byAddress) {
-      this.#refill(state, now);
-      if (state.handshaking === 0 && state.tokens >= this.#limits.connectionBurst) this.#byAddress.delete(key);
+      if (state.handshaking === 0 && state.connections.tokensAt(now) >= this.#limits.connectionBurst) this.#byAddress.delete(key);
     }
   }
 
   #state(key: string, now: number): AddressState {
     let state = this.#byAddress.get(key);
     if (!state) {
-      state = { tokens: this.#limits.connectionBurst, refilledAt: now, handshaking: 0 };
+      state = { connections: new TokenBucket(this.#limits.connectionsPerSecond, this.#limits.connectionBurst, now), handshaking: 0 };
       this.#byAddress.set(key, state);
     }
-    this.#refill(state, now);
     return state;
-  }
-
-  #refill(state: AddressState, now: number): void {
-    const elapsed = Math.max(0, now - state.refilledAt);
-    state.tokens = Math.min(this.#limits.connectionBurst, state.tokens + (elapsed / 1000) * this.#limits.connectionsPerSecond);
-    state.refilledAt = now;
   }
 }
 

@@ -8,6 +8,7 @@ import { FeatureVector, MESSAGE_TYPES, decodeMessage, isAllZeroChannelId, peekMe
 import { PING_NO_PONG_THRESHOLD } from '../wire/messages-setup';
 import { equalBytes, toHex, utf8 } from '../crypto';
 import { isGlasswingError } from '../errors';
+import { TokenBucket } from '../token-bucket';
 import { PeerError } from './errors';
 
 export type PeerAction =
@@ -113,16 +114,15 @@ export class PeerSession {
   #ping: { sentAt: number; numPongBytes: number } | undefined;
   #remoteFeatures: FeatureVector = FeatureVector.EMPTY;
   readonly #pingLimits: PingLimits;
-  /** Pong bytes we may still build (token bucket), and when it was last refilled. */
-  #pongBytes: number;
-  #pingRefilledAt = 0;
+  /** Pong bytes we may still build (past the free keepalive size). */
+  #pongBytes: TokenBucket;
   /** Pings ignored in the current flood window. */
   #ignoredPings = { since: 0, count: 0 };
 
   constructor(opts: PeerSessionOptions) {
     this.#opts = opts;
     this.#pingLimits = opts.pingLimits ?? DEFAULT_PING_LIMITS;
-    this.#pongBytes = this.#pingLimits.burstBytes;
+    this.#pongBytes = new TokenBucket(this.#pingLimits.refillBytesPerSecond, this.#pingLimits.burstBytes, 0);
   }
 
   get isReady(): boolean {
@@ -137,7 +137,7 @@ export class PeerSession {
   start(now: number): PeerAction[] {
     this.#startedAt = now;
     this.#lastActivity = now;
-    this.#pingRefilledAt = now;
+    this.#pongBytes = new TokenBucket(this.#pingLimits.refillBytesPerSecond, this.#pingLimits.burstBytes, now);
     return [{ kind: 'send', message: this.#opts.localInit }];
   }
 
@@ -225,13 +225,7 @@ export class PeerSession {
   }
 
   #takePongBytes(n: number, now: number): boolean {
-    const { freePongBytes, burstBytes, refillBytesPerSecond } = this.#pingLimits;
-    this.#pongBytes = Math.min(burstBytes, this.#pongBytes + (Math.max(0, now - this.#pingRefilledAt) * refillBytesPerSecond) / 1000);
-    this.#pingRefilledAt = now;
-    if (n <= freePongBytes) return true;
-    if (this.#pongBytes < n) return false;
-    this.#pongBytes -= n;
-    return true;
+    return n <= this.#pingLimits.freePongBytes || this.#pongBytes.take(now, n);
   }
 
   /**
