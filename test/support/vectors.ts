@@ -1,13 +1,13 @@
 /**
- * Reads the official BOLT test vectors from ../shared/vectors (relative to the repository
- * root). They are never copied into this repository.
+ * Reads the official BOLT test vectors from the repository's own copy in test/vectors/data (see
+ * its PROVENANCE.md; `npm run vectors:sync` refreshes it from ../shared/vectors).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const VECTORS_DIR = resolve(REPO_ROOT, '../shared/vectors');
+export const VECTORS_DIR = resolve(REPO_ROOT, 'test/vectors/data');
 
 /** `loadVectors('bolt08/transport.json')` → the parsed JSON. */
 export function loadVectors<T = unknown>(relativePath: string): T {

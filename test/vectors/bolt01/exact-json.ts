@@ -1,6 +1,6 @@
 /**
  * The BOLT 1 vector files hold integers up to 2^64 - 1, which JSON.parse would round. This reads
- * a vector file from ../shared/vectors (never copied here) with every integer kept exact as a
+ * a vector file from test/vectors/data with every integer kept exact as a
  * bigint.
  */
 import { readFileSync } from 'node:fs';

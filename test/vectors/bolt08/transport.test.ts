@@ -1,5 +1,5 @@
 /**
- * BOLT 8 Appendix A, every case of ../shared/vectors/bolt08/transport.json: the initiator and
+ * BOLT 8 Appendix A, every case of test/vectors/data/bolt08/transport.json: the initiator and
  * responder handshakes (with every intermediate value the spec prints), each act failure with
  * its error code, and the message test at indices 0, 1, 500, 501, 1000, 1001 with both key
  * rotations, in the sending and the receiving direction.
