@@ -7,3 +7,4 @@ export * from './hash';
 export * from './chacha';
 export * from './secp256k1';
 export * from './kdf';
+export * from './recovery';
