@@ -99,6 +99,8 @@ export class ChannelGraph {
   readonly #channels = new Map<bigint, MutableChannel>();
   readonly #nodes = new Map<string, MutableNode>();
   #sorted: bigint[] | null = null;
+  /** Routable channels per node, built on first use and dropped when the node's channels change. */
+  readonly #routable = new Map<string, GraphChannel[]>();
 
   get channelCount(): number {
     return this.#channels.size;
@@ -135,6 +137,7 @@ export class ChannelGraph {
         this.#nodes.set(id, n);
       }
       n.channels.add(ch.shortChannelId);
+      this.#routable.delete(id);
     }
     this.#sorted = null;
     return ch;
@@ -149,6 +152,7 @@ export class ChannelGraph {
     const orphaned: string[] = [];
     for (const id of [ch.nodeId1, ch.nodeId2]) {
       const n = this.#nodes.get(id);
+      this.#routable.delete(id);
       if (!n) continue;
       n.channels.delete(scid);
       // BOLT 7 Rebroadcasting: "if there are no channels associated with the corresponding origin
@@ -168,7 +172,10 @@ export class ChannelGraph {
 
   setSpent(scid: bigint, height: number | null): void {
     const ch = this.#channels.get(scid);
-    if (ch) ch.spentAtHeight = height;
+    if (!ch) return;
+    ch.spentAtHeight = height;
+    this.#routable.delete(ch.nodeId1);
+    this.#routable.delete(ch.nodeId2);
   }
 
   setNodeInfo(nodeId: string, info: NodeInfo | null): void {
@@ -199,18 +206,21 @@ export class ChannelGraph {
    */
   routingView(): GraphRoutingView {
     return {
-      channelsOf: (nodeId) => this.#routable(nodeId),
+      channelsOf: (nodeId) => this.#routableOf(nodeId),
       canForward: (nodeId) => this.#nodes.get(nodeId)?.info?.unknownRequiredFeatures !== true,
     };
   }
 
-  *#routable(nodeId: string): Generator<GraphChannel> {
-    const n = this.#nodes.get(nodeId);
-    if (!n) return;
-    for (const scid of n.channels) {
-      const ch = this.#channels.get(scid);
-      if (ch && !ch.unknownRequiredFeatures && ch.spentAtHeight === null) yield ch;
+  #routableOf(nodeId: string): readonly GraphChannel[] {
+    let list = this.#routable.get(nodeId);
+    if (list) return list;
+    list = [];
+    for (const scid of this.#nodes.get(nodeId)?.channels ?? []) {
+      const ch = this.#channels.get(scid)!;
+      if (!ch.unknownRequiredFeatures && ch.spentAtHeight === null) list.push(ch);
     }
+    this.#routable.set(nodeId, list);
+    return list;
   }
 }
 
