@@ -557,11 +557,20 @@ export class GossipManager {
     if (held) {
       this.#dropHeld(m.shortChannelId);
       for (const h of held) {
-        const hp = h ? (h.from === OWN ? this.#self : this.#peers.get(h.from)) : undefined;
-        if (h && hp) this.#count(this.#onChannelUpdate(hp, h.message, h.raw, nowMs, out, true));
+        // A sender that has gone still gets its warning (the host drops it for a closed connection).
+        if (h) this.#count(this.#onChannelUpdate(this.#sender(h.from, nowMs), h.message, h.raw, nowMs, out, true));
       }
     }
     return true;
+  }
+
+  /** The state of a message's sender: connected, ourselves, or a placeholder for one that left. */
+  #sender(id: string, nowMs: number): PeerState {
+    if (id === OWN) return this.#self;
+    return this.#peers.get(id) ?? {
+      id, info: { gossipQueries: false, gossipQueriesEx: false }, bucket: new TokenBucket(1, 1, nowMs), solicited: 0, filter: null,
+      immediate: [], answer: null, relay: [], dump: null, sync: null, held: 0, receivesLiveGossip: false,
+    };
   }
 
   #blacklistNodes(ids: string[], scid: bigint, nowMs: number, out: Out): void {
@@ -649,7 +658,7 @@ export class GossipManager {
     if (!prev && (this.#heldCount >= this.#limits.maxPendingUpdates || p.held >= this.#limits.maxPendingUpdatesPerPeer)) return ignored('unknown_channel');
     if (prev) {
       const owner = prev.from === OWN ? this.#self : this.#peers.get(prev.from);
-      if (owner) owner.held--;
+      if (owner && owner.held > 0) owner.held--;
     } else {
       this.#heldCount++;
     }
@@ -667,7 +676,7 @@ export class GossipManager {
       if (!h) continue;
       this.#heldCount--;
       const owner = h.from === OWN ? this.#self : this.#peers.get(h.from);
-      if (owner) owner.held--;
+      if (owner && owner.held > 0) owner.held--;
     }
   }
 

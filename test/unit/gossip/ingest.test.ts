@@ -172,6 +172,17 @@ describe('channel_update', () => {
     expect(g.stats().pendingUpdates).toBe(0);
   });
 
+  it('held from a peer that has since disconnected is still applied', () => {
+    const g = manager();
+    expect(g.receive(OTHER, update(bc, 1), NOW_MS).outcome.kind).toBe('pending');
+    g.peerDisconnected(OTHER);
+    feed(g, PEER, bc.announcement, new TestChain().fund(bc));
+    expect(g.graph.channel(bc.scid)?.policies[1]?.message).toEqual(encodeMessage(update(bc, 1)));
+    // The peer comes back: its count of held updates starts afresh and never goes negative.
+    g.peerConnected(OTHER, { gossipQueries: false, gossipQueriesEx: false }, NOW_MS);
+    expect(g.stats().pendingUpdates).toBe(0);
+  });
+
   it('for unknown channels is held only up to the bounds, then ignored', () => {
     const g = manager({ maxPendingUpdates: 3, maxPendingUpdatesPerPeer: 2 });
     const chans = [1, 2, 3, 4].map((i) => channel(node(10 + i), node(20 + i), scid(100 + i)));
