@@ -194,4 +194,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invoices_by_offer_expiry ON invoices (offer_id, role, expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'gossip: the BOLT 7 channel graph',
+    sql: `
+      -- Public channels as received: the messages are kept whole (they are relayed and re-verified as bytes).
+      CREATE TABLE gossip_channels (
+        scid          INTEGER PRIMARY KEY,       -- short_channel_id, the u64 stored as a signed 64-bit integer
+        node_id_1     TEXT NOT NULL,             -- hex, beside the announcement so loading needs no point checks
+        node_id_2     TEXT NOT NULL,
+        announcement  BLOB NOT NULL,             -- channel_announcement, type included
+        capacity_sat  INTEGER,                   -- the funding output's value; NULL when not looked up
+        received_at   INTEGER NOT NULL,          -- unix ms we accepted it
+        spent_height  INTEGER,                   -- block height the funding output was spent at
+        update_1      BLOB,                      -- latest channel_update from node_id_1 (direction 0)
+        update_2      BLOB                       -- latest channel_update from node_id_2 (direction 1)
+      );
+      CREATE TABLE gossip_nodes (
+        node_id       TEXT PRIMARY KEY,          -- hex
+        announcement  BLOB NOT NULL              -- latest node_announcement, type included
+      );
+      -- BOLT 7: nodes whose funding keys announced one output for different node ids.
+      CREATE TABLE gossip_blacklist (
+        node_id       TEXT PRIMARY KEY,
+        added_at      INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -17,6 +17,8 @@ import { GlasswingError } from '../errors';
  * - `wire.bad_value` — a field with an impossible value (named in the message)
  * - `wire.unknown_even_message` — an unknown even message type (BOLT 1)
  * - `wire.too_large` — an encoding over a size limit
+ * - `wire.unsupported_encoding` — a BOLT 7 `encoded_*` array whose encoding type is not 0 (details:
+ *   `encodingType`; type 1, formerly zlib, MUST NOT be used)
  * - `wire.missing_dependency` — a feature vector sets a feature without one it depends on (BOLT 9)
  */
 export class WireError extends GlasswingError {}

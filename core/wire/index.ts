@@ -17,4 +17,5 @@ export * from './messages-init';
 export * from './messages-establish';
 export * from './messages-onion';
 export * from './messages-channel';
+export * from './messages-gossip';
 export * from './message';

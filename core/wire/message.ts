@@ -28,6 +28,11 @@ import {
   channelReestablishCodec, closingSignedCodec, commitmentSignedCodec, revokeAndAckCodec, shutdownCodec, stfuCodec,
   updateAddHtlcCodec, updateFailHtlcCodec, updateFailMalformedHtlcCodec, updateFeeCodec, updateFulfillHtlcCodec,
 } from './messages-channel';
+import {
+  announcementSignaturesCodec, channelAnnouncementCodec, channelUpdateCodec, gossipTimestampFilterCodec, nodeAnnouncementCodec,
+  queryChannelRangeCodec, queryShortChannelIdsCodec, replyChannelRangeCodec, replyShortChannelIdsEndCodec,
+} from './messages-gossip';
+import type { GossipMessage } from './messages-gossip';
 import type {
   ChannelReestablish, ClosingSigned, CommitmentSigned, RevokeAndAck, Shutdown, Stfu, UpdateAddHtlc, UpdateFailHtlc,
   UpdateFailMalformedHtlc, UpdateFee, UpdateFulfillHtlc,
@@ -70,7 +75,8 @@ export type KnownMessage =
   | UpdateFee
   | ChannelReestablish
   | Shutdown
-  | ClosingSigned;
+  | ClosingSigned
+  | GossipMessage;
 
 export type Message = KnownMessage | UnknownMessage;
 
@@ -106,6 +112,15 @@ export const MESSAGE_CODECS: { readonly [N in KnownMessageName]: MessageCodec<Me
   channel_reestablish: channelReestablishCodec,
   shutdown: shutdownCodec,
   closing_signed: closingSignedCodec,
+  announcement_signatures: announcementSignaturesCodec,
+  channel_announcement: channelAnnouncementCodec,
+  node_announcement: nodeAnnouncementCodec,
+  channel_update: channelUpdateCodec,
+  query_short_channel_ids: queryShortChannelIdsCodec,
+  reply_short_channel_ids_end: replyShortChannelIdsEndCodec,
+  query_channel_range: queryChannelRangeCodec,
+  reply_channel_range: replyChannelRangeCodec,
+  gossip_timestamp_filter: gossipTimestampFilterCodec,
 };
 
 type AnyMessageCodec = MessageCodec<TypedMessage<MessageTypeName, NoTlvs>>;

@@ -1,0 +1,60 @@
+/**
+ * The gossip layer's store port. The manager reports every change to the graph as a
+ * `GossipChange`; the host writes a batch with `applyGossipChanges` (one transaction) and loads
+ * everything back with `loadGossip` at start. core/store's GossipRepository implements it.
+ *
+ * Gossip is a cache of public data: a change lost in a crash is learned again from peers, so a
+ * host may batch changes (e.g. once a second) instead of writing after every message.
+ */
+
+/** One stored public channel: its announcement, capacity and both directions' latest updates. */
+export interface StoredGossipChannel {
+  readonly shortChannelId: bigint;
+  /** `node_id_1`, `node_id_2` (hex), kept beside the announcement so loading needs no point checks. */
+  readonly nodeId1: string;
+  readonly nodeId2: string;
+  /** The channel_announcement bytes (type included). */
+  readonly announcement: Uint8Array;
+  readonly capacitySat: bigint | null;
+  readonly receivedAtMs: number;
+  readonly spentAtHeight: number | null;
+  /** channel_update bytes (type included) by direction. */
+  readonly updates: readonly [Uint8Array | null, Uint8Array | null];
+}
+
+export interface StoredNodeAnnouncement {
+  readonly nodeId: string;
+  /** The node_announcement bytes (type included). */
+  readonly announcement: Uint8Array;
+}
+
+/** Everything the store holds. */
+export interface GossipSnapshot {
+  readonly channels: readonly StoredGossipChannel[];
+  readonly nodes: readonly StoredNodeAnnouncement[];
+  /** Node ids (hex) blacklisted for conflicting channel_announcements. */
+  readonly blacklist: readonly string[];
+}
+
+export type GossipChange =
+  | {
+      readonly kind: 'channel_added';
+      readonly shortChannelId: bigint;
+      readonly nodeId1: string;
+      readonly nodeId2: string;
+      readonly announcement: Uint8Array;
+      readonly capacitySat: bigint | null;
+      readonly receivedAtMs: number;
+    }
+  | { readonly kind: 'channel_updated'; readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly update: Uint8Array }
+  | { readonly kind: 'channel_spent'; readonly shortChannelId: bigint; readonly height: number }
+  | { readonly kind: 'channel_removed'; readonly shortChannelId: bigint }
+  | { readonly kind: 'node_announced'; readonly nodeId: string; readonly announcement: Uint8Array }
+  | { readonly kind: 'node_removed'; readonly nodeId: string }
+  | { readonly kind: 'node_blacklisted'; readonly nodeId: string; readonly atMs: number };
+
+export interface GossipStore {
+  loadGossip(): GossipSnapshot;
+  /** Applies the changes in order, in one transaction. */
+  applyGossipChanges(changes: readonly GossipChange[]): void;
+}
