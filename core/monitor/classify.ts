@@ -243,13 +243,14 @@ export function classifyFundingSpend(data: ChannelData, tx: Transaction, localPo
     const point = publicKeyFromPrivate(secret);
     const keys = deriveCommitmentKeys(p.remote.basepoints, p.local.basepoints, point);
     const outputs = describeByScripts(data, tx, id, keys, data.revokedHtlcs(ctn));
-    return { kind: 'revoked', ctn, point, secret, keys, built: null, outputs };
+    // Anchors carry fixed scripts: a revoked commitment of the peer's must match by another output.
+    if (outputs.some((o) => o.role !== 'our_anchor' && o.role !== 'their_anchor')) return { kind: 'revoked', ctn, point, secret, keys, built: null, outputs };
   }
   // Newer than anything we signed: BOLT 5 "it can derive its own remotepubkey ... to salvage its own funds".
   const newestRemote = data.remoteUnrevoked().at(-1)?.ctn ?? data.revokedUpTo;
   if (ctn > newestRemote && (!local || ctn !== local.ctn)) {
     const outputs = describeByScripts(data, tx, id, null, []);
-    if (outputs.length > 0) return { kind: 'remote_unknown', ...none, ctn, outputs };
+    if (outputs.some((o) => o.role === 'to_remote')) return { kind: 'remote_unknown', ...none, ctn, outputs };
   }
   return { kind: 'unknown', ...none, outputs: [] };
 }

@@ -106,6 +106,9 @@ export class DrivenMonitor {
 
 export class ChainDriver {
   readonly rejections: Rejection[] = [];
+  /** Claims made on a block the chain had already moved past (their inputs spent by a later block): expected, kept apart. */
+  readonly stale: Rejection[] = [];
+  #catchingUp = false;
 
   constructor(readonly btcd: Btcd, readonly wallet: TestWallet) {}
 
@@ -117,7 +120,8 @@ export class ChainDriver {
     const reason = r?.['reject-reason'] ?? '';
     if (!r?.allowed) {
       if (/already have transaction|already exists in blockchain/.test(reason)) return false;
-      this.rejections.push({ what, txid: id, reason });
+      if (this.#catchingUp && /already spent|orphan|missing|not found/i.test(reason)) this.stale.push({ what, txid: id, reason });
+      else this.rejections.push({ what, txid: id, reason });
       return false;
     }
     await this.btcd.rpc('sendrawtransaction', [hex]);
@@ -170,7 +174,12 @@ export class ChainDriver {
     const tip = await this.btcd.height();
     for (let h = m.fedHeight + 1; h <= tip; h++) {
       const txs = await blockTransactions(this.btcd, h);
-      await this.handle(m, m.monitor.transactionsConfirmed(txs, h));
+      this.#catchingUp = h < tip;
+      try {
+        await this.handle(m, m.monitor.transactionsConfirmed(txs, h));
+      } finally {
+        this.#catchingUp = false;
+      }
       m.fedHeight = h;
     }
   }
