@@ -97,7 +97,8 @@ export class ChannelData {
         throw bad('open may only be the first update');
       case 'local_commitment': {
         const cur = this.#local;
-        if (cur && u.commitment.ctn < cur.ctn) throw bad(`local commitment ${u.commitment.ctn} is older than ${cur.ctn}`);
+        // An older one is a repeat of what we knew: nothing new.
+        if (cur && u.commitment.ctn < cur.ctn) return;
         if (cur && u.commitment.ctn === cur.ctn) {
           if (!equalBytes(cur.signature, u.commitment.signature)) throw bad(`a second local commitment ${cur.ctn}`);
           return;

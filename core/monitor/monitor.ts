@@ -24,7 +24,7 @@ import type { HtlcFeeRequest, CpfpRequest } from './fee-bump';
 import type { FeeEstimate, PreviousBid } from './fee-policy';
 import { INCREMENTAL_RELAY_PER_KW, claimFeerate, feerateForTarget } from './fee-policy';
 import type { MonitorEvent, MonitorView } from './events';
-import type { Claim, ClaimLabel, MonitorPolicy, Plan } from './plan';
+import type { Claim, ClaimLabel, HtlcFate, MonitorPolicy, Plan, PlanContext } from './plan';
 import { DEFAULT_MONITOR_POLICY, htlcFates, planClaims } from './plan';
 import type { ChainView, Resolution } from './resolve';
 import { resolve, watchedOutputs } from './resolve';
@@ -87,6 +87,8 @@ export class ChannelMonitor {
   /** outpoint key → the confirmed transaction spending it. */
   readonly #spends = new Map<string, { txid: string; inputIndex: number }>();
   #classified: { txid: string; c: Classified } | null = null;
+  /** Signed commitments and presigned HTLC transactions (they depend only on the channel data). */
+  readonly #memo = new Map<string, unknown>();
   readonly #watched = new Set<string>();
   readonly #uneconomical = new Set<string>();
   #view: MonitorView | null = null;
@@ -151,6 +153,7 @@ export class ChannelMonitor {
   applyUpdates(updates: readonly MonitorUpdate[]): MonitorStep {
     for (const u of updates) this.#data.apply(u);
     this.#classified = null;
+    this.#memo.clear();
     return this.#step();
   }
 
@@ -321,12 +324,27 @@ export class ChannelMonitor {
 
   #preimageFor = (paymentHash: Uint8Array): Uint8Array | undefined => this.#data.preimageFor(paymentHash) ?? this.#learned.get(toHex(paymentHash));
 
+  #memoize = <T>(key: string, make: () => T): T => {
+    if (!this.#memo.has(key)) this.#memo.set(key, make());
+    return this.#memo.get(key) as T;
+  };
+
+  #planContext(soloClaims: ReadonlySet<string> = new Set()): PlanContext {
+    return {
+      data: this.#data,
+      signer: this.#signer,
+      policy: this.#policy,
+      bestHeight: this.#bestHeight,
+      preimageFor: this.#preimageFor,
+      forceClose: this.#forceClose,
+      soloClaims,
+      memo: this.#memoize,
+    };
+  }
+
   #plan(r: Resolution): Plan {
     const soloClaims = new Set([...this.#claims.keys()].filter((k) => /^justice:[0-9a-f]{64}:\d+$/.test(k)));
-    return planClaims(
-      { data: this.#data, signer: this.#signer, policy: this.#policy, bestHeight: this.#bestHeight, preimageFor: this.#preimageFor, forceClose: this.#forceClose, soloClaims },
-      r,
-    );
+    return planClaims(this.#planContext(soloClaims), r);
   }
 
   #step(): MonitorStep {
@@ -360,8 +378,8 @@ export class ChannelMonitor {
     const plan = this.#plan(r);
     this.#carryOut(plan, actions, events);
 
-    const ctx = { data: this.#data, signer: this.#signer, policy: this.#policy, bestHeight: this.#bestHeight, preimageFor: this.#preimageFor, forceClose: this.#forceClose, soloClaims: new Set<string>() };
-    for (const f of htlcFates(ctx, r)) {
+    const fates = htlcFates(this.#planContext(), r);
+    for (const f of fates) {
       if (f.htlc.offerer !== 'local' || f.fate !== 'failed') continue;
       const key = `failed:local:${f.htlc.id}`;
       if (this.#reported.has(key)) continue;
@@ -379,7 +397,7 @@ export class ChannelMonitor {
     }
 
     const before = this.#view;
-    const after = this.#buildView(r, plan);
+    const after = this.#buildView(r, plan, fates);
     this.#view = after;
     events.push(...diffViews(before, after));
     if (r.closing?.classified.kind === 'unknown' && before?.closing?.txid !== r.closing.txid) {
@@ -519,9 +537,8 @@ export class ChannelMonitor {
     if (fresh) events.push({ type: 'monitor.claim', channelId: this.channelId, key: claim.key, label: claim.label, request: cpfp ? 'cpfp' : 'htlc_fee', txid: null, feeratePerKw: feerate });
   }
 
-  #buildView(r: Resolution, plan: Plan | null): MonitorView {
+  #buildView(r: Resolution, plan: Plan | null, fates?: readonly HtlcFate[]): MonitorView {
     const p = plan ?? this.#plan(r);
-    const ctx = { data: this.#data, signer: this.#signer, policy: this.#policy, bestHeight: this.#bestHeight, preimageFor: this.#preimageFor, forceClose: this.#forceClose, soloClaims: new Set<string>() };
     return buildView({
       channelId: this.channelId,
       bestHeight: this.#bestHeight,
@@ -529,7 +546,7 @@ export class ChannelMonitor {
       forceClose: this.#forceClose,
       resolution: r,
       plan: p,
-      fates: htlcFates(ctx, r),
+      fates: fates ?? htlcFates(this.#planContext(), r),
       claims: this.#claims,
       uneconomical: this.#uneconomical,
     });

@@ -107,6 +107,12 @@ export interface PlanContext {
   readonly forceClose: boolean;
   /** Keys of justice claims already broadcast on their own (they stay alone). */
   readonly soloClaims: ReadonlySet<string>;
+  /** Caches what only depends on the channel data (signed commitments, presigned HTLC transactions). */
+  readonly memo?: <T>(key: string, make: () => T) => T;
+}
+
+function memo<T>(ctx: PlanContext, key: string, make: () => T): T {
+  return ctx.memo ? ctx.memo(key, make) : make();
 }
 
 /** The deadline an HTLC sets on our claim of it (BOLT 5: before the other side can take it). */
@@ -120,12 +126,13 @@ function commitmentClaims(ctx: PlanContext): Claim[] {
   const local = data.local;
   if (!local) return [];
   const p = data.params;
-  const point = signer.perCommitmentPoint(local.ctn);
-  const built = buildCommitment(p, 'local', local.ctn, local.spec, point);
-  const ours = signer.signWithFundingKey(commitmentSighash(built.commitment, p.fundingSatoshis));
-  // BOLT 5 Failing a Channel: "MUST broadcast the last commitment transaction, for which it has a signature".
-  const tx = finalizeCommitmentTx(built.commitment, p.local.basepoints.fundingPubkey, ours, p.remote.basepoints.fundingPubkey, local.signature);
-  const txid = txidOf(tx);
+  const { built, tx, txid } = memo(ctx, `commitment:${local.ctn}`, () => {
+    const b = buildCommitment(p, 'local', local.ctn, local.spec, signer.perCommitmentPoint(local.ctn));
+    const ours = signer.signWithFundingKey(commitmentSighash(b.commitment, p.fundingSatoshis));
+    // BOLT 5 Failing a Channel: "MUST broadcast the last commitment transaction, for which it has a signature".
+    const signed = finalizeCommitmentTx(b.commitment, p.local.basepoints.fundingPubkey, ours, p.remote.basepoints.fundingPubkey, local.signature);
+    return { built: b, tx: signed, txid: txidOf(signed) };
+  });
   const funding = outpointKey(p.fundingOutpoint);
   const claims: Claim[] = [{ kind: 'presigned', key: `commitment:${local.ctn}`, label: 'commitment', tx, txid, inputs: [funding] }];
   const anchorIndex = built.commitment.outputs.findIndex((o) => o.kind === 'to_local_anchor');
@@ -215,9 +222,11 @@ function planOutput(ctx: PlanContext, closing: Classified, closingHeight: number
       const key = `${label}:${d.key}`;
       if (!anchors) {
         // Without anchors the HTLC transaction pays its own fee (BOLT 3): broadcast it as signed.
-        const witness = input.sign(htlcTx.tx, 0);
-        const tx: Transaction = { ...htlcTx.tx, inputs: [{ ...htlcTx.tx.inputs[0]!, witness }] };
-        return { plan: { ...plan, claimKey: key }, claim: { kind: 'presigned', key, label, tx, txid: txidOf(tx), inputs: [d.key] } };
+        const { tx, txid } = memo(ctx, `presigned:${key}`, () => {
+          const signed: Transaction = { ...htlcTx.tx, inputs: [{ ...htlcTx.tx.inputs[0]!, witness: input.sign(htlcTx.tx, 0) }] };
+          return { tx: signed, txid: txidOf(signed) };
+        });
+        return { plan: { ...plan, claimKey: key }, claim: { kind: 'presigned', key, label, tx, txid, inputs: [d.key] } };
       }
       // BOLT 5 Generation of HTLC Transactions: "MUST combine it with inputs contributing sufficient fee".
       return { plan: { ...plan, claimKey: key }, claim: { kind: 'htlc_fee', key, label, htlcTx, input, deadline, inputs: [d.key] } };
