@@ -28,18 +28,29 @@ export class ChannelData {
   #revokedUpTo = -1;
   readonly #preimages = new Map<string, Uint8Array>();
   readonly #closingTxids = new Set<string>();
+  #trusted = false;
 
   private constructor(params: ChannelParams, sweepScript: Uint8Array) {
     this.params = params;
     this.#sweepScript = sweepScript;
   }
 
-  /** Folds an update log (its first entry must be `open`). Throws `monitor.bad_update` / `monitor.bad_secret`. */
-  static fromUpdates(updates: readonly MonitorUpdate[]): ChannelData {
+  /**
+   * Folds an update log (its first entry must be `open`). Throws `monitor.bad_update` /
+   * `monitor.bad_secret`. `trusted` (a log this node wrote after applying each update) skips the
+   * check that each revealed secret gives its commitment's point: one point multiplication per
+   * revocation, most of the cost of a restart.
+   */
+  static fromUpdates(updates: readonly MonitorUpdate[], opts: { trusted?: boolean } = {}): ChannelData {
     const first = updates[0];
     if (!first || first.kind !== 'open') throw bad('the update log must start with open');
     const data = new ChannelData(first.params, first.sweepScript.slice());
-    for (let i = 1; i < updates.length; i++) data.apply(updates[i]!);
+    data.#trusted = opts.trusted ?? false;
+    try {
+      for (let i = 1; i < updates.length; i++) data.apply(updates[i]!);
+    } finally {
+      data.#trusted = false;
+    }
     return data;
   }
 
@@ -128,7 +139,7 @@ export class ChannelData {
         }
         const c = this.#remote.get(u.ctn);
         // BOLT 2 revoke_and_ack: the secret must generate the point of the commitment it revokes.
-        if (c && !equalBytes(publicKeyFromPrivate(u.secret), c.perCommitmentPoint)) {
+        if (c && !this.#trusted && !equalBytes(publicKeyFromPrivate(u.secret), c.perCommitmentPoint)) {
           throw new MonitorError('monitor.bad_secret', `the secret does not match the point of remote commitment ${u.ctn}`);
         }
         let secrets: ShachainStore;

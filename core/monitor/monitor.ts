@@ -115,9 +115,13 @@ export class ChannelMonitor {
     return new ChannelMonitor(ChannelData.fromUpdates(updates), emptySnapshot(), signer, opts);
   }
 
-  /** The monitor a store kept: its whole update log and its last snapshot. Call `start()` next. */
+  /**
+   * The monitor a store kept: its whole update log (written by this node after applying each
+   * update, so folded without re-checking secrets against points) and its last snapshot. Call
+   * `start()` next.
+   */
   static restore(updates: readonly MonitorUpdate[], snapshot: MonitorSnapshot | null, signer: MonitorSigner, opts: MonitorOptions = {}): ChannelMonitor {
-    return new ChannelMonitor(ChannelData.fromUpdates(updates), snapshot ?? emptySnapshot(), signer, opts);
+    return new ChannelMonitor(ChannelData.fromUpdates(updates, { trusted: true }), snapshot ?? emptySnapshot(), signer, opts);
   }
 
   get channelId(): string {

@@ -56,6 +56,8 @@ export class InMemoryMonitorSigner implements MonitorSigner {
   readonly #delayed: Uint8Array;
   readonly #htlc: Uint8Array;
   readonly #perCommitmentSeed: Uint8Array;
+  /** The revocation key of the last secret used: a penalty signs one input per output with it. */
+  #revocationCache: { secret: Uint8Array; key: Uint8Array } | null = null;
 
   constructor(seed: Uint8Array) {
     assertBytes(seed, 32, 'channel seed');
@@ -107,12 +109,12 @@ export class InMemoryMonitorSigner implements MonitorSigner {
   }
 
   signWithRevocationKey(digest: Uint8Array, perCommitmentSecret: Uint8Array): Uint8Array {
-    const key = deriveRevocationPrivkey(this.#revocation, perCommitmentSecret);
-    try {
-      return ecdsaSign(digest, key);
-    } finally {
-      zeroize(key);
+    const cached = this.#revocationCache;
+    if (!cached || !equalBytes(cached.secret, perCommitmentSecret)) {
+      if (cached) zeroize(cached.secret, cached.key);
+      this.#revocationCache = { secret: perCommitmentSecret.slice(), key: deriveRevocationPrivkey(this.#revocation, perCommitmentSecret) };
     }
+    return ecdsaSign(digest, this.#revocationCache!.key);
   }
 
   #signDerived(digest: Uint8Array, basepointSecret: Uint8Array, point: Uint8Array): Uint8Array {
@@ -127,6 +129,8 @@ export class InMemoryMonitorSigner implements MonitorSigner {
   /** Overwrites every secret; the signer is unusable afterwards. */
   destroy(): void {
     zeroize(this.#funding, this.#revocation, this.#payment, this.#delayed, this.#htlc, this.#perCommitmentSeed);
+    if (this.#revocationCache) zeroize(this.#revocationCache.secret, this.#revocationCache.key);
+    this.#revocationCache = null;
   }
 }
 

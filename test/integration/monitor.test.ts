@@ -134,11 +134,22 @@ describe.each(['anchors', 'static_remotekey'] as const)("the peer's previous com
 
     // B broadcasts the commitment it already revoked (A never got the secret): for A it is the peer's current one.
     expect(await driver.send(previous.tx, 'previous commitment')).toBe(true);
-    await driver.mine(1, A, B);
+    await btcd.mine(1);
+    // (What A hands out on this block is held back: see ChainDriver.hold.)
+    driver.hold = true;
+    await driver.feed(A);
+    await driver.feed(B);
+    driver.hold = false;
     const view = A.monitor.view();
     expect(view.closing).toMatchObject({ kind: 'remote', txid: txidToHex(previous.txid), commitmentNumber: pair.b.channel.state.localCommit.ctn - 1 });
+    // A reorg takes the peer's commitment away: the monitor is back to an open channel; then it is mined again.
+    const closedAt = await btcd.height();
+    await driver.reorgTo(closedAt - 1, A);
+    expect(A.monitor.view()).toMatchObject({ state: 'open', closing: null, outputs: [] });
     await driver.mine(1, A);
-    const pending = A.broadcasts.filter((b) => b.label === 'to_remote' || b.label === 'htlc_preimage').map((b) => b.txid);
+    expect(A.monitor.view().closing).toMatchObject({ kind: 'remote', txid: txidToHex(previous.txid) });
+    await driver.mine(1, A);
+    const pending = [...new Set(A.broadcasts.filter((b) => b.label === 'to_remote' || b.label === 'htlc_preimage').map((b) => b.txid))];
     expect(pending).toHaveLength(2);
 
     // Restart: a new monitor from the same SQLite file (its update log and last snapshot).
