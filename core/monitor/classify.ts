@@ -12,7 +12,7 @@ import type { CommitmentOutput } from '../channel/commitment-tx';
 import type { CommitmentKeys } from '../channel/keys';
 import { deriveCommitmentKeys } from '../channel/keys';
 import { anchorScript, offeredHtlcScript, receivedHtlcScript, toLocalScript, toRemoteAnchorsScript } from '../channel/scripts';
-import type { Htlc } from '../channel/state';
+import type { Htlc, LocalCommitment } from '../channel/state';
 import type { BuiltCommitment } from '../channel/transactions';
 import { buildCommitment } from '../channel/transactions';
 import type { ChannelData } from './data';
@@ -90,6 +90,8 @@ export interface Classified {
   readonly keys: CommitmentKeys | null;
   /** Our rebuilt commitment (local kind): its HTLC transactions. */
   readonly built: BuiltCommitment | null;
+  /** Our commitment that confirmed (local kind): the peer's HTLC signatures for it. */
+  readonly local?: LocalCommitment;
   /** Every output we follow or show, in output order. */
   readonly outputs: readonly OutputDescriptor[];
 }
@@ -220,13 +222,13 @@ export function classifyFundingSpend(data: ChannelData, tx: Transaction, localPo
   const ctn = decodeCommitmentNumber(tx, p.obscuringFactor);
   if (ctn === null) return { kind: 'unknown', ...none, outputs: [] };
 
-  // Ours: rebuilt from the newest commitment the peer signed.
-  const local = data.local;
-  if (local && local.ctn === ctn) {
+  // Ours: rebuilt from the newest commitment the peer signed (or the one before it).
+  const local = data.localCommitments().find((c) => c.ctn === ctn);
+  if (local) {
     const point = localPoint(ctn);
     const built = buildCommitment(p, 'local', ctn, local.spec, point);
     if (equalBytes(txidOf(built.commitment.tx), id)) {
-      return { kind: 'local', ctn, point, secret: null, keys: built.keys, built, outputs: describeBuilt(data, tx, id, built) };
+      return { kind: 'local', ctn, point, secret: null, keys: built.keys, built, local, outputs: describeBuilt(data, tx, id, built) };
     }
   }
   // The peer's unrevoked commitments, rebuilt.
@@ -248,7 +250,7 @@ export function classifyFundingSpend(data: ChannelData, tx: Transaction, localPo
   }
   // Newer than anything we signed: BOLT 5 "it can derive its own remotepubkey ... to salvage its own funds".
   const newestRemote = data.remoteUnrevoked().at(-1)?.ctn ?? data.revokedUpTo;
-  if (ctn > newestRemote && (!local || ctn !== local.ctn)) {
+  if (ctn > newestRemote && !local) {
     const outputs = describeByScripts(data, tx, id, null, []);
     if (outputs.some((o) => o.role === 'to_remote')) return { kind: 'remote_unknown', ...none, ctn, outputs };
   }

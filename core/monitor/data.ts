@@ -20,6 +20,8 @@ export class ChannelData {
   readonly params: ChannelParams;
   #sweepScript: Uint8Array;
   #local: LocalCommitment | null = null;
+  /** The one before it: still ours to broadcast until we revoke it, which the monitor is not told. */
+  #localPrevious: LocalCommitment | null = null;
   /** The peer's commitments we signed and it has not revoked (at most two), by number. */
   readonly #remote = new Map<number, RemoteCommitment>();
   /** HTLCs of the peer's revoked commitments that had any, by number. */
@@ -61,6 +63,11 @@ export class ChannelData {
   /** Our newest commitment the peer signed (null before the first). */
   get local(): LocalCommitment | null {
     return this.#local;
+  }
+
+  /** Our commitments we could have broadcast: the newest and the one before it. */
+  localCommitments(): LocalCommitment[] {
+    return [this.#local, this.#localPrevious].filter((c): c is LocalCommitment => c !== null);
   }
 
   /** The peer's newest revoked commitment number (-1 before any revocation). */
@@ -114,6 +121,7 @@ export class ChannelData {
           if (!equalBytes(cur.signature, u.commitment.signature)) throw bad(`a second local commitment ${cur.ctn}`);
           return;
         }
+        this.#localPrevious = cur;
         this.#local = u.commitment;
         return;
       }

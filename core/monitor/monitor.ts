@@ -384,7 +384,7 @@ export class ChannelMonitor {
 
     const fates = htlcFates(this.#planContext(), r);
     for (const f of fates) {
-      if (f.htlc.offerer !== 'local' || f.fate !== 'failed') continue;
+      if (!f.live || f.htlc.offerer !== 'local' || f.fate !== 'failed') continue;
       const key = `failed:local:${f.htlc.id}`;
       if (this.#reported.has(key)) continue;
       this.#reported.add(key);

@@ -215,7 +215,7 @@ function planOutput(ctx: PlanContext, closing: Classified, closingHeight: number
       const plan: OutputPlan = { key: d.key, wait: bestHeight + 1 >= maturesAt ? 'claimable' : 'maturing', maturesAt, deadline, claimKey: null };
       if (bestHeight + 1 < maturesAt) return { plan };
       const built = closing.built!;
-      const local = data.local!;
+      const local = closing.local!;
       const htlcTx = built.htlcTxs[d.htlcIndex!]!;
       const input = htlcTxInput(htlcTx, data.params.channelType, local.htlcSignatures[d.htlcIndex!]!, signer, closing.point!, preimage ?? null);
       const label: ClaimLabel = success ? 'htlc_success' : 'htlc_timeout';
@@ -293,6 +293,8 @@ export interface HtlcFate {
   readonly fate: 'pending' | 'fulfilled' | 'failed' | 'claimed' | 'lost';
   /** The output carrying it, when the confirmed commitment has one (otherwise trimmed or not in it). */
   readonly outputKey: string | null;
+  /** In our or the peer's newest commitments when the channel closed: its fate matters upstream. */
+  readonly live: boolean;
 }
 
 function htlcId(h: Htlc): string {
@@ -303,16 +305,24 @@ function htlcId(h: Htlc): string {
 export function htlcFates(ctx: PlanContext, r: Resolution): HtlcFate[] {
   if (!r.closing || r.closing.classified.kind === 'mutual' || r.closing.classified.kind === 'unknown') return [];
   const { data, bestHeight, policy } = ctx;
+  // The HTLCs still in play when the channel closed (newest commitments), and those the confirmed
+  // commitment carries (an older one may carry HTLCs already settled off chain: shown, not reported).
   const all = new Map<string, Htlc>();
-  const add = (hs: readonly Htlc[]) => hs.forEach((h) => all.set(htlcId(h), h));
-  if (data.local) add(data.local.spec.htlcs);
-  for (const rc of data.remoteUnrevoked()) add(rc.spec.htlcs);
-  const closing = r.closing.classified;
-  if (closing.kind === 'revoked' && closing.ctn !== null) add(data.revokedHtlcs(closing.ctn));
+  const live = new Set<string>();
+  const add = (hs: readonly Htlc[], isLive: boolean) =>
+    hs.forEach((h) => {
+      all.set(htlcId(h), h);
+      if (isLive) live.add(htlcId(h));
+    });
+  if (data.local) add(data.local.spec.htlcs, true);
+  for (const rc of data.remoteUnrevoked()) add(rc.spec.htlcs, true);
+  for (const t of r.outputs) if (t.d.htlc && t.parent === null) add([t.d.htlc], false);
   const deep = (height: number) => bestHeight - height + 1 >= policy.reasonableDepth;
   const byHtlc = new Map<string, TrackedOutput>();
   for (const t of r.outputs) if (t.d.htlc && t.parent === null) byHtlc.set(htlcId(t.d.htlc), t);
-  return [...all.values()].map((htlc): HtlcFate => {
+  return [...all.values()].map((htlc): HtlcFate => ({ ...fateOf(htlc), live: live.has(htlcId(htlc)) }));
+
+  function fateOf(htlc: Htlc): Omit<HtlcFate, 'live'> {
     const t = byHtlc.get(htlcId(htlc));
     const outputKey = t?.d.key ?? null;
     const known = ctx.preimageFor(htlc.paymentHash) !== undefined;
@@ -329,5 +339,5 @@ export function htlcFates(ctx: PlanContext, r: Resolution): HtlcFate[] {
     if (!t) return { htlc, fate: 'lost', outputKey };
     if (!t.spend) return { htlc, fate: 'pending', outputKey };
     return { htlc, fate: t.spend.analysis.by === 'us' ? 'claimed' : 'lost', outputKey };
-  });
+  }
 }

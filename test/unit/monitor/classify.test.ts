@@ -84,7 +84,12 @@ describe.each(['anchors', 'static_remotekey'] as const)('classifying funding spe
     const expected = ['revoked_htlc', 'revoked_htlc', 'revoked_to_local', 'to_remote'];
     if (channelType === 'anchors') expected.push('our_anchor', 'their_anchor');
     expect(roles).toEqual(expected.sort());
-    // For B it is its own revoked commitment: not its newest, so unknown (it must never broadcast it).
+    // For B it is its own commitment before the newest: still recognised as ours (a monitor is not told
+    // when we revoke; a node never broadcasts one it revoked).
+    expect(classify(b, old.tx).kind).toBe('local');
+    // One more round and it is neither of B's two newest: unknown to B.
+    pair.add(a, 1_000_000n, 'c1', 540);
+    pair.commit(a);
     expect(classify(b, old.tx).kind).toBe('unknown');
   });
 
