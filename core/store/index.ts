@@ -10,3 +10,4 @@ export * from './offers-repository';
 export * from './invoice-requests-repository';
 export * from './invoices-repository';
 export * from './gossip-repository';
+export * from './monitor-repository';

@@ -221,4 +221,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'channel monitors: update logs and on-chain snapshots',
+    sql: `
+      -- What each channel told its monitor (core/monitor/updates.ts binary encoding), append-only:
+      -- written before the commitment_signed / revoke_and_ack that depends on it leaves.
+      CREATE TABLE monitor_updates (
+        channel_id   TEXT NOT NULL,             -- BOLT 2 channel_id, hex
+        seq          INTEGER NOT NULL,          -- 0, 1, 2, ... per channel
+        kind         TEXT NOT NULL,             -- open, local_commitment, remote_commitment, remote_secret, preimage, ...
+        data         BLOB NOT NULL,
+        PRIMARY KEY (channel_id, seq)
+      );
+      -- The monitor's own facts (core/monitor/snapshot.ts JSON): confirmed spends, claims, learned preimages.
+      CREATE TABLE monitors (
+        channel_id   TEXT PRIMARY KEY,
+        snapshot     TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'open', -- open | force_closing | closing | closed (for listings)
+        updated_at   INTEGER NOT NULL
+      );
+    `,
+  },
 ];
