@@ -42,7 +42,7 @@ export interface WalletConfig {
   /** Kept back per anchor channel for CPFP of its commitment (LND: 10,000 sat per channel, capped at 100,000). */
   readonly anchorReservePerChannelSat: bigint;
   readonly anchorReserveMaxSat: bigint;
-  /** Confirmations before a deposit from someone else is spent (our own change is spent unconfirmed). */
+  /** Confirmations before a deposit from someone else is spent (0: at once); our own change is spent unconfirmed. */
   readonly minDepositConfirmations: number;
 }
 
@@ -71,6 +71,12 @@ export interface WalletOptions {
 export interface BlockRef {
   readonly height: number;
   readonly hash: string;
+}
+
+/** A block with its header time, for transactions first seen in it (a rescan dates them by their block). */
+export interface ConfirmedBlock extends BlockRef {
+  /** The header's timestamp, unix seconds. */
+  readonly time: number;
 }
 
 export interface ChainUpdate {
@@ -188,7 +194,8 @@ interface Staging {
   readonly txs: Map<string, WalletTxRecord>;
   readonly events: WalletEvent[];
   readonly newScripts: Uint8Array[];
-  keychainsChanged: boolean;
+  /** The meta (best block) or a keychain changed: both are written. */
+  metaChanged: boolean;
 }
 
 export class Wallet {
@@ -272,13 +279,15 @@ export class Wallet {
    * outputs; others are ignored, so the chain layer may over-deliver. Re-delivering a block is
    * a no-op; a transaction seen in another block moves there.
    */
-  transactionsConfirmed(block: BlockRef, txs: readonly Uint8Array[]): ChainUpdate {
+  transactionsConfirmed(block: ConfirmedBlock, txs: readonly Uint8Array[]): ChainUpdate {
     checkBlock(block);
-    return this.#ingestAll(txs, { kind: 'confirmed', block }, Date.now());
+    if (!Number.isSafeInteger(block.time) || block.time < 0) throw new WalletError('wallet.bad_block', 'a block time is unix seconds ≥ 0');
+    return this.#ingestAll(txs, { kind: 'confirmed', block }, block.time * 1000);
   }
 
-  /** A transaction in the mempool that pays or spends ours (our own broadcasts included). */
-  mempoolTransaction(tx: Uint8Array, nowMs: number = Date.now()): ChainUpdate {
+  /** A transaction in the mempool that pays or spends ours (our own broadcasts included), seen at `nowMs`. */
+  mempoolTransaction(tx: Uint8Array, nowMs: number): ChainUpdate {
+    if (!Number.isSafeInteger(nowMs)) throw new RangeError('nowMs must be unix milliseconds');
     return this.#ingestAll([tx], { kind: 'mempool' }, nowMs);
   }
 
@@ -311,7 +320,7 @@ export class Wallet {
     }
     if (this.#meta.bestHeight !== height || this.#meta.bestHash !== hash) {
       this.#meta = { ...this.#meta, bestHeight: height, bestHash: hash };
-      staging.keychainsChanged = true; // meta is written with the keychains
+      staging.metaChanged = true;
     }
     return this.#finish(staging);
   }
@@ -726,7 +735,7 @@ export class Wallet {
   }
 
   #staging(): Staging {
-    return { before: this.balance(), txs: new Map(), events: [], newScripts: [], keychainsChanged: false };
+    return { before: this.balance(), txs: new Map(), events: [], newScripts: [], metaChanged: false };
   }
 
   /** Sets a record in memory and stages it; marks the keychain indices its outputs use. */
@@ -744,7 +753,7 @@ export class Wallet {
             ...this.#keychains,
             [info.chain]: { ...kc, usedIndex: Math.max(kc.usedIndex, info.index), nextIndex: Math.max(kc.nextIndex, info.index + 1) },
           };
-          staging.keychainsChanged = true;
+          staging.metaChanged = true;
         }
       }
       staging.newScripts.push(...this.#extendScripts());
@@ -754,13 +763,13 @@ export class Wallet {
 
   /** Writes what the call staged in one atomic `apply`, then reports the events (and a balance change). */
   #finish(staging: Staging, deleteTxs: readonly string[] = []): ChainUpdate {
-    if (staging.txs.size === 0 && !staging.keychainsChanged && deleteTxs.length === 0) {
+    if (staging.txs.size === 0 && !staging.metaChanged && deleteTxs.length === 0) {
       return { events: staging.events, newScripts: staging.newScripts };
     }
     const changes: WalletChanges = {
       upsertTxs: [...staging.txs.values()].filter((r) => !deleteTxs.includes(r.txid)),
       deleteTxs,
-      ...(staging.keychainsChanged ? { meta: this.#meta, keychains: Object.values(this.#keychains) } : {}),
+      ...(staging.metaChanged ? { meta: this.#meta, keychains: Object.values(this.#keychains) } : {}),
     };
     try {
       this.#store.apply(changes);
@@ -930,7 +939,7 @@ export class Wallet {
       const status = this.#status(coin);
       if (status === 'locked' || status === 'immature') return false;
       if (status === 'confirmed') return coin.trusted || this.#confirmations(coin.height) >= this.config.minDepositConfirmations;
-      return !confirmedOnly && coin.trusted;
+      return !confirmedOnly && (coin.trusted || this.config.minDepositConfirmations === 0);
     });
   }
 

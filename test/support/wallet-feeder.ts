@@ -14,6 +14,8 @@ import type { Btcd } from './btcd';
 interface VerboseBlock {
   readonly hash: string;
   readonly height: number;
+  /** Header time, unix seconds. */
+  readonly time: number;
   readonly rawtx: readonly { readonly hex: string; readonly txid: string }[];
 }
 
@@ -69,7 +71,7 @@ export class WalletFeeder {
     const block = await this.#btcd.rpc<VerboseBlock>('getblock', [hash, 2]);
     for (;;) {
       const matches = this.#filter(block.rawtx.map((t) => t.hex));
-      const update = this.wallet.transactionsConfirmed({ height, hash }, matches);
+      const update = this.wallet.transactionsConfirmed({ height, hash, time: block.time }, matches);
       // New scripts (the look-ahead grew): this block may pay them too.
       if (update.newScripts.length === 0) break;
     }
@@ -95,7 +97,7 @@ export class WalletFeeder {
     for (;;) {
       let grew = false;
       for (const raw of this.#filter(raws.map(toHex))) {
-        const update = this.wallet.mempoolTransaction(raw);
+        const update = this.wallet.mempoolTransaction(raw, Date.now());
         if (update.newScripts.length > 0) grew = true;
       }
       if (!grew) break;

@@ -76,9 +76,14 @@ export function blockHash(height: number, fork = ''): string {
   return txidToHex(sha256(utf8.encode(`block ${height}${fork}`)));
 }
 
+/** A block at `height` (on fork `fork`), ten minutes apart. */
+export function block(height: number, fork = ''): { height: number; hash: string; time: number } {
+  return { height, hash: blockHash(height, fork), time: T0 / 1000 + height * 600 };
+}
+
 /** Confirms `txs` in a block at `height` and makes it the tip. */
 export function mine(wallet: Wallet, height: number, txs: readonly Uint8Array[], fork = ''): void {
-  wallet.transactionsConfirmed({ height, hash: blockHash(height, fork) }, txs);
+  wallet.transactionsConfirmed(block(height, fork), txs);
   wallet.bestBlockUpdated(height, blockHash(height, fork));
 }
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../core/store';
 import { txidToHex } from '../../../core/bitcoin';
 import { toHex } from '../../../core/crypto';
-import { blockHash, KEYS, makeTx, openTestWallet, THEIR_SCRIPT } from './fixtures';
+import { blockHash, KEYS, makeTx, openTestWallet, T0, THEIR_SCRIPT } from './fixtures';
 
 interface ModelTx {
   readonly txid: string;
@@ -109,7 +109,7 @@ describe('the UTXO set against a model', () => {
         };
         const notify = (t: ModelTx): void => {
           learn(t);
-          wallet.mempoolTransaction(t.raw);
+          wallet.mempoolTransaction(t.raw, T0);
         };
 
         for (const op of ops) {
@@ -152,7 +152,7 @@ describe('the UTXO set against a model', () => {
               chain.push({ hash, txs });
               for (const t of txs) learn(t);
               const noise = op.withNoise ? [makeTx([{ script: THEIR_SCRIPT, value: 1n }]).raw] : [];
-              wallet.transactionsConfirmed({ height: tip(), hash }, [...noise, ...txs.map((t) => t.raw)]);
+              wallet.transactionsConfirmed({ height: tip(), hash, time: 1_700_000_000 + tip() * 600 }, [...noise, ...txs.map((t) => t.raw)]);
               wallet.bestBlockUpdated(tip(), hash);
               break;
             }
@@ -171,10 +171,10 @@ describe('the UTXO set against a model', () => {
             case 'redeliver': {
               if (chain.length > 0) {
                 const h = op.pick % chain.length;
-                expect(wallet.transactionsConfirmed({ height: h + 1, hash: chain[h]!.hash }, chain[h]!.txs.map((t) => t.raw)).events).toEqual([]);
+                expect(wallet.transactionsConfirmed({ height: h + 1, hash: chain[h]!.hash, time: 1_700_000_000 + (h + 1) * 600 }, chain[h]!.txs.map((t) => t.raw)).events).toEqual([]);
               }
               const notified = mempool.filter((m) => m.notified);
-              if (notified.length > 0) expect(wallet.mempoolTransaction(notified[op.pick % notified.length]!.raw).events).toEqual([]);
+              if (notified.length > 0) expect(wallet.mempoolTransaction(notified[op.pick % notified.length]!.raw, T0).events).toEqual([]);
               break;
             }
             case 'restart':

@@ -13,7 +13,7 @@ import { isGlasswingError } from '../../../core/errors';
 import type { WalletError} from '../../../core/wallet';
 import { WalletKeys, type Wallet, type WalletEvent } from '../../../core/wallet';
 import {
-  analyse, blockHash, fund, KEYS, makeTx, mine, openTestWallet, THEIR_ADDRESS, THEIR_SCRIPT, T0, verifyP2wpkhInputs,
+  analyse, block, blockHash, fund, KEYS, makeTx, mine, openTestWallet, THEIR_ADDRESS, THEIR_SCRIPT, T0, verifyP2wpkhInputs,
 } from './fixtures';
 
 function valuesOf(wallet: Wallet, extra: Record<string, bigint> = {}): (txid: string, vout: number) => bigint {
@@ -55,7 +55,7 @@ describe('addresses and the look-ahead window', () => {
     // Index 8 is outside the first window [0, 5) until index 4 is seen; both are in one block, 8 first.
     const late = makeTx([{ script: to(8), value: 20_000n }]);
     const early = makeTx([{ script: to(4), value: 10_000n }]);
-    const update = wallet.transactionsConfirmed({ height: 10, hash: blockHash(10) }, [late.raw, early.raw]);
+    const update = wallet.transactionsConfirmed(block(10), [late.raw, early.raw]);
     expect(update.newScripts.length).toBeGreaterThan(0);
     expect(wallet.listUtxos().map((u) => u.index).sort()).toEqual([4, 8]);
     expect(wallet.watchedScripts().map(toHex)).toContain(toHex(to(13)));
@@ -84,14 +84,14 @@ describe('deposits, confirmations and reorgs', () => {
     const view = wallet.transaction(deposit.txid)!;
     expect(view).toMatchObject({ label: 'deposit', direction: 'incoming', amountSat: 50_000n, confirmations: 3, feeSat: null, createdAt: T0 });
     // Idempotent: the same block again changes nothing and says nothing.
-    expect(wallet.transactionsConfirmed({ height: 200, hash: blockHash(200) }, [deposit.raw]).events).toEqual([]);
-    expect(wallet.mempoolTransaction(deposit.raw).events).toEqual([]);
+    expect(wallet.transactionsConfirmed(block(200), [deposit.raw]).events).toEqual([]);
+    expect(wallet.mempoolTransaction(deposit.raw, T0).events).toEqual([]);
   });
 
   it('ignores transactions that neither pay nor spend the wallet', () => {
     const { wallet } = openTestWallet();
     const other = makeTx([{ script: THEIR_SCRIPT, value: 1_000n }]);
-    expect(wallet.transactionsConfirmed({ height: 1, hash: blockHash(1) }, [other.raw]).events).toEqual([]);
+    expect(wallet.transactionsConfirmed(block(1), [other.raw]).events).toEqual([]);
     expect(wallet.listTransactions()).toEqual([]);
   });
 
@@ -187,7 +187,7 @@ describe('withdraw', () => {
 
   it('never spends coins of an unconfirmed deposit from someone else, but spends its own change', () => {
     const { wallet } = openTestWallet();
-    wallet.mempoolTransaction(makeTx([{ script: KEYS.scriptOf(wallet.newAddress().address), value: 90_000n }]).raw);
+    wallet.mempoolTransaction(makeTx([{ script: KEYS.scriptOf(wallet.newAddress().address), value: 90_000n }]).raw, T0);
     expect(code(() => wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 10_000n, feeRateSatVb: 1, nowMs: T0 }))).toBe('wallet.insufficient_funds');
     fund(wallet, [50_000n]);
     const first = wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 10_000n, feeRateSatVb: 1, nowMs: T0 });
@@ -407,7 +407,7 @@ describe('conflicts', () => {
     // The same coin spent elsewhere (e.g. the words restored in another wallet) confirms.
     const vout = decodeTx(wallet.rawTransaction(deposit!)!).outputs.findIndex(() => true);
     const winner = makeTx([{ script: THEIR_SCRIPT, value: 99_000n }], [{ txid: deposit!, vout }]);
-    const update = wallet.transactionsConfirmed({ height: 101, hash: blockHash(101) }, [winner.raw]);
+    const update = wallet.transactionsConfirmed(block(101), [winner.raw]);
     expect(types(update.events)).toEqual(['wallet.tx_conflicted', 'wallet.tx_seen', 'wallet.tx_confirmed', 'wallet.balance_changed']);
     expect(wallet.transaction(ours.txid)).toMatchObject({ state: 'conflicted', replacedBy: winner.txid });
     expect(wallet.balance().totalSat).toBe(0n);
@@ -421,13 +421,13 @@ describe('conflicts', () => {
     const outpoint = { txid: sha256(utf8.encode('payer coin')), vout: 0 };
     const first = makeTx([{ script: KEYS.scriptOf(address), value: 10_000n }], [outpoint]);
     const second = makeTx([{ script: KEYS.scriptOf(address), value: 9_000n }], [outpoint]);
-    wallet.mempoolTransaction(first.raw);
-    const update = wallet.mempoolTransaction(second.raw);
+    wallet.mempoolTransaction(first.raw, T0);
+    const update = wallet.mempoolTransaction(second.raw, T0);
     expect(types(update.events)).toEqual(['wallet.tx_replaced', 'wallet.tx_seen', 'wallet.balance_changed']);
     expect(wallet.balance().unconfirmedSat).toBe(9_000n);
     // Old news: a mempool spend of coins a confirmed transaction spent is ignored.
     mine(wallet, 5, [second.raw]);
-    expect(wallet.mempoolTransaction(first.raw).events).toEqual([]);
+    expect(wallet.mempoolTransaction(first.raw, T0).events).toEqual([]);
     expect(wallet.transaction(first.txid)!.state).toBe('replaced');
   });
 });
@@ -453,7 +453,7 @@ describe('crashes and the store', () => {
     const before = wallet.balance();
     db.pragma('query_only = 1'); // the disk refuses writes
     expect(() => wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 10_000n, feeRateSatVb: 1, nowMs: T0 })).toThrow();
-    expect(() => wallet.transactionsConfirmed({ height: 102, hash: blockHash(102) }, [makeTx([{ script: KEYS.script('receive', 3), value: 5_000n }]).raw])).toThrow();
+    expect(() => wallet.transactionsConfirmed(block(102), [makeTx([{ script: KEYS.script('receive', 3), value: 5_000n }]).raw])).toThrow();
     expect(wallet.balance()).toEqual(before);
     expect(wallet.pendingBroadcasts()).toEqual([]);
     db.pragma('query_only = 0');
@@ -462,7 +462,7 @@ describe('crashes and the store', () => {
 
   it('chain input that is not a transaction is a typed error', () => {
     const { wallet } = openTestWallet();
-    expect(code(() => wallet.mempoolTransaction(new Uint8Array([1, 2, 3])))).toMatch(/^bitcoin\./);
-    expect(code(() => wallet.transactionsConfirmed({ height: -1, hash: 'zz' }, []))).toBe('wallet.bad_block');
+    expect(code(() => wallet.mempoolTransaction(new Uint8Array([1, 2, 3]), T0))).toMatch(/^bitcoin\./);
+    expect(code(() => wallet.transactionsConfirmed({ height: -1, hash: 'zz', time: 0 }, []))).toBe('wallet.bad_block');
   });
 });
