@@ -4,14 +4,33 @@
  * which coins a prepared funding transaction locks. Pure functions; no I/O.
  */
 import type { Transaction } from '../bitcoin';
-import { txidToHex } from '../bitcoin';
+import { decodeTx, txidToHex } from '../bitcoin';
 import { toHex } from '../crypto';
 import type { Keychain } from './keys';
 import type { WalletTxRecord } from './store';
 
+/** A transaction with what derive() needs of it computed once (its keys never change). */
 export interface TxEntry {
   readonly record: WalletTxRecord;
   readonly tx: Transaction;
+  /** `txid:vout` of each input. */
+  readonly inputKeys: readonly string[];
+  /** The txids its inputs spend from. */
+  readonly parents: readonly string[];
+  /** Hex of each output script. */
+  readonly outputScripts: readonly string[];
+  readonly coinbase: boolean;
+}
+
+/** An entry for `record` (decoded here unless given); an updated record keeps the old entry's cached keys. */
+export function makeEntry(record: WalletTxRecord, tx?: Transaction, previous?: TxEntry): TxEntry {
+  if (previous) return { ...previous, record };
+  const decoded = tx ?? decodeTx(record.raw);
+  const inputKeys = decoded.inputs.map(inputKey);
+  return {
+    record, tx: decoded, inputKeys, parents: inputKeys.map((k) => k.slice(0, k.indexOf(':'))),
+    outputScripts: decoded.outputs.map((o) => scriptKey(o.scriptPubKey)), coinbase: isCoinbase(decoded),
+  };
 }
 
 export interface ScriptInfo {
@@ -66,14 +85,15 @@ export function isCoinbase(tx: Transaction): boolean {
 export function derive(entries: ReadonlyMap<string, TxEntry>, scripts: ReadonlyMap<string, ScriptInfo>): Derived {
   // Every output of ours in any transaction we know, in effect or not.
   const ownOutputs = new Map<string, WalletCoin>();
-  for (const { record, tx } of entries.values()) {
-    tx.outputs.forEach((o, vout) => {
-      const info = scripts.get(scriptKey(o.scriptPubKey));
+  for (const { record, tx, outputScripts, coinbase } of entries.values()) {
+    outputScripts.forEach((script, vout) => {
+      const info = scripts.get(script);
       if (!info) return;
       const key = outpointKey(record.txid, vout);
+      const o = tx.outputs[vout]!;
       ownOutputs.set(key, {
         key, txid: record.txid, vout, valueSat: o.value, script: o.scriptPubKey, chain: info.chain, index: info.index,
-        height: record.state === 'confirmed' ? record.blockHeight : null, trusted: false, coinbase: isCoinbase(tx), lockedBy: null,
+        height: record.state === 'confirmed' ? record.blockHeight : null, trusted: false, coinbase, lockedBy: null,
       });
     });
   }
@@ -85,13 +105,9 @@ export function derive(entries: ReadonlyMap<string, TxEntry>, scripts: ReadonlyM
   for (let changed = true; changed; ) {
     changed = false;
     for (const txid of active) {
-      const { record, tx } = entries.get(txid)!;
+      const { record, parents } = entries.get(txid)!;
       if (record.state !== 'unconfirmed') continue;
-      const orphan = tx.inputs.some((i) => {
-        const parent = txidToHex(i.prevout.txid);
-        return entries.has(parent) && !active.has(parent);
-      });
-      if (orphan) {
+      if (parents.some((parent) => entries.has(parent) && !active.has(parent))) {
         active.delete(txid);
         changed = true;
       }
@@ -100,17 +116,17 @@ export function derive(entries: ReadonlyMap<string, TxEntry>, scripts: ReadonlyM
 
   const spentBy = new Map<string, string>();
   const lockedBy = new Map<string, string>();
-  for (const { record, tx } of entries.values()) {
-    if (active.has(record.txid)) for (const i of tx.inputs) spentBy.set(inputKey(i), record.txid);
-    else if (record.state === 'prepared') for (const i of tx.inputs) lockedBy.set(inputKey(i), record.txid);
+  for (const { record, inputKeys } of entries.values()) {
+    if (active.has(record.txid)) for (const k of inputKeys) spentBy.set(k, record.txid);
+    else if (record.state === 'prepared') for (const k of inputKeys) lockedBy.set(k, record.txid);
   }
 
   const utxos = new Map<string, WalletCoin>();
   for (const coin of ownOutputs.values()) {
     if (!active.has(coin.txid) || spentBy.has(coin.key)) continue;
-    const { record, tx } = entries.get(coin.txid)!;
+    const { record, inputKeys } = entries.get(coin.txid)!;
     // Trusted (Bitcoin Core's IsTrusted): ours, or every input spends one of our outputs.
-    const trusted = record.ours || (tx.inputs.length > 0 && !coin.coinbase && tx.inputs.every((i) => ownOutputs.has(inputKey(i))));
+    const trusted = record.ours || (!coin.coinbase && inputKeys.length > 0 && inputKeys.every((k) => ownOutputs.has(k)));
     utxos.set(coin.key, { ...coin, trusted, lockedBy: lockedBy.get(coin.key) ?? null });
   }
   return { active, ownOutputs, spentBy, lockedBy, utxos };
@@ -119,4 +135,71 @@ export function derive(entries: ReadonlyMap<string, TxEntry>, scripts: ReadonlyM
 /** Map key of an output script (hex). */
 export function scriptKey(script: Uint8Array): string {
   return toHex(script);
+}
+
+/**
+ * Updates `derived` in place for one changed entry when that cannot cascade — a new transaction
+ * spending nothing another one spends, or a transaction in effect moving between unconfirmed and
+ * confirmed — and returns true; otherwise returns false and the caller runs `derive()`. Keeps the
+ * wallet's cost per chain transaction independent of its history (the model property test checks
+ * the result is the same as `derive()`'s).
+ */
+export function applyIncrement(
+  derived: Derived, entries: ReadonlyMap<string, TxEntry>, scripts: ReadonlyMap<string, ScriptInfo>, previous: TxEntry | undefined, entry: TxEntry,
+): boolean {
+  const d = derived as { active: Set<string>; ownOutputs: Map<string, WalletCoin>; spentBy: Map<string, string>; lockedBy: Map<string, string>; utxos: Map<string, WalletCoin> };
+  const { record } = entry;
+  const inEffect = (s: string): boolean => s === 'unconfirmed' || s === 'confirmed';
+  const height = record.state === 'confirmed' ? record.blockHeight : null;
+
+  if (previous) {
+    // Between unconfirmed and confirmed while in effect: only heights change.
+    if (!inEffect(previous.record.state) || !inEffect(record.state) || !d.active.has(record.txid)) return false;
+    entry.outputScripts.forEach((_, vout) => {
+      const key = outpointKey(record.txid, vout);
+      const own = d.ownOutputs.get(key);
+      if (own) d.ownOutputs.set(key, { ...own, height });
+      const utxo = d.utxos.get(key);
+      if (utxo) d.utxos.set(key, { ...utxo, height });
+    });
+    return true;
+  }
+
+  if (!inEffect(record.state) && record.state !== 'prepared') return false;
+  // Conflicts, a child seen before its parent, or an unconfirmed child of a transaction out of effect cascade.
+  if (entry.inputKeys.some((k) => d.spentBy.has(k) || d.lockedBy.has(k))) return false;
+  const prefix = `${record.txid}:`;
+  for (const k of d.spentBy.keys()) if (k.startsWith(prefix)) return false;
+  for (const k of d.lockedBy.keys()) if (k.startsWith(prefix)) return false;
+  if (record.state === 'unconfirmed' && entry.parents.some((p) => entries.has(p) && !d.active.has(p))) return false;
+
+  const own: WalletCoin[] = [];
+  entry.outputScripts.forEach((script, vout) => {
+    const info = scripts.get(script);
+    if (!info) return;
+    const o = entry.tx.outputs[vout]!;
+    const key = outpointKey(record.txid, vout);
+    const coin: WalletCoin = {
+      key, txid: record.txid, vout, valueSat: o.value, script: o.scriptPubKey, chain: info.chain, index: info.index, height,
+      trusted: false, coinbase: entry.coinbase, lockedBy: null,
+    };
+    d.ownOutputs.set(key, coin);
+    own.push(coin);
+  });
+  if (record.state === 'prepared') {
+    for (const k of entry.inputKeys) {
+      d.lockedBy.set(k, record.txid);
+      const utxo = d.utxos.get(k);
+      if (utxo) d.utxos.set(k, { ...utxo, lockedBy: record.txid });
+    }
+    return true;
+  }
+  d.active.add(record.txid);
+  for (const k of entry.inputKeys) {
+    d.spentBy.set(k, record.txid);
+    d.utxos.delete(k);
+  }
+  const trusted = record.ours || (!entry.coinbase && entry.inputKeys.length > 0 && entry.inputKeys.every((k) => d.ownOutputs.has(k)));
+  for (const coin of own) d.utxos.set(coin.key, { ...coin, trusted });
+  return true;
 }

@@ -24,7 +24,7 @@ import {
 } from './fees';
 import type { Keychain, WalletKeys } from './keys';
 import {
-  derive, inputKey, outpointKey, scriptKey, type Derived, type ScriptInfo, type TxEntry, type WalletCoin,
+  applyIncrement, derive, inputKey, makeEntry, outpointKey, scriptKey, type Derived, type ScriptInfo, type TxEntry, type WalletCoin,
 } from './state';
 import type {
   KeychainRecord, SendMeta, TxLabel, TxState, WalletChanges, WalletMeta, WalletStore, WalletTxRecord,
@@ -209,7 +209,7 @@ export class Wallet {
   #scripts = new Map<string, ScriptInfo>();
   #scriptList: Uint8Array[] = [];
   #derivedCount: Record<Keychain, number> = { receive: 0, change: 0 };
-  #derived!: Derived;
+  #derivedCache: Derived | null = null;
   #anchorChannels = 0;
 
   private constructor(opts: WalletOptions) {
@@ -585,6 +585,7 @@ export class Wallet {
     }
     const staging = this.#staging();
     this.#entries.delete(txid);
+    this.#derivedCache = null;
     staging.events.push({ type: 'wallet.funding_released', txid });
     return { events: this.#finish(staging, [txid]).events };
   }
@@ -697,10 +698,10 @@ export class Wallet {
       this.#meta = snapshot.meta;
       const find = (chain: Keychain): KeychainRecord => snapshot.keychains.find((k) => k.chain === chain) ?? { chain, nextIndex: 0, usedIndex: -1 };
       this.#keychains = { receive: find('receive'), change: find('change') };
-      for (const record of snapshot.txs) this.#entries.set(record.txid, { record, tx: decodeTx(record.raw) });
+      for (const record of snapshot.txs) this.#entries.set(record.txid, makeEntry(record));
     }
     this.#extendScripts();
-    this.#derived = derive(this.#entries, this.#scripts);
+    this.#derivedCache = null;
   }
 
   /** Derives scripts up to max(next, used + 1) + gap on each chain; returns the new ones. */
@@ -717,6 +718,7 @@ export class Wallet {
       }
       this.#derivedCount[chain] = Math.max(this.#derivedCount[chain], limit);
     }
+    if (added.length > 0) this.#derivedCache = null; // a known transaction may pay a new script
     return added;
   }
 
@@ -740,12 +742,13 @@ export class Wallet {
 
   /** Sets a record in memory and stages it; marks the keychain indices its outputs use. */
   #put(staging: Staging, record: WalletTxRecord, tx?: Transaction): void {
-    const decoded = tx ?? this.#entries.get(record.txid)?.tx ?? decodeTx(record.raw);
-    this.#entries.set(record.txid, { record, tx: decoded });
+    const previous = this.#entries.get(record.txid);
+    const entry = makeEntry(record, tx, previous);
+    this.#entries.set(record.txid, entry);
     staging.txs.set(record.txid, record);
     if (record.state === 'unconfirmed' || record.state === 'confirmed' || record.state === 'prepared') {
-      for (const o of decoded.outputs) {
-        const info = this.#scripts.get(scriptKey(o.scriptPubKey));
+      for (const script of entry.outputScripts) {
+        const info = this.#scripts.get(script);
         if (!info) continue;
         const kc = this.#keychains[info.chain];
         if (info.index > kc.usedIndex || info.index >= kc.nextIndex) {
@@ -758,7 +761,14 @@ export class Wallet {
       }
       staging.newScripts.push(...this.#extendScripts());
     }
-    this.#derived = derive(this.#entries, this.#scripts);
+    // #extendScripts dropped the cache if scripts were added: a known transaction may pay one.
+    if (this.#derivedCache && !applyIncrement(this.#derivedCache, this.#entries, this.#scripts, previous, entry)) this.#derivedCache = null;
+  }
+
+  /** The derived state, recomputed after changes when next needed. */
+  get #derived(): Derived {
+    this.#derivedCache ??= derive(this.#entries, this.#scripts);
+    return this.#derivedCache;
   }
 
   /** Writes what the call staged in one atomic `apply`, then reports the events (and a balance change). */
@@ -777,7 +787,6 @@ export class Wallet {
       this.#load(); // memory back to what the store holds
       throw e;
     }
-    this.#derived = derive(this.#entries, this.#scripts);
     const after = this.balance();
     if (!sameBalance(staging.before, after)) staging.events.push({ type: 'wallet.balance_changed', balance: balanceView(after) });
     return { events: staging.events, newScripts: staging.newScripts };

@@ -185,6 +185,10 @@ describe('the UTXO set against a model', () => {
           const expected = modelUtxos(true);
           const actual = new Map(wallet.listUtxos().map((u) => [`${u.txid}:${u.vout}`, { value: u.amountSat, confirmations: u.confirmations }]));
           expect(actual).toEqual(expected);
+          // What the wallet keeps up to date step by step equals a fresh derivation from the store.
+          const fresh = tw.reopen();
+          expect(fresh.listUtxos()).toEqual(wallet.listUtxos());
+          expect(fresh.listTransactions()).toEqual(wallet.listTransactions());
           const balance = wallet.balance();
           const values = [...expected.values()];
           expect(balance.confirmedSat).toBe(values.filter((u) => u.confirmations > 0).reduce((s, u) => s + u.value, 0n));
