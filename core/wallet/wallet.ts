@@ -967,10 +967,10 @@ export class Wallet {
   #insufficient(amount: bigint, coins: readonly WalletCoin[], fee: (w: number) => bigint, script: Uint8Array): WalletError {
     const max = sweepCoins({
       required: [], candidates: coins.map(toCoin), outputSizes: [], otherOutputsSat: 0n, payeeOutputSize: outputSize(script),
-      keepSat: 0n, changeOutputSize: P2WPKH_OUTPUT_SIZE, fee,
+      keepSat: this.anchorReserveSat(), changeOutputSize: P2WPKH_OUTPUT_SIZE, fee,
     }).payeeSat;
     const maxSendable = max > 0n ? max : 0n;
-    return new WalletError('wallet.insufficient_funds', `${amount} sat and its fee need more than the ${sum(coins)} sat spendable (at most ${maxSendable} sat can be sent at this fee rate)`, {
+    return new WalletError('wallet.insufficient_funds', `${amount} sat and its fee need more than the ${sum(coins)} sat spendable (at most ${maxSendable} sat can be sent at this fee rate, the anchor reserve kept)`, {
       spendableSat: sum(coins).toString(), maxSendableSat: maxSendable.toString(),
     });
   }

@@ -176,6 +176,14 @@ describe('withdraw', () => {
     expect(wallet.anchorReserveSat()).toBe(30_000n);
     expect(wallet.balance()).toMatchObject({ reservedSat: 30_000n, availableSat: 70_000n });
     expect(code(() => wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 69_990n, feeRateSatVb: 1, nowMs: T0 }))).toBe('wallet.reserve_required');
+    try {
+      wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 150_000n, feeRateSatVb: 1, nowMs: T0 });
+      expect.unreachable();
+    } catch (e) {
+      // The most that can be sent keeps the reserve back.
+      const max = BigInt((e as WalletError).details!.maxSendableSat as string);
+      expect(max > 69_000n && max < 70_000n).toBe(true);
+    }
     const all = wallet.withdraw({ address: THEIR_ADDRESS, amountSat: 'all', feeRateSatVb: 1, nowMs: T0 });
     const a = analyse(all.tx, valuesOf(wallet));
     expect(a.tx.outputs.map((o) => o.value).sort()).toEqual([30_000n, 70_000n - a.feeSat].sort());
