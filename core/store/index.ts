@@ -11,3 +11,4 @@ export * from './invoice-requests-repository';
 export * from './invoices-repository';
 export * from './gossip-repository';
 export * from './monitor-repository';
+export * from './wallet-repository';

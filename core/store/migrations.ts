@@ -243,4 +243,37 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'wallet: keychains and transactions (the UTXO set is derived from them)',
+    sql: `
+      CREATE TABLE wallet_meta (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        account_id   TEXT NOT NULL,             -- network:HASH160(BIP84 account public key), hex: refuses other keys
+        best_height  INTEGER,                   -- the best block the wallet was told about
+        best_hash    TEXT                       -- display-order hex
+      );
+      CREATE TABLE wallet_keychains (
+        chain        TEXT PRIMARY KEY,          -- receive | change (BIP 44 change level 0 | 1)
+        next_index   INTEGER NOT NULL,          -- next address to hand out
+        used_index   INTEGER NOT NULL           -- highest index paid on chain, -1 for none
+      );
+      -- Every transaction that pays or spends the wallet, and our own sends. What is spent, locked or
+      -- unspent is derived from these rows: writing a send's row is what marks its coins spent.
+      CREATE TABLE wallet_txs (
+        txid         TEXT PRIMARY KEY,          -- display-order hex
+        raw          TEXT NOT NULL,             -- the signed transaction, hex
+        label        TEXT NOT NULL,             -- deposit | withdraw | funding | sweep | cpfp | bump
+        ours         INTEGER NOT NULL,          -- 1: built and signed by this wallet
+        state        TEXT NOT NULL,             -- prepared | unconfirmed | confirmed | replaced | conflicted | abandoned
+        block_height INTEGER,
+        block_hash   TEXT,
+        replaced_by  TEXT,                      -- the txid that replaced or conflicted it
+        fee_sat      INTEGER,                   -- inputs - outputs when known
+        created_at   INTEGER NOT NULL,          -- unix ms, built or first seen
+        meta         TEXT                       -- JSON: sendAll, fundingOutput, replaces, parent, foreignInputs
+      );
+      CREATE INDEX wallet_txs_by_state ON wallet_txs (state);
+    `,
+  },
 ];
