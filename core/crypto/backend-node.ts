@@ -13,7 +13,7 @@ import { NOBLE_CIPHERS, NOBLE_HASHES, nobleCiphers, nobleHashes } from './backen
 import { equalBytes } from './bytes';
 
 /** The part of node:crypto used here (a parameter so tests can present a runtime that lacks some). */
-export type NodeCryptoModule = Pick<typeof nodeCrypto, 'createHash' | 'createHmac' | 'hkdfSync' | 'createCipheriv' | 'createDecipheriv'>;
+export type NodeCryptoModule = Pick<typeof nodeCrypto, 'createHash' | 'createHmac' | 'createCipheriv' | 'createDecipheriv'>;
 
 /** Inputs shorter than this are hashed by @noble (less per-call overhead); longer ones by node:crypto. */
 export const NODE_SHA256_MIN_BYTES = 64;
@@ -55,7 +55,20 @@ function nodeHashes(c: NodeCryptoModule): HashBackend {
       return { update: (data) => void h.update(data), digest: () => bytesOf(h.digest()) };
     },
     hmacSha256: (key, data) => bytesOf(c.createHmac('sha256', key).update(data).digest()),
-    hkdfSha256: (ikm, salt, info, length) => new Uint8Array(c.hkdfSync('sha256', ikm, salt, info, length)),
+    hkdfSha256(ikm, salt, info, length) {
+      // RFC 5869 over createHmac: measured about 1.7 × faster than hkdfSync for BOLT 8's 32-byte
+      // inputs (hkdfSync builds KeyObjects per call). PRK = HMAC(salt, IKM); T(i) = HMAC(PRK, T(i-1) || info || i).
+      const prk = c.createHmac('sha256', salt).update(ikm).digest();
+      const out = new Uint8Array(length);
+      let t: Uint8Array = new Uint8Array(0);
+      for (let i = 1, off = 0; off < length; i++, off += 32) {
+        t = c.createHmac('sha256', prk).update(t).update(info).update(Uint8Array.of(i)).digest();
+        out.set(t.subarray(0, Math.min(32, length - off)), off);
+      }
+      prk.fill(0);
+      t.fill(0);
+      return out;
+    },
   };
 }
 
@@ -126,7 +139,8 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
     }),
     hmacSha256: () => data.every((d) => equalBytes(hashes.hmacSha256(key, d), nobleHashes.hmacSha256(key, d))
       && equalBytes(hashes.hmacSha256(d, key), nobleHashes.hmacSha256(d, key))),
-    hkdf: () => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))),
+    hkdf: () => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))
+      && equalBytes(hashes.hkdfSha256(key, d, nonce, 42), nobleHashes.hkdfSha256(key, d, nonce, 42))),
     chacha20Poly1305: () => data.every((d) => {
       const sealed = ciphers.chacha20Poly1305Seal(key, nonce, d, d);
       if (!equalBytes(sealed, nobleCiphers.chacha20Poly1305Seal(key, nonce, d, d))) return false;

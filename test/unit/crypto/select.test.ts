@@ -166,6 +166,11 @@ describe('crypto backend selection', () => {
     };
     const sym = loadNodeSymmetric(lying);
     expect(sym.primitives.hmacSha256).toMatch(/^@noble\/hashes/);
-    expect(sym.fallbacks).toEqual(['hmacSha256: node:crypto unusable (gives a different answer than @noble), using @noble']);
+    expect(sym.primitives.hkdf).toMatch(/^@noble\/hashes/); // HKDF is built on createHmac
+    expect(sym.primitives.sha256).toMatch(/^node:crypto/);
+    expect(sym.fallbacks).toEqual([
+      'hmacSha256: node:crypto unusable (gives a different answer than @noble), using @noble',
+      'hkdf: node:crypto unusable (gives a different answer than @noble), using @noble',
+    ]);
   });
 });
