@@ -373,10 +373,7 @@ export class WatchRegistry {
         : null;
       return { kind: 'outpoint', id, outpoint: key, spender };
     }
-    const txs = [...(this.#scriptTxs.get(w.script) ?? [])]
-      .map((id) => this.#txs.get(id)!)
-      .sort(byChainOrder)
-      .map((t) => this.#scriptTxView(w.script, t));
+    const txs = chainOrder([...(this.#scriptTxs.get(w.script) ?? [])].map((id) => this.#txs.get(id)!)).map((t) => this.#scriptTxView(w.script, t));
     return { kind: 'script', id, script: w.script, txs };
   }
 
@@ -491,7 +488,7 @@ export class WatchRegistry {
         events.push({ type: 'chain.script_unconfirmed', watchId: w.id, script: w.script, txid, reason: p.status.kind === 'confirmed' ? 'reorg' : 'evicted' });
       }
       const fresh = [...now.txs.entries()].filter(([txid, n]) => prev.get(txid)?.signature !== n.signature);
-      const order = fresh.map(([txid]) => this.#txs.get(txid)!).sort(byChainOrder);
+      const order = chainOrder(fresh.map(([txid]) => this.#txs.get(txid)!));
       for (const t of order) {
         const v = this.#scriptTxView(w.script, t);
         const p = prev.get(t.txid);
@@ -509,10 +506,36 @@ export class WatchRegistry {
   }
 }
 
-function byChainOrder(a: RelevantTx, b: RelevantTx): number {
-  const ha = a.status.kind === 'confirmed' ? a.status.height : Number.MAX_SAFE_INTEGER;
-  const hb = b.status.kind === 'confirmed' ? b.status.height : Number.MAX_SAFE_INTEGER;
-  return ha - hb || a.seq - b.seq;
+function heightOf(t: RelevantTx): number {
+  return t.status.kind === 'confirmed' ? t.status.height : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * Chain order: by height (mempool last); within one block or the mempool, a transaction after
+ * those it spends from, else in the order seen.
+ */
+function chainOrder(txs: readonly RelevantTx[]): RelevantTx[] {
+  const sorted = [...txs].sort((a, b) => heightOf(a) - heightOf(b) || a.seq - b.seq);
+  const out: RelevantTx[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && heightOf(sorted[j]!) === heightOf(sorted[i]!)) j++;
+    const group = sorted.slice(i, j);
+    const ids = new Set(group.map((t) => t.txid));
+    const placed = new Set<string>();
+    while (placed.size < group.length) {
+      // The first one (in seen order) whose parents in the group are placed; a cycle cannot
+      // happen in a real chain, but take the first remaining one if it does.
+      const next = group.find((t) => !placed.has(t.txid) && t.spends.every((k) => {
+        const parent = k.slice(0, 64);
+        return !ids.has(parent) || placed.has(parent) || parent === t.txid;
+      })) ?? group.find((t) => !placed.has(t.txid))!;
+      placed.add(next.txid);
+      out.push(next);
+    }
+    i = j;
+  }
+  return out;
 }
 
 function toStored(t: RelevantTx): StoredTx {
