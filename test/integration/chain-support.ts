@@ -64,20 +64,21 @@ export interface ChainUnderTest {
 }
 
 /** A chain layer over `source` on the SQLite file at `path` (a new one by default), started. */
-export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean } = {}): ChainUnderTest {
+export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number } = {}): ChainUnderTest {
   const path = opts.path ?? join(tempDir('glasswing-chain-it-'), 'glasswing.sqlite');
   const db = openDatabase(path);
   const events: ChainSyncEvent[] = [];
   const chain = createChain({
     store: new ChainRepository(db),
     source,
-    network: 'regtest',
+    network: opts.network ?? 'regtest',
     clock: systemClock,
     onEvent: (e) => events.push(e),
     pollIntervalMs: opts.pollIntervalMs ?? 100,
-    maxReorgDepth: 20,
+    maxReorgDepth: opts.maxReorgDepth ?? 20,
     fees: { fallbackSatPerKw: opts.fallbackSatPerKw ?? 1_234 },
     rebroadcastIntervalMs: 60_000,
+    backoff: { initialMs: 50, maxMs: 400, jitter: 0 },
   });
   if (opts.start ?? true) chain.sync.start();
   return {

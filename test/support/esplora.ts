@@ -354,3 +354,62 @@ export async function startBadServer(kind: 'garbage' | 'silent', port = 0): Prom
     },
   };
 }
+
+export interface TcpProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Stops listening and cuts every connection: the service behind looks down. */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `targetPort`, to take a source away and bring it back without
+ * restarting it (btcd wipes its regtest chain at every start).
+ */
+export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+  const { createServer: createTcpServer, connect } = await import('node:net');
+  const sockets = new Set<Socket>();
+  let server = createTcpServer();
+  const make = () => {
+    const s = createTcpServer((client) => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      for (const sock of [client, upstream]) {
+        sockets.add(sock);
+        sock.on('close', () => sockets.delete(sock));
+        sock.on('error', () => undefined);
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    return s;
+  };
+  server = make();
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+  const stop = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    pause: stop,
+    resume: async () => {
+      server = make();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+    },
+    close: async () => {
+      if (server.listening) await stop();
+    },
+  };
+}

@@ -5,7 +5,7 @@
  * `createChain` with its store, clock and event bus.
  */
 import {
-  ChainError, ChainTracker, FeeEstimator, OwnTransactions, type ChainSource, type ChainStore, type FeeEstimatorOptions,
+  ChainError, ChainTracker, FeeEstimator, OwnTransactions, type BackoffOptions, type ChainSource, type ChainStore, type FeeEstimatorOptions,
 } from '../../chain';
 import type { Network } from '../../wire';
 import type { ChainClock } from './clock';
@@ -42,6 +42,8 @@ export interface ChainOptions {
   readonly rebroadcastIntervalMs?: number;
   /** Blocks mode: follow the source's mempool (default true). */
   readonly mempool?: boolean;
+  /** Retry delays after a failure (default 1 s doubling to 60 s). */
+  readonly backoff?: BackoffOptions;
 }
 
 export interface Chain {
@@ -66,6 +68,6 @@ export function createChain(opts: ChainOptions): Chain {
   });
   const own = new OwnTransactions({ tracker, store: opts.store, rebroadcastIntervalMs: opts.rebroadcastIntervalMs });
   const fees = new FeeEstimator(opts.fees);
-  const sync = new ChainSync({ tracker, source: opts.source, clock: opts.clock, network: opts.network, onEvent: opts.onEvent, fees, own, pollIntervalMs: opts.pollIntervalMs });
+  const sync = new ChainSync({ tracker, source: opts.source, clock: opts.clock, network: opts.network, onEvent: opts.onEvent, fees, own, pollIntervalMs: opts.pollIntervalMs, backoff: opts.backoff });
   return { tracker, own, fees, sync };
 }
