@@ -122,6 +122,7 @@ export function chainScenarios(kind: SourceKind): void {
       await event(c, 'chain.outpoint_spent', (e) => e.spendingTxid === out.txid && e.status.kind === 'mempool', from);
       await event(c, 'chain.script_paid', (e) => e.txid === payTxid && e.status.kind === 'mempool', from);
       expect(c.chain.tracker.view(txWatch)).toMatchObject({ confirmations: 0 });
+      expect(c.chain.tracker.view(coinWatch)).toMatchObject({ spender: { txid: out.txid, status: { kind: 'mempool' } } });
 
       // reconsiderblock: the same blocks come back.
       from = c.events.length;
@@ -210,14 +211,13 @@ export function chainScenarios(kind: SourceKind): void {
       expect((await c.chain.sync.broadcast(dust.raw)).outcome).toMatchObject({ kind: 'non_standard' });
 
       const [block] = await h.btcd.mine(1);
-      await event(c, 'chain.tx_confirmed', (e) => e.txid === first.txid);
+      expect(await event(c, 'chain.tx_confirmed', (e) => e.txid === first.txid)).toMatchObject({ blockHash: block });
       expect((await c.chain.sync.broadcast(first.raw)).outcome.kind).toBe('already_confirmed');
       // The double spend, now that the first is in a block: its input is spent.
       expect((await c.chain.sync.broadcast(double.raw)).outcome.kind).toBe('conflict');
       expect(c.chain.own.view(first.txid)).toMatchObject({ state: 'confirmed' });
       expect(c.chain.own.view(double.txid)).toMatchObject({ state: 'conflicted', conflictingTxid: first.txid });
       expect(c.events.filter((e) => e.type === 'chain.broadcast').length).toBeGreaterThanOrEqual(7);
-      void block;
       await c.stop();
     });
 
