@@ -10,7 +10,7 @@ import { BitcoindRpcSource, EsploraSource, systemClock, type ChainSyncState } fr
 import { freePort } from '../../scripts/regtest/btcd';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { startBadServer, startEsplora, startTcpProxy, type EsploraShim } from '../support/esplora';
-import { key, openChain, synced, type ChainUnderTest } from './chain-support';
+import { event, key, openChain, spend, synced, utxoOf, type ChainUnderTest } from './chain-support';
 
 let btcd: Btcd;
 let shim: EsploraShim;
@@ -77,6 +77,30 @@ describe('a dead or lying chain source', () => {
     await synced(c, btcd);
     expect(c.chain.sync.state).toMatchObject({ state: 'in_sync', height: tip.height + 2 });
     expect(c.chain.tracker.view(id)).toMatchObject({ txs: [{ txid, status: { kind: 'confirmed', height: tip.height + 1 } }] });
+    await c.stop();
+    await proxy.close();
+  });
+
+  it('keeps a transaction broadcast while the source is down and rebroadcasts it until it confirms', async () => {
+    const proxy = await startTcpProxy(btcd.rpcPort);
+    const c = track(openChain(rpc(btcd.rpcUrl.replace(`:${btcd.rpcPort}`, `:${proxy.port}`)), { rebroadcastIntervalMs: 200 }));
+    await synced(c, btcd);
+    const k = key('rebroadcast');
+    const coin = await utxoOf(btcd, await btcd.fund(k.address, 50_000n), k.script);
+    await btcd.mine(1);
+    await synced(c, btcd);
+    await proxy.pause();
+    const tx = spend(k, coin, [{ script: key('rebroadcast dest').script, value: 49_000n }]);
+    const sent = await c.chain.sync.broadcast(tx.raw);
+    expect(sent.outcome.kind).toBe('source_down');
+    expect(c.chain.own.view(tx.txid)).toMatchObject({ state: 'pending', attempts: 1 });
+    await proxy.resume();
+    const again = await event(c, 'chain.broadcast', (e) => e.txid === tx.txid && e.rebroadcast && e.outcome.kind === 'accepted');
+    expect(again.attempt).toBeGreaterThanOrEqual(2);
+    expect(await btcd.rpc<string[]>('getrawmempool')).toContain(tx.txid);
+    await btcd.mine(6);
+    expect(await event(c, 'chain.own_tx_settled', (e) => e.txid === tx.txid)).toMatchObject({ result: 'confirmed' });
+    expect(c.chain.own.list()).toEqual([]);
     await c.stop();
     await proxy.close();
   });

@@ -39,7 +39,7 @@ export function harness(kind: SourceKind): Harness {
   return h;
 }
 
-export function chainScenarios(kind: SourceKind): void {
+export function chainScenarios(kind: SourceKind): Harness {
   const h = harness(kind);
   const open: ChainUnderTest[] = [];
   const track = (c: ChainUnderTest): ChainUnderTest => {
@@ -230,4 +230,5 @@ export function chainScenarios(kind: SourceKind): void {
       await c.stop();
     });
   });
+  return h;
 }

@@ -64,7 +64,7 @@ export interface ChainUnderTest {
 }
 
 /** A chain layer over `source` on the SQLite file at `path` (a new one by default), started. */
-export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number } = {}): ChainUnderTest {
+export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number; rebroadcastIntervalMs?: number } = {}): ChainUnderTest {
   const path = opts.path ?? join(tempDir('glasswing-chain-it-'), 'glasswing.sqlite');
   const db = openDatabase(path);
   const events: ChainSyncEvent[] = [];
@@ -77,7 +77,7 @@ export function openChain(source: ChainSource, opts: { path?: string; pollInterv
     pollIntervalMs: opts.pollIntervalMs ?? 100,
     maxReorgDepth: opts.maxReorgDepth ?? 20,
     fees: { fallbackSatPerKw: opts.fallbackSatPerKw ?? 1_234 },
-    rebroadcastIntervalMs: 60_000,
+    rebroadcastIntervalMs: opts.rebroadcastIntervalMs ?? 60_000,
     backoff: { initialMs: 50, maxMs: 400, jitter: 0 },
   });
   if (opts.start ?? true) chain.sync.start();

@@ -321,8 +321,9 @@ function parseStatus(v: unknown, what: string): TxStatus {
  * Serializes an Esplora transaction object back to bytes (version, inputs with scriptsig,
  * witness and sequence, outputs with value and scriptpubkey, locktime) and checks the txid.
  */
-export function esploraTx(t: EsploraTx, what: string): { txid: string; tx: FoundTx } {
-  if (!t || typeof t !== 'object') throw bad(`${what}: not a transaction`);
+export function esploraTx(input: unknown, what: string): { txid: string; tx: FoundTx } {
+  if (!input || typeof input !== 'object') throw bad(`${what}: not a transaction`);
+  const t = input as EsploraTx;
   const txid = expectHash(t.txid, `${what} txid`);
   if (!Number.isSafeInteger(t.version) || !Number.isSafeInteger(t.locktime) || !Array.isArray(t.vin) || !Array.isArray(t.vout)) {
     throw bad(`${what}: transaction ${txid} lacks version, locktime, vin or vout`);
