@@ -13,7 +13,7 @@ import { equalBytes, sha256d } from '../crypto';
 import { ByteReader, ByteWriter } from '../wire';
 import { BitcoinError } from './errors';
 import { readCompactSize, readI32LE, readU32LE, withBitcoinEof, writeI32LE, writeU32LE } from './encoding';
-import { encodeTx, readTx, type Transaction } from './tx';
+import { readTxWithLayout, strippedTxBytes, type Transaction } from './tx';
 
 export const HEADER_LENGTH = 80;
 
@@ -154,10 +154,9 @@ export function decodeBlock(bytes: Uint8Array): Block {
     if (count === 0) throw new BitcoinError('bitcoin.bad_block', 'a block has at least its coinbase transaction');
     const transactions: BlockTransaction[] = [];
     for (let i = 0; i < count; i++) {
-      const start = r.position;
-      const tx = readTx(r);
-      const raw = bytes.slice(start, r.position);
-      transactions.push({ tx, raw, txid: sha256d(encodeTx(tx, { witness: false })) });
+      const layout = readTxWithLayout(r);
+      const raw = bytes.slice(layout.start, layout.end);
+      transactions.push({ tx: layout.tx, raw, txid: sha256d(strippedTxBytes(bytes, layout)) });
     }
     if (!r.atEnd) throw new BitcoinError('bitcoin.trailing_bytes', `${r.remaining} bytes after the block's transactions`);
     checkBlockBody(header, transactions);

@@ -114,6 +114,16 @@ export function decodeTx(bytes: Uint8Array): Transaction {
  * (`withBitcoinEof`).
  */
 export function readTx(r: ByteReader): Transaction {
+  return readTxWithLayout(r).tx;
+}
+
+/**
+ * `readTx`, also telling where the parts the txid hashes are: bytes `start..start+4` (version),
+ * `bodyStart..bodyEnd` (inputs and outputs) and `end-4..end` (locktime) — so a txid can be hashed
+ * from the bytes as read (`strippedTxBytes`) instead of serializing again.
+ */
+export function readTxWithLayout(r: ByteReader): { tx: Transaction; start: number; bodyStart: number; bodyEnd: number; end: number } {
+  const start = r.position;
   const version = readU32LE(r, 'version');
   let segwit = false;
   if (r.remaining >= 1 && r.bytes[r.position] === 0x00) {
@@ -122,6 +132,7 @@ export function readTx(r: ByteReader): Transaction {
     if (flag !== 0x01) throw new BitcoinError('bitcoin.bad_tx', `unknown segwit flag ${flag}`);
     segwit = true;
   }
+  const bodyStart = r.position;
   const inputCount = readCompactSize(r, 'input count');
   if (inputCount === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
   const inputs: { prevout: OutPoint; scriptSig: Uint8Array; sequence: number; witness: Uint8Array[] }[] = [];
@@ -139,6 +150,7 @@ export function readTx(r: ByteReader): Transaction {
     checkValue(value, `output ${i} value`);
     outputs.push({ value, scriptPubKey: readVarBytes(r, 'scriptPubKey') });
   }
+  const bodyEnd = r.position;
   if (segwit) {
     for (const input of inputs) {
       const items = readCompactSize(r, 'witness item count');
@@ -149,7 +161,18 @@ export function readTx(r: ByteReader): Transaction {
     }
   }
   const locktime = readU32LE(r, 'locktime');
-  return { version, inputs, outputs, locktime };
+  return { tx: { version, inputs, outputs, locktime }, start, bodyStart, bodyEnd, end: r.position };
+}
+
+/** The legacy (witness-stripped) serialization of a transaction read with `readTxWithLayout`. */
+export function strippedTxBytes(bytes: Uint8Array, layout: { start: number; bodyStart: number; bodyEnd: number; end: number }): Uint8Array {
+  const { start, bodyStart, bodyEnd, end } = layout;
+  if (bodyStart === start + 4) return bytes.subarray(start, end);
+  const out = new Uint8Array(4 + (bodyEnd - bodyStart) + 4);
+  out.set(bytes.subarray(start, start + 4), 0);
+  out.set(bytes.subarray(bodyStart, bodyEnd), 4);
+  out.set(bytes.subarray(end - 4, end), 4 + bodyEnd - bodyStart);
+  return out;
 }
 
 /** The txid (internal byte order): SHA256d of the serialization without witnesses. */

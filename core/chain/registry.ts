@@ -285,6 +285,11 @@ export class WatchRegistry {
     }
   }
 
+  /** Forgets every matched transaction (the chain they were seen on is gone); watches stay. */
+  clearTxs(): void {
+    for (const txid of [...this.#txs.keys()]) this.#delete(txid);
+  }
+
   /** Removes a transaction that left the mempool without confirming. */
   evict(txid: string): boolean {
     const t = this.#txs.get(txid);
@@ -390,7 +395,8 @@ export class WatchRegistry {
     return best;
   }
 
-  #scriptTxView(script: string, t: RelevantTx): ScriptTxView {
+  /** The outputs of `t` paying `script` and its inputs spending outputs that paid it. */
+  #scriptParts(script: string, t: RelevantTx): { outputs: ScriptOutput[]; inputs: ScriptInput[] } {
     const outputs: ScriptOutput[] = [];
     t.scripts.forEach((s, vout) => {
       if (s === script) outputs.push({ vout, valueSat: t.tx.outputs[vout]!.value });
@@ -400,7 +406,11 @@ export class WatchRegistry {
       const paid = this.#paidOutputs.get(key);
       if (paid && paid.script === script) inputs.push({ inputIndex, outpoint: key, valueSat: paid.valueSat });
     });
-    return { txid: t.txid, status: t.status, outputs, inputs, txHex: toHex(t.raw) };
+    return { outputs, inputs };
+  }
+
+  #scriptTxView(script: string, t: RelevantTx): ScriptTxView {
+    return { txid: t.txid, status: t.status, ...this.#scriptParts(script, t), txHex: toHex(t.raw) };
   }
 
   #snapshot(w: Watch): Snapshot {
@@ -415,8 +425,9 @@ export class WatchRegistry {
     }
     const txs = new Map<string, { status: TxStatus; signature: string }>();
     for (const id of this.#scriptTxs.get(w.script) ?? []) {
-      const v = this.#scriptTxView(w.script, this.#txs.get(id)!);
-      txs.set(id, { status: v.status, signature: `${statusKey(v.status)}|${v.outputs.map((o) => o.vout).join(',')}|${v.inputs.map((i) => i.inputIndex).join(',')}` });
+      const t = this.#txs.get(id)!;
+      const v = this.#scriptParts(w.script, t);
+      txs.set(id, { status: t.status, signature: `${statusKey(t.status)}|${v.outputs.map((o) => o.vout).join(',')}|${v.inputs.map((i) => i.inputIndex).join(',')}` });
     }
     return { kind: 'script', txs };
   }

@@ -245,16 +245,28 @@ export class ChainTracker {
   }
 
   /**
-   * Clears a halt (after a person has looked): the next round starts over from the source's tip
-   * as a fresh tracker would, keeping watches and what they found.
+   * Clears a halt: forgets our headers and every transaction the watches matched (they were seen
+   * on a chain the source no longer has), keeping the watches. The next round anchors at the
+   * source's tip as a fresh tracker would, and finds the watches' history again (a rescan from
+   * their lowest hint in blocks mode, the lookups in filtered mode). Returns the events of what
+   * was forgotten (`reason: reorg`).
    */
-  resetHeaders(): void {
+  resetHeaders(): ChainEvent[] {
+    const events: ChainEvent[] = [];
     this.#store.transaction(() => {
       const low = this.#headers.lowest;
       if (low) this.#store.deleteHeadersFrom(low.height);
       this.#headers.load();
+      this.#registry.clearTxs();
+      this.#registry.setTip(-1);
+      this.#setRescan(null, []);
+      events.push(...this.#registry.diff());
     });
+    this.#mempool.clear();
     this.#halted = null;
+    this.#round = null;
+    this.#pending = null;
+    return events;
   }
 
   /** What the tracker needs next from the source, or null when the round is over. */

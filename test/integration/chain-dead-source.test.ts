@@ -121,6 +121,30 @@ describe('a dead or lying chain source', () => {
     await c.stop();
   });
 
+  it('btcd restarted with a chain deeper than maxReorgDepth: halted, or (regtest, resetOnDeepReorg) started over, forgetting what the old chain held', async () => {
+    await btcd.mine(30);
+    const k = key('restart reset');
+    const payment = await btcd.fund(k.address, 10_000n);
+    await btcd.mine(1);
+    const halting = track(openChain(rpc(btcd.rpcUrl)));
+    const resetting = track(openChain(rpc(btcd.rpcUrl), { resetOnDeepReorg: true }));
+    const watches = [halting, resetting].map((c) => c.chain.tracker.watchScript({ script: k.scriptHex, heightHint: 0 }, 'test').id);
+    for (const c of [halting, resetting]) await event(c, 'chain.script_paid', (e) => e.txid === payment && e.status.kind === 'confirmed');
+    const { dir, rpcPort, p2pPort } = btcd;
+    await btcd.stop();
+    btcd = await startBtcd({ dir, rpcPort, p2pPort });
+    const fresh = await btcd.mine(2);
+    await waitFor(() => (halting.chain.sync.state.state === 'halted' ? true : undefined), 'the tracker to halt');
+    expect(halting.chain.sync.state).toMatchObject({ state: 'halted', reason: { code: 'chain.reorg_too_deep' } });
+    expect(halting.events.some((e) => e.type === 'chain.reorg_too_deep')).toBe(true);
+    await synced(resetting, btcd);
+    expect(resetting.chain.tracker.tip?.hash).toBe(fresh[1]);
+    await event(resetting, 'chain.script_unconfirmed', (e) => e.txid === payment && e.reason === 'reorg');
+    expect(resetting.chain.tracker.view(watches[1]!)).toMatchObject({ txs: [] });
+    await halting.stop();
+    await resetting.stop();
+  });
+
   it('the Esplora server down: unreachable and backoff; back on the same port: in sync again', async () => {
     const c = track(openChain(esplora(shim.url)));
     await synced(c, btcd);

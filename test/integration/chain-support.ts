@@ -64,7 +64,7 @@ export interface ChainUnderTest {
 }
 
 /** A chain layer over `source` on the SQLite file at `path` (a new one by default), started. */
-export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number; rebroadcastIntervalMs?: number } = {}): ChainUnderTest {
+export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number; rebroadcastIntervalMs?: number; resetOnDeepReorg?: boolean } = {}): ChainUnderTest {
   const path = opts.path ?? join(tempDir('glasswing-chain-it-'), 'glasswing.sqlite');
   const db = openDatabase(path);
   const events: ChainSyncEvent[] = [];
@@ -79,6 +79,7 @@ export function openChain(source: ChainSource, opts: { path?: string; pollInterv
     fees: { fallbackSatPerKw: opts.fallbackSatPerKw ?? 1_234 },
     rebroadcastIntervalMs: opts.rebroadcastIntervalMs ?? 60_000,
     backoff: { initialMs: 50, maxMs: 400, jitter: 0 },
+    resetOnDeepReorg: opts.resetOnDeepReorg,
   });
   if (opts.start ?? true) chain.sync.start();
   return {

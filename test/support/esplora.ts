@@ -154,19 +154,13 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
 
   async function history(scripthash: string): Promise<{ t: ParsedTx; status: Status }[]> {
     const all = await everything();
+    // Two passes: a mempool child may come before its parent in btcd's mempool list.
     const paid = new Set<string>();
-    const hits: { t: ParsedTx; status: Status }[] = [];
-    for (const e of all) {
-      let hit = false;
-      e.t.tx.outputs.forEach((o, vout) => {
-        if (toHex(sha256(o.scriptPubKey)) === scripthash) {
-          paid.add(`${e.t.txid}:${vout}`);
-          hit = true;
-        }
-      });
-      if (e.t.tx.inputs.some((i) => paid.has(`${txidToHex(i.prevout.txid)}:${i.prevout.vout}`))) hit = true;
-      if (hit) hits.push(e);
-    }
+    for (const e of all) e.t.tx.outputs.forEach((o, vout) => {
+      if (toHex(sha256(o.scriptPubKey)) === scripthash) paid.add(`${e.t.txid}:${vout}`);
+    });
+    const hits = all.filter((e) => e.t.tx.outputs.some((o) => toHex(sha256(o.scriptPubKey)) === scripthash)
+      || e.t.tx.inputs.some((i) => paid.has(`${txidToHex(i.prevout.txid)}:${i.prevout.vout}`)));
     // electrs: newest first.
     return hits.reverse();
   }

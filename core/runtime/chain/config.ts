@@ -44,6 +44,8 @@ export interface ChainOptions {
   readonly mempool?: boolean;
   /** Retry delays after a failure (default 1 s doubling to 60 s). */
   readonly backoff?: BackoffOptions;
+  /** Regtest only (refused elsewhere): start over when the source's chain is replaced (btcd restarted). */
+  readonly resetOnDeepReorg?: boolean;
 }
 
 export interface Chain {
@@ -58,6 +60,7 @@ export interface Chain {
  * one store and source. Call `sync.start()` to begin and `await sync.stop()` to end.
  */
 export function createChain(opts: ChainOptions): Chain {
+  if (opts.resetOnDeepReorg && opts.network !== 'regtest') throw new ChainError('chain.bad_argument', 'resetOnDeepReorg is for regtest only');
   const tracker = new ChainTracker({
     store: opts.store,
     mode: opts.source.mode,
@@ -68,6 +71,7 @@ export function createChain(opts: ChainOptions): Chain {
   });
   const own = new OwnTransactions({ tracker, store: opts.store, rebroadcastIntervalMs: opts.rebroadcastIntervalMs });
   const fees = new FeeEstimator(opts.fees);
-  const sync = new ChainSync({ tracker, source: opts.source, clock: opts.clock, network: opts.network, onEvent: opts.onEvent, fees, own, pollIntervalMs: opts.pollIntervalMs, backoff: opts.backoff });
+  const sync = new ChainSync({ tracker, source: opts.source, clock: opts.clock, network: opts.network, onEvent: opts.onEvent, fees, own, pollIntervalMs: opts.pollIntervalMs, backoff: opts.backoff, resetOnDeepReorg: opts.resetOnDeepReorg,
+  });
   return { tracker, own, fees, sync };
 }

@@ -56,6 +56,12 @@ export interface ChainSyncOptions {
   readonly pollIntervalMs?: number;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
+  /**
+   * When the tracker halts (a reorganisation deeper than it follows), start over from the
+   * source's chain at once instead of waiting for a person: for regtest, where btcd starts a new
+   * chain at every start. Never on mainnet.
+   */
+  readonly resetOnDeepReorg?: boolean;
 }
 
 export class ChainSync {
@@ -81,6 +87,7 @@ export class ChainSync {
   #stopped = true;
   #feesAt: number | null = null;
   #rounds = 0;
+  readonly #resetOnDeepReorg: boolean;
 
   constructor(opts: ChainSyncOptions) {
     this.#tracker = opts.tracker;
@@ -95,6 +102,7 @@ export class ChainSync {
     this.#pollMs = opts.pollIntervalMs ?? 10_000;
     this.#backoff = opts.backoff ?? {};
     this.#random = opts.random ?? Math.random;
+    this.#resetOnDeepReorg = opts.resetOnDeepReorg ?? false;
     this.#state = { state: 'starting', since: this.#clock.now() };
   }
 
@@ -197,7 +205,10 @@ export class ChainSync {
       if (this.#stopped) return;
       const halted = this.#tracker.halted;
       const tip = this.#tracker.tip;
-      if (halted) {
+      if (halted && this.#resetOnDeepReorg) {
+        this.#publish(this.#tracker.resetHeaders());
+        this.#again = true;
+      } else if (halted) {
         if (this.#state.state !== 'halted') {
           this.#setState({ state: 'halted', since: this.#clock.now(), reason: { code: halted.code, message: halted.message }, height: tip?.height ?? null, hash: tip?.hash ?? null });
         }

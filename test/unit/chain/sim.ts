@@ -80,10 +80,11 @@ export class SimChain {
   }
 
   /** Outputs of the best chain and the mempool that nothing in them spends yet. */
-  unspent(): { txid: string; vout: number; value: bigint; script: string }[] {
+  unspent(opts: { confirmedOnly?: boolean } = {}): { txid: string; vout: number; value: bigint; script: string }[] {
     const spent = new Set<string>();
-    const all = [...this.allTxs()];
-    for (const e of all) for (const i of e.tx.inputs) spent.add(outpointKey(txidToHex(i.prevout.txid), i.prevout.vout));
+    const everything = [...this.allTxs()];
+    for (const e of everything) for (const i of e.tx.inputs) spent.add(outpointKey(txidToHex(i.prevout.txid), i.prevout.vout));
+    const all = opts.confirmedOnly ? everything.filter((e) => e.status.kind === 'confirmed') : everything;
     const out: { txid: string; vout: number; value: bigint; script: string }[] = [];
     for (const e of all) {
       e.tx.outputs.forEach((o, vout) => {
@@ -151,18 +152,11 @@ export class SimChain {
       return { kind: 'outspend', txid: item.txid, vout: item.vout, spender: e ? found(e) : null };
     }
     const paid = new Set<string>();
-    const hits: typeof all = [];
-    for (const e of all) {
-      let hit = false;
-      e.tx.outputs.forEach((o, vout) => {
-        if (toHex(o.scriptPubKey) === item.script) {
-          paid.add(outpointKey(e.txid, vout));
-          hit = true;
-        }
-      });
-      if (e.tx.inputs.some((i) => paid.has(outpointKey(txidToHex(i.prevout.txid), i.prevout.vout)))) hit = true;
-      if (hit) hits.push(e);
-    }
+    for (const e of all) e.tx.outputs.forEach((o, vout) => {
+      if (toHex(o.scriptPubKey) === item.script) paid.add(outpointKey(e.txid, vout));
+    });
+    const hits = all.filter((e) => e.tx.outputs.some((o) => toHex(o.scriptPubKey) === item.script)
+      || e.tx.inputs.some((i) => paid.has(outpointKey(txidToHex(i.prevout.txid), i.prevout.vout))));
     // Esplora lists newest first.
     return { kind: 'script', script: item.script, txs: hits.reverse().map(found), complete: true };
   }
@@ -180,15 +174,18 @@ export class SimChain {
       const e = spenders.find((x) => x.status.kind === 'confirmed') ?? spenders[spenders.length - 1];
       return e ? `${e.txid}@${statusKey(e.status)}` : null;
     }
+    // Two passes: a mempool child may be listed before its parent (re-added after a reorg).
     const paid = new Map<string, bigint>();
+    for (const e of all) {
+      e.tx.outputs.forEach((o, vout) => {
+        if (toHex(o.scriptPubKey) === spec.script) paid.set(outpointKey(e.txid, vout), o.value);
+      });
+    }
     const out: string[] = [];
     for (const e of all) {
       const outs: number[] = [];
       e.tx.outputs.forEach((o, vout) => {
-        if (toHex(o.scriptPubKey) === spec.script) {
-          paid.set(outpointKey(e.txid, vout), o.value);
-          outs.push(vout);
-        }
+        if (toHex(o.scriptPubKey) === spec.script) outs.push(vout);
       });
       const ins: number[] = [];
       e.tx.inputs.forEach((i, idx) => {

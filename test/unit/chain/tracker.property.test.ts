@@ -50,8 +50,8 @@ function run(mode: ChainMode, ops: readonly Op[]): void {
   const specs = new Map<string, WatchSpec>();
   let tag = 0;
 
-  const newSpend = (pick: number, to: number): ReturnType<typeof spendTx> | null => {
-    const coins = sim.unspent();
+  const newSpend = (pick: number, to: number, confirmedOnly = false): ReturnType<typeof spendTx> | null => {
+    const coins = sim.unspent({ confirmedOnly });
     if (coins.length === 0) return null;
     const coin = coins[pick % coins.length]!;
     const dest = to < SCRIPTS.length ? SCRIPTS[to]! : MINER;
@@ -69,9 +69,26 @@ function run(mode: ChainMode, ops: readonly Op[]): void {
     for (const o of ops) {
       switch (o.op) {
         case 'mine': {
-          const pending = [...sim.mempool.values()];
-          const txs = pending.slice(0, o.txs);
-          sim.mine(txs);
+          // Up to o.txs mempool transactions whose parents are confirmed or picked before them.
+          const confirmedTxids = new Set(sim.bestTxids());
+          const picked: ReturnType<typeof spendTx>[] = [];
+          const pickedIds = new Set<string>();
+          for (let progress = true; progress && picked.length < o.txs; ) {
+            progress = false;
+            for (const [id, tx] of sim.mempool) {
+              if (picked.length >= o.txs || pickedIds.has(id)) continue;
+              const ready = tx.inputs.every((i) => {
+                const parent = Buffer.from(i.prevout.txid).reverse().toString('hex');
+                return confirmedTxids.has(parent) || pickedIds.has(parent);
+              });
+              if (ready) {
+                picked.push(tx);
+                pickedIds.add(id);
+                progress = true;
+              }
+            }
+          }
+          sim.mine(picked);
           break;
         }
         case 'fork': {
@@ -84,7 +101,8 @@ function run(mode: ChainMode, ops: readonly Op[]): void {
             if (i === 0 && o.txs > 0) {
               const saved = sim.best;
               sim.best = sim.best.slice(0, forkAt + 1);
-              const t = newSpend(o.pick, o.pick % (SCRIPTS.length + 1));
+              // Only coins confirmed at the fork: a block cannot spend what is only in a mempool.
+              const t = newSpend(o.pick, o.pick % (SCRIPTS.length + 1), true);
               sim.best = saved;
               if (t) txs.push(t);
             }

@@ -209,18 +209,26 @@ describe.each(MODES)('chain tracker (%s mode)', (mode) => {
     const sim = chainWith(20);
     const { tracker } = openTracker(mode, undefined, { maxReorgDepth: 5 });
     sync(tracker, sim);
+    const tx = spendTx([{ txid: sim.blocks.get(sim.best[1]!)!.txids[0]!, vout: 0 }], [{ script: scriptFor('gone'), value: 1n }]);
+    const { id: watch } = tracker.watchTransaction({ txid: txidHex(tx), depth: 1, heightHint: 14 });
+    sim.mine([tx], sim.best[20]!);
+    sync(tracker, sim);
+    expect(tracker.view(watch)).toMatchObject({ status: { kind: 'confirmed', height: 21 } });
     let parent = sim.best[12]!;
     for (let i = 0; i < 10; i++) parent = sim.mine([], parent).hash;
     const events = sync(tracker, sim);
-    expect(ofType(events, 'chain.reorg_too_deep')).toMatchObject([{ lowestKnownHeight: 15, maxReorgDepth: 5 }]);
+    expect(ofType(events, 'chain.reorg_too_deep')).toMatchObject([{ lowestKnownHeight: 16, maxReorgDepth: 5 }]);
     expect(tracker.halted?.code).toBe('chain.reorg_too_deep');
-    expect(tracker.tip?.height).toBe(20);
+    expect(tracker.tip?.height).toBe(21);
     tracker.startRound();
     expect(tracker.nextRequest()).toBeNull();
-    // After a person looks: start over from the source's tip.
-    tracker.resetHeaders();
+    // After a person looks: start over from the source's tip; what was seen on the old chain goes.
+    expect(tracker.resetHeaders()).toMatchObject([{ type: 'chain.tx_unconfirmed', txid: txidHex(tx), reason: 'reorg' }]);
     sync(tracker, sim);
     expect(tracker.tip?.hash).toBe(sim.tip.hash);
+    expect(tracker.halted).toBeNull();
+    // The old branch's transaction went back to the mempool, where it is found again.
+    expect(tracker.view(watch)).toMatchObject({ status: { kind: 'mempool' }, confirmations: 0 });
   });
 
   it('follows a reorg exactly maxReorgDepth deep', () => {
