@@ -98,7 +98,8 @@ export function openChain(source: ChainSource, opts: { path?: string; pollInterv
 export async function synced(c: ChainUnderTest, btcd: Btcd): Promise<void> {
   await waitFor(async () => {
     const best = await btcd.rpc<string>('getbestblockhash');
-    return c.chain.tracker.tip?.hash === best && c.chain.sync.state.state === 'in_sync' ? true : undefined;
+    const s = c.chain.sync.state;
+    return c.chain.tracker.tip?.hash === best && s.state === 'in_sync' && s.hash === best ? true : undefined;
   }, 'the tracker to reach btcd\'s tip');
 }
 

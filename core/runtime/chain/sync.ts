@@ -85,6 +85,8 @@ export class ChainSync {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = true;
+  /** Set by `stop()`: the owner may close the store, so nothing more is written. */
+  #closed = false;
   #feesAt: number | null = null;
   #rounds = 0;
   readonly #resetOnDeepReorg: boolean;
@@ -128,15 +130,25 @@ export class ChainSync {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#closed = false;
     this.#schedule(0);
   }
 
-  /** Stops polling and waits for a round in progress to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling. Waits for a round in progress to end, at most `graceMs` (default 2 s): a
+   * request still in flight after that is left to finish or time out, and nothing is written
+   * once it returns (every write is checked against the stop), so the store may be closed.
+   */
+  async stop(graceMs = 2_000): Promise<void> {
     this.#stopped = true;
+    this.#closed = true;
     this.#cancelTimer?.();
     this.#cancelTimer = null;
-    await this.#running;
+    const running = this.#running;
+    if (!running) return;
+    let cancel: () => void = () => undefined;
+    await Promise.race([running, new Promise<void>((resolve) => (cancel = this.#clock.setTimer(graceMs, resolve)))]);
+    cancel();
   }
 
   /** Runs a round soon: after registering watches, or on a block notification. */
@@ -163,7 +175,8 @@ export class ChainSync {
     const { txid, events } = this.#own.add(raw, this.#clock.now());
     this.#publish(events);
     const outcome = await this.#source.broadcast(raw);
-    this.#publish(this.#own.recordAttempt(txid, outcome, this.#clock.now(), false));
+    // Stopped meanwhile: the transaction is kept (pending) and goes out again at the next start.
+    if (!this.#closed) this.#publish(this.#own.recordAttempt(txid, outcome, this.#clock.now(), false));
     this.wake();
     return { txid, outcome };
   }
