@@ -177,8 +177,7 @@ export function chainScenarios(kind: SourceKind): Harness {
       await h.btcd.mine(3);
       const c = track(openChain(h.source()));
       await synced(c, h.btcd);
-      const { id } = c.chain.tracker.watchScript({ script: k.scriptHex, heightHint: payHeight - 2 }, 'test');
-      c.chain.sync.wake();
+      const id = c.chain.sync.watch({ kind: 'script', script: k.scriptHex, heightHint: payHeight - 2 }, 'test');
       expect(await event(c, 'chain.script_paid', (e) => e.txid === pay)).toMatchObject({ watchId: id, status: { kind: 'confirmed', height: payHeight, blockHash: payBlock } });
       expect(await event(c, 'chain.script_spent', (e) => e.txid === out.txid)).toMatchObject({ inputs: [{ outpoint: `${pay}:${coin.vout}`, valueSat: 40_000n }], status: { height: payHeight + 1 } });
       if (kind === 'bitcoind-rpc') await event(c, 'chain.rescan_finished');

@@ -9,7 +9,7 @@
  */
 import {
   ChainError, ChainSourceError, FeeEstimator, backoffDelay, isTransientSourceError, type BackoffOptions, type BroadcastOutcome, type ChainEvent, type ChainRequest,
-  type ChainAnswer, type ChainSource, type ChainSourceInfo, type ChainTracker, type FeeEstimate, type OwnTransactions, DEFAULT_FEE_TARGETS,
+  type ChainAnswer, type ChainSource, type ChainSourceInfo, type ChainTracker, type FeeEstimate, type OwnTransactions, type WatchSpec, DEFAULT_FEE_TARGETS,
 } from '../../chain';
 import { GlasswingError } from '../../errors';
 import type { Network } from '../../wire';
@@ -159,6 +159,22 @@ export class ChainSync {
       return;
     }
     if (this.#failures === 0) this.#schedule(0);
+  }
+
+  /**
+   * Registers a watch with the tracker, publishes what is already known about it, and runs a
+   * round soon so its history is found (a rescan from the hint, or the lookups). Returns its id.
+   */
+  watch(spec: WatchSpec, owner: string): string {
+    const { id, events } = this.#tracker.watch(spec, owner);
+    this.#publish(events);
+    this.wake();
+    return id;
+  }
+
+  /** Lets go of a watch for `owner` (it ends when no owner is left). */
+  unwatch(watchId: string, owner: string): boolean {
+    return this.#tracker.unwatch(watchId, owner);
   }
 
   /** The fee rate for confirming within `target` blocks (floored; the fallback when the source has none). */
