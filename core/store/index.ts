@@ -12,3 +12,4 @@ export * from './invoices-repository';
 export * from './gossip-repository';
 export * from './monitor-repository';
 export * from './wallet-repository';
+export * from './chain-repository';

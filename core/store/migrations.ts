@@ -276,4 +276,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX wallet_txs_by_state ON wallet_txs (state);
     `,
   },
+  {
+    version: 10,
+    name: 'chain: recent headers, watches, matched transactions, our own transactions',
+    sql: `
+      -- The best chain's recent headers (core/chain keeps maxReorgDepth + 1 of them).
+      CREATE TABLE chain_headers (
+        height        INTEGER PRIMARY KEY,
+        hash          TEXT NOT NULL,             -- display hex
+        prev_hash     TEXT NOT NULL,
+        time          INTEGER NOT NULL           -- header timestamp, unix seconds
+      );
+      CREATE TABLE chain_watches (
+        id            TEXT PRIMARY KEY,          -- tx:<txid>:<depth> | outpoint:<txid>:<vout> | script:<hex>
+        kind          TEXT NOT NULL,             -- transaction | outpoint | script
+        txid          TEXT,
+        vout          INTEGER,
+        script        TEXT,
+        depth         INTEGER,
+        height_hint   INTEGER NOT NULL,
+        owners        TEXT NOT NULL              -- JSON list of owner names
+      );
+      -- Transactions that matched a watch, and where each is (height and block_hash NULL: mempool).
+      CREATE TABLE chain_txs (
+        txid          TEXT PRIMARY KEY,
+        raw           TEXT NOT NULL,             -- serialized, hex
+        height        INTEGER,
+        block_hash    TEXT,
+        seq           INTEGER NOT NULL           -- order of arrival
+      );
+      CREATE INDEX chain_txs_by_block ON chain_txs (block_hash);
+      CREATE TABLE chain_meta (
+        key           TEXT PRIMARY KEY,          -- 'rescan'
+        value         TEXT NOT NULL              -- JSON
+      );
+      -- Our own transactions, rebroadcast until settled.
+      CREATE TABLE chain_own_txs (
+        txid            TEXT PRIMARY KEY,
+        raw             TEXT NOT NULL,
+        added_at        INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        attempts        INTEGER NOT NULL,
+        last_outcome    TEXT                     -- JSON BroadcastOutcome
+      );
+    `,
+  },
 ];
