@@ -6,10 +6,10 @@
 import type { DataLossRecord, LinkPhase } from '../channel/link';
 import type { LastSent } from '../channel/reestablish';
 import type { ChannelView } from '../channel/view';
-import type { Trace } from '../channel/simulator/simulator';
 
 export type { ChangeView, ChannelView, CommitmentView, HtlcView } from '../channel/view';
-export type { Trace, TraceMessage, TraceStep } from '../channel/simulator/simulator';
+export type { Trace, TraceMessage, TraceStep } from '../simulator/simulator';
+export type { RunSimulationParams, SimulationEventJson, SimulationResult } from '../simulator/request';
 
 /**
  * - `active`: channel_reestablish done, updates flow;
@@ -81,12 +81,6 @@ export interface ChannelDetail extends ChannelSummary {
   readonly messages: readonly ChannelMessageInfo[];
 }
 
-/** `runSimulation`: the simulator's trace (as `glasswing simulate` prints it) and its SVG sequence diagram. */
-export interface SimulationResult {
-  readonly trace: Trace;
-  readonly svg: string;
-}
-
 export type ChannelEventBody =
   /** After every step of a channel (update, commitment, revocation, connection change): its new view. */
   | {
@@ -113,28 +107,4 @@ export type ChannelEventBody =
       readonly code: string;
       readonly message: string;
       readonly dataLoss: ChannelDataLoss | null;
-    };
-
-/** One simulator event, as in `glasswing simulate --events FILE` (amounts as numbers or decimal strings). */
-export interface SimulationEventJson {
-  readonly from?: 'A' | 'B';
-  readonly msg?: string;
-  readonly id?: number | string;
-  readonly amount_msat?: number | string;
-  readonly cltv_expiry?: number;
-  readonly payment_preimage?: string;
-  readonly failure_code?: number;
-  readonly feerate_per_kw?: number;
-  readonly deliver?: boolean | 'A->B' | 'B->A' | 'all';
-}
-
-/** `runSimulation`: a built-in scenario, or a script of events with optional channel parameters. */
-export type RunSimulationParams =
-  | { readonly scenario: string }
-  | {
-      readonly events: readonly SimulationEventJson[];
-      readonly funding_sat?: number | string;
-      readonly push_msat?: number | string;
-      readonly feerate_per_kw?: number;
-      readonly channel_type?: 'anchors' | 'static_remotekey';
     };

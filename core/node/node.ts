@@ -13,7 +13,7 @@ import { parseListenAddress } from '../peer';
 import { CONFIG_FILE, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
 import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { ChannelService, channelSignerFromNodeKey } from '../channel';
-import { runSimulationRequest } from '../channel/simulator';
+import { runSimulationRequest } from '../simulator';
 import { ChannelsRepository } from '../store/channels-repository';
 import type { Peer } from '../peer';
 import { OffersService } from '../offers/service';

@@ -6,7 +6,7 @@
  * nothing about transactions, fees or signatures: it predicts commitment numbers, HTLC sets,
  * balances, feerates, and which steps the protocol forbids.
  */
-import type { SimEvent } from '../../../core/channel/simulator';
+import type { SimEvent } from '../../../core/simulator';
 
 export type Party = 'A' | 'B';
 const OTHER: Record<Party, Party> = { A: 'B', B: 'A' };

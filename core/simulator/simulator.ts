@@ -7,16 +7,16 @@
  * Revocations are stepped too: a party answers commitment_signed only when the script says
  * `{"from":X,"msg":"revoke_and_ack"}`.
  */
-import { GlasswingError } from '../../errors';
-import { sha256, toHex, utf8 } from '../../crypto';
-import type { Channel } from '../channel';
-import { ChannelCommandError } from '../errors';
-import type { ChannelMessage } from '../messages';
-import { isChannelMessage } from '../messages';
-import { decodeMessage, encodeMessage } from '../../wire';
-import type { ChannelPolicy, ChannelStep } from '../step';
-import type { Side } from '../state';
-import type { ChannelView } from '../view';
+import { GlasswingError } from '../errors';
+import { sha256, toHex, utf8 } from '../crypto';
+import type { Channel } from '../channel/channel';
+import { ChannelCommandError } from '../channel/errors';
+import type { ChannelMessage } from '../channel/messages';
+import { isChannelMessage } from '../channel/messages';
+import { decodeMessage, encodeMessage } from '../wire';
+import type { ChannelPolicy, ChannelStep } from '../channel/step';
+import type { Side } from '../channel/state';
+import type { ChannelView } from '../channel/view';
 import type { PartyName, SimEvent, SimScript } from './events';
 import { DEFAULT_CLTV_EXPIRY, SimulationError } from './events';
 import { openChannelPair } from './pair';

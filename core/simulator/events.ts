@@ -14,9 +14,9 @@
  *   {"deliver":"A->B"} delivers the oldest message in flight from A to B, {"deliver":"all"} all of them (A→B first).
  * Unknown keys are rejected (they are usually typos). Amounts may be numbers or decimal strings.
  */
-import { GlasswingError } from '../../errors';
-import { fromHex } from '../../crypto';
-import type { ChannelType } from '../scripts';
+import { GlasswingError } from '../errors';
+import { fromHex } from '../crypto';
+import type { ChannelType } from '../channel/scripts';
 
 export class SimulationError extends GlasswingError {}
 

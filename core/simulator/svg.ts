@@ -6,7 +6,7 @@
  */
 import type { PartyName } from './events';
 import type { Trace, TraceMessage, TraceStep } from './simulator';
-import type { ChannelView } from '../view';
+import type { ChannelView } from '../channel/view';
 
 const W = 1180;
 const TOP = 130;

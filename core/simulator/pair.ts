@@ -3,19 +3,19 @@
  * on an agreed (fake) funding outpoint, as if open_channel / accept_channel / funding_created /
  * funding_signed / channel_ready had been exchanged. Real channels come with the funding work.
  */
-import { concatBytes, sha256, utf8 } from '../../crypto';
-import { Channel } from '../channel';
-import { channelIdFromFundingOutpoint } from '../channel-id';
-import { commitmentObscuringFactor } from '../commitment-tx';
-import { ChannelCommandError } from '../errors';
-import { emptyShachain } from '../shachain';
-import type { ChannelType } from '../scripts';
-import { InMemoryChannelSigner } from '../signer';
-import type { ChannelSigner } from '../signer';
-import { balanceAfterFees } from '../spec';
-import type { ChannelPolicy } from '../step';
-import type { ChannelConfig, ChannelParams, ChannelState, CommitmentSpec, Side } from '../state';
-import { buildCommitment, signRemoteCommitment } from '../transactions';
+import { concatBytes, sha256, utf8 } from '../crypto';
+import { Channel } from '../channel/channel';
+import { channelIdFromFundingOutpoint } from '../channel/channel-id';
+import { commitmentObscuringFactor } from '../channel/commitment-tx';
+import { ChannelCommandError } from '../channel/errors';
+import { emptyShachain } from '../channel/shachain';
+import type { ChannelType } from '../channel/scripts';
+import { InMemoryChannelSigner } from '../channel/signer';
+import type { ChannelSigner } from '../channel/signer';
+import { balanceAfterFees } from '../channel/spec';
+import type { ChannelPolicy } from '../channel/step';
+import type { ChannelConfig, ChannelParams, ChannelState, CommitmentSpec, Side } from '../channel/state';
+import { buildCommitment, signRemoteCommitment } from '../channel/transactions';
 
 export interface PairOptions {
   /** Funding amount; default 1 BTC. */

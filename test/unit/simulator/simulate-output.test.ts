@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseSimScript, runSimulation, scenarioScript, traceToSvg } from '../../../core/channel/simulator';
+import { parseSimScript, runSimulation, scenarioScript, traceToSvg } from '../../../core/simulator';
 import { REPO_ROOT } from '../../support/vectors';
 
 /** Minimal XML well-formedness: every tag closes in order, attributes are quoted, text is escaped. */

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { isGlasswingError } from '../../../core/errors';
 import {
   SCENARIO_NAMES, Simulator, parseSimScript, runSimulation, scenarioScript,
-} from '../../../core/channel/simulator';
-import type { SimEvent, SimScript, TraceStep } from '../../../core/channel/simulator';
+} from '../../../core/simulator';
+import type { SimEvent, SimScript, TraceStep } from '../../../core/simulator';
 import { ReferenceModel } from './reference-model';
 import type { Party } from './reference-model';
 
