@@ -20,8 +20,8 @@ import type { GlasswingError } from '../errors';
 import type { Message } from '../wire';
 import { isAllZeroChannelId } from '../wire';
 import { txidToHex } from '../bitcoin';
-import type { ChannelDetail, ChannelMessageInfo, ChannelSummary } from '../api/channels';
-import type { NodeEventBody } from '../api/events';
+import type { ChannelDetail, ChannelEventBody, ChannelMessageInfo, ChannelSummary } from './events';
+import type { PeerProtocolMessageEvent } from '../peer/events';
 import type { AddHtlcRequest } from './commands';
 import { ChannelCommandError } from './errors';
 import type { ChannelStore, LinkResult, MessageNote, StoredChannel } from './link';
@@ -56,7 +56,7 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly peers: ChannelPeers<P>;
   /** The signer of the channel keys with this index (derived from the node key). */
   readonly signerFor: (keyIndex: number) => ChannelSigner;
-  readonly publish: (event: NodeEventBody) => void;
+  readonly publish: (event: ChannelEventBody | PeerProtocolMessageEvent) => void;
   readonly policy?: Partial<ChannelPolicy>;
   readonly now?: () => number;
   readonly log?: (line: Record<string, unknown>) => void;

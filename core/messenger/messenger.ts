@@ -10,7 +10,7 @@ import { encodeBlindedPath } from '../wire';
 import type { OnionMessageAction } from '../onion';
 import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage } from '../onion';
 import { isGlasswingError } from '../errors';
-import type { OnionMessageEventBody } from '../api';
+import type { OnionMessageEventBody } from './events';
 import type { HandlerKind, MessengerPolicy } from './constants';
 import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, handlerKindOf } from './constants';
 import type { DropReason } from './errors';

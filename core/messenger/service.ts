@@ -8,8 +8,9 @@
 import { randomBytes as secureRandomBytes, toHex } from '../crypto';
 import type { OnionMessage } from '../wire';
 import { MESSAGE_TYPES, encodeBlindedPath } from '../wire';
-import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeEventBody, OnionMessageEventBody, OnionReply, SendOnionMessageResult } from '../api';
-import { onionEventParties } from '../api/events';
+import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from './types';
+import type { OnionMessageEventBody } from './events';
+import { onionEventParties } from './events';
 import type { Peer, PeerManager } from '../peer';
 import type { Database, MessageLogFilter, MessageLogRow, PeersRepository } from '../store';
 import { MailboxRepository, MessageLogRepository } from '../store';
@@ -30,7 +31,7 @@ export interface MessengerServiceOptions {
   readonly peers: PeerManager;
   readonly db: Database;
   readonly addressBook: PeersRepository;
-  readonly publish: (event: NodeEventBody) => void;
+  readonly publish: (event: OnionMessageEventBody) => void;
   readonly policy?: Partial<MessengerPolicy>;
   readonly mailbox?: Partial<MailboxQuotas>;
   /** Rows kept in the traffic log. */

@@ -5,7 +5,7 @@
  * that makes us publish large events cannot grow it without bound.
  * A throwing listener is isolated: it never breaks the publisher or other listeners.
  */
-import type { NodeEvent, NodeEventBody } from '../api';
+import type { NodeEvent, NodeEventBody } from './events';
 
 export type EventListener = (event: NodeEvent) => void;
 

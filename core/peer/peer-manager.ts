@@ -8,7 +8,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { AddressInfo } from 'node:net';
 import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message } from '../wire';
 import { fromHex, toHex } from '../crypto';
-import type { NodeEventBody, PeerInfo } from '../api';
+import type { PeerEventBody } from './events';
+import type { PeerInfo } from './types';
 import type { PeersRepository } from '../store';
 import type { GlasswingError } from '../errors';
 import { Connection, type WriteCallback } from './connection';
@@ -27,7 +28,7 @@ export interface PeerManagerOptions {
   readonly knownFeatures: readonly FeatureDefinition[];
   readonly chainHashes: readonly Uint8Array[];
   readonly addressBook: PeersRepository;
-  readonly publish: (event: NodeEventBody) => void;
+  readonly publish: (event: PeerEventBody) => void;
   readonly now?: () => number;
   readonly random?: () => number;
   readonly handshakeTimeoutMs?: number;

@@ -4,7 +4,7 @@
  */
 import { toHex, zeroize } from '../../crypto';
 import type { TlvRecord } from '../../wire';
-import type { OfferEventBody } from '../../api/offers';
+import type { OfferEventBody } from '../events';
 import type { Bolt12Context } from '../chains';
 import type { Invoice, UnsignedInvoice } from '../invoice';
 import { buildInvoice, encodeInvoice } from '../invoice';

@@ -7,7 +7,7 @@
  */
 import { equalBytes, fromHex, toHex } from '../../crypto';
 import type { TlvRecord } from '../../wire';
-import type { OfferEventBody } from '../../api/offers';
+import type { OfferEventBody } from '../events';
 import { buildOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
 import type { OffersPolicy } from './constants';

@@ -5,7 +5,9 @@
  * payer keys are derived (see keys.ts).
  */
 
-export type OfferStatus = 'active' | 'disabled';
+import type { InvoiceRequestRole, InvoiceRole, OfferStatus } from '../types';
+
+export type { InvoiceRequestRole, InvoiceRole, OfferStatus } from '../types';
 
 /** One of our offers. */
 export interface OfferRecord {
@@ -43,11 +45,6 @@ export interface PublishedPathRecord {
   readonly finalBlindedNodeId: string;
 }
 
-/**
- * An invoice_request: one we `received` for one of our offers, one we `sent` for someone's
- * offer, or a `refund` we created (an invoice_request that answers no offer).
- */
-export type InvoiceRequestRole = 'received' | 'sent' | 'refund';
 
 /**
  * - received: `invoice` (answered with an invoice), `invoice_error`, `ignored` (no answer, e.g. it
@@ -83,8 +80,6 @@ export interface InvoiceRequestRecord {
   readonly updatedAt: number;
 }
 
-/** An invoice we `issued` (for our offer, or for someone's refund) or `received`. */
-export type InvoiceRole = 'issued' | 'received';
 
 export interface InvoiceRecord {
   /** Merkle root of its non-signature records, hex. */

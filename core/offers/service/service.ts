@@ -10,10 +10,10 @@ import type { BlindedPath, TlvRecord } from '../../wire';
 import { encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type {
-  Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferEventBody, OfferInfo, OfferStatus,
-  SendInvoiceResult,
-} from '../../api/offers';
-import type { SendOnionMessageResult } from '../../api/types';
+  Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferInfo, OfferStatus, SendInvoiceResult,
+} from '../types';
+import type { OfferEventBody } from '../events';
+import type { SendOnionMessageResult } from '../../messenger/types';
 import type { Database } from '../../store';
 import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository } from '../../store';
 import { decodeBolt12 } from '../describe';

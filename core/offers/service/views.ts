@@ -1,7 +1,7 @@
 /** Offers records as the NodeApi shows them (plain JSON data, no secrets). */
 import { toHex } from '../../crypto';
 import type { BlindedPath } from '../../wire';
-import type { BlindedPathSummary, InvoiceInfo, InvoiceRequestInfo, OfferInfo } from '../../api/offers';
+import type { BlindedPathSummary, InvoiceInfo, InvoiceRequestInfo, OfferInfo } from '../types';
 import { decodeBolt12String } from '../bech32';
 import { parseInvoiceBytes } from '../invoice';
 import { parseOfferBytes } from '../offer';

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sha256, toHex, utf8 } from '../../../core/crypto';
 import { fromHex } from '../../../core/crypto';
-import type { NodeEvent } from '../../../core/api';
+import type { NodeApi, NodeEvent } from '../../../core/api';
 import { METHOD_SCHEMAS, validate } from '../../../core/api';
 import { Node } from '../../../core/node';
+import { createNodeApi } from '../../../core/api/node-api';
 import { DATABASE_FILE } from '../../../core/store';
 import { tempDir } from '../../support/tmp';
 import { openTestChannel, testChannelSpec } from '../../support/channel-open';
@@ -21,6 +22,7 @@ const ONION = new Uint8Array(1366);
 
 interface TestNode {
   node: Node;
+  api: NodeApi;
   id: string;
   datadir: string;
   address: string;
@@ -32,7 +34,7 @@ async function startNode(datadir = tempDir('glasswing-channels-'), port = 0): Pr
   const events: NodeEvent[] = [];
   node.events.subscribe((e) => events.push(e));
   const { listen } = await node.start();
-  return { node, id: toHex(node.nodeId), datadir, address: `${toHex(node.nodeId)}@${listen[0]}`, events };
+  return { node, api: createNodeApi(node), id: toHex(node.nodeId), datadir, address: `${toHex(node.nodeId)}@${listen[0]}`, events };
 }
 
 async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
@@ -72,7 +74,7 @@ describe('ChannelService in two in-process nodes', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startNode(), startNode()]);
-    await a.node.api.connect({ address: b.address, reconnect: true });
+    await a.api.connect({ address: b.address, reconnect: true });
     await until(() => b.node.peers.isConnected(a.id), 'the inbound connection');
     channelId = openTestChannel({ service: a.node.channels, nodeId: a.id }, { service: b.node.channels, nodeId: b.id }, testChannelSpec());
   });
@@ -82,14 +84,14 @@ describe('ChannelService in two in-process nodes', () => {
   });
 
   it('lists the opened channel on both sides, active, and counts it in getInfo', async () => {
-    const [la, lb] = await Promise.all([a.node.api.listChannels({}), b.node.api.listChannels({})]);
+    const [la, lb] = await Promise.all([a.api.listChannels({}), b.api.listChannels({})]);
     expect(la.channels).toHaveLength(1);
     expect(la.channels[0]).toMatchObject({
       channelId, peer: b.id, state: 'active', funder: 'local', capacitySat: '10000000', localBalanceMsat: '5000000000', remoteBalanceMsat: '5000000000',
       localCtn: 0, remoteCtn: 0, numHtlcs: 0, feeratePerKw: 253, failure: null, dataLoss: null,
     });
     expect(lb.channels[0]).toMatchObject({ channelId, peer: a.id, state: 'active', funder: 'remote' });
-    expect((await a.node.api.getInfo({})).numChannels).toBe(1);
+    expect((await a.api.getInfo({})).numChannels).toBe(1);
   });
 
   it('writes every commitment_signed and revoke_and_ack\'s state to the database before the message reaches the connection', async () => {
@@ -120,7 +122,7 @@ describe('ChannelService in two in-process nodes', () => {
     }
     expect(checks).toHaveLength(8);
     expect(checks.every((c) => c.endsWith('true'))).toBe(true);
-    const [ca] = (await a.node.api.listChannels({})).channels;
+    const [ca] = (await a.api.listChannels({})).channels;
     expect(ca).toMatchObject({ localBalanceMsat: '4980000000', remoteBalanceMsat: '5020000000', localCtn: 2, remoteCtn: 2, numHtlcs: 0 });
   });
 
@@ -151,7 +153,7 @@ describe('ChannelService in two in-process nodes', () => {
     ]);
     const last = mine.filter((e) => e.type === 'channel.updated').at(-1)!;
     expect(last.type === 'channel.updated' && last.view.localCommit.ctn).toBe(4);
-    const detail = await a.node.api.getChannel({ channelId });
+    const detail = await a.api.getChannel({ channelId });
     expect(detail.messages.slice(-10).map((m) => m.messageType)).toEqual(messages.map((m) => m.split(' ')[1]));
     expect(detail.view.lists).toEqual({ localUnacked: [], localAcked: [], remoteUnacked: [], remoteAcked: [] });
     expect(detail.lastSent).toBe('commitment_signed');
@@ -160,10 +162,10 @@ describe('ChannelService in two in-process nodes', () => {
   it('shows both commitments\' HTLC tables with trimmed flags and the four lists mid-flight', async () => {
     a.node.channels.addHtlc(channelId, { amountMsat: 100_000n, paymentHash: sha256(preimage(3)), cltvExpiry: 800, onionRoutingPacket: ONION });
     a.node.channels.addHtlc(channelId, { amountMsat: 9_000_000n, paymentHash: sha256(preimage(4)), cltvExpiry: 800, onionRoutingPacket: ONION });
-    const detail = await a.node.api.getChannel({ channelId });
+    const detail = await a.api.getChannel({ channelId });
     expect(detail.view.lists.remoteUnacked.map((c) => c.htlc)).toEqual(['local:2', 'local:3']);
     await roundTrip(a);
-    const after = await a.node.api.getChannel({ channelId });
+    const after = await a.api.getChannel({ channelId });
     expect(after.view.localCommit.htlcs.map((h) => [h.id, h.trimmed])).toEqual([['2', true], ['3', false]]);
     expect(after.view.remoteCommit.htlcs.map((h) => [h.id, h.trimmed])).toEqual([['2', true], ['3', false]]);
     expect(after.numHtlcs).toBe(2);
@@ -171,9 +173,9 @@ describe('ChannelService in two in-process nodes', () => {
 
   it('reestablishes after a disconnection and goes on', async () => {
     const from = b.events.length;
-    await a.node.api.disconnect({ nodeId: b.id, forget: false });
+    await a.api.disconnect({ nodeId: b.id, forget: false });
     await until(() => b.node.channels.list()[0]!.state === 'offline', 'B to see the channel offline');
-    await a.node.api.connect({ address: b.address, reconnect: true });
+    await a.api.connect({ address: b.address, reconnect: true });
     await until(() => a.node.channels.list()[0]!.state === 'active' && b.node.channels.list()[0]!.state === 'active', 'both active again');
     const types = b.events.slice(from).flatMap((e) => (e.type === 'channel.message' ? [`${e.direction} ${e.messageType}`] : []));
     expect(types).toContain('out channel_reestablish');
@@ -190,7 +192,7 @@ describe('ChannelService in two in-process nodes', () => {
     await b.node.stop();
     b = await startNode(datadir, port);
     expect(toHex(sha256(utf8.encode(JSON.stringify(b.node.channels.list().map((c) => ({ ...c, state: 'active' }))))))).toBe(before);
-    await a.node.api.connect({ address: b.address, reconnect: true });
+    await a.api.connect({ address: b.address, reconnect: true });
     await until(() => b.node.channels.list()[0]!.state === 'active', 'the channel to come back');
     b.node.channels.failHtlc(channelId, 2n, utf8.encode('gone'));
     await roundTrip(b);
@@ -216,7 +218,7 @@ describe('ChannelService in two in-process nodes', () => {
     // The connection was dropped: B reversed the add it had received, and both sides reestablish
     // from what is durable.
     await until(() => b.events.find((e) => e.type === 'channel.updated' && e.cause === 'disconnected' && e.forgotten.includes(`add remote:${id}`)), 'B to forget the add');
-    await a.node.api.connect({ address: b.address, reconnect: true });
+    await a.api.connect({ address: b.address, reconnect: true });
     await until(() => a.node.channels.list()[0]!.state === 'active' && b.node.channels.list()[0]!.state === 'active', 'both active again');
     a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(5)), cltvExpiry: 800, onionRoutingPacket: ONION });
     await roundTrip(a);
@@ -229,13 +231,13 @@ describe('ChannelService in two in-process nodes', () => {
     a.node.peers.send(b.id, { type: 'error', channelId: fromHex(channelId), data: utf8.encode('test says goodbye') });
     const failed = await until(() => b.events.find((e) => e.type === 'channel.failed'), 'channel.failed');
     expect(failed).toMatchObject({ channelId, peer: a.id, code: 'channel.peer_error', dataLoss: null });
-    expect((await b.node.api.getInfo({})).numChannels).toBe(0);
-    expect((await b.node.api.listChannels({})).channels[0]).toMatchObject({ state: 'failed', failure: { code: 'channel.peer_error' } });
+    expect((await b.api.getInfo({})).numChannels).toBe(0);
+    expect((await b.api.listChannels({})).channels[0]).toMatchObject({ state: 'failed', failure: { code: 'channel.peer_error' } });
     expect(() => b.node.channels.commit(channelId)).toThrowError(expect.objectContaining({ code: 'channel_command.channel_failed' }));
   });
 
   it('getChannel of an unknown id is channel.not_found', async () => {
-    await expect(a.node.api.getChannel({ channelId: '00'.repeat(32) })).rejects.toMatchObject({ code: 'channel.not_found' });
+    await expect(a.api.getChannel({ channelId: '00'.repeat(32) })).rejects.toMatchObject({ code: 'channel.not_found' });
   });
 });
 
@@ -249,7 +251,7 @@ describe('runSimulation over the NodeApi', () => {
   });
 
   it('runs a built-in scenario and returns the trace and its SVG', async () => {
-    const r = await n.node.api.runSimulation({ scenario: 'htlc-cycle' });
+    const r = await n.api.runSimulation({ scenario: 'htlc-cycle' });
     expect(r.trace.steps).toHaveLength(10);
     expect(r.trace.error).toBeNull();
     expect(r.trace.steps.at(-1)!.state.A.local.ctn).toBe(2);
@@ -257,7 +259,7 @@ describe('runSimulation over the NodeApi', () => {
   });
 
   it('runs a script with channel parameters, and records the step the protocol forbids', async () => {
-    const r = await n.node.api.runSimulation({
+    const r = await n.api.runSimulation({
       funding_sat: 1_000_000,
       feerate_per_kw: 1000,
       events: [
@@ -276,7 +278,7 @@ describe('runSimulation over the NodeApi', () => {
     );
     expect(() => validate(METHOD_SCHEMAS.runSimulation, { scenario: 'x', events: [] })).toThrowError(expect.objectContaining({ code: 'api.invalid_params' }));
     validate(METHOD_SCHEMAS.runSimulation, { events: [{ from: 'A', msg: 'update_add_htlc', amount_msat: 5, deliver: false }, { deliver: 'all' }] });
-    await expect(n.node.api.runSimulation({ scenario: 'nope' })).rejects.toMatchObject({ code: 'simulator.unknown_scenario' });
-    await expect(n.node.api.runSimulation({ events: [{ from: 'A', msg: 'commitment_signed', id: 3 }] })).rejects.toMatchObject({ code: 'simulator.bad_event' });
+    await expect(n.api.runSimulation({ scenario: 'nope' })).rejects.toMatchObject({ code: 'simulator.unknown_scenario' });
+    await expect(n.api.runSimulation({ events: [{ from: 'A', msg: 'commitment_signed', id: 3 }] })).rejects.toMatchObject({ code: 'simulator.bad_event' });
   });
 });
