@@ -1,23 +1,29 @@
 /**
- * The composition root: opens the data directory, wires the layers together, owns the timers and
- * the event bus. The NodeApi every host serves is built on top of it (core/api/node-api.ts).
+ * The composition root: opens the data directory, wires the layers together — the only place
+ * that builds the concrete store repositories and hands them, with the PeerManager, to the
+ * adapters in core/runtime as the ports their domains declare — and owns the timers and the
+ * event bus. The NodeApi every host serves is built on top of it (core/api/node-api.ts).
  */
 import { join } from 'node:path';
 import type { Database } from '../store';
-import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock } from '../store';
-import { PeerManager, featureInfos } from '../peer';
+import {
+  DATABASE_FILE, InvoiceRequestsRepository, InvoicesRepository, MailboxRepository, MessageLogRepository, OffersRepository, PeersRepository,
+  loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
+} from '../store';
+import { ChannelsRepository } from '../store/channels-repository';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
+import { featureInfos, parseListenAddress } from '../peer';
+import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
+import { channelSignerFromNodeKey } from '../channel';
+import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
+import { MessengerService } from '../runtime/messenger/service';
+import { OffersService } from '../runtime/offers/service';
+import { ChannelService } from '../runtime/channel/service';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
 import type { SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { parseListenAddress } from '../peer';
 import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
-import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
-import { ChannelService, channelSignerFromNodeKey } from '../channel';
-import { ChannelsRepository } from '../store/channels-repository';
-import type { Peer } from '../peer';
-import { OffersService } from '../offers/service';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -90,15 +96,15 @@ export class Node {
     this.#messenger = new MessengerService({
       nodeKey,
       peers: this.#peers,
-      db,
-      addressBook: this.#peersRepo,
+      mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
+      log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
+      addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
       publish: (e) => this.events.publish(e),
       ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),
-      ...(opts.messenger?.mailbox ? { mailbox: opts.messenger.mailbox } : {}),
-      ...(opts.messenger?.logCapacity !== undefined ? { logCapacity: opts.messenger.logCapacity } : {}),
     });
     this.#offers = new OffersService({
-      nodeKey, offersSeed, chain: chainHash(opts.network), db, messenger: this.#messenger, publish: (e) => this.events.publish(e),
+      nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, publish: (e) => this.events.publish(e),
+      stores: { offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db) },
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({

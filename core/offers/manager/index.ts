@@ -14,3 +14,4 @@ export { destinationsOf, pickAnswer } from './payer';
 export type { RefundParams, PreparedRefundInvoice, ReceiveInvoiceOutcome } from './refunds';
 export * from './context';
 export * from './manager';
+export * from './views';

@@ -5,7 +5,7 @@ import type { BlindedPathSummary, InvoiceInfo, InvoiceRequestInfo, OfferInfo } f
 import { decodeBolt12String } from '../bech32';
 import { parseInvoiceBytes } from '../invoice';
 import { parseOfferBytes } from '../offer';
-import type { InvoiceRecord, InvoiceRequestRecord, OfferRecord } from '../manager/records';
+import type { InvoiceRecord, InvoiceRequestRecord, OfferRecord } from './records';
 
 const text = (v: bigint | null): string | null => (v === null ? null : v.toString());
 

@@ -6,19 +6,22 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message } from '../wire';
-import { fromHex, toHex } from '../crypto';
-import type { PeerEventBody } from './events';
-import type { PeerInfo } from './types';
-import type { PeersRepository } from '../store';
-import type { GlasswingError } from '../errors';
+import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message } from '../../wire';
+import { fromHex, toHex } from '../../crypto';
+import type { GlasswingError } from '../../errors';
+import type { PeerEventBody } from '../../peer/events';
+import type { PeerInfo } from '../../peer/types';
+import type { AddressBook } from '../../peer/ports';
+import type { MalformedMessage, Peer } from '../../peer/peer';
+import { PeerSession, type PeerAction } from '../../peer/peer-session';
+import { PeerError } from '../../peer/errors';
+import { formatHostPort, parsePeerAddress } from '../../peer/address';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../../peer/backoff';
+import { featureInfos } from '../../peer/feature-info';
+import { DEFAULT_INBOUND_LIMITS, FailureReportThrottle, InboundLimiter, addressKey, type InboundLimits } from '../../peer/inbound-limits';
 import { Connection, type WriteCallback } from './connection';
-import { PeerSession, type PeerAction } from './peer-session';
-import { PeerError } from './errors';
-import { formatHostPort, parsePeerAddress } from './address';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
-import { featureInfos } from './feature-info';
-import { DEFAULT_INBOUND_LIMITS, FailureReportThrottle, InboundLimiter, addressKey, type InboundLimits } from './inbound-limits';
+
+export type { MalformedMessage, Peer } from '../../peer/peer';
 
 export interface PeerManagerOptions {
   readonly nodeKey: Uint8Array;
@@ -27,7 +30,7 @@ export interface PeerManagerOptions {
   readonly localInit: Init;
   readonly knownFeatures: readonly FeatureDefinition[];
   readonly chainHashes: readonly Uint8Array[];
-  readonly addressBook: PeersRepository;
+  readonly addressBook: AddressBook;
   readonly publish: (event: PeerEventBody) => void;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -54,26 +57,7 @@ export interface InboundStats {
   readonly unreportedHandshakeFailures: number;
 }
 
-/** A connected peer whose init exchange completed. */
-export interface Peer {
-  readonly nodeId: string;
-  readonly address: string;
-  readonly direction: 'inbound' | 'outbound';
-  readonly features: FeatureVector;
-  readonly connectedSince: number;
-  lastPingRttMs: number | null;
-  messagesIn: number;
-  messagesOut: number;
-}
-
 export type MessageHandler = (peer: Peer, message: Message) => void;
-
-export interface MalformedMessage {
-  readonly typeNumber: number;
-  readonly size: number;
-  readonly code: string;
-  readonly reason: string;
-}
 
 interface Live {
   readonly connection: Connection;

@@ -12,44 +12,28 @@
  * The link refuses to release a message before step 1 reported its revision durable, so a
  * commitment_signed or revoke_and_ack cannot leave before the state that commits to it.
  *
- * The store and the peer layer come in as narrow interfaces (ChannelStore, ChannelPeers),
- * implemented by core/store's ChannelsRepository and core/peer's PeerManager.
+ * The store and the peer layer come in as narrow ports (core/channel/store.ts ChannelStore,
+ * core/channel/ports.ts ChannelPeers), implemented by core/store's ChannelsRepository and
+ * core/runtime/peer's PeerManager; the composition root wires them.
  */
-import { toHex, utf8 } from '../crypto';
-import type { GlasswingError } from '../errors';
-import type { Message } from '../wire';
-import { isAllZeroChannelId } from '../wire';
-import { txidToHex } from '../bitcoin';
-import type { ChannelDetail, ChannelEventBody, ChannelMessageInfo, ChannelSummary } from './events';
-import type { PeerProtocolMessageEvent } from '../peer/events';
-import type { AddHtlcRequest } from './commands';
-import { ChannelCommandError } from './errors';
-import type { ChannelStore, LinkResult, MessageNote, StoredChannel } from './link';
-import { ChannelLink } from './link';
-import type { ChannelOpenTerms } from './open';
-import { initialChannelState, signInitialRemoteCommitment } from './open';
-import type { ChannelBasepoints } from './keys';
-import type { ChannelSigner } from './signer';
-import type { ChannelPolicy } from './step';
-import type { Change } from './state';
-import type { SignatureCheck } from './transactions';
-import { buildCommitment, checkLocalCommitmentSignatures } from './transactions';
-
-export interface ChannelPeer {
-  readonly nodeId: string;
-}
-
-/** What the service needs of the peer layer (core/peer PeerManager). */
-export interface ChannelPeers<P extends ChannelPeer = ChannelPeer> {
-  onMessage(handler: (peer: P, message: Message) => void): () => void;
-  onPeerReady(handler: (peer: P) => void): () => void;
-  onPeerClosed(handler: (peer: P, error: GlasswingError) => void): () => void;
-  /** The peer's current connection (null-ish when not connected). */
-  peer(nodeId: string): P | undefined;
-  peers(): P[];
-  send(nodeId: string, message: Message): boolean;
-  disconnect(nodeId: string, opts?: { forget?: boolean }): boolean;
-}
+import { toHex, utf8 } from '../../crypto';
+import type { Message } from '../../wire';
+import { isAllZeroChannelId } from '../../wire';
+import type { PeerProtocolMessageEvent } from '../../peer/events';
+import type { ChannelDetail, ChannelEventBody, ChannelMessageInfo, ChannelSummary } from '../../channel/events';
+import type { AddHtlcRequest } from '../../channel/commands';
+import { ChannelCommandError } from '../../channel/errors';
+import type { LinkResult, MessageNote, StoredChannel } from '../../channel/link';
+import { ChannelLink } from '../../channel/link';
+import type { ChannelKeysOffer, ChannelOpenTerms } from '../../channel/open';
+import { initialChannelState, signInitialRemoteCommitment } from '../../channel/open';
+import type { ChannelPeer, ChannelPeers } from '../../channel/ports';
+import type { ChannelSigner } from '../../channel/signer';
+import type { ChannelStore } from '../../channel/store';
+import type { ChannelPolicy } from '../../channel/step';
+import type { SignatureCheck } from '../../channel/transactions';
+import { buildCommitment, checkLocalCommitmentSignatures } from '../../channel/transactions';
+import { describeChange, summarize } from '../../channel/summary';
 
 export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly store: ChannelStore;
@@ -62,14 +46,6 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly log?: (line: Record<string, unknown>) => void;
   /** Messages kept per channel for the sequence diagram. */
   readonly messageHistory?: number;
-}
-
-/** Our side of an opening: the keys the peer needs (open_channel / accept_channel / channel_ready fields). */
-export interface ChannelKeysOffer {
-  readonly keyIndex: number;
-  readonly basepoints: ChannelBasepoints;
-  readonly firstPerCommitmentPoint: Uint8Array;
-  readonly secondPerCommitmentPoint: Uint8Array;
 }
 
 const CHANNEL_MESSAGE_TYPES = new Set([
@@ -371,37 +347,4 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     if (list.length > cap) list.splice(0, list.length - cap);
     this.#opts.publish({ type: 'channel.message', ...info });
   }
-}
-
-/** `add local:3`, `fulfill remote:1`, `fee 2000`: an update, named from this node's view. */
-function describeChange(c: Change): string {
-  const u = c.update;
-  if (u.kind === 'fee') return `fee ${u.feeratePerKw}`;
-  if (u.kind === 'add') return `add ${u.htlc.offerer}:${u.htlc.id}`;
-  return `${u.kind} ${c.origin === 'local' ? 'remote' : 'local'}:${u.id}`;
-}
-
-function summarize(link: ChannelLink): ChannelSummary {
-  const s = link.state;
-  const local = s.localCommit.spec;
-  const remote = (s.remoteNextCommit ?? s.remoteCommit).spec;
-  const htlcs = new Set([...local.htlcs, ...remote.htlcs].map((h) => `${h.offerer}:${h.id}`));
-  return {
-    channelId: toHex(s.params.channelId),
-    peer: link.peerId,
-    state: link.phase,
-    funder: s.params.funder,
-    channelType: s.params.channelType,
-    fundingOutpoint: `${txidToHex(s.params.fundingOutpoint.txid)}:${s.params.fundingOutpoint.vout}`,
-    capacitySat: s.params.fundingSatoshis.toString(),
-    localBalanceMsat: local.localMsat.toString(),
-    remoteBalanceMsat: local.remoteMsat.toString(),
-    localCtn: s.localCommit.ctn,
-    remoteCtn: (s.remoteNextCommit ?? s.remoteCommit).ctn,
-    numHtlcs: htlcs.size,
-    feeratePerKw: local.feeratePerKw,
-    failure: s.status.kind === 'failed' ? { code: s.status.code, message: s.status.message } : null,
-    dataLoss: link.dataLoss,
-    createdAt: link.createdAt,
-  };
 }

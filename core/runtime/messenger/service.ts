@@ -3,39 +3,39 @@
  * `onion_message`s from the PeerManager, carries out its actions (dial, store in the mailbox,
  * settle reply waiters), pulls queued messages into connections that have room, delivers the
  * mailbox when a peer comes back, publishes every event on the bus and writes the traffic log.
- * It owns the timers and the clock.
+ * It owns the timers and the clock. The peers, the mailbox and the log come in as narrow ports
+ * (core/messenger/ports.ts); the composition root wires the concrete ones.
  */
-import { randomBytes as secureRandomBytes, toHex } from '../crypto';
-import type { OnionMessage } from '../wire';
-import { MESSAGE_TYPES, encodeBlindedPath } from '../wire';
-import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from './types';
-import type { OnionMessageEventBody } from './events';
-import { onionEventParties } from './events';
-import type { Peer, PeerManager } from '../peer';
-import type { Database, MessageLogFilter, MessageLogRow, PeersRepository } from '../store';
-import { MailboxRepository, MessageLogRepository } from '../store';
-import { isGlasswingError } from '../errors';
-import type { MailboxQuotas, MessengerPolicy } from './constants';
-import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, handlerKindOf } from './constants';
-import { MessengerError } from './errors';
-import type { MessageHandler, ReceivedMessage } from './handlers';
-import type { RecordText } from './inputs';
-import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from './inputs';
-import type { MessengerAction } from './messenger';
-import { OnionMessenger } from './messenger';
-import { MessengerCounters } from './stats';
+import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
+import type { OnionMessage } from '../../wire';
+import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
+import { isGlasswingError } from '../../errors';
+import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
+import type { OnionMessageEventBody } from '../../messenger/events';
+import { onionEventParties } from '../../messenger/events';
+import type { MessengerPolicy } from '../../messenger/constants';
+import { handlerKindOf } from '../../messenger/constants';
+import { MessengerError } from '../../messenger/errors';
+import type { MessageHandler, ReceivedMessage } from '../../messenger/handlers';
+import type { RecordText } from '../../messenger/inputs';
+import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from '../../messenger/inputs';
+import type { MessengerAction } from '../../messenger/messenger';
+import { OnionMessenger } from '../../messenger/messenger';
+import type { MailboxStore, MessageLogFilter, MessageLogRow, MessageLogStore, MessengerPeer, MessengerPeers } from '../../messenger/ports';
+import { MessengerCounters } from '../../messenger/stats';
 
 export interface MessengerServiceOptions {
   /** Our node private key. Secret; the core keeps its own copy and zeroes it on close. */
   readonly nodeKey: Uint8Array;
-  readonly peers: PeerManager;
-  readonly db: Database;
-  readonly addressBook: PeersRepository;
+  readonly peers: MessengerPeers;
+  /** The mailbox (allow-list, stored messages, quotas). */
+  readonly mailbox: MailboxStore;
+  /** The capped traffic log. */
+  readonly log: MessageLogStore;
+  /** Where to dial a node that is not connected (the address book). */
+  readonly addressOf: (nodeId: string) => string | undefined;
   readonly publish: (event: OnionMessageEventBody) => void;
   readonly policy?: Partial<MessengerPolicy>;
-  readonly mailbox?: Partial<MailboxQuotas>;
-  /** Rows kept in the traffic log. */
-  readonly logCapacity?: number;
   readonly now?: () => number;
   readonly random?: () => number;
   readonly randomBytes?: (length: number) => Uint8Array;
@@ -62,8 +62,8 @@ const MAILBOX_EXPIRY_CHECK_MS = 5_000;
 
 export class MessengerService {
   readonly core: OnionMessenger;
-  readonly mailbox: MailboxRepository;
-  readonly log: MessageLogRepository;
+  readonly mailbox: MailboxStore;
+  readonly log: MessageLogStore;
   readonly #opts: MessengerServiceOptions;
   readonly #now: () => number;
   readonly #counters = new MessengerCounters();
@@ -86,10 +86,10 @@ export class MessengerService {
       ...(opts.policy ? { policy: opts.policy } : {}),
       randomBytes: opts.randomBytes ?? secureRandomBytes,
       random: opts.random ?? Math.random,
-      addressOf: (nodeId) => opts.addressBook.get(nodeId)?.addresses[0],
+      addressOf: opts.addressOf,
     });
-    this.mailbox = new MailboxRepository(opts.db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.mailbox });
-    this.log = new MessageLogRepository(opts.db, opts.logCapacity ?? DEFAULT_LOG_CAPACITY);
+    this.mailbox = opts.mailbox;
+    this.log = opts.log;
     for (const { nodeId } of this.mailbox.listAllowed()) this.core.setMailboxAllowed(nodeId, true);
   }
 
@@ -332,7 +332,7 @@ export class MessengerService {
     }
   }
 
-  #onPeerReady(peer: Peer): void {
+  #onPeerReady(peer: MessengerPeer): void {
     if (this.#closed) return;
     this.#run(this.core.peerConnected(peer.nodeId, { onionMessages: peer.features.has('option_onion_messages') }, this.#now()));
     this.#drainMailbox(peer.nodeId);

@@ -2,52 +2,30 @@
  * OffersService: the thin adapter around the OffersManager. It registers the offers handlers on
  * the onion messenger (invoice_request 64, invoice 66, invoice_error 68), sends our requests and
  * invoices and waits for their answers, owns the clock, and turns records into API data. The
- * messenger is reached through a narrow interface (MessengerService satisfies it), so this layer
- * does not import the messenger.
+ * messenger and the store are reached through narrow ports (core/offers/ports.ts, the manager's
+ * store interfaces in records.ts); the composition root wires the concrete ones.
  */
 import { fromHex, randomBytes as secureRandomBytes, toHex } from '../../crypto';
-import type { BlindedPath, TlvRecord } from '../../wire';
 import { encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type {
   Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferInfo, OfferStatus, SendInvoiceResult,
-} from '../types';
-import type { OfferEventBody } from '../events';
-import type { SendOnionMessageResult } from '../../messenger/types';
-import type { Database } from '../../store';
-import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository } from '../../store';
-import { decodeBolt12 } from '../describe';
-import type { OffersPolicy } from '../manager/constants';
-import { MAX_U64, OFFERS_MESSAGE_TLV } from '../manager/constants';
-import { InvoiceErrorReceived, OffersError } from '../manager/errors';
-import type { CreateOfferParams } from '../manager/manager';
-import { OffersManager, destinationText } from '../manager/manager';
-import type { Destination, PreparedFetch } from '../manager/payer';
-import { pickAnswer } from '../manager/payer';
-import { invoiceErrorOf } from '../manager/rejections';
-import type { OffersStores } from '../manager/records';
-import type { IncomingMessage } from '../manager/responder';
-import { encodeInvoiceError, parseInvoiceErrorBytes } from '../invoice-error';
-import { invoiceInfo, invoiceRequestInfo, offerInfo } from './views';
-
-/** A message the messenger hands an offers handler (a subset of core/messenger ReceivedMessage). */
-export interface OffersIncoming {
-  readonly messageId: string;
-  readonly value: Uint8Array;
-  readonly pathId: Uint8Array | undefined;
-  readonly replyPath: BlindedPath | undefined;
-}
-
-/** What the offers service needs from the onion messenger (MessengerService has exactly this). */
-export interface OffersMessenger {
-  registerHandler(tlvType: bigint, handler: (message: OffersIncoming) => { records: TlvRecord[] } | undefined): () => void;
-  send(params: {
-    destination: string;
-    tlvs: readonly { type: string; value: string }[];
-    replyPath?: boolean;
-    waitReplySeconds?: number;
-  }): Promise<SendOnionMessageResult>;
-}
+} from '../../offers/types';
+import type { OfferEventBody } from '../../offers/events';
+import type { OffersIncoming, OffersMessenger, OffersSent } from '../../offers/ports';
+import { decodeBolt12 } from '../../offers/describe';
+import type { OffersPolicy } from '../../offers/manager/constants';
+import { MAX_U64, OFFERS_MESSAGE_TLV } from '../../offers/manager/constants';
+import { InvoiceErrorReceived, OffersError } from '../../offers/manager/errors';
+import type { CreateOfferParams } from '../../offers/manager/manager';
+import { OffersManager, destinationText } from '../../offers/manager/manager';
+import type { Destination, PreparedFetch } from '../../offers/manager/payer';
+import { pickAnswer } from '../../offers/manager/payer';
+import { invoiceErrorOf } from '../../offers/manager/rejections';
+import type { OffersStores } from '../../offers/manager/records';
+import type { IncomingMessage } from '../../offers/manager/responder';
+import { encodeInvoiceError, parseInvoiceErrorBytes } from '../../offers/invoice-error';
+import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
 
 export interface OffersServiceOptions {
   readonly nodeKey: Uint8Array;
@@ -55,7 +33,8 @@ export interface OffersServiceOptions {
   readonly offersSeed: Uint8Array;
   /** chain_hash of the node's network. */
   readonly chain: Uint8Array;
-  readonly db: Database;
+  /** Where offers, requests and invoices are kept (core/store's repositories). */
+  readonly stores: OffersStores;
   readonly messenger: OffersMessenger;
   readonly publish: (event: OfferEventBody) => void;
   readonly policy?: Partial<OffersPolicy>;
@@ -76,7 +55,7 @@ export class OffersService {
   constructor(opts: OffersServiceOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
-    this.stores = { offers: new OffersRepository(opts.db), requests: new InvoiceRequestsRepository(opts.db), invoices: new InvoicesRepository(opts.db) };
+    this.stores = opts.stores;
     this.manager = new OffersManager({
       nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, stores: this.stores,
       randomBytes: opts.randomBytes ?? secureRandomBytes, publish: opts.publish, ...(opts.policy ? { policy: opts.policy } : {}),
@@ -215,7 +194,7 @@ export class OffersService {
     value: string,
     waitSeconds: number,
     hooks: { before: (d: Destination) => void; fail: (e: OffersError) => OffersError },
-  ): Promise<{ kind: 'sent'; sent: SendOnionMessageResult; to: Destination } | { kind: 'timeout'; to: Destination }> {
+  ): Promise<{ kind: 'sent'; sent: OffersSent; to: Destination } | { kind: 'timeout'; to: Destination }> {
     const failures: string[] = [];
     for (const to of destinations) {
       hooks.before(to);

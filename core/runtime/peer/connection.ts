@@ -4,11 +4,11 @@
  * contents; PeerSession does. Outbound frames go through a bounded queue with backpressure.
  */
 import type { Socket } from 'node:net';
-import { ACT_ONE_LENGTH, ACT_THREE_LENGTH, ACT_TWO_LENGTH, FrameError, NoiseInitiator, NoiseResponder, type NoiseSession } from '../transport';
-import type { GlasswingError } from '../errors';
-import { isGlasswingError } from '../errors';
-import { toHex } from '../crypto';
-import { PeerError } from './errors';
+import { ACT_ONE_LENGTH, ACT_THREE_LENGTH, ACT_TWO_LENGTH, FrameError, NoiseInitiator, NoiseResponder, type NoiseSession } from '../../transport';
+import type { GlasswingError } from '../../errors';
+import { isGlasswingError } from '../../errors';
+import { toHex } from '../../crypto';
+import { PeerError } from '../../peer/errors';
 
 export interface ConnectionHandlers {
   /** The handshake completed: `remoteNodeId` is authenticated. */
