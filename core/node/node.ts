@@ -7,8 +7,7 @@
 import { join } from 'node:path';
 import type { Database } from '../store';
 import {
-  DATABASE_FILE, InvoiceRequestsRepository, InvoicesRepository, MailboxRepository, MessageLogRepository, OffersRepository, PeersRepository,
-  loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
+  DATABASE_FILE, MailboxRepository, MessageLogRepository, PeersRepository, loadOrCreateIdentity, offersStores, lockDataDir, openDatabase, type DataDirLock,
 } from '../store';
 import { ChannelsRepository } from '../store/channels-repository';
 import { FeatureVector, chainHash, type Init } from '../wire';
@@ -104,7 +103,7 @@ export class Node {
     });
     this.#offers = new OffersService({
       nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, publish: (e) => this.events.publish(e),
-      stores: { offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db) },
+      stores: offersStores(db),
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({

@@ -9,3 +9,4 @@ export * from './message-log-repository';
 export * from './offers-repository';
 export * from './invoice-requests-repository';
 export * from './invoices-repository';
+export * from './offers-stores';

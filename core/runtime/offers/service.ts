@@ -22,7 +22,9 @@ import { OffersManager, destinationText } from '../../offers/manager/manager';
 import type { Destination, PreparedFetch } from '../../offers/manager/payer';
 import { pickAnswer } from '../../offers/manager/payer';
 import { invoiceErrorOf } from '../../offers/manager/rejections';
-import type { OffersStores } from '../../offers/manager/records';
+import type { OffersStep, OffersStores } from '../../offers/manager/records';
+import type { PersistedOffersWrites } from '../../offers/manager/persist';
+import { persistOffersWrites } from '../../offers/manager/persist';
 import type { IncomingMessage } from '../../offers/manager/responder';
 import { encodeInvoiceError, parseInvoiceErrorBytes } from '../../offers/invoice-error';
 import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
@@ -57,9 +59,23 @@ export class OffersService {
     this.#now = opts.now ?? Date.now;
     this.stores = opts.stores;
     this.manager = new OffersManager({
-      nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, stores: this.stores,
-      randomBytes: opts.randomBytes ?? secureRandomBytes, publish: opts.publish, ...(opts.policy ? { policy: opts.policy } : {}),
+      nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, reader: this.stores,
+      randomBytes: opts.randomBytes ?? secureRandomBytes, ...(opts.policy ? { policy: opts.policy } : {}),
     });
+  }
+
+  /**
+   * Carries out a manager step: its writes first (one transaction), then its events; only then
+   * does the caller send what the value carries. Returns the value and what persisting reported.
+   */
+  #apply<T>(step: OffersStep<T>): { value: T; persisted: PersistedOffersWrites } {
+    const persisted = persistOffersWrites(this.stores, step.writes);
+    for (const e of step.events) this.#opts.publish(e);
+    return { value: step.value, persisted };
+  }
+
+  #run<T>(step: OffersStep<T>): T {
+    return this.#apply(step).value;
   }
 
   /** Registers the offers handlers on the messenger. */
@@ -67,20 +83,20 @@ export class OffersService {
     const m = this.#opts.messenger;
     this.#unregister.push(
       m.registerHandler(OFFERS_MESSAGE_TLV.invoiceRequest, (msg) => {
-        const out = this.manager.answerInvoiceRequest(incoming(msg), this.#now());
+        const out = this.#run(this.manager.answerInvoiceRequest(incoming(msg), this.#now()));
         return out.kind === 'ignored' ? undefined : { records: [out.reply] };
       }),
       m.registerHandler(OFFERS_MESSAGE_TLV.invoice, (msg) => {
-        const out = this.manager.receiveInvoice(incoming(msg), this.#now());
+        const out = this.#run(this.manager.receiveInvoice(incoming(msg), this.#now()));
         if (out.kind !== 'invoice_error') return undefined;
-        this.manager.publish({
+        this.#opts.publish({
           type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: msg.messageId, code: out.rejection.code,
           error: out.rejection.message, erroneousField: out.rejection.erroneousField?.toString() ?? null,
         });
         return { records: [out.reply] };
       }),
       m.registerHandler(OFFERS_MESSAGE_TLV.invoiceError, (msg) => {
-        this.manager.receiveInvoiceError(incoming(msg));
+        this.#run(this.manager.receiveInvoiceError(incoming(msg)));
         return undefined;
       }),
     );
@@ -105,7 +121,7 @@ export class OffersService {
       ...(params.paths ? { via: nodeLists(params.paths) } : {}),
       ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
     };
-    const { offer, created } = this.manager.createOffer(p, this.#now());
+    const { offer, created } = this.#run(this.manager.createOffer(p, this.#now()));
     const info = this.#offerInfo(offer.offerId)!;
     if (created) this.#opts.publish({ type: 'offer.created', offerId: offer.offerId, offer: info });
     return { offer: info, created };
@@ -116,7 +132,7 @@ export class OffersService {
   }
 
   disableOffer(offerId: string): OfferInfo {
-    this.manager.disableOffer(offerId, this.#now());
+    this.#run(this.manager.disableOffer(offerId, this.#now()));
     return this.#offerInfo(offerId)!;
   }
 
@@ -135,7 +151,8 @@ export class OffersService {
   async fetchInvoice(params: {
     offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean;
   }): Promise<FetchInvoiceResult> {
-    const fetch = this.manager.prepareFetch(
+    // The request is stored as pending before it leaves.
+    const prepared = this.#apply(this.manager.prepareFetch(
       {
         offer: params.offer,
         ...(params.amountMsat !== undefined ? { amountMsat: u64(params.amountMsat, 'amountMsat') } : {}),
@@ -144,30 +161,30 @@ export class OffersService {
         ...(params.unchecked ? { unchecked: true } : {}),
       },
       this.#now(),
-    );
+    ));
+    const fetch: PreparedFetch = { ...prepared.value, rowId: prepared.persisted.requestRowIds[0]! };
     const timeout = params.timeoutSeconds ?? this.manager.policy.fetchTimeoutSeconds;
     const outcome = await this.#sendToFirstReachable(fetch.destinations, OFFERS_MESSAGE_TLV.invoiceRequest, toHex(fetch.request.bytes), timeout, {
-      before: (d) => this.manager.requestSent(fetch, d),
-      fail: (e) => this.manager.failFetch(fetch, e, this.#now()),
+      before: (d) => this.#run(this.manager.requestSent(fetch, d)),
+      fail: (e) => this.#run(this.manager.failFetch(fetch, e, this.#now())),
     });
     if (outcome.kind === 'timeout') {
-      throw this.manager.failFetch(
+      throw this.#run(this.manager.failFetch(
         fetch,
         new OffersError('offers.no_answer', `no answer within ${timeout} s (sent via ${destinationText(outcome.to)})`, { timeoutSeconds: timeout }),
         this.#now(),
-      );
+      ));
     }
     const { sent, to } = outcome;
     const records = (sent.reply?.records ?? []).map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) }));
-    let invoice;
-    try {
-      invoice = this.manager.acceptFetchAnswer(fetch, records, to, this.#now());
-    } catch (e) {
+    const answer = this.#run(this.manager.acceptFetchAnswer(fetch, records, to, this.#now()));
+    if (answer.kind === 'refused') {
+      const e = answer.error;
       if (isGlasswingError(e, 'offers.bad_invoice') && sent.reply?.replyPath) this.#answerBadInvoice(fetch, e as OffersError, sent.reply.replyPath, sent.reply.messageId);
       throw e;
     }
     return {
-      invoice: invoiceInfo(invoice),
+      invoice: invoiceInfo(answer.invoice),
       request: invoiceRequestInfo(this.stores.requests.getRequest(fetch.rowId)!),
       sentVia: { pathIndex: to.kind === 'path' ? to.index : null, firstHop: sent.firstHop },
     };
@@ -178,7 +195,7 @@ export class OffersService {
     const code = typeof e.details?.code === 'string' ? e.details.code : e.code;
     const error = invoiceErrorOf({ code, message: e.message });
     this.#opts.messenger.send({ destination: replyPath, tlvs: [{ type: OFFERS_MESSAGE_TLV.invoiceError.toString(), value: toHex(encodeInvoiceError(error)) }] }).then(
-      () => this.manager.publish({ type: 'offer.invoice_error_sent', offerId: fetch.offerId, requestId: fetch.requestId, messageId, code, error: e.message, erroneousField: null }),
+      () => this.#opts.publish({ type: 'offer.invoice_error_sent', offerId: fetch.offerId, requestId: fetch.requestId, messageId, code, error: e.message, erroneousField: null }),
       () => undefined,
     );
   }
@@ -230,7 +247,7 @@ export class OffersService {
   createRefund(params: {
     description: string; amountMsat: string; issuer?: string; absoluteExpiry?: number; payerNote?: string; quantity?: string; paths?: string[][]; dummyHops?: number;
   }): InvoiceRequestInfo {
-    const record = this.manager.createRefund(
+    const record = this.#run(this.manager.createRefund(
       {
         description: params.description,
         amountMsat: u64(params.amountMsat, 'amountMsat'),
@@ -242,26 +259,27 @@ export class OffersService {
         ...(params.dummyHops !== undefined ? { dummyHops: params.dummyHops } : {}),
       },
       this.#now(),
-    );
+    ));
     return invoiceRequestInfo(record);
   }
 
   /** Sends an invoice for someone's refund; waits `timeoutSeconds` for an invoice_error (none: sent). */
   async sendInvoice(params: { refund: string; timeoutSeconds?: number }): Promise<SendInvoiceResult> {
-    const prepared = this.manager.prepareRefundInvoice(params.refund, this.#now());
+    // The invoice is stored before it leaves.
+    const prepared = this.#run(this.manager.prepareRefundInvoice(params.refund, this.#now()));
     const wait = params.timeoutSeconds ?? this.manager.policy.sendInvoiceWaitSeconds;
     const outcome = await this.#sendToFirstReachable(prepared.destinations, OFFERS_MESSAGE_TLV.invoice, toHex(prepared.invoice.bytes), wait, {
       before: () => undefined,
       fail: (e) => e,
     });
     const { to } = outcome;
-    this.manager.refundInvoiceSent(prepared, destinationText(to));
+    this.#run(this.manager.refundInvoiceSent(prepared, destinationText(to)));
     const records = outcome.kind === 'sent' ? (outcome.sent.reply?.records ?? []) : [];
     const answer = pickAnswer(records.map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) })));
     if (answer.invoiceError) {
       const e = parseInvoiceErrorBytes(answer.invoiceError).value ?? { error: 'an invoice_error that does not decode' };
       const received = new InvoiceErrorReceived(e, 'the refund payer');
-      this.manager.publish({
+      this.#opts.publish({
         type: 'offer.invoice_error_received', offerId: prepared.refundId, requestId: prepared.refundId, error: received.text,
         erroneousField: received.erroneousField?.toString() ?? null, suggestedValue: received.suggestedValue ? toHex(received.suggestedValue) : null,
       });
