@@ -32,6 +32,21 @@ export default tseslint.config(
     },
   },
   {
+    // One clock: adapters and the composition root read the time and set timers only through the
+    // node's Clock (core/runtime/clock.ts), so every timer is listed in one place and tests drive time.
+    files: ['core/runtime/**/*.ts', 'core/node/**/*.ts'],
+    ignores: ['core/runtime/clock.ts'],
+    rules: {
+      'no-restricted-globals': ['error',
+        ...['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'setImmediate'].map((name) => ({
+          name, message: 'Use the node\'s Clock (core/runtime/clock.ts): clock.timeout / clock.interval.',
+        })),
+      ],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use the node\'s Clock (core/runtime/clock.ts): clock.now().' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the node\'s Clock (core/runtime/clock.ts): clock.now().' }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

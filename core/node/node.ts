@@ -1,8 +1,9 @@
 /**
  * The composition root: opens the data directory, wires the layers together — the only place
  * that builds the concrete store repositories and hands them, with the PeerManager, to the
- * adapters in core/runtime as the ports their domains declare — and owns the timers and the
- * event bus. The NodeApi every host serves is built on top of it (core/api/node-api.ts).
+ * adapters in core/runtime as the ports their domains declare — and owns the one clock (every
+ * timer runs on it) and the event bus. The NodeApi every host serves is built on top of it
+ * (core/api/node-api.ts).
  */
 import { join } from 'node:path';
 import type { Database } from '../store';
@@ -19,6 +20,7 @@ import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
 import { OffersService } from '../runtime/offers/service';
 import { ChannelService } from '../runtime/channel/service';
+import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
 import type { SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
@@ -42,10 +44,14 @@ export interface NodeOptions {
   readonly messenger?: { policy?: Partial<MessengerPolicy>; mailbox?: Partial<MailboxQuotas>; logCapacity?: number };
   /** Which settings this run took from the command line (shown in Settings; they win at every start). */
   readonly fromCommandLine?: readonly SettingName[];
+  /** The node's one clock (default: the system's); tests drive time with a ManualClock. */
+  readonly clock?: Clock;
 }
 
 export class Node {
   readonly events: EventBus;
+  /** The one clock and scheduler every adapter uses: `clock.timers()` lists every timer of the node. */
+  readonly clock: Clock;
   readonly nodeId: Uint8Array;
   readonly #opts: NodeOptions;
   readonly #db: Database;
@@ -68,7 +74,8 @@ export class Node {
     this.#lock = lock;
     this.#nodeKey = nodeKey;
     this.nodeId = nodeId;
-    this.events = new EventBus();
+    const clock = (this.clock = opts.clock ?? new SystemClock());
+    this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
     const features = localInitFeatures();
     const localInit: Init = {
@@ -86,6 +93,7 @@ export class Node {
       knownFeatures: knownFeatures(),
       chainHashes: [chainHash(opts.network)],
       addressBook: this.#peersRepo,
+      clock,
       publish: (e) => {
         const event = this.events.publish(e);
         if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.(peerLogLine(event));
@@ -98,16 +106,18 @@ export class Node {
       mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
       log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
       addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
+      clock,
       publish: (e) => this.events.publish(e),
       ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),
     });
     this.#offers = new OffersService({
-      nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, publish: (e) => this.events.publish(e),
+      nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, clock, publish: (e) => this.events.publish(e),
       stores: offersStores(db),
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({
-      store: new ChannelsRepository(db),
+      store: new ChannelsRepository(db, { now: () => clock.now() }),
+      clock,
       peers: this.#peers,
       signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
       publish: (e) => this.events.publish(e),
@@ -132,7 +142,7 @@ export class Node {
 
   /** Starts listening and reconnecting. */
   async start(): Promise<{ listen: string[] }> {
-    this.#startedAt = Date.now();
+    this.#startedAt = this.clock.now();
     this.#messenger.start();
     this.#offers.start();
     this.#channels.start();
@@ -248,7 +258,7 @@ export class Node {
 
   /** Names a peer in the address book ("" removes the name); a connected peer's new info is published. */
   labelPeer(nodeId: string, label: string): string | null {
-    this.#peersRepo.setLabel(nodeId, label.trim(), Date.now());
+    this.#peersRepo.setLabel(nodeId, label.trim(), this.clock.now());
     const peer = this.#peers.peer(nodeId);
     if (peer) this.events.publish({ type: 'peer.updated', peer: this.#peers.info(peer) });
     return this.#peersRepo.get(nodeId)?.label ?? null;

@@ -34,6 +34,7 @@ import type { ChannelPolicy } from '../../channel/step';
 import type { SignatureCheck } from '../../channel/transactions';
 import { buildCommitment, checkLocalCommitmentSignatures } from '../../channel/transactions';
 import { describeChange, summarize } from '../../channel/summary';
+import type { Clock } from '../clock';
 
 export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly store: ChannelStore;
@@ -42,7 +43,8 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly signerFor: (keyIndex: number) => ChannelSigner;
   readonly publish: (event: ChannelEventBody | PeerProtocolMessageEvent) => void;
   readonly policy?: Partial<ChannelPolicy>;
-  readonly now?: () => number;
+  /** The node's clock (the time). */
+  readonly clock: Clock;
   readonly log?: (line: Record<string, unknown>) => void;
   /** Messages kept per channel for the sequence diagram. */
   readonly messageHistory?: number;
@@ -70,7 +72,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
 
   constructor(opts: ChannelServiceOptions<P>) {
     this.#opts = opts;
-    this.#now = opts.now ?? Date.now;
+    this.#now = () => opts.clock.now();
     for (const stored of opts.store.loadChannels()) {
       const link = new ChannelLink(stored, this.#signer(stored.keyIndex), opts.policy);
       this.#links.set(toHex(link.channelId), link);

@@ -3,7 +3,7 @@
  * `onion_message`s from the PeerManager, carries out its actions (dial, store in the mailbox,
  * settle reply waiters), pulls queued messages into connections that have room, delivers the
  * mailbox when a peer comes back, publishes every event on the bus and writes the traffic log.
- * It owns the timers and the clock. The peers, the mailbox and the log come in as narrow ports
+ * Its timers run on the node's clock. The peers, the mailbox and the log come in as narrow ports
  * (core/messenger/ports.ts); the composition root wires the concrete ones.
  */
 import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
@@ -23,6 +23,7 @@ import type { MessengerAction } from '../../messenger/messenger';
 import { OnionMessenger } from '../../messenger/messenger';
 import type { MailboxStore, MessageLogFilter, MessageLogRow, MessageLogStore, MessengerPeer, MessengerPeers } from '../../messenger/ports';
 import { MessengerCounters } from '../../messenger/stats';
+import type { Clock, Timer } from '../clock';
 
 export interface MessengerServiceOptions {
   /** Our node private key. Secret; the core keeps its own copy and zeroes it on close. */
@@ -36,7 +37,8 @@ export interface MessengerServiceOptions {
   readonly addressOf: (nodeId: string) => string | undefined;
   readonly publish: (event: OnionMessageEventBody) => void;
   readonly policy?: Partial<MessengerPolicy>;
-  readonly now?: () => number;
+  /** The node's clock: the time, the tick and the traffic-log flush. */
+  readonly clock: Clock;
   readonly random?: () => number;
   readonly randomBytes?: (length: number) => Uint8Array;
   /** How often time is fed to the core (reply and connection timeouts). */
@@ -73,14 +75,14 @@ export class MessengerService {
   readonly #mailboxInFlight = new Set<number>();
   readonly #unsubscribe: (() => void)[] = [];
   #logBuffer: MessageLogRow[] = [];
-  #ticker: NodeJS.Timeout | undefined;
-  #logTimer: NodeJS.Timeout | undefined;
+  #ticker: Timer | undefined;
+  #logTimer: Timer | undefined;
   #lastExpiryCheck = 0;
   #closed = false;
 
   constructor(opts: MessengerServiceOptions) {
     this.#opts = opts;
-    this.#now = opts.now ?? Date.now;
+    this.#now = () => opts.clock.now();
     this.core = new OnionMessenger({
       nodeKey: opts.nodeKey,
       ...(opts.policy ? { policy: opts.policy } : {}),
@@ -110,17 +112,15 @@ export class MessengerService {
       }),
     );
     for (const peer of peers.peers()) this.#onPeerReady(peer);
-    this.#ticker = setInterval(() => this.#tick(), this.#opts.tickMs ?? 250);
-    this.#ticker.unref();
-    this.#logTimer = setInterval(() => this.flushLog(), LOG_FLUSH_MS);
-    this.#logTimer.unref();
+    this.#ticker = this.#opts.clock.interval('messenger.tick', this.#opts.tickMs ?? 250, () => this.#tick());
+    this.#logTimer = this.#opts.clock.interval('messenger.log_flush', LOG_FLUSH_MS, () => this.flushLog());
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#ticker);
-    clearInterval(this.#logTimer);
+    this.#ticker?.cancel();
+    this.#logTimer?.cancel();
     for (const u of this.#unsubscribe.splice(0)) u();
     for (const w of this.#waiters.values()) w.reject(new MessengerError('messenger.stopped', 'the node is stopping'));
     this.#waiters.clear();

@@ -1,7 +1,7 @@
 /**
  * OffersService: the thin adapter around the OffersManager. It registers the offers handlers on
  * the onion messenger (invoice_request 64, invoice 66, invoice_error 68), sends our requests and
- * invoices and waits for their answers, owns the clock, and turns records into API data. The
+ * invoices and waits for their answers, reads the time from the node's clock, and turns records into API data. The
  * messenger and the store are reached through narrow ports (core/offers/ports.ts, the manager's
  * store interfaces in records.ts); the composition root wires the concrete ones.
  */
@@ -28,6 +28,7 @@ import { persistOffersWrites } from '../../offers/manager/persist';
 import type { IncomingMessage } from '../../offers/manager/responder';
 import { encodeInvoiceError, parseInvoiceErrorBytes } from '../../offers/invoice-error';
 import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
+import type { Clock } from '../clock';
 
 export interface OffersServiceOptions {
   readonly nodeKey: Uint8Array;
@@ -40,7 +41,8 @@ export interface OffersServiceOptions {
   readonly messenger: OffersMessenger;
   readonly publish: (event: OfferEventBody) => void;
   readonly policy?: Partial<OffersPolicy>;
-  readonly now?: () => number;
+  /** The node's clock (the time). */
+  readonly clock: Clock;
   readonly randomBytes?: (length: number) => Uint8Array;
 }
 
@@ -56,7 +58,7 @@ export class OffersService {
 
   constructor(opts: OffersServiceOptions) {
     this.#opts = opts;
-    this.#now = opts.now ?? Date.now;
+    this.#now = () => opts.clock.now();
     this.stores = opts.stores;
     this.manager = new OffersManager({
       nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, reader: this.stores,

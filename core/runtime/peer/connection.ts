@@ -9,6 +9,7 @@ import type { GlasswingError } from '../../errors';
 import { isGlasswingError } from '../../errors';
 import { toHex } from '../../crypto';
 import { PeerError } from '../../peer/errors';
+import type { Clock, Timer } from '../clock';
 
 export interface ConnectionHandlers {
   /** The handshake completed: `remoteNodeId` is authenticated. */
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   /** Initiator: the node id we dial (BOLT 8 `rs.pub`). Responder: undefined. */
   readonly remoteNodeId?: Uint8Array;
   readonly handshakeTimeoutMs: number;
+  /** The node's clock (the handshake timeout, the grace period of end()). */
+  readonly clock: Clock;
   /** Bytes of encrypted frames we buffer for a slow reader before refusing more. */
   readonly maxQueuedBytes: number;
 }
@@ -49,7 +52,7 @@ export class Connection {
   #session: NoiseSession | undefined;
   #pending: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
   #pendingBytes = 0;
-  #handshakeTimer: NodeJS.Timeout | undefined;
+  #handshakeTimer: Timer | undefined;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -63,9 +66,10 @@ export class Connection {
     socket.on('error', (e: NodeJS.ErrnoException) => this.#close(new PeerError('peer.socket_error', `socket error: ${e.code ?? e.message}`)));
     socket.on('close', () => this.#close(this.#closedError()));
     socket.on('drain', () => this.#handlers.onDrain?.());
-    this.#handshakeTimer = setTimeout(
-      () => this.#close(new PeerError('peer.handshake_timeout', `the BOLT 8 handshake did not complete within ${opts.handshakeTimeoutMs} ms`)),
+    this.#handshakeTimer = opts.clock.timeout(
+      'peer.handshake_timeout',
       opts.handshakeTimeoutMs,
+      () => this.#close(new PeerError('peer.handshake_timeout', `the BOLT 8 handshake did not complete within ${opts.handshakeTimeoutMs} ms`)),
     );
     if (opts.remoteNodeId) {
       this.#phase = 'act2';
@@ -123,7 +127,8 @@ export class Connection {
     this.#failPending();
     this.socket.end();
     // Do not wait forever for a peer that never reads.
-    setTimeout(() => this.socket.destroy(), 2_000).unref();
+    const grace = this.#opts.clock.timeout('peer.end_grace', 2_000, () => this.socket.destroy());
+    this.socket.once('close', () => grace.cancel());
   }
 
   /** Closes immediately. */
@@ -248,7 +253,7 @@ export class Connection {
     this.#responder = undefined;
     this.#rx = new Uint8Array(0);
     this.#phase = 'open';
-    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer?.cancel();
     this.#handlers.onHandshake(toHex(session.remoteStatic));
     // Frames that arrived in the same TCP segment as the last act.
     if (rest.length > 0 && this.#phase === 'open') this.#onData(rest);
@@ -269,7 +274,7 @@ export class Connection {
   #finish(error: GlasswingError): boolean {
     if (this.#phase === 'closed') return false;
     this.#phase = 'closed';
-    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer?.cancel();
     this.#initiator?.destroy();
     this.#responder?.destroy();
     this.#session?.destroy();

@@ -19,6 +19,7 @@ import { formatHostPort, parsePeerAddress } from '../../peer/address';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../../peer/backoff';
 import { featureInfos } from '../../peer/feature-info';
 import { DEFAULT_INBOUND_LIMITS, FailureReportThrottle, InboundLimiter, addressKey, type InboundLimits } from '../../peer/inbound-limits';
+import type { Clock, Timer } from '../clock';
 import { Connection, type WriteCallback } from './connection';
 
 export type { MalformedMessage, Peer } from '../../peer/peer';
@@ -32,7 +33,8 @@ export interface PeerManagerOptions {
   readonly chainHashes: readonly Uint8Array[];
   readonly addressBook: AddressBook;
   readonly publish: (event: PeerEventBody) => void;
-  readonly now?: () => number;
+  /** The node's clock: the time, and every timer (ticks, reconnects, connect and ping timeouts). */
+  readonly clock: Clock;
   readonly random?: () => number;
   readonly handshakeTimeoutMs?: number;
   readonly initTimeoutMs?: number;
@@ -87,14 +89,13 @@ export class PeerManager {
   readonly #readyHandlers = new Set<(peer: Peer) => void>();
   readonly #malformedHandlers = new Set<(peer: Peer, info: MalformedMessage) => void>();
   readonly #closeHandlers = new Set<(peer: Peer, error: GlasswingError) => void>();
-  readonly #reconnectTimers = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  readonly #reconnectTimers = new Map<string, { timer: Timer; attempt: number }>();
   readonly #servers: Server[] = [];
-  #ticker: NodeJS.Timeout | undefined;
+  readonly #ticker: Timer;
   #closing = false;
 
   constructor(opts: PeerManagerOptions) {
     this.#opts = {
-      now: Date.now,
       random: Math.random,
       // Short: a connection from an address counts against its handshake limit until it completes.
       handshakeTimeoutMs: 5_000,
@@ -109,8 +110,7 @@ export class PeerManager {
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
     };
     this.#inboundLimiter = new InboundLimiter({ ...DEFAULT_INBOUND_LIMITS, ...opts.inboundLimits });
-    this.#ticker = setInterval(() => this.#tick(), this.#opts.tickMs);
-    this.#ticker.unref();
+    this.#ticker = this.#opts.clock.interval('peer.tick', this.#opts.tickMs, () => this.#tick());
   }
 
   // ----- upper-layer hooks -------------------------------------------------------------------
@@ -178,7 +178,7 @@ export class PeerManager {
     const { nodeId, host, port } = parsePeerAddress(addressText);
     if (nodeId === this.#opts.nodeId) return Promise.reject(new PeerError('peer.self_connection', 'that is our own node id'));
     const address = formatHostPort(host, port);
-    this.#opts.addressBook.upsert(nodeId, address, this.#opts.now());
+    this.#opts.addressBook.upsert(nodeId, address, this.#opts.clock.now());
     if (opts.reconnect !== undefined) this.#opts.addressBook.setReconnect(nodeId, opts.reconnect);
     this.#cancelReconnect(nodeId);
     return this.#dial(nodeId, host, port);
@@ -189,22 +189,22 @@ export class PeerManager {
       if (this.#closing) return reject(new PeerError('peer.shutting_down', 'the node is stopping'));
       const address = formatHostPort(host, port);
       const socket = createConnection({ host, port });
-      const timer = setTimeout(() => {
+      const timer = this.#opts.clock.timeout(`peer.connect_timeout ${address}`, this.#opts.connectTimeoutMs, () => {
         socket.destroy();
         fail(new PeerError('peer.connect_failed', `could not reach ${address} within ${this.#opts.connectTimeoutMs} ms`));
-      }, this.#opts.connectTimeoutMs);
+      });
       let settled = false;
       const fail = (e: GlasswingError) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        timer.cancel();
         this.#opts.publish({ type: 'peer.connection_failed', address, nodeId, direction: 'outbound', reason: e.message, code: e.code });
         this.#scheduleReconnect(nodeId);
         reject(e);
       };
       socket.once('error', (e: NodeJS.ErrnoException) => fail(new PeerError('peer.connect_failed', `could not connect to ${address}: ${e.code ?? e.message}`)));
       socket.once('connect', () => {
-        clearTimeout(timer);
+        timer.cancel();
         socket.removeAllListeners('error');
         const live = this.#accept(socket, nodeId, address);
         live.onReady = (peer) => {
@@ -223,7 +223,7 @@ export class PeerManager {
   /** An inbound socket: refused at once (no cryptography, no event) if its address is over a limit. */
   #acceptInbound(socket: Socket): void {
     const key = addressKey(socket.remoteAddress ?? '?');
-    const refusal = this.#inboundLimiter.admit(key, this.#opts.now());
+    const refusal = this.#inboundLimiter.admit(key, this.#opts.clock.now());
     if (refusal) {
       if (refusal === 'peer.too_many_handshakes') this.#refusedTooManyHandshakes++;
       else this.#refusedRateLimited++;
@@ -240,7 +240,7 @@ export class PeerManager {
 
   /** Publishes a failure of a connection that never named a node id, at most once per address and code per minute. */
   #reportUnnamedFailure(key: string, address: string, error: GlasswingError): void {
-    const { report, heldBack } = this.#failureReports.report(key, error.code, this.#opts.now());
+    const { report, heldBack } = this.#failureReports.report(key, error.code, this.#opts.clock.now());
     if (!report) return;
     const more = heldBack > 0 ? ` (${heldBack} more like it from this address were not reported)` : '';
     this.#opts.publish({ type: 'peer.connection_failed', address, nodeId: null, direction: 'inbound', reason: error.message + more, code: error.code });
@@ -272,11 +272,12 @@ export class PeerManager {
         localKey: this.#opts.nodeKey,
         ...(remoteNodeId ? { remoteNodeId: fromHex(remoteNodeId) } : {}),
         handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
+        clock: this.#opts.clock,
         maxQueuedBytes: this.#opts.maxQueuedBytes,
       },
       {
         onHandshake: (id) => this.#onHandshake(live, id),
-        onMessage: (plaintext) => this.#run(live, session.receive(plaintext, this.#opts.now())),
+        onMessage: (plaintext) => this.#run(live, session.receive(plaintext, this.#opts.clock.now())),
         onClose: (error) => this.#onClose(live, error),
       },
     );
@@ -297,7 +298,7 @@ export class PeerManager {
     const previous = this.#byNode.get(nodeId);
     this.#byNode.set(nodeId, live);
     if (previous && previous !== live) previous.connection.end(new PeerError('peer.replaced', 'a newer connection to this peer replaced this one'));
-    this.#run(live, live.session.start(this.#opts.now()));
+    this.#run(live, live.session.start(this.#opts.clock.now()));
   }
 
   // ----- running session actions -------------------------------------------------------------
@@ -361,7 +362,7 @@ export class PeerManager {
 
   #onReady(live: Live, features: FeatureVector): void {
     const nodeId = live.nodeId!;
-    const now = this.#opts.now();
+    const now = this.#opts.clock.now();
     const peer: Peer = {
       nodeId, address: live.address, direction: live.connection.direction, features, connectedSince: now,
       lastPingRttMs: null, messagesIn: 1, messagesOut: 1,
@@ -371,7 +372,7 @@ export class PeerManager {
     this.#opts.addressBook.markSeen(nodeId, now);
     const entry = this.#reconnectTimers.get(nodeId);
     if (entry) {
-      clearTimeout(entry.timer);
+      entry.timer.cancel();
       this.#reconnectTimers.delete(nodeId);
     }
     this.#opts.publish({ type: 'peer.connected', peer: this.info(peer) });
@@ -412,7 +413,7 @@ export class PeerManager {
   /** At most one pong per peer waits for the socket; a ping answered meanwhile is dropped. */
   #sendPong(live: Live, pong: Message): void {
     if (live.pongUnsent) {
-      this.#run(live, live.session.pongNotSent(this.#opts.now()));
+      this.#run(live, live.session.pongNotSent(this.#opts.clock.now()));
       return;
     }
     live.pongUnsent = true;
@@ -477,14 +478,14 @@ export class PeerManager {
     const live = this.#byNode.get(nodeId);
     if (!live?.peer) return Promise.reject(new PeerError('peer.not_connected', `not connected to ${nodeId}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new PeerError('peer.ping_timeout', `no pong within ${timeoutMs} ms`)), timeoutMs);
+      const timer = this.#opts.clock.timeout(`peer.ping_timeout ${nodeId}`, timeoutMs, () => reject(new PeerError('peer.ping_timeout', `no pong within ${timeoutMs} ms`)));
       live.pingWaiters.push((r) => {
-        clearTimeout(timer);
+        timer.cancel();
         if (typeof r === 'number') resolve(r);
         else reject(r);
       });
       // If a ping is already outstanding, we simply wait for its pong.
-      this.#run(live, live.session.ping(numPongBytes, this.#opts.now()));
+      this.#run(live, live.session.ping(numPongBytes, this.#opts.clock.now()));
     });
   }
 
@@ -547,27 +548,27 @@ export class PeerManager {
     const rec = this.#opts.addressBook.get(nodeId);
     if (!rec?.reconnect || rec.addresses.length === 0) return;
     const previous = this.#reconnectTimers.get(nodeId);
-    if (previous) clearTimeout(previous.timer);
+    previous?.timer.cancel();
     const attempt = (previous?.attempt ?? 0) + 1;
     const inMs = delayOverride ?? backoffDelay(this.#opts.backoff, attempt, this.#opts.random());
     const address = rec.addresses[0]!;
-    const timer = setTimeout(() => {
+    // The entry stays after it fires: its attempt count sets the next backoff.
+    const timer = this.#opts.clock.timeout(`peer.reconnect ${nodeId}`, inMs, () => {
       const parsed = parsePeerAddress(`${nodeId}@${address}`);
       this.#dial(nodeId, parsed.host, parsed.port).catch(() => undefined); // failures reschedule
-    }, inMs);
-    timer.unref();
+    });
     this.#reconnectTimers.set(nodeId, { timer, attempt });
     this.#opts.publish({ type: 'peer.reconnect_scheduled', nodeId, address, inMs, attempt });
   }
 
   #cancelReconnect(nodeId: string): void {
     const entry = this.#reconnectTimers.get(nodeId);
-    if (entry) clearTimeout(entry.timer);
+    entry?.timer.cancel();
     this.#reconnectTimers.delete(nodeId);
   }
 
   #tick(): void {
-    const now = this.#opts.now();
+    const now = this.#opts.clock.now();
     this.#inboundLimiter.prune(now);
     this.#failureReports.prune(now);
     for (const live of this.#live) {
@@ -578,8 +579,8 @@ export class PeerManager {
   /** Closes every connection and the listeners. */
   async close(): Promise<void> {
     this.#closing = true;
-    clearInterval(this.#ticker);
-    for (const { timer } of this.#reconnectTimers.values()) clearTimeout(timer);
+    this.#ticker.cancel();
+    for (const { timer } of this.#reconnectTimers.values()) timer.cancel();
     this.#reconnectTimers.clear();
     for (const live of this.#live) live.connection.end(new PeerError('peer.shutting_down', 'the node is stopping'));
     await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
