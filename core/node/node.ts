@@ -100,19 +100,22 @@ export class Node {
       },
       ...opts.peerTiming,
     });
+    const offers = offersStores(db);
     this.#messenger = new MessengerService({
       nodeKey,
       peers: this.#peers,
       mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
       log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
       addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
+      // The paths our offers and refunds published: the messenger hands their record to the offers handler.
+      publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
       clock,
       publish: (e) => this.events.publish(e),
       ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),
     });
     this.#offers = new OffersService({
       nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, clock, publish: (e) => this.events.publish(e),
-      stores: offersStores(db),
+      stores: offers,
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({

@@ -12,6 +12,9 @@ import type { TlvRecord } from '../../wire';
 import type { OfferEventBody } from '../events';
 import { buildOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
+import type { InvoiceError } from '../invoice-error';
+import type { Invoice } from '../invoice';
+import type { InvoiceRequest } from '../invoice-request';
 import type { OffersPolicy } from './constants';
 import { DEFAULT_OFFERS_POLICY } from './constants';
 import type { ManagerContext } from './context';
@@ -145,7 +148,7 @@ export class OffersManager {
   // ----- the issuer's side ----------------------------------------------------------------------
 
   /** An invoice_request delivered to us: the reply to send (invoice or invoice_error), or nothing. */
-  answerInvoiceRequest(msg: IncomingMessage, nowMs: number): OffersStep<AnswerOutcome> {
+  answerInvoiceRequest(msg: IncomingMessage<InvoiceRequest>, nowMs: number): OffersStep<AnswerOutcome> {
     return this.#step((ctx) => answerInvoiceRequest(ctx, msg, nowMs));
   }
 
@@ -199,14 +202,14 @@ export class OffersManager {
   }
 
   /** An invoice that is not a reply to one of our requests (for one of our refunds, or nothing of ours). */
-  receiveInvoice(msg: IncomingMessage, nowMs: number): OffersStep<ReceiveInvoiceOutcome> {
+  receiveInvoice(msg: IncomingMessage<Invoice>, nowMs: number): OffersStep<ReceiveInvoiceOutcome> {
     return this.#step((ctx) => receiveInvoice(ctx, msg, nowMs));
   }
 
   /** An invoice_error that is not a reply we wait for: reported, nothing else. */
-  receiveInvoiceError(msg: IncomingMessage): OffersStep<void> {
+  receiveInvoiceError(msg: IncomingMessage<InvoiceError>): OffersStep<void> {
     return this.#step((ctx) => {
-      const e = parseInvoiceErrorBytes(msg.value).value;
+      const e = (msg.decoded ?? parseInvoiceErrorBytes(msg.value)).value;
       ctx.emit({
         type: 'offer.invoice_error_received', offerId: null, requestId: null, error: e?.error ?? '(undecodable invoice_error)',
         erroneousField: e?.erroneousField?.toString() ?? null, suggestedValue: e?.suggestedValue ? toHex(e.suggestedValue) : null,

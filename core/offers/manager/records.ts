@@ -166,7 +166,7 @@ export interface OffersStores {
 
 /** What the manager reads to decide (it never writes: it returns `OffersWrite`s). */
 export interface OffersReader {
-  readonly offers: Pick<OfferStore, 'getOffer' | 'listOffers' | 'getPath' | 'pathsOf'>;
+  readonly offers: Pick<OfferStore, 'getOffer' | 'listOffers' | 'pathsOf'>;
   readonly requests: Pick<InvoiceRequestStore, 'getRequest' | 'findAnsweredRequest' | 'getRefund' | 'listRequests'>;
   readonly invoices: Pick<InvoiceStore, 'getInvoice' | 'getIssuedByPaymentHash' | 'listInvoices' | 'countIssued' | 'countOutstandingIssued' | 'expiredIssued'>;
 }

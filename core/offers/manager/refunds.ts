@@ -24,6 +24,7 @@ import { newPublishedPaths } from './publish';
 import type { Rejection } from './rejections';
 import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
 import type { IncomingMessage } from './responder';
+import { publishedPathOf, viaBlindedPath } from './responder';
 import type { InvoiceRecord, InvoiceRequestRecord } from './records';
 
 export interface RefundParams {
@@ -122,8 +123,8 @@ export type ReceiveInvoiceOutcome =
  * path"; "otherwise (derived from an offer): MUST reject the invoice if it did not arrive via
  * invoice request onionmsg_tlv reply_path" — which this one did not.
  */
-export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs: number): ReceiveInvoiceOutcome {
-  const parsed = parseInvoiceBytes(msg.value);
+export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage<Invoice>, nowMs: number): ReceiveInvoiceOutcome {
+  const parsed = msg.decoded ?? parseInvoiceBytes(msg.value);
   const invoice = parsed.value;
   const reject = (rejection: Rejection): ReceiveInvoiceOutcome =>
     msg.hasReplyPath
@@ -136,8 +137,8 @@ export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs:
   // refunds that are not ours would link a refund with invreq_paths (or an offer whose path was
   // used) to this node.
   const refundHasPaths = invoice.invreq.paths !== undefined;
-  if (msg.pathId !== undefined) {
-    const arrived = ctx.reader.offers.getPath(toHex(msg.pathId));
+  if (viaBlindedPath(msg)) {
+    const arrived = publishedPathOf(msg);
     if (!arrived || arrived.ownerKind !== 'refund' || arrived.ownerId !== refundId) {
       return { kind: 'ignored', reason: refundHasPaths ? 'not_via_refund_path' : 'arrived_via_blinded_path' };
     }

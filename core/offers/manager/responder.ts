@@ -17,16 +17,35 @@ import { idOf, issueInvoice, mirroredOfferId, msatText, readerContext } from './
 import type { Rejection } from './rejections';
 import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
 import type { InvoiceRequestRecord, OfferRecord, PublishedPathRecord } from './records';
+import type { Analysis } from '../message';
+import type { OffersContext } from '../ports';
 
-/** An invoice_request as the messenger delivered it to us. */
-export interface IncomingMessage {
+/** An offers message as the messenger delivered it to us. */
+export interface IncomingMessage<T = unknown> {
   /** The messenger's id of the onion message (events tie to it). */
   readonly messageId: string;
   /** The message record's value (the TLV stream). */
   readonly value: Uint8Array;
-  /** The `path_id` of our hop, when it came over a path we published. */
-  readonly pathId: Uint8Array | undefined;
+  /** `value` decoded, when the messenger already did (else it is parsed here). */
+  readonly decoded?: Analysis<T>;
+  /**
+   * Where it arrived, as the messenger authenticated it from our hop's path_id: one of our
+   * published paths (its record), a reply context of ours, or null when not over a path of ours.
+   */
+  readonly context: OffersContext | null;
+  /** It came over a blinded path whose path_id we never issued. */
+  readonly unrecognizedPathId?: boolean;
   readonly hasReplyPath: boolean;
+}
+
+/** Whether it came over a blinded path that ends at us with a path_id (ours or not). */
+export function viaBlindedPath(msg: IncomingMessage): boolean {
+  return msg.context !== null || msg.unrecognizedPathId === true;
+}
+
+/** The published path it came over, when it is one of ours. */
+export function publishedPathOf(msg: IncomingMessage): PublishedPathRecord | undefined {
+  return msg.context?.kind === 'published_path' ? msg.context.path : undefined;
 }
 
 /** What to do about one invoice_request. */
@@ -35,25 +54,26 @@ export type AnswerOutcome =
   | { readonly kind: 'invoice_error'; readonly reply: TlvRecord; readonly rejection: Rejection }
   | { readonly kind: 'ignored'; readonly reason: string };
 
-export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, nowMs: number): AnswerOutcome {
-  const parsed = parseInvoiceRequestBytes(msg.value);
+export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage<InvoiceRequest>, nowMs: number): AnswerOutcome {
+  const parsed = msg.decoded ?? parseInvoiceRequestBytes(msg.value);
   const request = parsed.value;
   const requestId = request ? idOf(request.records) : null;
   const offerId = request && isForOffer(request) ? mirroredOfferId(request.records) : null;
   ctx.emit({
     type: 'offer.invoice_request_received', offerId, requestId, messageId: msg.messageId,
     amountMsat: msatText(request?.invreq.amount), quantity: msatText(request?.invreq.quantity), payerNote: request?.invreq.payerNote ?? null,
-    viaPath: msg.pathId !== undefined,
+    viaPath: viaBlindedPath(msg),
   });
   const base = { ctx, msg, request, requestId, nowMs };
 
   // Where it arrived. BOLT 12 reader: "if offer_paths is present: MUST ignore the invoice_request
   // if it did not arrive via one of those paths; otherwise: MUST ignore any invoice_request if it
-  // arrived via a blinded path" — ours carry a path_id; a request over a path that is not one of
-  // this offer's (another offer's, a refund's, unknown) is ignored, revealing nothing.
+  // arrived via a blinded path" — ours carry a path_id, which the messenger turned into the
+  // path's record; a request over a path that is not one of this offer's (another offer's, a
+  // refund's, not ours) is ignored, revealing nothing.
   let path: PublishedPathRecord | undefined;
-  if (msg.pathId !== undefined) {
-    path = ctx.reader.offers.getPath(toHex(msg.pathId));
+  if (viaBlindedPath(msg)) {
+    path = publishedPathOf(msg);
     if (!path || path.ownerKind !== 'offer') return ignore(base, undefined, 'unknown_path', 'it came over a blinded path that is none of our offer paths');
     if (offerId !== null && offerId !== path.ownerId) return ignore(base, undefined, 'wrong_path', 'it came over the path of another offer');
   } else if (request && isForOffer(request) && request.offer.issuerId === undefined && request.offer.paths !== undefined) {

@@ -16,7 +16,9 @@ import { onionEventParties } from '../../messenger/events';
 import type { MessengerPolicy } from '../../messenger/constants';
 import { handlerKindOf } from '../../messenger/constants';
 import { MessengerError } from '../../messenger/errors';
-import type { MessageHandler, ReceivedMessage } from '../../messenger/handlers';
+import type { AsyncPaymentsMessageHandler, MessageHandler, ReceivedMessage } from '../../messenger/handlers';
+import type { OffersMessageHandler } from '../../offers/ports';
+import type { PublishedPathRecord } from '../../offers/manager/records';
 import type { RecordText } from '../../messenger/inputs';
 import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from '../../messenger/inputs';
 import type { MessengerAction } from '../../messenger/messenger';
@@ -35,6 +37,8 @@ export interface MessengerServiceOptions {
   readonly log: MessageLogStore;
   /** Where to dial a node that is not connected (the address book). */
   readonly addressOf: (nodeId: string) => string | undefined;
+  /** The blinded path to us we published (an offer's, a refund's) with this path_id: its context. */
+  readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
   readonly publish: (event: OnionMessageEventBody) => void;
   readonly policy?: Partial<MessengerPolicy>;
   /** The node's clock: the time, the tick and the traffic-log flush. */
@@ -89,6 +93,7 @@ export class MessengerService {
       randomBytes: opts.randomBytes ?? secureRandomBytes,
       random: opts.random ?? Math.random,
       addressOf: opts.addressOf,
+      ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
     });
     this.mailbox = opts.mailbox;
     this.log = opts.log;
@@ -130,7 +135,17 @@ export class MessengerService {
 
   // ----- handlers -----------------------------------------------------------------------------
 
-  /** For other layers (offers, async payments): registers the handler of one TLV type. */
+  /** The offers family's typed handler (core/offers's OffersMessageHandler). */
+  setOffersHandler(handler: OffersMessageHandler): () => void {
+    return this.core.setOffersHandler(handler);
+  }
+
+  /** The async payments family's typed handler. */
+  setAsyncPaymentsHandler(handler: AsyncPaymentsMessageHandler): () => void {
+    return this.core.setAsyncPaymentsHandler(handler);
+  }
+
+  /** A custom handler of one application TLV type (raw records). */
   registerHandler(tlvType: bigint, handler: MessageHandler): () => void {
     return this.core.registerHandler(tlvType, handler);
   }

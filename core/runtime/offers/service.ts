@@ -12,7 +12,9 @@ import type {
   Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferInfo, OfferStatus, SendInvoiceResult,
 } from '../../offers/types';
 import type { OfferEventBody } from '../../offers/events';
-import type { OffersIncoming, OffersMessenger, OffersSent } from '../../offers/ports';
+import type { OffersDelivery, OffersMessage, OffersMessenger, OffersResponse, OffersSent } from '../../offers/ports';
+import type { Analysis } from '../../offers/message';
+import type { TlvRecord } from '../../wire';
 import { decodeBolt12 } from '../../offers/describe';
 import type { OffersPolicy } from '../../offers/manager/constants';
 import { MAX_U64, OFFERS_MESSAGE_TLV } from '../../offers/manager/constants';
@@ -80,28 +82,32 @@ export class OffersService {
     return this.#apply(step).value;
   }
 
-  /** Registers the offers handlers on the messenger. */
+  /** Becomes the messenger's offers handler (invoice_request 64, invoice 66, invoice_error 68). */
   start(): void {
-    const m = this.#opts.messenger;
-    this.#unregister.push(
-      m.registerHandler(OFFERS_MESSAGE_TLV.invoiceRequest, (msg) => {
-        const out = this.#run(this.manager.answerInvoiceRequest(incoming(msg), this.#now()));
-        return out.kind === 'ignored' ? undefined : { records: [out.reply] };
-      }),
-      m.registerHandler(OFFERS_MESSAGE_TLV.invoice, (msg) => {
-        const out = this.#run(this.manager.receiveInvoice(incoming(msg), this.#now()));
+    this.#unregister.push(this.#opts.messenger.setOffersHandler({ handleOffersMessage: (message, delivery) => this.#handle(message, delivery) }));
+  }
+
+  /** One offers message for us, decoded, with the context the messenger authenticated: our answer, if any. */
+  #handle(message: OffersMessage, delivery: OffersDelivery): OffersResponse | undefined {
+    const now = this.#now();
+    switch (message.type) {
+      case 'invoice_request': {
+        const out = this.#run(this.manager.answerInvoiceRequest(incoming(message, message.decoded, delivery), now));
+        return out.kind === 'ignored' ? undefined : response(out.reply);
+      }
+      case 'invoice': {
+        const out = this.#run(this.manager.receiveInvoice(incoming(message, message.decoded, delivery), now));
         if (out.kind !== 'invoice_error') return undefined;
         this.#opts.publish({
-          type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: msg.messageId, code: out.rejection.code,
+          type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: delivery.messageId, code: out.rejection.code,
           error: out.rejection.message, erroneousField: out.rejection.erroneousField?.toString() ?? null,
         });
-        return { records: [out.reply] };
-      }),
-      m.registerHandler(OFFERS_MESSAGE_TLV.invoiceError, (msg) => {
-        this.#run(this.manager.receiveInvoiceError(incoming(msg)));
+        return response(out.reply);
+      }
+      case 'invoice_error':
+        this.#run(this.manager.receiveInvoiceError(incoming(message, message.decoded, delivery)));
         return undefined;
-      }),
-    );
+    }
   }
 
   close(): void {
@@ -292,8 +298,13 @@ export class OffersService {
   }
 }
 
-function incoming(m: OffersIncoming): IncomingMessage {
-  return { messageId: m.messageId, value: m.value, pathId: m.pathId, hasReplyPath: m.replyPath !== undefined };
+function incoming<T>(m: OffersMessage, decoded: Analysis<T>, d: OffersDelivery): IncomingMessage<T> {
+  return { messageId: d.messageId, value: m.bytes, decoded, context: d.context, unrecognizedPathId: d.unrecognizedPathId, hasReplyPath: d.hasReplyPath };
+}
+
+/** The manager's reply record as the typed answer the messenger sends. */
+function response(reply: TlvRecord): OffersResponse {
+  return { message: { type: reply.type === OFFERS_MESSAGE_TLV.invoice ? 'invoice' : 'invoice_error', bytes: reply.value } };
 }
 
 /** A decimal u64 from the API (the schema checks the digits; this checks the range). */

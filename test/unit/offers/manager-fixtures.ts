@@ -40,6 +40,14 @@ export function seededBytes(seed: number): (n: number) => Uint8Array {
   };
 }
 
+/** A message as it reaches us: its bytes and the path_id of our hop, if it came over a blinded path with one. */
+export interface ArrivingMessage {
+  readonly messageId: string;
+  readonly value: Uint8Array;
+  readonly pathId: Uint8Array | undefined;
+  readonly hasReplyPath: boolean;
+}
+
 /** The manager with each step carried out as the adapter does: writes persisted, then events recorded. */
 export class DrivenManager {
   readonly core: OffersManager;
@@ -70,8 +78,20 @@ export class DrivenManager {
     return this.#apply(this.core.disableOffer(offerId, nowMs)).value;
   }
 
-  answerInvoiceRequest(msg: IncomingMessage, nowMs: number) {
-    return this.#apply(this.core.answerInvoiceRequest(msg, nowMs)).value;
+  answerInvoiceRequest(msg: ArrivingMessage, nowMs: number) {
+    return this.#apply(this.core.answerInvoiceRequest(this.#arrived(msg), nowMs)).value;
+  }
+
+  /**
+   * The messenger's part, played by the test: the path_id of our hop becomes the context of the
+   * path we published with it (its record), or is flagged as one we never issued.
+   */
+  #arrived(msg: ArrivingMessage): IncomingMessage<never> {
+    const path = msg.pathId ? this.#stores.offers.getPath(toHex(msg.pathId)) : undefined;
+    return {
+      messageId: msg.messageId, value: msg.value, hasReplyPath: msg.hasReplyPath,
+      context: path ? { kind: 'published_path', path } : null, unrecognizedPathId: msg.pathId !== undefined && !path,
+    };
   }
 
   prepareFetch(params: FetchParams, nowMs: number): PreparedFetch {
@@ -98,12 +118,12 @@ export class DrivenManager {
     return this.#apply(this.core.prepareRefundInvoice(refund, nowMs)).value;
   }
 
-  receiveInvoice(msg: IncomingMessage, nowMs: number) {
-    return this.#apply(this.core.receiveInvoice(msg, nowMs)).value;
+  receiveInvoice(msg: ArrivingMessage, nowMs: number) {
+    return this.#apply(this.core.receiveInvoice(this.#arrived(msg), nowMs)).value;
   }
 
-  receiveInvoiceError(msg: IncomingMessage): void {
-    this.#apply(this.core.receiveInvoiceError(msg));
+  receiveInvoiceError(msg: ArrivingMessage): void {
+    this.#apply(this.core.receiveInvoiceError(this.#arrived(msg)));
   }
 
   preimageFor(paymentHash: Uint8Array): Uint8Array | undefined {

@@ -504,7 +504,7 @@ describe('steps: the manager decides, its adapter persists and publishes', () =>
     const payer = makeManager('payer');
     const { offer } = issuer.manager.createOffer({ description: 'widget', amountMsat: 1000n }, T0);
     const fetch = payer.manager.prepareFetch({ offer: offer.bolt12 }, T0);
-    const step = issuer.manager.core.answerInvoiceRequest({ messageId: 'ab'.repeat(8), value: fetch.request.bytes, pathId: undefined, hasReplyPath: true }, T0);
+    const step = issuer.manager.core.answerInvoiceRequest({ messageId: 'ab'.repeat(8), value: fetch.request.bytes, context: null, hasReplyPath: true }, T0);
     expect(step.value.kind).toBe('invoice');
     expect(step.writes.map((w) => w.kind)).toEqual(['insert_invoice', 'insert_request']);
     expect(step.events.map((e) => e.type)).toEqual(['offer.invoice_request_received', 'offer.invoice_issued']);
