@@ -6,7 +6,8 @@
  *
  *   1. persist the link's snapshot if any queued message depends on it (ChannelStore.saveChannel:
  *      one transaction, synchronous=FULL);
- *   2. publish `channel.updated` (and `channel.failed`);
+ *   2. publish `channel.updated` (and `channel.failed`), then the step's domain events
+ *      (`channel.htlc_*`, `channel.fee_locked_in`, `channel.commitment_*`);
  *   3. hand the queued messages to the peer's connection.
  *
  * The link refuses to release a message before step 1 reported its revision durable, so a
@@ -21,6 +22,7 @@ import type { Message } from '../../wire';
 import { isAllZeroChannelId } from '../../wire';
 import type { PeerProtocolMessageEvent } from '../../peer/events';
 import type { ChannelDetail, ChannelEventBody, ChannelMessageInfo, ChannelSummary } from '../../channel/events';
+import { channelEventBodies } from '../../channel/events';
 import type { AddHtlcRequest } from '../../channel/commands';
 import { ChannelCommandError } from '../../channel/errors';
 import type { LinkResult, MessageNote, StoredChannel } from '../../channel/link';
@@ -290,6 +292,8 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       this.#opts.log?.({ event: 'channel_failed', channelId: id, code: result.failure.code, message: result.failure.message });
       this.#opts.publish({ type: 'channel.failed', channelId: id, peer: link.peerId, code: result.failure.code, message: result.failure.message, dataLoss: link.dataLoss });
     }
+    // The step's domain events (HTLCs added, locked in, settled; fees; commitments), now that its state is durable.
+    for (const e of channelEventBodies(id, link.peerId, result.events)) this.#opts.publish(e);
     // 3. Only now may the messages go out.
     for (const out of link.takeOutbound()) {
       if (!this.#sendRaw(link.peerId, out.message)) continue;

@@ -227,6 +227,40 @@ describe('ChannelService in two in-process nodes', () => {
     await roundTrip(b);
   });
 
+  it('publishes the link\'s domain events typed on the bus, each after its step is durable, and no preimage', async () => {
+    const [fromA, fromB] = [a.events.length, b.events.length];
+    const { id } = a.node.channels.addHtlc(channelId, { amountMsat: 4_000_000n, paymentHash: sha256(preimage(7)), cltvExpiry: 900, onionRoutingPacket: ONION });
+    await roundTrip(a);
+    b.node.channels.fulfillHtlc(channelId, id, preimage(7));
+    await roundTrip(b);
+    const domain = (events: NodeEvent[]) =>
+      events.flatMap((e) => (e.type.startsWith('channel.') && e.type !== 'channel.updated' && e.type !== 'channel.message' ? [e] : []));
+    const named = (e: NodeEvent) => ('htlc' in e ? `${e.type} ${e.htlc.htlcId}` : 'htlcId' in e && e.type === 'channel.htlc_resolved' ? `${e.type} ${e.htlcId} ${e.outcome}` : e.type);
+    const htlc = `local:${id}`;
+    const atA = domain(a.events.slice(fromA)).map(named);
+    const atB = domain(b.events.slice(fromB)).map(named);
+    // The offerer: offered, committed on both sides (locked in), the preimage came (fulfilled), the removal is irrevocable (resolved).
+    expect(atA.filter((n) => n.includes(htlc))).toEqual([
+      `channel.htlc_offered ${htlc}`, `channel.htlc_locked_in ${htlc}`, `channel.htlc_fulfilled ${htlc}`, `channel.htlc_resolved ${htlc} fulfilled`,
+    ]);
+    // The receiver: received (not committed yet), locked in (forwardable), resolved.
+    const theirs = `remote:${id}`;
+    expect(atB.filter((n) => n.includes(theirs))).toEqual([`channel.htlc_received ${theirs}`, `channel.htlc_locked_in ${theirs}`, `channel.htlc_resolved ${theirs} fulfilled`]);
+    expect(atA).toEqual(expect.arrayContaining(['channel.commitment_signed', 'channel.commitment_revoked']));
+    const offered = domain(a.events.slice(fromA)).find((e) => e.type === 'channel.htlc_offered')!;
+    expect(offered).toMatchObject({ channelId, peer: b.id, htlc: { htlcId: htlc, offerer: 'local', id: String(id), amountMsat: '4000000', paymentHash: toHex(sha256(preimage(7))), cltvExpiry: 900 } });
+    // Each domain event follows its step's channel.updated; a lock-in and a resolution (steps that must be
+    // written: a commitment signed or revoked) only once that step is in the store.
+    for (const [events, types] of [[b.events.slice(fromB), ['channel.htlc_locked_in', 'channel.htlc_resolved']], [a.events.slice(fromA), ['channel.htlc_locked_in', 'channel.htlc_resolved']]] as const) {
+      for (const [i, e] of events.entries()) {
+        if (!(types as readonly string[]).includes(e.type)) continue;
+        const step = events.slice(0, i).reverse().find((u) => u.type === 'channel.updated');
+        expect(step).toMatchObject({ type: 'channel.updated', persisted: true });
+      }
+    }
+    expect(JSON.stringify([...a.events, ...b.events])).not.toContain(toHex(preimage(7)));
+  });
+
   it('fails the channel when the peer sends error for it, and says so', async () => {
     a.node.peers.send(b.id, { type: 'error', channelId: fromHex(channelId), data: utf8.encode('test says goodbye') });
     const failed = await until(() => b.events.find((e) => e.type === 'channel.failed'), 'channel.failed');
