@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layerOrder from './eslint/layer-order.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'renderer/dist/', '**/*.svelte'] },
@@ -30,6 +31,13 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // The layer order (eslint/layers.js, the one table): dependencies point down, siblings do not
+    // know each other, core never imports its hosts, the renderer imports only core/api.
+    files: ['core/**/*.ts', 'renderer/**/*.ts'],
+    plugins: { glasswing: { rules: { 'layer-order': layerOrder } } },
+    rules: { 'glasswing/layer-order': 'error' },
   },
   {
     // One clock: adapters and the composition root read the time and set timers only through the
