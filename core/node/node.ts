@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import type { Database } from '../store';
 import {
-  DATABASE_FILE, MailboxRepository, MessageLogRepository, PeersRepository, loadOrCreateIdentity, offersStores, lockDataDir, openDatabase, type DataDirLock,
+  DATABASE_FILE, InvoiceRequestsRepository, InvoicesRepository, MailboxRepository, MessageLogRepository, OffersRepository, PeersRepository,
+  loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
 } from '../store';
 import { ChannelsRepository } from '../store/channels-repository';
 import { FeatureVector, chainHash, type Init } from '../wire';
@@ -16,6 +17,7 @@ import { toHex, zeroize } from '../crypto';
 import { featureInfos, parseListenAddress } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
+import type { OffersStores } from '../offers/manager/records';
 import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
 import { OffersService } from '../runtime/offers/service';
@@ -100,7 +102,11 @@ export class Node {
       },
       ...opts.peerTiming,
     });
-    const offers = offersStores(db);
+    // The offers layer's store port: its three repositories, written together in one transaction per step.
+    const offers: OffersStores = {
+      offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db),
+      atomically: (fn) => db.transaction(fn)(),
+    };
     this.#messenger = new MessengerService({
       nodeKey,
       peers: this.#peers,

@@ -9,4 +9,3 @@ export * from './message-log-repository';
 export * from './offers-repository';
 export * from './invoice-requests-repository';
 export * from './invoices-repository';
-export * from './offers-stores';

@@ -14,7 +14,7 @@ import type {
 import { OffersManager, persistOffersWrites } from '../../../core/offers/manager';
 import type { TlvRecord } from '../../../core/wire';
 import type { Database } from '../../../core/store';
-import { offersStores, openDatabase } from '../../../core/store';
+import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository, openDatabase } from '../../../core/store';
 import { tempDir } from '../../support/tmp';
 
 export const REGTEST = chainHash('regtest');
@@ -144,7 +144,10 @@ export interface TestManager {
 
 export function makeManager(name: string, opts: { seed?: number; chain?: Uint8Array; policy?: Partial<OffersPolicy>; dir?: string } = {}): TestManager {
   const db = openDatabase(join(opts.dir ?? tempDir('glasswing-offers-'), 'glasswing.sqlite'));
-  const stores = offersStores(db);
+  const stores: OffersStores = {
+    offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db),
+    atomically: (fn) => db.transaction(fn)(),
+  };
   const nodeKey = testKey(`${name}/node`);
   const events: OfferEventBody[] = [];
   const core = new OffersManager({
