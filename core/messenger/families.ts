@@ -5,7 +5,7 @@
 import type { TlvRecord } from '../wire';
 import { decodeTlvStream } from '../wire';
 import { parseInvoiceBytes, parseInvoiceErrorBytes, parseInvoiceRequestBytes, parseStaticInvoiceBytes } from '../offers';
-import type { OffersMessage, OffersResponse } from '../offers/ports';
+import type { OffersMessage, OffersMessageBytes } from '../offers/ports';
 import { MESSAGE_TLV } from './constants';
 import type { AsyncPaymentsMessage, AsyncPaymentsMessageType, AsyncPaymentsResponse } from './handlers';
 
@@ -54,9 +54,9 @@ export function decodeAsyncPaymentsMessage(tlvType: bigint, bytes: Uint8Array): 
   return { type: type as AsyncPaymentsMessageType, bytes, tlvs: decodeTlvStream(bytes, { name: type }) };
 }
 
-/** The message record an offers answer travels in. */
-export function offersRecord(response: OffersResponse): TlvRecord {
-  return { type: OFFERS_TYPES[response.message.type], value: response.message.bytes };
+/** The message record an offers message travels in. */
+export function offersRecord(message: OffersMessageBytes): TlvRecord {
+  return { type: OFFERS_TYPES[message.type], value: message.bytes };
 }
 
 /** The message record an async payments answer travels in. */

@@ -646,7 +646,7 @@ function mapOutcome<T>(outcome: T | undefined | Promise<T | undefined>, map: (t:
 }
 
 function offersReply(r: OffersResponse): HandlerReply {
-  return { records: [offersRecord(r)], ...(r.instruction ? { instruction: r.instruction } : {}) };
+  return { records: [offersRecord(r.message)], ...(r.instruction ? { instruction: r.instruction } : {}) };
 }
 
 function asyncReply(r: AsyncPaymentsResponse): HandlerReply {

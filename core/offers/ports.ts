@@ -17,6 +17,12 @@ export type OffersMessage =
   | { readonly type: 'invoice'; readonly bytes: Uint8Array; readonly decoded: Analysis<Invoice> }
   | { readonly type: 'invoice_error'; readonly bytes: Uint8Array; readonly decoded: Analysis<InvoiceError> };
 
+/** An offers message to send, as its bytes. */
+export interface OffersMessageBytes {
+  readonly type: OffersMessage['type'];
+  readonly bytes: Uint8Array;
+}
+
 /** Where a message arrived, as the messenger authenticated it from the `path_id` of our hop. */
 export type OffersContext =
   /** Over one of the blinded paths we published in an offer or a refund (its record, found by path_id). */
@@ -50,10 +56,10 @@ export interface OffersMessageHandler {
   handleOffersMessage(message: OffersMessage, delivery: OffersDelivery): OffersResponse | undefined | Promise<OffersResponse | undefined>;
 }
 
-/** What came back over the reply path of a message we sent (records as API text: decimal type, hex value). */
+/** What came back over the reply path of a message we sent: the offers message, decoded (undefined: none was in it). */
 export interface OffersReply {
   readonly messageId: string;
-  readonly records: readonly { readonly type: string; readonly value: string }[];
+  readonly message: OffersMessage | undefined;
   /** The replier's reply path, hex `blinded_path`. */
   readonly replyPath: string | null;
 }
@@ -68,9 +74,13 @@ export interface OffersSent {
 export interface OffersMessenger {
   /** Becomes the handler of the offers family; returns the function that removes it. */
   setOffersHandler(handler: OffersMessageHandler): () => void;
-  send(params: {
+  /**
+   * Sends one offers message to a node id or a hex blinded path; with `waitReplySeconds` a tagged
+   * reply path is attached and the reply awaited (`messenger.reply_timeout` when none comes).
+   */
+  sendOffersMessage(params: {
     destination: string;
-    tlvs: readonly { type: string; value: string }[];
+    message: OffersMessageBytes;
     replyPath?: boolean;
     waitReplySeconds?: number;
   }): Promise<OffersSent>;

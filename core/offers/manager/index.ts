@@ -10,7 +10,7 @@ export * from './paths';
 export * from './rejections';
 export type { IncomingMessage, AnswerOutcome } from './responder';
 export type { FetchParams, Destination, FetchAnswer, PendingFetch, PreparedFetch } from './payer';
-export { destinationsOf, pickAnswer } from './payer';
+export { destinationsOf } from './payer';
 export type { RefundParams, PreparedRefundInvoice, ReceiveInvoiceOutcome } from './refunds';
 export * from './context';
 export * from './manager';

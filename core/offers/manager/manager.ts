@@ -8,13 +8,13 @@
  * replies and requests the value carries.
  */
 import { equalBytes, fromHex, toHex } from '../../crypto';
-import type { TlvRecord } from '../../wire';
 import type { OfferEventBody } from '../events';
 import { buildOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
 import type { InvoiceError } from '../invoice-error';
 import type { Invoice } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
+import type { OffersMessage } from '../ports';
 import type { OffersPolicy } from './constants';
 import { DEFAULT_OFFERS_POLICY } from './constants';
 import type { ManagerContext } from './context';
@@ -160,8 +160,8 @@ export class OffersManager {
   }
 
   /** Judges the answer that came back (invoice or invoice_error); the request's new status is in the writes. */
-  acceptFetchAnswer(fetch: PreparedFetch, records: readonly TlvRecord[], sentTo: Destination, nowMs: number): OffersStep<FetchAnswer> {
-    return this.#step((ctx) => acceptFetchAnswer(ctx, fetch, records, sentTo, nowMs));
+  acceptFetchAnswer(fetch: PreparedFetch, answer: OffersMessage | undefined, sentTo: Destination, nowMs: number): OffersStep<FetchAnswer> {
+    return this.#step((ctx) => acceptFetchAnswer(ctx, fetch, answer, sentTo, nowMs));
   }
 
   /** Records a fetch that ended without an invoice (no answer, no route); the value is the error to throw. */

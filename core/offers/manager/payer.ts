@@ -4,7 +4,7 @@
  * invoice that must mirror the request, or an invoice_error).
  */
 import { equalBytes, toHex, zeroize } from '../../crypto';
-import type { BlindedPath, TlvRecord } from '../../wire';
+import type { BlindedPath } from '../../wire';
 import type { Bolt12Error } from '../errors';
 import { Bolt12ParseError, Bolt12SemanticError } from '../errors';
 import type { InvoiceRequestFields } from '../fields';
@@ -13,17 +13,16 @@ import type { Invoice } from '../invoice';
 import { analyzeInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
 import { UnsignedInvoiceRequest, buildInvoiceRequest, encodeInvoiceRequest } from '../invoice-request';
-import { parseInvoiceErrorBytes } from '../invoice-error';
 import { assemble } from '../message';
 import type { Offer } from '../offer';
 import { analyzeOffer, offerChains } from '../offer';
 import { DEFAULT_INVOICE_RELATIVE_EXPIRY, isSignatureType } from '../tlv-types';
 import { CHAIN_HASHES } from '../chains';
-import { OFFERS_MESSAGE_TLV } from './constants';
 import type { ManagerContext } from './context';
 import { idOf, mirroredRequestId, readerContext } from './context';
 import { InvoiceErrorReceived, OffersError } from './errors';
 import type { InvoiceRecord } from './records';
+import type { OffersMessage } from '../ports';
 
 export interface FetchParams {
   /** The `lno…` string. */
@@ -126,13 +125,6 @@ function buildUnchecked(offer: Offer, invreq: InvoiceRequestFields): UnsignedInv
   return new UnsignedInvoiceRequest(records, bytes, invreq.payerId!);
 }
 
-/** The message record the other side answered with, by type. */
-export function pickAnswer(records: readonly TlvRecord[]): { invoice?: Uint8Array; invoiceError?: Uint8Array } {
-  return {
-    invoice: records.find((r) => r.type === OFFERS_MESSAGE_TLV.invoice)?.value,
-    invoiceError: records.find((r) => r.type === OFFERS_MESSAGE_TLV.invoiceError)?.value,
-  };
-}
 
 /**
  * Judges the answer to our invoice_request. An invoice must pass the invoice reader requirements
@@ -141,12 +133,12 @@ export function pickAnswer(records: readonly TlvRecord[]): { invoice?: Uint8Arra
  * offer_paths its node id must be "the final blinded_node_id it sent the invoice request to").
  * It arrived over our reply path (the messenger matched it to our request). Returns the invoice to
  * store, or the error to end the fetch with: InvoiceErrorReceived for an invoice_error, OffersError
- * otherwise (either way the request's new status is in the step's writes).
+ * otherwise (either way the request's new status is in the step's writes). `answer` is the offers
+ * message the reply carried, decoded by the messenger (undefined: it carried none).
  */
-export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, records: readonly TlvRecord[], sentTo: Destination, nowMs: number): FetchAnswer {
-  const answer = pickAnswer(records);
-  if (answer.invoiceError) {
-    const e = parseInvoiceErrorBytes(answer.invoiceError).value ?? { error: 'an invoice_error that does not decode' };
+export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, answer: OffersMessage | undefined, sentTo: Destination, nowMs: number): FetchAnswer {
+  if (answer?.type === 'invoice_error') {
+    const e = answer.decoded.value ?? { error: 'an invoice_error that does not decode' };
     const received = new InvoiceErrorReceived(e, 'the issuer');
     ctx.write({
       kind: 'update_request',
@@ -159,8 +151,8 @@ export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, records
     });
     return { kind: 'refused', error: received };
   }
-  if (!answer.invoice) return refused(ctx, f, new OffersError('offers.unexpected_reply', 'the answer carried neither an invoice nor an invoice_error'), nowMs);
-  const analysis = analyzeInvoice(answer.invoice, readerContext(ctx, nowMs), f.request);
+  if (answer?.type !== 'invoice') return refused(ctx, f, new OffersError('offers.unexpected_reply', 'the answer carried neither an invoice nor an invoice_error'), nowMs);
+  const analysis = analyzeInvoice(answer.bytes, readerContext(ctx, nowMs), f.request);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (analysis.value && problems.length === 0 && sentTo.kind === 'path') {
     problems.push(...checkInvoiceMatchesRequest(analysis.value, f.request, sentTo.finalBlindedNodeId));

@@ -7,7 +7,7 @@
  * (core/messenger/ports.ts); the composition root wires the concrete ones.
  */
 import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
-import type { OnionMessage } from '../../wire';
+import type { OnionMessage, TlvRecord } from '../../wire';
 import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
@@ -17,7 +17,8 @@ import type { MessengerPolicy } from '../../messenger/constants';
 import { handlerKindOf } from '../../messenger/constants';
 import { MessengerError } from '../../messenger/errors';
 import type { AsyncPaymentsMessageHandler, MessageHandler, ReceivedMessage } from '../../messenger/handlers';
-import type { OffersMessageHandler } from '../../offers/ports';
+import type { OffersMessageBytes, OffersMessageHandler, OffersSent } from '../../offers/ports';
+import { decodeOffersMessage, offersRecord } from '../../messenger/families';
 import type { PublishedPathRecord } from '../../offers/manager/records';
 import type { RecordText } from '../../messenger/inputs';
 import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from '../../messenger/inputs';
@@ -73,7 +74,7 @@ export class MessengerService {
   readonly #opts: MessengerServiceOptions;
   readonly #now: () => number;
   readonly #counters = new MessengerCounters();
-  readonly #waiters = new Map<string, { resolve: (r: OnionReply) => void; reject: (e: Error) => void }>();
+  readonly #waiters = new Map<string, { resolve: (r: ReceivedMessage) => void; reject: (e: Error) => void }>();
   readonly #connects = new Map<string, Promise<void>>();
   readonly #apiHandlers = new Map<bigint, { listeners: number; unregister: () => void }>();
   readonly #mailboxInFlight = new Set<number>();
@@ -179,20 +180,49 @@ export class MessengerService {
 
   // ----- sending ------------------------------------------------------------------------------
 
+  /** Sends a message of application records (the API's sendOnionMessage); a reply comes back as its records. */
   async send(params: SendParams): Promise<SendOnionMessageResult> {
+    const { result, reply } = await this.#send({ ...params, records: parseMessageRecords(params.tlvs) });
+    return reply ? { ...result, reply: toReply(reply) } : result;
+  }
+
+  /**
+   * Sends one offers message (for the offers layer, `OffersMessenger`); the reply it waits for
+   * comes back decoded with core/offers's codecs, as its handler would get it — never as raw records.
+   */
+  async sendOffersMessage(params: {
+    destination: string; message: OffersMessageBytes; replyPath?: boolean; waitReplySeconds?: number;
+  }): Promise<OffersSent> {
+    const { result, reply } = await this.#send({
+      destination: params.destination, records: [offersRecord(params.message)],
+      ...(params.replyPath !== undefined ? { replyPath: params.replyPath } : {}),
+      ...(params.waitReplySeconds !== undefined ? { waitReplySeconds: params.waitReplySeconds } : {}),
+    });
+    if (!reply) return { firstHop: result.firstHop };
+    const record = reply.records.find((r) => handlerKindOf(r.type) === 'offers');
+    return {
+      firstHop: result.firstHop,
+      reply: {
+        messageId: reply.messageId,
+        message: record ? decodeOffersMessage(record.type, record.value) : undefined,
+        replyPath: reply.replyPath ? toHex(encodeBlindedPath(reply.replyPath)) : null,
+      },
+    };
+  }
+
+  async #send(params: Omit<SendParams, 'tlvs'> & { records: readonly TlvRecord[] }): Promise<{ result: SendOnionMessageResult; reply?: ReceivedMessage }> {
     if (this.#closed) throw new MessengerError('messenger.stopped', 'the node is stopping');
     const destination = parseDestination(params.destination);
-    const records = parseMessageRecords(params.tlvs);
     const awaitReplyMs = params.waitReplySeconds !== undefined ? params.waitReplySeconds * 1000 : undefined;
     const outcome = this.core.send(
       {
-        destination, records, via: params.via ?? [], replyPath: params.replyPath ?? false, dummyHops: params.dummyHops ?? 0,
+        destination, records: params.records, via: params.via ?? [], replyPath: params.replyPath ?? false, dummyHops: params.dummyHops ?? 0,
         ...(awaitReplyMs !== undefined ? { awaitReplyMs } : {}), ...(params.inReplyTo ? { inReplyTo: params.inReplyTo } : {}),
       },
       this.#now(),
     );
     const reply = awaitReplyMs !== undefined
-      ? new Promise<OnionReply>((resolve, reject) => this.#waiters.set(outcome.messageId, { resolve, reject }))
+      ? new Promise<ReceivedMessage>((resolve, reject) => this.#waiters.set(outcome.messageId, { resolve, reject }))
       : undefined;
     reply?.catch(() => undefined); // settled below; avoid an unhandled rejection if the connect fails first
     this.#run(outcome.actions);
@@ -207,8 +237,7 @@ export class MessengerService {
       }
     }
     const result: SendOnionMessageResult = { messageId: outcome.messageId, firstHop: outcome.plan.firstHop, route: outcome.plan.kind, replyPath: outcome.hasReplyPath };
-    if (!reply) return result;
-    return { ...result, reply: await reply };
+    return reply ? { result, reply: await reply } : { result };
   }
 
   /** A blinded path to us (`via`: the hops before us, introduction node first). */
@@ -289,7 +318,7 @@ export class MessengerService {
         case 'reply_received': {
           const w = this.#waiters.get(a.requestId);
           this.#waiters.delete(a.requestId);
-          w?.resolve(toReply(a.message));
+          w?.resolve(a.message);
           break;
         }
         case 'reply_timeout': {

@@ -12,7 +12,7 @@ import type {
   Bolt12Decoded, FetchInvoiceResult, InvoiceInfo, InvoiceRequestInfo, InvoiceRequestRole, InvoiceRole, OfferInfo, OfferStatus, SendInvoiceResult,
 } from '../../offers/types';
 import type { OfferEventBody } from '../../offers/events';
-import type { OffersDelivery, OffersMessage, OffersMessenger, OffersResponse, OffersSent } from '../../offers/ports';
+import type { OffersDelivery, OffersMessage, OffersMessageBytes, OffersMessenger, OffersResponse, OffersSent } from '../../offers/ports';
 import type { Analysis } from '../../offers/message';
 import type { TlvRecord } from '../../wire';
 import { decodeBolt12 } from '../../offers/describe';
@@ -22,13 +22,12 @@ import { InvoiceErrorReceived, OffersError } from '../../offers/manager/errors';
 import type { CreateOfferParams } from '../../offers/manager/manager';
 import { OffersManager, destinationText } from '../../offers/manager/manager';
 import type { Destination, PreparedFetch } from '../../offers/manager/payer';
-import { pickAnswer } from '../../offers/manager/payer';
 import { invoiceErrorOf } from '../../offers/manager/rejections';
 import type { OffersStep, OffersStores } from '../../offers/manager/records';
 import type { PersistedOffersWrites } from '../../offers/manager/persist';
 import { persistOffersWrites } from '../../offers/manager/persist';
 import type { IncomingMessage } from '../../offers/manager/responder';
-import { encodeInvoiceError, parseInvoiceErrorBytes } from '../../offers/invoice-error';
+import { encodeInvoiceError } from '../../offers/invoice-error';
 import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
 import type { Clock } from '../clock';
 
@@ -172,7 +171,7 @@ export class OffersService {
     ));
     const fetch: PreparedFetch = { ...prepared.value, rowId: prepared.persisted.requestRowIds[0]! };
     const timeout = params.timeoutSeconds ?? this.manager.policy.fetchTimeoutSeconds;
-    const outcome = await this.#sendToFirstReachable(fetch.destinations, OFFERS_MESSAGE_TLV.invoiceRequest, toHex(fetch.request.bytes), timeout, {
+    const outcome = await this.#sendToFirstReachable(fetch.destinations, { type: 'invoice_request', bytes: fetch.request.bytes }, timeout, {
       before: (d) => this.#run(this.manager.requestSent(fetch, d)),
       fail: (e) => this.#run(this.manager.failFetch(fetch, e, this.#now())),
     });
@@ -184,8 +183,7 @@ export class OffersService {
       ));
     }
     const { sent, to } = outcome;
-    const records = (sent.reply?.records ?? []).map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) }));
-    const answer = this.#run(this.manager.acceptFetchAnswer(fetch, records, to, this.#now()));
+    const answer = this.#run(this.manager.acceptFetchAnswer(fetch, sent.reply?.message, to, this.#now()));
     if (answer.kind === 'refused') {
       const e = answer.error;
       if (isGlasswingError(e, 'offers.bad_invoice') && sent.reply?.replyPath) this.#answerBadInvoice(fetch, e as OffersError, sent.reply.replyPath, sent.reply.messageId);
@@ -202,21 +200,20 @@ export class OffersService {
   #answerBadInvoice(fetch: PreparedFetch, e: OffersError, replyPath: string, messageId: string): void {
     const code = typeof e.details?.code === 'string' ? e.details.code : e.code;
     const error = invoiceErrorOf({ code, message: e.message });
-    this.#opts.messenger.send({ destination: replyPath, tlvs: [{ type: OFFERS_MESSAGE_TLV.invoiceError.toString(), value: toHex(encodeInvoiceError(error)) }] }).then(
+    this.#opts.messenger.sendOffersMessage({ destination: replyPath, message: { type: 'invoice_error', bytes: encodeInvoiceError(error) } }).then(
       () => this.#opts.publish({ type: 'offer.invoice_error_sent', offerId: fetch.offerId, requestId: fetch.requestId, messageId, code, error: e.message, erroneousField: null }),
       () => undefined,
     );
   }
 
   /**
-   * Sends one message record to the first destination the messenger can route to, waiting
+   * Sends one offers message to the first destination the messenger can route to, waiting
    * `waitSeconds` for a reply (0: no wait, a reply path is still attached). Routing failures move
    * on to the next destination; other failures end it through `hooks.fail`.
    */
   async #sendToFirstReachable(
     destinations: readonly Destination[],
-    tlvType: bigint,
-    value: string,
+    message: OffersMessageBytes,
     waitSeconds: number,
     hooks: { before: (d: Destination) => void; fail: (e: OffersError) => OffersError },
   ): Promise<{ kind: 'sent'; sent: OffersSent; to: Destination } | { kind: 'timeout'; to: Destination }> {
@@ -224,9 +221,9 @@ export class OffersService {
     for (const to of destinations) {
       hooks.before(to);
       try {
-        const sent = await this.#opts.messenger.send({
+        const sent = await this.#opts.messenger.sendOffersMessage({
           destination: to.kind === 'node' ? toHex(to.nodeId) : toHex(encodeBlindedPath(to.path)),
-          tlvs: [{ type: tlvType.toString(), value }],
+          message,
           ...(waitSeconds > 0 ? { waitReplySeconds: waitSeconds } : { replyPath: true }),
         });
         return { kind: 'sent', sent, to };
@@ -276,16 +273,15 @@ export class OffersService {
     // The invoice is stored before it leaves.
     const prepared = this.#run(this.manager.prepareRefundInvoice(params.refund, this.#now()));
     const wait = params.timeoutSeconds ?? this.manager.policy.sendInvoiceWaitSeconds;
-    const outcome = await this.#sendToFirstReachable(prepared.destinations, OFFERS_MESSAGE_TLV.invoice, toHex(prepared.invoice.bytes), wait, {
+    const outcome = await this.#sendToFirstReachable(prepared.destinations, { type: 'invoice', bytes: prepared.invoice.bytes }, wait, {
       before: () => undefined,
       fail: (e) => e,
     });
     const { to } = outcome;
     this.#run(this.manager.refundInvoiceSent(prepared, destinationText(to)));
-    const records = outcome.kind === 'sent' ? (outcome.sent.reply?.records ?? []) : [];
-    const answer = pickAnswer(records.map((r) => ({ type: BigInt(r.type), value: fromHex(r.value) })));
-    if (answer.invoiceError) {
-      const e = parseInvoiceErrorBytes(answer.invoiceError).value ?? { error: 'an invoice_error that does not decode' };
+    const answer = outcome.kind === 'sent' ? outcome.sent.reply?.message : undefined;
+    if (answer?.type === 'invoice_error') {
+      const e = answer.decoded.value ?? { error: 'an invoice_error that does not decode' };
       const received = new InvoiceErrorReceived(e, 'the refund payer');
       this.#opts.publish({
         type: 'offer.invoice_error_received', offerId: prepared.refundId, requestId: prepared.refundId, error: received.text,

@@ -13,6 +13,8 @@ import type {
 } from '../../../core/offers/manager';
 import { OffersManager, persistOffersWrites } from '../../../core/offers/manager';
 import type { TlvRecord } from '../../../core/wire';
+import { handlerKindOf } from '../../../core/messenger';
+import { decodeOffersMessage } from '../../../core/messenger/families';
 import type { Database } from '../../../core/store';
 import { InvoiceRequestsRepository, InvoicesRepository, OffersRepository, openDatabase } from '../../../core/store';
 import { tempDir } from '../../support/tmp';
@@ -99,9 +101,14 @@ export class DrivenManager {
     return { ...value, rowId: persisted.requestRowIds[0]! };
   }
 
-  /** The stored invoice; throws the error the fetch ended with (InvoiceErrorReceived or OffersError). */
+  /**
+   * The stored invoice; throws the error the fetch ended with (InvoiceErrorReceived or OffersError).
+   * The reply's records are decoded as the messenger does before the offers layer sees them.
+   */
   acceptFetchAnswer(fetch: PreparedFetch, records: readonly TlvRecord[], sentTo: Destination, nowMs: number): InvoiceRecord {
-    const answer = this.#apply(this.core.acceptFetchAnswer(fetch, records, sentTo, nowMs)).value;
+    const record = records.find((r) => handlerKindOf(r.type) === 'offers');
+    const message = record ? decodeOffersMessage(record.type, record.value) : undefined;
+    const answer = this.#apply(this.core.acceptFetchAnswer(fetch, message, sentTo, nowMs)).value;
     if (answer.kind === 'refused') throw answer.error;
     return answer.invoice;
   }

@@ -522,7 +522,7 @@ describe('steps: the manager decides, its adapter persists and publishes', () =>
     const payer = makeManager('payer');
     const { offer } = issuer.manager.createOffer({ description: 'widget', amountMsat: 1000n }, T0);
     const fetch = payer.manager.prepareFetch({ offer: offer.bolt12 }, T0);
-    const step = payer.manager.core.acceptFetchAnswer(fetch, [], fetch.destinations[0]!, T0);
+    const step = payer.manager.core.acceptFetchAnswer(fetch, undefined, fetch.destinations[0]!, T0);
     expect(step.value).toEqual({ kind: 'refused', error: expect.objectContaining({ code: 'offers.unexpected_reply' }) });
     expect(step.writes).toEqual([expect.objectContaining({ kind: 'update_request', rowId: fetch.rowId, change: expect.objectContaining({ status: 'failed' }) })]);
     expect(payer.stores.requests.getRequest(fetch.rowId)).toMatchObject({ status: 'pending' });
