@@ -10,10 +10,10 @@ import { Bolt12ParseError, Bolt12SemanticError } from '../errors';
 import type { InvoiceRequestFields } from '../fields';
 import { INVREQ_FIELD_SPEC, encodeFields } from '../fields';
 import type { Invoice } from '../invoice';
-import { analyzeInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
+import { checkInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
 import { UnsignedInvoiceRequest, buildInvoiceRequest, encodeInvoiceRequest } from '../invoice-request';
-import { assemble } from '../message';
+import { assemble, withSemantics } from '../message';
 import type { Offer } from '../offer';
 import { analyzeOffer, offerChains } from '../offer';
 import { DEFAULT_INVOICE_RELATIVE_EXPIRY, isSignatureType } from '../tlv-types';
@@ -152,7 +152,10 @@ export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, answer:
     return { kind: 'refused', error: received };
   }
   if (answer?.type !== 'invoice') return refused(ctx, f, new OffersError('offers.unexpected_reply', 'the answer carried neither an invoice nor an invoice_error'), nowMs);
-  const analysis = analyzeInvoice(answer.bytes, readerContext(ctx, nowMs), f.request);
+  // The messenger parsed it already (answer.decoded = parseInvoiceBytes(bytes)); the reader rules and the
+  // mirroring of our request are checked on that, as analyzeInvoice(bytes, ctx, request) would.
+  const reader = readerContext(ctx, nowMs);
+  const analysis = withSemantics(answer.decoded, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (analysis.value && problems.length === 0 && sentTo.kind === 'path') {
     problems.push(...checkInvoiceMatchesRequest(analysis.value, f.request, sentTo.finalBlindedNodeId));
