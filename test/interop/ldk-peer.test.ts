@@ -86,6 +86,52 @@ describe('the LDK 0.2 test peer and LND on our btcd', () => {
     await mineUntil(btcd, async () => (await lnd.closedChannels()).some((c) => c.channel_point === point && c.close_type === 'COOPERATIVE_CLOSE'), 'LND to see the cooperative close');
     await waitFor(async () => ((await ldk.balance()).onchain_sat === 20_000 ? true : undefined), 'LDK\'s wallet to hold its 20 000 sat', 30_000);
   }, 300_000);
+
+  it('LDK opens to LND from its wallet, pays, and force-closes; after the delay its output is swept back to its wallet', async () => {
+    await fundLdkPeer(btcd, ldk, 1_000_000n);
+    await ldk.connect(lnd.address);
+    const walletBefore = (await ldk.balance()).onchain_sat;
+    const seen = ldk.events.length;
+    const { temporary_channel_id } = await ldk.call<{ temporary_channel_id: string }>('open_channel', { node_id: lnd.nodeId, amount_sat: 300_000 });
+    const pending = await ldk.waitForEvent((e) => e.event === 'ChannelPending' && ldk.events.indexOf(e) >= seen);
+    expect(temporary_channel_id).toMatch(/^[0-9a-f]{64}$/);
+    const point = `${String(pending.funding_txid)}:${String(pending.funding_vout)}`;
+    await mineUntil(btcd, async () => (await lnd.listChannels()).some((c) => c.channel_point === point && c.active)
+      && (await ldk.listChannels()).some((c) => c.channel_id === pending.channel_id && c.is_usable), 'LDK→LND to be usable on both sides');
+    await atTip(btcd, ldk);
+
+    const invoice = await lnd.addInvoice(20_000_000n, 'before the force close');
+    const { payment_id } = await ldk.call<{ payment_id: string }>('pay_invoice', { invoice: invoice.paymentRequest });
+    expect(await ldk.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id))
+      .toMatchObject({ event: 'PaymentSent' });
+    await waitFor(async () => ((await lnd.lookupInvoice(invoice.paymentHash)).state === 'SETTLED' ? true : undefined), 'LND to settle');
+    // Let the HTLC's commitment dance finish before closing, so that neither commitment carries it.
+    await waitFor(async () => ((await ldk.listChannels()).find((c) => c.channel_id === pending.channel_id)!.inbound_msat > 0 ? true : undefined), 'the HTLC to settle');
+
+    await ldk.call('close_channel', { channel_id: pending.channel_id, force: true });
+    const closed = await ldk.waitForEvent((e) => e.event === 'ChannelClosed' && e.channel_id === pending.channel_id);
+    expect(String(closed.reason)).toMatch(/force/i);
+    // LND sees its peer's commitment on chain; LDK's own output waits for LND's to_self_delay, then
+    // LDK sweeps it to its wallet.
+    const sweep = await waitFor(async () => {
+      const found = ldk.events.find((e) => e.event === 'SweepBroadcast' && ldk.events.indexOf(e) >= seen);
+      if (!found) await btcd.mine(5);
+      return found;
+    }, 'LDK to sweep its delayed output', 120_000);
+    expect(sweep.txid).toMatch(/^[0-9a-f]{64}$/);
+    await btcd.mine(1);
+    await waitFor(async () => ((await ldk.balance()).onchain_sat > walletBefore - 300_000 ? true : undefined), 'the sweep to reach LDK\'s wallet', 30_000);
+    const walletAfter = (await ldk.balance()).onchain_sat;
+    // Lost: the 20 000 sat paid, and the funding, commitment and sweep fees (a few thousand sat at most).
+    expect(walletBefore - walletAfter).toBeGreaterThan(20_000);
+    expect(walletBefore - walletAfter).toBeLessThan(20_000 + 10_000);
+    // LND saw LDK's commitment confirm: the channel is force-closing (or closed) on its side.
+    await waitFor(async () => {
+      const pendingClose = (await lnd.pendingChannels()).pending_force_closing_channels as { channel: { channel_point: string }; closing_txid: string }[] | undefined;
+      const closedByPeer = (await lnd.closedChannels()).some((c) => c.channel_point === point && c.close_type === 'REMOTE_FORCE_CLOSE');
+      return closedByPeer || pendingClose?.some((c) => c.channel.channel_point === point && /^[0-9a-f]{64}$/.test(c.closing_txid)) ? true : undefined;
+    }, 'LND to see the force close', 30_000);
+  }, 300_000);
 });
 
 describe('two LDK 0.2 peers: a BOLT 12 offer paid over their channel', () => {

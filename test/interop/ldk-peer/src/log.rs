@@ -25,7 +25,9 @@ impl Log {
 
 impl Logger for Log {
 	fn log(&self, record: Record) {
-		if record.level < Level::Debug {
+		// Trace for routing and payments (why a route was not found), Debug for the rest.
+		let trace_ok = record.module_path.contains("routing") || record.module_path.contains("outbound_payment");
+		if record.level < Level::Debug && !(trace_ok && record.level == Level::Trace) {
 			return;
 		}
 		self.line(&format!("{:<5} [{}:{}] {}", record.level, record.module_path, record.line, record.args));

@@ -17,6 +17,7 @@ mod commands;
 mod events;
 mod keys;
 mod log;
+mod router;
 mod wallet;
 
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ pub type Graph = NetworkGraph<Arc<Log>>;
 pub type Scorer = ProbabilisticScorer<Arc<Graph>, Arc<Log>>;
 pub type Router = DefaultRouter<Arc<Graph>, Arc<Log>, Arc<KeysManager>, Arc<RwLock<Scorer>>, ProbabilisticScoringFeeParameters, Scorer>;
 pub type MessageRouter = DefaultMessageRouter<Arc<Graph>, Arc<Log>, Arc<KeysManager>>;
+pub type PeerMessageRouter = crate::router::PeerMessageRouter;
 pub type ChannelManager = channelmanager::ChannelManager<
 	Arc<ChainMonitor>,
 	Arc<Btcd>,
@@ -76,7 +78,7 @@ pub type ChannelManager = channelmanager::ChannelManager<
 	Arc<Keys>,
 	Arc<RegtestFees>,
 	Arc<Router>,
-	Arc<MessageRouter>,
+	Arc<PeerMessageRouter>,
 	Arc<Log>,
 >;
 pub type OnionMessenger = lightning::onion_message::messenger::OnionMessenger<
@@ -84,7 +86,7 @@ pub type OnionMessenger = lightning::onion_message::messenger::OnionMessenger<
 	Arc<KeysManager>,
 	Arc<Log>,
 	Arc<ChannelManager>,
-	Arc<MessageRouter>,
+	Arc<PeerMessageRouter>,
 	Arc<ChannelManager>,
 	Arc<ChannelManager>,
 	IgnoringMessageHandler,
@@ -279,7 +281,7 @@ async fn run(args: Args) -> Result<(), String> {
 	let graph = Arc::new(Graph::new(Network::Regtest, log.clone()));
 	let scorer = Arc::new(RwLock::new(Scorer::new(ProbabilisticScoringDecayParameters::default(), graph.clone(), log.clone())));
 	let router = Arc::new(Router::new(graph.clone(), log.clone(), keys_manager.clone(), scorer, ProbabilisticScoringFeeParameters::default()));
-	let message_router = Arc::new(MessageRouter::new(graph.clone(), keys_manager.clone()));
+	let message_router = Arc::new(PeerMessageRouter::new(MessageRouter::new(graph.clone(), keys_manager.clone()), keys_manager.clone()));
 	let channel_manager = Arc::new(ChannelManager::new(
 		fees.clone(),
 		chain_monitor.clone(),
