@@ -1,13 +1,14 @@
 /**
- * Async payments (bolts#1149 as LDK 0.2 ships it) played by three LDK 0.2 test peers on btcd:
- * R, an often-offline recipient (`--role client`); L, R's always-online LSP (`--role server`) that
- * serves R's static invoice and keeps onion messages for R while R is away (issue 16's L2); and P,
- * an always-online payer with a channel to L that holds its own HTLC until R releases it.
+ * Async payments (bolts#1149 as LDK 0.2 ships it) played by LDK 0.2 test peers on btcd, in the
+ * roles of issue 16: R, an often-offline recipient (`--role client`); L2, R's always-online LSP
+ * (`--role server`) that serves R's static invoice and keeps onion messages for R while R is away;
+ * L1, the payer's LSP (`--role server`) that holds the payer's HTLC until R releases it; and P, the
+ * payer — always online and holding its own HTLC (first suite, where one LSP is L2 only), or
+ * often-offline (`--role client`) behind L1 (second suite, all four roles).
  *
- * Not played here: L1 holding an often-offline payer's HTLC. LDK 0.2.7 checks that the outgoing
- * channel is live before it holds an HTLC (`can_forward_htlc_to_outgoing_channel` answers
- * ChannelNotReady), so L1 must be a different node from R's LSP, and P must then route to R's LSP
- * through L1, which needs gossip these peers do not run.
+ * One LSP cannot be L1 and L2 at once with LDK 0.2.7: it checks that the outgoing channel is live
+ * before it holds an HTLC (`can_forward_htlc_to_outgoing_channel` answers ChannelNotReady for an
+ * offline R), so the four-role suite announces the L1–L2 channel and P learns it by gossip.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startBtcd, waitFor, type Btcd } from '../support/btcd';
@@ -81,4 +82,74 @@ describe('async payment to an offline LDK recipient through an LDK LSP', () => {
     const sent = await payer.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id, 60_000);
     expect(sent).toMatchObject({ event: 'PaymentSent', payment_hash: claimed.payment_hash });
   }, 240_000);
+});
+
+describe('async payment with all four roles played by LDK peers: P – L1 – L2 – R', () => {
+  let btcd: Btcd;
+  let payer: LdkPeer;
+  let l1: LdkPeer;
+  let l2: LdkPeer;
+  let recipient: LdkPeer;
+
+  beforeAll(async () => {
+    btcd = await startBtcd();
+    [payer, l1, l2, recipient] = await Promise.all([
+      startLdkPeer(btcd, { role: 'client' }),
+      startLdkPeer(btcd, { role: 'server' }),
+      startLdkPeer(btcd, { role: 'server' }),
+      startLdkPeer(btcd, { role: 'client' }),
+    ]);
+    await fundLdkPeer(btcd, payer, 1_000_000n);
+    await fundLdkPeer(btcd, l1, 1_000_000n);
+    await fundLdkPeer(btcd, l2, 1_000_000n);
+    await payer.connect(l1.address);
+    await l1.connect(l2.address);
+    await recipient.connect(l2.address);
+    await payer.call('open_channel', { node_id: l1.nodeId, amount_sat: 400_000 });
+    // The LSPs' channel is announced, so that P can route to R's blinded path through L1 and L2.
+    await l1.call('open_channel', { node_id: l2.nodeId, amount_sat: 400_000, announce: true });
+    await l2.call('open_channel', { node_id: recipient.nodeId, amount_sat: 400_000 });
+    await waitFor(async () => {
+      const [p, a, b, r] = await Promise.all([payer.listChannels(), l1.listChannels(), l2.listChannels(), recipient.listChannels()]);
+      const graph = await payer.call<{ channels: number; announced_nodes: number }>('graph');
+      const usable = p.some((c) => c.is_usable) && a.filter((c) => c.is_usable).length === 2 && b.filter((c) => c.is_usable).length === 2 && r.some((c) => c.is_usable);
+      if (usable && graph.channels === 1 && graph.announced_nodes === 2) return true;
+      await btcd.mine(1);
+      return undefined;
+    }, 'the three channels to be usable and P to know the L1–L2 channel from gossip', 120_000);
+    await atTip(btcd, payer, l1, l2, recipient);
+  }, 300_000);
+
+  it('R publishes an offer served by L2; P pays it while R is offline; L1 holds the HTLC while P goes offline too; R returns and is paid; P returns and settles', async () => {
+    const { paths } = await l2.call<{ paths: string[] }>('async_recipient_paths', { recipient_id: 'b2' });
+    await recipient.call('async_set_server_paths', { paths });
+    const { offer } = await waitFor(async () => recipient.call<{ offer: string }>('async_offer').catch(() => undefined), 'R\'s async offer', 60_000);
+    await recipient.call('offline');
+
+    const { payment_id } = await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
+    await l2.waitForEvent((e) => e.event === 'StaticInvoiceRequested' && e.recipient_id === 'b2', 60_000);
+    // L1 holds P's HTLC (hold_htlc); nothing goes on towards L2 yet.
+    await waitFor(async () => {
+      const channels = await l1.listChannels();
+      const fromPayer = channels.find((c) => c.counterparty_node_id === payer.nodeId);
+      const toL2 = channels.find((c) => c.counterparty_node_id === l2.nodeId);
+      return fromPayer?.pending_inbound_htlcs === 1 && toL2?.pending_outbound_htlcs === 0 ? true : undefined;
+    }, 'L1 to hold P\'s HTLC', 60_000);
+    // L2 keeps the invoice_request and held_htlc_available for R.
+    await waitFor(async () => {
+      const mailbox = await l2.call<{ peer_node_id: string; messages: number }[]>('mailbox');
+      return mailbox.some((m) => m.peer_node_id === recipient.nodeId && m.messages >= 2) ? true : undefined;
+    }, 'L2\'s mailbox to hold R\'s messages', 60_000);
+
+    await payer.call('offline');
+    await recipient.call('online');
+    const claimed = await recipient.waitForEvent((e) => e.event === 'PaymentClaimed', 90_000);
+    expect(claimed.amount_msat).toBe(20_000_000);
+    expect(claimed.purpose).toBe('bolt12_offer');
+    expect(payer.events.some((e) => e.payment_id === payment_id && e.event === 'PaymentSent')).toBe(false);
+
+    await payer.call('online');
+    const sent = await payer.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id, 90_000);
+    expect(sent).toMatchObject({ event: 'PaymentSent', payment_hash: claimed.payment_hash });
+  }, 300_000);
 });

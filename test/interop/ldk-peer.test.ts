@@ -119,8 +119,8 @@ describe('the LDK 0.2 test peer and LND on our btcd', () => {
       return found;
     }, 'LDK to sweep its delayed output', 120_000);
     expect(sweep.txid).toMatch(/^[0-9a-f]{64}$/);
-    await btcd.mine(1);
-    await waitFor(async () => ((await ldk.balance()).onchain_sat > walletBefore - 300_000 ? true : undefined), 'the sweep to reach LDK\'s wallet', 30_000);
+    // The broadcast is asynchronous: mine until the sweep is in a block the wallet has seen.
+    await mineUntil(btcd, async () => (await ldk.balance()).onchain_sat > walletBefore - 300_000, 'the sweep to reach LDK\'s wallet');
     const walletAfter = (await ldk.balance()).onchain_sat;
     // Lost: the 20 000 sat paid, and the funding, commitment and sweep fees (a few thousand sat at most).
     expect(walletBefore - walletAfter).toBeGreaterThan(20_000);

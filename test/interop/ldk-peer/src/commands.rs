@@ -111,6 +111,8 @@ async fn run(node: &Arc<Node>, cmd: &str, r: &Value) -> Answer {
 			"is_outbound": c.is_outbound,
 			"is_channel_ready": c.is_channel_ready,
 			"is_usable": c.is_usable,
+			"pending_inbound_htlcs": c.pending_inbound_htlcs.len(),
+			"pending_outbound_htlcs": c.pending_outbound_htlcs.len(),
 			"next_outbound_htlc_limit_msat": c.next_outbound_htlc_limit_msat,
 			"next_outbound_htlc_minimum_msat": c.next_outbound_htlc_minimum_msat,
 			"is_announced": c.is_announced,
@@ -210,6 +212,11 @@ async fn run(node: &Arc<Node>, cmd: &str, r: &Value) -> Answer {
 		"async_offer" => {
 			let offer = node.channel_manager.get_async_receive_offer().map_err(|()| "no async offer yet (the server has not persisted a static invoice)")?;
 			Ok(json!({ "offer": offer.to_string() }))
+		},
+		"graph" => {
+			let graph = node.graph.read_only();
+			let announced = graph.nodes().unordered_iter().filter(|(_, n)| n.announcement_info.is_some()).count();
+			Ok(json!({ "channels": graph.channels().len(), "nodes": graph.nodes().len(), "announced_nodes": announced }))
 		},
 		"mailbox" => Ok(json!(node.mailbox.lock().unwrap().iter().map(|(peer, msgs)| json!({ "peer_node_id": peer.to_string(), "messages": msgs.len() })).collect::<Vec<_>>())),
 		"static_invoices" => Ok(json!(node.static_invoices.lock().unwrap().keys().map(|(id, slot)| json!({ "recipient_id": hex_encode(id), "slot": slot })).collect::<Vec<_>>())),

@@ -40,7 +40,9 @@ use lightning::ln::peer_handler::{IgnoringMessageHandler, MessageHandler};
 use lightning::ln::msgs::OnionMessage;
 use lightning::offers::static_invoice::StaticInvoice;
 use lightning::onion_message::messenger::DefaultMessageRouter;
-use lightning::routing::gossip::NetworkGraph;
+use lightning::ln::msgs::SocketAddress;
+use lightning::routing::gossip::{NetworkGraph, P2PGossipSync};
+use lightning::routing::utxo::UtxoLookup;
 use lightning::routing::router::DefaultRouter;
 use lightning::routing::scoring::{ProbabilisticScorer, ProbabilisticScoringDecayParameters, ProbabilisticScoringFeeParameters};
 use lightning::sign::{EntropySource, InMemorySigner, KeysManager, NodeSigner};
@@ -66,6 +68,9 @@ pub type ChainMonitor = chainmonitor::ChainMonitor<
 	Arc<KeysManager>,
 >;
 pub type Graph = NetworkGraph<Arc<Log>>;
+/// Gossip from peers into our graph (no UTXO lookup: regtest peers of a test are trusted), so a
+/// payer can route through an announced LSP channel to a recipient's blinded path.
+pub type GossipSync = P2PGossipSync<Arc<Graph>, Arc<dyn UtxoLookup + Send + Sync>, Arc<Log>>;
 pub type Scorer = ProbabilisticScorer<Arc<Graph>, Arc<Log>>;
 pub type Router = DefaultRouter<Arc<Graph>, Arc<Log>, Arc<KeysManager>, Arc<RwLock<Scorer>>, ProbabilisticScoringFeeParameters, Scorer>;
 pub type MessageRouter = DefaultMessageRouter<Arc<Graph>, Arc<Log>, Arc<KeysManager>>;
@@ -95,7 +100,7 @@ pub type OnionMessenger = lightning::onion_message::messenger::OnionMessenger<
 pub type PeerManager = lightning::ln::peer_handler::PeerManager<
 	SocketDescriptor,
 	Arc<ChannelManager>,
-	Arc<IgnoringMessageHandler>,
+	Arc<GossipSync>,
 	Arc<OnionMessenger>,
 	Arc<Log>,
 	Arc<IgnoringMessageHandler>,
@@ -140,6 +145,7 @@ pub struct Node {
 	pub chain_monitor: Arc<ChainMonitor>,
 	pub onion_messenger: Arc<OnionMessenger>,
 	pub peer_manager: Arc<PeerManager>,
+	pub graph: Arc<Graph>,
 	pub log: Arc<Log>,
 	pub listen_port: u16,
 	/// Peers we dialed, redialed every few seconds while we are online.
@@ -324,7 +330,7 @@ async fn run(args: Args) -> Result<(), String> {
 	let peer_manager = Arc::new(PeerManager::new(
 		MessageHandler {
 			chan_handler: channel_manager.clone(),
-			route_handler: Arc::new(IgnoringMessageHandler {}),
+			route_handler: Arc::new(GossipSync::new(graph.clone(), None, log.clone())),
 			onion_message_handler: onion_messenger.clone(),
 			custom_message_handler: Arc::new(IgnoringMessageHandler {}),
 			send_only_message_handler: chain_monitor.clone(),
@@ -347,6 +353,7 @@ async fn run(args: Args) -> Result<(), String> {
 		chain_monitor: chain_monitor.clone(),
 		onion_messenger: onion_messenger.clone(),
 		peer_manager: peer_manager.clone(),
+		graph: graph.clone(),
 		log: log.clone(),
 		listen_port,
 		known_peers: Mutex::new(HashMap::new()),
@@ -409,6 +416,12 @@ async fn run(args: Args) -> Result<(), String> {
 				}
 				if ticks % 20 == 0 && !node.offline.load(Ordering::Acquire) {
 					commands::redial(&node).await;
+					// BOLT 7: a node_announcement counts only once the node has an announced channel;
+					// repeat it so that it follows the channel's announcement on regtest.
+					let mut alias = [0u8; 32];
+					alias[..13].copy_from_slice(b"glasswing-ldk");
+					let address = SocketAddress::TcpIpV4 { addr: [127, 0, 0, 1], port: node.listen_port };
+					node.peer_manager.broadcast_node_announcement([0; 3], alias, vec![address]);
 				}
 				tokio::time::sleep(Duration::from_millis(100)).await;
 			}
