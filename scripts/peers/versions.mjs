@@ -35,7 +35,8 @@ export function lndBinDir() {
  * folder lives in the cache; the binary is rebuilt when the crate's sources or Cargo.lock change
  * (cargo decides; an unchanged crate costs a second).
  */
-export const LDK_VERSION = '0.2';
+/** rust-lightning of the LDK test peer, pinned in its Cargo.toml (`lightning = "=0.2.7"`) and Cargo.lock. */
+export const LDK_VERSION = '0.2.7';
 export function ldkPeerTargetDir() {
   return join(peersCacheDir(), 'ldk-peer-target');
 }
