@@ -30,13 +30,14 @@ export function lndBinDir() {
   return join(peersCacheDir(), `lnd-${LND_VERSION}`, 'bin');
 }
 
+/** rust-lightning of the LDK test peer, pinned in its Cargo.toml (`lightning = "=0.2.7"`) and Cargo.lock. */
+export const LDK_VERSION = '0.2.7';
+
 /**
  * The LDK test peer (test/interop/ldk-peer, our own crate on rust-lightning 0.2): its cargo target
  * folder lives in the cache; the binary is rebuilt when the crate's sources or Cargo.lock change
  * (cargo decides; an unchanged crate costs a second).
  */
-/** rust-lightning of the LDK test peer, pinned in its Cargo.toml (`lightning = "=0.2.7"`) and Cargo.lock. */
-export const LDK_VERSION = '0.2.7';
 export function ldkPeerTargetDir() {
   return join(peersCacheDir(), 'ldk-peer-target');
 }
