@@ -51,6 +51,10 @@ export interface LdkChannel {
   is_outbound: boolean;
   is_channel_ready: boolean;
   is_usable: boolean;
+  pending_inbound_htlcs: number;
+  pending_outbound_htlcs: number;
+  next_outbound_htlc_limit_msat: number;
+  next_outbound_htlc_minimum_msat: number;
   is_announced: boolean;
   channel_type: string | null;
 }
