@@ -3,7 +3,8 @@
  * survives JSON and structured clone: bytes are lowercase hex strings, millisatoshi amounts are
  * decimal strings, times are unix milliseconds (numbers).
  */
-export type { Direction, FeatureInfo, PeerInfo, PingResult } from '../peer/types';
+export type { Direction, FeatureInfo, PeerInfo, PingResult, ReconnectState, ReconnectStoppedBy, SavedPeerInfo } from '../peer/types';
+export type { CryptoBackendInfo, CryptoBackendName, CryptoBackendRequest, CryptoPrimitive, CryptoPrimitiveInfo } from '../crypto';
 export type { Network, NodeInfo } from '../node/types';
 export { NETWORKS } from '../node/types';
 export type {

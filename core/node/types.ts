@@ -2,6 +2,7 @@
  * The node's own data as the NodeApi shows it (plain JSON), re-exported by core/api.
  */
 import type { FeatureInfo } from '../peer/types';
+import type { CryptoBackendInfo } from '../crypto';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
@@ -20,4 +21,6 @@ export interface NodeInfo {
   readonly datadir: string;
   /** Unix ms when the node started. */
   readonly startedAt: number;
+  /** The crypto backend in use and the implementation behind each primitive (core/crypto/select.ts). */
+  readonly crypto: CryptoBackendInfo;
 }
