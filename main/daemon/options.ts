@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
+import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
 import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { defaultDataDir } from '../datadir';
+import { DAEMON_OPTIONS } from './flags';
 
 export class ConfigError extends GlasswingError {}
 
@@ -13,14 +15,27 @@ export interface HostPort {
   readonly port: number;
 }
 
+/**
+ * Where a setting's value came from: the command line (it wins, is not saved, and a port that is
+ * taken is an error), config.json (a taken port falls back to a free one for this run), or the
+ * default (the port actually used is saved, so the next start reuses it).
+ */
+export type OptionSource = 'command-line' | 'saved' | 'default';
+
 export interface DaemonOptions {
   readonly datadir: string;
   /** Where to accept Lightning peers; null disables listening. */
   readonly listen: HostPort | null;
-  /** API port on 127.0.0.1 (0 = pick a free one). */
+  readonly listenSource: OptionSource;
+  /** API port on 127.0.0.1 (0 = pick a free one). With --ui it is the app's address, saved as `uiPort`. */
   readonly apiPort: number;
+  readonly apiPortSource: OptionSource;
   readonly alias: string;
   readonly network: Network;
+  /** --network given, else the network saved at the first start (config.json), else regtest. */
+  readonly networkSource: OptionSource;
+  /** The crypto backend asked for with --crypto (else GLASSWING_CRYPTO, else auto: core/crypto/select.ts). */
+  readonly crypto: CryptoBackendRequest | undefined;
   /** Serve the browser UI (issue 8). */
   readonly ui: boolean;
   readonly passphrase: string | undefined;
@@ -56,29 +71,14 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+export { DAEMON_OPTIONS } from './flags';
+
 export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonOptions {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: {
-        datadir: { type: 'string' },
-        listen: { type: 'string' },
-        'no-listen': { type: 'boolean' },
-        'api-port': { type: 'string' },
-        alias: { type: 'string' },
-        network: { type: 'string' },
-        ui: { type: 'boolean' },
-        'passphrase-file': { type: 'string' },
-        'onion-rate': { type: 'string' },
-        'onion-burst': { type: 'string' },
-        'onion-queue-bytes': { type: 'string' },
-        'onion-memory-cap': { type: 'string' },
-        'mailbox-peer-messages': { type: 'string' },
-        'mailbox-peer-bytes': { type: 'string' },
-        'mailbox-total-bytes': { type: 'string' },
-        'mailbox-expiry-hours': { type: 'string' },
-      },
+      options: Object.fromEntries(Object.entries(DAEMON_OPTIONS).map(([k, o]) => [k, { type: o.type }])) as { [K in keyof typeof DAEMON_OPTIONS]: { type: (typeof DAEMON_OPTIONS)[K]['type'] } },
       strict: true,
       allowPositionals: false,
     });
@@ -88,6 +88,14 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const v = parsed.values;
   const network = (v.network ?? 'regtest') as Network;
   if (!NETWORKS.includes(network)) throw new ConfigError('config.bad_network', `--network must be one of ${NETWORKS.join(', ')}`);
+  let crypto: CryptoBackendRequest | undefined;
+  if (v.crypto !== undefined) {
+    try {
+      crypto = parseCryptoBackendName(v.crypto);
+    } catch (e) {
+      throw new ConfigError('config.bad_crypto', `--crypto: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   let apiPort = 0;
   if (v['api-port'] !== undefined) {
     apiPort = Number(v['api-port']);
@@ -114,9 +122,13 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     given,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
+    listenSource: v.listen !== undefined || v['no-listen'] ? 'command-line' : 'default',
     apiPort,
+    apiPortSource: v['api-port'] !== undefined ? 'command-line' : 'default',
     alias,
     network,
+    networkSource: v.network !== undefined ? 'command-line' : 'default',
+    crypto,
     ui: v.ui ?? false,
     passphrase,
     messenger: {
@@ -142,12 +154,29 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
  */
 export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): DaemonOptions {
   const given = new Set(opts.given);
-  let listen = opts.listen;
-  if (!given.has('listen') && saved.listen !== undefined) listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
+  let { listen, listenSource, apiPort, apiPortSource, network, networkSource } = opts;
+  if (!given.has('listen') && saved.listen !== undefined) {
+    listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
+    listenSource = 'saved';
+  }
+  // The app's address (browser mode) stays the same from one start to the next.
+  if (opts.ui && apiPortSource !== 'command-line' && saved.uiPort !== undefined) {
+    apiPort = saved.uiPort;
+    apiPortSource = 'saved';
+  }
+  if (networkSource !== 'command-line' && saved.network !== undefined) {
+    network = saved.network;
+    networkSource = 'saved';
+  }
   return {
     ...opts,
     alias: given.has('alias') || saved.alias === undefined ? opts.alias : saved.alias,
     listen,
+    listenSource,
+    apiPort,
+    apiPortSource,
+    network,
+    networkSource,
     messenger: {
       policy: { ...onionPolicy(saved.onion), ...opts.messenger.policy },
       mailbox: { ...mailboxQuotas(saved.mailbox), ...opts.messenger.mailbox },

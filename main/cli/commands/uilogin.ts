@@ -7,6 +7,8 @@ export const uilogin: CliCommand = {
   name: 'uilogin',
   summary: 'print a one-time address that logs a browser into the UI (daemon started with --ui)',
   usage: 'uilogin',
+  examples: ['uilogin', '--datadir ~/gw uilogin'],
+  details: ['Opening the address signs the browser in for 30 days (a cookie, not a token in the address); sessions survive restarts of the same data directory.'],
   run: async (ctx) => {
     const { info, token } = readApiInfo(ctx.datadir);
     const httpUrl = info.url.replace(/^ws/, 'http');
