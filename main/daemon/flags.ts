@@ -7,7 +7,7 @@ import type { CliOptions } from '../cli/command';
 /** Every option of `glasswing daemon`, with its help line (`glasswing daemon --help`). */
 export const DAEMON_OPTIONS = {
   datadir: { type: 'string', value: 'DIR', describe: 'the data directory (seed, database, settings)' },
-  listen: { type: 'string', value: 'HOST:PORT', describe: 'accept Lightning peers here for this run (default: the saved address, else 127.0.0.1:9735 or a free port, then saved)' },
+  listen: { type: 'string', value: 'HOST:PORT', describe: 'accept Lightning peers here for this run (default: the saved address, else $GLASSWING_DEFAULT_LISTEN or 127.0.0.1:9735 — a free port if taken — then saved)' },
   'no-listen': { type: 'boolean', describe: 'do not accept peers' },
   'api-port': { type: 'string', value: 'PORT', describe: 'the API (and --ui app) port on 127.0.0.1 for this run (default: with --ui the saved one, else a free port)' },
   alias: { type: 'string', value: 'NAME', describe: 'the node\'s name for this run (at most 32 bytes; "glasswing settings --alias" saves one)' },

@@ -64,6 +64,15 @@ function defined<T extends object>(o: T): T {
 
 export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9735 };
 
+/**
+ * Where a node with no saved listen address tries first: 127.0.0.1:9735, or GLASSWING_DEFAULT_LISTEN
+ * (e.g. `127.0.0.1:0` for any free port). The address used is then saved for the next starts.
+ */
+export function defaultListen(env: NodeJS.ProcessEnv): HostPort {
+  const v = env.GLASSWING_DEFAULT_LISTEN;
+  return v ? parseHostPort(v, 'GLASSWING_DEFAULT_LISTEN') : DEFAULT_LISTEN;
+}
+
 export function parseHostPort(value: string, what: string): HostPort {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
@@ -121,7 +130,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   return {
     given,
     datadir: v.datadir ?? defaultDataDir(env),
-    listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
+    listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : defaultListen(env),
     listenSource: v.listen !== undefined || v['no-listen'] ? 'command-line' : 'default',
     apiPort,
     apiPortSource: v['api-port'] !== undefined ? 'command-line' : 'default',
