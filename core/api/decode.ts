@@ -5,10 +5,10 @@
  * stays for BOLT 12 strings only.
  */
 import { s, type Schema } from './schema';
-import type { Bolt11Description } from '../invoices/bolt11/describe';
+import type { Bolt11Description } from '../invoices/bolt11/description';
 import type { Bolt12Decoded } from '../offers/types';
 
-export type { Bolt11Description, Bolt11ErrorDescription } from '../invoices/bolt11/describe';
+export type { Bolt11Description, Bolt11ErrorDescription } from '../invoices/bolt11/description';
 
 export type DecodeResult =
   | { readonly kind: 'bolt11'; readonly bolt11: Bolt11Description }

@@ -4,7 +4,8 @@
  * decimal strings, times are unix milliseconds (numbers).
  */
 export type { Direction, FeatureInfo, PeerInfo, PingResult, ReconnectState, ReconnectStoppedBy, SavedPeerInfo } from '../peer/types';
-export type { CryptoBackendInfo, CryptoBackendName, CryptoBackendRequest, CryptoPrimitive, CryptoPrimitiveInfo } from '../crypto';
+export type { CryptoBackendName, CryptoPrimitive, CryptoPrimitiveInfo } from '../crypto/backend';
+export type { CryptoBackendInfo, CryptoBackendRequest } from '../crypto/info';
 export type { Network, NodeInfo } from '../node/types';
 export { NETWORKS } from '../node/types';
 export type {

@@ -2,7 +2,7 @@
  * The node's own data as the NodeApi shows it (plain JSON), re-exported by core/api.
  */
 import type { FeatureInfo } from '../peer/types';
-import type { CryptoBackendInfo } from '../crypto';
+import type { CryptoBackendInfo } from '../crypto/info';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
