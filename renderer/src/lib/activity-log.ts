@@ -256,3 +256,26 @@ export function logPage(rows: readonly LogRow[], cursor: LogCursor, size = LOG_P
     older: end < total ? page.at(-1)!.seq : undefined,
   };
 }
+
+/** `recentEvents`' largest limit (core/api/methods.ts). */
+export const RECENT_EVENTS_MAX = 10_000;
+
+/**
+ * How many of the newest events to ask for to reach `more` events before `oldestSeq`: the API
+ * has no "before" parameter, but event sequence numbers are consecutive, so the newest
+ * `newestSeq - oldestSeq + 1` are the ones already seen.
+ */
+export function olderWindow(oldestSeq: number, newestSeq: number, more: number): number {
+  const seen = Number.isFinite(oldestSeq) && newestSeq >= oldestSeq ? newestSeq - oldestSeq + 1 : 0;
+  return Math.min(RECENT_EVENTS_MAX, seen + more);
+}
+
+/**
+ * The part of a `recentEvents(limit)` answer older than what was seen, and whether the node's
+ * history starts there: it sent fewer than asked, or the API's limit is reached. (A full answer
+ * with nothing older means events arrived meanwhile and pushed the window up: ask again.)
+ */
+export function olderEvents(events: readonly NodeEvent[], oldestSeq: number, limit: number): { readonly older: readonly NodeEvent[]; readonly historyStart: boolean } {
+  const older = events.filter((e) => e.seq < oldestSeq);
+  return { older, historyStart: events.length < limit || limit >= RECENT_EVENTS_MAX };
+}

@@ -9,7 +9,7 @@
 import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { NodeInfo } from '../../../core/api/types';
-import { appendLog, appendOlder, type LogRow } from '../lib/activity-log';
+import { appendLog, appendOlder, olderEvents, olderWindow, type LogRow } from '../lib/activity-log';
 import { eventsAfter, mergeEvents } from '../lib/events';
 import { peerLabel, reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
 import { TrafficCounter, classifyDrop, classifyTraffic, type TrafficView } from '../lib/traffic';
@@ -19,8 +19,6 @@ import { LiveState } from './live.svelte';
 export const SEED_EVENTS = 2000;
 /** How many more events each "load older" asks for. */
 export const OLDER_EVENTS = 2000;
-/** `recentEvents`' largest limit (core/api/methods.ts). */
-const MAX_RECENT_EVENTS = 10_000;
 export const TRAFFIC_WINDOW_SECONDS = 60;
 const FLUSH_MS = 100;
 
@@ -84,25 +82,19 @@ export class NodeState extends LiveState {
     return this.#loadingOlder;
   }
 
-  /**
-   * Loads events older than those seen, from the node's capped history. `recentEvents` has no
-   * "before" parameter, so it asks for the newest N with N reaching past the oldest seen (event
-   * sequence numbers are consecutive) and keeps the older part.
-   */
+  /** Loads events older than those seen, from the node's capped history (lib/activity-log.ts `olderWindow`). */
   async loadOlder(): Promise<void> {
     const api = this.api;
     if (!api || this.#historyStart || this.#loadingOlder) return;
     this.#loadingOlder = true;
     try {
-      const known = Number.isFinite(this.#oldestSeq) ? this.#newestSeq - this.#oldestSeq + 1 : 0;
-      const limit = Math.min(MAX_RECENT_EVENTS, known + OLDER_EVENTS);
+      const limit = olderWindow(this.#oldestSeq, this.#newestSeq, OLDER_EVENTS);
       const { events } = await api.recentEvents({ limit });
       if (!this.isCurrent(api)) return;
-      const older = events.filter((e) => e.seq < this.#oldestSeq);
+      const { older, historyStart } = olderEvents(events, this.#oldestSeq, limit);
       this.#log = appendOlder(this.#log, older);
-      for (const e of older) this.#oldestSeq = Math.min(this.#oldestSeq, e.seq);
-      // Fewer than asked for: the node's history starts there. Or it cannot be reached past the API's limit.
-      if (events.length < limit || limit === MAX_RECENT_EVENTS || older.length === 0) this.#historyStart = true;
+      if (older.length) this.#oldestSeq = Math.min(this.#oldestSeq, older[0]!.seq);
+      this.#historyStart = historyStart;
     } finally {
       if (this.isCurrent(api)) this.#loadingOlder = false;
     }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  DEFAULT_LOG_FILTER, LOG_CAPACITY, appendLog, appendOlder, filterLog, hiddenKeepalives, logPage, logRowOf, type LogCursor, type LogRow,
+  DEFAULT_LOG_FILTER, LOG_CAPACITY, appendLog, appendOlder, filterLog, hiddenKeepalives, logPage, logRowOf, olderEvents, olderWindow, type LogCursor, type LogRow,
 } from '../../../renderer/src/lib/activity-log';
+import { EventBus } from '../../../core/node/event-bus';
 import { mergeEvents, eventsAfter } from '../../../renderer/src/lib/events';
 import { peer, stamp, wire } from './events-fixtures';
 
@@ -177,5 +178,51 @@ describe('activity log: keepalives, filter and pages', () => {
     expect(merged.map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 15 - i));
     expect(appendOlder(merged, older)).toBe(merged);
     expect(appendOlder([], older)).toHaveLength(15);
+  });
+});
+
+describe('activity log: loading older history from the node', () => {
+  it('reaches every event the node keeps, each once, in order, by widening recentEvents (property, against the real event bus)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 90 }), (published, capacity, seedSize, more) => {
+        const bus = new EventBus({ capacity, now: () => 0 });
+        for (let i = 0; i < published; i++) bus.publish({ type: 'wire.message', direction: 'in', nodeId: A.nodeId, messageType: 'init', typeNumber: 16, size: 2 });
+        const seed = bus.recent(seedSize);
+        let rows = appendLog([], seed);
+        let oldest = seed[0]?.seq ?? Infinity;
+        const newest = seed.at(-1)?.seq ?? 0;
+        let start = seed.length < seedSize;
+        for (let rounds = 0; !start; rounds++) {
+          expect(rounds).toBeLessThan(1000);
+          const limit = olderWindow(oldest, newest, more);
+          const got = olderEvents(bus.recent(limit), oldest, limit);
+          rows = appendOlder(rows, got.older);
+          if (got.older.length) oldest = got.older[0]!.seq;
+          start = got.historyStart;
+        }
+        expect(rows.map((r) => r.seq)).toEqual(bus.recent(10_000).map((e) => e.seq).reverse());
+      }),
+    );
+  });
+
+  it('asks again when events arriving meanwhile kept the window from reaching older ones', () => {
+    const bus = new EventBus({ now: () => 0 });
+    const publish = (n: number) => {
+      for (let i = 0; i < n; i++) bus.publish({ type: 'wire.message', direction: 'in', nodeId: A.nodeId, messageType: 'init', typeNumber: 16, size: 2 });
+    };
+    publish(100);
+    const oldest = bus.recent(20)[0]!.seq; // 81: the app has seen 81..100
+    const limit = olderWindow(oldest, 100, 10);
+    publish(50); // meanwhile, before the request
+    const got = olderEvents(bus.recent(limit), oldest, limit);
+    expect(got).toEqual({ older: [], historyStart: false });
+    const again = olderWindow(oldest, 150, 10);
+    expect(olderEvents(bus.recent(again), oldest, again).older.map((e) => e.seq)).toEqual([71, 72, 73, 74, 75, 76, 77, 78, 79, 80]);
+  });
+
+  it('asks for what it has seen plus the next batch, within the API limit', () => {
+    expect(olderWindow(Infinity, 0, 2000)).toBe(2000);
+    expect(olderWindow(101, 300, 2000)).toBe(2200);
+    expect(olderWindow(1, 9500, 2000)).toBe(10_000);
   });
 });
