@@ -136,6 +136,12 @@ describe('Channels in the browser', () => {
     expect(await partyA.locator('[data-list="remoteUnacked"]').textContent()).toContain('add A0 · 20,000 sat');
     expect(await partyB.locator('[data-list="localUnacked"] li').count()).toBe(0);
     expect(await text(page, '[data-testid="in-flight"]')).toBe('A→B update_add_htlc');
+    // Balances are shown before fees, and say so; A, the funder, keeps "to A" minus what it pays.
+    const aCommit = partyA.locator('section[aria-label="A\'s commitment"]');
+    expect(await aCommit.textContent()).toContain('Balances before fees: A, the funder, pays them.');
+    const sat = async (label: string) => Number(((await aCommit.locator('dl > div', { hasText: label }).locator('dd').textContent()) ?? '').replace(/[^0-9]/g, ''));
+    expect(await sat('A after fees')).toBe((await sat('to A')) - (await sat('A pays')));
+    expect(await sat('A pays')).toBeGreaterThan(0);
 
     // Four steps on: all four messages are in flight, crossing; step 5 delivers them.
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step forward' }).click();
@@ -185,7 +191,12 @@ describe('Channels in the browser', () => {
     await page.getByLabel('Step 2: message').selectOption('update_fulfill_htlc');
     await page.getByLabel('Step 2: HTLC').fill('A0');
     // A cannot settle its own HTLC: said at the step, before anything runs.
-    expect(await page.locator('[data-testid="composer"] li[data-step="2"] .problem').textContent()).toContain('A cannot settle its own HTLC');
+    const problem = page.locator('[data-testid="composer"] li[data-step="2"] .problem');
+    expect(await problem.textContent()).toContain('A cannot fulfill A0: A offered it, so only B can fulfill or fail it.');
+    // Nor one that was never added: the step says which exist.
+    await page.getByLabel('Step 2: HTLC').fill('A7');
+    expect(await problem.textContent()).toContain('There is no A7 at this step: A has added one HTLC before it (A0).');
+    await page.getByLabel('Step 2: HTLC').fill('A0');
     expect(await page.getByRole('button', { name: 'Run script' }).isDisabled()).toBe(true);
     await page.getByLabel('Step 2: from').selectOption('B');
     expect(await page.getByRole('button', { name: 'Run script' }).isEnabled()).toBe(true);
