@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
+import { WIDTHS, fitsWidth, setWidth, textCutShort } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, setTheme, text } from './support/app';
 import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
@@ -114,6 +115,13 @@ describe('Channels in the browser', () => {
     await until(page, `document.querySelector('[data-testid="channel-inspector"] [data-testid="sequence-diagram"]').dataset.arrows === '10'`);
     expect(await text(page, '[data-testid="last-step"]')).toContain('Last step');
     await screenshot(page, 'channels-inspector-light');
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `inspector at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+      await screenshot(page, `channels-inspector-${width}`);
+    }
+    await setWidth(page, 1360);
     // Back to the inspector from elsewhere: the stored history and the live one merge, each message once.
     await setTheme(page, 'Dark');
     await page.goto(`${new URL(a.ui).origin}/#/channels/${channelId}`);
@@ -138,10 +146,10 @@ describe('Channels in the browser', () => {
     expect(await text(page, '[data-testid="in-flight"]')).toBe('A→B update_add_htlc');
     // Balances are shown before fees, and say so; A, the funder, keeps "to A" minus what it pays.
     const aCommit = partyA.locator('section[aria-label="A\'s commitment"]');
-    expect(await aCommit.textContent()).toContain('Balances before fees: A, the funder, pays them.');
-    const sat = async (label: string) => Number(((await aCommit.locator('dl > div', { hasText: label }).locator('dd').textContent()) ?? '').replace(/[^0-9]/g, ''));
-    expect(await sat('A after fees')).toBe((await sat('to A')) - (await sat('A pays')));
-    expect(await sat('A pays')).toBeGreaterThan(0);
+    expect(await aCommit.textContent()).toContain('Balances before fees, which A pays as the funder.');
+    const sat = async (label: string) => Number(((await aCommit.locator('dl > div').filter({ has: page.getByText(label, { exact: true }) }).locator('dd').textContent()) ?? '').replace(/[^0-9]/g, ''));
+    expect(await sat('to A after fees')).toBe((await sat('to A')) - (await sat('fee paid by A')));
+    expect(await sat('fee paid by A')).toBeGreaterThan(0);
 
     // Four steps on: all four messages are in flight, crossing; step 5 delivers them.
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step forward' }).click();
@@ -165,6 +173,14 @@ describe('Channels in the browser', () => {
     await page.getByRole('button', { name: 'Go to step 14' }).click({ force: true });
     expect(await counter.textContent()).toBe('Step 14 of 14');
     expect(await partyA.locator('[data-testid="htlc-table"] tr').count()).toBe(3);
+    // The lab and the inspector fit a narrow window as well as a wide one.
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `lab at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+      await screenshot(page, `lab-crossing-${width}`);
+    }
+    await setWidth(page, 1360);
     expect(problems).toEqual([]);
   }, 90_000);
 

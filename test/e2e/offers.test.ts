@@ -111,6 +111,12 @@ describe('Offers in the browser', () => {
     expect(await fields.locator('tr[data-field="offer_quantity_max"]').textContent()).toContain('up to 3 items');
     expect(await fields.locator('tr[data-field="offer_issuer_id"]').textContent()).toContain(ui.nodeId);
     expect(await fields.locator('tr[data-field="offer_description"]').textContent()).toContain('What the payment is for');
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `decoder at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+    }
+    await setWidth(page, 1360);
 
     // An unknown even record: the error, its code and explanation, and the characters marked.
     interface OfferVector { description: string; bolt12: string }
