@@ -275,3 +275,17 @@ export function lastSentOf(messages: readonly Pick<ChannelMessageInfo, 'directio
   }
   return fallback;
 }
+
+/**
+ * How a commitment card names the funder's fee (BOLT 3: the funder pays the commitment fee and the
+ * anchors): balances are shown before it. `name` is a party as the card says it: `us`, `them`, `A`.
+ */
+export function funderWords(name: string): { readonly basis: string; readonly pays: string; readonly after: string } {
+  const subject = name === 'us' ? 'we' : name === 'them' ? 'they' : name;
+  const verb = subject === 'we' || subject === 'they' ? 'pay' : 'pays';
+  return {
+    basis: `Balances before fees, which ${subject} ${verb} as the funder.`,
+    pays: `fee paid by ${name}`,
+    after: `to ${name} after fees`,
+  };
+}
