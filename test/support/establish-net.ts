@@ -109,6 +109,8 @@ export class Party {
   readonly dir: string;
   features: FeatureVector;
   readonly opts: PartyOptions;
+  /** The acceptance policy (tests trust the other party for zero-conf here). */
+  policy: Partial<AcceptancePolicy>;
   db!: Database;
   channels!: ChannelsRepository;
   openings!: OpeningStore;
@@ -137,6 +139,7 @@ export class Party {
     this.nodeKey = sha256(utf8.encode(`establish-net node ${name} ${toHex(randomBytes(8))}`));
     this.nodeId = toHex(publicKeyFromPrivate(this.nodeKey));
     this.features = opts.features ?? nodeFeatures();
+    this.policy = opts.policy ?? {};
     this.dir = tempDir(`glasswing-establish-${name}-`);
     this.#openStores();
   }
@@ -162,7 +165,7 @@ export class Party {
       remoteFeatures: this.other.features,
       keyIndex,
       signer: this.signer(keyIndex),
-      policy: this.opts.policy,
+      policy: this.policy,
       defaults: this.opts.defaults,
       randomBytes,
       nowMs: this.nowMs,
