@@ -45,7 +45,6 @@ export const REFUSAL_REASONS = [
   'htlc_minimum_too_large',
   'max_htlc_value_in_flight_too_small',
   'channel_reserve_too_large',
-  'channel_reserve_too_small',
   'max_accepted_htlcs_too_small',
   'dust_limit_too_large',
   'minimum_depth_too_large',

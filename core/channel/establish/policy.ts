@@ -281,9 +281,9 @@ export function checkOpenChannel(m: OpenChannel, ctx: OpenCheckContext): Accepte
   }
   // Our accept_channel: "MUST set dust_limit_satoshis less than or equal to channel_reserve_satoshis from the open_channel message"
   // and never below 354: a reserve below that leaves no valid dust limit for us.
+  // (The checks above keep that reserve at 354 or more: dust_limit_satoshis >= 354 and <= channel_reserve_satoshis.)
   let ourDust = ctx.defaults.dustLimitSat;
   if (ourDust > m.channelReserveSatoshis) ourDust = m.channelReserveSatoshis;
-  if (ourDust < MIN_DUST_LIMIT_SAT) throw refusal('channel_reserve_too_small', `channel_reserve_satoshis ${m.channelReserveSatoshis} leaves us no dust limit of at least 354`);
   const localConfig = localConfigFor(fundingSat, ctx.defaults, { dustLimitSat: ourDust, peerDustLimitSat: m.dustLimitSatoshis });
   checkInitialBalances(fundingSat, m.pushMsat, m.feeratePerKw, channelType.base, localConfig.channelReserveSat, m.channelReserveSatoshis);
   const upfrontRemote = upfrontScriptOf(m, ctx);
