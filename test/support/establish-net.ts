@@ -427,6 +427,12 @@ export class EstablishNet {
     return this.#queues.get(from)!.map((b) => decodeMessage(b));
   }
 
+  /** Takes the next message from `from` off the wire without delivering it. */
+  take(from: Party): Message | null {
+    const bytes = this.#queues.get(from)!.shift();
+    return bytes ? decodeMessage(bytes) : null;
+  }
+
   /** Delivers one message from `from`; false when none is waiting. */
   deliverOne(from: Party): boolean {
     const bytes = this.#queues.get(from)!.shift();
@@ -557,4 +563,21 @@ export function settle(net: EstablishNet): void {
     if (!signed && net.inFlight(net.a).length === 0 && net.inFlight(net.b).length === 0) return;
   }
   throw new Error('the channel did not settle');
+}
+
+/** Two nodes with an open channel (A funded it), both links active; the model chain is returned too. */
+export function openedNet(
+  opts: { a?: PartyOptions; b?: PartyOptions; fundingSatoshis?: bigint; pushMsat?: bigint; upfrontA?: Uint8Array | null; channelType?: 'anchors' | 'static_remotekey'; feeratePerKw?: number } = {},
+): { net: EstablishNet; chain: ModelChain } {
+  const net = establishNet(opts.a ?? {}, opts.b ?? {});
+  const chain = new ModelChain(net);
+  net.a.open({
+    fundingSatoshis: opts.fundingSatoshis ?? 1_000_000n, pushMsat: opts.pushMsat ?? 400_000_000n, feeratePerKw: opts.feeratePerKw ?? 1_000, fundingFeeRateSatVb: 2,
+    upfrontShutdownScript: opts.upfrontA ?? null, ...(opts.channelType ? { channelType: opts.channelType } : {}),
+  });
+  net.deliverAll();
+  chain.mine(3);
+  net.deliverAll();
+  if (net.a.link?.phase !== 'active' || net.b.link?.phase !== 'active') throw new Error('the channel did not open');
+  return { net, chain };
 }
