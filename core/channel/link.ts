@@ -359,12 +359,13 @@ export class ChannelLink {
       const cs = rebuildCommitmentSigned(this.state, this.#signer);
       this.#queue({ message: cs, note: { ...updateNote(cs, 'out'), commitmentNumber: this.state.remoteNextCommit!.ctn, retransmission: true } }, false);
     }
+    // "upon reconnection: if it has sent a previous shutdown: MUST retransmit shutdown." In the order first sent:
+    // after the commitment that signed every update before it, before the removals sent since.
+    const shutdown = this.state.closing?.shutdownLocal;
+    if (shutdown) this.#queue({ message: this.#shutdownMessage(shutdown), note: note(null, null, 'retransmitted', true) }, false);
     // Our removals the peer reversed on disconnection ("MUST reverse any uncommitted updates sent by the
     // other side"): the HTLC is still committed and ours to settle, so they go again, after the retransmissions.
     for (const c of plan.resend) this.#queue(this.#loggedUpdate(c), false);
-    // "upon reconnection: if it has sent a previous shutdown: MUST retransmit shutdown."
-    const shutdown = this.state.closing?.shutdownLocal;
-    if (shutdown) this.#queue({ message: this.#shutdownMessage(shutdown), note: note(null, null, 'retransmitted', true) }, false);
     return { ...NOTHING, incoming };
   }
 

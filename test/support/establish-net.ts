@@ -363,8 +363,8 @@ export class Party {
     this.watching.clear();
     const rec = records[records.length - 1];
     if (rec) {
-      const { keyIndex: _k, randomBytes: _r, ...ctx } = this.context(rec.keyIndex);
-      this.opening = ChannelOpening.restore(rec, { ...ctx, randomBytes });
+      const { keyIndex: _k, ...ctx } = this.context(rec.keyIndex);
+      this.opening = ChannelOpening.restore(rec, ctx);
       this.runOpening({ events: [], failure: null, disconnect: false });
     }
     const stored = this.channels.loadChannels();

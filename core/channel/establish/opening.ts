@@ -298,9 +298,8 @@ export class ChannelOpening {
   }
 
   /** An opening restored from its record after a restart (offline until `connected()`). */
-  static restore(record: OpeningRecord, ctx: Omit<OpeningContext, 'keyIndex' | 'randomBytes'> & { readonly randomBytes?: (n: number) => Uint8Array }): ChannelOpening {
-    const o = new ChannelOpening(record.role, record.peerId, { ...ctx, keyIndex: record.keyIndex, randomBytes: ctx.randomBytes ?? (() => new Uint8Array(0)) }, record.temporaryChannelId.slice());
-    Object.defineProperty(o, 'createdAt', { value: record.createdAt });
+  static restore(record: OpeningRecord, ctx: Omit<OpeningContext, 'keyIndex'>): ChannelOpening {
+    const o = new ChannelOpening(record.role, record.peerId, { ...ctx, keyIndex: record.keyIndex, nowMs: record.createdAt }, record.temporaryChannelId.slice());
     o.#channelType = record.channelType;
     o.#announce = record.announce;
     o.#terms = record.terms;
