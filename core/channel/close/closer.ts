@@ -221,6 +221,7 @@ export class ChannelCloser {
    */
   close(opts: { readonly scriptPubKey?: Uint8Array | null; readonly feerates?: CloseFeerates } = {}, nowMs = 0): CloseResult {
     const r = this.#result();
+    if (this.state.status.kind === 'failed') throw new CloseError('channel_close.channel_failed', 'the channel has failed: it closes on chain');
     if (opts.feerates) this.#feerates = opts.feerates;
     const closing = this.state.closing;
     const upfront = closing?.upfrontLocal ?? null;

@@ -317,9 +317,11 @@ export class ChannelOpening {
     o.#channelReadySent = record.channelReadySent;
     o.#remoteReady = record.remoteReady;
     o.#handedOff = record.handedOff;
-    o.#phase = record.handedOff ? 'ready' : 'awaiting_lock_in';
+    o.#phase = record.failure ? 'failed' : record.handedOff ? 'ready' : 'awaiting_lock_in';
+    o.#failure = record.failure;
     o.#connection = 'offline';
     o.#revision = o.#persisted = o.#required = record.revision;
+    if (record.failure) return o;
     // Still ours to do after a crash: the funding transaction may never have left (idempotent at the wallet).
     const outpoint = record.terms.fundingOutpoint;
     const txid = txidToHex(outpoint.txid);
@@ -412,6 +414,7 @@ export class ChannelOpening {
       channelReadySent: this.#channelReadySent,
       remoteReady: this.#remoteReady,
       handedOff: this.#handedOff,
+      failure: this.#phase === 'failed' ? this.#failure : null,
       revision: this.#revision,
     };
   }

@@ -55,6 +55,8 @@ export interface OpeningRecord {
   readonly remoteReady: { readonly secondPerCommitmentPoint: Uint8Array; readonly alias: bigint | null } | null;
   /** Both channel_ready exchanged: the channel belongs to its ChannelLink (the record only follows the funding's confirmations). */
   readonly handedOff: boolean;
+  /** The channel failed before lock-in (it must be closed on chain): why. */
+  readonly failure: { readonly code: string; readonly message: string } | null;
   readonly revision: number;
 }
 
@@ -125,7 +127,7 @@ class Fields {
 
   str(k: string): string {
     const x = this.#at(k);
-    if (typeof x !== 'string' || x.length > 200) bad(`${this.path}.${k}`, 'expected a string');
+    if (typeof x !== 'string' || x.length > 2000) bad(`${this.path}.${k}`, 'expected a string');
     return x as string;
   }
 
@@ -187,6 +189,12 @@ function terms(o: Fields): PendingTerms {
   };
 }
 
+function failure(o: Fields): { code: string; message: string } | null {
+  if (o.isNull('failure')) return null;
+  const f = o.obj('failure');
+  return { code: f.str('code'), message: f.str('message') };
+}
+
 /** JSON value → OpeningRecord; throws OpenError `channel_open.bad_record`. */
 export function decodeOpeningRecord(value: unknown): OpeningRecord {
   const o = Fields.of(value, 'opening');
@@ -219,6 +227,7 @@ export function decodeOpeningRecord(value: unknown): OpeningRecord {
     channelReadySent: o.bool('channelReadySent'),
     remoteReady: ready ? { secondPerCommitmentPoint: ready.point('secondPerCommitmentPoint'), alias: alias(ready, 'alias') } : null,
     handedOff: o.bool('handedOff'),
+    failure: failure(o),
     revision: o.int('revision'),
   };
 }

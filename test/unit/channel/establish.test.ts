@@ -504,6 +504,11 @@ describe('the chain: reorgs, the fundee\'s 2016 blocks, zero-conf', () => {
     net.deliverAll();
     expect(net.a.opening!.phase).toBe('failed');
     expect(net.a.log.openingEvents.find((e) => e.type === 'opening_failed')).toMatchObject({ onChain: true });
+    // The failure is durable: after a restart the channel is still one to close on chain, and nothing is re-sent.
+    net.a.crash();
+    expect(net.a.opening!.phase).toBe('failed');
+    expect(net.a.opening!.failure?.code).toBe('channel_open.peer_error');
+    expect(net.a.opening!.channelState()!.params.funder).toBe('local');
     net.close();
   });
 
