@@ -13,8 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { publicKeyFromPrivate } from '../../../core/crypto';
 import { NEW_NEGOTIATION, firstProposal, respond } from '../../../core/channel/close';
 import type { FeeProposal, NegotiationConfig, NegotiationState, NegotiationStep } from '../../../core/channel/close';
+import { ChannelLink } from '../../../core/channel/link';
+import { ChannelCloser } from '../../../core/channel/close';
 import {
-  DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, MIN_DUST_LIMIT_SAT, OpenError, REFUSAL_REASONS, channelTypeFeatures, checkAcceptChannel,
+  ChannelOpening, DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, MIN_DUST_LIMIT_SAT, OpenError, REFUSAL_REASONS, channelTypeFeatures, checkAcceptChannel,
   checkOpenChannel, decodeOpeningRecord, encodeOpeningRecord,
 } from '../../../core/channel/establish';
 import type { ChannelTypeSpec, OpenCheckContext } from '../../../core/channel/establish';
@@ -314,6 +316,71 @@ describe('the opening record codec', () => {
           return;
         }
         typed(() => decodeOpeningRecord(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+// ----- whole cores fed garbage ------------------------------------------------------------------------
+
+describe('the cores fed random messages', () => {
+  it('ChannelOpening.fundee: any open_channel gives an accepting opening or a forgotten one with its typed refusal queued', () => {
+    const { net } = openedNet();
+    const base = net.a.log.sent.find((m) => m.type === 'open_channel') as OpenChannel;
+    const ctx = net.b.context();
+    net.close();
+    fc.assert(
+      fc.property(openChannelArb(base), (m) => {
+        const o = ChannelOpening.fundee('peer', m, ctx);
+        expect(['awaiting_funding_created', 'forgotten']).toContain(o.phase);
+        const actions = o.takeActions();
+        expect(actions).toHaveLength(1);
+        if (o.phase === 'forgotten') {
+          expect(REFUSAL_REASONS as readonly string[]).toContain((o.failure!.code).slice('channel_open.'.length));
+          expect(actions[0]!.kind === 'send' && actions[0]!.message.type).toBe('error');
+        } else {
+          expect(actions[0]!.kind === 'send' && actions[0]!.message.type).toBe('accept_channel');
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('ChannelCloser: any closing message from the peer gives a typed result (a warning, a failure, an answer), never an exception', () => {
+    const { net } = openedNet();
+    net.a.close(Uint8Array.of(0, 20, ...new Uint8Array(20).fill(1)));
+    net.deliverAll();
+    // B holds both shutdowns now; A's closing_signed is what B would get next — replace it with anything.
+    const stored = net.b.link!.snapshot();
+    const signer = net.b.signer(stored.keyIndex);
+    const channelId = net.b.link!.channelId;
+    net.close();
+    const sig = fc.uint8Array({ minLength: 64, maxLength: 64 });
+    const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+    const scriptArb = fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constant(stored.state.closing!.shutdownLocal!), fc.constant(stored.state.closing!.shutdownRemote!));
+    const closingFields = { channelId: fc.constant(channelId), closerScriptpubkey: scriptArb, closeeScriptpubkey: scriptArb, feeSatoshis: u64, locktime: fc.integer({ min: 0, max: 0xffffffff }) };
+    const closingTlvs = fc.record({ closerOutputOnly: sig, closeeOutputOnly: sig, closerAndCloseeOutputs: sig }, { requiredKeys: [] });
+    const message = fc.oneof(
+      fc.record({ type: fc.constant('closing_signed' as const), channelId: fc.constant(channelId), feeSatoshis: u64, signature: sig, tlvs: fc.record({ feeRange: fc.record({ minFeeSatoshis: u64, maxFeeSatoshis: u64 }) }, { requiredKeys: [] }) }),
+      fc.record({ type: fc.constant('closing_complete' as const), ...closingFields, tlvs: closingTlvs }),
+      fc.record({ type: fc.constant('closing_sig' as const), ...closingFields, tlvs: closingTlvs }),
+      fc.record({ type: fc.constant('shutdown' as const), channelId: fc.constant(channelId), scriptpubkey: scriptArb }),
+    );
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), fc.boolean(), (msgs, simpleClose) => {
+        const link = new ChannelLink(stored, signer);
+        link.openedOnConnection();
+        const closer = new ChannelCloser(link, { features: { anySegwit: true, simpleClose }, feerates: { targetPerKw: 1_000, minPerKw: 253, maxPerKw: 5_000 } });
+        for (const m of msgs) {
+          const r = closer.receive(m, 0);
+          expect(Array.isArray(r.events)).toBe(true);
+          closer.takeSignedClosings();
+          const out = closer.takeOutbound();
+          if (r.disconnect) expect(out.some((x) => x.type === 'warning')).toBe(true);
+          if (r.failure) expect(link.state.status.kind).toBe('failed');
+          link.takeOutbound();
+        }
       }),
       { numRuns: 500 },
     );
