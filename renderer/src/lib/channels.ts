@@ -111,6 +111,10 @@ export const FAIL_BACK_WORDS: Readonly<Record<NonNullable<HtlcView['failBack']>,
     explain:
       'Trimmed HTLCs would exceed max_dust_htlc_exposure_msat with this one (BOLT 2): it is failed back once committed and never fulfilled, so its amount cannot be lost to fees if a commitment is broadcast.',
   },
+  shutdown: {
+    label: 'must fail back (closing)',
+    explain: 'The peer added it after we sent shutdown: BOLT 2 says we SHOULD fail to route any HTLC added after our shutdown, so it is failed back once committed.',
+  },
 };
 
 const place = (h: HtlcView | undefined): 'output' | 'trimmed' | null => (h ? (h.trimmed ? 'trimmed' : 'output') : null);
