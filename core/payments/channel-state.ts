@@ -50,7 +50,11 @@ export function offeredHtlcs(state: ChannelState): OfferedHtlc[] {
     const h = out.get(u.id);
     if (!h) continue;
     h.removal =
-      u.kind === 'fulfill' ? { kind: 'fulfill', preimage: u.paymentPreimage } : u.kind === 'fail' ? { kind: 'fail', reason: u.reason } : { kind: 'fail_malformed', failureCode: u.failureCode };
+      u.kind === 'fulfill'
+        ? { kind: 'fulfill', preimage: u.paymentPreimage }
+        : u.kind === 'fail'
+          ? { kind: 'fail', reason: u.reason }
+          : { kind: 'fail_malformed', failureCode: u.failureCode, sha256OfOnion: u.sha256OfOnion };
   }
   return [...out.values()];
 }

@@ -220,6 +220,8 @@ export class InboundPayments {
 
     const part: Part = { htlc, amtToForward: hop.amtToForward, role, sharedSecret: hop.sharedSecret };
     let set = this.#sets.get(hash);
+    // The same HTLC again (reconcile after a reconnection re-feeds what waits): it is in its set already.
+    if (set?.parts.some((p) => p.htlc.channelId === htlc.channelId && p.htlc.htlcId === htlc.htlcId)) return c.finish(undefined);
     if (!set) {
       if (this.#sets.size >= this.#policy.maxPendingPayments) return refuse({ name: 'temporary_node_failure', data: {}, reason: 'too many payments are being collected' });
       set = { paymentHash: hash, kind: judged.kind, totalMsat: judged.totalMsat, invoiceAmountMsat: judged.invoiceAmountMsat, offerId: judged.offerId, preimage: judged.preimage, parts: [], firstAt: nowMs };

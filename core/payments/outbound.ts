@@ -657,7 +657,7 @@ export interface OfferedHtlc {
   readonly removal:
     | { readonly kind: 'fulfill'; readonly preimage: Uint8Array }
     | { readonly kind: 'fail'; readonly reason: Uint8Array }
-    | { readonly kind: 'fail_malformed'; readonly failureCode: number }
+    | { readonly kind: 'fail_malformed'; readonly failureCode: number; readonly sha256OfOnion: Uint8Array }
     | null;
 }
 

@@ -144,18 +144,15 @@ export class Payments {
   }
 
   /**
-   * After a restart, before the channel's first message is processed: what the channel holds of
-   * our HTLCs (parts and forwards) and the incoming HTLCs still waiting for a decision.
+   * Whenever a channel becomes active (channel_reestablish done: after a restart, and after every
+   * reconnection), before its next message is processed: what the channel holds of our HTLCs (parts
+   * and forwards: adds not yet confirmed, removals the peer sent, HTLCs gone while we were away) and
+   * the incoming HTLCs still waiting for a decision (fed to the switch again: a claimed one is
+   * fulfilled again, a decided forward's removal sent again, a new one judged). Idempotent.
    */
   reconcile(channelId: string, state: ChannelState, nowMs: number): PaymentsStep {
     const offered = offeredHtlcs(state);
-    const steps: PaymentsStep<unknown>[] = [this.outbound.reconcile(channelId, offered, nowMs)];
-    for (const h of offered) {
-      if (!this.switch.owns(channelId, h.id) || !h.removal) continue;
-      if (h.removal.kind === 'fulfill') steps.push(this.switch.htlcFulfilled(channelId, h.id, h.removal.preimage, nowMs));
-      else if (h.removal.kind === 'fail') steps.push(this.switch.htlcFailReceived(channelId, h.id, { reason: h.removal.reason }, nowMs));
-      else steps.push(this.switch.htlcFailReceived(channelId, h.id, { malformedCode: h.removal.failureCode, sha256OfOnion: new Uint8Array(32) }, nowMs));
-    }
+    const steps: PaymentsStep<unknown>[] = [this.outbound.reconcile(channelId, offered, nowMs), this.switch.reconcile(channelId, offered, nowMs)];
     for (const a of awaitingIncomingHtlcs(state)) {
       steps.push(this.switch.htlcLockedIn({
         channelId, htlcId: a.id, amountMsat: a.amountMsat, cltvExpiry: a.cltvExpiry, paymentHash: a.paymentHash,

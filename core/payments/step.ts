@@ -4,7 +4,9 @@
  *   1. apply `writes` in one transaction (PaymentsStore.applyPaymentsWrites);
  *   2. carry out `actions` in order (ChannelService addHtlc / fulfillHtlc / failHtlc /
  *      failMalformedHtlc), then sign the touched channels (commit), reporting each add back with
- *      `htlcAdded` or `htlcAddFailed`;
+ *      `htlcAdded` or `htlcAddFailed` (a refused add, `channel_command.not_active` included); a
+ *      removal (fulfill / fail) for a channel that is not active is dropped — `Payments.reconcile`,
+ *      called when the channel is active again, decides it anew from what the store kept;
  *   3. publish `events`.
  * If step 1 fails, nothing of the step may happen: the adapter rebuilds the cores from the store.
  */

@@ -20,6 +20,7 @@ import { ByteWriter } from '../wire';
 import type { Refusal } from './htlc-failures';
 import { failIncoming, failureNameOf, upstreamOf } from './htlc-failures';
 import type { InboundPayments } from './inbound';
+import type { OfferedHtlc } from './outbound';
 import type { ChannelDirectory, ForwardingChannel, OnionKeys } from './ports';
 import type { PaymentAction, PaymentsStep } from './step';
 import { StepCollector } from './step';
@@ -467,6 +468,51 @@ export class HtlcSwitch {
       this.#byOut.delete(key(channelId, htlcId));
       // "if an otherwise unspecified, permanent error occurs during forwarding to its receiving peer (e.g. channel recently closed)".
       this.#failUpstream(f, c, nowMs, { name: 'permanent_channel_failure', data: {}, reason: 'the outgoing channel closed and the HTLC timed out on chain' });
+    }
+    return c.finish(undefined);
+  }
+
+  /**
+   * After a restart, what one of our channels holds of the HTLCs we offered: forwards whose add was
+   * not confirmed get their HTLC id (matched by hash, amount and expiry) or are failed upstream (the
+   * add never left); removals the next hop sent are taken up; a forward whose HTLC left the channel
+   * while we were away is failed upstream if its failure was kept — or, with no result kept, failed
+   * upstream too (the channel cannot wait for an answer that will not come).
+   */
+  reconcile(channelId: string, offered: readonly OfferedHtlc[], nowMs: number): PaymentsStep {
+    const c = new StepCollector();
+    const merge = (s: PaymentsStep<unknown>): void => {
+      for (const w of s.writes) c.write(w);
+      for (const a of s.actions) c.act(a);
+      for (const e of s.events) c.emit(e);
+    };
+    const taken = new Set([...this.#byOut.keys()].filter((k) => k.startsWith(`${channelId}:`)));
+    for (const f of [...this.#active.values()]) {
+      if (f.status !== 'offered' || f.outChannelId !== channelId || f.outHtlcId !== null) continue;
+      const match = offered.find((h) => !taken.has(key(channelId, h.id)) && h.paymentHash === f.paymentHash && h.amountMsat === f.outAmountMsat && h.cltvExpiry === f.outCltvExpiry);
+      if (match) {
+        taken.add(key(channelId, match.id));
+        merge(this.htlcAdded(f.forwardId, channelId, match.id, nowMs));
+      } else {
+        this.#failUpstream(f, c, nowMs, { name: 'temporary_channel_failure', data: { channelUpdate: new Uint8Array(0) }, reason: 'the outgoing HTLC was never added' });
+      }
+    }
+    for (const h of offered) {
+      if (!this.owns(channelId, h.id) || !h.removal) continue;
+      if (h.removal.kind === 'fulfill') merge(this.htlcFulfilled(channelId, h.id, h.removal.preimage, nowMs));
+      else if (h.removal.kind === 'fail') merge(this.htlcFailReceived(channelId, h.id, { reason: h.removal.reason }, nowMs));
+      else merge(this.htlcFailReceived(channelId, h.id, { malformedCode: h.removal.failureCode, sha256OfOnion: h.removal.sha256OfOnion }, nowMs));
+    }
+    const present = new Set(offered.map((h) => key(channelId, h.id)));
+    for (const [k, forwardId] of [...this.#byOut.entries()]) {
+      if (!k.startsWith(`${channelId}:`) || present.has(k)) continue;
+      const f = this.#active.get(forwardId);
+      if (!f) continue;
+      if (f.status === 'failing') merge(this.htlcResolved(channelId, f.outHtlcId!, 'failed', nowMs));
+      else {
+        this.#byOut.delete(k);
+        this.#failUpstream(f, c, nowMs, { name: 'temporary_channel_failure', data: { channelUpdate: new Uint8Array(0) }, reason: 'the outgoing HTLC left the channel without a result we kept' });
+      }
     }
     return c.finish(undefined);
   }

@@ -72,6 +72,8 @@ export class ChannelEnd {
   channelUpdate: Uint8Array | null;
   /** Messages on their way to the peer, BOLT 1 bytes. */
   outbox: Uint8Array[] = [];
+  /** Whether the link was active after the last step (a change to active triggers `reconcile`). */
+  wasActive = true;
   readonly linkPolicy: Partial<ChannelPolicy>;
   readonly signer: ChannelLink['signer'];
 
@@ -211,11 +213,28 @@ export class PayNode {
 
   // ----- the adapter's part -------------------------------------------------------------------
 
+  /**
+   * Where the process dies next (a crash test): right after a step's writes are durable and before
+   * any of its actions, or after its adds are on the channels (signed) but before their HTLC ids are stored.
+   */
+  kill: 'after_writes' | 'before_add_confirmed' | null = null;
+
+  #die(): void {
+    this.kill = null;
+    this.online = false;
+  }
+
   /** Carries out a step: writes first (one transaction), then the actions, then the events. */
   run<T>(step: PaymentsStep<T>): T {
+    if (!this.online) return step.value;
     this.steps.push(step);
     this.store.applyPaymentsWrites(step.writes);
     this.events.push(...step.events);
+    if (this.kill === 'after_writes' && step.actions.length > 0) {
+      this.#die();
+      return step.value;
+    }
+    const confirmations: (() => void)[] = [];
     const touched = new Set<string>();
     for (const a of step.actions) {
       const end = this.ends.get(a.channelId);
@@ -231,27 +250,37 @@ export class PayNode {
             this.run(this.payments.htlcAddFailed(a.ref, e.code, e.message, this.now));
             break;
           }
-          this.run(this.payments.htlcAdded(a.ref, end.id, added.id, this.now));
           this.carryOut(end, added);
+          const { ref } = a;
+          const id = added.id;
+          confirmations.push(() => this.run(this.payments.htlcAdded(ref, end.id, id, this.now)));
           break;
         }
+        // A removal for a channel that is not active is dropped: `reconcile`, when it is active again,
+        // decides it anew from what the store kept (a claim, a forward's preimage or upstream failure).
         case 'fulfill_htlc':
-          this.carryOut(end, end.link.fulfillHtlc(a.htlcId, a.preimage));
+          if (end.link.phase === 'active') this.carryOut(end, end.link.fulfillHtlc(a.htlcId, a.preimage));
           break;
         case 'fail_htlc':
-          this.carryOut(end, end.link.failHtlc(a.htlcId, a.reason));
+          if (end.link.phase === 'active') this.carryOut(end, end.link.failHtlc(a.htlcId, a.reason));
           break;
         case 'fail_malformed_htlc':
-          this.carryOut(end, end.link.failMalformedHtlc(a.htlcId, a.sha256OfOnion, a.failureCode));
+          if (end.link.phase === 'active') this.carryOut(end, end.link.failMalformedHtlc(a.htlcId, a.sha256OfOnion, a.failureCode));
           break;
       }
     }
     for (const id of touched) this.commitIfNeeded(this.ends.get(id)!);
+    if (this.kill === 'before_add_confirmed' && confirmations.length > 0) {
+      this.#die();
+      return step.value;
+    }
+    for (const confirm of confirmations) confirm();
     return step.value;
   }
 
   /** A link result: persist when needed, then hand the messages to the connection, then feed the events to the cores. */
   carryOut(end: ChannelEnd, result: LinkResult): void {
+    if (!this.online) return;
     if (end.link.needsPersist) {
       const snap = end.link.snapshot();
       this.channelStore.saveChannel(snap);
@@ -260,6 +289,13 @@ export class PayNode {
     for (const out of end.link.takeOutbound()) if (this.net.connected(end)) end.outbox.push(encodeMessage(out.message));
     if (result.forgotten.length > 0) this.run(this.payments.updatesForgotten(end.id, result.forgotten, this.now));
     if (result.events.length > 0) this.run(this.payments.channelEvents(end.id, result.events, this.now));
+    // The channel is active again (channel_reestablish done): the cores pick up what it holds, before its next message.
+    const active = end.link.phase === 'active';
+    if (active && !end.wasActive) {
+      end.wasActive = true;
+      this.run(this.payments.reconcile(end.id, end.link.state, this.now));
+    }
+    end.wasActive = active;
   }
 
   commitIfNeeded(end: ChannelEnd): void {
@@ -285,19 +321,24 @@ export class PayNode {
 
   /**
    * The process dies and starts again from its files: new database handles, links and cores from
-   * the stores, every connection dropped; the cores reconcile with the channels before anything arrives.
+   * the stores, every connection dropped; each channel is reconciled with the cores once it is
+   * active again (see carryOut).
    */
   restart(): void {
+    this.online = false;
     for (const end of this.ends.values()) this.net.disconnect(end);
+    this.online = true;
     this.db.close();
     this.db = openDatabase(join(this.dir, DATABASE_FILE));
     this.store = new PaymentsRepository(this.db);
     this.channelStore = new ChannelsRepository(this.db);
     this.offersStores = this.#offersStores();
     this.offers = this.#offersManager();
-    for (const end of this.ends.values()) end.link = new ChannelLink(this.channelStore.loadChannel(end.id)!, end.signer, end.linkPolicy);
+    for (const end of this.ends.values()) {
+      end.link = new ChannelLink(this.channelStore.loadChannel(end.id)!, end.signer, end.linkPolicy);
+      end.wasActive = false;
+    }
     this.#build();
-    for (const end of this.ends.values()) this.run(this.payments.reconcile(end.id, end.link.state, this.now));
   }
 
   close(): void {

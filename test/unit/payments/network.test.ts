@@ -354,6 +354,56 @@ describe('restarts', () => {
     expect(b.store.listForwards()[0]).toMatchObject({ status: 'fulfilled', feeMsat: 1_500n });
   });
 
+  it('the forwarder dies after storing a forward but before adding its HTLC: restarted, it fails the forward back upstream', () => {
+    const { a, b, c } = line();
+    const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
+    b.kill = 'after_writes';
+    a.run(a.payments.outbound.pay({ paymentId: 'r4', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    net.settle();
+    expect(b.online).toBe(false);
+    expect(b.store.listForwards()).toMatchObject([{ status: 'offered', outHtlcId: null }]);
+    b.restart();
+    for (const end of b.ends.values()) net.reconnect(end);
+    net.settle();
+    expect(b.store.listForwards()[0]).toMatchObject({ status: 'failed', failure: 'temporary_channel_failure' });
+    expect(a.store.partsOf('r4')[0]!.failure).toMatchObject({ code: 'temporary_channel_failure', erringNode: b.keys.hex });
+    // The retries (smaller parts, since that amount failed on B→C) go through the restarted B.
+    expect(a.store.getPayment('r4')!.status).toBe('succeeded');
+    expect(a.store.partsOf('r4').length).toBeGreaterThan(1);
+  });
+
+  it('the forwarder dies after its outgoing HTLC is signed but before its id is stored: restarted, it finds the HTLC and settles upstream', () => {
+    const { a, b, c } = line();
+    const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
+    b.kill = 'before_add_confirmed';
+    a.run(a.payments.outbound.pay({ paymentId: 'r5', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    net.settle();
+    expect(b.online).toBe(false);
+    expect(b.store.listForwards()).toMatchObject([{ status: 'offered', outHtlcId: null }]);
+    b.restart();
+    for (const end of b.ends.values()) net.reconnect(end);
+    net.stepUntil(() => b.store.listForwards()[0]!.outHtlcId !== null);
+    expect(b.store.listForwards()).toMatchObject([{ status: 'offered', outHtlcId: 0n }]);
+    net.settle();
+    expect(a.store.getPayment('r5')!.status).toBe('succeeded');
+    expect(b.store.listForwards()).toMatchObject([{ status: 'fulfilled' }]);
+  });
+
+  it('the payer dies after its part is signed but before its HTLC id is stored: restarted, the part is found and the payment completes', () => {
+    const { a, c } = line();
+    const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
+    a.kill = 'before_add_confirmed';
+    a.run(a.payments.outbound.pay({ paymentId: 'r6', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    expect(a.online).toBe(false);
+    expect(a.store.partsOf('r6')).toMatchObject([{ status: 'adding', htlcId: null }]);
+    a.restart();
+    for (const end of a.ends.values()) net.reconnect(end);
+    net.stepUntil(() => a.store.partsOf('r6')[0]!.htlcId !== null);
+    expect(a.store.partsOf('r6')).toMatchObject([{ status: 'inflight', htlcId: 0n }]);
+    net.settle();
+    expect(a.store.getPayment('r6')!.status).toBe('succeeded');
+  });
+
   it('the payer restarts with its part in flight: the payment completes from its stored part', () => {
     const { a, b, c } = line();
     const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
