@@ -212,7 +212,7 @@ describe('the switch', () => {
       ),
       { numRuns: RUNS * 3 },
     );
-  });
+  }, 30_000 + RUNS * 200);
 });
 
 describe('claims', () => {
@@ -268,7 +268,7 @@ describe('claims', () => {
       ),
       { numRuns: RUNS },
     );
-  });
+  }, 30_000 + RUNS * 400);
 });
 
 describe('decoding what comes back', () => {
