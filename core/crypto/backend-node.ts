@@ -74,17 +74,22 @@ function nodeHashes(c: NodeCryptoModule): HashBackend {
 
 function nodeCiphers(c: NodeCryptoModule): CipherBackend {
   const TAG = 16;
+  /** Seals into `out` at `offset`: node:crypto's output buffer is copied there once. */
+  function sealInto(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+    const cipher = c.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    const body = cipher.update(plaintext);
+    cipher.final();
+    out.set(body, offset);
+    out.set(cipher.getAuthTag(), offset + body.length);
+  }
   return {
     chacha20Poly1305Seal(key, nonce, ad, plaintext) {
-      const cipher = c.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
-      if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-      const body = cipher.update(plaintext);
-      cipher.final();
-      const out = new Uint8Array(body.length + TAG);
-      out.set(body);
-      out.set(cipher.getAuthTag(), body.length);
+      const out = new Uint8Array(plaintext.length + TAG);
+      sealInto(key, nonce, ad, plaintext, out, 0);
       return out;
     },
+    chacha20Poly1305SealInto: (key, nonce, ad, plaintext, out, offset) => sealInto(key, nonce, ad, plaintext, out, offset),
     chacha20Poly1305Open(key, nonce, ad, sealed) {
       const split = sealed.length - TAG;
       const decipher = c.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
@@ -144,6 +149,9 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
     chacha20Poly1305: () => data.every((d) => {
       const sealed = ciphers.chacha20Poly1305Seal(key, nonce, d, d);
       if (!equalBytes(sealed, nobleCiphers.chacha20Poly1305Seal(key, nonce, d, d))) return false;
+      const into = new Uint8Array(d.length + 19);
+      ciphers.chacha20Poly1305SealInto(key, nonce, d, d, into, 3);
+      if (!equalBytes(into.subarray(3), sealed) || into[0] !== 0 || into[1] !== 0 || into[2] !== 0) return false;
       const opened = ciphers.chacha20Poly1305Open(key, nonce, d, sealed);
       sealed[sealed.length - 1]! ^= 1;
       return opened !== null && equalBytes(opened, d) && ciphers.chacha20Poly1305Open(key, nonce, d, sealed) === null;
@@ -172,6 +180,7 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
     },
     ciphers: {
       chacha20Poly1305Seal: aead ? ciphers.chacha20Poly1305Seal : nobleCiphers.chacha20Poly1305Seal,
+      chacha20Poly1305SealInto: aead ? ciphers.chacha20Poly1305SealInto : nobleCiphers.chacha20Poly1305SealInto,
       chacha20Poly1305Open: aead ? ciphers.chacha20Poly1305Open : nobleCiphers.chacha20Poly1305Open,
       chacha20: stream ? ciphers.chacha20 : nobleCiphers.chacha20,
     },
