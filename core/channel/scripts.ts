@@ -1,5 +1,5 @@
 /** BOLT 3 witness scripts: funding, to_local, to_remote (anchors), anchors and HTLC outputs. */
-import { compareBytes, concatBytes, ripemd160, sha256 } from '../crypto';
+import { compareBytes, ripemd160, sha256 } from '../crypto';
 import { OP, buildScript, pushNumber } from '../bitcoin';
 
 /** `option_static_remotekey` alone, or `option_anchors` (which implies static_remotekey). */
@@ -78,9 +78,6 @@ export interface HtlcScriptBuilder {
   received(paymentHash: Uint8Array, cltvExpiry: number): Uint8Array;
 }
 
-/** `<20 bytes>`: the push of a HASH160 / RIPEMD160 value. */
-const PUSH_20 = Uint8Array.of(20);
-
 /**
  * Builds the HTLC scripts of one commitment. Everything but RIPEMD160(payment_hash) (and the
  * received HTLC's cltv_expiry) is the same for every HTLC of a commitment, so those parts —
@@ -123,8 +120,24 @@ export function htlcScriptBuilder(keys: HtlcScriptKeys, channelType: ChannelType
   );
   const receivedTail = buildScript(OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP, OP.OP_CHECKSIG, OP.OP_ENDIF, ...anchorsLine, OP.OP_ENDIF);
   return {
-    offered: (paymentHash) => concatBytes(offeredHead, PUSH_20, ripemd160(paymentHash), offeredTail),
-    received: (paymentHash, cltvExpiry) =>
-      concatBytes(receivedHead, PUSH_20, ripemd160(paymentHash), receivedMiddle, pushNumber(cltvExpiry), receivedTail),
+    offered: (paymentHash) => joinParts(offeredHead, ripemd160(paymentHash), offeredTail, EMPTY, EMPTY),
+    received: (paymentHash, cltvExpiry) => joinParts(receivedHead, ripemd160(paymentHash), receivedMiddle, pushNumber(cltvExpiry), receivedTail),
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `head || <20-byte push of hash20> || a || b || c` in one allocation. */
+function joinParts(head: Uint8Array, hash20: Uint8Array, a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + 21 + a.length + b.length + c.length);
+  out.set(head, 0);
+  let pos = head.length;
+  out[pos++] = 20; // a 20-byte push
+  out.set(hash20, pos);
+  pos += 20;
+  out.set(a, pos);
+  pos += a.length;
+  out.set(b, pos);
+  out.set(c, pos + b.length);
+  return out;
 }
