@@ -1,0 +1,59 @@
+/**
+ * Starting inputs for each target: the official vectors (test/vectors/data) and valid encodings
+ * our own encoders build from the property tests' generators (sampled with a fixed seed, so the
+ * same seeds come out every run). Only the runner reads this file; targets do not.
+ */
+import fc from 'fast-check';
+import { encodeAddressList, encodeBlindedPath, encodeMessage, encodeTlvStream } from '../core/wire';
+import type { KnownMessage } from '../core/wire';
+import { addressDescriptor, featureVector, messageArbitraries, point, unknownTlvs } from '../test/unit/wire/arbitraries';
+import { fromHex, selected } from './harness';
+import type { VectorLoader } from './harness';
+
+const SEED = 19;
+
+function sample<T>(arb: fc.Arbitrary<T>, n: number): T[] {
+  return fc.sample(arb, { seed: SEED, numRuns: n });
+}
+
+interface TlvVectors {
+  decoding_failures: { stream: string }[];
+  decoding_successes: { stream: string }[];
+  stream_decoding_failures: { stream: string }[];
+  message_extension: { valid: { message: string }[]; invalid: { message: string }[] };
+}
+
+function wireMessageSeeds(load: VectorLoader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const arb of Object.values(messageArbitraries) as fc.Arbitrary<KnownMessage>[]) {
+    for (const m of sample(arb, 4)) out.push(encodeMessage(m));
+  }
+  for (const v of load<{ hex: string }[]>('bolt07/extended-queries.json')) out.push(fromHex(v.hex));
+  const ext = load<TlvVectors>('bolt01/tlv.json').message_extension;
+  for (const v of [...ext.valid, ...ext.invalid]) out.push(fromHex(v.message));
+  return out;
+}
+
+function wireFieldSeeds(load: VectorLoader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const tlv = load<TlvVectors>('bolt01/tlv.json');
+  for (const v of [...tlv.decoding_failures, ...tlv.decoding_successes, ...tlv.stream_decoding_failures]) {
+    out.push(selected(0, fromHex(v.stream)));
+  }
+  for (const rs of sample(unknownTlvs([]), 8)) out.push(selected(0, encodeTlvStream(rs)));
+  for (const v of load<{ decoding: { bytes: string }[] }>('bolt01/bigsize.json').decoding) out.push(selected(1, fromHex(v.bytes)));
+  for (const f of sample(featureVector, 8)) out.push(selected(2, f.encode()));
+  for (const list of sample(fc.array(addressDescriptor, { maxLength: 4 }), 12)) {
+    out.push(selected(3, encodeAddressList(list.filter((a) => a.kind !== 'unknown'))));
+  }
+  for (const [intro, key, hops] of sample(fc.tuple(point, point, fc.array(fc.tuple(point, fc.uint8Array({ maxLength: 40 })), { maxLength: 3 })), 8)) {
+    const path = { firstNodeId: { kind: 'node_id' as const, nodeId: intro }, firstPathKey: key, hops: hops.map(([id, data]) => ({ blindedNodeId: id, encryptedRecipientData: data })) };
+    out.push(selected(4, encodeBlindedPath(path)));
+  }
+  return out;
+}
+
+export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
+  'wire-message': wireMessageSeeds,
+  'wire-fields': wireFieldSeeds,
+};
