@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { encodeAddressList, encodeBlindedPath, encodeMessage, encodeTlvStream } from '../core/wire';
 import type { KnownMessage } from '../core/wire';
 import { addressDescriptor, featureVector, messageArbitraries, point, unknownTlvs } from '../test/unit/wire/arbitraries';
-import { fromHex, selected } from './harness';
+import { fromHex, selected, utf8 } from './harness';
 import type { VectorLoader } from './harness';
 
 const SEED = 19;
@@ -53,7 +53,37 @@ function wireFieldSeeds(load: VectorLoader): Uint8Array[] {
   return out;
 }
 
+interface TransportVectors {
+  initiator: { act_two?: string }[];
+  responder: { act_one?: string; act_three?: string }[];
+}
+
+function transportFrameSeeds(): Uint8Array[] {
+  const hello = [...utf8('hello')];
+  return [
+    [0, 5, ...hello],
+    [0, 5, ...hello, 0, 0, 1, 0x01, 0x00, 0x61],
+    [0, 5, ...hello, 4, 0, 7, 0, 3, ...[1, 2, 3]],
+    [0, 5, ...hello, 3, 0, 20, 2],
+    [1, 0xff, 0xff, 0x61, 0, 2, 0, 1],
+    [0, 2, 0, 18, 2, 5, 1, 2, 3, 4, 5],
+  ].map((s) => Uint8Array.from(s));
+}
+
+function transportHandshakeSeeds(load: VectorLoader): Uint8Array[] {
+  const v = load<TransportVectors>('bolt08/transport.json');
+  const out: Uint8Array[] = [];
+  for (const r of v.responder) {
+    if (r.act_one) out.push(selected(0, fromHex(r.act_one)));
+    if (r.act_three) out.push(selected(2, fromHex(r.act_three)));
+  }
+  for (const i of v.initiator) if (i.act_two) out.push(selected(1, fromHex(i.act_two)));
+  return out;
+}
+
 export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
   'wire-message': wireMessageSeeds,
   'wire-fields': wireFieldSeeds,
+  'transport-frames': transportFrameSeeds,
+  'transport-handshake': transportHandshakeSeeds,
 };

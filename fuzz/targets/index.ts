@@ -1,8 +1,9 @@
 /** Every fuzz target, by name: the runner, the Jazzer.js entry and the regression test read this list. */
 import type { FuzzTarget } from '../harness';
+import { transportFrames, transportHandshake } from './transport';
 import { wireFields, wireMessage } from './wire';
 
-export const TARGETS: readonly FuzzTarget[] = [wireMessage, wireFields];
+export const TARGETS: readonly FuzzTarget[] = [wireMessage, wireFields, transportFrames, transportHandshake];
 
 export function targetByName(name: string): FuzzTarget | undefined {
   return TARGETS.find((t) => t.name === name);
