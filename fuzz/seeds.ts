@@ -4,6 +4,7 @@
  * same seeds come out every run). Only the runner reads this file; targets do not.
  */
 import fc from 'fast-check';
+import { encodeFailureMessage } from '../core/onion';
 import { encodeAddressList, encodeBlindedPath, encodeMessage, encodeTlvStream } from '../core/wire';
 import type { KnownMessage } from '../core/wire';
 import { addressDescriptor, featureVector, messageArbitraries, point, unknownTlvs } from '../test/unit/wire/arbitraries';
@@ -81,9 +82,53 @@ function transportHandshakeSeeds(load: VectorLoader): Uint8Array[] {
   return out;
 }
 
+interface OnionVectors {
+  generate: { hops: { payload?: string; encrypted_data_tlv?: string; encoded_tlvs?: string }[]; full_route?: { hops: { payload: string }[] } };
+  onion?: string;
+  onionmessage?: { onion_message_packet: string };
+  errorpacket?: string;
+}
+
+/** Drops the BigSize length the vectors put before each hop payload (they are all under 0xfd). */
+const withoutLength = (hex: string): Uint8Array => fromHex(hex).subarray(1);
+
+function onionPacketSeeds(load: VectorLoader): Uint8Array[] {
+  const plain = load<OnionVectors>('bolt04/onion-test.json');
+  const message = load<OnionVectors>('bolt04/blinded-onion-message-onion-test.json');
+  const out = [selected(0, fromHex(plain.onion!)), selected(1, fromHex(message.onionmessage!.onion_message_packet))];
+  const payloads = plain.generate.hops.map((h) => withoutLength(h.payload!));
+  for (const p of payloads) out.push(selected(2, Uint8Array.from([0, p.length, ...p])));
+  out.push(selected(2, Uint8Array.from([1, payloads[0]!.length, ...payloads[0]!, payloads[1]!.length, ...payloads[1]!])));
+  out.push(selected(2, Uint8Array.from([3, 3, 0x04, 0x01, 0x61, 0])));
+  return out;
+}
+
+function onionPayloadSeeds(load: VectorLoader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const plain = load<OnionVectors>('bolt04/onion-test.json');
+  const blinded = load<OnionVectors>('bolt04/blinded-payment-onion-test.json');
+  for (const h of [...plain.generate.hops, ...(blinded.generate.full_route?.hops ?? [])]) if (h.payload) out.push(selected(0, withoutLength(h.payload)));
+  const message = load<OnionVectors>('bolt04/blinded-onion-message-onion-test.json');
+  out.push(selected(1, Uint8Array.from([0x04, 0x02, 0xab, 0xcd, 0x41, 0x05, ...utf8('hello')])));
+  for (const h of message.generate.hops) if (h.encrypted_data_tlv) out.push(selected(2, fromHex(h.encrypted_data_tlv)));
+  for (const h of load<OnionVectors>('bolt04/route-blinding-test.json').generate.hops) if (h.encoded_tlvs) out.push(selected(2, fromHex(h.encoded_tlvs)));
+  const failures = [
+    encodeFailureMessage('temporary_node_failure', {}),
+    encodeFailureMessage('incorrect_or_unknown_payment_details', { htlcMsat: 1000n, height: 800_000 }),
+    encodeFailureMessage('fee_insufficient', { htlcMsat: 5000n, channelUpdate: new Uint8Array(10) }),
+    encodeFailureMessage('invalid_onion_blinding', { sha256OfOnion: new Uint8Array(32) }),
+    fromHex('2002'),
+  ];
+  for (const f of failures) out.push(selected(3, f));
+  out.push(selected(4, fromHex(load<OnionVectors>('bolt04/onion-error-test.json').errorpacket!)));
+  return out;
+}
+
 export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
   'wire-message': wireMessageSeeds,
   'wire-fields': wireFieldSeeds,
   'transport-frames': transportFrameSeeds,
   'transport-handshake': transportHandshakeSeeds,
+  'onion-packet': onionPacketSeeds,
+  'onion-payloads': onionPayloadSeeds,
 };
