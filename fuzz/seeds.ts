@@ -4,10 +4,14 @@
  * same seeds come out every run). Only the runner reads this file; targets do not.
  */
 import fc from 'fast-check';
+import {
+  buildInvoice, buildInvoiceError, buildInvoiceRequest, buildOffer, buildStaticInvoice, decodeBolt12String, encodeBolt12String,
+} from '../core/offers';
 import { encodeFailureMessage } from '../core/onion';
 import { encodeAddressList, encodeBlindedPath, encodeMessage, encodeTlvStream } from '../core/wire';
 import type { KnownMessage } from '../core/wire';
 import { addressDescriptor, featureVector, messageArbitraries, point, unknownTlvs } from '../test/unit/wire/arbitraries';
+import { ALICE, AUX, BOB, blindedPath, paymentPath, pubkey } from '../test/unit/offers/fixtures';
 import { fromHex, selected, utf8 } from './harness';
 import type { VectorLoader } from './harness';
 
@@ -124,6 +128,65 @@ function onionPayloadSeeds(load: VectorLoader): Uint8Array[] {
   return out;
 }
 
+function bolt11Seeds(load: VectorLoader): Uint8Array[] {
+  const v = load<{ valid: { invoice: string }[]; invalid: { invoice: string }[] }>('bolt11/invoices.json');
+  const out: Uint8Array[] = [];
+  for (const { invoice } of [...v.valid, ...v.invalid]) {
+    out.push(selected(1, utf8(invoice)));
+    // The same invoice as the checksum-wrapping mode sees it: hrp length, hrp, data words.
+    const sep = invoice.lastIndexOf('1');
+    const hrp = invoice.slice(0, sep).toLowerCase();
+    const words = [...invoice.slice(sep + 1, -6).toLowerCase()].map((c) => BECH32.indexOf(c));
+    if (hrp.length < 16 && words.every((w) => w >= 0)) out.push(Uint8Array.from([0, hrp.length, ...utf8(hrp), ...words]));
+  }
+  return out;
+}
+
+const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+
+/** Offers, requests, invoices, errors and static invoices our builders make, signed. */
+function builtBolt12(): { kind: number; bytes: Uint8Array }[] {
+  const created = 1_700_000_000n;
+  const offer = buildOffer({ amount: 1000n, description: 'widget', issuerId: ALICE.id, paths: [blindedPath(0x20, pubkey(0x29))] });
+  const request = buildInvoiceRequest(offer, { payerId: BOB.id, metadata: new Uint8Array(8).fill(1), quantity: undefined }).sign(BOB.secret, AUX);
+  const invoice = buildInvoice(request, { paymentHash: new Uint8Array(32).fill(9), createdAt: created, paths: [paymentPath()] }).sign(ALICE.secret, AUX);
+  const error = buildInvoiceError({ error: 'no such offer', erroneousField: 82n, suggestedValue: new Uint8Array([1, 2]) });
+  const staticInvoice = buildStaticInvoice(offer, { paths: [paymentPath()], heldHtlcAvailablePaths: [blindedPath(0x70, pubkey(0x79))], createdAt: created }).sign(ALICE.secret, AUX);
+  return [
+    { kind: 0, bytes: offer.bytes },
+    { kind: 0, bytes: buildOffer({ description: 'tips', issuerId: ALICE.id }).bytes },
+    { kind: 1, bytes: request.bytes },
+    { kind: 2, bytes: invoice.bytes },
+    { kind: 3, bytes: error.bytes },
+    { kind: 4, bytes: staticInvoice.bytes },
+  ];
+}
+
+interface Bolt12Vector { bolt12?: string; string?: string; valid: boolean }
+
+function bolt12MessageSeeds(load: VectorLoader): Uint8Array[] {
+  const out = builtBolt12().map(({ kind, bytes }) => selected(kind, bytes));
+  for (const v of load<Bolt12Vector[]>('bolt12/offers-test.json')) {
+    try {
+      out.push(selected(0, decodeBolt12String(v.bolt12!).bytes));
+    } catch {
+      // a vector whose string itself is malformed: the strings target has it
+    }
+  }
+  return out;
+}
+
+function bolt12StringSeeds(load: VectorLoader): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const v of load<Bolt12Vector[]>('bolt12/offers-test.json')) if (v.bolt12) out.push(utf8(v.bolt12));
+  for (const v of load<Bolt12Vector[]>('bolt12/format-string-test.json')) if (v.string) out.push(utf8(v.string));
+  for (const { kind, bytes } of builtBolt12()) {
+    const prefix = ['lno', 'lnr', 'lni'][kind];
+    if (prefix) out.push(utf8(encodeBolt12String(prefix, bytes)));
+  }
+  return out;
+}
+
 export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
   'wire-message': wireMessageSeeds,
   'wire-fields': wireFieldSeeds,
@@ -131,4 +194,7 @@ export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]
   'transport-handshake': transportHandshakeSeeds,
   'onion-packet': onionPacketSeeds,
   'onion-payloads': onionPayloadSeeds,
+  bolt11: bolt11Seeds,
+  'bolt12-messages': bolt12MessageSeeds,
+  'bolt12-strings': bolt12StringSeeds,
 };
