@@ -11,6 +11,10 @@ import { encodeFailureMessage } from '../core/onion';
 import { encodeAddressList, encodeBlindedPath, encodeMessage, encodeTlvStream } from '../core/wire';
 import type { KnownMessage } from '../core/wire';
 import { addressDescriptor, featureVector, messageArbitraries, point, unknownTlvs } from '../test/unit/wire/arbitraries';
+import {
+  channel as gossipChannel, node as gossipNode, nodeAnnouncement as gossipNodeAnnouncement, scid as gossipScid,
+  update as gossipUpdate,
+} from '../test/unit/gossip/support';
 import { ALICE, AUX, BOB, blindedPath, paymentPath, pubkey } from '../test/unit/offers/fixtures';
 import { fromHex, selected, utf8 } from './harness';
 import type { VectorLoader } from './harness';
@@ -187,6 +191,35 @@ function bolt12StringSeeds(load: VectorLoader): Uint8Array[] {
   return out;
 }
 
+/** Every transaction in the BOLT 3 vectors (funding, commitments, HTLC transactions), found by shape. */
+function bitcoinTxSeeds(load: VectorLoader): Uint8Array[] {
+  const text = JSON.stringify(load('bolt03/commitment.json'));
+  const out: Uint8Array[] = [];
+  for (const [, hex] of text.matchAll(/"((?:01|02)000000[0-9a-f]{100,})"/g)) out.push(fromHex(hex!));
+  return out;
+}
+
+/** A small signed graph (two channels, their updates, node announcements) and queries, as message scripts. */
+function gossipSeeds(load: VectorLoader): Uint8Array[] {
+  const [a, b, c] = [gossipNode(1), gossipNode(2), gossipNode(3)];
+  const ab = gossipChannel(a, b, gossipScid(700_000));
+  const bc = gossipChannel(b, c, gossipScid(700_001));
+  const messages = [
+    ab.announcement, gossipUpdate(ab, 0), gossipUpdate(ab, 1), bc.announcement, gossipUpdate(bc, 0),
+    gossipNodeAnnouncement(a), gossipNodeAnnouncement(b, { alias: 'bob' }),
+  ].map((m) => encodeMessage(m));
+  const script = (ops: Array<[number, Uint8Array]>, flags = 0): Uint8Array =>
+    Uint8Array.from([flags, ...ops.flatMap(([op, bytes]) => [op, bytes.length >> 8, bytes.length & 0xff, ...bytes])]);
+  const queries = load<{ hex: string }[]>('bolt07/extended-queries.json').map((v) => fromHex(v.hex));
+  return [
+    script(messages.map((m) => [0, m])),
+    script([[0, messages[0]!], [1, messages[1]!], [2, new Uint8Array([0x0e, 0x10])], [0, messages[2]!]]),
+    script([[1, messages[1]!], [0, messages[0]!], [3, messages[2]!.subarray(2)]]),
+    script(queries.map((q) => [0, q]), 1),
+    script([...messages.map((m): [number, Uint8Array] => [0, m]), ...queries.map((q): [number, Uint8Array] => [1, q])], 1),
+  ];
+}
+
 export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
   'wire-message': wireMessageSeeds,
   'wire-fields': wireFieldSeeds,
@@ -197,4 +230,6 @@ export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]
   bolt11: bolt11Seeds,
   'bolt12-messages': bolt12MessageSeeds,
   'bolt12-strings': bolt12StringSeeds,
+  'bitcoin-tx': bitcoinTxSeeds,
+  'gossip-manager': gossipSeeds,
 };
