@@ -7,7 +7,13 @@
  *    `decodeInvoice` (reader checks + BIP340 verify), alone and with the mirror check against the
  *    request; next to a bare BIP340 verify and a point validation (the floor of each).
  *
- * 2. Round trip: three Nodes in this process over loopback TCP (payer P, introduction node B,
+ * 2. Side by side, the mix of valid offers in the BOLT 12 vectors (test/vectors/data/bolt12/
+ *    offers-test.json: 20 valid, 33 invalid), decoded and validated per second by us
+ *    (`decodeOffer`), boltz-bolt12 0.2 (WebAssembly, rust-lightning's parser) and LDK 0.1
+ *    (`lightningdevkit`, WebAssembly): offers/s and Glasswing/peer ratios, and how many of the 33
+ *    invalid vectors each rejects.
+ *
+ * 3. Round trip: three Nodes in this process over loopback TCP (payer P, introduction node B,
  *    issuer M; rate limits lifted), an offer with a blinded path via B; P's `fetchInvoice` goes
  *    P → B → M and the invoice M → B → P. p50/p99 of sequential fetches, next to:
  *    - the curve work of one round trip, counted by instrumenting core/crypto (all three nodes,
@@ -17,9 +23,11 @@
  *      updates the request; M inserts the invoice and the request: 5.
  *    Each primitive is timed here, and the floor is the counted sum.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import * as ldk from 'lightningdevkit';
 import {
   ecdh, isValidPublicKey, pointFromScalar, pointMultiply, publicKeyFromPrivate, randomPrivateKey, schnorrSign, schnorrVerify, sha256, toHex,
 } from '../core/crypto';
@@ -31,6 +39,8 @@ import { createPaymentPath, createPublishedPath } from '../core/offers/manager';
 import { Node } from '../core/node';
 import { openDatabase } from '../core/store';
 import { chainHash } from '../core/wire';
+import { CHAIN_HASHES } from '../core/offers';
+import { loadVectors } from '../test/support/vectors';
 import { measure, percentile, printTable } from './harness';
 
 const REGTEST = chainHash('regtest');
@@ -51,6 +61,91 @@ function fixtures(): { offerWithId: string; offerWithPath: string; invoice: stri
   const path = createPaymentPath({ sessionKey: randomPrivateKey(), recipient: issuerId, pathId: new Uint8Array(32), minFinalCltvExpiryDelta: 18, htlcMinimumMsat: 1n });
   const parsed = buildInvoice(request, { paymentHash: sha256(new Uint8Array(1)), createdAt: BigInt(ctx().nowSeconds), paths: [path] }).sign(issuer);
   return { offerWithId, offerWithPath, invoice: encodeInvoice(parsed), request, parsed };
+}
+
+interface OfferCase {
+  readonly description: string;
+  readonly valid: boolean;
+  readonly bolt12: string;
+}
+
+/** Parses an offer, or throws: the peers' entry points. */
+type OfferParser = (bolt12: string) => void;
+
+/**
+ * boltz-bolt12 ships a bundler build (`import … from './x.wasm'`), which Node does not load as is:
+ * instantiate its module here with its JavaScript glue as the import object, as a bundler would.
+ */
+async function loadBoltz(): Promise<OfferParser> {
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('boltz-bolt12/package.json'));
+  const glue = (await import(join(dir, 'boltz_bolt12_bg.js'))) as Record<string, unknown> & {
+    __wbg_set_wasm(exports: Record<string, unknown>): void;
+    Offer: new (s: string) => { free(): void };
+  };
+  // (the project's TypeScript lib has no WebAssembly types: the two constructors used, typed here)
+  const wasm = (globalThis as unknown as {
+    WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (m: object, imports: object) => { exports: Record<string, unknown> } };
+  }).WebAssembly;
+  const instance = new wasm.Instance(new wasm.Module(readFileSync(join(dir, 'boltz_bolt12_bg.wasm'))), { './boltz_bolt12_bg.js': glue });
+  glue.__wbg_set_wasm(instance.exports);
+  (instance.exports.__wbindgen_start as () => void)();
+  return (bolt12) => new glue.Offer(bolt12).free();
+}
+
+async function loadLdk(): Promise<OfferParser> {
+  const require = createRequire(import.meta.url);
+  await ldk.initializeWasmFromBinary(readFileSync(require.resolve('lightningdevkit/liblightningjs.wasm')));
+  return (bolt12) => {
+    const r = ldk.Offer.constructor_from_str(bolt12);
+    if (!r.is_ok()) throw new Error('LDK refused the offer');
+  };
+}
+
+/** Offers per second through each parser over the whole mix, in turns (medians of ROUNDS). */
+function offersSideBySide(parsers: readonly OfferParser[], offers: readonly string[]): number[] {
+  const ROUNDS = 5;
+  const samples: number[][] = parsers.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    parsers.forEach((parse, i) => {
+      const m = measure('offers', () => {
+        for (const o of offers) parse(o);
+      }, 0.3);
+      samples[i]!.push(m.opsPerSec * offers.length);
+    });
+  }
+  return samples.map((s) => percentile(s, 50));
+}
+
+function rejects(parse: OfferParser, bolt12: string): boolean {
+  try {
+    parse(bolt12);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function sideBySide(): Promise<void> {
+  const cases = loadVectors<OfferCase[]>('bolt12/offers-test.json');
+  const valid = cases.filter((c) => c.valid).map((c) => c.bolt12);
+  const invalid = cases.filter((c) => !c.valid).map((c) => c.bolt12);
+  // As the vector test: a node on bitcoin and testnet, "now" before the "with expiry" case expires.
+  const vctx = { nowSeconds: 1_700_000_000, chains: [CHAIN_HASHES.bitcoin, CHAIN_HASHES.testnet] };
+  const parsers: [string, OfferParser][] = [
+    ['Glasswing decodeOffer', (o) => void decodeOffer(o, vctx)],
+    ['boltz-bolt12 0.2 (WebAssembly)', await loadBoltz()],
+    ['LDK 0.1 (lightningdevkit, WebAssembly)', await loadLdk()],
+  ];
+  for (const [name, parse] of parsers) {
+    for (const o of valid) if (rejects(parse, o)) throw new Error(`bench: ${name} rejects a valid vector`);
+  }
+  const rates = offersSideBySide(parsers.map(([, p]) => p), valid);
+  console.log(`\nBOLT 12 offer decode + validate, the ${valid.length} valid offers of offers-test.json in turn (medians of 5)`);
+  printTable(['parser', 'offers/s', 'Glasswing / this', `rejects of ${invalid.length} invalid`], parsers.map(([name, parse], i) => [
+    name, rates[i]!, rates[0]! / rates[i]!, `${invalid.filter((o) => rejects(parse, o)).length}`,
+  ]));
+  console.log('target (issue 17): ≥ 1.5 × boltz-bolt12 (stretch 2 ×), still rejecting all 33 invalid vectors');
 }
 
 async function startNode(alias: string): Promise<{ node: Node; address: string; id: string }> {
@@ -93,6 +188,7 @@ function sqliteCommitSeconds(): number {
 }
 
 export async function run(): Promise<void> {
+  await sideBySide();
   const f = fixtures();
   const key = randomPrivateKey();
   const point = publicKeyFromPrivate(randomPrivateKey());

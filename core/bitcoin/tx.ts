@@ -102,44 +102,77 @@ export function decodeTx(bytes: Uint8Array): Transaction {
   if (!(bytes instanceof Uint8Array)) throw new BitcoinError('bitcoin.bad_tx', 'expected bytes');
   return withBitcoinEof(() => {
     const r = new ByteReader(bytes);
-    const version = readU32LE(r, 'version');
-    let segwit = false;
-    if (r.remaining >= 1 && r.bytes[r.position] === 0x00) {
-      r.readU8('marker');
-      const flag = r.readU8('flag');
-      if (flag !== 0x01) throw new BitcoinError('bitcoin.bad_tx', `unknown segwit flag ${flag}`);
-      segwit = true;
-    }
-    const inputCount = readCompactSize(r, 'input count');
-    if (inputCount === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
-    const inputs: { prevout: OutPoint; scriptSig: Uint8Array; sequence: number; witness: Uint8Array[] }[] = [];
-    for (let i = 0; i < inputCount; i++) {
-      const txid = r.readBytes(32, 'prevout txid').slice();
-      const vout = readU32LE(r, 'prevout vout');
-      const scriptSig = readVarBytes(r, 'scriptSig');
-      const sequence = readU32LE(r, 'sequence');
-      inputs.push({ prevout: { txid, vout }, scriptSig, sequence, witness: [] });
-    }
-    const outputCount = readCompactSize(r, 'output count');
-    const outputs: TxOutput[] = [];
-    for (let i = 0; i < outputCount; i++) {
-      const value = readU64LE(r, 'value');
-      checkValue(value, `output ${i} value`);
-      outputs.push({ value, scriptPubKey: readVarBytes(r, 'scriptPubKey') });
-    }
-    if (segwit) {
-      for (const input of inputs) {
-        const items = readCompactSize(r, 'witness item count');
-        for (let j = 0; j < items; j++) input.witness.push(readVarBytes(r, 'witness item'));
-      }
-      if (!inputs.some((i) => i.witness.length > 0)) {
-        throw new BitcoinError('bitcoin.bad_tx', 'segwit serialization with an empty witness section');
-      }
-    }
-    const locktime = readU32LE(r, 'locktime');
+    const tx = readTx(r);
     if (!r.atEnd) throw new BitcoinError('bitcoin.trailing_bytes', `${r.remaining} bytes after the transaction`);
-    return { version, inputs, outputs, locktime };
+    return tx;
   });
+}
+
+/**
+ * Reads one transaction at the reader's position (as inside a block), leaving the reader after
+ * it. Same checks as `decodeTx` except trailing bytes; `wire.eof` is the caller's to translate
+ * (`withBitcoinEof`).
+ */
+export function readTx(r: ByteReader): Transaction {
+  return readTxWithLayout(r).tx;
+}
+
+/**
+ * `readTx`, also telling where the parts the txid hashes are: bytes `start..start+4` (version),
+ * `bodyStart..bodyEnd` (inputs and outputs) and `end-4..end` (locktime) — so a txid can be hashed
+ * from the bytes as read (`strippedTxBytes`) instead of serializing again.
+ */
+export function readTxWithLayout(r: ByteReader): { tx: Transaction; start: number; bodyStart: number; bodyEnd: number; end: number } {
+  const start = r.position;
+  const version = readU32LE(r, 'version');
+  let segwit = false;
+  if (r.remaining >= 1 && r.bytes[r.position] === 0x00) {
+    r.readU8('marker');
+    const flag = r.readU8('flag');
+    if (flag !== 0x01) throw new BitcoinError('bitcoin.bad_tx', `unknown segwit flag ${flag}`);
+    segwit = true;
+  }
+  const bodyStart = r.position;
+  const inputCount = readCompactSize(r, 'input count');
+  if (inputCount === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
+  const inputs: { prevout: OutPoint; scriptSig: Uint8Array; sequence: number; witness: Uint8Array[] }[] = [];
+  for (let i = 0; i < inputCount; i++) {
+    const txid = r.readBytes(32, 'prevout txid').slice();
+    const vout = readU32LE(r, 'prevout vout');
+    const scriptSig = readVarBytes(r, 'scriptSig');
+    const sequence = readU32LE(r, 'sequence');
+    inputs.push({ prevout: { txid, vout }, scriptSig, sequence, witness: [] });
+  }
+  const outputCount = readCompactSize(r, 'output count');
+  const outputs: TxOutput[] = [];
+  for (let i = 0; i < outputCount; i++) {
+    const value = readU64LE(r, 'value');
+    checkValue(value, `output ${i} value`);
+    outputs.push({ value, scriptPubKey: readVarBytes(r, 'scriptPubKey') });
+  }
+  const bodyEnd = r.position;
+  if (segwit) {
+    for (const input of inputs) {
+      const items = readCompactSize(r, 'witness item count');
+      for (let j = 0; j < items; j++) input.witness.push(readVarBytes(r, 'witness item'));
+    }
+    if (!inputs.some((i) => i.witness.length > 0)) {
+      throw new BitcoinError('bitcoin.bad_tx', 'segwit serialization with an empty witness section');
+    }
+  }
+  const locktime = readU32LE(r, 'locktime');
+  return { tx: { version, inputs, outputs, locktime }, start, bodyStart, bodyEnd, end: r.position };
+}
+
+/** The legacy (witness-stripped) serialization of a transaction read with `readTxWithLayout`. */
+export function strippedTxBytes(bytes: Uint8Array, layout: { start: number; bodyStart: number; bodyEnd: number; end: number }): Uint8Array {
+  const { start, bodyStart, bodyEnd, end } = layout;
+  if (bodyStart === start + 4) return bytes.subarray(start, end);
+  const out = new Uint8Array(4 + (bodyEnd - bodyStart) + 4);
+  out.set(bytes.subarray(start, start + 4), 0);
+  out.set(bytes.subarray(bodyStart, bodyEnd), 4);
+  out.set(bytes.subarray(end - 4, end), 4 + bodyEnd - bodyStart);
+  return out;
 }
 
 /** The txid (internal byte order): SHA256d of the serialization without witnesses. */

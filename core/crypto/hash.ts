@@ -1,18 +1,22 @@
-/** Hash functions through @noble/hashes: the only place that imports it. */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { extract as hkdfExtract, expand as hkdfExpand } from '@noble/hashes/hkdf.js';
+/**
+ * Hash functions: SHA-256 (single, double, incremental), HMAC-SHA256 and HKDF from the selected
+ * backend (select.ts); RIPEMD-160 and secure randomness from @noble/hashes in every backend
+ * (RIPEMD-160 is off the hot paths, and not in every runtime's node:crypto).
+ */
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
-import { concatBytes, utf8 } from './bytes';
+import type { Sha256Hasher } from './backend';
+import { utf8 } from './bytes';
+import { backend } from './select';
 
 export function sha256(data: Uint8Array): Uint8Array {
-  return nobleSha256(data);
+  return backend().sha256(data);
 }
 
 /** SHA256(SHA256(x)), bitcoin's hash for txids and sighashes. */
 export function sha256d(data: Uint8Array): Uint8Array {
-  return nobleSha256(nobleSha256(data));
+  const b = backend();
+  return b.sha256(b.sha256(data));
 }
 
 export function ripemd160(data: Uint8Array): Uint8Array {
@@ -21,39 +25,59 @@ export function ripemd160(data: Uint8Array): Uint8Array {
 
 /** RIPEMD160(SHA256(x)), bitcoin's HASH160. */
 export function hash160(data: Uint8Array): Uint8Array {
-  return nobleRipemd160(nobleSha256(data));
+  return nobleRipemd160(backend().sha256(data));
 }
 
 export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return hmac(nobleSha256, key, data);
+  return backend().hmacSha256(key, data);
 }
 
 /** An incremental SHA-256 (for hashing long inputs in parts). */
-export function sha256Hasher(): { update(data: Uint8Array): void; digest(): Uint8Array } {
-  const h = nobleSha256.create();
-  return {
-    update: (data) => void h.update(data),
-    digest: () => h.digest(),
-  };
+export function sha256Hasher(): Sha256Hasher {
+  return backend().sha256Hasher();
 }
+
+const NO_INFO = new Uint8Array(0);
 
 /**
  * BOLT 8 HKDF: `HKDF(salt, ikm)` = RFC 5869 with SHA-256, a zero-length `info`,
  * returning 64 bytes split into two 32-byte keys.
  */
 export function hkdfTwoKeys(salt: Uint8Array, ikm: Uint8Array): [Uint8Array, Uint8Array] {
-  const prk = hkdfExtract(nobleSha256, ikm, salt);
-  const okm = hkdfExpand(nobleSha256, prk, new Uint8Array(0), 64);
+  const okm = backend().hkdfSha256(ikm, salt, NO_INFO, 64);
   const keys: [Uint8Array, Uint8Array] = [okm.slice(0, 32), okm.slice(32, 64)];
-  prk.fill(0);
   okm.fill(0);
   return keys;
 }
 
+/** SHA256(tag) || SHA256(tag) for the string tags seen so far (a handful: BOLT 12, BIP340). */
+const tagPrefixes = new Map<string, Uint8Array>();
+const MAX_CACHED_TAGS = 64;
+
+function tagPrefix(tag: string | Uint8Array): Uint8Array {
+  const cached = typeof tag === 'string' ? tagPrefixes.get(tag) : undefined;
+  if (cached !== undefined) return cached;
+  const tagHash = backend().sha256(typeof tag === 'string' ? utf8.encode(tag) : tag);
+  const prefix = new Uint8Array(64);
+  prefix.set(tagHash, 0);
+  prefix.set(tagHash, 32);
+  if (typeof tag === 'string' && tagPrefixes.size < MAX_CACHED_TAGS) tagPrefixes.set(tag, prefix);
+  return prefix;
+}
+
 /** BIP340 tagged hash: SHA256(SHA256(tag) || SHA256(tag) || msg). */
 export function taggedHash(tag: string | Uint8Array, ...msg: Uint8Array[]): Uint8Array {
-  const tagHash = nobleSha256(typeof tag === 'string' ? utf8.encode(tag) : tag);
-  return nobleSha256(concatBytes(tagHash, tagHash, ...msg));
+  const prefix = tagPrefix(tag);
+  let len = 64;
+  for (const m of msg) len += m.length;
+  const data = new Uint8Array(len);
+  data.set(prefix, 0);
+  let off = 64;
+  for (const m of msg) {
+    data.set(m, off);
+    off += m.length;
+  }
+  return backend().sha256(data);
 }
 
 /** Cryptographically secure random bytes. */

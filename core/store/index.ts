@@ -10,3 +10,6 @@ export * from './offers-repository';
 export * from './invoice-requests-repository';
 export * from './invoices-repository';
 export * from './gossip-repository';
+export * from './monitor-repository';
+export * from './wallet-repository';
+export * from './chain-repository';

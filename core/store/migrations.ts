@@ -221,4 +221,104 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'channel monitors: update logs and on-chain snapshots',
+    sql: `
+      -- What each channel told its monitor (core/monitor/updates.ts binary encoding), append-only:
+      -- written before the commitment_signed / revoke_and_ack that depends on it leaves.
+      CREATE TABLE monitor_updates (
+        channel_id   TEXT NOT NULL,             -- BOLT 2 channel_id, hex
+        seq          INTEGER NOT NULL,          -- 0, 1, 2, ... per channel
+        kind         TEXT NOT NULL,             -- open, local_commitment, remote_commitment, remote_secret, preimage, ...
+        data         BLOB NOT NULL,
+        PRIMARY KEY (channel_id, seq)
+      );
+      -- The monitor's own facts (core/monitor/snapshot.ts JSON): confirmed spends, claims, learned preimages.
+      CREATE TABLE monitors (
+        channel_id   TEXT PRIMARY KEY,
+        snapshot     TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'open', -- open | force_closing | closing | closed (for listings)
+        updated_at   INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 9,
+    name: 'wallet: keychains and transactions (the UTXO set is derived from them)',
+    sql: `
+      CREATE TABLE wallet_meta (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        account_id   TEXT NOT NULL,             -- network:HASH160(BIP84 account public key), hex: refuses other keys
+        best_height  INTEGER,                   -- the best block the wallet was told about
+        best_hash    TEXT                       -- display-order hex
+      );
+      CREATE TABLE wallet_keychains (
+        chain        TEXT PRIMARY KEY,          -- receive | change (BIP 44 change level 0 | 1)
+        next_index   INTEGER NOT NULL,          -- next address to hand out
+        used_index   INTEGER NOT NULL           -- highest index paid on chain, -1 for none
+      );
+      -- Every transaction that pays or spends the wallet, and our own sends. What is spent, locked or
+      -- unspent is derived from these rows: writing a send's row is what marks its coins spent.
+      CREATE TABLE wallet_txs (
+        txid         TEXT PRIMARY KEY,          -- display-order hex
+        raw          TEXT NOT NULL,             -- the signed transaction, hex
+        label        TEXT NOT NULL,             -- deposit | withdraw | funding | sweep | cpfp | bump
+        ours         INTEGER NOT NULL,          -- 1: built and signed by this wallet
+        state        TEXT NOT NULL,             -- prepared | unconfirmed | confirmed | replaced | conflicted | abandoned
+        block_height INTEGER,
+        block_hash   TEXT,
+        replaced_by  TEXT,                      -- the txid that replaced or conflicted it
+        fee_sat      INTEGER,                   -- inputs - outputs when known
+        created_at   INTEGER NOT NULL,          -- unix ms, built or first seen
+        meta         TEXT                       -- JSON: sendAll, fundingOutput, replaces, parent, foreignInputs
+      );
+      CREATE INDEX wallet_txs_by_state ON wallet_txs (state);
+    `,
+  },
+  {
+    version: 10,
+    name: 'chain: recent headers, watches, matched transactions, our own transactions',
+    sql: `
+      -- The best chain's recent headers (core/chain keeps maxReorgDepth + 1 of them).
+      CREATE TABLE chain_headers (
+        height        INTEGER PRIMARY KEY,
+        hash          TEXT NOT NULL,             -- display hex
+        prev_hash     TEXT NOT NULL,
+        time          INTEGER NOT NULL           -- header timestamp, unix seconds
+      );
+      CREATE TABLE chain_watches (
+        id            TEXT PRIMARY KEY,          -- tx:<txid>:<depth> | outpoint:<txid>:<vout> | script:<hex>
+        kind          TEXT NOT NULL,             -- transaction | outpoint | script
+        txid          TEXT,
+        vout          INTEGER,
+        script        TEXT,
+        depth         INTEGER,
+        height_hint   INTEGER NOT NULL,
+        owners        TEXT NOT NULL              -- JSON list of owner names
+      );
+      -- Transactions that matched a watch, and where each is (height and block_hash NULL: mempool).
+      CREATE TABLE chain_txs (
+        txid          TEXT PRIMARY KEY,
+        raw           TEXT NOT NULL,             -- serialized, hex
+        height        INTEGER,
+        block_hash    TEXT,
+        seq           INTEGER NOT NULL           -- order of arrival
+      );
+      CREATE INDEX chain_txs_by_block ON chain_txs (block_hash);
+      CREATE TABLE chain_meta (
+        key           TEXT PRIMARY KEY,          -- 'rescan'
+        value         TEXT NOT NULL              -- JSON
+      );
+      -- Our own transactions, rebroadcast until settled.
+      CREATE TABLE chain_own_txs (
+        txid            TEXT PRIMARY KEY,
+        raw             TEXT NOT NULL,
+        added_at        INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        attempts        INTEGER NOT NULL,
+        last_outcome    TEXT                     -- JSON BroadcastOutcome
+      );
+    `,
+  },
 ];

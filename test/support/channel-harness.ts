@@ -83,6 +83,9 @@ export class HarnessNode {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
+    // A child that just died (kill -9 tests) makes a pending write fail with EPIPE: the 'exit'
+    // handler reports it; an unhandled stream error would end the test run instead.
+    child.stdin.on('error', () => {});
     running.add(child);
     this.#alive = true;
     this.exited = new Promise((resolve) => {

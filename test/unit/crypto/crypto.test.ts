@@ -5,8 +5,11 @@ import {
   pointFromScalar, pointMultiply, publicKeyFromPrivate, scalarAdd, scalarMultiply, schnorrSign, schnorrVerify,
   sha256, taggedHash, toHex, xOnlyPublicKey, CryptoError, equalBytes, hash160,
 } from '../../../core/crypto';
+import { BACKENDS, useBackendInBlock } from './backends';
 
-describe('core/crypto', () => {
+describe.each(BACKENDS)('core/crypto on the %s backend', (backendName) => {
+  useBackendInBlock(backendName);
+
   it('sha256 and hash160 of "abc" match the published digests', () => {
     const abc = new TextEncoder().encode('abc');
     expect(toHex(sha256(abc))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

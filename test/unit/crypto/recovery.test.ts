@@ -74,7 +74,7 @@ describe('recoverable ECDSA', () => {
     );
   });
 
-  it('throws crypto.unrecoverable_signature for r = 0, s >= n, an id of 4, or r + n beyond the field', () => {
+  it('throws crypto.invalid_signature for r = 0, s >= n, an id of 4, or r + n beyond the field', () => {
     const d = sha256(new Uint8Array([1]));
     const good = ecdsaSignRecoverable(d, new Uint8Array(32).fill(7));
     const zeroR = good.signature.slice();
@@ -82,7 +82,7 @@ describe('recoverable ECDSA', () => {
     const bigS = good.signature.slice();
     bigS.set(bigintToBytes(CURVE_ORDER, 32), 32);
     for (const [sig, id] of [[zeroR, good.recoveryId], [bigS, good.recoveryId], [good.signature, 4], [good.signature, -1]] as const) {
-      expect(() => ecdsaRecoverPublicKey(sig, id, d)).toThrow(expect.objectContaining({ code: 'crypto.unrecoverable_signature' }));
+      expect(() => ecdsaRecoverPublicKey(sig, id, d)).toThrow(expect.objectContaining({ code: 'crypto.invalid_signature' }));
     }
     // Ids 2 and 3 ask for R.x = r + n, which is not below the field size p for this r.
     expect(() => ecdsaRecoverPublicKey(good.signature, 2, d)).toThrow(CryptoError);

@@ -1,0 +1,176 @@
+/**
+ * Choosing the crypto backend: what loads here, what is reported, how it is forced (option,
+ * GLASSWING_CRYPTO), and that a missing or broken native or WebAssembly module falls back with one
+ * log line, never a crash (real child processes whose module resolution hides or replaces the
+ * packages, as a user's install could). Also: node:crypto without a raw ChaCha20 (Electron's
+ * BoringSSL) falls back to @noble for that primitive only.
+ */
+import { spawnSync } from 'node:child_process';
+import * as nodeCrypto from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  CRYPTO_BACKEND_NAMES, CryptoError, aeadEncrypt, availableCryptoBackends, chacha20Xor, cryptoBackendInfo, ecdh, parseCryptoBackendName, publicKeyFromPrivate,
+  selectCryptoBackend, toHex, useCryptoBackend,
+} from '../../../core/crypto';
+import type { CryptoBackendInfo } from '../../../core/crypto';
+import { loadNodeSymmetric } from '../../../core/crypto/backend-node';
+import { REPO_ROOT } from '../../support/vectors';
+import { tempDir } from '../../support/tmp';
+import { onBackend } from './backends';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+/** Platforms secp256k1@5 ships prebuilt N-API binaries for. */
+const NATIVE_PLATFORMS = ['linux-x64', 'darwin-arm64', 'win32-x64'];
+
+/** Runs report-backend.ts in a fresh process; returns its report and stderr lines. */
+function child(env: Record<string, string | undefined>): { report: { info: CryptoBackendInfo; ecdh: string }; stderr: string[]; status: number | null } {
+  const childEnv: Record<string, string | undefined> = { ...process.env, GLASSWING_CRYPTO: undefined, ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  const r = spawnSync(process.execPath, ['--require', join(FIXTURES, 'hide-modules.cjs'), '--import', 'tsx', join(FIXTURES, 'report-backend.ts')], {
+    cwd: REPO_ROOT, env: childEnv as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000,
+  });
+  const stderr = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('ExperimentalWarning') && !l.includes('--trace-warnings'));
+  expect(r.status, r.stderr).toBe(0);
+  return { report: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { info: CryptoBackendInfo; ecdh: string }, stderr, status: r.status };
+}
+
+const expectedEcdh = onBackend('noble', () => toHex(ecdh(new Uint8Array(32).fill(1), publicKeyFromPrivate(new Uint8Array(32).fill(2)))));
+
+describe('crypto backend selection', () => {
+  it(`loads every backend on the platforms the native addon ships for (${NATIVE_PLATFORMS.join(', ')}), and wasm and noble everywhere`, () => {
+    const here = `${process.platform}-${process.arch}`;
+    const expected = NATIVE_PLATFORMS.includes(here) ? [...CRYPTO_BACKEND_NAMES] : ['wasm', 'noble'];
+    expect(availableCryptoBackends()).toEqual(expected);
+  });
+
+  it('reports the implementation behind every primitive of the backend in use', () => {
+    const native = onBackend('native', () => cryptoBackendInfo());
+    expect(native.backend).toBe('native');
+    expect(native.primitives.ecdh).toMatch(/^libsecp256k1 \(N-API, secp256k1@5\./);
+    expect(native.primitives.ecdsa).toBe(native.primitives.ecdh);
+    expect(native.primitives.schnorr).toMatch(/^libsecp256k1 \(WebAssembly, tiny-secp256k1@2\./); // the addon has no BIP340
+    expect(native.primitives.chacha20Poly1305).toMatch(/^node:crypto \(OpenSSL /);
+    expect(native.primitives.sha256).toMatch(/^node:crypto .* from 64 B, @noble\/hashes@2 \(JavaScript\) below$/);
+    const wasm = onBackend('wasm', () => cryptoBackendInfo());
+    for (const p of ['ecdh', 'ecdsa', 'ecdsaRecovery', 'schnorr', 'points'] as const) expect(wasm.primitives[p]).toMatch(/^libsecp256k1 \(WebAssembly/);
+    const noble = onBackend('noble', () => cryptoBackendInfo());
+    expect(Object.values(noble.primitives).every((v) => v.startsWith('@noble/'))).toBe(true);
+    expect(JSON.parse(JSON.stringify(noble))).toEqual(noble); // plain data, safe for getinfo
+  });
+
+  it('an option chooses the backend, and falls back with one log line only when that one cannot load', () => {
+    const lines: string[] = [];
+    const before = cryptoBackendInfo().backend;
+    try {
+      for (const name of CRYPTO_BACKEND_NAMES) {
+        const info = selectCryptoBackend({ backend: name, log: (l) => lines.push(l) });
+        expect(info).toMatchObject({ backend: name, requested: name, requestedBy: 'option', fallback: null });
+        expect(cryptoBackendInfo().backend).toBe(name);
+        expect(toHex(ecdh(new Uint8Array(32).fill(1), publicKeyFromPrivate(new Uint8Array(32).fill(2))))).toBe(expectedEcdh);
+      }
+      expect(selectCryptoBackend({ backend: 'auto', log: (l) => lines.push(l) }).backend).toBe(availableCryptoBackends()[0]);
+      expect(lines).toEqual([]);
+    } finally {
+      useCryptoBackend(before);
+    }
+  });
+
+  it('refuses an unknown backend name with crypto.unknown_backend, in an option or when used directly', () => {
+    expect(parseCryptoBackendName(' Native ')).toBe('native');
+    expect(parseCryptoBackendName('AUTO')).toBe('auto');
+    for (const f of [() => parseCryptoBackendName('openssl'), () => selectCryptoBackend({ backend: 'fast' as 'auto' }), () => useCryptoBackend('' as 'noble')]) {
+      expect(f).toThrowError(CryptoError);
+      expect(f).toThrowError(expect.objectContaining({ code: 'crypto.unknown_backend' }));
+    }
+  });
+
+  it('GLASSWING_CRYPTO forces a backend in a new process; an unknown value is logged once and auto is used', () => {
+    for (const name of ['wasm', 'noble'] as const) {
+      const { report, stderr } = child({ GLASSWING_CRYPTO: name });
+      expect(report.info).toMatchObject({ backend: name, requested: name, requestedBy: 'environment', fallback: null });
+      expect(report.ecdh).toBe(expectedEcdh);
+      expect(stderr).toEqual([]);
+    }
+    const { report, stderr } = child({ GLASSWING_CRYPTO: 'turbo' });
+    expect(report.info).toMatchObject({ backend: availableCryptoBackends()[0], requested: 'auto', requestedBy: 'default' });
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(/^glasswing: crypto: GLASSWING_CRYPTO: unknown crypto backend "turbo".*; using auto; using the \w+ backend$/);
+  });
+
+  it('a missing native module falls back to wasm with one log line, and the node works', () => {
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing' });
+    expect(report.info.backend).toBe('wasm');
+    expect(report.info.fallback).toMatch(/^native unavailable \(Cannot find module 'secp256k1\/bindings'\)$/);
+    expect(report.ecdh).toBe(expectedEcdh);
+    expect(stderr).toEqual([`glasswing: crypto: ${report.info.fallback}; using the wasm backend`]);
+  });
+
+  it('a native binary that does not load (not a shared library) falls back to wasm with one log line', () => {
+    const garbage = join(tempDir('glasswing-crypto-'), 'secp256k1.node');
+    writeFileSync(garbage, nodeCrypto.randomBytes(4096));
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: garbage });
+    expect(report.info.backend).toBe('wasm');
+    expect(report.info.fallback).toMatch(/^native unavailable \(.+\)$/);
+    expect(stderr).toHaveLength(1);
+    expect(report.ecdh).toBe(expectedEcdh);
+  });
+
+  it('a native module that loads but computes wrong answers fails its self-test and is not used', () => {
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: join(FIXTURES, 'wrong-secp256k1.cjs') });
+    expect(report.info.backend).toBe('wasm');
+    expect(report.info.fallback).toBe('native unavailable (self-test failed: k·G)');
+    expect(stderr).toHaveLength(1);
+    expect(report.ecdh).toBe(expectedEcdh);
+  });
+
+  it('with neither native nor WebAssembly module, @noble serves everything, after one log line', () => {
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing', GLASSWING_TEST_WASM: 'missing' });
+    expect(report.info.backend).toBe('noble');
+    expect(report.info.fallback).toMatch(/^native unavailable \(.+\); wasm unavailable \(Cannot find module 'tiny-secp256k1'\)$/);
+    expect(stderr).toHaveLength(1);
+    expect(report.ecdh).toBe(expectedEcdh);
+  });
+
+  it('native without the WebAssembly module takes BIP340 from @noble', () => {
+    const { report, stderr } = child({ GLASSWING_TEST_WASM: 'missing' });
+    expect(report.info.backend).toBe('native');
+    expect(report.info.primitives.schnorr).toMatch(/^@noble\/secp256k1/);
+    expect(stderr).toEqual([]);
+  });
+
+  it('node:crypto without a raw ChaCha20 (as in Electron\'s BoringSSL): that primitive alone comes from @noble', () => {
+    const boringLike = {
+      ...nodeCrypto,
+      createCipheriv: ((algorithm: string, ...rest: unknown[]) => {
+        if (algorithm === 'chacha20') throw new Error('Unknown cipher');
+        return (nodeCrypto.createCipheriv as (...a: unknown[]) => unknown)(algorithm, ...rest);
+      }) as typeof nodeCrypto.createCipheriv,
+    };
+    const sym = loadNodeSymmetric(boringLike);
+    expect(sym.primitives.chacha20).toMatch(/^@noble\/ciphers/);
+    expect(sym.primitives.chacha20Poly1305).toMatch(/^node:crypto/);
+    expect(sym.fallbacks).toEqual(['chacha20: node:crypto unusable (Unknown cipher), using @noble']);
+    const key = new Uint8Array(32).fill(5);
+    const nonce = new Uint8Array(12).fill(6);
+    const data = new Uint8Array(200).fill(7);
+    expect(sym.ciphers.chacha20(key, nonce, data, 3)).toEqual(onBackend('noble', () => chacha20Xor(key, nonce, data, 3)));
+    expect(sym.ciphers.chacha20Poly1305Seal(key, nonce, data, data)).toEqual(onBackend('noble', () => aeadEncrypt(key, nonce, data, data)));
+  });
+
+  it('node:crypto that answers wrongly is not used for that primitive', () => {
+    const lying = {
+      ...nodeCrypto,
+      createHmac: ((...args: Parameters<typeof nodeCrypto.createHmac>) => nodeCrypto.createHmac('sha512', args[1] as nodeCrypto.BinaryLike)) as typeof nodeCrypto.createHmac,
+    };
+    const sym = loadNodeSymmetric(lying);
+    expect(sym.primitives.hmacSha256).toMatch(/^@noble\/hashes/);
+    expect(sym.primitives.hkdf).toMatch(/^@noble\/hashes/); // HKDF is built on createHmac
+    expect(sym.primitives.sha256).toMatch(/^node:crypto/);
+    expect(sym.fallbacks).toEqual([
+      'hmacSha256: node:crypto unusable (gives a different answer than @noble), using @noble',
+      'hkdf: node:crypto unusable (gives a different answer than @noble), using @noble',
+    ]);
+  });
+});
