@@ -4,6 +4,8 @@
  * same seeds come out every run). Only the runner reads this file; targets do not.
  */
 import fc from 'fast-check';
+import { decodeTx, txid, txidToHex } from '../core/bitcoin';
+import { toHex } from '../core/crypto';
 import {
   buildInvoice, buildInvoiceError, buildInvoiceRequest, buildOffer, buildStaticInvoice, decodeBolt12String, encodeBolt12String,
 } from '../core/offers';
@@ -220,6 +222,42 @@ function gossipSeeds(load: VectorLoader): Uint8Array[] {
   ];
 }
 
+function apiRequestSeeds(): Uint8Array[] {
+  const frames: unknown[] = [
+    { id: 1, method: 'getInfo' },
+    { id: 2, method: 'connect', params: { address: `${'02'.padEnd(66, 'a')}@127.0.0.1:9735`, reconnect: true } },
+    { id: 3, method: 'ping', params: { nodeId: '03'.padEnd(66, 'b'), numPongBytes: 4 } },
+    { id: 4, method: 'listChannels', params: {} },
+    { id: 5, method: 'runSimulation', params: { scenario: 'happy_path' } },
+    { id: 6, method: 'recentEvents', params: { limit: 10 } },
+    { scenario: 'no_such_scenario' },
+    [{ from: 'A', msg: 'update_add_htlc', id: 0, amount_msat: 1000, cltv_expiry: 500 }, { deliver: 'all' }, { from: 'A', msg: 'commitment_signed' }],
+    { funding_sat: 1000000, push_msat: '5000', events: [{ from: 'B', msg: 'update_fee', feerate_per_kw: 300 }] },
+  ];
+  return frames.map((f) => utf8(JSON.stringify(f)));
+}
+
+/** The BOLT 3 transactions as Esplora describes them (GET /tx/:txid). */
+function esploraSeeds(load: VectorLoader): Uint8Array[] {
+  const txs = bitcoinTxSeeds(load).flatMap((bytes) => {
+    try {
+      return [decodeTx(bytes)];
+    } catch {
+      return []; // the vectors' blocks match the pattern too
+    }
+  });
+  return txs.slice(0, 20).map((tx, i) => {
+    return utf8(JSON.stringify({
+      txid: txidToHex(txid(tx)),
+      version: tx.version,
+      locktime: tx.locktime,
+      vin: tx.inputs.map((x) => ({ txid: txidToHex(x.prevout.txid), vout: x.prevout.vout, scriptsig: toHex(x.scriptSig), witness: x.witness.map(toHex), sequence: x.sequence, is_coinbase: false })),
+      vout: tx.outputs.map((o) => ({ scriptpubkey: toHex(o.scriptPubKey), value: Number(o.value) })),
+      status: i % 2 ? { confirmed: false } : { confirmed: true, block_height: 700_000 + i, block_hash: 'ab'.repeat(32), block_time: 1 },
+    }));
+  });
+}
+
 export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]>> = {
   'wire-message': wireMessageSeeds,
   'wire-fields': wireFieldSeeds,
@@ -232,4 +270,6 @@ export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]
   'bolt12-strings': bolt12StringSeeds,
   'bitcoin-tx': bitcoinTxSeeds,
   'gossip-manager': gossipSeeds,
+  'api-request': apiRequestSeeds,
+  'esplora-tx': esploraSeeds,
 };
