@@ -9,7 +9,7 @@
 import { sha256, ecdsaSign, ecdsaVerify, publicKeyFromPrivate, utf8 } from '../core/crypto';
 import { buildCommitment, checkLocalCommitmentSignatures, deriveCommitmentKeys, signRemoteCommitment } from '../core/channel';
 import type { CommitmentSpec, Htlc } from '../core/channel';
-import { openChannelPair } from '../core/channel/simulator';
+import { openChannelPair } from '../core/simulator';
 import { measure, measureAsync, printTable } from './harness';
 import type { Measurement } from './harness';
 

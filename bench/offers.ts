@@ -37,6 +37,8 @@ import {
 } from '../core/offers';
 import { createPaymentPath, createPublishedPath } from '../core/offers/manager';
 import { Node } from '../core/node';
+import { createNodeApi } from '../core/api/node-api';
+import type { NodeApi } from '../core/api';
 import { openDatabase } from '../core/store';
 import { chainHash } from '../core/wire';
 import { CHAIN_HASHES } from '../core/offers';
@@ -148,26 +150,26 @@ async function sideBySide(): Promise<void> {
   console.log('target (issue 17): ≥ 1.5 × boltz-bolt12 (stretch 2 ×), still rejecting all 33 invalid vectors');
 }
 
-async function startNode(alias: string): Promise<{ node: Node; address: string; id: string }> {
+async function startNode(alias: string): Promise<{ node: Node; api: NodeApi; address: string; id: string }> {
   const node = await Node.open({
     datadir: mkdtempSync(join(tmpdir(), 'glasswing-bench-offers-')), alias, network: 'regtest', listen: { host: '127.0.0.1', port: 0 }, version: 'bench',
     messenger: { policy: { inboundPerSecond: 1e9, inboundBurst: 1e9 } },
   });
   const { listen } = await node.start();
-  return { node, address: `${toHex(node.nodeId)}@${listen[0]}`, id: toHex(node.nodeId) };
+  return { node, api: createNodeApi(node), address: `${toHex(node.nodeId)}@${listen[0]}`, id: toHex(node.nodeId) };
 }
 
 async function roundTrips(count: number): Promise<number[]> {
   const [m, b, p] = await Promise.all([startNode('m'), startNode('b'), startNode('p')]);
   try {
-    await m.node.api.connect({ address: b.address });
-    await p.node.api.connect({ address: b.address });
-    const { offer } = await m.node.api.createOffer({ description: 'bench', amountMsat: '1000', paths: [[b.id]] });
-    for (let i = 0; i < 5; i++) await p.node.api.fetchInvoice({ offer: offer.bolt12 }); // warm-up
+    await m.api.connect({ address: b.address });
+    await p.api.connect({ address: b.address });
+    const { offer } = await m.api.createOffer({ description: 'bench', amountMsat: '1000', paths: [[b.id]] });
+    for (let i = 0; i < 5; i++) await p.api.fetchInvoice({ offer: offer.bolt12 }); // warm-up
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
       const start = performance.now();
-      await p.node.api.fetchInvoice({ offer: offer.bolt12 });
+      await p.api.fetchInvoice({ offer: offer.bolt12 });
       times.push(performance.now() - start);
     }
     return times;

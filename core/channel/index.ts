@@ -27,4 +27,7 @@ export * from './reestablish';
 export * from './open';
 export * from './link';
 export * from './node-keys';
-export * from './service';
+export * from './store';
+export * from './ports';
+export * from './events';
+export * from './summary';

@@ -64,16 +64,6 @@ export interface StoredChannel {
   readonly revision: number;
 }
 
-/** Durable storage of channels (core/store's ChannelsRepository implements it). */
-export interface ChannelStore {
-  loadChannels(): StoredChannel[];
-  loadChannel(channelId: string): StoredChannel | undefined;
-  /** Writes durably (one transaction, synchronous=FULL) before returning; throws if it cannot. */
-  saveChannel(channel: StoredChannel): void;
-  /** The highest key index a stored channel uses, or -1. */
-  maxKeyIndex(): number;
-}
-
 /** What the UI's sequence diagram shows of one message, beyond its type. */
 export interface MessageNote {
   /** The HTLC concerned, named from this node's view: `local:3` = the fourth HTLC we offered. */

@@ -130,3 +130,11 @@ export function initialChannelState(terms: ChannelOpenTerms, signer: ChannelSign
     remoteSecrets: emptyShachain(),
   };
 }
+
+/** Our side of an opening: the keys the peer needs (open_channel / accept_channel / channel_ready fields). */
+export interface ChannelKeysOffer {
+  readonly keyIndex: number;
+  readonly basepoints: ChannelBasepoints;
+  readonly firstPerCommitmentPoint: Uint8Array;
+  readonly secondPerCommitmentPoint: Uint8Array;
+}

@@ -1,6 +1,6 @@
 /**
  * core/messenger — the onion messenger: a sans-I/O core (send, forward, deliver, reply paths,
- * DoS policy) and the adapter that binds it to the PeerManager, the store and the event bus.
+ * DoS policy), its data and events, and the ports its adapter (core/runtime/messenger) talks to.
  */
 export * from './constants';
 export * from './errors';
@@ -11,4 +11,6 @@ export * from './router';
 export * from './paths';
 export * from './stats';
 export * from './messenger';
-export * from './service';
+export * from './ports';
+export * from './types';
+export * from './events';

@@ -10,15 +10,21 @@ import { encodeBlindedPath } from '../wire';
 import type { OnionMessageAction } from '../onion';
 import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage } from '../onion';
 import { isGlasswingError } from '../errors';
-import type { OnionMessageEventBody } from '../api';
+import type { OnionMessageEventBody } from './events';
 import type { HandlerKind, MessengerPolicy } from './constants';
-import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, handlerKindOf } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, handlerKindOf } from './constants';
 import type { DropReason } from './errors';
 import { MessengerError } from './errors';
-import type { HandlerOutcome, HandlerReply, MessageHandler, ReceivedMessage, RegisteredHandler } from './handlers';
+import type {
+  AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, HandlerOutcome, HandlerReply, MessageContext, MessageDelivery, MessageHandler,
+  ReceivedMessage, RegisteredHandler,
+} from './handlers';
+import type { OffersMessageHandler, OffersResponse } from '../offers/ports';
+import type { PublishedPathRecord } from '../offers/manager/records';
+import { asyncPaymentsRecord, decodeAsyncPaymentsMessage, decodeOffersMessage, offersRecord } from './families';
 import type { Destination } from './inputs';
 import { checkMessageRecords, formatRecords } from './inputs';
-import { ReplyPathIds, advancePastOurselves, createMessagePath, pathIdKey } from './paths';
+import { MessagePathIds, advancePastOurselves, createMessagePath, pathIdKey } from './paths';
 import { OutboundQueues, TokenBucket } from './policy';
 import type { RoutePlan, RouteTarget, RoutingView } from './router';
 import { planRoute, replyPathNodes } from './router';
@@ -52,10 +58,11 @@ export interface SendRequest {
    */
   readonly awaitReplyMs?: number;
   /**
-   * Without `awaitReplyMs`: the `path_id` for the reply path (e.g. an offers context), handed to
-   * the handler of the reply as `pathId`. Without it the reply path has no path_id.
+   * Without `awaitReplyMs`: a context (at most 64 bytes) for the reply path, carried in its
+   * `path_id` under our tag and handed to the handler of the reply as `{ kind: 'reply', data }`.
+   * Without it the reply path has no path_id.
    */
-  readonly replyPathId?: Uint8Array;
+  readonly replyContext?: Uint8Array;
   /** The message we answer (the event is then `onion.replied`). */
   readonly inReplyTo?: string;
 }
@@ -91,6 +98,8 @@ export interface OnionMessengerOptions {
   readonly addressOf?: (nodeId: string) => string | undefined;
   /** The peer at the other end of one of our channels (none yet). */
   readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
+  /** The blinded path to us we published (an offer's, a refund's) with this path_id, if any. */
+  readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
 }
 
 /** The `onion_message` size on the wire: type (2) + path_key (33) + len (2) + packet. */
@@ -121,10 +130,12 @@ export class OnionMessenger {
   readonly #connecting = new Set<string>();
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #queues: OutboundQueues<Outgoing>;
-  readonly #handlers = new Map<bigint, RegisteredHandler>();
+  readonly #handlers = new Map<bigint, { readonly handle: MessageHandler }>();
+  #offersHandler: OffersMessageHandler | undefined;
+  #asyncHandler: AsyncPaymentsMessageHandler | undefined;
   readonly #pendingReplies = new Map<string, { requestId: string; expiresAt: number }>();
   readonly #mailboxAllowed = new Set<string>();
-  readonly #replyIds: ReplyPathIds;
+  readonly #pathIds: MessagePathIds;
 
   constructor(opts: OnionMessengerOptions) {
     this.#opts = opts;
@@ -133,7 +144,7 @@ export class OnionMessenger {
     this.nodeIdHex = toHex(this.nodeId);
     this.#policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.#queues = new OutboundQueues(this.#policy);
-    this.#replyIds = new ReplyPathIds(this.#nodeKey);
+    this.#pathIds = new MessagePathIds(this.#nodeKey);
   }
 
   get policy(): MessengerPolicy {
@@ -203,21 +214,49 @@ export class OnionMessenger {
   // ----- handlers -----------------------------------------------------------------------------
 
   /**
-   * Registers the handler for one message TLV type (>= 64); its family (offers, async payments,
-   * application) follows from the type. Returns the function that unregisters it.
+   * Registers the custom handler of one application message TLV type (>= 64, not an offers or
+   * async payments type: those go to their family's typed handler). Returns the function that
+   * unregisters it.
    */
   registerHandler(tlvType: bigint, handle: MessageHandler): () => void {
     if (tlvType < FIRST_MESSAGE_TLV_TYPE) throw new MessengerError('messenger.bad_tlv', `type ${tlvType} is not a message type (>= 64)`);
+    const kind = handlerKindOf(tlvType);
+    if (kind !== 'application') throw new MessengerError('messenger.reserved_tlv_type', `TLV type ${tlvType} belongs to the ${kind} handler`);
     if (this.#handlers.has(tlvType)) throw new MessengerError('messenger.handler_exists', `a handler for TLV type ${tlvType} is already registered`);
-    const entry: RegisteredHandler = { tlvType, kind: handlerKindOf(tlvType), handle };
+    const entry = { handle };
     this.#handlers.set(tlvType, entry);
     return () => {
       if (this.#handlers.get(tlvType) === entry) this.#handlers.delete(tlvType);
     };
   }
 
+  /** The offers family's handler (invoice_request, invoice, invoice_error). Returns the function that removes it. */
+  setOffersHandler(handler: OffersMessageHandler): () => void {
+    if (this.#offersHandler) throw new MessengerError('messenger.handler_exists', 'an offers handler is already set');
+    this.#offersHandler = handler;
+    return () => {
+      if (this.#offersHandler === handler) this.#offersHandler = undefined;
+    };
+  }
+
+  /** The async payments family's handler. Returns the function that removes it. */
+  setAsyncPaymentsHandler(handler: AsyncPaymentsMessageHandler): () => void {
+    if (this.#asyncHandler) throw new MessengerError('messenger.handler_exists', 'an async payments handler is already set');
+    this.#asyncHandler = handler;
+    return () => {
+      if (this.#asyncHandler === handler) this.#asyncHandler = undefined;
+    };
+  }
+
+  /** Every message type with a handler, and its family. */
   handlers(): RegisteredHandler[] {
-    return [...this.#handlers.values()];
+    const family = (kind: 'offers' | 'async_payments') =>
+      Object.values(MESSAGE_TLV).filter((t) => handlerKindOf(t) === kind).map((tlvType): RegisteredHandler => ({ tlvType, kind }));
+    return [
+      ...(this.#offersHandler ? family('offers') : []),
+      ...(this.#asyncHandler ? family('async_payments') : []),
+      ...[...this.#handlers.keys()].map((tlvType): RegisteredHandler => ({ tlvType, kind: 'application' })),
+    ];
   }
 
   // ----- receiving ----------------------------------------------------------------------------
@@ -293,12 +332,21 @@ export class OnionMessenger {
     if (!record) return [this.#drop(messageId, from, null, 'empty_message', 0, 'the message has no record of type >= 64')];
     const pathId = peeled.encryptedData.pathId;
     const replyPath = peeled.payload.replyPath;
+    const awaited = pathId !== undefined && this.#pathIds.isOurs(pathId);
+    // What the path it came over was for, when the path_id is ours; a path_id we never issued is
+    // flagged, never handed on (BOLT 4: "MAY use path_id to contain a secret" — ours are tagged or published).
+    let context: MessageContext | null = null;
+    if (pathId !== undefined && !awaited) {
+      const data = this.#pathIds.contextOf(pathId);
+      const path = data ? undefined : this.#opts.publishedPath?.(pathId);
+      context = data ? { kind: 'reply', data } : path ? { kind: 'published_path', path } : null;
+    }
     const received: ReceivedMessage = {
-      messageId, from, tlvType: record.type, value: record.value, records, replyPath,
-      pathId: pathId && !this.#replyIds.isOurs(pathId) ? pathId : undefined,
+      messageId, from, tlvType: record.type, value: record.value, records, replyPath, context,
+      unrecognizedPathId: pathId !== undefined && !awaited && context === null,
       dummyHopsPeeled: peeled.dummyHopsPeeled, receivedAt: now,
     };
-    if (pathId && this.#replyIds.isOurs(pathId)) {
+    if (awaited) {
       // BOLT 4: a path_id of a reply_path we published — only the reply to that onion is accepted.
       const key = pathIdKey(pathId);
       const pending = this.#pendingReplies.get(key);
@@ -313,18 +361,39 @@ export class OnionMessenger {
       // Before any handler work: a reply over this path would cost one ECDH per hop.
       return [this.#drop(messageId, from, null, 'reply_path_too_long', record.value.length, `its reply path has ${replyPath.hops.length} hops; we answer over at most ${MAX_REPLY_PATH_HOPS}`)];
     }
-    const handler = this.#handlers.get(record.type);
-    if (!handler) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];
+    const kind = handlerKindOf(record.type);
+    const run = this.#handlerFor(kind, received);
+    if (!run) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];
     let outcome: HandlerOutcome | Promise<HandlerOutcome>;
     try {
-      outcome = handler.handle(received);
+      outcome = run();
     } catch (e) {
-      return [this.#drop(messageId, from, null, 'handler_failed', record.value.length, `the ${handler.kind} handler failed: ${e instanceof Error ? e.message : String(e)}`)];
+      return [this.#drop(messageId, from, null, 'handler_failed', record.value.length, `the ${kind} handler failed: ${e instanceof Error ? e.message : String(e)}`)];
     }
-    const actions: MessengerAction[] = [{ kind: 'event', event: this.#delivered(received, handler.kind, null) }];
+    const actions: MessengerAction[] = [{ kind: 'event', event: this.#delivered(received, kind, null) }];
     if (outcome instanceof Promise) actions.push({ kind: 'handler_pending', message: received, outcome });
     else actions.push(...this.replyLater(received, outcome, now));
     return actions;
+  }
+
+  /**
+   * The call that hands `m` to its family's handler (decoded, with its context) and turns the typed
+   * answer into a reply record; undefined when the family has no handler.
+   */
+  #handlerFor(kind: Exclude<HandlerKind, 'reply'>, m: ReceivedMessage): (() => HandlerOutcome | Promise<HandlerOutcome>) | undefined {
+    const delivery: MessageDelivery = { messageId: m.messageId, from: m.from, context: m.context, unrecognizedPathId: m.unrecognizedPathId, hasReplyPath: m.replyPath !== undefined };
+    if (kind === 'offers') {
+      const handler = this.#offersHandler;
+      if (!handler) return undefined;
+      return () => mapOutcome(handler.handleOffersMessage(decodeOffersMessage(m.tlvType, m.value), delivery), offersReply);
+    }
+    if (kind === 'async_payments') {
+      const handler = this.#asyncHandler;
+      if (!handler) return undefined;
+      return () => mapOutcome(dispatchAsync(handler, decodeAsyncPaymentsMessage(m.tlvType, m.value), delivery), asyncReply);
+    }
+    const custom = this.#handlers.get(m.tlvType);
+    return custom ? () => custom.handle(m) : undefined;
   }
 
   #delivered(m: ReceivedMessage, handler: HandlerKind, inReplyTo: string | null): OnionMessageEventBody {
@@ -385,10 +454,7 @@ export class OnionMessenger {
     let replyPath: BlindedPath | undefined;
     let pathId: Uint8Array | undefined;
     if (hasReplyPath) {
-      pathId = wantsReply ? this.#replyIds.create(this.#opts.randomBytes(16)) : req.replyPathId;
-      if (pathId && !wantsReply && this.#replyIds.isOurs(pathId)) {
-        throw new MessengerError('messenger.bad_argument', 'replyPathId looks like one of our own reply path ids');
-      }
+      pathId = wantsReply ? this.#pathIds.create(this.#opts.randomBytes(16)) : req.replyContext ? this.#pathIds.withContext(req.replyContext) : undefined;
       const nodes = replyPathNodes(plan, this.nodeIdHex);
       const hops = nodes.length + (req.dummyHops ?? 0);
       if (hops > MAX_REPLY_PATH_HOPS) {
@@ -544,7 +610,7 @@ export class OnionMessenger {
   /** Zeroes our copy of the node key. */
   destroy(): void {
     zeroize(this.#nodeKey);
-    this.#replyIds.destroy();
+    this.#pathIds.destroy();
   }
 
   // ----- helpers ------------------------------------------------------------------------------
@@ -571,5 +637,37 @@ export class OnionMessenger {
 
   #drop(messageId: string, from: string | null, to: string | null, reason: DropReason, size: number, detail: string, code: string | null = null): MessengerAction {
     return { kind: 'event', event: { type: 'onion.dropped', messageId, from, to, reason, code, detail, size } };
+  }
+}
+
+function mapOutcome<T>(outcome: T | undefined | Promise<T | undefined>, map: (t: T) => HandlerReply): HandlerOutcome | Promise<HandlerOutcome> {
+  if (outcome instanceof Promise) return outcome.then((o) => (o ? map(o) : undefined));
+  return outcome ? map(outcome) : undefined;
+}
+
+function offersReply(r: OffersResponse): HandlerReply {
+  return { records: [offersRecord(r.message)], ...(r.instruction ? { instruction: r.instruction } : {}) };
+}
+
+function asyncReply(r: AsyncPaymentsResponse): HandlerReply {
+  return { records: [asyncPaymentsRecord(r)], ...(r.instruction ? { instruction: r.instruction } : {}) };
+}
+
+function dispatchAsync(h: AsyncPaymentsMessageHandler, m: AsyncPaymentsMessage, d: MessageDelivery) {
+  switch (m.type) {
+    case 'static_invoice':
+      return h.handleStaticInvoice(m, d);
+    case 'held_htlc_available':
+      return h.handleHeldHtlcAvailable(m, d);
+    case 'release_held_htlc':
+      return h.handleReleaseHeldHtlc(m, d);
+    case 'offer_paths_request':
+      return h.handleOfferPathsRequest(m, d);
+    case 'offer_paths':
+      return h.handleOfferPaths(m, d);
+    case 'serve_static_invoice':
+      return h.handleServeStaticInvoice(m, d);
+    case 'static_invoice_persisted':
+      return h.handleStaticInvoicePersisted(m, d);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Blinded paths the messenger makes and uses: reply paths to us (with a tagged `path_id` so we
- * recognise our own), paths to us for others to publish, and taking our own hop off a path
- * whose introduction node is ourselves.
+ * recognise our own and authenticate the context one carries), paths to us for others to publish,
+ * and taking our own hop off a path whose introduction node is ourselves.
  */
 import { concatBytes, equalBytes, hmacSha256, toHex, utf8, zeroize } from '../crypto';
 import type { BlindedPath } from '../wire';
@@ -38,36 +38,62 @@ export function createMessagePath(opts: MessagePathOptions): BlindedPath {
 }
 
 /**
- * Our reply path ids: 16 random bytes followed by the first 16 bytes of
- * HMAC-SHA256(key, "reply" || random). We recognise our own ids after the request they served
- * is gone, so a late or replayed reply is dropped as `unexpected_reply` (BOLT 4: a message over a
- * path we published that is not a reply to that onion "MUST ignore").
+ * The `path_id`s of the paths the messenger builds for a purpose, authenticated with a key derived
+ * from the node key, so that what comes back over one is known to be ours (BOLT 4: "MAY use
+ * path_id to contain a secret"):
+ *
+ * - awaited replies: 16 random bytes followed by the first 16 bytes of
+ *   HMAC-SHA256(key, "reply" || random). We recognise our own ids after the request they served
+ *   is gone, so a late or replayed reply is dropped as `unexpected_reply` (BOLT 4: a message over
+ *   a path we published that is not a reply to that onion "MUST ignore");
+ * - reply paths with a context (`send({ replyContext })`): 0x01 || context || the first 16 bytes
+ *   of HMAC-SHA256(key, "context" || context); the context comes back to the handler of the reply
+ *   only when the tag holds, so nobody can hand a handler a context we did not issue.
  */
-export class ReplyPathIds {
+export class MessagePathIds {
   readonly #key: Uint8Array;
 
   constructor(nodeKey: Uint8Array) {
     this.#key = hmacSha256(nodeKey, utf8.encode('glasswing/messenger/reply-path-id'));
   }
 
+  /** A path_id for a reply we wait for. */
   create(random16: Uint8Array): Uint8Array {
     if (random16.length !== 16) throw new MessengerError('messenger.bad_argument', 'a reply path id needs 16 random bytes');
-    return concatBytes(random16, this.#tag(random16));
+    return concatBytes(random16, this.#tag(utf8.encode('reply'), random16));
   }
 
+  /** Whether `pathId` is one of our awaited-reply ids. */
   isOurs(pathId: Uint8Array): boolean {
     if (pathId.length !== 32) return false;
-    return equalBytes(pathId.subarray(16), this.#tag(pathId.subarray(0, 16)));
+    return equalBytes(pathId.subarray(16), this.#tag(utf8.encode('reply'), pathId.subarray(0, 16)));
   }
 
-  #tag(random16: Uint8Array): Uint8Array {
-    return hmacSha256(this.#key, concatBytes(utf8.encode('reply'), random16)).subarray(0, 16);
+  /** A path_id carrying `context` (at most MAX_CONTEXT_BYTES), authenticated. */
+  withContext(context: Uint8Array): Uint8Array {
+    if (context.length > MAX_CONTEXT_BYTES) throw new MessengerError('messenger.bad_argument', `a reply context is at most ${MAX_CONTEXT_BYTES} bytes`);
+    return concatBytes(CONTEXT_VERSION, context, this.#tag(utf8.encode('context'), context));
+  }
+
+  /** The context a path_id of ours carries, or undefined when it is not one (or its tag is wrong). */
+  contextOf(pathId: Uint8Array): Uint8Array | undefined {
+    if (pathId.length < 17 || pathId[0] !== CONTEXT_VERSION[0] || pathId.length > 17 + MAX_CONTEXT_BYTES) return undefined;
+    const context = pathId.subarray(1, pathId.length - 16);
+    return equalBytes(pathId.subarray(pathId.length - 16), this.#tag(utf8.encode('context'), context)) ? context.slice() : undefined;
+  }
+
+  #tag(label: Uint8Array, data: Uint8Array): Uint8Array {
+    return hmacSha256(this.#key, concatBytes(label, data)).subarray(0, 16);
   }
 
   destroy(): void {
     zeroize(this.#key);
   }
 }
+
+/** The longest context a reply path id carries. */
+export const MAX_CONTEXT_BYTES = 64;
+const CONTEXT_VERSION = Uint8Array.of(1);
 
 /**
  * When a blinded path's introduction node is ourselves, we are its first hop: decrypt our

@@ -2,7 +2,7 @@
  * Counters for `messengerstats`: every event the messenger publishes is counted by outcome,
  * every drop by reason (and by onion error code), every delivery by handler kind.
  */
-import type { OnionMessageEventBody } from '../api';
+import type { OnionMessageEventBody } from './events';
 
 export class MessengerCounters {
   readonly #counters = new Map<string, number>();

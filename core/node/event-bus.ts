@@ -5,7 +5,8 @@
  * that makes us publish large events cannot grow it without bound.
  * A throwing listener is isolated: it never breaks the publisher or other listeners.
  */
-import type { NodeEvent, NodeEventBody } from '../api';
+import type { NodeEvent, NodeEventBody } from './events';
+import { systemNow } from '../runtime/clock';
 
 export type EventListener = (event: NodeEvent) => void;
 
@@ -39,7 +40,7 @@ export class EventBus {
   constructor(opts: { capacity?: number; maxHistoryBytes?: number; now?: () => number } = {}) {
     this.#capacity = opts.capacity ?? DEFAULT_EVENT_CAPACITY;
     this.#maxHistoryBytes = opts.maxHistoryBytes ?? DEFAULT_EVENT_HISTORY_BYTES;
-    this.#now = opts.now ?? Date.now;
+    this.#now = opts.now ?? systemNow;
   }
 
   /** Approximate bytes held by the history (for tests and diagnostics). */

@@ -1,22 +1,32 @@
 /**
- * The composition root: opens the data directory, wires the layers together, owns the timers,
- * and implements the NodeApi that every host serves.
+ * The composition root: opens the data directory, wires the layers together — the only place
+ * that builds the concrete store repositories and hands them, with the PeerManager, to the
+ * adapters in core/runtime as the ports their domains declare — and owns the one clock (every
+ * timer runs on it) and the event bus. The NodeApi every host serves is built on top of it
+ * (core/api/node-api.ts).
  */
 import { join } from 'node:path';
 import type { Database } from '../store';
-import { DATABASE_FILE, PeersRepository, loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock } from '../store';
-import { PeerManager, featureInfos } from '../peer';
+import {
+  DATABASE_FILE, InvoiceRequestsRepository, InvoicesRepository, MailboxRepository, MessageLogRepository, OffersRepository, PeersRepository,
+  loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
+} from '../store';
+import { ChannelsRepository } from '../store/channels-repository';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
-import { ApiError, type NodeApi, type NodeEvent, type NodeInfo, type Network, type OfferMethods, type PeerInfo, type SettingName, type SettingsInfo, type UpdateSettingsParams } from '../api';
-import { parseListenAddress } from '../peer';
-import { CONFIG_FILE, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
-import { MessengerService, type MailboxQuotas, type MessengerPolicy } from '../messenger';
-import { ChannelService, channelSignerFromNodeKey } from '../channel';
-import { runSimulationRequest } from '../channel/simulator';
-import { ChannelsRepository } from '../store/channels-repository';
-import type { Peer } from '../peer';
-import { OffersService } from '../offers/service';
+import { featureInfos, parseListenAddress } from '../peer';
+import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
+import { channelSignerFromNodeKey } from '../channel';
+import type { OffersStores } from '../offers/manager/records';
+import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
+import { MessengerService } from '../runtime/messenger/service';
+import { OffersService } from '../runtime/offers/service';
+import { ChannelService } from '../runtime/channel/service';
+import { SystemClock, type Clock } from '../runtime/clock';
+import type { NodeEvent } from './events';
+import type { Network, NodeInfo } from './types';
+import type { SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
+import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -36,12 +46,15 @@ export interface NodeOptions {
   readonly messenger?: { policy?: Partial<MessengerPolicy>; mailbox?: Partial<MailboxQuotas>; logCapacity?: number };
   /** Which settings this run took from the command line (shown in Settings; they win at every start). */
   readonly fromCommandLine?: readonly SettingName[];
+  /** The node's one clock (default: the system's); tests drive time with a ManualClock. */
+  readonly clock?: Clock;
 }
 
 export class Node {
   readonly events: EventBus;
+  /** The one clock and scheduler every adapter uses: `clock.timers()` lists every timer of the node. */
+  readonly clock: Clock;
   readonly nodeId: Uint8Array;
-  readonly api: NodeApi;
   readonly #opts: NodeOptions;
   readonly #db: Database;
   readonly #lock: DataDirLock;
@@ -63,7 +76,8 @@ export class Node {
     this.#lock = lock;
     this.#nodeKey = nodeKey;
     this.nodeId = nodeId;
-    this.events = new EventBus();
+    const clock = (this.clock = opts.clock ?? new SystemClock());
+    this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
     const features = localInitFeatures();
     const localInit: Init = {
@@ -81,34 +95,43 @@ export class Node {
       knownFeatures: knownFeatures(),
       chainHashes: [chainHash(opts.network)],
       addressBook: this.#peersRepo,
+      clock,
       publish: (e) => {
         const event = this.events.publish(e);
         if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.(peerLogLine(event));
       },
       ...opts.peerTiming,
     });
+    // The offers layer's store port: its three repositories, written together in one transaction per step.
+    const offers: OffersStores = {
+      offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db),
+      atomically: (fn) => db.transaction(fn)(),
+    };
     this.#messenger = new MessengerService({
       nodeKey,
       peers: this.#peers,
-      db,
-      addressBook: this.#peersRepo,
+      mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
+      log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
+      addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
+      // The paths our offers and refunds published: the messenger hands their record to the offers handler.
+      publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
+      clock,
       publish: (e) => this.events.publish(e),
       ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),
-      ...(opts.messenger?.mailbox ? { mailbox: opts.messenger.mailbox } : {}),
-      ...(opts.messenger?.logCapacity !== undefined ? { logCapacity: opts.messenger.logCapacity } : {}),
     });
     this.#offers = new OffersService({
-      nodeKey, offersSeed, chain: chainHash(opts.network), db, messenger: this.#messenger, publish: (e) => this.events.publish(e),
+      nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, clock, publish: (e) => this.events.publish(e),
+      stores: offers,
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({
-      store: new ChannelsRepository(db),
+      store: new ChannelsRepository(db, { now: () => clock.now() }),
+      clock,
       peers: this.#peers,
       signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
       publish: (e) => this.events.publish(e),
       ...(opts.log ? { log: opts.log } : {}),
     });
-    this.api = this.#createApi();
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -128,7 +151,7 @@ export class Node {
 
   /** Starts listening and reconnecting. */
   async start(): Promise<{ listen: string[] }> {
-    this.#startedAt = Date.now();
+    this.#startedAt = this.clock.now();
     this.#messenger.start();
     this.#offers.start();
     this.#channels.start();
@@ -212,14 +235,14 @@ export class Node {
         this.#listen = [];
       } else {
         const hp = parseListenAddress(change.listen);
-        if (!hp) throw new ApiError('api.invalid_params', `listen: "${change.listen}" is not HOST:PORT`);
+        if (!hp) throw new SettingsError('api.invalid_params', `listen: "${change.listen}" is not HOST:PORT`);
         this.#listen = [await this.#peers.replaceListener(hp.host, hp.port)];
       }
       saved.listen = change.listen;
       changed.push('listen');
     }
     if (change.alias !== undefined) {
-      if (new TextEncoder().encode(change.alias).length > 32) throw new ApiError('api.invalid_params', 'alias: at most 32 bytes of UTF-8');
+      if (new TextEncoder().encode(change.alias).length > 32) throw new SettingsError('api.invalid_params', 'alias: at most 32 bytes of UTF-8');
       this.#alias = change.alias;
       saved.alias = change.alias;
       changed.push('alias');
@@ -242,88 +265,14 @@ export class Node {
     return this.settings();
   }
 
-  #peerInfo(nodeId: string): PeerInfo {
+  /** Names a peer in the address book ("" removes the name); a connected peer's new info is published. */
+  labelPeer(nodeId: string, label: string): string | null {
+    this.#peersRepo.setLabel(nodeId, label.trim(), this.clock.now());
     const peer = this.#peers.peer(nodeId);
-    if (!peer) throw new ApiError('peer.not_connected', `not connected to ${nodeId}`);
-    return this.#peers.info(peer);
-  }
-
-  #createApi(): NodeApi {
-    return {
-      getInfo: async () => this.info(),
-      connect: async ({ address, reconnect }) => {
-        const peer = await this.#peers.connect(address, { reconnect: reconnect ?? true });
-        return this.#peers.info(peer);
-      },
-      disconnect: async ({ nodeId, forget }) => ({ nodeId, disconnected: this.#peers.disconnect(nodeId, { forget: forget ?? true }) }),
-      listPeers: async () => ({ peers: this.#peers.peers().map((p) => this.#peers.info(p)) }),
-      ping: async ({ nodeId, numPongBytes }) => {
-        this.#peerInfo(nodeId);
-        return { nodeId, rttMs: await this.#peers.ping(nodeId, numPongBytes ?? 0) };
-      },
-      labelPeer: async ({ nodeId, label }) => {
-        this.#peersRepo.setLabel(nodeId, label.trim(), Date.now());
-        const peer = this.#peers.peer(nodeId);
-        if (peer) this.events.publish({ type: 'peer.updated', peer: this.#peers.info(peer) });
-        return { nodeId, label: this.#peersRepo.get(nodeId)?.label ?? null };
-      },
-      recentEvents: async ({ limit, types }) => ({ events: this.events.recent(limit ?? 200, types) }),
-      ...this.#messengerApi(),
-      ...this.#offersApi(),
-      listChannels: async () => ({ channels: this.#channels.list() }),
-      getChannel: async ({ channelId }) => {
-        const detail = this.#channels.detail(channelId);
-        if (!detail) throw new ApiError('channel.not_found', `no channel ${channelId}`);
-        return detail;
-      },
-      runSimulation: async (params) => runSimulationRequest(params),
-      getSettings: async () => this.settings(),
-      updateSettings: (params) => this.updateSettings(params),
-      subscribe: (listener) => this.events.subscribe(listener),
-    };
-  }
-
-  /** BOLT 12 offers: our offers, someone's offers, refunds (core/offers/service). */
-  #offersApi(): Pick<NodeApi, keyof OfferMethods> {
-    const o = this.#offers;
-    return {
-      createOffer: async (params) => o.createOffer(params),
-      listOffers: async (filter) => ({ offers: o.listOffers(filter) }),
-      disableOffer: async ({ offerId }) => o.disableOffer(offerId),
-      decodeBolt12: async (params) => o.decode(params.string),
-      fetchInvoice: (params) => o.fetchInvoice(params),
-      listInvoices: async (filter) => ({ invoices: o.listInvoices(filter) }),
-      listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
-      createRefund: async (params) => o.createRefund(params),
-      sendInvoice: (params) => o.sendInvoice(params),
-    };
-  }
-
-  #messengerApi(): Pick<NodeApi, MessengerMethod> {
-    const m = this.#messenger;
-    return {
-      sendOnionMessage: (params) => m.send(params),
-      listMessages: async (filter) => ({ messages: m.listMessages(filter) }),
-      mailboxList: async () => m.mailboxInfo(),
-      mailboxAllow: async ({ nodeId }) => {
-        m.allowMailbox(nodeId);
-        return { nodeId, allowed: true };
-      },
-      mailboxDeny: async ({ nodeId }) => {
-        m.denyMailbox(nodeId);
-        return { nodeId, allowed: false };
-      },
-      messengerStats: async () => m.stats(),
-      registerMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.registerApiHandler(tlvType) }),
-      unregisterMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.unregisterApiHandler(tlvType) }),
-      createMessagePath: async ({ via, dummyHops }) => m.createMessagePath(via ?? [], dummyHops ?? 0),
-    };
+    if (peer) this.events.publish({ type: 'peer.updated', peer: this.#peers.info(peer) });
+    return this.#peersRepo.get(nodeId)?.label ?? null;
   }
 }
-
-type MessengerMethod =
-  | 'sendOnionMessage' | 'listMessages' | 'mailboxList' | 'mailboxAllow' | 'mailboxDeny' | 'messengerStats'
-  | 'registerMessageHandler' | 'unregisterMessageHandler' | 'createMessagePath';
 
 /**
  * The stderr line for a peer connection event: who, where and counts — not the peer's feature

@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlasswingError } from '../errors';
-import type { MailboxLimitsInfo, OnionLimitsInfo } from '../api';
+import type { MailboxLimitsInfo, OnionLimitsInfo } from './settings-info';
 import type { MailboxQuotas, MessengerPolicy } from '../messenger';
 
 export const CONFIG_FILE = 'config.json';

@@ -1,6 +1,6 @@
 /** Feature vectors as API data: each set bit with its BOLT 9 name. */
 import { FEATURES, type FeatureDefinition, type FeatureVector } from '../wire';
-import type { FeatureInfo } from '../api';
+import type { FeatureInfo } from './types';
 
 /**
  * Unknown bits listed one by one; the rest are summed up in one last entry. A peer's `init` may

@@ -79,12 +79,15 @@ export class InvoicesRepository implements InvoiceStore {
     return { count: row.count, bytes: row.bytes };
   }
 
-  pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[] {
+  expiredIssued(offerId: string, nowSeconds: number, keep: number): string[] {
     const ids = this.#db
       .prepare("SELECT invoice_id FROM invoices WHERE offer_id = ? AND role = 'issued' AND expires_at <= ? ORDER BY stored_at DESC, rowid DESC LIMIT -1 OFFSET ?")
       .all(offerId, nowSeconds, keep) as { invoice_id: string }[];
-    const del = this.#db.prepare('DELETE FROM invoices WHERE invoice_id = ?');
-    this.#db.transaction(() => ids.forEach((r) => del.run(r.invoice_id)))();
     return ids.map((r) => r.invoice_id);
+  }
+
+  deleteInvoices(invoiceIds: readonly string[]): number {
+    const del = this.#db.prepare('DELETE FROM invoices WHERE invoice_id = ?');
+    return this.#db.transaction(() => invoiceIds.reduce((n, id) => n + del.run(id).changes, 0))();
   }
 }

@@ -4,45 +4,13 @@
  * expiry. A message is deleted only when the messenger says it was written to the peer.
  */
 import { fromHex, toHex } from '../crypto';
+import type { MailboxQuotas } from '../messenger/constants';
+import type { MailboxMessageRecord, MailboxStore, MailboxStoreResult, NewMailboxMessage } from '../messenger/ports';
 import type { Database } from './database';
 
-/** Quotas the repository enforces when storing (see core/messenger/constants.ts for defaults). */
-export interface MailboxLimits {
-  readonly perPeerMessages: number;
-  readonly perPeerBytes: number;
-  readonly totalMessages: number;
-  readonly totalBytes: number;
-  readonly expiryMs: number;
-}
-
-export interface MailboxMessageRecord {
-  /** Row id: delivery order. */
-  readonly id: number;
-  readonly messageId: string;
-  /** The offline peer it is held for. */
-  readonly nodeId: string;
-  readonly from: string | null;
-  /** `onion_message` `path_key`. */
-  readonly pathKey: Uint8Array;
-  /** `onion_message_packet`. */
-  readonly packet: Uint8Array;
-  readonly size: number;
-  readonly storedAt: number;
-  readonly expiresAt: number;
-}
-
-export interface NewMailboxMessage {
-  readonly messageId: string;
-  readonly nodeId: string;
-  readonly from: string | null;
-  readonly pathKey: Uint8Array;
-  readonly packet: Uint8Array;
-  readonly size: number;
-}
-
-export type MailboxStoreResult =
-  | { readonly stored: true; readonly record: MailboxMessageRecord; readonly peerMessages: number; readonly peerBytes: number }
-  | { readonly stored: false; readonly reason: 'mailbox_peer_quota' | 'mailbox_full'; readonly detail: string };
+/** Quotas the repository enforces when storing (core/messenger's MailboxQuotas; defaults in its constants.ts). */
+export type MailboxLimits = MailboxQuotas;
+export type { MailboxMessageRecord, MailboxStoreResult, NewMailboxMessage } from '../messenger/ports';
 
 interface Row {
   id: number;
@@ -63,7 +31,7 @@ function toRecord(r: Row): MailboxMessageRecord {
   };
 }
 
-export class MailboxRepository {
+export class MailboxRepository implements MailboxStore {
   readonly #db: Database;
   #limits: MailboxLimits;
 

@@ -2,35 +2,11 @@
  * The onion-message traffic log: one row per messenger event, capped at a number of rows (the
  * oldest are deleted). Rows are appended in batches, each batch in one transaction.
  */
+import type { MessageLogFilter, MessageLogRow, MessageLogStore, StoredMessageLogRow } from '../messenger/ports';
 import type { Database } from './database';
 import { newestRows } from './newest-rows';
 
-export interface MessageLogRow {
-  readonly time: number;
-  readonly messageId: string | null;
-  /** Event type without `onion.`: received, delivered, forwarded, sent, replied, dropped, mailbox_… */
-  readonly outcome: string;
-  readonly peer: string | null;
-  readonly tlvTypes: readonly string[];
-  readonly size: number;
-  /** The event (plain JSON data). */
-  readonly event: Readonly<Record<string, unknown>>;
-}
-
-export interface StoredMessageLogRow extends MessageLogRow {
-  readonly id: number;
-}
-
-export interface MessageLogFilter {
-  /** Newest `limit` rows (returned oldest first); default 100. */
-  readonly limit?: number;
-  /** Rows about this peer (sender or next hop). */
-  readonly peer?: string;
-  /** Rows about messages with a record of this TLV type (decimal string). */
-  readonly tlvType?: string;
-  /** Rows with this outcome. */
-  readonly outcome?: string;
-}
+export type { MessageLogFilter, MessageLogRow, StoredMessageLogRow } from '../messenger/ports';
 
 interface Row {
   id: number;
@@ -57,7 +33,7 @@ function toRow(r: Row): StoredMessageLogRow {
   };
 }
 
-export class MessageLogRepository {
+export class MessageLogRepository implements MessageLogStore {
   readonly #db: Database;
   readonly #capacity: number;
 

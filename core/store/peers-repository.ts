@@ -1,18 +1,8 @@
 /** The address book: peers we know, their addresses, when we last saw them, whether to reconnect. */
+import type { AddressBook, PeerRecord } from '../peer/ports';
 import type { Database } from './database';
 
-export interface PeerRecord {
-  /** Hex node id. */
-  readonly nodeId: string;
-  /** "host:port" strings, most recently used first. */
-  readonly addresses: readonly string[];
-  /** Unix ms of the last completed init exchange, or null. */
-  readonly lastSeen: number | null;
-  readonly reconnect: boolean;
-  readonly createdAt: number;
-  /** A name the user gave this peer, or null. */
-  readonly label: string | null;
-}
+export type { PeerRecord } from '../peer/ports';
 
 interface PeerRow {
   node_id: string;
@@ -34,7 +24,7 @@ function toRecord(row: PeerRow): PeerRecord {
   return { nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at, label: row.label ?? null };
 }
 
-export class PeersRepository {
+export class PeersRepository implements AddressBook {
   readonly #db: Database;
 
   constructor(db: Database) {

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Node } from '../../core/node';
+import { createNodeApi } from '../../core/api/node-api';
 import { randomBytes, toHex } from '../../core/crypto';
 import { GlasswingError } from '../../core/errors';
 import { ApiServer } from './api-server';
@@ -67,7 +68,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     const token = toHex(randomBytes(32));
     const ui = opts.ui ? new UiServer({ distDir: RENDERER_DIST }) : undefined;
     server = new ApiServer({
-      api: node.api, token, port: opts.apiPort, log,
+      api: createNodeApi(node), token, port: opts.apiPort, log,
       ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}),
     });
     const url = await server.listen();

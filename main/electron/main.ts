@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, normalize, extname, sep, dirname } from 'node:path';
+import { createNodeApi } from '../../core/api/node-api';
 import { Node, mailboxQuotas, onionPolicy, readSavedSettings } from '../../core/node';
 import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
@@ -86,14 +87,15 @@ if (!app.requestSingleInstanceLock()) {
       log,
     });
     await node.start();
+    const api = createNodeApi(node);
     // Peers handed over by `npm start` (the sandbox network) as `label=nodeid@host:port`, dialled in the background.
     for (const entry of (process.env.GLASSWING_CONNECT ?? '').split(',').filter(Boolean)) {
       const [label, address] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : ['', entry];
       const nodeId = address.split('@')[0]!;
-      if (label) void node.api.labelPeer({ nodeId, label }).catch(() => undefined);
-      node.api.connect({ address, reconnect: true }).catch((e: unknown) => log({ event: 'connect_failed', address, message: String(e) }));
+      if (label) void api.labelPeer({ nodeId, label }).catch(() => undefined);
+      api.connect({ address, reconnect: true }).catch((e: unknown) => log({ event: 'connect_failed', address, message: String(e) }));
     }
-    installIpcBridge({ ipcMain: ipcMain as IpcMainLike, api: node.api, isTrustedSender: isTrustedSenderUrl, log });
+    installIpcBridge({ ipcMain: ipcMain as IpcMainLike, api, isTrustedSender: isTrustedSenderUrl, log });
 
     Menu.setApplicationMenu(Menu.buildFromTemplate([
       ...(process.platform === 'darwin' ? [{ role: 'appMenu' }] : []),

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChainSource } from '../../core/chain';
-import { BitcoindRpcSource, EsploraSource, systemClock, type ChainSyncState } from '../../core/runtime/chain';
+import { BitcoindRpcSource, EsploraSource, type ChainSyncState, chainClock } from '../../core/runtime/chain';
+import { SystemClock } from '../../core/runtime/clock';
 import { freePort } from '../../scripts/regtest/btcd';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { startBadServer, startEsplora, startTcpProxy, type EsploraShim } from '../support/esplora';
@@ -42,11 +43,11 @@ async function outOfSync(c: ChainUnderTest, code: string, attempts = 2): Promise
 }
 
 function rpc(url: string, timeoutMs = 10_000): ChainSource {
-  return new BitcoindRpcSource({ url, clock: systemClock, timeoutMs });
+  return new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()), timeoutMs });
 }
 
 function esplora(url: string, timeoutMs = 10_000): ChainSource {
-  return new EsploraSource({ url, clock: systemClock, timeoutMs });
+  return new EsploraSource({ url, clock: chainClock(new SystemClock()), timeoutMs });
 }
 
 describe('a dead or lying chain source', () => {

@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BitcoindRpcSource, systemClock } from '../../core/runtime/chain';
+import { BitcoindRpcSource, chainClock } from '../../core/runtime/chain';
+import { SystemClock } from '../../core/runtime/clock';
 import { type Btcd, startBtcd } from '../support/btcd';
 import { tempDir } from '../support/tmp';
 import { key } from './chain-support';
@@ -19,7 +20,7 @@ beforeAll(async () => {
 });
 
 function source(url = btcd.rpcUrl, cookieFile?: string): BitcoindRpcSource {
-  return new BitcoindRpcSource({ url, cookieFile, clock: systemClock });
+  return new BitcoindRpcSource({ url, cookieFile, clock: chainClock(new SystemClock()) });
 }
 
 describe('the JSON-RPC source on btcd', () => {

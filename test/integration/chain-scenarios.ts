@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChainSource } from '../../core/chain';
-import { BitcoindRpcSource, EsploraSource, systemClock } from '../../core/runtime/chain';
+import { BitcoindRpcSource, EsploraSource, chainClock } from '../../core/runtime/chain';
+import { SystemClock } from '../../core/runtime/clock';
 import { type Btcd, startBtcd } from '../support/btcd';
 import { startEsplora, type EsploraShim } from '../support/esplora';
 import { event, key, openChain, spend, synced, utxoOf, type ChainUnderTest } from './chain-support';
@@ -25,8 +26,8 @@ export function harness(kind: SourceKind): Harness {
     shim: null,
     source: () =>
       kind === 'bitcoind-rpc'
-        ? new BitcoindRpcSource({ url: h.btcd.rpcUrl, clock: systemClock, timeoutMs: 10_000 })
-        : new EsploraSource({ url: h.shim!.url, clock: systemClock, timeoutMs: 10_000 }),
+        ? new BitcoindRpcSource({ url: h.btcd.rpcUrl, clock: chainClock(new SystemClock()), timeoutMs: 10_000 })
+        : new EsploraSource({ url: h.shim!.url, clock: chainClock(new SystemClock()), timeoutMs: 10_000 }),
   };
   beforeAll(async () => {
     h.btcd = await startBtcd();

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { Transaction, p2wpkh } from '@scure/btc-signer';
 import { pubECDSA } from '@scure/btc-signer/utils.js';
 import type { ChainSource } from '../../core/chain';
-import { createChain, systemClock, type Chain, type ChainSyncEvent } from '../../core/runtime/chain';
+import { createChain, type Chain, type ChainSyncEvent, chainClock } from '../../core/runtime/chain';
+import { SystemClock } from '../../core/runtime/clock';
 import { openDatabase, type Database } from '../../core/store';
 import { ChainRepository } from '../../core/store/chain-repository';
 import { REGTEST, type Btcd, waitFor } from '../support/btcd';
@@ -72,7 +73,7 @@ export function openChain(source: ChainSource, opts: { path?: string; pollInterv
     store: new ChainRepository(db),
     source,
     network: opts.network ?? 'regtest',
-    clock: systemClock,
+    clock: chainClock(new SystemClock()),
     onEvent: (e) => events.push(e),
     pollIntervalMs: opts.pollIntervalMs ?? 100,
     maxReorgDepth: opts.maxReorgDepth ?? 20,

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Node } from '../../core/node';
+import { createNodeApi } from '../../core/api/node-api';
 import { fromHex, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
 import { isGlasswingError } from '../../core/errors';
 import { ApiServer } from '../../main/daemon/api-server';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     log: (line) => process.stderr.write(JSON.stringify(line) + '\n'),
   });
   const nodeId = toHex(node.nodeId);
+  const api = createNodeApi(node);
   const svc = node.channels;
   let kill: { point: KillPoint; left: number } | null = null;
   const hit = (point: KillPoint) => {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
   const { listen } = await node.start();
   const token = toHex(randomBytes(32));
   const ui = values.ui ? new UiServer({ distDir: RENDERER_DIST }) : undefined;
-  const server = new ApiServer({ api: node.api, token, ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}) });
+  const server = new ApiServer({ api, token, ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}) });
   const url = await server.listen();
   ui?.setOrigin(`http://127.0.0.1:${server.port}`);
   for (const [file, text] of [[API_TOKEN_FILE, token + '\n'], [API_INFO_FILE, JSON.stringify({ url, pid: process.pid }) + '\n']] as const) {
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
       const terms = termsFor(a.role as 'funder' | 'fundee', specFromJson(a.spec as Record<string, unknown>), keysFromJson(a.remoteKeys as Record<string, unknown>));
       return svc.openChannel(a.peer as string, a.keyIndex as number, terms, fromHex(a.remoteSignature as string)) as unknown as Json;
     },
-    connect: async (a) => (await node.api.connect({ address: a.address as string, reconnect: true })).nodeId,
+    connect: async (a) => (await api.connect({ address: a.address as string, reconnect: true })).nodeId,
     add: (a) => {
       const channelId = a.channelId as string;
       const id = svc.inspect(channelId)?.stored.state.nextLocalHtlcId ?? 0n;

@@ -6,7 +6,8 @@
  * before storing the channel. Nothing in core/ or main/ can reach this path.
  */
 import { fromHex, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
-import type { ChannelBasepoints, ChannelConfig, ChannelKeysOffer, ChannelOpenTerms, ChannelService, ChannelType } from '../../core/channel';
+import type { ChannelBasepoints, ChannelConfig, ChannelKeysOffer, ChannelOpenTerms, ChannelType } from '../../core/channel';
+import type { ChannelService } from '../../core/runtime/channel/service';
 import type { OutPoint } from '../../core/bitcoin';
 
 /** What both sides agree on (the funder is the side called `funder`). */

@@ -4,7 +4,7 @@
  */
 import { toHex, zeroize } from '../../crypto';
 import type { TlvRecord } from '../../wire';
-import type { OfferEventBody } from '../../api/offers';
+import type { OfferEventBody } from '../events';
 import type { Bolt12Context } from '../chains';
 import type { Invoice, UnsignedInvoice } from '../invoice';
 import { buildInvoice, encodeInvoice } from '../invoice';
@@ -14,17 +14,20 @@ import { INVOICE_MIRRORED_RANGES, OFFER_RANGES, inRanges } from '../tlv-types';
 import type { OffersPolicy } from './constants';
 import type { OffersKeys } from './keys';
 import { createPaymentPath } from './paths';
-import type { InvoiceRecord, OffersStores } from './records';
+import type { InvoiceRecord, OffersReader, OffersWrite } from './records';
 
 export interface ManagerContext {
   readonly keys: OffersKeys;
-  readonly stores: OffersStores;
+  /** The store, read-only: what the manager decides from. */
+  readonly reader: OffersReader;
   /** The chain this node works on (BOLT 0 chain_hash). */
   readonly chain: Uint8Array;
   readonly policy: OffersPolicy;
   readonly randomBytes: (length: number) => Uint8Array;
-  /** Where events go (the node's bus). */
-  readonly publish: (event: OfferEventBody) => void;
+  /** Adds a change to this step's writes (persisted by the adapter before anything leaves). */
+  readonly write: (change: OffersWrite) => void;
+  /** Adds an event to this step's events (published by the adapter once the writes are durable). */
+  readonly emit: (event: OfferEventBody) => void;
 }
 
 /** Hex Merkle root of the non-signature records: our id for offers, requests, refunds and invoices. */

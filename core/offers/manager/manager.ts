@@ -1,30 +1,35 @@
 /**
  * OffersManager: the sans-I/O core of the BOLT 12 flow. It owns the offers keys and decides
  * everything — creating and disabling offers, answering invoice_requests, building and judging
- * our own requests, refunds and their invoices — reading and writing through the store
- * interfaces, with the time and randomness handed in. It sends nothing: the caller carries the
- * replies it returns over onion messages.
+ * our own requests, refunds and their invoices — from what it reads through the store port, with
+ * the time and randomness handed in. It writes nothing, publishes nothing and sends nothing: each
+ * call returns an `OffersStep` (its value, the writes to persist, the events to publish), and the
+ * adapter (core/runtime/offers) persists the writes before it publishes the events or sends the
+ * replies and requests the value carries.
  */
 import { equalBytes, fromHex, toHex } from '../../crypto';
-import type { TlvRecord } from '../../wire';
-import type { OfferEventBody } from '../../api/offers';
+import type { OfferEventBody } from '../events';
 import { buildOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
+import type { InvoiceError } from '../invoice-error';
+import type { Invoice } from '../invoice';
+import type { InvoiceRequest } from '../invoice-request';
+import type { OffersMessage } from '../ports';
 import type { OffersPolicy } from './constants';
 import { DEFAULT_OFFERS_POLICY } from './constants';
 import type { ManagerContext } from './context';
 import { idOf } from './context';
 import { OffersError } from './errors';
 import { OffersKeys } from './keys';
-import type { Destination, FetchParams, PreparedFetch } from './payer';
+import type { Destination, FetchAnswer, FetchParams, PendingFetch, PreparedFetch } from './payer';
 import { acceptFetchAnswer, failFetch, prepareFetch } from './payer';
 import { newPublishedPaths } from './publish';
-import type { OfferRecord, OffersStores } from './records';
+import type { OfferRecord, OffersReader, OffersStep, OffersWrite } from './records';
 import type { PreparedRefundInvoice, ReceiveInvoiceOutcome, RefundParams } from './refunds';
 import { createRefund, prepareRefundInvoice, receiveInvoice } from './refunds';
 import type { AnswerOutcome, IncomingMessage } from './responder';
 import { answerInvoiceRequest } from './responder';
-import type { InvoiceRecord, InvoiceRequestRecord } from './records';
+import type { InvoiceRequestRecord } from './records';
 
 export interface OffersManagerOptions {
   /** Our node key (copied; zeroed by destroy()). */
@@ -33,9 +38,9 @@ export interface OffersManagerOptions {
   readonly offersSeed: Uint8Array;
   /** chain_hash of our network. */
   readonly chain: Uint8Array;
-  readonly stores: OffersStores;
+  /** The store, read-only (the adapter persists the writes each step returns). */
+  readonly reader: OffersReader;
   readonly randomBytes: (length: number) => Uint8Array;
-  readonly publish: (event: OfferEventBody) => void;
   readonly policy?: Partial<OffersPolicy>;
 }
 
@@ -53,30 +58,39 @@ export interface CreateOfferParams {
   readonly dummyHops?: number;
 }
 
+type Base = Omit<ManagerContext, 'write' | 'emit'>;
+
 export class OffersManager {
-  readonly #ctx: ManagerContext;
+  readonly #base: Base;
 
   constructor(opts: OffersManagerOptions) {
-    this.#ctx = {
+    this.#base = {
       keys: new OffersKeys(opts.nodeKey, opts.offersSeed),
-      stores: opts.stores,
+      reader: opts.reader,
       chain: opts.chain.slice(),
       policy: { ...DEFAULT_OFFERS_POLICY, ...opts.policy },
       randomBytes: opts.randomBytes,
-      publish: opts.publish,
     };
   }
 
+  /** Runs one decision with a fresh collector of writes and events. Throws (nothing collected) only before any. */
+  #step<T>(run: (ctx: ManagerContext) => T): OffersStep<T> {
+    const writes: OffersWrite[] = [];
+    const events: OfferEventBody[] = [];
+    const value = run({ ...this.#base, write: (w) => void writes.push(w), emit: (e) => void events.push(e) });
+    return { value, writes, events };
+  }
+
   get policy(): OffersPolicy {
-    return this.#ctx.policy;
+    return this.#base.policy;
   }
 
   get nodeId(): Uint8Array {
-    return this.#ctx.keys.nodeId;
+    return this.#base.keys.nodeId;
   }
 
   get chain(): Uint8Array {
-    return this.#ctx.chain;
+    return this.#base.chain;
   }
 
   // ----- our offers ---------------------------------------------------------------------------
@@ -86,115 +100,121 @@ export class OffersManager {
    * name our node; without paths "MUST set offer_issuer_id to the node's public key". Creating an
    * offer identical to an active one returns that one (`created: false`).
    */
-  createOffer(params: CreateOfferParams, nowMs: number): { offer: OfferRecord; created: boolean } {
-    const ctx = this.#ctx;
-    if (params.absoluteExpiry !== undefined && params.absoluteExpiry <= nowMs / 1000) {
-      throw new OffersError('offers.bad_argument', 'the expiry is not in the future: the offer would be expired already');
-    }
-    if (params.amountMsat !== undefined && params.amountMsat <= 0n) throw new OffersError('offers.bad_argument', 'the amount must be above zero (omit it for any amount)');
-    const via = params.via ?? [];
-    const published = via.length > 0 ? newPublishedPaths(ctx, via, params.dummyHops ?? 0) : undefined;
-    const offer = buildOffer({
-      chains: [ctx.chain],
-      ...(params.amountMsat !== undefined ? { amount: params.amountMsat } : {}),
-      ...(params.description !== undefined ? { description: params.description } : {}),
-      ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
-      ...(params.quantityMax !== undefined ? { quantityMax: params.quantityMax } : {}),
-      ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: BigInt(params.absoluteExpiry) } : {}),
-      ...(published ? { paths: published.paths } : { issuerId: ctx.keys.nodeId }),
+  createOffer(params: CreateOfferParams, nowMs: number): OffersStep<{ offer: OfferRecord; created: boolean }> {
+    return this.#step((ctx) => {
+      if (params.absoluteExpiry !== undefined && params.absoluteExpiry <= nowMs / 1000) {
+        throw new OffersError('offers.bad_argument', 'the expiry is not in the future: the offer would be expired already');
+      }
+      if (params.amountMsat !== undefined && params.amountMsat <= 0n) throw new OffersError('offers.bad_argument', 'the amount must be above zero (omit it for any amount)');
+      const via = params.via ?? [];
+      const published = via.length > 0 ? newPublishedPaths(ctx, via, params.dummyHops ?? 0) : undefined;
+      const offer = buildOffer({
+        chains: [ctx.chain],
+        ...(params.amountMsat !== undefined ? { amount: params.amountMsat } : {}),
+        ...(params.description !== undefined ? { description: params.description } : {}),
+        ...(params.issuer !== undefined ? { issuer: params.issuer } : {}),
+        ...(params.quantityMax !== undefined ? { quantityMax: params.quantityMax } : {}),
+        ...(params.absoluteExpiry !== undefined ? { absoluteExpiry: BigInt(params.absoluteExpiry) } : {}),
+        ...(published ? { paths: published.paths } : { issuerId: ctx.keys.nodeId }),
+      });
+      const offerId = idOf(offer.records);
+      const existing = ctx.reader.offers.getOffer(offerId);
+      if (existing) {
+        if (existing.status === 'active') return { offer: existing, created: false };
+        throw new OffersError('offers.offer_exists', `an identical offer ${offerId} exists and is disabled (offers are not re-enabled)`, { offerId });
+      }
+      const record: OfferRecord = {
+        offerId, bolt12: encodeOffer(offer), status: 'active', description: params.description ?? null, amountMsat: params.amountMsat ?? null,
+        issuer: params.issuer ?? null, quantityMax: params.quantityMax ?? null, absoluteExpiry: params.absoluteExpiry ?? null,
+        issuerId: published ? null : toHex(ctx.keys.nodeId), createdAt: nowMs, disabledAt: null,
+      };
+      ctx.write({ kind: 'insert_offer', offer: record, paths: published?.records(offerId, 'offer') ?? [] });
+      return { offer: record, created: true };
     });
-    const offerId = idOf(offer.records);
-    const existing = ctx.stores.offers.getOffer(offerId);
-    if (existing) {
-      if (existing.status === 'active') return { offer: existing, created: false };
-      throw new OffersError('offers.offer_exists', `an identical offer ${offerId} exists and is disabled (offers are not re-enabled)`, { offerId });
-    }
-    const record: OfferRecord = {
-      offerId, bolt12: encodeOffer(offer), status: 'active', description: params.description ?? null, amountMsat: params.amountMsat ?? null,
-      issuer: params.issuer ?? null, quantityMax: params.quantityMax ?? null, absoluteExpiry: params.absoluteExpiry ?? null,
-      issuerId: published ? null : toHex(ctx.keys.nodeId), createdAt: nowMs, disabledAt: null,
-    };
-    ctx.stores.offers.insertOffer(record, published?.records(offerId, 'offer') ?? []);
-    return { offer: record, created: true };
   }
 
   /** Disables an offer: invoice_requests for it are answered with an invoice_error from now on. */
-  disableOffer(offerId: string, nowMs: number): OfferRecord {
-    const { stores } = this.#ctx;
-    const offer = stores.offers.getOffer(offerId);
-    if (!offer) throw new OffersError('offers.unknown_offer', `no offer of ours has id ${offerId}`, { offerId });
-    if (offer.status === 'disabled') return offer;
-    stores.offers.setOfferStatus(offerId, 'disabled', nowMs);
-    this.#ctx.publish({ type: 'offer.disabled', offerId });
-    return stores.offers.getOffer(offerId)!;
+  disableOffer(offerId: string, nowMs: number): OffersStep<OfferRecord> {
+    return this.#step((ctx) => {
+      const offer = ctx.reader.offers.getOffer(offerId);
+      if (!offer) throw new OffersError('offers.unknown_offer', `no offer of ours has id ${offerId}`, { offerId });
+      if (offer.status === 'disabled') return offer;
+      ctx.write({ kind: 'set_offer_status', offerId, status: 'disabled', at: nowMs });
+      ctx.emit({ type: 'offer.disabled', offerId });
+      return { ...offer, status: 'disabled', disabledAt: nowMs };
+    });
   }
 
   // ----- the issuer's side ----------------------------------------------------------------------
 
   /** An invoice_request delivered to us: the reply to send (invoice or invoice_error), or nothing. */
-  answerInvoiceRequest(msg: IncomingMessage, nowMs: number): AnswerOutcome {
-    return answerInvoiceRequest(this.#ctx, msg, nowMs);
+  answerInvoiceRequest(msg: IncomingMessage<InvoiceRequest>, nowMs: number): OffersStep<AnswerOutcome> {
+    return this.#step((ctx) => answerInvoiceRequest(ctx, msg, nowMs));
   }
 
   // ----- the payer's side -----------------------------------------------------------------------
 
-  prepareFetch(params: FetchParams, nowMs: number): PreparedFetch {
-    return prepareFetch(this.#ctx, params, nowMs);
+  /** Our signed request for someone's offer, recorded as pending by the step's write (its row id comes back from persisting it). */
+  prepareFetch(params: FetchParams, nowMs: number): OffersStep<PendingFetch> {
+    return this.#step((ctx) => prepareFetch(ctx, params, nowMs));
   }
 
-  acceptFetchAnswer(fetch: PreparedFetch, records: readonly TlvRecord[], sentTo: Destination, nowMs: number): InvoiceRecord {
-    return acceptFetchAnswer(this.#ctx, fetch, records, sentTo, nowMs);
+  /** Judges the answer that came back (invoice or invoice_error); the request's new status is in the writes. */
+  acceptFetchAnswer(fetch: PreparedFetch, answer: OffersMessage | undefined, sentTo: Destination, nowMs: number): OffersStep<FetchAnswer> {
+    return this.#step((ctx) => acceptFetchAnswer(ctx, fetch, answer, sentTo, nowMs));
   }
 
-  /** Records a fetch that ended without an invoice (no answer, no route) and returns the error to throw. */
-  failFetch(fetch: PreparedFetch, error: OffersError, nowMs: number): OffersError {
-    return failFetch(this.#ctx, fetch, error, nowMs);
+  /** Records a fetch that ended without an invoice (no answer, no route); the value is the error to throw. */
+  failFetch(fetch: PreparedFetch, error: OffersError, nowMs: number): OffersStep<OffersError> {
+    return this.#step((ctx) => failFetch(ctx, fetch, error, nowMs));
   }
 
   /** Announces a request that left (once the messenger took it). */
-  requestSent(fetch: PreparedFetch, to: Destination): void {
-    this.#ctx.publish({
-      type: 'offer.invoice_requested', offerId: fetch.offerId, requestId: fetch.requestId,
-      amountMsat: fetch.request.invreq.amount?.toString() ?? null, quantity: fetch.request.invreq.quantity?.toString() ?? null,
-      destination: destinationText(to), pathIndex: to.kind === 'path' ? to.index : null,
+  requestSent(fetch: PendingFetch, to: Destination): OffersStep<void> {
+    return this.#step((ctx) => {
+      ctx.emit({
+        type: 'offer.invoice_requested', offerId: fetch.offerId, requestId: fetch.requestId,
+        amountMsat: fetch.request.invreq.amount?.toString() ?? null, quantity: fetch.request.invreq.quantity?.toString() ?? null,
+        destination: destinationText(to), pathIndex: to.kind === 'path' ? to.index : null,
+      });
     });
   }
 
   // ----- refunds --------------------------------------------------------------------------------
 
-  createRefund(params: RefundParams, nowMs: number): InvoiceRequestRecord {
-    return createRefund(this.#ctx, params, nowMs);
+  createRefund(params: RefundParams, nowMs: number): OffersStep<InvoiceRequestRecord> {
+    return this.#step((ctx) => createRefund(ctx, params, nowMs));
   }
 
-  prepareRefundInvoice(refund: string, nowMs: number): PreparedRefundInvoice {
-    return prepareRefundInvoice(this.#ctx, refund, nowMs);
+  /** Someone's refund read and our invoice for it issued; the invoice is in the writes (stored before it is sent). */
+  prepareRefundInvoice(refund: string, nowMs: number): OffersStep<PreparedRefundInvoice> {
+    return this.#step((ctx) => prepareRefundInvoice(ctx, refund, nowMs));
   }
 
   /** Announces an invoice for someone's refund that left. */
-  refundInvoiceSent(prepared: PreparedRefundInvoice, destination: string): void {
-    this.#ctx.publish({
-      type: 'offer.refund_invoice_sent', offerId: prepared.refundId, invoiceId: prepared.record.invoiceId, paymentHash: prepared.record.paymentHash,
-      amountMsat: prepared.record.amountMsat.toString(), destination,
+  refundInvoiceSent(prepared: PreparedRefundInvoice, destination: string): OffersStep<void> {
+    return this.#step((ctx) => {
+      ctx.emit({
+        type: 'offer.refund_invoice_sent', offerId: prepared.refundId, invoiceId: prepared.record.invoiceId, paymentHash: prepared.record.paymentHash,
+        amountMsat: prepared.record.amountMsat.toString(), destination,
+      });
     });
   }
 
   /** An invoice that is not a reply to one of our requests (for one of our refunds, or nothing of ours). */
-  receiveInvoice(msg: IncomingMessage, nowMs: number): ReceiveInvoiceOutcome {
-    return receiveInvoice(this.#ctx, msg, nowMs);
+  receiveInvoice(msg: IncomingMessage<Invoice>, nowMs: number): OffersStep<ReceiveInvoiceOutcome> {
+    return this.#step((ctx) => receiveInvoice(ctx, msg, nowMs));
   }
 
   /** An invoice_error that is not a reply we wait for: reported, nothing else. */
-  receiveInvoiceError(msg: IncomingMessage): void {
-    const e = parseInvoiceErrorBytes(msg.value).value;
-    this.#ctx.publish({
-      type: 'offer.invoice_error_received', offerId: null, requestId: null, error: e?.error ?? '(undecodable invoice_error)',
-      erroneousField: e?.erroneousField?.toString() ?? null, suggestedValue: e?.suggestedValue ? toHex(e.suggestedValue) : null,
+  receiveInvoiceError(msg: IncomingMessage<InvoiceError>): OffersStep<void> {
+    return this.#step((ctx) => {
+      const e = (msg.decoded ?? parseInvoiceErrorBytes(msg.value)).value;
+      ctx.emit({
+        type: 'offer.invoice_error_received', offerId: null, requestId: null, error: e?.error ?? '(undecodable invoice_error)',
+        erroneousField: e?.erroneousField?.toString() ?? null, suggestedValue: e?.suggestedValue ? toHex(e.suggestedValue) : null,
+      });
     });
-  }
-
-  /** A rejection to publish when we answer someone's answer (e.g. a bad invoice) with an invoice_error. */
-  publish(event: OfferEventBody): void {
-    this.#ctx.publish(event);
   }
 
   // ----- for the payment layer --------------------------------------------------------------------
@@ -204,15 +224,15 @@ export class OffersManager {
    * caller zeroes it. Undefined for a payment hash we did not issue.
    */
   preimageFor(paymentHash: Uint8Array): Uint8Array | undefined {
-    const inv = this.#ctx.stores.invoices.getIssuedByPaymentHash(toHex(paymentHash));
+    const inv = this.#base.reader.invoices.getIssuedByPaymentHash(toHex(paymentHash));
     if (!inv?.preimageNonce) return undefined;
     const nonce = fromHex(inv.preimageNonce);
-    if (!equalBytes(this.#ctx.keys.paymentHash(nonce), paymentHash)) return undefined;
-    return this.#ctx.keys.preimage(nonce);
+    if (!equalBytes(this.#base.keys.paymentHash(nonce), paymentHash)) return undefined;
+    return this.#base.keys.preimage(nonce);
   }
 
   destroy(): void {
-    this.#ctx.keys.destroy();
+    this.#base.keys.destroy();
   }
 }
 

@@ -4,26 +4,25 @@
  * invoice that must mirror the request, or an invoice_error).
  */
 import { equalBytes, toHex, zeroize } from '../../crypto';
-import type { BlindedPath, TlvRecord } from '../../wire';
+import type { BlindedPath } from '../../wire';
 import type { Bolt12Error } from '../errors';
 import { Bolt12ParseError, Bolt12SemanticError } from '../errors';
 import type { InvoiceRequestFields } from '../fields';
 import { INVREQ_FIELD_SPEC, encodeFields } from '../fields';
 import type { Invoice } from '../invoice';
-import { analyzeInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
+import { checkInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
 import { UnsignedInvoiceRequest, buildInvoiceRequest, encodeInvoiceRequest } from '../invoice-request';
-import { parseInvoiceErrorBytes } from '../invoice-error';
-import { assemble } from '../message';
+import { assemble, withSemantics } from '../message';
 import type { Offer } from '../offer';
 import { analyzeOffer, offerChains } from '../offer';
 import { DEFAULT_INVOICE_RELATIVE_EXPIRY, isSignatureType } from '../tlv-types';
 import { CHAIN_HASHES } from '../chains';
-import { OFFERS_MESSAGE_TLV } from './constants';
 import type { ManagerContext } from './context';
 import { idOf, mirroredRequestId, readerContext } from './context';
 import { InvoiceErrorReceived, OffersError } from './errors';
 import type { InvoiceRecord } from './records';
+import type { OffersMessage } from '../ports';
 
 export interface FetchParams {
   /** The `lno…` string. */
@@ -46,14 +45,24 @@ export type Destination =
   /** "otherwise: MUST send the onion message to offer_issuer_id". */
   | { readonly kind: 'node'; readonly nodeId: Uint8Array };
 
-export interface PreparedFetch {
+/** A signed request ready to go; its `insert_request` write (status pending) is in the same step. */
+export interface PendingFetch {
   readonly offer: Offer;
   readonly offerId: string;
   readonly request: InvoiceRequest;
   readonly requestId: string;
-  readonly rowId: number;
   readonly destinations: readonly Destination[];
 }
+
+/** A request whose row is stored (`rowId`: the row the persisted `insert_request` got). */
+export interface PreparedFetch extends PendingFetch {
+  readonly rowId: number;
+}
+
+/** What our request's answer came to: a stored invoice, or the error the fetch ends with (recorded as such). */
+export type FetchAnswer =
+  | { readonly kind: 'invoice'; readonly invoice: InvoiceRecord }
+  | { readonly kind: 'refused'; readonly error: InvoiceErrorReceived | OffersError };
 
 /** The destinations of an offer or a refund: every blinded path, else the node id. */
 export function destinationsOf(paths: readonly BlindedPath[] | undefined, nodeId: Uint8Array | undefined): Destination[] {
@@ -64,7 +73,7 @@ export function destinationsOf(paths: readonly BlindedPath[] | undefined, nodeId
 }
 
 /** Reads the offer (BOLT 12 offer reader), builds and signs the invoice_request, records it as pending. */
-export function prepareFetch(ctx: ManagerContext, params: FetchParams, nowMs: number): PreparedFetch {
+export function prepareFetch(ctx: ManagerContext, params: FetchParams, nowMs: number): PendingFetch {
   const analysis = analyzeOffer(params.offer.trim(), readerContext(ctx, nowMs));
   const fatal = analysis.errors.filter((e) => !params.unchecked || e instanceof Bolt12ParseError || e.code === 'offer.missing_issuer_id_and_paths');
   if (fatal.length > 0 || !analysis.value) throw fatal[0] ?? analysis.errors[0] ?? new Bolt12ParseError('bolt12.parse.bad_tlv', 'the offer does not decode');
@@ -94,13 +103,16 @@ export function prepareFetch(ctx: ManagerContext, params: FetchParams, nowMs: nu
     zeroize(secret);
   }
   const requestId = idOf(request.records);
-  const rowId = ctx.stores.requests.insertRequest({
-    requestId, role: 'sent', offerId, bolt12: encodeInvoiceRequest(request), status: 'pending',
-    amountMsat: params.amountMsat ?? null, quantity: params.quantity ?? null, payerNote: params.payerNote ?? null, payerId: toHex(payerId),
-    description: offer.fields.description ?? null, issuer: offer.fields.issuer ?? null, invoiceId: null, errorCode: null, errorMessage: null,
-    erroneousField: null, createdAt: nowMs, updatedAt: nowMs,
+  ctx.write({
+    kind: 'insert_request',
+    request: {
+      requestId, role: 'sent', offerId, bolt12: encodeInvoiceRequest(request), status: 'pending',
+      amountMsat: params.amountMsat ?? null, quantity: params.quantity ?? null, payerNote: params.payerNote ?? null, payerId: toHex(payerId),
+      description: offer.fields.description ?? null, issuer: offer.fields.issuer ?? null, invoiceId: null, errorCode: null, errorMessage: null,
+      erroneousField: null, createdAt: nowMs, updatedAt: nowMs,
+    },
   });
-  return { offer, offerId, request, requestId, rowId, destinations: destinationsOf(offer.fields.paths, offer.fields.issuerId) };
+  return { offer, offerId, request, requestId, destinations: destinationsOf(offer.fields.paths, offer.fields.issuerId) };
 }
 
 /**
@@ -113,60 +125,63 @@ function buildUnchecked(offer: Offer, invreq: InvoiceRequestFields): UnsignedInv
   return new UnsignedInvoiceRequest(records, bytes, invreq.payerId!);
 }
 
-/** The message record the other side answered with, by type. */
-export function pickAnswer(records: readonly TlvRecord[]): { invoice?: Uint8Array; invoiceError?: Uint8Array } {
-  return {
-    invoice: records.find((r) => r.type === OFFERS_MESSAGE_TLV.invoice)?.value,
-    invoiceError: records.find((r) => r.type === OFFERS_MESSAGE_TLV.invoiceError)?.value,
-  };
-}
 
 /**
  * Judges the answer to our invoice_request. An invoice must pass the invoice reader requirements
  * and mirror the request (BOLT 12: "MUST reject the invoice if all fields in ranges 0 to 159 and
  * 1000000000 to 2999999999 (inclusive) do not exactly match the invoice request", and with
  * offer_paths its node id must be "the final blinded_node_id it sent the invoice request to").
- * It arrived over our reply path (the messenger matched it to our request). Returns the stored
- * invoice; throws InvoiceErrorReceived for an invoice_error, OffersError otherwise.
+ * It arrived over our reply path (the messenger matched it to our request). Returns the invoice to
+ * store, or the error to end the fetch with: InvoiceErrorReceived for an invoice_error, OffersError
+ * otherwise (either way the request's new status is in the step's writes). `answer` is the offers
+ * message the reply carried, decoded by the messenger (undefined: it carried none).
  */
-export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, records: readonly TlvRecord[], sentTo: Destination, nowMs: number): InvoiceRecord {
-  const answer = pickAnswer(records);
-  if (answer.invoiceError) {
-    const e = parseInvoiceErrorBytes(answer.invoiceError).value ?? { error: 'an invoice_error that does not decode' };
+export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, answer: OffersMessage | undefined, sentTo: Destination, nowMs: number): FetchAnswer {
+  if (answer?.type === 'invoice_error') {
+    const e = answer.decoded.value ?? { error: 'an invoice_error that does not decode' };
     const received = new InvoiceErrorReceived(e, 'the issuer');
-    ctx.stores.requests.updateRequest(f.rowId, {
-      status: 'invoice_error', errorCode: received.code, errorMessage: received.text, erroneousField: received.erroneousField ?? null, updatedAt: nowMs,
+    ctx.write({
+      kind: 'update_request',
+      rowId: f.rowId,
+      change: { status: 'invoice_error', errorCode: received.code, errorMessage: received.text, erroneousField: received.erroneousField ?? null, updatedAt: nowMs },
     });
-    ctx.publish({
+    ctx.emit({
       type: 'offer.invoice_error_received', offerId: f.offerId, requestId: f.requestId, error: received.text,
       erroneousField: received.erroneousField?.toString() ?? null, suggestedValue: received.suggestedValue ? toHex(received.suggestedValue) : null,
     });
-    throw received;
+    return { kind: 'refused', error: received };
   }
-  if (!answer.invoice) throw failFetch(ctx, f, new OffersError('offers.unexpected_reply', 'the answer carried neither an invoice nor an invoice_error'), nowMs);
-  const analysis = analyzeInvoice(answer.invoice, readerContext(ctx, nowMs), f.request);
+  if (answer?.type !== 'invoice') return refused(ctx, f, new OffersError('offers.unexpected_reply', 'the answer carried neither an invoice nor an invoice_error'), nowMs);
+  // The messenger parsed it already (answer.decoded = parseInvoiceBytes(bytes)); the reader rules and the
+  // mirroring of our request are checked on that, as analyzeInvoice(bytes, ctx, request) would.
+  const reader = readerContext(ctx, nowMs);
+  const analysis = withSemantics(answer.decoded, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (analysis.value && problems.length === 0 && sentTo.kind === 'path') {
     problems.push(...checkInvoiceMatchesRequest(analysis.value, f.request, sentTo.finalBlindedNodeId));
   }
   if (problems.length > 0 || !analysis.value) {
     const first = problems[0] ?? new Bolt12SemanticError('invoice.request_mismatch');
-    throw failFetch(ctx, f, new OffersError('offers.bad_invoice', `the invoice that came back was refused: ${first.message}`, { code: first.code }), nowMs);
+    return refused(ctx, f, new OffersError('offers.bad_invoice', `the invoice that came back was refused: ${first.message}`, { code: first.code }), nowMs);
   }
   const record = receivedInvoiceRecord(analysis.value, f.offerId, f.requestId, nowMs);
-  ctx.stores.invoices.insertInvoice(record);
-  ctx.stores.requests.updateRequest(f.rowId, { status: 'invoice', invoiceId: record.invoiceId, updatedAt: nowMs });
-  ctx.publish({
+  ctx.write({ kind: 'insert_invoice', invoice: record });
+  ctx.write({ kind: 'update_request', rowId: f.rowId, change: { status: 'invoice', invoiceId: record.invoiceId, updatedAt: nowMs } });
+  ctx.emit({
     type: 'offer.invoice_received', offerId: f.offerId, requestId: f.requestId, invoiceId: record.invoiceId, paymentHash: record.paymentHash,
     amountMsat: record.amountMsat.toString(),
   });
-  return record;
+  return { kind: 'invoice', invoice: record };
+}
+
+function refused(ctx: ManagerContext, f: PreparedFetch, error: OffersError, nowMs: number): FetchAnswer {
+  return { kind: 'refused', error: failFetch(ctx, f, error, nowMs) };
 }
 
 /** Records a fetch that ended without an invoice; returns the error for the caller to throw. */
 export function failFetch(ctx: ManagerContext, f: PreparedFetch, error: OffersError, nowMs: number): OffersError {
-  ctx.stores.requests.updateRequest(f.rowId, { status: 'failed', errorCode: error.code, errorMessage: error.message, updatedAt: nowMs });
-  ctx.publish({ type: 'offer.fetch_failed', offerId: f.offerId, requestId: f.requestId, code: error.code, message: error.message });
+  ctx.write({ kind: 'update_request', rowId: f.rowId, change: { status: 'failed', errorCode: error.code, errorMessage: error.message, updatedAt: nowMs } });
+  ctx.emit({ type: 'offer.fetch_failed', offerId: f.offerId, requestId: f.requestId, code: error.code, message: error.message });
   return error;
 }
 

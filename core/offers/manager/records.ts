@@ -1,11 +1,15 @@
 /**
- * What the offers manager persists, as plain data, and the store interfaces it reads and
- * writes through (implemented by core/store repositories over SQLite; tests use the same ones
- * on temporary files). Ids are lowercase hex. No secret is ever part of a record: preimages and
- * payer keys are derived (see keys.ts).
+ * What the offers manager persists, as plain data; the writes it returns for its adapter to
+ * persist (`OffersWrite`, applied in order by persist.ts); and the store port (implemented by
+ * core/store repositories over SQLite; tests use the same ones on temporary files), of which the
+ * manager itself only reads (`OffersReader`). Ids are lowercase hex. No secret is ever part of a
+ * record: preimages and payer keys are derived (see keys.ts).
  */
+import type { OfferEventBody } from '../events';
 
-export type OfferStatus = 'active' | 'disabled';
+import type { InvoiceRequestRole, InvoiceRole, OfferStatus } from '../types';
+
+export type { InvoiceRequestRole, InvoiceRole, OfferStatus } from '../types';
 
 /** One of our offers. */
 export interface OfferRecord {
@@ -43,11 +47,6 @@ export interface PublishedPathRecord {
   readonly finalBlindedNodeId: string;
 }
 
-/**
- * An invoice_request: one we `received` for one of our offers, one we `sent` for someone's
- * offer, or a `refund` we created (an invoice_request that answers no offer).
- */
-export type InvoiceRequestRole = 'received' | 'sent' | 'refund';
 
 /**
  * - received: `invoice` (answered with an invoice), `invoice_error`, `ignored` (no answer, e.g. it
@@ -83,8 +82,6 @@ export interface InvoiceRequestRecord {
   readonly updatedAt: number;
 }
 
-/** An invoice we `issued` (for our offer, or for someone's refund) or `received`. */
-export type InvoiceRole = 'issued' | 'received';
 
 export interface InvoiceRecord {
   /** Merkle root of its non-signature records, hex. */
@@ -152,12 +149,53 @@ export interface InvoiceStore {
   countIssued(offerId: string): number;
   /** Issued invoices of the offer that expire after `nowSeconds`: how many, and their `bolt12` characters. */
   countOutstandingIssued(offerId: string, nowSeconds: number): { readonly count: number; readonly bytes: number };
-  /** Deletes the offer's issued invoices that expired by `nowSeconds`, but the newest `keep`; returns their ids. */
-  pruneExpiredIssued(offerId: string, nowSeconds: number, keep: number): string[];
+  /** The offer's issued invoices that expired by `nowSeconds`, all but the newest `keep`: their ids. */
+  expiredIssued(offerId: string, nowSeconds: number, keep: number): string[];
+  /** Deletes these invoices; returns how many were deleted. */
+  deleteInvoices(invoiceIds: readonly string[]): number;
 }
 
+/** The store port of the offers layer. */
 export interface OffersStores {
   readonly offers: OfferStore;
   readonly requests: InvoiceRequestStore;
   readonly invoices: InvoiceStore;
+  /** Runs `fn` in one transaction (the writes of one step are durable together, or not at all). */
+  atomically<T>(fn: () => T): T;
+}
+
+/** What the manager reads to decide (it never writes: it returns `OffersWrite`s). */
+export interface OffersReader {
+  readonly offers: Pick<OfferStore, 'getOffer' | 'listOffers' | 'pathsOf'>;
+  readonly requests: Pick<InvoiceRequestStore, 'getRequest' | 'findAnsweredRequest' | 'getRefund' | 'listRequests'>;
+  readonly invoices: Pick<InvoiceStore, 'getInvoice' | 'getIssuedByPaymentHash' | 'listInvoices' | 'countIssued' | 'countOutstandingIssued' | 'expiredIssued'>;
+}
+
+export type RequestChange = Partial<Pick<InvoiceRequestRecord, 'status' | 'invoiceId' | 'errorCode' | 'errorMessage' | 'erroneousField' | 'updatedAt'>>;
+
+/** One change to persist, in the order the manager returns them. */
+export type OffersWrite =
+  /** An offer and its published paths, together. */
+  | { readonly kind: 'insert_offer'; readonly offer: OfferRecord; readonly paths: readonly PublishedPathRecord[] }
+  | { readonly kind: 'set_offer_status'; readonly offerId: string; readonly status: OfferStatus; readonly at: number }
+  /** A refund's published paths. */
+  | { readonly kind: 'insert_paths'; readonly paths: readonly PublishedPathRecord[] }
+  /** Its row id is reported back by persist (`requestRowIds`, in order). */
+  | { readonly kind: 'insert_request'; readonly request: InvoiceRequestRecord }
+  | { readonly kind: 'update_request'; readonly rowId: number; readonly change: RequestChange }
+  /** Keep only the newest `keep` requests received for the offer that got no invoice. */
+  | { readonly kind: 'prune_refused_requests'; readonly offerId: string; readonly keep: number }
+  | { readonly kind: 'insert_invoice'; readonly invoice: InvoiceRecord }
+  /** Expired issued invoices, and the received requests they answered. */
+  | { readonly kind: 'delete_invoices'; readonly invoiceIds: readonly string[] };
+
+/**
+ * The outcome of one manager call: its value, what to persist, then what to publish. The adapter
+ * persists `writes` (in one transaction) before it publishes `events` or sends anything the value
+ * carries (a reply, a request): persist before you promise.
+ */
+export interface OffersStep<T> {
+  readonly value: T;
+  readonly writes: readonly OffersWrite[];
+  readonly events: readonly OfferEventBody[];
 }

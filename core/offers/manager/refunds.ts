@@ -24,6 +24,7 @@ import { newPublishedPaths } from './publish';
 import type { Rejection } from './rejections';
 import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
 import type { IncomingMessage } from './responder';
+import { publishedPathOf, viaBlindedPath } from './responder';
 import type { InvoiceRecord, InvoiceRequestRecord } from './records';
 
 export interface RefundParams {
@@ -68,9 +69,9 @@ export function createRefund(ctx: ManagerContext, params: RefundParams, nowMs: n
     description: params.description, issuer: params.issuer ?? null, invoiceId: null, errorCode: null, errorMessage: null, erroneousField: null,
     createdAt: nowMs, updatedAt: nowMs,
   };
-  if (published) ctx.stores.offers.insertPaths(published.records(refundId, 'refund'));
-  ctx.stores.requests.insertRequest(record);
-  ctx.publish({ type: 'offer.refund_created', offerId: refundId, amountMsat: params.amountMsat.toString() });
+  if (published) ctx.write({ kind: 'insert_paths', paths: published.records(refundId, 'refund') });
+  ctx.write({ kind: 'insert_request', request: record });
+  ctx.emit({ type: 'offer.refund_created', offerId: refundId, amountMsat: params.amountMsat.toString() });
   return record;
 }
 
@@ -104,7 +105,8 @@ export function prepareRefundInvoice(ctx: ManagerContext, refundText: string, no
     { nodeId: ctx.keys.nodeId, offerId: refundId, requestId: refundId, sign: (u) => ctx.keys.withNodeKey((k) => u.sign(k)) },
     nowMs,
   );
-  ctx.stores.invoices.insertInvoice(record);
+  // Stored before it is sent (persist before you promise): the adapter persists the step first.
+  ctx.write({ kind: 'insert_invoice', invoice: record });
   return { refund, refundId, invoice, record, destinations: destinationsOf(refund.invreq.paths, payerId) };
 }
 
@@ -121,8 +123,8 @@ export type ReceiveInvoiceOutcome =
  * path"; "otherwise (derived from an offer): MUST reject the invoice if it did not arrive via
  * invoice request onionmsg_tlv reply_path" — which this one did not.
  */
-export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs: number): ReceiveInvoiceOutcome {
-  const parsed = parseInvoiceBytes(msg.value);
+export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage<Invoice>, nowMs: number): ReceiveInvoiceOutcome {
+  const parsed = msg.decoded ?? parseInvoiceBytes(msg.value);
   const invoice = parsed.value;
   const reject = (rejection: Rejection): ReceiveInvoiceOutcome =>
     msg.hasReplyPath
@@ -135,15 +137,15 @@ export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs:
   // refunds that are not ours would link a refund with invreq_paths (or an offer whose path was
   // used) to this node.
   const refundHasPaths = invoice.invreq.paths !== undefined;
-  if (msg.pathId !== undefined) {
-    const arrived = ctx.stores.offers.getPath(toHex(msg.pathId));
+  if (viaBlindedPath(msg)) {
+    const arrived = publishedPathOf(msg);
     if (!arrived || arrived.ownerKind !== 'refund' || arrived.ownerId !== refundId) {
       return { kind: 'ignored', reason: refundHasPaths ? 'not_via_refund_path' : 'arrived_via_blinded_path' };
     }
   } else if (refundHasPaths) {
     return { kind: 'ignored', reason: 'not_via_refund_path' };
   }
-  const refund = ctx.stores.requests.getRefund(refundId);
+  const refund = ctx.reader.requests.getRefund(refundId);
   if (!refund) return reject(OUR_REJECTIONS.unknownRefund);
   // A refund is paid once: the first valid invoice answers it; later ones are ignored (and not stored).
   if (refund.status === 'invoiced' && refund.invoiceId !== null) {
@@ -155,9 +157,11 @@ export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage, nowMs:
   const problems: Bolt12Error[] = [...analysis.errors];
   if (problems.length > 0 || !analysis.value) return reject(rejectionFor(problems[0]!, { chain: ctx.chain }));
   const record = receivedInvoiceRecord(analysis.value, refundId, refundId, nowMs);
-  if (ctx.stores.invoices.insertInvoice(record)) {
-    ctx.stores.requests.updateRequest(refund.rowId, { status: 'invoiced', invoiceId: record.invoiceId, updatedAt: nowMs });
-    ctx.publish({
+  // Stored once: an invoice already stored (the same one sent again) changes nothing.
+  if (!ctx.reader.invoices.getInvoice(record.invoiceId)) {
+    ctx.write({ kind: 'insert_invoice', invoice: record });
+    ctx.write({ kind: 'update_request', rowId: refund.rowId, change: { status: 'invoiced', invoiceId: record.invoiceId, updatedAt: nowMs } });
+    ctx.emit({
       type: 'offer.refund_invoice_received', offerId: refundId, invoiceId: record.invoiceId, paymentHash: record.paymentHash, amountMsat: record.amountMsat.toString(),
     });
   }

@@ -17,16 +17,35 @@ import { idOf, issueInvoice, mirroredOfferId, msatText, readerContext } from './
 import type { Rejection } from './rejections';
 import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
 import type { InvoiceRequestRecord, OfferRecord, PublishedPathRecord } from './records';
+import type { Analysis } from '../message';
+import type { OffersContext } from '../ports';
 
-/** An invoice_request as the messenger delivered it to us. */
-export interface IncomingMessage {
+/** An offers message as the messenger delivered it to us. */
+export interface IncomingMessage<T = unknown> {
   /** The messenger's id of the onion message (events tie to it). */
   readonly messageId: string;
   /** The message record's value (the TLV stream). */
   readonly value: Uint8Array;
-  /** The `path_id` of our hop, when it came over a path we published. */
-  readonly pathId: Uint8Array | undefined;
+  /** `value` decoded, when the messenger already did (else it is parsed here). */
+  readonly decoded?: Analysis<T>;
+  /**
+   * Where it arrived, as the messenger authenticated it from our hop's path_id: one of our
+   * published paths (its record), a reply context of ours, or null when not over a path of ours.
+   */
+  readonly context: OffersContext | null;
+  /** It came over a blinded path whose path_id we never issued. */
+  readonly unrecognizedPathId?: boolean;
   readonly hasReplyPath: boolean;
+}
+
+/** Whether it came over a blinded path that ends at us with a path_id (ours or not). */
+export function viaBlindedPath(msg: IncomingMessage): boolean {
+  return msg.context !== null || msg.unrecognizedPathId === true;
+}
+
+/** The published path it came over, when it is one of ours. */
+export function publishedPathOf(msg: IncomingMessage): PublishedPathRecord | undefined {
+  return msg.context?.kind === 'published_path' ? msg.context.path : undefined;
 }
 
 /** What to do about one invoice_request. */
@@ -35,35 +54,36 @@ export type AnswerOutcome =
   | { readonly kind: 'invoice_error'; readonly reply: TlvRecord; readonly rejection: Rejection }
   | { readonly kind: 'ignored'; readonly reason: string };
 
-export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, nowMs: number): AnswerOutcome {
-  const parsed = parseInvoiceRequestBytes(msg.value);
+export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage<InvoiceRequest>, nowMs: number): AnswerOutcome {
+  const parsed = msg.decoded ?? parseInvoiceRequestBytes(msg.value);
   const request = parsed.value;
   const requestId = request ? idOf(request.records) : null;
   const offerId = request && isForOffer(request) ? mirroredOfferId(request.records) : null;
-  ctx.publish({
+  ctx.emit({
     type: 'offer.invoice_request_received', offerId, requestId, messageId: msg.messageId,
     amountMsat: msatText(request?.invreq.amount), quantity: msatText(request?.invreq.quantity), payerNote: request?.invreq.payerNote ?? null,
-    viaPath: msg.pathId !== undefined,
+    viaPath: viaBlindedPath(msg),
   });
   const base = { ctx, msg, request, requestId, nowMs };
 
   // Where it arrived. BOLT 12 reader: "if offer_paths is present: MUST ignore the invoice_request
   // if it did not arrive via one of those paths; otherwise: MUST ignore any invoice_request if it
-  // arrived via a blinded path" — ours carry a path_id; a request over a path that is not one of
-  // this offer's (another offer's, a refund's, unknown) is ignored, revealing nothing.
+  // arrived via a blinded path" — ours carry a path_id, which the messenger turned into the
+  // path's record; a request over a path that is not one of this offer's (another offer's, a
+  // refund's, not ours) is ignored, revealing nothing.
   let path: PublishedPathRecord | undefined;
-  if (msg.pathId !== undefined) {
-    path = ctx.stores.offers.getPath(toHex(msg.pathId));
+  if (viaBlindedPath(msg)) {
+    path = publishedPathOf(msg);
     if (!path || path.ownerKind !== 'offer') return ignore(base, undefined, 'unknown_path', 'it came over a blinded path that is none of our offer paths');
     if (offerId !== null && offerId !== path.ownerId) return ignore(base, undefined, 'wrong_path', 'it came over the path of another offer');
   } else if (request && isForOffer(request) && request.offer.issuerId === undefined && request.offer.paths !== undefined) {
     // The same rule for an offer with offer_paths and no offer_issuer_id that arrived directly —
     // ours or not, and without storing anything: answering "unknown offer" only for offers that
     // are not ours would tell anyone who asks us directly which blinded offers are ours.
-    const ours = offerId ? ctx.stores.offers.getOffer(offerId) : undefined;
+    const ours = offerId ? ctx.reader.offers.getOffer(offerId) : undefined;
     return ignore(base, undefined, 'not_via_offer_path', 'the offer has offer_paths but the request did not arrive via one of them', ours?.offerId ?? null);
   }
-  const knownOffer = path ? ctx.stores.offers.getOffer(path.ownerId) : offerId ? ctx.stores.offers.getOffer(offerId) : undefined;
+  const knownOffer = path ? ctx.reader.offers.getOffer(path.ownerId) : offerId ? ctx.reader.offers.getOffer(offerId) : undefined;
   if (!msg.hasReplyPath) return ignore(base, knownOffer, 'no_reply_path', 'it has no reply path to answer over');
   if (!request || parsed.errors.length > 0) {
     return reject(base, knownOffer, parsed.errors[0] ? rejectionFor(parsed.errors[0]) : { code: 'bolt12.parse.bad_tlv', message: 'the invoice_request does not decode' });
@@ -87,10 +107,10 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
   // previous invoice". Payers send the same request more than once (LDK does); we answer an
   // identical request (same Merkle root, so same metadata) with its unexpired invoice.
   if (knownOffer.issuerId !== null) {
-    const previous = ctx.stores.requests.findAnsweredRequest(requestId!);
-    const invoice = previous?.invoiceId ? ctx.stores.invoices.getInvoice(previous.invoiceId) : undefined;
+    const previous = ctx.reader.requests.findAnsweredRequest(requestId!);
+    const invoice = previous?.invoiceId ? ctx.reader.invoices.getInvoice(previous.invoiceId) : undefined;
     if (invoice && invoice.expiresAt > nowMs / 1000) {
-      ctx.publish({
+      ctx.emit({
         type: 'offer.invoice_issued', offerId: knownOffer.offerId, requestId: requestId!, messageId: msg.messageId, invoiceId: invoice.invoiceId,
         paymentHash: invoice.paymentHash, amountMsat: invoice.amountMsat.toString(),
       });
@@ -101,12 +121,12 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
   // Bounded storage: every invoice we issue is kept until it expires (a payment may still come),
   // so a stranger's flood of requests meets a cap instead of filling the disk.
   const nowSeconds = Math.floor(nowMs / 1000);
-  const outstanding = ctx.stores.invoices.countOutstandingIssued(knownOffer.offerId, nowSeconds);
+  const outstanding = ctx.reader.invoices.countOutstandingIssued(knownOffer.offerId, nowSeconds);
   if (outstanding.count >= ctx.policy.maxOutstandingInvoicesPerOffer || outstanding.bytes >= ctx.policy.maxOutstandingInvoiceBytesPerOffer) {
     return reject(base, knownOffer, OUR_REJECTIONS.busyOffer);
   }
-  const expired = ctx.stores.invoices.pruneExpiredIssued(knownOffer.offerId, nowSeconds, ctx.policy.maxExpiredInvoicesPerOffer);
-  if (expired.length > 0) ctx.stores.requests.deleteRequestsAnsweredBy(expired);
+  const expired = ctx.reader.invoices.expiredIssued(knownOffer.offerId, nowSeconds, ctx.policy.maxExpiredInvoicesPerOffer);
+  if (expired.length > 0) ctx.write({ kind: 'delete_invoices', invoiceIds: expired });
 
   // Writer: "if offer_issuer_id is present: MUST set invoice_node_id to the offer_issuer_id;
   // otherwise, if offer_paths is present: MUST set invoice_node_id to the final blinded_node_id on
@@ -132,9 +152,9 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage, 
     nowMs,
   );
   // Persist before we promise: the invoice (and its preimage nonce) is stored before it is sent.
-  ctx.stores.invoices.insertInvoice(record);
-  ctx.stores.requests.insertRequest(requestRecord(base, knownOffer, { status: 'invoice', invoiceId: record.invoiceId }));
-  ctx.publish({
+  ctx.write({ kind: 'insert_invoice', invoice: record });
+  ctx.write({ kind: 'insert_request', request: requestRecord(base, knownOffer, { status: 'invoice', invoiceId: record.invoiceId }) });
+  ctx.emit({
     type: 'offer.invoice_issued', offerId: knownOffer.offerId, requestId: requestId!, messageId: msg.messageId, invoiceId: record.invoiceId,
     paymentHash: record.paymentHash, amountMsat: record.amountMsat.toString(),
   });
@@ -177,14 +197,14 @@ function requestRecord(b: Base, offer: OfferRecord, outcome: Pick<InvoiceRequest
  * table), and only the newest `maxRefusedRequestsPerOffer` of those not answered with an invoice.
  */
 function recordRefused(b: Base, offer: OfferRecord, outcome: Pick<InvoiceRequestRecord, 'status'> & Partial<InvoiceRequestRecord>): void {
-  b.ctx.stores.requests.insertRequest(requestRecord(b, offer, outcome));
-  b.ctx.stores.requests.pruneRefusedRequests(offer.offerId, b.ctx.policy.maxRefusedRequestsPerOffer);
+  b.ctx.write({ kind: 'insert_request', request: requestRecord(b, offer, outcome) });
+  b.ctx.write({ kind: 'prune_refused_requests', offerId: offer.offerId, keep: b.ctx.policy.maxRefusedRequestsPerOffer });
 }
 
 /** `eventOfferId`: the offer named in the (local) event when nothing is recorded against it. */
 function ignore(b: Base, offer: OfferRecord | undefined, reason: string, message: string, eventOfferId: string | null = null): AnswerOutcome {
   if (offer) recordRefused(b, offer, { status: 'ignored', errorCode: `offers.ignored.${reason}`, errorMessage: message });
-  b.ctx.publish({ type: 'offer.invoice_request_ignored', offerId: offer?.offerId ?? eventOfferId, requestId: b.requestId, messageId: b.msg.messageId, reason });
+  b.ctx.emit({ type: 'offer.invoice_request_ignored', offerId: offer?.offerId ?? eventOfferId, requestId: b.requestId, messageId: b.msg.messageId, reason });
   return { kind: 'ignored', reason };
 }
 
@@ -193,7 +213,7 @@ function reject(b: Base, offer: OfferRecord | undefined, rejection: Rejection): 
   if (offer) {
     recordRefused(b, offer, { status: 'invoice_error', errorCode: rejection.code, errorMessage: rejection.message, erroneousField: rejection.erroneousField ?? null });
   }
-  b.ctx.publish({
+  b.ctx.emit({
     type: 'offer.invoice_error_sent', offerId: offer?.offerId ?? (b.request && isForOffer(b.request) ? mirroredOfferId(b.request.records) : null),
     requestId: b.requestId, messageId: b.msg.messageId, code: rejection.code, error: rejection.message,
     erroneousField: rejection.erroneousField?.toString() ?? null,

@@ -1,17 +1,22 @@
 /**
- * Time for the chain adapters, injected so the node's one clock can drive them: `now()` in unix
- * ms and a timer that can be cancelled. `systemClock` is the plain Node one.
+ * Time for the chain adapters: the node's one clock (core/runtime/clock.ts) seen through the two
+ * things they need — `now()` in unix ms and a named timer that can be cancelled — so every chain
+ * timer is listed by `clock.timers()` with the others (`chain.round`, `chain.http_timeout`, …).
  */
+import type { Clock } from '../clock';
+
 export interface ChainClock {
   now(): number;
   /** Calls `fn` once after `ms`; the returned function cancels it (a no-op once fired). */
-  setTimer(ms: number, fn: () => void): () => void;
+  setTimer(name: string, ms: number, fn: () => void): () => void;
 }
 
-export const systemClock: ChainClock = {
-  now: () => Date.now(),
-  setTimer(ms, fn) {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
+export function chainClock(clock: Clock): ChainClock {
+  return {
+    now: () => clock.now(),
+    setTimer(name, ms, fn) {
+      const timer = clock.timeout(name, ms, fn);
+      return () => timer.cancel();
+    },
+  };
+}

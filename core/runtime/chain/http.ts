@@ -37,7 +37,7 @@ function causeCode(e: unknown): string | undefined {
 export async function httpRequest(clock: ChainClock, req: HttpRequest, endpoint: string): Promise<HttpResponse> {
   const controller = new AbortController();
   let timedOut = false;
-  const cancel = clock.setTimer(req.timeoutMs, () => {
+  const cancel = clock.setTimer('chain.http_timeout', req.timeoutMs, () => {
     timedOut = true;
     controller.abort();
   });

@@ -147,7 +147,7 @@ export class ChainSync {
     const running = this.#running;
     if (!running) return;
     let cancel: () => void = () => undefined;
-    await Promise.race([running, new Promise<void>((resolve) => (cancel = this.#clock.setTimer(graceMs, resolve)))]);
+    await Promise.race([running, new Promise<void>((resolve) => (cancel = this.#clock.setTimer('chain.stop_grace', graceMs, resolve)))]);
     cancel();
   }
 
@@ -199,7 +199,7 @@ export class ChainSync {
 
   #schedule(ms: number): void {
     this.#cancelTimer?.();
-    this.#cancelTimer = this.#clock.setTimer(ms, () => {
+    this.#cancelTimer = this.#clock.setTimer('chain.round', ms, () => {
       this.#cancelTimer = null;
       this.#running = this.#run().finally(() => {
         this.#running = null;

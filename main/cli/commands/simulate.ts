@@ -16,8 +16,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   SCENARIO_NAMES, SimulationError, isScenarioName, parseSimScriptText, runSimulation, scenarioScript, scenarioSummary, traceToSvg,
-} from '../../../core/channel/simulator';
-import type { SimScript } from '../../../core/channel/simulator';
+} from '../../../core/simulator';
+import type { SimScript } from '../../../core/simulator';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 

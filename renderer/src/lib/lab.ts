@@ -8,7 +8,7 @@ import { formatMsat, parseAmount } from './amount';
 import type { SeqMessageInput } from './sequence';
 
 /**
- * The node's built-in scenarios (core/channel/simulator/scenarios.ts). The NodeApi runs them by
+ * The node's built-in scenarios (core/simulator/scenarios.ts). The NodeApi runs them by
  * name but does not list them, so the names and summaries are repeated here.
  */
 export const SCENARIOS: readonly { readonly name: string; readonly title: string; readonly summary: string }[] = [

@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeTx } from '../../../core/bitcoin';
 import { ChainSourceError } from '../../../core/chain';
-import { BitcoindRpcSource, systemClock } from '../../../core/runtime/chain';
+import { BitcoindRpcSource, chainClock } from '../../../core/runtime/chain';
+import { SystemClock } from '../../../core/runtime/clock';
 import { scriptFor, spendTx } from '../../support/chain-builder';
 
 interface Canned {
@@ -81,7 +82,7 @@ function sampleTx(): Uint8Array {
 describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
   it('detects bitcoind by getnetworkinfo and checks its network by block 0', async () => {
     const { url } = await replay(BITCOIND);
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     expect(await source.connect('regtest')).toEqual({ kind: 'bitcoind-rpc', flavor: 'bitcoind', version: 270000, network: 'regtest' });
     await expect(source.connect('mainnet')).rejects.toMatchObject({ code: 'chain.source.wrong_network' });
     expect(await source.blockHash(5)).toBeNull();
@@ -92,7 +93,7 @@ describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
       ...BITCOIND,
       estimatesmartfee: (p) => (p[0] === 2 ? ok({ feerate: 0.0002, blocks: 2 }) : ok({ errors: ['Insufficient data or no feerate found'], blocks: 0 })),
     });
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     await source.connect('regtest');
     const rates = await source.feeRates([2, 144]);
     expect([...rates]).toEqual([[2, 20_000], [144, null]]);
@@ -105,7 +106,7 @@ describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
       ...BITCOIND,
       getmempoolentry: () => (known ? ok({ vsize: 141, weight: 561, time: 1, height: 100, fees: { base: 0.00000282 } }) : err(500, -5, 'Transaction not in mempool')),
     });
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     await source.connect('regtest');
     expect(await source.mempoolContains('22'.repeat(32))).toBe(false);
     known = true;
@@ -128,7 +129,7 @@ describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
       getmempoolentry: () => err(500, -5, 'Transaction not in mempool'),
       sendrawtransaction: () => answers[next]!,
     });
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     await source.connect('regtest');
     const expected: Record<string, string> = { conflict: 'conflict', fee: 'insufficient_fee', dust: 'non_standard', utxo: 'already_confirmed', final: 'not_final', max: 'rejected' };
     for (const [k, kind] of Object.entries(expected)) {
@@ -139,7 +140,7 @@ describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
 
   it('reports a transaction already in the mempool as already known without sending it', async () => {
     const { url, calls } = await replay({ ...BITCOIND, getmempoolentry: () => ok({ vsize: 100 }), sendrawtransaction: () => ok('x') });
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     await source.connect('regtest');
     expect(await source.broadcast(sampleTx())).toEqual({ kind: 'already_known' });
     expect(calls).not.toContain('sendrawtransaction');
@@ -147,18 +148,18 @@ describe('the JSON-RPC source talking to bitcoind (recorded answers)', () => {
 
   it('turns HTTP 401, a plain-text 503 and a JSON 404 into auth, http_status and an RPC error', async () => {
     const locked = await replay(BITCOIND, { auth: 'right:creds' });
-    await expect(new BitcoindRpcSource({ url: locked.url, clock: systemClock }).connect('regtest')).rejects.toMatchObject({ code: 'chain.source.auth' });
+    await expect(new BitcoindRpcSource({ url: locked.url, clock: chainClock(new SystemClock()) }).connect('regtest')).rejects.toMatchObject({ code: 'chain.source.auth' });
     const busy = await replay(BITCOIND, { raw: { status: 503, body: 'Work queue depth exceeded' } });
-    await expect(new BitcoindRpcSource({ url: busy.url, clock: systemClock }).tip()).rejects.toMatchObject({ code: 'chain.source.http_status' });
+    await expect(new BitcoindRpcSource({ url: busy.url, clock: chainClock(new SystemClock()) }).tip()).rejects.toMatchObject({ code: 'chain.source.http_status' });
     const { url } = await replay(BITCOIND);
-    const e = await new BitcoindRpcSource({ url, clock: systemClock }).call('nosuchmethod').catch((x: unknown) => x);
+    const e = await new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) }).call('nosuchmethod').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ChainSourceError);
     expect(e).toMatchObject({ code: 'chain.source.rpc_error', rpcCode: -32601 });
   });
 
   it('refuses malformed RPC answers with chain.source.bad_response', async () => {
     const { url } = await replay({ ...BITCOIND, getblockchaininfo: () => ok({ blocks: 'many', bestblockhash: 'zz' }), getrawmempool: () => ok({ not: 'a list' }) });
-    const source = new BitcoindRpcSource({ url, clock: systemClock });
+    const source = new BitcoindRpcSource({ url, clock: chainClock(new SystemClock()) });
     await expect(source.tip()).rejects.toMatchObject({ code: 'chain.source.bad_response' });
     await expect(source.mempoolTxids()).rejects.toMatchObject({ code: 'chain.source.bad_response' });
   });

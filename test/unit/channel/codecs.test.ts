@@ -5,7 +5,7 @@ import {
   Channel, ChannelStateError, DEFAULT_CHANNEL_POLICY, channelView, decodeChannelState, encodeChannelState,
 } from '../../../core/channel';
 import type { ChannelState } from '../../../core/channel';
-import { SimulationError, parseSimScript, parseSimScriptText, runSimulation, scenarioScript } from '../../../core/channel/simulator';
+import { SimulationError, parseSimScript, parseSimScriptText, runSimulation, scenarioScript } from '../../../core/simulator';
 import { pair, preimage } from './harness';
 
 /** A state with every kind of change in its lists, HTLCs on both sides and revealed secrets. */

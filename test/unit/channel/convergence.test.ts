@@ -12,7 +12,7 @@ import {
   ChannelCommandError, buildCommitment, changesPendingForRemote, checkLocalCommitmentSignatures, isChannelMessage, lookupRemovableHtlc,
 } from '../../../core/channel';
 import type { Channel, ChannelMessage, ChannelSigner, ChannelState, ChannelType, CommitmentSpec } from '../../../core/channel';
-import { openChannelPair } from '../../../core/channel/simulator';
+import { openChannelPair } from '../../../core/simulator';
 import { decodeMessage, encodeMessage } from '../../../core/wire';
 import { ONION } from './harness';
 

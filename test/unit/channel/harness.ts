@@ -3,8 +3,8 @@ import { expect } from 'vitest';
 import { sha256, utf8 } from '../../../core/crypto';
 import { isGlasswingError } from '../../../core/errors';
 import type { Channel, ChannelMessage, ChannelStep } from '../../../core/channel';
-import { openChannelPair } from '../../../core/channel/simulator';
-import type { PairOptions } from '../../../core/channel/simulator';
+import { openChannelPair } from '../../../core/simulator';
+import type { PairOptions } from '../../../core/simulator';
 
 export const ONION = new Uint8Array(1366);
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Node } from '../../../core/node';
+import { createNodeApi } from '../../../core/api/node-api';
 import { ApiServer, SLOW_CLIENT_CLOSE_CODE } from '../../../main/daemon/api-server';
 import { tempDir } from '../../support/tmp';
 
@@ -22,7 +23,7 @@ describe('ApiServer backpressure', () => {
   beforeAll(async () => {
     node = await Node.open({ datadir: tempDir(), alias: 'slow', network: 'regtest', listen: null, version: '0.0.0-test' });
     await node.start();
-    server = new ApiServer({ api: node.api, token, maxUnreadBytes: MAX_UNREAD, log: (l) => logs.push(l) });
+    server = new ApiServer({ api: createNodeApi(node), token, maxUnreadBytes: MAX_UNREAD, log: (l) => logs.push(l) });
     url = await server.listen();
   });
   afterAll(async () => {

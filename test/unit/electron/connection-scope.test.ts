@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Node } from '../../../core/node';
+import { createNodeApi } from '../../../core/api/node-api';
 import { ApiServer } from '../../../main/daemon/api-server';
 import { connectSocketClient, type SocketLike } from '../../../core/api';
 import { tempDir } from '../../support/tmp';
@@ -15,7 +16,7 @@ describe('connection-scoped calls over the WebSocket bridge', () => {
   beforeAll(async () => {
     node = await Node.open({ datadir: tempDir(), alias: 'scope', network: 'regtest', listen: null, version: '0.0.0-test' });
     await node.start();
-    server = new ApiServer({ api: node.api, token });
+    server = new ApiServer({ api: createNodeApi(node), token });
     url = await server.listen();
   });
   afterAll(async () => {
@@ -25,7 +26,7 @@ describe('connection-scoped calls over the WebSocket bridge', () => {
 
   const client = () => connectSocketClient(new WebSocket(url, { headers: { authorization: `Bearer ${token}` } }) as unknown as SocketLike);
   const listeners = async (tlvType: string) =>
-    (await node.api.messengerStats({})).handlers.find((h) => h.tlvType === tlvType)?.listeners ?? 0;
+    (await createNodeApi(node).messengerStats({})).handlers.find((h) => h.tlvType === tlvType)?.listeners ?? 0;
 
   it('a registration is released when the client that made it disconnects', async () => {
     const a = await client();

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { Node } from '../../../core/node';
+import { createNodeApi } from '../../../core/api/node-api';
 import { METHOD_NAMES } from '../../../core/api';
 import { installIpcBridge, handleCall, channelFor, IPC_EVENT, IPC_SUBSCRIBE, type IpcReply } from '../../../main/electron/ipc-bridge';
 import { isAllowedExternal, isAllowedNavigation, isTrustedSenderUrl, mainWindowOptions, APP_ORIGIN, ELECTRON_CSP } from '../../../main/electron/security';
@@ -108,7 +109,7 @@ describe('the IPC bridge (with a real node)', () => {
   beforeAll(async () => {
     node = await Node.open({ datadir: tempDir(), alias: 'ipc', network: 'regtest', listen: null, version: '0.0.0-test' });
     await node.start();
-    installIpcBridge({ ipcMain: ipc, api: node.api, isTrustedSender: isTrustedSenderUrl });
+    installIpcBridge({ ipcMain: ipc, api: createNodeApi(node), isTrustedSender: isTrustedSenderUrl });
   });
   afterAll(() => node.stop());
 
@@ -136,7 +137,7 @@ describe('the IPC bridge (with a real node)', () => {
   });
 
   it('returns node errors as plain data, without stack traces', async () => {
-    const r = await handleCall({ ipcMain: ipc, api: node.api, isTrustedSender: isTrustedSenderUrl }, 'ping', trusted, [{ nodeId: '02'.padEnd(66, '1') }]);
+    const r = await handleCall({ ipcMain: ipc, api: createNodeApi(node), isTrustedSender: isTrustedSenderUrl }, 'ping', trusted, [{ nodeId: '02'.padEnd(66, '1') }]);
     expect(r).toEqual({ ok: false, error: { code: 'peer.not_connected', message: expect.any(String) } });
     expect(JSON.stringify(r)).not.toContain('at ');
   });
@@ -145,7 +146,7 @@ describe('the IPC bridge (with a real node)', () => {
     const window2 = new RecordingWebContents();
     const event2: IpcMainInvokeEventLike = { senderFrame: { url: `${APP_ORIGIN}/index.html` }, sender: window2 };
     expect(await call('registerMessageHandler', event2, { tlvType: '65605' })).toMatchObject({ ok: true });
-    const count = async () => (await node.api.messengerStats({})).handlers.find((h) => h.tlvType === '65605')?.listeners ?? 0;
+    const count = async () => (await createNodeApi(node).messengerStats({})).handlers.find((h) => h.tlvType === '65605')?.listeners ?? 0;
     expect(await count()).toBe(1);
     window2.destroy();
     await new Promise((r) => setTimeout(r, 50));
@@ -156,11 +157,11 @@ describe('the IPC bridge (with a real node)', () => {
     ipc.listeners.get(IPC_SUBSCRIBE)!(stranger);
     expect(contents.sent).toHaveLength(0);
     ipc.listeners.get(IPC_SUBSCRIBE)!(trusted);
-    await node.api.connect({ address: `${STRANGER_ID}@127.0.0.1:1`, reconnect: false }).catch(() => undefined);
+    await createNodeApi(node).connect({ address: `${STRANGER_ID}@127.0.0.1:1`, reconnect: false }).catch(() => undefined);
     expect(contents.sent.some(([channel, e]) => channel === IPC_EVENT && (e as { type: string }).type === 'peer.connection_failed')).toBe(true);
     const before = contents.sent.length;
     contents.destroy();
-    await node.api.connect({ address: `${STRANGER_ID}@127.0.0.1:1`, reconnect: false }).catch(() => undefined);
+    await createNodeApi(node).connect({ address: `${STRANGER_ID}@127.0.0.1:1`, reconnect: false }).catch(() => undefined);
     expect(contents.sent.length).toBe(before);
   });
 });

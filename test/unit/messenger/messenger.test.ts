@@ -4,13 +4,29 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../core/crypto';
-import type { ReceivedMessage } from '../../../core/messenger';
+import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, MessageDelivery, ReceivedMessage } from '../../../core/messenger';
+import { buildInvoiceRequest, buildOffer } from '../../../core/offers';
+import type { InvoiceRequest } from '../../../core/offers';
+import type { OffersDelivery, OffersMessage } from '../../../core/offers/ports';
+import type { PublishedPathRecord } from '../../../core/offers/manager';
+import { ALICE, AUX, BOB } from '../offers/fixtures';
 import { MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MessengerError } from '../../../core/messenger';
 import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
 import type { TlvRecord } from '../../../core/wire';
 import { TestNetwork } from './network';
 
 const APP = 65537n;
+
+/** An async payments handler that records what each method got and answers nothing. */
+function asyncHandler(seen: [string, AsyncPaymentsMessage, MessageDelivery][]): AsyncPaymentsMessageHandler {
+  const record = (name: string) => (m: AsyncPaymentsMessage, d: MessageDelivery) => void seen.push([name, m, d]);
+  return {
+    handleStaticInvoice: record('handleStaticInvoice'), handleHeldHtlcAvailable: record('handleHeldHtlcAvailable'),
+    handleReleaseHeldHtlc: record('handleReleaseHeldHtlc'), handleOfferPathsRequest: record('handleOfferPathsRequest'),
+    handleOfferPaths: record('handleOfferPaths'), handleServeStaticInvoice: record('handleServeStaticInvoice'),
+    handleStaticInvoicePersisted: record('handleStaticInvoicePersisted'),
+  };
+}
 const rec = (type: bigint, hex: string): TlvRecord => ({ type, value: fromHex(hex) });
 const node = (net: TestNetwork, name: string) => ({ kind: 'node' as const, nodeId: fromHex(net.get(name).id) });
 
@@ -105,9 +121,9 @@ describe('OnionMessenger: send, forward, deliver, reply', () => {
   it('dispatches offers and async payments types to their registered handlers and reports the kind', () => {
     const net = line();
     const [A, B] = [net.get('A'), net.get('B')];
-    B.core.registerHandler(MESSAGE_TLV.invoiceRequest, () => ({ records: [rec(MESSAGE_TLV.invoice, '66')] }));
-    B.core.registerHandler(MESSAGE_TLV.heldHtlcAvailable, () => undefined);
-    A.core.registerHandler(MESSAGE_TLV.invoice, () => undefined);
+    B.core.setOffersHandler({ handleOffersMessage: () => ({ message: { type: 'invoice', bytes: fromHex('66') } }) });
+    B.core.setAsyncPaymentsHandler(asyncHandler([]));
+    A.core.setOffersHandler({ handleOffersMessage: () => undefined });
     net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceRequest, '64')], replyPath: true }, net.now).actions);
     net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.heldHtlcAvailable, '')] }, net.now).actions);
     net.pump();
@@ -244,15 +260,16 @@ describe('OnionMessenger: drops, each with its reason', () => {
     expect(net.eventsOf('A', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'unexpected_reply' })]);
   });
 
-  it('hands a path_id that is not one of our reply paths to the handler to check', () => {
+  it('hands no handler a path_id it did not issue: such a message arrives with no context, flagged', () => {
     const net = line();
     const [A, B] = [net.get('A'), net.get('B')];
-    const seen: (Uint8Array | undefined)[] = [];
-    B.core.registerHandler(APP, (m) => void seen.push(m.pathId));
+    const seen: Pick<ReceivedMessage, 'context' | 'unrecognizedPathId'>[] = [];
+    B.core.registerHandler(APP, (m) => void seen.push({ context: m.context, unrecognizedPathId: m.unrecognizedPathId }));
     const path = createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [{ nodeId: fromHex(B.id), data: { pathId: fromHex('0102') } }] }).path;
     net.run(A, A.core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '00')] }, net.now).actions);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(APP, '01')] }, net.now).actions);
     net.pump();
-    expect(seen.map((p) => p && toHex(p))).toEqual(['0102']);
+    expect(seen).toEqual([{ context: null, unrecognizedPathId: true }, { context: null, unrecognizedPathId: false }]);
   });
 
   it('rate-limits each peer with its own token bucket: the burst passes, the excess is dropped, time refills', () => {
@@ -337,15 +354,107 @@ describe('OnionMessenger: drops, each with its reason', () => {
     expect(snap.queues.peers).toEqual([{ nodeId: C!.id, messages: 14, bytes: 14 * size }]);
   });
 
-  it('attaches a caller-given path_id to a reply path and hands it to the reply’s handler', () => {
+  it('carries a caller’s context in a reply path under our tag and hands it to the reply’s handler; a forged one is not', () => {
     const net = line();
     const [A, B] = [net.get('A'), net.get('B')];
-    const contexts: string[] = [];
-    A.core.registerHandler(MESSAGE_TLV.invoice, (m) => void contexts.push(toHex(m.pathId ?? new Uint8Array(0))));
-    B.core.registerHandler(MESSAGE_TLV.invoiceRequest, () => ({ records: [rec(MESSAGE_TLV.invoice, '66')] }));
-    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceRequest, '64')], replyPath: true, replyPathId: fromHex('c0ffee') }, net.now).actions);
+    const contexts: unknown[] = [];
+    A.core.setOffersHandler({ handleOffersMessage: (_m, d) => void contexts.push(d.context ?? (d.unrecognizedPathId ? 'unrecognized' : null)) });
+    B.core.setOffersHandler({ handleOffersMessage: () => ({ message: { type: 'invoice', bytes: fromHex('66') } }) });
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceRequest, '64')], replyPath: true, replyContext: fromHex('c0ffee') }, net.now).actions);
     net.pump();
-    expect(contexts).toEqual(['c0ffee']);
+    expect(contexts).toEqual([{ kind: 'reply', data: fromHex('c0ffee') }]);
+    // The same layout with a tag of our own making: B cannot hand A a context A did not issue.
+    const forged = createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [{ nodeId: fromHex(A.id), data: { pathId: fromHex('01c0ffee' + '00'.repeat(16)) } }] }).path;
+    net.run(B, B.core.send({ destination: { kind: 'blinded', path: forged }, records: [rec(MESSAGE_TLV.invoice, '66')] }, net.now).actions);
+    net.pump();
+    expect(contexts).toEqual([{ kind: 'reply', data: fromHex('c0ffee') }, 'unrecognized']);
+  });
+});
+
+describe('OnionMessenger: typed handler families', () => {
+  const request = () => buildInvoiceRequest(buildOffer({ description: 'tea', amount: 1000n, issuerId: ALICE.id }), { payerId: BOB.id, metadata: new Uint8Array(32).fill(7) }).sign(BOB.secret, AUX);
+
+  it('hands the offers handler the decoded message — also one that does not decode, with its errors, so it can answer', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const got: OffersMessage[] = [];
+    B.core.setOffersHandler({ handleOffersMessage: (m) => void got.push(m) });
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [{ type: MESSAGE_TLV.invoiceRequest, value: request().bytes }] }, net.now).actions);
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.invoiceError, 'fd01')] }, net.now).actions);
+    net.pump();
+    expect(got.map((m) => m.type)).toEqual(['invoice_request', 'invoice_error']);
+    expect(got[0]!.decoded.errors).toEqual([]);
+    expect(toHex((got[0]!.decoded.value as InvoiceRequest).invreq.payerId!)).toBe(toHex(BOB.id));
+    expect(got[1]!.decoded.errors.length).toBeGreaterThan(0);
+    expect(got[1]!.decoded.errors.every((e) => e.code.startsWith('bolt12.'))).toBe(true);
+  });
+
+  it('hands the offers handler the record of the published path a message came over, found by our path_id', () => {
+    const net = new TestNetwork();
+    const published: PublishedPathRecord = {
+      pathId: 'ab'.repeat(32), ownerId: 'cd'.repeat(32), ownerKind: 'offer', pathIndex: 0, introductionNodeId: '', finalPathKey: '', finalBlindedNodeId: '',
+    };
+    const A = net.add('A');
+    const B = net.add('B', { publishedPath: (id) => (toHex(id) === published.pathId ? published : undefined) });
+    net.link('A', 'B');
+    const deliveries: OffersDelivery[] = [];
+    B.core.setOffersHandler({ handleOffersMessage: (_m, d) => void deliveries.push(d) });
+    const path = createBlindedPath({ sessionKey: net.rng.bytes(32), hops: [{ nodeId: fromHex(B.id), data: { pathId: fromHex(published.pathId) } }] }).path;
+    net.run(A, A.core.send({ destination: { kind: 'blinded', path }, records: [{ type: MESSAGE_TLV.invoiceRequest, value: request().bytes }], replyPath: true }, net.now).actions);
+    net.pump();
+    expect(deliveries).toEqual([expect.objectContaining({ context: { kind: 'published_path', path: published }, unrecognizedPathId: false, hasReplyPath: true, from: A.id })]);
+  });
+
+  it('dispatches each async payments message to its method, decoded, and carries a typed answer back over the reply path', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const atB: [string, AsyncPaymentsMessage, MessageDelivery][] = [];
+    const atA: [string, AsyncPaymentsMessage, MessageDelivery][] = [];
+    B.core.setAsyncPaymentsHandler({
+      ...asyncHandler(atB),
+      handleHeldHtlcAvailable: (m, d) => {
+        atB.push(['handleHeldHtlcAvailable', m, d]);
+        return { message: { type: 'release_held_htlc', bytes: new Uint8Array(0) } };
+      },
+    });
+    A.core.setAsyncPaymentsHandler(asyncHandler(atA));
+    const sends: [bigint, string][] = [
+      [MESSAGE_TLV.heldHtlcAvailable, ''], [MESSAGE_TLV.offerPathsRequest, '0101aa'], [MESSAGE_TLV.offerPaths, ''], [MESSAGE_TLV.serveStaticInvoice, ''],
+      [MESSAGE_TLV.staticInvoicePersisted, ''], [MESSAGE_TLV.staticInvoice, '00'],
+    ];
+    for (const [type, hex] of sends) net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(type, hex)], replyPath: true }, net.now).actions);
+    net.pump();
+    expect(atB.map(([name]) => name)).toEqual([
+      'handleHeldHtlcAvailable', 'handleOfferPathsRequest', 'handleOfferPaths', 'handleServeStaticInvoice', 'handleStaticInvoicePersisted', 'handleStaticInvoice',
+    ]);
+    expect(atB[1]![1]).toEqual({ type: 'offer_paths_request', bytes: fromHex('0101aa'), tlvs: [{ type: 1n, value: fromHex('aa') }] });
+    expect((atB[5]![1] as Extract<AsyncPaymentsMessage, { type: 'static_invoice' }>).decoded.errors.length).toBeGreaterThan(0);
+    expect(atA.map(([name, m]) => [name, m.type])).toEqual([['handleReleaseHeldHtlc', 'release_held_htlc']]);
+    expect(net.eventsOf('B', 'onion.delivered').every((e) => e.handler === 'async_payments')).toBe(true);
+  });
+
+  it('drops an async payments message that is not a TLV stream as the handler’s failure, naming why', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const seen: unknown[] = [];
+    B.core.setAsyncPaymentsHandler(asyncHandler(seen as [string, AsyncPaymentsMessage, MessageDelivery][]));
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.releaseHeldHtlc, '0201')] }, net.now).actions);
+    net.pump();
+    expect(seen).toEqual([]);
+    expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'handler_failed', detail: expect.stringContaining('async_payments') })]);
+  });
+
+  it('keeps raw records for custom handlers only: offers and async types are refused there, and each family has one handler', () => {
+    const net = line();
+    const A = net.get('A');
+    expect(() => A.core.registerHandler(MESSAGE_TLV.invoiceRequest, () => undefined)).toThrowError(expect.objectContaining({ code: 'messenger.reserved_tlv_type' }));
+    expect(() => A.core.registerHandler(MESSAGE_TLV.serveStaticInvoice, () => undefined)).toThrowError(expect.objectContaining({ code: 'messenger.reserved_tlv_type' }));
+    const off = A.core.setOffersHandler({ handleOffersMessage: () => undefined });
+    expect(() => A.core.setOffersHandler({ handleOffersMessage: () => undefined })).toThrowError(expect.objectContaining({ code: 'messenger.handler_exists' }));
+    A.core.registerHandler(APP, () => undefined);
+    expect(A.core.handlers().map((h) => [h.tlvType, h.kind])).toEqual([[64n, 'offers'], [66n, 'offers'], [68n, 'offers'], [APP, 'application']]);
+    off();
+    expect(A.core.handlers().map((h) => h.kind)).toEqual(['application']);
   });
 });
 

@@ -64,7 +64,10 @@ export class TestNetwork {
     this.rng = new SeededBytes(seed);
   }
 
-  add(name: string, opts: { policy?: Partial<MessengerPolicy>; channelPeer?: OnionMessengerOptions['channelPeer'] } = {}): TestNode {
+  add(
+    name: string,
+    opts: { policy?: Partial<MessengerPolicy>; channelPeer?: OnionMessengerOptions['channelPeer']; publishedPath?: OnionMessengerOptions['publishedPath'] } = {},
+  ): TestNode {
     const key = testKey(name);
     const core = new OnionMessenger({
       nodeKey: key,
@@ -73,6 +76,7 @@ export class TestNetwork {
       addressOf: (id) => this.addresses.get(id),
       ...(opts.policy ? { policy: opts.policy } : {}),
       ...(opts.channelPeer ? { channelPeer: opts.channelPeer } : {}),
+      ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
     });
     const node: TestNode = { name, key, id: toHex(publicKeyFromPrivate(key)), core, events: [], stored: [], connects: [], replies: new Map(), pending: [] };
     this.nodes.set(name, node);

@@ -10,7 +10,7 @@ import {
   CHAIN_HASHES, SIGNATURE_TAGS, decodeInvoice, decodeInvoiceError, decodeOffer, decodeBolt12String, parseInvoiceRequestBytes, verifyRecordsSignature,
 } from '../../../core/offers';
 import type { AnswerOutcome, Destination, PreparedFetch } from '../../../core/offers/manager';
-import { InvoiceErrorReceived, OFFERS_MESSAGE_TLV, OffersError } from '../../../core/offers/manager';
+import { InvoiceErrorReceived, OFFERS_MESSAGE_TLV, OffersError, persistOffersWrites } from '../../../core/offers/manager';
 import { T0, makeManager, peerId, REGTEST } from './manager-fixtures';
 import type { TestManager } from './manager-fixtures';
 
@@ -495,5 +495,36 @@ describe('events', () => {
     expect(payer.events.map((e) => [e.type, 'offerId' in e ? e.offerId : undefined])).toEqual([['offer.invoice_received', offer.offerId]]);
     payer.manager.failFetch(ok.fetch, new OffersError('offers.no_answer', 'late'), T0);
     expect(payer.events.at(-1)).toEqual({ type: 'offer.fetch_failed', offerId: offer.offerId, requestId: ok.fetch.requestId, code: 'offers.no_answer', message: 'late' });
+  });
+});
+
+describe('steps: the manager decides, its adapter persists and publishes', () => {
+  it('answering a request writes nothing itself: the invoice and the request come back as writes, the events with them', () => {
+    const issuer = makeManager('issuer');
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'widget', amountMsat: 1000n }, T0);
+    const fetch = payer.manager.prepareFetch({ offer: offer.bolt12 }, T0);
+    const step = issuer.manager.core.answerInvoiceRequest({ messageId: 'ab'.repeat(8), value: fetch.request.bytes, context: null, hasReplyPath: true }, T0);
+    expect(step.value.kind).toBe('invoice');
+    expect(step.writes.map((w) => w.kind)).toEqual(['insert_invoice', 'insert_request']);
+    expect(step.events.map((e) => e.type)).toEqual(['offer.invoice_request_received', 'offer.invoice_issued']);
+    // Nothing is stored, nothing published, until the step is carried out.
+    expect(issuer.stores.invoices.listInvoices({ offerId: offer.offerId })).toEqual([]);
+    expect(issuer.events).toEqual([]);
+    persistOffersWrites(issuer.stores, step.writes);
+    const invoiceId = (step.value as { invoiceId: string }).invoiceId;
+    expect(issuer.stores.invoices.listInvoices({ offerId: offer.offerId })).toEqual([expect.objectContaining({ invoiceId, role: 'issued' })]);
+    expect(issuer.stores.requests.listRequests({ role: 'received' })).toEqual([expect.objectContaining({ status: 'invoice', invoiceId })]);
+  });
+
+  it('a refused answer to our request is a value, with the request marked failed in the same step', () => {
+    const issuer = makeManager('issuer');
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'widget', amountMsat: 1000n }, T0);
+    const fetch = payer.manager.prepareFetch({ offer: offer.bolt12 }, T0);
+    const step = payer.manager.core.acceptFetchAnswer(fetch, undefined, fetch.destinations[0]!, T0);
+    expect(step.value).toEqual({ kind: 'refused', error: expect.objectContaining({ code: 'offers.unexpected_reply' }) });
+    expect(step.writes).toEqual([expect.objectContaining({ kind: 'update_request', rowId: fetch.rowId, change: expect.objectContaining({ status: 'failed' }) })]);
+    expect(payer.stores.requests.getRequest(fetch.rowId)).toMatchObject({ status: 'pending' });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../../core/api/events';
 import type { ChangeView, ChannelMessageInfo, ChannelSummary, ChannelView } from '../../../core/api/channels';
-import { runSimulationRequest } from '../../../core/channel/simulator/request';
+import { runSimulationRequest } from '../../../core/simulator/request';
 import {
   FAIL_BACK_WORDS, OUR_NAMES, balanceShares, causeText, changeLabel, channelMessageLabel, lastSentOf, changeProgress, channelMessageOf, dustExposure, htlcRows, mergeChannelMessages,
   partyNames, pendingChanges, reduceChannels,

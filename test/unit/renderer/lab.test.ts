@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { runSimulationRequest } from '../../../core/channel/simulator/request';
-import { SCENARIO_NAMES, scenarioSummary } from '../../../core/channel/simulator/scenarios';
+import { runSimulationRequest } from '../../../core/simulator/request';
+import { SCENARIO_NAMES, scenarioSummary } from '../../../core/simulator/scenarios';
 import { DEFAULT_TERMS, SCENARIOS, checkScript, checkTerms, termsFromTrace, htlcOwner, labFrame, stepFromEvent, stepShort, stepText, stepsFromTrace, svgFileName, traceArrows, type DraftStep } from '../../../renderer/src/lib/lab';
 
 let uid = 0;

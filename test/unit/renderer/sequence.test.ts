@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { runSimulationRequest } from '../../../core/channel/simulator/request';
+import { runSimulationRequest } from '../../../core/simulator/request';
 import { CHAR_WIDTH, SEQ_HEADER, layoutSequence, messageFamily, type SeqMessageInput } from '../../../renderer/src/lib/sequence';
 
 const crossing = runSimulationRequest({ scenario: 'crossing-commits' }).trace;

@@ -1,0 +1,90 @@
+/**
+ * The NodeApi implemented over a running Node: every host (the daemon's WebSocket server, the
+ * Electron IPC bridge, test harnesses) serves what `createNodeApi(node)` returns. Each method
+ * maps its already-validated params (METHOD_SCHEMAS) to the node's layers and their results to
+ * the API's plain data; the layers' own typed errors pass through unchanged, so a client sees
+ * the same `code` whichever layer refused.
+ *
+ * Node-only (it imports the composition root): hosts import this file directly; it is not part
+ * of `core/api/index.ts`, which the renderer's bundle reads.
+ */
+import type { Node } from '../node/node';
+import { runSimulationRequest } from '../simulator/request';
+import type { NodeApi } from './methods';
+import type { OfferMethods } from './offers';
+import type { PeerInfo } from './types';
+import { ApiError } from './schema';
+
+type MessengerMethod =
+  | 'sendOnionMessage' | 'listMessages' | 'mailboxList' | 'mailboxAllow' | 'mailboxDeny' | 'messengerStats'
+  | 'registerMessageHandler' | 'unregisterMessageHandler' | 'createMessagePath';
+
+export function createNodeApi(node: Node): NodeApi {
+  const peers = node.peers;
+  const peerInfo = (nodeId: string): PeerInfo => {
+    const peer = peers.peer(nodeId);
+    if (!peer) throw new ApiError('peer.not_connected', `not connected to ${nodeId}`);
+    return peers.info(peer);
+  };
+  return {
+    getInfo: async () => node.info(),
+    connect: async ({ address, reconnect }) => peers.info(await peers.connect(address, { reconnect: reconnect ?? true })),
+    disconnect: async ({ nodeId, forget }) => ({ nodeId, disconnected: peers.disconnect(nodeId, { forget: forget ?? true }) }),
+    listPeers: async () => ({ peers: peers.peers().map((p) => peers.info(p)) }),
+    ping: async ({ nodeId, numPongBytes }) => {
+      peerInfo(nodeId);
+      return { nodeId, rttMs: await peers.ping(nodeId, numPongBytes ?? 0) };
+    },
+    labelPeer: async ({ nodeId, label }) => ({ nodeId, label: node.labelPeer(nodeId, label) }),
+    recentEvents: async ({ limit, types }) => ({ events: node.events.recent(limit ?? 200, types) }),
+    ...messengerApi(node),
+    ...offersApi(node),
+    listChannels: async () => ({ channels: node.channels.list() }),
+    getChannel: async ({ channelId }) => {
+      const detail = node.channels.detail(channelId);
+      if (!detail) throw new ApiError('channel.not_found', `no channel ${channelId}`);
+      return detail;
+    },
+    runSimulation: async (params) => runSimulationRequest(params),
+    getSettings: async () => node.settings(),
+    updateSettings: (params) => node.updateSettings(params),
+    subscribe: (listener) => node.events.subscribe(listener),
+  };
+}
+
+/** BOLT 12 offers: our offers, someone's offers, refunds (the offers service). */
+function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
+  const o = node.offers;
+  return {
+    createOffer: async (params) => o.createOffer(params),
+    listOffers: async (filter) => ({ offers: o.listOffers(filter) }),
+    disableOffer: async ({ offerId }) => o.disableOffer(offerId),
+    decodeBolt12: async (params) => o.decode(params.string),
+    fetchInvoice: (params) => o.fetchInvoice(params),
+    listInvoices: async (filter) => ({ invoices: o.listInvoices(filter) }),
+    listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
+    createRefund: async (params) => o.createRefund(params),
+    sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+function messengerApi(node: Node): Pick<NodeApi, MessengerMethod> {
+  const m = node.messenger;
+  return {
+    sendOnionMessage: (params) => m.send(params),
+    listMessages: async (filter) => ({ messages: m.listMessages(filter) }),
+    mailboxList: async () => m.mailboxInfo(),
+    mailboxAllow: async ({ nodeId }) => {
+      m.allowMailbox(nodeId);
+      return { nodeId, allowed: true };
+    },
+    mailboxDeny: async ({ nodeId }) => {
+      m.denyMailbox(nodeId);
+      return { nodeId, allowed: false };
+    },
+    messengerStats: async () => m.stats(),
+    registerMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.registerApiHandler(tlvType) }),
+    unregisterMessageHandler: async ({ tlvType }) => ({ tlvType, listeners: m.unregisterApiHandler(tlvType) }),
+    createMessagePath: async ({ via, dummyHops }) => m.createMessagePath(via ?? [], dummyHops ?? 0),
+  };
+}

@@ -1,0 +1,39 @@
+/** A channel link as the node's list and events show it (plain JSON), and updates named in words. */
+import { toHex } from '../crypto';
+import { txidToHex } from '../bitcoin';
+import type { ChannelSummary } from './events';
+import type { ChannelLink } from './link';
+import type { Change } from './state';
+
+/** `add local:3`, `fulfill remote:1`, `fee 2000`: an update, named from this node's view. */
+export function describeChange(c: Change): string {
+  const u = c.update;
+  if (u.kind === 'fee') return `fee ${u.feeratePerKw}`;
+  if (u.kind === 'add') return `add ${u.htlc.offerer}:${u.htlc.id}`;
+  return `${u.kind} ${c.origin === 'local' ? 'remote' : 'local'}:${u.id}`;
+}
+
+export function summarize(link: ChannelLink): ChannelSummary {
+  const s = link.state;
+  const local = s.localCommit.spec;
+  const remote = (s.remoteNextCommit ?? s.remoteCommit).spec;
+  const htlcs = new Set([...local.htlcs, ...remote.htlcs].map((h) => `${h.offerer}:${h.id}`));
+  return {
+    channelId: toHex(s.params.channelId),
+    peer: link.peerId,
+    state: link.phase,
+    funder: s.params.funder,
+    channelType: s.params.channelType,
+    fundingOutpoint: `${txidToHex(s.params.fundingOutpoint.txid)}:${s.params.fundingOutpoint.vout}`,
+    capacitySat: s.params.fundingSatoshis.toString(),
+    localBalanceMsat: local.localMsat.toString(),
+    remoteBalanceMsat: local.remoteMsat.toString(),
+    localCtn: s.localCommit.ctn,
+    remoteCtn: (s.remoteNextCommit ?? s.remoteCommit).ctn,
+    numHtlcs: htlcs.size,
+    feeratePerKw: local.feeratePerKw,
+    failure: s.status.kind === 'failed' ? { code: s.status.code, message: s.status.message } : null,
+    dataLoss: link.dataLoss,
+    createdAt: link.createdAt,
+  };
+}

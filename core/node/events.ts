@@ -1,0 +1,16 @@
+/**
+ * The one typed event union the node's bus carries, composed from the events each layer owns.
+ * Each event has a sequence number (increasing per node run) and a unix-ms time. Re-exported by
+ * core/api for hosts and the renderer.
+ */
+import type { PeerEventBody } from '../peer/events';
+import type { OnionMessageEventBody } from '../messenger/events';
+import type { ChannelEventBody } from '../channel/events';
+import type { OfferEventBody } from '../offers/events';
+import type { SettingsEventBody } from './settings-info';
+
+export type NodeEventBody = PeerEventBody | OnionMessageEventBody | ChannelEventBody | OfferEventBody | SettingsEventBody;
+
+export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
+
+export type NodeEventType = NodeEventBody['type'];

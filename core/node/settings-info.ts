@@ -1,0 +1,51 @@
+/**
+ * Node settings the user can change while the node runs (the desktop app's Settings page), as
+ * plain data. They are saved in DATADIR/config.json (settings.ts); options given on the command
+ * line win over saved values. Re-exported by core/api.
+ */
+import type { Network } from './types';
+
+export interface OnionLimitsInfo {
+  /** Onion messages accepted per second from one peer (token bucket refill). */
+  readonly ratePerSecond: number;
+  /** Burst a peer may send at once (token bucket size). */
+  readonly burst: number;
+  /** Bytes of onion messages queued for one peer before more are dropped. */
+  readonly queueBytes: number;
+  /** Bytes of onion messages held in memory for all peers together. */
+  readonly memoryCapBytes: number;
+}
+
+export interface MailboxLimitsInfo {
+  readonly perPeerMessages: number;
+  readonly perPeerBytes: number;
+  readonly totalBytes: number;
+  /** How long a stored message is kept, in hours. */
+  readonly expiryHours: number;
+}
+
+export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox';
+
+export interface SettingsInfo {
+  readonly alias: string;
+  /** "host:port" the node accepts peers on, or null when it does not listen. */
+  readonly listen: string | null;
+  readonly network: Network;
+  readonly datadir: string;
+  readonly onion: OnionLimitsInfo;
+  readonly mailbox: MailboxLimitsInfo;
+  /** Settings given on the command line for this run: they also win over saved values at the next start. */
+  readonly fromCommandLine: readonly SettingName[];
+  /** Where changes are saved. */
+  readonly configFile: string;
+}
+
+export interface UpdateSettingsParams {
+  readonly alias?: string;
+  /** "host:port", or "" to stop listening. */
+  readonly listen?: string;
+  readonly onion?: Partial<OnionLimitsInfo>;
+  readonly mailbox?: Partial<MailboxLimitsInfo>;
+}
+
+export type SettingsEventBody = { readonly type: 'node.settings_changed'; readonly settings: SettingsInfo; readonly changed: readonly SettingName[] };

@@ -1,0 +1,23 @@
+/**
+ * The node's own data as the NodeApi shows it (plain JSON), re-exported by core/api.
+ */
+import type { FeatureInfo } from '../peer/types';
+
+export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
+export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
+
+export interface NodeInfo {
+  readonly nodeId: string;
+  readonly alias: string;
+  readonly network: Network;
+  readonly features: readonly FeatureInfo[];
+  /** "host:port" addresses the node listens on. */
+  readonly listen: readonly string[];
+  readonly numPeers: number;
+  readonly numChannels: number;
+  /** Glasswing version. */
+  readonly version: string;
+  readonly datadir: string;
+  /** Unix ms when the node started. */
+  readonly startedAt: number;
+}

@@ -1,0 +1,470 @@
+/**
+ * The thin adapter around the sans-I/O OnionMessenger: feeds it peer connections and received
+ * `onion_message`s from the PeerManager, carries out its actions (dial, store in the mailbox,
+ * settle reply waiters), pulls queued messages into connections that have room, delivers the
+ * mailbox when a peer comes back, publishes every event on the bus and writes the traffic log.
+ * Its timers run on the node's clock. The peers, the mailbox and the log come in as narrow ports
+ * (core/messenger/ports.ts); the composition root wires the concrete ones.
+ */
+import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
+import type { OnionMessage, TlvRecord } from '../../wire';
+import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
+import { isGlasswingError } from '../../errors';
+import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
+import type { OnionMessageEventBody } from '../../messenger/events';
+import { onionEventParties } from '../../messenger/events';
+import type { MessengerPolicy } from '../../messenger/constants';
+import { handlerKindOf } from '../../messenger/constants';
+import { MessengerError } from '../../messenger/errors';
+import type { AsyncPaymentsMessageHandler, MessageHandler, ReceivedMessage } from '../../messenger/handlers';
+import type { OffersMessageBytes, OffersMessageHandler, OffersSent } from '../../offers/ports';
+import { decodeOffersMessage, offersRecord } from '../../messenger/families';
+import type { PublishedPathRecord } from '../../offers/manager/records';
+import type { RecordText } from '../../messenger/inputs';
+import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from '../../messenger/inputs';
+import type { MessengerAction } from '../../messenger/messenger';
+import { OnionMessenger } from '../../messenger/messenger';
+import type { MailboxStore, MessageLogFilter, MessageLogRow, MessageLogStore, MessengerPeer, MessengerPeers } from '../../messenger/ports';
+import { MessengerCounters } from '../../messenger/stats';
+import type { Clock, Timer } from '../clock';
+
+export interface MessengerServiceOptions {
+  /** Our node private key. Secret; the core keeps its own copy and zeroes it on close. */
+  readonly nodeKey: Uint8Array;
+  readonly peers: MessengerPeers;
+  /** The mailbox (allow-list, stored messages, quotas). */
+  readonly mailbox: MailboxStore;
+  /** The capped traffic log. */
+  readonly log: MessageLogStore;
+  /** Where to dial a node that is not connected (the address book). */
+  readonly addressOf: (nodeId: string) => string | undefined;
+  /** The blinded path to us we published (an offer's, a refund's) with this path_id: its context. */
+  readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
+  readonly publish: (event: OnionMessageEventBody) => void;
+  readonly policy?: Partial<MessengerPolicy>;
+  /** The node's clock: the time, the tick and the traffic-log flush. */
+  readonly clock: Clock;
+  readonly random?: () => number;
+  readonly randomBytes?: (length: number) => Uint8Array;
+  /** How often time is fed to the core (reply and connection timeouts). */
+  readonly tickMs?: number;
+}
+
+export interface SendParams {
+  /** A node id or a hex `blinded_path`. */
+  readonly destination: string;
+  readonly tlvs: readonly RecordText[];
+  readonly via?: readonly string[];
+  readonly replyPath?: boolean;
+  readonly dummyHops?: number;
+  /** Wait this many seconds for a reply (attaches a reply path). */
+  readonly waitReplySeconds?: number;
+  /** The message this answers (logged as `replied`). */
+  readonly inReplyTo?: string;
+}
+
+const LOG_FLUSH_MS = 250;
+const LOG_FLUSH_ROWS = 500;
+const MAILBOX_EXPIRY_CHECK_MS = 5_000;
+
+export class MessengerService {
+  readonly core: OnionMessenger;
+  readonly mailbox: MailboxStore;
+  readonly log: MessageLogStore;
+  readonly #opts: MessengerServiceOptions;
+  readonly #now: () => number;
+  readonly #counters = new MessengerCounters();
+  readonly #waiters = new Map<string, { resolve: (r: ReceivedMessage) => void; reject: (e: Error) => void }>();
+  readonly #connects = new Map<string, Promise<void>>();
+  readonly #apiHandlers = new Map<bigint, { listeners: number; unregister: () => void }>();
+  readonly #mailboxInFlight = new Set<number>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #logBuffer: MessageLogRow[] = [];
+  #ticker: Timer | undefined;
+  #logTimer: Timer | undefined;
+  #lastExpiryCheck = 0;
+  #closed = false;
+
+  constructor(opts: MessengerServiceOptions) {
+    this.#opts = opts;
+    this.#now = () => opts.clock.now();
+    this.core = new OnionMessenger({
+      nodeKey: opts.nodeKey,
+      ...(opts.policy ? { policy: opts.policy } : {}),
+      randomBytes: opts.randomBytes ?? secureRandomBytes,
+      random: opts.random ?? Math.random,
+      addressOf: opts.addressOf,
+      ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
+    });
+    this.mailbox = opts.mailbox;
+    this.log = opts.log;
+    for (const { nodeId } of this.mailbox.listAllowed()) this.core.setMailboxAllowed(nodeId, true);
+  }
+
+  /** Starts listening to the PeerManager and the timers. */
+  start(): void {
+    const { peers } = this.#opts;
+    this.#unsubscribe.push(
+      peers.onMessage((peer, message) => {
+        if (message.type === 'onion_message') this.#run(this.core.handleOnionMessage(peer.nodeId, message, this.#now()));
+      }),
+      peers.onMalformedMessage((peer, info) => {
+        if (info.typeNumber === MESSAGE_TYPES.onion_message) this.#run(this.core.handleMalformedOnionMessage(peer.nodeId, info.size, info.code, info.reason));
+      }),
+      peers.onPeerReady((peer) => this.#onPeerReady(peer)),
+      peers.onPeerClosed((peer) => {
+        // A newer connection to the same node may already be up (BOLT 1: the newest wins).
+        if (!peers.isConnected(peer.nodeId)) this.#run(this.core.peerDisconnected(peer.nodeId, this.#now()));
+      }),
+    );
+    for (const peer of peers.peers()) this.#onPeerReady(peer);
+    this.#ticker = this.#opts.clock.interval('messenger.tick', this.#opts.tickMs ?? 250, () => this.#tick());
+    this.#logTimer = this.#opts.clock.interval('messenger.log_flush', LOG_FLUSH_MS, () => this.flushLog());
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ticker?.cancel();
+    this.#logTimer?.cancel();
+    for (const u of this.#unsubscribe.splice(0)) u();
+    for (const w of this.#waiters.values()) w.reject(new MessengerError('messenger.stopped', 'the node is stopping'));
+    this.#waiters.clear();
+    this.flushLog();
+    this.core.destroy();
+  }
+
+  // ----- handlers -----------------------------------------------------------------------------
+
+  /** The offers family's typed handler (core/offers's OffersMessageHandler). */
+  setOffersHandler(handler: OffersMessageHandler): () => void {
+    return this.core.setOffersHandler(handler);
+  }
+
+  /** The async payments family's typed handler. */
+  setAsyncPaymentsHandler(handler: AsyncPaymentsMessageHandler): () => void {
+    return this.core.setAsyncPaymentsHandler(handler);
+  }
+
+  /** A custom handler of one application TLV type (raw records). */
+  registerHandler(tlvType: bigint, handler: MessageHandler): () => void {
+    return this.core.registerHandler(tlvType, handler);
+  }
+
+  /**
+   * An application handler registered through the API: messages of `tlvType` are delivered as
+   * `onion.delivered` events (with their records and reply path) to API subscribers, who answer
+   * with sendOnionMessage to the reply path. Counted: each registration needs an unregistration.
+   */
+  registerApiHandler(tlvTypeText: string): number {
+    const tlvType = parseTlvType(tlvTypeText);
+    if (handlerKindOf(tlvType) !== 'application') {
+      throw new MessengerError('messenger.reserved_tlv_type', `TLV type ${tlvType} belongs to the ${handlerKindOf(tlvType)} handlers`);
+    }
+    const existing = this.#apiHandlers.get(tlvType);
+    if (existing) return ++existing.listeners;
+    const unregister = this.core.registerHandler(tlvType, () => undefined);
+    this.#apiHandlers.set(tlvType, { listeners: 1, unregister });
+    return 1;
+  }
+
+  unregisterApiHandler(tlvTypeText: string): number {
+    const tlvType = parseTlvType(tlvTypeText);
+    const existing = this.#apiHandlers.get(tlvType);
+    if (!existing) return 0;
+    if (--existing.listeners > 0) return existing.listeners;
+    existing.unregister();
+    this.#apiHandlers.delete(tlvType);
+    return 0;
+  }
+
+  // ----- sending ------------------------------------------------------------------------------
+
+  /** Sends a message of application records (the API's sendOnionMessage); a reply comes back as its records. */
+  async send(params: SendParams): Promise<SendOnionMessageResult> {
+    const { result, reply } = await this.#send({ ...params, records: parseMessageRecords(params.tlvs) });
+    return reply ? { ...result, reply: toReply(reply) } : result;
+  }
+
+  /**
+   * Sends one offers message (for the offers layer, `OffersMessenger`); the reply it waits for
+   * comes back decoded with core/offers's codecs, as its handler would get it — never as raw records.
+   */
+  async sendOffersMessage(params: {
+    destination: string; message: OffersMessageBytes; replyPath?: boolean; waitReplySeconds?: number;
+  }): Promise<OffersSent> {
+    const { result, reply } = await this.#send({
+      destination: params.destination, records: [offersRecord(params.message)],
+      ...(params.replyPath !== undefined ? { replyPath: params.replyPath } : {}),
+      ...(params.waitReplySeconds !== undefined ? { waitReplySeconds: params.waitReplySeconds } : {}),
+    });
+    if (!reply) return { firstHop: result.firstHop };
+    const record = reply.records.find((r) => handlerKindOf(r.type) === 'offers');
+    return {
+      firstHop: result.firstHop,
+      reply: {
+        messageId: reply.messageId,
+        message: record ? decodeOffersMessage(record.type, record.value) : undefined,
+        replyPath: reply.replyPath ? toHex(encodeBlindedPath(reply.replyPath)) : null,
+      },
+    };
+  }
+
+  async #send(params: Omit<SendParams, 'tlvs'> & { records: readonly TlvRecord[] }): Promise<{ result: SendOnionMessageResult; reply?: ReceivedMessage }> {
+    if (this.#closed) throw new MessengerError('messenger.stopped', 'the node is stopping');
+    const destination = parseDestination(params.destination);
+    const awaitReplyMs = params.waitReplySeconds !== undefined ? params.waitReplySeconds * 1000 : undefined;
+    const outcome = this.core.send(
+      {
+        destination, records: params.records, via: params.via ?? [], replyPath: params.replyPath ?? false, dummyHops: params.dummyHops ?? 0,
+        ...(awaitReplyMs !== undefined ? { awaitReplyMs } : {}), ...(params.inReplyTo ? { inReplyTo: params.inReplyTo } : {}),
+      },
+      this.#now(),
+    );
+    const reply = awaitReplyMs !== undefined
+      ? new Promise<ReceivedMessage>((resolve, reject) => this.#waiters.set(outcome.messageId, { resolve, reject }))
+      : undefined;
+    reply?.catch(() => undefined); // settled below; avoid an unhandled rejection if the connect fails first
+    this.#run(outcome.actions);
+    const connecting = outcome.plan.connectTo ? this.#connects.get(outcome.plan.connectTo.nodeId) : undefined;
+    if (connecting) {
+      try {
+        await connecting;
+      } catch (e) {
+        this.#waiters.delete(outcome.messageId);
+        this.core.cancelReply(outcome.messageId);
+        throw new MessengerError('messenger.connect_failed', `could not connect to ${outcome.plan.firstHop}: ${e instanceof Error ? e.message : String(e)}`, { nodeId: outcome.plan.firstHop });
+      }
+    }
+    const result: SendOnionMessageResult = { messageId: outcome.messageId, firstHop: outcome.plan.firstHop, route: outcome.plan.kind, replyPath: outcome.hasReplyPath };
+    return reply ? { result, reply: await reply } : { result };
+  }
+
+  /** A blinded path to us (`via`: the hops before us, introduction node first). */
+  createMessagePath(via: readonly string[], dummyHops: number): MessagePathInfo {
+    const path = this.core.createPathToUs(via, dummyHops);
+    return { path: toHex(encodeBlindedPath(path)), introductionNodeId: via[0] ?? this.core.nodeIdHex, hops: path.hops.length };
+  }
+
+  // ----- mailbox ------------------------------------------------------------------------------
+
+  allowMailbox(nodeId: string): void {
+    this.mailbox.allow(nodeId, this.#now());
+    this.core.setMailboxAllowed(nodeId, true);
+  }
+
+  denyMailbox(nodeId: string): void {
+    this.mailbox.deny(nodeId);
+    this.core.setMailboxAllowed(nodeId, false);
+  }
+
+  mailboxInfo(): MailboxInfo {
+    return {
+      allowed: this.mailbox.listAllowed(),
+      messages: this.mailbox.list().map((m) => ({ messageId: m.messageId, nodeId: m.nodeId, from: m.from, size: m.size, storedAt: m.storedAt, expiresAt: m.expiresAt })),
+      totals: this.mailbox.totals(),
+      quotas: { ...this.mailbox.limits },
+    };
+  }
+
+  // ----- log and stats ------------------------------------------------------------------------
+
+  listMessages(filter: MessageLogFilter): MessageLogEntry[] {
+    this.flushLog();
+    return this.log.list(filter);
+  }
+
+  flushLog(): void {
+    if (this.#logBuffer.length === 0) return;
+    const rows = this.#logBuffer;
+    this.#logBuffer = [];
+    try {
+      this.log.append(rows);
+    } catch {
+      // The log is best effort (the database may be closing); events already went out.
+    }
+  }
+
+  stats(): MessengerStatsInfo {
+    const now = this.#now();
+    const snap = this.core.snapshot(now);
+    const counts = this.#counters.snapshot();
+    const { policy } = this.core;
+    return {
+      ...counts,
+      queues: { totalBytes: snap.queues.totalBytes, peakBytes: snap.queues.peakBytes, memoryCapBytes: policy.memoryCapBytes, perPeerLimitBytes: policy.outboundQueueBytes, peers: snap.queues.peers },
+      inbound: { perSecond: policy.inboundPerSecond, burst: policy.inboundBurst, peers: snap.inbound },
+      mailbox: { allowed: this.mailbox.listAllowed().length, ...this.mailbox.totals() },
+      pendingReplies: snap.pendingReplies,
+      handlers: this.core.handlers().map((h) => ({ tlvType: h.tlvType.toString(), kind: h.kind, listeners: this.#apiHandlers.get(h.tlvType)?.listeners ?? 1 })),
+      policy: { ...policy },
+    };
+  }
+
+  // ----- carrying out actions -----------------------------------------------------------------
+
+  #run(actions: readonly MessengerAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'event':
+          this.#emit(a.event);
+          break;
+        case 'connect':
+          this.#connect(a.nodeId, a.address);
+          break;
+        case 'store':
+          this.#store(a.messageId, a.nodeId, a.from, a.message, a.size);
+          break;
+        case 'reply_received': {
+          const w = this.#waiters.get(a.requestId);
+          this.#waiters.delete(a.requestId);
+          w?.resolve(a.message);
+          break;
+        }
+        case 'reply_timeout': {
+          const w = this.#waiters.get(a.requestId);
+          this.#waiters.delete(a.requestId);
+          w?.reject(new MessengerError('messenger.reply_timeout', `no reply to ${a.requestId} arrived in time`, { messageId: a.requestId }));
+          break;
+        }
+        case 'handler_pending':
+          a.outcome.then(
+            (outcome) => !this.#closed && this.#run(this.core.replyLater(a.message, outcome, this.#now())),
+            (e: unknown) => !this.#closed && this.#emit({
+              type: 'onion.dropped', messageId: a.message.messageId, from: a.message.from, to: null, reason: 'handler_failed', code: null,
+              detail: `the handler failed: ${e instanceof Error ? e.message : String(e)}`, size: a.message.value.length,
+            }),
+          );
+          break;
+      }
+    }
+    for (const nodeId of this.core.queuedPeers()) this.#drain(nodeId);
+  }
+
+  #emit(event: OnionMessageEventBody): void {
+    this.#counters.observe(event);
+    this.#opts.publish(event);
+    this.#logBuffer.push(logRow(event, this.#now()));
+    if (this.#logBuffer.length >= LOG_FLUSH_ROWS) this.flushLog();
+  }
+
+  #connect(nodeId: string, address: string): void {
+    if (this.#connects.has(nodeId)) return;
+    const attempt = this.#opts.peers.connect(`${nodeId}@${address}`).then(
+      () => {
+        this.#connects.delete(nodeId);
+      },
+      (e: unknown) => {
+        this.#connects.delete(nodeId);
+        if (!this.#closed) this.#run(this.core.connectFailed(nodeId, isGlasswingError(e) ? e.message : String(e), this.#now()));
+        throw e;
+      },
+    );
+    attempt.catch(() => undefined);
+    this.#connects.set(nodeId, attempt);
+  }
+
+  /** Hands queued messages to a peer's connection while it has room; the write callbacks call again. */
+  #drain(nodeId: string): void {
+    const { peers } = this.#opts;
+    while (!this.#closed && peers.queuedBytes(nodeId) < this.core.policy.writeWindowBytes) {
+      const out = this.core.takeNext(nodeId);
+      if (!out) return;
+      const ok = peers.send(nodeId, out.message, { dropIfFull: true, onWritten: () => this.#drain(nodeId) });
+      if (ok) this.#emit(out.event);
+      else this.#run(this.core.sendFailed(out));
+    }
+  }
+
+  #onPeerReady(peer: MessengerPeer): void {
+    if (this.#closed) return;
+    this.#run(this.core.peerConnected(peer.nodeId, { onionMessages: peer.features.has('option_onion_messages') }, this.#now()));
+    this.#drainMailbox(peer.nodeId);
+  }
+
+  // ----- mailbox ------------------------------------------------------------------------------
+
+  #store(messageId: string, nodeId: string, from: string, message: OnionMessage, size: number): void {
+    let result;
+    try {
+      result = this.mailbox.store({ messageId, nodeId, from, pathKey: message.pathKey, packet: message.onionMessagePacket, size }, this.#now());
+    } catch (e) {
+      this.#emit({ type: 'onion.dropped', messageId, from, to: nodeId, reason: 'mailbox_full', code: null, detail: `the mailbox could not store it: ${e instanceof Error ? e.message : String(e)}`, size });
+      return;
+    }
+    if (!result.stored) {
+      this.#emit({ type: 'onion.dropped', messageId, from, to: nodeId, reason: result.reason, code: null, detail: result.detail, size });
+      return;
+    }
+    this.#emit({ type: 'onion.mailbox_stored', messageId, nodeId, from, size, expiresAt: result.record.expiresAt });
+    this.#emit({ type: 'onion.mailbox_wake', nodeId, messages: result.peerMessages, bytes: result.peerBytes });
+    // It may have reconnected between the decision and now.
+    if (this.#opts.peers.isConnected(nodeId)) this.#drainMailbox(nodeId);
+  }
+
+  /**
+   * Writes the peer's stored messages to its connection in order; each is deleted (and
+   * reported) only once its frame was written to the socket. A message whose write fails stays
+   * and goes out on the next connection.
+   */
+  #drainMailbox(nodeId: string): void {
+    const { peers } = this.#opts;
+    if (this.#closed || !peers.isConnected(nodeId)) return;
+    for (const m of this.mailbox.listFor(nodeId)) {
+      if (this.#mailboxInFlight.has(m.id)) continue;
+      if (peers.queuedBytes(nodeId) >= this.core.policy.writeWindowBytes) return;
+      const message: OnionMessage = { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: m.packet };
+      this.#mailboxInFlight.add(m.id);
+      const ok = peers.send(nodeId, message, {
+        dropIfFull: true,
+        onWritten: (error) => {
+          this.#mailboxInFlight.delete(m.id);
+          if (this.#closed) return;
+          if (!error) {
+            try {
+              this.mailbox.delete(m.id);
+            } catch {
+              return; // the database is closing: the message stays and is sent again later
+            }
+            this.#emit({ type: 'onion.mailbox_forwarded', messageId: m.messageId, nodeId, size: m.size, storedAt: m.storedAt });
+          }
+          this.#drainMailbox(nodeId);
+        },
+      });
+      if (!ok) {
+        this.#mailboxInFlight.delete(m.id);
+        return;
+      }
+    }
+  }
+
+  // ----- time ---------------------------------------------------------------------------------
+
+  #tick(): void {
+    if (this.#closed) return;
+    const now = this.#now();
+    this.#run(this.core.tick(now));
+    if (now - this.#lastExpiryCheck >= MAILBOX_EXPIRY_CHECK_MS) {
+      this.#lastExpiryCheck = now;
+      try {
+        for (const m of this.mailbox.expire(now, this.#mailboxInFlight)) {
+          this.#emit({ type: 'onion.mailbox_expired', messageId: m.messageId, nodeId: m.nodeId, size: m.size, storedAt: m.storedAt });
+        }
+      } catch {
+        // Expiry retries on the next tick.
+      }
+    }
+  }
+}
+
+function toReply(m: ReceivedMessage): OnionReply {
+  return { messageId: m.messageId, from: m.from, records: formatRecords(m.records), replyPath: m.replyPath ? toHex(encodeBlindedPath(m.replyPath)) : null };
+}
+
+/** The traffic log row for an event: its counterparty and TLV types pulled out for filtering. */
+function logRow(event: OnionMessageEventBody, time: number): MessageLogRow {
+  const { peer, tlvTypes } = onionEventParties(event);
+  const size = 'size' in event ? event.size : 0;
+  const messageId = 'messageId' in event ? event.messageId : null;
+  return { time, messageId, outcome: event.type.slice('onion.'.length), peer, tlvTypes, size, event: { ...event } };
+}
