@@ -6,9 +6,9 @@
  * JSON.parse itself is not ours: text that does not parse is skipped.
  */
 import { parseRequest, toErrorBody } from '../../core/api/protocol';
-import { runSimulationRequest } from '../../core/channel/simulator/request';
-import { parseSimScript } from '../../core/channel/simulator/events';
-import { isScenarioName } from '../../core/channel/simulator/scenarios';
+import { runSimulationRequest } from '../../core/simulator/request';
+import { parseSimScript } from '../../core/simulator/events';
+import { isScenarioName } from '../../core/simulator/scenarios';
 import { esploraTx } from '../../core/runtime/chain';
 import { Finding, REJECTED, decodeOrReject, latin1 } from '../harness';
 import type { FuzzTarget } from '../harness';
