@@ -222,6 +222,18 @@ function gossipSeeds(load: VectorLoader): Uint8Array[] {
   ];
 }
 
+/** The vectors' regtest blocks (genesis and block 1), their headers, and a few made-up headers. */
+function bitcoinBlockSeeds(load: VectorLoader): Uint8Array[] {
+  const funding = (load('bolt03/commitment.json') as { funding_tx: { block0_genesis: string; block1: string } }).funding_tx;
+  const blocks = [funding.block0_genesis, funding.block1].map(fromHex);
+  return [
+    ...blocks.map((b) => selected(1, b)),
+    ...blocks.map((b) => selected(0, b.subarray(0, 80))),
+    selected(0, new Uint8Array(80)),
+    selected(0, Uint8Array.from({ length: 80 }, (_, i) => (i * 37) & 0xff)),
+  ];
+}
+
 function apiRequestSeeds(): Uint8Array[] {
   const frames: unknown[] = [
     { id: 1, method: 'getInfo' },
@@ -269,6 +281,7 @@ export const SEEDS: Readonly<Record<string, (load: VectorLoader) => Uint8Array[]
   'bolt12-messages': bolt12MessageSeeds,
   'bolt12-strings': bolt12StringSeeds,
   'bitcoin-tx': bitcoinTxSeeds,
+  'bitcoin-block': bitcoinBlockSeeds,
   'gossip-manager': gossipSeeds,
   'api-request': apiRequestSeeds,
   'esplora-tx': esploraSeeds,
