@@ -123,7 +123,8 @@ export const bolt12Strings: FuzzTarget = {
       const s = mustSucceed('encodeBolt12String', () => encodeBolt12String(decoded.prefix, decoded.bytes));
       const again = mustSucceed('decodeBolt12String of our own string', () => decodeBolt12String(s));
       expectSameValue('bolt12 string: decode(encode(decode(x))) ≠ decode(x)', again, decoded);
-      const analyze = { lno: analyzeOffer, lnr: analyzeInvoiceRequest, lni: analyzeInvoice }[decoded.prefix];
+      const readers: Record<string, typeof analyzeOffer | typeof analyzeInvoiceRequest | typeof analyzeInvoice> = { lno: analyzeOffer, lnr: analyzeInvoiceRequest, lni: analyzeInvoice };
+      const analyze = Object.hasOwn(readers, decoded.prefix) ? readers[decoded.prefix] : undefined;
       if (analyze !== undefined) {
         const a = decodeOrReject(`analyze ${decoded.prefix}`, () => analyze(input, BOLT12_CONTEXT) as Analysis<Message>);
         if (a === REJECTED) throw new Finding('a BOLT 12 analyzer threw (it must report errors, not throw them)');
@@ -132,5 +133,7 @@ export const bolt12Strings: FuzzTarget = {
     }
     const d = decodeBolt12(input, BOLT12_CONTEXT);
     if (d.errors.some((e) => e.code === 'bolt12.internal')) throw new Finding('decodeBolt12: an internal error was caught');
+    // The description is plain data for the API (structured clone, JSON): a kind name or nothing.
+    if (d.kind !== undefined && typeof d.kind !== 'string') throw new Finding(`decodeBolt12: kind is a ${typeof d.kind}`);
   },
 };
