@@ -167,7 +167,8 @@ async function main(): Promise<number> {
   appendFileSync(join(WORK, 'results.jsonl'), JSON.stringify(result) + '\n');
   console.log(
     `fuzz ${target.name}: ${figures ? `${figures.inputs} inputs in ${figures.seconds} s (${figures.perSecond}/s, peak RSS ${figures.peakRssMb ?? '?'} MB)` : 'no figures'}, ` +
-      (code === 0 ? 'no finding' : `exit ${code} (a finding is in ${crashes})`),
+      // Jazzer.js exits 77 for a finding; anything else is the run itself failing (or being stopped).
+      (code === 0 ? 'no finding' : code === 77 ? `a finding (exit 77), written to ${crashes}` : `exit ${code}`),
   );
   return code;
 }
