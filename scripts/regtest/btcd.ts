@@ -6,8 +6,10 @@
  * source like it would to any bitcoind-compatible server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Transaction, p2wpkh } from '@scure/btc-signer';
@@ -38,6 +40,12 @@ export interface BtcdOptions {
   /** Peers to connect to (`127.0.0.1:PORT`), e.g. a second btcd for competing chains. */
   readonly connect?: readonly string[];
   readonly binDir?: string;
+  /**
+   * Serve RPC over TLS (btcd writes a self-signed `rpc.cert` / `rpc.key` into `dir` at start)
+   * instead of `--notls`. LND's btcd backend insists on TLS for its websocket client; everything
+   * else here works either way.
+   */
+  readonly tls?: boolean;
 }
 
 export function btcdBinary(binDir: string = btcdBinDir()): string | null {
@@ -71,7 +79,13 @@ export class Btcd {
   #exited: Promise<number | null>;
   #faucetCursor = 1;
 
-  private constructor(readonly dir: string, readonly rpcPort: number, readonly p2pPort: number, child: ChildProcess, rpcPass: string) {
+  /** With `tls`: the PEM certificate btcd serves RPC with (LND's `--btcd.rpccert`). */
+  readonly rpcCertPath: string | null;
+  #rpcCert: string | null = null;
+  #plainProxy: Promise<{ server: Server; port: number }> | null = null;
+
+  private constructor(readonly dir: string, readonly rpcPort: number, readonly p2pPort: number, child: ChildProcess, rpcPass: string, tls: boolean) {
+    this.rpcCertPath = tls ? join(dir, 'rpc.cert') : null;
     this.#child = child;
     this.rpcPass = rpcPass;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -92,7 +106,7 @@ export class Btcd {
       `--rpcuser=glasswing`,
       `--rpcpass=${rpcPass}`,
       `--rpclisten=127.0.0.1:${rpcPort}`,
-      '--notls',
+      ...(opts.tls ? [`--rpccert=${join(opts.dir, 'rpc.cert')}`, `--rpckey=${join(opts.dir, 'rpc.key')}`] : ['--notls']),
       `--listen=127.0.0.1:${p2pPort}`,
       '--txindex',
       `--miningaddr=${opts.miningAddress ?? faucetKey().address}`,
@@ -104,7 +118,7 @@ export class Btcd {
     const logFd = openSync(join(opts.dir, 'btcd.out'), 'a');
     const child = spawn(bin, args, { stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
-    const btcd = new Btcd(opts.dir, rpcPort, p2pPort, child, rpcPass);
+    const btcd = new Btcd(opts.dir, rpcPort, p2pPort, child, rpcPass, opts.tls ?? false);
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`btcd exited with ${child.exitCode} at start; see ${join(opts.dir, 'btcd.out')}`);
@@ -121,29 +135,73 @@ export class Btcd {
     }
   }
 
-  /** `http://USER:PASS@127.0.0.1:PORT`, what `--rpc-url` takes. */
+  /** `http(s)://USER:PASS@127.0.0.1:PORT`, what `--rpc-url` takes. */
   get rpcUrl(): string {
-    return `http://${this.rpcUser}:${this.rpcPass}@127.0.0.1:${this.rpcPort}`;
+    return `${this.rpcCertPath ? 'https' : 'http'}://${this.rpcUser}:${this.rpcPass}@127.0.0.1:${this.rpcPort}`;
   }
 
   async rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${this.rpcPort}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`${this.rpcUser}:${this.rpcPass}`).toString('base64')}`,
-      },
-      body: JSON.stringify({ jsonrpc: '1.0', id: 1, method, params }),
-    });
-    const text = await res.text();
+    const payload = JSON.stringify({ jsonrpc: '1.0', id: 1, method, params });
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${this.rpcUser}:${this.rpcPass}`).toString('base64')}`,
+    };
+    const { status, text } = this.rpcCertPath
+      ? await this.#postTls(payload, headers)
+      : await fetch(`http://127.0.0.1:${this.rpcPort}/`, { method: 'POST', headers, body: payload }).then(async (res) => ({ status: res.status, text: await res.text() }));
     let body: { result: T; error: { code: number; message: string } | null };
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new BtcdRpcError(method, res.status, text.slice(0, 200));
+      throw new BtcdRpcError(method, status, text.slice(0, 200));
     }
     if (body.error) throw new BtcdRpcError(method, body.error.code, body.error.message);
     return body.result;
+  }
+
+  /** One POST over TLS, trusting only the certificate btcd wrote (it appears once btcd is up). */
+  async #postTls(payload: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+    this.#rpcCert ??= readFileSync(this.rpcCertPath!, 'utf8');
+    const ca = this.#rpcCert;
+    return await new Promise((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: this.rpcPort, method: 'POST', path: '/', headers, ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * With `tls`: a plain-HTTP JSON-RPC port on 127.0.0.1 that forwards each POST to btcd's TLS RPC,
+   * for clients that speak only HTTP (lightning-block-sync's RPC client in the LDK test peer) on the
+   * same btcd LND uses. Without `tls`, btcd's own port.
+   */
+  async plainRpcPort(): Promise<number> {
+    if (!this.rpcCertPath) return this.rpcPort;
+    this.#plainProxy ??= new Promise((resolve, reject) => {
+      const server = createHttpServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (req.headers.authorization) headers.authorization = req.headers.authorization;
+          this.#postTls(Buffer.concat(chunks).toString('utf8'), headers).then(
+            ({ status, text }) => res.writeHead(status, { 'content-type': 'application/json' }).end(text),
+            (e: Error) => res.writeHead(502).end(e.message),
+          );
+        });
+      });
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        resolve({ server, port: typeof address === 'object' && address ? address.port : 0 });
+      });
+    });
+    return (await this.#plainProxy).port;
   }
 
   /** Mines `n` blocks (to the mining address); returns their hashes. */
@@ -196,6 +254,12 @@ export class Btcd {
 
   /** SIGTERM and wait for exit (SIGKILL after 10 s). */
   async stop(): Promise<void> {
+    if (this.#plainProxy) {
+      const { server } = await this.#plainProxy;
+      this.#plainProxy = null;
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
     const child = this.#child;
     if (!child || child.exitCode !== null) return;
     child.kill('SIGTERM');
