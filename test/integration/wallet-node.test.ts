@@ -14,7 +14,7 @@ import { type Btcd, faucetKey, startBtcd, waitFor } from '../support/btcd';
 import { DaemonProcess, runCli } from '../support/daemon';
 import { tempDir } from '../support/tmp';
 import {
-  deposit, expectCoinsOnChain, mempoolSpenders, restart, rpcFlags, startWalletNode, synced, walletTx, type WalletNode,
+  deposit, expectCoinsOnChain, mempoolSpenders, restart, startWalletNode, synced, walletTx, type WalletNode,
 } from '../support/wallet-node';
 
 let btcd: Btcd;
