@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Symmetric primitives from `node:crypto` (OpenSSL in Node, BoringSSL in Electron), each probed
  * once against @noble with a known input; a primitive the runtime lacks or gets wrong is served by

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Choosing the crypto backend, once, at start.
  *

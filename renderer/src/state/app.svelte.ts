@@ -7,6 +7,7 @@ import { ChannelsState } from './channels.svelte';
 import { Clock } from './clock.svelte';
 import { Connection } from './connection.svelte';
 import { MessengerState } from './messenger.svelte';
+import { NavState } from './nav.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
 import { Router } from './router.svelte';
@@ -23,6 +24,7 @@ export class AppState {
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
+  readonly nav = new NavState();
   #helpOpen = $state(false);
 
   /** The keyboard shortcuts dialog. */
@@ -39,7 +41,7 @@ export class AppState {
    * whenever an API is available, and the traffic windows move with the clock.
    */
   start(): () => void {
-    const stops = [this.router.start(), this.theme.start()];
+    const stops = [this.router.start(), this.theme.start(), this.nav.start()];
     this.clock.start();
     this.connection.start();
     const stopEffects = $effect.root(() => {

@@ -29,6 +29,8 @@ export const ICONS = {
   forward: 'M8 6l8 6-8 6z',
   last: 'M18 5v14M6 6l9 6-9 6z',
   download: 'M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19h14',
+  sidebar: 'M4 5h16v14H4zM9.5 5v14M6.5 9h.01M6.5 12h.01',
+  search: 'M10.5 17a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM15.5 15.5 20 20',
 } as const;
 
 export type IconName = keyof typeof ICONS;
