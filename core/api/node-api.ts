@@ -80,7 +80,13 @@ function walletApi(node: Node): Pick<NodeApi, keyof WalletMethods> {
     listTransactions: async () => ({ transactions: w.listTransactions() }),
     withdraw: ({ address, amountSat, feeRateSatVb }) =>
       w.withdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewWithdraw: async ({ address, amountSat, feeRateSatVb }) =>
+      w.previewWithdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
     bumpFee: ({ txid, feeRateSatVb }) => w.bumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewBumpFee: async ({ txid, feeRateSatVb }) => ({
+      ...w.previewBumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+      minimumSatVb: w.minimumBumpRate(txid),
+    }),
     chainInfo: async () => node.chainInfo(),
     backupWords: ({ passphrase }) => node.backupWords(passphrase),
   };

@@ -7,7 +7,7 @@
  */
 import { s } from './schema';
 import type { BalanceView, UtxoInfo, WalletTxInfo } from '../wallet/view';
-import type { WalletSendInfo } from '../runtime/wallet/types';
+import type { WalletSendInfo, WalletSendPreview } from '../runtime/wallet/types';
 import type { ChainInfo } from '../node/chain-info';
 
 export type { BalanceView, UtxoInfo, WalletTxInfo } from '../wallet/view';
@@ -15,7 +15,7 @@ export type { WalletEventBody } from '../wallet/events';
 export type { TxLabel, TxState } from '../wallet/store';
 export type { TxDirection, UtxoStatus } from '../wallet/wallet';
 export type { Keychain } from '../wallet/keys';
-export type { WalletSendInfo, FeeSpeed } from '../runtime/wallet/types';
+export type { WalletSendInfo, WalletSendPreview, FeeSpeed } from '../runtime/wallet/types';
 export { FEE_TARGETS } from '../runtime/wallet/types';
 export type {
   ChainEventBody, ChainInfo, ChainSourceChoice, ChainStatus, ChainSyncInfo, ChainSyncState, FeeEstimateInfo, SyncProblem,
@@ -42,8 +42,12 @@ export interface WalletMethods {
    * the chain's estimate for six blocks). Persisted before it is broadcast.
    */
   withdraw: { params: { address: string; amountSat: string; feeRateSatVb?: number }; result: WalletSendInfo };
+  /** What `withdraw` with these params would pay (amount, fee, total), without keeping or sending anything. */
+  previewWithdraw: { params: { address: string; amountSat: string; feeRateSatVb?: number }; result: WalletSendPreview };
   /** Replaces our unconfirmed withdrawal with one paying more (BIP 125); default rate: the next-blocks estimate, at least the minimum. */
   bumpFee: { params: { txid: string; feeRateSatVb?: number }; result: WalletSendInfo };
+  /** What `bumpFee` would pay, without keeping or sending anything; `minimumSatVb`: the least rate a replacement may pay. */
+  previewBumpFee: { params: { txid: string; feeRateSatVb?: number }; result: WalletSendPreview & { minimumSatVb: number | null } };
   /** The chain source (endpoint without credentials), network, tip, sync state, fee estimates. */
   chainInfo: { params: Record<string, never>; result: ChainInfo };
   /**
@@ -55,21 +59,25 @@ export interface WalletMethods {
 
 const none = s.object({});
 const TXID = s.string({ pattern: /^[0-9a-f]{64}$/, describe: 'a txid (64 lowercase hex characters)' });
+const WITHDRAW_SCHEMA = s.object(
+  {
+    address: s.string({ minLength: 14, maxLength: 100, pattern: /^[A-Za-z0-9]+$/, describe: 'a bitcoin address' }),
+    amountSat: s.string({ pattern: WITHDRAW_AMOUNT_PATTERN, describe: 'an amount in sat (a whole number) or "all"' }),
+    feeRateSatVb: FEE_RATE_SCHEMA,
+  },
+  ['feeRateSatVb'],
+);
+const BUMP_SCHEMA = s.object({ txid: TXID, feeRateSatVb: FEE_RATE_SCHEMA }, ['feeRateSatVb']);
 
 export const WALLET_METHOD_SCHEMAS: { readonly [M in keyof WalletMethods]: ReturnType<typeof s.object> } = {
   newAddress: none,
   getBalance: none,
   listFunds: none,
   listTransactions: none,
-  withdraw: s.object(
-    {
-      address: s.string({ minLength: 14, maxLength: 100, pattern: /^[A-Za-z0-9]+$/, describe: 'a bitcoin address' }),
-      amountSat: s.string({ pattern: WITHDRAW_AMOUNT_PATTERN, describe: 'an amount in sat (a whole number) or "all"' }),
-      feeRateSatVb: FEE_RATE_SCHEMA,
-    },
-    ['feeRateSatVb'],
-  ),
-  bumpFee: s.object({ txid: TXID, feeRateSatVb: FEE_RATE_SCHEMA }, ['feeRateSatVb']),
+  withdraw: WITHDRAW_SCHEMA,
+  previewWithdraw: WITHDRAW_SCHEMA,
+  bumpFee: BUMP_SCHEMA,
+  previewBumpFee: BUMP_SCHEMA,
   chainInfo: none,
   backupWords: s.object({ passphrase: s.string({ maxLength: 1024, describe: 'the seed passphrase' }) }, ['passphrase']),
 };

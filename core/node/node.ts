@@ -163,7 +163,8 @@ export class Node {
 
     // The chain (when a source is configured) and the wallet it feeds.
     this.#chainConfig = opts.chain ?? NO_CHAIN;
-    const wallet = Wallet.open({ keys: walletKeys, store: new WalletRepository(db) });
+    const walletStore = new WalletRepository(db);
+    const wallet = Wallet.open({ keys: walletKeys, store: walletStore });
     let onChainEvent: (e: ChainSyncEvent) => void = () => undefined;
     this.#chain = this.#chainConfig.kind === 'none' ? null : createChain({
       store: new ChainRepository(db),
@@ -182,6 +183,7 @@ export class Node {
       clock,
       publish: (e) => this.events.publish(e),
       restore: restoring ? { birthday: restoring.birthday, done: () => clearRestoreScan(opts.datadir) } : null,
+      snapshot: () => walletStore.load(),
       ...(opts.log ? { log: opts.log } : {}),
     });
     onChainEvent = (e) => {

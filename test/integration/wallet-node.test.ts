@@ -91,8 +91,18 @@ describe('the node\'s wallet on btcd, through the CLI and the API', () => {
     const tooMuch = await node.cli('withdraw', payee, '9000000');
     expect(tooMuch.json).toMatchObject({ error: { code: 'wallet.insufficient_funds' } });
 
+    // The confirmation step's preview: the exact amounts, nothing kept or sent.
+    const before = (await node.api.listTransactions({})).transactions.length;
+    const preview = await node.api.previewWithdraw({ address: payee, amountSat: '300000', feeRateSatVb: 3 });
+    expect(BigInt(preview.totalSat)).toBe(300_000n + BigInt(preview.feeSat));
+    await expect(node.api.previewWithdraw({ address: payee, amountSat: '9000000' })).rejects.toMatchObject({ code: 'wallet.insufficient_funds' });
+    const all = await node.api.previewWithdraw({ address: payee, amountSat: 'all', feeRateSatVb: 3 });
+    expect(BigInt(all.totalSat)).toBe(2_000_000n);
+    expect((await node.api.listTransactions({})).transactions).toHaveLength(before);
+    expect(await btcd.rpc<string[]>('getrawmempool')).toEqual([]);
+
     const sent = keep((await node.cli('withdraw', payee, '300000', '--feerate', '3')).json) as { txid: string; feeSat: string; vsize: number; amountSat: string; broadcast: string };
-    expect(sent).toMatchObject({ amountSat: '300000', feeRateSatVb: 3, broadcast: 'accepted', replaces: null });
+    expect(sent).toMatchObject({ amountSat: '300000', feeRateSatVb: 3, broadcast: 'accepted', replaces: null, feeSat: preview.feeSat, vsize: preview.vsize });
     expect(BigInt(sent.feeSat)).toBe(BigInt(Math.ceil(sent.vsize * 3)));
     const entry = await btcd.rpc<Record<string, { fee: number; size: number }>>('getrawmempool', [true]);
     expect(Object.keys(entry)).toContain(sent.txid);
@@ -106,7 +116,12 @@ describe('the node\'s wallet on btcd, through the CLI and the API', () => {
     const [sent] = (await node.api.listTransactions({})).transactions.filter((x) => x.label === 'withdraw' && x.state === 'unconfirmed');
     const tooLow = await node.cli('bumpfee', sent!.txid, '--feerate', '3.5');
     expect(tooLow.json).toMatchObject({ error: { code: 'wallet.fee_rate_too_low', details: { minimumSatVb: expect.any(Number) } } });
+    const bumpPreview = await node.api.previewBumpFee({ txid: sent!.txid, feeRateSatVb: 8 });
+    expect(bumpPreview).toMatchObject({ amountSat: '300000', replaces: sent!.txid, feeRateSatVb: 8 });
+    expect(bumpPreview.minimumSatVb).toBeGreaterThan(3);
+    expect(bumpPreview.minimumSatVb).toBeLessThan(5);
     const bump = keep((await node.cli('bumpfee', sent!.txid, '--feerate', '8')).json) as { txid: string; replaces: string; amountSat: string };
+    expect(bump).toMatchObject({ feeSat: bumpPreview.feeSat });
     expect(bump).toMatchObject({ replaces: sent!.txid, amountSat: '300000', broadcast: 'accepted' });
     const mempool = await btcd.rpc<string[]>('getrawmempool');
     expect(mempool).toContain(bump.txid);

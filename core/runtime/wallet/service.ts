@@ -31,10 +31,10 @@ import { GlasswingError } from '../../errors';
 import type { BroadcastOutcome, ChainEvent, FeeEstimate, TxStatus, WatchSpec, WatchView } from '../../chain';
 import {
   balanceView, feeRateFromSatPerVb, feeRateOf, feeRateToSatPerVb, utxoInfo, vsizeOf, walletTxInfo,
-  type BalanceView, type ChainUpdate, type SendResult, type UtxoInfo, type Wallet, type WalletEvent, type WalletTxInfo,
+  Wallet, type BalanceView, type ChainUpdate, type SendResult, type UtxoInfo, type WalletEvent, type WalletSnapshot, type WalletTxInfo,
 } from '../../wallet';
 import type { Clock } from '../clock';
-import { FEE_TARGETS, type WalletSendInfo } from './types';
+import { FEE_TARGETS, type WalletSendInfo, type WalletSendPreview } from './types';
 
 /** The owner name of the wallet's watches. */
 export const WALLET_WATCH_OWNER = 'wallet';
@@ -44,6 +44,7 @@ export const WALLET_WATCH_OWNER = 'wallet';
  * - `wallet.no_chain` — the node runs without a chain source: nothing can be received or sent
  * - `wallet.chain_not_ready` — the chain has not synced once yet, so an address could be paid unseen
  * - `wallet.broadcast_refused` — the chain source refused the send (details: outcome, detail); it was abandoned
+ * - `wallet.no_preview` — this adapter was built without the wallet store's snapshot
  */
 export class WalletServiceError extends GlasswingError {}
 
@@ -85,6 +86,11 @@ export interface WalletServiceOptions {
    * is in sync with no rescan left; then `done` is called (the node forgets the restore).
    */
   readonly restore?: { readonly birthday: number; readonly done: () => void } | null;
+  /**
+   * What the wallet's store holds (its `load`): previews build a send on a copy of the wallet
+   * whose writes go nowhere, so the person sees the exact fee before anything is kept or sent.
+   */
+  readonly snapshot?: () => WalletSnapshot | null;
   readonly log?: (line: Record<string, unknown>) => void;
 }
 
@@ -109,6 +115,7 @@ export class WalletService {
   readonly #clock: Clock;
   readonly #publish: (event: WalletEvent) => void;
   readonly #log: (line: Record<string, unknown>) => void;
+  readonly #snapshot: (() => WalletSnapshot | null) | undefined;
   #restore: { readonly birthday: number; readonly done: () => void } | null;
   /** Watch ids the wallet holds (scripts and outpoints). */
   #watched = new Set<string>();
@@ -127,6 +134,7 @@ export class WalletService {
     this.#clock = opts.clock;
     this.#publish = opts.publish;
     this.#log = opts.log ?? (() => undefined);
+    this.#snapshot = opts.snapshot;
     this.#restore = opts.chain ? (opts.restore ?? null) : null;
   }
 
@@ -226,6 +234,38 @@ export class WalletService {
     return await this.#send(result, feeRateSatVb, req.txid);
   }
 
+  /**
+   * What `withdraw` would build now — amount, fee, size, total — without keeping or sending
+   * anything (the same wallet code on a copy whose writes go nowhere). Refusals are the same typed
+   * errors `withdraw` would give.
+   */
+  previewWithdraw(req: { readonly address: string; readonly amountSat: bigint | 'all'; readonly feeRateSatVb?: number }): WalletSendPreview {
+    const chain = this.#requireChain();
+    const feeRateSatVb = req.feeRateSatVb ?? chain.feeEstimate(FEE_TARGETS.normal).satPerVbyte;
+    const dry = this.#dryRun();
+    return preview(dry, dry.withdraw({ address: req.address, amountSat: req.amountSat, feeRateSatVb, nowMs: this.#clock.now() }), feeRateSatVb, null);
+  }
+
+  /** What `bumpFee` would build now, without keeping or sending anything; also the least rate a replacement may pay. */
+  previewBumpFee(req: { readonly txid: string; readonly feeRateSatVb?: number }): WalletSendPreview {
+    const chain = this.#requireChain();
+    const feeRateSatVb = req.feeRateSatVb ?? this.#defaultBumpRate(req.txid, chain);
+    const dry = this.#dryRun();
+    return preview(dry, dry.bumpFee({ txid: req.txid, feeRateSatVb, nowMs: this.#clock.now() }), feeRateSatVb, req.txid);
+  }
+
+  /** A copy of the wallet on what its store holds, writing nowhere (for previews). */
+  #dryRun(): Wallet {
+    const snapshot = this.#snapshot;
+    if (!snapshot) throw new WalletServiceError('wallet.no_preview', 'previews are not available here');
+    const dry = Wallet.open({ keys: this.wallet.keys, store: { load: snapshot, apply: () => undefined }, config: this.wallet.config });
+    // The same anchor reserve (a whole number of channels gives it: min(n × per channel, cap)).
+    const per = this.wallet.config.anchorReservePerChannelSat;
+    const reserve = this.wallet.anchorReserveSat();
+    if (reserve > 0n && per > 0n) dry.setAnchorChannels(Number((reserve + per - 1n) / per));
+    return dry;
+  }
+
   /** The least fee rate a replacement of `txid` may pay (sat/vB), or null when the wallet did not build it. */
   minimumBumpRate(txid: string): number | null {
     const view = this.wallet.transaction(txid);
@@ -253,13 +293,7 @@ export class WalletService {
       );
     }
     this.#syncOutpoints();
-    // What the payees get: every output but our change (a payment to one of our own addresses counts).
-    const change = this.wallet.listUtxos().filter((u) => u.txid === result.txid && u.chain === 'change').reduce((s, u) => s + u.amountSat, 0n);
-    const paid = decodeTx(result.tx).outputs.reduce((s, o) => s + o.value, 0n) - change;
-    return {
-      txid: result.txid, amountSat: paid.toString(), feeSat: result.feeSat.toString(), vsize: result.vsize, feeRateSatVb,
-      broadcast: outcome.kind, replaces,
-    };
+    return { ...preview(this.wallet, result, feeRateSatVb, replaces), txid: result.txid, broadcast: outcome.kind };
   }
 
   /** Gives up on a send the source refused: the wallet frees its coins, the chain stops rebroadcasting it. */
@@ -515,6 +549,16 @@ export class WalletService {
     if (!tip) return 0;
     return Math.max(0, tip.time - (tip.height - height) * TARGET_SPACING_S);
   }
+}
+
+/** A send's amounts: what the payees get (every output but our change: a payment to an address of ours counts), fee, total. */
+function preview(wallet: Wallet, result: SendResult, feeRateSatVb: number, replaces: string | null): WalletSendPreview {
+  const change = wallet.listUtxos().filter((u) => u.txid === result.txid && u.chain === 'change').reduce((s, u) => s + u.amountSat, 0n);
+  const paid = decodeTx(result.tx).outputs.reduce((s, o) => s + o.value, 0n) - change;
+  return {
+    amountSat: paid.toString(), feeSat: result.feeSat.toString(), totalSat: (paid + result.feeSat).toString(), vsize: result.vsize, feeRateSatVb,
+    replaces,
+  };
 }
 
 /** Orders transactions so that one spending another of the list comes after it. */

@@ -4,22 +4,28 @@
  */
 import type { BroadcastOutcomeKind } from '../../chain';
 
-/** A send (withdraw or fee bump) built, persisted and handed to the chain source. */
-export interface WalletSendInfo {
-  readonly txid: string;
+/** What a send would pay, before it is made (the confirmation step shows it). */
+export interface WalletSendPreview {
   /** What the payee outputs receive. */
   readonly amountSat: string;
   readonly feeSat: string;
+  /** amount + fee: what leaves the wallet. */
+  readonly totalSat: string;
   readonly vsize: number;
   readonly feeRateSatVb: number;
+  /** For a fee bump: the transaction it replaces. */
+  readonly replaces: string | null;
+}
+
+/** A send (withdraw or fee bump) built, persisted and handed to the chain source. */
+export interface WalletSendInfo extends WalletSendPreview {
+  readonly txid: string;
   /**
    * What the chain source said: `accepted`, `already_known` or `already_confirmed`; or
    * `source_down` — it is kept and rebroadcast until the source takes it. Refusals are errors
    * (`wallet.broadcast_refused`), and the send is abandoned.
    */
   readonly broadcast: BroadcastOutcomeKind;
-  /** For a fee bump: the transaction it replaces. */
-  readonly replaces: string | null;
 }
 
 /** The confirmation targets behind the fee choices the UI and CLI offer. */
