@@ -206,11 +206,12 @@ export class Node {
     const lock = lockDataDir(opts.datadir);
     let db: Database | undefined;
     try {
+      // The scan marker first: once the seed exists the directory is no longer empty.
+      if (opts.restore) writeRestoreScan(opts.datadir, opts.restore.birthday ?? 0);
       const identity = await loadOrCreateIdentity(opts.datadir, {
         ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}),
         ...(restoreSeed ? { restoreSeed } : {}),
       });
-      if (opts.restore) writeRestoreScan(opts.datadir, opts.restore.birthday ?? 0);
       // The seed is the wallet's BIP39 entropy (core/wallet/words.ts).
       const seed = identity.seed();
       const walletKeys = WalletKeys.fromNodeSeed(seed, opts.network);

@@ -1,6 +1,7 @@
 /**
  * Restoring a node from its 24 backup words: only into an empty data directory (a config.json put
- * there first is allowed), never over a seed. The seed comes from the words, so the node id and
+ * there first is allowed), never over a seed. The scan marker is written before the seed, so a
+ * restore that dies in between is simply started again. The seed comes from the words, so the node id and
  * the wallet's keys are the same; channels are not restored (their state is not in the words).
  * The wallet then scans the chain from a birthday height until no new script appears; that scan
  * is remembered in DATADIR/wallet-restore.json until it is done, so a restart during it goes on.
@@ -8,6 +9,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlasswingError } from '../errors';
+import { LOCK_FILE } from '../store';
 import { CONFIG_FILE } from './settings';
 
 export const RESTORE_FILE = 'wallet-restore.json';
@@ -19,7 +21,15 @@ export const RESTORE_FILE = 'wallet-restore.json';
  */
 export class RestoreError extends GlasswingError {}
 
-/** Throws unless `datadir` is missing or holds nothing but config.json. */
+/**
+ * What an "empty" data directory may hold: a config.json put there first, and what a restore that
+ * died before writing the seed left (its scan marker, a lock the next start takes over).
+ */
+function leftBeforeASeed(name: string): boolean {
+  return name === CONFIG_FILE || name === RESTORE_FILE || name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.`);
+}
+
+/** Throws unless `datadir` is missing or holds no node yet (nothing but config.json, or what a restore that died early left). */
 export function checkEmptyForRestore(datadir: string): void {
   let entries: string[];
   try {
@@ -28,7 +38,7 @@ export function checkEmptyForRestore(datadir: string): void {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  const other = entries.filter((name) => name !== CONFIG_FILE);
+  const other = entries.filter((name) => !leftBeforeASeed(name));
   if (other.length > 0) {
     throw new RestoreError('node.restore_not_empty', `${datadir} is not empty (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): restore into a new data directory`);
   }

@@ -117,6 +117,10 @@ describe('restore bookkeeping', () => {
     checkEmptyForRestore(dir);
     writeFileSync(join(dir, CONFIG_FILE), '{}');
     checkEmptyForRestore(dir);
+    // What a restore that died before writing the seed leaves: its marker and a lock.
+    writeFileSync(join(dir, 'wallet-restore.json'), '{"birthday": 0}');
+    writeFileSync(join(dir, 'glasswing.lock'), '12345\n');
+    checkEmptyForRestore(dir);
     writeFileSync(join(dir, 'seed.json'), '{}');
     expect(() => checkEmptyForRestore(dir)).toThrowError(expect.objectContaining({ code: 'node.restore_not_empty' }));
     expect(readRestoreScan(dir)).toBeNull();
