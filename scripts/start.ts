@@ -5,7 +5,9 @@
  *   starts browser mode — `glasswing daemon --ui` — printing the address to open.
  * On a first run (no network configured) it also starts the sandbox network: two local peer
  * nodes, "lsp" and "shop", as separate daemons in their own data directories, connected to yours
- * over loopback. `npm start -- --no-sandbox` (or `"sandbox": false` in DATADIR/config.json) skips it.
+ * over loopback, all on a regtest chain (btcd, kept across restarts in DATADIR/sandbox/chain) that
+ * mines a block every few seconds and funds every wallet. `npm start -- --no-sandbox` (or
+ * `"sandbox": false` in DATADIR/config.json) skips it.
  *
  * Your node stays itself across starts: nothing here overrides its saved settings. The first start
  * names it "you" (in config.json, so the Settings page can change it for good), and the node saves
@@ -21,7 +23,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
 import { readSavedSettings, saveSettings } from '../core/node/settings';
-import { startSandbox, type Sandbox } from './sandbox';
+import { sandboxChainArgs, startSandbox, type Sandbox } from './sandbox';
+import { startSandboxChain, type SandboxChain } from './regtest/sandbox-chain';
 import { connectToDaemon } from '../main/cli/daemon-client';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -82,9 +85,30 @@ function sandboxWanted(): boolean {
   }
 }
 
+let sandboxChain: SandboxChain | null = null;
+
 function shutdown(code = 0): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 1500).unref();
+  // The chain last: it mines what is waiting in the mempool so the saved chain keeps it.
+  const chain = sandboxChain;
+  sandboxChain = null;
+  const exit = () => setTimeout(() => process.exit(code), 1500).unref();
+  if (chain) void chain.stop().finally(exit);
+  else exit();
+}
+
+/** The sandbox chain, when the sandbox is wanted and a btcd can be had (else one line says why). */
+async function startChain(): Promise<SandboxChain | null> {
+  try {
+    sandboxChain = await startSandboxChain({ datadir, say, root });
+  } catch (e) {
+    say(`the sandbox chain did not start (${e instanceof Error ? e.message : String(e)}); going on without it.`);
+    sandboxChain = null;
+  }
+  if (sandboxChain) {
+    say(`sandbox chain: btcd on regtest at ${sandboxChain.btcd.rpcUrl.replace(/\/\/[^@]*@/, '//')}${sandboxChain.replayed ? ` (${sandboxChain.replayed} blocks kept from earlier runs)` : ''}, a block every few seconds.`);
+  }
+  return sandboxChain;
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
@@ -116,7 +140,9 @@ async function startBrowserMode(reason: string): Promise<void> {
   nameOnFirstStart();
   // Only what the user asked for on this command line; the rest comes from the saved settings.
   const listen = valueOf('--listen');
-  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', ...(listen ? ['--listen', listen] : [])], {
+  const wantSandbox = sandboxWanted();
+  const chain = wantSandbox ? await startChain() : null;
+  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', ...(listen ? ['--listen', listen] : []), ...sandboxChainArgs(chain)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(daemon);
@@ -143,10 +169,11 @@ async function startBrowserMode(reason: string): Promise<void> {
   }
   if (ready.uiFallback) say(`${ready.uiFallback.reason}: the app is on ${ready.app} for this run instead (a browser signed in before must sign in again here).`);
   let sandbox: Sandbox | undefined;
-  if (sandboxWanted() && ready.listen) {
+  if (wantSandbox && ready.listen) {
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
     const yours = await connectToDaemon(datadir);
-    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say });
+    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say, chain });
+    chain?.startMining();
   }
   if (ready.app) say(`the app is at ${ready.app} (a browser signed in before stays signed in).`);
   say('to sign in a browser, open this address once (`npx glasswing uilogin` makes a new one):');
@@ -169,10 +196,13 @@ async function main(): Promise<void> {
   const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
   if (binding) env.GLASSWING_SQLITE_BINDING = binding;
   if (sandboxWanted()) {
+    const chain = await startChain();
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
-    const sandbox = await startSandbox({ root, datadir, children, say });
-    // The desktop node dials the sandbox nodes once it is up.
+    const sandbox = await startSandbox({ root, datadir, children, say, chain });
+    // The desktop node dials the sandbox nodes once it is up, and follows the sandbox chain.
     env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.name} (sandbox)=${n.nodeId}@${n.listen}`).join(',');
+    if (chain) env.GLASSWING_RPC_URL = chain.rpcUrl;
+    chain?.startMining();
     say(`sandbox: ${sandbox.summary}`);
   }
   say('starting the desktop app (Electron)…');

@@ -14,6 +14,7 @@ import { describeBolt11, looksLikeBolt11, type Bolt11Network } from '../invoices
 import type { Network } from '../node/types';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
+import type { WalletMethods } from './wallet';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -58,6 +59,7 @@ export function createNodeApi(node: Node): NodeApi {
         bolt11: describeBolt11(string, { nowSeconds: Math.floor(node.clock.now() / 1000), networks: [BOLT11_NETWORK[info.network]] }),
       };
     },
+    ...walletApi(node),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -80,6 +82,28 @@ function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
     listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
     createRefund: async (params) => o.createRefund(params),
     sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+/** The on-chain wallet and the chain (the wallet adapter; the node's chain info and backup words). */
+function walletApi(node: Node): Pick<NodeApi, keyof WalletMethods> {
+  const w = node.wallet;
+  return {
+    newAddress: async () => w.newAddress(),
+    getBalance: async () => w.balance(),
+    listFunds: async () => ({ utxos: w.listFunds() }),
+    listTransactions: async () => ({ transactions: w.listTransactions() }),
+    withdraw: ({ address, amountSat, feeRateSatVb }) =>
+      w.withdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewWithdraw: async ({ address, amountSat, feeRateSatVb }) =>
+      w.previewWithdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    bumpFee: ({ txid, feeRateSatVb }) => w.bumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewBumpFee: async ({ txid, feeRateSatVb }) => ({
+      ...w.previewBumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+      minimumSatVb: w.minimumBumpRate(txid),
+    }),
+    chainInfo: async () => node.chainInfo(),
+    backupWords: ({ passphrase }) => node.backupWords(passphrase),
   };
 }
 

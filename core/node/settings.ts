@@ -24,11 +24,21 @@ export interface SavedSettings {
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** `npm start` starts the sandbox network unless this is false. */
   readonly sandbox?: boolean;
-  /** The chain this data directory's node runs on (saved at its first start). */
+  /** The chain this data directory's node runs on (saved at its first start; `--network` wins). */
   readonly network?: Network;
   /** The port of the app in browser mode (`glasswing daemon --ui`), chosen at its first start. */
   readonly uiPort?: number;
+  /**
+   * The chain source when the command line does not say: `{ "kind": "bitcoind-rpc", "rpcUrl":
+   * "http://USER:PASS@HOST:PORT" }` (or with `"rpcCookie": FILE`), `{ "kind": "esplora",
+   * "esploraUrl": URL }`, `{ "kind": "none" }`. The file is private to the user (0600): it may hold
+   * RPC credentials.
+   */
+  readonly chain?: { readonly kind: string; readonly rpcUrl?: string; readonly rpcCookie?: string; readonly esploraUrl?: string };
 }
+
+/** Keys replaced whole when saved (not merged field by field). */
+const REPLACED_KEYS = new Set(['chain']);
 
 /** Reads DATADIR/config.json; a missing file is no settings, a malformed one a clear error. */
 export function readSavedSettings(datadir: string): SavedSettings {
@@ -56,6 +66,14 @@ export function readSavedSettings(datadir: string): SavedSettings {
   if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
   if (o.network !== undefined && !(NETWORKS as readonly unknown[]).includes(o.network)) bad('network', `one of ${NETWORKS.join(', ')}`);
   if (o.uiPort !== undefined && !(Number.isInteger(o.uiPort) && (o.uiPort as number) > 0 && (o.uiPort as number) <= 65535)) bad('uiPort', 'a port number (1..65535)');
+  if (o.chain !== undefined) {
+    const c = o.chain as Record<string, unknown> | null;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) bad('chain', 'an object such as { "kind": "esplora", "esploraUrl": "https://…" }');
+    for (const [k, v] of Object.entries(c!)) {
+      if (!['kind', 'rpcUrl', 'rpcCookie', 'esploraUrl'].includes(k)) bad(`chain.${k}`, 'absent (chain takes kind, rpcUrl, rpcCookie, esploraUrl)');
+      if (typeof v !== 'string') bad(`chain.${k}`, 'a string');
+    }
+  }
   for (const group of ['onion', 'mailbox'] as const) {
     const g = o[group];
     if (g === undefined) continue;
@@ -73,7 +91,7 @@ export function saveSettings(datadir: string, change: SavedSettings): void {
   const next: Record<string, unknown> = { ...current };
   for (const [k, v] of Object.entries(change)) {
     if (v === undefined) continue;
-    next[k] = v !== null && typeof v === 'object' ? { ...(current[k] as object | undefined), ...v } : v;
+    next[k] = v !== null && typeof v === 'object' && !REPLACED_KEYS.has(k) ? { ...(current[k] as object | undefined), ...v } : v;
   }
   const path = join(datadir, CONFIG_FILE);
   const tmp = `${path}.${process.pid}.tmp`;

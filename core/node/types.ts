@@ -3,6 +3,7 @@
  */
 import type { FeatureInfo } from '../peer/types';
 import type { CryptoBackendInfo } from '../crypto/info';
+import type { ChainStatus } from './chain-info';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
@@ -23,4 +24,6 @@ export interface NodeInfo {
   readonly startedAt: number;
   /** The crypto backend in use and the implementation behind each primitive (core/crypto/select.ts). */
   readonly crypto: CryptoBackendInfo;
+  /** The chain source and its sync state (`none`: the node runs without a chain). */
+  readonly chain: ChainStatus;
 }

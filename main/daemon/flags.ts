@@ -23,4 +23,11 @@ export const DAEMON_OPTIONS = {
   'mailbox-peer-bytes': { type: 'string', value: 'N', describe: 'bytes stored for one offline peer' },
   'mailbox-total-bytes': { type: 'string', value: 'N', describe: 'bytes stored for all offline peers' },
   'mailbox-expiry-hours': { type: 'string', value: 'H', describe: 'how long a stored message is kept' },
+  chain: { type: 'string', value: 'none|bitcoind-rpc|esplora', describe: 'the chain source (default: the saved one, else none; implied by --rpc-url or --esplora-url)' },
+  'rpc-url': { type: 'string', value: 'http://USER:PASS@HOST:PORT', describe: 'bitcoind\'s JSON-RPC address (never printed with its credentials)' },
+  'rpc-cookie': { type: 'string', value: 'FILE', describe: 'bitcoind\'s .cookie file, instead of USER:PASS in --rpc-url' },
+  'esplora-url': { type: 'string', value: 'URL', describe: 'an Esplora server (default: Blockstream\'s for the network)' },
+  'chain-poll-ms': { type: 'string', value: 'MS', describe: 'time between chain polls (default: 1000 on regtest, 10000 elsewhere)' },
+  'restore-words-file': { type: 'string', value: 'FILE', describe: 'restore the node from its 24 backup words, into an empty data directory (channels are not restored)' },
+  'restore-birthday': { type: 'string', value: 'HEIGHT', describe: 'with --restore-words-file: scan the chain from this block height (default: genesis)' },
 } as const satisfies CliOptions;

@@ -5,6 +5,7 @@ import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
 import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
 import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
+import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
 import { DAEMON_OPTIONS } from './flags';
 
@@ -46,7 +47,19 @@ export interface DaemonOptions {
     readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
     readonly mailbox: { perPeerMessages?: number; perPeerBytes?: number; totalBytes?: number; expiryMs?: number };
   };
+  /** The chain source (`--chain`, checked; credentials stay here and are never printed). */
+  readonly chain: ChainConfig;
+  /** The chain flags as given (checked again once the network is known), or null. */
+  readonly chainFlags: ChainConfigInput | null;
+  /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
+  readonly chainPollMs: number | undefined;
+  /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
+  readonly restore: { readonly words: string; readonly birthday: number } | undefined;
 }
+
+/** How the chain flags are named in errors about them. */
+export const CHAIN_FLAG_NAMES = { kind: '--chain', rpcUrl: '--rpc-url', rpcCookie: '--rpc-cookie', esploraUrl: '--esplora-url' } as const;
+const CHAIN_SAVED_NAMES = { kind: 'chain.kind in config.json', rpcUrl: 'chain.rpcUrl in config.json', rpcCookie: 'chain.rpcCookie in config.json', esploraUrl: 'chain.esploraUrl in config.json' } as const;
 
 /** A positive number option (integers unless `fraction`), or undefined when not given. */
 function positive(v: string | undefined, flag: string, fraction = false): number | undefined {
@@ -105,6 +118,31 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       throw new ConfigError('config.bad_crypto', `--crypto: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  const chainGiven = v.chain !== undefined || v['rpc-url'] !== undefined || v['rpc-cookie'] !== undefined || v['esplora-url'] !== undefined;
+  const chainFlags = { kind: v.chain, rpcUrl: v['rpc-url'], rpcCookie: v['rpc-cookie'], esploraUrl: v['esplora-url'] };
+  // Checked now for the network the flags say; again in withSavedSettings if config.json names another.
+  const chain = chainGiven && (v.network !== undefined || v.chain !== 'esplora' || v['esplora-url'] !== undefined)
+    ? checkChainConfig(chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES)
+    : NO_CHAIN;
+  const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
+  let restore: DaemonOptions['restore'];
+  if (v['restore-birthday'] !== undefined && v['restore-words-file'] === undefined) {
+    throw new ConfigError('config.usage', '--restore-birthday goes with --restore-words-file');
+  }
+  if (v['restore-words-file'] !== undefined) {
+    let words: string;
+    try {
+      words = readFileSync(v['restore-words-file'], 'utf8');
+    } catch {
+      throw new ConfigError('config.restore_words_file', `cannot read --restore-words-file ${v['restore-words-file']}`);
+    }
+    const b = v['restore-birthday'];
+    const birthday = b === undefined ? 0 : Number(b);
+    if (!Number.isSafeInteger(birthday) || birthday < 0 || b?.trim() === '') {
+      throw new ConfigError('config.bad_number', `--restore-birthday must be a block height (0 or more), got "${b}"`);
+    }
+    restore = { words, birthday };
+  }
   let apiPort = 0;
   if (v['api-port'] !== undefined) {
     apiPort = Number(v['api-port']);
@@ -127,8 +165,13 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (v.listen !== undefined || v['no-listen']) given.push('listen');
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
+  if (chainGiven) given.push('chain');
   return {
     given,
+    chainFlags: chainGiven ? chainFlags : null,
+    chain,
+    chainPollMs,
+    restore,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : defaultListen(env),
     listenSource: v.listen !== undefined || v['no-listen'] ? 'command-line' : 'default',
@@ -177,8 +220,12 @@ export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): Da
     network = saved.network;
     networkSource = 'saved';
   }
+  let chain = opts.chain;
+  if (opts.chainFlags) chain = checkChainConfig(opts.chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES);
+  else if (saved.chain !== undefined) chain = checkChainConfig(saved.chain, network, 'config.bad_chain', CHAIN_SAVED_NAMES);
   return {
     ...opts,
+    chain,
     alias: given.has('alias') || saved.alias === undefined ? opts.alias : saved.alias,
     listen,
     listenSource,
@@ -192,3 +239,4 @@ export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): Da
     },
   };
 }
+

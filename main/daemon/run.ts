@@ -70,7 +70,13 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     log,
     messenger: opts.messenger,
     fromCommandLine: opts.given,
+    chain: opts.chain,
+    ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
+    ...(opts.restore ? { restore: opts.restore } : {}),
   });
+  // Where the chain comes from, never with credentials.
+  const chainInfo = node.chainInfo();
+  log({ event: 'chain_source', source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint, network: chainInfo.network, ...(opts.restore ? { restoreFromHeight: opts.restore.birthday } : {}) });
   let server: ApiServer | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -106,7 +112,10 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     if (ui && opts.apiPortSource === 'default') remember.uiPort = server.port;
     if (Object.keys(remember).length > 0) saveSettings(opts.datadir, remember);
     if (uiFallback) log({ event: 'ui_port_fallback', wanted: uiFallback.wanted, port: server.port, reason: uiFallback.reason });
-    const ready: Record<string, unknown> = { event: 'ready', nodeId: toHex(node.nodeId), listen: listen[0] ?? null, api: url, network: opts.network };
+    const ready: Record<string, unknown> = {
+      event: 'ready', nodeId: toHex(node.nodeId), listen: listen[0] ?? null, api: url, network: opts.network,
+      chain: { source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint },
+    };
     if (listenFallback) ready.listenFallback = listenFallback;
     if (ui) {
       ready.app = `http://127.0.0.1:${server.port}/`;

@@ -8,6 +8,7 @@ import { join, normalize, extname, sep, dirname } from 'node:path';
 import { createNodeApi } from '../../core/api/node-api';
 import { parseCryptoBackendName, selectCryptoBackend, type CryptoBackendRequest } from '../../core/crypto';
 import { Node, mailboxQuotas, onionPolicy, readSavedSettings, saveSettings } from '../../core/node';
+import { NO_CHAIN, checkChainConfig } from '../../core/node/chain-config';
 import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
 import { GLASSWING_VERSION } from '../version';
@@ -102,11 +103,18 @@ if (!app.requestSingleInstanceLock()) {
     const fromEnvironment = process.env.GLASSWING_PORT !== undefined;
     const listen = fromEnvironment ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
       : saved.listen === '' ? null : (saved.listen && parseListenAddress(saved.listen)) || { host: '127.0.0.1', port: 9735 };
+    // The chain: `npm start`'s sandbox hands its btcd over (GLASSWING_RPC_URL), else config.json's, else none.
     const network = saved.network ?? 'regtest';
+    const chainNames = { kind: 'chain.kind', rpcUrl: 'chain.rpcUrl', rpcCookie: 'chain.rpcCookie', esploraUrl: 'chain.esploraUrl' };
+    const chain = process.env.GLASSWING_RPC_URL
+      ? checkChainConfig({ kind: 'bitcoind-rpc', rpcUrl: process.env.GLASSWING_RPC_URL }, network, 'config.bad_chain', chainNames)
+      : saved.chain ? checkChainConfig(saved.chain, network, 'config.bad_chain', chainNames) : NO_CHAIN;
     node = await Node.open({
       datadir,
       alias: process.env.GLASSWING_ALIAS ?? saved.alias ?? '',
       network,
+      chain,
+      ...(process.env.GLASSWING_RPC_URL ? { fromCommandLine: ['chain'] } : {}),
       listen,
       listenFallback: !fromEnvironment,
       messenger: { policy: onionPolicy(saved.onion), mailbox: mailboxQuotas(saved.mailbox) },
