@@ -3,7 +3,7 @@
  * A session is a random 32-byte secret in an HttpOnly cookie; the daemon keeps only its SHA-256,
  * with when it was made, last used and expires, in `DATADIR/ui-sessions.json` (mode 0600, written
  * atomically). A browser that signed in once stays signed in until the session expires (30 days)
- * or is revoked (`glasswing uilogin --revoke-all`, or one by id).
+ * or is revoked (`glasswing uilogin --revoke all`, or one by id).
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
