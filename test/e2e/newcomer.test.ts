@@ -152,18 +152,18 @@ describe('saved peers, the crypto backend and BOLT 11 decoding in the app', () =
     await expect(api.connect({ address: `${nobody}@127.0.0.1:${port}`, reconnect: true })).rejects.toMatchObject({ code: 'peer.connect_failed' });
 
     await goTo(page, 'Peers');
-    const row = page.locator(`[data-testid="saved-peer-list"] li[data-node-id="${nobody}"]`);
+    const row = page.locator(`[data-testid="saved-peer-list"] li[data-saved-peer="${nobody}"]`);
     await row.waitFor({ timeout: WAIT });
-    await until(page, `document.querySelector('li[data-node-id="${nobody}"]')?.dataset.state === 'waiting'`);
+    await until(page, `document.querySelector('li[data-saved-peer="${nobody}"]')?.dataset.peerState === 'waiting'`);
     expect(await row.textContent()).toContain('Next attempt in');
     expect(await row.textContent()).toContain('ECONNREFUSED');
-    const connected = page.locator(`[data-testid="saved-peer-list"] li[data-node-id="${other.nodeId}"]`);
-    expect(await connected.getAttribute('data-state')).toBe('connected');
+    const connected = page.locator(`[data-testid="saved-peer-list"] li[data-saved-peer="${other.nodeId}"]`);
+    expect(await connected.getAttribute('data-peer-state')).toBe('connected');
     expect(await connected.textContent()).toContain('other');
     await screenshot(page, 'peers-saved');
 
     await row.getByRole('button', { name: 'Stop trying' }).click();
-    await until(page, `document.querySelector('li[data-node-id="${nobody}"]')?.dataset.state === 'off'`);
+    await until(page, `document.querySelector('li[data-saved-peer="${nobody}"]')?.dataset.peerState === 'off'`);
     expect(await row.locator('[data-testid="saved-peer-detail"]').textContent()).toContain('Reconnection is off');
     expect((await api.listSavedPeers({})).peers.find((p) => p.nodeId === nobody)).toMatchObject({ reconnect: false, state: 'off' });
 
