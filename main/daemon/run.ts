@@ -52,8 +52,9 @@ async function listenApi(server: ApiServer, opts: DaemonOptions): Promise<{ url:
 export async function runDaemon(argv: string[], fallbackDatadir: string): Promise<void> {
   const flags = parseDaemonOptions(argv.some((a) => a === '--datadir' || a.startsWith('--datadir=')) ? argv : ['--datadir', fallbackDatadir, ...argv]);
   // Before any other cryptography: the backend is chosen once (--crypto, else GLASSWING_CRYPTO, else auto).
+  // (A fallback is logged at once; which backend is in use, once the node has opened, so that a
+  // start refused for bad options or data prints its error line alone.)
   const crypto = selectCryptoBackend({ ...(flags.crypto ? { backend: flags.crypto } : {}), log: (message) => log({ event: 'crypto', message }) });
-  log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
   mkdirSync(flags.datadir, { recursive: true, mode: 0o700 });
   const opts = withSavedSettings(flags, readSavedSettings(flags.datadir));
 
@@ -74,6 +75,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
   });
+  log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
   // Where the chain comes from, never with credentials.
   const chainInfo = node.chainInfo();
   log({ event: 'chain_source', source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint, network: chainInfo.network, ...(opts.restore ? { restoreFromHeight: opts.restore.birthday } : {}) });
