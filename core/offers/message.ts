@@ -41,6 +41,15 @@ export function withPathPoints<T>(parsed: Analysis<T>, check: (value: T) => read
   return errors.length > 0 ? { value: parsed.value, errors: [...parsed.errors, ...errors] } : parsed;
 }
 
+/**
+ * As withPathPoints, for a reader that applies every other rule first (the signature among them)
+ * and checks points only for a message that passed them all: a stranger's invalid message then
+ * costs no point checks, and a valid one the points it carries, once.
+ */
+export function withPathPointsLast<T>(checked: Analysis<T>, check: (value: T) => readonly Bolt12ParseError[]): Analysis<T> {
+  return checked.errors.length > 0 ? checked : withPathPoints(checked, check);
+}
+
 /** Returns the value, or throws the first error (a Bolt12ParseError before any semantic one). */
 export function unwrap<T>(a: Analysis<T>): T {
   if (a.errors.length > 0) throw a.errors[0]!;

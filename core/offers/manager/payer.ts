@@ -13,7 +13,7 @@ import type { Invoice } from '../invoice';
 import { checkInvoice, checkInvoiceMatchesRequest, encodeInvoice, invoicePathPointErrors } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
 import { UnsignedInvoiceRequest, buildInvoiceRequest, encodeInvoiceRequest } from '../invoice-request';
-import { assemble, withPathPoints, withSemantics } from '../message';
+import { assemble, withPathPointsLast, withSemantics } from '../message';
 import type { Offer } from '../offer';
 import { analyzeOffer, offerChains } from '../offer';
 import { DEFAULT_INVOICE_RELATIVE_EXPIRY, isSignatureType } from '../tlv-types';
@@ -156,8 +156,9 @@ export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, answer:
   // mirroring of our request are checked on that, as analyzeInvoice(bytes, ctx, request) would.
   const reader = readerContext(ctx, nowMs);
   // The messenger's parse checked the points of the invoice's blinded paths for shape only; we pay
-  // over invoice_paths, so every point is checked on the curve here, before the reader rules.
-  const analysis = withSemantics(withPathPoints(answer.decoded, invoicePathPointErrors), (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
+  // over invoice_paths, so every point is checked on the curve, once every other rule holds.
+  const checked = withSemantics(answer.decoded, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
+  const analysis = withPathPointsLast(checked, invoicePathPointErrors);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (analysis.value && problems.length === 0 && sentTo.kind === 'path') {
     problems.push(...checkInvoiceMatchesRequest(analysis.value, f.request, sentTo.finalBlindedNodeId));
