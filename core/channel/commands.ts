@@ -11,7 +11,7 @@ import type { ChannelMessage, CommitmentSigned, RevokeAndAck } from './messages'
 import { applyChanges } from './spec';
 import type { ChannelEvent, ChannelStep, StepContext } from './step';
 import type { Change, ChannelState, Htlc, Side, Update } from './state';
-import { otherSide } from './state';
+import { isShuttingDown, otherSide } from './state';
 import { buildCommitment, signRemoteCommitment } from './transactions';
 
 /** BOLT 2: `cltv_expiry` values at or above 500000000 would be timestamps. */
@@ -87,6 +87,9 @@ export interface AddHtlcRequest {
 /** BOLT 2 update_add_htlc, sender requirements. */
 export function addHtlc(state: ChannelState, req: AddHtlcRequest, ctx: StepContext): ChannelStep {
   assertOperational(state);
+  // BOLT 2 shutdown: "MUST NOT send an update_add_htlc after a shutdown" (and once the peer's arrives we
+  // owe it ours: "shutdown implies ... that no new HTLCs will be added or accepted").
+  if (isShuttingDown(state)) throw refuse('shutting_down', 'the channel is closing: no new HTLCs');
   const { params } = state;
   const remote = params.remote.config;
   // "MUST offer amount_msat greater than 0" and "MUST NOT offer amount_msat below the receiving node's htlc_minimum_msat".
@@ -208,12 +211,25 @@ export function failMalformedHtlc(state: ChannelState, id: bigint, sha256OfOnion
   });
 }
 
+/** Whether any commitment (ours, the peer's, the one it has not revoked for yet) or pending add holds an HTLC. */
+function hasAnyHtlc(state: ChannelState): boolean {
+  return (
+    state.localCommit.spec.htlcs.length > 0 ||
+    state.remoteCommit.spec.htlcs.length > 0 ||
+    (state.remoteNextCommit?.spec.htlcs.length ?? 0) > 0 ||
+    state.changes.some((c) => c.update.kind === 'add')
+  );
+}
+
 /** BOLT 2 update_fee: only the funder sends it, and only a fee it can afford. */
 export function updateFee(state: ChannelState, feeratePerKw: number, ctx: StepContext): ChannelStep {
   assertOperational(state);
   const { params } = state;
   // "The node not responsible for paying the Bitcoin fee: MUST NOT send update_fee."
   if (params.funder !== 'local') throw refuse('not_funder', 'only the funder sends update_fee');
+  // BOLT 2 shutdown: "if no HTLCs remain in either commitment transaction (including dust HTLCs) and neither
+  // side has a pending revoke_and_ack to send: MUST NOT send any update message after that point."
+  if (state.closing?.shutdownLocal && !hasAnyHtlc(state)) throw refuse('shutting_down', 'the channel is closing and holds no HTLC: no more updates');
   if (!Number.isInteger(feeratePerKw) || feeratePerKw < ctx.policy.minFeeratePerKw || feeratePerKw > ctx.policy.maxFeeratePerKw) {
     throw refuse('bad_feerate', `feerate_per_kw must be within ${ctx.policy.minFeeratePerKw}..${ctx.policy.maxFeeratePerKw}`);
   }

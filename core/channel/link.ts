@@ -11,12 +11,13 @@
  * therefore cannot send a commitment_signed or revoke_and_ack before the state that commits to
  * it is in the store.
  */
-import { toHex, utf8 } from '../crypto';
+import { equalBytes, toHex, utf8 } from '../crypto';
 import { decodeMessage, encodeMessage } from '../wire';
-import type { ChannelReestablish, Message } from '../wire';
+import type { ChannelReestablish, Message, Shutdown } from '../wire';
 import { Channel } from './channel';
 import type { AddHtlcRequest } from './commands';
 import { ChannelCommandError, ChannelError, ChannelLinkError } from './errors';
+import { changesPendingForRemote } from './limits';
 import type { ChannelMessage } from './messages';
 import { isChannelMessage } from './messages';
 import type { LastSent } from './reestablish';
@@ -26,7 +27,7 @@ import {
 } from './reestablish';
 import type { ChannelSigner } from './signer';
 import type { ChannelEvent, ChannelPolicy, ChannelStep } from './step';
-import type { Change, ChannelState } from './state';
+import type { Change, ChannelClosing, ChannelState } from './state';
 import type { ChannelView } from './view';
 
 export type LinkPhase = 'offline' | 'reestablishing' | 'active' | 'failed';
@@ -238,6 +239,14 @@ export class ChannelLink {
     const forgotten = this.#forget();
     if (this.#phase === 'failed' || this.state.status.kind === 'failed') {
       this.#phase = 'failed';
+      // A peer that is behind us (it lost data) can only learn so from our channel_reestablish
+      // (option_data_loss_protect: my_current_per_commitment_point lets it recover its funds). If our
+      // first one was lost with a replaced connection, the error alone would tell it nothing: send
+      // channel_reestablish again, before the error, as Core Lightning does for closed channels.
+      if (this.#dataLoss?.behind === 'remote') {
+        const ours = buildChannelReestablish(this.state, this.#signer);
+        this.#queue({ message: ours, note: note(null, null, reestablishSummary(ours), true) }, false);
+      }
       // "if a channel is in an error state: SHOULD retransmit the error packet and ignore any other packets for that channel."
       this.#queue({ message: this.#errorMessage(), note: note(null, null, this.#failureText(), true) }, false);
       return { ...NOTHING, forgotten };
@@ -348,6 +357,10 @@ export class ChannelLink {
       const cs = rebuildCommitmentSigned(this.state, this.#signer);
       this.#queue({ message: cs, note: { ...updateNote(cs, 'out'), commitmentNumber: this.state.remoteNextCommit!.ctn, retransmission: true } }, false);
     }
+    // "upon reconnection: if it has sent a previous shutdown: MUST retransmit shutdown." In the order first sent:
+    // after the commitment that signed every update before it, before the removals sent since.
+    const shutdown = this.state.closing?.shutdownLocal;
+    if (shutdown) this.#queue({ message: this.#shutdownMessage(shutdown), note: note(null, null, 'retransmitted', true) }, false);
     // Our removals the peer reversed on disconnection ("MUST reverse any uncommitted updates sent by the
     // other side"): the HTLC is still committed and ours to settle, so they go again, after the retransmissions.
     for (const c of plan.resend) this.#queue(this.#loggedUpdate(c), false);
@@ -405,6 +418,67 @@ export class ChannelLink {
   /** Signs the peer's next commitment (commitment_signed). */
   commit(): LinkResult {
     return this.#command(() => this.#channel.signCommitment());
+  }
+
+  // ----- closing (core/channel/close drives these) ----------------------------------------------
+
+  /**
+   * Sends our `shutdown` (BOLT 2 "Closing Initiation"; core/channel/close checks the script and decides
+   * when). Recorded in the state and persisted before it leaves: from then on no update_add_htlc is
+   * sent, and the shutdown is sent again after every channel_reestablish.
+   */
+  sendShutdown(scriptpubkey: Uint8Array): LinkResult {
+    this.#active();
+    const closing = this.#closing();
+    // "MUST NOT send multiple shutdown messages."
+    if (closing.shutdownLocal) throw new ChannelCommandError('channel_command.shutdown_already_sent', 'our shutdown was already sent');
+    // "if there are updates pending on the receiving node's commitment transaction: MUST NOT send a shutdown."
+    if (changesPendingForRemote(this.state).length > 0) {
+      throw new ChannelCommandError('channel_command.updates_pending', 'updates are pending on the peer\'s commitment: sign them first');
+    }
+    // "if it sent a non-zero-length shutdown_scriptpubkey in open_channel or accept_channel: MUST send the same value in scriptpubkey."
+    if (closing.upfrontLocal && !equalBytes(closing.upfrontLocal, scriptpubkey)) {
+      throw new ChannelCommandError('channel_command.upfront_script_mismatch', 'the shutdown script must be the upfront_shutdown_script sent at opening');
+    }
+    this.#setClosing({ ...closing, shutdownLocal: scriptpubkey.slice() }, true);
+    this.#queue({ message: this.#shutdownMessage(scriptpubkey), note: note(null, null, `${scriptpubkey.length}-byte script`) }, true);
+    return NOTHING;
+  }
+
+  /**
+   * Records the peer's `shutdown` script (checked by core/channel/close), or its newer one (option_simple_close
+   * `closer_scriptpubkey`). From then on neither side adds an HTLC; an update_add_htlc from the peer fails the channel.
+   */
+  recordRemoteShutdown(scriptpubkey: Uint8Array): LinkResult {
+    if (this.#phase === 'failed' || this.state.status.kind === 'failed') return NOTHING;
+    const closing = this.#closing();
+    if (closing.shutdownRemote && equalBytes(closing.shutdownRemote, scriptpubkey)) return NOTHING;
+    // Not required before anything leaves: the peer sends its shutdown again after a reconnection.
+    this.#setClosing({ ...closing, shutdownRemote: scriptpubkey.slice() }, false);
+    return NOTHING;
+  }
+
+  /**
+   * A higher layer (core/channel/close: a closing negotiation that cannot succeed) fails the channel: the
+   * failure is persisted before our `error` leaves, as for any failure.
+   */
+  failChannel(code: string, message: string): LinkResult {
+    if (this.#phase === 'failed' || this.state.status.kind === 'failed') return NOTHING;
+    this.#fail(code, message, true);
+    return { ...NOTHING, failure: { code, message } };
+  }
+
+  #closing(): ChannelClosing {
+    return this.state.closing ?? { upfrontLocal: null, upfrontRemote: null, shutdownLocal: null, shutdownRemote: null };
+  }
+
+  #setClosing(closing: ChannelClosing, required: boolean): void {
+    this.#channel = new Channel({ ...this.state, closing }, this.#signer, this.#policy);
+    this.#bump(required);
+  }
+
+  #shutdownMessage(scriptpubkey: Uint8Array): Shutdown {
+    return { type: 'shutdown', channelId: this.channelId, scriptpubkey: scriptpubkey.slice() };
   }
 
   // ----- internals -------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ function received(state: ChannelState, events: ChannelEvent[] = []): ChannelStep
 function receiveAdd(state: ChannelState, m: UpdateAddHtlc, ctx: StepContext): ChannelStep {
   const { params } = state;
   const local = params.local.config;
+  // BOLT 2 shutdown, sender: "MUST NOT send an update_add_htlc after a shutdown". The peer did.
+  if (state.closing?.shutdownRemote) throw violation('htlc_after_shutdown', `update_add_htlc ${m.id} after the peer's shutdown`, { id: m.id.toString() });
   // "if other id violations occur: MAY send a warning ... or send an error and fail the channel."
   // (A repeated id after a reconnection is the retransmission logic's business, not this one's.)
   if (m.id !== state.nextRemoteHtlcId) {
@@ -89,7 +91,8 @@ function receiveAdd(state: ChannelState, m: UpdateAddHtlc, ctx: StepContext): Ch
   // fee] ... if the amount_msat plus the dust balance of the remote [local] transaction is greater than
   // max_dust_htlc_exposure_msat: SHOULD fail this HTLC once it's committed; SHOULD NOT reveal a preimage for this
   // HTLC". Not a channel failure: the HTLC is recorded as one to fail back (htlc_locked_in carries it).
-  const failBack = dustExposureBreach(next, htlc, ctx.policy.maxDustHtlcExposureMsat) ? 'dust_exposure' : null;
+  // BOLT 2 shutdown: "SHOULD fail to route any HTLC added after it has sent shutdown" (one that crossed our shutdown).
+  const failBack = dustExposureBreach(next, htlc, ctx.policy.maxDustHtlcExposureMsat) ? 'dust_exposure' : state.closing?.shutdownLocal ? 'shutdown' : null;
   const withOnion: ChannelState = {
     ...next,
     incomingHtlcs: [

@@ -160,7 +160,7 @@ export function planReestablish(state: ChannelState, lastSent: LastSent, theirs:
   const secret = theirs.yourLastPerCommitmentSecret;
   // "MUST ignore my_current_per_commitment_point, but MAY require it to be a valid point": core/wire
   // only decodes valid points; with option_static_remotekey nothing here needs it.
-  // ("if it has sent a previous shutdown: MUST retransmit shutdown": closing is not implemented yet.)
+  // ("if it has sent a previous shutdown: MUST retransmit shutdown": the link does, after the retransmissions.)
 
   // --- next_revocation_number: the revoke_and_ack the peer expects from us ---
   const lastRevoked = lastRevokedLocal(state);
@@ -246,5 +246,12 @@ export function rebuildCommitmentSigned(state: ChannelState, signer: ChannelSign
 
 /** The channel_ready BOLT 2 asks us to retransmit when no commitment was exchanged yet. */
 export function rebuildChannelReady(state: ChannelState, signer: ChannelSigner): ChannelReady {
-  return { type: 'channel_ready', channelId: state.params.channelId, secondPerCommitmentPoint: signer.perCommitmentPoint(1) };
+  // BOLT 2 channel_ready: "if option_scid_alias was negotiated: MUST set short_channel_id alias" (the one we sent).
+  const alias = state.aliases?.local ?? null;
+  return {
+    type: 'channel_ready',
+    channelId: state.params.channelId,
+    secondPerCommitmentPoint: signer.perCommitmentPoint(1),
+    ...(alias !== null ? { tlvs: { shortChannelId: alias } } : {}),
+  };
 }

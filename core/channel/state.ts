@@ -124,9 +124,10 @@ export interface RemoteCommitment {
 
 /**
  * Why an incoming HTLC must be failed back once committed and never fulfilled: `dust_exposure`, BOLT 2
- * max_dust_htlc_exposure_msat "SHOULD fail this HTLC once it's committed / SHOULD NOT reveal a preimage".
+ * max_dust_htlc_exposure_msat "SHOULD fail this HTLC once it's committed / SHOULD NOT reveal a preimage";
+ * `shutdown`, BOLT 2 shutdown "SHOULD fail to route any HTLC added after it has sent shutdown".
  */
-export type FailBackReason = 'dust_exposure';
+export type FailBackReason = 'dust_exposure' | 'shutdown';
 
 /** Extra data of HTLCs the peer offered us, kept until the HTLC is gone from both commitments. */
 export interface IncomingHtlcData {
@@ -137,6 +138,22 @@ export interface IncomingHtlcData {
   readonly pathKey: Uint8Array | null;
   /** Set when this HTLC must be failed back once committed (never fulfilled). */
   readonly failBack: FailBackReason | null;
+}
+
+/**
+ * BOLT 2 closing, as far as the commitment state machine must remember it: the scripts committed to
+ * at opening (`upfront_shutdown_script`) and the ones exchanged in `shutdown`. Once either side sent
+ * `shutdown`, no update_add_htlc is sent; ours is sent again after every channel_reestablish.
+ */
+export interface ChannelClosing {
+  /** The `upfront_shutdown_script` we sent in open_channel / accept_channel (null: none). */
+  readonly upfrontLocal: Uint8Array | null;
+  /** The peer's `upfront_shutdown_script` (null: none or empty): its shutdown must use it. */
+  readonly upfrontRemote: Uint8Array | null;
+  /** The `scriptpubkey` of the shutdown we sent (null: not sent). */
+  readonly shutdownLocal: Uint8Array | null;
+  /** The peer's shutdown `scriptpubkey` (null: not received); with option_simple_close its latest `closer_scriptpubkey`. */
+  readonly shutdownRemote: Uint8Array | null;
 }
 
 export type ChannelStatus =
@@ -166,6 +183,19 @@ export interface ChannelState {
   readonly incomingHtlcs: readonly IncomingHtlcData[];
   /** Per-commitment secrets the peer revealed (BOLT 3 compact storage). */
   readonly remoteSecrets: ShachainStore;
+  /** Closing scripts (absent on channels opened before closing existed, and in test openings: nothing agreed). */
+  readonly closing?: ChannelClosing;
+  /**
+   * BOLT 2 channel_ready `short_channel_id` aliases (option_scid_alias): `local` is the one we sent (and
+   * send again with a retransmitted channel_ready), `remote` the peer's (for BOLT 11 route hints).
+   * Absent on channels opened before establishment existed.
+   */
+  readonly aliases?: { readonly local: bigint | null; readonly remote: bigint | null };
+}
+
+/** Whether either side has sent `shutdown` (no new HTLCs from then on). */
+export function isShuttingDown(state: ChannelState): boolean {
+  return !!state.closing && (state.closing.shutdownLocal !== null || state.closing.shutdownRemote !== null);
 }
 
 /** `local` or `remote` balance of a spec. */

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Loads the optional crypto packages (the native libsecp256k1 addon, the WebAssembly build)
  * synchronously at run time, so a missing or broken one is a caught error, never a failed import.

@@ -13,3 +13,4 @@ export * from './gossip-repository';
 export * from './monitor-repository';
 export * from './wallet-repository';
 export * from './chain-repository';
+export * from './payments-repository';

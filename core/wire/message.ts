@@ -25,7 +25,7 @@ import type { AcceptChannel, ChannelReady, FundingCreated, FundingSigned, OpenCh
 import { onionMessageCodec } from './messages-onion';
 import type { OnionMessage } from './messages-onion';
 import {
-  channelReestablishCodec, closingSignedCodec, commitmentSignedCodec, revokeAndAckCodec, shutdownCodec, stfuCodec,
+  channelReestablishCodec, closingCompleteCodec, closingSigCodec, closingSignedCodec, commitmentSignedCodec, revokeAndAckCodec, shutdownCodec, stfuCodec,
   updateAddHtlcCodec, updateFailHtlcCodec, updateFailMalformedHtlcCodec, updateFeeCodec, updateFulfillHtlcCodec,
 } from './messages-channel';
 import {
@@ -34,7 +34,7 @@ import {
 } from './messages-gossip';
 import type { GossipMessage } from './messages-gossip';
 import type {
-  ChannelReestablish, ClosingSigned, CommitmentSigned, RevokeAndAck, Shutdown, Stfu, UpdateAddHtlc, UpdateFailHtlc,
+  ChannelReestablish, ClosingComplete, ClosingSig, ClosingSigned, CommitmentSigned, RevokeAndAck, Shutdown, Stfu, UpdateAddHtlc, UpdateFailHtlc,
   UpdateFailMalformedHtlc, UpdateFee, UpdateFulfillHtlc,
 } from './messages-channel';
 
@@ -76,6 +76,8 @@ export type KnownMessage =
   | ChannelReestablish
   | Shutdown
   | ClosingSigned
+  | ClosingComplete
+  | ClosingSig
   | GossipMessage;
 
 export type Message = KnownMessage | UnknownMessage;
@@ -112,6 +114,8 @@ export const MESSAGE_CODECS: { readonly [N in KnownMessageName]: MessageCodec<Me
   channel_reestablish: channelReestablishCodec,
   shutdown: shutdownCodec,
   closing_signed: closingSignedCodec,
+  closing_complete: closingCompleteCodec,
+  closing_sig: closingSigCodec,
   announcement_signatures: announcementSignaturesCodec,
   channel_announcement: channelAnnouncementCodec,
   node_announcement: nodeAnnouncementCodec,

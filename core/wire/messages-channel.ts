@@ -312,3 +312,57 @@ export const closingSignedCodec = defineMessage<ClosingSigned>(
   c.struct({ channelId: c.channelId, feeSatoshis: c.u64, signature: c.signature }),
   closingSignedTlvs,
 );
+
+// ---------------------------------------------------------------------------------------------
+// closing_complete (40), closing_sig (41): option_simple_close
+
+/**
+ * `closing_tlvs`: one signature per closing-transaction variant (BOLT 2 "Closing Negotiation:
+ * closing_complete and closing_sig"). closing_complete carries one or two, closing_sig exactly one.
+ */
+export interface ClosingTlvs extends NoTlvs {
+  /** TLV 1 `closer_output_only`: the closing transaction with only the closer's output. */
+  readonly closerOutputOnly?: Uint8Array;
+  /** TLV 2 `closee_output_only`: only the closee's output. */
+  readonly closeeOutputOnly?: Uint8Array;
+  /** TLV 3 `closer_and_closee_outputs`: both outputs. */
+  readonly closerAndCloseeOutputs?: Uint8Array;
+}
+
+export const closingTlvs: TlvStreamCodec<ClosingTlvs> = defineTlvStream('closing_tlvs', {
+  closerOutputOnly: { type: 1, codec: c.signature },
+  closeeOutputOnly: { type: 2, codec: c.signature },
+  closerAndCloseeOutputs: { type: 3, codec: c.signature },
+});
+
+/** The fields closing_complete and closing_sig share. */
+interface ClosingFields {
+  /** `channel_id` */
+  readonly channelId: Uint8Array;
+  /** `closer_scriptpubkey` (u16 length on the wire) */
+  readonly closerScriptpubkey: Uint8Array;
+  /** `closee_scriptpubkey` (u16 length on the wire) */
+  readonly closeeScriptpubkey: Uint8Array;
+  /** `fee_satoshis`: paid by the closer. */
+  readonly feeSatoshis: bigint;
+  /** `locktime` of the closing transaction. */
+  readonly locktime: number;
+}
+
+const closingFields = {
+  channelId: c.channelId,
+  closerScriptpubkey: c.bytesU16,
+  closeeScriptpubkey: c.bytesU16,
+  feeSatoshis: c.u64,
+  locktime: c.u32,
+};
+
+/** BOLT 2 `closing_complete` (type 40, option_simple_close). */
+export interface ClosingComplete extends TypedMessage<'closing_complete', ClosingTlvs>, ClosingFields {}
+
+export const closingCompleteCodec = defineMessage<ClosingComplete>('closing_complete', c.struct(closingFields), closingTlvs);
+
+/** BOLT 2 `closing_sig` (type 41, option_simple_close). */
+export interface ClosingSig extends TypedMessage<'closing_sig', ClosingTlvs>, ClosingFields {}
+
+export const closingSigCodec = defineMessage<ClosingSig>('closing_sig', c.struct(closingFields), closingTlvs);

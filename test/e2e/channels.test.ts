@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
+import { WIDTHS, fitsWidth, setWidth, textCutShort } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, setTheme, text } from './support/app';
 import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
@@ -114,6 +115,13 @@ describe('Channels in the browser', () => {
     await until(page, `document.querySelector('[data-testid="channel-inspector"] [data-testid="sequence-diagram"]').dataset.arrows === '10'`);
     expect(await text(page, '[data-testid="last-step"]')).toContain('Last step');
     await screenshot(page, 'channels-inspector-light');
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `inspector at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+      await screenshot(page, `channels-inspector-${width}`);
+    }
+    await setWidth(page, 1360);
     // Back to the inspector from elsewhere: the stored history and the live one merge, each message once.
     await setTheme(page, 'Dark');
     await page.goto(`${new URL(a.ui).origin}/#/channels/${channelId}`);
@@ -136,6 +144,12 @@ describe('Channels in the browser', () => {
     expect(await partyA.locator('[data-list="remoteUnacked"]').textContent()).toContain('add A0 · 20,000 sat');
     expect(await partyB.locator('[data-list="localUnacked"] li').count()).toBe(0);
     expect(await text(page, '[data-testid="in-flight"]')).toBe('A→B update_add_htlc');
+    // Balances are shown before fees, and say so; A, the funder, keeps "to A" minus what it pays.
+    const aCommit = partyA.locator('section[aria-label="A\'s commitment"]');
+    expect(await aCommit.textContent()).toContain('Balances before fees, which A pays as the funder.');
+    const sat = async (label: string) => Number(((await aCommit.locator('dl > div').filter({ has: page.getByText(label, { exact: true }) }).locator('dd').textContent()) ?? '').replace(/[^0-9]/g, ''));
+    expect(await sat('to A after fees')).toBe((await sat('to A')) - (await sat('fee paid by A')));
+    expect(await sat('fee paid by A')).toBeGreaterThan(0);
 
     // Four steps on: all four messages are in flight, crossing; step 5 delivers them.
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step forward' }).click();
@@ -159,6 +173,14 @@ describe('Channels in the browser', () => {
     await page.getByRole('button', { name: 'Go to step 14' }).click({ force: true });
     expect(await counter.textContent()).toBe('Step 14 of 14');
     expect(await partyA.locator('[data-testid="htlc-table"] tr').count()).toBe(3);
+    // The lab and the inspector fit a narrow window as well as a wide one.
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `lab at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+      await screenshot(page, `lab-crossing-${width}`);
+    }
+    await setWidth(page, 1360);
     expect(problems).toEqual([]);
   }, 90_000);
 
@@ -185,7 +207,12 @@ describe('Channels in the browser', () => {
     await page.getByLabel('Step 2: message').selectOption('update_fulfill_htlc');
     await page.getByLabel('Step 2: HTLC').fill('A0');
     // A cannot settle its own HTLC: said at the step, before anything runs.
-    expect(await page.locator('[data-testid="composer"] li[data-step="2"] .problem').textContent()).toContain('A cannot settle its own HTLC');
+    const problem = page.locator('[data-testid="composer"] li[data-step="2"] .problem');
+    expect(await problem.textContent()).toContain('A cannot fulfill A0: A offered it, so only B can fulfill or fail it.');
+    // Nor one that was never added: the step says which exist.
+    await page.getByLabel('Step 2: HTLC').fill('A7');
+    expect(await problem.textContent()).toContain('There is no A7 at this step: A has added one HTLC before it (A0).');
+    await page.getByLabel('Step 2: HTLC').fill('A0');
     expect(await page.getByRole('button', { name: 'Run script' }).isDisabled()).toBe(true);
     await page.getByLabel('Step 2: from').selectOption('B');
     expect(await page.getByRole('button', { name: 'Run script' }).isEnabled()).toBe(true);

@@ -12,6 +12,7 @@ import { loadVectors } from '../support/vectors';
 import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, setTheme, text } from './support/app';
+import { WIDTHS, fitsWidth, setWidth, textCutShort } from './support/layout';
 
 describe('Offers in the browser', () => {
   let ui: DaemonProcess;
@@ -110,6 +111,12 @@ describe('Offers in the browser', () => {
     expect(await fields.locator('tr[data-field="offer_quantity_max"]').textContent()).toContain('up to 3 items');
     expect(await fields.locator('tr[data-field="offer_issuer_id"]').textContent()).toContain(ui.nodeId);
     expect(await fields.locator('tr[data-field="offer_description"]').textContent()).toContain('What the payment is for');
+    for (const width of WIDTHS) {
+      await setWidth(page, width);
+      expect(await fitsWidth(page), `decoder at ${width} px`).toBe(true);
+      expect(await textCutShort(page)).toEqual([]);
+    }
+    await setWidth(page, 1360);
 
     // An unknown even record: the error, its code and explanation, and the characters marked.
     interface OfferVector { description: string; bolt12: string }
@@ -163,8 +170,26 @@ describe('Offers in the browser', () => {
     await refused.waitFor({ timeout: 40_000 });
     expect(await text(page, '[data-testid="invoice-error-text"]')).toMatch(/^“.*disabled.*”$/i);
     await screenshot(page, 'offers-pay-invoice-error-light');
+    // Editing the offer string: the old answer was about another offer, and goes.
+    await page.getByLabel('Offer', { exact: true }).fill(offer.bolt12.slice(0, -1));
+    await page.getByText('The invoice — or the issuer’s invoice_error — appears here.').waitFor({ timeout: WAIT });
+    expect(await page.locator('[data-testid="fetch-result"]').count()).toBe(0);
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('asks for an offer that sells several items without a quantity being typed: it starts at 1', async () => {
+    const { offer } = await shopApi.createOffer({ description: 'Macaron', amountMsat: '2000', quantityMax: '6' });
+    await page.getByLabel('Offer', { exact: true }).fill(offer.bolt12);
+    await page.locator('[data-testid="offer-summary"]').getByText('Macaron').waitFor({ timeout: WAIT });
+    expect(await page.getByLabel('Quantity').inputValue()).toBe('1');
+    await page.getByRole('button', { name: 'Request invoice' }).click();
+    const result = page.locator('[data-testid="fetch-result"][data-kind="invoice"]');
+    await result.waitFor({ timeout: 40_000 });
+    expect(await result.textContent()).toContain('for 1 item');
+    const issued = (await shopApi.listInvoices({ role: 'issued' })).invoices.find((i) => i.offerId === offer.offerId);
+    expect(issued?.quantity).toBe('1');
+    expect(problems).toEqual([]);
+  }, 90_000);
 
   it('creates a refund the other node answers, and answers the other node’s refund', async () => {
     await offerTab('Refunds').click();
@@ -213,4 +238,44 @@ describe('Offers in the browser', () => {
     await setTheme(page, 'System');
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('an offer reached through a blinded path fits its card at 1280 and 800 px, and the tab and the card count the same offers', async () => {
+    const longName = 'the corner bakery down the road (sandbox)';
+    await (await ui.api()).labelPeer({ nodeId: shop.nodeId, label: longName });
+    await goTo(page, 'Offers');
+    await offerTab('Your offers').click();
+    await page.getByLabel('Description').fill('Tea');
+    await page.getByLabel('Price', { exact: true }).fill('2');
+    const through = page.getByRole('checkbox', { name: `Path through ${shop.nodeId}` });
+    await through.check();
+    // The path picker shows the whole name.
+    expect(await page.locator('.picker').getByText(longName, { exact: true }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Create offer' }).click();
+    const detail = page.locator('[data-testid="offer-detail"]');
+    await detail.getByRole('heading', { name: 'Tea' }).waitFor({ timeout: WAIT });
+    const tea = (await (await ui.api()).listOffers({})).offers.find((o) => o.description === 'Tea')!;
+    expect(tea.paths.map((p) => p.introductionNodeId)).toEqual([shop.nodeId]);
+    for (const theme of ['Light', 'Dark'] as const) {
+      await setTheme(page, theme);
+      await goTo(page, 'Offers');
+      await page.locator(`[data-testid="offer-list"] [data-offer-id="${tea.offerId}"]`).click();
+      for (const width of WIDTHS) {
+        await setWidth(page, width);
+        await detail.locator('[data-testid="offer-path"]').getByText(longName, { exact: true }).waitFor({ timeout: WAIT });
+        expect(await fitsWidth(page), `offer detail at ${width} px`).toBe(true);
+        expect(await textCutShort(page)).toEqual([]);
+        // The name is whole, not ellipsized.
+        expect(await page.evaluate(`(() => { const el = [...document.querySelectorAll('[data-testid="offer-path"] .name')][0]; return el.scrollWidth <= el.clientWidth; })()`)).toBe(true);
+        await screenshot(page, `offers-blinded-path-${theme.toLowerCase()}-${width}`);
+      }
+    }
+    await setWidth(page, 1360);
+    await setTheme(page, 'System');
+    await goTo(page, 'Offers');
+    // Espresso was disabled above, Tea is active: one active of two, on the tab and on the card.
+    expect(await offerTab('Your offers').locator('.count').textContent()).toBe('1');
+    expect(await offerTab('Your offers').textContent()).toContain('1 active offer');
+    expect(await page.getByRole('region', { name: 'Your offers' }).locator('.subtitle').textContent()).toBe('2 offers · 1 active');
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

@@ -59,7 +59,7 @@ describe('Settings in the browser', () => {
     await page.getByLabel('Queue per peer').fill('2 GiB');
     expect(await text(page, '#settings-queueBytes-help')).toContain('At most');
     await page.getByLabel('Queue per peer').fill('512 KiB');
-    expect(await text(page, '#settings-queueBytes-help')).toContain('524,288 bytes');
+    expect(await text(page, '#settings-queueBytes-help')).toContain('512 KiB = 524,288 bytes');
     expect(await text(page, '[data-testid="save-bar"]')).toContain('Changed: alias, onion-message limits.');
     await screenshot(page, 'settings-editing-light');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -71,6 +71,12 @@ describe('Settings in the browser', () => {
     expect(s.onion).toMatchObject({ ratePerSecond: 12, burst: 30, queueBytes: 524288 });
     expect((await api.getInfo({})).alias).toBe('glasswing-settings');
     expect((await api.messengerStats({})).inbound).toMatchObject({ perSecond: 12, burst: 30 });
+    // Loaded again, a size reads back in the unit it was typed in (not "524.3 kB").
+    await page.reload();
+    await page.locator('h1', { hasText: 'Settings' }).waitFor({ timeout: WAIT });
+    await until(page, `document.querySelector('#settings-queueBytes')?.value === '512 KiB'`);
+    expect(await text(page, '#settings-queueBytes-help')).toContain('512 KiB = 524,288 bytes');
+    expect(await page.getByLabel('Memory cap').inputValue()).toMatch(/^\d[\d,]* (KiB|MiB|GiB|kB|MB|GB|B)$|^\d+$/);
     // The rest of the app follows the node's event.
     await goTo(page, 'Overview');
     await page.getByText('glasswing-settings').first().waitFor({ timeout: WAIT });

@@ -1,6 +1,8 @@
 /**
  * The activity log: one row per node event, newest first, capped. Rows are plain data built
- * from events; the view only lays them out.
+ * from events; the view only lays them out. Keepalive pings and pongs (BOLT 1: a node pings an
+ * idle connection every so often) are marked so the view can hide them; a text filter and pages
+ * anchored on sequence numbers let a person read back through history while new rows arrive.
  */
 import type { NodeEvent } from '../../../core/api/events';
 import type { OfferEventBody } from '../../../core/api/offers';
@@ -21,12 +23,27 @@ export interface LogRow {
   readonly title: string;
   readonly detail: string;
   readonly tone: LogTone;
+  /** A ping, a pong or a ping's answer: hidden unless asked for. */
+  readonly keepalive: boolean;
 }
 
-export const LOG_CAPACITY = 500;
+/** Rows kept in memory (the node's own history holds 5,000 events; older pages may be loaded on top). */
+export const LOG_CAPACITY = 10_000;
+/** Rows per page. */
+export const LOG_PAGE_SIZE = 50;
+
+/** BOLT 1 keepalive messages. */
+const KEEPALIVE_MESSAGES: ReadonlySet<string> = new Set(['ping', 'pong']);
 
 /** The row for an event, or null for events the log does not show. */
 export function logRowOf(event: NodeEvent): LogRow | null {
+  const row = rowOf(event);
+  if (!row) return null;
+  const keepalive = (event.type === 'wire.message' && KEEPALIVE_MESSAGES.has(event.messageType)) || event.type === 'peer.pong';
+  return { ...row, keepalive };
+}
+
+function rowOf(event: NodeEvent): Omit<LogRow, 'keepalive'> | null {
   const base = { seq: event.seq, time: event.time };
   switch (event.type) {
     case 'wire.message':
@@ -94,28 +111,34 @@ const CAUSE_WORDS: Readonly<Record<string, string>> = {
   opened: 'opened',
 };
 
+/** An offer's amount: null is an offer that leaves the amount to the payer. */
 const amount = (msat: string | null): string => (msat === null ? 'any amount' : formatMsat(msat));
-const shortId = (id: string | null): string => (id ? middleEllipsis(id, 8, 4) : 'an unknown offer');
+/** A request's amount: null means the request named none, so the offer's own price applies. */
+const requested = (msat: string | null): string => (msat === null ? 'the offer’s price' : formatMsat(msat));
+/** Ids in a row say what they are: `offer abababab…abab`. */
+const offerRef = (id: string | null): string => (id ? `offer ${middleEllipsis(id, 8, 4)}` : 'an unknown offer');
 
-function offerRow(event: NodeEvent & OfferEventBody, base: { seq: number; time: number }): LogRow | null {
-  const row = (title: string, detail: string, tone: LogTone = 'neutral'): LogRow => ({ ...base, kind: 'offer', direction: null, nodeId: null, title, detail, tone });
+function offerRow(event: NodeEvent & OfferEventBody, base: { seq: number; time: number }): Omit<LogRow, 'keepalive'> | null {
+  const row = (title: string, detail: string, tone: LogTone = 'neutral', nodeId: string | null = null): Omit<LogRow, 'keepalive'> =>
+    ({ ...base, kind: 'offer', direction: null, nodeId, title, detail, tone });
   switch (event.type) {
     case 'offer.created':
       return row('offer created', `${event.offer.description || 'no description'} · ${amount(event.offer.amountMsat)}`, 'good');
     case 'offer.disabled':
-      return row('offer disabled', shortId(event.offerId), 'warn');
+      return row('offer disabled', offerRef(event.offerId), 'warn');
     case 'offer.invoice_request_received':
-      return row('invoice request', `for ${shortId(event.offerId)} · ${amount(event.amountMsat)}${event.quantity ? ` · quantity ${event.quantity}` : ''}${event.viaPath ? ' · over a blinded path' : ''}`);
+      return row('invoice request', `for ${offerRef(event.offerId)} · ${requested(event.amountMsat)}${event.quantity ? ` · quantity ${event.quantity}` : ''}${event.viaPath ? ' · over a blinded path' : ''}`);
     case 'offer.invoice_issued':
-      return row('invoice issued', `${formatMsat(event.amountMsat)} · for ${shortId(event.offerId)}`, 'good');
+      return row('invoice issued', `${formatMsat(event.amountMsat)} · for ${offerRef(event.offerId)}`, 'good');
     case 'offer.invoice_error_sent':
       return row('invoice_error sent', `${event.error}${event.erroneousField ? ` (field ${event.erroneousField})` : ''}`, 'warn');
     case 'offer.invoice_request_ignored':
       return row('request ignored', event.reason.replace(/_/g, ' '), 'warn');
     case 'offer.invoice_requested':
-      return row('invoice requested', `${amount(event.amountMsat)} · from ${shortId(event.offerId)}`);
+      // Sent to the offer's issuer (or its path's introduction node): that is the peer column; the offer is named as the offer.
+      return row('invoice requested', `for ${offerRef(event.offerId)} · ${requested(event.amountMsat)}${event.quantity ? ` · quantity ${event.quantity}` : ''}${event.pathIndex !== null ? ` · over its path ${event.pathIndex + 1}` : ''}`, 'neutral', event.destination);
     case 'offer.invoice_received':
-      return row('invoice received', `${formatMsat(event.amountMsat)} · for ${shortId(event.offerId)}`, 'good');
+      return row('invoice received', `${formatMsat(event.amountMsat)} · for ${offerRef(event.offerId)}`, 'good');
     case 'offer.invoice_error_received':
       return row('invoice_error received', `${event.error}${event.erroneousField ? ` (field ${event.erroneousField})` : ''}`, 'bad');
     case 'offer.fetch_failed':
@@ -146,4 +169,113 @@ export function appendLog(rows: readonly LogRow[], events: readonly NodeEvent[],
   if (added.length === 0) return rows;
   added.reverse();
   return [...added, ...rows].slice(0, capacity);
+}
+
+/**
+ * Adds the rows of `events` older than every row in `rows` (a page of history loaded later) at
+ * the end, oldest last; events already covered are skipped.
+ */
+export function appendOlder(rows: readonly LogRow[], events: readonly NodeEvent[], capacity = LOG_CAPACITY): readonly LogRow[] {
+  const oldest = rows.at(-1)?.seq ?? Infinity;
+  const added: LogRow[] = [];
+  for (const event of events) {
+    if (event.seq >= oldest) continue;
+    const row = logRowOf(event);
+    if (row) added.push(row);
+  }
+  if (added.length === 0) return rows;
+  added.sort((a, b) => b.seq - a.seq);
+  return [...rows, ...added].slice(0, capacity);
+}
+
+export interface LogFilter {
+  /** Show keepalive pings and pongs. */
+  readonly keepalive: boolean;
+  /** Words that must all appear in a row (its event, detail, peer id or peer name), any case. */
+  readonly text: string;
+}
+
+export const DEFAULT_LOG_FILTER: LogFilter = { keepalive: false, text: '' };
+
+/** The rows a filter lets through, in order. `nameOf` gives a peer's name, so it can be searched for. */
+export function filterLog(rows: readonly LogRow[], filter: LogFilter, nameOf: (nodeId: string) => string | null = () => null): readonly LogRow[] {
+  const words = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (filter.keepalive && words.length === 0) return rows;
+  return rows.filter((r) => {
+    if (!filter.keepalive && r.keepalive) return false;
+    if (words.length === 0) return true;
+    const hay = `${r.title} ${r.detail} ${r.nodeId ?? ''} ${r.nodeId ? (nameOf(r.nodeId) ?? '') : ''}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/** How many keepalive rows a filter hides. */
+export function hiddenKeepalives(rows: readonly LogRow[], filter: LogFilter): number {
+  if (filter.keepalive) return 0;
+  let n = 0;
+  for (const r of rows) if (r.keepalive) n++;
+  return n;
+}
+
+/**
+ * Where the reader is: `null` follows the newest rows as they arrive; a sequence number shows the
+ * rows older than it, so a page being read does not move when new events come in.
+ */
+export type LogCursor = number | null;
+
+export interface LogPage {
+  readonly rows: readonly LogRow[];
+  /** 1-based positions of the page's first and last rows among `total` (0, 0 when empty). */
+  readonly from: number;
+  readonly to: number;
+  readonly total: number;
+  /** The cursor of the next newer page, or undefined when this is the newest. */
+  readonly newer: LogCursor | undefined;
+  /** The cursor of the next older page, or undefined when no older row is loaded. */
+  readonly older: LogCursor | undefined;
+}
+
+/** The page of `rows` (newest first, filtered) at `cursor`. */
+export function logPage(rows: readonly LogRow[], cursor: LogCursor, size = LOG_PAGE_SIZE): LogPage {
+  const total = rows.length;
+  let start = 0;
+  if (cursor !== null) {
+    start = rows.findIndex((r) => r.seq < cursor);
+    // Nothing older than the cursor (the filter changed, or rows were dropped): show the oldest page.
+    if (start === -1) start = Math.max(0, total - size);
+  }
+  const page = rows.slice(start, start + size);
+  const end = start + page.length;
+  const newerStart = Math.max(0, start - size);
+  return {
+    rows: page,
+    from: page.length ? start + 1 : 0,
+    to: end,
+    total,
+    newer: start === 0 ? undefined : newerStart === 0 ? null : rows[newerStart - 1]!.seq,
+    older: end < total ? page.at(-1)!.seq : undefined,
+  };
+}
+
+/** `recentEvents`' largest limit (core/api/methods.ts). */
+export const RECENT_EVENTS_MAX = 10_000;
+
+/**
+ * How many of the newest events to ask for to reach `more` events before `oldestSeq`: the API
+ * has no "before" parameter, but event sequence numbers are consecutive, so the newest
+ * `newestSeq - oldestSeq + 1` are the ones already seen.
+ */
+export function olderWindow(oldestSeq: number, newestSeq: number, more: number): number {
+  const seen = Number.isFinite(oldestSeq) && newestSeq >= oldestSeq ? newestSeq - oldestSeq + 1 : 0;
+  return Math.min(RECENT_EVENTS_MAX, seen + more);
+}
+
+/**
+ * The part of a `recentEvents(limit)` answer older than what was seen, and whether the node's
+ * history starts there: it sent fewer than asked, or the API's limit is reached. (A full answer
+ * with nothing older means events arrived meanwhile and pushed the window up: ask again.)
+ */
+export function olderEvents(events: readonly NodeEvent[], oldestSeq: number, limit: number): { readonly older: readonly NodeEvent[]; readonly historyStart: boolean } {
+  const older = events.filter((e) => e.seq < oldestSeq);
+  return { older, historyStart: events.length < limit || limit >= RECENT_EVENTS_MAX };
 }

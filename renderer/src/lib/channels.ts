@@ -111,6 +111,10 @@ export const FAIL_BACK_WORDS: Readonly<Record<NonNullable<HtlcView['failBack']>,
     explain:
       'Trimmed HTLCs would exceed max_dust_htlc_exposure_msat with this one (BOLT 2): it is failed back once committed and never fulfilled, so its amount cannot be lost to fees if a commitment is broadcast.',
   },
+  shutdown: {
+    label: 'must fail back (closing)',
+    explain: 'The peer added it after we sent shutdown: BOLT 2 says we SHOULD fail to route any HTLC added after our shutdown, so it is failed back once committed.',
+  },
 };
 
 const place = (h: HtlcView | undefined): 'output' | 'trimmed' | null => (h ? (h.trimmed ? 'trimmed' : 'output') : null);
@@ -274,4 +278,18 @@ export function lastSentOf(messages: readonly Pick<ChannelMessageInfo, 'directio
     if (m.direction === 'out' && (m.messageType === 'commitment_signed' || m.messageType === 'revoke_and_ack')) return m.messageType;
   }
   return fallback;
+}
+
+/**
+ * How a commitment card names the funder's fee (BOLT 3: the funder pays the commitment fee and the
+ * anchors): balances are shown before it. `name` is a party as the card says it: `us`, `them`, `A`.
+ */
+export function funderWords(name: string): { readonly basis: string; readonly pays: string; readonly after: string } {
+  const subject = name === 'us' ? 'we' : name === 'them' ? 'they' : name;
+  const verb = subject === 'we' || subject === 'they' ? 'pay' : 'pays';
+  return {
+    basis: `Balances before fees, which ${subject} ${verb} as the funder.`,
+    pays: `fee paid by ${name}`,
+    after: `to ${name} after fees`,
+  };
 }

@@ -25,6 +25,26 @@ export function formatBytes(bytes: number): string {
   return `${ONE_DECIMAL.format(value)} ${units[unit]}`;
 }
 
+/** Units a size may be stated in exactly, largest first (binary before decimal at each step). */
+const EXACT_UNITS: readonly (readonly [string, number])[] = [
+  ['GiB', 2 ** 30], ['GB', 1e9], ['MiB', 2 ** 20], ['MB', 1e6], ['KiB', 1024], ['kB', 1000],
+];
+
+/** A size in the largest unit that states it exactly (`262144` → `256 KiB`, `1000000` → `1 MB`), or null. */
+export function exactSize(bytes: number): string | null {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) return null;
+  for (const [unit, size] of EXACT_UNITS) if (bytes >= size && bytes % size === 0) return `${formatCount(bytes / size)} ${unit}`;
+  return bytes < 1000 ? `${bytes} B` : null;
+}
+
+/**
+ * A configured size (a limit or quota someone typed): exact in its own unit when it has one, so
+ * "512 KiB" reads back as "512 KiB", not "524.3 kB"; otherwise about, in SI units.
+ */
+export function formatSize(bytes: number): string {
+  return exactSize(bytes) ?? formatBytes(bytes);
+}
+
 /** A round-trip time: `<1 ms`, `42 ms`, `1.3 s`. */
 export function formatRtt(ms: number): string {
   if (ms < 1) return '<1 ms';

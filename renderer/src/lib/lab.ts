@@ -120,7 +120,8 @@ export function checkScript(steps: readonly DraftStep[]): StepCheck {
       case 'update_add_htlc': {
         const a = parseAmount(s.amount, 'sat');
         if (a.kind !== 'valid') problems.set(s.uid, a.kind === 'empty' ? 'Enter the HTLC amount (sat).' : a.reason);
-        else if (a.msat === 0n) problems.set(s.uid, 'An HTLC of 0 is refused by the peer (BOLT 2).');
+        // BOLT 2 update_add_htlc: the sender "MUST offer amount_msat greater than 0".
+        else if (a.msat === 0n) problems.set(s.uid, 'An HTLC of 0 sat: BOLT 2 asks for more than 0 msat, so the peer would refuse it.');
         else events.push({ ...base, id: nextId[s.from], amount_msat: a.msat.toString() });
         nextId[s.from]++;
         break;
@@ -129,9 +130,13 @@ export function checkScript(steps: readonly DraftStep[]): StepCheck {
       case 'update_fail_htlc':
       case 'update_fail_malformed_htlc': {
         const owner = htlcOwner(s.htlc);
+        const name = s.htlc.trim().toUpperCase();
+        const id = Number(name.slice(1));
         if (!owner) problems.set(s.uid, 'Name the HTLC, e.g. A0 (A’s first HTLC).');
-        else if (owner === s.from) problems.set(s.uid, `${s.from} cannot settle its own HTLC: ${s.htlc.toUpperCase()} is removed by ${owner === 'A' ? 'B' : 'A'}.`);
-        else events.push({ ...base, id: Number(s.htlc.trim().slice(1)) });
+        else if (id >= nextId[owner]) problems.set(s.uid, `There is no ${name} at this step: ${addedText(owner, nextId[owner])}.`);
+        // BOLT 2: an HTLC is removed by the node it was offered to (update_fulfill_htlc / update_fail_htlc).
+        else if (owner === s.from) problems.set(s.uid, `${s.from} cannot ${settleVerb(s.msg)} ${name}: ${s.from} offered it, so only ${owner === 'A' ? 'B' : 'A'} can fulfill or fail it.`);
+        else events.push({ ...base, id });
         break;
       }
       case 'update_fee': {
@@ -145,6 +150,17 @@ export function checkScript(steps: readonly DraftStep[]): StepCheck {
     }
   }
   return { problems, events: problems.size === 0 ? events : null };
+}
+
+/** `A has added 2 HTLCs before it (A0, A1)`. */
+function addedText(party: Party, count: number): string {
+  if (count === 0) return `${party} has added no HTLC before it`;
+  const names = count <= 4 ? Array.from({ length: count }, (_, i) => `${party}${i}`).join(', ') : `${party}0 … ${party}${count - 1}`;
+  return `${party} has added ${count === 1 ? 'one HTLC' : `${count} HTLCs`} before it (${names})`;
+}
+
+function settleVerb(msg: MessageKind): string {
+  return msg === 'update_fulfill_htlc' ? 'fulfill' : 'fail';
 }
 
 /** The script of a played trace, as editable steps (so a scenario can be changed and run again). */

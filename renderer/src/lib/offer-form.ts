@@ -179,8 +179,9 @@ export interface FetchDraft {
 
 export type FetchField = 'offer' | 'amount' | 'quantity' | 'payerNote';
 
+/** Quantity starts at 1: an offer that sells several needs one, and one item is what most people buy. */
 export function emptyFetchDraft(): FetchDraft {
-  return { offer: '', amount: '', unit: 'sat', quantity: '', payerNote: '' };
+  return { offer: '', amount: '', unit: 'sat', quantity: '1', payerNote: '' };
 }
 
 /**
@@ -203,10 +204,8 @@ export function checkFetchForm(d: FetchDraft, decoded: Bolt12Decoded | null): Fo
     if (!q.ok) problems.quantity = q.reason;
     else if (terms.quantityMax > 0n && q.value > terms.quantityMax) problems.quantity = `The offer sells at most ${terms.quantityMax} per invoice.`;
     else quantity = q.value;
-  } else if (d.quantity.trim() !== '' && terms) {
-    // BOLT 12: otherwise "MUST NOT set invreq_quantity".
-    problems.quantity = 'This offer sells one item per invoice: leave the quantity empty.';
   }
+  // BOLT 12: otherwise "MUST NOT set invreq_quantity": the field is hidden and its text never sent.
 
   let amountMsat: bigint | undefined;
   const a = parseAmount(d.amount, d.unit);
@@ -297,4 +296,12 @@ export function checkSendInvoice(text: string, decoded: Bolt12Decoded | null): F
   else if (decoded.kind !== 'invoice_request' || !decoded.refund) problem = decoded.kind === 'offer' ? 'This is an offer: pay it under “Pay an offer”.' : 'This is not a refund (an lnr1… string without an offer).';
   else if (!decoded.valid) problem = `The refund has ${decoded.errors.length === 1 ? 'an error' : `${decoded.errors.length} errors`}: ${decoded.errors[0]!.message}.`;
   return problem ? { problems: { refund: problem }, params: null } : { problems: {}, params: { refund, timeoutSeconds: 5 } };
+}
+
+/**
+ * Whether an answer (an invoice or an error) still belongs to the offer in the field: once the
+ * string is edited, the answer was about another offer and is no longer shown.
+ */
+export function answerApplies(askedFor: string | null, offerText: string): boolean {
+  return askedFor !== null && cleanPasted(askedFor) === cleanPasted(offerText);
 }

@@ -5,6 +5,7 @@
  */
 import type { NodeEvent } from '../../../core/api/events';
 import type { InvoiceInfo, InvoiceRequestInfo, OfferEventBody, OfferInfo } from '../../../core/api/offers';
+import { formatCount } from './format';
 
 export type RequestOutcome = 'pending' | 'invoice' | 'invoice_error' | 'ignored';
 
@@ -170,4 +171,27 @@ export function offerExpired(offer: Pick<OfferInfo, 'absoluteExpiry'>, nowMs: nu
 /** A short name for an offer in lists: its description, else its issuer, else its amount. */
 export function offerTitle(offer: Pick<OfferInfo, 'description' | 'issuer'>): string {
   return offer.description?.trim() || offer.issuer?.trim() || 'Untitled offer';
+}
+
+export interface OfferCounts {
+  readonly total: number;
+  /** Answering invoice requests: not disabled and not expired. */
+  readonly active: number;
+}
+
+/** How many offers there are and how many still answer; the Offers tab and its card both say it. */
+export function offerCounts(offers: readonly Pick<OfferInfo, 'status' | 'absoluteExpiry'>[], nowMs: number): OfferCounts {
+  const active = offers.filter((o) => o.status === 'active' && !offerExpired(o, nowMs)).length;
+  return { total: offers.length, active };
+}
+
+/** `3 offers · 2 active`, or `2 offers` when all are active. */
+export function offerCountText(c: OfferCounts): string {
+  const all = `${formatCount(c.total)} ${c.total === 1 ? 'offer' : 'offers'}`;
+  return c.active === c.total ? all : `${all} · ${formatCount(c.active)} active`;
+}
+
+/** The Offers tab badge's words (its number is `active`). */
+export function activeOffersLabel(c: OfferCounts): string {
+  return `${formatCount(c.active)} active ${c.active === 1 ? 'offer' : 'offers'}`;
 }

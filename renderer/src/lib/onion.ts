@@ -166,6 +166,41 @@ export function filterChoices(rows: readonly OnionLogRow[]): { peers: string[]; 
   };
 }
 
+/**
+ * The message TLV types known for each message id, from whichever of its steps carries them: a
+ * `received` step is logged before the onion is peeled, so its type comes from the `delivered`
+ * (or `sent`) step of the same message.
+ */
+export function typesByMessage(rows: readonly OnionLogRow[]): ReadonlyMap<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const r of rows) if (r.messageId && r.tlvTypes.length > 0 && !out.has(r.messageId)) out.set(r.messageId, r.tlvTypes);
+  return out;
+}
+
+/** Steps of messages relayed for others: their contents are sealed for the next hop. */
+const RELAY_OUTCOMES: ReadonlySet<string> = new Set(['forwarded', 'mailbox_stored', 'mailbox_wake', 'mailbox_forwarded', 'mailbox_expired']);
+
+/** What the log's Type column says for a row, and its tooltip. */
+export function typeCell(row: OnionLogRow, known: ReadonlyMap<string, readonly string[]>, relayed: ReadonlySet<string> = new Set()): { readonly text: string; readonly title: string } {
+  const types = row.tlvTypes.length > 0 ? row.tlvTypes : (row.messageId ? known.get(row.messageId) : undefined) ?? [];
+  if (types.length > 0) {
+    const text = types.map((t) => MESSAGE_TLV_NAMES[t] ?? t).join(', ');
+    return { text, title: types.map(tlvTypeLabel).join(', ') };
+  }
+  if (RELAY_OUTCOMES.has(row.outcome) || (row.messageId !== null && relayed.has(row.messageId))) {
+    return { text: 'relayed', title: 'Relayed for another node: its contents are encrypted for the next hop, so this node cannot read its type.' };
+  }
+  if (row.outcome === 'dropped') return { text: 'unread', title: 'Dropped before its contents were read.' };
+  return { text: 'unread', title: 'Its contents have not been read (yet).' };
+}
+
+/** Ids of messages this node relayed for others (any relay step). */
+export function relayedMessages(rows: readonly OnionLogRow[]): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const r of rows) if (r.messageId && RELAY_OUTCOMES.has(r.outcome)) out.add(r.messageId);
+  return out;
+}
+
 /** Every step of one message, oldest first (its story: received → forwarded, sent → …). */
 export function messageSteps(rows: readonly OnionLogRow[], messageId: string | null): OnionLogRow[] {
   if (!messageId) return [];

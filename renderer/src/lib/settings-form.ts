@@ -4,7 +4,7 @@
  * `updateSettings` change (only what differs from the settings in force).
  */
 import type { SettingName, SettingsInfo, UpdateSettingsParams } from '../../../core/api/settings';
-import { formatBytes, formatCount } from './format';
+import { exactSize, formatBytes, formatCount, formatSize } from './format';
 
 export interface SettingsDraft {
   alias: string;
@@ -43,16 +43,36 @@ export function draftOf(s: SettingsInfo): SettingsDraft {
     listen: s.listen ?? '',
     ratePerSecond: String(s.onion.ratePerSecond),
     burst: String(s.onion.burst),
-    queueBytes: String(s.onion.queueBytes),
-    memoryCapBytes: String(s.onion.memoryCapBytes),
+    // Sizes in the unit that states them exactly (a value saved as "512 KiB" reads back so).
+    queueBytes: sizeText(s.onion.queueBytes),
+    memoryCapBytes: sizeText(s.onion.memoryCapBytes),
     perPeerMessages: String(s.mailbox.perPeerMessages),
-    perPeerBytes: String(s.mailbox.perPeerBytes),
-    totalBytes: String(s.mailbox.totalBytes),
+    perPeerBytes: sizeText(s.mailbox.perPeerBytes),
+    totalBytes: sizeText(s.mailbox.totalBytes),
     expiryHours: String(s.mailbox.expiryHours),
   };
 }
 
+/** A size as the form shows it: exact with a unit when possible, else the number of bytes. */
+export function sizeText(bytes: number): string {
+  return exactSize(bytes) ?? String(bytes);
+}
+
+/**
+ * What a size typed in a field comes to, in the unit it was typed in: `512 KiB = 524,288 bytes`;
+ * a bare number of bytes gets its exact unit (`524,288 bytes = 512 KiB`) or an SI approximation.
+ */
+export function sizeHint(text: string, bytes: number): string {
+  const m = /^([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([a-zA-Z]+)$/.exec(text.trim());
+  const unit = m ? UNIT_NAMES[m[2]!.toLowerCase()] : undefined;
+  if (m && unit && unit !== 'B') return `${m[1]} ${unit} = ${formatCount(bytes)} bytes`;
+  const exact = exactSize(bytes);
+  if (bytes < 1000) return `${formatCount(bytes)} bytes`;
+  return exact ? `${formatCount(bytes)} bytes = ${exact}` : `${formatCount(bytes)} bytes (about ${formatBytes(bytes)})`;
+}
+
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
+const UNIT_NAMES: Readonly<Record<string, string>> = { b: 'B', kb: 'kB', kib: 'KiB', mb: 'MB', mib: 'MiB', gb: 'GB', gib: 'GiB' };
 
 /** A size as typed: `262144`, `256 KiB`, `1.5 MB`. */
 export function parseSize(text: string): number | null {
@@ -73,8 +93,8 @@ export function checkLimit(field: Exclude<SettingsField, 'alias' | 'listen'>, te
   if (v === null) return { ok: false, reason: bytes ? 'A size: 262144, 256 KiB or 8 MiB.' : 'A whole number.' };
   if (!Number.isInteger(v)) return { ok: false, reason: 'A whole number.' };
   if (v < 1) return { ok: false, reason: 'At least 1.' };
-  if (v > max) return { ok: false, reason: `At most ${bytes ? formatBytes(max) : formatCount(max)}.` };
-  return { ok: true, value: v, hint: bytes ? `${formatCount(v)} bytes (${formatBytes(v)})` : `${formatCount(v)} ${what}` };
+  if (v > max) return { ok: false, reason: `At most ${bytes ? formatSize(max) : formatCount(max)}.` };
+  return { ok: true, value: v, hint: bytes ? sizeHint(text, v) : `${formatCount(v)} ${what}` };
 }
 
 export function checkAlias(text: string): FieldCheck {
@@ -170,6 +190,6 @@ export function rebaseDraft(draft: SettingsDraft, oldBase: SettingsInfo, newBase
 
 /** Words for the sections a save changed: `alias, onion-message limits`. */
 export function changedText(changed: readonly SettingName[]): string {
-  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', onion: 'onion-message limits', mailbox: 'mailbox quotas' };
+  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', onion: 'onion-message limits', mailbox: 'mailbox quotas', chain: 'chain source' };
   return changed.map((c) => words[c] ?? c).join(', ');
 }

@@ -7,11 +7,13 @@ import { ChannelsState } from './channels.svelte';
 import { Clock } from './clock.svelte';
 import { Connection } from './connection.svelte';
 import { MessengerState } from './messenger.svelte';
+import { NavState } from './nav.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
 import { Router } from './router.svelte';
 import { SettingsState } from './settings.svelte';
 import { ThemeState } from './theme.svelte';
+import { WalletState } from './wallet.svelte';
 
 export class AppState {
   readonly connection = new Connection();
@@ -20,9 +22,11 @@ export class AppState {
   readonly offers = new OffersState();
   readonly channels = new ChannelsState();
   readonly settings = new SettingsState();
+  readonly wallet = new WalletState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
+  readonly nav = new NavState();
   #helpOpen = $state(false);
 
   /** The keyboard shortcuts dialog. */
@@ -39,7 +43,7 @@ export class AppState {
    * whenever an API is available, and the traffic windows move with the clock.
    */
   start(): () => void {
-    const stops = [this.router.start(), this.theme.start()];
+    const stops = [this.router.start(), this.theme.start(), this.nav.start()];
     this.clock.start();
     this.connection.start();
     const stopEffects = $effect.root(() => {
@@ -52,6 +56,7 @@ export class AppState {
             void this.offers.attach(api);
             void this.channels.attach(api);
             void this.settings.attach(api);
+            void this.wallet.attach(api);
           } else {
             this.#detachAll();
           }
@@ -77,6 +82,7 @@ export class AppState {
     this.offers.detach();
     this.channels.detach();
     this.settings.detach();
+    this.wallet.detach();
   }
 }
 

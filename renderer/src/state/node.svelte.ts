@@ -9,7 +9,7 @@
 import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { NodeInfo } from '../../../core/api/types';
-import { appendLog, type LogRow } from '../lib/activity-log';
+import { appendLog, appendOlder, olderEvents, olderWindow, type LogRow } from '../lib/activity-log';
 import { eventsAfter, mergeEvents } from '../lib/events';
 import { peerLabel, reducePeers, sortPeers, withPingResult, type PeerList } from '../lib/peers';
 import { TrafficCounter, classifyDrop, classifyTraffic, type TrafficView } from '../lib/traffic';
@@ -17,6 +17,8 @@ import { LiveState } from './live.svelte';
 
 /** How many past events to load on attach. */
 export const SEED_EVENTS = 2000;
+/** How many more events each "load older" asks for. */
+export const OLDER_EVENTS = 2000;
 export const TRAFFIC_WINDOW_SECONDS = 60;
 const FLUSH_MS = 100;
 
@@ -31,6 +33,12 @@ export class NodeState extends LiveState {
   #info = $state.raw<NodeInfo | null>(null);
   #peers = $state.raw<PeerList>([]);
   #log = $state.raw<readonly LogRow[]>([]);
+  /** The oldest event seen (logged or not), and the newest: what a "load older" asks before. */
+  #oldestSeq = Infinity;
+  #newestSeq = 0;
+  /** The node's history has nothing older than what was loaded. */
+  #historyStart = $state(false);
+  #loadingOlder = $state(false);
   readonly #wireCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   readonly #onionCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
   readonly #dropCounter = new TrafficCounter(TRAFFIC_WINDOW_SECONDS);
@@ -63,6 +71,33 @@ export class NodeState extends LiveState {
 
   get log(): readonly LogRow[] {
     return this.#log;
+  }
+
+  /** True once every event the node still keeps is loaded (there is nothing older to ask for). */
+  get historyStart(): boolean {
+    return this.#historyStart;
+  }
+
+  get loadingOlder(): boolean {
+    return this.#loadingOlder;
+  }
+
+  /** Loads events older than those seen, from the node's capped history (lib/activity-log.ts `olderWindow`). */
+  async loadOlder(): Promise<void> {
+    const api = this.api;
+    if (!api || this.#historyStart || this.#loadingOlder) return;
+    this.#loadingOlder = true;
+    try {
+      const limit = olderWindow(this.#oldestSeq, this.#newestSeq, OLDER_EVENTS);
+      const { events } = await api.recentEvents({ limit });
+      if (!this.isCurrent(api)) return;
+      const { older, historyStart } = olderEvents(events, this.#oldestSeq, limit);
+      this.#log = appendOlder(this.#log, older);
+      if (older.length) this.#oldestSeq = Math.min(this.#oldestSeq, older[0]!.seq);
+      this.#historyStart = historyStart;
+    } finally {
+      if (this.isCurrent(api)) this.#loadingOlder = false;
+    }
   }
 
   get wireTraffic(): TrafficView {
@@ -105,6 +140,10 @@ export class NodeState extends LiveState {
       this.#peers = list;
       this.#info = later.reduce(withSettings, info);
       this.#log = appendLog(appendLog([], seed), later);
+      this.#oldestSeq = seed[0]?.seq ?? later[0]?.seq ?? Infinity;
+      this.#newestSeq = later.at(-1)?.seq ?? seedSeq;
+      this.#historyStart = seed.length < SEED_EVENTS || (seed[0]?.seq ?? 1) <= 1;
+      this.#loadingOlder = false;
       this.#refreshTraffic();
     };
   }
@@ -139,6 +178,11 @@ export class NodeState extends LiveState {
     this.#peers = peers;
     this.#info = info;
     this.#log = appendLog(this.#log, batch);
+    const last = batch.at(-1);
+    if (last) {
+      this.#newestSeq = Math.max(this.#newestSeq, last.seq);
+      if (!Number.isFinite(this.#oldestSeq)) this.#oldestSeq = batch[0]!.seq;
+    }
     this.#refreshTraffic();
   }
 

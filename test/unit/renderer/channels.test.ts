@@ -4,7 +4,7 @@ import type { ChangeView, ChannelMessageInfo, ChannelSummary, ChannelView } from
 import { runSimulationRequest } from '../../../core/simulator/request';
 import {
   FAIL_BACK_WORDS, OUR_NAMES, balanceShares, causeText, changeLabel, channelMessageLabel, lastSentOf, changeProgress, channelMessageOf, dustExposure, htlcRows, mergeChannelMessages,
-  partyNames, pendingChanges, reduceChannels,
+  funderWords, partyNames, pendingChanges, reduceChannels,
 } from '../../../renderer/src/lib/channels';
 
 const ID = 'cc'.repeat(32);
@@ -136,5 +136,25 @@ describe('channel inspector', () => {
     ];
     expect(lastSentOf(ms, 'none')).toBe('commitment_signed');
     expect(lastSentOf([], 'revoke_and_ack')).toBe('revoke_and_ack');
+  });
+});
+
+describe('commitment cards', () => {
+  it('say that balances are before the fee and who pays it, in the inspector’s words and the lab’s', () => {
+    expect(funderWords('us')).toEqual({ basis: 'Balances before fees, which we pay as the funder.', pays: 'fee paid by us', after: 'to us after fees' });
+    expect(funderWords('them').basis).toBe('Balances before fees, which they pay as the funder.');
+    expect(funderWords('A')).toEqual({ basis: 'Balances before fees, which A pays as the funder.', pays: 'fee paid by A', after: 'to A after fees' });
+  });
+
+  it('give the funder’s balance after fees as the node computes it: before fees minus what it pays', () => {
+    const { trace } = runSimulationRequest({ scenario: 'htlc-cycle' });
+    for (const step of trace.steps) {
+      for (const view of [step.views.A, step.views.B]) {
+        for (const c of [view.localCommit, view.remoteCommit]) {
+          const funderBefore = BigInt(view.funder === 'local' ? c.localMsat : c.remoteMsat);
+          expect(BigInt(c.funderBalanceAfterFeesMsat)).toBe(funderBefore - BigInt(c.funderCostMsat));
+        }
+      }
+    }
   });
 });

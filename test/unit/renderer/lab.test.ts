@@ -38,14 +38,20 @@ describe('Channel lab', () => {
   });
 
   it('names what is wrong with a step, at that step', () => {
-    const bad = [msg({ msg: 'update_add_htlc', amount: '' }), msg({ msg: 'update_fulfill_htlc', htlc: 'A0' }), msg({ msg: 'update_fail_htlc', htlc: 'x' }), msg({ msg: 'update_fee', feerate: '-1' })];
+    const bad = [
+      msg({ msg: 'update_add_htlc', amount: '' }), msg({ msg: 'update_fulfill_htlc', htlc: 'A0' }), msg({ msg: 'update_fail_htlc', htlc: 'x' }), msg({ msg: 'update_fee', feerate: '-1' }),
+      msg({ msg: 'update_add_htlc', amount: '0' }), msg({ msg: 'update_fail_htlc', htlc: 'A9' }), msg({ from: 'B', msg: 'update_fulfill_htlc', htlc: 'B0' }),
+    ];
     const c = checkScript(bad);
     expect(c.events).toBeNull();
     expect([...c.problems.values()]).toEqual([
       'Enter the HTLC amount (sat).',
-      'A cannot settle its own HTLC: A0 is removed by B.',
+      'A cannot fulfill A0: A offered it, so only B can fulfill or fail it.',
       'Name the HTLC, e.g. A0 (A’s first HTLC).',
       'A feerate in sat per 1,000 weight, a whole number.',
+      'An HTLC of 0 sat: BOLT 2 asks for more than 0 msat, so the peer would refuse it.',
+      'There is no A9 at this step: A has added 2 HTLCs before it (A0, A1).',
+      'There is no B0 at this step: B has added no HTLC before it.',
     ]);
     expect(htlcOwner('b12')).toBe('B');
     expect(htlcOwner('C1')).toBeNull();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Bolt12Decoded } from '../../../core/api/offers';
 import {
-  checkCount, checkFetchForm, checkOfferForm, checkRefundForm, checkSendInvoice, cleanPasted, emptyFetchDraft, emptyOfferDraft, emptyRefundDraft,
+  answerApplies, checkCount, checkFetchForm, checkOfferForm, checkRefundForm, checkSendInvoice, cleanPasted, emptyFetchDraft, emptyOfferDraft, emptyRefundDraft,
   offerTerms, parseLocalDateTime, toLocalDateTime, type OfferDraft,
 } from '../../../renderer/src/lib/offer-form';
 
@@ -97,8 +97,26 @@ describe('fetch invoice form', () => {
     const c = checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x', quantity: '3', amount: '14', unit: 'sat' }, priced);
     expect(c.problems.amount).toBe('At least 15 sat (the offer’s price × 3).');
     const single = decodedOffer({ offer_amount: '5000' });
-    expect(checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x', quantity: '2' }, single).problems.quantity).toContain('one item per invoice');
+    // BOLT 12: no offer_quantity_max, no invreq_quantity: the hidden field is never sent, whatever it holds.
+    const one = checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x', quantity: '2' }, single);
+    expect(one.problems).toEqual({});
+    expect(one.params).not.toHaveProperty('quantity');
     expect(checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x', amount: '6', unit: 'sat' }, single).params).toMatchObject({ amountMsat: '6000' });
+  });
+
+  it('starts the quantity at 1, so an offer that sells several can be asked at once', () => {
+    const several = decodedOffer({ offer_amount: '1000', offer_quantity_max: '5' });
+    expect(emptyFetchDraft().quantity).toBe('1');
+    expect(checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x' }, several).params).toEqual({ offer: 'lno1x', quantity: '1', timeoutSeconds: 30 });
+    expect(checkFetchForm({ ...emptyFetchDraft(), offer: 'lno1x', quantity: '' }, several).problems.quantity).toBeDefined();
+  });
+
+  it('shows an answer only while the field holds the offer it was about', () => {
+    expect(answerApplies('lno1abc', 'lno1abc')).toBe(true);
+    expect(answerApplies('lno1abc', '  lightning:lno1abc\n')).toBe(true);
+    expect(answerApplies('lno1abc', 'lno1ab')).toBe(false);
+    expect(answerApplies('lno1abc', '')).toBe(false);
+    expect(answerApplies(null, 'lno1abc')).toBe(false);
   });
 
   it('says when the pasted string is not a usable offer', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../../core/api/events';
 import type { InvoiceInfo, InvoiceRequestInfo, OfferInfo } from '../../../core/api/offers';
-import { applyOfferEvent, historyOf, ignoredReason, offerExpired, reduceOffers, seedHistory, sortOffers } from '../../../renderer/src/lib/offers';
+import {
+  activeOffersLabel, applyOfferEvent, historyOf, ignoredReason, offerCountText, offerCounts, offerExpired, reduceOffers, seedHistory, sortOffers,
+} from '../../../renderer/src/lib/offers';
 
 const OFFER = 'aa'.repeat(32);
 const OTHER = 'bb'.repeat(32);
@@ -85,5 +87,17 @@ describe('offer history seeded while events arrive', () => {
     const raced = ev({ type: 'offer.invoice_request_received', offerId: OFFER, requestId: 'r7', messageId: 'm7', amountMsat: '5000', quantity: null, payerNote: null, viaPath: false });
     expect(applyOfferEvent(seeded, raced, { replay: true })[0]!.arrivals).toBe(1);
     expect(applyOfferEvent(seeded, raced)[0]!.arrivals).toBe(2);
+  });
+});
+
+describe('offer counts', () => {
+  it('counts the same active offers for the tab badge and the card (disabled and expired ones are not active)', () => {
+    const offers = [offer({ offerId: '1' }), offer({ offerId: '2' }), offer({ offerId: '3', status: 'disabled' }), offer({ offerId: '4', absoluteExpiry: 5 })];
+    const c = offerCounts(offers, 10_000);
+    expect(c).toEqual({ total: 4, active: 2 });
+    expect(offerCountText(c)).toBe('4 offers · 2 active');
+    expect(activeOffersLabel(c)).toBe('2 active offers');
+    expect(offerCountText(offerCounts([offer({})], 0))).toBe('1 offer');
+    expect(offerCountText(offerCounts([], 0))).toBe('0 offers');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MessengerStatsInfo } from '../../../core/api/types';
 import {
-  addOnionRows, countOnionEvent, eventRecords, filterChoices, filterOnionRows, messageSteps, onionRowOf, onionRowOfEntry, outcomeLabel, outcomeTone, recordView, tlvTypeLabel,
+  addOnionRows, countOnionEvent, eventRecords, filterChoices, filterOnionRows, messageSteps, onionRowOf, onionRowOfEntry, outcomeLabel, outcomeTone, recordView, relayedMessages, tlvTypeLabel, typeCell, typesByMessage,
   NO_FILTER, type OnionLogRow,
 } from '../../../renderer/src/lib/onion';
 import { MESSAGE_OUTCOMES } from '../../../core/api/methods';
@@ -133,5 +133,32 @@ describe('messenger counters', () => {
     expect(s.dropCodes).toEqual({ 'onion.hmac_mismatch': 1 });
     expect(s.delivered).toEqual({ application: 1 });
     expect(empty.counters).toEqual({});
+  });
+});
+
+describe('the Type column', () => {
+  const rows = events().map(onionRowOf).filter((r): r is OnionLogRow => r !== null);
+
+  it('gives a received step the type its delivered step found, by message id', () => {
+    const known = typesByMessage(rows);
+    const relayed = relayedMessages(rows);
+    const received = rows.find((r) => r.outcome === 'received')!;
+    expect(received.tlvTypes).toEqual([]);
+    expect(typeCell(received, known, relayed)).toEqual({ text: '65537', title: '65537' });
+    const named = { ...received, messageId: M2, tlvTypes: [] };
+    expect(typeCell(named, new Map([[M2, ['64']]]), relayed)).toEqual({ text: 'invoice_request', title: 'invoice_request (64)' });
+  });
+
+  it('says a relayed message is sealed and a dropped one unread, never a bare dash', () => {
+    const known = typesByMessage(rows);
+    const relayed = relayedMessages(rows);
+    const text = (outcome: string) => typeCell(rows.find((r) => r.outcome === outcome)!, known, relayed).text;
+    expect(text('forwarded')).toBe('relayed');
+    expect(text('mailbox_wake')).toBe('relayed');
+    expect(text('dropped')).toBe('unread');
+    // The received step of a message we then forwarded is a relay too.
+    const receivedRelay: OnionLogRow = { ...rows[0]!, key: 'x', messageId: '3'.repeat(16) };
+    expect(typeCell(receivedRelay, known, relayed).text).toBe('relayed');
+    for (const r of rows) expect(typeCell(r, known, relayed).text).not.toMatch(/^[—-]?$/);
   });
 });

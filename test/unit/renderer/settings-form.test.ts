@@ -3,13 +3,15 @@ import fc from 'fast-check';
 import type { SettingsInfo } from '../../../core/api/settings';
 import { SETTINGS_METHOD_SCHEMAS } from '../../../core/api/settings';
 import { validate } from '../../../core/api/schema';
-import { changedText, checkAlias, checkLimit, checkListen, checkSettings, draftOf, parseSize, rebaseDraft, sectionOf } from '../../../renderer/src/lib/settings-form';
+import { changedText, checkAlias, checkLimit, checkListen, checkSettings, draftOf, parseSize, rebaseDraft, sectionOf, sizeHint, sizeText } from '../../../renderer/src/lib/settings-form';
+import { exactSize, formatSize } from '../../../renderer/src/lib/format';
 
 const CURRENT: SettingsInfo = {
   alias: 'glasswing', listen: '127.0.0.1:9735', network: 'regtest', datadir: '/tmp/gw',
   onion: { ratePerSecond: 4, burst: 10, queueBytes: 262144, memoryCapBytes: 8388608 },
   mailbox: { perPeerMessages: 200, perPeerBytes: 1048576, totalBytes: 67108864, expiryHours: 72 },
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
+  chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
 };
 
 describe('settings form', () => {
@@ -36,12 +38,37 @@ describe('settings form', () => {
     expect(checkListen('1.2.3.4:70000')).toEqual({ ok: false, reason: 'The port is between 0 and 65535 (0: any free port).' });
     expect(checkLimit('ratePerSecond', '0')).toEqual({ ok: false, reason: 'At least 1.' });
     expect(checkLimit('ratePerSecond', '10001')).toEqual({ ok: false, reason: 'At most 10,000.' });
-    expect(checkLimit('queueBytes', '2 GiB')).toEqual({ ok: false, reason: 'At most 1.1 GB.' });
-    expect(checkLimit('queueBytes', '256 KiB')).toEqual({ ok: true, value: 262144, hint: '262,144 bytes (262.1 kB)' });
+    expect(checkLimit('queueBytes', '2 GiB')).toEqual({ ok: false, reason: 'At most 1 GiB.' });
+    expect(checkLimit('queueBytes', '256 KiB')).toEqual({ ok: true, value: 262144, hint: '256 KiB = 262,144 bytes' });
     expect(checkLimit('burst', '1.5').ok).toBe(false);
     const bad = checkSettings({ ...draftOf(CURRENT), expiryHours: 'soon' }, CURRENT);
     expect(bad.valid).toBe(false);
     expect(bad.change).toBeNull();
+  });
+
+  it('keeps a size in the unit it was typed in: 512 KiB is not shown back as 524.3 kB', () => {
+    expect(draftOf(CURRENT)).toMatchObject({ queueBytes: '256 KiB', memoryCapBytes: '8 MiB', perPeerBytes: '1 MiB', totalBytes: '64 MiB' });
+    expect(checkLimit('queueBytes', '512 KiB')).toMatchObject({ value: 524288, hint: '512 KiB = 524,288 bytes' });
+    expect(checkLimit('queueBytes', '512kib')).toMatchObject({ hint: '512 KiB = 524,288 bytes' });
+    expect(checkLimit('queueBytes', '1.5 MB')).toMatchObject({ hint: '1.5 MB = 1,500,000 bytes' });
+    expect(checkLimit('queueBytes', '524288')).toMatchObject({ hint: '524,288 bytes = 512 KiB' });
+    expect(checkLimit('queueBytes', '1234567')).toMatchObject({ hint: '1,234,567 bytes (about 1.2 MB)' });
+    expect(sizeHint('900', 900)).toBe('900 bytes');
+    // Saved as 512 KiB, the node returns 524288, and the form shows "512 KiB" again.
+    const saved: SettingsInfo = { ...CURRENT, onion: { ...CURRENT.onion, queueBytes: 524288 } };
+    expect(draftOf(saved).queueBytes).toBe('512 KiB');
+    expect(formatSize(1_000_000)).toBe('1 MB');
+    expect(formatSize(1_234_567)).toBe('1.2 MB');
+  });
+
+  it('reads back every size it writes, exactly (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), (n) => {
+        expect(parseSize(sizeText(n))).toBe(n);
+        const exact = exactSize(n);
+        if (exact !== null) expect(parseSize(exact)).toBe(n);
+      }),
+    );
   });
 
   it('warns about limits that cannot both hold, without refusing them', () => {

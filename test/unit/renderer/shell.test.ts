@@ -5,6 +5,7 @@ import { PAGES, PAGE_IDS, hashFor, pageFromHash, pageInfo, subPathFromHash } fro
 import { SHORTCUT_HELP, shortcutFor, type KeyInput } from '../../../renderer/src/lib/shortcuts';
 import { resolveTheme, toggledTheme, isThemePreference } from '../../../renderer/src/lib/theme';
 import { seriesColor, PALETTE_SIZE } from '../../../renderer/src/lib/palette';
+import { NARROW_WINDOW_PX, navExpanded, navMode, toggledNav, type NavInput } from '../../../renderer/src/lib/layout';
 
 const key = (k: string, over: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, editing: false, ...over });
 
@@ -54,7 +55,8 @@ describe('sub-paths', () => {
 describe('keyboard shortcuts', () => {
   it('opens pages with their digit, toggles the theme with t and shows help with ?', () => {
     expect(shortcutFor(key('2'))).toEqual({ kind: 'page', page: 'peers' });
-    expect(shortcutFor(key('7'))).toEqual({ kind: 'page', page: 'settings' });
+    expect(shortcutFor(key('6'))).toEqual({ kind: 'page', page: 'wallet' });
+    expect(shortcutFor(key('8'))).toEqual({ kind: 'page', page: 'settings' });
     expect(shortcutFor(key('t'))).toEqual({ kind: 'toggle_theme' });
     expect(shortcutFor(key('?'))).toEqual({ kind: 'show_help' });
     expect(shortcutFor(key('x'))).toBeNull();
@@ -119,6 +121,39 @@ describe('reconnect backoff', () => {
         const d = reconnectDelay(n, r);
         const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
         return d >= Math.floor(base * 0.8) && d <= Math.min(BACKOFF_MAX_MS, Math.ceil(base * 1.2));
+      }),
+    );
+  });
+});
+
+describe('sidebar layout', () => {
+  const wide = (over: Partial<NavInput> = {}): NavInput => ({ width: 1280, preference: 'expanded', open: false, ...over });
+
+  it('is in full in a wide window, a rail in a narrow one, and opens over the page from the rail', () => {
+    expect(navMode(wide())).toBe('full');
+    expect(navMode(wide({ width: 800 }))).toBe('rail');
+    expect(navMode(wide({ width: NARROW_WINDOW_PX - 1 }))).toBe('rail');
+    expect(navMode(wide({ width: NARROW_WINDOW_PX }))).toBe('full');
+    expect(navMode(toggledNav(wide({ width: 800 })))).toBe('overlay');
+    expect(navMode(toggledNav(toggledNav(wide({ width: 800 }))))).toBe('rail');
+  });
+
+  it('collapses to the rail in a wide window when asked, and remembers it', () => {
+    const collapsed = toggledNav(wide());
+    expect(collapsed.preference).toBe('collapsed');
+    expect(navMode(collapsed)).toBe('rail');
+    expect(navMode(toggledNav(collapsed))).toBe('full');
+    // A narrow window does not change the remembered choice.
+    expect(toggledNav(wide({ width: 700 })).preference).toBe('expanded');
+  });
+
+  it('says whether the names show (aria-expanded) for any state (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 200, max: 4000 }), fc.constantFrom('expanded' as const, 'collapsed' as const), fc.boolean(), (width, preference, open) => {
+        const mode = navMode({ width, preference, open });
+        expect(navExpanded(mode)).toBe(mode !== 'rail');
+        // The toggle always changes what is shown.
+        expect(navMode(toggledNav({ width, preference, open }))).not.toBe(mode);
       }),
     );
   });

@@ -33,6 +33,18 @@ export function unknownTlvs(known: readonly number[]): fc.Arbitrary<TlvRecord[]>
     .map((rs) => [...rs].sort((a, b) => (a.type < b.type ? -1 : 1)));
 }
 
+/** The fields closing_complete and closing_sig share (option_simple_close). */
+function closingFields() {
+  return {
+    channelId: bytes(32),
+    closerScriptpubkey: varBytes(40),
+    closeeScriptpubkey: varBytes(40),
+    feeSatoshis: u64,
+    locktime: u32,
+    tlvs: tlvs([1, 2, 3], { closerOutputOnly: bytes(64), closeeOutputOnly: bytes(64), closerAndCloseeOutputs: bytes(64) }),
+  };
+}
+
 /** A TLV object: the given optional fields plus the always-present `unknownTlvs`. */
 function tlvs<T extends Record<string, fc.Arbitrary<unknown>>>(known: readonly number[], fields: T) {
   return fc.record({ ...fields, unknownTlvs: unknownTlvs(known) }, { requiredKeys: ['unknownTlvs'] });
@@ -199,6 +211,14 @@ export const messageArbitraries: { readonly [N in KnownMessage['type']]: fc.Arbi
     feeSatoshis: u64,
     signature: bytes(64),
     tlvs: tlvs([1], { feeRange: fc.record({ minFeeSatoshis: u64, maxFeeSatoshis: u64 }) }),
+  }),
+  closing_complete: fc.record({
+    type: fc.constant('closing_complete' as const),
+    ...closingFields(),
+  }),
+  closing_sig: fc.record({
+    type: fc.constant('closing_sig' as const),
+    ...closingFields(),
   }),
   announcement_signatures: fc.record({
     type: fc.constant('announcement_signatures' as const),

@@ -217,6 +217,24 @@ describe('message layouts match the spec field by field', () => {
     );
   });
 
+  it('closing_complete and closing_sig (option_simple_close) in spec field order, signatures in closing_tlvs', () => {
+    const closer = '0014' + '11'.repeat(20);
+    const closee = '0020' + '22'.repeat(32);
+    const sig = (b: number) => new Uint8Array(64).fill(b);
+    const fixed = 'ab'.repeat(32) + '0016' + closer + '0022' + closee + '00000000000003e8' + '00000064';
+    const complete = encodeMessage({
+      type: 'closing_complete', channelId, closerScriptpubkey: fromHex(closer), closeeScriptpubkey: fromHex(closee), feeSatoshis: 1000n, locktime: 100,
+      tlvs: { closerOutputOnly: sig(1), closerAndCloseeOutputs: sig(3) },
+    });
+    expect(toHex(complete)).toBe('0028' + fixed + '0140' + '01'.repeat(64) + '0340' + '03'.repeat(64));
+    const closingSig = encodeMessage({
+      type: 'closing_sig', channelId, closerScriptpubkey: fromHex(closer), closeeScriptpubkey: fromHex(closee), feeSatoshis: 1000n, locktime: 100,
+      tlvs: { closeeOutputOnly: sig(2) },
+    });
+    expect(toHex(closingSig)).toBe('0029' + fixed + '0240' + '02'.repeat(64));
+    expect(decodeMessage(closingSig)).toMatchObject({ type: 'closing_sig', feeSatoshis: 1000n, locktime: 100, tlvs: { closeeOutputOnly: sig(2) } });
+  });
+
   it('open_channel in spec field order, with upfront_shutdown_script and channel_type', () => {
     const [p1, p2, p3, p4, p5, p6] = POINTS.map((p) => toHex(p));
     const m = {

@@ -22,6 +22,7 @@ export class OffersView {
   #decodeText = $state('');
   #refundToAnswer = $state('');
   #fetched = $state.raw<Outcome<FetchInvoiceResult> | null>(null);
+  #fetchedFor = $state<string | null>(null);
   #answered = $state.raw<Outcome<SendInvoiceResult> | null>(null);
 
   /** The offer whose detail is open. */
@@ -76,6 +77,15 @@ export class OffersView {
 
   set fetched(v: Outcome<FetchInvoiceResult> | null) {
     this.#fetched = v;
+  }
+
+  /** The offer string the last fetch asked about (its answer is shown only while the field holds it). */
+  get fetchedFor(): string | null {
+    return this.#fetchedFor;
+  }
+
+  set fetchedFor(offer: string | null) {
+    this.#fetchedFor = offer;
   }
 
   get answered(): Outcome<SendInvoiceResult> | null {
