@@ -1,0 +1,58 @@
+/**
+ * `npm run campaign -- NAME [options]`: runs one reliability campaign (issue 19) against real
+ * processes, prints its summary table, and exits non-zero when a stated bound broke.
+ *
+ *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runFlood } from './flood/campaign';
+import { formatReport } from './flood/report';
+
+const CAMPAIGNS = ['flood'] as const;
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--json FILE]`);
+  process.exit(2);
+}
+
+function positiveInteger(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) usage(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2).filter((a) => a !== '--'),
+      options: { peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    usage(e instanceof Error ? e.message : String(e));
+  }
+  const [name, ...rest] = parsed.positionals;
+  if (name !== 'flood' || rest.length) usage(name ? `unknown campaign "${[name, ...rest].join(' ')}"` : undefined);
+  const peers = positiveInteger(parsed.values.peers, '--peers', 100);
+  const seconds = positiveInteger(parsed.values.seconds, '--seconds', 60);
+  const report = await runFlood({ peers, seconds, log: (l) => console.error(`[flood] ${l}`) });
+  console.log(`\n== campaign flood: ${peers} peers, ${seconds} s ==`);
+  console.log(formatReport(report.figures, report.verdicts));
+  if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (report.figures.honest.failures.length) console.log(`\nhonest failures: ${[...new Set(report.figures.honest.failures)].join('; ')}`);
+  console.log(report.ok ? '\nevery bound held' : '\nA BOUND BROKE');
+  return report.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(3);
+  },
+);
