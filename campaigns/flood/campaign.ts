@@ -12,7 +12,7 @@ import type { MessengerStatsInfo } from '../../core/api';
 import { connectToDaemon } from '../../main/cli/daemon-client';
 import { percentile } from '../../bench/harness';
 import type { DriverConfig, DriverResult } from './driver';
-import type { PollerResult } from './poller';
+import type { PollResult, PollerResult } from './poller';
 import { DEFAULT_BOUNDS, judge, messengerDelta, type FloodBounds, type FloodFigures, type Verdict } from './report';
 import { cleanUp, loadAverage, sampleProc, startDaemon, startScript, type LineProcess } from '../support/processes';
 
@@ -29,6 +29,8 @@ export interface FloodOptions {
   readonly handshakeBurst?: number;
   readonly handshakeEveryMs?: number;
   readonly bounds?: FloodBounds;
+  /** Write a V8 CPU profile of the target daemon into this directory (node --cpu-prof). */
+  readonly profileDir?: string;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
 }
@@ -38,6 +40,22 @@ export interface FloodReport {
   readonly verdicts: readonly Verdict[];
   readonly ok: boolean;
 }
+
+/** How the target daemon's CPU profile is read: from its first onion message, by stage. */
+export const FLOOD_PROFILE = {
+  from: 'handleOnionMessage',
+  stages: {
+    'BOLT 8 frames in (decrypt)': ['chacha20Poly1305Open', 'aeadDecrypt'],
+    'wire decode': ['decodeMessage'],
+    'event bus publish': ['publish'],
+    'onion peel (ECDH, HMAC)': ['peelOnionMessage'],
+    'invoice_request → invoice (parse, checks, sign, persist)': ['answerInvoiceRequest', 'persistOffersWrites'],
+    'reply/forward onion built': ['#replyOver', '#build'],
+    'traffic log to SQLite': ['flushLog'],
+    'socket writes': ['writeBuffer', 'writev', 'writeGeneric'],
+    'garbage collector': ['(garbage collector)'],
+  },
+} as const;
 
 /** Flood peer i connects from 127.0.(1 + i / 250).(1 + i % 250): every peer its own host. */
 export function floodAddress(i: number): string {
@@ -53,7 +71,8 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
   const clients: { close(): void }[] = [];
   try {
     log('starting the target daemon and the honest peer');
-    const [target, honest] = await Promise.all([startDaemon('flood-target'), startDaemon('flood-honest')]);
+    const profileArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+    const [target, honest] = await Promise.all([startDaemon('flood-target', [], profileArgs), startDaemon('flood-honest')]);
     const targetClient = await connectToDaemon(target.datadir);
     const honestClient = await connectToDaemon(honest.datadir);
     clients.push(targetClient, honestClient);
@@ -78,7 +97,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       };
       drivers.push(startScript('campaigns/flood/driver.ts', { FLOOD_DRIVER_CONFIG: JSON.stringify(config) }));
     }
-    const poller = startScript('campaigns/flood/poller.ts', { POLLER_DATADIR: target.datadir, POLLER_SECONDS: String(opts.seconds), POLLER_INTERVAL_MS: '25' });
+    const poller = startScript('campaigns/flood/poller.ts', { POLLER_DATADIR: target.datadir, POLLER_CONTROL_DATADIR: honest.datadir, POLLER_SECONDS: String(opts.seconds), POLLER_INTERVAL_MS: '25' });
     log(`connecting ${opts.peers} flood peers from ${drivers.length} driver process(es)`);
     await Promise.all([...drivers, poller].map((p) => p.waitFor((l) => l.event === 'ready', 300_000, 'a driver or the poller')));
     const connected = (await api.getInfo({})).numPeers;
@@ -133,8 +152,8 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
     }
     const loadAfter = loadAverage();
 
+    const wall = (t1 - t0) / 1000;
     const sent = sumRecords(results.map((r) => r.sent)) as FloodFigures['sent'];
-    const lat = polled.latenciesMs;
     const floodSeconds = Math.max(...results.map((r) => r.seconds));
     const figures: FloodFigures = {
       peers: results.reduce((a, r) => a + r.peers, 0),
@@ -142,9 +161,14 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       ratePerPeer: { limit, burst: statsBefore.inbound.burst, sent: opts.peers ? (sent.invoice_request + sent.forward + sent.junk_onion) / opts.peers / floodSeconds : 0 },
       loadAverage: { before: loadBefore, after: loadAfter },
       cpus: availableParallelism(),
-      api: { calls: lat.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(0, ...lat), failed: polled.failed, unanswered: polled.unanswered },
+      api: latencyFigures(polled),
+      controlApi: polled.control ? latencyFigures(polled.control) : null,
       rss: { idleBytes: idle.rssBytes, peakBytes: Math.max(peakRss, end.peakRssBytes) },
-      cpuShare: (end.cpuSeconds - cpu0) / ((t1 - t0) / 1000),
+      cpuShare: (end.cpuSeconds - cpu0) / wall,
+      mainThread: {
+        ranShare: (end.mainThread.ranSeconds - idle.mainThread.ranSeconds) / wall,
+        waitedShare: (end.mainThread.waitedSeconds - idle.mainThread.waitedSeconds) / wall,
+      },
       honest: {
         sent: honestCalls.length, answered: honestLatencies.length, failures: honestFailures,
         p50Ms: percentile(honestLatencies, 50), maxMs: Math.max(0, ...honestLatencies),
@@ -167,6 +191,11 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
     for (const c of clients) c.close();
     cleanUp();
   }
+}
+
+function latencyFigures(r: PollResult): FloodFigures['api'] {
+  const lat = r.latenciesMs;
+  return { calls: lat.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: Math.max(0, ...lat), failed: r.failed, unanswered: r.unanswered };
 }
 
 function sumRecords(list: readonly Readonly<Record<string, number>>[]): Record<string, number> {

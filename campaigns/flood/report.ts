@@ -36,9 +36,17 @@ export interface FloodFigures {
   readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
   readonly cpus: number;
   readonly api: { readonly calls: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly failed: number; readonly unanswered: number };
+  /** The same calls to a second daemon outside the flood, side by side: what the machine adds. */
+  readonly controlApi: FloodFigures['api'] | null;
   readonly rss: { readonly idleBytes: number; readonly peakBytes: number };
-  /** The daemon's CPU time over the flood, as a share of one core. */
+  /** The daemon's CPU time over the flood (all threads), as a share of one core. */
   readonly cpuShare: number;
+  /**
+   * The daemon's main thread over the flood, as shares of the wall time: running, and ready to run
+   * but waiting for a CPU the machine's other work held. Their sum near 100% means the thread
+   * never idled (saturated); the waiting share is what a busier machine took from it.
+   */
+  readonly mainThread: { readonly ranShare: number; readonly waitedShare: number };
   readonly honest: { readonly sent: number; readonly answered: number; readonly failures: readonly string[]; readonly p50Ms: number; readonly maxMs: number };
   readonly sent: Readonly<Record<TrafficKind, number>>;
   readonly skippedBackedUp: number;
@@ -85,8 +93,10 @@ export function summaryRows(f: FloodFigures): [string, string][] {
     ['onion rate per peer: limit / sent', `${f.ratePerPeer.limit}/s (burst ${f.ratePerPeer.burst}) / ${f.ratePerPeer.sent.toFixed(1)}/s`],
     ['flood messages sent', `${sum(f.sent)}: ${list(f.sent)}; ${f.skippedBackedUp} skipped (socket backed up)`],
     ['API getInfo latency p50 / p99 / max', `${ms(f.api.p50Ms)} / ${ms(f.api.p99Ms)} / ${ms(f.api.maxMs)} (${f.api.calls} calls)`],
+    ['control daemon getInfo p50 / p99 / max', f.controlApi ? `${ms(f.controlApi.p50Ms)} / ${ms(f.controlApi.p99Ms)} / ${ms(f.controlApi.maxMs)} (${f.controlApi.calls} calls)` : '—'],
     ['daemon RSS idle / peak (VmHWM)', `${mib(f.rss.idleBytes)} / ${mib(f.rss.peakBytes)}`],
     ['daemon CPU (share of one core)', `${(f.cpuShare * 100).toFixed(0)}%`],
+    ['daemon main thread running / waiting for a CPU', `${(f.mainThread.ranShare * 100).toFixed(0)}% / ${(f.mainThread.waitedShare * 100).toFixed(0)}% of the wall time`],
     ['honest invoice_requests answered', `${f.honest.answered} / ${f.honest.sent}, p50 ${ms(f.honest.p50Ms)}, max ${ms(f.honest.maxMs)}`],
     ['onion messages received / delivered / forwarded / replied / dropped', `${c.received ?? 0} / ${c.delivered ?? 0} / ${c.forwarded ?? 0} / ${c.replied ?? 0} / ${c.dropped ?? 0}`],
     ['dropped by reason', list(f.messenger.drops)],

@@ -109,9 +109,9 @@ export interface DaemonReady {
 }
 
 /** `glasswing daemon` in a fresh data directory, listening on 127.0.0.1; resolves at its ready line. */
-export async function startDaemon(alias: string, extraArgs: string[] = []): Promise<{ process: LineProcess; datadir: string; ready: DaemonReady; port: number }> {
+export async function startDaemon(alias: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<{ process: LineProcess; datadir: string; ready: DaemonReady; port: number }> {
   const datadir = tempDir(`glasswing-campaign-${alias}-`);
-  const p = new LineProcess(process.execPath, [GLASSWING_BIN, 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', alias, ...extraArgs]);
+  const p = new LineProcess(process.execPath, [...nodeArgs, GLASSWING_BIN, 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', alias, ...extraArgs]);
   const ready = (await p.waitFor((l) => l.event === 'ready', 120_000, `daemon ${alias}`)) as unknown as DaemonReady;
   return { process: p, datadir, ready, port: Number(ready.listen.split(':').pop()) };
 }
@@ -122,8 +122,14 @@ export interface ProcSample {
   readonly peakRssBytes: number;
   /** VmRSS now, bytes. */
   readonly rssBytes: number;
-  /** utime + stime, seconds. */
+  /** utime + stime of all its threads, seconds. */
   readonly cpuSeconds: number;
+  /**
+   * The main thread (where a Node process runs JavaScript) from /proc/PID/task/PID/schedstat:
+   * seconds it ran on a CPU, and seconds it was ready to run but waited for one (the machine was
+   * busy with other work). Ran + waited close to the wall time means the thread never idled.
+   */
+  readonly mainThread: { readonly ranSeconds: number; readonly waitedSeconds: number };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux the project runs on (sysconf(_SC_CLK_TCK))
@@ -136,7 +142,11 @@ export function sampleProc(pid: number): ProcSample {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  return { peakRssBytes: kb('VmHWM'), rssBytes: kb('VmRSS'), cpuSeconds: (utime + stime) / CLOCK_TICKS };
+  const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return {
+    peakRssBytes: kb('VmHWM'), rssBytes: kb('VmRSS'), cpuSeconds: (utime + stime) / CLOCK_TICKS,
+    mainThread: { ranSeconds: ran! / 1e9, waitedSeconds: waited! / 1e9 },
+  };
 }
 
 /** /proc/loadavg: the 1, 5 and 15 minute load averages. */
