@@ -41,6 +41,9 @@ export interface FloodReport {
   readonly ok: boolean;
 }
 
+/** A getInfo answered within this long means the node is no longer behind. */
+const DRAINED_MS = 50;
+
 /** How the target daemon's CPU profile is read: from its first onion message, by stage. */
 export const FLOOD_PROFILE = {
   from: 'handleOnionMessage',
@@ -133,9 +136,20 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       ));
     }
 
+    // From the end of the flood: how long until the node answers getInfo promptly again (its backlog drained).
+    const floodEnded = performance.now();
+    const drained = (async () => {
+      for (;;) {
+        const s = performance.now();
+        await api.getInfo({});
+        if (performance.now() - s < DRAINED_MS) return (performance.now() - floodEnded) / 1000;
+        if (performance.now() - floodEnded > 120_000) return Infinity;
+      }
+    })();
     const results = (await Promise.all(drivers.map((p) => p.waitFor((l) => l.event === 'result', opts.seconds * 1000 + 120_000, 'a driver result')))) as unknown as DriverResult[];
     const polled = (await poller.waitFor((l) => l.event === 'result', 60_000, 'the poller result')) as unknown as PollerResult;
     await Promise.all(honestCalls);
+    const drainedSeconds = await drained;
     const t1 = performance.now();
     clearInterval(sampler);
     sampler = undefined;
@@ -165,6 +179,8 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       controlApi: polled.control ? latencyFigures(polled.control) : null,
       rss: { idleBytes: idle.rssBytes, peakBytes: Math.max(peakRss, end.peakRssBytes) },
       cpuShare: (end.cpuSeconds - cpu0) / wall,
+      cpuMsPerMessage: ((end.cpuSeconds - cpu0) * 1000) / Math.max(1, (statsAfter.counters.received ?? 0) - (statsBefore.counters.received ?? 0)),
+      drainedSeconds,
       mainThread: {
         ranShare: (end.mainThread.ranSeconds - idle.mainThread.ranSeconds) / wall,
         waitedShare: (end.mainThread.waitedSeconds - idle.mainThread.waitedSeconds) / wall,

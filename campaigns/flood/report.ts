@@ -41,6 +41,10 @@ export interface FloodFigures {
   readonly rss: { readonly idleBytes: number; readonly peakBytes: number };
   /** The daemon's CPU time over the flood (all threads), as a share of one core. */
   readonly cpuShare: number;
+  /** The daemon's CPU time (all threads) per onion message it took in (counted by messengerStats). */
+  readonly cpuMsPerMessage: number;
+  /** Seconds from the end of the flood until a getInfo was answered within 50 ms again. */
+  readonly drainedSeconds: number;
   /**
    * The daemon's main thread over the flood, as shares of the wall time: running, and ready to run
    * but waiting for a CPU the machine's other work held. Their sum near 100% means the thread
@@ -96,6 +100,8 @@ export function summaryRows(f: FloodFigures): [string, string][] {
     ['control daemon getInfo p50 / p99 / max', f.controlApi ? `${ms(f.controlApi.p50Ms)} / ${ms(f.controlApi.p99Ms)} / ${ms(f.controlApi.maxMs)} (${f.controlApi.calls} calls)` : '—'],
     ['daemon RSS idle / peak (VmHWM)', `${mib(f.rss.idleBytes)} / ${mib(f.rss.peakBytes)}`],
     ['daemon CPU (share of one core)', `${(f.cpuShare * 100).toFixed(0)}%`],
+    ['daemon CPU per onion message received', ms(f.cpuMsPerMessage)],
+    ['node caught up after the flood (getInfo < 50 ms)', `${f.drainedSeconds.toFixed(1)} s`],
     ['daemon main thread running / waiting for a CPU', `${(f.mainThread.ranShare * 100).toFixed(0)}% / ${(f.mainThread.waitedShare * 100).toFixed(0)}% of the wall time`],
     ['honest invoice_requests answered', `${f.honest.answered} / ${f.honest.sent}, p50 ${ms(f.honest.p50Ms)}, max ${ms(f.honest.maxMs)}`],
     ['onion messages received / delivered / forwarded / replied / dropped', `${c.received ?? 0} / ${c.delivered ?? 0} / ${c.forwarded ?? 0} / ${c.replied ?? 0} / ${c.dropped ?? 0}`],
