@@ -100,7 +100,7 @@ export function summaryRows(f: FloodFigures): [string, string][] {
     ['control daemon getInfo p50 / p99 / max', f.controlApi ? `${ms(f.controlApi.p50Ms)} / ${ms(f.controlApi.p99Ms)} / ${ms(f.controlApi.maxMs)} (${f.controlApi.calls} calls)` : '—'],
     ['daemon RSS idle / peak (VmHWM)', `${mib(f.rss.idleBytes)} / ${mib(f.rss.peakBytes)}`],
     ['daemon CPU (share of one core)', `${(f.cpuShare * 100).toFixed(0)}%`],
-    ['daemon CPU per onion message received', ms(f.cpuMsPerMessage)],
+    ['daemon CPU per onion message received', `${(f.cpuMsPerMessage * 1000).toFixed(0)} µs`],
     ['node caught up after the flood (getInfo < 50 ms)', `${f.drainedSeconds.toFixed(1)} s`],
     ['daemon main thread running / waiting for a CPU', `${(f.mainThread.ranShare * 100).toFixed(0)}% / ${(f.mainThread.waitedShare * 100).toFixed(0)}% of the wall time`],
     ['honest invoice_requests answered', `${f.honest.answered} / ${f.honest.sent}, p50 ${ms(f.honest.p50Ms)}, max ${ms(f.honest.maxMs)}`],
