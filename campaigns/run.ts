@@ -2,9 +2,10 @@
  * `npm run campaign -- NAME [options]`: runs one reliability campaign (issue 19) against real
  * processes, prints its summary table, and exits non-zero when a stated bound broke.
  *
- *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR]
+ *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]
  *
- * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went.
+ * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
+ * `--nice N` runs it under `nice -n N` (see FloodOptions.targetNice).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,7 @@ const CAMPAIGNS = ['flood'] as const;
 
 function usage(message?: string): never {
   if (message) console.error(message);
-  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--json FILE] [--profile DIR]`);
+  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]`);
   process.exit(2);
 }
 
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseArgs({
       args: process.argv.slice(2).filter((a) => a !== '--'),
-      options: { peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' } },
+      options: { peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -46,7 +47,9 @@ async function main(): Promise<number> {
   const seconds = positiveInteger(parsed.values.seconds, '--seconds', 60);
   const profileDir = parsed.values.profile ? resolve(parsed.values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const report = await runFlood({ peers, seconds, profileDir, log: (l) => console.error(`[flood] ${l}`) });
+  const nice = parsed.values.nice === undefined ? undefined : Number(parsed.values.nice);
+  if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) usage(`--nice must be an integer from -20 to 19, got "${parsed.values.nice}"`);
+  const report = await runFlood({ peers, seconds, profileDir, targetNice: nice, log: (l) => console.error(`[flood] ${l}`) });
   console.log(`\n== campaign flood: ${peers} peers, ${seconds} s ==`);
   console.log(formatReport(report.figures, report.verdicts));
   if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);

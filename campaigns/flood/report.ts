@@ -30,6 +30,8 @@ export const DEFAULT_BOUNDS: FloodBounds = { apiP99Ms: 100, rssGrowthBytes: 128 
 
 export interface FloodFigures {
   readonly peers: number;
+  /** The target daemon's nice value (0 unless the run asked otherwise). */
+  readonly targetNice: number;
   readonly seconds: number;
   /** The daemon's inbound onion-message limit per peer, and the rate each flood peer sent at. */
   readonly ratePerPeer: { readonly limit: number; readonly burst: number; readonly sent: number };
@@ -92,7 +94,7 @@ export function summaryRows(f: FloodFigures): [string, string][] {
   const list = (o: Readonly<Record<string, number>>) => Object.entries(o).filter(([, n]) => n > 0).sort((a, z) => z[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ') || '—';
   const c = f.messenger.counters;
   return [
-    ['peers × seconds', `${f.peers} × ${f.seconds.toFixed(0)} s`],
+    ['peers × seconds', `${f.peers} × ${f.seconds.toFixed(0)} s${f.targetNice ? ` (target daemon at nice ${f.targetNice})` : ''}`],
     ['load average before / after (cores)', `${f.loadAverage.before.map((x) => x.toFixed(2)).join(' ')} / ${f.loadAverage.after.map((x) => x.toFixed(2)).join(' ')} (${f.cpus})`],
     ['onion rate per peer: limit / sent', `${f.ratePerPeer.limit}/s (burst ${f.ratePerPeer.burst}) / ${f.ratePerPeer.sent.toFixed(1)}/s`],
     ['flood messages sent', `${sum(f.sent)}: ${list(f.sent)}; ${f.skippedBackedUp} skipped (socket backed up)`],

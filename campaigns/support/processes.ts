@@ -108,10 +108,20 @@ export interface DaemonReady {
   readonly api: string;
 }
 
+export interface StartDaemonOptions {
+  /** Arguments for node itself (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+  /** Run under `nice -n N` (nice execs node, so the pid stays the daemon's). */
+  readonly nice?: number;
+}
+
 /** `glasswing daemon` in a fresh data directory, listening on 127.0.0.1; resolves at its ready line. */
-export async function startDaemon(alias: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<{ process: LineProcess; datadir: string; ready: DaemonReady; port: number }> {
+export async function startDaemon(alias: string, extraArgs: string[] = [], opts: StartDaemonOptions = {}): Promise<{ process: LineProcess; datadir: string; ready: DaemonReady; port: number }> {
   const datadir = tempDir(`glasswing-campaign-${alias}-`);
-  const p = new LineProcess(process.execPath, [...nodeArgs, GLASSWING_BIN, 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', alias, ...extraArgs]);
+  const args = [...(opts.nodeArgs ?? []), GLASSWING_BIN, 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', alias, ...extraArgs];
+  const p = opts.nice === undefined
+    ? new LineProcess(process.execPath, args)
+    : new LineProcess('nice', ['-n', String(opts.nice), process.execPath, ...args]);
   const ready = (await p.waitFor((l) => l.event === 'ready', 120_000, `daemon ${alias}`)) as unknown as DaemonReady;
   return { process: p, datadir, ready, port: Number(ready.listen.split(':').pop()) };
 }

@@ -5,7 +5,7 @@ import { DEFAULT_BOUNDS, delta, formatReport, judge, type FloodFigures } from '.
 const MiB = 1024 * 1024;
 
 const held: FloodFigures = {
-  peers: 100, seconds: 60, ratePerPeer: { limit: 4, burst: 10, sent: 40 },
+  peers: 100, targetNice: 0, seconds: 60, ratePerPeer: { limit: 4, burst: 10, sent: 40 },
   loadAverage: { before: [1, 1, 1], after: [2, 2, 2] }, cpus: 2,
   api: { calls: 2400, p50Ms: 2, p99Ms: 40, maxMs: 90, failed: 0, unanswered: 0 },
   controlApi: { calls: 2400, p50Ms: 1, p99Ms: 5, maxMs: 9, failed: 0, unanswered: 0 },
