@@ -32,7 +32,9 @@ export interface FloodOptions {
   /**
    * Run the target daemon under `nice -n N` (negative: ahead of the machine's other work, which
    * needs root). For a shared machine: it asks whether the node holds its bounds when it gets the
-   * CPU it wants, apart from how busy the machine is. Reported with the figures.
+   * CPU it wants, apart from how busy the machine is. Reported with the figures. With Linux
+   * autogroups or cgroups nice only ranks processes within their group: on the project's shared
+   * machine -10 changed nothing.
    */
   readonly targetNice?: number;
   /** Write a V8 CPU profile of the target daemon into this directory (node --cpu-prof). */
