@@ -118,6 +118,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
     const idle = sampleProc(target.process.pid);
     const loadBefore = loadAverage();
     const cpu0 = idle.cpuSeconds;
+    const honestCpu0 = sampleProc(honest.process.pid).cpuSeconds;
     const t0 = performance.now();
     for (const p of [...drivers, poller]) p.send('go');
 
@@ -173,6 +174,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       }
     }
     const loadAfter = loadAverage();
+    const honestCpu = honest.process.child.exitCode === null ? sampleProc(honest.process.pid).cpuSeconds - honestCpu0 : NaN;
 
     const wall = (t1 - t0) / 1000;
     const sent = sumRecords(results.map((r) => r.sent)) as FloodFigures['sent'];
@@ -188,6 +190,11 @@ export async function runFlood(opts: FloodOptions): Promise<FloodReport> {
       controlApi: polled.control ? latencyFigures(polled.control) : null,
       rss: { idleBytes: idle.rssBytes, peakBytes: Math.max(peakRss, end.peakRssBytes) },
       cpuShare: (end.cpuSeconds - cpu0) / wall,
+      campaignCpuShare: {
+        drivers: results.reduce((a, r) => a + r.cpuSeconds, 0) / wall,
+        poller: polled.cpuSeconds / wall,
+        honest: honestCpu / wall,
+      },
       cpuMsPerMessage: ((end.cpuSeconds - cpu0) * 1000) / Math.max(1, (statsAfter.counters.received ?? 0) - (statsBefore.counters.received ?? 0)),
       drainedSeconds,
       mainThread: {

@@ -47,6 +47,8 @@ export interface DriverResult {
   /** Messages the node sent the flood peers, by type number. */
   readonly received: Readonly<Record<string, number>>;
   readonly badHandshakes: Readonly<Record<BadHandshakeOutcome, number>> & { readonly attempted: number };
+  /** This process's CPU time from `go` to the result, seconds (it shares the machine with the node). */
+  readonly cpuSeconds: number;
 }
 
 /** Onion traffic mix per peer: the share of each kind (gossip runs at its own rate). */
@@ -57,6 +59,11 @@ const GOSSIP_CHANNELS = 20;
 /** Skip a write when this much is already waiting in the socket (the node is not reading). */
 const MAX_BACKLOG = 1 << 20;
 const TICK_MS = 20;
+
+function cpuSecondsSince(at: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(at);
+  return (d.user + d.system) / 1e6;
+}
 
 function log(o: object): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -93,6 +100,7 @@ async function main(): Promise<void> {
   let skippedBackedUp = 0;
   let bytesSent = 0;
   const started = Date.now();
+  const cpuAtGo = process.cpuUsage();
   const end = started + cfg.seconds * 1000;
   const onionCredit = new Float64Array(conns.length);
   const gossipCredit = new Float64Array(conns.length);
@@ -178,6 +186,7 @@ async function main(): Promise<void> {
   const result: DriverResult = {
     event: 'result', driver: cfg.driver, peers: conns.length, seconds, sent, skippedBackedUp, bytesSent,
     closedByNode: conns.filter((c) => c.closed && c.closedAt <= started + seconds * 1000).length, received, badHandshakes: hs,
+    cpuSeconds: cpuSecondsSince(cpuAtGo),
   };
   log(result);
   for (const c of conns) c.destroy();

@@ -22,6 +22,8 @@ export interface PollerResult extends PollResult {
   readonly event: 'result';
   readonly control: PollResult | null;
   readonly seconds: number;
+  /** This process's CPU time from `go` to the result, seconds. */
+  readonly cpuSeconds: number;
 }
 
 /** Calls `getInfo` on a fixed schedule (see start) and keeps the latencies. */
@@ -51,6 +53,11 @@ class Poll {
   }
 }
 
+function cpuSecondsSince(at: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(at);
+  return (d.user + d.system) / 1e6;
+}
+
 function log(o: object): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 }
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
     });
   });
   const started = performance.now();
+  const cpuAtGo = process.cpuUsage();
   const end = started + seconds * 1000;
   let next = started;
   while (performance.now() < end) {
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
   // Answers still on their way get a moment to arrive (a slow answer is a figure, not a loss).
   const grace = performance.now() + 10_000;
   while (poll.inFlight + (control?.inFlight ?? 0) > 0 && performance.now() < grace) await new Promise((r) => setTimeout(r, 10));
-  const result: PollerResult = { event: 'result', ...poll.result(), control: control?.result() ?? null, seconds: (performance.now() - started) / 1000 };
+  const result: PollerResult = { event: 'result', ...poll.result(), control: control?.result() ?? null, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpuAtGo) };
   log(result);
   poll.client.close();
   control?.client.close();

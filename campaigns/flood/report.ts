@@ -43,6 +43,8 @@ export interface FloodFigures {
   readonly rss: { readonly idleBytes: number; readonly peakBytes: number };
   /** The daemon's CPU time over the flood (all threads), as a share of one core. */
   readonly cpuShare: number;
+  /** CPU the campaign's own processes took from the same machine, as shares of one core. */
+  readonly campaignCpuShare: { readonly drivers: number; readonly poller: number; readonly honest: number };
   /** The daemon's CPU time (all threads) per onion message it took in (counted by messengerStats). */
   readonly cpuMsPerMessage: number;
   /** Seconds from the end of the flood until a getInfo was answered within 50 ms again. */
@@ -75,6 +77,7 @@ export interface Verdict {
 }
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
 export function judge(f: FloodFigures, b: FloodBounds = DEFAULT_BOUNDS): Verdict[] {
@@ -102,6 +105,7 @@ export function summaryRows(f: FloodFigures): [string, string][] {
     ['control daemon getInfo p50 / p99 / max', f.controlApi ? `${ms(f.controlApi.p50Ms)} / ${ms(f.controlApi.p99Ms)} / ${ms(f.controlApi.maxMs)} (${f.controlApi.calls} calls)` : '—'],
     ['daemon RSS idle / peak (VmHWM)', `${mib(f.rss.idleBytes)} / ${mib(f.rss.peakBytes)}`],
     ['daemon CPU (share of one core)', `${(f.cpuShare * 100).toFixed(0)}%`],
+    ['campaign CPU: drivers / poller / honest daemon', `${pct(f.campaignCpuShare.drivers)} / ${pct(f.campaignCpuShare.poller)} / ${pct(f.campaignCpuShare.honest)} of one core`],
     ['daemon CPU per onion message received', `${(f.cpuMsPerMessage * 1000).toFixed(0)} µs`],
     ['node caught up after the flood (getInfo < 50 ms)', `${f.drainedSeconds.toFixed(1)} s`],
     ['daemon main thread running / waiting for a CPU', `${(f.mainThread.ranShare * 100).toFixed(0)}% / ${(f.mainThread.waitedShare * 100).toFixed(0)}% of the wall time`],

@@ -9,7 +9,7 @@ const held: FloodFigures = {
   loadAverage: { before: [1, 1, 1], after: [2, 2, 2] }, cpus: 2,
   api: { calls: 2400, p50Ms: 2, p99Ms: 40, maxMs: 90, failed: 0, unanswered: 0 },
   controlApi: { calls: 2400, p50Ms: 1, p99Ms: 5, maxMs: 9, failed: 0, unanswered: 0 },
-  rss: { idleBytes: 150 * MiB, peakBytes: 200 * MiB }, cpuShare: 0.5, cpuMsPerMessage: 0.3, drainedSeconds: 0.1, mainThread: { ranShare: 0.4, waitedShare: 0.1 },
+  rss: { idleBytes: 150 * MiB, peakBytes: 200 * MiB }, cpuShare: 0.5, campaignCpuShare: { drivers: 0.3, poller: 0.05, honest: 0.05 }, cpuMsPerMessage: 0.3, drainedSeconds: 0.1, mainThread: { ranShare: 0.4, waitedShare: 0.1 },
   honest: { sent: 60, answered: 60, failures: [], p50Ms: 50, maxMs: 300 },
   sent: { invoice_request: 10, forward: 10, junk_onion: 10, gossip: 10 }, skippedBackedUp: 0, floodPeersClosedByNode: 0,
   receivedByFlood: { onion_message: 5 },
