@@ -97,9 +97,12 @@ interface Figures { inputs: number; seconds: number; perSecond: number; peakRssM
 function figuresFrom(stderr: string): Figures | undefined {
   const units = /stat::number_of_executed_units:\s*(\d+)/.exec(stderr);
   const done = /Done (\d+) runs in (\d+) second/.exec(stderr);
-  const inputs = Number(units?.[1] ?? done?.[1]);
-  const seconds = Number(done?.[2]);
-  const rss = /stat::peak_rss_mb:\s*(\d+)/.exec(stderr);
+  // Some runs end without the final stats (libFuzzer's "Done" line and stat:: block never come):
+  // the status line of the last input, "#N DONE … exec/s: R rss: MMb", still says enough.
+  const status = /#(\d+)\s+DONE\s.*?exec\/s: (\d+) rss: (\d+)Mb/.exec(stderr);
+  const inputs = Number(units?.[1] ?? done?.[1] ?? status?.[1]);
+  const seconds = done ? Number(done[2]) : status && Number(status[2]) > 0 ? Math.round(Number(status[1]) / Number(status[2])) : NaN;
+  const rss = /stat::peak_rss_mb:\s*(\d+)/.exec(stderr) ?? (status ? [status[0], status[3]] : null);
   if (!Number.isFinite(inputs) || !Number.isFinite(seconds)) return undefined;
   return { inputs, seconds, perSecond: seconds > 0 ? Math.round(inputs / seconds) : inputs, peakRssMb: rss ? Number(rss[1]) : undefined };
 }
