@@ -28,9 +28,15 @@ export function approximateEventSize(event: NodeEvent): number {
 
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
-  readonly #history: NodeEvent[] = [];
+  /**
+   * The history is `#history[#head..]` (oldest first); the dropped events before `#head` are cut
+   * off in one splice once they are as many as the live ones, so dropping the oldest costs O(1)
+   * amortized instead of a shift of the whole array per event once the history is full.
+   */
+  #history: NodeEvent[] = [];
   /** `approximateEventSize` of each event in `#history`, in the same order. */
-  readonly #sizes: number[] = [];
+  #sizes: number[] = [];
+  #head = 0;
   #historyBytes = 0;
   readonly #capacity: number;
   readonly #maxHistoryBytes: number;
@@ -55,14 +61,14 @@ export class EventBus {
     this.#sizes.push(size);
     this.#historyBytes += size;
     // Drop the oldest until both caps hold; the newest event is always kept.
-    let drop = 0;
-    while (this.#history.length - drop > 1 && (this.#history.length - drop > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
-      this.#historyBytes -= this.#sizes[drop]!;
-      drop++;
+    while (this.#history.length - this.#head > 1 && (this.#history.length - this.#head > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
+      this.#historyBytes -= this.#sizes[this.#head]!;
+      this.#head++;
     }
-    if (drop > 0) {
-      this.#history.splice(0, drop);
-      this.#sizes.splice(0, drop);
+    if (this.#head > 0 && this.#head >= this.#history.length - this.#head) {
+      this.#history = this.#history.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
     }
     for (const listener of this.#listeners) {
       try {
@@ -81,7 +87,8 @@ export class EventBus {
 
   /** The last `limit` events (oldest first), optionally only of some types. */
   recent(limit = 200, types?: readonly string[]): NodeEvent[] {
-    const filtered = types && types.length ? this.#history.filter((e) => types.includes(e.type)) : this.#history;
+    const live = this.#head === 0 ? this.#history : this.#history.slice(this.#head);
+    const filtered = types && types.length ? live.filter((e) => types.includes(e.type)) : live;
     return filtered.slice(-limit);
   }
 }
