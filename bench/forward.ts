@@ -38,11 +38,17 @@ interface Forwarder {
   stop(): Promise<void>;
 }
 
-/** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process so far. */
+function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // field 3 onwards
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime (fields 14, 15)
+  return { user: Number(fields[11]) / TICKS, system: Number(fields[12]) / TICKS }; // utime, stime (fields 14, 15)
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,6 +124,8 @@ interface Result {
   readonly name: string;
   readonly cpuMsPerMessage: number[];
   readonly rawCpuMsPerMessage: number[];
+  /** The kernel's share (system time) of the CPU in the rounds. */
+  readonly systemShare: number[];
   readonly messagesPerSecond: number[];
   readonly idleCpuPerSecond: number;
 }
@@ -149,20 +157,23 @@ async function measure(f: Forwarder): Promise<Result> {
     const idleCpuPerSecond = (cpuSeconds(f.pid) - idle0) / ((performance.now() - idleStart) / 1000);
     const cpuMsPerMessage: number[] = [];
     const rawCpuMsPerMessage: number[] = [];
+    const systemShare: number[] = [];
     const messagesPerSecond: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const before = c.received.length;
       const t0 = performance.now();
-      const cpu0 = cpuSeconds(f.pid);
+      const cpu0 = cpuTimes(f.pid);
       await send(MESSAGES);
       const seconds = (performance.now() - t0) / 1000;
-      const raw = cpuSeconds(f.pid) - cpu0;
+      const cpu1 = cpuTimes(f.pid);
+      const raw = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+      systemShare.push((cpu1.system - cpu0.system) / raw);
       const delivered = c.received.length - before;
       rawCpuMsPerMessage.push((raw * 1000) / delivered);
       cpuMsPerMessage.push(((raw - idleCpuPerSecond * seconds) * 1000) / delivered);
       messagesPerSecond.push(delivered / seconds);
     }
-    return { name: f.name, cpuMsPerMessage, rawCpuMsPerMessage, messagesPerSecond, idleCpuPerSecond };
+    return { name: f.name, cpuMsPerMessage, rawCpuMsPerMessage, systemShare, messagesPerSecond, idleCpuPerSecond };
   } finally {
     await Promise.all([a.close(), c.close()]);
   }
@@ -184,11 +195,12 @@ export async function run(): Promise<void> {
     }
   }
   const ldk = percentile(results[0]!.cpuMsPerMessage, 50);
-  printTable(['forwarder (A → F → C, F measured)', 'CPU ms per message (median)', 'rounds', 'without idle subtracted', 'messages/s', 'idle CPU ms/s', 'CPU / LDK\'s'], results.map((r) => [
+  printTable(['forwarder (A → F → C, F measured)', 'CPU ms per message (median)', 'rounds', 'without idle subtracted', 'kernel share', 'messages/s', 'idle CPU ms/s', 'CPU / LDK\'s'], results.map((r) => [
     r.name,
     percentile(r.cpuMsPerMessage, 50),
     r.cpuMsPerMessage.map((v) => v.toFixed(3)).join(' '),
     percentile(r.rawCpuMsPerMessage, 50),
+    `${(percentile(r.systemShare, 50) * 100).toFixed(0)}%`,
     percentile(r.messagesPerSecond, 50),
     r.idleCpuPerSecond * 1000,
     percentile(r.cpuMsPerMessage, 50) / ldk,
