@@ -19,7 +19,7 @@ import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
 import { FeatureVector, chainHash, type Init } from '../wire';
-import { toHex, zeroize } from '../crypto';
+import { cryptoBackendInfo, toHex, zeroize } from '../crypto';
 import { featureInfos, parseListenAddress } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
@@ -351,6 +351,7 @@ export class Node {
       datadir: this.#opts.datadir,
       startedAt: this.#startedAt,
       chain: this.#chainStatus(),
+      crypto: cryptoBackendInfo(),
     };
   }
 

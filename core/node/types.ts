@@ -3,6 +3,7 @@
  */
 import type { FeatureInfo } from '../peer/types';
 import type { ChainStatus } from './chain-info';
+import type { CryptoBackendInfo } from '../crypto';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
@@ -23,4 +24,6 @@ export interface NodeInfo {
   readonly startedAt: number;
   /** The chain source and its sync state (`none`: the node runs without a chain). */
   readonly chain: ChainStatus;
+  /** The crypto backend in use, why it is not the first choice (if so), and what serves each primitive. */
+  readonly crypto: CryptoBackendInfo;
 }

@@ -1,4 +1,6 @@
 /** Parses `glasswing daemon` options into a validated configuration (clear errors for bad input). */
+import { parseCryptoBackendName } from '../../core/crypto';
+import type { CryptoBackendRequest } from '../../core/crypto';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
@@ -40,6 +42,8 @@ export interface DaemonOptions {
   readonly chainFlags: ChainConfigInput | null;
   /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
   readonly chainPollMs: number | undefined;
+  /** `--crypto NAME`: the crypto backend (libsecp, native, wasm, noble or auto); else GLASSWING_CRYPTO, else auto. */
+  readonly crypto: CryptoBackendRequest | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
   readonly restore: { readonly words: string; readonly birthday: number } | undefined;
 }
@@ -100,6 +104,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
         'chain-poll-ms': { type: 'string' },
         'restore-words-file': { type: 'string' },
         'restore-birthday': { type: 'string' },
+        crypto: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -158,8 +163,17 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
+  let crypto: CryptoBackendRequest | undefined;
+  if (v.crypto !== undefined) {
+    try {
+      crypto = parseCryptoBackendName(v.crypto);
+    } catch (e) {
+      throw new ConfigError('config.bad_crypto', `--crypto: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   return {
     given,
+    crypto,
     networkGiven: v.network !== undefined,
     chainFlags: chainGiven ? chainFlags : null,
     chain,

@@ -3,6 +3,7 @@
  * random token written to the data directory (mode 0600), prints one JSON ready line on stdout,
  * logs JSON lines on stderr, and shuts down cleanly on SIGINT/SIGTERM.
  */
+import { selectCryptoBackend } from '../../core/crypto';
 import { mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Node } from '../../core/node';
@@ -35,6 +36,9 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   const flags = parseDaemonOptions(argv.some((a) => a === '--datadir' || a.startsWith('--datadir=')) ? argv : ['--datadir', fallbackDatadir, ...argv]);
   mkdirSync(flags.datadir, { recursive: true, mode: 0o700 });
   const opts = withSavedSettings(flags, readSavedSettings(flags.datadir));
+  // The crypto backend, chosen once before any key is touched: --crypto, else GLASSWING_CRYPTO, else
+  // auto. One log line when the one asked for (or the first choice) cannot be used; getinfo reports it.
+  selectCryptoBackend({ ...(opts.crypto !== undefined ? { backend: opts.crypto } : {}), log: (message) => log({ event: 'crypto_fallback', message }) });
 
   const node = await Node.open({
     datadir: opts.datadir,

@@ -29,8 +29,15 @@ describe('glasswing daemon options', () => {
     [['--onion-burst', '1.5'], 'config.bad_number'],
     [['--frobnicate'], 'config.usage'],
     [['--passphrase-file', '/nonexistent/file'], 'config.passphrase_file'],
+    [['--crypto', 'openssl'], 'config.bad_crypto'],
   ])('rejects %j with %s', (args, code) => {
     expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));
+  });
+
+  it('reads --crypto (any case), and leaves it unset without the flag', () => {
+    expect(parseDaemonOptions(['--crypto', 'LibSecp'], {}).crypto).toBe('libsecp');
+    expect(parseDaemonOptions(['--crypto', 'auto'], {}).crypto).toBe('auto');
+    expect(parseDaemonOptions([], {}).crypto).toBeUndefined();
   });
 
   it('takes the passphrase from GLASSWING_PASSPHRASE', () => {
