@@ -40,7 +40,8 @@ function libraryFile() {
 
 function give(reason) {
   if (optional) {
-    console.error(`glasswing: the libsecp256k1 addon was not built (${reason}); the node will use the npm secp256k1 backend`);
+    const fallback = existsSync(ADDON) ? `keeping the one already in ${ADDON}` : 'the node will use the npm secp256k1 backend';
+    console.error(`glasswing: the libsecp256k1 addon was not built (${reason}); ${fallback}`);
     process.exit(0);
   }
   console.error(`building the libsecp256k1 addon failed: ${reason}`);
