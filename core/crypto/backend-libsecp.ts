@@ -10,12 +10,13 @@
  * failure libsecp256k1 reports; it throws only for a wrong length, which the fronts rule out. Its
  * context is randomized once, at load, with a fresh seed.
  *
- * Where the addon lives: `GLASSWING_LIBSECP_ADDON` (a path), else `dist/native/` of the checkout
- * (from core/crypto/ when run from source, from dist/electron/ in the Electron bundle, where
- * electron-builder keeps it outside the asar). Absent, the selection falls back with one log line.
+ * Where the addon lives: `GLASSWING_LIBSECP_ADDON` (a path), else `dist/native/` of the checkout,
+ * found by looking in `dist/native/` under each folder above this module (from core/crypto/ when
+ * run from source, from the bundles in dist/, from app.asar/dist/electron/ in the packaged app,
+ * where electron-builder keeps it outside the asar). Absent, the selection falls back with one log line.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Secp256k1Backend } from './backend';
 import { moduleDir, requireAtRunTime } from './load';
 
@@ -46,11 +47,18 @@ interface LibsecpAddon {
 export function libsecpAddonCandidates(): string[] {
   const env = typeof process !== 'undefined' ? process.env[LIBSECP_ADDON_ENV] : undefined;
   if (env !== undefined && env.trim() !== '') return [env.trim()];
-  const here = moduleDir();
-  return [
-    join(here, '..', '..', 'dist', 'native', LIBSECP_ADDON_FILE), // core/crypto/ (source, tsx)
-    join(here, '..', 'native', LIBSECP_ADDON_FILE), // dist/electron/ (the Electron main bundle)
-  ];
+  // `dist/native/` under each folder above this module: the checkout's from core/crypto/ (source,
+  // tsx) and from any bundle inside dist/ (dist/electron/, the CLI's dist/cli/…), the app's from
+  // app.asar/dist/electron/.
+  const found: string[] = [];
+  let dir = moduleDir();
+  for (let i = 0; i < 6; i++) {
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+    found.push(join(dir, 'dist', 'native', LIBSECP_ADDON_FILE));
+  }
+  return found;
 }
 
 /** A result libsecp256k1 always produces for inputs of the fronts' shapes (a valid scalar). */

@@ -4,6 +4,10 @@
  * The history is capped by count and by approximate bytes (an event's JSON length), so a peer
  * that makes us publish large events cannot grow it without bound.
  * A throwing listener is isolated: it never breaks the publisher or other listeners.
+ * Dropping the oldest events advances a start index; the arrays are compacted only once the
+ * dropped part is as long as the kept part, so a full history costs O(1) per event (amortized)
+ * rather than moving every kept event on every publish (measured by the flood campaign: 105 µs a
+ * publish with 5,000 kept, which thousands of events a second turned into most of a core).
  */
 import type { NodeEvent, NodeEventBody } from './events';
 import { systemNow } from '../runtime/clock';
@@ -28,15 +32,11 @@ export function approximateEventSize(event: NodeEvent): number {
 
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
-  /**
-   * The history is `#history[#head..]` (oldest first); the dropped events before `#head` are cut
-   * off in one splice once they are as many as the live ones, so dropping the oldest costs O(1)
-   * amortized instead of a shift of the whole array per event once the history is full.
-   */
-  #history: NodeEvent[] = [];
+  /** The history is `#history[#start..]`; entries before `#start` are dropped, awaiting compaction. */
+  readonly #history: NodeEvent[] = [];
   /** `approximateEventSize` of each event in `#history`, in the same order. */
-  #sizes: number[] = [];
-  #head = 0;
+  readonly #sizes: number[] = [];
+  #start = 0;
   #historyBytes = 0;
   readonly #capacity: number;
   readonly #maxHistoryBytes: number;
@@ -61,14 +61,16 @@ export class EventBus {
     this.#sizes.push(size);
     this.#historyBytes += size;
     // Drop the oldest until both caps hold; the newest event is always kept.
-    while (this.#history.length - this.#head > 1 && (this.#history.length - this.#head > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
-      this.#historyBytes -= this.#sizes[this.#head]!;
-      this.#head++;
+    const len = this.#history.length;
+    while (len - this.#start > 1 && (len - this.#start > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
+      this.#historyBytes -= this.#sizes[this.#start]!;
+      (this.#history as (NodeEvent | undefined)[])[this.#start] = undefined; // let it be collected now
+      this.#start++;
     }
-    if (this.#head > 0 && this.#head >= this.#history.length - this.#head) {
-      this.#history = this.#history.slice(this.#head);
-      this.#sizes = this.#sizes.slice(this.#head);
-      this.#head = 0;
+    if (this.#start > 0 && this.#start >= len - this.#start) {
+      this.#history.splice(0, this.#start);
+      this.#sizes.splice(0, this.#start);
+      this.#start = 0;
     }
     for (const listener of this.#listeners) {
       try {
@@ -87,7 +89,7 @@ export class EventBus {
 
   /** The last `limit` events (oldest first), optionally only of some types. */
   recent(limit = 200, types?: readonly string[]): NodeEvent[] {
-    const live = this.#head === 0 ? this.#history : this.#history.slice(this.#head);
+    const live = this.#history.slice(this.#start);
     const filtered = types && types.length ? live.filter((e) => types.includes(e.type)) : live;
     return filtered.slice(-limit);
   }

@@ -2,8 +2,8 @@
  * The node's own data as the NodeApi shows it (plain JSON), re-exported by core/api.
  */
 import type { FeatureInfo } from '../peer/types';
+import type { CryptoBackendInfo } from '../crypto/info';
 import type { ChainStatus } from './chain-info';
-import type { CryptoBackendInfo } from '../crypto';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
@@ -22,8 +22,8 @@ export interface NodeInfo {
   readonly datadir: string;
   /** Unix ms when the node started. */
   readonly startedAt: number;
+  /** The crypto backend in use and the implementation behind each primitive (core/crypto/select.ts). */
+  readonly crypto: CryptoBackendInfo;
   /** The chain source and its sync state (`none`: the node runs without a chain). */
   readonly chain: ChainStatus;
-  /** The crypto backend in use, why it is not the first choice (if so), and what serves each primitive. */
-  readonly crypto: CryptoBackendInfo;
 }

@@ -427,4 +427,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX forwards_by_status ON forwards (status);
     `,
   },
+  {
+    version: 12,
+    name: 'peers: why reconnection stopped by itself',
+    sql: `
+      -- Set when a saved peer that never answered is no longer retried (core/peer/reconnect.ts);
+      -- cleared when the user connects to it again or turns reconnection on or off.
+      ALTER TABLE peers ADD COLUMN gave_up_reason TEXT;
+      ALTER TABLE peers ADD COLUMN gave_up_at INTEGER;
+    `,
+  },
 ];

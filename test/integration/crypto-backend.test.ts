@@ -34,7 +34,10 @@ describe('the daemon on each crypto backend', () => {
     const a = await info(auto);
     expect(a).toMatchObject({ backend: availableCryptoBackends()[0], requested: 'auto', fallback: null });
     expect(Object.keys(a.primitives).sort()).toEqual(['chacha20', 'chacha20Poly1305', 'ecdh', 'ecdsa', 'ecdsaRecovery', 'hkdf', 'hmacSha256', 'points', 'schnorr', 'sha256']);
-    for (const d of [auto, wasm, noble]) expect(d.logs.filter((l) => l.includes('crypto_fallback'))).toEqual([]);
+    for (const [d, backend] of [[auto, a.backend], [wasm, 'wasm'], [noble, 'noble']] as const) {
+      expect(d.logs.filter((l) => l.includes('"event":"crypto"'))).toEqual([]); // no fallback line
+      expect(d.logs.filter((l) => l.includes('"event":"crypto_backend"')).map((l) => (JSON.parse(l) as { backend: string }).backend)).toEqual([backend]);
+    }
   });
 
   it('daemons on different backends connect over BOLT 8 and ping each other', async () => {
