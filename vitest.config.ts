@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The tests of the layers that compute cryptography, run again on each non-default crypto backend
- * (core/crypto/select.ts; the `default` project uses the first that loads: native libsecp256k1 on
- * linux-x64, darwin-arm64 and win32-x64). test/unit/crypto is left out: it runs every backend
+ * (core/crypto/select.ts; the `default` project uses the first that loads: our libsecp256k1 addon
+ * where it was built (always in CI), else the npm secp256k1 addon on linux-x64, darwin-arm64 and
+ * win32-x64). test/unit/crypto is left out: it runs every backend
  * itself. So are the files whose subject is processes and persistence rather than computation (the
  * CLI runs, kill-and-restart tests), which the default project covers.
  */
@@ -33,7 +34,7 @@ export default defineConfig({
           globalSetup: ['test/e2e/support/global-setup.ts'],
         },
       },
-      ...(['wasm', 'noble'] as const).map((backend) => ({
+      ...(['native', 'wasm', 'noble'] as const).map((backend) => ({
         extends: true as const,
         test: {
           name: `crypto:${backend}`,

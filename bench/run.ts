@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- NAME [NAME...]` runs bench/NAME.ts (each exports `run(): Promise<void>`
- * and prints its own table). With no name, lists the benchmarks.
+ * and prints its own table). With no name, runs them all, in name order; `--list` lists them.
  */
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,11 +12,12 @@ const available = readdirSync(here)
   .map((f) => f.slice(0, -3))
   .sort();
 
-const wanted = process.argv.slice(2).filter((a) => a !== '--');
-if (wanted.length === 0) {
-  console.log(`usage: npm run bench -- <${available.join('|')}> [...]`);
-  process.exit(available.length ? 0 : 1);
+const args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.includes('--list')) {
+  console.log(`usage: npm run bench [-- <${available.join('|')}> ...]  (no name: all of them)`);
+  process.exit(0);
 }
+const wanted = args.length === 0 ? available : args;
 for (const name of wanted) {
   if (!available.includes(name)) {
     console.error(`unknown benchmark "${name}"; available: ${available.join(', ')}`);

@@ -23,9 +23,8 @@ export type ResponseFrame =
   | { readonly id: number; readonly result: unknown }
   | { readonly id: number; readonly error: ErrorBody };
 
-export interface EventFrame {
-  readonly event: NodeEvent;
-}
+/** One pushed event, or several (oldest first) that the daemon batched into one frame. */
+export type EventFrame = { readonly event: NodeEvent } | { readonly events: readonly NodeEvent[] };
 
 export type ServerFrame = ResponseFrame | EventFrame;
 

@@ -39,7 +39,7 @@ export function connectSocketClient(socket: SocketLike): Promise<SocketApiClient
     const closed = new Promise<{ code: number; reason: string }>((r) => (resolveClosed = r));
 
     socket.addEventListener('message', (e) => {
-      let frame: { id?: number; result?: unknown; error?: ErrorBody; event?: NodeEvent };
+      let frame: { id?: number; result?: unknown; error?: ErrorBody; event?: NodeEvent; events?: NodeEvent[] };
       try {
         frame = JSON.parse(String(e.data));
       } catch {
@@ -47,6 +47,11 @@ export function connectSocketClient(socket: SocketLike): Promise<SocketApiClient
       }
       if (frame.event) {
         for (const l of listeners) l(frame.event);
+        return;
+      }
+      // Events of one turn of the daemon's event loop, oldest first (main/daemon/api-server.ts).
+      if (Array.isArray(frame.events)) {
+        for (const event of frame.events) for (const l of listeners) l(event);
         return;
       }
       if (typeof frame.id !== 'number') return;

@@ -18,9 +18,14 @@
  * Points returned are 33-byte compressed; every returned array is fresh (the caller may zero it).
  */
 
-export type CryptoBackendName = 'native' | 'wasm' | 'noble';
+/**
+ * `libsecp`: libsecp256k1 0.8 through our own N-API binding (backend-libsecp.ts); `native`:
+ * libsecp256k1 of 2019 through the npm `secp256k1` v5 addon; `wasm`: libsecp256k1 in WebAssembly;
+ * `noble`: @noble. In order of preference.
+ */
+export type CryptoBackendName = 'libsecp' | 'native' | 'wasm' | 'noble';
 
-export const CRYPTO_BACKEND_NAMES: readonly CryptoBackendName[] = ['native', 'wasm', 'noble'];
+export const CRYPTO_BACKEND_NAMES: readonly CryptoBackendName[] = ['libsecp', 'native', 'wasm', 'noble'];
 
 /** The primitives a backend reports an implementation for (see `cryptoBackendInfo()`). */
 export type CryptoPrimitive =

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * `require` for the current module format: the Electron main bundle is CommonJS (esbuild sets
@@ -15,6 +16,14 @@ import { dirname, join } from 'node:path';
  */
 function runTimeRequire(): NodeJS.Require {
   return typeof require === 'function' ? require : createRequire(import.meta.url);
+}
+
+/**
+ * The folder of this module's file: `__dirname` in the Electron main bundle (CommonJS, so
+ * dist/electron/), the folder of `import.meta.url` everywhere else (core/crypto/).
+ */
+export function moduleDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
 }
 
 export function requireAtRunTime(id: string): unknown {

@@ -2,16 +2,19 @@
 /**
  * Choosing the crypto backend, once, at start.
  *
- * - `native`: libsecp256k1 through N-API (`secp256k1` v5) for ECDH, ECDSA, recovery and points;
+ * - `libsecp`: libsecp256k1 0.8 through our own N-API binding (native/secp256k1, built at install
+ *   when cargo is present; backend-libsecp.ts) for every curve operation, Schnorr included;
+ *   symmetric primitives from node:crypto where the runtime has them (backend-node.ts).
+ * - `native`: libsecp256k1 of 2019 through N-API (`secp256k1` v5) for ECDH, ECDSA, recovery and points;
  *   BIP340 Schnorr from the WebAssembly build (the addon lacks it); symmetric primitives from
  *   node:crypto where the runtime has them (backend-node.ts).
  * - `wasm`: libsecp256k1 compiled to WebAssembly (`tiny-secp256k1` v2) for every curve operation;
  *   symmetric primitives as for native.
  * - `noble`: @noble for everything: audited JavaScript, always available.
  *
- * The order of preference is native, wasm, noble. The choice comes from `selectCryptoBackend({
+ * The order of preference is libsecp, native, wasm, noble. The choice comes from `selectCryptoBackend({
  * backend })` (a host's `--crypto` option), else the `GLASSWING_CRYPTO` environment variable
- * (`native`, `wasm`, `noble` or `auto`), else `auto` (the first that loads). A backend that does
+ * (`libsecp`, `native`, `wasm`, `noble` or `auto`), else `auto` (the first that loads). A backend that does
  * not load, or loads but fails its known-answer self-test, is passed over for the next one with
  * one log line saying why: never a crash. Without an explicit call the choice is made at the first
  * cryptographic operation.
@@ -21,6 +24,7 @@ import type { CryptoBackend, CryptoBackendName, CryptoPrimitiveInfo, Secp256k1Ba
 import type { CryptoBackendInfo, CryptoBackendRequest } from './info';
 import { CRYPTO_BACKEND_NAMES } from './backend';
 import { NOBLE_CIPHERS, NOBLE_HASHES, NOBLE_SECP256K1, nobleCiphers, nobleHashes, nobleSecp256k1 } from './backend-noble';
+import { loadLibsecp } from './backend-libsecp';
 import { loadNativeSecp256k1 } from './backend-native';
 import type { NodeSymmetric } from './backend-node';
 import { loadNodeSymmetric } from './backend-node';
@@ -127,7 +131,14 @@ function loadNative(): CryptoBackend {
   return compose('native', secp, sym, { ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: schnorrName, points: d, ...sym.primitives });
 }
 
-const LOADERS: Record<CryptoBackendName, () => CryptoBackend> = { native: loadNative, wasm: loadWasm, noble: loadNoble };
+function loadLibsecpBackend(): CryptoBackend {
+  const sym = nodeSymmetric();
+  const lib = loadLibsecp(nobleRandomBytes(32));
+  const d = lib.description;
+  return compose('libsecp', lib.backend, sym, { ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: d, points: d, ...sym.primitives });
+}
+
+const LOADERS: Record<CryptoBackendName, () => CryptoBackend> = { libsecp: loadLibsecpBackend, native: loadNative, wasm: loadWasm, noble: loadNoble };
 
 const loaded = new Map<CryptoBackendName, CryptoBackend | string>();
 

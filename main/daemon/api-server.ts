@@ -64,6 +64,8 @@ export class ApiServer {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #clients = new Set<WebSocket>();
+  /** Events waiting for the end of this turn of the event loop, per subscribed client (see #queueEvent). */
+  readonly #pending = new Map<WebSocket, NodeEvent[]>();
   /** The UI session each browser connection was opened with. */
   readonly #sessionOf = new Map<WebSocket, string>();
 
@@ -208,13 +210,14 @@ export class ApiServer {
       }
       // Control frame: start receiving events.
       if (raw !== null && typeof raw === 'object' && (raw as { subscribe?: unknown }).subscribe === true) {
-        unsubscribe ??= this.#opts.api.subscribe((event: NodeEvent) => this.#send(ws, { event }));
+        unsubscribe ??= this.#opts.api.subscribe((event: NodeEvent) => this.#queueEvent(ws, event));
         return;
       }
       void this.#handle(ws, raw, scope);
     });
     ws.on('close', () => {
       unsubscribe?.();
+      this.#pending.delete(ws);
       void scope.releaseAll(this.#opts.api);
       this.#clients.delete(ws);
       this.#sessionOf.delete(ws);
@@ -239,11 +242,36 @@ export class ApiServer {
   }
 
   /**
+   * Events for a subscribed client wait until the current turn of the event loop ends and then go
+   * in one frame (`{ event }` for one, `{ events: [...] }` for several, oldest first): a forwarded
+   * onion message publishes four events, and one WebSocket frame and socket write per event cost
+   * more than the JSON itself. A reply flushes the client's waiting events first, so a client sees
+   * events and replies in the order the node produced them.
+   */
+  #queueEvent(ws: WebSocket, event: NodeEvent): void {
+    let queue = this.#pending.get(ws);
+    if (queue === undefined) {
+      queue = [];
+      this.#pending.set(ws, queue);
+      setImmediate(() => this.#flushEvents(ws));
+    }
+    queue.push(event);
+  }
+
+  #flushEvents(ws: WebSocket): void {
+    const queue = this.#pending.get(ws);
+    if (queue === undefined) return;
+    this.#pending.delete(ws);
+    this.#send(ws, queue.length === 1 ? { event: queue[0] } : { events: queue }, true);
+  }
+
+  /**
    * Sends one frame, unless the client has stopped reading: `ws` would otherwise buffer every
    * event for it without bound. Past the cap the client is closed (it reconnects and takes a new
    * snapshot); nothing more is queued for it while the close completes (or times out).
    */
-  #send(ws: WebSocket, frame: unknown): void {
+  #send(ws: WebSocket, frame: unknown, isEvents = false): void {
+    if (!isEvents) this.#flushEvents(ws);
     if (ws.readyState !== ws.OPEN) return;
     const max = this.#opts.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES;
     if (ws.bufferedAmount > max) {

@@ -12,7 +12,7 @@ export const DAEMON_OPTIONS = {
   'api-port': { type: 'string', value: 'PORT', describe: 'the API (and --ui app) port on 127.0.0.1 for this run (default: with --ui the saved one, else a free port)' },
   alias: { type: 'string', value: 'NAME', describe: 'the node\'s name for this run (at most 32 bytes; "glasswing settings --alias" saves one)' },
   network: { type: 'string', value: 'regtest|signet|testnet|mainnet', describe: 'the chain (default: the one saved at the first start, else regtest)' },
-  crypto: { type: 'string', value: 'native|wasm|noble|auto', describe: 'the crypto backend (default: $GLASSWING_CRYPTO, else auto: the first of native, wasm, noble that works)' },
+  crypto: { type: 'string', value: 'libsecp|native|wasm|noble|auto', describe: 'the crypto backend (default: $GLASSWING_CRYPTO, else auto: the first of libsecp, native, wasm, noble that works)' },
   ui: { type: 'boolean', describe: 'also serve the app to a browser (prints a one-time login address)' },
   'passphrase-file': { type: 'string', value: 'FILE', describe: 'read the seed passphrase from FILE (or $GLASSWING_PASSPHRASE); on the first run it encrypts the seed' },
   'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer' },

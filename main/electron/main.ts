@@ -35,7 +35,7 @@ function log(line: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
 }
 
-/** `--crypto native|wasm|noble|auto` on Electron's command line (after the app's path), if given. */
+/** `--crypto libsecp|native|wasm|noble|auto` on Electron's command line (after the app's path), if given. */
 function cryptoOption(argv: readonly string[]): CryptoBackendRequest | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -38,6 +38,6 @@ export function cryptoFamilies(info: CryptoBackendInfo): CryptoFamilyLine[] {
 export function cryptoSummary(info: CryptoBackendInfo): string {
   const how = info.requestedBy === 'option' ? `asked for with --crypto ${info.requested}`
     : info.requestedBy === 'environment' ? `asked for with GLASSWING_CRYPTO=${info.requested}`
-    : 'chosen automatically (the first that works of native, wasm, noble)';
+    : 'chosen automatically (the first that works of libsecp, native, wasm, noble)';
   return `${info.backend} backend, ${how}${info.fallback ? `; passed over: ${info.fallback}` : ''}.`;
 }

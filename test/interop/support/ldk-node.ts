@@ -49,6 +49,8 @@ export class LdkNode {
   /** Custom TLV types LDK accepts; a message of `replyTo` type is answered with type+2 and the same bytes reversed. */
   readonly customTypes = new Set<bigint>([65601n, 65603n]);
   readonly replyTo = 65601n;
+  /** Node ids (hex) the onion messages this node sends go through, in order (none: straight to the destination). */
+  via: string[] = [];
   readonly #entropy: ldk.EntropySource;
   readonly #chanMan: ldk.ChannelManager;
   readonly #messenger: ldk.OnionMessenger;
@@ -58,8 +60,10 @@ export class LdkNode {
   #nextSocketId = 1n;
   #ticker: NodeJS.Timeout;
 
-  constructor() {
-    const logger = ldk.Logger.new_impl({ log: (record: ldk.Record) => void this.logs.push(`${record.get_level()} ${record.get_args()}`) });
+  /** `keepLogs: false` drops LDK's log records unread (a benchmark's forwarder: no string per record). */
+  constructor(opts: { keepLogs?: boolean } = {}) {
+    const keep = opts.keepLogs ?? true;
+    const logger = ldk.Logger.new_impl({ log: (record: ldk.Record) => void (keep && this.logs.push(`${record.get_level()} ${record.get_args()}`)) });
     const feeEstimator = ldk.FeeEstimator.new_impl({ get_est_sat_per_1000_weight: () => 253 });
     const broadcaster = ldk.BroadcasterInterface.new_impl({ broadcast_transactions: () => undefined });
     const persister = ldk.Persist.new_impl({
@@ -74,8 +78,9 @@ export class LdkNode {
     const entropy = this.#entropy;
 
     const messageRouter = ldk.MessageRouter.new_impl({
+      // Straight to the destination, or through the nodes of `via` (bench/forward.ts routes through a forwarder).
       find_path: (_sender: Uint8Array, _peers: Uint8Array[], destination: ldk.Destination) =>
-        ldk.Result_OnionMessagePathNoneZ.constructor_ok(ldk.OnionMessagePath.constructor_new([], destination, ldk.Option_CVec_SocketAddressZZ.constructor_none())),
+        ldk.Result_OnionMessagePathNoneZ.constructor_ok(ldk.OnionMessagePath.constructor_new(this.via.map((id) => new Uint8Array(Buffer.from(id, 'hex'))), destination, ldk.Option_CVec_SocketAddressZZ.constructor_none())),
       create_blinded_paths: (recipient: Uint8Array, context: ldk.MessageContext) => {
         const path = ldk.BlindedMessagePath.constructor_one_hop(recipient, context, entropy) as ldk.Result_BlindedMessagePathNoneZ_OK;
         return ldk.Result_CVec_BlindedMessagePathZNoneZ.constructor_ok([path.res.clone()]);

@@ -61,7 +61,7 @@ describe('help from what each command declares', () => {
     expect(a.stdout).toContain('glasswing offer --description "espresso" --amount-msat 150000');
     const d = glasswing('daemon', '--help');
     expect(d.status).toBe(0);
-    expect(d.stdout).toContain('--crypto native|wasm|noble|auto');
+    expect(d.stdout).toContain('--crypto libsecp|native|wasm|noble|auto');
     expect(glasswing('help', 'nosuchcommand')).toMatchObject({ status: 2, error: { code: 'cli.usage', message: expect.stringContaining('unknown command "nosuchcommand"') } });
     expect(glasswing().stdout).toContain('Run "glasswing help COMMAND"');
   });

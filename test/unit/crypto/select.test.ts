@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +15,7 @@ import {
   selectCryptoBackend, sha256, toHex, useCryptoBackend,
 } from '../../../core/crypto';
 import type { CryptoBackendInfo } from '../../../core/crypto';
+import { LIBSECP_ADDON_ENV, libsecpAddonCandidates } from '../../../core/crypto/backend-libsecp';
 import { loadNodeSymmetric } from '../../../core/crypto/backend-node';
 import { REPO_ROOT } from '../../support/vectors';
 import { tempDir } from '../../support/tmp';
@@ -23,6 +24,13 @@ import { onBackend } from './backends';
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 /** Platforms secp256k1@5 ships prebuilt N-API binaries for. */
 const NATIVE_PLATFORMS = ['linux-x64', 'darwin-arm64', 'win32-x64'];
+/**
+ * Our libsecp256k1 addon is built at install where cargo is (scripts/native/secp256k1.mjs); CI
+ * always builds it, so there it must load.
+ */
+const LIBSECP_BUILT = process.env.CI === 'true' || libsecpAddonCandidates().some((p) => existsSync(p));
+/** A path where no addon is. */
+const NO_ADDON = join(FIXTURES, 'no-such-addon.node');
 
 /** Runs report-backend.ts in a fresh process; returns its report and stderr lines. */
 function child(env: Record<string, string | undefined>): { report: { info: CryptoBackendInfo; ecdh: string }; stderr: string[]; status: number | null } {
@@ -41,7 +49,7 @@ const expectedEcdh = onBackend('noble', () => toHex(ecdh(new Uint8Array(32).fill
 describe('crypto backend selection', () => {
   it(`loads every backend on the platforms the native addon ships for (${NATIVE_PLATFORMS.join(', ')}), and wasm and noble everywhere`, () => {
     const here = `${process.platform}-${process.arch}`;
-    const expected = NATIVE_PLATFORMS.includes(here) ? [...CRYPTO_BACKEND_NAMES] : ['wasm', 'noble'];
+    const expected = [...(LIBSECP_BUILT ? ['libsecp'] : []), ...(NATIVE_PLATFORMS.includes(here) ? ['native'] : []), 'wasm', 'noble'];
     expect(availableCryptoBackends()).toEqual(expected);
   });
 
@@ -53,6 +61,12 @@ describe('crypto backend selection', () => {
     expect(native.primitives.schnorr).toMatch(/^libsecp256k1 \(WebAssembly, tiny-secp256k1@2\./); // the addon has no BIP340
     expect(native.primitives.chacha20Poly1305).toMatch(/^node:crypto \(OpenSSL /);
     expect(native.primitives.sha256).toMatch(/^node:crypto \(OpenSSL .*\) hash\(\)$/); // Node >= 20.12 has the one-shot hash()
+    if (LIBSECP_BUILT) {
+      const libsecp = onBackend('libsecp', () => cryptoBackendInfo());
+      for (const p of ['ecdh', 'ecdsa', 'ecdsaRecovery', 'schnorr', 'points'] as const) {
+        expect(libsecp.primitives[p]).toMatch(/^libsecp256k1 0\.8\.\d+ \(secp256k1-sys 0\.14\.\d+\) \(N-API, Glasswing's binding\)$/);
+      }
+    }
     const wasm = onBackend('wasm', () => cryptoBackendInfo());
     for (const p of ['ecdh', 'ecdsa', 'ecdsaRecovery', 'schnorr', 'points'] as const) expect(wasm.primitives[p]).toMatch(/^libsecp256k1 \(WebAssembly/);
     const noble = onBackend('noble', () => cryptoBackendInfo());
@@ -99,8 +113,28 @@ describe('crypto backend selection', () => {
     expect(stderr[0]).toMatch(/^glasswing: crypto: GLASSWING_CRYPTO: unknown crypto backend "turbo".*; using auto; using the \w+ backend$/);
   });
 
+  it('without our libsecp256k1 addon (not built, no cargo), auto falls back to the npm native addon with one log line', () => {
+    const { report, stderr } = child({ [LIBSECP_ADDON_ENV]: NO_ADDON });
+    expect(report.info).toMatchObject({ backend: 'native', requested: 'auto' });
+    expect(report.info.fallback).toBe(`libsecp unavailable (the libsecp256k1 addon is not built (looked for ${NO_ADDON}; run node scripts/native/secp256k1.mjs))`);
+    expect(stderr).toEqual([`glasswing: crypto: ${report.info.fallback}; using the native backend`]);
+    expect(report.ecdh).toBe(expectedEcdh);
+  });
+
+  it('a libsecp256k1 addon that does not load (not a shared library) or computes wrong answers is passed over with one log line', () => {
+    const garbage = join(tempDir('glasswing-crypto-'), 'glasswing_secp256k1.node');
+    writeFileSync(garbage, nodeCrypto.randomBytes(4096));
+    for (const [addon, reason] of [[garbage, /^libsecp unavailable \(.+\)$/], [join(FIXTURES, 'wrong-libsecp.cjs'), /^libsecp unavailable \(self-test failed: k·G\)$/]] as const) {
+      const { report, stderr } = child({ [LIBSECP_ADDON_ENV]: addon });
+      expect(report.info.backend).toBe('native');
+      expect(report.info.fallback).toMatch(reason);
+      expect(stderr).toHaveLength(1);
+      expect(report.ecdh).toBe(expectedEcdh);
+    }
+  });
+
   it('a missing native module falls back to wasm with one log line, and the node works', () => {
-    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing' });
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing', GLASSWING_CRYPTO: 'native' });
     expect(report.info.backend).toBe('wasm');
     expect(report.info.fallback).toMatch(/^native unavailable \(Cannot find module 'secp256k1\/bindings'\)$/);
     expect(report.ecdh).toBe(expectedEcdh);
@@ -110,7 +144,7 @@ describe('crypto backend selection', () => {
   it('a native binary that does not load (not a shared library) falls back to wasm with one log line', () => {
     const garbage = join(tempDir('glasswing-crypto-'), 'secp256k1.node');
     writeFileSync(garbage, nodeCrypto.randomBytes(4096));
-    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: garbage });
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: garbage, GLASSWING_CRYPTO: 'native' });
     expect(report.info.backend).toBe('wasm');
     expect(report.info.fallback).toMatch(/^native unavailable \(.+\)$/);
     expect(stderr).toHaveLength(1);
@@ -118,7 +152,7 @@ describe('crypto backend selection', () => {
   });
 
   it('a native module that loads but computes wrong answers fails its self-test and is not used', () => {
-    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: join(FIXTURES, 'wrong-secp256k1.cjs') });
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: join(FIXTURES, 'wrong-secp256k1.cjs'), GLASSWING_CRYPTO: 'native' });
     expect(report.info.backend).toBe('wasm');
     expect(report.info.fallback).toBe('native unavailable (self-test failed: k·G)');
     expect(stderr).toHaveLength(1);
@@ -126,7 +160,7 @@ describe('crypto backend selection', () => {
   });
 
   it('with neither native nor WebAssembly module, @noble serves everything, after one log line', () => {
-    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing', GLASSWING_TEST_WASM: 'missing' });
+    const { report, stderr } = child({ GLASSWING_TEST_NATIVE: 'missing', GLASSWING_TEST_WASM: 'missing', GLASSWING_CRYPTO: 'native' });
     expect(report.info.backend).toBe('noble');
     expect(report.info.fallback).toMatch(/^native unavailable \(.+\); wasm unavailable \(Cannot find module 'tiny-secp256k1'\)$/);
     expect(stderr).toHaveLength(1);
@@ -134,7 +168,7 @@ describe('crypto backend selection', () => {
   });
 
   it('native without the WebAssembly module takes BIP340 from @noble', () => {
-    const { report, stderr } = child({ GLASSWING_TEST_WASM: 'missing' });
+    const { report, stderr } = child({ GLASSWING_TEST_WASM: 'missing', GLASSWING_CRYPTO: 'native' });
     expect(report.info.backend).toBe('native');
     expect(report.info.primitives.schnorr).toMatch(/^@noble\/secp256k1/);
     expect(stderr).toEqual([]);

@@ -13,6 +13,22 @@ describe('EventBus history', () => {
     expect(bus.recent(100).map((e) => (e as { text: string }).text)).toEqual(['w7', 'w8', 'w9']);
   });
 
+  it('a full history over many drops (count and bytes caps) keeps exactly the newest, in order, with the byte count right at every step', () => {
+    const bus = new EventBus({ capacity: 7, maxHistoryBytes: 2_000 });
+    const all: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const text = `e${i}:${'z'.repeat((i * 37) % 400)}`;
+      all.push(text);
+      bus.publish(protocolMessage(text));
+      const kept = bus.recent(100);
+      expect(kept.map((e) => (e as { text: string }).text)).toEqual(all.slice(all.length - kept.length));
+      expect(kept.length).toBeLessThanOrEqual(7);
+      expect(bus.historyBytes).toBe(kept.reduce((n, e) => n + approximateEventSize(e), 0));
+      expect(kept.length === 1 || bus.historyBytes <= 2_000).toBe(true);
+    }
+    expect(bus.recent(3, ['peer.protocol_message']).map((e) => e.seq)).toEqual([498, 499, 500]);
+  });
+
   it('drops the oldest events once their approximate bytes pass the cap, whatever their count', () => {
     const bus = new EventBus({ capacity: 5000, maxHistoryBytes: 100_000 });
     for (let i = 0; i < 1000; i++) bus.publish(protocolMessage('x'.repeat(10_000)));

@@ -27,7 +27,7 @@ describe('crypto backend lines', () => {
   });
 
   it('says who chose the backend and what was passed over', () => {
-    expect(cryptoSummary(info)).toBe('native backend, chosen automatically (the first that works of native, wasm, noble).');
+    expect(cryptoSummary(info)).toBe('native backend, chosen automatically (the first that works of libsecp, native, wasm, noble).');
     expect(cryptoSummary({ ...info, backend: 'wasm', requested: 'native', requestedBy: 'option', fallback: 'native unavailable (no addon)' })).toBe(
       'wasm backend, asked for with --crypto native; passed over: native unavailable (no addon).',
     );

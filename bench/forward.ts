@@ -1,0 +1,210 @@
+/**
+ * bench/forward (`npm run bench -- forward`): the CPU one forwarded onion message costs the node in
+ * the middle, side by side in the same run — an LDK node (rust-lightning 0.1 in WebAssembly, alone
+ * in its process: bench/support/ldk-forwarder.ts) versus a Glasswing daemon (`glasswing daemon`, its
+ * onion-message rate limits lifted for the benchmark only), each between the same two LDK nodes
+ * (in this process) over real TCP on 127.0.0.1. A sends custom onion messages to C through the
+ * forwarder F (A → F → C); the forwarder's process CPU (user + system, from /proc/PID/stat) over
+ * each round, less its idle CPU over the same time, divided by the messages C received.
+ *
+ * Messages go in bursts of BURST, the next burst once C has all but one burst (no queue grows
+ * without bound, none is dropped). Each forwarder gets ROUNDS rounds; the table gives the median.
+ * A second Glasswing row has an API client subscribed to the daemon's events, as the app's UI is
+ * (every event pushed over the WebSocket). Linux only (/proc).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { connectToDaemon } from '../main/cli/daemon-client';
+import { LdkNode, loadLdk } from '../test/interop/support/ldk-node';
+import { percentile, printTable } from './harness';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = 3;
+const MESSAGES = 600;
+const BURST = 25;
+const TYPE = 65603n; // a custom type the LDK nodes accept and do not answer
+const IDLE_MS = 4000;
+const TICKS = 100; // USER_HZ: /proc/PID/stat counts CPU time in 1/100 s on Linux
+
+interface Forwarder {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly port: number;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** User and system CPU seconds of a process so far. */
+function cpuTimes(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // field 3 onwards
+  return { user: Number(fields[11]) / TICKS, system: Number(fields[12]) / TICKS }; // utime, stime (fields 14, 15)
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`bench/forward: timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/** Spawns a process and resolves with the first stdout line that parses as JSON and passes `pick`. */
+function firstJsonLine<T>(child: ChildProcess, pick: (v: Record<string, unknown>) => T | undefined): Promise<T> {
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s: ${stderr.slice(-5).join(' | ')}`)), 60_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const v = pick(JSON.parse(line) as Record<string, unknown>);
+        if (v !== undefined) {
+          clearTimeout(timer);
+          resolve(v);
+        }
+      } catch {
+        // not JSON
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}: ${stderr.slice(-5).join(' | ')}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess, how: () => void): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  how();
+  await Promise.race([exited, sleep(10_000).then(() => void child.kill('SIGKILL'))]);
+}
+
+async function startLdkForwarder(): Promise<Forwarder> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'support', 'ldk-forwarder.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const ready = await firstJsonLine(child, (v) => (typeof v.nodeId === 'string' ? { nodeId: v.nodeId, port: Number(v.port) } : undefined));
+  return { name: 'LDK 0.1 (WebAssembly)', ...ready, pid: child.pid!, stop: () => stopChild(child, () => child.stdin!.end()) };
+}
+
+async function startGlasswingDaemon(subscribed = false): Promise<Forwarder> {
+  const datadir = mkdtempSync(join(tmpdir(), 'glasswing-bench-forward-'));
+  // The onion-message rate limits (BOLT 4 recommends them; defaults in core/messenger) lifted for the benchmark only.
+  const args = [join(ROOT, 'bin', 'glasswing.mjs'), 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--onion-rate', '1000000', '--onion-burst', '1000000'];
+  // GLASSWING_BENCH_PROFILE=<dir>: the daemon writes a V8 CPU profile there when it stops (item 2 of issue 17).
+  const profile = process.env.GLASSWING_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.GLASSWING_BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = await firstJsonLine(child, (v) => (v.event === 'ready' ? { nodeId: String(v.nodeId), port: Number(String(v.listen).split(':').pop()) } : undefined));
+  let received = 0;
+  const client = subscribed ? await connectToDaemon(datadir) : undefined;
+  client?.api.subscribe(() => void received++);
+  return {
+    name: subscribed ? 'Glasswing daemon, with a UI subscribed' : 'Glasswing daemon', ...ready, pid: child.pid!,
+    stop: async () => {
+      if (client && received === 0) throw new Error('bench/forward: the subscribed client got no event');
+      client?.close();
+      await stopChild(child, () => child.kill('SIGTERM'));
+      rmSync(datadir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Result {
+  readonly name: string;
+  readonly cpuMsPerMessage: number[];
+  readonly rawCpuMsPerMessage: number[];
+  /** The kernel's share (system time) of the CPU in the rounds. */
+  readonly systemShare: number[];
+  readonly messagesPerSecond: number[];
+  readonly idleCpuPerSecond: number;
+}
+
+async function measure(f: Forwarder): Promise<Result> {
+  const a = new LdkNode({ keepLogs: false });
+  const c = new LdkNode({ keepLogs: false });
+  try {
+    await a.connect(f.nodeId, f.port);
+    await c.connect(f.nodeId, f.port);
+    await until('both LDK nodes to finish init with the forwarder', () => a.peerIds().includes(f.nodeId) && c.peerIds().includes(f.nodeId));
+    a.via = [f.nodeId];
+    const value = new Uint8Array(32).fill(7);
+    let sent = 0;
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        if (i % BURST === 0) await until('C to receive the previous burst', () => c.received.length >= sent - BURST);
+        a.sendCustom({ nodeId: c.nodeId }, TYPE, value);
+        sent++;
+      }
+      await until('C to receive every message', () => c.received.length >= sent);
+    };
+    // The forward path works (and is warm) before anything is timed; then the forwarder's idle cost.
+    await send(50);
+    await sleep(200);
+    const idleStart = performance.now();
+    const idle0 = cpuSeconds(f.pid);
+    await sleep(IDLE_MS);
+    const idleCpuPerSecond = (cpuSeconds(f.pid) - idle0) / ((performance.now() - idleStart) / 1000);
+    const cpuMsPerMessage: number[] = [];
+    const rawCpuMsPerMessage: number[] = [];
+    const systemShare: number[] = [];
+    const messagesPerSecond: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const before = c.received.length;
+      const t0 = performance.now();
+      const cpu0 = cpuTimes(f.pid);
+      await send(MESSAGES);
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu1 = cpuTimes(f.pid);
+      const raw = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
+      systemShare.push((cpu1.system - cpu0.system) / raw);
+      const delivered = c.received.length - before;
+      rawCpuMsPerMessage.push((raw * 1000) / delivered);
+      cpuMsPerMessage.push(((raw - idleCpuPerSecond * seconds) * 1000) / delivered);
+      messagesPerSecond.push(delivered / seconds);
+    }
+    return { name: f.name, cpuMsPerMessage, rawCpuMsPerMessage, systemShare, messagesPerSecond, idleCpuPerSecond };
+  } finally {
+    await Promise.all([a.close(), c.close()]);
+  }
+}
+
+export async function run(): Promise<void> {
+  if (process.platform !== 'linux') {
+    console.log('bench/forward reads process CPU from /proc: Linux only');
+    return;
+  }
+  await loadLdk();
+  const results: Result[] = [];
+  for (const start of [startLdkForwarder, () => startGlasswingDaemon(false), () => startGlasswingDaemon(true)]) {
+    const f = await start();
+    try {
+      results.push(await measure(f));
+    } finally {
+      await f.stop();
+    }
+  }
+  const ldk = percentile(results[0]!.cpuMsPerMessage, 50);
+  printTable(['forwarder (A → F → C, F measured)', 'CPU ms per message (median)', 'rounds', 'without idle subtracted', 'kernel share', 'messages/s', 'idle CPU ms/s', 'CPU / LDK\'s'], results.map((r) => [
+    r.name,
+    percentile(r.cpuMsPerMessage, 50),
+    r.cpuMsPerMessage.map((v) => v.toFixed(3)).join(' '),
+    percentile(r.rawCpuMsPerMessage, 50),
+    `${(percentile(r.systemShare, 50) * 100).toFixed(0)}%`,
+    percentile(r.messagesPerSecond, 50),
+    r.idleCpuPerSecond * 1000,
+    percentile(r.cpuMsPerMessage, 50) / ldk,
+  ]));
+  console.log(`\n${ROUNDS} rounds × ${MESSAGES} messages in bursts of ${BURST}; CPU = the forwarder process's user + system time less its idle rate`);
+  console.log(`target (issue 17): Glasswing ≤ 0.5 × LDK's CPU per forwarded message (stretch ≤ 1/3); measured ${(percentile(results[1]!.cpuMsPerMessage, 50) / ldk).toFixed(2)}`);
+}
