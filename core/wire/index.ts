@@ -16,6 +16,7 @@ export * from './messages-setup';
 export * from './messages-init';
 export * from './messages-establish';
 export * from './messages-onion';
+export * from './async-payments';
 export * from './messages-channel';
 export * from './messages-gossip';
 export * from './message';
