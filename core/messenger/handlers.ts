@@ -54,6 +54,8 @@ export interface HandlerReply {
   readonly records: readonly TlvRecord[];
   /** Default `reply`. */
   readonly instruction?: ReplyInstruction;
+  /** With `replyWithReplyPath`: the context our reply path carries (authenticated, handed back with the answer). */
+  readonly replyContext?: Uint8Array;
 }
 
 /** null or undefined: no reply. */
@@ -95,6 +97,8 @@ export interface MessageDelivery {
 export interface AsyncPaymentsResponse {
   readonly message: { readonly type: AsyncPaymentsMessageType | 'static_invoice'; readonly bytes: Uint8Array };
   readonly instruction?: ReplyInstruction;
+  /** With `replyWithReplyPath`: the context our reply path carries (e.g. offer_paths → serve_static_invoice). */
+  readonly replyContext?: Uint8Array;
 }
 
 type AsyncOutcome = AsyncPaymentsResponse | undefined | Promise<AsyncPaymentsResponse | undefined>;

@@ -427,4 +427,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX forwards_by_status ON forwards (status);
     `,
   },
+  {
+    // 13: async payments (issue 16). 12 is channelwire's; the runner applies any version above the
+    // database's in order, so the gap is harmless until 12 lands beside it.
+    version: 13,
+    name: 'async payments: the static invoices a static invoice server keeps per recipient and slot',
+    sql: `
+      -- core/payments/async StaticInvoiceServer (L2). Times: created_at/expires_at unix s, stored_at unix ms.
+      CREATE TABLE static_invoices (
+        recipient       TEXT NOT NULL,           -- hex node id of the often-offline client
+        slot            INTEGER NOT NULL,        -- LDK invoice_slot (u16)
+        invoice         TEXT NOT NULL,           -- hex static invoice TLV stream
+        offer_id        TEXT NOT NULL,           -- hex merkle root of its offer records
+        forward_path    TEXT NOT NULL,           -- hex blinded_path: invoice_requests go to the recipient over it
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        stored_at       INTEGER NOT NULL,
+        PRIMARY KEY (recipient, slot)
+      );
+      CREATE INDEX static_invoices_by_expiry ON static_invoices (expires_at);
+    `,
+  },
 ];

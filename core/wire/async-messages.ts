@@ -109,7 +109,11 @@ export function encodeAsyncOnionMessage(m: AsyncOnionMessage): Uint8Array {
 }
 
 /** Decodes a message's TLV stream; anything malformed is a WireError. */
-export function decodeAsyncOnionMessage(type: AsyncOnionMessageType, bytes: Uint8Array): AsyncOnionMessage {
+export function decodeAsyncOnionMessage<T extends AsyncOnionMessageType>(type: T, bytes: Uint8Array): Extract<AsyncOnionMessage, { type: T }> {
+  return decodeAny(type, bytes) as Extract<AsyncOnionMessage, { type: T }>;
+}
+
+function decodeAny(type: AsyncOnionMessageType, bytes: Uint8Array): AsyncOnionMessage {
   const known = KNOWN[type];
   if (known === undefined) throw new WireError('wire.bad_value', `${String(type)} is not an async payments message`);
   const records = decodeTlvStream(bytes, { isKnown: (t) => known.includes(t), name: type });
