@@ -431,7 +431,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // 13: async payments (issue 16). 12 is channelwire's; the runner applies any version above the
     // database's in order, so the gap is harmless until 12 lands beside it.
     version: 13,
-    name: 'async payments: the static invoices a static invoice server keeps per recipient and slot',
+    name: 'async payments: the static invoices a static invoice server keeps per recipient and slot; an async recipient\'s offers per slot',
     sql: `
       -- core/payments/async StaticInvoiceServer (L2). Times: created_at/expires_at unix s, stored_at unix ms.
       CREATE TABLE static_invoices (
@@ -446,6 +446,18 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (recipient, slot)
       );
       CREATE INDEX static_invoices_by_expiry ON static_invoices (expires_at);
+      -- core/payments/async AsyncRecipient (R): its offers at its static invoice server, one per slot.
+      CREATE TABLE async_offers (
+        slot            INTEGER PRIMARY KEY,
+        status          TEXT NOT NULL,           -- requested | serving | ready
+        offer           TEXT,                    -- bech32 offer, once built
+        offer_id        TEXT,
+        offer_paths_expires_at INTEGER,          -- unix s
+        invoice_created_at INTEGER,              -- unix s
+        invoice_expires_at INTEGER,              -- unix s
+        update_path     TEXT,                    -- hex blinded_path: the server's path for fresh invoices
+        updated_at      INTEGER NOT NULL         -- unix ms
+      );
     `,
   },
 ];

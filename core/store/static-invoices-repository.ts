@@ -1,9 +1,10 @@
 /**
- * The static invoices a static invoice server (async payments L2) keeps for its clients, one per
- * recipient and slot (migration 13). Implements core/payments/async's `StaticInvoiceStore`.
+ * Async payments (migration 13): the static invoices a static invoice server (L2) keeps for its
+ * clients, one per recipient and slot (core/payments/async's `StaticInvoiceStore`), and an async
+ * recipient's (R) offers per slot (`AsyncOfferStore`).
  */
 import { fromHex, toHex } from '../crypto';
-import type { StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
+import type { AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
 import { decodeBlindedPath, encodeBlindedPath } from '../wire';
 import type { Database } from './database';
 import { StoreError } from './errors';
@@ -79,5 +80,59 @@ export class StaticInvoicesRepository implements StaticInvoiceStore {
 
   deleteExpiredStaticInvoices(nowSeconds: number): number {
     return this.#db.prepare('DELETE FROM static_invoices WHERE expires_at <= ?').run(nowSeconds).changes;
+  }
+}
+
+interface OfferRow {
+  slot: number;
+  status: string;
+  offer: string | null;
+  offer_id: string | null;
+  offer_paths_expires_at: number | null;
+  invoice_created_at: number | null;
+  invoice_expires_at: number | null;
+  update_path: string | null;
+  updated_at: number;
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['requested', 'serving', 'ready']);
+
+export class AsyncOffersRepository implements AsyncOfferStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  asyncOffers(): AsyncOfferRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM async_offers ORDER BY slot').all() as OfferRow[];
+    return rows.map((r) => {
+      if (!STATUSES.has(r.status)) throw new StoreError('store.corrupt', `async offer slot ${r.slot} has status ${r.status}`);
+      let updatePath = null;
+      try {
+        updatePath = r.update_path === null ? null : decodeBlindedPath(fromHex(r.update_path, 'update_path'));
+      } catch {
+        throw new StoreError('store.corrupt', `async offer slot ${r.slot}: update_path does not decode`);
+      }
+      return {
+        slot: r.slot, status: r.status as AsyncOfferRecord['status'], offer: r.offer, offerId: r.offer_id, offerPathsExpiresAt: r.offer_paths_expires_at,
+        invoiceCreatedAt: r.invoice_created_at, invoiceExpiresAt: r.invoice_expires_at, updatePath, updatedAt: r.updated_at,
+      };
+    });
+  }
+
+  applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void {
+    const put = this.#db.prepare(
+      `INSERT OR REPLACE INTO async_offers (slot, status, offer, offer_id, offer_paths_expires_at, invoice_created_at, invoice_expires_at, update_path, updated_at)
+       VALUES (@slot, @status, @offer, @offer_id, @offer_paths_expires_at, @invoice_created_at, @invoice_expires_at, @update_path, @updated_at)`,
+    );
+    this.#db.transaction(() => {
+      for (const { record: r } of writes) {
+        put.run({
+          slot: r.slot, status: r.status, offer: r.offer, offer_id: r.offerId, offer_paths_expires_at: r.offerPathsExpiresAt, invoice_created_at: r.invoiceCreatedAt,
+          invoice_expires_at: r.invoiceExpiresAt, update_path: r.updatePath ? toHex(encodeBlindedPath(r.updatePath)) : null, updated_at: r.updatedAt,
+        });
+      }
+    })();
   }
 }

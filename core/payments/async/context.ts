@@ -14,6 +14,7 @@
  * | 0x11 | R        | reply path of offer_paths_request     | slot, expires                        |
  * | 0x12 | R        | reply path of serve_static_invoice    | slot, offer id (32), expires         |
  * | 0x13 | R        | static invoice's held_htlc_available paths | slot, expires                    |
+ * | 0x14 | R        | forward_invoice_request_path (L2 → R) | slot, expires                        |
  * | 0x21 | L1 or P  | reply path of held_htlc_available     | hold id (32), expires                |
  *
  * At most 40 bytes (the messenger allows 64). Bytes that are none of these are `payments.bad_request`.
@@ -29,6 +30,7 @@ export type AsyncContext =
   | { readonly kind: 'offer_paths'; readonly slot: number; readonly expiresAt: number }
   | { readonly kind: 'static_invoice_persisted'; readonly slot: number; readonly offerId: string; readonly expiresAt: number }
   | { readonly kind: 'held_htlc_available'; readonly slot: number; readonly expiresAt: number }
+  | { readonly kind: 'invoice_request_forwarded'; readonly slot: number; readonly expiresAt: number }
   | { readonly kind: 'release_held_htlc'; readonly holdId: string; readonly expiresAt: number };
 
 const KIND: Readonly<Record<AsyncContext['kind'], number>> = {
@@ -38,6 +40,7 @@ const KIND: Readonly<Record<AsyncContext['kind'], number>> = {
   offer_paths: 0x11,
   static_invoice_persisted: 0x12,
   held_htlc_available: 0x13,
+  invoice_request_forwarded: 0x14,
   release_held_htlc: 0x21,
 };
 
@@ -60,6 +63,7 @@ export function encodeAsyncContext(c: AsyncContext): Uint8Array {
       break;
     case 'offer_paths':
     case 'held_htlc_available':
+    case 'invoice_request_forwarded':
       w.writeU16(c.slot);
       break;
     case 'static_invoice_persisted':
@@ -93,9 +97,10 @@ export function decodeAsyncContext(data: Uint8Array): AsyncContext {
         break;
       }
       case 0x11:
-      case 0x13: {
+      case 0x13:
+      case 0x14: {
         const slot = r.readU16('slot');
-        c = { kind: kind === 0x11 ? 'offer_paths' : 'held_htlc_available', slot, expiresAt: r.readU32('expires') };
+        c = { kind: kind === 0x11 ? 'offer_paths' : kind === 0x13 ? 'held_htlc_available' : 'invoice_request_forwarded', slot, expiresAt: r.readU32('expires') };
         break;
       }
       case 0x12: {

@@ -8,3 +8,4 @@ export * from './events';
 export * from './step';
 export * from './store';
 export * from './server';
+export * from './recipient';

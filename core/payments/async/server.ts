@@ -49,7 +49,11 @@ export interface StaticInvoiceServerPolicy {
   readonly offerPathsExpirySeconds: number;
   /** How long the paths for offer_paths_request L2 gives a client are good for. */
   readonly requestPathsExpirySeconds: number;
-  /** How long the reply path for serve_static_invoice is good for (LDK `TEMP_REPLY_PATH_RELATIVE_EXPIRY`: 2 h). */
+  /**
+   * How long the reply path for serve_static_invoice is good for. R keeps it to serve fresh invoices
+   * for the same offer (LDK's recipient keeps it as its `invoice_update_path`), so it lives as long
+   * as the offer paths.
+   */
   readonly servePathExpirySeconds: number;
   /** Per recipient and message type: tokens per second and burst. */
   readonly perRecipient: Readonly<Record<ServerMessage, { readonly perSecond: number; readonly burst: number }>>;
@@ -63,7 +67,7 @@ export const DEFAULT_STATIC_INVOICE_SERVER_POLICY: StaticInvoiceServerPolicy = {
   maxInvoiceBytes: 5 * 1024,
   offerPathsExpirySeconds: 365 * 24 * 3600,
   requestPathsExpirySeconds: 365 * 24 * 3600,
-  servePathExpirySeconds: 2 * 3600,
+  servePathExpirySeconds: 365 * 24 * 3600,
   // A recipient refreshes its slots a few times a day; a burst covers a fresh start of 10 slots.
   perRecipient: {
     offer_paths_request: { perSecond: 1 / 60, burst: 20 },

@@ -26,7 +26,12 @@ export type AsyncAction =
       readonly message: AsyncOutMessage;
       readonly replyContext?: Uint8Array;
       readonly forwardedReplyPath?: BlindedPath;
-    };
+    }
+  /**
+   * R online: answer a forwarded invoice_request (checked against our offer) with an ordinary
+   * invoice — the offers manager issues it — over the payer's reply path.
+   */
+  | { readonly kind: 'issue_invoice'; readonly offerId: string; readonly offer: string; readonly invoiceRequest: Uint8Array; readonly replyPath: BlindedPath };
 
 export interface AsyncStep<W = never> {
   readonly actions: readonly AsyncAction[];

@@ -44,3 +44,34 @@ export interface StaticInvoiceStore extends StaticInvoiceReader {
   /** Deletes invoices expired at `nowSeconds`; returns how many. */
   deleteExpiredStaticInvoices(nowSeconds: number): number;
 }
+
+/**
+ * R's offers, one per slot at L2: `requested` (offer_paths_request sent), `serving` (the static
+ * invoice sent, not yet confirmed), `ready` (L2 keeps it: the offer may be published).
+ */
+export interface AsyncOfferRecord {
+  readonly slot: number;
+  readonly status: 'requested' | 'serving' | 'ready';
+  /** The offer (bech32), once built on L2's paths. */
+  readonly offer: string | null;
+  readonly offerId: string | null;
+  /** When L2's offer paths stop being good (s). */
+  readonly offerPathsExpiresAt: number | null;
+  /** The static invoice L2 serves (or is being sent): created and expiry (s). */
+  readonly invoiceCreatedAt: number | null;
+  readonly invoiceExpiresAt: number | null;
+  /** L2's reply path for serve_static_invoice: R serves fresh invoices for the same offer over it. */
+  readonly updatePath: BlindedPath | null;
+  /** When this slot last changed (ms). */
+  readonly updatedAt: number;
+}
+
+export interface AsyncOfferReader {
+  asyncOffers(): AsyncOfferRecord[];
+}
+
+export type AsyncOfferWrite = { readonly kind: 'put_async_offer'; readonly record: AsyncOfferRecord };
+
+export interface AsyncOfferStore extends AsyncOfferReader {
+  applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void;
+}

@@ -69,7 +69,7 @@ describe('L2: offer paths for a client', () => {
       const ctx = decodeAsyncContext(L2.contextOf(p)!);
       expect(ctx).toMatchObject({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 3 });
     }
-    expect(decodeAsyncContext(reply.replyContext!)).toMatchObject({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 3, expiresAt: T0 / 1000 + 7200 });
+    expect(decodeAsyncContext(reply.replyContext!)).toMatchObject({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 3, expiresAt: T0 / 1000 + 365 * 24 * 3600 });
     expect(decodeAsyncOnionMessage('offer_paths', reply.message.bytes)).toMatchObject({ pathsAbsoluteExpiry: BigInt(T0 / 1000 + 365 * 24 * 3600) });
     expect(paths.events).toEqual([{ type: 'async.offer_paths_given', recipient: R.idHex, slot: 3, paths: 2 }]);
     s.db.close();
@@ -135,7 +135,7 @@ describe('L2: serving a static invoice', () => {
     expect(reasons(serve(old))).toEqual(['invalid_invoice:static_invoice.expired']);
     const big = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000), { description: 'x'.repeat(6000) }).invoice.bytes;
     expect(reasons(serve(big))).toEqual(['invoice_too_large']);
-    expect(reasons(serve(good, ctx, T0 + 3 * 3600 * 1000))).toEqual(['bad_context']);
+    expect(reasons(serve(good, ctx, T0 + 366 * 24 * 3600 * 1000))).toEqual(['bad_context']);
     // Slot 0 is stored; slot 1 would be a second invoice on a server that keeps one.
     const serve1 = L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 1, expiresAt: T0 / 1000 + 60 }));
     expect(reasons(serve(good, L2.contextOf(serve1)))).toEqual(['server_full']);

@@ -9,6 +9,7 @@ import { processBlindedHop } from '../../../../core/onion';
 import type { Offer, PaymentPath, StaticInvoice } from '../../../../core/offers';
 import { buildOffer, buildStaticInvoice } from '../../../../core/offers';
 import type { BlindedPath } from '../../../../core/wire';
+import type { AsyncAction, AsyncDelivery, AsyncStep } from '../../../../core/payments';
 
 export const REGTEST = new Uint8Array(32).fill(0x06);
 
@@ -19,6 +20,8 @@ function sessionKey(): Uint8Array {
   k[1] = (sessionCounter >> 8) & 0xff;
   return k;
 }
+
+const NODES = new Map<string, TestNode>();
 
 export interface TestNode {
   readonly name: string;
@@ -42,21 +45,19 @@ export function node(name: string, byte: number): TestNode {
       return createMessagePath({ sessionKey: sessionKey(), nodes: via ? [via.id, id] : [id], pathId: ids.withContext(context) });
     },
     contextOf(path) {
-      // The path's last hop is ours: its path_id, read the way the messenger peels our hop.
+      // Each hop is peeled by its node (the messenger's forward), ours last: its path_id, read and checked as the messenger does.
       let pathKey = path.firstPathKey;
-      for (let i = 0; i < path.hops.length; i++) {
-        const last = i === path.hops.length - 1;
-        if (!last) {
-          // Intermediate hops are other nodes'; tests build paths of at most two hops, intro at `via`.
-          return undefined;
-        }
-        const hop = processBlindedHop({ privateKey: secret, pathKey, encryptedRecipientData: path.hops[i]!.encryptedRecipientData });
+      let at = path.firstNodeId.kind === 'node_id' ? NODES.get(toHex(path.firstNodeId.nodeId)) : undefined;
+      for (let i = 0; i < path.hops.length && at; i++) {
+        const hop = processBlindedHop({ privateKey: at.secret, pathKey, encryptedRecipientData: path.hops[i]!.encryptedRecipientData });
         pathKey = hop.nextPathKey;
-        return hop.data.pathId ? ids.contextOf(hop.data.pathId) : undefined;
+        if (i === path.hops.length - 1) return at === self && hop.data.pathId ? ids.contextOf(hop.data.pathId) : undefined;
+        at = hop.data.nextNodeId ? NODES.get(toHex(hop.data.nextNodeId)) : undefined;
       }
       return undefined;
     },
   };
+  NODES.set(self.idHex, self);
   return self;
 }
 
@@ -88,4 +89,94 @@ export function staticInvoiceFor(recipient: TestNode, offerPaths: readonly Blind
     ...(opts.relativeExpiry !== undefined ? { relativeExpiry: opts.relativeExpiry } : {}),
   }).sign(recipient.secret, new Uint8Array(32));
   return { offer, invoice };
+}
+
+// ----- a small lab: roles exchanging the protocol's messages over real blinded paths ------------
+
+
+/** A role: its node and its handler per message name (returns the core's step). */
+export interface LabRole {
+  readonly node: TestNode;
+  handle(name: string, d: AsyncDelivery, nowMs: number): AsyncStep<unknown> | undefined;
+  /** Applies writes (a real repository). */
+  apply?(writes: readonly unknown[]): void;
+}
+
+export interface LabMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly path: BlindedPath;
+  readonly replyPath: BlindedPath | undefined;
+}
+
+/**
+ * Delivers the messages roles send to the node whose path it is (the path's owner finds its context
+ * in it, as its messenger would); a node that is offline gets its messages when it comes back (the
+ * mailbox of its LSP). Reply paths are built by the sender's node with the context it asked for.
+ */
+export class AsyncLab {
+  readonly roles = new Map<string, LabRole>();
+  readonly offline = new Set<string>();
+  readonly mailbox: LabMessage[] = [];
+  readonly log: LabMessage[] = [];
+  readonly events: unknown[] = [];
+  readonly other: { role: string; action: AsyncAction }[] = [];
+  now = 1_800_000_000_000;
+
+  add(name: string, role: LabRole): void {
+    this.roles.set(name, role);
+  }
+
+  #ownerOf(path: BlindedPath): string | undefined {
+    for (const [name, role] of this.roles) if (role.node.contextOf(path) !== undefined) return name;
+    return undefined;
+  }
+
+  /** Runs a step of `from`: writes, then its messages (delivered at once, recursively). */
+  run(from: string, step: AsyncStep<unknown> | undefined, incoming?: LabMessage): void {
+    if (!step) return;
+    const role = this.roles.get(from)!;
+    role.apply?.(step.writes);
+    this.events.push(...step.events);
+    for (const a of step.actions) {
+      if (a.kind === 'issue_invoice') {
+        this.other.push({ role: from, action: a });
+        continue;
+      }
+      const path = a.kind === 'reply' ? incoming?.replyPath : a.destination;
+      if (!path) continue;
+      const replyPath = a.kind === 'send' && a.forwardedReplyPath ? a.forwardedReplyPath : a.replyContext ? role.node.pathTo(a.replyContext) : undefined;
+      this.deliver({ from, to: this.#ownerOf(path) ?? '?', name: a.message.name, bytes: a.message.bytes, path, replyPath });
+    }
+  }
+
+  deliver(m: LabMessage): void {
+    this.log.push(m);
+    if (this.offline.has(m.to)) {
+      this.mailbox.push(m);
+      return;
+    }
+    const role = this.roles.get(m.to);
+    if (!role) return;
+    const step = role.handle(m.name, { bytes: m.bytes, context: role.node.contextOf(m.path), replyPath: m.replyPath }, this.now);
+    this.run(m.to, step, m);
+  }
+
+  goOffline(name: string): void {
+    this.offline.add(name);
+  }
+
+  /** Back online: the mailbox hands over what waited. */
+  comeOnline(name: string): void {
+    this.offline.delete(name);
+    const waiting = this.mailbox.filter((m) => m.to === name);
+    this.mailbox.splice(0, this.mailbox.length, ...this.mailbox.filter((m) => m.to !== name));
+    for (const m of waiting) this.deliver(m);
+  }
+
+  names(): string[] {
+    return this.log.map((m) => `${m.from}>${m.to}:${m.name}`);
+  }
 }
