@@ -9,3 +9,4 @@ export * from './step';
 export * from './store';
 export * from './server';
 export * from './recipient';
+export * from './payer';

@@ -9,7 +9,7 @@ import { processBlindedHop } from '../../../../core/onion';
 import type { Offer, PaymentPath, StaticInvoice } from '../../../../core/offers';
 import { buildOffer, buildStaticInvoice } from '../../../../core/offers';
 import type { BlindedPath } from '../../../../core/wire';
-import type { AsyncAction, AsyncDelivery, AsyncStep } from '../../../../core/payments';
+import type { AsyncAction, AsyncDelivery, PayerAction } from '../../../../core/payments';
 
 export const REGTEST = new Uint8Array(32).fill(0x06);
 
@@ -94,10 +94,17 @@ export function staticInvoiceFor(recipient: TestNode, offerPaths: readonly Blind
 // ----- a small lab: roles exchanging the protocol's messages over real blinded paths ------------
 
 
+/** What any role's core returns. */
+export interface LabStep {
+  readonly actions: readonly (AsyncAction | PayerAction)[];
+  readonly writes?: readonly unknown[];
+  readonly events: readonly unknown[];
+}
+
 /** A role: its node and its handler per message name (returns the core's step). */
 export interface LabRole {
   readonly node: TestNode;
-  handle(name: string, d: AsyncDelivery, nowMs: number): AsyncStep<unknown> | undefined;
+  handle(name: string, d: AsyncDelivery, nowMs: number): LabStep | undefined;
   /** Applies writes (a real repository). */
   apply?(writes: readonly unknown[]): void;
 }
@@ -122,7 +129,8 @@ export class AsyncLab {
   readonly mailbox: LabMessage[] = [];
   readonly log: LabMessage[] = [];
   readonly events: unknown[] = [];
-  readonly other: { role: string; action: AsyncAction }[] = [];
+  /** Actions that are not messages (issue_invoice, send_async_htlc, pay_invoice): for the test to carry out. */
+  readonly other: { role: string; action: AsyncAction | PayerAction }[] = [];
   now = 1_800_000_000_000;
 
   add(name: string, role: LabRole): void {
@@ -135,13 +143,13 @@ export class AsyncLab {
   }
 
   /** Runs a step of `from`: writes, then its messages (delivered at once, recursively). */
-  run(from: string, step: AsyncStep<unknown> | undefined, incoming?: LabMessage): void {
+  run(from: string, step: LabStep | undefined, incoming?: LabMessage): void {
     if (!step) return;
     const role = this.roles.get(from)!;
-    role.apply?.(step.writes);
+    role.apply?.(step.writes ?? []);
     this.events.push(...step.events);
     for (const a of step.actions) {
-      if (a.kind === 'issue_invoice') {
+      if (a.kind !== 'reply' && a.kind !== 'send') {
         this.other.push({ role: from, action: a });
         continue;
       }
