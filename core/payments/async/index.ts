@@ -10,3 +10,4 @@ export * from './store';
 export * from './server';
 export * from './recipient';
 export * from './payer';
+export * from './holder';

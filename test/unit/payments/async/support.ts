@@ -36,7 +36,11 @@ export interface TestNode {
 }
 
 export function node(name: string, byte: number): TestNode {
-  const secret = new Uint8Array(32).fill(byte);
+  return nodeFromSecret(name, new Uint8Array(32).fill(byte));
+}
+
+/** A node with a given key (e.g. a payments-harness node's). */
+export function nodeFromSecret(name: string, secret: Uint8Array): TestNode {
   const id = publicKeyFromPrivate(secret);
   const ids = new MessagePathIds(secret);
   const self: TestNode = {
