@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HolderStep } from '../../../../core/payments';
 import { HtlcHolder } from '../../../../core/payments';
+import { toHex } from '../../../../core/crypto';
 import type { BlindedPath, RevokeAndAck } from '../../../../core/wire';
 import { decodeMessage } from '../../../../core/wire';
 import type { PayNode } from '../net';
@@ -69,7 +70,7 @@ function lab(opts: { releaseWindowSeconds?: number } = {}) {
     holderRef.current = makeHolder();
     for (const end of b.ends.values()) net!.reconnect(end);
   };
-  return { net, a, b, c, given, toA, holder: () => holderRef.current!, carry, restartB };
+  return { net, a, b, c, ab, given, toA, holder: () => holderRef.current!, carry, restartB };
 }
 
 const release = (l: ReturnType<typeof lab>, path: BlindedPath) =>
@@ -93,6 +94,22 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     expect(release(l, l.given[0]!.path).actions).toMatchObject([{ kind: 'release' }]);
     l.net.settle();
     expect(l.a.store.getPayment('p1')!.status).toBe('succeeded');
+  });
+
+  it('P goes offline after the revoke_and_ack; R is paid on release while P is away; P returns and settles', () => {
+    const l = lab();
+    const inv = l.c.invoice({ amountMsat: 6_000_000n, description: 'P away' });
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'p6', target: { kind: 'bolt11', invoice: inv } }, l.net.now));
+    l.net.settle();
+    expect(l.b.payments.switch.active()).toMatchObject([{ status: 'held' }]);
+    l.net.disconnect(l.ab.a);
+    release(l, l.given[0]!.path);
+    l.net.settle();
+    expect(l.c.store.getInvoice(toHex(inv.paymentHash))).toMatchObject({ status: 'paid' });
+    expect(l.a.store.getPayment('p6')!.status).toBe('pending');
+    l.net.reconnect(l.ab.a);
+    l.net.settle();
+    expect(l.a.store.getPayment('p6')!.status).toBe('succeeded');
   });
 
   it('keeps holding across a restart of L1, and the release path given before still releases it', () => {
