@@ -91,6 +91,11 @@ export interface MessageDelivery {
   readonly context: MessageContext | null;
   readonly unrecognizedPathId: boolean;
   readonly hasReplyPath: boolean;
+  /**
+   * The sender's reply path, for a handler that passes it on (a static invoice server forwards a
+   * payer's invoice_request to the recipient with it) — answers go over it through the returned response.
+   */
+  readonly replyPath?: BlindedPath;
 }
 
 /** An async payments answer: one of the family's messages as its TLV stream. */

@@ -387,7 +387,10 @@ export class OnionMessenger {
    * answer into a reply record; undefined when the family has no handler.
    */
   #handlerFor(kind: Exclude<HandlerKind, 'reply'>, m: ReceivedMessage): (() => HandlerOutcome | Promise<HandlerOutcome>) | undefined {
-    const delivery: MessageDelivery = { messageId: m.messageId, from: m.from, context: m.context, unrecognizedPathId: m.unrecognizedPathId, hasReplyPath: m.replyPath !== undefined };
+    const delivery: MessageDelivery = {
+      messageId: m.messageId, from: m.from, context: m.context, unrecognizedPathId: m.unrecognizedPathId, hasReplyPath: m.replyPath !== undefined,
+      ...(m.replyPath ? { replyPath: m.replyPath } : {}),
+    };
     if (kind === 'offers') {
       const handler = this.#offersHandler;
       if (!handler) return undefined;

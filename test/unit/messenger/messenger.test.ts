@@ -454,6 +454,8 @@ describe('OnionMessenger: typed handler families', () => {
       ['handleOfferPathsRequest', null],
       ['handleServeStaticInvoice', { kind: 'reply', data: fromHex('03aabb') }],
     ]);
+    // The handler gets the sender's reply path itself (to pass on), when there is one.
+    expect(atB.map(([, , d]) => d.replyPath !== undefined)).toEqual([true, false]);
   });
 
   it('sends with a forwarded reply path: the answer goes to whoever built it, not to us', () => {
