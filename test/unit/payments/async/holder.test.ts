@@ -6,6 +6,7 @@
  * that ends, a CLTV deadline, and a release that races the HTLC.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { HolderStep } from '../../../../core/payments';
 import { HtlcHolder } from '../../../../core/payments';
 import { toHex } from '../../../../core/crypto';
@@ -167,5 +168,27 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     expect(l.carry(l.holder().tick(l.net.now)).actions).toMatchObject([{ kind: 'release' }]);
     l.net.settle();
     expect(l.a.store.getPayment('p5')!.status).toBe('succeeded');
+  });
+});
+
+describe('the holder with any input', () => {
+  it('any context bytes and any time give a step, never a throw; only our contexts release', () => {
+    const held: string[] = [];
+    const holder = new HtlcHolder({ pathTo: (c) => L1.pathTo(c), holdKey: new Uint8Array(32).fill(1), heldKeys: () => held }, () => 1_800_000_000_000);
+    const path = holder.releasePath('aa'.repeat(32), 3n, 1_800_000_000_000);
+    const candidate = { forwardId: `${'aa'.repeat(32)}:3`, inChannelId: 'aa'.repeat(32), outChannelId: 'bb'.repeat(32), amountMsat: 1n, cltvExpiry: 800_100, paymentHash: '00', blinded: 'none' as const, holdHtlc: true };
+    held.push(holder.hold(candidate)!.key);
+    expect(holder.hold({ ...candidate, holdHtlc: false })).toBeNull();
+    fc.assert(
+      fc.property(fc.option(fc.uint8Array({ maxLength: 60 }), { nil: undefined }), fc.integer({ min: 0, max: 2 ** 40 }), (context, now) => {
+        const step = holder.handleReleaseHeldHtlc({ bytes: new Uint8Array(0), context, replyPath: undefined }, now);
+        expect(step.actions).toEqual([]);
+        holder.tick(now);
+      }),
+      { numRuns: 200 },
+    );
+    expect(holder.handleReleaseHeldHtlc({ bytes: new Uint8Array(0), context: L1.contextOf(path), replyPath: undefined }, 1_800_000_000_000).actions).toEqual([
+      { kind: 'release', holdKey: held[0] },
+    ]);
   });
 });
