@@ -7,4 +7,5 @@ export * from './methods';
 export * from './protocol';
 export * from './socket-client';
 export * from './settings';
+export * from './decode';
 export * from './wallet';

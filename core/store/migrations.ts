@@ -428,8 +428,17 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // 13: async payments (issue 16). 12 is channelwire's; the runner applies any version above the
-    // database's in order, so the gap is harmless until 12 lands beside it.
+    version: 12,
+    name: 'peers: why reconnection stopped by itself',
+    sql: `
+      -- Set when a saved peer that never answered is no longer retried (core/peer/reconnect.ts);
+      -- cleared when the user connects to it again or turns reconnection on or off.
+      ALTER TABLE peers ADD COLUMN gave_up_reason TEXT;
+      ALTER TABLE peers ADD COLUMN gave_up_at INTEGER;
+    `,
+  },
+  {
+    // 13: async payments (issue 16), the number the lead gave this branch.
     version: 13,
     name: 'async payments: the static invoices a static invoice server keeps per recipient and slot; an async recipient\'s offers per slot',
     sql: `
