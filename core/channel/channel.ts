@@ -27,13 +27,16 @@ export interface ChannelStepResult extends ChannelStep {
   readonly view: ChannelView;
 }
 
+/** What the node adds to a channel's steps (async payments: the release path for an HTLC that carried hold_htlc). */
+export type ChannelHooks = Pick<StepContext, 'releasePath'>;
+
 export class Channel {
   #state: ChannelState;
   readonly #ctx: StepContext;
 
-  constructor(state: ChannelState, signer: ChannelSigner, policy: Partial<ChannelPolicy> = {}) {
+  constructor(state: ChannelState, signer: ChannelSigner, policy: Partial<ChannelPolicy> = {}, hooks: ChannelHooks = {}) {
     this.#state = state;
-    this.#ctx = { signer, policy: { ...DEFAULT_CHANNEL_POLICY, ...policy } };
+    this.#ctx = { signer, policy: { ...DEFAULT_CHANNEL_POLICY, ...policy }, ...(hooks.releasePath ? { releasePath: hooks.releasePath } : {}) };
   }
 
   /** The current snapshot (plain data; persist it when a step says so). */

@@ -8,6 +8,7 @@ import { dustExposureBreach, feeDustExposureBreach } from './dust';
 import { ChannelCommandError } from './errors';
 import { bounds, changesPendingForRemote, maxFunderCostMsat, offeredBy } from './limits';
 import type { ChannelMessage, CommitmentSigned, RevokeAndAck } from './messages';
+import type { ReleaseHeldHtlcPath } from '../wire';
 import { applyChanges } from './spec';
 import type { ChannelEvent, ChannelStep, StepContext } from './step';
 import type { Change, ChannelState, Htlc, Side, Update } from './state';
@@ -82,6 +83,8 @@ export interface AddHtlcRequest {
   readonly cltvExpiry: number;
   readonly onionRoutingPacket: Uint8Array;
   readonly pathKey?: Uint8Array | null;
+  /** Async payments (an often-offline payer): ask our LSP to hold this HTLC until released (`hold_htlc`). */
+  readonly holdHtlc?: boolean;
 }
 
 /** BOLT 2 update_add_htlc, sender requirements. */
@@ -159,7 +162,9 @@ export function addHtlc(state: ChannelState, req: AddHtlcRequest, ctx: StepConte
       paymentHash: htlc.paymentHash,
       cltvExpiry: htlc.cltvExpiry,
       onionRoutingPacket: req.onionRoutingPacket,
-      ...(req.pathKey ? { tlvs: { blindedPath: { pathKey: req.pathKey } } } : {}),
+      ...(req.pathKey || req.holdHtlc
+        ? { tlvs: { ...(req.pathKey ? { blindedPath: { pathKey: req.pathKey } } : {}), ...(req.holdHtlc ? { holdHtlc: true as const } : {}) } }
+        : {}),
     },
     [{ type: 'htlc_offered', htlc }],
   );
@@ -292,7 +297,14 @@ export function revoke(state: ChannelState, ctx: StepContext): ChannelStep {
   const ctn = state.localCommit.ctn;
   const events: ChannelEvent[] = [{ type: 'commitment_revoked', holder: 'local', ctn: ctn - 1 }];
   const changes: Change[] = [];
+  const releasePaths: ReleaseHeldHtlcPath[] = [];
   for (const c of state.changes) {
+    if (c.list === 'local_unacked' && c.inLocal !== null && c.update.kind === 'add' && ctx.releasePath) {
+      // Async payments: "MUST set release_held_htlc_message_paths" for an add that carried hold_htlc (lightning/bolts#1149, LDK 0.2).
+      const id = c.update.htlc.id;
+      const path = state.incomingHtlcs.find((h) => h.id === id)?.holdHtlc ? ctx.releasePath(id) : undefined;
+      if (path) releasePaths.push({ htlcId: id, path });
+    }
     if (c.list === 'local_unacked' && c.inLocal !== null) changes.push({ ...c, list: 'remote_acked' });
     else if (c.list === 'local_acked' && c.inLocal !== null) events.push(...completionEvents(c));
     else changes.push(c);
@@ -304,6 +316,7 @@ export function revoke(state: ChannelState, ctx: StepContext): ChannelStep {
     perCommitmentSecret: ctx.signer.releasePerCommitmentSecret(ctn - 1),
     // "MUST set next_per_commitment_point to the values for its next commitment transaction."
     nextPerCommitmentPoint: ctx.signer.perCommitmentPoint(ctn + 1),
+    ...(releasePaths.length > 0 ? { tlvs: { releaseHeldHtlcMessagePaths: releasePaths } } : {}),
   };
   const next = dropResolvedIncoming({ ...state, changes, revocationOwed: false }, events);
   return { state: next, persist: 'required', outbound: [message], events };

@@ -15,6 +15,7 @@ import { equalBytes, toHex, utf8 } from '../crypto';
 import { decodeMessage, encodeMessage } from '../wire';
 import type { ChannelReestablish, Message, Shutdown } from '../wire';
 import { Channel } from './channel';
+import type { ChannelHooks } from './channel';
 import type { AddHtlcRequest } from './commands';
 import { ChannelCommandError, ChannelError, ChannelLinkError } from './errors';
 import { changesPendingForRemote } from './limits';
@@ -141,13 +142,16 @@ export class ChannelLink {
   #required: number;
   #outbox: OutboxEntry[] = [];
 
-  constructor(stored: StoredChannel, signer: ChannelSigner, policy: Partial<ChannelPolicy> = {}) {
+  readonly #hooks: ChannelHooks;
+
+  constructor(stored: StoredChannel, signer: ChannelSigner, policy: Partial<ChannelPolicy> = {}, hooks: ChannelHooks = {}) {
+    this.#hooks = hooks;
     this.peerId = stored.peerId;
     this.keyIndex = stored.keyIndex;
     this.createdAt = stored.createdAt;
     this.#signer = signer;
     this.#policy = policy;
-    this.#channel = new Channel(stored.state, signer, policy);
+    this.#channel = new Channel(stored.state, signer, policy, hooks);
     this.#lastSent = stored.lastSent;
     this.#sentUpdates = new Map(stored.sentUpdates.map((u) => [u.seq, u.message.slice()]));
     this.#dataLoss = stored.dataLoss;
@@ -473,7 +477,7 @@ export class ChannelLink {
   }
 
   #setClosing(closing: ChannelClosing, required: boolean): void {
-    this.#channel = new Channel({ ...this.state, closing }, this.#signer, this.#policy);
+    this.#channel = new Channel({ ...this.state, closing }, this.#signer, this.#policy, this.#hooks);
     this.#bump(required);
   }
 
@@ -522,7 +526,7 @@ export class ChannelLink {
   #forget(): Change[] {
     const { state, forgotten } = forgetUncommittedUpdates(this.state);
     if (forgotten.length === 0) return [];
-    this.#channel = new Channel(state, this.#signer, this.#policy);
+    this.#channel = new Channel(state, this.#signer, this.#policy, this.#hooks);
     this.#pruneSentUpdates();
     this.#bump(false);
     return forgotten;
@@ -531,7 +535,7 @@ export class ChannelLink {
   /** Fails the channel for good: persisted before anything else is sent; `notify` queues our `error`. */
   #fail(code: string, message: string, notify: boolean): void {
     const state: ChannelState = { ...this.state, status: { kind: 'failed', code, message } };
-    this.#channel = new Channel(state, this.#signer, this.#policy);
+    this.#channel = new Channel(state, this.#signer, this.#policy, this.#hooks);
     this.#phase = 'failed';
     this.#bump(true);
     this.#outbox = [];

@@ -97,7 +97,10 @@ function receiveAdd(state: ChannelState, m: UpdateAddHtlc, ctx: StepContext): Ch
     ...next,
     incomingHtlcs: [
       ...next.incomingHtlcs,
-      { id: m.id, onionRoutingPacket: m.onionRoutingPacket.slice(), pathKey: m.tlvs?.blindedPath?.pathKey.slice() ?? null, failBack },
+      {
+        id: m.id, onionRoutingPacket: m.onionRoutingPacket.slice(), pathKey: m.tlvs?.blindedPath?.pathKey.slice() ?? null, failBack,
+        ...(m.tlvs?.holdHtlc ? { holdHtlc: true } : {}),
+      },
     ],
   };
   return received(withOnion, [{ type: 'htlc_received', htlc, failBack }]);
@@ -248,6 +251,7 @@ function receiveRevokeAndAck(state: ChannelState, m: RevokeAndAck): ChannelStep 
           onionRoutingPacket: data?.onionRoutingPacket ?? null,
           pathKey: data?.pathKey ?? null,
           failBack: data?.failBack ?? null,
+          ...(data?.holdHtlc ? { holdHtlc: true } : {}),
         });
       } else events.push(...completionEvents(c));
     } else changes.push(c);

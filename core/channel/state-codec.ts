@@ -255,6 +255,8 @@ function incoming(v: unknown, path: string): IncomingHtlcData {
     pathKey: o.isNull('pathKey') ? null : o.point('pathKey'),
     // Absent in snapshots written before max_dust_htlc_exposure_msat: nothing was flagged then.
     failBack: o.isNull('failBack') || !o.has('failBack') ? null : o.oneOf('failBack', FAIL_BACK_REASONS),
+    // Absent in snapshots written before async payments, and for any HTLC without hold_htlc.
+    ...(o.has('holdHtlc') && o.bool('holdHtlc') ? { holdHtlc: true } : {}),
   };
 }
 

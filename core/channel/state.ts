@@ -138,6 +138,8 @@ export interface IncomingHtlcData {
   readonly pathKey: Uint8Array | null;
   /** Set when this HTLC must be failed back once committed (never fulfilled). */
   readonly failBack: FailBackReason | null;
+  /** Async payments: the add carried `hold_htlc` (hold it until released; give release paths in our revoke_and_ack). */
+  readonly holdHtlc?: boolean;
 }
 
 /**

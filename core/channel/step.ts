@@ -1,4 +1,5 @@
 /** What every state-machine step returns, the events it reports, and the policy it follows. */
+import type { BlindedPath } from '../wire';
 import type { ChannelMessage } from './messages';
 import type { ChannelSigner } from './signer';
 import type { ChannelState, FailBackReason, Htlc, Side } from './state';
@@ -32,6 +33,8 @@ export type ChannelEvent =
       readonly onionRoutingPacket: Uint8Array | null;
       readonly pathKey: Uint8Array | null;
       readonly failBack: FailBackReason | null;
+      /** Async payments: the add carried `hold_htlc`. */
+      readonly holdHtlc?: boolean;
     }
   /** The peer fulfilled one of our HTLCs: the preimage is ours now (settle upstream at once). */
   | { readonly type: 'htlc_fulfill_received'; readonly htlc: Htlc; readonly paymentPreimage: Uint8Array }
@@ -95,4 +98,9 @@ export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = {
 export interface StepContext {
   readonly signer: ChannelSigner;
   readonly policy: ChannelPolicy;
+  /**
+   * Async payments (L1): the path `release_held_htlc` reaches us over for an incoming HTLC that
+   * carried `hold_htlc`, put in our revoke_and_ack (`release_htlc_message_paths`). Undefined: none.
+   */
+  readonly releasePath?: (htlcId: bigint) => BlindedPath | undefined;
 }

@@ -1,3 +1,7 @@
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE } from '../wire';
+
+const ASYNC = DEFAULT_ASYNC_PAYMENTS_PROFILE.onionMessages;
+
 /**
  * The messenger's numbers in one place: the onion message TLV types it dispatches on, the
  * default DoS policy, what the rate limiter charges for work, and mailbox quotas (each with where
@@ -21,21 +25,21 @@ import { LIMITS } from '../wire';
  * | 75544 | serve_static_invoice   | async_payments | LDK `onion_message/async_payments.rs` SERVE_INVOICE           |
  * | 75546 | static_invoice_persisted | async_payments | LDK `onion_message/async_payments.rs` INVOICE_PERSISTED     |
  *
- * The async payments numbers are not in the BOLTs yet (lightning/bolts#1149 is a draft); these
- * are the ones rust-lightning ships (checked at lightningdevkit/rust-lightning cfee4b7).
+ * The async payments numbers are not in the BOLTs yet (lightning/bolts#1149 is a draft); they come
+ * from the one table of them, core/wire async-payments.ts (both of its profiles share these).
  * Every other type >= 64 is an application message, handled by handlers registered at run time.
  */
 export const MESSAGE_TLV = {
   invoiceRequest: 64n,
   invoice: 66n,
   invoiceError: 68n,
-  staticInvoice: 70n,
-  heldHtlcAvailable: 72n,
-  releaseHeldHtlc: 74n,
-  offerPathsRequest: 75540n,
-  offerPaths: 75542n,
-  serveStaticInvoice: 75544n,
-  staticInvoicePersisted: 75546n,
+  staticInvoice: ASYNC.staticInvoice,
+  heldHtlcAvailable: ASYNC.heldHtlcAvailable,
+  releaseHeldHtlc: ASYNC.releaseHeldHtlc,
+  offerPathsRequest: ASYNC.offerPathsRequest,
+  offerPaths: ASYNC.offerPaths,
+  serveStaticInvoice: ASYNC.serveStaticInvoice,
+  staticInvoicePersisted: ASYNC.staticInvoicePersisted,
 } as const;
 
 /** Which family of handlers a message type belongs to. `reply` is a reply to a message we sent. */

@@ -54,6 +54,8 @@ export interface HandlerReply {
   readonly records: readonly TlvRecord[];
   /** Default `reply`. */
   readonly instruction?: ReplyInstruction;
+  /** With `replyWithReplyPath`: the context our reply path carries (authenticated, handed back with the answer). */
+  readonly replyContext?: Uint8Array;
 }
 
 /** null or undefined: no reply. */
@@ -89,12 +91,19 @@ export interface MessageDelivery {
   readonly context: MessageContext | null;
   readonly unrecognizedPathId: boolean;
   readonly hasReplyPath: boolean;
+  /**
+   * The sender's reply path, for a handler that passes it on (a static invoice server forwards a
+   * payer's invoice_request to the recipient with it) — answers go over it through the returned response.
+   */
+  readonly replyPath?: BlindedPath;
 }
 
 /** An async payments answer: one of the family's messages as its TLV stream. */
 export interface AsyncPaymentsResponse {
   readonly message: { readonly type: AsyncPaymentsMessageType | 'static_invoice'; readonly bytes: Uint8Array };
   readonly instruction?: ReplyInstruction;
+  /** With `replyWithReplyPath`: the context our reply path carries (e.g. offer_paths → serve_static_invoice). */
+  readonly replyContext?: Uint8Array;
 }
 
 type AsyncOutcome = AsyncPaymentsResponse | undefined | Promise<AsyncPaymentsResponse | undefined>;

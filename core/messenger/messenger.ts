@@ -50,6 +50,12 @@ export interface SendRequest {
   readonly via?: readonly string[];
   /** Attach a blinded reply path to us. */
   readonly replyPath?: boolean;
+  /**
+   * Attach this reply path instead (one somebody else gave us): a message we pass on for its sender,
+   * as a static invoice server forwards a payer's invoice_request to the recipient with the payer's
+   * reply path. Not with `replyPath` or `awaitReplyMs`.
+   */
+  readonly forwardedReplyPath?: BlindedPath;
   /** Dummy hops to us in that reply path. */
   readonly dummyHops?: number;
   /**
@@ -394,7 +400,10 @@ export class OnionMessenger {
    * answer into a reply record; undefined when the family has no handler.
    */
   #handlerFor(kind: Exclude<HandlerKind, 'reply'>, m: ReceivedMessage): (() => HandlerOutcome | Promise<HandlerOutcome>) | undefined {
-    const delivery: MessageDelivery = { messageId: m.messageId, from: m.from, context: m.context, unrecognizedPathId: m.unrecognizedPathId, hasReplyPath: m.replyPath !== undefined };
+    const delivery: MessageDelivery = {
+      messageId: m.messageId, from: m.from, context: m.context, unrecognizedPathId: m.unrecognizedPathId, hasReplyPath: m.replyPath !== undefined,
+      ...(m.replyPath ? { replyPath: m.replyPath } : {}),
+    };
     if (kind === 'offers') {
       const handler = this.#offersHandler;
       if (!handler) return undefined;
@@ -431,7 +440,10 @@ export class OnionMessenger {
   #replyOver(inReplyTo: string, replyPath: BlindedPath, reply: HandlerReply, now: number): MessengerAction[] {
     try {
       const sent = this.send(
-        { destination: { kind: 'blinded', path: replyPath }, records: reply.records, replyPath: reply.instruction === 'replyWithReplyPath', inReplyTo },
+        {
+          destination: { kind: 'blinded', path: replyPath }, records: reply.records, replyPath: reply.instruction === 'replyWithReplyPath', inReplyTo,
+          ...(reply.replyContext ? { replyContext: reply.replyContext } : {}),
+        },
         now,
       );
       return sent.actions;
@@ -464,7 +476,8 @@ export class OnionMessenger {
     checkDummyHops(req.dummyHops ?? 0);
     const wantsReply = req.awaitReplyMs !== undefined;
     const hasReplyPath = req.replyPath === true || wantsReply;
-    let replyPath: BlindedPath | undefined;
+    if (req.forwardedReplyPath && hasReplyPath) throw new MessengerError('messenger.bad_argument', 'a forwarded reply path and a reply path to us are exclusive');
+    let replyPath: BlindedPath | undefined = req.forwardedReplyPath;
     let pathId: Uint8Array | undefined;
     if (hasReplyPath) {
       pathId = wantsReply ? this.#pathIds.create(this.#opts.randomBytes(16)) : req.replyContext ? this.#pathIds.withContext(req.replyContext) : undefined;
@@ -485,10 +498,10 @@ export class OnionMessenger {
     const messageId = this.#newId();
     const tlvTypes = records.map((r) => r.type.toString());
     const event: OnionMessageEventBody = req.inReplyTo
-      ? { type: 'onion.replied', messageId, inReplyTo: req.inReplyTo, to: plan.firstHop, tlvTypes, hasReplyPath, size, records: formatRecords(records) }
+      ? { type: 'onion.replied', messageId, inReplyTo: req.inReplyTo, to: plan.firstHop, tlvTypes, hasReplyPath: replyPath !== undefined, size, records: formatRecords(records) }
       : {
           type: 'onion.sent', messageId, to: plan.firstHop, destination: target.kind === 'node' ? target.nodeId : target.introductionNodeId,
-          blinded: target.kind === 'blinded', route: plan.kind, tlvTypes, hasReplyPath, size, records: formatRecords(records),
+          blinded: target.kind === 'blinded', route: plan.kind, tlvTypes, hasReplyPath: replyPath !== undefined, size, records: formatRecords(records),
         };
     this.#queues.push(plan.firstHop, { messageId, nodeId: plan.firstHop, message, size, forwarded: false, from: null, event }, size, now);
     const actions: MessengerAction[] = [];
@@ -497,7 +510,7 @@ export class OnionMessenger {
       actions.push({ kind: 'connect', nodeId: plan.connectTo.nodeId, address: plan.connectTo.address });
     }
     if (wantsReply && pathId) this.#pendingReplies.set(pathIdKey(pathId), { requestId: messageId, expiresAt: now + req.awaitReplyMs! });
-    return { messageId, plan, hasReplyPath, actions };
+    return { messageId, plan, hasReplyPath: replyPath !== undefined, actions };
   }
 
   /**
@@ -663,7 +676,7 @@ function offersReply(r: OffersResponse): HandlerReply {
 }
 
 function asyncReply(r: AsyncPaymentsResponse): HandlerReply {
-  return { records: [asyncPaymentsRecord(r)], ...(r.instruction ? { instruction: r.instruction } : {}) };
+  return { records: [asyncPaymentsRecord(r)], ...(r.instruction ? { instruction: r.instruction } : {}), ...(r.replyContext ? { replyContext: r.replyContext } : {}) };
 }
 
 function dispatchAsync(h: AsyncPaymentsMessageHandler, m: AsyncPaymentsMessage, d: MessageDelivery) {

@@ -1,8 +1,14 @@
 /**
  * BOLT 4 `payload` TLV stream: the per-hop payload of a payment onion, as a typed codec.
  * Unknown odd records are kept byte for byte; unknown even records fail to parse.
+ *
+ * Two final-hop records of async payments (lightning/bolts#1149) are known too, at the numbers of
+ * the configured profile (core/wire async-payments.ts): the payer's `invoice_request` and the
+ * payer-chosen preimage (`sender_provided_payment_preimage`, LDK's keysend record 5482373484 —
+ * even, so a node that does not know it refuses the payment).
  */
-import type { TlvRecord } from '../wire';
+import type { AsyncPaymentsProfile, TlvRecord } from '../wire';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE } from '../wire';
 import { PAYMENT_TLV } from './constants';
 import { OnionError } from './errors';
 import { assertPoint, decodeRecords, encodeRecords, encoding, readField, readPointValue, record } from './tlv-fields';
@@ -33,14 +39,28 @@ export interface PaymentHopPayload {
   readonly paymentMetadata?: Uint8Array;
   /** BOLT 4 `total_amount_msat` (type 18, tu64) */
   readonly totalAmountMsat?: bigint;
+  /** Async payments `invoice_request` (LDK 77777, draft 1): the payer's invoice_request TLV stream, as sent to the offer. */
+  readonly invoiceRequest?: Uint8Array;
+  /** Async payments `sender_provided_payment_preimage` (5482373484, 32 bytes): the preimage the payer picked. Secret. */
+  readonly senderPreimage?: Uint8Array;
   /** Records of types this codec does not know (odd ones only, when decoded). */
   readonly unknownRecords?: readonly TlvRecord[];
 }
 
-const KNOWN = new Set<bigint>(Object.values(PAYMENT_TLV));
 const CODE = 'onion.bad_payload';
 
-export function encodePaymentHopPayload(p: PaymentHopPayload): Uint8Array {
+/** Which async payments numbers the payload codec knows (default: LDK's). */
+export interface PaymentPayloadOptions {
+  readonly asyncPayments?: AsyncPaymentsProfile;
+}
+
+function knownTypes(profile: AsyncPaymentsProfile): ReadonlySet<bigint> {
+  return new Set<bigint>([...Object.values(PAYMENT_TLV), profile.invoiceRequestTlv, profile.senderPreimageTlv]);
+}
+
+export function encodePaymentHopPayload(p: PaymentHopPayload, opts: PaymentPayloadOptions = {}): Uint8Array {
+  const profile = opts.asyncPayments ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
+  const KNOWN = knownTypes(profile);
   return encoding('payment payload', () => {
     const records: TlvRecord[] = [];
     if (p.amtToForward !== undefined) records.push(record(PAYMENT_TLV.amtToForward, (w) => w.writeTruncated(p.amtToForward!, 8, 'amt_to_forward')));
@@ -63,6 +83,11 @@ export function encodePaymentHopPayload(p: PaymentHopPayload): Uint8Array {
     if (p.totalAmountMsat !== undefined) {
       records.push(record(PAYMENT_TLV.totalAmountMsat, (w) => w.writeTruncated(p.totalAmountMsat!, 8, 'total_amount_msat')));
     }
+    if (p.invoiceRequest !== undefined) records.push({ type: profile.invoiceRequestTlv, value: p.invoiceRequest });
+    if (p.senderPreimage !== undefined) {
+      if (!(p.senderPreimage instanceof Uint8Array) || p.senderPreimage.length !== 32) throw new OnionError('onion.bad_argument', 'sender_provided_payment_preimage must be 32 bytes');
+      records.push({ type: profile.senderPreimageTlv, value: p.senderPreimage });
+    }
     for (const r of p.unknownRecords ?? []) {
       if (KNOWN.has(r.type)) throw new OnionError('onion.bad_argument', `unknown record type ${r.type} is a known payload type`);
       records.push(r);
@@ -72,7 +97,9 @@ export function encodePaymentHopPayload(p: PaymentHopPayload): Uint8Array {
 }
 
 /** Decodes a hop's `payload`. Malformed input is OnionParseError `onion.bad_payload` (details.type/offset when known). */
-export function decodePaymentHopPayload(bytes: Uint8Array): PaymentHopPayload {
+export function decodePaymentHopPayload(bytes: Uint8Array, opts: PaymentPayloadOptions = {}): PaymentHopPayload {
+  const profile = opts.asyncPayments ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
+  const KNOWN = knownTypes(profile);
   const records = decodeRecords(bytes, (t) => KNOWN.has(t), CODE, 'payload');
   const out: {
     -readonly [K in keyof PaymentHopPayload]: PaymentHopPayload[K];
@@ -109,7 +136,10 @@ export function decodePaymentHopPayload(bytes: Uint8Array): PaymentHopPayload {
         out.totalAmountMsat = readField(records, i, CODE, 'total_amount_msat', (r) => r.readTruncated(8, 'total_amount_msat'));
         break;
       default:
-        unknown.push({ type: rec.type, value });
+        if (rec.type === profile.invoiceRequestTlv) out.invoiceRequest = value;
+        else if (rec.type === profile.senderPreimageTlv) {
+          out.senderPreimage = readField(records, i, CODE, 'sender_provided_payment_preimage', (r) => r.readBytes(32, 'sender_provided_payment_preimage').slice());
+        } else unknown.push({ type: rec.type, value });
     }
   });
   if (unknown.length > 0) out.unknownRecords = unknown;

@@ -4,7 +4,7 @@
  * hops, and peeling a payment onion into what the hop must do, with the reader's rules applied.
  */
 import { ecdh } from '../crypto';
-import type { BlindedPath } from '../wire';
+import type { AsyncPaymentsProfile, BlindedPath } from '../wire';
 import { processBlindedHop } from './blinding';
 import type { EncryptedDataTlv, PaymentConstraints, PaymentRelay } from './encrypted-data';
 import { OnionError, OnionSemanticError, wrapError } from './errors';
@@ -26,6 +26,14 @@ export interface BlindedPaymentHopsOptions {
   readonly totalAmountMsat?: bigint;
   /** `outgoing_cltv_value` for the recipient. */
   readonly finalCltvValue: number;
+  /**
+   * Async payments, paying a static invoice (lightning/bolts#1149 writer: "MUST set
+   * sender_provided_payment_preimage to randomly generated unique bytes ... MUST set invoice_request
+   * to the BOLT 12 invoice request corresponding to this HTLC"): the recipient's extra records.
+   */
+  readonly asyncFinal?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array };
+  /** The numbers those records carry (default: LDK's). */
+  readonly asyncPayments?: AsyncPaymentsProfile;
 }
 
 /**
@@ -48,10 +56,14 @@ export function blindedPaymentHops(opts: BlindedPaymentHopsOptions): OnionHop[] 
       encryptedRecipientData: hop.encryptedRecipientData,
       ...(i === 0 ? { currentPathKey: path.firstPathKey } : {}),
       ...(i === last
-        ? { amtToForward: opts.amountMsat, outgoingCltvValue: opts.finalCltvValue, totalAmountMsat: opts.totalAmountMsat ?? opts.amountMsat }
+        ? {
+            amtToForward: opts.amountMsat, outgoingCltvValue: opts.finalCltvValue, totalAmountMsat: opts.totalAmountMsat ?? opts.amountMsat,
+            ...(opts.asyncFinal ? { invoiceRequest: opts.asyncFinal.invoiceRequest, senderPreimage: opts.asyncFinal.senderPreimage } : {}),
+          }
         : {}),
     };
-    return { nodeId: i === 0 ? introduction : hop.blindedNodeId, payload: encodePaymentHopPayload(payload) };
+    const encodeOpts = opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {};
+    return { nodeId: i === 0 ? introduction : hop.blindedNodeId, payload: encodePaymentHopPayload(payload, encodeOpts) };
   });
 }
 
@@ -128,6 +140,8 @@ export type PaymentHopAction =
       readonly totalMsat: bigint;
       readonly paymentData?: PaymentData;
       readonly paymentMetadata?: Uint8Array;
+      /** Async payments / keysend: the preimage the payer picked (secret). */
+      readonly senderPreimage?: Uint8Array;
       readonly sharedSecret: Uint8Array;
       readonly payload: PaymentHopPayload;
     }
@@ -152,6 +166,10 @@ export type PaymentHopAction =
       readonly totalAmountMsat: bigint;
       readonly pathId?: Uint8Array;
       readonly paymentConstraints?: PaymentConstraints;
+      /** Async payments: the payer's invoice_request bytes (to check against our offer). */
+      readonly invoiceRequest?: Uint8Array;
+      /** Async payments: the preimage the payer picked (secret). */
+      readonly senderPreimage?: Uint8Array;
       readonly introduction: boolean;
       readonly sharedSecret: Uint8Array;
       readonly encryptedData: EncryptedDataTlv;
@@ -165,6 +183,8 @@ export interface PeelPaymentOnionOptions {
   readonly associatedData: Uint8Array;
   /** The `path_key` TLV of the incoming `update_add_htlc`, if any. */
   readonly pathKey?: Uint8Array;
+  /** Which async payments records the payload may carry (default: LDK's numbers). */
+  readonly asyncPayments?: AsyncPaymentsProfile;
 }
 
 /**
@@ -182,7 +202,7 @@ export function peelPaymentOnion(opts: PeelPaymentOnionOptions): PaymentHopActio
     kind: 'payment',
     ...(opts.pathKey ? { pathKey: opts.pathKey } : {}),
   });
-  const payload = decodePaymentHopPayload(peeled.payload);
+  const payload = decodePaymentHopPayload(peeled.payload, opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {});
   const { sharedSecret } = peeled;
   const isFinal = peeled.next === null;
 
@@ -204,6 +224,7 @@ export function peelPaymentOnion(opts: PeelPaymentOnionOptions): PaymentHopActio
       totalMsat: payload.paymentData?.totalMsat ?? amtToForward,
       ...(payload.paymentData ? { paymentData: payload.paymentData } : {}),
       ...(payload.paymentMetadata ? { paymentMetadata: payload.paymentMetadata } : {}),
+      ...(payload.senderPreimage ? { senderPreimage: payload.senderPreimage } : {}),
       sharedSecret,
       payload,
     };
@@ -230,8 +251,11 @@ export function peelPaymentOnion(opts: PeelPaymentOnionOptions): PaymentHopActio
     throw new OnionSemanticError('onion.conflicting_fields', 'encrypted_data_tlv has both short_channel_id and next_node_id');
   }
   checkAllowedFeatures(data);
+  // BOLT 4 writer, inside a blinded route: "MUST NOT include any other tlv field" — but for the final
+  // node of a payment to a static invoice, sender_provided_payment_preimage and invoice_request
+  // (lightning/bolts#1149; LDK refuses them at a blinded forward too).
   const allowed = isFinal
-    ? ['encryptedRecipientData', 'currentPathKey', 'amtToForward', 'outgoingCltvValue', 'totalAmountMsat']
+    ? ['encryptedRecipientData', 'currentPathKey', 'amtToForward', 'outgoingCltvValue', 'totalAmountMsat', 'invoiceRequest', 'senderPreimage']
     : ['encryptedRecipientData', 'currentPathKey'];
   const extra = Object.keys(payload).filter((k) => !allowed.includes(k));
   if (extra.length > 0) throw new OnionSemanticError('onion.unexpected_field', `blinded payload has other fields: ${extra.join(', ')}`);
@@ -264,6 +288,8 @@ export function peelPaymentOnion(opts: PeelPaymentOnionOptions): PaymentHopActio
     totalAmountMsat: need(payload.totalAmountMsat, 'total_amount_msat'),
     ...(data.pathId ? { pathId: data.pathId } : {}),
     ...(data.paymentConstraints ? { paymentConstraints: data.paymentConstraints } : {}),
+    ...(payload.invoiceRequest ? { invoiceRequest: payload.invoiceRequest } : {}),
+    ...(payload.senderPreimage ? { senderPreimage: payload.senderPreimage } : {}),
     introduction,
     sharedSecret,
     encryptedData: data,

@@ -18,3 +18,4 @@ export * from './outbound';
 export * from './inbound';
 export * from './switch';
 export * from './payments';
+export * from './async';

@@ -5,7 +5,7 @@
  * `total_msat`) and `payment_metadata`; a route that ends in a BOLT 12 blinded path gives the
  * introduction node `current_path_key` and every blinded hop its `encrypted_recipient_data`.
  */
-import type { BlindedPath } from '../wire';
+import type { AsyncPaymentsProfile, BlindedPath } from '../wire';
 import type { OnionHop } from '../onion';
 import { blindedPaymentHops, createOnionPacket, encodeOnionPacket, encodePaymentHopPayload } from '../onion';
 import type { Route } from '../routing';
@@ -28,6 +28,12 @@ export type RouteFinal =
       readonly totalMsat: bigint;
       /** The final hop's `outgoing_cltv_value`: "MUST use the current block height as a baseline value" (+ our offset). */
       readonly finalCltvValue: number;
+      /**
+       * Paying a static invoice (async payments, lightning/bolts#1149 writer): the payer's
+       * invoice_request and the preimage it picked, for the recipient; numbers of `asyncPayments`.
+       */
+      readonly asyncFinal?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array };
+      readonly asyncPayments?: AsyncPaymentsProfile;
     };
 
 export interface BuiltOnion {
@@ -91,6 +97,8 @@ export function buildPaymentOnion(opts: {
         amountMsat: route.amountMsat,
         totalAmountMsat: final.totalMsat,
         finalCltvValue: final.finalCltvValue,
+        ...(final.asyncFinal ? { asyncFinal: final.asyncFinal } : {}),
+        ...(final.asyncPayments ? { asyncPayments: final.asyncPayments } : {}),
       }),
     );
   }

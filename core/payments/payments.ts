@@ -80,7 +80,7 @@ export class Payments {
           if (e.htlc.offerer !== 'remote' || e.onionRoutingPacket === null) break;
           steps.push(this.switch.htlcLockedIn({
             channelId, htlcId: e.htlc.id, amountMsat: e.htlc.amountMsat, cltvExpiry: e.htlc.cltvExpiry, paymentHash: e.htlc.paymentHash,
-            onion: e.onionRoutingPacket, pathKey: e.pathKey, failBack: e.failBack,
+            onion: e.onionRoutingPacket, pathKey: e.pathKey, failBack: e.failBack, ...(e.holdHtlc ? { holdHtlc: true } : {}),
           }, nowMs));
           break;
         case 'htlc_fulfill_received':

@@ -48,6 +48,8 @@ export interface ForwardCandidate {
   readonly cltvExpiry: number;
   readonly paymentHash: string;
   readonly blinded: BlindedRole;
+  /** The incoming add carried `hold_htlc` (async payments: the payer asks us to hold it until released). */
+  readonly holdHtlc: boolean;
 }
 
 /**
@@ -79,6 +81,8 @@ export interface LockedInHtlc {
   readonly pathKey: Uint8Array | null;
   /** core/channel: fail it back once committed, never fulfill it. */
   readonly failBack: FailBackReason | null;
+  /** core/channel: the add carried `hold_htlc` (async payments). */
+  readonly holdHtlc?: boolean;
 }
 
 /** What the next hop sent back: update_fail_htlc's reason, or update_fail_malformed_htlc's code and sha256_of_onion. */
@@ -277,6 +281,7 @@ export class HtlcSwitch {
     };
     const hold = this.#hold?.hold({
       forwardId, inChannelId: htlc.channelId, outChannelId: channel.channelId, amountMsat: amt, cltvExpiry: cltv, paymentHash: record.paymentHash, blinded: role,
+      holdHtlc: htlc.holdHtlc === true,
     });
     if (hold) {
       this.#put({ ...record, status: 'held', hold: { key: hold.key, deadlineHeight: hold.deadlineHeight } }, c);
@@ -345,6 +350,18 @@ export class HtlcSwitch {
       const refusal = ch ? this.#checkPolicy(this.#asLockedIn(f), ch, f.outAmountMsat, f.outCltvExpiry) : { name: 'unknown_next_peer', data: {}, reason: 'the channel is gone' } as Refusal;
       if (refusal) this.#failUpstream(f, c, nowMs, refusal);
       else this.#offer(f, ch!, c);
+    }
+    return c.finish(n);
+  }
+
+  /** Fails back the held forwards of `key` (async payments: the release context expired unreleased). */
+  failHeld(holdKey: string, reason: string, nowMs: number): PaymentsStep<number> {
+    const c = new StepCollector();
+    let n = 0;
+    for (const f of [...this.#active.values()]) {
+      if (f.status !== 'held' || f.hold?.key !== holdKey) continue;
+      n++;
+      this.#failUpstream(f, c, nowMs, { name: 'temporary_channel_failure', data: { channelUpdate: new Uint8Array(0) }, reason });
     }
     return c.finish(n);
   }

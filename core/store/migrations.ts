@@ -437,4 +437,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE peers ADD COLUMN gave_up_at INTEGER;
     `,
   },
+  {
+    // 13: async payments (issue 16), the number the lead gave this branch.
+    version: 13,
+    name: 'async payments: the static invoices a static invoice server keeps per recipient and slot; an async recipient\'s offers per slot',
+    sql: `
+      -- core/payments/async StaticInvoiceServer (L2). Times: created_at/expires_at unix s, stored_at unix ms.
+      CREATE TABLE static_invoices (
+        recipient       TEXT NOT NULL,           -- hex node id of the often-offline client
+        slot            INTEGER NOT NULL,        -- LDK invoice_slot (u16)
+        invoice         TEXT NOT NULL,           -- hex static invoice TLV stream
+        offer_id        TEXT NOT NULL,           -- hex merkle root of its offer records
+        forward_path    TEXT NOT NULL,           -- hex blinded_path: invoice_requests go to the recipient over it
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        stored_at       INTEGER NOT NULL,
+        PRIMARY KEY (recipient, slot)
+      );
+      CREATE INDEX static_invoices_by_expiry ON static_invoices (expires_at);
+      -- core/payments/async AsyncRecipient (R): its offers at its static invoice server, one per slot.
+      CREATE TABLE async_offers (
+        slot            INTEGER PRIMARY KEY,
+        status          TEXT NOT NULL,           -- requested | serving | ready
+        offer           TEXT,                    -- bech32 offer, once built
+        offer_id        TEXT,
+        offer_paths_expires_at INTEGER,          -- unix s
+        invoice_created_at INTEGER,              -- unix s
+        invoice_expires_at INTEGER,              -- unix s
+        update_path     TEXT,                    -- hex blinded_path: the server's path for fresh invoices
+        updated_at      INTEGER NOT NULL         -- unix ms
+      );
+    `,
+  },
 ];

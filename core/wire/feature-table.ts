@@ -38,7 +38,13 @@ function f(
   return Object.freeze({ name, bit, contexts: Object.freeze(ctx), dependencies: Object.freeze([...dependencies]), assumed: description === 'ASSUMED', description });
 }
 
-/** Every feature of BOLT 9 (lightning/bolts a3772650), in bit order. */
+/**
+ * Every feature of BOLT 9 (lightning/bolts a3772650), in bit order, and the two bits of HTLC holding
+ * for async payments, which are not in BOLT 9 yet (one per profile of async-payments.ts): the
+ * draft's 52/53 (lightning/bolts#1149, 09-features.md) and the 152/153 LDK 0.2 advertises ("The
+ * BOLTs PR uses feature bit 52/53, so add +100 for the experimental bit", lightning-types 0.3.5
+ * features.rs). LDK declares no dependency for its bit; the draft's depends on onion messages.
+ */
 export const FEATURES: readonly FeatureDefinition[] = Object.freeze([
   f(0, 'option_data_loss_protect', '', 'ASSUMED'),
   f(4, 'option_upfront_shutdown_script', 'IN', 'Commits to a shutdown scriptpubkey when opening channel'),
@@ -62,8 +68,10 @@ export const FEATURES: readonly FeatureDefinition[] = Object.freeze([
   f(46, 'option_scid_alias', 'INT', 'Supply channel aliases for routing'),
   f(48, 'option_payment_metadata', '9', 'Payment metadata in tlv record'),
   f(50, 'option_zeroconf', 'INT', 'Understands zeroconf channel types', ['option_scid_alias']),
+  f(52, 'option_htlc_hold', 'IN', 'Hold HTLCs and forward on receipt of an onion message (draft, lightning/bolts#1149)', ['option_onion_messages']),
   f(60, 'option_simple_close', 'IN', 'Simplified closing negotiation', ['option_shutdown_anysegwit']),
   f(62, 'option_splice', 'IN', 'Allows replacing the funding transaction with a new one'),
+  f(152, 'option_htlc_hold_ldk', 'IN', 'Hold HTLCs and forward on receipt of an onion message (LDK 0.2, the draft bit + 100)'),
 ]);
 
 /** Looks a feature up by name. */

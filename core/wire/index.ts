@@ -17,6 +17,8 @@ export * from './messages-setup';
 export * from './messages-init';
 export * from './messages-establish';
 export * from './messages-onion';
+export * from './async-payments';
+export * from './async-messages';
 export * from './messages-channel';
 export * from './messages-gossip';
 export * from './message';

@@ -26,8 +26,9 @@ import { onionMessageCodec } from './messages-onion';
 import type { OnionMessage } from './messages-onion';
 import {
   channelReestablishCodec, closingCompleteCodec, closingSigCodec, closingSignedCodec, commitmentSignedCodec, revokeAndAckCodec, shutdownCodec, stfuCodec,
-  updateAddHtlcCodec, updateFailHtlcCodec, updateFailMalformedHtlcCodec, updateFeeCodec, updateFulfillHtlcCodec,
+  revokeAndAckCodecFor, updateAddHtlcCodec, updateAddHtlcCodecFor, updateFailHtlcCodec, updateFailMalformedHtlcCodec, updateFeeCodec, updateFulfillHtlcCodec,
 } from './messages-channel';
+import type { WireOptions } from './async-payments';
 import {
   announcementSignaturesCodec, channelAnnouncementCodec, channelUpdateCodec, gossipTimestampFilterCodec, nodeAnnouncementCodec,
   queryChannelRangeCodec, queryShortChannelIdsCodec, replyChannelRangeCodec, replyShortChannelIdsEndCodec,
@@ -133,6 +134,19 @@ const CODEC_BY_NUMBER: ReadonlyMap<number, AnyMessageCodec> = new Map(
   Object.values(MESSAGE_CODECS).map((c) => [c.typeNumber, c as unknown as AnyMessageCodec]),
 );
 
+/**
+ * The codec of a type number on a wire with these options: the messages that carry async payments
+ * numbers (update_add_htlc, revoke_and_ack) come in the configured profile's form.
+ */
+function codecOf(typeNumber: number, opts: WireOptions | undefined): AnyMessageCodec | undefined {
+  const profile = opts?.asyncPayments;
+  if (profile) {
+    if (typeNumber === updateAddHtlcCodec.typeNumber) return updateAddHtlcCodecFor(profile) as unknown as AnyMessageCodec;
+    if (typeNumber === revokeAndAckCodec.typeNumber) return revokeAndAckCodecFor(profile) as unknown as AnyMessageCodec;
+  }
+  return CODEC_BY_NUMBER.get(typeNumber);
+}
+
 /** True if we have a typed codec for this type number. */
 export function isKnownMessageType(typeNumber: number): boolean {
   return CODEC_BY_NUMBER.has(typeNumber);
@@ -149,9 +163,13 @@ export function peekMessageType(bytes: Uint8Array): number {
  * `wire.eof`; an invalid extension is the TLV error (`wire.tlv_*`, `wire.eof`, ...).
  */
 export function decodeMessage(bytes: Uint8Array): Message {
+  return decodeWith(bytes, undefined);
+}
+
+function decodeWith(bytes: Uint8Array, opts: WireOptions | undefined): Message {
   const r = new ByteReader(bytes);
   const typeNumber = r.readU16('type');
-  const codec = CODEC_BY_NUMBER.get(typeNumber);
+  const codec = codecOf(typeNumber, opts);
   if (codec) return codec.read(r) as KnownMessage;
   // BOLT 1 receiving node: unknown odd type → ignore; unknown even type → close the connection.
   if (typeNumber % 2 === 1) return { type: 'unknown', typeNumber, payload: r.readRest().slice() };
@@ -165,6 +183,10 @@ export function decodeMessage(bytes: Uint8Array): Message {
 
 /** Encodes a message: type, payload, extension. Refuses what `decodeMessage` would not give back. */
 export function encodeMessage(m: Message): Uint8Array {
+  return encodeWith(m, undefined);
+}
+
+function encodeWith(m: Message, opts: WireOptions | undefined): Uint8Array {
   const w = new ByteWriter(128);
   if (m.type === 'unknown') {
     const n = m.typeNumber;
@@ -174,7 +196,8 @@ export function encodeMessage(m: Message): Uint8Array {
     if (!(m.payload instanceof Uint8Array)) throw new WireError('wire.bad_value', 'unknown message: payload must be bytes');
     w.writeU16(n, 'type').writeBytes(m.payload);
   } else {
-    const codec = (MESSAGE_CODECS as Partial<Record<string, AnyMessageCodec>>)[m.type];
+    const byName = (MESSAGE_CODECS as Partial<Record<string, AnyMessageCodec>>)[m.type];
+    const codec = byName && codecOf(byName.typeNumber, opts);
     if (!codec) throw new WireError('wire.bad_value', `no codec for message type "${String(m.type)}"`);
     w.writeU16(codec.typeNumber, 'type');
     codec.write(w, m);
@@ -183,4 +206,16 @@ export function encodeMessage(m: Message): Uint8Array {
     throw new WireError('wire.too_large', `${m.type}: ${w.length} bytes is over the ${MAX_MESSAGE_LENGTH}-byte message limit`);
   }
   return w.finish();
+}
+
+/** decodeMessage / encodeMessage for one wire's options (which async payments numbers it carries). */
+export interface MessageWire {
+  readonly options: WireOptions;
+  decode(bytes: Uint8Array): Message;
+  encode(m: Message): Uint8Array;
+}
+
+/** The message codecs of a wire whose async payments numbers are `opts.asyncPayments`'s (async-payments.ts). */
+export function messageWire(opts: WireOptions = {}): MessageWire {
+  return { options: opts, decode: (bytes) => decodeWith(bytes, opts), encode: (m) => encodeWith(m, opts) };
 }

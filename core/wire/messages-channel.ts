@@ -4,6 +4,12 @@
  * close (shutdown, closing_signed). Field names are the spec's, camelCased; amounts are bigint.
  */
 import { codecs } from './codec';
+import type { Codec } from './codec';
+import type { BlindedPath } from './blinded-path';
+import { readBlindedPath, writeBlindedPath } from './blinded-path';
+import { WireError } from './errors';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE } from './async-payments';
+import type { AsyncPaymentsProfile, AsyncPaymentsProfileName } from './async-payments';
 import { defineTlvStream } from './typed-tlv';
 import type { TlvStreamCodec } from './typed-tlv';
 import { defineMessage, noTlvs } from './message-codec';
@@ -26,6 +32,12 @@ export interface UpdateAddHtlcTlvs extends NoTlvs {
     /** BOLT 2 `path_key` */
     readonly pathKey: Uint8Array;
   };
+  /**
+   * `hold_htlc` (async payments, lightning/bolts#1149; its type comes from the profile,
+   * async-payments.ts): "MUST NOT forward the HTLC until a corresponding release_held_htlc onion
+   * message is received". No value: present or absent.
+   */
+  readonly holdHtlc?: true;
 }
 
 /** BOLT 2 `update_add_htlc` (type 128). */
@@ -44,22 +56,51 @@ export interface UpdateAddHtlc extends TypedMessage<'update_add_htlc', UpdateAdd
   readonly onionRoutingPacket: Uint8Array;
 }
 
-export const updateAddHtlcTlvs: TlvStreamCodec<UpdateAddHtlcTlvs> = defineTlvStream('update_add_htlc_tlvs', {
-  blindedPath: { type: 0, codec: c.struct({ pathKey: c.point }) },
-});
+/** A TLV record whose presence is its value (an empty `data`). */
+const presence: Codec<true> = {
+  read: () => true,
+  write: (_w, v, field) => {
+    if (v !== true) throw new WireError('wire.bad_value', `${field}: a flag record is written as true (or left out)`);
+  },
+};
 
-export const updateAddHtlcCodec = defineMessage<UpdateAddHtlc>(
-  'update_add_htlc',
-  c.struct({
-    channelId: c.channelId,
-    id: c.u64,
-    amountMsat: c.u64,
-    paymentHash: c.sha256,
-    cltvExpiry: c.u32,
-    onionRoutingPacket: c.bytes(ONION_ROUTING_PACKET_LENGTH),
+/** One value per async payments profile, built once. */
+function perProfile<T>(build: (p: AsyncPaymentsProfile) => T): (p?: AsyncPaymentsProfile) => T {
+  const cache = new Map<AsyncPaymentsProfileName, T>();
+  return (p = DEFAULT_ASYNC_PAYMENTS_PROFILE) => {
+    let v = cache.get(p.name);
+    if (v === undefined) cache.set(p.name, (v = build(p)));
+    return v;
+  };
+}
+
+/** update_add_htlc's extension in an async payments profile (`hold_htlc` at the profile's number). */
+export const updateAddHtlcTlvsFor: (p?: AsyncPaymentsProfile) => TlvStreamCodec<UpdateAddHtlcTlvs> = perProfile((p) =>
+  defineTlvStream('update_add_htlc_tlvs', {
+    blindedPath: { type: 0, codec: c.struct({ pathKey: c.point }) },
+    holdHtlc: { type: p.holdHtlcTlv, codec: presence },
   }),
-  updateAddHtlcTlvs,
 );
+
+export const updateAddHtlcTlvs: TlvStreamCodec<UpdateAddHtlcTlvs> = updateAddHtlcTlvsFor();
+
+export const updateAddHtlcCodecFor = perProfile((p) =>
+  defineMessage<UpdateAddHtlc>(
+    'update_add_htlc',
+    c.struct({
+      channelId: c.channelId,
+      id: c.u64,
+      amountMsat: c.u64,
+      paymentHash: c.sha256,
+      cltvExpiry: c.u32,
+      onionRoutingPacket: c.bytes(ONION_ROUTING_PACKET_LENGTH),
+    }),
+    updateAddHtlcTlvsFor(p),
+  ),
+);
+
+/** update_add_htlc with the default profile's numbers. */
+export const updateAddHtlcCodec = updateAddHtlcCodecFor();
 
 // ---------------------------------------------------------------------------------------------
 // update_fulfill_htlc (130), update_fail_htlc (131), update_fail_malformed_htlc (135)
@@ -168,8 +209,28 @@ export const commitmentSignedCodec = defineMessage<CommitmentSigned>(
   commitmentSignedTlvs,
 );
 
+/**
+ * A path to the holder of a held HTLC (async payments): the payer sends `held_htlc_available` with it
+ * as the reply path, and the recipient's `release_held_htlc` comes back over it. LDK names the held
+ * HTLC's id with each path; the draft (lightning/bolts#1149) sends paths only (`htlcId` null).
+ */
+export interface ReleaseHeldHtlcPath {
+  /** The `id` of the held update_add_htlc (LDK profile), or null (draft profile). */
+  readonly htlcId: bigint | null;
+  readonly path: BlindedPath;
+}
+
+export interface RevokeAndAckTlvs extends NoTlvs {
+  /**
+   * `release_held_htlc_message_paths` (async payments; type and form from the profile): "MUST set
+   * release_held_htlc_message_paths to at least 1 blinded path" when `hold_htlc` was set in the
+   * preceding update_add_htlc and we hold HTLCs.
+   */
+  readonly releaseHeldHtlcMessagePaths?: readonly ReleaseHeldHtlcPath[];
+}
+
 /** BOLT 2 `revoke_and_ack` (type 133). */
-export interface RevokeAndAck extends TypedMessage<'revoke_and_ack'> {
+export interface RevokeAndAck extends TypedMessage<'revoke_and_ack', RevokeAndAckTlvs> {
   /** `channel_id` */
   readonly channelId: Uint8Array;
   /** `per_commitment_secret` of the commitment being revoked (32 bytes) */
@@ -178,11 +239,37 @@ export interface RevokeAndAck extends TypedMessage<'revoke_and_ack'> {
   readonly nextPerCommitmentPoint: Uint8Array;
 }
 
-export const revokeAndAckCodec = defineMessage<RevokeAndAck>(
-  'revoke_and_ack',
-  c.struct({ channelId: c.channelId, perCommitmentSecret: c.bytes(32), nextPerCommitmentPoint: c.point }),
-  noTlvs('revoke_and_ack_tlvs'),
+/** LDK: `Vec<(u64, BlindedMessagePath)>` without a count (`optional_vec`); the draft: `...blinded_path`. */
+function releasePathsCodec(withHtlcId: boolean): Codec<readonly ReleaseHeldHtlcPath[]> {
+  const one: Codec<ReleaseHeldHtlcPath> = {
+    read: (r, field) => (withHtlcId ? { htlcId: r.readU64(`${field}.htlc_id`), path: readBlindedPath(r, field) } : { htlcId: null, path: readBlindedPath(r, field) }),
+    write: (w, v, field) => {
+      if (withHtlcId !== (typeof v.htlcId === 'bigint')) {
+        throw new WireError('wire.bad_value', `${field}: this profile ${withHtlcId ? 'names the held HTLC of every path' : 'sends paths without HTLC ids'}`);
+      }
+      if (withHtlcId) w.writeU64(v.htlcId!, `${field}.htlc_id`);
+      writeBlindedPath(w, v.path);
+    },
+  };
+  return c.arrayRest(one);
+}
+
+export const revokeAndAckTlvsFor: (p?: AsyncPaymentsProfile) => TlvStreamCodec<RevokeAndAckTlvs> = perProfile((p) =>
+  defineTlvStream('revoke_and_ack_tlvs', {
+    releaseHeldHtlcMessagePaths: { type: p.releasePathsTlv, codec: releasePathsCodec(p.releasePathsCarryHtlcId) },
+  }),
 );
+
+export const revokeAndAckCodecFor = perProfile((p) =>
+  defineMessage<RevokeAndAck>(
+    'revoke_and_ack',
+    c.struct({ channelId: c.channelId, perCommitmentSecret: c.bytes(32), nextPerCommitmentPoint: c.point }),
+    revokeAndAckTlvsFor(p),
+  ),
+);
+
+/** revoke_and_ack with the default profile's numbers. */
+export const revokeAndAckCodec = revokeAndAckCodecFor();
 
 /** BOLT 2 `update_fee` (type 134). */
 export interface UpdateFee extends TypedMessage<'update_fee'> {

@@ -433,6 +433,60 @@ describe('OnionMessenger: typed handler families', () => {
     expect(net.eventsOf('B', 'onion.delivered').every((e) => e.handler === 'async_payments')).toBe(true);
   });
 
+  it('an async answer may attach a reply path with a context: the answer to it comes back with that context', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const atB: [string, AsyncPaymentsMessage, MessageDelivery][] = [];
+    B.core.setAsyncPaymentsHandler({
+      ...asyncHandler(atB),
+      handleOfferPathsRequest: (m, d) => {
+        atB.push(['handleOfferPathsRequest', m, d]);
+        return { message: { type: 'offer_paths', bytes: new Uint8Array(0) }, instruction: 'replyWithReplyPath', replyContext: fromHex('03aabb') };
+      },
+    });
+    A.core.setAsyncPaymentsHandler({
+      ...asyncHandler([]),
+      handleOfferPaths: () => ({ message: { type: 'serve_static_invoice', bytes: new Uint8Array(0) } }),
+    });
+    net.run(A, A.core.send({ destination: node(net, 'B'), records: [rec(MESSAGE_TLV.offerPathsRequest, '')], replyPath: true }, net.now).actions);
+    net.pump();
+    expect(atB.map(([name, , d]) => [name, d.context])).toEqual([
+      ['handleOfferPathsRequest', null],
+      ['handleServeStaticInvoice', { kind: 'reply', data: fromHex('03aabb') }],
+    ]);
+    // The handler gets the sender's reply path itself (to pass on), when there is one.
+    expect(atB.map(([, , d]) => d.replyPath !== undefined)).toEqual([true, false]);
+  });
+
+  it('sends with a forwarded reply path: the answer goes to whoever built it, not to us', () => {
+    const net = line();
+    const [A, B, C] = [net.get('A'), net.get('B'), net.get('C')];
+    net.link('C', 'A'); // A's reply path starts at A itself
+    const atC: ReceivedMessage[] = [];
+    const atA: ReceivedMessage[] = [];
+    C.core.registerHandler(APP, (m) => {
+      atC.push(m);
+      return { records: [rec(APP + 2n, 'beef')] };
+    });
+    A.core.registerHandler(APP + 2n, (m) => void atA.push(m));
+    // A's reply path (as a payer's invoice_request carries it), which B passes on to C.
+    const fromA = A.core.send({ destination: node(net, 'B'), records: [rec(APP + 4n, '')], replyPath: true, replyContext: fromHex('01') }, net.now);
+    const seenAtB: ReceivedMessage[] = [];
+    B.core.registerHandler(APP + 4n, (m) => void seenAtB.push(m));
+    net.run(A, fromA.actions);
+    net.pump();
+    const payerPath = seenAtB[0]!.replyPath!;
+    expect(() => B.core.send({ destination: node(net, 'C'), records: [rec(APP, 'cafe')], forwardedReplyPath: payerPath, replyPath: true }, net.now)).toThrowError(
+      expect.objectContaining({ code: 'messenger.bad_argument' }),
+    );
+    const out = B.core.send({ destination: node(net, 'C'), records: [rec(APP, 'cafe')], forwardedReplyPath: payerPath }, net.now);
+    expect(out.hasReplyPath).toBe(true);
+    net.run(B, out.actions);
+    net.pump();
+    expect(atC).toHaveLength(1);
+    expect(atA.map((m) => [toHex(m.value), m.context])).toEqual([['beef', { kind: 'reply', data: fromHex('01') }]]);
+  });
+
   it('drops an async payments message that is not a TLV stream as the handler’s failure, naming why', () => {
     const net = line();
     const [A, B] = [net.get('A'), net.get('B')];

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { publicKeyFromPrivate, scalarFromHash, sha256, toHex, utf8 } from '../../../core/crypto';
 import { ChannelCommandError, ChannelLink, changesPendingForRemote } from '../../../core/channel';
-import type { ChannelPolicy, ChannelConfig, LinkResult, StoredChannel } from '../../../core/channel';
+import type { ChannelHooks, ChannelPolicy, ChannelConfig, LinkResult, StoredChannel } from '../../../core/channel';
 import { GossipManager } from '../../../core/gossip';
 import type { Bolt11Invoice } from '../../../core/invoices';
 import { OffersKeys, OffersManager, createPaymentPath, persistOffersWrites } from '../../../core/offers/manager';
@@ -30,6 +30,7 @@ import {
 } from '../../../core/store';
 import type { Database } from '../../../core/store';
 import { decodeMessage, encodeMessage } from '../../../core/wire';
+import type { BlindedPath } from '../../../core/wire';
 import { tempDir } from '../../support/tmp';
 import { CHAIN, NOW_MS, NOW_SEC, TestChain, channel as announcedChannel, feed, scid as scidOf, update } from '../gossip/support';
 import type { Keys, TestChannel } from '../gossip/support';
@@ -81,7 +82,7 @@ export class ChannelEnd {
     this.node = node;
     this.signer = signer;
     this.linkPolicy = linkPolicy;
-    this.link = new ChannelLink(stored, signer, linkPolicy);
+    this.link = new ChannelLink(stored, signer, linkPolicy, this.hooks());
     this.scid = scid;
     this.keyIndex = stored.keyIndex;
     this.policy = policy;
@@ -91,6 +92,12 @@ export class ChannelEnd {
   get id(): string {
     return toHex(this.link.channelId);
   }
+
+  /** The node's channel hooks (async payments: L1's release path for an HTLC that carried hold_htlc). */
+  hooks(): ChannelHooks {
+    const release = this.node.options.releasePath;
+    return release ? { releasePath: (htlcId) => release(toHex(this.link.channelId), htlcId) } : {};
+  }
 }
 
 export interface NodeOptions {
@@ -98,6 +105,10 @@ export interface NodeOptions {
   readonly inbound?: Partial<InboundPolicy>;
   readonly switch?: Partial<SwitchPolicy>;
   readonly hold?: HoldPolicy;
+  /** Async payments, P's adapter: every HTLC this node adds asks its peer to hold it (`hold_htlc`). */
+  readonly holdHtlcs?: boolean;
+  /** Async payments, L1: the release path for an incoming HTLC that carried hold_htlc (in our revoke_and_ack). */
+  readonly releasePath?: (channelId: string, htlcId: bigint) => BlindedPath | undefined;
 }
 
 export class PayNode {
@@ -244,7 +255,10 @@ export class PayNode {
         case 'add_htlc': {
           let added: (LinkResult & { id: bigint }) | undefined;
           try {
-            added = end.link.addHtlc({ amountMsat: a.amountMsat, paymentHash: a.paymentHash, cltvExpiry: a.cltvExpiry, onionRoutingPacket: a.onion, pathKey: a.pathKey });
+            added = end.link.addHtlc({
+              amountMsat: a.amountMsat, paymentHash: a.paymentHash, cltvExpiry: a.cltvExpiry, onionRoutingPacket: a.onion, pathKey: a.pathKey,
+              ...(this.options.holdHtlcs && a.ref.kind === 'payment' ? { holdHtlc: true } : {}),
+            });
           } catch (e) {
             if (!(e instanceof ChannelCommandError)) throw e;
             this.run(this.payments.htlcAddFailed(a.ref, e.code, e.message, this.now));
@@ -335,7 +349,7 @@ export class PayNode {
     this.offersStores = this.#offersStores();
     this.offers = this.#offersManager();
     for (const end of this.ends.values()) {
-      end.link = new ChannelLink(this.channelStore.loadChannel(end.id)!, end.signer, end.linkPolicy);
+      end.link = new ChannelLink(this.channelStore.loadChannel(end.id)!, end.signer, end.linkPolicy, end.hooks());
       end.wasActive = false;
     }
     this.#build();

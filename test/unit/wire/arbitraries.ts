@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { publicKeyFromPrivate } from '../../../core/crypto';
 import { FeatureVector } from '../../../core/wire';
-import type { AddressDescriptor, KnownMessage, TlvRecord } from '../../../core/wire';
+import type { AddressDescriptor, BlindedPath, KnownMessage, TlvRecord } from '../../../core/wire';
 
 /** A few valid compressed points (from private keys 1..6), so generation stays cheap. */
 export const POINTS: readonly Uint8Array[] = [1, 2, 3, 4, 5, 6].map((k) => {
@@ -32,6 +32,16 @@ export function unknownTlvs(known: readonly number[]): fc.Arbitrary<TlvRecord[]>
     )
     .map((rs) => [...rs].sort((a, b) => (a.type < b.type ? -1 : 1)));
 }
+
+/** BOLT 4 `blinded_path`: a node id or scid introduction, a path key, 1..3 hops. */
+export const blindedPath: fc.Arbitrary<BlindedPath> = fc.record({
+  firstNodeId: fc.oneof(
+    point.map((nodeId) => ({ kind: 'node_id' as const, nodeId })),
+    fc.record({ kind: fc.constant('scid' as const), direction: fc.constantFrom(0 as const, 1 as const), shortChannelId: u64 }),
+  ),
+  firstPathKey: point,
+  hops: fc.array(fc.record({ blindedNodeId: point, encryptedRecipientData: varBytes(40) }), { minLength: 1, maxLength: 3 }),
+});
 
 /** The fields closing_complete and closing_sig share (option_simple_close). */
 function closingFields() {
@@ -153,7 +163,7 @@ export const messageArbitraries: { readonly [N in KnownMessage['type']]: fc.Arbi
     paymentHash: bytes(32),
     cltvExpiry: u32,
     onionRoutingPacket: bytes(1366),
-    tlvs: tlvs([0], { blindedPath: fc.record({ pathKey: point }) }),
+    tlvs: tlvs([0, 75537], { blindedPath: fc.record({ pathKey: point }), holdHtlc: fc.constant(true as const) }),
   }),
   update_fulfill_htlc: fc.record({
     type: fc.constant('update_fulfill_htlc' as const),
@@ -189,7 +199,8 @@ export const messageArbitraries: { readonly [N in KnownMessage['type']]: fc.Arbi
     channelId: bytes(32),
     perCommitmentSecret: bytes(32),
     nextPerCommitmentPoint: point,
-    tlvs: tlvs([], {}),
+    // LDK's release paths (the default async payments profile): each path names its held HTLC.
+    tlvs: tlvs([75537], { releaseHeldHtlcMessagePaths: fc.array(fc.record({ htlcId: u64 as fc.Arbitrary<bigint | null>, path: blindedPath }), { maxLength: 2 }) }),
   }),
   update_fee: fc.record({ type: fc.constant('update_fee' as const), channelId: bytes(32), feeratePerKw: u32, tlvs: tlvs([], {}) }),
   channel_reestablish: fc.record({

@@ -28,8 +28,10 @@ describe('BOLT 9 feature table', () => {
       '46/47 option_scid_alias',
       '48/49 option_payment_metadata',
       '50/51 option_zeroconf',
+      '52/53 option_htlc_hold',
       '60/61 option_simple_close',
       '62/63 option_splice',
+      '152/153 option_htlc_hold_ldk',
     ]);
   });
 
@@ -46,6 +48,9 @@ describe('BOLT 9 feature table', () => {
     expect(featureByName('option_zeroconf')?.dependencies).toEqual(['option_scid_alias']);
     expect(featureByName('option_simple_close')?.dependencies).toEqual(['option_shutdown_anysegwit']);
     expect(featureByName('gossip_queries')?.contexts).toEqual([]);
+    // async payments' HTLC holding, not in BOLT 9 yet: the draft's bit and LDK's (core/wire/async-payments.ts)
+    expect(featureByName('option_htlc_hold')).toMatchObject({ bit: 52, contexts: ['I', 'N'], dependencies: ['option_onion_messages'] });
+    expect(featureByName('option_htlc_hold_ldk')).toMatchObject({ bit: 152, contexts: ['I', 'N'], dependencies: [] });
     // every dependency names a feature of the table
     for (const f of FEATURES) for (const d of f.dependencies) expect(featureByName(d)).toBeDefined();
   });

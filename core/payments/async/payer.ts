@@ -1,0 +1,211 @@
+/**
+ * P, the payer of an offer answered with a static invoice (sans-I/O; lightning/bolts#1149 and LDK
+ * 0.2 `ln/outbound_payment.rs` StaticInvoice payments). After P sent its invoice_request:
+ *
+ * - an ordinary invoice first (R was online): P pays that (`pay_invoice`), as for any offer;
+ * - a static invoice first: P checks it (for the offer, signed, not expired), picks the preimage
+ *   ("MUST set sender_provided_payment_preimage to randomly generated unique bytes") and then
+ *   - often-offline P (`mode: 'lsp'`): sends the HTLC now with `hold_htlc`
+ *     (`send_async_htlc { hold: true }`); its LSP L1 answers with release paths in revoke_and_ack
+ *     (`releasePathsReceived`), and P sends `held_htlc_available` over at least two of the
+ *     invoice's message paths with those as reply paths — L1 then holds the HTLC, P may go offline;
+ *   - always-online P (`mode: 'self'`): holds the payment itself, sends `held_htlc_available` with a
+ *     reply path to itself, and sends the HTLC when `release_held_htlc` arrives;
+ * - an unreleased payment fails when its release window ends (`tick`).
+ *
+ * The onion's final hop carries the invoice_request and the preimage (onion-build.ts `asyncFinal`).
+ */
+import { sha256, toHex } from '../../crypto';
+import type { Offer, PaymentPath, StaticInvoice } from '../../offers';
+import { analyzeStaticInvoice, isStaticInvoiceForOffer } from '../../offers';
+import type { AsyncPaymentsProfile, BlindedPath } from '../../wire';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE } from '../../wire';
+import { asyncContextOf, encodeAsyncContext } from './context';
+import { offerIdOfOffer } from './recipient';
+import type { AsyncDelivery } from './server';
+import type { AsyncOutMessage } from './step';
+import { asyncMessage } from './step';
+import type { AsyncEventBody } from './events';
+
+export interface AsyncPayerPolicy {
+  /** held_htlc_available goes over at least this many message paths (the issue: "at least two"). */
+  readonly announcePaths: number;
+  /** How long a payment waits for R's release before it fails (and the release context lives). */
+  readonly releaseWindowSeconds: number;
+}
+
+export const DEFAULT_ASYNC_PAYER_POLICY: AsyncPayerPolicy = { announcePaths: 2, releaseWindowSeconds: 24 * 3600 };
+
+export interface AsyncPayerOptions {
+  readonly chain: Uint8Array;
+  /** `lsp`: often offline, L1 holds the HTLC; `self`: always online, P holds it. */
+  readonly mode: 'lsp' | 'self';
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** A message path to P whose path_id carries `context` under P's messenger tag (self mode's reply path). */
+  readonly messagePathTo: (context: Uint8Array) => BlindedPath;
+  readonly profile?: AsyncPaymentsProfile;
+  readonly policy?: Partial<AsyncPayerPolicy>;
+}
+
+export type AsyncPaymentStatus = 'awaiting_invoice' | 'awaiting_release_paths' | 'awaiting_release' | 'htlc_sent' | 'paying_invoice' | 'failed';
+
+export interface AsyncPaymentState {
+  readonly paymentId: string;
+  readonly offerId: string;
+  readonly amountMsat: bigint;
+  readonly status: AsyncPaymentStatus;
+  readonly holdId: string | null;
+  readonly paymentHash: string | null;
+  /** When the release window ends (ms). */
+  readonly releaseDeadline: number | null;
+  readonly failure: string | null;
+}
+
+export type PayerAction =
+  /** Send the HTLC to the static invoice's payment paths; `hold`: ask L1 to hold it (`hold_htlc`). Carries the preimage: never log it. */
+  | {
+      readonly kind: 'send_async_htlc';
+      readonly paymentId: string;
+      readonly paymentHash: Uint8Array;
+      readonly preimage: Uint8Array;
+      readonly amountMsat: bigint;
+      readonly paths: readonly PaymentPath[];
+      readonly invoiceRequest: Uint8Array;
+      readonly hold: boolean;
+    }
+  /** R answered with an ordinary invoice: pay it as any BOLT 12 invoice. */
+  | { readonly kind: 'pay_invoice'; readonly paymentId: string; readonly invoice: Uint8Array }
+  /** An onion message over a blinded path, with our reply path (context) or another's. */
+  | { readonly kind: 'send'; readonly destination: BlindedPath; readonly message: AsyncOutMessage; readonly replyContext?: Uint8Array; readonly forwardedReplyPath?: BlindedPath };
+
+export interface PayerStep {
+  readonly actions: readonly PayerAction[];
+  readonly events: readonly AsyncEventBody[];
+}
+
+interface Live {
+  state: AsyncPaymentState;
+  readonly offer: Offer;
+  readonly invoiceRequest: Uint8Array;
+  invoice?: StaticInvoice;
+  preimage?: Uint8Array;
+}
+
+export class AsyncPayer {
+  readonly #opts: AsyncPayerOptions;
+  readonly #policy: AsyncPayerPolicy;
+  readonly #profile: AsyncPaymentsProfile;
+  readonly #live = new Map<string, Live>();
+
+  constructor(opts: AsyncPayerOptions) {
+    this.#opts = opts;
+    this.#policy = { ...DEFAULT_ASYNC_PAYER_POLICY, ...opts.policy };
+    this.#profile = opts.profile ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
+  }
+
+  payment(paymentId: string): AsyncPaymentState | undefined {
+    return this.#live.get(paymentId)?.state;
+  }
+
+  /** P sent `invoiceRequest` for `offer` (the offers flow) and waits for an answer. */
+  begin(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint }): AsyncPaymentState {
+    const existing = this.#live.get(p.paymentId);
+    if (existing) return existing.state;
+    const state: AsyncPaymentState = {
+      paymentId: p.paymentId, offerId: offerIdOfOffer(p.offer), amountMsat: p.amountMsat, status: 'awaiting_invoice', holdId: null, paymentHash: null, releaseDeadline: null, failure: null,
+    };
+    this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest });
+    return state;
+  }
+
+  /** An ordinary invoice answered our request: pay it, unless a static invoice payment already sent its HTLC. */
+  handleInvoice(paymentId: string, invoice: Uint8Array): PayerStep {
+    const live = this.#live.get(paymentId);
+    // Nothing has left yet while we wait for an answer, or (self mode) for the release: the ordinary invoice wins.
+    if (!live || !(live.state.status === 'awaiting_invoice' || (live.state.status === 'awaiting_release' && this.#opts.mode === 'self'))) return { actions: [], events: [] };
+    this.#set(live, { status: 'paying_invoice' });
+    return { actions: [{ kind: 'pay_invoice', paymentId, invoice }], events: [] };
+  }
+
+  /** The static invoice L2 answered with. */
+  handleStaticInvoice(paymentId: string, bytes: Uint8Array, nowMs: number): PayerStep {
+    const live = this.#live.get(paymentId);
+    if (!live || live.state.status !== 'awaiting_invoice') return { actions: [], events: [] };
+    const analysis = analyzeStaticInvoice(bytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] });
+    const inv = analysis.value;
+    if (!inv || analysis.errors.length > 0 || !isStaticInvoiceForOffer(inv, live.offer)) {
+      const code = analysis.errors[0]?.code ?? 'static_invoice.not_for_offer';
+      this.#set(live, { status: 'failed', failure: code === 'static_invoice.expired' ? 'payments.invoice_expired' : `payments.bad_static_invoice:${code}` });
+      return { actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'static_invoice', reason: code, recipient: null }] };
+    }
+    live.invoice = inv;
+    // bolts#1149 writer: "MUST set sender_provided_payment_preimage to randomly generated unique bytes".
+    const preimage = this.#opts.randomBytes(32);
+    const holdId = toHex(this.#opts.randomBytes(32));
+    live.preimage = preimage;
+    const paymentHash = sha256(preimage);
+    const releaseDeadline = nowMs + this.#policy.releaseWindowSeconds * 1000;
+    const events: AsyncEventBody[] = [{ type: 'async.static_invoice_received', paymentId, offerId: live.state.offerId }];
+    if (this.#opts.mode === 'lsp') {
+      this.#set(live, { status: 'awaiting_release_paths', holdId, paymentHash: toHex(paymentHash), releaseDeadline });
+      return { actions: [this.#htlc(live, true)], events };
+    }
+    this.#set(live, { status: 'awaiting_release', holdId, paymentHash: toHex(paymentHash), releaseDeadline });
+    const reply = encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: Math.floor(releaseDeadline / 1000) });
+    const actions = this.#announce(inv, () => ({ replyContext: reply }));
+    events.push({ type: 'async.held_htlc_announced', paymentId, holdId, paths: actions.length });
+    return { actions, events };
+  }
+
+  /** L1's revoke_and_ack gave the release paths for our held HTLC: announce it to R with them as reply paths. */
+  releasePathsReceived(paymentId: string, paths: readonly BlindedPath[]): PayerStep {
+    const live = this.#live.get(paymentId);
+    if (!live || live.state.status !== 'awaiting_release_paths' || !live.invoice || paths.length === 0) return { actions: [], events: [] };
+    this.#set(live, { status: 'htlc_sent' });
+    const actions = this.#announce(live.invoice, (i) => ({ forwardedReplyPath: paths[i % paths.length]! }));
+    return { actions, events: [{ type: 'async.held_htlc_announced', paymentId, holdId: live.state.holdId!, paths: actions.length }] };
+  }
+
+  /** `release_held_htlc` over our own reply path (self mode): send the HTLC now. */
+  handleReleaseHeldHtlc(d: AsyncDelivery, nowMs: number): PayerStep {
+    const ctx = asyncContextOf(d.context, 'release_held_htlc', nowMs);
+    const live = ctx ? [...this.#live.values()].find((l) => l.state.holdId === ctx.holdId) : undefined;
+    if (!ctx || !live || live.state.status !== 'awaiting_release') {
+      return { actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'release_held_htlc', reason: ctx ? 'unknown_hold' : 'bad_context', recipient: null }] };
+    }
+    this.#set(live, { status: 'htlc_sent' });
+    return { actions: [this.#htlc(live, false)], events: [{ type: 'async.htlc_released', holdId: ctx.holdId }] };
+  }
+
+  /** Payments whose release window ended unreleased fail (LDK: the async payment times out). */
+  tick(nowMs: number): PayerStep {
+    const events: AsyncEventBody[] = [];
+    for (const live of this.#live.values()) {
+      const s = live.state;
+      if ((s.status === 'awaiting_release' || s.status === 'awaiting_release_paths') && s.releaseDeadline !== null && nowMs >= s.releaseDeadline) {
+        this.#set(live, { status: 'failed', failure: 'payments.timeout' });
+        events.push({ type: 'async.hold_expired', holdId: s.holdId!, reason: 'release_expired' });
+      }
+    }
+    return { actions: [], events };
+  }
+
+  #htlc(live: Live, hold: boolean): PayerAction {
+    return {
+      kind: 'send_async_htlc', paymentId: live.state.paymentId, paymentHash: sha256(live.preimage!), preimage: live.preimage!, amountMsat: live.state.amountMsat,
+      paths: live.invoice!.invoice.paths!.map((path, i) => ({ path, payInfo: live.invoice!.invoice.blindedPay![i]! })), invoiceRequest: live.invoiceRequest, hold,
+    };
+  }
+
+  /** held_htlc_available over at least `announcePaths` sends, spread over the invoice's message paths. */
+  #announce(inv: StaticInvoice, reply: (i: number) => { replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath }): PayerAction[] {
+    const paths = inv.invoice.heldHtlcAvailablePaths ?? [];
+    const n = Math.max(paths.length, this.#policy.announcePaths);
+    const message = asyncMessage(this.#profile, { type: 'held_htlc_available' });
+    return paths.length === 0 ? [] : Array.from({ length: n }, (_, i) => ({ kind: 'send' as const, destination: paths[i % paths.length]!, message, ...reply(i) }));
+  }
+
+  #set(live: Live, change: Partial<AsyncPaymentState>): void {
+    live.state = { ...live.state, ...change };
+  }
+}

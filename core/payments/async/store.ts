@@ -1,0 +1,77 @@
+/**
+ * The store ports of async payments: the static invoices a static invoice server (L2) keeps for its
+ * often-offline recipients, one per recipient and slot. Cores read through the reader and return
+ * writes; the adapter applies the writes before it sends what the step says (so a
+ * static_invoice_persisted never leaves before the invoice is durable). core/store
+ * `static-invoices-repository.ts` implements it (migration 13).
+ */
+import type { BlindedPath } from '../../wire';
+
+export interface StaticInvoiceRecord {
+  /** Hex node id of the recipient (R), as L2 knows its client. */
+  readonly recipient: string;
+  /** The recipient's slot (LDK `invoice_slot`, u16): a new invoice in a slot replaces the old one. */
+  readonly slot: number;
+  /** The static invoice's TLV stream, as served. */
+  readonly invoice: Uint8Array;
+  /** Hex Merkle root of its offer records: the offer it answers. */
+  readonly offerId: string;
+  /** Where invoice_requests for the offer are forwarded to R (serve_static_invoice `forward_invoice_request_path`). */
+  readonly forwardPath: BlindedPath;
+  /** `invoice_created_at`, seconds. */
+  readonly createdAt: number;
+  /** `invoice_created_at + invoice_relative_expiry`, seconds: not served after. */
+  readonly expiresAt: number;
+  /** When it was stored, ms. */
+  readonly storedAt: number;
+}
+
+export interface StaticInvoiceReader {
+  getStaticInvoice(recipient: string, slot: number): StaticInvoiceRecord | undefined;
+  /** Invoices stored for `recipient`, or for everybody when it is undefined. */
+  countStaticInvoices(recipient?: string): number;
+}
+
+export type StaticInvoiceWrite =
+  | { readonly kind: 'put_static_invoice'; readonly record: StaticInvoiceRecord }
+  | { readonly kind: 'delete_static_invoice'; readonly recipient: string; readonly slot: number };
+
+export interface StaticInvoiceStore extends StaticInvoiceReader {
+  /** Applies a step's writes in one transaction. */
+  applyStaticInvoiceWrites(writes: readonly StaticInvoiceWrite[]): void;
+  /** For views (`liststaticinvoices`): oldest first. */
+  listStaticInvoices(recipient?: string): StaticInvoiceRecord[];
+  /** Deletes invoices expired at `nowSeconds`; returns how many. */
+  deleteExpiredStaticInvoices(nowSeconds: number): number;
+}
+
+/**
+ * R's offers, one per slot at L2: `requested` (offer_paths_request sent), `serving` (the static
+ * invoice sent, not yet confirmed), `ready` (L2 keeps it: the offer may be published).
+ */
+export interface AsyncOfferRecord {
+  readonly slot: number;
+  readonly status: 'requested' | 'serving' | 'ready';
+  /** The offer (bech32), once built on L2's paths. */
+  readonly offer: string | null;
+  readonly offerId: string | null;
+  /** When L2's offer paths stop being good (s). */
+  readonly offerPathsExpiresAt: number | null;
+  /** The static invoice L2 serves (or is being sent): created and expiry (s). */
+  readonly invoiceCreatedAt: number | null;
+  readonly invoiceExpiresAt: number | null;
+  /** L2's reply path for serve_static_invoice: R serves fresh invoices for the same offer over it. */
+  readonly updatePath: BlindedPath | null;
+  /** When this slot last changed (ms). */
+  readonly updatedAt: number;
+}
+
+export interface AsyncOfferReader {
+  asyncOffers(): AsyncOfferRecord[];
+}
+
+export type AsyncOfferWrite = { readonly kind: 'put_async_offer'; readonly record: AsyncOfferRecord };
+
+export interface AsyncOfferStore extends AsyncOfferReader {
+  applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void;
+}

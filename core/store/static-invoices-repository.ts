@@ -1,0 +1,138 @@
+/**
+ * Async payments (migration 13): the static invoices a static invoice server (L2) keeps for its
+ * clients, one per recipient and slot (core/payments/async's `StaticInvoiceStore`), and an async
+ * recipient's (R) offers per slot (`AsyncOfferStore`).
+ */
+import { fromHex, toHex } from '../crypto';
+import type { AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
+import { decodeBlindedPath, encodeBlindedPath } from '../wire';
+import type { Database } from './database';
+import { StoreError } from './errors';
+
+interface Row {
+  recipient: string;
+  slot: number;
+  invoice: string;
+  offer_id: string;
+  forward_path: string;
+  created_at: number;
+  expires_at: number;
+  stored_at: number;
+}
+
+function toRecord(r: Row): StaticInvoiceRecord {
+  try {
+    return {
+      recipient: r.recipient, slot: r.slot, invoice: fromHex(r.invoice, 'invoice'), offerId: r.offer_id, forwardPath: decodeBlindedPath(fromHex(r.forward_path, 'forward_path')),
+      createdAt: r.created_at, expiresAt: r.expires_at, storedAt: r.stored_at,
+    };
+  } catch {
+    throw new StoreError('store.corrupt', `static invoice ${r.recipient}/${r.slot} does not decode`);
+  }
+}
+
+export class StaticInvoicesRepository implements StaticInvoiceStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  getStaticInvoice(recipient: string, slot: number): StaticInvoiceRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM static_invoices WHERE recipient = ? AND slot = ?').get(recipient, slot) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  countStaticInvoices(recipient?: string): number {
+    const row = (recipient === undefined
+      ? this.#db.prepare('SELECT COUNT(*) AS n FROM static_invoices').get()
+      : this.#db.prepare('SELECT COUNT(*) AS n FROM static_invoices WHERE recipient = ?').get(recipient)) as { n: number };
+    return row.n;
+  }
+
+  applyStaticInvoiceWrites(writes: readonly StaticInvoiceWrite[]): void {
+    const put = this.#db.prepare(
+      `INSERT INTO static_invoices (recipient, slot, invoice, offer_id, forward_path, created_at, expires_at, stored_at)
+       VALUES (@recipient, @slot, @invoice, @offer_id, @forward_path, @created_at, @expires_at, @stored_at)
+       ON CONFLICT(recipient, slot) DO UPDATE SET invoice = excluded.invoice, offer_id = excluded.offer_id, forward_path = excluded.forward_path,
+         created_at = excluded.created_at, expires_at = excluded.expires_at, stored_at = excluded.stored_at`,
+    );
+    const del = this.#db.prepare('DELETE FROM static_invoices WHERE recipient = ? AND slot = ?');
+    this.#db.transaction(() => {
+      for (const w of writes) {
+        if (w.kind === 'put_static_invoice') {
+          const r = w.record;
+          put.run({
+            recipient: r.recipient, slot: r.slot, invoice: toHex(r.invoice), offer_id: r.offerId, forward_path: toHex(encodeBlindedPath(r.forwardPath)),
+            created_at: r.createdAt, expires_at: r.expiresAt, stored_at: r.storedAt,
+          });
+        } else del.run(w.recipient, w.slot);
+      }
+    })();
+  }
+
+  listStaticInvoices(recipient?: string): StaticInvoiceRecord[] {
+    const rows = (recipient === undefined
+      ? this.#db.prepare('SELECT * FROM static_invoices ORDER BY stored_at, recipient, slot').all()
+      : this.#db.prepare('SELECT * FROM static_invoices WHERE recipient = ? ORDER BY stored_at, slot').all(recipient)) as Row[];
+    return rows.map(toRecord);
+  }
+
+  deleteExpiredStaticInvoices(nowSeconds: number): number {
+    return this.#db.prepare('DELETE FROM static_invoices WHERE expires_at <= ?').run(nowSeconds).changes;
+  }
+}
+
+interface OfferRow {
+  slot: number;
+  status: string;
+  offer: string | null;
+  offer_id: string | null;
+  offer_paths_expires_at: number | null;
+  invoice_created_at: number | null;
+  invoice_expires_at: number | null;
+  update_path: string | null;
+  updated_at: number;
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['requested', 'serving', 'ready']);
+
+export class AsyncOffersRepository implements AsyncOfferStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  asyncOffers(): AsyncOfferRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM async_offers ORDER BY slot').all() as OfferRow[];
+    return rows.map((r) => {
+      if (!STATUSES.has(r.status)) throw new StoreError('store.corrupt', `async offer slot ${r.slot} has status ${r.status}`);
+      let updatePath = null;
+      try {
+        updatePath = r.update_path === null ? null : decodeBlindedPath(fromHex(r.update_path, 'update_path'));
+      } catch {
+        throw new StoreError('store.corrupt', `async offer slot ${r.slot}: update_path does not decode`);
+      }
+      return {
+        slot: r.slot, status: r.status as AsyncOfferRecord['status'], offer: r.offer, offerId: r.offer_id, offerPathsExpiresAt: r.offer_paths_expires_at,
+        invoiceCreatedAt: r.invoice_created_at, invoiceExpiresAt: r.invoice_expires_at, updatePath, updatedAt: r.updated_at,
+      };
+    });
+  }
+
+  applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void {
+    const put = this.#db.prepare(
+      `INSERT OR REPLACE INTO async_offers (slot, status, offer, offer_id, offer_paths_expires_at, invoice_created_at, invoice_expires_at, update_path, updated_at)
+       VALUES (@slot, @status, @offer, @offer_id, @offer_paths_expires_at, @invoice_created_at, @invoice_expires_at, @update_path, @updated_at)`,
+    );
+    this.#db.transaction(() => {
+      for (const { record: r } of writes) {
+        put.run({
+          slot: r.slot, status: r.status, offer: r.offer, offer_id: r.offerId, offer_paths_expires_at: r.offerPathsExpiresAt, invoice_created_at: r.invoiceCreatedAt,
+          invoice_expires_at: r.invoiceExpiresAt, update_path: r.updatePath ? toHex(encodeBlindedPath(r.updatePath)) : null, updated_at: r.updatedAt,
+        });
+      }
+    })();
+  }
+}

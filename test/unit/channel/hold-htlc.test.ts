@@ -1,0 +1,57 @@
+/**
+ * Async payments in the channel core: an add that carries `hold_htlc` (sent by an often-offline
+ * payer), remembered on the receiving side (also in its snapshot) and reported at lock-in, and the
+ * receiver's revoke_and_ack carrying the release path its node gives for it (StepContext.releasePath).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sha256 } from '../../../core/crypto';
+import { Channel, decodeChannelState, encodeChannelState } from '../../../core/channel';
+import type { ChannelMessage } from '../../../core/channel';
+import type { BlindedPath, RevokeAndAck, UpdateAddHtlc } from '../../../core/wire';
+import { decodeMessage, encodeMessage } from '../../../core/wire';
+import { blindedPath } from '../wire/arbitraries';
+import { ONION, deliver, pair, preimage } from './harness';
+
+const PATH: BlindedPath = fc.sample(blindedPath, { seed: 3, numRuns: 1 })[0]!;
+
+/** Over the wire and back, as the transport carries it (LDK's numbers). */
+const wire = (ms: readonly ChannelMessage[]) => ms.map((m) => decodeMessage(encodeMessage(m)) as ChannelMessage);
+
+function holdPair() {
+  const p = pair();
+  const asked: bigint[] = [];
+  // B is the payer's LSP: its node gives a release path for every HTLC that carried hold_htlc.
+  const b = new Channel(p.b.state, p.signerB, {}, { releasePath: (id) => (asked.push(id), PATH) });
+  return { a: p.a, b, asked };
+}
+
+describe('hold_htlc through the channel', () => {
+  it('B remembers the hold, gives the release path in its revoke_and_ack, and reports it at lock-in', () => {
+    const { a, b, asked } = holdPair();
+    const add = a.addHtlc({ amountMsat: 1_000_000n, paymentHash: sha256(preimage('h')), cltvExpiry: 500, onionRoutingPacket: ONION, holdHtlc: true });
+    const sent = wire(add.outbound);
+    expect((sent[0] as UpdateAddHtlc).tlvs?.holdHtlc).toBe(true);
+    deliver(b, sent);
+    expect(b.state.incomingHtlcs).toMatchObject([{ id: 0n, holdHtlc: true }]);
+    // The flag survives the store's codec.
+    expect(decodeChannelState(JSON.parse(JSON.stringify(encodeChannelState(b.state)))).incomingHtlcs[0]!.holdHtlc).toBe(true);
+    const raa = wire(deliver(b, a.signCommitment().outbound)).find((m): m is RevokeAndAck => m.type === 'revoke_and_ack')!;
+    expect(raa.tlvs?.releaseHeldHtlcMessagePaths).toEqual([{ htlcId: 0n, path: PATH }]);
+    expect(asked).toEqual([0n]);
+    deliver(a, [raa]);
+    // B signs, A revokes: on A's revoke_and_ack the add is locked in at B.
+    const aRaa = wire(deliver(a, b.signCommitment().outbound));
+    const locked = b.receive(aRaa[0]!).events.filter((e) => e.type === 'htlc_locked_in');
+    expect(locked).toMatchObject([{ type: 'htlc_locked_in', holdHtlc: true }]);
+  });
+
+  it('an add without hold_htlc gets no release path', () => {
+    const { a, b, asked } = holdPair();
+    deliver(b, wire(a.addHtlc({ amountMsat: 1_000_000n, paymentHash: sha256(preimage('n')), cltvExpiry: 500, onionRoutingPacket: ONION }).outbound));
+    const raa = wire(deliver(b, a.signCommitment().outbound)).find((m): m is RevokeAndAck => m.type === 'revoke_and_ack')!;
+    expect(raa.tlvs?.releaseHeldHtlcMessagePaths).toBeUndefined();
+    expect(asked).toEqual([]);
+    expect(b.state.incomingHtlcs[0]!.holdHtlc).toBeUndefined();
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * P, the payer core, with the real L2 and R cores: R offline when the invoice_request arrives, the
+ * static invoice answered by L2, held_htlc_available waiting in the mailbox, R returning and
+ * releasing, and P's HTLC onion (built by core/payments' onion builder with the async records)
+ * peeled hop by hop to R, which accepts it. Also: an ordinary invoice first, an expired static
+ * invoice, an unreleased payment timing out, the L1 (lsp) mode's hold_htlc and release paths.
+ */
+import { describe, expect, it } from 'vitest';
+import { toHex, utf8 } from '../../../../core/crypto';
+import type { Offer } from '../../../../core/offers';
+import { buildInvoiceRequest, decodeOffer } from '../../../../core/offers';
+import { decodeOnionPacket, peelPaymentOnion } from '../../../../core/onion';
+import type { AsyncPayerOptions, PayerAction } from '../../../../core/payments';
+import { AsyncPayer, buildPaymentOnion, encodeAsyncContext } from '../../../../core/payments';
+import { L2, PAYER, R, setup } from './roles';
+import { REGTEST, node, staticInvoiceFor } from './support';
+
+const L1 = node('L1', 0x66);
+
+function withPayer(mode: AsyncPayerOptions['mode'], opts: Partial<AsyncPayerOptions> = {}) {
+  const s = setup();
+  let n = 0;
+  const payer = new AsyncPayer({
+    chain: REGTEST, mode, messagePathTo: (c) => PAYER.pathTo(c),
+    randomBytes: (len) => new Uint8Array(len).fill(0x90 + (n++ % 16)),
+    ...opts,
+  });
+  s.lab.add('P', {
+    node: PAYER,
+    handle: (name, d, now) =>
+      name === 'static_invoice' ? payer.handleStaticInvoice(new TextDecoder().decode(d.context), d.bytes, now)
+      : name === 'release_held_htlc' ? payer.handleReleaseHeldHtlc(d, now)
+      : undefined,
+  });
+  // R's offer, ready at L2.
+  s.lab.run('R', s.recipient.current.tick(s.lab.now));
+  const offer = decodeOffer(s.recipient.current.readyOffer()!, { nowSeconds: s.lab.now / 1000, chains: [REGTEST] });
+  return { ...s, payer, offer };
+}
+
+function invoiceRequestFor(offer: Offer): Uint8Array {
+  return buildInvoiceRequest(offer, { payerId: PAYER.id, metadata: new Uint8Array(16).fill(1) }).sign(PAYER.secret, new Uint8Array(32)).bytes;
+}
+
+/** P sends its invoice_request over the offer's path to L2, with a reply path whose context is the payment id. */
+function request(s: ReturnType<typeof withPayer>, paymentId: string) {
+  const invreq = invoiceRequestFor(s.offer);
+  s.payer.begin({ paymentId, offer: s.offer, invoiceRequest: invreq, amountMsat: 50_000n });
+  s.lab.deliver({ from: 'P', to: 'L2', name: 'invoice_request', bytes: invreq, path: s.offer.fields.paths![0]!, replyPath: PAYER.pathTo(utf8.encode(paymentId)) });
+  return invreq;
+}
+
+const htlcs = (s: ReturnType<typeof withPayer>) =>
+  s.lab.other.filter((o) => o.action.kind === 'send_async_htlc').map((o) => o.action as Extract<PayerAction, { kind: 'send_async_htlc' }>);
+
+describe('P pays an offline R through its static invoice', () => {
+  it('R offline: L2 answers the static invoice, held_htlc_available waits; R returns, releases, and accepts P\'s HTLC', () => {
+    const s = withPayer('self');
+    s.lab.goOffline('R');
+    s.lab.log.length = 0;
+    request(s, 'pay-1');
+    // (The lab delivers depth first: P answers the static invoice before L2's next send goes out.)
+    expect(s.lab.names()).toEqual(['P>L2:invoice_request', 'L2>P:static_invoice', 'P>R:held_htlc_available', 'P>R:held_htlc_available', 'L2>R:invoice_request']);
+    expect(s.payer.payment('pay-1')).toMatchObject({ status: 'awaiting_release' });
+    expect(s.lab.mailbox.map((m) => m.name)).toEqual(['held_htlc_available', 'held_htlc_available', 'invoice_request']);
+    expect(htlcs(s)).toEqual([]);
+
+    s.lab.comeOnline('R');
+    // R answers the forwarded request (its offers manager would issue an invoice) and releases twice; the first release wins.
+    expect(s.lab.other.map((o) => o.action.kind)).toEqual(['send_async_htlc', 'issue_invoice']);
+    expect(s.payer.payment('pay-1')).toMatchObject({ status: 'htlc_sent' });
+    expect(s.lab.events).toContainEqual(expect.objectContaining({ type: 'async.refused', role: 'payer', reason: 'unknown_hold' }));
+
+    // The HTLC: P → L1 → L2 (introduction) → R, the final hop carrying the invoice_request and P's preimage.
+    const [htlc] = htlcs(s);
+    const target = htlc!.paths[0]!;
+    const height = 800_000;
+    const built = buildPaymentOnion({
+      route: {
+        hops: [
+          { nodeId: L1.id, shortChannelId: 1n, amountMsat: 51_100n, cltvExpiryDelta: 40 + 144 + 18, feeMsat: 0n, source: 'first_hop' },
+          { nodeId: L2.id, shortChannelId: 2n, amountMsat: 51_100n, cltvExpiryDelta: 144 + 18, feeMsat: 0n, source: 'graph' },
+        ],
+        amountMsat: htlc!.amountMsat, totalAmountMsat: 51_100n, totalFeeMsat: 1_100n, totalCltvExpiryDelta: 40 + 144 + 18, cost: 0n,
+      },
+      height, paymentHash: htlc!.paymentHash, sessionKey: new Uint8Array(32).fill(0x12),
+      final: { kind: 'blinded', path: target.path, totalMsat: htlc!.amountMsat, finalCltvValue: height + 18, asyncFinal: { invoiceRequest: htlc!.invoiceRequest, senderPreimage: htlc!.preimage } },
+    });
+    const atL1 = peelPaymentOnion({ packet: decodeOnionPacket(built.packet), privateKey: L1.secret, associatedData: htlc!.paymentHash });
+    if (atL1.kind !== 'forward') throw new Error(`L1 got ${atL1.kind}`);
+    const atL2 = peelPaymentOnion({ packet: atL1.packet, privateKey: L2.secret, associatedData: htlc!.paymentHash });
+    if (atL2.kind !== 'blinded_forward') throw new Error(`L2 got ${atL2.kind}`);
+    const atR = peelPaymentOnion({ packet: atL2.packet, privateKey: R.secret, associatedData: htlc!.paymentHash, pathKey: atL2.nextPathKey });
+    if (atR.kind !== 'blinded_receive') throw new Error(`R got ${atR.kind}`);
+    const check = s.recipient.current.checkPayment(
+      { pathId: atR.pathId, paymentHash: htlc!.paymentHash, amountMsat: atR.totalAmountMsat, invoiceRequest: atR.invoiceRequest, senderPreimage: atR.senderPreimage },
+      s.lab.now,
+    );
+    expect(check).toMatchObject({ accept: true, preimage: htlc!.preimage });
+  });
+
+  it('an ordinary invoice first (R online): P pays it, and the static invoice is then ignored', () => {
+    const s = withPayer('self');
+    s.payer.begin({ paymentId: 'pay-2', offer: s.offer, invoiceRequest: invoiceRequestFor(s.offer), amountMsat: 50_000n });
+    expect(s.payer.handleInvoice('pay-2', new Uint8Array([1, 2, 3])).actions).toEqual([{ kind: 'pay_invoice', paymentId: 'pay-2', invoice: new Uint8Array([1, 2, 3]) }]);
+    const invoice = s.l2store.getStaticInvoice(R.idHex, 0)!.invoice;
+    expect(s.payer.handleStaticInvoice('pay-2', invoice, s.lab.now).actions).toEqual([]);
+    expect(s.payer.payment('pay-2')!.status).toBe('paying_invoice');
+  });
+
+  it('an ordinary invoice that comes while an always-online P waits for the release is paid instead (nothing was sent)', () => {
+    const s = withPayer('self');
+    s.lab.goOffline('R');
+    request(s, 'pay-3');
+    expect(s.payer.handleInvoice('pay-3', new Uint8Array([9])).actions).toMatchObject([{ kind: 'pay_invoice' }]);
+    s.lab.comeOnline('R');
+    expect(htlcs(s)).toEqual([]);
+  });
+
+  it('refuses an expired static invoice and one for another offer', () => {
+    const s = withPayer('self');
+    s.payer.begin({ paymentId: 'old', offer: s.offer, invoiceRequest: invoiceRequestFor(s.offer), amountMsat: 50_000n });
+    const invoice = s.l2store.getStaticInvoice(R.idHex, 0)!.invoice;
+    s.payer.handleStaticInvoice('old', invoice, s.lab.now + 15 * 24 * 3600 * 1000);
+    expect(s.payer.payment('old')).toMatchObject({ status: 'failed', failure: 'payments.invoice_expired' });
+    s.payer.begin({ paymentId: 'other', offer: s.offer, invoiceRequest: invoiceRequestFor(s.offer), amountMsat: 50_000n });
+    const foreign = staticInvoiceFor(R, s.offer.fields.paths!, BigInt(s.lab.now / 1000), { description: 'tea' }).invoice.bytes;
+    s.payer.handleStaticInvoice('other', foreign, s.lab.now);
+    expect(s.payer.payment('other')).toMatchObject({ status: 'failed', failure: 'payments.bad_static_invoice:static_invoice.not_for_offer' });
+  });
+
+  it('an unreleased payment fails when its release window ends; a late release is refused', () => {
+    const s = withPayer('self', { policy: { releaseWindowSeconds: 600 } });
+    s.lab.goOffline('R');
+    request(s, 'pay-4');
+    expect(s.payer.tick(s.lab.now + 599_000).events).toEqual([]);
+    expect(s.payer.tick(s.lab.now + 600_000).events).toMatchObject([{ type: 'async.hold_expired', reason: 'release_expired' }]);
+    expect(s.payer.payment('pay-4')).toMatchObject({ status: 'failed', failure: 'payments.timeout' });
+    s.lab.comeOnline('R');
+    expect(htlcs(s)).toEqual([]);
+  });
+});
+
+describe('P often offline: L1 holds the HTLC', () => {
+  it('sends the HTLC with hold_htlc at once, then announces it with L1\'s release paths as reply paths', () => {
+    const s = withPayer('lsp');
+    s.lab.goOffline('R');
+    request(s, 'pay-5');
+    expect(htlcs(s)).toMatchObject([{ paymentId: 'pay-5', hold: true, amountMsat: 50_000n }]);
+    expect(s.payer.payment('pay-5')!.status).toBe('awaiting_release_paths');
+    expect(s.lab.mailbox.filter((m) => m.name === 'held_htlc_available')).toEqual([]);
+    const holdId = toHex(new Uint8Array(32).fill(7));
+    const release = L1.pathTo(encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: s.lab.now / 1000 + 3600 }));
+    const step = s.payer.releasePathsReceived('pay-5', [release]);
+    expect(step.actions).toHaveLength(2);
+    expect(step.actions.every((a) => a.kind === 'send' && a.forwardedReplyPath === release && a.message.name === 'held_htlc_available')).toBe(true);
+    expect(s.payer.payment('pay-5')!.status).toBe('htlc_sent');
+  });
+});

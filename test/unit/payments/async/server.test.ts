@@ -1,0 +1,244 @@
+/**
+ * L2, the static invoice server core, with real blinded paths whose contexts are authenticated the
+ * way the messenger does it, real signed static invoices, and its store on a real SQLite file.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { toHex } from '../../../../core/crypto';
+import type { AsyncAction, ServerStep, StaticInvoiceServerOptions } from '../../../../core/payments';
+import { StaticInvoiceServer, decodeAsyncContext, encodeAsyncContext } from '../../../../core/payments';
+import { DATABASE_FILE, StaticInvoicesRepository, openDatabase } from '../../../../core/store';
+import type { BlindedPath } from '../../../../core/wire';
+import { decodeAsyncOnionMessage, encodeAsyncOnionMessage } from '../../../../core/wire';
+import { tempDir } from '../../../support/tmp';
+import { REGTEST, node, staticInvoiceFor } from './support';
+
+const L2 = node('L2', 0x22);
+const R = node('R', 0x33);
+const OTHER = node('other', 0x44);
+const PAYER = node('P', 0x55);
+const T0 = 1_800_000_000_000; // ms
+
+function setup(opts: Partial<StaticInvoiceServerOptions> = {}, dir = tempDir('glasswing-async-l2-')) {
+  const db = openDatabase(join(dir, DATABASE_FILE));
+  const store = new StaticInvoicesRepository(db);
+  const clients = new Set([R.idHex]);
+  const server = new StaticInvoiceServer({ store, chain: REGTEST, isClient: (r) => clients.has(r), pathTo: (c) => L2.pathTo(c), ...opts });
+  /** Applies a step as the adapter does: writes first. */
+  const apply = (step: ServerStep) => {
+    store.applyStaticInvoiceWrites(step.writes);
+    return step;
+  };
+  return { db, store, server, clients, apply, dir };
+}
+
+const reasons = (s: ServerStep) => s.events.filter((e) => e.type === 'async.refused').map((e) => (e as { reason: string }).reason);
+const replyOf = (s: ServerStep) => s.actions.find((a): a is Extract<AsyncAction, { kind: 'reply' }> => a.kind === 'reply');
+const replyPathOfR = () => R.pathTo(encodeAsyncContext({ kind: 'offer_paths', slot: 0, expiresAt: T0 / 1000 + 3600 }));
+
+/** R's side of steps 1–3, to a stored invoice in `slot`. */
+function serveOne(s: ReturnType<typeof setup>, slot: number, nowMs = T0, relativeExpiry?: bigint) {
+  const [requestPath] = s.server.pathsForRecipient(R.idHex, nowMs);
+  const paths = s.apply(s.server.handleOfferPathsRequest(
+    { bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: slot }), context: L2.contextOf(requestPath!), replyPath: replyPathOfR() },
+    nowMs,
+  ));
+  const reply = replyOf(paths)!;
+  const offerPaths = decodeAsyncOnionMessage('offer_paths', reply.message.bytes).paths;
+  const { invoice, offer } = staticInvoiceFor(R, offerPaths, BigInt(Math.floor(nowMs / 1000)), relativeExpiry !== undefined ? { relativeExpiry } : {});
+  // R sends serve_static_invoice over the reply path L2 attached (its context is reply.replyContext, authenticated by L2's messenger).
+  const servePath = L2.pathTo(reply.replyContext!);
+  const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot, expiresAt: nowMs / 1000 + 86400 }), L2);
+  const served = s.apply(s.server.handleServeStaticInvoice(
+    { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: invoice.bytes, forwardInvoiceRequestPath: forward }), context: L2.contextOf(servePath), replyPath: replyPathOfR() },
+    nowMs,
+  ));
+  return { paths, reply, offerPaths, invoice, offer, served, forward };
+}
+
+describe('L2: offer paths for a client', () => {
+  it('answers offer_paths_request over its own path with paths to itself for the slot, and a reply path for serve_static_invoice', () => {
+    const s = setup({ offerPathCount: 2 });
+    const { reply, offerPaths, paths } = serveOne(s, 3);
+    expect(reply.message.name).toBe('offer_paths');
+    expect(reply.message.tlvType).toBe(75542n);
+    expect(offerPaths).toHaveLength(2);
+    for (const p of offerPaths) {
+      expect(p.firstNodeId).toEqual({ kind: 'node_id', nodeId: L2.id });
+      const ctx = decodeAsyncContext(L2.contextOf(p)!);
+      expect(ctx).toMatchObject({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 3 });
+    }
+    expect(decodeAsyncContext(reply.replyContext!)).toMatchObject({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 3, expiresAt: T0 / 1000 + 365 * 24 * 3600 });
+    expect(decodeAsyncOnionMessage('offer_paths', reply.message.bytes)).toMatchObject({ pathsAbsoluteExpiry: BigInt(T0 / 1000 + 365 * 24 * 3600) });
+    expect(paths.events).toEqual([{ type: 'async.offer_paths_given', recipient: R.idHex, slot: 3, paths: 2 }]);
+    s.db.close();
+  });
+
+  it('refuses without our context, with another kind of context, an expired one, a non-client, a slot out of range, no reply path', () => {
+    const s = setup();
+    const msg = encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 });
+    const [good] = s.server.pathsForRecipient(R.idHex, T0);
+    const ctx = L2.contextOf(good!);
+    const cases: [Uint8Array | undefined, Uint8Array, BlindedPath | undefined, number, string][] = [
+      [undefined, msg, replyPathOfR(), T0, 'bad_context'],
+      [encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 }), msg, replyPathOfR(), T0, 'bad_context'],
+      [ctx, msg, replyPathOfR(), T0 + 366 * 24 * 3600 * 1000, 'bad_context'],
+      [encodeAsyncContext({ kind: 'offer_paths_request', recipient: OTHER.idHex, expiresAt: T0 / 1000 + 60 }), msg, replyPathOfR(), T0, 'not_a_client'],
+      [ctx, encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 10 }), replyPathOfR(), T0, 'slot_out_of_range'],
+      [ctx, new Uint8Array([0, 1]), replyPathOfR(), T0, 'malformed'],
+      [ctx, msg, undefined, T0, 'no_reply_path'],
+    ];
+    for (const [context, bytes, replyPath, now, reason] of cases) {
+      const step = s.server.handleOfferPathsRequest({ bytes, context, replyPath }, now);
+      expect(step.actions).toEqual([]);
+      expect(reasons(step)).toEqual([reason]);
+    }
+    expect(() => s.server.pathsForRecipient(OTHER.idHex, T0)).toThrowError(expect.objectContaining({ code: 'payments.bad_request' }));
+    s.db.close();
+  });
+});
+
+describe('L2: serving a static invoice', () => {
+  it('stores it per recipient and slot before it confirms, replaces a slot, and keeps it across a reopen', () => {
+    const s = setup();
+    const first = serveOne(s, 0);
+    expect(first.served.writes).toHaveLength(1);
+    expect(replyOf(first.served)!.message).toMatchObject({ name: 'static_invoice_persisted', tlvType: 75546n });
+    expect(first.served.events).toMatchObject([{ type: 'async.static_invoice_stored', slot: 0, replaced: false }]);
+    const again = serveOne(s, 0, T0 + 1000);
+    expect(again.served.events).toMatchObject([{ type: 'async.static_invoice_stored', slot: 0, replaced: true }]);
+    serveOne(s, 1, T0 + 2000);
+    expect(s.store.countStaticInvoices(R.idHex)).toBe(2);
+    s.db.close();
+    const reopened = setup({}, s.dir);
+    const kept = reopened.store.getStaticInvoice(R.idHex, 0)!;
+    expect(toHex(kept.invoice)).toBe(toHex(again.invoice.bytes));
+    expect(kept.forwardPath).toEqual(again.forward);
+    expect(reopened.store.listStaticInvoices().map((r) => r.slot)).toEqual([0, 1]);
+    reopened.db.close();
+  });
+
+  it('refuses an invoice with a bad signature, an expired one, a too large one, one over an expired serve path, and a full server', () => {
+    const s = setup({ policy: { maxTotalInvoices: 1 } });
+    const { reply, offerPaths } = serveOne(s, 0);
+    const servePath = L2.pathTo(reply.replyContext!);
+    const ctx = L2.contextOf(servePath);
+    const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: 0, expiresAt: T0 / 1000 + 60 }), L2);
+    const serve = (invoice: Uint8Array, context = ctx, now = T0) =>
+      s.server.handleServeStaticInvoice({ bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice, forwardInvoiceRequestPath: forward }), context, replyPath: replyPathOfR() }, now);
+    const good = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000)).invoice.bytes;
+    const tampered = good.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    expect(reasons(serve(tampered))).toEqual(['invalid_invoice:static_invoice.invalid_signature']);
+    const old = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000 - 15 * 24 * 3600)).invoice.bytes;
+    expect(reasons(serve(old))).toEqual(['invalid_invoice:static_invoice.expired']);
+    const big = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000), { description: 'x'.repeat(6000) }).invoice.bytes;
+    expect(reasons(serve(big))).toEqual(['invoice_too_large']);
+    expect(reasons(serve(good, ctx, T0 + 366 * 24 * 3600 * 1000))).toEqual(['bad_context']);
+    // Slot 0 is stored; slot 1 would be a second invoice on a server that keeps one.
+    const serve1 = L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 1, expiresAt: T0 / 1000 + 60 }));
+    expect(reasons(serve(good, L2.contextOf(serve1)))).toEqual(['server_full']);
+    // Every refusal wrote nothing and answered nothing.
+    expect(s.store.countStaticInvoices()).toBe(1);
+    s.db.close();
+  });
+});
+
+describe('L2: answering invoice requests for a client\'s offer', () => {
+  it('answers with the static invoice and forwards the request to R with the payer\'s reply path', () => {
+    const s = setup();
+    const { offerPaths, invoice, forward } = serveOne(s, 2);
+    const invreq = new Uint8Array([0, 4, 1, 2, 3, 4]);
+    const payerReply = PAYER.pathTo(new Uint8Array([9]));
+    const step = s.server.handleInvoiceRequest({ bytes: invreq, context: L2.contextOf(offerPaths[0]!), replyPath: payerReply }, T0 + 5000);
+    expect(step.actions).toEqual([
+      { kind: 'reply', message: { name: 'static_invoice', tlvType: 70n, bytes: invoice.bytes } },
+      { kind: 'send', destination: forward, forwardedReplyPath: payerReply, message: { name: 'invoice_request', tlvType: 64n, bytes: invreq } },
+    ]);
+    expect(step.events).toMatchObject([{ type: 'async.static_invoice_served', recipient: R.idHex, slot: 2, forwarded: true }]);
+    s.db.close();
+  });
+
+  it('answers nothing for an empty slot, deletes and refuses an expired invoice, refuses without a reply path or our context', () => {
+    const s = setup();
+    const { offerPaths } = serveOne(s, 0, T0, 3600n);
+    const payerReply = PAYER.pathTo(new Uint8Array([9]));
+    const empty = L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 5, expiresAt: T0 / 1000 + 60 }));
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: L2.contextOf(empty), replyPath: payerReply }, T0))).toEqual(['no_static_invoice']);
+    const ctx = L2.contextOf(offerPaths[0]!);
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: undefined }, T0))).toEqual(['no_reply_path']);
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: undefined, replyPath: payerReply }, T0))).toEqual(['bad_context']);
+    const late = s.apply(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: payerReply }, T0 + 3600 * 1000));
+    expect(reasons(late)).toEqual(['static_invoice_expired']);
+    expect(late.actions).toEqual([]);
+    expect(s.store.countStaticInvoices()).toBe(0);
+    s.db.close();
+  });
+});
+
+describe('L2: limits', () => {
+  it('rate limits every message type per recipient, and refills with time', () => {
+    const s = setup({ policy: { perRecipient: { offer_paths_request: { perSecond: 1, burst: 3 }, serve_static_invoice: { perSecond: 1, burst: 3 }, invoice_request: { perSecond: 1, burst: 2 } } } });
+    const [p] = s.server.pathsForRecipient(R.idHex, T0);
+    const ask = (now: number) => s.server.handleOfferPathsRequest({ bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 }), context: L2.contextOf(p!), replyPath: replyPathOfR() }, now);
+    expect([ask(T0), ask(T0), ask(T0), ask(T0)].map(reasons)).toEqual([[], [], [], ['rate_limited']]);
+    expect(reasons(ask(T0 + 1000))).toEqual([]);
+    const ctx = L2.contextOf(L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 })));
+    const req = () => s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: replyPathOfR() }, T0);
+    expect([req(), req(), req()].map(reasons)).toEqual([['no_static_invoice'], ['no_static_invoice'], ['rate_limited']]);
+    const serveCtx = L2.contextOf(L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 })));
+    const serve = () => s.server.handleServeStaticInvoice({ bytes: new Uint8Array(0), context: serveCtx, replyPath: replyPathOfR() }, T0);
+    expect([serve(), serve(), serve(), serve()].map(reasons)).toEqual([['malformed'], ['malformed'], ['malformed'], ['rate_limited']]);
+    s.db.close();
+  });
+
+  it('any bytes and any context give a step (refused or not), never a throw', () => {
+    const s = setup();
+    const contexts = fc.oneof(
+      fc.constant(undefined),
+      fc.uint8Array({ maxLength: 48 }),
+      fc.record({ slot: fc.integer({ min: 0, max: 0xffff }), expiresAt: fc.integer({ min: 0, max: 0xffffffff }) }).map((c) =>
+        encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, ...c })),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('offer_paths_request' as const, 'serve_static_invoice' as const, 'invoice_request' as const), fc.uint8Array({ maxLength: 200 }), contexts, fc.boolean(), (kind, bytes, context, reply) => {
+        const d = { bytes, context, replyPath: reply ? replyPathOfR() : undefined };
+        const step = kind === 'offer_paths_request' ? s.server.handleOfferPathsRequest(d, T0) : kind === 'serve_static_invoice' ? s.server.handleServeStaticInvoice(d, T0) : s.server.handleInvoiceRequest(d, T0);
+        expect(step.writes.every((w) => w.kind === 'put_static_invoice' || w.kind === 'delete_static_invoice')).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    s.db.close();
+  });
+
+  it('contexts round-trip, and bytes that are none give payments.bad_request', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (slot, expiresAt, id) => {
+        const all = [
+          { kind: 'offer_paths_request' as const, recipient: R.idHex, expiresAt },
+          { kind: 'static_invoice_requested' as const, recipient: R.idHex, slot, expiresAt },
+          { kind: 'serve_static_invoice' as const, recipient: R.idHex, slot, expiresAt },
+          { kind: 'offer_paths' as const, slot, expiresAt },
+          { kind: 'static_invoice_persisted' as const, slot, offerId: toHex(id), expiresAt },
+          { kind: 'held_htlc_available' as const, slot, expiresAt },
+          { kind: 'release_held_htlc' as const, holdId: toHex(id), expiresAt },
+        ];
+        for (const c of all) {
+          const bytes = encodeAsyncContext(c);
+          expect(bytes.length).toBeLessThanOrEqual(64);
+          expect(decodeAsyncContext(bytes)).toEqual(c);
+        }
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (bytes) => {
+        try {
+          decodeAsyncContext(bytes);
+        } catch (e) {
+          expect(e).toMatchObject({ code: 'payments.bad_request' });
+        }
+      }),
+    );
+  });
+});
