@@ -13,6 +13,9 @@ import { runSimulationRequest } from '../simulator/request';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
 import type { WalletMethods } from './wallet';
+import type { PaymentMethods } from './payments';
+import type { PaymentsService } from '../runtime/payments/service';
+import { randomBytes, fromHex, toHex } from '../crypto';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -48,6 +51,7 @@ export function createNodeApi(node: Node): NodeApi {
     },
     runSimulation: async (params) => runSimulationRequest(params),
     ...walletApi(node),
+    ...paymentsApi(node),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -67,6 +71,37 @@ function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
     listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
     createRefund: async (params) => o.createRefund(params),
     sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+/** Payments over our channels (the payments adapter); `payments.disabled` on a node opened without them. */
+function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
+  const p = (): PaymentsService => {
+    const svc = node.payments;
+    if (!svc) throw new ApiError('payments.disabled', 'this node runs without payments');
+    return svc;
+  };
+  return {
+    createInvoice: async ({ amountMsat, description, expirySeconds }) =>
+      p().createInvoice({ description, ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}), ...(expirySeconds !== undefined ? { expirySeconds } : {}) }),
+    pay: ({ invoice, amountMsat, maxFeeMsat, timeoutSeconds, paymentId, wait }) => p().pay({
+      invoice,
+      paymentId: paymentId ?? toHex(randomBytes(16)),
+      ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}),
+      ...(maxFeeMsat !== undefined ? { maxFeeMsat: BigInt(maxFeeMsat) } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+      ...(wait !== undefined ? { wait } : {}),
+    }),
+    getPayment: async ({ paymentId }) => {
+      const found = p().getPayment(paymentId);
+      if (!found) throw new ApiError('payments.not_found', `no payment ${paymentId}`);
+      return found;
+    },
+    listPayments: async (filter) => ({ payments: p().listPayments(filter) }),
+    listBolt11Invoices: async (filter) => ({ invoices: p().listInvoices(filter) }),
+    listReceived: async (filter) => ({ received: p().listReceived(filter) }),
+    listForwards: async (filter) => p().listForwards(filter),
+    getRoute: async ({ nodeId, amountMsat, finalCltvExpiryDelta }) => p().getRoute(fromHex(nodeId), BigInt(amountMsat), finalCltvExpiryDelta),
   };
 }
 

@@ -146,12 +146,20 @@ function listFilter<R extends string>(values: CommandArgs['values'], roles: read
 
 export const listinvoices: CliCommand = {
   name: 'listinvoices',
-  summary: 'BOLT 12 invoices we issued or received (newest N, oldest first)',
-  usage: 'listinvoices [--role issued|received] [--offer ID] [--limit N]',
-  options: { role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
+  summary: 'BOLT 12 invoices we issued or received (newest N, oldest first) and the BOLT 11 invoices we issued (newest first)',
+  usage: 'listinvoices [--kind bolt11|bolt12] [--role issued|received] [--offer ID] [--limit N]',
+  options: { kind: { type: 'string' }, role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
   run: (ctx, { values }) => {
+    const kind = values.kind;
+    if (kind !== undefined && kind !== 'bolt11' && kind !== 'bolt12') throw new UsageError('--kind must be bolt11 or bolt12');
     const filter = listFilter(values, ['issued', 'received'] as const);
-    return withDaemon(ctx.datadir, ({ api }) => api.listInvoices(filter));
+    // BOLT 11 invoices are ours only, and belong to no offer: --role received and --offer ask for BOLT 12 ones.
+    const bolt11 = kind !== 'bolt12' && filter.role !== 'received' && filter.offerId === undefined;
+    const bolt12 = kind !== 'bolt11';
+    return withDaemon(ctx.datadir, async ({ api }) => ({
+      ...(bolt12 ? { invoices: (await api.listInvoices(filter)).invoices } : {}),
+      ...(bolt11 ? { bolt11: (await api.listBolt11Invoices(filter.limit !== undefined ? { limit: filter.limit } : {})).invoices } : {}),
+    }));
   },
 };
 
