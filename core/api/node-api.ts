@@ -84,14 +84,21 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
   return {
     createInvoice: async ({ amountMsat, description, expirySeconds }) =>
       p().createInvoice({ description, ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}), ...(expirySeconds !== undefined ? { expirySeconds } : {}) }),
-    pay: ({ invoice, amountMsat, maxFeeMsat, timeoutSeconds, paymentId, wait }) => p().pay({
-      invoice,
-      paymentId: paymentId ?? toHex(randomBytes(16)),
-      ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}),
+    pay: async ({ invoice, amountMsat, maxFeeMsat, timeoutSeconds, paymentId, wait }) => {
+      const svc = p();
+      // BOLT 12: an offer is paid through the invoice it is answered with (invoice_request over onion messages first).
+      const offer = /^lno1/i.test(invoice.trim());
+      const fetched = offer ? await node.offers.fetchInvoice({ offer: invoice.trim(), ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      return svc.pay({
+        invoice: fetched ? fetched.invoice.bolt12 : invoice,
+        paymentId: paymentId ?? toHex(randomBytes(16)),
+        // The invoice fetched for an offer names the amount asked for.
+        ...(amountMsat !== undefined && !offer ? { amountMsat: BigInt(amountMsat) } : {}),
       ...(maxFeeMsat !== undefined ? { maxFeeMsat: BigInt(maxFeeMsat) } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
-      ...(wait !== undefined ? { wait } : {}),
-    }),
+        ...(wait !== undefined ? { wait } : {}),
+      });
+    },
     getPayment: async ({ paymentId }) => {
       const found = p().getPayment(paymentId);
       if (!found) throw new ApiError('payments.not_found', `no payment ${paymentId}`);

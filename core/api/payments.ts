@@ -19,7 +19,8 @@ export interface PaymentMethods {
    */
   createInvoice: { params: { amountMsat?: string; description: string; expirySeconds?: number }; result: Bolt11InvoiceInfo };
   /**
-   * Pays a BOLT 11 invoice over our channels and waits for the outcome (unless `wait` is false).
+   * Pays a BOLT 11 invoice, a BOLT 12 offer (its invoice fetched first: `offers.*` errors) or a BOLT 12
+   * invoice this node requested, over our channels, and waits for the outcome (unless `wait` is false).
    * Idempotent per `paymentId` (default: a fresh one); another payment of a paid hash is
    * `payments.already_paid`. A failed payment is a result with `status: 'failed'`, not an error.
    */
@@ -54,7 +55,7 @@ export const PAYMENT_METHOD_SCHEMAS = {
   ),
   pay: s.object(
     {
-      invoice: s.string({ minLength: 1, maxLength: 8_000, describe: 'a BOLT 11 invoice' }),
+      invoice: s.string({ minLength: 1, maxLength: 40_000, describe: 'a BOLT 11 invoice, a BOLT 12 offer or invoice' }),
       amountMsat: s.msat(),
       maxFeeMsat: s.msat(),
       timeoutSeconds: s.integer({ min: 1, max: 86_400 }),

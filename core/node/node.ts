@@ -215,6 +215,7 @@ export class Node {
       channels: this.#channels,
       ourNodeId: nodeId,
       network: opts.network,
+      chain: chainHash(opts.network),
       onion: new NodeOnionKeys(nodeKey),
       signBolt11: (u) => u.sign(nodeKey),
       randomBytes,

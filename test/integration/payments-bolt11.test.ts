@@ -164,7 +164,7 @@ describe('BOLT 11 payments between node processes', { timeout: 90_000 }, () => {
     const run = (node: HarnessNode, ...args: string[]) => runCli(['--datadir', node.datadir, ...args]);
     const cases = [
       ['invoice', 'abc', 'coffee'], ['invoice', '1000'], ['invoice', '1000', 'x', '--expiry', '0'],
-      ['pay', 'hello'], ['pay', 'lno1qgsqvgnwgcg35z6ee2h3yczraddm72xrfua9uve2rlrm9deu7xyfzrc'],
+      ['pay', 'hello'], ['pay', 'lnr1qgsqvgnwgcg35z6ee2h3yczraddm72xrfua9uve2rlrm9deu7xyfzrc'],
       ['pay', 'lnbcrt1x', '--amount-msat', 'ten'], ['pay', 'lnbcrt1x', '--payment-id', 'no spaces allowed'],
       ['getroute', 'zz', '1'], ['getroute', b.nodeId, '0'], ['listpayments', '--status', 'done'], ['listinvoices', '--kind', 'bolt13'],
     ];

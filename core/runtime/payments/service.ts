@@ -27,7 +27,9 @@ import type { Change, ChannelEvent, ChannelState } from '../../channel';
 import { changesPendingForRemote } from '../../channel';
 import type { Bolt11Network, RouteHintHop } from '../../invoices';
 import { decodeBolt11 } from '../../invoices';
+import { decodeInvoice } from '../../offers';
 import { Payments, PaymentError, estimateOutboundMsat } from '../../payments';
+import type { PayTarget } from '../../payments';
 import type {
   Bolt11Signer, Bolt12Payee, ChannelDirectory, FailureUpdateChecker, ForwardRecord, ForwardingChannel, ForwardingPolicy, InboundPolicy, InvoiceRecord,
   OnionKeys, OurChannel, OutboundPolicy, PaymentEventBody, PaymentRecord, PaymentsStep, PaymentsStore, PartRecord, ReceivedRecord, RouteSource, SwitchPolicy,
@@ -69,6 +71,8 @@ export interface PaymentsServiceOptions {
   readonly channels: PaymentChannels;
   readonly ourNodeId: Uint8Array;
   readonly network: Bolt11Network;
+  /** The chain hash BOLT 12 invoices must name (BOLT 12 `invoice_chain`, default bitcoin). */
+  readonly chain: Uint8Array;
   readonly onion: OnionKeys;
   readonly signBolt11: Bolt11Signer;
   readonly randomBytes: (length: number) => Uint8Array;
@@ -378,23 +382,28 @@ export class PaymentsService {
   }
 
   /**
-   * Pays a BOLT 11 invoice. Resolves with the payment once it succeeded or failed (or, when
-   * `wait` is false, at once with the pending record). Throws `PaymentError` before anything is
-   * written when the invoice cannot be paid as asked (`payments.already_paid`, ...).
+   * Pays a BOLT 11 invoice (`ln…`) or a BOLT 12 invoice (`lni1…`, one this node requested: the
+   * offers service checked it against its request). Resolves with the payment once it succeeded or
+   * failed (or, when `wait` is false, at once with the pending record). Throws `PaymentError` (or
+   * the decoder's typed error) before anything is written when it cannot be paid as asked
+   * (`payments.already_paid`, ...).
    */
   async pay(params: { invoice: string; paymentId: string; amountMsat?: bigint; maxFeeMsat?: bigint; timeoutMs?: number; wait?: boolean }): Promise<PaymentInfo> {
-    let invoice;
+    const text = params.invoice.trim();
+    let target: PayTarget;
     try {
-      invoice = decodeBolt11(params.invoice.trim());
+      target = /^lni1/i.test(text)
+        ? { kind: 'bolt12', invoice: decodeInvoice(text, { nowSeconds: Math.floor(this.#now() / 1000), chains: [this.#opts.chain] }) }
+        : { kind: 'bolt11', invoice: decodeBolt11(text) };
     } catch (e) {
       if (isGlasswingError(e)) throw e;
-      throw new PaymentError('payments.bad_request', 'not a BOLT 11 invoice');
+      throw new PaymentError('payments.bad_request', 'not a BOLT 11 or BOLT 12 invoice');
     }
     let payment: PaymentRecord | undefined;
     this.#sync(() => {
       payment = this.#run(this.#payments.outbound.pay({
         paymentId: params.paymentId,
-        target: { kind: 'bolt11', invoice },
+        target,
         ...(params.amountMsat !== undefined ? { amountMsat: params.amountMsat } : {}),
         ...(params.maxFeeMsat !== undefined ? { maxFeeMsat: params.maxFeeMsat } : {}),
         ...(params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {}),

@@ -1,5 +1,5 @@
 /**
- * Payment commands: invoice, pay, listpayments, listforwards, getroute (BOLT 11 over our channels;
+ * Payment commands: invoice, pay, listpayments, listforwards, getroute (BOLT 11 and 12 over our channels;
  * `listinvoices` in offers.ts lists BOLT 11 invoices next to BOLT 12 ones). Arguments are checked
  * here (usage errors exit 2); the node judges the invoice itself.
  */
@@ -52,15 +52,16 @@ export const invoice: CliCommand = {
 
 export const pay: CliCommand = {
   name: 'pay',
-  summary: 'pay a BOLT 11 invoice over our channels and wait for the outcome (preimage, fee, route)',
-  usage: 'pay INVOICE [--amount-msat N] [--max-fee-msat N] [--timeout SECONDS] [--payment-id ID] [--no-wait]',
+  summary: 'pay a BOLT 11 invoice, a BOLT 12 offer (its invoice fetched first) or a BOLT 12 invoice; waits for the outcome (preimage, fee, route)',
+  usage: 'pay INVOICE|OFFER [--amount-msat N] [--max-fee-msat N] [--timeout SECONDS] [--payment-id ID] [--no-wait]',
   options: { 'amount-msat': { type: 'string' }, 'max-fee-msat': { type: 'string' }, timeout: { type: 'string' }, 'payment-id': { type: 'string' }, 'no-wait': { type: 'boolean' } },
   run: (ctx, { positionals, values }) => {
-    const [text, ...rest] = positionals;
-    if (!text || rest.length > 0) throw new UsageError('expected one INVOICE');
-    const invoiceText = text.trim();
-    if (/^ln(o|i|r)1/i.test(invoiceText)) throw new UsageError('BOLT 12 strings are not paid by `pay` yet: only BOLT 11 invoices (ln…)');
-    if (!/^ln[a-z0-9]+1[02-9ac-hj-np-z]+$/i.test(invoiceText)) throw new UsageError('INVOICE must be a BOLT 11 invoice (ln…)');
+    // A BOLT 12 string split by the shell at "+ " continuations is joined back.
+    const invoiceText = positionals.join(' ').trim();
+    if (invoiceText.length === 0) throw new UsageError('expected an INVOICE, an OFFER or a BOLT 12 invoice');
+    if (/^lnr1/i.test(invoiceText)) throw new UsageError('a refund (lnr1…) is answered with `sendinvoice`, not paid');
+    const bolt12 = /^ln[oi]1/i.test(invoiceText);
+    if (!bolt12 && !/^ln[a-z0-9]+1[02-9ac-hj-np-z]+$/i.test(invoiceText)) throw new UsageError('expected a BOLT 11 invoice (ln…), a BOLT 12 offer (lno1…) or invoice (lni1…)');
     const paymentId = values['payment-id'];
     if (paymentId !== undefined && (typeof paymentId !== 'string' || !PAYMENT_ID_PATTERN.test(paymentId))) {
       throw new UsageError('--payment-id takes 1 to 64 letters, digits or ._:-');
