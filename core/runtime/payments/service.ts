@@ -126,6 +126,9 @@ function peerScidOf(state: ChannelState): bigint {
   return remote !== null && remote !== undefined ? remote : outpointScid(state);
 }
 
+/** How long `pay` waits past a payment's deadline for its last HTLCs before it answers with the pending record. */
+const WAIT_GRACE_MS = 30_000;
+
 const EMPTY_GRAPH: RoutingGraph = { channelsOf: () => [] };
 
 type Work = () => void;
@@ -412,10 +415,23 @@ export class PaymentsService {
     const id = payment!.paymentId;
     const now = this.#opts.store.getPayment(id) ?? payment!;
     if (params.wait === false || now.status !== 'pending') return this.#paymentInfo(now);
+    // Until it succeeds or fails — or, an HTLC stuck with an offline peer, a while after its deadline:
+    // then the caller gets the pending record (the payment goes on; listpayments shows how it ends).
     const done = await new Promise<PaymentRecord>((resolve) => {
       const list = this.#waiters.get(id) ?? [];
-      list.push(resolve);
+      let timer: Timer | null = null;
+      const finish = (p: PaymentRecord) => {
+        timer?.cancel();
+        resolve(p);
+      };
+      list.push(finish);
       this.#waiters.set(id, list);
+      timer = this.#opts.clock.timeout(`payments.wait ${id}`, Math.max(0, now.deadline - this.#now()) + WAIT_GRACE_MS, () => {
+        const left = (this.#waiters.get(id) ?? []).filter((w) => w !== finish);
+        if (left.length > 0) this.#waiters.set(id, left);
+        else this.#waiters.delete(id);
+        resolve(this.#opts.store.getPayment(id) ?? now);
+      });
     });
     return this.#paymentInfo(done);
   }
