@@ -1,5 +1,9 @@
 /**
- * Retries that learn from decoded onion failures, between node processes: A has two ways to C
+ * Multi-part payments and retries between node processes. A's channels to B and D are small (400,000
+ * sat, all A's): a payment of 600,000,000 msat to C fits through neither alone, so A splits it
+ * (basic_mpp), one part through each, and C claims the set once both arrived.
+ *
+ * Retries that learn from decoded onion failures: A has two ways to C
  * (A — B — C and A — D — C, both named by C's invoice's route hints). With the B–C connection down,
  * then (with B–C back) the D–C one, A pays C twice: whichever way A tries first, one of the two
  * payments meets the forwarder whose next hop is offline, decodes its temporary_channel_failure
@@ -10,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, ForwardInfo, PaymentInfo } from '../../core/api';
 import { HarnessNode, openHarnessChannel, waitFor } from '../support/channel-harness';
 import { runCli } from '../support/daemon';
+import { testChannelSpec } from '../support/channel-open';
+import { connectToDaemon } from '../../main/cli/daemon-client';
 
 async function cli<T>(node: HarnessNode, ...args: string[]): Promise<T> {
   const r = await runCli(['--datadir', node.datadir, ...args], { timeoutMs: 90_000 });
@@ -33,8 +39,9 @@ describe('a payment retried over another route after a decoded failure', { timeo
     await a.control('connect', { address: d.address });
     await b.control('connect', { address: c.address });
     await d.control('connect', { address: c.address });
-    await openHarnessChannel(a, b);
-    await openHarnessChannel(a, d);
+    const small = testChannelSpec({ fundingSat: 400_000n, pushMsat: 0n });
+    await openHarnessChannel(a, b, small);
+    await openHarnessChannel(a, d, { ...small, fundingOutpoint: testChannelSpec().fundingOutpoint });
     bc = await openHarnessChannel(b, c);
     dc = await openHarnessChannel(d, c);
   }, 180_000);
@@ -53,6 +60,29 @@ describe('a payment retried over another route after a decoded failure', { timeo
     await forwarder.control('connect', { address: c.address });
     await waitFor(async () => (await channelState(forwarder, channelId)) === 'active' && (await channelState(c, channelId)) === 'active', `${forwarder.name}–C active`);
   }
+
+  it('splits a payment no single channel can carry into parts over both ways; C claims them as one', async () => {
+    const inv = await cli<Bolt11InvoiceInfo>(c, 'invoice', '600000000', 'too big for one channel');
+    const paid = await cli<PaymentInfo>(a, 'pay', inv.bolt11, '--max-fee-msat', '200000');
+    expect(paid.status).toBe('succeeded');
+    // The payment succeeds at the first fulfill (the preimage is ours); the other part's fulfill follows.
+    const final = await waitFor(async () => {
+      const { payments } = await cli<{ payments: PaymentInfo[] }>(a, 'listpayments');
+      const p = payments.find((x) => x.paymentId === paid.paymentId)!;
+      return p.parts.every((part) => part.status === 'succeeded' || part.status === 'failed') ? p : null;
+    }, 'every part final');
+    const done = final.parts.filter((p) => p.status === 'succeeded');
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(done.reduce((sum, p) => sum + BigInt(p.amountMsat), 0n)).toBe(600_000_000n);
+    expect(new Set(done.map((p) => p.route[0]!.nodeId))).toEqual(new Set([b.nodeId, d.nodeId]));
+    const client = await connectToDaemon(c.datadir);
+    try {
+      const { received } = await client.api.listReceived({});
+      expect(received.find((r) => r.paymentHash === inv.paymentHash)).toMatchObject({ amountMsat: '600000000', parts: done.length });
+    } finally {
+      client.close();
+    }
+  });
 
   it('meets the offline hop once, learns, and pays over the other way', async () => {
     await cut(b, bc);
