@@ -4,7 +4,9 @@
  * channel_reestablish it fulfills the HTLC from what it stored — the payer's payment succeeds,
  * the invoice is paid once, one payment is received, and the balances moved exactly once.
  * A second kill, between the HTLC's lock-in and the claim, loses nothing either (the channel's
- * state brings the HTLC back to the cores at reconcile).
+ * state brings the HTLC back to the cores at reconcile). And the payer killed with its part stored
+ * and its update_add_htlc not yet sent: after the restart the part is known not sent (reconcile),
+ * the payment tries again and succeeds — paid once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, PaymentInfo, ReceivedInfo } from '../../core/api';
@@ -106,6 +108,33 @@ describe('a payee killed mid-payment', { timeout: 120_000 }, () => {
     expect(done.status).toBe('succeeded');
     const [ca] = await settled(a, b, ab);
     expect(BigInt(ca.localBalanceMsat)).toBe(BigInt(before.localBalanceMsat) - 40_000n);
+    expect((await received(b)).filter((r) => r.paymentHash === inv.paymentHash)).toHaveLength(1);
+  });
+
+  it('the payer killed after its part is stored and before its add leaves: the payment goes on after the restart and pays once', async () => {
+    const [before] = await settled(a, b, ab);
+    const inv = await cli<Bolt11InvoiceInfo>(b, 'invoice', '30000', 'payer crash');
+    // The add is not written by itself (only with the commitment that covers it): A dies with its part
+    // stored as being added and the update_add_htlc nowhere but in memory.
+    await a.control('arm_kill_on_update', { cause: 'add_htlc', unpersisted: true });
+    // The CLI's connection dies with A: its answer is an error, the payment is in A's store.
+    const paying = runCli(['--datadir', a.datadir, 'pay', inv.bolt11, '--timeout', '120']);
+    await a.exited;
+    await paying;
+    await a.start();
+    const done = await waitFor(async () => {
+      const { payments } = await cli<{ payments: PaymentInfo[] }>(a, 'listpayments');
+      const p = payments.find((x) => x.paymentHash === inv.paymentHash);
+      return p && p.status !== 'pending' ? p : null;
+    }, 'the payment to complete after the payer\'s restart', 90_000);
+    expect(done.status).toBe('succeeded');
+    // Part 0 was never sent (reconcile: not in the channel); what followed delivered the amount once —
+    // as one part or, the failed amount now bounded on that channel by the failure memory, in halves.
+    expect(done.parts[0]).toMatchObject({ status: 'failed', failure: { code: 'not_sent' } });
+    const sent = done.parts.filter((p) => p.status === 'succeeded');
+    expect(sent.reduce((sum, p) => sum + BigInt(p.amountMsat), 0n)).toBe(30_000n);
+    const [ca] = await settled(a, b, ab);
+    expect(BigInt(ca.localBalanceMsat)).toBe(BigInt(before.localBalanceMsat) - 30_000n);
     expect((await received(b)).filter((r) => r.paymentHash === inv.paymentHash)).toHaveLength(1);
   });
 });

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   let kill: { point: KillPoint; left: number } | null = null;
   let killOnClaim = false;
   let killOnCause: string | null = null;
+  let killUnpersisted = false;
   const hit = (point: KillPoint) => {
     if (kill?.point !== point || --kill.left > 0) return;
     // Dies here, synchronously: nothing after this point of the step happens.
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   node.events.subscribe((e) => {
     // Published by the fulfill's channel step before its message goes out (ChannelService #apply).
     if (killOnClaim && e.type === 'channel.updated' && e.cause === 'fulfill_htlc') process.kill(process.pid, 'SIGKILL');
-    if (killOnCause !== null && e.type === 'channel.updated' && e.persisted && e.cause === killOnCause) process.kill(process.pid, 'SIGKILL');
+    if (killOnCause !== null && e.type === 'channel.updated' && (e.persisted || killUnpersisted) && e.cause === killOnCause) process.kill(process.pid, 'SIGKILL');
     if (e.type === 'channel.updated' && e.persisted) hit('after_persist');
     else if (e.type === 'wire.message' && e.direction === 'in' && (e.messageType === 'commitment_signed' || e.messageType === 'revoke_and_ack')) hit('before_persist');
     else if (e.type === 'channel.message' && (e.messageType === 'commitment_signed' || e.messageType === 'revoke_and_ack')) {
@@ -142,9 +143,13 @@ async function main(): Promise<void> {
       return unsigned.sign(identity.nodeKey).string;
     },
     /** Dies (SIGKILL) as soon as a payment is claimed: its write is durable, its update_fulfill_htlc not yet handed to the channel. */
-    /** Dies (SIGKILL) at the first persisted channel step caused by this message or command, before the step's messages and onStep. */
+    /**
+     * Dies (SIGKILL) at the first persisted channel step caused by this message or command (with
+     * `unpersisted`: at the first such step, written or not), before the step's messages and onStep.
+     */
     arm_kill_on_update: (a) => {
       killOnCause = a.cause as string;
+      killUnpersisted = a.unpersisted === true;
       return true;
     },
     arm_kill_on_claim: () => {
