@@ -9,3 +9,4 @@ export * from './socket-client';
 export * from './settings';
 export * from './decode';
 export * from './wallet';
+export * from './payments';

@@ -15,6 +15,9 @@ import type { Network } from '../node/types';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
 import type { WalletMethods } from './wallet';
+import type { PaymentMethods } from './payments';
+import type { PaymentsService } from '../runtime/payments/service';
+import { randomBytes, fromHex, toHex } from '../crypto';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -60,6 +63,7 @@ export function createNodeApi(node: Node): NodeApi {
       };
     },
     ...walletApi(node),
+    ...paymentsApi(node),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -82,6 +86,44 @@ function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
     listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
     createRefund: async (params) => o.createRefund(params),
     sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+/** Payments over our channels (the payments adapter); `payments.disabled` on a node opened without them. */
+function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
+  const p = (): PaymentsService => {
+    const svc = node.payments;
+    if (!svc) throw new ApiError('payments.disabled', 'this node runs without payments');
+    return svc;
+  };
+  return {
+    createInvoice: async ({ amountMsat, description, expirySeconds }) =>
+      p().createInvoice({ description, ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}), ...(expirySeconds !== undefined ? { expirySeconds } : {}) }),
+    pay: async ({ invoice, amountMsat, maxFeeMsat, timeoutSeconds, paymentId, wait }) => {
+      const svc = p();
+      // BOLT 12: an offer is paid through the invoice it is answered with (invoice_request over onion messages first).
+      const offer = /^lno1/i.test(invoice.trim());
+      const fetched = offer ? await node.offers.fetchInvoice({ offer: invoice.trim(), ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      return svc.pay({
+        invoice: fetched ? fetched.invoice.bolt12 : invoice,
+        paymentId: paymentId ?? toHex(randomBytes(16)),
+        // The invoice fetched for an offer names the amount asked for.
+        ...(amountMsat !== undefined && !offer ? { amountMsat: BigInt(amountMsat) } : {}),
+      ...(maxFeeMsat !== undefined ? { maxFeeMsat: BigInt(maxFeeMsat) } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        ...(wait !== undefined ? { wait } : {}),
+      });
+    },
+    getPayment: async ({ paymentId }) => {
+      const found = p().getPayment(paymentId);
+      if (!found) throw new ApiError('payments.not_found', `no payment ${paymentId}`);
+      return found;
+    },
+    listPayments: async (filter) => ({ payments: p().listPayments(filter) }),
+    listBolt11Invoices: async (filter) => ({ invoices: p().listInvoices(filter) }),
+    listReceived: async (filter) => ({ received: p().listReceived(filter) }),
+    listForwards: async (filter) => p().listForwards(filter),
+    getRoute: async ({ nodeId, amountMsat, finalCltvExpiryDelta }) => p().getRoute(fromHex(nodeId), BigInt(amountMsat), finalCltvExpiryDelta),
   };
 }
 

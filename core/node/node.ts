@@ -19,7 +19,7 @@ import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
 import { FeatureVector, chainHash, type Init } from '../wire';
-import { cryptoBackendInfo, toHex, zeroize } from '../crypto';
+import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
@@ -27,7 +27,10 @@ import type { OffersStores } from '../offers/manager/records';
 import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
 import { OffersService } from '../runtime/offers/service';
-import { ChannelService } from '../runtime/channel/service';
+import { ChannelService, type ChannelStepReport } from '../runtime/channel/service';
+import { PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
+import { PaymentsRepository } from '../store/payments-repository';
+import { NodeOnionKeys } from '../payments';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
@@ -82,6 +85,11 @@ export interface NodeOptions {
    * wallet keys); the wallet scans from `birthday` (default 0, genesis). Channels are not restored.
    */
   readonly restore?: { readonly words: string; readonly birthday?: number };
+  /**
+   * Payments (paying, being paid, forwarding over our channels): on by default; `false` leaves the
+   * channels to their caller (the channel test harness drives HTLCs by hand). Policies override the cores' defaults.
+   */
+  readonly payments?: false | Pick<PaymentsServiceOptions, 'forwardingPolicy' | 'outboundPolicy' | 'inboundPolicy' | 'switchPolicy'>;
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -106,6 +114,7 @@ export class Node {
   readonly #chainConfig: ChainConfig;
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
+  readonly #payments: PaymentsService | null;
   #listen: string[] = [];
   #listenFallback: ListenFallback | undefined;
   #alias: string;
@@ -172,7 +181,9 @@ export class Node {
       stores: offers,
     });
     zeroize(offersSeed);
+    let onChannelStep: (r: ChannelStepReport) => void = () => undefined;
     this.#channels = new ChannelService<Peer>({
+      onStep: (r) => onChannelStep(r),
       store: new ChannelsRepository(db, { now: () => clock.now() }),
       clock,
       peers: this.#peers,
@@ -212,7 +223,32 @@ export class Node {
         if (e.type === 'chain.sync_state') this.#opts.log?.({ event: 'chain_sync', ...syncLogFields(e.sync) });
       }
       this.#wallet.onChainEvent(e);
+      if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
+        this.#payments?.setHeight(this.#chain?.tracker.tip?.height ?? 0);
+      }
     };
+
+    // Payments over our channels: every channel step goes to the payment cores (claims, forwards, our parts).
+    const chain = this.#chain;
+    this.#payments = opts.payments === false ? null : new PaymentsService({
+      store: new PaymentsRepository(db),
+      channels: this.#channels,
+      ourNodeId: nodeId,
+      network: opts.network,
+      chain: chainHash(opts.network),
+      onion: new NodeOnionKeys(nodeKey),
+      signBolt11: (u) => u.sign(nodeKey),
+      randomBytes,
+      clock,
+      // Without a chain the height is 0: both ends of a test channel agree on it; real peers need a chain.
+      height: () => chain?.tracker.tip?.height ?? 0,
+      publish: (e) => this.events.publish(e),
+      bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
+      ...(opts.payments ?? {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    const payments = this.#payments;
+    if (payments) onChannelStep = (r) => payments.onChannelStep(r);
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -253,6 +289,7 @@ export class Node {
     this.#messenger.start();
     this.#offers.start();
     this.#channels.start();
+    this.#payments?.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -290,6 +327,7 @@ export class Node {
     this.#wallet.stop();
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
+    this.#payments?.close();
     this.#channels.close();
     await this.#peers.close();
     this.#offers.close();
@@ -306,6 +344,11 @@ export class Node {
   /** Channels: the BOLT 2 links, reestablish and persistence (the payment and funding layers drive it). */
   get channels(): ChannelService<Peer> {
     return this.#channels;
+  }
+
+  /** Payments: invoices, paying, forwarding (null when the node was opened with `payments: false`). */
+  get payments(): PaymentsService | null {
+    return this.#payments;
   }
 
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */

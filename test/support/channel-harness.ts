@@ -63,9 +63,13 @@ export class HarnessNode {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #alive = false;
 
-  constructor(name: string, datadir = tempDir(`glasswing-harness-${name}-`)) {
+  /** `payments`: run the node's payments (`--payments`); otherwise HTLCs are driven by hand. */
+  readonly payments: boolean;
+
+  constructor(name: string, datadir = tempDir(`glasswing-harness-${name}-`), opts: { payments?: boolean } = {}) {
     this.name = name;
     this.datadir = datadir;
+    this.payments = opts.payments ?? false;
   }
 
   get alive(): boolean {
@@ -78,7 +82,7 @@ export class HarnessNode {
 
   /** Starts the process (on the port of the previous run, if any) and waits until it is ready. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', HARNESS, '--datadir', this.datadir, '--listen', `127.0.0.1:${this.port}`], {
+    const child = spawn(process.execPath, ['--import', 'tsx', HARNESS, '--datadir', this.datadir, '--listen', `127.0.0.1:${this.port}`, ...(this.payments ? ['--payments'] : [])], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

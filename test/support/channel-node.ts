@@ -7,6 +7,8 @@
  *
  *   node --import tsx test/support/channel-node.ts --datadir DIR --listen 127.0.0.1:PORT [--ui]
  *
+ * `--payments` runs the node's payments (invoices, paying, forwarding, automatic commitment_signed);
+ * without it the channels are driven by hand through the controls below.
  * `--ui` also serves the renderer exactly as `glasswing daemon --ui` does (main/daemon/ui-server.ts)
  * and adds the one-time login address `"ui"` to the ready line, for the e2e tests of the inspector.
  *
@@ -21,6 +23,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Node } from '../../core/node';
+import { loadOrCreateIdentity } from '../../core/store';
+import { buildBolt11Invoice } from '../../core/invoices';
 import { createNodeApi } from '../../core/api/node-api';
 import { fromHex, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
 import { isGlasswingError } from '../../core/errors';
@@ -36,7 +40,7 @@ const ONION = new Uint8Array(1366);
 type KillPoint = 'after_persist' | 'before_persist' | 'after_send';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { datadir: { type: 'string' }, listen: { type: 'string' }, ui: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { datadir: { type: 'string' }, listen: { type: 'string' }, ui: { type: 'boolean' }, payments: { type: 'boolean' } } });
   const datadir = values.datadir!;
   const [host, port] = (values.listen ?? '127.0.0.1:0').split(':');
   const node = await Node.open({
@@ -45,12 +49,16 @@ async function main(): Promise<void> {
     network: 'regtest',
     listen: { host: host!, port: Number(port) },
     version: 'test',
+    ...(values.payments ? {} : { payments: false as const }),
     log: (line) => process.stderr.write(JSON.stringify(line) + '\n'),
   });
   const nodeId = toHex(node.nodeId);
   const api = createNodeApi(node);
   const svc = node.channels;
   let kill: { point: KillPoint; left: number } | null = null;
+  let killOnClaim = false;
+  let killOnCause: string | null = null;
+  let killUnpersisted = false;
   const hit = (point: KillPoint) => {
     if (kill?.point !== point || --kill.left > 0) return;
     // Dies here, synchronously: nothing after this point of the step happens.
@@ -58,6 +66,9 @@ async function main(): Promise<void> {
   };
   const log = (line: Record<string, unknown>) => appendFileSync(join(datadir, COMMITMENTS_LOG), JSON.stringify(line) + '\n');
   node.events.subscribe((e) => {
+    // Published by the fulfill's channel step before its message goes out (ChannelService #apply).
+    if (killOnClaim && e.type === 'channel.updated' && e.cause === 'fulfill_htlc') process.kill(process.pid, 'SIGKILL');
+    if (killOnCause !== null && e.type === 'channel.updated' && (e.persisted || killUnpersisted) && e.cause === killOnCause) process.kill(process.pid, 'SIGKILL');
     if (e.type === 'channel.updated' && e.persisted) hit('after_persist');
     else if (e.type === 'wire.message' && e.direction === 'in' && (e.messageType === 'commitment_signed' || e.messageType === 'revoke_and_ack')) hit('before_persist');
     else if (e.type === 'channel.message' && (e.messageType === 'commitment_signed' || e.messageType === 'revoke_and_ack')) {
@@ -121,6 +132,30 @@ async function main(): Promise<void> {
       return true;
     },
     state: (a) => stateSummary(a.channelId as string),
+    /** A BOLT 11 invoice signed with this node's key for a payment hash it never issued (tests of unknown hashes). */
+    foreign_invoice: async (a) => {
+      const identity = await loadOrCreateIdentity(datadir);
+      const unsigned = buildBolt11Invoice({
+        network: 'regtest', timestamp: Math.floor(node.clock.now() / 1000), paymentHash: randomBytes(32), paymentSecret: randomBytes(32),
+        description: 'nobody issued this', amountMsat: BigInt(a.amountMsat as string), expirySeconds: 3600,
+        ...(a.routeHints ? { routeHints: (a.routeHints as { pubkey: string; shortChannelId: string; feeBaseMsat: number; feeProportionalMillionths: number; cltvExpiryDelta: number }[][]).map((r) => r.map((h) => ({ ...h, pubkey: fromHex(h.pubkey), shortChannelId: BigInt(h.shortChannelId) }))) } : {}),
+      });
+      return unsigned.sign(identity.nodeKey).string;
+    },
+    /** Dies (SIGKILL) as soon as a payment is claimed: its write is durable, its update_fulfill_htlc not yet handed to the channel. */
+    /**
+     * Dies (SIGKILL) at the first persisted channel step caused by this message or command (with
+     * `unpersisted`: at the first such step, written or not), before the step's messages and onStep.
+     */
+    arm_kill_on_update: (a) => {
+      killOnCause = a.cause as string;
+      killUnpersisted = a.unpersisted === true;
+      return true;
+    },
+    arm_kill_on_claim: () => {
+      killOnClaim = true;
+      return true;
+    },
     arm_kill: (a) => {
       kill = { point: a.point as KillPoint, left: a.after as number };
       return true;

@@ -25,7 +25,9 @@ import type { ChannelDetail, ChannelEventBody, ChannelMessageInfo, ChannelSummar
 import { channelEventBodies } from '../../channel/events';
 import type { AddHtlcRequest } from '../../channel/commands';
 import { ChannelCommandError } from '../../channel/errors';
-import type { LinkResult, MessageNote, StoredChannel } from '../../channel/link';
+import type { LinkPhase, LinkResult, MessageNote, StoredChannel } from '../../channel/link';
+import type { ChannelEvent } from '../../channel/step';
+import type { Change, ChannelState } from '../../channel/state';
 import { ChannelLink } from '../../channel/link';
 import type { ChannelKeysOffer, ChannelOpenTerms } from '../../channel/open';
 import { initialChannelState, signInitialRemoteCommitment } from '../../channel/open';
@@ -50,6 +52,30 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly log?: (line: Record<string, unknown>) => void;
   /** Messages kept per channel for the sequence diagram. */
   readonly messageHistory?: number;
+  /**
+   * Called at the end of every link step, after it was persisted and its messages handed to the
+   * connection: the step's domain events (with their onions and preimages, for the payments adapter),
+   * the updates a reconnection forgot, and whether the link is active now. May call back into the
+   * service (its commands run their own steps).
+   */
+  readonly onStep?: (report: ChannelStepReport) => void;
+}
+
+/** What `onStep` reports of one link step. */
+export interface ChannelStepReport {
+  readonly channelId: string;
+  readonly peerId: string;
+  readonly events: readonly ChannelEvent[];
+  readonly forgotten: readonly Change[];
+  readonly phase: LinkPhase;
+}
+
+/** A channel's current state as the payments adapter reads it (never modified by the reader). */
+export interface ChannelLinkState {
+  readonly channelId: string;
+  readonly peerId: string;
+  readonly phase: LinkPhase;
+  readonly state: ChannelState;
 }
 
 const CHANNEL_MESSAGE_TYPES = new Set([
@@ -133,6 +159,11 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     const link = this.#links.get(channelId);
     if (!link) return undefined;
     return { ...summarize(link), view: link.view, lastSent: link.lastSent, messages: [...(this.#messages.get(channelId) ?? [])] };
+  }
+
+  /** Every channel's id, peer, phase and current state (the payments adapter's first hops and forwarding directory). */
+  states(): ChannelLinkState[] {
+    return [...this.#links.values()].map((l) => ({ channelId: toHex(l.channelId), peerId: l.peerId, phase: l.phase, state: l.state }));
   }
 
   /** Channels that have not failed. */
@@ -300,6 +331,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       this.#record(link, 'out', out.message, out.note);
     }
     if (result.disconnect) this.#opts.peers.disconnect(link.peerId, { forget: false });
+    this.#opts.onStep?.({ channelId: id, peerId: link.peerId, events: result.events, forgotten: result.forgotten, phase: link.phase });
   }
 
   #sendRaw(peerId: string, message: Message): boolean {

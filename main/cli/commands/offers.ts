@@ -169,17 +169,26 @@ function listFilter<R extends string>(values: CommandArgs['values'], roles: read
 
 export const listinvoices: CliCommand = {
   name: 'listinvoices',
-  summary: 'BOLT 12 invoices we issued or received (newest N, oldest first)',
-  usage: 'listinvoices [--role issued|received] [--offer ID] [--limit N]',
+  summary: 'BOLT 12 invoices we issued or received (newest N, oldest first) and the BOLT 11 invoices we issued (newest first)',
+  usage: 'listinvoices [--kind bolt11|bolt12] [--role issued|received] [--offer ID] [--limit N]',
   options: {
-    role: { type: 'string', value: 'issued|received', describe: 'invoices we issued, or received from issuers (default: both)' },
+    kind: { type: 'string', value: 'bolt11|bolt12', describe: 'only BOLT 11 or only BOLT 12 invoices (default: both)' },
+    role: { type: 'string', value: 'issued|received', describe: 'invoices we issued, or received from issuers (default: both; BOLT 11 ones are always ours)' },
     offer: { type: 'string', value: 'ID', describe: 'only those for this offer (or refund) id' },
     limit: { type: 'string', value: 'N', describe: 'the newest N (1..10000)' },
   },
-  examples: ['listinvoices --role received --limit 10'],
+  examples: ['listinvoices --role received --limit 10', 'listinvoices --kind bolt11'],
   run: (ctx, { values }) => {
+    const kind = values.kind;
+    if (kind !== undefined && kind !== 'bolt11' && kind !== 'bolt12') throw new UsageError('--kind must be bolt11 or bolt12');
     const filter = listFilter(values, ['issued', 'received'] as const);
-    return withDaemon(ctx.datadir, ({ api }) => api.listInvoices(filter));
+    // BOLT 11 invoices are ours only, and belong to no offer: --role received and --offer ask for BOLT 12 ones.
+    const bolt11 = kind !== 'bolt12' && filter.role !== 'received' && filter.offerId === undefined;
+    const bolt12 = kind !== 'bolt11';
+    return withDaemon(ctx.datadir, async ({ api }) => ({
+      ...(bolt12 ? { invoices: (await api.listInvoices(filter)).invoices } : {}),
+      ...(bolt11 ? { bolt11: (await api.listBolt11Invoices(filter.limit !== undefined ? { limit: filter.limit } : {})).invoices } : {}),
+    }));
   },
 };
 
