@@ -38,7 +38,12 @@ export const invoice: CliCommand = {
   name: 'invoice',
   summary: 'issue a BOLT 11 invoice for AMOUNT_MSAT (or any amount), with route hints for our private channels',
   usage: 'invoice AMOUNT_MSAT|any DESCRIPTION [--expiry SECONDS]',
-  options: { expiry: { type: 'string' } },
+  arguments: [
+    { name: 'AMOUNT_MSAT|any', describe: 'the amount in millisatoshi, or any to let the payer choose' },
+    { name: 'DESCRIPTION', describe: 'what the payment is for (the rest of the line; at most 639 bytes)' },
+  ],
+  options: { expiry: { type: 'string', value: 'SECONDS', describe: 'how long the invoice can be paid (default 3600, at most a year)' } },
+  examples: ['invoice 250000 coffee', 'invoice any tip jar --expiry 86400'],
   run: (ctx, { positionals, values }) => {
     const [amount, ...words] = positionals;
     if (!amount || words.length === 0) throw new UsageError('expected AMOUNT_MSAT (or any) and a DESCRIPTION');
@@ -54,7 +59,15 @@ export const pay: CliCommand = {
   name: 'pay',
   summary: 'pay a BOLT 11 invoice, a BOLT 12 offer (its invoice fetched first) or a BOLT 12 invoice; waits for the outcome (preimage, fee, route)',
   usage: 'pay INVOICE|OFFER [--amount-msat N] [--max-fee-msat N] [--timeout SECONDS] [--payment-id ID] [--no-wait]',
-  options: { 'amount-msat': { type: 'string' }, 'max-fee-msat': { type: 'string' }, timeout: { type: 'string' }, 'payment-id': { type: 'string' }, 'no-wait': { type: 'boolean' } },
+  arguments: [{ name: 'INVOICE|OFFER', describe: 'a BOLT 11 invoice (ln…), a BOLT 12 offer (lno1…) or a BOLT 12 invoice we requested (lni1…)' }],
+  options: {
+    'amount-msat': { type: 'string', value: 'N', describe: 'the amount, for an invoice or offer that names none' },
+    'max-fee-msat': { type: 'string', value: 'N', describe: 'the most to pay in routing fees (default: 0.5% of the amount, or 5,000 msat if that is more)' },
+    timeout: { type: 'string', value: 'SECONDS', describe: 'give up retrying after this long (default 60)' },
+    'payment-id': { type: 'string', value: 'ID', describe: 'our id for the payment: paying again with the same id returns the first payment (default: a fresh one)' },
+    'no-wait': { type: 'boolean', describe: 'return at once with the pending payment; follow it with listpayments' },
+  },
+  examples: ['pay lnbcrt2500n1…', 'pay lno1… --amount-msat 100000 --max-fee-msat 2000'],
   run: (ctx, { positionals, values }) => {
     // A BOLT 12 string split by the shell at "+ " continuations is joined back.
     const invoiceText = positionals.join(' ').trim();
@@ -84,7 +97,11 @@ export const listpayments: CliCommand = {
   name: 'listpayments',
   summary: 'our payments, newest first: status, amount, fee, preimage, route of each part',
   usage: 'listpayments [--status pending|succeeded|failed] [--limit N]',
-  options: { status: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    status: { type: 'string', value: 'pending|succeeded|failed', describe: 'only payments in this state' },
+    limit: { type: 'string', value: 'N', describe: 'the newest N (1..10000)' },
+  },
+  examples: ['listpayments --status failed --limit 5'],
   run: (ctx, { values }) => {
     const status = statusOption(values, ['pending', 'succeeded', 'failed'] as const);
     const limit = integer(values, 'limit', 1, 10_000);
@@ -96,7 +113,11 @@ export const listforwards: CliCommand = {
   name: 'listforwards',
   summary: 'HTLCs forwarded through us (in/out channel, amounts, fee, status) and the fees earned',
   usage: 'listforwards [--status held|offered|failing|fulfilled|failed|refused] [--limit N]',
-  options: { status: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    status: { type: 'string', value: 'STATUS', describe: 'only forwards in this state (held, offered, failing, fulfilled, failed, refused)' },
+    limit: { type: 'string', value: 'N', describe: 'the newest N (1..10000)' },
+  },
+  examples: ['listforwards --status fulfilled'],
   run: (ctx, { values }) => {
     const status = statusOption(values, ['held', 'offered', 'failing', 'fulfilled', 'failed', 'refused'] as const);
     const limit = integer(values, 'limit', 1, 10_000);
@@ -108,6 +129,11 @@ export const getroute: CliCommand = {
   name: 'getroute',
   summary: 'the route a payment of AMOUNT_MSAT to NODEID would take now (hops, fees, CLTV deltas)',
   usage: 'getroute NODEID AMOUNT_MSAT',
+  arguments: [
+    { name: 'NODEID', describe: 'the destination node id (66 hex characters)' },
+    { name: 'AMOUNT_MSAT', describe: 'the amount to deliver, in millisatoshi' },
+  ],
+  examples: ['getroute 02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619 100000'],
   run: (ctx, { positionals }) => {
     const [nodeIdArg, amount, ...rest] = positionals;
     if (!nodeIdArg || !amount || rest.length > 0) throw new UsageError('expected NODEID and AMOUNT_MSAT');
