@@ -7,9 +7,10 @@ import type { PeerEventBody } from '../peer/events';
 import type { OnionMessageEventBody } from '../messenger/events';
 import type { ChannelEventBody } from '../channel/events';
 import type { OfferEventBody } from '../offers/events';
+import type { MonitorEvent } from '../monitor/events';
 import type { SettingsEventBody } from './settings-info';
 
-export type NodeEventBody = PeerEventBody | OnionMessageEventBody | ChannelEventBody | OfferEventBody | SettingsEventBody;
+export type NodeEventBody = PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody;
 
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 

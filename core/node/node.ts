@@ -12,11 +12,14 @@ import {
   loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
 } from '../store';
 import { ChannelsRepository } from '../store/channels-repository';
+import { MonitorRepository } from '../store/monitor-repository';
+import { OpeningsRepository } from '../store/openings-repository';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
 import { featureInfos, parseListenAddress } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
+import { monitorSignerFromNodeKey } from '../monitor';
 import type { OffersStores } from '../offers/manager/records';
 import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
@@ -48,6 +51,8 @@ export interface NodeOptions {
   readonly fromCommandLine?: readonly SettingName[];
   /** The node's one clock (default: the system's); tests drive time with a ManualClock. */
   readonly clock?: Clock;
+  /** Channel service options: `autoCommit` false leaves signing to the caller (the test harness steps the protocol by hand). */
+  readonly channels?: { readonly autoCommit?: boolean };
 }
 
 export class Node {
@@ -125,11 +130,20 @@ export class Node {
     });
     zeroize(offersSeed);
     this.#channels = new ChannelService<Peer>({
-      store: new ChannelsRepository(db, { now: () => clock.now() }),
+      stores: {
+        channels: new ChannelsRepository(db, { now: () => clock.now() }),
+        openings: new OpeningsRepository(db, { now: () => clock.now() }),
+        monitors: new MonitorRepository(db, { now: () => clock.now() }),
+        atomically: (fn) => db.transaction(fn)(),
+      },
       clock,
       peers: this.#peers,
       signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
+      monitorSignerFor: (keyIndex) => monitorSignerFromNodeKey(nodeKey, keyIndex),
+      chainHash: chainHash(opts.network),
+      localFeatures: () => features,
       publish: (e) => this.events.publish(e),
+      ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
   }

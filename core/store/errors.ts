@@ -7,5 +7,7 @@ import { GlasswingError } from '../errors';
  * - `store.too_new` — the database was written by a newer Glasswing (unknown migration)
  * - `store.busy` — another process holds the data directory
  * - `store.bad_monitor` — a stored channel monitor (update log or snapshot) that does not decode
+ * - `store.bad_opening` — a stored channel opening record that does not decode
+ * - `store.stale_opening` — an opening record older than the one stored
  */
 export class StoreError extends GlasswingError {}

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     listen: { host: host!, port: Number(port) },
     version: 'test',
     log: (line) => process.stderr.write(JSON.stringify(line) + '\n'),
+    // The harness steps the protocol by hand (commit is a command).
+    channels: { autoCommit: false },
   });
   const nodeId = toHex(node.nodeId);
   const api = createNodeApi(node);
