@@ -295,6 +295,7 @@ export class ChannelMonitors {
         const wallet = this.#opts.wallet;
         if (!wallet) break;
         const child = wallet.fundCpfp(a.request);
+        if (child.replaces) chain?.forget(child.replaces);
         this.#broadcast(channelId, 'cpfp', child.tx, child.txid);
         break;
       }
@@ -302,6 +303,7 @@ export class ChannelMonitors {
         const wallet = this.#opts.wallet;
         if (!wallet) break;
         const funded = wallet.fundHtlcTx(a.request);
+        if (funded.replaces) chain?.forget(funded.replaces);
         this.#broadcast(channelId, a.request.kind, funded.tx, funded.txid);
         break;
       }

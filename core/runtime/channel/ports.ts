@@ -39,6 +39,8 @@ export interface ChannelChainPort {
 export interface WalletTx {
   readonly txid: string;
   readonly tx: Uint8Array;
+  /** The earlier transaction of ours it replaces (abandoned in the wallet: stop rebroadcasting it). */
+  readonly replaces?: string | null;
 }
 
 /**
