@@ -40,7 +40,7 @@ async function node(opts: Parameters<typeof ServiceNode.start>[1] = {}): Promise
 /** Mines `n` blocks and waits until every node's chain layer and wallet followed them. */
 async function mine(n: number): Promise<void> {
   await btcd.mine(n);
-  for (const x of nodes) await x.caughtUp(btcd);
+  for (const x of nodes) if (!x.stopped) await x.caughtUp(btcd);
 }
 
 async function blockOf(txid: string): Promise<{ height: number; txIndex: number }> {
@@ -202,5 +202,67 @@ describe('unilateral closes and enforcement on a real chain', () => {
     expect(justice.spentBy?.by).toBe('us');
     await mine(6);
     await waitFor(() => (a.wallet.balance().totalSat - aBefore > 590_000n ? true : undefined), 'the whole channel in A\'s wallet', 30_000);
+  }, 120_000);
+});
+
+describe('HTLCs on chain when the peer goes away', () => {
+  it('claims an incoming HTLC with its preimage before its expiry when the peer that offered it is gone (anchors: fees from the wallet)', async () => {
+    const a = await node();
+    const b = await node();
+    await a.fund(btcd, 3_000_000n);
+    await a.connect(b);
+    const { channelId: id } = await openActive(a, b, { amountSat: 800_000n, pushMsat: 300_000_000n, feeRateSatVb: 2 });
+    const expiry = (await btcd.height()) + 40;
+    const { id: h } = b.channels.addHtlc(id, { amountMsat: 100_000_000n, paymentHash: sha256(preimage('claim')), cltvExpiry: expiry, onionRoutingPacket: ONION });
+    await waitFor(() => (settled(a, b, id) && a.channels.inspect(id)!.stored.state.localCommit.spec.htlcs.length === 1 ? true : undefined), 'the HTLC committed');
+    // The peer that offered it goes away; we learn the preimage (as from a downstream fulfill) and cannot send it.
+    await b.stop();
+    await waitFor(() => (a.channels.list()[0]?.state === 'offline' ? true : undefined), 'the link offline');
+    a.channels.fulfillHtlc(id, h, preimage('claim'));
+    const before = a.wallet.balance().totalSat;
+    // BOLT 2: 18 blocks before the HTLC expires, a fulfilled HTLC still in a commitment fails the channel.
+    await mine(expiry - 18 - (await btcd.height()) - 1);
+    expect(a.channels.list()[0]!.lifecycle).toBe('active');
+    await mine(1);
+    await waitFor(() => (a.channels.list()[0]?.lifecycle === 'force_closing' ? true : undefined), 'the channel failed at the deadline');
+    expect(a.channels.list()[0]!.failure?.code).toBe('channel.htlc_fulfill_deadline');
+    await mine(1);
+    await waitFor(() => (a.channels.list()[0]?.onChain?.kind === 'local' ? true : undefined), 'our commitment confirmed');
+    const htlc = () => a.channels.onChainView(id)?.outputs.find((o) => o.role === 'local_htlc_received');
+    // Anchors: the HTLC-success transaction carries no fee; the wallet adds an input and change.
+    const funded = await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'htlc_fee'), 'the HTLC-success funded by the wallet');
+    await waitFor(async () => ((await inMempool(funded.txid)) ? true : undefined), 'the HTLC-success in the mempool');
+    await mine(1);
+    await waitFor(() => (htlc()?.status === 'spent' && htlc()?.spentBy?.path === 'htlc_success_tx' ? true : undefined), 'the HTLC claimed with its preimage');
+    expect((await btcd.height()) < expiry).toBe(true);
+    // Its second-stage output is ours after to_self_delay, like to_local.
+    await mine(13);
+    await waitFor(() => (a.channels.onChainView(id)?.outputs.every((o) => o.status !== 'maturing' && o.status !== 'claimable') ? true : undefined), 'everything claimed');
+    await mine(1);
+    await waitFor(() => (a.wallet.balance().totalSat - before > 590_000n ? true : undefined), 'to_local and the HTLC in the wallet', 30_000);
+  }, 120_000);
+
+  it('times out an offered HTLC on chain when the peer does not settle it, and reports it upstream', async () => {
+    const a = await node();
+    const b = await node();
+    await a.fund(btcd, 3_000_000n);
+    await a.connect(b);
+    const { channelId: id } = await openActive(a, b, { amountSat: 800_000n, feeRateSatVb: 2 });
+    const expiry = (await btcd.height()) + 10;
+    a.channels.addHtlc(id, { amountMsat: 70_000_000n, paymentHash: sha256(preimage('timeout')), cltvExpiry: expiry, onionRoutingPacket: ONION });
+    await waitFor(() => (settled(a, b, id) && b.channels.inspect(id)!.stored.state.localCommit.spec.htlcs.length === 1 ? true : undefined), 'the HTLC committed');
+    await b.stop();
+    // BOLT 2: G (2) blocks after cltv_expiry the offerer fails the channel.
+    await mine(expiry + 2 - (await btcd.height()));
+    await waitFor(() => (a.channels.list()[0]?.failure?.code === 'channel.htlc_timed_out' ? true : undefined), 'the channel failed');
+    await mine(1);
+    await waitFor(() => (a.channels.list()[0]?.onChain?.kind === 'local' ? true : undefined), 'our commitment confirmed');
+    const htlc = () => a.channels.onChainView(id)?.outputs.find((o) => o.role === 'local_htlc_offered');
+    await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'htlc_fee'), 'the HTLC-timeout funded by the wallet');
+    await mine(1);
+    await waitFor(() => (htlc()?.status === 'spent' && htlc()?.spentBy?.path === 'htlc_timeout_tx' ? true : undefined), 'the HTLC timed out on chain');
+    await mine(6);
+    await waitFor(() => (a.upstream.some((u) => u.kind === 'htlc_failed') ? true : undefined), 'the failure reported upstream');
+    expect(a.eventsOf('channel.onchain_htlc')).toMatchObject([{ outcome: 'timed_out', paymentHash: toHex(sha256(preimage('timeout'))) }]);
   }, 120_000);
 });

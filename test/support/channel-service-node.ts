@@ -185,6 +185,10 @@ export class ServiceNode {
     return await ServiceNode.start(btcd, { ...this.opts, dir: this.dir, seed: this.seed }, this.feeder);
   }
 
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   eventsOf(type: string): LoggedEvent[] {
     return this.events.filter((e) => e.type === type);
   }

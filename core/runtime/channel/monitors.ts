@@ -144,6 +144,30 @@ export class ChannelMonitors {
     return { commitmentTxid: txid };
   }
 
+  /** Whether the channel's monitor knows the preimage of `paymentHash` (it can claim the HTLC on chain). */
+  knowsPreimage(channelId: string, paymentHash: Uint8Array): boolean {
+    return this.preimage(channelId, paymentHash) !== null;
+  }
+
+  preimage(channelId: string, paymentHash: Uint8Array): Uint8Array | null {
+    return this.#entries.get(channelId)?.monitor.data.preimageFor(paymentHash) ?? null;
+  }
+
+  /**
+   * A preimage for an incoming HTLC that cannot be fulfilled off chain now (the peer is away): the
+   * monitor keeps it (written before this returns) and claims the HTLC on chain if the channel closes.
+   */
+  recordPreimage(channelId: string, preimage: Uint8Array): boolean {
+    const entry = this.#entries.get(channelId);
+    if (!entry) return false;
+    const updates: MonitorUpdate[] = [{ kind: 'preimage', preimage: preimage.slice() }];
+    const step = entry.monitor.applyUpdates(updates);
+    const p: PendingMonitorStep = { channelId, updates, step, created: false };
+    this.#opts.stores.atomically(() => this.write(p));
+    this.after(p);
+    return true;
+  }
+
   /** Forgets a channel whose funding never confirmed (a fundee after 2016 blocks): no watches, no rows. */
   forget(channelId: string): void {
     const entry = this.#entries.get(channelId);

@@ -23,7 +23,7 @@
  * core/store's repositories, core/runtime/peer's PeerManager, core/runtime/chain and the wallet
  * adapter; the composition root wires them.
  */
-import { toHex, utf8 } from '../../crypto';
+import { equalBytes, sha256, toHex, utf8 } from '../../crypto';
 import type { Message } from '../../wire';
 import { FeatureVector, isAllZeroChannelId } from '../../wire';
 import type { PeerProtocolMessageEvent } from '../../peer/events';
@@ -618,8 +618,43 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     return { id: this.#command(channelId, 'add_htlc', (l) => l.addHtlc(req)).id };
   }
 
+  /**
+   * Fulfills an incoming HTLC. While the peer is away (the link is not active) the preimage goes to the
+   * channel's monitor instead — written before this returns — and the fulfill is sent once the channel
+   * is reestablished; should the peer not come back before the HTLC's fulfillment deadline, the channel
+   * goes on chain and the HTLC is claimed there with it (BOLT 2 "Risks With HTLC Timeouts").
+   */
   fulfillHtlc(channelId: string, id: bigint, preimage: Uint8Array): void {
+    const e = this.#get(channelId);
+    if (e.link.phase !== 'active' && e.link.state.status.kind === 'normal' && this.#monitors.has(channelId)) {
+      const h = e.link.state.localCommit.spec.htlcs.find((x) => x.offerer === 'remote' && x.id === id) ??
+        e.link.state.remoteCommit.spec.htlcs.find((x) => x.offerer === 'remote' && x.id === id);
+      if (!h) throw new ChannelCommandError('channel_command.unknown_htlc', `no incoming HTLC ${id}`);
+      if (!equalBytes(sha256(preimage), h.paymentHash)) throw new ChannelCommandError('channel_command.preimage_mismatch', 'the preimage does not hash to the payment hash');
+      this.#monitors.recordPreimage(channelId, preimage);
+      this.#log({ event: 'fulfill_deferred', channelId, htlc: `remote:${id}` });
+      return;
+    }
     this.#command(channelId, 'fulfill_htlc', (l) => l.fulfillHtlc(id, preimage));
+  }
+
+  /** After a reestablish: incoming HTLCs whose preimage the monitor holds (fulfilled while the peer was away) are fulfilled now. */
+  #fulfillDeferred(e: Entry): void {
+    const { link } = e;
+    if (link.phase !== 'active') return;
+    const id = toHex(link.channelId);
+    const s = link.state;
+    const removing = new Set(s.changes.filter((c) => c.origin === 'local' && c.update.kind !== 'add' && c.update.kind !== 'fee').map((c) => (c.update as { id: bigint }).id));
+    for (const h of s.localCommit.spec.htlcs) {
+      if (h.offerer !== 'remote' || removing.has(h.id)) continue;
+      const preimage = this.#monitors.preimage(id, h.paymentHash);
+      if (!preimage) continue;
+      try {
+        this.#apply(e, link.fulfillHtlc(h.id, preimage), 'fulfill_htlc');
+      } catch (err) {
+        this.#log({ event: 'deferred_fulfill_failed', channelId: id, htlc: `remote:${h.id}`, code: err instanceof ChannelCommandError ? err.code : 'internal' });
+      }
+    }
   }
 
   failHtlc(channelId: string, id: bigint, reason: Uint8Array): void {
@@ -774,6 +809,9 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     if (s.status.kind === 'failed' || this.#retired(e)) return;
     const htlcs = [...s.localCommit.spec.htlcs, ...s.remoteCommit.spec.htlcs, ...(s.remoteNextCommit?.spec.htlcs ?? [])];
     const fulfilled = new Set(s.changes.filter((c) => c.origin === 'local' && c.update.kind === 'fulfill').map((c) => (c.update as { id: bigint }).id));
+    const id = toHex(link.channelId);
+    // Fulfilled while the peer was away: the monitor holds the preimage.
+    for (const h of s.localCommit.spec.htlcs) if (h.offerer === 'remote' && this.#monitors.knowsPreimage(id, h.paymentHash)) fulfilled.add(h.id);
     for (const h of htlcs) {
       // "if an HTLC which it offered is in either node's current commitment transaction, AND is past this timeout deadline: ... MUST fail the channel."
       if (h.offerer === 'local' && height >= h.cltvExpiry + OFFERED_HTLC_GRACE_BLOCKS) {
@@ -910,7 +948,10 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     if (failure) this.#forceClose(e, failure.code);
     // 6. Updates waiting for our signature are signed now.
     if ((this.#opts.autoCommit ?? true) && COMMIT_AFTER.has(cause)) this.#maybeCommit(e);
-    if (cause === 'channel_reestablish' && link.phase === 'active' && (this.#opts.autoFee ?? true)) this.#maybeUpdateFee(e);
+    if (cause === 'channel_reestablish' && link.phase === 'active') {
+      this.#fulfillDeferred(e);
+      if (this.#opts.autoFee ?? true) this.#maybeUpdateFee(e);
+    }
     if (result.disconnect || closes.some((c) => c.disconnect)) this.#opts.peers.disconnect(link.peerId, { forget: false });
   }
 
