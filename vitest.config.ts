@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 const PER_BACKEND = {
   include: [
     'test/vectors/**/*.test.ts',
-    'test/unit/{wire,bitcoin,transport,onion,offers,invoices,channel,monitor,gossip,messenger,peer}/**/*.test.ts',
+    'test/unit/{wire,bitcoin,transport,onion,offers,invoices,channel,monitor,gossip,payments,messenger,peer}/**/*.test.ts',
   ],
   exclude: ['**/cli.test.ts', '**/*crash*.test.ts'],
 };

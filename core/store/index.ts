@@ -14,3 +14,4 @@ export * from './monitor-repository';
 export * from './openings-repository';
 export * from './wallet-repository';
 export * from './chain-repository';
+export * from './payments-repository';

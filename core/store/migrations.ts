@@ -323,6 +323,112 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 11,
+    name: 'payments: outbound payments and their parts, BOLT 11 invoices we issued, payments received, forwards',
+    sql: `
+      -- Our payments (core/payments OutboundPayments). Amounts are decimal msat, times unix ms.
+      CREATE TABLE payments (
+        payment_id      TEXT PRIMARY KEY,        -- the caller's idempotency key
+        kind            TEXT NOT NULL,           -- bolt11 | bolt12
+        payment_hash    TEXT NOT NULL,           -- hex
+        destination     TEXT,                    -- payee node id (BOLT 11); NULL behind blinded paths
+        amount_msat     TEXT NOT NULL,           -- total_msat: what the recipient gets
+        max_fee_msat    TEXT NOT NULL,
+        max_cltv_delta  INTEGER NOT NULL,
+        request         TEXT NOT NULL,           -- the invoice string (lnbc.../lni...)
+        description     TEXT,
+        status          TEXT NOT NULL,           -- pending | succeeded | failed
+        created_at      INTEGER NOT NULL,
+        deadline        INTEGER NOT NULL,
+        completed_at    INTEGER,
+        preimage        TEXT,                    -- hex, once succeeded (proof of payment)
+        fee_msat        TEXT,
+        failure         TEXT,                    -- JSON {code, message}
+        attempts        INTEGER NOT NULL
+      );
+      CREATE INDEX payments_by_hash ON payments (payment_hash);
+      CREATE INDEX payments_by_status ON payments (status);
+      -- One HTLC (over one route) of a payment.
+      CREATE TABLE payment_parts (
+        payment_id      TEXT NOT NULL REFERENCES payments (payment_id),
+        part_id         INTEGER NOT NULL,
+        status          TEXT NOT NULL,           -- adding | inflight | failing | succeeded | failed
+        channel_id      TEXT NOT NULL,
+        htlc_id         TEXT,                    -- decimal
+        amount_msat     TEXT NOT NULL,           -- delivered to the recipient
+        sent_msat       TEXT NOT NULL,           -- first HTLC
+        fee_msat        TEXT NOT NULL,
+        cltv_expiry     INTEGER NOT NULL,
+        hops            TEXT NOT NULL,           -- JSON route
+        blinded         TEXT,                    -- JSON {pathIndex, feeMsat, blindedHops}
+        onion_node_ids  TEXT NOT NULL,           -- JSON list of hex keys
+        session_key     TEXT,                    -- hex, secret; cleared once the part is final
+        fail_reason     TEXT,                    -- hex update_fail_htlc reason
+        fail_malformed  INTEGER,                 -- update_fail_malformed_htlc failure_code
+        failure         TEXT,                    -- JSON PartFailure
+        created_at      INTEGER NOT NULL,
+        resolved_at     INTEGER,
+        PRIMARY KEY (payment_id, part_id)
+      );
+      -- BOLT 11 invoices we issued (BOLT 12 invoices are the offers layer's).
+      CREATE TABLE bolt11_invoices (
+        payment_hash    TEXT PRIMARY KEY,
+        preimage        TEXT NOT NULL,           -- hex, secret until paid
+        payment_secret  TEXT NOT NULL,           -- hex, secret
+        bolt11          TEXT NOT NULL,
+        amount_msat     TEXT,                    -- NULL: any amount
+        description     TEXT,
+        description_hash TEXT,
+        created_at      INTEGER NOT NULL,        -- unix seconds
+        expires_at      INTEGER NOT NULL,        -- unix seconds
+        min_final_cltv_delta INTEGER NOT NULL,
+        status          TEXT NOT NULL,           -- unpaid | paid
+        paid_msat       TEXT,
+        paid_at         INTEGER
+      );
+      -- Payments we claimed (written before the first update_fulfill_htlc leaves).
+      CREATE TABLE received_payments (
+        payment_hash    TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL,           -- bolt11 | bolt12
+        amount_msat     TEXT NOT NULL,
+        invoice_amount_msat TEXT,
+        offer_id        TEXT,
+        preimage        TEXT NOT NULL,           -- hex
+        htlcs           TEXT NOT NULL,           -- JSON [{channelId, htlcId, amountMsat}]
+        claimed_at      INTEGER NOT NULL
+      );
+      -- HTLCs we forwarded (or refused to): the forwarding history with fees earned.
+      CREATE TABLE forwards (
+        forward_id      TEXT PRIMARY KEY,        -- <in channel id>:<in htlc id>
+        in_channel_id   TEXT NOT NULL,
+        in_htlc_id      TEXT NOT NULL,
+        in_amount_msat  TEXT NOT NULL,
+        in_cltv_expiry  INTEGER NOT NULL,
+        payment_hash    TEXT NOT NULL,
+        out_channel_id  TEXT,
+        out_htlc_id     TEXT,
+        out_amount_msat TEXT NOT NULL,
+        out_cltv_expiry INTEGER NOT NULL,
+        out_onion       TEXT,                    -- hex, until offered
+        out_path_key    TEXT,
+        status          TEXT NOT NULL,           -- held | offered | failing | fulfilled | failed | refused
+        fee_msat        TEXT NOT NULL,
+        blinded         TEXT NOT NULL,           -- none | introduction | inside
+        shared_secret   TEXT,                    -- hex, secret; cleared once final
+        onion_hash      TEXT NOT NULL,
+        preimage        TEXT,
+        fail_reason     TEXT,
+        fail_malformed  INTEGER,
+        failure         TEXT,                    -- the BOLT 4 failure returned upstream, or downstream
+        upstream        TEXT,                    -- JSON: the upstream removal as sent
+        hold            TEXT,                    -- JSON {key, deadlineHeight}
+        received_at     INTEGER NOT NULL,
+        resolved_at     INTEGER
+      );
+      CREATE INDEX forwards_by_status ON forwards (status);
+    `,
+  },
+  {
+    version: 12,
     name: 'channel openings (BOLT 2 establishment records, from funding_signed on)',
     sql: `
       -- One row per channel being opened, from funding_signed on (before it nothing is kept: BOLT 2

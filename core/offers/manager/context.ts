@@ -9,10 +9,13 @@ import type { Bolt12Context } from '../chains';
 import type { Invoice, UnsignedInvoice } from '../invoice';
 import { buildInvoice, encodeInvoice } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
+import { expectedAmount } from '../invoice-request';
 import { merkleRoot } from '../merkle';
 import { INVOICE_MIRRORED_RANGES, OFFER_RANGES, inRanges } from '../tlv-types';
 import type { OffersPolicy } from './constants';
+import { OffersError } from './errors';
 import type { OffersKeys } from './keys';
+import { PAYMENT_CONTEXT_NONCE_LENGTH } from './payment-context';
 import { createPaymentPath } from './paths';
 import type { InvoiceRecord, OffersReader, OffersWrite } from './records';
 
@@ -54,10 +57,13 @@ export function readerContext(ctx: ManagerContext, nowMs: number): Bolt12Context
 export const msatText = (v: bigint | null | undefined): string | null => (v === undefined || v === null ? null : v.toString());
 
 /**
- * Builds and signs an invoice answering `request` (BOLT 12 "Invoices", writer): a fresh nonce
- * whose derived preimage's SHA256 is `invoice_payment_hash`, `invoice_created_at` = now, our
- * relative expiry, and one blinded payment path (see createPaymentPath) carrying the nonce as its
- * path_id. `sign` holds the key of `nodeId`. Returns the invoice and the record to store.
+ * Builds and signs an invoice answering `request` (BOLT 12 "Invoices", writer): `invoice_created_at`
+ * = now, our relative expiry, and one blinded payment path (see createPaymentPath) whose `path_id`
+ * is the authenticated payment context (payment-context.ts: a fresh nonce, the offer, the amount
+ * and the expiry, tagged with our key); the preimage is derived from that context, and
+ * `invoice_payment_hash` is its SHA256. So a payment can be claimed from its path alone; the
+ * record still keeps the context body as `preimageNonce` (history, `preimageFor`). `sign` holds the
+ * key of `nodeId`. Returns the invoice and the record to store.
  */
 export function issueInvoice(
   ctx: ManagerContext,
@@ -65,15 +71,21 @@ export function issueInvoice(
   opts: { nodeId: Uint8Array; sign: (unsigned: UnsignedInvoice) => Invoice; offerId: string | null; requestId: string },
   nowMs: number,
 ): { invoice: Invoice; record: InvoiceRecord } {
-  const nonce = ctx.randomBytes(32);
+  const nonce = ctx.randomBytes(PAYMENT_CONTEXT_NONCE_LENGTH);
   const sessionKey = ctx.randomBytes(32);
   const createdAt = Math.floor(nowMs / 1000);
+  const expiresAt = createdAt + ctx.policy.invoiceRelativeExpirySeconds;
+  // Writer: "if invreq_amount is present: MUST set invoice_amount to invreq_amount; otherwise: MUST set
+  // invoice_amount to the expected amount" (buildInvoice applies the same rule and checks it again).
+  const amountMsat = request.invreq.amount ?? expectedAmount(request.offer, request.invreq);
+  if (amountMsat === undefined) throw new OffersError('offers.bad_argument', 'invoice_amount must be given: the offer amount is in a currency');
+  const { pathId, body } = ctx.keys.paymentPathId({ nonce, offerId: opts.offerId, amountMsat, expiresAt });
   try {
-    const paymentHash = ctx.keys.paymentHash(nonce);
+    const paymentHash = ctx.keys.paymentHash(body);
     const paymentPath = createPaymentPath({
       sessionKey,
       recipient: ctx.keys.nodeId,
-      pathId: nonce,
+      pathId,
       minFinalCltvExpiryDelta: ctx.policy.minFinalCltvExpiryDelta,
       htlcMinimumMsat: ctx.policy.htlcMinimumMsat,
     });
@@ -93,10 +105,10 @@ export function issueInvoice(
       requestId: opts.requestId,
       bolt12: encodeInvoice(invoice),
       paymentHash: toHex(paymentHash),
-      preimageNonce: toHex(nonce),
+      preimageNonce: toHex(body),
       amountMsat: f.amount!,
       createdAt,
-      expiresAt: createdAt + ctx.policy.invoiceRelativeExpirySeconds,
+      expiresAt,
       nodeId: toHex(f.nodeId!),
       description: invoice.offer.description ?? null,
       quantity: invoice.invreq.quantity ?? null,
@@ -105,6 +117,6 @@ export function issueInvoice(
     };
     return { invoice, record };
   } finally {
-    zeroize(nonce, sessionKey);
+    zeroize(nonce, sessionKey, pathId, body);
   }
 }

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './keys';
 export * from './records';
 export * from './paths';
+export * from './payment-context';
 export * from './rejections';
 export type { IncomingMessage, AnswerOutcome } from './responder';
 export type { FetchParams, Destination, FetchAnswer, PendingFetch, PreparedFetch } from './payer';

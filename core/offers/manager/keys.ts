@@ -9,13 +9,17 @@
  *   invoice (and carried as the `path_id` of its blinded payment path), so the database never
  *   holds a preimage;
  * - the key of an `invoice_node_id` that is the final `blinded_node_id` of one of our offer paths
- *   (BOLT 4: b_i = HMAC256("blinded_node_id", ss_i) · k_i, from the path key of that hop).
+ *   (BOLT 4: b_i = HMAC256("blinded_node_id", ss_i) · k_i, from the path key of that hop);
+ * - the tag of a BOLT 12 payment context carried in a payment path's `path_id`
+ *   (payment-context.ts): HMAC-SHA256(context key, body), so a payment is checked from its path alone.
  *
  * The bases come from a seed the node derives for offers (core/store identity `derive`).
  * Everything here is secret: callers zero what they get once used.
  */
 import { concatBytes, hmacSha256, isValidPrivateKey, publicKeyFromPrivate, sha256, utf8, zeroize } from '../../crypto';
 import { deriveBlindedPrivateKey } from '../../onion';
+import type { Bolt12PaymentContext } from './payment-context';
+import { encodePaymentContextBody, parsePaymentContext, tagMatches } from './payment-context';
 
 export class OffersKeys {
   /** Our node id (public). */
@@ -23,6 +27,7 @@ export class OffersKeys {
   readonly #nodeKey: Uint8Array;
   readonly #payerBase: Uint8Array;
   readonly #preimageBase: Uint8Array;
+  readonly #contextKey: Uint8Array;
 
   /** `nodeKey` and `offersSeed` are copied; `destroy()` zeroes the copies. */
   constructor(nodeKey: Uint8Array, offersSeed: Uint8Array) {
@@ -30,6 +35,7 @@ export class OffersKeys {
     this.nodeId = publicKeyFromPrivate(this.#nodeKey);
     this.#payerBase = hmacSha256(offersSeed, utf8.encode('glasswing/offers/payer-key'));
     this.#preimageBase = hmacSha256(offersSeed, utf8.encode('glasswing/offers/preimage'));
+    this.#contextKey = hmacSha256(offersSeed, utf8.encode('glasswing/offers/payment-context'));
   }
 
   /** The payer secret for `invreq_metadata` (a valid scalar: retried with a counter byte). Secret. */
@@ -66,6 +72,34 @@ export class OffersKeys {
     }
   }
 
+  /**
+   * The `path_id` of a payment path for `context`, and the body its preimage derives from (the
+   * invoice record's `preimageNonce`). The path_id is secret until the invoice is paid.
+   */
+  paymentPathId(context: Bolt12PaymentContext): { pathId: Uint8Array; body: Uint8Array } {
+    const body = encodePaymentContextBody(context);
+    const tag = hmacSha256(this.#contextKey, body);
+    try {
+      return { pathId: concatBytes(body, tag.subarray(0, 16)), body };
+    } finally {
+      zeroize(tag);
+    }
+  }
+
+  /**
+   * Reads a `path_id` that reached us with a payment: the context and the preimage when the tag is
+   * ours (checked in constant time), else undefined. Secret (the preimage): the caller zeroes it.
+   */
+  openPaymentPathId(pathId: Uint8Array): { context: Bolt12PaymentContext; body: Uint8Array; preimage: Uint8Array } | undefined {
+    const parsed = parsePaymentContext(pathId);
+    if (!parsed) return undefined;
+    const expected = hmacSha256(this.#contextKey, parsed.body);
+    const ok = tagMatches(expected, parsed.tag);
+    zeroize(expected);
+    if (!ok) return undefined;
+    return { context: parsed.context, body: parsed.body, preimage: this.preimage(parsed.body) };
+  }
+
   /** Signs with the node key (the callback must not keep the key). */
   withNodeKey<T>(fn: (key: Uint8Array) => T): T {
     return fn(this.#nodeKey);
@@ -77,6 +111,6 @@ export class OffersKeys {
   }
 
   destroy(): void {
-    zeroize(this.#nodeKey, this.#payerBase, this.#preimageBase);
+    zeroize(this.#nodeKey, this.#payerBase, this.#preimageBase, this.#contextKey);
   }
 }

@@ -7,7 +7,7 @@
  * adapter (core/runtime/offers) persists the writes before it publishes the events or sends the
  * replies and requests the value carries.
  */
-import { equalBytes, fromHex, toHex } from '../../crypto';
+import { equalBytes, fromHex, sha256, toHex, zeroize } from '../../crypto';
 import type { OfferEventBody } from '../events';
 import { buildOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
@@ -42,6 +42,19 @@ export interface OffersManagerOptions {
   readonly reader: OffersReader;
   readonly randomBytes: (length: number) => Uint8Array;
   readonly policy?: Partial<OffersPolicy>;
+}
+
+/** What a BOLT 12 payment over one of our payment paths is owed (OffersManager.paymentForPath). */
+export interface Bolt12PathPayment {
+  /** Secret: zero it once used. */
+  readonly preimage: Uint8Array;
+  /** `invoice_amount`: the least the payment must bring. */
+  readonly amountMsat: bigint;
+  /** Unix seconds after which the invoice is not paid any more. */
+  readonly expiresAt: number;
+  readonly offerId: string | null;
+  /** The final CLTV delta our payment paths ask for (their payinfo's, with no forwarders). */
+  readonly minFinalCltvExpiryDelta: number;
 }
 
 export interface CreateOfferParams {
@@ -229,6 +242,35 @@ export class OffersManager {
     const nonce = fromHex(inv.preimageNonce);
     if (!equalBytes(this.#base.keys.paymentHash(nonce), paymentHash)) return undefined;
     return this.#base.keys.preimage(nonce);
+  }
+
+  /**
+   * For the payments layer (its `Bolt12Payee` port): what a payment that reached us over one of our
+   * invoices' payment paths with this `path_id` and `payment_hash` is owed, from the path alone —
+   * the context's tag must be ours and its preimage must hash to `paymentHash` (else undefined).
+   * A 32-byte path_id is an invoice issued before the context existed (its nonce): then the stored
+   * invoice is the context. The preimage is secret: the caller zeroes it once used.
+   */
+  paymentForPath(pathId: Uint8Array, paymentHash: Uint8Array): Bolt12PathPayment | undefined {
+    const keys = this.#base.keys;
+    const opened = keys.openPaymentPathId(pathId);
+    if (opened) {
+      if (!equalBytes(sha256(opened.preimage), paymentHash)) {
+        zeroize(opened.preimage);
+        return undefined;
+      }
+      const c = opened.context;
+      return { preimage: opened.preimage, amountMsat: c.amountMsat, expiresAt: c.expiresAt, offerId: c.offerId, minFinalCltvExpiryDelta: this.#base.policy.minFinalCltvExpiryDelta };
+    }
+    if (pathId.length !== 32) return undefined;
+    const inv = this.#base.reader.invoices.getIssuedByPaymentHash(toHex(paymentHash));
+    if (!inv?.preimageNonce || !equalBytes(fromHex(inv.preimageNonce), pathId)) return undefined;
+    const preimage = keys.preimage(pathId);
+    if (!equalBytes(sha256(preimage), paymentHash)) {
+      zeroize(preimage);
+      return undefined;
+    }
+    return { preimage, amountMsat: inv.amountMsat, expiresAt: inv.expiresAt, offerId: inv.offerId, minFinalCltvExpiryDelta: this.#base.policy.minFinalCltvExpiryDelta };
   }
 
   destroy(): void {

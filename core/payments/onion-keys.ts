@@ -1,0 +1,39 @@
+/**
+ * The `OnionKeys` port over our node key: BOLT 4 Onion Decryption of incoming payment onions with
+ * core/onion's reader rules, and the bare shared secret for a packet whose payload failed them.
+ * The key is copied and zeroed by `destroy()`.
+ */
+import { ecdh, zeroize } from '../crypto';
+import type { PaymentHopAction } from '../onion';
+import { decodeOnionPacket, peelPaymentOnion } from '../onion';
+import type { OnionKeys } from './ports';
+
+export class NodeOnionKeys implements OnionKeys {
+  readonly #nodeKey: Uint8Array;
+
+  constructor(nodeKey: Uint8Array) {
+    this.#nodeKey = nodeKey.slice();
+  }
+
+  peel(opts: { readonly packet: Uint8Array; readonly paymentHash: Uint8Array; readonly pathKey: Uint8Array | null }): PaymentHopAction {
+    return peelPaymentOnion({
+      packet: opts.packet,
+      privateKey: this.#nodeKey,
+      associatedData: opts.paymentHash, // BOLT 2: "MUST use payment_hash as associated_data"
+      ...(opts.pathKey ? { pathKey: opts.pathKey } : {}),
+    });
+  }
+
+  sharedSecret(packet: Uint8Array): Uint8Array | null {
+    try {
+      // BOLT 4 Shared Secret: ss = SHA256(ECDH(public_key, node key)), the key the sender used for our layer.
+      return ecdh(this.#nodeKey, decodeOnionPacket(packet, 'payment').publicKey);
+    } catch {
+      return null;
+    }
+  }
+
+  destroy(): void {
+    zeroize(this.#nodeKey);
+  }
+}

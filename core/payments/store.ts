@@ -1,0 +1,41 @@
+/**
+ * The payments layer's persistence port. core/store's PaymentsRepository implements it on SQLite.
+ * The cores read through it (the `PaymentsReader` part) and never write: each call returns a
+ * `PaymentsStep` whose writes the adapter applies with `applyPaymentsWrites` — in one transaction —
+ * BEFORE it carries out the step's actions (persist before you promise: a claim is stored before
+ * its update_fulfill_htlc leaves, a forward's preimage before the upstream fulfill).
+ */
+import type { ForwardRecord, ForwardStatus, InvoiceRecord, InvoiceStatus, PartRecord, PaymentRecord, PaymentStatus, ReceivedRecord } from './types';
+
+/** One change to persist. Writes are upserts of whole records, so applying one twice is harmless. */
+export type PaymentsWrite =
+  | { readonly kind: 'put_payment'; readonly payment: PaymentRecord }
+  | { readonly kind: 'put_part'; readonly part: PartRecord }
+  | { readonly kind: 'put_invoice'; readonly invoice: InvoiceRecord }
+  | { readonly kind: 'put_received'; readonly received: ReceivedRecord }
+  | { readonly kind: 'put_forward'; readonly forward: ForwardRecord };
+
+export interface PaymentsReader {
+  getPayment(paymentId: string): PaymentRecord | undefined;
+  /** Every payment of this hash (hex), newest first. */
+  paymentsByHash(paymentHash: string): PaymentRecord[];
+  /** Payments still `pending`, oldest first (the outbound core keeps them in memory). */
+  pendingPayments(): PaymentRecord[];
+  partsOf(paymentId: string): PartRecord[];
+  listPayments(filter?: { readonly status?: PaymentStatus; readonly limit?: number }): PaymentRecord[];
+
+  getInvoice(paymentHash: string): InvoiceRecord | undefined;
+  listInvoices(filter?: { readonly status?: InvoiceStatus; readonly limit?: number }): InvoiceRecord[];
+  getReceived(paymentHash: string): ReceivedRecord | undefined;
+  listReceived(filter?: { readonly limit?: number }): ReceivedRecord[];
+
+  getForward(forwardId: string): ForwardRecord | undefined;
+  /** Forwards `held`, `offered` or `failing` (the switch keeps them in memory). */
+  activeForwards(): ForwardRecord[];
+  listForwards(filter?: { readonly status?: ForwardStatus; readonly limit?: number }): ForwardRecord[];
+}
+
+export interface PaymentsStore extends PaymentsReader {
+  /** Applies a step's writes in one transaction (all or nothing). */
+  applyPaymentsWrites(writes: readonly PaymentsWrite[]): void;
+}
