@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layerOrder from './eslint/layer-order.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'renderer/dist/', '**/*.svelte'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'renderer/dist/', 'fuzz/.work/', '**/*.svelte'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,8 +11,13 @@ export class GlasswingError extends Error {
   /** Optional structured details (never secrets). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(message);
+  /**
+   * `options.cause`: the error this one replaces, when a layer turns something it caught into
+   * its own typed error (kept for debugging and the fuzzers, never sent: hosts send code,
+   * message and details only).
+   */
+  constructor(code: string, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.details = details;

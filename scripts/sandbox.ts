@@ -2,7 +2,9 @@
  * The sandbox network for a first run: two local peer nodes, "lsp" and "shop", each a
  * `glasswing daemon` in its own data directory under DATADIR/sandbox/, connected to your node over
  * loopback (and to each other). A new user sees peers and traffic within seconds. The shop has an
- * offer ready to fetch (through a blinded path via the lsp), printed in the summary.
+ * offer ready to fetch (through a blinded path via the lsp), printed in the summary. With the
+ * sandbox chain (scripts/regtest/sandbox-chain.ts), every node follows it (`--chain bitcoind-rpc`)
+ * and each wallet is funded with regtest coins from its faucet.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connectToDaemon } from '../main/cli/daemon-client';
 import type { NodeApi } from '../core/api';
+import type { SandboxChain } from './regtest/sandbox-chain';
 
 export interface SandboxNode {
   readonly name: string;
@@ -48,12 +51,41 @@ export interface SandboxOptions {
   readonly you?: { nodeId: string; listen: string; api?: NodeApi };
   readonly children: ChildProcess[];
   readonly say: (text: string) => void;
+  /** The sandbox chain every node follows, or none. */
+  readonly chain?: SandboxChain | null;
+}
+
+/** What a sandbox wallet is given when it holds less than half of it. */
+export const SANDBOX_FUNDING_SAT = 50_000_000n;
+
+/** The chain flags of a node on the sandbox chain. */
+export function sandboxChainArgs(chain: SandboxChain | null | undefined): string[] {
+  return chain ? ['--chain', 'bitcoind-rpc', '--rpc-url', chain.rpcUrl] : [];
+}
+
+/**
+ * Gives a node's wallet regtest coins when it holds little (its first start, or it spent them):
+ * a fresh address of it paid from the faucet, confirmed by the next block mined. Waits for the
+ * node's first chain sync (an address is handed out only then). Returns the txid, or null when the
+ * wallet has enough.
+ */
+export async function fundWallet(api: NodeApi, chain: SandboxChain, timeoutMs = 30_000): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await api.chainInfo({})).tip === null) {
+    if (Date.now() > deadline) throw new Error('the node did not sync with the sandbox chain');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const balance = await api.getBalance({});
+  if (BigInt(balance.totalSat) >= SANDBOX_FUNDING_SAT / 2n) return null;
+  const { address } = await api.newAddress({});
+  return await chain.fund(address, SANDBOX_FUNDING_SAT);
 }
 
 async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNode> {
   const datadir = join(opts.datadir, 'sandbox', name);
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
-  const child = spawn(process.execPath, [join(opts.root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', name], {
+  const args = ['daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', name, ...sandboxChainArgs(opts.chain)];
+  const child = spawn(process.execPath, [join(opts.root, 'bin/glasswing.mjs'), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   opts.children.push(child);
@@ -81,6 +113,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await shop.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
   }
   const offer = await shopOffer(shop, lsp);
+  // Regtest coins in every wallet (yours too, when the sandbox can reach its API), confirmed by the next block.
+  const chain = opts.chain;
+  if (chain) {
+    const apis = [lsp.api, shop.api, ...(opts.you?.api ? [opts.you.api] : [])];
+    const funded = await Promise.all(apis.map((api) => fundWallet(api, chain).catch((e: unknown) => {
+      opts.say(`could not fund a sandbox wallet: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    })));
+    if (funded.some((t) => t !== null)) {
+      await chain.mine(1);
+      opts.say(`funded ${funded.filter((t) => t !== null).length} wallet(s) with ${Number(SANDBOX_FUNDING_SAT) / 1e8} regtest BTC each.`);
+    }
+  }
   // Names instead of node ids, on every node (we have no gossip to learn aliases from).
   await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
   const you = opts.you;

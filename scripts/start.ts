@@ -5,7 +5,9 @@
  *   starts browser mode — `glasswing daemon --ui` — printing the address to open.
  * On a first run (no network configured) it also starts the sandbox network: two local peer
  * nodes, "lsp" and "shop", as separate daemons in their own data directories, connected to yours
- * over loopback. `npm start -- --no-sandbox` (or `"sandbox": false` in DATADIR/config.json) skips it.
+ * over loopback, all on a regtest chain (btcd, kept across restarts in DATADIR/sandbox/chain) that
+ * mines a block every few seconds and funds every wallet. `npm start -- --no-sandbox` (or
+ * `"sandbox": false` in DATADIR/config.json) skips it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
 import { readSavedSettings } from '../core/node/settings';
-import { startSandbox, type Sandbox } from './sandbox';
+import { sandboxChainArgs, startSandbox, type Sandbox } from './sandbox';
+import { startSandboxChain, type SandboxChain } from './regtest/sandbox-chain';
 import { connectToDaemon } from '../main/cli/daemon-client';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,9 +79,30 @@ function sandboxWanted(): boolean {
   }
 }
 
+let sandboxChain: SandboxChain | null = null;
+
 function shutdown(code = 0): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 1500).unref();
+  // The chain last: it mines what is waiting in the mempool so the saved chain keeps it.
+  const chain = sandboxChain;
+  sandboxChain = null;
+  const exit = () => setTimeout(() => process.exit(code), 1500).unref();
+  if (chain) void chain.stop().finally(exit);
+  else exit();
+}
+
+/** The sandbox chain, when the sandbox is wanted and a btcd can be had (else one line says why). */
+async function startChain(): Promise<SandboxChain | null> {
+  try {
+    sandboxChain = await startSandboxChain({ datadir, say, root });
+  } catch (e) {
+    say(`the sandbox chain did not start (${e instanceof Error ? e.message : String(e)}); going on without it.`);
+    sandboxChain = null;
+  }
+  if (sandboxChain) {
+    say(`sandbox chain: btcd on regtest at ${sandboxChain.btcd.rpcUrl.replace(/\/\/[^@]*@/, '//')}${sandboxChain.replayed ? ` (${sandboxChain.replayed} blocks kept from earlier runs)` : ''}, a block every few seconds.`);
+  }
+  return sandboxChain;
 }
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
@@ -89,7 +113,9 @@ async function startBrowserMode(reason: string): Promise<void> {
   ensureRendererBuilt();
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
   const listen = valueOf('--listen') ?? '127.0.0.1:0';
-  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', '--listen', listen, '--alias', 'you'], {
+  const wantSandbox = sandboxWanted();
+  const chain = wantSandbox ? await startChain() : null;
+  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', '--listen', listen, '--alias', 'you', ...sandboxChainArgs(chain)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(daemon);
@@ -112,10 +138,11 @@ async function startBrowserMode(reason: string): Promise<void> {
   });
   say(`your node ${ready.nodeId} listens on ${ready.listen} (data in ${datadir}).`);
   let sandbox: Sandbox | undefined;
-  if (sandboxWanted()) {
+  if (wantSandbox) {
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
     const yours = await connectToDaemon(datadir);
-    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say });
+    sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say, chain });
+    chain?.startMining();
   }
   say('open this address in your browser (it signs you in once; `npx glasswing uilogin` makes a new one):');
   process.stdout.write(`\n    ${ready.ui}\n\n`);
@@ -135,10 +162,13 @@ async function main(): Promise<void> {
   const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
   if (binding) env.GLASSWING_SQLITE_BINDING = binding;
   if (sandboxWanted()) {
+    const chain = await startChain();
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
-    const sandbox = await startSandbox({ root, datadir, children, say });
-    // The desktop node dials the sandbox nodes once it is up.
+    const sandbox = await startSandbox({ root, datadir, children, say, chain });
+    // The desktop node dials the sandbox nodes once it is up, and follows the sandbox chain.
     env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.name} (sandbox)=${n.nodeId}@${n.listen}`).join(',');
+    if (chain) env.GLASSWING_RPC_URL = chain.rpcUrl;
+    chain?.startMining();
     say(`sandbox: ${sandbox.summary}`);
   }
   say('starting the desktop app (Electron)…');

@@ -7,3 +7,4 @@ export * from './methods';
 export * from './protocol';
 export * from './socket-client';
 export * from './settings';
+export * from './wallet';

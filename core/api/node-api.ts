@@ -12,6 +12,7 @@ import type { Node } from '../node/node';
 import { runSimulationRequest } from '../simulator/request';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
+import type { WalletMethods } from './wallet';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -46,6 +47,7 @@ export function createNodeApi(node: Node): NodeApi {
       return detail;
     },
     runSimulation: async (params) => runSimulationRequest(params),
+    ...walletApi(node),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -65,6 +67,28 @@ function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
     listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
     createRefund: async (params) => o.createRefund(params),
     sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+/** The on-chain wallet and the chain (the wallet adapter; the node's chain info and backup words). */
+function walletApi(node: Node): Pick<NodeApi, keyof WalletMethods> {
+  const w = node.wallet;
+  return {
+    newAddress: async () => w.newAddress(),
+    getBalance: async () => w.balance(),
+    listFunds: async () => ({ utxos: w.listFunds() }),
+    listTransactions: async () => ({ transactions: w.listTransactions() }),
+    withdraw: ({ address, amountSat, feeRateSatVb }) =>
+      w.withdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewWithdraw: async ({ address, amountSat, feeRateSatVb }) =>
+      w.previewWithdraw({ address, amountSat: amountSat === 'all' ? 'all' : BigInt(amountSat), ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    bumpFee: ({ txid, feeRateSatVb }) => w.bumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+    previewBumpFee: async ({ txid, feeRateSatVb }) => ({
+      ...w.previewBumpFee({ txid, ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}) }),
+      minimumSatVb: w.minimumBumpRate(txid),
+    }),
+    chainInfo: async () => node.chainInfo(),
+    backupWords: ({ passphrase }) => node.backupWords(passphrase),
   };
 }
 

@@ -40,10 +40,20 @@ export function parseRequest(raw: unknown): { id: number; method: MethodName; pa
   if (raw === null || typeof raw !== 'object') throw new ApiError('api.bad_request', 'a request must be a JSON object');
   const { id, method, params } = raw as Partial<RequestFrame>;
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) throw new ApiError('api.bad_request', 'request id must be an integer');
-  if (!isMethodName(method)) throw new ApiError('api.unknown_method', `unknown method "${String(method)}"`);
+  // A non-string is described by its type: String() of a client's object can itself throw.
+  if (!isMethodName(method)) {
+    throw new ApiError('api.unknown_method', typeof method === 'string' ? `unknown method "${method}"` : `method must be a string, not ${typeOfJson(method)}`);
+  }
   const p = params ?? {};
   validate(METHOD_SCHEMAS[method], p);
   return { id, method, params: p };
+}
+
+/** What a JSON value is, for error messages that must not call its toString. */
+export function typeOfJson(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 /** Dispatches a validated call to an implementation of the NodeApi. */

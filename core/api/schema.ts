@@ -9,6 +9,8 @@ export class ApiError extends GlasswingError {}
 export type Schema =
   | { readonly kind: 'string'; readonly pattern?: RegExp; readonly maxLength?: number; readonly minLength?: number; readonly describe?: string }
   | { readonly kind: 'integer'; readonly min?: number; readonly max?: number }
+  /** A finite JSON number, with at most `decimals` digits after the point when given. */
+  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly decimals?: number }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'array'; readonly items: Schema; readonly maxItems?: number }
@@ -19,6 +21,7 @@ export type Schema =
 export const s = {
   string: (opts: { pattern?: RegExp; maxLength?: number; minLength?: number; describe?: string } = {}): Schema => ({ kind: 'string', ...opts }),
   integer: (opts: { min?: number; max?: number } = {}): Schema => ({ kind: 'integer', ...opts }),
+  number: (opts: { min?: number; max?: number; decimals?: number } = {}): Schema => ({ kind: 'number', ...opts }),
   boolean: (): Schema => ({ kind: 'boolean' }),
   enum: (...values: string[]): Schema => ({ kind: 'enum', values }),
   array: (items: Schema, maxItems = 1000): Schema => ({ kind: 'array', items, maxItems }),
@@ -50,6 +53,14 @@ export function validate(schema: Schema, value: unknown, path = 'params'): void 
       else {
         if (schema.min !== undefined && value < schema.min) bad(`must be at least ${schema.min}`);
         if (schema.max !== undefined && value > schema.max) bad(`must be at most ${schema.max}`);
+      }
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) bad('expected a number');
+      else {
+        if (schema.min !== undefined && value < schema.min) bad(`must be at least ${schema.min}`);
+        if (schema.max !== undefined && value > schema.max) bad(`must be at most ${schema.max}`);
+        if (schema.decimals !== undefined && !hasAtMostDecimals(value, schema.decimals)) bad(`at most ${schema.decimals} decimals`);
       }
       return;
     case 'boolean':
@@ -98,4 +109,10 @@ export function validate(schema: Schema, value: unknown, path = 'params'): void 
       return;
     }
   }
+}
+
+/** True when `value` has at most `decimals` digits after the point (as written in JSON). */
+function hasAtMostDecimals(value: number, decimals: number): boolean {
+  const scaled = value * 10 ** decimals;
+  return Math.abs(scaled - Math.round(scaled)) <= 1e-6 * Math.max(1, Math.abs(scaled));
 }

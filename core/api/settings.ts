@@ -5,7 +5,9 @@
 import { s, type Schema } from './schema';
 import type { SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
 
-export type { MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
+export type {
+  ChainSettingChange, ChainSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
+} from '../node/settings-info';
 
 export interface SettingsMethods {
   getSettings: { params: Record<string, never>; result: SettingsInfo };
@@ -25,7 +27,13 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         ['ratePerSecond', 'burst', 'queueBytes', 'memoryCapBytes']),
       mailbox: s.object({ perPeerMessages: positive(1_000_000), perPeerBytes: positive(1 << 30), totalBytes: positive(1 << 30), expiryHours: positive(24 * 365) },
         ['perPeerMessages', 'perPeerBytes', 'totalBytes', 'expiryHours']),
+      // Saved for the next start; the node checks the URLs (api.invalid_params naming the field).
+      chain: s.oneOf(
+        s.object({ kind: s.enum('none') }),
+        s.object({ kind: s.enum('bitcoind-rpc'), rpcUrl: s.string({ maxLength: 2048, minLength: 1 }), rpcCookie: s.string({ maxLength: 2048, minLength: 1 }) }, ['rpcCookie']),
+        s.object({ kind: s.enum('esplora'), esploraUrl: s.string({ maxLength: 2048, minLength: 1 }) }, ['esploraUrl']),
+      ),
     },
-    ['alias', 'listen', 'onion', 'mailbox'],
+    ['alias', 'listen', 'onion', 'mailbox', 'chain'],
   ),
 };

@@ -52,6 +52,61 @@ export function writeVarBytes(w: ByteWriter, bytes: Uint8Array): void {
   w.writeBytes(bytes);
 }
 
+/**
+ * Writers into a buffer whose size the caller computed exactly (transactions and sighash
+ * preimages are serialized in one allocation, without a growing ByteWriter). Each writes at `pos`
+ * and returns the position after what it wrote; values are range-checked as above.
+ */
+
+/** Bytes the CompactSize of `n` takes: 1, 3, 5 or 9. */
+export function compactSizeLength(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new BitcoinError('bitcoin.bad_value', `compact size ${n} out of range`);
+  return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9;
+}
+
+export function putU32LE(out: Uint8Array, pos: number, v: number, field = 'u32'): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new BitcoinError('bitcoin.bad_value', `${field}: ${v} is not a u32`);
+  out[pos] = v & 0xff;
+  out[pos + 1] = (v >>> 8) & 0xff;
+  out[pos + 2] = (v >>> 16) & 0xff;
+  out[pos + 3] = (v >>> 24) & 0xff;
+  return pos + 4;
+}
+
+export function putU64LE(out: Uint8Array, pos: number, v: bigint, field = 'u64'): number {
+  if (v < 0n || v > 0xffffffffffffffffn) throw new BitcoinError('bitcoin.bad_value', `${field}: ${v} is not a u64`);
+  putU32LE(out, pos, Number(v & 0xffffffffn));
+  return putU32LE(out, pos + 4, Number(v >> 32n));
+}
+
+/** CompactSize at `pos` (the same encoding as writeCompactSize). */
+export function putCompactSize(out: Uint8Array, pos: number, n: number): number {
+  const size = compactSizeLength(n);
+  if (size === 1) {
+    out[pos] = n;
+    return pos + 1;
+  }
+  if (size === 3) {
+    out[pos] = 0xfd;
+    out[pos + 1] = n & 0xff;
+    out[pos + 2] = n >>> 8;
+    return pos + 3;
+  }
+  if (size === 5) {
+    out[pos] = 0xfe;
+    return putU32LE(out, pos + 1, n);
+  }
+  out[pos] = 0xff;
+  return putU64LE(out, pos + 1, BigInt(n));
+}
+
+/** `bytes` preceded by their CompactSize length. */
+export function putVarBytes(out: Uint8Array, pos: number, bytes: Uint8Array): number {
+  const at = putCompactSize(out, pos, bytes.length);
+  out.set(bytes, at);
+  return at + bytes.length;
+}
+
 /** Runs `read`, turning core/wire end-of-data errors into `bitcoin.eof`. */
 export function withBitcoinEof<T>(read: () => T): T {
   try {

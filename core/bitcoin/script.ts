@@ -46,6 +46,8 @@ export function pushData(data: Uint8Array): Uint8Array {
 
 /** Script number encoding: little-endian, sign bit in the top byte, minimal length. */
 export function encodeScriptNum(value: number | bigint): Uint8Array {
+  // Timelocks, delays and cltv_expiry values fit in 31 bits: encoded without bigints.
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0x7fffffff) return encodeSmallScriptNum(value);
   let v = BigInt(value);
   if (v === 0n) return new Uint8Array(0);
   const negative = v < 0n;
@@ -60,8 +62,18 @@ export function encodeScriptNum(value: number | bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** encodeScriptNum for an integer in [0, 2^31), with number arithmetic. */
+function encodeSmallScriptNum(v: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let x = v; x > 0; x >>>= 8) bytes.push(x & 0xff);
+  // A set top bit would read as the sign: one more (zero) byte keeps the number positive.
+  if (bytes.length > 0 && bytes[bytes.length - 1]! & 0x80) bytes.push(0);
+  return Uint8Array.from(bytes);
+}
+
 /** Pushes a number the minimal way: OP_0, OP_1NEGATE, OP_1..OP_16, or a script-number push. */
 export function pushNumber(value: number | bigint): Uint8Array {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 16 && value <= 0x7fffffff) return pushData(encodeSmallScriptNum(value));
   const v = BigInt(value);
   if (v === 0n) return Uint8Array.of(OP.OP_0);
   if (v === -1n) return Uint8Array.of(OP.OP_1NEGATE);
@@ -69,22 +81,67 @@ export function pushNumber(value: number | bigint): Uint8Array {
   return pushData(encodeScriptNum(v));
 }
 
-/** Assembles a script from opcodes, data pushes and `{ num }` number pushes. */
-export function buildScript(...parts: ScriptPart[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  for (const p of parts) {
-    if (typeof p === 'number') {
-      if (!Number.isInteger(p) || p < 0 || p > 0xff) throw new BitcoinError('bitcoin.bad_value', `bad opcode ${p}`);
-      chunks.push(Uint8Array.of(p));
-    } else if (p instanceof Uint8Array) chunks.push(pushData(p));
-    else chunks.push(pushNumber(p.num));
+/** The bytes of one part: an opcode byte, a minimal data push, or a minimal number push. */
+function partBytes(p: ScriptPart): Uint8Array | number {
+  if (typeof p === 'number') {
+    if (!Number.isInteger(p) || p < 0 || p > 0xff) throw new BitcoinError('bitcoin.bad_value', `bad opcode ${p}`);
+    return p;
   }
-  return concatBytes(...chunks);
+  return p instanceof Uint8Array ? p : pushNumber(p.num);
+}
+
+/** Length of the minimal push of `n` data bytes (opcode and length bytes included). */
+function pushLength(n: number): number {
+  if (n < OP.OP_PUSHDATA1) return 1 + n;
+  if (n <= 0xff) return 2 + n;
+  if (n <= 0xffff) return 3 + n;
+  throw new BitcoinError('bitcoin.bad_value', `push of ${n} bytes is too large`);
+}
+
+/**
+ * Assembles a script from opcodes, data pushes and `{ num }` number pushes, into one array of
+ * its exact size (the same bytes as concatenating each part's `pushData` / `pushNumber`).
+ */
+export function buildScript(...parts: ScriptPart[]): Uint8Array {
+  const bytes = parts.map(partBytes);
+  let size = 0;
+  parts.forEach((p, i) => {
+    const b = bytes[i]!;
+    size += typeof b === 'number' ? 1 : p instanceof Uint8Array ? pushLength(b.length) : b.length;
+  });
+  const out = new Uint8Array(size);
+  let pos = 0;
+  parts.forEach((p, i) => {
+    const b = bytes[i]!;
+    if (typeof b === 'number') out[pos++] = b;
+    else if (!(p instanceof Uint8Array)) {
+      out.set(b, pos); // a number push, already encoded
+      pos += b.length;
+    } else {
+      const n = b.length;
+      if (n < OP.OP_PUSHDATA1) out[pos++] = n;
+      else if (n <= 0xff) {
+        out[pos++] = OP.OP_PUSHDATA1;
+        out[pos++] = n;
+      } else {
+        out[pos++] = OP.OP_PUSHDATA2;
+        out[pos++] = n & 0xff;
+        out[pos++] = n >>> 8;
+      }
+      out.set(b, pos);
+      pos += n;
+    }
+  });
+  return out;
 }
 
 /** P2WSH output script: `OP_0 <SHA256(witness_script)>`. */
 export function p2wsh(witnessScript: Uint8Array): Uint8Array {
-  return buildScript(OP.OP_0, sha256(witnessScript));
+  const out = new Uint8Array(34);
+  out[0] = OP.OP_0;
+  out[1] = 32; // a 32-byte push
+  out.set(sha256(witnessScript), 2);
+  return out;
 }
 
 /** P2WPKH output script: `OP_0 <HASH160(pubkey)>`. */

@@ -5,9 +5,9 @@
 import { sha256d } from '../crypto';
 import { ByteWriter } from '../wire';
 import { BitcoinError } from './errors';
-import { writeU32LE, writeU64LE, writeVarBytes } from './encoding';
-import type { Transaction } from './tx';
-import { encodeTx, writeOutPoint, writeTxOutput } from './tx';
+import { compactSizeLength, putU32LE, putU64LE, putVarBytes, writeU32LE } from './encoding';
+import type { Transaction, TxOutput } from './tx';
+import { encodeTx, putOutPoint, putTxOutput, txOutputLength } from './tx';
 
 export const SIGHASH_ALL = 0x01;
 export const SIGHASH_NONE = 0x02;
@@ -25,15 +25,36 @@ function baseType(sighashType: number): number {
   return base;
 }
 
-function hashOf(fill: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter(128);
-  fill(w);
-  return sha256d(w.finish());
+/** BIP 143 item 2: SHA256d of every input's outpoint. */
+function hashPrevouts(tx: Transaction): Uint8Array {
+  const buf = new Uint8Array(36 * tx.inputs.length);
+  let pos = 0;
+  for (const i of tx.inputs) pos = putOutPoint(buf, pos, i.prevout);
+  return sha256d(buf);
+}
+
+/** BIP 143 item 3: SHA256d of every input's nSequence. */
+function hashSequence(tx: Transaction): Uint8Array {
+  const buf = new Uint8Array(4 * tx.inputs.length);
+  let pos = 0;
+  for (const i of tx.inputs) pos = putU32LE(buf, pos, i.sequence, 'sequence');
+  return sha256d(buf);
+}
+
+/** BIP 143 item 8: SHA256d of the serialized outputs given. */
+function hashOutputs(outputs: readonly TxOutput[]): Uint8Array {
+  let size = 0;
+  for (const o of outputs) size += txOutputLength(o);
+  const buf = new Uint8Array(size);
+  let pos = 0;
+  for (const o of outputs) pos = putTxOutput(buf, pos, o);
+  return sha256d(buf);
 }
 
 /**
  * BIP 143 digest for input `inputIndex` spending a segwit v0 output worth `value` satoshis,
- * with `scriptCode` (for P2WSH: the witness script).
+ * with `scriptCode` (for P2WSH: the witness script). The preimage is written into one array of
+ * its exact size (a commitment_signed hashes one per HTLC).
  */
 export function segwitV0Sighash(
   tx: Transaction,
@@ -48,29 +69,26 @@ export function segwitV0Sighash(
   if (!input) throw new BitcoinError('bitcoin.bad_value', `no input ${inputIndex}`);
 
   // BIP 143 item 2: hashPrevouts, zero with ANYONECANPAY.
-  const hashPrevouts = anyoneCanPay ? ZERO32 : hashOf((w) => tx.inputs.forEach((i) => writeOutPoint(w, i.prevout)));
+  const prevouts = anyoneCanPay ? ZERO32 : hashPrevouts(tx);
   // BIP 143 item 3: hashSequence, zero with ANYONECANPAY, SINGLE or NONE.
-  const hashSequence =
-    anyoneCanPay || base !== SIGHASH_ALL ? ZERO32 : hashOf((w) => tx.inputs.forEach((i) => writeU32LE(w, i.sequence)));
+  const sequences = anyoneCanPay || base !== SIGHASH_ALL ? ZERO32 : hashSequence(tx);
   // BIP 143 item 8: hashOutputs — all outputs, only the output at the same index for SINGLE, or zero.
-  let hashOutputs: Uint8Array = ZERO32;
-  if (base === SIGHASH_ALL) hashOutputs = hashOf((w) => tx.outputs.forEach((o) => writeTxOutput(w, o)));
-  else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) {
-    hashOutputs = hashOf((w) => writeTxOutput(w, tx.outputs[inputIndex]!));
-  }
+  let outputs: Uint8Array = ZERO32;
+  if (base === SIGHASH_ALL) outputs = hashOutputs(tx.outputs);
+  else if (base === SIGHASH_SINGLE && inputIndex < tx.outputs.length) outputs = hashOutputs([tx.outputs[inputIndex]!]);
 
-  const w = new ByteWriter(256);
-  writeU32LE(w, tx.version, 'version'); // 1. nVersion
-  w.writeBytes(hashPrevouts); // 2.
-  w.writeBytes(hashSequence); // 3.
-  writeOutPoint(w, input.prevout); // 4. outpoint
-  writeVarBytes(w, scriptCode); // 5. scriptCode
-  writeU64LE(w, value, 'value'); // 6. value of the spent output
-  writeU32LE(w, input.sequence, 'sequence'); // 7. nSequence
-  w.writeBytes(hashOutputs); // 8.
-  writeU32LE(w, tx.locktime, 'locktime'); // 9. nLocktime
-  writeU32LE(w, sighashType, 'sighash type'); // 10. sighash type
-  return sha256d(w.finish());
+  const preimage = new Uint8Array(4 + 32 + 32 + 36 + compactSizeLength(scriptCode.length) + scriptCode.length + 8 + 4 + 32 + 4 + 4);
+  let pos = putU32LE(preimage, 0, tx.version, 'version'); // 1. nVersion
+  preimage.set(prevouts, pos); // 2. hashPrevouts
+  preimage.set(sequences, pos + 32); // 3. hashSequence
+  pos = putOutPoint(preimage, pos + 64, input.prevout); // 4. outpoint
+  pos = putVarBytes(preimage, pos, scriptCode); // 5. scriptCode
+  pos = putU64LE(preimage, pos, value, 'value'); // 6. value of the spent output
+  pos = putU32LE(preimage, pos, input.sequence, 'sequence'); // 7. nSequence
+  preimage.set(outputs, pos); // 8. hashOutputs
+  pos = putU32LE(preimage, pos + 32, tx.locktime, 'locktime'); // 9. nLocktime
+  putU32LE(preimage, pos, sighashType, 'sighash type'); // 10. sighash type
+  return sha256d(preimage);
 }
 
 /**

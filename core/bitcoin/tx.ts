@@ -6,11 +6,12 @@
  * `txidFromHex` convert to and from the byte-reversed display order RPCs and the BOLTs print.
  */
 import { fromHex, sha256d, toHex } from '../crypto';
-import { ByteReader, ByteWriter } from '../wire';
+import type { ByteWriter } from '../wire';
+import { ByteReader } from '../wire';
 import { BitcoinError } from './errors';
 import {
-  readCompactSize, readU32LE, readU64LE, readVarBytes, withBitcoinEof, writeCompactSize, writeU32LE, writeU64LE,
-  writeVarBytes,
+  compactSizeLength, putCompactSize, putU32LE, putU64LE, putVarBytes, readCompactSize, readU32LE, readU64LE, readVarBytes,
+  withBitcoinEof, writeU32LE, writeU64LE, writeVarBytes,
 } from './encoding';
 
 /** 21 million BTC in satoshis: no output may carry more. */
@@ -68,29 +69,62 @@ export function writeTxOutput(w: ByteWriter, o: TxOutput): void {
 /**
  * Serializes `tx`. With `witness` (the default) and at least one witness item, uses the BIP 144
  * extended format (marker 0x00, flag 0x01); otherwise the legacy format txids hash.
+ * The size is computed first and the transaction written into one array (a commitment with 483
+ * HTLC outputs is serialized for its txid on every commitment_signed).
  */
 export function encodeTx(tx: Transaction, opts: { witness?: boolean } = {}): Uint8Array {
   if (tx.inputs.length === 0) throw new BitcoinError('bitcoin.bad_tx', 'a transaction needs at least one input');
   const segwit = (opts.witness ?? true) && hasWitness(tx);
-  const w = new ByteWriter(256);
-  writeU32LE(w, tx.version, 'version');
-  if (segwit) w.writeU8(0x00).writeU8(0x01);
-  writeCompactSize(w, tx.inputs.length);
-  for (const input of tx.inputs) {
-    writeOutPoint(w, input.prevout);
-    writeVarBytes(w, input.scriptSig);
-    writeU32LE(w, input.sequence, 'sequence');
-  }
-  writeCompactSize(w, tx.outputs.length);
-  for (const output of tx.outputs) writeTxOutput(w, output);
+  let size = 4 + (segwit ? 2 : 0) + compactSizeLength(tx.inputs.length) + compactSizeLength(tx.outputs.length) + 4;
+  for (const input of tx.inputs) size += 36 + compactSizeLength(input.scriptSig.length) + input.scriptSig.length + 4;
+  for (const output of tx.outputs) size += 8 + compactSizeLength(output.scriptPubKey.length) + output.scriptPubKey.length;
   if (segwit) {
     for (const input of tx.inputs) {
-      writeCompactSize(w, input.witness.length);
-      for (const item of input.witness) writeVarBytes(w, item);
+      size += compactSizeLength(input.witness.length);
+      for (const item of input.witness) size += compactSizeLength(item.length) + item.length;
     }
   }
-  writeU32LE(w, tx.locktime, 'locktime');
-  return w.finish();
+  const out = new Uint8Array(size);
+  let pos = putU32LE(out, 0, tx.version, 'version');
+  if (segwit) {
+    out[pos] = 0x00; // BIP 144 marker
+    out[pos + 1] = 0x01; // BIP 144 flag
+    pos += 2;
+  }
+  pos = putCompactSize(out, pos, tx.inputs.length);
+  for (const input of tx.inputs) {
+    pos = putOutPoint(out, pos, input.prevout);
+    pos = putVarBytes(out, pos, input.scriptSig);
+    pos = putU32LE(out, pos, input.sequence, 'sequence');
+  }
+  pos = putCompactSize(out, pos, tx.outputs.length);
+  for (const output of tx.outputs) pos = putTxOutput(out, pos, output);
+  if (segwit) {
+    for (const input of tx.inputs) {
+      pos = putCompactSize(out, pos, input.witness.length);
+      for (const item of input.witness) pos = putVarBytes(out, pos, item);
+    }
+  }
+  putU32LE(out, pos, tx.locktime, 'locktime');
+  return out;
+}
+
+/** An outpoint at `pos` (36 bytes): txid (internal order) then vout, little-endian. */
+export function putOutPoint(out: Uint8Array, pos: number, o: OutPoint): number {
+  if (o.txid.length !== 32) throw new BitcoinError('bitcoin.bad_value', 'outpoint txid must be 32 bytes');
+  out.set(o.txid, pos);
+  return putU32LE(out, pos + 32, o.vout, 'vout');
+}
+
+/** Bytes one serialized output takes. */
+export function txOutputLength(o: TxOutput): number {
+  return 8 + compactSizeLength(o.scriptPubKey.length) + o.scriptPubKey.length;
+}
+
+/** One output at `pos`: value then scriptPubKey. */
+export function putTxOutput(out: Uint8Array, pos: number, o: TxOutput): number {
+  checkValue(o.value, 'output value');
+  return putVarBytes(out, putU64LE(out, pos, o.value, 'value'), o.scriptPubKey);
 }
 
 /**

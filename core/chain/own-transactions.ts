@@ -163,6 +163,23 @@ export class OwnTransactions {
     return this.#txs.get(txid)?.raw;
   }
 
+  /**
+   * Stops keeping `txid` (its owner gave up on it: the wallet abandoned a send whose broadcast was
+   * refused), so it is not rebroadcast. Its watches go with it; a copy already in some mempool may
+   * still confirm, and the owner's own watches would see it. True when it was kept.
+   */
+  forget(txid: string): boolean {
+    const t = this.#txs.get(txid);
+    if (!t) return false;
+    this.#store.transaction(() => {
+      this.#txs.delete(txid);
+      this.#store.deleteOwnTx(txid);
+      this.#tracker.unwatch(watchId({ kind: 'transaction', txid, depth: this.#settleDepth, heightHint: 0 }), BROADCAST_OWNER);
+      for (const key of t.inputs) this.#tracker.unwatch(`outpoint:${key}`, BROADCAST_OWNER);
+    });
+    return true;
+  }
+
   /** Drops transactions that are settled, with an event for each; call after tracker events. */
   settle(): ChainEvent[] {
     const events: ChainEvent[] = [];

@@ -9,9 +9,7 @@ import { ANCHOR_OUTPUT_SAT, commitmentBaseFeeSat, isHtlcTrimmed } from './fees';
 import type { HtlcDirection } from './fees';
 import type { CommitmentKeys } from './keys';
 import type { ChannelType } from './scripts';
-import {
-  anchorScript, fundingScript, offeredHtlcScript, receivedHtlcScript, toLocalScript, toRemoteAnchorsScript,
-} from './scripts';
+import { anchorScript, fundingScript, htlcScriptBuilder, toLocalScript, toRemoteAnchorsScript } from './scripts';
 
 /** An HTLC as one commitment sees it; `ref` is the caller's handle, carried to the outputs. */
 export interface CommitmentHtlc<T = unknown> {
@@ -122,17 +120,14 @@ export function buildCommitmentTx<T>(p: CommitmentTxParams<T>): CommitmentTx<T> 
   const toCounterpartySat = toCounterpartyMsat > 0n ? toCounterpartyMsat / 1000n : 0n;
 
   const outs: SortableOutput<T>[] = [];
-  const htlcKeys = {
-    revocationPubkey: p.keys.revocationPubkey,
-    localHtlcPubkey: p.keys.holderHtlcPubkey,
-    remoteHtlcPubkey: p.keys.counterpartyHtlcPubkey,
-  };
+  // The keys are the same for every HTLC of this commitment: their script parts are built once.
+  const htlcScripts = htlcScriptBuilder(
+    { revocationPubkey: p.keys.revocationPubkey, localHtlcPubkey: p.keys.holderHtlcPubkey, remoteHtlcPubkey: p.keys.counterpartyHtlcPubkey },
+    p.channelType,
+  );
   // Steps 4-5: offered and received HTLC outputs, amounts rounded down to whole satoshis.
   for (const h of untrimmed) {
-    const witnessScript =
-      h.direction === 'offered'
-        ? offeredHtlcScript(htlcKeys, h.paymentHash, p.channelType)
-        : receivedHtlcScript(htlcKeys, h.paymentHash, h.cltvExpiry, p.channelType);
+    const witnessScript = h.direction === 'offered' ? htlcScripts.offered(h.paymentHash) : htlcScripts.received(h.paymentHash, h.cltvExpiry);
     const valueSat = h.amountMsat / 1000n;
     outs.push({
       out: { value: valueSat, scriptPubKey: p2wsh(witnessScript) },

@@ -42,12 +42,15 @@ export function buildHtlcTxs(
   channelType: ChannelType,
 ): HtlcTx[] {
   const commitmentTxid = txid(commitment.tx);
+  // The same for every HTLC transaction of this commitment: output script and fee per kind.
   const outputScript = p2wsh(toLocalScript(keys.revocationPubkey, toSelfDelay, keys.holderDelayedPubkey));
+  const timeoutFeeSat = htlcTxFeeSat('offered', feeratePerKw, channelType);
+  const successFeeSat = htlcTxFeeSat('received', feeratePerKw, channelType);
   return commitment.htlcOutputs.map(({ outputIndex, htlc, witnessScript }) => {
     const kind: HtlcTxKind = htlc.direction === 'offered' ? 'htlc_timeout' : 'htlc_success';
     const valueSat = htlc.amountMsat / 1000n;
     // txout[0] amount: amount_msat / 1000 (rounded down) minus the HTLC transaction fee.
-    const outValue = valueSat - htlcTxFeeSat(htlc.direction, feeratePerKw, channelType);
+    const outValue = valueSat - (kind === 'htlc_timeout' ? timeoutFeeSat : successFeeSat);
     const tx: Transaction = {
       version: 2,
       // locktime: 0 for HTLC-success, cltv_expiry for HTLC-timeout.

@@ -3,8 +3,8 @@
  * commitment transaction uses.
  */
 import {
-  concatBytes, pointAdd, pointFromScalar, pointMultiply, publicKeyFromPrivate, scalarAdd, scalarFromHash, scalarMultiply,
-  sha256, zeroize,
+  concatBytes, pointAdd, pointAddScalar, pointMultiply, publicKeyFromPrivate, scalarAdd, scalarFromHash, scalarMultiply, sha256,
+  zeroize,
 } from '../crypto';
 
 /** The public half of one side's channel keys, as sent in open_channel / accept_channel. */
@@ -26,14 +26,22 @@ export function keyTweak(perCommitmentPoint: Uint8Array, basepoint: Uint8Array):
   return sha256(concatBytes(perCommitmentPoint, basepoint));
 }
 
-/** BOLT 3: pubkey = basepoint + SHA256(per_commitment_point || basepoint) * G */
+/** BOLT 3: pubkey = basepoint + SHA256(per_commitment_point || basepoint) * G (one tweak-add). */
 export function derivePubkey(basepoint: Uint8Array, perCommitmentPoint: Uint8Array): Uint8Array {
-  return pointAdd(basepoint, pointFromScalar(scalarFromHash(keyTweak(perCommitmentPoint, basepoint))));
+  return pointAddScalar(basepoint, scalarFromHash(keyTweak(perCommitmentPoint, basepoint)));
 }
 
 /** BOLT 3: privkey = basepoint_secret + SHA256(per_commitment_point || basepoint) */
 export function derivePrivkey(basepointSecret: Uint8Array, perCommitmentPoint: Uint8Array): Uint8Array {
-  const basepoint = publicKeyFromPrivate(basepointSecret);
+  return derivePrivkeyWithBasepoint(basepointSecret, publicKeyFromPrivate(basepointSecret), perCommitmentPoint);
+}
+
+/**
+ * derivePrivkey for a caller that already holds `basepoint` = basepoint_secret·G (a signer keeps
+ * its public basepoints): the same key without recomputing the basepoint. Secret: zero it after use.
+ */
+export function derivePrivkeyWithBasepoint(basepointSecret: Uint8Array, basepoint: Uint8Array, perCommitmentPoint: Uint8Array): Uint8Array {
+  // BOLT 3: privkey = basepoint_secret + SHA256(per_commitment_point || basepoint)
   return scalarAdd(basepointSecret, scalarFromHash(keyTweak(perCommitmentPoint, basepoint)));
 }
 

@@ -239,6 +239,14 @@ export class ChannelLink {
     const forgotten = this.#forget();
     if (this.#phase === 'failed' || this.state.status.kind === 'failed') {
       this.#phase = 'failed';
+      // A peer that is behind us (it lost data) can only learn so from our channel_reestablish
+      // (option_data_loss_protect: my_current_per_commitment_point lets it recover its funds). If our
+      // first one was lost with a replaced connection, the error alone would tell it nothing: send
+      // channel_reestablish again, before the error, as Core Lightning does for closed channels.
+      if (this.#dataLoss?.behind === 'remote') {
+        const ours = buildChannelReestablish(this.state, this.#signer);
+        this.#queue({ message: ours, note: note(null, null, reestablishSummary(ours), true) }, false);
+      }
       // "if a channel is in an error state: SHOULD retransmit the error packet and ignore any other packets for that channel."
       this.#queue({ message: this.#errorMessage(), note: note(null, null, this.#failureText(), true) }, false);
       return { ...NOTHING, forgotten };

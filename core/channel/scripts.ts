@@ -1,6 +1,6 @@
 /** BOLT 3 witness scripts: funding, to_local, to_remote (anchors), anchors and HTLC outputs. */
 import { compareBytes, ripemd160, sha256 } from '../crypto';
-import { OP, buildScript } from '../bitcoin';
+import { OP, buildScript, pushNumber } from '../bitcoin';
 
 /** `option_static_remotekey` alone, or `option_anchors` (which implies static_remotekey). */
 export type ChannelType = 'static_remotekey' | 'anchors';
@@ -57,23 +57,7 @@ export interface HtlcScriptKeys {
 
 /** BOLT 3 Offered HTLC Outputs (with the `1 OP_CSV OP_DROP` line when option_anchors applies). */
 export function offeredHtlcScript(keys: HtlcScriptKeys, paymentHash: Uint8Array, channelType: ChannelType): Uint8Array {
-  return buildScript(
-    OP.OP_DUP, OP.OP_HASH160, ripemd160(sha256(keys.revocationPubkey)), OP.OP_EQUAL,
-    OP.OP_IF,
-    OP.OP_CHECKSIG,
-    OP.OP_ELSE,
-    keys.remoteHtlcPubkey, OP.OP_SWAP, OP.OP_SIZE, { num: 32 }, OP.OP_EQUAL,
-    OP.OP_NOTIF,
-    // To local node via HTLC-timeout transaction (timelocked).
-    OP.OP_DROP, { num: 2 }, OP.OP_SWAP, keys.localHtlcPubkey, { num: 2 }, OP.OP_CHECKMULTISIG,
-    OP.OP_ELSE,
-    // To remote node with preimage.
-    OP.OP_HASH160, ripemd160(paymentHash), OP.OP_EQUALVERIFY,
-    OP.OP_CHECKSIG,
-    OP.OP_ENDIF,
-    ...(channelType === 'anchors' ? [{ num: 1 }, OP.OP_CHECKSEQUENCEVERIFY, OP.OP_DROP] : []),
-    OP.OP_ENDIF,
-  );
+  return htlcScriptBuilder(keys, channelType).offered(paymentHash);
 }
 
 /** BOLT 3 Received HTLC Outputs (with the `1 OP_CSV OP_DROP` line when option_anchors applies). */
@@ -83,22 +67,77 @@ export function receivedHtlcScript(
   cltvExpiry: number,
   channelType: ChannelType,
 ): Uint8Array {
-  return buildScript(
-    OP.OP_DUP, OP.OP_HASH160, ripemd160(sha256(keys.revocationPubkey)), OP.OP_EQUAL,
+  return htlcScriptBuilder(keys, channelType).received(paymentHash, cltvExpiry);
+}
+
+/** The HTLC output scripts of one commitment (its keys and channel type fixed). */
+export interface HtlcScriptBuilder {
+  /** BOLT 3 Offered HTLC Output for `payment_hash`. */
+  offered(paymentHash: Uint8Array): Uint8Array;
+  /** BOLT 3 Received HTLC Output for `payment_hash` and `cltv_expiry`. */
+  received(paymentHash: Uint8Array, cltvExpiry: number): Uint8Array;
+}
+
+/**
+ * Builds the HTLC scripts of one commitment. Everything but RIPEMD160(payment_hash) (and the
+ * received HTLC's cltv_expiry) is the same for every HTLC of a commitment, so those parts —
+ * the revocation key's HASH160 included — are assembled once here and each script is one copy
+ * of them around the per-HTLC pushes.
+ */
+export function htlcScriptBuilder(keys: HtlcScriptKeys, channelType: ChannelType): HtlcScriptBuilder {
+  const revocationHash = ripemd160(sha256(keys.revocationPubkey));
+  const anchorsLine = channelType === 'anchors' ? [{ num: 1 }, OP.OP_CHECKSEQUENCEVERIFY, OP.OP_DROP] : [];
+  const offeredHead = buildScript(
+    OP.OP_DUP, OP.OP_HASH160, revocationHash, OP.OP_EQUAL,
+    OP.OP_IF,
+    OP.OP_CHECKSIG,
+    OP.OP_ELSE,
+    keys.remoteHtlcPubkey, OP.OP_SWAP, OP.OP_SIZE, { num: 32 }, OP.OP_EQUAL,
+    OP.OP_NOTIF,
+    // To local node via HTLC-timeout transaction (timelocked).
+    OP.OP_DROP, { num: 2 }, OP.OP_SWAP, keys.localHtlcPubkey, { num: 2 }, OP.OP_CHECKMULTISIG,
+    OP.OP_ELSE,
+    // To remote node with preimage: OP_HASH160 <RIPEMD160(payment_hash)> ...
+    OP.OP_HASH160,
+  );
+  const offeredTail = buildScript(OP.OP_EQUALVERIFY, OP.OP_CHECKSIG, OP.OP_ENDIF, ...anchorsLine, OP.OP_ENDIF);
+  const receivedHead = buildScript(
+    OP.OP_DUP, OP.OP_HASH160, revocationHash, OP.OP_EQUAL,
     OP.OP_IF,
     OP.OP_CHECKSIG,
     OP.OP_ELSE,
     keys.remoteHtlcPubkey, OP.OP_SWAP, OP.OP_SIZE, { num: 32 }, OP.OP_EQUAL,
     OP.OP_IF,
-    // To local node via HTLC-success transaction.
-    OP.OP_HASH160, ripemd160(paymentHash), OP.OP_EQUALVERIFY,
+    // To local node via HTLC-success transaction: OP_HASH160 <RIPEMD160(payment_hash)> ...
+    OP.OP_HASH160,
+  );
+  const receivedMiddle = buildScript(
+    OP.OP_EQUALVERIFY,
     { num: 2 }, OP.OP_SWAP, keys.localHtlcPubkey, { num: 2 }, OP.OP_CHECKMULTISIG,
     OP.OP_ELSE,
-    // To remote node after timeout.
-    OP.OP_DROP, { num: cltvExpiry }, OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP,
-    OP.OP_CHECKSIG,
-    OP.OP_ENDIF,
-    ...(channelType === 'anchors' ? [{ num: 1 }, OP.OP_CHECKSEQUENCEVERIFY, OP.OP_DROP] : []),
-    OP.OP_ENDIF,
+    // To remote node after timeout: OP_DROP <cltv_expiry> ...
+    OP.OP_DROP,
   );
+  const receivedTail = buildScript(OP.OP_CHECKLOCKTIMEVERIFY, OP.OP_DROP, OP.OP_CHECKSIG, OP.OP_ENDIF, ...anchorsLine, OP.OP_ENDIF);
+  return {
+    offered: (paymentHash) => joinParts(offeredHead, ripemd160(paymentHash), offeredTail, EMPTY, EMPTY),
+    received: (paymentHash, cltvExpiry) => joinParts(receivedHead, ripemd160(paymentHash), receivedMiddle, pushNumber(cltvExpiry), receivedTail),
+  };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `head || <20-byte push of hash20> || a || b || c` in one allocation. */
+function joinParts(head: Uint8Array, hash20: Uint8Array, a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + 21 + a.length + b.length + c.length);
+  out.set(head, 0);
+  let pos = head.length;
+  out[pos++] = 20; // a 20-byte push
+  out.set(hash20, pos);
+  pos += 20;
+  out.set(a, pos);
+  pos += a.length;
+  out.set(b, pos);
+  out.set(c, pos + b.length);
+  return out;
 }

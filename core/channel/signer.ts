@@ -3,7 +3,7 @@
  * and logged without exposing keys, and a node can later move signing elsewhere.
  */
 import { assertBytes, concatBytes, ecdsaSign, publicKeyFromPrivate, scalarFromHash, sha256, utf8, zeroize } from '../crypto';
-import { derivePrivkey } from './keys';
+import { derivePrivkeyWithBasepoint } from './keys';
 import type { ChannelBasepoints } from './keys';
 import { commitmentSecret } from './shachain';
 
@@ -18,6 +18,11 @@ export interface ChannelSigner {
   signWithFundingKey(digest: Uint8Array): Uint8Array;
   /** Signs a 32-byte digest with our htlc key for the commitment built on `perCommitmentPoint`. */
   signWithHtlcKey(digest: Uint8Array, perCommitmentPoint: Uint8Array): Uint8Array;
+  /**
+   * Signs each 32-byte digest with that same htlc key (a commitment_signed's `htlc_signature`s,
+   * in order): the key is derived once for all of them.
+   */
+  signAllWithHtlcKey(digests: readonly Uint8Array[], perCommitmentPoint: Uint8Array): Uint8Array[];
 }
 
 function derive(seed: Uint8Array, label: string): Uint8Array {
@@ -67,10 +72,18 @@ export class InMemoryChannelSigner implements ChannelSigner {
   }
 
   signWithHtlcKey(digest: Uint8Array, perCommitmentPoint: Uint8Array): Uint8Array {
-    const key = derivePrivkey(this.#htlcBasepointSecret, perCommitmentPoint);
-    const sig = ecdsaSign(digest, key);
-    zeroize(key);
-    return sig;
+    return this.signAllWithHtlcKey([digest], perCommitmentPoint)[0]!;
+  }
+
+  signAllWithHtlcKey(digests: readonly Uint8Array[], perCommitmentPoint: Uint8Array): Uint8Array[] {
+    // BOLT 3 htlcprivkey, derived with the public htlc_basepoint we already hold (no k·G) and
+    // zeroed once every digest is signed.
+    const key = derivePrivkeyWithBasepoint(this.#htlcBasepointSecret, this.basepoints.htlcBasepoint, perCommitmentPoint);
+    try {
+      return digests.map((d) => ecdsaSign(d, key));
+    } finally {
+      zeroize(key);
+    }
   }
 
   /** Overwrites every secret; the signer is unusable afterwards. */

@@ -71,7 +71,9 @@ export function signRemoteCommitment(
 ): { signature: Uint8Array; htlcSignatures: Uint8Array[] } {
   const signature = signer.signWithFundingKey(commitmentSighash(built.commitment, params.fundingSatoshis));
   const sighashType = counterpartyHtlcSighashType(params.channelType);
-  const htlcSignatures = built.htlcTxs.map((h) => signer.signWithHtlcKey(htlcTxSighash(h, sighashType), built.keys.perCommitmentPoint));
+  const digests = built.htlcTxs.map((h) => htlcTxSighash(h, sighashType));
+  // One htlc key derivation for every HTLC transaction of this commitment.
+  const htlcSignatures = signer.signAllWithHtlcKey(digests, built.keys.perCommitmentPoint);
   return { signature, htlcSignatures };
 }
 

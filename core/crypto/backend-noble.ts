@@ -106,6 +106,10 @@ export const nobleHashes: HashBackend = {
 
 export const nobleCiphers: CipherBackend = {
   chacha20Poly1305Seal: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext),
+  chacha20Poly1305SealInto(key, nonce, ad, plaintext, out, offset) {
+    // @noble copies the plaintext into `output` and encrypts it there.
+    chacha20poly1305(key, nonce, ad).encrypt(plaintext, out.subarray(offset, offset + plaintext.length + 16));
+  },
   chacha20Poly1305Open(key, nonce, ad, sealed) {
     try {
       return chacha20poly1305(key, nonce, ad).decrypt(sealed);

@@ -12,7 +12,8 @@
  * - `point`: 33 bytes with prefix 02/03, or 65 bytes with prefix 04 (not yet known to be on the curve).
  * - `xOnly`: 32 bytes (not yet known to be on the curve). `digest`, `message`, `aux`: 32 bytes.
  * - `signature`: 64 bytes r || s (r and s not yet range-checked). `recoveryId`: 0..3.
- * - AEAD `key` 32 bytes, `nonce` 12 bytes, sealed input at least 16 bytes.
+ * - AEAD `key` 32 bytes, `nonce` 12 bytes, sealed input at least 16 bytes; `out` with room for
+ *   plaintext + 16 bytes at an integer `offset`.
  * - raw ChaCha20 `counter`: an integer with counter + blocks(data) <= 2^32 - 1.
  * Points returned are 33-byte compressed; every returned array is fresh (the caller may zero it).
  */
@@ -83,6 +84,8 @@ export interface HashBackend {
 export interface CipherBackend {
   /** RFC 8439 AEAD: ciphertext || 16-byte tag. */
   chacha20Poly1305Seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The same ciphertext || tag, written into `out` at `offset` (the front checked the room). */
+  chacha20Poly1305SealInto(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
   /** RFC 8439 AEAD open of ciphertext || tag; null if the tag does not match. */
   chacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
   /** RFC 8439 ChaCha20 (12-byte nonce, 32-bit block counter) keystream XORed onto `data`. */

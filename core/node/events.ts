@@ -1,5 +1,6 @@
 /**
  * The one typed event union the node's bus carries, composed from the events each layer owns.
+ * `chain.*` are the chain layer's (core/node/chain-info.ts says which), `wallet.*` the wallet's.
  * Each event has a sequence number (increasing per node run) and a unix-ms time. Re-exported by
  * core/api for hosts and the renderer.
  */
@@ -8,9 +9,12 @@ import type { OnionMessageEventBody } from '../messenger/events';
 import type { ChannelEventBody } from '../channel/events';
 import type { OfferEventBody } from '../offers/events';
 import type { MonitorEvent } from '../monitor/events';
+import type { WalletEventBody } from '../wallet/events';
 import type { SettingsEventBody } from './settings-info';
+import type { ChainEventBody } from './chain-info';
 
-export type NodeEventBody = PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody;
+export type NodeEventBody =
+  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody;
 
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 

@@ -14,6 +14,12 @@ import {
 import { ChannelsRepository } from '../store/channels-repository';
 import { MonitorRepository } from '../store/monitor-repository';
 import { OpeningsRepository } from '../store/openings-repository';
+import { ChainRepository } from '../store/chain-repository';
+import { WalletRepository } from '../store/wallet-repository';
+import { unlockSeed } from '../store/identity';
+import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
+import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
+import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
 import { FeatureVector, chainHash, type Init } from '../wire';
 import { toHex, zeroize } from '../crypto';
 import { featureInfos, parseListenAddress } from '../peer';
@@ -28,8 +34,11 @@ import { ChannelService } from '../runtime/channel/service';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
-import type { SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, saveSettings, type SavedSettings } from './settings';
+import type { ChainSourceSetting, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
+import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
+import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
+import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
+import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures } from './features';
 
@@ -53,6 +62,20 @@ export interface NodeOptions {
   readonly clock?: Clock;
   /** Channel service options: `autoCommit` false leaves signing to the caller (the test harness steps the protocol by hand). */
   readonly channels?: { readonly autoCommit?: boolean };
+  /** The chain source (default: none — the node runs without a chain). Checked with checkChainConfig. */
+  readonly chain?: ChainConfig;
+  /** Time between chain polls (default 1 s on regtest, 10 s elsewhere). */
+  readonly chainPollMs?: number;
+  /**
+   * Restore from the 24 backup words into an empty data directory: the same seed (node id,
+   * wallet keys); the wallet scans from `birthday` (default 0, genesis). Channels are not restored.
+   */
+  readonly restore?: { readonly words: string; readonly birthday?: number };
+}
+
+/** Default time between chain polls: a local regtest chain is cheap to ask often. */
+export function defaultChainPollMs(network: Network): number {
+  return network === 'regtest' ? 1_000 : 10_000;
 }
 
 export class Node {
@@ -69,12 +92,17 @@ export class Node {
   readonly #messenger: MessengerService;
   readonly #offers: OffersService;
   readonly #channels: ChannelService<Peer>;
+  readonly #chainConfig: ChainConfig;
+  readonly #chain: Chain | null;
+  readonly #wallet: WalletService;
   #listen: string[] = [];
   #alias: string;
   #startedAt = 0;
   #stopped = false;
 
-  private constructor(opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array, offersSeed: Uint8Array) {
+  private constructor(
+    opts: NodeOptions, db: Database, lock: DataDirLock, nodeKey: Uint8Array, nodeId: Uint8Array, offersSeed: Uint8Array, walletKeys: WalletKeys,
+  ) {
     this.#opts = opts;
     this.#alias = opts.alias;
     this.#db = db;
@@ -146,20 +174,70 @@ export class Node {
       ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
+
+    // The chain (when a source is configured) and the wallet it feeds.
+    this.#chainConfig = opts.chain ?? NO_CHAIN;
+    const walletStore = new WalletRepository(db);
+    const wallet = Wallet.open({ keys: walletKeys, store: walletStore });
+    let onChainEvent: (e: ChainSyncEvent) => void = () => undefined;
+    this.#chain = this.#chainConfig.kind === 'none' ? null : createChain({
+      store: new ChainRepository(db),
+      source: createChainSource(this.#chainConfig, chainClock(clock)),
+      network: opts.network,
+      clock: chainClock(clock),
+      onEvent: (e) => onChainEvent(e),
+      pollIntervalMs: opts.chainPollMs ?? defaultChainPollMs(opts.network),
+      // btcd starts a new regtest chain at each start: follow it instead of halting.
+      resetOnDeepReorg: opts.network === 'regtest',
+    });
+    const restoring = this.#chain ? readRestoreScan(opts.datadir) : null;
+    this.#wallet = new WalletService({
+      wallet,
+      chain: this.#chain ? walletChainPort(this.#chain) : null,
+      clock,
+      publish: (e) => this.events.publish(e),
+      restore: restoring ? { birthday: restoring.birthday, done: () => clearRestoreScan(opts.datadir) } : null,
+      snapshot: () => walletStore.load(),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    onChainEvent = (e) => {
+      if (PUBLISHED_CHAIN_EVENTS.has(e.type)) {
+        this.events.publish(e as ChainEventBody);
+        if (e.type === 'chain.sync_state') this.#opts.log?.({ event: 'chain_sync', ...syncLogFields(e.sync) });
+      }
+      this.#wallet.onChainEvent(e);
+    };
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
   static async open(opts: NodeOptions): Promise<Node> {
+    // A restore goes only into an empty data directory, and the words are checked before anything is written.
+    let restoreSeed: Uint8Array | undefined;
+    if (opts.restore) {
+      checkEmptyForRestore(opts.datadir);
+      restoreSeed = seedFromWords(opts.restore.words);
+    }
     const lock = lockDataDir(opts.datadir);
     let db: Database | undefined;
     try {
-      const identity = await loadOrCreateIdentity(opts.datadir, opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {});
+      // The scan marker first: once the seed exists the directory is no longer empty.
+      if (opts.restore) writeRestoreScan(opts.datadir, opts.restore.birthday ?? 0);
+      const identity = await loadOrCreateIdentity(opts.datadir, {
+        ...(opts.passphrase !== undefined ? { passphrase: opts.passphrase } : {}),
+        ...(restoreSeed ? { restoreSeed } : {}),
+      });
+      // The seed is the wallet's BIP39 entropy (core/wallet/words.ts).
+      const seed = identity.seed();
+      const walletKeys = WalletKeys.fromNodeSeed(seed, opts.network);
+      zeroize(seed);
       db = openDatabase(join(opts.datadir, DATABASE_FILE));
-      return new Node(opts, db, lock, identity.nodeKey, identity.nodeId, identity.derive('offers'));
+      return new Node(opts, db, lock, identity.nodeKey, identity.nodeId, identity.derive('offers'), walletKeys);
     } catch (e) {
       db?.close();
       lock.release();
       throw e;
+    } finally {
+      if (restoreSeed) zeroize(restoreSeed);
     }
   }
 
@@ -169,6 +247,9 @@ export class Node {
     this.#messenger.start();
     this.#offers.start();
     this.#channels.start();
+    // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
+    this.#wallet.start();
+    this.#chain?.sync.start();
     // BOLT 1: an `error` from the peer fails the channel it names (all of them for channel_id 0).
     this.events.subscribe((e) => {
       if (e.type === 'peer.protocol_message' && e.direction === 'in' && e.kind === 'error') this.#channels.peerError(e.nodeId, e.channelId, e.text);
@@ -182,6 +263,9 @@ export class Node {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#wallet.stop();
+    // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
+    await this.#chain?.sync.stop();
     this.#channels.close();
     await this.#peers.close();
     this.#offers.close();
@@ -210,6 +294,63 @@ export class Node {
     return this.#messenger;
   }
 
+  /** The on-chain wallet, fed by the chain. */
+  get wallet(): WalletService {
+    return this.#wallet;
+  }
+
+  /** The chain layer (tracker, own transactions, fees, sync loop), or null without a source. */
+  get chain(): Chain | null {
+    return this.#chain;
+  }
+
+  /** The chain source, tip, sync state and fee estimates. */
+  chainInfo(): ChainInfo {
+    const chain = this.#chain;
+    const config = this.#chainConfig;
+    const tip = chain?.tracker.tip ?? null;
+    const rescan = chain?.tracker.rescan ?? null;
+    const server = chain?.sync.info ?? null;
+    const fee = (target: number): FeeEstimateInfo => {
+      const e = chain!.sync.feeEstimate(target);
+      return { target, satPerVb: e.satPerVbyte, origin: e.origin };
+    };
+    const restore = this.#wallet.restoreBirthday;
+    return {
+      network: this.#opts.network,
+      source: {
+        kind: config.kind,
+        endpoint: chainEndpoint(config),
+        rpcCookie: config.kind === 'bitcoind-rpc' ? (config.rpcCookie ?? null) : null,
+        server: server ? { flavor: server.flavor, version: server.version } : null,
+      },
+      tip: tip ? { height: tip.height, hash: tip.hash, time: tip.time } : null,
+      sync: chain ? chain.sync.state : { state: 'none' },
+      fees: chain ? { fast: fee(FEE_TARGETS.fast), normal: fee(FEE_TARGETS.normal), slow: fee(FEE_TARGETS.slow) } : null,
+      rescan: rescan ? { fromHeight: rescan.fromHeight, toHeight: rescan.toHeight, cursor: rescan.cursor } : null,
+      restoreScan: restore === null ? null : { birthday: restore },
+    };
+  }
+
+  #chainStatus(): ChainStatus {
+    const chain = this.#chain;
+    if (!chain) return { source: 'none', state: 'none', height: null };
+    return { source: this.#chainConfig.kind, state: chain.sync.state.state, height: chain.tracker.tip?.height ?? null };
+  }
+
+  /**
+   * The 24 backup words of the node seed (the wallet's BIP39 words). An encrypted seed is opened
+   * again with `passphrase` (`store.locked` without it or with a wrong one). Never logged.
+   */
+  async backupWords(passphrase: string | undefined): Promise<{ words: string[]; encrypted: boolean }> {
+    const { seed, encrypted } = await unlockSeed(this.#opts.datadir, passphrase);
+    try {
+      return { words: wordsFromSeed(seed).split(' '), encrypted };
+    } finally {
+      zeroize(seed);
+    }
+  }
+
   info(): NodeInfo {
     const features = localInitFeatures();
     return {
@@ -223,6 +364,7 @@ export class Node {
       version: this.#opts.version,
       datadir: this.#opts.datadir,
       startedAt: this.#startedAt,
+      chain: this.#chainStatus(),
     };
   }
 
@@ -236,7 +378,22 @@ export class Node {
       mailbox: mailboxLimits(this.#messenger.mailbox.limits),
       fromCommandLine: this.#opts.fromCommandLine ?? [],
       configFile: join(this.#opts.datadir, CONFIG_FILE),
+      chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
     };
+  }
+
+  /** The chain source saved for the next start, when it is not the one running (and the command line does not override it). */
+  #nextChain(): ChainSourceSetting | null {
+    if (this.#opts.fromCommandLine?.includes('chain')) return null;
+    let saved: ChainConfig;
+    try {
+      const c = readSavedSettings(this.#opts.datadir).chain;
+      if (!c) return null;
+      saved = checkChainConfig(c, this.#opts.network, 'settings.malformed', CHAIN_JSON_NAMES);
+    } catch {
+      return null;
+    }
+    return sameChainConfig(saved, this.#chainConfig) ? null : chainSetting(saved);
   }
 
   /** Applies settings at once and saves them in config.json (a failed listen changes nothing). */
@@ -271,6 +428,12 @@ export class Node {
       saved.mailbox = change.mailbox;
       changed.push('mailbox');
     }
+    if (change.chain) {
+      // Checked now, taken at the next start (the running source is not switched under the wallet).
+      const next = checkChainConfig(change.chain, this.#opts.network, 'api.invalid_params', CHAIN_PARAM_NAMES);
+      saved.chain = next;
+      changed.push('chain');
+    }
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);
       this.events.publish({ type: 'node.settings_changed', settings: this.settings(), changed });
@@ -286,6 +449,51 @@ export class Node {
     if (peer) this.events.publish({ type: 'peer.updated', peer: this.#peers.info(peer) });
     return this.#peersRepo.get(nodeId)?.label ?? null;
   }
+}
+
+/** Field names in errors about a chain given in config.json / through updateSettings. */
+const CHAIN_JSON_NAMES = { kind: 'chain.kind', rpcUrl: 'chain.rpcUrl', rpcCookie: 'chain.rpcCookie', esploraUrl: 'chain.esploraUrl' } as const;
+const CHAIN_PARAM_NAMES = {
+  kind: 'params.chain.kind', rpcUrl: 'params.chain.rpcUrl', rpcCookie: 'params.chain.rpcCookie', esploraUrl: 'params.chain.esploraUrl',
+} as const;
+
+function chainSetting(config: ChainConfig): ChainSourceSetting {
+  return { kind: config.kind, endpoint: chainEndpoint(config), rpcCookie: config.kind === 'bitcoind-rpc' ? (config.rpcCookie ?? null) : null };
+}
+
+/** The chain layer as the wallet adapter's port. */
+function walletChainPort(chain: Chain): WalletChainPort {
+  return {
+    tip: () => {
+      const t = chain.tracker.tip;
+      return t ? { height: t.height, hash: t.hash, time: t.time } : null;
+    },
+    blockTime: (height, hash) => {
+      const h = chain.tracker.headerAt(height);
+      return h && h.hash === hash ? h.time : null;
+    },
+    watchIds: (owner) => new Set(chain.tracker.watches.filter((w) => w.owners.includes(owner)).map((w) => w.id)),
+    watch: (spec, owner) => chain.sync.watch(spec, owner),
+    unwatch: (id, owner) => chain.sync.unwatch(id, owner),
+    view: (id) => chain.tracker.view(id),
+    txStatus: (txid) => chain.tracker.txStatus(txid),
+    rescanning: () => chain.tracker.rescan !== null,
+    inSync: () => chain.sync.state.state === 'in_sync',
+    broadcast: (raw) => chain.sync.broadcast(raw),
+    forget: (txid) => {
+      chain.own.forget(txid);
+    },
+    feeEstimate: (target) => chain.sync.feeEstimate(target),
+  };
+}
+
+/** A sync state for the log: the state, height and reason (never an endpoint's credentials: the sources leave them out). */
+function syncLogFields(sync: ChainSyncState): Record<string, unknown> {
+  const out: Record<string, unknown> = { state: sync.state };
+  if ('height' in sync) out.height = sync.height;
+  if ('reason' in sync) out.reason = sync.reason.code;
+  if ('attempts' in sync) out.attempts = sync.attempts;
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@
  * plain data. They are saved in DATADIR/config.json (settings.ts); options given on the command
  * line win over saved values. Re-exported by core/api.
  */
+import type { ChainSourceChoice } from './chain-config';
 import type { Network } from './types';
 
 export interface OnionLimitsInfo {
@@ -24,7 +25,7 @@ export interface MailboxLimitsInfo {
   readonly expiryHours: number;
 }
 
-export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox';
+export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox' | 'chain';
 
 export interface SettingsInfo {
   readonly alias: string;
@@ -38,7 +39,28 @@ export interface SettingsInfo {
   readonly fromCommandLine: readonly SettingName[];
   /** Where changes are saved. */
   readonly configFile: string;
+  readonly chain: ChainSettingsInfo;
 }
+
+/** A chain source as Settings shows it: never with credentials. */
+export interface ChainSourceSetting {
+  readonly kind: ChainSourceChoice;
+  /** Without credentials; null for `none`. */
+  readonly endpoint: string | null;
+  readonly rpcCookie: string | null;
+}
+
+/** The chain source in use, and the one saved for the next start when it differs (a change takes effect at restart). */
+export interface ChainSettingsInfo extends ChainSourceSetting {
+  /** Saved in config.json but not in use yet: the node takes it at its next start. */
+  readonly next: ChainSourceSetting | null;
+}
+
+/** A new chain source (saved in config.json; taken at the next start). */
+export type ChainSettingChange =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bitcoind-rpc'; readonly rpcUrl: string; readonly rpcCookie?: string }
+  | { readonly kind: 'esplora'; readonly esploraUrl?: string };
 
 export interface UpdateSettingsParams {
   readonly alias?: string;
@@ -46,6 +68,8 @@ export interface UpdateSettingsParams {
   readonly listen?: string;
   readonly onion?: Partial<OnionLimitsInfo>;
   readonly mailbox?: Partial<MailboxLimitsInfo>;
+  /** Saved for the next start (the running source is not switched). */
+  readonly chain?: ChainSettingChange;
 }
 
 export type SettingsEventBody = { readonly type: 'node.settings_changed'; readonly settings: SettingsInfo; readonly changed: readonly SettingName[] };

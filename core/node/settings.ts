@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { GlasswingError } from '../errors';
 import type { MailboxLimitsInfo, OnionLimitsInfo } from './settings-info';
 import type { MailboxQuotas, MessengerPolicy } from '../messenger';
+import { NETWORKS, type Network } from './types';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -21,7 +22,19 @@ export interface SavedSettings {
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** `npm start` starts the sandbox network unless this is false. */
   readonly sandbox?: boolean;
+  /** The network when the command line does not say (`--network`). */
+  readonly network?: Network;
+  /**
+   * The chain source when the command line does not say: `{ "kind": "bitcoind-rpc", "rpcUrl":
+   * "http://USER:PASS@HOST:PORT" }` (or with `"rpcCookie": FILE`), `{ "kind": "esplora",
+   * "esploraUrl": URL }`, `{ "kind": "none" }`. The file is private to the user (0600): it may hold
+   * RPC credentials.
+   */
+  readonly chain?: { readonly kind: string; readonly rpcUrl?: string; readonly rpcCookie?: string; readonly esploraUrl?: string };
 }
+
+/** Keys replaced whole when saved (not merged field by field). */
+const REPLACED_KEYS = new Set(['chain']);
 
 /** Reads DATADIR/config.json; a missing file is no settings, a malformed one a clear error. */
 export function readSavedSettings(datadir: string): SavedSettings {
@@ -47,6 +60,15 @@ export function readSavedSettings(datadir: string): SavedSettings {
   if (o.alias !== undefined && typeof o.alias !== 'string') bad('alias', 'a string');
   if (o.listen !== undefined && typeof o.listen !== 'string') bad('listen', 'a "host:port" string');
   if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
+  if (o.network !== undefined && !(NETWORKS as readonly unknown[]).includes(o.network)) bad('network', `one of ${NETWORKS.join(', ')}`);
+  if (o.chain !== undefined) {
+    const c = o.chain as Record<string, unknown> | null;
+    if (c === null || typeof c !== 'object' || Array.isArray(c)) bad('chain', 'an object such as { "kind": "esplora", "esploraUrl": "https://…" }');
+    for (const [k, v] of Object.entries(c!)) {
+      if (!['kind', 'rpcUrl', 'rpcCookie', 'esploraUrl'].includes(k)) bad(`chain.${k}`, 'absent (chain takes kind, rpcUrl, rpcCookie, esploraUrl)');
+      if (typeof v !== 'string') bad(`chain.${k}`, 'a string');
+    }
+  }
   for (const group of ['onion', 'mailbox'] as const) {
     const g = o[group];
     if (g === undefined) continue;
@@ -64,7 +86,7 @@ export function saveSettings(datadir: string, change: SavedSettings): void {
   const next: Record<string, unknown> = { ...current };
   for (const [k, v] of Object.entries(change)) {
     if (v === undefined) continue;
-    next[k] = v !== null && typeof v === 'object' ? { ...(current[k] as object | undefined), ...v } : v;
+    next[k] = v !== null && typeof v === 'object' && !REPLACED_KEYS.has(k) ? { ...(current[k] as object | undefined), ...v } : v;
   }
   const path = join(datadir, CONFIG_FILE);
   const tmp = `${path}.${process.pid}.tmp`;

@@ -67,7 +67,8 @@ export function decodeBolt12(input: string, ctx: Bolt12Context): Bolt12Descripti
     } catch (e) {
       return failed(undefined, undefined, e);
     }
-    const kind = PREFIX_KINDS[prefix];
+    // Own keys only: a prefix such as "constructor" must not find Object.prototype's members.
+    const kind = Object.hasOwn(PREFIX_KINDS, prefix) ? PREFIX_KINDS[prefix] : undefined;
     if (!kind) {
       return failed(undefined, prefix, new Bolt12ParseError('bolt12.parse.unknown_prefix', `unknown prefix "${prefix}" (expected lno, lnr or lni)`));
     }

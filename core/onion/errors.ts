@@ -38,7 +38,7 @@ export class OnionSemanticError extends OnionError {}
 
 /** Wraps a lower-layer error (wire/crypto) into an onion error with `code`, keeping its message. */
 export function wrapError<E extends OnionError>(
-  Ctor: new (code: string, message: string, details?: Record<string, unknown>) => E,
+  Ctor: new (code: string, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) => E,
   code: string,
   field: string,
   cause: unknown,
@@ -50,5 +50,6 @@ export function wrapError<E extends OnionError>(
     details.cause = cause.code;
     if (cause.details?.type !== undefined) details.type = cause.details.type;
   }
-  return new Ctor(code, `${field}: ${message}`, details);
+  // An untyped cause (a bug, or a library's own error) stays reachable as `cause`.
+  return new Ctor(code, `${field}: ${message}`, details, cause instanceof GlasswingError ? undefined : { cause });
 }

@@ -62,7 +62,7 @@ export function readField<T>(
       type: record.type.toString(),
       offset: recordOffset(records, index),
       ...(e instanceof GlasswingError ? { cause: e.code } : {}),
-    });
+    }, e instanceof GlasswingError ? undefined : { cause: e });
   }
 }
 

@@ -49,7 +49,9 @@ export function runSimulationRequest(request: unknown): SimulationResult {
   if (r !== null && typeof r === 'object' && 'scenario' in r) {
     const name = r.scenario;
     if (typeof name !== 'string' || !isScenarioName(name)) {
-      throw new SimulationError('simulator.unknown_scenario', `unknown scenario "${String(name)}"; scenarios: ${SCENARIO_NAMES.join(', ')}`);
+      // A non-string is described by its type: String() of a client's object can itself throw.
+      const what = typeof name === 'string' ? `"${name}"` : name === null ? 'null' : Array.isArray(name) ? 'an array' : `of type ${typeof name}`;
+      throw new SimulationError('simulator.unknown_scenario', `unknown scenario ${what}; scenarios: ${SCENARIO_NAMES.join(', ')}`);
     }
     script = scenarioScript(name);
     title = `Glasswing channel simulation: ${name} — ${scenarioSummary(name)}`;

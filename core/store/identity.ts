@@ -49,6 +49,11 @@ export interface NodeIdentity {
   readonly nodeKey: Uint8Array;
   /** Derives another secret from the seed for a named purpose. */
   derive(purpose: string): Uint8Array;
+  /**
+   * A copy of the 32-byte seed itself, which is also the entropy of the wallet's BIP39 backup
+   * words (core/wallet/words.ts); the caller zeroes it once the wallet keys are derived.
+   */
+  seed(): Uint8Array;
   /** Whether the seed is encrypted at rest. */
   readonly encrypted: boolean;
   /** True when this call created the seed. */
@@ -60,19 +65,27 @@ export interface LoadIdentityOptions {
   readonly passphrase?: string;
   /** scrypt parameters for a new encrypted seed (tests use small ones). */
   readonly scrypt?: ScryptParams;
+  /**
+   * Restore: the seed to write when there is none yet (from the backup words), instead of a random
+   * one. It is never written over an existing seed: `store.seed_exists` then.
+   */
+  readonly restoreSeed?: Uint8Array;
 }
 
 /** Loads the identity from `datadir`, creating the seed on first run. */
 export async function loadOrCreateIdentity(datadir: string, opts: LoadIdentityOptions = {}): Promise<NodeIdentity> {
   const path = join(datadir, SEED_FILE);
   let created = false;
+  if (opts.restoreSeed !== undefined && (opts.restoreSeed.length !== 32 || existsSync(path))) {
+    throw new StoreError('store.seed_exists', existsSync(path) ? `${SEED_FILE} exists: a seed is restored only into an empty data directory` : 'a seed is 32 bytes');
+  }
   if (!existsSync(path)) {
-    const seed = randomBytes(32);
+    const seed = opts.restoreSeed ? opts.restoreSeed.slice() : randomBytes(32);
     try {
       writeNewSecretFile(path, JSON.stringify(await sealSeed(seed, opts)) + '\n');
       created = true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // lost a race: read theirs
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || opts.restoreSeed) throw e; // lost a race: read theirs
     } finally {
       zeroize(seed);
     }
@@ -84,9 +97,26 @@ export async function loadOrCreateIdentity(datadir: string, opts: LoadIdentityOp
     nodeId: publicKeyFromPrivate(nodeKey),
     nodeKey,
     derive: (purpose) => deriveKey(seed, purpose),
+    seed: () => seed.slice(),
     encrypted: file.encryption !== 'none',
     created,
   };
+}
+
+/**
+ * Reads the seed again from DATADIR/seed.json: an encrypted one only with its passphrase
+ * (`store.locked` without it or with a wrong one). For showing the backup words after the user
+ * re-entered the passphrase; the caller zeroes the copy. Also says whether it is encrypted.
+ */
+export async function unlockSeed(datadir: string, passphrase: string | undefined): Promise<{ seed: Uint8Array; encrypted: boolean }> {
+  let text: string;
+  try {
+    text = readFileSync(join(datadir, SEED_FILE), 'utf8');
+  } catch (e) {
+    throw new StoreError('store.corrupt', `cannot read ${SEED_FILE}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const file = parseSeedFile(text);
+  return { seed: await openSeed(file, file.encryption === 'none' ? undefined : passphrase), encrypted: file.encryption !== 'none' };
 }
 
 async function sealSeed(seed: Uint8Array, opts: LoadIdentityOptions): Promise<SeedFile> {

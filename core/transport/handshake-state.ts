@@ -34,12 +34,14 @@ export class HandshakeState {
    */
   mixKey(privateKey: Uint8Array, publicKey: Uint8Array, act: ActLabel, tempName: string): Uint8Array {
     const ss = ecdh(privateKey, publicKey);
-    this.value(act, 'ss', ss);
-    this.trace(() => ({ op: 'HKDF', salt: toHex(this.#ck), ikm: toHex(ss), act }));
+    if (this.#trace) {
+      this.value(act, 'ss', ss);
+      this.trace(() => ({ op: 'HKDF', salt: toHex(this.#ck), ikm: toHex(ss), act }));
+    }
     const [ck, tempK] = hkdfTwoKeys(this.#ck, ss);
     zeroize(this.#ck, ss);
     this.#ck = ck;
-    this.trace(() => ({ op: 'value', name: `ck,${tempName}`, value: [toHex(ck), toHex(tempK)], act }));
+    if (this.#trace) this.trace(() => ({ op: 'value', name: `ck,${tempName}`, value: [toHex(ck), toHex(tempK)], act }));
     return tempK;
   }
 
@@ -64,7 +66,7 @@ export class HandshakeState {
 
   /** Traces a named value (skipped entirely when no sink is set). */
   value(act: ActLabel, name: string, bytes: Uint8Array): void {
-    this.trace(() => ({ op: 'value', name, value: toHex(bytes), act }));
+    if (this.#trace) this.#trace({ op: 'value', name, value: toHex(bytes), act });
   }
 
   trace(make: () => Parameters<TraceSink>[0]): void {
@@ -77,6 +79,6 @@ export class HandshakeState {
   }
 
   #traceAead(op: string, k: Uint8Array, n: number, input: Uint8Array, act: ActLabel): void {
-    this.trace(() => ({ op, k: toHex(k), nonce: toHex(nonce(n)), ad: toHex(this.#h), input: toHex(input), act }));
+    if (this.#trace) this.#trace({ op, k: toHex(k), nonce: toHex(nonce(n)), ad: toHex(this.#h), input: toHex(input), act });
   }
 }

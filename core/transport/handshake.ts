@@ -13,7 +13,7 @@
  * version, key or MAC in a given act) leaves the object closed with its secrets zeroed.
  */
 import {
-  isValidPrivateKey, isValidPublicKey, publicKeyFromPrivate, randomPrivateKey, toHex, zeroize,
+  CryptoError, equalBytes, isValidPrivateKey, isValidPublicKey, publicKeyFromPrivate, randomPrivateKey, sha256, toHex, zeroize,
 } from '../crypto';
 import { ACT_ONE_LENGTH, ACT_THREE_LENGTH, ACT_TWO_LENGTH, HANDSHAKE_VERSION, MAC_LENGTH } from './constants';
 import type { HandshakeAct, HandshakeErrorCode } from './errors';
@@ -64,6 +64,24 @@ function privateKeyOption(value: unknown, field: string): Uint8Array {
   return value.slice();
 }
 
+/**
+ * The public key of each static private key array callers hand us: the node passes the same key
+ * array for every connection, so its k·G is computed once instead of per handshake. Keyed by the
+ * caller's array, an entry lives no longer than the array holding the secret; the SHA-256 of the
+ * contents it was computed from notices a caller that changed the array since.
+ */
+const staticPublicKeys = new WeakMap<Uint8Array, { readonly contents: Uint8Array; readonly publicKey: Uint8Array }>();
+
+/** `key`·G, where `key` is our copy of the caller's `localStatic` array. Never mutated by its users. */
+function staticPublicKey(callerArray: Uint8Array, key: Uint8Array): Uint8Array {
+  const contents = sha256(key);
+  const cached = staticPublicKeys.get(callerArray);
+  if (cached !== undefined && equalBytes(cached.contents, contents)) return cached.publicKey;
+  const publicKey = publicKeyFromPrivate(key);
+  staticPublicKeys.set(callerArray, { contents, publicKey });
+  return publicKey;
+}
+
 function publicKeyOption(value: unknown, field: string): Uint8Array {
   if (!(value instanceof Uint8Array) || !hasCompressedPrefix(value) || !isValidPublicKey(value)) {
     throw new TransportError('transport.invalid_key', `${field}: expected a valid 33-byte compressed public key`, { field });
@@ -73,7 +91,8 @@ function publicKeyOption(value: unknown, field: string): Uint8Array {
 
 /**
  * Receiver steps 1–3 of Acts One and Two (`m = v || re || c`): exactly 50 bytes, version 0, and
- * `re` a valid compressed point. Returns `re` and `c`.
+ * `re` with a compressed-key prefix. Returns `re` and `c`. Whether `re` is on the curve is
+ * learnt from the ECDH that uses it (`ecdhOrBadKey`): parsing it twice would cost a square root.
  */
 function parseEphemeralAct(act: 1 | 2, m: unknown): { re: Uint8Array; c: Uint8Array } {
   if (!(m instanceof Uint8Array)) throw new TransportError('transport.not_bytes', `act ${act}: expected a Uint8Array`);
@@ -88,9 +107,38 @@ function parseEphemeralAct(act: 1 | 2, m: unknown): { re: Uint8Array; c: Uint8Ar
   const c = m.slice(34, 34 + MAC_LENGTH);
   // Step 3: "If `v` is an unrecognized handshake version, then [the receiver] MUST abort".
   if (v !== HANDSHAKE_VERSION) throw fail(act, 'bad_version', `unknown handshake version ${v}`, { version: v });
-  // Step 2 (deserialize re as a point) — checked before ECDH can use it.
-  if (!hasCompressedPrefix(re) || !isValidPublicKey(re)) throw fail(act, 'bad_pubkey', 'ephemeral key is not a valid compressed point');
+  // Step 2 (deserialize re as a point): its encoding here, its curve membership by the ECDH.
+  if (!hasCompressedPrefix(re)) throw fail(act, 'bad_pubkey', 'ephemeral key is not a valid compressed point');
   return { re, c };
+}
+
+/**
+ * `hs.mixKey` with a received public key, whose curve membership the ECDH checks: a point off the
+ * curve (CryptoError `crypto.invalid_point`) is this act's `bad_pubkey`.
+ */
+function mixKeyWithReceivedKey(
+  hs: HandshakeState,
+  privateKey: Uint8Array,
+  received: Uint8Array,
+  act: HandshakeAct,
+  tempName: string,
+  what: string,
+): Uint8Array {
+  try {
+    return hs.mixKey(privateKey, received, LABEL[act], tempName);
+  } catch (e) {
+    if (e instanceof CryptoError && e.code === 'crypto.invalid_point') throw fail(act, 'bad_pubkey', `${what} is not a valid compressed point`);
+    throw e;
+  }
+}
+
+/** Acts One and Two as sent: `0 || e.pub || c` (50 bytes). */
+function ephemeralAct(ePub: Uint8Array, c: Uint8Array): Uint8Array {
+  const m = new Uint8Array(ACT_ONE_LENGTH);
+  m[0] = HANDSHAKE_VERSION;
+  m.set(ePub, 1);
+  m.set(c, 34);
+  return m;
 }
 
 type InitiatorState = 'initial' | 'awaiting_act_two' | 'done' | 'closed';
@@ -111,7 +159,7 @@ export class NoiseInitiator {
     this.#ls = privateKeyOption(options.localStatic, 'localStatic');
     this.#rs = publicKeyOption(options.remoteStatic, 'remoteStatic');
     this.#e = options.ephemeral === undefined ? randomPrivateKey() : privateKeyOption(options.ephemeral, 'ephemeral');
-    this.#lsPub = publicKeyFromPrivate(this.#ls);
+    this.#lsPub = staticPublicKey(options.localStatic, this.#ls);
     this.#trace = options[TRACE];
     // Initialization: the initiator mixes in rs.pub — h = SHA-256(h || rs.pub.serializeCompressed())
     this.#hs = new HandshakeState(this.#rs, this.#trace);
@@ -135,7 +183,7 @@ export class NoiseInitiator {
     hs.value(a, 'c', c);
     hs.mixHash(c, a); // step 6: h = SHA-256(h || c)
     this.#state = 'awaiting_act_two';
-    return Uint8Array.of(HANDSHAKE_VERSION, ...ePub, ...c); // step 7: m = 0 || e.pub || c
+    return ephemeralAct(ePub, c); // step 7: m = 0 || e.pub || c
   }
 
   /**
@@ -168,7 +216,7 @@ export class NoiseInitiator {
     this.#re = re;
     hs.value(a, 're', re);
     hs.mixHash(re, a); // step 4: h = SHA-256(h || re.serializeCompressed())
-    this.#tempK2 = hs.mixKey(this.#e, re, a, 'temp_k2'); // steps 5–6: ee = ECDH(e.priv, re); ck, temp_k2 = HKDF(ck, ee)
+    this.#tempK2 = mixKeyWithReceivedKey(hs, this.#e, re, 2, 'temp_k2', 'ephemeral key'); // steps 5–6: ee = ECDH(e.priv, re); ck, temp_k2 = HKDF(ck, ee)
     zeroize(this.#e); // the initiator's ephemeral private key is not needed after `ee`
     try {
       hs.decrypt(this.#tempK2, 0, c, a); // step 7: p = decryptWithAD(temp_k2, 0, h, c)
@@ -229,7 +277,7 @@ export class NoiseResponder {
     this.#e = options.ephemeral === undefined ? randomPrivateKey() : privateKeyOption(options.ephemeral, 'ephemeral');
     this.#trace = options[TRACE];
     // Initialization: the responder mixes in ls.pub — h = SHA-256(h || ls.pub.serializeCompressed())
-    this.#hs = new HandshakeState(publicKeyFromPrivate(this.#ls), this.#trace);
+    this.#hs = new HandshakeState(staticPublicKey(options.localStatic, this.#ls), this.#trace);
   }
 
   /**
@@ -276,7 +324,7 @@ export class NoiseResponder {
     this.#re = re;
     hs.value(a, 're', re);
     hs.mixHash(re, a); // step 4: h = SHA-256(h || re.serializeCompressed())
-    const tempK1 = hs.mixKey(this.#ls, re, a, 'temp_k1'); // steps 5–6: es = ECDH(s.priv, re); ck, temp_k1 = HKDF(ck, es)
+    const tempK1 = mixKeyWithReceivedKey(hs, this.#ls, re, 1, 'temp_k1', 'ephemeral key'); // steps 5–6: es = ECDH(s.priv, re); ck, temp_k1 = HKDF(ck, es)
     zeroize(this.#ls); // the responder's static private key is not needed after `es`
     try {
       hs.decrypt(tempK1, 0, c, a); // step 7: p = decryptWithAD(temp_k1, 0, h, c)
@@ -300,7 +348,7 @@ export class NoiseResponder {
     hs.value(a, 'c', c);
     hs.mixHash(c, a); // step 6: h = SHA-256(h || c)
     this.#state = 'awaiting_act_three';
-    return Uint8Array.of(HANDSHAKE_VERSION, ...ePub, ...c); // step 7: m = 0 || e.pub || c
+    return ephemeralAct(ePub, c); // step 7: m = 0 || e.pub || c
   }
 
   /** Act Three, receiver actions. */
@@ -325,11 +373,10 @@ export class NoiseResponder {
       throw fail(3, 'bad_ciphertext', 'MAC check of the encrypted static key failed');
     }
     hs.value(a, 'rs', rs);
-    if (!hasCompressedPrefix(rs) || !isValidPublicKey(rs)) {
-      throw fail(3, 'bad_pubkey', 'the initiator static key is not a valid compressed point', { rs: toHex(rs) });
-    }
+    // Its encoding here; whether it is on the curve, from the ECDH of step 6.
+    if (!hasCompressedPrefix(rs)) throw fail(3, 'bad_pubkey', 'the initiator static key is not a valid compressed point', { rs: toHex(rs) });
     hs.mixHash(c, a); // step 5: h = SHA-256(h || c)
-    const tempK3 = hs.mixKey(this.#e, rs, a, 'temp_k3'); // steps 6–7: se = ECDH(e.priv, rs); ck, temp_k3 = HKDF(ck, se)
+    const tempK3 = mixKeyWithReceivedKey(hs, this.#e, rs, 3, 'temp_k3', 'the initiator static key'); // steps 6–7: se = ECDH(e.priv, rs); ck, temp_k3 = HKDF(ck, se)
     try {
       hs.decrypt(tempK3, 0, t, a); // step 8: p = decryptWithAD(temp_k3, 0, h, t)
     } catch {

@@ -3,7 +3,7 @@
  * rotation, and a streaming decoder that accepts bytes in arbitrary chunks. Sans-I/O: it is
  * fed bytes and returns bytes; the socket lives in core/peer.
  */
-import { aeadDecrypt, aeadEncrypt, concatBytes, hkdfTwoKeys, toHex, zeroize } from '../crypto';
+import { aeadDecrypt, aeadEncryptInto, hkdfTwoKeys, toHex, zeroize } from '../crypto';
 import { KEY_ROTATION_NONCE, LENGTH_HEADER_LENGTH, MAC_LENGTH, MAX_MESSAGE_LENGTH } from './constants';
 import { FrameError, TransportError } from './errors';
 import { EMPTY, writeNonce } from './noise';
@@ -43,14 +43,17 @@ class CipherDirection {
     this.#trace = trace;
   }
 
-  /** BOLT 8 "Encrypting and Sending Messages" steps 3–4: encrypt with `sn`, AD empty, then `sn++`. */
-  seal(plaintext: Uint8Array, what: 'length' | 'message'): Uint8Array {
-    const out = aeadEncrypt(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext);
+  /**
+   * BOLT 8 "Encrypting and Sending Messages" steps 3–4: encrypt with `sn`, AD empty, then `sn++`.
+   * The ciphertext and its MAC (plaintext + 16 bytes) are written into `frame` at `offset`.
+   */
+  sealInto(plaintext: Uint8Array, frame: Uint8Array, offset: number, what: 'length' | 'message'): void {
+    aeadEncryptInto(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext, frame, offset);
     if (this.#trace) {
-      this.#trace({ op: `encrypt_${what}`, cleartext: toHex(plaintext), nonce: toHex(this.#nonce), sk: toHex(this.#k), ciphertext: toHex(out) });
+      const ciphertext = toHex(frame.subarray(offset, offset + plaintext.length + MAC_LENGTH));
+      this.#trace({ op: `encrypt_${what}`, cleartext: toHex(plaintext), nonce: toHex(this.#nonce), sk: toHex(this.#k), ciphertext });
     }
     this.#advance();
-    return out;
   }
 
   /**
@@ -154,9 +157,12 @@ export class NoiseSession {
       });
     }
     const lengthBytes = new Uint8Array([l >>> 8, l & 0xff]); // step 2: l as 2 big-endian bytes
-    const lc = this.#send.seal(lengthBytes, 'length'); // step 3: lc (18 bytes), sn++
-    const c = this.#send.seal(plaintext, 'message'); // step 4: c, sn++
-    return concatBytes(lc, c); // step 5: send lc || c
+    // Step 5 sends lc || c: both are encrypted straight into the frame, so the body is copied
+    // once (out of the cipher), not again to join the two.
+    const frame = new Uint8Array(LENGTH_HEADER_LENGTH + l + MAC_LENGTH);
+    this.#send.sealInto(lengthBytes, frame, 0, 'length'); // step 3: lc (18 bytes), sn++
+    this.#send.sealInto(plaintext, frame, LENGTH_HEADER_LENGTH, 'message'); // step 4: c, sn++
+    return frame;
   }
 
   /**

@@ -14,3 +14,4 @@ export * from './events';
 export * from './store';
 export { outpointKey, type WalletCoin } from './state';
 export * from './wallet';
+export * from './view';

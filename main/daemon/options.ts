@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
 import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
+import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
 
 export class ConfigError extends GlasswingError {}
@@ -26,12 +27,26 @@ export interface DaemonOptions {
   readonly passphrase: string | undefined;
   /** Settings given on the command line: they win over values saved in config.json. */
   readonly given: readonly SettingName[];
+  /** `--network` was given (else config.json's `network`, else regtest). */
+  readonly networkGiven: boolean;
   /** Onion messenger limits given on the command line (unset ones keep their defaults). */
   readonly messenger: {
     readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
     readonly mailbox: { perPeerMessages?: number; perPeerBytes?: number; totalBytes?: number; expiryMs?: number };
   };
+  /** The chain source (`--chain`, checked; credentials stay here and are never printed). */
+  readonly chain: ChainConfig;
+  /** The chain flags as given (checked again once the network is known), or null. */
+  readonly chainFlags: ChainConfigInput | null;
+  /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
+  readonly chainPollMs: number | undefined;
+  /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
+  readonly restore: { readonly words: string; readonly birthday: number } | undefined;
 }
+
+/** How the chain flags are named in errors about them. */
+export const CHAIN_FLAG_NAMES = { kind: '--chain', rpcUrl: '--rpc-url', rpcCookie: '--rpc-cookie', esploraUrl: '--esplora-url' } as const;
+const CHAIN_SAVED_NAMES = { kind: 'chain.kind in config.json', rpcUrl: 'chain.rpcUrl in config.json', rpcCookie: 'chain.rpcCookie in config.json', esploraUrl: 'chain.esploraUrl in config.json' } as const;
 
 /** A positive number option (integers unless `fraction`), or undefined when not given. */
 function positive(v: string | undefined, flag: string, fraction = false): number | undefined {
@@ -78,6 +93,13 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
         'mailbox-peer-bytes': { type: 'string' },
         'mailbox-total-bytes': { type: 'string' },
         'mailbox-expiry-hours': { type: 'string' },
+        chain: { type: 'string' },
+        'rpc-url': { type: 'string' },
+        'rpc-cookie': { type: 'string' },
+        'esplora-url': { type: 'string' },
+        'chain-poll-ms': { type: 'string' },
+        'restore-words-file': { type: 'string' },
+        'restore-birthday': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -88,6 +110,31 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const v = parsed.values;
   const network = (v.network ?? 'regtest') as Network;
   if (!NETWORKS.includes(network)) throw new ConfigError('config.bad_network', `--network must be one of ${NETWORKS.join(', ')}`);
+  const chainGiven = v.chain !== undefined || v['rpc-url'] !== undefined || v['rpc-cookie'] !== undefined || v['esplora-url'] !== undefined;
+  const chainFlags = { kind: v.chain, rpcUrl: v['rpc-url'], rpcCookie: v['rpc-cookie'], esploraUrl: v['esplora-url'] };
+  // Checked now for the network the flags say; again in withSavedSettings if config.json names another.
+  const chain = chainGiven && (v.network !== undefined || v.chain !== 'esplora' || v['esplora-url'] !== undefined)
+    ? checkChainConfig(chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES)
+    : NO_CHAIN;
+  const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
+  let restore: DaemonOptions['restore'];
+  if (v['restore-birthday'] !== undefined && v['restore-words-file'] === undefined) {
+    throw new ConfigError('config.usage', '--restore-birthday goes with --restore-words-file');
+  }
+  if (v['restore-words-file'] !== undefined) {
+    let words: string;
+    try {
+      words = readFileSync(v['restore-words-file'], 'utf8');
+    } catch {
+      throw new ConfigError('config.restore_words_file', `cannot read --restore-words-file ${v['restore-words-file']}`);
+    }
+    const b = v['restore-birthday'];
+    const birthday = b === undefined ? 0 : Number(b);
+    if (!Number.isSafeInteger(birthday) || birthday < 0 || b?.trim() === '') {
+      throw new ConfigError('config.bad_number', `--restore-birthday must be a block height (0 or more), got "${b}"`);
+    }
+    restore = { words, birthday };
+  }
   let apiPort = 0;
   if (v['api-port'] !== undefined) {
     apiPort = Number(v['api-port']);
@@ -110,8 +157,14 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (v.listen !== undefined || v['no-listen']) given.push('listen');
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
+  if (chainGiven) given.push('chain');
   return {
     given,
+    networkGiven: v.network !== undefined,
+    chainFlags: chainGiven ? chainFlags : null,
+    chain,
+    chainPollMs,
+    restore,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
     apiPort,
@@ -144,8 +197,14 @@ export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): Da
   const given = new Set(opts.given);
   let listen = opts.listen;
   if (!given.has('listen') && saved.listen !== undefined) listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
+  const network = !opts.networkGiven && saved.network !== undefined ? saved.network : opts.network;
+  let chain = opts.chain;
+  if (opts.chainFlags) chain = checkChainConfig(opts.chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES);
+  else if (saved.chain !== undefined) chain = checkChainConfig(saved.chain, network, 'config.bad_chain', CHAIN_SAVED_NAMES);
   return {
     ...opts,
+    network,
+    chain,
     alias: given.has('alias') || saved.alias === undefined ? opts.alias : saved.alias,
     listen,
     messenger: {
@@ -154,3 +213,4 @@ export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): Da
     },
   };
 }
+

@@ -46,7 +46,13 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     log,
     messenger: opts.messenger,
     fromCommandLine: opts.given,
+    chain: opts.chain,
+    ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
+    ...(opts.restore ? { restore: opts.restore } : {}),
   });
+  // Where the chain comes from, never with credentials.
+  const chainInfo = node.chainInfo();
+  log({ event: 'chain_source', source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint, network: chainInfo.network, ...(opts.restore ? { restoreFromHeight: opts.restore.birthday } : {}) });
   let server: ApiServer | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -75,7 +81,10 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     ui?.setOrigin(`http://127.0.0.1:${server.port}`);
     writePrivateFile(join(opts.datadir, API_TOKEN_FILE), token + '\n');
     writePrivateFile(join(opts.datadir, API_INFO_FILE), JSON.stringify({ url, pid: process.pid }) + '\n');
-    const ready: Record<string, unknown> = { event: 'ready', nodeId: toHex(node.nodeId), listen: listen[0] ?? null, api: url };
+    const ready: Record<string, unknown> = {
+      event: 'ready', nodeId: toHex(node.nodeId), listen: listen[0] ?? null, api: url, network: opts.network,
+      chain: { source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint },
+    };
     if (ui) {
       ready.ui = ui.createLogin();
       if (!ui.built) log({ event: 'ui_not_built', message: `the renderer is not built (${RENDERER_DIST}); run npm run build:ui` });

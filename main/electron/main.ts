@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, normalize, extname, sep, dirname } from 'node:path';
 import { createNodeApi } from '../../core/api/node-api';
 import { Node, mailboxQuotas, onionPolicy, readSavedSettings } from '../../core/node';
+import { NO_CHAIN, checkChainConfig } from '../../core/node/chain-config';
 import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
 import { GLASSWING_VERSION } from '../version';
@@ -76,10 +77,18 @@ if (!app.requestSingleInstanceLock()) {
     const saved = readSavedSettings(datadir);
     const listen = process.env.GLASSWING_PORT ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
       : saved.listen === '' ? null : (saved.listen && parseListenAddress(saved.listen)) || { host: '127.0.0.1', port: 9735 };
+    // The chain: `npm start`'s sandbox hands its btcd over (GLASSWING_RPC_URL), else config.json's, else none.
+    const network = saved.network ?? 'regtest';
+    const chainNames = { kind: 'chain.kind', rpcUrl: 'chain.rpcUrl', rpcCookie: 'chain.rpcCookie', esploraUrl: 'chain.esploraUrl' };
+    const chain = process.env.GLASSWING_RPC_URL
+      ? checkChainConfig({ kind: 'bitcoind-rpc', rpcUrl: process.env.GLASSWING_RPC_URL }, network, 'config.bad_chain', chainNames)
+      : saved.chain ? checkChainConfig(saved.chain, network, 'config.bad_chain', chainNames) : NO_CHAIN;
     node = await Node.open({
       datadir,
       alias: process.env.GLASSWING_ALIAS ?? saved.alias ?? '',
-      network: 'regtest',
+      network,
+      chain,
+      ...(process.env.GLASSWING_RPC_URL ? { fromCommandLine: ['chain'] } : {}),
       listen,
       messenger: { policy: onionPolicy(saved.onion), mailbox: mailboxQuotas(saved.mailbox) },
       passphrase: process.env.GLASSWING_PASSPHRASE,

@@ -3,7 +3,7 @@
  * computed by @scure/base; the checks before it give each malformed string its own error code.
  */
 import { bech32 } from '@scure/base';
-import { Bolt11ParseError } from './errors';
+import { Bolt11ParseError, Bolt11SemanticError } from './errors';
 import { CHARSET } from './words';
 
 const CHARSET_REV: Int8Array = (() => {
@@ -66,5 +66,22 @@ export function decodeBech32(input: string): Bech32Parts {
 
 /** Writer: "MUST encode the payment request in Bech32 (see BIP-0173)"; lower case, no length limit. */
 export function encodeBech32(hrp: string, words: Uint8Array): string {
-  return bech32.encode(hrp, Array.from(words), false);
+  // BIP 173: the hrp is 1 or more US-ASCII characters in [33-126], not of mixed case; data
+  // values are 5 bits. Checked here so a bad parameter is our typed error, not the library's.
+  let hasLower = false;
+  let hasUpper = false;
+  for (let i = 0; i < hrp.length; i++) {
+    const c = hrp.charCodeAt(i);
+    if (c < 33 || c > 126) throw invalidParameter(`hrp: character code ${c} at position ${i} is not printable US-ASCII`);
+    if (c >= 97 && c <= 122) hasLower = true;
+    else if (c >= 65 && c <= 90) hasUpper = true;
+  }
+  if (hrp.length === 0) throw invalidParameter('hrp: empty');
+  if (hasLower && hasUpper) throw invalidParameter('hrp: mixed case');
+  if (words.some((w) => w > 31)) throw invalidParameter('data: a value above 31 is not a 5-bit group');
+  return bech32.encode(hrp.toLowerCase(), Array.from(words), false);
+}
+
+function invalidParameter(message: string): Bolt11SemanticError {
+  return new Bolt11SemanticError('bolt11.writer.invalid_parameter', message);
 }

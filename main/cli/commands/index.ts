@@ -11,8 +11,11 @@ import { simulate } from './simulate';
 import { uilogin } from './uilogin';
 import { settings } from './settings';
 import { labelpeer } from './labelpeer';
+import { backupwords, bumpfee, getbalance, listfunds, listtransactions, newaddress, withdraw } from './wallet';
+import { chaininfo } from './chain';
 
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
-  listchannels, getchannel];
+  listchannels, getchannel,
+  chaininfo, newaddress, getbalance, listfunds, listtransactions, withdraw, bumpfee, backupwords];

@@ -3,7 +3,7 @@
  * entry here plus its component in pages/registry.ts (the type makes both lists agree).
  */
 
-export const PAGE_IDS = ['overview', 'peers', 'messages', 'offers', 'channels', 'lab', 'settings'] as const;
+export const PAGE_IDS = ['overview', 'peers', 'messages', 'offers', 'channels', 'wallet', 'lab', 'settings'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
 
 export interface PageInfo {
@@ -21,8 +21,9 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'messages', title: 'Messages', key: '3', hash: '#/messages' },
   { id: 'offers', title: 'Offers', key: '4', hash: '#/offers' },
   { id: 'channels', title: 'Channels', key: '5', hash: '#/channels' },
-  { id: 'lab', title: 'Channel lab', key: '6', hash: '#/lab' },
-  { id: 'settings', title: 'Settings', key: '7', hash: '#/settings' },
+  { id: 'wallet', title: 'Wallet', key: '6', hash: '#/wallet' },
+  { id: 'lab', title: 'Channel lab', key: '7', hash: '#/lab' },
+  { id: 'settings', title: 'Settings', key: '8', hash: '#/settings' },
 ];
 
 export const DEFAULT_PAGE: PageId = 'overview';

@@ -8,6 +8,7 @@ import { ChannelLabPage } from './lab';
 import { ChannelsPage } from './channels';
 import { OffersPage } from './offers';
 import { SettingsPage } from './settings';
+import { WalletPage } from './wallet';
 
 export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {
   overview: OverviewPage,
@@ -15,6 +16,7 @@ export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {
   messages: MessagesPage,
   offers: OffersPage,
   channels: ChannelsPage,
+  wallet: WalletPage,
   lab: ChannelLabPage,
   settings: SettingsPage,
 };

@@ -13,6 +13,7 @@ import { OffersState } from './offers.svelte';
 import { Router } from './router.svelte';
 import { SettingsState } from './settings.svelte';
 import { ThemeState } from './theme.svelte';
+import { WalletState } from './wallet.svelte';
 
 export class AppState {
   readonly connection = new Connection();
@@ -21,6 +22,7 @@ export class AppState {
   readonly offers = new OffersState();
   readonly channels = new ChannelsState();
   readonly settings = new SettingsState();
+  readonly wallet = new WalletState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -54,6 +56,7 @@ export class AppState {
             void this.offers.attach(api);
             void this.channels.attach(api);
             void this.settings.attach(api);
+            void this.wallet.attach(api);
           } else {
             this.#detachAll();
           }
@@ -79,6 +82,7 @@ export class AppState {
     this.offers.detach();
     this.channels.detach();
     this.settings.detach();
+    this.wallet.detach();
   }
 }
 

@@ -80,6 +80,22 @@ describe.each(['blocks', 'filtered'] as const)('our own transactions (%s mode)',
     expect(again.own.settle()).toEqual([{ type: 'chain.own_tx_settled', txid, result: 'conflicted', conflictingTxid: txidHex(theirs) }]);
   });
 
+  it('forget drops a transaction and its broadcast watches, so it is never due again, also after a restart', () => {
+    const sim = new SimChain();
+    for (let i = 0; i < 3; i++) sim.mine();
+    const first = setup(mode);
+    sync(first.tracker, sim);
+    const tx = spendTx([{ txid: sim.blocks.get(sim.best[1]!)!.txids[0]!, vout: 0 }], [{ script: scriptFor('dest'), value: 10n }]);
+    const { txid } = first.own.add(encodeTx(tx), 0);
+    expect(first.own.forget(txid)).toBe(true);
+    expect(first.own.forget(txid)).toBe(false);
+    expect(first.own.due(1e9)).toEqual([]);
+    expect(first.tracker.watches.filter((w) => w.owners.includes('broadcast'))).toEqual([]);
+    first.db.close();
+    const again = setup(mode, first.path);
+    expect(again.own.list()).toEqual([]);
+  });
+
   it('refuses bytes that are not a transaction with chain.bad_argument', () => {
     const { own } = setup(mode);
     expect(() => own.add(Uint8Array.of(1, 2, 3), 0)).toThrow(ChainError);

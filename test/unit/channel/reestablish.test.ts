@@ -373,6 +373,30 @@ describe('channel_reestablish: failures', () => {
     expect(restored.sent.slice(2).map((o) => o.message.type)).toEqual(['error']);
   });
 
+  it('sends a peer that lost data its channel_reestablish again before the error on every reconnection', () => {
+    const n = opened();
+    n.a.add(1_000_000n);
+    n.settle();
+    const backup = n.a.link.snapshot();
+    for (let i = 0; i < 3; i++) {
+      n.a.add(1_000_000n);
+      n.settle();
+    }
+    n.disconnect();
+    const restored = new LinkParty('A', backup, n.a.signer, {});
+    n.a.db.close();
+    (n as { a: LinkParty }).a = restored;
+    restored.net = n;
+    n.connect();
+    n.deliverAll();
+    expect(n.b.link.dataLoss).toMatchObject({ behind: 'remote' });
+    const before = n.b.sent.length;
+    n.disconnect();
+    n.connect();
+    // B is failed, yet the behind peer still gets the proof (a reestablish) and then the error.
+    expect(n.b.sent.slice(before).map((o) => o.message.type)).toEqual(['channel_reestablish', 'error']);
+  });
+
   it('keeps a failed channel failed across a restart and repeats its error', () => {
     const n = cycled();
     alteredFromB(n, (m) => ({ ...m, nextCommitmentNumber: 0n }));

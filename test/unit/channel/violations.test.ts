@@ -307,6 +307,7 @@ describe('revoke_and_ack receiver requirements', () => {
       releasePerCommitmentSecret: rogueSecret,
       signWithFundingKey: (d) => honest.signWithFundingKey(d),
       signWithHtlcKey: (d, p) => honest.signWithHtlcKey(d, p),
+      signAllWithHtlcKey: (ds, p) => honest.signAllWithHtlcKey(ds, p),
     };
     const p = pair({ signerB: rogue });
     p.add(p.a, 5_000_000n, 'h1');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CRYPTO_BACKEND_NAMES, CryptoError, aeadEncrypt, availableCryptoBackends, chacha20Xor, cryptoBackendInfo, ecdh, parseCryptoBackendName, publicKeyFromPrivate,
-  selectCryptoBackend, toHex, useCryptoBackend,
+  selectCryptoBackend, sha256, toHex, useCryptoBackend,
 } from '../../../core/crypto';
 import type { CryptoBackendInfo } from '../../../core/crypto';
 import { loadNodeSymmetric } from '../../../core/crypto/backend-node';
@@ -52,7 +52,7 @@ describe('crypto backend selection', () => {
     expect(native.primitives.ecdsa).toBe(native.primitives.ecdh);
     expect(native.primitives.schnorr).toMatch(/^libsecp256k1 \(WebAssembly, tiny-secp256k1@2\./); // the addon has no BIP340
     expect(native.primitives.chacha20Poly1305).toMatch(/^node:crypto \(OpenSSL /);
-    expect(native.primitives.sha256).toMatch(/^node:crypto .* from 64 B, @noble\/hashes@2 \(JavaScript\) below$/);
+    expect(native.primitives.sha256).toMatch(/^node:crypto \(OpenSSL .*\) hash\(\)$/); // Node >= 20.12 has the one-shot hash()
     const wasm = onBackend('wasm', () => cryptoBackendInfo());
     for (const p of ['ecdh', 'ecdsa', 'ecdsaRecovery', 'schnorr', 'points'] as const) expect(wasm.primitives[p]).toMatch(/^libsecp256k1 \(WebAssembly/);
     const noble = onBackend('noble', () => cryptoBackendInfo());
@@ -157,6 +157,27 @@ describe('crypto backend selection', () => {
     const data = new Uint8Array(200).fill(7);
     expect(sym.ciphers.chacha20(key, nonce, data, 3)).toEqual(onBackend('noble', () => chacha20Xor(key, nonce, data, 3)));
     expect(sym.ciphers.chacha20Poly1305Seal(key, nonce, data, data)).toEqual(onBackend('noble', () => aeadEncrypt(key, nonce, data, data)));
+  });
+
+  it('node:crypto without the one-shot hash() (before Node 20.12): SHA-256 from createHash from 64 bytes, @noble below, same digests', () => {
+    const { hash: _unused, ...older } = nodeCrypto;
+    void _unused;
+    const sym = loadNodeSymmetric(older);
+    const current = loadNodeSymmetric();
+    expect(sym.primitives.sha256).toMatch(/^node:crypto .* from 64 B, @noble\/hashes@2 \(JavaScript\) below$/);
+    expect(sym.fallbacks).toEqual([]);
+    for (const n of [0, 1, 32, 63, 64, 65, 300]) {
+      const data = new Uint8Array(n).fill(n);
+      expect(sym.hashes.sha256(data)).toEqual(current.hashes.sha256(data));
+      expect(current.hashes.sha256(data)).toEqual(onBackend('noble', () => sha256(data)));
+    }
+    // A hash() that throws or answers wrongly is passed over the same way, without a fallback line.
+    const broken = [() => { throw new Error('Digest method not supported'); }, () => Buffer.alloc(32)];
+    for (const hash of broken) {
+      const other = loadNodeSymmetric({ ...nodeCrypto, hash: hash as unknown as typeof nodeCrypto.hash });
+      expect(other.primitives.sha256).toMatch(/ from 64 B, /);
+      expect(other.hashes.sha256(new Uint8Array(100))).toEqual(current.hashes.sha256(new Uint8Array(100)));
+    }
   });
 
   it('node:crypto that answers wrongly is not used for that primitive', () => {

@@ -87,4 +87,12 @@ describe('decodeBolt12', () => {
     expect(d).toMatchObject({ kind: 'static_invoice', valid: true });
     expect(d.fields.held_htlc_available_paths).toHaveLength(1);
   });
+
+  it('rejects a prefix named like an Object.prototype member as unknown (found by fuzzing: kind was the Object function)', () => {
+    for (const prefix of ['constructor', 'tostring', 'valueof']) {
+      const d = decodeBolt12(`${prefix}1qqqq`, ctx);
+      expect(d).toMatchObject({ kind: undefined, prefix, valid: false, errors: [{ code: 'bolt12.parse.unknown_prefix', message: `unknown prefix "${prefix}" (expected lno, lnr or lni)` }] });
+      expect(structuredClone(d)).toEqual(d);
+    }
+  });
 });

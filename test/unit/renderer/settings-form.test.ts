@@ -11,6 +11,7 @@ const CURRENT: SettingsInfo = {
   onion: { ratePerSecond: 4, burst: 10, queueBytes: 262144, memoryCapBytes: 8388608 },
   mailbox: { perPeerMessages: 200, perPeerBytes: 1048576, totalBytes: 67108864, expiryHours: 72 },
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
+  chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
 };
 
 describe('settings form', () => {

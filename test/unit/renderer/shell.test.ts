@@ -55,7 +55,8 @@ describe('sub-paths', () => {
 describe('keyboard shortcuts', () => {
   it('opens pages with their digit, toggles the theme with t and shows help with ?', () => {
     expect(shortcutFor(key('2'))).toEqual({ kind: 'page', page: 'peers' });
-    expect(shortcutFor(key('7'))).toEqual({ kind: 'page', page: 'settings' });
+    expect(shortcutFor(key('6'))).toEqual({ kind: 'page', page: 'wallet' });
+    expect(shortcutFor(key('8'))).toEqual({ kind: 'page', page: 'settings' });
     expect(shortcutFor(key('t'))).toEqual({ kind: 'toggle_theme' });
     expect(shortcutFor(key('?'))).toEqual({ kind: 'show_help' });
     expect(shortcutFor(key('x'))).toBeNull();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   DATABASE_FILE, LOCK_FILE, PeersRepository, SEED_FILE, StoreError, loadOrCreateIdentity, lockDataDir, openDatabase, schemaVersion,
-  MIGRATIONS,
+  MIGRATIONS, unlockSeed,
 } from '../../../core/store';
 import { toHex } from '../../../core/crypto';
 import { tempDir } from '../../support/tmp';
@@ -82,6 +82,33 @@ describe('core/store identity', () => {
     const id = await loadOrCreateIdentity(dir);
     expect(toHex(id.derive('a'))).toBe(toHex(id.derive('a')));
     expect(toHex(id.derive('a'))).not.toBe(toHex(id.derive('b')));
+  });
+
+  it('restores a given seed into an empty directory (same node id), and never over an existing seed', async () => {
+    const original = await loadOrCreateIdentity(tempDir(), { passphrase: 'pw', scrypt: FAST_SCRYPT });
+    const seed = original.seed();
+    const dir = tempDir();
+    const restored = await loadOrCreateIdentity(dir, { restoreSeed: seed, passphrase: 'other', scrypt: FAST_SCRYPT });
+    expect(toHex(restored.nodeId)).toBe(toHex(original.nodeId));
+    expect(restored.created).toBe(true);
+    expect(toHex(restored.seed())).toBe(toHex(seed));
+    await expect(loadOrCreateIdentity(dir, { restoreSeed: seed, passphrase: 'other' })).rejects.toMatchObject({ code: 'store.seed_exists' });
+    await expect(loadOrCreateIdentity(tempDir(), { restoreSeed: seed.slice(1) })).rejects.toMatchObject({ code: 'store.seed_exists' });
+  });
+
+  it('unlockSeed reads the seed again only with its passphrase', async () => {
+    const dir = tempDir();
+    const id = await loadOrCreateIdentity(dir, { passphrase: 'correct horse', scrypt: FAST_SCRYPT });
+    await expect(unlockSeed(dir, undefined)).rejects.toMatchObject({ code: 'store.locked' });
+    await expect(unlockSeed(dir, 'wrong')).rejects.toMatchObject({ code: 'store.locked' });
+    const { seed, encrypted } = await unlockSeed(dir, 'correct horse');
+    expect(encrypted).toBe(true);
+    expect(toHex(seed)).toBe(toHex(id.seed()));
+    const clear = tempDir();
+    const plain = await loadOrCreateIdentity(clear);
+    expect(await unlockSeed(clear, 'ignored')).toMatchObject({ encrypted: false });
+    expect(toHex((await unlockSeed(clear, undefined)).seed)).toBe(toHex(plain.seed()));
+    await expect(unlockSeed(tempDir(), undefined)).rejects.toMatchObject({ code: 'store.corrupt' });
   });
 });
 

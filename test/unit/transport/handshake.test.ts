@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { equalBytes, publicKeyFromPrivate, toHex } from '../../../core/crypto';
+import { aeadEncrypt, equalBytes, fromHex, isValidPublicKey, publicKeyFromPrivate, toHex } from '../../../core/crypto';
 import {
   ACT_ONE_LENGTH, ACT_THREE_LENGTH, ACT_TWO_LENGTH, HandshakeError, NoiseInitiator, NoiseResponder,
 } from '../../../core/transport';
+import { TRACE } from '../../../core/transport/trace';
+import type { TraceEvent } from '../../../core/transport/trace';
 import { handshake, keyPair, privateKey, thrown, transportErrorCode } from './helpers';
 
 const RUNS = { numRuns: 25 };
@@ -205,6 +207,64 @@ describe('NoiseInitiator and NoiseResponder', () => {
     const i = new NoiseInitiator({ localStatic: ik, remoteStatic: publicKeyFromPrivate(rk) });
     i.actOne();
     expect(transportErrorCode(() => i.actThree([0] as unknown as Uint8Array))).toBe('transport.not_bytes');
+  });
+
+  it('a key with a compressed prefix that is not on the curve is actN_bad_pubkey in each act (found by the ECDH)', () => {
+    // x values whose x^3 + 7 has no square root mod p, or x >= p: 02 || x parses as no point.
+    const offCurve: Uint8Array[] = [];
+    for (let i = 1; offCurve.length < 3; i++) {
+      const candidate = Uint8Array.of(2, ...new Uint8Array(31), i);
+      if (!isValidPublicKey(candidate)) offCurve.push(candidate);
+    }
+    offCurve.push(Uint8Array.of(3, ...new Uint8Array(32).fill(0xff)));
+    const [ik, rk] = fc.sample(keyPair, 1)[0]!;
+    const nonce1 = fromHex('000000000100000000000000'); // BOLT 8: 32 zero bits || little-endian 1
+    for (const bad of offCurve) {
+      const tag = new Uint8Array(16);
+      // Act one: 0 || re || c with re off the curve.
+      expect(transportErrorCode(() => new NoiseResponder({ localStatic: rk }).actTwo(Uint8Array.of(0, ...bad, ...tag)))).toBe('transport.act1_bad_pubkey');
+      // Act two, at the initiator.
+      const i = new NoiseInitiator({ localStatic: ik, remoteStatic: publicKeyFromPrivate(rk) });
+      i.actOne();
+      expect(transportErrorCode(() => i.actThree(Uint8Array.of(0, ...bad, ...tag)))).toBe('transport.act2_bad_pubkey');
+      // Act three: an initiator "static key" off the curve, correctly encrypted with temp_k2 and h,
+      // so that its MAC passes and the point itself is what gets refused.
+      const events: TraceEvent[] = [];
+      const r = new NoiseResponder({ localStatic: rk, [TRACE]: (e) => events.push(e) });
+      r.actTwo(new NoiseInitiator({ localStatic: ik, remoteStatic: publicKeyFromPrivate(rk) }).actOne());
+      const tempK2 = fromHex((events.find((e) => e.name === 'ck,temp_k2')!.value as readonly string[])[1]!);
+      const h = fromHex(events.filter((e) => e.op === 'value' && e.name === 'h').at(-1)!.value as string);
+      const c = aeadEncrypt(tempK2, nonce1, h, bad);
+      expect(transportErrorCode(() => r.complete(Uint8Array.of(0, ...c, ...tag)))).toBe('transport.act3_bad_pubkey');
+      expect(transportErrorCode(() => r.complete(Uint8Array.of(0, ...c, ...tag)))).toBe('transport.closed');
+    }
+  });
+
+  it('a node key array reused for many handshakes, even after its contents change, always authenticates its current key', () => {
+    fc.assert(
+      fc.property(fc.array(privateKey, { minLength: 2, maxLength: 4 }), privateKey, (keys, rk) => {
+        const nodeKey = new Uint8Array(32); // one array for every connection, as the node passes it
+        for (const k of [...keys, ...keys]) {
+          nodeKey.set(k);
+          // As initiator: the responder learns the key the array holds now.
+          const i = new NoiseInitiator({ localStatic: nodeKey, remoteStatic: publicKeyFromPrivate(rk) });
+          const r = new NoiseResponder({ localStatic: rk });
+          const { act3 } = i.actThree(r.actTwo(i.actOne()));
+          expect(toHex(r.complete(act3).remoteStatic)).toBe(toHex(publicKeyFromPrivate(k)));
+          // As responder: an initiator that dials the current key succeeds, one that dials the old one does not.
+          const r2 = new NoiseResponder({ localStatic: nodeKey });
+          const i2 = new NoiseInitiator({ localStatic: rk, remoteStatic: publicKeyFromPrivate(k) });
+          const { act3: act3b } = i2.actThree(r2.actTwo(i2.actOne()));
+          expect(toHex(r2.complete(act3b).remoteStatic)).toBe(toHex(publicKeyFromPrivate(rk)));
+          const other = keys.find((x) => !equalBytes(x, k));
+          if (other !== undefined) {
+            const stale = new NoiseInitiator({ localStatic: rk, remoteStatic: publicKeyFromPrivate(other) });
+            expect(transportErrorCode(() => new NoiseResponder({ localStatic: nodeKey }).actTwo(stale.actOne()))).toBe('transport.act1_bad_tag');
+          }
+        }
+      }),
+      { numRuns: 10 },
+    );
   });
 
   it('does not mutate the caller key arrays, and later changes to them do not affect the handshake', () => {

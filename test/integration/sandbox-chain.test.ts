@@ -1,0 +1,122 @@
+/**
+ * The sandbox's chain (scripts/regtest/sandbox-chain.ts) and the sandbox network on it: every node
+ * follows the sandbox btcd and every wallet is funded within a minute of the first start; blocks
+ * are saved as they are mined and submitted again after btcd (which wipes regtest at start) comes
+ * back, so a second start finds the same chain — the same tip, the wallets' coins — and a saved
+ * file cut short by a crash loses only its last record.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { appendFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../scripts/sandbox';
+import { SANDBOX_BLOCKS_FILE, readSavedBlocks, startSandboxChain, type SandboxChain } from '../../scripts/regtest/sandbox-chain';
+import { waitFor } from '../support/btcd';
+import { DaemonProcess } from '../support/daemon';
+import { tempDir } from '../support/tmp';
+import { REPO_ROOT } from '../support/vectors';
+import { synced } from '../support/wallet-node';
+
+const children: ChildProcess[] = [];
+const chains: SandboxChain[] = [];
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const c of chains) await c.btcd.stop();
+});
+
+async function stopChildren(): Promise<void> {
+  await Promise.all(children.splice(0).map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+  })));
+}
+
+const lines: string[] = [];
+const say = (text: string): void => void lines.push(text);
+
+describe('the sandbox chain', () => {
+  it('keeps its blocks across a btcd restart (which wipes regtest): the same tip, transactions and all', async () => {
+    const datadir = tempDir('glasswing-sandbox-chain-');
+    const first = (await startSandboxChain({ datadir, say, root: REPO_ROOT }))!;
+    chains.push(first);
+    expect(first.replayed).toBe(0);
+    expect(await first.btcd.height()).toBe(101);
+    const txid = await first.fund('bcrt1qtr3ekemaglxdfy7292rxlnqd2zmf3txu4xamqy', 1_000_000n);
+    await first.mine(2);
+    // Left in the mempool at stop: mined then, so it is kept too.
+    const pending = await first.fund('bcrt1qtr3ekemaglxdfy7292rxlnqd2zmf3txu4xamqy', 2_000_000n);
+    await first.stop();
+    const tip = readSavedBlocks(join(datadir, 'sandbox', 'chain')).length;
+    expect(tip).toBe(104);
+
+    const second = (await startSandboxChain({ datadir, say, root: REPO_ROOT }))!;
+    chains.push(second);
+    expect(second.replayed).toBe(104);
+    expect(await second.btcd.height()).toBe(104);
+    for (const id of [txid, pending]) expect((await second.btcd.rpc<{ confirmations: number }>('getrawtransaction', [id, 1])).confirmations).toBeGreaterThan(0);
+    // A record cut short (a crash while appending) is dropped, the rest kept.
+    await second.stop();
+    const file = join(datadir, 'sandbox', 'chain', SANDBOX_BLOCKS_FILE);
+    const size = statSync(file).size;
+    appendFileSync(file, Buffer.from([0, 0, 1, 0, 1, 2, 3]));
+    expect(readSavedBlocks(join(datadir, 'sandbox', 'chain'))).toHaveLength(104);
+    expect(statSync(file).size).toBe(size);
+  }, 120_000);
+
+  it('the sandbox network on it: every wallet funded within a minute of the first start; a second start keeps the coins', async () => {
+    const datadir = tempDir('glasswing-sandbox-net-');
+    const start = Date.now();
+    let chain = (await startSandboxChain({ datadir, say, root: REPO_ROOT }))!;
+    chains.push(chain);
+    const you = new DaemonProcess(join(datadir, 'you'), ['--alias', 'you', '--chain', 'bitcoind-rpc', '--rpc-url', chain.rpcUrl]);
+    await you.start();
+    const yourApi = await you.api();
+    const opts = { root: REPO_ROOT, datadir, you: { nodeId: you.nodeId, listen: you.ready!.listen!, api: yourApi }, children, say };
+    const sandbox = await startSandbox({ ...opts, chain });
+    chain.startMining(1);
+    const apis = [yourApi, ...sandbox.nodes.map((n) => n.api)];
+    for (const api of apis) {
+      await waitFor(async () => (BigInt((await api.getBalance({})).confirmedSat) > 0n ? true : undefined), 'a funded wallet', 60_000);
+    }
+    expect(Date.now() - start).toBeLessThan(60_000);
+    const balances = await Promise.all(apis.map((api) => api.getBalance({})));
+    expect(balances.map((b) => b.confirmedSat)).toEqual(['50000000', '50000000', '50000000']);
+    expect(lines.some((l) => l.includes('funded 3 wallet(s)'))).toBe(true);
+
+    // Everything stopped (the chain saved), then started again: the same chain, the same coins, nobody funded twice.
+    await stopChildren();
+    expect(await you.stop()).toBe(0);
+    await chain.stop();
+    chain = (await startSandboxChain({ datadir, say, root: REPO_ROOT }))!;
+    chains.push(chain);
+    expect(chain.replayed).toBeGreaterThan(101);
+    const youAgain = new DaemonProcess(you.datadir, ['--alias', 'you', '--chain', 'bitcoind-rpc', '--rpc-url', chain.rpcUrl]);
+    await youAgain.start();
+    const againApi = await youAgain.api();
+    const again = await startSandbox({ ...opts, you: { nodeId: youAgain.nodeId, listen: youAgain.ready!.listen!, api: againApi }, chain });
+    for (const api of [againApi, ...again.nodes.map((n) => n.api)]) {
+      await synced(api, chain.btcd);
+      expect((await api.getBalance({})).confirmedSat).toBe('50000000');
+    }
+    await stopChildren();
+    expect(await youAgain.stop()).toBe(0);
+    await chain.stop();
+  }, 180_000);
+
+  it('says in one line that it runs without a chain when there is no btcd to be had', async () => {
+    const said: string[] = [];
+    const path = process.env.PATH;
+    const cache = process.env.GLASSWING_PEERS_CACHE;
+    process.env.PATH = tempDir();
+    process.env.GLASSWING_PEERS_CACHE = tempDir();
+    try {
+      expect(await startSandboxChain({ datadir: tempDir(), say: (t) => said.push(t), root: REPO_ROOT })).toBeNull();
+    } finally {
+      process.env.PATH = path;
+      if (cache === undefined) delete process.env.GLASSWING_PEERS_CACHE;
+      else process.env.GLASSWING_PEERS_CACHE = cache;
+    }
+    expect(said).toEqual([expect.stringMatching(/^the sandbox runs without a chain .*: no btcd on PATH and no Go/)]);
+  });
+});
