@@ -266,3 +266,76 @@ describe('HTLCs on chain when the peer goes away', () => {
     expect(a.eventsOf('channel.onchain_htlc')).toMatchObject([{ outcome: 'timed_out', paymentHash: toHex(sha256(preimage('timeout'))) }]);
   }, 120_000);
 });
+
+describe('openings: policy, zero-conf, reorgs and restarts', () => {
+  it('refuses with the typed reason of the peer\'s acceptance policy, and the funder\'s coins are unlocked', async () => {
+    const a = await node();
+    const b = await node({ acceptance: { minFundingSat: 500_000n } });
+    await a.fund(btcd, 1_000_000n);
+    await a.connect(b);
+    const available = a.wallet.balance().availableSat;
+    await expect(a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 100_000n, feeRateSatVb: 2 })).rejects.toMatchObject({ code: 'channel_open.peer_error' });
+    expect(b.eventsOf('peer.protocol_message').some((e) => String(e.text).startsWith('channel_open.funding_too_small'))).toBe(true);
+    // Nothing was built (the refusal came before build_funding), nothing is locked.
+    expect(a.wallet.balance().availableSat).toBe(available);
+    // Zero-conf from a peer B does not trust: refused by B.
+    await expect(a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 600_000n, feeRateSatVb: 2, zeroconf: true })).rejects.toMatchObject({ code: 'channel_open.peer_error' });
+    expect(b.eventsOf('peer.protocol_message').some((e) => String(e.text).startsWith('channel_open.zeroconf_untrusted'))).toBe(true);
+    expect(a.channels.listOpenings()).toEqual([]);
+  });
+
+  it('opens a zero-conf channel with a peer that trusts us: active before the funding confirms', async () => {
+    const a = await node();
+    const b = await node();
+    b.acceptance = { trustedZeroconfPeers: [a.nodeId] };
+    await a.fund(btcd, 2_000_000n);
+    await a.connect(b);
+    const opened = await a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 500_000n, feeRateSatVb: 2, zeroconf: true });
+    expect(opened.channelType).toContain('zeroconf');
+    await waitFor(() => (a.channels.list()[0]?.state === 'active' && b.channels.list()[0]?.state === 'active' ? true : undefined), 'active unconfirmed');
+    expect(await inMempool(opened.fundingTxid)).toBe(true);
+    expect(a.channels.list()[0]!.shortChannelId).toBeNull();
+    expect(a.channels.list()[0]!.aliases.remote).not.toBeNull();
+    await mine(1);
+    await waitFor(() => (a.channels.list()[0]?.shortChannelId ? true : undefined), 'the real scid once confirmed');
+  });
+
+  it('follows a reorg of the funding before lock-in: back to waiting, then channel_ready once it confirms again', async () => {
+    const a = await node();
+    const b = await node();
+    await a.fund(btcd, 2_000_000n);
+    await a.connect(b);
+    const opened = await a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 500_000n, feeRateSatVb: 2 });
+    await waitFor(async () => ((await inMempool(opened.fundingTxid)) ? true : undefined), 'in the mempool');
+    const [hash] = await btcd.mine(1);
+    for (const n of [a, b]) await n.caughtUp(btcd);
+    await waitFor(() => (a.channels.listOpenings()[0]?.confirmations === 1 && b.channels.listOpenings()[0]?.confirmations === 1 ? true : undefined), 'one confirmation');
+    await btcd.rpc('invalidateblock', [hash]);
+    await waitFor(() => (a.channels.listOpenings()[0]?.confirmations === 0 && b.channels.listOpenings()[0]?.confirmations === 0 ? true : undefined), 'unconfirmed again');
+    expect(a.channels.listOpenings()[0]!.shortChannelId).toBeNull();
+    // The transaction is back in the mempool (or rebroadcast): three new blocks lock the channel in.
+    await waitFor(async () => ((await inMempool(opened.fundingTxid)) ? true : undefined), 'back in the mempool');
+    await mine(3);
+    await waitFor(() => (a.channels.list()[0]?.state === 'active' && b.channels.list()[0]?.state === 'active' ? true : undefined), 'active');
+    const where = await blockOf(opened.fundingTxid);
+    expect(a.channels.list()[0]!.shortChannelId).toBe(formatShortChannelId(shortChannelIdOf(where.height, where.txIndex, opened.fundingOutputIndex)));
+  });
+
+  it('restarts both sides after funding_signed and before lock-in: the openings come back from their records and complete', async () => {
+    let a = await node();
+    let b = await node();
+    await a.fund(btcd, 2_000_000n);
+    await a.connect(b);
+    const opened = await a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 500_000n, feeRateSatVb: 2 });
+    await waitFor(async () => ((await inMempool(opened.fundingTxid)) ? true : undefined), 'in the mempool');
+    a = await a.restart(btcd);
+    b = await b.restart(btcd);
+    nodes.push(a, b);
+    expect(a.channels.listOpenings()).toMatchObject([{ channelId: opened.channelId, phase: 'awaiting_lock_in' }]);
+    expect(b.channels.listOpenings()).toMatchObject([{ channelId: opened.channelId, phase: 'awaiting_lock_in' }]);
+    await a.connect(b);
+    await mine(3);
+    await waitFor(() => (a.channels.list()[0]?.state === 'active' && b.channels.list()[0]?.state === 'active' ? true : undefined), 'active after the restart');
+    expect(a.channels.checkLocalSignatures(opened.channelId)).toEqual({ ok: true });
+  });
+});

@@ -19,7 +19,7 @@ import { channelChainPort } from '../../core/runtime/channel/chain-port';
 import { channelWalletPort } from '../../core/runtime/channel/wallet-port';
 import type { OnChainResolution } from '../../core/runtime/channel/ports';
 import { monitorSignerFromNodeKey } from '../../core/monitor';
-import { knownFeatures, localInitFeatures, SUPPORTED_OPTIONAL } from '../../core/node/features';
+import { CHANNEL_OPTIONAL, knownFeatures, localInitFeatures, SUPPORTED_OPTIONAL } from '../../core/node/features';
 import { DATABASE_FILE, MonitorRepository, OpeningsRepository, PeersRepository, openDatabase, type Database } from '../../core/store';
 import { ChainRepository } from '../../core/store/chain-repository';
 import { ChannelsRepository } from '../../core/store/channels-repository';
@@ -31,10 +31,8 @@ import { waitFor } from './btcd';
 import { tempDir } from './tmp';
 import { WalletFeeder } from './wallet-feeder';
 
-/** The channel features a node advertises in these tests (what the node will advertise once wired). */
-export const CHANNEL_FEATURES = [
-  'option_upfront_shutdown_script', 'option_anchors', 'option_scid_alias', 'option_zeroconf', 'option_shutdown_anysegwit',
-];
+/** The channel features a node advertises in these tests (what the node advertises with a chain). */
+export const CHANNEL_FEATURES = CHANNEL_OPTIONAL;
 
 export interface ServiceNodeOptions {
   readonly dir?: string;
@@ -82,7 +80,12 @@ export class ServiceNode {
     const optional = [...SUPPORTED_OPTIONAL, ...(opts.features ?? CHANNEL_FEATURES)];
     const features = localInitFeatures(optional);
     const localInit: Init = { type: 'init', globalFeatures: FeatureVector.fromBits(features.bits().filter((b) => b <= 13)), features, tlvs: { networks: [chainHash('regtest')] } };
-    const publish = (e: { type: string }) => this.events.push(e as LoggedEvent);
+    const publish = (e: { type: string }) => {
+      this.events.push(e as LoggedEvent);
+      // As the node does: BOLT 1 `error` from the peer fails the channel it names.
+      const p = e as { type: string; kind?: string; direction?: string; nodeId?: string; channelId?: string; text?: string };
+      if (p.type === 'peer.protocol_message' && p.direction === 'in' && p.kind === 'error') this.channels.peerError(p.nodeId!, p.channelId!, p.text!);
+    };
     this.peers = new PeerManager({
       nodeKey: this.nodeKey, nodeId: this.nodeId, localInit, knownFeatures: knownFeatures(optional), chainHashes: [chainHash('regtest')],
       addressBook: new PeersRepository(this.db), clock: this.clock, publish,
