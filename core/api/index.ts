@@ -8,3 +8,4 @@ export * from './protocol';
 export * from './socket-client';
 export * from './settings';
 export * from './wallet';
+export * from './channel-methods';

@@ -13,6 +13,7 @@ import { runSimulationRequest } from '../simulator/request';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
 import type { WalletMethods } from './wallet';
+import type { ChannelMethods } from './channel-methods';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -46,6 +47,7 @@ export function createNodeApi(node: Node): NodeApi {
       if (!detail) throw new ApiError('channel.not_found', `no channel ${channelId}`);
       return detail;
     },
+    ...channelApi(node),
     runSimulation: async (params) => runSimulationRequest(params),
     ...walletApi(node),
     getSettings: async () => node.settings(),
@@ -67,6 +69,25 @@ function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {
     listInvoiceRequests: async (filter) => ({ invoiceRequests: o.listInvoiceRequests(filter) }),
     createRefund: async (params) => o.createRefund(params),
     sendInvoice: (params) => o.sendInvoice(params),
+  };
+}
+
+/** Opening and closing channels, and how they resolve on chain (the channel service). */
+function channelApi(node: Node): Pick<NodeApi, keyof ChannelMethods> {
+  const c = node.channels;
+  return {
+    openChannel: (p) => c.fundChannel({
+      nodeId: p.nodeId,
+      amountSat: BigInt(p.amountSat),
+      ...(p.pushMsat !== undefined ? { pushMsat: BigInt(p.pushMsat) } : {}),
+      ...(p.feeRateSatVb !== undefined ? { feeRateSatVb: p.feeRateSatVb } : {}),
+      ...(p.announce !== undefined ? { announce: p.announce } : {}),
+      ...(p.zeroconf !== undefined ? { zeroconf: p.zeroconf } : {}),
+      ...(p.channelType !== undefined ? { channelType: p.channelType } : {}),
+    }),
+    closeChannel: async (p) => c.closeChannel(p),
+    listOpenings: async () => ({ openings: c.listOpenings() }),
+    listClosedChannels: async () => ({ channels: c.listClosed() }),
   };
 }
 

@@ -31,6 +31,9 @@ import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
 import { OffersService } from '../runtime/offers/service';
 import { ChannelService } from '../runtime/channel/service';
+import { channelChainPort } from '../runtime/channel/chain-port';
+import { channelWalletPort } from '../runtime/channel/wallet-port';
+import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establish';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
@@ -40,7 +43,7 @@ import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainC
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
 import { EventBus } from './event-bus';
-import { knownFeatures, localInitFeatures } from './features';
+import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 
 export interface NodeOptions {
   readonly datadir: string;
@@ -60,8 +63,11 @@ export interface NodeOptions {
   readonly fromCommandLine?: readonly SettingName[];
   /** The node's one clock (default: the system's); tests drive time with a ManualClock. */
   readonly clock?: Clock;
-  /** Channel service options: `autoCommit` false leaves signing to the caller (the test harness steps the protocol by hand). */
-  readonly channels?: { readonly autoCommit?: boolean };
+  /**
+   * Channel service options: `autoCommit` false leaves signing to the caller (the test harness steps
+   * the protocol by hand); `acceptance` / `defaults` override what config.json says.
+   */
+  readonly channels?: { readonly autoCommit?: boolean; readonly acceptance?: Partial<AcceptancePolicy>; readonly defaults?: Partial<LocalChannelDefaults> };
   /** The chain source (default: none — the node runs without a chain). Checked with checkChainConfig. */
   readonly chain?: ChainConfig;
   /** Time between chain polls (default 1 s on regtest, 10 s elsewhere). */
@@ -95,6 +101,8 @@ export class Node {
   readonly #chainConfig: ChainConfig;
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
+  readonly #features: FeatureVector;
+  #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
   #alias: string;
   #startedAt = 0;
@@ -112,7 +120,10 @@ export class Node {
     const clock = (this.clock = opts.clock ?? new SystemClock());
     this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
-    const features = localInitFeatures();
+    // Channel features only with a chain: without one no channel can be opened or enforced.
+    const features = localInitFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN));
+    this.#features = features;
+    this.#channelSettings = { acceptance: { ...opts.channels?.acceptance }, defaults: { ...opts.channels?.defaults } };
     const localInit: Init = {
       type: 'init',
       // BOLT 1: SHOULD NOT set features greater than 13 in globalfeatures; older nodes read 0..13 there.
@@ -125,7 +136,7 @@ export class Node {
       nodeKey,
       nodeId: toHex(nodeId),
       localInit,
-      knownFeatures: knownFeatures(),
+      knownFeatures: knownFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN)),
       chainHashes: [chainHash(opts.network)],
       addressBook: this.#peersRepo,
       clock,
@@ -157,32 +168,15 @@ export class Node {
       stores: offers,
     });
     zeroize(offersSeed);
-    this.#channels = new ChannelService<Peer>({
-      stores: {
-        channels: new ChannelsRepository(db, { now: () => clock.now() }),
-        openings: new OpeningsRepository(db, { now: () => clock.now() }),
-        monitors: new MonitorRepository(db, { now: () => clock.now() }),
-        atomically: (fn) => db.transaction(fn)(),
-      },
-      clock,
-      peers: this.#peers,
-      signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
-      monitorSignerFor: (keyIndex) => monitorSignerFromNodeKey(nodeKey, keyIndex),
-      chainHash: chainHash(opts.network),
-      localFeatures: () => features,
-      publish: (e) => this.events.publish(e),
-      ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
-      ...(opts.log ? { log: opts.log } : {}),
-    });
-
     // The chain (when a source is configured) and the wallet it feeds.
     this.#chainConfig = opts.chain ?? NO_CHAIN;
     const walletStore = new WalletRepository(db);
     const wallet = Wallet.open({ keys: walletKeys, store: walletStore });
     let onChainEvent: (e: ChainSyncEvent) => void = () => undefined;
-    this.#chain = this.#chainConfig.kind === 'none' ? null : createChain({
+    const chainSource = this.#chainConfig.kind === 'none' ? null : createChainSource(this.#chainConfig, chainClock(clock));
+    this.#chain = chainSource === null ? null : createChain({
       store: new ChainRepository(db),
-      source: createChainSource(this.#chainConfig, chainClock(clock)),
+      source: chainSource,
       network: opts.network,
       clock: chainClock(clock),
       onEvent: (e) => onChainEvent(e),
@@ -206,7 +200,35 @@ export class Node {
         if (e.type === 'chain.sync_state') this.#opts.log?.({ event: 'chain_sync', ...syncLogFields(e.sync) });
       }
       this.#wallet.onChainEvent(e);
+      if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
     };
+    // Channels: openings, links, closers and monitors, on the chain and the wallet above.
+    const chain = this.#chain;
+    this.#channels = new ChannelService<Peer>({
+      stores: {
+        channels: new ChannelsRepository(db, { now: () => clock.now() }),
+        openings: new OpeningsRepository(db, { now: () => clock.now() }),
+        monitors: new MonitorRepository(db, { now: () => clock.now() }),
+        atomically: (fn) => db.transaction(fn)(),
+      },
+      clock,
+      peers: this.#peers,
+      signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
+      monitorSignerFor: (keyIndex) => monitorSignerFromNodeKey(nodeKey, keyIndex),
+      chainHash: chainHash(opts.network),
+      localFeatures: () => features,
+      chain: chain && chainSource ? channelChainPort(chain, chainSource) : null,
+      wallet: chain ? channelWalletPort(wallet, opts.network, {
+        take: (update) => this.#wallet.adopt(update),
+        now: () => clock.now(),
+        forget: (txid) => chain.own.forget(txid),
+      }) : null,
+      acceptance: () => this.#channelSettings.acceptance,
+      defaults: () => this.#channelSettings.defaults,
+      publish: (e) => this.events.publish(e),
+      ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -352,7 +374,7 @@ export class Node {
   }
 
   info(): NodeInfo {
-    const features = localInitFeatures();
+    const features = this.#features;
     return {
       nodeId: toHex(this.nodeId),
       alias: this.#alias,
