@@ -1,7 +1,8 @@
 /**
  * A token bucket, the one rate limiter of the node's sans-I/O cores: `burst` tokens, refilled at
- * `ratePerSecond`; `take` spends `cost` tokens (one message, one connection, a pong's bytes).
- * Time comes in as an argument (ms).
+ * `ratePerSecond`; `take` spends `cost` tokens (one message, one connection, a pong's bytes) if
+ * there are that many, `charge` spends them regardless (work already done, paid back before the
+ * next `take` succeeds). Time comes in as an argument (ms).
  */
 export class TokenBucket {
   readonly ratePerSecond: number;
@@ -29,5 +30,16 @@ export class TokenBucket {
     if (this.#tokens < cost) return false;
     this.#tokens -= cost;
     return true;
+  }
+
+  /**
+   * Spends `cost` tokens for work already done, even below zero: the debt is paid back by the
+   * refill before `take` succeeds again, so what is charged this way still averages out at
+   * `ratePerSecond`.
+   */
+  charge(now: number, cost: number): void {
+    if (!(cost > 0)) return;
+    this.#tokens = this.tokensAt(now) - cost;
+    this.#last = Math.max(this.#last, now);
   }
 }

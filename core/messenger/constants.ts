@@ -1,7 +1,9 @@
 /**
- * The messenger's numbers in one place: the onion message TLV types it dispatches on, and the
- * default DoS policy and mailbox quotas (each with where it comes from).
+ * The messenger's numbers in one place: the onion message TLV types it dispatches on, the
+ * default DoS policy, what the rate limiter charges for work, and mailbox quotas (each with where
+ * it comes from). The shape limits it applies to what strangers send are core/wire/limits.ts's.
  */
+import { LIMITS } from '../wire';
 
 /**
  * Final-hop message TLV types (`onionmsg_tlv` types >= 64) and who handles them.
@@ -68,8 +70,9 @@ export function messageTlvName(tlvType: bigint): string | undefined {
 /** The DoS policy. Every field is configurable through NodeOptions. */
 export interface MessengerPolicy {
   /**
-   * Per-peer inbound token bucket refill rate, messages per second. Core Lightning allows one
-   * onion message per 250 ms per peer (connectd.h ONION_MSG_MSEC = 250, i.e. 4/s).
+   * Per-peer inbound token bucket refill rate, tokens per second: a message of the common shape
+   * costs one token, work beyond it more (WORK_COSTS). Core Lightning allows one onion message
+   * per 250 ms per peer (connectd.h ONION_MSG_MSEC = 250, i.e. 4/s).
    */
   readonly inboundPerSecond: number;
   /**
@@ -134,19 +137,53 @@ export const DEFAULT_MAILBOX_QUOTAS: MailboxQuotas = {
 
 /**
  * Dummy hops: at most this many in the paths we build, and at most this many consecutive hops
- * addressed to ourselves peeled from one received message. Anyone can build a path that visits
- * us again and again; each visit costs us two ECDHs and two point multiplications, so the bound
- * keeps one message (one rate-limit token) from buying unbounded work.
+ * addressed to ourselves peeled from one received message (the messenger passes it to
+ * peelOnionMessage, whose default is the same entry of the limits table, LIMITS.selfHops).
+ * Anyone can build a path that visits us again and again; each visit costs us two ECDHs and two
+ * point multiplications, so the bound keeps one message from buying unbounded work, and each
+ * visit is charged to the sender (WORK_COSTS.layer).
  */
-export const MAX_DUMMY_HOPS = 10;
+export const MAX_DUMMY_HOPS: number = LIMITS.selfHops;
 
 /**
- * The longest reply path we answer over. BOLT 4 sets no bound, but building a message costs
- * us one ECDH per hop of the path it travels, and a 32,768-byte onion fits some 250 hops: one
- * incoming message (one rate-limit token) could otherwise buy seconds of curve work. Paths
- * that implementations build are a few hops plus a few dummy hops.
+ * The longest reply path we answer over (LIMITS.blindedPathHops; a longer one is refused as it is
+ * read, before its points are checked). BOLT 4 sets no bound, but building a message costs us one
+ * ECDH per hop of the path it travels, and a 32,768-byte onion fits some 250 hops. Paths that
+ * implementations build are a few hops plus a few dummy hops (the limits table).
  */
-export const MAX_REPLY_PATH_HOPS = 20;
+export const MAX_REPLY_PATH_HOPS: number = LIMITS.blindedPathHops;
+
+/**
+ * What the per-peer inbound bucket charges for a message, in tokens. One token (taken before any
+ * ECDH) buys a message of the common shape: one onion layer of at most `largeLayerBytes` peeled
+ * (2 ECDH + 2 k·P, ChaCha20 and HMAC over the payloads), its payload decoded, the handler's work
+ * (an offers message: a Merkle root, a BIP340 verification and, for an invoice, a signature and
+ * a payment path) and an answer over a reply path of at most `freeReplyHops` hops. What a message
+ * makes us do beyond that is charged as soon as it is known — each layer peeled as it is peeled,
+ * the reply before the handler runs — even past zero: the sender pays it back before its next
+ * message is taken, so one peer's work averages out at `inboundPerSecond` common messages.
+ */
+export const WORK_COSTS = {
+  /**
+   * Each further layer we peel: a hop addressed to ourselves (a dummy hop, or a path that visits
+   * us again) costs what the first layer did.
+   */
+  layer: 1,
+  /**
+   * Each layer larger than the largest onion we build (BOLT 4 writers use 1,366 or 32,834-byte
+   * packets, a sender may use up to 65,535): up to twice the symmetric work and payload to decode.
+   */
+  largeLayer: 1,
+  /** The payload size (`hop_payloads`) of the largest packet we build; larger layers pay `largeLayer`. */
+  largeLayerBytes: 32_768,
+  /**
+   * Reply hops included in the first token: LDK's reply paths have 4 hops (DUMMY_HOPS_PATH_LENGTH),
+   * Eclair's at least 7 (onion-messages.min-intermediate-hops = 6 plus itself).
+   */
+  freeReplyHops: 8,
+  /** Each reply hop beyond those: an ECDH, a k·G and the layer's ChaCha20 and HMAC to build, about half a layer. */
+  replyHop: 0.5,
+} as const;
 
 /** Rows kept in the traffic log (`message_log`); older rows are deleted. */
 export const DEFAULT_LOG_CAPACITY = 10_000;

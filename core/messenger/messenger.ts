@@ -12,7 +12,7 @@ import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedP
 import { isGlasswingError } from '../errors';
 import type { OnionMessageEventBody } from './events';
 import type { HandlerKind, MessengerPolicy } from './constants';
-import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, handlerKindOf } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, WORK_COSTS, handlerKindOf } from './constants';
 import type { DropReason } from './errors';
 import { MessengerError } from './errors';
 import type {
@@ -278,22 +278,33 @@ export class OnionMessenger {
     const messageId = this.#newId();
     const size = onionMessageSize(message);
     const actions: MessengerAction[] = [{ kind: 'event', event: { type: 'onion.received', messageId, from, size } }];
-    // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any ECDH work.
-    if (!this.#bucketFor(from, now).take(now)) {
-      actions.push(this.#drop(messageId, from, null, 'rate_limited', size, `more than ${this.policy.inboundPerSecond}/s (burst ${this.policy.inboundBurst}) from this peer`));
+    const bucket = this.#bucketFor(from, now);
+    // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any ECDH work. One token
+    // buys a message of the common shape; what it makes us do beyond that is charged as we do it.
+    if (!bucket.take(now)) {
+      actions.push(this.#drop(messageId, from, null, 'rate_limited', size, `more than ${this.policy.inboundPerSecond} tokens/s (burst ${this.policy.inboundBurst}) of work from this peer`));
       return actions;
     }
     let peeled: OnionMessageAction;
+    let layers = 0;
     try {
       // BOLT 4 reader: "MUST decrypt onion_message_packet using an empty associated_data, and path_key".
       peeled = peelOnionMessage({
-        packet: message.onionMessagePacket, pathKey: message.pathKey, privateKey: this.#nodeKey, ourNodeId: this.nodeId, maxSelfHops: MAX_DUMMY_HOPS,
+        packet: message.onionMessagePacket, pathKey: message.pathKey, privateKey: this.#nodeKey, ourNodeId: this.nodeId,
+        maxSelfHops: MAX_DUMMY_HOPS, maxReplyPathHops: MAX_REPLY_PATH_HOPS,
+        // Each layer is charged as it is peeled: the first beyond the token's, our own hops in full.
+        onLayer: (payloadBytes) => {
+          bucket.charge(now, (layers++ > 0 ? WORK_COSTS.layer : 0) + (payloadBytes > WORK_COSTS.largeLayerBytes ? WORK_COSTS.largeLayer : 0));
+        },
       });
     } catch (e) {
       // BOLT 4 reader: decryption fails, not a valid onionmsg_tlv, or a rule broken: "MUST ignore the message".
-      const reason: DropReason = e instanceof OnionSemanticError ? 'rule_violation' : 'bad_onion';
       const code = isGlasswingError(e) ? e.code : 'internal';
-      actions.push(this.#drop(messageId, from, null, reason, size, isGlasswingError(e) ? e.message : 'the onion could not be processed', code));
+      // A reply path longer than we answer over is refused as it is read, before its points are checked.
+      const replyPathTooLong = isGlasswingError(e) && e.details?.field === 'reply_path' && e.details?.cause === 'wire.too_large';
+      const reason: DropReason = replyPathTooLong ? 'reply_path_too_long' : e instanceof OnionSemanticError ? 'rule_violation' : 'bad_onion';
+      const detail = replyPathTooLong ? `its reply path is longer than the ${MAX_REPLY_PATH_HOPS} hops we answer over` : isGlasswingError(e) ? e.message : 'the onion could not be processed';
+      actions.push(this.#drop(messageId, from, null, reason, size, detail, code));
       return actions;
     }
     if (peeled.kind === 'forward') actions.push(...this.#forward(messageId, from, peeled, size, now));
@@ -364,6 +375,8 @@ export class OnionMessenger {
     const kind = handlerKindOf(record.type);
     const run = this.#handlerFor(kind, received);
     if (!run) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];
+    // The answer's cost is charged before the handler runs: each reply hop beyond the common length.
+    if (replyPath) this.#bucketFor(from, now).charge(now, Math.max(0, replyPath.hops.length - WORK_COSTS.freeReplyHops) * WORK_COSTS.replyHop);
     let outcome: HandlerOutcome | Promise<HandlerOutcome>;
     try {
       outcome = run();

@@ -22,6 +22,8 @@ export const PARSE_ERRORS = {
   'bolt12.parse.type_out_of_range': 'a TLV type outside the ranges this message may contain',
   'bolt12.parse.invalid_field': 'a known field whose value does not decode (length, UTF-8, point, sub-structure)',
   'bolt12.parse.empty': 'the message has no TLV records at all',
+  'bolt12.parse.over_limit':
+    'more records, paths in a field or hops in a path than any honest writer uses (the limits table, core/wire/limits.ts): refused before any costly check',
 } as const;
 export type Bolt12ParseErrorCode = keyof typeof PARSE_ERRORS;
 

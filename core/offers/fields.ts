@@ -5,7 +5,7 @@
  */
 import type { TlvRecord } from '../wire';
 import type { BlindedPath } from '../wire';
-import { WireError, decodeTlvStream } from '../wire';
+import { LIMITS, WireError, decodeTlvStream } from '../wire';
 import { Bolt12ParseError } from './errors';
 import type { Bip353Name, BlindedPayInfo, FallbackAddress, FieldCodec } from './subtypes';
 import {
@@ -15,6 +15,7 @@ import {
   chainHashCodec,
   chainsCodec,
   fallbacksCodec,
+  pathPointErrors,
   payInfosCodec,
   pointCodec,
   sha256Codec,
@@ -163,6 +164,19 @@ export function decodeFields<T>(records: readonly TlvRecord[], spec: FieldSpec<T
   return out as T;
 }
 
+/**
+ * The blinded path fields of `spec` whose points are not all on the curve (the parse checked
+ * their shape only): one invalid_field error per field, naming its first bad point.
+ */
+export function fieldPathPointErrors<T>(fields: T, spec: FieldSpec<T>, names = TLV_NAMES): Bolt12ParseError[] {
+  const out: Bolt12ParseError[] = [];
+  for (const [key, [type, codec]] of Object.entries<readonly [bigint, FieldCodec<unknown>]>(spec)) {
+    if (codec !== blindedPathsCodec) continue;
+    out.push(...pathPointErrors((fields as Record<string, readonly BlindedPath[] | undefined>)[key], names[type.toString()] ?? `type ${type}`));
+  }
+  return out;
+}
+
 /** Encodes the fields present in `fields` as records (unsorted). */
 export function encodeFields<T>(fields: T, spec: FieldSpec<T>, names = TLV_NAMES): TlvRecord[] {
   const out: TlvRecord[] = [];
@@ -181,22 +195,36 @@ export interface TlvStreamScan {
   readonly unknown: readonly TlvRecord[];
 }
 
+/** The kinds of BOLT 12 TLV streams, as LIMITS.bolt12Records names them. */
+export type Bolt12StreamKind = keyof typeof LIMITS.bolt12Records;
+
+function maxRecordsOf(kind: Bolt12StreamKind): number {
+  return LIMITS.bolt12Records[kind];
+}
+
 /**
- * The TLV stage shared by every kind: BOLT 1 stream rules (through core/wire), then BOLT 12 type
- * ranges, then the unknown-even rule. Returns undefined when the stream itself does not decode
- * (errors explain why); range and unknown-even errors are collected and the scan goes on.
+ * The TLV stage shared by every kind: BOLT 1 stream rules (through core/wire), at most
+ * LIMITS.bolt12Records[kind] records (over_limit as soon as one more starts: each record is hashed as a
+ * Merkle leaf, and no writer needs more), then BOLT 12 type ranges, then the unknown-even rule.
+ * Returns undefined when the stream itself does not decode (errors explain why); range and
+ * unknown-even errors are collected and the scan goes on.
  */
 export function scanTlvStream(
   bytes: Uint8Array,
-  kind: string,
+  kind: Bolt12StreamKind,
   known: ReadonlySet<bigint>,
   ranges: readonly TypeRange[] | undefined,
   errors: Bolt12ParseError[],
 ): TlvStreamScan | undefined {
   let records: TlvRecord[];
   try {
-    records = decodeTlvStream(bytes, { name: kind });
+    records = decodeTlvStream(bytes, { name: kind, maxRecords: maxRecordsOf(kind) });
   } catch (e) {
+    if (e instanceof WireError && e.code === 'wire.too_large') {
+      const max = maxRecordsOf(kind);
+      errors.push(new Bolt12ParseError('bolt12.parse.over_limit', `${kind}: more than ${max} TLV records, more than any writer uses`, { max }));
+      return undefined;
+    }
     const message = e instanceof WireError ? e.message : 'malformed TLV stream';
     errors.push(new Bolt12ParseError('bolt12.parse.bad_tlv', message, { wireCode: e instanceof WireError ? e.code : undefined }));
     return undefined;

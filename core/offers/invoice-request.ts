@@ -10,10 +10,10 @@ import { CHAIN_HASHES, isChainSupported } from './chains';
 import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { InvoiceRequestFields, OfferFields } from './fields';
-import { INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
-import { verifyRecordsSignature } from './merkle';
+import { INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldPathPointErrors, fieldTypes, scanTlvStream } from './fields';
+import { merkleRoot, verifyMerkleSignature } from './merkle';
 import type { Analysis } from './message';
-import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withPathPoints, withSemantics } from './message';
 import type { Offer } from './offer';
 import { checkOfferFields, offerChains } from './offer';
 import type { Bip353Name } from './subtypes';
@@ -47,7 +47,11 @@ export function isForOffer(r: { readonly offer: OfferFields }): boolean {
   return r.offer.issuerId !== undefined || r.offer.paths !== undefined;
 }
 
-/** Parses an invoice_request's TLV stream, collecting parse errors (no semantic checks). */
+/**
+ * Parses an invoice_request's TLV stream, collecting parse errors (no semantic checks). The points
+ * of offer_paths and invreq_paths are checked for shape only: `invoiceRequestPathPointErrors`
+ * checks them on the curve.
+ */
 export function parseInvoiceRequestBytes(bytes: Uint8Array): Analysis<InvoiceRequest> {
   const errors: Bolt12ParseError[] = [];
   // Reader: "MUST reject the invoice request if any non-signature TLV fields are outside the
@@ -69,6 +73,11 @@ export function parseInvoiceRequestBytes(bytes: Uint8Array): Analysis<InvoiceReq
   return { value, errors };
 }
 
+/** The points of offer_paths and invreq_paths that are not on the curve (BOLT 1 `point`), as parse errors. */
+export function invoiceRequestPathPointErrors(r: InvoiceRequest): Bolt12ParseError[] {
+  return [...fieldPathPointErrors(r.offer, OFFER_FIELD_SPEC), ...fieldPathPointErrors(r.invreq, INVREQ_FIELD_SPEC)];
+}
+
 /** The *expected amount* in msat (offer_amount × invreq_quantity), when it can be computed. */
 export function expectedAmount(offer: OfferFields, invreq: InvoiceRequestFields, ctx?: Pick<Bolt12Context, 'convertCurrency'>): bigint | undefined {
   if (offer.amount === undefined) return undefined;
@@ -79,8 +88,33 @@ export function expectedAmount(offer: OfferFields, invreq: InvoiceRequestFields,
   return invreq.quantity === undefined ? unit : unit * invreq.quantity;
 }
 
+/**
+ * The signature rule of the invoice_request reader: "MUST reject the invoice request if signature
+ * is not correct ... using the invreq_payer_id". A request for an offer must be signed (writer:
+ * "MUST set signature.sig"); a refund's writer "MUST NOT include signature", so a refund is
+ * checked only if it carries one anyway. `root`: the Merkle root of `r.records`, if the caller
+ * has it.
+ */
+export function invoiceRequestSignatureError(r: InvoiceRequest, root?: Uint8Array): Bolt12SemanticError | undefined {
+  if (r.signature === undefined) return isForOffer(r) ? new Bolt12SemanticError('invoice_request.missing_signature') : undefined;
+  const payerId = r.invreq.payerId;
+  if (payerId === undefined) return undefined; // reported as invoice_request.missing_payer_id
+  const signed = root ?? merkleRoot(r.records);
+  return signed !== undefined && verifyMerkleSignature(SIGNATURE_TAGS.invoiceRequest, signed, r.signature, payerId)
+    ? undefined
+    : new Bolt12SemanticError('invoice_request.invalid_signature');
+}
+
+export interface CheckInvoiceRequestOptions {
+  /**
+   * false: leave out the signature (the one costly rule), for a reader that applies every cheap
+   * rule first and verifies last (`invoiceRequestSignatureError`). Default true.
+   */
+  readonly signature?: boolean;
+}
+
 /** The invoice_request reader requirements (BOLT 12 "Requirements for Invoice Requests", reader). */
-export function checkInvoiceRequest(r: InvoiceRequest, ctx: Bolt12Context): Bolt12SemanticError[] {
+export function checkInvoiceRequest(r: InvoiceRequest, ctx: Bolt12Context, opts: CheckInvoiceRequestOptions = {}): Bolt12SemanticError[] {
   const out: Bolt12SemanticError[] = [];
   const err = (code: ConstructorParameters<typeof Bolt12SemanticError>[0], details?: Record<string, unknown>) =>
     out.push(new Bolt12SemanticError(code, undefined, details));
@@ -93,13 +127,8 @@ export function checkInvoiceRequest(r: InvoiceRequest, ctx: Bolt12Context): Bolt
   const bits = unknownEvenBits(invreq.features, KNOWN_INVREQ_FEATURES);
   if (bits.length > 0) err('invoice_request.unknown_required_feature', { bits });
   // "MUST reject the invoice request if signature is not correct ... using the invreq_payer_id."
-  // A request for an offer must be signed (writer: "MUST set signature.sig"); a refund's writer
-  // "MUST NOT include signature", so a refund is checked only if it carries one anyway.
-  if (r.signature === undefined) {
-    if (isForOffer(r)) err('invoice_request.missing_signature');
-  } else if (invreq.payerId !== undefined && !verifyRecordsSignature(SIGNATURE_TAGS.invoiceRequest, r.records, r.signature, invreq.payerId)) {
-    err('invoice_request.invalid_signature');
-  }
+  const badSignature = opts.signature === false ? undefined : invoiceRequestSignatureError(r);
+  if (badSignature) out.push(badSignature);
   // "if num_hops is 0 in any blinded_path in invreq_paths: MUST reject the invoice request."
   invreq.paths?.forEach((p, i) => p.hops.length === 0 && err('invoice_request.empty_blinded_path', { path: i }));
 
@@ -166,10 +195,13 @@ export function checkInvoiceRequestMatchesOffer(r: InvoiceRequest, offer: Offer)
   return same ? [] : [new Bolt12SemanticError('invoice_request.offer_mismatch')];
 }
 
-/** Parses and checks an invoice_request (string `lnr…` or TLV bytes), returning every error found. */
+/**
+ * Parses and checks an invoice_request (string `lnr…` or TLV bytes; every point on the curve),
+ * returning every error found.
+ */
 export function analyzeInvoiceRequest(input: string | Uint8Array, ctx: Bolt12Context, offer?: Offer): Analysis<InvoiceRequest> {
   return withInput(input, INVOICE_REQUEST_PREFIX, (bytes) =>
-    withSemantics(parseInvoiceRequestBytes(bytes), (r) => [
+    withSemantics(withPathPoints(parseInvoiceRequestBytes(bytes), invoiceRequestPathPointErrors), (r) => [
       ...checkInvoiceRequest(r, ctx),
       ...(offer ? checkInvoiceRequestMatchesOffer(r, offer) : []),
     ]),

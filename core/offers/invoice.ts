@@ -10,12 +10,12 @@ import { CHAIN_HASHES, isChainSupported, nowOf } from './chains';
 import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { FieldSpec, InvoiceFields, InvoiceRequestFields, OfferFields } from './fields';
-import { INVOICE_FIELD_SPEC, INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
+import { INVOICE_FIELD_SPEC, INVREQ_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldPathPointErrors, fieldTypes, scanTlvStream } from './fields';
 import type { InvoiceRequest } from './invoice-request';
 import { expectedAmount, isForOffer } from './invoice-request';
 import { verifyRecordsSignature } from './merkle';
 import type { Analysis } from './message';
-import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, invalidParameter, unwrap, withInput, withPathPoints, withSemantics } from './message';
 import type { BlindedPayInfo, FallbackAddress } from './subtypes';
 import { KNOWN_INVOICE_FEATURES, KNOWN_PAYINFO_FEATURES, signatureCodec, unknownEvenBits } from './subtypes';
 import {
@@ -50,7 +50,10 @@ const { heldHtlcAvailablePaths: _static, ...INVOICE_SPEC_NO_STATIC_ } = INVOICE_
 /** Invoice fields without LDK's static-only type 236 (an unknown even type in a regular invoice). */
 const INVOICE_SPEC_NO_STATIC: FieldSpec<Omit<InvoiceFields, 'heldHtlcAvailablePaths'>> = INVOICE_SPEC_NO_STATIC_;
 
-/** Parses an invoice's TLV stream, collecting parse errors (no semantic checks). */
+/**
+ * Parses an invoice's TLV stream, collecting parse errors (no semantic checks). The points of its
+ * blinded paths are checked for shape only: `invoicePathPointErrors` checks them on the curve.
+ */
 export function parseInvoiceBytes(bytes: Uint8Array): Analysis<Invoice> {
   const errors: Bolt12ParseError[] = [];
   // BOLT 12 sets no type-range rule for invoice readers; unknown even types are still rejected.
@@ -71,6 +74,15 @@ export function parseInvoiceBytes(bytes: Uint8Array): Analysis<Invoice> {
     unknownRecords: scan.unknown,
   };
   return { value, errors };
+}
+
+/** The points of offer_paths, invreq_paths and invoice_paths that are not on the curve (BOLT 1 `point`), as parse errors. */
+export function invoicePathPointErrors(inv: Invoice): Bolt12ParseError[] {
+  return [
+    ...fieldPathPointErrors(inv.offer, OFFER_FIELD_SPEC),
+    ...fieldPathPointErrors(inv.invreq, INVREQ_FIELD_SPEC),
+    ...fieldPathPointErrors(inv.invoice, INVOICE_SPEC_NO_STATIC),
+  ];
 }
 
 /** Indexes of the invoice paths a payer may use: their payinfo has no unknown even feature bit. */
@@ -170,10 +182,10 @@ export function checkInvoiceMatchesRequest(inv: Invoice, request: InvoiceRequest
   return out;
 }
 
-/** Parses and checks an invoice, returning every error found. */
+/** Parses and checks an invoice (every point on the curve), returning every error found. */
 export function analyzeInvoice(input: string | Uint8Array, ctx: Bolt12Context, request?: InvoiceRequest): Analysis<Invoice> {
   return withInput(input, INVOICE_PREFIX, (bytes) =>
-    withSemantics(parseInvoiceBytes(bytes), (inv) => [...checkInvoice(inv, ctx), ...(request ? checkInvoiceMatchesRequest(inv, request) : [])]),
+    withSemantics(withPathPoints(parseInvoiceBytes(bytes), invoicePathPointErrors), (inv) => [...checkInvoice(inv, ctx), ...(request ? checkInvoiceMatchesRequest(inv, request) : [])]),
   );
 }
 

@@ -2,7 +2,7 @@
  * BOLT 12 "Signature Calculation": the Merkle root of a TLV stream, and BIP340 signatures over
  * it tagged "lightning" ‖ messagename ‖ fieldname.
  */
-import { compareBytes, concatBytes, schnorrSign, schnorrVerify, taggedHash, utf8 } from '../crypto';
+import { compareBytes, concatBytes, schnorrSign, schnorrVerify, sha256, taggedHash, utf8 } from '../crypto';
 import type { TlvRecord } from '../wire';
 import { ByteWriter } from '../wire';
 import { isSignatureType } from './tlv-types';
@@ -48,10 +48,14 @@ export function merkleTree(records: readonly TlvRecord[]): MerkleTree | undefine
   const signed = records.filter((r) => !isSignatureType(r.type));
   if (signed.length === 0) return undefined;
   // BOLT 12: the nonce tag is "LnNonce" ‖ first-tlv, the numerically-first TLV entry of the stream.
-  const nonceTag = concatBytes(utf8.encode('LnNonce'), encodeTlvRecord(signed[0]!));
+  // Its SHA256 is taken once for the whole tree: the first record may be as long as the stream, and
+  // hashing it again for every leaf would make the work grow with its length times the record count.
+  const nonceTagHash = sha256(concatBytes(utf8.encode('LnNonce'), encodeTlvRecord(signed[0]!)));
+  const noncePrefix = concatBytes(nonceTagHash, nonceTagHash);
   const leaves: MerkleLeaf[] = signed.map((r) => {
     const leaf = taggedHash('LnLeaf', encodeTlvRecord(r)); // BOLT 12: leaf 1 is H("LnLeaf", tlv)
-    const nonce = taggedHash(nonceTag, new ByteWriter(9).writeBigSize(r.type).finish()); // leaf 2: H("LnNonce"‖first-tlv, type)
+    // Leaf 2: H("LnNonce"‖first-tlv, type) = SHA256(SHA256(tag) ‖ SHA256(tag) ‖ type), BIP340's tagged hash.
+    const nonce = sha256(concatBytes(noncePrefix, new ByteWriter(9).writeBigSize(r.type).finish()));
     return { type: r.type, leaf, nonce, branch: branchHash(leaf, nonce) };
   });
   const branches: { left: Uint8Array; right: Uint8Array; hash: Uint8Array }[] = [];

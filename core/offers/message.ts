@@ -24,11 +24,30 @@ export interface Analysis<T> {
 
 /**
  * Adds semantic errors to a parse result. Semantic checks are skipped when a known field failed to
- * decode: its absence would only produce misleading "missing field" errors.
+ * decode (or was over a limit): its absence would only produce misleading "missing field" errors.
  */
 export function withSemantics<T>(parsed: Analysis<T>, check: (value: T) => readonly Bolt12Error[]): Analysis<T> {
-  if (!parsed.value || parsed.errors.some((e) => e.code === 'bolt12.parse.invalid_field')) return parsed;
+  if (!parsed.value || parsed.errors.some((e) => e.code === 'bolt12.parse.invalid_field' || e.code === 'bolt12.parse.over_limit')) return parsed;
   return { value: parsed.value, errors: [...parsed.errors, ...check(parsed.value)] };
+}
+
+/**
+ * Adds the parse errors of the points a parse checked for shape only (the blinded paths' points,
+ * see `blindedPathsCodec`): what a reader that uses every field must check before anything else.
+ */
+export function withPathPoints<T>(parsed: Analysis<T>, check: (value: T) => readonly Bolt12ParseError[]): Analysis<T> {
+  if (!parsed.value) return parsed;
+  const errors = check(parsed.value);
+  return errors.length > 0 ? { value: parsed.value, errors: [...parsed.errors, ...errors] } : parsed;
+}
+
+/**
+ * As withPathPoints, for a reader that applies every other rule first (the signature among them)
+ * and checks points only for a message that passed them all: a stranger's invalid message then
+ * costs no point checks, and a valid one the points it carries, once.
+ */
+export function withPathPointsLast<T>(checked: Analysis<T>, check: (value: T) => readonly Bolt12ParseError[]): Analysis<T> {
+  return checked.errors.length > 0 ? checked : withPathPoints(checked, check);
 }
 
 /** Returns the value, or throws the first error (a Bolt12ParseError before any semantic one). */

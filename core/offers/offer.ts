@@ -8,9 +8,9 @@ import type { Bolt12Context } from './chains';
 import { CHAIN_HASHES, isChainSupported, nowOf } from './chains';
 import { Bolt12ParseError, Bolt12SemanticError } from './errors';
 import type { OfferFields } from './fields';
-import { OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
+import { OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldPathPointErrors, fieldTypes, scanTlvStream } from './fields';
 import type { Analysis } from './message';
-import { assemble, checkExtraRecords, invalidParameter, throwFirst, unwrap, withInput, withSemantics } from './message';
+import { assemble, checkExtraRecords, invalidParameter, throwFirst, unwrap, withInput, withPathPoints, withSemantics } from './message';
 import { KNOWN_OFFER_FEATURES, unknownEvenBits } from './subtypes';
 import { OFFER_RANGES } from './tlv-types';
 
@@ -30,7 +30,10 @@ export interface Offer {
 
 const OFFER_TYPES = new Set(fieldTypes(OFFER_FIELD_SPEC));
 
-/** Parses an offer's TLV stream, collecting parse errors (no semantic checks). */
+/**
+ * Parses an offer's TLV stream, collecting parse errors (no semantic checks). The points of
+ * offer_paths are checked for shape only: `offerPathPointErrors` checks them on the curve.
+ */
 export function parseOfferBytes(bytes: Uint8Array): Analysis<Offer> {
   const errors: Bolt12ParseError[] = [];
   // BOLT 12 offer reader: "if the offer contains any TLV fields outside the inclusive ranges: 1 to 79
@@ -39,6 +42,11 @@ export function parseOfferBytes(bytes: Uint8Array): Analysis<Offer> {
   if (!scan) return { value: undefined, errors };
   const fields = decodeFields(scan.records, OFFER_FIELD_SPEC, errors);
   return { value: { kind: 'offer', bytes: bytes.slice(), records: scan.records, fields, unknownRecords: scan.unknown }, errors };
+}
+
+/** The points of offer_paths that are not on the curve (BOLT 1 `point`), as parse errors. */
+export function offerPathPointErrors(o: Offer): Bolt12ParseError[] {
+  return fieldPathPointErrors(o.fields, OFFER_FIELD_SPEC);
 }
 
 /**
@@ -81,9 +89,11 @@ export function checkOfferFields(f: OfferFields, ctx: Bolt12Context): Bolt12Sema
   return out;
 }
 
-/** Parses and checks an offer, returning every error found. */
+/** Parses and checks an offer (every point on the curve), returning every error found. */
 export function analyzeOffer(input: string | Uint8Array, ctx: Bolt12Context): Analysis<Offer> {
-  return withInput(input, OFFER_PREFIX, (bytes) => withSemantics(parseOfferBytes(bytes), (o) => checkOfferFields(o.fields, ctx)));
+  return withInput(input, OFFER_PREFIX, (bytes) =>
+    withSemantics(withPathPoints(parseOfferBytes(bytes), offerPathPointErrors), (o) => checkOfferFields(o.fields, ctx)),
+  );
 }
 
 /** Decodes an `lno` string (or offer TLV bytes); throws the first Bolt12ParseError / Bolt12SemanticError. */

@@ -12,13 +12,13 @@ import { nowOf } from './chains';
 import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { InvoiceFields, OfferFields } from './fields';
-import { INVOICE_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldTypes, scanTlvStream } from './fields';
+import { INVOICE_FIELD_SPEC, OFFER_FIELD_SPEC, decodeFields, encodeFields, fieldPathPointErrors, fieldTypes, scanTlvStream } from './fields';
 import type { InvoiceParams } from './invoice';
 import { chooseNodeId, finalBlindedNodeIds, invoicePathFields, usablePathIndexes } from './invoice';
 import { equalBytes } from '../crypto';
 import { verifyRecordsSignature } from './merkle';
 import type { Analysis } from './message';
-import { UnsignedMessage, assemble, checkExtraRecords, unwrap, withSemantics } from './message';
+import { UnsignedMessage, assemble, checkExtraRecords, unwrap, withPathPoints, withSemantics } from './message';
 import type { Offer } from './offer';
 import { checkOfferFields } from './offer';
 import { KNOWN_INVOICE_FEATURES, signatureCodec, unknownEvenBits } from './subtypes';
@@ -37,7 +37,11 @@ export interface StaticInvoice {
 
 const KNOWN = new Set([...fieldTypes(OFFER_FIELD_SPEC), ...fieldTypes(INVOICE_FIELD_SPEC), SIGNATURE_TLV]);
 
-/** Parses a static invoice's TLV stream (LDK ranges: offer, invoice, signature, experimental). */
+/**
+ * Parses a static invoice's TLV stream (LDK ranges: offer, invoice, signature, experimental). The
+ * points of its blinded paths are checked for shape only: `staticInvoicePathPointErrors` checks
+ * them on the curve.
+ */
 export function parseStaticInvoiceBytes(bytes: Uint8Array): Analysis<StaticInvoice> {
   const errors: Bolt12ParseError[] = [];
   const scan = scanTlvStream(bytes, 'static_invoice', KNOWN, STATIC_INVOICE_RANGES, errors);
@@ -55,6 +59,11 @@ export function parseStaticInvoiceBytes(bytes: Uint8Array): Analysis<StaticInvoi
     unknownRecords: scan.unknown,
   };
   return { value, errors };
+}
+
+/** The points of offer_paths, invoice_paths and held_htlc_available_paths not on the curve, as parse errors. */
+export function staticInvoicePathPointErrors(inv: StaticInvoice): Bolt12ParseError[] {
+  return [...fieldPathPointErrors(inv.offer, OFFER_FIELD_SPEC), ...fieldPathPointErrors(inv.invoice, INVOICE_FIELD_SPEC)];
 }
 
 /** The static invoice rules (LDK `StaticInvoice::try_from`, plus expiry and signature). */
@@ -88,9 +97,9 @@ export function checkStaticInvoice(inv: StaticInvoice, ctx: Bolt12Context): Bolt
   return out;
 }
 
-/** Parses and checks static invoice bytes, returning every error found. */
+/** Parses and checks static invoice bytes (every point on the curve), returning every error found. */
 export function analyzeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context): Analysis<StaticInvoice> {
-  return withSemantics(parseStaticInvoiceBytes(bytes), (inv) => checkStaticInvoice(inv, ctx));
+  return withSemantics(withPathPoints(parseStaticInvoiceBytes(bytes), staticInvoicePathPointErrors), (inv) => checkStaticInvoice(inv, ctx));
 }
 
 export function decodeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context): StaticInvoice {

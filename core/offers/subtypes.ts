@@ -7,7 +7,7 @@
 import { isGlasswingError } from '../errors';
 import { isValidPublicKey, utf8 } from '../crypto';
 import type { BlindedPath } from '../wire';
-import { ByteReader, ByteWriter, readBlindedPath, writeBlindedPath } from '../wire';
+import { ByteReader, ByteWriter, LIMITS, blindedPathPoints, readBlindedPath, writeBlindedPath } from '../wire';
 import { Bolt12ParseError } from './errors';
 
 /** BOLT 12 `blinded_payinfo`: aggregated fees and limits of one blinded payment path. */
@@ -131,7 +131,14 @@ function invalid(field: string, why: string): Bolt12ParseError {
   return new Bolt12ParseError('bolt12.parse.invalid_field', `${field}: ${why}`, { field });
 }
 
-/** Runs a reader over the whole value; wire errors and trailing bytes become invalid_field. */
+function overLimit(field: string, why: string, details: Record<string, unknown> = {}): Bolt12ParseError {
+  return new Bolt12ParseError('bolt12.parse.over_limit', `${field}: ${why}`, { ...details, field });
+}
+
+/**
+ * Runs a reader over the whole value; wire errors and trailing bytes become invalid_field, a wire
+ * size limit (a path over LIMITS.blindedPathHops) over_limit.
+ */
 function readAll<T>(value: Uint8Array, field: string, read: (r: ByteReader) => T): T {
   const r = new ByteReader(value);
   try {
@@ -140,6 +147,7 @@ function readAll<T>(value: Uint8Array, field: string, read: (r: ByteReader) => T
     return v;
   } catch (e) {
     if (e instanceof Bolt12ParseError) throw e;
+    if (isGlasswingError(e, 'wire.too_large')) throw overLimit(field, e.message, { hops: e.details?.hops, max: e.details?.max });
     if (isGlasswingError(e)) throw invalid(field, e.message);
     throw invalid(field, 'malformed value');
   }
@@ -218,21 +226,54 @@ export const chainsCodec: FieldCodec<readonly Uint8Array[]> = {
   encode: (v, field) => writeAll(field, (w) => v.forEach((c) => w.writeBytes(chainHashCodec.encode(c, field)))),
 };
 
-/** Zero or more items until the end of the value (`...*type`). */
-function listCodec<T>(read: (r: ByteReader, f: string) => T, write: (w: ByteWriter, v: T) => void): FieldCodec<readonly T[]> {
+/**
+ * Zero or more items until the end of the value (`...*type`); with `maxItems`, one more item is
+ * over_limit, refused before it is read.
+ */
+function listCodec<T>(read: (r: ByteReader, f: string) => T, write: (w: ByteWriter, v: T) => void, maxItems = Infinity): FieldCodec<readonly T[]> {
   return {
     decode: (v, field) =>
       readAll(v, field, (r) => {
         const items: T[] = [];
-        while (!r.atEnd) items.push(read(r, `${field}[${items.length}]`));
+        while (!r.atEnd) {
+          if (items.length >= maxItems) throw overLimit(field, `more than ${maxItems} entries, more than any writer puts there`, { max: maxItems });
+          items.push(read(r, `${field}[${items.length}]`));
+        }
         return items;
       }),
     encode: (v, field) => writeAll(field, (w) => v.forEach((item) => write(w, item))),
   };
 }
-export const blindedPathsCodec: FieldCodec<readonly BlindedPath[]> = listCodec(readBlindedPath, writeBlindedPath);
-export const payInfosCodec: FieldCodec<readonly BlindedPayInfo[]> = listCodec(readBlindedPayInfo, writeBlindedPayInfo);
+
+/**
+ * A field of `blinded_path`s (offer_paths, invreq_paths, invoice_paths, held_htlc_available_paths):
+ * at most LIMITS.blindedPathsPerField paths of at most LIMITS.blindedPathHops hops, their points
+ * checked for shape only as the field is read. Which points are used is the reader's to know, so
+ * it checks those on the curve (`pathPointErrors`): `analyzeX` and `decodeX` check every one;
+ * the offers manager, answering a request for one of its offers, checks none of a copy of its
+ * own offer_paths and never uses the payer's invreq_paths.
+ */
+export const blindedPathsCodec: FieldCodec<readonly BlindedPath[]> = listCodec(
+  (r, f) => readBlindedPath(r, f, { points: 'shape' }),
+  writeBlindedPath,
+  LIMITS.blindedPathsPerField,
+);
+/** `invoice_blindedpay`: one per invoice path, so at most as many as paths. */
+export const payInfosCodec: FieldCodec<readonly BlindedPayInfo[]> = listCodec(readBlindedPayInfo, writeBlindedPayInfo, LIMITS.blindedPathsPerField);
 export const fallbacksCodec: FieldCodec<readonly FallbackAddress[]> = listCodec(readFallbackAddress, writeFallbackAddress);
+
+/**
+ * The points of a field of blinded paths that are not on the curve: one invalid_field error for
+ * the first such point (as a reader checking them as it read them would give), or none.
+ */
+export function pathPointErrors(paths: readonly BlindedPath[] | undefined, field: string): Bolt12ParseError[] {
+  for (const [i, path] of (paths ?? []).entries()) {
+    for (const { field: name, point } of blindedPathPoints(path, `${field}[${i}]`)) {
+      if (!isValidPublicKey(point)) return [invalid(field, `${name}: not a valid point`)];
+    }
+  }
+  return [];
+}
 
 export const bip353Codec: FieldCodec<Bip353Name> = {
   decode: (v, field) =>

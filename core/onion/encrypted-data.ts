@@ -3,6 +3,7 @@
  * `encrypted_recipient_data`. A typed codec; unknown odd records are kept byte for byte.
  */
 import type { TlvRecord } from '../wire';
+import { LIMITS } from '../wire';
 import { ENCRYPTED_DATA_TLV } from './constants';
 import { OnionError } from './errors';
 import { assertPoint, decodeRecords, encodeRecords, encoding, readField, readPointValue, record } from './tlv-fields';
@@ -89,9 +90,12 @@ export function encodeEncryptedDataTlv(d: EncryptedDataTlv): Uint8Array {
   });
 }
 
-/** Decodes an `encrypted_data_tlv`. Malformed input is OnionParseError `onion.bad_encrypted_data`. */
+/**
+ * Decodes an `encrypted_data_tlv`. Malformed input, and more records than any writer puts there
+ * (`LIMITS.onionRecords`), is OnionParseError `onion.bad_encrypted_data`.
+ */
 export function decodeEncryptedDataTlv(bytes: Uint8Array): EncryptedDataTlv {
-  const records = decodeRecords(bytes, (t) => KNOWN.has(t), CODE, 'encrypted_data_tlv');
+  const records = decodeRecords(bytes, (t) => KNOWN.has(t), CODE, 'encrypted_data_tlv', LIMITS.onionRecords);
   const out: { -readonly [K in keyof EncryptedDataTlv]: EncryptedDataTlv[K] } = {};
   const unknown: TlvRecord[] = [];
   records.forEach((rec, i) => {

@@ -25,10 +25,24 @@ export function generateCipherStream(key: Uint8Array, length: number): Uint8Arra
   return chacha20Stream(key, length);
 }
 
-/** XORs `stream` into `target` in place, from `targetOffset`, for `stream.length` bytes (or until `target` ends). */
+/**
+ * XORs `stream` into `target` in place, from `targetOffset`, for `stream.length` bytes (or until
+ * `target` ends). Four bytes at a time where both sides are 4-byte aligned (a 65 KB onion layer is
+ * XORed twice per peel and once per hop built, so this loop is a good part of a large message's cost).
+ */
 export function xorInto(target: Uint8Array, stream: Uint8Array, targetOffset = 0, streamOffset = 0, length?: number): void {
   const n = Math.min(length ?? stream.length - streamOffset, target.length - targetOffset, stream.length - streamOffset);
-  for (let i = 0; i < n; i++) target[targetOffset + i]! ^= stream[streamOffset + i]!;
+  let i = 0;
+  const t = target.byteOffset + targetOffset;
+  const s = stream.byteOffset + streamOffset;
+  if (n >= 64 && t % 4 === 0 && s % 4 === 0) {
+    const words = n >>> 2;
+    const t32 = new Uint32Array(target.buffer, t, words);
+    const s32 = new Uint32Array(stream.buffer, s, words);
+    for (let w = 0; w < words; w++) t32[w]! ^= s32[w]!;
+    i = words << 2;
+  }
+  for (; i < n; i++) target[targetOffset + i]! ^= stream[streamOffset + i]!;
 }
 
 /** BOLT 4 Blinding Ephemeral Onion Keys: SHA256(ephemeral public key || shared secret). */

@@ -4,7 +4,7 @@
  * (invoice_request, invoice, ...) and stay opaque here, for the handlers that understand them.
  */
 import type { BlindedPath, ByteReader, TlvRecord } from '../wire';
-import { encodeBlindedPath, readBlindedPath } from '../wire';
+import { LIMITS, encodeBlindedPath, readBlindedPath } from '../wire';
 import { ONIONMSG_TLV } from './constants';
 import { OnionError } from './errors';
 import { decodeRecords, encodeRecords, encoding, readField } from './tlv-fields';
@@ -41,15 +41,28 @@ export function encodeOnionMessagePayload(p: OnionMessagePayload): Uint8Array {
   });
 }
 
-/** Decodes an `onionmsg_tlv`. Malformed input is OnionParseError `onion.bad_payload`. */
-export function decodeOnionMessagePayload(bytes: Uint8Array): OnionMessagePayload {
-  const records = decodeRecords(bytes, isKnown, CODE, 'onionmsg_tlv');
+export interface DecodeOnionMessagePayloadOptions {
+  /**
+   * The longest `reply_path` read (default `LIMITS.blindedPathHops`): a longer one is refused as
+   * soon as its `num_hops` is read, before its points are checked — OnionParseError
+   * `onion.bad_payload` with `details.field` = 'reply_path' and `details.cause` = 'wire.too_large'.
+   */
+  readonly maxReplyPathHops?: number;
+}
+
+/**
+ * Decodes an `onionmsg_tlv`. Malformed input, and more records than any writer puts there
+ * (`LIMITS.onionRecords`), is OnionParseError `onion.bad_payload`.
+ */
+export function decodeOnionMessagePayload(bytes: Uint8Array, opts: DecodeOnionMessagePayloadOptions = {}): OnionMessagePayload {
+  const records = decodeRecords(bytes, isKnown, CODE, 'onionmsg_tlv', LIMITS.onionRecords);
+  const maxHops = opts.maxReplyPathHops ?? LIMITS.blindedPathHops;
   const out: { -readonly [K in keyof OnionMessagePayload]: OnionMessagePayload[K] } = {};
   const messages: TlvRecord[] = [];
   const unknown: TlvRecord[] = [];
   records.forEach((rec, i) => {
     if (rec.type === ONIONMSG_TLV.replyPath) {
-      out.replyPath = readField(records, i, CODE, 'reply_path', (r: ByteReader) => readBlindedPath(r, 'reply_path'));
+      out.replyPath = readField(records, i, CODE, 'reply_path', (r: ByteReader) => readBlindedPath(r, 'reply_path', { maxHops }));
     } else if (rec.type === ONIONMSG_TLV.encryptedRecipientData) {
       out.encryptedRecipientData = rec.value.slice();
     } else if (rec.type >= ONIONMSG_TLV.firstMessageType) {

@@ -5,9 +5,11 @@
  */
 import { equalBytes, publicKeyFromPrivate } from '../crypto';
 import type { BlindedPath, SciddirOrPubkey, TlvRecord } from '../wire';
+import { LIMITS } from '../wire';
 import type { ProcessedBlindedHop } from './blinding';
 import { createBlindedPath, processBlindedHop } from './blinding';
 import type { EncryptedDataTlv } from './encrypted-data';
+import { PACKET_OVERHEAD } from './constants';
 import { OnionError, OnionSemanticError, wrapError } from './errors';
 import type { OnionMessagePayload } from './message-payload';
 import { decodeOnionMessagePayload, encodeOnionMessagePayload } from './message-payload';
@@ -120,8 +122,19 @@ export interface PeelOnionMessageOptions {
   readonly privateKey: Uint8Array;
   /** Our node id, if known (saves deriving it when a hop forwards to ourselves). */
   readonly ourNodeId?: Uint8Array;
-  /** Bound on consecutive hops addressed to ourselves (dummy hops); default 32. */
+  /**
+   * Bound on consecutive hops addressed to ourselves (dummy hops) peeled after the first layer;
+   * default `LIMITS.selfHops`, the messenger's MAX_DUMMY_HOPS (core/wire/limits.ts).
+   */
   readonly maxSelfHops?: number;
+  /** The longest reply path read (default `LIMITS.blindedPathHops`; see decodeOnionMessagePayload). */
+  readonly maxReplyPathHops?: number;
+  /**
+   * Called before each layer is peeled (the first, then each hop addressed to ourselves) with
+   * the size of its packet's `hop_payloads`: the work to count against whoever sent the message,
+   * reported even when a later step throws.
+   */
+  readonly onLayer?: (payloadBytes: number) => void;
 }
 
 /**
@@ -134,10 +147,12 @@ export function peelOnionMessage(opts: PeelOnionMessageOptions): OnionMessageAct
   let packet = opts.packet;
   let pathKey = opts.pathKey;
   let ourNodeId = opts.ourNodeId;
-  const maxSelfHops = opts.maxSelfHops ?? 32;
+  const maxSelfHops = opts.maxSelfHops ?? LIMITS.selfHops;
+  const payloadOptions = opts.maxReplyPathHops !== undefined ? { maxReplyPathHops: opts.maxReplyPathHops } : {};
   for (let selfHops = 0; ; selfHops++) {
+    opts.onLayer?.(packet instanceof Uint8Array ? Math.max(0, packet.length - PACKET_OVERHEAD) : packet.hopPayloads.length);
     const peeled = peelOnionPacket({ packet, privateKey: opts.privateKey, pathKey, kind: 'message' });
-    const payload = decodeOnionMessagePayload(peeled.payload);
+    const payload = decodeOnionMessagePayload(peeled.payload, payloadOptions);
     if (payload.encryptedRecipientData === undefined) {
       throw new OnionSemanticError('onion.missing_field', 'onionmsg_tlv has no encrypted_recipient_data');
     }

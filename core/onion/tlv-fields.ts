@@ -9,11 +9,14 @@ import type { TlvRecord } from '../wire';
 import { ByteReader, ByteWriter, WireError, bigSizeLength, decodeTlvStream, encodeTlvStream } from '../wire';
 import { OnionError, OnionParseError, wrapError } from './errors';
 
-/** Decodes a TLV stream; unknown even types (per `isKnown`) and malformed streams are OnionParseError `code`. */
-export function decodeRecords(bytes: Uint8Array, isKnown: (type: bigint) => boolean, code: string, name: string): TlvRecord[] {
+/**
+ * Decodes a TLV stream; unknown even types (per `isKnown`), malformed streams and streams of more
+ * than `maxRecords` records are OnionParseError `code`.
+ */
+export function decodeRecords(bytes: Uint8Array, isKnown: (type: bigint) => boolean, code: string, name: string, maxRecords?: number): TlvRecord[] {
   if (!(bytes instanceof Uint8Array)) throw new OnionParseError(code, `${name}: expected bytes`);
   try {
-    return decodeTlvStream(bytes, { isKnown, name });
+    return decodeTlvStream(bytes, { isKnown, name, ...(maxRecords !== undefined ? { maxRecords } : {}) });
   } catch (e) {
     throw wrapError(OnionParseError, code, name, e);
   }

@@ -3,6 +3,7 @@ export * from './reader';
 export * from './writer';
 export * from './bigsize';
 export * from './tlv';
+export * from './limits';
 export * from './blinded-path';
 export * from './fundamental';
 export * from './codec';

@@ -21,6 +21,11 @@ export interface TlvDecodeOptions {
   readonly isKnown?: (type: bigint) => boolean;
   /** Field name for error messages (e.g. `init_tlvs`). */
   readonly name?: string;
+  /**
+   * Refuse a stream with more records than this (`wire.too_large`, as soon as the next one
+   * starts): a bound on the work a reader does before the message's own rules can refuse it.
+   */
+  readonly maxRecords?: number;
 }
 
 /** Reads records until the end of `reader`. */
@@ -28,7 +33,11 @@ export function readTlvStream(reader: ByteReader, opts: TlvDecodeOptions = {}): 
   const name = opts.name ?? 'tlv_stream';
   const records: TlvRecord[] = [];
   let last = -1n;
+  const maxRecords = opts.maxRecords ?? Infinity;
   while (!reader.atEnd) {
+    if (records.length >= maxRecords) {
+      throw new WireError('wire.too_large', `${name}: more than ${maxRecords} records`, { max: maxRecords });
+    }
     const type = reader.readBigSize(`${name}.type`);
     const length = reader.readBigSize(`${name}.length`);
     if (length > BigInt(reader.remaining)) {

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { NoiseInitiator, type NoiseSession } from '../../core/transport';
-import { fromHex, randomPrivateKey } from '../../core/crypto';
+import { fromHex, publicKeyFromPrivate, randomPrivateKey } from '../../core/crypto';
 import { decodeMessage, encodeMessage, FeatureVector, type Message } from '../../core/wire';
 
 export class RawPeer {
@@ -43,9 +43,16 @@ export class RawPeer {
     });
   }
 
+  /** Our node key for the handshake (random), and so our node id as the other side sees it. */
+  readonly localKey: Uint8Array = randomPrivateKey();
+
+  get localNodeId(): Uint8Array {
+    return publicKeyFromPrivate(this.localKey);
+  }
+
   /** Completes a real BOLT 8 handshake with the node `remoteNodeId` and exchanges init. */
   async handshake(remoteNodeId: string, sendInit = true): Promise<void> {
-    const initiator = new NoiseInitiator({ localStatic: randomPrivateKey(), remoteStatic: fromHex(remoteNodeId) });
+    const initiator = new NoiseInitiator({ localStatic: this.localKey, remoteStatic: fromHex(remoteNodeId) });
     this.socket.write(initiator.actOne());
     const act2 = await this.#readBytes(50);
     const { act3, session } = initiator.actThree(act2);

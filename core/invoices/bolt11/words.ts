@@ -9,24 +9,34 @@ import { Bolt11ParseError } from './errors';
 export const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 
 /**
+ * Regroups a big-endian bit stream from `from`-bit to `to`-bit groups (5 → 8 for words to bytes,
+ * 8 → 5 for bytes to words). Returns the full groups and the leftover bits (count and value).
+ */
+function regroup(input: Uint8Array, from: number, to: number, out: Uint8Array): { bits: number; rest: number } {
+  const mask = (1 << to) - 1;
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < input.length; i++) {
+    acc = ((acc << from) | input[i]!) & 0xfff;
+    bits += from;
+    while (bits >= to) {
+      bits -= to;
+      out[n++] = (acc >> bits) & mask;
+    }
+  }
+  return { bits, rest: acc & ((1 << bits) - 1) };
+}
+
+/**
  * Bytes from words, big-endian. BIP 173 padding rules: at most 4 leftover bits, all zero (BOLT 11
  * writer: "MUST pad field data to a multiple of 5 bits, using 0s"). Throws `bolt11.bad_padding`.
  */
 export function wordsToBytes(words: Uint8Array, field: string): Uint8Array {
   const out = new Uint8Array(Math.floor((words.length * 5) / 8));
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; i < words.length; i++) {
-    acc = ((acc << 5) | words[i]!) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[n++] = (acc >> bits) & 0xff;
-    }
-  }
+  const { bits, rest } = regroup(words, 5, 8, out);
   if (bits > 4) throw new Bolt11ParseError('bolt11.bad_padding', `${field}: ${bits} padding bits (at most 4 allowed)`);
-  if ((acc & ((1 << bits) - 1)) !== 0) throw new Bolt11ParseError('bolt11.bad_padding', `${field}: non-zero padding bits`);
+  if (rest !== 0) throw new Bolt11ParseError('bolt11.bad_padding', `${field}: non-zero padding bits`);
   return out;
 }
 
@@ -36,36 +46,16 @@ export function wordsToBytes(words: Uint8Array, field: string): Uint8Array {
  */
 export function wordsToBytesPadded(words: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.ceil((words.length * 5) / 8));
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; i < words.length; i++) {
-    acc = ((acc << 5) | words[i]!) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[n++] = (acc >> bits) & 0xff;
-    }
-  }
-  if (bits > 0) out[n] = (acc << (8 - bits)) & 0xff;
+  const { bits, rest } = regroup(words, 5, 8, out);
+  if (bits > 0) out[out.length - 1] = (rest << (8 - bits)) & 0xff;
   return out;
 }
 
 /** Words from bytes, big-endian, the last word padded with zero bits. */
 export function bytesToWords(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.ceil((bytes.length * 8) / 5));
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    acc = ((acc << 8) | bytes[i]!) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out[n++] = (acc >> bits) & 31;
-    }
-  }
-  if (bits > 0) out[n] = (acc << (5 - bits)) & 31;
+  const { bits, rest } = regroup(bytes, 8, 5, out);
+  if (bits > 0) out[out.length - 1] = (rest << (5 - bits)) & 31;
   return out;
 }
 

@@ -10,10 +10,10 @@ import { Bolt12ParseError, Bolt12SemanticError } from '../errors';
 import type { InvoiceRequestFields } from '../fields';
 import { INVREQ_FIELD_SPEC, encodeFields } from '../fields';
 import type { Invoice } from '../invoice';
-import { checkInvoice, checkInvoiceMatchesRequest, encodeInvoice } from '../invoice';
+import { checkInvoice, checkInvoiceMatchesRequest, encodeInvoice, invoicePathPointErrors } from '../invoice';
 import type { InvoiceRequest } from '../invoice-request';
 import { UnsignedInvoiceRequest, buildInvoiceRequest, encodeInvoiceRequest } from '../invoice-request';
-import { assemble, withSemantics } from '../message';
+import { assemble, withPathPointsLast, withSemantics } from '../message';
 import type { Offer } from '../offer';
 import { analyzeOffer, offerChains } from '../offer';
 import { DEFAULT_INVOICE_RELATIVE_EXPIRY, isSignatureType } from '../tlv-types';
@@ -155,7 +155,10 @@ export function acceptFetchAnswer(ctx: ManagerContext, f: PreparedFetch, answer:
   // The messenger parsed it already (answer.decoded = parseInvoiceBytes(bytes)); the reader rules and the
   // mirroring of our request are checked on that, as analyzeInvoice(bytes, ctx, request) would.
   const reader = readerContext(ctx, nowMs);
-  const analysis = withSemantics(answer.decoded, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
+  // The messenger's parse checked the points of the invoice's blinded paths for shape only; we pay
+  // over invoice_paths, so every point is checked on the curve, once every other rule holds.
+  const checked = withSemantics(answer.decoded, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, f.request)]);
+  const analysis = withPathPointsLast(checked, invoicePathPointErrors);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (analysis.value && problems.length === 0 && sentTo.kind === 'path') {
     problems.push(...checkInvoiceMatchesRequest(analysis.value, f.request, sentTo.finalBlindedNodeId));

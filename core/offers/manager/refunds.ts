@@ -9,7 +9,8 @@ import { decodeBolt12String } from '../bech32';
 import { Bolt12SemanticError } from '../errors';
 import type { Bolt12Error } from '../errors';
 import type { Invoice } from '../invoice';
-import { analyzeInvoice, parseInvoiceBytes } from '../invoice';
+import { checkInvoice, checkInvoiceMatchesRequest, invoicePathPointErrors, parseInvoiceBytes } from '../invoice';
+import { withPathPointsLast, withSemantics } from '../message';
 import type { InvoiceRequest, Refund } from '../invoice-request';
 import { analyzeInvoiceRequest, buildRefund, encodeInvoiceRequest, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
 import { encodeInvoiceError } from '../invoice-error';
@@ -153,7 +154,11 @@ export function receiveInvoice(ctx: ManagerContext, msg: IncomingMessage<Invoice
     return again ? { kind: 'accepted', invoiceId: refund.invoiceId } : { kind: 'ignored', reason: 'refund_already_invoiced' };
   }
   const refundRequest: InvoiceRequest = parseInvoiceRequestBytes(decodeBolt12String(refund.bolt12).bytes).value!;
-  const analysis = analyzeInvoice(msg.value, readerContext(ctx, nowMs), refundRequest);
+  // Every reader rule (the mirror of our refund and the signature among them), then the points of
+  // its paths (shape-checked by the parse): an invoice that is not the answer costs no point check.
+  const reader = readerContext(ctx, nowMs);
+  const checked = withSemantics(parsed, (inv) => [...checkInvoice(inv, reader), ...checkInvoiceMatchesRequest(inv, refundRequest)]);
+  const analysis = withPathPointsLast(checked, invoicePathPointErrors);
   const problems: Bolt12Error[] = [...analysis.errors];
   if (problems.length > 0 || !analysis.value) return reject(rejectionFor(problems[0]!, { chain: ctx.chain }));
   const record = receivedInvoiceRecord(analysis.value, refundId, refundId, nowMs);

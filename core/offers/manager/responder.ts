@@ -9,11 +9,12 @@ import type { TlvRecord } from '../../wire';
 import { decodeBolt12String } from '../bech32';
 import type { Bolt12Error } from '../errors';
 import type { InvoiceRequest } from '../invoice-request';
-import { checkInvoiceRequest, encodeInvoiceRequest, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
+import { checkInvoiceRequest, encodeInvoiceRequest, invoiceRequestSignatureError, isForOffer, parseInvoiceRequestBytes } from '../invoice-request';
+import { merkleRoot } from '../merkle';
 import { encodeInvoiceError } from '../invoice-error';
 import { OFFERS_MESSAGE_TLV } from './constants';
 import type { ManagerContext } from './context';
-import { idOf, issueInvoice, mirroredOfferId, msatText, readerContext } from './context';
+import { issueInvoice, mirroredOfferId, msatText, readerContext } from './context';
 import type { Rejection } from './rejections';
 import { OUR_REJECTIONS, invoiceErrorOf, rejectionFor } from './rejections';
 import type { InvoiceRequestRecord, OfferRecord, PublishedPathRecord } from './records';
@@ -54,10 +55,21 @@ export type AnswerOutcome =
   | { readonly kind: 'invoice_error'; readonly reply: TlvRecord; readonly rejection: Rejection }
   | { readonly kind: 'ignored'; readonly reason: string };
 
+/**
+ * Decides the answer to one invoice_request, the cheap rules before the costly ones, so that a
+ * stranger's request costs little until it has shown it is worth answering: the parse (bounded by
+ * the limits table, core/wire/limits.ts, with blinded path points checked for shape only), its
+ * Merkle roots (at most LIMITS.bolt12Records.invoice_request leaves), where it arrived, our offer
+ * looked up by the root of its offer records — a request for an offer of ours carries a copy of
+ * that offer's paths, whose points we checked when we built them, and invreq_paths, which an
+ * answer to an offer never uses, so no path point is checked here —, every other reader rule, and
+ * last the BIP340 signature (the one curve operation, with invreq_payer_id checked as it was parsed).
+ */
 export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage<InvoiceRequest>, nowMs: number): AnswerOutcome {
   const parsed = msg.decoded ?? parseInvoiceRequestBytes(msg.value);
   const request = parsed.value;
-  const requestId = request ? idOf(request.records) : null;
+  const root = request ? merkleRoot(request.records) : undefined;
+  const requestId = request ? (root ? toHex(root) : '') : null;
   const offerId = request && isForOffer(request) ? mirroredOfferId(request.records) : null;
   ctx.emit({
     type: 'offer.invoice_request_received', offerId, requestId, messageId: msg.messageId,
@@ -96,8 +108,11 @@ export function answerInvoiceRequest(ctx: ManagerContext, msg: IncomingMessage<I
 
   // BOLT 12 reader requirements. "MUST reject the invoice request if the offer fields do not exactly
   // match a valid, unexpired offer": the offer was found by the Merkle root of exactly those fields
-  // (so they match it), and its validity, expiry included, is part of checkInvoiceRequest.
-  const problems: Bolt12Error[] = checkInvoiceRequest(request, readerContext(ctx, nowMs));
+  // (so they match it), and its validity, expiry included, is part of checkInvoiceRequest. The
+  // signature is verified last, once every cheap rule holds.
+  const problems: Bolt12Error[] = checkInvoiceRequest(request, readerContext(ctx, nowMs), { signature: false });
+  const badSignature = problems.length === 0 ? invoiceRequestSignatureError(request, root) : undefined;
+  if (badSignature) problems.push(badSignature);
   if (problems.length > 0) {
     return reject(base, knownOffer, rejectionFor(problems[0]!, { offer: request.offer, invreq: request.invreq, chain: ctx.chain }));
   }

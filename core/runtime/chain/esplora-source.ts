@@ -17,7 +17,7 @@
  *
  * Lookups run a few at a time (`concurrency`) to be gentle with public servers.
  */
-import { decodeTx, encodeTx, txid as computeTxid, txidFromHex, txidToHex, type Transaction } from '../../bitcoin';
+import { encodeTx, txid as computeTxid, txidFromHex, txidToHex, type Transaction } from '../../bitcoin';
 import {
   ChainSourceError, classifyEsploraRejection, type BlockRef, type BroadcastOutcome, type ChainSource, type ChainSourceInfo, type FeeRates, type FoundTx,
   type Lookup, type LookupResult, type TxStatus,
@@ -25,6 +25,7 @@ import {
 import { fromHex, sha256, toHex } from '../../crypto';
 import type { Network } from '../../wire';
 import type { ChainClock } from './clock';
+import { broadcastRaw } from './broadcast';
 import { bodyText, httpRequest, redactUrl, type HttpResponse } from './http';
 import { networkOfGenesis } from './rpc-source';
 
@@ -253,16 +254,7 @@ export class EsploraSource implements ChainSource {
   }
 
   async broadcast(raw: Uint8Array): Promise<BroadcastOutcome> {
-    let txid: string;
-    let prevouts: { txid: string; vout: number }[];
-    try {
-      const tx = decodeTx(raw);
-      txid = txidToHex(computeTxid(tx));
-      prevouts = tx.inputs.map((i) => ({ txid: txidToHex(i.prevout.txid), vout: i.prevout.vout }));
-    } catch {
-      return { kind: 'rejected', detail: 'not a transaction' };
-    }
-    try {
+    return broadcastRaw(raw, async ({ txid, prevouts }) => {
       const res = await this.#request('/tx', { method: 'POST', body: toHex(raw) });
       if (res.status >= 200 && res.status < 300) return { kind: 'accepted' };
       if (res.status !== 400) return { kind: 'source_down', detail: `chain.source.http_status: HTTP ${res.status}` };
@@ -280,10 +272,7 @@ export class EsploraSource implements ChainSource {
         if (v?.spent === true && v.txid !== txid) return { ...outcome, kind: 'conflict' };
       }
       return outcome;
-    } catch (e) {
-      if (e instanceof ChainSourceError) return { kind: 'source_down', detail: `${e.code}: ${e.message}` };
-      throw e;
-    }
+    });
   }
 
   /** Runs `f` over `items`, at most `concurrency` at once, keeping the order. */

@@ -16,7 +16,6 @@
  * read again when refused, since bitcoind writes a new one at each start).
  */
 import { readFile } from 'node:fs/promises';
-import { decodeTx, txid as computeTxid, txidToHex } from '../../bitcoin';
 import {
   ChainSourceError, classifyRejection, type BlockRef, type BroadcastOutcome, type ChainSource, type ChainSourceInfo, type FeeRates, type Lookup,
   type LookupResult,
@@ -24,6 +23,7 @@ import {
 import { fromHex, toHex } from '../../crypto';
 import { CHAIN_HASH_HEX, type Network } from '../../wire';
 import type { ChainClock } from './clock';
+import { broadcastRaw } from './broadcast';
 import { bodyText, httpRequest, redactUrl } from './http';
 
 export interface RpcSourceOptions {
@@ -296,16 +296,7 @@ export class BitcoindRpcSource implements ChainSource {
   }
 
   async broadcast(raw: Uint8Array): Promise<BroadcastOutcome> {
-    let txid: string;
-    let prevouts: { txid: string; vout: number }[];
-    try {
-      const tx = decodeTx(raw);
-      txid = txidToHex(computeTxid(tx));
-      prevouts = tx.inputs.map((i) => ({ txid: txidToHex(i.prevout.txid), vout: i.prevout.vout }));
-    } catch {
-      return { kind: 'rejected', detail: 'not a transaction' };
-    }
-    try {
+    return broadcastRaw(raw, async ({ txid, prevouts }) => {
       // Newer bitcoind answers a transaction it already has with its txid, as if it were new.
       if (await this.mempoolContains(txid)) return { kind: 'already_known' };
       try {
@@ -316,10 +307,7 @@ export class BitcoindRpcSource implements ChainSource {
         const outcome = classifyRejection(e.message.replace(/ \(-?\d+\)$/, '').replace(/^sendrawtransaction: /, ''), e.rpcCode);
         return outcome.kind === 'missing_inputs' ? await this.#whyMissing(txid, prevouts, outcome) : outcome;
       }
-    } catch (e) {
-      if (e instanceof ChainSourceError) return { kind: 'source_down', detail: `${e.code}: ${e.message}` };
-      throw e;
-    }
+    });
   }
 
   /**

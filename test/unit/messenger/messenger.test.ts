@@ -502,6 +502,7 @@ describe('OnionMessenger: routing and sending errors', () => {
       net.inject('A', 'B', { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: encodeOnionPacket(m.packet) });
     };
     visits(MAX_DUMMY_HOPS);
+    net.tick(1_000); // each of B's own hops was charged to A (WORK_COSTS.layer): A's bucket refills first
     visits(MAX_DUMMY_HOPS + 1);
     expect(net.eventsOf('B', 'onion.delivered')).toEqual([expect.objectContaining({ dummyHopsPeeled: MAX_DUMMY_HOPS })]);
     expect(net.eventsOf('B', 'onion.dropped')).toEqual([expect.objectContaining({ reason: 'rule_violation' })]);

@@ -123,6 +123,8 @@ describe('restore bookkeeping', () => {
     checkEmptyForRestore(dir);
     writeFileSync(join(dir, 'seed.json'), '{}');
     expect(() => checkEmptyForRestore(dir)).toThrowError(expect.objectContaining({ code: 'node.restore_not_empty' }));
+    expect(readRestoreScan(dir)).toEqual({ birthday: 0 });
+    clearRestoreScan(dir);
     expect(readRestoreScan(dir)).toBeNull();
     writeRestoreScan(dir, 1234);
     expect(readRestoreScan(dir)).toEqual({ birthday: 1234 });
