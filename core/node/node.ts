@@ -33,12 +33,12 @@ import { OffersService } from '../runtime/offers/service';
 import { ChannelService } from '../runtime/channel/service';
 import { channelChainPort } from '../runtime/channel/chain-port';
 import { channelWalletPort } from '../runtime/channel/wallet-port';
-import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establish';
+import { DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, type AcceptancePolicy, type LocalChannelDefaults } from '../channel/establish';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
-import type { ChainSourceSetting, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
+import type { ChainSourceSetting, ChannelSettingsInfo, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
+import { CONFIG_FILE, SettingsError, channelPolicy, channelSettingsProblem, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
 import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
@@ -123,7 +123,12 @@ export class Node {
     // Channel features only with a chain: without one no channel can be opened or enforced.
     const features = localInitFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN));
     this.#features = features;
-    this.#channelSettings = { acceptance: { ...opts.channels?.acceptance }, defaults: { ...opts.channels?.defaults } };
+    // The acceptance policy and opening defaults: config.json's `channels`, under what the host passes.
+    const savedChannels = channelPolicy(readSavedSettings(opts.datadir).channels);
+    this.#channelSettings = {
+      acceptance: { ...savedChannels.acceptance, ...opts.channels?.acceptance },
+      defaults: { ...savedChannels.defaults, ...opts.channels?.defaults },
+    };
     const localInit: Init = {
       type: 'init',
       // BOLT 1: SHOULD NOT set features greater than 13 in globalfeatures; older nodes read 0..13 there.
@@ -401,6 +406,21 @@ export class Node {
       fromCommandLine: this.#opts.fromCommandLine ?? [],
       configFile: join(this.#opts.datadir, CONFIG_FILE),
       chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
+      channels: this.#channelSettingsInfo(),
+    };
+  }
+
+  /** The acceptance policy and opening defaults in force (the policy's defaults where nothing was set). */
+  #channelSettingsInfo(): ChannelSettingsInfo {
+    const a = { ...DEFAULT_ACCEPTANCE_POLICY, ...this.#channelSettings.acceptance };
+    const d = { ...DEFAULT_LOCAL_CHANNEL_DEFAULTS, ...this.#channelSettings.defaults };
+    return {
+      minFundingSat: a.minFundingSat.toString(),
+      maxFundingSat: a.maxFundingSat.toString(),
+      maxToSelfDelay: a.maxToSelfDelay,
+      toSelfDelay: d.toSelfDelay,
+      minimumDepth: d.minimumDepth,
+      trustedZeroconfPeers: [...a.trustedZeroconfPeers],
     };
   }
 
@@ -455,6 +475,20 @@ export class Node {
       const next = checkChainConfig(change.chain, this.#opts.network, 'api.invalid_params', CHAIN_PARAM_NAMES);
       saved.chain = next;
       changed.push('chain');
+    }
+    if (change.channels) {
+      const problem = channelSettingsProblem(change.channels);
+      if (problem) throw new SettingsError('api.invalid_params', `params.channels.${problem.field}: must be ${problem.want}`);
+      const merged = { ...readSavedSettings(this.#opts.datadir).channels, ...change.channels };
+      const mergedProblem = channelSettingsProblem(merged);
+      if (mergedProblem) throw new SettingsError('api.invalid_params', `params.channels.${mergedProblem.field}: must be ${mergedProblem.want}`);
+      const next = channelPolicy(merged);
+      this.#channelSettings = {
+        acceptance: { ...next.acceptance, ...this.#opts.channels?.acceptance },
+        defaults: { ...next.defaults, ...this.#opts.channels?.defaults },
+      };
+      saved.channels = change.channels;
+      changed.push('channels');
     }
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);

@@ -6,6 +6,8 @@
  * commitment, the to_local output swept to the wallet after its delay), each side's wallet ending
  * with what it should, exactly, less the fees the chain shows.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelSummary, ClosedChannelInfo, FundChannelResult, NodeApi, OpeningInfo } from '../../core/api';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
@@ -210,4 +212,40 @@ describe('channels between two daemons on btcd, through the CLI', () => {
     await expectCoinsOnChain(a.api, btcd);
     await expectCoinsOnChain(b.api, btcd);
   }, 900_000);
+});
+
+describe('the acceptance policy the user sets (CLI settings, config.json)', () => {
+  it('a channel below the peer\'s minimum is refused with the peer\'s reason; zero-conf only from a peer on the trusted list, active before the funding confirms', async () => {
+    const a = await startWalletNode(btcd);
+    const b = await startWalletNode(btcd);
+    await synced(a.api, btcd);
+    await synced(b.api, btcd);
+    await deposit(a, btcd, 3_000_000n);
+    const set = await b.cli('settings', '--min-channel-sat', '300000', '--minimum-depth', '2');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json).toMatchObject({ channels: { minFundingSat: '300000', minimumDepth: 2, trustedZeroconfPeers: [] } });
+    expect((await a.cli('connect', b.daemon.address)).code).toBe(0);
+    const small = await a.cli('openchannel', b.daemon.nodeId, '100000');
+    expect(small.code).not.toBe(0);
+    expect(small.stderr).toContain('channel_open.peer_error');
+    const untrusted = await a.cli('openchannel', b.daemon.nodeId, '400000', '--zeroconf');
+    expect(untrusted.code).not.toBe(0);
+    // Nothing stayed locked in A's wallet.
+    expect((await a.api.getBalance({})).lockedSat).toBe('0');
+
+    expect((await b.cli('settings', '--trusted-zeroconf', a.daemon.nodeId)).code).toBe(0);
+    const r = await a.cli('openchannel', b.daemon.nodeId, '400000', '--zeroconf', '--feerate', '2');
+    expect(r.code, r.stderr).toBe(0);
+    const opened = r.json as FundChannelResult;
+    expect(opened.minimumDepth).toBe(0);
+    for (const n of [a, b]) await channel(n.api, opened.channelId, (c) => c.lifecycle === 'active' && c.state === 'active', 'active before any confirmation');
+    expect(await inMempool(opened.fundingTxid)).toBe(true);
+    // Saved in B's config.json: a restart keeps the policy.
+    const saved = JSON.parse(readFileSync(join(b.daemon.datadir, 'config.json'), 'utf8')) as { channels: unknown };
+    expect(saved.channels).toEqual({ minFundingSat: '300000', minimumDepth: 2, trustedZeroconfPeers: [a.daemon.nodeId] });
+    await b.daemon.stop();
+    await b.daemon.start();
+    const bApi = await b.daemon.api();
+    expect((await bApi.getSettings({})).channels).toMatchObject({ minFundingSat: '300000', minimumDepth: 2, trustedZeroconfPeers: [a.daemon.nodeId] });
+  }, 180_000);
 });
