@@ -121,6 +121,21 @@ describe('opening and closing channels in the browser', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('Settings: the channel acceptance policy and the peers trusted for zero-conf, saved at once', async () => {
+    await goTo(page, 'Settings');
+    const form = page.locator('[data-testid="channel-settings"]');
+    await form.waitFor({ timeout: WAIT });
+    await page.locator('#ch-depth').fill('0');
+    expect(await form.textContent()).toContain('A number of blocks from 1 to 144.');
+    await page.locator('#ch-depth').fill('4');
+    await page.locator('#ch-trusted').fill(peer.nodeId);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('Saved.').waitFor({ timeout: WAIT });
+    expect((await api.getSettings({})).channels).toMatchObject({ minimumDepth: 4, trustedZeroconfPeers: [peer.nodeId] });
+    await screenshot(page, 'settings-channels');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('fits 1280 and 800 px in both themes (screenshots)', async () => {
     for (const theme of ['Light', 'Dark'] as const) {
       await setTheme(page, theme);

@@ -7,6 +7,7 @@
  */
 import type { ChannelSummary } from '../../../core/api/channels';
 import type { MonitorView, OpeningInfo, OutputView } from '../../../core/api/channel-methods';
+import type { ChannelSettingsInfo } from '../../../core/api/settings';
 
 export type Tone = 'good' | 'warn' | 'bad' | 'neutral';
 
@@ -224,4 +225,65 @@ export function resolutionRows(view: MonitorView): ResolutionRow[] {
     spender: o.spentBy ? `${o.spentBy.by === 'us' ? 'us' : o.spentBy.by === 'peer' ? 'the peer' : 'anyone'} · ${o.spentBy.txid.slice(0, 10)}…` : null,
     depth: o.spentBy?.depth ?? null,
   }));
+}
+
+// ----- channel acceptance settings ----------------------------------------------------------------
+
+export interface ChannelSettingsDraft {
+  minFundingSat: string;
+  maxFundingSat: string;
+  maxToSelfDelay: string;
+  toSelfDelay: string;
+  minimumDepth: string;
+  /** One node id a line (or separated by commas / spaces). */
+  trusted: string;
+}
+
+export type ChannelSettingsField = keyof ChannelSettingsDraft;
+
+export function channelSettingsDraft(c: ChannelSettingsInfo): ChannelSettingsDraft {
+  return {
+    minFundingSat: c.minFundingSat, maxFundingSat: c.maxFundingSat, maxToSelfDelay: String(c.maxToSelfDelay), toSelfDelay: String(c.toSelfDelay),
+    minimumDepth: String(c.minimumDepth), trusted: c.trustedZeroconfPeers.join('\n'),
+  };
+}
+
+/** The settings form checked: problems per field, and the change (only what differs) once there are none. */
+export function checkChannelSettings(d: ChannelSettingsDraft, current: ChannelSettingsInfo): { problems: Partial<Record<ChannelSettingsField, string>>; change: Partial<ChannelSettingsInfo> | null } {
+  const problems: Partial<Record<ChannelSettingsField, string>> = {};
+  const change: { -readonly [K in keyof ChannelSettingsInfo]?: ChannelSettingsInfo[K] } = {};
+  const sats = (f: 'minFundingSat' | 'maxFundingSat'): bigint | null => {
+    const t = d[f].replaceAll(/[\s,_]/g, '');
+    if (!/^[0-9]{1,16}$/.test(t)) {
+      problems[f] = 'Whole sat.';
+      return null;
+    }
+    return BigInt(t);
+  };
+  const min = sats('minFundingSat');
+  const max = sats('maxFundingSat');
+  if (min !== null && max !== null && min > max) problems.minFundingSat = 'At most the largest channel.';
+  const blocks = (f: 'maxToSelfDelay' | 'toSelfDelay' | 'minimumDepth', hi: number): number | null => {
+    const t = d[f].trim();
+    if (!/^[0-9]+$/.test(t) || Number(t) < 1 || Number(t) > hi) {
+      problems[f] = `A number of blocks from 1 to ${hi.toLocaleString('en-US')}.`;
+      return null;
+    }
+    return Number(t);
+  };
+  const maxDelay = blocks('maxToSelfDelay', 65_535);
+  const delay = blocks('toSelfDelay', 65_535);
+  const depth = blocks('minimumDepth', 144);
+  const ids = d.trusted.split(/[\s,]+/).map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const badId = ids.find((x) => !/^0[23][0-9a-f]{64}$/.test(x));
+  if (badId) problems.trusted = `Not a node id: ${badId.length > 20 ? `${badId.slice(0, 20)}…` : badId}`;
+  if (Object.keys(problems).length > 0) return { problems, change: null };
+  if (min!.toString() !== current.minFundingSat) change.minFundingSat = min!.toString();
+  if (max!.toString() !== current.maxFundingSat) change.maxFundingSat = max!.toString();
+  if (maxDelay !== current.maxToSelfDelay) change.maxToSelfDelay = maxDelay!;
+  if (delay !== current.toSelfDelay) change.toSelfDelay = delay!;
+  if (depth !== current.minimumDepth) change.minimumDepth = depth!;
+  const unique = [...new Set(ids)];
+  if (unique.join(',') !== current.trustedZeroconfPeers.join(',')) change.trustedZeroconfPeers = unique;
+  return { problems, change: Object.keys(change).length > 0 ? change : null };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MonitorView, OpeningInfo } from '../../../core/api/channel-methods';
-import { MAX_CHANNEL_SAT, checkOpenForm, closeSummary, emptyOpenDraft, lifecycleWords, openingWords, resolutionRows } from '../../../renderer/src/lib/channel-lifecycle';
+import { MAX_CHANNEL_SAT, channelSettingsDraft, checkChannelSettings, checkOpenForm, closeSummary, emptyOpenDraft, lifecycleWords, openingWords, resolutionRows } from '../../../renderer/src/lib/channel-lifecycle';
 
 const PEER = `02${'ab'.repeat(32)}`;
 
@@ -79,5 +79,17 @@ describe('the resolution rows', () => {
     ]);
     expect(rows[2]).toMatchObject({ claimTxid: 'ee'.repeat(32), depth: 20 });
     expect(rows[2]!.spender).toMatch(/^us · eeeeeeeeee/);
+  });
+});
+
+describe('the channel settings form', () => {
+  const current = { minFundingSat: '20000', maxFundingSat: '1000000000', maxToSelfDelay: 2016, toSelfDelay: 144, minimumDepth: 3, trustedZeroconfPeers: [] as string[] };
+  it('saves only what changed; names what is wrong', () => {
+    expect(checkChannelSettings(channelSettingsDraft(current), current)).toEqual({ problems: {}, change: null });
+    const d = { ...channelSettingsDraft(current), minimumDepth: '6', trusted: `${PEER}\n${PEER.toUpperCase()}, ` };
+    expect(checkChannelSettings(d, current).change).toEqual({ minimumDepth: 6, trustedZeroconfPeers: [PEER] });
+    const bad = checkChannelSettings({ ...d, minFundingSat: '2000000000', minimumDepth: '0', trusted: 'x' }, current);
+    expect(bad.change).toBeNull();
+    expect(Object.keys(bad.problems).sort()).toEqual(['minFundingSat', 'minimumDepth', 'trusted']);
   });
 });
