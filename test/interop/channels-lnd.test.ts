@@ -48,6 +48,12 @@ describe.skipIf(!haveLnd)('channels with LND on btcd', () => {
   const ours = async (channelId: string): Promise<ChannelSummary | undefined> => (await api.listChannels({})).channels.find((c) => c.channelId === channelId);
   const closedView = async (channelId: string): Promise<ClosedChannelInfo | undefined> => (await api.listClosedChannels({})).channels.find((c) => c.channel.channelId === channelId);
   const point = (c: ChannelSummary) => c.fundingOutpoint;
+  /** Connected as LND sees it (after a close LND may drop and redial the connection). */
+  const connected = () => waitFor(async () => {
+    if ((await lnd.listPeers()).includes(g.daemon.nodeId)) return true;
+    await api.connect({ address: lnd.address }).catch(() => undefined);
+    return undefined;
+  }, 'LND sees us connected', 30_000);
 
   beforeAll(async () => {
     btcd = await startBtcd({ tls: true });
@@ -94,6 +100,7 @@ describe.skipIf(!haveLnd)('channels with LND on btcd', () => {
 
   it('LND opens to us (we are the fundee); LND force closes; our to_remote is swept to our wallet', async () => {
     const before = await total();
+    await connected();
     const lndPoint = await lnd.openChannel(g.daemon.nodeId, 700_000n, { pushSat: 200_000n, private: true });
     const c = await mineUntil(async () => {
       const mine = (await api.listChannels({})).channels.find((x) => x.fundingOutpoint === lndPoint);
@@ -116,6 +123,7 @@ describe.skipIf(!haveLnd)('channels with LND on btcd', () => {
   }, 300_000);
 
   it('we force close a channel to LND: our commitment (LND sees it), to_local back in our wallet after LND\'s to_self_delay', async () => {
+    await connected();
     const r = await g.cli('openchannel', lnd.nodeId, '500000', '--feerate', '2');
     expect(r.code, r.stderr).toBe(0);
     const opened = r.json as FundChannelResult;
@@ -149,4 +157,31 @@ describe.skipIf(!haveLnd)('channels with LND on btcd', () => {
     await mineUntil(async () => ((await lnd.closedChannels()).find((x) => x.channel_point === point(c))?.close_type === 'REMOTE_FORCE_CLOSE' ? true : undefined), 'LND records our force close');
     await expectCoinsOnChain(api, btcd);
   }, 400_000);
+
+  it('LND opens to us; the connection drops and comes back (channel_reestablish both ways); LND closes cooperatively', async () => {
+    const before = await total();
+    await connected();
+    const lndPoint = await lnd.openChannel(g.daemon.nodeId, 400_000n, { pushSat: 30_000n, private: true });
+    const c = await mineUntil(async () => {
+      const mine = (await api.listChannels({})).channels.find((x) => x.fundingOutpoint === lndPoint);
+      const theirs = (await lnd.listChannels()).find((x) => x.channel_point === lndPoint);
+      return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.active ? mine : undefined;
+    }, 'active on both sides');
+    await api.disconnect({ nodeId: lnd.nodeId });
+    await waitFor(async () => ((await ours(c.channelId))?.state === 'offline' ? true : undefined), 'offline');
+    await api.connect({ address: lnd.address });
+    await waitFor(async () => {
+      const mine = await ours(c.channelId);
+      const theirs = (await lnd.listChannels()).find((x) => x.channel_point === lndPoint);
+      return mine?.state === 'active' && theirs?.active ? true : undefined;
+    }, 'reestablished on both sides', 60_000);
+    const closingTxid = await lnd.closeChannel(lndPoint);
+    const view = await mineUntil(async () => {
+      const v = await closedView(c.channelId);
+      return v?.onChain.closing?.kind === 'mutual' ? v : undefined;
+    }, 'the cooperative close confirmed');
+    expect(view.onChain.closing!.txid).toBe(closingTxid);
+    // LND opened the channel: it pays the closing fee; our 30,000 sat come back whole.
+    await waitFor(async () => ((await total()) === before + 30_000n ? true : undefined), 'our 30,000 sat in the wallet');
+  }, 300_000);
 });
