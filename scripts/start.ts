@@ -8,6 +8,12 @@
  * over loopback, all on a regtest chain (btcd, kept across restarts in DATADIR/sandbox/chain) that
  * mines a block every few seconds and funds every wallet. `npm start -- --no-sandbox` (or
  * `"sandbox": false` in DATADIR/config.json) skips it.
+ *
+ * Your node stays itself across starts: nothing here overrides its saved settings. The first start
+ * names it "you" (in config.json, so the Settings page can change it for good), and the node saves
+ * the listen address and the app's port it picked; later starts reuse them (a port that is taken by
+ * then falls back to a free one for that run, with a line saying so). A browser signed in once stays
+ * signed in across restarts (its session is kept in DATADIR/ui-sessions.json).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -16,7 +22,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
-import { readSavedSettings } from '../core/node/settings';
+import { readSavedSettings, saveSettings } from '../core/node/settings';
 import { sandboxChainArgs, startSandbox, type Sandbox } from './sandbox';
 import { startSandboxChain, type SandboxChain } from './regtest/sandbox-chain';
 import { connectToDaemon } from '../main/cli/daemon-client';
@@ -107,15 +113,36 @@ async function startChain(): Promise<SandboxChain | null> {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
+/** A first start names the node "you" — saved, not forced: a name set in Settings stays. */
+function nameOnFirstStart(): void {
+  try {
+    if (readSavedSettings(datadir).alias === undefined) saveSettings(datadir, { alias: 'you' });
+  } catch (e) {
+    say(`${(e as Error).message}; the node keeps no name.`);
+  }
+}
+
+interface ReadyLine {
+  event: 'ready';
+  nodeId: string;
+  listen: string | null;
+  ui: string;
+  app?: string;
+  listenFallback?: { wanted: string; reason: string };
+  uiFallback?: { wanted: number; reason: string };
+}
+
 async function startBrowserMode(reason: string): Promise<void> {
   say(`${reason}.`);
   say('starting browser mode instead: the same app, served by `glasswing daemon --ui` on 127.0.0.1.');
   ensureRendererBuilt();
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
-  const listen = valueOf('--listen') ?? '127.0.0.1:0';
+  nameOnFirstStart();
+  // Only what the user asked for on this command line; the rest comes from the saved settings.
+  const listen = valueOf('--listen');
   const wantSandbox = sandboxWanted();
   const chain = wantSandbox ? await startChain() : null;
-  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', '--listen', listen, '--alias', 'you', ...sandboxChainArgs(chain)], {
+  const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', ...(listen ? ['--listen', listen] : []), ...sandboxChainArgs(chain)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(daemon);
@@ -126,25 +153,30 @@ async function startBrowserMode(reason: string): Promise<void> {
     say(`the node stopped (exit code ${code}).`);
     shutdown(code ?? 1);
   });
-  const ready = await new Promise<{ nodeId: string; listen: string; ui: string }>((resolve) => {
+  const ready = await new Promise<ReadyLine>((resolve) => {
     createInterface({ input: daemon.stdout! }).on('line', (line) => {
       try {
-        const v = JSON.parse(line) as { event?: string; nodeId: string; listen: string; ui: string };
+        const v = JSON.parse(line) as ReadyLine;
         if (v.event === 'ready') resolve(v);
       } catch {
         /* not JSON */
       }
     });
   });
-  say(`your node ${ready.nodeId} listens on ${ready.listen} (data in ${datadir}).`);
+  say(`your node ${ready.nodeId} listens on ${ready.listen ?? 'no address'} (data in ${datadir}).`);
+  if (ready.listenFallback) {
+    say(`${ready.listenFallback.reason}: listening on ${ready.listen} for this run instead (the saved ${ready.listenFallback.wanted} is tried again next time).`);
+  }
+  if (ready.uiFallback) say(`${ready.uiFallback.reason}: the app is on ${ready.app} for this run instead (a browser signed in before must sign in again here).`);
   let sandbox: Sandbox | undefined;
-  if (wantSandbox) {
+  if (wantSandbox && ready.listen) {
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
     const yours = await connectToDaemon(datadir);
     sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say, chain });
     chain?.startMining();
   }
-  say('open this address in your browser (it signs you in once; `npx glasswing uilogin` makes a new one):');
+  if (ready.app) say(`the app is at ${ready.app} (a browser signed in before stays signed in).`);
+  say('to sign in a browser, open this address once (`npx glasswing uilogin` makes a new one):');
   process.stdout.write(`\n    ${ready.ui}\n\n`);
   if (sandbox) say(`sandbox: ${sandbox.summary}`);
 }
@@ -158,6 +190,8 @@ async function main(): Promise<void> {
   ensureRendererBuilt();
   const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(1);
+  mkdirSync(datadir, { recursive: true, mode: 0o700 });
+  nameOnFirstStart();
   const env: NodeJS.ProcessEnv = { ...process.env, GLASSWING_DATADIR: datadir };
   const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
   if (binding) env.GLASSWING_SQLITE_BINDING = binding;

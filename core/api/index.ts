@@ -7,5 +7,6 @@ export * from './methods';
 export * from './protocol';
 export * from './socket-client';
 export * from './settings';
+export * from './decode';
 export * from './wallet';
 export * from './channel-methods';

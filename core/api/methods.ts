@@ -4,13 +4,15 @@
  */
 import type { NodeEvent } from './events';
 import type {
-  MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeInfo, PeerInfo, PingResult, SendOnionMessageResult,
+  MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, NodeInfo, PeerInfo, PingResult, SavedPeerInfo, SendOnionMessageResult,
 } from './types';
 import type { ChannelDetail, ChannelSummary, RunSimulationParams, SimulationResult } from './channels';
 import type { OfferMethods } from './offers';
 import { OFFER_METHOD_SCHEMAS } from './offers';
 import type { SettingsMethods } from './settings';
 import { SETTINGS_METHOD_SCHEMAS } from './settings';
+import type { DecodeMethods } from './decode';
+import { DECODE_METHOD_SCHEMAS } from './decode';
 import type { WalletMethods } from './wallet';
 import { WALLET_METHOD_SCHEMAS } from './wallet';
 import type { ChannelMethods } from './channel-methods';
@@ -20,11 +22,15 @@ import { s, type Schema } from './schema';
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
 export const PEER_ADDRESS_PATTERN = /^0[23][0-9a-f]{64}@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 
-export interface Methods extends OfferMethods, SettingsMethods, WalletMethods, ChannelMethods {
+export interface Methods extends OfferMethods, SettingsMethods, DecodeMethods, WalletMethods, ChannelMethods {
   getInfo: { params: Record<string, never>; result: NodeInfo };
   connect: { params: { address: string; reconnect?: boolean }; result: PeerInfo };
   disconnect: { params: { nodeId: string; forget?: boolean }; result: { nodeId: string; disconnected: boolean } };
   listPeers: { params: Record<string, never>; result: { peers: PeerInfo[] } };
+  /** Every saved peer, connected or not: addresses, name, reconnect state, attempts, next attempt, last error. */
+  listSavedPeers: { params: Record<string, never>; result: { peers: SavedPeerInfo[] } };
+  /** Disconnects a saved peer, stops reconnecting and removes it (`peer.has_channels` if we have channels with it). */
+  forgetPeer: { params: { nodeId: string }; result: { nodeId: string; forgotten: boolean } };
   ping: { params: { nodeId: string; numPongBytes?: number }; result: PingResult };
   /** Names a peer in the address book (shown instead of its node id); "" removes the name. */
   labelPeer: { params: { nodeId: string; label: string }; result: { nodeId: string; label: string | null } };
@@ -107,6 +113,7 @@ export const MAX_SIMULATION_EVENTS = 1000;
 export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   ...OFFER_METHOD_SCHEMAS,
   ...SETTINGS_METHOD_SCHEMAS,
+  ...DECODE_METHOD_SCHEMAS,
   ...WALLET_METHOD_SCHEMAS,
   ...CHANNEL_METHOD_SCHEMAS,
   getInfo: none,
@@ -116,6 +123,8 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   ),
   disconnect: s.object({ nodeId: s.nodeId(), forget: s.boolean() }, ['forget']),
   listPeers: none,
+  listSavedPeers: none,
+  forgetPeer: s.object({ nodeId: s.nodeId() }),
   ping: s.object({ nodeId: s.nodeId(), numPongBytes: s.integer({ min: 0, max: 65531 }) }, ['numPongBytes']),
   labelPeer: s.object({ nodeId: s.nodeId(), label: s.string({ maxLength: 64, describe: 'at most 64 characters' }) }),
   recentEvents: s.object({ limit: s.integer({ min: 1, max: 10000 }), types: s.array(s.string({ maxLength: 64 }), 64) }, ['limit', 'types']),

@@ -10,6 +10,8 @@
  */
 import type { Node } from '../node/node';
 import { runSimulationRequest } from '../simulator/request';
+import { describeBolt11, looksLikeBolt11, type Bolt11Network } from '../invoices';
+import type { Network } from '../node/types';
 import type { NodeApi } from './methods';
 import type { OfferMethods } from './offers';
 import type { WalletMethods } from './wallet';
@@ -33,6 +35,8 @@ export function createNodeApi(node: Node): NodeApi {
     connect: async ({ address, reconnect }) => peers.info(await peers.connect(address, { reconnect: reconnect ?? true })),
     disconnect: async ({ nodeId, forget }) => ({ nodeId, disconnected: peers.disconnect(nodeId, { forget: forget ?? true }) }),
     listPeers: async () => ({ peers: peers.peers().map((p) => peers.info(p)) }),
+    listSavedPeers: async () => ({ peers: node.savedPeers() }),
+    forgetPeer: async ({ nodeId }) => node.forgetPeer(nodeId),
     ping: async ({ nodeId, numPongBytes }) => {
       peerInfo(nodeId);
       return { nodeId, rttMs: await peers.ping(nodeId, numPongBytes ?? 0) };
@@ -49,12 +53,23 @@ export function createNodeApi(node: Node): NodeApi {
     },
     ...channelApi(node),
     runSimulation: async (params) => runSimulationRequest(params),
+    decode: async ({ string }) => {
+      if (!looksLikeBolt11(string)) return { kind: 'bolt12', bolt12: node.offers.decode(string) };
+      const info = node.info();
+      return {
+        kind: 'bolt11',
+        bolt11: describeBolt11(string, { nowSeconds: Math.floor(node.clock.now() / 1000), networks: [BOLT11_NETWORK[info.network]] }),
+      };
+    },
     ...walletApi(node),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
   };
 }
+
+/** The node's network by its BOLT 11 name (hrp.ts). */
+const BOLT11_NETWORK: Readonly<Record<Network, Bolt11Network>> = { mainnet: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'regtest' };
 
 /** BOLT 12 offers: our offers, someone's offers, refunds (the offers service). */
 function offersApi(node: Node): Pick<NodeApi, keyof OfferMethods> {

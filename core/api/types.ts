@@ -3,7 +3,9 @@
  * survives JSON and structured clone: bytes are lowercase hex strings, millisatoshi amounts are
  * decimal strings, times are unix milliseconds (numbers).
  */
-export type { Direction, FeatureInfo, PeerInfo, PingResult } from '../peer/types';
+export type { Direction, FeatureInfo, PeerInfo, PingResult, ReconnectState, ReconnectStoppedBy, SavedPeerInfo } from '../peer/types';
+export type { CryptoBackendName, CryptoPrimitive, CryptoPrimitiveInfo } from '../crypto/backend';
+export type { CryptoBackendInfo, CryptoBackendRequest } from '../crypto/info';
 export type { Network, NodeInfo } from '../node/types';
 export { NETWORKS } from '../node/types';
 export type {

@@ -18,6 +18,7 @@
  */
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import type { CryptoBackend, CryptoBackendName, CryptoPrimitiveInfo, Secp256k1Backend } from './backend';
+import type { CryptoBackendInfo, CryptoBackendRequest } from './info';
 import { CRYPTO_BACKEND_NAMES } from './backend';
 import { NOBLE_CIPHERS, NOBLE_HASHES, NOBLE_SECP256K1, nobleCiphers, nobleHashes, nobleSecp256k1 } from './backend-noble';
 import { loadNativeSecp256k1 } from './backend-native';
@@ -26,22 +27,7 @@ import { loadNodeSymmetric } from './backend-node';
 import { loadWasmSecp256k1 } from './backend-wasm';
 import { CryptoError, equalBytes, fromHex } from './bytes';
 
-export type CryptoBackendRequest = CryptoBackendName | 'auto';
-
-/** What `cryptoBackendInfo()` reports (plain data: safe for getinfo, logs and the app). */
-export interface CryptoBackendInfo {
-  /** The backend in use. */
-  readonly backend: CryptoBackendName;
-  /** What was asked for, and by whom. */
-  readonly requested: CryptoBackendRequest;
-  readonly requestedBy: 'default' | 'environment' | 'option';
-  /** Why the backend in use is not the one asked for (or not the first choice, for auto); null if it is. */
-  readonly fallback: string | null;
-  /** Symmetric primitives node:crypto could not serve here (served by @noble instead). */
-  readonly notes: readonly string[];
-  /** The implementation behind each primitive. */
-  readonly primitives: CryptoPrimitiveInfo;
-}
+export type { CryptoBackendInfo, CryptoBackendRequest } from './info';
 
 export interface SelectCryptoBackendOptions {
   /** Overrides GLASSWING_CRYPTO (a host's `--crypto` option). */

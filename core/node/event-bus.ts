@@ -4,6 +4,10 @@
  * The history is capped by count and by approximate bytes (an event's JSON length), so a peer
  * that makes us publish large events cannot grow it without bound.
  * A throwing listener is isolated: it never breaks the publisher or other listeners.
+ * Dropping the oldest events advances a start index; the arrays are compacted only once the
+ * dropped part is as long as the kept part, so a full history costs O(1) per event (amortized)
+ * rather than moving every kept event on every publish (measured by the flood campaign: 105 µs a
+ * publish with 5,000 kept, which thousands of events a second turned into most of a core).
  */
 import type { NodeEvent, NodeEventBody } from './events';
 import { systemNow } from '../runtime/clock';
@@ -28,9 +32,11 @@ export function approximateEventSize(event: NodeEvent): number {
 
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
+  /** The history is `#history[#start..]`; entries before `#start` are dropped, awaiting compaction. */
   readonly #history: NodeEvent[] = [];
   /** `approximateEventSize` of each event in `#history`, in the same order. */
   readonly #sizes: number[] = [];
+  #start = 0;
   #historyBytes = 0;
   readonly #capacity: number;
   readonly #maxHistoryBytes: number;
@@ -55,14 +61,16 @@ export class EventBus {
     this.#sizes.push(size);
     this.#historyBytes += size;
     // Drop the oldest until both caps hold; the newest event is always kept.
-    let drop = 0;
-    while (this.#history.length - drop > 1 && (this.#history.length - drop > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
-      this.#historyBytes -= this.#sizes[drop]!;
-      drop++;
+    const len = this.#history.length;
+    while (len - this.#start > 1 && (len - this.#start > this.#capacity || this.#historyBytes > this.#maxHistoryBytes)) {
+      this.#historyBytes -= this.#sizes[this.#start]!;
+      (this.#history as (NodeEvent | undefined)[])[this.#start] = undefined; // let it be collected now
+      this.#start++;
     }
-    if (drop > 0) {
-      this.#history.splice(0, drop);
-      this.#sizes.splice(0, drop);
+    if (this.#start > 0 && this.#start >= len - this.#start) {
+      this.#history.splice(0, this.#start);
+      this.#sizes.splice(0, this.#start);
+      this.#start = 0;
     }
     for (const listener of this.#listeners) {
       try {
@@ -81,7 +89,8 @@ export class EventBus {
 
   /** The last `limit` events (oldest first), optionally only of some types. */
   recent(limit = 200, types?: readonly string[]): NodeEvent[] {
-    const filtered = types && types.length ? this.#history.filter((e) => types.includes(e.type)) : this.#history;
+    const live = this.#history.slice(this.#start);
+    const filtered = types && types.length ? live.filter((e) => types.includes(e.type)) : live;
     return filtered.slice(-limit);
   }
 }

@@ -21,8 +21,8 @@ import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
 import { FeatureVector, chainHash, type Init } from '../wire';
-import { toHex, zeroize } from '../crypto';
-import { featureInfos, parseListenAddress } from '../peer';
+import { cryptoBackendInfo, toHex, zeroize } from '../crypto';
+import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
 import { monitorSignerFromNodeKey } from '../monitor';
@@ -44,6 +44,15 @@ import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type Chain
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
+import { PeerLogThrottle } from './peer-log';
+
+/** The listen address could not be used at start; the node listens on a free port instead. */
+export interface ListenFallback {
+  /** The address asked for ("host:port"). */
+  readonly wanted: string;
+  /** Why it could not be used. */
+  readonly reason: string;
+}
 
 export interface NodeOptions {
   readonly datadir: string;
@@ -51,12 +60,19 @@ export interface NodeOptions {
   readonly network: Network;
   /** Where to accept peers; null: do not listen. */
   readonly listen: { host: string; port: number } | null;
+  /**
+   * When `listen` cannot be used (the port is taken), listen on a free port of the same host for
+   * this run instead, and say so (a saved address: the node still starts). Off: the start fails.
+   */
+  readonly listenFallback?: boolean;
   readonly passphrase?: string | undefined;
   readonly version: string;
   /** Structured log lines (never secrets). */
   readonly log?: (line: Record<string, unknown>) => void;
   /** Peer-layer timing (tests shorten these). */
   readonly peerTiming?: { pingIntervalMs?: number; pingTimeoutMs?: number; handshakeTimeoutMs?: number; initTimeoutMs?: number };
+  /** Failed attempts in a row after which a saved peer that never answered is not retried (default 8). */
+  readonly maxAttemptsNeverSeen?: number;
   /** Onion messenger DoS policy, mailbox quotas and traffic log size (defaults: core/messenger/constants.ts). */
   readonly messenger?: { policy?: Partial<MessengerPolicy>; mailbox?: Partial<MailboxQuotas>; logCapacity?: number };
   /** Which settings this run took from the command line (shown in Settings; they win at every start). */
@@ -104,6 +120,7 @@ export class Node {
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
+  #listenFallback: ListenFallback | undefined;
   #alias: string;
   #startedAt = 0;
   #stopped = false;
@@ -120,6 +137,7 @@ export class Node {
     const clock = (this.clock = opts.clock ?? new SystemClock());
     this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
+    const peerLog = new PeerLogThrottle();
     // Channel features only with a chain: without one no channel can be opened or enforced.
     const features = localInitFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN));
     this.#features = features;
@@ -147,9 +165,11 @@ export class Node {
       clock,
       publish: (e) => {
         const event = this.events.publish(e);
-        if (e.type === 'peer.connected' || e.type === 'peer.disconnected' || e.type === 'peer.connection_failed') this.#opts.log?.(peerLogLine(event));
+        // A peer that keeps failing is logged once, then in summaries (peer-log.ts).
+        if (this.#opts.log) for (const line of peerLog.lines(event, peerLogLine)) this.#opts.log(line);
       },
       ...opts.peerTiming,
+      ...(opts.maxAttemptsNeverSeen !== undefined ? { maxAttemptsNeverSeen: opts.maxAttemptsNeverSeen } : {}),
     });
     // The offers layer's store port: its three repositories, written together in one transaction per step.
     const offers: OffersStores = {
@@ -269,7 +289,7 @@ export class Node {
   }
 
   /** Starts listening and reconnecting. */
-  async start(): Promise<{ listen: string[] }> {
+  async start(): Promise<{ listen: string[]; listenFallback?: ListenFallback }> {
     this.#startedAt = this.clock.now();
     this.#messenger.start();
     this.#offers.start();
@@ -281,10 +301,28 @@ export class Node {
     this.events.subscribe((e) => {
       if (e.type === 'peer.protocol_message' && e.direction === 'in' && e.kind === 'error') this.#channels.peerError(e.nodeId, e.channelId, e.text);
     });
-    if (this.#opts.listen) this.#listen = [await this.#peers.listen(this.#opts.listen.host, this.#opts.listen.port)];
+    if (this.#opts.listen) this.#listen = [await this.#listenOn(this.#opts.listen.host, this.#opts.listen.port)];
     this.#peers.reconnectAll();
     this.#opts.log?.({ event: 'started', nodeId: toHex(this.nodeId), listen: this.#listen });
-    return { listen: this.#listen };
+    return { listen: this.#listen, ...(this.#listenFallback ? { listenFallback: this.#listenFallback } : {}) };
+  }
+
+  /** Listens on host:port; with `listenFallback`, on a free port of the host when that fails. */
+  async #listenOn(host: string, port: number): Promise<string> {
+    try {
+      return await this.#peers.listen(host, port);
+    } catch (e) {
+      if (!this.#opts.listenFallback || port === 0 || !(e instanceof PeerError) || e.code !== 'peer.listen_failed') throw e;
+      let address: string;
+      try {
+        address = await this.#peers.listen(host, 0);
+      } catch {
+        throw e;
+      }
+      this.#listenFallback = { wanted: formatHostPort(host, port), reason: e.message };
+      this.#opts.log?.({ event: 'listen_fallback', wanted: this.#listenFallback.wanted, listen: address, reason: e.message });
+      return address;
+    }
   }
 
   async stop(): Promise<void> {
@@ -314,6 +352,23 @@ export class Node {
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */
   get offers(): OffersService {
     return this.#offers;
+  }
+
+  /** Every saved peer, connected or not, with where reconnecting to it stands. */
+  savedPeers(): SavedPeerInfo[] {
+    return this.#peers.savedPeers();
+  }
+
+  /**
+   * Disconnects a saved peer, stops reconnecting and removes it (addresses and name). A peer we
+   * have channels with is kept: `peer.has_channels`.
+   */
+  forgetPeer(nodeId: string): { nodeId: string; forgotten: boolean } {
+    const channels = this.#channels.list().filter((c) => c.peer === nodeId).length;
+    if (channels > 0) {
+      throw new PeerError('peer.has_channels', `we have ${channels} channel${channels === 1 ? '' : 's'} with ${nodeId}: it cannot be forgotten`, { channels });
+    }
+    return { nodeId, forgotten: this.#peers.forget(nodeId) };
   }
 
   /** The onion messenger (other layers register their handlers on it). */
@@ -391,6 +446,7 @@ export class Node {
       version: this.#opts.version,
       datadir: this.#opts.datadir,
       startedAt: this.#startedAt,
+      crypto: cryptoBackendInfo(),
       chain: this.#chainStatus(),
     };
   }

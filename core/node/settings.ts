@@ -1,15 +1,17 @@
 /**
  * Settings saved in DATADIR/config.json: what the user changed in the app (alias, listen address,
- * onion-message limits, mailbox quotas) and whether the first-run sandbox network starts. Hosts
- * merge them under their command-line options (which win) when they open the node.
+ * onion-message limits, mailbox quotas), what a host chose at the first start so the node stays
+ * itself (the listen address and the app's port it picked, the network), and whether the first-run
+ * sandbox network starts. Hosts merge them under their command-line options (which win) when they
+ * open the node.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlasswingError } from '../errors';
 import type { ChannelSettingsInfo, MailboxLimitsInfo, OnionLimitsInfo } from './settings-info';
 import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establish';
-import type { MailboxQuotas, MessengerPolicy } from '../messenger';
 import { NETWORKS, type Network } from './types';
+import type { MailboxQuotas, MessengerPolicy } from '../messenger';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -23,8 +25,10 @@ export interface SavedSettings {
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** `npm start` starts the sandbox network unless this is false. */
   readonly sandbox?: boolean;
-  /** The network when the command line does not say (`--network`). */
+  /** The chain this data directory's node runs on (saved at its first start; `--network` wins). */
   readonly network?: Network;
+  /** The port of the app in browser mode (`glasswing daemon --ui`), chosen at its first start. */
+  readonly uiPort?: number;
   /**
    * The chain source when the command line does not say: `{ "kind": "bitcoind-rpc", "rpcUrl":
    * "http://USER:PASS@HOST:PORT" }` (or with `"rpcCookie": FILE`), `{ "kind": "esplora",
@@ -64,6 +68,7 @@ export function readSavedSettings(datadir: string): SavedSettings {
   if (o.listen !== undefined && typeof o.listen !== 'string') bad('listen', 'a "host:port" string');
   if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
   if (o.network !== undefined && !(NETWORKS as readonly unknown[]).includes(o.network)) bad('network', `one of ${NETWORKS.join(', ')}`);
+  if (o.uiPort !== undefined && !(Number.isInteger(o.uiPort) && (o.uiPort as number) > 0 && (o.uiPort as number) <= 65535)) bad('uiPort', 'a port number (1..65535)');
   if (o.chain !== undefined) {
     const c = o.chain as Record<string, unknown> | null;
     if (c === null || typeof c !== 'object' || Array.isArray(c)) bad('chain', 'an object such as { "kind": "esplora", "esploraUrl": "https://…" }');

@@ -2,6 +2,7 @@
  * The node's own data as the NodeApi shows it (plain JSON), re-exported by core/api.
  */
 import type { FeatureInfo } from '../peer/types';
+import type { CryptoBackendInfo } from '../crypto/info';
 import type { ChainStatus } from './chain-info';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
@@ -21,6 +22,8 @@ export interface NodeInfo {
   readonly datadir: string;
   /** Unix ms when the node started. */
   readonly startedAt: number;
+  /** The crypto backend in use and the implementation behind each primitive (core/crypto/select.ts). */
+  readonly crypto: CryptoBackendInfo;
   /** The chain source and its sync state (`none`: the node runs without a chain). */
   readonly chain: ChainStatus;
 }

@@ -23,5 +23,7 @@ import { GlasswingError } from '../errors';
  * - `peer.shutting_down` — our node is stopping
  * - `peer.not_connected` — an operation needs a connected peer
  * - `peer.self_connection` — the address is our own node id
+ * - `peer.has_channels` — a peer we have channels with cannot be forgotten
+ * - `peer.listen_failed` — the listen address cannot be used (taken, not ours)
  */
 export class PeerError extends GlasswingError {}

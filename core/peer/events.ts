@@ -2,7 +2,7 @@
  * The peer layer's events: connections, BOLT 1 messages in and out, errors and warnings. The node
  * composes them into its one event union (core/node/events.ts).
  */
-import type { Direction, PeerInfo } from './types';
+import type { Direction, PeerInfo, ReconnectStoppedBy } from './types';
 
 /** A peer sent `error` or `warning`, or we sent one to it. */
 export interface PeerProtocolMessageEvent {
@@ -40,6 +40,20 @@ export type PeerEventBody =
   | { readonly type: 'peer.updated'; readonly peer: PeerInfo }
   /** A reconnection attempt is scheduled. */
   | { readonly type: 'peer.reconnect_scheduled'; readonly nodeId: string; readonly address: string; readonly inMs: number; readonly attempt: number }
+  /**
+   * Reconnecting to a saved peer stopped: on request (disconnect), or by the policy — an address
+   * that never answered, after a bounded number of attempts (core/peer/reconnect.ts) — with why.
+   */
+  | {
+      readonly type: 'peer.reconnect_stopped';
+      readonly nodeId: string;
+      readonly by: ReconnectStoppedBy;
+      /** Failed attempts in a row before it stopped (0 on request). */
+      readonly attempts: number;
+      readonly reason: string;
+    }
+  /** A saved peer was removed (forgetPeer): its addresses and name are gone. */
+  | { readonly type: 'peer.forgotten'; readonly nodeId: string }
   /** A peer's ping was answered. */
   | { readonly type: 'peer.pong'; readonly nodeId: string; readonly rttMs: number }
   /** One Lightning message in or out of a peer connection (after decryption / before encryption). */

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './address';
 export * from './backoff';
+export * from './reconnect';
 export * from './peer-session';
 export * from './feature-info';
 export * from './inbound-limits';

@@ -429,6 +429,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
+    name: 'peers: why reconnection stopped by itself',
+    sql: `
+      -- Set when a saved peer that never answered is no longer retried (core/peer/reconnect.ts);
+      -- cleared when the user connects to it again or turns reconnection on or off.
+      ALTER TABLE peers ADD COLUMN gave_up_reason TEXT;
+      ALTER TABLE peers ADD COLUMN gave_up_at INTEGER;
+    `,
+  },
+  {
+    version: 13,
     name: 'channel openings (BOLT 2 establishment records, from funding_signed on)',
     sql: `
       -- One row per channel being opened, from funding_signed on (before it nothing is kept: BOLT 2

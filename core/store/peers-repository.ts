@@ -11,6 +11,8 @@ interface PeerRow {
   reconnect: number;
   created_at: number;
   label: string | null;
+  gave_up_reason: string | null;
+  gave_up_at: number | null;
 }
 
 function toRecord(row: PeerRow): PeerRecord {
@@ -21,7 +23,10 @@ function toRecord(row: PeerRow): PeerRecord {
   } catch {
     addresses = [];
   }
-  return { nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at, label: row.label ?? null };
+  return {
+    nodeId: row.node_id, addresses, lastSeen: row.last_seen, reconnect: row.reconnect === 1, createdAt: row.created_at, label: row.label ?? null,
+    gaveUp: row.gave_up_reason !== null && row.gave_up_reason !== undefined ? { reason: row.gave_up_reason, at: row.gave_up_at ?? 0 } : null,
+  };
 }
 
 export class PeersRepository implements AddressBook {
@@ -58,7 +63,15 @@ export class PeersRepository implements AddressBook {
   }
 
   setReconnect(nodeId: string, reconnect: boolean): void {
-    this.#db.prepare('UPDATE peers SET reconnect = ? WHERE node_id = ?').run(reconnect ? 1 : 0, nodeId);
+    this.#db.prepare('UPDATE peers SET reconnect = ?, gave_up_reason = NULL, gave_up_at = NULL WHERE node_id = ?').run(reconnect ? 1 : 0, nodeId);
+  }
+
+  giveUp(nodeId: string, reason: string, now: number): void {
+    this.#db.prepare('UPDATE peers SET reconnect = 0, gave_up_reason = ?, gave_up_at = ? WHERE node_id = ?').run(reason.slice(0, 1000), now, nodeId);
+  }
+
+  forget(nodeId: string): boolean {
+    return this.#db.prepare('DELETE FROM peers WHERE node_id = ?').run(nodeId).changes > 0;
   }
 
   /** Names a peer (created in the address book if new); an empty label removes the name. */

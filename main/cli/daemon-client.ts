@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ApiError, connectSocketClient, type SocketApiClient, type SocketLike } from '../../core/api';
+import { ApiError, NETWORKS, connectSocketClient, type Network, type SocketApiClient, type SocketLike } from '../../core/api';
+import { readSavedSettings } from '../../core/node/settings';
 
 export const API_INFO_FILE = 'api.json';
 export const API_TOKEN_FILE = 'api-token';
@@ -10,6 +11,27 @@ export const API_TOKEN_FILE = 'api-token';
 export interface ApiInfo {
   readonly url: string;
   readonly pid: number;
+  /** The running node's network (daemons from before it was written leave it out). */
+  readonly network?: Network;
+}
+
+/**
+ * The network of the node in `datadir`, without asking it: a running daemon's api.json, else the
+ * network saved in its config.json at its first start; undefined when neither says.
+ */
+export function nodeNetwork(datadir: string): { network: Network; from: 'api.json' | 'config.json' } | undefined {
+  try {
+    const info = JSON.parse(readFileSync(join(datadir, API_INFO_FILE), 'utf8')) as Partial<ApiInfo>;
+    if (NETWORKS.includes(info.network as Network)) return { network: info.network!, from: 'api.json' };
+  } catch {
+    // no daemon running there (or a damaged file): look at the saved settings
+  }
+  try {
+    const saved = readSavedSettings(datadir).network;
+    return saved ? { network: saved, from: 'config.json' } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function readApiInfo(datadir: string): { info: ApiInfo; token: string } {

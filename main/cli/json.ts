@@ -1,5 +1,11 @@
 /** JSON output for the CLI: bigints become decimal strings, bytes become hex. */
-import { toHex } from '../../core/crypto';
+
+/** Lowercase hex (here rather than from core/crypto, which every command would then load). */
+function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
 
 export function toJsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();

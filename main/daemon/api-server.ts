@@ -30,11 +30,19 @@ export interface ApiServerOptions {
   readonly port?: number;
   /** Extra HTTP handling (the browser UI); return true when the request was answered. */
   readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** Extra authentication for upgrades (the UI session cookie). */
-  readonly authorize?: (req: IncomingMessage) => boolean;
+  /**
+   * Extra authentication for upgrades (the UI session cookie): a session id (it tags the
+   * connection, see `closeSession`), or null/false to refuse.
+   */
+  readonly authorize?: (req: IncomingMessage) => string | boolean | null;
   readonly log?: (line: Record<string, unknown>) => void;
   /** Browser mode: mints a one-time login address (POST /ui-login with the bearer token). */
   readonly createUiLogin?: () => string;
+  /**
+   * Browser mode: the app's sessions, for the bearer token's holder — GET /ui-sessions lists them,
+   * POST /ui-sessions/revoke?id=ID|all revokes (and closes their connections).
+   */
+  readonly uiSessions?: { list(): unknown[]; revoke(id: string): string[] };
   /** A client with more than this many bytes sent to it but unread is closed (default 16 MiB). */
   readonly maxUnreadBytes?: number;
 }
@@ -56,6 +64,8 @@ export class ApiServer {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #clients = new Set<WebSocket>();
+  /** The UI session each browser connection was opened with. */
+  readonly #sessionOf = new Map<WebSocket, string>();
 
   constructor(opts: ApiServerOptions) {
     this.#opts = opts;
@@ -114,9 +124,36 @@ export class ApiServer {
       res.end(JSON.stringify(ok ? { url: opts.createUiLogin!() } : { error: { code: opts.createUiLogin ? 'api.unauthorized' : 'api.no_ui', message: opts.createUiLogin ? 'missing or wrong API token' : 'this daemon does not serve the UI (start it with --ui)' } }));
       return;
     }
+    const path = (req.url ?? '').split('?')[0];
+    if ((req.method === 'GET' && path === '/ui-sessions') || (req.method === 'POST' && path === '/ui-sessions/revoke')) {
+      this.#onSessions(req, res);
+      return;
+    }
     if (opts.http?.(req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 'api.not_found', message: 'not found' } }));
+  }
+
+  /** GET /ui-sessions, POST /ui-sessions/revoke?id=ID|all — with the bearer token only. */
+  #onSessions(req: IncomingMessage, res: ServerResponse): void {
+    const sessions = this.#opts.uiSessions;
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (!sessions) return reply(404, { error: { code: 'api.no_ui', message: 'this daemon does not serve the UI (start it with --ui)' } });
+    if (!tokenMatches(bearer(req), this.#opts.token)) return reply(401, { error: { code: 'api.unauthorized', message: 'missing or wrong API token' } });
+    if (req.method === 'GET') return reply(200, { sessions: sessions.list() });
+    const id = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('id') ?? '';
+    if (!/^(all|[0-9a-f]{12})$/.test(id)) return reply(400, { error: { code: 'api.invalid_params', message: 'id: a session id (12 hex characters) or "all"' } });
+    const revoked = sessions.revoke(id);
+    for (const session of revoked) this.closeSession(session);
+    reply(200, { revoked });
+  }
+
+  /** Closes every connection opened with this UI session (it was revoked). */
+  closeSession(session: string): void {
+    for (const [ws, s] of this.#sessionOf) if (s === session) ws.close(4001, 'session revoked');
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -127,21 +164,25 @@ export class ApiServer {
         JSON.stringify({ error: { code: 'api.bad_host', message: 'this server answers only to 127.0.0.1 and localhost on its own port' } }));
       return;
     }
-    const allowed = tokenMatches(bearer(req), opts.token) || (opts.authorize?.(req) ?? false);
-    if (!allowed) {
+    const session = tokenMatches(bearer(req), opts.token) ? true : (opts.authorize?.(req) ?? null);
+    if (!session) {
       opts.log?.({ event: 'api_refused', reason: 'missing or wrong token', remote: req.socket.remoteAddress });
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n' +
         JSON.stringify({ error: { code: 'api.unauthorized', message: 'missing or wrong API token' } }));
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (typeof session === 'string') this.#sessionOf.set(ws, session);
+      this.#onConnection(ws);
+    });
   }
 
-  async listen(): Promise<string> {
+  /** Listens on the options' port (or `port`, e.g. 0 after that one was taken); rejects with the socket error. */
+  async listen(port = this.#opts.port ?? 0): Promise<string> {
     const host = this.#opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
-      this.#http.listen(this.#opts.port ?? 0, host, () => {
+      this.#http.listen(port, host, () => {
         this.#http.off('error', reject);
         resolve();
       });
@@ -176,6 +217,7 @@ export class ApiServer {
       unsubscribe?.();
       void scope.releaseAll(this.#opts.api);
       this.#clients.delete(ws);
+      this.#sessionOf.delete(ws);
     });
     ws.on('error', () => ws.terminate());
   }

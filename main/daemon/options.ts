@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
+import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
 import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
+import { DAEMON_OPTIONS } from './flags';
 
 export class ConfigError extends GlasswingError {}
 
@@ -14,21 +16,32 @@ export interface HostPort {
   readonly port: number;
 }
 
+/**
+ * Where a setting's value came from: the command line (it wins, is not saved, and a port that is
+ * taken is an error), config.json (a taken port falls back to a free one for this run), or the
+ * default (the port actually used is saved, so the next start reuses it).
+ */
+export type OptionSource = 'command-line' | 'saved' | 'default';
+
 export interface DaemonOptions {
   readonly datadir: string;
   /** Where to accept Lightning peers; null disables listening. */
   readonly listen: HostPort | null;
-  /** API port on 127.0.0.1 (0 = pick a free one). */
+  readonly listenSource: OptionSource;
+  /** API port on 127.0.0.1 (0 = pick a free one). With --ui it is the app's address, saved as `uiPort`. */
   readonly apiPort: number;
+  readonly apiPortSource: OptionSource;
   readonly alias: string;
   readonly network: Network;
+  /** --network given, else the network saved at the first start (config.json), else regtest. */
+  readonly networkSource: OptionSource;
+  /** The crypto backend asked for with --crypto (else GLASSWING_CRYPTO, else auto: core/crypto/select.ts). */
+  readonly crypto: CryptoBackendRequest | undefined;
   /** Serve the browser UI (issue 8). */
   readonly ui: boolean;
   readonly passphrase: string | undefined;
   /** Settings given on the command line: they win over values saved in config.json. */
   readonly given: readonly SettingName[];
-  /** `--network` was given (else config.json's `network`, else regtest). */
-  readonly networkGiven: boolean;
   /** Onion messenger limits given on the command line (unset ones keep their defaults). */
   readonly messenger: {
     readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
@@ -64,6 +77,15 @@ function defined<T extends object>(o: T): T {
 
 export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9735 };
 
+/**
+ * Where a node with no saved listen address tries first: 127.0.0.1:9735, or GLASSWING_DEFAULT_LISTEN
+ * (e.g. `127.0.0.1:0` for any free port). The address used is then saved for the next starts.
+ */
+export function defaultListen(env: NodeJS.ProcessEnv): HostPort {
+  const v = env.GLASSWING_DEFAULT_LISTEN;
+  return v ? parseHostPort(v, 'GLASSWING_DEFAULT_LISTEN') : DEFAULT_LISTEN;
+}
+
 export function parseHostPort(value: string, what: string): HostPort {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
@@ -71,36 +93,14 @@ export function parseHostPort(value: string, what: string): HostPort {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+export { DAEMON_OPTIONS } from './flags';
+
 export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonOptions {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: {
-        datadir: { type: 'string' },
-        listen: { type: 'string' },
-        'no-listen': { type: 'boolean' },
-        'api-port': { type: 'string' },
-        alias: { type: 'string' },
-        network: { type: 'string' },
-        ui: { type: 'boolean' },
-        'passphrase-file': { type: 'string' },
-        'onion-rate': { type: 'string' },
-        'onion-burst': { type: 'string' },
-        'onion-queue-bytes': { type: 'string' },
-        'onion-memory-cap': { type: 'string' },
-        'mailbox-peer-messages': { type: 'string' },
-        'mailbox-peer-bytes': { type: 'string' },
-        'mailbox-total-bytes': { type: 'string' },
-        'mailbox-expiry-hours': { type: 'string' },
-        chain: { type: 'string' },
-        'rpc-url': { type: 'string' },
-        'rpc-cookie': { type: 'string' },
-        'esplora-url': { type: 'string' },
-        'chain-poll-ms': { type: 'string' },
-        'restore-words-file': { type: 'string' },
-        'restore-birthday': { type: 'string' },
-      },
+      options: Object.fromEntries(Object.entries(DAEMON_OPTIONS).map(([k, o]) => [k, { type: o.type }])) as { [K in keyof typeof DAEMON_OPTIONS]: { type: (typeof DAEMON_OPTIONS)[K]['type'] } },
       strict: true,
       allowPositionals: false,
     });
@@ -110,6 +110,14 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const v = parsed.values;
   const network = (v.network ?? 'regtest') as Network;
   if (!NETWORKS.includes(network)) throw new ConfigError('config.bad_network', `--network must be one of ${NETWORKS.join(', ')}`);
+  let crypto: CryptoBackendRequest | undefined;
+  if (v.crypto !== undefined) {
+    try {
+      crypto = parseCryptoBackendName(v.crypto);
+    } catch (e) {
+      throw new ConfigError('config.bad_crypto', `--crypto: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const chainGiven = v.chain !== undefined || v['rpc-url'] !== undefined || v['rpc-cookie'] !== undefined || v['esplora-url'] !== undefined;
   const chainFlags = { kind: v.chain, rpcUrl: v['rpc-url'], rpcCookie: v['rpc-cookie'], esploraUrl: v['esplora-url'] };
   // Checked now for the network the flags say; again in withSavedSettings if config.json names another.
@@ -160,16 +168,19 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (chainGiven) given.push('chain');
   return {
     given,
-    networkGiven: v.network !== undefined,
     chainFlags: chainGiven ? chainFlags : null,
     chain,
     chainPollMs,
     restore,
     datadir: v.datadir ?? defaultDataDir(env),
-    listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : DEFAULT_LISTEN,
+    listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : defaultListen(env),
+    listenSource: v.listen !== undefined || v['no-listen'] ? 'command-line' : 'default',
     apiPort,
+    apiPortSource: v['api-port'] !== undefined ? 'command-line' : 'default',
     alias,
     network,
+    networkSource: v.network !== undefined ? 'command-line' : 'default',
+    crypto,
     ui: v.ui ?? false,
     passphrase,
     messenger: {
@@ -195,18 +206,33 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
  */
 export function withSavedSettings(opts: DaemonOptions, saved: SavedSettings): DaemonOptions {
   const given = new Set(opts.given);
-  let listen = opts.listen;
-  if (!given.has('listen') && saved.listen !== undefined) listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
-  const network = !opts.networkGiven && saved.network !== undefined ? saved.network : opts.network;
+  let { listen, listenSource, apiPort, apiPortSource, network, networkSource } = opts;
+  if (!given.has('listen') && saved.listen !== undefined) {
+    listen = saved.listen === '' ? null : parseHostPort(saved.listen, 'listen in config.json');
+    listenSource = 'saved';
+  }
+  // The app's address (browser mode) stays the same from one start to the next.
+  if (opts.ui && apiPortSource !== 'command-line' && saved.uiPort !== undefined) {
+    apiPort = saved.uiPort;
+    apiPortSource = 'saved';
+  }
+  if (networkSource !== 'command-line' && saved.network !== undefined) {
+    network = saved.network;
+    networkSource = 'saved';
+  }
   let chain = opts.chain;
   if (opts.chainFlags) chain = checkChainConfig(opts.chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES);
   else if (saved.chain !== undefined) chain = checkChainConfig(saved.chain, network, 'config.bad_chain', CHAIN_SAVED_NAMES);
   return {
     ...opts,
-    network,
     chain,
     alias: given.has('alias') || saved.alias === undefined ? opts.alias : saved.alias,
     listen,
+    listenSource,
+    apiPort,
+    apiPortSource,
+    network,
+    networkSource,
     messenger: {
       policy: { ...onionPolicy(saved.onion), ...opts.messenger.policy },
       mailbox: { ...mailboxQuotas(saved.mailbox), ...opts.messenger.mailbox },

@@ -2,13 +2,16 @@
  * Browser mode: the daemon serves the built renderer on its API port and logs the browser in
  * without putting the API token in a URL. The ready line carries a one-time address
  * `/login?code=…`; opening it exchanges the single-use code for an HttpOnly, SameSite=Strict
- * session cookie and redirects to `/`. The WebSocket at `/api` then accepts that cookie only
- * with our own Origin (against cross-site WebSocket hijacking and replay by other local servers).
+ * session cookie (30 days) and redirects to `/`. The WebSocket at `/api` then accepts that cookie
+ * only with our own Origin (against cross-site WebSocket hijacking and replay by other local
+ * servers). Sessions are kept in the data directory (ui-sessions.ts), so a signed-in browser
+ * stays signed in across restarts; they can be listed and revoked.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { equalBytes, randomBytes, toHex, utf8 } from '../../core/crypto';
+import { SESSION_LIFETIME_MS, UiSessions } from './ui-sessions';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,7 +24,13 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export const SESSION_COOKIE = 'glasswing_session';
+/**
+ * The session cookie's name carries the port: cookies are not isolated by port, and two nodes'
+ * apps on 127.0.0.1 (two data directories) would otherwise sign each other out.
+ */
+export function sessionCookieName(origin: string): string {
+  return `glasswing_session_${/:(\d+)$/.exec(origin)?.[1] ?? '0'}`;
+}
 
 /** The Content-Security-Policy of every page we serve. */
 export function contentSecurityPolicy(origin: string): string {
@@ -56,18 +65,21 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
 export interface UiServerOptions {
   /** The built renderer (index.html and assets). */
   readonly distDir: string;
+  /** Where sessions are kept (default: in memory, ending with the process). */
+  readonly sessions?: UiSessions;
 }
 
 export class UiServer {
   readonly #dist: string;
   readonly #codes = new Set<string>();
-  readonly #sessions = new Set<string>();
+  readonly sessions: UiSessions;
   #origin = '';
   /** The origins our own pages load from: 127.0.0.1 and localhost on our port. */
   #ownOrigins: readonly string[] = [];
 
   constructor(opts: UiServerOptions) {
     this.#dist = resolve(opts.distDir);
+    this.sessions = opts.sessions ?? new UiSessions(undefined);
   }
 
   /** Set once the HTTP server knows its port: `http://127.0.0.1:PORT`. */
@@ -93,13 +105,13 @@ export class UiServer {
    * server could replay it from a client that sends no Origin at all. The cookie therefore counts
    * only with an Origin header naming us (browsers always send one on WebSocket upgrades).
    */
-  authorize = (req: IncomingMessage): boolean => {
+  authorize = (req: IncomingMessage): string | null => {
     const origin = req.headers.origin;
-    if (origin === undefined || !this.#ownOrigins.includes(origin)) return false;
-    const session = cookieValue(req, SESSION_COOKIE);
-    if (!session) return false;
-    for (const s of this.#sessions) if (sameSecret(s, session)) return true;
-    return false;
+    if (origin === undefined || !this.#ownOrigins.includes(origin)) return null;
+    const secret = cookieValue(req, sessionCookieName(this.#origin));
+    if (!secret) return null;
+    // The session's id tags the connection, so revoking the session closes it.
+    return this.sessions.check(secret);
   };
 
   /** Answers UI requests; returns false for paths it does not own. */
@@ -137,12 +149,11 @@ export class UiServer {
         res.end('This login link was already used or is not valid. Run `glasswing uilogin` for a new one.\n');
         return true;
       }
-      const session = toHex(randomBytes(32));
-      this.#sessions.add(session);
+      const { secret } = this.sessions.create();
       // Redirect to a clean URL so the code is gone from the address bar.
       res.writeHead(303, {
         location: '/',
-        'set-cookie': `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${sessionCookieName(this.#origin)}=${secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_LIFETIME_MS / 1000}`,
         ...security,
       });
       res.end();

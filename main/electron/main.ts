@@ -6,7 +6,8 @@
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, normalize, extname, sep, dirname } from 'node:path';
 import { createNodeApi } from '../../core/api/node-api';
-import { Node, mailboxQuotas, onionPolicy, readSavedSettings } from '../../core/node';
+import { parseCryptoBackendName, selectCryptoBackend, type CryptoBackendRequest } from '../../core/crypto';
+import { Node, mailboxQuotas, onionPolicy, readSavedSettings, saveSettings } from '../../core/node';
 import { NO_CHAIN, checkChainConfig } from '../../core/node/chain-config';
 import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
@@ -32,6 +33,28 @@ const MIME: Record<string, string> = {
 
 function log(line: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
+}
+
+/** `--crypto native|wasm|noble|auto` on Electron's command line (after the app's path), if given. */
+function cryptoOption(argv: readonly string[]): CryptoBackendRequest | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = a === '--crypto' ? argv[i + 1] : a.startsWith('--crypto=') ? a.slice('--crypto='.length) : undefined;
+    if (value !== undefined) return parseCryptoBackendName(value);
+  }
+  return undefined;
+}
+
+// Before any other cryptography: the backend is chosen once (--crypto, else GLASSWING_CRYPTO, else auto).
+{
+  let backend: CryptoBackendRequest | undefined;
+  try {
+    backend = cryptoOption(process.argv.slice(2));
+  } catch (e) {
+    log({ event: 'crypto', message: `${e instanceof Error ? e.message : String(e)}; using auto` });
+  }
+  const crypto = selectCryptoBackend({ ...(backend ? { backend } : {}), log: (message) => log({ event: 'crypto', message }) });
+  log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
 }
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -73,9 +96,12 @@ if (!app.requestSingleInstanceLock()) {
       });
     });
 
-    // Saved settings (the Settings page writes them), under the environment's overrides.
+    // Saved settings (the Settings page writes them), under the environment's overrides. As for the
+    // daemon: a saved (or the default) address that is taken falls back to a free port this run;
+    // what the first start chose is saved for the next.
     const saved = readSavedSettings(datadir);
-    const listen = process.env.GLASSWING_PORT ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
+    const fromEnvironment = process.env.GLASSWING_PORT !== undefined;
+    const listen = fromEnvironment ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
       : saved.listen === '' ? null : (saved.listen && parseListenAddress(saved.listen)) || { host: '127.0.0.1', port: 9735 };
     // The chain: `npm start`'s sandbox hands its btcd over (GLASSWING_RPC_URL), else config.json's, else none.
     const network = saved.network ?? 'regtest';
@@ -90,12 +116,17 @@ if (!app.requestSingleInstanceLock()) {
       chain,
       ...(process.env.GLASSWING_RPC_URL ? { fromCommandLine: ['chain'] } : {}),
       listen,
+      listenFallback: !fromEnvironment,
       messenger: { policy: onionPolicy(saved.onion), mailbox: mailboxQuotas(saved.mailbox) },
       passphrase: process.env.GLASSWING_PASSPHRASE,
       version: GLASSWING_VERSION,
       log,
     });
-    await node.start();
+    const started = await node.start();
+    saveSettings(datadir, {
+      ...(saved.network === undefined ? { network } : {}),
+      ...(saved.listen === undefined && !fromEnvironment && started.listen[0] ? { listen: started.listen[0] } : {}),
+    });
     const api = createNodeApi(node);
     // Peers handed over by `npm start` (the sandbox network) as `label=nodeid@host:port`, dialled in the background.
     for (const entry of (process.env.GLASSWING_CONNECT ?? '').split(',').filter(Boolean)) {

@@ -486,15 +486,21 @@ describe('Glasswing in the browser', () => {
     expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
   }, 60_000);
 
-  it('shows the lost connection, retries with backoff, and asks to sign in again after the daemon restarts', async () => {
+  it('shows the lost connection, retries with backoff, stays signed in across a daemon restart, and asks to sign in once revoked', async () => {
     await ui.stop();
     await page.getByText('Lost the connection to the node.').waitFor({ timeout: WAIT });
     await page.locator('[data-state="retrying"]').waitFor();
     // What was known stays on screen.
     expect(await text('[data-testid="node-id"]')).toBe(ui.nodeId);
     await screenshot(page, 'reconnecting');
-    // The daemon comes back on the same address; its sessions did not survive the restart.
+    // The daemon comes back on the same address; the browser's session survived the restart
+    // (DATADIR/ui-sessions.json), so the page reconnects by itself, still signed in.
     await ui.start();
+    await page.locator('[data-state="connected"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('heading', { name: 'Not signed in' }).count()).toBe(0);
+    // Revoking every session signs the page out; a new login address signs it in again.
+    const revoked = await ui.cli('uilogin', '--revoke', 'all');
+    expect(revoked.code).toBe(0);
     await page.getByRole('heading', { name: 'Not signed in' }).waitFor({ timeout: 30_000 });
     const r = await ui.cli('uilogin');
     await page.goto((r.json as { url: string }).url);

@@ -103,7 +103,7 @@ describe('Offers in the browser', () => {
 
   it('decodes a pasted string: every field named and explained, every error located', async () => {
     await offerTab('Decode').click();
-    const input = page.getByLabel('BOLT 12 string', { exact: true });
+    const input = page.getByLabel('BOLT 11 or BOLT 12 string', { exact: true });
     await input.fill(ourOffer);
     await page.locator('[data-testid="bolt12-view"][data-valid="true"]').waitFor({ timeout: WAIT });
     const fields = page.locator('[data-testid="bolt12-fields"]');
@@ -232,7 +232,7 @@ describe('Offers in the browser', () => {
     await detail.waitFor({ timeout: WAIT });
     await screenshot(page, 'offers-dark');
     await offerTab('Decode').click();
-    await page.getByLabel('BOLT 12 string', { exact: true }).fill(ourOffer.slice(0, 30) + 'b' + ourOffer.slice(31));
+    await page.getByLabel('BOLT 11 or BOLT 12 string', { exact: true }).fill(ourOffer.slice(0, 30) + 'b' + ourOffer.slice(31));
     await page.locator('[data-testid="bolt12-errors"]').waitFor({ timeout: WAIT });
     await screenshot(page, 'offers-decode-dark');
     await setTheme(page, 'System');

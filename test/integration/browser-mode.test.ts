@@ -31,7 +31,8 @@ describe('browser mode login', () => {
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/');
     const setCookie = String(r.headers['set-cookie']);
-    expect(setCookie).toMatch(/glasswing_session=[0-9a-f]{64}/);
+    expect(setCookie).toMatch(new RegExp(`glasswing_session_${new URL(origin).port}=[0-9a-f]{64}`));
+    expect(setCookie).toContain('Max-Age=2592000');
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Strict');
     cookie = setCookie.split(';')[0]!;
@@ -48,7 +49,7 @@ describe('browser mode login', () => {
     expect(await openSocket(api, { cookie, origin })).toBe(101);
     expect(await openSocket(api, { cookie, origin: 'http://evil.example' })).toBe(401);
     expect(await openSocket(api, { origin })).toBe(401);
-    expect(await openSocket(api, { cookie: 'glasswing_session=' + '0'.repeat(64), origin })).toBe(401);
+    expect(await openSocket(api, { cookie: `glasswing_session_${new URL(origin).port}=` + '0'.repeat(64), origin })).toBe(401);
   });
 
   it('serves pages with a strict Content-Security-Policy and refuses path traversal', async () => {

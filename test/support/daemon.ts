@@ -19,7 +19,13 @@ export interface ReadyLine {
   nodeId: string;
   listen: string | null;
   api: string;
+  network: string;
+  /** --ui: the app's address, and a one-time login address. */
+  app?: string;
   ui?: string;
+  /** The saved listen address (or API port) was taken: what was wanted and why. */
+  listenFallback?: { wanted: string; reason: string };
+  uiFallback?: { wanted: number; reason: string };
 }
 
 const running = new Set<ChildProcess>();
@@ -72,10 +78,13 @@ export class DaemonProcess {
     this.extraArgs = extraArgs;
   }
 
-  /** Starts the daemon and waits for its ready line. */
-  async start(listen = '127.0.0.1:0'): Promise<ReadyLine> {
-    const args = [GLASSWING_BIN, 'daemon', '--datadir', this.datadir, '--listen', listen, ...this.extraArgs];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Starts the daemon and waits for its ready line. `listen` null passes no --listen: the daemon
+   * then uses its saved address, else its default (`env` may set GLASSWING_DEFAULT_LISTEN).
+   */
+  async start(listen: string | null = '127.0.0.1:0', env: NodeJS.ProcessEnv = {}): Promise<ReadyLine> {
+    const args = [GLASSWING_BIN, 'daemon', '--datadir', this.datadir, ...(listen === null ? [] : ['--listen', listen]), ...this.extraArgs];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child = child;
     running.add(child);
     child.on('exit', () => running.delete(child));

@@ -13,28 +13,9 @@ import { FALLBACK_P2PKH, FALLBACK_P2SH, fallbackAddress, fallbackType } from './
 import type { Bolt11Field, RouteHintHop } from './fields';
 import { tagLetter } from './fields';
 import type { Bolt11Network } from './hrp';
+import type { Bolt11Description, Bolt11ErrorDescription, JsonValue } from './description';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-export interface Bolt11ErrorDescription {
-  readonly code: string;
-  /** `parse`: not a well-formed invoice; `semantic`: well-formed but breaks a reader requirement. */
-  readonly family: 'parse' | 'semantic';
-  readonly message: string;
-  /** What the code means in general. */
-  readonly explanation: string;
-  /** The unknown even feature bits, for `bolt11.unknown_required_feature` ("SHOULD indicate the unknown bit"). */
-  readonly bits?: number[];
-}
-
-export interface Bolt11Description {
-  readonly kind: 'bolt11_invoice';
-  /** True when there is no error at all. */
-  readonly valid: boolean;
-  /** Every field present, by its spec name; empty when the string did not parse. */
-  readonly fields: Record<string, JsonValue>;
-  readonly errors: Bolt11ErrorDescription[];
-}
+export type { Bolt11Description, Bolt11ErrorDescription, JsonValue } from './description';
 
 export interface DescribeBolt11Options extends DecodeOptions {
   /** The caller's clock: when set, an expired invoice is reported (`bolt11.expired`). */

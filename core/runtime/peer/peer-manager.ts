@@ -2,7 +2,9 @@
  * The PeerManager: listens for and dials peers over node:net, authenticates them with BOLT 8,
  * runs a PeerSession per connection, keeps at most one connection per node id (the newest
  * wins), reconnects to peers marked for it with exponential backoff, and reports everything on
- * the event bus. Upper layers register message handlers and send through it.
+ * the event bus. Upper layers register message handlers and send through it. A saved peer that
+ * never answered is dialled a bounded number of times (core/peer/reconnect.ts), then left alone
+ * with the reason; `savedPeers()` tells where each saved peer stands.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -10,13 +12,14 @@ import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVec
 import { fromHex, toHex } from '../../crypto';
 import type { GlasswingError } from '../../errors';
 import type { PeerEventBody } from '../../peer/events';
-import type { PeerInfo } from '../../peer/types';
+import type { PeerInfo, ReconnectState, SavedPeerInfo } from '../../peer/types';
 import type { AddressBook } from '../../peer/ports';
 import type { MalformedMessage, Peer } from '../../peer/peer';
 import { PeerSession, type PeerAction } from '../../peer/peer-session';
 import { PeerError } from '../../peer/errors';
 import { formatHostPort, parsePeerAddress } from '../../peer/address';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../../peer/backoff';
+import { DEFAULT_RECONNECT_POLICY, afterFailedAttempt } from '../../peer/reconnect';
 import { featureInfos } from '../../peer/feature-info';
 import { DEFAULT_INBOUND_LIMITS, FailureReportThrottle, InboundLimiter, addressKey, type InboundLimits } from '../../peer/inbound-limits';
 import type { Clock, Timer } from '../clock';
@@ -43,6 +46,8 @@ export interface PeerManagerOptions {
   readonly connectTimeoutMs?: number;
   readonly maxQueuedBytes?: number;
   readonly backoff?: BackoffPolicy;
+  /** Failed attempts in a row after which a peer that never answered is not retried (default 8). */
+  readonly maxAttemptsNeverSeen?: number;
   /** Per-address limits on inbound connections (`DEFAULT_INBOUND_LIMITS`: 4 in the handshake, 2/s, burst 10). */
   readonly inboundLimits?: Partial<InboundLimits>;
   /** How often sessions are ticked (keepalive, timeouts). */
@@ -61,6 +66,17 @@ export interface InboundStats {
 
 export type MessageHandler = (peer: Peer, message: Message) => void;
 
+/** Reconnecting to one saved peer, this run. */
+interface ReconnectEntry {
+  timer: Timer | null;
+  /** Failed attempts in a row (reset when it connects, or when the user connects again). */
+  failures: number;
+  /** The attempt the timer will make (1-based). */
+  attempt: number;
+  nextAt: number | null;
+  lastError: { readonly code: string; readonly message: string; readonly at: number } | null;
+}
+
 interface Live {
   readonly connection: Connection;
   readonly session: PeerSession;
@@ -78,7 +94,7 @@ interface Live {
 }
 
 export class PeerManager {
-  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits'>> & { backoff: BackoffPolicy };
+  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits' | 'maxAttemptsNeverSeen'>> & { backoff: BackoffPolicy; maxAttemptsNeverSeen: number };
   readonly #inboundLimiter: InboundLimiter;
   readonly #failureReports = new FailureReportThrottle();
   #refusedTooManyHandshakes = 0;
@@ -89,7 +105,9 @@ export class PeerManager {
   readonly #readyHandlers = new Set<(peer: Peer) => void>();
   readonly #malformedHandlers = new Set<(peer: Peer, info: MalformedMessage) => void>();
   readonly #closeHandlers = new Set<(peer: Peer, error: GlasswingError) => void>();
-  readonly #reconnectTimers = new Map<string, { timer: Timer; attempt: number }>();
+  readonly #reconnect = new Map<string, ReconnectEntry>();
+  /** Node ids we are dialling now (TCP connect, handshake, init). */
+  readonly #dialing = new Set<string>();
   readonly #servers: Server[] = [];
   readonly #ticker: Timer;
   #closing = false;
@@ -108,6 +126,7 @@ export class PeerManager {
       tickMs: 1_000,
       ...opts,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
+      maxAttemptsNeverSeen: opts.maxAttemptsNeverSeen ?? DEFAULT_RECONNECT_POLICY.maxAttemptsNeverSeen,
     };
     this.#inboundLimiter = new InboundLimiter({ ...DEFAULT_INBOUND_LIMITS, ...opts.inboundLimits });
     this.#ticker = this.#opts.clock.interval('peer.tick', this.#opts.tickMs, () => this.#tick());
@@ -179,6 +198,7 @@ export class PeerManager {
     if (nodeId === this.#opts.nodeId) return Promise.reject(new PeerError('peer.self_connection', 'that is our own node id'));
     const address = formatHostPort(host, port);
     this.#opts.addressBook.upsert(nodeId, address, this.#opts.clock.now());
+    // The user's choice: it also clears an earlier give-up, and the count of failures starts over.
     if (opts.reconnect !== undefined) this.#opts.addressBook.setReconnect(nodeId, opts.reconnect);
     this.#cancelReconnect(nodeId);
     return this.#dial(nodeId, host, port);
@@ -187,6 +207,7 @@ export class PeerManager {
   #dial(nodeId: string, host: string, port: number): Promise<Peer> {
     return new Promise((resolve, reject) => {
       if (this.#closing) return reject(new PeerError('peer.shutting_down', 'the node is stopping'));
+      this.#dialing.add(nodeId);
       const address = formatHostPort(host, port);
       const socket = createConnection({ host, port });
       const timer = this.#opts.clock.timeout(`peer.connect_timeout ${address}`, this.#opts.connectTimeoutMs, () => {
@@ -199,7 +220,7 @@ export class PeerManager {
         settled = true;
         timer.cancel();
         this.#opts.publish({ type: 'peer.connection_failed', address, nodeId, direction: 'outbound', reason: e.message, code: e.code });
-        this.#scheduleReconnect(nodeId);
+        this.#attemptFailed(nodeId, e);
         reject(e);
       };
       socket.once('error', (e: NodeJS.ErrnoException) => fail(new PeerError('peer.connect_failed', `could not connect to ${address}: ${e.code ?? e.message}`)));
@@ -370,11 +391,8 @@ export class PeerManager {
     live.peer = peer;
     this.#opts.addressBook.upsert(nodeId, live.connection.direction === 'outbound' ? live.address : undefined, now);
     this.#opts.addressBook.markSeen(nodeId, now);
-    const entry = this.#reconnectTimers.get(nodeId);
-    if (entry) {
-      entry.timer.cancel();
-      this.#reconnectTimers.delete(nodeId);
-    }
+    this.#dialing.delete(nodeId);
+    this.#cancelReconnect(nodeId);
     this.#opts.publish({ type: 'peer.connected', peer: this.info(peer) });
     live.onReady?.(peer);
     for (const h of this.#readyHandlers) this.#safely(() => h(peer));
@@ -406,6 +424,11 @@ export class PeerManager {
         reason: error.message, code: error.code,
       });
       live.onFail?.(error);
+      // One of our attempts failed after the TCP connection (handshake, init): it counts as a failure.
+      if (live.nodeId && live.connection.direction === 'outbound') {
+        this.#attemptFailed(live.nodeId, error); // nothing if another connection to it is up
+        return;
+      }
     }
     if (current && error.code !== 'peer.replaced') this.#scheduleReconnect(live.nodeId!);
   }
@@ -527,13 +550,24 @@ export class PeerManager {
   /** Closes the connection; `forget` also stops reconnecting to the peer. */
   disconnect(nodeId: string, opts: { forget?: boolean } = {}): boolean {
     if (opts.forget !== false) {
+      const rec = this.#opts.addressBook.get(nodeId);
       this.#opts.addressBook.setReconnect(nodeId, false);
       this.#cancelReconnect(nodeId);
+      if (rec?.reconnect) this.#opts.publish({ type: 'peer.reconnect_stopped', nodeId, by: 'request', attempts: 0, reason: 'stopped on request' });
     }
     const live = this.#byNode.get(nodeId);
     if (!live) return false;
     live.connection.end(new PeerError('peer.disconnect_requested', 'disconnected on request'));
     return true;
+  }
+
+  /** Disconnects, stops reconnecting and removes the peer from the address book; false if it was not saved. */
+  forget(nodeId: string): boolean {
+    this.#cancelReconnect(nodeId);
+    const existed = this.#opts.addressBook.forget(nodeId);
+    this.#byNode.get(nodeId)?.connection.end(new PeerError('peer.disconnect_requested', 'disconnected on request (forgotten)'));
+    if (existed) this.#opts.publish({ type: 'peer.forgotten', nodeId });
+    return existed;
   }
 
   /** Dials every peer in the address book marked for reconnection. */
@@ -543,28 +577,100 @@ export class PeerManager {
     }
   }
 
+  /** After a dropped connection or at start: the next attempt, if the peer is saved for reconnection. */
   #scheduleReconnect(nodeId: string, delayOverride?: number): void {
+    const entry = this.#reconnect.get(nodeId);
+    const attempt = (entry?.failures ?? 0) + 1;
+    this.#schedule(nodeId, delayOverride ?? backoffDelay(this.#opts.backoff, attempt, this.#opts.random()), attempt);
+  }
+
+  /**
+   * One of our attempts to reach a saved peer failed: retry with backoff, or — for a peer that never
+   * answered, after `maxAttemptsNeverSeen` failures in a row — stop, saying why (core/peer/reconnect.ts).
+   */
+  #attemptFailed(nodeId: string, error: GlasswingError): void {
+    this.#dialing.delete(nodeId);
     if (this.#closing || this.#byNode.has(nodeId)) return;
     const rec = this.#opts.addressBook.get(nodeId);
     if (!rec?.reconnect || rec.addresses.length === 0) return;
-    const previous = this.#reconnectTimers.get(nodeId);
-    previous?.timer.cancel();
-    const attempt = (previous?.attempt ?? 0) + 1;
-    const inMs = delayOverride ?? backoffDelay(this.#opts.backoff, attempt, this.#opts.random());
+    const now = this.#opts.clock.now();
+    const entry = this.#entry(nodeId);
+    entry.failures++;
+    entry.lastError = { code: error.code, message: error.message, at: now };
+    const decision = afterFailedAttempt(
+      { backoff: this.#opts.backoff, maxAttemptsNeverSeen: this.#opts.maxAttemptsNeverSeen },
+      { failures: entry.failures, everSeen: rec.lastSeen !== null, error: error.message },
+      this.#opts.random(),
+    );
+    if (decision.kind === 'give_up') {
+      entry.timer?.cancel();
+      entry.timer = null;
+      entry.nextAt = null;
+      this.#opts.addressBook.giveUp(nodeId, decision.reason, now);
+      this.#opts.publish({ type: 'peer.reconnect_stopped', nodeId, by: 'policy', attempts: entry.failures, reason: decision.reason });
+      return;
+    }
+    this.#schedule(nodeId, decision.inMs, entry.failures + 1);
+  }
+
+  #entry(nodeId: string): ReconnectEntry {
+    let entry = this.#reconnect.get(nodeId);
+    if (!entry) {
+      entry = { timer: null, failures: 0, attempt: 0, nextAt: null, lastError: null };
+      this.#reconnect.set(nodeId, entry);
+    }
+    return entry;
+  }
+
+  #schedule(nodeId: string, inMs: number, attempt: number): void {
+    if (this.#closing || this.#byNode.has(nodeId)) return;
+    const rec = this.#opts.addressBook.get(nodeId);
+    if (!rec?.reconnect || rec.addresses.length === 0) return;
+    const entry = this.#entry(nodeId);
+    entry.timer?.cancel();
     const address = rec.addresses[0]!;
-    // The entry stays after it fires: its attempt count sets the next backoff.
-    const timer = this.#opts.clock.timeout(`peer.reconnect ${nodeId}`, inMs, () => {
+    entry.attempt = attempt;
+    entry.nextAt = this.#opts.clock.now() + inMs;
+    // The entry stays after it fires: its failure count sets the next backoff.
+    entry.timer = this.#opts.clock.timeout(`peer.reconnect ${nodeId}`, inMs, () => {
+      entry.timer = null;
+      entry.nextAt = null;
       const parsed = parsePeerAddress(`${nodeId}@${address}`);
       this.#dial(nodeId, parsed.host, parsed.port).catch(() => undefined); // failures reschedule
     });
-    this.#reconnectTimers.set(nodeId, { timer, attempt });
     this.#opts.publish({ type: 'peer.reconnect_scheduled', nodeId, address, inMs, attempt });
   }
 
   #cancelReconnect(nodeId: string): void {
-    const entry = this.#reconnectTimers.get(nodeId);
-    entry?.timer.cancel();
-    this.#reconnectTimers.delete(nodeId);
+    this.#reconnect.get(nodeId)?.timer?.cancel();
+    this.#reconnect.delete(nodeId);
+  }
+
+  /** Every saved peer with where reconnecting to it stands. */
+  savedPeers(): SavedPeerInfo[] {
+    return this.#opts.addressBook.list().map((rec) => {
+      const entry = this.#reconnect.get(rec.nodeId);
+      const connected = this.isConnected(rec.nodeId);
+      const state: ReconnectState = connected ? 'connected'
+        : this.#dialing.has(rec.nodeId) ? 'connecting'
+        : rec.reconnect ? 'waiting'
+        : rec.gaveUp ? 'gave_up'
+        : 'off';
+      return {
+        nodeId: rec.nodeId,
+        label: rec.label,
+        addresses: rec.addresses,
+        connected,
+        reconnect: rec.reconnect,
+        state,
+        failedAttempts: entry?.failures ?? 0,
+        nextAttemptAt: state === 'waiting' ? (entry?.nextAt ?? null) : null,
+        lastError: entry?.lastError ?? null,
+        gaveUpReason: rec.gaveUp?.reason ?? null,
+        lastSeen: rec.lastSeen,
+        createdAt: rec.createdAt,
+      };
+    });
   }
 
   #tick(): void {
@@ -580,8 +686,8 @@ export class PeerManager {
   async close(): Promise<void> {
     this.#closing = true;
     this.#ticker.cancel();
-    for (const { timer } of this.#reconnectTimers.values()) timer.cancel();
-    this.#reconnectTimers.clear();
+    for (const { timer } of this.#reconnect.values()) timer?.cancel();
+    this.#reconnect.clear();
     for (const live of this.#live) live.connection.end(new PeerError('peer.shutting_down', 'the node is stopping'));
     await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }

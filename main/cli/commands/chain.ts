@@ -6,5 +6,6 @@ export const chaininfo: CliCommand = {
   name: 'chaininfo',
   summary: 'chain source and endpoint, network, tip height and hash, sync state, fee estimates',
   usage: 'chaininfo',
+  examples: ['chaininfo'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.chainInfo({})),
 };

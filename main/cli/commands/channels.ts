@@ -15,6 +15,7 @@ export const listchannels: CliCommand = {
   name: 'listchannels',
   summary: 'channels with their state (active, closing, force_closing, failed, closed; balances, HTLCs) and the openings awaiting confirmations',
   usage: 'listchannels',
+  examples: ['listchannels'],
   run: (ctx) => withDaemon(ctx.datadir, async ({ api }) => {
     const [{ channels }, { openings }] = await Promise.all([api.listChannels({}), api.listOpenings({})]);
     return { channels, openings: openings.filter((o) => o.lifecycle !== 'active') };
@@ -25,6 +26,7 @@ export const listclosedchannels: CliCommand = {
   name: 'listclosedchannels',
   summary: 'channels closing or closed on chain: how, the closing transaction, every output\'s role, value, status and claim',
   usage: 'listclosedchannels',
+  examples: ['listclosedchannels'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.listClosedChannels({})),
 };
 
@@ -32,6 +34,8 @@ export const getchannel: CliCommand = {
   name: 'getchannel',
   summary: 'one channel in full: both commitments, HTLC tables, the four change lists, recent messages',
   usage: 'getchannel CHANNEL_ID',
+  arguments: [{ name: 'CHANNEL_ID', describe: 'the channel id (64 hex characters, from listchannels)' }],
+  examples: ['getchannel 6f1c…e2a0'],
   run: (ctx, { positionals }) => {
     const channelId = positionals[0]?.toLowerCase();
     if (!channelId || positionals.length > 1 || !CHANNEL_ID.test(channelId)) throw new UsageError('expected a channel id (64 hex characters): getchannel CHANNEL_ID');
@@ -43,9 +47,18 @@ export const openchannel: CliCommand = {
   name: 'openchannel',
   summary: 'open a channel of AMOUNT_SAT to a connected peer, funded from the wallet (fee rate in sat/vB for the funding transaction)',
   usage: 'openchannel NODEID AMOUNT_SAT [--push-msat N] [--feerate SAT_PER_VB] [--private] [--zeroconf] [--channel-type anchors|static_remotekey]',
+  arguments: [
+    { name: 'NODEID', describe: 'a connected peer (66 hex characters)' },
+    { name: 'AMOUNT_SAT', describe: 'the channel size in whole sat, paid from the wallet' },
+  ],
   options: {
-    'push-msat': { type: 'string' }, feerate: { type: 'string' }, private: { type: 'boolean' }, zeroconf: { type: 'boolean' }, 'channel-type': { type: 'string' },
+    'push-msat': { type: 'string', value: 'N', describe: 'give the peer N msat of the channel at once (not returned on close)' },
+    feerate: { type: 'string', value: 'SAT_PER_VB', describe: 'the funding transaction\'s fee rate (default: the chain\'s estimate for 6 blocks)' },
+    private: { type: 'boolean', describe: 'do not announce the channel (every channel is private for now)' },
+    zeroconf: { type: 'boolean', describe: 'usable before the funding confirms (only peers that trust us accept)' },
+    'channel-type': { type: 'string', value: 'anchors|static_remotekey', describe: 'default: anchors when the peer supports it' },
   },
+  examples: ['openchannel 02ab…cd 500000', 'openchannel 02ab…cd 1000000 --push-msat 10000000 --feerate 2 --channel-type static_remotekey'],
   run: (ctx, { positionals, values }) => {
     const [nodeIdArg, amount, ...rest] = positionals;
     const nodeId = nodeIdArg?.toLowerCase();
@@ -74,7 +87,13 @@ export const closechannel: CliCommand = {
   name: 'closechannel',
   summary: 'close a channel cooperatively (or with --force: our commitment on chain, funds back after the delay)',
   usage: 'closechannel CHANNEL_ID [--force] [--feerate SAT_PER_VB] [--destination ADDRESS]',
-  options: { force: { type: 'boolean' }, feerate: { type: 'string' }, destination: { type: 'string' } },
+  arguments: [{ name: 'CHANNEL_ID', describe: 'the channel id (64 hex characters, from listchannels)' }],
+  options: {
+    force: { type: 'boolean', describe: 'broadcast our latest commitment without the peer (funds back after the peer\'s to_self_delay)' },
+    feerate: { type: 'string', value: 'SAT_PER_VB', describe: 'the closing fee rate we aim for (cooperative; default: the chain\'s estimate)' },
+    destination: { type: 'string', value: 'ADDRESS', describe: 'where our funds go (cooperative; default: a new wallet address)' },
+  },
+  examples: ['closechannel 6f1c…e2a0', 'closechannel 6f1c…e2a0 --force'],
   run: (ctx, { positionals, values }) => {
     const channelId = positionals[0]?.toLowerCase();
     if (!channelId || positionals.length > 1 || !CHANNEL_ID.test(channelId)) throw new UsageError('expected a channel id (64 hex characters): closechannel CHANNEL_ID');

@@ -6,7 +6,7 @@ import { closechannel, getchannel, listchannels, listclosedchannels, openchannel
 import { createmessagepath, listen, listmessages, mailbox, messengerstats, sendonionmessage } from './messenger';
 import { onion } from './onion';
 import { createrefund, disableoffer, fetchinvoice, listinvoicerequests, listinvoices, listoffers, offer, sendinvoice } from './offers';
-import { connect, disconnect, getinfo, listpeers, ping } from './peers';
+import { connect, disconnect, forgetpeer, getinfo, listpeers, ping } from './peers';
 import { simulate } from './simulate';
 import { uilogin } from './uilogin';
 import { settings } from './settings';
@@ -14,7 +14,7 @@ import { labelpeer } from './labelpeer';
 import { backupwords, bumpfee, getbalance, listfunds, listtransactions, newaddress, withdraw } from './wallet';
 import { chaininfo } from './chain';
 
-export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
+export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, forgetpeer, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
   listchannels, getchannel, openchannel, closechannel, listclosedchannels,

@@ -3,13 +3,14 @@
  * createmessagepath. Each talks to the running daemon over its API.
  */
 import type { CliCommand, CommandArgs } from '../command';
-import { UsageError, stringList } from '../command';
+import { UsageError, integer, stringList } from '../command';
 import { connectToDaemon, withDaemon } from '../daemon-client';
 import type { NodeEvent } from '../../../core/api';
 import { MESSAGE_OUTCOMES } from '../../../core/api';
 import { isGlasswingError } from '../../../core/errors';
 
 const NODE_ID = /^0[23][0-9a-f]{64}$/;
+const EXAMPLE_ID = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
 const TLV_TYPE = /^(0|[1-9][0-9]{0,19})$/;
 const HEX = /^([0-9a-f]{2})*$/;
 
@@ -19,14 +20,6 @@ function nodeIds(values: CommandArgs['values'], name: string): string[] {
     if (!NODE_ID.test(id)) throw new UsageError(`--${name} ${v}: expected a node id (66 hex characters)`);
     return id;
   });
-}
-
-function integer(values: CommandArgs['values'], name: string, min: number, max: number): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}`);
-  return n;
 }
 
 function tlvType(text: unknown, what: string): string {
@@ -46,13 +39,15 @@ export const sendonionmessage: CliCommand = {
   name: 'sendonionmessage',
   summary: 'send an onion message to a node id or a hex blinded path (optionally with a reply path, waiting for the reply)',
   usage: SEND_USAGE,
+  arguments: [{ name: 'DEST', describe: 'a node id (66 hex characters) or a blinded path in hex (from createmessagepath)' }],
   options: {
-    tlv: { type: 'string', multiple: true },
-    'reply-path': { type: 'boolean' },
-    'wait-reply': { type: 'string' },
-    via: { type: 'string', multiple: true },
-    'dummy-hops': { type: 'string' },
+    tlv: { type: 'string', multiple: true, value: 'TYPE=HEX', describe: 'a record of the message: a TLV type >= 64 and its value in hex (at least one)' },
+    'reply-path': { type: 'boolean', describe: 'attach a blinded reply path to us' },
+    'wait-reply': { type: 'string', value: 'SECONDS', describe: 'attach a reply path and wait this long for the reply (1..600)' },
+    via: { type: 'string', multiple: true, value: 'NODEID', describe: 'route through this node (repeat for more hops, in order)' },
+    'dummy-hops': { type: 'string', value: 'N', describe: 'dummy hops in our reply path (0..10)' },
   },
+  examples: [`sendonionmessage ${EXAMPLE_ID} --tlv 77777=48656c6c6f`, `sendonionmessage ${EXAMPLE_ID} --tlv 77777=00 --wait-reply 10`],
   run: (ctx, { positionals, values }) => {
     const destination = positionals[0]?.toLowerCase();
     if (!destination || !HEX.test(destination)) throw new UsageError(`expected DEST, a node id or a blinded path in hex: ${SEND_USAGE}`);
@@ -81,7 +76,13 @@ export const listmessages: CliCommand = {
   name: 'listmessages',
   summary: 'the onion-message traffic log (newest N, oldest first), by peer, TLV type or outcome',
   usage: `listmessages [--limit N] [--peer NODEID] [--type T] [--outcome ${MESSAGE_OUTCOMES.slice(0, 3).join('|')}|...]`,
-  options: { limit: { type: 'string' }, peer: { type: 'string' }, type: { type: 'string' }, outcome: { type: 'string' } },
+  options: {
+    limit: { type: 'string', value: 'N', describe: 'the newest N messages (1..10000)' },
+    peer: { type: 'string', value: 'NODEID', describe: 'only messages from or to this peer' },
+    type: { type: 'string', value: 'T', describe: 'only messages carrying this TLV type' },
+    outcome: { type: 'string', value: 'OUTCOME', describe: `only this outcome: ${MESSAGE_OUTCOMES.join(', ')}` },
+  },
+  examples: ['listmessages --limit 20', 'listmessages --outcome dropped'],
   run: (ctx, { values }) => {
     const limit = integer(values, 'limit', 1, 10_000);
     const peer = values.peer === undefined ? undefined : nodeIds(values, 'peer')[0];
@@ -105,6 +106,12 @@ export const mailbox: CliCommand = {
   name: 'mailbox',
   summary: 'the onion-message mailbox for offline peers: list it, allow or deny a peer',
   usage: MAILBOX_USAGE,
+  arguments: [
+    { name: 'list', describe: 'the allow-list, stored messages, totals and quotas' },
+    { name: 'allow NODEID', describe: 'store messages for this peer while it is offline' },
+    { name: 'deny NODEID', describe: 'stop storing messages for it (and drop those stored)' },
+  ],
+  examples: ['mailbox list', `mailbox allow ${EXAMPLE_ID}`],
   run: (ctx, { positionals }) => {
     const [sub, arg] = positionals;
     if (sub === 'list') return withDaemon(ctx.datadir, ({ api }) => api.mailboxList({}));
@@ -121,6 +128,7 @@ export const messengerstats: CliCommand = {
   name: 'messengerstats',
   summary: 'onion messenger counters by outcome and drop reason, queue sizes, rate limits, mailbox',
   usage: 'messengerstats',
+  examples: ['messengerstats'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.messengerStats({})),
 };
 
@@ -128,7 +136,11 @@ export const createmessagepath: CliCommand = {
   name: 'createmessagepath',
   summary: 'a blinded path to this node (hex) that others can send onion messages to',
   usage: 'createmessagepath [--via NODEID]... [--dummy-hops N]',
-  options: { via: { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' } },
+  options: {
+    via: { type: 'string', multiple: true, value: 'NODEID', describe: 'the path starts at this peer (repeat for more hops, in order; default: a connected peer)' },
+    'dummy-hops': { type: 'string', value: 'N', describe: 'dummy hops at the end (0..10)' },
+  },
+  examples: ['createmessagepath', `createmessagepath --via ${EXAMPLE_ID} --dummy-hops 2`],
   run: (ctx, { values }) => {
     const via = nodeIds(values, 'via');
     const dummyHops = integer(values, 'dummy-hops', 0, 10);
@@ -140,7 +152,13 @@ export const listen: CliCommand = {
   name: 'listen',
   summary: 'print each onion message of a TLV type as a JSON line as it arrives; --reply answers over its reply path',
   usage: 'listen --tlv TYPE [--reply HEX] [--reply-type T] [--count N]',
-  options: { tlv: { type: 'string' }, reply: { type: 'string' }, 'reply-type': { type: 'string' }, count: { type: 'string' } },
+  options: {
+    tlv: { type: 'string', value: 'TYPE', describe: 'the TLV type to receive (required; >= 64)' },
+    reply: { type: 'string', value: 'HEX', describe: 'answer each message over its reply path with this value' },
+    'reply-type': { type: 'string', value: 'T', describe: 'the TLV type of the answer (default: --tlv)' },
+    count: { type: 'string', value: 'N', describe: 'stop after N messages (default: run until interrupted)' },
+  },
+  examples: ['listen --tlv 77777', 'listen --tlv 77777 --reply 4f4b --count 1'],
   run: async (ctx, { values }) => {
     const type = tlvType(values.tlv, '--tlv');
     const reply = values.reply === undefined ? undefined : hexValue(values.reply, '--reply');

@@ -5,28 +5,16 @@
  * stderr (`offers.invoice_error`, with its text and erroneous field) and exit code 1.
  */
 import type { CliCommand, CommandArgs } from '../command';
-import { UsageError, stringList } from '../command';
+import { UsageError, decimal, integer, stringList } from '../command';
+import { isGlasswingError } from '../../../core/errors';
 import { withDaemon } from '../daemon-client';
 import type { NodeApi } from '../../../core/api';
 
 const NODE_ID = /^0[23][0-9a-f]{64}$/;
-const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
 const HEX32 = /^[0-9a-f]{64}$/;
 
-export function decimal(values: CommandArgs['values'], name: string): string | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !DECIMAL.test(v) || BigInt(v) > 0xffff_ffff_ffff_ffffn) throw new UsageError(`--${name} must be a whole number (decimal, at most 2^64 - 1)`);
-  return v;
-}
-
-export function integer(values: CommandArgs['values'], name: string, min: number, max: number): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}`);
-  return n;
-}
+// The number readers moved to command.ts (one wording for every command); kept exported here.
+export { decimal, integer };
 
 function text(values: CommandArgs['values'], name: string): string | undefined {
   const v = values[name];
@@ -74,14 +62,29 @@ export function offerParams({ values, positionals }: CommandArgs): Parameters<No
   };
 }
 
+const PATH_VIA = {
+  type: 'string', multiple: true, value: 'NODEID[,NODEID]',
+  describe: 'a blinded path to us through these connected peers (A, or A,B for A → B → us); repeat for more paths',
+} as const;
+const DUMMY_HOPS = { type: 'string', value: 'N', describe: 'dummy hops added at the end of each blinded path (0..8)' } as const;
+const EXAMPLE_PEER = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
+/** Offers are long: help shows the start of one. */
+const EXAMPLE_OFFER = 'lno1qgsqvgnwgcg35z6ee2h3yc…';
+
 export const offer: CliCommand = {
   name: 'offer',
   summary: 'create a BOLT 12 offer (our node id as issuer, or blinded paths through --path-via peers)',
   usage: OFFER_USAGE,
   options: {
-    description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, 'quantity-max': { type: 'string' },
-    expiry: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
+    description: { type: 'string', value: 'TEXT', describe: 'what is sold (required; at most 1000 characters)' },
+    'amount-msat': { type: 'string', value: 'N', describe: 'the price in millisatoshi (1 sat = 1000 msat); omit for an offer of any amount' },
+    issuer: { type: 'string', value: 'TEXT', describe: 'who sells it, as the payer\'s wallet shows it' },
+    'quantity-max': { type: 'string', value: 'N', describe: 'items one invoice may be for (0: any number)' },
+    expiry: { type: 'string', value: 'UNIX', describe: 'when the offer expires, in seconds since 1970' },
+    'path-via': PATH_VIA,
+    'dummy-hops': DUMMY_HOPS,
   },
+  examples: ['offer --description "espresso" --amount-msat 150000', `offer --description "tips" --path-via ${EXAMPLE_PEER}`],
   run: (ctx, args) => {
     const params = offerParams(args);
     return withDaemon(ctx.datadir, ({ api }) => api.createOffer(params));
@@ -92,7 +95,8 @@ export const listoffers: CliCommand = {
   name: 'listoffers',
   summary: 'our offers: string, status, amount, paths, invoices issued',
   usage: 'listoffers [--status active|disabled]',
-  options: { status: { type: 'string' } },
+  options: { status: { type: 'string', value: 'active|disabled', describe: 'only offers with this status (default: all)' } },
+  examples: ['listoffers', 'listoffers --status active'],
   run: (ctx, { values }) => {
     const status = values.status;
     if (status !== undefined && status !== 'active' && status !== 'disabled') throw new UsageError('--status must be active or disabled');
@@ -104,6 +108,8 @@ export const disableoffer: CliCommand = {
   name: 'disableoffer',
   summary: 'disable one of our offers (its invoice_requests get an invoice_error from now on)',
   usage: 'disableoffer OFFER_ID',
+  arguments: [{ name: 'OFFER_ID', describe: 'the offer\'s id (64 hex characters, from listoffers)' }],
+  examples: ['disableoffer 4ba5a2e1a0bfd8c13e0f6f4f0ac2b0a6d1e5e0c63f0e6b1c1f5d5f2f1f9c0d11'],
   run: (ctx, { positionals }) => {
     const offerId = positionals[0]?.toLowerCase();
     if (!offerId || !HEX32.test(offerId)) throw new UsageError('expected OFFER_ID (64 hex characters, from listoffers)');
@@ -129,10 +135,27 @@ export const fetchinvoice: CliCommand = {
   name: 'fetchinvoice',
   summary: "request an invoice for someone's offer and wait for it (an invoice_error exits 1 with the issuer's words)",
   usage: FETCH_USAGE,
-  options: { 'amount-msat': { type: 'string' }, quantity: { type: 'string' }, 'payer-note': { type: 'string' }, timeout: { type: 'string' }, unchecked: { type: 'boolean' } },
-  run: (ctx, args) => {
+  arguments: [{ name: 'OFFER', describe: 'the offer (lno1…); a string the shell split at "+ " is joined back' }],
+  options: {
+    'amount-msat': { type: 'string', value: 'N', describe: 'what to pay in millisatoshi: required when the offer has no amount, else at least its amount × quantity' },
+    quantity: { type: 'string', value: 'N', describe: 'how many items (offers with a quantity maximum)' },
+    'payer-note': { type: 'string', value: 'TEXT', describe: 'a note for the issuer (at most 1000 characters)' },
+    timeout: { type: 'string', value: 'SECONDS', describe: 'how long to wait for the invoice (1..600)' },
+    unchecked: { type: 'boolean', describe: 'send even a request that breaks the payer\'s rules, to see how the issuer answers (developer tool)' },
+  },
+  examples: [`fetchinvoice ${EXAMPLE_OFFER}`, `fetchinvoice ${EXAMPLE_OFFER} --amount-msat 5000 --payer-note "thanks"`],
+  details: ['An invoice_error from the issuer exits 1 with its words (offers.invoice_error).'],
+  run: async (ctx, args) => {
     const params = fetchParams(args);
-    return withDaemon(ctx.datadir, ({ api }) => api.fetchInvoice(params));
+    try {
+      return await withDaemon(ctx.datadir, ({ api }) => api.fetchInvoice(params));
+    } catch (e) {
+      // BOLT 12: an offer without offer_amount needs invreq_amount; say which flag sets it.
+      if (isGlasswingError(e) && e.code === 'invoice_request.missing_amount') {
+        throw new UsageError('this offer is for any amount: say how much to pay with --amount-msat N (in millisatoshi; 1 sat = 1000 msat)');
+      }
+      throw e;
+    }
   },
 };
 
@@ -148,7 +171,12 @@ export const listinvoices: CliCommand = {
   name: 'listinvoices',
   summary: 'BOLT 12 invoices we issued or received (newest N, oldest first)',
   usage: 'listinvoices [--role issued|received] [--offer ID] [--limit N]',
-  options: { role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    role: { type: 'string', value: 'issued|received', describe: 'invoices we issued, or received from issuers (default: both)' },
+    offer: { type: 'string', value: 'ID', describe: 'only those for this offer (or refund) id' },
+    limit: { type: 'string', value: 'N', describe: 'the newest N (1..10000)' },
+  },
+  examples: ['listinvoices --role received --limit 10'],
   run: (ctx, { values }) => {
     const filter = listFilter(values, ['issued', 'received'] as const);
     return withDaemon(ctx.datadir, ({ api }) => api.listInvoices(filter));
@@ -159,7 +187,12 @@ export const listinvoicerequests: CliCommand = {
   name: 'listinvoicerequests',
   summary: 'invoice requests received for our offers, sent for others, and our refunds',
   usage: 'listinvoicerequests [--role received|sent|refund] [--offer ID] [--limit N]',
-  options: { role: { type: 'string' }, offer: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    role: { type: 'string', value: 'received|sent|refund', describe: 'requests received for our offers, sent for others\', or our refunds (default: all)' },
+    offer: { type: 'string', value: 'ID', describe: 'only those for this offer (or refund) id' },
+    limit: { type: 'string', value: 'N', describe: 'the newest N (1..10000)' },
+  },
+  examples: ['listinvoicerequests --role received'],
   run: (ctx, { values }) => {
     const filter = listFilter(values, ['received', 'sent', 'refund'] as const);
     return withDaemon(ctx.datadir, ({ api }) => api.listInvoiceRequests(filter));
@@ -192,9 +225,16 @@ export const createrefund: CliCommand = {
   summary: 'create a refund (lnr…): an offer to send money, for the payee to answer with sendinvoice',
   usage: REFUND_USAGE,
   options: {
-    description: { type: 'string' }, 'amount-msat': { type: 'string' }, issuer: { type: 'string' }, expiry: { type: 'string' },
-    'payer-note': { type: 'string' }, quantity: { type: 'string' }, 'path-via': { type: 'string', multiple: true }, 'dummy-hops': { type: 'string' },
+    description: { type: 'string', value: 'TEXT', describe: 'what the money is for (required)' },
+    'amount-msat': { type: 'string', value: 'N', describe: 'how much we will pay, in millisatoshi (required)' },
+    issuer: { type: 'string', value: 'TEXT', describe: 'who pays, as the payee\'s wallet shows it' },
+    expiry: { type: 'string', value: 'UNIX', describe: 'when the refund expires, in seconds since 1970' },
+    'payer-note': { type: 'string', value: 'TEXT', describe: 'a note for the payee' },
+    quantity: { type: 'string', value: 'N', describe: 'how many items' },
+    'path-via': PATH_VIA,
+    'dummy-hops': DUMMY_HOPS,
   },
+  examples: ['createrefund --description "returned mug" --amount-msat 2000000'],
   run: (ctx, args) => {
     const params = refundParams(args);
     return withDaemon(ctx.datadir, ({ api }) => api.createRefund(params));
@@ -207,7 +247,9 @@ export const sendinvoice: CliCommand = {
   name: 'sendinvoice',
   summary: "send an invoice for someone's refund (lnr…); waits --timeout s (default 5) for an invoice_error",
   usage: SEND_INVOICE_USAGE,
-  options: { timeout: { type: 'string' } },
+  arguments: [{ name: 'REFUND', describe: 'someone\'s refund (lnr1…)' }],
+  options: { timeout: { type: 'string', value: 'SECONDS', describe: 'how long to wait for an invoice_error before reporting success (0..600, default 5)' } },
+  examples: ['sendinvoice lnr1qqs… --timeout 10'],
   run: (ctx, { values, positionals }) => {
     const refund = bolt12Argument(positionals, 'REFUND (an lnr… string)', SEND_INVOICE_USAGE);
     const timeoutSeconds = integer(values, 'timeout', 0, 600);

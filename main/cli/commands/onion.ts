@@ -7,115 +7,42 @@
  *     prints {"payload", "final", "next_onion"} and, for a blinded hop, "encrypted_data" and
  *     "next_path_key". With --assoc-data the onion is a payment onion (1,366 bytes); without, an
  *     onion message (any size, no associated data), as BOLT 4 defines them.
+ * The work is in onion-tool.ts, loaded when the command runs.
  */
-import { fromHex, toHex } from '../../../core/crypto';
-import type { OnionKind } from '../../../core/onion';
-import {
-  OnionSemanticError, createOnionPacket, decodeOnionMessagePayload, decodePaymentHopPayload, encodeOnionPacket, peelOnionPacket,
-  processBlindedHop,
-} from '../../../core/onion';
-import type { CliCommand, CommandArgs } from '../command';
-import { UsageError, requireString, stringList } from '../command';
+import type { CliCommand } from '../command';
+import { UsageError } from '../command';
 
-const CREATE_USAGE = 'onion create --session-key HEX [--assoc-data HEX] --hop PUBKEY:PAYLOADHEX [--hop ...] [--size 1300|32768]';
-const PEEL_USAGE = 'onion peel --privkey HEX --onion HEX [--assoc-data HEX] [--path-key HEX]';
-
-function hexOption(values: CommandArgs['values'], name: string): Uint8Array | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${name} takes a hex value`);
-  return fromHex(v, `--${name}`);
-}
-
-function create(values: CommandArgs['values']): { onion: string } {
-  const sessionKey = fromHex(requireString(values, 'session-key'), '--session-key');
-  const associatedData = hexOption(values, 'assoc-data') ?? new Uint8Array(0);
-  const hopArgs = stringList(values, 'hop');
-  if (hopArgs.length === 0) throw new UsageError(`at least one --hop is required: ${CREATE_USAGE}`);
-  const hops = hopArgs.map((arg, i) => {
-    const colon = arg.indexOf(':');
-    if (colon < 0) throw new UsageError(`--hop ${i + 1}: expected PUBKEY:PAYLOADHEX`);
-    return { nodeId: fromHex(arg.slice(0, colon), `--hop ${i + 1} pubkey`), payload: fromHex(arg.slice(colon + 1), `--hop ${i + 1} payload`) };
-  });
-  const size = values.size === undefined ? 1300 : Number(values.size);
-  if (size !== 1300 && size !== 32768) throw new UsageError('--size must be 1300 or 32768');
-  const { packet } = createOnionPacket({ sessionKey, hops, associatedData, payloadSize: size });
-  return { onion: toHex(encodeOnionPacket(packet)) };
-}
-
-interface PeelOutput {
-  payload: string;
-  final: boolean;
-  next_onion: string | null;
-  encrypted_data?: string;
-  next_path_key?: string;
-}
-
-function peel(values: CommandArgs['values']): PeelOutput {
-  const privateKey = fromHex(requireString(values, 'privkey'), '--privkey');
-  const onion = fromHex(requireString(values, 'onion'), '--onion');
-  const associatedData = hexOption(values, 'assoc-data');
-  const pathKey = hexOption(values, 'path-key');
-  // Payment onions commit to the payment hash; onion messages use no associated data (BOLT 4).
-  const kind: OnionKind = associatedData === undefined ? 'message' : 'payment';
-  const peeled = peelOnionPacket({
-    packet: onion,
-    privateKey,
-    kind,
-    ...(associatedData ? { associatedData } : {}),
-    ...(pathKey ? { pathKey } : {}),
-  });
-  const out: PeelOutput = {
-    payload: toHex(peeled.payload),
-    final: peeled.next === null,
-    next_onion: peeled.next ? toHex(encodeOnionPacket(peeled.next.packet)) : null,
-  };
-  // A blinded hop: the path key came with the onion, or (payment introduction node) in the payload.
-  let blindingKey = pathKey;
-  let encrypted: Uint8Array | undefined;
-  if (kind === 'payment') {
-    const payload = pathKey ? decodePaymentHopPayload(peeled.payload) : tryDecodePayment(peeled.payload);
-    encrypted = payload?.encryptedRecipientData;
-    blindingKey ??= payload?.currentPathKey;
-  } else if (pathKey) {
-    encrypted = decodeOnionMessagePayload(peeled.payload).encryptedRecipientData;
-  }
-  if (blindingKey === undefined) return out;
-  if (encrypted === undefined) throw new OnionSemanticError('onion.missing_field', 'blinded hop payload has no encrypted_recipient_data');
-  const blinded = processBlindedHop({
-    ...(pathKey && peeled.pathKeySharedSecret ? { sharedSecret: peeled.pathKeySharedSecret } : { privateKey }),
-    pathKey: blindingKey,
-    encryptedRecipientData: encrypted,
-  });
-  return { ...out, encrypted_data: toHex(blinded.plaintext), next_path_key: toHex(blinded.nextPathKey) };
-}
-
-/** A payment payload that is not a valid TLV stream is still printed; it just cannot be blinded. */
-function tryDecodePayment(payload: Uint8Array): ReturnType<typeof decodePaymentHopPayload> | undefined {
-  try {
-    return decodePaymentHopPayload(payload);
-  } catch {
-    return undefined;
-  }
-}
+export const CREATE_USAGE = 'onion create --session-key HEX [--assoc-data HEX] --hop PUBKEY:PAYLOADHEX [--hop ...] [--size 1300|32768]';
+export const PEEL_USAGE = 'onion peel --privkey HEX --onion HEX [--assoc-data HEX] [--path-key HEX]';
 
 export const onion: CliCommand = {
   name: 'onion',
   summary: 'build or peel a BOLT 4 onion locally (developer tool, no daemon needed)',
   usage: 'onion create|peel [options]',
+  arguments: [
+    { name: 'create', describe: 'build an onion: ' + CREATE_USAGE.slice('onion create '.length) },
+    { name: 'peel', describe: 'peel one layer: ' + PEEL_USAGE.slice('onion peel '.length) },
+  ],
   options: {
-    'session-key': { type: 'string' },
-    'assoc-data': { type: 'string' },
-    hop: { type: 'string', multiple: true },
-    size: { type: 'string' },
-    privkey: { type: 'string' },
-    onion: { type: 'string' },
-    'path-key': { type: 'string' },
+    'session-key': { type: 'string', value: 'HEX', describe: 'create: the 32-byte session key' },
+    'assoc-data': { type: 'string', value: 'HEX', describe: 'the associated data (a payment onion commits to the payment hash); without it, an onion message' },
+    hop: { type: 'string', multiple: true, value: 'PUBKEY:PAYLOADHEX', describe: 'create: a hop\'s node id and its TLV payload without the length prefix (repeat, in order)' },
+    size: { type: 'string', value: '1300|32768', describe: 'create: the packet\'s payload size (default 1300)' },
+    privkey: { type: 'string', value: 'HEX', describe: 'peel: the hop\'s private key' },
+    onion: { type: 'string', value: 'HEX', describe: 'peel: the onion packet' },
+    'path-key': { type: 'string', value: 'HEX', describe: 'peel: the blinded path key that came with the onion' },
   },
+  examples: [
+    'onion create --session-key 4141…41 --hop 02eec7…6619:0203020000 --hop 0324653e…1c:0203020000',
+    'onion peel --privkey 4141…41 --onion 0002eec7…',
+  ],
+  details: ['Prints {"onion": HEX} (create), or {"payload", "final", "next_onion"} and, for a blinded hop, "encrypted_data" and "next_path_key" (peel).'],
   run: async (_ctx, { positionals, values }) => {
     const sub = positionals[0];
-    if (sub === 'create' && positionals.length === 1) return create(values);
-    if (sub === 'peel' && positionals.length === 1) return peel(values);
+    if ((sub === 'create' || sub === 'peel') && positionals.length === 1) {
+      const tool = await import('./onion-tool');
+      return sub === 'create' ? tool.create(values) : tool.peel(values);
+    }
     throw new UsageError(`expected one subcommand: ${CREATE_USAGE} | ${PEEL_USAGE}`);
   },
 };

@@ -1,21 +1,26 @@
-/** Node and peer commands: getinfo, connect, disconnect, listpeers, ping. */
+/** Node and peer commands: getinfo, connect, disconnect, forgetpeer, listpeers, ping. */
 import type { CliCommand } from '../command';
-import { UsageError } from '../command';
+import { UsageError, integer } from '../command';
 import { withDaemon } from '../daemon-client';
 import { PEER_ADDRESS_PATTERN } from '../../../core/api';
 
 const NODE_ID = /^0[23][0-9a-f]{64}$/;
+const EXAMPLE_ID = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
 
 function nodeIdArg(positionals: string[], usage: string): string {
   const id = positionals[0]?.toLowerCase();
   if (!id || !NODE_ID.test(id)) throw new UsageError(`expected a node id (66 hex characters): ${usage}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}": ${usage}`);
   return id;
 }
 
+const NODE_ID_ARGUMENT = { name: 'NODEID', describe: 'the peer\'s node id: 66 hex characters (listpeers --all shows them)' };
+
 export const getinfo: CliCommand = {
   name: 'getinfo',
-  summary: 'node id, alias, network, features, listen addresses, peers, version',
+  summary: 'node id, alias, network, features, listen addresses, peers, version, crypto backend',
   usage: 'getinfo',
+  examples: ['getinfo', '--datadir ~/gw getinfo'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.getInfo({})),
 };
 
@@ -23,7 +28,13 @@ export const connect: CliCommand = {
   name: 'connect',
   summary: 'connect to a peer (and reconnect to it when the connection drops)',
   usage: 'connect NODEID@HOST:PORT [--no-reconnect]',
-  options: { 'no-reconnect': { type: 'boolean' } },
+  arguments: [{ name: 'NODEID@HOST:PORT', describe: 'the peer\'s node id and address (IPv6 in brackets: 02…@[::1]:9735)' }],
+  options: { 'no-reconnect': { type: 'boolean', describe: 'do not save the peer for reconnection (by default it is redialled with backoff when the connection drops)' } },
+  examples: [`connect ${EXAMPLE_ID}@127.0.0.1:9735`],
+  details: [
+    'A peer that has never answered is retried a bounded number of times, then left alone with the reason',
+    '(see "listpeers --all"); "forgetpeer NODEID" removes a saved peer.',
+  ],
   run: (ctx, { positionals, values }) => {
     const address = positionals[0];
     if (!address) throw new UsageError('expected NODEID@HOST:PORT');
@@ -35,30 +46,53 @@ export const connect: CliCommand = {
 
 export const disconnect: CliCommand = {
   name: 'disconnect',
-  summary: 'close the connection to a peer and stop reconnecting to it',
+  summary: 'close the connection to a peer and stop reconnecting to it (it stays saved)',
   usage: 'disconnect NODEID',
+  arguments: [NODE_ID_ARGUMENT],
+  examples: [`disconnect ${EXAMPLE_ID}`],
   run: (ctx, { positionals }) => {
     const nodeId = nodeIdArg(positionals, 'disconnect NODEID');
     return withDaemon(ctx.datadir, ({ api }) => api.disconnect({ nodeId }));
   },
 };
 
+export const forgetpeer: CliCommand = {
+  name: 'forgetpeer',
+  summary: 'disconnect a peer, stop reconnecting and remove it from the saved peers (its name too)',
+  usage: 'forgetpeer NODEID',
+  arguments: [NODE_ID_ARGUMENT],
+  examples: [`forgetpeer ${EXAMPLE_ID}`],
+  details: ['A peer we have channels with is not forgotten (error peer.has_channels).'],
+  run: (ctx, { positionals }) => {
+    const nodeId = nodeIdArg(positionals, 'forgetpeer NODEID');
+    return withDaemon(ctx.datadir, ({ api }) => api.forgetPeer({ nodeId }));
+  },
+};
+
 export const listpeers: CliCommand = {
   name: 'listpeers',
-  summary: 'connected peers: address, direction, features, connected since, last ping',
-  usage: 'listpeers',
-  run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.listPeers({})),
+  summary: 'connected peers (address, direction, features, ping); --all: every saved peer with its reconnection state',
+  usage: 'listpeers [--all]',
+  options: {
+    all: {
+      type: 'boolean',
+      describe: 'every saved peer, connected or not: addresses, reconnect state (connected, waiting, connecting, stopped, gave_up), attempts, next attempt, last error',
+    },
+  },
+  examples: ['listpeers', 'listpeers --all'],
+  run: (ctx, { values }) => withDaemon(ctx.datadir, async ({ api }): Promise<unknown> => (values.all === true ? api.listSavedPeers({}) : api.listPeers({}))),
 };
 
 export const ping: CliCommand = {
   name: 'ping',
   summary: 'send a ping to a connected peer and report the round trip',
   usage: 'ping NODEID [--bytes N]',
-  options: { bytes: { type: 'string' } },
+  arguments: [NODE_ID_ARGUMENT],
+  options: { bytes: { type: 'string', value: 'N', describe: 'bytes the peer should answer with (0..65531, default 0)' } },
+  examples: [`ping ${EXAMPLE_ID}`, `ping ${EXAMPLE_ID} --bytes 1000`],
   run: (ctx, { positionals, values }) => {
     const nodeId = nodeIdArg(positionals, 'ping NODEID');
-    const bytes = values.bytes === undefined ? undefined : Number(values.bytes);
-    if (bytes !== undefined && (!Number.isInteger(bytes) || bytes < 0 || bytes > 65531)) throw new UsageError('--bytes must be 0..65531');
+    const bytes = integer(values, 'bytes', 0, 65531);
     return withDaemon(ctx.datadir, ({ api }) => api.ping({ nodeId, ...(bytes !== undefined ? { numPongBytes: bytes } : {}) }));
   },
 };

@@ -1,15 +1,8 @@
 /** `glasswing settings`: show the node's settings, or change them (applied at once, saved in config.json). */
 import type { CliCommand } from '../command';
-import { UsageError } from '../command';
+import { UsageError, integer } from '../command';
 import { withDaemon } from '../daemon-client';
 import type { UpdateSettingsParams } from '../../../core/api';
-
-function positive(v: unknown, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number`);
-  return n;
-}
 
 export const settings: CliCommand = {
   name: 'settings',
@@ -17,30 +10,32 @@ export const settings: CliCommand = {
   usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
     + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none]',
   options: {
-    alias: { type: 'string' },
-    listen: { type: 'string' },
-    'no-listen': { type: 'boolean' },
-    'onion-rate': { type: 'string' },
-    'onion-burst': { type: 'string' },
-    'mailbox-peer-messages': { type: 'string' },
-    'mailbox-expiry-hours': { type: 'string' },
-    'min-channel-sat': { type: 'string' },
-    'max-channel-sat': { type: 'string' },
-    'max-to-self-delay': { type: 'string' },
-    'to-self-delay': { type: 'string' },
-    'minimum-depth': { type: 'string' },
-    'trusted-zeroconf': { type: 'string' },
+    alias: { type: 'string', value: 'NAME', describe: 'the node\'s name (at most 32 bytes of UTF-8)' },
+    listen: { type: 'string', value: 'HOST:PORT', describe: 'accept peers here (the listener moves at once; existing connections stay)' },
+    'no-listen': { type: 'boolean', describe: 'stop accepting peers' },
+    'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer (1..10000)' },
+    'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once (1..100000)' },
+    'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer (1..1000000)' },
+    'mailbox-expiry-hours': { type: 'string', value: 'H', describe: 'how long a stored message is kept (1..8760)' },
+    'min-channel-sat': { type: 'string', value: 'N', describe: 'the smallest channel a peer may open to us (sat)' },
+    'max-channel-sat': { type: 'string', value: 'N', describe: 'the largest channel a peer may open to us (sat)' },
+    'max-to-self-delay': { type: 'string', value: 'BLOCKS', describe: 'the longest lock of our funds after our force close a peer may ask' },
+    'to-self-delay': { type: 'string', value: 'BLOCKS', describe: 'the lock we ask of the peer (time to punish a revoked commitment)' },
+    'minimum-depth': { type: 'string', value: 'BLOCKS', describe: 'confirmations before a channel the peer funds is used (1..144)' },
+    'trusted-zeroconf': { type: 'string', value: 'NODEID,…|none', describe: 'the peers allowed to open zero-conf channels to us' },
   },
+  examples: ['settings', 'settings --alias "my node" --onion-rate 5'],
+  details: ['Options given to "glasswing daemon" win over saved settings at each start.'],
   run: (ctx, { values }) => {
     const change: { -readonly [K in keyof UpdateSettingsParams]: UpdateSettingsParams[K] } = {};
     if (typeof values.alias === 'string') change.alias = values.alias;
     if (values['no-listen'] === true) change.listen = '';
     else if (typeof values.listen === 'string') change.listen = values.listen;
-    const rate = positive(values['onion-rate'], '--onion-rate');
-    const burst = positive(values['onion-burst'], '--onion-burst');
+    const rate = integer(values, 'onion-rate', 1, 10_000);
+    const burst = integer(values, 'onion-burst', 1, 100_000);
     if (rate !== undefined || burst !== undefined) change.onion = { ...(rate !== undefined ? { ratePerSecond: rate } : {}), ...(burst !== undefined ? { burst } : {}) };
-    const perPeer = positive(values['mailbox-peer-messages'], '--mailbox-peer-messages');
-    const expiry = positive(values['mailbox-expiry-hours'], '--mailbox-expiry-hours');
+    const perPeer = integer(values, 'mailbox-peer-messages', 1, 1_000_000);
+    const expiry = integer(values, 'mailbox-expiry-hours', 1, 24 * 365);
     if (perPeer !== undefined || expiry !== undefined) change.mailbox = { ...(perPeer !== undefined ? { perPeerMessages: perPeer } : {}), ...(expiry !== undefined ? { expiryHours: expiry } : {}) };
     const channels: { -readonly [K in keyof NonNullable<UpdateSettingsParams['channels']>]: NonNullable<UpdateSettingsParams['channels']>[K] } = {};
     for (const [flag, key] of [['min-channel-sat', 'minFundingSat'], ['max-channel-sat', 'maxFundingSat']] as const) {
@@ -49,11 +44,9 @@ export const settings: CliCommand = {
       if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new UsageError(`--${flag} must be a whole number of sat`);
       channels[key] = v;
     }
-    for (const [flag, key] of [['max-to-self-delay', 'maxToSelfDelay'], ['to-self-delay', 'toSelfDelay'], ['minimum-depth', 'minimumDepth']] as const) {
-      const n = positive(values[flag], `--${flag}`);
-      if (n === undefined) continue;
-      if (!Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number of blocks`);
-      channels[key] = n;
+    for (const [flag, key, max] of [['max-to-self-delay', 'maxToSelfDelay', 0xffff], ['to-self-delay', 'toSelfDelay', 0xffff], ['minimum-depth', 'minimumDepth', 144]] as const) {
+      const n = integer(values, flag, 1, max);
+      if (n !== undefined) channels[key] = n;
     }
     const trusted = values['trusted-zeroconf'];
     if (typeof trusted === 'string') {

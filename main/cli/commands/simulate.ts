@@ -14,16 +14,21 @@
  * A step the protocol forbids prints its typed error (with the step number) and exits 1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import {
-  SCENARIO_NAMES, SimulationError, isScenarioName, parseSimScriptText, runSimulation, scenarioScript, scenarioSummary, traceToSvg,
-} from '../../../core/simulator';
+import type * as SimulatorModule from '../../../core/simulator';
 import type { SimScript } from '../../../core/simulator';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 
+/** The simulator, loaded when the command runs (the other commands need none of it). */
+type Simulator = typeof SimulatorModule;
+
+/** The built-in scenarios, for help (core/simulator's SCENARIO_NAMES; a unit test holds them equal). */
+export const SCENARIO_NAMES_FOR_HELP = ['htlc-cycle', 'crossing-commits', 'fee-update', 'fail-and-fulfill'] as const;
+
 const USAGE = 'simulate SCENARIO|--events FILE [--json] [--svg OUT]';
 
-function loadScript(positionals: string[], events: unknown): { script: SimScript; title: string } {
+function loadScript(sim: Simulator, positionals: string[], events: unknown): { script: SimScript; title: string } {
+  const { SCENARIO_NAMES, SimulationError, isScenarioName, parseSimScriptText, scenarioScript, scenarioSummary } = sim;
   if (typeof events === 'string') {
     if (positionals.length > 0) throw new UsageError('give a SCENARIO or --events FILE, not both');
     let text: string;
@@ -46,13 +51,18 @@ export const simulate: CliCommand = {
   name: 'simulate',
   summary: 'run two channel state machines in memory through a scenario or script (JSON trace, SVG diagram)',
   usage: USAGE,
+  arguments: [{ name: 'SCENARIO', describe: `a built-in scenario: ${SCENARIO_NAMES_FOR_HELP.join(', ')}` }],
   options: {
-    events: { type: 'string' },
-    json: { type: 'boolean' },
-    svg: { type: 'string' },
+    events: { type: 'string', value: 'FILE', describe: 'a JSON file of steps instead of a scenario, e.g. [{"from":"A","msg":"update_add_htlc","id":0,"amount_msat":1000}]' },
+    json: { type: 'boolean', describe: 'one line per step (each side\'s newest signed commitments) instead of the whole trace' },
+    svg: { type: 'string', value: 'OUT', describe: 'also write the sequence diagram to this SVG file' },
   },
+  examples: ['simulate htlc-cycle', 'simulate crossing-commits --json --svg crossing.svg', 'simulate --events steps.json'],
+  details: ['A step the protocol forbids prints its typed error (with the step number) and exits 1.'],
   async run(ctx, { positionals, values }) {
-    const { script, title } = loadScript(positionals, values.events);
+    const sim = await import('../../../core/simulator');
+    const { SimulationError, runSimulation, traceToSvg } = sim;
+    const { script, title } = loadScript(sim, positionals, values.events);
     const lines = values.json === true;
     const { trace, error } = runSimulation(script, (s) => {
       if (lines) ctx.emitLine({ step: s.step, state: s.state });

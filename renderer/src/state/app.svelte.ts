@@ -10,6 +10,7 @@ import { MessengerState } from './messenger.svelte';
 import { NavState } from './nav.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
+import { SavedPeersState } from './saved-peers.svelte';
 import { Router } from './router.svelte';
 import { SettingsState } from './settings.svelte';
 import { ThemeState } from './theme.svelte';
@@ -18,6 +19,7 @@ import { WalletState } from './wallet.svelte';
 export class AppState {
   readonly connection = new Connection();
   readonly node = new NodeState();
+  readonly savedPeers = new SavedPeersState();
   readonly messenger = new MessengerState();
   readonly offers = new OffersState();
   readonly channels = new ChannelsState();
@@ -52,6 +54,7 @@ export class AppState {
         untrack(() => {
           if (api) {
             void this.node.attach(api);
+            void this.savedPeers.attach(api);
             void this.messenger.attach(api);
             void this.offers.attach(api);
             void this.channels.attach(api);
@@ -78,6 +81,7 @@ export class AppState {
 
   #detachAll(): void {
     this.node.detach();
+    this.savedPeers.detach();
     this.messenger.detach();
     this.offers.detach();
     this.channels.detach();

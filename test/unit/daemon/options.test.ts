@@ -29,11 +29,18 @@ describe('glasswing daemon options', () => {
     [['--onion-burst', '1.5'], 'config.bad_number'],
     [['--frobnicate'], 'config.usage'],
     [['--passphrase-file', '/nonexistent/file'], 'config.passphrase_file'],
+    [['--crypto', 'fast'], 'config.bad_crypto'],
   ])('rejects %j with %s', (args, code) => {
     expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));
   });
 
   it('takes the passphrase from GLASSWING_PASSPHRASE', () => {
     expect(parseDaemonOptions([], { GLASSWING_PASSPHRASE: 'p' }).passphrase).toBe('p');
+  });
+
+  it('reads --crypto as a backend name (case and spaces aside); none given leaves the choice to GLASSWING_CRYPTO or auto', () => {
+    expect(parseDaemonOptions(['--crypto', 'WASM'], {}).crypto).toBe('wasm');
+    expect(parseDaemonOptions(['--crypto=auto'], {}).crypto).toBe('auto');
+    expect(parseDaemonOptions([], { GLASSWING_CRYPTO: 'noble' }).crypto).toBeUndefined();
   });
 });

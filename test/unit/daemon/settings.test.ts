@@ -44,4 +44,26 @@ describe('command-line options win over saved settings', () => {
     expect(withSavedSettings(parseDaemonOptions([], {}), { listen: '' }).listen).toBeNull();
     expect(withSavedSettings(parseDaemonOptions(['--listen', '127.0.0.1:5'], {}), { listen: '' }).listen).toEqual({ host: '127.0.0.1', port: 5 });
   });
+
+  it('knows where each port and the network came from: the command line, config.json, or the default (then saved)', () => {
+    const first = withSavedSettings(parseDaemonOptions(['--ui'], { GLASSWING_DEFAULT_LISTEN: '127.0.0.1:0' }), {});
+    expect(first).toMatchObject({ listen: { host: '127.0.0.1', port: 0 }, listenSource: 'default', apiPort: 0, apiPortSource: 'default', network: 'regtest', networkSource: 'default' });
+    const later = withSavedSettings(parseDaemonOptions(['--ui'], {}), { listen: '127.0.0.1:4000', uiPort: 4001, network: 'signet' });
+    expect(later).toMatchObject({ listen: { port: 4000 }, listenSource: 'saved', apiPort: 4001, apiPortSource: 'saved', network: 'signet', networkSource: 'saved' });
+    const given = withSavedSettings(parseDaemonOptions(['--ui', '--listen', '127.0.0.1:5', '--api-port', '6', '--network', 'testnet'], {}), { listen: '127.0.0.1:4000', uiPort: 4001, network: 'signet' });
+    expect(given).toMatchObject({ listen: { port: 5 }, listenSource: 'command-line', apiPort: 6, apiPortSource: 'command-line', network: 'testnet', networkSource: 'command-line' });
+    // The app's saved port is for browser mode only: a daemon without --ui takes any free API port.
+    expect(withSavedSettings(parseDaemonOptions([], {}), { uiPort: 4001 })).toMatchObject({ apiPort: 0, apiPortSource: 'default' });
+    expect(parseDaemonOptions([], {}).listen).toEqual({ host: '127.0.0.1', port: 9735 });
+  });
+
+  it.each([
+    ['{"network": "bitcoin"}', 'network'],
+    ['{"uiPort": 0}', 'uiPort'],
+    ['{"uiPort": "80"}', 'uiPort'],
+  ])('refuses a saved %s', (text, field) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, CONFIG_FILE), text);
+    expect(() => readSavedSettings(dir)).toThrowError(expect.objectContaining({ code: 'settings.malformed', message: expect.stringContaining(`"${field}"`) }));
+  });
 });

@@ -37,4 +37,14 @@ describe('EventBus history', () => {
     bus.publish(protocolMessage('b'));
     expect(bus.recent(10).map((e) => (e as { text: string }).text)).toEqual(['b']);
   });
+
+  it('keeps exactly the newest events, in order, through many rounds of dropping and compacting', () => {
+    const bus = new EventBus({ capacity: 100 });
+    for (let i = 1; i <= 1_037; i++) bus.publish(protocolMessage(i % 3 === 0 ? 'three' : 'other'));
+    const kept = bus.recent(1_000);
+    expect(kept.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 938 + i));
+    expect(bus.recent(5).map((e) => e.seq)).toEqual([1_033, 1_034, 1_035, 1_036, 1_037]);
+    expect(bus.recent(1_000, ['peer.protocol_message']).length).toBe(100);
+    expect(bus.historyBytes).toBe(kept.reduce((n, e) => n + approximateEventSize(e), 0));
+  });
 });

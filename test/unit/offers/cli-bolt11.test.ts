@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { tempDir } from '../../support/tmp';
 import { REPO_ROOT, loadVectors } from '../../support/vectors';
 
 interface Case { name: string; invoice: string; network?: string; payee_pubkey?: string; payment_hash?: string }
@@ -12,7 +13,11 @@ const invalid = (category: string) => file.invalid.find((v) => v.category === ca
 const NOW = '1496314659';
 
 function glasswing(...args: string[]): { status: number | null; json: Record<string, unknown> | undefined; stderr: string } {
-  const run = spawnSync(process.execPath, [resolve(REPO_ROOT, 'bin/glasswing.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [resolve(REPO_ROOT, 'bin/glasswing.mjs'), ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8',
+    // decode checks against the node in the data directory: none here, so bitcoin unless --network says.
+    env: { ...process.env, GLASSWING_DATADIR: tempDir('glasswing-decode-') },
+  });
   let json: Record<string, unknown> | undefined;
   try {
     json = JSON.parse(run.stdout) as Record<string, unknown>;

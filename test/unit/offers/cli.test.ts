@@ -3,13 +3,18 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { toHex } from '../../../core/crypto';
 import { buildInvoiceError } from '../../../core/offers';
+import { tempDir } from '../../support/tmp';
 import { REPO_ROOT, loadVectors } from '../../support/vectors';
 
 const vectors = loadVectors<{ description: string; bolt12: string }[]>('bolt12/offers-test.json');
 const offer = (d: string) => vectors.find((v) => v.description === d)!.bolt12;
 
 function glasswing(...args: string[]): { status: number | null; json: Record<string, unknown> | undefined; stderr: string } {
-  const run = spawnSync(process.execPath, [resolve(REPO_ROOT, 'bin/glasswing.mjs'), ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [resolve(REPO_ROOT, 'bin/glasswing.mjs'), ...args], {
+    cwd: REPO_ROOT, encoding: 'utf8',
+    // decode checks against the node in the data directory: none here, so bitcoin unless --network says.
+    env: { ...process.env, GLASSWING_DATADIR: tempDir('glasswing-decode-') },
+  });
   let json: Record<string, unknown> | undefined;
   try {
     json = JSON.parse(run.stdout) as Record<string, unknown>;

@@ -145,7 +145,7 @@ describe('core/store peers repository', () => {
     repo.upsert(id, '127.0.0.1:1', 30);
     repo.setReconnect(id, true);
     repo.markSeen(id, 40);
-    expect(repo.get(id)).toEqual({ nodeId: id, addresses: ['127.0.0.1:1', '127.0.0.1:2'], lastSeen: 40, reconnect: true, createdAt: 10, label: null });
+    expect(repo.get(id)).toEqual({ nodeId: id, addresses: ['127.0.0.1:1', '127.0.0.1:2'], lastSeen: 40, reconnect: true, createdAt: 10, label: null, gaveUp: null });
     repo.setLabel(id, 'shop', 50);
     expect(repo.get(id)?.label).toBe('shop');
     repo.setLabel(id, '', 60);
@@ -154,6 +154,28 @@ describe('core/store peers repository', () => {
     repo.setLabel(stranger, 'not met yet', 70); // labelling a peer we never met records it
     expect(repo.get(stranger)).toMatchObject({ label: 'not met yet', addresses: [], reconnect: false });
     expect(repo.listReconnect().map((p) => p.nodeId)).toEqual([id]);
+    db.close();
+  });
+
+  it('gives up on a peer with a reason, clears it when the user decides, and forgets a peer', () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, DATABASE_FILE));
+    const repo = new PeersRepository(db);
+    const id = '03'.padEnd(66, 'd');
+    repo.upsert(id, '127.0.0.1:1', 10);
+    repo.setReconnect(id, true);
+    repo.giveUp(id, 'never answered', 20);
+    expect(repo.get(id)).toMatchObject({ reconnect: false, gaveUp: { reason: 'never answered', at: 20 } });
+    expect(repo.listReconnect()).toEqual([]);
+    repo.setReconnect(id, true); // connecting again clears it
+    expect(repo.get(id)).toMatchObject({ reconnect: true, gaveUp: null });
+    repo.giveUp(id, 'never answered', 30);
+    repo.setReconnect(id, false); // so does turning reconnection off by hand
+    expect(repo.get(id)).toMatchObject({ reconnect: false, gaveUp: null });
+    expect(repo.list().map((p) => p.nodeId)).toEqual([id]);
+    expect(repo.forget(id)).toBe(true);
+    expect(repo.forget(id)).toBe(false);
+    expect(repo.get(id)).toBeUndefined();
     db.close();
   });
 });

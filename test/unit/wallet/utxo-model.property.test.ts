@@ -100,12 +100,14 @@ describe('the UTXO set against a model', () => {
           return [t, ...mempool.filter((m) => m.spends.some((k) => k.startsWith(`${t.txid}:`))).flatMap(evict)];
         };
         /** The wallet learns of `t`: shadow transactions spending one of its coins, and their descendants, are gone. */
+        const dropShadow = (v: ModelTx): void => {
+          shadow = shadow.filter((x) => x !== v);
+          for (const child of shadow.filter((x) => x.spends.some((k) => k.startsWith(`${v.txid}:`)))) dropShadow(child);
+        };
         const learn = (t: ModelTx): void => {
-          const drop = (v: ModelTx): void => {
-            shadow = shadow.filter((x) => x !== v);
-            for (const child of shadow.filter((x) => x.spends.some((k) => k.startsWith(`${v.txid}:`)))) drop(child);
-          };
-          for (const v of shadow.filter((x) => x.txid !== t.txid && x.spends.some((k) => t.spends.includes(k)))) drop(v);
+          // A replacement can be the very transaction the wallet still believes in (same inputs and outputs).
+          shadow = shadow.filter((x) => x.txid !== t.txid);
+          for (const v of shadow.filter((x) => x.txid !== t.txid && x.spends.some((k) => t.spends.includes(k)))) dropShadow(v);
         };
         const notify = (t: ModelTx): void => {
           learn(t);
@@ -141,8 +143,12 @@ describe('the UTXO set against a model', () => {
               const evicted = evict(victim);
               t.notified = !op.silent;
               mempool.push(t);
-              if (t.notified) notify(t);
-              else shadow.push(...evicted.filter((e) => e.notified));
+              if (t.notified) {
+                // The wallet drops the transaction it replaces and everything spending from it, also
+                // what it still believed after an earlier replacement it was not told about.
+                for (const e of evicted) for (const child of shadow.filter((x) => x.spends.some((k) => k.startsWith(`${e.txid}:`)))) dropShadow(child);
+                notify(t);
+              } else shadow.push(...evicted.filter((e) => e.notified));
               break;
             }
             case 'mine': {

@@ -1,0 +1,33 @@
+/**
+ * The options of `glasswing daemon` with their help lines: parsed by options.ts, printed by
+ * `glasswing daemon --help`. Kept apart from options.ts so the CLI's help loads nothing else.
+ */
+import type { CliOptions } from '../cli/command';
+
+/** Every option of `glasswing daemon`, with its help line (`glasswing daemon --help`). */
+export const DAEMON_OPTIONS = {
+  datadir: { type: 'string', value: 'DIR', describe: 'the data directory (seed, database, settings)' },
+  listen: { type: 'string', value: 'HOST:PORT', describe: 'accept Lightning peers here for this run (default: the saved address, else $GLASSWING_DEFAULT_LISTEN or 127.0.0.1:9735 — a free port if taken — then saved)' },
+  'no-listen': { type: 'boolean', describe: 'do not accept peers' },
+  'api-port': { type: 'string', value: 'PORT', describe: 'the API (and --ui app) port on 127.0.0.1 for this run (default: with --ui the saved one, else a free port)' },
+  alias: { type: 'string', value: 'NAME', describe: 'the node\'s name for this run (at most 32 bytes; "glasswing settings --alias" saves one)' },
+  network: { type: 'string', value: 'regtest|signet|testnet|mainnet', describe: 'the chain (default: the one saved at the first start, else regtest)' },
+  crypto: { type: 'string', value: 'native|wasm|noble|auto', describe: 'the crypto backend (default: $GLASSWING_CRYPTO, else auto: the first of native, wasm, noble that works)' },
+  ui: { type: 'boolean', describe: 'also serve the app to a browser (prints a one-time login address)' },
+  'passphrase-file': { type: 'string', value: 'FILE', describe: 'read the seed passphrase from FILE (or $GLASSWING_PASSPHRASE); on the first run it encrypts the seed' },
+  'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer' },
+  'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once' },
+  'onion-queue-bytes': { type: 'string', value: 'N', describe: 'bytes of onion messages queued for one peer' },
+  'onion-memory-cap': { type: 'string', value: 'N', describe: 'bytes of onion messages held for all peers' },
+  'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer' },
+  'mailbox-peer-bytes': { type: 'string', value: 'N', describe: 'bytes stored for one offline peer' },
+  'mailbox-total-bytes': { type: 'string', value: 'N', describe: 'bytes stored for all offline peers' },
+  'mailbox-expiry-hours': { type: 'string', value: 'H', describe: 'how long a stored message is kept' },
+  chain: { type: 'string', value: 'none|bitcoind-rpc|esplora', describe: 'the chain source (default: the saved one, else none; implied by --rpc-url or --esplora-url)' },
+  'rpc-url': { type: 'string', value: 'http://USER:PASS@HOST:PORT', describe: 'bitcoind\'s JSON-RPC address (never printed with its credentials)' },
+  'rpc-cookie': { type: 'string', value: 'FILE', describe: 'bitcoind\'s .cookie file, instead of USER:PASS in --rpc-url' },
+  'esplora-url': { type: 'string', value: 'URL', describe: 'an Esplora server (default: Blockstream\'s for the network)' },
+  'chain-poll-ms': { type: 'string', value: 'MS', describe: 'time between chain polls (default: 1000 on regtest, 10000 elsewhere)' },
+  'restore-words-file': { type: 'string', value: 'FILE', describe: 'restore the node from its 24 backup words, into an empty data directory (channels are not restored)' },
+  'restore-birthday': { type: 'string', value: 'HEIGHT', describe: 'with --restore-words-file: scan the chain from this block height (default: genesis)' },
+} as const satisfies CliOptions;
