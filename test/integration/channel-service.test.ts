@@ -282,7 +282,7 @@ describe('openings: policy, zero-conf, reorgs and restarts', () => {
     await expect(a.channels.fundChannel({ nodeId: b.nodeId, amountSat: 600_000n, feeRateSatVb: 2, zeroconf: true })).rejects.toMatchObject({ code: 'channel_open.peer_error' });
     expect(b.eventsOf('peer.protocol_message').some((e) => String(e.text).startsWith('channel_open.zeroconf_untrusted'))).toBe(true);
     expect(a.channels.listOpenings()).toEqual([]);
-  });
+  }, 120_000);
 
   it('opens a zero-conf channel with a peer that trusts us: active before the funding confirms', async () => {
     const a = await node();
@@ -298,7 +298,7 @@ describe('openings: policy, zero-conf, reorgs and restarts', () => {
     expect(a.channels.list()[0]!.aliases.remote).not.toBeNull();
     await mine(1);
     await waitFor(() => (a.channels.list()[0]?.shortChannelId ? true : undefined), 'the real scid once confirmed');
-  });
+  }, 120_000);
 
   it('follows a reorg of the funding before lock-in: back to waiting, then channel_ready once it confirms again', async () => {
     const a = await node();
@@ -319,7 +319,7 @@ describe('openings: policy, zero-conf, reorgs and restarts', () => {
     await waitFor(() => (a.channels.list()[0]?.state === 'active' && b.channels.list()[0]?.state === 'active' ? true : undefined), 'active');
     const where = await blockOf(opened.fundingTxid);
     expect(a.channels.list()[0]!.shortChannelId).toBe(formatShortChannelId(shortChannelIdOf(where.height, where.txIndex, opened.fundingOutputIndex)));
-  });
+  }, 120_000);
 
   it('restarts both sides after funding_signed and before lock-in: the openings come back from their records and complete', async () => {
     let a = await node();
@@ -337,5 +337,5 @@ describe('openings: policy, zero-conf, reorgs and restarts', () => {
     await mine(3);
     await waitFor(() => (a.channels.list()[0]?.state === 'active' && b.channels.list()[0]?.state === 'active' ? true : undefined), 'active after the restart');
     expect(a.channels.checkLocalSignatures(opened.channelId)).toEqual({ ok: true });
-  });
+  }, 120_000);
 });
