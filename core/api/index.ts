@@ -10,3 +10,4 @@ export * from './settings';
 export * from './decode';
 export * from './wallet';
 export * from './payments';
+export * from './channel-methods';

@@ -17,12 +17,14 @@ import type { WalletMethods } from './wallet';
 import { WALLET_METHOD_SCHEMAS } from './wallet';
 import type { PaymentMethods } from './payments';
 import { PAYMENT_METHOD_SCHEMAS } from './payments';
+import type { ChannelMethods } from './channel-methods';
+import { CHANNEL_METHOD_SCHEMAS } from './channel-methods';
 import { s, type Schema } from './schema';
 
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
 export const PEER_ADDRESS_PATTERN = /^0[23][0-9a-f]{64}@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 
-export interface Methods extends OfferMethods, SettingsMethods, DecodeMethods, WalletMethods, PaymentMethods {
+export interface Methods extends OfferMethods, SettingsMethods, DecodeMethods, WalletMethods, PaymentMethods, ChannelMethods {
   getInfo: { params: Record<string, never>; result: NodeInfo };
   connect: { params: { address: string; reconnect?: boolean }; result: PeerInfo };
   disconnect: { params: { nodeId: string; forget?: boolean }; result: { nodeId: string; disconnected: boolean } };
@@ -116,6 +118,7 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   ...DECODE_METHOD_SCHEMAS,
   ...WALLET_METHOD_SCHEMAS,
   ...PAYMENT_METHOD_SCHEMAS,
+  ...CHANNEL_METHOD_SCHEMAS,
   getInfo: none,
   connect: s.object(
     { address: s.string({ pattern: PEER_ADDRESS_PATTERN, maxLength: 400, describe: 'NODEID@HOST:PORT' }), reconnect: s.boolean() },

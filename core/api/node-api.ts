@@ -18,6 +18,7 @@ import type { WalletMethods } from './wallet';
 import type { PaymentMethods } from './payments';
 import type { PaymentsService } from '../runtime/payments/service';
 import { randomBytes, fromHex, toHex } from '../crypto';
+import type { ChannelMethods } from './channel-methods';
 import type { PeerInfo } from './types';
 import { ApiError } from './schema';
 
@@ -53,6 +54,7 @@ export function createNodeApi(node: Node): NodeApi {
       if (!detail) throw new ApiError('channel.not_found', `no channel ${channelId}`);
       return detail;
     },
+    ...channelApi(node),
     runSimulation: async (params) => runSimulationRequest(params),
     decode: async ({ string }) => {
       if (!looksLikeBolt11(string)) return { kind: 'bolt12', bolt12: node.offers.decode(string) };
@@ -109,8 +111,8 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
         paymentId: paymentId ?? toHex(randomBytes(16)),
         // The invoice fetched for an offer names the amount asked for.
         ...(amountMsat !== undefined && !offer ? { amountMsat: BigInt(amountMsat) } : {}),
-      ...(maxFeeMsat !== undefined ? { maxFeeMsat: BigInt(maxFeeMsat) } : {}),
-      ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        ...(maxFeeMsat !== undefined ? { maxFeeMsat: BigInt(maxFeeMsat) } : {}),
+        ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         ...(wait !== undefined ? { wait } : {}),
       });
     },
@@ -124,6 +126,25 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
     listReceived: async (filter) => ({ received: p().listReceived(filter) }),
     listForwards: async (filter) => p().listForwards(filter),
     getRoute: async ({ nodeId, amountMsat, finalCltvExpiryDelta }) => p().getRoute(fromHex(nodeId), BigInt(amountMsat), finalCltvExpiryDelta),
+  };
+}
+
+/** Opening and closing channels, and how they resolve on chain (the channel service). */
+function channelApi(node: Node): Pick<NodeApi, keyof ChannelMethods> {
+  const c = node.channels;
+  return {
+    openChannel: (p) => c.fundChannel({
+      nodeId: p.nodeId,
+      amountSat: BigInt(p.amountSat),
+      ...(p.pushMsat !== undefined ? { pushMsat: BigInt(p.pushMsat) } : {}),
+      ...(p.feeRateSatVb !== undefined ? { feeRateSatVb: p.feeRateSatVb } : {}),
+      ...(p.announce !== undefined ? { announce: p.announce } : {}),
+      ...(p.zeroconf !== undefined ? { zeroconf: p.zeroconf } : {}),
+      ...(p.channelType !== undefined ? { channelType: p.channelType } : {}),
+    }),
+    closeChannel: async (p) => c.closeChannel(p),
+    listOpenings: async () => ({ openings: c.listOpenings() }),
+    listClosedChannels: async () => ({ channels: c.listClosed() }),
   };
 }
 

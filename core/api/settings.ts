@@ -6,7 +6,7 @@ import { s, type Schema } from './schema';
 import type { SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
 
 export type {
-  ChainSettingChange, ChainSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
+  ChainSettingChange, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
 } from '../node/settings-info';
 
 export interface SettingsMethods {
@@ -33,7 +33,19 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         s.object({ kind: s.enum('bitcoind-rpc'), rpcUrl: s.string({ maxLength: 2048, minLength: 1 }), rpcCookie: s.string({ maxLength: 2048, minLength: 1 }) }, ['rpcCookie']),
         s.object({ kind: s.enum('esplora'), esploraUrl: s.string({ maxLength: 2048, minLength: 1 }) }, ['esploraUrl']),
       ),
+      // Checked again by the node (min at most max, with what config.json holds).
+      channels: s.object(
+        {
+          minFundingSat: s.string({ pattern: /^(0|[1-9][0-9]{0,15})$/, describe: 'sat as a decimal string' }),
+          maxFundingSat: s.string({ pattern: /^(0|[1-9][0-9]{0,15})$/, describe: 'sat as a decimal string' }),
+          maxToSelfDelay: s.integer({ min: 1, max: 0xffff }),
+          toSelfDelay: s.integer({ min: 1, max: 0xffff }),
+          minimumDepth: s.integer({ min: 1, max: 144 }),
+          trustedZeroconfPeers: s.array(s.nodeId(), 1000),
+        },
+        ['minFundingSat', 'maxFundingSat', 'maxToSelfDelay', 'toSelfDelay', 'minimumDepth', 'trustedZeroconfPeers'],
+      ),
     },
-    ['alias', 'listen', 'onion', 'mailbox', 'chain'],
+    ['alias', 'listen', 'onion', 'mailbox', 'chain', 'channels'],
   ),
 };

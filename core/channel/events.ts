@@ -22,12 +22,49 @@ export type ChannelConnectionState = LinkPhase;
 /** A side's channel_reestablish numbers, and who was found behind. */
 export type ChannelDataLoss = DataLossRecord;
 
+/**
+ * Where a channel is in its life, from the node's view (`listchannels`):
+ * - `active`: established (both channel_ready exchanged), the funding output unspent;
+ * - `closing`: a cooperative close is under way (shutdown sent or received, fees negotiated, the
+ *   closing transaction broadcast or confirming);
+ * - `force_closing`: a commitment transaction is on chain or on its way, outputs still to resolve;
+ * - `failed`: the channel failed and waits for a commitment on chain (ours is not broadcast when we
+ *   are the side that lost state: the peer's is awaited);
+ * - `closed`: the funding output is spent and everything of ours in the closing is resolved.
+ * Openings (`opening`, `awaiting_confirmations`) are `OpeningInfo`s before channel_ready.
+ */
+export type ChannelLifecycle = 'active' | 'closing' | 'force_closing' | 'failed' | 'closed';
+
+/** What the chain says about a channel's funding output (from its monitor; null without one). */
+export interface ChannelOnChainInfo {
+  /** The monitor's state: `open` (funding unspent), `force_closing` (our commitment broadcast), `closing`, `closed`. */
+  readonly state: 'open' | 'force_closing' | 'closing' | 'closed';
+  /** How the funding was spent: `mutual`, `local`, `remote`, `revoked`, `remote_unknown`, `unknown`. */
+  readonly kind: string | null;
+  readonly closingTxid: string | null;
+  readonly confirmations: number;
+  /** Ours swept or claimed, ours still to come, taken by the peer (satoshis, decimal). */
+  readonly claimedSat: string;
+  readonly pendingSat: string;
+  readonly lostSat: string;
+  /** Outputs of ours not yet irrevocably resolved. */
+  readonly pendingOutputs: number;
+}
+
 export interface ChannelSummary {
   /** BOLT 2 channel_id, hex. */
   readonly channelId: string;
   /** The peer's node id. */
   readonly peer: string;
   readonly state: ChannelConnectionState;
+  /** Where the channel is in its life (set by the node; the link alone says `active` or `failed`). */
+  readonly lifecycle: ChannelLifecycle;
+  /** BOLT 7 short_channel_id once the funding confirmed ("BLOCKxTXxOUT"), else null. */
+  readonly shortChannelId: string | null;
+  /** The short_channel_id aliases of channel_ready (ours, the peer's), "BLOCKxTXxOUT". */
+  readonly aliases: { readonly local: string | null; readonly remote: string | null };
+  /** The funding output's fate, from the channel's monitor (null: no monitor, e.g. a channel opened without a chain). */
+  readonly onChain: ChannelOnChainInfo | null;
   /** Who opened the channel and pays the commitment fees. */
   readonly funder: 'local' | 'remote';
   readonly channelType: string;
@@ -47,6 +84,43 @@ export interface ChannelSummary {
   readonly failure: { readonly code: string; readonly message: string } | null;
   /** Set when channel_reestablish showed that one side lost state. */
   readonly dataLoss: ChannelDataLoss | null;
+  readonly createdAt: number;
+}
+
+/** Where an opening is (BOLT 2 establishment), before the channel belongs to its link. */
+export type OpeningPhaseInfo =
+  | 'awaiting_accept'
+  | 'awaiting_funding_tx'
+  | 'awaiting_funding_signed'
+  | 'awaiting_funding_created'
+  | 'awaiting_lock_in'
+  | 'ready'
+  | 'forgotten'
+  | 'failed';
+
+/** A channel being opened (`listchannels` lists them next to the established ones). */
+export interface OpeningInfo {
+  readonly temporaryChannelId: string;
+  /** BOLT 2 channel_id once the funding outpoint is known (funding_created), else null. */
+  readonly channelId: string | null;
+  readonly peer: string;
+  /** We fund it (`funder`) or the peer does (`fundee`). */
+  readonly role: 'funder' | 'fundee';
+  readonly phase: OpeningPhaseInfo;
+  /** `opening` before funding_signed, `awaiting_confirmations` after it (until both channel_ready), then `active`; `failed` / `forgotten`. */
+  readonly lifecycle: 'opening' | 'awaiting_confirmations' | 'active' | 'failed' | 'forgotten';
+  /** e.g. `anchors`, `static_remotekey+scid_alias` (null before it is agreed). */
+  readonly channelType: string | null;
+  readonly fundingSat: string;
+  readonly pushMsat: string;
+  readonly announce: boolean;
+  /** `txid:vout`, display order, once known. */
+  readonly fundingOutpoint: string | null;
+  /** Confirmations of the funding transaction, and how many channel_ready waits for. */
+  readonly confirmations: number;
+  readonly minimumDepth: number;
+  readonly shortChannelId: string | null;
+  readonly failure: { readonly code: string; readonly message: string } | null;
   readonly createdAt: number;
 }
 
@@ -107,6 +181,33 @@ export type ChannelEventBody =
       readonly code: string;
       readonly message: string;
       readonly dataLoss: ChannelDataLoss | null;
+    }
+  /** An opening moved (a message, the funding transaction built, broadcast, confirmed, channel_ready; a failure). */
+  | { readonly type: 'channel.opening'; readonly opening: OpeningInfo; readonly cause: string }
+  /**
+   * A step of a close: `shutdown_sent` / `shutdown_received` (no new HTLCs), `negotiating` (closing fees),
+   * `closing_tx` (a fully signed closing transaction, broadcast), `force_close` (our commitment goes on chain).
+   */
+  | {
+      readonly type: 'channel.closing';
+      readonly channelId: string;
+      readonly peer: string;
+      readonly stage: 'shutdown_sent' | 'shutdown_received' | 'negotiating' | 'closing_tx' | 'force_close';
+      readonly txid: string | null;
+      readonly feeSat: string | null;
+      /** For `negotiating`: `closing_signed` or `simple_close`; for `force_close`: why. */
+      readonly detail: string | null;
+    }
+  /**
+   * What the chain resolved that the payment layer must carry upstream (never the preimage itself):
+   * the peer claimed an HTLC we offered with its preimage, or an HTLC we offered timed out on chain.
+   */
+  | {
+      readonly type: 'channel.onchain_htlc';
+      readonly channelId: string;
+      readonly outcome: 'preimage_learned' | 'timed_out';
+      readonly paymentHash: string;
+      readonly htlc: HtlcInfo | null;
     }
   | ChannelHtlcEventBody;
 

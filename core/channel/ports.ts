@@ -3,10 +3,12 @@
  * (core/runtime/peer's PeerManager implements it). The store port is store.ts.
  */
 import type { GlasswingError } from '../errors';
-import type { Message } from '../wire';
+import type { FeatureVector, Message } from '../wire';
 
 export interface ChannelPeer {
   readonly nodeId: string;
+  /** The peer's `init` features on this connection (what an opening or a close may negotiate). */
+  readonly features: FeatureVector;
 }
 
 /** What the service needs of the peer layer (core/peer PeerManager). */

@@ -1,7 +1,8 @@
 /** A channel link as the node's list and events show it (plain JSON), and updates named in words. */
 import { toHex } from '../crypto';
 import { txidToHex } from '../bitcoin';
-import type { ChannelSummary } from './events';
+import { formatShortChannelId } from '../wire';
+import type { ChannelLifecycle, ChannelOnChainInfo, ChannelSummary } from './events';
 import type { ChannelLink } from './link';
 import type { Change } from './state';
 
@@ -13,8 +14,16 @@ export function describeChange(c: Change): string {
   return `${u.kind} ${c.origin === 'local' ? 'remote' : 'local'}:${u.id}`;
 }
 
-export function summarize(link: ChannelLink): ChannelSummary {
+/** What the node adds to a link's summary: where the channel is in its life and on chain. */
+export interface SummaryExtras {
+  readonly lifecycle?: ChannelLifecycle;
+  readonly shortChannelId?: bigint | null;
+  readonly onChain?: ChannelOnChainInfo | null;
+}
+
+export function summarize(link: ChannelLink, extras: SummaryExtras = {}): ChannelSummary {
   const s = link.state;
+  const scid = extras.shortChannelId ?? null;
   const local = s.localCommit.spec;
   const remote = (s.remoteNextCommit ?? s.remoteCommit).spec;
   const htlcs = new Set([...local.htlcs, ...remote.htlcs].map((h) => `${h.offerer}:${h.id}`));
@@ -22,6 +31,13 @@ export function summarize(link: ChannelLink): ChannelSummary {
     channelId: toHex(s.params.channelId),
     peer: link.peerId,
     state: link.phase,
+    lifecycle: extras.lifecycle ?? (s.status.kind === 'failed' ? 'failed' : 'active'),
+    shortChannelId: scid === null ? null : formatShortChannelId(scid),
+    aliases: {
+      local: s.aliases?.local != null ? formatShortChannelId(s.aliases.local) : null,
+      remote: s.aliases?.remote != null ? formatShortChannelId(s.aliases.remote) : null,
+    },
+    onChain: extras.onChain ?? null,
     funder: s.params.funder,
     channelType: s.params.channelType,
     fundingOutpoint: `${txidToHex(s.params.fundingOutpoint.txid)}:${s.params.fundingOutpoint.vout}`,

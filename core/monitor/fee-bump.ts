@@ -11,7 +11,7 @@
  * complete the request itself, or with `completeCpfp` / `completeHtlcFeeRequest` given its inputs.
  */
 import type { OutPoint, Transaction, TxInput } from '../bitcoin';
-import { SIGHASH_ALL, encodeWitnessSignature, segwitV0Sighash, txWeight, txid as txidOf } from '../bitcoin';
+import { SIGHASH_ALL, encodeWitnessSignature, p2wsh, segwitV0Sighash, txWeight, txid as txidOf } from '../bitcoin';
 import { counterpartyHtlcSighashType } from '../channel/htlc-tx';
 import type { HtlcTx } from '../channel/htlc-tx';
 import type { ChannelType } from '../channel/scripts';
@@ -26,6 +26,8 @@ export interface ForeignInput {
   readonly sequence: number;
   /** Serialized witness size at most (item count and items), for fee estimates. */
   readonly maxWitnessSize: number;
+  /** The output script it spends (a P2WSH): what a wallet building a PSBT records for it. */
+  readonly scriptPubKey?: Uint8Array;
   /** The witness of input `index` of the final `tx` (the callback signs it). */
   sign(tx: Transaction, index: number): Uint8Array[];
 }
@@ -132,6 +134,7 @@ export function htlcTxInput(
     outpoint: input.prevout,
     valueSat: h.spentValueSat,
     sequence: input.sequence,
+    scriptPubKey: p2wsh(h.spentWitnessScript),
     maxWitnessSize: witnessSize([EMPTY, MAX_WITNESS_SIGNATURE, MAX_WITNESS_SIGNATURE, h.kind === 'htlc_success' ? new Uint8Array(32) : EMPTY, h.spentWitnessScript]),
     sign(tx, index) {
       const digest = segwitV0Sighash(tx, index, h.spentWitnessScript, h.spentValueSat, SIGHASH_ALL);
@@ -147,6 +150,7 @@ export function anchorInput(outpoint: OutPoint, witnessScript: Uint8Array, signe
     outpoint,
     valueSat,
     sequence: 0xfffffffd,
+    scriptPubKey: p2wsh(witnessScript),
     maxWitnessSize: witnessSize([MAX_WITNESS_SIGNATURE, witnessScript]),
     sign(tx, index) {
       const digest = segwitV0Sighash(tx, index, witnessScript, valueSat, SIGHASH_ALL);

@@ -356,9 +356,11 @@ export class ChannelMonitor {
     const events: MonitorEvent[] = [];
     const r = this.#resolve();
 
-    // Watches: the funding output, then every output we follow.
+    // Watches: the funding output, then every output we follow — not one whose spend is already
+    // final (unwatched below): watching it again would rescan the chain from its block, every step.
+    const final = new Set(r.outputs.filter((o) => o.spend && this.#bestHeight - o.spend.height + 1 >= this.#policy.finalityDepth).map((o) => o.d.key));
     for (const w of watchedOutputs(this.#data, r)) {
-      if (this.#watched.has(w.key)) continue;
+      if (this.#watched.has(w.key) || final.has(w.key)) continue;
       this.#watched.add(w.key);
       const heightHint = r.outputs.find((o) => o.d.key === w.key)?.confirmedAt ?? 0;
       actions.push({ type: 'watch', outpoint: w.outpoint, key: w.key, scriptPubKey: w.scriptPubKey, heightHint });

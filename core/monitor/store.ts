@@ -19,6 +19,8 @@ export interface MonitorStore {
   /** Replaces a channel's snapshot (and the state listings show), durably. */
   saveMonitorSnapshot(channelId: string, snapshot: MonitorSnapshot, state: MonitorView['state']): void;
   loadMonitor(channelId: string): StoredMonitor | undefined;
+  /** Forgets a channel's monitor (a channel forgotten before its funding ever confirmed). */
+  deleteMonitor(channelId: string): void;
   /** Every channel with a monitor, and the state its last snapshot was saved in. */
   listMonitors(): { readonly channelId: string; readonly state: string }[];
 }

@@ -8,13 +8,14 @@ import type { PeerEventBody } from '../peer/events';
 import type { OnionMessageEventBody } from '../messenger/events';
 import type { ChannelEventBody } from '../channel/events';
 import type { OfferEventBody } from '../offers/events';
+import type { MonitorEvent } from '../monitor/events';
 import type { WalletEventBody } from '../wallet/events';
 import type { PaymentEventBody } from '../payments/events';
 import type { SettingsEventBody } from './settings-info';
 import type { ChainEventBody } from './chain-info';
 
 export type NodeEventBody =
-  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody;
+  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody;
 
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 

@@ -16,6 +16,20 @@ export const ASSUMED_REQUIRED = ['option_data_loss_protect', 'var_onion_optin', 
  */
 export const SUPPORTED_OPTIONAL: readonly string[] = ['option_onion_messages'];
 
+/**
+ * Channel features, advertised when the node follows a chain (it can fund, close and enforce
+ * channels): BOLT 2 upfront shutdown scripts, anchors with zero-fee HTLC transactions, scid aliases,
+ * zero-conf (with the peers the user trusts), any segwit version in shutdown.
+ */
+export const CHANNEL_OPTIONAL: readonly string[] = [
+  'option_upfront_shutdown_script', 'option_anchors', 'option_scid_alias', 'option_zeroconf', 'option_shutdown_anysegwit',
+];
+
+/** What the node advertises as optional: channel features only with a chain source. */
+export function nodeFeatureNames(chain: { readonly kind: string }): readonly string[] {
+  return chain.kind === 'none' ? SUPPORTED_OPTIONAL : [...SUPPORTED_OPTIONAL, ...CHANNEL_OPTIONAL];
+}
+
 export function localInitFeatures(optional: readonly string[] = SUPPORTED_OPTIONAL): FeatureVector {
   let v = FeatureVector.EMPTY;
   for (const name of ASSUMED_REQUIRED) v = v.withFeature(name, 'required');

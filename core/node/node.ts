@@ -12,6 +12,8 @@ import {
   loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
 } from '../store';
 import { ChannelsRepository } from '../store/channels-repository';
+import { MonitorRepository } from '../store/monitor-repository';
+import { OpeningsRepository } from '../store/openings-repository';
 import { ChainRepository } from '../store/chain-repository';
 import { WalletRepository } from '../store/wallet-repository';
 import { unlockSeed } from '../store/identity';
@@ -23,24 +25,29 @@ import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
 import { channelSignerFromNodeKey } from '../channel';
+import { monitorSignerFromNodeKey } from '../monitor';
 import type { OffersStores } from '../offers/manager/records';
 import { PeerManager, type Peer } from '../runtime/peer/peer-manager';
 import { MessengerService } from '../runtime/messenger/service';
 import { OffersService } from '../runtime/offers/service';
 import { ChannelService, type ChannelStepReport } from '../runtime/channel/service';
+import { channelChainPort } from '../runtime/channel/chain-port';
+import type { OnChainResolution } from '../runtime/channel/ports';
+import { channelWalletPort } from '../runtime/channel/wallet-port';
+import { DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, type AcceptancePolicy, type LocalChannelDefaults } from '../channel/establish';
 import { PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
 import { PaymentsRepository } from '../store/payments-repository';
 import { NodeOnionKeys } from '../payments';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
-import type { ChainSourceSetting, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { CONFIG_FILE, SettingsError, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
+import type { ChainSourceSetting, ChannelSettingsInfo, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
+import { CONFIG_FILE, SettingsError, channelPolicy, channelSettingsProblem, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
 import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
 import { EventBus } from './event-bus';
-import { knownFeatures, localInitFeatures } from './features';
+import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
@@ -76,6 +83,11 @@ export interface NodeOptions {
   readonly fromCommandLine?: readonly SettingName[];
   /** The node's one clock (default: the system's); tests drive time with a ManualClock. */
   readonly clock?: Clock;
+  /**
+   * Channel service options: `autoCommit` false leaves signing to the caller (the test harness steps
+   * the protocol by hand); `acceptance` / `defaults` override what config.json says.
+   */
+  readonly channels?: { readonly autoCommit?: boolean; readonly acceptance?: Partial<AcceptancePolicy>; readonly defaults?: Partial<LocalChannelDefaults> };
   /** The chain source (default: none — the node runs without a chain). Checked with checkChainConfig. */
   readonly chain?: ChainConfig;
   /** Time between chain polls (default 1 s on regtest, 10 s elsewhere). */
@@ -115,6 +127,8 @@ export class Node {
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
   readonly #payments: PaymentsService | null;
+  readonly #features: FeatureVector;
+  #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
   #listenFallback: ListenFallback | undefined;
   #alias: string;
@@ -134,7 +148,15 @@ export class Node {
     this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
     const peerLog = new PeerLogThrottle();
-    const features = localInitFeatures();
+    // Channel features only with a chain: without one no channel can be opened or enforced.
+    const features = localInitFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN));
+    this.#features = features;
+    // The acceptance policy and opening defaults: config.json's `channels`, under what the host passes.
+    const savedChannels = channelPolicy(readSavedSettings(opts.datadir).channels);
+    this.#channelSettings = {
+      acceptance: { ...savedChannels.acceptance, ...opts.channels?.acceptance },
+      defaults: { ...savedChannels.defaults, ...opts.channels?.defaults },
+    };
     const localInit: Init = {
       type: 'init',
       // BOLT 1: SHOULD NOT set features greater than 13 in globalfeatures; older nodes read 0..13 there.
@@ -147,7 +169,7 @@ export class Node {
       nodeKey,
       nodeId: toHex(nodeId),
       localInit,
-      knownFeatures: knownFeatures(),
+      knownFeatures: knownFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN)),
       chainHashes: [chainHash(opts.network)],
       addressBook: this.#peersRepo,
       clock,
@@ -181,25 +203,15 @@ export class Node {
       stores: offers,
     });
     zeroize(offersSeed);
-    let onChannelStep: (r: ChannelStepReport) => void = () => undefined;
-    this.#channels = new ChannelService<Peer>({
-      onStep: (r) => onChannelStep(r),
-      store: new ChannelsRepository(db, { now: () => clock.now() }),
-      clock,
-      peers: this.#peers,
-      signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
-      publish: (e) => this.events.publish(e),
-      ...(opts.log ? { log: opts.log } : {}),
-    });
-
     // The chain (when a source is configured) and the wallet it feeds.
     this.#chainConfig = opts.chain ?? NO_CHAIN;
     const walletStore = new WalletRepository(db);
     const wallet = Wallet.open({ keys: walletKeys, store: walletStore });
     let onChainEvent: (e: ChainSyncEvent) => void = () => undefined;
-    this.#chain = this.#chainConfig.kind === 'none' ? null : createChain({
+    const chainSource = this.#chainConfig.kind === 'none' ? null : createChainSource(this.#chainConfig, chainClock(clock));
+    this.#chain = chainSource === null ? null : createChain({
       store: new ChainRepository(db),
-      source: createChainSource(this.#chainConfig, chainClock(clock)),
+      source: chainSource,
       network: opts.network,
       clock: chainClock(clock),
       onEvent: (e) => onChainEvent(e),
@@ -223,13 +235,44 @@ export class Node {
         if (e.type === 'chain.sync_state') this.#opts.log?.({ event: 'chain_sync', ...syncLogFields(e.sync) });
       }
       this.#wallet.onChainEvent(e);
+      if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         this.#payments?.setHeight(this.#chain?.tracker.tip?.height ?? 0);
       }
     };
+    // Channels: openings, links, closers and monitors, on the chain and the wallet above.
+    const chain = this.#chain;
+    let onChannelStep: (r: ChannelStepReport) => void = () => undefined;
+    let onChainResolution: (r: OnChainResolution) => void = () => undefined;
+    this.#channels = new ChannelService<Peer>({
+      stores: {
+        channels: new ChannelsRepository(db, { now: () => clock.now() }),
+        openings: new OpeningsRepository(db, { now: () => clock.now() }),
+        monitors: new MonitorRepository(db, { now: () => clock.now() }),
+        atomically: (fn) => db.transaction(fn)(),
+      },
+      clock,
+      peers: this.#peers,
+      signerFor: (keyIndex) => channelSignerFromNodeKey(nodeKey, keyIndex),
+      monitorSignerFor: (keyIndex) => monitorSignerFromNodeKey(nodeKey, keyIndex),
+      chainHash: chainHash(opts.network),
+      localFeatures: () => features,
+      chain: chain && chainSource ? channelChainPort(chain, chainSource) : null,
+      wallet: chain ? channelWalletPort(wallet, opts.network, {
+        take: (update) => this.#wallet.adopt(update),
+        now: () => clock.now(),
+        forget: (txid) => chain.own.forget(txid),
+      }) : null,
+      acceptance: () => this.#channelSettings.acceptance,
+      defaults: () => this.#channelSettings.defaults,
+      publish: (e) => this.events.publish(e),
+      onStep: (r) => onChannelStep(r),
+      upstream: (r) => onChainResolution(r),
+      ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
 
     // Payments over our channels: every channel step goes to the payment cores (claims, forwards, our parts).
-    const chain = this.#chain;
     this.#payments = opts.payments === false ? null : new PaymentsService({
       store: new PaymentsRepository(db),
       channels: this.#channels,
@@ -248,7 +291,11 @@ export class Node {
       ...(opts.log ? { log: opts.log } : {}),
     });
     const payments = this.#payments;
-    if (payments) onChannelStep = (r) => payments.onChannelStep(r);
+    if (payments) {
+      onChannelStep = (r) => payments.onChannelStep(r);
+      // Preimages and timeouts the chain resolved (the monitor) settle what came in upstream.
+      onChainResolution = (r) => payments.onChainResolution(r);
+    }
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -436,7 +483,7 @@ export class Node {
   }
 
   info(): NodeInfo {
-    const features = localInitFeatures();
+    const features = this.#features;
     return {
       nodeId: toHex(this.nodeId),
       alias: this.#alias,
@@ -464,6 +511,21 @@ export class Node {
       fromCommandLine: this.#opts.fromCommandLine ?? [],
       configFile: join(this.#opts.datadir, CONFIG_FILE),
       chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
+      channels: this.#channelSettingsInfo(),
+    };
+  }
+
+  /** The acceptance policy and opening defaults in force (the policy's defaults where nothing was set). */
+  #channelSettingsInfo(): ChannelSettingsInfo {
+    const a = { ...DEFAULT_ACCEPTANCE_POLICY, ...this.#channelSettings.acceptance };
+    const d = { ...DEFAULT_LOCAL_CHANNEL_DEFAULTS, ...this.#channelSettings.defaults };
+    return {
+      minFundingSat: a.minFundingSat.toString(),
+      maxFundingSat: a.maxFundingSat.toString(),
+      maxToSelfDelay: a.maxToSelfDelay,
+      toSelfDelay: d.toSelfDelay,
+      minimumDepth: d.minimumDepth,
+      trustedZeroconfPeers: [...a.trustedZeroconfPeers],
     };
   }
 
@@ -518,6 +580,20 @@ export class Node {
       const next = checkChainConfig(change.chain, this.#opts.network, 'api.invalid_params', CHAIN_PARAM_NAMES);
       saved.chain = next;
       changed.push('chain');
+    }
+    if (change.channels) {
+      const problem = channelSettingsProblem(change.channels);
+      if (problem) throw new SettingsError('api.invalid_params', `params.channels.${problem.field}: must be ${problem.want}`);
+      const merged = { ...readSavedSettings(this.#opts.datadir).channels, ...change.channels };
+      const mergedProblem = channelSettingsProblem(merged);
+      if (mergedProblem) throw new SettingsError('api.invalid_params', `params.channels.${mergedProblem.field}: must be ${mergedProblem.want}`);
+      const next = channelPolicy(merged);
+      this.#channelSettings = {
+        acceptance: { ...next.acceptance, ...this.#opts.channels?.acceptance },
+        defaults: { ...next.defaults, ...this.#opts.channels?.defaults },
+      };
+      saved.channels = change.channels;
+      changed.push('channels');
     }
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);

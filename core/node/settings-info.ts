@@ -25,7 +25,25 @@ export interface MailboxLimitsInfo {
   readonly expiryHours: number;
 }
 
-export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox' | 'chain';
+/**
+ * What this node accepts of a peer's open_channel and asks of channels (BOLT 2 establishment): the
+ * acceptance policy's main knobs and the peers trusted to open zero-conf channels to us.
+ */
+export interface ChannelSettingsInfo {
+  /** Smallest and largest channel a peer may open to us (sat, decimal). */
+  readonly minFundingSat: string;
+  readonly maxFundingSat: string;
+  /** Longest to_self_delay a peer may impose on our funds after our force close (blocks). */
+  readonly maxToSelfDelay: number;
+  /** The to_self_delay we ask of the peer (blocks). */
+  readonly toSelfDelay: number;
+  /** Confirmations of the funding before channel_ready, when the peer funds it. */
+  readonly minimumDepth: number;
+  /** Node ids allowed to open zero-conf channels to us (only they: an unconfirmed funding can be double spent). */
+  readonly trustedZeroconfPeers: readonly string[];
+}
+
+export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox' | 'chain' | 'channels';
 
 export interface SettingsInfo {
   readonly alias: string;
@@ -40,6 +58,7 @@ export interface SettingsInfo {
   /** Where changes are saved. */
   readonly configFile: string;
   readonly chain: ChainSettingsInfo;
+  readonly channels: ChannelSettingsInfo;
 }
 
 /** A chain source as Settings shows it: never with credentials. */
@@ -70,6 +89,8 @@ export interface UpdateSettingsParams {
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** Saved for the next start (the running source is not switched). */
   readonly chain?: ChainSettingChange;
+  /** Taken at once for the next openings. */
+  readonly channels?: Partial<ChannelSettingsInfo>;
 }
 
 export type SettingsEventBody = { readonly type: 'node.settings_changed'; readonly settings: SettingsInfo; readonly changed: readonly SettingName[] };

@@ -8,7 +8,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlasswingError } from '../errors';
-import type { MailboxLimitsInfo, OnionLimitsInfo } from './settings-info';
+import type { ChannelSettingsInfo, MailboxLimitsInfo, OnionLimitsInfo } from './settings-info';
+import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establish';
 import { NETWORKS, type Network } from './types';
 import type { MailboxQuotas, MessengerPolicy } from '../messenger';
 
@@ -35,6 +36,8 @@ export interface SavedSettings {
    * RPC credentials.
    */
   readonly chain?: { readonly kind: string; readonly rpcUrl?: string; readonly rpcCookie?: string; readonly esploraUrl?: string };
+  /** What the node accepts of channel openings (ChannelSettingsInfo); taken at start and changed at once. */
+  readonly channels?: Partial<ChannelSettingsInfo>;
 }
 
 /** Keys replaced whole when saved (not merged field by field). */
@@ -73,6 +76,10 @@ export function readSavedSettings(datadir: string): SavedSettings {
       if (!['kind', 'rpcUrl', 'rpcCookie', 'esploraUrl'].includes(k)) bad(`chain.${k}`, 'absent (chain takes kind, rpcUrl, rpcCookie, esploraUrl)');
       if (typeof v !== 'string') bad(`chain.${k}`, 'a string');
     }
+  }
+  if (o.channels !== undefined) {
+    const problem = channelSettingsProblem(o.channels);
+    if (problem) bad(`channels.${problem.field}`, problem.want);
   }
   for (const group of ['onion', 'mailbox'] as const) {
     const g = o[group];
@@ -133,4 +140,54 @@ export function mailboxQuotas(m: Partial<MailboxLimitsInfo> | undefined): Partia
 
 export function mailboxLimits(q: MailboxQuotas): MailboxLimitsInfo {
   return { perPeerMessages: q.perPeerMessages, perPeerBytes: q.perPeerBytes, totalBytes: q.totalBytes, expiryHours: q.expiryMs / 3_600_000 };
+}
+
+const SAT = /^(0|[1-9][0-9]{0,15})$/;
+const NODE_ID = /^0[23][0-9a-f]{64}$/;
+
+/** What is wrong with a channels settings object (config.json or updateSettings), or null. */
+export function channelSettingsProblem(v: unknown): { field: string; want: string } | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { field: '', want: 'an object' };
+  const o = v as Record<string, unknown>;
+  for (const [k, x] of Object.entries(o)) {
+    switch (k) {
+      case 'minFundingSat':
+      case 'maxFundingSat':
+        if (typeof x !== 'string' || !SAT.test(x)) return { field: k, want: 'a whole number of sat as a string' };
+        break;
+      case 'maxToSelfDelay':
+      case 'toSelfDelay':
+        if (!Number.isInteger(x) || (x as number) < 1 || (x as number) > 0xffff) return { field: k, want: 'a number of blocks from 1 to 65535' };
+        break;
+      case 'minimumDepth':
+        if (!Number.isInteger(x) || (x as number) < 1 || (x as number) > 144) return { field: k, want: 'a number of blocks from 1 to 144' };
+        break;
+      case 'trustedZeroconfPeers':
+        if (!Array.isArray(x) || x.length > 1000 || x.some((id) => typeof id !== 'string' || !NODE_ID.test(id))) return { field: k, want: 'a list of node ids (66 lowercase hex characters)' };
+        break;
+      default:
+        return { field: k, want: 'absent (channels takes minFundingSat, maxFundingSat, maxToSelfDelay, toSelfDelay, minimumDepth, trustedZeroconfPeers)' };
+    }
+  }
+  if (typeof o.minFundingSat === 'string' && typeof o.maxFundingSat === 'string' && BigInt(o.minFundingSat) > BigInt(o.maxFundingSat)) {
+    return { field: 'minFundingSat', want: 'at most maxFundingSat' };
+  }
+  return null;
+}
+
+/** Saved channel settings as the channel service's acceptance policy and opening defaults. */
+export function channelPolicy(c: Partial<ChannelSettingsInfo> | undefined): { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> } {
+  if (!c) return { acceptance: {}, defaults: {} };
+  return {
+    acceptance: {
+      ...(c.minFundingSat !== undefined ? { minFundingSat: BigInt(c.minFundingSat) } : {}),
+      ...(c.maxFundingSat !== undefined ? { maxFundingSat: BigInt(c.maxFundingSat) } : {}),
+      ...(c.maxToSelfDelay !== undefined ? { maxToSelfDelay: c.maxToSelfDelay } : {}),
+      ...(c.trustedZeroconfPeers !== undefined ? { trustedZeroconfPeers: [...c.trustedZeroconfPeers] } : {}),
+    },
+    defaults: {
+      ...(c.toSelfDelay !== undefined ? { toSelfDelay: c.toSelfDelay } : {}),
+      ...(c.minimumDepth !== undefined ? { minimumDepth: c.minimumDepth } : {}),
+    },
+  };
 }

@@ -8,5 +8,7 @@ import { GlasswingError } from '../errors';
  * - `store.busy` — another process holds the data directory
  * - `store.seed_exists` — a seed to restore was given, but the data directory already has one
  * - `store.bad_monitor` — a stored channel monitor (update log or snapshot) that does not decode
+ * - `store.bad_opening` — a stored channel opening record that does not decode
+ * - `store.stale_opening` — an opening record older than the one stored
  */
 export class StoreError extends GlasswingError {}

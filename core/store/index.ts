@@ -11,6 +11,7 @@ export * from './invoice-requests-repository';
 export * from './invoices-repository';
 export * from './gossip-repository';
 export * from './monitor-repository';
+export * from './openings-repository';
 export * from './wallet-repository';
 export * from './chain-repository';
 export * from './payments-repository';

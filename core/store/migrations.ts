@@ -438,7 +438,6 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // 13: async payments (issue 16), the number the lead gave this branch.
     version: 13,
     name: 'async payments: the static invoices a static invoice server keeps per recipient and slot; an async recipient\'s offers per slot',
     sql: `
@@ -466,6 +465,27 @@ export const MIGRATIONS: readonly Migration[] = [
         invoice_expires_at INTEGER,              -- unix s
         update_path     TEXT,                    -- hex blinded_path: the server's path for fresh invoices
         updated_at      INTEGER NOT NULL         -- unix ms
+      );
+    `,
+  },
+  {
+    version: 14,
+    name: 'channel openings (BOLT 2 establishment records, from funding_signed on)',
+    sql: `
+      -- One row per channel being opened, from funding_signed on (before it nothing is kept: BOLT 2
+      -- "SHOULD NOT remember the channel" before funding_signed). Kept after channel_ready (handed_off)
+      -- while the opening follows the funding transaction's confirmations for the real short_channel_id.
+      CREATE TABLE channel_openings (
+        peer_id              TEXT NOT NULL,          -- the peer's node id, hex
+        temporary_channel_id TEXT NOT NULL,          -- hex
+        channel_id           TEXT NOT NULL UNIQUE,   -- BOLT 2 channel_id, hex
+        key_index            INTEGER NOT NULL,       -- the channel keys (counted when reserving the next index)
+        role                 TEXT NOT NULL,          -- funder | fundee
+        record               TEXT NOT NULL,          -- core/channel/establish OpeningRecord as JSON
+        handed_off           INTEGER NOT NULL,       -- 1: both channel_ready exchanged, the channel row exists
+        revision             INTEGER NOT NULL,
+        updated_at           INTEGER NOT NULL,       -- unix ms
+        PRIMARY KEY (peer_id, temporary_channel_id)
       );
     `,
   },

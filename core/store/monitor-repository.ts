@@ -86,6 +86,14 @@ export class MonitorRepository implements MonitorStore {
     return { channelId, updates, snapshot };
   }
 
+  deleteMonitor(channelId: string): void {
+    checkId(channelId);
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM monitor_updates WHERE channel_id = ?').run(channelId);
+      this.#db.prepare('DELETE FROM monitors WHERE channel_id = ?').run(channelId);
+    })();
+  }
+
   listMonitors(): { channelId: string; state: string }[] {
     return this.#db
       .prepare(

@@ -37,7 +37,7 @@ interface TxRow {
   meta: string | null;
 }
 
-const LABELS: readonly TxLabel[] = ['deposit', 'withdraw', 'funding', 'sweep', 'cpfp', 'bump'];
+const LABELS: readonly TxLabel[] = ['deposit', 'withdraw', 'funding', 'sweep', 'cpfp', 'bump', 'htlc_fee'];
 const STATES: readonly TxState[] = ['prepared', 'unconfirmed', 'confirmed', 'replaced', 'conflicted', 'abandoned'];
 
 export class WalletRepository implements WalletStore {

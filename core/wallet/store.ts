@@ -21,7 +21,8 @@ import type { Keychain } from './keys';
 export type TxState = 'prepared' | 'unconfirmed' | 'confirmed' | 'replaced' | 'conflicted' | 'abandoned';
 
 /** What a transaction was for. */
-export type TxLabel = 'deposit' | 'withdraw' | 'funding' | 'sweep' | 'cpfp' | 'bump';
+/** `htlc_fee`: wallet inputs (and change) added to a channel's anchors HTLC transaction, whose first input the channel signs. */
+export type TxLabel = 'deposit' | 'withdraw' | 'funding' | 'sweep' | 'cpfp' | 'bump' | 'htlc_fee';
 
 /** Facts about our own sends that the transaction bytes do not tell. */
 export interface SendMeta {

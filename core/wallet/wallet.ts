@@ -134,6 +134,16 @@ export interface CpfpRequest {
   readonly nowMs: number;
 }
 
+/** `buildForeignSpend`: a transaction template whose input 0 someone else signs. */
+export interface ForeignSpendRequest {
+  /** Version 2; input 0 and output 0 are kept where they are, with the template's locktime and input 0 sequence. */
+  readonly tx: Transaction;
+  /** What input 0 spends and how it is signed (the callback returns its witness stack). */
+  readonly foreign: { readonly valueSat: bigint; readonly scriptPubKey: Uint8Array; readonly maxWitnessSize: number; readonly sign: ForeignSigner };
+  readonly feeRateSatVb: number;
+  readonly nowMs: number;
+}
+
 export interface FundingRequest {
   /** The P2WSH output script of the channel's funding output (BOLT 3 "Funding Transaction Output"). */
   readonly scriptPubKey: Uint8Array;
@@ -532,6 +542,49 @@ export class Wallet {
     const built = buildAndSign(this.keys, inputs, [{ scriptPubKey: change.script, valueSat: s.changeSat! }], this.#lockTime());
     const meta: SendMeta = { parent: parentTxid, ...(req.spend.kind === 'foreign' ? { foreignInputs: 1 } : {}) };
     return this.#recordSend(built, 'cpfp', 'unconfirmed', s.feeSat, meta, req.nowMs, []);
+  }
+
+  /**
+   * Completes a transaction whose input 0 someone else signs and whose output 0 is fixed — BOLT 3 /
+   * BOLT 5 anchors HTLC-success / HTLC-timeout transactions, which carry no fee: the peer signed
+   * input 0 with SIGHASH_SINGLE|ANYONECANPAY, so "it MUST combine it with inputs contributing
+   * sufficient fee". Wallet inputs and one change output are added after them; version 2 and the
+   * template's locktime and input 0 sequence are kept; the whole transaction pays `feeRateSatVb`.
+   * The foreign signer signs input 0 of the final, unsigned transaction (SIGHASH_ALL).
+   */
+  buildForeignSpend(req: ForeignSpendRequest): SendResult {
+    const template = req.tx;
+    const first = template.inputs[0];
+    const payee = template.outputs[0];
+    if (!first || !payee || template.version !== 2) throw new WalletError('wallet.bad_cpfp_input', 'the transaction needs version 2, an input 0 and an output 0');
+    const { maxWitnessSize, sign, valueSat, scriptPubKey } = req.foreign;
+    if (!Number.isSafeInteger(maxWitnessSize) || maxWitnessSize < 1 || maxWitnessSize > 100_000) {
+      throw new WalletError('wallet.bad_cpfp_input', 'maxWitnessSize must be a positive number of bytes');
+    }
+    const rate = this.#checkFeeRate(req.feeRateSatVb);
+    const parentTxid = txidToHex(first.prevout.txid);
+    const key = outpointKey(parentTxid, first.prevout.vout);
+    const spender = this.#derived.spentBy.get(key);
+    if (spender) throw new WalletError('wallet.bad_cpfp_input', `${key} is already spent by ${spender}`);
+    const required: Coin = { key, valueSat, weight: INPUT_BASE_WEIGHT + maxWitnessSize };
+    const requiredInput: BuildInput = {
+      txid: parentTxid, vout: first.prevout.vout, valueSat, scriptPubKey, sequence: first.sequence, signer: { kind: 'foreign', sign, maxWitnessSize },
+    };
+    const fee = (w: number): bigint => feeFor(vsizeOf(w), rate);
+    const change = this.#nextChange();
+    const s = selectCoins({
+      required: [required], candidates: this.#spendable(false).filter((c) => c.key !== key).map(toCoin), outputSizes: [outputSize(payee.scriptPubKey)],
+      targetSat: payee.value, fee, changeOutputSize: P2WPKH_OUTPUT_SIZE, changeDustSat: dustThreshold(change.script), changeRequired: true,
+    });
+    if (!s) throw new WalletError('wallet.insufficient_funds', 'the wallet cannot pay the fee of this transaction');
+    const inputs = [requiredInput, ...s.inputs.slice(1).map((c) => walletInput(this.#derived.utxos.get(c.key)!, SEQUENCE_RBF))];
+    const built = buildAndSign(this.keys, inputs, [{ scriptPubKey: payee.scriptPubKey, valueSat: payee.value }, { scriptPubKey: change.script, valueSat: s.changeSat! }], template.locktime);
+    return this.#recordSend(built, 'htlc_fee', 'unconfirmed', s.feeSat, { parent: parentTxid, foreignInputs: 1 }, req.nowMs, []);
+  }
+
+  /** The transaction in effect that spends `txid:vout` (ours or seen), or null. */
+  spenderOf(txid: string, vout: number): string | null {
+    return this.#derived.spentBy.get(outpointKey(txid, vout)) ?? null;
   }
 
   /**

@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     version: 'test',
     ...(values.payments ? {} : { payments: false as const }),
     log: (line) => process.stderr.write(JSON.stringify(line) + '\n'),
+    // The harness steps the protocol by hand (commit is a command).
+    channels: { autoCommit: false },
   });
   const nodeId = toHex(node.nodeId);
   const api = createNodeApi(node);

@@ -38,6 +38,7 @@ import type { Route, RoutingGraph } from '../../routing';
 import { findRoute } from '../../routing';
 import type { Clock, Timer } from '../clock';
 import type { ChannelLinkState, ChannelStepReport } from '../channel/service';
+import type { OnChainResolution } from '../channel/ports';
 import type { Bolt11InvoiceInfo, ForwardInfo, PaymentInfo, ReceivedInfo, RouteInfoResult } from './types';
 
 
@@ -244,6 +245,20 @@ export class PaymentsService {
   onChannelStep(report: ChannelStepReport): void {
     if (this.#closed) return;
     this.#enqueue(() => this.#channelStep(report.channelId, report.events, report.forgotten, report.phase === 'active'));
+  }
+
+  /**
+   * ChannelService's `upstream`: what the chain resolved of an HTLC we offered — its preimage, learned
+   * from the peer's claim (the incoming HTLC it came from is fulfilled, or our payment succeeds), or
+   * its timeout (failed back, or our part failed). BOLT 5: "MUST fulfill/fail the corresponding incoming HTLC".
+   */
+  onChainResolution(r: OnChainResolution): void {
+    if (this.#closed) return;
+    this.#enqueue(() => {
+      const now = this.#now();
+      if (r.kind === 'preimage_learned') this.#run(this.#payments.preimageLearned(r.channelId, r.htlc, r.paymentHash, r.preimage, now));
+      else this.#run(this.#payments.htlcFailedOnChain(r.channelId, r.htlc, now));
+    });
   }
 
   /** A new best block. */

@@ -180,6 +180,17 @@ export class WalletService {
     queueMicrotask(() => this.#flush());
   }
 
+  /**
+   * Takes the result of a wallet call made by another adapter (the channel service's funding,
+   * sweep scripts, CPFP children): publishes its events, watches the scripts it revealed and the
+   * outputs it created.
+   */
+  adopt(update: { readonly events: readonly WalletEvent[]; readonly newScripts?: readonly Uint8Array[] }): void {
+    if (this.#stopped) return;
+    this.#take({ events: update.events, newScripts: update.newScripts ?? [] });
+    this.#syncOutpoints();
+  }
+
   // ------------------------------------------------------------------------------------------
   // Reads
 

@@ -2,7 +2,7 @@
 import type { CliCommand } from '../command';
 import { daemon } from './daemon';
 import { decode } from './decode';
-import { getchannel, listchannels } from './channels';
+import { closechannel, getchannel, listchannels, listclosedchannels, openchannel } from './channels';
 import { createmessagepath, listen, listmessages, mailbox, messengerstats, sendonionmessage } from './messenger';
 import { onion } from './onion';
 import { createrefund, disableoffer, fetchinvoice, listinvoicerequests, listinvoices, listoffers, offer, sendinvoice } from './offers';
@@ -18,6 +18,6 @@ import { getroute, invoice, listforwards, listpayments, pay } from './payments';
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, forgetpeer, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
-  listchannels, getchannel,
+  listchannels, getchannel, openchannel, closechannel, listclosedchannels,
   chaininfo, newaddress, getbalance, listfunds, listtransactions, withdraw, bumpfee, backupwords,
   invoice, pay, listpayments, listforwards, getroute];

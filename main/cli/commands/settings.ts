@@ -1,13 +1,14 @@
 /** `glasswing settings`: show the node's settings, or change them (applied at once, saved in config.json). */
 import type { CliCommand } from '../command';
-import { integer } from '../command';
+import { UsageError, integer } from '../command';
 import { withDaemon } from '../daemon-client';
 import type { UpdateSettingsParams } from '../../../core/api';
 
 export const settings: CliCommand = {
   name: 'settings',
   summary: 'show the settings, or change them while the node runs (saved in DATADIR/config.json)',
-  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H]',
+  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
+    + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none]',
   options: {
     alias: { type: 'string', value: 'NAME', describe: 'the node\'s name (at most 32 bytes of UTF-8)' },
     listen: { type: 'string', value: 'HOST:PORT', describe: 'accept peers here (the listener moves at once; existing connections stay)' },
@@ -16,6 +17,12 @@ export const settings: CliCommand = {
     'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once (1..100000)' },
     'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer (1..1000000)' },
     'mailbox-expiry-hours': { type: 'string', value: 'H', describe: 'how long a stored message is kept (1..8760)' },
+    'min-channel-sat': { type: 'string', value: 'N', describe: 'the smallest channel a peer may open to us (sat)' },
+    'max-channel-sat': { type: 'string', value: 'N', describe: 'the largest channel a peer may open to us (sat)' },
+    'max-to-self-delay': { type: 'string', value: 'BLOCKS', describe: 'the longest lock of our funds after our force close a peer may ask' },
+    'to-self-delay': { type: 'string', value: 'BLOCKS', describe: 'the lock we ask of the peer (time to punish a revoked commitment)' },
+    'minimum-depth': { type: 'string', value: 'BLOCKS', describe: 'confirmations before a channel the peer funds is used (1..144)' },
+    'trusted-zeroconf': { type: 'string', value: 'NODEID,…|none', describe: 'the peers allowed to open zero-conf channels to us' },
   },
   examples: ['settings', 'settings --alias "my node" --onion-rate 5'],
   details: ['Options given to "glasswing daemon" win over saved settings at each start.'],
@@ -30,6 +37,24 @@ export const settings: CliCommand = {
     const perPeer = integer(values, 'mailbox-peer-messages', 1, 1_000_000);
     const expiry = integer(values, 'mailbox-expiry-hours', 1, 24 * 365);
     if (perPeer !== undefined || expiry !== undefined) change.mailbox = { ...(perPeer !== undefined ? { perPeerMessages: perPeer } : {}), ...(expiry !== undefined ? { expiryHours: expiry } : {}) };
+    const channels: { -readonly [K in keyof NonNullable<UpdateSettingsParams['channels']>]: NonNullable<UpdateSettingsParams['channels']>[K] } = {};
+    for (const [flag, key] of [['min-channel-sat', 'minFundingSat'], ['max-channel-sat', 'maxFundingSat']] as const) {
+      const v = values[flag];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) throw new UsageError(`--${flag} must be a whole number of sat`);
+      channels[key] = v;
+    }
+    for (const [flag, key, max] of [['max-to-self-delay', 'maxToSelfDelay', 0xffff], ['to-self-delay', 'toSelfDelay', 0xffff], ['minimum-depth', 'minimumDepth', 144]] as const) {
+      const n = integer(values, flag, 1, max);
+      if (n !== undefined) channels[key] = n;
+    }
+    const trusted = values['trusted-zeroconf'];
+    if (typeof trusted === 'string') {
+      const ids = trusted === 'none' ? [] : trusted.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+      for (const id of ids) if (!/^0[23][0-9a-f]{64}$/.test(id)) throw new UsageError(`--trusted-zeroconf takes node ids (66 hex characters) separated by commas, or none; got "${id}"`);
+      channels.trustedZeroconfPeers = ids;
+    }
+    if (Object.keys(channels).length > 0) change.channels = channels;
     return withDaemon(ctx.datadir, ({ api }) => (Object.keys(change).length ? api.updateSettings(change) : api.getSettings({})));
   },
 };

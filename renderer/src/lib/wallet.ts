@@ -245,7 +245,7 @@ export function txStateText(tx: WalletTxInfo, confirmations: number): { readonly
 }
 
 const LABEL_WORDS: Readonly<Record<WalletTxInfo['label'], string>> = {
-  deposit: 'Received', withdraw: 'Sent', funding: 'Channel funding', sweep: 'Swept in', cpfp: 'Fee bump (CPFP)', bump: 'Sent (fee bumped)',
+  deposit: 'Received', withdraw: 'Sent', funding: 'Channel funding', sweep: 'Swept in', cpfp: 'Fee bump (CPFP)', bump: 'Sent (fee bumped)', htlc_fee: 'HTLC claim fee',
 };
 
 export function txLabelText(tx: WalletTxInfo): string {

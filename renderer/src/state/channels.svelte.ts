@@ -7,6 +7,7 @@
 import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { ChannelDetail, ChannelMessageInfo, ChannelSummary, ChannelView } from '../../../core/api/channels';
+import type { ClosedChannelInfo, OpeningInfo } from '../../../core/api/channel-methods';
 import { channelMessageOf, mergeChannelMessages, reduceChannels, sortChannels } from '../lib/channels';
 import { errorText } from '../lib/errors';
 import { LiveState } from './live.svelte';
@@ -33,6 +34,9 @@ export interface InspectedChannel {
 
 export class ChannelsState extends LiveState {
   #channels = $state.raw<readonly ChannelSummary[]>([]);
+  #openings = $state.raw<readonly OpeningInfo[]>([]);
+  #closed = $state.raw<Readonly<Record<string, ClosedChannelInfo>>>({});
+  #closedReload = false;
   #inspected = $state.raw<Readonly<Record<string, InspectedChannel>>>({});
   #inspectError = $state<Readonly<Record<string, string>>>({});
   /** Live messages per channel, also before the inspector loads (so none is missed). */
@@ -44,6 +48,16 @@ export class ChannelsState extends LiveState {
 
   get channels(): readonly ChannelSummary[] {
     return this.#channels;
+  }
+
+  /** Channels being opened (before both channel_ready), newest first; live from `channel.opening`. */
+  get openings(): readonly OpeningInfo[] {
+    return this.#openings;
+  }
+
+  /** A closing or closed channel's on-chain resolution (the monitor's view), live from `monitor.*`. */
+  closed(channelId: string): ClosedChannelInfo | null {
+    return this.#closed[channelId] ?? null;
   }
 
   /** The inspector's data for a channel, once `inspect` loaded it. */
@@ -60,13 +74,15 @@ export class ChannelsState extends LiveState {
   }
 
   protected accepts(event: NodeEvent): boolean {
-    return event.type.startsWith('channel.');
+    return event.type.startsWith('channel.') || event.type.startsWith('monitor.') || event.type === 'chain.block_connected';
   }
 
   protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
     this.#inspected = {};
-    const { channels } = await api.listChannels({});
+    const [{ channels }, { openings }, { channels: closed }] = await Promise.all([api.listChannels({}), api.listOpenings({}), api.listClosedChannels({})]);
     return (early) => {
+      this.#openings = reduceOpenings(openings, early);
+      this.#closed = Object.fromEntries(closed.map((c) => [c.channel.channelId, c]));
       let list: readonly ChannelSummary[] = sortChannels(channels);
       for (const event of early) list = reduceChannels(list, event);
       this.#channels = list;
@@ -104,7 +120,24 @@ export class ChannelsState extends LiveState {
     }
   }
 
+  /** Reads the monitors' views again (after `monitor.*` events and new blocks: depths, maturities). */
+  async #reloadClosed(): Promise<void> {
+    const api = this.api;
+    if (!api || this.#closedReload) return;
+    this.#closedReload = true;
+    try {
+      const { channels } = await api.listClosedChannels({});
+      if (this.isCurrent(api)) this.#closed = Object.fromEntries(channels.map((c) => [c.channel.channelId, c]));
+    } catch {
+      // The next event tries again.
+    } finally {
+      this.#closedReload = false;
+    }
+  }
+
   protected apply(batch: readonly NodeEvent[]): void {
+    this.#openings = reduceOpenings(this.#openings, batch);
+    if (batch.some((e) => e.type.startsWith('monitor.') || e.type === 'channel.closing' || (e.type === 'chain.block_connected' && Object.keys(this.#closed).length > 0))) void this.#reloadClosed();
     let list = this.#channels;
     let inspected = this.#inspected;
     for (const event of batch) {
@@ -132,4 +165,15 @@ export class ChannelsState extends LiveState {
     this.#channels = list;
     this.#inspected = inspected;
   }
+}
+
+/** Openings after `channel.opening` events: each carries the whole opening; those that became channels or failed long ago drop out. */
+export function reduceOpenings(openings: readonly OpeningInfo[], events: readonly NodeEvent[]): readonly OpeningInfo[] {
+  let list = openings;
+  for (const e of events) {
+    if (e.type !== 'channel.opening') continue;
+    const i = list.findIndex((o) => o.temporaryChannelId === e.opening.temporaryChannelId);
+    list = i === -1 ? [e.opening, ...list] : list.map((o, j) => (j === i ? e.opening : o));
+  }
+  return list.filter((o) => o.lifecycle === 'opening' || o.lifecycle === 'awaiting_confirmations' || o.lifecycle === 'failed');
 }

@@ -9,7 +9,7 @@ import { toHex } from '../../../core/crypto';
 import type { Transaction } from '../../../core/bitcoin';
 import { txid, txidToHex } from '../../../core/bitcoin';
 import { ChannelMonitor, MonitorError, decodeMonitorSnapshot, encodeMonitorSnapshot, outpointKey } from '../../../core/monitor';
-import type { MonitorView, OutputView } from '../../../core/monitor';
+import type { MonitorStep, MonitorView, OutputView } from '../../../core/monitor';
 import { MonitoredPair, fakeFunding, preimageOf, signedLocalCommitment } from '../../support/monitor-channel';
 import { BASE_HEIGHT, SimChain, feed, forceClosedPair, monitorFor } from './scenario';
 import type { Fed } from './scenario';
@@ -221,6 +221,25 @@ describe('fee bids', () => {
     const rebid = s.actions.find((a) => a.type === 'broadcast' && a.label === 'to_remote');
     expect(rebid?.type === 'broadcast' && rebid.txid).not.toBe(before.txid);
     expect(B.monitor.snapshot().claims.find((c) => c.key === before.key)!.feeratePerKw).toBe(10_000);
+  });
+});
+
+describe('watches', () => {
+  it('watches each output once: an output unwatched once its spend is final is not watched again (each new watch rescans the chain from its block)', () => {
+    const { chain, A, step } = forceClosedPair();
+    const steps: MonitorStep[] = [step];
+    for (let i = 0; i < 80 && A.monitor.view().state !== 'closed'; i++) {
+      chain.mine();
+      feed(chain, A, steps);
+    }
+    expect(A.monitor.view().state).toBe('closed');
+    const watched = steps.flatMap((s) => s.actions).filter((a) => a.type === 'watch').map((a) => (a.type === 'watch' ? a.key : ''));
+    const unwatched = steps.flatMap((s) => s.actions).filter((a) => a.type === 'unwatch');
+    expect(unwatched.length).toBeGreaterThan(0);
+    expect(watched.length).toBe(new Set(watched).size);
+    // Blocks after the close change nothing.
+    chain.mine();
+    expect(feed(chain, A).flatMap((s) => s.actions).filter((a) => a.type === 'watch')).toEqual([]);
   });
 });
 

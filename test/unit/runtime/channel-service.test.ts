@@ -30,8 +30,9 @@ interface TestNode {
 }
 
 async function startNode(datadir = tempDir('glasswing-channels-'), port = 0): Promise<TestNode> {
-  // The test drives the HTLCs by hand: no payments adapter (it would sign and fail them on its own).
-  const node = await Node.open({ datadir, alias: 'test', network: 'regtest', listen: { host: '127.0.0.1', port }, version: 'test', payments: false });
+  // The test drives the HTLCs and each commitment_signed by hand: no payments adapter (it would sign
+  // and fail them on its own) and no automatic signing.
+  const node = await Node.open({ datadir, alias: 'test', network: 'regtest', listen: { host: '127.0.0.1', port }, version: 'test', payments: false, channels: { autoCommit: false } });
   const events: NodeEvent[] = [];
   node.events.subscribe((e) => events.push(e));
   const { listen } = await node.start();
@@ -236,7 +237,7 @@ describe('ChannelService in two in-process nodes', () => {
     await roundTrip(b);
     const domain = (events: NodeEvent[]) =>
       events.flatMap((e) => (e.type.startsWith('channel.') && e.type !== 'channel.updated' && e.type !== 'channel.message' ? [e] : []));
-    const named = (e: NodeEvent) => ('htlc' in e ? `${e.type} ${e.htlc.htlcId}` : 'htlcId' in e && e.type === 'channel.htlc_resolved' ? `${e.type} ${e.htlcId} ${e.outcome}` : e.type);
+    const named = (e: NodeEvent) => ('htlc' in e && e.htlc && 'htlcId' in e.htlc ? `${e.type} ${e.htlc.htlcId}` : 'htlcId' in e && e.type === 'channel.htlc_resolved' ? `${e.type} ${e.htlcId} ${e.outcome}` : e.type);
     const htlc = `local:${id}`;
     const atA = domain(a.events.slice(fromA)).map(named);
     const atB = domain(b.events.slice(fromB)).map(named);
