@@ -113,6 +113,10 @@ export class Btcd {
       // Mainnet's relay policy, so what passes here passes there.
       '--rejectnonstd',
       '--nostalldetect',
+      // Several daemons, the test and its helpers each keep HTTP connections open: btcd's default of
+      // 10 RPC clients answers the eleventh "503 Too busy".
+      '--rpcmaxclients=200',
+      '--rpcmaxconcurrentreqs=200',
       ...(opts.connect ?? []).map((c) => `--addpeer=${c}`),
     ];
     const logFd = openSync(join(opts.dir, 'btcd.out'), 'a');

@@ -43,6 +43,17 @@ async function mine(n: number): Promise<void> {
   for (const x of nodes) if (!x.stopped) await x.caughtUp(btcd);
 }
 
+/**
+ * Stops the nodes of earlier tests and mines until the mempool is empty, so a block this test
+ * invalidates holds only its own transactions: btcd v0.26 keeps in its mempool the 1-CSV children
+ * of transactions a reorg returns there, and its `generate` then fails ("sequence locks are not met").
+ */
+async function quiesce(): Promise<void> {
+  for (const n of nodes) await n.stop();
+  for (let i = 0; i < 20 && (await btcd.rpc<string[]>('getrawmempool', [])).length > 0; i++) await btcd.mine(1);
+  expect(await btcd.rpc<string[]>('getrawmempool', [])).toEqual([]);
+}
+
 async function blockOf(txid: string): Promise<{ height: number; txIndex: number }> {
   const info = await btcd.rpc<{ blockhash: string }>('getrawtransaction', [txid, 1]);
   const block = await btcd.rpc<{ height: number; tx: string[] }>('getblock', [info.blockhash, 1]);
@@ -301,6 +312,7 @@ describe('openings: policy, zero-conf, reorgs and restarts', () => {
   }, 120_000);
 
   it('follows a reorg of the funding before lock-in: back to waiting, then channel_ready once it confirms again', async () => {
+    await quiesce();
     const a = await node();
     const b = await node();
     await a.fund(btcd, 2_000_000n);
