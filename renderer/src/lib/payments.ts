@@ -325,9 +325,9 @@ function capital(t: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
-/** A fee as a share of the amount: `0.25%`. */
+/** A fee as a share of the amount: `0.25%` (null for no fee). */
 export function feeShare(feeMsat: string | null, amountMsat: string | null): string | null {
-  if (feeMsat === null || amountMsat === null || !/^[0-9]+$/.test(feeMsat) || !/^[1-9][0-9]*$/.test(amountMsat)) return null;
+  if (feeMsat === null || amountMsat === null || !/^[1-9][0-9]*$/.test(feeMsat) || !/^[1-9][0-9]*$/.test(amountMsat)) return null;
   const basisPoints = (BigInt(feeMsat) * 10_000n) / BigInt(amountMsat);
   return `${(Number(basisPoints) / 100).toFixed(2)}%`;
 }
@@ -346,4 +346,13 @@ export function newPaymentId(nowMs: number, random: number): string {
 /** The events after which the Payments page reads its lists again. */
 export function isPaymentEvent(e: NodeEvent): boolean {
   return e.type.startsWith('payment.') || e.type.startsWith('forward.');
+}
+
+/**
+ * A list newest first by `time` (later rows first among equal times). The node's list methods
+ * promise newest first but the payments store returns its newest rows oldest first
+ * (core/store/newest-rows.ts): sorting here shows the right order either way.
+ */
+export function newestFirst<T>(rows: readonly T[], time: (row: T) => number): T[] {
+  return rows.map((row, i) => ({ row, i, t: time(row) })).sort((a, b) => b.t - a.t || b.i - a.i).map((x) => x.row);
 }

@@ -8,7 +8,7 @@
 import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { Bolt11InvoiceInfo, ForwardInfo, PaymentInfo } from '../../../core/api';
-import { applyPaymentEvent, isPaymentEvent, progressFromInfo, startProgress, type PaymentProgress } from '../lib/payments';
+import { applyPaymentEvent, isPaymentEvent, newestFirst, progressFromInfo, startProgress, type PaymentProgress } from '../lib/payments';
 import { LiveState } from './live.svelte';
 
 const FLUSH_MS = 100;
@@ -135,7 +135,12 @@ export class PaymentsState extends LiveState {
       api.listBolt11Invoices({ limit: LIMIT }),
       api.listForwards({ limit: LIMIT }),
     ]);
-    return { payments, invoices, forwards, feesEarnedMsat };
+    return {
+      payments: newestFirst(payments, (p) => p.createdAt),
+      invoices: newestFirst(invoices, (i) => i.createdAt),
+      forwards: newestFirst(forwards, (f) => f.receivedAt),
+      feesEarnedMsat,
+    };
   }
 
   #install(l: Lists): void {

@@ -10,7 +10,7 @@ import { METHOD_SCHEMAS, PAYMENT_ID_PATTERN, validate, type DecodeResult, type N
 import { describeBolt11 } from '../../../core/invoices/bolt11/describe';
 import { decodeBolt12 } from '../../../core/offers/describe';
 import {
-  applyPaymentEvent, checkInvoiceForm, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
+  applyPaymentEvent, checkInvoiceForm, newestFirst, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
   startProgress, targetAmountText, type PayTarget,
 } from '../../../renderer/src/lib/payments';
 import { loadVectors } from '../../support/vectors';
@@ -178,6 +178,21 @@ describe('payments page: a payment as it happens', () => {
     expect(paymentFailureText('payments.something', 'went wrong')).toBe('Went wrong (payments.something).');
     expect(feeShare('25', '10000')).toBe('0.25%');
     expect(feeShare(null, '10000')).toBeNull();
+    expect(feeShare('0', '10000')).toBeNull();
     expect(feeShare('1', '0')).toBeNull();
+  });
+});
+
+describe('payments page: lists newest first', () => {
+  it('sorts by time, later rows first among equal times, whatever order the node gave', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5 })), (times) => {
+      const rows = times.map((t, i) => ({ t, i }));
+      const out = newestFirst(rows, (r) => r.t);
+      expect(out).toHaveLength(rows.length);
+      for (let k = 1; k < out.length; k++) {
+        const [x, y] = [out[k - 1]!, out[k]!];
+        expect(x.t > y.t || (x.t === y.t && x.i > y.i)).toBe(true);
+      }
+    }));
   });
 });
