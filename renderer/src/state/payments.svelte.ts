@@ -9,6 +9,7 @@ import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { Bolt11InvoiceInfo, ForwardInfo, PaymentInfo } from '../../../core/api';
 import { applyPaymentEvent, isPaymentEvent, newestFirst, progressFromInfo, startProgress, type PaymentProgress } from '../lib/payments';
+import { apiFailure } from '../lib/api-error';
 import { LiveState } from './live.svelte';
 
 const FLUSH_MS = 100;
@@ -28,6 +29,7 @@ export class PaymentsState extends LiveState {
   #forwards = $state.raw<readonly ForwardInfo[]>([]);
   #feesEarnedMsat = $state.raw('0');
   #current = $state.raw<PaymentProgress | null>(null);
+  #disabled = $state(false);
   #reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -52,6 +54,11 @@ export class PaymentsState extends LiveState {
     return this.#feesEarnedMsat;
   }
 
+  /** The node runs without payments (`payments.disabled`): nothing to show or do here. */
+  get disabled(): boolean {
+    return this.#disabled;
+  }
+
   /** The payment made on this page, as its events tell it. */
   get current(): PaymentProgress | null {
     return this.#current;
@@ -62,8 +69,19 @@ export class PaymentsState extends LiveState {
   }
 
   protected async load(api: NodeApi): Promise<(early: readonly NodeEvent[]) => void> {
-    const lists = await this.#read(api);
-    return () => this.#install(lists);
+    let lists: Lists;
+    try {
+      lists = await this.#read(api);
+    } catch (e) {
+      if (apiFailure(e).code !== 'payments.disabled') throw e;
+      return () => {
+        this.#disabled = true;
+      };
+    }
+    return () => {
+      this.#disabled = false;
+      this.#install(lists);
+    };
   }
 
   protected apply(batch: readonly NodeEvent[]): void {
