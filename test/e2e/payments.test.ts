@@ -170,6 +170,48 @@ describe('Payments in the browser', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
+  it('pays B\'s BOLT 12 offer: the offer described, its invoice fetched and paid over its blinded path', async () => {
+    const { offer } = await bApi.createOffer({ description: 'a sticker', amountMsat: '60000' });
+    await page.getByLabel('Invoice or offer').fill(offer.bolt12);
+    const target = page.locator('[data-testid="pay-target"][data-kind="offer"]');
+    await target.waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="pay-target-what"]')).toBe('BOLT 12 offer');
+    expect(await target.textContent()).toContain('60 sat');
+    expect(await target.textContent()).toContain('a sticker');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Pay 60 sat' }).click();
+    await page.locator('[data-testid="pay-success"]').waitFor({ timeout: WAIT });
+    const received = await bApi.listReceived({});
+    expect(received.received.some((r) => r.kind === 'bolt12' && r.offerId === offer.offerId && r.amountMsat === '60000')).toBe(true);
+    await page.getByRole('button', { name: 'New payment' }).click();
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('a payment that cannot get through: its parts live, failures in words, then the end in words', async () => {
+    // A holds 5,000,000 sat in the channel (less its reserve and fees): 6,000,000 sat cannot pass.
+    const big = await bApi.createInvoice({ amountMsat: '6000000000', description: 'too much' });
+    await page.getByLabel('Invoice or offer').fill(big.bolt11);
+    await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Pay 6,000,000 sat' }).click();
+    const failure = page.locator('[data-testid="pay-failure"]');
+    // Parts go out live (the node splits it); the ones our channel cannot afford fail at once, in words.
+    await page.locator('[data-testid="pay-part"]').first().waitFor({ timeout: WAIT });
+    await page.locator('[data-testid="pay-part"][data-state="failed"]').first().waitFor({ timeout: WAIT });
+    await screenshot(page, 'payments-in-flight');
+    // B holds the parts that arrived until its multi-part timeout (BOLT 4 mpp_timeout, 60 s here),
+    // since the whole never comes; then the payment ends.
+    await failure.waitFor({ timeout: 120_000 });
+    expect(await failure.textContent()).toMatch(/Not paid\. \S/);
+    await screenshot(page, 'payments-failed');
+    const row = page.locator(`[data-testid="payment-row"][data-hash="${big.paymentHash}"]`);
+    await row.waitFor({ timeout: WAIT });
+    expect(await row.getAttribute('data-status')).toBe('failed');
+    expect((await bApi.listBolt11Invoices({ status: 'unpaid' })).invoices.some((i) => i.paymentHash === big.paymentHash)).toBe(true);
+    await page.getByRole('button', { name: 'New payment' }).click();
+    expect(problems).toEqual([]);
+  }, 180_000);
+
   it('fits at 1280 and 800 px', async () => {
     for (const width of WIDTHS) {
       await setWidth(page, width);
