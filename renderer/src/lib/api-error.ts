@@ -54,6 +54,9 @@ export function withoutCliHints(message: string): string {
 /** Words the app uses instead of the node's own for some errors: what to do in the app. */
 const APP_WORDS: Readonly<Record<string, (f: ApiFailure) => string>> = {
   // The node's message ends "give --via hops" (core/messenger/router.ts).
+  // The node names the payment hash; the app names the list to look at.
+  'payments.already_paid': () => 'This invoice is already paid: this node paid it before (see Payments sent). It is not paid twice.',
+  'payments.in_progress': () => 'This invoice is being paid right now: its outcome appears under Payments sent.',
   'messenger.no_route': (f) => `${sentence(withoutCliHints(f.message))} Connect to it on the Peers page first, or send through connected peers (Via, under “Route and replies”).`,
 };
 

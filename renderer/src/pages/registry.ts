@@ -7,6 +7,7 @@ import { MessagesPage } from './messages';
 import { ChannelLabPage } from './lab';
 import { ChannelsPage } from './channels';
 import { OffersPage } from './offers';
+import { PaymentsPage } from './payments';
 import { SettingsPage } from './settings';
 import { WalletPage } from './wallet';
 
@@ -16,6 +17,7 @@ export const PAGE_COMPONENTS: Readonly<Record<PageId, Component>> = {
   messages: MessagesPage,
   offers: OffersPage,
   channels: ChannelsPage,
+  payments: PaymentsPage,
   wallet: WalletPage,
   lab: ChannelLabPage,
   settings: SettingsPage,

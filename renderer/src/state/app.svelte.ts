@@ -10,6 +10,7 @@ import { MessengerState } from './messenger.svelte';
 import { NavState } from './nav.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
+import { PaymentsState } from './payments.svelte';
 import { SavedPeersState } from './saved-peers.svelte';
 import { Router } from './router.svelte';
 import { SettingsState } from './settings.svelte';
@@ -25,6 +26,7 @@ export class AppState {
   readonly channels = new ChannelsState();
   readonly settings = new SettingsState();
   readonly wallet = new WalletState();
+  readonly payments = new PaymentsState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -60,6 +62,7 @@ export class AppState {
             void this.channels.attach(api);
             void this.settings.attach(api);
             void this.wallet.attach(api);
+            void this.payments.attach(api);
           } else {
             this.#detachAll();
           }
@@ -87,6 +90,7 @@ export class AppState {
     this.channels.detach();
     this.settings.detach();
     this.wallet.detach();
+    this.payments.detach();
   }
 }
 

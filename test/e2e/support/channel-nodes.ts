@@ -39,14 +39,15 @@ export class UiChannelNode {
   #next = 1;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(readonly name: string) {}
+  /** `payments`: run the node's payments (`--payments`: invoices, paying, automatic commits). */
+  constructor(readonly name: string, readonly opts: { payments?: boolean } = {}) {}
 
   get address(): string {
     return `${this.nodeId}@${this.listen}`;
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', HARNESS, '--datadir', this.datadir, '--listen', '127.0.0.1:0', '--ui'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', HARNESS, '--datadir', this.datadir, '--listen', '127.0.0.1:0', '--ui', ...(this.opts.payments ? ['--payments'] : [])], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     running.add(child);
     child.once('exit', () => {

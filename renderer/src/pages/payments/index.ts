@@ -1,0 +1,1 @@
+export { default as PaymentsPage } from './PaymentsPage.svelte';
