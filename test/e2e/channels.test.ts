@@ -45,7 +45,7 @@ describe('Channels in the browser', () => {
   it('says how channels come to exist, then lists a new channel live', async () => {
     await goTo(page, 'Channels');
     await page.getByText('No channels yet').waitFor({ timeout: WAIT });
-    expect(await page.getByText('once on-chain funding exists').count()).toBe(1);
+    expect(await page.getByText('start it with a chain source').count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Open the Channel lab' }).count()).toBe(1);
     await screenshot(page, 'channels-empty-light');
 
