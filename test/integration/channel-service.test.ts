@@ -54,6 +54,23 @@ async function quiesce(): Promise<void> {
   expect(await btcd.rpc<string[]>('getrawmempool', [])).toEqual([]);
 }
 
+/**
+ * Waits for `txid` in the mempool. A broadcast the source did not take (btcd slow to answer on a
+ * loaded machine is `source_down`) is made again at the next block, as the monitor does: after 15 s
+ * without it, a block is mined, up to three times.
+ */
+async function untilInMempool(txid: string, what: string): Promise<void> {
+  for (let round = 0; ; round++) {
+    try {
+      await waitFor(async () => ((await inMempool(txid)) ? true : undefined), `${what} in the mempool`, 15_000);
+      return;
+    } catch (e) {
+      if (round === 3) throw e;
+      await mine(1);
+    }
+  }
+}
+
 async function blockOf(txid: string): Promise<{ height: number; txIndex: number }> {
   const info = await btcd.rpc<{ blockhash: string }>('getrawtransaction', [txid, 1]);
   const block = await btcd.rpc<{ height: number; tx: string[] }>('getblock', [info.blockhash, 1]);
@@ -154,7 +171,7 @@ describe('unilateral closes and enforcement on a real chain', () => {
     const closed = a.channels.closeChannel({ channelId: opened.channelId, force: true });
     expect(closed.kind).toBe('force');
     expect(closed.commitmentTxid).toMatch(/^[0-9a-f]{64}$/);
-    await waitFor(async () => ((await inMempool(closed.commitmentTxid!)) ? true : undefined), 'our commitment in the mempool');
+    await untilInMempool(closed.commitmentTxid!, 'our commitment');
     const cpfp = await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'cpfp'), 'the CPFP child');
     await waitFor(async () => ((await inMempool(cpfp.txid)) ? true : undefined), 'the CPFP child in the mempool');
     await mine(1);
