@@ -4,14 +4,18 @@
  * loopback (and to each other). A new user sees peers and traffic within seconds. The shop has an
  * offer ready to fetch (through a blinded path via the lsp), printed in the summary. With the
  * sandbox chain (scripts/regtest/sandbox-chain.ts), every node follows it (`--chain bitcoind-rpc`)
- * and each wallet is funded with regtest coins from its faucet.
+ * and each wallet is funded with regtest coins from its faucet. When the sandbox can reach your
+ * node's API, it then opens the channels you → lsp → shop (mining until they are active) and pays
+ * the shop once (a BOLT 11 invoice, reached through the lsp by its route hint), so a first start
+ * shows a real payment, its route and the commitments moving. Both are idempotent across restarts:
+ * a channel that exists or is opening is kept, and a payment already made is not made again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connectToDaemon } from '../main/cli/daemon-client';
-import type { NodeApi } from '../core/api';
+import type { NodeApi, PaymentInfo } from '../core/api';
 import type { SandboxChain } from './regtest/sandbox-chain';
 
 export interface SandboxNode {
@@ -27,6 +31,8 @@ export interface Sandbox {
   /** The shop's offer (`lno…`), ready for `glasswing fetchinvoice`. */
   readonly offer: string;
   readonly summary: string;
+  /** What the sandbox did with channels and payments this start (null: no chain or no API of yours). */
+  readonly activity: string | null;
 }
 
 /** What the shop sells in the sandbox. */
@@ -81,6 +87,102 @@ export async function fundWallet(api: NodeApi, chain: SandboxChain, timeoutMs = 
   return await chain.fund(address, SANDBOX_FUNDING_SAT);
 }
 
+/** Each sandbox channel's capacity (the funder's side; nothing pushed). */
+export const SANDBOX_CHANNEL_SAT = 2_000_000n;
+
+/** The payment id of the sandbox's first payment (`-2`, `-3`… when an earlier try failed). */
+export const SANDBOX_PAYMENT_ID = 'sandbox-first-espresso';
+
+/** What the shop's BOLT 11 invoice of the first payment says. */
+export const SANDBOX_INVOICE_DESCRIPTION = 'Sandbox espresso (first purchase)';
+
+async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number, step?: () => Promise<void>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (step) await step();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A channel from `from` to the peer `to` that is active, being opened, or null (none, or only closed/failed ones). */
+async function existingChannel(from: NodeApi, to: string): Promise<{ channelId: string | null; active: boolean } | null> {
+  const live = (await from.listChannels({})).channels.find((c) => c.peer === to && c.lifecycle === 'active');
+  if (live) return { channelId: live.channelId, active: live.state === 'active' };
+  const opening = (await from.listOpenings({})).openings.find((o) => o.peer === to && (o.lifecycle === 'opening' || o.lifecycle === 'awaiting_confirmations'));
+  return opening ? { channelId: opening.channelId, active: false } : null;
+}
+
+/** Both ends list the channel between them active (and reestablished). */
+async function channelActive(a: NodeApi, aId: string, b: NodeApi, bId: string): Promise<boolean> {
+  const [x, y] = await Promise.all([existingChannel(a, bId), existingChannel(b, aId)]);
+  return x?.active === true && y?.active === true;
+}
+
+/**
+ * The channels you → lsp → shop: each opened by its left end (so the payment's way has the funds)
+ * unless one exists or is being opened, then blocks mined until both are active on both ends.
+ */
+export async function openSandboxChannels(
+  you: { nodeId: string; api: NodeApi },
+  lsp: SandboxNode,
+  shop: SandboxNode,
+  chain: SandboxChain,
+  say: (text: string) => void,
+  timeoutMs = 120_000,
+): Promise<{ opened: number }> {
+  const pairs = [
+    { from: { name: 'you', nodeId: you.nodeId, api: you.api }, to: lsp },
+    { from: lsp, to: shop },
+  ];
+  let opened = 0;
+  for (const { from, to } of pairs) {
+    if (await existingChannel(from.api, to.nodeId)) continue;
+    // The funder's coins must be confirmed and the peer connected (init exchanged) before open_channel.
+    await poll(async () => (BigInt((await from.api.getBalance({})).confirmedSat) >= SANDBOX_CHANNEL_SAT * 2n ? true : undefined), `${from.name}'s confirmed coins`, timeoutMs, () => chain.mine(1));
+    await poll(async () => ((await from.api.listPeers({})).peers.some((p) => p.nodeId === to.nodeId) ? true : undefined), `${from.name} connected to ${to.name}`, timeoutMs);
+    const r = await from.api.openChannel({ nodeId: to.nodeId, amountSat: String(SANDBOX_CHANNEL_SAT) });
+    opened++;
+    say(`opening a ${Number(SANDBOX_CHANNEL_SAT) / 1e8} BTC channel ${from.name} → ${to.name} (funding ${r.fundingTxid.slice(0, 12)}…, ${r.minimumDepth} confirmation(s))…`);
+  }
+  // A block at a time until both channels are active (a block every few seconds comes later).
+  await poll(async () => {
+    const ok = (await channelActive(you.api, you.nodeId, lsp.api, lsp.nodeId)) && (await channelActive(lsp.api, lsp.nodeId, shop.api, shop.nodeId));
+    return ok ? true : undefined;
+  }, 'the sandbox channels active', timeoutMs, async () => {
+    // Blocks only while a funding waits for confirmations (after a restart the channels just reestablish).
+    const waiting = await Promise.all([you.api, lsp.api].map(async (api) => (await api.listOpenings({})).openings.some((o) => o.lifecycle === 'awaiting_confirmations')));
+    if (waiting.some(Boolean)) await chain.mine(1);
+  });
+  say(opened > 0 ? 'channels you → lsp → shop are active.' : 'channels you → lsp → shop: active (from an earlier run).');
+  return { opened };
+}
+
+/**
+ * Pays the shop once: a BOLT 11 invoice the shop issues (its route hint names the lsp's channel to
+ * it, so your node finds you → lsp → shop with no gossip). Remembered by the payment id in your
+ * node's payments: none is made when one succeeded or is still pending. Returns the payment made,
+ * or null when one was made before.
+ */
+export async function firstSandboxPayment(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, say: (text: string) => void): Promise<PaymentInfo | null> {
+  const earlier = (await you.listPayments({})).payments.filter((p) => p.paymentId === SANDBOX_PAYMENT_ID || p.paymentId.startsWith(`${SANDBOX_PAYMENT_ID}-`));
+  if (earlier.some((p) => p.status !== 'failed')) {
+    say('the sandbox\'s first payment was made in an earlier run (see Payments in the app).');
+    return null;
+  }
+  const invoice = await shop.api.createInvoice({ amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION });
+  const paymentId = earlier.length === 0 ? SANDBOX_PAYMENT_ID : `${SANDBOX_PAYMENT_ID}-${earlier.length + 1}`;
+  const paid = await you.pay({ invoice: invoice.bolt11, paymentId });
+  const names = new Map([[lsp.nodeId, lsp.name], [shop.nodeId, shop.name]]);
+  const route = paid.parts.find((p) => p.status === 'succeeded')?.route ?? paid.parts[0]?.route ?? [];
+  say(paid.status === 'succeeded'
+    ? `paid the shop ${Number(paid.amountMsat) / 1000} sat (fee ${Number(paid.feeMsat ?? '0') / 1000} sat) along you → ${route.map((h) => names.get(h.nodeId) ?? `${h.nodeId.slice(0, 12)}…`).join(' → ')}.`
+    : `the sandbox's first payment ${paid.status}${paid.failure ? `: ${paid.failure.message}` : ''}.`);
+  return paid;
+}
+
 async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNode> {
   const datadir = join(opts.datadir, 'sandbox', name);
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
@@ -129,6 +231,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // Names instead of node ids, on every node (we have no gossip to learn aliases from).
   await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
   const you = opts.you;
+  let activity: string | null = null;
   if (you?.api) {
     const yourApi = you.api;
     await Promise.all([
@@ -137,6 +240,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
       shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
     ]);
+    // The channels you → lsp → shop and one payment over them (once; kept across restarts).
+    if (chain) {
+      try {
+        const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say);
+        const paid = await firstSandboxPayment(yourApi, lsp, shop, opts.say);
+        activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; ${paid ? `first payment ${paid.status}` : 'first payment made earlier'}`;
+      } catch (e) {
+        activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
+        opts.say(`the sandbox could not open its channels or pay: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     // One real purchase request right away: an invoice_request to the shop through the lsp and
     // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
     yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
@@ -147,8 +261,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return {
     nodes: [lsp, shop],
     offer,
+    activity,
     summary:
       `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}\n` +
+      (activity ? `${activity}\n` : '') +
       `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${offer}`,
   };
 }
