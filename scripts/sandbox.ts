@@ -90,8 +90,9 @@ export async function fundWallet(api: NodeApi, chain: SandboxChain, timeoutMs = 
 /** Each sandbox channel's capacity (the funder's side; nothing pushed). */
 export const SANDBOX_CHANNEL_SAT = 2_000_000n;
 
-/** The payment id of the sandbox's first payment (`-2`, `-3`… when an earlier try failed). */
+/** The payment ids of the sandbox's two payments (`-2`, `-3`… when an earlier try failed): the shop's BOLT 11 invoice, its offer. */
 export const SANDBOX_PAYMENT_ID = 'sandbox-first-espresso';
+export const SANDBOX_OFFER_PAYMENT_ID = 'sandbox-offer-espresso';
 
 /** What the shop's BOLT 11 invoice of the first payment says. */
 export const SANDBOX_INVOICE_DESCRIPTION = 'Sandbox espresso (first purchase)';
@@ -161,26 +162,36 @@ export async function openSandboxChannels(
 }
 
 /**
- * Pays the shop once: a BOLT 11 invoice the shop issues (its route hint names the lsp's channel to
- * it, so your node finds you → lsp → shop with no gossip). Remembered by the payment id in your
- * node's payments: none is made when one succeeded or is still pending. Returns the payment made,
- * or null when one was made before.
+ * Pays `request()` once, under the payment id `id` (`id-2`, `id-3`… after a failed try):
+ * remembered by your node's payments, so nothing is paid when one succeeded or is still pending.
+ * Returns the payment made, or null when one was made before.
  */
-export async function firstSandboxPayment(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, say: (text: string) => void): Promise<PaymentInfo | null> {
-  const earlier = (await you.listPayments({})).payments.filter((p) => p.paymentId === SANDBOX_PAYMENT_ID || p.paymentId.startsWith(`${SANDBOX_PAYMENT_ID}-`));
-  if (earlier.some((p) => p.status !== 'failed')) {
-    say('the sandbox\'s first payment was made in an earlier run (see Payments in the app).');
-    return null;
-  }
-  const invoice = await shop.api.createInvoice({ amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION });
-  const paymentId = earlier.length === 0 ? SANDBOX_PAYMENT_ID : `${SANDBOX_PAYMENT_ID}-${earlier.length + 1}`;
-  const paid = await you.pay({ invoice: invoice.bolt11, paymentId });
-  const names = new Map([[lsp.nodeId, lsp.name], [shop.nodeId, shop.name]]);
+async function payOnce(you: NodeApi, id: string, what: string, request: () => Promise<string>, names: ReadonlyMap<string, string>, say: (text: string) => void): Promise<PaymentInfo | null> {
+  const earlier = (await you.listPayments({})).payments.filter((p) => p.paymentId === id || p.paymentId.startsWith(`${id}-`));
+  if (earlier.some((p) => p.status !== 'failed')) return null;
+  const paymentId = earlier.length === 0 ? id : `${id}-${earlier.length + 1}`;
+  const paid = await you.pay({ invoice: await request(), paymentId });
   const route = paid.parts.find((p) => p.status === 'succeeded')?.route ?? paid.parts[0]?.route ?? [];
   say(paid.status === 'succeeded'
-    ? `paid the shop ${Number(paid.amountMsat) / 1000} sat (fee ${Number(paid.feeMsat ?? '0') / 1000} sat) along you → ${route.map((h) => names.get(h.nodeId) ?? `${h.nodeId.slice(0, 12)}…`).join(' → ')}.`
-    : `the sandbox's first payment ${paid.status}${paid.failure ? `: ${paid.failure.message}` : ''}.`);
+    ? `paid ${what}: ${Number(paid.amountMsat) / 1000} sat (fee ${Number(paid.feeMsat ?? '0') / 1000} sat) along you → ${route.map((h) => names.get(h.nodeId) ?? `${h.nodeId.slice(0, 12)}…`).join(' → ')}${paid.kind === 'bolt12' ? ' → a blinded path to the shop' : ''}.`
+    : `the sandbox's payment of ${what} ${paid.status}${paid.failure ? `: ${paid.failure.message}` : ''}.`);
   return paid;
+}
+
+/**
+ * The sandbox's payments, each made once (kept across restarts): a BOLT 11 invoice the shop
+ * issues (its route hint names the lsp's channel to it, so your node finds you → lsp → shop with
+ * no gossip), then the shop's offer (its invoice fetched over the offer's blinded message path;
+ * the invoice's blinded payment path has the lsp, the shop's channel peer, as introduction node).
+ */
+export async function sandboxPayments(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, offer: string, say: (text: string) => void): Promise<{ invoice: PaymentInfo | null; offer: PaymentInfo | null }> {
+  const names = new Map([[lsp.nodeId, lsp.name], [shop.nodeId, shop.name]]);
+  const invoice = await payOnce(you, SANDBOX_PAYMENT_ID, 'the shop\'s invoice', async () => (await shop.api.createInvoice({ amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION })).bolt11, names, say);
+  // The offer has a quantity_max, so the request names a quantity: fetch its invoice (lni1…), then pay it.
+  const fetch = async (): Promise<string> => (await you.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' })).invoice.bolt12;
+  const paidOffer = await payOnce(you, SANDBOX_OFFER_PAYMENT_ID, 'the shop\'s offer', fetch, names, say);
+  if (!invoice && !paidOffer) say('the sandbox\'s payments were made in an earlier run (see Payments in the app).');
+  return { invoice, offer: paidOffer };
 }
 
 async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNode> {
@@ -232,6 +243,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
   const you = opts.you;
   let activity: string | null = null;
+  let paidHere = false;
   if (you?.api) {
     const yourApi = you.api;
     await Promise.all([
@@ -244,8 +256,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     if (chain) {
       try {
         const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say);
-        const paid = await firstSandboxPayment(yourApi, lsp, shop, opts.say);
-        activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; ${paid ? `first payment ${paid.status}` : 'first payment made earlier'}`;
+        const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
+        const state = (p: PaymentInfo | null): string => (p ? p.status : 'paid earlier');
+        paidHere = paid.offer !== null;
+        activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; the shop's invoice ${state(paid.invoice)}, its offer ${state(paid.offer)}`;
       } catch (e) {
         activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
         opts.say(`the sandbox could not open its channels or pay: ${e instanceof Error ? e.message : String(e)}`);
@@ -253,7 +267,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
     // One real purchase request right away: an invoice_request to the shop through the lsp and
     // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
-    yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
+    // (Not when the offer was just paid: its invoice was fetched for that.)
+    if (!paidHere) yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
       () => opts.say('fetched an invoice for the shop\'s offer (see Offers in the app).'),
       (e: unknown) => opts.say(`could not fetch the shop's invoice yet: ${e instanceof Error ? e.message : String(e)}`),
     );

@@ -11,8 +11,12 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CHANNEL_SAT, SANDBOX_INVOICE_DESCRIPTION, SANDBOX_OFFER, SANDBOX_PAYMENT_ID, startSandbox } from '../../scripts/sandbox';
+import { SANDBOX_CHANNEL_SAT, SANDBOX_INVOICE_DESCRIPTION, SANDBOX_OFFER, SANDBOX_OFFER_PAYMENT_ID, SANDBOX_PAYMENT_ID, startSandbox } from '../../scripts/sandbox';
 import { SANDBOX_BLOCKS_FILE, readSavedBlocks, startSandboxChain, type SandboxChain } from '../../scripts/regtest/sandbox-chain';
+import { toHex } from '../../core/crypto';
+import { decodeBolt12String, parseInvoiceBytes } from '../../core/offers';
+import { DEFAULT_OFFERS_POLICY } from '../../core/offers/manager';
+import { DEFAULT_FORWARDING_POLICY } from '../../core/runtime/payments/service';
 import { waitFor } from '../support/btcd';
 import { DaemonProcess } from '../support/daemon';
 import { tempDir } from '../support/tmp';
@@ -66,7 +70,7 @@ describe('the sandbox chain', () => {
     expect(statSync(file).size).toBe(size);
   }, 120_000);
 
-  it('the sandbox network on it: every wallet funded, channels you → lsp → shop active and the shop paid once, within a minute of the first start; a second start opens and pays nothing again', async () => {
+  it('the sandbox network on it: every wallet funded, channels you → lsp → shop active and the shop paid once (its invoice, then its offer), within a minute of the first start; a second start opens and pays nothing again', async () => {
     const datadir = tempDir('glasswing-sandbox-net-');
     const start = Date.now();
     let chain = (await startSandboxChain({ datadir, say, root: REPO_ROOT }))!;
@@ -93,20 +97,44 @@ describe('the sandbox chain', () => {
     expect(lspToShop).toMatchObject([{ funder: 'local', capacitySat: String(SANDBOX_CHANNEL_SAT), lifecycle: 'active' }]);
     // The first payment: succeeded, over you → lsp → shop, the lsp's fee paid, the shop's invoice paid.
     const payments = (await yourApi.listPayments({})).payments;
-    expect(payments).toHaveLength(1);
-    const paid = payments[0]!;
+    expect(payments.map((p) => p.paymentId).sort()).toEqual([SANDBOX_PAYMENT_ID, SANDBOX_OFFER_PAYMENT_ID].sort());
+    const paid = payments.find((p) => p.paymentId === SANDBOX_PAYMENT_ID)!;
     expect(paid).toMatchObject({ paymentId: SANDBOX_PAYMENT_ID, status: 'succeeded', kind: 'bolt11', destination: shop!.nodeId, amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION });
     expect(BigInt(paid.feeMsat!)).toBeGreaterThan(0n);
     const part = paid.parts.find((p) => p.status === 'succeeded')!;
     expect(part.route.map((h) => h.nodeId)).toEqual([lsp!.nodeId, shop!.nodeId]);
     expect(part.channelId).toBe(ours[0]!.channelId);
     expect((await shop!.api.listBolt11Invoices({ status: 'paid' })).invoices).toMatchObject([{ description: SANDBOX_INVOICE_DESCRIPTION, amountMsat: SANDBOX_OFFER.amountMsat }]);
-    // The commitments moved: what you paid (amount + fee) left your side; the shop holds the amount.
+    // The offer: its invoice fetched through the lsp, paid over a blinded payment path whose
+    // introduction node is the lsp (the shop's channel peer), the lsp's fee in the payinfo.
+    const offerPaid = payments.find((p) => p.paymentId === SANDBOX_OFFER_PAYMENT_ID)!;
+    expect(offerPaid).toMatchObject({ kind: 'bolt12', status: 'succeeded', amountMsat: SANDBOX_OFFER.amountMsat });
+    expect(BigInt(offerPaid.feeMsat!)).toBeGreaterThan(0n);
+    const offerPart = offerPaid.parts.find((p) => p.status === 'succeeded')!;
+    expect(offerPart.channelId).toBe(ours[0]!.channelId);
+    // Our route reaches the introduction node; the blinded hops after it are the path's.
+    expect(offerPart.route.map((h) => h.nodeId)).toEqual([lsp!.nodeId]);
+    const [fetched] = (await yourApi.listInvoices({ role: 'received' })).invoices;
+    const inv = parseInvoiceBytes(decodeBolt12String(fetched!.bolt12).bytes).value!.invoice;
+    // invoice_paths: through the lsp first (its payinfo: the default forwarding policy plus the shop's
+    // final CLTV delta), then the one-hop path with the shop itself as introduction node.
+    expect(inv.paths!.map((p) => (p.firstNodeId.kind === 'node_id' ? toHex(p.firstNodeId.nodeId) : null))).toEqual([lsp!.nodeId, shop!.nodeId]);
+    expect(inv.paths![0]!.hops).toHaveLength(2);
+    expect(inv.blindedPay![0]).toMatchObject({
+      feeBaseMsat: Number(DEFAULT_FORWARDING_POLICY.feeBaseMsat),
+      feeProportionalMillionths: Number(DEFAULT_FORWARDING_POLICY.feeProportionalMillionths),
+      cltvExpiryDelta: DEFAULT_FORWARDING_POLICY.cltvExpiryDelta + DEFAULT_OFFERS_POLICY.minFinalCltvExpiryDelta,
+    });
+    expect(inv.blindedPay![1]).toMatchObject({ feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: DEFAULT_OFFERS_POLICY.minFinalCltvExpiryDelta });
+    const received = (await shop!.api.listReceived({})).received;
+    expect(received).toHaveLength(2);
+    // The commitments moved: what you paid (amounts + fees) left your side; the shop holds the amounts.
     const yourChannel = (await yourApi.listChannels({})).channels[0]!;
-    expect(BigInt(yourChannel.localBalanceMsat)).toBeLessThan(SANDBOX_CHANNEL_SAT * 1000n - BigInt(paid.amountMsat));
+    expect(BigInt(yourChannel.localBalanceMsat)).toBeLessThan(SANDBOX_CHANNEL_SAT * 1000n - 2n * BigInt(SANDBOX_OFFER.amountMsat));
     const shopChannel = (await shop!.api.listChannels({})).channels[0]!;
-    expect(shopChannel.localBalanceMsat).toBe(SANDBOX_OFFER.amountMsat);
-    expect(sandbox.summary).toContain('first payment succeeded');
+    expect(shopChannel.localBalanceMsat).toBe(String(2n * BigInt(SANDBOX_OFFER.amountMsat)));
+    expect(sandbox.activity).toBe('channels you → lsp → shop active (2 opened now); the shop\'s invoice succeeded, its offer succeeded');
+    expect(sandbox.summary).toContain(sandbox.activity!);
     expect(Date.now() - start).toBeLessThan(60_000);
 
     // Everything stopped (the chain saved), then started again: the same chain, the same coins and
@@ -130,8 +158,8 @@ describe('the sandbox chain', () => {
     }
     expect(lines.some((l) => l.startsWith('funded'))).toBe(false);
     expect(lines.some((l) => l.startsWith('opening'))).toBe(false);
-    expect(again.activity).toBe('channels you → lsp → shop active; first payment made earlier');
-    expect((await againApi.listPayments({})).payments.map((p) => p.paymentId)).toEqual([SANDBOX_PAYMENT_ID]);
+    expect(again.activity).toBe('channels you → lsp → shop active; the shop\'s invoice paid earlier, its offer paid earlier');
+    expect((await againApi.listPayments({})).payments.map((p) => p.paymentId).sort()).toEqual([SANDBOX_PAYMENT_ID, SANDBOX_OFFER_PAYMENT_ID].sort());
     for (const api of againApis) expect((await api.listOpenings({})).openings.filter((o) => o.lifecycle === 'opening' || o.lifecycle === 'awaiting_confirmations')).toEqual([]);
     expect((await againApi.listChannels({})).channels.map((c) => c.channelId)).toEqual([yourChannel.channelId]);
     expect((await again.nodes[1]!.api.listChannels({})).channels.map((c) => c.channelId)).toEqual([shopChannel.channelId]);
