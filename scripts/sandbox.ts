@@ -164,13 +164,20 @@ export async function openSandboxChannels(
 /**
  * Pays `request()` once, under the payment id `id` (`id-2`, `id-3`… after a failed try):
  * remembered by your node's payments, so nothing is paid when one succeeded or is still pending.
- * Returns the payment made, or null when one was made before.
+ * Returns the payment made, null when one was made before, or 'not paid' when `pay` refused (said why).
  */
-async function payOnce(you: NodeApi, id: string, what: string, request: () => Promise<string>, names: ReadonlyMap<string, string>, say: (text: string) => void): Promise<PaymentInfo | null> {
+async function payOnce(you: NodeApi, id: string, what: string, request: () => Promise<string>, names: ReadonlyMap<string, string>, say: (text: string) => void): Promise<PaymentInfo | null | 'not paid'> {
   const earlier = (await you.listPayments({})).payments.filter((p) => p.paymentId === id || p.paymentId.startsWith(`${id}-`));
   if (earlier.some((p) => p.status !== 'failed')) return null;
   const paymentId = earlier.length === 0 ? id : `${id}-${earlier.length + 1}`;
-  const paid = await you.pay({ invoice: await request(), paymentId });
+  let paid: PaymentInfo;
+  try {
+    paid = await you.pay({ invoice: await request(), paymentId });
+  } catch (e) {
+    // Refused before anything was paid (e.g. the offer's invoice could not be fetched): tried again next start.
+    say(`could not pay ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    return 'not paid';
+  }
   const route = paid.parts.find((p) => p.status === 'succeeded')?.route ?? paid.parts[0]?.route ?? [];
   say(paid.status === 'succeeded'
     ? `paid ${what}: ${Number(paid.amountMsat) / 1000} sat (fee ${Number(paid.feeMsat ?? '0') / 1000} sat) along you → ${route.map((h) => names.get(h.nodeId) ?? `${h.nodeId.slice(0, 12)}…`).join(' → ')}${paid.kind === 'bolt12' ? ' → a blinded path to the shop' : ''}.`
@@ -184,7 +191,7 @@ async function payOnce(you: NodeApi, id: string, what: string, request: () => Pr
  * no gossip), then the shop's offer (its invoice fetched over the offer's blinded message path;
  * the invoice's blinded payment path has the lsp, the shop's channel peer, as introduction node).
  */
-export async function sandboxPayments(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, offer: string, say: (text: string) => void): Promise<{ invoice: PaymentInfo | null; offer: PaymentInfo | null }> {
+export async function sandboxPayments(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, offer: string, say: (text: string) => void): Promise<{ invoice: PaymentInfo | null | 'not paid'; offer: PaymentInfo | null | 'not paid' }> {
   const names = new Map([[lsp.nodeId, lsp.name], [shop.nodeId, shop.name]]);
   const invoice = await payOnce(you, SANDBOX_PAYMENT_ID, 'the shop\'s invoice', async () => (await shop.api.createInvoice({ amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION })).bolt11, names, say);
   // The offer has a quantity_max, so the request names a quantity: fetch its invoice (lni1…), then pay it.
@@ -257,8 +264,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       try {
         const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say);
         const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
-        const state = (p: PaymentInfo | null): string => (p ? p.status : 'paid earlier');
-        paidHere = paid.offer !== null;
+        const state = (p: PaymentInfo | null | 'not paid'): string => (p === null ? 'paid earlier' : p === 'not paid' ? p : p.status);
+        paidHere = paid.offer !== null && paid.offer !== 'not paid';
         activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; the shop's invoice ${state(paid.invoice)}, its offer ${state(paid.offer)}`;
       } catch (e) {
         activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
