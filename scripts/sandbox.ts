@@ -4,14 +4,18 @@
  * loopback (and to each other). A new user sees peers and traffic within seconds. The shop has an
  * offer ready to fetch (through a blinded path via the lsp), printed in the summary. With the
  * sandbox chain (scripts/regtest/sandbox-chain.ts), every node follows it (`--chain bitcoind-rpc`)
- * and each wallet is funded with regtest coins from its faucet.
+ * and each wallet is funded with regtest coins from its faucet. When the sandbox can reach your
+ * node's API, it then opens the channels you → lsp → shop (mining until they are active) and pays
+ * the shop once (a BOLT 11 invoice, reached through the lsp by its route hint), so a first start
+ * shows a real payment, its route and the commitments moving. Both are idempotent across restarts:
+ * a channel that exists or is opening is kept, and a payment already made is not made again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connectToDaemon } from '../main/cli/daemon-client';
-import type { NodeApi } from '../core/api';
+import type { NodeApi, PaymentInfo } from '../core/api';
 import type { SandboxChain } from './regtest/sandbox-chain';
 
 export interface SandboxNode {
@@ -27,6 +31,8 @@ export interface Sandbox {
   /** The shop's offer (`lno…`), ready for `glasswing fetchinvoice`. */
   readonly offer: string;
   readonly summary: string;
+  /** What the sandbox did with channels and payments this start (null: no chain or no API of yours). */
+  readonly activity: string | null;
 }
 
 /** What the shop sells in the sandbox. */
@@ -81,6 +87,120 @@ export async function fundWallet(api: NodeApi, chain: SandboxChain, timeoutMs = 
   return await chain.fund(address, SANDBOX_FUNDING_SAT);
 }
 
+/** Each sandbox channel's capacity (the funder's side; nothing pushed). */
+export const SANDBOX_CHANNEL_SAT = 2_000_000n;
+
+/** The payment ids of the sandbox's two payments (`-2`, `-3`… when an earlier try failed): the shop's BOLT 11 invoice, its offer. */
+export const SANDBOX_PAYMENT_ID = 'sandbox-first-espresso';
+export const SANDBOX_OFFER_PAYMENT_ID = 'sandbox-offer-espresso';
+
+/** What the shop's BOLT 11 invoice of the first payment says. */
+export const SANDBOX_INVOICE_DESCRIPTION = 'Sandbox espresso (first purchase)';
+
+async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number, step?: () => Promise<void>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (step) await step();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A channel from `from` to the peer `to` that is active, being opened, or null (none, or only closed/failed ones). */
+async function existingChannel(from: NodeApi, to: string): Promise<{ channelId: string | null; active: boolean } | null> {
+  const live = (await from.listChannels({})).channels.find((c) => c.peer === to && c.lifecycle === 'active');
+  if (live) return { channelId: live.channelId, active: live.state === 'active' };
+  const opening = (await from.listOpenings({})).openings.find((o) => o.peer === to && (o.lifecycle === 'opening' || o.lifecycle === 'awaiting_confirmations'));
+  return opening ? { channelId: opening.channelId, active: false } : null;
+}
+
+/** Both ends list the channel between them active (and reestablished). */
+async function channelActive(a: NodeApi, aId: string, b: NodeApi, bId: string): Promise<boolean> {
+  const [x, y] = await Promise.all([existingChannel(a, bId), existingChannel(b, aId)]);
+  return x?.active === true && y?.active === true;
+}
+
+/**
+ * The channels you → lsp → shop: each opened by its left end (so the payment's way has the funds)
+ * unless one exists or is being opened, then blocks mined until both are active on both ends.
+ */
+export async function openSandboxChannels(
+  you: { nodeId: string; api: NodeApi },
+  lsp: SandboxNode,
+  shop: SandboxNode,
+  chain: SandboxChain,
+  say: (text: string) => void,
+  timeoutMs = 120_000,
+): Promise<{ opened: number }> {
+  const pairs = [
+    { from: { name: 'you', nodeId: you.nodeId, api: you.api }, to: lsp },
+    { from: lsp, to: shop },
+  ];
+  let opened = 0;
+  for (const { from, to } of pairs) {
+    if (await existingChannel(from.api, to.nodeId)) continue;
+    // The funder's coins must be confirmed and the peer connected (init exchanged) before open_channel.
+    await poll(async () => (BigInt((await from.api.getBalance({})).confirmedSat) >= SANDBOX_CHANNEL_SAT * 2n ? true : undefined), `${from.name}'s confirmed coins`, timeoutMs, () => chain.mine(1));
+    await poll(async () => ((await from.api.listPeers({})).peers.some((p) => p.nodeId === to.nodeId) ? true : undefined), `${from.name} connected to ${to.name}`, timeoutMs);
+    const r = await from.api.openChannel({ nodeId: to.nodeId, amountSat: String(SANDBOX_CHANNEL_SAT) });
+    opened++;
+    say(`opening a ${Number(SANDBOX_CHANNEL_SAT) / 1e8} BTC channel ${from.name} → ${to.name} (funding ${r.fundingTxid.slice(0, 12)}…, ${r.minimumDepth} confirmation(s))…`);
+  }
+  // A block at a time until both channels are active (a block every few seconds comes later).
+  await poll(async () => {
+    const ok = (await channelActive(you.api, you.nodeId, lsp.api, lsp.nodeId)) && (await channelActive(lsp.api, lsp.nodeId, shop.api, shop.nodeId));
+    return ok ? true : undefined;
+  }, 'the sandbox channels active', timeoutMs, async () => {
+    // Blocks only while a funding waits for confirmations (after a restart the channels just reestablish).
+    const waiting = await Promise.all([you.api, lsp.api].map(async (api) => (await api.listOpenings({})).openings.some((o) => o.lifecycle === 'awaiting_confirmations')));
+    if (waiting.some(Boolean)) await chain.mine(1);
+  });
+  say(opened > 0 ? 'channels you → lsp → shop are active.' : 'channels you → lsp → shop: active (from an earlier run).');
+  return { opened };
+}
+
+/**
+ * Pays `request()` once, under the payment id `id` (`id-2`, `id-3`… after a failed try):
+ * remembered by your node's payments, so nothing is paid when one succeeded or is still pending.
+ * Returns the payment made, null when one was made before, or 'not paid' when `pay` refused (said why).
+ */
+async function payOnce(you: NodeApi, id: string, what: string, request: () => Promise<string>, names: ReadonlyMap<string, string>, say: (text: string) => void): Promise<PaymentInfo | null | 'not paid'> {
+  const earlier = (await you.listPayments({})).payments.filter((p) => p.paymentId === id || p.paymentId.startsWith(`${id}-`));
+  if (earlier.some((p) => p.status !== 'failed')) return null;
+  const paymentId = earlier.length === 0 ? id : `${id}-${earlier.length + 1}`;
+  let paid: PaymentInfo;
+  try {
+    paid = await you.pay({ invoice: await request(), paymentId });
+  } catch (e) {
+    // Refused before anything was paid (e.g. the offer's invoice could not be fetched): tried again next start.
+    say(`could not pay ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    return 'not paid';
+  }
+  const route = paid.parts.find((p) => p.status === 'succeeded')?.route ?? paid.parts[0]?.route ?? [];
+  say(paid.status === 'succeeded'
+    ? `paid ${what}: ${Number(paid.amountMsat) / 1000} sat (fee ${Number(paid.feeMsat ?? '0') / 1000} sat) along you → ${route.map((h) => names.get(h.nodeId) ?? `${h.nodeId.slice(0, 12)}…`).join(' → ')}${paid.kind === 'bolt12' ? ' → a blinded path to the shop' : ''}.`
+    : `the sandbox's payment of ${what} ${paid.status}${paid.failure ? `: ${paid.failure.message}` : ''}.`);
+  return paid;
+}
+
+/**
+ * The sandbox's payments, each made once (kept across restarts): a BOLT 11 invoice the shop
+ * issues (its route hint names the lsp's channel to it, so your node finds you → lsp → shop with
+ * no gossip), then the shop's offer (its invoice fetched over the offer's blinded message path;
+ * the invoice's blinded payment path has the lsp, the shop's channel peer, as introduction node).
+ */
+export async function sandboxPayments(you: NodeApi, lsp: SandboxNode, shop: SandboxNode, offer: string, say: (text: string) => void): Promise<{ invoice: PaymentInfo | null | 'not paid'; offer: PaymentInfo | null | 'not paid' }> {
+  const names = new Map([[lsp.nodeId, lsp.name], [shop.nodeId, shop.name]]);
+  const invoice = await payOnce(you, SANDBOX_PAYMENT_ID, 'the shop\'s invoice', async () => (await shop.api.createInvoice({ amountMsat: SANDBOX_OFFER.amountMsat, description: SANDBOX_INVOICE_DESCRIPTION })).bolt11, names, say);
+  // The offer has a quantity_max, so the request names a quantity: fetch its invoice (lni1…), then pay it.
+  const fetch = async (): Promise<string> => (await you.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' })).invoice.bolt12;
+  const paidOffer = await payOnce(you, SANDBOX_OFFER_PAYMENT_ID, 'the shop\'s offer', fetch, names, say);
+  if (!invoice && !paidOffer) say('the sandbox\'s payments were made in an earlier run (see Payments in the app).');
+  return { invoice, offer: paidOffer };
+}
+
 async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNode> {
   const datadir = join(opts.datadir, 'sandbox', name);
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
@@ -129,6 +249,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // Names instead of node ids, on every node (we have no gossip to learn aliases from).
   await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
   const you = opts.you;
+  let activity: string | null = null;
+  let paidHere = false;
   if (you?.api) {
     const yourApi = you.api;
     await Promise.all([
@@ -137,9 +259,23 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
       shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
     ]);
+    // The channels you → lsp → shop and one payment over them (once; kept across restarts).
+    if (chain) {
+      try {
+        const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say);
+        const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
+        const state = (p: PaymentInfo | null | 'not paid'): string => (p === null ? 'paid earlier' : p === 'not paid' ? p : p.status);
+        paidHere = paid.offer !== null && paid.offer !== 'not paid';
+        activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; the shop's invoice ${state(paid.invoice)}, its offer ${state(paid.offer)}`;
+      } catch (e) {
+        activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
+        opts.say(`the sandbox could not open its channels or pay: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     // One real purchase request right away: an invoice_request to the shop through the lsp and
     // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
-    yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
+    // (Not when the offer was just paid: its invoice was fetched for that.)
+    if (!paidHere) yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
       () => opts.say('fetched an invoice for the shop\'s offer (see Offers in the app).'),
       (e: unknown) => opts.say(`could not fetch the shop's invoice yet: ${e instanceof Error ? e.message : String(e)}`),
     );
@@ -147,8 +283,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   return {
     nodes: [lsp, shop],
     offer,
+    activity,
     summary:
       `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}\n` +
+      (activity ? `${activity}\n` : '') +
       `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${offer}`,
   };
 }

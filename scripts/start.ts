@@ -6,7 +6,8 @@
  * On a first run (no network configured) it also starts the sandbox network: two local peer
  * nodes, "lsp" and "shop", as separate daemons in their own data directories, connected to yours
  * over loopback, all on a regtest chain (btcd, kept across restarts in DATADIR/sandbox/chain) that
- * mines a block every few seconds and funds every wallet. `npm start -- --no-sandbox` (or
+ * mines a block every few seconds and funds every wallet; in browser mode it also opens the
+ * channels you → lsp → shop and pays the shop once (scripts/sandbox.ts). `npm start -- --no-sandbox` (or
  * `"sandbox": false` in DATADIR/config.json) skips it.
  *
  * Your node stays itself across starts: nothing here overrides its saved settings. The first start

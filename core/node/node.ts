@@ -201,6 +201,8 @@ export class Node {
     this.#offers = new OffersService({
       nodeKey, offersSeed, chain: chainHash(opts.network), messenger: this.#messenger, clock, publish: (e) => this.events.publish(e),
       stores: offers,
+      // Our invoices' payment paths go through our channel peers (the payments service, made below).
+      paymentForwarders: () => this.#payments?.paymentForwarders() ?? { height: 0, forwarders: [] },
     });
     zeroize(offersSeed);
     // The chain (when a source is configured) and the wallet it feeds.

@@ -16,7 +16,7 @@ import type { OffersPolicy } from './constants';
 import { OffersError } from './errors';
 import type { OffersKeys } from './keys';
 import { PAYMENT_CONTEXT_NONCE_LENGTH } from './payment-context';
-import { createPaymentPath } from './paths';
+import { createPaymentPath, type PaymentForwarders } from './paths';
 import type { InvoiceRecord, OffersReader, OffersWrite } from './records';
 
 export interface ManagerContext {
@@ -27,6 +27,8 @@ export interface ManagerContext {
   readonly chain: Uint8Array;
   readonly policy: OffersPolicy;
   readonly randomBytes: (length: number) => Uint8Array;
+  /** Our channel peers that can forward a payment to us (none when absent). */
+  readonly paymentForwarders?: () => PaymentForwarders;
   /** Adds a change to this step's writes (persisted by the adapter before anything leaves). */
   readonly write: (change: OffersWrite) => void;
   /** Adds an event to this step's events (published by the adapter once the writes are durable). */
@@ -49,6 +51,16 @@ export function mirroredRequestId(records: readonly TlvRecord[]): string {
   return idOf(records.filter((r) => inRanges(r.type, INVOICE_MIRRORED_RANGES)));
 }
 
+/** At most this many of our invoices' payment paths go through a channel peer. */
+export const MAX_FORWARDER_PATHS = 3;
+
+/**
+ * How long (in blocks past the height at issue) a payment path through a forwarder may be used:
+ * its final `payment_constraints.max_cltv_expiry` (BOLT 4 leaves the height to the final node).
+ * 2016 blocks (about two weeks) is far beyond the invoice's expiry plus any final CLTV delta.
+ */
+export const PAYMENT_PATH_CLTV_BLOCKS = 2016;
+
 /** The reader context at `nowMs`: our chain only. */
 export function readerContext(ctx: ManagerContext, nowMs: number): Bolt12Context {
   return { nowSeconds: Math.floor(nowMs / 1000), chains: [ctx.chain] };
@@ -58,7 +70,8 @@ export const msatText = (v: bigint | null | undefined): string | null => (v === 
 
 /**
  * Builds and signs an invoice answering `request` (BOLT 12 "Invoices", writer): `invoice_created_at`
- * = now, our relative expiry, and one blinded payment path (see createPaymentPath) whose `path_id`
+ * = now, our relative expiry, and blinded payment paths (see createPaymentPath: one through each of
+ * up to MAX_FORWARDER_PATHS channel peers, then one with us as introduction node) whose `path_id`
  * is the authenticated payment context (payment-context.ts: a fresh nonce, the offer, the amount
  * and the expiry, tagged with our key); the preimage is derived from that context, and
  * `invoice_payment_hash` is its SHA256. So a payment can be claimed from its path alone; the
@@ -72,7 +85,7 @@ export function issueInvoice(
   nowMs: number,
 ): { invoice: Invoice; record: InvoiceRecord } {
   const nonce = ctx.randomBytes(PAYMENT_CONTEXT_NONCE_LENGTH);
-  const sessionKey = ctx.randomBytes(32);
+  const sessionKeys: Uint8Array[] = [];
   const createdAt = Math.floor(nowMs / 1000);
   const expiresAt = createdAt + ctx.policy.invoiceRelativeExpirySeconds;
   // Writer: "if invreq_amount is present: MUST set invoice_amount to invreq_amount; otherwise: MUST set
@@ -82,17 +95,27 @@ export function issueInvoice(
   const { pathId, body } = ctx.keys.paymentPathId({ nonce, offerId: opts.offerId, amountMsat, expiresAt });
   try {
     const paymentHash = ctx.keys.paymentHash(body);
-    const paymentPath = createPaymentPath({
-      sessionKey,
-      recipient: ctx.keys.nodeId,
-      pathId,
-      minFinalCltvExpiryDelta: ctx.policy.minFinalCltvExpiryDelta,
-      htlcMinimumMsat: ctx.policy.htlcMinimumMsat,
-    });
+    const common = { recipient: ctx.keys.nodeId, pathId, minFinalCltvExpiryDelta: ctx.policy.minFinalCltvExpiryDelta, htlcMinimumMsat: ctx.policy.htlcMinimumMsat };
+    const fresh = (): Uint8Array => {
+      const k = ctx.randomBytes(32);
+      sessionKeys.push(k);
+      return k;
+    };
+    // A path through each of a few channel peers (introduction node: the peer, which forwards over
+    // its channel to us), so a payer that can reach one of them can pay without a route to us;
+    // then the one-hop path with us as introduction node, for a payer that reaches us directly
+    // (our own peer as payer skips a path it would introduce).
+    const via = ctx.paymentForwarders?.() ?? { height: 0, forwarders: [] };
+    const forwarders = via.height > 0 ? via.forwarders.slice(0, MAX_FORWARDER_PATHS) : [];
+    // BOLT 12 writer: "MUST specify invoice_paths in order of most-preferred to least-preferred if it has a preference".
+    const paths = [
+      ...forwarders.map((f) => createPaymentPath({ ...common, sessionKey: fresh(), forwarders: [f], maxCltvExpiry: via.height + PAYMENT_PATH_CLTV_BLOCKS })),
+      createPaymentPath({ ...common, sessionKey: fresh() }),
+    ];
     const unsigned = buildInvoice(request, {
       paymentHash,
       createdAt: BigInt(createdAt),
-      paths: [paymentPath],
+      paths,
       relativeExpiry: BigInt(ctx.policy.invoiceRelativeExpirySeconds),
       nodeId: opts.nodeId,
     });
@@ -117,6 +140,6 @@ export function issueInvoice(
     };
     return { invoice, record };
   } finally {
-    zeroize(nonce, sessionKey, pathId, body);
+    zeroize(nonce, pathId, body, ...sessionKeys);
   }
 }

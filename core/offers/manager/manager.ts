@@ -18,6 +18,7 @@ import type { OffersMessage } from '../ports';
 import type { OffersPolicy } from './constants';
 import { DEFAULT_OFFERS_POLICY } from './constants';
 import type { ManagerContext } from './context';
+import type { PaymentForwarders } from './paths';
 import { idOf } from './context';
 import { OffersError } from './errors';
 import { OffersKeys } from './keys';
@@ -42,6 +43,8 @@ export interface OffersManagerOptions {
   readonly reader: OffersReader;
   readonly randomBytes: (length: number) => Uint8Array;
   readonly policy?: Partial<OffersPolicy>;
+  /** Our channel peers that can forward a payment to us, for our invoices' payment paths (default: none). */
+  readonly paymentForwarders?: () => PaymentForwarders;
 }
 
 /** What a BOLT 12 payment over one of our payment paths is owed (OffersManager.paymentForPath). */
@@ -83,6 +86,7 @@ export class OffersManager {
       chain: opts.chain.slice(),
       policy: { ...DEFAULT_OFFERS_POLICY, ...opts.policy },
       randomBytes: opts.randomBytes,
+      ...(opts.paymentForwarders ? { paymentForwarders: opts.paymentForwarders } : {}),
     };
   }
 

@@ -63,7 +63,7 @@ export function createPublishedPath(opts: PublishedPathOptions): PublishedPath {
   return { path, finalPathKey, finalBlindedNodeId: finalBlindedNodeId.slice() };
 }
 
-/** A peer that would forward a payment to us over one of our channels (none exist yet). */
+/** A peer that would forward a payment to us over one of our channels (the introduction node of a path). */
 export interface PaymentForwarder {
   readonly nodeId: Uint8Array;
   /** The channel from this hop to the next (BOLT 4 `encrypted_data_tlv.short_channel_id`). */
@@ -72,6 +72,13 @@ export interface PaymentForwarder {
   readonly relay: PaymentRelay;
   readonly htlcMinimumMsat: bigint;
   readonly htlcMaximumMsat: bigint;
+}
+
+/** The peers that can forward a payment to us now, for our invoices' payment paths (from the payments layer). */
+export interface PaymentForwarders {
+  /** The chain's best height (0 unknown: then no path goes through a forwarder, it needs max_cltv_expiry). */
+  readonly height: number;
+  readonly forwarders: readonly PaymentForwarder[];
 }
 
 export interface PaymentPathOptions {
@@ -95,11 +102,11 @@ export interface PaymentPathOptions {
  * encrypted_recipient_data" + BOLT 12 writer: "MUST include invoice_blindedpay with exactly one
  * blinded_payinfo for each blinded_path").
  *
- * Without channels there is no short_channel_id a peer could forward over, so today the path has
- * one hop: us as introduction node, fee 0 and our final CLTV delta (the BOLT 12 rationale: "they
- * can create a path of length 1 with only themselves"; LDK does the same without channels). With
- * forwarders each non-final hop gets `short_channel_id`, `payment_relay` and
- * `payment_constraints`, and the payinfo aggregates their fees and deltas.
+ * Without forwarders the path has one hop: us as introduction node, fee 0 and our final CLTV delta
+ * (the BOLT 12 rationale: "they can create a path of length 1 with only themselves"). With
+ * forwarders (a channel peer as introduction node: issueInvoice) each non-final hop gets
+ * `short_channel_id`, `payment_relay` and `payment_constraints`, and the payinfo aggregates their
+ * fees and deltas.
  */
 export function createPaymentPath(opts: PaymentPathOptions): PaymentPath {
   const forwarders = opts.forwarders ?? [];

@@ -22,6 +22,7 @@ import { InvoiceErrorReceived, OffersError } from '../../offers/manager/errors';
 import type { CreateOfferParams } from '../../offers/manager/manager';
 import { OffersManager, destinationText } from '../../offers/manager/manager';
 import type { Destination, PreparedFetch } from '../../offers/manager/payer';
+import type { PaymentForwarders } from '../../offers/manager/paths';
 import { invoiceErrorOf } from '../../offers/manager/rejections';
 import type { OffersStep, OffersStores } from '../../offers/manager/records';
 import type { PersistedOffersWrites } from '../../offers/manager/persist';
@@ -45,6 +46,8 @@ export interface OffersServiceOptions {
   /** The node's clock (the time). */
   readonly clock: Clock;
   readonly randomBytes?: (length: number) => Uint8Array;
+  /** Our channel peers that can forward a payment to us, for our invoices' payment paths (the payments service's). */
+  readonly paymentForwarders?: () => PaymentForwarders;
 }
 
 /** Messenger errors after which another offer path (or the issuer id) may still work. */
@@ -64,6 +67,7 @@ export class OffersService {
     this.manager = new OffersManager({
       nodeKey: opts.nodeKey, offersSeed: opts.offersSeed, chain: opts.chain, reader: this.stores,
       randomBytes: opts.randomBytes ?? secureRandomBytes, ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.paymentForwarders ? { paymentForwarders: opts.paymentForwarders } : {}),
     });
   }
 

@@ -28,6 +28,7 @@ import { changesPendingForRemote } from '../../channel';
 import type { Bolt11Network, RouteHintHop } from '../../invoices';
 import { decodeBolt11 } from '../../invoices';
 import { decodeInvoice } from '../../offers';
+import type { PaymentForwarder, PaymentForwarders } from '../../offers/manager';
 import { Payments, PaymentError, estimateOutboundMsat } from '../../payments';
 import type { PayTarget } from '../../payments';
 import type {
@@ -397,6 +398,34 @@ export class PaymentsService {
       }, this.#now())).record;
     });
     return invoiceInfo(record!, this.#now());
+  }
+
+  /**
+   * Our channel peers as forwarders of a blinded payment path to us (BOLT 4 route blinding), for
+   * the offers manager's invoices — as createInvoice's route hints: the peer, the id the peer
+   * knows the channel by (BOLT 4 `encrypted_data_tlv.short_channel_id` is read by the peer), and
+   * the forwarding policy a Glasswing peer charges (its `payment_relay`). One per peer, channels in
+   * normal operation only; with the chain's height for the paths' max_cltv_expiry.
+   */
+  paymentForwarders(): PaymentForwarders {
+    const seen = new Set<string>();
+    const forwarders: PaymentForwarder[] = [];
+    for (const s of this.#opts.channels.states()) {
+      if (s.state.status.kind !== 'normal' || seen.has(s.peerId)) continue;
+      seen.add(s.peerId);
+      forwarders.push({
+        nodeId: fromHex(s.peerId),
+        shortChannelId: peerScidOf(s.state),
+        relay: {
+          feeBaseMsat: Number(this.#policy.feeBaseMsat),
+          feeProportionalMillionths: Number(this.#policy.feeProportionalMillionths),
+          cltvExpiryDelta: this.#policy.cltvExpiryDelta,
+        },
+        htlcMinimumMsat: this.#policy.htlcMinimumMsat,
+        htlcMaximumMsat: this.#policy.htlcMaximumMsat,
+      });
+    }
+    return { height: this.#opts.height(), forwarders };
   }
 
   /**

@@ -9,7 +9,7 @@ import type { OfferEventBody } from '../../../core/api';
 import { chainHash } from '../../../core/wire';
 import type {
   CreateOfferParams, Destination, FetchParams, IncomingMessage, InvoiceRecord, InvoiceRequestRecord, OfferRecord, OffersError, OffersPolicy, OffersStep,
-  OffersStores, PersistedOffersWrites, PreparedFetch, PreparedRefundInvoice, RefundParams,
+  OffersStores, PaymentForwarders, PersistedOffersWrites, PreparedFetch, PreparedRefundInvoice, RefundParams,
 } from '../../../core/offers/manager';
 import { OffersManager, persistOffersWrites } from '../../../core/offers/manager';
 import type { TlvRecord } from '../../../core/wire';
@@ -149,7 +149,7 @@ export interface TestManager {
   readonly events: OfferEventBody[];
 }
 
-export function makeManager(name: string, opts: { seed?: number; chain?: Uint8Array; policy?: Partial<OffersPolicy>; dir?: string } = {}): TestManager {
+export function makeManager(name: string, opts: { seed?: number; chain?: Uint8Array; policy?: Partial<OffersPolicy>; dir?: string; paymentForwarders?: () => PaymentForwarders } = {}): TestManager {
   const db = openDatabase(join(opts.dir ?? tempDir('glasswing-offers-'), 'glasswing.sqlite'));
   const stores: OffersStores = {
     offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db),
@@ -160,6 +160,7 @@ export function makeManager(name: string, opts: { seed?: number; chain?: Uint8Ar
   const core = new OffersManager({
     nodeKey, offersSeed: testKey(`${name}/offers`), chain: opts.chain ?? REGTEST, reader: stores, randomBytes: seededBytes(opts.seed ?? name.length * 7919),
     ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.paymentForwarders ? { paymentForwarders: opts.paymentForwarders } : {}),
   });
   const manager = new DrivenManager(core, stores, events);
   const nodeId = publicKeyFromPrivate(nodeKey);

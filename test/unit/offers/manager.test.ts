@@ -4,14 +4,15 @@
  * own SQLite file.
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex, sha256, toHex } from '../../../core/crypto';
+import { fromHex, publicKeyFromPrivate, sha256, toHex } from '../../../core/crypto';
 import type { TlvRecord } from '../../../core/wire';
 import {
   CHAIN_HASHES, SIGNATURE_TAGS, decodeInvoice, decodeInvoiceError, decodeOffer, decodeBolt12String, parseInvoiceRequestBytes, verifyRecordsSignature,
 } from '../../../core/offers';
 import type { AnswerOutcome, Destination, PreparedFetch } from '../../../core/offers/manager';
-import { InvoiceErrorReceived, OFFERS_MESSAGE_TLV, OffersError, persistOffersWrites } from '../../../core/offers/manager';
-import { T0, makeManager, peerId, REGTEST } from './manager-fixtures';
+import { InvoiceErrorReceived, MAX_FORWARDER_PATHS, OFFERS_MESSAGE_TLV, OffersError, PAYMENT_PATH_CLTV_BLOCKS, persistOffersWrites } from '../../../core/offers/manager';
+import { processBlindedHop } from '../../../core/onion';
+import { T0, makeManager, peerId, REGTEST, testKey } from './manager-fixtures';
 import type { TestManager } from './manager-fixtures';
 
 const ctx = (ms: number) => ({ nowSeconds: Math.floor(ms / 1000), chains: [REGTEST] });
@@ -120,6 +121,37 @@ describe('answering an invoice_request with an invoice', () => {
     expect(payer.stores.requests.getRequest(fetch.rowId)).toMatchObject({ status: 'invoice', invoiceId: stored.invoiceId });
     expect(issuer.stores.invoices.listInvoices({ offerId: offer.offerId })).toEqual([expect.objectContaining({ role: 'issued', invoiceId: stored.invoiceId })]);
     expect(issuer.stores.requests.listRequests({ role: 'received' })).toEqual([expect.objectContaining({ status: 'invoice', offerId: offer.offerId, payerNote: 'thanks' })]);
+  });
+
+  it('with channel peers: a payment path through each (introduction node the peer, its short_channel_id, payment_relay and constraints), then the one-hop path', () => {
+    const hop = testKey('forwarder/a');
+    const peers = [hop, testKey('forwarder/b'), testKey('forwarder/c'), testKey('forwarder/d')].map((k, i) => ({
+      nodeId: publicKeyFromPrivate(k), shortChannelId: BigInt(0x10000000 + i), relay: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 }, htlcMinimumMsat: 1n, htlcMaximumMsat: 10n ** 12n,
+    }));
+    let height = 0;
+    const issuer = makeManager('issuer', { paymentForwarders: () => ({ height, forwarders: peers }) });
+    const payer = makeManager('payer');
+    const { offer } = issuer.manager.createOffer({ description: 'coffee', amountMsat: 1000n }, T0);
+    const pathsOf = (out: AnswerOutcome, fetch: PreparedFetch) => decodeInvoice((out as { reply: TlvRecord }).reply.value, ctx(T0), fetch.request).invoice;
+    // No height known (no chain): a path through a forwarder needs max_cltv_expiry, so only the one-hop path.
+    const first = exchange(payer, issuer, offer.bolt12);
+    expect(pathsOf(first.out, first.fetch).paths!.map((p) => p.firstNodeId)).toEqual([{ kind: 'node_id', nodeId: issuer.nodeId }]);
+    height = 800_000;
+    const second = exchange(payer, issuer, offer.bolt12);
+    const inv = pathsOf(second.out, second.fetch);
+    // At most MAX_FORWARDER_PATHS peers, in the order given; ours last.
+    expect(inv.paths!.map((p) => p.firstNodeId)).toEqual([...peers.slice(0, MAX_FORWARDER_PATHS).map((p) => ({ kind: 'node_id', nodeId: p.nodeId })), { kind: 'node_id', nodeId: issuer.nodeId }]);
+    expect(inv.blindedPay).toHaveLength(MAX_FORWARDER_PATHS + 1);
+    expect(inv.blindedPay![0]).toMatchObject({ feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 + 18, htlcMinimumMsat: 1n, htlcMaximumMsat: 10n ** 12n });
+    expect(inv.blindedPay![MAX_FORWARDER_PATHS]).toMatchObject({ feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 18 });
+    // The introduction node reads where to forward and on what terms; we read our path_id, which pays the invoice.
+    const path = inv.paths![0]!;
+    const atPeer = processBlindedHop({ privateKey: hop, pathKey: path.firstPathKey, encryptedRecipientData: path.hops[0]!.encryptedRecipientData });
+    expect(atPeer.data).toMatchObject({ shortChannelId: peers[0]!.shortChannelId, paymentRelay: peers[0]!.relay, paymentConstraints: { maxCltvExpiry: 800_000 + PAYMENT_PATH_CLTV_BLOCKS + 18 + 40 } });
+    const atUs = processBlindedHop({ privateKey: issuer.nodeKey, pathKey: atPeer.nextPathKey, encryptedRecipientData: path.hops[1]!.encryptedRecipientData });
+    expect(atUs.data.paymentConstraints).toMatchObject({ maxCltvExpiry: 800_000 + PAYMENT_PATH_CLTV_BLOCKS });
+    const owed = issuer.manager.core.paymentForPath(atUs.data.pathId!, inv.paymentHash!)!;
+    expect(owed).toMatchObject({ amountMsat: 1000n, offerId: offer.offerId });
   });
 
   it('answers a repeated request with its previous invoice when the offer names offer_issuer_id, and with a fresh one over a path', () => {
