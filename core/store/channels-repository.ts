@@ -14,6 +14,13 @@ import type { ChannelStore, DataLossRecord, Json, LastSent, SentUpdate, Shachain
 import type { Database } from './database';
 import { StoreError } from './errors';
 
+/** A stored value named in an error: numbers and short strings as they are, anything else by its type (String() of an object can throw). */
+function describeValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
+}
+
 interface ChannelRow {
   channel_id: string;
   peer_id: string;
@@ -75,7 +82,7 @@ function decodeDataLoss(text: string | null, id: string): DataLossRecord | null 
 function decodeShachain(rows: readonly ShachainRow[], id: string): ShachainStore {
   const buckets = emptyShachain().buckets.slice();
   for (const r of rows) {
-    if (!Number.isInteger(r.bucket) || r.bucket < 0 || r.bucket >= buckets.length || buckets[r.bucket] !== null) throw bad(id, `shachain bucket ${String(r.bucket)}`);
+    if (!Number.isInteger(r.bucket) || r.bucket < 0 || r.bucket >= buckets.length || buckets[r.bucket] !== null) throw bad(id, `shachain bucket ${describeValue(r.bucket)}`);
     if (!Number.isSafeInteger(r.secret_index) || r.secret_index < 0) throw bad(id, `shachain bucket ${r.bucket} index`);
     if (typeof r.secret !== 'string' || r.secret.length !== 64 || !HEX.test(r.secret)) throw bad(id, `shachain bucket ${r.bucket} secret`);
     buckets[r.bucket] = { index: r.secret_index, secret: fromHex(r.secret) };
@@ -114,7 +121,7 @@ export function decodeStoredChannel(row: ChannelRow, updates: readonly UpdateRow
   if (toHex(state.params.channelId) !== id) throw bad(id, 'the snapshot belongs to another channel');
   const sentUpdates: SentUpdate[] = updates.map((u) => {
     if (!Number.isSafeInteger(u.seq) || u.seq < 0 || typeof u.message !== 'string' || !HEX.test(u.message) || u.message.length < 4) {
-      throw bad(id, `updates log entry ${String(u.seq)}`);
+      throw bad(id, `updates log entry ${describeValue(u.seq)}`);
     }
     return { seq: u.seq, message: fromHex(u.message) };
   });

@@ -179,6 +179,12 @@ describe('decodeStoredChannel (rows from the database)', () => {
     );
   });
 
+  it('names an unreadable updates-log or shachain row by its type (found by fast-check: String() of it threw)', () => {
+    typedOrValue(() => decode(row, [{ seq: [{ toString: [] }], message: 0 }] as never, shachain as never));
+    typedOrValue(() => decode(row, updates as never, [{ bucket: { toString: 1 }, secret_index: 0, secret: '' }] as never));
+    expect(() => decode(row, [{ seq: [{ toString: [] }], message: 0 }] as never, shachain as never)).toThrowError(expect.objectContaining({ code: 'store.bad_channel' }));
+  });
+
   it('gives a value or store.bad_channel for random updates-log and shachain rows', () => {
     const rowsOf = <T>(a: fc.Arbitrary<T>) => fc.array(a, { maxLength: 4 });
     fc.assert(
