@@ -340,7 +340,8 @@ describe('channel_reestablish: failures', () => {
     expect(r.failure?.code).toBe('channel.reestablish_bad_revocation_number');
   });
 
-  it('detects that we lost data when the peer proves a revocation we do not remember, and never signs again', () => {
+  /** A backs up after one HTLC, moves on three more, then restarts from the backup and reconnects. */
+  function restoredFromOldBackup(): { n: ReturnType<typeof opened>; restored: LinkParty } {
     const n = opened();
     n.a.add(1_000_000n);
     n.settle();
@@ -357,6 +358,11 @@ describe('channel_reestablish: failures', () => {
     restored.net = n;
     n.connect();
     n.deliverAll();
+    return { n, restored };
+  }
+
+  it('detects that we lost data when the peer proves a revocation we do not remember, and never signs again', () => {
+    const { n, restored } = restoredFromOldBackup();
     expect(restored.link.phase).toBe('failed');
     expect(restored.state.status).toMatchObject({ kind: 'failed', code: 'channel.local_data_loss' });
     expect(restored.link.dataLoss).toMatchObject({ behind: 'local', code: 'channel.local_data_loss', detectedAt: 1_000 });
@@ -374,21 +380,7 @@ describe('channel_reestablish: failures', () => {
   });
 
   it('sends a peer that lost data its channel_reestablish again before the error on every reconnection', () => {
-    const n = opened();
-    n.a.add(1_000_000n);
-    n.settle();
-    const backup = n.a.link.snapshot();
-    for (let i = 0; i < 3; i++) {
-      n.a.add(1_000_000n);
-      n.settle();
-    }
-    n.disconnect();
-    const restored = new LinkParty('A', backup, n.a.signer, {});
-    n.a.db.close();
-    (n as { a: LinkParty }).a = restored;
-    restored.net = n;
-    n.connect();
-    n.deliverAll();
+    const { n } = restoredFromOldBackup();
     expect(n.b.link.dataLoss).toMatchObject({ behind: 'remote' });
     const before = n.b.sent.length;
     n.disconnect();

@@ -1,6 +1,7 @@
 /**
- * Decodes a BOLT 12 string through the node as it is typed (`decodeBolt12` on the node's
- * chain), a moment after typing stops. Only the answer to the latest text is kept.
+ * Decodes a string through the node as it is typed, a moment after typing stops. Only the answer
+ * to the latest text is kept. `LiveDecoder` reads BOLT 12 strings (`decodeBolt12` on the node's
+ * chain); string-decoder.svelte.ts reads BOLT 11 and BOLT 12 alike.
  */
 import type { NodeApi } from '../../../../core/api/methods';
 import type { Bolt12Decoded } from '../../../../core/api/offers';
@@ -11,12 +12,21 @@ const DELAY_MS = 180;
 /** The node's schema: at most 40,000 characters. */
 export const MAX_BOLT12 = 40_000;
 
-export class LiveDecoder {
+export class DebouncedDecoder<T> {
   #text = $state('');
-  #result = $state.raw<Bolt12Decoded | null>(null);
+  #result = $state.raw<T | null>(null);
   #error = $state<string | null>(null);
   #timer: ReturnType<typeof setTimeout> | undefined;
   #seq = 0;
+  readonly #call: (api: NodeApi, text: string) => Promise<T>;
+  readonly #max: number;
+  readonly #tooLong: (length: number) => string;
+
+  constructor(call: (api: NodeApi, text: string) => Promise<T>, max: number, tooLong: (length: number) => string) {
+    this.#call = call;
+    this.#max = max;
+    this.#tooLong = tooLong;
+  }
 
   /** The cleaned text the result describes. */
   get text(): string {
@@ -24,7 +34,7 @@ export class LiveDecoder {
   }
 
   /** The node's description of `text`, or null while there is none yet. */
-  get result(): Bolt12Decoded | null {
+  get result(): T | null {
     return this.#result;
   }
 
@@ -34,6 +44,7 @@ export class LiveDecoder {
 
   /** Decodes `raw` (after a short pause); an empty text clears the result. */
   update(raw: string, api: NodeApi | null): void {
+    // A `lightning:` scheme is dropped (cleanPasted); whitespace inside is the node's to judge.
     const text = cleanPasted(raw);
     if (text === this.#text && (this.#result || this.#error)) return;
     clearTimeout(this.#timer);
@@ -42,12 +53,12 @@ export class LiveDecoder {
     this.#result = null;
     this.#error = null;
     if (text === '' || !api) return;
-    if (text.length > MAX_BOLT12) {
-      this.#error = `That is ${text.length.toLocaleString('en-US')} characters; BOLT 12 strings the node reads are at most ${MAX_BOLT12.toLocaleString('en-US')}.`;
+    if (text.length > this.#max) {
+      this.#error = this.#tooLong(text.length);
       return;
     }
     this.#timer = setTimeout(() => {
-      api.decodeBolt12({ string: text }).then(
+      this.#call(api, text).then(
         (r) => {
           if (seq === this.#seq) this.#result = r;
         },
@@ -61,5 +72,14 @@ export class LiveDecoder {
   dispose(): void {
     clearTimeout(this.#timer);
     this.#seq++;
+  }
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** BOLT 12 strings only, through `decodeBolt12`. */
+export class LiveDecoder extends DebouncedDecoder<Bolt12Decoded> {
+  constructor() {
+    super((api, string) => api.decodeBolt12({ string }), MAX_BOLT12, (n) => `That is ${count(n)} characters; BOLT 12 strings the node reads are at most ${count(MAX_BOLT12)}.`);
   }
 }
