@@ -219,6 +219,7 @@ describe('Offers in the browser', () => {
     const detail = page.locator('[data-testid="offer-detail"]');
     await detail.getByRole('button', { name: 'Disable…' }).click();
     await detail.getByText('Disable it for good?').waitFor();
+    await screenshot(page, 'offers-disable-confirm-light');
     await detail.getByRole('button', { name: 'Cancel' }).click();
     await detail.getByRole('button', { name: 'Disable…' }).click();
     await detail.getByRole('button', { name: 'Disable offer' }).click();

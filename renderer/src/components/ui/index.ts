@@ -2,6 +2,7 @@
 export { default as Amount } from './Amount.svelte';
 export { default as Badge } from './Badge.svelte';
 export { default as Card } from './Card.svelte';
+export { default as ConfirmInline } from './ConfirmInline.svelte';
 export { default as CopyButton } from './CopyButton.svelte';
 export { default as EmptyState } from './EmptyState.svelte';
 export { default as FeatureChips } from './FeatureChips.svelte';
