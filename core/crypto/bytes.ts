@@ -42,10 +42,29 @@ export function fromHex(hex: string, field = 'hex'): Uint8Array {
   return out;
 }
 
+/** Below this, zeroed arrays are as cheap (V8 allocates them in its young generation). */
+const UNINITIALIZED_MIN_BYTES = 4096;
+
+type BufferLike = { allocUnsafeSlow(size: number): Uint8Array };
+const nodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/**
+ * `length` bytes whose contents are unspecified — not zeroed, possibly old memory — for an output
+ * the caller writes in full before anyone reads it (a BOLT 8 frame, a join of parts). Zeroing a
+ * 64 KiB array costs about ten times copying it (measured: 13.5 µs against 1.4 µs, bench/transport);
+ * where the runtime has Node's Buffer, large arrays skip it (an unpooled allocation: the array owns
+ * its whole ArrayBuffer). A plain zeroed Uint8Array elsewhere and below 4 KiB.
+ */
+export function uninitializedBytes(length: number): Uint8Array {
+  if (nodeBuffer === undefined || length < UNINITIALIZED_MIN_BYTES) return new Uint8Array(length);
+  const b = nodeBuffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
+  const out = uninitializedBytes(len); // every byte is written below
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
