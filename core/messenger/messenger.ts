@@ -684,8 +684,10 @@ export class OnionMessenger {
     if (own < 1) return 'rate_limited';
     const light = own - 1 >= bucket.burst / 2;
     const reserve = light ? 0 : Math.min(this.#policy.nodeReserve, this.#nodeBucket.burst - 1);
-    if (this.#nodeBucket.tokensAt(now) < 1 + reserve) return 'node_busy';
+    // The peer's token is spent either way: a peer the node turns away still used its allowance
+    // (else a flooder's bucket would stay full, and it would pass for a light peer).
     bucket.take(now);
+    if (this.#nodeBucket.tokensAt(now) < 1 + reserve) return 'node_busy';
     this.#nodeBucket.take(now);
     return undefined;
   }

@@ -300,7 +300,7 @@ describe('OnionMessenger: drops, each with its reason', () => {
     const net = new TestNetwork();
     // B: 20 tokens/s node-wide (burst 20, 8 kept for light peers); each peer 4/s, burst 10.
     net.add('B', { policy: { nodeInboundPerSecond: 20, nodeInboundBurst: 20, nodeReserve: 8 } });
-    const heavy = ['H1', 'H2', 'H3', 'H4'];
+    const heavy = Array.from({ length: 20 }, (_, i) => `H${i}`);
     for (const n of [...heavy, 'L']) {
       net.add(n);
       net.link(n, 'B');
@@ -310,10 +310,12 @@ describe('OnionMessenger: drops, each with its reason', () => {
     B.core.registerHandler(APP, (m) => void seen.push(m.from));
     const sendFrom = (n: string) => net.run(net.get(n), net.get(n).core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
     const from = (n: string) => seen.filter((id) => id === net.get(n).id).length;
-    // Five seconds: each heavy peer sends 10 times its rate (40/s), the light one 2 a second.
+    // Five seconds: 20 heavy peers each send 10 times its rate (40/s, together 40 times the node's
+    // budget), the light one 2 a second.
     for (let t = 0; t < 20; t++) {
       for (const n of heavy) for (let i = 0; i < 10; i++) sendFrom(n);
-      if (t % 2 === 0) sendFrom('L');
+      net.pump();
+      if (t % 2 === 1) sendFrom('L'); // after the heavy peers took what they could
       net.pump();
       net.tick(250);
     }
