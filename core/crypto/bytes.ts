@@ -108,9 +108,17 @@ export function assertBytes(value: unknown, length: number | undefined, field: s
 export function bigintToBytes(n: bigint, length: number): Uint8Array {
   if (n < 0n) throw new CryptoError('bytes.negative', 'cannot encode a negative integer');
   const out = new Uint8Array(length);
+  // 64 bits at a time: a scalar is 4 bigint steps, not 32 (each step allocates a bigint; the
+  // blinding's scalar math runs on every onion message peeled).
+  const view = new DataView(out.buffer);
   let v = n;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
+  let i = length;
+  for (; i >= 8 && v !== 0n; i -= 8) {
+    view.setBigUint64(i - 8, BigInt.asUintN(64, v));
+    v >>= 64n;
+  }
+  for (; i > 0 && v !== 0n; i--) {
+    out[i - 1] = Number(v & 0xffn);
     v >>= 8n;
   }
   if (v !== 0n) throw new CryptoError('bytes.overflow', `integer does not fit in ${length} bytes`);
@@ -119,7 +127,11 @@ export function bigintToBytes(n: bigint, length: number): Uint8Array {
 
 export function bytesToBigint(bytes: Uint8Array): bigint {
   let v = 0n;
-  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  let i = 0;
+  for (const head = bytes.length % 8; i < head; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  if (i === bytes.length) return v;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (; i < bytes.length; i += 8) v = (v << 64n) | view.getBigUint64(i);
   return v;
 }
 
