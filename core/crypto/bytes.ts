@@ -42,10 +42,29 @@ export function fromHex(hex: string, field = 'hex'): Uint8Array {
   return out;
 }
 
+/** Below this, zeroed arrays are as cheap (V8 allocates them in its young generation). */
+const UNINITIALIZED_MIN_BYTES = 4096;
+
+type BufferLike = { allocUnsafeSlow(size: number): Uint8Array };
+const nodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/**
+ * `length` bytes whose contents are unspecified — not zeroed, possibly old memory — for an output
+ * the caller writes in full before anyone reads it (a BOLT 8 frame, a join of parts). Zeroing a
+ * 64 KiB array costs about ten times copying it (measured: 13.5 µs against 1.4 µs, bench/transport);
+ * where the runtime has Node's Buffer, large arrays skip it (an unpooled allocation: the array owns
+ * its whole ArrayBuffer). A plain zeroed Uint8Array elsewhere and below 4 KiB.
+ */
+export function uninitializedBytes(length: number): Uint8Array {
+  if (nodeBuffer === undefined || length < UNINITIALIZED_MIN_BYTES) return new Uint8Array(length);
+  const b = nodeBuffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, length);
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
+  const out = uninitializedBytes(len); // every byte is written below
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
@@ -89,9 +108,17 @@ export function assertBytes(value: unknown, length: number | undefined, field: s
 export function bigintToBytes(n: bigint, length: number): Uint8Array {
   if (n < 0n) throw new CryptoError('bytes.negative', 'cannot encode a negative integer');
   const out = new Uint8Array(length);
+  // 64 bits at a time: a scalar is 4 bigint steps, not 32 (each step allocates a bigint; the
+  // blinding's scalar math runs on every onion message peeled).
+  const view = new DataView(out.buffer);
   let v = n;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
+  let i = length;
+  for (; i >= 8 && v !== 0n; i -= 8) {
+    view.setBigUint64(i - 8, BigInt.asUintN(64, v));
+    v >>= 64n;
+  }
+  for (; i > 0 && v !== 0n; i--) {
+    out[i - 1] = Number(v & 0xffn);
     v >>= 8n;
   }
   if (v !== 0n) throw new CryptoError('bytes.overflow', `integer does not fit in ${length} bytes`);
@@ -100,7 +127,11 @@ export function bigintToBytes(n: bigint, length: number): Uint8Array {
 
 export function bytesToBigint(bytes: Uint8Array): bigint {
   let v = 0n;
-  for (let i = 0; i < bytes.length; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  let i = 0;
+  for (const head = bytes.length % 8; i < head; i++) v = (v << 8n) | BigInt(bytes[i]!);
+  if (i === bytes.length) return v;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (; i < bytes.length; i += 8) v = (v << 64n) | view.getBigUint64(i);
   return v;
 }
 

@@ -105,6 +105,24 @@ export interface MessengerPolicy {
   readonly connectTimeoutMs: number;
   /** Bytes handed to one peer's connection that were not yet written, before we wait. */
   readonly writeWindowBytes: number;
+  /**
+   * The node-wide inbound budget, tokens per second, shared by every peer (charged like the
+   * per-peer bucket: WORK_COSTS). The per-peer limit alone lets N peers in at N × its rate (100
+   * peers: 400 messages a second, each an ECDH or two and perhaps a signed invoice); this caps what
+   * all strangers together can make the node do. Never below one peer's rate (lifting the per-peer
+   * limit, as the benchmarks do, lifts this too). Neither rust-lightning nor Core Lightning has one:
+   * LDK bounds only its buffers (onion_message/messenger.rs MAX_TOTAL_BUFFER_SIZE), CLN only each
+   * peer (connectd ONION_MSG_MSEC).
+   */
+  readonly nodeInboundPerSecond: number;
+  /** The node-wide bucket's size (burst). Its last `nodeReserve` tokens go only to light peers. */
+  readonly nodeInboundBurst: number;
+  /**
+   * Fairness: the last tokens of the node-wide bucket are kept for light peers — those whose own
+   * bucket is at least half full after this message (sending at under half their rate) — so that a
+   * crowd of peers each at its own limit cannot starve one that sends a message now and then.
+   */
+  readonly nodeReserve: number;
 }
 
 export const DEFAULT_POLICY: MessengerPolicy = {
@@ -115,7 +133,19 @@ export const DEFAULT_POLICY: MessengerPolicy = {
   earlyDropThreshold: 0.5,
   connectTimeoutMs: 15_000,
   writeWindowBytes: 64 * 1024,
+  // 50 common messages a second for all peers together: a few percent of a core on the native
+  // backend (an answered invoice_request costs about 1 ms of CPU there; bench/forward, bench/dos).
+  nodeInboundPerSecond: 50,
+  nodeInboundBurst: 100,
+  nodeReserve: 25,
 };
+
+/**
+ * Throttled drops (rate_limited, node_busy) are reported per peer and reason at most once per
+ * this long: the first at once, then one `onion.dropped` with the `count` of the rest — no event,
+ * traffic-log row or message id per dropped message (a flood's drops cost a counter increment).
+ */
+export const THROTTLE_REPORT_MS = 1_000;
 
 /** Mailbox quotas (messages stored in SQLite for allow-listed offline peers). */
 export interface MailboxQuotas {

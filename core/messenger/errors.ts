@@ -28,6 +28,8 @@ export class MessengerError extends GlasswingError {}
 export const DROP_REASONS = [
   /** The sending peer's inbound token bucket was empty. */
   'rate_limited',
+  /** The node-wide inbound budget (all peers together) was spent; light peers are served first. */
+  'node_busy',
   /** The packet does not decrypt or parse (the onion error code is in `code`). */
   'bad_onion',
   /** The `onion_message` itself did not decode (e.g. its path_key is not a point); the wire code is in `code`. */

@@ -66,6 +66,13 @@ export type OnionMessageEventBody =
       readonly code: string | null;
       readonly detail: string;
       readonly size: number;
+      /**
+       * Throttled drops (rate_limited, node_busy) only: how many messages this event stands for
+       * (coalesced per peer, THROTTLE_REPORT_MS), and `size` is their total. They were dropped
+       * before any work, so no `onion.received` was published for them, and `messageId` names
+       * the report, not one message.
+       */
+      readonly count?: number;
     }
   /** A message for an offline allow-listed peer was stored in the mailbox. */
   | { readonly type: 'onion.mailbox_stored'; readonly messageId: string; readonly nodeId: string; readonly from: string; readonly size: number; readonly expiresAt: number }

@@ -12,7 +12,7 @@ import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedP
 import { isGlasswingError } from '../errors';
 import type { OnionMessageEventBody } from './events';
 import type { HandlerKind, MessengerPolicy } from './constants';
-import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, WORK_COSTS, handlerKindOf } from './constants';
+import { DEFAULT_POLICY, FIRST_MESSAGE_TLV_TYPE, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, THROTTLE_REPORT_MS, WORK_COSTS, handlerKindOf } from './constants';
 import type { DropReason } from './errors';
 import { MessengerError } from './errors';
 import type {
@@ -135,6 +135,13 @@ export class OnionMessenger {
   readonly #peers = new Map<string, PeerState>();
   readonly #connecting = new Set<string>();
   readonly #buckets = new Map<string, TokenBucket>();
+  /** The node-wide inbound budget (policy.nodeInboundPerSecond), shared by all peers. */
+  #nodeBucket: TokenBucket;
+  /** Throttled drops not yet reported, per `from reason`: reported by `tick` (THROTTLE_REPORT_MS). */
+  readonly #throttledDrops = new Map<string, { from: string; reason: 'rate_limited' | 'node_busy'; count: number; bytes: number; since: number }>();
+  /** Message ids: a random prefix drawn once, then a counter (an id per message, no randomness per message). */
+  #idPrefix = '';
+  #idCount = 0;
   readonly #queues: OutboundQueues<Outgoing>;
   readonly #handlers = new Map<bigint, { readonly handle: MessageHandler }>();
   #offersHandler: OffersMessageHandler | undefined;
@@ -151,6 +158,7 @@ export class OnionMessenger {
     this.#policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.#queues = new OutboundQueues(this.#policy);
     this.#pathIds = new MessagePathIds(this.#nodeKey);
+    this.#nodeBucket = this.#newNodeBucket(0);
   }
 
   get policy(): MessengerPolicy {
@@ -165,6 +173,8 @@ export class OnionMessenger {
     this.#policy = { ...this.#policy, ...change };
     this.#queues.setPolicy(this.#policy);
     if (change.inboundPerSecond !== undefined || change.inboundBurst !== undefined) this.#buckets.clear();
+    const nodeFields = ['inboundPerSecond', 'inboundBurst', 'nodeInboundPerSecond', 'nodeInboundBurst'] as const;
+    if (nodeFields.some((f) => change[f] !== undefined)) this.#nodeBucket = this.#newNodeBucket(0);
     return this.#policy;
   }
 
@@ -269,9 +279,12 @@ export class OnionMessenger {
 
   /**
    * An `onion_message` from a connected peer that did not decode as a wire message (the peer
-   * layer keeps the connection): recorded as received and dropped with its reason.
+   * layer keeps the connection): recorded as received and dropped with its reason. It takes a
+   * token like any message: beyond the peer's rate it is a throttled drop, counted.
    */
-  handleMalformedOnionMessage(from: string, size: number, code: string, detail: string): MessengerAction[] {
+  handleMalformedOnionMessage(from: string, size: number, code: string, detail: string, now: number): MessengerAction[] {
+    const refused = this.#admit(this.#bucketFor(from, now), now);
+    if (refused) return this.#throttled(from, refused, size, now);
     const messageId = this.#newId();
     return [
       { kind: 'event', event: { type: 'onion.received', messageId, from, size } },
@@ -281,16 +294,14 @@ export class OnionMessenger {
 
   /** BOLT 4 Onion Messages, reader: one `onion_message` from a connected peer. */
   handleOnionMessage(from: string, message: OnionMessage, now: number): MessengerAction[] {
-    const messageId = this.#newId();
     const size = onionMessageSize(message);
-    const actions: MessengerAction[] = [{ kind: 'event', event: { type: 'onion.received', messageId, from, size } }];
     const bucket = this.#bucketFor(from, now);
-    // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any ECDH work. One token
-    // buys a message of the common shape; what it makes us do beyond that is charged as we do it.
-    if (!bucket.take(now)) {
-      actions.push(this.#drop(messageId, from, null, 'rate_limited', size, `more than ${this.policy.inboundPerSecond} tokens/s (burst ${this.policy.inboundBurst}) of work from this peer`));
-      return actions;
-    }
+    // BOLT 4 reader: "MAY rate-limit messages by dropping them" — before any curve work (the
+    // path_key is first used, and so checked, by the peel) and before an id, event or log row.
+    const refused = this.#admit(bucket, now);
+    if (refused) return this.#throttled(from, refused, size, now);
+    const messageId = this.#newId();
+    const actions: MessengerAction[] = [{ kind: 'event', event: { type: 'onion.received', messageId, from, size } }];
     let peeled: OnionMessageAction;
     let layers = 0;
     try {
@@ -300,7 +311,7 @@ export class OnionMessenger {
         maxSelfHops: MAX_DUMMY_HOPS, maxReplyPathHops: MAX_REPLY_PATH_HOPS,
         // Each layer is charged as it is peeled: the first beyond the token's, our own hops in full.
         onLayer: (payloadBytes) => {
-          bucket.charge(now, (layers++ > 0 ? WORK_COSTS.layer : 0) + (payloadBytes > WORK_COSTS.largeLayerBytes ? WORK_COSTS.largeLayer : 0));
+          this.#charge(bucket, now, (layers++ > 0 ? WORK_COSTS.layer : 0) + (payloadBytes > WORK_COSTS.largeLayerBytes ? WORK_COSTS.largeLayer : 0));
         },
       });
     } catch (e) {
@@ -382,7 +393,7 @@ export class OnionMessenger {
     const run = this.#handlerFor(kind, received);
     if (!run) return [this.#drop(messageId, from, null, 'no_handler', record.value.length, `no handler for TLV type ${record.type}`)];
     // The answer's cost is charged before the handler runs: each reply hop beyond the common length.
-    if (replyPath) this.#bucketFor(from, now).charge(now, Math.max(0, replyPath.hops.length - WORK_COSTS.freeReplyHops) * WORK_COSTS.replyHop);
+    if (replyPath) this.#charge(this.#bucketFor(from, now), now, Math.max(0, replyPath.hops.length - WORK_COSTS.freeReplyHops) * WORK_COSTS.replyHop);
     let outcome: HandlerOutcome | Promise<HandlerOutcome>;
     try {
       outcome = run();
@@ -598,7 +609,7 @@ export class OnionMessenger {
 
   /** Reply timeouts, and messages that waited too long for a connection. */
   tick(now: number): MessengerAction[] {
-    const actions: MessengerAction[] = [];
+    const actions: MessengerAction[] = this.#reportThrottled(now);
     for (const [key, pending] of this.#pendingReplies) {
       if (now >= pending.expiresAt) {
         this.#pendingReplies.delete(key);
@@ -657,8 +668,81 @@ export class OnionMessenger {
     return bucket;
   }
 
+  /** The node-wide bucket: never smaller or slower than one peer's (see MessengerPolicy.nodeInboundPerSecond). */
+  #newNodeBucket(now: number): TokenBucket {
+    const p = this.#policy;
+    return new TokenBucket(Math.max(p.nodeInboundPerSecond, p.inboundPerSecond), Math.max(p.nodeInboundBurst, p.inboundBurst), now);
+  }
+
+  /**
+   * Admission of one received message: a token from the peer's bucket and one from the node's.
+   * The node's last `nodeReserve` tokens go only to a light peer (its bucket still at least half
+   * full after this message), so peers at their limit cannot starve the others. Undefined: admitted.
+   */
+  #admit(bucket: TokenBucket, now: number): 'rate_limited' | 'node_busy' | undefined {
+    const own = bucket.tokensAt(now);
+    if (own < 1) return 'rate_limited';
+    const light = own - 1 >= bucket.burst / 2;
+    const reserve = light ? 0 : Math.min(this.#policy.nodeReserve, this.#nodeBucket.burst - 1);
+    // The peer's token is spent either way: a peer the node turns away still used its allowance
+    // (else a flooder's bucket would stay full, and it would pass for a light peer).
+    bucket.take(now);
+    if (this.#nodeBucket.tokensAt(now) < 1 + reserve) return 'node_busy';
+    this.#nodeBucket.take(now);
+    return undefined;
+  }
+
+  /** Work beyond the first token, charged to the peer and to the node-wide budget alike. */
+  #charge(bucket: TokenBucket, now: number, cost: number): void {
+    bucket.charge(now, cost);
+    this.#nodeBucket.charge(now, cost);
+  }
+
+  /**
+   * A message refused by admission: the first of a peer's streak is reported at once, the rest
+   * are counted and reported together by `tick` (no id, event or log row per dropped message).
+   */
+  #throttled(from: string, reason: 'rate_limited' | 'node_busy', size: number, now: number): MessengerAction[] {
+    const key = `${from} ${reason}`;
+    const pending = this.#throttledDrops.get(key);
+    if (pending) {
+      pending.count++;
+      pending.bytes += size;
+      return [];
+    }
+    this.#throttledDrops.set(key, { from, reason, count: 0, bytes: 0, since: now });
+    return [this.#throttleReport(from, reason, 1, size)];
+  }
+
+  #reportThrottled(now: number): MessengerAction[] {
+    const actions: MessengerAction[] = [];
+    for (const [key, t] of this.#throttledDrops) {
+      if (now - t.since < THROTTLE_REPORT_MS) continue;
+      if (t.count === 0) {
+        this.#throttledDrops.delete(key); // the streak ended: the next drop is reported at once
+        continue;
+      }
+      actions.push(this.#throttleReport(t.from, t.reason, t.count, t.bytes));
+      t.count = 0;
+      t.bytes = 0;
+      t.since = now;
+    }
+    return actions;
+  }
+
+  #throttleReport(from: string, reason: 'rate_limited' | 'node_busy', count: number, bytes: number): MessengerAction {
+    const detail = reason === 'rate_limited'
+      ? `more than ${this.policy.inboundPerSecond} tokens/s (burst ${this.policy.inboundBurst}) of work from this peer`
+      : `the node-wide budget of ${this.#nodeBucket.ratePerSecond} tokens/s (burst ${this.#nodeBucket.burst}) is spent`;
+    return { kind: 'event', event: { type: 'onion.dropped', messageId: this.#newId(), from, to: null, reason, code: null, detail, size: bytes, count } };
+  }
+
   #newId(): string {
-    return toHex(this.#opts.randomBytes(8));
+    if (this.#idCount === 0 || this.#idCount > 0xffffffff) {
+      this.#idPrefix = toHex(this.#opts.randomBytes(4));
+      this.#idCount = 1;
+    }
+    return this.#idPrefix + (this.#idCount++).toString(16).padStart(8, '0');
   }
 
   #drop(messageId: string, from: string | null, to: string | null, reason: DropReason, size: number, detail: string, code: string | null = null): MessengerAction {

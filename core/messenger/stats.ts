@@ -11,10 +11,13 @@ export class MessengerCounters {
   readonly #delivered = new Map<string, number>();
 
   observe(event: OnionMessageEventBody): void {
-    bump(this.#counters, event.type.slice('onion.'.length));
+    // A throttled drop report stands for `count` messages, received and dropped (none had its own event).
+    const n = event.type === 'onion.dropped' && event.count !== undefined ? event.count : 1;
+    bump(this.#counters, event.type.slice('onion.'.length), n);
     if (event.type === 'onion.dropped') {
-      bump(this.#drops, event.reason);
-      if (event.code) bump(this.#dropCodes, event.code);
+      if (event.count !== undefined) bump(this.#counters, 'received', n);
+      bump(this.#drops, event.reason, n);
+      if (event.code) bump(this.#dropCodes, event.code, n);
     } else if (event.type === 'onion.delivered') {
       bump(this.#delivered, event.handler);
     }
@@ -38,6 +41,6 @@ export class MessengerCounters {
   }
 }
 
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
+function bump(map: Map<string, number>, key: string, n = 1): void {
+  map.set(key, (map.get(key) ?? 0) + n);
 }

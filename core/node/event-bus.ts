@@ -24,9 +24,15 @@ const UNSIZED_EVENT_BYTES = 1024;
 /** An event's approximate size in memory: the length of its JSON (bigints as decimal text). */
 export function approximateEventSize(event: NodeEvent): number {
   try {
-    return JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).length;
+    // V8's fast path first (no replacer: ~40% less per event; a flood publishes one per wire
+    // message); it throws on a bigint, and only then is the replacer used.
+    return JSON.stringify(event).length;
   } catch {
-    return UNSIZED_EVENT_BYTES;
+    try {
+      return JSON.stringify(event, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)).length;
+    } catch {
+      return UNSIZED_EVENT_BYTES;
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Database } from '../store';
 import {
   DATABASE_FILE, InvoiceRequestsRepository, InvoicesRepository, MailboxRepository, MessageLogRepository, OffersRepository, PeersRepository,
-  loadOrCreateIdentity, lockDataDir, openDatabase, type DataDirLock,
+  loadOrCreateIdentity, lockDataDir, openDatabase, runTransaction, type DataDirLock,
 } from '../store';
 import { ChannelsRepository } from '../store/channels-repository';
 import { MonitorRepository } from '../store/monitor-repository';
@@ -184,7 +184,7 @@ export class Node {
     // The offers layer's store port: its three repositories, written together in one transaction per step.
     const offers: OffersStores = {
       offers: new OffersRepository(db), requests: new InvoiceRequestsRepository(db), invoices: new InvoicesRepository(db),
-      atomically: (fn) => db.transaction(fn)(),
+      atomically: (fn, durability) => runTransaction(db, fn, durability),
     };
     this.#messenger = new MessengerService({
       nodeKey,

@@ -34,6 +34,27 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
   }
 }
 
+/**
+ * How a transaction's commit reaches the disk. `durable`: the connection's synchronous = FULL —
+ * when the commit returns it survives a crash or power loss. `relaxed`: this commit only runs at
+ * synchronous = NORMAL — in WAL mode still atomic and consistent (a crash loses it whole, never
+ * half), written without waiting for the disk, and durable with the next durable commit (which
+ * syncs the whole WAL before it) or checkpoint. For rows whose loss costs nothing but history: the
+ * traffic log, an invoice we issued whose payment path carries everything needed to claim it.
+ */
+export type Durability = 'durable' | 'relaxed';
+
+/** Runs `fn` in one transaction committed with `durability` (inside an open transaction: part of it). */
+export function runTransaction<T>(db: Database, fn: () => T, durability: Durability = 'durable'): T {
+  if (durability === 'durable' || db.inTransaction) return db.transaction(fn)();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return db.transaction(fn)();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

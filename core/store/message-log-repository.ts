@@ -3,7 +3,9 @@
  * oldest are deleted). Rows are appended in batches, each batch in one transaction.
  */
 import type { MessageLogFilter, MessageLogRow, MessageLogStore, StoredMessageLogRow } from '../messenger/ports';
+import type { Statement } from 'better-sqlite3';
 import type { Database } from './database';
+import { runTransaction } from './database';
 import { newestRows } from './newest-rows';
 
 export type { MessageLogFilter, MessageLogRow, StoredMessageLogRow } from '../messenger/ports';
@@ -36,6 +38,8 @@ function toRow(r: Row): StoredMessageLogRow {
 export class MessageLogRepository implements MessageLogStore {
   readonly #db: Database;
   readonly #capacity: number;
+  #insert: Statement | undefined;
+  #trim: Statement | undefined;
 
   constructor(db: Database, capacity: number) {
     this.#db = db;
@@ -46,17 +50,23 @@ export class MessageLogRepository implements MessageLogStore {
     return this.#capacity;
   }
 
-  /** Appends rows in one transaction, then deletes the oldest beyond the cap. */
+  /**
+   * Appends rows in one transaction, then deletes the oldest beyond the cap. Relaxed durability:
+   * the log is history, and a flood's log must not cost an fsync per flush.
+   */
   append(rows: readonly MessageLogRow[]): void {
     if (rows.length === 0) return;
-    const insert = this.#db.prepare('INSERT INTO message_log (time, message_id, outcome, peer, tlv_types, size, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.#db.transaction(() => {
+    this.#insert ??= this.#db.prepare('INSERT INTO message_log (time, message_id, outcome, peer, tlv_types, size, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#trim ??= this.#db.prepare('DELETE FROM message_log WHERE id <= (SELECT MAX(id) FROM message_log) - ?');
+    const insert = this.#insert;
+    const trim = this.#trim;
+    runTransaction(this.#db, () => {
       for (const r of rows) {
         insert.run(r.time, r.messageId, r.outcome, r.peer, `,${r.tlvTypes.join(',')}${r.tlvTypes.length ? ',' : ''}`, r.size, JSON.stringify(r.event));
       }
       // Row ids only grow and only the oldest are deleted, so this keeps exactly `capacity` rows.
-      this.#db.prepare('DELETE FROM message_log WHERE id <= (SELECT MAX(id) FROM message_log) - ?').run(this.#capacity);
-    })();
+      trim.run(this.#capacity);
+    }, 'relaxed');
   }
 
   list(filter: MessageLogFilter = {}): StoredMessageLogRow[] {

@@ -14,6 +14,7 @@ import {
   readFixedBytes,
   readHash32,
   readPoint,
+  readPointShape,
   readSignature,
   writeFixedBytes,
   writeHash32,
@@ -203,6 +204,8 @@ export const codecs = {
   bigsize: { read: (r, f) => r.readBigSize(f), write: (w, v, f) => void w.writeBigSize(v, f) } satisfies Codec<bigint>,
   /** BOLT 1 `point` (validated on the curve). */
   point: { read: readPoint, write: writePoint } satisfies Codec<Uint8Array>,
+  /** BOLT 1 `point`, its shape only: the on-curve check is its user's (readPointShape). */
+  pointShape: { read: readPointShape, write: writePoint } satisfies Codec<Uint8Array>,
   /** BOLT 1 `signature` (64 bytes). */
   signature: { read: readSignature, write: writeSignature } satisfies Codec<Uint8Array>,
   /** BOLT 1 `sha256` (32 bytes); also used for `chain_hash`, `channel_id` and 32-byte secrets. */

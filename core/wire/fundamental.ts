@@ -42,6 +42,18 @@ export function readPoint(r: ByteReader, field = 'point'): Uint8Array {
 }
 
 /**
+ * A `point` whose on-curve check is left to its first use: 33 bytes with prefix 02 or 03, else
+ * WireError `wire.bad_point`. For fields a receiver may drop unread (BOLT 4 `onion_message`'s
+ * `path_key`, which the rate limit must see before any curve work; its peel's ECDH rejects a
+ * point off the curve with a typed error).
+ */
+export function readPointShape(r: ByteReader, field = 'point'): Uint8Array {
+  const p = readFixedBytes(r, POINT_LENGTH, field);
+  if (p[0] !== 2 && p[0] !== 3) throw new WireError('wire.bad_point', `${field}: not a compressed point`, { field });
+  return p;
+}
+
+/**
  * Writes a `point`. Only the shape is checked (33 bytes, prefix 02 or 03): the full on-curve check
  * costs about as much as an ECDH (~1 ms here) and is done where it matters, on `readPoint`.
  */

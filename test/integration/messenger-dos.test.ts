@@ -115,11 +115,16 @@ describe('the messenger under a flood and bad input', () => {
     await raw.waitFor((m) => m.type === 'pong');
     expect(raw.socket.destroyed).toBe(false);
 
-    // A whole onion_message whose path_key is not a point does not decode as a wire message:
-    // it is dropped as malformed_message, and the connection still stays up.
+    // An onion_message whose path_key has the shape of a point but is not on the curve decodes on
+    // the wire (the curve check is the peel's, after the rate limit): it is dropped as bad_onion,
+    // and the connection still stays up. One with a bad prefix does not decode: malformed_message.
     const wire = encodeMessage(valid);
     wire.fill(0xff, 3, 35); // path_key = 02 ff…ff: x is not a field element
     raw.sendPlaintext(wire);
+    await eventually(async () => ((await stats()).drops.bad_onion ?? 0) - (before.drops.bad_onion ?? 0) === bad.length + 1, 20_000, 'the off-curve path_key to be dropped');
+    const prefix = encodeMessage(valid);
+    prefix[2] = 0x05; // path_key prefix 05: not a compressed point
+    raw.sendPlaintext(prefix);
     await eventually(async () => ((await stats()).drops.malformed_message ?? 0) - (before.drops.malformed_message ?? 0) === 1, 20_000, 'the malformed message to be dropped');
     raw.sendMessage({ type: 'ping', numPongBytes: 3, ignored: new Uint8Array(0) });
     await raw.waitFor((m) => m.type === 'pong' && m.ignored.length === 3);

@@ -10,7 +10,9 @@ export interface PersistedOffersWrites {
   readonly requestRowIds: readonly number[];
 }
 
-export function persistOffersWrites(stores: OffersStores, writes: readonly OffersWrite[]): PersistedOffersWrites {
+export function persistOffersWrites(
+  stores: OffersStores, writes: readonly OffersWrite[], durability: 'durable' | 'relaxed' = 'durable',
+): PersistedOffersWrites {
   if (writes.length === 0) return { requestRowIds: [] };
   return stores.atomically(() => {
     const requestRowIds: number[] = [];
@@ -44,5 +46,5 @@ export function persistOffersWrites(stores: OffersStores, writes: readonly Offer
       }
     }
     return { requestRowIds };
-  });
+  }, durability);
 }

@@ -160,8 +160,12 @@ export interface OffersStores {
   readonly offers: OfferStore;
   readonly requests: InvoiceRequestStore;
   readonly invoices: InvoiceStore;
-  /** Runs `fn` in one transaction (the writes of one step are durable together, or not at all). */
-  atomically<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in one transaction (the writes of one step are stored together, or not at all).
+   * `relaxed`: the commit need not be on disk when this returns (it is with the next durable one)
+   * — for steps whose rows are history, not promises (see OffersService).
+   */
+  atomically<T>(fn: () => T, durability?: 'durable' | 'relaxed'): T;
 }
 
 /** What the manager reads to decide (it never writes: it returns `OffersWrite`s). */

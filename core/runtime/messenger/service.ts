@@ -109,7 +109,7 @@ export class MessengerService {
         if (message.type === 'onion_message') this.#run(this.core.handleOnionMessage(peer.nodeId, message, this.#now()));
       }),
       peers.onMalformedMessage((peer, info) => {
-        if (info.typeNumber === MESSAGE_TYPES.onion_message) this.#run(this.core.handleMalformedOnionMessage(peer.nodeId, info.size, info.code, info.reason));
+        if (info.typeNumber === MESSAGE_TYPES.onion_message) this.#run(this.core.handleMalformedOnionMessage(peer.nodeId, info.size, info.code, info.reason, this.#now()));
       }),
       peers.onPeerReady((peer) => this.#onPeerReady(peer)),
       peers.onPeerClosed((peer) => {

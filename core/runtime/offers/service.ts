@@ -75,14 +75,26 @@ export class OffersService {
    * Carries out a manager step: its writes first (one transaction), then its events; only then
    * does the caller send what the value carries. Returns the value and what persisting reported.
    */
-  #apply<T>(step: OffersStep<T>): { value: T; persisted: PersistedOffersWrites } {
-    const persisted = persistOffersWrites(this.stores, step.writes);
+  #apply<T>(step: OffersStep<T>, durability: 'durable' | 'relaxed' = 'durable'): { value: T; persisted: PersistedOffersWrites } {
+    const persisted = persistOffersWrites(this.stores, step.writes, durability);
     for (const e of step.events) this.#opts.publish(e);
     return { value: step.value, persisted };
   }
 
   #run<T>(step: OffersStep<T>): T {
     return this.#apply(step).value;
+  }
+
+  /**
+   * A step of the invoice_request → invoice exchange, whose rows are history, not promises, so
+   * its commit does not wait for the disk (persist before you promise — and these promise
+   * nothing a crash could break): an invoice we issue is claimed from its payment path alone (the
+   * path_id carries the authenticated context the preimage derives from,
+   * OffersManager.paymentForPath), and a fetch of ours that a crash interrupts fails with the process — a payment
+   * made with the invoice commits its own rows durably first, which puts these on disk too.
+   */
+  #runRelaxed<T>(step: OffersStep<T>): T {
+    return this.#apply(step, 'relaxed').value;
   }
 
   /** Becomes the messenger's offers handler (invoice_request 64, invoice 66, invoice_error 68). */
@@ -95,11 +107,11 @@ export class OffersService {
     const now = this.#now();
     switch (message.type) {
       case 'invoice_request': {
-        const out = this.#run(this.manager.answerInvoiceRequest(incoming(message, message.decoded, delivery), now));
+        const out = this.#runRelaxed(this.manager.answerInvoiceRequest(incoming(message, message.decoded, delivery), now));
         return out.kind === 'ignored' ? undefined : response(out.reply);
       }
       case 'invoice': {
-        const out = this.#run(this.manager.receiveInvoice(incoming(message, message.decoded, delivery), now));
+        const out = this.#runRelaxed(this.manager.receiveInvoice(incoming(message, message.decoded, delivery), now));
         if (out.kind !== 'invoice_error') return undefined;
         this.#opts.publish({
           type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: delivery.messageId, code: out.rejection.code,
@@ -162,7 +174,7 @@ export class OffersService {
   async fetchInvoice(params: {
     offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean;
   }): Promise<FetchInvoiceResult> {
-    // The request is stored as pending before it leaves.
+    // The request is stored as pending before it leaves (relaxed: see #runRelaxed).
     const prepared = this.#apply(this.manager.prepareFetch(
       {
         offer: params.offer,
@@ -172,11 +184,11 @@ export class OffersService {
         ...(params.unchecked ? { unchecked: true } : {}),
       },
       this.#now(),
-    ));
+    ), 'relaxed');
     const fetch: PreparedFetch = { ...prepared.value, rowId: prepared.persisted.requestRowIds[0]! };
     const timeout = params.timeoutSeconds ?? this.manager.policy.fetchTimeoutSeconds;
     const outcome = await this.#sendToFirstReachable(fetch.destinations, { type: 'invoice_request', bytes: fetch.request.bytes }, timeout, {
-      before: (d) => this.#run(this.manager.requestSent(fetch, d)),
+      before: (d) => this.#runRelaxed(this.manager.requestSent(fetch, d)),
       fail: (e) => this.#run(this.manager.failFetch(fetch, e, this.#now())),
     });
     if (outcome.kind === 'timeout') {
@@ -187,7 +199,7 @@ export class OffersService {
       ));
     }
     const { sent, to } = outcome;
-    const answer = this.#run(this.manager.acceptFetchAnswer(fetch, sent.reply?.message, to, this.#now()));
+    const answer = this.#runRelaxed(this.manager.acceptFetchAnswer(fetch, sent.reply?.message, to, this.#now()));
     if (answer.kind === 'refused') {
       const e = answer.error;
       if (isGlasswingError(e, 'offers.bad_invoice') && sent.reply?.replyPath) this.#answerBadInvoice(fetch, e as OffersError, sent.reply.replyPath, sent.reply.messageId);

@@ -11,6 +11,7 @@ export interface DropReasonInfo {
 
 export const DROP_REASONS: Readonly<Record<string, DropReasonInfo>> = {
   rate_limited: { label: 'rate limited', explain: 'The sending peer went over its rate limit (its token bucket was empty).' },
+  node_busy: { label: 'node busy', explain: 'All peers together went over the node-wide budget; peers sending little are served first.' },
   bad_onion: { label: 'bad onion', explain: 'The onion packet did not decrypt or parse; the onion error code says how.' },
   malformed_message: { label: 'malformed message', explain: 'The onion_message itself did not decode (for example, its path_key is not a point); the peer stays connected.' },
   rule_violation: { label: 'rule violation', explain: 'It parsed but broke a BOLT 4 reader rule (for example, a path_id at a forwarding hop).' },

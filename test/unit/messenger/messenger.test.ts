@@ -10,7 +10,7 @@ import type { InvoiceRequest } from '../../../core/offers';
 import type { OffersDelivery, OffersMessage } from '../../../core/offers/ports';
 import type { PublishedPathRecord } from '../../../core/offers/manager';
 import { ALICE, AUX, BOB } from '../offers/fixtures';
-import { MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MessengerError } from '../../../core/messenger';
+import { MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MessengerError, THROTTLE_REPORT_MS } from '../../../core/messenger';
 import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
 import type { TlvRecord } from '../../../core/wire';
 import { TestNetwork } from './network';
@@ -280,14 +280,81 @@ describe('OnionMessenger: drops, each with its reason', () => {
     for (let i = 0; i < burst + 5; i++) net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
     net.run(C!, C!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
     net.pump();
+    // The first drop is reported at once; the rest of the streak together, by the next tick after THROTTLE_REPORT_MS.
+    expect(net.eventsOf('B', 'onion.dropped').map((d) => d.count)).toEqual([1]);
+    expect(net.eventsOf('B', 'onion.received').filter((e) => e.from === A!.id)).toHaveLength(burst);
+    net.tick(THROTTLE_REPORT_MS);
     const drops = net.eventsOf('B', 'onion.dropped');
-    expect(drops).toHaveLength(5);
+    expect(drops.map((d) => d.count)).toEqual([1, 4]);
     expect(drops.every((d) => d.reason === 'rate_limited' && d.from === A!.id)).toBe(true);
+    expect(drops.map((d) => d.messageId)).toEqual([...new Set(drops.map((d) => d.messageId))]);
     expect(net.eventsOf('B', 'onion.delivered').filter((e) => e.from === C!.id)).toHaveLength(1);
-    net.tick(1000);
     net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
     net.pump();
-    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(5);
+    net.tick(THROTTLE_REPORT_MS);
+    expect(net.droppedCount('B', 'rate_limited')).toBe(5);
+    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(2);
+  });
+
+  it('caps all peers together with a node-wide budget whose last tokens go to light peers', () => {
+    const net = new TestNetwork();
+    // B: 20 tokens/s node-wide (burst 20, 8 kept for light peers); each peer 4/s, burst 10.
+    net.add('B', { policy: { nodeInboundPerSecond: 20, nodeInboundBurst: 20, nodeReserve: 8 } });
+    const heavy = Array.from({ length: 20 }, (_, i) => `H${i}`);
+    for (const n of [...heavy, 'L']) {
+      net.add(n);
+      net.link(n, 'B');
+    }
+    const B = net.get('B');
+    const seen: string[] = [];
+    B.core.registerHandler(APP, (m) => void seen.push(m.from));
+    const sendFrom = (n: string) => net.run(net.get(n), net.get(n).core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    const from = (n: string) => seen.filter((id) => id === net.get(n).id).length;
+    // Five seconds: 20 heavy peers each send 10 times its rate (40/s, together 40 times the node's
+    // budget), the light one 2 a second.
+    for (let t = 0; t < 20; t++) {
+      for (const n of heavy) for (let i = 0; i < 10; i++) sendFrom(n);
+      net.pump();
+      if (t % 2 === 1) sendFrom('L'); // after the heavy peers took what they could
+      net.pump();
+      net.tick(250);
+    }
+    net.tick(THROTTLE_REPORT_MS);
+    const heavyIn = heavy.reduce((n, h) => n + from(h), 0);
+    // All peers together get no more than the node-wide budget: its burst plus its rate.
+    expect(heavyIn + from('L')).toBeLessThanOrEqual(20 + 20 * 5);
+    // The light peer lost nothing, though the node was busy all along.
+    expect(from('L')).toBe(10);
+    expect(net.droppedCount('B', 'node_busy')).toBeGreaterThan(0);
+    // Every message is accounted for: delivered, or dropped by the peer's or the node's limit.
+    expect(heavyIn + net.droppedCount('B', 'node_busy') + net.droppedCount('B', 'rate_limited')).toBe(20 * 10 * heavy.length);
+    // One report at once and one summary per peer, reason and second: not an event per dropped message.
+    expect(net.eventsOf('B', 'onion.dropped').length).toBeLessThanOrEqual(2 * heavy.length * 7);
+    // Heavy peers share what is left fairly enough: none is shut out.
+    for (const h of heavy) expect(from(h)).toBeGreaterThan(0);
+    expect(B.core.policy.nodeInboundPerSecond).toBe(20);
+    // Lifting the per-peer limit lifts the node-wide one with it (never below one peer's rate).
+    B.core.updatePolicy({ inboundPerSecond: 1000, inboundBurst: 1000 });
+    for (let i = 0; i < 100; i++) sendFrom('H2');
+    net.pump();
+    expect(seen.filter((id) => id === net.get('H2').id).length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('throttles malformed onion messages like any other, and leaves a path_key off the curve to the peel', () => {
+    const net = line();
+    const [A, B] = ['A', 'B'].map((n) => net.get(n));
+    const burst = B!.core.policy.inboundBurst;
+    for (let i = 0; i < burst + 3; i++) net.run(B!, B!.core.handleMalformedOnionMessage(A!.id, 100, 'wire.truncated', 'cut short', net.now));
+    net.tick(THROTTLE_REPORT_MS);
+    expect(net.droppedCount('B', 'malformed_message')).toBe(burst);
+    expect(net.droppedCount('B', 'rate_limited')).toBe(3);
+    net.tick(10_000);
+    // A path_key of the right shape but not on the curve decodes on the wire and is dropped by the peel, typed.
+    const message = { type: 'onion_message', pathKey: fromHex('02' + 'ff'.repeat(32)), onionMessagePacket: new Uint8Array(1366) } as const;
+    net.inject('A', 'B', message);
+    const last = net.eventsOf('B', 'onion.dropped').at(-1)!;
+    expect(last).toMatchObject({ reason: 'bad_onion', from: A!.id });
+    expect(last.code).toMatch(/^[a-z_]+\.[a-z_]+$/);
   });
 
   it('keeps a peer’s bucket across a reconnection: reconnecting buys no fresh burst', () => {
@@ -305,7 +372,8 @@ describe('OnionMessenger: drops, each with its reason', () => {
     net.tick(500); // two tokens come back
     net.link('A', 'B');
     sendBurst();
-    expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(burst - 2);
+    net.tick(THROTTLE_REPORT_MS);
+    expect(net.droppedCount('B', 'rate_limited')).toBe(burst - 2);
     expect(B!.core.snapshot(net.now).inbound.map((p) => p.nodeId).sort()).toEqual([A!.id, net.get('C').id].sort());
   });
 

@@ -175,6 +175,11 @@ export class TestNetwork {
     for (const node of this.nodes.values()) this.run(node, node.core.tick(this.now));
   }
 
+  /** Messages dropped at `name` for `reason`: throttled drops are reported together, each report with its `count`. */
+  droppedCount(name: string, reason: string): number {
+    return this.eventsOf(name, 'onion.dropped').filter((e) => e.reason === reason).reduce((n, e) => n + (e.count ?? 1), 0);
+  }
+
   eventsOf<T extends OnionMessageEventBody['type']>(name: string, type: T): Extract<OnionMessageEventBody, { type: T }>[] {
     return this.get(name).events.filter((e): e is Extract<OnionMessageEventBody, { type: T }> => e.type === type);
   }

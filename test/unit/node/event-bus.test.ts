@@ -6,6 +6,15 @@ function protocolMessage(text: string): NodeEventBody {
   return { type: 'peer.protocol_message', kind: 'warning', direction: 'in', nodeId: '02'.padEnd(66, '0'), channelId: '00'.repeat(32), text };
 }
 
+describe('approximateEventSize', () => {
+  it('is the JSON length, bigints as decimal text', () => {
+    const plain = protocolMessage('hello');
+    expect(approximateEventSize({ ...plain, seq: 1, time: 2 } as never)).toBe(JSON.stringify({ ...plain, seq: 1, time: 2 }).length);
+    const withBigint = { ...plain, amountMsat: 12345678901234567890n, seq: 1, time: 2 };
+    expect(approximateEventSize(withBigint as never)).toBe(JSON.stringify({ ...withBigint, amountMsat: '12345678901234567890' }).length);
+  });
+});
+
 describe('EventBus history', () => {
   it('keeps at most `capacity` events, the newest', () => {
     const bus = new EventBus({ capacity: 3 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   DATABASE_FILE, LOCK_FILE, PeersRepository, SEED_FILE, StoreError, loadOrCreateIdentity, lockDataDir, openDatabase, schemaVersion,
-  MIGRATIONS, unlockSeed,
+  MIGRATIONS, runTransaction, unlockSeed,
 } from '../../../core/store';
 import { toHex } from '../../../core/crypto';
 import { tempDir } from '../../support/tmp';
@@ -20,6 +20,41 @@ describe('core/store database', () => {
     db.close();
     const again = openDatabase(join(dir, DATABASE_FILE));
     expect(schemaVersion(again)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    again.close();
+  });
+
+  it('commits a relaxed transaction whole at synchronous = NORMAL and goes back to FULL, even when it throws', () => {
+    const dir = tempDir();
+    const file = join(dir, DATABASE_FILE);
+    const db = openDatabase(file);
+    db.exec('CREATE TABLE t (v INTEGER)');
+    const synchronous = () => db.pragma('synchronous', { simple: true });
+    expect(synchronous()).toBe(2); // FULL
+    let inside: unknown;
+    runTransaction(db, () => {
+      inside = synchronous();
+      db.prepare('INSERT INTO t VALUES (1), (2)').run();
+    }, 'relaxed');
+    expect([inside, synchronous()]).toEqual([1, 2]); // NORMAL for that commit only
+    expect(() => runTransaction(db, () => {
+      db.prepare('INSERT INTO t VALUES (3)').run();
+      throw new Error('boom');
+    }, 'relaxed')).toThrow('boom');
+    expect(synchronous()).toBe(2);
+    // Inside an open transaction a relaxed run is part of it (and the setting is left alone).
+    runTransaction(db, () => runTransaction(db, () => db.prepare('INSERT INTO t VALUES (4)').run(), 'relaxed'));
+    expect(db.prepare('SELECT v FROM t ORDER BY v').pluck().all()).toEqual([1, 2, 4]);
+    db.close();
+    // A process killed right after a relaxed commit: the commit is there, whole.
+    const script = `
+      const { openDatabase, runTransaction } = require(${JSON.stringify(join(process.cwd(), 'core/store/index.ts'))});
+      const db = openDatabase(${JSON.stringify(file)});
+      runTransaction(db, () => { for (let i = 10; i < 20; i++) db.prepare('INSERT INTO t VALUES (?)').run(i); }, 'relaxed');
+      process.kill(process.pid, 'SIGKILL');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8' });
+    expect(child.signal).toBe('SIGKILL');
+    const again = openDatabase(file);
+    expect(again.prepare('SELECT COUNT(*) FROM t WHERE v >= 10').pluck().get()).toBe(10);
     again.close();
   });
 
