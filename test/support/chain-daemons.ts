@@ -52,6 +52,20 @@ export async function mine(btcd: Btcd, n: number, nodes: readonly WalletNode[]):
   }
 }
 
+/**
+ * Checks `check`; while it returns undefined, mines one block (every running node in `nodes` followed)
+ * and checks again, up to `maxBlocks` blocks: for outcomes that need blocks (claims confirming, depths).
+ */
+export async function mineUntil<T>(btcd: Btcd, nodes: readonly WalletNode[], check: () => Promise<T | undefined>, what: string, maxBlocks = 30): Promise<T> {
+  for (let i = 0; ; i++) {
+    // A step the node takes on a block (a broadcast) may land just after its sync: look twice.
+    const found = (await check()) ?? (await new Promise((r) => setTimeout(r, 300)).then(check));
+    if (found !== undefined) return found;
+    if (i === maxBlocks) throw new Error(`${what}: not after ${maxBlocks} blocks`);
+    await mine(btcd, 1, nodes);
+  }
+}
+
 /** Mines until btcd's mempool is empty (a block a test invalidates then holds only its own transactions). */
 export async function drainMempool(btcd: Btcd): Promise<void> {
   for (let i = 0; i < 20 && (await btcd.rpc<string[]>('getrawmempool')).length > 0; i++) await btcd.mine(1);
@@ -64,11 +78,17 @@ export async function channelOf(api: NodeApi, channelId: string, check: (c: Chan
   }, what, timeoutMs);
 }
 
+/** Waits until the channel's on-chain view satisfies `check`; a timeout names the last view seen. */
 export async function closedOf(api: NodeApi, channelId: string, check: (c: ClosedChannelInfo) => boolean, what: string, timeoutMs = 30_000): Promise<ClosedChannelInfo> {
-  return await waitFor(async () => {
-    const c = (await api.listClosedChannels({})).channels.find((x) => x.channel.channelId === channelId);
-    return c && check(c) ? c : undefined;
-  }, what, timeoutMs);
+  let last: ClosedChannelInfo | undefined;
+  try {
+    return await waitFor(async () => {
+      last = (await api.listClosedChannels({})).channels.find((x) => x.channel.channelId === channelId);
+      return last && check(last) ? last : undefined;
+    }, what, timeoutMs);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last view: ${JSON.stringify(last?.onChain ?? null)}`);
+  }
 }
 
 export async function totalSat(api: NodeApi): Promise<bigint> {
