@@ -35,6 +35,8 @@ export interface ChannelMethods {
       announce?: boolean;
       zeroconf?: boolean;
       channelType?: 'anchors' | 'static_remotekey';
+      /** BOLT 2 open_channel feerate_per_kw of the commitments; default the chain's estimate for 6 blocks (anchors: at most 2,500). */
+      commitmentFeeratePerKw?: number;
     };
     result: FundChannelResult;
   };
@@ -64,8 +66,10 @@ export const CHANNEL_METHOD_SCHEMAS: { readonly [M in keyof ChannelMethods]: Ret
       announce: s.boolean(),
       zeroconf: s.boolean(),
       channelType: s.enum('anchors', 'static_remotekey'),
+      // BOLT 3: 253 sat/kw is the floor (1 sat/vB after rounding the weight).
+      commitmentFeeratePerKw: s.integer({ min: 253, max: 100_000 }),
     },
-    ['pushMsat', 'feeRateSatVb', 'announce', 'zeroconf', 'channelType'],
+    ['pushMsat', 'feeRateSatVb', 'announce', 'zeroconf', 'channelType', 'commitmentFeeratePerKw'],
   ),
   closeChannel: s.object(
     {

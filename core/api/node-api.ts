@@ -141,6 +141,7 @@ function channelApi(node: Node): Pick<NodeApi, keyof ChannelMethods> {
       ...(p.announce !== undefined ? { announce: p.announce } : {}),
       ...(p.zeroconf !== undefined ? { zeroconf: p.zeroconf } : {}),
       ...(p.channelType !== undefined ? { channelType: p.channelType } : {}),
+      ...(p.commitmentFeeratePerKw !== undefined ? { commitmentFeeratePerKw: p.commitmentFeeratePerKw } : {}),
     }),
     closeChannel: async (p) => c.closeChannel(p),
     listOpenings: async () => ({ openings: c.listOpenings() }),

@@ -46,7 +46,7 @@ export const getchannel: CliCommand = {
 export const openchannel: CliCommand = {
   name: 'openchannel',
   summary: 'open a channel of AMOUNT_SAT to a connected peer, funded from the wallet (fee rate in sat/vB for the funding transaction)',
-  usage: 'openchannel NODEID AMOUNT_SAT [--push-msat N] [--feerate SAT_PER_VB] [--private] [--zeroconf] [--channel-type anchors|static_remotekey]',
+  usage: 'openchannel NODEID AMOUNT_SAT [--push-msat N] [--feerate SAT_PER_VB] [--private] [--zeroconf] [--channel-type anchors|static_remotekey] [--commitment-feerate SAT_PER_KW]',
   arguments: [
     { name: 'NODEID', describe: 'a connected peer (66 hex characters)' },
     { name: 'AMOUNT_SAT', describe: 'the channel size in whole sat, paid from the wallet' },
@@ -57,6 +57,7 @@ export const openchannel: CliCommand = {
     private: { type: 'boolean', describe: 'do not announce the channel (every channel is private for now)' },
     zeroconf: { type: 'boolean', describe: 'usable before the funding confirms (only peers that trust us accept)' },
     'channel-type': { type: 'string', value: 'anchors|static_remotekey', describe: 'default: anchors when the peer supports it' },
+    'commitment-feerate': { type: 'string', value: 'SAT_PER_KW', describe: 'the commitments\' fee rate, 253 or more (default: the chain\'s estimate; anchors: at most 2500)' },
   },
   examples: ['openchannel 02ab…cd 500000', 'openchannel 02ab…cd 1000000 --push-msat 10000000 --feerate 2 --channel-type static_remotekey'],
   run: (ctx, { positionals, values }) => {
@@ -70,6 +71,10 @@ export const openchannel: CliCommand = {
     const type = values['channel-type'];
     if (type !== undefined && type !== 'anchors' && type !== 'static_remotekey') throw new UsageError(`--channel-type must be anchors or static_remotekey, got "${String(type)}"`);
     const feeRateSatVb = feeRateOption(values);
+    const commitmentFeerate = values['commitment-feerate'];
+    if (commitmentFeerate !== undefined && (typeof commitmentFeerate !== 'string' || !/^[1-9][0-9]{2,5}$/.test(commitmentFeerate) || Number(commitmentFeerate) < 253 || Number(commitmentFeerate) > 100_000)) {
+      throw new UsageError(`--commitment-feerate must be a whole number of sat/kw from 253 to 100000, got "${String(commitmentFeerate)}"`);
+    }
     return withDaemon(ctx.datadir, ({ api }) => api.openChannel({
       nodeId,
       amountSat: amount,
@@ -79,6 +84,7 @@ export const openchannel: CliCommand = {
       announce: false,
       ...(values.zeroconf === true ? { zeroconf: true } : {}),
       ...(type !== undefined ? { channelType: type } : {}),
+      ...(commitmentFeerate !== undefined ? { commitmentFeeratePerKw: Number(commitmentFeerate) } : {}),
     }));
   },
 };
@@ -98,6 +104,10 @@ export const closechannel: CliCommand = {
     const channelId = positionals[0]?.toLowerCase();
     if (!channelId || positionals.length > 1 || !CHANNEL_ID.test(channelId)) throw new UsageError('expected a channel id (64 hex characters): closechannel CHANNEL_ID');
     const feeRateSatVb = feeRateOption(values);
+    const commitmentFeerate = values['commitment-feerate'];
+    if (commitmentFeerate !== undefined && (typeof commitmentFeerate !== 'string' || !/^[1-9][0-9]{2,5}$/.test(commitmentFeerate) || Number(commitmentFeerate) < 253 || Number(commitmentFeerate) > 100_000)) {
+      throw new UsageError(`--commitment-feerate must be a whole number of sat/kw from 253 to 100000, got "${String(commitmentFeerate)}"`);
+    }
     const destination = values.destination;
     if (destination !== undefined && typeof destination !== 'string') throw new UsageError('--destination expects an address');
     if (values.force === true && (feeRateSatVb !== undefined || destination !== undefined)) throw new UsageError('--force closes with our commitment as signed: --feerate and --destination apply to a cooperative close');
