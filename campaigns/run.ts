@@ -56,7 +56,12 @@ async function main(): Promise<number> {
     const seed = parsed.values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(parsed.values.seed, '--seed', 1);
     const closeEvery = positiveInteger(parsed.values['close-every'], '--close-every', 10);
     console.error(`[crash] seed ${seed}`);
-    const report = await runCrash({ kills, seed, closeEvery, nice, log: (l) => console.error(`[crash] ${l}`) });
+    const json = parsed.values.json;
+    const report = await runCrash({
+      kills, seed, closeEvery, nice, log: (l) => console.error(`[crash] ${l}`),
+      // The report so far after every check: a long run can be read (and its figures kept) while it goes.
+      progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,
+    });
     console.log(`\n== campaign crash: seed ${seed}, ${kills} kills asked ==`);
     console.log(formatCrashReport(report));
     if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -38,6 +38,8 @@ export interface CrashOptions {
   /** Run the daemons under `nice -n N`. */
   readonly nice?: number;
   readonly log?: (line: string) => void;
+  /** Called with the report so far after every check (a long run can be read while it goes). */
+  readonly progress?: (report: CrashReport) => void;
 }
 
 export interface Violation {
@@ -122,6 +124,20 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   let killNo = 0;
   let btcd: Btcd | null = null;
 
+  const snapshot = (): CrashReport => {
+    const final = tracked;
+    return {
+      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0,
+      payments: {
+        started: final.filter((t) => t.status !== 'not_started').length,
+        succeeded: final.filter((t) => t.status === 'succeeded').length,
+        failed: final.filter((t) => t.status === 'failed').length,
+        notStarted: final.filter((t) => t.status === 'not_started').length,
+        refusals: final.reduce<Record<string, number>>((m, t) => (t.status === 'not_started' ? { ...m, [t.refusal ?? '?']: (m[t.refusal ?? '?'] ?? 0) + 1 } : m), {}),
+        failures: final.reduce<Record<string, number>>((m, t) => (t.failure ? { ...m, [t.failure]: (m[t.failure] ?? 0) + 1 } : m), {}),
+      },
+    };
+  };
   const violation = (what: string): never => {
     throw new CampaignViolation(what);
   };
@@ -390,6 +406,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         await stopStream();
       }
       await check();
+      opts.progress?.(snapshot());
     }
   } catch (e) {
     if (!(e instanceof CampaignViolation)) throw e;
@@ -399,18 +416,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     if (btcd) await stopRegtest(btcd).catch(() => {});
     cleanUp();
   }
-  const final = tracked;
-  return {
-    seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0,
-    payments: {
-      started: final.filter((t) => t.status !== 'not_started').length,
-      succeeded: final.filter((t) => t.status === 'succeeded').length,
-      failed: final.filter((t) => t.status === 'failed').length,
-      notStarted: final.filter((t) => t.status === 'not_started').length,
-      refusals: final.reduce<Record<string, number>>((m, t) => (t.status === 'not_started' ? { ...m, [t.refusal ?? '?']: (m[t.refusal ?? '?'] ?? 0) + 1 } : m), {}),
-      failures: final.reduce<Record<string, number>>((m, t) => (t.failure ? { ...m, [t.failure]: (m[t.failure] ?? 0) + 1 } : m), {}),
-    },
-  };
+  return snapshot();
 }
 
 async function summary(api: NodeApi, channelId: string): Promise<ChannelSummary | undefined> {
