@@ -3,6 +3,7 @@
  * processes, prints its summary table, and exits non-zero when a stated bound broke.
  *
  *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]
+ *   npm run campaign -- crash [--kills N] [--seed S] [--close-every K] [--json FILE] [--nice N]
  *
  * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
  * `--nice N` runs it under `nice -n N` (see FloodOptions.targetNice).
@@ -13,12 +14,14 @@ import { parseArgs } from 'node:util';
 import { FLOOD_PROFILE, runFlood } from './flood/campaign';
 import { formatReport } from './flood/report';
 import { formatProfile, summarizeProfile } from './support/profile';
+import { runCrash } from './crash/campaign';
+import { formatCrashReport } from './crash/report';
 
-const CAMPAIGNS = ['flood'] as const;
+const CAMPAIGNS = ['flood', 'crash'] as const;
 
 function usage(message?: string): never {
   if (message) console.error(message);
-  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]`);
+  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--kills N] [--seed S] [--close-every K] [--json FILE] [--profile DIR] [--nice N]`);
   process.exit(2);
 }
 
@@ -34,7 +37,10 @@ async function main(): Promise<number> {
   try {
     parsed = parseArgs({
       args: process.argv.slice(2).filter((a) => a !== '--'),
-      options: { peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' } },
+      options: {
+        peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' },
+        kills: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -42,13 +48,30 @@ async function main(): Promise<number> {
     usage(e instanceof Error ? e.message : String(e));
   }
   const [name, ...rest] = parsed.positionals;
-  if (name !== 'flood' || rest.length) usage(name ? `unknown campaign "${[name, ...rest].join(' ')}"` : undefined);
+  if (!CAMPAIGNS.includes(name as (typeof CAMPAIGNS)[number]) || rest.length) usage(name ? `unknown campaign "${[name, ...rest].join(' ')}"` : undefined);
+  const nice = parsed.values.nice === undefined ? undefined : Number(parsed.values.nice);
+  if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) usage(`--nice must be an integer from -20 to 19, got "${parsed.values.nice}"`);
+  if (name === 'crash') {
+    const kills = positiveInteger(parsed.values.kills, '--kills', 1_000);
+    const seed = parsed.values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(parsed.values.seed, '--seed', 1);
+    const closeEvery = positiveInteger(parsed.values['close-every'], '--close-every', 10);
+    console.error(`[crash] seed ${seed}`);
+    const json = parsed.values.json;
+    const report = await runCrash({
+      kills, seed, closeEvery, nice, log: (l) => console.error(`[crash] ${l}`),
+      // The report so far after every check: a long run can be read (and its figures kept) while it goes.
+      progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,
+    });
+    console.log(`\n== campaign crash: seed ${seed}, ${kills} kills asked ==`);
+    console.log(formatCrashReport(report));
+    if (parsed.values.json) writeFileSync(parsed.values.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(report.violations.length ? '\nA VIOLATION' : '\nnothing lost');
+    return report.violations.length ? 1 : 0;
+  }
   const peers = positiveInteger(parsed.values.peers, '--peers', 100);
   const seconds = positiveInteger(parsed.values.seconds, '--seconds', 60);
   const profileDir = parsed.values.profile ? resolve(parsed.values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const nice = parsed.values.nice === undefined ? undefined : Number(parsed.values.nice);
-  if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) usage(`--nice must be an integer from -20 to 19, got "${parsed.values.nice}"`);
   const report = await runFlood({ peers, seconds, profileDir, targetNice: nice, log: (l) => console.error(`[flood] ${l}`) });
   console.log(`\n== campaign flood: ${peers} peers, ${seconds} s ==`);
   console.log(formatReport(report.figures, report.verdicts));

@@ -1,0 +1,431 @@
+/**
+ * The crash campaign (issue 19 item 2): three real daemons A — B — C on a real btcd, channels
+ * A–B and B–C, a steady stream of BOLT 11 payments both ways (A↔C forwarded through B, and
+ * direct ones), occasional cooperative closes and reopens, and a SIGKILL of one node (which one,
+ * when, and in what moment: from a seeded PRNG) N times, restarting it each time.
+ *
+ * After every restart (once the node is back and its channels reestablished) the stream pauses
+ * and the campaign checks, then resumes:
+ *   - every payment started left `pending` (succeeded or failed) within STUCK_BOUND_MS of the
+ *     check — none stuck;
+ *   - every channel is settled (no HTLC left on either commitment, both ends agree on the
+ *     commitment numbers) — no HTLC lost in a channel;
+ *   - a payer's `succeeded` ⇔ the payee lists the payment received (and its invoice paid);
+ *   - every channel balance and every wallet matches the ledger (ledger.ts) to the msat / sat;
+ *   - no funding output was spent by a commitment: every node's monitor classifies every close
+ *     it saw as `mutual` (a `revoked` close is one of our revoked commitments on chain, as seen
+ *     by the node holding its revocation secret; the campaign never force-closes, so `local` /
+ *     `remote` would be a failure to close cooperatively after a crash).
+ * The campaign stops at the first violation and reports it with the seed and the kill number.
+ */
+import type { NodeApi, PaymentInfo } from '../../core/api';
+import type { ChannelSummary } from '../../core/channel/events';
+import { Prng } from '../support/prng';
+import { type Btcd, btcToSat, CampaignNode, feeOf, inMempool, mine, rawTx, startRegtest, stopRegtest, synced, waitUntil } from '../support/regtest';
+import { cleanUp } from '../support/processes';
+import { Ledger } from './ledger';
+
+export type MomentClass = 'forwarding' | 'paying' | 'being_paid' | 'idle' | 'reestablishing' | 'closing' | 'opening';
+export const MOMENT_CLASSES: readonly MomentClass[] = ['forwarding', 'paying', 'being_paid', 'idle', 'reestablishing', 'closing', 'opening'];
+
+export interface CrashOptions {
+  readonly kills: number;
+  readonly seed: number;
+  /** Every this many kills, one channel is closed cooperatively and reopened, with the kill during the close or the opening. */
+  readonly closeEvery?: number;
+  /** Payments in flight at once. */
+  readonly inFlight?: number;
+  /** Run the daemons under `nice -n N`. */
+  readonly nice?: number;
+  readonly log?: (line: string) => void;
+  /** Called with the report so far after every check (a long run can be read while it goes). */
+  readonly progress?: (report: CrashReport) => void;
+}
+
+export interface Violation {
+  readonly seed: number;
+  readonly kill: number;
+  readonly what: string;
+}
+
+export interface KillRecord {
+  readonly n: number;
+  readonly victim: string;
+  readonly moment: MomentClass;
+  /** From the SIGKILL to the node back with every channel of its reestablished on both ends, ms (null: killed again before that). */
+  readonly recoveryMs: number | null;
+  /** Of which the daemon's start-up (spawn to its ready line), ms. */
+  readonly startMs: number;
+  /** The whole iteration (stream, kill, restart, the check), ms. */
+  readonly iterationMs: number;
+}
+
+export interface CrashReport {
+  readonly seed: number;
+  readonly killsAsked: number;
+  readonly kills: readonly KillRecord[];
+  readonly payments: {
+    readonly started: number; readonly succeeded: number; readonly failed: number; readonly notStarted: number;
+    /** Failed payments by the payer's failure code (and the last part's, after a colon). */
+    readonly failures: Readonly<Record<string, number>>;
+    /** Payments that never started, by the pay call's error code. */
+    readonly refusals: Readonly<Record<string, number>>;
+  };
+  readonly closes: number;
+  readonly reopens: number;
+  readonly checks: number;
+  readonly violations: readonly Violation[];
+  readonly setupMs: number;
+  readonly elapsedMs: number;
+}
+
+/** A payment the campaign started (or tried to). */
+interface Tracked {
+  readonly paymentId: string;
+  readonly payer: CampaignNode;
+  readonly payee: CampaignNode;
+  readonly paymentHash: string;
+  readonly amountMsat: bigint;
+  readonly startedAt: number;
+  /** What the payer said last (unknown: the pay call did not answer). */
+  status: 'unknown' | 'pending' | 'succeeded' | 'failed' | 'not_started';
+  /** Counted in the ledger and checked against the payee. */
+  checked: boolean;
+  failure?: string;
+  /** The pay call's error, when it failed (the payment then usually never started). */
+  refusal?: string;
+}
+
+/** After every node is back, a payment still pending this long after the check began is stuck. */
+export const STUCK_BOUND_MS = 120_000;
+const CHANNEL_SAT = 1_000_000n;
+const PUSH_MSAT = 500_000_000n;
+const DEPOSIT_SAT = 5_000_000n;
+const PAY_TIMEOUT_SECONDS = 30;
+const FUNDING_FEERATE = 2;
+
+class CampaignViolation extends Error {}
+
+export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
+  const log = opts.log ?? (() => {});
+  const closeEvery = opts.closeEvery ?? 10;
+  const inFlight = opts.inFlight ?? 3;
+  const killPrng = new Prng(opts.seed);
+  const payPrng = new Prng(opts.seed ^ 0x5bd1e995);
+  const t0 = Date.now();
+  const ledger = new Ledger();
+  const tracked: Tracked[] = [];
+  const kills: KillRecord[] = [];
+  const violations: Violation[] = [];
+  let closes = 0;
+  let reopens = 0;
+  let checks = 0;
+  let setupMs = 0;
+  let killNo = 0;
+  let btcd: Btcd | null = null;
+
+  const snapshot = (): CrashReport => {
+    const final = tracked;
+    return {
+      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0,
+      payments: {
+        started: final.filter((t) => t.status !== 'not_started').length,
+        succeeded: final.filter((t) => t.status === 'succeeded').length,
+        failed: final.filter((t) => t.status === 'failed').length,
+        notStarted: final.filter((t) => t.status === 'not_started').length,
+        refusals: final.reduce<Record<string, number>>((m, t) => (t.status === 'not_started' ? { ...m, [t.refusal ?? '?']: (m[t.refusal ?? '?'] ?? 0) + 1 } : m), {}),
+        failures: final.reduce<Record<string, number>>((m, t) => (t.failure ? { ...m, [t.failure]: (m[t.failure] ?? 0) + 1 } : m), {}),
+      },
+    };
+  };
+  const violation = (what: string): never => {
+    throw new CampaignViolation(what);
+  };
+
+  try {
+    btcd = await startRegtest();
+    const chain = btcd;
+    const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((n) => CampaignNode.create(n, chain, { nice: opts.nice })));
+    const nodes = [a!, b!, c!];
+    const byId = () => new Map(nodes.map((n) => [n.nodeId, n]));
+    await Promise.all(nodes.map((n) => n.start()));
+    await synced(chain, nodes);
+    log(`nodes up: ${nodes.map((n) => `${n.name} ${n.nodeId.slice(0, 12)}…@${n.port}`).join(', ')}`);
+
+    // Deposits: each wallet gets DEPOSIT_SAT, confirmed.
+    for (const n of nodes) await chain.fund((await n.api.newAddress({})).address, DEPOSIT_SAT);
+    await mine(chain, 1, nodes);
+    for (const n of nodes) {
+      await waitUntil(async () => ((await n.api.getBalance({})).confirmedSat === String(DEPOSIT_SAT) ? true : undefined), `${n.name}'s deposit`);
+      ledger.setWallet(n.nodeId, DEPOSIT_SAT);
+    }
+    await a!.api.connect({ address: b!.address, reconnect: true });
+    await b!.api.connect({ address: c!.address, reconnect: true });
+
+    const pairs: [CampaignNode, CampaignNode][] = [[a!, b!], [b!, c!]];
+    /** Opens a channel between a pair (the end with more in its wallet funds it); returns its id once active on both ends. */
+    const openChannel = async (x: CampaignNode, y: CampaignNode, onLockIn?: () => Promise<void>): Promise<string> => {
+      const [funder, fundee] = ledger.wallet(x.nodeId) >= ledger.wallet(y.nodeId) ? [x, y] : [y, x];
+      const opened = await funder.api.openChannel({ nodeId: fundee.nodeId, amountSat: String(CHANNEL_SAT), pushMsat: String(PUSH_MSAT), feeRateSatVb: FUNDING_FEERATE });
+      await waitUntil(async () => ((await inMempool(chain, opened.fundingTxid)) || (await chain.rpc<{ confirmations?: number }>('getrawtransaction', [opened.fundingTxid, 1])).confirmations ? true : undefined), 'the funding transaction broadcast');
+      ledger.open({ channelId: opened.channelId, funder: funder.nodeId, fundee: fundee.nodeId, capacitySat: CHANNEL_SAT, pushMsat: PUSH_MSAT, fundingFeeSat: await feeOf(chain, opened.fundingTxid) });
+      if (onLockIn) await onLockIn();
+      await mine(chain, opened.minimumDepth, nodes);
+      const summaries = await Promise.all([funder, fundee].map((n) => channelOf(n, opened.channelId, (s) => s.lifecycle === 'active' && s.state === 'active', 'active', 120_000)));
+      for (const s of summaries) ledger.nameChannel(opened.channelId, [s.shortChannelId, s.aliases.local, s.aliases.remote]);
+      return opened.channelId;
+    };
+    const open = new Map<string, string>(); // pair key → channel id
+    const pairKey = (x: CampaignNode, y: CampaignNode) => [x.name, y.name].sort().join('');
+    for (const [x, y] of pairs) open.set(pairKey(x, y), await openChannel(x, y));
+    setupMs = Date.now() - t0;
+    log(`channels active after ${setupMs} ms: ${[...open.values()].map((id) => id.slice(0, 12)).join(', ')}`);
+
+    // ----- the payment stream -----------------------------------------------------------------
+    let streaming = false;
+    let paymentNo = 0;
+    const tasks = new Set<Promise<void>>();
+    const ROUTES: [CampaignNode, CampaignNode, number][] = [[a!, c!, 3], [c!, a!, 3], [a!, b!, 1], [b!, a!, 1], [b!, c!, 1], [c!, b!, 1]];
+    const pickRoute = (): [CampaignNode, CampaignNode] => {
+      const total = ROUTES.reduce((s, r) => s + r[2], 0);
+      let x = payPrng.next() * total;
+      for (const [p, q, w] of ROUTES) if ((x -= w) < 0) return [p, q];
+      return [ROUTES[0]![0], ROUTES[0]![1]];
+    };
+    const onePayment = async (): Promise<void> => {
+      const [payer, payee] = pickRoute();
+      const amountMsat = BigInt(payPrng.int(1_000, 5_000_000));
+      const paymentId = `crash-${opts.seed}-${++paymentNo}`;
+      // Not through a node that is down (B carries A ↔ C): such a payment fails at once with no route, in a spin.
+      if (!payer.alive || !payee.alive || (payer !== b && payee !== b && !b!.alive)) {
+        await new Promise((r) => setTimeout(r, 200));
+        return;
+      }
+      let invoice: string;
+      let paymentHash: string;
+      try {
+        const inv = await payee.api.createInvoice({ amountMsat: String(amountMsat), description: paymentId });
+        invoice = inv.bolt11;
+        paymentHash = inv.paymentHash;
+      } catch {
+        return; // the payee went down: nothing started
+      }
+      const t: Tracked = { paymentId, payer, payee, paymentHash, amountMsat, startedAt: Date.now(), status: 'unknown', checked: false };
+      tracked.push(t);
+      try {
+        const p = await payer.api.pay({ invoice, paymentId, wait: false, timeoutSeconds: PAY_TIMEOUT_SECONDS, maxFeeMsat: '50000' });
+        t.status = p.status;
+        // Wait for the outcome while the payer is up (a kill ends the wait; the check finds the outcome).
+        while (t.status === 'pending' && payer.alive) {
+          await new Promise((r) => setTimeout(r, 250));
+          t.status = (await payer.api.getPayment({ paymentId })).status;
+        }
+      } catch (e) {
+        // Refused (e.g. no route while a channel reestablishes), or the payer went down: the check asks it again.
+        t.refusal = (e as { code?: string }).code ?? 'error';
+      }
+      // A failure frees its slot a moment later: channels that just came back are not hammered.
+      if (t.status === 'failed' || t.status === 'unknown') await new Promise((r) => setTimeout(r, 200));
+    };
+    const stream = async (): Promise<void> => {
+      while (streaming) {
+        while (streaming && tasks.size < inFlight) {
+          const task = onePayment().finally(() => tasks.delete(task));
+          tasks.add(task);
+        }
+        await Promise.race([...tasks, new Promise((r) => setTimeout(r, 200))]);
+      }
+    };
+    let streamDone: Promise<void> = Promise.resolve();
+    const startStream = () => {
+      streaming = true;
+      streamDone = stream();
+    };
+    const stopStream = async () => {
+      streaming = false;
+      await streamDone;
+      await Promise.all([...tasks]);
+    };
+
+    // ----- kills, restarts, checks ----------------------------------------------------------
+    const momentOf = (victim: CampaignNode): MomentClass => {
+      const pending = tracked.filter((t) => t.status === 'pending' || t.status === 'unknown');
+      if (victim === b && pending.some((t) => t.payer !== b && t.payee !== b)) return 'forwarding';
+      if (pending.some((t) => t.payer === victim)) return 'paying';
+      if (pending.some((t) => t.payee === victim)) return 'being_paid';
+      return 'idle';
+    };
+    const neighbours = (n: CampaignNode) => (n === b ? [a!, c!] : [b!]);
+
+    /**
+     * Kills `victim`, restarts it, reconnects it and waits until its channels are active on both
+     * ends. With `interruptMs`, kills it again that long after its ready line (while it reestablishes).
+     */
+    const killAndRestart = async (victim: CampaignNode, moment: MomentClass, iterationStart: number, interruptMs?: number): Promise<void> => {
+      const n = ++killNo;
+      const killedAt = Date.now();
+      await victim.kill();
+      const startBegin = Date.now();
+      await victim.start();
+      const startMs = Date.now() - startBegin;
+      if (interruptMs !== undefined && killNo < opts.kills) {
+        await new Promise((r) => setTimeout(r, interruptMs));
+        kills.push({ n, victim: victim.name, moment, recoveryMs: null, startMs, iterationMs: Date.now() - iterationStart });
+        log(`kill ${n}/${opts.kills}: ${victim.name} while ${moment}; killed again ${interruptMs} ms after its start-up (${startMs} ms)`);
+        return await killAndRestart(victim, 'reestablishing', Date.now());
+      }
+      // The node redials the peers it dialled; the others find it at its fixed address sooner this way.
+      for (const peer of neighbours(victim)) {
+        await waitUntil(async () => (await victim.api.connect({ address: peer.address, reconnect: true })) && true, `${victim.name} reconnected to ${peer.name}`, 60_000, 250);
+      }
+      await waitUntil(async () => {
+        for (const id of open.values()) {
+          const ends = ledger.channel(id);
+          if (!ends || (ends.funder !== victim.nodeId && ends.fundee !== victim.nodeId)) continue;
+          for (const nodeId of [ends.funder, ends.fundee]) {
+            const s = await summary(byId().get(nodeId)!.api, id);
+            // A channel being closed may stay short of `active` (its close goes on after the reestablish).
+            if (!s || (s.state !== 'active' && s.lifecycle === 'active')) return undefined;
+          }
+        }
+        return true;
+      }, `${victim.name}'s channels reestablished`, 120_000, 100).catch(() => violation(`${victim.name}'s channels not reestablished 120 s after its restart`));
+      kills.push({ n, victim: victim.name, moment, recoveryMs: Date.now() - killedAt, startMs, iterationMs: Date.now() - iterationStart });
+      log(`kill ${n}/${opts.kills}: ${victim.name} while ${moment}; back in ${Date.now() - killedAt} ms (start-up ${startMs} ms)`);
+    };
+
+    const check = async (): Promise<void> => {
+      checks++;
+      const began = Date.now();
+      // 1. Every payment ends (none stuck).
+      for (const t of tracked) {
+        if (t.checked) continue;
+        const info = await waitUntil(async () => {
+          let p: PaymentInfo;
+          try {
+            p = await t.payer.api.getPayment({ paymentId: t.paymentId });
+          } catch (e) {
+            if ((e as { code?: string }).code === 'payments.not_found') return null;
+            throw e;
+          }
+          return p.status === 'pending' ? undefined : p;
+        }, `payment ${t.paymentId}`, Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`));
+        t.status = info === null ? 'not_started' : info.status;
+        if (info?.status === 'failed') t.failure = `${info.failure?.code ?? '?'}:${info.parts.at(-1)?.failure?.code ?? '-'}`;
+        if (info?.status === 'succeeded') for (const part of info.parts) if (part.status === 'succeeded') ledger.applyPart(t.payer.nodeId, part);
+      }
+      // 2. Every channel settled; both ends agree; balances as the ledger says.
+      for (const id of open.values()) {
+        const e = ledger.channel(id)!;
+        const [x, y] = [byId().get(e.funder)!, byId().get(e.fundee)!];
+        const [sx, sy] = await waitUntil(async () => {
+          const [cx, cy] = await Promise.all([summary(x.api, id), summary(y.api, id)]);
+          return cx && cy && cx.numHtlcs === 0 && cy.numHtlcs === 0 && cx.state === 'active' && cy.state === 'active' && cx.localCtn === cy.remoteCtn && cy.localCtn === cx.remoteCtn ? [cx, cy] as const : undefined;
+        }, `channel ${id.slice(0, 12)} settled`, 90_000, 200).catch(() => violation(`channel ${id} between ${x.name} and ${y.name} not settled 90 s after every node was back (HTLCs left or commitments disagree)`));
+        if (sx.localBalanceMsat !== sy.remoteBalanceMsat || sy.localBalanceMsat !== sx.remoteBalanceMsat) violation(`channel ${id}: the ends disagree (${x.name} ${sx.localBalanceMsat}/${sx.remoteBalanceMsat}, ${y.name} ${sy.localBalanceMsat}/${sy.remoteBalanceMsat})`);
+        for (const [n, s] of [[x, sx], [y, sy]] as const) {
+          const want = ledger.local(id, n.nodeId);
+          if (BigInt(s.localBalanceMsat) !== want) violation(`channel ${id}: ${n.name} holds ${s.localBalanceMsat} msat, the ledger says ${want}`);
+        }
+      }
+      // 3. Payer and payee agree on every payment.
+      const received = new Map<CampaignNode, Set<string>>();
+      for (const n of nodes) received.set(n, new Set((await n.api.listReceived({ limit: 10_000 })).received.map((r) => r.paymentHash)));
+      for (const t of tracked) {
+        if (t.checked) continue;
+        const got = received.get(t.payee)!.has(t.paymentHash);
+        if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
+        if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
+        t.checked = true;
+      }
+      // 4. No commitment on chain (no revoked one of ours, and no force close after a crash).
+      for (const n of nodes) {
+        for (const cc of (await n.api.listClosedChannels({})).channels) {
+          const kind = cc.onChain.closing?.kind;
+          if (kind && kind !== 'mutual') violation(`${n.name} saw channel ${cc.channel.channelId} closed by a ${kind} transaction ${cc.onChain.closing!.txid}${kind === 'revoked' ? ' — a revoked commitment broadcast' : ''}`);
+        }
+      }
+      // 5. Wallets as the ledger says.
+      for (const n of nodes) {
+        await waitUntil(async () => (BigInt((await n.api.getBalance({})).totalSat) === ledger.wallet(n.nodeId) ? true : undefined), `${n.name}'s wallet`, 30_000, 200)
+          .catch(async () => violation(`${n.name}'s wallet holds ${(await n.api.getBalance({})).totalSat} sat, the ledger says ${ledger.wallet(n.nodeId)}`));
+      }
+    };
+
+    /** A cooperative close of one channel and its reopening, with the kill in one of the two. */
+    const closeAndReopen = async (iterationStart: number): Promise<void> => {
+      const [x, y] = killPrng.pick(pairs);
+      const key = pairKey(x, y);
+      const id = open.get(key)!;
+      const closer = killPrng.pick([x, y]);
+      const victim = killPrng.pick([x, y]);
+      const moment: MomentClass = killPrng.chance(0.5) ? 'closing' : 'opening';
+      const delayMs = killPrng.int(0, 400);
+      const fundingTxid = (await summary(x.api, id))!.fundingOutpoint.split(':')[0]!;
+      await closer.api.closeChannel({ channelId: id });
+      if (moment === 'closing') {
+        await new Promise((r) => setTimeout(r, delayMs));
+        await killAndRestart(victim, moment, iterationStart);
+      }
+      const closingTxid = await waitUntil(async () => {
+        for (const txid of await chain.rpc<string[]>('getrawmempool')) if ((await rawTx(chain, txid)).vin.some((i) => i.txid === fundingTxid)) return txid;
+        return undefined;
+      }, 'the closing transaction in the mempool', 120_000, 250).catch(() => violation(`channel ${id}: no closing transaction 120 s after closechannel (${closer.name} closed${moment === 'closing' ? `, ${victim.name} killed during the close` : ''})`));
+      const outs = (await rawTx(chain, closingTxid)).vout.map((o) => btcToSat(o.value));
+      await mine(chain, 1, nodes);
+      await mine(chain, 6, nodes);
+      for (const n of [x, y]) await channelOf(n, id, (s) => s.lifecycle === 'closed', 'closed', 60_000).catch(() => violation(`channel ${id} not closed on ${n.name} 6 blocks after its closing transaction confirmed`));
+      try {
+        const paid = ledger.cooperativeClose(id, outs);
+        log(`closed ${id.slice(0, 12)} (${closer.name} closed): ${byId().get(paid.payer)!.name} paid the ${paid.feeSat}-sat fee`);
+      } catch (e) {
+        violation(`channel ${id}: ${(e as Error).message}`);
+      }
+      open.delete(key);
+      closes++;
+      open.set(key, await openChannel(x, y, moment === 'opening' ? async () => {
+        await new Promise((r) => setTimeout(r, delayMs));
+        await killAndRestart(victim, moment, iterationStart);
+      } : undefined));
+      reopens++;
+    };
+
+    await check();
+    while (killNo < opts.kills) {
+      const iterationStart = Date.now();
+      if (closeEvery > 0 && (killNo + 1) % closeEvery === 0) {
+        // On a quiet ledger (just checked), so the balances that go on chain are the ledger's.
+        await closeAndReopen(iterationStart);
+      } else {
+        startStream();
+        await new Promise((r) => setTimeout(r, killPrng.int(200, 3_000)));
+        const victim = killPrng.pick(nodes);
+        // Sometimes killed again while it reestablishes its channels.
+        const interrupt = killPrng.chance(0.15) ? killPrng.int(0, 1_000) : undefined;
+        await killAndRestart(victim, momentOf(victim), iterationStart, interrupt);
+        await stopStream();
+      }
+      await check();
+      opts.progress?.(snapshot());
+    }
+  } catch (e) {
+    if (!(e instanceof CampaignViolation)) throw e;
+    violations.push({ seed: opts.seed, kill: killNo, what: e.message });
+    log(`VIOLATION at kill ${killNo} (seed ${opts.seed}): ${e.message}`);
+  } finally {
+    if (btcd) await stopRegtest(btcd).catch(() => {});
+    cleanUp();
+  }
+  return snapshot();
+}
+
+async function summary(api: NodeApi, channelId: string): Promise<ChannelSummary | undefined> {
+  return (await api.listChannels({})).channels.find((c) => c.channelId === channelId);
+}
+
+async function channelOf(n: CampaignNode, channelId: string, ok: (s: ChannelSummary) => boolean, what: string, timeoutMs: number): Promise<ChannelSummary> {
+  return await waitUntil(async () => {
+    const s = await summary(n.api, channelId);
+    return s && ok(s) ? s : undefined;
+  }, `channel ${channelId.slice(0, 12)} ${what} on ${n.name}`, timeoutMs, 200);
+}

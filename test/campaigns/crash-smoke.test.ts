@@ -1,0 +1,27 @@
+/**
+ * The crash campaign's smoke (issue 19, item 2): the same code path as `npm run campaign -- crash`
+ * — btcd, three real daemons A — B — C with channels, a stream of payments both ways, SIGKILLs
+ * and restarts, a cooperative close and reopen with a kill in it — with a few kills. Every check
+ * the campaign makes after a restart ran and held (no payment stuck, no HTLC lost, no commitment
+ * on chain, channel balances and wallets as the ledger says). The figures are the campaign's
+ * (README, Reliability), not asserted here.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCrash } from '../../campaigns/crash/campaign';
+
+describe('the crash campaign, small', () => {
+  it('kills nodes while payments flow and a channel closes and reopens, and loses nothing', async () => {
+    const report = await runCrash({ kills: 3, seed: 19, closeEvery: 2 });
+    expect(report.violations).toEqual([]);
+    expect(report.kills).toHaveLength(3);
+    // The second kill lands in the close or the reopening of a channel.
+    expect(report.kills.filter((k) => k.moment === 'closing' || k.moment === 'opening')).toHaveLength(1);
+    expect(report.closes).toBe(1);
+    expect(report.reopens).toBe(1);
+    // One check before the first kill and one after each.
+    expect(report.checks).toBe(4);
+    expect(report.payments.succeeded).toBeGreaterThan(0);
+    expect(report.payments.succeeded + report.payments.failed).toBe(report.payments.started);
+    for (const k of report.kills) if (k.recoveryMs !== null) expect(k.recoveryMs).toBeGreaterThan(0);
+  }, 240_000);
+});
