@@ -201,7 +201,7 @@ describe('failures', () => {
     expect(parts[0]!.failure).toMatchObject({ code: 'fee_insufficient', erringNode: b.keys.hex });
     expect(parts[0]!.failure!.message).toContain('newer channel_update');
     expect(parts[1]).toMatchObject({ status: 'succeeded', feeMsat: 20_000n + 1_000n });
-    expect(b.store.listForwards().map((f) => [f.status, f.failure])).toEqual([['refused', 'fee_insufficient'], ['fulfilled', null]]);
+    expect(b.store.listForwards().map((f) => [f.status, f.failure])).toEqual([['fulfilled', null], ['refused', 'fee_insufficient']]); // newest first
     expect(a.gossip.graph.channel(bc.scid)!.policies[net.channels[1]!.announced.ends[0].hex === b.keys.hex ? 0 : 1]!.feeBaseMsat).toBe(1_000n);
   });
 
@@ -365,7 +365,8 @@ describe('restarts', () => {
     b.restart();
     for (const end of b.ends.values()) net.reconnect(end);
     net.settle();
-    expect(b.store.listForwards()[0]).toMatchObject({ status: 'failed', failure: 'temporary_channel_failure' });
+    // The first forward (the oldest: lists are newest first).
+    expect(b.store.listForwards().at(-1)).toMatchObject({ status: 'failed', failure: 'temporary_channel_failure' });
     expect(a.store.partsOf('r4')[0]!.failure).toMatchObject({ code: 'temporary_channel_failure', erringNode: b.keys.hex });
     // The retries (smaller parts, since that amount failed on B→C) go through the restarted B.
     expect(a.store.getPayment('r4')!.status).toBe('succeeded');
