@@ -45,7 +45,9 @@ export interface OfferMethods {
     params: { offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean };
     result: FetchInvoiceResult;
   };
+  /** BOLT 12 invoices we issued or received, newest first. */
   listInvoices: { params: { role?: InvoiceRole; offerId?: string; limit?: number }; result: { invoices: InvoiceInfo[] } };
+  /** invoice_requests we sent or received (and our refunds), newest first. */
   listInvoiceRequests: { params: { role?: InvoiceRequestRole; offerId?: string; limit?: number }; result: { invoiceRequests: InvoiceRequestInfo[] } };
   /** Creates a refund (`lnr…`): an offer to send money, for its payee to answer with an invoice. */
   createRefund: {

@@ -102,7 +102,7 @@ export interface OnionMessengerOptions {
   readonly random: () => number;
   /** The address book: where to dial a node that is not connected. */
   readonly addressOf?: (nodeId: string) => string | undefined;
-  /** The peer at the other end of one of our channels (none yet). */
+  /** The peer at the other end of one of our channels (by short_channel_id or the alias we sent). */
   readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id, if any. */
   readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;

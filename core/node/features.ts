@@ -25,9 +25,24 @@ export const CHANNEL_OPTIONAL: readonly string[] = [
   'option_upfront_shutdown_script', 'option_anchors', 'option_scid_alias', 'option_zeroconf', 'option_shutdown_anysegwit',
 ];
 
-/** What the node advertises as optional: channel features only with a chain source. */
-export function nodeFeatureNames(chain: { readonly kind: string }): readonly string[] {
-  return chain.kind === 'none' ? SUPPORTED_OPTIONAL : [...SUPPORTED_OPTIONAL, ...CHANNEL_OPTIONAL];
+/**
+ * Payment features, advertised when the node pays and forwards (core/payments): BOLT 9 `basic_mpp`
+ * (IN9: we send and receive multi-part payments) and `option_route_blinding` (IN9: we forward and
+ * receive over blinded paths). A peer that builds a blinded payment path through us checks the
+ * latter in our `init` (LDK uses only such peers as the path's introduction node).
+ */
+export const PAYMENT_OPTIONAL: readonly string[] = ['basic_mpp', 'option_route_blinding'];
+
+/**
+ * What the node advertises as optional: channel features only with a chain source, payment features
+ * unless payments are off.
+ */
+export function nodeFeatureNames(chain: { readonly kind: string }, opts: { readonly payments?: boolean } = {}): readonly string[] {
+  return [
+    ...SUPPORTED_OPTIONAL,
+    ...(chain.kind === 'none' ? [] : CHANNEL_OPTIONAL),
+    ...(opts.payments === false ? [] : PAYMENT_OPTIONAL),
+  ];
 }
 
 export function localInitFeatures(optional: readonly string[] = SUPPORTED_OPTIONAL): FeatureVector {

@@ -149,7 +149,8 @@ export class Node {
     this.#peersRepo = new PeersRepository(db);
     const peerLog = new PeerLogThrottle();
     // Channel features only with a chain: without one no channel can be opened or enforced.
-    const features = localInitFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN));
+    const featureNames = nodeFeatureNames(opts.chain ?? NO_CHAIN, { payments: opts.payments !== false });
+    const features = localInitFeatures(featureNames);
     this.#features = features;
     // The acceptance policy and opening defaults: config.json's `channels`, under what the host passes.
     const savedChannels = channelPolicy(readSavedSettings(opts.datadir).channels);
@@ -169,7 +170,7 @@ export class Node {
       nodeKey,
       nodeId: toHex(nodeId),
       localInit,
-      knownFeatures: knownFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN)),
+      knownFeatures: knownFeatures(featureNames),
       chainHashes: [chainHash(opts.network)],
       addressBook: this.#peersRepo,
       clock,
@@ -194,6 +195,8 @@ export class Node {
       addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
       // The paths our offers and refunds published: the messenger hands their record to the offers handler.
       publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
+      // Blinded paths (LDK's reply paths and offers) name the hop after us by our channel's id or alias.
+      channelPeer: (scid) => this.#payments?.channelPeer(scid),
       clock,
       publish: (e) => this.events.publish(e),
       ...(opts.messenger?.policy ? { policy: opts.messenger.policy } : {}),

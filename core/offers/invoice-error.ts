@@ -2,7 +2,7 @@
  * BOLT 12 `invoice_error`: the informative error returned (in an onion message) for an
  * invoice_request or an invoice. It has no string form.
  */
-import type { TlvRecord } from '../wire';
+import { ByteReader, type TlvRecord } from '../wire';
 import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { FieldSpec } from './fields';
@@ -35,12 +35,41 @@ const SPEC: FieldSpec<InvoiceErrorFields> = {
 };
 const KNOWN = new Set(fieldTypes(SPEC));
 
-export function parseInvoiceErrorBytes(bytes: Uint8Array): Analysis<InvoiceError> {
+/** Reads `stream` as an invoice_error TLV stream; `bytes` are the message as it came. */
+function parseStream(stream: Uint8Array, bytes: Uint8Array): Analysis<InvoiceError> {
   const errors: Bolt12ParseError[] = [];
-  const scan = scanTlvStream(bytes, 'invoice_error', KNOWN, undefined, errors);
+  const scan = scanTlvStream(stream, 'invoice_error', KNOWN, undefined, errors);
   if (!scan) return { value: undefined, errors };
   const fields = decodeFields(scan.records, SPEC, errors, INVOICE_ERROR_TLV_NAMES);
   return { value: { kind: 'invoice_error', bytes: bytes.slice(), records: scan.records, ...fields, unknownRecords: scan.unknown }, errors };
+}
+
+/**
+ * The TLV stream after a BigSize prefix equal to its length, if `bytes` has that shape. LDK (0.2)
+ * writes and reads invoice_error as such a length-prefixed stream, where BOLT 12 has the bare
+ * `tlv_stream`.
+ */
+function lengthPrefixedStream(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    const r = new ByteReader(bytes);
+    const length = r.readBigSize();
+    return length === BigInt(r.remaining) && length > 0n ? r.readRest() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses an invoice_error: the BOLT 12 bare TLV stream; failing that (a parse error, or no `error`
+ * string), LDK's length-prefixed form when it reads cleanly with an `error` string.
+ */
+export function parseInvoiceErrorBytes(bytes: Uint8Array): Analysis<InvoiceError> {
+  const bare = parseStream(bytes, bytes);
+  if (bare.errors.length === 0 && bare.value?.error !== undefined) return bare;
+  const inner = lengthPrefixedStream(bytes);
+  if (!inner) return bare;
+  const prefixed = parseStream(inner, bytes);
+  return prefixed.errors.length === 0 && prefixed.value?.error !== undefined ? prefixed : bare;
 }
 
 /**

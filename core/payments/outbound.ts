@@ -406,7 +406,9 @@ export class OutboundPayments {
           this.#putPart(live, { ...part, status: 'inflight', htlcId: match.id }, c);
           this.#byHtlc.set(htlcKey(channelId, match.id), { paymentId: live.payment.paymentId, partId: part.partId });
         } else {
-          this.#partFailed(live, part, localFailure(part, 'not_sent', 'the HTLC was never added to the channel', this.#us, false), c, nowMs);
+          // We stopped before adding it (a crash): the channel never refused anything, so nothing is
+          // learned against it (a penalty would make the retry split or avoid a channel never tried).
+          this.#partFailed(live, part, { ...localFailure(part, 'not_sent', 'the HTLC was never added to the channel', this.#us, false), penalties: [] }, c, nowMs);
         }
       }
     }

@@ -22,16 +22,20 @@ export interface PaymentsReader {
   /** Payments still `pending`, oldest first (the outbound core keeps them in memory). */
   pendingPayments(): PaymentRecord[];
   partsOf(paymentId: string): PartRecord[];
+  /** The newest `limit`, newest first. */
   listPayments(filter?: { readonly status?: PaymentStatus; readonly limit?: number }): PaymentRecord[];
 
   getInvoice(paymentHash: string): InvoiceRecord | undefined;
+  /** The newest `limit`, newest first. */
   listInvoices(filter?: { readonly status?: InvoiceStatus; readonly limit?: number }): InvoiceRecord[];
   getReceived(paymentHash: string): ReceivedRecord | undefined;
+  /** The newest `limit`, newest first. */
   listReceived(filter?: { readonly limit?: number }): ReceivedRecord[];
 
   getForward(forwardId: string): ForwardRecord | undefined;
   /** Forwards `held`, `offered` or `failing` (the switch keeps them in memory). */
   activeForwards(): ForwardRecord[];
+  /** The newest `limit`, newest first. */
   listForwards(filter?: { readonly status?: ForwardStatus; readonly limit?: number }): ForwardRecord[];
 }
 

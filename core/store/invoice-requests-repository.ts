@@ -113,7 +113,7 @@ export class InvoiceRequestsRepository implements InvoiceRequestStore {
     return this.#db.transaction(() => invoiceIds.reduce((n, id) => n + del.run(id).changes, 0))();
   }
 
-  /** Newest `limit` (default 1000), oldest first. */
+  /** Newest `limit` (default 1000), newest first. */
   listRequests(filter: { role?: InvoiceRequestRole; offerId?: string; limit?: number } = {}): InvoiceRequestRecord[] {
     const rows = newestRows<Row>(this.#db, 'invoice_requests', [['role = ?', filter.role || undefined], ['offer_id = ?', filter.offerId || undefined]], filter.limit ?? 1000, 'id');
     return rows.map((r) => {

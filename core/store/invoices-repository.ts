@@ -63,7 +63,7 @@ export class InvoicesRepository implements InvoiceStore {
     return row ? toRecord(row) : undefined;
   }
 
-  /** Newest `limit` (default 1000), oldest first. */
+  /** Newest `limit` (default 1000), newest first. */
   listInvoices(filter: { role?: InvoiceRole; offerId?: string; limit?: number } = {}): InvoiceRecord[] {
     return newestRows<Row>(this.#db, 'invoices', [['role = ?', filter.role || undefined], ['offer_id = ?', filter.offerId || undefined]], filter.limit ?? 1000).map(toRecord);
   }

@@ -375,7 +375,7 @@ export class PaymentsRepository implements PaymentsStore {
     return (this.#db.prepare('SELECT * FROM payment_parts WHERE payment_id = ? ORDER BY part_id').all(paymentId) as Row[]).map(toPart);
   }
 
-  /** Newest `limit` (default 1000), oldest first. */
+  /** Newest `limit` (default 1000), newest first. */
   listPayments(filter: { status?: PaymentStatus; limit?: number } = {}): PaymentRecord[] {
     return newestRows<Row>(this.#db, 'payments', [['status = ?', filter.status]], filter.limit ?? 1000).map(toPayment);
   }

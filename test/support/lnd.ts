@@ -61,6 +61,8 @@ export interface LndPayment {
   failure_reason: string;
   value_msat: string;
   fee_msat: string;
+  /** Each HTLC (part) LND sent: its outcome and route. */
+  htlcs?: { status: 'IN_FLIGHT' | 'SUCCEEDED' | 'FAILED'; route: { total_amt_msat: string; hops: { chan_id: string; pub_key: string; amt_to_forward_msat: string }[] } }[];
 }
 
 /** `txid:index` of a channel's funding output, as LND prints it. */
@@ -288,9 +290,22 @@ export class Lnd {
   }
 
   /** A BOLT 11 invoice of LND's. */
-  async addInvoice(valueMsat: bigint, memo = 'glasswing interop'): Promise<{ paymentRequest: string; paymentHash: string }> {
-    const r = await this.rest<{ r_hash: string; payment_request: string }>('POST', '/v1/invoices', { value_msat: valueMsat.toString(), memo });
+  async addInvoice(valueMsat: bigint, memo = 'glasswing interop', opts: { private?: boolean } = {}): Promise<{ paymentRequest: string; paymentHash: string }> {
+    // `private`: route hints for LND's private channels (how a payer without gossip reaches LND through a peer).
+    const r = await this.rest<{ r_hash: string; payment_request: string }>('POST', '/v1/invoices', { value_msat: valueMsat.toString(), memo, private: opts.private ?? false });
     return { paymentRequest: r.payment_request, paymentHash: Buffer.from(r.r_hash, 'base64').toString('hex') };
+  }
+
+  /** Cancels an open invoice: a payment to it then fails with incorrect_or_unknown_payment_details. */
+  async cancelInvoice(paymentHash: string): Promise<void> {
+    await this.rest('POST', '/v2/invoices/cancel', { payment_hash: Buffer.from(paymentHash, 'hex').toString('base64') });
+  }
+
+  /** HTLCs LND forwarded (fees in msat). */
+  async forwardingHistory(): Promise<{ chan_id_in: string; chan_id_out: string; amt_in_msat: string; amt_out_msat: string; fee_msat: string }[]> {
+    const r = await this.rest<{ forwarding_events?: { chan_id_in: string; chan_id_out: string; amt_in_msat: string; amt_out_msat: string; fee_msat: string }[] }>(
+      'POST', '/v1/switch', { start_time: '0', num_max_events: 1000 });
+    return r.forwarding_events ?? [];
   }
 
   async lookupInvoice(paymentHash: string): Promise<{ state: 'OPEN' | 'SETTLED' | 'CANCELED' | 'ACCEPTED'; amt_paid_msat: string }> {
@@ -298,13 +313,14 @@ export class Lnd {
   }
 
   /** Pays a BOLT 11 invoice through the router; resolves with the final payment (SUCCEEDED or FAILED). */
-  async payInvoice(paymentRequest: string, opts: { amountMsat?: bigint; timeoutSeconds?: number; feeLimitSat?: bigint } = {}): Promise<LndPayment> {
+  async payInvoice(paymentRequest: string, opts: { amountMsat?: bigint; timeoutSeconds?: number; feeLimitSat?: bigint; maxParts?: number } = {}): Promise<LndPayment> {
     let final: LndPayment | undefined;
     await this.restStream('POST', '/v2/router/send', {
       payment_request: paymentRequest,
       timeout_seconds: opts.timeoutSeconds ?? 60,
       fee_limit_sat: (opts.feeLimitSat ?? 1000n).toString(),
       ...(opts.amountMsat !== undefined ? { amt_msat: opts.amountMsat.toString() } : {}),
+      ...(opts.maxParts !== undefined ? { max_parts: opts.maxParts } : {}),
     }, (result) => {
       const payment = result as LndPayment;
       if (payment.status === 'SUCCEEDED' || payment.status === 'FAILED') {
@@ -370,10 +386,10 @@ export async function startLnd(btcd: Btcd, opts: LndOptions = {}): Promise<Lnd> 
  * INSUFFICIENT_BALANCE / NO_ROUTE at once. Retries those two (the payment hash may be paid again
  * after a failure) until `timeoutMs`; any other outcome is returned as it is.
  */
-export async function payWhenRoutable(lnd: Lnd, paymentRequest: string, timeoutMs = 30_000): Promise<LndPayment> {
+export async function payWhenRoutable(lnd: Lnd, paymentRequest: string, timeoutMs = 30_000, opts: Parameters<Lnd['payInvoice']>[1] = {}): Promise<LndPayment> {
   let last: LndPayment | undefined;
   await waitFor(async () => {
-    last = await lnd.payInvoice(paymentRequest);
+    last = await lnd.payInvoice(paymentRequest, opts);
     const notYet = last.status === 'FAILED' && ['FAILURE_REASON_INSUFFICIENT_BALANCE', 'FAILURE_REASON_NO_ROUTE'].includes(last.failure_reason);
     return notYet ? undefined : last;
   }, 'LND to route the payment', timeoutMs).catch((e: Error) => {

@@ -132,6 +132,7 @@ export interface InvoiceRequestStore {
   findAnsweredRequest(requestId: string): InvoiceRequestRecord | undefined;
   /** Our refund with this id. */
   getRefund(refundId: string): (InvoiceRequestRecord & { readonly rowId: number }) | undefined;
+  /** The newest `limit`, newest first. */
   listRequests(filter?: { role?: InvoiceRequestRole; offerId?: string; limit?: number }): InvoiceRequestRecord[];
   /** Deletes the oldest requests received for the offer that got no invoice, keeping the newest `keep`. */
   pruneRefusedRequests(offerId: string, keep: number): number;
@@ -144,6 +145,7 @@ export interface InvoiceStore {
   insertInvoice(i: InvoiceRecord): boolean;
   getInvoice(invoiceId: string): InvoiceRecord | undefined;
   getIssuedByPaymentHash(paymentHash: string): InvoiceRecord | undefined;
+  /** The newest `limit`, newest first. */
   listInvoices(filter?: { role?: InvoiceRole; offerId?: string; limit?: number }): InvoiceRecord[];
   /** Issued invoices per offer, for the offer list. */
   countIssued(offerId: string): number;

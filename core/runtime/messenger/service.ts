@@ -40,6 +40,8 @@ export interface MessengerServiceOptions {
   readonly addressOf: (nodeId: string) => string | undefined;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id: its context. */
   readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
+  /** The peer (node id, hex) at the other end of our channel with this short_channel_id or alias. */
+  readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
   readonly publish: (event: OnionMessageEventBody) => void;
   readonly policy?: Partial<MessengerPolicy>;
   /** The node's clock: the time, the tick and the traffic-log flush. */
@@ -95,6 +97,7 @@ export class MessengerService {
       random: opts.random ?? Math.random,
       addressOf: opts.addressOf,
       ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
+      ...(opts.channelPeer ? { channelPeer: opts.channelPeer } : {}),
     });
     this.mailbox = opts.mailbox;
     this.log = opts.log;

@@ -401,6 +401,15 @@ export class PaymentsService {
   }
 
   /**
+   * The peer at the other end of the channel a blinded onion-message path names by
+   * short_channel_id (BOLT 4 onion messages: "an announced short_channel_id or a local alias"):
+   * the ids we recognise our channels by (the derived one and the alias we sent), any state.
+   */
+  channelPeer(shortChannelId: bigint): string | undefined {
+    return this.#opts.channels.states().find((s) => scidsOf(s.state).includes(shortChannelId))?.peerId;
+  }
+
+  /**
    * Our channel peers as forwarders of a blinded payment path to us (BOLT 4 route blinding), for
    * the offers manager's invoices — as createInvoice's route hints: the peer, the id the peer
    * knows the channel by (BOLT 4 `encrypted_data_tlv.short_channel_id` is read by the peer), and

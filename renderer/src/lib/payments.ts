@@ -349,10 +349,9 @@ export function isPaymentEvent(e: NodeEvent): boolean {
 }
 
 /**
- * A list newest first by `time` (later rows first among equal times). The node's list methods
- * promise newest first but the payments store returns its newest rows oldest first
- * (core/store/newest-rows.ts): sorting here shows the right order either way.
+ * A list newest first by `time`, rows of equal times in the order given. The node's list methods
+ * return newest first (core/store/newest-rows.ts), so among equal times the node's order stands.
  */
 export function newestFirst<T>(rows: readonly T[], time: (row: T) => number): T[] {
-  return rows.map((row, i) => ({ row, i, t: time(row) })).sort((a, b) => b.t - a.t || b.i - a.i).map((x) => x.row);
+  return rows.map((row, i) => ({ row, i, t: time(row) })).sort((a, b) => b.t - a.t || a.i - b.i).map((x) => x.row);
 }

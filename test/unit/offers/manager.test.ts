@@ -277,13 +277,13 @@ describe('bounded storage for what strangers can make us store', () => {
     const later = T0 + 7201_000;
     expect(exchange(payer, issuer, offer.bolt12, { payerNote: 'n5' }, { now: later }).out.kind).toBe('invoice');
     const kept = issuer.stores.invoices.listInvoices({ offerId: offer.offerId });
-    expect(kept.map((i) => i.payerNote)).toEqual(['n2', 'n3', 'n5']);
+    expect(kept.map((i) => i.payerNote)).toEqual(['n5', 'n3', 'n2']); // newest first
     const answered = issuer.stores.requests.listRequests({ offerId: offer.offerId }).filter((r) => r.status === 'invoice');
-    expect(answered.map((r) => r.payerNote)).toEqual(['n2', 'n3', 'n5']);
+    expect(answered.map((r) => r.payerNote)).toEqual(['n5', 'n3', 'n2']);
     // Refused requests: only the newest two are kept.
     for (const note of ['x1', 'x2', 'x3']) exchange(payer, issuer, offer.bolt12, { payerNote: note }, { now: later, hasReplyPath: false });
     const refused = issuer.stores.requests.listRequests({ offerId: offer.offerId }).filter((r) => r.status !== 'invoice');
-    expect(refused.map((r) => r.payerNote)).toEqual(['x2', 'x3']);
+    expect(refused.map((r) => r.payerNote)).toEqual(['x3', 'x2']);
   });
 
   it('refuses new invoices past the cap of outstanding invoice bytes (large payer notes)', () => {

@@ -56,7 +56,7 @@ describe('offers repositories', () => {
     for (let i = 0; i < 5; i++) requests.insertRequest(request({ requestId: `s${i}`, role: 'sent' }));
     expect(requests.getRefund('ref')).toMatchObject({ role: 'refund', rowId: expect.any(Number) });
     expect(requests.getRefund('r1')).toBeUndefined();
-    expect(requests.listRequests({ role: 'sent', limit: 2 }).map((r) => r.requestId)).toEqual(['s3', 's4']);
+    expect(requests.listRequests({ role: 'sent', limit: 2 }).map((r) => r.requestId)).toEqual(['s4', 's3']);
     expect(requests.listRequests({ offerId: 'ref' }).map((r) => r.requestId)).toEqual(['ref']);
   });
 

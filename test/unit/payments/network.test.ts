@@ -201,7 +201,7 @@ describe('failures', () => {
     expect(parts[0]!.failure).toMatchObject({ code: 'fee_insufficient', erringNode: b.keys.hex });
     expect(parts[0]!.failure!.message).toContain('newer channel_update');
     expect(parts[1]).toMatchObject({ status: 'succeeded', feeMsat: 20_000n + 1_000n });
-    expect(b.store.listForwards().map((f) => [f.status, f.failure])).toEqual([['refused', 'fee_insufficient'], ['fulfilled', null]]);
+    expect(b.store.listForwards().map((f) => [f.status, f.failure])).toEqual([['fulfilled', null], ['refused', 'fee_insufficient']]); // newest first
     expect(a.gossip.graph.channel(bc.scid)!.policies[net.channels[1]!.announced.ends[0].hex === b.keys.hex ? 0 : 1]!.feeBaseMsat).toBe(1_000n);
   });
 
@@ -365,7 +365,8 @@ describe('restarts', () => {
     b.restart();
     for (const end of b.ends.values()) net.reconnect(end);
     net.settle();
-    expect(b.store.listForwards()[0]).toMatchObject({ status: 'failed', failure: 'temporary_channel_failure' });
+    // The first forward (the oldest: lists are newest first).
+    expect(b.store.listForwards().at(-1)).toMatchObject({ status: 'failed', failure: 'temporary_channel_failure' });
     expect(a.store.partsOf('r4')[0]!.failure).toMatchObject({ code: 'temporary_channel_failure', erringNode: b.keys.hex });
     // The retries (smaller parts, since that amount failed on B→C) go through the restarted B.
     expect(a.store.getPayment('r4')!.status).toBe('succeeded');
@@ -402,6 +403,27 @@ describe('restarts', () => {
     expect(a.store.partsOf('r6')).toMatchObject([{ status: 'inflight', htlcId: 0n }]);
     net.settle();
     expect(a.store.getPayment('r6')!.status).toBe('succeeded');
+  });
+
+  it('the payer dies after storing its part but before adding its HTLC: restarted, the part is not_sent and our own channel is not blamed', () => {
+    // Regression: the not_sent part was learned as a liquidity failure of our first channel, so the
+    // retry split the payment (or found no route) over a channel that had never been tried.
+    const { a, b, c } = line();
+    const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
+    a.kill = 'after_writes';
+    a.run(a.payments.outbound.pay({ paymentId: 'r7', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    expect(a.online).toBe(false);
+    expect(a.store.partsOf('r7')).toMatchObject([{ status: 'adding', htlcId: null }]);
+    const firstHop = a.store.partsOf('r7')[0]!.hops[0]!;
+    a.restart();
+    for (const end of a.ends.values()) net.reconnect(end);
+    net.settle();
+    expect(a.store.getPayment('r7')!.status).toBe('succeeded');
+    const parts = a.store.partsOf('r7');
+    expect(parts.map((p) => [p.status, p.failure?.code ?? null])).toEqual([['failed', 'not_sent'], ['succeeded', null]]);
+    // The retry carried the whole amount in one part over the same channel: nothing was learned against it.
+    expect(parts[1]!.amountMsat).toBe(5_000_000n);
+    expect(a.payments.outbound.memory.penalties(net.now).channel(firstHop.shortChannelId, a.keys.hex, b.keys.hex, firstHop.amountMsat)).toBe(0n);
   });
 
   it('the payer restarts with its part in flight: the payment completes from its stored part', () => {

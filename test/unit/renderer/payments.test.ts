@@ -184,14 +184,14 @@ describe('payments page: a payment as it happens', () => {
 });
 
 describe('payments page: lists newest first', () => {
-  it('sorts by time, later rows first among equal times, whatever order the node gave', () => {
+  it('sorts by time, rows of equal times in the node\'s order (newest first)', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5 })), (times) => {
       const rows = times.map((t, i) => ({ t, i }));
       const out = newestFirst(rows, (r) => r.t);
       expect(out).toHaveLength(rows.length);
       for (let k = 1; k < out.length; k++) {
         const [x, y] = [out[k - 1]!, out[k]!];
-        expect(x.t > y.t || (x.t === y.t && x.i > y.i)).toBe(true);
+        expect(x.t > y.t || (x.t === y.t && x.i < y.i)).toBe(true);
       }
     }));
   });

@@ -84,6 +84,26 @@ describe('PaymentsRepository', () => {
     db.close();
   });
 
+  it('lists newest first, as the NodeApi promises (the newest `limit` rows, the newest at index 0)', () => {
+    const { repo, db } = open();
+    const ids = [0, 1, 2, 3];
+    repo.applyPaymentsWrites(ids.flatMap((i) => [
+      { kind: 'put_payment' as const, payment: { ...payment, paymentId: `pay-${i}`, paymentHash: hex(30 + i), createdAt: i } },
+      { kind: 'put_invoice' as const, invoice: { ...invoice, paymentHash: hex(40 + i), createdAt: i } },
+      { kind: 'put_received' as const, received: { ...received, paymentHash: hex(50 + i), claimedAt: i } },
+      { kind: 'put_forward' as const, forward: { ...forward, forwardId: `f:${i}`, receivedAt: i } },
+    ]));
+    // A later write of the oldest payment (an upsert) keeps its place.
+    repo.applyPaymentsWrites([{ kind: 'put_payment', payment: { ...payment, paymentId: 'pay-0', paymentHash: hex(30), createdAt: 0, status: 'failed' } }]);
+    expect(repo.listPayments().map((p) => p.createdAt)).toEqual([3, 2, 1, 0]);
+    expect(repo.listInvoices().map((i) => i.createdAt)).toEqual([3, 2, 1, 0]);
+    expect(repo.listReceived().map((r) => r.claimedAt)).toEqual([3, 2, 1, 0]);
+    expect(repo.listForwards().map((f) => f.receivedAt)).toEqual([3, 2, 1, 0]);
+    expect(repo.listPayments({ limit: 2 }).map((p) => p.paymentId)).toEqual(['pay-3', 'pay-2']);
+    expect(repo.listForwards({ limit: 1 }).map((f) => f.forwardId)).toEqual(['f:3']);
+    db.close();
+  });
+
   it('applies a step\'s writes all or nothing', () => {
     const { repo, db } = open();
     // A part of a payment that is not stored breaks the foreign key: the payment before it is rolled back too.

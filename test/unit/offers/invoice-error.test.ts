@@ -1,0 +1,47 @@
+/**
+ * invoice_error as LDK writes it. Regression (interop with LDK 0.2.7): LDK writes an invoice_error
+ * as a length-prefixed TLV stream (a BigSize of the stream's length, then the stream: its
+ * `write_tlv_fields!`), where BOLT 12 has the bare tlv_stream; we reported "an invoice_error that
+ * does not decode" instead of LDK's reason. We read both forms; the bare one first.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildInvoiceError, decodeInvoiceError, parseInvoiceErrorBytes } from '../../../core/offers';
+import { encodeBigSize, encodeTlvStream } from '../../../core/wire';
+import { isGlasswingError } from '../../../core/errors';
+
+const concat = (a: Uint8Array, b: Uint8Array) => Uint8Array.from([...a, ...b]);
+const ldkForm = (stream: Uint8Array) => concat(encodeBigSize(stream.length), stream);
+
+describe('invoice_error in LDK\'s length-prefixed form', () => {
+  it('reads LDK\'s form: the same fields as the bare stream, the bytes as they came', () => {
+    const bare = buildInvoiceError({ erroneousField: 82n, suggestedValue: Uint8Array.of(1, 2), error: 'Bolt12SemanticError::MissingPaths' });
+    const prefixed = ldkForm(bare.bytes);
+    const read = decodeInvoiceError(prefixed);
+    expect(read).toMatchObject({ erroneousField: 82n, suggestedValue: Uint8Array.of(1, 2), error: 'Bolt12SemanticError::MissingPaths' });
+    expect(read.bytes).toEqual(prefixed);
+  });
+
+  it('LDK\'s form with only the error string (its usual answer), long enough for a 3-byte BigSize prefix', () => {
+    const message = 'x'.repeat(300);
+    const stream = encodeTlvStream([{ type: 5n, value: new TextEncoder().encode(message) }]);
+    expect(parseInvoiceErrorBytes(ldkForm(stream))).toMatchObject({ errors: [], value: { error: message } });
+  });
+
+  it('the bare BOLT 12 stream is read as before', () => {
+    const bare = buildInvoiceError({ error: 'amount too low' });
+    expect(parseInvoiceErrorBytes(bare.bytes)).toMatchObject({ errors: [], value: { error: 'amount too low' } });
+  });
+
+  it('any bytes: a value or typed errors, never an exception; every valid bare message reads the same', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+      const r = parseInvoiceErrorBytes(bytes);
+      expect(r.errors.every((e) => isGlasswingError(e))).toBe(true);
+    }), { numRuns: 2000 });
+    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 60 }), fc.option(fc.bigInt({ min: 0n, max: 1000n }), { nil: undefined }), (error, erroneousField) => {
+      const e = buildInvoiceError({ error, ...(erroneousField !== undefined ? { erroneousField } : {}) });
+      expect(parseInvoiceErrorBytes(e.bytes).value).toMatchObject({ error });
+      expect(parseInvoiceErrorBytes(ldkForm(e.bytes)).value).toMatchObject({ error });
+    }));
+  });
+});
