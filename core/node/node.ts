@@ -49,6 +49,9 @@ import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreSc
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
+import { createGossip } from './gossip';
+import type { GossipService } from '../runtime/gossip/service';
+import type { GossipLimits } from '../gossip';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -102,6 +105,8 @@ export interface NodeOptions {
    * channels to their caller (the channel test harness drives HTLCs by hand). Policies override the cores' defaults.
    */
   readonly payments?: false | Pick<PaymentsServiceOptions, 'forwardingPolicy' | 'outboundPolicy' | 'inboundPolicy' | 'switchPolicy'>;
+  /** Gossip (BOLT 7) bounds and intervals over core/gossip's defaults (tests shorten the 60 s relay flush). */
+  readonly gossip?: { readonly limits?: Partial<GossipLimits> };
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -127,6 +132,7 @@ export class Node {
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
   readonly #payments: PaymentsService | null;
+  readonly #gossip: GossipService;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -240,6 +246,7 @@ export class Node {
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         this.#payments?.setHeight(this.#chain?.tracker.tip?.height ?? 0);
+        if (this.#chain?.tracker.tip) this.#gossip.blockHeight(this.#chain.tracker.tip.height);
       }
     };
     // Channels: openings, links, closers and monitors, on the chain and the wallet above.
@@ -298,6 +305,13 @@ export class Node {
       // Preimages and timeouts the chain resolved (the monitor) settle what came in upstream.
       onChainResolution = (r) => payments.onChainResolution(r);
     }
+    // Gossip (BOLT 7): the graph from peers, checked against the chain, kept in SQLite.
+    this.#gossip = createGossip({
+      db, chainHash: chainHash(opts.network), nodeId, peers: this.#peers, chain: chain && chainSource ? { chain, source: chainSource } : null, clock,
+      publish: (e) => this.events.publish(e),
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
+    });
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -339,6 +353,7 @@ export class Node {
     this.#offers.start();
     this.#channels.start();
     this.#payments?.start();
+    this.#gossip.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -377,6 +392,7 @@ export class Node {
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
     this.#payments?.close();
+    this.#gossip.close();
     this.#channels.close();
     await this.#peers.close();
     this.#offers.close();
@@ -398,6 +414,11 @@ export class Node {
   /** Payments: invoices, paying, forwarding (null when the node was opened with `payments: false`). */
   get payments(): PaymentsService | null {
     return this.#payments;
+  }
+
+  /** Gossip: the BOLT 7 channel graph and its sync with peers. */
+  get gossip(): GossipService {
+    return this.#gossip;
   }
 
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */
