@@ -11,7 +11,12 @@ import type { Chain } from '../runtime/chain';
 import type { Clock } from '../runtime/clock';
 import { GossipService, type GossipPeersPort } from '../runtime/gossip/service';
 import { chainFundingLookup } from '../runtime/gossip/funding';
-import { FEATURES } from '../wire';
+import { FEATURES, type AddressDescriptor } from '../wire';
+import { OwnGossip, type OwnPolicy } from '../runtime/gossip/own';
+import { outpointScid } from '../runtime/payments/service';
+import type { ChannelService } from '../runtime/channel/service';
+import type { Peer } from '../runtime/peer/peer-manager';
+import { channelSignerFromNodeKey } from '../channel';
 
 export interface GossipNodeOptions {
   readonly db: Database;
@@ -51,4 +56,51 @@ export function createGossip(o: GossipNodeOptions): GossipService {
     publish: o.publish,
     ...(o.log ? { log: o.log } : {}),
   });
+}
+
+export interface OwnGossipNodeOptions {
+  readonly gossip: GossipService;
+  readonly peers: GossipPeersPort;
+  readonly chainHash: Uint8Array;
+  readonly nodeId: Uint8Array;
+  readonly nodeKey: Uint8Array;
+  readonly channels: ChannelService<Peer>;
+  readonly policy: OwnPolicy;
+  /** Our alias, listen addresses ("host:port") and node features, as they are now. */
+  readonly node: () => { alias: string; listen: readonly string[]; features: Uint8Array };
+  readonly tipHeight: () => number | null;
+  readonly clock: Clock;
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+/** Our channels in gossip: announcement_signatures, our channel_updates and node_announcement (core/runtime/gossip/own.ts). */
+export function createOwnGossip(o: OwnGossipNodeOptions): OwnGossip {
+  return new OwnGossip({
+    gossip: o.gossip, peers: o.peers, chainHash: o.chainHash, nodeId: o.nodeId, nodeKey: o.nodeKey,
+    signWithFundingKey: (keyIndex, digest) => channelSignerFromNodeKey(o.nodeKey, keyIndex).signWithFundingKey(digest),
+    channels: () => o.channels.gossipViews(),
+    // The ids our payments layer and the peer know an unannounced channel by.
+    otherIds: (state) => [outpointScid(state), ...(state.aliases?.local != null ? [state.aliases.local] : []), ...(state.aliases?.remote != null ? [state.aliases.remote] : [])],
+    policy: () => o.policy,
+    node: () => {
+      const n = o.node();
+      return { alias: n.alias, features: n.features, addresses: n.listen.flatMap(announceableAddress) };
+    },
+    tipHeight: o.tipHeight,
+    clock: o.clock,
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+/**
+ * A listen address as a BOLT 7 address descriptor: IPv4 only for now, and not the unspecified
+ * 0.0.0.0 (nobody can dial it). Loopback is kept: regtest nodes on one machine dial each other there.
+ */
+export function announceableAddress(hostPort: string): AddressDescriptor[] {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(hostPort);
+  if (!m) return [];
+  const octets = m.slice(1, 5).map(Number);
+  const port = Number(m[5]);
+  if (octets.some((b) => b > 255) || octets.every((b) => b === 0) || port === 0 || port > 65535) return [];
+  return [{ kind: 'ipv4', address: new Uint8Array(octets), port }];
 }

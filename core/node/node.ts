@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, chainHash, type Init } from '../wire';
+import { FeatureVector, chainHash, encodeMessage, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -35,7 +35,7 @@ import { channelChainPort } from '../runtime/channel/chain-port';
 import type { OnChainResolution } from '../runtime/channel/ports';
 import { channelWalletPort } from '../runtime/channel/wallet-port';
 import { DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, type AcceptancePolicy, type LocalChannelDefaults } from '../channel/establish';
-import { PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
+import { DEFAULT_FORWARDING_POLICY, PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
 import { PaymentsRepository } from '../store/payments-repository';
 import { NodeOnionKeys } from '../payments';
 import { SystemClock, type Clock } from '../runtime/clock';
@@ -49,7 +49,8 @@ import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreSc
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
-import { createGossip } from './gossip';
+import { createGossip, createOwnGossip } from './gossip';
+import type { OwnGossip } from '../runtime/gossip/own';
 import type { GossipService } from '../runtime/gossip/service';
 import type { GossipLimits } from '../gossip';
 
@@ -133,6 +134,7 @@ export class Node {
   readonly #wallet: WalletService;
   readonly #payments: PaymentsService | null;
   readonly #gossip: GossipService;
+  readonly #ownGossip: OwnGossip;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -296,6 +298,20 @@ export class Node {
       height: () => chain?.tracker.tip?.height ?? 0,
       publish: (e) => this.events.publish(e),
       bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
+      // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).
+      graph: () => this.#gossip.manager.graph.routingView(),
+      updates: {
+        checkFailureUpdate: (bytes) => this.#gossip.manager.checkFailureUpdate(bytes),
+        policyTimestamp: (scid, direction) => this.#gossip.manager.graph.channel(scid)?.policies[direction]?.timestamp,
+      },
+      ownGossip: {
+        channelUpdate: (channelId) => {
+          const u = this.#ownGossip.channelUpdate(channelId);
+          return u ? encodeMessage(u) : null;
+        },
+        peerPolicy: (channelId) => this.#ownGossip.peerPolicy(channelId),
+        announced: (channelId) => this.#ownGossip.isAnnounced({ shortChannelId: this.#channels.states().find((c) => c.channelId === channelId)?.shortChannelId ?? null }),
+      },
       ...(opts.payments ?? {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
@@ -311,6 +327,15 @@ export class Node {
       publish: (e) => this.events.publish(e),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
+    });
+    // Our channels in gossip: announcement_signatures, our channel_updates, our node_announcement.
+    const forwardingPolicy = (opts.payments === false ? undefined : opts.payments?.forwardingPolicy) ?? DEFAULT_FORWARDING_POLICY;
+    this.#ownGossip = createOwnGossip({
+      gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: forwardingPolicy,
+      node: () => ({ alias: this.#alias, listen: this.#listen, features: features.encode() }),
+      tipHeight: () => chain?.tracker.tip?.height ?? null,
+      clock,
+      ...(opts.log ? { log: opts.log } : {}),
     });
   }
 
@@ -354,6 +379,7 @@ export class Node {
     this.#channels.start();
     this.#payments?.start();
     this.#gossip.start();
+    this.#ownGossip.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -392,6 +418,7 @@ export class Node {
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
     this.#payments?.close();
+    this.#ownGossip.close();
     this.#gossip.close();
     this.#channels.close();
     await this.#peers.close();
