@@ -10,4 +10,5 @@ export * from './settings';
 export * from './decode';
 export * from './wallet';
 export * from './payments';
+export * from './gossip';
 export * from './channel-methods';

@@ -245,6 +245,8 @@ export class GossipManager {
   /** Held updates by short_channel_id, then direction. */
   readonly #held = new Map<bigint, [HeldUpdate | null, HeldUpdate | null]>();
   #heldCount = 0;
+  /** node_announcements of nodes whose first channel_announcement awaits its funding lookup (by node id). */
+  readonly #heldNodes = new Map<string, { readonly message: NodeAnnouncement; readonly raw: Uint8Array; readonly from: string }>();
   readonly #blacklist = new Set<string>();
   readonly #peers = new Map<string, PeerState>();
   readonly #local = new Map<bigint, LocalChannel>();
@@ -525,6 +527,7 @@ export class GossipManager {
     else if (result.confirmations < this.#limits.minFundingConfirmations) outcome = ignored('funding_unconfirmed');
     else outcome = this.#addChannel(pending, result.amountSat, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
     if (outcome.kind !== 'accepted') this.#dropHeld(scid);
+    this.#releaseHeldNodes([toHex(m.nodeId1), toHex(m.nodeId2)], nowMs, out);
     this.#count(outcome);
     return { ...out.done(), outcome };
   }
@@ -685,7 +688,16 @@ export class GossipManager {
     const node = this.#graph.node(nodeId);
     // BOLT 7: "if node_id is NOT previously known from a channel_announcement message, OR if
     // timestamp is NOT greater than the last-received node_announcement from this node_id: SHOULD ignore the message."
-    if (!node) return ignored('unknown_node');
+    if (!node) {
+      // A node announces itself right after its first channel (our own peers do): while that
+      // channel's funding lookup runs, its node_announcement waits instead of being lost.
+      if (this.#heldNodes.size < this.#limits.maxPendingAnnouncements && [...this.#pending.values()].some((a) => equalBytes(a.message.nodeId1, m.nodeId) || equalBytes(a.message.nodeId2, m.nodeId))) {
+        const held = this.#heldNodes.get(nodeId);
+        if (!held || held.message.timestamp < m.timestamp) this.#heldNodes.set(nodeId, { message: m, raw, from: p.id });
+        return { kind: 'pending', reason: 'awaiting_announcement' };
+      }
+      return ignored('unknown_node');
+    }
     if (node.info && m.timestamp <= node.info.timestamp) return ignored(m.timestamp === node.info.timestamp ? 'duplicate' : 'outdated');
     if (m.timestamp > Math.floor(nowMs / 1000) + this.#limits.maxFutureSeconds) return ignored('too_far_in_future');
     if (!this.#allow(p, nowMs)) return ignored('rate_limited');
@@ -705,6 +717,17 @@ export class GossipManager {
     if (info.relay) this.#queueRelay(`n:${nodeId}`, { raw, from: p.id, kind: 'node' });
     else this.#relay.delete(`n:${nodeId}`);
     return { kind: 'accepted' };
+  }
+
+  /** After a funding lookup: the held node_announcements of its ends are processed (or dropped when their node is still unknown). */
+  #releaseHeldNodes(nodeIds: readonly string[], nowMs: number, out: Out): void {
+    for (const id of nodeIds) {
+      const held = this.#heldNodes.get(id);
+      if (!held) continue;
+      if (!this.#graph.node(id) && [...this.#pending.values()].some((a) => toHex(a.message.nodeId1) === id || toHex(a.message.nodeId2) === id)) continue;
+      this.#heldNodes.delete(id);
+      if (this.#graph.node(id)) this.#count(this.#onNodeAnnouncement(this.#sender(held.from, nowMs), held.message, held.raw, nowMs, out));
+    }
   }
 
   // -------------------------------------------------------------------------------------------

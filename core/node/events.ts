@@ -1,6 +1,6 @@
 /**
  * The one typed event union the node's bus carries, composed from the events each layer owns.
- * `chain.*` are the chain layer's (core/node/chain-info.ts says which), `wallet.*` the wallet's, `payment.*` and `forward.*` the payments layer's.
+ * `chain.*` are the chain layer's (core/node/chain-info.ts says which), `wallet.*` the wallet's, `payment.*` and `forward.*` the payments layer's, `gossip.*` the gossip layer's.
  * Each event has a sequence number (increasing per node run) and a unix-ms time. Re-exported by
  * core/api for hosts and the renderer.
  */
@@ -13,9 +13,10 @@ import type { WalletEventBody } from '../wallet/events';
 import type { PaymentEventBody } from '../payments/events';
 import type { SettingsEventBody } from './settings-info';
 import type { ChainEventBody } from './chain-info';
+import type { GossipEvent } from '../gossip/events';
 
 export type NodeEventBody =
-  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody;
+  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody | GossipEvent;
 
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 

@@ -12,9 +12,10 @@ export const ASSUMED_REQUIRED = ['option_data_loss_protect', 'var_onion_optin', 
 
 /**
  * Features we support and advertise as optional. `option_onion_messages` (38/39): we forward,
- * send and receive onion messages (core/messenger).
+ * send and receive onion messages (core/messenger). `gossip_queries` (6/7) and `gossip_queries_ex`
+ * (10/11): we answer and send BOLT 7 queries, with query flags, timestamps and checksums (core/gossip).
  */
-export const SUPPORTED_OPTIONAL: readonly string[] = ['option_onion_messages'];
+export const SUPPORTED_OPTIONAL: readonly string[] = ['gossip_queries', 'gossip_queries_ex', 'option_onion_messages'];
 
 /**
  * Channel features, advertised when the node follows a chain (it can fund, close and enforce

@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, chainHash, type Init } from '../wire';
+import { FeatureVector, chainHash, encodeMessage, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -35,7 +35,7 @@ import { channelChainPort } from '../runtime/channel/chain-port';
 import type { OnChainResolution } from '../runtime/channel/ports';
 import { channelWalletPort } from '../runtime/channel/wallet-port';
 import { DEFAULT_ACCEPTANCE_POLICY, DEFAULT_LOCAL_CHANNEL_DEFAULTS, type AcceptancePolicy, type LocalChannelDefaults } from '../channel/establish';
-import { PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
+import { DEFAULT_FORWARDING_POLICY, PaymentsService, type PaymentsServiceOptions } from '../runtime/payments/service';
 import { PaymentsRepository } from '../store/payments-repository';
 import { NodeOnionKeys } from '../payments';
 import { SystemClock, type Clock } from '../runtime/clock';
@@ -49,6 +49,10 @@ import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreSc
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
+import { createGossip, createOwnGossip } from './gossip';
+import type { OwnGossip } from '../runtime/gossip/own';
+import type { GossipService } from '../runtime/gossip/service';
+import type { GossipLimits } from '../gossip';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -102,6 +106,8 @@ export interface NodeOptions {
    * channels to their caller (the channel test harness drives HTLCs by hand). Policies override the cores' defaults.
    */
   readonly payments?: false | Pick<PaymentsServiceOptions, 'forwardingPolicy' | 'outboundPolicy' | 'inboundPolicy' | 'switchPolicy'>;
+  /** Gossip (BOLT 7) bounds and intervals over core/gossip's defaults (tests shorten the 60 s relay flush). */
+  readonly gossip?: { readonly limits?: Partial<GossipLimits> };
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -127,6 +133,8 @@ export class Node {
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
   readonly #payments: PaymentsService | null;
+  readonly #gossip: GossipService;
+  readonly #ownGossip: OwnGossip;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -243,6 +251,7 @@ export class Node {
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         this.#payments?.setHeight(this.#chain?.tracker.tip?.height ?? 0);
+        if (this.#chain?.tracker.tip) this.#gossip.blockHeight(this.#chain.tracker.tip.height);
       }
     };
     // Channels: openings, links, closers and monitors, on the chain and the wallet above.
@@ -292,6 +301,20 @@ export class Node {
       height: () => chain?.tracker.tip?.height ?? 0,
       publish: (e) => this.events.publish(e),
       bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
+      // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).
+      graph: () => this.#gossip.manager.graph.routingView(),
+      updates: {
+        checkFailureUpdate: (bytes) => this.#gossip.manager.checkFailureUpdate(bytes),
+        policyTimestamp: (scid, direction) => this.#gossip.manager.graph.channel(scid)?.policies[direction]?.timestamp,
+      },
+      ownGossip: {
+        channelUpdate: (channelId) => {
+          const u = this.#ownGossip.channelUpdate(channelId);
+          return u ? encodeMessage(u) : null;
+        },
+        peerPolicy: (channelId) => this.#ownGossip.peerPolicy(channelId),
+        announced: (channelId) => this.#ownGossip.isAnnounced({ shortChannelId: this.#channels.states().find((c) => c.channelId === channelId)?.shortChannelId ?? null }),
+      },
       ...(opts.payments ?? {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
@@ -301,6 +324,22 @@ export class Node {
       // Preimages and timeouts the chain resolved (the monitor) settle what came in upstream.
       onChainResolution = (r) => payments.onChainResolution(r);
     }
+    // Gossip (BOLT 7): the graph from peers, checked against the chain, kept in SQLite.
+    this.#gossip = createGossip({
+      db, chainHash: chainHash(opts.network), nodeId, peers: this.#peers, chain: chain && chainSource ? { chain, source: chainSource } : null, clock,
+      publish: (e) => this.events.publish(e),
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
+    });
+    // Our channels in gossip: announcement_signatures, our channel_updates, our node_announcement.
+    const forwardingPolicy = (opts.payments === false ? undefined : opts.payments?.forwardingPolicy) ?? DEFAULT_FORWARDING_POLICY;
+    this.#ownGossip = createOwnGossip({
+      gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: forwardingPolicy,
+      node: () => ({ alias: this.#alias, listen: this.#listen, features: features.encode() }),
+      tipHeight: () => chain?.tracker.tip?.height ?? null,
+      clock,
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
 
   /** Opens the data directory (lock, database, identity). Does not touch the network yet. */
@@ -342,6 +381,8 @@ export class Node {
     this.#offers.start();
     this.#channels.start();
     this.#payments?.start();
+    this.#gossip.start();
+    this.#ownGossip.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -380,6 +421,8 @@ export class Node {
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
     this.#payments?.close();
+    this.#ownGossip.close();
+    this.#gossip.close();
     this.#channels.close();
     await this.#peers.close();
     this.#offers.close();
@@ -401,6 +444,11 @@ export class Node {
   /** Payments: invoices, paying, forwarding (null when the node was opened with `payments: false`). */
   get payments(): PaymentsService | null {
     return this.#payments;
+  }
+
+  /** Gossip: the BOLT 7 channel graph and its sync with peers. */
+  get gossip(): GossipService {
+    return this.#gossip;
   }
 
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */

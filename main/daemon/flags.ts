@@ -28,6 +28,7 @@ export const DAEMON_OPTIONS = {
   'rpc-cookie': { type: 'string', value: 'FILE', describe: 'bitcoind\'s .cookie file, instead of USER:PASS in --rpc-url' },
   'esplora-url': { type: 'string', value: 'URL', describe: 'an Esplora server (default: Blockstream\'s for the network)' },
   'chain-poll-ms': { type: 'string', value: 'MS', describe: 'time between chain polls (default: 1000 on regtest, 10000 elsewhere)' },
+  'gossip-flush-ms': { type: 'string', value: 'MS', describe: 'time between relays of accepted gossip to peers (default: 60000, as BOLT 7 says)' },
   'restore-words-file': { type: 'string', value: 'FILE', describe: 'restore the node from its 24 backup words, into an empty data directory (channels are not restored)' },
   'restore-birthday': { type: 'string', value: 'HEIGHT', describe: 'with --restore-words-file: scan the chain from this block height (default: genesis)' },
 } as const satisfies CliOptions;

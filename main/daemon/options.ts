@@ -53,6 +53,8 @@ export interface DaemonOptions {
   readonly chainFlags: ChainConfigInput | null;
   /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
   readonly chainPollMs: number | undefined;
+  /** --gossip-flush-ms: time between gossip relays (default: core/gossip's 60 s). */
+  readonly gossipFlushMs: number | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
   readonly restore: { readonly words: string; readonly birthday: number } | undefined;
 }
@@ -125,6 +127,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     ? checkChainConfig(chainFlags, network, 'config.bad_chain', CHAIN_FLAG_NAMES)
     : NO_CHAIN;
   const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
+  const gossipFlushMs = positive(v['gossip-flush-ms'], '--gossip-flush-ms');
   let restore: DaemonOptions['restore'];
   if (v['restore-birthday'] !== undefined && v['restore-words-file'] === undefined) {
     throw new ConfigError('config.usage', '--restore-birthday goes with --restore-words-file');
@@ -171,6 +174,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     chainFlags: chainGiven ? chainFlags : null,
     chain,
     chainPollMs,
+    gossipFlushMs,
     restore,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : defaultListen(env),

@@ -73,6 +73,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     fromCommandLine: opts.given,
     chain: opts.chain,
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
+    ...(opts.gossipFlushMs !== undefined ? { gossip: { limits: { flushIntervalMs: opts.gossipFlushMs } } } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
   });
   log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });

@@ -119,6 +119,8 @@ export interface ChannelLinkState {
   readonly peerId: string;
   readonly phase: LinkPhase;
   readonly state: ChannelState;
+  /** The real short_channel_id (block, tx index, output) once the funding is confirmed. */
+  readonly shortChannelId?: bigint | null;
 }
 
 /** What `fundChannel` asks (the API's openchannel). */
@@ -406,7 +408,27 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
   /** Channels that have not failed. */
   /** Every channel's id, peer, phase and current state (the payments adapter's first hops and forwarding directory). */
   states(): ChannelLinkState[] {
-    return [...this.#entries.values()].map(({ link }) => ({ channelId: toHex(link.channelId), peerId: link.peerId, phase: link.phase, state: link.state }));
+    return [...this.#entries.values()].map(({ link }) => {
+      const channelId = toHex(link.channelId);
+      return { channelId, peerId: link.peerId, phase: link.phase, state: link.state, shortChannelId: this.#openings.byChannelId(channelId)?.shortChannelId ?? null };
+    });
+  }
+
+  /**
+   * What the gossip layer needs of each channel (core/runtime/gossip/own.ts): its link state, key
+   * index (the funding key signs announcement_signatures), BOLT 2 announce_channel, the real
+   * short_channel_id once the funding is confirmed, and its lifecycle (`active`: neither closing nor closed).
+   */
+  gossipViews(): { channelId: string; peerId: string; phase: LinkPhase; state: ChannelState; keyIndex: number; announce: boolean; shortChannelId: bigint | null; open: boolean }[] {
+    return [...this.#entries.values()].map((e) => {
+      const id = toHex(e.link.channelId);
+      const opening = this.#openings.byChannelId(id);
+      return {
+        channelId: id, peerId: e.link.peerId, phase: e.link.phase, state: e.link.state, keyIndex: e.link.keyIndex,
+        announce: opening ? (this.#openings.info(opening)?.announce ?? false) : false, shortChannelId: opening?.shortChannelId ?? null,
+        open: this.#lifecycle(e).lifecycle === 'active',
+      };
+    });
   }
 
   count(): number {

@@ -84,6 +84,8 @@ export interface PaymentsServiceOptions {
   readonly publish: (event: PaymentEventBody) => void;
   /** The gossip graph, when the node has one (default: empty — our channels and the invoice's hints only). */
   readonly graph?: () => RoutingGraph;
+  /** What the gossip layer knows of our channels (default: nothing — every channel private, the peer charging our policy). */
+  readonly ownGossip?: OwnChannelGossip;
   readonly updates?: FailureUpdateChecker;
   readonly bolt12?: Bolt12Payee;
   readonly forwardingPolicy?: ForwardingPolicy;
@@ -128,6 +130,16 @@ function peerScidOf(state: ChannelState): bigint {
   return remote !== null && remote !== undefined ? remote : outpointScid(state);
 }
 
+/** What the gossip layer knows of one of our channels (core/runtime/gossip/own.ts, wired by the node). */
+export interface OwnChannelGossip {
+  /** Our latest channel_update for it, type included (BOLT 4 failures carry it), or null. */
+  channelUpdate(channelId: string): Uint8Array | null;
+  /** The peer's policy for its direction, from its channel_update, or null (then a Glasswing peer's default is assumed). */
+  peerPolicy(channelId: string): { feeBaseMsat: bigint; feeProportionalMillionths: bigint; cltvExpiryDelta: number; htlcMinimumMsat: bigint; htlcMaximumMsat: bigint } | null;
+  /** True once its channel_announcement is in the graph: payers find it there (no route hint). */
+  announced(channelId: string): boolean;
+}
+
 /** How long `pay` waits past a payment's deadline for its last HTLCs before it answers with the pending record. */
 const WAIT_GRACE_MS = 30_000;
 
@@ -159,7 +171,8 @@ export class PaymentsService {
     const routes: RouteSource = { graph: () => (o.graph ? o.graph() : EMPTY_GRAPH), channels: () => this.#ourChannels() };
     const directory: ChannelDirectory = {
       byShortChannelId: (scid) => {
-        const c = o.channels.states().find((s) => scidsOf(s.state).includes(scid));
+        // The real short_channel_id too: a public channel is named by it in routes over the graph.
+        const c = o.channels.states().find((s) => scidsOf(s.state).includes(scid) || s.shortChannelId === scid);
         return c ? this.#forwarding(c) : undefined;
       },
       toPeer: (nodeId) => {
@@ -211,7 +224,7 @@ export class PaymentsService {
       active: c.phase === 'active',
       outboundMsat: estimateOutboundMsat(c.state),
       policy: this.#policy,
-      channelUpdate: null,
+      channelUpdate: this.#opts.ownGossip?.channelUpdate(c.channelId) ?? null,
     };
   }
 
@@ -378,16 +391,21 @@ export class PaymentsService {
    */
   createInvoice(params: { amountMsat?: bigint; description: string; expirySeconds?: number }): Bolt11InvoiceInfo {
     // BOLT 11 `r`: "MUST specify the private route"; only channels that can carry the payment to us are worth naming.
+    const gossip = this.#opts.ownGossip;
     const hints: RouteHintHop[][] = this.#opts.channels.states()
-      .filter((s) => s.state.status.kind === 'normal')
+      .filter((s) => s.state.status.kind === 'normal' && !gossip?.announced(s.channelId))
       .slice(0, 8)
-      .map((s) => [{
-        pubkey: fromHex(s.peerId),
-        shortChannelId: peerScidOf(s.state),
-        feeBaseMsat: Number(this.#policy.feeBaseMsat),
-        feeProportionalMillionths: Number(this.#policy.feeProportionalMillionths),
-        cltvExpiryDelta: this.#policy.cltvExpiryDelta,
-      }]);
+      .map((s) => {
+        // The peer's own channel_update when it sent one, else the policy a Glasswing peer charges.
+        const p = gossip?.peerPolicy(s.channelId) ?? this.#policy;
+        return [{
+          pubkey: fromHex(s.peerId),
+          shortChannelId: peerScidOf(s.state),
+          feeBaseMsat: Number(p.feeBaseMsat),
+          feeProportionalMillionths: Number(p.feeProportionalMillionths),
+          cltvExpiryDelta: p.cltvExpiryDelta,
+        }];
+      });
     let record: InvoiceRecord | undefined;
     this.#sync(() => {
       record = this.#run(this.#payments.inbound.createInvoice({
@@ -422,16 +440,17 @@ export class PaymentsService {
     for (const s of this.#opts.channels.states()) {
       if (s.state.status.kind !== 'normal' || seen.has(s.peerId)) continue;
       seen.add(s.peerId);
+      const p = this.#opts.ownGossip?.peerPolicy(s.channelId) ?? this.#policy;
       forwarders.push({
         nodeId: fromHex(s.peerId),
         shortChannelId: peerScidOf(s.state),
         relay: {
-          feeBaseMsat: Number(this.#policy.feeBaseMsat),
-          feeProportionalMillionths: Number(this.#policy.feeProportionalMillionths),
-          cltvExpiryDelta: this.#policy.cltvExpiryDelta,
+          feeBaseMsat: Number(p.feeBaseMsat),
+          feeProportionalMillionths: Number(p.feeProportionalMillionths),
+          cltvExpiryDelta: p.cltvExpiryDelta,
         },
-        htlcMinimumMsat: this.#policy.htlcMinimumMsat,
-        htlcMaximumMsat: this.#policy.htlcMaximumMsat,
+        htlcMinimumMsat: p.htlcMinimumMsat,
+        htlcMaximumMsat: p.htlcMaximumMsat,
       });
     }
     return { height: this.#opts.height(), forwarders };

@@ -46,7 +46,7 @@ export const getchannel: CliCommand = {
 export const openchannel: CliCommand = {
   name: 'openchannel',
   summary: 'open a channel of AMOUNT_SAT to a connected peer, funded from the wallet (fee rate in sat/vB for the funding transaction)',
-  usage: 'openchannel NODEID AMOUNT_SAT [--push-msat N] [--feerate SAT_PER_VB] [--private] [--zeroconf] [--channel-type anchors|static_remotekey] [--commitment-feerate SAT_PER_KW]',
+  usage: 'openchannel NODEID AMOUNT_SAT [--push-msat N] [--feerate SAT_PER_VB] [--public|--private] [--zeroconf] [--channel-type anchors|static_remotekey] [--commitment-feerate SAT_PER_KW]',
   arguments: [
     { name: 'NODEID', describe: 'a connected peer (66 hex characters)' },
     { name: 'AMOUNT_SAT', describe: 'the channel size in whole sat, paid from the wallet' },
@@ -54,7 +54,8 @@ export const openchannel: CliCommand = {
   options: {
     'push-msat': { type: 'string', value: 'N', describe: 'give the peer N msat of the channel at once (not returned on close)' },
     feerate: { type: 'string', value: 'SAT_PER_VB', describe: 'the funding transaction\'s fee rate (default: the chain\'s estimate for 6 blocks)' },
-    private: { type: 'boolean', describe: 'do not announce the channel (every channel is private for now)' },
+    public: { type: 'boolean', describe: 'announce the channel (BOLT 7: at 6 confirmations both sides sign its channel_announcement; payers find it in the graph)' },
+    private: { type: 'boolean', describe: 'do not announce the channel (the default; invoices carry a route hint for it)' },
     zeroconf: { type: 'boolean', describe: 'usable before the funding confirms (only peers that trust us accept)' },
     'channel-type': { type: 'string', value: 'anchors|static_remotekey', describe: 'default: anchors when the peer supports it' },
     'commitment-feerate': { type: 'string', value: 'SAT_PER_KW', describe: 'the commitments\' fee rate, 253 or more (default: the chain\'s estimate; anchors: at most 2500)' },
@@ -75,13 +76,14 @@ export const openchannel: CliCommand = {
     if (commitmentFeerate !== undefined && (typeof commitmentFeerate !== 'string' || !/^[1-9][0-9]{2,5}$/.test(commitmentFeerate) || Number(commitmentFeerate) < 253 || Number(commitmentFeerate) > 100_000)) {
       throw new UsageError(`--commitment-feerate must be a whole number of sat/kw from 253 to 100000, got "${String(commitmentFeerate)}"`);
     }
+    if (values.public === true && values.private === true) throw new UsageError('--public and --private exclude each other');
     return withDaemon(ctx.datadir, ({ api }) => api.openChannel({
       nodeId,
       amountSat: amount,
       ...(push !== undefined ? { pushMsat: push } : {}),
       ...(feeRateSatVb !== undefined ? { feeRateSatVb } : {}),
-      // Channels are private (announce_channel 0): announcement_signatures is not wired yet, so --private is what every channel is.
-      announce: false,
+      // BOLT 2 announce_channel: private unless --public.
+      announce: values.public === true,
       ...(values.zeroconf === true ? { zeroconf: true } : {}),
       ...(type !== undefined ? { channelType: type } : {}),
       ...(commitmentFeerate !== undefined ? { commitmentFeeratePerKw: Number(commitmentFeerate) } : {}),

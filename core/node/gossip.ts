@@ -1,0 +1,106 @@
+/**
+ * The gossip layer in the node: the GossipManager (core/gossip) with its SQLite store, run by the
+ * gossip adapter (core/runtime/gossip) on the node's peers, chain and clock. Kept apart from
+ * node.ts so the composition root only calls `createGossip`.
+ */
+import type { Database } from '../store';
+import { GossipRepository } from '../store/gossip-repository';
+import { GossipManager, type GossipEvent, type GossipLimits } from '../gossip';
+import type { ChainSource } from '../chain';
+import type { Chain } from '../runtime/chain';
+import type { Clock } from '../runtime/clock';
+import { GossipService, type GossipPeersPort } from '../runtime/gossip/service';
+import { chainFundingLookup } from '../runtime/gossip/funding';
+import { FEATURES, type AddressDescriptor } from '../wire';
+import { OwnGossip, type OwnPolicy } from '../runtime/gossip/own';
+import { outpointScid } from '../runtime/payments/service';
+import type { ChannelService } from '../runtime/channel/service';
+import type { Peer } from '../runtime/peer/peer-manager';
+import { channelSignerFromNodeKey } from '../channel';
+
+export interface GossipNodeOptions {
+  readonly db: Database;
+  readonly chainHash: Uint8Array;
+  readonly nodeId: Uint8Array;
+  readonly peers: GossipPeersPort;
+  /** The node's chain and its source; null: the node runs without a chain. */
+  readonly chain: { readonly chain: Chain; readonly source: ChainSource } | null;
+  readonly clock: Clock;
+  readonly publish: (e: GossipEvent) => void;
+  readonly log?: (line: Record<string, unknown>) => void;
+  /** Overrides of the manager's bounds and intervals (tests shorten the 60 s relay flush). */
+  readonly limits?: Partial<GossipLimits>;
+}
+
+export function createGossip(o: GossipNodeOptions): GossipService {
+  const manager = new GossipManager({
+    chainHash: o.chainHash,
+    localNodeId: o.nodeId,
+    // BOLT 7 (channel_announcement, receiving node): "if the short_channel_id's output does NOT
+    // correspond to a P2WSH ... OR the output is spent: MUST ignore the message" — with a chain
+    // we look every funding output up. Without one the check cannot be made: the graph takes
+    // announcements on their four signatures alone, with no capacity (BOLT 7 leaves how a node
+    // learns the output to it; such a node cannot open channels or pay on chain either).
+    fundingCheck: o.chain ? 'lookup' : 'skip',
+    knownFeatures: FEATURES,
+    nowMs: o.clock.now(),
+    ...(o.limits ? { limits: o.limits } : {}),
+  });
+  const chain = o.chain;
+  return new GossipService({
+    manager,
+    store: new GossipRepository(o.db),
+    peers: o.peers,
+    funding: chain ? chainFundingLookup({ source: chain.source, tipHeight: () => chain.chain.tracker.tip?.height ?? null }) : null,
+    clock: o.clock,
+    publish: o.publish,
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+export interface OwnGossipNodeOptions {
+  readonly gossip: GossipService;
+  readonly peers: GossipPeersPort;
+  readonly chainHash: Uint8Array;
+  readonly nodeId: Uint8Array;
+  readonly nodeKey: Uint8Array;
+  readonly channels: ChannelService<Peer>;
+  readonly policy: OwnPolicy;
+  /** Our alias, listen addresses ("host:port") and node features, as they are now. */
+  readonly node: () => { alias: string; listen: readonly string[]; features: Uint8Array };
+  readonly tipHeight: () => number | null;
+  readonly clock: Clock;
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+/** Our channels in gossip: announcement_signatures, our channel_updates and node_announcement (core/runtime/gossip/own.ts). */
+export function createOwnGossip(o: OwnGossipNodeOptions): OwnGossip {
+  return new OwnGossip({
+    gossip: o.gossip, peers: o.peers, chainHash: o.chainHash, nodeId: o.nodeId, nodeKey: o.nodeKey,
+    signWithFundingKey: (keyIndex, digest) => channelSignerFromNodeKey(o.nodeKey, keyIndex).signWithFundingKey(digest),
+    channels: () => o.channels.gossipViews(),
+    // The ids our payments layer and the peer know an unannounced channel by.
+    otherIds: (state) => [outpointScid(state), ...(state.aliases?.local != null ? [state.aliases.local] : []), ...(state.aliases?.remote != null ? [state.aliases.remote] : [])],
+    policy: () => o.policy,
+    node: () => {
+      const n = o.node();
+      return { alias: n.alias, features: n.features, addresses: n.listen.flatMap(announceableAddress) };
+    },
+    tipHeight: o.tipHeight,
+    clock: o.clock,
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+/**
+ * A listen address as a BOLT 7 address descriptor: IPv4 only for now, and not the unspecified
+ * 0.0.0.0 (nobody can dial it). Loopback is kept: regtest nodes on one machine dial each other there.
+ */
+export function announceableAddress(hostPort: string): AddressDescriptor[] {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(hostPort);
+  if (!m) return [];
+  const octets = m.slice(1, 5).map(Number);
+  const port = Number(m[5]);
+  if (octets.some((b) => b > 255) || octets.every((b) => b === 0) || port === 0 || port > 65535) return [];
+  return [{ kind: 'ipv4', address: new Uint8Array(octets), port }];
+}

@@ -1,0 +1,242 @@
+/**
+ * The gossip adapter: runs core/gossip's GossipManager in the node. It feeds the manager the
+ * peers' gossip messages (from the PeerManager), funding lookups (the chain source, through
+ * ./funding.ts), block heights and time (one interval timer on the node's clock: relay flush,
+ * pruning, query timeouts), writes the graph changes through the GossipStore port, publishes the
+ * layer's events, and drains each peer's outbox into the connection while its queue is short.
+ */
+import type { GossipChange, GossipEvent, GossipManager, GossipOutput, GossipPeerInfo, GossipStore, FundingLookupResult } from '../../gossip';
+import type { ChannelPolicy } from '../../gossip';
+import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, type FeatureVector, type Message } from '../../wire';
+import type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from './types';
+import type { Peer } from '../../peer/peer';
+import type { Clock, Timer } from '../clock';
+
+/** What the adapter needs of the peer layer (the PeerManager has it). */
+export interface GossipPeersPort {
+  onMessage(handler: (peer: Peer, message: Message) => void): () => void;
+  onPeerReady(handler: (peer: Peer) => void): () => void;
+  onPeerClosed(handler: (peer: Peer, error: unknown) => void): () => void;
+  peers(): Peer[];
+  /** The connected peer of this node id now (a newer connection replaces an older one). */
+  peer(nodeId: string): Peer | undefined;
+  send(nodeId: string, message: Message, opts?: { dropIfFull?: boolean }): boolean;
+  queuedBytes(nodeId: string): number;
+  disconnect(nodeId: string): boolean;
+}
+
+export interface GossipServiceOptions {
+  readonly manager: GossipManager;
+  readonly store: GossipStore;
+  readonly peers: GossipPeersPort;
+  /**
+   * The funding check of channel_announcements (null: the manager was made with `fundingCheck:
+   * 'skip'` because the node has no chain).
+   */
+  readonly funding: ((scid: bigint) => Promise<FundingLookupResult>) | null;
+  readonly clock: Clock;
+  readonly publish: (event: GossipEvent) => void;
+  readonly log?: (line: Record<string, unknown>) => void;
+  /** How often the manager is ticked (default 1 s; its own intervals decide what a tick does). */
+  readonly tickMs?: number;
+  /** A peer's outbox is drained while fewer than this many bytes wait on its connection (default 256 KiB). */
+  readonly maxQueuedBytes?: number;
+  /** Funding lookups at once (default 2). */
+  readonly lookupConcurrency?: number;
+}
+
+/** BOLT 1 message types that are gossip (BOLT 7), the ones this adapter hands to the manager. */
+const GOSSIP_TYPES = new Set<string>([
+  'channel_announcement', 'node_announcement', 'channel_update', 'query_short_channel_ids', 'reply_short_channel_ids_end',
+  'query_channel_range', 'reply_channel_range', 'gossip_timestamp_filter',
+]);
+
+/** What a peer's init says it offers for gossip (BOLT 9 bits 6/7 and 10/11). */
+export function gossipPeerInfo(features: FeatureVector): GossipPeerInfo {
+  return { gossipQueries: features.has('gossip_queries', FEATURES), gossipQueriesEx: features.has('gossip_queries_ex', FEATURES) };
+}
+
+export class GossipService {
+  readonly #o: GossipServiceOptions;
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #pumps = new Map<string, Timer>();
+  readonly #lookups: bigint[] = [];
+  #lookupsRunning = 0;
+  #ticker: Timer | null = null;
+  #closed = false;
+
+  constructor(opts: GossipServiceOptions) {
+    this.#o = opts;
+  }
+
+  get manager(): GossipManager {
+    return this.#o.manager;
+  }
+
+  /** Loads the stored graph, then listens to peers (the ones already connected included) and starts the timer. */
+  start(): void {
+    const { manager, store, peers, clock } = this.#o;
+    const restored = manager.restore(store.loadGossip());
+    if (restored.changes.length) store.applyGossipChanges(restored.changes);
+    for (const s of restored.skipped) this.#o.log?.({ event: 'gossip_row_skipped', what: s.what, reason: s.reason });
+    const stats = manager.stats();
+    this.#o.log?.({ event: 'gossip_loaded', channels: stats.channels, nodes: stats.nodes });
+    this.#unsubscribe.push(
+      peers.onPeerReady((peer) => this.#connected(peer)),
+      peers.onPeerClosed((peer) => {
+        // A connection replaced by a newer one closes after the new one is ready: that one stays.
+        if (!this.#closed && peers.peer(peer.nodeId) === undefined) this.#apply(manager.peerDisconnected(peer.nodeId));
+      }),
+      peers.onMessage((peer, message) => this.#receive(peer, message)),
+    );
+    for (const peer of peers.peers()) this.#connected(peer);
+    this.#ticker = clock.interval('gossip.tick', this.#o.tickMs ?? 1_000, () => this.#apply(manager.tick(clock.now())));
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#ticker?.cancel();
+    for (const t of this.#pumps.values()) t.cancel();
+    this.#pumps.clear();
+    this.#lookups.length = 0;
+  }
+
+  /** The chain's best height (spent channels are forgotten 72 blocks on). */
+  blockHeight(height: number): void {
+    if (!this.#closed) this.#apply(this.#o.manager.blockHeight(height));
+  }
+
+  /** Applies the output of one of the manager's steps (also our own gossip: `broadcastOwn`, `sendDirect`). */
+  apply(output: GossipOutput): void {
+    this.#apply(output);
+  }
+
+  /** Counts of the graph and of what peers sent. */
+  info(): GossipInfo {
+    const st = this.#o.manager.stats();
+    return {
+      channels: st.channels, nodes: st.nodes, pendingAnnouncements: st.pendingAnnouncements, pendingUpdates: st.pendingUpdates,
+      peers: st.peers, outcomes: { ...st.outcomes }, relayDropped: st.relayDropped,
+    };
+  }
+
+  /** The graph's nodes (those with most channels first), at most `limit`. */
+  listNodes(limit = 1000): GraphNodeInfo[] {
+    const nodes = [...this.#o.manager.graph.nodes()].sort((a, b) => b.channels.size - a.channels.size || (a.nodeId < b.nodeId ? -1 : 1));
+    return nodes.slice(0, limit).map((n) => ({
+      nodeId: n.nodeId,
+      alias: n.info?.alias ?? null,
+      color: n.info?.color ?? null,
+      addresses: n.info ? n.info.addresses.map(formatAddress) : [],
+      lastUpdate: n.info?.timestamp ?? null,
+      channels: n.channels.size,
+    }));
+  }
+
+  /** The graph's channels (of `nodeId` if given), in short_channel_id order, at most `limit`. */
+  listChannels(opts: { nodeId?: string; limit?: number } = {}): GraphChannelInfo[] {
+    const graph = this.#o.manager.graph;
+    const all = opts.nodeId ? [...(graph.node(opts.nodeId)?.channels ?? [])].map((id) => graph.channel(id)!).filter(Boolean) : [...graph.channels()];
+    all.sort((a, b) => (a.shortChannelId < b.shortChannelId ? -1 : a.shortChannelId > b.shortChannelId ? 1 : 0));
+    return all.slice(0, opts.limit ?? 1000).map((c) => ({
+      shortChannelId: formatShortChannelId(c.shortChannelId),
+      nodeId1: c.nodeId1,
+      nodeId2: c.nodeId2,
+      capacitySat: c.capacitySat === null ? null : c.capacitySat.toString(),
+      policies: [policyInfo(c.policies[0]), policyInfo(c.policies[1])],
+      spentAtHeight: c.spentAtHeight,
+    }));
+  }
+
+  #connected(peer: Peer): void {
+    if (this.#closed) return;
+    this.#apply(this.#o.manager.peerConnected(peer.nodeId, gossipPeerInfo(peer.features), this.#o.clock.now()));
+  }
+
+  #receive(peer: Peer, message: Message): void {
+    if (this.#closed || !GOSSIP_TYPES.has(message.type)) return;
+    const r = this.#o.manager.receive(peer.nodeId, message, this.#o.clock.now());
+    this.#apply(r);
+  }
+
+  #apply(output: GossipOutput): void {
+    if (output.changes.length) this.#persist(output.changes);
+    for (const e of output.events) this.#o.publish(e);
+    for (const a of output.actions) {
+      switch (a.kind) {
+        case 'lookup_funding':
+          this.#lookups.push(a.shortChannelId);
+          this.#runLookups();
+          break;
+        case 'outbound_ready':
+          this.#pump(a.peer);
+          break;
+        case 'warn':
+          // BOLT 1 warning (channel_id 0): the gossip checks that "SHOULD send a warning".
+          this.#o.peers.send(a.peer, { type: 'warning', channelId: new Uint8Array(32), data: new TextEncoder().encode(a.text) }, { dropIfFull: true });
+          if (a.disconnect) this.#o.peers.disconnect(a.peer);
+          break;
+      }
+    }
+  }
+
+  #persist(changes: readonly GossipChange[]): void {
+    try {
+      this.#o.store.applyGossipChanges(changes);
+    } catch (e) {
+      // Gossip is a cache of public data (core/gossip/store.ts): a lost write is learned again.
+      this.#o.log?.({ event: 'gossip_store_failed', reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  #runLookups(): void {
+    const funding = this.#o.funding;
+    const max = this.#o.lookupConcurrency ?? 2;
+    while (!this.#closed && funding && this.#lookupsRunning < max && this.#lookups.length) {
+      const scid = this.#lookups.shift()!;
+      this.#lookupsRunning++;
+      void funding(scid)
+        .catch((): FundingLookupResult => ({ kind: 'unavailable' }))
+        .then((result) => {
+          this.#lookupsRunning--;
+          if (this.#closed) return;
+          const r = this.#o.manager.fundingResult(scid, result, this.#o.clock.now());
+          this.#apply(r);
+          this.#runLookups();
+        });
+    }
+  }
+
+  /** Sends what the peer's outbox holds while its connection keeps up; the rest a little later. */
+  #pump(nodeId: string): void {
+    if (this.#closed || this.#pumps.has(nodeId)) return;
+    const { manager, peers } = this.#o;
+    const limit = this.#o.maxQueuedBytes ?? 256 * 1024;
+    while (manager.hasOutbound(nodeId) && peers.queuedBytes(nodeId) < limit) {
+      for (const bytes of manager.nextMessagesFor(nodeId, 50)) {
+        let m: Message;
+        try {
+          m = decodeMessage(bytes);
+        } catch {
+          continue; // the manager encoded it: cannot happen, and must not stop the others
+        }
+        if (!peers.send(nodeId, m, { dropIfFull: true })) return; // not connected any more (or full: the rest follows at the next action)
+      }
+    }
+    if (manager.hasOutbound(nodeId)) {
+      this.#pumps.set(nodeId, this.#o.clock.timeout('gossip.pump', 100, () => {
+        this.#pumps.delete(nodeId);
+        this.#pump(nodeId);
+      }));
+    }
+  }
+}
+
+function policyInfo(p: ChannelPolicy | null): GraphPolicyInfo | null {
+  if (!p) return null;
+  return {
+    timestamp: p.timestamp, disabled: p.disabled, cltvExpiryDelta: p.cltvExpiryDelta, htlcMinimumMsat: p.htlcMinimumMsat.toString(),
+    htlcMaximumMsat: p.htlcMaximumMsat.toString(), feeBaseMsat: p.feeBaseMsat.toString(), feeProportionalMillionths: p.feeProportionalMillionths.toString(),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Public channels and routing over the gossip graph (issue 15 items 2 and 5, issue 14 item 1):
+ * three `glasswing daemon` processes on btcd, A — B — C. A opens a private channel to B; B opens
+ * a public one to C (`openchannel --public`). At six confirmations B and C exchange
+ * announcement_signatures, build the channel_announcement and broadcast it with their
+ * channel_updates and node_announcements; A learns the B–C channel from B's gossip alone. C's
+ * invoice carries no route hint for its public channel, so A's payment finds its route in the
+ * graph, naming the channel by its real short_channel_id, and B forwards it.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DecodeResult, FundChannelResult, GraphChannelInfo, NodeApi, PaymentInfo } from '../../core/api';
+import { type Btcd, startBtcd, waitFor } from '../support/btcd';
+import { deposit, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
+
+let btcd: Btcd;
+let a: WalletNode;
+let b: WalletNode;
+let c: WalletNode;
+
+async function mine(n: number): Promise<void> {
+  await btcd.mine(n);
+  for (const node of [a, b, c]) await synced(node.api, btcd, 30_000 + n * 500);
+}
+
+async function connected(x: WalletNode, y: WalletNode): Promise<void> {
+  const r = await x.cli('connect', y.daemon.address);
+  expect(r.code, r.stderr).toBe(0);
+  await waitFor(async () => ((await y.api.listPeers({})).peers.some((p) => p.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
+}
+
+async function open(x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
+  const r = await x.cli('openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
+  expect(r.code, r.stderr).toBe(0);
+  const opened = r.json as FundChannelResult;
+  await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).includes(opened.fundingTxid) ? true : undefined), 'the funding in the mempool');
+  return opened;
+}
+
+async function graphChannel(api: NodeApi, check: (c: GraphChannelInfo) => boolean, what: string): Promise<GraphChannelInfo> {
+  return await waitFor(async () => (await api.listGraphChannels({})).channels.find(check), what, 60_000);
+}
+
+beforeAll(async () => {
+  btcd = await startBtcd();
+  await btcd.mine(101);
+  const args = [...rpcFlags(btcd), '--gossip-flush-ms', '300'];
+  [a, b, c] = await Promise.all([startWalletNode(btcd, { args }), startWalletNode(btcd, { args }), startWalletNode(btcd, { args })]);
+  for (const n of [a, b, c]) await synced(n.api, btcd);
+  await deposit(a, btcd, 2_000_000n);
+  await deposit(b, btcd, 2_000_000n);
+  for (const n of [a, b, c]) await synced(n.api, btcd);
+}, 180_000);
+
+describe('a public channel announced and used for routing', () => {
+  let bc: FundChannelResult;
+  let scid: string;
+
+  it('B and C announce their public channel at six confirmations; A learns it from gossip only', async () => {
+    await connected(a, b);
+    await connected(b, c);
+    const ab = await open(a, b, '--private');
+    bc = await open(b, c, '--public');
+    await mine(6);
+    for (const [n, id] of [[a, ab.channelId], [b, ab.channelId], [b, bc.channelId], [c, bc.channelId]] as const) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.find((x) => x.channelId === id)?.state === 'active' ? true : undefined), 'active', 60_000);
+    }
+    scid = (await b.api.listChannels({})).channels.find((x) => x.channelId === bc.channelId)!.shortChannelId!;
+    // Both ends' updates, on A, which never talked to C and holds no hint.
+    const seen = await graphChannel(a.api, (x) => x.shortChannelId === scid && x.policies.every((p) => p !== null), 'the B–C channel with both updates on A');
+    expect([seen.nodeId1, seen.nodeId2].sort()).toEqual([b.daemon.nodeId, c.daemon.nodeId].sort());
+    expect(seen.capacitySat).toBe('600000');
+    // The private A–B channel is not in anyone's graph.
+    expect((await b.api.listGraphChannels({})).channels.map((x) => x.shortChannelId)).toEqual([scid]);
+    // B's and C's node_announcements reached A.
+    const nodes = await waitFor(async () => {
+      const list = (await a.api.listNodes({})).nodes;
+      return list.filter((n) => n.alias !== null).length === 2 ? list : undefined;
+    }, 'both node announcements on A');
+    expect(nodes.map((n) => n.nodeId).sort()).toEqual([b.daemon.nodeId, c.daemon.nodeId].sort());
+    expect(nodes.every((n) => n.addresses.length === 1)).toBe(true);
+  }, 180_000);
+
+  it('C\'s invoice has no hint for its public channel; A pays it over the graph through B', async () => {
+    const inv = (await c.cli('invoice', '70000', 'over the graph')).json as { bolt11: string };
+    const decoded = (await a.api.decode({ string: inv.bolt11 })) as DecodeResult & { route_hints?: unknown };
+    expect(JSON.stringify(decoded)).not.toContain('route_hints');
+    const route = await a.cli('getroute', c.daemon.nodeId, '70000');
+    expect(route.code, route.stderr).toBe(0);
+    expect((route.json as { hops: { shortChannelId: string }[] }).hops[1]!.shortChannelId).toBe(scid);
+    const r = await a.cli('pay', inv.bolt11, '--max-fee-msat', '5000');
+    expect(r.code, r.stderr).toBe(0);
+    const paid = r.json as PaymentInfo;
+    expect(paid.status).toBe('succeeded');
+    expect(paid.parts[0]!.route.map((h) => h.nodeId)).toEqual([b.daemon.nodeId, c.daemon.nodeId]);
+    expect(paid.parts[0]!.route[1]!.shortChannelId).toBe(scid);
+    // B's fee is its channel_update's (the default policy: 1,000 msat + 100 ppm).
+    expect(paid.feeMsat).toBe((1_000n + (70_000n * 100n) / 1_000_000n).toString());
+  }, 120_000);
+});
