@@ -423,7 +423,7 @@ describe('restarts', () => {
     expect(parts.map((p) => [p.status, p.failure?.code ?? null])).toEqual([['failed', 'not_sent'], ['succeeded', null]]);
     // The retry carried the whole amount in one part over the same channel: nothing was learned against it.
     expect(parts[1]!.amountMsat).toBe(5_000_000n);
-    expect(a.payments.outbound.memory.penalties(net.now).channel(firstHop.shortChannelId, a.keys.hex, b.keys.hex, firstHop.amountMsat)).toBe(0n);
+    expect(a.payments.outbound.memory.penalties(net.now).channel!(firstHop.shortChannelId, a.keys.hex, b.keys.hex, firstHop.amountMsat)).toBe(0n);
   });
 
   it('the payer restarts with its part in flight: the payment completes from its stored part', () => {
