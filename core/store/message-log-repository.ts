@@ -74,7 +74,7 @@ export class MessageLogRepository implements MessageLogStore {
       ['peer = ?', filter.peer],
       ['instr(tlv_types, ?) > 0', filter.tlvType === undefined ? undefined : `,${filter.tlvType},`],
       ['outcome = ?', filter.outcome],
-    ], filter.limit ?? 100, 'id').map(toRow);
+    ], filter.limit ?? 100, 'id').reverse().map(toRow); // a log reads oldest first (NodeApi listMessages)
   }
 
   count(): number {
