@@ -4,7 +4,7 @@
  * The wire form of a path (`blinded_path`) lives in core/wire/blinded-path.ts.
  */
 import {
-  aeadDecrypt, aeadEncrypt, assertBytes, concatBytes, ecdh, equalBytes, isValidPublicKey, pointFromScalar, pointMultiply,
+  aeadDecrypt, aeadEncrypt, assertBytes, concatBytes, ecdh, equalBytes, pointFromScalar, pointMultiply,
   scalarFromHash, scalarMultiply, sha256, zeroize,
 } from '../crypto';
 import type { BlindedPath, SciddirOrPubkey } from '../wire';
@@ -13,7 +13,7 @@ import { KEY_TYPE } from './constants';
 import type { EncryptedDataTlv } from './encrypted-data';
 import { decodeEncryptedDataTlv, encodeEncryptedDataTlv } from './encrypted-data';
 import { OnionError, wrapError } from './errors';
-import { generateKey } from './keys';
+import { ecdhChecked, generateKey, hasCompressedShape } from './keys';
 
 const ZERO_NONCE = new Uint8Array(12);
 const NO_AD = new Uint8Array(0);
@@ -211,7 +211,8 @@ export interface ProcessedBlindedHop {
  */
 export function processBlindedHop(opts: ProcessBlindedHopOptions): ProcessedBlindedHop {
   const { pathKey, encryptedRecipientData } = opts;
-  if (!(pathKey instanceof Uint8Array) || !isValidPublicKey(pathKey)) {
+  // With `sharedSecret` the caller's ECDH with this path_key parsed it; else ours does (ecdhChecked).
+  if (!(pathKey instanceof Uint8Array) || !hasCompressedShape(pathKey)) {
     throw new OnionError('onion.invalid_key', 'path_key is not a valid point');
   }
   if (!(encryptedRecipientData instanceof Uint8Array)) throw new OnionError('onion.bad_argument', 'encrypted_recipient_data must be bytes');
@@ -223,7 +224,7 @@ export function processBlindedHop(opts: ProcessBlindedHopOptions): ProcessedBlin
     sharedSecret = opts.sharedSecret;
   } else {
     try {
-      sharedSecret = ecdh(opts.privateKey as Uint8Array, pathKey);
+      sharedSecret = ecdhChecked(opts.privateKey as Uint8Array, pathKey, 'path_key');
     } catch (e) {
       throw wrapError(OnionError, 'onion.bad_argument', 'node key', e);
     }

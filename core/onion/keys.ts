@@ -6,7 +6,9 @@ import {
   chacha20Stream, concatBytes, ecdh, hmacSha256, pointFromScalar, pointMultiply, scalarFromHash, scalarMultiply,
   sha256, utf8, zeroize,
 } from '../crypto';
+import { isGlasswingError } from '../errors';
 import type { KeyType } from './constants';
+import { OnionError } from './errors';
 
 const KEY_TYPE_BYTES = new Map<string, Uint8Array>();
 
@@ -92,4 +94,23 @@ export function computeHopKeys(sessionKey: Uint8Array, nodeIds: readonly Uint8Ar
 /** The shared secrets only (what the origin keeps to decode a returned failure). */
 export function computeSharedSecrets(sessionKey: Uint8Array, nodeIds: readonly Uint8Array[]): Uint8Array[] {
   return computeHopKeys(sessionKey, nodeIds).map((k) => k.sharedSecret);
+}
+
+/** 33 bytes with prefix 02 or 03: a compressed point's shape (on the curve is the ECDH's check). */
+export function hasCompressedShape(p: Uint8Array): boolean {
+  return p instanceof Uint8Array && p.length === 33 && (p[0] === 2 || p[0] === 3);
+}
+
+/**
+ * ECDH whose parse of `point` is its curve check: a point off the curve is OnionError
+ * `onion.invalid_key` (BOLT 4: "MUST abort processing the packet and fail"), as a separate check
+ * before it would report, at the cost of a second point decompression.
+ */
+export function ecdhChecked(privateKey: Uint8Array, point: Uint8Array, what: string): Uint8Array {
+  try {
+    return ecdh(privateKey, point);
+  } catch (e) {
+    if (isGlasswingError(e, 'crypto.invalid_point')) throw new OnionError('onion.invalid_key', `${what} is not a valid point`);
+    throw e;
+  }
 }

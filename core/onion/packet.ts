@@ -4,7 +4,7 @@
  * and onion messages (`onionmsg_payloads` of any length, normally 1,300 or 32,768 bytes).
  */
 import {
-  assertBytes, concatBytes, ecdh, equalBytes, hmacSha256, isValidPublicKey, scalarFromHash, scalarMultiply, zeroize,
+  assertBytes, concatBytes, equalBytes, hmacSha256, isValidPublicKey, scalarFromHash, scalarMultiply, zeroize,
 } from '../crypto';
 import { ByteReader, ByteWriter, bigSizeLength } from '../wire';
 import {
@@ -12,7 +12,7 @@ import {
   PAYMENT_PAYLOAD_SIZE,
 } from './constants';
 import { OnionError, wrapError } from './errors';
-import { computeHopKeys, generateCipherStream, generateKey, nextEphemeralPublicKey, xorInto } from './keys';
+import { computeHopKeys, ecdhChecked, generateCipherStream, generateKey, hasCompressedShape, nextEphemeralPublicKey, xorInto } from './keys';
 
 /** BOLT 4 `onion_packet` / `onion_message_packet`. */
 export interface OnionPacket {
@@ -245,8 +245,13 @@ export function peelOnionPacket(opts: PeelOnionOptions): PeeledOnion {
   if (packet.version !== ONION_VERSION) {
     throw new OnionError('onion.bad_version', `onion version ${packet.version} is not supported`, { version: packet.version });
   }
-  // BOLT 4: "if public_key is not a valid pubkey: MUST abort processing the packet and fail."
-  if (!isValidPublicKey(packet.publicKey)) throw new OnionError('onion.invalid_key', 'onion public_key is not a valid point');
+  // BOLT 4: "if public_key is not a valid pubkey: MUST abort processing the packet and fail." Its
+  // shape here; on the curve is checked by the ECDH that uses it (one point parse, not two), or
+  // here when the caller brings the shared secret.
+  const keyShapeOk = hasCompressedShape(packet.publicKey);
+  if (!keyShapeOk || (opts.sharedSecret !== undefined && !isValidPublicKey(packet.publicKey))) {
+    throw new OnionError('onion.invalid_key', 'onion public_key is not a valid point');
+  }
 
   const { sharedSecret, pathKeySharedSecret } = deriveSharedSecret(packet.publicKey, opts);
   // BOLT 4: mu = HMAC256("mu", ss); HMAC256(mu, hop_payloads || associated_data), compared in constant time.
@@ -315,16 +320,17 @@ function deriveSharedSecret(
     throw new OnionError('onion.bad_argument', 'a 32-byte private key or a shared secret is required');
   }
   try {
-    if (opts.pathKey === undefined) return { sharedSecret: ecdh(privateKey, publicKey) };
-    if (!isValidPublicKey(opts.pathKey)) throw new OnionError('onion.invalid_key', 'path_key is not a valid point');
+    if (opts.pathKey === undefined) return { sharedSecret: ecdhChecked(privateKey, publicKey, 'onion public_key') };
+    if (!hasCompressedShape(opts.pathKey)) throw new OnionError('onion.invalid_key', 'path_key is not a valid point');
     // BOLT 4: blinding_ss = ECDH(path_key, node_privkey); tweak node_privkey by HMAC256("blinded_node_id", blinding_ss).
-    const pathKeySharedSecret = ecdh(privateKey, opts.pathKey);
+    const pathKeySharedSecret = ecdhChecked(privateKey, opts.pathKey, 'path_key');
     const tweak = generateKey(KEY_TYPE.blindedNodeId, pathKeySharedSecret);
     const blindedKey = scalarMultiply(privateKey, scalarFromHash(tweak));
-    const sharedSecret = ecdh(blindedKey, publicKey);
+    const sharedSecret = ecdhChecked(blindedKey, publicKey, 'onion public_key');
     zeroize(tweak, blindedKey);
     return { sharedSecret, pathKeySharedSecret };
   } catch (e) {
     throw wrapError(OnionError, 'onion.bad_argument', 'node key', e);
   }
 }
+

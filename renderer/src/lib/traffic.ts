@@ -22,6 +22,8 @@ export interface TrafficSample {
   readonly type: string;
   /** What happened to it, e.g. `in` / `out`. */
   readonly outcome: string;
+  /** How many messages it stands for (a coalesced report of throttled drops); absent: one. */
+  readonly count?: number;
 }
 
 /** How a chart draws an outcome: `sign` +1 stacks above the zero line, -1 below. */
@@ -68,7 +70,9 @@ export function classifyTraffic(event: NodeEvent): TrafficSample[] {
   if (event.type.startsWith('onion.')) {
     const outcome = event.type.slice('onion.'.length);
     if (!COUNTED_ONION.has(outcome)) return [];
-    return [{ stream: 'onion', time: event.time, type: onionType(event), outcome }];
+    // Throttled drops come as one report per peer and second, with the messages' `count`.
+    const count = event.type === 'onion.dropped' ? event.count : undefined;
+    return [{ stream: 'onion', time: event.time, type: onionType(event), outcome, ...(count !== undefined ? { count } : {}) }];
   }
   return [];
 }
@@ -79,7 +83,7 @@ export function classifyTraffic(event: NodeEvent): TrafficSample[] {
  */
 export function classifyDrop(event: NodeEvent): TrafficSample | null {
   if (event.type !== 'onion.dropped') return null;
-  return { stream: 'onion', time: event.time, type: event.reason, outcome: 'dropped' };
+  return { stream: 'onion', time: event.time, type: event.reason, outcome: 'dropped', ...(event.count !== undefined ? { count: event.count } : {}) };
 }
 
 export interface TrafficSeries {
@@ -131,7 +135,7 @@ export class TrafficCounter {
     return this.#types;
   }
 
-  add(sample: Pick<TrafficSample, 'time' | 'type' | 'outcome'>): void {
+  add(sample: Pick<TrafficSample, 'time' | 'type' | 'outcome' | 'count'>): void {
     const second = Math.floor(sample.time / 1000);
     if (second <= this.#latestSecond - this.windowSeconds) return; // already out of the window
     if (!this.#types.includes(sample.type)) this.#types.push(sample.type);
@@ -139,7 +143,7 @@ export class TrafficCounter {
     const key = `${sample.type}|${sample.outcome}`;
     let bucket = this.#buckets.get(second);
     if (!bucket) this.#buckets.set(second, (bucket = new Map()));
-    bucket.set(key, (bucket.get(key) ?? 0) + 1);
+    bucket.set(key, (bucket.get(key) ?? 0) + (sample.count ?? 1));
   }
 
   /** Forgets everything (e.g. after reconnecting to a restarted node). */

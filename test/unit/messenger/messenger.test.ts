@@ -308,12 +308,19 @@ describe('OnionMessenger: drops, each with its reason', () => {
     const B = net.get('B');
     const seen: string[] = [];
     B.core.registerHandler(APP, (m) => void seen.push(m.from));
-    const sendFrom = (n: string) => net.run(net.get(n), net.get(n).core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    // One onion per peer, built once and fed again and again (building 4,000 would be slow on the
+    // @noble backend; B peels only what it admits).
+    const onions = new Map([...heavy, 'L'].map((n) => {
+      const sender = net.get(n);
+      sender.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now);
+      return [n, sender.core.takeNext(B.id)!.message] as const;
+    }));
+    const sendFrom = (n: string) => net.inject(n, 'B', onions.get(n)!);
     const from = (n: string) => seen.filter((id) => id === net.get(n).id).length;
     // Five seconds: 20 heavy peers each send 10 times its rate (40/s, together 40 times the node's
     // budget), the light one 2 a second.
     for (let t = 0; t < 20; t++) {
-      for (const n of heavy) for (let i = 0; i < 10; i++) sendFrom(n);
+      for (let i = 0; i < 10; i++) for (const n of heavy) sendFrom(n); // interleaved, as arrivals are
       net.pump();
       if (t % 2 === 1) sendFrom('L'); // after the heavy peers took what they could
       net.pump();
@@ -330,8 +337,9 @@ describe('OnionMessenger: drops, each with its reason', () => {
     expect(heavyIn + net.droppedCount('B', 'node_busy') + net.droppedCount('B', 'rate_limited')).toBe(20 * 10 * heavy.length);
     // One report at once and one summary per peer, reason and second: not an event per dropped message.
     expect(net.eventsOf('B', 'onion.dropped').length).toBeLessThanOrEqual(2 * heavy.length * 7);
-    // Heavy peers share what is left fairly enough: none is shut out.
+    // Among heavy peers it is first come, first served, each within its own bucket: interleaved, none is shut out.
     for (const h of heavy) expect(from(h)).toBeGreaterThan(0);
+    for (const h of heavy) expect(from(h)).toBeLessThanOrEqual(10 + 4 * 5);
     expect(B.core.policy.nodeInboundPerSecond).toBe(20);
     // Lifting the per-peer limit lifts the node-wide one with it (never below one peer's rate).
     B.core.updatePolicy({ inboundPerSecond: 1000, inboundBurst: 1000 });
@@ -354,7 +362,7 @@ describe('OnionMessenger: drops, each with its reason', () => {
     net.inject('A', 'B', message);
     const last = net.eventsOf('B', 'onion.dropped').at(-1)!;
     expect(last).toMatchObject({ reason: 'bad_onion', from: A!.id });
-    expect(last.code).toMatch(/^[a-z_]+\.[a-z_]+$/);
+    expect(last.code).toBe('onion.invalid_key');
   });
 
   it('keeps a peer’s bucket across a reconnection: reconnecting buys no fresh burst', () => {

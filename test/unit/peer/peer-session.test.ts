@@ -125,8 +125,13 @@ describe('PeerSession (BOLT 1 after the handshake)', () => {
     const s = session();
     ready(s);
     const om = enc({ type: 'onion_message', pathKey: publicKeyFromPrivate(new Uint8Array(32).fill(3)), onionMessagePacket: new Uint8Array(100), tlvs: {} } as Message);
+    // A path_key of a point's shape but off the curve is delivered: the messenger's peel checks it
+    // on the curve (its ECDH), after the rate limit (core/wire codecs.pointShape).
+    const offCurve = om.slice();
+    offCurve.fill(0xff, 3, 35);
+    expect(kinds(s.receive(offCurve, 1))).toEqual(['received', 'deliver']);
     const badPoint = om.slice();
-    badPoint.fill(0xff, 3, 35);
+    badPoint[2] = 0x05; // not a compressed point's prefix
     const r = s.receive(badPoint, 1);
     expect(kinds(r)).toEqual(['received', 'malformed']);
     expect(r[1]).toMatchObject({ kind: 'malformed', typeNumber: 513, code: expect.stringMatching(/^wire\./) });

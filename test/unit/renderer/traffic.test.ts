@@ -130,6 +130,18 @@ describe('onion drops by reason', () => {
     expect(classifyDrop(dropped!)).toEqual({ stream: 'onion', time: dropped!.time, type: 'malformed_message', outcome: 'dropped' });
     expect(classifyDrop(forwarded!)).toBeNull();
   });
+
+  it('counts a coalesced report of throttled drops as the messages it stands for', () => {
+    const [report] = stamp([
+      { type: 'onion.dropped', messageId: 'cc'.repeat(8), from: 'x', to: null, reason: 'rate_limited', code: null, detail: '', size: 14_000, count: 10 },
+    ]);
+    const counter = new TrafficCounter(60);
+    counter.add(classifyDrop(report!)!);
+    for (const s of classifyTraffic(report!)) counter.add(s);
+    const view = counter.view(report!.time);
+    expect(view.totalsByType.find((t) => t.type === 'rate_limited')?.total).toBe(10);
+    expect(view.totalsByOutcome.dropped).toBe(20);
+  });
 });
 
 describe('drop reasons in words', () => {
