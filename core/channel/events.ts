@@ -81,6 +81,11 @@ export interface ChannelSummary {
   readonly numHtlcs: number;
   /** The feerate of our newest commitment. */
   readonly feeratePerKw: number;
+  /**
+   * Blocks our `to_local` (and HTLC second stages) wait after our commitment confirms: the BOLT 2
+   * `to_self_delay` the peer asked of us. What a force close costs in time.
+   */
+  readonly toSelfDelay: number;
   readonly failure: { readonly code: string; readonly message: string } | null;
   /** Set when channel_reestablish showed that one side lost state. */
   readonly dataLoss: ChannelDataLoss | null;

@@ -16,90 +16,105 @@ import { SHACHAIN_MAX_INDEX } from './shachain';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Plain data → JSON value: bigint → decimal string, Uint8Array → hex. */
-function toJson(value: unknown): Json {
+/** Plain data → JSON value: bigint → decimal string, Uint8Array → hex (undefined fields left out). */
+export function plainToJson(value: unknown): Json {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return toHex(value);
-  if (Array.isArray(value)) return value.map(toJson);
+  if (Array.isArray(value)) return value.map(plainToJson);
   if (value !== null && typeof value === 'object') {
     const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = plainToJson(v);
     return out;
   }
   return value as Json;
 }
 
 export function encodeChannelState(state: ChannelState): Json {
-  return toJson(state);
+  return plainToJson(state);
 }
 
 function bad(path: string, what: string): ChannelStateError {
   return new ChannelStateError('channel_state.bad_field', `${path}: ${what}`, { field: path });
 }
 
-/** A cursor over an untrusted JSON object. */
-class Obj {
+/** The typed error a JSON reader throws for the field at `path` (each codec names its own). */
+export type JsonFieldError = (path: string, what: string) => Error;
+
+/** A cursor over an untrusted JSON object: every read checks its field and throws the codec's typed error naming it. */
+export class JsonFields {
   constructor(
     readonly v: { [key: string]: unknown },
     readonly path: string,
+    readonly fail: JsonFieldError = bad,
   ) {}
 
-  static of(value: unknown, path: string): Obj {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(path, 'expected an object');
-    return new Obj(value as { [key: string]: unknown }, path);
+  static of(value: unknown, path: string, fail: JsonFieldError = bad): JsonFields {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail(path, 'expected an object');
+    return new JsonFields(value as { [key: string]: unknown }, path, fail);
   }
 
   #at(k: string): unknown {
     return Object.prototype.hasOwnProperty.call(this.v, k) ? this.v[k] : undefined;
   }
 
-  obj(k: string): Obj {
-    return Obj.of(this.#at(k), `${this.path}.${k}`);
+  #bad(k: string, what: string): Error {
+    return this.fail(`${this.path}.${k}`, what);
+  }
+
+  obj(k: string): JsonFields {
+    return JsonFields.of(this.#at(k), `${this.path}.${k}`, this.fail);
   }
 
   int(k: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     const x = this.#at(k);
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw bad(`${this.path}.${k}`, `expected an integer in ${min}..${max}`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw this.#bad(k, `expected an integer in ${min}..${max}`);
     return x;
   }
 
   big(k: string, signed = false): bigint {
     const x = this.#at(k);
     if (typeof x !== 'string' || !(signed ? /^-?(0|[1-9][0-9]{0,25})$/ : /^(0|[1-9][0-9]{0,25})$/).test(x)) {
-      throw bad(`${this.path}.${k}`, 'expected a decimal string');
+      throw this.#bad(k, 'expected a decimal string');
     }
     return BigInt(x);
   }
 
+  /** A decimal string below 2^64. */
+  u64(k: string): bigint {
+    const v = this.big(k);
+    if (v >= 1n << 64n) throw this.#bad(k, 'expected a u64');
+    return v;
+  }
+
   bytes(k: string, length?: number): Uint8Array {
     const x = this.#at(k);
-    if (typeof x !== 'string' || !/^([0-9a-f]{2})*$/.test(x)) throw bad(`${this.path}.${k}`, 'expected lowercase hex');
+    if (typeof x !== 'string' || !/^([0-9a-f]{2})*$/.test(x)) throw this.#bad(k, 'expected lowercase hex');
     const b = fromHex(x);
-    if (length !== undefined && b.length !== length) throw bad(`${this.path}.${k}`, `expected ${length} bytes`);
+    if (length !== undefined && b.length !== length) throw this.#bad(k, `expected ${length} bytes`);
     return b;
   }
 
   point(k: string): Uint8Array {
     const b = this.bytes(k, 33);
-    if (!isValidPublicKey(b)) throw bad(`${this.path}.${k}`, 'not a valid public key');
+    if (!isValidPublicKey(b)) throw this.#bad(k, 'not a valid public key');
     return b;
   }
 
-  str(k: string): string {
+  str(k: string, maxLength = Number.MAX_SAFE_INTEGER): string {
     const x = this.#at(k);
-    if (typeof x !== 'string') throw bad(`${this.path}.${k}`, 'expected a string');
+    if (typeof x !== 'string' || x.length > maxLength) throw this.#bad(k, 'expected a string');
     return x;
   }
 
   oneOf<T extends string>(k: string, options: readonly T[]): T {
     const x = this.#at(k);
-    if (typeof x !== 'string' || !(options as readonly string[]).includes(x)) throw bad(`${this.path}.${k}`, `expected one of ${options.join(', ')}`);
+    if (typeof x !== 'string' || !(options as readonly string[]).includes(x)) throw this.#bad(k, `expected one of ${options.join(', ')}`);
     return x as T;
   }
 
   bool(k: string): boolean {
     const x = this.#at(k);
-    if (typeof x !== 'boolean') throw bad(`${this.path}.${k}`, 'expected a boolean');
+    if (typeof x !== 'boolean') throw this.#bad(k, 'expected a boolean');
     return x;
   }
 
@@ -113,7 +128,7 @@ class Obj {
 
   list<T>(k: string, item: (value: unknown, path: string) => T, maxLength = 100_000): T[] {
     const x = this.#at(k);
-    if (!Array.isArray(x) || x.length > maxLength) throw bad(`${this.path}.${k}`, 'expected an array');
+    if (!Array.isArray(x) || x.length > maxLength) throw this.#bad(k, 'expected an array');
     return x.map((v, i) => item(v, `${this.path}.${k}[${i}]`));
   }
 }
@@ -124,7 +139,8 @@ const FAIL_BACK_REASONS = ['dust_exposure', 'shutdown'] as const satisfies reado
 const U32 = 0xffffffff;
 const MAX_CTN = SHACHAIN_MAX_INDEX;
 
-function config(o: Obj): ChannelConfig {
+/** A ChannelConfig from its JSON (the channel state's and the opening record's). */
+export function readChannelConfig(o: JsonFields): ChannelConfig {
   return {
     dustLimitSat: o.big('dustLimitSat'),
     maxHtlcValueInFlightMsat: o.big('maxHtlcValueInFlightMsat'),
@@ -135,7 +151,8 @@ function config(o: Obj): ChannelConfig {
   };
 }
 
-function basepoints(o: Obj): ChannelBasepoints {
+/** ChannelBasepoints from their JSON (each a valid public key). */
+export function readChannelBasepoints(o: JsonFields): ChannelBasepoints {
   return {
     fundingPubkey: o.point('fundingPubkey'),
     revocationBasepoint: o.point('revocationBasepoint'),
@@ -145,10 +162,10 @@ function basepoints(o: Obj): ChannelBasepoints {
   };
 }
 
-function params(o: Obj): ChannelParams {
+function params(o: JsonFields): ChannelParams {
   const side = (k: Side) => {
     const s = o.obj(k);
-    return { config: config(s.obj('config')), basepoints: basepoints(s.obj('basepoints')) };
+    return { config: readChannelConfig(s.obj('config')), basepoints: readChannelBasepoints(s.obj('basepoints')) };
   };
   const outpoint = o.obj('fundingOutpoint');
   return {
@@ -164,7 +181,7 @@ function params(o: Obj): ChannelParams {
 }
 
 function htlc(v: unknown, path: string): Htlc {
-  const o = Obj.of(v, path);
+  const o = JsonFields.of(v, path);
   return {
     offerer: o.oneOf('offerer', SIDES),
     id: o.big('id'),
@@ -174,7 +191,7 @@ function htlc(v: unknown, path: string): Htlc {
   };
 }
 
-function spec(o: Obj): CommitmentSpec {
+function spec(o: JsonFields): CommitmentSpec {
   return {
     feeratePerKw: o.int('feeratePerKw', 0, U32),
     localMsat: o.big('localMsat', true),
@@ -183,7 +200,7 @@ function spec(o: Obj): CommitmentSpec {
   };
 }
 
-function update(o: Obj): Update {
+function update(o: JsonFields): Update {
   const kind = o.oneOf('kind', ['add', 'fulfill', 'fail', 'fail_malformed', 'fee'] as const);
   switch (kind) {
     case 'add':
@@ -199,12 +216,12 @@ function update(o: Obj): Update {
   }
 }
 
-function nullableInt(o: Obj, k: string): number | null {
+function nullableInt(o: JsonFields, k: string): number | null {
   return o.isNull(k) ? null : o.int(k, 0, MAX_CTN);
 }
 
 function change(v: unknown, path: string): Change {
-  const o = Obj.of(v, path);
+  const o = JsonFields.of(v, path);
   return {
     seq: o.int('seq'),
     origin: o.oneOf('origin', SIDES),
@@ -215,30 +232,30 @@ function change(v: unknown, path: string): Change {
   };
 }
 
-function remoteCommitment(o: Obj): RemoteCommitment {
+function remoteCommitment(o: JsonFields): RemoteCommitment {
   return { ctn: o.int('ctn', 0, MAX_CTN), spec: spec(o.obj('spec')), perCommitmentPoint: o.point('perCommitmentPoint') };
 }
 
-function localCommitment(o: Obj): LocalCommitment {
+function localCommitment(o: JsonFields): LocalCommitment {
   return {
     ctn: o.int('ctn', 0, MAX_CTN),
     spec: spec(o.obj('spec')),
     signature: o.bytes('signature', 64),
-    htlcSignatures: o.list('htlcSignatures', (v, p) => Obj.of({ s: v }, p).bytes('s', 64), 1000),
+    htlcSignatures: o.list('htlcSignatures', (v, p) => JsonFields.of({ s: v }, p).bytes('s', 64), 1000),
   };
 }
 
-function status(o: Obj): ChannelStatus {
+function status(o: JsonFields): ChannelStatus {
   const kind = o.oneOf('kind', ['normal', 'failed'] as const);
   return kind === 'normal' ? { kind } : { kind, code: o.str('code'), message: o.str('message') };
 }
 
-function shachain(o: Obj): ShachainStore {
+function shachain(o: JsonFields): ShachainStore {
   const buckets = o.list(
     'buckets',
     (v, p) => {
       if (v === null) return null;
-      const e = Obj.of(v, p);
+      const e = JsonFields.of(v, p);
       return { index: e.int('index', 0, SHACHAIN_MAX_INDEX), secret: e.bytes('secret', 32) };
     },
     49,
@@ -248,7 +265,7 @@ function shachain(o: Obj): ShachainStore {
 }
 
 function incoming(v: unknown, path: string): IncomingHtlcData {
-  const o = Obj.of(v, path);
+  const o = JsonFields.of(v, path);
   return {
     id: o.big('id'),
     onionRoutingPacket: o.bytes('onionRoutingPacket'),
@@ -260,7 +277,7 @@ function incoming(v: unknown, path: string): IncomingHtlcData {
   };
 }
 
-function closing(o: Obj): ChannelClosing {
+function closing(o: JsonFields): ChannelClosing {
   const script = (k: string): Uint8Array | null => (o.isNull(k) ? null : o.bytes(k));
   return {
     upfrontLocal: script('upfrontLocal'),
@@ -270,7 +287,7 @@ function closing(o: Obj): ChannelClosing {
   };
 }
 
-function aliases(o: Obj): { local: bigint | null; remote: bigint | null } {
+function aliases(o: JsonFields): { local: bigint | null; remote: bigint | null } {
   const scid = (k: string): bigint | null => {
     if (o.isNull(k)) return null;
     const v = o.big(k);
@@ -282,7 +299,7 @@ function aliases(o: Obj): { local: bigint | null; remote: bigint | null } {
 
 /** JSON value → ChannelState; throws ChannelStateError naming the first bad field. */
 export function decodeChannelState(value: unknown): ChannelState {
-  const o = Obj.of(value, 'state');
+  const o = JsonFields.of(value, 'state');
   if (o.v.version !== 1) throw bad('state.version', 'unsupported version');
   return {
     version: 1,

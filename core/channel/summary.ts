@@ -48,6 +48,8 @@ export function summarize(link: ChannelLink, extras: SummaryExtras = {}): Channe
     remoteCtn: (s.remoteNextCommit ?? s.remoteCommit).ctn,
     numHtlcs: htlcs.size,
     feeratePerKw: local.feeratePerKw,
+    // BOLT 2 open_channel/accept_channel: to_self_delay "is the number of blocks that the other node's to-self outputs must be delayed".
+    toSelfDelay: s.params.remote.config.toSelfDelay,
     failure: s.status.kind === 'failed' ? { code: s.status.code, message: s.status.message } : null,
     dataLoss: link.dataLoss,
     createdAt: link.createdAt,

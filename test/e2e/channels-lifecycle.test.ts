@@ -103,7 +103,10 @@ describe('opening and closing channels in the browser', () => {
     expect(await panel.textContent()).toContain('you pay the closing fee');
     await screenshot(page, 'channels-close-cooperative');
     await panel.getByText('Force close', { exact: true }).click();
-    expect(await panel.textContent()).toContain('400,000 sat are locked for');
+    // The peer's to_self_delay (its default, 144 blocks) from the channel's view: how long our funds wait.
+    const listed = (await api.listChannels({})).channels.find((c) => c.channelId === channelId)!;
+    expect(listed.toSelfDelay).toBe(144);
+    expect(await panel.textContent()).toContain('400,000 sat are locked for 144 blocks (about 24 hours) after it confirms');
     await page.locator('[data-testid="close-continue"]').click();
     await screenshot(page, 'channels-close-force-confirm');
     await page.locator('[data-testid="close-confirm"]').click();

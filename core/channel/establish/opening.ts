@@ -37,7 +37,7 @@ import { initialChannelState, signInitialRemoteCommitment } from '../open';
 import { buildChannelReestablish, planReestablish } from '../reestablish';
 import { fundingScript } from '../scripts';
 import type { ChannelSigner } from '../signer';
-import type { ChannelConfig, ChannelState } from '../state';
+import type { ChannelConfig, ChannelState, Side } from '../state';
 import type { ChannelTypeSpec } from './channel-type';
 import { channelTypeFeatures, negotiated } from './channel-type';
 import { OpenError, openError } from './errors';
@@ -560,18 +560,7 @@ export class ChannelOpening {
       return this.#done(r);
     }
     this.#fundingTx = funding.tx.slice();
-    const terms: PendingTerms = {
-      fundingOutpoint: { txid, vout: funding.outputIndex },
-      fundingSatoshis: open.fundingSatoshis,
-      pushMsat: open.pushMsat,
-      feeratePerKw: open.feeratePerKw,
-      channelType: this.#channelType.base,
-      funder: 'local',
-      localConfig: this.#localConfig!,
-      remoteConfig: this.#remoteConfig!,
-      remoteBasepoints: this.#remoteKeys!.basepoints,
-      remoteFirstPerCommitmentPoint: this.#remoteKeys!.first,
-    };
+    const terms = this.#pendingTerms({ txid, vout: funding.outputIndex }, 'local');
     let signature: Uint8Array;
     try {
       // "signature to the valid signature using its funding_pubkey for the initial commitment transaction"
@@ -693,21 +682,26 @@ export class ChannelOpening {
     this.#send(accept);
   }
 
-  #onFundingCreated(r: MutableResult, m: FundingCreated): void {
-    if (this.role !== 'fundee' || this.#phase !== 'awaiting_funding_created') return this.#unexpected(r, m.type);
+  /** The channel's terms once the funding outpoint is known: the same for funder and fundee but for who funds. */
+  #pendingTerms(fundingOutpoint: PendingTerms['fundingOutpoint'], funder: Side): PendingTerms {
     const open = this.#open!;
-    const terms: PendingTerms = {
-      fundingOutpoint: { txid: m.fundingTxid.slice(), vout: m.fundingOutputIndex },
+    return {
+      fundingOutpoint,
       fundingSatoshis: open.fundingSatoshis,
       pushMsat: open.pushMsat,
       feeratePerKw: open.feeratePerKw,
       channelType: this.#channelType.base,
-      funder: 'remote',
+      funder,
       localConfig: this.#localConfig!,
       remoteConfig: this.#remoteConfig!,
       remoteBasepoints: this.#remoteKeys!.basepoints,
       remoteFirstPerCommitmentPoint: this.#remoteKeys!.first,
     };
+  }
+
+  #onFundingCreated(r: MutableResult, m: FundingCreated): void {
+    if (this.role !== 'fundee' || this.#phase !== 'awaiting_funding_created') return this.#unexpected(r, m.type);
+    const terms = this.#pendingTerms({ txid: m.fundingTxid.slice(), vout: m.fundingOutputIndex }, 'remote');
     let signature: Uint8Array;
     try {
       // funding_created recipient: "if signature is incorrect OR non-compliant with LOW-S-standard rule: MUST send a

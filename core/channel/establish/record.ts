@@ -4,10 +4,9 @@
  * channel_reestablish and to hand the channel to its ChannelLink after channel_ready. Plain data; the
  * JSON codec checks every field and throws OpenError `channel_open.bad_record` naming the first bad one.
  */
-import { fromHex, isValidPublicKey, toHex } from '../../crypto';
-import type { ChannelBasepoints } from '../keys';
 import type { ChannelOpenTerms } from '../open';
-import type { ChannelConfig, Side } from '../state';
+import type { Side } from '../state';
+import { JsonFields, plainToJson, readChannelBasepoints, readChannelConfig, type Json } from '../state-codec';
 import type { ChannelTypeSpec } from './channel-type';
 import { openError } from './errors';
 
@@ -60,156 +59,59 @@ export interface OpeningRecord {
   readonly revision: number;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function toJson(value: unknown): Json {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Uint8Array) return toHex(value);
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: Json } = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toJson(v);
-    return out;
-  }
-  return value as Json;
-}
-
 export function encodeOpeningRecord(r: OpeningRecord): Json {
-  return toJson(r);
+  return plainToJson(r);
 }
+
+/** Strings in a record (ids, failure texts) are at most this long. */
+const MAX_STRING = 2000;
 
 function bad(path: string, what: string): never {
-  throw openError('bad_record', `${path}: ${what}`, { field: path });
+  throw fail(path, what);
 }
 
-class Fields {
-  constructor(
-    readonly v: Record<string, unknown>,
-    readonly path: string,
-  ) {}
-
-  static of(value: unknown, path: string): Fields {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) bad(path, 'expected an object');
-    return new Fields(value as Record<string, unknown>, path);
-  }
-
-  #at(k: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.v, k) ? this.v[k] : undefined;
-  }
-
-  obj(k: string): Fields {
-    return Fields.of(this.#at(k), `${this.path}.${k}`);
-  }
-
-  isNull(k: string): boolean {
-    return this.#at(k) === null;
-  }
-
-  int(k: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const x = this.#at(k);
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) bad(`${this.path}.${k}`, `expected an integer in ${min}..${max}`);
-    return x as number;
-  }
-
-  big(k: string): bigint {
-    const x = this.#at(k);
-    if (typeof x !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(x)) bad(`${this.path}.${k}`, 'expected a decimal string');
-    const v = BigInt(x as string);
-    if (v >= 1n << 64n) bad(`${this.path}.${k}`, 'expected a u64');
-    return v;
-  }
-
-  bool(k: string): boolean {
-    const x = this.#at(k);
-    if (typeof x !== 'boolean') bad(`${this.path}.${k}`, 'expected a boolean');
-    return x as boolean;
-  }
-
-  str(k: string): string {
-    const x = this.#at(k);
-    if (typeof x !== 'string' || x.length > 2000) bad(`${this.path}.${k}`, 'expected a string');
-    return x as string;
-  }
-
-  bytes(k: string, length?: number): Uint8Array {
-    const x = this.#at(k);
-    if (typeof x !== 'string' || !/^([0-9a-f]{2})*$/.test(x)) bad(`${this.path}.${k}`, 'expected lowercase hex');
-    const b = fromHex(x as string);
-    if (length !== undefined && b.length !== length) bad(`${this.path}.${k}`, `expected ${length} bytes`);
-    return b;
-  }
-
-  point(k: string): Uint8Array {
-    const b = this.bytes(k, 33);
-    if (!isValidPublicKey(b)) bad(`${this.path}.${k}`, 'expected a valid public key');
-    return b;
-  }
-
-  oneOf<T extends string>(k: string, values: readonly T[]): T {
-    const x = this.#at(k);
-    if (typeof x !== 'string' || !values.includes(x as T)) bad(`${this.path}.${k}`, `expected one of ${values.join(', ')}`);
-    return x as T;
-  }
+/** The record codec's errors: OpenError `channel_open.bad_record` naming the field. */
+function fail(path: string, what: string): Error {
+  return openError('bad_record', `${path}: ${what}`, { field: path });
 }
 
-function config(o: Fields): ChannelConfig {
-  return {
-    dustLimitSat: o.big('dustLimitSat'),
-    maxHtlcValueInFlightMsat: o.big('maxHtlcValueInFlightMsat'),
-    channelReserveSat: o.big('channelReserveSat'),
-    htlcMinimumMsat: o.big('htlcMinimumMsat'),
-    toSelfDelay: o.int('toSelfDelay', 0, 0xffff),
-    maxAcceptedHtlcs: o.int('maxAcceptedHtlcs', 0, 0xffff),
-  };
-}
-
-function basepoints(o: Fields): ChannelBasepoints {
-  return {
-    fundingPubkey: o.point('fundingPubkey'),
-    revocationBasepoint: o.point('revocationBasepoint'),
-    paymentBasepoint: o.point('paymentBasepoint'),
-    delayedPaymentBasepoint: o.point('delayedPaymentBasepoint'),
-    htlcBasepoint: o.point('htlcBasepoint'),
-  };
-}
-
-function terms(o: Fields): PendingTerms {
+function terms(o: JsonFields): PendingTerms {
   const outpoint = o.obj('fundingOutpoint');
   return {
     fundingOutpoint: { txid: outpoint.bytes('txid', 32), vout: outpoint.int('vout', 0, 0xffff) },
-    fundingSatoshis: o.big('fundingSatoshis'),
-    pushMsat: o.big('pushMsat'),
+    fundingSatoshis: o.u64('fundingSatoshis'),
+    pushMsat: o.u64('pushMsat'),
     feeratePerKw: o.int('feeratePerKw', 0, 0xffffffff),
     channelType: o.oneOf('channelType', ['static_remotekey', 'anchors'] as const),
     funder: o.oneOf<Side>('funder', ['local', 'remote']),
-    localConfig: config(o.obj('localConfig')),
-    remoteConfig: config(o.obj('remoteConfig')),
-    remoteBasepoints: basepoints(o.obj('remoteBasepoints')),
+    localConfig: readChannelConfig(o.obj('localConfig')),
+    remoteConfig: readChannelConfig(o.obj('remoteConfig')),
+    remoteBasepoints: readChannelBasepoints(o.obj('remoteBasepoints')),
     remoteFirstPerCommitmentPoint: o.point('remoteFirstPerCommitmentPoint'),
   };
 }
 
-function failure(o: Fields): { code: string; message: string } | null {
+function failure(o: JsonFields): { code: string; message: string } | null {
   if (o.isNull('failure')) return null;
   const f = o.obj('failure');
-  return { code: f.str('code'), message: f.str('message') };
+  return { code: f.str('code', MAX_STRING), message: f.str('message', MAX_STRING) };
 }
 
 /** JSON value → OpeningRecord; throws OpenError `channel_open.bad_record`. */
 export function decodeOpeningRecord(value: unknown): OpeningRecord {
-  const o = Fields.of(value, 'opening');
+  const o = JsonFields.of(value, 'opening', fail);
   if (o.v.version !== 1) bad('opening.version', 'unsupported version');
   const script = (k: string): Uint8Array | null => (o.isNull(k) ? null : o.bytes(k));
-  const alias = (f: Fields, k: string): bigint | null => (f.isNull(k) ? null : f.big(k));
+  const alias = (f: JsonFields, k: string): bigint | null => (f.isNull(k) ? null : f.u64(k));
   const type = o.obj('channelType');
   const conf = o.isNull('confirmation') ? null : o.obj('confirmation');
   const ready = o.isNull('remoteReady') ? null : o.obj('remoteReady');
-  const blockHash = conf?.str('blockHash');
+  const blockHash = conf?.str('blockHash', MAX_STRING);
   if (blockHash !== undefined && !/^[0-9a-f]{64}$/.test(blockHash)) bad('opening.confirmation.blockHash', 'expected 32-byte hex');
   return {
     version: 1,
     role: o.oneOf<OpeningRole>('role', ['funder', 'fundee']),
-    peerId: o.str('peerId'),
+    peerId: o.str('peerId', MAX_STRING),
     keyIndex: o.int('keyIndex', 0, 0xffffffff),
     createdAt: o.int('createdAt'),
     temporaryChannelId: o.bytes('temporaryChannelId', 32),

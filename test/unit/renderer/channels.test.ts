@@ -14,7 +14,7 @@ const ev = (body: Record<string, unknown>): NodeEvent => ({ seq: ++seq, time: 10
 function summary(over: Partial<ChannelSummary>): ChannelSummary {
   return {
     channelId: ID, peer: '02' + '11'.repeat(32), state: 'active', funder: 'local', channelType: 'anchors', fundingOutpoint: 'ab:0', capacitySat: '1000',
-    localBalanceMsat: '600000', remoteBalanceMsat: '300000', localCtn: 0, remoteCtn: 0, numHtlcs: 1, feeratePerKw: 253, failure: null, dataLoss: null, createdAt: 1,
+    localBalanceMsat: '600000', remoteBalanceMsat: '300000', localCtn: 0, remoteCtn: 0, numHtlcs: 1, feeratePerKw: 253, toSelfDelay: 144, failure: null, dataLoss: null, createdAt: 1,
     lifecycle: 'active', shortChannelId: null, aliases: { local: null, remote: null }, onChain: null,
     ...over,
   };

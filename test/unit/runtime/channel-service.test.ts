@@ -90,7 +90,7 @@ describe('ChannelService in two in-process nodes', () => {
     expect(la.channels).toHaveLength(1);
     expect(la.channels[0]).toMatchObject({
       channelId, peer: b.id, state: 'active', funder: 'local', capacitySat: '10000000', localBalanceMsat: '5000000000', remoteBalanceMsat: '5000000000',
-      localCtn: 0, remoteCtn: 0, numHtlcs: 0, feeratePerKw: 253, failure: null, dataLoss: null,
+      localCtn: 0, remoteCtn: 0, numHtlcs: 0, feeratePerKw: 253, toSelfDelay: 144, failure: null, dataLoss: null,
     });
     expect(lb.channels[0]).toMatchObject({ channelId, peer: a.id, state: 'active', funder: 'remote' });
     expect((await a.api.getInfo({})).numChannels).toBe(1);
