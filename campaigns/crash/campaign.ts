@@ -329,7 +329,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
         if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
       }
-      // 3. Every channel settled; both ends agree; balances as the ledger says.
+      // 3. Every channel settled; both ends agree.
+      const settled: [string, CampaignNode, ChannelSummary, CampaignNode, ChannelSummary][] = [];
       for (const id of open.values()) {
         const e = ledger.channel(id)!;
         const [x, y] = [byId().get(e.funder)!, byId().get(e.fundee)!];
@@ -338,6 +339,19 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
           return cx && cy && cx.numHtlcs === 0 && cy.numHtlcs === 0 && cx.state === 'active' && cy.state === 'active' && cx.localCtn === cy.remoteCtn && cy.localCtn === cx.remoteCtn ? [cx, cy] as const : undefined;
         }, `channel ${id.slice(0, 12)} settled`, 90_000, 200).catch(() => violation(`channel ${id} between ${x.name} and ${y.name} not settled 90 s after every node was back (HTLCs left or commitments disagree)`));
         if (sx.localBalanceMsat !== sy.remoteBalanceMsat || sy.localBalanceMsat !== sx.remoteBalanceMsat) violation(`channel ${id}: the ends disagree (${x.name} ${sx.localBalanceMsat}/${sx.remoteBalanceMsat}, ${y.name} ${sy.localBalanceMsat}/${sy.remoteBalanceMsat})`);
+        settled.push([id, x, sx, y, sy]);
+      }
+      // 4. No HTLC left: every channel settled, no part of a payment may still be in flight in its payer's books.
+      for (const t of tracked) {
+        if (t.checked || t.status === 'not_started') continue;
+        const p = await t.payer.api.getPayment({ paymentId: t.paymentId });
+        const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+        if (live.length) {
+          violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+        }
+      }
+      // 5. Balances as the ledger says.
+      for (const [id, x, sx, y, sy] of settled) {
         for (const [n, s] of [[x, sx], [y, sy]] as const) {
           const want = ledger.local(id, n.nodeId);
           if (BigInt(s.localBalanceMsat) !== want) {
@@ -347,14 +361,14 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
       }
       for (const t of tracked) t.checked = true;
-      // 4. No commitment on chain (no revoked one of ours, and no force close after a crash).
+      // 6. No commitment on chain (no revoked one of ours, and no force close after a crash).
       for (const n of nodes) {
         for (const cc of (await n.api.listClosedChannels({})).channels) {
           const kind = cc.onChain.closing?.kind;
           if (kind && kind !== 'mutual') violation(`${n.name} saw channel ${cc.channel.channelId} closed by a ${kind} transaction ${cc.onChain.closing!.txid}${kind === 'revoked' ? ' — a revoked commitment broadcast' : ''}`);
         }
       }
-      // 5. Wallets as the ledger says.
+      // 7. Wallets as the ledger says.
       for (const n of nodes) {
         await waitUntil(async () => (BigInt((await n.api.getBalance({})).totalSat) === ledger.wallet(n.nodeId) ? true : undefined), `${n.name}'s wallet`, 30_000, 200)
           .catch(async () => violation(`${n.name}'s wallet holds ${(await n.api.getBalance({})).totalSat} sat, the ledger says ${ledger.wallet(n.nodeId)}`));
