@@ -228,7 +228,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
       } catch (e) {
         // Refused (e.g. no route while a channel reestablishes), or the payer went down: the check asks it again.
-        t.refusal = (e as { code?: string }).code ?? 'error';
+        // No code: the campaign's own client was not connected yet (the payer was restarting).
+        t.refusal = (e as { code?: string }).code ?? 'payer_restarting';
       }
       // A failure frees its slot a moment later: channels that just came back are not hammered.
       if (t.status === 'failed' || t.status === 'unknown') await new Promise((r) => setTimeout(r, 200));
