@@ -3,7 +3,8 @@
  * processes, prints its summary table, and exits non-zero when a stated bound broke.
  *
  *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]
- *   npm run campaign -- crash [--kills N] [--seed S] [--close-every K] [--json FILE] [--nice N]
+ *   npm run campaign -- crash [--kills N] [--reorgs N] [--seed S] [--close-every K] [--json FILE] [--nice N]
+ *   npm run campaign -- reorg [--reorgs N] [--seed S] [--json FILE] [--nice N]
  *
  * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
  * `--nice N` runs it under `nice -n N` (see FloodOptions.targetNice).
@@ -16,12 +17,14 @@ import { formatReport } from './flood/report';
 import { formatProfile, summarizeProfile } from './support/profile';
 import { runCrash } from './crash/campaign';
 import { formatCrashReport } from './crash/report';
+import { runReorg } from './reorg/campaign';
+import { formatReorgReport } from './reorg/report';
 
-const CAMPAIGNS = ['flood', 'crash'] as const;
+const CAMPAIGNS = ['flood', 'crash', 'reorg'] as const;
 
 function usage(message?: string): never {
   if (message) console.error(message);
-  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--kills N] [--seed S] [--close-every K] [--json FILE] [--profile DIR] [--nice N]`);
+  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--kills N] [--reorgs N] [--seed S] [--close-every K] [--json FILE] [--profile DIR] [--nice N]`);
   process.exit(2);
 }
 
@@ -39,7 +42,7 @@ async function main(): Promise<number> {
       args: process.argv.slice(2).filter((a) => a !== '--'),
       options: {
         peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' },
-        kills: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' },
+        kills: { type: 'string' }, reorgs: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -51,6 +54,21 @@ async function main(): Promise<number> {
   if (!CAMPAIGNS.includes(name as (typeof CAMPAIGNS)[number]) || rest.length) usage(name ? `unknown campaign "${[name, ...rest].join(' ')}"` : undefined);
   const nice = parsed.values.nice === undefined ? undefined : Number(parsed.values.nice);
   if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) usage(`--nice must be an integer from -20 to 19, got "${parsed.values.nice}"`);
+  if (name === 'reorg') {
+    const reorgs = positiveInteger(parsed.values.reorgs, '--reorgs', 100);
+    const seed = parsed.values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(parsed.values.seed, '--seed', 1);
+    const json = parsed.values.json;
+    console.error(`[reorg] seed ${seed}`);
+    const report = await runReorg({
+      reorgs, seed, nice, log: (l) => console.error(`[reorg] ${l}`),
+      progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,
+    });
+    console.log(`\n== campaign reorg: seed ${seed}, ${reorgs} reorgs asked ==`);
+    console.log(formatReorgReport(report));
+    if (json) writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(report.violations.length ? '\nA VIOLATION' : '\nnothing lost');
+    return report.violations.length ? 1 : 0;
+  }
   if (name === 'crash') {
     const kills = positiveInteger(parsed.values.kills, '--kills', 1_000);
     const seed = parsed.values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(parsed.values.seed, '--seed', 1);
@@ -59,6 +77,7 @@ async function main(): Promise<number> {
     const json = parsed.values.json;
     const report = await runCrash({
       kills, seed, closeEvery, nice, log: (l) => console.error(`[crash] ${l}`),
+      keepOnViolation: json ? `${json}.violation` : undefined,
       // The report so far after every check: a long run can be read (and its figures kept) while it goes.
       progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,
     });

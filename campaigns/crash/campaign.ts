@@ -18,6 +18,8 @@
  *     `remote` would be a failure to close cooperatively after a crash).
  * The campaign stops at the first violation and reports it with the seed and the kill number.
  */
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NodeApi, PaymentInfo } from '../../core/api';
 import type { ChannelSummary } from '../../core/channel/events';
 import { Prng } from '../support/prng';
@@ -38,6 +40,8 @@ export interface CrashOptions {
   /** Run the daemons under `nice -n N`. */
   readonly nice?: number;
   readonly log?: (line: string) => void;
+  /** Copy the nodes' data directories here when a violation stops the campaign. */
+  readonly keepOnViolation?: string;
   /** Called with the report so far after every check (a long run can be read while it goes). */
   readonly progress?: (report: CrashReport) => void;
 }
@@ -123,6 +127,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   let setupMs = 0;
   let killNo = 0;
   let btcd: Btcd | null = null;
+  const liveNodes: CampaignNode[] = [];
 
   const snapshot = (): CrashReport => {
     const final = tracked;
@@ -147,6 +152,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const chain = btcd;
     const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((n) => CampaignNode.create(n, chain, { nice: opts.nice })));
     const nodes = [a!, b!, c!];
+    liveNodes.push(...nodes);
     const byId = () => new Map(nodes.map((n) => [n.nodeId, n]));
     await Promise.all(nodes.map((n) => n.start()));
     await synced(chain, nodes);
@@ -222,7 +228,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
       } catch (e) {
         // Refused (e.g. no route while a channel reestablishes), or the payer went down: the check asks it again.
-        t.refusal = (e as { code?: string }).code ?? 'error';
+        // No code: the campaign's own client was not connected yet (the payer was restarting).
+        t.refusal = (e as { code?: string }).code ?? 'payer_restarting';
       }
       // A failure frees its slot a moment later: channels that just came back are not hammered.
       if (t.status === 'failed' || t.status === 'unknown') await new Promise((r) => setTimeout(r, 200));
@@ -314,7 +321,17 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         if (info?.status === 'failed') t.failure = `${info.failure?.code ?? '?'}:${info.parts.at(-1)?.failure?.code ?? '-'}`;
         if (info?.status === 'succeeded') for (const part of info.parts) if (part.status === 'succeeded') ledger.applyPart(t.payer.nodeId, part);
       }
-      // 2. Every channel settled; both ends agree; balances as the ledger says.
+      // 2. Payer and payee agree on every payment.
+      const received = new Map<CampaignNode, Set<string>>();
+      for (const n of nodes) received.set(n, new Set((await n.api.listReceived({ limit: 10_000 })).received.map((r) => r.paymentHash)));
+      for (const t of tracked) {
+        if (t.checked) continue;
+        const got = received.get(t.payee)!.has(t.paymentHash);
+        if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
+        if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
+      }
+      // 3. Every channel settled; both ends agree.
+      const settled: [string, CampaignNode, ChannelSummary, CampaignNode, ChannelSummary][] = [];
       for (const id of open.values()) {
         const e = ledger.channel(id)!;
         const [x, y] = [byId().get(e.funder)!, byId().get(e.fundee)!];
@@ -323,29 +340,36 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
           return cx && cy && cx.numHtlcs === 0 && cy.numHtlcs === 0 && cx.state === 'active' && cy.state === 'active' && cx.localCtn === cy.remoteCtn && cy.localCtn === cx.remoteCtn ? [cx, cy] as const : undefined;
         }, `channel ${id.slice(0, 12)} settled`, 90_000, 200).catch(() => violation(`channel ${id} between ${x.name} and ${y.name} not settled 90 s after every node was back (HTLCs left or commitments disagree)`));
         if (sx.localBalanceMsat !== sy.remoteBalanceMsat || sy.localBalanceMsat !== sx.remoteBalanceMsat) violation(`channel ${id}: the ends disagree (${x.name} ${sx.localBalanceMsat}/${sx.remoteBalanceMsat}, ${y.name} ${sy.localBalanceMsat}/${sy.remoteBalanceMsat})`);
-        for (const [n, s] of [[x, sx], [y, sy]] as const) {
-          const want = ledger.local(id, n.nodeId);
-          if (BigInt(s.localBalanceMsat) !== want) violation(`channel ${id}: ${n.name} holds ${s.localBalanceMsat} msat, the ledger says ${want}`);
+        settled.push([id, x, sx, y, sy]);
+      }
+      // 4. No HTLC left: every channel settled, no part of a payment may still be in flight in its payer's books.
+      for (const t of tracked) {
+        if (t.checked || t.status === 'not_started') continue;
+        const p = await t.payer.api.getPayment({ paymentId: t.paymentId });
+        const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+        if (live.length) {
+          violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
         }
       }
-      // 3. Payer and payee agree on every payment.
-      const received = new Map<CampaignNode, Set<string>>();
-      for (const n of nodes) received.set(n, new Set((await n.api.listReceived({ limit: 10_000 })).received.map((r) => r.paymentHash)));
-      for (const t of tracked) {
-        if (t.checked) continue;
-        const got = received.get(t.payee)!.has(t.paymentHash);
-        if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
-        if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
-        t.checked = true;
+      // 5. Balances as the ledger says.
+      for (const [id, x, sx, y, sy] of settled) {
+        for (const [n, s] of [[x, sx], [y, sy]] as const) {
+          const want = ledger.local(id, n.nodeId);
+          if (BigInt(s.localBalanceMsat) !== want) {
+            const since = tracked.filter((t) => !t.checked && (t.payer === n || t.payee === n || n === b)).map((t) => `${t.paymentId} ${t.payer.name}→${t.payee.name} ${t.amountMsat} ${t.status}`);
+            violation(`channel ${id}: ${n.name} holds ${s.localBalanceMsat} msat, the ledger says ${want} (${BigInt(s.localBalanceMsat) - want} more); payments since the last check: ${since.join(', ')}`);
+          }
+        }
       }
-      // 4. No commitment on chain (no revoked one of ours, and no force close after a crash).
+      for (const t of tracked) t.checked = true;
+      // 6. No commitment on chain (no revoked one of ours, and no force close after a crash).
       for (const n of nodes) {
         for (const cc of (await n.api.listClosedChannels({})).channels) {
           const kind = cc.onChain.closing?.kind;
           if (kind && kind !== 'mutual') violation(`${n.name} saw channel ${cc.channel.channelId} closed by a ${kind} transaction ${cc.onChain.closing!.txid}${kind === 'revoked' ? ' — a revoked commitment broadcast' : ''}`);
         }
       }
-      // 5. Wallets as the ledger says.
+      // 7. Wallets as the ledger says.
       for (const n of nodes) {
         await waitUntil(async () => (BigInt((await n.api.getBalance({})).totalSat) === ledger.wallet(n.nodeId) ? true : undefined), `${n.name}'s wallet`, 30_000, 200)
           .catch(async () => violation(`${n.name}'s wallet holds ${(await n.api.getBalance({})).totalSat} sat, the ledger says ${ledger.wallet(n.nodeId)}`));
@@ -412,6 +436,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     if (!(e instanceof CampaignViolation)) throw e;
     violations.push({ seed: opts.seed, kill: killNo, what: e.message });
     log(`VIOLATION at kill ${killNo} (seed ${opts.seed}): ${e.message}`);
+    if (opts.keepOnViolation) {
+      // The nodes' data directories as they were (SQLite files, config), for a post-mortem.
+      for (const n of liveNodes) cpSync(n.datadir, join(opts.keepOnViolation, n.name), { recursive: true });
+      log(`the nodes' data directories are kept in ${opts.keepOnViolation}`);
+    }
   } finally {
     if (btcd) await stopRegtest(btcd).catch(() => {});
     cleanUp();
