@@ -91,6 +91,10 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     expect(sent.event, JSON.stringify(sent)).toBe('PaymentSent');
     const received = await waitFor(async () => (await rig.api.listReceived({})).received.find((r) => r.paymentHash === sent.payment_hash), 'our received payment');
     expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '9000000', offerId: offer.offerId });
+    // The invoice we issued carries a blinded payment path through our one channel peer, LDK itself
+    // (which advances past its own hop when it pays over it).
+    const issued = (await rig.api.listInvoices({ role: 'issued', offerId: offer.offerId })).invoices.find((i) => i.paymentHash === sent.payment_hash);
+    expect(issued?.paths, JSON.stringify(issued?.paths)).toContainEqual(expect.objectContaining({ introductionNodeId: ldk.nodeId }));
     await settled();
     expect(await local()).toBe(before + 9_000_000n);
   });
