@@ -554,8 +554,7 @@ export class PaymentsService {
 
   listForwards(filter: { status?: ForwardRecord['status']; limit?: number } = {}): { forwards: ForwardInfo[]; feesEarnedMsat: string } {
     const forwards = this.#opts.store.listForwards(filter);
-    const earned = forwards.filter((f) => f.status === 'fulfilled').reduce((a, f) => a + f.feeMsat, 0n);
-    return { forwards: forwards.map(forwardInfo), feesEarnedMsat: earned.toString() };
+    return { forwards: forwards.map(forwardInfo), feesEarnedMsat: this.#opts.store.feesEarnedMsat().toString() };
   }
 
   /** A route for `amountMsat` to `destination` over our channels (and the graph, when there is one); `routing.*` errors when none. */
