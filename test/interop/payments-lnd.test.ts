@@ -8,9 +8,9 @@
  * policy charges; we pay a third daemon (G3, with a private channel from LND only) through LND, which
  * forwards our onion by the alias its channel_ready gave G3. Keysend: we do not send or accept it
  * (not tested).
- * Not here: G2 paying LND through us. LND puts a private channel in its invoice's route hints only
- * once it holds the peer's channel_update for it (BOLT 7: sent to the peer of an unannounced channel),
- * and we send none yet (gossip wiring); G2, without gossip, then has no route to LND.
+ * Not here: G2 paying LND through us. LND's private invoices carry no route hint through us even
+ * with our channel_update now sent to it (under LND's scid alias), so G2, without a public route,
+ * has none to LND (not yet understood: LND's hint selection).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
