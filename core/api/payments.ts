@@ -35,7 +35,7 @@ export interface PaymentMethods {
   listBolt11Invoices: { params: { status?: 'unpaid' | 'paid'; limit?: number }; result: { invoices: Bolt11InvoiceInfo[] } };
   /** Payments we claimed (BOLT 11 and BOLT 12), newest first. */
   listReceived: { params: { limit?: number }; result: { received: ReceivedInfo[] } };
-  /** HTLCs forwarded through us, newest first, and the fees earned by the settled ones among them. */
+  /** HTLCs forwarded through us, newest first, and the fees earned by every fulfilled forward (not only those listed). */
   listForwards: {
     params: { status?: 'held' | 'offered' | 'failing' | 'fulfilled' | 'failed' | 'refused'; limit?: number };
     result: { forwards: ForwardInfo[]; feesEarnedMsat: string };

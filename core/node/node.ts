@@ -108,6 +108,12 @@ export interface NodeOptions {
   readonly payments?: false | Pick<PaymentsServiceOptions, 'forwardingPolicy' | 'outboundPolicy' | 'inboundPolicy' | 'switchPolicy'>;
   /** Gossip (BOLT 7) bounds and intervals over core/gossip's defaults (tests shorten the 60 s relay flush). */
   readonly gossip?: { readonly limits?: Partial<GossipLimits> };
+  /**
+   * Tests only: the block height payments use while the node knows no chain tip (test nodes run
+   * without a chain; both ends of a test channel agree on it). Absent: no tip, no payment
+   * (`payments.no_chain_tip`).
+   */
+  readonly heightWithoutChain?: number;
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -250,8 +256,11 @@ export class Node {
       this.#wallet.onChainEvent(e);
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
-        this.#payments?.setHeight(this.#chain?.tracker.tip?.height ?? 0);
-        if (this.#chain?.tracker.tip) this.#gossip.blockHeight(this.#chain.tracker.tip.height);
+        const tip = this.#chain?.tracker.tip;
+        if (tip) {
+          this.#payments?.setHeight(tip.height);
+          this.#gossip.blockHeight(tip.height);
+        }
       }
     };
     // Channels: openings, links, closers and monitors, on the chain and the wallet above.
@@ -297,8 +306,9 @@ export class Node {
       signBolt11: (u) => u.sign(nodeKey),
       randomBytes,
       clock,
-      // Without a chain the height is 0: both ends of a test channel agree on it; real peers need a chain.
-      height: () => chain?.tracker.tip?.height ?? 0,
+      // The chain's tip; without one (no chain, or not read yet) none, and `pay` says so. Test nodes
+      // without a chain give a fixed height both ends of a test channel agree on.
+      height: () => chain?.tracker.tip?.height ?? opts.heightWithoutChain ?? null,
       publish: (e) => this.events.publish(e),
       bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
       // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).

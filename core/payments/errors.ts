@@ -12,6 +12,8 @@
  * - `payments.in_progress` — another payment of this payment hash is still under way
  * - `payments.no_usable_path` — a BOLT 12 invoice none of whose paths we can use
  * - `payments.self_payment` — the invoice is our own
+ * - `payments.no_chain_tip` — the node knows no block height (no chain source, or its tip not read
+ *   yet): an HTLC's cltv_expiry cannot be set
  * - `payments.no_route` — (record) no route within the limits, and nothing in flight
  * - `payments.timeout` — (record) the payment's time ran out before a part succeeded
  * - `payments.too_many_attempts` — (record) the retry limit was reached

@@ -35,6 +35,8 @@ export interface PaymentsReader {
   getForward(forwardId: string): ForwardRecord | undefined;
   /** Forwards `held`, `offered` or `failing` (the switch keeps them in memory). */
   activeForwards(): ForwardRecord[];
+  /** The fees of every fulfilled forward, whatever a list shows. */
+  feesEarnedMsat(): bigint;
   /** The newest `limit`, newest first. */
   listForwards(filter?: { readonly status?: ForwardStatus; readonly limit?: number }): ForwardRecord[];
 }

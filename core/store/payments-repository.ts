@@ -407,6 +407,12 @@ export class PaymentsRepository implements PaymentsStore {
     return (this.#db.prepare("SELECT * FROM forwards WHERE status IN ('held', 'offered', 'failing') ORDER BY rowid").all() as Row[]).map(toForward);
   }
 
+  feesEarnedMsat(): bigint {
+    const rows = this.#db.prepare("SELECT fee_msat FROM forwards WHERE status = 'fulfilled'").all() as { fee_msat: unknown }[];
+    // Amounts are decimal text (bigint in JS): summed here, not by SQLite's floating point.
+    return rows.reduce((a, r) => a + big(r.fee_msat, 'forward fee_msat'), 0n);
+  }
+
   listForwards(filter: { status?: ForwardStatus; limit?: number } = {}): ForwardRecord[] {
     return newestRows<Row>(this.#db, 'forwards', [['status = ?', filter.status]], filter.limit ?? 1000).map(toForward);
   }

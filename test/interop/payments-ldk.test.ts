@@ -1,16 +1,16 @@
 /**
  * Payments between a Glasswing daemon and our LDK 0.2.7 test peer (test/interop/ldk-peer, built by
  * scripts/peers/ldk-peer.mjs) on btcd (issue 15 item 7), over one channel we open with 400,000 sat
- * pushed to LDK: we pay LDK's BOLT 11 invoice; LDK pays our BOLT 11 invoice and our offer (LDK's
- * invoice_request over a reply path that names us by our channel's alias → our invoice → an HTLC over
- * the blinded payment path we put in it).
- * Not here: we pay LDK's offer. LDK answers our invoice_request with invoice_error "MissingPaths":
- * its router builds a blinded payment path through a peer only with that peer's forwarding policy,
- * which it learns from the channel_update the peer sends for an unannounced channel (BOLT 7), and we
- * send none yet (gossip wiring).
+ * pushed to LDK: we pay LDK's BOLT 11 invoice; LDK answers our invoice_request for its offer with
+ * an invoice whose blinded payment path is introduced by us; LDK pays our BOLT 11 invoice and our
+ * offer (LDK's invoice_request over a reply path that names us by our channel's alias → our invoice
+ * → an HTLC over the blinded payment path we put in it).
+ * Not yet: paying that invoice of LDK's. Its only path starts at us, and our payer cannot yet use a
+ * blinded path whose introduction node is itself (payments.no_usable_path): it would have to read its
+ * own hop and send the HTLC to the next node with the next path_key in update_add_htlc.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Bolt11InvoiceInfo, FundChannelResult, OfferInfo, PaymentInfo } from '../../core/api';
+import type { Bolt11InvoiceInfo, FetchInvoiceResult, FundChannelResult, OfferInfo, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
 import { fundLdkPeer, startLdkPeer, type LdkPeer } from '../support/ldk-peer';
@@ -68,6 +68,23 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     expect(await local()).toBe(before - 21_000_000n);
   });
 
+  it('LDK answers our invoice_request for its offer with an invoice whose blinded payment path is introduced by us', async () => {
+    // LDK builds a blinded payment path through a peer only with that peer's policy, from the
+    // channel_update we send for our private channel. Regression: we named the channel by the alias
+    // we sent; BOLT 7 wants the alias received from the peer (or the real id), and LDK ignored ours
+    // and answered with invoice_error "MissingPaths".
+    const { offer } = await ldk.call<{ offer: string }>('create_offer', { amount_msat: 12_000_000, description: 'ldk offer' });
+    const fetched = await waitFor(async () => {
+      const r = await rig.g.cli('fetchinvoice', offer);
+      // Until our channel_update has reached LDK, its answer is MissingPaths.
+      if (r.code !== 0 && /MissingPaths/.test(r.stderr)) return undefined;
+      expect(r.code, r.stderr).toBe(0);
+      return r.json as FetchInvoiceResult;
+    }, 'LDK to answer with an invoice', 30_000);
+    expect(fetched.invoice).toMatchObject({ amountMsat: '12000000', nodeId: expect.any(String) });
+    expect(fetched.invoice.paths.map((p) => p.introductionNodeId)).toContain(rig.g.daemon.nodeId);
+  }, 60_000);
+
   it('LDK pays our BOLT 11 invoice: LDK gets our preimage, we list the invoice paid', async () => {
     const inv = (await rig.api.createInvoice({ amountMsat: '17000000', description: 'paid by ldk' })) as Bolt11InvoiceInfo;
     const before = await local();
@@ -91,6 +108,10 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     expect(sent.event, JSON.stringify(sent)).toBe('PaymentSent');
     const received = await waitFor(async () => (await rig.api.listReceived({})).received.find((r) => r.paymentHash === sent.payment_hash), 'our received payment');
     expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '9000000', offerId: offer.offerId });
+    // The invoice we issued carries a blinded payment path through our one channel peer, LDK itself
+    // (which advances past its own hop when it pays over it).
+    const issued = (await rig.api.listInvoices({ role: 'issued', offerId: offer.offerId })).invoices.find((i) => i.paymentHash === sent.payment_hash);
+    expect(issued?.paths, JSON.stringify(issued?.paths)).toContainEqual(expect.objectContaining({ introductionNodeId: ldk.nodeId }));
     await settled();
     expect(await local()).toBe(before + 9_000_000n);
   });

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     listen: { host: host!, port: Number(port) },
     version: 'test',
     ...(values.payments ? {} : { payments: false as const }),
+    // No chain here: both ends of a test channel run at height 0.
+    heightWithoutChain: 0,
     log: (line) => process.stderr.write(JSON.stringify(line) + '\n'),
     // The harness steps the protocol by hand (commit is a command).
     channels: { autoCommit: false },

@@ -308,9 +308,14 @@ export class OwnGossip {
     return ch.policies[ch.nodeId1 === toHex(this.#o.nodeId) ? 0 : 1]?.timestamp ?? 0;
   }
 
-  /** The id the peer knows a private channel by: the alias we sent it, else the real id, else the derived one. */
+  /**
+   * The id a private channel's update names it by. BOLT 7: "MUST set the short_channel_id to either
+   * an alias it has received from the peer, or the real channel short_channel_id" — the alias the
+   * peer sent (the one it knows the channel by: LDK ignores an update under the alias we sent), else
+   * the real id, else (neither yet) the derived one.
+   */
   #privateId(v: OwnChannelView): bigint {
-    return v.state.aliases?.local ?? v.shortChannelId ?? this.#o.otherIds(v.state)[0]!;
+    return v.state.aliases?.remote ?? v.shortChannelId ?? this.#o.otherIds(v.state)[0]!;
   }
 
   #sign(

@@ -79,8 +79,12 @@ export interface PaymentsServiceOptions {
   readonly signBolt11: Bolt11Signer;
   readonly randomBytes: (length: number) => Uint8Array;
   readonly clock: Clock;
-  /** The chain's best height now (0 without a chain). */
-  readonly height: () => number;
+  /**
+   * The best height the node knows now, or null when it knows none (no chain, or the chain's tip
+   * not read yet): then `pay` refuses with `payments.no_chain_tip` (an HTLC's cltv_expiry counts
+   * from it) and the cores run at height 0.
+   */
+  readonly height: () => number | null;
   readonly publish: (event: PaymentEventBody) => void;
   /** The gossip graph, when the node has one (default: empty — our channels and the invoice's hints only). */
   readonly graph?: () => RoutingGraph;
@@ -162,7 +166,7 @@ export class PaymentsService {
   constructor(opts: PaymentsServiceOptions) {
     this.#opts = opts;
     this.#policy = opts.forwardingPolicy ?? DEFAULT_FORWARDING_POLICY;
-    this.#height = opts.height();
+    this.#height = opts.height() ?? 0;
     this.#payments = this.#build();
   }
 
@@ -453,7 +457,7 @@ export class PaymentsService {
         htlcMaximumMsat: p.htlcMaximumMsat,
       });
     }
-    return { height: this.#opts.height(), forwarders };
+    return { height: this.#opts.height() ?? 0, forwarders };
   }
 
   /**
@@ -473,6 +477,12 @@ export class PaymentsService {
     } catch (e) {
       if (isGlasswingError(e)) throw e;
       throw new PaymentError('payments.bad_request', 'not a BOLT 11 or BOLT 12 invoice');
+    }
+    // BOLT 4: each HTLC's cltv_expiry is the current block height plus the route's deltas; without a
+    // height it would be in the past and every hop would refuse it (a retry of a stored payment id
+    // still answers with its record).
+    if (this.#opts.height() === null && !this.#opts.store.getPayment(params.paymentId)) {
+      throw new PaymentError('payments.no_chain_tip', 'the node knows no block height yet (no chain source, or the chain not read yet): an HTLC\'s expiry counts from it');
     }
     let payment: PaymentRecord | undefined;
     this.#sync(() => {
@@ -544,8 +554,7 @@ export class PaymentsService {
 
   listForwards(filter: { status?: ForwardRecord['status']; limit?: number } = {}): { forwards: ForwardInfo[]; feesEarnedMsat: string } {
     const forwards = this.#opts.store.listForwards(filter);
-    const earned = forwards.filter((f) => f.status === 'fulfilled').reduce((a, f) => a + f.feeMsat, 0n);
-    return { forwards: forwards.map(forwardInfo), feesEarnedMsat: earned.toString() };
+    return { forwards: forwards.map(forwardInfo), feesEarnedMsat: this.#opts.store.feesEarnedMsat().toString() };
   }
 
   /** A route for `amountMsat` to `destination` over our channels (and the graph, when there is one); `routing.*` errors when none. */

@@ -3,7 +3,8 @@
  * SQLite files, a channel opened on an agreed outpoint): the claim is in the database before the
  * update_fulfill_htlc reaches the connection, the adapter signs by itself (no commit is called
  * here), its tick is a timer of the node's clock, a payment with no active first hop fails as
- * `payments.no_route`, and the ids both ends derive for a channel agree.
+ * `payments.no_route`, the ids both ends derive for a channel agree, and a node that knows no block
+ * height (no chain, no test height) refuses to pay with `payments.no_chain_tip`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -27,9 +28,9 @@ interface TestNode {
   events: NodeEvent[];
 }
 
-async function startNode(): Promise<TestNode> {
+async function startNode(opts: { heightWithoutChain?: number } = { heightWithoutChain: 0 }): Promise<TestNode> {
   const datadir = tempDir('glasswing-payments-');
-  const node = await Node.open({ datadir, alias: 'test', network: 'regtest', listen: { host: '127.0.0.1', port: 0 }, version: 'test' });
+  const node = await Node.open({ datadir, alias: 'test', network: 'regtest', listen: { host: '127.0.0.1', port: 0 }, version: 'test', ...opts });
   const events: NodeEvent[] = [];
   node.events.subscribe((e) => events.push(e));
   const { listen } = await node.start();
@@ -127,5 +128,19 @@ describe('PaymentsService in two in-process nodes', () => {
       const other = { ...sa, params: { ...sa.params, fundingOutpoint: { txid, vout: vout ^ 1 } } };
       expect(outpointScid(other)).not.toBe(scid);
     }));
+  });
+});
+
+describe('PaymentsService without a block height', () => {
+  it('refuses to pay with payments.no_chain_tip, before anything is stored; an invoice can still be made', async () => {
+    const [payer, payee] = await Promise.all([startNode({}), startNode()]);
+    try {
+      const inv = await payee.api.createInvoice({ amountMsat: '1000', description: 'x' });
+      await expect(payer.api.pay({ invoice: inv.bolt11, paymentId: 'no-height' })).rejects.toMatchObject({ code: 'payments.no_chain_tip' });
+      await expect(payer.api.getPayment({ paymentId: 'no-height' })).rejects.toMatchObject({ code: 'payments.not_found' });
+      expect((await payer.api.createInvoice({ amountMsat: '1000', description: 'y' })).status).toBe('unpaid');
+    } finally {
+      await Promise.all([payer.node.stop(), payee.node.stop()]);
+    }
   });
 });

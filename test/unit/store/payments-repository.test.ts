@@ -104,6 +104,18 @@ describe('PaymentsRepository', () => {
     db.close();
   });
 
+  it('sums the fees of every fulfilled forward, not only those a list shows (amounts past 2^53 exact)', () => {
+    const { repo, db } = open();
+    const fees = [1_010n, 2n ** 60n + 7n, 5n];
+    repo.applyPaymentsWrites([
+      ...fees.map((feeMsat, i) => ({ kind: 'put_forward' as const, forward: { ...forward, forwardId: `ok:${i}`, status: 'fulfilled' as const, feeMsat } })),
+      { kind: 'put_forward', forward: { ...forward, forwardId: 'no:1', status: 'failed', feeMsat: 999n } },
+    ]);
+    expect(repo.listForwards({ limit: 1 })).toHaveLength(1);
+    expect(repo.feesEarnedMsat()).toBe(fees.reduce((a, f) => a + f, 0n));
+    db.close();
+  });
+
   it('applies a step\'s writes all or nothing', () => {
     const { repo, db } = open();
     // A part of a payment that is not stored breaks the foreign key: the payment before it is rolled back too.
