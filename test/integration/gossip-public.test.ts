@@ -96,4 +96,21 @@ describe('a public channel announced and used for routing', () => {
     // B's fee is its channel_update's (the default policy: 1,000 msat + 100 ppm).
     expect(paid.feeMsat).toBe((1_000n + (70_000n * 100n) / 1_000_000n).toString());
   }, 120_000);
+
+  it('B changes its forwarding policy: its new channel_update reaches A, and A pays the new fee', async () => {
+    const set = await b.cli('forwardingpolicy', '--base-msat', '3000', '--ppm', '200', '--cltv-delta', '48');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json).toEqual({ feeBaseMsat: '3000', feeProportionalMillionths: '200', cltvExpiryDelta: 48 });
+    const bIs1 = b.daemon.nodeId < c.daemon.nodeId;
+    const seen = await graphChannel(a.api, (x) => x.shortChannelId === scid && x.policies[bIs1 ? 0 : 1]?.feeBaseMsat === '3000', 'B\'s new update on A');
+    expect(seen.policies[bIs1 ? 0 : 1]).toMatchObject({ feeProportionalMillionths: '200', cltvExpiryDelta: 48, disabled: false });
+    const inv = (await c.cli('invoice', '70000', 'new fee')).json as { bolt11: string };
+    const r = await a.cli('pay', inv.bolt11, '--max-fee-msat', '5000');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ status: 'succeeded', feeMsat: (3_000n + (70_000n * 200n) / 1_000_000n).toString() });
+    // Saved: a restart of B keeps it.
+    await b.daemon.stop();
+    b = { ...b, api: await (async () => { await b.daemon.start(); return await b.daemon.api(); })() };
+    expect(await b.api.getForwardingPolicy({})).toEqual({ feeBaseMsat: '3000', feeProportionalMillionths: '200', cltvExpiryDelta: 48 });
+  }, 120_000);
 });

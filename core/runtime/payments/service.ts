@@ -149,7 +149,7 @@ type Work = () => void;
 
 export class PaymentsService {
   readonly #opts: PaymentsServiceOptions;
-  readonly #policy: ForwardingPolicy;
+  #policy: ForwardingPolicy;
   #payments: Payments;
   readonly #queue: Work[] = [];
   #busy = false;
@@ -537,6 +537,16 @@ export class PaymentsService {
     const forwards = this.#opts.store.listForwards(filter);
     const earned = forwards.filter((f) => f.status === 'fulfilled').reduce((a, f) => a + f.feeMsat, 0n);
     return { forwards: forwards.map(forwardInfo), feesEarnedMsat: earned.toString() };
+  }
+
+  /** Our forwarding policy now (what forwards are charged; our channel_updates say it). */
+  get forwardingPolicy(): ForwardingPolicy {
+    return this.#policy;
+  }
+
+  /** Changes our forwarding policy at once (the node saves it and re-signs our channel_updates). */
+  setForwardingPolicy(policy: ForwardingPolicy): void {
+    this.#policy = policy;
   }
 
   /** A route for `amountMsat` to `destination` over our channels (and the graph, when there is one); `routing.*` errors when none. */
