@@ -307,7 +307,7 @@ export class Node {
       // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).
       graph: () => this.#gossip.manager.graph.routingView(),
       updates: {
-        checkFailureUpdate: (bytes) => this.#gossip.manager.checkFailureUpdate(bytes),
+        checkFailureUpdate: (bytes, erringNode) => this.#gossip.manager.checkFailureUpdate(bytes, erringNode),
         policyTimestamp: (scid, direction) => this.#gossip.manager.graph.channel(scid)?.policies[direction]?.timestamp,
       },
       ownGossip: {

@@ -308,9 +308,13 @@ export class OwnGossip {
     return ch.policies[ch.nodeId1 === toHex(this.#o.nodeId) ? 0 : 1]?.timestamp ?? 0;
   }
 
-  /** The id the peer knows a private channel by: the alias we sent it, else the real id, else the derived one. */
+  /**
+   * The id a private channel goes by in the peer's route hints to itself (and so in the onions we
+   * forward): the alias we sent it (BOLT 2 option_scid_alias), else the id both Glasswing ends
+   * derive from the funding outpoint (`otherIds` lists it first).
+   */
   #privateId(v: OwnChannelView): bigint {
-    return v.state.aliases?.local ?? v.shortChannelId ?? this.#o.otherIds(v.state)[0]!;
+    return v.state.aliases?.local ?? this.#o.otherIds(v.state)[0]!;
   }
 
   #sign(
