@@ -5,6 +5,9 @@
  */
 import { s } from './schema';
 import type { GossipInfo, GraphChannelInfo, GraphNodeInfo } from '../runtime/gossip/types';
+import type { ForwardingPolicyInfo } from '../node/forwarding';
+
+export type { ForwardingPolicyInfo } from '../node/forwarding';
 
 export type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from '../runtime/gossip/types';
 export type { GossipEvent } from '../gossip/events';
@@ -16,6 +19,10 @@ export interface GossipMethods {
   listGraphChannels: { params: { nodeId?: string; limit?: number }; result: { channels: GraphChannelInfo[] } };
   /** Counts: channels, nodes, pending announcements and updates, peers, received gossip by outcome. */
   gossipInfo: { params: Record<string, never>; result: GossipInfo };
+  /** Our forwarding policy: the fee (base + proportional) and CLTV delta our channel_updates announce. */
+  getForwardingPolicy: { params: Record<string, never>; result: ForwardingPolicyInfo };
+  /** Changes it at once (saved in config.json); our channel_updates are re-signed and sent. */
+  setForwardingPolicy: { params: Partial<ForwardingPolicyInfo>; result: ForwardingPolicyInfo };
 }
 
 const LIMIT = s.integer({ min: 1, max: 100_000 });
@@ -24,4 +31,13 @@ export const GOSSIP_METHOD_SCHEMAS = {
   listNodes: s.object({ limit: LIMIT }, ['limit']),
   listGraphChannels: s.object({ nodeId: s.nodeId(), limit: LIMIT }, ['nodeId', 'limit']),
   gossipInfo: s.object({}),
+  getForwardingPolicy: s.object({}),
+  setForwardingPolicy: s.object(
+    {
+      feeBaseMsat: s.string({ pattern: /^(0|[1-9][0-9]{0,9})$/, describe: 'msat as a decimal string (0..4294967295)' }),
+      feeProportionalMillionths: s.string({ pattern: /^(0|[1-9][0-9]{0,9})$/, describe: 'millionths as a decimal string (0..4294967295)' }),
+      cltvExpiryDelta: s.integer({ min: 18, max: 2016 }),
+    },
+    ['feeBaseMsat', 'feeProportionalMillionths', 'cltvExpiryDelta'],
+  ),
 } as const;

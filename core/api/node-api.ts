@@ -69,6 +69,8 @@ export function createNodeApi(node: Node): NodeApi {
     listNodes: async ({ limit }) => ({ nodes: node.gossip.listNodes(limit) }),
     listGraphChannels: async ({ nodeId, limit }) => ({ channels: node.gossip.listChannels({ ...(nodeId ? { nodeId } : {}), ...(limit ? { limit } : {}) }) }),
     gossipInfo: async () => node.gossip.info(),
+    getForwardingPolicy: async () => node.forwardingPolicy(),
+    setForwardingPolicy: async (change) => node.setForwardingPolicy(change),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),

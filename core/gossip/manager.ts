@@ -1079,8 +1079,10 @@ export class GossipManager {
    * routes to retry the payment" and "MUST NOT expose the channel_update to third-parties in any
    * other context, including applying the channel_update to the local network graph" — so it is
    * checked here (chain, known channel, signature by the right node) and returned, never stored.
+   * A channel the graph does not know (a private one from a route hint) is checked against
+   * `erringNode`, the node that returned the failure: its own channel_update is valid if it signed it.
    */
-  checkFailureUpdate(bytes: Uint8Array): { shortChannelId: bigint; direction: Direction; policy: ChannelPolicy } | { error: string } {
+  checkFailureUpdate(bytes: Uint8Array, erringNode?: Uint8Array): { shortChannelId: bigint; direction: Direction; policy: ChannelPolicy } | { error: string } {
     let raw = bytes;
     if (bytes.length < 2 || ((bytes[0]! << 8) | bytes[1]!) !== MESSAGE_TYPES.channel_update) {
       raw = new Uint8Array(bytes.length + 2);
@@ -1099,7 +1101,7 @@ export class GossipManager {
     const direction = (m.channelFlags & CHANNEL_FLAGS.direction) as Direction;
     const ch = this.#graph.channel(m.shortChannelId);
     const local = this.#local.get(m.shortChannelId);
-    const signer = ch ? fromHex(direction === 0 ? ch.nodeId1 : ch.nodeId2) : local && local.remoteDirection === direction ? local.remoteNodeId : undefined;
+    const signer = ch ? fromHex(direction === 0 ? ch.nodeId1 : ch.nodeId2) : local ? (local.remoteDirection === direction ? local.remoteNodeId : undefined) : erringNode;
     if (!signer) return { error: `unknown channel ${formatScid(m.shortChannelId)}` };
     if (!channelUpdateSignatureValid(raw, m, signer)) return { error: 'invalid signature' };
     return { shortChannelId: m.shortChannelId, direction, policy: policyFromUpdate(m, raw) };

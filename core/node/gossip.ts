@@ -65,7 +65,7 @@ export interface OwnGossipNodeOptions {
   readonly nodeId: Uint8Array;
   readonly nodeKey: Uint8Array;
   readonly channels: ChannelService<Peer>;
-  readonly policy: OwnPolicy;
+  readonly policy: () => OwnPolicy;
   /** Our alias, listen addresses ("host:port") and node features, as they are now. */
   readonly node: () => { alias: string; listen: readonly string[]; features: Uint8Array };
   readonly tipHeight: () => number | null;
@@ -81,7 +81,7 @@ export function createOwnGossip(o: OwnGossipNodeOptions): OwnGossip {
     channels: () => o.channels.gossipViews(),
     // The ids our payments layer and the peer know an unannounced channel by.
     otherIds: (state) => [outpointScid(state), ...(state.aliases?.local != null ? [state.aliases.local] : []), ...(state.aliases?.remote != null ? [state.aliases.remote] : [])],
-    policy: () => o.policy,
+    policy: o.policy,
     node: () => {
       const n = o.node();
       return { alias: n.alias, features: n.features, addresses: n.listen.flatMap(announceableAddress) };

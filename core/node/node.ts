@@ -50,6 +50,8 @@ import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
 import { createGossip, createOwnGossip } from './gossip';
+import { forwardingInfo, forwardingProblem, mergeForwarding, type ForwardingPolicyInfo } from './forwarding';
+import type { ForwardingPolicy } from '../payments';
 import type { OwnGossip } from '../runtime/gossip/own';
 import type { GossipService } from '../runtime/gossip/service';
 import type { GossipLimits } from '../gossip';
@@ -141,6 +143,7 @@ export class Node {
   readonly #payments: PaymentsService | null;
   readonly #gossip: GossipService;
   readonly #ownGossip: OwnGossip;
+  #forwarding: ForwardingPolicy;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -295,6 +298,9 @@ export class Node {
       ...(opts.log ? { log: opts.log } : {}),
     });
 
+    // Our forwarding policy: the host's, else config.json's `forwarding` over the default.
+    this.#forwarding = (opts.payments === false ? undefined : opts.payments?.forwardingPolicy)
+      ?? mergeForwarding(DEFAULT_FORWARDING_POLICY, readSavedSettings(opts.datadir).forwarding);
     // Payments over our channels: every channel step goes to the payment cores (claims, forwards, our parts).
     this.#payments = opts.payments === false ? null : new PaymentsService({
       store: new PaymentsRepository(db),
@@ -314,7 +320,7 @@ export class Node {
       // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).
       graph: () => this.#gossip.manager.graph.routingView(),
       updates: {
-        checkFailureUpdate: (bytes) => this.#gossip.manager.checkFailureUpdate(bytes),
+        checkFailureUpdate: (bytes, erringNode) => this.#gossip.manager.checkFailureUpdate(bytes, erringNode),
         policyTimestamp: (scid, direction) => this.#gossip.manager.graph.channel(scid)?.policies[direction]?.timestamp,
       },
       ownGossip: {
@@ -326,6 +332,7 @@ export class Node {
         announced: (channelId) => this.#ownGossip.isAnnounced({ shortChannelId: this.#channels.states().find((c) => c.channelId === channelId)?.shortChannelId ?? null }),
       },
       ...(opts.payments ?? {}),
+      forwardingPolicy: this.#forwarding,
       ...(opts.log ? { log: opts.log } : {}),
     });
     const payments = this.#payments;
@@ -342,9 +349,8 @@ export class Node {
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });
     // Our channels in gossip: announcement_signatures, our channel_updates, our node_announcement.
-    const forwardingPolicy = (opts.payments === false ? undefined : opts.payments?.forwardingPolicy) ?? DEFAULT_FORWARDING_POLICY;
     this.#ownGossip = createOwnGossip({
-      gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: forwardingPolicy,
+      gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: () => this.#forwarding,
       node: () => ({ alias: this.#alias, listen: this.#listen, features: features.encode() }),
       tipHeight: () => chain?.tracker.tip?.height ?? null,
       clock,
@@ -664,6 +670,26 @@ export class Node {
       this.#opts.log?.({ event: 'settings_changed', changed });
     }
     return this.settings();
+  }
+
+  /** Our forwarding policy: the fee and CLTV delta we charge and our channel_updates announce. */
+  forwardingPolicy(): ForwardingPolicyInfo {
+    return forwardingInfo(this.#forwarding);
+  }
+
+  /**
+   * Changes our forwarding policy at once and saves it in config.json: forwards are charged the new
+   * fee, and our channel_updates are re-signed and sent within seconds (BOLT 7).
+   */
+  setForwardingPolicy(change: Partial<ForwardingPolicyInfo>): ForwardingPolicyInfo {
+    const problem = forwardingProblem(change);
+    if (problem) throw new SettingsError('api.invalid_params', `params.${problem.field}: must be ${problem.want}`);
+    this.#forwarding = mergeForwarding(this.#forwarding, change);
+    this.#payments?.setForwardingPolicy(this.#forwarding);
+    saveSettings(this.#opts.datadir, { forwarding: forwardingInfo(this.#forwarding) });
+    this.#ownGossip.sync();
+    this.#opts.log?.({ event: 'forwarding_policy_changed', ...forwardingInfo(this.#forwarding) });
+    return forwardingInfo(this.#forwarding);
   }
 
   /** Names a peer in the address book ("" removes the name); a connected peer's new info is published. */

@@ -12,6 +12,7 @@ import type { ChannelSettingsInfo, MailboxLimitsInfo, OnionLimitsInfo } from './
 import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establish';
 import { NETWORKS, type Network } from './types';
 import type { MailboxQuotas, MessengerPolicy } from '../messenger';
+import { forwardingProblem } from './forwarding';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -38,6 +39,8 @@ export interface SavedSettings {
   readonly chain?: { readonly kind: string; readonly rpcUrl?: string; readonly rpcCookie?: string; readonly esploraUrl?: string };
   /** What the node accepts of channel openings (ChannelSettingsInfo); taken at start and changed at once. */
   readonly channels?: Partial<ChannelSettingsInfo>;
+  /** Our forwarding policy (fee base and rate as decimal strings, CLTV delta): core/node/forwarding.ts. */
+  readonly forwarding?: { readonly feeBaseMsat?: string; readonly feeProportionalMillionths?: string; readonly cltvExpiryDelta?: number };
 }
 
 /** Keys replaced whole when saved (not merged field by field). */
@@ -80,6 +83,10 @@ export function readSavedSettings(datadir: string): SavedSettings {
   if (o.channels !== undefined) {
     const problem = channelSettingsProblem(o.channels);
     if (problem) bad(`channels.${problem.field}`, problem.want);
+  }
+  if (o.forwarding !== undefined) {
+    const problem = forwardingProblem(o.forwarding);
+    if (problem) bad(problem.field ? `forwarding.${problem.field}` : 'forwarding', problem.want);
   }
   for (const group of ['onion', 'mailbox'] as const) {
     const g = o[group];

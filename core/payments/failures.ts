@@ -137,7 +137,7 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
   let message = `channel ${formatShortChannelId(out.shortChannelId)} from ${node.slice(0, 16)}… failed (${code})`;
   const update = flags.update ? channelUpdateOf(f) : null;
   if (update && checker) {
-    const checked = checker.checkFailureUpdate(update);
+    const checked = checker.checkFailureUpdate(update, fromHex(node));
     if ('error' in checked) {
       message += `; its channel_update was ignored: ${checked.error}`;
     } else {

@@ -75,7 +75,8 @@ export interface OnionKeys {
 
 /** A failure's channel_update, checked (chain, known channel, signature) without touching the graph. GossipManager satisfies it. */
 export interface FailureUpdateChecker {
-  checkFailureUpdate(bytes: Uint8Array):
+  /** `erringNode`: the node that returned it — it signs a channel the graph does not know (a route hint's). */
+  checkFailureUpdate(bytes: Uint8Array, erringNode?: Uint8Array):
     | { readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly policy: RoutingPolicy & { readonly timestamp: number } }
     | { readonly error: string };
   /** The timestamp of the update the graph holds for this direction (BOLT 4: consider only a "more recent" one). */

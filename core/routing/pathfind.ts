@@ -216,10 +216,13 @@ export function findRoute(req: RouteRequest): Route {
         const from = nodeHex(h.nodeId, 'routeHints[].nodeId');
         const to = i + 1 < hint.length ? nodeHex(hint[i + 1]!.nodeId, 'routeHints[].nodeId') : destination;
         if (from === to || (from === source && firstHops)) return;
-        const policy: RoutingPolicy = {
+        // BOLT 4: a failure's newer channel_update for a hint's channel ("MAY consider the
+        // channel_update when calculating routes to retry the payment") replaces the hint's policy.
+        const policy: RoutingPolicy = penalties.policy?.(h.shortChannelId, from) ?? {
           feeBaseMsat: h.feeBaseMsat, feeProportionalMillionths: h.feeProportionalMillionths, cltvExpiryDelta: h.cltvExpiryDelta,
           htlcMinimumMsat: 0n, htlcMaximumMsat: U64_MAX, disabled: false,
         };
+        if (policy.disabled) return;
         const list = hintEdges.get(to) ?? [];
         list.push({ from, scid: h.shortChannelId, kind: 'hint', policy, maxMsat: null, minMsat: 0n });
         hintEdges.set(to, list);

@@ -58,8 +58,10 @@ describe('a public channel announced and used for routing', () => {
   it('B and C announce their public channel at six confirmations; A learns it from gossip only', async () => {
     await connected(a, b);
     await connected(b, c);
-    const ab = await open(a, b, '--private');
-    bc = await open(b, c, '--public');
+    // B gets some of it, to forward towards A later.
+    const ab = await open(a, b, '--private', '--push-msat', '200000000');
+    // C gets some of the channel, to pay with later.
+    bc = await open(b, c, '--public', '--push-msat', '200000000');
     await mine(6);
     for (const [n, id] of [[a, ab.channelId], [b, ab.channelId], [b, bc.channelId], [c, bc.channelId]] as const) {
       await waitFor(async () => ((await n.api.listChannels({})).channels.find((x) => x.channelId === id)?.state === 'active' ? true : undefined), 'active', 60_000);
@@ -95,5 +97,50 @@ describe('a public channel announced and used for routing', () => {
     expect(paid.parts[0]!.route[1]!.shortChannelId).toBe(scid);
     // B's fee is its channel_update's (the default policy: 1,000 msat + 100 ppm).
     expect(paid.feeMsat).toBe((1_000n + (70_000n * 100n) / 1_000_000n).toString());
+  }, 120_000);
+
+  it('B changes its forwarding policy: its new channel_update reaches A, and A pays the new fee', async () => {
+    const set = await b.cli('forwardingpolicy', '--base-msat', '3000', '--ppm', '200', '--cltv-delta', '48');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json).toEqual({ feeBaseMsat: '3000', feeProportionalMillionths: '200', cltvExpiryDelta: 48 });
+    const bIs1 = b.daemon.nodeId < c.daemon.nodeId;
+    const seen = await graphChannel(a.api, (x) => x.shortChannelId === scid && x.policies[bIs1 ? 0 : 1]?.feeBaseMsat === '3000', 'B\'s new update on A');
+    expect(seen.policies[bIs1 ? 0 : 1]).toMatchObject({ feeProportionalMillionths: '200', cltvExpiryDelta: 48, disabled: false });
+    const inv = (await c.cli('invoice', '70000', 'new fee')).json as { bolt11: string };
+    const r = await a.cli('pay', inv.bolt11, '--max-fee-msat', '5000');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ status: 'succeeded', feeMsat: (3_000n + (70_000n * 200n) / 1_000_000n).toString() });
+    // Saved: a restart of B keeps it.
+    await b.daemon.stop();
+    b = { ...b, api: await (async () => { await b.daemon.start(); return await b.daemon.api(); })() };
+    expect(await b.api.getForwardingPolicy({})).toEqual({ feeBaseMsat: '3000', feeProportionalMillionths: '200', cltvExpiryDelta: 48 });
+  }, 120_000);
+
+  it('a stale route hint: B refuses with fee_insufficient and its channel_update, C retries with the new fee', async () => {
+    // B is back (on a new port: A dials it again; B redials C): both its channels active again.
+    await connected(a, b);
+    for (const [n, peer] of [[a, b], [c, b]] as const) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.find((x) => x.peer === peer.daemon.nodeId)?.state === 'active' ? true : undefined), 'active again', 60_000);
+    }
+    // A's invoice names its private channel with B by the policy B's own channel_update told A.
+    const hinted = async () => {
+      const inv = (await a.cli('invoice', '20000', 'stale hint')).json as { bolt11: string };
+      type Hop = { fee_base_msat: number; fee_proportional_millionths: number; cltv_expiry_delta: number };
+      const d = (await a.api.decode({ string: inv.bolt11 })) as unknown as { bolt11: { fields: { route_hints?: Hop[][] } } };
+      const hop = d.bolt11.fields.route_hints?.[0]?.[0];
+      return hop && hop.fee_base_msat === 3000 ? { bolt11: inv.bolt11, hop } : undefined;
+    };
+    const stale = await waitFor(hinted, 'A\'s hint with B\'s policy (from B\'s channel_update)', 30_000);
+    expect(stale.hop).toMatchObject({ fee_base_msat: 3000, fee_proportional_millionths: 200, cltv_expiry_delta: 48 });
+    // B raises its fee after the invoice was made: the hint is stale.
+    expect((await b.cli('forwardingpolicy', '--base-msat', '5000', '--ppm', '300')).code).toBe(0);
+    const r = await c.cli('pay', stale.bolt11, '--max-fee-msat', '10000');
+    expect(r.code, r.stderr).toBe(0);
+    const paid = r.json as PaymentInfo;
+    expect(paid).toMatchObject({ status: 'succeeded', feeMsat: (5_000n + (20_000n * 300n) / 1_000_000n).toString() });
+    const failed = paid.parts.filter((p) => p.failure !== null);
+    expect(failed.map((p) => p.failure!.code)).toEqual(['fee_insufficient']);
+    expect(failed[0]!.failure!.erringNode).toBe(b.daemon.nodeId);
+    expect(failed[0]!.failure!.message).toContain('retrying with its newer channel_update');
   }, 120_000);
 });

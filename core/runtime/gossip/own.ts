@@ -199,6 +199,11 @@ export class OwnGossip {
     if (connected) this.#inactiveSince.delete(v.channelId);
     else if (!this.#inactiveSince.has(v.channelId)) this.#inactiveSince.set(v.channelId, now);
     const announced = this.isAnnounced(v);
+    if (announced && this.#remoteSigs.delete(v.channelId) && connected && !this.#sigsSent.has(v.channelId)) {
+      // BOLT 7, on reconnection: "MUST respond to the first announcement_signatures message with its
+      // own" — the peer may not have received ours before the channel was announced.
+      this.#sendSignatures(v);
+    }
     if (announced) {
       const away = this.#inactiveSince.get(v.channelId);
       // BOLT 7: "MAY create and send a channel_update with the disable bit set ... if its peer has

@@ -61,6 +61,8 @@ export class GossipService {
   readonly #unsubscribe: (() => void)[] = [];
   readonly #pumps = new Map<string, Timer>();
   readonly #lookups: bigint[] = [];
+  /** Graph changes not written yet: written in one transaction at each tick (and at close). */
+  #unwritten: GossipChange[] = [];
   #lookupsRunning = 0;
   #ticker: Timer | null = null;
   #closed = false;
@@ -90,10 +92,14 @@ export class GossipService {
       peers.onMessage((peer, message) => this.#receive(peer, message)),
     );
     for (const peer of peers.peers()) this.#connected(peer);
-    this.#ticker = clock.interval('gossip.tick', this.#o.tickMs ?? 1_000, () => this.#apply(manager.tick(clock.now())));
+    this.#ticker = clock.interval('gossip.tick', this.#o.tickMs ?? 1_000, () => {
+      this.#apply(manager.tick(clock.now()));
+      this.#write();
+    });
   }
 
   close(): void {
+    this.#write();
     this.#closed = true;
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#ticker?.cancel();
@@ -161,7 +167,8 @@ export class GossipService {
   }
 
   #apply(output: GossipOutput): void {
-    if (output.changes.length) this.#persist(output.changes);
+    // Gossip is a cache of public data (core/gossip/store.ts): changes are batched, one transaction a tick.
+    if (output.changes.length) this.#unwritten.push(...output.changes);
     for (const e of output.events) this.#o.publish(e);
     for (const a of output.actions) {
       switch (a.kind) {
@@ -181,7 +188,10 @@ export class GossipService {
     }
   }
 
-  #persist(changes: readonly GossipChange[]): void {
+  #write(): void {
+    if (this.#unwritten.length === 0) return;
+    const changes = this.#unwritten;
+    this.#unwritten = [];
     try {
       this.#o.store.applyGossipChanges(changes);
     } catch (e) {

@@ -153,7 +153,7 @@ type Work = () => void;
 
 export class PaymentsService {
   readonly #opts: PaymentsServiceOptions;
-  readonly #policy: ForwardingPolicy;
+  #policy: ForwardingPolicy;
   #payments: Payments;
   readonly #queue: Work[] = [];
   #busy = false;
@@ -555,6 +555,16 @@ export class PaymentsService {
   listForwards(filter: { status?: ForwardRecord['status']; limit?: number } = {}): { forwards: ForwardInfo[]; feesEarnedMsat: string } {
     const forwards = this.#opts.store.listForwards(filter);
     return { forwards: forwards.map(forwardInfo), feesEarnedMsat: this.#opts.store.feesEarnedMsat().toString() };
+  }
+
+  /** Our forwarding policy now (what forwards are charged; our channel_updates say it). */
+  get forwardingPolicy(): ForwardingPolicy {
+    return this.#policy;
+  }
+
+  /** Changes our forwarding policy at once (the node saves it and re-signs our channel_updates). */
+  setForwardingPolicy(policy: ForwardingPolicy): void {
+    this.#policy = policy;
   }
 
   /** A route for `amountMsat` to `destination` over our channels (and the graph, when there is one); `routing.*` errors when none. */

@@ -1,4 +1,4 @@
-/** Gossip commands: listnodes, listgraphchannels, gossipinfo (the BOLT 7 graph the node learned from its peers). */
+/** Gossip commands: listnodes, listgraphchannels, gossipinfo (the BOLT 7 graph the node learned from its peers), forwardingpolicy (what our channel_updates say). */
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { withDaemon } from '../daemon-client';
@@ -41,4 +41,34 @@ export const gossipinfo: CliCommand = {
   usage: 'gossipinfo',
   examples: ['gossipinfo'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.gossipInfo({})),
+};
+
+export const forwardingpolicy: CliCommand = {
+  name: 'forwardingpolicy',
+  summary: 'our forwarding fee and CLTV delta (what our channel_updates announce); with options, change them at once (saved)',
+  usage: 'forwardingpolicy [--base-msat N] [--ppm N] [--cltv-delta BLOCKS]',
+  options: {
+    'base-msat': { type: 'string', value: 'N', describe: 'the fee per forward, in msat (0..4294967295)' },
+    ppm: { type: 'string', value: 'N', describe: 'the proportional fee, in millionths of the forwarded amount' },
+    'cltv-delta': { type: 'string', value: 'BLOCKS', describe: 'blocks between the incoming and outgoing HTLC expiries (18..2016)' },
+  },
+  examples: ['forwardingpolicy', 'forwardingpolicy --base-msat 2000 --ppm 500'],
+  run: (ctx, { values, positionals }) => {
+    if (positionals.length > 0) throw new UsageError('forwardingpolicy takes options only');
+    const u32 = (name: string): string | undefined => {
+      const v = values[name];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,9})$/.test(v) || BigInt(v) > 0xffffffffn) throw new UsageError(`--${name} must be a whole number 0..4294967295`);
+      return v;
+    };
+    const feeBaseMsat = u32('base-msat');
+    const feeProportionalMillionths = u32('ppm');
+    const cltvExpiryDelta = integer(values, 'cltv-delta', 18, 2016);
+    const change = {
+      ...(feeBaseMsat !== undefined ? { feeBaseMsat } : {}),
+      ...(feeProportionalMillionths !== undefined ? { feeProportionalMillionths } : {}),
+      ...(cltvExpiryDelta !== undefined ? { cltvExpiryDelta } : {}),
+    };
+    return withDaemon(ctx.datadir, ({ api }) => (Object.keys(change).length === 0 ? api.getForwardingPolicy({}) : api.setForwardingPolicy(change)));
+  },
 };

@@ -171,6 +171,18 @@ describe('BOLT 11 route hints', () => {
     const r = findRoute(request(new TestGraph(), 'S', 'T', 100n, { routeHints: [hint], firstHops: [{ shortChannelId: 5n, peerNodeId: id('A'), outboundMsat: 1000n }] }));
     expect(r.hops.map((h) => [h.shortChannelId, h.amountMsat])).toEqual([[5n, 103n], [900n, 100n]]);
   });
+
+  it('take a failure\'s newer channel_update for the hint\'s channel over the hint (BOLT 4 retries), and skip it when disabled', () => {
+    const hint = [{ nodeId: id('A'), shortChannelId: 900n, feeBaseMsat: 3n, feeProportionalMillionths: 0n, cltvExpiryDelta: 10 }];
+    const firstHops = [{ shortChannelId: 5n, peerNodeId: id('A'), outboundMsat: 10_000n }];
+    const newer = policy({ feeBaseMsat: 50n, cltvExpiryDelta: 30 });
+    const r = findRoute(request(new TestGraph(), 'S', 'T', 100n, {
+      routeHints: [hint], firstHops, penalties: { policy: (scid, from) => (scid === 900n && from === hex('A') ? newer : undefined) },
+    }));
+    expect(r.hops.map((h) => [h.shortChannelId, h.amountMsat, h.cltvExpiryDelta])).toEqual([[5n, 150n, 48], [900n, 100n, 18]]);
+    const off = { policy: () => policy({ disabled: true }) };
+    expect(codeOf(() => findRoute(request(new TestGraph(), 'S', 'T', 100n, { routeHints: [hint], firstHops, penalties: off })))).toBe('routing.no_route');
+  });
 });
 
 describe('BOLT 12 blinded paths', () => {
