@@ -324,8 +324,8 @@ export class Node {
         policyTimestamp: (scid, direction) => this.#gossip.manager.graph.channel(scid)?.policies[direction]?.timestamp,
       },
       ownGossip: {
-        channelUpdate: (channelId) => {
-          const u = this.#ownGossip.channelUpdate(channelId);
+        channelUpdate: (channelId, asScid) => {
+          const u = this.#ownGossip.channelUpdate(channelId, asScid);
           return u ? encodeMessage(u) : null;
         },
         peerPolicy: (channelId) => this.#ownGossip.peerPolicy(channelId),

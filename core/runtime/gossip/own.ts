@@ -128,9 +128,19 @@ export class OwnGossip {
     for (const u of this.#unsubscribe.splice(0)) u();
   }
 
-  /** Our latest channel_update for a channel (what a forwarding failure carries, BOLT 4), or null. */
-  channelUpdate(channelId: string): ChannelUpdate | null {
-    return this.#updates.get(channelId)?.message ?? null;
+  /**
+   * Our latest channel_update for a channel (what a forwarding failure carries, BOLT 4), or null.
+   * `asScid`: the id the payer's onion named the outgoing channel by. A private channel's update goes
+   * to the peer under the alias it gave us (BOLT 7), but a payer knows the channel only by the id in
+   * its route hint — the update in a failure is re-signed under that id (one of the channel's own
+   * ids), so the payer can match it to the hint it used and retry with the new policy.
+   */
+  channelUpdate(channelId: string, asScid?: bigint): ChannelUpdate | null {
+    const u = this.#updates.get(channelId)?.message;
+    if (!u || asScid === undefined || asScid === u.shortChannelId) return u ?? null;
+    if ((u.messageFlags & MESSAGE_FLAGS.dontForward) === 0 || !(this.#local.get(channelId) ?? []).includes(asScid)) return u;
+    const { type: _type, signature: _signature, ...fields } = u;
+    return signChannelUpdate({ ...fields, shortChannelId: asScid }, this.#o.nodeKey);
   }
 
   /** The peer's latest policy for its direction of our channel (from its channel_update), or null. */

@@ -136,8 +136,8 @@ function peerScidOf(state: ChannelState): bigint {
 
 /** What the gossip layer knows of one of our channels (core/runtime/gossip/own.ts, wired by the node). */
 export interface OwnChannelGossip {
-  /** Our latest channel_update for it, type included (BOLT 4 failures carry it), or null. */
-  channelUpdate(channelId: string): Uint8Array | null;
+  /** Our latest channel_update for it, type included (BOLT 4 failures carry it), or null; `asScid`: named by the id the payer used. */
+  channelUpdate(channelId: string, asScid?: bigint): Uint8Array | null;
   /** The peer's policy for its direction, from its channel_update, or null (then a Glasswing peer's default is assumed). */
   peerPolicy(channelId: string): { feeBaseMsat: bigint; feeProportionalMillionths: bigint; cltvExpiryDelta: number; htlcMinimumMsat: bigint; htlcMaximumMsat: bigint } | null;
   /** True once its channel_announcement is in the graph: payers find it there (no route hint). */
@@ -177,7 +177,7 @@ export class PaymentsService {
       byShortChannelId: (scid) => {
         // The real short_channel_id too: a public channel is named by it in routes over the graph.
         const c = o.channels.states().find((s) => scidsOf(s.state).includes(scid) || s.shortChannelId === scid);
-        return c ? this.#forwarding(c) : undefined;
+        return c ? this.#forwarding(c, scid) : undefined;
       },
       toPeer: (nodeId) => {
         const hex = toHex(nodeId);
@@ -221,14 +221,14 @@ export class PaymentsService {
     }));
   }
 
-  #forwarding(c: ChannelLinkState): ForwardingChannel {
+  #forwarding(c: ChannelLinkState, asScid?: bigint): ForwardingChannel {
     return {
       channelId: c.channelId,
       peerNodeId: fromHex(c.peerId),
       active: c.phase === 'active',
       outboundMsat: estimateOutboundMsat(c.state),
       policy: this.#policy,
-      channelUpdate: this.#opts.ownGossip?.channelUpdate(c.channelId) ?? null,
+      channelUpdate: this.#opts.ownGossip?.channelUpdate(c.channelId, asScid) ?? null,
     };
   }
 
