@@ -150,8 +150,8 @@ export class OutboundPayments {
     this.#policy = { ...DEFAULT_OUTBOUND_POLICY, ...opts.policy };
     this.memory = opts.memory ?? new FailureMemory();
     this.#height = opts.height;
-    // Rebuild from the store: every pending payment with its parts.
-    for (const payment of this.#store.pendingPayments()) {
+    // Rebuild from the store: every pending payment, and every final one with a part in flight, with its parts.
+    for (const payment of this.#store.livePayments()) {
       const plan = planFromRecord(payment, this.#us, this.#policy);
       const live: Live = { payment, parts: new Map(), plan, failedPaths: new Set(), maxParts: plan.mpp ? this.#policy.maxParts : 1, stopped: payment.failure };
       for (const part of this.#store.partsOf(payment.paymentId)) {

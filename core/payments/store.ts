@@ -19,8 +19,11 @@ export interface PaymentsReader {
   getPayment(paymentId: string): PaymentRecord | undefined;
   /** Every payment of this hash (hex), newest first. */
   paymentsByHash(paymentHash: string): PaymentRecord[];
-  /** Payments still `pending`, oldest first (the outbound core keeps them in memory). */
-  pendingPayments(): PaymentRecord[];
+  /**
+   * Payments still `pending`, and final ones with a part still in flight (a late fulfill or failure
+   * settles it), oldest first: the outbound core keeps them in memory.
+   */
+  livePayments(): PaymentRecord[];
   partsOf(paymentId: string): PartRecord[];
   /** The newest `limit`, newest first. */
   listPayments(filter?: { readonly status?: PaymentStatus; readonly limit?: number }): PaymentRecord[];

@@ -367,8 +367,10 @@ export class PaymentsRepository implements PaymentsStore {
     return (this.#db.prepare('SELECT * FROM payments WHERE payment_hash = ? ORDER BY rowid DESC').all(paymentHash) as Row[]).map(toPayment);
   }
 
-  pendingPayments(): PaymentRecord[] {
-    return (this.#db.prepare("SELECT * FROM payments WHERE status = 'pending' ORDER BY rowid").all() as Row[]).map(toPayment);
+  livePayments(): PaymentRecord[] {
+    return (this.#db.prepare(
+      "SELECT * FROM payments WHERE status = 'pending' OR payment_id IN (SELECT payment_id FROM payment_parts WHERE status IN ('adding', 'inflight', 'failing')) ORDER BY rowid",
+    ).all() as Row[]).map(toPayment);
   }
 
   partsOf(paymentId: string): PartRecord[] {

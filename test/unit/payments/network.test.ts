@@ -426,6 +426,26 @@ describe('restarts', () => {
     expect(a.payments.outbound.memory.penalties(net.now).channel!(firstHop.shortChannelId, a.keys.hex, b.keys.hex, firstHop.amountMsat)).toBe(0n);
   });
 
+  it('the payer restarts after its payment succeeded with a part still in flight: the late fulfill still settles that part', () => {
+    // Found by the crash campaign: only pending payments were rebuilt, so a part of a finished payment
+    // stayed in flight in the payer's books for good.
+    net = new PayNet();
+    const [a, b, d, c] = ['A', 'B', 'D', 'C'].map((n) => net.node(n)) as [PayNode, PayNode, PayNode, PayNode];
+    net.open(a, b, { fundingSat: 1_000_000n, pushMsat: 0n });
+    net.open(a, d, { fundingSat: 1_000_000n, pushMsat: 0n });
+    net.open(b, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+    net.open(d, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+    const inv = c.invoice({ amountMsat: 1_500_000_000n, description: 'big' });
+    a.run(a.payments.outbound.pay({ paymentId: 'r8', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    net.stepUntil(() => a.store.getPayment('r8')!.status === 'succeeded');
+    expect(a.store.partsOf('r8').map((p) => p.status).sort()).toEqual(['inflight', 'succeeded']);
+    a.restart();
+    for (const end of a.ends.values()) net.reconnect(end);
+    net.settle();
+    expect(a.store.partsOf('r8').map((p) => p.status)).toEqual(['succeeded', 'succeeded']);
+    expect(a.store.getPayment('r8')).toMatchObject({ status: 'succeeded' });
+  });
+
   it('the payer restarts with its part in flight: the payment completes from its stored part', () => {
     const { a, b, c } = line();
     const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });

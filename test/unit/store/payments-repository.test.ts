@@ -55,7 +55,7 @@ describe('PaymentsRepository', () => {
     expect(repo.getInvoice(hex(7))).toEqual(invoice);
     expect(repo.getReceived(hex(7))).toEqual(received);
     expect(repo.getForward(forward.forwardId)).toEqual(forward);
-    expect(repo.pendingPayments()).toEqual([payment]);
+    expect(repo.livePayments()).toEqual([payment]);
     expect(repo.activeForwards()).toEqual([forward]);
     db.close();
   });
@@ -73,7 +73,7 @@ describe('PaymentsRepository', () => {
     expect(repo.getPayment('pay-1')).toEqual(done);
     expect(repo.partsOf('pay-1')).toEqual([partDone]);
     expect(repo.getForward(forward.forwardId)).toEqual(failed);
-    expect(repo.pendingPayments()).toEqual([]);
+    expect(repo.livePayments()).toEqual([]);
     expect(repo.activeForwards()).toEqual([]);
     expect(repo.listPayments({ status: 'succeeded' })).toEqual([done]);
     expect(repo.listForwards({ status: 'failed' })).toEqual([failed]);
