@@ -11,3 +11,4 @@ export * from './decode';
 export * from './wallet';
 export * from './payments';
 export * from './channel-methods';
+export * from './async';

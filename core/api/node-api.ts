@@ -66,6 +66,9 @@ export function createNodeApi(node: Node): NodeApi {
     },
     ...walletApi(node),
     ...paymentsApi(node),
+    asyncOffer: async () => node.async.asyncOffer(),
+    listHeldHtlcs: async () => ({ held: node.async.heldHtlcs() }),
+    listStaticInvoices: async ({ recipient }) => ({ staticInvoices: node.async.staticInvoices(recipient) }),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -105,7 +108,15 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
       const svc = p();
       // BOLT 12: an offer is paid through the invoice it is answered with (invoice_request over onion messages first).
       const offer = /^lno1/i.test(invoice.trim());
-      const fetched = offer ? await node.offers.fetchInvoice({ offer: invoice.trim(), ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      const answer = offer ? await node.offers.fetchForPayment({ offer: invoice.trim(), forPayment: true, ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      if (answer?.kind === 'static_invoice') {
+        // lightning/bolts#1149: an often-offline recipient; its LSP answered with its static invoice (core/node/async.ts).
+        const id = paymentId ?? toHex(randomBytes(16));
+        node.async.payStatic({ paymentId: id, offer: answer.offer, invoiceRequest: answer.invoiceRequest, amountMsat: answer.amountMsat, staticInvoice: answer.bytes });
+        // The payment completes when the recipient comes back and releases it: the caller gets it pending unless it waits.
+        return wait === true ? svc.waitFor(id, (timeoutSeconds ?? 60) * 1000) : svc.getPayment(id) ?? (await svc.waitFor(id, 0));
+      }
+      const fetched = answer?.kind === 'invoice' ? answer.result : null;
       return svc.pay({
         invoice: fetched ? fetched.invoice.bolt12 : invoice,
         paymentId: paymentId ?? toHex(randomBytes(16)),

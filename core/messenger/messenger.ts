@@ -515,12 +515,15 @@ export class OnionMessenger {
 
   /**
    * A blinded path to us for others to use (e.g. in an offer): `via` are the hops before us,
-   * introduction node first. No `path_id`: messages over it go to the handlers like any other.
+   * introduction node first. No `path_id`: messages over it go to the handlers like any other —
+   * unless `context` is given: then its `path_id` carries it under our tag (as a reply path's does,
+   * paths.ts `withContext`) and the handler gets it back authenticated (async payments' paths).
    */
-  createPathToUs(via: readonly string[], dummyHops: number): BlindedPath {
+  createPathToUs(via: readonly string[], dummyHops: number, context?: Uint8Array): BlindedPath {
     if (via.includes(this.nodeIdHex)) throw new MessengerError('messenger.bad_argument', 'a via hop is our own node');
     checkDummyHops(dummyHops);
-    return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops }));
+    const pathId = context ? this.#pathIds.withContext(context) : undefined;
+    return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops, ...(pathId ? { pathId } : {}) }));
   }
 
   #routeTarget(destination: Destination): RouteTarget {

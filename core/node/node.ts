@@ -49,6 +49,8 @@ import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreSc
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
+import { AsyncWiring, DEFAULT_ASYNC_SETTINGS, parseAsyncSettings, type AsyncSettings } from './async';
+import { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -102,6 +104,8 @@ export interface NodeOptions {
    * channels to their caller (the channel test harness drives HTLCs by hand). Policies override the cores' defaults.
    */
   readonly payments?: false | Pick<PaymentsServiceOptions, 'forwardingPolicy' | 'outboundPolicy' | 'inboundPolicy' | 'switchPolicy'>;
+  /** Async payments role, LSP and wire profile (over config.json's `async`; core/node/async.ts). */
+  readonly async?: Partial<AsyncSettings>;
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -127,6 +131,7 @@ export class Node {
   readonly #chain: Chain | null;
   readonly #wallet: WalletService;
   readonly #payments: PaymentsService | null;
+  readonly #async: AsyncWiring;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -203,6 +208,16 @@ export class Node {
       stores: offers,
       // Our invoices' payment paths go through our channel peers (the payments service, made below).
       paymentForwarders: () => this.#payments?.paymentForwarders() ?? { height: 0, forwarders: [] },
+      // Async payments: invoice_requests over a static invoice server's paths are its own.
+      intercept: (m, d) => this.#async.interceptOffers(m, d),
+    });
+    // Async payments (core/node/async.ts): its role cores, before the channels and payments that take its hooks.
+    this.#async = new AsyncWiring({
+      settings: { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(opts.datadir).async ?? {}), ...opts.async },
+      nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db),
+      payments: () => this.#payments, channelPeers: () => (this.#payments?.paymentForwarders().forwarders ?? []).map((f) => toHex(f.nodeId)),
+      connect: (address) => void this.#peers.connect(address, { reconnect: true }).catch((e: unknown) => opts.log?.({ event: 'async_lsp_connect_failed', error: e instanceof Error ? e.message : String(e) })),
+      isConnected: (id) => this.#peers.isConnected(id), clock, publish: (e) => this.events.publish(e), ...(opts.log ? { log: opts.log } : {}),
     });
     zeroize(offersSeed);
     // The chain (when a source is configured) and the wallet it feeds.
@@ -270,6 +285,7 @@ export class Node {
       publish: (e) => this.events.publish(e),
       onStep: (r) => onChannelStep(r),
       upstream: (r) => onChainResolution(r),
+      releasePath: (channelId, htlcId) => this.#async.releasePath(channelId, htlcId),
       ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
@@ -288,13 +304,23 @@ export class Node {
       // Without a chain the height is 0: both ends of a test channel agree on it; real peers need a chain.
       height: () => chain?.tracker.tip?.height ?? 0,
       publish: (e) => this.events.publish(e),
-      bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
+      bolt12: {
+        paymentForPath: (pathId, hash, onion) => {
+          // A static invoice's path (async payments, R) is the async recipient's: null is its refusal.
+          const ours = this.#async.paymentForPath(pathId, hash, onion);
+          return ours !== undefined ? (ours ?? undefined) : this.#offers.manager.paymentForPath(pathId, hash);
+        },
+      },
+      ...(this.#async.holdPolicy ? { hold: this.#async.holdPolicy } : {}),
       ...(opts.payments ?? {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
     const payments = this.#payments;
     if (payments) {
-      onChannelStep = (r) => payments.onChannelStep(r);
+      onChannelStep = (r) => {
+        payments.onChannelStep(r);
+        this.#async.onChannelStep(r);
+      };
       // Preimages and timeouts the chain resolved (the monitor) settle what came in upstream.
       onChainResolution = (r) => payments.onChainResolution(r);
     }
@@ -339,6 +365,7 @@ export class Node {
     this.#offers.start();
     this.#channels.start();
     this.#payments?.start();
+    this.#async.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -376,6 +403,7 @@ export class Node {
     this.#wallet.stop();
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
+    this.#async.close();
     this.#payments?.close();
     this.#channels.close();
     await this.#peers.close();
@@ -398,6 +426,11 @@ export class Node {
   /** Payments: invoices, paying, forwarding (null when the node was opened with `payments: false`). */
   get payments(): PaymentsService | null {
     return this.#payments;
+  }
+
+  /** Async payments: the roles this node plays (core/node/async.ts). */
+  get async(): AsyncWiring {
+    return this.#async;
   }
 
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */

@@ -38,6 +38,8 @@ export interface SavedSettings {
   readonly chain?: { readonly kind: string; readonly rpcUrl?: string; readonly rpcCookie?: string; readonly esploraUrl?: string };
   /** What the node accepts of channel openings (ChannelSettingsInfo); taken at start and changed at once. */
   readonly channels?: Partial<ChannelSettingsInfo>;
+  /** Async payments: `{ "role": "lsp" | "recipient" | "payer" | "none", "lsp": "NODEID@HOST:PORT", "profile": "ldk" | "bolts1149" }` (core/node/async.ts). */
+  readonly async?: Record<string, unknown>;
 }
 
 /** Keys replaced whole when saved (not merged field by field). */

@@ -74,6 +74,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     chain: opts.chain,
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
+    async: opts.async,
   });
   log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
   // Where the chain comes from, never with credentials.

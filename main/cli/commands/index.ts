@@ -14,10 +14,12 @@ import { labelpeer } from './labelpeer';
 import { backupwords, bumpfee, getbalance, listfunds, listtransactions, newaddress, withdraw } from './wallet';
 import { chaininfo } from './chain';
 import { getroute, invoice, listforwards, listpayments, pay } from './payments';
+import { asyncoffer, listheldhtlcs, liststaticinvoices } from './async';
 
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, forgetpeer, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
   offer, listoffers, disableoffer, fetchinvoice, listinvoices, listinvoicerequests, createrefund, sendinvoice,
   listchannels, getchannel, openchannel, closechannel, listclosedchannels,
   chaininfo, newaddress, getbalance, listfunds, listtransactions, withdraw, bumpfee, backupwords,
-  invoice, pay, listpayments, listforwards, getroute];
+  invoice, pay, listpayments, listforwards, getroute,
+  asyncoffer, listheldhtlcs, liststaticinvoices];
