@@ -468,7 +468,13 @@ export class OnionMessenger {
       isConnected: (id) => this.#peers.has(id),
       addressOf: (id) => this.#opts.addressOf?.(id),
     };
-    const plan = planRoute(target, via, view);
+    // Our own message for an allow-listed peer that is away goes to its mailbox, as a forwarded one does
+    // (async payments: a static invoice server passes an invoice_request on to its offline client).
+    const firstId = via[0] ?? (target.kind === 'node' ? target.nodeId : target.introductionNodeId);
+    const toMailbox = !this.#peers.has(firstId) && this.#mailboxAllowed.has(firstId) && req.awaitReplyMs === undefined;
+    const plan: RoutePlan = toMailbox
+      ? { kind: via.length > 0 ? 'via' : 'direct', firstHop: firstId, intermediates: [...via], target }
+      : planRoute(target, via, view);
     const firstPeer = this.#peers.get(plan.firstHop);
     if (firstPeer && !firstPeer.onionMessages) {
       throw new MessengerError('messenger.peer_unsupported', `${plan.firstHop} does not advertise option_onion_messages`, { nodeId: plan.firstHop });
@@ -503,6 +509,9 @@ export class OnionMessenger {
           type: 'onion.sent', messageId, to: plan.firstHop, destination: target.kind === 'node' ? target.nodeId : target.introductionNodeId,
           blinded: target.kind === 'blinded', route: plan.kind, tlvTypes, hasReplyPath: replyPath !== undefined, size, records: formatRecords(records),
         };
+    if (toMailbox) {
+      return { messageId, plan, hasReplyPath: replyPath !== undefined, actions: [{ kind: 'event', event }, { kind: 'store', messageId, nodeId: plan.firstHop, from: this.nodeIdHex, message, size }] };
+    }
     this.#queues.push(plan.firstHop, { messageId, nodeId: plan.firstHop, message, size, forwarded: false, from: null, event }, size, now);
     const actions: MessengerAction[] = [];
     if (plan.connectTo && !this.#connecting.has(plan.connectTo.nodeId)) {

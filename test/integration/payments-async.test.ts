@@ -65,8 +65,8 @@ describe('async payments: P pays an offline R through its LSP', { timeout: 240_0
       return h.held.length === 1 ? h.held[0] : undefined;
     }, 'the HTLC held at the LSP', 30_000);
     expect(held.paymentHash).toBe(pending.paymentHash);
-    // held_htlc_available waits in R's mailbox at the LSP.
-    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.some((m) => m.nodeId === r.nodeId), 'held_htlc_available in R\'s mailbox', 30_000);
+    // R's mailbox at the LSP keeps the invoice_request the LSP passed on (its own send) and P's two held_htlc_available.
+    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 3, 'R\'s mailbox at the LSP', 30_000);
 
     // The LSP restarts: the held HTLC and the mailbox survive.
     await lsp.stop();
