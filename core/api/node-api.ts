@@ -114,7 +114,10 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
         const id = paymentId ?? toHex(randomBytes(16));
         node.async.payStatic({ paymentId: id, offer: answer.offer, invoiceRequest: answer.invoiceRequest, amountMsat: answer.amountMsat, staticInvoice: answer.bytes });
         // The payment completes when the recipient comes back and releases it: the caller gets it pending unless it waits.
-        return wait === true ? svc.waitFor(id, (timeoutSeconds ?? 60) * 1000) : svc.getPayment(id) ?? (await svc.waitFor(id, 0));
+        // P holding the HTLC itself (no async role) has no payment record until R releases it.
+        const started = svc.getPayment(id);
+        if (!started) return node.async.waitingPayment(id) ?? (await svc.waitFor(id, 0));
+        return wait === true ? svc.waitFor(id, (timeoutSeconds ?? 60) * 1000) : started;
       }
       const fetched = answer?.kind === 'invoice' ? answer.result : null;
       return svc.pay({

@@ -34,6 +34,7 @@ import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
 import type { Clock, Timer } from '../runtime/clock';
+import type { PaymentInfo } from '../runtime/payments/types';
 
 export type AsyncRole = 'none' | 'recipient' | 'lsp' | 'payer';
 export const ASYNC_ROLES: readonly AsyncRole[] = ['none', 'recipient', 'lsp', 'payer'];
@@ -439,6 +440,21 @@ export class AsyncWiring {
   }
 
   readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']> }>();
+
+  /**
+   * A payment P holds itself (mode `self`) has no payment record before R releases it (its HTLC is
+   * sent then): what `pay` answers until then.
+   */
+  waitingPayment(paymentId: string): PaymentInfo | undefined {
+    const s = this.payer.payment(paymentId);
+    const inv = this.#pending.get(paymentId)?.invoice;
+    if (!s) return undefined;
+    return {
+      paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
+      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: this.#opts.clock.now(), completedAt: null,
+      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
+    };
+  }
 
   /** P: a channel step; L1's revoke_and_ack carries the release paths of our held HTLC. */
   onChannelStep(report: ChannelStepReport): void {

@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, chainHash, type Init } from '../wire';
+import { FeatureVector, asyncPaymentsProfile, chainHash, messageWire, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -150,6 +150,10 @@ export class Node {
     this.#nodeKey = nodeKey;
     this.nodeId = nodeId;
     const clock = (this.clock = opts.clock ?? new SystemClock());
+    // Async payments: the role and the wire numbers (profile) every layer below uses (core/node/async.ts).
+    const asyncSettings: AsyncSettings = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(opts.datadir).async ?? {}), ...opts.async };
+    const asyncProfile = asyncPaymentsProfile(asyncSettings.profile);
+    const nonDefaultProfile = asyncSettings.profile !== 'ldk' ? asyncProfile : undefined;
     this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
     const peerLog = new PeerLogThrottle();
@@ -176,6 +180,7 @@ export class Node {
       localInit,
       knownFeatures: knownFeatures(nodeFeatureNames(opts.chain ?? NO_CHAIN)),
       chainHashes: [chainHash(opts.network)],
+      ...(nonDefaultProfile ? { wire: messageWire({ asyncPayments: nonDefaultProfile }) } : {}),
       addressBook: this.#peersRepo,
       clock,
       publish: (e) => {
@@ -213,7 +218,7 @@ export class Node {
     });
     // Async payments (core/node/async.ts): its role cores, before the channels and payments that take its hooks.
     this.#async = new AsyncWiring({
-      settings: { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(opts.datadir).async ?? {}), ...opts.async },
+      settings: asyncSettings,
       nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db),
       payments: () => this.#payments, channelPeers: () => (this.#payments?.paymentForwarders().forwarders ?? []).map((f) => toHex(f.nodeId)),
       connect: (address) => void this.#peers.connect(address, { reconnect: true }).catch((e: unknown) => opts.log?.({ event: 'async_lsp_connect_failed', error: e instanceof Error ? e.message : String(e) })),
@@ -297,7 +302,8 @@ export class Node {
       ourNodeId: nodeId,
       network: opts.network,
       chain: chainHash(opts.network),
-      onion: new NodeOnionKeys(nodeKey),
+      onion: new NodeOnionKeys(nodeKey, nonDefaultProfile),
+      ...(nonDefaultProfile ? { asyncPayments: nonDefaultProfile } : {}),
       signBolt11: (u) => u.sign(nodeKey),
       randomBytes,
       clock,

@@ -17,6 +17,7 @@ import { decodeBolt12String, encodeInvoice, parseInvoiceBytes, parseStaticInvoic
 import { OnionError } from '../onion';
 import type { BlindedPathTarget, FirstHop, Route, RouteHintHop } from '../routing';
 import { FailureMemory, RoutingError, findRoute } from '../routing';
+import type { AsyncPaymentsProfile } from '../wire';
 import { FeatureVector, formatShortChannelId } from '../wire';
 import type { RouteInfo } from './events';
 import { PaymentError } from './errors';
@@ -106,6 +107,8 @@ export interface OutboundOptions {
   /** What the node learned from failures (shared by every payment). */
   readonly memory?: FailureMemory;
   readonly policy?: Partial<OutboundPolicy>;
+  /** The numbers of an async payment's final hop (invoice_request; core/wire async-payments.ts): default LDK's. */
+  readonly asyncPayments?: AsyncPaymentsProfile;
   /** The current block height. */
   readonly height: number;
 }
@@ -143,6 +146,7 @@ const htlcKey = (channelId: string, htlcId: bigint): string => `${channelId}:${h
 export class OutboundPayments {
   readonly #store: PaymentsReader;
   readonly #us: Uint8Array;
+  readonly #asyncPayments: AsyncPaymentsProfile | undefined;
   readonly #network: Bolt11Network;
   readonly #routes: RouteSource;
   readonly #updates: FailureUpdateChecker | undefined;
@@ -165,6 +169,7 @@ export class OutboundPayments {
     this.#policy = { ...DEFAULT_OUTBOUND_POLICY, ...opts.policy };
     this.memory = opts.memory ?? new FailureMemory();
     this.#height = opts.height;
+    this.#asyncPayments = opts.asyncPayments;
     // Rebuild from the store: every pending payment with its parts.
     for (const payment of this.#store.pendingPayments()) {
       const plan = planFromRecord(payment, this.#us, this.#policy);
@@ -625,6 +630,7 @@ export class OutboundPayments {
             totalMsat: live.payment.amountMsat,
             finalCltvValue: height + this.#policy.finalCltvOffset,
             ...(plan.async ? { asyncFinal: { invoiceRequest: plan.async.invoiceRequest, senderPreimage: plan.async.senderPreimage } } : {}),
+            ...(plan.async && this.#asyncPayments ? { asyncPayments: this.#asyncPayments } : {}),
           };
     const sessionKey = this.#random(32);
     let built: ReturnType<typeof buildPaymentOnion>;

@@ -38,6 +38,7 @@ import type {
   HoldPolicy,
 } from '../../payments';
 import type { Route, RoutingGraph } from '../../routing';
+import type { AsyncPaymentsProfile } from '../../wire';
 import { findRoute } from '../../routing';
 import type { Clock, Timer } from '../clock';
 import type { ChannelLinkState, ChannelStepReport } from '../channel/service';
@@ -94,6 +95,8 @@ export interface PaymentsServiceOptions {
   readonly switchPolicy?: Partial<SwitchPolicy>;
   /** Async payments (L1): which forwards the switch holds until released (core/payments/async `HtlcHolder`). */
   readonly hold?: HoldPolicy;
+  /** Async payments numbers (core/wire async-payments.ts) of the onions we build; default LDK's. */
+  readonly asyncPayments?: AsyncPaymentsProfile;
   /** How often payment deadlines and multi-part timeouts are checked (default 1 s). */
   readonly tickMs?: number;
   readonly log?: (line: Record<string, unknown>) => void;
@@ -195,6 +198,7 @@ export class PaymentsService {
       ...(o.inboundPolicy ? { inboundPolicy: o.inboundPolicy } : {}),
       ...(o.switchPolicy ? { switchPolicy: o.switchPolicy } : {}),
       ...(o.hold ? { hold: o.hold } : {}),
+      ...(o.asyncPayments ? { asyncPayments: o.asyncPayments } : {}),
     });
   }
 
