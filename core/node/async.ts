@@ -66,7 +66,7 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   }
   if (o.lsp !== undefined && o.lsp !== null) {
     if (typeof o.lsp !== 'string' || !/^[0-9a-f]{66}@.+:\d+$/i.test(o.lsp)) throw new AsyncSettingsError(code, 'async.lsp: NODEID@HOST:PORT');
-    out.lsp = o.lsp.toLowerCase().replace(/^([0-9a-f]{66})/, (m) => m);
+    out.lsp = o.lsp.slice(0, 66).toLowerCase() + o.lsp.slice(66);
   } else if (o.lsp === null) out.lsp = null;
   if (o.profile !== undefined) {
     if (o.profile !== 'ldk' && o.profile !== 'bolts1149') throw new AsyncSettingsError(code, 'async.profile: ldk or bolts1149');
