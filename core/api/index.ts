@@ -12,3 +12,4 @@ export * from './wallet';
 export * from './payments';
 export * from './gossip';
 export * from './channel-methods';
+export * from './async';

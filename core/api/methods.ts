@@ -21,12 +21,14 @@ import type { ChannelMethods } from './channel-methods';
 import { CHANNEL_METHOD_SCHEMAS } from './channel-methods';
 import type { GossipMethods } from './gossip';
 import { GOSSIP_METHOD_SCHEMAS } from './gossip';
+import type { AsyncMethods } from './async';
+import { ASYNC_METHOD_SCHEMAS } from './async';
 import { s, type Schema } from './schema';
 
 /** `nodeid@host:port`, host a name, IPv4 or [IPv6]. */
 export const PEER_ADDRESS_PATTERN = /^0[23][0-9a-f]{64}@(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
 
-export interface Methods extends OfferMethods, SettingsMethods, DecodeMethods, WalletMethods, PaymentMethods, ChannelMethods, GossipMethods {
+export interface Methods extends OfferMethods, SettingsMethods, DecodeMethods, WalletMethods, PaymentMethods, ChannelMethods, GossipMethods, AsyncMethods {
   getInfo: { params: Record<string, never>; result: NodeInfo };
   connect: { params: { address: string; reconnect?: boolean }; result: PeerInfo };
   disconnect: { params: { nodeId: string; forget?: boolean }; result: { nodeId: string; disconnected: boolean } };
@@ -120,6 +122,7 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
   ...DECODE_METHOD_SCHEMAS,
   ...WALLET_METHOD_SCHEMAS,
   ...PAYMENT_METHOD_SCHEMAS,
+  ...ASYNC_METHOD_SCHEMAS,
   ...CHANNEL_METHOD_SCHEMAS,
   ...GOSSIP_METHOD_SCHEMAS,
   getInfo: none,

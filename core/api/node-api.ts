@@ -71,6 +71,9 @@ export function createNodeApi(node: Node): NodeApi {
     gossipInfo: async () => node.gossip.info(),
     getForwardingPolicy: async () => node.forwardingPolicy(),
     setForwardingPolicy: async (change) => node.setForwardingPolicy(change),
+    asyncOffer: async () => node.async.asyncOffer(),
+    listHeldHtlcs: async () => ({ held: node.async.heldHtlcs() }),
+    listStaticInvoices: async ({ recipient }) => ({ staticInvoices: node.async.staticInvoices(recipient) }),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),
@@ -110,7 +113,18 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
       const svc = p();
       // BOLT 12: an offer is paid through the invoice it is answered with (invoice_request over onion messages first).
       const offer = /^lno1/i.test(invoice.trim());
-      const fetched = offer ? await node.offers.fetchInvoice({ offer: invoice.trim(), ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      const answer = offer ? await node.offers.fetchForPayment({ offer: invoice.trim(), forPayment: true, ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
+      if (answer?.kind === 'static_invoice') {
+        // lightning/bolts#1149: an often-offline recipient; its LSP answered with its static invoice (core/node/async.ts).
+        const id = paymentId ?? toHex(randomBytes(16));
+        node.async.payStatic({ paymentId: id, offer: answer.offer, invoiceRequest: answer.invoiceRequest, amountMsat: answer.amountMsat, staticInvoice: answer.bytes });
+        // The payment completes when the recipient comes back and releases it: the caller gets it pending unless it waits.
+        // P holding the HTLC itself (no async role) has no payment record until R releases it.
+        const started = svc.getPayment(id);
+        if (!started) return node.async.waitingPayment(id) ?? (await svc.waitFor(id, 0));
+        return wait === true ? svc.waitFor(id, (timeoutSeconds ?? 60) * 1000) : started;
+      }
+      const fetched = answer?.kind === 'invoice' ? answer.result : null;
       return svc.pay({
         invoice: fetched ? fetched.invoice.bolt12 : invoice,
         paymentId: paymentId ?? toHex(randomBytes(16)),

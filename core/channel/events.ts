@@ -293,6 +293,8 @@ export function channelEventBodies(channelId: string, peer: string, events: read
         return [{ type: 'channel.commitment_signed', ...on, holder: 'remote', ctn: e.ctn }];
       case 'commitment_revoked':
         return [{ type: 'channel.commitment_revoked', ...on, holder: e.holder, ctn: e.ctn }];
+      case 'release_paths_received':
+        return []; // the async payments wiring takes them (core/node/async.ts)
       case 'channel_failed':
         return []; // the service publishes `channel.failed` from the link's failure
     }

@@ -235,6 +235,9 @@ function receiveRevokeAndAck(state: ChannelState, m: RevokeAndAck): ChannelStep 
   if (!isValidPublicKey(m.nextPerCommitmentPoint)) throw violation('invalid_per_commitment_point', 'next_per_commitment_point is not a valid point');
 
   const events: ChannelEvent[] = [{ type: 'commitment_revoked', holder: 'remote', ctn: revoked.ctn }];
+  // lightning/bolts#1149 (LDK 0.2): release paths for the HTLCs we offered with hold_htlc, for the payer to hand to the recipient.
+  const releasePaths = m.tlvs?.releaseHeldHtlcMessagePaths;
+  if (releasePaths && releasePaths.length > 0) events.push({ type: 'release_paths_received', paths: releasePaths });
   const changes: Change[] = [];
   for (const c of state.changes) {
     if (c.signedInRemote === null) changes.push(c);

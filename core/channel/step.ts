@@ -56,6 +56,11 @@ export type ChannelEvent =
   | { readonly type: 'local_commitment_signed'; readonly ctn: number }
   /** A commitment was revoked: ours (we sent revoke_and_ack) or the peer's. */
   | { readonly type: 'commitment_revoked'; readonly holder: Side; readonly ctn: number }
+  /**
+   * Async payments: the peer's revoke_and_ack gave release paths for HTLCs we offered with
+   * `hold_htlc` (`release_htlc_message_paths`; `htlcId` null in the draft profile, which names none).
+   */
+  | { readonly type: 'release_paths_received'; readonly paths: readonly { readonly htlcId: bigint | null; readonly path: BlindedPath }[] }
   /** The channel failed: send `error` to the peer. */
   | { readonly type: 'channel_failed'; readonly code: string; readonly message: string };
 

@@ -479,7 +479,13 @@ export class OnionMessenger {
       isConnected: (id) => this.#peers.has(id),
       addressOf: (id) => this.#opts.addressOf?.(id),
     };
-    const plan = planRoute(target, via, view);
+    // Our own message for an allow-listed peer that is away goes to its mailbox, as a forwarded one does
+    // (async payments: a static invoice server passes an invoice_request on to its offline client).
+    const firstId = via[0] ?? (target.kind === 'node' ? target.nodeId : target.introductionNodeId);
+    const toMailbox = !this.#peers.has(firstId) && this.#mailboxAllowed.has(firstId) && req.awaitReplyMs === undefined;
+    const plan: RoutePlan = toMailbox
+      ? { kind: via.length > 0 ? 'via' : 'direct', firstHop: firstId, intermediates: [...via], target }
+      : planRoute(target, via, view);
     const firstPeer = this.#peers.get(plan.firstHop);
     if (firstPeer && !firstPeer.onionMessages) {
       throw new MessengerError('messenger.peer_unsupported', `${plan.firstHop} does not advertise option_onion_messages`, { nodeId: plan.firstHop });
@@ -514,6 +520,9 @@ export class OnionMessenger {
           type: 'onion.sent', messageId, to: plan.firstHop, destination: target.kind === 'node' ? target.nodeId : target.introductionNodeId,
           blinded: target.kind === 'blinded', route: plan.kind, tlvTypes, hasReplyPath: replyPath !== undefined, size, records: formatRecords(records),
         };
+    if (toMailbox) {
+      return { messageId, plan, hasReplyPath: replyPath !== undefined, actions: [{ kind: 'event', event }, { kind: 'store', messageId, nodeId: plan.firstHop, from: this.nodeIdHex, message, size }] };
+    }
     this.#queues.push(plan.firstHop, { messageId, nodeId: plan.firstHop, message, size, forwarded: false, from: null, event }, size, now);
     const actions: MessengerAction[] = [];
     if (plan.connectTo && !this.#connecting.has(plan.connectTo.nodeId)) {
@@ -526,12 +535,15 @@ export class OnionMessenger {
 
   /**
    * A blinded path to us for others to use (e.g. in an offer): `via` are the hops before us,
-   * introduction node first. No `path_id`: messages over it go to the handlers like any other.
+   * introduction node first. No `path_id`: messages over it go to the handlers like any other —
+   * unless `context` is given: then its `path_id` carries it under our tag (as a reply path's does,
+   * paths.ts `withContext`) and the handler gets it back authenticated (async payments' paths).
    */
-  createPathToUs(via: readonly string[], dummyHops: number): BlindedPath {
+  createPathToUs(via: readonly string[], dummyHops: number, context?: Uint8Array): BlindedPath {
     if (via.includes(this.nodeIdHex)) throw new MessengerError('messenger.bad_argument', 'a via hop is our own node');
     checkDummyHops(dummyHops);
-    return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops }));
+    const pathId = context ? this.#pathIds.withContext(context) : undefined;
+    return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops, ...(pathId ? { pathId } : {}) }));
   }
 
   #routeTarget(destination: Destination): RouteTarget {

@@ -11,12 +11,13 @@ import type { OfferEventBody } from '../offers/events';
 import type { MonitorEvent } from '../monitor/events';
 import type { WalletEventBody } from '../wallet/events';
 import type { PaymentEventBody } from '../payments/events';
+import type { AsyncEventBody } from '../payments/async/events';
 import type { SettingsEventBody } from './settings-info';
 import type { ChainEventBody } from './chain-info';
 import type { GossipEvent } from '../gossip/events';
 
 export type NodeEventBody =
-  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody | GossipEvent;
+  | PeerEventBody | OnionMessageEventBody | ChannelEventBody | MonitorEvent | OfferEventBody | SettingsEventBody | ChainEventBody | WalletEventBody | PaymentEventBody | GossipEvent | AsyncEventBody;
 
 export type NodeEvent = NodeEventBody & { readonly seq: number; readonly time: number };
 

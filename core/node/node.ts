@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, chainHash, encodeMessage, type Init } from '../wire';
+import { FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, messageWire, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -55,6 +55,8 @@ import type { ForwardingPolicy } from '../payments';
 import type { OwnGossip } from '../runtime/gossip/own';
 import type { GossipService } from '../runtime/gossip/service';
 import type { GossipLimits } from '../gossip';
+import { AsyncWiring, DEFAULT_ASYNC_SETTINGS, parseAsyncSettings, type AsyncSettings } from './async';
+import { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -116,6 +118,8 @@ export interface NodeOptions {
    * (`payments.no_chain_tip`).
    */
   readonly heightWithoutChain?: number;
+  /** Async payments role, LSP and wire profile (over config.json's `async`; core/node/async.ts). */
+  readonly async?: Partial<AsyncSettings>;
 }
 
 /** Default time between chain polls: a local regtest chain is cheap to ask often. */
@@ -144,6 +148,7 @@ export class Node {
   readonly #gossip: GossipService;
   readonly #ownGossip: OwnGossip;
   #forwarding: ForwardingPolicy;
+  readonly #async: AsyncWiring;
   readonly #features: FeatureVector;
   #channelSettings: { acceptance: Partial<AcceptancePolicy>; defaults: Partial<LocalChannelDefaults> };
   #listen: string[] = [];
@@ -162,6 +167,10 @@ export class Node {
     this.#nodeKey = nodeKey;
     this.nodeId = nodeId;
     const clock = (this.clock = opts.clock ?? new SystemClock());
+    // Async payments: the role and the wire numbers (profile) every layer below uses (core/node/async.ts).
+    const asyncSettings: AsyncSettings = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(opts.datadir).async ?? {}), ...opts.async };
+    const asyncProfile = asyncPaymentsProfile(asyncSettings.profile);
+    const nonDefaultProfile = asyncSettings.profile !== 'ldk' ? asyncProfile : undefined;
     this.events = new EventBus({ now: () => clock.now() });
     this.#peersRepo = new PeersRepository(db);
     const peerLog = new PeerLogThrottle();
@@ -189,6 +198,7 @@ export class Node {
       localInit,
       knownFeatures: knownFeatures(featureNames),
       chainHashes: [chainHash(opts.network)],
+      ...(nonDefaultProfile ? { wire: messageWire({ asyncPayments: nonDefaultProfile }) } : {}),
       addressBook: this.#peersRepo,
       clock,
       publish: (e) => {
@@ -223,6 +233,16 @@ export class Node {
       stores: offers,
       // Our invoices' payment paths go through our channel peers (the payments service, made below).
       paymentForwarders: () => this.#payments?.paymentForwarders() ?? { height: 0, forwarders: [] },
+      // Async payments: invoice_requests over a static invoice server's paths are its own.
+      intercept: (m, d) => this.#async.interceptOffers(m, d),
+    });
+    // Async payments (core/node/async.ts): its role cores, before the channels and payments that take its hooks.
+    this.#async = new AsyncWiring({
+      settings: asyncSettings,
+      nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db),
+      payments: () => this.#payments, channelPeers: () => (this.#payments?.paymentForwarders().forwarders ?? []).map((f) => toHex(f.nodeId)),
+      connect: (address) => void this.#peers.connect(address, { reconnect: true }).catch((e: unknown) => opts.log?.({ event: 'async_lsp_connect_failed', error: e instanceof Error ? e.message : String(e) })),
+      isConnected: (id) => this.#peers.isConnected(id), clock, publish: (e) => this.events.publish(e), ...(opts.log ? { log: opts.log } : {}),
     });
     zeroize(offersSeed);
     // The chain (when a source is configured) and the wallet it feeds.
@@ -294,6 +314,7 @@ export class Node {
       publish: (e) => this.events.publish(e),
       onStep: (r) => onChannelStep(r),
       upstream: (r) => onChainResolution(r),
+      releasePath: (channelId, htlcId) => this.#async.releasePath(channelId, htlcId),
       ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),
       ...(opts.log ? { log: opts.log } : {}),
     });
@@ -308,7 +329,8 @@ export class Node {
       ourNodeId: nodeId,
       network: opts.network,
       chain: chainHash(opts.network),
-      onion: new NodeOnionKeys(nodeKey),
+      onion: new NodeOnionKeys(nodeKey, nonDefaultProfile),
+      ...(nonDefaultProfile ? { asyncPayments: nonDefaultProfile } : {}),
       signBolt11: (u) => u.sign(nodeKey),
       randomBytes,
       clock,
@@ -316,7 +338,6 @@ export class Node {
       // without a chain give a fixed height both ends of a test channel agree on.
       height: () => chain?.tracker.tip?.height ?? opts.heightWithoutChain ?? null,
       publish: (e) => this.events.publish(e),
-      bolt12: { paymentForPath: (pathId, hash) => this.#offers.manager.paymentForPath(pathId, hash) },
       // Routes over the gossip graph, and failures' channel_updates checked by the gossip layer (BOLT 4).
       graph: () => this.#gossip.manager.graph.routingView(),
       updates: {
@@ -331,13 +352,24 @@ export class Node {
         peerPolicy: (channelId) => this.#ownGossip.peerPolicy(channelId),
         announced: (channelId) => this.#ownGossip.isAnnounced({ shortChannelId: this.#channels.states().find((c) => c.channelId === channelId)?.shortChannelId ?? null }),
       },
+      bolt12: {
+        paymentForPath: (pathId, hash, onion) => {
+          // A static invoice's path (async payments, R) is the async recipient's: null is its refusal.
+          const ours = this.#async.paymentForPath(pathId, hash, onion);
+          return ours !== undefined ? (ours ?? undefined) : this.#offers.manager.paymentForPath(pathId, hash);
+        },
+      },
+      ...(this.#async.holdPolicy ? { hold: this.#async.holdPolicy } : {}),
       ...(opts.payments ?? {}),
       forwardingPolicy: this.#forwarding,
       ...(opts.log ? { log: opts.log } : {}),
     });
     const payments = this.#payments;
     if (payments) {
-      onChannelStep = (r) => payments.onChannelStep(r);
+      onChannelStep = (r) => {
+        payments.onChannelStep(r);
+        this.#async.onChannelStep(r);
+      };
       // Preimages and timeouts the chain resolved (the monitor) settle what came in upstream.
       onChainResolution = (r) => payments.onChainResolution(r);
     }
@@ -399,6 +431,7 @@ export class Node {
     this.#payments?.start();
     this.#gossip.start();
     this.#ownGossip.start();
+    this.#async.start();
     // The wallet's watches first (a restore scans from its birthday from the first round on), then the chain.
     this.#wallet.start();
     this.#chain?.sync.start();
@@ -436,6 +469,7 @@ export class Node {
     this.#wallet.stop();
     // Nothing is written by the chain after this returns (its round in progress ends or is cut off).
     await this.#chain?.sync.stop();
+    this.#async.close();
     this.#payments?.close();
     this.#ownGossip.close();
     this.#gossip.close();
@@ -465,6 +499,11 @@ export class Node {
   /** Gossip: the BOLT 7 channel graph and its sync with peers. */
   get gossip(): GossipService {
     return this.#gossip;
+  }
+
+  /** Async payments: the roles this node plays (core/node/async.ts). */
+  get async(): AsyncWiring {
+    return this.#async;
   }
 
   /** BOLT 12 offers (the payment layer asks it for the preimages of our invoices). */

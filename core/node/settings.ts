@@ -41,6 +41,8 @@ export interface SavedSettings {
   readonly channels?: Partial<ChannelSettingsInfo>;
   /** Our forwarding policy (fee base and rate as decimal strings, CLTV delta): core/node/forwarding.ts. */
   readonly forwarding?: { readonly feeBaseMsat?: string; readonly feeProportionalMillionths?: string; readonly cltvExpiryDelta?: number };
+  /** Async payments: `{ "role": "lsp" | "recipient" | "payer" | "none", "lsp": "NODEID@HOST:PORT", "profile": "ldk" | "bolts1149" }` (core/node/async.ts). */
+  readonly async?: Record<string, unknown>;
 }
 
 /** Keys replaced whole when saved (not merged field by field). */

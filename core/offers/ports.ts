@@ -10,6 +10,7 @@ import type { InvoiceRequest } from './invoice-request';
 import type { Invoice } from './invoice';
 import type { InvoiceError } from './invoice-error';
 import type { PublishedPathRecord } from './manager/records';
+import type { BlindedPath } from '../wire';
 
 /** An offers message for us (BOLT 4 `onionmsg_tlv` 64/66/68), decoded with this layer's codecs (every error listed). */
 export type OffersMessage =
@@ -42,6 +43,8 @@ export interface OffersDelivery {
   readonly unrecognizedPathId: boolean;
   /** Whether the sender attached a reply path (the messenger sends our answer over it). */
   readonly hasReplyPath: boolean;
+  /** The sender's reply path (async payments: a static invoice server answers and forwards over it). */
+  readonly replyPath?: BlindedPath;
 }
 
 /** Our answer, for the sender's reply path. */
@@ -62,6 +65,8 @@ export interface OffersReply {
   readonly message: OffersMessage | undefined;
   /** The replier's reply path, hex `blinded_path`. */
   readonly replyPath: string | null;
+  /** Async payments: the reply was a static invoice (onion message 70) — its bytes, unchecked. */
+  readonly staticInvoice?: Uint8Array;
 }
 
 export interface OffersSent {

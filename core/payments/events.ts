@@ -20,7 +20,7 @@ export type PaymentEventBody =
       readonly type: 'payment.started';
       readonly paymentId: string;
       readonly paymentHash: string;
-      readonly kind: 'bolt11' | 'bolt12';
+      readonly kind: 'bolt11' | 'bolt12' | 'async';
       readonly destination: string | null;
       readonly amountMsat: string;
       readonly maxFeeMsat: string;
@@ -74,7 +74,7 @@ export type PaymentEventBody =
   | {
       readonly type: 'payment.received';
       readonly paymentHash: string;
-      readonly kind: 'bolt11' | 'bolt12';
+      readonly kind: 'bolt11' | 'bolt12' | 'async';
       readonly amountMsat: string;
       readonly parts: number;
       readonly offerId: string | null;

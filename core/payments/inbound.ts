@@ -277,7 +277,11 @@ export class InboundPayments {
   ): Refusal | { kind: PaymentKind; totalMsat: bigint; invoiceAmountMsat: bigint | null; offerId: string | null; preimage: Uint8Array } {
     // BOLT 4 blinded path reader, final recipient: "MUST ignore the message if the path_id does not match the
     // blinded route it created for this purpose" — for a payment, refuse it.
-    const context = hop.pathId && this.#bolt12 ? this.#bolt12.paymentForPath(hop.pathId, htlc.paymentHash) : undefined;
+    const context = hop.pathId && this.#bolt12 ? this.#bolt12.paymentForPath(hop.pathId, htlc.paymentHash, {
+      totalMsat: hop.totalAmountMsat,
+      ...(hop.invoiceRequest ? { invoiceRequest: hop.invoiceRequest } : {}),
+      ...(hop.senderPreimage ? { senderPreimage: hop.senderPreimage } : {}),
+    }) : undefined;
     if (!context) return unknown('not a payment path of ours, or not for this payment hash');
     const received = this.#store.getReceived(toHex(htlc.paymentHash));
     if (received) return unknown('the invoice is paid already');

@@ -7,12 +7,17 @@ import { ecdh, zeroize } from '../crypto';
 import type { PaymentHopAction } from '../onion';
 import { decodeOnionPacket, peelPaymentOnion } from '../onion';
 import type { OnionKeys } from './ports';
+import type { AsyncPaymentsProfile } from '../wire';
 
 export class NodeOnionKeys implements OnionKeys {
   readonly #nodeKey: Uint8Array;
 
-  constructor(nodeKey: Uint8Array) {
+  readonly #asyncPayments: AsyncPaymentsProfile | undefined;
+
+  /** `asyncPayments`: the numbers of the final hop's invoice_request (async payments profile; default LDK's). */
+  constructor(nodeKey: Uint8Array, asyncPayments?: AsyncPaymentsProfile) {
     this.#nodeKey = nodeKey.slice();
+    this.#asyncPayments = asyncPayments;
   }
 
   peel(opts: { readonly packet: Uint8Array; readonly paymentHash: Uint8Array; readonly pathKey: Uint8Array | null }): PaymentHopAction {
@@ -21,6 +26,7 @@ export class NodeOnionKeys implements OnionKeys {
       privateKey: this.#nodeKey,
       associatedData: opts.paymentHash, // BOLT 2: "MUST use payment_hash as associated_data"
       ...(opts.pathKey ? { pathKey: opts.pathKey } : {}),
+      ...(this.#asyncPayments ? { asyncPayments: this.#asyncPayments } : {}),
     });
   }
 

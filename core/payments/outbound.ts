@@ -9,14 +9,15 @@
  * into a fulfill). Every change is a write of the payment or part record; a restart rebuilds the
  * core from the store, and `reconcile` matches the parts with what the channels hold.
  */
-import { equalBytes, sha256, toHex, zeroize } from '../crypto';
+import { equalBytes, fromHex, sha256, toHex, zeroize } from '../crypto';
 import type { Bolt11Invoice, Bolt11Network } from '../invoices';
 import { decodeBolt11, isBolt11Expired } from '../invoices';
-import type { Invoice } from '../offers';
-import { decodeBolt12String, encodeInvoice, parseInvoiceBytes, usablePathIndexes } from '../offers';
+import type { Invoice, InvoiceFields, StaticInvoice } from '../offers';
+import { decodeBolt12String, encodeInvoice, parseInvoiceBytes, parseStaticInvoiceBytes, usablePathIndexes } from '../offers';
 import { OnionError } from '../onion';
 import type { BlindedPathTarget, FirstHop, Route, RouteHintHop } from '../routing';
 import { FailureMemory, RoutingError, findRoute } from '../routing';
+import type { AsyncPaymentsProfile } from '../wire';
 import { FeatureVector, formatShortChannelId } from '../wire';
 import type { RouteInfo } from './events';
 import { PaymentError } from './errors';
@@ -34,7 +35,20 @@ export type PayTarget =
   /** A decoded BOLT 11 invoice (core/invoices `decodeBolt11`: every reader rule passed). */
   | { readonly kind: 'bolt11'; readonly invoice: Bolt11Invoice }
   /** A BOLT 12 invoice that passed the payer's checks (core/offers: signature, request match). */
-  | { readonly kind: 'bolt12'; readonly invoice: Invoice };
+  | { readonly kind: 'bolt12'; readonly invoice: Invoice }
+  /**
+   * A static invoice (async payments, lightning/bolts#1149): the payer picked the preimage (kept in
+   * the record from the start: it is ours) and the final hop carries the invoice_request; `hold`:
+   * ask our peer (L1) to hold the HTLC until the recipient releases it (update_add_htlc `hold_htlc`).
+   */
+  | {
+      readonly kind: 'async';
+      readonly invoice: StaticInvoice;
+      readonly preimage: Uint8Array;
+      readonly invoiceRequest: Uint8Array;
+      readonly amountMsat: bigint;
+      readonly hold: boolean;
+    };
 
 export interface PayRequest {
   /** Idempotency key, 1–64 characters: paying the same id again returns the first payment. */
@@ -93,6 +107,8 @@ export interface OutboundOptions {
   /** What the node learned from failures (shared by every payment). */
   readonly memory?: FailureMemory;
   readonly policy?: Partial<OutboundPolicy>;
+  /** The numbers of an async payment's final hop (invoice_request; core/wire async-payments.ts): default LDK's. */
+  readonly asyncPayments?: AsyncPaymentsProfile;
   /** The current block height. */
   readonly height: number;
 }
@@ -109,6 +125,8 @@ interface Plan {
   readonly metadata?: Uint8Array;
   /** BOLT 12: usable paths with their index in the invoice. */
   readonly blinded?: readonly { readonly invoiceIndex: number; readonly target: BlindedPathTarget; readonly path: NonNullable<Invoice['invoice']['paths']>[number] }[];
+  /** Async payments: the final hop's invoice_request and sender preimage, and whether our first hop holds the HTLC. */
+  readonly async?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array; readonly hold: boolean };
 }
 
 interface Live {
@@ -128,6 +146,7 @@ const htlcKey = (channelId: string, htlcId: bigint): string => `${channelId}:${h
 export class OutboundPayments {
   readonly #store: PaymentsReader;
   readonly #us: Uint8Array;
+  readonly #asyncPayments: AsyncPaymentsProfile | undefined;
   readonly #network: Bolt11Network;
   readonly #routes: RouteSource;
   readonly #updates: FailureUpdateChecker | undefined;
@@ -150,6 +169,7 @@ export class OutboundPayments {
     this.#policy = { ...DEFAULT_OUTBOUND_POLICY, ...opts.policy };
     this.memory = opts.memory ?? new FailureMemory();
     this.#height = opts.height;
+    this.#asyncPayments = opts.asyncPayments;
     // Rebuild from the store: every pending payment, and every final one with a part in flight, with its parts.
     for (const payment of this.#store.livePayments()) {
       const plan = planFromRecord(payment, this.#us, this.#policy);
@@ -228,7 +248,8 @@ export class OutboundPayments {
       createdAt: nowMs,
       deadline: nowMs + timeoutMs,
       completedAt: null,
-      preimage: null,
+      // Async: the preimage we picked, kept from the start (the payment's proof once the recipient claims it).
+      preimage: t.preimage ?? null,
       feeMsat: null,
       failure: null,
       attempts: 0,
@@ -244,9 +265,19 @@ export class OutboundPayments {
     return c.finish(live.payment);
   }
 
-  #checkTarget(req: PayRequest, nowMs: number): { plan: Plan; amountMsat: bigint; request: string; description: string | null } {
+  #checkTarget(req: PayRequest, nowMs: number): { plan: Plan; amountMsat: bigint; request: string; description: string | null; preimage?: string } {
     const nowSeconds = Math.floor(nowMs / 1000);
     if (req.amountMsat !== undefined && req.amountMsat <= 0n) throw new PaymentError('payments.bad_request', 'the amount must be above zero');
+    if (req.target.kind === 'async') {
+      const t = req.target;
+      const f = t.invoice.invoice;
+      // bolts#1149 static invoice reader: not after invoice_created_at + invoice_relative_expiry.
+      if (f.createdAt !== undefined && Number(f.createdAt + (f.relativeExpiry ?? 7200n)) < nowSeconds) throw new PaymentError('payments.invoice_expired', 'the static invoice has expired');
+      if (t.amountMsat <= 0n) throw new PaymentError('payments.bad_request', 'the amount must be above zero');
+      const plan: Plan = { ...planForBolt12(f, sha256(t.preimage), this.#us, this.#policy), async: { invoiceRequest: t.invoiceRequest, senderPreimage: t.preimage, hold: t.hold } };
+      if (plan.blinded!.length === 0) throw new PaymentError('payments.no_usable_path', 'none of the static invoice\'s blinded paths can be used');
+      return { plan, amountMsat: t.amountMsat, request: asyncRequest(t), description: t.invoice.offer.description ?? null, preimage: toHex(t.preimage) };
+    }
     if (req.target.kind === 'bolt11') {
       const inv = req.target.invoice;
       if (inv.network !== this.#network) throw new PaymentError('payments.wrong_network', `the invoice is for ${inv.network}, this node runs on ${this.#network}`);
@@ -265,7 +296,7 @@ export class OutboundPayments {
     if (f.amount === undefined || f.paymentHash === undefined) throw new PaymentError('payments.bad_request', 'the invoice has no amount or payment hash');
     // BOLT 12: the invoice's amount is what the request asked (the offers payer checked it against the request).
     if (req.amountMsat !== undefined && req.amountMsat !== f.amount) throw new PaymentError('payments.amount_mismatch', `the invoice asks ${f.amount} msat, not ${req.amountMsat}`);
-    const plan = planForBolt12(inv, this.#us, this.#policy);
+    const plan = planForBolt12(f, f.paymentHash, this.#us, this.#policy);
     if (plan.blinded!.length === 0) throw new PaymentError('payments.no_usable_path', 'none of the invoice\'s blinded paths can be used (unknown features, an introduction node given by channel, or ourselves)');
     return { plan, amountMsat: f.amount, request: encodeInvoice(inv), description: inv.offer.description ?? null };
   }
@@ -600,6 +631,8 @@ export class OutboundPayments {
             path: plan.blinded!.find((b) => b.invoiceIndex === invoiceIndex)!.path,
             totalMsat: live.payment.amountMsat,
             finalCltvValue: height + this.#policy.finalCltvOffset,
+            ...(plan.async ? { asyncFinal: { invoiceRequest: plan.async.invoiceRequest, senderPreimage: plan.async.senderPreimage } } : {}),
+            ...(plan.async && this.#asyncPayments ? { asyncPayments: this.#asyncPayments } : {}),
           };
     const sessionKey = this.#random(32);
     let built: ReturnType<typeof buildPaymentOnion>;
@@ -640,6 +673,7 @@ export class OutboundPayments {
     c.act({
       kind: 'add_htlc', ref: { kind: 'payment', paymentId: part.paymentId, partId }, channelId: channel.channelId,
       amountMsat: built.amountMsat, cltvExpiry: built.cltvExpiry, paymentHash: plan.paymentHash, onion: built.packet, pathKey: null,
+      ...(plan.async?.hold ? { holdHtlc: true } : {}),
     });
     c.emit({
       type: 'payment.part_sent', paymentId: part.paymentId, partId, channelId: channel.channelId, amountMsat: part.amountMsat.toString(),
@@ -712,8 +746,7 @@ function planForBolt11(inv: Bolt11Invoice, policy: OutboundPolicy): Plan {
 /** BOLT 12 invoice feature bits 16/17: "MPP/compulsory" and "MPP/optional". */
 const BOLT12_MPP_BITS = [16, 17];
 
-function planForBolt12(inv: Invoice, us: Uint8Array, policy: OutboundPolicy): Plan {
-  const f = inv.invoice;
+function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array, policy: OutboundPolicy): Plan {
   const features = FeatureVector.decode(f.features ?? new Uint8Array(0));
   const blinded: NonNullable<Plan['blinded']>[number][] = [];
   for (const i of usablePathIndexes(f)) {
@@ -744,18 +777,32 @@ function planForBolt12(inv: Invoice, us: Uint8Array, policy: OutboundPolicy): Pl
     // BOLT 12 reader: "if invoice_features contains the MPP/optional bit: MAY pay the invoice via multiple
     // separate payments; otherwise: MUST NOT use multiple parts" (compulsory: MUST use several paths).
     mpp: BOLT12_MPP_BITS.some((b) => features.hasBit(b)),
-    paymentHash: f.paymentHash!,
+    paymentHash,
     blinded,
   };
+}
+
+/** The record's `request` of an async payment: the static invoice and our invoice_request (hex), and whether it is held. */
+function asyncRequest(t: Extract<PayTarget, { kind: 'async' }>): string {
+  return JSON.stringify({ staticInvoice: toHex(t.invoice.bytes), invoiceRequest: toHex(t.invoiceRequest), hold: t.hold });
+}
+
+function planForAsync(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy): Plan {
+  const r = JSON.parse(p.request) as { staticInvoice: string; invoiceRequest: string; hold: boolean };
+  const inv = parseStaticInvoiceBytes(fromHex(r.staticInvoice, 'static invoice')).value;
+  if (!inv || p.preimage === null) throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its static invoice or preimage is missing`);
+  const senderPreimage = fromHex(p.preimage, 'preimage');
+  return { ...planForBolt12(inv.invoice, sha256(senderPreimage), us, policy), async: { invoiceRequest: fromHex(r.invoiceRequest, 'invoice request'), senderPreimage, hold: r.hold === true } };
 }
 
 /** The plan of a stored payment (after a restart), from the invoice it kept. */
 function planFromRecord(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy): Plan {
   try {
     if (p.kind === 'bolt11') return planForBolt11(decodeBolt11(p.request), policy);
+    if (p.kind === 'async') return planForAsync(p, us, policy);
     const inv = parseInvoiceBytes(decodeBolt12String(p.request).bytes).value;
     if (!inv) throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its invoice does not parse`);
-    return planForBolt12(inv, us, policy);
+    return planForBolt12(inv.invoice, inv.invoice.paymentHash!, us, policy);
   } catch (e) {
     if (e instanceof PaymentError) throw e;
     throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its invoice does not decode (${e instanceof Error ? e.message : String(e)})`);

@@ -8,6 +8,7 @@
  */
 import type { Change, ChannelEvent, ChannelState, Htlc } from '../channel';
 import type { Bolt11Network } from '../invoices';
+import type { AsyncPaymentsProfile } from '../wire';
 import type { FailureMemory } from '../routing';
 import { awaitingIncomingHtlcs, offeredHtlcs } from './channel-state';
 import type { InboundPolicy } from './inbound';
@@ -34,6 +35,8 @@ export interface PaymentsOptions {
   readonly updates?: FailureUpdateChecker;
   readonly bolt12?: Bolt12Payee;
   readonly hold?: HoldPolicy;
+  /** Async payments numbers of our final hops (core/wire async-payments.ts); default LDK's. */
+  readonly asyncPayments?: AsyncPaymentsProfile;
   readonly memory?: FailureMemory;
   readonly outboundPolicy?: Partial<OutboundPolicy>;
   readonly inboundPolicy?: Partial<InboundPolicy>;
@@ -50,6 +53,7 @@ export class Payments {
       store: opts.store, ourNodeId: opts.ourNodeId, network: opts.network, routes: opts.routes, randomBytes: opts.randomBytes, height: opts.height,
       ...(opts.updates ? { updates: opts.updates } : {}),
       ...(opts.memory ? { memory: opts.memory } : {}),
+      ...(opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {}),
       ...(opts.outboundPolicy ? { policy: opts.outboundPolicy } : {}),
     });
     this.inbound = new InboundPayments({

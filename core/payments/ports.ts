@@ -96,7 +96,16 @@ export interface Bolt12PathPayment {
 
 export interface Bolt12Payee {
   /** The payment's context from the final hop's `path_id` (authenticated) and the HTLC's hash, or undefined. */
-  paymentForPath(pathId: Uint8Array, paymentHash: Uint8Array): Bolt12PathPayment | undefined;
+  paymentForPath(pathId: Uint8Array, paymentHash: Uint8Array, onion?: Bolt12FinalHop): Bolt12PathPayment | undefined;
+}
+
+/** What the final hop's payload carried besides the path_id (async payments: the payer's invoice_request and preimage). */
+export interface Bolt12FinalHop {
+  /** `total_amount_msat`. */
+  readonly totalMsat: bigint;
+  readonly invoiceRequest?: Uint8Array;
+  /** Secret. */
+  readonly senderPreimage?: Uint8Array;
 }
 
 /** Signs the BOLT 11 invoices we issue with the node key (e.g. `(u) => u.sign(nodeKey)`). */

@@ -27,6 +27,8 @@ export type PaymentAction =
       readonly amountMsat: bigint;
       readonly cltvExpiry: number;
       readonly paymentHash: Uint8Array;
+      /** Async payments: ask the peer to hold it until released (update_add_htlc `hold_htlc`). */
+      readonly holdHtlc?: boolean;
       /** The 1,366-byte onion_routing_packet. */
       readonly onion: Uint8Array;
       /** BOLT 2 `blinded_path.path_key` for an HTLC relayed inside a blinded route. */

@@ -249,7 +249,9 @@ export class HtlcSwitch {
       channel = 'nodeId' in hop.next ? this.#channels.toPeer(hop.next.nodeId) : this.#channels.byShortChannelId(hop.next.shortChannelId);
       if (!channel) return refuse({ name: 'unknown_next_peer', data: {}, reason: 'the blinded next hop is not a peer of ours' });
     }
-    const refusal = this.#checkPolicy(htlc, channel, amt, cltv);
+    // Async payments: an HTLC the payer asked us to hold waits for its release even while the next peer is away.
+    const holdable = htlc.holdHtlc === true && this.#hold !== undefined;
+    const refusal = this.#checkPolicy(htlc, channel, amt, cltv, holdable);
     if (refusal) return refuse(refusal);
 
     const record: ForwardRecord = {
@@ -296,7 +298,7 @@ export class HtlcSwitch {
    * "SHOULD accept HTLCs that pay a fee equal to or greater than fee_base_msat + (amount_to_forward *
    * fee_proportional_millionths / 1000000)"), failures carrying our current channel_update.
    */
-  #checkPolicy(htlc: LockedInHtlc, ch: ForwardingChannel, amt: bigint, cltv: number): Refusal | null {
+  #checkPolicy(htlc: LockedInHtlc, ch: ForwardingChannel, amt: bigint, cltv: number, offlineOk = false): Refusal | null {
     const update = ch.channelUpdate ?? new Uint8Array(0);
     const p = ch.policy;
     // "if the channel is disabled: report the current channel setting for the outgoing channel; return a channel_disabled error".
@@ -319,7 +321,7 @@ export class HtlcSwitch {
     if (htlc.cltvExpiry > this.#height + this.#policy.maxHtlcCltvBlocks) return { name: 'expiry_too_far', data: {}, reason: `the HTLC expires at ${htlc.cltvExpiry}, more than ${this.#policy.maxHtlcCltvBlocks} blocks ahead` };
     // "if during forwarding to its receiving peer, an otherwise unspecified, transient error occurs in the
     // outgoing channel (e.g. channel capacity reached, too many in-flight HTLCs, etc.)".
-    if (!ch.active) return { name: 'temporary_channel_failure', data: { channelUpdate: update }, reason: 'the next peer is not connected' };
+    if (!ch.active && !offlineOk) return { name: 'temporary_channel_failure', data: { channelUpdate: update }, reason: 'the next peer is not connected' };
     if (amt > p.htlcMaximumMsat) return { name: 'temporary_channel_failure', data: { channelUpdate: update }, reason: `${amt} msat is above our maximum ${p.htlcMaximumMsat}` };
     if (amt > ch.outboundMsat) return { name: 'temporary_channel_failure', data: { channelUpdate: update }, reason: `the channel can send ${ch.outboundMsat} msat now` };
     return null;
@@ -338,12 +340,18 @@ export class HtlcSwitch {
     });
   }
 
-  /** Releases the held forwards of `key` (issue 16's release_held_htlc): offered now if the channel still takes them. */
+  /**
+   * Releases the held forwards of `key` (issue 16's release_held_htlc): offered now if the channel
+   * still takes them. One whose next peer is not back yet (its channel not reestablished) stays
+   * held: the count says how many went on, and the caller asks again.
+   */
   release(holdKey: string, nowMs: number): PaymentsStep<number> {
     const c = new StepCollector();
     let n = 0;
     for (const f of [...this.#active.values()]) {
       if (f.status !== 'held' || f.hold?.key !== holdKey) continue;
+      const out = f.outChannelId ? this.#channels.byChannelId(f.outChannelId) : undefined;
+      if (out && !out.active) continue;
       n++;
       c.emit({ type: 'forward.released', forwardId: f.forwardId });
       const ch = f.outChannelId ? this.#channels.byChannelId(f.outChannelId) : undefined;

@@ -12,7 +12,8 @@ export interface FailureInfo {
 
 // ----- outbound ---------------------------------------------------------------------------------
 
-export type PaymentKind = 'bolt11' | 'bolt12';
+/** `async`: a static invoice (async payments); what we receive over one is `bolt12`. */
+export type PaymentKind = 'bolt11' | 'bolt12' | 'async';
 /** `pending` until a part succeeds (`succeeded`) or nothing is in flight and nothing more will be tried (`failed`). */
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
 

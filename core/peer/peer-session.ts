@@ -4,6 +4,7 @@
  * keepalive, and the BOLT 1 rules for errors, warnings and unknown messages. It is fed decoded
  * plaintext and the time, and returns actions; the connection adapter carries them out.
  */
+import type { MessageWire } from '../wire';
 import { FeatureVector, MESSAGE_TYPES, decodeMessage, isAllZeroChannelId, peekMessageType, type FeatureDefinition, type Init, type Message } from '../wire';
 import { PING_NO_PONG_THRESHOLD } from '../wire/messages-setup';
 import { equalBytes, toHex, utf8 } from '../crypto';
@@ -41,6 +42,8 @@ export interface PeerSessionOptions {
   readonly initTimeoutMs: number;
   /** How many of the peer's pings we answer (`DEFAULT_PING_LIMITS` when absent). */
   readonly pingLimits?: PingLimits;
+  /** The message codecs (which async payments numbers the wire carries: core/wire `messageWire`); default LDK's. */
+  readonly wire?: MessageWire;
 }
 
 /**
@@ -149,7 +152,7 @@ export class PeerSession {
     let message: Message;
     try {
       typeNumber = peekMessageType(plaintext);
-      message = decodeMessage(plaintext);
+      message = this.#opts.wire ? this.#opts.wire.decode(plaintext) : decodeMessage(plaintext);
     } catch (e) {
       const accounted: PeerAction = { kind: 'received', message: null, typeNumber, size: plaintext.length };
       if (isGlasswingError(e, 'wire.unknown_even_message')) {

@@ -89,7 +89,7 @@ function failureInfo(text: string | null, what: string): FailureInfo | null {
 
 const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'succeeded', 'failed'];
 const PART_STATUSES: readonly PartStatus[] = ['adding', 'inflight', 'failing', 'succeeded', 'failed'];
-const KINDS: readonly PaymentKind[] = ['bolt11', 'bolt12'];
+const KINDS: readonly PaymentKind[] = ['bolt11', 'bolt12', 'async'];
 const FORWARD_STATUSES: readonly ForwardStatus[] = ['held', 'offered', 'failing', 'fulfilled', 'failed', 'refused'];
 const ROLES: readonly BlindedRole[] = ['none', 'introduction', 'inside'];
 

@@ -244,9 +244,8 @@ function releasePathsCodec(withHtlcId: boolean): Codec<readonly ReleaseHeldHtlcP
   const one: Codec<ReleaseHeldHtlcPath> = {
     read: (r, field) => (withHtlcId ? { htlcId: r.readU64(`${field}.htlc_id`), path: readBlindedPath(r, field) } : { htlcId: null, path: readBlindedPath(r, field) }),
     write: (w, v, field) => {
-      if (withHtlcId !== (typeof v.htlcId === 'bigint')) {
-        throw new WireError('wire.bad_value', `${field}: this profile ${withHtlcId ? 'names the held HTLC of every path' : 'sends paths without HTLC ids'}`);
-      }
+      // The channel names the HTLC of every path; the draft's wire has no place for it (its paths are in HTLC order).
+      if (withHtlcId && typeof v.htlcId !== 'bigint') throw new WireError('wire.bad_value', `${field}: this profile names the held HTLC of every path`);
       if (withHtlcId) w.writeU64(v.htlcId!, `${field}.htlc_id`);
       writeBlindedPath(w, v.path);
     },

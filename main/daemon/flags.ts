@@ -30,5 +30,8 @@ export const DAEMON_OPTIONS = {
   'chain-poll-ms': { type: 'string', value: 'MS', describe: 'time between chain polls (default: 1000 on regtest, 10000 elsewhere)' },
   'gossip-flush-ms': { type: 'string', value: 'MS', describe: 'time between relays of accepted gossip to peers (default: 60000, as BOLT 7 says)' },
   'restore-words-file': { type: 'string', value: 'FILE', describe: 'restore the node from its 24 backup words, into an empty data directory (channels are not restored)' },
+  'async-role': { type: 'string', value: 'none|recipient|lsp|payer', describe: 'async payments role for this run: an often-offline recipient, an LSP (holds HTLCs, serves static invoices), an often-offline payer (default: config.json async.role, else none)' },
+  'async-lsp': { type: 'string', value: 'NODEID@HOST:PORT', describe: 'async payments: the LSP of a recipient or payer' },
+  'async-profile': { type: 'string', value: 'ldk|bolts1149', describe: 'async payments wire numbers: LDK 0.2\'s (default) or lightning/bolts#1149\'s' },
   'restore-birthday': { type: 'string', value: 'HEIGHT', describe: 'with --restore-words-file: scan the chain from this block height (default: genesis)' },
 } as const satisfies CliOptions;

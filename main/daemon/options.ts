@@ -7,6 +7,7 @@ import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/cr
 import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
+import { parseAsyncSettings, type AsyncSettings } from '../../core/node/async';
 import { DAEMON_OPTIONS } from './flags';
 
 export class ConfigError extends GlasswingError {}
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   readonly gossipFlushMs: number | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
   readonly restore: { readonly words: string; readonly birthday: number } | undefined;
+  /** `--async-role`, `--async-lsp`, `--async-profile` (checked; over config.json's `async`). */
+  readonly async: Partial<AsyncSettings>;
 }
 
 /** How the chain flags are named in errors about them. */
@@ -75,6 +78,15 @@ function positive(v: string | undefined, flag: string, fraction = false): number
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The async payments flags, checked as config.json's `async` is (core/node/async.ts). */
+function asyncFlags(role: string | undefined, lsp: string | undefined, profile: string | undefined): Partial<AsyncSettings> {
+  try {
+    return parseAsyncSettings(defined({ role, lsp, profile }), 'config.usage');
+  } catch (e) {
+    throw new ConfigError('config.usage', `--${(e as Error).message.replace(/^async\./, 'async-')}`);
+  }
 }
 
 export const DEFAULT_LISTEN: HostPort = { host: '127.0.0.1', port: 9735 };
@@ -187,6 +199,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     crypto,
     ui: v.ui ?? false,
     passphrase,
+    async: asyncFlags(v['async-role'], v['async-lsp'], v['async-profile']),
     messenger: {
       policy: defined({
         inboundPerSecond: positive(v['onion-rate'], '--onion-rate', true),

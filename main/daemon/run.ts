@@ -75,6 +75,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
     ...(opts.gossipFlushMs !== undefined ? { gossip: { limits: { flushIntervalMs: opts.gossipFlushMs } } } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
+    async: opts.async,
   });
   log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
   // Where the chain comes from, never with credentials.

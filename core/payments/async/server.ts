@@ -182,6 +182,9 @@ export class StaticInvoiceServer {
     if (!analysis.value || analysis.errors.length > 0) {
       return this.#refuse(c, 'serve_static_invoice', `invalid_invoice:${(analysis.errors[0] as Bolt12Error | undefined)?.code ?? 'undecodable'}`, recipient);
     }
+    // Only the recipient's own key may sign what is served as its invoice (whoever asked for the paths).
+    const signer = analysis.value.invoice.nodeId;
+    if (!signer || toHex(signer) !== recipient) return this.#refuse(c, 'serve_static_invoice', 'not_signed_by_recipient', recipient);
     if (!d.replyPath) return this.#refuse(c, 'serve_static_invoice', 'no_reply_path', recipient);
     const existing = this.#opts.store.getStaticInvoice(recipient, slot);
     if (!existing && this.#opts.store.countStaticInvoices() >= this.#policy.maxTotalInvoices) return this.#refuse(c, 'serve_static_invoice', 'server_full', recipient);

@@ -24,7 +24,7 @@
  * adapter; the composition root wires them.
  */
 import { equalBytes, sha256, toHex, utf8 } from '../../crypto';
-import type { Message } from '../../wire';
+import type { BlindedPath, Message } from '../../wire';
 import { FeatureVector, isAllZeroChannelId } from '../../wire';
 import type { PeerProtocolMessageEvent } from '../../peer/events';
 import type { ChainEvent } from '../../chain';
@@ -43,6 +43,7 @@ import { initialChannelState, signInitialRemoteCommitment } from '../../channel/
 import type { ChannelPeer, ChannelPeers } from '../../channel/ports';
 import type { ChannelSigner } from '../../channel/signer';
 import type { ChannelPolicy } from '../../channel/step';
+import type { ChannelHooks } from '../../channel/channel';
 import type { SignatureCheck } from '../../channel/transactions';
 import { buildCommitment, checkLocalCommitmentSignatures } from '../../channel/transactions';
 import { changesPendingForRemote } from '../../channel/limits';
@@ -69,6 +70,11 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
   readonly monitorSignerFor?: (keyIndex: number) => MonitorSigner;
   readonly publish: (event: ChannelEventBody | PeerProtocolMessageEvent | MonitorEvent) => void;
   readonly policy?: Partial<ChannelPolicy>;
+  /**
+   * Async payments (L1): the release path to put in our revoke_and_ack for an incoming HTLC that
+   * carried `hold_htlc` (core/channel `ChannelHooks.releasePath`); undefined: none.
+   */
+  readonly releasePath?: (channelId: string, htlcId: bigint) => BlindedPath | undefined;
   /** The node's clock (the time, the timers). */
   readonly clock: Clock;
   readonly log?: (line: Record<string, unknown>) => void;
@@ -275,7 +281,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       },
     });
     for (const stored of opts.stores.channels.loadChannels()) {
-      const link = new ChannelLink(stored, this.#signer(stored.keyIndex), opts.policy);
+      const link = new ChannelLink(stored, this.#signer(stored.keyIndex), opts.policy, this.#hooks(stored));
       this.#entries.set(toHex(link.channelId), this.#entry(link));
     }
     this.#openings.load();
@@ -295,6 +301,14 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
   #entry(link: ChannelLink): Entry {
     const closer = new ChannelCloser(link, { features: this.#closeFeatures(link.peerId), feerates: this.#closeFeerates(), blockHeight: this.#opts.chain?.tip()?.height ?? 0 });
     return { link, closer, closingTxs: new Map() };
+  }
+
+  /** The link's hooks: the release paths of async payments (L1), named by the channel. */
+  #hooks(stored: StoredChannel): ChannelHooks {
+    const releasePath = this.#opts.releasePath;
+    if (!releasePath) return {};
+    const channelId = toHex(stored.state.params.channelId);
+    return { releasePath: (htlcId) => releasePath(channelId, htlcId) };
   }
 
   #signer(keyIndex: number): ChannelSigner {
@@ -530,7 +544,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
   #handOff(opening: ChannelOpening, opened: OpenedChannel, connected: boolean): void {
     const id = toHex(opened.stored.state.params.channelId);
     if (this.#entries.has(id)) return;
-    const link = new ChannelLink(opened.stored, this.#signer(opened.stored.keyIndex), this.#opts.policy);
+    const link = new ChannelLink(opened.stored, this.#signer(opened.stored.keyIndex), this.#opts.policy, this.#hooks(opened.stored));
     const e = this.#entry(link);
     this.#entries.set(id, e);
     // The monitor followed the opening's state; the link's first state is what it knows from now on.
@@ -643,7 +657,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     if (this.#entries.has(id)) throw new ChannelCommandError('channel_command.duplicate_channel', `channel ${id} exists already`);
     const stored: StoredChannel = { peerId, keyIndex, createdAt: this.#now(), state, lastSent: 'none', sentUpdates: [], dataLoss: null, revision: 1 };
     this.#opts.stores.channels.saveChannel(stored);
-    const link = new ChannelLink(stored, signer, this.#opts.policy);
+    const link = new ChannelLink(stored, signer, this.#opts.policy, this.#hooks(stored));
     const e = this.#entry(link);
     this.#entries.set(id, e);
     if (this.#opts.peers.peer(peerId)) link.openedOnConnection();
@@ -1094,7 +1108,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     } catch {
       stored = undefined;
     }
-    if (stored) this.#entries.set(id, this.#entry(new ChannelLink(stored, this.#signer(stored.keyIndex), this.#opts.policy)));
+    if (stored) this.#entries.set(id, this.#entry(new ChannelLink(stored, this.#signer(stored.keyIndex), this.#opts.policy, this.#hooks(stored))));
     else this.#entries.delete(id);
     this.#opts.peers.disconnect(link.peerId, { forget: false });
   }

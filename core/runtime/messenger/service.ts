@@ -7,14 +7,14 @@
  * (core/messenger/ports.ts); the composition root wires the concrete ones.
  */
 import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
-import type { OnionMessage, TlvRecord } from '../../wire';
+import type { BlindedPath, OnionMessage, TlvRecord } from '../../wire';
 import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
 import type { OnionMessageEventBody } from '../../messenger/events';
 import { onionEventParties } from '../../messenger/events';
 import type { MessengerPolicy } from '../../messenger/constants';
-import { handlerKindOf } from '../../messenger/constants';
+import { MESSAGE_TLV, handlerKindOf } from '../../messenger/constants';
 import { MessengerError } from '../../messenger/errors';
 import type { AsyncPaymentsMessageHandler, MessageHandler, ReceivedMessage } from '../../messenger/handlers';
 import type { OffersMessageBytes, OffersMessageHandler, OffersSent } from '../../offers/ports';
@@ -203,17 +203,41 @@ export class MessengerService {
     });
     if (!reply) return { firstHop: result.firstHop };
     const record = reply.records.find((r) => handlerKindOf(r.type) === 'offers');
+    // lightning/bolts#1149: an invoice_request for an often-offline recipient's offer is answered with its static invoice.
+    const staticInvoice = reply.records.find((r) => r.type === MESSAGE_TLV.staticInvoice);
     return {
       firstHop: result.firstHop,
       reply: {
         messageId: reply.messageId,
         message: record ? decodeOffersMessage(record.type, record.value) : undefined,
         replyPath: reply.replyPath ? toHex(encodeBlindedPath(reply.replyPath)) : null,
+        ...(staticInvoice ? { staticInvoice: staticInvoice.value } : {}),
       },
     };
   }
 
-  async #send(params: Omit<SendParams, 'tlvs'> & { records: readonly TlvRecord[] }): Promise<{ result: SendOnionMessageResult; reply?: ReceivedMessage }> {
+  /**
+   * Sends records over a blinded path for another layer (async payments): with `replyContext` a
+   * reply path to us carrying it, or `forwardedReplyPath` (somebody else's) attached.
+   */
+  async sendOver(params: { destination: BlindedPath; records: readonly TlvRecord[]; replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath; inReplyTo?: string }): Promise<SendOnionMessageResult> {
+    const { result } = await this.#send({
+      destination: toHex(encodeBlindedPath(params.destination)), records: params.records,
+      ...(params.replyContext ? { replyPath: true, replyContext: params.replyContext } : {}),
+      ...(params.forwardedReplyPath ? { forwardedReplyPath: params.forwardedReplyPath } : {}),
+      ...(params.inReplyTo ? { inReplyTo: params.inReplyTo } : {}),
+    });
+    return result;
+  }
+
+  /** A blinded path to us whose path_id carries `context` (authenticated; handed back to the handler). */
+  pathToUs(via: readonly string[], context: Uint8Array): BlindedPath {
+    return this.core.createPathToUs(via, 0, context);
+  }
+
+  async #send(
+    params: Omit<SendParams, 'tlvs'> & { records: readonly TlvRecord[]; replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath },
+  ): Promise<{ result: SendOnionMessageResult; reply?: ReceivedMessage }> {
     if (this.#closed) throw new MessengerError('messenger.stopped', 'the node is stopping');
     const destination = parseDestination(params.destination);
     const awaitReplyMs = params.waitReplySeconds !== undefined ? params.waitReplySeconds * 1000 : undefined;
@@ -221,6 +245,8 @@ export class MessengerService {
       {
         destination, records: params.records, via: params.via ?? [], replyPath: params.replyPath ?? false, dummyHops: params.dummyHops ?? 0,
         ...(awaitReplyMs !== undefined ? { awaitReplyMs } : {}), ...(params.inReplyTo ? { inReplyTo: params.inReplyTo } : {}),
+        ...(params.replyContext ? { replyContext: params.replyContext } : {}),
+        ...(params.forwardedReplyPath ? { forwardedReplyPath: params.forwardedReplyPath } : {}),
       },
       this.#now(),
     );

@@ -31,6 +31,13 @@ import type { IncomingMessage } from '../../offers/manager/responder';
 import { encodeInvoiceError } from '../../offers/invoice-error';
 import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
 import type { Clock } from '../clock';
+import type { Offer } from '../../offers';
+import { expectedAmount } from '../../offers';
+
+/** What `pay OFFER` got back: an invoice, or a static invoice (async payments) with what the payment needs. */
+export type FetchForPayment =
+  | { readonly kind: 'invoice'; readonly result: FetchInvoiceResult }
+  | { readonly kind: 'static_invoice'; readonly bytes: Uint8Array; readonly offer: Offer; readonly invoiceRequest: Uint8Array; readonly requestId: string; readonly amountMsat: bigint };
 
 export interface OffersServiceOptions {
   readonly nodeKey: Uint8Array;
@@ -48,6 +55,12 @@ export interface OffersServiceOptions {
   readonly randomBytes?: (length: number) => Uint8Array;
   /** Our channel peers that can forward a payment to us, for our invoices' payment paths (the payments service's). */
   readonly paymentForwarders?: () => PaymentForwarders;
+  /**
+   * Async payments (core/node/async.ts): an offers message over a path an async role built (an
+   * invoice_request at a static invoice server, or one it forwarded to its recipient) is theirs:
+   * a non-undefined result is the answer (`null`: none), and the offers manager never sees it.
+   */
+  readonly intercept?: (message: OffersMessage, delivery: OffersDelivery) => { readonly response: OffersResponse | null } | undefined;
 }
 
 /** Messenger errors after which another offer path (or the issuer id) may still work. */
@@ -104,6 +117,8 @@ export class OffersService {
 
   /** One offers message for us, decoded, with the context the messenger authenticated: our answer, if any. */
   #handle(message: OffersMessage, delivery: OffersDelivery): OffersResponse | undefined {
+    const taken = this.#opts.intercept?.(message, delivery);
+    if (taken) return taken.response ?? undefined;
     const now = this.#now();
     switch (message.type) {
       case 'invoice_request': {
@@ -174,6 +189,17 @@ export class OffersService {
   async fetchInvoice(params: {
     offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean;
   }): Promise<FetchInvoiceResult> {
+    const r = await this.fetchForPayment({ ...params, forPayment: false });
+    return (r as { kind: 'invoice'; result: FetchInvoiceResult }).result;
+  }
+
+  /**
+   * fetchInvoice for `pay OFFER`: the answer is an invoice, or (async payments) a static invoice
+   * with the offer and our invoice_request — the payment then carries the request in its onion.
+   */
+  async fetchForPayment(params: {
+    offer: string; amountMsat?: string; quantity?: string; payerNote?: string; timeoutSeconds?: number; unchecked?: boolean; forPayment?: boolean;
+  }): Promise<FetchForPayment> {
     // The request is stored as pending before it leaves (relaxed: see #runRelaxed).
     const prepared = this.#apply(this.manager.prepareFetch(
       {
@@ -199,6 +225,14 @@ export class OffersService {
       ));
     }
     const { sent, to } = outcome;
+    if (sent.reply?.staticInvoice && !sent.reply.message) {
+      // lightning/bolts#1149: the recipient is often offline, its LSP answered with its static invoice.
+      this.#run(this.manager.failFetch(fetch, new OffersError('offers.static_invoice', 'the offer was answered with a static invoice (async payments): pay it with pay'), this.#now()));
+      if (!params.forPayment) throw new OffersError('offers.static_invoice', 'the offer was answered with a static invoice (async payments): pay the offer with pay');
+      const amountMsat = fetch.request.invreq.amount ?? expectedAmount(fetch.request.offer, fetch.request.invreq);
+      if (amountMsat === undefined) throw new OffersError('offers.bad_argument', 'the static invoice\'s offer asks no amount in msat: give one');
+      return { kind: 'static_invoice', bytes: sent.reply.staticInvoice, offer: fetch.offer, invoiceRequest: fetch.request.bytes, requestId: fetch.requestId, amountMsat };
+    }
     const answer = this.#runRelaxed(this.manager.acceptFetchAnswer(fetch, sent.reply?.message, to, this.#now()));
     if (answer.kind === 'refused') {
       const e = answer.error;
@@ -206,9 +240,12 @@ export class OffersService {
       throw e;
     }
     return {
-      invoice: invoiceInfo(answer.invoice),
-      request: invoiceRequestInfo(this.stores.requests.getRequest(fetch.rowId)!),
-      sentVia: { pathIndex: to.kind === 'path' ? to.index : null, firstHop: sent.firstHop },
+      kind: 'invoice',
+      result: {
+        invoice: invoiceInfo(answer.invoice),
+        request: invoiceRequestInfo(this.stores.requests.getRequest(fetch.rowId)!),
+        sentVia: { pathIndex: to.kind === 'path' ? to.index : null, firstHop: sent.firstHop },
+      },
     };
   }
 

@@ -27,6 +27,7 @@ import type { Change, ChannelEvent, ChannelState } from '../../channel';
 import { changesPendingForRemote } from '../../channel';
 import type { Bolt11Network, RouteHintHop } from '../../invoices';
 import { decodeBolt11 } from '../../invoices';
+import type { StaticInvoice } from '../../offers';
 import { decodeInvoice } from '../../offers';
 import type { PaymentForwarder, PaymentForwarders } from '../../offers/manager';
 import { Payments, PaymentError, estimateOutboundMsat } from '../../payments';
@@ -34,8 +35,10 @@ import type { PayTarget } from '../../payments';
 import type {
   Bolt11Signer, Bolt12Payee, ChannelDirectory, FailureUpdateChecker, ForwardRecord, ForwardingChannel, ForwardingPolicy, InboundPolicy, InvoiceRecord,
   OnionKeys, OurChannel, OutboundPolicy, PaymentEventBody, PaymentRecord, PaymentsStep, PaymentsStore, PartRecord, ReceivedRecord, RouteSource, SwitchPolicy,
+  HoldPolicy,
 } from '../../payments';
 import type { Route, RoutingGraph } from '../../routing';
+import type { AsyncPaymentsProfile } from '../../wire';
 import { findRoute } from '../../routing';
 import type { Clock, Timer } from '../clock';
 import type { ChannelLinkState, ChannelStepReport } from '../channel/service';
@@ -46,7 +49,7 @@ import type { Bolt11InvoiceInfo, ForwardInfo, PaymentInfo, ReceivedInfo, RouteIn
 /** What the adapter needs of ChannelService (the composition root passes the service itself). */
 export interface PaymentChannels {
   states(): ChannelLinkState[];
-  addHtlc(channelId: string, req: { amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onionRoutingPacket: Uint8Array; pathKey?: Uint8Array | null }): { id: bigint };
+  addHtlc(channelId: string, req: { amountMsat: bigint; paymentHash: Uint8Array; cltvExpiry: number; onionRoutingPacket: Uint8Array; pathKey?: Uint8Array | null; holdHtlc?: boolean }): { id: bigint };
   fulfillHtlc(channelId: string, id: bigint, preimage: Uint8Array): void;
   failHtlc(channelId: string, id: bigint, reason: Uint8Array): void;
   failMalformedHtlc(channelId: string, id: bigint, sha256OfOnion: Uint8Array, failureCode: number): void;
@@ -96,6 +99,10 @@ export interface PaymentsServiceOptions {
   readonly outboundPolicy?: Partial<OutboundPolicy>;
   readonly inboundPolicy?: Partial<InboundPolicy>;
   readonly switchPolicy?: Partial<SwitchPolicy>;
+  /** Async payments (L1): which forwards the switch holds until released (core/payments/async `HtlcHolder`). */
+  readonly hold?: HoldPolicy;
+  /** Async payments numbers (core/wire async-payments.ts) of the onions we build; default LDK's. */
+  readonly asyncPayments?: AsyncPaymentsProfile;
   /** How often payment deadlines and multi-part timeouts are checked (default 1 s). */
   readonly tickMs?: number;
   readonly log?: (line: Record<string, unknown>) => void;
@@ -207,6 +214,8 @@ export class PaymentsService {
       ...(o.outboundPolicy ? { outboundPolicy: o.outboundPolicy } : {}),
       ...(o.inboundPolicy ? { inboundPolicy: o.inboundPolicy } : {}),
       ...(o.switchPolicy ? { switchPolicy: o.switchPolicy } : {}),
+      ...(o.hold ? { hold: o.hold } : {}),
+      ...(o.asyncPayments ? { asyncPayments: o.asyncPayments } : {}),
     });
   }
 
@@ -334,7 +343,10 @@ export class PaymentsService {
       touched.add(a.channelId);
       if (a.kind === 'add_htlc') {
         try {
-          const { id } = ch.addHtlc(a.channelId, { amountMsat: a.amountMsat, paymentHash: a.paymentHash, cltvExpiry: a.cltvExpiry, onionRoutingPacket: a.onion, pathKey: a.pathKey });
+          const { id } = ch.addHtlc(a.channelId, {
+            amountMsat: a.amountMsat, paymentHash: a.paymentHash, cltvExpiry: a.cltvExpiry, onionRoutingPacket: a.onion, pathKey: a.pathKey,
+            ...(a.holdHtlc ? { holdHtlc: true } : {}),
+          });
           later.push(() => this.#run(this.#payments.htlcAdded(a.ref, a.channelId, id, this.#now())));
         } catch (e) {
           if (!isGlasswingError(e)) throw e;
@@ -518,6 +530,72 @@ export class PaymentsService {
     return this.#paymentInfo(done);
   }
 
+  /**
+   * Pays a static invoice (async payments): the preimage and the invoice_request come from the
+   * payer core (core/payments/async `AsyncPayer`); `hold` asks our peer to hold the HTLC. Returns
+   * the pending record at once: the payment completes when the recipient releases and claims it.
+   */
+  payAsync(params: { paymentId: string; invoice: StaticInvoice; preimage: Uint8Array; invoiceRequest: Uint8Array; amountMsat: bigint; hold: boolean; timeoutMs?: number; maxFeeMsat?: bigint }): PaymentInfo {
+    let payment: PaymentRecord | undefined;
+    this.#sync(() => {
+      payment = this.#run(this.#payments.outbound.pay({
+        paymentId: params.paymentId,
+        target: { kind: 'async', invoice: params.invoice, preimage: params.preimage, invoiceRequest: params.invoiceRequest, amountMsat: params.amountMsat, hold: params.hold },
+        ...(params.maxFeeMsat !== undefined ? { maxFeeMsat: params.maxFeeMsat } : {}),
+        ...(params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {}),
+      }, this.#now()));
+    });
+    return this.#paymentInfo(this.#opts.store.getPayment(payment!.paymentId) ?? payment!);
+  }
+
+  /** Resolves when the payment succeeds or fails, or with the pending record after `waitMs`. */
+  waitFor(paymentId: string, waitMs: number): Promise<PaymentInfo> {
+    const now = this.#opts.store.getPayment(paymentId);
+    if (!now) return Promise.reject(new PaymentError('payments.not_found', `no payment ${paymentId}`));
+    if (now.status !== 'pending' || waitMs <= 0) return Promise.resolve(this.#paymentInfo(now));
+    return new Promise((resolve) => {
+      let timer: Timer | null = null;
+      const finish = (p: PaymentRecord) => {
+        timer?.cancel();
+        resolve(this.#paymentInfo(p));
+      };
+      this.#waiters.set(paymentId, [...(this.#waiters.get(paymentId) ?? []), finish]);
+      timer = this.#opts.clock.timeout(`payments.wait ${paymentId}`, waitMs, () => {
+        const left = (this.#waiters.get(paymentId) ?? []).filter((w) => w !== finish);
+        if (left.length > 0) this.#waiters.set(paymentId, left);
+        else this.#waiters.delete(paymentId);
+        resolve(this.#paymentInfo(this.#opts.store.getPayment(paymentId) ?? now));
+      });
+    });
+  }
+
+  /** The payment one of our HTLCs belongs to (async payments: the release paths L1 gave for it). */
+  paymentOfHtlc(channelId: string, htlcId: bigint | null): string | undefined {
+    for (const p of this.#opts.store.listPayments({ status: 'pending' })) {
+      if (this.#opts.store.partsOf(p.paymentId).some((part) => part.channelId === channelId && (htlcId === null || part.htlcId === htlcId) && part.status === 'inflight')) return p.paymentId;
+    }
+    return undefined;
+  }
+
+  /** The forwards the switch holds (async payments, L1). */
+  heldForwards(): ForwardRecord[] {
+    return this.#payments.switch.active().filter((f) => f.status === 'held');
+  }
+
+  /** Releases the held forwards of `key` (release_held_htlc); how many went on (one whose next peer is away stays held). */
+  release(holdKey: string): number {
+    let n = 0;
+    this.#sync(() => {
+      n = this.#run(this.#payments.switch.release(holdKey, this.#now()));
+    });
+    return n;
+  }
+
+  /** Fails back the held forwards of `key` (their release window ended). */
+  failHeld(holdKey: string, reason: string): void {
+    this.#sync(() => void this.#run(this.#payments.switch.failHeld(holdKey, reason, this.#now())));
+  }
+
   /** Runs `fn` through the queue at once (a command is a step like any other) and rethrows its error. */
   #sync(fn: () => void): void {
     let error: unknown;
@@ -609,7 +687,8 @@ export function paymentInfo(p: PaymentRecord, parts: readonly PartRecord[]): Pay
     status: p.status,
     createdAt: p.createdAt,
     completedAt: p.completedAt,
-    preimage: p.preimage,
+    // An async payment keeps the preimage it picked from the start: shown only once paid, as for the others.
+    preimage: p.status === 'succeeded' ? p.preimage : null,
     feeMsat: p.feeMsat === null ? null : p.feeMsat.toString(),
     failure: p.failure,
     attempts: p.attempts,

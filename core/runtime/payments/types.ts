@@ -7,7 +7,7 @@
 /** A payment as the API shows it (plain JSON). */
 export interface PaymentInfo {
   readonly paymentId: string;
-  readonly kind: 'bolt11' | 'bolt12';
+  readonly kind: 'bolt11' | 'bolt12' | 'async';
   readonly paymentHash: string;
   readonly destination: string | null;
   readonly amountMsat: string;
@@ -66,7 +66,7 @@ export interface ForwardInfo {
 
 export interface ReceivedInfo {
   readonly paymentHash: string;
-  readonly kind: 'bolt11' | 'bolt12';
+  readonly kind: 'bolt11' | 'bolt12' | 'async';
   readonly amountMsat: string;
   readonly parts: number;
   readonly offerId: string | null;

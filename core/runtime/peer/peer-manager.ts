@@ -8,7 +8,7 @@
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message } from '../../wire';
+import { encodeMessage, messageTypeName, type FeatureDefinition, type FeatureVector, type Init, type Message, type MessageWire } from '../../wire';
 import { fromHex, toHex } from '../../crypto';
 import type { GlasswingError } from '../../errors';
 import type { PeerEventBody } from '../../peer/events';
@@ -28,6 +28,8 @@ import { Connection, type WriteCallback } from './connection';
 export type { MalformedMessage, Peer } from '../../peer/peer';
 
 export interface PeerManagerOptions {
+  /** The message codecs of our wire (async payments numbers: core/wire `messageWire`); default LDK's. */
+  readonly wire?: MessageWire;
   readonly nodeKey: Uint8Array;
   /** Hex of our node id. */
   readonly nodeId: string;
@@ -94,7 +96,7 @@ interface Live {
 }
 
 export class PeerManager {
-  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits' | 'maxAttemptsNeverSeen'>> & { backoff: BackoffPolicy; maxAttemptsNeverSeen: number };
+  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits' | 'maxAttemptsNeverSeen' | 'wire'>> & { wire?: MessageWire } & { backoff: BackoffPolicy; maxAttemptsNeverSeen: number };
   readonly #inboundLimiter: InboundLimiter;
   readonly #failureReports = new FailureReportThrottle();
   #refusedTooManyHandshakes = 0;
@@ -284,6 +286,7 @@ export class PeerManager {
       pingIntervalMs: this.#opts.pingIntervalMs,
       pingTimeoutMs: this.#opts.pingTimeoutMs,
       initTimeoutMs: this.#opts.initTimeoutMs,
+      ...(this.#opts.wire ? { wire: this.#opts.wire } : {}),
     });
     const address = dialedAddress ?? formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     const live: Live = { session, nodeId: remoteNodeId ?? null, peer: null, address, pingWaiters: [], connection: undefined as unknown as Connection };
@@ -449,7 +452,7 @@ export class PeerManager {
   #sendOn(live: Live, message: Message, onWritten?: WriteCallback): boolean {
     let bytes: Uint8Array;
     try {
-      bytes = encodeMessage(message);
+      bytes = this.#opts.wire ? this.#opts.wire.encode(message) : encodeMessage(message);
     } catch {
       return false;
     }

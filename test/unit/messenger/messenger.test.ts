@@ -197,6 +197,25 @@ describe('OnionMessenger: drops, each with its reason', () => {
     expect(got).toEqual(['02']);
   });
 
+  it('stores our own message for an allow-listed peer that is away (a path introduced at it), and refuses it for one that is not', () => {
+    const net = line();
+    const [C, D] = ['C', 'D'].map((n) => net.get(n));
+    net.unlink('C', 'D');
+    expect(() => C!.core.send({ destination: node(net, 'D'), records: [rec(APP, '01')] }, net.now)).toThrow(MessengerError);
+    C!.core.setMailboxAllowed(D!.id, true);
+    // A blinded path to D introduced at C itself: C advances past its own hop, the next is D (async payments: L2 → its offline client).
+    const path = D!.core.createPathToUs([C!.id], 0);
+    const out = C!.core.send({ destination: { kind: 'blinded', path }, records: [rec(APP, '03')] }, net.now);
+    expect(out.actions).toEqual([expect.objectContaining({ kind: 'event' }), expect.objectContaining({ kind: 'store', nodeId: D!.id, from: C!.id })]);
+    net.run(C!, out.actions);
+    expect(C!.stored.map((x) => x.nodeId)).toEqual([D!.id]);
+    const got: string[] = [];
+    D!.core.registerHandler(APP, (m) => void got.push(toHex(m.value)));
+    net.link('C', 'D');
+    net.inject('C', 'D', C!.stored[0]!.message);
+    expect(got).toEqual(['03']);
+  });
+
   it('hands a disconnecting allow-listed peer’s queue to the mailbox and drops the others’ with peer_disconnected', () => {
     const net = line();
     const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));

@@ -47,7 +47,7 @@ function lab(opts: { releaseWindowSeconds?: number } = {}) {
   holderRef.b = b;
   const c = net.node('C');
   const ab = net.open(a, b);
-  net.open(b, c);
+  const bc = net.open(b, c);
   // What B sends A: its revoke_and_ack must carry the release path.
   const toA: RevokeAndAck[] = [];
   const outbox = ab.b.outbox;
@@ -71,7 +71,7 @@ function lab(opts: { releaseWindowSeconds?: number } = {}) {
     holderRef.current = makeHolder();
     for (const end of b.ends.values()) net!.reconnect(end);
   };
-  return { net, a, b, c, ab, given, toA, holder: () => holderRef.current!, carry, restartB };
+  return { net, a, b, c, ab, bc, given, toA, holder: () => holderRef.current!, carry, restartB };
 }
 
 const release = (l: ReturnType<typeof lab>, path: BlindedPath) =>
@@ -111,6 +111,26 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     l.net.reconnect(l.ab.a);
     l.net.settle();
     expect(l.a.store.getPayment('p6')!.status).toBe('succeeded');
+  });
+
+  it('holds the HTLC while the next peer is offline; a release before it is back leaves it held, asked again once it is, it goes on', () => {
+    const l = lab();
+    const inv = l.c.invoice({ amountMsat: 4_500_000n, description: 'R away' });
+    l.net.disconnect(l.bc.b);
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'p7', target: { kind: 'bolt11', invoice: inv } }, l.net.now));
+    l.net.settle();
+    // Without hold_htlc this is temporary_channel_failure ("the next peer is not connected"); with it, held.
+    expect(l.b.payments.switch.active()).toMatchObject([{ status: 'held' }]);
+    const key = l.b.payments.switch.active()[0]!.hold!.key;
+    expect(release(l, l.given[0]!.path).actions).toMatchObject([{ kind: 'release' }]);
+    l.net.settle();
+    expect(l.b.payments.switch.active()).toMatchObject([{ status: 'held' }]);
+    expect(l.a.store.getPayment('p7')!.status).toBe('pending');
+    l.net.reconnect(l.bc.b);
+    l.net.settle();
+    l.b.run(l.b.payments.switch.release(key, l.net.now));
+    l.net.settle();
+    expect(l.a.store.getPayment('p7')!.status).toBe('succeeded');
   });
 
   it('keeps holding across a restart of L1, and the release path given before still releases it', () => {

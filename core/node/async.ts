@@ -1,0 +1,512 @@
+/**
+ * Async payments in the running node (issue 16; lightning/bolts#1149, LDK 0.2): the role cores of
+ * core/payments/async wired to the messenger, the offers and payments services and the channels,
+ * on the node's clock. A node's role is configuration (`--async-role`, config.json `async`):
+ *
+ * - `lsp`: L1 and L2 at once — the static invoice server for its clients (every channel peer) with
+ *   their mailbox, and the holder of HTLCs that carry `hold_htlc` (the switch's hold policy, the
+ *   release paths in our revoke_and_ack);
+ * - `recipient`: R, often offline — asks its LSP (`--async-lsp`) for offer paths, serves its static
+ *   invoice there, releases held HTLCs when it is back, accepts the payment when the onion's
+ *   invoice_request verifies;
+ * - `payer`: P, often offline — pays a static invoice with `hold_htlc` to its LSP (L1); any other
+ *   node pays one holding the HTLC itself until the release.
+ *
+ * Every input goes to its core with the time; the step's writes go to SQLite before its messages
+ * leave, and its events go on the bus (`async.*`).
+ */
+import { fromHex, hmacSha256, randomBytes, toHex, utf8 } from '../crypto';
+import { GlasswingError } from '../errors';
+import type { BlindedPath, TlvRecord } from '../wire';
+import { asyncPaymentsProfile, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
+import { createMessagePath } from '../messenger/paths';
+import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, MessageDelivery } from '../messenger/handlers';
+import type { OffersDelivery, OffersMessage } from '../offers/ports';
+import type { Offer } from '../offers';
+import { parseStaticInvoiceBytes } from '../offers';
+import { createPaymentPath } from '../offers/manager/paths';
+import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, HolderStep, PayerAction, StaticInvoiceRecord } from '../payments/async';
+import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
+import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
+import type { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
+import type { MessengerService } from '../runtime/messenger/service';
+import type { PaymentsService } from '../runtime/payments/service';
+import type { ChannelStepReport } from '../runtime/channel/service';
+import type { Clock, Timer } from '../runtime/clock';
+import type { PaymentInfo } from '../runtime/payments/types';
+
+export type AsyncRole = 'none' | 'recipient' | 'lsp' | 'payer';
+export const ASYNC_ROLES: readonly AsyncRole[] = ['none', 'recipient', 'lsp', 'payer'];
+
+/** The async payments configuration (daemon options, config.json `async`, Settings). */
+export interface AsyncSettings {
+  readonly role: AsyncRole;
+  /** R and P: their LSP, `NODEID@HOST:PORT` (R's static invoice server; P's HTLC holder is its channel peer). */
+  readonly lsp: string | null;
+  /** Which wire numbers (core/wire/async-payments.ts): LDK 0.2's or the draft's. */
+  readonly profile: AsyncPaymentsProfileName;
+  /** R: the description of its offer. */
+  readonly description: string;
+}
+
+export const DEFAULT_ASYNC_SETTINGS: AsyncSettings = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments' };
+
+export class AsyncSettingsError extends GlasswingError {}
+
+/** Checks config.json's or the command line's `async` (a typed `settings.malformed` / `api.invalid_params` error names the field). */
+export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Partial<AsyncSettings> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AsyncSettingsError(code, '"async" must be an object');
+  const o = v as Record<string, unknown>;
+  const out: { -readonly [K in keyof AsyncSettings]?: AsyncSettings[K] } = {};
+  for (const k of Object.keys(o)) if (!['role', 'lsp', 'profile', 'description'].includes(k)) throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description)`);
+  if (o.role !== undefined) {
+    if (!(ASYNC_ROLES as readonly unknown[]).includes(o.role)) throw new AsyncSettingsError(code, `async.role: one of ${ASYNC_ROLES.join(', ')}`);
+    out.role = o.role as AsyncRole;
+  }
+  if (o.lsp !== undefined && o.lsp !== null) {
+    if (typeof o.lsp !== 'string' || !/^[0-9a-f]{66}@.+:\d+$/i.test(o.lsp)) throw new AsyncSettingsError(code, 'async.lsp: NODEID@HOST:PORT');
+    out.lsp = o.lsp.slice(0, 66).toLowerCase() + o.lsp.slice(66);
+  } else if (o.lsp === null) out.lsp = null;
+  if (o.profile !== undefined) {
+    if (o.profile !== 'ldk' && o.profile !== 'bolts1149') throw new AsyncSettingsError(code, 'async.profile: ldk or bolts1149');
+    out.profile = o.profile;
+  }
+  if (o.description !== undefined) {
+    if (typeof o.description !== 'string' || o.description.length === 0 || o.description.length > 200) throw new AsyncSettingsError(code, 'async.description: 1 to 200 characters');
+    out.description = o.description;
+  }
+  return out;
+}
+
+/** One held HTLC as `listheldhtlcs` shows it (L1). */
+export interface HeldHtlcInfo {
+  readonly forwardId: string;
+  readonly holdId: string;
+  readonly paymentHash: string;
+  readonly inAmountMsat: string;
+  readonly outAmountMsat: string;
+  /** The block height at which it is failed back unreleased. */
+  readonly deadlineHeight: number;
+  /** When the release window ends (unix ms). */
+  readonly releaseExpiresAt: number;
+  readonly receivedAt: number;
+}
+
+/** One stored static invoice as `liststaticinvoices` shows it (L2). */
+export interface StaticInvoiceInfo {
+  readonly recipient: string;
+  readonly slot: number;
+  readonly offerId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly storedAt: number;
+  readonly size: number;
+}
+
+/** R's offers at its LSP (`asyncoffer`). */
+export interface AsyncOfferInfo {
+  readonly role: AsyncRole;
+  readonly lsp: string | null;
+  /** The offer to publish (bech32), once the LSP confirmed it keeps the static invoice. */
+  readonly offer: string | null;
+  readonly slots: readonly { readonly slot: number; readonly status: AsyncOfferRecord['status']; readonly offerId: string | null; readonly invoiceExpiresAt: number | null }[];
+}
+
+export interface AsyncWiringOptions {
+  readonly settings: AsyncSettings;
+  readonly nodeKey: Uint8Array;
+  readonly nodeId: Uint8Array;
+  readonly chain: Uint8Array;
+  readonly messenger: MessengerService;
+  readonly staticInvoices: StaticInvoicesRepository;
+  readonly asyncOffers: AsyncOffersRepository;
+  /** The payments service (made after this wiring: it takes our hold policy). */
+  readonly payments: () => PaymentsService | null;
+  /** Our channel peers (hex): an LSP's clients. */
+  readonly channelPeers: () => readonly string[];
+  /** Connects to the LSP (`NODEID@HOST:PORT`) and keeps reconnecting. */
+  readonly connect: (address: string) => void;
+  readonly isConnected: (nodeId: string) => boolean;
+  readonly clock: Clock;
+  readonly publish: (event: AsyncEventBody) => void;
+  readonly log?: (line: Record<string, unknown>) => void;
+  /** How often the roles' ticks run (default 1 s). */
+  readonly tickMs?: number;
+}
+
+/** HMAC(node key, label): a role's key, stable across restarts. */
+function roleKey(nodeKey: Uint8Array, label: string): Uint8Array {
+  return hmacSha256(nodeKey, utf8.encode(`glasswing/async/${label}`));
+}
+
+export class AsyncWiring {
+  readonly settings: AsyncSettings;
+  readonly profile: AsyncPaymentsProfile;
+  readonly server: StaticInvoiceServer | null;
+  readonly holder: HtlcHolder | null;
+  readonly recipient: AsyncRecipient | null;
+  readonly payer: AsyncPayer;
+  readonly #opts: AsyncWiringOptions;
+  readonly #lspId: string | null;
+  #timer: Timer | null = null;
+  #connectTimer: Timer | null = null;
+  #unregister: (() => void) | null = null;
+  #closed = false;
+
+  constructor(opts: AsyncWiringOptions) {
+    this.#opts = opts;
+    this.settings = opts.settings;
+    this.profile = asyncPaymentsProfile(opts.settings.profile);
+    this.#lspId = opts.settings.lsp ? opts.settings.lsp.split('@')[0]!.toLowerCase() : null;
+    const now = () => opts.clock.now();
+    const pathToUs = (context: Uint8Array): BlindedPath => opts.messenger.pathToUs([], context);
+    const role = opts.settings.role;
+    this.server = role === 'lsp'
+      ? new StaticInvoiceServer({
+          store: opts.staticInvoices, chain: opts.chain, pathTo: pathToUs, profile: this.profile,
+          isClient: (recipient) => opts.channelPeers().includes(recipient),
+        })
+      : null;
+    this.holder = role === 'lsp'
+      ? new HtlcHolder({
+          pathTo: pathToUs, holdKey: roleKey(opts.nodeKey, 'hold'),
+          heldKeys: () => (opts.payments()?.heldForwards() ?? []).flatMap((f) => (f.hold ? [f.hold.key] : [])),
+        }, now)
+      : null;
+    this.recipient = role === 'recipient' && this.#lspId ? this.#makeRecipient(this.#lspId) : null;
+    this.payer = new AsyncPayer({
+      chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
+      messagePathTo: (context) => this.#pathViaPeer(context),
+    });
+  }
+
+  #makeRecipient(lsp: string): AsyncRecipient {
+    const o = this.#opts;
+    const lspKey = fromHex(lsp, 'async lsp node id');
+    return new AsyncRecipient({
+      reader: o.asyncOffers, nodeId: o.nodeId, chain: o.chain, profile: this.profile,
+      // A path to the LSP without a path_id: the LSP knows its client as the peer that hands it the request (see #asyncHandler).
+      serverPaths: [createMessagePath({ sessionKey: randomBytes(32), nodes: [lspKey] })],
+      // Our paths are introduced at the LSP: while we are offline it keeps what comes over them (its mailbox).
+      messagePathTo: (context) => o.messenger.pathToUs([lsp], context),
+      paymentPaths: (pathId) => {
+        const via = o.payments()?.paymentForwarders();
+        const f = via?.forwarders.find((x) => toHex(x.nodeId) === lsp);
+        if (!f) return [];
+        return [createPaymentPath({
+          sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
+          maxCltvExpiry: via!.height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
+        })];
+      },
+      sign: (unsigned) => unsigned.sign(o.nodeKey),
+      paymentKey: roleKey(o.nodeKey, 'payment'),
+      offer: { description: o.settings.description },
+    });
+  }
+
+  /** A message path to us introduced at one of our connected channel peers (or at us). */
+  #pathViaPeer(context: Uint8Array): BlindedPath {
+    const peer = this.#opts.channelPeers().find((p) => this.#opts.isConnected(p));
+    return this.#opts.messenger.pathToUs(peer ? [peer] : [], context);
+  }
+
+  /** Hooks for the other services: the hold policy (L1), the release paths of our revoke_and_ack (L1). */
+  get holdPolicy(): HoldPolicy | undefined {
+    if (!this.holder) return undefined;
+    const holder = this.holder;
+    return {
+      hold: (candidate) => {
+        const held = holder.hold(candidate);
+        if (held) {
+          const [holdId, exp] = held.key.split(':');
+          // Published after the switch's step: the forward is stored with its hold.
+          queueMicrotask(() => this.#opts.publish({ type: 'async.htlc_held', holdId: holdId!, deadlineHeight: held.deadlineHeight, releaseExpiresAt: Number(exp) * 1000 }));
+        }
+        return held;
+      },
+    };
+  }
+
+  releasePath(channelId: string, htlcId: bigint): BlindedPath | undefined {
+    return this.holder?.releasePath(channelId, htlcId, this.#opts.clock.now());
+  }
+
+  start(): void {
+    this.#unregister = this.#opts.messenger.setAsyncPaymentsHandler(this.#asyncHandler());
+    // The LSP: dialled unless the saved peers' reconnection reached it first (two dials race, and BOLT 1 keeps the newest
+    // connection: what the LSP's mailbox wrote into the replaced one would be lost).
+    const lsp = this.settings.lsp;
+    if (lsp && this.#lspId && this.settings.role !== 'none' && this.settings.role !== 'lsp') {
+      const lspId = this.#lspId;
+      this.#connectTimer = this.#opts.clock.timeout('async.connect_lsp', LSP_DIAL_DELAY_MS, () => {
+        if (!this.#closed && !this.#opts.isConnected(lspId)) this.#opts.connect(lsp);
+      });
+    }
+    this.#timer = this.#opts.clock.interval('async.tick', this.#opts.tickMs ?? 1_000, () => this.#tick());
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#connectTimer?.cancel();
+    this.#unregister?.();
+  }
+
+  // ----- time ---------------------------------------------------------------------------------
+
+  #tick(): void {
+    if (this.#closed) return;
+    const now = this.#opts.clock.now();
+    try {
+      // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through.
+      const lsp = this.#lspId;
+      if (this.recipient && lsp && this.#opts.isConnected(lsp) && this.#opts.channelPeers().includes(lsp)) this.#recipientStep(this.recipient.tick(now));
+      if (this.holder) this.#holderStep(this.holder.tick(now));
+      this.#retryReleases();
+      this.#payerStep(this.payer.tick(now));
+      if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
+    } catch (e) {
+      this.#opts.log?.({ event: 'async_tick_failed', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  // ----- steps ----------------------------------------------------------------------------------
+
+  #recipientStep(step: ReturnType<AsyncRecipient['tick']>, inReplyTo?: string): AsyncPaymentsResponse | undefined {
+    this.#opts.asyncOffers.applyAsyncOfferWrites(step.writes);
+    const reply = this.#carryOut(step.actions, inReplyTo);
+    this.#publishAll(step.events);
+    return reply;
+  }
+
+  #serverStep(step: ReturnType<StaticInvoiceServer['handleInvoiceRequest']>, inReplyTo?: string): AsyncPaymentsResponse | undefined {
+    this.#opts.staticInvoices.applyStaticInvoiceWrites(step.writes);
+    const reply = this.#carryOut(step.actions, inReplyTo);
+    this.#publishAll(step.events);
+    return reply;
+  }
+
+  #holderStep(step: HolderStep): void {
+    const payments = this.#opts.payments();
+    for (const a of step.actions) {
+      if (a.kind === 'release') {
+        // The release often comes as the recipient reconnects, before its channel is reestablished: asked again each tick.
+        this.#releasing.add(a.holdKey);
+      } else payments?.failHeld(a.holdKey, a.reason);
+    }
+    this.#retryReleases();
+    this.#publishAll(step.events);
+  }
+
+  /** Releases still waiting for their next peer: forwarded once its channel is active, forgotten once not held. */
+  #retryReleases(): void {
+    const payments = this.#opts.payments();
+    if (!payments || this.#releasing.size === 0) return;
+    const held = new Set(payments.heldForwards().flatMap((f) => (f.hold ? [f.hold.key] : [])));
+    for (const key of [...this.#releasing]) {
+      if (!held.has(key) || payments.release(key) > 0) this.#releasing.delete(key);
+    }
+  }
+
+  readonly #releasing = new Set<string>();
+
+  #payerStep(step: { actions: readonly PayerAction[]; events: readonly AsyncEventBody[] }): void {
+    for (const a of step.actions) {
+      if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
+      else if (a.kind === 'send_async_htlc') {
+        const payments = this.#opts.payments();
+        const pending = this.#pending.get(a.paymentId);
+        if (!payments || !pending) continue;
+        try {
+          payments.payAsync({ paymentId: a.paymentId, invoice: pending.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold });
+        } catch (e) {
+          this.#opts.log?.({ event: 'async_pay_failed', paymentId: a.paymentId, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      // pay_invoice: the ordinary invoice path of `pay OFFER` pays it (the reply waiter takes the first answer).
+    }
+    this.#publishAll(step.events);
+  }
+
+  /** Carries out a role's actions: the first `reply` is returned for the messenger, the rest sent. */
+  #carryOut(actions: readonly AsyncAction[], inReplyTo?: string): AsyncPaymentsResponse | undefined {
+    let reply: AsyncPaymentsResponse | undefined;
+    for (const a of actions) {
+      if (a.kind === 'reply' && !reply && a.message.name !== 'static_invoice') {
+        reply = {
+          message: { type: a.message.name as AsyncPaymentsResponse['message']['type'], bytes: a.message.bytes },
+          ...(a.replyContext ? { instruction: 'replyWithReplyPath' as const, replyContext: a.replyContext } : {}),
+        };
+      } else if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath, inReplyTo);
+      // issue_invoice (R online answering a forwarded invoice_request with an ordinary invoice): not wired yet.
+    }
+    return reply;
+  }
+
+  #send(destination: BlindedPath, message: AsyncOutMessage, replyContext?: Uint8Array, forwardedReplyPath?: BlindedPath, inReplyTo?: string): void {
+    const records: TlvRecord[] = [{ type: message.tlvType, value: message.bytes }];
+    this.#opts.messenger.sendOver({
+      destination, records, ...(replyContext ? { replyContext } : {}), ...(forwardedReplyPath ? { forwardedReplyPath } : {}), ...(inReplyTo ? { inReplyTo } : {}),
+    }).catch((e: unknown) => this.#opts.log?.({ event: 'async_send_failed', message: message.name, error: e instanceof Error ? e.message : String(e) }));
+  }
+
+  #publishAll(events: readonly AsyncEventBody[]): void {
+    for (const e of events) this.#opts.publish(e);
+  }
+
+  // ----- the messenger's async payments family ----------------------------------------------------
+
+  #asyncHandler(): AsyncPaymentsMessageHandler {
+    const now = () => this.#opts.clock.now();
+    const d = (m: AsyncPaymentsMessage, delivery: MessageDelivery): AsyncDelivery => ({
+      bytes: m.bytes, context: delivery.context?.kind === 'reply' ? delivery.context.data : undefined, replyPath: delivery.replyPath,
+    });
+    return {
+      // A static invoice comes as the answer to our invoice_request (the offers service's waiter takes it).
+      handleStaticInvoice: () => undefined,
+      handleHeldHtlcAvailable: (m, delivery) => (this.recipient ? this.#recipientStep(this.recipient.handleHeldHtlcAvailable(d(m, delivery), now()), delivery.messageId) : undefined),
+      handleReleaseHeldHtlc: (m, delivery) => {
+        const input = d(m, delivery);
+        if (this.holder) this.#holderStep(this.holder.handleReleaseHeldHtlc(input, now()));
+        else this.#payerStep(this.payer.handleReleaseHeldHtlc(input, now()));
+        return undefined;
+      },
+      handleOfferPathsRequest: (m, delivery) => {
+        if (!this.server) return undefined;
+        let input = d(m, delivery);
+        // A client that asks over a path without our context is known by its authenticated connection:
+        // the request came from a channel peer, one hop away. Whoever else sends it through that peer gets
+        // paths for its slots but cannot use them: only the client's key may sign what we serve for it.
+        if (input.context === undefined && this.#opts.channelPeers().includes(delivery.from)) {
+          input = { ...input, context: encodeAsyncContext({ kind: 'offer_paths_request', recipient: delivery.from, expiresAt: Math.floor(now() / 1000) + 600 }) };
+          // Its mailbox: held_htlc_available (and forwarded invoice_requests) wait there while it is offline.
+          this.#opts.messenger.allowMailbox(delivery.from);
+        }
+        return this.#serverStep(this.server.handleOfferPathsRequest(input, now()), delivery.messageId);
+      },
+      handleOfferPaths: (m, delivery) => (this.recipient ? this.#recipientStep(this.recipient.handleOfferPaths(d(m, delivery), now()), delivery.messageId) : undefined),
+      handleServeStaticInvoice: (m, delivery) => (this.server ? this.#serverStep(this.server.handleServeStaticInvoice(d(m, delivery), now()), delivery.messageId) : undefined),
+      handleStaticInvoicePersisted: (m, delivery) => (this.recipient ? this.#recipientStep(this.recipient.handleStaticInvoicePersisted(d(m, delivery), now()), delivery.messageId) : undefined),
+    };
+  }
+
+  /**
+   * The offers service's intercept: an invoice_request over one of the offer paths we (L2) gave a
+   * client is answered with the client's static invoice (onion message 70) and forwarded to it.
+   */
+  interceptOffers(message: OffersMessage, delivery: OffersDelivery): { readonly response: null } | undefined {
+    if (message.type !== 'invoice_request' || delivery.context?.kind !== 'reply') return undefined;
+    const context = delivery.context.data;
+    // 0x02: static_invoice_requested (core/payments/async context.ts).
+    if (!this.server || context[0] !== 0x02) return undefined;
+    const now = this.#opts.clock.now();
+    const step = this.server.handleInvoiceRequest({ bytes: message.bytes, context, replyPath: delivery.replyPath }, now);
+    this.#opts.staticInvoices.applyStaticInvoiceWrites(step.writes);
+    for (const a of step.actions) {
+      if (a.kind === 'reply' && delivery.replyPath) this.#send(delivery.replyPath, a.message, undefined, undefined, delivery.messageId);
+      else if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
+    }
+    this.#publishAll(step.events);
+    return { response: null };
+  }
+
+  // ----- payments -------------------------------------------------------------------------------
+
+  /** R: a payment over one of our static invoice's payment paths (else undefined: the offers manager's). */
+  paymentForPath(pathId: Uint8Array, paymentHash: Uint8Array, onion: Bolt12FinalHop | undefined): Bolt12PathPayment | undefined | null {
+    if (!this.recipient || pathId[0] !== 0x02) return undefined;
+    const now = this.#opts.clock.now();
+    const check = this.recipient.checkPayment({
+      pathId, paymentHash, amountMsat: onion?.totalMsat ?? 0n, invoiceRequest: onion?.invoiceRequest, senderPreimage: onion?.senderPreimage,
+    }, now);
+    this.#opts.publish({ type: 'async.payment_checked', paymentHash: toHex(paymentHash), accepted: check.accept, reason: check.accept ? null : check.reason });
+    if (!check.accept) return null;
+    return {
+      preimage: check.preimage, amountMsat: onion?.totalMsat ?? 0n, expiresAt: Math.floor(now / 1000) + 3600, offerId: check.offerId,
+      minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
+    };
+  }
+
+  /** P: the static invoice our invoice_request got. Pays it (with `hold_htlc` to our LSP, or holding it ourselves). */
+  payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
+    const inv = parseStaticInvoiceBytes(p.staticInvoice).value;
+    if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
+    this.#pending.set(p.paymentId, { invoice: inv });
+    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat });
+    this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
+    const state = this.payer.payment(p.paymentId);
+    if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
+  }
+
+  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']> }>();
+
+  /**
+   * A payment P holds itself (mode `self`) has no payment record before R releases it (its HTLC is
+   * sent then): what `pay` answers until then.
+   */
+  waitingPayment(paymentId: string): PaymentInfo | undefined {
+    const s = this.payer.payment(paymentId);
+    const inv = this.#pending.get(paymentId)?.invoice;
+    if (!s) return undefined;
+    return {
+      paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
+      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: this.#opts.clock.now(), completedAt: null,
+      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
+    };
+  }
+
+  /** P: a channel step; L1's revoke_and_ack carries the release paths of our held HTLC. */
+  onChannelStep(report: ChannelStepReport): void {
+    const payments = this.#opts.payments();
+    if (!payments) return;
+    for (const e of report.events) {
+      if (e.type !== 'release_paths_received') continue;
+      const byPayment = new Map<string, BlindedPath[]>();
+      for (const { htlcId, path } of e.paths) {
+        const paymentId = payments.paymentOfHtlc(report.channelId, htlcId);
+        if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
+      }
+      for (const [paymentId, paths] of byPayment) this.#payerStep(this.payer.releasePathsReceived(paymentId, paths));
+    }
+  }
+
+  // ----- views ----------------------------------------------------------------------------------
+
+  heldHtlcs(): HeldHtlcInfo[] {
+    return (this.#opts.payments()?.heldForwards() ?? []).flatMap((f) => {
+      if (!f.hold) return [];
+      const [holdId, exp] = f.hold.key.split(':');
+      return [{
+        forwardId: f.forwardId, holdId: holdId ?? '', paymentHash: f.paymentHash, inAmountMsat: f.inAmountMsat.toString(), outAmountMsat: f.outAmountMsat.toString(),
+        deadlineHeight: f.hold.deadlineHeight, releaseExpiresAt: Number(exp) * 1000, receivedAt: f.receivedAt,
+      }];
+    });
+  }
+
+  staticInvoices(recipient?: string): StaticInvoiceInfo[] {
+    return this.#opts.staticInvoices.listStaticInvoices(recipient).map((r: StaticInvoiceRecord) => ({
+      recipient: r.recipient, slot: r.slot, offerId: r.offerId, createdAt: r.createdAt * 1000, expiresAt: r.expiresAt * 1000, storedAt: r.storedAt, size: r.invoice.length,
+    }));
+  }
+
+  asyncOffer(): AsyncOfferInfo {
+    const slots = this.recipient?.offers() ?? [];
+    return {
+      role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null,
+      slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
+    };
+  }
+}
+
+/** How long R and P leave the saved peers' reconnection to reach their LSP before they dial it. */
+const LSP_DIAL_DELAY_MS = 3_000;
+
+/** R's min_final_cltv_expiry_delta on its static invoice's payment paths (BOLT 11's default, the offers manager's). */
+const MIN_FINAL_CLTV_EXPIRY_DELTA = 18;
+
+/** The hold id of a key `<hold id>:<expiry>`. */
+export function holdIdOf(key: string): string {
+  return key.split(':')[0] ?? '';
+}
+

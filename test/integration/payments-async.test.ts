@@ -1,0 +1,111 @@
+/**
+ * Async payments (issue 16; lightning/bolts#1149, LDK 0.2 numbers) between real node processes on
+ * channels P–LSP–R, the LSP playing L1 (it holds the HTLC) and L2 (it serves R's static invoice and
+ * keeps R's mailbox) at once: R gets its offer served by the LSP and goes offline (process stopped);
+ * P pays the offer — the LSP answers with R's static invoice, P sends its HTLC with hold_htlc and,
+ * with the release path from the LSP's revoke_and_ack, held_htlc_available to R's mailbox; the LSP
+ * holds the HTLC, and keeps it through its own restart; R comes back, finds held_htlc_available,
+ * sends release_held_htlc, and is paid (the onion's invoice_request verified, the preimage P picked).
+ * Run with each wire profile.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, sha256, toHex } from '../../core/crypto';
+import type { NodeApi } from '../../core/api';
+import { HarnessNode, openHarnessChannel, waitFor } from '../support/channel-harness';
+import { connectToDaemon } from '../../main/cli/daemon-client';
+
+async function api<T>(node: HarnessNode, fn: (api: NodeApi) => Promise<T>): Promise<T> {
+  const client = await connectToDaemon(node.datadir);
+  try {
+    return await fn(client.api);
+  } finally {
+    client.close();
+  }
+}
+
+function configure(node: HarnessNode, async: Record<string, unknown>): void {
+  writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
+}
+
+// Both wire profiles: LDK 0.2's numbers (default) and lightning/bolts#1149's (hold_htlc 2, release paths 0 without an htlc id, invoice_request 1).
+describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pays an offline R through its LSP', { timeout: 240_000 }, (profile) => {
+  const p = new HarnessNode('P', undefined, { payments: true });
+  const lsp = new HarnessNode('LSP', undefined, { payments: true });
+  const r = new HarnessNode('R', undefined, { payments: true });
+  // A payer with no async role: it holds the payment itself until R releases it.
+  const q = new HarnessNode('Q', undefined, { payments: true });
+
+  beforeAll(async () => {
+    configure(lsp, { role: 'lsp', profile });
+    configure(p, { role: 'payer', profile });
+    configure(q, { profile });
+    await Promise.all([lsp.start(), p.start(), q.start()]);
+    configure(r, { role: 'recipient', lsp: lsp.address, description: 'coffee while I sleep', profile });
+    await r.start();
+    await p.control('connect', { address: lsp.address });
+    await q.control('connect', { address: lsp.address });
+    await waitFor(() => api(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP');
+    await openHarnessChannel(p, lsp);
+    await openHarnessChannel(q, lsp);
+    await openHarnessChannel(lsp, r);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([p.stop(), lsp.stop(), r.stop(), q.stop()]);
+  });
+
+  it('R\'s offer is published only once the LSP keeps its static invoice; R offline is paid when it returns', async () => {
+    const served = await waitFor(() => api(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+    expect(served).toMatch(/^lno1/);
+    const stored = await api(lsp, (a) => a.listStaticInvoices({ recipient: r.nodeId }));
+    expect(stored.staticInvoices).toHaveLength(1);
+
+    await r.stop();
+    const pending = await api(p, (a) => a.pay({ invoice: served, amountMsat: '42000', wait: false }));
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending', amountMsat: '42000', preimage: null });
+
+    // The LSP holds P's HTLC (hold_htlc) instead of forwarding it to the offline R.
+    const held = await waitFor(async () => {
+      const h = await api(lsp, (a) => a.listHeldHtlcs({}));
+      return h.held.length === 1 ? h.held[0] : undefined;
+    }, 'the HTLC held at the LSP', 30_000);
+    expect(held.paymentHash).toBe(pending.paymentHash);
+    // R's mailbox at the LSP keeps the invoice_request the LSP passed on (its own send) and P's two held_htlc_available.
+    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 3, 'R\'s mailbox at the LSP', 30_000);
+
+    // The LSP restarts: the held HTLC and the mailbox survive.
+    await lsp.stop();
+    await lsp.start();
+    expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held.map((h) => h.holdId)).toEqual([held.holdId]);
+
+    // R comes back: it finds held_htlc_available, releases, and is paid.
+    await r.start();
+    const paid = await waitFor(async () => {
+      const x = await api(p, (a) => a.getPayment({ paymentId: pending.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'the payment settled', 90_000);
+    expect(paid.status).toBe('succeeded');
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(paid.paymentHash);
+    const received = await api(r, (a) => a.listReceived({}));
+    expect(received.received.filter((x) => x.paymentHash === paid.paymentHash)).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '42000' })]);
+    expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
+  });
+
+  it('a payer without an async role holds the payment itself: held_htlc_available with a reply path to it, the HTLC sent on release', async () => {
+    const offer = (await api(r, (a) => a.asyncOffer({}))).offer!;
+    await r.stop();
+    const waiting = await api(q, (a) => a.pay({ invoice: offer, amountMsat: '21000', wait: false }));
+    expect(waiting).toMatchObject({ kind: 'async', status: 'pending', parts: [] });
+    // Nothing is held at the LSP: Q keeps the HTLC until the release.
+    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 2, 'R\'s mailbox at the LSP', 30_000);
+    expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
+    await r.start();
+    const paid = await waitFor(async () => {
+      const x = await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'Q\'s payment settled', 90_000);
+    expect(paid).toMatchObject({ status: 'succeeded', paymentHash: waiting.paymentHash });
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * The async payments configuration (config.json `async`, `glasswing daemon --async-*`): what is
+ * accepted, and that anything else is a typed error naming the field — never another exception.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { AsyncSettingsError, parseAsyncSettings } from '../../../core/node/async';
+
+const LSP = `02${'ab'.repeat(32)}@127.0.0.1:9735`;
+
+describe('parseAsyncSettings', () => {
+  it('takes a role, an LSP, a profile and a description', () => {
+    expect(parseAsyncSettings({ role: 'recipient', lsp: LSP.toUpperCase(), profile: 'bolts1149', description: 'tea' })).toEqual({
+      role: 'recipient', lsp: LSP, profile: 'bolts1149', description: 'tea',
+    });
+    expect(parseAsyncSettings({})).toEqual({});
+  });
+
+  it.each([
+    [{ role: 'server' }, 'async.role'],
+    [{ lsp: 'not-an-lsp' }, 'async.lsp'],
+    [{ profile: 'lnd' }, 'async.profile'],
+    [{ description: '' }, 'async.description'],
+    [{ colour: 'red' }, 'async.colour'],
+    [[], '"async"'],
+  ])('refuses %j naming %s', (v, field) => {
+    expect(() => parseAsyncSettings(v)).toThrow(AsyncSettingsError);
+    expect(() => parseAsyncSettings(v)).toThrow(field);
+  });
+
+  it('any JSON value gives settings or a settings.malformed error', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        try {
+          parseAsyncSettings(v);
+        } catch (e) {
+          expect(e).toBeInstanceOf(AsyncSettingsError);
+          expect((e as AsyncSettingsError).code).toBe('settings.malformed');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
