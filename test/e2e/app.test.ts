@@ -361,11 +361,12 @@ describe('Glasswing in the browser', () => {
   }, 60_000);
 
   it('names a malformed onion_message drop on the Overview chart and on the Messages page, with what it means', async () => {
-    // A peer whose onion_message does not even decode (path_key 02 ff…ff is not a point).
+    // A peer whose onion_message does not even decode (a path_key with prefix 05 is not a point;
+    // one of a point's shape but off the curve decodes, and the peel drops it as bad_onion).
     const raw = await RawPeer.open(ui.listenPort);
     await raw.handshake(ui.nodeId);
     const wire = encodeMessage(onionMessageTo(ui.nodeId, [{ type: 65537n, value: new Uint8Array([1]) }]));
-    wire.fill(0xff, 3, 35);
+    wire[2] = 0x05;
     raw.sendPlaintext(wire);
     const drop = page.locator('[data-testid="onion-traffic-drops"] [data-reason="malformed_message"]');
     await drop.waitFor({ timeout: WAIT });
