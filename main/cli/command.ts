@@ -65,6 +65,9 @@ export interface CliCommand {
   run(ctx: CliContext, args: CommandArgs): Promise<unknown>;
 }
 
+/** A node id as the CLI takes it: a compressed public key, 66 lowercase hex characters. */
+export const NODE_ID = /^0[23][0-9a-f]{64}$/;
+
 /** Wrong arguments: printed as a JSON error with the command's usage; exit code 2. */
 export class UsageError extends GlasswingError {
   constructor(message: string) {

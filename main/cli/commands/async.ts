@@ -4,10 +4,8 @@
  * invoices it serves). The role itself is configuration: `glasswing daemon --async-role …`.
  */
 import type { CliCommand } from '../command';
-import { UsageError } from '../command';
+import { NODE_ID, UsageError } from '../command';
 import { withDaemon } from '../daemon-client';
-
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 
 export const asyncoffer: CliCommand = {
   name: 'asyncoffer',

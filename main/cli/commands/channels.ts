@@ -3,13 +3,12 @@
  * openings waiting for confirmations), listclosedchannels (every output's fate), getchannel ID.
  */
 import type { CliCommand } from '../command';
-import { UsageError } from '../command';
+import { NODE_ID, UsageError } from '../command';
 import { withDaemon } from '../daemon-client';
 import { CHANNEL_AMOUNT_PATTERN } from '../../../core/api';
 import { feeRateOption } from './wallet';
 
 const CHANNEL_ID = /^[0-9a-f]{64}$/;
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 
 export const listchannels: CliCommand = {
   name: 'listchannels',

@@ -1,10 +1,8 @@
 /** Gossip commands: listnodes, listgraphchannels, gossipinfo (the BOLT 7 graph the node learned from its peers), forwardingpolicy (what our channel_updates say). */
 import type { CliCommand } from '../command';
-import { UsageError } from '../command';
+import { NODE_ID, UsageError } from '../command';
 import { withDaemon } from '../daemon-client';
 import { integer } from './offers';
-
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 
 export const listnodes: CliCommand = {
   name: 'listnodes',

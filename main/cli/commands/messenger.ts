@@ -3,13 +3,12 @@
  * createmessagepath. Each talks to the running daemon over its API.
  */
 import type { CliCommand, CommandArgs } from '../command';
-import { UsageError, integer, stringList } from '../command';
+import { NODE_ID, UsageError, integer, stringList } from '../command';
 import { connectToDaemon, withDaemon } from '../daemon-client';
 import type { NodeEvent } from '../../../core/api';
 import { MESSAGE_OUTCOMES } from '../../../core/api';
 import { isGlasswingError } from '../../../core/errors';
 
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 const EXAMPLE_ID = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
 const TLV_TYPE = /^(0|[1-9][0-9]{0,19})$/;
 const HEX = /^([0-9a-f]{2})*$/;

@@ -5,12 +5,11 @@
  * stderr (`offers.invoice_error`, with its text and erroneous field) and exit code 1.
  */
 import type { CliCommand, CommandArgs } from '../command';
-import { UsageError, decimal, integer, stringList } from '../command';
+import { NODE_ID, UsageError, decimal, integer, stringList } from '../command';
 import { isGlasswingError } from '../../../core/errors';
 import { withDaemon } from '../daemon-client';
 import type { NodeApi } from '../../../core/api';
 
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 const HEX32 = /^[0-9a-f]{64}$/;
 
 // The number readers moved to command.ts (one wording for every command); kept exported here.

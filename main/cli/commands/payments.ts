@@ -4,13 +4,12 @@
  * here (usage errors exit 2); the node judges the invoice itself.
  */
 import type { CliCommand, CommandArgs } from '../command';
-import { UsageError } from '../command';
+import { NODE_ID, UsageError } from '../command';
 import { withDaemon } from '../daemon-client';
 import { PAYMENT_ID_PATTERN } from '../../../core/api';
 import { integer } from './offers';
 
 const MSAT = /^[1-9][0-9]{0,19}$/;
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 
 /** An amount in msat (a positive whole number below 2^64), or UsageError naming it. */
 function msat(value: string, what: string): string {

@@ -1,10 +1,9 @@
 /** Node and peer commands: getinfo, connect, disconnect, forgetpeer, listpeers, ping. */
 import type { CliCommand } from '../command';
-import { UsageError, integer } from '../command';
+import { NODE_ID, UsageError, integer } from '../command';
 import { withDaemon } from '../daemon-client';
 import { PEER_ADDRESS_PATTERN } from '../../../core/api';
 
-const NODE_ID = /^0[23][0-9a-f]{64}$/;
 const EXAMPLE_ID = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
 
 function nodeIdArg(positionals: string[], usage: string): string {

@@ -1,6 +1,6 @@
 /** `glasswing settings`: show the node's settings, or change them (applied at once, saved in config.json). */
 import type { CliCommand } from '../command';
-import { UsageError, integer } from '../command';
+import { NODE_ID, UsageError, integer } from '../command';
 import { withDaemon } from '../daemon-client';
 import type { UpdateSettingsParams } from '../../../core/api';
 
@@ -51,7 +51,7 @@ export const settings: CliCommand = {
     const trusted = values['trusted-zeroconf'];
     if (typeof trusted === 'string') {
       const ids = trusted === 'none' ? [] : trusted.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
-      for (const id of ids) if (!/^0[23][0-9a-f]{64}$/.test(id)) throw new UsageError(`--trusted-zeroconf takes node ids (66 hex characters) separated by commas, or none; got "${id}"`);
+      for (const id of ids) if (!NODE_ID.test(id)) throw new UsageError(`--trusted-zeroconf takes node ids (66 hex characters) separated by commas, or none; got "${id}"`);
       channels.trustedZeroconfPeers = ids;
     }
     if (Object.keys(channels).length > 0) change.channels = channels;

@@ -34,6 +34,17 @@ function line(): { a: PayNode; b: PayNode; c: PayNode } {
   return { a, b, c };
 }
 
+/** A–B–C and A–D–C, where A can send about 0.97 · 10^9 msat on each first hop and B and D can each carry 2 · 10^9 to C. */
+function diamond(): { a: PayNode; b: PayNode; d: PayNode; c: PayNode } {
+  net = new PayNet();
+  const [a, b, d, c] = ['A', 'B', 'D', 'C'].map((n) => net.node(n)) as [PayNode, PayNode, PayNode, PayNode];
+  net.open(a, b, { fundingSat: 1_000_000n, pushMsat: 0n });
+  net.open(a, d, { fundingSat: 1_000_000n, pushMsat: 0n });
+  net.open(b, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+  net.open(d, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+  return { a, b, d, c };
+}
+
 describe('BOLT 11', () => {
   it('A pays C through B: the preimage, the fee, the forward with the fee B earned, the balances', () => {
     const { a, b, c } = line();
@@ -93,13 +104,7 @@ describe('BOLT 11', () => {
   });
 
   it('splits a payment no single route can carry into parts over two routes (basic_mpp), claimed together', () => {
-    net = new PayNet();
-    const [a, b, d, c] = ['A', 'B', 'D', 'C'].map((n) => net.node(n)) as [PayNode, PayNode, PayNode, PayNode];
-    // A can send about 0.97 BTC-msat · 10^8 on each first hop; B and D can each carry 2·10^9 to C.
-    net.open(a, b, { fundingSat: 1_000_000n, pushMsat: 0n });
-    net.open(a, d, { fundingSat: 1_000_000n, pushMsat: 0n });
-    net.open(b, c, { fundingSat: 2_000_000n, pushMsat: 0n });
-    net.open(d, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+    const { a, b, d, c } = diamond();
     const inv = c.invoice({ amountMsat: 1_500_000_000n, description: 'big' });
     expect(inv.features.has('basic_mpp')).toBe(true);
     a.run(a.payments.outbound.pay({ paymentId: 'mpp', target: { kind: 'bolt11', invoice: inv } }, net.now));
@@ -429,12 +434,7 @@ describe('restarts', () => {
   it('the payer restarts after its payment succeeded with a part still in flight: the late fulfill still settles that part', () => {
     // Found by the crash campaign: only pending payments were rebuilt, so a part of a finished payment
     // stayed in flight in the payer's books for good.
-    net = new PayNet();
-    const [a, b, d, c] = ['A', 'B', 'D', 'C'].map((n) => net.node(n)) as [PayNode, PayNode, PayNode, PayNode];
-    net.open(a, b, { fundingSat: 1_000_000n, pushMsat: 0n });
-    net.open(a, d, { fundingSat: 1_000_000n, pushMsat: 0n });
-    net.open(b, c, { fundingSat: 2_000_000n, pushMsat: 0n });
-    net.open(d, c, { fundingSat: 2_000_000n, pushMsat: 0n });
+    const { a, c } = diamond();
     const inv = c.invoice({ amountMsat: 1_500_000_000n, description: 'big' });
     a.run(a.payments.outbound.pay({ paymentId: 'r8', target: { kind: 'bolt11', invoice: inv } }, net.now));
     net.stepUntil(() => a.store.getPayment('r8')!.status === 'succeeded');
