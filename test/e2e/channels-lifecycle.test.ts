@@ -92,6 +92,11 @@ describe('opening and closing channels in the browser', () => {
     await mine(2);
     await page.locator(`[data-testid="channel-list"] [data-channel-id="${channelId}"]`).getByText('active').waitFor({ timeout: WAIT });
     expect(await page.locator('[data-testid="opening-list"]').count()).toBe(0);
+    // The network graph card: the node's gossip counts and the forwarding policy it announces.
+    const policy = await api.getForwardingPolicy({});
+    await page.locator('[data-testid="graph-policy"]').getByText(`+ ${policy.feeBaseMsat} msat a forward · CLTV delta ${policy.cltvExpiryDelta} blocks`).waitFor({ timeout: WAIT });
+    const graph = await api.gossipInfo({});
+    expect(await page.locator('[data-testid="graph-nodes"] .num').textContent()).toBe(String(graph.nodes));
     expect(problems).toEqual([]);
   }, 120_000);
 
