@@ -85,6 +85,9 @@ describe('a revoked commitment broadcast between daemons', () => {
 
     // The cheater's node is gone (its old state is what a stale backup holds); B is away too.
     await a.daemon.stop('SIGKILL');
+    // B's wallet as B leaves: nothing pays it while B is away, and once back B may broadcast its
+    // justice transactions before the test could read the wallet again.
+    const walletBefore = await totalSat(b.api);
     await b.daemon.stop();
     await btcd.rpc('sendrawtransaction', [cheat.commitmentHex]);
     await btcd.mine(1);
@@ -100,7 +103,6 @@ describe('a revoked commitment broadcast between daemons', () => {
     const b2 = await restart(b);
     const nodes = [b2, c];
     await synced(b2.api, btcd, 60_000);
-    const walletBefore = await totalSat(b2.api);
     await closedOf(b2.api, ab.channelId, (x) => x.onChain.closing?.kind === 'revoked', 'B recognises the revoked commitment', 60_000);
     // BOLT 5: MUST *resolve* the _remote node's main output_ by spending it using the revocation private
     // key; MUST *resolve* the _remote node's HTLC-timeout transaction_ by spending it using the revocation private key.
