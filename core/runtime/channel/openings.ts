@@ -93,6 +93,8 @@ export class ChannelServiceError extends GlasswingError {}
 export class Openings {
   readonly #opts: OpeningsOptions;
   readonly #entries = new Map<string, Entry>();
+  /** The same entries by channel id once they have one (the channel list asks per channel). */
+  readonly #byChannelId = new Map<string, Entry>();
   readonly #random: (n: number) => Uint8Array;
   #closed = false;
 
@@ -110,8 +112,7 @@ export class Openings {
 
   /** The opening of a channel id (handed off or not). */
   byChannelId(channelId: string): ChannelOpening | undefined {
-    for (const e of this.#entries.values()) if (e.opening.channelId && toHex(e.opening.channelId) === channelId) return e.opening;
-    return undefined;
+    return this.#byChannelId.get(channelId)?.opening;
   }
 
   info(opening: ChannelOpening): OpeningInfo | null {
@@ -169,6 +170,7 @@ export class Openings {
       this.#entries.set(key(record.peerId, record.temporaryChannelId), entry);
       // Its monitor: the one stored, or (an older record) a new one.
       const channelId = toHex(opening.channelId!);
+      this.#byChannelId.set(channelId, entry);
       const state = opening.channelState();
       if (!this.#opts.monitors.restore(channelId, record.keyIndex, state) && state && record.failure === null && !record.handedOff) {
         const pending = this.#opts.monitors.advance(channelId, record.keyIndex, state);
@@ -294,10 +296,8 @@ export class Openings {
   }
 
   #byChannel(peerId: string, channelId: string): Entry | undefined {
-    for (const e of this.#entries.values()) {
-      if (e.opening.peerId === peerId && e.opening.channelId && toHex(e.opening.channelId) === channelId) return e;
-    }
-    return undefined;
+    const e = this.#byChannelId.get(channelId);
+    return e && e.opening.peerId === peerId ? e : undefined;
   }
 
   /** The peer's `error` names a temporary or final channel id (all-zero: every opening with it). */
@@ -432,6 +432,7 @@ export class Openings {
     for (const a of actions) this.#act(e, a);
     // 3. Events.
     const channelId = o.channelId ? toHex(o.channelId) : null;
+    if (channelId) this.#byChannelId.set(channelId, e);
     for (const ev of result.events) {
       if (ev.type === 'channel_ready') this.#opts.host.handOff(o, ev.channel, this.#opts.host.remoteFeatures(o.peerId) !== null);
       else if (ev.type === 'opening_failed' && ev.onChain && channelId) this.#opts.host.failedOnChain(channelId, ev.code, ev.message);
@@ -441,7 +442,10 @@ export class Openings {
     if (result.events.length > 0 || result.failure || cause === 'open_channel') this.#opts.publish(this.#info(e), cause);
     const outcome = this.#funded(e);
     if (outcome) for (const w of e.waiters.splice(0)) w(outcome);
-    if (o.phase === 'forgotten') this.#entries.delete(key(o.peerId, o.temporaryChannelId));
+    if (o.phase === 'forgotten') {
+      this.#entries.delete(key(o.peerId, o.temporaryChannelId));
+      if (channelId && this.#byChannelId.get(channelId) === e) this.#byChannelId.delete(channelId);
+    }
     if (result.disconnect) this.#opts.host.disconnect(o.peerId);
   }
 
