@@ -23,6 +23,8 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
     {
       alias: s.string({ maxLength: 32, describe: 'at most 32 characters' }),
       listen: s.string({ pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/, maxLength: 300, describe: 'HOST:PORT, or empty to stop listening' }),
+      // Checked again by the node (each address parsed: IPv4, [IPv6], Tor v3 .onion with its checksum, one DNS name).
+      announceAddresses: s.array(s.string({ maxLength: 300, minLength: 1 }), 8),
       onion: s.object({ ratePerSecond: positive(10_000), burst: positive(100_000), queueBytes: positive(1 << 30), memoryCapBytes: positive(1 << 30) },
         ['ratePerSecond', 'burst', 'queueBytes', 'memoryCapBytes']),
       mailbox: s.object({ perPeerMessages: positive(1_000_000), perPeerBytes: positive(1 << 30), totalBytes: positive(1 << 30), expiryHours: positive(24 * 365) },
@@ -46,6 +48,6 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         ['minFundingSat', 'maxFundingSat', 'maxToSelfDelay', 'toSelfDelay', 'minimumDepth', 'trustedZeroconfPeers'],
       ),
     },
-    ['alias', 'listen', 'onion', 'mailbox', 'chain', 'channels'],
+    ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'channels'],
   ),
 };

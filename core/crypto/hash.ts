@@ -4,6 +4,7 @@
  * (RIPEMD-160 is off the hot paths, and not in every runtime's node:crypto).
  */
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
+import { sha3_256 as nobleSha3_256 } from '@noble/hashes/sha3.js';
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import type { Sha256Hasher } from './backend';
 import { utf8 } from './bytes';
@@ -17,6 +18,11 @@ export function sha256(data: Uint8Array): Uint8Array {
 export function sha256d(data: Uint8Array): Uint8Array {
   const b = backend();
   return b.sha256(b.sha256(data));
+}
+
+/** SHA3-256 (Tor v3 onion address checksums, BOLT 7 address type 4): off every hot path. */
+export function sha3_256(data: Uint8Array): Uint8Array {
+  return nobleSha3_256(data);
 }
 
 export function ripemd160(data: Uint8Array): Uint8Array {

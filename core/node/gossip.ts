@@ -11,7 +11,7 @@ import type { Chain } from '../runtime/chain';
 import type { Clock } from '../runtime/clock';
 import { GossipService, type GossipPeersPort } from '../runtime/gossip/service';
 import { chainFundingLookup } from '../runtime/gossip/funding';
-import { FEATURES, type AddressDescriptor } from '../wire';
+import { FEATURES, announcementOrder, parseAddressDescriptor, type AddressDescriptor } from '../wire';
 import { OwnGossip, type OwnPolicy } from '../runtime/gossip/own';
 import { outpointScid } from '../runtime/payments/service';
 import type { ChannelService } from '../runtime/channel/service';
@@ -66,8 +66,11 @@ export interface OwnGossipNodeOptions {
   readonly nodeKey: Uint8Array;
   readonly channels: ChannelService<Peer>;
   readonly policy: () => OwnPolicy;
-  /** Our alias, listen addresses ("host:port") and node features, as they are now. */
-  readonly node: () => { alias: string; listen: readonly string[]; features: Uint8Array };
+  /**
+   * Our alias, listen addresses ("host:port"), the addresses the user asked us to announce (when
+   * any: they replace the listen addresses) and node features, as they are now.
+   */
+  readonly node: () => { alias: string; listen: readonly string[]; announce: readonly AddressDescriptor[]; features: Uint8Array };
   readonly tipHeight: () => number | null;
   readonly clock: Clock;
   readonly log?: (line: Record<string, unknown>) => void;
@@ -84,7 +87,7 @@ export function createOwnGossip(o: OwnGossipNodeOptions): OwnGossip {
     policy: o.policy,
     node: () => {
       const n = o.node();
-      return { alias: n.alias, features: n.features, addresses: n.listen.flatMap(announceableAddress) };
+      return { alias: n.alias, features: n.features, addresses: announcedAddresses(n.listen, n.announce) };
     },
     tipHeight: o.tipHeight,
     clock: o.clock,
@@ -92,15 +95,23 @@ export function createOwnGossip(o: OwnGossipNodeOptions): OwnGossip {
   });
 }
 
+/** What our node_announcement gives: the addresses set to announce, else the listen addresses that can be announced. */
+export function announcedAddresses(listen: readonly string[], announce: readonly AddressDescriptor[]): AddressDescriptor[] {
+  return announcementOrder(announce.length > 0 ? announce : listen.flatMap(announceableAddress));
+}
+
 /**
- * A listen address as a BOLT 7 address descriptor: IPv4 only for now, and not the unspecified
- * 0.0.0.0 (nobody can dial it). Loopback is kept: regtest nodes on one machine dial each other there.
+ * A listen address as a BOLT 7 address descriptor: IPv4 or IPv6, not the unspecified 0.0.0.0 or
+ * :: (nobody can dial them) and not a host name (a listener binds an address). Loopback is kept:
+ * regtest nodes on one machine dial each other there; a public node sets the addresses to announce.
  */
 export function announceableAddress(hostPort: string): AddressDescriptor[] {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(hostPort);
-  if (!m) return [];
-  const octets = m.slice(1, 5).map(Number);
-  const port = Number(m[5]);
-  if (octets.some((b) => b > 255) || octets.every((b) => b === 0) || port === 0 || port > 65535) return [];
-  return [{ kind: 'ipv4', address: new Uint8Array(octets), port }];
+  let a: AddressDescriptor;
+  try {
+    a = parseAddressDescriptor(hostPort);
+  } catch {
+    return [];
+  }
+  if ((a.kind !== 'ipv4' && a.kind !== 'ipv6') || a.address.every((b) => b === 0)) return [];
+  return [a];
 }

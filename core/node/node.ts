@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, messageWire, type Init } from '../wire';
+import { FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -42,14 +42,14 @@ import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
 import type { ChainSourceSetting, ChannelSettingsInfo, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { CONFIG_FILE, SettingsError, channelPolicy, channelSettingsProblem, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
+import { CONFIG_FILE, SettingsError, announceAddresses, announceAddressesProblem, channelPolicy, channelSettingsProblem, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
 import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
 import { EventBus } from './event-bus';
 import { knownFeatures, localInitFeatures, nodeFeatureNames } from './features';
 import { PeerLogThrottle } from './peer-log';
-import { createGossip, createOwnGossip } from './gossip';
+import { announcedAddresses, createGossip, createOwnGossip } from './gossip';
 import { forwardingInfo, forwardingProblem, mergeForwarding, type ForwardingPolicyInfo } from './forwarding';
 import type { ForwardingPolicy } from '../payments';
 import type { OwnGossip } from '../runtime/gossip/own';
@@ -69,6 +69,8 @@ export interface ListenFallback {
 export interface NodeOptions {
   readonly datadir: string;
   readonly alias: string;
+  /** Addresses to announce instead of the listen address (`--announce-addr`; wins over config.json's). */
+  readonly announceAddresses?: readonly string[];
   readonly network: Network;
   /** Where to accept peers; null: do not listen. */
   readonly listen: { host: string; port: number } | null;
@@ -154,6 +156,8 @@ export class Node {
   #listen: string[] = [];
   #listenFallback: ListenFallback | undefined;
   #alias: string;
+  /** What the user set to announce (empty: the listen address). */
+  #announce: AddressDescriptor[];
   #startedAt = 0;
   #stopped = false;
 
@@ -162,6 +166,10 @@ export class Node {
   ) {
     this.#opts = opts;
     this.#alias = opts.alias;
+    const announce = opts.announceAddresses ?? readSavedSettings(opts.datadir).announceAddresses ?? [];
+    const announceProblem = announceAddressesProblem(announce);
+    if (announceProblem) throw new SettingsError('settings.malformed', `announce addresses: must be ${announceProblem}`);
+    this.#announce = announceAddresses(announce);
     this.#db = db;
     this.#lock = lock;
     this.#nodeKey = nodeKey;
@@ -383,7 +391,7 @@ export class Node {
     // Our channels in gossip: announcement_signatures, our channel_updates, our node_announcement.
     this.#ownGossip = createOwnGossip({
       gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: () => this.#forwarding,
-      node: () => ({ alias: this.#alias, listen: this.#listen, features: features.encode() }),
+      node: () => ({ alias: this.#alias, listen: this.#listen, announce: this.#announce, features: features.encode() }),
       tipHeight: () => chain?.tracker.tip?.height ?? null,
       clock,
       ...(opts.log ? { log: opts.log } : {}),
@@ -612,6 +620,8 @@ export class Node {
     return {
       alias: this.#alias,
       listen: this.#listen[0] ?? null,
+      announceAddresses: this.#announce.map(formatAddress),
+      announcedAddresses: announcedAddresses(this.#listen, this.#announce).map(formatAddress),
       network: this.#opts.network,
       datadir: this.#opts.datadir,
       onion: onionLimits(this.#messenger.core.policy),
@@ -672,6 +682,13 @@ export class Node {
       this.#alias = change.alias;
       saved.alias = change.alias;
       changed.push('alias');
+    }
+    if (change.announceAddresses !== undefined) {
+      const problem = announceAddressesProblem(change.announceAddresses);
+      if (problem) throw new SettingsError('api.invalid_params', `params.announceAddresses: must be ${problem}`);
+      this.#announce = announceAddresses(change.announceAddresses);
+      saved.announceAddresses = this.#announce.map(formatAddress);
+      changed.push('announceAddresses');
     }
     if (change.onion) {
       this.#messenger.core.updatePolicy(onionPolicy(change.onion));

@@ -43,12 +43,16 @@ export interface ChannelSettingsInfo {
   readonly trustedZeroconfPeers: readonly string[];
 }
 
-export type SettingName = 'alias' | 'listen' | 'onion' | 'mailbox' | 'chain' | 'channels';
+export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'channels';
 
 export interface SettingsInfo {
   readonly alias: string;
   /** "host:port" the node accepts peers on, or null when it does not listen. */
   readonly listen: string | null;
+  /** Addresses set to announce (empty: the listen address is announced). */
+  readonly announceAddresses: readonly string[];
+  /** What our node_announcement gives now (BOLT 7 order), whether or not we have a public channel to announce it with. */
+  readonly announcedAddresses: readonly string[];
   readonly network: Network;
   readonly datadir: string;
   readonly onion: OnionLimitsInfo;
@@ -85,6 +89,8 @@ export interface UpdateSettingsParams {
   readonly alias?: string;
   /** "host:port", or "" to stop listening. */
   readonly listen?: string;
+  /** Replaces the addresses to announce ([] announces the listen address again); applied within seconds. */
+  readonly announceAddresses?: readonly string[];
   readonly onion?: Partial<OnionLimitsInfo>;
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** Saved for the next start (the running source is not switched). */

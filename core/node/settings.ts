@@ -13,6 +13,7 @@ import type { AcceptancePolicy, LocalChannelDefaults } from '../channel/establis
 import { NETWORKS, type Network } from './types';
 import type { MailboxQuotas, MessengerPolicy } from '../messenger';
 import { forwardingProblem } from './forwarding';
+import { parseAddressDescriptor, type AddressDescriptor } from '../wire';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -43,6 +44,8 @@ export interface SavedSettings {
   readonly forwarding?: { readonly feeBaseMsat?: string; readonly feeProportionalMillionths?: string; readonly cltvExpiryDelta?: number };
   /** Async payments: `{ "role": "lsp" | "recipient" | "payer" | "none", "lsp": "NODEID@HOST:PORT", "profile": "ldk" | "bolts1149" }` (core/node/async.ts). */
   readonly async?: Record<string, unknown>;
+  /** Addresses our node_announcement gives instead of the listen address ("HOST:PORT" each: IPv4, [IPv6], Tor v3 .onion, DNS name). */
+  readonly announceAddresses?: readonly string[];
 }
 
 /** Keys replaced whole when saved (not merged field by field). */
@@ -71,6 +74,10 @@ export function readSavedSettings(datadir: string): SavedSettings {
   };
   if (o.alias !== undefined && typeof o.alias !== 'string') bad('alias', 'a string');
   if (o.listen !== undefined && typeof o.listen !== 'string') bad('listen', 'a "host:port" string');
+  if (o.announceAddresses !== undefined) {
+    const problem = announceAddressesProblem(o.announceAddresses);
+    if (problem) bad('announceAddresses', problem);
+  }
   if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
   if (o.network !== undefined && !(NETWORKS as readonly unknown[]).includes(o.network)) bad('network', `one of ${NETWORKS.join(', ')}`);
   if (o.uiPort !== undefined && !(Number.isInteger(o.uiPort) && (o.uiPort as number) > 0 && (o.uiPort as number) <= 65535)) bad('uiPort', 'a port number (1..65535)');
@@ -101,13 +108,13 @@ export function readSavedSettings(datadir: string): SavedSettings {
   return o as SavedSettings;
 }
 
-/** Merges `change` into DATADIR/config.json (other keys kept), atomically, mode 0600. */
+/** Merges `change` into DATADIR/config.json (other keys kept; objects merged field by field, lists replaced), atomically, mode 0600. */
 export function saveSettings(datadir: string, change: SavedSettings): void {
   const current = readSavedSettings(datadir) as Record<string, unknown>;
   const next: Record<string, unknown> = { ...current };
   for (const [k, v] of Object.entries(change)) {
     if (v === undefined) continue;
-    next[k] = v !== null && typeof v === 'object' && !REPLACED_KEYS.has(k) ? { ...(current[k] as object | undefined), ...v } : v;
+    next[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && !REPLACED_KEYS.has(k) ? { ...(current[k] as object | undefined), ...v } : v;
   }
   const path = join(datadir, CONFIG_FILE);
   const tmp = `${path}.${process.pid}.tmp`;
@@ -199,4 +206,26 @@ export function channelPolicy(c: Partial<ChannelSettingsInfo> | undefined): { ac
       ...(c.minimumDepth !== undefined ? { minimumDepth: c.minimumDepth } : {}),
     },
   };
+}
+
+/** At most this many addresses are announced (BOLT 7 sets no number; a node_announcement stays small). */
+export const MAX_ANNOUNCE_ADDRESSES = 8;
+
+/** What is wrong with a list of addresses to announce (config.json or updateSettings), or null. */
+export function announceAddressesProblem(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length > MAX_ANNOUNCE_ADDRESSES || v.some((x) => typeof x !== 'string')) return `a list of at most ${MAX_ANNOUNCE_ADDRESSES} "HOST:PORT" strings`;
+  for (const [i, text] of (v as string[]).entries()) {
+    try {
+      parseAddressDescriptor(text);
+    } catch (e) {
+      return `a list of addresses: [${i}] ${(e as Error).message}`;
+    }
+  }
+  if ((v as string[]).filter((t) => parseAddressDescriptor(t).kind === 'dns').length > 1) return 'a list with at most one DNS name (BOLT 7: "MUST NOT announce more than one type 5 DNS hostname")';
+  return null;
+}
+
+/** Addresses to announce, checked (announceAddressesProblem first). */
+export function announceAddresses(v: readonly string[] | undefined): AddressDescriptor[] {
+  return (v ?? []).map(parseAddressDescriptor);
 }

@@ -7,6 +7,7 @@ import { ByteReader as Reader } from './reader';
 import { ByteWriter } from './writer';
 import { WireError } from './errors';
 import type { Codec } from './codec';
+import { concatBytes, sha3_256, utf8 } from '../crypto';
 
 /** BOLT 7 address descriptor types. */
 export const ADDRESS_TYPES = { ipv4: 1, ipv6: 2, torv2: 3, torv3: 4, dns: 5 } as const;
@@ -177,4 +178,118 @@ export function formatAddress(a: AddressDescriptor): string {
     case 'unknown':
       return `unknown-address-type-${a.typeNumber}`;
   }
+}
+
+// ----- text form: what a user types for an address to announce -------------------------------------
+
+const ONION_V3_VERSION = 3;
+
+/**
+ * An address as a user writes it — `1.2.3.4:9735`, `[2001:db8::1]:9735`, `<56 chars>.onion:9735`
+ * or `node.example.com:9735` — as a BOLT 7 address descriptor (types 1, 2, 4 and 5). Bad text is
+ * `wire.bad_value` saying why. BOLT 7: "MUST NOT create a type 1, type 2 or type 5 address
+ * descriptor with port equal to 0" (no port 0 for onions either: nobody can dial it).
+ */
+export function parseAddressDescriptor(text: string): AddressDescriptor {
+  const m = /^(\[[^\]]*\]|[^:[\]]+):([0-9]{1,5})$/.exec(text.trim());
+  if (!m) throw new WireError('wire.bad_value', `"${text}" is not HOST:PORT (an IPv6 host in brackets)`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new WireError('wire.bad_value', `"${text}": the port must be 1..65535`);
+  const host = m[1]!;
+  if (host.startsWith('[')) {
+    const address = parseIpv6(host.slice(1, -1));
+    if (!address) throw new WireError('wire.bad_value', `"${text}": ${host} is not an IPv6 address`);
+    return { kind: 'ipv6', address, port };
+  }
+  const v4 = parseIpv4(host);
+  if (v4) return { kind: 'ipv4', address: v4, port };
+  if (/^[0-9.]+$/.test(host)) throw new WireError('wire.bad_value', `"${text}": ${host} is not an IPv4 address`);
+  const lower = host.toLowerCase();
+  if (lower.endsWith('.onion')) return { kind: 'torv3', onion: parseOnionV3(lower.slice(0, -'.onion'.length), text), port };
+  // BOLT 7 type 5: "hostname bytes MUST be ASCII characters" (others in Punycode): letters, digits, '-' and '.' in labels of 1–63.
+  if (lower.length > 255 || !lower.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label))) {
+    throw new WireError('wire.bad_value', `"${text}": ${host} is not a DNS hostname (ASCII letters, digits, '-' and '.'; Punycode for others)`);
+  }
+  return { kind: 'dns', hostname: lower, port };
+}
+
+/** Dotted-quad IPv4 (four decimal octets, no leading zeros), or null. */
+export function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255)) return null;
+  return new Uint8Array(parts.map(Number));
+}
+
+/** RFC 4291 text form of an IPv6 address (with `::` and a trailing dotted quad), or null. */
+export function parseIpv6(text: string): Uint8Array | null {
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (part: string, last: boolean): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (last && i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIpv4(piece);
+        if (!v4) return null;
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) out.push(parseInt(piece, 16));
+      else return null;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
+  if (!head || !tail) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/** A Tor v3 onion name (56 base32 characters): pubkey || checksum || version, the checksum verified. */
+function parseOnionV3(name: string, text: string): Uint8Array {
+  if (!/^[a-z2-7]{56}$/.test(name)) throw new WireError('wire.bad_value', `"${text}": a Tor v3 address is 56 base32 characters before .onion`);
+  const bytes = new Uint8Array(35);
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (const c of name) {
+    acc = (acc << 5) | BASE32.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[n++] = (acc >> bits) & 0xff;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  // BOLT 7 type 4: "checksum = sha3(".onion checksum" || pubkey || version)[:2]", version 3.
+  const pubkey = bytes.subarray(0, 32);
+  const checksum = sha3_256(concatBytes(utf8.encode('.onion checksum'), pubkey, Uint8Array.of(ONION_V3_VERSION)));
+  if (bytes[34] !== ONION_V3_VERSION || bytes[32] !== checksum[0] || bytes[33] !== checksum[1]) {
+    throw new WireError('wire.bad_value', `"${text}": not a Tor v3 address (its checksum or version is wrong)`);
+  }
+  return bytes;
+}
+
+/** Addresses for our node_announcement: BOLT 7 "MUST place address descriptors in ascending order" (by type), "MUST NOT announce more than one type 5 DNS hostname". */
+export function announcementOrder(addresses: readonly AddressDescriptor[]): AddressDescriptor[] {
+  const typeOf = (a: AddressDescriptor) => (a.kind === 'unknown' ? a.typeNumber : ADDRESS_TYPES[a.kind]);
+  const seen = new Set<string>();
+  let dns = false;
+  const out: AddressDescriptor[] = [];
+  for (const a of [...addresses].sort((x, y) => typeOf(x) - typeOf(y))) {
+    const key = formatAddress(a);
+    if (seen.has(key) || (a.kind === 'dns' && dns)) continue;
+    seen.add(key);
+    dns ||= a.kind === 'dns';
+    out.push(a);
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ export const DAEMON_OPTIONS = {
   datadir: { type: 'string', value: 'DIR', describe: 'the data directory (seed, database, settings)' },
   listen: { type: 'string', value: 'HOST:PORT', describe: 'accept Lightning peers here for this run (default: the saved address, else $GLASSWING_DEFAULT_LISTEN or 127.0.0.1:9735 — a free port if taken — then saved)' },
   'no-listen': { type: 'boolean', describe: 'do not accept peers' },
+  'announce-addr': { type: 'string', value: 'HOST:PORT,…', describe: 'the addresses our node_announcement gives for this run (IPv4, [IPv6], Tor v3 .onion, one DNS name; at most 8), instead of the listen address (default: config.json announceAddresses, else the listen address)' },
   'api-port': { type: 'string', value: 'PORT', describe: 'the API (and --ui app) port on 127.0.0.1 for this run (default: with --ui the saved one, else a free port)' },
   alias: { type: 'string', value: 'NAME', describe: 'the node\'s name for this run (at most 32 bytes; "glasswing settings --alias" saves one)' },
   network: { type: 'string', value: 'regtest|signet|testnet|mainnet', describe: 'the chain (default: the one saved at the first start, else regtest)' },

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
 import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
-import { mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
+import { announceAddressesProblem, mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
 import { parseAsyncSettings, type AsyncSettings } from '../../core/node/async';
@@ -26,6 +26,8 @@ export type OptionSource = 'command-line' | 'saved' | 'default';
 
 export interface DaemonOptions {
   readonly datadir: string;
+  /** `--announce-addr`: addresses to announce instead of the listen address (checked), or undefined. */
+  readonly announceAddresses: readonly string[] | undefined;
   /** Where to accept Lightning peers; null disables listening. */
   readonly listen: HostPort | null;
   readonly listenSource: OptionSource;
@@ -178,6 +180,13 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const given: SettingName[] = [];
   if (v.alias !== undefined) given.push('alias');
   if (v.listen !== undefined || v['no-listen']) given.push('listen');
+  let announceAddresses: string[] | undefined;
+  if (v['announce-addr'] !== undefined) {
+    announceAddresses = v['announce-addr'].split(',').map((x) => x.trim()).filter(Boolean);
+    const problem = announceAddressesProblem(announceAddresses);
+    if (problem) throw new ConfigError('config.usage', `--announce-addr must be ${problem}`);
+    given.push('announceAddresses');
+  }
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
@@ -188,6 +197,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     chainPollMs,
     gossipFlushMs,
     restore,
+    announceAddresses,
     datadir: v.datadir ?? defaultDataDir(env),
     listen: v['no-listen'] ? null : v.listen ? parseHostPort(v.listen, '--listen') : defaultListen(env),
     listenSource: v.listen !== undefined || v['no-listen'] ? 'command-line' : 'default',

@@ -61,6 +61,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   const node = await Node.open({
     datadir: opts.datadir,
     alias: opts.alias,
+    ...(opts.announceAddresses ? { announceAddresses: opts.announceAddresses } : {}),
     network: opts.network,
     listen: opts.listen,
     // A saved address that is taken: listen elsewhere this run rather than not start (the default

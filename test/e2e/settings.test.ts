@@ -84,6 +84,25 @@ describe('Settings in the browser', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('sets the addresses to announce: checked as typed, the node says which one it refuses, saved', async () => {
+    await goTo(page, 'Settings');
+    const field = page.getByLabel('Addresses to announce');
+    expect(await text(page, '#settings-announce-help')).toContain('Empty: peers learn your listen address');
+    await field.fill('203.0.113.5:0');
+    expect(await text(page, '#settings-announce-help')).toContain('the port is between 1 and 65535');
+    // Looks right here, but the node refuses two DNS names (BOLT 7) and says so.
+    await field.fill('a.example.com:9735, b.example.com:9735');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('one DNS name').first().waitFor({ timeout: WAIT });
+    await field.fill('203.0.113.5:9735, node.example.com:9735');
+    expect(await text(page, '#settings-announce-help')).toContain('these 2 addresses');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[data-testid="saved"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="saved"]')).toContain('announced addresses');
+    expect((await api.getSettings({})).announceAddresses).toEqual(['203.0.113.5:9735', 'node.example.com:9735']);
+    await screenshot(page, 'settings-announce-light');
+  }, 60_000);
+
   it('follows a change made elsewhere in the fields not being edited', async () => {
     await goTo(page, 'Settings');
     await page.getByLabel('Messages per peer').fill('150');

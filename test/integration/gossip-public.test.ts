@@ -143,4 +143,18 @@ describe('a public channel announced and used for routing', () => {
     expect(failed[0]!.failure!.erringNode).toBe(b.daemon.nodeId);
     expect(failed[0]!.failure!.message).toContain('retrying with its newer channel_update');
   }, 120_000);
+
+  it('C sets the addresses it announces: its new node_announcement carries them, in BOLT 7 order, to A', async () => {
+    const wanted = ['c.example.com:9736', '[2001:db8::5]:9735', '203.0.113.5:9735'];
+    const set = await c.cli('settings', '--announce-addr', wanted.join(','));
+    expect(set.code, set.stderr).toBe(0);
+    const ordered = ['203.0.113.5:9735', '[2001:db8::5]:9735', 'c.example.com:9736'];
+    expect(set.json).toMatchObject({ announceAddresses: wanted, announcedAddresses: ordered });
+    await waitFor(async () => ((await a.api.listNodes({})).nodes.find((n) => n.nodeId === c.daemon.nodeId)?.addresses.join(',') === ordered.join(',') ? true : undefined), 'C\'s new addresses on A', 60_000);
+    // A bad one changes nothing, and says which.
+    const bad = await c.cli('settings', '--announce-addr', '203.0.113.5:9735,nope.onion:1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('[1]');
+    expect((await c.api.getSettings({})).announceAddresses).toEqual(wanted);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
-import { runCli, startDaemon } from '../support/daemon';
+import { DaemonProcess, runCli, startDaemon } from '../support/daemon';
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -56,5 +56,32 @@ describe('node settings', () => {
     const r = await runCli(['daemon', '--datadir', d.datadir, '--listen', '127.0.0.1:0']);
     expect(r.code).not.toBe(0);
     expect(JSON.parse(r.stderr.trim().split('\n').pop()!)).toMatchObject({ error: { code: 'settings.malformed', message: expect.stringContaining('config.json') } });
+  });
+
+  it('addresses to announce: --announce-addr wins for the run, the saved list is checked, bad ones are refused saying which', async () => {
+    const d = await startDaemon();
+    const api = await d.api();
+    // Nothing set: the listen address (loopback is kept, for regtest nodes on one machine).
+    expect(await api.getSettings({})).toMatchObject({ announceAddresses: [], announcedAddresses: [`127.0.0.1:${d.listenPort}`] });
+    const set = await api.updateSettings({ announceAddresses: ['node.example.com:9735', '[2001:db8::1]:9735'] });
+    expect(set).toMatchObject({ announceAddresses: ['node.example.com:9735', '[2001:db8::1]:9735'], announcedAddresses: ['[2001:db8::1]:9735', 'node.example.com:9735'] });
+    expect(JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')).announceAddresses).toEqual(['node.example.com:9735', '[2001:db8::1]:9735']);
+    await expect(api.updateSettings({ announceAddresses: ['a.example:1', 'b.example:2'] })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('one DNS name') });
+    await expect(api.updateSettings({ announceAddresses: ['1.2.3.4:0'] })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('[0]') });
+    await d.stop();
+    // A command-line list wins for the run (and is not saved); a bad one stops the start saying why.
+    const bad = await runCli(['daemon', '--datadir', d.datadir, '--listen', '127.0.0.1:0', '--announce-addr', '1.2.3.4:5,nope']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--announce-addr must be');
+    const run = new DaemonProcess(d.datadir, ['--announce-addr', '198.51.100.7:9735']);
+    await run.start();
+    expect(await (await run.api()).getSettings({})).toMatchObject({ announceAddresses: ['198.51.100.7:9735'], fromCommandLine: expect.arrayContaining(['announceAddresses']) });
+    await run.stop();
+    expect(JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')).announceAddresses).toEqual(['node.example.com:9735', '[2001:db8::1]:9735']);
+    // A malformed saved list stops the start, naming the file's field.
+    writeFileSync(join(d.datadir, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')), announceAddresses: ['1.2.3.4:0'] }));
+    const r = await runCli(['daemon', '--datadir', d.datadir, '--listen', '127.0.0.1:0']);
+    expect(r.code).not.toBe(0);
+    expect(JSON.parse(r.stderr.trim().split('\n').pop()!)).toMatchObject({ error: { code: 'settings.malformed', message: expect.stringContaining('announceAddresses') } });
   });
 });

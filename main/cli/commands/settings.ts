@@ -7,12 +7,13 @@ import type { UpdateSettingsParams } from '../../../core/api';
 export const settings: CliCommand = {
   name: 'settings',
   summary: 'show the settings, or change them while the node runs (saved in DATADIR/config.json)',
-  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
+  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--announce-addr HOST:PORT,…|none] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
     + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none]',
   options: {
     alias: { type: 'string', value: 'NAME', describe: 'the node\'s name (at most 32 bytes of UTF-8)' },
     listen: { type: 'string', value: 'HOST:PORT', describe: 'accept peers here (the listener moves at once; existing connections stay)' },
     'no-listen': { type: 'boolean', describe: 'stop accepting peers' },
+    'announce-addr': { type: 'string', value: 'HOST:PORT,…|none', describe: 'the addresses our node_announcement gives (IPv4, [IPv6], Tor v3 .onion, one DNS name; at most 8), instead of the listen address; none: the listen address again' },
     'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer (1..10000)' },
     'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once (1..100000)' },
     'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer (1..1000000)' },
@@ -24,13 +25,15 @@ export const settings: CliCommand = {
     'minimum-depth': { type: 'string', value: 'BLOCKS', describe: 'confirmations before a channel the peer funds is used (1..144)' },
     'trusted-zeroconf': { type: 'string', value: 'NODEID,…|none', describe: 'the peers allowed to open zero-conf channels to us' },
   },
-  examples: ['settings', 'settings --alias "my node" --onion-rate 5'],
+  examples: ['settings', 'settings --alias "my node" --onion-rate 5', 'settings --announce-addr 203.0.113.5:9735,node.example.com:9735'],
   details: ['Options given to "glasswing daemon" win over saved settings at each start.'],
   run: (ctx, { values }) => {
     const change: { -readonly [K in keyof UpdateSettingsParams]: UpdateSettingsParams[K] } = {};
     if (typeof values.alias === 'string') change.alias = values.alias;
     if (values['no-listen'] === true) change.listen = '';
     else if (typeof values.listen === 'string') change.listen = values.listen;
+    const announce = values['announce-addr'];
+    if (typeof announce === 'string') change.announceAddresses = announce === 'none' ? [] : announce.split(',').map((x) => x.trim()).filter(Boolean);
     const rate = integer(values, 'onion-rate', 1, 10_000);
     const burst = integer(values, 'onion-burst', 1, 100_000);
     if (rate !== undefined || burst !== undefined) change.onion = { ...(rate !== undefined ? { ratePerSecond: rate } : {}), ...(burst !== undefined ? { burst } : {}) };

@@ -10,6 +10,8 @@ export interface SettingsDraft {
   alias: string;
   /** `host:port`, or empty: do not accept connections. */
   listen: string;
+  /** Addresses to announce, separated by commas or spaces; empty: the listen address. */
+  announceAddresses: string;
   ratePerSecond: string;
   burst: string;
   queueBytes: string;
@@ -23,7 +25,7 @@ export interface SettingsDraft {
 export type SettingsField = keyof SettingsDraft;
 
 /** Bounds of the node's schema (`positive(max)`). */
-export const LIMITS: Readonly<Record<Exclude<SettingsField, 'alias' | 'listen'>, { max: number; bytes: boolean; what: string }>> = {
+export const LIMITS: Readonly<Record<Exclude<SettingsField, 'alias' | 'listen' | 'announceAddresses'>, { max: number; bytes: boolean; what: string }>> = {
   ratePerSecond: { max: 10_000, bytes: false, what: 'messages per second' },
   burst: { max: 100_000, bytes: false, what: 'messages' },
   queueBytes: { max: 1 << 30, bytes: true, what: 'bytes' },
@@ -41,6 +43,7 @@ export function draftOf(s: SettingsInfo): SettingsDraft {
   return {
     alias: s.alias,
     listen: s.listen ?? '',
+    announceAddresses: s.announceAddresses.join(', '),
     ratePerSecond: String(s.onion.ratePerSecond),
     burst: String(s.onion.burst),
     // Sizes in the unit that states them exactly (a value saved as "512 KiB" reads back so).
@@ -86,7 +89,7 @@ export function parseSize(text: string): number | null {
 
 export type FieldCheck = { readonly ok: true; readonly value: number; readonly hint: string } | { readonly ok: false; readonly reason: string };
 
-export function checkLimit(field: Exclude<SettingsField, 'alias' | 'listen'>, text: string): FieldCheck {
+export function checkLimit(field: Exclude<SettingsField, 'alias' | 'listen' | 'announceAddresses'>, text: string): FieldCheck {
   const { max, bytes, what } = LIMITS[field];
   if (text.trim() === '') return { ok: false, reason: 'Enter a number.' };
   const v = bytes ? parseSize(text) : /^[0-9][0-9_,]*$/.test(text.trim()) ? Number(text.trim().replace(/[_,]/g, '')) : null;
@@ -114,6 +117,33 @@ export function checkListen(text: string): FieldCheck {
   return { ok: true, value: port, hint: port === 0 ? 'Port 0: the system picks a free port.' : `Accept peers on ${t}.` };
 }
 
+/** The node announces at most this many addresses (core/node/settings.ts MAX_ANNOUNCE_ADDRESSES). */
+export const MAX_ANNOUNCE_ADDRESSES = 8;
+
+/** The addresses typed in the announce field, in order. */
+export function announceList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((a) => a !== '');
+}
+
+/**
+ * Addresses to announce: each `host:port` (IPv4, [IPv6], a Tor v3 .onion or a DNS name); the node
+ * checks each fully (an onion's checksum, one DNS name at most) and says which one is wrong.
+ */
+export function checkAnnounce(text: string, announcedNow: readonly string[]): FieldCheck {
+  const list = announceList(text);
+  if (list.length === 0) {
+    return { ok: true, value: 0, hint: announcedNow.length > 0 ? `Empty: peers learn your listen address (${announcedNow.join(', ')}).` : 'Empty: your listen address is announced (none can be now).' };
+  }
+  if (list.length > MAX_ANNOUNCE_ADDRESSES) return { ok: false, reason: `At most ${MAX_ANNOUNCE_ADDRESSES} addresses.` };
+  for (const a of list) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(a);
+    if (!m) return { ok: false, reason: `${a}: HOST:PORT, e.g. 203.0.113.5:9735, [2001:db8::1]:9735 or node.example.com:9735.` };
+    const port = Number(m[2]);
+    if (port < 1 || port > 65535) return { ok: false, reason: `${a}: the port is between 1 and 65535.` };
+  }
+  return { ok: true, value: list.length, hint: `Your node_announcement gives ${list.length === 1 ? 'this address' : `these ${list.length} addresses`} to the network (with a public channel).` };
+}
+
 export interface SettingsCheck {
   readonly fields: Readonly<Record<SettingsField, FieldCheck>>;
   /** Warnings that do not block saving. */
@@ -128,6 +158,7 @@ export function checkSettings(d: SettingsDraft, current: SettingsInfo): Settings
   const fields = {
     alias: checkAlias(d.alias),
     listen: checkListen(d.listen),
+    announceAddresses: checkAnnounce(d.announceAddresses, current.announcedAddresses),
     ratePerSecond: checkLimit('ratePerSecond', d.ratePerSecond),
     burst: checkLimit('burst', d.burst),
     queueBytes: checkLimit('queueBytes', d.queueBytes),
@@ -155,6 +186,11 @@ export function checkSettings(d: SettingsDraft, current: SettingsInfo): Settings
     change.listen = d.listen.trim();
     changed.push('listen');
   }
+  const announce = announceList(d.announceAddresses);
+  if (announce.join(',') !== current.announceAddresses.join(',')) {
+    change.announceAddresses = announce;
+    changed.push('announceAddresses');
+  }
   const onion: Record<string, number> = {};
   for (const k of ['ratePerSecond', 'burst', 'queueBytes', 'memoryCapBytes'] as const) if (v(k) !== current.onion[k]) onion[k] = v(k)!;
   if (Object.keys(onion).length > 0) {
@@ -172,7 +208,7 @@ export function checkSettings(d: SettingsDraft, current: SettingsInfo): Settings
 
 /** Which section a field belongs to (command-line options are given per section). */
 export function sectionOf(field: SettingsField): SettingName {
-  if (field === 'alias' || field === 'listen') return field;
+  if (field === 'alias' || field === 'listen' || field === 'announceAddresses') return field;
   return field in { ratePerSecond: 1, burst: 1, queueBytes: 1, memoryCapBytes: 1 } ? 'onion' : 'mailbox';
 }
 
@@ -190,6 +226,6 @@ export function rebaseDraft(draft: SettingsDraft, oldBase: SettingsInfo, newBase
 
 /** Words for the sections a save changed: `alias, onion-message limits`. */
 export function changedText(changed: readonly SettingName[]): string {
-  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', onion: 'onion-message limits', mailbox: 'mailbox quotas', chain: 'chain source', channels: 'channel acceptance' };
+  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', announceAddresses: 'announced addresses', onion: 'onion-message limits', mailbox: 'mailbox quotas', chain: 'chain source', channels: 'channel acceptance' };
   return changed.map((c) => words[c] ?? c).join(', ');
 }

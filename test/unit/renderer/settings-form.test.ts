@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import type { SettingsInfo } from '../../../core/api/settings';
 import { SETTINGS_METHOD_SCHEMAS } from '../../../core/api/settings';
 import { validate } from '../../../core/api/schema';
-import { changedText, checkAlias, checkLimit, checkListen, checkSettings, draftOf, parseSize, rebaseDraft, sectionOf, sizeHint, sizeText } from '../../../renderer/src/lib/settings-form';
+import { changedText, checkAlias, checkAnnounce, checkLimit, checkListen, checkSettings, draftOf, parseSize, rebaseDraft, sectionOf, sizeHint, sizeText } from '../../../renderer/src/lib/settings-form';
 import { exactSize, formatSize } from '../../../renderer/src/lib/format';
 
 const CURRENT: SettingsInfo = {
-  alias: 'glasswing', listen: '127.0.0.1:9735', network: 'regtest', datadir: '/tmp/gw',
+  alias: 'glasswing', listen: '127.0.0.1:9735', announceAddresses: [], announcedAddresses: ['127.0.0.1:9735'], network: 'regtest', datadir: '/tmp/gw',
   onion: { ratePerSecond: 4, burst: 10, queueBytes: 262144, memoryCapBytes: 8388608 },
   mailbox: { perPeerMessages: 200, perPeerBytes: 1048576, totalBytes: 67108864, expiryHours: 72 },
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
@@ -101,7 +101,7 @@ describe('settings form', () => {
     const text = fc.oneof(fc.string({ maxLength: 12 }), fc.integer({ min: -5, max: 2_000_000_000 }).map(String), fc.constantFrom('1 KiB', '3 MiB', '0', ''));
     fc.assert(
       fc.property(
-        fc.record({ alias: fc.string({ maxLength: 40 }), listen: fc.constantFrom('', '127.0.0.1:0', 'host:9735', 'bad', '[::1]:99999'), ratePerSecond: text, burst: text, queueBytes: text, memoryCapBytes: text, perPeerMessages: text, perPeerBytes: text, totalBytes: text, expiryHours: text }),
+        fc.record({ alias: fc.string({ maxLength: 40 }), listen: fc.constantFrom('', '127.0.0.1:0', 'host:9735', 'bad', '[::1]:99999'), announceAddresses: fc.constantFrom('', '1.2.3.4:9735', 'a.example:1, [2001:db8::1]:9735', 'x:0', 'bad', Array(9).fill('h:1').join(',')), ratePerSecond: text, burst: text, queueBytes: text, memoryCapBytes: text, perPeerMessages: text, perPeerBytes: text, totalBytes: text, expiryHours: text }),
         (d) => {
           const c = checkSettings(d, CURRENT);
           if (!c.change) return true;
@@ -110,5 +110,21 @@ describe('settings form', () => {
         },
       ),
     );
+  });
+
+  it('announce addresses: a list of HOST:PORT, saved when it differs, empty to announce the listen address', () => {
+    const d = { ...draftOf(CURRENT), announceAddresses: '203.0.113.5:9735,  node.example.com:9735' };
+    const c = checkSettings(d, CURRENT);
+    expect(c.change).toEqual({ announceAddresses: ['203.0.113.5:9735', 'node.example.com:9735'] });
+    expect(c.changed).toEqual(['announceAddresses']);
+    expect(changedText(c.changed)).toBe('announced addresses');
+    expect(sectionOf('announceAddresses')).toBe('announceAddresses');
+    expect(checkAnnounce('', ['127.0.0.1:9735'])).toMatchObject({ ok: true, hint: expect.stringContaining('127.0.0.1:9735') });
+    expect(checkAnnounce('1.2.3.4:0', [])).toMatchObject({ ok: false, reason: expect.stringContaining('1.2.3.4:0') });
+    expect(checkAnnounce('example.com', [])).toMatchObject({ ok: false });
+    expect(checkAnnounce(Array(9).fill('h.example:1').join(' '), [])).toMatchObject({ ok: false, reason: 'At most 8 addresses.' });
+    // Back to none: an empty list is a change when addresses were set.
+    const set = { ...CURRENT, announceAddresses: ['203.0.113.5:9735'] };
+    expect(checkSettings({ ...draftOf(set), announceAddresses: ' ' }, set).change).toEqual({ announceAddresses: [] });
   });
 });

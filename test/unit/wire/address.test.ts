@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../core/crypto';
-import { ByteReader, decodeAddressList, encodeAddressList, formatAddress, readAddressDescriptor, WireError } from '../../../core/wire';
+import { isIPv6 } from 'node:net';
+import { ByteReader, announcementOrder, decodeAddressList, encodeAddressList, formatAddress, parseAddressDescriptor, parseIpv6, readAddressDescriptor, WireError } from '../../../core/wire';
 import type { AddressDescriptor } from '../../../core/wire';
 import { addressDescriptor } from './arbitraries';
 
@@ -78,5 +79,48 @@ describe('BOLT 7 address descriptors', () => {
         }
       }),
     );
+  });
+
+  describe('as a user types them (addresses to announce)', () => {
+    it('parse IPv4, [IPv6], a Tor v3 onion (checksum verified) and a DNS name', () => {
+      expect(parseAddressDescriptor('203.0.113.5:9735')).toEqual({ kind: 'ipv4', address: Uint8Array.of(203, 0, 113, 5), port: 9735 });
+      expect(parseAddressDescriptor('[2001:db8::1]:9735')).toEqual({ kind: 'ipv6', address: fromHex('20010db8000000000000000000000001'), port: 9735 });
+      expect(parseAddressDescriptor('[::ffff:192.0.2.1]:1')).toEqual({ kind: 'ipv6', address: fromHex('00000000000000000000ffffc0000201'), port: 1 });
+      expect(parseAddressDescriptor(' Node.Example.COM:9736 ')).toEqual({ kind: 'dns', hostname: 'node.example.com', port: 9736 });
+      // DuckDuckGo's v3 onion service: its checksum and version are right.
+      const onion = 'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad';
+      const a = parseAddressDescriptor(`${onion}.onion:443`);
+      expect(a.kind).toBe('torv3');
+      expect(formatAddress(a)).toBe(`${onion}.onion:443`);
+      expect(toHex((a as { onion: Uint8Array }).onion)).toBe(toHex(base32Decode(onion)));
+    });
+
+    it('refuse port 0, bad hosts and a wrong onion checksum with a WireError saying which', () => {
+      for (const bad of ['1.2.3.4:0', '1.2.3.4', '1.2.3.256:1', '01.2.3.4:1', '[2001:db8::1::2]:1', '[1:2:3:4:5:6:7:8:9]:1', '[::g]:1', 'bad host:1',
+        'a..b:1', '-a.example:1', `${'a'.repeat(64)}.example:1`, 'duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczae.onion:443', 'short.onion:1', '1.2.3.4:65536']) {
+        expect(() => parseAddressDescriptor(bad), bad).toThrow(WireError);
+      }
+    });
+
+    it('round-trip every IPv4 and IPv6 address through their text (property)', () => {
+      fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 1, max: 65535 }), (bytes, port) => {
+        const v6: AddressDescriptor = { kind: 'ipv6', address: bytes, port };
+        expect(parseAddressDescriptor(formatAddress(v6))).toEqual(v6);
+        const v4: AddressDescriptor = { kind: 'ipv4', address: bytes.slice(0, 4), port };
+        expect(parseAddressDescriptor(formatAddress(v4))).toEqual(v4);
+      }));
+    });
+
+    it('accept the IPv6 texts node:net accepts, and only those (property)', () => {
+      const text = fc.array(fc.constantFrom('0', '1', 'a', 'F', 'ffff', ':', '::', '.', '192.0.2.1', '12345'), { maxLength: 12 }).map((p) => p.join(''));
+      fc.assert(fc.property(text, (t) => {
+        expect(parseIpv6(t) !== null, t).toBe(isIPv6(t));
+      }), { numRuns: 5000 });
+    });
+
+    it('order a node_announcement\'s addresses by type, without repeats, with one DNS name at most', () => {
+      const list = ['b.example:1', '[::1]:2', '1.2.3.4:3', 'a.example:4', '1.2.3.4:3'].map(parseAddressDescriptor);
+      expect(announcementOrder(list).map(formatAddress)).toEqual(['1.2.3.4:3', '[::1]:2', 'b.example:1']);
+    });
   });
 });
