@@ -86,7 +86,7 @@ export async function run(): Promise<void> {
     // Restoring checks the announcement names the row's channel: patch scid and node ids into a copy.
     const a2 = fakeAnn.slice();
     new DataView(a2.buffer).setBigUint64(2 + 256 + 2 + 32, id);
-    stored.push({ shortChannelId: id, nodeId1: toHex(a2.subarray(2 + 256 + 2 + 32 + 8, 2 + 256 + 2 + 32 + 8 + 33)), nodeId2: toHex(a2.subarray(2 + 256 + 2 + 32 + 8 + 33, 2 + 256 + 2 + 32 + 8 + 66)), announcement: a2, capacitySat: 1n, receivedAtMs: 0, spentAtHeight: null, updates: [null, null] });
+    stored.push({ shortChannelId: id, nodeId1: toHex(a2.subarray(2 + 256 + 2 + 32 + 8, 2 + 256 + 2 + 32 + 8 + 33)), nodeId2: toHex(a2.subarray(2 + 256 + 2 + 32 + 8 + 33, 2 + 256 + 2 + 32 + 8 + 66)), announcement: a2, capacitySat: 1n, fundingTxid: null, receivedAtMs: 0, spentAtHeight: null, updates: [null, null] });
   }
   const t0 = performance.now();
   const replies = replyChannelRange(graph, { type: 'query_channel_range', chainHash: CHAIN, firstBlocknum: 0, numberOfBlocks: 0xffffffff, tlvs: { queryOption: 3n } }, CHAIN);

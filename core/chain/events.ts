@@ -49,6 +49,8 @@ export type ChainEvent =
   | { readonly type: 'chain.script_spent'; readonly watchId: string; readonly script: string; readonly txid: string; readonly inputs: readonly ScriptInput[]; readonly status: TxStatus; readonly txHex: string }
   /** A transaction that paid or spent a watched script left the best chain or the mempool. */
   | { readonly type: 'chain.script_unconfirmed'; readonly watchId: string; readonly script: string; readonly txid: string; readonly reason: RemovalReason }
+  /** An outpoint the tracker's spend filter asked about is spent in a block joining the best chain (blocks mode; `setSpendFilter`). */
+  | { readonly type: 'chain.spend_seen'; readonly outpoint: string; readonly txid: string; readonly height: number }
   /** One of our own transactions was (re)broadcast. */
   | { readonly type: 'chain.broadcast'; readonly txid: string; readonly outcome: BroadcastOutcome; readonly attempt: number; readonly rebroadcast: boolean }
   /** One of our own transactions is settled: confirmed deep enough, or one of its inputs spent by another transaction that is. */

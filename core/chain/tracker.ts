@@ -94,6 +94,7 @@ export class ChainTracker {
   #rescan: RescanState | null;
   readonly #mempool = new MempoolMemory();
   #shorter: { hash: string; rounds: number } | null = null;
+  #spendFilter: ((outpoint: string) => boolean) | null = null;
 
   constructor(opts: ChainTrackerOptions) {
     this.mode = opts.mode;
@@ -111,6 +112,16 @@ export class ChainTracker {
     this.#headers.load();
     this.#registry.load(this.#headers.tip?.height ?? -1);
     this.#rescan = this.mode === 'blocks' ? this.#store.getRescan() : null;
+  }
+
+  /**
+   * Blocks mode: each block joining the best chain is scanned for inputs spending an outpoint
+   * ("txid:vout") `filter` says yes to, each reported as `chain.spend_seen`. Nothing is stored and
+   * a reorg undoes nothing: for hints kept elsewhere (the gossip graph's channels, far too many
+   * to watch one by one). Null stops it. Filtered mode fetches no blocks: nothing is reported.
+   */
+  setSpendFilter(filter: ((outpoint: string) => boolean) | null): void {
+    this.#spendFilter = filter;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -528,10 +539,17 @@ export class ChainTracker {
     }
     if (!this.#connect(r, block.header, events)) return;
     const status: TxStatus = { kind: 'confirmed', height: this.#headers.tip!.height, blockHash: hash };
+    const filter = this.#spendFilter;
     for (const t of block.transactions) {
       const id = txidToHex(t.txid);
       this.#registry.offer(id, t.raw, t.tx, status);
       this.#mempool.forget(id);
+      if (filter) {
+        for (const input of t.tx.inputs) {
+          const outpoint = outpointKeyOf(input.prevout);
+          if (filter(outpoint)) events.push({ type: 'chain.spend_seen', outpoint, txid: id, height: status.height });
+        }
+      }
     }
   }
 

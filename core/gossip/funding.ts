@@ -18,6 +18,8 @@ export type FundingLookupResult =
       readonly amountSat: bigint;
       /** Confirmations of the funding transaction (1 in the tip block). */
       readonly confirmations: number;
+      /** The funding transaction's id (hex, as block explorers show it) when the lookup knows it: the graph watches its spend. */
+      readonly txid?: string;
     }
   /** The output exists and has been spent. */
   | { readonly kind: 'spent' }

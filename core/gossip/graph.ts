@@ -43,6 +43,8 @@ export interface GraphChannel {
   readonly nodeId2: string;
   /** The funding output's value; null when the funding check was skipped (`fundingCheck: 'skip'`). */
   readonly capacitySat: bigint | null;
+  /** The funding transaction's id (hex) when the funding check gave it: its spend closes the channel. */
+  readonly fundingTxid: string | null;
   /** `features` as sent. */
   readonly features: Uint8Array;
   /** BOLT 7: "if there is an unknown even bit in the features field: MUST NOT attempt to route messages through the channel." */
@@ -93,7 +95,7 @@ interface MutableNode extends GraphNode {
 }
 
 /** Channel fields the graph is given when a channel is added. */
-export type NewChannel = Omit<GraphChannel, 'policies' | 'spentAtHeight'> & Partial<Pick<GraphChannel, 'policies' | 'spentAtHeight'>>;
+export type NewChannel = Omit<GraphChannel, 'policies' | 'spentAtHeight' | 'fundingTxid'> & Partial<Pick<GraphChannel, 'policies' | 'spentAtHeight' | 'fundingTxid'>>;
 
 export class ChannelGraph {
   readonly #channels = new Map<bigint, MutableChannel>();
@@ -128,7 +130,7 @@ export class ChannelGraph {
 
   /** Adds a channel and the nodes at its ends. The short_channel_id must be new. */
   addChannel(c: NewChannel): GraphChannel {
-    const ch: MutableChannel = { ...c, policies: c.policies ? [c.policies[0], c.policies[1]] : [null, null], spentAtHeight: c.spentAtHeight ?? null };
+    const ch: MutableChannel = { ...c, policies: c.policies ? [c.policies[0], c.policies[1]] : [null, null], spentAtHeight: c.spentAtHeight ?? null, fundingTxid: c.fundingTxid ?? null };
     this.#channels.set(ch.shortChannelId, ch);
     for (const id of [ch.nodeId1, ch.nodeId2]) {
       let n = this.#nodes.get(id);

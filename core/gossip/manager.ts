@@ -331,7 +331,7 @@ export class GossipManager {
         }
         if (this.#graph.channel(row.shortChannelId)) throw new GossipError('gossip.bad_message', 'stored twice');
         this.#graph.addChannel({
-          shortChannelId: row.shortChannelId, nodeId1: row.nodeId1, nodeId2: row.nodeId2, capacitySat: row.capacitySat, features: a.features,
+          shortChannelId: row.shortChannelId, nodeId1: row.nodeId1, nodeId2: row.nodeId2, capacitySat: row.capacitySat, fundingTxid: row.fundingTxid, features: a.features,
           unknownRequiredFeatures: hasUnknownRequiredFeatures(a.features, this.#known), announcement: row.announcement,
           receivedAtMs: row.receivedAtMs, policies, spentAtHeight: row.spentAtHeight,
         });
@@ -499,7 +499,7 @@ export class GossipManager {
       return this.#warn(p, 'bad_signature', `channel_announcement ${formatScid(m.shortChannelId)}: invalid ${bad.join(', ')}`, false, out);
     }
     if (this.#fundingCheck === 'skip') {
-      return this.#addChannel({ message: m, raw, from: p.id }, null, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
+      return this.#addChannel({ message: m, raw, from: p.id }, null, null, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
     }
     this.#pending.set(m.shortChannelId, { message: m, raw, from: p.id });
     out.actions.push({ kind: 'lookup_funding', shortChannelId: m.shortChannelId });
@@ -525,7 +525,7 @@ export class GossipManager {
     else if (result.kind === 'unavailable') outcome = ignored('funding_unavailable');
     else if (!equalBytes(result.scriptPubkey, fundingScriptPubkey(m.bitcoinKey1, m.bitcoinKey2))) outcome = ignored('funding_mismatch');
     else if (result.confirmations < this.#limits.minFundingConfirmations) outcome = ignored('funding_unconfirmed');
-    else outcome = this.#addChannel(pending, result.amountSat, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
+    else outcome = this.#addChannel(pending, result.amountSat, result.txid ?? null, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
     if (outcome.kind !== 'accepted') this.#dropHeld(scid);
     this.#releaseHeldNodes([toHex(m.nodeId1), toHex(m.nodeId2)], nowMs, out);
     this.#count(outcome);
@@ -533,7 +533,7 @@ export class GossipManager {
   }
 
   /** Adds a validated announcement's channel; false if the node cap is reached. */
-  #addChannel(a: PendingAnnouncement, capacitySat: bigint | null, nowMs: number, out: Out): boolean {
+  #addChannel(a: PendingAnnouncement, capacitySat: bigint | null, fundingTxid: string | null, nowMs: number, out: Out): boolean {
     const m = a.message;
     const id1 = toHex(m.nodeId1);
     const id2 = toHex(m.nodeId2);
@@ -549,10 +549,10 @@ export class GossipManager {
     const newNodes = [id1, id2].filter((id) => !this.#graph.node(id)).length;
     if (this.#graph.nodeCount + newNodes > this.#limits.maxNodes || this.#graph.channelCount >= this.#limits.maxChannels) return false;
     this.#graph.addChannel({
-      shortChannelId: m.shortChannelId, nodeId1: id1, nodeId2: id2, capacitySat, features: m.features,
+      shortChannelId: m.shortChannelId, nodeId1: id1, nodeId2: id2, capacitySat, fundingTxid, features: m.features,
       unknownRequiredFeatures: hasUnknownRequiredFeatures(m.features, this.#known), announcement: a.raw, receivedAtMs: nowMs,
     });
-    out.changes.push({ kind: 'channel_added', shortChannelId: m.shortChannelId, nodeId1: id1, nodeId2: id2, announcement: a.raw, capacitySat, receivedAtMs: nowMs });
+    out.changes.push({ kind: 'channel_added', shortChannelId: m.shortChannelId, nodeId1: id1, nodeId2: id2, announcement: a.raw, capacitySat, fundingTxid, receivedAtMs: nowMs });
     // BOLT 7: "if the transaction referred to was NOT previously announced as a channel: SHOULD queue the message for rebroadcasting."
     this.#queueRelay(`a:${m.shortChannelId}`, { raw: a.raw, from: a.from, kind: 'announcement', scid: m.shortChannelId });
     // Updates that arrived before the announcement are processed now (they were not checked yet).

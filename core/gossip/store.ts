@@ -16,6 +16,8 @@ export interface StoredGossipChannel {
   /** The channel_announcement bytes (type included). */
   readonly announcement: Uint8Array;
   readonly capacitySat: bigint | null;
+  /** The funding transaction's id (hex), when the funding check gave it (null for rows stored before it was kept). */
+  readonly fundingTxid: string | null;
   readonly receivedAtMs: number;
   readonly spentAtHeight: number | null;
   /** channel_update bytes (type included) by direction. */
@@ -44,6 +46,7 @@ export type GossipChange =
       readonly nodeId2: string;
       readonly announcement: Uint8Array;
       readonly capacitySat: bigint | null;
+      readonly fundingTxid: string | null;
       readonly receivedAtMs: number;
     }
   | { readonly kind: 'channel_updated'; readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly update: Uint8Array }

@@ -285,6 +285,7 @@ export class Node {
         if (e.type === 'chain.sync_state') this.#opts.log?.({ event: 'chain_sync', ...syncLogFields(e.sync) });
       }
       this.#wallet.onChainEvent(e);
+      if (e.type === 'chain.spend_seen') this.#gossip.fundingSpent(e.outpoint, e.height);
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         const tip = this.#chain?.tracker.tip;
@@ -388,6 +389,8 @@ export class Node {
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.gossip?.limits ? { limits: opts.gossip.limits } : {}),
     });
+    // Graph channels closed on chain: each block is scanned for spends of their funding outputs.
+    chain?.tracker.setSpendFilter((outpoint) => this.#gossip.isFundingOutpoint(outpoint));
     // Our channels in gossip: announcement_signatures, our channel_updates, our node_announcement.
     this.#ownGossip = createOwnGossip({
       gossip: this.#gossip, peers: this.#peers, chainHash: chainHash(opts.network), nodeId, nodeKey, channels: this.#channels, policy: () => this.#forwarding,

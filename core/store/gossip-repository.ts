@@ -13,6 +13,7 @@ interface ChannelRow {
   node_id_2: unknown;
   announcement: unknown;
   capacity_sat: bigint | null;
+  funding_txid: unknown;
   received_at: bigint;
   spent_height: bigint | null;
   update_1: unknown;
@@ -39,6 +40,11 @@ function optionalBytes(v: unknown, what: string): Uint8Array | null {
   return v === null ? null : bytes(v, what);
 }
 
+function txid(v: unknown, what: string): string {
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw corrupt(`${what} is not a txid`);
+  return v;
+}
+
 function nodeId(v: unknown, what: string): string {
   if (typeof v !== 'string' || !NODE_ID.test(v)) throw corrupt(`${what} is not a node id`);
   return v;
@@ -63,6 +69,7 @@ export class GossipRepository implements GossipStore {
         nodeId2: nodeId(r.node_id_2, `${what} node_id_2`),
         announcement: bytes(r.announcement, `${what} announcement`),
         capacitySat: r.capacity_sat,
+        fundingTxid: r.funding_txid === null ? null : txid(r.funding_txid, `${what} funding_txid`),
         receivedAtMs: Number(r.received_at),
         spentAtHeight: r.spent_height === null ? null : Number(r.spent_height),
         updates: [optionalBytes(r.update_1, `${what} update_1`), optionalBytes(r.update_2, `${what} update_2`)],
@@ -79,10 +86,10 @@ export class GossipRepository implements GossipStore {
     if (changes.length === 0) return;
     const db = this.#db;
     const addChannel = db.prepare(`
-      INSERT INTO gossip_channels (scid, node_id_1, node_id_2, announcement, capacity_sat, received_at, spent_height, update_1, update_2)
-      VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL)
+      INSERT INTO gossip_channels (scid, node_id_1, node_id_2, announcement, capacity_sat, funding_txid, received_at, spent_height, update_1, update_2)
+      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)
       ON CONFLICT (scid) DO UPDATE SET node_id_1 = excluded.node_id_1, node_id_2 = excluded.node_id_2, announcement = excluded.announcement,
-        capacity_sat = excluded.capacity_sat, received_at = excluded.received_at, spent_height = NULL, update_1 = NULL, update_2 = NULL`);
+        capacity_sat = excluded.capacity_sat, funding_txid = excluded.funding_txid, received_at = excluded.received_at, spent_height = NULL, update_1 = NULL, update_2 = NULL`);
     const update1 = db.prepare('UPDATE gossip_channels SET update_1 = ? WHERE scid = ?');
     const update2 = db.prepare('UPDATE gossip_channels SET update_2 = ? WHERE scid = ?');
     const spent = db.prepare('UPDATE gossip_channels SET spent_height = ? WHERE scid = ?');
@@ -94,7 +101,7 @@ export class GossipRepository implements GossipStore {
       for (const c of changes) {
         switch (c.kind) {
           case 'channel_added':
-            addChannel.run(toRow(c.shortChannelId), c.nodeId1, c.nodeId2, c.announcement, c.capacitySat, c.receivedAtMs);
+            addChannel.run(toRow(c.shortChannelId), c.nodeId1, c.nodeId2, c.announcement, c.capacitySat, c.fundingTxid, c.receivedAtMs);
             break;
           case 'channel_updated':
             (c.direction === 0 ? update1 : update2).run(c.update, toRow(c.shortChannelId));

@@ -489,4 +489,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'the funding txid of graph channels (their spend is watched)',
+    sql: `
+      -- hex, as block explorers show it; NULL when the funding check did not give it (rows from
+      -- before this migration, or a node without a chain).
+      ALTER TABLE gossip_channels ADD COLUMN funding_txid TEXT;
+    `,
+  },
 ];

@@ -157,4 +157,16 @@ describe('a public channel announced and used for routing', () => {
     expect(bad.stderr).toContain('[1]');
     expect((await c.api.getSettings({})).announceAddresses).toEqual(wanted);
   }, 120_000);
+
+  it('B and C close their channel: A sees its funding spent in the block that confirms the close and routes over it no more', async () => {
+    const closed = await b.cli('closechannel', bc.channelId);
+    expect(closed.code, closed.stderr).toBe(0);
+    await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).length > 0 ? true : undefined), 'the closing transaction in the mempool', 60_000);
+    await mine(1);
+    const height = (await a.api.getInfo({})).chain.height!;
+    const seen = await graphChannel(a.api, (x) => x.shortChannelId === scid && x.spentAtHeight !== null, 'the B–C channel spent on A');
+    expect(seen.spentAtHeight).toBe(height);
+    const route = await a.cli('getroute', c.daemon.nodeId, '70000');
+    expect(route.code).not.toBe(0);
+  }, 120_000);
 });

@@ -71,7 +71,7 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
       const isSpent = await spent(txidToHex(tx.txid), outputIndex);
       if (isSpent === null) return { kind: 'unavailable' };
       if (isSpent) return { kind: 'spent' };
-      return { kind: 'unspent', scriptPubkey: output.scriptPubKey, amountSat: output.value, confirmations: tip - height + 1 };
+      return { kind: 'unspent', scriptPubkey: output.scriptPubKey, amountSat: output.value, confirmations: tip - height + 1, txid: txidToHex(tx.txid) };
     } catch {
       return { kind: 'unavailable' };
     }

@@ -17,6 +17,7 @@
  * Sans secrets in what it publishes: keys are used through the signing functions the node passes.
  */
 import { ecdsaSign, fromHex, toHex } from '../../crypto';
+import { txidToHex } from '../../bitcoin';
 import {
   GossipError, assembleChannelAnnouncement, checkAnnouncementSignatures, fundingScriptPubkey, signChannelUpdate, signNodeAnnouncement,
   unsignedChannelAnnouncement, type ChannelPolicy, type UnsignedChannelAnnouncement,
@@ -284,6 +285,7 @@ export class OwnGossip {
       scriptPubkey: fundingScriptPubkey(unsigned.message.bitcoinKey1, unsigned.message.bitcoinKey2),
       amountSat: v.state.params.fundingSatoshis,
       confirmations: tip - shortChannelIdParts(v.shortChannelId!).block + 1,
+      txid: txidToHex(v.state.params.fundingOutpoint.txid),
     }));
     this.#o.log?.({ event: 'channel_announced', channelId: v.channelId, shortChannelId: v.shortChannelId!.toString() });
     this.#updates.delete(v.channelId); // the next update is the public one

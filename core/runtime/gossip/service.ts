@@ -7,7 +7,7 @@
  */
 import type { GossipChange, GossipEvent, GossipManager, GossipOutput, GossipPeerInfo, GossipStore, FundingLookupResult } from '../../gossip';
 import type { ChannelPolicy } from '../../gossip';
-import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, type FeatureVector, type Message } from '../../wire';
+import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, shortChannelIdParts, type FeatureVector, type Message } from '../../wire';
 import type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from './types';
 import type { Peer } from '../../peer/peer';
 import type { Clock, Timer } from '../clock';
@@ -64,6 +64,9 @@ export class GossipService {
   /** Graph changes not written yet: written in one transaction at each tick (and at close). */
   #unwritten: GossipChange[] = [];
   #lookupsRunning = 0;
+  /** The funding outpoints ("txid:vout") of graph channels not seen spent, both ways. */
+  readonly #fundingOutpoints = new Map<string, bigint>();
+  readonly #outpointOf = new Map<bigint, string>();
   #ticker: Timer | null = null;
   #closed = false;
 
@@ -81,6 +84,7 @@ export class GossipService {
     const restored = manager.restore(store.loadGossip());
     if (restored.changes.length) store.applyGossipChanges(restored.changes);
     for (const s of restored.skipped) this.#o.log?.({ event: 'gossip_row_skipped', what: s.what, reason: s.reason });
+    for (const ch of manager.graph.channels()) if (ch.spentAtHeight === null) this.#indexFunding(ch.shortChannelId, ch.fundingTxid);
     const stats = manager.stats();
     this.#o.log?.({ event: 'gossip_loaded', channels: stats.channels, nodes: stats.nodes });
     this.#unsubscribe.push(
@@ -111,6 +115,38 @@ export class GossipService {
   /** The chain's best height (spent channels are forgotten 72 blocks on). */
   blockHeight(height: number): void {
     if (!this.#closed) this.#apply(this.#o.manager.blockHeight(height));
+  }
+
+  /** Whether `outpoint` ("txid:vout") funds a graph channel not yet seen spent (the chain's spend filter). */
+  isFundingOutpoint(outpoint: string): boolean {
+    return this.#fundingOutpoints.has(outpoint);
+  }
+
+  /**
+   * A graph channel's funding output was spent in the block at `height` (the chain's spend filter
+   * saw it). BOLT 7: "once its funding output has been spent OR reorganized out: SHOULD forget a
+   * channel after a 72-block delay" — the manager stops routing over it now and forgets it then.
+   */
+  fundingSpent(outpoint: string, height: number): void {
+    const scid = this.#fundingOutpoints.get(outpoint);
+    if (scid === undefined || this.#closed) return;
+    this.#unindexFunding(scid);
+    this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
+    this.#apply(this.#o.manager.fundingSpent(scid, height));
+  }
+
+  #indexFunding(scid: bigint, txid: string | null): void {
+    if (txid === null) return;
+    const outpoint = `${txid}:${shortChannelIdParts(scid).outputIndex}`;
+    this.#fundingOutpoints.set(outpoint, scid);
+    this.#outpointOf.set(scid, outpoint);
+  }
+
+  #unindexFunding(scid: bigint): void {
+    const outpoint = this.#outpointOf.get(scid);
+    if (outpoint === undefined) return;
+    this.#outpointOf.delete(scid);
+    this.#fundingOutpoints.delete(outpoint);
   }
 
   /** Applies the output of one of the manager's steps (also our own gossip: `broadcastOwn`, `sendDirect`). */
@@ -169,6 +205,10 @@ export class GossipService {
   #apply(output: GossipOutput): void {
     // Gossip is a cache of public data (core/gossip/store.ts): changes are batched, one transaction a tick.
     if (output.changes.length) this.#unwritten.push(...output.changes);
+    for (const c of output.changes) {
+      if (c.kind === 'channel_added') this.#indexFunding(c.shortChannelId, c.fundingTxid);
+      else if (c.kind === 'channel_removed' || c.kind === 'channel_spent') this.#unindexFunding(c.shortChannelId);
+    }
     for (const e of output.events) this.#o.publish(e);
     for (const a of output.actions) {
       switch (a.kind) {

@@ -116,6 +116,32 @@ describe.each(MODES)('chain tracker (%s mode)', (mode) => {
     expect(tracker.view(watch)).toMatchObject({ spender: null });
   });
 
+  it('reports spends its spend filter asks about in each block joining the chain (blocks mode only), stored nowhere', () => {
+    const sim = chainWith(5);
+    const { tracker } = openTracker(mode);
+    sync(tracker, sim);
+    const funding = { txid: sim.blocks.get(sim.best[2]!)!.txids[0]!, vout: 0 };
+    const other = { txid: sim.blocks.get(sim.best[3]!)!.txids[0]!, vout: 0 };
+    const asked: string[] = [];
+    tracker.setSpendFilter((outpoint) => {
+      asked.push(outpoint);
+      return outpoint === `${funding.txid}:0`;
+    });
+    const close = spendTx([funding], [{ script: scriptFor('a'), value: 1000n }]);
+    const unrelated = spendTx([other], [{ script: scriptFor('b'), value: 1000n }]);
+    sim.mine([close, unrelated]);
+    const seen = ofType(sync(tracker, sim), 'chain.spend_seen');
+    if (mode === 'filtered') {
+      expect(seen).toEqual([]);
+      return;
+    }
+    expect(seen).toEqual([{ type: 'chain.spend_seen', outpoint: `${funding.txid}:0`, txid: txidHex(close), height: 6 }]);
+    expect(asked).toContain(`${other.txid}:0`);
+    tracker.setSpendFilter(null);
+    sim.mine([spendTx([{ txid: txidHex(unrelated), vout: 0 }], [{ script: scriptFor('c'), value: 500n }])]);
+    expect(ofType(sync(tracker, sim), 'chain.spend_seen')).toEqual([]);
+  });
+
   it('reports payments to a watched script and spends of them, and takes them back on a reorg', () => {
     const sim = chainWith(3);
     const { tracker } = openTracker(mode);

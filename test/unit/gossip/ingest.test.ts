@@ -7,7 +7,7 @@ import { toHex } from '../../../core/crypto';
 import { GossipManager } from '../../../core/gossip';
 import type { GossipLimits } from '../../../core/gossip';
 import { chainHash, encodeAddressList, encodeMessage } from '../../../core/wire';
-import { CHAIN, NOW_MS, NOW_SEC, TestChain, channel, feed, node, nodeAnnouncement, scid, update } from './support';
+import { CHAIN, NOW_MS, NOW_SEC, TestChain, channel, fundingTxidOf, feed, node, nodeAnnouncement, scid, update } from './support';
 
 const PEER = node(90).hex;
 const OTHER = node(91).hex;
@@ -34,7 +34,7 @@ describe('channel_announcement', () => {
     expect(ch).toMatchObject({ nodeId1: ab.ends[0].hex, nodeId2: ab.ends[1].hex, capacitySat: 1_000_000n, policies: [null, null] });
     expect(ch.announcement).toEqual(encodeMessage(ab.announcement));
     expect(f.changes).toEqual([
-      { kind: 'channel_added', shortChannelId: ab.scid, nodeId1: ab.ends[0].hex, nodeId2: ab.ends[1].hex, announcement: encodeMessage(ab.announcement), capacitySat: 1_000_000n, receivedAtMs: NOW_MS },
+      { kind: 'channel_added', shortChannelId: ab.scid, nodeId1: ab.ends[0].hex, nodeId2: ab.ends[1].hex, announcement: encodeMessage(ab.announcement), capacitySat: 1_000_000n, fundingTxid: fundingTxidOf(ab.scid), receivedAtMs: NOW_MS },
     ]);
     expect(g.graph.nodeCount).toBe(2);
   });

@@ -103,8 +103,8 @@ describe('restore', () => {
   it('skips rows that do not parse or do not match, and says which', () => {
     const snap: GossipSnapshot = {
       channels: [
-        { shortChannelId: ab.scid, nodeId1: ab.ends[0].hex, nodeId2: ab.ends[1].hex, announcement: new Uint8Array([1, 0, 5]), capacitySat: 1n, receivedAtMs: 0, spentAtHeight: null, updates: [null, null] },
-        { shortChannelId: bc.scid, nodeId1: bc.ends[0].hex, nodeId2: bc.ends[1].hex, announcement: encodeMessage(bc.announcement), capacitySat: 1n, receivedAtMs: 0, spentAtHeight: null, updates: [encodeMessage(update(bc, 1)), null] },
+        { shortChannelId: ab.scid, nodeId1: ab.ends[0].hex, nodeId2: ab.ends[1].hex, announcement: new Uint8Array([1, 0, 5]), capacitySat: 1n, fundingTxid: null, receivedAtMs: 0, spentAtHeight: null, updates: [null, null] },
+        { shortChannelId: bc.scid, nodeId1: bc.ends[0].hex, nodeId2: bc.ends[1].hex, announcement: encodeMessage(bc.announcement), capacitySat: 1n, fundingTxid: null, receivedAtMs: 0, spentAtHeight: null, updates: [encodeMessage(update(bc, 1)), null] },
       ],
       nodes: [{ nodeId: node(7).hex, announcement: encodeMessage(nodeAnnouncement(node(7))) }],
       blacklist: [node(9).hex],

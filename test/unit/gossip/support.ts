@@ -117,13 +117,18 @@ export function nodeAnnouncement(
   );
 }
 
+/** The funding txid TestChain gives a channel (any 64 hex digits do: the graph only keeps it). */
+export function fundingTxidOf(scid: bigint): string {
+  return scid.toString(16).padStart(64, '0');
+}
+
 /** A chain that funded the given channels (6 confirmations by default). */
 export class TestChain {
   readonly #outputs = new Map<bigint, FundingLookupResult>();
 
   fund(ch: TestChannel, confirmations = 6): this {
     const script = fundingScriptPubkey(ch.announcement.bitcoinKey1, ch.announcement.bitcoinKey2);
-    this.#outputs.set(ch.scid, { kind: 'unspent', scriptPubkey: script, amountSat: ch.capacitySat, confirmations });
+    this.#outputs.set(ch.scid, { kind: 'unspent', scriptPubkey: script, amountSat: ch.capacitySat, confirmations, txid: fundingTxidOf(ch.scid) });
     return this;
   }
 

@@ -69,14 +69,14 @@ describe('GossipRepository', () => {
     const { db, repo } = open(file);
     const big = 0xfffffffffffffff0n;
     repo.applyGossipChanges([
-      { kind: 'channel_added', shortChannelId: big, nodeId1: node(1).hex, nodeId2: node(2).hex, announcement: new Uint8Array([1, 0]), capacitySat: null, receivedAtMs: 5 },
-      { kind: 'channel_added', shortChannelId: 1n, nodeId1: node(1).hex, nodeId2: node(2).hex, announcement: new Uint8Array([1, 0]), capacitySat: 3n, receivedAtMs: 5 },
+      { kind: 'channel_added', shortChannelId: big, nodeId1: node(1).hex, nodeId2: node(2).hex, announcement: new Uint8Array([1, 0]), capacitySat: null, fundingTxid: null, receivedAtMs: 5 },
+      { kind: 'channel_added', shortChannelId: 1n, nodeId1: node(1).hex, nodeId2: node(2).hex, announcement: new Uint8Array([1, 0]), capacitySat: 3n, fundingTxid: 'ab'.repeat(32), receivedAtMs: 5 },
       { kind: 'channel_updated', shortChannelId: big, direction: 1, update: new Uint8Array([1, 2]) },
     ]);
     const snap = repo.loadGossip();
-    expect(snap.channels.map((c) => [c.shortChannelId, c.capacitySat, c.updates[1]])).toEqual([
-      [big, null, new Uint8Array([1, 2])], // sorts first as a negative integer; the order does not matter
-      [1n, 3n, null],
+    expect(snap.channels.map((c) => [c.shortChannelId, c.capacitySat, c.fundingTxid, c.updates[1]])).toEqual([
+      [big, null, null, new Uint8Array([1, 2])], // sorts first as a negative integer; the order does not matter
+      [1n, 3n, 'ab'.repeat(32), null],
     ]);
     repo.applyGossipChanges([{ kind: 'channel_removed', shortChannelId: big }]);
     expect(repo.loadGossip().channels).toHaveLength(1);
@@ -90,6 +90,9 @@ describe('GossipRepository', () => {
     db.prepare('DELETE FROM gossip_channels').run();
     db.prepare(`INSERT INTO gossip_nodes (node_id, announcement) VALUES ('${node(1).hex}', 'text')`).run();
     expect(() => repo.loadGossip()).toThrow(/not a blob/);
+    db.prepare('DELETE FROM gossip_nodes').run();
+    db.prepare(`INSERT INTO gossip_channels (scid, node_id_1, node_id_2, announcement, received_at, funding_txid) VALUES (1, '${node(1).hex}', '${node(2).hex}', x'0100', 0, 'not hex')`).run();
+    expect(() => repo.loadGossip()).toThrow(/not a txid/);
     db.close();
   });
 });
