@@ -73,6 +73,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     fromCommandLine: opts.given,
     chain: opts.chain,
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
+    ...(opts.feeUrl ? { feeUrl: opts.feeUrl } : {}),
     ...(opts.gossipFlushMs !== undefined ? { gossip: { limits: { flushIntervalMs: opts.gossipFlushMs } } } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
     async: opts.async,
