@@ -47,7 +47,7 @@ export interface InteropRigOptions {
 const sat = (btc: number) => BigInt(Math.round(btc * 1e8));
 
 /** The daemon's chain flags for this btcd: plain HTTP RPC (through the proxy when btcd runs TLS). */
-async function chainFlags(btcd: Btcd): Promise<string[]> {
+export async function chainFlags(btcd: Btcd): Promise<string[]> {
   if (!btcd.rpcCertPath) return rpcFlags(btcd);
   const port = await btcd.plainRpcPort();
   const url = btcd.rpcUrl.replace('https://', 'http://').replace(`:${btcd.rpcPort}`, `:${port}`);
