@@ -5,18 +5,19 @@
  * v0.21 honours with any backend, btcd included: chainreg/chainregistry.go). We open an anchors
  * channel to LND and are its funder; the test moves the service and we follow with update_fee
  * (BOLT 2: the funder "SHOULD send update_fee to ensure the current fee rate is sufficient"):
- * raised, lowered, raised again with an HTLC in flight (an LND hold invoice); LND accepts each —
+ * raised, lowered, raised again with an HTLC in flight (an LND hold invoice), moved twice while
+ * payments run both ways (the desynchronized dance); LND accepts each —
  * its commitment feerate is ours —, payments after succeed, and our force close confirms a
  * commitment paying exactly the new feerate (BOLT 3: anchors commitment weight 1124).
  * Not here: LND as funder sending update_fee — LND checks its fee every 10 to 60 minutes
  * (htlcswitch DefaultMin/MaxLinkFeeUpdateTimeout, no option), too long for a test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
+import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
 import { sha256, toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
 import { startFeeService, type FeeService } from '../support/fee-service';
-import { fundLnd, lndBinary, startLnd, type Lnd, type LndChannel } from '../support/lnd';
+import { fundLnd, lndBinary, payWhenRoutable, startLnd, type Lnd, type LndChannel } from '../support/lnd';
 import { startInteropRig, type InteropRig } from '../support/interop-rig';
 
 const haveLnd = lndBinary() !== null;
@@ -103,6 +104,24 @@ describe.skipIf(!haveLnd)('update_fee with LND on btcd', () => {
     await waitFor(async () => ((await rig.ours(c.channelId))?.numHtlcs === 0 ? true : undefined), 'the HTLC gone from our commitments');
     await payLnd(1_000_000n);
   }, 120_000);
+
+  it('update_fee interleaved with payments both ways in flight (the desynchronized dance): all settle, both commitments end at the last feerate', async () => {
+    const before = BigInt((await rig.ours(c.channelId))!.localBalanceMsat);
+    const ours = await Promise.all([1, 2, 3].map(() => lnd.addInvoice(2_000_000n, 'dance')));
+    const theirs = await Promise.all([1, 2, 3].map((i) => rig.api.createInvoice({ amountMsat: '1500000', description: `dance ${i}` }) as Promise<Bolt11InvoiceInfo>));
+    const payments = [
+      ...ours.map((inv) => rig.g.cli('pay', inv.paymentRequest).then((r) => (r.json as PaymentInfo | undefined)?.status)),
+      ...theirs.map((inv) => payWhenRoutable(lnd, inv.bolt11).then((p) => (p.status === 'SUCCEEDED' ? 'succeeded' : p.failure_reason))),
+    ];
+    // The estimate moves while they run: 1,500 → 2,250 → 1,000 sat/kw (each past the 25% threshold).
+    fees.set(9_000);
+    await atFeerate(2_250);
+    fees.set(4_000);
+    expect(await Promise.all(payments)).toEqual(Array(6).fill('succeeded'));
+    await atFeerate(1_000);
+    await waitFor(async () => ((await rig.ours(c.channelId))?.numHtlcs === 0 ? true : undefined), 'no HTLC left');
+    expect(BigInt((await rig.ours(c.channelId))!.localBalanceMsat)).toBe(before - 3n * 2_000_000n + 3n * 1_500_000n);
+  }, 180_000);
 
   it('our force close confirms a commitment that pays the updated feerate', async () => {
     fees.set(10_000);
