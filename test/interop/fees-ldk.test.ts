@@ -8,7 +8,8 @@
  *   succeeds, and our force close confirms a commitment paying exactly the last feerate (BOLT 3:
  *   weight 724 without anchors).
  * - LDK is funder: its update_fee within our bounds is taken (both commitments at its rate, a
- *   payment after succeeds); an absurd one (150,000 sat/kw, above our 100,000) is refused — BOLT 2
+ *   payment after succeeds), also with our HTLC in flight (LDK holds the claim: `hold_claims`,
+ *   `release_claims`); an absurd one (150,000 sat/kw, above our 100,000) is refused — BOLT 2
  *   update_fee receiver: "if the update_fee is too low for timely processing, OR is unreasonably
  *   large: MUST send a warning and close the connection, or send an error and fail the channel" —
  *   with our typed `feerate_too_high`; LDK closes, and the commitment that confirms pays the last
@@ -86,7 +87,7 @@ describe('update_fee with the LDK 0.2 peer on btcd', () => {
     await peerConnected(rig.api, ldk.nodeId);
   }, 300_000);
 
-  it('LDK is funder: its update_fee within our bounds is taken; an absurd one is refused with feerate_too_high and the last accepted commitment confirms', async () => {
+  it('LDK is funder: its update_fee within our bounds is taken, with an HTLC in flight too; an absurd one is refused with feerate_too_high and the last accepted commitment confirms', async () => {
     const known = new Set((await ldk.listChannels()).map((x) => x.channel_id));
     await ldk.call('open_channel', { node_id: rig.g.daemon.nodeId, amount_sat: 1_000_000, push_msat: 100_000_000 });
     const c = await activeBoth(async () => (await ldk.listChannels()).find((x) => x.is_outbound && x.funding_txid !== null && !known.has(x.channel_id))?.channel_id);
@@ -99,17 +100,35 @@ describe('update_fee with the LDK 0.2 peer on btcd', () => {
     expect(sent.event, JSON.stringify(sent)).toBe('PaymentSent');
     await waitFor(async () => ((await rig.ours(c.channelId))?.numHtlcs === 0 ? true : undefined), 'no HTLC left');
 
+    // LDK's update_fee with our HTLC in flight: LDK holds our payment's HTLC (claimable, not claimed).
+    await ldk.call('hold_claims');
+    const held = await ldk.call<{ invoice: string; payment_hash: string }>('create_invoice', { amount_msat: 8_000_000, description: 'held by ldk' });
+    const paying = rig.g.cli('pay', held.invoice);
+    await ldk.waitForEvent((e) => e.event === 'PaymentClaimable' && e.payment_hash === held.payment_hash, 30_000, 'our HTLC claimable at LDK');
+    await waitFor(async () => {
+      const theirs = (await ldk.listChannels()).find((x) => x.channel_id === c.channelId);
+      return (await rig.ours(c.channelId))?.numHtlcs === 1 && theirs?.pending_inbound_htlcs === 1 ? true : undefined;
+    }, 'our HTLC held by LDK');
+    await ldk.call('set_channel_feerate', { per_kw: 6_000 });
+    const moved = await atFeerate(c.channelId, 6_000);
+    expect(moved.ours.numHtlcs).toBe(1);
+    expect(await ldk.call<{ released: number }>('release_claims')).toEqual({ released: 1 });
+    const paid = await paying;
+    expect(paid.code, paid.stderr).toBe(0);
+    expect((paid.json as PaymentInfo).status).toBe('succeeded');
+    await waitFor(async () => ((await rig.ours(c.channelId))?.numHtlcs === 0 ? true : undefined), 'no HTLC left');
+
     await ldk.call('set_channel_feerate', { per_kw: 150_000 });
     const failed = await waitFor(async () => {
       const ours = await rig.ours(c.channelId);
       return ours?.failure ? ours : undefined;
     }, 'our channel failed', 60_000);
     expect(failed.failure!.code).toContain('feerate_too_high');
-    expect(failed.feeratePerKw).toBe(4_000);
+    expect(failed.feeratePerKw).toBe(6_000);
     const closed = await rig.mineUntil(async () => {
       const v = await rig.closedView(c.channelId);
       return v?.onChain.closing ? v : undefined;
     }, 'a commitment confirmed');
-    expect(await rig.feeOf(closed.onChain.closing!.txid)).toBe(fee(4_000));
+    expect(await rig.feeOf(closed.onChain.closing!.txid)).toBe(fee(6_000));
   }, 300_000);
 });

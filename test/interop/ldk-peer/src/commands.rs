@@ -98,6 +98,18 @@ async fn run(node: &Arc<Node>, cmd: &str, r: &Value) -> Answer {
 				.map_err(|e| format!("{:?}", e))?;
 			Ok(json!({ "temporary_channel_id": temporary.to_string() }))
 		},
+		"hold_claims" => {
+			crate::events::HOLD_CLAIMS.store(true, Ordering::Release);
+			Ok(json!({}))
+		},
+		"release_claims" => {
+			crate::events::HOLD_CLAIMS.store(false, Ordering::Release);
+			let held: Vec<_> = crate::events::HELD_CLAIMS.lock().unwrap().drain(..).collect();
+			for preimage in &held {
+				node.channel_manager.claim_funds(*preimage);
+			}
+			Ok(json!({ "released": held.len() }))
+		},
 		"set_channel_feerate" => {
 			// The commitment feerate LDK keeps as funder (sat/kw): it sends update_fee at its next timer tick.
 			let per_kw = u64_arg(r, "per_kw")?.ok_or("per_kw is required")?;
