@@ -6,7 +6,8 @@
  * channel to LND and are its funder; the test moves the service and we follow with update_fee
  * (BOLT 2: the funder "SHOULD send update_fee to ensure the current fee rate is sufficient"):
  * raised, lowered, raised again with an HTLC in flight (an LND hold invoice), moved twice while
- * payments run both ways (the desynchronized dance); LND accepts each —
+ * payments run both ways (the desynchronized dance), moved while LND is away (sent after
+ * channel_reestablish); LND accepts each —
  * its commitment feerate is ours —, payments after succeed, and our force close confirms a
  * commitment paying exactly the new feerate (BOLT 3: anchors commitment weight 1124).
  * Not here: LND as funder sending update_fee — LND checks its fee every 10 to 60 minutes
@@ -122,6 +123,19 @@ describe.skipIf(!haveLnd)('update_fee with LND on btcd', () => {
     await waitFor(async () => ((await rig.ours(c.channelId))?.numHtlcs === 0 ? true : undefined), 'no HTLC left');
     expect(BigInt((await rig.ours(c.channelId))!.localBalanceMsat)).toBe(before - 3n * 2_000_000n + 3n * 1_500_000n);
   }, 180_000);
+
+  it('the estimate moves while LND is away: our commitment cannot change offline; update_fee follows channel_reestablish', async () => {
+    const before = (await rig.ours(c.channelId))!;
+    expect(before.feeratePerKw).toBe(1_000);
+    await rig.api.disconnect({ nodeId: lnd.nodeId });
+    await waitFor(async () => ((await rig.ours(c.channelId))?.state !== 'active' && !(await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'the connection gone on both sides');
+    fees.set(6_000);
+    await waitFor(async () => ((await rig.api.chainInfo({})).fees?.normal.satPerVb === 6 ? true : undefined), 'our estimate at 6 sat/vB (1,500 sat/kw)');
+    expect((await rig.ours(c.channelId))!.feeratePerKw).toBe(1_000);
+    await rig.api.connect({ address: lnd.address });
+    await atFeerate(1_500);
+    await payLnd(1_000_000n);
+  }, 120_000);
 
   it('our force close confirms a commitment that pays the updated feerate', async () => {
     fees.set(10_000);
