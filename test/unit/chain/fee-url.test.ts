@@ -1,7 +1,9 @@
 /** The `--fee-url` answer (LND's fee.url shape) decoded: the rates by target, or a typed error. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChainSourceError, FEE_URL_MAX_SAT_PER_KVB, FeeEstimator, parseFeeUrlAnswer } from '../../../core/chain';
+import { ChainError, ChainSourceError, FEE_URL_MAX_SAT_PER_KVB, FeeEstimator, parseFeeUrlAnswer } from '../../../core/chain';
+import { FeeUrlSource, chainClock } from '../../../core/runtime/chain';
+import { SystemClock } from '../../../core/runtime/clock';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const parse = (v: unknown) => parseFeeUrlAnswer(enc(v), 'http://fees.test');
@@ -78,5 +80,16 @@ describe('parseFeeUrlAnswer', () => {
       const a = parse({ fee_by_block_target: Object.fromEntries(map) });
       expect(new Map(a.rates)).toEqual(map);
     }));
+  });
+});
+
+describe('FeeUrlSource', () => {
+  const clock = chainClock(new SystemClock());
+  it.each(['not a url', 'ftp://fees.example/', 'file:///etc/passwd'])('refuses %s with chain.bad_argument', (url) => {
+    expect(() => new FeeUrlSource({ url, clock })).toThrowError(expect.objectContaining({ code: 'chain.bad_argument' }));
+    expect(() => new FeeUrlSource({ url, clock })).toThrowError(ChainError);
+  });
+  it('names its endpoint without credentials', () => {
+    expect(new FeeUrlSource({ url: 'https://user:secret@fees.example/v1/fees', clock }).endpoint).toBe('https://fees.example/v1/fees');
   });
 });
