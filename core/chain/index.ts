@@ -13,6 +13,7 @@ export * from './store';
 export * from './source';
 export * from './tracker';
 export * from './fees';
+export * from './fee-url';
 export * from './backoff';
 export * from './broadcast-outcome';
 export * from './own-transactions';

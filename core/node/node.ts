@@ -18,7 +18,7 @@ import { ChainRepository } from '../store/chain-repository';
 import { WalletRepository } from '../store/wallet-repository';
 import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
-import { createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
+import { FeeUrlSource, createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
 import { FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
@@ -102,6 +102,11 @@ export interface NodeOptions {
   readonly chain?: ChainConfig;
   /** Time between chain polls (default 1 s on regtest, 10 s elsewhere). */
   readonly chainPollMs?: number;
+  /**
+   * Fee estimates from a web service in LND's `fee.url` shape instead of the chain source
+   * (`--fee-url`), polled every `pollMs` (default 5 minutes).
+   */
+  readonly feeUrl?: { readonly url: string; readonly pollMs?: number };
   /**
    * Restore from the 24 backup words into an empty data directory: the same seed (node id,
    * wallet keys); the wallet scans from `birthday` (default 0, genesis). Channels are not restored.
@@ -268,6 +273,11 @@ export class Node {
       pollIntervalMs: opts.chainPollMs ?? defaultChainPollMs(opts.network),
       // btcd starts a new regtest chain at each start: follow it instead of halting.
       resetOnDeepReorg: opts.network === 'regtest',
+      ...(opts.feeUrl ? {
+        feeSource: new FeeUrlSource({ url: opts.feeUrl.url, clock: chainClock(clock) }),
+        feeIntervalMs: opts.feeUrl.pollMs,
+        onFeeProblem: (p) => opts.log?.({ event: 'fee_source_failed', code: p.code, message: p.message }),
+      } : {}),
     });
     const restoring = this.#chain ? readRestoreScan(opts.datadir) : null;
     this.#wallet = new WalletService({

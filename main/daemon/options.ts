@@ -56,6 +56,8 @@ export interface DaemonOptions {
   readonly chainFlags: ChainConfigInput | null;
   /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
   readonly chainPollMs: number | undefined;
+  /** `--fee-url` (checked: http or https) and `--fee-poll-ms`, or undefined. */
+  readonly feeUrl: { readonly url: string; readonly pollMs?: number } | undefined;
   /** --gossip-flush-ms: time between gossip relays (default: core/gossip's 60 s). */
   readonly gossipFlushMs: number | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
@@ -142,6 +144,19 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     : NO_CHAIN;
   const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
   const gossipFlushMs = positive(v['gossip-flush-ms'], '--gossip-flush-ms');
+  const feePollMs = positive(v['fee-poll-ms'], '--fee-poll-ms');
+  if (feePollMs !== undefined && v['fee-url'] === undefined) throw new ConfigError('config.usage', '--fee-poll-ms goes with --fee-url');
+  let feeUrl: DaemonOptions['feeUrl'];
+  if (v['fee-url'] !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(v['fee-url']);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError('config.bad_fee_url', '--fee-url must be an http or https URL');
+    feeUrl = { url: url.href, ...(feePollMs !== undefined ? { pollMs: feePollMs } : {}) };
+  }
   let restore: DaemonOptions['restore'];
   if (v['restore-birthday'] !== undefined && v['restore-words-file'] === undefined) {
     throw new ConfigError('config.usage', '--restore-birthday goes with --restore-words-file');
@@ -195,6 +210,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     chainFlags: chainGiven ? chainFlags : null,
     chain,
     chainPollMs,
+    feeUrl,
     gossipFlushMs,
     restore,
     announceAddresses,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Transaction, p2wpkh } from '@scure/btc-signer';
 import { pubECDSA } from '@scure/btc-signer/utils.js';
 import type { ChainSource } from '../../core/chain';
-import { createChain, type Chain, type ChainSyncEvent, chainClock } from '../../core/runtime/chain';
+import { createChain, type Chain, type ChainOptions, type ChainSyncEvent, chainClock } from '../../core/runtime/chain';
 import { SystemClock } from '../../core/runtime/clock';
 import { openDatabase, type Database } from '../../core/store';
 import { ChainRepository } from '../../core/store/chain-repository';
@@ -65,7 +65,7 @@ export interface ChainUnderTest {
 }
 
 /** A chain layer over `source` on the SQLite file at `path` (a new one by default), started. */
-export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number; rebroadcastIntervalMs?: number; resetOnDeepReorg?: boolean } = {}): ChainUnderTest {
+export function openChain(source: ChainSource, opts: { path?: string; pollIntervalMs?: number; fallbackSatPerKw?: number; start?: boolean; network?: 'regtest' | 'mainnet'; maxReorgDepth?: number; rebroadcastIntervalMs?: number; resetOnDeepReorg?: boolean; fees?: Pick<ChainOptions, 'feeSource' | 'feeIntervalMs' | 'onFeeProblem'> } = {}): ChainUnderTest {
   const path = opts.path ?? join(tempDir('glasswing-chain-it-'), 'glasswing.sqlite');
   const db = openDatabase(path);
   const events: ChainSyncEvent[] = [];
@@ -81,6 +81,7 @@ export function openChain(source: ChainSource, opts: { path?: string; pollInterv
     rebroadcastIntervalMs: opts.rebroadcastIntervalMs ?? 60_000,
     backoff: { initialMs: 50, maxMs: 400, jitter: 0 },
     resetOnDeepReorg: opts.resetOnDeepReorg,
+    ...opts.fees,
   });
   if (opts.start ?? true) chain.sync.start();
   return {

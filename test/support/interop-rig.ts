@@ -40,12 +40,14 @@ export interface InteropRigOptions {
   readonly depositSat?: bigint;
   /** The daemon's data directory prefix (in the temp dir). */
   readonly name?: string;
+  /** More `glasswing daemon` options (e.g. `--fee-url`). */
+  readonly daemonArgs?: readonly string[];
 }
 
 const sat = (btc: number) => BigInt(Math.round(btc * 1e8));
 
 /** The daemon's chain flags for this btcd: plain HTTP RPC (through the proxy when btcd runs TLS). */
-async function chainFlags(btcd: Btcd): Promise<string[]> {
+export async function chainFlags(btcd: Btcd): Promise<string[]> {
   if (!btcd.rpcCertPath) return rpcFlags(btcd);
   const port = await btcd.plainRpcPort();
   const url = btcd.rpcUrl.replace('https://', 'http://').replace(`:${btcd.rpcPort}`, `:${port}`);
@@ -66,7 +68,7 @@ async function startOn(btcd: Btcd, name: string, depositSat: bigint, extraArgs: 
 export async function startInteropRig(opts: InteropRigOptions = {}): Promise<InteropRig> {
   const btcd = await startBtcd(opts.tls ? { tls: true } : {});
   await btcd.mine(101);
-  const g = await startOn(btcd, opts.name ?? 'interop', opts.depositSat ?? 3_000_000n);
+  const g = await startOn(btcd, opts.name ?? 'interop', opts.depositSat ?? 3_000_000n, [...(opts.daemonArgs ?? [])]);
   const api = g.api;
   const others: WalletNode[] = [];
   const raw = (txid: string) => btcd.rpc<{ vin: { txid: string; vout: number }[]; vout: { value: number }[] }>('getrawtransaction', [txid, 1]);

@@ -57,6 +57,8 @@ export interface LdkChannel {
   next_outbound_htlc_minimum_msat: number;
   is_announced: boolean;
   channel_type: string | null;
+  /** The commitment feerate (sat/kw), once known. */
+  feerate_per_kw: number | null;
 }
 
 export function ldkPeerInstalled(): boolean {

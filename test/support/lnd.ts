@@ -52,6 +52,10 @@ export interface LndChannel {
   remote_balance: string;
   private: boolean;
   initiator: boolean;
+  /** The commitment feerate (sat/kw) and the fee it pays (sat), as strings. */
+  fee_per_kw?: string;
+  commit_fee?: string;
+  pending_htlcs?: unknown[];
 }
 
 export interface LndPayment {
@@ -294,6 +298,16 @@ export class Lnd {
     // `private`: route hints for LND's private channels (how a payer without gossip reaches LND through a peer).
     const r = await this.rest<{ r_hash: string; payment_request: string }>('POST', '/v1/invoices', { value_msat: valueMsat.toString(), memo, private: opts.private ?? false });
     return { paymentRequest: r.payment_request, paymentHash: Buffer.from(r.r_hash, 'base64').toString('hex') };
+  }
+
+  /** A hold invoice (invoicesrpc): a payment to it stays in flight until `settleInvoice` or `cancelInvoice`. */
+  async addHoldInvoice(paymentHash: string, valueMsat: bigint): Promise<string> {
+    const r = await this.rest<{ payment_request: string }>('POST', '/v2/invoices/hodl', { hash: Buffer.from(paymentHash, 'hex').toString('base64'), value_msat: valueMsat.toString(), memo: 'glasswing hold' });
+    return r.payment_request;
+  }
+
+  async settleInvoice(preimage: string): Promise<void> {
+    await this.rest('POST', '/v2/invoices/settle', { preimage: Buffer.from(preimage, 'hex').toString('base64') });
   }
 
   /** Cancels an open invoice: a payment to it then fails with incorrect_or_unknown_payment_details. */

@@ -11,7 +11,8 @@ import type { Network } from '../../wire';
 import type { ChainClock } from './clock';
 import { EsploraSource } from './esplora-source';
 import { BitcoindRpcSource } from './rpc-source';
-import { ChainSync, type ChainSyncEvent } from './sync';
+import type { FeeRatesSource } from './fee-url-source';
+import { ChainSync, type ChainSyncEvent, type SyncProblem } from './sync';
 
 export type ChainSourceConfig =
   | { readonly kind: 'bitcoind-rpc'; readonly rpcUrl: string; readonly rpcCookie?: string; readonly timeoutMs?: number }
@@ -39,6 +40,10 @@ export interface ChainOptions {
   readonly maxReorgDepth?: number;
   readonly pollIntervalMs?: number;
   readonly fees?: FeeEstimatorOptions;
+  /** Fee estimates from this web service (`--fee-url`) instead of the chain source, polled every `feeIntervalMs`. */
+  readonly feeSource?: FeeRatesSource;
+  readonly feeIntervalMs?: number;
+  readonly onFeeProblem?: (problem: SyncProblem) => void;
   readonly rebroadcastIntervalMs?: number;
   /** Blocks mode: follow the source's mempool (default true). */
   readonly mempool?: boolean;
@@ -72,6 +77,7 @@ export function createChain(opts: ChainOptions): Chain {
   const own = new OwnTransactions({ tracker, store: opts.store, rebroadcastIntervalMs: opts.rebroadcastIntervalMs });
   const fees = new FeeEstimator(opts.fees);
   const sync = new ChainSync({ tracker, source: opts.source, clock: opts.clock, network: opts.network, onEvent: opts.onEvent, fees, own, pollIntervalMs: opts.pollIntervalMs, backoff: opts.backoff, resetOnDeepReorg: opts.resetOnDeepReorg,
+    feeSource: opts.feeSource, feeIntervalMs: opts.feeIntervalMs, onFeeProblem: opts.onFeeProblem,
   });
   return { tracker, own, fees, sync };
 }

@@ -7,5 +7,6 @@ export * from './clock';
 export * from './http';
 export * from './rpc-source';
 export * from './esplora-source';
+export * from './fee-url-source';
 export * from './sync';
 export * from './config';

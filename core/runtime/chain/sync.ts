@@ -14,6 +14,7 @@ import {
 import { GlasswingError } from '../../errors';
 import type { Network } from '../../wire';
 import type { ChainClock } from './clock';
+import type { FeeRatesSource } from './fee-url-source';
 
 export interface SyncProblem {
   readonly code: string;
@@ -51,6 +52,12 @@ export interface ChainSyncOptions {
   readonly feeTargets?: readonly number[];
   /** How often fee estimates are fetched again (default 5 minutes). */
   readonly feeIntervalMs?: number;
+  /**
+   * Where estimates come from instead of the chain source (`--fee-url`). Its failures do not stop
+   * the round: they go to `onFeeProblem` and the previous estimate stays (until it is too old).
+   */
+  readonly feeSource?: FeeRatesSource;
+  readonly onFeeProblem?: (problem: SyncProblem) => void;
   readonly own?: OwnTransactions;
   /** Time between rounds when in sync (default 10 s). */
   readonly pollIntervalMs?: number;
@@ -73,6 +80,8 @@ export class ChainSync {
   readonly #fees: FeeEstimator;
   readonly #feeTargets: readonly number[];
   readonly #feeIntervalMs: number;
+  readonly #feeSource: FeeRatesSource | undefined;
+  readonly #onFeeProblem: (problem: SyncProblem) => void;
   readonly #own: OwnTransactions | undefined;
   readonly #pollMs: number;
   readonly #backoff: BackoffOptions;
@@ -100,6 +109,8 @@ export class ChainSync {
     this.#fees = opts.fees ?? new FeeEstimator();
     this.#feeTargets = opts.feeTargets ?? DEFAULT_FEE_TARGETS;
     this.#feeIntervalMs = opts.feeIntervalMs ?? 300_000;
+    this.#feeSource = opts.feeSource;
+    this.#onFeeProblem = opts.onFeeProblem ?? (() => undefined);
     this.#own = opts.own;
     this.#pollMs = opts.pollIntervalMs ?? 10_000;
     this.#backoff = opts.backoff ?? {};
@@ -328,8 +339,22 @@ export class ChainSync {
       }
     }
     if (this.#feesAt === null || now - this.#feesAt >= this.#feeIntervalMs) {
-      this.#fees.update(await this.#source.feeRates(this.#feeTargets), this.#clock.now());
-      this.#feesAt = now;
+      if (this.#feeSource) {
+        this.#feesAt = now;
+        let rates;
+        try {
+          rates = await this.#feeSource.feeRates(this.#feeTargets);
+        } catch (e) {
+          // The previous estimate stays; the FeeEstimator drops it once older than its maximum age.
+          this.#onFeeProblem(problem(e));
+          return;
+        }
+        if (this.#stopped) return;
+        this.#fees.update(rates, this.#clock.now());
+      } else {
+        this.#fees.update(await this.#source.feeRates(this.#feeTargets), this.#clock.now());
+        this.#feesAt = now;
+      }
     }
   }
 }

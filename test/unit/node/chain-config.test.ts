@@ -74,12 +74,22 @@ describe('chain options of glasswing daemon and config.json', () => {
     expect(parseDaemonOptions(['--restore-words-file', words], {}).restore?.birthday).toBe(0);
   });
 
+  it('reads --fee-url and --fee-poll-ms', () => {
+    expect(parseDaemonOptions([], {}).feeUrl).toBeUndefined();
+    expect(parseDaemonOptions(['--fee-url', 'https://fees.example/v1/fees'], {}).feeUrl).toEqual({ url: 'https://fees.example/v1/fees' });
+    expect(parseDaemonOptions(['--fee-url', 'http://127.0.0.1:8080/f', '--fee-poll-ms', '1000'], {}).feeUrl).toEqual({ url: 'http://127.0.0.1:8080/f', pollMs: 1000 });
+  });
+
   it.each([
     [['--chain', 'bitcoind-rpc', '--rpc-url', 'http://h:1'], 'config.bad_chain'],
     [['--chain', 'esplora', '--network', 'regtest'], 'config.bad_chain'],
     [['--chain-poll-ms=-5'], 'config.bad_number'],
     [['--restore-words-file', '/nonexistent/words'], 'config.restore_words_file'],
     [['--restore-birthday', '3'], 'config.usage'],
+    [['--fee-url', 'fees.example'], 'config.bad_fee_url'],
+    [['--fee-url', 'ftp://fees.example/'], 'config.bad_fee_url'],
+    [['--fee-poll-ms', '1000'], 'config.usage'],
+    [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '0'], 'config.bad_number'],
   ])('rejects %j with %s', (args, code) => {
     expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));
   });

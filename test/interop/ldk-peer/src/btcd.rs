@@ -8,7 +8,7 @@
 //! `getmempoolentry`). So this module speaks JSON-RPC 1.0 itself (one HTTP/1.0 request per call)
 //! and builds each header's chainwork: on regtest every block has the same compact target (no
 //! retargeting), so the chainwork at height h is (h + 1) × the work of one block.
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -184,7 +184,20 @@ impl BroadcasterInterface for Btcd {
 	}
 }
 
-/// Fixed regtest rates in sat per 1000 weight units (253 is the floor every node accepts).
+/// The commitment feerates a test set with the `set_channel_feerate` command (0: the fixed default).
+pub static ANCHOR_CHANNEL_FEE: AtomicU32 = AtomicU32::new(0);
+pub static NON_ANCHOR_CHANNEL_FEE: AtomicU32 = AtomicU32::new(0);
+
+fn or_default(set: &AtomicU32, default: u32) -> u32 {
+	match set.load(Ordering::Acquire) {
+		0 => default,
+		v => v,
+	}
+}
+
+/// Fixed regtest rates in sat per 1000 weight units (253 is the floor every node accepts), except
+/// the channels' commitment feerates, which a test may move (LDK then sends update_fee as funder
+/// at its next timer tick).
 pub struct RegtestFees;
 
 impl FeeEstimator for RegtestFees {
@@ -194,8 +207,8 @@ impl FeeEstimator for RegtestFees {
 			ConfirmationTarget::UrgentOnChainSweep => 5_000,
 			ConfirmationTarget::MinAllowedAnchorChannelRemoteFee => 253,
 			ConfirmationTarget::MinAllowedNonAnchorChannelRemoteFee => 253,
-			ConfirmationTarget::AnchorChannelFee => 1_000,
-			ConfirmationTarget::NonAnchorChannelFee => 2_500,
+			ConfirmationTarget::AnchorChannelFee => or_default(&ANCHOR_CHANNEL_FEE, 1_000),
+			ConfirmationTarget::NonAnchorChannelFee => or_default(&NON_ANCHOR_CHANNEL_FEE, 2_500),
 			ConfirmationTarget::ChannelCloseMinimum => 253,
 			ConfirmationTarget::OutputSpendingFee => 2_500,
 		}

@@ -98,7 +98,29 @@ async fn run(node: &Arc<Node>, cmd: &str, r: &Value) -> Answer {
 				.map_err(|e| format!("{:?}", e))?;
 			Ok(json!({ "temporary_channel_id": temporary.to_string() }))
 		},
+		"hold_claims" => {
+			crate::events::HOLD_CLAIMS.store(true, Ordering::Release);
+			Ok(json!({}))
+		},
+		"release_claims" => {
+			crate::events::HOLD_CLAIMS.store(false, Ordering::Release);
+			let held: Vec<_> = crate::events::HELD_CLAIMS.lock().unwrap().drain(..).collect();
+			for preimage in &held {
+				node.channel_manager.claim_funds(*preimage);
+			}
+			Ok(json!({ "released": held.len() }))
+		},
+		"set_channel_feerate" => {
+			// The commitment feerate LDK keeps as funder (sat/kw): it sends update_fee at its next timer tick.
+			let per_kw = u64_arg(r, "per_kw")?.ok_or("per_kw is required")?;
+			let per_kw = u32::try_from(per_kw).map_err(|_| "per_kw is too large".to_string())?;
+			crate::btcd::ANCHOR_CHANNEL_FEE.store(per_kw, Ordering::Release);
+			crate::btcd::NON_ANCHOR_CHANNEL_FEE.store(per_kw, Ordering::Release);
+			node.channel_manager.timer_tick_occurred();
+			Ok(json!({}))
+		},
 		"list_channels" => Ok(json!(node.channel_manager.list_channels().iter().map(|c| json!({
+			"feerate_per_kw": c.feerate_sat_per_1000_weight,
 			"channel_id": c.channel_id.to_string(),
 			"counterparty_node_id": c.counterparty.node_id.to_string(),
 			"funding_txid": c.funding_txo.map(|o| o.txid.to_string()),

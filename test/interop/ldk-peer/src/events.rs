@@ -1,17 +1,23 @@
 //! Every LDK `Event` becomes one JSON line on stdout, then the peer does what the event asks:
 //! funds channels from the wallet, claims payments it receives, sweeps outputs channels hand back,
 //! serves static invoices and keeps onion messages for offline peers when it is a server.
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bitcoin::secp256k1::Secp256k1;
 use lightning::events::{Event, EventsProvider, ReplayEvent};
 use lightning::sign::{OutputSpender, SpendableOutputDescriptor};
 use lightning::chain::chaininterface::{BroadcasterInterface, ConfirmationTarget, FeeEstimator};
 use lightning::types::features::ChannelTypeFeatures;
+use lightning::types::payment::PaymentPreimage;
 use serde_json::{json, Value};
 
 use crate::btcd::RegtestFees;
 use crate::{emit, hex_encode, Node};
+
+/// Set by the `hold_claims` command: payments to us stay claimable (their HTLCs in flight) until `release_claims`.
+pub static HOLD_CLAIMS: AtomicBool = AtomicBool::new(false);
+pub static HELD_CLAIMS: Mutex<Vec<PaymentPreimage>> = Mutex::new(Vec::new());
 
 pub fn process(node: &Arc<Node>) {
 	let handler = |event: Event| -> Result<(), ReplayEvent> {
@@ -187,9 +193,14 @@ fn handle(node: &Arc<Node>, event: Event) {
 			}
 		},
 		Event::PaymentClaimable { purpose, .. } => {
-			// Claim everything we can: the preimage is ours (our invoice, offer or a keysend).
+			// Claim everything we can: the preimage is ours (our invoice, offer or a keysend) — unless
+			// a test asked to hold claims (`hold_claims`), then at `release_claims`.
 			if let Some(preimage) = purpose.preimage() {
-				node.channel_manager.claim_funds(preimage);
+				if HOLD_CLAIMS.load(Ordering::Acquire) {
+					HELD_CLAIMS.lock().unwrap().push(preimage);
+				} else {
+					node.channel_manager.claim_funds(preimage);
+				}
 			}
 		},
 		Event::SpendableOutputs { outputs, .. } => sweep(node, outputs),
