@@ -337,6 +337,9 @@ export class ChannelMonitors {
       case 'htlc_failed':
         this.#opts.upstream({ kind: 'htlc_failed', channelId, htlc: a.htlc });
         break;
+      case 'preimage_wanted':
+        this.#opts.upstream({ kind: 'preimage_wanted', channelId, htlc: a.htlc });
+        break;
     }
   }
 
