@@ -234,6 +234,24 @@ export class ChannelMonitor {
     return this.#step();
   }
 
+  /**
+   * The wallet could not fund, or the chain refused, what a `request_cpfp` / `request_htlc_fee` with
+   * this key asked for (the child was abandoned): the request is handed out again now rather than at
+   * the next block (a commitment that pays too little must not wait a block for its CPFP child). The
+   * caller decides which refusals are worth it and how often. Unknown or confirmed claims: nothing.
+   */
+  claimRefused(key: string): MonitorStep {
+    const record = this.#claims.get(key);
+    if (record && record.tx === null && (record.kind === 'cpfp' || record.kind === 'htlc_fee') && record.broadcastAt !== -1) {
+      this.#claims.set(key, { ...record, broadcastAt: -1 });
+      this.#dirty = true;
+      // A CPFP child refused for a missing input may have no parent in the source's mempool: the commitment goes out again first.
+      const parent = record.kind === 'cpfp' ? this.#claims.get(key.replace(/^cpfp:/, 'commitment:')) : undefined;
+      if (parent?.txid && !this.#confirmed.has(parent.txid)) this.#claims.set(parent.key, { ...parent, broadcastAt: -1 });
+    }
+    return this.#step();
+  }
+
   /** New fee estimates (the chain layer's): claims may be re-bid. */
   feeratesUpdated(estimates: readonly FeeEstimate[]): MonitorStep {
     this.#feerates = estimates.map((e) => ({ targetBlocks: e.targetBlocks, feeratePerKw: e.feeratePerKw }));

@@ -253,6 +253,9 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       publish: (e) => opts.publish(e),
       log: this.#log,
       upstream: (r) => this.#onUpstream(r),
+      schedule: (name, delayMs, fn) => {
+        opts.clock.timeout(name, delayMs, fn);
+      },
     });
     this.#openings = new Openings({
       stores: opts.stores,

@@ -375,3 +375,24 @@ describe('preimages wanted on chain', () => {
     expect(B.monitor.view().closing?.kind).toBe('revoked');
   });
 });
+
+describe('refused requests', () => {
+  it('hands a refused CPFP request out again at once (its commitment first), and nothing else; a second step at the same height hands out nothing', () => {
+    const { A, step } = forceClosedPair('anchors');
+    const cpfp = step.actions.find((a) => a.type === 'request_cpfp');
+    expect(cpfp?.type).toBe('request_cpfp');
+    const key = cpfp!.type === 'request_cpfp' ? cpfp!.request.key : '';
+    // Without a refusal: nothing again before the next block.
+    expect(A.monitor.bestBlock(BASE_HEIGHT).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    const again = A.monitor.claimRefused(key);
+    expect(again.persist).toBe(true);
+    const handed = again.actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp');
+    expect(handed.map((a) => (a.type === 'broadcast' ? a.label : a.type))).toEqual(['commitment', 'request_cpfp']);
+    // The same bid: a retry, not a re-bid.
+    expect(handed[1]!.type === 'request_cpfp' && handed[1]!.request.targetFeeratePerKw).toBe(cpfp!.type === 'request_cpfp' && cpfp!.request.targetFeeratePerKw);
+    expect(A.monitor.bestBlock(BASE_HEIGHT).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    // An unknown key, or a claim that is not a request, changes nothing.
+    expect(A.monitor.claimRefused('cpfp:999').actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    expect(A.monitor.claimRefused(key.replace(/^cpfp:/, 'commitment:')).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+  });
+});
