@@ -336,7 +336,7 @@ export class ChannelMonitors {
           child = wallet.fundCpfp(a.request);
         } catch (e) {
           // The wallet could not fund it now (e.g. its coins still in flight): ask again soon, not a block later.
-          this.#retryLater(channelId, a.request.key, 'unfunded');
+          this.#retryLater(channelId, a.request.key, 'unfunded', () => this.#run(channelId, (m) => m.claimRefused(a.request.key)));
           throw e;
         }
         if (child.replaces) chain?.forget(child.replaces);
@@ -350,7 +350,7 @@ export class ChannelMonitors {
         try {
           funded = wallet.fundHtlcTx(a.request);
         } catch (e) {
-          this.#retryLater(channelId, a.request.key, 'unfunded');
+          this.#retryLater(channelId, a.request.key, 'unfunded', () => this.#run(channelId, (m) => m.claimRefused(a.request.key)));
           throw e;
         }
         if (funded.replaces) chain?.forget(funded.replaces);
@@ -383,10 +383,12 @@ export class ChannelMonitors {
       try {
         const { txid, outcome } = await chain.broadcast(raw);
         this.#opts.log({ event: 'monitor_broadcast', channelId, label, txid, outcome: outcome.kind, ...(outcome.detail && !TAKEN.has(outcome.kind) ? { detail: outcome.detail } : {}) });
+        // The source did not answer (a loaded node timing out): the same bytes again in a moment, not a block later.
+        if (outcome.kind === 'source_down') this.#retryLater(channelId, `broadcast:${txid}`, outcome.kind, () => this.#broadcast(channelId, label, raw, funded));
         if (funded && !TAKEN.has(outcome.kind) && outcome.kind !== 'source_down' && !this.#closed) {
           this.#opts.wallet?.abandon(funded.txid);
           chain.forget(funded.txid);
-          if (TRANSIENT.has(outcome.kind)) this.#retryLater(channelId, funded.key, outcome.kind);
+          if (TRANSIENT.has(outcome.kind)) this.#retryLater(channelId, funded.key, outcome.kind, () => this.#run(channelId, (m) => m.claimRefused(funded.key)));
         }
       } catch (e) {
         this.#opts.log({ event: 'monitor_broadcast_failed', channelId, label, code: e instanceof GlasswingError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
@@ -395,11 +397,12 @@ export class ChannelMonitors {
   }
 
   /**
-   * A wallet-funded claim was refused for a cause that may pass: the monitor hands the request out
-   * again after 2 s, 4 s, 8 s, … (CLAIM_RETRIES_PER_BLOCK times a block at most; each new block
-   * hands it out again anyway).
+   * A wallet-funded claim was refused for a cause that may pass (the monitor hands the request out
+   * again), or the source did not answer a broadcast (the same bytes again): `retry` runs after 2 s,
+   * 4 s, 8 s, … (CLAIM_RETRIES_PER_BLOCK times a block at most per key; each new block hands every
+   * unconfirmed claim out again anyway).
    */
-  #retryLater(channelId: string, key: string, cause: string): void {
+  #retryLater(channelId: string, key: string, cause: string, retry: () => void): void {
     const schedule = this.#opts.schedule;
     if (!schedule || this.#closed) return;
     const height = this.#entries.get(channelId)?.monitor.bestHeight ?? 0;
@@ -409,7 +412,9 @@ export class ChannelMonitors {
     this.#retries.set(key, { height, count: count + 1 });
     const delayMs = CLAIM_RETRY_BASE_MS * 2 ** count;
     this.#opts.log({ event: 'monitor_claim_retry', channelId, key, cause, attempt: count + 1, delayMs });
-    schedule(`monitor.claim_retry ${key}`, delayMs, () => this.#run(channelId, (m) => m.claimRefused(key)));
+    schedule(`monitor.claim_retry ${key}`, delayMs, () => {
+      if (!this.#closed) retry();
+    });
   }
 
   /** Resolves when every broadcast asked for so far was handed to the chain (tests, shutdown). */
