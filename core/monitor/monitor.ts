@@ -48,7 +48,14 @@ export type MonitorAction =
   /** The chain revealed the preimage of an HTLC we offered: settle the incoming HTLC upstream (payments layer). */
   | { readonly type: 'preimage_learned'; readonly paymentHash: Uint8Array; readonly preimage: Uint8Array; readonly htlc: Htlc | null }
   /** An HTLC we offered timed out on chain (or is on no confirmed commitment), deep enough: fail it upstream. */
-  | { readonly type: 'htlc_failed'; readonly htlc: Htlc };
+  | { readonly type: 'htlc_failed'; readonly htlc: Htlc }
+  /**
+   * An HTLC offered to us has an unspent output on the confirmed commitment and we know no preimage
+   * for it: whoever may hold one (the payee's own invoice, a claim stored before a crash) should hand
+   * it over (`applyUpdates` with a `preimage` update). Asked once per HTLC per monitor in memory:
+   * again after `start()`, so a crash between the ask and the answer loses nothing.
+   */
+  | { readonly type: 'preimage_wanted'; readonly htlc: Htlc };
 
 export interface MonitorStep {
   readonly actions: readonly MonitorAction[];
@@ -91,6 +98,8 @@ export class ChannelMonitor {
   readonly #memo = new Map<string, unknown>();
   readonly #watched = new Set<string>();
   readonly #uneconomical = new Set<string>();
+  /** Incoming HTLCs whose preimage was asked for (`preimage_wanted`) since the last `start()`. */
+  readonly #wanted = new Set<string>();
   #view: MonitorView | null = null;
   #dirty = false;
 
@@ -145,6 +154,7 @@ export class ChannelMonitor {
   /** Every watch, and every claim handed out again (after a restart). */
   start(): MonitorStep {
     this.#watched.clear();
+    this.#wanted.clear();
     for (const c of this.#claims.values()) this.#claims.set(c.key, { ...c, broadcastAt: -1 });
     return this.#step();
   }
@@ -220,6 +230,24 @@ export class ChannelMonitor {
     if (forkHeight < this.#bestHeight) {
       this.#bestHeight = forkHeight;
       this.#dirty = true;
+    }
+    return this.#step();
+  }
+
+  /**
+   * The wallet could not fund, or the chain refused, what a `request_cpfp` / `request_htlc_fee` with
+   * this key asked for (the child was abandoned): the request is handed out again now rather than at
+   * the next block (a commitment that pays too little must not wait a block for its CPFP child). The
+   * caller decides which refusals are worth it and how often. Unknown or confirmed claims: nothing.
+   */
+  claimRefused(key: string): MonitorStep {
+    const record = this.#claims.get(key);
+    if (record && record.tx === null && (record.kind === 'cpfp' || record.kind === 'htlc_fee') && record.broadcastAt !== -1) {
+      this.#claims.set(key, { ...record, broadcastAt: -1 });
+      this.#dirty = true;
+      // A CPFP child refused for a missing input may have no parent in the source's mempool: the commitment goes out again first.
+      const parent = record.kind === 'cpfp' ? this.#claims.get(key.replace(/^cpfp:/, 'commitment:')) : undefined;
+      if (parent?.txid && !this.#confirmed.has(parent.txid)) this.#claims.set(parent.key, { ...parent, broadcastAt: -1 });
     }
     return this.#step();
   }
@@ -392,6 +420,20 @@ export class ChannelMonitor {
       this.#reported.add(key);
       this.#dirty = true;
       actions.push({ type: 'htlc_failed', htlc: f.htlc });
+    }
+    // BOLT 5 "HTLC Output Handling" (local and remote commitments): "if it receives (or already possesses)
+    // a payment preimage for an unresolved HTLC output that it has been offered ...: MUST resolve the
+    // output by spending it". The preimage may be known outside the channel's updates (the HTLC was on
+    // the confirmed commitment before it was irrevocably committed, so it was never fulfilled): ask.
+    const kind = r.closing?.classified.kind;
+    if (kind === 'local' || kind === 'remote') {
+      for (const f of fates) {
+        if (f.htlc.offerer !== 'remote' || f.fate !== 'pending' || f.outputKey === null || this.#preimageFor(f.htlc.paymentHash)) continue;
+        const key = `${f.htlc.id}:${toHex(f.htlc.paymentHash)}`;
+        if (this.#wanted.has(key)) continue;
+        this.#wanted.add(key);
+        actions.push({ type: 'preimage_wanted', htlc: f.htlc });
+      }
     }
 
     // Irrevocably resolved outputs need no watch any more.

@@ -55,20 +55,12 @@ async function quiesce(): Promise<void> {
 }
 
 /**
- * Waits for `txid` in the mempool. A broadcast the source did not take (btcd slow to answer on a
- * loaded machine is `source_down`) is made again at the next block, as the monitor does: after 15 s
- * without it, a block is mined, up to three times.
+ * Waits for `txid` in the mempool, mining nothing: a broadcast the source did not answer in time (btcd
+ * slow on a loaded machine is `source_down`, after the RPC's 30 s) is made again by the node within
+ * seconds (ChannelMonitors' retries), not at the next block.
  */
 async function untilInMempool(txid: string, what: string): Promise<void> {
-  for (let round = 0; ; round++) {
-    try {
-      await waitFor(async () => ((await inMempool(txid)) ? true : undefined), `${what} in the mempool`, 15_000);
-      return;
-    } catch (e) {
-      if (round === 3) throw e;
-      await mine(1);
-    }
-  }
+  await waitFor(async () => ((await inMempool(txid)) ? true : undefined), `${what} in the mempool`, 60_000);
 }
 
 async function blockOf(txid: string): Promise<{ height: number; txIndex: number }> {
@@ -172,7 +164,9 @@ describe('unilateral closes and enforcement on a real chain', () => {
     expect(closed.kind).toBe('force');
     expect(closed.commitmentTxid).toMatch(/^[0-9a-f]{64}$/);
     await untilInMempool(closed.commitmentTxid!, 'our commitment');
-    const cpfp = await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'cpfp'), 'the CPFP child');
+    const cpfp = await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'cpfp'), 'the CPFP child').catch((e: Error) => {
+      throw new Error(`${e.message}\n${a.logs.filter((l) => /monitor/.test(String(l.event))).map((l) => JSON.stringify(l)).join('\n')}`);
+    });
     await waitFor(async () => ((await inMempool(cpfp.txid)) ? true : undefined), 'the CPFP child in the mempool');
     await mine(1);
     await waitFor(() => (a.wallet.transaction(cpfp.txid)?.state === 'confirmed' ? true : undefined), 'the CPFP child confirmed');

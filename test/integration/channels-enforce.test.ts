@@ -1,6 +1,6 @@
 /**
  * On-chain enforcement between real `glasswing daemon` processes on a real btcd (issue 14 item 3
- * and 6): payments move a channel A–B through several states; A then broadcasts one of its revoked
+ * and 6): payments move a channel A–B (static_remotekey, then anchors) through several states; A then broadcasts one of its revoked
  * commitments, one that carried an HTLC, and confirms that HTLC's second-level transaction while B
  * is away — B, back, takes every output with the revocation key, the second-level output included,
  * and ends with the whole channel in its wallet less the fees the chain shows. And a reorg of the
@@ -15,9 +15,9 @@ import type { Bolt11InvoiceInfo, ChannelSummary, PaymentInfo } from '../../core/
 import type { StoredChannel } from '../../core/channel';
 import { formatShortChannelId } from '../../core/wire';
 import { shortChannelIdOf } from '../../core/channel/establish';
-import { type Btcd, startBtcd, waitFor } from '../support/btcd';
+import { type Btcd, faucetKey, startBtcd, waitFor } from '../support/btcd';
 import { deposit, restart, synced, type WalletNode, startWalletNode, expectCoinsOnChain } from '../support/wallet-node';
-import { channelOf, cliOk, closedOf, drainMempool, feeOf, inMempool, mine, openActive, signSnapshotCommitment, storedChannel, totalSat } from '../support/chain-daemons';
+import { channelOf, cliOk, closedOf, drainMempool, feeOf, inMempool, mine, mineUntil, openActive, rawTx, signSnapshotCommitment, storedChannel, totalSat } from '../support/chain-daemons';
 
 let btcd: Btcd;
 beforeAll(async () => {
@@ -40,8 +40,13 @@ async function pay(payer: WalletNode, payee: WalletNode, msat: bigint, what: str
   return paid;
 }
 
+const ANCHORS = new Set(['our_anchor', 'their_anchor']);
+
 describe('a revoked commitment broadcast between daemons', () => {
-  it('B punishes A\'s revoked commitment and the HTLC-timeout A confirms from it: every output ends in B\'s wallet', async () => {
+  // static_remotekey: the commitment and HTLC transactions carry their own fee. anchors: the
+  // HTLC-timeout carries none (BOLT 3), so the cheater adds a coin of its own as input 1 (the peer's
+  // signature is SIGHASH_SINGLE|ANYONECANPAY), as its wallet would; the anchors stay unswept.
+  for (const channelType of ['static_remotekey', 'anchors'] as const) it(`B punishes A's revoked commitment (${channelType}) and the HTLC-timeout A confirms from it: every output ends in B's wallet`, async () => {
     const a = await startWalletNode(btcd);
     const b = await startWalletNode(btcd);
     const c = await startWalletNode(btcd);
@@ -51,9 +56,7 @@ describe('a revoked commitment broadcast between daemons', () => {
     await deposit(b, btcd, 1_000_000n);
     await cliOk(a, 'connect', b.daemon.address);
     await cliOk(b, 'connect', c.daemon.address);
-    // static_remotekey: the commitment and HTLC transactions carry their own fee, so the test can
-    // broadcast A's old ones without a wallet input (anchors would need one).
-    const ab = await openActive(btcd, a, b, 600_000n, 0n, ['--feerate', '2', '--channel-type', 'static_remotekey'], all);
+    const ab = await openActive(btcd, a, b, 600_000n, 0n, ['--feerate', '2', '--channel-type', channelType], all);
     await openActive(btcd, b, c, 300_000n, 0n, ['--feerate', '2'], all);
 
     // Payments move A–B through several states.
@@ -77,7 +80,12 @@ describe('a revoked commitment broadcast between daemons', () => {
     await pay(a, b, 20_000_000n, 'state 4');
     const final = await settled(a, b, ab.channelId);
     expect(final.localCtn).toBeGreaterThan(snapshot.state.localCommit.ctn + 1);
-    const cheat = await signSnapshotCommitment(a.daemon.datadir, snapshot);
+    // The cheater's own coin for an anchors HTLC-timeout's fee (the faucet's key, as A's wallet key would be).
+    const faucet = faucetKey();
+    const coinTxid = await btcd.fund(faucet.address, 100_000n);
+    await mine(btcd, 1, all);
+    const feeCoin = { txid: coinTxid, vout: 0, valueSat: 100_000n, secret: faucet.secret, feeSat: 2_000n };
+    const cheat = await signSnapshotCommitment(a.daemon.datadir, snapshot, new Map(), channelType === 'anchors' ? feeCoin : undefined);
     expect(cheat.htlcTxs.map((h) => h.kind)).toEqual(['htlc_timeout']);
     // B's balance in its newest commitment: what B is owed whatever A broadcasts.
     const bChannel = (await b.api.listChannels({})).channels.find((x) => x.channelId === ab.channelId)!;
@@ -106,15 +114,23 @@ describe('a revoked commitment broadcast between daemons', () => {
     await closedOf(b2.api, ab.channelId, (x) => x.onChain.closing?.kind === 'revoked', 'B recognises the revoked commitment', 60_000);
     // BOLT 5: MUST *resolve* the _remote node's main output_ by spending it using the revocation private
     // key; MUST *resolve* the _remote node's HTLC-timeout transaction_ by spending it using the revocation private key.
-    for (let i = 0; i < 10; i++) {
-      const view = (await b2.api.listClosedChannels({})).channels.find((x) => x.channel.channelId === ab.channelId)!;
-      const claimed = view.onChain.outputs.filter((o) => o.role !== 'revoked_htlc').every((o) => o.spentBy?.by === 'us');
-      if (claimed && view.onChain.outputs.some((o) => o.role === 'revoked_second_stage')) break;
-      await mine(btcd, 1, nodes);
+    // Blocks until every output is B's or the cheater's (the anchors are nobody's here): a claim
+    // handed out at the last block mined waits in the mempool for the next one.
+    const view = await mineUntil(btcd, nodes, async () => {
+      const v = (await b2.api.listClosedChannels({})).channels.find((x) => x.channel.channelId === ab.channelId)!;
+      return v.onChain.outputs.some((o) => o.role === 'revoked_second_stage') && v.onChain.outputs.every((o) => o.spentBy != null || ANCHORS.has(o.role)) ? v : undefined;
+    }, 'every output spent', 20).catch((e: Error) => {
+      throw new Error(`${e.message}\nB's monitor:\n${b2.daemon.logs.filter((l) => /monitor/.test(l)).join('\n')}`);
+    });
+    const roles = view.onChain.outputs.map((o) => `${o.role}:${o.spentBy?.by ?? 'unspent'}`).sort();
+    const anchorRoles = channelType === 'anchors' ? ['our_anchor:unspent', 'their_anchor:unspent'] : [];
+    expect(roles).toEqual([...anchorRoles, 'revoked_htlc:peer', 'revoked_second_stage:us', 'revoked_to_local:us', 'to_remote:us'].sort());
+    if (channelType === 'anchors') {
+      // The HTLC-timeout as the cheater's wallet completed it: the HTLC plus the coin, the second-level output plus change.
+      const t = await rawTx(btcd, timeout.txid);
+      expect(t.vin.map((i) => `${i.txid}:${i.vout}`)).toEqual([expect.stringMatching(new RegExp(`^${cheat.commitmentTxid}:`)), `${coinTxid}:0`]);
+      expect(t.vout).toHaveLength(2);
     }
-    const view = await closedOf(b2.api, ab.channelId, (x) => x.onChain.outputs.every((o) => o.spentBy != null), 'every output spent', 60_000);
-    const roles = view.onChain.outputs.map((o) => `${o.role}:${o.spentBy!.by}`).sort();
-    expect(roles).toEqual(['revoked_htlc:peer', 'revoked_second_stage:us', 'revoked_to_local:us', 'to_remote:us']);
     expect(view.onChain.outputs.find((o) => o.role === 'revoked_htlc')!.spentBy).toMatchObject({ txid: timeout.txid, path: 'htlc_timeout_tx' });
     const second = view.onChain.outputs.find((o) => o.role === 'revoked_second_stage')!;
     expect(second.spentBy!.txid).not.toBe(timeout.txid);
@@ -122,12 +138,17 @@ describe('a revoked commitment broadcast between daemons', () => {
     expect(second.spentBy!.height - secondLevelHeight).toBeLessThan(144);
     expect(view.onChain.totals.lostSat).toBe('0');
     // Everything B took: the whole channel less the commitment's and the HTLC-timeout's fees (paid by the cheater).
-    const took = view.onChain.outputs.filter((o) => o.spentBy!.by === 'us').reduce((x, o) => x + BigInt(o.valueSat), 0n);
-    expect(took).toBe(600_000n - (await feeOf(btcd, cheat.commitmentTxid)) - (await feeOf(btcd, timeout.txid)));
+    const took = view.onChain.outputs.filter((o) => o.spentBy?.by === 'us').reduce((x, o) => x + BigInt(o.valueSat), 0n);
+    // anchors: the HTLC-timeout's fee came from the cheater's coin (its HTLC output passes whole to
+    // the second level); the two 330-sat anchors are nobody's to take here.
+    const channelCosts = channelType === 'anchors'
+      ? (await feeOf(btcd, cheat.commitmentTxid)) + view.onChain.outputs.filter((o) => ANCHORS.has(o.role)).reduce((x, o) => x + BigInt(o.valueSat), 0n)
+      : (await feeOf(btcd, cheat.commitmentTxid)) + (await feeOf(btcd, timeout.txid));
+    expect(took).toBe(600_000n - channelCosts);
     expect(view.onChain.totals.claimedSat).toBe(took.toString());
     await mine(btcd, 6, nodes);
     await channelOf(b2.api, ab.channelId, (x) => x.lifecycle === 'closed', 'closed on B', 60_000);
-    const sweeps = [...new Set(view.onChain.outputs.filter((o) => o.spentBy!.by === 'us').map((o) => o.spentBy!.txid))];
+    const sweeps = [...new Set(view.onChain.outputs.filter((o) => o.spentBy?.by === 'us').map((o) => o.spentBy!.txid))];
     let sweepFees = 0n;
     for (const t of sweeps) sweepFees += await feeOf(btcd, t);
     await waitFor(async () => ((await totalSat(b2.api)) === walletBefore + took - sweepFees ? true : undefined), 'the whole channel in B\'s wallet less its sweeps\' fees', 30_000);

@@ -67,10 +67,11 @@ describe('force close while the peer is connected and sending', () => {
 
     // The winner's commitment pays 253 sat/kw, below the chain's estimate: its CPFP child through its
     // anchor, the fee from its wallet, waits in the mempool with it.
-    const cpfp = await waitFor(async () => (await w.api.listTransactions({})).transactions.find((t) => t.label === 'cpfp' && (t.state === 'unconfirmed' || t.state === 'confirmed')), 'the winner\'s CPFP child', 60_000).catch((e: Error) => {
-      // What the two monitors did, for whoever reads a failure.
+    const cpfp = await waitFor(async () => (await w.api.listTransactions({})).transactions.find((t) => t.label === 'cpfp' && (t.state === 'unconfirmed' || t.state === 'confirmed')), 'the winner\'s CPFP child', 60_000).catch(async (e: Error) => {
+      // What the two monitors did, and the winner's fee estimates (a CPFP is asked only below them), for whoever reads a failure.
       const monitorLines = (n: WalletNode) => n.daemon.logs.filter((line) => /monitor|broadcast|cpfp/.test(line)).join('\n');
-      throw new Error(`${e.message}\nwinner ${w === a ? 'A' : 'B'} (${winner}); A's monitor:\n${monitorLines(a)}\nB's monitor:\n${monitorLines(b)}`);
+      const fees = JSON.stringify((await w.api.chainInfo({})).fees);
+      throw new Error(`${e.message}\nwinner ${w === a ? 'A' : 'B'} (${winner}), its fee estimates ${fees}; A's monitor:\n${monitorLines(a)}\nB's monitor:\n${monitorLines(b)}`);
     });
     await waitFor(async () => ((await inMempool(btcd, cpfp.txid)) ? true : undefined), 'the CPFP child in the mempool', 30_000);
     const child = await rawTx(btcd, cpfp.txid);

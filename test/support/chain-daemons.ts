@@ -9,9 +9,11 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import type { ChannelSummary, ClosedChannelInfo, FundChannelResult, NodeApi } from '../../core/api';
-import { encodeTx, SIGHASH_ALL, txid, txidToHex, type Transaction } from '../../core/bitcoin';
-import { toHex } from '../../core/crypto';
-import { buildCommitment, channelSignerFromNodeKey, commitmentSighash, finalizeCommitmentTx, finalizeHtlcTx, htlcTxSighash, type StoredChannel } from '../../core/channel';
+import { encodeTx, encodeWitnessSignature, p2pkh, p2wpkh, segwitV0Sighash, SIGHASH_ALL, txid, txidToHex, type Transaction } from '../../core/bitcoin';
+import { ecdsaSign, fromHex, publicKeyFromPrivate, toHex } from '../../core/crypto';
+import {
+  buildCommitment, channelSignerFromNodeKey, commitmentSighash, counterpartyHtlcSighashType, finalizeCommitmentTx, finalizeHtlcTx, htlcTxSighash, type StoredChannel,
+} from '../../core/channel';
 import { DATABASE_FILE, loadOrCreateIdentity } from '../../core/store';
 import { ChannelsRepository } from '../../core/store/channels-repository';
 import { type Btcd, waitFor } from './btcd';
@@ -133,12 +135,30 @@ export interface SignedCommitment {
   readonly htlcTxs: readonly { readonly kind: 'htlc_timeout' | 'htlc_success'; readonly locktime: number; readonly hex: string; readonly txid: string }[];
 }
 
+/** A P2WPKH coin the test holds the key of (e.g. `btcd.fund` to the faucet's own address): pays an anchors HTLC transaction's fee. */
+export interface FeeCoin {
+  readonly txid: string;
+  readonly vout: number;
+  readonly valueSat: bigint;
+  readonly secret: Uint8Array;
+  /** What the transaction pays (the rest comes back to the coin's script). */
+  readonly feeSat: bigint;
+}
+
 /**
  * The daemon's local commitment in `snapshot`, signed with its funding key (the peer's signature
  * is the one stored with it), and its HTLC transactions: what a node running on that snapshot
  * would broadcast to close. `preimages` (hex payment hash → preimage) completes HTLC-success ones.
+ * With option_anchors an HTLC transaction carries no fee (BOLT 3): give `feeCoin` and the first one
+ * gets it as input 1 with its change as output 1 (the peer's signature is SIGHASH_SINGLE|ANYONECANPAY,
+ * ours SIGHASH_ALL over the whole transaction), as the node's wallet would add it.
  */
-export async function signSnapshotCommitment(datadir: string, snapshot: StoredChannel, preimages: ReadonlyMap<string, Uint8Array> = new Map()): Promise<SignedCommitment> {
+export async function signSnapshotCommitment(
+  datadir: string,
+  snapshot: StoredChannel,
+  preimages: ReadonlyMap<string, Uint8Array> = new Map(),
+  feeCoin?: FeeCoin,
+): Promise<SignedCommitment> {
   const { nodeKey } = await loadOrCreateIdentity(datadir);
   const s = snapshot.state;
   const signer = channelSignerFromNodeKey(nodeKey, snapshot.keyIndex);
@@ -146,10 +166,36 @@ export async function signSnapshotCommitment(datadir: string, snapshot: StoredCh
   const built = buildCommitment(s.params, 'local', s.localCommit.ctn, s.localCommit.spec, point);
   const ours = signer.signWithFundingKey(commitmentSighash(built.commitment, s.params.fundingSatoshis));
   const tx = finalizeCommitmentTx(built.commitment, s.params.local.basepoints.fundingPubkey, ours, s.params.remote.basepoints.fundingPubkey, s.localCommit.signature);
+  let unspent = feeCoin;
   const htlcTxs = built.htlcTxs.flatMap((h, i) => {
     const ref = built.commitment.htlcOutputs[i]!.htlc;
     const preimage = h.kind === 'htlc_success' ? preimages.get(toHex(ref.paymentHash)) : undefined;
     if (h.kind === 'htlc_success' && !preimage) return [];
+    const coin = unspent;
+    if (coin && s.params.channelType === 'anchors') {
+      unspent = undefined;
+      const pub = publicKeyFromPrivate(coin.secret);
+      // BIP 143: a P2WPKH input's scriptCode is the P2PKH script of its key.
+      const script = p2pkh(pub);
+      const change = { value: coin.valueSat - coin.feeSat, scriptPubKey: p2wpkh(pub) };
+      const draft: Transaction = {
+        ...h.tx,
+        inputs: [h.tx.inputs[0]!, { prevout: { txid: fromHex(coin.txid).reverse(), vout: coin.vout }, scriptSig: new Uint8Array(0), sequence: 0xfffffffd, witness: [] }],
+        outputs: [h.tx.outputs[0]!, change],
+      };
+      const holder = signer.signWithHtlcKey(segwitV0Sighash(draft, 0, h.spentWitnessScript, h.spentValueSat, SIGHASH_ALL), point);
+      const coinSig = ecdsaSign(segwitV0Sighash(draft, 1, script, coin.valueSat, SIGHASH_ALL), coin.secret);
+      const remote = encodeWitnessSignature(s.localCommit.htlcSignatures[i]!, counterpartyHtlcSighashType(s.params.channelType));
+      const last = h.kind === 'htlc_success' ? preimage! : new Uint8Array(0);
+      const signedTx: Transaction = {
+        ...draft,
+        inputs: [
+          { ...draft.inputs[0]!, witness: [new Uint8Array(0), remote, encodeWitnessSignature(holder, SIGHASH_ALL), last, h.spentWitnessScript] },
+          { ...draft.inputs[1]!, witness: [encodeWitnessSignature(coinSig, SIGHASH_ALL), pub] },
+        ],
+      };
+      return [{ kind: h.kind, locktime: h.tx.locktime, hex: toHex(encodeTx(signedTx)), txid: txidToHex(txid(signedTx)) }];
+    }
     const holderSig = signer.signWithHtlcKey(htlcTxSighash(h, SIGHASH_ALL), point);
     const signed: Transaction = finalizeHtlcTx(h, s.params.channelType, s.localCommit.htlcSignatures[i]!, holderSig, preimage);
     return [{ kind: h.kind, locktime: h.tx.locktime, hex: toHex(encodeTx(signed)), txid: txidToHex(txid(signed)) }];

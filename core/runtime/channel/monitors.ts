@@ -28,6 +28,15 @@ export const MONITOR_FEE_TARGETS = [1, 2, 3, 6, 12, 24, 72, 144] as const;
 
 /** Broadcast outcomes that mean the source has (or had) the transaction. */
 const TAKEN = new Set(['accepted', 'already_known', 'already_confirmed']);
+/**
+ * Refusals of a wallet-funded child that may pass a moment later: its parent or a wallet coin not in
+ * the source's mempool yet (or replaced), a conflict with a child just abandoned, a replacement that
+ * paid too little. Others (non-standard, rejected, not final) wait for the next block as before.
+ */
+const TRANSIENT = new Set(['missing_inputs', 'conflict', 'insufficient_fee']);
+/** A refused CPFP / HTLC-fee request is asked again after 2 s, 4 s, 8 s, … at most this many times a block. */
+export const CLAIM_RETRIES_PER_BLOCK = 4;
+export const CLAIM_RETRY_BASE_MS = 2_000;
 
 export interface ChannelMonitorsOptions {
   readonly stores: ChannelStores;
@@ -37,6 +46,8 @@ export interface ChannelMonitorsOptions {
   readonly publish: (event: MonitorEvent) => void;
   readonly log: (line: Record<string, unknown>) => void;
   readonly upstream: (resolution: OnChainResolution) => void;
+  /** Runs `fn` once after `delayMs` (the node's clock): retries of refused wallet-funded claims. None: they wait for the next block. */
+  readonly schedule?: (name: string, delayMs: number, fn: () => void) => void;
 }
 
 /** A monitor step waiting to be written (with the updates that made it), then carried out. */
@@ -63,6 +74,8 @@ export class ChannelMonitors {
   #broadcasts: Promise<void> = Promise.resolve();
   #feeKey = '';
   #closed = false;
+  /** Claim key → retries asked at the best height `height` (reset every block). */
+  readonly #retries = new Map<string, { height: number; count: number }>();
 
   constructor(opts: ChannelMonitorsOptions) {
     this.#opts = opts;
@@ -318,17 +331,30 @@ export class ChannelMonitors {
       case 'request_cpfp': {
         const wallet = this.#opts.wallet;
         if (!wallet) break;
-        const child = wallet.fundCpfp(a.request);
+        let child: ReturnType<ChannelWalletPort['fundCpfp']>;
+        try {
+          child = wallet.fundCpfp(a.request);
+        } catch (e) {
+          // The wallet could not fund it now (e.g. its coins still in flight): ask again soon, not a block later.
+          this.#retryLater(channelId, a.request.key, 'unfunded', () => this.#run(channelId, (m) => m.claimRefused(a.request.key)));
+          throw e;
+        }
         if (child.replaces) chain?.forget(child.replaces);
-        this.#broadcast(channelId, 'cpfp', child.tx, child.txid);
+        this.#broadcast(channelId, 'cpfp', child.tx, { txid: child.txid, key: a.request.key });
         break;
       }
       case 'request_htlc_fee': {
         const wallet = this.#opts.wallet;
         if (!wallet) break;
-        const funded = wallet.fundHtlcTx(a.request);
+        let funded: ReturnType<ChannelWalletPort['fundHtlcTx']>;
+        try {
+          funded = wallet.fundHtlcTx(a.request);
+        } catch (e) {
+          this.#retryLater(channelId, a.request.key, 'unfunded', () => this.#run(channelId, (m) => m.claimRefused(a.request.key)));
+          throw e;
+        }
         if (funded.replaces) chain?.forget(funded.replaces);
-        this.#broadcast(channelId, a.request.kind, funded.tx, funded.txid);
+        this.#broadcast(channelId, a.request.kind, funded.tx, { txid: funded.txid, key: a.request.key });
         break;
       }
       case 'preimage_learned':
@@ -337,29 +363,57 @@ export class ChannelMonitors {
       case 'htlc_failed':
         this.#opts.upstream({ kind: 'htlc_failed', channelId, htlc: a.htlc });
         break;
+      case 'preimage_wanted':
+        this.#opts.upstream({ kind: 'preimage_wanted', channelId, htlc: a.htlc });
+        break;
     }
   }
 
   /**
    * Hands a transaction to the chain, after the ones asked for before it. A wallet-funded one the
-   * source refuses is abandoned (its coins free again); the monitor asks again at the next block.
+   * source refuses is abandoned (its coins free again); the monitor asks again at the next block, or
+   * a moment later when the refusal may be transient (`TRANSIENT`, `#retryLater`).
    * "Already known" and "input spent" are normal here: a claim goes out again every block.
    */
-  #broadcast(channelId: string, label: string, raw: Uint8Array, walletTxid: string | null): void {
+  #broadcast(channelId: string, label: string, raw: Uint8Array, funded: { readonly txid: string; readonly key: string } | null): void {
     const chain = this.#opts.chain;
     if (!chain) return;
     this.#broadcasts = this.#broadcasts.then(async () => {
       if (this.#closed) return;
       try {
         const { txid, outcome } = await chain.broadcast(raw);
-        this.#opts.log({ event: 'monitor_broadcast', channelId, label, txid, outcome: outcome.kind });
-        if (walletTxid && !TAKEN.has(outcome.kind) && outcome.kind !== 'source_down' && !this.#closed) {
-          this.#opts.wallet?.abandon(walletTxid);
-          chain.forget(walletTxid);
+        this.#opts.log({ event: 'monitor_broadcast', channelId, label, txid, outcome: outcome.kind, ...(outcome.detail && !TAKEN.has(outcome.kind) ? { detail: outcome.detail } : {}) });
+        // The source did not answer (a loaded node timing out): the same bytes again in a moment, not a block later.
+        if (outcome.kind === 'source_down') this.#retryLater(channelId, `broadcast:${txid}`, outcome.kind, () => this.#broadcast(channelId, label, raw, funded));
+        if (funded && !TAKEN.has(outcome.kind) && outcome.kind !== 'source_down' && !this.#closed) {
+          this.#opts.wallet?.abandon(funded.txid);
+          chain.forget(funded.txid);
+          if (TRANSIENT.has(outcome.kind)) this.#retryLater(channelId, funded.key, outcome.kind, () => this.#run(channelId, (m) => m.claimRefused(funded.key)));
         }
       } catch (e) {
         this.#opts.log({ event: 'monitor_broadcast_failed', channelId, label, code: e instanceof GlasswingError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
       }
+    });
+  }
+
+  /**
+   * A wallet-funded claim was refused for a cause that may pass (the monitor hands the request out
+   * again), or the source did not answer a broadcast (the same bytes again): `retry` runs after 2 s,
+   * 4 s, 8 s, … (CLAIM_RETRIES_PER_BLOCK times a block at most per key; each new block hands every
+   * unconfirmed claim out again anyway).
+   */
+  #retryLater(channelId: string, key: string, cause: string, retry: () => void): void {
+    const schedule = this.#opts.schedule;
+    if (!schedule || this.#closed) return;
+    const height = this.#entries.get(channelId)?.monitor.bestHeight ?? 0;
+    const prev = this.#retries.get(key);
+    const count = prev && prev.height === height ? prev.count : 0;
+    if (count >= CLAIM_RETRIES_PER_BLOCK) return;
+    this.#retries.set(key, { height, count: count + 1 });
+    const delayMs = CLAIM_RETRY_BASE_MS * 2 ** count;
+    this.#opts.log({ event: 'monitor_claim_retry', channelId, key, cause, attempt: count + 1, delayMs });
+    schedule(`monitor.claim_retry ${key}`, delayMs, () => {
+      if (!this.#closed) retry();
     });
   }
 

@@ -84,7 +84,13 @@ export type OnChainResolution =
   /** The peer claimed an HTLC we offered with its preimage, on chain: settle the incoming HTLC it came from. */
   | { readonly kind: 'preimage_learned'; readonly channelId: string; readonly paymentHash: Uint8Array; readonly preimage: Uint8Array; readonly htlc: Htlc | null }
   /** An HTLC we offered timed out on chain (deep enough): fail the incoming HTLC it came from. */
-  | { readonly kind: 'htlc_failed'; readonly channelId: string; readonly htlc: Htlc };
+  | { readonly kind: 'htlc_failed'; readonly channelId: string; readonly htlc: Htlc }
+  /**
+   * An HTLC offered to us sits unspent on the confirmed commitment and the monitor knows no preimage
+   * for it: if we are its payee (or stored a claim for it), hand the preimage to the channel
+   * (`fulfillHtlc`, which gives it to the monitor when the channel is not active).
+   */
+  | { readonly kind: 'preimage_wanted'; readonly channelId: string; readonly htlc: Htlc };
 
 /** The chain events the service reads. */
 export type ChannelChainEvent = ChainEvent;

@@ -253,6 +253,9 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       publish: (e) => opts.publish(e),
       log: this.#log,
       upstream: (r) => this.#onUpstream(r),
+      schedule: (name, delayMs, fn) => {
+        opts.clock.timeout(name, delayMs, fn);
+      },
     });
     this.#openings = new Openings({
       stores: opts.stores,
@@ -368,6 +371,11 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
   }
 
   #onUpstream(r: OnChainResolution): void {
+    if (r.kind === 'preimage_wanted') {
+      this.#opts.upstream?.(r);
+      for (const h of this.#upstream) h(r);
+      return;
+    }
     const paymentHash = r.kind === 'preimage_learned' ? toHex(r.paymentHash) : toHex(r.htlc.paymentHash);
     const htlc = r.kind === 'preimage_learned' ? r.htlc : r.htlc;
     this.#opts.publish({
@@ -693,9 +701,11 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
    */
   fulfillHtlc(channelId: string, id: bigint, preimage: Uint8Array): void {
     const e = this.#get(channelId);
-    if (e.link.phase !== 'active' && e.link.state.status.kind === 'normal' && this.#monitors.has(channelId)) {
-      const h = e.link.state.localCommit.spec.htlcs.find((x) => x.offerer === 'remote' && x.id === id) ??
-        e.link.state.remoteCommit.spec.htlcs.find((x) => x.offerer === 'remote' && x.id === id);
+    // A failed channel (on chain, or about to be) too: the monitor claims the HTLC there with it.
+    if (e.link.phase !== 'active' && this.#monitors.has(channelId)) {
+      const s = e.link.state;
+      const h = [s.localCommit, s.remoteCommit, ...(s.remoteNextCommit ? [s.remoteNextCommit] : [])]
+        .flatMap((c) => c.spec.htlcs).find((x) => x.offerer === 'remote' && x.id === id);
       if (!h) throw new ChannelCommandError('channel_command.unknown_htlc', `no incoming HTLC ${id}`);
       if (!equalBytes(sha256(preimage), h.paymentHash)) throw new ChannelCommandError('channel_command.preimage_mismatch', 'the preimage does not hash to the payment hash');
       this.#monitors.recordPreimage(channelId, preimage);

@@ -23,7 +23,7 @@
  */
 import { sha256, toHex, fromHex } from '../../crypto';
 import { isGlasswingError } from '../../errors';
-import type { Change, ChannelEvent, ChannelState } from '../../channel';
+import type { Change, ChannelEvent, ChannelState, Htlc } from '../../channel';
 import { changesPendingForRemote } from '../../channel';
 import type { Bolt11Network, RouteHintHop } from '../../invoices';
 import { decodeBolt11 } from '../../invoices';
@@ -283,9 +283,36 @@ export class PaymentsService {
     if (this.#closed) return;
     this.#enqueue(() => {
       const now = this.#now();
-      if (r.kind === 'preimage_learned') this.#run(this.#payments.preimageLearned(r.channelId, r.htlc, r.paymentHash, r.preimage, now));
+      if (r.kind === 'preimage_wanted') this.#incomingOnChain(r.channelId, r.htlc, now);
+      else if (r.kind === 'preimage_learned') this.#run(this.#payments.preimageLearned(r.channelId, r.htlc, r.paymentHash, r.preimage, now));
       else this.#run(this.#payments.htlcFailedOnChain(r.channelId, r.htlc, now));
     });
+  }
+
+  /**
+   * BOLT 5: an HTLC offered to us sits on the confirmed commitment and the monitor has no preimage
+   * ("if it receives (or already possesses) a payment preimage ...: MUST resolve the output"). If we
+   * are its final node, it is judged as an irrevocably committed one would be (it is on chain now):
+   * a payment of ours claims it, a claim stored before a crash is handed over again; the fulfill goes
+   * to the channel's monitor (the channel is not active). HTLCs to forward are left to time out.
+   */
+  #incomingOnChain(channelId: string, htlc: Htlc, now: number): void {
+    const s = this.#opts.channels.states().find((x) => x.channelId === channelId);
+    const data = s?.state.incomingHtlcs.find((d) => d.id === htlc.id);
+    if (!data || data.failBack !== null) return;
+    let final = false;
+    try {
+      const hop = this.#opts.onion.peel({ packet: data.onionRoutingPacket, paymentHash: htlc.paymentHash, pathKey: data.pathKey });
+      final = hop.kind === 'receive' || hop.kind === 'blinded_receive';
+    } catch (e) {
+      if (!isGlasswingError(e)) throw e;
+    }
+    this.#opts.log?.({ event: 'payments_incoming_on_chain', channelId, htlcId: htlc.id.toString(), final });
+    if (!final) return;
+    this.#run(this.#payments.switch.htlcLockedIn({
+      channelId, htlcId: htlc.id, amountMsat: htlc.amountMsat, cltvExpiry: htlc.cltvExpiry, paymentHash: htlc.paymentHash,
+      onion: data.onionRoutingPacket, pathKey: data.pathKey, failBack: null,
+    }, now));
   }
 
   /** A new best block. */
@@ -355,7 +382,9 @@ export class PaymentsService {
         continue;
       }
       // A removal for a channel that is not active is dropped: reconcile decides it again when it is.
-      if (!this.#active(a.channelId)) continue;
+      // Not a fulfill: the channel hands its preimage to the monitor now (written before it returns),
+      // for a channel that may never become active again (it goes on chain, BOLT 5).
+      if (a.kind !== 'fulfill_htlc' && !this.#active(a.channelId)) continue;
       try {
         if (a.kind === 'fulfill_htlc') ch.fulfillHtlc(a.channelId, a.htlcId, a.preimage);
         else if (a.kind === 'fail_htlc') ch.failHtlc(a.channelId, a.htlcId, a.reason);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { toHex } from '../../../core/crypto';
+import { sha256, toHex } from '../../../core/crypto';
 import type { Transaction } from '../../../core/bitcoin';
 import { txid, txidToHex } from '../../../core/bitcoin';
 import { ChannelMonitor, MonitorError, decodeMonitorSnapshot, encodeMonitorSnapshot, outpointKey } from '../../../core/monitor';
@@ -318,5 +318,81 @@ describe('inputs', () => {
     expect(code(() => m.applyUpdates([{ kind: 'remote_secret', ctn: m.data.revokedUpTo + 1, secret: new Uint8Array(32).fill(9) }]))).toBe('monitor.bad_secret');
     // Repeating an update already applied is a no-op.
     expect(() => m.applyUpdates(pair.a.updates.slice(1))).not.toThrow();
+  });
+});
+
+describe('preimages wanted on chain', () => {
+  /** A offered B an HTLC (committed on both sides); B knows no preimage for it. */
+  function incoming(channelType: 'anchors' | 'static_remotekey') {
+    const funding = fakeFunding(`wanted ${channelType}`);
+    const pair = new MonitoredPair({ fundingOutpoint: funding, channelType, toSelfDelay: 12 });
+    pair.add(pair.a, 40_000_000n, 'in', BASE_HEIGHT + 60);
+    pair.commit(pair.a);
+    const chain = new SimChain();
+    chain.external.add(outpointKey(funding));
+    const B: Fed = { monitor: monitorFor(pair.b), fedHeight: BASE_HEIGHT };
+    B.monitor.bestBlock(BASE_HEIGHT);
+    return { pair, chain, B };
+  }
+  const wanted = (steps: readonly MonitorStep[]) => steps.flatMap((s) => s.actions).filter((a) => a.type === 'preimage_wanted');
+
+  for (const closer of ['ours', 'theirs'] as const) {
+    it(`asks once for the preimage of an unspent incoming HTLC on the confirmed commitment (${closer}), again after a restart, and claims it once given`, () => {
+      const { pair, chain, B } = incoming('static_remotekey');
+      const commitment = closer === 'ours' ? signedLocalCommitment(pair.b).tx : signedLocalCommitment(pair.a).tx;
+      // Nothing is asked before a commitment confirms.
+      expect(wanted([B.monitor.bestBlock(BASE_HEIGHT)])).toEqual([]);
+      chain.mine([commitment]);
+      const asked = wanted(feed(chain, B));
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatchObject({ htlc: { offerer: 'remote', id: 0n, amountMsat: 40_000_000n, paymentHash: sha256(preimageOf('in')) } });
+      chain.mine([]);
+      expect(wanted(feed(chain, B))).toEqual([]);
+      // A restart asks again (an answer lost in a crash is asked for anew).
+      expect(wanted([B.monitor.start()])).toHaveLength(1);
+      // The preimage given: the HTLC is claimed on chain (BOLT 5: "MUST resolve the output by spending it") and nothing more is asked.
+      const given = B.monitor.applyUpdates([{ kind: 'preimage', preimage: preimageOf('in') }]);
+      expect(given.actions.some((a) => a.type === 'broadcast' && (a.label === 'htlc_success' || a.label === 'htlc_preimage'))).toBe(true);
+      expect(wanted([B.monitor.start()])).toEqual([]);
+    });
+  }
+
+  it('asks nothing when the preimage is known, nor for a revoked commitment', () => {
+    const known = incoming('static_remotekey');
+    known.B.monitor.applyUpdates([{ kind: 'preimage', preimage: preimageOf('in') }]);
+    known.chain.mine([signedLocalCommitment(known.pair.a).tx]);
+    expect(wanted(feed(known.chain, known.B))).toEqual([]);
+
+    const { pair, chain } = incoming('static_remotekey');
+    const old = signedLocalCommitment(pair.a).tx;
+    pair.add(pair.b, 10_000_000n, 'later', BASE_HEIGHT + 70);
+    pair.commit(pair.b);
+    // B's monitor with every update (A's old commitment revoked).
+    const B: Fed = { monitor: monitorFor(pair.b), fedHeight: BASE_HEIGHT };
+    B.monitor.bestBlock(BASE_HEIGHT);
+    chain.mine([old]);
+    expect(wanted(feed(chain, B))).toEqual([]);
+    expect(B.monitor.view().closing?.kind).toBe('revoked');
+  });
+});
+
+describe('refused requests', () => {
+  it('hands a refused CPFP request out again at once (its commitment first), and nothing else; a second step at the same height hands out nothing', () => {
+    const { A, step } = forceClosedPair('anchors');
+    const cpfp = step.actions.find((a) => a.type === 'request_cpfp');
+    expect(cpfp?.type).toBe('request_cpfp');
+    const key = cpfp!.type === 'request_cpfp' ? cpfp!.request.key : '';
+    // Without a refusal: nothing again before the next block.
+    expect(A.monitor.bestBlock(BASE_HEIGHT).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    const again = A.monitor.claimRefused(key);
+    expect(again.persist).toBe(true);
+    const handed = again.actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp');
+    expect(handed.map((a) => (a.type === 'broadcast' ? a.label : a.type))).toEqual(['commitment', 'request_cpfp']);
+    // The same bid: a retry, not a re-bid.
+    expect(handed[1]!.type === 'request_cpfp' && handed[1]!.request.targetFeeratePerKw).toBe(cpfp!.type === 'request_cpfp' && cpfp!.request.targetFeeratePerKw);
+    expect(A.monitor.bestBlock(BASE_HEIGHT).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    // An unknown key, or a claim that is not a request, changes nothing.
+    expect(A.monitor.claimRefused('cpfp:999').actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
+    expect(A.monitor.claimRefused(key.replace(/^cpfp:/, 'commitment:')).actions.filter((a) => a.type === 'broadcast' || a.type === 'request_cpfp')).toEqual([]);
   });
 });
