@@ -60,6 +60,10 @@ export class Connection {
   #batch: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
   #batchBytes = 0;
   #handshakeTimer: Timer | undefined;
+  /** Set while reading is paused (backpressure); resumes reading when it fires. */
+  #resumeTimer: Timer | undefined;
+  /** How often reading was paused (for tests and diagnostics). */
+  pauses = 0;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -124,6 +128,26 @@ export class Connection {
     this.bytesOut += frame.length;
     this.#write(frame, onWritten);
     return true;
+  }
+
+  /**
+   * Stops reading the socket for `ms` (backpressure: what the peer sends meanwhile waits in the
+   * kernel's buffers, and TCP's window then holds the sender back). Messages already decrypted
+   * from the current read are still delivered. A pause while paused changes nothing; reading
+   * resumes by itself. Writing is unaffected.
+   */
+  pauseReading(ms: number): void {
+    if (this.#phase !== 'open' || this.#resumeTimer !== undefined) return;
+    this.pauses++;
+    this.socket.pause();
+    this.#resumeTimer = this.#opts.clock.timeout('peer.resume_reading', ms, () => {
+      this.#resumeTimer = undefined;
+      if (this.#phase === 'open') this.socket.resume();
+    });
+  }
+
+  get readingPaused(): boolean {
+    return this.#resumeTimer !== undefined;
   }
 
   /** Writes what is queued, then closes the socket. */
@@ -323,6 +347,11 @@ export class Connection {
     if (this.#phase === 'closed') return false;
     this.#phase = 'closed';
     this.#handshakeTimer?.cancel();
+    if (this.#resumeTimer !== undefined) {
+      this.#resumeTimer.cancel();
+      this.#resumeTimer = undefined;
+      this.socket.resume(); // let the socket see the peer's FIN and close
+    }
     this.#initiator?.destroy();
     this.#responder?.destroy();
     this.#session?.destroy();
