@@ -1,7 +1,6 @@
 /**
- * The socket adapter (core/runtime/peer/connection.ts): frames sent in one turn of the event loop
- * leave in one socket write, in order, each sealed with its own BOLT 8 nonce; reading pauses for
- * backpressure and resumes on the clock. Two real Connections over TCP on 127.0.0.1, a real handshake.
+ * The socket adapter (core/runtime/peer/connection.ts): reading pauses for backpressure and
+ * resumes on the clock. Two real Connections over TCP on 127.0.0.1, a real handshake.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,7 +30,7 @@ interface Side {
   open: boolean;
 }
 
-async function pair(clock: Clock = systemClock): Promise<{ a: Side; b: Side; writes: () => number }> {
+async function pair(clock: Clock = systemClock): Promise<{ a: Side; b: Side }> {
   const ka = randomPrivateKey();
   const kb = randomPrivateKey();
   const opts = { handshakeTimeoutMs: 5_000, clock, maxQueuedBytes: 1 << 20 };
@@ -53,65 +52,13 @@ async function pair(clock: Clock = systemClock): Promise<{ a: Side; b: Side; wri
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const socket: Socket = connect(port, '127.0.0.1');
-  let writes = 0;
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  (socket as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
-    writes++;
-    return write(...args);
-  };
   const a: Side = side(() => new Connection(socket, { ...opts, localKey: ka, remoteNodeId: publicKeyFromPrivate(kb) }, handlers(() => a)));
   cleanups.push(() => socket.destroy());
   await until(() => a.open && b !== undefined && b.open, 'the handshake');
-  return { a, b: b!, writes: () => writes };
+  return { a, b: b! };
 }
 
 const message = (i: number, size: number) => Uint8Array.from({ length: size }, (_, j) => (i * 31 + j) & 0xff);
-
-describe('Connection write batching', () => {
-  it('writes the frames of one turn with one socket write, in order, and calls each callback once', async () => {
-    const { a, b, writes } = await pair();
-    const before = writes();
-    const written: number[] = [];
-    const sizes = [0, 1, 2, 1400, 65_535, 3, 500];
-    for (let i = 0; i < sizes.length; i++) expect(a.connection.send(message(i, sizes[i]!), () => written.push(i))).toBe(true);
-    expect(a.connection.queuedBytes).toBeGreaterThan(65_535); // batched bytes count as queued
-    await until(() => b.received.length === sizes.length, 'every message');
-    expect(writes() - before).toBe(1);
-    b.received.forEach((m, i) => expect(m).toEqual(message(i, sizes[i]!)));
-    await until(() => written.length === sizes.length, 'every write callback');
-    expect(written).toEqual(sizes.map((_, i) => i));
-  });
-
-  it('keeps the order across turns and across more than 1,000 frames (key rotation)', async () => {
-    const { a, b } = await pair();
-    let sent = 0;
-    for (let turn = 0; turn < 30; turn++) {
-      for (let i = 0; i < 50; i++) a.connection.send(message(sent++, 40));
-      await new Promise((r) => setImmediate(r));
-    }
-    await until(() => b.received.length === sent, 'every message');
-    b.received.forEach((m, i) => expect(m).toEqual(message(i, 40)));
-  });
-
-  it('end() in the same turn still delivers what was sent before it', async () => {
-    const { a, b } = await pair();
-    for (let i = 0; i < 5; i++) a.connection.send(message(i, 100));
-    a.connection.end(new PeerError('peer.disconnect_requested', 'done'));
-    await until(() => b.closed !== undefined, 'the close');
-    expect(b.received.map((m) => m.length)).toEqual([100, 100, 100, 100, 100]);
-  });
-
-  it('destroy() in the same turn fails the batched frames’ callbacks (never calls them twice)', async () => {
-    const { a } = await pair();
-    const results: (Error | undefined)[] = [];
-    for (let i = 0; i < 3; i++) a.connection.send(message(i, 10), (e) => results.push(e));
-    a.connection.destroy(new PeerError('peer.disconnect_requested', 'gone'));
-    await until(() => results.length === 3, 'the callbacks');
-    await new Promise((r) => setTimeout(r, 20));
-    expect(results).toHaveLength(3);
-    for (const e of results) expect((e as PeerError).code).toBe('peer.not_connected');
-  });
-});
 
 describe('Connection backpressure (pauseReading)', () => {
   it('reads nothing more while paused, keeps writing, and resumes when the clock says so', async () => {
