@@ -41,7 +41,22 @@ export type MessengerAction =
   /** No reply arrived in time. */
   | { readonly kind: 'reply_timeout'; readonly requestId: string }
   /** A handler answers later: when `outcome` settles, pass it to `replyLater`. */
-  | { readonly kind: 'handler_pending'; readonly message: ReceivedMessage; readonly outcome: Promise<HandlerOutcome> };
+  | { readonly kind: 'handler_pending'; readonly message: ReceivedMessage; readonly outcome: Promise<HandlerOutcome> }
+  /**
+   * Backpressure: `nodeId` sends beyond its rate; stop reading its connection for `ms` (until its
+   * bucket holds a token again, at most MAX_BACKPRESSURE_MS) rather than decrypt and drop what it
+   * sends meanwhile. TCP's flow control then slows the sender.
+   */
+  | { readonly kind: 'pause_reading'; readonly nodeId: string; readonly ms: number };
+
+/**
+ * The longest a rate-limited peer's connection is left unread at a time. Short against any ping
+ * timeout (ours and the peer's, tens of seconds): between pauses at least one read goes through,
+ * so a ping or pong waits only behind what the peer itself sent before it.
+ */
+export const MAX_BACKPRESSURE_MS = 1_000;
+/** The shortest pause worth a timer. */
+export const MIN_BACKPRESSURE_MS = 20;
 
 export interface SendRequest {
   readonly destination: Destination;
@@ -717,13 +732,29 @@ export class OnionMessenger {
   #throttled(from: string, reason: 'rate_limited' | 'node_busy', size: number, now: number): MessengerAction[] {
     const key = `${from} ${reason}`;
     const pending = this.#throttledDrops.get(key);
+    const pause = reason === 'rate_limited' ? this.#backpressure(from, now) : [];
     if (pending) {
       pending.count++;
       pending.bytes += size;
-      return [];
+      return pause;
     }
     this.#throttledDrops.set(key, { from, reason, count: 0, bytes: 0, since: now });
-    return [this.#throttleReport(from, reason, 1, size)];
+    return [this.#throttleReport(from, reason, 1, size), ...pause];
+  }
+
+  /**
+   * A peer over its own rate: pause reading it until its bucket holds a token again (BOLT 4 reader
+   * "MAY rate-limit messages by dropping them"; not reading is the cheaper way to the same end —
+   * BOLT 1/8 ask nothing of how fast a node reads). Not for node_busy: that is the node's budget,
+   * and a peer within its own rate is not to be slowed for the others.
+   */
+  #backpressure(from: string, now: number): MessengerAction[] {
+    const bucket = this.#buckets.get(from);
+    if (!bucket) return [];
+    const missing = 1 - bucket.tokensAt(now);
+    if (!(missing > 0)) return [];
+    const ms = Math.min(MAX_BACKPRESSURE_MS, Math.max(MIN_BACKPRESSURE_MS, Math.ceil((missing * 1000) / bucket.ratePerSecond)));
+    return [{ kind: 'pause_reading', nodeId: from, ms }];
   }
 
   #reportThrottled(now: number): MessengerAction[] {

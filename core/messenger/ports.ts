@@ -41,6 +41,8 @@ export interface MessengerPeers<P extends MessengerPeer = MessengerPeer> {
   send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WrittenCallback }): boolean;
   /** Bytes handed to the peer's connection and not yet written. */
   queuedBytes(nodeId: string): number;
+  /** Backpressure: leave the peer's connection unread for `ms` (the messenger's `pause_reading`). */
+  pauseReading?(nodeId: string, ms: number): void;
 }
 
 // ----- the mailbox ----------------------------------------------------------------------------------

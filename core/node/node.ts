@@ -626,7 +626,14 @@ export class Node {
       startedAt: this.#startedAt,
       crypto: cryptoBackendInfo(),
       chain: this.#chainStatus(),
+      onionMessageBudget: this.#onionMessageBudget(),
     };
+  }
+
+  /** What the messenger's node-wide bucket applies (core/messenger nodeBucket: never below one peer's). */
+  #onionMessageBudget(): NodeInfo['onionMessageBudget'] {
+    const p = this.#messenger.core.policy;
+    return { perSecond: Math.max(p.nodeInboundPerSecond, p.inboundPerSecond), burst: Math.max(p.nodeInboundBurst, p.inboundBurst) };
   }
 
   settings(): SettingsInfo {

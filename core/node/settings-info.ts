@@ -15,6 +15,12 @@ export interface OnionLimitsInfo {
   readonly queueBytes: number;
   /** Bytes of onion messages held in memory for all peers together. */
   readonly memoryCapBytes: number;
+  /**
+   * The node-wide budget: onion messages accepted per second from all peers together (daemon
+   * `--onion-message-budget N/s`, config.json `onion.messageBudgetPerSecond`; its burst is twice
+   * this). The node applies at least `ratePerSecond`.
+   */
+  readonly messageBudgetPerSecond: number;
 }
 
 export interface MailboxLimitsInfo {

@@ -103,6 +103,7 @@ export function readSavedSettings(datadir: string): SavedSettings {
     if (g === null || typeof g !== 'object') bad(group, 'an object');
     for (const [k, n] of Object.entries(g as Record<string, unknown>)) {
       if (typeof n !== 'number' || !(n > 0)) bad(`${group}.${k}`, 'a positive number');
+      if (group === 'onion' && k === 'messageBudgetPerSecond' && (n as number) > MAX_ONION_MESSAGE_BUDGET) bad(`${group}.${k}`, `at most ${MAX_ONION_MESSAGE_BUDGET}`);
     }
   }
   return o as SavedSettings;
@@ -128,6 +129,9 @@ export function saveSettings(datadir: string, change: SavedSettings): void {
   renameSync(tmp, path);
 }
 
+/** The most the node-wide onion-message budget may be set to (messages per second). */
+export const MAX_ONION_MESSAGE_BUDGET = 1_000_000;
+
 /** Onion limits (settings) as messenger policy fields. */
 export function onionPolicy(o: Partial<OnionLimitsInfo> | undefined): Partial<MessengerPolicy> {
   if (!o) return {};
@@ -136,11 +140,19 @@ export function onionPolicy(o: Partial<OnionLimitsInfo> | undefined): Partial<Me
     ...(o.burst !== undefined ? { inboundBurst: o.burst } : {}),
     ...(o.queueBytes !== undefined ? { outboundQueueBytes: o.queueBytes } : {}),
     ...(o.memoryCapBytes !== undefined ? { memoryCapBytes: o.memoryCapBytes } : {}),
+    // The node-wide bucket's burst is twice its rate, as the defaults' 50/s and 100.
+    ...(o.messageBudgetPerSecond !== undefined
+      ? { nodeInboundPerSecond: o.messageBudgetPerSecond, nodeInboundBurst: Math.max(1, Math.ceil(2 * o.messageBudgetPerSecond)) }
+      : {}),
   };
 }
 
 export function onionLimits(p: MessengerPolicy): OnionLimitsInfo {
-  return { ratePerSecond: p.inboundPerSecond, burst: p.inboundBurst, queueBytes: p.outboundQueueBytes, memoryCapBytes: p.memoryCapBytes };
+  return {
+    ratePerSecond: p.inboundPerSecond, burst: p.inboundBurst, queueBytes: p.outboundQueueBytes, memoryCapBytes: p.memoryCapBytes,
+    // What the messenger applies: never below one peer's rate (core/messenger nodeBucket).
+    messageBudgetPerSecond: Math.max(p.nodeInboundPerSecond, p.inboundPerSecond),
+  };
 }
 
 /** Mailbox limits (settings) as mailbox quota fields. */

@@ -26,4 +26,10 @@ export interface NodeInfo {
   readonly crypto: CryptoBackendInfo;
   /** The chain source and its sync state (`none`: the node runs without a chain). */
   readonly chain: ChainStatus;
+  /**
+   * The node-wide onion-message budget in force: messages per second accepted from all peers
+   * together and the bucket's burst (daemon `--onion-message-budget N/s`, config.json
+   * `onion.messageBudgetPerSecond`; never below one peer's rate).
+   */
+  readonly onionMessageBudget: { readonly perSecond: number; readonly burst: number };
 }

@@ -19,6 +19,7 @@ export const DAEMON_OPTIONS = {
   'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer' },
   'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once' },
   'onion-queue-bytes': { type: 'string', value: 'N', describe: 'bytes of onion messages queued for one peer' },
+  'onion-message-budget': { type: 'string', value: 'N/s', describe: 'onion messages accepted per second from all peers together (the node-wide budget; default 50/s, never below --onion-rate; its burst is twice this)' },
   'onion-memory-cap': { type: 'string', value: 'N', describe: 'bytes of onion messages held for all peers' },
   'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer' },
   'mailbox-peer-bytes': { type: 'string', value: 'N', describe: 'bytes stored for one offline peer' },

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
 import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
-import { announceAddressesProblem, mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
+import { MAX_ONION_MESSAGE_BUDGET, announceAddressesProblem, mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
 import { parseAsyncSettings, type AsyncSettings } from '../../core/node/async';
@@ -47,7 +47,10 @@ export interface DaemonOptions {
   readonly given: readonly SettingName[];
   /** Onion messenger limits given on the command line (unset ones keep their defaults). */
   readonly messenger: {
-    readonly policy: { inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number };
+    readonly policy: {
+      inboundPerSecond?: number; inboundBurst?: number; outboundQueueBytes?: number; memoryCapBytes?: number;
+      nodeInboundPerSecond?: number; nodeInboundBurst?: number;
+    };
     readonly mailbox: { perPeerMessages?: number; perPeerBytes?: number; totalBytes?: number; expiryMs?: number };
   };
   /** The chain source (`--chain`, checked; credentials stay here and are never printed). */
@@ -78,6 +81,19 @@ function positive(v: string | undefined, flag: string, fraction = false): number
     throw new ConfigError('config.bad_number', `${flag} must be a positive ${fraction ? 'number' : 'integer'}, got "${v}"`);
   }
   return n;
+}
+
+/**
+ * `--onion-message-budget N/s` (or N): the node-wide onion-message budget (MessengerPolicy
+ * nodeInboundPerSecond) with a burst of twice that, as the default's 50/s and 100.
+ */
+function onionBudget(v: string | undefined): { nodeInboundPerSecond?: number; nodeInboundBurst?: number } {
+  if (v === undefined) return {};
+  const n = positive(v.trim().replace(/\/s$/, ''), '--onion-message-budget', true);
+  if (n === undefined || n > MAX_ONION_MESSAGE_BUDGET) {
+    throw new ConfigError('config.bad_number', `--onion-message-budget must be a positive number of messages per second (at most ${MAX_ONION_MESSAGE_BUDGET}), e.g. 50/s; got "${v}"`);
+  }
+  return onionPolicy({ messageBudgetPerSecond: n });
 }
 
 function defined<T extends object>(o: T): T {
@@ -190,7 +206,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       throw new ConfigError('config.passphrase_file', `cannot read --passphrase-file ${v['passphrase-file']}`);
     }
   }
-  const onionFlags = ['onion-rate', 'onion-burst', 'onion-queue-bytes', 'onion-memory-cap'] as const;
+  const onionFlags = ['onion-rate', 'onion-burst', 'onion-message-budget', 'onion-queue-bytes', 'onion-memory-cap'] as const;
   const mailboxFlags = ['mailbox-peer-messages', 'mailbox-peer-bytes', 'mailbox-total-bytes', 'mailbox-expiry-hours'] as const;
   const given: SettingName[] = [];
   if (v.alias !== undefined) given.push('alias');
@@ -230,6 +246,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       policy: defined({
         inboundPerSecond: positive(v['onion-rate'], '--onion-rate', true),
         inboundBurst: positive(v['onion-burst'], '--onion-burst'),
+        ...onionBudget(v['onion-message-budget']),
         outboundQueueBytes: positive(v['onion-queue-bytes'], '--onion-queue-bytes'),
         memoryCapBytes: positive(v['onion-memory-cap'], '--onion-memory-cap'),
       }),

@@ -6,7 +6,7 @@
  * restarts (only its hash is on disk, mode 0600) until it is revoked. And item 7: --crypto.
  */
 import { createServer, type Server } from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -124,5 +124,32 @@ describe('--crypto', () => {
     const bad = await runCli(['daemon', '--datadir', d.datadir, '--crypto', 'fast']);
     expect(bad.code).not.toBe(0);
     expect(JSON.parse(bad.stderr.trim().split('\n').pop()!)).toMatchObject({ error: { code: 'config.bad_crypto', message: expect.stringContaining('native, wasm, noble, auto') } });
+  });
+});
+
+describe('--onion-message-budget', () => {
+  it('sets the node-wide onion-message budget (over config.json), which getinfo and getSettings report; bad values are refused', async () => {
+    const dir = tempDir('glasswing-budget-');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ onion: { messageBudgetPerSecond: 80 } }));
+    const saved = new DaemonProcess(dir, ['--listen', '127.0.0.1:0']);
+    await saved.start();
+    expect((await (await saved.api()).getInfo({})).onionMessageBudget).toEqual({ perSecond: 80, burst: 160 });
+    await saved.stop();
+    const flagged = new DaemonProcess(dir, ['--listen', '127.0.0.1:0', '--onion-message-budget', '300/s']);
+    await flagged.start();
+    const api = await flagged.api();
+    expect((await api.getInfo({})).onionMessageBudget).toEqual({ perSecond: 300, burst: 600 });
+    expect((await api.getSettings({})).onion.messageBudgetPerSecond).toBe(300);
+    await flagged.stop();
+    const bad = await runCli(['daemon', '--datadir', dir, '--onion-message-budget', 'lots']);
+    expect(bad.code).not.toBe(0);
+    expect(JSON.parse(bad.stderr.trim().split('\n').pop()!)).toMatchObject({ error: { code: 'config.bad_number', message: expect.stringContaining('--onion-message-budget') } });
+  });
+
+  it('defaults to 50 messages a second, burst 100', async () => {
+    const d = new DaemonProcess(tempDir('glasswing-budget-'), ['--listen', '127.0.0.1:0']);
+    await d.start();
+    expect((await (await d.api()).getInfo({})).onionMessageBudget).toEqual({ perSecond: 50, burst: 100 });
+    await d.stop();
   });
 });

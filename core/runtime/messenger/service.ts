@@ -356,6 +356,9 @@ export class MessengerService {
           w?.reject(new MessengerError('messenger.reply_timeout', `no reply to ${a.requestId} arrived in time`, { messageId: a.requestId }));
           break;
         }
+        case 'pause_reading':
+          this.#opts.peers.pauseReading?.(a.nodeId, a.ms);
+          break;
         case 'handler_pending':
           a.outcome.then(
             (outcome) => !this.#closed && this.#run(this.core.replyLater(a.message, outcome, this.#now())),

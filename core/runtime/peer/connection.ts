@@ -53,6 +53,10 @@ export class Connection {
   #pending: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
   #pendingBytes = 0;
   #handshakeTimer: Timer | undefined;
+  /** Set while reading is paused (backpressure); resumes reading when it fires. */
+  #resumeTimer: Timer | undefined;
+  /** How often reading was paused (for tests and diagnostics). */
+  pauses = 0;
   bytesIn = 0;
   bytesOut = 0;
 
@@ -119,6 +123,26 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Stops reading the socket for `ms` (backpressure: what the peer sends meanwhile waits in the
+   * kernel's buffers, and TCP's window then holds the sender back). Messages already decrypted
+   * from the current read are still delivered. A pause while paused changes nothing; reading
+   * resumes by itself. Writing is unaffected.
+   */
+  pauseReading(ms: number): void {
+    if (this.#phase !== 'open' || this.#resumeTimer !== undefined) return;
+    this.pauses++;
+    this.socket.pause();
+    this.#resumeTimer = this.#opts.clock.timeout('peer.resume_reading', ms, () => {
+      this.#resumeTimer = undefined;
+      if (this.#phase === 'open') this.socket.resume();
+    });
+  }
+
+  get readingPaused(): boolean {
+    return this.#resumeTimer !== undefined;
+  }
+
   /** Writes what is queued, then closes the socket. */
   end(error: GlasswingError): void {
     if (this.#phase === 'closed') return;
@@ -178,9 +202,13 @@ export class Connection {
   #failPending(): void {
     const pending = this.#pending.splice(0);
     this.#pendingBytes = 0;
-    if (pending.length === 0) return;
+    this.#fail(pending);
+  }
+
+  #fail(frames: { onWritten: WriteCallback | undefined }[]): void {
+    if (frames.length === 0) return;
     const error = new PeerError('peer.not_connected', 'the connection closed before the frame was written');
-    for (const p of pending) {
+    for (const p of frames) {
       try {
         p.onWritten?.(error);
       } catch {
@@ -275,6 +303,11 @@ export class Connection {
     if (this.#phase === 'closed') return false;
     this.#phase = 'closed';
     this.#handshakeTimer?.cancel();
+    if (this.#resumeTimer !== undefined) {
+      this.#resumeTimer.cancel();
+      this.#resumeTimer = undefined;
+      this.socket.resume(); // let the socket see the peer's FIN and close
+    }
     this.#initiator?.destroy();
     this.#responder?.destroy();
     this.#session?.destroy();

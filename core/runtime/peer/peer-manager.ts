@@ -494,6 +494,15 @@ export class PeerManager {
     return false;
   }
 
+  /**
+   * Backpressure for a peer that sends beyond a rate (the messenger's `pause_reading`): its
+   * socket is not read for `ms`, so what it sends meanwhile waits in the kernel (and then at the
+   * peer: TCP flow control) instead of being decrypted and dropped. Reading resumes by itself.
+   */
+  pauseReading(nodeId: string, ms: number): void {
+    this.#byNode.get(nodeId)?.connection.pauseReading(ms);
+  }
+
   /** Encrypted bytes waiting to go to a peer (for outbound policies). */
   queuedBytes(nodeId: string): number {
     return this.#byNode.get(nodeId)?.connection.queuedBytes ?? 0;

@@ -19,7 +19,19 @@ describe('glasswing daemon options', () => {
     expect(parseDaemonOptions(['--no-listen'], {}).listen).toBeNull();
   });
 
+  it('reads --onion-message-budget as N/s or N: the node-wide rate, with a burst of twice it', () => {
+    expect(parseDaemonOptions(['--onion-message-budget', '200/s'], {}).messenger.policy).toEqual({ nodeInboundPerSecond: 200, nodeInboundBurst: 400 });
+    const o = parseDaemonOptions(['--onion-message-budget=12.5'], {});
+    expect(o.messenger.policy).toEqual({ nodeInboundPerSecond: 12.5, nodeInboundBurst: 25 });
+    expect(o.given).toEqual(['onion']);
+  });
+
   it.each([
+    [['--onion-message-budget', '0/s'], 'config.bad_number'],
+    [['--onion-message-budget=-5'], 'config.bad_number'],
+    [['--onion-message-budget', 'fast'], 'config.bad_number'],
+    [['--onion-message-budget', '50/min'], 'config.bad_number'],
+    [['--onion-message-budget', '2000000/s'], 'config.bad_number'],
     [['--network', 'bitcoin'], 'config.bad_network'],
     [['--api-port', '70000'], 'config.bad_port'],
     [['--listen', 'localhost'], 'config.bad_address'],

@@ -21,6 +21,8 @@ describe('saved settings (DATADIR/config.json)', () => {
     ['[1]', 'settings.malformed'],
     ['{"alias": 5}', 'settings.malformed'],
     ['{"onion": {"burst": -1}}', 'settings.malformed'],
+    ['{"onion": {"messageBudgetPerSecond": 0}}', 'settings.malformed'],
+    ['{"onion": {"messageBudgetPerSecond": 2000000}}', 'settings.malformed'],
     ['{"sandbox": "no"}', 'settings.malformed'],
   ])('refuses %s with a typed error naming the file', (text, code) => {
     const dir = tempDir();
@@ -38,6 +40,13 @@ describe('command-line options win over saved settings', () => {
     expect(merged.listen).toEqual({ host: '127.0.0.1', port: 1234 });
     expect(merged.messenger.policy).toEqual({ inboundPerSecond: 2, inboundBurst: 9 });
     expect(merged.messenger.mailbox).toEqual({ expiryMs: 7_200_000 });
+  });
+
+  it('config.json onion.messageBudgetPerSecond sets the node-wide budget; --onion-message-budget wins over it', () => {
+    expect(withSavedSettings(parseDaemonOptions([], {}), { onion: { messageBudgetPerSecond: 80 } }).messenger.policy)
+      .toEqual({ nodeInboundPerSecond: 80, nodeInboundBurst: 160 });
+    expect(withSavedSettings(parseDaemonOptions(['--onion-message-budget', '300/s'], {}), { onion: { messageBudgetPerSecond: 80, ratePerSecond: 2 } }).messenger.policy)
+      .toEqual({ nodeInboundPerSecond: 300, nodeInboundBurst: 600, inboundPerSecond: 2 });
   });
 
   it('an empty saved listen means not listening, unless --listen is given', () => {

@@ -10,7 +10,7 @@ import type { InvoiceRequest } from '../../../core/offers';
 import type { OffersDelivery, OffersMessage } from '../../../core/offers/ports';
 import type { PublishedPathRecord } from '../../../core/offers/manager';
 import { ALICE, AUX, BOB } from '../offers/fixtures';
-import { MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MessengerError, THROTTLE_REPORT_MS } from '../../../core/messenger';
+import { MAX_BACKPRESSURE_MS, MAX_DUMMY_HOPS, MAX_REPLY_PATH_HOPS, MESSAGE_TLV, MIN_BACKPRESSURE_MS, MessengerError, THROTTLE_REPORT_MS } from '../../../core/messenger';
 import { createBlindedPath, createOnionMessage, encodeOnionPacket } from '../../../core/onion';
 import type { TlvRecord } from '../../../core/wire';
 import { TestNetwork } from './network';
@@ -313,6 +313,29 @@ describe('OnionMessenger: drops, each with its reason', () => {
     net.tick(THROTTLE_REPORT_MS);
     expect(net.droppedCount('B', 'rate_limited')).toBe(5);
     expect(net.eventsOf('B', 'onion.dropped')).toHaveLength(2);
+  });
+
+  it('asks to pause reading a peer over its rate until its bucket holds a token again (backpressure), never one within it', () => {
+    const net = line();
+    const [A, B, C] = ['A', 'B', 'C'].map((n) => net.get(n));
+    B!.core.registerHandler(APP, () => undefined);
+    const { inboundBurst: burst, inboundPerSecond: rate } = B!.core.policy;
+    for (let i = 0; i < burst; i++) net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.run(C!, C!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    expect(B!.pauses).toEqual([]); // the burst is within the rate
+    net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    // One message over: a pause of the time one token takes to come back, only for A.
+    expect(B!.pauses).toEqual([{ nodeId: A!.id, ms: Math.ceil(1000 / rate), at: net.now }]);
+    // Half the time later another one over: the pause is what remains.
+    net.tick(Math.ceil(500 / rate));
+    net.run(A!, A!.core.send({ destination: node(net, 'B'), records: [rec(APP, '00')] }, net.now).actions);
+    net.pump();
+    expect(B!.pauses[1]!.ms).toBeLessThanOrEqual(Math.ceil(500 / rate) + 1);
+    expect(B!.pauses[1]!.ms).toBeGreaterThanOrEqual(MIN_BACKPRESSURE_MS);
+    // Only the peer over its rate, never longer than MAX_BACKPRESSURE_MS.
+    expect(B!.pauses.every((p) => p.nodeId === A!.id && p.ms <= MAX_BACKPRESSURE_MS)).toBe(true);
   });
 
   it('caps all peers together with a node-wide budget whose last tokens go to light peers', () => {

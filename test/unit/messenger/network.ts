@@ -49,6 +49,8 @@ export interface TestNode {
   readonly connects: { nodeId: string; address: string }[];
   readonly replies: Map<string, ReceivedMessage | 'timeout'>;
   readonly pending: Promise<unknown>[];
+  /** `pause_reading` actions: whose connection to leave unread, for how long, and when. */
+  readonly pauses: { nodeId: string; ms: number; at: number }[];
 }
 
 export class TestNetwork {
@@ -78,7 +80,7 @@ export class TestNetwork {
       ...(opts.channelPeer ? { channelPeer: opts.channelPeer } : {}),
       ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
     });
-    const node: TestNode = { name, key, id: toHex(publicKeyFromPrivate(key)), core, events: [], stored: [], connects: [], replies: new Map(), pending: [] };
+    const node: TestNode = { name, key, id: toHex(publicKeyFromPrivate(key)), core, events: [], stored: [], connects: [], replies: new Map(), pending: [], pauses: [] };
     this.nodes.set(name, node);
     return node;
   }
@@ -131,6 +133,9 @@ export class TestNetwork {
           break;
         case 'reply_timeout':
           node.replies.set(a.requestId, 'timeout');
+          break;
+        case 'pause_reading':
+          node.pauses.push({ nodeId: a.nodeId, ms: a.ms, at: this.now });
           break;
         case 'handler_pending':
           node.pending.push(a.outcome.then((o) => this.run(node, node.core.replyLater(a.message, o, this.now))));

@@ -8,7 +8,7 @@ import { exactSize, formatSize } from '../../../renderer/src/lib/format';
 
 const CURRENT: SettingsInfo = {
   alias: 'glasswing', listen: '127.0.0.1:9735', announceAddresses: [], announcedAddresses: ['127.0.0.1:9735'], network: 'regtest', datadir: '/tmp/gw',
-  onion: { ratePerSecond: 4, burst: 10, queueBytes: 262144, memoryCapBytes: 8388608 },
+  onion: { ratePerSecond: 4, burst: 10, queueBytes: 262144, memoryCapBytes: 8388608, messageBudgetPerSecond: 50 },
   mailbox: { perPeerMessages: 200, perPeerBytes: 1048576, totalBytes: 67108864, expiryHours: 72 },
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
   chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
