@@ -50,7 +50,7 @@ export class Payments {
 
   constructor(opts: PaymentsOptions) {
     this.outbound = new OutboundPayments({
-      store: opts.store, ourNodeId: opts.ourNodeId, network: opts.network, routes: opts.routes, randomBytes: opts.randomBytes, height: opts.height,
+      store: opts.store, ourNodeId: opts.ourNodeId, network: opts.network, routes: opts.routes, randomBytes: opts.randomBytes, height: opts.height, onion: opts.onion,
       ...(opts.updates ? { updates: opts.updates } : {}),
       ...(opts.memory ? { memory: opts.memory } : {}),
       ...(opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {}),

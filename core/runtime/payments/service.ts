@@ -224,6 +224,8 @@ export class PaymentsService {
       channelId: s.channelId,
       peerNodeId: fromHex(s.peerId),
       shortChannelId: outpointScid(s.state),
+      // A blinded path we introduce names the channel as we know it: our alias, or the real id.
+      knownAs: [...scidsOf(s.state), ...(s.shortChannelId !== null && s.shortChannelId !== undefined ? [s.shortChannelId] : [])],
       active: s.phase === 'active',
       outboundMsat: estimateOutboundMsat(s.state),
       htlcMinimumMsat: s.state.params.remote.config.htlcMinimumMsat,
