@@ -363,7 +363,10 @@ export class OutboundPayments {
     const found = this.#find(channelId, htlcId);
     if (found) {
       this.#byHtlc.delete(htlcKey(channelId, htlcId));
-      this.#partFailed(found.live, found.part, localFailure(found.part, 'forgotten', 'the connection dropped before the HTLC was committed', this.#us, false), c, nowMs);
+      // The channel refused nothing: the connection dropped (BOLT 2: unacknowledged updates are forgotten). Blaming the
+      // channel would make the retry avoid or split around a channel that can carry it once it is back.
+      const lesson = localFailure(found.part, 'forgotten', 'the connection dropped before the HTLC was committed', this.#us, false);
+      this.#partFailed(found.live, found.part, { ...lesson, penalties: [] }, c, nowMs);
       this.#progress(found.live, c, nowMs);
     }
     return c.finish(undefined);
