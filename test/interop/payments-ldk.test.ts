@@ -5,7 +5,8 @@
  * an invoice whose blinded payment path is introduced by us; LDK pays our BOLT 11 invoice and our
  * offer (LDK's invoice_request over a reply path that names us by our channel's alias → our invoice
  * → an HTLC over the blinded payment path we put in it); we pay LDK's offer, whose only payment path
- * is introduced by us (we read our own hop and send to LDK with the next path_key in update_add_htlc).
+ * is introduced by us (we read our own hop and send to LDK with the next path_key in update_add_htlc);
+ * LDK pays a disabled offer of ours and reads our invoice_error (sent in both forms).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, FetchInvoiceResult, FundChannelResult, OfferInfo, PaymentInfo } from '../../core/api';
@@ -118,6 +119,18 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     await settled();
     expect(await local()).toBe(before + 17_000_000n);
   });
+
+  it('LDK pays our disabled offer: our invoice_error reaches LDK in the form it reads, and LDK reports the request rejected instead of timing out', async () => {
+    const { offer } = (await rig.api.createOffer({ description: 'closed', amountMsat: '5000000' })) as { offer: OfferInfo };
+    await rig.api.disableOffer({ offerId: offer.offerId });
+    const started = Date.now();
+    const { payment_id: paymentId } = await ldk.call<{ payment_id: string }>('pay_offer', { offer: offer.bolt12 });
+    const failed = await ldk.waitForEvent((e) => (e.event === 'PaymentFailed' || e.event === 'PaymentSent') && e.payment_id === paymentId, 60_000, 'LDK\'s payment outcome');
+    // LDK 0.2 abandons the payment with InvoiceRequestRejected only when it reads our invoice_error
+    // (otherwise it retries its request until InvoiceRequestExpired, after about a minute).
+    expect(failed, JSON.stringify(failed)).toMatchObject({ event: 'PaymentFailed', reason: 'InvoiceRequestRejected' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 90_000);
 
   it('LDK pays our offer: its invoice_request, our invoice with a blinded payment path, the HTLC over it, claimed', async () => {
     const { offer } = (await rig.api.createOffer({ description: 'glasswing offer', amountMsat: '9000000' })) as { offer: OfferInfo };
