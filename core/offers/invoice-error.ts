@@ -2,7 +2,8 @@
  * BOLT 12 `invoice_error`: the informative error returned (in an onion message) for an
  * invoice_request or an invoice. It has no string form.
  */
-import { ByteReader, type TlvRecord } from '../wire';
+import { concatBytes } from '../crypto';
+import { ByteReader, encodeBigSize, type TlvRecord } from '../wire';
 import type { Bolt12ParseError } from './errors';
 import { Bolt12SemanticError } from './errors';
 import type { FieldSpec } from './fields';
@@ -111,4 +112,17 @@ export function buildInvoiceError(params: InvoiceErrorParams): InvoiceError {
 /** Encodes an invoice_error (its exact bytes). */
 export function encodeInvoiceError(e: InvoiceError): Uint8Array {
   return e.bytes.slice();
+}
+
+/**
+ * The invoice_error as LDK 0.2 reads it: the same TLV stream after a BigSize prefix equal to its
+ * length (rust-lightning writes it with `write_tlv_fields!` and reads it with
+ * `_init_and_read_len_prefixed_tlv_fields!`; BOLT 12 has the bare `tlv_stream`). Neither reader
+ * finds the message in the other's form: LDK takes the bare stream's first type as a length, and a
+ * BOLT 12 reader takes the prefix as a record type followed by the stream's lower types (BOLT 1: not
+ * strictly increasing, "MUST fail to parse"). So we send both, each dropped by the other reader.
+ * `bare`: the BOLT 12 form (encodeInvoiceError).
+ */
+export function lengthPrefixedInvoiceError(bare: Uint8Array): Uint8Array {
+  return concatBytes(encodeBigSize(bare.length), bare);
 }

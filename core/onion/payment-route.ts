@@ -34,6 +34,12 @@ export interface BlindedPaymentHopsOptions {
   readonly asyncFinal?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array };
   /** The numbers those records carry (default: LDK's). */
   readonly asyncPayments?: AsyncPaymentsProfile;
+  /**
+   * The payer was the path's introduction node and read its own hop already: `path` holds the hops
+   * after it and `firstPathKey` their path key, which goes in update_add_htlc's `blinded_path`
+   * (BOLT 2), not in an onion payload — every layer is encrypted to a blinded id.
+   */
+  readonly entered?: boolean;
 }
 
 /**
@@ -51,10 +57,11 @@ export function blindedPaymentHops(opts: BlindedPaymentHopsOptions): OnionHop[] 
     throw new OnionError('onion.bad_argument', 'the introduction node is a short_channel_id: pass introductionNodeId');
   }
   const last = path.hops.length - 1;
+  const entered = opts.entered === true;
   return path.hops.map((hop, i) => {
     const payload: PaymentHopPayload = {
       encryptedRecipientData: hop.encryptedRecipientData,
-      ...(i === 0 ? { currentPathKey: path.firstPathKey } : {}),
+      ...(i === 0 && !entered ? { currentPathKey: path.firstPathKey } : {}),
       ...(i === last
         ? {
             amtToForward: opts.amountMsat, outgoingCltvValue: opts.finalCltvValue, totalAmountMsat: opts.totalAmountMsat ?? opts.amountMsat,
@@ -63,7 +70,7 @@ export function blindedPaymentHops(opts: BlindedPaymentHopsOptions): OnionHop[] 
         : {}),
     };
     const encodeOpts = opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {};
-    return { nodeId: i === 0 ? introduction : hop.blindedNodeId, payload: encodePaymentHopPayload(payload, encodeOpts) };
+    return { nodeId: i === 0 && !entered ? introduction : hop.blindedNodeId, payload: encodePaymentHopPayload(payload, encodeOpts) };
   });
 }
 

@@ -52,6 +52,19 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
     permanent: false,
   });
 
+  if (blinded?.entered === true) {
+    // We introduced the path and sent straight into it: the node after us is inside it, and BOLT 4 has
+    // every node inside a blinded path "return an error with invalid_onion_blinding" (malformed, from
+    // our peer). Whoever answered, the path failed; our channel and the hidden nodes are not blamed.
+    const code = part.failMalformedCode !== null ? nameOf(part.failMalformedCode) : 'blinded_path_failed';
+    return {
+      failure: { code, erringNode: null, hopIndex: null, fromRecipient: true, message: `the blinded path after us failed (${code})` },
+      terminal: false,
+      penalties: [],
+      failedBlindedPath: blinded.pathIndex,
+    };
+  }
+
   if (part.failMalformedCode !== null) {
     // BOLT 2: our peer could not parse the onion we sent it (update_fail_malformed_htlc). It is on our
     // side of the first channel: take that channel out of this amount's consideration and try again.

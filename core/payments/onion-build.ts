@@ -34,6 +34,11 @@ export type RouteFinal =
        */
       readonly asyncFinal?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array };
       readonly asyncPayments?: AsyncPaymentsProfile;
+      /**
+       * We were the path's introduction node and read our own hop: `path` is what follows us (the
+       * route's one hop is its first node) and its `firstPathKey` goes in update_add_htlc.
+       */
+      readonly entered?: boolean;
     };
 
 export interface BuiltOnion {
@@ -99,6 +104,7 @@ export function buildPaymentOnion(opts: {
         finalCltvValue: final.finalCltvValue,
         ...(final.asyncFinal ? { asyncFinal: final.asyncFinal } : {}),
         ...(final.asyncPayments ? { asyncPayments: final.asyncPayments } : {}),
+        ...(final.entered ? { entered: true } : {}),
       }),
     );
   }

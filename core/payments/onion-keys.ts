@@ -4,8 +4,8 @@
  * The key is copied and zeroed by `destroy()`.
  */
 import { ecdh, zeroize } from '../crypto';
-import type { PaymentHopAction } from '../onion';
-import { decodeOnionPacket, peelPaymentOnion } from '../onion';
+import type { EncryptedDataTlv, PaymentHopAction } from '../onion';
+import { decodeOnionPacket, peelPaymentOnion, processBlindedHop } from '../onion';
 import type { OnionKeys } from './ports';
 import type { AsyncPaymentsProfile } from '../wire';
 
@@ -37,6 +37,13 @@ export class NodeOnionKeys implements OnionKeys {
     } catch {
       return null;
     }
+  }
+
+  blindedHop(pathKey: Uint8Array, encryptedRecipientData: Uint8Array): { readonly data: EncryptedDataTlv; readonly nextPathKey: Uint8Array } {
+    // BOLT 4: ss_i = SHA256(k_i · E_i), rho_i = HMAC256("rho", ss_i), then E_{i+1} (or next_path_key_override).
+    const hop = processBlindedHop({ privateKey: this.#nodeKey, pathKey, encryptedRecipientData });
+    zeroize(hop.sharedSecret);
+    return { data: hop.data, nextPathKey: hop.nextPathKey };
   }
 
   destroy(): void {

@@ -14,8 +14,10 @@ import type { Bolt11Invoice, Bolt11Network } from '../invoices';
 import { decodeBolt11, isBolt11Expired } from '../invoices';
 import type { Invoice, InvoiceFields, StaticInvoice } from '../offers';
 import { decodeBolt12String, encodeInvoice, parseInvoiceBytes, parseStaticInvoiceBytes, usablePathIndexes } from '../offers';
-import { OnionError } from '../onion';
+import type { PaymentRelay } from '../onion';
+import { OnionError, blindedAmountToForward, blindedOutgoingCltv, forwardingFee } from '../onion';
 import type { BlindedPathTarget, FirstHop, Route, RouteHintHop } from '../routing';
+import type { BlindedPath, BlindedPathHop } from '../wire';
 import { FailureMemory, RoutingError, findRoute } from '../routing';
 import type { AsyncPaymentsProfile } from '../wire';
 import { FeatureVector, formatShortChannelId } from '../wire';
@@ -25,7 +27,7 @@ import type { FailureLesson } from './failures';
 import { learnFromFailure, localFailure } from './failures';
 import type { RouteFinal } from './onion-build';
 import { buildPaymentOnion } from './onion-build';
-import type { FailureUpdateChecker, RouteSource } from './ports';
+import type { FailureUpdateChecker, OnionKeys, OurChannel, RouteSource } from './ports';
 import type { PaymentsStep } from './step';
 import { StepCollector } from './step';
 import type { PaymentsReader } from './store';
@@ -111,6 +113,23 @@ export interface OutboundOptions {
   readonly asyncPayments?: AsyncPaymentsProfile;
   /** The current block height. */
   readonly height: number;
+  /** Our node key's reader of a blinded hop: to pay over a BOLT 12 path we introduce ourselves. Without it such paths are not used. */
+  readonly onion?: Pick<OnionKeys, 'blindedHop'>;
+}
+
+/**
+ * A BOLT 12 payment path whose introduction node is us: our own hop read with our node key (BOLT 4
+ * reader of `encrypted_recipient_data`), so the route is our one channel to the next node and the
+ * onion carries only the hops after us.
+ */
+interface EnteredPath {
+  /** How our hop's data names the next node: `short_channel_id` or `next_node_id`. */
+  readonly next: { readonly kind: 'scid'; readonly shortChannelId: bigint } | { readonly kind: 'node'; readonly nodeId: Uint8Array };
+  /** Our hop's `payment_relay`: what the path's creator counted for us in the aggregated payinfo. */
+  readonly relay: PaymentRelay;
+  /** The next `path_key` (update_add_htlc's `blinded_path`) and the hops after us. */
+  readonly pathKey: Uint8Array;
+  readonly hops: readonly BlindedPathHop[];
 }
 
 /** What a payment needs to build routes and onions, derived from its invoice (again after a restart). */
@@ -124,7 +143,13 @@ interface Plan {
   readonly paymentSecret?: Uint8Array;
   readonly metadata?: Uint8Array;
   /** BOLT 12: usable paths with their index in the invoice. */
-  readonly blinded?: readonly { readonly invoiceIndex: number; readonly target: BlindedPathTarget; readonly path: NonNullable<Invoice['invoice']['paths']>[number] }[];
+  readonly blinded?: readonly {
+    readonly invoiceIndex: number;
+    readonly target: BlindedPathTarget;
+    readonly path: NonNullable<Invoice['invoice']['paths']>[number];
+    /** Set when we introduce the path: our hop is read, the route starts after it. */
+    readonly entered?: EnteredPath;
+  }[];
   /** Async payments: the final hop's invoice_request and sender preimage, and whether our first hop holds the HTLC. */
   readonly async?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array; readonly hold: boolean };
 }
@@ -153,6 +178,7 @@ export class OutboundPayments {
   readonly #random: (length: number) => Uint8Array;
   readonly #policy: OutboundPolicy;
   readonly memory: FailureMemory;
+  readonly #peel: PeelOwnHop | undefined;
   #height: number;
   /** Pending payments by id. */
   readonly #live = new Map<string, Live>();
@@ -170,14 +196,17 @@ export class OutboundPayments {
     this.memory = opts.memory ?? new FailureMemory();
     this.#height = opts.height;
     this.#asyncPayments = opts.asyncPayments;
+    this.#peel = opts.onion ? peelOwnHop(opts.onion, this.#us) : undefined;
     // Rebuild from the store: every pending payment, and every final one with a part in flight, with its parts.
     for (const payment of this.#store.livePayments()) {
-      const plan = planFromRecord(payment, this.#us, this.#policy);
+      const plan = planFromRecord(payment, this.#us, this.#policy, this.#peel);
       const live: Live = { payment, parts: new Map(), plan, failedPaths: new Set(), maxParts: plan.mpp ? this.#policy.maxParts : 1, stopped: payment.failure };
       for (const part of this.#store.partsOf(payment.paymentId)) {
         live.parts.set(part.partId, part);
         if (part.htlcId !== null && LIVE_PART.has(part.status)) this.#byHtlc.set(htlcKey(part.channelId, part.htlcId), { paymentId: payment.paymentId, partId: part.partId });
-        if (part.status === 'failed' && part.blinded && part.failure?.fromRecipient && part.blinded.blindedHops > 1) live.failedPaths.add(part.blinded.pathIndex);
+        if (part.status === 'failed' && part.blinded && part.failure?.fromRecipient && (part.blinded.blindedHops > 1 || part.blinded.entered === true)) {
+          live.failedPaths.add(part.blinded.pathIndex);
+        }
       }
       this.#live.set(payment.paymentId, live);
     }
@@ -274,7 +303,7 @@ export class OutboundPayments {
       // bolts#1149 static invoice reader: not after invoice_created_at + invoice_relative_expiry.
       if (f.createdAt !== undefined && Number(f.createdAt + (f.relativeExpiry ?? 7200n)) < nowSeconds) throw new PaymentError('payments.invoice_expired', 'the static invoice has expired');
       if (t.amountMsat <= 0n) throw new PaymentError('payments.bad_request', 'the amount must be above zero');
-      const plan: Plan = { ...planForBolt12(f, sha256(t.preimage), this.#us, this.#policy), async: { invoiceRequest: t.invoiceRequest, senderPreimage: t.preimage, hold: t.hold } };
+      const plan: Plan = { ...planForBolt12(f, sha256(t.preimage), this.#us, this.#policy, this.#peel), async: { invoiceRequest: t.invoiceRequest, senderPreimage: t.preimage, hold: t.hold } };
       if (plan.blinded!.length === 0) throw new PaymentError('payments.no_usable_path', 'none of the static invoice\'s blinded paths can be used');
       return { plan, amountMsat: t.amountMsat, request: asyncRequest(t), description: t.invoice.offer.description ?? null, preimage: toHex(t.preimage) };
     }
@@ -296,8 +325,10 @@ export class OutboundPayments {
     if (f.amount === undefined || f.paymentHash === undefined) throw new PaymentError('payments.bad_request', 'the invoice has no amount or payment hash');
     // BOLT 12: the invoice's amount is what the request asked (the offers payer checked it against the request).
     if (req.amountMsat !== undefined && req.amountMsat !== f.amount) throw new PaymentError('payments.amount_mismatch', `the invoice asks ${f.amount} msat, not ${req.amountMsat}`);
-    const plan = planForBolt12(f, f.paymentHash, this.#us, this.#policy);
-    if (plan.blinded!.length === 0) throw new PaymentError('payments.no_usable_path', 'none of the invoice\'s blinded paths can be used (unknown features, an introduction node given by channel, or ourselves)');
+    const plan = planForBolt12(f, f.paymentHash, this.#us, this.#policy, this.#peel);
+    if (plan.blinded!.length === 0) {
+      throw new PaymentError('payments.no_usable_path', 'none of the invoice\'s blinded paths can be used (unknown features, an introduction node given by channel, or a path to ourselves)');
+    }
     return { plan, amountMsat: f.amount, request: encodeInvoice(inv), description: inv.offer.description ?? null };
   }
 
@@ -332,7 +363,10 @@ export class OutboundPayments {
     const found = this.#find(channelId, htlcId);
     if (found) {
       this.#byHtlc.delete(htlcKey(channelId, htlcId));
-      this.#partFailed(found.live, found.part, localFailure(found.part, 'forgotten', 'the connection dropped before the HTLC was committed', this.#us, false), c, nowMs);
+      // The channel refused nothing: the connection dropped (BOLT 2: unacknowledged updates are forgotten). Blaming the
+      // channel would make the retry avoid or split around a channel that can carry it once it is back.
+      const lesson = localFailure(found.part, 'forgotten', 'the connection dropped before the HTLC was committed', this.#us, false);
+      this.#partFailed(found.live, found.part, { ...lesson, penalties: [] }, c, nowMs);
       this.#progress(found.live, c, nowMs);
     }
     return c.finish(undefined);
@@ -595,8 +629,17 @@ export class OutboundPayments {
   #findRoute(live: Live, amountMsat: bigint, feeLeft: bigint, firstHops: FirstHop[], nowMs: number): { route: Route; invoiceIndex: number | null } | { error: string } {
     const plan = live.plan;
     if (feeLeft < 0n) return { error: 'the fee budget is spent' };
-    const blinded = (plan.blinded ?? []).filter((b) => !live.failedPaths.has(b.invoiceIndex));
-    if (plan.blinded && blinded.length === 0) return { error: 'every blinded path failed' };
+    const usable = (plan.blinded ?? []).filter((b) => !live.failedPaths.has(b.invoiceIndex));
+    if (plan.blinded && usable.length === 0) return { error: 'every blinded path failed' };
+    let enteredError: string | null = null;
+    for (const b of usable) {
+      if (!b.entered) continue;
+      const r = this.#enteredRoute(b.entered, b.target, amountMsat, feeLeft, firstHops, live.payment.maxCltvExpiryDelta);
+      if ('route' in r) return { route: r.route, invoiceIndex: b.invoiceIndex };
+      enteredError = r.error;
+    }
+    const blinded = usable.filter((b) => !b.entered);
+    if (plan.blinded && blinded.length === 0) return { error: enteredError ?? 'every blinded path failed' };
     try {
       const route = findRoute({
         graph: this.#routes.graph(),
@@ -617,18 +660,74 @@ export class OutboundPayments {
     }
   }
 
+  /**
+   * The route over a path we introduce: our hop forwards as its `payment_relay` says (BOLT 4 reader,
+   * blinded non-final node: "MUST use values from payment_relay to calculate amt_to_forward and
+   * outgoing_cltv_value"), from what the aggregated payinfo asks to enter the path; the one channel
+   * is the one our hop's data names, to the next node.
+   */
+  #enteredRoute(
+    e: EnteredPath, target: BlindedPathTarget, amountMsat: bigint, feeLeft: bigint, firstHops: readonly FirstHop[], maxCltv: number,
+  ): { route: Route } | { error: string } {
+    const pi = target.payInfo;
+    const intoPath = amountMsat + forwardingFee(amountMsat, pi.feeBaseMsat, pi.feeProportionalMillionths);
+    if (amountMsat < pi.htlcMinimumMsat || intoPath > pi.htlcMaximumMsat) return { error: 'the amount is outside the blinded path\'s limits' };
+    if (intoPath < BigInt(e.relay.feeBaseMsat)) return { error: 'the blinded path\'s payinfo does not cover our own hop' };
+    const out = blindedAmountToForward(intoPath, e.relay);
+    const cltv = blindedOutgoingCltv(pi.cltvExpiryDelta, e.relay);
+    const fee = out - amountMsat;
+    if (fee > feeLeft) return { error: `the blinded path after us costs ${fee} msat, more than the ${feeLeft} msat left` };
+    if (cltv > maxCltv) return { error: `the blinded path needs a CLTV delta of ${cltv}, above ${maxCltv}` };
+    const channel = this.#enteredChannel(e, firstHops, out);
+    if (typeof channel === 'string') return { error: channel };
+    const hop = { nodeId: channel.peerNodeId, shortChannelId: channel.shortChannelId, amountMsat: out, cltvExpiryDelta: cltv, feeMsat: 0n, source: 'first_hop' as const };
+    return {
+      route: {
+        hops: [hop], amountMsat, totalAmountMsat: out, totalFeeMsat: fee, totalCltvExpiryDelta: cltv,
+        blindedTail: { pathIndex: 0, introductionNodeId: this.#us, feeMsat: fee, cltvExpiryDelta: cltv }, cost: fee,
+      },
+    };
+  }
+
+  /** Our channel to the node after us in a path we introduce, able to carry `amountMsat` now, or why there is none. */
+  #enteredChannel(e: EnteredPath, firstHops: readonly FirstHop[], amountMsat: bigint): OurChannel | string {
+    const channels = this.#routes.channels().filter((ch) => ch.active);
+    const next = e.next;
+    const candidates =
+      next.kind === 'scid'
+        ? channels.filter((ch) => ch.shortChannelId === next.shortChannelId || ch.knownAs?.includes(next.shortChannelId) === true)
+        : channels.filter((ch) => equalBytes(ch.peerNodeId, next.nodeId));
+    if (candidates.length === 0) {
+      return next.kind === 'scid'
+        ? `the blinded path we introduce goes on over channel ${formatShortChannelId(next.shortChannelId)}, which is not an active channel of ours`
+        : 'the blinded path we introduce goes on to a node we have no active channel with';
+    }
+    const fits = candidates.find((ch) => {
+      const fh = firstHops.find((h) => h.shortChannelId === ch.shortChannelId && equalBytes(h.peerNodeId, ch.peerNodeId));
+      return fh !== undefined && fh.outboundMsat >= amountMsat && amountMsat >= (fh.htlcMinimumMsat ?? 0n);
+    });
+    return fits ?? `our channel to the node after us cannot carry ${amountMsat} msat now`;
+  }
+
   /** Builds the part's onion and hands its HTLC to the first channel. Null if the onion cannot be built. */
   #startPart(live: Live, route: Route, invoiceIndex: number | null, c: StepCollector, nowMs: number): PartRecord | null {
     const plan = live.plan;
     const channel = this.#routes.channels().find((ch) => ch.shortChannelId === route.hops[0]!.shortChannelId && equalBytes(ch.peerNodeId, route.hops[0]!.nodeId));
     if (!channel) return null;
     const height = this.#height;
+    const entry = invoiceIndex === null ? undefined : plan.blinded!.find((b) => b.invoiceIndex === invoiceIndex)!;
+    const entered = entry?.entered;
+    // A path we introduce: what follows our hop, its first node reached over the route's one channel.
+    const path: BlindedPath | undefined = entered
+      ? { firstNodeId: { kind: 'node_id', nodeId: route.hops[0]!.nodeId }, firstPathKey: entered.pathKey, hops: entered.hops }
+      : entry?.path;
     const final: RouteFinal =
       invoiceIndex === null
         ? { kind: 'clear', paymentSecret: plan.paymentSecret ?? null, totalMsat: live.payment.amountMsat, paymentMetadata: plan.metadata ?? null }
         : {
             kind: 'blinded',
-            path: plan.blinded!.find((b) => b.invoiceIndex === invoiceIndex)!.path,
+            path: path!,
+            ...(entered ? { entered: true } : {}),
             totalMsat: live.payment.amountMsat,
             finalCltvValue: height + this.#policy.finalCltvOffset,
             ...(plan.async ? { asyncFinal: { invoiceRequest: plan.async.invoiceRequest, senderPreimage: plan.async.senderPreimage } } : {}),
@@ -655,8 +754,8 @@ export class OutboundPayments {
       feeMsat: route.totalFeeMsat,
       cltvExpiry: built.cltvExpiry,
       hops: route.hops.map((h) => ({ nodeId: toHex(h.nodeId), shortChannelId: h.shortChannelId, amountMsat: h.amountMsat, cltvExpiry: height + h.cltvExpiryDelta, feeMsat: h.feeMsat })),
-      blinded: route.blindedTail && invoiceIndex !== null
-        ? { pathIndex: invoiceIndex, feeMsat: route.blindedTail.feeMsat, blindedHops: plan.blinded!.find((b) => b.invoiceIndex === invoiceIndex)!.path.hops.length }
+      blinded: route.blindedTail && entry
+        ? { pathIndex: entry.invoiceIndex, feeMsat: route.blindedTail.feeMsat, blindedHops: path!.hops.length, ...(entered ? { entered: true } : {}) }
         : null,
       onionNodeIds: built.nodeIds.map((n) => toHex(n)),
       sessionKey: toHex(sessionKey),
@@ -672,7 +771,8 @@ export class OutboundPayments {
     this.#putPart(live, part, c);
     c.act({
       kind: 'add_htlc', ref: { kind: 'payment', paymentId: part.paymentId, partId }, channelId: channel.channelId,
-      amountMsat: built.amountMsat, cltvExpiry: built.cltvExpiry, paymentHash: plan.paymentHash, onion: built.packet, pathKey: null,
+      // BOLT 4 reader of encrypted_recipient_data: "MUST forward the onion and include the next path_key in the lightning message for the next node".
+      amountMsat: built.amountMsat, cltvExpiry: built.cltvExpiry, paymentHash: plan.paymentHash, onion: built.packet, pathKey: entered ? entered.pathKey : null,
       ...(plan.async?.hold ? { holdHtlc: true } : {}),
     });
     c.emit({
@@ -746,7 +846,38 @@ function planForBolt11(inv: Bolt11Invoice, policy: OutboundPolicy): Plan {
 /** BOLT 12 invoice feature bits 16/17: "MPP/compulsory" and "MPP/optional". */
 const BOLT12_MPP_BITS = [16, 17];
 
-function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array, policy: OutboundPolicy): Plan {
+/** Reads our own hops at the start of a path we introduce; null if the path is not usable that way. */
+type PeelOwnHop = (path: BlindedPath) => EnteredPath | null;
+
+/**
+ * BOLT 4 reader of `encrypted_recipient_data`, as the path's introduction node that is also its
+ * payer: decrypt our hop and take the next path key. A path that ends at us (a payment to ourselves),
+ * whose hop for us has no `payment_relay` or no next hop or forwards to ourselves again, or that does
+ * not decrypt, is not used.
+ */
+function peelOwnHop(onion: Pick<OnionKeys, 'blindedHop'>, us: Uint8Array): PeelOwnHop {
+  return (path) => {
+    const [own, ...after] = path.hops;
+    if (!own || after.length === 0) return null;
+    let read: ReturnType<OnionKeys['blindedHop']>;
+    try {
+      read = onion.blindedHop(path.firstPathKey, own.encryptedRecipientData);
+    } catch (e) {
+      if (e instanceof OnionError) return null;
+      throw e;
+    }
+    const d = read.data;
+    // BOLT 4 reader, non-final blinded node: "MUST return an error if payment_relay is missing" (path_id is the final node's).
+    if (d.pathId !== undefined || d.paymentRelay === undefined) return null;
+    if (d.nextNodeId !== undefined && equalBytes(d.nextNodeId, us)) return null;
+    const next = d.shortChannelId !== undefined
+      ? { kind: 'scid' as const, shortChannelId: d.shortChannelId }
+      : d.nextNodeId !== undefined ? { kind: 'node' as const, nodeId: d.nextNodeId } : null;
+    return next ? { next, relay: d.paymentRelay, pathKey: read.nextPathKey, hops: after } : null;
+  };
+}
+
+function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array, policy: OutboundPolicy, peel?: PeelOwnHop): Plan {
   const features = FeatureVector.decode(f.features ?? new Uint8Array(0));
   const blinded: NonNullable<Plan['blinded']>[number][] = [];
   for (const i of usablePathIndexes(f)) {
@@ -756,7 +887,9 @@ function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array
     // An introduction node named by short_channel_id would need the graph to resolve it: not used here.
     if (path.firstNodeId.kind !== 'node_id') continue;
     const intro = path.firstNodeId.nodeId;
-    if (equalBytes(intro, us)) continue;
+    const entered = equalBytes(intro, us) ? peel?.(path) : undefined;
+    // Our own introduction: usable once our hop is read (with the node key), never otherwise.
+    if (entered === null || (equalBytes(intro, us) && entered === undefined)) continue;
     blinded.push({
       invoiceIndex: i,
       path,
@@ -771,6 +904,7 @@ function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array
         },
         blindedHops: path.hops.length,
       },
+      ...(entered ? { entered } : {}),
     });
   }
   return {
@@ -787,22 +921,22 @@ function asyncRequest(t: Extract<PayTarget, { kind: 'async' }>): string {
   return JSON.stringify({ staticInvoice: toHex(t.invoice.bytes), invoiceRequest: toHex(t.invoiceRequest), hold: t.hold });
 }
 
-function planForAsync(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy): Plan {
+function planForAsync(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy, peel?: PeelOwnHop): Plan {
   const r = JSON.parse(p.request) as { staticInvoice: string; invoiceRequest: string; hold: boolean };
   const inv = parseStaticInvoiceBytes(fromHex(r.staticInvoice, 'static invoice')).value;
   if (!inv || p.preimage === null) throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its static invoice or preimage is missing`);
   const senderPreimage = fromHex(p.preimage, 'preimage');
-  return { ...planForBolt12(inv.invoice, sha256(senderPreimage), us, policy), async: { invoiceRequest: fromHex(r.invoiceRequest, 'invoice request'), senderPreimage, hold: r.hold === true } };
+  return { ...planForBolt12(inv.invoice, sha256(senderPreimage), us, policy, peel), async: { invoiceRequest: fromHex(r.invoiceRequest, 'invoice request'), senderPreimage, hold: r.hold === true } };
 }
 
 /** The plan of a stored payment (after a restart), from the invoice it kept. */
-function planFromRecord(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy): Plan {
+function planFromRecord(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy, peel?: PeelOwnHop): Plan {
   try {
     if (p.kind === 'bolt11') return planForBolt11(decodeBolt11(p.request), policy);
-    if (p.kind === 'async') return planForAsync(p, us, policy);
+    if (p.kind === 'async') return planForAsync(p, us, policy, peel);
     const inv = parseInvoiceBytes(decodeBolt12String(p.request).bytes).value;
     if (!inv) throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its invoice does not parse`);
-    return planForBolt12(inv.invoice, inv.invoice.paymentHash!, us, policy);
+    return planForBolt12(inv.invoice, inv.invoice.paymentHash!, us, policy, peel);
   } catch (e) {
     if (e instanceof PaymentError) throw e;
     throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its invoice does not decode (${e instanceof Error ? e.message : String(e)})`);

@@ -26,7 +26,8 @@ export interface PaymentsOptions {
   readonly store: PaymentsReader;
   readonly ourNodeId: Uint8Array;
   readonly network: Bolt11Network;
-  readonly height: number;
+  /** The chain's best height; null while the node knows none (the switch then refuses incoming HTLCs, `pay` is refused by its caller). */
+  readonly height: number | null;
   readonly randomBytes: (length: number) => Uint8Array;
   readonly onion: OnionKeys;
   readonly routes: RouteSource;
@@ -50,14 +51,14 @@ export class Payments {
 
   constructor(opts: PaymentsOptions) {
     this.outbound = new OutboundPayments({
-      store: opts.store, ourNodeId: opts.ourNodeId, network: opts.network, routes: opts.routes, randomBytes: opts.randomBytes, height: opts.height,
+      store: opts.store, ourNodeId: opts.ourNodeId, network: opts.network, routes: opts.routes, randomBytes: opts.randomBytes, height: opts.height ?? 0, onion: opts.onion,
       ...(opts.updates ? { updates: opts.updates } : {}),
       ...(opts.memory ? { memory: opts.memory } : {}),
       ...(opts.asyncPayments ? { asyncPayments: opts.asyncPayments } : {}),
       ...(opts.outboundPolicy ? { policy: opts.outboundPolicy } : {}),
     });
     this.inbound = new InboundPayments({
-      store: opts.store, network: opts.network, sign: opts.signBolt11, randomBytes: opts.randomBytes, height: opts.height,
+      store: opts.store, network: opts.network, sign: opts.signBolt11, randomBytes: opts.randomBytes, height: opts.height ?? 0,
       ...(opts.bolt12 ? { bolt12: opts.bolt12 } : {}),
       ...(opts.inboundPolicy ? { policy: opts.inboundPolicy } : {}),
     });

@@ -5,7 +5,7 @@
  * context, and a signer for BOLT 11 invoices. Nothing here does I/O; each is a synchronous lookup.
  */
 import type { Bolt11Invoice, UnsignedBolt11Invoice } from '../invoices';
-import type { PaymentHopAction } from '../onion';
+import type { EncryptedDataTlv, PaymentHopAction } from '../onion';
 import type { RoutingGraph, RoutingPolicy } from '../routing';
 
 /** One of our channels as a first hop of our payments. */
@@ -15,6 +15,8 @@ export interface OurChannel {
   readonly peerNodeId: Uint8Array;
   /** The short_channel_id (or alias) the route names it by. */
   readonly shortChannelId: bigint;
+  /** Every other id we know it by (the real short_channel_id, the alias we sent): a blinded path we introduce may name it so. */
+  readonly knownAs?: readonly bigint[];
   /** Whether HTLCs can be added now (the link is active). */
   readonly active: boolean;
   /** What an HTLC may carry out of it now (msat): balance over the reserve and fees, in-flight limits. */
@@ -71,6 +73,11 @@ export interface OnionKeys {
   peel(opts: { readonly packet: Uint8Array; readonly paymentHash: Uint8Array; readonly pathKey: Uint8Array | null }): PaymentHopAction;
   /** ss = ECDH(public_key of the packet, node key), to return a failure for a payload that did not parse; null if the key is unusable. */
   sharedSecret(packet: Uint8Array): Uint8Array | null;
+  /**
+   * BOLT 4 reader of `encrypted_recipient_data` with our node key (core/onion processBlindedHop): a
+   * blinded path we introduce, read by us as its payer. Throws OnionError.
+   */
+  blindedHop(pathKey: Uint8Array, encryptedRecipientData: Uint8Array): { readonly data: EncryptedDataTlv; readonly nextPathKey: Uint8Array };
 }
 
 /** A failure's channel_update, checked (chain, known channel, signature) without touching the graph. GossipManager satisfies it. */

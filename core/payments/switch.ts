@@ -67,7 +67,8 @@ export interface SwitchOptions {
   readonly inbound: InboundPayments;
   readonly hold?: HoldPolicy;
   readonly policy?: Partial<SwitchPolicy>;
-  readonly height: number;
+  /** The chain's best height; null while the node knows none (then every incoming HTLC is failed back, see htlcLockedIn). */
+  readonly height: number | null;
 }
 
 /** An incoming HTLC irrevocably committed (core/channel `htlc_locked_in`). */
@@ -102,7 +103,7 @@ export class HtlcSwitch {
   readonly #inbound: InboundPayments;
   readonly #hold: HoldPolicy | undefined;
   readonly #policy: SwitchPolicy;
-  #height: number;
+  #height: number | null;
   readonly #active = new Map<string, ForwardRecord>();
   readonly #byOut = new Map<string, string>();
 
@@ -181,6 +182,19 @@ export class HtlcSwitch {
       const action = failIncoming(ref, role, hop.sharedSecret, { name: 'temporary_channel_failure', data: { channelUpdate: new Uint8Array(0) } });
       c.act(action);
       this.#recordRefused(htlc, onionHash, role, hop.sharedSecret, 'temporary_channel_failure', action, c, nowMs, `fail back: ${htlc.failBack}`);
+      return c.finish(undefined);
+    }
+
+    const isReceive = hop.kind === 'receive' || hop.kind === 'blinded_receive';
+    // A claim already stored (a restart before its fulfill was committed) is fulfilled again whatever the height.
+    if (this.#height === null && !(isReceive && this.#inbound.claimOf(htlc.channelId, htlc.htlcId, htlc.paymentHash))) {
+      // No chain tip yet: the HTLC's expiry cannot be judged (BOLT 4 final node: "if the cltv_expiry value is
+      // unreasonably near the present"; forwarding node: expiry_too_soon / expiry_too_far), and at height 0
+      // every expiry would look far. A transient failure of this node: the payer may try again later.
+      const refusal = { name: 'temporary_node_failure', data: {} } as const;
+      const action = failIncoming(ref, role, hop.sharedSecret, refusal);
+      c.act(action);
+      this.#recordRefused(htlc, onionHash, role, hop.sharedSecret, failureNameOf(role, refusal.name), action, c, nowMs, 'no chain tip yet: the HTLC\'s expiry cannot be checked');
       return c.finish(undefined);
     }
 
@@ -313,12 +327,13 @@ export class HtlcSwitch {
     if (htlc.cltvExpiry - cltv < p.cltvExpiryDelta) {
       return { name: 'incorrect_cltv_expiry', data: { cltvExpiry: cltv, channelUpdate: update }, reason: `${htlc.cltvExpiry} − ${cltv} is below our delta ${p.cltvExpiryDelta}` };
     }
+    const height = this.#height ?? 0; // never null here: htlcLockedIn refused the HTLC
     // "if the cltv_expiry is unreasonably near the present": our fulfillment deadline is past (BOLT 2).
-    if (htlc.cltvExpiry - this.#policy.fulfillmentDeadlineBlocks <= this.#height || cltv <= this.#height) {
-      return { name: 'expiry_too_soon', data: { channelUpdate: update }, reason: `the HTLC expires at ${htlc.cltvExpiry}, too close to ${this.#height}` };
+    if (htlc.cltvExpiry - this.#policy.fulfillmentDeadlineBlocks <= height || cltv <= height) {
+      return { name: 'expiry_too_soon', data: { channelUpdate: update }, reason: `the HTLC expires at ${htlc.cltvExpiry}, too close to ${height}` };
     }
     // "if the cltv_expiry is more than max_htlc_cltv in the future: return an expiry_too_far error".
-    if (htlc.cltvExpiry > this.#height + this.#policy.maxHtlcCltvBlocks) return { name: 'expiry_too_far', data: {}, reason: `the HTLC expires at ${htlc.cltvExpiry}, more than ${this.#policy.maxHtlcCltvBlocks} blocks ahead` };
+    if (htlc.cltvExpiry > height + this.#policy.maxHtlcCltvBlocks) return { name: 'expiry_too_far', data: {}, reason: `the HTLC expires at ${htlc.cltvExpiry}, more than ${this.#policy.maxHtlcCltvBlocks} blocks ahead` };
     // "if during forwarding to its receiving peer, an otherwise unspecified, transient error occurs in the
     // outgoing channel (e.g. channel capacity reached, too many in-flight HTLCs, etc.)".
     if (!ch.active && !offlineOk) return { name: 'temporary_channel_failure', data: { channelUpdate: update }, reason: 'the next peer is not connected' };

@@ -79,7 +79,14 @@ export interface PartRecord {
   readonly cltvExpiry: number;
   readonly hops: readonly RouteHopRecord[];
   /** The BOLT 12 path this part ends in: its index in the invoice, the introduction node, what it costs. */
-  readonly blinded: { readonly pathIndex: number; readonly feeMsat: bigint; readonly blindedHops: number } | null;
+  readonly blinded: {
+    readonly pathIndex: number;
+    readonly feeMsat: bigint;
+    /** The blinded hops the onion carries (after us, when we introduce the path). */
+    readonly blindedHops: number;
+    /** We introduce the path: our hop was read, the part's one channel leads into the rest of it. */
+    readonly entered?: boolean;
+  } | null;
   /** The keys the onion layers were encrypted to, in order (blinded ids included): with the session key they give the shared secrets. */
   readonly onionNodeIds: readonly string[];
   /** Secret: the onion's session key (decodes a returned failure; kept until the part is final). */

@@ -164,6 +164,7 @@ function toPart(r: Row): PartRecord {
       pathIndex: int(b.pathIndex, `${w} blinded.pathIndex`),
       feeMsat: big(b.feeMsat, `${w} blinded.feeMsat`),
       blindedHops: int(b.blindedHops, `${w} blinded.blindedHops`),
+      ...(b.entered === true ? { entered: true } : {}),
     },
     onionNodeIds: list(json(str(r.onion_node_ids, `${w} onion_node_ids`), `${w} onion_node_ids`), `${w} onion_node_ids`).map((n, i) => hex(n, `${w} onion node ${i}`)),
     sessionKey: hexOrNull(r.session_key, `${w} session_key`),

@@ -4,10 +4,9 @@
  * pushed to LDK: we pay LDK's BOLT 11 invoice; LDK answers our invoice_request for its offer with
  * an invoice whose blinded payment path is introduced by us; LDK pays our BOLT 11 invoice and our
  * offer (LDK's invoice_request over a reply path that names us by our channel's alias → our invoice
- * → an HTLC over the blinded payment path we put in it).
- * Not yet: paying that invoice of LDK's. Its only path starts at us, and our payer cannot yet use a
- * blinded path whose introduction node is itself (payments.no_usable_path): it would have to read its
- * own hop and send the HTLC to the next node with the next path_key in update_add_htlc.
+ * → an HTLC over the blinded payment path we put in it); we pay LDK's offer, whose only payment path
+ * is introduced by us (we read our own hop and send to LDK with the next path_key in update_add_htlc);
+ * LDK pays a disabled offer of ours and reads our invoice_error (sent in both forms).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, FetchInvoiceResult, FundChannelResult, OfferInfo, PaymentInfo } from '../../core/api';
@@ -85,6 +84,27 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     expect(fetched.invoice.paths.map((p) => p.introductionNodeId)).toContain(rig.g.daemon.nodeId);
   }, 60_000);
 
+  it('we pay LDK\'s offer over its blinded path introduced by us: we read our hop, LDK takes the HTLC as a blinded hop and claims it', async () => {
+    const { offer } = await ldk.call<{ offer: string }>('create_offer', { amount_msat: 13_000_000, description: 'paid by glasswing' });
+    await atTip();
+    const before = await local();
+    const paid = await waitFor(async () => {
+      const r = await rig.g.cli('pay', offer);
+      // Until our channel_update has reached LDK, its answer is MissingPaths (the test above waits for it too).
+      if (r.code !== 0 && /MissingPaths/.test(r.stderr)) return undefined;
+      expect(r.code, r.stderr).toBe(0);
+      return r.json as PaymentInfo;
+    }, 'our payment of LDK\'s offer', 30_000);
+    expect(paid, JSON.stringify(paid.failure)).toMatchObject({ status: 'succeeded', kind: 'bolt12', amountMsat: '13000000' });
+    // The path's payinfo counts our own hop; what we pay LDK beyond the amount is the aggregation's rounding at most.
+    expect(BigInt(paid.feeMsat!)).toBeLessThan(10n);
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(paid.paymentHash);
+    const claimed = await ldk.waitForEvent((e) => e.event === 'PaymentClaimed' && e.payment_hash === paid.paymentHash);
+    expect(Number(claimed.amount_msat)).toBeGreaterThanOrEqual(13_000_000);
+    await settled();
+    expect(await local()).toBe(before - 13_000_000n - BigInt(paid.feeMsat!));
+  }, 90_000);
+
   it('LDK pays our BOLT 11 invoice: LDK gets our preimage, we list the invoice paid', async () => {
     const inv = (await rig.api.createInvoice({ amountMsat: '17000000', description: 'paid by ldk' })) as Bolt11InvoiceInfo;
     const before = await local();
@@ -99,6 +119,18 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
     await settled();
     expect(await local()).toBe(before + 17_000_000n);
   });
+
+  it('LDK pays our disabled offer: our invoice_error reaches LDK in the form it reads, and LDK reports the request rejected instead of timing out', async () => {
+    const { offer } = (await rig.api.createOffer({ description: 'closed', amountMsat: '5000000' })) as { offer: OfferInfo };
+    await rig.api.disableOffer({ offerId: offer.offerId });
+    const started = Date.now();
+    const { payment_id: paymentId } = await ldk.call<{ payment_id: string }>('pay_offer', { offer: offer.bolt12 });
+    const failed = await ldk.waitForEvent((e) => (e.event === 'PaymentFailed' || e.event === 'PaymentSent') && e.payment_id === paymentId, 60_000, 'LDK\'s payment outcome');
+    // LDK 0.2 abandons the payment with InvoiceRequestRejected only when it reads our invoice_error
+    // (otherwise it retries its request until InvoiceRequestExpired, after about a minute).
+    expect(failed, JSON.stringify(failed)).toMatchObject({ event: 'PaymentFailed', reason: 'InvoiceRequestRejected' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 90_000);
 
   it('LDK pays our offer: its invoice_request, our invoice with a blinded payment path, the HTLC over it, claimed', async () => {
     const { offer } = (await rig.api.createOffer({ description: 'glasswing offer', amountMsat: '9000000' })) as { offer: OfferInfo };

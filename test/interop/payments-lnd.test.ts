@@ -8,9 +8,8 @@
  * policy charges; we pay a third daemon (G3, with a private channel from LND only) through LND, which
  * forwards our onion by the alias its channel_ready gave G3. Keysend: we do not send or accept it
  * (not tested).
- * Not here: G2 paying LND through us. LND's private invoices carry no route hint through us even
- * with our channel_update now sent to it (under LND's scid alias), so G2, without a public route,
- * has none to LND (not yet understood: LND's hint selection).
+ * G2 paying LND through us is in payments-lnd-hints.test.ts: LND gives a route hint through a
+ * private channel only when the peer is a public node (LND's `chanCanBeHopHint`), and here we are not.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';

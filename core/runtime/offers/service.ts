@@ -28,7 +28,7 @@ import type { OffersStep, OffersStores } from '../../offers/manager/records';
 import type { PersistedOffersWrites } from '../../offers/manager/persist';
 import { persistOffersWrites } from '../../offers/manager/persist';
 import type { IncomingMessage } from '../../offers/manager/responder';
-import { encodeInvoiceError } from '../../offers/invoice-error';
+import { encodeInvoiceError, lengthPrefixedInvoiceError } from '../../offers/invoice-error';
 import { invoiceInfo, invoiceRequestInfo, offerInfo } from '../../offers/manager/views';
 import type { Clock } from '../clock';
 import type { Offer } from '../../offers';
@@ -123,6 +123,7 @@ export class OffersService {
     switch (message.type) {
       case 'invoice_request': {
         const out = this.#runRelaxed(this.manager.answerInvoiceRequest(incoming(message, message.decoded, delivery), now));
+        if (out.kind === 'invoice_error') this.#alsoLengthPrefixed(out.reply.value, delivery);
         return out.kind === 'ignored' ? undefined : response(out.reply);
       }
       case 'invoice': {
@@ -132,6 +133,7 @@ export class OffersService {
           type: 'offer.invoice_error_sent', offerId: null, requestId: null, messageId: delivery.messageId, code: out.rejection.code,
           error: out.rejection.message, erroneousField: out.rejection.erroneousField?.toString() ?? null,
         });
+        this.#alsoLengthPrefixed(out.reply.value, delivery);
         return response(out.reply);
       }
       case 'invoice_error':
@@ -249,10 +251,25 @@ export class OffersService {
     };
   }
 
+  /**
+   * An invoice_error also in LDK 0.2's length-prefixed form (offers/invoice-error.ts: no byte string
+   * is read by both), over the same reply path: a BOLT 12 reader drops this one, LDK the bare one
+   * (which the messenger sends as our answer). Without it LDK waits for an answer until it gives up.
+   */
+  #alsoLengthPrefixed(bare: Uint8Array, delivery: OffersDelivery | string): void {
+    const destination = typeof delivery === 'string' ? delivery : delivery.replyPath ? toHex(encodeBlindedPath(delivery.replyPath)) : null;
+    if (destination === null) return;
+    this.#opts.messenger.sendOffersMessage({ destination, message: { type: 'invoice_error', bytes: lengthPrefixedInvoiceError(bare) } }).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** BOLT 12: invoice_error "for either invoice_request or invoice" — we tell the issuer its invoice was refused. */
   #answerBadInvoice(fetch: PreparedFetch, e: OffersError, replyPath: string, messageId: string): void {
     const code = typeof e.details?.code === 'string' ? e.details.code : e.code;
     const error = invoiceErrorOf({ code, message: e.message });
+    this.#alsoLengthPrefixed(encodeInvoiceError(error), replyPath);
     this.#opts.messenger.sendOffersMessage({ destination: replyPath, message: { type: 'invoice_error', bytes: encodeInvoiceError(error) } }).then(
       () => this.#opts.publish({ type: 'offer.invoice_error_sent', offerId: fetch.offerId, requestId: fetch.requestId, messageId, code, error: e.message, erroneousField: null }),
       () => undefined,

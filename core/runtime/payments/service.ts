@@ -167,13 +167,14 @@ export class PaymentsService {
   readonly #wasActive = new Map<string, boolean>();
   readonly #waiters = new Map<string, ((p: PaymentRecord) => void)[]>();
   #tick: Timer | null = null;
-  #height: number;
+  #height: number | null;
   #closed = false;
 
   constructor(opts: PaymentsServiceOptions) {
     this.#opts = opts;
     this.#policy = opts.forwardingPolicy ?? DEFAULT_FORWARDING_POLICY;
-    this.#height = opts.height() ?? 0;
+    // Null until the chain's tip is known: the switch refuses incoming HTLCs meanwhile (their expiry cannot be judged).
+    this.#height = opts.height();
     this.#payments = this.#build();
   }
 
@@ -224,6 +225,8 @@ export class PaymentsService {
       channelId: s.channelId,
       peerNodeId: fromHex(s.peerId),
       shortChannelId: outpointScid(s.state),
+      // A blinded path we introduce names the channel as we know it: our alias, or the real id.
+      knownAs: [...scidsOf(s.state), ...(s.shortChannelId !== null && s.shortChannelId !== undefined ? [s.shortChannelId] : [])],
       active: s.phase === 'active',
       outboundMsat: estimateOutboundMsat(s.state),
       htlcMinimumMsat: s.state.params.remote.config.htlcMinimumMsat,

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildInvoiceError, decodeInvoiceError, parseInvoiceErrorBytes } from '../../../core/offers';
-import { encodeBigSize, encodeTlvStream } from '../../../core/wire';
+import { buildInvoiceError, decodeInvoiceError, encodeInvoiceError, lengthPrefixedInvoiceError, parseInvoiceErrorBytes } from '../../../core/offers';
+import { decodeTlvStream, encodeBigSize, encodeTlvStream } from '../../../core/wire';
 import { isGlasswingError } from '../../../core/errors';
 
 const concat = (a: Uint8Array, b: Uint8Array) => Uint8Array.from([...a, ...b]);
@@ -43,5 +43,33 @@ describe('invoice_error in LDK\'s length-prefixed form', () => {
       expect(parseInvoiceErrorBytes(e.bytes).value).toMatchObject({ error });
       expect(parseInvoiceErrorBytes(ldkForm(e.bytes)).value).toMatchObject({ error });
     }));
+  });
+});
+
+describe('the invoice_error we send in LDK\'s form too (lengthPrefixedInvoiceError)', () => {
+  const field = fc.option(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { nil: undefined });
+  const message = fc.string({ minLength: 1, maxLength: 300 });
+
+  it('property: it is LDK\'s form of the same message (our reader gets the same fields), and a BOLT 12 reader of the bare stream does not find it there', () => {
+    fc.assert(
+      fc.property(field, fc.option(fc.uint8Array({ maxLength: 40 }), { nil: undefined }), message, (erroneousField, suggested, error) => {
+        const e = buildInvoiceError({ error, ...(erroneousField !== undefined ? { erroneousField, ...(suggested ? { suggestedValue: suggested } : {}) } : {}) });
+        const prefixed = lengthPrefixedInvoiceError(encodeInvoiceError(e));
+        expect(prefixed).toEqual(ldkForm(e.bytes));
+        const read = decodeInvoiceError(prefixed);
+        expect({ f: read.erroneousField, s: read.suggestedValue, m: read.error }).toEqual({ f: e.erroneousField, s: e.suggestedValue, m: e.error });
+        // A BOLT 12 reader of the bare stream: the prefix reads as a record type, then the stream's own
+        // (lower) types — refused, or at best unknown records without our error string.
+        let sameMessage = false;
+        try {
+          const records = decodeTlvStream(prefixed, { isKnown: (t) => t === 1n || t === 3n || t === 5n });
+          sameMessage = records.some((r) => r.type === 5n && new TextDecoder().decode(r.value) === error);
+        } catch (x) {
+          expect(isGlasswingError(x)).toBe(true);
+        }
+        expect(sameMessage).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
