@@ -17,11 +17,11 @@
  */
 import { fromHex, hmacSha256, randomBytes, toHex, utf8 } from '../crypto';
 import { GlasswingError } from '../errors';
-import type { BlindedPath, TlvRecord } from '../wire';
+import type { BlindedPath, FeatureVector, TlvRecord } from '../wire';
 import { asyncPaymentsProfile, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
 import { createMessagePath } from '../messenger/paths';
 import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, MessageDelivery } from '../messenger/handlers';
-import type { OffersDelivery, OffersMessage } from '../offers/ports';
+import type { OffersDelivery, OffersMessage, OffersResponse } from '../offers/ports';
 import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath } from '../offers/manager/paths';
@@ -133,6 +133,13 @@ export interface AsyncWiringOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /** How often the roles' ticks run (default 1 s). */
   readonly tickMs?: number;
+  /**
+   * R online: answers an invoice_request for R's offer (bech32) with an ordinary invoice — the
+   * offers service's (`OffersService.answerForwardedInvoiceRequest`); null: no answer.
+   */
+  readonly answerInvoiceRequest?: (offer: string, message: OffersMessage, messageId: string) => OffersResponse | null;
+  /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
+  readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
 }
 
 /** HMAC(node key, label): a role's key, stable across restarts. */
@@ -395,9 +402,11 @@ export class AsyncWiring {
    * The offers service's intercept: an invoice_request over one of the offer paths we (L2) gave a
    * client is answered with the client's static invoice (onion message 70) and forwarded to it.
    */
-  interceptOffers(message: OffersMessage, delivery: OffersDelivery): { readonly response: null } | undefined {
+  interceptOffers(message: OffersMessage, delivery: OffersDelivery): { readonly response: OffersResponse | null } | undefined {
     if (message.type !== 'invoice_request' || delivery.context?.kind !== 'reply') return undefined;
     const context = delivery.context.data;
+    // 0x14: invoice_request_forwarded — R online gets a payer's request from its LSP (context.ts).
+    if (this.recipient && context[0] === 0x14) return { response: this.#answerForwarded(message, delivery) };
     // 0x02: static_invoice_requested (core/payments/async context.ts).
     if (!this.server || context[0] !== 0x02) return undefined;
     const now = this.#opts.clock.now();
@@ -409,6 +418,29 @@ export class AsyncWiring {
     }
     this.#publishAll(step.events);
     return { response: null };
+  }
+
+  /**
+   * R online: an invoice_request L2 forwarded over our forward_invoice_request_path, with the
+   * payer's reply path (lightning/bolts#1149; LDK 0.2 `invoice_request_forwarded_to_async_recipient`):
+   * checked against the slot's offer by the recipient core, then answered with an ordinary invoice
+   * by the offers service. The messenger sends the answer over the payer's reply path.
+   */
+  #answerForwarded(message: OffersMessage, delivery: OffersDelivery): OffersResponse | null {
+    const context = delivery.context?.kind === 'reply' ? delivery.context.data : undefined;
+    const step = this.recipient!.handleForwardedInvoiceRequest({ bytes: message.bytes, context, replyPath: delivery.replyPath }, this.#opts.clock.now());
+    this.#opts.asyncOffers.applyAsyncOfferWrites(step.writes);
+    let answer: OffersResponse | null = null;
+    for (const a of step.actions) {
+      if (a.kind !== 'issue_invoice' || answer) continue;
+      try {
+        answer = this.#opts.answerInvoiceRequest?.(a.offer, message, delivery.messageId) ?? null;
+      } catch (e) {
+        this.#opts.log?.({ event: 'async_invoice_failed', offerId: a.offerId, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    this.#publishAll(step.events);
+    return answer;
   }
 
   // ----- payments -------------------------------------------------------------------------------
@@ -430,16 +462,28 @@ export class AsyncWiring {
 
   /** P: the static invoice our invoice_request got. Pays it (with `hold_htlc` to our LSP, or holding it ourselves). */
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
-    const inv = parseStaticInvoiceBytes(p.staticInvoice).value;
+    const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
     this.#pending.set(p.paymentId, { invoice: inv });
-    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat });
+    // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
+    // without one P holds the payment itself, as LDK falls back to a reply path to itself.
+    const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
+    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
     this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
 
   readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']> }>();
+
+  /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
+  holdingPeer(): string | undefined {
+    const bit = this.profile.htlcHoldFeatureBit;
+    return this.#opts.channelPeers().find((id) => {
+      const f = this.#opts.isConnected(id) ? this.#opts.peerFeatures?.(id) : undefined;
+      return f !== undefined && (f.hasBit(bit) || f.hasBit(bit + 1));
+    });
+  }
 
   /**
    * A payment P holds itself (mode `self`) has no payment record before R releases it (its HTLC is

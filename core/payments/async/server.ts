@@ -178,7 +178,7 @@ export class StaticInvoiceServer {
       return this.#refuse(c, 'serve_static_invoice', 'malformed', recipient);
     }
     if (invoiceBytes.length > this.#policy.maxInvoiceBytes) return this.#refuse(c, 'serve_static_invoice', 'invoice_too_large', recipient);
-    const analysis = analyzeStaticInvoice(invoiceBytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] });
+    const analysis = analyzeStaticInvoice(invoiceBytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] }, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv });
     if (!analysis.value || analysis.errors.length > 0) {
       return this.#refuse(c, 'serve_static_invoice', `invalid_invoice:${(analysis.errors[0] as Bolt12Error | undefined)?.code ?? 'undecodable'}`, recipient);
     }
