@@ -171,7 +171,7 @@ export class AsyncWiring {
     const role = opts.settings.role;
     this.server = role === 'lsp'
       ? new StaticInvoiceServer({
-          store: opts.staticInvoices, chain: opts.chain, pathTo: pathToUs, profile: this.profile,
+          store: opts.staticInvoices, chain: opts.chain, pathTo: pathToUs, pathContext: (path) => opts.messenger.contextOfOurPath(path), profile: this.profile,
           isClient: (recipient) => opts.channelPeers().includes(recipient),
         })
       : null;
@@ -464,7 +464,7 @@ export class AsyncWiring {
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
     const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
-    this.#pending.set(p.paymentId, { invoice: inv });
+    this.#pending.set(p.paymentId, { invoice: inv, createdAt: this.#opts.clock.now() });
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
@@ -474,7 +474,7 @@ export class AsyncWiring {
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
 
-  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']> }>();
+  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']>; createdAt: number }>();
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
   holdingPeer(): string | undefined {
@@ -486,16 +486,18 @@ export class AsyncWiring {
   }
 
   /**
-   * A payment P holds itself (mode `self`) has no payment record before R releases it (its HTLC is
-   * sent then): what `pay` answers until then.
+   * A payment P holds itself (mode `self`) has no stored payment record before R releases it (its
+   * HTLC is sent then): what `pay` and `getPayment` answer until then — pending (failed once its
+   * release window ended). In memory, as the payer core's wait is: nothing has left P yet.
    */
   waitingPayment(paymentId: string): PaymentInfo | undefined {
     const s = this.payer.payment(paymentId);
-    const inv = this.#pending.get(paymentId)?.invoice;
-    if (!s) return undefined;
+    const pending = this.#pending.get(paymentId);
+    const inv = pending?.invoice;
+    if (!s || s.status === 'htlc_sent' || s.status === 'paying_invoice') return undefined;
     return {
       paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
-      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: this.#opts.clock.now(), completedAt: null,
+      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: pending?.createdAt ?? this.#opts.clock.now(), completedAt: null,
       preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
     };
   }

@@ -107,6 +107,10 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     // Nothing is held at the LSP: Q keeps the HTLC until the release.
     await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 2, 'R\'s mailbox at the LSP', 30_000);
     expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
+    // Q's payment has a record while Q holds it (before the release): getPayment shows it pending, nothing sent.
+    expect(await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }))).toMatchObject({
+      paymentId: waiting.paymentId, kind: 'async', status: 'pending', paymentHash: waiting.paymentHash, amountMsat: '21000', parts: [], createdAt: waiting.createdAt,
+    });
     await r.start();
     const paid = await waitFor(async () => {
       const x = await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }));

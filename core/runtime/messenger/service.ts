@@ -235,6 +235,11 @@ export class MessengerService {
     return this.core.createPathToUs(via, 0, context);
   }
 
+  /** The context of a one-hop path to us we built with `pathToUs([], context)` (else undefined). */
+  contextOfOurPath(path: BlindedPath): Uint8Array | undefined {
+    return this.core.contextOfOurPath(path);
+  }
+
   async #send(
     params: Omit<SendParams, 'tlvs'> & { records: readonly TlvRecord[]; replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath },
   ): Promise<{ result: SendOnionMessageResult; reply?: ReceivedMessage }> {
