@@ -241,8 +241,8 @@ export class AsyncWiring {
 
   start(): void {
     this.#unregister = this.#opts.messenger.setAsyncPaymentsHandler(this.#asyncHandler());
-    // The LSP: dialled unless the saved peers' reconnection reached it first (two dials race, and BOLT 1 keeps the newest
-    // connection: what the LSP's mailbox wrote into the replaced one would be lost).
+    // The LSP: dialled at once unless the saved peers' reconnection reached it first. Two dials may race (BOLT 1 keeps the
+    // newest connection); the LSP's mailbox writes again into the newer one what the replaced one may have lost.
     const lsp = this.settings.lsp;
     if (lsp && this.#lspId && this.settings.role !== 'none' && this.settings.role !== 'lsp') {
       const lspId = this.#lspId;
@@ -545,8 +545,8 @@ export class AsyncWiring {
   }
 }
 
-/** How long R and P leave the saved peers' reconnection to reach their LSP before they dial it. */
-const LSP_DIAL_DELAY_MS = 3_000;
+/** R and P dial their LSP on the next turn after start (no wait: the mailbox survives a replaced connection). */
+const LSP_DIAL_DELAY_MS = 0;
 
 /** R's min_final_cltv_expiry_delta on its static invoice's payment paths (BOLT 11's default, the offers manager's). */
 const MIN_FINAL_CLTV_EXPIRY_DELTA = 18;
