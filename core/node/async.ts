@@ -29,7 +29,7 @@ import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
 import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, HolderStep, PayerAction, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
-import type { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
+import type { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
@@ -121,6 +121,8 @@ export interface AsyncWiringOptions {
   readonly messenger: MessengerService;
   readonly staticInvoices: StaticInvoicesRepository;
   readonly asyncOffers: AsyncOffersRepository;
+  /** L1: releases accepted but not forwarded yet (they survive a restart). */
+  readonly releases: AsyncReleasesRepository;
   /** The payments service (made after this wiring: it takes our hold policy). */
   readonly payments: () => PaymentsService | null;
   /** Our channel peers (hex): an LSP's clients. */
@@ -182,6 +184,8 @@ export class AsyncWiring {
         }, now)
       : null;
     this.recipient = role === 'recipient' && this.#lspId ? this.#makeRecipient(this.#lspId) : null;
+    // Releases accepted before a restart whose forward had not happened yet: asked again from the first tick.
+    if (this.holder) for (const key of opts.releases.pendingReleases()) this.#releasing.add(key);
     this.payer = new AsyncPayer({
       chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
       messagePathTo: (context) => this.#pathViaPeer(context),
@@ -298,7 +302,9 @@ export class AsyncWiring {
     const payments = this.#opts.payments();
     for (const a of step.actions) {
       if (a.kind === 'release') {
-        // The release often comes as the recipient reconnects, before its channel is reestablished: asked again each tick.
+        // The release often comes as the recipient reconnects, before its channel is reestablished: asked again each tick,
+        // and stored first, since the recipient sends it once (a restart before the forward must not lose it).
+        this.#opts.releases.addPendingRelease(a.holdKey, this.#opts.clock.now());
         this.#releasing.add(a.holdKey);
       } else payments?.failHeld(a.holdKey, a.reason);
     }
@@ -312,7 +318,10 @@ export class AsyncWiring {
     if (!payments || this.#releasing.size === 0) return;
     const held = new Set(payments.heldForwards().flatMap((f) => (f.hold ? [f.hold.key] : [])));
     for (const key of [...this.#releasing]) {
-      if (!held.has(key) || payments.release(key) > 0) this.#releasing.delete(key);
+      if (!held.has(key) || payments.release(key) > 0) {
+        this.#releasing.delete(key);
+        this.#opts.releases.removePendingRelease(key);
+      }
     }
   }
 
