@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
   const payer = party();
   const now = Date.now();
   const store = new StaticInvoicesRepository(db);
-  const server = new StaticInvoiceServer({ store, chain: REGTEST, isClient: () => true, pathTo: l2.pathTo, policy: {
+  const server = new StaticInvoiceServer({ store, chain: REGTEST, isClient: () => true, pathTo: l2.pathTo, pathContext: l2.contextOf, policy: {
     perRecipient: { offer_paths_request: { perSecond: 1e9, burst: 1e9 }, serve_static_invoice: { perSecond: 1e9, burst: 1e9 }, invoice_request: { perSecond: 1e9, burst: 1e9 } },
     total: { offer_paths_request: { perSecond: 1e9, burst: 1e9 }, serve_static_invoice: { perSecond: 1e9, burst: 1e9 }, invoice_request: { perSecond: 1e9, burst: 1e9 } },
   } });

@@ -119,7 +119,7 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
         const id = paymentId ?? toHex(randomBytes(16));
         node.async.payStatic({ paymentId: id, offer: answer.offer, invoiceRequest: answer.invoiceRequest, amountMsat: answer.amountMsat, staticInvoice: answer.bytes });
         // The payment completes when the recipient comes back and releases it: the caller gets it pending unless it waits.
-        // P holding the HTLC itself (no async role) has no payment record until R releases it.
+        // P holding the HTLC itself (no async role) has no stored payment record until R releases it (getPayment: the core's state).
         const started = svc.getPayment(id);
         if (!started) return node.async.waitingPayment(id) ?? (await svc.waitFor(id, 0));
         return wait === true ? svc.waitFor(id, (timeoutSeconds ?? 60) * 1000) : started;
@@ -136,7 +136,8 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
       });
     },
     getPayment: async ({ paymentId }) => {
-      const found = p().getPayment(paymentId);
+      // An async payment P holds itself (no async role) has no stored record before R releases it: the payer core's state.
+      const found = p().getPayment(paymentId) ?? node.async.waitingPayment(paymentId);
       if (!found) throw new ApiError('payments.not_found', `no payment ${paymentId}`);
       return found;
     },

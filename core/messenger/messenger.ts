@@ -8,7 +8,7 @@ import { equalBytes, fromHex, publicKeyFromPrivate, toHex, zeroize } from '../cr
 import type { BlindedPath, OnionMessage, TlvRecord } from '../wire';
 import { encodeBlindedPath } from '../wire';
 import type { OnionMessageAction } from '../onion';
-import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage } from '../onion';
+import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage, processBlindedHop } from '../onion';
 import { isGlasswingError } from '../errors';
 import type { OnionMessageEventBody } from './events';
 import type { HandlerKind, MessengerPolicy } from './constants';
@@ -559,6 +559,24 @@ export class OnionMessenger {
     checkDummyHops(dummyHops);
     const pathId = context ? this.#pathIds.withContext(context) : undefined;
     return this.#withSessionKey((sessionKey) => createMessagePath({ sessionKey, nodes: [...via, this.nodeIdHex].map((id) => fromHex(id)), dummyHops, ...(pathId ? { pathId } : {}) }));
+  }
+
+  /**
+   * The context in the path_id of a one-hop blinded path to us that we built (`createPathToUs([], …, context)`),
+   * read the way a message over it would be (BOLT 4 Route Blinding, reader: our hop's
+   * encrypted_recipient_data under the path key); undefined for any other path or a wrong tag. Async
+   * payments: L2 checks that an offer it is asked to serve uses the paths it gave.
+   */
+  contextOfOurPath(path: BlindedPath): Uint8Array | undefined {
+    if (path.hops.length !== 1 || path.firstNodeId.kind !== 'node_id' || !equalBytes(path.firstNodeId.nodeId, this.nodeId)) return undefined;
+    try {
+      const processed = processBlindedHop({ privateKey: this.#nodeKey, pathKey: path.firstPathKey, encryptedRecipientData: path.hops[0]!.encryptedRecipientData });
+      zeroize(processed.sharedSecret);
+      const pathId = processed.data.pathId;
+      return pathId === undefined ? undefined : this.#pathIds.contextOf(pathId);
+    } catch {
+      return undefined;
+    }
   }
 
   #routeTarget(destination: Destination): RouteTarget {

@@ -17,11 +17,11 @@
  */
 import { fromHex, hmacSha256, randomBytes, toHex, utf8 } from '../crypto';
 import { GlasswingError } from '../errors';
-import type { BlindedPath, TlvRecord } from '../wire';
+import type { BlindedPath, FeatureVector, TlvRecord } from '../wire';
 import { asyncPaymentsProfile, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
 import { createMessagePath } from '../messenger/paths';
 import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, MessageDelivery } from '../messenger/handlers';
-import type { OffersDelivery, OffersMessage } from '../offers/ports';
+import type { OffersDelivery, OffersMessage, OffersResponse } from '../offers/ports';
 import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath } from '../offers/manager/paths';
@@ -29,7 +29,7 @@ import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
 import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, HolderStep, PayerAction, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
-import type { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
+import type { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
@@ -121,6 +121,8 @@ export interface AsyncWiringOptions {
   readonly messenger: MessengerService;
   readonly staticInvoices: StaticInvoicesRepository;
   readonly asyncOffers: AsyncOffersRepository;
+  /** L1: releases accepted but not forwarded yet (they survive a restart). */
+  readonly releases: AsyncReleasesRepository;
   /** The payments service (made after this wiring: it takes our hold policy). */
   readonly payments: () => PaymentsService | null;
   /** Our channel peers (hex): an LSP's clients. */
@@ -133,6 +135,13 @@ export interface AsyncWiringOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /** How often the roles' ticks run (default 1 s). */
   readonly tickMs?: number;
+  /**
+   * R online: answers an invoice_request for R's offer (bech32) with an ordinary invoice — the
+   * offers service's (`OffersService.answerForwardedInvoiceRequest`); null: no answer.
+   */
+  readonly answerInvoiceRequest?: (offer: string, message: OffersMessage, messageId: string) => OffersResponse | null;
+  /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
+  readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
 }
 
 /** HMAC(node key, label): a role's key, stable across restarts. */
@@ -164,7 +173,7 @@ export class AsyncWiring {
     const role = opts.settings.role;
     this.server = role === 'lsp'
       ? new StaticInvoiceServer({
-          store: opts.staticInvoices, chain: opts.chain, pathTo: pathToUs, profile: this.profile,
+          store: opts.staticInvoices, chain: opts.chain, pathTo: pathToUs, pathContext: (path) => opts.messenger.contextOfOurPath(path), profile: this.profile,
           isClient: (recipient) => opts.channelPeers().includes(recipient),
         })
       : null;
@@ -175,6 +184,8 @@ export class AsyncWiring {
         }, now)
       : null;
     this.recipient = role === 'recipient' && this.#lspId ? this.#makeRecipient(this.#lspId) : null;
+    // Releases accepted before a restart whose forward had not happened yet: asked again from the first tick.
+    if (this.holder) for (const key of opts.releases.pendingReleases()) this.#releasing.add(key);
     this.payer = new AsyncPayer({
       chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
       messagePathTo: (context) => this.#pathViaPeer(context),
@@ -234,8 +245,8 @@ export class AsyncWiring {
 
   start(): void {
     this.#unregister = this.#opts.messenger.setAsyncPaymentsHandler(this.#asyncHandler());
-    // The LSP: dialled unless the saved peers' reconnection reached it first (two dials race, and BOLT 1 keeps the newest
-    // connection: what the LSP's mailbox wrote into the replaced one would be lost).
+    // The LSP: dialled at once unless the saved peers' reconnection reached it first. Two dials may race (BOLT 1 keeps the
+    // newest connection); the LSP's mailbox writes again into the newer one what the replaced one may have lost.
     const lsp = this.settings.lsp;
     if (lsp && this.#lspId && this.settings.role !== 'none' && this.settings.role !== 'lsp') {
       const lspId = this.#lspId;
@@ -291,7 +302,9 @@ export class AsyncWiring {
     const payments = this.#opts.payments();
     for (const a of step.actions) {
       if (a.kind === 'release') {
-        // The release often comes as the recipient reconnects, before its channel is reestablished: asked again each tick.
+        // The release often comes as the recipient reconnects, before its channel is reestablished: asked again each tick,
+        // and stored first, since the recipient sends it once (a restart before the forward must not lose it).
+        this.#opts.releases.addPendingRelease(a.holdKey, this.#opts.clock.now());
         this.#releasing.add(a.holdKey);
       } else payments?.failHeld(a.holdKey, a.reason);
     }
@@ -305,7 +318,10 @@ export class AsyncWiring {
     if (!payments || this.#releasing.size === 0) return;
     const held = new Set(payments.heldForwards().flatMap((f) => (f.hold ? [f.hold.key] : [])));
     for (const key of [...this.#releasing]) {
-      if (!held.has(key) || payments.release(key) > 0) this.#releasing.delete(key);
+      if (!held.has(key) || payments.release(key) > 0) {
+        this.#releasing.delete(key);
+        this.#opts.releases.removePendingRelease(key);
+      }
     }
   }
 
@@ -395,9 +411,11 @@ export class AsyncWiring {
    * The offers service's intercept: an invoice_request over one of the offer paths we (L2) gave a
    * client is answered with the client's static invoice (onion message 70) and forwarded to it.
    */
-  interceptOffers(message: OffersMessage, delivery: OffersDelivery): { readonly response: null } | undefined {
+  interceptOffers(message: OffersMessage, delivery: OffersDelivery): { readonly response: OffersResponse | null } | undefined {
     if (message.type !== 'invoice_request' || delivery.context?.kind !== 'reply') return undefined;
     const context = delivery.context.data;
+    // 0x14: invoice_request_forwarded — R online gets a payer's request from its LSP (context.ts).
+    if (this.recipient && context[0] === 0x14) return { response: this.#answerForwarded(message, delivery) };
     // 0x02: static_invoice_requested (core/payments/async context.ts).
     if (!this.server || context[0] !== 0x02) return undefined;
     const now = this.#opts.clock.now();
@@ -409,6 +427,29 @@ export class AsyncWiring {
     }
     this.#publishAll(step.events);
     return { response: null };
+  }
+
+  /**
+   * R online: an invoice_request L2 forwarded over our forward_invoice_request_path, with the
+   * payer's reply path (lightning/bolts#1149; LDK 0.2 `invoice_request_forwarded_to_async_recipient`):
+   * checked against the slot's offer by the recipient core, then answered with an ordinary invoice
+   * by the offers service. The messenger sends the answer over the payer's reply path.
+   */
+  #answerForwarded(message: OffersMessage, delivery: OffersDelivery): OffersResponse | null {
+    const context = delivery.context?.kind === 'reply' ? delivery.context.data : undefined;
+    const step = this.recipient!.handleForwardedInvoiceRequest({ bytes: message.bytes, context, replyPath: delivery.replyPath }, this.#opts.clock.now());
+    this.#opts.asyncOffers.applyAsyncOfferWrites(step.writes);
+    let answer: OffersResponse | null = null;
+    for (const a of step.actions) {
+      if (a.kind !== 'issue_invoice' || answer) continue;
+      try {
+        answer = this.#opts.answerInvoiceRequest?.(a.offer, message, delivery.messageId) ?? null;
+      } catch (e) {
+        this.#opts.log?.({ event: 'async_invoice_failed', offerId: a.offerId, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    this.#publishAll(step.events);
+    return answer;
   }
 
   // ----- payments -------------------------------------------------------------------------------
@@ -430,28 +471,42 @@ export class AsyncWiring {
 
   /** P: the static invoice our invoice_request got. Pays it (with `hold_htlc` to our LSP, or holding it ourselves). */
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
-    const inv = parseStaticInvoiceBytes(p.staticInvoice).value;
+    const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
-    this.#pending.set(p.paymentId, { invoice: inv });
-    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat });
+    this.#pending.set(p.paymentId, { invoice: inv, createdAt: this.#opts.clock.now() });
+    // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
+    // without one P holds the payment itself, as LDK falls back to a reply path to itself.
+    const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
+    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
     this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
 
-  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']> }>();
+  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']>; createdAt: number }>();
+
+  /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
+  holdingPeer(): string | undefined {
+    const bit = this.profile.htlcHoldFeatureBit;
+    return this.#opts.channelPeers().find((id) => {
+      const f = this.#opts.isConnected(id) ? this.#opts.peerFeatures?.(id) : undefined;
+      return f !== undefined && (f.hasBit(bit) || f.hasBit(bit + 1));
+    });
+  }
 
   /**
-   * A payment P holds itself (mode `self`) has no payment record before R releases it (its HTLC is
-   * sent then): what `pay` answers until then.
+   * A payment P holds itself (mode `self`) has no stored payment record before R releases it (its
+   * HTLC is sent then): what `pay` and `getPayment` answer until then — pending (failed once its
+   * release window ended). In memory, as the payer core's wait is: nothing has left P yet.
    */
   waitingPayment(paymentId: string): PaymentInfo | undefined {
     const s = this.payer.payment(paymentId);
-    const inv = this.#pending.get(paymentId)?.invoice;
-    if (!s) return undefined;
+    const pending = this.#pending.get(paymentId);
+    const inv = pending?.invoice;
+    if (!s || s.status === 'htlc_sent' || s.status === 'paying_invoice') return undefined;
     return {
       paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
-      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: this.#opts.clock.now(), completedAt: null,
+      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: pending?.createdAt ?? this.#opts.clock.now(), completedAt: null,
       preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
     };
   }
@@ -499,8 +554,8 @@ export class AsyncWiring {
   }
 }
 
-/** How long R and P leave the saved peers' reconnection to reach their LSP before they dial it. */
-const LSP_DIAL_DELAY_MS = 3_000;
+/** R and P dial their LSP on the next turn after start (no wait: the mailbox survives a replaced connection). */
+const LSP_DIAL_DELAY_MS = 0;
 
 /** R's min_final_cltv_expiry_delta on its static invoice's payment paths (BOLT 11's default, the offers manager's). */
 const MIN_FINAL_CLTV_EXPIRY_DELTA = 18;

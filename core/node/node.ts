@@ -56,7 +56,7 @@ import type { OwnGossip } from '../runtime/gossip/own';
 import type { GossipService } from '../runtime/gossip/service';
 import type { GossipLimits } from '../gossip';
 import { AsyncWiring, DEFAULT_ASYNC_SETTINGS, parseAsyncSettings, type AsyncSettings } from './async';
-import { AsyncOffersRepository, StaticInvoicesRepository } from '../store';
+import { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -189,7 +189,11 @@ export class Node {
     const peerLog = new PeerLogThrottle();
     // Channel features only with a chain: without one no channel can be opened or enforced.
     const featureNames = nodeFeatureNames(opts.chain ?? NO_CHAIN, { payments: opts.payments !== false });
-    const features = localInitFeatures(featureNames);
+    // Async payments: an LSP holds HTLCs that carry hold_htlc and says so with the htlc_hold feature (optional bit: LDK's
+    // 153, lightning/bolts#1149's 53 — the profile's); a payer sets hold_htlc only towards a peer that advertises it.
+    const features = asyncSettings.role === 'lsp'
+      ? localInitFeatures(featureNames).withBit(asyncProfile.htlcHoldFeatureBit + 1)
+      : localInitFeatures(featureNames);
     this.#features = features;
     // The acceptance policy and opening defaults: config.json's `channels`, under what the host passes.
     const savedChannels = channelPolicy(readSavedSettings(opts.datadir).channels);
@@ -252,10 +256,13 @@ export class Node {
     // Async payments (core/node/async.ts): its role cores, before the channels and payments that take its hooks.
     this.#async = new AsyncWiring({
       settings: asyncSettings,
-      nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db),
+      nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db), releases: new AsyncReleasesRepository(db),
       payments: () => this.#payments, channelPeers: () => (this.#payments?.paymentForwarders().forwarders ?? []).map((f) => toHex(f.nodeId)),
       connect: (address) => void this.#peers.connect(address, { reconnect: true }).catch((e: unknown) => opts.log?.({ event: 'async_lsp_connect_failed', error: e instanceof Error ? e.message : String(e) })),
       isConnected: (id) => this.#peers.isConnected(id), clock, publish: (e) => this.events.publish(e), ...(opts.log ? { log: opts.log } : {}),
+      // R online: a forwarded invoice_request is answered with an ordinary invoice, as for our own offers.
+      answerInvoiceRequest: (offer, m, messageId) => this.#offers.answerForwardedInvoiceRequest(offer, m, messageId),
+      peerFeatures: (id) => this.#peers.peer(id)?.features,
     });
     zeroize(offersSeed);
     // The chain (when a source is configured) and the wallet it feeds.

@@ -2,7 +2,8 @@
  * Static invoices for async payments: a reusable invoice an often-offline recipient leaves with
  * an always-online node. Not in the BOLTs yet; the TLV numbers, signature tag and rules follow
  * LDK's rust-lightning (see the table in tlv-types.ts). A static invoice has the offer fields,
- * the invoice fields 160..239 without payment hash or amount, held_htlc_available_paths (236),
+ * the invoice fields 160..239 without payment hash or amount, held_htlc_available_paths (236; 178
+ * in lightning/bolts#1149's numbers: `StaticInvoiceCodecOptions`),
  * and a signature by invoice_node_id tagged "lightning" ‖ "static_invoice" ‖ "signature".
  * It has no string form: it only travels inside onion messages.
  */
@@ -35,19 +36,50 @@ export interface StaticInvoice {
   readonly unknownRecords: readonly TlvRecord[];
 }
 
-const KNOWN = new Set([...fieldTypes(OFFER_FIELD_SPEC), ...fieldTypes(INVOICE_FIELD_SPEC), SIGNATURE_TLV]);
+/**
+ * Which type carries the held_htlc_available message paths: LDK 0.2's 236 (default) or
+ * lightning/bolts#1149's 178 `static_invoice_message_paths` — the async payments profile's
+ * `staticInvoiceMessagePathsTlv` (core/wire async-payments.ts, the one table).
+ */
+export interface StaticInvoiceCodecOptions {
+  readonly messagePathsTlv?: bigint;
+}
+
+interface StaticCodec {
+  readonly spec: typeof INVOICE_FIELD_SPEC;
+  readonly known: ReadonlySet<bigint>;
+}
+
+function codecOf(tlv: bigint): StaticCodec {
+  const spec: typeof INVOICE_FIELD_SPEC = tlv === INVOICE_FIELD_SPEC.heldHtlcAvailablePaths[0]
+    ? INVOICE_FIELD_SPEC
+    : { ...INVOICE_FIELD_SPEC, heldHtlcAvailablePaths: [tlv, INVOICE_FIELD_SPEC.heldHtlcAvailablePaths[1]] };
+  return { spec, known: new Set([...fieldTypes(OFFER_FIELD_SPEC), ...fieldTypes(spec), SIGNATURE_TLV]) };
+}
+
+const LDK_CODEC = codecOf(INVOICE_FIELD_SPEC.heldHtlcAvailablePaths[0]);
+const DRAFT_CODECS = new Map<bigint, StaticCodec>();
+
+function staticCodec(opts: StaticInvoiceCodecOptions | undefined): StaticCodec {
+  const tlv = opts?.messagePathsTlv;
+  if (tlv === undefined || tlv === LDK_CODEC.spec.heldHtlcAvailablePaths[0]) return LDK_CODEC;
+  let c = DRAFT_CODECS.get(tlv);
+  if (!c) DRAFT_CODECS.set(tlv, (c = codecOf(tlv)));
+  return c;
+}
 
 /**
  * Parses a static invoice's TLV stream (LDK ranges: offer, invoice, signature, experimental). The
  * points of its blinded paths are checked for shape only: `staticInvoicePathPointErrors` checks
  * them on the curve.
  */
-export function parseStaticInvoiceBytes(bytes: Uint8Array): Analysis<StaticInvoice> {
+export function parseStaticInvoiceBytes(bytes: Uint8Array, opts?: StaticInvoiceCodecOptions): Analysis<StaticInvoice> {
   const errors: Bolt12ParseError[] = [];
-  const scan = scanTlvStream(bytes, 'static_invoice', KNOWN, STATIC_INVOICE_RANGES, errors);
+  const codec = staticCodec(opts);
+  const scan = scanTlvStream(bytes, 'static_invoice', codec.known, STATIC_INVOICE_RANGES, errors);
   if (!scan) return { value: undefined, errors };
   const offer = decodeFields(scan.records, OFFER_FIELD_SPEC, errors);
-  const invoice = decodeFields(scan.records, INVOICE_FIELD_SPEC, errors);
+  const invoice = decodeFields(scan.records, codec.spec, errors);
   const signature = decodeFields(scan.records, { signature: [SIGNATURE_TLV, signatureCodec] as const }, errors).signature;
   const value: StaticInvoice = {
     kind: 'static_invoice',
@@ -62,8 +94,8 @@ export function parseStaticInvoiceBytes(bytes: Uint8Array): Analysis<StaticInvoi
 }
 
 /** The points of offer_paths, invoice_paths and held_htlc_available_paths not on the curve, as parse errors. */
-export function staticInvoicePathPointErrors(inv: StaticInvoice): Bolt12ParseError[] {
-  return [...fieldPathPointErrors(inv.offer, OFFER_FIELD_SPEC), ...fieldPathPointErrors(inv.invoice, INVOICE_FIELD_SPEC)];
+export function staticInvoicePathPointErrors(inv: StaticInvoice, opts?: StaticInvoiceCodecOptions): Bolt12ParseError[] {
+  return [...fieldPathPointErrors(inv.offer, OFFER_FIELD_SPEC), ...fieldPathPointErrors(inv.invoice, staticCodec(opts).spec)];
 }
 
 /** The static invoice rules (LDK `StaticInvoice::try_from`, plus expiry and signature). */
@@ -98,12 +130,12 @@ export function checkStaticInvoice(inv: StaticInvoice, ctx: Bolt12Context): Bolt
 }
 
 /** Parses and checks static invoice bytes (every point on the curve), returning every error found. */
-export function analyzeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context): Analysis<StaticInvoice> {
-  return withSemantics(withPathPoints(parseStaticInvoiceBytes(bytes), staticInvoicePathPointErrors), (inv) => checkStaticInvoice(inv, ctx));
+export function analyzeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context, opts?: StaticInvoiceCodecOptions): Analysis<StaticInvoice> {
+  return withSemantics(withPathPoints(parseStaticInvoiceBytes(bytes, opts), (inv) => staticInvoicePathPointErrors(inv, opts)), (inv) => checkStaticInvoice(inv, ctx));
 }
 
-export function decodeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context): StaticInvoice {
-  return unwrap(analyzeStaticInvoice(bytes, ctx));
+export function decodeStaticInvoice(bytes: Uint8Array, ctx: Bolt12Context, opts?: StaticInvoiceCodecOptions): StaticInvoice {
+  return unwrap(analyzeStaticInvoice(bytes, ctx, opts));
 }
 
 /** LDK: a static invoice was built from `offer` when their offer records are identical. */
@@ -115,8 +147,8 @@ export function isStaticInvoiceForOffer(inv: StaticInvoice, offer: Offer): boole
 
 export class UnsignedStaticInvoice extends UnsignedMessage<StaticInvoice> {
   /** @internal use buildStaticInvoice */
-  constructor(records: readonly TlvRecord[], bytes: Uint8Array, nodeId: Uint8Array) {
-    super(records, bytes, { key: nodeId, field: 'invoice_node_id', tag: SIGNATURE_TAGS.staticInvoice, parse: parseStaticInvoiceBytes });
+  constructor(records: readonly TlvRecord[], bytes: Uint8Array, nodeId: Uint8Array, opts?: StaticInvoiceCodecOptions) {
+    super(records, bytes, { key: nodeId, field: 'invoice_node_id', tag: SIGNATURE_TAGS.staticInvoice, parse: (b) => parseStaticInvoiceBytes(b, opts) });
   }
 
   /** The key that must sign: invoice_node_id. */
@@ -130,6 +162,8 @@ export interface StaticInvoiceParams extends Pick<InvoiceParams, 'paths' | 'crea
   readonly heldHtlcAvailablePaths: readonly BlindedPath[];
   /** Seconds after createdAt (default 14 days, LDK). */
   readonly relativeExpiry?: bigint;
+  /** The type of heldHtlcAvailablePaths (default LDK's 236; lightning/bolts#1149: 178). */
+  readonly messagePathsTlv?: bigint;
 }
 
 /** Builds a static invoice for one of our offers (LDK `StaticInvoiceBuilder`). Call `.sign(nodeSecret)`. */
@@ -145,16 +179,18 @@ export function buildStaticInvoice(offer: Offer, params: StaticInvoiceParams): U
     heldHtlcAvailablePaths: params.heldHtlcAvailablePaths,
   };
   const extra = params.extraRecords ?? [];
+  const opts: StaticInvoiceCodecOptions = params.messagePathsTlv === undefined ? {} : { messagePathsTlv: params.messagePathsTlv };
+  const codec = staticCodec(opts);
   checkExtraRecords(
     extra,
     [
       [160n, 239n],
       [3_000_000_000n, 3_999_999_999n],
     ],
-    KNOWN,
+    codec.known,
   );
-  const { records, bytes } = assemble([...offer.records, ...encodeFields(fields, INVOICE_FIELD_SPEC), ...extra]);
-  const parsed = parseStaticInvoiceBytes(bytes);
+  const { records, bytes } = assemble([...offer.records, ...encodeFields(fields, codec.spec), ...extra]);
+  const parsed = parseStaticInvoiceBytes(bytes, opts);
   if (parsed.errors.length > 0) throw parsed.errors[0]!;
-  return new UnsignedStaticInvoice(records, bytes, nodeId);
+  return new UnsignedStaticInvoice(records, bytes, nodeId, opts);
 }

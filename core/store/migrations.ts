@@ -498,4 +498,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE gossip_channels ADD COLUMN funding_txid TEXT;
     `,
   },
+  {
+    version: 16,
+    name: 'async payments: releases an HTLC holder (L1) accepted but could not forward yet',
+    sql: `
+      -- core/node/async.ts: a release_held_htlc for a held HTLC whose next channel was not active yet; asked again every
+      -- tick until forwarded or no longer held, and after a restart (the recipient sends its release only once).
+      CREATE TABLE async_releases (
+        hold_key        TEXT PRIMARY KEY,        -- HtlcSwitch hold key '<hold id>:<release expiry>'
+        requested_at    INTEGER NOT NULL         -- unix ms
+      );
+    `,
+  },
 ];

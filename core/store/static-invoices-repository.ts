@@ -4,7 +4,7 @@
  * recipient's (R) offers per slot (`AsyncOfferStore`).
  */
 import { fromHex, toHex } from '../crypto';
-import type { AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
+import type { AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, AsyncReleaseStore, StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
 import { decodeBlindedPath, encodeBlindedPath } from '../wire';
 import type { Database } from './database';
 import { StoreError } from './errors';
@@ -134,5 +134,26 @@ export class AsyncOffersRepository implements AsyncOfferStore {
         });
       }
     })();
+  }
+}
+
+/** L1's pending releases (migration 16, table `async_releases`): core/payments/async `AsyncReleaseStore`. */
+export class AsyncReleasesRepository implements AsyncReleaseStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  pendingReleases(): string[] {
+    return (this.#db.prepare('SELECT hold_key FROM async_releases ORDER BY requested_at, hold_key').all() as { hold_key: string }[]).map((r) => r.hold_key);
+  }
+
+  addPendingRelease(holdKey: string, nowMs: number): void {
+    this.#db.prepare('INSERT OR IGNORE INTO async_releases (hold_key, requested_at) VALUES (?, ?)').run(holdKey, nowMs);
+  }
+
+  removePendingRelease(holdKey: string): void {
+    this.#db.prepare('DELETE FROM async_releases WHERE hold_key = ?').run(holdKey);
   }
 }

@@ -57,6 +57,12 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
   });
 
   it('R\'s offer is published only once the LSP keeps its static invoice; R offline is paid when it returns', async () => {
+    // The LSP advertises htlc_hold (optional bit: LDK's 153, the draft's 53); R and P do not.
+    const holdBit = profile === 'ldk' ? 153 : 53;
+    const lspAtP = (await api(p, (a) => a.listPeers({}))).peers.find((x) => x.nodeId === lsp.nodeId)!;
+    expect(lspAtP.features.map((f) => f.bit)).toContain(holdBit);
+    const pAtLsp = (await api(lsp, (a) => a.listPeers({}))).peers.find((x) => x.nodeId === p.nodeId)!;
+    expect(pAtLsp.features.map((f) => f.bit)).not.toContain(holdBit);
     const served = await waitFor(() => api(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
     expect(served).toMatch(/^lno1/);
     const stored = await api(lsp, (a) => a.listStaticInvoices({ recipient: r.nodeId }));
@@ -101,11 +107,42 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     // Nothing is held at the LSP: Q keeps the HTLC until the release.
     await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 2, 'R\'s mailbox at the LSP', 30_000);
     expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
+    // Q's payment has a record while Q holds it (before the release): getPayment shows it pending, nothing sent.
+    expect(await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }))).toMatchObject({
+      paymentId: waiting.paymentId, kind: 'async', status: 'pending', paymentHash: waiting.paymentHash, amountMsat: '21000', parts: [], createdAt: waiting.createdAt,
+    });
     await r.start();
     const paid = await waitFor(async () => {
       const x = await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }));
       return x.status !== 'pending' ? x : undefined;
     }, 'Q\'s payment settled', 90_000);
     expect(paid).toMatchObject({ status: 'succeeded', paymentHash: waiting.paymentHash });
+  });
+
+  it('R online: the LSP forwards the invoice_request and R answers it with an ordinary invoice; P pays only the first answer (the static invoice), which R releases at once', async () => {
+    const info = await waitFor(async () => {
+      const x = await api(r, (a) => a.asyncOffer({}));
+      return x.offer && (await api(lsp, (a) => a.listPeers({}))).peers.some((peer) => peer.nodeId === r.nodeId) ? x : undefined;
+    }, 'R online with its offer', 60_000);
+    const offerId = info.slots.find((x) => x.status === 'ready')!.offerId!;
+    const issuedBefore = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices.length;
+    const pending = await api(p, (a) => a.pay({ invoice: info.offer!, amountMsat: '7000', wait: false }));
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending' });
+    // R, online, got the payer's invoice_request from its LSP and answered it with an ordinary invoice, signed with its node key.
+    const issued = await waitFor(async () => {
+      const x = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices;
+      return x.length > issuedBefore ? x[0] : undefined;
+    }, 'R issued an invoice for its async offer', 30_000);
+    expect(issued).toMatchObject({ offerId, amountMsat: '7000', nodeId: r.nodeId });
+    expect((await api(r, (a) => a.listOffers({}))).offers.map((o) => o.offerId)).toContain(offerId);
+    // P pays once: the static invoice came first; R releases the held HTLC at once.
+    const paid = await waitFor(async () => {
+      const x = await api(p, (a) => a.getPayment({ paymentId: pending.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'the payment settled', 60_000);
+    expect(paid).toMatchObject({ status: 'succeeded', kind: 'async', paymentHash: pending.paymentHash });
+    const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.amountMsat === '7000');
+    expect(received.map((x) => x.paymentHash)).toEqual([paid.paymentHash]);
+    expect(issued.paymentHash).not.toBe(paid.paymentHash);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { equalBytes, fromHex, sha256, toHex, zeroize } from '../../crypto';
 import type { OfferEventBody } from '../events';
-import { buildOffer, encodeOffer } from '../offer';
+import { buildOffer, decodeOffer, encodeOffer } from '../offer';
 import { parseInvoiceErrorBytes } from '../invoice-error';
 import type { InvoiceError } from '../invoice-error';
 import type { Invoice } from '../invoice';
@@ -147,6 +147,32 @@ export class OffersManager {
       };
       ctx.write({ kind: 'insert_offer', offer: record, paths: published?.records(offerId, 'offer') ?? [] });
       return { offer: record, created: true };
+    });
+  }
+
+  /**
+   * Async payments (lightning/bolts#1149; core/payments/async recipient.ts): an offer built outside
+   * this manager — an often-offline recipient's offer on its LSP's paths — that names our node key as
+   * `offer_issuer_id`, kept so an invoice_request for it (forwarded by the LSP while we are online)
+   * is answered like one for our own offers: BOLT 12 writer "if offer_issuer_id is present: MUST set
+   * invoice_node_id to the offer_issuer_id" — ours, so we sign with our node key. Stored without
+   * published paths (the paths end at the LSP, not at us). Adopting it again returns the record.
+   */
+  adoptOffer(bolt12: string, nowMs: number): OffersStep<OfferRecord> {
+    return this.#step((ctx) => {
+      const offer = decodeOffer(bolt12, { nowSeconds: Math.floor(nowMs / 1000), chains: [ctx.chain] });
+      const f = offer.fields;
+      if (!f.issuerId || !equalBytes(f.issuerId, ctx.keys.nodeId)) throw new OffersError('offers.bad_argument', 'the offer does not name our node key as offer_issuer_id');
+      const offerId = idOf(offer.records);
+      const existing = ctx.reader.offers.getOffer(offerId);
+      if (existing) return existing;
+      const record: OfferRecord = {
+        offerId, bolt12: encodeOffer(offer), status: 'active', description: f.description ?? null, amountMsat: f.currency === undefined ? (f.amount ?? null) : null,
+        issuer: f.issuer ?? null, quantityMax: f.quantityMax ?? null, absoluteExpiry: f.absoluteExpiry === undefined ? null : Number(f.absoluteExpiry),
+        issuerId: toHex(ctx.keys.nodeId), createdAt: nowMs, disabledAt: null,
+      };
+      ctx.write({ kind: 'insert_offer', offer: record, paths: [] });
+      return record;
     });
   }
 

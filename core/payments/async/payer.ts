@@ -2,7 +2,8 @@
  * P, the payer of an offer answered with a static invoice (sans-I/O; lightning/bolts#1149 and LDK
  * 0.2 `ln/outbound_payment.rs` StaticInvoice payments). After P sent its invoice_request:
  *
- * - an ordinary invoice first (R was online): P pays that (`pay_invoice`), as for any offer;
+ * - an ordinary invoice first (R was online): P pays that (`pay_invoice`), as for any offer; only
+ *   the first answer is paid (a later one is ignored, as LDK 0.2 does);
  * - a static invoice first: P checks it (for the offer, signed, not expired), picks the preimage
  *   ("MUST set sender_provided_payment_preimage to randomly generated unique bytes") and then
  *   - often-offline P (`mode: 'lsp'`): sends the HTLC now with `hold_htlc`
@@ -38,7 +39,11 @@ export const DEFAULT_ASYNC_PAYER_POLICY: AsyncPayerPolicy = { announcePaths: 2, 
 
 export interface AsyncPayerOptions {
   readonly chain: Uint8Array;
-  /** `lsp`: often offline, L1 holds the HTLC; `self`: always online, P holds it. */
+  /**
+   * `lsp`: often offline, L1 holds the HTLC; `self`: always online, P holds it. The default of
+   * every payment; `begin` may say otherwise for one (an often-offline P whose peer does not
+   * advertise the htlc_hold feature holds the payment itself, as LDK 0.2 does).
+   */
   readonly mode: 'lsp' | 'self';
   readonly randomBytes: (length: number) => Uint8Array;
   /** A message path to P whose path_id carries `context` under P's messenger tag (self mode's reply path). */
@@ -87,6 +92,7 @@ interface Live {
   state: AsyncPaymentState;
   readonly offer: Offer;
   readonly invoiceRequest: Uint8Array;
+  readonly mode: 'lsp' | 'self';
   invoice?: StaticInvoice;
   preimage?: Uint8Array;
 }
@@ -108,21 +114,25 @@ export class AsyncPayer {
   }
 
   /** P sent `invoiceRequest` for `offer` (the offers flow) and waits for an answer. */
-  begin(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint }): AsyncPaymentState {
+  begin(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; mode?: 'lsp' | 'self' }): AsyncPaymentState {
     const existing = this.#live.get(p.paymentId);
     if (existing) return existing.state;
     const state: AsyncPaymentState = {
       paymentId: p.paymentId, offerId: offerIdOfOffer(p.offer), amountMsat: p.amountMsat, status: 'awaiting_invoice', holdId: null, paymentHash: null, releaseDeadline: null, failure: null,
     };
-    this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest });
+    this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest, mode: p.mode ?? this.#opts.mode });
     return state;
   }
 
-  /** An ordinary invoice answered our request: pay it, unless a static invoice payment already sent its HTLC. */
+  /**
+   * An ordinary invoice answered our request: pay it if it is the first answer. P may get two (the
+   * static invoice from L2 and, when R is online, R's own invoice to the request L2 forwarded); it
+   * pays only the first, as LDK 0.2 does (`ignore_duplicate_invoice`: a later invoice is
+   * `DuplicateInvoice`), and as the messenger takes only one reply per reply path.
+   */
   handleInvoice(paymentId: string, invoice: Uint8Array): PayerStep {
     const live = this.#live.get(paymentId);
-    // Nothing has left yet while we wait for an answer, or (self mode) for the release: the ordinary invoice wins.
-    if (!live || !(live.state.status === 'awaiting_invoice' || (live.state.status === 'awaiting_release' && this.#opts.mode === 'self'))) return { actions: [], events: [] };
+    if (!live || live.state.status !== 'awaiting_invoice') return { actions: [], events: [] };
     this.#set(live, { status: 'paying_invoice' });
     return { actions: [{ kind: 'pay_invoice', paymentId, invoice }], events: [] };
   }
@@ -131,7 +141,7 @@ export class AsyncPayer {
   handleStaticInvoice(paymentId: string, bytes: Uint8Array, nowMs: number): PayerStep {
     const live = this.#live.get(paymentId);
     if (!live || live.state.status !== 'awaiting_invoice') return { actions: [], events: [] };
-    const analysis = analyzeStaticInvoice(bytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] });
+    const analysis = analyzeStaticInvoice(bytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] }, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv });
     const inv = analysis.value;
     if (!inv || analysis.errors.length > 0 || !isStaticInvoiceForOffer(inv, live.offer)) {
       const code = analysis.errors[0]?.code ?? 'static_invoice.not_for_offer';
@@ -146,7 +156,7 @@ export class AsyncPayer {
     const paymentHash = sha256(preimage);
     const releaseDeadline = nowMs + this.#policy.releaseWindowSeconds * 1000;
     const events: AsyncEventBody[] = [{ type: 'async.static_invoice_received', paymentId, offerId: live.state.offerId }];
-    if (this.#opts.mode === 'lsp') {
+    if (live.mode === 'lsp') {
       this.#set(live, { status: 'awaiting_release_paths', holdId, paymentHash: toHex(paymentHash), releaseDeadline });
       return { actions: [this.#htlc(live, true)], events };
     }

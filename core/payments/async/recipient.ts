@@ -275,6 +275,8 @@ export class AsyncRecipient {
       buildStaticInvoice(offer, {
         paths: this.#opts.paymentPaths(pathId),
         heldHtlcAvailablePaths: [this.#opts.messagePathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: record.slot, expiresAt }))],
+        // The profile's number for these paths: LDK's 236 or lightning/bolts#1149's 178.
+        messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv,
         createdAt: BigInt(now),
         relativeExpiry: BigInt(this.#policy.invoiceRelativeExpirySeconds),
       }),

@@ -93,6 +93,12 @@ export interface StaticInvoiceServerOptions {
    * or at us). Each call builds a fresh path.
    */
   readonly pathTo: (context: Uint8Array) => BlindedPath;
+  /**
+   * The context of a path `pathTo` built (what our messenger would authenticate for a message over
+   * it; adapter: core/messenger `contextOfOurPath`), undefined for any other path: an offer served
+   * must use the offer paths we gave for that recipient and slot.
+   */
+  readonly pathContext: (path: BlindedPath) => Uint8Array | undefined;
   readonly profile?: AsyncPaymentsProfile;
   readonly policy?: Partial<StaticInvoiceServerPolicy>;
   /** How many offer paths to give per slot. */
@@ -178,13 +184,21 @@ export class StaticInvoiceServer {
       return this.#refuse(c, 'serve_static_invoice', 'malformed', recipient);
     }
     if (invoiceBytes.length > this.#policy.maxInvoiceBytes) return this.#refuse(c, 'serve_static_invoice', 'invoice_too_large', recipient);
-    const analysis = analyzeStaticInvoice(invoiceBytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] });
+    const analysis = analyzeStaticInvoice(invoiceBytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] }, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv });
     if (!analysis.value || analysis.errors.length > 0) {
       return this.#refuse(c, 'serve_static_invoice', `invalid_invoice:${(analysis.errors[0] as Bolt12Error | undefined)?.code ?? 'undecodable'}`, recipient);
     }
     // Only the recipient's own key may sign what is served as its invoice (whoever asked for the paths).
     const signer = analysis.value.invoice.nodeId;
     if (!signer || toHex(signer) !== recipient) return this.#refuse(c, 'serve_static_invoice', 'not_signed_by_recipient', recipient);
+    // The offer must use the paths we gave for this recipient and slot (issue 16: invoice_requests for it then reach us,
+    // authenticated as this slot's, and nobody gets us to serve an invoice for an offer whose requests we never see).
+    const offerPaths = analysis.value.offer.paths ?? [];
+    const ours = offerPaths.length > 0 && offerPaths.every((p) => {
+      const pc = asyncContextOf(this.#opts.pathContext(p), 'static_invoice_requested', nowMs);
+      return pc !== undefined && pc.recipient === recipient && pc.slot === slot;
+    });
+    if (!ours) return this.#refuse(c, 'serve_static_invoice', 'offer_paths_not_ours', recipient);
     if (!d.replyPath) return this.#refuse(c, 'serve_static_invoice', 'no_reply_path', recipient);
     const existing = this.#opts.store.getStaticInvoice(recipient, slot);
     if (!existing && this.#opts.store.countStaticInvoices() >= this.#policy.maxTotalInvoices) return this.#refuse(c, 'serve_static_invoice', 'server_full', recipient);

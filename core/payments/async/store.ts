@@ -75,3 +75,13 @@ export type AsyncOfferWrite = { readonly kind: 'put_async_offer'; readonly recor
 export interface AsyncOfferStore extends AsyncOfferReader {
   applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void;
 }
+
+/**
+ * L1: releases accepted for held HTLCs that could not be forwarded yet (their next channel not
+ * active): kept so a restart before the forward does not lose the recipient's one release.
+ */
+export interface AsyncReleaseStore {
+  pendingReleases(): string[];
+  addPendingRelease(holdKey: string, nowMs: number): void;
+  removePendingRelease(holdKey: string): void;
+}

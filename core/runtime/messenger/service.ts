@@ -69,6 +69,12 @@ const LOG_FLUSH_MS = 250;
 const LOG_FLUSH_ROWS = 500;
 const MAILBOX_EXPIRY_CHECK_MS = 5_000;
 
+/**
+ * How long a connection must last after a mailbox message was written to it before the message is
+ * deleted (BOLT 1: a newer connection replaces an older one; two dials usually race within a second).
+ */
+export const MAILBOX_DELIVERY_GRACE_MS = 5_000;
+
 export class MessengerService {
   readonly core: OnionMessenger;
   readonly mailbox: MailboxStore;
@@ -80,6 +86,12 @@ export class MessengerService {
   readonly #connects = new Map<string, Promise<void>>();
   readonly #apiHandlers = new Map<bigint, { listeners: number; unregister: () => void }>();
   readonly #mailboxInFlight = new Set<number>();
+  /** Mailbox message id → the connection (generation) it was written to, until that connection has lasted the grace. */
+  readonly #mailboxSentOn = new Map<number, number>();
+  /** Per peer, a number that changes with every connection that becomes ready (BOLT 1 replaces one with a newer one). */
+  readonly #connections = new Map<string, number>();
+  #connectionCount = 0;
+  readonly #mailboxTimers = new Set<Timer>();
   readonly #unsubscribe: (() => void)[] = [];
   #logBuffer: MessageLogRow[] = [];
   #ticker: Timer | undefined;
@@ -130,6 +142,8 @@ export class MessengerService {
     this.#closed = true;
     this.#ticker?.cancel();
     this.#logTimer?.cancel();
+    for (const t of this.#mailboxTimers) t.cancel();
+    this.#mailboxTimers.clear();
     for (const u of this.#unsubscribe.splice(0)) u();
     for (const w of this.#waiters.values()) w.reject(new MessengerError('messenger.stopped', 'the node is stopping'));
     this.#waiters.clear();
@@ -233,6 +247,11 @@ export class MessengerService {
   /** A blinded path to us whose path_id carries `context` (authenticated; handed back to the handler). */
   pathToUs(via: readonly string[], context: Uint8Array): BlindedPath {
     return this.core.createPathToUs(via, 0, context);
+  }
+
+  /** The context of a one-hop path to us we built with `pathToUs([], context)` (else undefined). */
+  contextOfOurPath(path: BlindedPath): Uint8Array | undefined {
+    return this.core.contextOfOurPath(path);
   }
 
   async #send(
@@ -410,6 +429,7 @@ export class MessengerService {
 
   #onPeerReady(peer: MessengerPeer): void {
     if (this.#closed) return;
+    this.#connections.set(peer.nodeId, ++this.#connectionCount);
     this.#run(this.core.peerConnected(peer.nodeId, { onionMessages: peer.features.has('option_onion_messages') }, this.#now()));
     this.#drainMailbox(peer.nodeId);
   }
@@ -435,36 +455,59 @@ export class MessengerService {
   }
 
   /**
-   * Writes the peer's stored messages to its connection in order; each is deleted (and
-   * reported) only once its frame was written to the socket. A message whose write fails stays
-   * and goes out on the next connection.
+   * Writes the peer's stored messages to its connection in order. Each is deleted (and reported)
+   * only once its frame was written to the socket and that connection has lasted
+   * MAILBOX_DELIVERY_GRACE_MS: BOLT 1 lets a newer connection replace it (two dials race), and what
+   * the peer had not read from the replaced one is lost — such a message goes out again on the new
+   * connection (at least once). A message whose write fails stays and goes out on the next one.
    */
   #drainMailbox(nodeId: string): void {
     const { peers } = this.#opts;
     if (this.#closed || !peers.isConnected(nodeId)) return;
+    const connection = this.#connections.get(nodeId) ?? 0;
     for (const m of this.mailbox.listFor(nodeId)) {
-      if (this.#mailboxInFlight.has(m.id)) continue;
+      // Already written to this connection (or being written): it waits for the write or the grace.
+      if (this.#mailboxSentOn.get(m.id) === connection) continue;
       if (peers.queuedBytes(nodeId) >= this.core.policy.writeWindowBytes) return;
       const message: OnionMessage = { type: 'onion_message', pathKey: m.pathKey, onionMessagePacket: m.packet };
       this.#mailboxInFlight.add(m.id);
+      this.#mailboxSentOn.set(m.id, connection);
+      const forget = () => {
+        if (this.#mailboxSentOn.get(m.id) !== connection) return false;
+        this.#mailboxSentOn.delete(m.id);
+        this.#mailboxInFlight.delete(m.id);
+        return true;
+      };
       const ok = peers.send(nodeId, message, {
         dropIfFull: true,
         onWritten: (error) => {
-          this.#mailboxInFlight.delete(m.id);
           if (this.#closed) return;
-          if (!error) {
+          if (error) {
+            forget();
+            this.#drainMailbox(nodeId);
+            return;
+          }
+          const timer = this.#opts.clock.timeout('messenger.mailbox_delivered', MAILBOX_DELIVERY_GRACE_MS, () => {
+            this.#mailboxTimers.delete(timer);
+            if (this.#closed || !forget()) return;
+            if (this.#connections.get(nodeId) !== connection || !peers.isConnected(nodeId)) {
+              // Replaced or gone within the grace: kept, and written again on the next connection.
+              this.#drainMailbox(nodeId);
+              return;
+            }
             try {
               this.mailbox.delete(m.id);
             } catch {
               return; // the database is closing: the message stays and is sent again later
             }
             this.#emit({ type: 'onion.mailbox_forwarded', messageId: m.messageId, nodeId, size: m.size, storedAt: m.storedAt });
-          }
+          });
+          this.#mailboxTimers.add(timer);
           this.#drainMailbox(nodeId);
         },
       });
       if (!ok) {
-        this.#mailboxInFlight.delete(m.id);
+        forget();
         return;
       }
     }

@@ -167,6 +167,19 @@ export class OffersService {
     return { offer: info, created };
   }
 
+  /**
+   * Async payments, R online (core/node/async.ts): an invoice_request its LSP forwarded for R's own
+   * async offer (`offer`, issuer id = our node key), answered with an ordinary invoice as for any
+   * offer of ours — the offer is adopted into our offers first. `null`: ignored (no answer).
+   */
+  answerForwardedInvoiceRequest(offer: string, message: OffersMessage, messageId: string): OffersResponse | null {
+    if (message.type !== 'invoice_request') return null;
+    const now = this.#now();
+    this.#run(this.manager.adoptOffer(offer, now));
+    const out = this.#runRelaxed(this.manager.answerInvoiceRequest({ messageId, value: message.bytes, decoded: message.decoded, context: null, hasReplyPath: true }, now));
+    return out.kind === 'ignored' ? null : response(out.reply);
+  }
+
   listOffers(filter: { status?: OfferStatus } = {}): OfferInfo[] {
     return this.stores.offers.listOffers(filter).map((o) => offerInfo(o, this.stores.invoices.countIssued(o.offerId)));
   }

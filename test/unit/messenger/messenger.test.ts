@@ -105,6 +105,19 @@ describe('OnionMessenger: send, forward, deliver, reply', () => {
     expect(net.eventsOf('A', 'onion.sent')[0]).toMatchObject({ blinded: true, destination: C!.id });
   });
 
+  it('reads the context of a one-hop path to itself it built (contextOfOurPath), and nothing of any other path', () => {
+    const net = line();
+    const [A, B] = [net.get('A'), net.get('B')];
+    const context = fromHex('02aabbcc');
+    expect(B.core.contextOfOurPath(B.core.createPathToUs([], 0, context))).toEqual(context);
+    expect(B.core.contextOfOurPath(B.core.createPathToUs([], 0))).toBeUndefined(); // no path_id
+    expect(B.core.contextOfOurPath(A.core.createPathToUs([], 0, context))).toBeUndefined(); // A's path
+    expect(B.core.contextOfOurPath(B.core.createPathToUs([A.id], 0, context))).toBeUndefined(); // two hops
+    const path = B.core.createPathToUs([], 0, context);
+    const tampered = { ...path, hops: [{ ...path.hops[0]!, encryptedRecipientData: path.hops[0]!.encryptedRecipientData.map((x, i) => (i === 0 ? x ^ 1 : x)) }] };
+    expect(B.core.contextOfOurPath(tampered)).toBeUndefined();
+  });
+
   it('sends to a blinded path whose introduction node is itself by peeling its own hop first', () => {
     const net = line();
     const [A, B] = [net.get('A'), net.get('B')];

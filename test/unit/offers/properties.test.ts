@@ -198,6 +198,11 @@ describe('offers property tests', () => {
         const decoded = decodeStaticInvoice(inv.bytes, ctx);
         expect(decoded.invoice.heldHtlcAvailablePaths).toEqual(held);
         expect(decoded.records).toEqual(inv.records);
+        // lightning/bolts#1149's number for the held_htlc_available paths (178).
+        const draft = buildStaticInvoice(offer, { ...paramsOf(infos), heldHtlcAvailablePaths: held, messagePathsTlv: 178n }).sign(ALICE.secret, AUX);
+        const back = decodeStaticInvoice(draft.bytes, ctx, { messagePathsTlv: 178n });
+        expect(back.invoice.heldHtlcAvailablePaths).toEqual(held);
+        expect(back.records).toEqual(draft.records);
       }),
       { numRuns: 20 },
     );
@@ -235,7 +240,7 @@ describe('offers property tests', () => {
     );
     fc.assert(
       fc.property(bytes, (b) => {
-        for (const a of [analyzeOffer(b, ctx), analyzeInvoiceRequest(b, ctx), analyzeInvoice(b, ctx), analyzeInvoiceError(b), analyzeStaticInvoice(b, ctx)]) {
+        for (const a of [analyzeOffer(b, ctx), analyzeInvoiceRequest(b, ctx), analyzeInvoice(b, ctx), analyzeInvoiceError(b), analyzeStaticInvoice(b, ctx), analyzeStaticInvoice(b, ctx, { messagePathsTlv: 178n })]) {
           expect(allTyped(a)).toBe(true);
         }
       }),

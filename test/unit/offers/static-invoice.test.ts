@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256, utf8 } from '../../../core/crypto';
+import { ASYNC_PAYMENTS_PROFILES } from '../../../core/wire';
 import {
   Bolt12ParseError,
   Bolt12SemanticError,
@@ -31,6 +32,36 @@ function thrownCode(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+describe('static invoices in lightning/bolts#1149\'s numbers (held_htlc_available paths: 178, not 236)', () => {
+  const draft = { messagePathsTlv: ASYNC_PAYMENTS_PROFILES.bolts1149.staticInvoiceMessagePathsTlv };
+  const buildDraft = () => buildStaticInvoice(offer, { paths: [paymentPath()], heldHtlcAvailablePaths: held, createdAt: CREATED, ...draft }).sign(ALICE.secret, AUX);
+
+  it('the profile table names 178 for the draft and 236 for LDK', () => {
+    expect(draft.messagePathsTlv).toBe(178n);
+    expect(ASYNC_PAYMENTS_PROFILES.ldk.staticInvoiceMessagePathsTlv).toBe(236n);
+  });
+
+  it('builds and decodes with the paths in type 178, signed over that record', () => {
+    const inv = buildDraft();
+    expect(inv.records.map((r) => r.type)).toContain(178n);
+    expect(inv.records.map((r) => r.type)).not.toContain(236n);
+    const decoded = decodeStaticInvoice(inv.bytes, ctx, draft);
+    expect(decoded.invoice.heldHtlcAvailablePaths).toEqual(held);
+    expect(analyzeStaticInvoice(inv.bytes, ctx, draft).errors).toEqual([]);
+  });
+
+  it('a reader of the other profile refuses it with a typed error (178 is an unknown even type to LDK; 236 to the draft)', () => {
+    expect(codes(analyzeStaticInvoice(buildDraft().bytes, ctx))).toContain('bolt12.parse.unknown_even_type');
+    expect(codes(analyzeStaticInvoice(buildDraft().bytes, ctx))).toContain('static_invoice.missing_held_htlc_available_paths');
+    expect(codes(analyzeStaticInvoice(build().bytes, ctx, draft))).toContain('bolt12.parse.unknown_even_type');
+  });
+
+  it('missing paths under the draft number is the same typed error', () => {
+    const inv = buildDraft();
+    expect(codes(analyzeStaticInvoice(tamper(inv.records, { 178: undefined }, SIGNATURE_TAGS.staticInvoice, ALICE.secret), ctx, draft))).toEqual(['static_invoice.missing_held_htlc_available_paths']);
+  });
+});
 
 describe('static invoices (LDK numbers)', () => {
   it('builds one for an offer with paths, signed with the static_invoice tag, and decodes it', () => {

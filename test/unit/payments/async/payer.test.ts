@@ -108,13 +108,28 @@ describe('P pays an offline R through its static invoice', () => {
     expect(s.payer.payment('pay-2')!.status).toBe('paying_invoice');
   });
 
-  it('an ordinary invoice that comes while an always-online P waits for the release is paid instead (nothing was sent)', () => {
-    const s = withPayer('self');
+  it('pays only one of the two answers: an ordinary invoice after the static one is ignored (LDK 0.2 ignore_duplicate_invoice), in either mode', () => {
+    for (const mode of ['self', 'lsp'] as const) {
+      const s = withPayer(mode);
+      s.lab.goOffline('R');
+      request(s, 'pay-3');
+      const before = s.payer.payment('pay-3')!.status;
+      expect(before).toBe(mode === 'self' ? 'awaiting_release' : 'awaiting_release_paths');
+      expect(s.payer.handleInvoice('pay-3', new Uint8Array([9]))).toEqual({ actions: [], events: [] });
+      expect(s.payer.payment('pay-3')!.status).toBe(before);
+    }
+  });
+
+  it('a payment begun in self mode by an often-offline payer (its peer does not hold HTLCs) sends no hold_htlc and waits for the release', () => {
+    const s = withPayer('lsp');
     s.lab.goOffline('R');
-    request(s, 'pay-3');
-    expect(s.payer.handleInvoice('pay-3', new Uint8Array([9])).actions).toMatchObject([{ kind: 'pay_invoice' }]);
-    s.lab.comeOnline('R');
+    const invreq = invoiceRequestFor(s.offer);
+    s.payer.begin({ paymentId: 'pay-5', offer: s.offer, invoiceRequest: invreq, amountMsat: 50_000n, mode: 'self' });
+    s.lab.deliver({ from: 'P', to: 'L2', name: 'invoice_request', bytes: invreq, path: s.offer.fields.paths![0]!, replyPath: PAYER.pathTo(utf8.encode('pay-5')) });
+    expect(s.payer.payment('pay-5')!.status).toBe('awaiting_release');
     expect(htlcs(s)).toEqual([]);
+    s.lab.comeOnline('R');
+    expect(htlcs(s).map((h) => h.hold)).toEqual([false]);
   });
 
   it('refuses an expired static invoice and one for another offer', () => {

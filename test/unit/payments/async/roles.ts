@@ -25,7 +25,7 @@ export function setup(policy: AsyncPolicyOverrides = {}) {
   const rdb = openDatabase(join(rdir, DATABASE_FILE));
   const l2store = new StaticInvoicesRepository(l2db);
   const rstore = new AsyncOffersRepository(rdb);
-  const server = new StaticInvoiceServer({ store: l2store, chain: REGTEST, isClient: (r) => r === R.idHex, pathTo: (c) => L2.pathTo(c) });
+  const server = new StaticInvoiceServer({ store: l2store, chain: REGTEST, isClient: (r) => r === R.idHex, pathTo: (c) => L2.pathTo(c), pathContext: (p) => L2.contextOf(p) });
   const makeRecipient = () =>
     new AsyncRecipient({
       reader: rstore, nodeId: R.id, chain: REGTEST, serverPaths: server.pathsForRecipient(R.idHex, lab.now),

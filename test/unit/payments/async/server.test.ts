@@ -24,7 +24,7 @@ function setup(opts: Partial<StaticInvoiceServerOptions> = {}, dir = tempDir('gl
   const db = openDatabase(join(dir, DATABASE_FILE));
   const store = new StaticInvoicesRepository(db);
   const clients = new Set([R.idHex]);
-  const server = new StaticInvoiceServer({ store, chain: REGTEST, isClient: (r) => clients.has(r), pathTo: (c) => L2.pathTo(c), ...opts });
+  const server = new StaticInvoiceServer({ store, chain: REGTEST, isClient: (r) => clients.has(r), pathTo: (c) => L2.pathTo(c), pathContext: (p) => L2.contextOf(p), ...opts });
   /** Applies a step as the adapter does: writes first. */
   const apply = (step: ServerStep) => {
     store.applyStaticInvoiceWrites(step.writes);
@@ -136,11 +136,41 @@ describe('L2: serving a static invoice', () => {
     const big = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000), { description: 'x'.repeat(6000) }).invoice.bytes;
     expect(reasons(serve(big))).toEqual(['invoice_too_large']);
     expect(reasons(serve(good, ctx, T0 + 366 * 24 * 3600 * 1000))).toEqual(['bad_context']);
-    // Slot 0 is stored; slot 1 would be a second invoice on a server that keeps one.
+    // Slot 0 is stored; slot 1 would be a second invoice on a server that keeps one (an offer on slot 1's paths).
     const serve1 = L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 1, expiresAt: T0 / 1000 + 60 }));
-    expect(reasons(serve(good, L2.contextOf(serve1)))).toEqual(['server_full']);
+    const slot1Paths = [L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 1, expiresAt: T0 / 1000 + 3600 }))];
+    expect(reasons(serve(staticInvoiceFor(R, slot1Paths, BigInt(T0 / 1000)).invoice.bytes, L2.contextOf(serve1)))).toEqual(['server_full']);
     // Every refusal wrote nothing and answered nothing.
     expect(s.store.countStaticInvoices()).toBe(1);
+    s.db.close();
+  });
+});
+
+describe('L2: the offer it serves uses the paths it gave (issue 16 item 4)', () => {
+  it('refuses, with offer_paths_not_ours, an offer on paths of another slot, another recipient, somebody else\'s, expired ones, or a mix', () => {
+    const s = setup();
+    const { reply, offerPaths } = serveOne(s, 2);
+    const ctx = L2.contextOf(L2.pathTo(reply.replyContext!));
+    const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: 2, expiresAt: T0 / 1000 + 60 }), L2);
+    const serve = (paths: readonly BlindedPath[], now = T0) => s.server.handleServeStaticInvoice(
+      { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: staticInvoiceFor(R, paths, BigInt(T0 / 1000)).invoice.bytes, forwardInvoiceRequestPath: forward }), context: ctx, replyPath: replyPathOfR() },
+      now,
+    );
+    const slotPath = (slot: number, recipient = R.idHex, expiresAt = T0 / 1000 + 3600) =>
+      L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient, slot, expiresAt }));
+    const cases: [string, BlindedPath[]][] = [
+      ['another slot', [slotPath(3)]],
+      ['another recipient', [slotPath(2, OTHER.idHex)]],
+      ['R\'s own path (not ours)', [R.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 2, expiresAt: T0 / 1000 + 3600 }))]],
+      ['another kind of context of ours', [L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 2, expiresAt: T0 / 1000 + 3600 }))]],
+      ['an expired path of ours', [slotPath(2, R.idHex, T0 / 1000 - 1)]],
+      ['ours and a stranger\'s', [offerPaths[0]!, R.pathTo(new Uint8Array([0x02]))]],
+      ['a two-hop path through us', [R.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 2, expiresAt: T0 / 1000 + 3600 }), L2)]],
+    ];
+    for (const [what, paths] of cases) expect(reasons(serve(paths)), what).toEqual(['offer_paths_not_ours']);
+    // The paths it gave (or fresh ones of ours for the same recipient and slot) are served.
+    expect(reasons(serve(offerPaths))).toEqual([]);
+    expect(reasons(serve([slotPath(2)]))).toEqual([]);
     s.db.close();
   });
 });
