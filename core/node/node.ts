@@ -724,8 +724,9 @@ export class Node {
       const { lsp, ...rest } = change.async;
       const parsed = parseAsyncSettings({ ...rest, ...(lsp !== undefined ? { lsp: lsp === '' ? null : lsp } : {}) }, 'api.invalid_params');
       const merged = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(this.#opts.datadir).async ?? {}), ...parsed };
-      if ((merged.role === 'recipient' || merged.role === 'payer') && !merged.lsp) {
-        throw new SettingsError('api.invalid_params', `params.async.lsp: a ${merged.role} needs its LSP (NODEID@HOST:PORT)`);
+      // R asks its LSP for offer paths (a payer's LSP is whichever channel peer its HTLC goes to; `lsp` only dials it).
+      if (merged.role === 'recipient' && !merged.lsp) {
+        throw new SettingsError('api.invalid_params', 'params.async.lsp: a recipient needs its LSP (NODEID@HOST:PORT)');
       }
       saved.async = parsed;
       changed.push('async');

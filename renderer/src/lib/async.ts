@@ -7,6 +7,7 @@
  * them), never with a time that was not reported. Pure: events in, steps out.
  */
 import type { NodeEvent } from '../../../core/api/events';
+import { formatMsat } from './amount';
 import type { AsyncSettingChange, AsyncSettingsInfo } from '../../../core/api/settings';
 import type { AsyncRole } from '../../../core/api/async';
 
@@ -56,7 +57,7 @@ export function checkAsyncForm(draft: AsyncDraft, info: AsyncSettingsInfo): { pr
   const lsp = draft.lsp.trim();
   const lp = lspProblem(lsp);
   if (lp) problems.lsp = lp;
-  else if ((draft.role === 'recipient' || draft.role === 'payer') && lsp === '') problems.lsp = `A ${draft.role} needs its LSP: NODEID@HOST:PORT of a channel peer that plays the LSP role.`;
+  else if (draft.role === 'recipient' && lsp === '') problems.lsp = 'A recipient needs its LSP: NODEID@HOST:PORT of a channel peer that plays the LSP role.';
   const description = draft.description.trim();
   if (description.length === 0) problems.description = 'Say what the offer is for (shown to payers).';
   else if (description.length > 200) problems.description = `At most 200 characters (${description.length} now).`;
@@ -217,12 +218,12 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'payment.part_sent': {
         const s = payers.get(e.paymentId);
-        if (s && !s.seen.htlc_sent) s.seen.htlc_sent = { at, detail: `${e.amountMsat} msat over channel ${short(e.channelId)}` };
+        if (s && !s.seen.htlc_sent) s.seen.htlc_sent = { at, detail: `${formatMsat(e.amountMsat)} over channel ${short(e.channelId)}` };
         break;
       }
       case 'payment.succeeded': {
         const s = payers.get(e.paymentId);
-        if (s) s.seen.paid = { at, detail: `fee ${e.feeMsat} msat` };
+        if (s) s.seen.paid = { at, detail: `fee ${formatMsat(e.feeMsat)}` };
         break;
       }
       case 'payment.failed': {
@@ -275,7 +276,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'forward.settled': {
         const id = holdByForward.get(e.forwardId);
-        if (id) holds.get(id)!.seen.paid = { at, detail: `fee earned ${e.feeMsat} msat` };
+        if (id) holds.get(id)!.seen.paid = { at, detail: `fee earned ${formatMsat(e.feeMsat)}` };
         break;
       }
       case 'forward.failed': {
@@ -322,7 +323,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'payment.received': {
         const r = received.get(e.paymentHash);
-        if (r && e.kind === 'async') r.seen.received = { at: r.seen.received?.at ?? at, detail: `${e.amountMsat} msat claimed` };
+        if (r && e.kind === 'async') r.seen.received = { at: r.seen.received?.at ?? at, detail: `${formatMsat(e.amountMsat)} claimed` };
         break;
       }
       default:
@@ -333,12 +334,12 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
   for (const [id, s] of payers) {
     if (!s.seen.static_invoice && !s.seen.announced) continue; // an ordinary payment
     const st = steps(s.seen, s.failed?.at ?? null, s.failed?.message ?? null, s.self);
-    out.push({ id: `P:${id}`, as: 'P', title: `Payment ${id}${s.amount ? ` · ${s.amount} msat` : ''}`, state: stateOf(st), startedAt: s.started, steps: st });
+    out.push({ id: `P:${id}`, as: 'P', title: `Payment ${id}${s.amount ? ` · ${formatMsat(s.amount)}` : ''}`, state: stateOf(st), startedAt: s.started, steps: st });
   }
   for (const [id, h] of holds) {
     const st = steps(h.seen, h.failed?.at ?? null, h.failed?.message ?? null, false);
     const o = h.forwardId ? offered.get(h.forwardId) : undefined;
-    out.push({ id: `L1:${id}`, as: 'L1', title: `Held HTLC ${short(id)}${o ? ` · ${o.amount} msat` : ''}`, state: stateOf(st), startedAt: h.started, steps: st });
+    out.push({ id: `L1:${id}`, as: 'L1', title: `Held HTLC ${short(id)}${o ? ` · ${formatMsat(o.amount)}` : ''}`, state: stateOf(st), startedAt: h.started, steps: st });
   }
   for (const s of served) {
     const st = steps(s.seen, null, null, false);

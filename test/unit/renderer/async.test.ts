@@ -77,7 +77,7 @@ describe('async timeline: the LSP (L1 and L2)', () => {
     ];
     const [t] = asyncTimelines(events);
     expect(t).toMatchObject({ id: `L1:${HOLD}`, as: 'L1', state: 'completed', startedAt: 10 });
-    expect(t!.title).toContain('5000 msat');
+    expect(t!.title).toContain('5 sat');
     expect(statusOf(t!, 'htlc_held')).toMatchObject({ status: 'done', at: 11 });
     expect(statusOf(t!, 'htlc_held').detail).toContain('block 700');
     expect(statusOf(t!, 'release_sent').status).toBe('unseen');
@@ -123,7 +123,7 @@ describe('async timeline: the recipient (R)', () => {
     expect(t).toMatchObject({ id: `R:${HASH}`, as: 'R', startedAt: 100 });
     expect(statusOf(t!, 'release_sent')).toMatchObject({ status: 'done', at: 100 });
     expect(statusOf(t!, 'received')).toMatchObject({ status: 'done', at: 101 });
-    expect(statusOf(t!, 'received').detail).toContain('5000 msat');
+    expect(statusOf(t!, 'received').detail).toContain('5 sat claimed');
     expect(statusOf(t!, 'paid').status).toBe('expected');
   });
 
@@ -180,8 +180,10 @@ describe('async settings form', () => {
     expect(checkAsyncForm(asyncDraft(next), next).change).toBeNull();
   });
 
-  it('names each problem: a recipient or payer without its LSP, a malformed LSP, an empty description', () => {
+  it('names each problem: a recipient without its LSP, a malformed LSP, an empty description', () => {
     expect(checkAsyncForm({ ...asyncDraft(info), role: 'recipient' }, info).problems.lsp).toContain('needs its LSP');
+    // A payer's HTLC goes to whichever channel peer it pays through: the LSP is only dialled.
+    expect(checkAsyncForm({ ...asyncDraft(info), role: 'payer' }, info)).toEqual({ problems: {}, change: { role: 'payer' } });
     expect(checkAsyncForm({ ...asyncDraft(info), role: 'lsp' }, info)).toEqual({ problems: {}, change: { role: 'lsp' } });
     expect(lspProblem('02ab@1.2.3.4:9735')).toContain('66 hex');
     expect(lspProblem(`04${'ab'.repeat(32)}@1.2.3.4:9735`)).toContain('02 or 03');
