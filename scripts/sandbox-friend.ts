@@ -33,7 +33,25 @@ export interface FriendStatus {
 export interface FriendProcess {
   readonly nodeId: string;
   readonly api: NodeApi;
-  readonly child: ChildProcess;
+  /** Stops the friend's node cleanly; resolves once it exited. */
+  stop(): Promise<void>;
+  /** Resolves when the node exits (stopped, or on its own). */
+  readonly exited: Promise<void>;
+}
+
+/** A daemon child process as a FriendProcess (SIGTERM: its clean shutdown). */
+export function friendProcess(nodeId: string, api: NodeApi, child: ChildProcess): FriendProcess {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    nodeId, api, exited,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /**
@@ -82,11 +100,7 @@ export class FriendControl {
       const proc = this.#proc;
       if (!proc || this.#state === 'offline') return;
       this.#state = 'stopping';
-      await new Promise<void>((resolve) => {
-        if (proc.child.exitCode !== null) return resolve();
-        proc.child.once('exit', () => resolve());
-        proc.child.kill('SIGTERM');
-      });
+      await proc.stop();
       this.#proc = null;
       this.#state = 'offline';
     });
@@ -111,7 +125,7 @@ export class FriendControl {
   }
 
   #watch(proc: FriendProcess): void {
-    proc.child.once('exit', () => {
+    void proc.exited.then(() => {
       if (this.#proc === proc && this.#state === 'online') {
         this.#proc = null;
         this.#state = 'offline';

@@ -18,7 +18,7 @@ import { connectToDaemon } from '../main/cli/daemon-client';
 import type { NodeApi, PaymentInfo } from '../core/api';
 import type { SandboxChain } from './regtest/sandbox-chain';
 import { saveSettings } from '../core/node/settings';
-import { FRIEND_DESCRIPTION, FriendControl } from './sandbox-friend';
+import { FRIEND_DESCRIPTION, FriendControl, friendProcess } from './sandbox-friend';
 
 export interface SandboxNode {
   readonly name: string;
@@ -243,9 +243,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const friendNode = await startNode(opts, 'friend', friendAsync);
   const friend = new FriendControl(friendNode.nodeId, async () => {
     const n = await startNode(opts, 'friend', friendAsync);
-    return { nodeId: n.nodeId, api: n.api, child: n.child };
+    return friendProcess(n.nodeId, n.api, n.child);
   });
-  friend.adopt({ nodeId: friendNode.nodeId, api: friendNode.api, child: friendNode.child });
+  friend.adopt(friendProcess(friendNode.nodeId, friendNode.api, friendNode.child));
   // shop ↔ lsp, and both to you: the shop dials the lsp, the lsp and the shop dial you.
   await shop.api.connect({ address: `${lsp.nodeId}@${lsp.listen}`, reconnect: true });
   if (opts.you) {

@@ -220,7 +220,9 @@ export class UiServer {
       if (typeof v.url !== 'string' || !/^http:\/\/127\.0\.0\.1:[0-9]{1,5}$/.test(v.url) || typeof v.token !== 'string' || !/^[0-9a-f]{64}$/.test(v.token)) throw new Error('malformed');
       control = { url: v.url, token: v.token };
     } catch {
-      return error(404, 'no sandbox friend: it runs with the sandbox of `npm start` in browser mode');
+      // Not an error for the page (a 404 would be one in its console): there is simply no friend.
+      req.resume();
+      return send(200, JSON.stringify({ friend: null, reason: 'no sandbox friend: it runs with the sandbox of `npm start` in browser mode' }));
     }
     const chunks: Uint8Array[] = [];
     let size = 0;

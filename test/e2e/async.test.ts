@@ -8,7 +8,7 @@
  * held HTLC and its own timeline; R comes back and both timelines complete live. Screenshots of
  * every new view at 1280 and 800 px.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -19,6 +19,7 @@ import { fitsWidth, setWidth } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, text } from './support/app';
 import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
+import { FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
 
 function configure(node: UiChannelNode, async: Record<string, unknown>): void {
   writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
@@ -44,6 +45,7 @@ describe('Async payments in the browser', () => {
   let page: Page;
   let problems: string[];
   let offer = '';
+  let control: FriendControlServer | undefined;
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -58,6 +60,7 @@ describe('Async payments in the browser', () => {
   }, 240_000);
 
   afterAll(async () => {
+    await control?.close();
     await context?.close();
     await Promise.all([p.stop(), lsp.stop(), r.stop()]);
   });
@@ -108,6 +111,21 @@ describe('Async payments in the browser', () => {
     expect(rProblems).toEqual([]);
     await rPage.close();
 
+    // R as the sandbox friend of P's app: npm start's control endpoint, here over the R process (scripts/sandbox-friend.ts).
+    const asFriend = async (): Promise<FriendProcess> => {
+      const client = await connectToDaemon(r.datadir);
+      let done: () => void = () => undefined;
+      const exited = new Promise<void>((resolve) => (done = resolve));
+      return { nodeId: r.nodeId, api: client.api, exited, stop: async () => { client.close(); await r.stop(); done(); } };
+    };
+    const friend = new FriendControl(r.nodeId, async () => {
+      await r.start();
+      return asFriend();
+    });
+    friend.adopt(await asFriend());
+    mkdirSync(join(p.datadir, 'sandbox'), { recursive: true });
+    control = await startFriendControlServer(friend, p.datadir);
+
     // The LSP lists the static invoice it serves for R.
     const lPage = await context.newPage();
     await logIn(lPage, lsp.ui);
@@ -118,7 +136,17 @@ describe('Async payments in the browser', () => {
   }, 180_000);
 
   it('P pays the offline R: the timeline shows each step as it happens, and completes when R returns', async () => {
-    await r.stop();
+    // The Sandbox friend card on P's page switches R offline.
+    await goTo(page, 'Overview');
+    await goTo(page, 'Payments');
+    const card = page.locator('[data-testid="sandbox-friend"]');
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-online');
+    await page.getByRole('button', { name: 'Take the friend offline' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Bring the friend online' }).waitFor({ timeout: WAIT });
     await page.getByLabel('Invoice or offer').fill(offer);
     await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
     await page.getByLabel('Amount (sat)').fill('42');
@@ -151,8 +179,9 @@ describe('Async payments in the browser', () => {
     await lPage.locator('[data-testid="async-held"]').scrollIntoViewIfNeeded();
     await screenshot(lPage, 'async-lsp-held');
 
-    // R returns: it finds held_htlc_available in its mailbox, releases, is paid; both pages follow live.
-    await r.start();
+    // R returns (the friend card's switch): it finds held_htlc_available in its mailbox, releases, is paid; both pages follow live.
+    await page.getByRole('button', { name: 'Bring the friend online' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="async-timeline"][data-id^="P:"][data-state="completed"]').waitFor({ timeout: 60_000 });
     expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
     for (const k of ['mailbox', 'release_sent', 'released', 'received']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('unseen');

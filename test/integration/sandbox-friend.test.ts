@@ -9,7 +9,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FriendControl, FRIEND_DESCRIPTION, parseFriendRequest, startFriendControlServer, type FriendControlServer } from '../../scripts/sandbox-friend';
+import { FriendControl, FRIEND_DESCRIPTION, friendProcess, parseFriendRequest, startFriendControlServer, type FriendControlServer } from '../../scripts/sandbox-friend';
 import { startNode } from '../../scripts/sandbox';
 import { startDaemon, type DaemonProcess } from '../support/daemon';
 import { REPO_ROOT } from '../support/vectors';
@@ -62,9 +62,9 @@ describe('the sandbox friend\'s switch', () => {
     const first = await startNode(opts, 'friend', friendAsync);
     const friend = new FriendControl(first.nodeId, async () => {
       const n = await startNode(opts, 'friend', friendAsync);
-      return { nodeId: n.nodeId, api: n.api, child: n.child };
+      return friendProcess(n.nodeId, n.api, n.child);
     });
-    friend.adopt({ nodeId: first.nodeId, api: first.api, child: first.child });
+    friend.adopt(friendProcess(first.nodeId, first.api, first.child));
     control = await startFriendControlServer(friend, you.datadir);
     const auth = { authorization: `Bearer ${control.token}` };
     const direct = `${control.url}/friend`;
@@ -103,7 +103,7 @@ describe('the sandbox friend\'s switch', () => {
     // Without the sandbox (no control file) the route says so.
     await control.close();
     control = undefined;
-    expect(await post(viaUi, { cookie, origin: app }, '{"action":"status"}')).toMatchObject({ status: 404 });
+    expect(await post(viaUi, { cookie, origin: app }, '{"action":"status"}')).toMatchObject({ status: 200, json: { friend: null } });
     await friend.offline();
   }, 120_000);
 });

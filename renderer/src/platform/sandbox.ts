@@ -28,7 +28,7 @@ export function parseFriendStatus(v: unknown): FriendStatus | null {
   return { state: o.state as FriendState, nodeId: o.nodeId, offer: o.offer as string | null, receivedMsat: o.receivedMsat as string | null, error: (o.error as string | null)?.slice(0, 300) ?? null };
 }
 
-/** Asks for the friend's status or switches it; null when there is no sandbox friend (404), throws with the reason otherwise. */
+/** Asks for the friend's status or switches it; null when there is no sandbox friend (`{ friend: null }`), throws with the reason otherwise. */
 export async function friendControl(action: 'status' | 'offline' | 'online'): Promise<FriendStatus | null> {
   const res = await fetch('/sandbox/friend', {
     method: 'POST',
@@ -37,8 +37,9 @@ export async function friendControl(action: 'status' | 'offline' | 'online'): Pr
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ action }),
   });
-  if (res.status === 404) return null;
   const body = (await res.json().catch(() => null)) as unknown;
+  // No sandbox friend (no `npm start` sandbox behind this daemon).
+  if (res.ok && body !== null && typeof body === 'object' && 'friend' in body && (body as { friend: unknown }).friend === null) return null;
   if (!res.ok) throw new Error((body as { error?: unknown } | null)?.error?.toString() ?? `the sandbox answered ${res.status}`);
   const status = parseFriendStatus(body);
   if (!status) throw new Error('the sandbox sent an answer this app does not understand');
