@@ -8,6 +8,7 @@
  */
 import type { NodeEvent } from '../../../core/api/events';
 import { formatMsat } from './amount';
+import { formatTimestamp } from './format';
 import type { AsyncSettingChange, AsyncSettingsInfo } from '../../../core/api/settings';
 import type { AsyncRole } from '../../../core/api/async';
 
@@ -243,7 +244,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
           // A payer holding its own HTLC (always online).
           const s = payers.get(payerId)!;
           s.self = true;
-          s.seen.htlc_held = { at, detail: `until block ${e.deadlineHeight}, release window until ${new Date(e.releaseExpiresAt).toISOString()}` };
+          s.seen.htlc_held = { at, detail: `until block ${e.deadlineHeight}, release window until ${formatTimestamp(e.releaseExpiresAt)}` };
           break;
         }
         const h: HState = { started: at, seen: {}, forwardId: null, failed: null };
@@ -255,7 +256,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
           const o = offered.get(h.forwardId);
           if (o) h.started = o.at;
         }
-        h.seen.htlc_held = { at, detail: `fails back at block ${e.deadlineHeight} unless released; release window ends ${new Date(e.releaseExpiresAt).toISOString()}` };
+        h.seen.htlc_held = { at, detail: `fails back at block ${e.deadlineHeight} unless released; release window ends ${formatTimestamp(e.releaseExpiresAt)}` };
         holds.set(e.holdId, h);
         break;
       }
@@ -276,7 +277,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'forward.settled': {
         const id = holdByForward.get(e.forwardId);
-        if (id) holds.get(id)!.seen.paid = { at, detail: `fee earned ${formatMsat(e.feeMsat)}` };
+        if (id) holds.get(id)!.seen.paid = { at, detail: `settled through this node: the preimage went back towards P; fee earned ${formatMsat(e.feeMsat)}` };
         break;
       }
       case 'forward.failed': {
@@ -301,7 +302,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
         const s = openServed.get(e.nodeId);
         if (s?.seen.mailbox && !s.seen.release_sent) {
           // The message left the mailbox: R is back. What R sends next, L2 does not see.
-          s.seen.mailbox = { at: s.seen.mailbox.at, detail: `${s.seen.mailbox.detail ?? ''}; delivered when R came back (${new Date(at).toISOString()})` };
+          s.seen.mailbox = { at: s.seen.mailbox.at, detail: `${s.seen.mailbox.detail ?? ''}; delivered when R came back (${formatTimestamp(at)})` };
           openServed.delete(e.nodeId);
         }
         break;
