@@ -17,6 +17,8 @@ import { createInterface } from 'node:readline';
 import { connectToDaemon } from '../main/cli/daemon-client';
 import type { NodeApi, PaymentInfo } from '../core/api';
 import type { SandboxChain } from './regtest/sandbox-chain';
+import { saveSettings } from '../core/node/settings';
+import { FRIEND_DESCRIPTION, FriendControl, friendProcess } from './sandbox-friend';
 
 export interface SandboxNode {
   readonly name: string;
@@ -33,6 +35,8 @@ export interface Sandbox {
   readonly summary: string;
   /** What the sandbox did with channels and payments this start (null: no chain or no API of yours). */
   readonly activity: string | null;
+  /** The friend, an async recipient whose LSP is the lsp, switched offline and online from the app (scripts/sandbox-friend.ts). */
+  readonly friend: FriendControl;
 }
 
 /** What the shop sells in the sandbox. */
@@ -133,10 +137,13 @@ export async function openSandboxChannels(
   chain: SandboxChain,
   say: (text: string) => void,
   timeoutMs = 120_000,
+  friend?: SandboxNode,
 ): Promise<{ opened: number }> {
   const pairs = [
     { from: { name: 'you', nodeId: you.nodeId, api: you.api }, to: lsp },
     { from: lsp, to: shop },
+    // The friend's LSP funds the channel to it, so a payment can reach the friend.
+    ...(friend ? [{ from: lsp, to: friend }] : []),
   ];
   let opened = 0;
   for (const { from, to } of pairs) {
@@ -150,7 +157,8 @@ export async function openSandboxChannels(
   }
   // A block at a time until both channels are active (a block every few seconds comes later).
   await poll(async () => {
-    const ok = (await channelActive(you.api, you.nodeId, lsp.api, lsp.nodeId)) && (await channelActive(lsp.api, lsp.nodeId, shop.api, shop.nodeId));
+    const ok = (await channelActive(you.api, you.nodeId, lsp.api, lsp.nodeId)) && (await channelActive(lsp.api, lsp.nodeId, shop.api, shop.nodeId))
+      && (!friend || (await channelActive(lsp.api, lsp.nodeId, friend.api, friend.nodeId)));
     return ok ? true : undefined;
   }, 'the sandbox channels active', timeoutMs, async () => {
     // Blocks only while a funding waits for confirmations (after a restart the channels just reestablish).
@@ -201,9 +209,11 @@ export async function sandboxPayments(you: NodeApi, lsp: SandboxNode, shop: Sand
   return { invoice, offer: paidOffer };
 }
 
-async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNode> {
+/** Starts a sandbox daemon; `async` is saved in its config.json first (its async payments role, taken at start). */
+export async function startNode(opts: SandboxOptions, name: string, async?: Record<string, unknown>): Promise<SandboxNode & { child: ChildProcess }> {
   const datadir = join(opts.datadir, 'sandbox', name);
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
+  if (async) saveSettings(datadir, { async });
   const args = ['daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--alias', name, ...sandboxChainArgs(opts.chain)];
   const child = spawn(process.execPath, [join(opts.root, 'bin/glasswing.mjs'), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -221,11 +231,21 @@ async function startNode(opts: SandboxOptions, name: string): Promise<SandboxNod
     });
   });
   const client = await connectToDaemon(datadir);
-  return { name, datadir, nodeId: ready.nodeId, listen: ready.listen, api: client.api };
+  child.once('exit', () => client.close());
+  return { name, datadir, nodeId: ready.nodeId, listen: ready.listen, api: client.api, child };
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const [lsp, shop] = await Promise.all([startNode(opts, 'lsp'), startNode(opts, 'shop')]);
+  // The lsp is also the async payments LSP (L1 and L2) of the friend and of your node.
+  const [lsp, shop] = await Promise.all([startNode(opts, 'lsp', { role: 'lsp' }), startNode(opts, 'shop')]);
+  // The friend: an async recipient whose LSP is the lsp (it dials the lsp itself; its channel comes with the others).
+  const friendAsync = { role: 'recipient', lsp: `${lsp.nodeId}@${lsp.listen}`, description: FRIEND_DESCRIPTION };
+  const friendNode = await startNode(opts, 'friend', friendAsync);
+  const friend = new FriendControl(friendNode.nodeId, async () => {
+    const n = await startNode(opts, 'friend', friendAsync);
+    return friendProcess(n.nodeId, n.api, n.child);
+  });
+  friend.adopt(friendProcess(friendNode.nodeId, friendNode.api, friendNode.child));
   // shop ↔ lsp, and both to you: the shop dials the lsp, the lsp and the shop dial you.
   await shop.api.connect({ address: `${lsp.nodeId}@${lsp.listen}`, reconnect: true });
   if (opts.you) {
@@ -247,7 +267,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     }
   }
   // Names instead of node ids, on every node (we have no gossip to learn aliases from).
-  await Promise.all([shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }), lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' })]);
+  await Promise.all([
+    shop.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }),
+    lsp.api.labelPeer({ nodeId: shop.nodeId, label: 'shop' }),
+    lsp.api.labelPeer({ nodeId: friendNode.nodeId, label: 'friend' }),
+    friendNode.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }),
+  ]);
   const you = opts.you;
   let activity: string | null = null;
   let paidHere = false;
@@ -256,13 +281,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await Promise.all([
       yourApi.labelPeer({ nodeId: lsp.nodeId, label: 'lsp (sandbox)' }),
       yourApi.labelPeer({ nodeId: shop.nodeId, label: 'shop (sandbox)' }),
+      yourApi.labelPeer({ nodeId: friendNode.nodeId, label: 'friend (sandbox)' }),
       lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
       shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
     ]);
     // The channels you → lsp → shop and one payment over them (once; kept across restarts).
     if (chain) {
       try {
-        const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say);
+        const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say, undefined, friendNode);
         const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
         const state = (p: PaymentInfo | null | 'not paid'): string => (p === null ? 'paid earlier' : p === 'not paid' ? p : p.status);
         paidHere = paid.offer !== null && paid.offer !== 'not paid';
@@ -281,11 +307,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     );
   }
   return {
-    nodes: [lsp, shop],
+    nodes: [lsp, shop, friendNode],
     offer,
     activity,
+    friend,
     summary:
-      `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}\n` +
+      `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}, ` +
+      `friend ${friendNode.nodeId.slice(0, 12)}… at ${friendNode.listen} (an async recipient; its LSP is the lsp: switch it offline and pay it under Payments)\n` +
       (activity ? `${activity}\n` : '') +
       `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${offer}`,
   };

@@ -27,6 +27,7 @@ import { readSavedSettings, saveSettings } from '../core/node/settings';
 import { sandboxChainArgs, startSandbox, type Sandbox } from './sandbox';
 import { startSandboxChain, type SandboxChain } from './regtest/sandbox-chain';
 import { connectToDaemon } from '../main/cli/daemon-client';
+import { startFriendControlServer, type FriendControlServer } from './sandbox-friend';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -87,8 +88,11 @@ function sandboxWanted(): boolean {
 }
 
 let sandboxChain: SandboxChain | null = null;
+let friendControl: FriendControlServer | null = null;
 
 function shutdown(code = 0): void {
+  void friendControl?.close();
+  friendControl = null;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   // The chain last: it mines what is waiting in the mempool so the saved chain keeps it.
   const chain = sandboxChain;
@@ -114,10 +118,16 @@ async function startChain(): Promise<SandboxChain | null> {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
-/** A first start names the node "you" — saved, not forced: a name set in Settings stays. */
-function nameOnFirstStart(): void {
+/**
+ * A first start names the node "you" — saved, not forced: a name set in Settings stays. With the
+ * sandbox, a node that never chose an async payments role becomes a payer (its channel peer, the
+ * sandbox lsp, holds its HTLC to the offline friend): also saved, Settings can change it.
+ */
+function nameOnFirstStart(sandbox = false): void {
   try {
-    if (readSavedSettings(datadir).alias === undefined) saveSettings(datadir, { alias: 'you' });
+    const saved = readSavedSettings(datadir);
+    if (saved.alias === undefined) saveSettings(datadir, { alias: 'you' });
+    if (sandbox && saved.async === undefined) saveSettings(datadir, { async: { role: 'payer' } });
   } catch (e) {
     say(`${(e as Error).message}; the node keeps no name.`);
   }
@@ -138,10 +148,10 @@ async function startBrowserMode(reason: string): Promise<void> {
   say('starting browser mode instead: the same app, served by `glasswing daemon --ui` on 127.0.0.1.');
   ensureRendererBuilt();
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
-  nameOnFirstStart();
   // Only what the user asked for on this command line; the rest comes from the saved settings.
   const listen = valueOf('--listen');
   const wantSandbox = sandboxWanted();
+  nameOnFirstStart(wantSandbox);
   const chain = wantSandbox ? await startChain() : null;
   const daemon = spawn(process.execPath, [join(root, 'bin/glasswing.mjs'), 'daemon', '--datadir', datadir, '--ui', ...(listen ? ['--listen', listen] : []), ...sandboxChainArgs(chain)], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,6 +185,8 @@ async function startBrowserMode(reason: string): Promise<void> {
     const yours = await connectToDaemon(datadir);
     sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say, chain });
     chain?.startMining();
+    // The app switches the friend offline and online through your daemon's UI server (scripts/sandbox-friend.ts).
+    friendControl = await startFriendControlServer(sandbox.friend, datadir);
   }
   if (ready.app) say(`the app is at ${ready.app} (a browser signed in before stays signed in).`);
   say('to sign in a browser, open this address once (`npx glasswing uilogin` makes a new one):');
@@ -192,7 +204,7 @@ async function main(): Promise<void> {
   const build = spawnSync(process.execPath, [join(root, 'scripts/build-electron.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(1);
   mkdirSync(datadir, { recursive: true, mode: 0o700 });
-  nameOnFirstStart();
+  nameOnFirstStart(sandboxWanted());
   const env: NodeJS.ProcessEnv = { ...process.env, GLASSWING_DATADIR: datadir };
   const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
   if (binding) env.GLASSWING_SQLITE_BINDING = binding;

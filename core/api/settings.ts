@@ -6,7 +6,7 @@ import { s, type Schema } from './schema';
 import type { SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
 
 export type {
-  ChainSettingChange, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
+  AsyncSettingChange, AsyncSettingsInfo, ChainSettingChange, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
 } from '../node/settings-info';
 
 export interface SettingsMethods {
@@ -47,7 +47,17 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         },
         ['minFundingSat', 'maxFundingSat', 'maxToSelfDelay', 'toSelfDelay', 'minimumDepth', 'trustedZeroconfPeers'],
       ),
+      // Saved for the next start; the node checks it again as config.json's `async` (parseAsyncSettings).
+      async: s.object(
+        {
+          role: s.enum('none', 'recipient', 'lsp', 'payer'),
+          lsp: s.string({ pattern: /^$|^[0-9a-fA-F]{66}@[^\s@]{1,253}:[0-9]{1,5}$/, maxLength: 330, describe: 'NODEID@HOST:PORT, or empty for none' }),
+          profile: s.enum('ldk', 'bolts1149'),
+          description: s.string({ minLength: 1, maxLength: 200, describe: '1 to 200 characters' }),
+        },
+        ['role', 'lsp', 'profile', 'description'],
+      ),
     },
-    ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'channels'],
+    ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'channels', 'async'],
   ),
 };

@@ -657,7 +657,23 @@ export class Node {
       configFile: join(this.#opts.datadir, CONFIG_FILE),
       chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
       channels: this.#channelSettingsInfo(),
+      async: { ...this.#async.settings, next: this.#nextAsync() },
     };
+  }
+
+  /** The async settings saved for the next start, when they are not the ones in force (and the command line does not override them). */
+  #nextAsync(): AsyncSettings | null {
+    if (this.#opts.fromCommandLine?.includes('async')) return null;
+    let saved: AsyncSettings;
+    try {
+      const a = readSavedSettings(this.#opts.datadir).async;
+      if (!a) return null;
+      saved = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(a) };
+    } catch {
+      return null;
+    }
+    const now = this.#async.settings;
+    return saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description ? null : saved;
   }
 
   /** The acceptance policy and opening defaults in force (the policy's defaults where nothing was set). */
@@ -746,6 +762,18 @@ export class Node {
       };
       saved.channels = change.channels;
       changed.push('channels');
+    }
+    if (change.async) {
+      // Checked as config.json's `async` is, merged with what is saved; taken at the next start (the role's cores are built at open).
+      const { lsp, ...rest } = change.async;
+      const parsed = parseAsyncSettings({ ...rest, ...(lsp !== undefined ? { lsp: lsp === '' ? null : lsp } : {}) }, 'api.invalid_params');
+      const merged = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(this.#opts.datadir).async ?? {}), ...parsed };
+      // R asks its LSP for offer paths (a payer's LSP is whichever channel peer its HTLC goes to; `lsp` only dials it).
+      if (merged.role === 'recipient' && !merged.lsp) {
+        throw new SettingsError('api.invalid_params', 'params.async.lsp: a recipient needs its LSP (NODEID@HOST:PORT)');
+      }
+      saved.async = parsed;
+      changed.push('async');
     }
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);

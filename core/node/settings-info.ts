@@ -5,6 +5,7 @@
  */
 import type { ChainSourceChoice } from './chain-config';
 import type { Network } from './types';
+import type { AsyncSettings } from './async';
 
 export interface OnionLimitsInfo {
   /** Onion messages accepted per second from one peer (token bucket refill). */
@@ -49,7 +50,7 @@ export interface ChannelSettingsInfo {
   readonly trustedZeroconfPeers: readonly string[];
 }
 
-export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'channels';
+export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'channels' | 'async';
 
 export interface SettingsInfo {
   readonly alias: string;
@@ -69,6 +70,21 @@ export interface SettingsInfo {
   readonly configFile: string;
   readonly chain: ChainSettingsInfo;
   readonly channels: ChannelSettingsInfo;
+  /** The async payments role in force, and the one saved for the next start when it differs (a change takes effect at restart). */
+  readonly async: AsyncSettingsInfo;
+}
+
+/** The async payments settings in force (core/node/async.ts) and, when config.json names others the command line does not override, `next`. */
+export interface AsyncSettingsInfo extends AsyncSettings {
+  readonly next: AsyncSettings | null;
+}
+
+/** A change to the async payments settings (saved in config.json; taken at the next start). `lsp` "" removes the LSP. */
+export interface AsyncSettingChange {
+  readonly role?: AsyncSettings['role'];
+  readonly lsp?: string;
+  readonly profile?: AsyncSettings['profile'];
+  readonly description?: string;
 }
 
 /** A chain source as Settings shows it: never with credentials. */
@@ -103,6 +119,8 @@ export interface UpdateSettingsParams {
   readonly chain?: ChainSettingChange;
   /** Taken at once for the next openings. */
   readonly channels?: Partial<ChannelSettingsInfo>;
+  /** Saved for the next start (the role's cores are built when the node opens). */
+  readonly async?: AsyncSettingChange;
 }
 
 export type SettingsEventBody = { readonly type: 'node.settings_changed'; readonly settings: SettingsInfo; readonly changed: readonly SettingName[] };

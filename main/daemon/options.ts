@@ -221,6 +221,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
+  if (v['async-role'] !== undefined || v['async-lsp'] !== undefined || v['async-profile'] !== undefined) given.push('async');
   return {
     given,
     chainFlags: chainGiven ? chainFlags : null,

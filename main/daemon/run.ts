@@ -102,7 +102,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   try {
     const { listen, listenFallback } = await node.start();
     const token = toHex(randomBytes(32));
-    const ui = opts.ui ? new UiServer({ distDir: RENDERER_DIST, sessions: new UiSessions(opts.datadir) }) : undefined;
+    const ui = opts.ui ? new UiServer({ distDir: RENDERER_DIST, sessions: new UiSessions(opts.datadir), sandboxControl: join(opts.datadir, 'sandbox', 'control.json') }) : undefined;
     server = new ApiServer({
       api: createNodeApi(node), token, port: opts.apiPort, log,
       ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin(), uiSessions: ui.sessions } : {}),

@@ -8,7 +8,7 @@
  * stays signed in across restarts; they can be listed and revoked.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { equalBytes, randomBytes, toHex, utf8 } from '../../core/crypto';
 import { SESSION_LIFETIME_MS, UiSessions } from './ui-sessions';
@@ -67,10 +67,19 @@ export interface UiServerOptions {
   readonly distDir: string;
   /** Where sessions are kept (default: in memory, ending with the process). */
   readonly sessions?: UiSessions;
+  /**
+   * The sandbox friend's control file (`npm start` writes `{ url, token }` there: scripts/sandbox-friend.ts);
+   * `POST /sandbox/friend` from a signed-in page of ours is passed to it. Absent: no such route.
+   */
+  readonly sandboxControl?: string;
 }
+
+/** The largest body passed on to the sandbox friend's control. */
+const FRIEND_BODY_MAX = 256;
 
 export class UiServer {
   readonly #dist: string;
+  readonly #sandboxControl: string | undefined;
   readonly #codes = new Set<string>();
   readonly sessions: UiSessions;
   #origin = '';
@@ -79,6 +88,7 @@ export class UiServer {
 
   constructor(opts: UiServerOptions) {
     this.#dist = resolve(opts.distDir);
+    this.#sandboxControl = opts.sandboxControl;
     this.sessions = opts.sessions ?? new UiSessions(undefined);
   }
 
@@ -116,6 +126,10 @@ export class UiServer {
 
   /** Answers UI requests; returns false for paths it does not own. */
   handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.url === '/sandbox/friend' && this.#sandboxControl) {
+      this.#sandboxFriend(req, res, this.#sandboxControl);
+      return true;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const security = {
       'content-security-policy': contentSecurityPolicy(this.#origin),
@@ -182,4 +196,60 @@ export class UiServer {
     res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
     return true;
   };
+
+  /**
+   * The app's switch for the sandbox friend: only a POST from a signed-in page of our own origin
+   * (the WebSocket's check: session cookie and Origin), a body of at most 256 bytes, passed on to
+   * the control endpoint `npm start` serves on 127.0.0.1 with its token (which checks the body).
+   */
+  #sandboxFriend(req: IncomingMessage, res: ServerResponse, controlFile: string): void {
+    const send = (status: number, body: string): void => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    const error = (status: number, message: string): void => {
+      req.resume(); // a body left unread would spoil the kept-alive connection
+      send(status, JSON.stringify({ error: message }));
+    };
+    if (req.method !== 'POST') return error(405, 'POST only');
+    if (this.authorize(req) === null) return error(401, 'sign in first');
+    let control: { url: string; token: string };
+    try {
+      const v = JSON.parse(readFileSync(controlFile, 'utf8')) as Record<string, unknown>;
+      if (typeof v.url !== 'string' || !/^http:\/\/127\.0\.0\.1:[0-9]{1,5}$/.test(v.url) || typeof v.token !== 'string' || !/^[0-9a-f]{64}$/.test(v.token)) throw new Error('malformed');
+      control = { url: v.url, token: v.token };
+    } catch {
+      // Not an error for the page (a 404 would be one in its console): there is simply no friend.
+      req.resume();
+      return send(200, JSON.stringify({ friend: null, reason: 'no sandbox friend: it runs with the sandbox of `npm start` in browser mode' }));
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    req.on('data', (c: Uint8Array) => {
+      size += c.length;
+      if (size > FRIEND_BODY_MAX) {
+        // Refused at once (send answers only once); the rest is read and dropped.
+        error(413, `at most ${FRIEND_BODY_MAX} bytes`);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > FRIEND_BODY_MAX) return;
+      const body = Buffer.concat(chunks);
+      const out = httpRequest(`${control.url}/friend`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${control.token}`, 'content-type': 'application/json', 'content-length': body.length },
+        timeout: 120_000,
+      }, (answer) => {
+        const parts: Uint8Array[] = [];
+        answer.on('data', (c: Uint8Array) => parts.push(c));
+        answer.on('end', () => send(answer.statusCode ?? 502, Buffer.concat(parts).toString('utf8')));
+      });
+      out.on('timeout', () => out.destroy(new Error('timeout')));
+      out.on('error', () => error(502, 'the sandbox is not running (start it with `npm start`)'));
+      out.end(body);
+    });
+  }
 }

@@ -133,9 +133,20 @@ describe('the sandbox chain', () => {
     expect(BigInt(yourChannel.localBalanceMsat)).toBeLessThan(SANDBOX_CHANNEL_SAT * 1000n - 2n * BigInt(SANDBOX_OFFER.amountMsat));
     const shopChannel = (await shop!.api.listChannels({})).channels[0]!;
     expect(shopChannel.localBalanceMsat).toBe(String(2n * BigInt(SANDBOX_OFFER.amountMsat)));
-    expect(sandbox.activity).toBe('channels you → lsp → shop active (2 opened now); the shop\'s invoice succeeded, its offer succeeded');
+    expect(sandbox.activity).toBe('channels you → lsp → shop active (3 opened now); the shop\'s invoice succeeded, its offer succeeded');
     expect(sandbox.summary).toContain(sandbox.activity!);
     expect(Date.now() - start).toBeLessThan(60_000);
+
+    // The friend (issue 16): its offer served by the lsp; paid while it is offline (you hold the
+    // payment, as a node with no async role does), it completes when the friend comes back.
+    const friendOffer = await waitFor(async () => (await sandbox.friend.status()).offer ?? undefined, 'the friend\'s offer ready at the lsp', 60_000);
+    await sandbox.friend.offline();
+    expect((await sandbox.friend.status()).state).toBe('offline');
+    const pending = await yourApi.pay({ invoice: friendOffer, amountMsat: '21000', wait: false });
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending' });
+    await sandbox.friend.online();
+    await waitFor(async () => ((await yourApi.getPayment({ paymentId: pending.paymentId }).catch(() => null))?.status === 'succeeded' ? true : undefined), 'the friend paid once it is back', 60_000);
+    expect((await sandbox.friend.status()).receivedMsat).toBe('21000');
 
     // Everything stopped (the chain saved), then started again: the same chain, the same coins and
     // channels, nothing opened or paid twice.
@@ -151,7 +162,7 @@ describe('the sandbox chain', () => {
     const againApi = await youAgain.api();
     lines.length = 0;
     const again = await startSandbox({ ...opts, you: { nodeId: youAgain.nodeId, listen: youAgain.ready!.listen!, api: againApi }, chain });
-    const againApis = [againApi, ...again.nodes.map((n) => n.api)];
+    const againApis = [againApi, ...again.nodes.slice(0, 2).map((n) => n.api)]; // you, lsp, shop (the friend holds nothing)
     for (const [i, api] of againApis.entries()) {
       await synced(api, chain.btcd);
       expect((await api.getBalance({})).totalSat).toBe(totals[i]);
@@ -159,7 +170,7 @@ describe('the sandbox chain', () => {
     expect(lines.some((l) => l.startsWith('funded'))).toBe(false);
     expect(lines.some((l) => l.startsWith('opening'))).toBe(false);
     expect(again.activity).toBe('channels you → lsp → shop active; the shop\'s invoice paid earlier, its offer paid earlier');
-    expect((await againApi.listPayments({})).payments.map((p) => p.paymentId).sort()).toEqual([SANDBOX_PAYMENT_ID, SANDBOX_OFFER_PAYMENT_ID].sort());
+    expect((await againApi.listPayments({})).payments.map((p) => p.paymentId).sort()).toEqual([SANDBOX_PAYMENT_ID, SANDBOX_OFFER_PAYMENT_ID, pending.paymentId].sort()); // and the friend's, made once above
     for (const api of againApis) expect((await api.listOpenings({})).openings.filter((o) => o.lifecycle === 'opening' || o.lifecycle === 'awaiting_confirmations')).toEqual([]);
     expect((await againApi.listChannels({})).channels.map((c) => c.channelId)).toEqual([yourChannel.channelId]);
     expect((await again.nodes[1]!.api.listChannels({})).channels.map((c) => c.channelId)).toEqual([shopChannel.channelId]);

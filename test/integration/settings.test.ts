@@ -49,6 +49,30 @@ describe('node settings', () => {
     await d.stop();
   });
 
+  it('saves the async payments role for the next start, says so, and takes it after a restart', async () => {
+    const d = await startDaemon();
+    const api = await d.api();
+    const lsp = `02${'ab'.repeat(32)}@127.0.0.1:9735`;
+    expect((await api.getSettings({})).async).toEqual({ role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null });
+    // A recipient without its LSP, a malformed LSP, an unknown role: typed refusals naming the field, nothing saved.
+    await expect(api.updateSettings({ async: { role: 'recipient' } })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('params.async.lsp') });
+    await expect(api.updateSettings({ async: { lsp: 'nope' } })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('lsp') });
+    await expect(api.updateSettings({ async: { role: 'boss' as 'lsp' } })).rejects.toMatchObject({ code: 'api.invalid_params' });
+    const saved = await api.updateSettings({ async: { role: 'recipient', lsp, description: 'coffee while I sleep' } });
+    // In force until the restart; the next start's settings shown beside.
+    expect(saved.async).toMatchObject({ role: 'none', next: { role: 'recipient', lsp, profile: 'ldk', description: 'coffee while I sleep' } });
+    expect(JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')).async).toEqual({ role: 'recipient', lsp, description: 'coffee while I sleep' });
+    expect((await api.asyncOffer({})).role).toBe('none');
+    await d.stop();
+    await d.start();
+    const api2 = await d.api();
+    expect((await api2.getSettings({})).async).toEqual({ role: 'recipient', lsp, profile: 'ldk', description: 'coffee while I sleep', next: null });
+    expect((await api2.asyncOffer({})).role).toBe('recipient');
+    // Back to none: "" removes the LSP.
+    expect((await api2.updateSettings({ async: { role: 'none', lsp: '' } })).async.next).toMatchObject({ role: 'none', lsp: null });
+    await d.stop();
+  });
+
   it('refuses to start with a malformed config.json, naming the file', async () => {
     const d = await startDaemon();
     await d.stop();

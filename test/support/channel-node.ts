@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
   const { listen } = await node.start();
   const token = toHex(randomBytes(32));
-  const ui = values.ui ? new UiServer({ distDir: RENDERER_DIST }) : undefined;
+  const ui = values.ui ? new UiServer({ distDir: RENDERER_DIST, sandboxControl: join(datadir, 'sandbox', 'control.json') }) : undefined;
   const server = new ApiServer({ api, token, ...(ui ? { http: ui.handle, authorize: ui.authorize, createUiLogin: () => ui.createLogin() } : {}) });
   const url = await server.listen();
   ui?.setOrigin(`http://127.0.0.1:${server.port}`);

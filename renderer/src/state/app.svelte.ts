@@ -11,6 +11,7 @@ import { NavState } from './nav.svelte';
 import { NodeState } from './node.svelte';
 import { OffersState } from './offers.svelte';
 import { PaymentsState } from './payments.svelte';
+import { AsyncState } from './async.svelte';
 import { SavedPeersState } from './saved-peers.svelte';
 import { Router } from './router.svelte';
 import { SettingsState } from './settings.svelte';
@@ -27,6 +28,7 @@ export class AppState {
   readonly settings = new SettingsState();
   readonly wallet = new WalletState();
   readonly payments = new PaymentsState();
+  readonly async = new AsyncState();
   readonly clock = new Clock();
   readonly router = new Router();
   readonly theme = new ThemeState();
@@ -63,6 +65,7 @@ export class AppState {
             void this.settings.attach(api);
             void this.wallet.attach(api);
             void this.payments.attach(api);
+            void this.async.attach(api);
           } else {
             this.#detachAll();
           }
@@ -91,6 +94,7 @@ export class AppState {
     this.settings.detach();
     this.wallet.detach();
     this.payments.detach();
+    this.async.detach();
   }
 }
 

@@ -13,6 +13,7 @@ const CURRENT: SettingsInfo = {
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
   chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
   channels: { minFundingSat: '20000', maxFundingSat: '1000000000', maxToSelfDelay: 2016, toSelfDelay: 144, minimumDepth: 3, trustedZeroconfPeers: [] },
+  async: { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null },
 };
 
 describe('settings form', () => {

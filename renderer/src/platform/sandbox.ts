@@ -1,0 +1,47 @@
+/**
+ * The sandbox friend's switch (browser mode only): `POST /sandbox/friend` on the page's own
+ * origin, which the daemon's UI server passes to the control endpoint `npm start` serves
+ * (scripts/sandbox-friend.ts). Not part of the NodeApi: the friend is another node, run by the
+ * sandbox, not by ours.
+ */
+export type FriendState = 'online' | 'offline' | 'starting' | 'stopping';
+
+export interface FriendStatus {
+  readonly state: FriendState;
+  readonly nodeId: string;
+  readonly offer: string | null;
+  readonly receivedMsat: string | null;
+  readonly error: string | null;
+}
+
+const STATES: readonly string[] = ['online', 'offline', 'starting', 'stopping'];
+
+/** The answer checked before it is shown (it comes from another process). */
+export function parseFriendStatus(v: unknown): FriendStatus | null {
+  if (v === null || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  const str = (x: unknown): x is string => typeof x === 'string';
+  if (!STATES.includes(o.state as string) || !str(o.nodeId) || !/^[0-9a-f]{66}$/.test(o.nodeId)) return null;
+  if (o.offer !== null && !(str(o.offer) && /^lno1[0-9a-z]+$/.test(o.offer))) return null;
+  if (o.receivedMsat !== null && !(str(o.receivedMsat) && /^[0-9]{1,20}$/.test(o.receivedMsat))) return null;
+  if (o.error !== null && !str(o.error)) return null;
+  return { state: o.state as FriendState, nodeId: o.nodeId, offer: o.offer as string | null, receivedMsat: o.receivedMsat as string | null, error: (o.error as string | null)?.slice(0, 300) ?? null };
+}
+
+/** Asks for the friend's status or switches it; null when there is no sandbox friend (`{ friend: null }`), throws with the reason otherwise. */
+export async function friendControl(action: 'status' | 'offline' | 'online'): Promise<FriendStatus | null> {
+  const res = await fetch('/sandbox/friend', {
+    method: 'POST',
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action }),
+  });
+  const body = (await res.json().catch(() => null)) as unknown;
+  // No sandbox friend (no `npm start` sandbox behind this daemon).
+  if (res.ok && body !== null && typeof body === 'object' && 'friend' in body && (body as { friend: unknown }).friend === null) return null;
+  if (!res.ok) throw new Error((body as { error?: unknown } | null)?.error?.toString() ?? `the sandbox answered ${res.status}`);
+  const status = parseFriendStatus(body);
+  if (!status) throw new Error('the sandbox sent an answer this app does not understand');
+  return status;
+}

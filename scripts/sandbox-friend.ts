@@ -1,0 +1,245 @@
+/**
+ * The sandbox's "friend" (issue 16): a third sandbox daemon that is an often-offline async
+ * recipient, the sandbox lsp its LSP (L2: it serves the friend's static invoice and keeps its
+ * mailbox) — and, for your node, L1: the lsp holds your HTLC until the friend comes back. Your app
+ * switches the friend offline and online: `npm start` serves a tiny control endpoint on 127.0.0.1
+ * (a random port, a random token, both in DATADIR/sandbox/control.json, mode 0600), and your
+ * daemon's UI server passes the app's `POST /sandbox/friend` to it (main/daemon/ui-server.ts; only
+ * for a signed-in page of its own origin). One request shape, checked whole:
+ * `{ "action": "status" | "offline" | "online" }`, at most 256 bytes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { NodeApi } from '../core/api';
+
+/** What the friend's offer says it is for. */
+export const FRIEND_DESCRIPTION = 'Sandbox friend: pay me while I am offline';
+
+export type FriendState = 'online' | 'offline' | 'starting' | 'stopping';
+
+export interface FriendStatus {
+  readonly state: FriendState;
+  readonly nodeId: string;
+  /** The friend's offer served by the lsp (null until the lsp confirmed it keeps the static invoice). */
+  readonly offer: string | null;
+  /** What the friend has received (msat, decimal), counted while it is online. */
+  readonly receivedMsat: string | null;
+  readonly error: string | null;
+}
+
+export interface FriendProcess {
+  readonly nodeId: string;
+  readonly api: NodeApi;
+  /** Stops the friend's node cleanly; resolves once it exited. */
+  stop(): Promise<void>;
+  /** Resolves when the node exits (stopped, or on its own). */
+  readonly exited: Promise<void>;
+}
+
+/** A daemon child process as a FriendProcess (SIGTERM: its clean shutdown). */
+export function friendProcess(nodeId: string, api: NodeApi, child: ChildProcess): FriendProcess {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    nodeId, api, exited,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * The friend as a process that can be stopped and started again on its data directory. `launch`
+ * starts its daemon (the sandbox's startNode); the offer is remembered across stops (the lsp
+ * serves it while the friend is away).
+ */
+export class FriendControl {
+  #state: FriendState = 'offline';
+  #proc: FriendProcess | null = null;
+  #offer: string | null = null;
+  #receivedMsat: string | null = null;
+  #error: string | null = null;
+  #busy: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly nodeId: string, private readonly launch: () => Promise<FriendProcess>) {}
+
+  /** Adopts the running process the sandbox started. */
+  adopt(proc: FriendProcess): void {
+    this.#proc = proc;
+    this.#state = 'online';
+    this.#watch(proc);
+  }
+
+  get api(): NodeApi | null {
+    return this.#state === 'online' ? (this.#proc?.api ?? null) : null;
+  }
+
+  async status(): Promise<FriendStatus> {
+    const api = this.api;
+    if (api) {
+      try {
+        this.#offer = (await api.asyncOffer({})).offer ?? this.#offer;
+        const { received } = await api.listReceived({});
+        this.#receivedMsat = received.reduce((s, r) => s + BigInt(r.amountMsat), 0n).toString();
+      } catch {
+        /* stopping or not ready: keep what is known */
+      }
+    }
+    return { state: this.#state, nodeId: this.nodeId, offer: this.#offer, receivedMsat: this.#receivedMsat, error: this.#error };
+  }
+
+  /** Stops the friend's daemon (SIGTERM, its clean shutdown); resolves once it exited. */
+  offline(): Promise<void> {
+    return this.#queue(async () => {
+      const proc = this.#proc;
+      if (!proc || this.#state === 'offline') return;
+      this.#state = 'stopping';
+      await proc.stop();
+      this.#proc = null;
+      this.#state = 'offline';
+    });
+  }
+
+  /** Starts the friend's daemon again; it reconnects to the lsp and finds what waits in its mailbox. */
+  online(): Promise<void> {
+    return this.#queue(async () => {
+      if (this.#state === 'online') return;
+      this.#state = 'starting';
+      this.#error = null;
+      try {
+        const proc = await this.launch();
+        this.#proc = proc;
+        this.#state = 'online';
+        this.#watch(proc);
+      } catch (e) {
+        this.#state = 'offline';
+        this.#error = e instanceof Error ? e.message : String(e);
+      }
+    });
+  }
+
+  #watch(proc: FriendProcess): void {
+    void proc.exited.then(() => {
+      if (this.#proc === proc && this.#state === 'online') {
+        this.#proc = null;
+        this.#state = 'offline';
+        this.#error = 'the friend\'s node stopped on its own';
+      }
+    });
+  }
+
+  #queue(fn: () => Promise<void>): Promise<void> {
+    const next = this.#busy.then(fn, fn);
+    this.#busy = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const MAX_BODY = 256;
+const ACTIONS = ['status', 'offline', 'online'] as const;
+
+/** Checks a control request's body: exactly `{ "action": one of ACTIONS }`; else the reason. */
+export function parseFriendRequest(text: string): { action: (typeof ACTIONS)[number] } | { problem: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { problem: 'the body is not JSON' };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { problem: 'the body must be an object' };
+  const keys = Object.keys(v);
+  if (keys.length !== 1 || keys[0] !== 'action') return { problem: 'the body takes exactly one field, action' };
+  const action = (v as { action: unknown }).action;
+  if (!(ACTIONS as readonly unknown[]).includes(action)) return { problem: `action must be one of ${ACTIONS.join(', ')}` };
+  return { action: action as (typeof ACTIONS)[number] };
+}
+
+export interface FriendControlServer {
+  readonly url: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+/** Writes `{ url, token }` where the daemon's UI server finds it (0600, atomically). */
+function writeControlFile(path: string, url: string, token: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify({ url, token }) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** The path of the control file in a data directory. */
+export function friendControlFile(datadir: string): string {
+  return join(datadir, 'sandbox', 'control.json');
+}
+
+/**
+ * Serves the friend's control on 127.0.0.1 (random port): `POST /friend` with
+ * `Authorization: Bearer TOKEN` and a checked body; anything else is refused (401, 403, 404, 405,
+ * 400, 413). Answers the friend's status after the action.
+ */
+export async function startFriendControlServer(friend: FriendControl, datadir: string): Promise<FriendControlServer> {
+  const token = randomBytes(32).toString('hex');
+  const expected = Buffer.from(`Bearer ${token}`);
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    if (res.headersSent) return;
+    res.req.resume(); // a body left unread would spoil the kept-alive connection
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const port = (server.address() as { port: number }).port;
+    if (req.headers.host !== `127.0.0.1:${port}`) return send(res, 403, { error: 'this endpoint answers only to 127.0.0.1 on its own port' });
+    const auth = Buffer.from(req.headers.authorization ?? '');
+    if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return send(res, 401, { error: 'unauthorised' });
+    if (req.url !== '/friend') return send(res, 404, { error: 'not found' });
+    if (req.method !== 'POST') return send(res, 405, { error: 'POST only' });
+    let size = 0;
+    const chunks: Buffer[] = [];
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        // Refused at once; the rest is read and dropped (destroying the socket would lose the answer).
+        if (!refused) send(res, 413, { error: `at most ${MAX_BODY} bytes` });
+        refused = true;
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      const parsed = parseFriendRequest(Buffer.concat(chunks).toString('utf8'));
+      if ('problem' in parsed) return send(res, 400, { error: parsed.problem });
+      const act = parsed.action === 'offline' ? friend.offline() : parsed.action === 'online' ? friend.online() : Promise.resolve();
+      act.then(() => friend.status()).then((s) => send(res, 200, s), (e: unknown) => send(res, 500, { error: e instanceof Error ? e.message : String(e) }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const file = friendControlFile(datadir);
+  writeControlFile(file, url, token);
+  return {
+    url,
+    token,
+    close: () => new Promise<void>((resolve) => {
+      rmSync(file, { force: true });
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

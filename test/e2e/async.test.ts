@@ -1,0 +1,204 @@
+/**
+ * Async payments in the browser (issue 16 item 6): three real node processes P — LSP — R
+ * (test/support/channel-node.ts `--payments --ui`, channels on agreed outpoints, no chain). P's
+ * role is set in its Settings page (saved for the next start, "restart needed" until P restarts);
+ * R's offer, served by the LSP, shows ready with its QR on R's Payments page; R goes offline, P
+ * pays the offer from its app and watches the timeline: the static invoice, the HTLC sent with
+ * hold_htlc, held_htlc_available sent to R's mailbox, R's steps expected; the LSP's page shows the
+ * held HTLC and its own timeline; R comes back and both timelines complete live. Screenshots of
+ * every new view at 1280 and 800 px.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { NodeApi } from '../../core/api';
+import { connectToDaemon } from '../../main/cli/daemon-client';
+import { launchBrowser, screenshot, watchProblems } from './support/browser';
+import { fitsWidth, setWidth } from './support/layout';
+import { ensureRendererBuilt } from './support/build';
+import { WAIT, goTo, logIn, text } from './support/app';
+import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
+import { FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
+
+function configure(node: UiChannelNode, async: Record<string, unknown>): void {
+  writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
+}
+
+async function withApi<T>(node: UiChannelNode, fn: (api: NodeApi) => Promise<T>): Promise<T> {
+  const client = await connectToDaemon(node.datadir);
+  try {
+    return await fn(client.api);
+  } finally {
+    client.close();
+  }
+}
+
+const step = (page: Page, timeline: string, key: string, status = '') =>
+  page.locator(`[data-testid="async-timeline"][data-id^="${timeline}"] [data-step="${key}"]${status ? `[data-status="${status}"]` : ''}`);
+
+describe('Async payments in the browser', () => {
+  const p = new UiChannelNode('P', { payments: true });
+  const lsp = new UiChannelNode('LSP', { payments: true });
+  const r = new UiChannelNode('R', { payments: true });
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+  let offer = '';
+  let control: FriendControlServer | undefined;
+
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    configure(lsp, { role: 'lsp' });
+    await Promise.all([lsp.start(), p.start()]);
+    configure(r, { role: 'recipient', lsp: lsp.address, description: 'coffee while I sleep' });
+    await r.start();
+    context = await launchBrowser();
+    page = await context.newPage();
+    problems = watchProblems(page);
+    await logIn(page, p.ui);
+  }, 240_000);
+
+  afterAll(async () => {
+    await control?.close();
+    await context?.close();
+    await Promise.all([p.stop(), lsp.stop(), r.stop()]);
+  });
+
+  it('sets P\'s role in Settings: checked as typed, saved for the next start, taken after a restart', async () => {
+    await goTo(page, 'Settings');
+    const card = page.locator('[data-testid="async-settings"]');
+    await card.waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="async-in-force"]')).toContain('In force: None');
+    await card.getByRole('radio', { name: 'Recipient (R)' }).check({ force: true });
+    expect(await text(page, '#async-lsp-help')).toContain('A recipient needs its LSP');
+    await page.locator('#async-lsp').fill('02abc@127.0.0.1:1');
+    expect(await text(page, '#async-lsp-help')).toContain('66 hex characters');
+    await card.getByRole('radio', { name: 'Payer (P)' }).check({ force: true });
+    await page.locator('#async-lsp').fill(lsp.address);
+    await card.getByRole('button', { name: 'Save for next start' }).click();
+    await page.locator('[data-testid="async-restart"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="async-restart"]')).toContain('Payer (P)');
+    await screenshot(page, 'async-settings-restart-needed');
+
+    await p.stop();
+    await p.start();
+    await logIn(page, p.ui);
+    // The old page's reconnection attempts to the stopped P's port were refused while it restarted.
+    problems.length = 0;
+    await goTo(page, 'Payments');
+    await page.locator('[data-testid="async-role"][data-role="payer"]').waitFor({ timeout: WAIT });
+    expect(await page.getByText('No async payments yet').count()).toBe(1);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('R\'s offer is shown ready with its QR once the LSP keeps its static invoice', async () => {
+    await p.control('connect', { address: lsp.address });
+    await eventually(() => withApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
+    await openChannel(p, lsp);
+    await openChannel(lsp, r);
+    offer = await eventually(() => withApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+
+    const rPage = await context.newPage();
+    const rProblems = watchProblems(rPage);
+    await logIn(rPage, r.ui);
+    await goTo(rPage, 'Payments');
+    await rPage.locator('[data-testid="async-offer"][data-ready="yes"]').waitFor({ timeout: WAIT });
+    expect(await text(rPage, '[data-testid="async-offer-text"]')).toBe(offer);
+    expect(await rPage.getByRole('img', { name: 'QR code: async offer' }).count()).toBe(1);
+    await rPage.locator('[data-testid="async-offer"]').scrollIntoViewIfNeeded();
+    await screenshot(rPage, 'async-recipient-offer');
+    expect(rProblems).toEqual([]);
+    await rPage.close();
+
+    // R as the sandbox friend of P's app: npm start's control endpoint, here over the R process (scripts/sandbox-friend.ts).
+    const asFriend = async (): Promise<FriendProcess> => {
+      const client = await connectToDaemon(r.datadir);
+      let done: () => void = () => undefined;
+      const exited = new Promise<void>((resolve) => (done = resolve));
+      return { nodeId: r.nodeId, api: client.api, exited, stop: async () => { client.close(); await r.stop(); done(); } };
+    };
+    const friend = new FriendControl(r.nodeId, async () => {
+      await r.start();
+      return asFriend();
+    });
+    friend.adopt(await asFriend());
+    mkdirSync(join(p.datadir, 'sandbox'), { recursive: true });
+    control = await startFriendControlServer(friend, p.datadir);
+
+    // The LSP lists the static invoice it serves for R.
+    const lPage = await context.newPage();
+    await logIn(lPage, lsp.ui);
+    await goTo(lPage, 'Payments');
+    await lPage.locator('[data-testid="async-static-row"]').waitFor({ timeout: WAIT });
+    expect(await lPage.locator('[data-testid="async-static-row"]').first().textContent()).toContain('slot 0');
+    await lPage.close();
+  }, 180_000);
+
+  it('P pays the offline R: the timeline shows each step as it happens, and completes when R returns', async () => {
+    // The Sandbox friend card on P's page switches R offline.
+    await goTo(page, 'Overview');
+    await goTo(page, 'Payments');
+    const card = page.locator('[data-testid="sandbox-friend"]');
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-online');
+    await page.getByRole('button', { name: 'Take the friend offline' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Bring the friend online' }).waitFor({ timeout: WAIT });
+    await page.getByLabel('Invoice or offer').fill(offer);
+    await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
+    await page.getByLabel('Amount (sat)').fill('42');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Pay 42 sat' }).click();
+
+    const tl = page.locator('[data-testid="async-timeline"][data-id^="P:"]');
+    await tl.waitFor({ timeout: 30_000 });
+    await step(page, 'P:', 'announced', 'done').waitFor({ timeout: 30_000 });
+    expect(await step(page, 'P:', 'static_invoice').getAttribute('data-status')).toBe('done');
+    expect(await step(page, 'P:', 'htlc_sent').getAttribute('data-status')).toBe('done');
+    // What only L1, L2 and R see is not invented: held at L1 is implied, R's steps are expected.
+    expect(await step(page, 'P:', 'htlc_held').getAttribute('data-status')).toBe('unseen');
+    for (const k of ['release_sent', 'released', 'received', 'paid']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('expected');
+    expect(await tl.getAttribute('data-state')).toBe('in_progress');
+    expect(await step(page, 'P:', 'announced').textContent()).toContain('message paths');
+    await tl.scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-payer-timeline-waiting');
+
+    // The LSP holds the HTLC: its page lists it and draws its own timeline.
+    const lPage = await context.newPage();
+    const lProblems = watchProblems(lPage);
+    // Signed in already (the session cookie carries the port): the app's own address.
+    await lPage.goto(new URL(lsp.ui).origin + '/');
+    await lPage.locator('[data-state="connected"]').waitFor({ timeout: WAIT });
+    await goTo(lPage, 'Payments');
+    await lPage.locator('[data-testid="async-held-row"]').waitFor({ timeout: 30_000 });
+    await step(lPage, 'L1:', 'htlc_held', 'done').waitFor({ timeout: WAIT });
+    expect(await step(lPage, 'L1:', 'released').getAttribute('data-status')).toBe('expected');
+    await lPage.locator('[data-testid="async-held"]').scrollIntoViewIfNeeded();
+    await screenshot(lPage, 'async-lsp-held');
+
+    // R returns (the friend card's switch): it finds held_htlc_available in its mailbox, releases, is paid; both pages follow live.
+    await page.getByRole('button', { name: 'Bring the friend online' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="async-timeline"][data-id^="P:"][data-state="completed"]').waitFor({ timeout: 60_000 });
+    expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
+    for (const k of ['mailbox', 'release_sent', 'released', 'received']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('unseen');
+    await screenshot(page, 'async-payer-timeline-paid');
+    await lPage.locator('[data-testid="async-timeline"][data-id^="L1:"][data-state="completed"]').waitFor({ timeout: 30_000 });
+    expect(await step(lPage, 'L1:', 'released').getAttribute('data-status')).toBe('done');
+    expect(await lPage.locator('[data-testid="async-held-row"]').count()).toBe(0);
+    await screenshot(lPage, 'async-lsp-timeline-paid');
+
+    for (const [pg, name] of [[page, 'payer'], [lPage, 'lsp']] as const) {
+      await setWidth(pg, 800);
+      expect(await fitsWidth(pg)).toBe(true);
+      await screenshot(pg, `async-${name}-800`);
+      await setWidth(pg, 1280);
+    }
+    expect(problems).toEqual([]);
+    expect(lProblems).toEqual([]);
+    await lPage.close();
+  }, 180_000);
+});
