@@ -62,12 +62,16 @@ export interface KillRecord {
   readonly startMs: number;
   /** The whole iteration (stream, kill, restart, the check), ms. */
   readonly iterationMs: number;
+  /** Where the iteration went, ms (filled in once its check is done): the stream before the kill, the restart to every channel reestablished, draining the payments in flight, the check. */
+  phases?: { streamMs: number; restartMs: number; drainMs: number; checkMs: number };
 }
 
 export interface CrashReport {
   readonly seed: number;
   readonly killsAsked: number;
   readonly kills: readonly KillRecord[];
+  /** Mean phase times over the kills in the stream (KillRecord.phases), ms. */
+  readonly phasesMs?: { streamMs: number; restartMs: number; drainMs: number; checkMs: number; kills: number };
   readonly payments: {
     readonly started: number; readonly succeeded: number; readonly failed: number; readonly notStarted: number;
     /** Failed payments by the payer's failure code (and the last part's, after a colon). */
@@ -132,7 +136,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const snapshot = (): CrashReport => {
     const final = tracked;
     return {
-      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0,
+      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0, phasesMs: meanPhases(kills),
       payments: {
         started: final.filter((t) => t.status !== 'not_started').length,
         succeeded: final.filter((t) => t.status === 'succeeded').length,
@@ -304,28 +308,53 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const check = async (): Promise<void> => {
       checks++;
       const began = Date.now();
-      // 1. Every payment ends (none stuck).
-      for (const t of tracked) {
-        if (t.checked) continue;
-        const info = await waitUntil(async () => {
-          let p: PaymentInfo;
-          try {
-            p = await t.payer.api.getPayment({ paymentId: t.paymentId });
-          } catch (e) {
-            if ((e as { code?: string }).code === 'payments.not_found') return null;
-            throw e;
+      // 1. Every payment ends (none stuck). One listPayments per payer and poll (the payments since
+      // the last check are that payer's newest), not one getPayment per payment.
+      const unchecked = tracked.filter((t) => !t.checked);
+      const payers = [...new Set(unchecked.map((t) => t.payer))];
+      const infos = new Map<string, PaymentInfo | null>();
+      const newest = async (payer: CampaignNode): Promise<Map<string, PaymentInfo>> => {
+        const count = unchecked.filter((t) => t.payer === payer).length;
+        return new Map((await payer.api.listPayments({ limit: Math.min(10_000, count + 10) })).payments.map((p) => [p.paymentId, p]));
+      };
+      await waitUntil(async () => {
+        for (const payer of payers) {
+          const left = unchecked.filter((t) => t.payer === payer && !infos.has(t.paymentId));
+          if (left.length === 0) continue;
+          const listed = await newest(payer);
+          for (const t of left) {
+            let p = listed.get(t.paymentId);
+            if (!p) {
+              // Not among the newest: never stored (the pay call failed before it), or older — asked alone.
+              try {
+                p = await payer.api.getPayment({ paymentId: t.paymentId });
+              } catch (e) {
+                if ((e as { code?: string }).code !== 'payments.not_found') throw e;
+                infos.set(t.paymentId, null);
+                continue;
+              }
+            }
+            if (p.status !== 'pending') infos.set(t.paymentId, p);
           }
-          return p.status === 'pending' ? undefined : p;
-        }, `payment ${t.paymentId}`, Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`));
+        }
+        return infos.size === unchecked.length ? true : undefined;
+      }, 'every payment resolved', Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => {
+        const t = unchecked.find((x) => !infos.has(x.paymentId))!;
+        violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
+      });
+      for (const t of unchecked) {
+        const info = infos.get(t.paymentId)!;
         t.status = info === null ? 'not_started' : info.status;
         if (info?.status === 'failed') t.failure = `${info.failure?.code ?? '?'}:${info.parts.at(-1)?.failure?.code ?? '-'}`;
         if (info?.status === 'succeeded') for (const part of info.parts) if (part.status === 'succeeded') ledger.applyPart(t.payer.nodeId, part);
       }
-      // 2. Payer and payee agree on every payment.
+      // 2. Payer and payee agree on every payment (the payments received since the last check are the payee's newest).
       const received = new Map<CampaignNode, Set<string>>();
-      for (const n of nodes) received.set(n, new Set((await n.api.listReceived({ limit: 10_000 })).received.map((r) => r.paymentHash)));
-      for (const t of tracked) {
-        if (t.checked) continue;
+      for (const n of nodes) {
+        const count = unchecked.filter((t) => t.payee === n).length;
+        received.set(n, new Set((await n.api.listReceived({ limit: Math.min(10_000, count + 10) })).received.map((r) => r.paymentHash)));
+      }
+      for (const t of unchecked) {
         const got = received.get(t.payee)!.has(t.paymentHash);
         if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
         if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
@@ -343,12 +372,15 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         settled.push([id, x, sx, y, sy]);
       }
       // 4. No HTLC left: every channel settled, no part of a payment may still be in flight in its payer's books.
-      for (const t of tracked) {
-        if (t.checked || t.status === 'not_started') continue;
-        const p = await t.payer.api.getPayment({ paymentId: t.paymentId });
-        const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
-        if (live.length) {
-          violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+      for (const payer of payers) {
+        const listed = await newest(payer);
+        for (const t of unchecked) {
+          if (t.payer !== payer || t.status === 'not_started') continue;
+          const p = listed.get(t.paymentId) ?? (await payer.api.getPayment({ paymentId: t.paymentId }));
+          const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+          if (live.length) {
+            violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+          }
         }
       }
       // 5. Balances as the ledger says.
@@ -423,11 +455,23 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       } else {
         startStream();
         await new Promise((r) => setTimeout(r, killPrng.int(200, 3_000)));
+        const streamEnd = Date.now();
         const victim = killPrng.pick(nodes);
         // Sometimes killed again while it reestablishes its channels.
         const interrupt = killPrng.chance(0.15) ? killPrng.int(0, 1_000) : undefined;
+        const first = kills.length;
         await killAndRestart(victim, momentOf(victim), iterationStart, interrupt);
+        const restartEnd = Date.now();
         await stopStream();
+        const drainEnd = Date.now();
+        await check();
+        const last = kills.at(-1);
+        if (last && kills.length > first) {
+          last.phases = { streamMs: streamEnd - iterationStart, restartMs: restartEnd - streamEnd, drainMs: drainEnd - restartEnd, checkMs: Date.now() - drainEnd };
+          log(`  kill ${last.n}: stream ${last.phases.streamMs} ms, restart ${last.phases.restartMs} ms, drain ${last.phases.drainMs} ms, checks ${last.phases.checkMs} ms`);
+        }
+        opts.progress?.(snapshot());
+        continue;
       }
       await check();
       opts.progress?.(snapshot());
@@ -446,6 +490,13 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     cleanUp();
   }
   return snapshot();
+}
+
+function meanPhases(kills: readonly KillRecord[]): CrashReport['phasesMs'] {
+  const with_ = kills.map((k) => k.phases).filter((p): p is NonNullable<KillRecord['phases']> => p !== undefined);
+  if (with_.length === 0) return undefined;
+  const mean = (f: (p: NonNullable<KillRecord['phases']>) => number) => Math.round(with_.reduce((s, p) => s + f(p), 0) / with_.length);
+  return { streamMs: mean((p) => p.streamMs), restartMs: mean((p) => p.restartMs), drainMs: mean((p) => p.drainMs), checkMs: mean((p) => p.checkMs), kills: with_.length };
 }
 
 async function summary(api: NodeApi, channelId: string): Promise<ChannelSummary | undefined> {
