@@ -3,7 +3,7 @@
  * processes, prints its summary table, and exits non-zero when a stated bound broke.
  *
  *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]
- *   npm run campaign -- crash [--kills N] [--reorgs N] [--seed S] [--close-every K] [--json FILE] [--nice N]
+ *   npm run campaign -- crash [--kills N] [--reorgs N] [--seed S] [--close-every K] [--force-every F] [--json FILE] [--nice N]
  *   npm run campaign -- reorg [--reorgs N] [--seed S] [--json FILE] [--nice N]
  *
  * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
@@ -24,7 +24,7 @@ const CAMPAIGNS = ['flood', 'crash', 'reorg'] as const;
 
 function usage(message?: string): never {
   if (message) console.error(message);
-  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--kills N] [--reorgs N] [--seed S] [--close-every K] [--json FILE] [--profile DIR] [--nice N]`);
+  console.error(`usage: npm run campaign -- <${CAMPAIGNS.join('|')}> [--peers N] [--seconds S] [--kills N] [--reorgs N] [--seed S] [--close-every K] [--force-every F] [--json FILE] [--profile DIR] [--nice N]`);
   process.exit(2);
 }
 
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
       args: process.argv.slice(2).filter((a) => a !== '--'),
       options: {
         peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' },
-        kills: { type: 'string' }, reorgs: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' },
+        kills: { type: 'string' }, reorgs: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' }, 'force-every': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -73,10 +73,11 @@ async function main(): Promise<number> {
     const kills = positiveInteger(parsed.values.kills, '--kills', 1_000);
     const seed = parsed.values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(parsed.values.seed, '--seed', 1);
     const closeEvery = positiveInteger(parsed.values['close-every'], '--close-every', 10);
+    const forceEvery = positiveInteger(parsed.values['force-every'], '--force-every', 30);
     console.error(`[crash] seed ${seed}`);
     const json = parsed.values.json;
     const report = await runCrash({
-      kills, seed, closeEvery, nice, log: (l) => console.error(`[crash] ${l}`),
+      kills, seed, closeEvery, forceEvery, nice, log: (l) => console.error(`[crash] ${l}`),
       keepOnViolation: json ? `${json}.violation` : undefined,
       // The report so far after every check: a long run can be read (and its figures kept) while it goes.
       progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,

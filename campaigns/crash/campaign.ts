@@ -20,21 +20,27 @@
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeApi, PaymentInfo } from '../../core/api';
+import type { ClosedChannelInfo, NodeApi, PaymentInfo } from '../../core/api';
 import type { ChannelSummary } from '../../core/channel/events';
 import { Prng } from '../support/prng';
 import { type Btcd, btcToSat, CampaignNode, feeOf, inMempool, mine, rawTx, startRegtest, stopRegtest, synced, waitUntil } from '../support/regtest';
 import { cleanUp } from '../support/processes';
 import { Ledger } from './ledger';
 
-export type MomentClass = 'forwarding' | 'paying' | 'being_paid' | 'idle' | 'reestablishing' | 'closing' | 'opening';
-export const MOMENT_CLASSES: readonly MomentClass[] = ['forwarding', 'paying', 'being_paid', 'idle', 'reestablishing', 'closing', 'opening'];
+export type MomentClass = 'forwarding' | 'paying' | 'being_paid' | 'idle' | 'reestablishing' | 'closing' | 'opening' | 'force_closing' | 'sweeping';
+export const MOMENT_CLASSES: readonly MomentClass[] = ['forwarding', 'paying', 'being_paid', 'idle', 'reestablishing', 'closing', 'opening', 'force_closing', 'sweeping'];
 
 export interface CrashOptions {
   readonly kills: number;
   readonly seed: number;
   /** Every this many kills, one channel is closed cooperatively and reopened, with the kill during the close or the opening. */
   readonly closeEvery?: number;
+  /**
+   * Every this many kills, one channel is force-closed (by either end, the peer away) and reopened once
+   * everything is swept, with the kill while the commitment waits for its block or when to_local matures
+   * (before its sweep confirms). 0: never. Takes the place of the cooperative close of that kill.
+   */
+  readonly forceEvery?: number;
   /** Payments in flight at once. */
   readonly inFlight?: number;
   /** Run the daemons under `nice -n N`. */
@@ -62,12 +68,16 @@ export interface KillRecord {
   readonly startMs: number;
   /** The whole iteration (stream, kill, restart, the check), ms. */
   readonly iterationMs: number;
+  /** Where the iteration went, ms (filled in once its check is done): the stream before the kill, the restart to every channel reestablished, draining the payments in flight, the check. */
+  phases?: { streamMs: number; restartMs: number; drainMs: number; checkMs: number };
 }
 
 export interface CrashReport {
   readonly seed: number;
   readonly killsAsked: number;
   readonly kills: readonly KillRecord[];
+  /** Mean phase times over the kills in the stream (KillRecord.phases), ms. */
+  readonly phasesMs?: { streamMs: number; restartMs: number; drainMs: number; checkMs: number; kills: number };
   readonly payments: {
     readonly started: number; readonly succeeded: number; readonly failed: number; readonly notStarted: number;
     /** Failed payments by the payer's failure code (and the last part's, after a colon). */
@@ -77,6 +87,8 @@ export interface CrashReport {
   };
   readonly closes: number;
   readonly reopens: number;
+  /** Force closes whose commitment and sweeps confirmed, checked from the chain. */
+  readonly forceCloses?: number;
   readonly checks: number;
   readonly violations: readonly Violation[];
   readonly setupMs: number;
@@ -113,6 +125,7 @@ class CampaignViolation extends Error {}
 export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const log = opts.log ?? (() => {});
   const closeEvery = opts.closeEvery ?? 10;
+  const forceEvery = opts.forceEvery ?? 30;
   const inFlight = opts.inFlight ?? 3;
   const killPrng = new Prng(opts.seed);
   const payPrng = new Prng(opts.seed ^ 0x5bd1e995);
@@ -123,6 +136,9 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const violations: Violation[] = [];
   let closes = 0;
   let reopens = 0;
+  let forceCloses = 0;
+  /** Channels the campaign force-closed → the closer's node id (its close is `local` there, `remote` at the peer). */
+  const forced = new Map<string, string>();
   let checks = 0;
   let setupMs = 0;
   let killNo = 0;
@@ -132,7 +148,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const snapshot = (): CrashReport => {
     const final = tracked;
     return {
-      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, checks, violations, setupMs, elapsedMs: Date.now() - t0,
+      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, forceCloses, checks, violations, setupMs, elapsedMs: Date.now() - t0, phasesMs: meanPhases(kills),
       payments: {
         started: final.filter((t) => t.status !== 'not_started').length,
         succeeded: final.filter((t) => t.status === 'succeeded').length,
@@ -304,28 +320,52 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const check = async (): Promise<void> => {
       checks++;
       const began = Date.now();
-      // 1. Every payment ends (none stuck).
-      for (const t of tracked) {
-        if (t.checked) continue;
-        const info = await waitUntil(async () => {
-          let p: PaymentInfo;
-          try {
-            p = await t.payer.api.getPayment({ paymentId: t.paymentId });
-          } catch (e) {
-            if ((e as { code?: string }).code === 'payments.not_found') return null;
-            throw e;
+      // 1. Every payment ends (none stuck). One listPayments per payer and poll (the payments since
+      // the last check are that payer's newest), not one getPayment per payment.
+      const unchecked = tracked.filter((t) => !t.checked);
+      const payers = [...new Set(unchecked.map((t) => t.payer))];
+      const infos = new Map<string, PaymentInfo | null>();
+      const newest = async (payer: CampaignNode): Promise<Map<string, PaymentInfo>> => {
+        const count = unchecked.filter((t) => t.payer === payer).length;
+        return new Map((await payer.api.listPayments({ limit: Math.min(10_000, count + 10) })).payments.map((p) => [p.paymentId, p]));
+      };
+      await waitUntil(async () => {
+        for (const payer of payers) {
+          const left = unchecked.filter((t) => t.payer === payer && !infos.has(t.paymentId));
+          if (left.length === 0) continue;
+          const listed = await newest(payer);
+          for (const t of left) {
+            let p = listed.get(t.paymentId);
+            if (!p) {
+              // Not among the newest: never stored (the pay call failed before it), or older — asked alone.
+              try {
+                p = await payer.api.getPayment({ paymentId: t.paymentId });
+              } catch (e) {
+                if ((e as { code?: string }).code !== 'payments.not_found') throw e;
+                infos.set(t.paymentId, null);
+                continue;
+              }
+            }
+            if (p.status !== 'pending') infos.set(t.paymentId, p);
           }
-          return p.status === 'pending' ? undefined : p;
-        }, `payment ${t.paymentId}`, Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`));
+        }
+        return infos.size === unchecked.length ? true : undefined;
+      }, 'every payment resolved', Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => {
+        const t = unchecked.find((x) => !infos.has(x.paymentId))!;
+        violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
+      });
+      for (const t of unchecked) {
+        const info = infos.get(t.paymentId)!;
         t.status = info === null ? 'not_started' : info.status;
         if (info?.status === 'failed') t.failure = `${info.failure?.code ?? '?'}:${info.parts.at(-1)?.failure?.code ?? '-'}`;
-        if (info?.status === 'succeeded') for (const part of info.parts) if (part.status === 'succeeded') ledger.applyPart(t.payer.nodeId, part);
       }
-      // 2. Payer and payee agree on every payment.
+      // 2. Payer and payee agree on every payment (the payments received since the last check are the payee's newest).
       const received = new Map<CampaignNode, Set<string>>();
-      for (const n of nodes) received.set(n, new Set((await n.api.listReceived({ limit: 10_000 })).received.map((r) => r.paymentHash)));
-      for (const t of tracked) {
-        if (t.checked) continue;
+      for (const n of nodes) {
+        const count = unchecked.filter((t) => t.payee === n).length;
+        received.set(n, new Set((await n.api.listReceived({ limit: Math.min(10_000, count + 10) })).received.map((r) => r.paymentHash)));
+      }
+      for (const t of unchecked) {
         const got = received.get(t.payee)!.has(t.paymentHash);
         if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
         if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
@@ -343,12 +383,20 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         settled.push([id, x, sx, y, sy]);
       }
       // 4. No HTLC left: every channel settled, no part of a payment may still be in flight in its payer's books.
-      for (const t of tracked) {
-        if (t.checked || t.status === 'not_started') continue;
-        const p = await t.payer.api.getPayment({ paymentId: t.paymentId });
-        const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
-        if (live.length) {
-          violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+      for (const payer of payers) {
+        const listed = await newest(payer);
+        for (const t of unchecked) {
+          if (t.payer !== payer || t.status === 'not_started') continue;
+          const p = listed.get(t.paymentId) ?? (await payer.api.getPayment({ paymentId: t.paymentId }));
+          const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+          if (live.length) {
+            violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+          }
+          if (p.status !== t.status) violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) went from ${t.status} to ${p.status} in ${t.payer.name}'s books`);
+          // Into the ledger only now, every part settled: a payment succeeds at its first fulfill, and
+          // another part may still be in flight when step 1 read it (seed 2030 kill 9: a 2-part payment
+          // whose second fulfill came 2.4 s after the first was counted with one part).
+          if (p.status === 'succeeded') for (const part of p.parts) if (part.status === 'succeeded') ledger.applyPart(t.payer.nodeId, part);
         }
       }
       // 5. Balances as the ledger says.
@@ -362,11 +410,14 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
       }
       for (const t of tracked) t.checked = true;
-      // 6. No commitment on chain (no revoked one of ours, and no force close after a crash).
+      // 6. No commitment on chain but the campaign's force closes (no revoked one of ours, and no force
+      // close after a crash); those were checked from the chain when they closed (forceCloseAndReopen).
       for (const n of nodes) {
         for (const cc of (await n.api.listClosedChannels({})).channels) {
           const kind = cc.onChain.closing?.kind;
-          if (kind && kind !== 'mutual') violation(`${n.name} saw channel ${cc.channel.channelId} closed by a ${kind} transaction ${cc.onChain.closing!.txid}${kind === 'revoked' ? ' — a revoked commitment broadcast' : ''}`);
+          const closer = forced.get(cc.channel.channelId);
+          const allowed = closer === undefined ? 'mutual' : closer === n.nodeId ? 'local' : 'remote';
+          if (kind && kind !== allowed) violation(`${n.name} saw channel ${cc.channel.channelId} closed by a ${kind} transaction ${cc.onChain.closing!.txid}${kind === 'revoked' ? ' — a revoked commitment broadcast' : ''} (expected ${allowed})`);
         }
       }
       // 7. Wallets as the ledger says.
@@ -414,20 +465,152 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       reopens++;
     };
 
+    /** Every transaction in blocks `from`…tip spending an output: outpoint → spender txid and its block height. */
+    const spendsSince = async (from: number): Promise<Map<string, { txid: string; height: number; sequence: number }>> => {
+      const out = new Map<string, { txid: string; height: number; sequence: number }>();
+      const tip = await chain.rpc<number>('getblockcount');
+      for (let h = from; h <= tip; h++) {
+        // btcd's getblock at verbosity 2 lists the transactions under `rawtx`.
+        const block = await chain.rpc<{ rawtx?: { txid: string; vin: { txid?: string; vout?: number; sequence: number }[] }[] }>('getblock', [await chain.rpc<string>('getblockhash', [h]), 2]);
+        for (const t of block.rawtx ?? []) for (const i of t.vin) if (i.txid) out.set(`${i.txid}:${i.vout}`, { txid: t.txid, height: h, sequence: i.sequence });
+      }
+      return out;
+    };
+
+    /**
+     * A force close of one channel by one end (the peer away, as a user would: a connected peer answers
+     * our error by failing the channel too) with a kill in it, everything swept, and the channel reopened.
+     * Checked from the chain: the transaction that spent the funding output is a commitment with no HTLC
+     * output paying the non-funder exactly the ledger's balance (so not an older state with other
+     * balances), and its to_local left through the delayed path (a BIP 68 relative lock of to_self_delay
+     * blocks in the spending input, consensus-enforced) — never the revocation path, which the peer
+     * would take at once on one of our revoked commitments. And nothing lost: the wallets together
+     * gained the capacity less every fee on chain (commitment, sweeps, CPFP children) and the outputs
+     * left unspent (anchors nobody needed).
+     */
+    const forceCloseAndReopen = async (iterationStart: number): Promise<void> => {
+      const [x, y] = killPrng.pick(pairs);
+      const key = pairKey(x, y);
+      const id = open.get(key)!;
+      const closer = killPrng.pick([x, y]);
+      const other = closer === x ? y : x;
+      const victim = killPrng.pick([x, y]);
+      const moment: MomentClass = killPrng.chance(0.5) ? 'force_closing' : 'sweeping';
+      const delayMs = killPrng.int(0, 400);
+      const entry = ledger.channel(id)!;
+      const fundingOutpoint = (await summary(x.api, id))!.fundingOutpoint;
+      const startHeight = (await chain.rpc<number>('getblockcount')) + 1;
+      const before = new Map(nodes.map((n) => [n, ledger.wallet(n.nodeId)] as const));
+      for (const [p, q] of [[closer, other], [other, closer]] as const) await p.api.disconnect({ nodeId: q.nodeId });
+      await waitUntil(async () => ((await closer.api.listPeers({})).peers.some((p) => p.nodeId === other.nodeId) || (await other.api.listPeers({})).peers.some((p) => p.nodeId === closer.nodeId) ? undefined : true), `${closer.name} and ${other.name} apart`);
+      const forcedAt = await closer.api.closeChannel({ channelId: id, force: true });
+      const commitmentTxid = (forcedAt as { commitmentTxid?: string }).commitmentTxid ?? violation(`channel ${id}: the force close named no commitment`);
+      forced.set(id, closer.nodeId);
+      open.delete(key);
+      await waitUntil(async () => ((await inMempool(chain, commitmentTxid)) ? true : undefined), 'the commitment in the mempool', 60_000, 250)
+        .catch(() => violation(`channel ${id}: ${closer.name}'s commitment ${commitmentTxid} never reached btcd's mempool`));
+      if (moment === 'force_closing') {
+        await new Promise((r) => setTimeout(r, delayMs));
+        await killAndRestart(victim, moment, iterationStart);
+      }
+      await mine(chain, 1, nodes);
+      const view = await closedOn(closer, id, (c) => c.onChain.outputs.some((o) => o.role === 'local_to_local' && o.maturesAt !== null), 'knowing when to_local matures');
+      const maturesAt = view.onChain.outputs.find((o) => o.role === 'local_to_local')!.maturesAt!;
+      const tip = await chain.rpc<number>('getblockcount');
+      if (maturesAt > tip) await mine(chain, maturesAt - tip, nodes);
+      if (moment === 'sweeping') {
+        await new Promise((r) => setTimeout(r, delayMs));
+        await killAndRestart(victim, moment, iterationStart);
+      }
+      // Everything resolves: mine until both ends call the channel closed.
+      for (let i = 0; ; i++) {
+        const done = await Promise.all([closer, other].map(async (n) => (await summary(n.api, id))?.lifecycle === 'closed'));
+        if (done.every(Boolean)) break;
+        if (i === 40) violation(`channel ${id}: not closed on both ends 40 blocks after to_local matured (${moment}, ${victim.name} killed)`);
+        await mine(chain, 1, nodes);
+      }
+      // From the chain: what spent the funding output, and what spent its outputs (a sweep still in the mempool mined first).
+      await mine(chain, 1, nodes);
+      const spends = await spendsSince(startHeight);
+      const closing = spends.get(fundingOutpoint) ?? violation(`channel ${id}: the funding output ${fundingOutpoint} is unspent on chain after the force close`);
+      if (closing.txid !== commitmentTxid) violation(`channel ${id}: the funding output was spent by ${closing.txid}, not by ${closer.name}'s newest commitment ${commitmentTxid}`);
+      const commitment = await rawTx(chain, commitmentTxid);
+      const values = commitment.vout.map((o) => btcToSat(o.value));
+      const fundee = entry.fundee;
+      const fundeeSat = ledger.local(id, fundee) / 1000n;
+      const funderSat = ledger.local(id, entry.funder) / 1000n;
+      const ANCHOR_SAT = 330n;
+      const main = values.filter((v) => v !== ANCHOR_SAT);
+      // BOLT 3: the funder pays the commitment fee (and the anchors); the non-funder's output is its balance to the satoshi.
+      if (fundeeSat >= 546n && !main.includes(fundeeSat)) violation(`channel ${id}: the commitment on chain ${commitmentTxid} pays ${main.join(', ')} sat, none the non-funder's ${fundeeSat} sat of the ledger — an older state`);
+      if (main.length > 2) violation(`channel ${id}: the commitment on chain ${commitmentTxid} has ${main.length} non-anchor outputs (${main.join(', ')} sat): HTLCs on a settled channel — an older state`);
+      const funderOut = main.find((v, i) => v !== fundeeSat || main.indexOf(v) !== i) ?? 0n;
+      if (funderOut > funderSat || funderOut < funderSat - 50_000n) violation(`channel ${id}: the funder's output ${funderOut} sat is no fee away from its ledger balance ${funderSat} sat`);
+      const toLocalOutpoint = view.onChain.outputs.find((o) => o.role === 'local_to_local')!.outpoint;
+      const toLocalSpend = spends.get(toLocalOutpoint);
+      if (toLocalSpend) {
+        // BIP 68: bit 31 clear and bit 22 clear — a relative lock in blocks, the low 16 bits.
+        const lock = (toLocalSpend.sequence & 0x80000000) === 0 && (toLocalSpend.sequence & 0x00400000) === 0 ? toLocalSpend.sequence & 0xffff : 0;
+        if (lock < 2 || toLocalSpend.height - closing.height < lock) {
+          violation(`channel ${id}: to_local ${toLocalOutpoint} of ${closer.name}'s commitment was spent by ${toLocalSpend.txid} ${toLocalSpend.height - closing.height} blocks after it with no to_self_delay lock (sequence ${toLocalSpend.sequence.toString(16)}) — the revocation path`);
+        }
+      }
+      // Nothing lost: capacity = Σ wallet gains + every fee on chain + what is left unspent.
+      let fees = await feeOf(chain, commitmentTxid);
+      let unspent = 0n;
+      const spenders = new Set<string>();
+      for (const o of commitment.vout) {
+        const sp = spends.get(`${commitmentTxid}:${o.n}`);
+        if (sp) spenders.add(sp.txid);
+        else unspent += btcToSat(o.value);
+      }
+      for (const t of spenders) fees += await feeOf(chain, t);
+      const expected = entry.capacitySat - fees - unspent;
+      let gained = 0n;
+      await waitUntil(async () => {
+        gained = 0n;
+        for (const n of nodes) gained += BigInt((await n.api.getBalance({})).totalSat) - before.get(n)!;
+        return gained === expected ? true : undefined;
+      }, 'the wallets to hold the channel less the fees', 60_000, 500)
+        .catch(() => violation(`channel ${id} (force-closed by ${closer.name}): the wallets gained ${gained} sat, the chain says ${expected} (capacity ${entry.capacitySat} − fees ${fees} − unspent ${unspent})`));
+      for (const n of nodes) ledger.setWallet(n.nodeId, BigInt((await n.api.getBalance({})).totalSat));
+      ledger.forget(id);
+      forceCloses++;
+      log(`force-closed ${id.slice(0, 12)} (${closer.name} closed, ${victim.name} killed ${moment}): fees ${fees} sat, ${unspent} sat left unspent, swept in ${spenders.size} transaction(s)`);
+      // Reconnected (the one that dials), then the channel opens again.
+      await waitUntil(async () => (await x.api.connect({ address: y.address, reconnect: true })) && true, `${x.name} reconnected to ${y.name}`, 60_000, 250);
+      open.set(key, await openChannel(x, y));
+      reopens++;
+    };
+
     await check();
     while (killNo < opts.kills) {
       const iterationStart = Date.now();
-      if (closeEvery > 0 && (killNo + 1) % closeEvery === 0) {
+      if (forceEvery > 0 && (killNo + 1) % forceEvery === 0) {
+        await forceCloseAndReopen(iterationStart);
+      } else if (closeEvery > 0 && (killNo + 1) % closeEvery === 0) {
         // On a quiet ledger (just checked), so the balances that go on chain are the ledger's.
         await closeAndReopen(iterationStart);
       } else {
         startStream();
         await new Promise((r) => setTimeout(r, killPrng.int(200, 3_000)));
+        const streamEnd = Date.now();
         const victim = killPrng.pick(nodes);
         // Sometimes killed again while it reestablishes its channels.
         const interrupt = killPrng.chance(0.15) ? killPrng.int(0, 1_000) : undefined;
+        const first = kills.length;
         await killAndRestart(victim, momentOf(victim), iterationStart, interrupt);
+        const restartEnd = Date.now();
         await stopStream();
+        const drainEnd = Date.now();
+        await check();
+        const last = kills.at(-1);
+        if (last && kills.length > first) {
+          last.phases = { streamMs: streamEnd - iterationStart, restartMs: restartEnd - streamEnd, drainMs: drainEnd - restartEnd, checkMs: Date.now() - drainEnd };
+          log(`  kill ${last.n}: stream ${last.phases.streamMs} ms, restart ${last.phases.restartMs} ms, drain ${last.phases.drainMs} ms, checks ${last.phases.checkMs} ms`);
+        }
+        opts.progress?.(snapshot());
+        continue;
       }
       await check();
       opts.progress?.(snapshot());
@@ -448,8 +631,22 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   return snapshot();
 }
 
+function meanPhases(kills: readonly KillRecord[]): CrashReport['phasesMs'] {
+  const with_ = kills.map((k) => k.phases).filter((p): p is NonNullable<KillRecord['phases']> => p !== undefined);
+  if (with_.length === 0) return undefined;
+  const mean = (f: (p: NonNullable<KillRecord['phases']>) => number) => Math.round(with_.reduce((s, p) => s + f(p), 0) / with_.length);
+  return { streamMs: mean((p) => p.streamMs), restartMs: mean((p) => p.restartMs), drainMs: mean((p) => p.drainMs), checkMs: mean((p) => p.checkMs), kills: with_.length };
+}
+
 async function summary(api: NodeApi, channelId: string): Promise<ChannelSummary | undefined> {
   return (await api.listChannels({})).channels.find((c) => c.channelId === channelId);
+}
+
+async function closedOn(n: CampaignNode, channelId: string, ok: (c: ClosedChannelInfo) => boolean, what: string, timeoutMs = 120_000): Promise<ClosedChannelInfo> {
+  return await waitUntil(async () => {
+    const c = (await n.api.listClosedChannels({})).channels.find((x) => x.channel.channelId === channelId);
+    return c && ok(c) ? c : undefined;
+  }, `channel ${channelId.slice(0, 12)} ${what} on ${n.name}`, timeoutMs, 250);
 }
 
 async function channelOf(n: CampaignNode, channelId: string, ok: (s: ChannelSummary) => boolean, what: string, timeoutMs: number): Promise<ChannelSummary> {

@@ -116,6 +116,11 @@ export class Ledger {
     throw new LedgerError(`closing outputs ${outputsSat.join(', ')} sat are no split of the balances ${ends.map((e) => `${e.sat}`).join(' + ')} sat less a fee`);
   }
 
+  /** The channel is gone (force-closed: its outputs went to the wallets, checked from the chain by the campaign). */
+  forget(channelId: string): void {
+    if (!this.#channels.delete(channelId)) throw new LedgerError(`no channel ${channelId}`);
+  }
+
   /** A succeeded part of `payer`'s payment: every hop's HTLC moves along its channel. */
   applyPart(payer: string, part: SucceededPart): void {
     let from = payer;

@@ -45,8 +45,9 @@ export function formatCrashReport(r: CrashReport): string {
   if (failures.length) rows.push(['  failed by code', failures.map(([k, v]) => `${k} ${v}`).join(', ')]);
   const refusals = Object.entries(r.payments.refusals).sort((x, y) => y[1] - x[1]);
   if (refusals.length) rows.push(['  refused by code', refusals.map(([k, v]) => `${k} ${v}`).join(', ')]);
-  rows.push(['cooperative closes / reopens', `${r.closes} / ${r.reopens}`]);
+  rows.push(['closes: cooperative / force / reopens', `${r.closes} / ${r.forceCloses ?? 0} / ${r.reopens}`]);
   rows.push(['checks passed', `${r.checks - (r.violations.length ? 1 : 0)} of ${r.checks}`]);
+  if (r.phasesMs) rows.push(['per kill in the stream (mean)', `stream ${seconds(r.phasesMs.streamMs)}, restart to reestablished ${seconds(r.phasesMs.restartMs)}, draining payments ${seconds(r.phasesMs.drainMs)}, checks ${seconds(r.phasesMs.checkMs)} (${r.phasesMs.kills} kills)`]);
   rows.push(['time', `setup ${seconds(r.setupMs)}, total ${seconds(r.elapsedMs)}, ${r.kills.length ? seconds((r.elapsedMs - r.setupMs) / r.kills.length) : '–'} per kill`]);
   rows.push(['violations', r.violations.length ? r.violations.map((v) => `seed ${v.seed}, kill ${v.kill}: ${v.what}`).join('\n') : 'none']);
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -456,8 +456,10 @@ export class OutboundPayments {
    * After a restart, what one of our channels holds of the HTLCs we offered: the parts still
    * `adding` get their HTLC id (matched by hash, amount and expiry) or are failed (the add never
    * left); removals the peer sent are taken up; parts whose HTLC is gone are resolved.
+   * `nextLocalHtlcId` is the channel's next id for an HTLC we offer: a part whose HTLC id is at or
+   * above it was never written with the channel, so no commitment_signed of ours covered it.
    */
-  reconcile(channelId: string, offered: readonly OfferedHtlc[], nowMs: number): PaymentsStep {
+  reconcile(channelId: string, offered: readonly OfferedHtlc[], nowMs: number, nextLocalHtlcId?: bigint): PaymentsStep {
     const c = new StepCollector();
     const mine = new Set([...this.#byHtlc.entries()].filter(([k]) => k.startsWith(`${channelId}:`)).map(([k]) => k));
     for (const live of [...this.#live.values()]) {
@@ -492,7 +494,14 @@ export class OutboundPayments {
       const part = live?.parts.get(ref.partId);
       if (!live || !part) continue;
       if (part.status === 'failing') this.#merge(c, this.htlcResolved(channelId, part.htlcId!, 'failed', nowMs));
-      else {
+      else if (nextLocalHtlcId !== undefined && part.htlcId !== null && part.htlcId >= nextLocalHtlcId) {
+        // The add left (update_add_htlc) but the channel was never written with it: we persist before
+        // every commitment_signed, so none of ours covered it, and the peer forgot it on reconnection
+        // (BOLT 2: "MUST reverse any uncommitted updates sent by the other side"). It never reached
+        // the payee: failed as not sent, the payment may retry, and no channel is blamed.
+        this.#byHtlc.delete(key);
+        this.#partFailed(live, part, { ...localFailure(part, 'not_sent', 'the HTLC was sent but never committed before a restart', this.#us, false), penalties: [] }, c, nowMs);
+      } else {
         // Gone without a fulfill or fail we kept: never retried (it may have been paid).
         this.#byHtlc.delete(key);
         live.stopped = { code: 'payments.lost_track', message: 'an HTLC of this payment left the channel without a result we kept' };

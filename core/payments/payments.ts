@@ -157,7 +157,7 @@ export class Payments {
    */
   reconcile(channelId: string, state: ChannelState, nowMs: number): PaymentsStep {
     const offered = offeredHtlcs(state);
-    const steps: PaymentsStep<unknown>[] = [this.outbound.reconcile(channelId, offered, nowMs), this.switch.reconcile(channelId, offered, nowMs)];
+    const steps: PaymentsStep<unknown>[] = [this.outbound.reconcile(channelId, offered, nowMs, state.nextLocalHtlcId), this.switch.reconcile(channelId, offered, nowMs)];
     for (const a of awaitingIncomingHtlcs(state)) {
       steps.push(this.switch.htlcLockedIn({
         channelId, htlcId: a.id, amountMsat: a.amountMsat, cltvExpiry: a.cltvExpiry, paymentHash: a.paymentHash,

@@ -29,6 +29,16 @@ describe('the crash campaign ledger', () => {
     expect(() => l.open({ channelId: 'ab', funder: 'A', fundee: 'B', capacitySat: 1n, pushMsat: 0n, fundingFeeSat: 0n })).toThrow(LedgerError);
   });
 
+  it('a force-closed channel is forgotten (its outputs are checked from the chain, the wallets set from the nodes): a part over it is refused', () => {
+    const l = twoChannels();
+    l.forget('ab');
+    expect(l.channel('ab')).toBeUndefined();
+    expect(() => l.local('ab', 'A')).toThrow(LedgerError);
+    expect(() => l.forget('ab')).toThrow(LedgerError);
+    expect(() => l.applyPart('A', { channelId: 'ab', route: [{ nodeId: 'B', shortChannelId: '101x1x0', amountMsat: '1' }] })).toThrow(LedgerError);
+    expect(l.local('bc', 'B')).toBe(1_000_000_000n);
+  });
+
   it('a forwarded part: the payer pays amount and fee, the forwarder keeps the fee, the payee gets the amount (a hop named by an alias)', () => {
     const l = twoChannels();
     l.applyPart('A', { channelId: 'ab', route: [{ nodeId: 'B', shortChannelId: '101x1x0', amountMsat: '101010' }, { nodeId: 'C', shortChannelId: '17x5x1', amountMsat: '100000' }] });

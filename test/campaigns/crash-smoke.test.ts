@@ -10,18 +10,20 @@ import { describe, expect, it } from 'vitest';
 import { runCrash } from '../../campaigns/crash/campaign';
 
 describe('the crash campaign, small', () => {
-  it('kills nodes while payments flow and a channel closes and reopens, and loses nothing', async () => {
-    const report = await runCrash({ kills: 3, seed: 19, closeEvery: 2 });
+  it('kills nodes while payments flow and a channel closes (cooperatively, then by force) and reopens, and loses nothing', async () => {
+    const report = await runCrash({ kills: 4, seed: 19, closeEvery: 2, forceEvery: 4 });
     expect(report.violations).toEqual([]);
-    expect(report.kills).toHaveLength(3);
-    // The second kill lands in the close or the reopening of a channel.
+    expect(report.kills).toHaveLength(4);
+    // The second kill lands in the close or the reopening of a channel, the fourth in a force close or its sweep.
     expect(report.kills.filter((k) => k.moment === 'closing' || k.moment === 'opening')).toHaveLength(1);
+    expect(report.kills.filter((k) => k.moment === 'force_closing' || k.moment === 'sweeping')).toHaveLength(1);
     expect(report.closes).toBe(1);
-    expect(report.reopens).toBe(1);
+    expect(report.forceCloses).toBe(1);
+    expect(report.reopens).toBe(2);
     // One check before the first kill and one after each.
-    expect(report.checks).toBe(4);
+    expect(report.checks).toBe(5);
     expect(report.payments.succeeded).toBeGreaterThan(0);
     expect(report.payments.succeeded + report.payments.failed).toBe(report.payments.started);
     for (const k of report.kills) if (k.recoveryMs !== null) expect(k.recoveryMs).toBeGreaterThan(0);
-  }, 240_000);
+  }, 420_000);
 });

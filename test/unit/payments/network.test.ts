@@ -446,6 +446,27 @@ describe('restarts', () => {
     expect(a.store.getPayment('r8')).toMatchObject({ status: 'succeeded' });
   });
 
+  it('the payer dies with an add sent but never signed (its commitment_signed waits for a revoke_and_ack): restarted, the part is failed as never committed and retried — not lost track of', () => {
+    // Found by the crash campaign (seed 2026: three payments failed payments.lost_track, the payee not paid).
+    // An add sent while our previous commitment_signed is unanswered is not written before it leaves
+    // (no signature of ours covers it yet); its HTLC id is stored with the part. After a SIGKILL the
+    // channel comes back without it (BOLT 2: the peer forgets updates no commitment_signed covered).
+    const { a, c } = line();
+    const first = c.invoice({ amountMsat: 5_000_000n, description: 'first' });
+    const second = c.invoice({ amountMsat: 7_000_000n, description: 'second' });
+    a.run(a.payments.outbound.pay({ paymentId: 'r9a', target: { kind: 'bolt11', invoice: first } }, net.now));
+    a.run(a.payments.outbound.pay({ paymentId: 'r9b', target: { kind: 'bolt11', invoice: second } }, net.now));
+    expect(a.store.partsOf('r9b')).toMatchObject([{ status: 'inflight', htlcId: 1n }]);
+    a.restart();
+    const end = [...a.ends.values()][0]!;
+    expect(end.link.state.nextLocalHtlcId).toBe(1n); // the second add never reached the channel's file
+    for (const e of a.ends.values()) net.reconnect(e);
+    net.settle();
+    expect(a.store.getPayment('r9a')!.status).toBe('succeeded');
+    expect(a.store.getPayment('r9b')).toMatchObject({ status: 'succeeded', failure: null });
+    expect(a.store.partsOf('r9b').map((p) => [p.status, p.failure?.code ?? null])).toEqual([['failed', 'not_sent'], ['succeeded', null]]);
+  });
+
   it('the payer restarts with its part in flight: the payment completes from its stored part', () => {
     const { a, b, c } = line();
     const inv = c.invoice({ amountMsat: 5_000_000n, description: 'x' });
