@@ -125,6 +125,24 @@ export function merkleRoot(hashes: readonly Uint8Array[]): { root: Uint8Array; m
   return { root: level[0]!, mutated };
 }
 
+/**
+ * The Merkle root a branch proves for `leaf` (a txid, internal order) at position `index`: at each
+ * level the sibling goes on the left when that bit of the index is 1 (an SPV proof, as Electrum's
+ * `blockchain.transaction.get_merkle` and Esplora's `/tx/:txid/merkle-proof` give it, reversed).
+ */
+export function merkleRootFromBranch(leaf: Uint8Array, branch: readonly Uint8Array[], index: number): Uint8Array {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= 2 ** branch.length) throw new BitcoinError('bitcoin.bad_value', `position ${index} does not fit a branch of ${branch.length}`);
+  let h = leaf;
+  branch.forEach((sibling, level) => {
+    const pair = new Uint8Array(64);
+    const right = Math.floor(index / 2 ** level) % 2 === 1;
+    pair.set(right ? sibling : h, 0);
+    pair.set(right ? h : sibling, 32);
+    h = sha256d(pair);
+  });
+  return h;
+}
+
 /** BIP 141: the commitment output starts OP_RETURN, push 36, 0xaa21a9ed. */
 const WITNESS_COMMITMENT_PREFIX = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed);
 

@@ -7,7 +7,7 @@
  */
 import { concatBytes, sha256, sha256d } from '../../core/crypto';
 import {
-  checkProofOfWork, encodeHeader, encodeTx, headerHash, merkleRoot, txid, txidToHex, writeCompactSize, type BlockHeader,
+  checkProofOfWork, encodeHeader, encodeTx, headerHash, merkleRoot, txid, txidFromHex, txidToHex, writeCompactSize, type BlockHeader,
   type Transaction,
 } from '../../core/bitcoin';
 import { ByteWriter } from '../../core/wire';
@@ -119,4 +119,25 @@ export function spendTx(inputs: readonly { txid: string; vout: number }[], outpu
 
 export function txidHex(tx: Transaction): string {
   return txidToHex(txid(tx));
+}
+
+/** electrs' Merkle proof of `txids[pos]`: the sibling at each level (hex as shown), and the position. */
+export function merkleBranch(txids: readonly string[], pos: number): { merkle: string[]; pos: number } {
+  let level = txids.map((t) => txidFromHex(t));
+  const merkle: string[] = [];
+  let i = pos;
+  while (level.length > 1) {
+    if (level.length % 2 === 1) level.push(level[level.length - 1]!);
+    merkle.push(txidToHex(level[i ^ 1]!));
+    const next: Uint8Array[] = [];
+    for (let k = 0; k < level.length; k += 2) {
+      const pair = new Uint8Array(64);
+      pair.set(level[k]!, 0);
+      pair.set(level[k + 1]!, 32);
+      next.push(sha256d(pair));
+    }
+    level = next;
+    i >>= 1;
+  }
+  return { merkle, pos };
 }

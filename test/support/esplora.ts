@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeBlock, decodeTx, txWeight, txidToHex, type Transaction } from '../../core/bitcoin';
 import { fromHex, sha256, toHex } from '../../core/crypto';
+import { merkleBranch } from './chain-builder';
 import type { Btcd } from './btcd';
 
 interface ParsedTx {
@@ -218,6 +219,11 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
             count('/block/:hash/raw');
             return ok(fromHex(await rpc<string>('getblock', [b, 0])));
           }
+          if (c === 'txid' && d !== undefined) {
+            count('/block/:hash/txid/:index');
+            const t = (await block(b)).txs[Number(d)];
+            return t ? ok(t.txid) : notFound('Transaction not found');
+          }
         } catch {
           return notFound('Block not found');
         }
@@ -231,6 +237,13 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
           } catch {
             return notFound('Transaction not found');
           }
+        }
+        if (c === 'merkle-proof') {
+          count('/tx/:txid/merkle-proof');
+          const s = await txStatus(b);
+          if (!s || !s.confirmed) return notFound('Transaction not found');
+          const txids = (await block(s.block_hash)).txs.map((t) => t.txid);
+          return json({ block_height: s.block_height, ...merkleBranch(txids, txids.indexOf(b)) });
         }
         if (c === 'status') {
           count('/tx/:txid/status');

@@ -6,6 +6,8 @@
  * - tip: `GET /blocks/tip/hash`, then `GET /block/:hash` for its height
  * - block hashes and headers: `GET /block-height/:h` (404 above the tip), `GET /block/:hash/header`
  * - whole blocks (not needed in filtered mode): `GET /block/:hash/raw`
+ * - the transaction at a block position, with its Merkle proof (the gossip layer's funding
+ *   checks): `GET /block/:hash/txid/:index`, `GET /tx/:txid/merkle-proof`
  * - a transaction: `GET /tx/:txid/status` then `GET /tx/:txid/hex`
  * - an outpoint's spend: `GET /tx/:txid/outspend/:vout`
  * - a script's history: `GET /scripthash/:sha256(script)/txs` (up to 50 mempool and the newest
@@ -157,6 +159,24 @@ export class EsploraSource implements ChainSource {
 
   async block(hash: string): Promise<Uint8Array> {
     return (await this.#must(`/block/${hash}/raw`)).body;
+  }
+
+  /** The txid at `index` in block `hash`, or null when the block has no such position. */
+  async txidAt(hash: string, index: number): Promise<string | null> {
+    const res = await this.#get(`/block/${hash}/txid/${index}`);
+    return res ? expectHash(bodyText(res).trim(), `/block/${hash}/txid/${index}`) : null;
+  }
+
+  /** A confirmed transaction's Merkle branch (electrs: hex hashes as shown, its position in the block), or null. */
+  async merkleProof(txid: string): Promise<{ readonly blockHeight: number; readonly branch: readonly string[]; readonly pos: number } | null> {
+    const path = `/tx/${txid}/merkle-proof`;
+    const res = await this.#get(path);
+    if (!res) return null;
+    const v = parseJson(res, path) as { block_height?: unknown; merkle?: unknown; pos?: unknown } | null;
+    if (!v || !Number.isSafeInteger(v.block_height) || !Number.isSafeInteger(v.pos) || (v.pos as number) < 0 || !Array.isArray(v.merkle) || v.merkle.length > 64) {
+      throw bad(`${path}: not a Merkle proof`);
+    }
+    return { blockHeight: v.block_height as number, branch: v.merkle.map((h) => expectHash(h, `${path} merkle`)), pos: v.pos as number };
   }
 
   async mempoolTxids(): Promise<string[]> {

@@ -1,16 +1,21 @@
 /**
  * The gossip layer's funding check (core/gossip/funding.ts) over the node's chain source: a
- * short_channel_id names a block height, a transaction index in that block and an output (BOLT 7);
- * the block is fetched from the source and checked (its header hashes to the block asked for, its
- * Merkle root covers its transactions: decodeBlock), and the output's spend is asked of the source
- * (`gettxout` on JSON-RPC, `/outspend` on Esplora). Any failure of the source is `unavailable`:
- * the announcement is dropped and comes again from the next peer.
+ * short_channel_id names a block height, a transaction index in that block and an output (BOLT 7).
+ * Over JSON-RPC the block is fetched and checked (its header hashes to the block asked for, its
+ * Merkle root covers its transactions: decodeBlock); over Esplora only the transaction at that
+ * position is (its txid, its bytes hashing to it, and its Merkle branch proving the position
+ * against the block's header) — a mainnet block is megabytes, a branch a few hundred bytes. The
+ * output's spend is asked of the source (`gettxout` on JSON-RPC, `/outspend` on Esplora). Any
+ * failure of the source is `unavailable`: the announcement is dropped and comes again from the
+ * next peer.
  */
-import { decodeBlock, txidToHex } from '../../bitcoin';
+import { decodeBlock, decodeHeader, decodeTx, headerHash, merkleRootFromBranch, txid as computeTxid, txidFromHex, txidToHex, type Transaction } from '../../bitcoin';
+import { equalBytes } from '../../crypto';
 import type { ChainSource } from '../../chain';
 import type { FundingLookupResult } from '../../gossip';
 import { shortChannelIdParts } from '../../wire';
 import { BitcoindRpcSource } from '../chain/rpc-source';
+import { EsploraSource } from '../chain/esplora-source';
 
 /** Asks the source whether an output is spent (true), unspent (false), or cannot say (null). */
 export type OutputSpentQuery = (txid: string, vout: number) => Promise<boolean | null>;
@@ -40,6 +45,27 @@ export interface FundingLookupOptions {
 
 type CachedBlock = ReturnType<typeof decodeBlock>;
 
+/** The transaction at a position of a block (checked), or null when the block has no such position. */
+type TxAt = (blockHash: string, txIndex: number) => Promise<{ readonly txid: string; readonly tx: Transaction } | null | 'unavailable'>;
+
+/** Esplora: the txid at the position, its bytes, and its Merkle branch checked against the block's header. */
+function esploraTxAt(source: EsploraSource): TxAt {
+  return async (blockHash, txIndex) => {
+    const txid = await source.txidAt(blockHash, txIndex);
+    if (txid === null) return null;
+    const [raw] = await source.transactions([txid]);
+    if (!raw) return 'unavailable';
+    const tx = decodeTx(raw);
+    if (txidToHex(computeTxid(tx)) !== txid) return 'unavailable';
+    const proof = await source.merkleProof(txid);
+    if (!proof || proof.pos !== txIndex) return 'unavailable';
+    const header = decodeHeader(await source.header(blockHash));
+    if (txidToHex(headerHash(header)) !== blockHash) return 'unavailable';
+    const root = merkleRootFromBranch(txidFromHex(txid), proof.branch.map(txidFromHex), txIndex);
+    return equalBytes(root, header.merkleRoot) ? { txid, tx } : 'unavailable';
+  };
+}
+
 /** `lookup(scid)`: what the chain says about the output a short_channel_id names. */
 export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) => Promise<FundingLookupResult> {
   const spent = opts.spent ?? outputSpentQuery(opts.source);
@@ -54,6 +80,12 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return block;
   };
+  const txAt: TxAt = opts.source instanceof EsploraSource ? esploraTxAt(opts.source) : async (hash, txIndex) => {
+    const block = await blockOf(hash);
+    if (!block) return 'unavailable';
+    const t = block.transactions[txIndex];
+    return t ? { txid: txidToHex(t.txid), tx: t.tx } : null;
+  };
   return async (scid) => {
     const tip = opts.tipHeight();
     if (tip === null) return { kind: 'unavailable' };
@@ -63,15 +95,14 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     try {
       const hash = await opts.source.blockHash(height);
       if (hash === null) return { kind: 'not_found' };
-      const block = await blockOf(hash);
-      if (!block) return { kind: 'unavailable' };
-      const tx = block.transactions[txIndex];
-      const output = tx?.tx.outputs[outputIndex];
-      if (!tx || !output) return { kind: 'not_found' };
-      const isSpent = await spent(txidToHex(tx.txid), outputIndex);
+      const found = await txAt(hash, txIndex);
+      if (found === 'unavailable') return { kind: 'unavailable' };
+      const output = found?.tx.outputs[outputIndex];
+      if (!found || !output) return { kind: 'not_found' };
+      const isSpent = await spent(found.txid, outputIndex);
       if (isSpent === null) return { kind: 'unavailable' };
       if (isSpent) return { kind: 'spent' };
-      return { kind: 'unspent', scriptPubkey: output.scriptPubKey, amountSat: output.value, confirmations: tip - height + 1, txid: txidToHex(tx.txid) };
+      return { kind: 'unspent', scriptPubkey: output.scriptPubKey, amountSat: output.value, confirmations: tip - height + 1, txid: found.txid };
     } catch {
       return { kind: 'unavailable' };
     }

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../core/crypto';
 import {
-  BitcoinError, checkProofOfWork, decodeBlock, decodeHeader, encodeHeader, headerHash, merkleRoot, targetFromBits, txidToHex,
+  BitcoinError, checkProofOfWork, decodeBlock, decodeHeader, encodeHeader, headerHash, merkleRoot, merkleRootFromBranch, targetFromBits, txidFromHex, txidToHex,
 } from '../../../core/bitcoin';
 import { CHAIN_HASH_HEX } from '../../../core/wire';
-import { buildBlock, scriptFor, spendTx } from '../../support/chain-builder';
+import { buildBlock, merkleBranch, scriptFor, spendTx } from '../../support/chain-builder';
 
 // The mainnet genesis block as every node serializes it (block 0 of the chain whose hash BOLT 0
 // names as chain_hash); the regtest genesis differs only in time, bits and nonce.
@@ -118,5 +118,29 @@ describe('blocks', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('Merkle branches (SPV proofs)', () => {
+  it('a branch of every position of any tree gives the tree\'s root, and only at that position (property)', () => {
+    const leafList = fc.uniqueArray(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 40, selector: (l) => toHex(l) });
+    fc.assert(fc.property(leafList, fc.nat(), (leaves, pick) => {
+      const txids = leaves.map((l) => txidToHex(l));
+      const { root } = merkleRoot(leaves);
+      const pos = pick % leaves.length;
+      const { merkle } = merkleBranch(txids, pos);
+      const branch = merkle.map(txidFromHex);
+      expect(toHex(merkleRootFromBranch(leaves[pos]!, branch, pos))).toBe(toHex(root));
+      // Another real position proves another root (past the last leaf the tree repeats it: no claim there).
+      const other = (pos + 1) % leaves.length;
+      if (other !== pos) {
+        expect(toHex(merkleRootFromBranch(leaves[pos]!, branch, other))).not.toBe(toHex(root));
+      }
+    }));
+  });
+
+  it('refuses a position the branch cannot reach', () => {
+    expect(() => merkleRootFromBranch(new Uint8Array(32), [new Uint8Array(32)], 2)).toThrow(/does not fit/);
+    expect(() => merkleRootFromBranch(new Uint8Array(32), [], -1)).toThrow(/does not fit/);
   });
 });
