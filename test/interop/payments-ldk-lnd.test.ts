@@ -12,8 +12,8 @@ import { toHex } from '../../core/crypto';
 import { decodeBolt11 } from '../../core/invoices';
 import { waitFor } from '../support/btcd';
 import { fundLdkPeer, startLdkPeer, type LdkPeer } from '../support/ldk-peer';
-import { fundLnd, payWhenRoutable, startLnd, type Lnd } from '../support/lnd';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import { payWhenRoutable, type Lnd } from '../support/lnd';
+import { peerConnected, startForwardingLnd, startInteropRig, type InteropRig } from '../support/interop-rig';
 
 describe('forwards through us between LDK and LND', () => {
   let rig: InteropRig;
@@ -37,14 +37,9 @@ describe('forwards through us between LDK and LND', () => {
 
   beforeAll(async () => {
     rig = await startInteropRig({ tls: true, name: 'ldk-lnd', depositSat: 3_000_000n });
-    lnd = await startLnd(rig.btcd, {
-      alias: 'lnd-fwd', args: ['--protocol.option-scid-alias', '--bitcoin.basefee=1000', '--bitcoin.feerate=100', '--bitcoin.timelockdelta=40'],
-    });
-    await fundLnd(rig.btcd, lnd, 300_000n);
+    lnd = await startForwardingLnd(rig, 'lnd-fwd', 300_000n);
     ldk = await startLdkPeer(rig.btcd);
     await fundLdkPeer(rig.btcd, ldk, 300_000n);
-    await rig.api.connect({ address: lnd.address });
-    await waitFor(async () => ((await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'LND sees us');
     await rig.api.connect({ address: ldk.address });
     await peerConnected(rig.api, ldk.nodeId);
     // Half of each channel pushed to the peer: either side can pay the other through us.

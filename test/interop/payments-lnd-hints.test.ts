@@ -15,8 +15,8 @@ import type { ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/
 import { decodeBolt11 } from '../../core/invoices';
 import { toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
-import { fundLnd, startLnd, type Lnd } from '../support/lnd';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import type { Lnd } from '../support/lnd';
+import { peerConnected, startForwardingLnd, startInteropRig, type InteropRig } from '../support/interop-rig';
 import type { WalletNode } from '../support/wallet-node';
 
 describe('G2 pays LND through us (LND\'s route hint through a public node)', () => {
@@ -42,12 +42,7 @@ describe('G2 pays LND through us (LND\'s route hint through a public node)', () 
 
   beforeAll(async () => {
     rig = await startInteropRig({ tls: true, name: 'lnd-hints', depositSat: 3_000_000n });
-    lnd = await startLnd(rig.btcd, {
-      alias: 'lnd-hints', args: ['--protocol.option-scid-alias', '--bitcoin.basefee=1000', '--bitcoin.feerate=100', '--bitcoin.timelockdelta=40'],
-    });
-    await fundLnd(rig.btcd, lnd, 500_000n);
-    await rig.api.connect({ address: lnd.address });
-    await waitFor(async () => ((await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'LND sees us');
+    lnd = await startForwardingLnd(rig, 'lnd-hints', 500_000n);
     // Our private channel to LND (all ours: we forward G2's payment over it).
     toLnd = await open(rig.g, lnd.nodeId, '600000', '0', ['--private']);
     g2 = await rig.addDaemon('lnd-hints-g2');

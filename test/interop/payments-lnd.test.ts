@@ -15,8 +15,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
-import { fundLnd, lndBinary, payWhenRoutable, startLnd, type Lnd } from '../support/lnd';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import { lndBinary, payWhenRoutable, type Lnd } from '../support/lnd';
+import { peerConnected, startForwardingLnd, startInteropRig, type InteropRig } from '../support/interop-rig';
 import type { WalletNode } from '../support/wallet-node';
 
 const haveLnd = lndBinary() !== null;
@@ -57,14 +57,7 @@ describe.skipIf(!haveLnd)('payments with LND on btcd', () => {
 
   beforeAll(async () => {
     rig = await startInteropRig({ tls: true, name: 'lnd-payments', depositSat: 4_000_000n });
-    // LND forwards at the policy our invoices' route hints assume a peer charges (1,000 msat + 100 ppm,
-    // CLTV delta 40), and sends an scid alias in channel_ready (the id a hint names its channel by).
-    lnd = await startLnd(rig.btcd, {
-      alias: 'lnd', args: ['--protocol.option-scid-alias', '--bitcoin.basefee=1000', '--bitcoin.feerate=100', '--bitcoin.timelockdelta=40'],
-    });
-    await fundLnd(rig.btcd, lnd, 1_000_000n);
-    await rig.api.connect({ address: lnd.address });
-    await waitFor(async () => ((await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'LND sees us');
+    lnd = await startForwardingLnd(rig, 'lnd', 1_000_000n);
     // Two channels to LND, each with 250,000 sat pushed to LND: either side can pay, and a payment
     // above one channel's balance must be split.
     channels.push(await open(lnd.nodeId, '600000', '250000000'));

@@ -8,6 +8,7 @@
 import type { ChannelSummary, ClosedChannelInfo, NodeApi } from '../../core/api';
 import { startBtcd, waitFor, type Btcd } from './btcd';
 import { DaemonProcess } from './daemon';
+import { fundLnd, startLnd, type Lnd } from './lnd';
 import { tempDir } from './tmp';
 import { deposit, rpcFlags, synced, type WalletNode } from './wallet-node';
 
@@ -110,4 +111,19 @@ export async function startInteropRig(opts: InteropRigOptions = {}): Promise<Int
 /** Waits until our node lists `nodeId` among its connected peers. */
 export async function peerConnected(api: NodeApi, nodeId: string, what = 'connected'): Promise<true> {
   return await waitFor(async () => ((await api.listPeers({})).peers.some((p) => p.nodeId === nodeId) ? true : undefined), what);
+}
+
+/**
+ * An LND peer that forwards at the policy our invoices' route hints assume a peer charges (1,000
+ * msat + 100 ppm, CLTV delta 40) and sends an scid alias in channel_ready (the id a hint names its
+ * channel by): started, its wallet funded with `fundSat`, connected to our node.
+ */
+export async function startForwardingLnd(rig: InteropRig, alias: string, fundSat: bigint): Promise<Lnd> {
+  const lnd = await startLnd(rig.btcd, {
+    alias, args: ['--protocol.option-scid-alias', '--bitcoin.basefee=1000', '--bitcoin.feerate=100', '--bitcoin.timelockdelta=40'],
+  });
+  await fundLnd(rig.btcd, lnd, fundSat);
+  await rig.api.connect({ address: lnd.address });
+  await waitFor(async () => ((await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'LND sees us');
+  return lnd;
 }
