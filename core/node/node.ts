@@ -236,7 +236,10 @@ export class Node {
       peers: this.#peers,
       mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
       log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
-      addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
+      // The address book first, else the node_announcement's addresses in our gossip graph (BOLT 7: `addresses` are where
+      // the node accepts connections): a blinded path introduced at a public node we never met (an offer's, a static
+      // invoice's) is reached by dialling it, as LDK 0.2's DefaultMessageRouter does with `first_node_addresses`.
+      addressOf: (id) => this.#peersRepo.get(id)?.addresses[0] ?? this.#graphAddress(id),
       // The paths our offers and refunds published: the messenger hands their record to the offers handler.
       publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
       // Blinded paths (LDK's reply paths and offers) name the hop after us by our channel's id or alias.
@@ -597,6 +600,13 @@ export class Node {
       rescan: rescan ? { fromHeight: rescan.fromHeight, toHeight: rescan.toHeight, cursor: rescan.cursor } : null,
       restoreScan: restore === null ? null : { birthday: restore },
     };
+  }
+
+  /** A clearnet address (IPv4, IPv6, DNS: what we can dial without Tor) from the node's node_announcement, if we have one. */
+  #graphAddress(nodeId: string): string | undefined {
+    const info = this.#gossip?.manager.graph.node(nodeId)?.info;
+    const a = info?.addresses.find((x) => x.kind === 'ipv4' || x.kind === 'ipv6' || x.kind === 'dns');
+    return a ? formatAddress(a) : undefined;
   }
 
   #chainStatus(): ChainStatus {
