@@ -93,7 +93,10 @@ describe('async payments across four daemons on btcd: P — L1 — L2 — R', ()
       await channelOf(n.api, id.channelId, (c) => c.lifecycle === 'active' && c.state === 'active', 'the channel active', 60_000);
     }
     const scid = (await l1.api.listChannels({})).channels.find((x) => x.channelId === l1l2.channelId)!.shortChannelId!;
-    await waitFor(async () => ((await p.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((y) => y !== null)) ? true : undefined), 'L1–L2 with both updates in P\'s graph', 60_000);
+    // P and R know L1–L2 from gossip: P reaches L2 (the offer's introduction node) and R reaches L1 (its release path's) through it.
+    for (const [n, who] of [[p, 'P'], [r, 'R']] as const) {
+      await waitFor(async () => ((await n.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((y) => y !== null)) ? true : undefined), `L1–L2 with both updates in ${who}'s graph`, 60_000);
+    }
     // L1 and L2 advertise htlc_hold (LDK's optional bit 153); P holds with its LSP.
     const l1AtP = (await p.api.listPeers({})).peers.find((x) => x.nodeId === l1.daemon.nodeId)!;
     expect(l1AtP.features.map((f) => f.bit)).toContain(153);
