@@ -3,7 +3,7 @@
  * LDK 0.2 numbers): P (`--async-role payer`, its LSP L1), L1 and L2 (`--async-role lsp`), R
  * (`--async-role recipient`, its LSP L2). Channels P–L1 (private), L1–L2 (public: P finds its route
  * to L2, the introduction node of R's blinded payment path, in the gossip graph alone) and L2–R
- * (private). R gets its offer from L2 and goes offline (process stopped); P pays the offer: L2 serves
+ * (private); once per wire profile. R gets its offer from L2 and goes offline (process stopped); P pays the offer: L2 serves
  * R's static invoice, P's HTLC is held at L1 (hold_htlc), P's held_htlc_available waits in R's
  * mailbox at L2; R comes back, releases, and is paid. Then the fail-back: an HTLC held at L1 that R
  * never releases is failed back before its CLTV runs out (blocks mined up to its deadline) and P's
@@ -52,7 +52,11 @@ async function mailboxAtL2(n: number): Promise<void> {
 beforeAll(async () => {
   btcd = await startBtcd();
   await btcd.mine(101);
-  const base = [...rpcFlags(btcd), '--gossip-flush-ms', '300'];
+}, 60_000);
+
+/** Four fresh daemons on the shared btcd, with `profile`'s wire numbers; P, L1 and L2 funded. */
+async function startFour(profile: 'ldk' | 'bolts1149'): Promise<void> {
+  const base = [...rpcFlags(btcd), '--gossip-flush-ms', '300', '--async-profile', profile];
   [l1, l2] = await Promise.all([
     startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
     startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
@@ -70,14 +74,19 @@ beforeAll(async () => {
   await btcd.mine(1);
   for (const [n, txid] of funded) await walletTx(n.api, txid, (t) => t.confirmations >= 1, 'confirmed');
   for (const n of all()) await synced(n.api, btcd);
-}, 180_000);
+}
 
-afterAll(async () => {
-  await Promise.all(all().filter(Boolean).map((n) => n.daemon.stop()));
-});
-
-describe('async payments across four daemons on btcd: P — L1 — L2 — R', () => {
+// Both wire profiles: LDK 0.2's numbers (default) and lightning/bolts#1149's.
+describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons on btcd (%s numbers): P — L1 — L2 — R', (profile) => {
   let offer: string;
+
+  beforeAll(async () => {
+    await startFour(profile);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(all().map((n) => n.daemon.stop()));
+  });
 
   it('opens P–L1 (private), L1–L2 (public) and L2–R (private) at once; P learns L1–L2 from gossip; R\'s offer is served by L2', async () => {
     // R dials its LSP by itself (--async-lsp); P dials its own too, but the test does not rely on it.
@@ -97,9 +106,9 @@ describe('async payments across four daemons on btcd: P — L1 — L2 — R', ()
     for (const [n, who] of [[p, 'P'], [r, 'R']] as const) {
       await waitFor(async () => ((await n.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((y) => y !== null)) ? true : undefined), `L1–L2 with both updates in ${who}'s graph`, 60_000);
     }
-    // L1 and L2 advertise htlc_hold (LDK's optional bit 153); P holds with its LSP.
+    // L1 advertises htlc_hold (optional bit: LDK's 153, the draft's 53); P holds with its LSP.
     const l1AtP = (await p.api.listPeers({})).peers.find((x) => x.nodeId === l1.daemon.nodeId)!;
-    expect(l1AtP.features.map((f) => f.bit)).toContain(153);
+    expect(l1AtP.features.map((f) => f.bit)).toContain(profile === 'ldk' ? 153 : 53);
 
     offer = await waitFor(async () => (await r.api.asyncOffer({})).offer ?? undefined, 'R\'s offer ready at L2', 60_000);
     expect(offer).toMatch(/^lno1/);
