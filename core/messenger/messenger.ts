@@ -107,6 +107,14 @@ export interface Outgoing {
   readonly from: string | null;
 }
 
+/** The gossip graph as the router uses it (router.ts step 4). */
+export interface OnionMessengerGraph {
+  /** The nodes with a channel to `nodeId` (hex). */
+  readonly neighbours: (nodeId: string) => readonly string[];
+  /** A "host:port" from the node's node_announcement. */
+  readonly addressOf: (nodeId: string) => string | undefined;
+}
+
 export interface OnionMessengerOptions {
   /** Our node private key. Secret: used to peel onions and never exposed. */
   readonly nodeKey: Uint8Array;
@@ -117,6 +125,8 @@ export interface OnionMessengerOptions {
   readonly random: () => number;
   /** The address book: where to dial a node that is not connected. */
   readonly addressOf?: (nodeId: string) => string | undefined;
+  /** The gossip graph, when the node has one: a node's channel neighbours, and its announced address (router.ts step 4). */
+  readonly graph?: OnionMessengerGraph;
   /** The peer at the other end of one of our channels (by short_channel_id or the alias we sent). */
   readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id, if any. */
@@ -493,6 +503,7 @@ export class OnionMessenger {
       ourNodeId: this.nodeIdHex,
       isConnected: (id) => this.#peers.has(id),
       addressOf: (id) => this.#opts.addressOf?.(id),
+      ...(this.#opts.graph ? { graphNeighbours: this.#opts.graph.neighbours, graphAddressOf: this.#opts.graph.addressOf } : {}),
     };
     // Our own message for an allow-listed peer that is away goes to its mailbox, as a forwarded one does
     // (async payments: a static invoice server passes an invoice_request on to its offline client).

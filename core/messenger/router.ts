@@ -5,7 +5,10 @@
  * 1. `via` hops given by the caller: the route is us → via[0] → … → via[n-1] → target;
  * 2. the target (a node, or a blinded path's introduction node) is a connected peer: direct;
  * 3. the address book knows the target's address: connect to it first, then direct;
- * 4. otherwise: `messenger.no_route`.
+ * 4. the gossip graph (when the view has one): a connected peer with a channel to the target
+ *    carries it one hop (`via` that peer) — no new connection, our address stays with our peers;
+ *    else the target's node_announcement address: connect to it first;
+ * 5. otherwise: `messenger.no_route`.
  *
  * The reply path must start at a node the recipient can reach: for a node destination, the
  * last hop before it (a peer of the destination; we ourselves when the route is direct); for a
@@ -23,6 +26,10 @@ export interface RoutingView {
   isConnected(nodeId: string): boolean;
   /** A "host:port" to dial, if the address book has one. */
   addressOf(nodeId: string): string | undefined;
+  /** The gossip graph: the nodes with a channel to `nodeId` (hex). */
+  graphNeighbours?(nodeId: string): readonly string[];
+  /** The gossip graph: a "host:port" from the node's node_announcement (BOLT 7 `addresses`). */
+  graphAddressOf?(nodeId: string): string | undefined;
 }
 
 /** A target the router can reach: a node id, or a blinded path whose introduction node is a node id. */
@@ -61,6 +68,11 @@ export function planRoute(target: RouteTarget, via: readonly string[], view: Rou
   if (view.isConnected(end)) return { kind: 'direct', firstHop: end, intermediates: [], target };
   const address = view.addressOf(end);
   if (address) return { kind: 'connect_first', firstHop: end, connectTo: { nodeId: end, address }, intermediates: [], target };
+  // BOLT 4 (onion messages) lets any node relay to its peers: a connected peer the graph shows next to the target takes it there.
+  const neighbour = view.graphNeighbours?.(end).find((n) => n !== view.ourNodeId && view.isConnected(n));
+  if (neighbour) return { kind: 'via', firstHop: neighbour, intermediates: [neighbour], target };
+  const announced = view.graphAddressOf?.(end);
+  if (announced) return { kind: 'connect_first', firstHop: end, connectTo: { nodeId: end, address: announced }, intermediates: [], target };
   const what = target.kind === 'node' ? 'the destination' : "the blinded path's introduction node";
   throw new MessengerError('messenger.no_route', `${what} ${end} is not a connected peer and has no known address; give --via hops`, { nodeId: end });
 }

@@ -237,6 +237,10 @@ export class Node {
       mailbox: new MailboxRepository(db, { ...DEFAULT_MAILBOX_QUOTAS, ...opts.messenger?.mailbox }),
       log: new MessageLogRepository(db, opts.messenger?.logCapacity ?? DEFAULT_LOG_CAPACITY),
       addressOf: (id) => this.#peersRepo.get(id)?.addresses[0],
+      // A node we never met (an offer's or a static invoice's introduction node, an HTLC holder's release path): through a
+      // connected peer the graph shows next to it, else at its node_announcement address (BOLT 7: `addresses` are where
+      // the node accepts connections), as LDK 0.2's DefaultMessageRouter dials `first_node_addresses`.
+      graph: { neighbours: (id) => this.#graphNeighbours(id), addressOf: (id) => this.#graphAddress(id) },
       // The paths our offers and refunds published: the messenger hands their record to the offers handler.
       publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
       // Blinded paths (LDK's reply paths and offers) name the hop after us by our channel's id or alias.
@@ -597,6 +601,24 @@ export class Node {
       rescan: rescan ? { fromHeight: rescan.fromHeight, toHeight: rescan.toHeight, cursor: rescan.cursor } : null,
       restoreScan: restore === null ? null : { birthday: restore },
     };
+  }
+
+  /** The nodes our gossip graph shows with a channel to `nodeId`. */
+  #graphNeighbours(nodeId: string): string[] {
+    const graph = this.#gossip?.manager.graph;
+    const out: string[] = [];
+    for (const scid of graph?.node(nodeId)?.channels ?? []) {
+      const c = graph!.channel(scid);
+      if (c) out.push(c.nodeId1 === nodeId ? c.nodeId2 : c.nodeId1);
+    }
+    return out;
+  }
+
+  /** A clearnet address (IPv4, IPv6, DNS: what we can dial without Tor) from the node's node_announcement, if we have one. */
+  #graphAddress(nodeId: string): string | undefined {
+    const info = this.#gossip?.manager.graph.node(nodeId)?.info;
+    const a = info?.addresses.find((x) => x.kind === 'ipv4' || x.kind === 'ipv6' || x.kind === 'dns');
+    return a ? formatAddress(a) : undefined;
   }
 
   #chainStatus(): ChainStatus {

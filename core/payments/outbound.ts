@@ -542,6 +542,10 @@ export class OutboundPayments {
     for (const p of lesson.penalties) this.memory.reportFailure(p, nowMs);
     if (lesson.failedBlindedPath !== null) live.failedPaths.add(lesson.failedBlindedPath);
     if (lesson.terminal && !live.stopped) live.stopped = { code: 'payments.rejected', message: lesson.failure.message };
+    // Async payments (lightning/bolts#1149): a held HTLC is tied to the release path its holder gave for it and to the one
+    // release_held_htlc the recipient sends; a new HTLC would be held again with no release coming. A held part that fails
+    // (failed back unreleased at the holder's deadline, or failed on after its release) ends the payment, saying which.
+    if (live.plan.async?.hold && !live.stopped) live.stopped = asyncHoldFailure(part, lesson);
     const retry = live.payment.status === 'pending' && !live.stopped && nowMs < live.payment.deadline;
     c.emit({
       type: 'payment.part_failed', paymentId: live.payment.paymentId, partId: part.partId, code: lesson.failure.code, erringNode: lesson.failure.erringNode,
@@ -923,6 +927,16 @@ function planForBolt12(f: InvoiceFields, paymentHash: Uint8Array, us: Uint8Array
     paymentHash,
     blinded,
   };
+}
+
+/** Why a held async payment stopped: the holder (our first hop) failed it back unreleased, or it failed elsewhere (after its release, or on chain). */
+function asyncHoldFailure(part: PartRecord, lesson: FailureLesson): FailureInfo {
+  const f = lesson.failure;
+  const holder = part.hops[0]?.nodeId ?? null;
+  if (f.erringNode !== null && f.erringNode === holder) {
+    return { code: 'payments.async_hold_failed', message: `the HTLC held at ${holder} was failed back unreleased: the recipient did not release it in time (${f.message})` };
+  }
+  return { code: 'payments.async_hold_failed', message: `the held HTLC failed at ${f.erringNode ?? 'an unknown node'}: ${f.message}` };
 }
 
 /** The record's `request` of an async payment: the static invoice and our invoice_request (hex), and whether it is held. */

@@ -12,6 +12,7 @@ import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
 import type { OnionMessageEventBody } from '../../messenger/events';
+import type { OnionMessengerGraph } from '../../messenger/messenger';
 import { onionEventParties } from '../../messenger/events';
 import type { MessengerPolicy } from '../../messenger/constants';
 import { MESSAGE_TLV, handlerKindOf } from '../../messenger/constants';
@@ -38,6 +39,8 @@ export interface MessengerServiceOptions {
   readonly log: MessageLogStore;
   /** Where to dial a node that is not connected (the address book). */
   readonly addressOf: (nodeId: string) => string | undefined;
+  /** The gossip graph's view for routing (core/messenger router.ts step 4). */
+  readonly graph?: OnionMessengerGraph;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id: its context. */
   readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
   /** The peer (node id, hex) at the other end of our channel with this short_channel_id or alias. */
@@ -108,6 +111,7 @@ export class MessengerService {
       randomBytes: opts.randomBytes ?? secureRandomBytes,
       random: opts.random ?? Math.random,
       addressOf: opts.addressOf,
+      ...(opts.graph ? { graph: opts.graph } : {}),
       ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
       ...(opts.channelPeer ? { channelPeer: opts.channelPeer } : {}),
     });

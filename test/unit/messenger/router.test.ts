@@ -1,4 +1,4 @@
-/** The MessageRouter's rules, in order: via hops, a connected peer, a known address, else no_route. */
+/** The MessageRouter's rules, in order: via hops, a connected peer, a known address, the gossip graph, else no_route. */
 import { describe, expect, it } from 'vitest';
 import type { RoutingView } from '../../../core/messenger';
 import { planRoute, replyPathNodes } from '../../../core/messenger';
@@ -30,6 +30,22 @@ describe('planRoute', () => {
 
   it('connects first to a destination the address book knows', () => {
     expect(planRoute({ kind: 'node', nodeId: D }, [], view([], { [D]: 'h:9735' }))).toMatchObject({ kind: 'connect_first', firstHop: D, connectTo: { nodeId: D, address: 'h:9735' } });
+  });
+
+  it('with the gossip graph: a connected neighbour of the target carries it, else the announced address is dialled; the address book still comes first', () => {
+    // Regression (four daemons P–L1–L2–R): R, back online, could not send release_held_htlc to L1 (no address, not a peer).
+    const graph = (neighbours: Record<string, string[]>, announced: Record<string, string> = {}) => ({
+      graphNeighbours: (n: string) => neighbours[n] ?? [], graphAddressOf: (n: string) => announced[n],
+    });
+    const blinded = { kind: 'blinded' as const, introductionNodeId: I, path: somePath };
+    const viaB = planRoute(blinded, [], { ...view([B]), ...graph({ [I]: [C, US, B] }, { [I]: 'i:9735' }) });
+    expect(viaB).toMatchObject({ kind: 'via', firstHop: B, intermediates: [B] });
+    expect(viaB.connectTo).toBeUndefined();
+    expect(replyPathNodes(viaB, US)).toEqual([I, B, US]);
+    // No connected neighbour (C is not connected, we are not our own hop): the node_announcement's address.
+    expect(planRoute(blinded, [], { ...view([]), ...graph({ [I]: [C, US] }, { [I]: 'i:9735' }) })).toMatchObject({ kind: 'connect_first', firstHop: I, connectTo: { nodeId: I, address: 'i:9735' } });
+    expect(planRoute(blinded, [], { ...view([B], { [I]: 'book:1' }), ...graph({ [I]: [B] }) })).toMatchObject({ kind: 'connect_first', connectTo: { address: 'book:1' } });
+    expect(() => planRoute(blinded, [], { ...view([B]), ...graph({ [I]: [C] }) })).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
   });
 
   it('fails with messenger.no_route otherwise, and when a via hop is ourselves', () => {

@@ -9,17 +9,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { HolderStep } from '../../../../core/payments';
 import { HtlcHolder } from '../../../../core/payments';
-import { toHex } from '../../../../core/crypto';
+import { sha256, toHex } from '../../../../core/crypto';
+import { buildInvoiceRequest } from '../../../../core/offers';
 import type { BlindedPath, RevokeAndAck } from '../../../../core/wire';
 import { decodeMessage } from '../../../../core/wire';
 import type { PayNode } from '../net';
 import { HEIGHT, PayNet, nodeKeys } from '../net';
-import { nodeFromSecret } from './support';
+import { nodeFromSecret, staticInvoiceFor } from './support';
 
 let net: PayNet | undefined;
 afterEach(() => net?.close());
 
 const L1 = nodeFromSecret('B', nodeKeys('B').secret);
+const R = nodeFromSecret('C', nodeKeys('C').secret);
 
 function lab(opts: { releaseWindowSeconds?: number } = {}) {
   net = new PayNet();
@@ -173,6 +175,26 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     l.b.setHeight(held.hold!.deadlineHeight);
     l.net.settle();
     expect(l.a.store.partsOf('p4')[0]!.failure).toMatchObject({ code: 'temporary_channel_failure' });
+  });
+
+  it('P\'s async payment (a static invoice, hold_htlc) failed back unreleased at the deadline ends with async_hold_failed, not retried', () => {
+    // Regression (the four-daemon test): P retried the failed part, so the payment ended as "no route" (or was held again, with no release coming).
+    const l = lab();
+    const { offer, invoice } = staticInvoiceFor(R, [L1.pathTo(new Uint8Array([0x02]))], BigInt(Math.floor(l.net.now / 1000)));
+    const payer = nodeKeys('A');
+    const invoiceRequest = buildInvoiceRequest(offer, { payerId: payer.id, metadata: new Uint8Array(16).fill(1), amount: 3_000_000n }).sign(payer.secret, new Uint8Array(32)).bytes;
+    const preimage = new Uint8Array(32).fill(9);
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'p8', target: { kind: 'async', invoice, preimage, invoiceRequest, amountMsat: 3_000_000n, hold: true } }, l.net.now));
+    l.net.settle();
+    const held = l.b.payments.switch.active();
+    expect(held).toMatchObject([{ status: 'held', paymentHash: toHex(sha256(preimage)) }]);
+    l.b.setHeight(held[0]!.hold!.deadlineHeight);
+    l.net.settle();
+    const p = l.a.store.getPayment('p8')!;
+    expect(p).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'payments.async_hold_failed' } });
+    expect(p.failure!.message).toContain(`held at ${l.b.keys.hex} was failed back unreleased`);
+    expect(l.a.store.partsOf('p8')).toHaveLength(1);
+    expect(l.b.payments.switch.active()).toEqual([]);
   });
 
   it('a release that races the HTLC (before it is held) releases it once it is', () => {
