@@ -5,7 +5,7 @@
  * codes in words. The node checks everything again; this is so a person learns what is wrong
  * before pressing Pay.
  */
-import type { DecodeResult, NodeEvent, PaymentInfo } from '../../../core/api';
+import type { Bolt11InvoiceInfo, DecodeResult, NodeEvent, PaymentInfo } from '../../../core/api';
 import type { Params } from '../../../core/api/methods';
 import { formatMsat, parseAmount } from './amount';
 
@@ -394,6 +394,15 @@ export function targetAmountText(t: PayTarget): string {
 /** A fresh payment id (the node's idempotency key): `app-<time>-<random>`. */
 export function newPaymentId(nowMs: number, random: number): string {
   return `app-${nowMs.toString(36)}-${Math.floor(random * 36 ** 6).toString(36)}`;
+}
+
+/**
+ * An invoice's times in unix ms, as the page shows times. The node gives `createdAt` and
+ * `expiresAt` in unix seconds (the BOLT 11 `timestamp` and timestamp + expiry, core/payments
+ * inbound) and `paidAt` in unix ms.
+ */
+export function invoiceTimes(inv: Pick<Bolt11InvoiceInfo, 'createdAt' | 'expiresAt' | 'paidAt'>): { createdMs: number; expiresMs: number; paidMs: number | null } {
+  return { createdMs: inv.createdAt * 1000, expiresMs: inv.expiresAt * 1000, paidMs: inv.paidAt };
 }
 
 /** The events after which the Payments page reads its lists again. */

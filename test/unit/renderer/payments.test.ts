@@ -10,7 +10,7 @@ import { METHOD_SCHEMAS, PAYMENT_ID_PATTERN, validate, type DecodeResult, type N
 import { describeBolt11 } from '../../../core/invoices/bolt11/describe';
 import { decodeBolt12 } from '../../../core/offers/describe';
 import {
-  applyPaymentEvent, applyPaymentInfo, checkInvoiceForm, inFlightMsat, newestFirst, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
+  applyPaymentEvent, applyPaymentInfo, checkInvoiceForm, inFlightMsat, invoiceTimes, newestFirst, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
   startProgress, targetAmountText, type PaymentProgress, type PayTarget,
 } from '../../../renderer/src/lib/payments';
 import { loadVectors } from '../../support/vectors';
@@ -323,6 +323,13 @@ describe('payments page: a payment as it happens', () => {
     expect(feeShare(null, '10000')).toBeNull();
     expect(feeShare('0', '10000')).toBeNull();
     expect(feeShare('1', '0')).toBeNull();
+  });
+});
+
+describe('payments page: an invoice\'s times', () => {
+  it('created and expiry in unix seconds (the BOLT 11 timestamp), paid in unix ms, all shown in ms', () => {
+    expect(invoiceTimes({ createdAt: 1_796_590_002, expiresAt: 1_796_590_602, paidAt: null })).toEqual({ createdMs: 1_796_590_002_000, expiresMs: 1_796_590_602_000, paidMs: null });
+    expect(invoiceTimes({ createdAt: 1_796_590_002, expiresAt: 1_796_590_602, paidAt: 1_796_590_010_123 }).paidMs).toBe(1_796_590_010_123);
   });
 });
 
