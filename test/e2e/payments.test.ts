@@ -129,6 +129,9 @@ describe('Payments in the browser', () => {
     expect(decoded.kind === 'bolt11' && decoded.bolt11.fields.amount_msat).toBe(null);
     const listed = page.locator('[data-testid="invoice-row"][data-status="unpaid"]', { hasText: 'lunch from B' });
     await listed.waitFor({ timeout: WAIT });
+    // The node gives an invoice's times in unix seconds: shown as now and in ten minutes, not 1970.
+    expect(await text(page, '[data-testid="invoice-made"] .state')).toContain(`expires ${new Date(Date.now() + 600_000).getFullYear()}`);
+    expect(await listed.textContent()).not.toMatch(/\d+ d ago/);
     await screenshot(page, 'payments-invoice');
 
     const paid = await bApi.pay({ invoice: bolt11, amountMsat: '7000000' });
@@ -199,6 +202,16 @@ describe('Payments in the browser', () => {
     await page.locator('[data-testid="pay-part"]').first().waitFor({ timeout: WAIT });
     await page.locator('[data-testid="pay-part"][data-state="failed"]').first().waitFor({ timeout: WAIT });
     await screenshot(page, 'payments-in-flight');
+    // Issue 15 item 7: what the page says is in flight is the sum of the parts it shows in flight, and
+    // never more than the payment (read in one go, so no event lands between the reads).
+    const shown = (await page.evaluate(`(() => {
+      const total = document.querySelector('[data-testid="pay-in-flight"]');
+      const parts = [...document.querySelectorAll('[data-testid="pay-part"][data-state="in_flight"] [data-testid="pay-part-amount"]')];
+      return { total: total ? total.dataset.msat : null, parts: parts.map((p) => p.dataset.msat) };
+    })()`)) as { total: string | null; parts: string[] };
+    expect(shown.total).not.toBeNull();
+    expect(BigInt(shown.total!)).toBe(shown.parts.reduce((s, x) => s + BigInt(x), 0n));
+    expect(BigInt(shown.total!)).toBeLessThanOrEqual(6_000_000_000n);
     // B holds the parts that arrived until its multi-part timeout (BOLT 4 mpp_timeout, 60 s here),
     // since the whole never comes; then the payment ends.
     await failure.waitFor({ timeout: 120_000 });

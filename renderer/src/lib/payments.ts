@@ -5,7 +5,7 @@
  * codes in words. The node checks everything again; this is so a person learns what is wrong
  * before pressing Pay.
  */
-import type { DecodeResult, NodeEvent, PaymentInfo } from '../../../core/api';
+import type { Bolt11InvoiceInfo, DecodeResult, NodeEvent, PaymentInfo } from '../../../core/api';
 import type { Params } from '../../../core/api/methods';
 import { formatMsat, parseAmount } from './amount';
 
@@ -223,37 +223,90 @@ export function startProgress(paymentId: string): PaymentProgress {
   return { paymentId, status: 'pending', amountMsat: null, feeMsat: null, preimage: null, failure: null, parts: [] };
 }
 
-/** The progress after one event (events of other payments change nothing). */
+/*
+ * Merging what the page learns about one payment. It learns from two sources that race: the
+ * `payment.*` events (in the node's order, but batched, buffered while a list loads, and lost while
+ * disconnected) and the node's answers (`pay`, `getPayment`, `listPayments`), each a snapshot taken
+ * at some moment and read at a later one — possibly after events newer than it, possibly before
+ * events older than it. Every fact is final once known: a part sent is sent, a part that failed or
+ * succeeded never flies again (core/payments gives each attempt a new partId), a payment that ended
+ * stays ended. So the merge keeps, per part and for the payment, the furthest state any source
+ * told, and never lets an older source move it back. A part that failed and was sent again is two
+ * parts: the failed one and the new one in flight, never two in flight.
+ */
+
+/** How far a part has got: in flight, then ended (failed or succeeded). */
+const partRank = (state: PartView['state']): number => (state === 'in_flight' ? 0 : 1);
+
+function byPartId(parts: readonly PartView[]): PartView[] {
+  return [...parts].sort((a, b) => a.partId - b.partId);
+}
+
+/** The progress after one event (events of other payments change nothing; an old event changes nothing). */
 export function applyPaymentEvent(p: PaymentProgress, e: NodeEvent): PaymentProgress {
   if (!('paymentId' in e) || e.paymentId !== p.paymentId) return p;
   switch (e.type) {
     case 'payment.started':
-      return { ...p, amountMsat: e.amountMsat };
+      return p.amountMsat === null ? { ...p, amountMsat: e.amountMsat } : p;
     case 'payment.part_sent':
+      // Already known (in flight or ended): an event older than what the page knows.
+      if (p.parts.some((x) => x.partId === e.partId)) return p;
       return {
         ...p,
-        parts: [...p.parts.filter((x) => x.partId !== e.partId), {
+        parts: byPartId([...p.parts, {
           partId: e.partId, amountMsat: e.amountMsat, feeMsat: e.feeMsat, nodes: e.route.nodes, channels: e.route.channels, state: 'in_flight', failure: null,
-        }],
+        }]),
       };
     case 'payment.part_failed':
+      // A part not known yet (its part_sent was missed while disconnected) waits for the next snapshot.
       return {
         ...p,
-        parts: p.parts.map((x) => (x.partId === e.partId ? { ...x, state: 'failed' as const, failure: partFailureText(e.code, e.hopIndex, e.fromRecipient, e.message) } : x)),
+        parts: p.parts.map((x) => (x.partId === e.partId && x.state === 'in_flight'
+          ? { ...x, state: 'failed' as const, failure: partFailureText(e.code, e.hopIndex, e.fromRecipient, e.message) }
+          : x)),
       };
     case 'payment.succeeded':
+      if (p.status !== 'pending') return p;
       return {
         ...p, status: 'succeeded', amountMsat: e.amountMsat, feeMsat: e.feeMsat,
         parts: p.parts.map((x) => (x.state === 'in_flight' ? { ...x, state: 'succeeded' as const } : x)),
       };
     case 'payment.failed':
+      if (p.status !== 'pending') return p;
       return { ...p, status: 'failed', failure: paymentFailureText(e.code, e.message) };
     default:
       return p;
   }
 }
 
-/** The progress as the node has it (after `getPayment`): the answer wins over what the events said. */
+/**
+ * The progress after one of the node's answers about it (`pay`, `getPayment`, a `listPayments`
+ * row). The answer fills in what the events cannot carry (the preimage, parts whose events were
+ * missed) and settles a part either way once it has ended; an answer older than what the page knows
+ * moves nothing back. An ended part keeps the events' failure text when both say it failed (the
+ * event also tells at which hop).
+ */
+export function applyPaymentInfo(p: PaymentProgress, info: PaymentInfo): PaymentProgress {
+  if (info.paymentId !== p.paymentId) return p;
+  const told = progressFromInfo(info);
+  const parts = new Map(p.parts.map((x) => [x.partId, x]));
+  for (const x of told.parts) {
+    const known = parts.get(x.partId);
+    if (!known || partRank(x.state) > partRank(known.state)) parts.set(x.partId, x);
+    else if (partRank(x.state) === 1 && partRank(known.state) === 1 && x.state !== known.state) parts.set(x.partId, x);
+  }
+  const payment = p.status === 'pending' || told.status !== 'pending'
+    ? { status: told.status, amountMsat: told.amountMsat, feeMsat: told.feeMsat, preimage: told.preimage, failure: told.failure }
+    : { status: p.status, amountMsat: p.amountMsat ?? told.amountMsat, feeMsat: p.feeMsat, preimage: p.preimage, failure: p.failure };
+  return { paymentId: p.paymentId, ...payment, parts: byPartId([...parts.values()]) };
+}
+
+/** What the parts in flight add up to, msat. */
+export function inFlightMsat(p: PaymentProgress): bigint {
+  return p.parts.reduce((s, x) => (x.state === 'in_flight' ? s + BigInt(x.amountMsat) : s), 0n);
+}
+
+/** The progress as the node has it (after `getPayment`), parts in partId order. */
 export function progressFromInfo(info: PaymentInfo): PaymentProgress {
   return {
     paymentId: info.paymentId,
@@ -262,13 +315,13 @@ export function progressFromInfo(info: PaymentInfo): PaymentProgress {
     feeMsat: info.feeMsat,
     preimage: info.preimage,
     failure: info.failure ? paymentFailureText(info.failure.code, info.failure.message) : null,
-    parts: info.parts.map((x) => ({
+    parts: byPartId(info.parts.map((x) => ({
       partId: x.partId, amountMsat: x.amountMsat, feeMsat: x.feeMsat,
       nodes: x.route.map((h) => h.nodeId), channels: x.route.map((h) => h.shortChannelId),
       // core/payments PartStatus: adding, inflight, failing, succeeded, failed.
       state: x.status === 'succeeded' ? 'succeeded' : x.status === 'failed' || x.status === 'failing' || x.failure ? 'failed' : 'in_flight',
       failure: x.failure ? partFailureText(x.failure.code, null, false, x.failure.message) : null,
-    })),
+    }))),
   };
 }
 
@@ -341,6 +394,15 @@ export function targetAmountText(t: PayTarget): string {
 /** A fresh payment id (the node's idempotency key): `app-<time>-<random>`. */
 export function newPaymentId(nowMs: number, random: number): string {
   return `app-${nowMs.toString(36)}-${Math.floor(random * 36 ** 6).toString(36)}`;
+}
+
+/**
+ * An invoice's times in unix ms, as the page shows times. The node gives `createdAt` and
+ * `expiresAt` in unix seconds (the BOLT 11 `timestamp` and timestamp + expiry, core/payments
+ * inbound) and `paidAt` in unix ms.
+ */
+export function invoiceTimes(inv: Pick<Bolt11InvoiceInfo, 'createdAt' | 'expiresAt' | 'paidAt'>): { createdMs: number; expiresMs: number; paidMs: number | null } {
+  return { createdMs: inv.createdAt * 1000, expiresMs: inv.expiresAt * 1000, paidMs: inv.paidAt };
 }
 
 /** The events after which the Payments page reads its lists again. */

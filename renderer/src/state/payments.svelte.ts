@@ -8,7 +8,7 @@
 import type { NodeApi } from '../../../core/api/methods';
 import type { NodeEvent } from '../../../core/api/events';
 import type { Bolt11InvoiceInfo, ForwardInfo, PaymentInfo } from '../../../core/api';
-import { applyPaymentEvent, isPaymentEvent, newestFirst, progressFromInfo, startProgress, type PaymentProgress } from '../lib/payments';
+import { applyPaymentEvent, applyPaymentInfo, isPaymentEvent, newestFirst, startProgress, type PaymentProgress } from '../lib/payments';
 import { apiFailure } from '../lib/api-error';
 import { LiveState } from './live.svelte';
 
@@ -78,16 +78,16 @@ export class PaymentsState extends LiveState {
         this.#disabled = true;
       };
     }
-    return () => {
+    return (early) => {
       this.#disabled = false;
       this.#install(lists);
+      // Events that came while the lists loaded: older or newer than them, the merge keeps the newest facts.
+      this.#follow(early);
     };
   }
 
   protected apply(batch: readonly NodeEvent[]): void {
-    let current = this.#current;
-    if (current) for (const e of batch) current = applyPaymentEvent(current, e);
-    this.#current = current;
+    this.#follow(batch);
     this.#scheduleReload();
   }
 
@@ -139,12 +139,17 @@ export class PaymentsState extends LiveState {
     if (this.isCurrent(api)) this.#install(lists);
   }
 
-  /** The node's answer wins over the events only when it knows more (a final status, or more parts). */
+  /** The node's answer, merged with what the events told (lib/payments: an older answer moves nothing back). */
   #adopt(info: PaymentInfo): void {
     const cur = this.#current;
-    if (!cur || cur.paymentId !== info.paymentId) return;
-    const fromInfo = progressFromInfo(info);
-    if (info.status !== 'pending' || fromInfo.parts.length >= cur.parts.length) this.#current = fromInfo;
+    if (cur) this.#current = applyPaymentInfo(cur, info);
+  }
+
+  #follow(events: readonly NodeEvent[]): void {
+    let current = this.#current;
+    if (!current) return;
+    for (const e of events) current = applyPaymentEvent(current, e);
+    this.#current = current;
   }
 
   async #read(api: NodeApi): Promise<Lists> {

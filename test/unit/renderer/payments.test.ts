@@ -10,8 +10,8 @@ import { METHOD_SCHEMAS, PAYMENT_ID_PATTERN, validate, type DecodeResult, type N
 import { describeBolt11 } from '../../../core/invoices/bolt11/describe';
 import { decodeBolt12 } from '../../../core/offers/describe';
 import {
-  applyPaymentEvent, checkInvoiceForm, newestFirst, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
-  startProgress, targetAmountText, type PayTarget,
+  applyPaymentEvent, applyPaymentInfo, checkInvoiceForm, inFlightMsat, invoiceTimes, newestFirst, checkPayForm, feeShare, newPaymentId, partFailureText, pasteProblem, paymentFailureText, payTarget, progressFromInfo,
+  startProgress, targetAmountText, type PaymentProgress, type PayTarget,
 } from '../../../renderer/src/lib/payments';
 import { loadVectors } from '../../support/vectors';
 
@@ -173,6 +173,149 @@ describe('payments page: a payment as it happens', () => {
     expect(p.parts[0]!.failure).toContain('The recipient does not know this payment');
   });
 
+  /**
+   * A payment as core/payments makes it (a model of its rules, not a copy): parts sent while the parts
+   * in flight or succeeded leave some of the amount uncovered, each part a fresh partId, a part
+   * 'adding' then 'inflight' (or 'failing' before it fails), ended parts never coming back, success
+   * at the first fulfilled part, failure only when no part is live. It records the events it
+   * publishes and the answer `getPayment` would give after each step.
+   */
+  type Step = { op: 'send' | 'confirm' | 'failing' | 'fail' | 'fulfill' | 'give_up'; pick: number; share: number };
+  interface History { amountMsat: bigint; events: NodeEvent[]; snapshots: PaymentInfo[]; final: PaymentInfo }
+
+  function history(amountMsat: bigint, steps: readonly Step[], finish: boolean): History {
+    const id = 'pay-1';
+    type Part = { -readonly [K in keyof PaymentInfo['parts'][number]]: PaymentInfo['parts'][number][K] };
+    const parts: Part[] = [];
+    let status = 'pending' as PaymentInfo['status'];
+    let feeMsat: bigint | null = null;
+    let failure: PaymentInfo['failure'] = null;
+    const events: NodeEvent[] = [ev({ type: 'payment.started', paymentId: id, paymentHash: '00', kind: 'bolt11', destination: B, amountMsat: amountMsat.toString(), maxFeeMsat: '1000000' })];
+    const snap = (): PaymentInfo => ({
+      paymentId: id, kind: 'bolt11', paymentHash: '00', destination: B, amountMsat: amountMsat.toString(), maxFeeMsat: '1000000', description: null, status,
+      createdAt: 1, completedAt: status === 'pending' ? null : 2, preimage: status === 'succeeded' ? 'ee'.repeat(32) : null, feeMsat: feeMsat === null ? null : feeMsat.toString(),
+      failure, attempts: parts.length, parts: parts.map((x) => ({ ...x })),
+    });
+    const snapshots: PaymentInfo[] = [snap()];
+    const live = () => parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+    const failPart = (x: Part) => {
+      x.status = 'failed';
+      x.failure = { code: 'temporary_channel_failure', erringNode: A, message: 'no balance' };
+      events.push(ev({ type: 'payment.part_failed', paymentId: id, partId: x.partId, code: 'temporary_channel_failure', erringNode: A, hopIndex: 0, fromRecipient: false, message: 'no balance', retry: true }));
+    };
+    const fulfil = (x: Part) => {
+      x.status = 'succeeded';
+      if (status === 'pending') {
+        status = 'succeeded';
+        feeMsat = parts.filter((y) => y.status === 'succeeded').reduce((s, y) => s + BigInt(y.feeMsat), 0n);
+        events.push(ev({ type: 'payment.succeeded', paymentId: id, paymentHash: '00', amountMsat: amountMsat.toString(), feeMsat: feeMsat.toString(), parts: 1 }));
+      }
+    };
+    for (const s of steps) {
+      const l = live();
+      const one = l.length ? l[s.pick % l.length]! : null;
+      if (s.op === 'send' && status === 'pending') {
+        const covered = [...l, ...parts.filter((x) => x.status === 'succeeded')].reduce((sum, x) => sum + BigInt(x.amountMsat), 0n);
+        const remaining = amountMsat - covered;
+        if (remaining <= 0n) continue;
+        const amount = remaining * BigInt(s.share) / 100n || 1n;
+        const partId = parts.length;
+        parts.push({ partId, status: 'adding', channelId: 'c', amountMsat: amount.toString(), feeMsat: String(partId + 1), route: [{ nodeId: B, shortChannelId: '1x2x3', amountMsat: amount.toString(), cltvExpiry: 150 }], failure: null });
+        events.push(ev({ type: 'payment.part_sent', paymentId: id, partId, channelId: 'c', amountMsat: amount.toString(), feeMsat: String(partId + 1), route: { nodes: [B], channels: ['1x2x3'], blindedHops: null } }));
+      } else if (s.op === 'confirm' && one?.status === 'adding') one.status = 'inflight';
+      else if (s.op === 'failing' && one?.status === 'inflight' && status === 'pending') one.status = 'failing';
+      else if (s.op === 'fail' && one && status === 'pending') failPart(one);
+      else if (s.op === 'fulfill' && one && one.status !== 'failing') fulfil(one);
+      else if (s.op === 'give_up' && status === 'pending' && l.length === 0) {
+        status = 'failed';
+        failure = { code: 'payments.no_route', message: 'no route' };
+        events.push(ev({ type: 'payment.failed', paymentId: id, paymentHash: '00', code: 'payments.no_route', message: 'no route' }));
+      } else continue;
+      snapshots.push(snap());
+    }
+    // After the first fulfilled part the recipient releases the rest (BOLT 4: it fulfils the whole set).
+    if (status === 'succeeded') for (const x of live()) fulfil(x);
+    if (finish && status === 'pending') {
+      for (const x of live()) failPart(x);
+      status = 'failed';
+      failure = { code: 'payments.timeout', message: 'too long' };
+      events.push(ev({ type: 'payment.failed', paymentId: id, paymentHash: '00', code: 'payments.timeout', message: 'too long' }));
+    }
+    const final = snap();
+    snapshots.push(final);
+    return { amountMsat, events, snapshots, final };
+  }
+
+  const step = fc.record({ op: fc.constantFrom<Step['op']>('send', 'send', 'confirm', 'failing', 'fail', 'fail', 'fulfill', 'give_up'), pick: fc.nat(), share: fc.integer({ min: 1, max: 100 }) });
+  /** Besides every event in the node's order: answers read at any moment, and events seen again (a stale batch). */
+  const extra = fc.record({ kind: fc.constantFrom('answer', 'answer', 'again'), which: fc.nat(), at: fc.nat() });
+  const shown = (p: PaymentProgress) => ({ status: p.status, preimage: p.preimage, inFlight: inFlightMsat(p), parts: p.parts.map((x) => [x.partId, x.state, x.amountMsat]) });
+
+  function deliveries(h: History, extras: readonly { kind: string; which: number; at: number }[], drop: readonly number[] = []): ({ event: NodeEvent } | { info: PaymentInfo })[] {
+    const out: ({ event: NodeEvent } | { info: PaymentInfo })[] = h.events.filter((_, i) => !drop.includes(i)).map((event) => ({ event }));
+    for (const x of extras) {
+      if (x.kind === 'answer') {
+        out.splice(x.at % (out.length + 1), 0, { info: h.snapshots[x.which % h.snapshots.length]! });
+        continue;
+      }
+      // The node's events come in its order: one seen again comes after it was first seen.
+      const event = h.events[x.which % h.events.length]!;
+      const first = out.findIndex((d) => 'event' in d && d.event === event);
+      if (first >= 0) out.splice(first + 1 + (x.at % (out.length - first)), 0, { event });
+    }
+    return out;
+  }
+  const merge = (p: PaymentProgress, d: { event: NodeEvent } | { info: PaymentInfo }) => ('event' in d ? applyPaymentEvent(p, d.event) : applyPaymentInfo(p, d.info));
+
+  it('events and answers in any interleaving: never more in flight than the amount, and at the end what getPayment says', () => {
+    fc.assert(fc.property(
+      fc.bigInt({ min: 1n, max: 10_000_000_000n }), fc.array(step, { maxLength: 40 }), fc.boolean(), fc.array(extra, { maxLength: 30 }),
+      (amountMsat, steps, finish, extras) => {
+        const h = history(amountMsat, steps, finish);
+        let p = startProgress('pay-1');
+        for (const d of deliveries(h, extras)) {
+          p = merge(p, d);
+          expect(inFlightMsat(p)).toBeLessThanOrEqual(amountMsat);
+        }
+        // The page reads the payment again after the last event: it then shows what the node has.
+        p = applyPaymentInfo(p, h.final);
+        expect(shown(p)).toEqual(shown(progressFromInfo(h.final)));
+      },
+    ), { numRuns: 500 });
+  });
+
+  it('events lost while disconnected: the answer read after reconnecting settles it', () => {
+    fc.assert(fc.property(
+      fc.bigInt({ min: 1n, max: 10_000_000_000n }), fc.array(step, { maxLength: 40 }), fc.boolean(), fc.array(extra, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }),
+      (amountMsat, steps, finish, extras, lost) => {
+        const h = history(amountMsat, steps, finish);
+        let p = startProgress('pay-1');
+        for (const d of deliveries(h, extras, lost.map((i) => i % h.events.length))) p = merge(p, d);
+        p = applyPaymentInfo(p, h.final);
+        expect(shown(p)).toEqual(shown(progressFromInfo(h.final)));
+      },
+    ), { numRuns: 300 });
+  });
+
+  it('a part that failed and was sent again is counted once: the old answer read late does not bring it back', () => {
+    const h = history(6_000_000_000n, [
+      { op: 'send', pick: 0, share: 50 }, { op: 'send', pick: 0, share: 100 }, { op: 'confirm', pick: 0, share: 0 }, { op: 'confirm', pick: 1, share: 0 },
+      { op: 'fail', pick: 0, share: 0 }, { op: 'send', pick: 0, share: 100 },
+    ], false);
+    // The answer taken with parts 0 and 1 in flight, read after part 0 failed and part 2 was sent.
+    const early = h.snapshots.find((s) => s.parts.length === 2 && s.parts.every((x) => x.status === 'inflight'))!;
+    let p = startProgress('pay-1');
+    for (const e of h.events) p = applyPaymentEvent(p, e);
+    expect(inFlightMsat(p)).toBe(6_000_000_000n);
+    p = applyPaymentInfo(p, early);
+    expect(p.parts.map((x) => x.state)).toEqual(['failed', 'in_flight', 'in_flight']);
+    expect(inFlightMsat(p)).toBe(6_000_000_000n);
+    // And the part_sent of part 0 seen again (a batch read late) does not send it again.
+    p = applyPaymentEvent(p, h.events[1]!);
+    expect(inFlightMsat(p)).toBe(6_000_000_000n);
+    expect(p.parts[0]!.failure).toContain('at hop 1');
+  });
+
   it('words: an unknown code keeps the node\'s message; fee shares', () => {
     expect(partFailureText('unknown_0x1234', null, true, 'something odd')).toBe('something odd (at the recipient; unknown_0x1234).');
     expect(paymentFailureText('payments.something', 'went wrong')).toBe('Went wrong (payments.something).');
@@ -180,6 +323,13 @@ describe('payments page: a payment as it happens', () => {
     expect(feeShare(null, '10000')).toBeNull();
     expect(feeShare('0', '10000')).toBeNull();
     expect(feeShare('1', '0')).toBeNull();
+  });
+});
+
+describe('payments page: an invoice\'s times', () => {
+  it('created and expiry in unix seconds (the BOLT 11 timestamp), paid in unix ms, all shown in ms', () => {
+    expect(invoiceTimes({ createdAt: 1_796_590_002, expiresAt: 1_796_590_602, paidAt: null })).toEqual({ createdMs: 1_796_590_002_000, expiresMs: 1_796_590_602_000, paidMs: null });
+    expect(invoiceTimes({ createdAt: 1_796_590_002, expiresAt: 1_796_590_602, paidAt: 1_796_590_010_123 }).paidMs).toBe(1_796_590_010_123);
   });
 });
 
