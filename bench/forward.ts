@@ -35,6 +35,8 @@ interface Forwarder {
   readonly nodeId: string;
   readonly port: number;
   readonly pid: number;
+  /** Where the forwarder's messages stand (for a stalled run): its peers' counters and the messenger's. */
+  diagnose?(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,19 @@ async function startGlasswingDaemon(subscribed = false): Promise<Forwarder> {
   client?.api.subscribe(() => void received++);
   return {
     name: subscribed ? 'Glasswing daemon, with a UI subscribed' : 'Glasswing daemon', ...ready, pid: child.pid!,
+    diagnose: async () => {
+      const d = client ?? await connectToDaemon(datadir);
+      try {
+        const { peers } = await d.api.listPeers({});
+        const stats = await d.api.messengerStats({});
+        return {
+          peers: peers.map((p) => ({ nodeId: p.nodeId.slice(0, 16), in: p.messagesIn, out: p.messagesOut, bytesIn: p.bytesIn, bytesOut: p.bytesOut, lastPingRttMs: p.lastPingRttMs })),
+          messenger: { ...stats, handlers: undefined, policy: undefined },
+        };
+      } finally {
+        if (d !== client) d.close();
+      }
+    },
     stop: async () => {
       if (client && received === 0) throw new Error('bench/forward: the subscribed client got no event');
       client?.close();
@@ -149,7 +164,16 @@ async function measure(f: Forwarder): Promise<Result> {
       await until('C to receive every message', () => c.received.length >= sent);
     };
     // The forward path works (and is warm) before anything is timed; then the forwarder's idle cost.
-    await send(50);
+    /** `send`, and on a stall an error that says where the messages stopped (A's sends, C's receipts, the forwarder's counters). */
+    const sendOrExplain = async (n: number, phase: string) => {
+      try {
+        await send(n);
+      } catch (e) {
+        const state = await f.diagnose?.().catch((d: unknown) => `diagnose failed: ${String(d)}`);
+        throw new Error(`${(e as Error).message} in ${phase} (${f.name}): A sent ${sent}, C received ${c.received.length}; forwarder: ${JSON.stringify(state)}`);
+      }
+    };
+    await sendOrExplain(50, 'the warm-up');
     await sleep(200);
     const idleStart = performance.now();
     const idle0 = cpuSeconds(f.pid);
@@ -163,7 +187,7 @@ async function measure(f: Forwarder): Promise<Result> {
       const before = c.received.length;
       const t0 = performance.now();
       const cpu0 = cpuTimes(f.pid);
-      await send(MESSAGES);
+      await sendOrExplain(MESSAGES, `round ${r + 1}`);
       const seconds = (performance.now() - t0) / 1000;
       const cpu1 = cpuTimes(f.pid);
       const raw = cpu1.user + cpu1.system - cpu0.user - cpu0.system;
