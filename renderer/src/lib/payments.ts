@@ -367,6 +367,7 @@ const PAYMENT_WORDS: Readonly<Record<string, string>> = {
   'payments.rejected': 'The recipient refused the payment.',
   'payments.invoice_expired': 'The invoice expired.',
   'payments.lost_track': 'The node lost track of a part of this payment.',
+  'payments.async_hold_failed': 'The LSP holding this payment for the offline recipient gave it back: the recipient did not come online in time.',
 };
 
 export function paymentFailureText(code: string, message: string): string {

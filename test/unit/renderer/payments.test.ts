@@ -319,6 +319,7 @@ describe('payments page: a payment as it happens', () => {
   it('words: an unknown code keeps the node\'s message; fee shares', () => {
     expect(partFailureText('unknown_0x1234', null, true, 'something odd')).toBe('something odd (at the recipient; unknown_0x1234).');
     expect(paymentFailureText('payments.something', 'went wrong')).toBe('Went wrong (payments.something).');
+    expect(paymentFailureText('payments.async_hold_failed', 'the HTLC held at 02ab… was failed back unreleased')).toMatch(/^The LSP holding this payment .* The HTLC held at 02ab… was failed back unreleased\.$/);
     expect(feeShare('25', '10000')).toBe('0.25%');
     expect(feeShare(null, '10000')).toBeNull();
     expect(feeShare('0', '10000')).toBeNull();
