@@ -4,15 +4,17 @@
  * --force`. A's `error` makes B fail the channel too, so both commitments race for the mempool; the
  * test takes whichever won and checks what each side sees (the same closing transaction, `local` on
  * one side and `remote` on the other), the winner's CPFP child through its anchor paid from its
- * wallet (the commitments were signed at 253 sat/kw, below the chain's estimate), every payment
+ * wallet (the commitments were signed at 253 sat/kw, and an update_fee stops at 2,500: below the
+ * fee service's 3,000), every payment
  * ending succeeded or failed, and no satoshi lost: each wallet gains exactly what its side claimed
  * less the fees of its own transactions, and both sides' claims, the commitment's fee and the anchors
  * nobody swept add up to the channel.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Bolt11InvoiceInfo, ClosedChannelInfo, PaymentInfo } from '../../core/api';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
-import { deposit, synced, type WalletNode, startWalletNode, expectCoinsOnChain } from '../support/wallet-node';
+import { deposit, rpcFlags, synced, type WalletNode, startWalletNode, expectCoinsOnChain } from '../support/wallet-node';
+import { startFeeService } from '../support/fee-service';
 import { runCli } from '../support/daemon';
 import { tempDir } from '../support/tmp';
 import { cliOk, feeOf, inMempool, mine, mineUntil, openActive, rawTx, totalSat } from '../support/chain-daemons';
@@ -31,8 +33,15 @@ async function view(n: WalletNode, channelId: string): Promise<ClosedChannelInfo
 
 describe('force close while the peer is connected and sending', () => {
   it('A force-closes with B paying: both see the one commitment that won, the winner CPFPs it from its wallet, and no race loses funds', async () => {
-    const a = await startWalletNode(btcd);
-    const b = await startWalletNode(btcd);
+    // The fee market both nodes read: 3,000 sat/kw. A funder's update_fee follows the estimate but
+    // stops at 2,500 sat/kw on an anchors channel, so whichever commitment wins pays less than the
+    // estimate and needs its CPFP child — whether or not an update_fee landed before the close
+    // (with btcd's fallback estimate, 2,500, one that landed made the commitment pay enough alone).
+    const feeMarket = await startFeeService(12_000);
+    onTestFinished(() => feeMarket.close());
+    const args = [...rpcFlags(btcd), '--fee-url', feeMarket.url, '--fee-poll-ms', '500'];
+    const a = await startWalletNode(btcd, { args });
+    const b = await startWalletNode(btcd, { args });
     const nodes = [a, b];
     for (const n of nodes) await synced(n.api, btcd);
     await deposit(a, btcd, 1_500_000n);
@@ -65,11 +74,11 @@ describe('force close while the peer is connected and sending', () => {
     // B saw A's error: its channel failed, it no longer takes payments over it.
     await waitFor(async () => ((await b.api.listChannels({})).channels.find((x) => x.channelId === ab.channelId)?.failure ? true : undefined), 'B\'s channel failed');
 
-    // The winner's commitment pays 253 sat/kw, below the chain's estimate: its CPFP child through its
-    // anchor, the fee from its wallet, waits in the mempool with it.
+    // The winner's commitment pays less than the estimate: its CPFP child through its anchor, the fee
+    // from its wallet, waits in the mempool with it.
     const cpfp = await waitFor(async () => (await w.api.listTransactions({})).transactions.find((t) => t.label === 'cpfp' && (t.state === 'unconfirmed' || t.state === 'confirmed')), 'the winner\'s CPFP child', 60_000).catch(async (e: Error) => {
       // What the two monitors did, and the winner's fee estimates (a CPFP is asked only below them), for whoever reads a failure.
-      const monitorLines = (n: WalletNode) => n.daemon.logs.filter((line) => /monitor|broadcast|cpfp/.test(line)).join('\n');
+      const monitorLines = (n: WalletNode) => n.daemon.logs.filter((line) => /monitor|broadcast|cpfp|fee_update|update_fee/.test(line)).join('\n');
       const fees = JSON.stringify((await w.api.chainInfo({})).fees);
       throw new Error(`${e.message}\nwinner ${w === a ? 'A' : 'B'} (${winner}), its fee estimates ${fees}; A's monitor:\n${monitorLines(a)}\nB's monitor:\n${monitorLines(b)}`);
     });
