@@ -2,7 +2,7 @@
  * A payment forwarded through us between LDK 0.2 and LND 0.21, in both directions (issue 15,
  * remaining item 3), on one btcd: LDK and LND each have one channel with us — to LND private, to
  * LDK public (`--public`, announced at 6 confirmations), which makes us a public node in LND's graph
- * (LND hints a private channel only through a public peer: see payments-lnd-hints.test.ts). LDK pays
+ * (LND's `chanCanBeHopHint` hints a private channel only when the peer is a public node). LDK pays
  * LND's private invoice over its route hint through us; LND pays LDK's invoice over the graph (our
  * announced channel to LDK with our channel_update). Each forward is in our history with its fee.
  */
