@@ -9,6 +9,7 @@ import type { ChannelSummary, FundChannelResult, NodeApi } from '../../core/api'
 import { startBtcd, waitFor, type Btcd } from '../support/btcd';
 import { fundLdkPeer, startLdkPeer, type LdkPeer } from '../support/ldk-peer';
 import { DaemonProcess } from '../support/daemon';
+import { usableWithLdk } from '../support/interop-rig';
 import { tempDir } from '../support/tmp';
 import { deposit, expectCoinsOnChain, rpcFlags, synced, type WalletNode } from '../support/wallet-node';
 import { feeOf, mineUntil, totalSat } from '../support/chain-daemons';
@@ -20,11 +21,7 @@ describe('reconnections with the LDK 0.2 peer', () => {
   let api: NodeApi;
 
   const ours = async (channelId: string): Promise<ChannelSummary | undefined> => (await api.listChannels({})).channels.find((c) => c.channelId === channelId);
-  const usableBoth = (channelId: string, what: string) => waitFor(async () => {
-    const mine = await ours(channelId);
-    const theirs = (await ldk.listChannels()).find((c) => c.channel_id === channelId);
-    return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? mine : undefined;
-  }, what, 60_000);
+  const usableBoth = (channelId: string, what: string) => waitFor(() => usableWithLdk(api, ldk, channelId), what, 60_000);
 
   beforeAll(async () => {
     btcd = await startBtcd();
@@ -45,11 +42,7 @@ describe('reconnections with the LDK 0.2 peer', () => {
     const r = await g.cli('openchannel', ldk.nodeId, '600000', '--push-msat', '50000000', '--feerate', '2');
     expect(r.code, r.stderr).toBe(0);
     const opened = r.json as FundChannelResult;
-    const active = await mineUntil(btcd, [g], async () => {
-      const mine = await ours(opened.channelId);
-      const theirs = (await ldk.listChannels()).find((c) => c.channel_id === opened.channelId);
-      return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? mine : undefined;
-    }, 'the channel usable on both sides');
+    const active = await mineUntil(btcd, [g], () => usableWithLdk(api, ldk, opened.channelId), 'the channel usable on both sides');
 
     // 1. Disconnected: LDK marks the channel unusable; reconnected, reestablished with the same numbers.
     await api.disconnect({ nodeId: ldk.nodeId });

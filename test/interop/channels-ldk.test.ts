@@ -9,8 +9,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FundChannelResult, NodeApi } from '../../core/api';
 import { waitFor, type Btcd } from '../support/btcd';
-import { fundLdkPeer, startLdkPeer, type LdkPeer } from '../support/ldk-peer';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import type { LdkPeer } from '../support/ldk-peer';
+import { minedUsableWithLdk, startConnectedLdk, startInteropRig, type InteropRig } from '../support/interop-rig';
 import { expectCoinsOnChain, type WalletNode } from '../support/wallet-node';
 
 describe('channels with the LDK 0.2 peer on btcd', () => {
@@ -20,20 +20,12 @@ describe('channels with the LDK 0.2 peer on btcd', () => {
   let api: NodeApi;
   let rig: InteropRig;
   /** Both sides list the channel usable. */
-  const activeBoth = (channelId: () => Promise<string | undefined>) => rig.mineUntil(async () => {
-    const id = await channelId();
-    const mine = id ? await rig.ours(id) : undefined;
-    const theirs = (await ldk.listChannels()).find((c) => c.channel_id === id);
-    return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? mine : undefined;
-  }, 'the channel usable on both sides');
+  const activeBoth = (channelId: () => Promise<string | undefined>) => minedUsableWithLdk(rig, ldk, channelId);
 
   beforeAll(async () => {
     rig = await startInteropRig({ name: 'ldk-interop' });
     ({ btcd, g, api } = rig);
-    ldk = await startLdkPeer(btcd);
-    await fundLdkPeer(btcd, ldk, 3_000_000n);
-    await api.connect({ address: ldk.address });
-    await peerConnected(api, ldk.nodeId);
+    ldk = await startConnectedLdk(rig, 3_000_000n);
   }, 240_000);
 
   it('we open (static_remotekey: the peer has no anchors); LDK closes cooperatively; our funds are back in the wallet', async () => {

@@ -19,8 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
 import { waitFor } from '../support/btcd';
 import { startFeeService, type FeeService } from '../support/fee-service';
-import { fundLdkPeer, startLdkPeer, type LdkChannel, type LdkPeer } from '../support/ldk-peer';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import type { LdkChannel, LdkPeer } from '../support/ldk-peer';
+import { minedUsableWithLdk, peerConnected, startConnectedLdk, startInteropRig, type InteropRig } from '../support/interop-rig';
 
 /** BOLT 3 "Fee Calculation": the base weight of a commitment without anchors. */
 const COMMITMENT_WEIGHT = 724;
@@ -39,21 +39,13 @@ describe('update_fee with the LDK 0.2 peer on btcd', () => {
       return ours?.feeratePerKw === perKw && ours.state === 'active' && theirs?.feerate_per_kw === perKw ? { ours, theirs } : undefined;
     }, `both commitments at ${perKw} sat/kw`, 60_000);
   }
-  const activeBoth = (channelId: () => Promise<string | undefined>) => rig.mineUntil(async () => {
-    const id = await channelId();
-    const mine = id ? await rig.ours(id) : undefined;
-    const theirs = (await ldk.listChannels()).find((c) => c.channel_id === id);
-    return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? mine : undefined;
-  }, 'the channel usable on both sides');
+  const activeBoth = (channelId: () => Promise<string | undefined>) => minedUsableWithLdk(rig, ldk, channelId);
 
   beforeAll(async () => {
     // 10,000 sat/kvB is 2,500 sat/kw: LDK's own default commitment feerate, so both start agreeing.
     fees = await startFeeService(10_000);
     rig = await startInteropRig({ name: 'ldk-fees', depositSat: 3_000_000n, daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '500'] });
-    ldk = await startLdkPeer(rig.btcd);
-    await fundLdkPeer(rig.btcd, ldk, 2_000_000n);
-    await rig.api.connect({ address: ldk.address });
-    await peerConnected(rig.api, ldk.nodeId);
+    ldk = await startConnectedLdk(rig, 2_000_000n);
   }, 300_000);
 
   afterAll(async () => {

@@ -12,8 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, FetchInvoiceResult, FundChannelResult, OfferInfo, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
-import { fundLdkPeer, startLdkPeer, type LdkPeer } from '../support/ldk-peer';
-import { peerConnected, startInteropRig, type InteropRig } from '../support/interop-rig';
+import type { LdkPeer } from '../support/ldk-peer';
+import { minedUsableWithLdk, startConnectedLdk, startInteropRig, type InteropRig } from '../support/interop-rig';
 
 describe('payments with the LDK 0.2 peer on btcd', () => {
   let rig: InteropRig;
@@ -40,18 +40,11 @@ describe('payments with the LDK 0.2 peer on btcd', () => {
 
   beforeAll(async () => {
     rig = await startInteropRig({ name: 'ldk-payments' });
-    ldk = await startLdkPeer(rig.btcd);
-    await fundLdkPeer(rig.btcd, ldk, 1_000_000n);
-    await rig.api.connect({ address: ldk.address });
-    await peerConnected(rig.api, ldk.nodeId);
+    ldk = await startConnectedLdk(rig, 1_000_000n);
     const r = await rig.g.cli('openchannel', ldk.nodeId, '1000000', '--push-msat', '400000000', '--feerate', '2');
     expect(r.code, r.stderr).toBe(0);
     channelId = (r.json as FundChannelResult).channelId;
-    await rig.mineUntil(async () => {
-      const mine = await rig.ours(channelId);
-      const theirs = (await ldk.listChannels()).find((c) => c.channel_id === channelId);
-      return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? true : undefined;
-    }, 'the channel usable on both sides');
+    await minedUsableWithLdk(rig, ldk, async () => channelId);
     await atTip();
   }, 300_000);
 

@@ -9,6 +9,7 @@ import type { ChannelSummary, ClosedChannelInfo, NodeApi } from '../../core/api'
 import { startBtcd, waitFor, type Btcd } from './btcd';
 import { DaemonProcess } from './daemon';
 import { fundLnd, startLnd, type Lnd } from './lnd';
+import { fundLdkPeer, startLdkPeer, type LdkPeer } from './ldk-peer';
 import { tempDir } from './tmp';
 import { deposit, rpcFlags, synced, type WalletNode } from './wallet-node';
 
@@ -126,4 +127,26 @@ export async function startForwardingLnd(rig: InteropRig, alias: string, fundSat
   await rig.api.connect({ address: lnd.address });
   await waitFor(async () => ((await lnd.listPeers()).includes(rig.g.daemon.nodeId) ? true : undefined), 'LND sees us');
   return lnd;
+}
+
+/** Our LDK 0.2 test peer: started on the rig's btcd, its wallet funded with `fundSat`, connected to our node. */
+export async function startConnectedLdk(rig: InteropRig, fundSat: bigint): Promise<LdkPeer> {
+  const ldk = await startLdkPeer(rig.btcd);
+  await fundLdkPeer(rig.btcd, ldk, fundSat);
+  await rig.api.connect({ address: ldk.address });
+  await peerConnected(rig.api, ldk.nodeId);
+  return ldk;
+}
+
+/** Our side of a channel with the LDK peer when both sides list it usable, else undefined. */
+export async function usableWithLdk(api: NodeApi, ldk: LdkPeer, channelId: string | undefined): Promise<ChannelSummary | undefined> {
+  if (!channelId) return undefined;
+  const mine = (await api.listChannels({})).channels.find((c) => c.channelId === channelId);
+  const theirs = (await ldk.listChannels()).find((c) => c.channel_id === channelId);
+  return mine?.lifecycle === 'active' && mine.state === 'active' && theirs?.is_usable ? mine : undefined;
+}
+
+/** Mines until the channel `channelId()` names is usable on both sides (the id may be known only later). */
+export function minedUsableWithLdk(rig: InteropRig, ldk: LdkPeer, channelId: () => Promise<string | undefined>): Promise<ChannelSummary> {
+  return rig.mineUntil(async () => usableWithLdk(rig.api, ldk, await channelId()), 'the channel usable on both sides');
 }
