@@ -171,7 +171,9 @@ export class Node {
   ) {
     this.#opts = opts;
     this.#alias = opts.alias;
-    const announce = opts.announceAddresses ?? readSavedSettings(opts.datadir).announceAddresses ?? [];
+    // config.json, read once here: what the user saved under what the host passed.
+    const saved = readSavedSettings(opts.datadir);
+    const announce = opts.announceAddresses ?? saved.announceAddresses ?? [];
     const announceProblem = announceAddressesProblem(announce);
     if (announceProblem) throw new SettingsError('settings.malformed', `announce addresses: must be ${announceProblem}`);
     this.#announce = announceAddresses(announce);
@@ -181,7 +183,7 @@ export class Node {
     this.nodeId = nodeId;
     const clock = (this.clock = opts.clock ?? new SystemClock());
     // Async payments: the role and the wire numbers (profile) every layer below uses (core/node/async.ts).
-    const asyncSettings: AsyncSettings = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(opts.datadir).async ?? {}), ...opts.async };
+    const asyncSettings: AsyncSettings = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(saved.async ?? {}), ...opts.async };
     const asyncProfile = asyncPaymentsProfile(asyncSettings.profile);
     const nonDefaultProfile = asyncSettings.profile !== 'ldk' ? asyncProfile : undefined;
     this.events = new EventBus({ now: () => clock.now() });
@@ -196,7 +198,7 @@ export class Node {
       : localInitFeatures(featureNames);
     this.#features = features;
     // The acceptance policy and opening defaults: config.json's `channels`, under what the host passes.
-    const savedChannels = channelPolicy(readSavedSettings(opts.datadir).channels);
+    const savedChannels = channelPolicy(saved.channels);
     this.#channelSettings = {
       acceptance: { ...savedChannels.acceptance, ...opts.channels?.acceptance },
       defaults: { ...savedChannels.defaults, ...opts.channels?.defaults },
@@ -351,7 +353,7 @@ export class Node {
 
     // Our forwarding policy: the host's, else config.json's `forwarding` over the default.
     this.#forwarding = (opts.payments === false ? undefined : opts.payments?.forwardingPolicy)
-      ?? mergeForwarding(DEFAULT_FORWARDING_POLICY, readSavedSettings(opts.datadir).forwarding);
+      ?? mergeForwarding(DEFAULT_FORWARDING_POLICY, saved.forwarding);
     // Payments over our channels: every channel step goes to the payment cores (claims, forwards, our parts).
     this.#payments = opts.payments === false ? null : new PaymentsService({
       store: new PaymentsRepository(db),

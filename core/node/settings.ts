@@ -226,14 +226,15 @@ export const MAX_ANNOUNCE_ADDRESSES = 8;
 /** What is wrong with a list of addresses to announce (config.json or updateSettings), or null. */
 export function announceAddressesProblem(v: unknown): string | null {
   if (!Array.isArray(v) || v.length > MAX_ANNOUNCE_ADDRESSES || v.some((x) => typeof x !== 'string')) return `a list of at most ${MAX_ANNOUNCE_ADDRESSES} "HOST:PORT" strings`;
+  let dns = 0;
   for (const [i, text] of (v as string[]).entries()) {
     try {
-      parseAddressDescriptor(text);
+      if (parseAddressDescriptor(text).kind === 'dns') dns++;
     } catch (e) {
       return `a list of addresses: [${i}] ${(e as Error).message}`;
     }
   }
-  if ((v as string[]).filter((t) => parseAddressDescriptor(t).kind === 'dns').length > 1) return 'a list with at most one DNS name (BOLT 7: "MUST NOT announce more than one type 5 DNS hostname")';
+  if (dns > 1) return 'a list with at most one DNS name (BOLT 7: "MUST NOT announce more than one type 5 DNS hostname")';
   return null;
 }
 
