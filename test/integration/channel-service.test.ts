@@ -152,18 +152,28 @@ describe('channels through the channel service on a real chain', () => {
 
 describe('unilateral closes and enforcement on a real chain', () => {
   it('force closes an anchors channel: our commitment with CPFP from the wallet, to_local after to_self_delay, to_remote to the peer', async () => {
-    const a = await node();
-    const b = await node();
+    // No automatic update_fee here: the chain's fallback estimate (2,500 sat/kw) is also where an anchors update_fee
+    // stops, so one landing before the close would leave the commitment paying enough alone (update_fee is tested with
+    // real peers in test/interop/fees-*.test.ts).
+    const a = await node({ autoFee: false });
+    let b = await node({ autoFee: false });
     await a.fund(btcd, 3_000_000n);
     await a.connect(b);
     // A commitment feerate below the chain's estimate: the monitor brings it up with a CPFP child through our anchor.
     const opened = await openActive(a, b, { amountSat: 800_000n, pushMsat: 200_000_000n, feeRateSatVb: 2, commitmentFeeratePerKw: 253 });
     const before = a.wallet.balance().totalSat;
     const beforeB = b.wallet.balance().totalSat;
+    // The peer is gone when we close: a connected peer answers our `error` with its own commitment (BOLT 1: it fails
+    // the channel too), and whichever reaches the mempool first wins — this test is about ours.
+    await b.stop();
+    await waitFor(() => (a.channels.list()[0]?.state === 'offline' ? true : undefined), 'the link offline');
     const closed = a.channels.closeChannel({ channelId: opened.channelId, force: true });
     expect(closed.kind).toBe('force');
     expect(closed.commitmentTxid).toMatch(/^[0-9a-f]{64}$/);
     await untilInMempool(closed.commitmentTxid!, 'our commitment');
+    // B comes back and finds our commitment on chain.
+    b = await b.restart(btcd);
+    nodes.push(b);
     const cpfp = await waitFor(() => a.wallet.listTransactions().find((t) => t.label === 'cpfp'), 'the CPFP child').catch((e: Error) => {
       throw new Error(`${e.message}\n${a.logs.filter((l) => /monitor/.test(String(l.event))).map((l) => JSON.stringify(l)).join('\n')}`);
     });

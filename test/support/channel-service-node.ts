@@ -42,6 +42,8 @@ export interface ServiceNodeOptions {
   readonly acceptance?: Partial<AcceptancePolicy>;
   readonly defaults?: Partial<LocalChannelDefaults>;
   readonly port?: number;
+  /** The funder's automatic update_fee as the chain's estimate moves (ChannelService `autoFee`; default on). */
+  readonly autoFee?: boolean;
 }
 
 export interface LoggedEvent {
@@ -119,6 +121,7 @@ export class ServiceNode {
       localFeatures: () => features,
       acceptance: () => this.acceptance,
       defaults: () => opts.defaults ?? {},
+      ...(opts.autoFee === undefined ? {} : { autoFee: opts.autoFee }),
       upstream: (r) => this.upstream.push(r),
     });
     onChain = (e) => {
