@@ -25,7 +25,12 @@ export type FundingLookupResult =
   | { readonly kind: 'spent' }
   /** No such block, transaction or output. */
   | { readonly kind: 'not_found' }
-  /** The chain source could not answer now (the announcement is dropped; it will come again). */
+  /**
+   * The short_channel_id's block is above our best tip (`tipHeight`): our chain is behind the
+   * peer's. The announcement waits for that block (a few blocks ahead at most), then is looked up again.
+   */
+  | { readonly kind: 'above_tip'; readonly tipHeight: number }
+  /** The chain source could not answer now: the lookup is asked again a little later (a few times), then the announcement is dropped. */
   | { readonly kind: 'unavailable' };
 
 /** A synchronous lookup, for hosts that have the UTXO set at hand (and for tests). */

@@ -8,7 +8,8 @@
  *   out = g.peerConnected(peer, { gossipQueries: true, gossipQueriesEx: true }, now);
  *   out = g.receive(peer, message, now);        // → out.outcome, out.actions, out.changes, out.events
  *   out = g.fundingResult(scid, lookup, now);   // after a `lookup_funding` action
- *   out = g.tick(now);                          // flush relays every 60 s, prune, time out queries
+ *   out = g.blockHeight(height);                // announcements waiting for this block are looked up again
+ *   out = g.tick(now);                          // flush relays every 60 s, prune, retry lookups, time out queries
  *   for (const bytes of g.nextMessagesFor(peer, 100)) send(bytes);
  *   store.applyGossipChanges(out.changes);
  *
@@ -51,8 +52,13 @@ export interface GossipLimits {
   readonly maxPendingUpdates: number;
   /** ... of which one peer may fill this many. */
   readonly maxPendingUpdatesPerPeer: number;
-  /** Held updates are dropped after this long (ms). */
+  /** Held updates are dropped after this long (ms), and so are announcements still waiting for a block or a retried lookup. */
   readonly pendingUpdateTtlMs: number;
+  /** An announcement whose block is at most this many blocks above our tip waits for the block (our chain may lag the peer's). */
+  readonly maxBlocksAhead: number;
+  /** Funding lookups per announcement while the chain source cannot answer; the first retry after `lookupRetryMs`, each next one twice as late. */
+  readonly lookupAttempts: number;
+  readonly lookupRetryMs: number;
   /** Unsolicited messages a peer may make us check signatures of, per second ... */
   readonly peerMessagesPerSecond: number;
   /** ... and in a burst. */
@@ -88,6 +94,9 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = Object.freeze({
   maxPendingUpdates: 10_000,
   maxPendingUpdatesPerPeer: 2_000,
   pendingUpdateTtlMs: 10 * 60_000,
+  maxBlocksAhead: 6,
+  lookupAttempts: 4,
+  lookupRetryMs: 5_000,
   peerMessagesPerSecond: 20,
   peerMessageBurst: 1_000,
   staleAfterSeconds: 1_209_600,
@@ -128,7 +137,7 @@ export type RejectReason = 'bad_signature' | 'bad_addresses' | 'bad_query' | 'qu
 /** What became of one received message. */
 export type GossipOutcome =
   | { readonly kind: 'accepted' }
-  | { readonly kind: 'pending'; readonly reason: 'funding_lookup' | 'awaiting_announcement' }
+  | { readonly kind: 'pending'; readonly reason: 'funding_lookup' | 'awaiting_announcement' | 'awaiting_block' | 'lookup_retry' }
   | { readonly kind: 'ignored'; readonly reason: IgnoreReason }
   | { readonly kind: 'rejected'; readonly reason: RejectReason };
 
@@ -175,6 +184,14 @@ interface PendingAnnouncement {
   readonly message: ChannelAnnouncement;
   readonly raw: Uint8Array;
   readonly from: string;
+  /** When it arrived (ms): one waiting for a block or a retry longer than `pendingUpdateTtlMs` is dropped. */
+  readonly atMs: number;
+  /** Funding lookups asked so far. */
+  attempts: number;
+  /** The block it waits for (above our tip when looked up), or null. */
+  awaitingBlock: number | null;
+  /** When its lookup is asked again (the source could not answer), or null. */
+  retryAtMs: number | null;
 }
 
 interface HeldUpdate {
@@ -499,9 +516,9 @@ export class GossipManager {
       return this.#warn(p, 'bad_signature', `channel_announcement ${formatScid(m.shortChannelId)}: invalid ${bad.join(', ')}`, false, out);
     }
     if (this.#fundingCheck === 'skip') {
-      return this.#addChannel({ message: m, raw, from: p.id }, null, null, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
+      return this.#addChannel({ message: m, raw, from: p.id, atMs: nowMs, attempts: 0, awaitingBlock: null, retryAtMs: null }, null, null, nowMs, out) ? { kind: 'accepted' } : ignored('graph_full');
     }
-    this.#pending.set(m.shortChannelId, { message: m, raw, from: p.id });
+    this.#pending.set(m.shortChannelId, { message: m, raw, from: p.id, atMs: nowMs, attempts: 1, awaitingBlock: null, retryAtMs: null });
     out.actions.push({ kind: 'lookup_funding', shortChannelId: m.shortChannelId });
     return { kind: 'pending', reason: 'funding_lookup' };
   }
@@ -516,11 +533,26 @@ export class GossipManager {
   fundingResult(scid: bigint, result: FundingLookupResult, nowMs: number): GossipOutput & { outcome: GossipOutcome | null } {
     const out = new Out();
     const pending = this.#pending.get(scid);
-    if (!pending) return { ...EMPTY_OUTPUT, outcome: null };
+    if (!pending || pending.awaitingBlock !== null || pending.retryAtMs !== null) return { ...EMPTY_OUTPUT, outcome: null };
+    const block = Number(scid >> 40n);
+    let waiting: GossipOutcome | null = null;
+    if (result.kind === 'above_tip' && block - result.tipHeight <= this.#limits.maxBlocksAhead) {
+      // Our chain is behind the peer's (it announced at its sixth confirmation): look again once the block is ours.
+      pending.awaitingBlock = block;
+      waiting = { kind: 'pending', reason: 'awaiting_block' };
+    } else if (result.kind === 'unavailable' && pending.attempts < this.#limits.lookupAttempts) {
+      // The source could not answer (down, slow, a bad reply): ask again later rather than lose the channel.
+      pending.retryAtMs = nowMs + this.#limits.lookupRetryMs * 2 ** (pending.attempts - 1);
+      waiting = { kind: 'pending', reason: 'lookup_retry' };
+    }
+    if (waiting) {
+      this.#count(waiting);
+      return { ...EMPTY_OUTPUT, outcome: waiting };
+    }
     this.#pending.delete(scid);
     let outcome: GossipOutcome;
     const m = pending.message;
-    if (result.kind === 'not_found') outcome = ignored('funding_not_found');
+    if (result.kind === 'not_found' || result.kind === 'above_tip') outcome = ignored('funding_not_found');
     else if (result.kind === 'spent') outcome = ignored('funding_spent');
     else if (result.kind === 'unavailable') outcome = ignored('funding_unavailable');
     else if (!equalBytes(result.scriptPubkey, fundingScriptPubkey(m.bitcoinKey1, m.bitcoinKey2))) outcome = ignored('funding_mismatch');
@@ -988,6 +1020,7 @@ export class GossipManager {
       this.#pruneStale(nowMs, out);
       this.#expireHeld(nowMs);
     }
+    this.#retryLookups(nowMs, out);
     for (const p of this.#peers.values()) {
       if (p.sync && nowMs - p.sync.lastActivityMs > this.#limits.queryTimeoutMs) this.#syncFinished(p, 'timeout', out);
     }
@@ -1056,7 +1089,33 @@ export class GossipManager {
     this.#height = height;
     const out = new Out();
     this.#forgetSpent(height, out);
+    for (const [scid, a] of this.#pending) {
+      if (a.awaitingBlock === null || a.awaitingBlock > height) continue;
+      a.awaitingBlock = null;
+      a.attempts++;
+      out.actions.push({ kind: 'lookup_funding', shortChannelId: scid });
+    }
     return out.done();
+  }
+
+  /**
+   * Announcements whose lookup is due again are looked up; those that waited longer than
+   * `pendingUpdateTtlMs` for a block or an answer are dropped (with their held updates and nodes).
+   */
+  #retryLookups(nowMs: number, out: Out): void {
+    for (const [scid, a] of this.#pending) {
+      if (a.awaitingBlock === null && a.retryAtMs === null) continue;
+      if (nowMs - a.atMs > this.#limits.pendingUpdateTtlMs) {
+        this.#pending.delete(scid);
+        this.#dropHeld(scid);
+        this.#releaseHeldNodes([toHex(a.message.nodeId1), toHex(a.message.nodeId2)], nowMs, out);
+        this.#count(ignored(a.awaitingBlock !== null ? 'funding_not_found' : 'funding_unavailable'));
+      } else if (a.retryAtMs !== null && a.retryAtMs <= nowMs) {
+        a.retryAtMs = null;
+        a.attempts++;
+        out.actions.push({ kind: 'lookup_funding', shortChannelId: scid });
+      }
+    }
   }
 
   #forgetSpent(height: number, out: Out): void {

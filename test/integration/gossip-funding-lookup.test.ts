@@ -68,10 +68,10 @@ describe('funding lookups over JSON-RPC and Esplora', () => {
     const coinbase = await btcd.rpc<{ blockhash: string }>('getrawtransaction', [spentTx.vin[0]!.txid, 1]);
     const coinbaseHeight = (await btcd.rpc<{ height: number }>('getblockheader', [coinbase.blockhash, true])).height;
     expect(await both(shortChannelIdFromParts(coinbaseHeight, 0, spentTx.vin[0]!.vout))).toEqual({ kind: 'spent' });
-    // No such transaction, no such output, a block above the tip.
+    // No such transaction, no such output; a block above the tip (the manager waits for it).
     expect(await both(shortChannelIdFromParts(tip, 5, 0))).toEqual({ kind: 'not_found' });
     expect(await both(shortChannelIdFromParts(tip, 1, 7))).toEqual({ kind: 'not_found' });
-    expect(await both(shortChannelIdFromParts(tip + 1, 0, 0))).toEqual({ kind: 'not_found' });
+    expect(await both(shortChannelIdFromParts(tip + 1, 0, 0))).toEqual({ kind: 'above_tip', tipHeight: tip });
     expect(shim.requests.get('/block/:hash/raw') ?? 0).toBe(0);
     expect(shim.requests.get('/tx/:txid/merkle-proof')).toBeGreaterThan(0);
   }, 120_000);

@@ -104,7 +104,9 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     const scid = (await l1.api.listChannels({})).channels.find((x) => x.channelId === l1l2.channelId)!.shortChannelId!;
     // P and R know L1–L2 from gossip: P reaches L2 (the offer's introduction node) and R reaches L1 (its release path's) through it.
     for (const [n, who] of [[p, 'P'], [r, 'R']] as const) {
-      await waitFor(async () => ((await n.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((y) => y !== null)) ? true : undefined), `L1–L2 with both updates in ${who}'s graph`, 60_000);
+      await waitFor(async () => ((await n.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((y) => y !== null)) ? true : undefined), `L1–L2 with both updates in ${who}'s graph`, 60_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${who} gossip: ${JSON.stringify(await n.api.gossipInfo({}))}\n${who} graph: ${JSON.stringify(await n.api.listGraphChannels({}))}\nL1 gossip: ${JSON.stringify(await l1.api.gossipInfo({}))}\nL1 graph: ${JSON.stringify(await l1.api.listGraphChannels({}))}\nP peers: ${JSON.stringify((await p.api.listPeers({})).peers.map((x) => x.nodeId))}`);
+      });
     }
     // L1 advertises htlc_hold (optional bit: LDK's 153, the draft's 53); P holds with its LSP.
     const l1AtP = (await p.api.listPeers({})).peers.find((x) => x.nodeId === l1.daemon.nodeId)!;

@@ -6,8 +6,8 @@
  * position is (its txid, its bytes hashing to it, and its Merkle branch proving the position
  * against the block's header) — a mainnet block is megabytes, a branch a few hundred bytes. The
  * output's spend is asked of the source (`gettxout` on JSON-RPC, `/outspend` on Esplora). Any
- * failure of the source is `unavailable`: the announcement is dropped and comes again from the
- * next peer.
+ * failure of the source is `unavailable` (the manager asks again a little later, a few times); a
+ * block above our tip is `above_tip` (the manager waits for the block).
  */
 import { decodeBlock, decodeHeader, decodeTx, headerHash, merkleRootFromBranch, txid as computeTxid, txidFromHex, txidToHex, type Transaction } from '../../bitcoin';
 import { equalBytes } from '../../crypto';
@@ -90,8 +90,8 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     const tip = opts.tipHeight();
     if (tip === null) return { kind: 'unavailable' };
     const { block: height, txIndex, outputIndex } = shortChannelIdParts(scid);
-    // BOLT 7: the short_channel_id's block must be on our best chain; above our tip it is not (yet).
-    if (height > tip) return { kind: 'not_found' };
+    // BOLT 7: the short_channel_id's block must be on our best chain; above our tip it is not yet (the manager waits for it).
+    if (height > tip) return { kind: 'above_tip', tipHeight: tip };
     try {
       const hash = await opts.source.blockHash(height);
       if (hash === null) return { kind: 'not_found' };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../core/crypto';
-import { GossipManager } from '../../../core/gossip';
+import { DEFAULT_GOSSIP_LIMITS, GossipManager } from '../../../core/gossip';
 import type { GossipLimits } from '../../../core/gossip';
 import { chainHash, encodeAddressList, encodeMessage } from '../../../core/wire';
 import { CHAIN, NOW_MS, NOW_SEC, TestChain, channel, fundingTxidOf, feed, node, nodeAnnouncement, scid, update } from './support';
@@ -48,7 +48,7 @@ describe('channel_announcement', () => {
       [new TestChain().fund(ab, 4).lookup(ab.scid), 'funding_unconfirmed'],
     ] as const;
     for (const [result, reason] of cases) {
-      const g = manager();
+      const g = manager({ lookupAttempts: 1 });
       g.receive(PEER, ab.announcement, NOW_MS);
       expect(g.fundingResult(ab.scid, result, NOW_MS).outcome).toEqual({ kind: 'ignored', reason });
       expect(g.graph.channelCount).toBe(0);
@@ -56,6 +56,59 @@ describe('channel_announcement', () => {
     // "MAY accept the message if the output is close to 6 confirmations": 5 is enough by default.
     const g = manager();
     expect(feed(g, PEER, ab.announcement, new TestChain().fund(ab, 5)).fundingOutcomes).toEqual([{ kind: 'accepted' }]);
+  });
+
+  it('waits for its block when our chain is behind the peer\'s (a few blocks at most), its held updates kept', () => {
+    const g = manager();
+    const block = Number(ab.scid >> 40n);
+    g.blockHeight(block - 3);
+    expect(g.receive(PEER, ab.announcement, NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'funding_lookup' });
+    expect(g.fundingResult(ab.scid, { kind: 'above_tip', tipHeight: block - 3 }, NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'awaiting_block' });
+    expect(g.receive(OTHER, ab.announcement, NOW_MS).outcome).toEqual({ kind: 'ignored', reason: 'duplicate' });
+    expect(g.receive(PEER, update(ab, 1), NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'awaiting_announcement' });
+    // A stray answer while it waits changes nothing.
+    expect(g.fundingResult(ab.scid, { kind: 'not_found' }, NOW_MS).outcome).toBeNull();
+    expect(g.blockHeight(block - 1).actions).toEqual([]);
+    expect(g.blockHeight(block).actions).toEqual([{ kind: 'lookup_funding', shortChannelId: ab.scid }]);
+    expect(g.fundingResult(ab.scid, new TestChain().fund(ab).lookup(ab.scid), NOW_MS).outcome).toEqual({ kind: 'accepted' });
+    expect(g.graph.channel(ab.scid)?.policies[1]?.message).toEqual(encodeMessage(update(ab, 1)));
+    expect(g.stats().pendingAnnouncements).toBe(0);
+  });
+
+  it('is ignored when its block is further above our tip than maxBlocksAhead, or its block never comes', () => {
+    const g = manager({ maxBlocksAhead: 6 });
+    const block = Number(ab.scid >> 40n);
+    g.receive(PEER, ab.announcement, NOW_MS);
+    expect(g.fundingResult(ab.scid, { kind: 'above_tip', tipHeight: block - 7 }, NOW_MS).outcome).toEqual({ kind: 'ignored', reason: 'funding_not_found' });
+    g.receive(PEER, ab.announcement, NOW_MS);
+    g.receive(PEER, update(ab, 0), NOW_MS);
+    expect(g.fundingResult(ab.scid, { kind: 'above_tip', tipHeight: block - 6 }, NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'awaiting_block' });
+    g.tick(NOW_MS + DEFAULT_GOSSIP_LIMITS.pendingUpdateTtlMs);
+    expect(g.stats().pendingAnnouncements).toBe(1);
+    g.tick(NOW_MS + DEFAULT_GOSSIP_LIMITS.pendingUpdateTtlMs + 1);
+    expect(g.stats()).toMatchObject({ pendingAnnouncements: 0, pendingUpdates: 0 });
+    expect(g.blockHeight(block).actions).toEqual([]);
+  });
+
+  it('is looked up again, later each time, while the chain source cannot answer; dropped after lookupAttempts', () => {
+    const g = manager({ lookupAttempts: 3, lookupRetryMs: 5_000 });
+    g.receive(PEER, ab.announcement, NOW_MS);
+    expect(g.fundingResult(ab.scid, { kind: 'unavailable' }, NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'lookup_retry' });
+    const lookups = (t: number) => g.tick(t).actions.filter((a) => a.kind === 'lookup_funding');
+    expect(lookups(NOW_MS + 4_999)).toEqual([]);
+    expect(lookups(NOW_MS + 5_000)).toEqual([{ kind: 'lookup_funding', shortChannelId: ab.scid }]);
+    expect(lookups(NOW_MS + 6_000)).toEqual([]);
+    expect(g.fundingResult(ab.scid, { kind: 'unavailable' }, NOW_MS + 6_000).outcome).toEqual({ kind: 'pending', reason: 'lookup_retry' });
+    expect(lookups(NOW_MS + 15_999)).toEqual([]);
+    expect(lookups(NOW_MS + 16_000)).toHaveLength(1);
+    expect(g.fundingResult(ab.scid, { kind: 'unavailable' }, NOW_MS + 16_000).outcome).toEqual({ kind: 'ignored', reason: 'funding_unavailable' });
+    expect(g.stats().pendingAnnouncements).toBe(0);
+    // An answer on a retry adds the channel.
+    const g2 = manager();
+    g2.receive(PEER, ab.announcement, NOW_MS);
+    g2.fundingResult(ab.scid, { kind: 'unavailable' }, NOW_MS);
+    expect(g2.tick(NOW_MS + DEFAULT_GOSSIP_LIMITS.lookupRetryMs).actions).toContainEqual({ kind: 'lookup_funding', shortChannelId: ab.scid });
+    expect(g2.fundingResult(ab.scid, new TestChain().fund(ab).lookup(ab.scid), NOW_MS).outcome).toEqual({ kind: 'accepted' });
   });
 
   it('ignores another chain, a repeat, and node ids out of order', () => {
