@@ -113,6 +113,8 @@ export interface OnionMessengerGraph {
   readonly neighbours: (nodeId: string) => readonly string[];
   /** A "host:port" from the node's node_announcement. */
   readonly addressOf: (nodeId: string) => string | undefined;
+  /** Whether the node's node_announcement offers option_onion_messages (false when we have none). */
+  readonly relaysOnionMessages?: (nodeId: string) => boolean;
 }
 
 export interface OnionMessengerOptions {
@@ -504,6 +506,8 @@ export class OnionMessenger {
       isConnected: (id) => this.#peers.has(id),
       addressOf: (id) => this.#opts.addressOf?.(id),
       ...(this.#opts.graph ? { graphNeighbours: this.#opts.graph.neighbours, graphAddressOf: this.#opts.graph.addressOf } : {}),
+      // A peer by its init; any other node by its node_announcement.
+      relaysOnionMessages: (id) => this.#peers.get(id)?.onionMessages ?? this.#opts.graph?.relaysOnionMessages?.(id) ?? false,
     };
     // Our own message for an allow-listed peer that is away goes to its mailbox, as a forwarded one does
     // (async payments: a static invoice server passes an invoice_request on to its offline client).

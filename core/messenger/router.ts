@@ -5,9 +5,11 @@
  * 1. `via` hops given by the caller: the route is us → via[0] → … → via[n-1] → target;
  * 2. the target (a node, or a blinded path's introduction node) is a connected peer: direct;
  * 3. the address book knows the target's address: connect to it first, then direct;
- * 4. the gossip graph (when the view has one): a connected peer with a channel to the target
- *    carries it one hop (`via` that peer) — no new connection, our address stays with our peers;
- *    else the target's node_announcement address: connect to it first;
+ * 4. the gossip graph (when the view has one): the shortest chain of channels from a connected
+ *    peer to the target, at most `MAX_GRAPH_HOPS` relays, each relay a node that offers
+ *    option_onion_messages (a peer by its init, others by their node_announcement), carries it
+ *    (`via` those relays) — no new connection, our address stays with our peers; else the
+ *    target's node_announcement address: connect to it first;
  * 5. otherwise: `messenger.no_route`.
  *
  * The reply path must start at a node the recipient can reach: for a node destination, the
@@ -30,6 +32,41 @@ export interface RoutingView {
   graphNeighbours?(nodeId: string): readonly string[];
   /** The gossip graph: a "host:port" from the node's node_announcement (BOLT 7 `addresses`). */
   graphAddressOf?(nodeId: string): string | undefined;
+  /** Whether the node relays onion messages (BOLT 9 option_onion_messages); without it every node is taken to. */
+  relaysOnionMessages?(nodeId: string): boolean;
+}
+
+/** Relays at most on a route found in the gossip graph (us → relay… → target). */
+export const MAX_GRAPH_HOPS = 4;
+
+/**
+ * The relays from a connected peer to `end` over the graph's channels, first hop first: the
+ * shortest such chain (breadth-first from the target), or null. We are never a relay.
+ */
+function graphRelays(end: string, view: RoutingView): string[] | null {
+  const neighbours = view.graphNeighbours;
+  if (!neighbours) return null;
+  const relays = (id: string) => id !== view.ourNodeId && id !== end && (view.relaysOnionMessages?.(id) ?? true);
+  // next[n]: the node after n on the way to the target.
+  const next = new Map<string, string>([[end, end]]);
+  let frontier = [end];
+  for (let depth = 1; depth <= MAX_GRAPH_HOPS && frontier.length; depth++) {
+    const found: string[] = [];
+    for (const at of frontier) {
+      for (const n of neighbours(at)) {
+        if (next.has(n) || !relays(n)) continue;
+        next.set(n, at);
+        if (view.isConnected(n)) {
+          const chain = [n];
+          for (let x = at; x !== end; x = next.get(x)!) chain.push(x);
+          return chain;
+        }
+        found.push(n);
+      }
+    }
+    frontier = found;
+  }
+  return null;
 }
 
 /** A target the router can reach: a node id, or a blinded path whose introduction node is a node id. */
@@ -68,9 +105,9 @@ export function planRoute(target: RouteTarget, via: readonly string[], view: Rou
   if (view.isConnected(end)) return { kind: 'direct', firstHop: end, intermediates: [], target };
   const address = view.addressOf(end);
   if (address) return { kind: 'connect_first', firstHop: end, connectTo: { nodeId: end, address }, intermediates: [], target };
-  // BOLT 4 (onion messages) lets any node relay to its peers: a connected peer the graph shows next to the target takes it there.
-  const neighbour = view.graphNeighbours?.(end).find((n) => n !== view.ourNodeId && view.isConnected(n));
-  if (neighbour) return { kind: 'via', firstHop: neighbour, intermediates: [neighbour], target };
+  // BOLT 4 (onion messages) lets any node relay to its peers: a chain of relays the graph shows from a peer of ours to the target.
+  const relays = graphRelays(end, view);
+  if (relays) return { kind: 'via', firstHop: relays[0]!, intermediates: relays, target };
   const announced = view.graphAddressOf?.(end);
   if (announced) return { kind: 'connect_first', firstHop: end, connectTo: { nodeId: end, address: announced }, intermediates: [], target };
   const what = target.kind === 'node' ? 'the destination' : "the blinded path's introduction node";

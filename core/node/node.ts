@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { FeeUrlSource, createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
+import { FEATURES, FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -242,7 +242,7 @@ export class Node {
       // A node we never met (an offer's or a static invoice's introduction node, an HTLC holder's release path): through a
       // connected peer the graph shows next to it, else at its node_announcement address (BOLT 7: `addresses` are where
       // the node accepts connections), as LDK 0.2's DefaultMessageRouter dials `first_node_addresses`.
-      graph: { neighbours: (id) => this.#graphNeighbours(id), addressOf: (id) => this.#graphAddress(id) },
+      graph: { neighbours: (id) => this.#graphNeighbours(id), addressOf: (id) => this.#graphAddress(id), relaysOnionMessages: (id) => this.#graphRelaysOnionMessages(id) },
       // The paths our offers and refunds published: the messenger hands their record to the offers handler.
       publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
       // Blinded paths (LDK's reply paths and offers) name the hop after us by our channel's id or alias.
@@ -614,6 +614,17 @@ export class Node {
       if (c) out.push(c.nodeId1 === nodeId ? c.nodeId2 : c.nodeId1);
     }
     return out;
+  }
+
+  /** Whether the node's node_announcement offers option_onion_messages (BOLT 9 bits 38/39); false without one. */
+  #graphRelaysOnionMessages(nodeId: string): boolean {
+    const info = this.#gossip?.manager.graph.node(nodeId)?.info;
+    if (!info || info.unknownRequiredFeatures) return false;
+    try {
+      return FeatureVector.decode(info.features).has('option_onion_messages', FEATURES);
+    } catch {
+      return false;
+    }
   }
 
   /** A clearnet address (IPv4, IPv6, DNS: what we can dial without Tor) from the node's node_announcement, if we have one. */

@@ -1,7 +1,7 @@
 /** The MessageRouter's rules, in order: via hops, a connected peer, a known address, the gossip graph, else no_route. */
 import { describe, expect, it } from 'vitest';
 import type { RoutingView } from '../../../core/messenger';
-import { planRoute, replyPathNodes } from '../../../core/messenger';
+import { MAX_GRAPH_HOPS, planRoute, replyPathNodes } from '../../../core/messenger';
 import type { BlindedPath } from '../../../core/wire';
 
 const id = (c: string) => `02${c.repeat(64)}`;
@@ -46,6 +46,26 @@ describe('planRoute', () => {
     expect(planRoute(blinded, [], { ...view([]), ...graph({ [I]: [C, US] }, { [I]: 'i:9735' }) })).toMatchObject({ kind: 'connect_first', firstHop: I, connectTo: { nodeId: I, address: 'i:9735' } });
     expect(planRoute(blinded, [], { ...view([B], { [I]: 'book:1' }), ...graph({ [I]: [B] }) })).toMatchObject({ kind: 'connect_first', connectTo: { address: 'book:1' } });
     expect(() => planRoute(blinded, [], { ...view([B]), ...graph({ [I]: [C] }) })).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+  });
+
+  it('with the gossip graph: the shortest chain of onion-message relays from a peer of ours, never through us or a node that does not relay', () => {
+    const [E, F, G, H] = ['1', '2', '3', '4'].map(id) as [string, string, string, string];
+    // I — C — D — B(peer), and I — E — F — G — H — B(peer): the shorter chain wins.
+    const edges: [string, string][] = [[I, C], [C, D], [D, B], [I, E], [E, F], [F, G], [G, H], [H, B]];
+    const neighbours = (n: string) => edges.flatMap(([x, y]) => (x === n ? [y] : y === n ? [x] : []));
+    const blinded = { kind: 'blinded' as const, introductionNodeId: I, path: somePath };
+    const relays = (no: string[]) => ({ graphNeighbours: neighbours, relaysOnionMessages: (n: string) => !no.includes(n) });
+    const plan = planRoute(blinded, [], { ...view([B]), ...relays([]) });
+    expect(plan).toMatchObject({ kind: 'via', firstHop: B, intermediates: [B, D, C] });
+    expect(replyPathNodes(plan, US)).toEqual([I, C, D, B, US]);
+    // C does not relay onion messages: the other chain needs 5 relays (B, H, G, F, E), more than MAX_GRAPH_HOPS.
+    expect(MAX_GRAPH_HOPS).toBe(4);
+    expect(() => planRoute(blinded, [], { ...view([B]), ...relays([C]) })).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+    // With H a peer too, the chain through E, F, G, H is 4 relays: taken.
+    expect(planRoute(blinded, [], { ...view([H]), ...relays([C]) })).toMatchObject({ firstHop: H, intermediates: [H, G, F, E] });
+    // We are never a relay, even when the graph puts us on the shortest chain.
+    const viaUs = (n: string) => ({ [I]: [US, E], [US]: [I, B], [E]: [I, B], [B]: [US, E] })[n] ?? [];
+    expect(planRoute(blinded, [], { ...view([B]), graphNeighbours: viaUs })).toMatchObject({ intermediates: [B, E] });
   });
 
   it('fails with messenger.no_route otherwise, and when a via hop is ourselves', () => {
