@@ -6,7 +6,7 @@ import { s, type Schema } from './schema';
 import type { SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
 
 export type {
-  AsyncSettingChange, AsyncSettingsInfo, ChainSettingChange, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
+  AsyncSettingChange, AsyncSettingsInfo, ChainSettingChange, FeeSourceSetting, FeeSourceSettingsInfo, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
 } from '../node/settings-info';
 
 export interface SettingsMethods {
@@ -35,6 +35,9 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         s.object({ kind: s.enum('bitcoind-rpc'), rpcUrl: s.string({ maxLength: 2048, minLength: 1 }), rpcCookie: s.string({ maxLength: 2048, minLength: 1 }) }, ['rpcCookie']),
         s.object({ kind: s.enum('esplora'), esploraUrl: s.string({ maxLength: 2048, minLength: 1 }) }, ['esploraUrl']),
       ),
+      // Saved for the next start; the node checks the URL (http or https only: api.invalid_params naming the field).
+      feeUrl: s.string({ maxLength: 2048, describe: 'an http or https URL, or empty for the chain source\'s estimates' }),
+      feePollMs: s.integer({ min: 1_000, max: 86_400_000 }),
       // Checked again by the node (min at most max, with what config.json holds).
       channels: s.object(
         {
@@ -58,6 +61,6 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         ['role', 'lsp', 'profile', 'description'],
       ),
     },
-    ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'channels', 'async'],
+    ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'feeUrl', 'feePollMs', 'channels', 'async'],
   ),
 };

@@ -41,8 +41,11 @@ import { NodeOnionKeys } from '../payments';
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { NodeEvent } from './events';
 import type { Network, NodeInfo } from './types';
-import type { ChainSourceSetting, ChannelSettingsInfo, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
-import { CONFIG_FILE, SettingsError, announceAddresses, announceAddressesProblem, channelPolicy, channelSettingsProblem, mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, type SavedSettings } from './settings';
+import type { ChainSourceSetting, ChannelSettingsInfo, FeeSourceSetting, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
+import {
+  CONFIG_FILE, FEE_POLL_MS, SettingsError, announceAddresses, announceAddressesProblem, channelPolicy, channelSettingsProblem, feePollMsProblem, feeUrlProblem,
+  mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, savedFeeSource, withoutCredentials, type SavedSettings,
+} from './settings';
 import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
 import { checkEmptyForRestore, clearRestoreScan, readRestoreScan, writeRestoreScan } from './restore';
@@ -104,9 +107,10 @@ export interface NodeOptions {
   readonly chainPollMs?: number;
   /**
    * Fee estimates from a web service in LND's `fee.url` shape instead of the chain source
-   * (`--fee-url`), polled every `pollMs` (default 5 minutes).
+   * (`--fee-url`), polled every `pollMs` (default 5 minutes); null: the chain source's. Undefined:
+   * config.json's `feeUrl` / `feePollMs`.
    */
-  readonly feeUrl?: { readonly url: string; readonly pollMs?: number };
+  readonly feeUrl?: { readonly url: string; readonly pollMs?: number } | null;
   /**
    * Restore from the 24 backup words into an empty data directory: the same seed (node id,
    * wallet keys); the wallet scans from `birthday` (default 0, genesis). Channels are not restored.
@@ -163,6 +167,8 @@ export class Node {
   #alias: string;
   /** What the user set to announce (empty: the listen address). */
   #announce: AddressDescriptor[];
+  /** The fee service in use (the host's, else config.json's), or null: the chain source's estimates. */
+  readonly #feeSource: { readonly url: string; readonly pollMs?: number } | null;
   #startedAt = 0;
   #stopped = false;
 
@@ -177,6 +183,7 @@ export class Node {
     const announceProblem = announceAddressesProblem(announce);
     if (announceProblem) throw new SettingsError('settings.malformed', `announce addresses: must be ${announceProblem}`);
     this.#announce = announceAddresses(announce);
+    this.#feeSource = opts.feeUrl !== undefined ? opts.feeUrl : savedFeeSource(saved);
     this.#db = db;
     this.#lock = lock;
     this.#nodeKey = nodeKey;
@@ -286,9 +293,9 @@ export class Node {
       pollIntervalMs: opts.chainPollMs ?? defaultChainPollMs(opts.network),
       // btcd starts a new regtest chain at each start: follow it instead of halting.
       resetOnDeepReorg: opts.network === 'regtest',
-      ...(opts.feeUrl ? {
-        feeSource: new FeeUrlSource({ url: opts.feeUrl.url, clock: chainClock(clock) }),
-        feeIntervalMs: opts.feeUrl.pollMs,
+      ...(this.#feeSource ? {
+        feeSource: new FeeUrlSource({ url: this.#feeSource.url, clock: chainClock(clock) }),
+        feeIntervalMs: this.#feeSource.pollMs,
         onFeeProblem: (p) => opts.log?.({ event: 'fee_source_failed', code: p.code, message: p.message }),
       } : {}),
     });
@@ -691,6 +698,7 @@ export class Node {
       fromCommandLine: this.#opts.fromCommandLine ?? [],
       configFile: join(this.#opts.datadir, CONFIG_FILE),
       chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
+      fee: { ...feeSetting(this.#feeSource), next: this.#nextFee() },
       channels: this.#channelSettingsInfo(),
       async: { ...this.#async.settings, next: this.#nextAsync() },
     };
@@ -739,6 +747,26 @@ export class Node {
     return sameChainConfig(saved, this.#chainConfig) ? null : chainSetting(saved);
   }
 
+  /** The fee service saved for the next start, when it is not the one in use (and the command line does not override it). */
+  #nextFee(): FeeSourceSetting | null {
+    if (this.#opts.fromCommandLine?.includes('feeUrl')) return null;
+    let saved: ReturnType<typeof savedFeeSource>;
+    try {
+      saved = savedFeeSource(readSavedSettings(this.#opts.datadir));
+    } catch {
+      return null;
+    }
+    const now = this.#feeSource;
+    if (!saved && !now) return null;
+    if (saved && now && saved.url === now.url && (saved.pollMs ?? FEE_POLL_MS.default) === (now.pollMs ?? FEE_POLL_MS.default)) return null;
+    return feeSetting(saved);
+  }
+
+  /** The fee service in use, as the wallet and the Settings page show it (the URL without credentials). */
+  feeSource(): FeeSourceSetting {
+    return feeSetting(this.#feeSource);
+  }
+
   /** Applies settings at once and saves them in config.json (a failed listen changes nothing). */
   async updateSettings(change: UpdateSettingsParams): Promise<SettingsInfo> {
     const changed: SettingName[] = [];
@@ -783,6 +811,20 @@ export class Node {
       const next = checkChainConfig(change.chain, this.#opts.network, 'api.invalid_params', CHAIN_PARAM_NAMES);
       saved.chain = next;
       changed.push('chain');
+    }
+    if (change.feeUrl !== undefined || change.feePollMs !== undefined) {
+      // Checked now, taken at the next start (the running chain layer keeps its fee source).
+      if (change.feeUrl !== undefined && change.feeUrl !== '') {
+        const problem = feeUrlProblem(change.feeUrl);
+        if (problem) throw new SettingsError('api.invalid_params', `params.feeUrl: must be ${problem}, or empty for none`);
+      }
+      if (change.feePollMs !== undefined) {
+        const problem = feePollMsProblem(change.feePollMs);
+        if (problem) throw new SettingsError('api.invalid_params', `params.feePollMs: must be ${problem}`);
+        saved.feePollMs = change.feePollMs;
+      }
+      if (change.feeUrl !== undefined) saved.feeUrl = change.feeUrl === '' ? null : new URL(change.feeUrl).href;
+      changed.push('feeUrl');
     }
     if (change.channels) {
       const problem = channelSettingsProblem(change.channels);
@@ -852,6 +894,10 @@ const CHAIN_JSON_NAMES = { kind: 'chain.kind', rpcUrl: 'chain.rpcUrl', rpcCookie
 const CHAIN_PARAM_NAMES = {
   kind: 'params.chain.kind', rpcUrl: 'params.chain.rpcUrl', rpcCookie: 'params.chain.rpcCookie', esploraUrl: 'params.chain.esploraUrl',
 } as const;
+
+function feeSetting(source: { readonly url: string; readonly pollMs?: number } | null): FeeSourceSetting {
+  return source ? { url: withoutCredentials(source.url), pollMs: source.pollMs ?? FEE_POLL_MS.default } : { url: null, pollMs: null };
+}
 
 function chainSetting(config: ChainConfig): ChainSourceSetting {
   return { kind: config.kind, endpoint: chainEndpoint(config), rpcCookie: config.kind === 'bitcoind-rpc' ? (config.rpcCookie ?? null) : null };

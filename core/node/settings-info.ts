@@ -50,7 +50,7 @@ export interface ChannelSettingsInfo {
   readonly trustedZeroconfPeers: readonly string[];
 }
 
-export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'channels' | 'async';
+export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'feeUrl' | 'channels' | 'async';
 
 export interface SettingsInfo {
   readonly alias: string;
@@ -69,6 +69,8 @@ export interface SettingsInfo {
   /** Where changes are saved. */
   readonly configFile: string;
   readonly chain: ChainSettingsInfo;
+  /** Where fee estimates come from: a fee service, or (url null) the chain source; a change takes effect at restart. */
+  readonly fee: FeeSourceSettingsInfo;
   readonly channels: ChannelSettingsInfo;
   /** The async payments role in force, and the one saved for the next start when it differs (a change takes effect at restart). */
   readonly async: AsyncSettingsInfo;
@@ -85,6 +87,19 @@ export interface AsyncSettingChange {
   readonly lsp?: string;
   readonly profile?: AsyncSettings['profile'];
   readonly description?: string;
+}
+
+/** A fee service as Settings shows it (never with credentials in its URL). */
+export interface FeeSourceSetting {
+  /** LND `fee.url`-style service, or null: the chain source's estimates. */
+  readonly url: string | null;
+  /** Time between its polls (ms); null without a service. */
+  readonly pollMs: number | null;
+}
+
+/** The fee source in use, and the one saved for the next start when it differs. */
+export interface FeeSourceSettingsInfo extends FeeSourceSetting {
+  readonly next: FeeSourceSetting | null;
 }
 
 /** A chain source as Settings shows it: never with credentials. */
@@ -117,6 +132,10 @@ export interface UpdateSettingsParams {
   readonly mailbox?: Partial<MailboxLimitsInfo>;
   /** Saved for the next start (the running source is not switched). */
   readonly chain?: ChainSettingChange;
+  /** Fee estimates from this http(s) service (LND's `fee.url` answer), or "" for the chain source's; saved for the next start. */
+  readonly feeUrl?: string;
+  /** Time between the fee service's polls (ms, 1,000 to 86,400,000); saved for the next start. */
+  readonly feePollMs?: number;
   /** Taken at once for the next openings. */
   readonly channels?: Partial<ChannelSettingsInfo>;
   /** Saved for the next start (the role's cores are built when the node opens). */

@@ -46,6 +46,13 @@ export interface SavedSettings {
   readonly async?: Record<string, unknown>;
   /** Addresses our node_announcement gives instead of the listen address ("HOST:PORT" each: IPv4, [IPv6], Tor v3 .onion, DNS name). */
   readonly announceAddresses?: readonly string[];
+  /**
+   * Fee estimates from this web service (LND's `fee.url` answer) instead of the chain source; absent or
+   * null: the chain source's. Taken at start; the daemon's `--fee-url` wins.
+   */
+  readonly feeUrl?: string | null;
+  /** Time between the fee service's polls (ms, FEE_POLL_MS bounds; default 300,000). */
+  readonly feePollMs?: number;
 }
 
 /** Keys replaced whole when saved (not merged field by field). */
@@ -77,6 +84,14 @@ export function readSavedSettings(datadir: string): SavedSettings {
   if (o.announceAddresses !== undefined) {
     const problem = announceAddressesProblem(o.announceAddresses);
     if (problem) bad('announceAddresses', problem);
+  }
+  if (o.feeUrl !== undefined && o.feeUrl !== null) {
+    const problem = feeUrlProblem(o.feeUrl);
+    if (problem) bad('feeUrl', `${problem}, or null for none`);
+  }
+  if (o.feePollMs !== undefined) {
+    const problem = feePollMsProblem(o.feePollMs);
+    if (problem) bad('feePollMs', problem);
   }
   if (o.sandbox !== undefined && typeof o.sandbox !== 'boolean') bad('sandbox', 'true or false');
   if (o.network !== undefined && !(NETWORKS as readonly unknown[]).includes(o.network)) bad('network', `one of ${NETWORKS.join(', ')}`);
@@ -241,4 +256,45 @@ export function announceAddressesProblem(v: unknown): string | null {
 /** Addresses to announce, checked (announceAddressesProblem first). */
 export function announceAddresses(v: readonly string[] | undefined): AddressDescriptor[] {
   return (v ?? []).map(parseAddressDescriptor);
+}
+
+/** The fee service's poll interval (ms): at least a second (a service is not hammered), at most a day. */
+export const FEE_POLL_MS = { min: 1_000, max: 86_400_000, default: 300_000 } as const;
+
+/** What is wrong with a fee service URL (config.json or updateSettings), or null. */
+export function feeUrlProblem(v: unknown): string | null {
+  const want = 'an http or https URL (at most 2048 characters)';
+  if (typeof v !== 'string' || v.length > 2048) return want;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return want;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return want;
+  // fetch refuses a URL that carries credentials: such a service could never be polled.
+  if (url.username || url.password) return `${want} without a user name or password`;
+  return null;
+}
+
+/** What is wrong with a fee service poll interval, or null. */
+export function feePollMsProblem(v: unknown): string | null {
+  if (!Number.isSafeInteger(v) || (v as number) < FEE_POLL_MS.min || (v as number) > FEE_POLL_MS.max) {
+    return `a whole number of milliseconds from ${FEE_POLL_MS.min} to ${FEE_POLL_MS.max}`;
+  }
+  return null;
+}
+
+/** The fee service config.json names (checked by readSavedSettings), or null for the chain source's estimates. */
+export function savedFeeSource(saved: SavedSettings): { readonly url: string; readonly pollMs?: number } | null {
+  if (typeof saved.feeUrl !== 'string') return null;
+  return { url: new URL(saved.feeUrl).href, ...(saved.feePollMs !== undefined ? { pollMs: saved.feePollMs } : {}) };
+}
+
+/** A URL as settings, logs and events show it: without user name or password. */
+export function withoutCredentials(href: string): string {
+  const url = new URL(href);
+  url.username = '';
+  url.password = '';
+  return url.href;
 }

@@ -59,8 +59,8 @@ export interface DaemonOptions {
   readonly chainFlags: ChainConfigInput | null;
   /** `--chain-poll-ms`: time between chain polls (default: the node's, by network). */
   readonly chainPollMs: number | undefined;
-  /** `--fee-url` (checked: http or https) and `--fee-poll-ms`, or undefined. */
-  readonly feeUrl: { readonly url: string; readonly pollMs?: number } | undefined;
+  /** `--fee-url` (checked: http or https) and `--fee-poll-ms`; null: `--fee-url none`; undefined: config.json's. */
+  readonly feeUrl: { readonly url: string; readonly pollMs?: number } | null | undefined;
   /** --gossip-flush-ms: time between gossip relays (default: core/gossip's 60 s). */
   readonly gossipFlushMs: number | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
@@ -161,9 +161,11 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
   const gossipFlushMs = positive(v['gossip-flush-ms'], '--gossip-flush-ms');
   const feePollMs = positive(v['fee-poll-ms'], '--fee-poll-ms');
-  if (feePollMs !== undefined && v['fee-url'] === undefined) throw new ConfigError('config.usage', '--fee-poll-ms goes with --fee-url');
+  if (feePollMs !== undefined && (v['fee-url'] === undefined || v['fee-url'] === 'none')) throw new ConfigError('config.usage', '--fee-poll-ms goes with --fee-url URL');
   let feeUrl: DaemonOptions['feeUrl'];
-  if (v['fee-url'] !== undefined) {
+  // `--fee-url none`: the chain source's estimates this run, whatever config.json says.
+  if (v['fee-url'] === 'none') feeUrl = null;
+  else if (v['fee-url'] !== undefined) {
     let url: URL | null = null;
     try {
       url = new URL(v['fee-url']);
@@ -171,6 +173,8 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
       // reported below
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError('config.bad_fee_url', '--fee-url must be an http or https URL');
+    // fetch refuses a URL with credentials: such a service could never be polled.
+    if (url.username || url.password) throw new ConfigError('config.bad_fee_url', '--fee-url must not carry a user name or password');
     feeUrl = { url: url.href, ...(feePollMs !== undefined ? { pollMs: feePollMs } : {}) };
   }
   let restore: DaemonOptions['restore'];
@@ -218,6 +222,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     if (problem) throw new ConfigError('config.usage', `--announce-addr must be ${problem}`);
     given.push('announceAddresses');
   }
+  if (v['fee-url'] !== undefined) given.push('feeUrl');
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');

@@ -74,7 +74,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     fromCommandLine: opts.given,
     chain: opts.chain,
     ...(opts.chainPollMs !== undefined ? { chainPollMs: opts.chainPollMs } : {}),
-    ...(opts.feeUrl ? { feeUrl: opts.feeUrl } : {}),
+    ...(opts.feeUrl !== undefined ? { feeUrl: opts.feeUrl } : {}),
     ...(opts.gossipFlushMs !== undefined ? { gossip: { limits: { flushIntervalMs: opts.gossipFlushMs } } } : {}),
     ...(opts.restore ? { restore: opts.restore } : {}),
     async: opts.async,
@@ -82,7 +82,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   log({ event: 'crypto_backend', backend: crypto.backend, requested: crypto.requested, requestedBy: crypto.requestedBy, fallback: crypto.fallback });
   // Where the chain comes from, never with credentials.
   const chainInfo = node.chainInfo();
-  log({ event: 'chain_source', source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint, network: chainInfo.network, ...(opts.feeUrl && chainInfo.source.kind !== 'none' ? { feeUrl: withoutCredentials(opts.feeUrl.url) } : {}), ...(opts.restore ? { restoreFromHeight: opts.restore.birthday } : {}) });
+  log({ event: 'chain_source', source: chainInfo.source.kind, endpoint: chainInfo.source.endpoint, network: chainInfo.network, ...(node.feeSource().url && chainInfo.source.kind !== 'none' ? { feeUrl: node.feeSource().url } : {}), ...(opts.restore ? { restoreFromHeight: opts.restore.birthday } : {}) });
   let server: ApiServer | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -138,10 +138,3 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
   await new Promise<never>(() => undefined);
 }
 
-/** A URL without its user and password, for the log. */
-function withoutCredentials(href: string): string {
-  const url = new URL(href);
-  url.username = '';
-  url.password = '';
-  return url.href;
-}

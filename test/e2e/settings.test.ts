@@ -2,7 +2,8 @@
  * The Settings page end to end against a real daemon: edit the alias and the onion-message rate
  * limit in the UI (checked as typed), save, and see getSettings / getInfo — and the rest of the
  * app — reflect it; a change made through the API shows up in the form; the listen address given
- * on the command line is marked; the mailbox allow-list editor works here too.
+ * on the command line is marked; the fee source is checked and saved for the next start; the
+ * mailbox allow-list editor works here too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -101,6 +102,38 @@ describe('Settings in the browser', () => {
     expect(await text(page, '[data-testid="saved"]')).toContain('announced addresses');
     expect((await api.getSettings({})).announceAddresses).toEqual(['203.0.113.5:9735', 'node.example.com:9735']);
     await screenshot(page, 'settings-announce-light');
+  }, 60_000);
+
+  it('sets the fee source: the URL (http(s), no credentials) and poll interval checked as typed, saved for the next start, then back to the chain source estimates', async () => {
+    await goTo(page, 'Settings');
+    const card = page.getByRole('region', { name: 'Fee source' });
+    expect(await text(page, '[data-testid="fee-source"]')).toContain('the chain source’s estimates');
+    await card.getByRole('button', { name: 'Change…' }).click();
+    await card.getByText('Fee service', { exact: true }).click();
+    const url = card.getByLabel('Fee service URL');
+    await url.fill('ftp://fees.example/');
+    expect(await text(page, '#fee-url-help')).toBe('It must start with http:// or https://.');
+    await url.fill('https://user:pw@fees.example/v1/fees.json');
+    expect(await text(page, '#fee-url-help')).toContain('No user name or password');
+    await url.fill('https://fees.example/v1/fees.json');
+    expect(await text(page, '#fee-url-help')).toContain('fee_by_block_target');
+    const poll = card.getByLabel('Poll every (seconds)');
+    await poll.fill('0');
+    expect(await text(page, '#fee-poll-help')).toContain('from 1 to 86400');
+    await poll.fill('600');
+    await card.getByRole('button', { name: 'Save for the next start' }).click();
+    await page.locator('[data-testid="fee-saved"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="fee-saved"]')).toContain('takes it at its next start');
+    expect(await text(page, '[data-testid="fee-next"]')).toBe('https://fees.example/v1/fees.json, every 10 min');
+    // In use until the restart; saved in config.json.
+    expect((await api.getSettings({})).fee).toEqual({ url: null, pollMs: null, next: { url: 'https://fees.example/v1/fees.json', pollMs: 600_000 } });
+    // Back to the chain source's estimates: nothing differs from what is in use any more.
+    await card.getByRole('button', { name: 'Change…' }).click();
+    await card.getByText('Chain source', { exact: true }).click();
+    await card.getByRole('button', { name: 'Save for the next start' }).click();
+    await page.locator('[data-testid="fee-next"]').waitFor({ state: 'detached', timeout: WAIT });
+    expect((await api.getSettings({})).fee).toEqual({ url: null, pollMs: null, next: null });
+    expect(problems).toEqual([]);
   }, 60_000);
 
   it('follows a change made elsewhere in the fields not being edited', async () => {

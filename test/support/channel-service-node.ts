@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { publicKeyFromPrivate, randomBytes, sha256, toHex, utf8 } from '../../core/crypto';
 import { channelSignerFromNodeKey } from '../../core/channel';
+import type { ChannelPolicy } from '../../core/channel';
 import type { AcceptancePolicy, LocalChannelDefaults } from '../../core/channel/establish';
 import type { ChainSyncEvent } from '../../core/runtime/chain';
 import { BitcoindRpcSource, chainClock, createChain, type Chain } from '../../core/runtime/chain';
@@ -44,6 +45,10 @@ export interface ServiceNodeOptions {
   readonly port?: number;
   /** The funder's automatic update_fee as the chain's estimate moves (ChannelService `autoFee`; default on). */
   readonly autoFee?: boolean;
+  /** The channel policy (min/max feerate a peer's update_fee may carry, ...); default DEFAULT_CHANNEL_POLICY. */
+  readonly policy?: Partial<ChannelPolicy>;
+  /** Sign the peer's commitment by itself after each update (ChannelService `autoCommit`; default on). */
+  readonly autoCommit?: boolean;
 }
 
 export interface LoggedEvent {
@@ -122,6 +127,8 @@ export class ServiceNode {
       acceptance: () => this.acceptance,
       defaults: () => opts.defaults ?? {},
       ...(opts.autoFee === undefined ? {} : { autoFee: opts.autoFee }),
+      ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+      ...(opts.autoCommit === undefined ? {} : { autoCommit: opts.autoCommit }),
       upstream: (r) => this.upstream.push(r),
     });
     onChain = (e) => {

@@ -7,13 +7,15 @@ import type { UpdateSettingsParams } from '../../../core/api';
 export const settings: CliCommand = {
   name: 'settings',
   summary: 'show the settings, or change them while the node runs (saved in DATADIR/config.json)',
-  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--announce-addr HOST:PORT,…|none] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
+  usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--announce-addr HOST:PORT,…|none] [--fee-url URL|none] [--fee-poll-ms N] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
     + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none]',
   options: {
     alias: { type: 'string', value: 'NAME', describe: 'the node\'s name (at most 32 bytes of UTF-8)' },
     listen: { type: 'string', value: 'HOST:PORT', describe: 'accept peers here (the listener moves at once; existing connections stay)' },
     'no-listen': { type: 'boolean', describe: 'stop accepting peers' },
     'announce-addr': { type: 'string', value: 'HOST:PORT,…|none', describe: 'the addresses our node_announcement gives (IPv4, [IPv6], Tor v3 .onion, one DNS name; at most 8), instead of the listen address; none: the listen address again' },
+    'fee-url': { type: 'string', value: 'URL|none', describe: 'fee estimates from this http(s) service (LND\'s fee.url answer) instead of the chain source; none: the chain source\'s. Taken at the next start' },
+    'fee-poll-ms': { type: 'string', value: 'N', describe: 'time between the fee service\'s polls in ms (1000..86400000; default 300000). Taken at the next start' },
     'onion-rate': { type: 'string', value: 'N', describe: 'onion messages accepted per second from one peer (1..10000)' },
     'onion-burst': { type: 'string', value: 'N', describe: 'onion messages a peer may send at once (1..100000)' },
     'mailbox-peer-messages': { type: 'string', value: 'N', describe: 'messages stored for one offline peer (1..1000000)' },
@@ -25,7 +27,7 @@ export const settings: CliCommand = {
     'minimum-depth': { type: 'string', value: 'BLOCKS', describe: 'confirmations before a channel the peer funds is used (1..144)' },
     'trusted-zeroconf': { type: 'string', value: 'NODEID,…|none', describe: 'the peers allowed to open zero-conf channels to us' },
   },
-  examples: ['settings', 'settings --alias "my node" --onion-rate 5', 'settings --announce-addr 203.0.113.5:9735,node.example.com:9735'],
+  examples: ['settings', 'settings --alias "my node" --onion-rate 5', 'settings --announce-addr 203.0.113.5:9735,node.example.com:9735', 'settings --fee-url https://nodes.lightning.computer/fees/v1/btc-fee-estimates.json --fee-poll-ms 600000'],
   details: ['Options given to "glasswing daemon" win over saved settings at each start.'],
   run: (ctx, { values }) => {
     const change: { -readonly [K in keyof UpdateSettingsParams]: UpdateSettingsParams[K] } = {};
@@ -34,6 +36,10 @@ export const settings: CliCommand = {
     else if (typeof values.listen === 'string') change.listen = values.listen;
     const announce = values['announce-addr'];
     if (typeof announce === 'string') change.announceAddresses = announce === 'none' ? [] : announce.split(',').map((x) => x.trim()).filter(Boolean);
+    const feeUrl = values['fee-url'];
+    if (typeof feeUrl === 'string') change.feeUrl = feeUrl === 'none' ? '' : feeUrl;
+    const feePollMs = integer(values, 'fee-poll-ms', 1_000, 86_400_000);
+    if (feePollMs !== undefined) change.feePollMs = feePollMs;
     const rate = integer(values, 'onion-rate', 1, 10_000);
     const burst = integer(values, 'onion-burst', 1, 100_000);
     if (rate !== undefined || burst !== undefined) change.onion = { ...(rate !== undefined ? { ratePerSecond: rate } : {}), ...(burst !== undefined ? { burst } : {}) };

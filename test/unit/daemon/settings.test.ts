@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FILE, readSavedSettings, saveSettings } from '../../../core/node/settings';
+import fc from 'fast-check';
+import { CONFIG_FILE, FEE_POLL_MS, feePollMsProblem, feeUrlProblem, readSavedSettings, saveSettings, savedFeeSource } from '../../../core/node/settings';
 import { parseDaemonOptions, withSavedSettings } from '../../../main/daemon/options';
 import { tempDir } from '../../support/tmp';
 
@@ -24,6 +25,12 @@ describe('saved settings (DATADIR/config.json)', () => {
     ['{"onion": {"messageBudgetPerSecond": 0}}', 'settings.malformed'],
     ['{"onion": {"messageBudgetPerSecond": 2000000}}', 'settings.malformed'],
     ['{"sandbox": "no"}', 'settings.malformed'],
+    ['{"feeUrl": "ftp://fees.example/"}', 'settings.malformed'],
+    ['{"feeUrl": "http://u:p@fees.example/"}', 'settings.malformed'],
+    ['{"feeUrl": 7}', 'settings.malformed'],
+    ['{"feePollMs": 999}', 'settings.malformed'],
+    ['{"feePollMs": 86400001}', 'settings.malformed'],
+    ['{"feePollMs": 1500.5}', 'settings.malformed'],
   ])('refuses %s with a typed error naming the file', (text, code) => {
     const dir = tempDir();
     writeFileSync(join(dir, CONFIG_FILE), text);
@@ -74,5 +81,40 @@ describe('command-line options win over saved settings', () => {
     const dir = tempDir();
     writeFileSync(join(dir, CONFIG_FILE), text);
     expect(() => readSavedSettings(dir)).toThrowError(expect.objectContaining({ code: 'settings.malformed', message: expect.stringContaining(`"${field}"`) }));
+  });
+});
+
+describe('the fee source in config.json', () => {
+  it('feeUrl and feePollMs: saved, read back, and null for the chain source\'s estimates', () => {
+    const dir = tempDir();
+    expect(savedFeeSource(readSavedSettings(dir))).toBeNull();
+    saveSettings(dir, { feeUrl: 'https://fees.example/v1/btc.json', feePollMs: 60_000 });
+    expect(savedFeeSource(readSavedSettings(dir))).toEqual({ url: 'https://fees.example/v1/btc.json', pollMs: 60_000 });
+    saveSettings(dir, { feeUrl: null });
+    expect(readSavedSettings(dir)).toEqual({ feeUrl: null, feePollMs: 60_000 });
+    expect(savedFeeSource(readSavedSettings(dir))).toBeNull();
+  });
+
+  it('checks any value without throwing: a problem text, or null exactly for http(s) URLs without credentials and polls within bounds', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true }), fc.anything()), (v) => {
+        const problem = feeUrlProblem(v);
+        if (problem !== null) {
+          expect(typeof problem).toBe('string');
+          return;
+        }
+        const url = new URL(v as string);
+        expect(['http:', 'https:']).toContain(url.protocol);
+        expect(url.username + url.password).toBe('');
+      }),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.double(), fc.anything()), (v) => {
+        const ok = Number.isSafeInteger(v) && (v as number) >= FEE_POLL_MS.min && (v as number) <= FEE_POLL_MS.max;
+        expect(feePollMsProblem(v) === null).toBe(ok);
+      }),
+    );
+    expect(feePollMsProblem(FEE_POLL_MS.min)).toBeNull();
+    expect(feePollMsProblem(FEE_POLL_MS.max)).toBeNull();
   });
 });

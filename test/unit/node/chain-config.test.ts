@@ -78,6 +78,11 @@ describe('chain options of glasswing daemon and config.json', () => {
     expect(parseDaemonOptions([], {}).feeUrl).toBeUndefined();
     expect(parseDaemonOptions(['--fee-url', 'https://fees.example/v1/fees'], {}).feeUrl).toEqual({ url: 'https://fees.example/v1/fees' });
     expect(parseDaemonOptions(['--fee-url', 'http://127.0.0.1:8080/f', '--fee-poll-ms', '1000'], {}).feeUrl).toEqual({ url: 'http://127.0.0.1:8080/f', pollMs: 1000 });
+    // none: the chain source's estimates this run, whatever config.json says; either way the flag wins over config.json.
+    const none = parseDaemonOptions(['--fee-url', 'none'], {});
+    expect(none.feeUrl).toBeNull();
+    expect(none.given).toContain('feeUrl');
+    expect(parseDaemonOptions([], {}).given).not.toContain('feeUrl');
   });
 
   it.each([
@@ -88,7 +93,9 @@ describe('chain options of glasswing daemon and config.json', () => {
     [['--restore-birthday', '3'], 'config.usage'],
     [['--fee-url', 'fees.example'], 'config.bad_fee_url'],
     [['--fee-url', 'ftp://fees.example/'], 'config.bad_fee_url'],
+    [['--fee-url', 'http://user:pass@127.0.0.1:1/'], 'config.bad_fee_url'],
     [['--fee-poll-ms', '1000'], 'config.usage'],
+    [['--fee-url', 'none', '--fee-poll-ms', '1000'], 'config.usage'],
     [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '0'], 'config.bad_number'],
   ])('rejects %j with %s', (args, code) => {
     expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));

@@ -12,6 +12,7 @@ const CURRENT: SettingsInfo = {
   mailbox: { perPeerMessages: 200, perPeerBytes: 1048576, totalBytes: 67108864, expiryHours: 72 },
   fromCommandLine: ['listen'], configFile: '/tmp/gw/config.json',
   chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
+  fee: { url: null, pollMs: null, next: null },
   channels: { minFundingSat: '20000', maxFundingSat: '1000000000', maxToSelfDelay: 2016, toSelfDelay: 144, minimumDepth: 3, trustedZeroconfPeers: [] },
   async: { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null },
 };
