@@ -2,8 +2,8 @@
  * Decoding a message for us by its family, and encoding a typed family's answer as the message
  * record it travels in. The numbers are the one table in constants.ts (`MESSAGE_TLV`).
  */
-import type { TlvRecord } from '../wire';
-import { decodeTlvStream } from '../wire';
+import type { AsyncMessageForm, TlvRecord } from '../wire';
+import { asyncMessageStream, decodeTlvStream } from '../wire';
 import { parseInvoiceBytes, parseInvoiceErrorBytes, parseInvoiceRequestBytes, parseStaticInvoiceBytes } from '../offers';
 import type { OffersMessage, OffersMessageBytes } from '../offers/ports';
 import { MESSAGE_TLV } from './constants';
@@ -47,11 +47,13 @@ export function decodeOffersMessage(tlvType: bigint, bytes: Uint8Array): OffersM
  * An async payments record decoded: the static invoice with its codec (errors listed), the others
  * as a TLV stream (throws WireError when it is not one: the stream rules of BOLT 1).
  */
-export function decodeAsyncPaymentsMessage(tlvType: bigint, bytes: Uint8Array): AsyncPaymentsMessage {
+export function decodeAsyncPaymentsMessage(tlvType: bigint, bytes: Uint8Array, form: AsyncMessageForm = {}): AsyncPaymentsMessage {
   const type = nameOf(ASYNC_TYPES, tlvType);
   if (type === undefined) throw new RangeError(`TLV type ${tlvType} is not an async payments message`);
   if (type === 'static_invoice') return { type, bytes, decoded: parseStaticInvoiceBytes(bytes) };
-  return { type: type as AsyncPaymentsMessageType, bytes, tlvs: decodeTlvStream(bytes, { name: type }) };
+  const t = type as AsyncPaymentsMessageType;
+  // `bytes` stay as received (the handlers decode them in the profile's form); `tlvs` are the stream's records.
+  return { type: t, bytes, tlvs: decodeTlvStream(asyncMessageStream(t, bytes, form), { name: type }) };
 }
 
 /** The message record an offers message travels in. */

@@ -5,7 +5,7 @@
  * (`takeNext`) for a connection that has room. No sockets, timers, clocks or SQLite in here.
  */
 import { equalBytes, fromHex, publicKeyFromPrivate, toHex, zeroize } from '../crypto';
-import type { BlindedPath, OnionMessage, TlvRecord } from '../wire';
+import type { AsyncMessageForm, BlindedPath, OnionMessage, TlvRecord } from '../wire';
 import { encodeBlindedPath } from '../wire';
 import type { OnionMessageAction } from '../onion';
 import { OnionSemanticError, createOnionMessage, encodeOnionPacket, joinBlindedPath, peelOnionMessage, processBlindedHop } from '../onion';
@@ -133,6 +133,8 @@ export interface OnionMessengerOptions {
   readonly channelPeer?: (shortChannelId: bigint) => string | undefined;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id, if any. */
   readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
+  /** The async payments messages' form on this node's wire (its profile: LDK 0.2's length-prefixed streams, or bare). */
+  readonly asyncMessages?: AsyncMessageForm;
 }
 
 /** The `onion_message` size on the wire: type (2) + path_key (33) + len (2) + packet. */
@@ -450,7 +452,7 @@ export class OnionMessenger {
     if (kind === 'async_payments') {
       const handler = this.#asyncHandler;
       if (!handler) return undefined;
-      return () => mapOutcome(dispatchAsync(handler, decodeAsyncPaymentsMessage(m.tlvType, m.value), delivery), asyncReply);
+      return () => mapOutcome(dispatchAsync(handler, decodeAsyncPaymentsMessage(m.tlvType, m.value, this.#opts.asyncMessages), delivery), asyncReply);
     }
     const custom = this.#handlers.get(m.tlvType);
     return custom ? () => custom.handle(m) : undefined;

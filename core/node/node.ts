@@ -250,6 +250,7 @@ export class Node {
       // connected peer the graph shows next to it, else at its node_announcement address (BOLT 7: `addresses` are where
       // the node accepts connections), as LDK 0.2's DefaultMessageRouter dials `first_node_addresses`.
       graph: { neighbours: (id) => this.#graphNeighbours(id), addressOf: (id) => this.#graphAddress(id), relaysOnionMessages: (id) => this.#graphRelaysOnionMessages(id) },
+      asyncMessages: { lengthPrefixed: asyncProfile.lengthPrefixedMessages },
       // The paths our offers and refunds published: the messenger hands their record to the offers handler.
       publishedPath: (pathId) => offers.offers.getPath(toHex(pathId)),
       // Blinded paths (LDK's reply paths and offers) name the hop after us by our channel's id or alias.

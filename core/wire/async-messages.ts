@@ -15,6 +15,11 @@
  * | `held_htlc_available`      | —    | (empty)                        |                                           |
  * | `release_held_htlc`        | —    | (empty)                        |                                           |
  *
+ * The form differs between the two: LDK 0.2 writes each message as `impl_writeable_tlv_based!` does
+ * (`write_tlv_fields!`): a BigSize length, then the stream — so an empty message is the one byte 00
+ * — and reads only that form; lightning/bolts#1149 has the bare stream. The profile says which
+ * (`AsyncPaymentsProfile.lengthPrefixedMessages`, passed here as `{ lengthPrefixed }`).
+ *
  * BOLT 1 stream rules apply (ascending types, unknown even types fail, unknown odd types are kept).
  * A known field of the wrong length, a missing required field or a blinded path without hops is
  * `wire.bad_value` (LDK: `DecodeError::InvalidValue`). The static invoice is carried as bytes; its
@@ -75,8 +80,13 @@ function readPath(r: ByteReader, type: AsyncOnionMessageType, field: string): Bl
   return path;
 }
 
+/** Whether a message is the bare TLV stream (lightning/bolts#1149) or prefixed with its BigSize length (LDK 0.2). */
+export interface AsyncMessageForm {
+  readonly lengthPrefixed?: boolean;
+}
+
 /** The message's TLV stream (the value of its `onionmsg_tlv` record). Bad arguments are `wire.bad_value`. */
-export function encodeAsyncOnionMessage(m: AsyncOnionMessage): Uint8Array {
+export function encodeAsyncOnionMessage(m: AsyncOnionMessage, form: AsyncMessageForm = {}): Uint8Array {
   const records: TlvRecord[] = [];
   switch (m.type) {
     case 'offer_paths_request':
@@ -105,12 +115,26 @@ export function encodeAsyncOnionMessage(m: AsyncOnionMessage): Uint8Array {
     if (r.type % 2n === 0n || known.includes(r.type)) throw bad(m.type, `extra record type ${r.type} is even or a known field`);
     records.push(r);
   }
-  return encodeTlvStream(records, m.type);
+  const stream = encodeTlvStream(records, m.type);
+  return form.lengthPrefixed ? new ByteWriter().writeBigSize(stream.length).writeBytes(stream).finish() : stream;
 }
 
-/** Decodes a message's TLV stream; anything malformed is a WireError. */
-export function decodeAsyncOnionMessage<T extends AsyncOnionMessageType>(type: T, bytes: Uint8Array): Extract<AsyncOnionMessage, { type: T }> {
-  return decodeAny(type, bytes) as Extract<AsyncOnionMessage, { type: T }>;
+/** Decodes a message's TLV stream (in `form`); anything malformed is a WireError. */
+export function decodeAsyncOnionMessage<T extends AsyncOnionMessageType>(type: T, bytes: Uint8Array, form: AsyncMessageForm = {}): Extract<AsyncOnionMessage, { type: T }> {
+  return decodeAny(type, asyncMessageStream(type, bytes, form)) as Extract<AsyncOnionMessage, { type: T }>;
+}
+
+/** A message's TLV stream: `bytes` itself, or (LDK's form) what follows its BigSize length, which must be all that follows. */
+export function asyncMessageStream(type: AsyncOnionMessageType, bytes: Uint8Array, form: AsyncMessageForm = {}): Uint8Array {
+  return form.lengthPrefixed ? unprefixed(type, bytes) : bytes;
+}
+
+/** LDK: `read_tlv_fields!`. */
+function unprefixed(type: AsyncOnionMessageType, bytes: Uint8Array): Uint8Array {
+  const r = new ByteReader(bytes);
+  const length = r.readBigSize('length');
+  if (length !== BigInt(r.remaining)) throw bad(type, `its length prefix says ${length} bytes, ${r.remaining} follow`, 'length');
+  return r.readRest();
 }
 
 function decodeAny(type: AsyncOnionMessageType, bytes: Uint8Array): AsyncOnionMessage {

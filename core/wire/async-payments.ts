@@ -60,6 +60,11 @@ export interface AsyncPaymentsProfile {
   readonly staticInvoiceMessagePathsTlv: bigint;
   /** The even (required) bit of the HTLC-holding feature; the odd bit is `+ 1`. */
   readonly htlcHoldFeatureBit: number;
+  /**
+   * Whether each async payments onion message is its TLV stream prefixed with the stream's BigSize
+   * length (LDK 0.2: `impl_writeable_tlv_based!`), or the bare stream (lightning/bolts#1149).
+   */
+  readonly lengthPrefixedMessages: boolean;
 }
 
 /** One set of onion message numbers: the draft numbers only `static_invoice` (70, as LDK), so both profiles share LDK's. */
@@ -84,6 +89,7 @@ export const ASYNC_PAYMENTS_PROFILES: Readonly<Record<AsyncPaymentsProfileName, 
     senderPreimageTlv: 5482373484n,
     staticInvoiceMessagePathsTlv: 236n,
     htlcHoldFeatureBit: 152,
+    lengthPrefixedMessages: true,
   }),
   bolts1149: Object.freeze({
     name: 'bolts1149',
@@ -95,6 +101,7 @@ export const ASYNC_PAYMENTS_PROFILES: Readonly<Record<AsyncPaymentsProfileName, 
     senderPreimageTlv: 5482373484n,
     staticInvoiceMessagePathsTlv: 178n,
     htlcHoldFeatureBit: 52,
+    lengthPrefixedMessages: false,
   }),
 } satisfies Record<AsyncPaymentsProfileName, AsyncPaymentsProfile>);
 

@@ -9,7 +9,7 @@ import type { ChannelSummary, ClosedChannelInfo, NodeApi } from '../../core/api'
 import { startBtcd, waitFor, type Btcd } from './btcd';
 import { DaemonProcess } from './daemon';
 import { fundLnd, startLnd, type Lnd } from './lnd';
-import { fundLdkPeer, startLdkPeer, type LdkPeer } from './ldk-peer';
+import { fundLdkPeer, startLdkPeer, type LdkPeer, type LdkPeerOptions } from './ldk-peer';
 import { tempDir } from './tmp';
 import { deposit, rpcFlags, synced, type WalletNode } from './wallet-node';
 
@@ -129,9 +129,9 @@ export async function startForwardingLnd(rig: InteropRig, alias: string, fundSat
   return lnd;
 }
 
-/** Our LDK 0.2 test peer: started on the rig's btcd, its wallet funded with `fundSat`, connected to our node. */
-export async function startConnectedLdk(rig: InteropRig, fundSat: bigint): Promise<LdkPeer> {
-  const ldk = await startLdkPeer(rig.btcd);
+/** Our LDK 0.2 test peer (`opts.role`: plain by default): started on the rig's btcd, its wallet funded with `fundSat`, connected to our node. */
+export async function startConnectedLdk(rig: InteropRig, fundSat: bigint, opts: LdkPeerOptions = {}): Promise<LdkPeer> {
+  const ldk = await startLdkPeer(rig.btcd, opts);
   await fundLdkPeer(rig.btcd, ldk, fundSat);
   await rig.api.connect({ address: ldk.address });
   await peerConnected(rig.api, ldk.nodeId);

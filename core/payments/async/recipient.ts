@@ -151,7 +151,7 @@ export class AsyncRecipient {
     let paths: readonly BlindedPath[];
     let expiry: bigint | undefined;
     try {
-      ({ paths, pathsAbsoluteExpiry: expiry } = decodeAsyncOnionMessage('offer_paths', d.bytes));
+      ({ paths, pathsAbsoluteExpiry: expiry } = decodeAsyncOnionMessage('offer_paths', d.bytes, { lengthPrefixed: this.#profile.lengthPrefixedMessages }));
     } catch {
       return this.#refuse(c, 'offer_paths', 'malformed');
     }

@@ -147,7 +147,7 @@ export class StaticInvoiceServer {
     const recipient = ctx!.recipient;
     let slot: number;
     try {
-      slot = decodeAsyncOnionMessage('offer_paths_request', d.bytes).invoiceSlot;
+      slot = decodeAsyncOnionMessage('offer_paths_request', d.bytes, { lengthPrefixed: this.#profile.lengthPrefixedMessages }).invoiceSlot;
     } catch {
       return this.#refuse(c, 'offer_paths_request', 'malformed', recipient);
     }
@@ -177,7 +177,7 @@ export class StaticInvoiceServer {
     let invoiceBytes: Uint8Array;
     let forwardPath: BlindedPath;
     try {
-      const m = decodeAsyncOnionMessage('serve_static_invoice', d.bytes);
+      const m = decodeAsyncOnionMessage('serve_static_invoice', d.bytes, { lengthPrefixed: this.#profile.lengthPrefixedMessages });
       invoiceBytes = m.invoice;
       forwardPath = m.forwardInvoiceRequestPath;
     } catch {

@@ -51,7 +51,7 @@ export function asyncMessage(profile: AsyncPaymentsProfile, m: AsyncOnionMessage
     held_htlc_available: n.heldHtlcAvailable,
     release_held_htlc: n.releaseHeldHtlc,
   }[m.type];
-  return { name: m.type, tlvType, bytes: encodeAsyncOnionMessage(m) };
+  return { name: m.type, tlvType, bytes: encodeAsyncOnionMessage(m, { lengthPrefixed: profile.lengthPrefixedMessages }) };
 }
 
 export class AsyncCollector<W> {

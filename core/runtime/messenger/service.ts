@@ -7,7 +7,7 @@
  * (core/messenger/ports.ts); the composition root wires the concrete ones.
  */
 import { randomBytes as secureRandomBytes, toHex } from '../../crypto';
-import type { BlindedPath, OnionMessage, TlvRecord } from '../../wire';
+import type { AsyncMessageForm, BlindedPath, OnionMessage, TlvRecord } from '../../wire';
 import { MESSAGE_TYPES, encodeBlindedPath } from '../../wire';
 import { isGlasswingError } from '../../errors';
 import type { MailboxInfo, MessageLogEntry, MessagePathInfo, MessengerStatsInfo, OnionReply, SendOnionMessageResult } from '../../messenger/types';
@@ -41,6 +41,8 @@ export interface MessengerServiceOptions {
   readonly addressOf: (nodeId: string) => string | undefined;
   /** The gossip graph's view for routing (core/messenger router.ts step 4). */
   readonly graph?: OnionMessengerGraph;
+  /** The async payments messages' form (the node's async payments profile). */
+  readonly asyncMessages?: AsyncMessageForm;
   /** The blinded path to us we published (an offer's, a refund's) with this path_id: its context. */
   readonly publishedPath?: (pathId: Uint8Array) => PublishedPathRecord | undefined;
   /** The peer (node id, hex) at the other end of our channel with this short_channel_id or alias. */
@@ -112,6 +114,7 @@ export class MessengerService {
       random: opts.random ?? Math.random,
       addressOf: opts.addressOf,
       ...(opts.graph ? { graph: opts.graph } : {}),
+      ...(opts.asyncMessages ? { asyncMessages: opts.asyncMessages } : {}),
       ...(opts.publishedPath ? { publishedPath: opts.publishedPath } : {}),
       ...(opts.channelPeer ? { channelPeer: opts.channelPeer } : {}),
     });

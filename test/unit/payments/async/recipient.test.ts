@@ -13,10 +13,13 @@ import { processBlindedHop } from '../../../../core/onion';
 import type { AsyncDelivery } from '../../../../core/payments';
 import { encodeAsyncContext } from '../../../../core/payments';
 import type { BlindedPath } from '../../../../core/wire';
-import { encodeAsyncOnionMessage } from '../../../../core/wire';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE, encodeAsyncOnionMessage } from '../../../../core/wire';
 import type { AsyncLab } from './support';
 import { REGTEST } from './support';
 import { L2, PAYER, R, setup } from './roles';
+
+/** The default profile's (LDK 0.2's) form of the async payments messages: each stream after its length. */
+const LDK_FORM = { lengthPrefixed: DEFAULT_ASYNC_PAYMENTS_PROFILE.lengthPrefixedMessages };
 
 const types = (lab: AsyncLab) => lab.events.map((e) => (e as { type: string }).type);
 
@@ -92,7 +95,7 @@ describe('R: an offer served by L2', () => {
     lab.run('R', recipient.current.tick(lab.now));
     const ctx = R.contextOf(R.pathTo(encodeAsyncContext({ kind: 'offer_paths', slot: 0, expiresAt: lab.now / 1000 + 60 })));
     const short: AsyncDelivery = {
-      bytes: encodeAsyncOnionMessage({ type: 'offer_paths', paths: [L2.pathTo(new Uint8Array([1]))], pathsAbsoluteExpiry: BigInt(lab.now / 1000 + 86400) }),
+      bytes: encodeAsyncOnionMessage({ type: 'offer_paths', paths: [L2.pathTo(new Uint8Array([1]))], pathsAbsoluteExpiry: BigInt(lab.now / 1000 + 86400) }, LDK_FORM),
       context: ctx, replyPath: L2.pathTo(new Uint8Array([2])),
     };
     const step = recipient.current.handleOfferPaths(short, lab.now);

@@ -10,9 +10,12 @@ import type { AsyncAction, ServerStep, StaticInvoiceServerOptions } from '../../
 import { StaticInvoiceServer, decodeAsyncContext, encodeAsyncContext } from '../../../../core/payments';
 import { DATABASE_FILE, StaticInvoicesRepository, openDatabase } from '../../../../core/store';
 import type { BlindedPath } from '../../../../core/wire';
-import { decodeAsyncOnionMessage, encodeAsyncOnionMessage } from '../../../../core/wire';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE, decodeAsyncOnionMessage, encodeAsyncOnionMessage } from '../../../../core/wire';
 import { tempDir } from '../../../support/tmp';
 import { REGTEST, node, staticInvoiceFor } from './support';
+
+/** The default profile's (LDK 0.2's) form of the async payments messages: each stream after its length. */
+const LDK_FORM = { lengthPrefixed: DEFAULT_ASYNC_PAYMENTS_PROFILE.lengthPrefixedMessages };
 
 const L2 = node('L2', 0x22);
 const R = node('R', 0x33);
@@ -41,17 +44,17 @@ const replyPathOfR = () => R.pathTo(encodeAsyncContext({ kind: 'offer_paths', sl
 function serveOne(s: ReturnType<typeof setup>, slot: number, nowMs = T0, relativeExpiry?: bigint) {
   const [requestPath] = s.server.pathsForRecipient(R.idHex, nowMs);
   const paths = s.apply(s.server.handleOfferPathsRequest(
-    { bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: slot }), context: L2.contextOf(requestPath!), replyPath: replyPathOfR() },
+    { bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: slot }, LDK_FORM), context: L2.contextOf(requestPath!), replyPath: replyPathOfR() },
     nowMs,
   ));
   const reply = replyOf(paths)!;
-  const offerPaths = decodeAsyncOnionMessage('offer_paths', reply.message.bytes).paths;
+  const offerPaths = decodeAsyncOnionMessage('offer_paths', reply.message.bytes, LDK_FORM).paths;
   const { invoice, offer } = staticInvoiceFor(R, offerPaths, BigInt(Math.floor(nowMs / 1000)), relativeExpiry !== undefined ? { relativeExpiry } : {});
   // R sends serve_static_invoice over the reply path L2 attached (its context is reply.replyContext, authenticated by L2's messenger).
   const servePath = L2.pathTo(reply.replyContext!);
   const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot, expiresAt: nowMs / 1000 + 86400 }), L2);
   const served = s.apply(s.server.handleServeStaticInvoice(
-    { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: invoice.bytes, forwardInvoiceRequestPath: forward }), context: L2.contextOf(servePath), replyPath: replyPathOfR() },
+    { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: invoice.bytes, forwardInvoiceRequestPath: forward }, LDK_FORM), context: L2.contextOf(servePath), replyPath: replyPathOfR() },
     nowMs,
   ));
   return { paths, reply, offerPaths, invoice, offer, served, forward };
@@ -70,14 +73,14 @@ describe('L2: offer paths for a client', () => {
       expect(ctx).toMatchObject({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 3 });
     }
     expect(decodeAsyncContext(reply.replyContext!)).toMatchObject({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 3, expiresAt: T0 / 1000 + 365 * 24 * 3600 });
-    expect(decodeAsyncOnionMessage('offer_paths', reply.message.bytes)).toMatchObject({ pathsAbsoluteExpiry: BigInt(T0 / 1000 + 365 * 24 * 3600) });
+    expect(decodeAsyncOnionMessage('offer_paths', reply.message.bytes, LDK_FORM)).toMatchObject({ pathsAbsoluteExpiry: BigInt(T0 / 1000 + 365 * 24 * 3600) });
     expect(paths.events).toEqual([{ type: 'async.offer_paths_given', recipient: R.idHex, slot: 3, paths: 2 }]);
     s.db.close();
   });
 
   it('refuses without our context, with another kind of context, an expired one, a non-client, a slot out of range, no reply path', () => {
     const s = setup();
-    const msg = encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 });
+    const msg = encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 }, LDK_FORM);
     const [good] = s.server.pathsForRecipient(R.idHex, T0);
     const ctx = L2.contextOf(good!);
     const cases: [Uint8Array | undefined, Uint8Array, BlindedPath | undefined, number, string][] = [
@@ -85,7 +88,7 @@ describe('L2: offer paths for a client', () => {
       [encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 }), msg, replyPathOfR(), T0, 'bad_context'],
       [ctx, msg, replyPathOfR(), T0 + 366 * 24 * 3600 * 1000, 'bad_context'],
       [encodeAsyncContext({ kind: 'offer_paths_request', recipient: OTHER.idHex, expiresAt: T0 / 1000 + 60 }), msg, replyPathOfR(), T0, 'not_a_client'],
-      [ctx, encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 10 }), replyPathOfR(), T0, 'slot_out_of_range'],
+      [ctx, encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 10 }, LDK_FORM), replyPathOfR(), T0, 'slot_out_of_range'],
       [ctx, new Uint8Array([0, 1]), replyPathOfR(), T0, 'malformed'],
       [ctx, msg, undefined, T0, 'no_reply_path'],
     ];
@@ -126,7 +129,7 @@ describe('L2: serving a static invoice', () => {
     const ctx = L2.contextOf(servePath);
     const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: 0, expiresAt: T0 / 1000 + 60 }), L2);
     const serve = (invoice: Uint8Array, context = ctx, now = T0) =>
-      s.server.handleServeStaticInvoice({ bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice, forwardInvoiceRequestPath: forward }), context, replyPath: replyPathOfR() }, now);
+      s.server.handleServeStaticInvoice({ bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice, forwardInvoiceRequestPath: forward }, LDK_FORM), context, replyPath: replyPathOfR() }, now);
     const good = staticInvoiceFor(R, offerPaths, BigInt(T0 / 1000)).invoice.bytes;
     const tampered = good.slice();
     tampered[tampered.length - 1]! ^= 1;
@@ -153,7 +156,7 @@ describe('L2: the offer it serves uses the paths it gave (issue 16 item 4)', () 
     const ctx = L2.contextOf(L2.pathTo(reply.replyContext!));
     const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: 2, expiresAt: T0 / 1000 + 60 }), L2);
     const serve = (paths: readonly BlindedPath[], now = T0) => s.server.handleServeStaticInvoice(
-      { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: staticInvoiceFor(R, paths, BigInt(T0 / 1000)).invoice.bytes, forwardInvoiceRequestPath: forward }), context: ctx, replyPath: replyPathOfR() },
+      { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: staticInvoiceFor(R, paths, BigInt(T0 / 1000)).invoice.bytes, forwardInvoiceRequestPath: forward }, LDK_FORM), context: ctx, replyPath: replyPathOfR() },
       now,
     );
     const slotPath = (slot: number, recipient = R.idHex, expiresAt = T0 / 1000 + 3600) =>
@@ -211,7 +214,7 @@ describe('L2: limits', () => {
   it('rate limits every message type per recipient, and refills with time', () => {
     const s = setup({ policy: { perRecipient: { offer_paths_request: { perSecond: 1, burst: 3 }, serve_static_invoice: { perSecond: 1, burst: 3 }, invoice_request: { perSecond: 1, burst: 2 } } } });
     const [p] = s.server.pathsForRecipient(R.idHex, T0);
-    const ask = (now: number) => s.server.handleOfferPathsRequest({ bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 }), context: L2.contextOf(p!), replyPath: replyPathOfR() }, now);
+    const ask = (now: number) => s.server.handleOfferPathsRequest({ bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 }, LDK_FORM), context: L2.contextOf(p!), replyPath: replyPathOfR() }, now);
     expect([ask(T0), ask(T0), ask(T0), ask(T0)].map(reasons)).toEqual([[], [], [], ['rate_limited']]);
     expect(reasons(ask(T0 + 1000))).toEqual([]);
     const ctx = L2.contextOf(L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 })));

@@ -1,0 +1,89 @@
+/**
+ * Async payments across implementations (issue 16 item 8): Glasswing pays an often-offline LDK 0.2
+ * recipient whose static invoice an LDK LSP serves — LDK's wire numbers on every message we send and
+ * read (offer → invoice_request answered with R's static invoice by L; held_htlc_available into R's
+ * mailbox at L; release_held_htlc back to us over the reply path we gave; the HTLC with the
+ * invoice_request and our sender preimage in its final hop, claimed by R).
+ *
+ * Our node plays P without an LSP of its own, so it holds its payment itself (async mode `self`):
+ * the HTLC leaves only when R's release arrives. R is offline when we pay and comes back later.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FundChannelResult, PaymentInfo } from '../../core/api';
+import { fromHex, sha256, toHex } from '../../core/crypto';
+import { waitFor } from '../support/btcd';
+import { startLdkPeer, type LdkPeer } from '../support/ldk-peer';
+import { startConnectedLdk, startInteropRig, usableWithLdk, type InteropRig } from '../support/interop-rig';
+
+describe('Glasswing pays an offline LDK recipient through an LDK LSP (LDK 0.2 numbers)', () => {
+  let rig: InteropRig;
+  let lsp: LdkPeer;
+  let recipient: LdkPeer;
+  let channelId: string;
+
+  async function atTip(...peers: LdkPeer[]): Promise<void> {
+    const height = await rig.btcd.height();
+    for (const peer of peers) {
+      await waitFor(async () => ((await peer.call<{ height: number }>('info')).height === height ? true : undefined), 'the LDK peer at the tip');
+    }
+  }
+
+  beforeAll(async () => {
+    rig = await startInteropRig({ name: 'async-ldk' });
+    [lsp, recipient] = await Promise.all([startConnectedLdk(rig, 1_000_000n, { role: 'server' }), startLdkPeer(rig.btcd, { role: 'client' })]);
+    await recipient.connect(lsp.address);
+    const r = await rig.g.cli('openchannel', lsp.nodeId, '400000', '--feerate', '2');
+    expect(r.code, r.stderr).toBe(0);
+    channelId = (r.json as FundChannelResult).channelId;
+    await lsp.call('open_channel', { node_id: recipient.nodeId, amount_sat: 400_000 });
+    await rig.mineUntil(async () => {
+      const [ours, l, rr] = await Promise.all([usableWithLdk(rig.api, lsp, channelId), lsp.listChannels(), recipient.listChannels()]);
+      return ours && l.filter((c) => c.is_usable).length === 2 && rr.some((c) => c.is_usable) ? true : undefined;
+    }, 'us–L and L–R usable');
+    await atTip(lsp, recipient);
+  }, 300_000);
+
+  it('R (LDK, offline) is paid: L (LDK) serves the static invoice and keeps our held_htlc_available; R returns, releases, and claims our HTLC', async () => {
+    // R's offer, its static invoice persisted at L (offer_paths_request → offer_paths → serve_static_invoice → static_invoice_persisted).
+    const { paths } = await lsp.call<{ paths: string[] }>('async_recipient_paths', { recipient_id: 'c1' });
+    await recipient.call('async_set_server_paths', { paths });
+    await lsp.waitForEvent((e) => e.event === 'PersistStaticInvoice' && e.recipient_id === 'c1', 60_000);
+    const { offer } = await waitFor(async () => recipient.call<{ offer: string }>('async_offer').catch(() => undefined), 'R\'s async offer', 60_000);
+
+    await recipient.call('offline');
+    await waitFor(async () => ((await lsp.call<{ node_id: string }[]>('peers')).some((p) => p.node_id === recipient.nodeId) ? undefined : true), 'L to see R gone');
+    const before = BigInt((await rig.ours(channelId))!.localBalanceMsat);
+
+    const pending = await rig.api.pay({ invoice: offer, amountMsat: '20000000', wait: false });
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending', amountMsat: '20000000', preimage: null });
+    // L answered our invoice_request with R's static invoice, and holds our held_htlc_available for R.
+    await lsp.waitForEvent((e) => e.event === 'StaticInvoiceRequested' && e.recipient_id === 'c1', 60_000);
+    await waitFor(async () => {
+      const mailbox = await lsp.call<{ peer_node_id: string; messages: number }[]>('mailbox');
+      return mailbox.some((m) => m.peer_node_id === recipient.nodeId && m.messages > 0) ? true : undefined;
+    }, 'L\'s mailbox to hold our message for R', 60_000);
+    // We hold the payment ourselves: no HTLC on our channel until R releases it.
+    expect((await rig.ours(channelId))!.numHtlcs).toBe(0);
+    expect((await rig.api.getPayment({ paymentId: pending.paymentId })).status).toBe('pending');
+
+    await recipient.call('online');
+    const claimed = await recipient.waitForEvent((e) => e.event === 'PaymentClaimed', 90_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nour payment: ${JSON.stringify(await rig.api.getPayment({ paymentId: pending.paymentId }))}\nR's events: ${JSON.stringify(recipient.events.slice(-15))}\nL's events: ${JSON.stringify(lsp.events.slice(-15))}\nour messages: ${JSON.stringify((await rig.api.listMessages({ limit: 30 })).messages)}\nR's log: ${readFileSync(join(recipient.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /held|release|async|onion|Onion|HTLC|htlc/i.test(l)).slice(-40).join('\n')}`);
+    });
+    expect(claimed.amount_msat).toBe(20_000_000);
+    const paid = await waitFor(async () => {
+      const p: PaymentInfo = await rig.api.getPayment({ paymentId: pending.paymentId });
+      return p.status === 'pending' ? undefined : p;
+    }, 'our payment settled', 60_000);
+    expect(paid.status, JSON.stringify(paid.failure)).toBe('succeeded');
+    expect(paid.paymentHash).toBe(claimed.payment_hash);
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(paid.paymentHash);
+    // We paid the amount and L's forwarding fee, nothing else.
+    await waitFor(async () => ((await rig.ours(channelId))?.numHtlcs === 0 ? true : undefined), 'our channel settled');
+    const spent = before - BigInt((await rig.ours(channelId))!.localBalanceMsat);
+    expect(spent).toBe(20_000_000n + BigInt(paid.feeMsat ?? '0'));
+    expect(spent).toBeGreaterThanOrEqual(20_000_000n);
+  }, 300_000);
+});
