@@ -26,10 +26,10 @@ import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
-import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, HolderStep, PayerAction, StaticInvoiceRecord } from '../payments/async';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
-import type { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
+import type { AsyncOffersRepository, AsyncPayerRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
@@ -123,6 +123,10 @@ export interface AsyncWiringOptions {
   readonly asyncOffers: AsyncOffersRepository;
   /** L1: releases accepted but not forwarded yet (they survive a restart). */
   readonly releases: AsyncReleasesRepository;
+  /** P: its payments to static invoices (they survive a restart; `listpayments` shows them). */
+  readonly asyncPayments: AsyncPayerRepository;
+  /** The chain tip's height, null until the node knows it (R's payment paths and P's HTLCs count from it). */
+  readonly height: () => number | null;
   /** The payments service (made after this wiring: it takes our hold policy). */
   readonly payments: () => PaymentsService | null;
   /** Our channel peers (hex): an LSP's clients. */
@@ -188,7 +192,7 @@ export class AsyncWiring {
     if (this.holder) for (const key of opts.releases.pendingReleases()) this.#releasing.add(key);
     this.payer = new AsyncPayer({
       chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
-      messagePathTo: (context) => this.#pathViaPeer(context),
+      messagePathTo: (context) => this.#pathViaPeer(context), reader: opts.asyncPayments,
     });
   }
 
@@ -275,6 +279,11 @@ export class AsyncWiring {
       if (this.recipient && lsp && this.#opts.isConnected(lsp) && this.#opts.channelPeers().includes(lsp)) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
       this.#retryReleases();
+      // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
+      if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
+        this.#resumed = true;
+        this.#payerStep(this.payer.resume());
+      }
       this.#payerStep(this.payer.tick(now));
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
@@ -327,15 +336,18 @@ export class AsyncWiring {
 
   readonly #releasing = new Set<string>();
 
-  #payerStep(step: { actions: readonly PayerAction[]; events: readonly AsyncEventBody[] }): void {
+  #resumed = false;
+
+  #payerStep(step: PayerStep): void {
+    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves.
+    this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
     for (const a of step.actions) {
       if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
       else if (a.kind === 'send_async_htlc') {
         const payments = this.#opts.payments();
-        const pending = this.#pending.get(a.paymentId);
-        if (!payments || !pending) continue;
+        if (!payments) continue;
         try {
-          payments.payAsync({ paymentId: a.paymentId, invoice: pending.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold });
+          payments.payAsync({ paymentId: a.paymentId, invoice: a.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold });
         } catch (e) {
           this.#opts.log?.({ event: 'async_pay_failed', paymentId: a.paymentId, error: e instanceof Error ? e.message : String(e) });
         }
@@ -473,7 +485,6 @@ export class AsyncWiring {
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
     const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
-    this.#pending.set(p.paymentId, { invoice: inv, createdAt: this.#opts.clock.now() });
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
@@ -482,8 +493,6 @@ export class AsyncWiring {
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
-
-  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']>; createdAt: number }>();
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
   holdingPeer(): string | undefined {
@@ -495,19 +504,32 @@ export class AsyncWiring {
   }
 
   /**
-   * A payment P holds itself (mode `self`) has no stored payment record before R releases it (its
-   * HTLC is sent then): what `pay` and `getPayment` answer until then — pending (failed once its
-   * release window ended). In memory, as the payer core's wait is: nothing has left P yet.
+   * A payment to a static invoice the payments service has no record of — P holds it itself until
+   * R's release (self mode), or its release window ended unreleased — as `pay`, `getPayment` and
+   * `listPayments` answer it: pending, or failed. Kept in SQLite by the payer core's writes
+   * (migration 17): it is listed, and survives a restart.
    */
   waitingPayment(paymentId: string): PaymentInfo | undefined {
     const s = this.payer.payment(paymentId);
-    const pending = this.#pending.get(paymentId);
-    const inv = pending?.invoice;
-    if (!s || s.status === 'htlc_sent' || s.status === 'paying_invoice') return undefined;
+    return s ? this.#waitingInfo(s) : undefined;
+  }
+
+  /** Every payment of `waitingPayment`'s, newest first. */
+  waitingPayments(): PaymentInfo[] {
+    return this.payer.payments().flatMap((s) => {
+      const info = this.#waitingInfo(s);
+      return info ? [info] : [];
+    }).reverse();
+  }
+
+  #waitingInfo(s: AsyncPaymentState): PaymentInfo | undefined {
+    if (s.status === 'htlc_sent' || s.status === 'paying_invoice' || s.status === 'awaiting_invoice') return undefined;
+    // Once its HTLC is out (lsp mode at once; self mode after the release) the payments service's record is the payment.
+    if (this.#opts.payments()?.getPayment(s.paymentId)) return undefined;
     return {
-      paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
-      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: pending?.createdAt ?? this.#opts.clock.now(), completedAt: null,
-      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
+      paymentId: s.paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
+      description: s.description, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: s.createdAt ?? this.#opts.clock.now(), completedAt: null,
+      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure.split(':')[0]!, message: failureMessage(s.failure) } : null, attempts: 0, parts: [],
     };
   }
 
@@ -559,6 +581,12 @@ const LSP_DIAL_DELAY_MS = 0;
 
 /** R's min_final_cltv_expiry_delta on its static invoice's payment paths (BOLT 11's default, the offers manager's). */
 const MIN_FINAL_CLTV_EXPIRY_DELTA = 18;
+
+/** Words for a payer core failure code (`payments.timeout`: the release window ended unreleased). */
+function failureMessage(failure: string): string {
+  if (failure === 'payments.timeout') return 'the recipient did not release the payment within its release window: no HTLC was sent';
+  return `the static invoice payment did not start: ${failure}`;
+}
 
 /** The hold id of a key `<hold id>:<expiry>`. */
 export function holdIdOf(key: string): string {
