@@ -347,7 +347,11 @@ export class AsyncWiring {
         const payments = this.#opts.payments();
         if (!payments) continue;
         try {
-          payments.payAsync({ paymentId: a.paymentId, invoice: a.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold });
+          payments.payAsync({
+            paymentId: a.paymentId, invoice: a.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold,
+            // The first hop of a held HTLC: a connected channel peer that advertised htlc_hold (else it fails at once, payments.no_holding_peer).
+            ...(a.hold ? { holders: this.holdingPeers().map((id) => fromHex(id, 'holding peer')) } : {}),
+          });
         } catch (e) {
           this.#opts.log?.({ event: 'async_pay_failed', paymentId: a.paymentId, error: e instanceof Error ? e.message : String(e) });
         }
@@ -496,8 +500,13 @@ export class AsyncWiring {
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
   holdingPeer(): string | undefined {
+    return this.holdingPeers()[0];
+  }
+
+  /** Every connected channel peer that advertises htlc_hold (hex). */
+  holdingPeers(): string[] {
     const bit = this.profile.htlcHoldFeatureBit;
-    return this.#opts.channelPeers().find((id) => {
+    return this.#opts.channelPeers().filter((id) => {
       const f = this.#opts.isConnected(id) ? this.#opts.peerFeatures?.(id) : undefined;
       return f !== undefined && (f.hasBit(bit) || f.hasBit(bit + 1));
     });
