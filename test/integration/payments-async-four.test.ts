@@ -5,7 +5,8 @@
  * to L2, the introduction node of R's blinded payment path, in the gossip graph alone) and L2–R
  * (private); once per wire profile. R gets its offer from L2 and goes offline (process stopped); P pays the offer: L2 serves
  * R's static invoice, P's HTLC is held at L1 (hold_htlc), P's held_htlc_available waits in R's
- * mailbox at L2; R comes back, releases, and is paid. Then the fail-back: an HTLC held at L1 that R
+ * mailbox at L2; R comes back, releases, and is paid. Then P killed (kill -9) while L1 holds its HTLC:
+ * listed before and after its restart, paid when R returns. Then the fail-back: an HTLC held at L1 that R
  * never releases is failed back before its CLTV runs out (blocks mined up to its deadline) and P's
  * payment fails with the reason; nothing stays pending in any channel.
  *
@@ -144,6 +145,35 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '5000000' })]);
     expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
   }, 180_000);
+
+  it('P killed (kill -9) while L1 holds its HTLC: listpayments shows it before and after the restart; R returns, L1 forwards, P records the preimage', async () => {
+    await r.daemon.stop();
+    const mailboxBefore = (await l2.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length;
+    const pending = await p.api.pay({ invoice: offer, amountMsat: '4000000', wait: false });
+    await waitFor(async () => ((await l1.api.listHeldHtlcs({})).held.some((h) => h.paymentHash === pending.paymentHash) ? true : undefined), 'the HTLC held at L1', 30_000);
+    // P's held_htlc_available (sent with L1's release paths) waits at L2 with the forwarded invoice_request: nothing of P's is left to send.
+    await mailboxAtL2(mailboxBefore + 3);
+    const listed = async () => (await p.api.listPayments({})).payments.filter((x) => x.paymentId === pending.paymentId);
+    const before = await listed();
+    expect(before).toMatchObject([{ paymentId: pending.paymentId, kind: 'async', status: 'pending', paymentHash: pending.paymentHash, amountMsat: '4000000' }]);
+
+    await p.daemon.stop('SIGKILL');
+    p = await restart(p);
+    await synced(p.api, btcd);
+    expect(await listed()).toEqual(before);
+    // P dials its LSP by itself (--async-lsp); the channel comes back; the HTLC is still held at L1.
+    await waitFor(async () => ((await p.api.listChannels({})).channels.some((c) => c.peer === l1.daemon.nodeId && c.state === 'active') ? true : undefined), 'P–L1 active again', 60_000);
+    expect((await l1.api.listHeldHtlcs({})).held.map((h) => h.paymentHash)).toContain(pending.paymentHash);
+
+    r = await restart(r);
+    const paid = await settled(p.api, pending.paymentId, 90_000);
+    expect(paid, JSON.stringify(paid.failure)).toMatchObject({ status: 'succeeded', paymentHash: pending.paymentHash, attempts: 1 });
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(pending.paymentHash);
+    expect(await listed()).toEqual([paid]);
+    const received = (await r.api.listReceived({})).received.filter((x) => x.paymentHash === pending.paymentHash);
+    expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '4000000' })]);
+    await waitFor(async () => ((await l1.api.listHeldHtlcs({})).held.length === 0 ? true : undefined), 'nothing held at L1', 30_000);
+  }, 240_000);
 
   it('an HTLC R never releases is failed back by L1 at its deadline, before its CLTV runs out; P\'s payment fails with the reason; nothing stays pending', async () => {
     await r.daemon.stop();
