@@ -110,6 +110,8 @@ export interface AsyncOfferInfo {
   readonly lsp: string | null;
   /** The offer to publish (bech32), once the LSP confirmed it keeps the static invoice. */
   readonly offer: string | null;
+  /** What R waits for before it asks its LSP for offer paths or serves a fresh static invoice (null: nothing). */
+  readonly waitingFor: 'chain_tip' | 'lsp' | 'lsp_channel' | null;
   readonly slots: readonly { readonly slot: number; readonly status: AsyncOfferRecord['status']; readonly offerId: string | null; readonly invoiceExpiresAt: number | null }[];
 }
 
@@ -206,12 +208,13 @@ export class AsyncWiring {
       // Our paths are introduced at the LSP: while we are offline it keeps what comes over them (its mailbox).
       messagePathTo: (context) => o.messenger.pathToUs([lsp], context),
       paymentPaths: (pathId) => {
-        const via = o.payments()?.paymentForwarders();
-        const f = via?.forwarders.find((x) => toHex(x.nodeId) === lsp);
-        if (!f) return [];
+        // The paths' max_cltv_expiry counts from the tip: without one, no paths (the core then serves nothing), never height 0.
+        const height = o.height();
+        const f = o.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
+        if (!f || height === null) return [];
         return [createPaymentPath({
           sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
-          maxCltvExpiry: via!.height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
+          maxCltvExpiry: height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
         })];
       },
       sign: (unsigned) => unsigned.sign(o.nodeKey),
@@ -274,9 +277,9 @@ export class AsyncWiring {
     if (this.#closed) return;
     const now = this.#opts.clock.now();
     try {
-      // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through.
-      const lsp = this.#lspId;
-      if (this.recipient && lsp && this.#opts.isConnected(lsp) && this.#opts.channelPeers().includes(lsp)) this.#recipientStep(this.recipient.tick(now));
+      // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through, and
+      // once the chain tip is known (its payment paths' max_cltv_expiry counts from it): the first tick after the tip serves.
+      if (this.recipient && this.recipientWaitingFor() === null) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
       this.#retryReleases();
       // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
@@ -489,6 +492,10 @@ export class AsyncWiring {
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
     const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
+    // BOLT 4: the HTLC's cltv_expiry counts from the tip; refused before anything is written or sent (as PaymentsService.pay).
+    if (this.#opts.height() === null && !this.payer.payment(p.paymentId)) {
+      throw new AsyncSettingsError('payments.no_chain_tip', 'the node knows no block height yet (no chain source, or the chain not read yet): an HTLC\'s expiry counts from it');
+    }
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
@@ -496,6 +503,18 @@ export class AsyncWiring {
     this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
+  }
+
+  /**
+   * What R's offer waits for before R asks its LSP for paths or refreshes its static invoice: `chain_tip` (the node
+   * knows no block height yet), `lsp` (not connected), `lsp_channel` (no channel to it in normal operation); null: nothing.
+   */
+  recipientWaitingFor(): 'chain_tip' | 'lsp' | 'lsp_channel' | null {
+    const lsp = this.#lspId;
+    if (!this.recipient || !lsp) return null;
+    if (this.#opts.height() === null) return 'chain_tip';
+    if (!this.#opts.isConnected(lsp)) return 'lsp';
+    return this.#opts.channelPeers().includes(lsp) ? null : 'lsp_channel';
   }
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
@@ -579,7 +598,7 @@ export class AsyncWiring {
   asyncOffer(): AsyncOfferInfo {
     const slots = this.recipient?.offers() ?? [];
     return {
-      role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null,
+      role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null, waitingFor: this.recipientWaitingFor(),
       slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
     };
   }
