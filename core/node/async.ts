@@ -48,7 +48,15 @@ export interface AsyncSettings {
   readonly profile: AsyncPaymentsProfileName;
   /** R: the description of its offer. */
   readonly description: string;
+  /**
+   * How long a held payment waits for its recipient's release (seconds; absent: 24 h): an LSP (L1)
+   * fails a held HTLC back when it ends (`HtlcHolderPolicy`), a payer holding a payment itself fails it.
+   */
+  readonly releaseWindowSeconds?: number;
 }
+
+/** The bounds of `releaseWindowSeconds`: ten seconds to a week. */
+export const RELEASE_WINDOW_SECONDS = { min: 10, max: 7 * 24 * 3600 } as const;
 
 export const DEFAULT_ASYNC_SETTINGS: AsyncSettings = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments' };
 
@@ -59,7 +67,11 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AsyncSettingsError(code, '"async" must be an object');
   const o = v as Record<string, unknown>;
   const out: { -readonly [K in keyof AsyncSettings]?: AsyncSettings[K] } = {};
-  for (const k of Object.keys(o)) if (!['role', 'lsp', 'profile', 'description'].includes(k)) throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description)`);
+  for (const k of Object.keys(o)) {
+    if (!['role', 'lsp', 'profile', 'description', 'releaseWindowSeconds'].includes(k)) {
+      throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description, releaseWindowSeconds)`);
+    }
+  }
   if (o.role !== undefined) {
     if (!(ASYNC_ROLES as readonly unknown[]).includes(o.role)) throw new AsyncSettingsError(code, `async.role: one of ${ASYNC_ROLES.join(', ')}`);
     out.role = o.role as AsyncRole;
@@ -75,6 +87,13 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   if (o.description !== undefined) {
     if (typeof o.description !== 'string' || o.description.length === 0 || o.description.length > 200) throw new AsyncSettingsError(code, 'async.description: 1 to 200 characters');
     out.description = o.description;
+  }
+  if (o.releaseWindowSeconds !== undefined) {
+    const w = o.releaseWindowSeconds;
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < RELEASE_WINDOW_SECONDS.min || w > RELEASE_WINDOW_SECONDS.max) {
+      throw new AsyncSettingsError(code, `async.releaseWindowSeconds: whole seconds from ${RELEASE_WINDOW_SECONDS.min} to ${RELEASE_WINDOW_SECONDS.max}`);
+    }
+    out.releaseWindowSeconds = w;
   }
   return out;
 }
@@ -187,6 +206,7 @@ export class AsyncWiring {
       ? new HtlcHolder({
           pathTo: pathToUs, holdKey: roleKey(opts.nodeKey, 'hold'),
           heldKeys: () => (opts.payments()?.heldForwards() ?? []).flatMap((f) => (f.hold ? [f.hold.key] : [])),
+          ...(opts.settings.releaseWindowSeconds !== undefined ? { policy: { releaseWindowSeconds: opts.settings.releaseWindowSeconds } } : {}),
         }, now)
       : null;
     this.recipient = role === 'recipient' && this.#lspId ? this.#makeRecipient(this.#lspId) : null;
@@ -195,6 +215,7 @@ export class AsyncWiring {
     this.payer = new AsyncPayer({
       chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
       messagePathTo: (context) => this.#pathViaPeer(context), reader: opts.asyncPayments,
+      ...(opts.settings.releaseWindowSeconds !== undefined ? { policy: { releaseWindowSeconds: opts.settings.releaseWindowSeconds } } : {}),
     });
   }
 

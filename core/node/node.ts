@@ -698,7 +698,9 @@ export class Node {
       return null;
     }
     const now = this.#async.settings;
-    return saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description ? null : saved;
+    const same = saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description
+      && saved.releaseWindowSeconds === now.releaseWindowSeconds;
+    return same ? null : saved;
   }
 
   /** The acceptance policy and opening defaults in force (the policy's defaults where nothing was set). */

@@ -10,14 +10,15 @@
  * never releases is failed back before its CLTV runs out (blocks mined up to its deadline) and P's
  * payment fails with the reason; nothing stays pending in any channel.
  *
- * The release window (HtlcHolderPolicy.releaseWindowSeconds, 24 h) has no setting and no test-only
- * switch: its expiry is covered by the holder core's unit tests, not here.
+ * Last, L1 restarted with a 15 s release window (`--async-release-window-seconds`): an unreleased
+ * held HTLC is failed back when the window ends, no block mined, and P's payment fails with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FundChannelResult, NodeApi, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { channelOf, cliOk, inMempool, mine } from '../support/chain-daemons';
+import { DaemonProcess } from '../support/daemon';
 import { restart, rpcFlags, startWalletNode, synced, walletTx, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
@@ -198,6 +199,34 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     expect(failed.failure!.message).toContain(`held at ${l1.daemon.nodeId} was failed back unreleased`);
     expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
     // Failed off-chain, long before the incoming HTLC's expiry: no channel closed, no HTLC left in P–L1 or L1–L2.
+    for (const n of [p, l1, l2]) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.every((c) => c.lifecycle === 'active' && c.numHtlcs === 0) ? true : undefined), 'no HTLC left, every channel active', 30_000);
+    }
+  }, 180_000);
+
+  it('L1 with a short release window (--async-release-window-seconds 15) fails an unreleased held HTLC back when it ends, long before its CLTV deadline; P ends payments.async_hold_failed', async () => {
+    // L1 restarts on the same port with the setting (P dials it at its --async-lsp address, L2 at its saved one).
+    await l1.daemon.stop();
+    const daemon = new DaemonProcess(l1.daemon.datadir, [...l1.daemon.extraArgs, '--async-release-window-seconds', '15']);
+    await daemon.start(l1.daemon.ready!.listen!);
+    l1 = { daemon, api: await daemon.api(), cli: (...args) => daemon.cli(...args) };
+    await synced(l1.api, btcd);
+    for (const n of [p, l2]) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.some((c) => c.peer === l1.daemon.nodeId && c.state === 'active') ? true : undefined), 'the channel with L1 active again', 60_000);
+    }
+    const height = await synced(p.api, btcd);
+    // R is still offline (the previous test stopped it).
+    const pending = await p.api.pay({ invoice: offer, amountMsat: '2000000', wait: false });
+    const held = await waitFor(async () => (await l1.api.listHeldHtlcs({})).held.find((h) => h.paymentHash === pending.paymentHash), 'the HTLC held at L1', 30_000);
+    // The window is L1's setting: 15 s from when it gave the release path, not 24 h.
+    expect(held.releaseExpiresAt - held.receivedAt).toBeLessThanOrEqual(16_000);
+    expect(held.deadlineHeight).toBeGreaterThan(height + 1);
+    const failed = await settled(p.api, pending.paymentId, 60_000);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'payments.async_hold_failed' } });
+    expect(failed.failure!.message).toContain(`held at ${l1.daemon.nodeId} was failed back unreleased`);
+    // No block was mined: the release window, not the CLTV deadline, ended it.
+    expect(await synced(l1.api, btcd)).toBe(height);
+    expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
     for (const n of [p, l1, l2]) {
       await waitFor(async () => ((await n.api.listChannels({})).channels.every((c) => c.lifecycle === 'active' && c.numHtlcs === 0) ? true : undefined), 'no HTLC left, every channel active', 30_000);
     }
