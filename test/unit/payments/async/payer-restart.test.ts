@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { sha256, toHex, utf8 } from '../../../../core/crypto';
 import type { Offer } from '../../../../core/offers';
 import { buildInvoiceRequest, decodeOffer } from '../../../../core/offers';
-import type { AsyncPayerOptions, PayerAction } from '../../../../core/payments';
+import type { AsyncPayerOptions, AsyncPayerRecord, PayerAction } from '../../../../core/payments';
 import { AsyncPayer, encodeAsyncContext } from '../../../../core/payments';
 import { AsyncPayerRepository, DATABASE_FILE, openDatabase } from '../../../../core/store';
 import { tempDir } from '../../../support/tmp';
@@ -148,5 +149,23 @@ describe('P often offline (lsp mode) across a restart', () => {
     expect(step.writes).toMatchObject([{ record: { status: 'htlc_sent' } }]);
     // Its release window is L1's to keep: the payer core does not fail an HTLC that is out.
     expect(s.p.current.tick(s.lab.now + 48 * 3600 * 1000).events).toEqual([]);
+  });
+});
+
+describe('P reads back whatever its store holds', () => {
+  it('a record whose offer or static invoice no longer reads is restored failed, never sent, and never makes the core throw', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.uint8Array({ maxLength: 200 }), fc.constantFrom('awaiting_release_paths' as const, 'awaiting_release' as const, 'htlc_sent' as const), (offer, staticInvoice, status) => {
+        const record: AsyncPayerRecord = {
+          paymentId: 'x', mode: 'self', status, offer, offerId: '00'.repeat(32), amountMsat: 1n, invoiceRequest: new Uint8Array([1]), staticInvoice,
+          preimage: new Uint8Array(32), holdId: '11'.repeat(32), paymentHash: '22'.repeat(32), releaseDeadline: 1, failure: null, createdAt: 1,
+        };
+        const payer = new AsyncPayer({ chain: REGTEST, mode: 'self', messagePathTo: (c) => PAYER.pathTo(c), randomBytes: (n) => new Uint8Array(n), reader: { asyncPayments: () => [record] } });
+        expect(payer.payment('x')).toMatchObject({ status: 'failed' });
+        expect(payer.resume().actions).toEqual([]);
+        expect(payer.tick(10 ** 13).actions).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
