@@ -120,6 +120,33 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     expect(paid).toMatchObject({ status: 'succeeded', paymentHash: waiting.paymentHash });
   });
 
+  it('R online: the LSP forwards the invoice_request and R answers it with an ordinary invoice; P pays only the first answer (the static invoice), which R releases at once', async () => {
+    const info = await waitFor(async () => {
+      const x = await api(r, (a) => a.asyncOffer({}));
+      return x.offer && (await api(lsp, (a) => a.listPeers({}))).peers.some((peer) => peer.nodeId === r.nodeId) ? x : undefined;
+    }, 'R online with its offer', 60_000);
+    const offerId = info.slots.find((x) => x.status === 'ready')!.offerId!;
+    const issuedBefore = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices.length;
+    const pending = await api(p, (a) => a.pay({ invoice: info.offer!, amountMsat: '7000', wait: false }));
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending' });
+    // R, online, got the payer's invoice_request from its LSP and answered it with an ordinary invoice, signed with its node key.
+    const issued = await waitFor(async () => {
+      const x = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices;
+      return x.length > issuedBefore ? x[0] : undefined;
+    }, 'R issued an invoice for its async offer', 30_000);
+    expect(issued).toMatchObject({ offerId, amountMsat: '7000', nodeId: r.nodeId });
+    expect((await api(r, (a) => a.listOffers({}))).offers.map((o) => o.offerId)).toContain(offerId);
+    // P pays once: the static invoice came first; R releases the held HTLC at once.
+    const paid = await waitFor(async () => {
+      const x = await api(p, (a) => a.getPayment({ paymentId: pending.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'the payment settled', 60_000);
+    expect(paid).toMatchObject({ status: 'succeeded', kind: 'async', paymentHash: pending.paymentHash });
+    const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.amountMsat === '7000');
+    expect(received.map((x) => x.paymentHash)).toEqual([paid.paymentHash]);
+    expect(issued.paymentHash).not.toBe(paid.paymentHash);
+  });
+
   it('a payment Q holds itself is listed, and survives kill -9 of Q: listed the same after the restart, sent when R releases it, paid with its preimage', async () => {
     const offer = (await api(r, (a) => a.asyncOffer({}))).offer!;
     await r.stop();
@@ -153,32 +180,5 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     expect((await api(q, (a) => a.listPayments({}))).payments.filter((x) => x.paymentId === waiting.paymentId)).toEqual([paid]);
     const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.paymentHash === waiting.paymentHash);
     expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '23000' })]);
-  });
-
-  it('R online: the LSP forwards the invoice_request and R answers it with an ordinary invoice; P pays only the first answer (the static invoice), which R releases at once', async () => {
-    const info = await waitFor(async () => {
-      const x = await api(r, (a) => a.asyncOffer({}));
-      return x.offer && (await api(lsp, (a) => a.listPeers({}))).peers.some((peer) => peer.nodeId === r.nodeId) ? x : undefined;
-    }, 'R online with its offer', 60_000);
-    const offerId = info.slots.find((x) => x.status === 'ready')!.offerId!;
-    const issuedBefore = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices.length;
-    const pending = await api(p, (a) => a.pay({ invoice: info.offer!, amountMsat: '7000', wait: false }));
-    expect(pending).toMatchObject({ kind: 'async', status: 'pending' });
-    // R, online, got the payer's invoice_request from its LSP and answered it with an ordinary invoice, signed with its node key.
-    const issued = await waitFor(async () => {
-      const x = (await api(r, (a) => a.listInvoices({ role: 'issued', offerId }))).invoices;
-      return x.length > issuedBefore ? x[0] : undefined;
-    }, 'R issued an invoice for its async offer', 30_000);
-    expect(issued).toMatchObject({ offerId, amountMsat: '7000', nodeId: r.nodeId });
-    expect((await api(r, (a) => a.listOffers({}))).offers.map((o) => o.offerId)).toContain(offerId);
-    // P pays once: the static invoice came first; R releases the held HTLC at once.
-    const paid = await waitFor(async () => {
-      const x = await api(p, (a) => a.getPayment({ paymentId: pending.paymentId }));
-      return x.status !== 'pending' ? x : undefined;
-    }, 'the payment settled', 60_000);
-    expect(paid).toMatchObject({ status: 'succeeded', kind: 'async', paymentHash: pending.paymentHash });
-    const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.amountMsat === '7000');
-    expect(received.map((x) => x.paymentHash)).toEqual([paid.paymentHash]);
-    expect(issued.paymentHash).not.toBe(paid.paymentHash);
   });
 });
