@@ -111,6 +111,9 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
       p().createInvoice({ description, ...(amountMsat !== undefined ? { amountMsat: BigInt(amountMsat) } : {}), ...(expirySeconds !== undefined ? { expirySeconds } : {}) }),
     pay: async ({ invoice, amountMsat, maxFeeMsat, timeoutSeconds, paymentId, wait }) => {
       const svc = p();
+      // Idempotent per payment id: an async payment already waiting for its release is answered as it is (no new invoice_request).
+      const waiting = paymentId !== undefined && svc.getPayment(paymentId) === undefined ? node.async.waitingPayment(paymentId) : undefined;
+      if (waiting) return waiting;
       // BOLT 12: an offer is paid through the invoice it is answered with (invoice_request over onion messages first).
       const offer = /^lno1/i.test(invoice.trim());
       const answer = offer ? await node.offers.fetchForPayment({ offer: invoice.trim(), forPayment: true, ...(amountMsat !== undefined ? { amountMsat } : {}) }) : null;
@@ -141,7 +144,12 @@ function paymentsApi(node: Node): Pick<NodeApi, keyof PaymentMethods> {
       if (!found) throw new ApiError('payments.not_found', `no payment ${paymentId}`);
       return found;
     },
-    listPayments: async (filter) => ({ payments: p().listPayments(filter) }),
+    listPayments: async (filter) => {
+      // With the async payments the payments service has no record of yet (P holds them until R's release; core/node/async.ts).
+      const waiting = node.async.waitingPayments().filter((x) => filter.status === undefined || x.status === filter.status);
+      const all = [...p().listPayments(filter), ...waiting].sort((a, b) => b.createdAt - a.createdAt);
+      return { payments: all.slice(0, filter.limit ?? 1000) };
+    },
     listBolt11Invoices: async (filter) => ({ invoices: p().listInvoices(filter) }),
     listReceived: async (filter) => ({ received: p().listReceived(filter) }),
     listForwards: async (filter) => p().listForwards(filter),

@@ -26,10 +26,10 @@ import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
-import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, HolderStep, PayerAction, StaticInvoiceRecord } from '../payments/async';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
-import type { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
+import type { AsyncOffersRepository, AsyncPayerRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
@@ -48,7 +48,15 @@ export interface AsyncSettings {
   readonly profile: AsyncPaymentsProfileName;
   /** R: the description of its offer. */
   readonly description: string;
+  /**
+   * How long a held payment waits for its recipient's release (seconds; absent: 24 h): an LSP (L1)
+   * fails a held HTLC back when it ends (`HtlcHolderPolicy`), a payer holding a payment itself fails it.
+   */
+  readonly releaseWindowSeconds?: number;
 }
+
+/** The bounds of `releaseWindowSeconds`: ten seconds to a week. */
+export const RELEASE_WINDOW_SECONDS = { min: 10, max: 7 * 24 * 3600 } as const;
 
 export const DEFAULT_ASYNC_SETTINGS: AsyncSettings = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments' };
 
@@ -59,7 +67,11 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AsyncSettingsError(code, '"async" must be an object');
   const o = v as Record<string, unknown>;
   const out: { -readonly [K in keyof AsyncSettings]?: AsyncSettings[K] } = {};
-  for (const k of Object.keys(o)) if (!['role', 'lsp', 'profile', 'description'].includes(k)) throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description)`);
+  for (const k of Object.keys(o)) {
+    if (!['role', 'lsp', 'profile', 'description', 'releaseWindowSeconds'].includes(k)) {
+      throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description, releaseWindowSeconds)`);
+    }
+  }
   if (o.role !== undefined) {
     if (!(ASYNC_ROLES as readonly unknown[]).includes(o.role)) throw new AsyncSettingsError(code, `async.role: one of ${ASYNC_ROLES.join(', ')}`);
     out.role = o.role as AsyncRole;
@@ -75,6 +87,13 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   if (o.description !== undefined) {
     if (typeof o.description !== 'string' || o.description.length === 0 || o.description.length > 200) throw new AsyncSettingsError(code, 'async.description: 1 to 200 characters');
     out.description = o.description;
+  }
+  if (o.releaseWindowSeconds !== undefined) {
+    const w = o.releaseWindowSeconds;
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < RELEASE_WINDOW_SECONDS.min || w > RELEASE_WINDOW_SECONDS.max) {
+      throw new AsyncSettingsError(code, `async.releaseWindowSeconds: whole seconds from ${RELEASE_WINDOW_SECONDS.min} to ${RELEASE_WINDOW_SECONDS.max}`);
+    }
+    out.releaseWindowSeconds = w;
   }
   return out;
 }
@@ -110,6 +129,8 @@ export interface AsyncOfferInfo {
   readonly lsp: string | null;
   /** The offer to publish (bech32), once the LSP confirmed it keeps the static invoice. */
   readonly offer: string | null;
+  /** What R waits for before it asks its LSP for offer paths or serves a fresh static invoice (null: nothing). */
+  readonly waitingFor: 'chain_tip' | 'lsp' | 'lsp_channel' | null;
   readonly slots: readonly { readonly slot: number; readonly status: AsyncOfferRecord['status']; readonly offerId: string | null; readonly invoiceExpiresAt: number | null }[];
 }
 
@@ -123,6 +144,10 @@ export interface AsyncWiringOptions {
   readonly asyncOffers: AsyncOffersRepository;
   /** L1: releases accepted but not forwarded yet (they survive a restart). */
   readonly releases: AsyncReleasesRepository;
+  /** P: its payments to static invoices (they survive a restart; `listpayments` shows them). */
+  readonly asyncPayments: AsyncPayerRepository;
+  /** The chain tip's height, null until the node knows it (R's payment paths and P's HTLCs count from it). */
+  readonly height: () => number | null;
   /** The payments service (made after this wiring: it takes our hold policy). */
   readonly payments: () => PaymentsService | null;
   /** Our channel peers (hex): an LSP's clients. */
@@ -181,6 +206,7 @@ export class AsyncWiring {
       ? new HtlcHolder({
           pathTo: pathToUs, holdKey: roleKey(opts.nodeKey, 'hold'),
           heldKeys: () => (opts.payments()?.heldForwards() ?? []).flatMap((f) => (f.hold ? [f.hold.key] : [])),
+          ...(opts.settings.releaseWindowSeconds !== undefined ? { policy: { releaseWindowSeconds: opts.settings.releaseWindowSeconds } } : {}),
         }, now)
       : null;
     this.recipient = role === 'recipient' && this.#lspId ? this.#makeRecipient(this.#lspId) : null;
@@ -188,7 +214,8 @@ export class AsyncWiring {
     if (this.holder) for (const key of opts.releases.pendingReleases()) this.#releasing.add(key);
     this.payer = new AsyncPayer({
       chain: opts.chain, mode: role === 'payer' ? 'lsp' : 'self', randomBytes, profile: this.profile,
-      messagePathTo: (context) => this.#pathViaPeer(context),
+      messagePathTo: (context) => this.#pathViaPeer(context), reader: opts.asyncPayments,
+      ...(opts.settings.releaseWindowSeconds !== undefined ? { policy: { releaseWindowSeconds: opts.settings.releaseWindowSeconds } } : {}),
     });
   }
 
@@ -202,12 +229,13 @@ export class AsyncWiring {
       // Our paths are introduced at the LSP: while we are offline it keeps what comes over them (its mailbox).
       messagePathTo: (context) => o.messenger.pathToUs([lsp], context),
       paymentPaths: (pathId) => {
-        const via = o.payments()?.paymentForwarders();
-        const f = via?.forwarders.find((x) => toHex(x.nodeId) === lsp);
-        if (!f) return [];
+        // The paths' max_cltv_expiry counts from the tip: without one, no paths (the core then serves nothing), never height 0.
+        const height = o.height();
+        const f = o.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
+        if (!f || height === null) return [];
         return [createPaymentPath({
           sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
-          maxCltvExpiry: via!.height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
+          maxCltvExpiry: height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
         })];
       },
       sign: (unsigned) => unsigned.sign(o.nodeKey),
@@ -270,11 +298,16 @@ export class AsyncWiring {
     if (this.#closed) return;
     const now = this.#opts.clock.now();
     try {
-      // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through.
-      const lsp = this.#lspId;
-      if (this.recipient && lsp && this.#opts.isConnected(lsp) && this.#opts.channelPeers().includes(lsp)) this.#recipientStep(this.recipient.tick(now));
+      // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through, and
+      // once the chain tip is known (its payment paths' max_cltv_expiry counts from it): the first tick after the tip serves.
+      if (this.recipient && this.recipientWaitingFor() === null) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
       this.#retryReleases();
+      // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
+      if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
+        this.#resumed = true;
+        this.#payerStep(this.payer.resume());
+      }
       this.#payerStep(this.payer.tick(now));
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
@@ -327,15 +360,22 @@ export class AsyncWiring {
 
   readonly #releasing = new Set<string>();
 
-  #payerStep(step: { actions: readonly PayerAction[]; events: readonly AsyncEventBody[] }): void {
+  #resumed = false;
+
+  #payerStep(step: PayerStep): void {
+    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves.
+    this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
     for (const a of step.actions) {
       if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
       else if (a.kind === 'send_async_htlc') {
         const payments = this.#opts.payments();
-        const pending = this.#pending.get(a.paymentId);
-        if (!payments || !pending) continue;
+        if (!payments) continue;
         try {
-          payments.payAsync({ paymentId: a.paymentId, invoice: pending.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold });
+          payments.payAsync({
+            paymentId: a.paymentId, invoice: a.invoice, preimage: a.preimage, invoiceRequest: a.invoiceRequest, amountMsat: a.amountMsat, hold: a.hold,
+            // The first hop of a held HTLC: a connected channel peer that advertised htlc_hold (else it fails at once, payments.no_holding_peer).
+            ...(a.hold ? { holders: this.holdingPeers().map((id) => fromHex(id, 'holding peer')) } : {}),
+          });
         } catch (e) {
           this.#opts.log?.({ event: 'async_pay_failed', paymentId: a.paymentId, error: e instanceof Error ? e.message : String(e) });
         }
@@ -473,7 +513,10 @@ export class AsyncWiring {
   payStatic(p: { paymentId: string; offer: Offer; invoiceRequest: Uint8Array; amountMsat: bigint; staticInvoice: Uint8Array }): void {
     const inv = parseStaticInvoiceBytes(p.staticInvoice, { messagePathsTlv: this.profile.staticInvoiceMessagePathsTlv }).value;
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
-    this.#pending.set(p.paymentId, { invoice: inv, createdAt: this.#opts.clock.now() });
+    // BOLT 4: the HTLC's cltv_expiry counts from the tip; refused before anything is written or sent (as PaymentsService.pay).
+    if (this.#opts.height() === null && !this.payer.payment(p.paymentId)) {
+      throw new AsyncSettingsError('payments.no_chain_tip', 'the node knows no block height yet (no chain source, or the chain not read yet): an HTLC\'s expiry counts from it');
+    }
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
@@ -483,31 +526,59 @@ export class AsyncWiring {
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
 
-  readonly #pending = new Map<string, { invoice: NonNullable<ReturnType<typeof parseStaticInvoiceBytes>['value']>; createdAt: number }>();
+  /**
+   * What R's offer waits for before R asks its LSP for paths or refreshes its static invoice: `chain_tip` (the node
+   * knows no block height yet), `lsp` (not connected), `lsp_channel` (no channel to it in normal operation); null: nothing.
+   */
+  recipientWaitingFor(): 'chain_tip' | 'lsp' | 'lsp_channel' | null {
+    const lsp = this.#lspId;
+    if (!this.recipient || !lsp) return null;
+    if (this.#opts.height() === null) return 'chain_tip';
+    if (!this.#opts.isConnected(lsp)) return 'lsp';
+    return this.#opts.channelPeers().includes(lsp) ? null : 'lsp_channel';
+  }
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */
   holdingPeer(): string | undefined {
+    return this.holdingPeers()[0];
+  }
+
+  /** Every connected channel peer that advertises htlc_hold (hex). */
+  holdingPeers(): string[] {
     const bit = this.profile.htlcHoldFeatureBit;
-    return this.#opts.channelPeers().find((id) => {
+    return this.#opts.channelPeers().filter((id) => {
       const f = this.#opts.isConnected(id) ? this.#opts.peerFeatures?.(id) : undefined;
       return f !== undefined && (f.hasBit(bit) || f.hasBit(bit + 1));
     });
   }
 
   /**
-   * A payment P holds itself (mode `self`) has no stored payment record before R releases it (its
-   * HTLC is sent then): what `pay` and `getPayment` answer until then — pending (failed once its
-   * release window ended). In memory, as the payer core's wait is: nothing has left P yet.
+   * A payment to a static invoice the payments service has no record of — P holds it itself until
+   * R's release (self mode), or its release window ended unreleased — as `pay`, `getPayment` and
+   * `listPayments` answer it: pending, or failed. Kept in SQLite by the payer core's writes
+   * (migration 17): it is listed, and survives a restart.
    */
   waitingPayment(paymentId: string): PaymentInfo | undefined {
     const s = this.payer.payment(paymentId);
-    const pending = this.#pending.get(paymentId);
-    const inv = pending?.invoice;
-    if (!s || s.status === 'htlc_sent' || s.status === 'paying_invoice') return undefined;
+    return s ? this.#waitingInfo(s) : undefined;
+  }
+
+  /** Every payment of `waitingPayment`'s, newest first. */
+  waitingPayments(): PaymentInfo[] {
+    return this.payer.payments().flatMap((s) => {
+      const info = this.#waitingInfo(s);
+      return info ? [info] : [];
+    }).reverse();
+  }
+
+  #waitingInfo(s: AsyncPaymentState): PaymentInfo | undefined {
+    if (s.status === 'htlc_sent' || s.status === 'paying_invoice' || s.status === 'awaiting_invoice') return undefined;
+    // Once its HTLC is out (lsp mode at once; self mode after the release) the payments service's record is the payment.
+    if (this.#opts.payments()?.getPayment(s.paymentId)) return undefined;
     return {
-      paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
-      description: inv?.offer.description ?? null, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: pending?.createdAt ?? this.#opts.clock.now(), completedAt: null,
-      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure, message: 'the static invoice payment did not start' } : null, attempts: 0, parts: [],
+      paymentId: s.paymentId, kind: 'async', paymentHash: s.paymentHash ?? '', destination: null, amountMsat: s.amountMsat.toString(), maxFeeMsat: '0',
+      description: s.description, status: s.status === 'failed' ? 'failed' : 'pending', createdAt: s.createdAt ?? this.#opts.clock.now(), completedAt: null,
+      preimage: null, feeMsat: null, failure: s.failure ? { code: s.failure.split(':')[0]!, message: failureMessage(s.failure) } : null, attempts: 0, parts: [],
     };
   }
 
@@ -548,7 +619,7 @@ export class AsyncWiring {
   asyncOffer(): AsyncOfferInfo {
     const slots = this.recipient?.offers() ?? [];
     return {
-      role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null,
+      role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null, waitingFor: this.recipientWaitingFor(),
       slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
     };
   }
@@ -559,6 +630,12 @@ const LSP_DIAL_DELAY_MS = 0;
 
 /** R's min_final_cltv_expiry_delta on its static invoice's payment paths (BOLT 11's default, the offers manager's). */
 const MIN_FINAL_CLTV_EXPIRY_DELTA = 18;
+
+/** Words for a payer core failure code (`payments.timeout`: the release window ended unreleased). */
+function failureMessage(failure: string): string {
+  if (failure === 'payments.timeout') return 'the recipient did not release the payment within its release window: no HTLC was sent';
+  return `the static invoice payment did not start: ${failure}`;
+}
 
 /** The hold id of a key `<hold id>:<expiry>`. */
 export function holdIdOf(key: string): string {

@@ -59,7 +59,7 @@ import type { OwnGossip } from '../runtime/gossip/own';
 import type { GossipService } from '../runtime/gossip/service';
 import type { GossipLimits } from '../gossip';
 import { AsyncWiring, DEFAULT_ASYNC_SETTINGS, parseAsyncSettings, type AsyncSettings } from './async';
-import { AsyncOffersRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
+import { AsyncOffersRepository, AsyncPayerRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 
 /** The listen address could not be used at start; the node listens on a free port instead. */
 export interface ListenFallback {
@@ -271,6 +271,7 @@ export class Node {
     this.#async = new AsyncWiring({
       settings: asyncSettings,
       nodeKey, nodeId, chain: chainHash(opts.network), messenger: this.#messenger, staticInvoices: new StaticInvoicesRepository(db), asyncOffers: new AsyncOffersRepository(db), releases: new AsyncReleasesRepository(db),
+      asyncPayments: new AsyncPayerRepository(db), height: () => this.#chain?.tracker.tip?.height ?? opts.heightWithoutChain ?? null,
       payments: () => this.#payments, channelPeers: () => (this.#payments?.paymentForwarders().forwarders ?? []).map((f) => toHex(f.nodeId)),
       connect: (address) => void this.#peers.connect(address, { reconnect: true }).catch((e: unknown) => opts.log?.({ event: 'async_lsp_connect_failed', error: e instanceof Error ? e.message : String(e) })),
       isConnected: (id) => this.#peers.isConnected(id), clock, publish: (e) => this.events.publish(e), ...(opts.log ? { log: opts.log } : {}),
@@ -717,7 +718,9 @@ export class Node {
       return null;
     }
     const now = this.#async.settings;
-    return saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description ? null : saved;
+    const same = saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description
+      && saved.releaseWindowSeconds === now.releaseWindowSeconds;
+    return same ? null : saved;
   }
 
   /** The acceptance policy and opening defaults in force (the policy's defaults where nothing was set). */

@@ -50,6 +50,12 @@ export type PayTarget =
       readonly invoiceRequest: Uint8Array;
       readonly amountMsat: bigint;
       readonly hold: boolean;
+      /**
+       * With `hold`: the peers that advertised htlc_hold (LDK's bit 153, the draft's 53). The first
+       * hop must be a channel with one of them; with none, the payment fails at once
+       * (`payments.no_holding_peer`), never asking a hold of a peer that does not do it.
+       */
+      readonly holders?: readonly Uint8Array[];
     };
 
 export interface PayRequest {
@@ -151,7 +157,13 @@ interface Plan {
     readonly entered?: EnteredPath;
   }[];
   /** Async payments: the final hop's invoice_request and sender preimage, and whether our first hop holds the HTLC. */
-  readonly async?: { readonly invoiceRequest: Uint8Array; readonly senderPreimage: Uint8Array; readonly hold: boolean };
+  readonly async?: {
+    readonly invoiceRequest: Uint8Array;
+    readonly senderPreimage: Uint8Array;
+    readonly hold: boolean;
+    /** With `hold`, the first hop's possible peers; null: not restricted (a record from before they were kept). */
+    readonly holders: readonly Uint8Array[] | null;
+  };
 }
 
 interface Live {
@@ -303,7 +315,7 @@ export class OutboundPayments {
       // bolts#1149 static invoice reader: not after invoice_created_at + invoice_relative_expiry.
       if (f.createdAt !== undefined && Number(f.createdAt + (f.relativeExpiry ?? 7200n)) < nowSeconds) throw new PaymentError('payments.invoice_expired', 'the static invoice has expired');
       if (t.amountMsat <= 0n) throw new PaymentError('payments.bad_request', 'the amount must be above zero');
-      const plan: Plan = { ...planForBolt12(f, sha256(t.preimage), this.#us, this.#policy, this.#peel), async: { invoiceRequest: t.invoiceRequest, senderPreimage: t.preimage, hold: t.hold } };
+      const plan: Plan = { ...planForBolt12(f, sha256(t.preimage), this.#us, this.#policy, this.#peel), async: { invoiceRequest: t.invoiceRequest, senderPreimage: t.preimage, hold: t.hold, holders: t.hold ? (t.holders ?? []) : null } };
       if (plan.blinded!.length === 0) throw new PaymentError('payments.no_usable_path', 'none of the static invoice\'s blinded paths can be used');
       return { plan, amountMsat: t.amountMsat, request: asyncRequest(t), description: t.invoice.offer.description ?? null, preimage: toHex(t.preimage) };
     }
@@ -602,7 +614,16 @@ export class OutboundPayments {
     // Parts handed to a channel in this step (or before their add was confirmed) are not in its balance yet.
     const pending = new Map<string, bigint>();
     for (const x of parts) if (x.status === 'adding') pending.set(x.channelId, (pending.get(x.channelId) ?? 0n) + x.sentMsat);
-    const channels = this.#routes.channels().filter((ch) => ch.active);
+    let channels = this.#routes.channels().filter((ch) => ch.active);
+    // lightning/bolts#1149 (LDK 0.2 `hold_htlc_channels`): an HTLC with hold_htlc goes only to a channel peer that
+    // advertised htlc_hold; with none, the payment ends now rather than asking a hold of a peer that does not do it.
+    const holders = live.plan.async?.hold ? live.plan.async.holders : null;
+    if (holders !== null) {
+      channels = channels.filter((ch) => holders.some((h) => equalBytes(h, ch.peerNodeId)));
+      if (channels.length === 0) {
+        return { code: 'payments.no_holding_peer', message: 'no active channel to a peer that holds HTLCs (feature htlc_hold): the held HTLC has nowhere to go' };
+      }
+    }
     let amount = remaining;
     let lastError = 'no route';
     let started = 0;
@@ -941,15 +962,16 @@ function asyncHoldFailure(part: PartRecord, lesson: FailureLesson): FailureInfo 
 
 /** The record's `request` of an async payment: the static invoice and our invoice_request (hex), and whether it is held. */
 function asyncRequest(t: Extract<PayTarget, { kind: 'async' }>): string {
-  return JSON.stringify({ staticInvoice: toHex(t.invoice.bytes), invoiceRequest: toHex(t.invoiceRequest), hold: t.hold });
+  return JSON.stringify({ staticInvoice: toHex(t.invoice.bytes), invoiceRequest: toHex(t.invoiceRequest), hold: t.hold, ...(t.hold ? { holders: (t.holders ?? []).map(toHex) } : {}) });
 }
 
 function planForAsync(p: PaymentRecord, us: Uint8Array, policy: OutboundPolicy, peel?: PeelOwnHop): Plan {
-  const r = JSON.parse(p.request) as { staticInvoice: string; invoiceRequest: string; hold: boolean };
+  const r = JSON.parse(p.request) as { staticInvoice: string; invoiceRequest: string; hold: boolean; holders?: string[] };
   const inv = parseStaticInvoiceBytes(fromHex(r.staticInvoice, 'static invoice')).value;
   if (!inv || p.preimage === null) throw new PaymentError('payments.bad_record', `payment ${p.paymentId}: its static invoice or preimage is missing`);
   const senderPreimage = fromHex(p.preimage, 'preimage');
-  return { ...planForBolt12(inv.invoice, sha256(senderPreimage), us, policy, peel), async: { invoiceRequest: fromHex(r.invoiceRequest, 'invoice request'), senderPreimage, hold: r.hold === true } };
+  const holders = r.hold === true && Array.isArray(r.holders) ? r.holders.map((h) => fromHex(h, 'holder')) : null;
+  return { ...planForBolt12(inv.invoice, sha256(senderPreimage), us, policy, peel), async: { invoiceRequest: fromHex(r.invoiceRequest, 'invoice request'), senderPreimage, hold: r.hold === true, holders } };
 }
 
 /** The plan of a stored payment (after a restart), from the invoice it kept. */

@@ -510,4 +510,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 17,
+    name: 'async payments: the payer\'s payments to static invoices (P), kept from the preimage on',
+    sql: `
+      -- core/payments/async AsyncPayer (P): one row per payment to a static invoice, written before the HTLC with
+      -- hold_htlc (lsp mode) or the held_htlc_available that promises it (self mode) leaves P, so a payment waiting for
+      -- its release is listed and survives a restart. Times unix ms.
+      CREATE TABLE async_payer_payments (
+        payment_id       TEXT PRIMARY KEY,
+        mode             TEXT NOT NULL,           -- lsp | self
+        status           TEXT NOT NULL,           -- awaiting_release_paths | awaiting_release | htlc_sent | failed
+        offer            TEXT NOT NULL,           -- bech32 offer
+        offer_id         TEXT NOT NULL,
+        amount_msat      TEXT NOT NULL,           -- decimal
+        invoice_request  TEXT NOT NULL,           -- hex TLV stream
+        static_invoice   TEXT NOT NULL,           -- hex TLV stream
+        preimage         TEXT NOT NULL,           -- hex, ours (picked by P)
+        hold_id          TEXT NOT NULL,
+        payment_hash     TEXT NOT NULL,
+        release_deadline INTEGER NOT NULL,
+        failure          TEXT,
+        created_at       INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,10 +1,14 @@
 /**
  * Async payments (migration 13): the static invoices a static invoice server (L2) keeps for its
  * clients, one per recipient and slot (core/payments/async's `StaticInvoiceStore`), and an async
- * recipient's (R) offers per slot (`AsyncOfferStore`).
+ * recipient's (R) offers per slot (`AsyncOfferStore`); L1's pending releases (migration 16); the payer's (P)
+ * payments to static invoices (migration 17, `AsyncPayerStore`).
  */
 import { fromHex, toHex } from '../crypto';
-import type { AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, AsyncReleaseStore, StaticInvoiceRecord, StaticInvoiceStore, StaticInvoiceWrite } from '../payments/async/store';
+import type {
+  AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, AsyncPayerRecord, AsyncPayerStore, AsyncPayerWrite, AsyncReleaseStore, StaticInvoiceRecord, StaticInvoiceStore,
+  StaticInvoiceWrite,
+} from '../payments/async/store';
 import { decodeBlindedPath, encodeBlindedPath } from '../wire';
 import type { Database } from './database';
 import { StoreError } from './errors';
@@ -155,5 +159,71 @@ export class AsyncReleasesRepository implements AsyncReleaseStore {
 
   removePendingRelease(holdKey: string): void {
     this.#db.prepare('DELETE FROM async_releases WHERE hold_key = ?').run(holdKey);
+  }
+}
+
+interface PayerRow {
+  payment_id: string;
+  mode: string;
+  status: string;
+  offer: string;
+  offer_id: string;
+  amount_msat: string;
+  invoice_request: string;
+  static_invoice: string;
+  preimage: string;
+  hold_id: string;
+  payment_hash: string;
+  release_deadline: number;
+  failure: string | null;
+  created_at: number;
+}
+
+const PAYER_STATUSES: ReadonlySet<string> = new Set(['awaiting_release_paths', 'awaiting_release', 'htlc_sent', 'failed']);
+
+function toPayerRecord(r: PayerRow): AsyncPayerRecord {
+  if (!PAYER_STATUSES.has(r.status) || (r.mode !== 'lsp' && r.mode !== 'self') || !/^\d+$/.test(r.amount_msat)) {
+    throw new StoreError('store.corrupt', `async payment ${r.payment_id}: bad status, mode or amount`);
+  }
+  try {
+    return {
+      paymentId: r.payment_id, mode: r.mode, status: r.status as AsyncPayerRecord['status'], offer: r.offer, offerId: r.offer_id, amountMsat: BigInt(r.amount_msat),
+      invoiceRequest: fromHex(r.invoice_request, 'invoice_request'), staticInvoice: fromHex(r.static_invoice, 'static_invoice'), preimage: fromHex(r.preimage, 'preimage'),
+      holdId: r.hold_id, paymentHash: r.payment_hash, releaseDeadline: r.release_deadline, failure: r.failure, createdAt: r.created_at,
+    };
+  } catch {
+    throw new StoreError('store.corrupt', `async payment ${r.payment_id} does not decode`);
+  }
+}
+
+/** P's payments to static invoices (migration 17, table `async_payer_payments`): core/payments/async `AsyncPayerStore`. */
+export class AsyncPayerRepository implements AsyncPayerStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  asyncPayments(): AsyncPayerRecord[] {
+    return (this.#db.prepare('SELECT * FROM async_payer_payments ORDER BY created_at, payment_id').all() as PayerRow[]).map(toPayerRecord);
+  }
+
+  applyAsyncPayerWrites(writes: readonly AsyncPayerWrite[]): void {
+    if (writes.length === 0) return;
+    const put = this.#db.prepare(
+      `INSERT OR REPLACE INTO async_payer_payments (payment_id, mode, status, offer, offer_id, amount_msat, invoice_request, static_invoice, preimage, hold_id,
+         payment_hash, release_deadline, failure, created_at)
+       VALUES (@payment_id, @mode, @status, @offer, @offer_id, @amount_msat, @invoice_request, @static_invoice, @preimage, @hold_id, @payment_hash,
+         @release_deadline, @failure, @created_at)`,
+    );
+    this.#db.transaction(() => {
+      for (const { record: r } of writes) {
+        put.run({
+          payment_id: r.paymentId, mode: r.mode, status: r.status, offer: r.offer, offer_id: r.offerId, amount_msat: r.amountMsat.toString(),
+          invoice_request: toHex(r.invoiceRequest), static_invoice: toHex(r.staticInvoice), preimage: toHex(r.preimage), hold_id: r.holdId,
+          payment_hash: r.paymentHash, release_deadline: r.releaseDeadline, failure: r.failure, created_at: r.createdAt,
+        });
+      }
+    })();
   }
 }

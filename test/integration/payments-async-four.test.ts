@@ -5,18 +5,20 @@
  * to L2, the introduction node of R's blinded payment path, in the gossip graph alone) and L2–R
  * (private); once per wire profile. R gets its offer from L2 and goes offline (process stopped); P pays the offer: L2 serves
  * R's static invoice, P's HTLC is held at L1 (hold_htlc), P's held_htlc_available waits in R's
- * mailbox at L2; R comes back, releases, and is paid. Then the fail-back: an HTLC held at L1 that R
+ * mailbox at L2; R comes back, releases, and is paid. Then P killed (kill -9) while L1 holds its HTLC:
+ * listed before and after its restart, paid when R returns. Then the fail-back: an HTLC held at L1 that R
  * never releases is failed back before its CLTV runs out (blocks mined up to its deadline) and P's
  * payment fails with the reason; nothing stays pending in any channel.
  *
- * The release window (HtlcHolderPolicy.releaseWindowSeconds, 24 h) has no setting and no test-only
- * switch: its expiry is covered by the holder core's unit tests, not here.
+ * Last, L1 restarted with a 15 s release window (`--async-release-window-seconds`): an unreleased
+ * held HTLC is failed back when the window ends, no block mined, and P's payment fails with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FundChannelResult, NodeApi, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { channelOf, cliOk, inMempool, mine } from '../support/chain-daemons';
+import { DaemonProcess } from '../support/daemon';
 import { restart, rpcFlags, startWalletNode, synced, walletTx, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
@@ -147,6 +149,35 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
   }, 180_000);
 
+  it('P killed (kill -9) while L1 holds its HTLC: listpayments shows it before and after the restart; R returns, L1 forwards, P records the preimage', async () => {
+    await r.daemon.stop();
+    const mailboxBefore = (await l2.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length;
+    const pending = await p.api.pay({ invoice: offer, amountMsat: '4000000', wait: false });
+    await waitFor(async () => ((await l1.api.listHeldHtlcs({})).held.some((h) => h.paymentHash === pending.paymentHash) ? true : undefined), 'the HTLC held at L1', 30_000);
+    // P's held_htlc_available (sent with L1's release paths) waits at L2 with the forwarded invoice_request: nothing of P's is left to send.
+    await mailboxAtL2(mailboxBefore + 3);
+    const listed = async () => (await p.api.listPayments({})).payments.filter((x) => x.paymentId === pending.paymentId);
+    const before = await listed();
+    expect(before).toMatchObject([{ paymentId: pending.paymentId, kind: 'async', status: 'pending', paymentHash: pending.paymentHash, amountMsat: '4000000' }]);
+
+    await p.daemon.stop('SIGKILL');
+    p = await restart(p);
+    await synced(p.api, btcd);
+    expect(await listed()).toEqual(before);
+    // P dials its LSP by itself (--async-lsp); the channel comes back; the HTLC is still held at L1.
+    await waitFor(async () => ((await p.api.listChannels({})).channels.some((c) => c.peer === l1.daemon.nodeId && c.state === 'active') ? true : undefined), 'P–L1 active again', 60_000);
+    expect((await l1.api.listHeldHtlcs({})).held.map((h) => h.paymentHash)).toContain(pending.paymentHash);
+
+    r = await restart(r);
+    const paid = await settled(p.api, pending.paymentId, 90_000);
+    expect(paid, JSON.stringify(paid.failure)).toMatchObject({ status: 'succeeded', paymentHash: pending.paymentHash, attempts: 1 });
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(pending.paymentHash);
+    expect(await listed()).toEqual([paid]);
+    const received = (await r.api.listReceived({})).received.filter((x) => x.paymentHash === pending.paymentHash);
+    expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '4000000' })]);
+    await waitFor(async () => ((await l1.api.listHeldHtlcs({})).held.length === 0 ? true : undefined), 'nothing held at L1', 30_000);
+  }, 240_000);
+
   it('an HTLC R never releases is failed back by L1 at its deadline, before its CLTV runs out; P\'s payment fails with the reason; nothing stays pending', async () => {
     await r.daemon.stop();
     const pending = await p.api.pay({ invoice: offer, amountMsat: '3000000', wait: false });
@@ -170,6 +201,34 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     expect(failed.failure!.message).toContain(`held at ${l1.daemon.nodeId} was failed back unreleased`);
     expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
     // Failed off-chain, long before the incoming HTLC's expiry: no channel closed, no HTLC left in P–L1 or L1–L2.
+    for (const n of [p, l1, l2]) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.every((c) => c.lifecycle === 'active' && c.numHtlcs === 0) ? true : undefined), 'no HTLC left, every channel active', 30_000);
+    }
+  }, 180_000);
+
+  it('L1 with a short release window (--async-release-window-seconds 15) fails an unreleased held HTLC back when it ends, long before its CLTV deadline; P ends payments.async_hold_failed', async () => {
+    // L1 restarts on the same port with the setting (P dials it at its --async-lsp address, L2 at its saved one).
+    await l1.daemon.stop();
+    const daemon = new DaemonProcess(l1.daemon.datadir, [...l1.daemon.extraArgs, '--async-release-window-seconds', '15']);
+    await daemon.start(l1.daemon.ready!.listen!);
+    l1 = { daemon, api: await daemon.api(), cli: (...args) => daemon.cli(...args) };
+    await synced(l1.api, btcd);
+    for (const n of [p, l2]) {
+      await waitFor(async () => ((await n.api.listChannels({})).channels.some((c) => c.peer === l1.daemon.nodeId && c.state === 'active') ? true : undefined), 'the channel with L1 active again', 60_000);
+    }
+    const height = await synced(p.api, btcd);
+    // R is still offline (the previous test stopped it).
+    const pending = await p.api.pay({ invoice: offer, amountMsat: '2000000', wait: false });
+    const held = await waitFor(async () => (await l1.api.listHeldHtlcs({})).held.find((h) => h.paymentHash === pending.paymentHash), 'the HTLC held at L1', 30_000);
+    // The window is L1's setting: 15 s from when it gave the release path, not 24 h.
+    expect(held.releaseExpiresAt - held.receivedAt).toBeLessThanOrEqual(16_000);
+    expect(held.deadlineHeight).toBeGreaterThan(height + 1);
+    const failed = await settled(p.api, pending.paymentId, 60_000);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, failure: { code: 'payments.async_hold_failed' } });
+    expect(failed.failure!.message).toContain(`held at ${l1.daemon.nodeId} was failed back unreleased`);
+    // No block was mined: the release window, not the CLTV deadline, ended it.
+    expect(await synced(l1.api, btcd)).toBe(height);
+    expect((await l1.api.listHeldHtlcs({})).held).toEqual([]);
     for (const n of [p, l1, l2]) {
       await waitFor(async () => ((await n.api.listChannels({})).channels.every((c) => c.lifecycle === 'active' && c.numHtlcs === 0) ? true : undefined), 'no HTLC left, every channel active', 30_000);
     }

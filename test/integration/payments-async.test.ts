@@ -6,7 +6,8 @@
  * with the release path from the LSP's revoke_and_ack, held_htlc_available to R's mailbox; the LSP
  * holds the HTLC, and keeps it through its own restart; R comes back, finds held_htlc_available,
  * sends release_held_htlc, and is paid (the onion's invoice_request verified, the preimage P picked).
- * Run with each wire profile.
+ * A payer without an async role (Q) holds the payment itself: it is listed, survives kill -9 of Q
+ * (migration 17) and is paid when R releases it after Q's restart. Run with each wire profile.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -144,5 +145,40 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.amountMsat === '7000');
     expect(received.map((x) => x.paymentHash)).toEqual([paid.paymentHash]);
     expect(issued.paymentHash).not.toBe(paid.paymentHash);
+  });
+
+  it('a payment Q holds itself is listed, and survives kill -9 of Q: listed the same after the restart, sent when R releases it, paid with its preimage', async () => {
+    const offer = (await api(r, (a) => a.asyncOffer({}))).offer!;
+    await r.stop();
+    const mailboxBefore = (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length;
+    const waiting = await api(q, (a) => a.pay({ invoice: offer, amountMsat: '23000', wait: false }));
+    expect(waiting).toMatchObject({ kind: 'async', status: 'pending', parts: [] });
+    // listpayments shows it (the payments service has no record of it before the release).
+    const listed = (await api(q, (a) => a.listPayments({}))).payments.find((x) => x.paymentId === waiting.paymentId);
+    expect(listed).toEqual(waiting);
+    expect((await api(q, (a) => a.listPayments({ status: 'pending' }))).payments.map((x) => x.paymentId)).toContain(waiting.paymentId);
+    expect((await api(q, (a) => a.listPayments({ status: 'succeeded' }))).payments.map((x) => x.paymentId)).not.toContain(waiting.paymentId);
+    // Its held_htlc_available left Q (it waits in R's mailbox): then Q dies.
+    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= mailboxBefore + 2, 'R\'s mailbox at the LSP', 30_000);
+    await q.kill();
+    await q.start();
+    // The same payment, in the same state; paying the same id again answers it (no second invoice_request, no second payment).
+    expect((await api(q, (a) => a.listPayments({}))).payments.find((x) => x.paymentId === waiting.paymentId)).toEqual(waiting);
+    expect(await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }))).toEqual(waiting);
+    expect(await api(q, (a) => a.pay({ invoice: offer, amountMsat: '23000', paymentId: waiting.paymentId, wait: false }))).toEqual(waiting);
+    // Q back with its channel to the LSP (the release comes over Q's reply path, introduced there); R returns and releases.
+    if (!(await api(q, (a) => a.listPeers({}))).peers.some((x) => x.nodeId === lsp.nodeId)) await q.control('connect', { address: lsp.address });
+    await waitFor(async () => (await api(q, (a) => a.listChannels({}))).channels.some((c) => c.state === 'active' && c.peer === lsp.nodeId) || undefined, 'Q\'s channel active again', 30_000);
+    await r.start();
+    const paid = await waitFor(async () => {
+      const x = await api(q, (a) => a.getPayment({ paymentId: waiting.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'Q\'s payment settled', 90_000);
+    expect(paid).toMatchObject({ status: 'succeeded', kind: 'async', paymentHash: waiting.paymentHash, amountMsat: '23000' });
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(waiting.paymentHash);
+    // Listed once, as the payments service's record now.
+    expect((await api(q, (a) => a.listPayments({}))).payments.filter((x) => x.paymentId === waiting.paymentId)).toEqual([paid]);
+    const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.paymentHash === waiting.paymentHash);
+    expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '23000' })]);
   });
 });

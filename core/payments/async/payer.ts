@@ -14,11 +14,17 @@
  *     reply path to itself, and sends the HTLC when `release_held_htlc` arrives;
  * - an unreleased payment fails when its release window ends (`tick`).
  *
+ * From the static invoice on, every change of a payment is a write (`AsyncPayerRecord`, core/store
+ * migration 17) the adapter applies before it carries out the step's actions: before the HTLC with
+ * `hold_htlc` or the `held_htlc_available` that promises it leaves P. After a restart the core reads
+ * them back (`reader`), and `resume` sends again the HTLC of a payment whose send may not have
+ * happened (the payments core's pay is idempotent per payment id).
+ *
  * The onion's final hop carries the invoice_request and the preimage (onion-build.ts `asyncFinal`).
  */
 import { sha256, toHex } from '../../crypto';
 import type { Offer, PaymentPath, StaticInvoice } from '../../offers';
-import { analyzeStaticInvoice, isStaticInvoiceForOffer } from '../../offers';
+import { analyzeStaticInvoice, decodeOffer, encodeOffer, isStaticInvoiceForOffer, parseStaticInvoiceBytes } from '../../offers';
 import type { AsyncPaymentsProfile, BlindedPath } from '../../wire';
 import { DEFAULT_ASYNC_PAYMENTS_PROFILE } from '../../wire';
 import { asyncContextOf, encodeAsyncContext } from './context';
@@ -27,6 +33,7 @@ import type { AsyncDelivery } from './server';
 import type { AsyncOutMessage } from './step';
 import { asyncMessage } from './step';
 import type { AsyncEventBody } from './events';
+import type { AsyncPayerRecord, AsyncPayerWrite } from './store';
 
 export interface AsyncPayerPolicy {
   /** held_htlc_available goes over at least this many message paths (the issue: "at least two"). */
@@ -50,6 +57,8 @@ export interface AsyncPayerOptions {
   readonly messagePathTo: (context: Uint8Array) => BlindedPath;
   readonly profile?: AsyncPaymentsProfile;
   readonly policy?: Partial<AsyncPayerPolicy>;
+  /** The payments kept before a restart (core/store `AsyncPayerRepository`). */
+  readonly reader?: { asyncPayments(): AsyncPayerRecord[] };
 }
 
 export type AsyncPaymentStatus = 'awaiting_invoice' | 'awaiting_release_paths' | 'awaiting_release' | 'htlc_sent' | 'paying_invoice' | 'failed';
@@ -64,6 +73,10 @@ export interface AsyncPaymentState {
   /** When the release window ends (ms). */
   readonly releaseDeadline: number | null;
   readonly failure: string | null;
+  /** When the static invoice came (ms); null before. */
+  readonly createdAt: number | null;
+  /** The static invoice's (offer's) description. */
+  readonly description: string | null;
 }
 
 export type PayerAction =
@@ -75,6 +88,7 @@ export type PayerAction =
       readonly preimage: Uint8Array;
       readonly amountMsat: bigint;
       readonly paths: readonly PaymentPath[];
+      readonly invoice: StaticInvoice;
       readonly invoiceRequest: Uint8Array;
       readonly hold: boolean;
     }
@@ -84,18 +98,25 @@ export type PayerAction =
   | { readonly kind: 'send'; readonly destination: BlindedPath; readonly message: AsyncOutMessage; readonly replyContext?: Uint8Array; readonly forwardedReplyPath?: BlindedPath };
 
 export interface PayerStep {
+  /** Persist these (atomically) before any action is taken. */
+  readonly writes: readonly AsyncPayerWrite[];
   readonly actions: readonly PayerAction[];
   readonly events: readonly AsyncEventBody[];
 }
 
 interface Live {
   state: AsyncPaymentState;
-  readonly offer: Offer;
+  /** Null only for a restored payment that no longer reads (failed). */
+  readonly offer: Offer | null;
   readonly invoiceRequest: Uint8Array;
   readonly mode: 'lsp' | 'self';
   invoice?: StaticInvoice;
   preimage?: Uint8Array;
+  /** Read back after a restart: `resume` sends its HTLC again if it was (maybe) not sent. */
+  restored?: boolean;
 }
+
+const NOTHING: PayerStep = { writes: [], actions: [], events: [] };
 
 export class AsyncPayer {
   readonly #opts: AsyncPayerOptions;
@@ -107,6 +128,28 @@ export class AsyncPayer {
     this.#opts = opts;
     this.#policy = { ...DEFAULT_ASYNC_PAYER_POLICY, ...opts.policy };
     this.#profile = opts.profile ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
+    for (const r of opts.reader?.asyncPayments() ?? []) this.#restore(r);
+  }
+
+  /** Every payment the core knows, oldest first (views: `listpayments`). */
+  payments(): AsyncPaymentState[] {
+    return [...this.#live.values()].map((l) => l.state).sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0));
+  }
+
+  /**
+   * After a restart: the HTLC of every payment whose record says it goes (or went) out — lsp mode
+   * waiting for L1's release paths, self mode released — is sent again; the payments core answers a
+   * payment id it already has with that payment and sends nothing. Once per restored payment.
+   */
+  resume(): PayerStep {
+    const actions: PayerAction[] = [];
+    for (const live of this.#live.values()) {
+      if (!live.restored) continue;
+      live.restored = false;
+      const s = live.state.status;
+      if (live.invoice && live.preimage && (s === 'htlc_sent' || s === 'awaiting_release_paths')) actions.push(this.#htlc(live, live.mode === 'lsp'));
+    }
+    return { writes: [], actions, events: [] };
   }
 
   payment(paymentId: string): AsyncPaymentState | undefined {
@@ -119,6 +162,7 @@ export class AsyncPayer {
     if (existing) return existing.state;
     const state: AsyncPaymentState = {
       paymentId: p.paymentId, offerId: offerIdOfOffer(p.offer), amountMsat: p.amountMsat, status: 'awaiting_invoice', holdId: null, paymentHash: null, releaseDeadline: null, failure: null,
+      createdAt: null, description: p.offer.fields.description ?? null,
     };
     this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest, mode: p.mode ?? this.#opts.mode });
     return state;
@@ -132,21 +176,21 @@ export class AsyncPayer {
    */
   handleInvoice(paymentId: string, invoice: Uint8Array): PayerStep {
     const live = this.#live.get(paymentId);
-    if (!live || live.state.status !== 'awaiting_invoice') return { actions: [], events: [] };
+    if (!live || live.state.status !== 'awaiting_invoice') return NOTHING;
     this.#set(live, { status: 'paying_invoice' });
-    return { actions: [{ kind: 'pay_invoice', paymentId, invoice }], events: [] };
+    return { writes: [], actions: [{ kind: 'pay_invoice', paymentId, invoice }], events: [] };
   }
 
   /** The static invoice L2 answered with. */
   handleStaticInvoice(paymentId: string, bytes: Uint8Array, nowMs: number): PayerStep {
     const live = this.#live.get(paymentId);
-    if (!live || live.state.status !== 'awaiting_invoice') return { actions: [], events: [] };
+    if (!live || live.state.status !== 'awaiting_invoice') return NOTHING;
     const analysis = analyzeStaticInvoice(bytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] }, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv });
     const inv = analysis.value;
-    if (!inv || analysis.errors.length > 0 || !isStaticInvoiceForOffer(inv, live.offer)) {
+    if (!inv || analysis.errors.length > 0 || !live.offer || !isStaticInvoiceForOffer(inv, live.offer)) {
       const code = analysis.errors[0]?.code ?? 'static_invoice.not_for_offer';
       this.#set(live, { status: 'failed', failure: code === 'static_invoice.expired' ? 'payments.invoice_expired' : `payments.bad_static_invoice:${code}` });
-      return { actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'static_invoice', reason: code, recipient: null }] };
+      return { writes: [], actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'static_invoice', reason: code, recipient: null }] };
     }
     live.invoice = inv;
     // bolts#1149 writer: "MUST set sender_provided_payment_preimage to randomly generated unique bytes".
@@ -156,24 +200,26 @@ export class AsyncPayer {
     const paymentHash = sha256(preimage);
     const releaseDeadline = nowMs + this.#policy.releaseWindowSeconds * 1000;
     const events: AsyncEventBody[] = [{ type: 'async.static_invoice_received', paymentId, offerId: live.state.offerId }];
+    const common = { holdId, paymentHash: toHex(paymentHash), releaseDeadline, createdAt: nowMs, description: inv.offer.description ?? null };
+    // Persist before we promise: the record is written before the HTLC (lsp) or held_htlc_available (self) leaves.
     if (live.mode === 'lsp') {
-      this.#set(live, { status: 'awaiting_release_paths', holdId, paymentHash: toHex(paymentHash), releaseDeadline });
-      return { actions: [this.#htlc(live, true)], events };
+      this.#set(live, { status: 'awaiting_release_paths', ...common });
+      return { writes: [this.#write(live)], actions: [this.#htlc(live, true)], events };
     }
-    this.#set(live, { status: 'awaiting_release', holdId, paymentHash: toHex(paymentHash), releaseDeadline });
+    this.#set(live, { status: 'awaiting_release', ...common });
     const reply = encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: Math.floor(releaseDeadline / 1000) });
     const actions = this.#announce(inv, () => ({ replyContext: reply }));
     events.push({ type: 'async.held_htlc_announced', paymentId, holdId, paths: actions.length });
-    return { actions, events };
+    return { writes: [this.#write(live)], actions, events };
   }
 
   /** L1's revoke_and_ack gave the release paths for our held HTLC: announce it to R with them as reply paths. */
   releasePathsReceived(paymentId: string, paths: readonly BlindedPath[]): PayerStep {
     const live = this.#live.get(paymentId);
-    if (!live || live.state.status !== 'awaiting_release_paths' || !live.invoice || paths.length === 0) return { actions: [], events: [] };
+    if (!live || live.state.status !== 'awaiting_release_paths' || !live.invoice || paths.length === 0) return NOTHING;
     this.#set(live, { status: 'htlc_sent' });
     const actions = this.#announce(live.invoice, (i) => ({ forwardedReplyPath: paths[i % paths.length]! }));
-    return { actions, events: [{ type: 'async.held_htlc_announced', paymentId, holdId: live.state.holdId!, paths: actions.length }] };
+    return { writes: [this.#write(live)], actions, events: [{ type: 'async.held_htlc_announced', paymentId, holdId: live.state.holdId!, paths: actions.length }] };
   }
 
   /** `release_held_htlc` over our own reply path (self mode): send the HTLC now. */
@@ -181,30 +227,63 @@ export class AsyncPayer {
     const ctx = asyncContextOf(d.context, 'release_held_htlc', nowMs);
     const live = ctx ? [...this.#live.values()].find((l) => l.state.holdId === ctx.holdId) : undefined;
     if (!ctx || !live || live.state.status !== 'awaiting_release') {
-      return { actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'release_held_htlc', reason: ctx ? 'unknown_hold' : 'bad_context', recipient: null }] };
+      return { writes: [], actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'release_held_htlc', reason: ctx ? 'unknown_hold' : 'bad_context', recipient: null }] };
     }
     this.#set(live, { status: 'htlc_sent' });
-    return { actions: [this.#htlc(live, false)], events: [{ type: 'async.htlc_released', holdId: ctx.holdId }] };
+    return { writes: [this.#write(live)], actions: [this.#htlc(live, false)], events: [{ type: 'async.htlc_released', holdId: ctx.holdId }] };
   }
 
   /** Payments whose release window ended unreleased fail (LDK: the async payment times out). */
   tick(nowMs: number): PayerStep {
     const events: AsyncEventBody[] = [];
+    const writes: AsyncPayerWrite[] = [];
     for (const live of this.#live.values()) {
       const s = live.state;
-      if ((s.status === 'awaiting_release' || s.status === 'awaiting_release_paths') && s.releaseDeadline !== null && nowMs >= s.releaseDeadline) {
+      // lsp mode: the HTLC is out (L1 holds it and fails it back): its end is the payments core's, not ours.
+      if (s.status === 'awaiting_release' && s.releaseDeadline !== null && nowMs >= s.releaseDeadline) {
         this.#set(live, { status: 'failed', failure: 'payments.timeout' });
+        writes.push(this.#write(live));
         events.push({ type: 'async.hold_expired', holdId: s.holdId!, reason: 'release_expired' });
       }
     }
-    return { actions: [], events };
+    return { writes, actions: [], events };
   }
 
   #htlc(live: Live, hold: boolean): PayerAction {
     return {
       kind: 'send_async_htlc', paymentId: live.state.paymentId, paymentHash: sha256(live.preimage!), preimage: live.preimage!, amountMsat: live.state.amountMsat,
-      paths: live.invoice!.invoice.paths!.map((path, i) => ({ path, payInfo: live.invoice!.invoice.blindedPay![i]! })), invoiceRequest: live.invoiceRequest, hold,
+      paths: live.invoice!.invoice.paths!.map((path, i) => ({ path, payInfo: live.invoice!.invoice.blindedPay![i]! })), invoice: live.invoice!, invoiceRequest: live.invoiceRequest, hold,
     };
+  }
+
+  /** The record of a payment that has its static invoice and preimage. */
+  #write(live: Live): AsyncPayerWrite {
+    const s = live.state;
+    return {
+      kind: 'put_async_payment',
+      record: {
+        paymentId: s.paymentId, mode: live.mode, status: s.status as AsyncPayerRecord['status'], offer: encodeOffer(live.offer!), offerId: s.offerId, amountMsat: s.amountMsat,
+        invoiceRequest: live.invoiceRequest, staticInvoice: live.invoice!.bytes, preimage: live.preimage!, holdId: s.holdId!, paymentHash: s.paymentHash!,
+        releaseDeadline: s.releaseDeadline!, failure: s.failure, createdAt: s.createdAt!,
+      },
+    };
+  }
+
+  #restore(r: AsyncPayerRecord): void {
+    const state: AsyncPaymentState = {
+      paymentId: r.paymentId, offerId: r.offerId, amountMsat: r.amountMsat, status: r.status, holdId: r.holdId, paymentHash: r.paymentHash, releaseDeadline: r.releaseDeadline,
+      failure: r.failure, createdAt: r.createdAt, description: null,
+    };
+    const read = this.#read(r);
+    if (!read) {
+      // Not readable any more (another wire profile than the one it was paid with): shown failed, never sent.
+      this.#live.set(r.paymentId, { state: { ...state, status: 'failed', failure: r.failure ?? 'payments.bad_static_invoice' }, offer: null, invoiceRequest: r.invoiceRequest, mode: r.mode });
+      return;
+    }
+    const { offer, invoice } = read;
+    this.#live.set(r.paymentId, {
+      state: { ...state, description: invoice.offer.description ?? null }, offer, invoiceRequest: r.invoiceRequest, mode: r.mode, invoice, preimage: r.preimage, restored: true,
+    });
   }
 
   /** held_htlc_available over at least `announcePaths` sends, spread over the invoice's message paths. */
@@ -213,6 +292,17 @@ export class AsyncPayer {
     const n = Math.max(paths.length, this.#policy.announcePaths);
     const message = asyncMessage(this.#profile, { type: 'held_htlc_available' });
     return paths.length === 0 ? [] : Array.from({ length: n }, (_, i) => ({ kind: 'send' as const, destination: paths[i % paths.length]!, message, ...reply(i) }));
+  }
+
+  #read(r: AsyncPayerRecord): { offer: Offer; invoice: StaticInvoice } | undefined {
+    try {
+      // Ours as we paid it: read without the clock (an expired offer is still the one this payment is for).
+      const offer = decodeOffer(r.offer, { nowSeconds: 0, chains: [this.#opts.chain] });
+      const invoice = parseStaticInvoiceBytes(r.staticInvoice, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv }).value;
+      return invoice ? { offer, invoice } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   #set(live: Live, change: Partial<AsyncPaymentState>): void {

@@ -64,7 +64,10 @@ export interface AsyncRecipientOptions {
   readonly serverPaths: readonly BlindedPath[];
   /** A message path to R (introduced at L2 or a peer) whose path_id carries `context` under R's messenger tag. */
   readonly messagePathTo: (context: Uint8Array) => BlindedPath;
-  /** Payment paths to R through L2 whose final hop carries `pathId` (adapter: offers' `createPaymentPath` with L2 as forwarder). */
+  /**
+   * Payment paths to R through L2 whose final hop carries `pathId` (adapter: offers' `createPaymentPath` with L2 as
+   * forwarder). None (no channel to L2, or no chain tip to count their max_cltv_expiry from): nothing is served.
+   */
   readonly paymentPaths: (pathId: Uint8Array) => PaymentPath[];
   /** Signs with R's node key. */
   readonly sign: (unsigned: UnsignedStaticInvoice) => StaticInvoice;
@@ -172,8 +175,7 @@ export class AsyncRecipient {
       ...record, status: 'serving', offer: encodeOffer(offer), offerId: offerIdOfOffer(offer), offerPathsExpiresAt: expiry !== undefined ? Number(expiry) : null,
       updatePath: d.replyPath, updatedAt: nowMs,
     };
-    this.#pending.set(ctx.slot, offer);
-    this.#serve(c, next, offer, d.replyPath, nowMs, 'reply');
+    if (this.#serve(c, next, offer, d.replyPath, nowMs, 'reply')) this.#pending.set(ctx.slot, offer);
     return c.finish();
   }
 
@@ -266,14 +268,22 @@ export class AsyncRecipient {
     this.#serve(c, { ...r, updatedAt: nowMs }, this.#offerOf(r), r.updatePath, nowMs, 'send');
   }
 
-  #serve(c: AsyncCollector<AsyncOfferWrite>, record: AsyncOfferRecord, offer: Offer, to: BlindedPath, nowMs: number, how: 'reply' | 'send'): void {
+  /** Builds and sends the slot's static invoice; false (and a refusal event, the record unchanged) without payment paths. */
+  #serve(c: AsyncCollector<AsyncOfferWrite>, record: AsyncOfferRecord, offer: Offer, to: BlindedPath, nowMs: number, how: 'reply' | 'send'): boolean {
     const now = Math.floor(nowMs / 1000);
     const expiresAt = now + this.#policy.invoiceRelativeExpirySeconds;
     const offerId = offerIdOfOffer(offer);
     const pathId = this.#paymentPathId(record.slot, offerId, expiresAt);
+    const paths = this.#opts.paymentPaths(pathId);
+    // BOLT 12 invoice writer: "MUST include `invoice_paths` containing one or more paths to the node" (a static invoice too,
+    // lightning/bolts#1149) — none: nothing is served; the slot stays as it was and is asked for or refreshed again later.
+    if (paths.length === 0) {
+      c.events.push({ type: 'async.refused', role: 'recipient', message: 'serve_static_invoice', reason: 'no_payment_paths', recipient: null });
+      return false;
+    }
     const invoice = this.#opts.sign(
       buildStaticInvoice(offer, {
-        paths: this.#opts.paymentPaths(pathId),
+        paths,
         heldHtlcAvailablePaths: [this.#opts.messagePathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: record.slot, expiresAt }))],
         // The profile's number for these paths: LDK's 236 or lightning/bolts#1149's 178.
         messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv,
@@ -287,6 +297,7 @@ export class AsyncRecipient {
     c.actions.push(how === 'reply' ? { kind: 'reply', message, replyContext } : { kind: 'send', destination: to, message, replyContext });
     this.#put(c, { ...record, invoiceCreatedAt: now, invoiceExpiresAt: expiresAt });
     c.events.push({ type: 'async.static_invoice_sent', slot: record.slot, offerId });
+    return true;
   }
 
   #offerOf(r: AsyncOfferRecord): Offer {

@@ -85,3 +85,42 @@ export interface AsyncReleaseStore {
   addPendingRelease(holdKey: string, nowMs: number): void;
   removePendingRelease(holdKey: string): void;
 }
+
+/**
+ * P: a payment to a static invoice, from the moment P picked its preimage (before the HTLC with
+ * `hold_htlc` or the `held_htlc_available` that promises it leaves P). `awaiting_release_paths`
+ * (lsp mode: the HTLC sent, L1's release paths not yet here), `awaiting_release` (self mode: P holds
+ * it until R's release), `htlc_sent` (the HTLC is the payments core's: its record says how it ends),
+ * `failed` (the release window ended unreleased). Holds the preimage: never log it.
+ */
+export interface AsyncPayerRecord {
+  readonly paymentId: string;
+  readonly mode: 'lsp' | 'self';
+  readonly status: 'awaiting_release_paths' | 'awaiting_release' | 'htlc_sent' | 'failed';
+  /** The offer paid (bech32). */
+  readonly offer: string;
+  readonly offerId: string;
+  readonly amountMsat: bigint;
+  /** Our invoice_request's TLV stream (the onion's final hop carries it). */
+  readonly invoiceRequest: Uint8Array;
+  /** The static invoice's TLV stream, as L2 served it. */
+  readonly staticInvoice: Uint8Array;
+  readonly preimage: Uint8Array;
+  /** Hex: the id of the hold in our release context (self mode) or L1's. */
+  readonly holdId: string;
+  readonly paymentHash: string;
+  /** When the release window ends (unix ms). */
+  readonly releaseDeadline: number;
+  readonly failure: string | null;
+  /** When P got the static invoice (unix ms). */
+  readonly createdAt: number;
+}
+
+export type AsyncPayerWrite = { readonly kind: 'put_async_payment'; readonly record: AsyncPayerRecord };
+
+export interface AsyncPayerStore {
+  /** Every async payment P keeps, oldest first. */
+  asyncPayments(): AsyncPayerRecord[];
+  /** Applies a step's writes in one transaction. */
+  applyAsyncPayerWrites(writes: readonly AsyncPayerWrite[]): void;
+}

@@ -567,12 +567,18 @@ export class PaymentsService {
    * payer core (core/payments/async `AsyncPayer`); `hold` asks our peer to hold the HTLC. Returns
    * the pending record at once: the payment completes when the recipient releases and claims it.
    */
-  payAsync(params: { paymentId: string; invoice: StaticInvoice; preimage: Uint8Array; invoiceRequest: Uint8Array; amountMsat: bigint; hold: boolean; timeoutMs?: number; maxFeeMsat?: bigint }): PaymentInfo {
+  payAsync(params: {
+    paymentId: string; invoice: StaticInvoice; preimage: Uint8Array; invoiceRequest: Uint8Array; amountMsat: bigint; hold: boolean; holders?: readonly Uint8Array[];
+    timeoutMs?: number; maxFeeMsat?: bigint;
+  }): PaymentInfo {
     let payment: PaymentRecord | undefined;
     this.#sync(() => {
       payment = this.#run(this.#payments.outbound.pay({
         paymentId: params.paymentId,
-        target: { kind: 'async', invoice: params.invoice, preimage: params.preimage, invoiceRequest: params.invoiceRequest, amountMsat: params.amountMsat, hold: params.hold },
+        target: {
+          kind: 'async', invoice: params.invoice, preimage: params.preimage, invoiceRequest: params.invoiceRequest, amountMsat: params.amountMsat, hold: params.hold,
+          ...(params.holders ? { holders: params.holders } : {}),
+        },
         ...(params.maxFeeMsat !== undefined ? { maxFeeMsat: params.maxFeeMsat } : {}),
         ...(params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {}),
       }, this.#now()));

@@ -55,4 +55,14 @@ describe('glasswing daemon options', () => {
     expect(parseDaemonOptions(['--crypto=auto'], {}).crypto).toBe('auto');
     expect(parseDaemonOptions([], { GLASSWING_CRYPTO: 'noble' }).crypto).toBeUndefined();
   });
+
+  it('--async-release-window-seconds: whole seconds within the bounds, over config.json (async given)', () => {
+    const o = parseDaemonOptions(['--async-role', 'lsp', '--async-release-window-seconds', '30'], {});
+    expect(o.async).toEqual({ role: 'lsp', releaseWindowSeconds: 30 });
+    expect(o.given).toContain('async');
+    expect(parseDaemonOptions(['--async-release-window-seconds=604800'], {}).async).toEqual({ releaseWindowSeconds: 604_800 });
+    for (const bad of ['5', '604801', '1.5', 'soon', '-20']) {
+      expect(() => parseDaemonOptions(['--async-release-window-seconds', bad], {})).toThrowError(expect.objectContaining({ code: 'config.usage', message: expect.stringContaining('--async-release-window-seconds') }));
+    }
+  });
 });

@@ -16,6 +16,12 @@ describe('parseAsyncSettings', () => {
     expect(parseAsyncSettings({})).toEqual({});
   });
 
+  it('takes a release window in whole seconds from 10 s to a week', () => {
+    expect(parseAsyncSettings({ releaseWindowSeconds: 10 })).toEqual({ releaseWindowSeconds: 10 });
+    expect(parseAsyncSettings({ releaseWindowSeconds: 604_800 })).toEqual({ releaseWindowSeconds: 604_800 });
+    for (const bad of [9, 604_801, 1.5, '60', -1, null]) expect(() => parseAsyncSettings({ releaseWindowSeconds: bad })).toThrow('async.releaseWindowSeconds');
+  });
+
   it.each([
     [{ role: 'server' }, 'async.role'],
     [{ lsp: 'not-an-lsp' }, 'async.lsp'],

@@ -184,7 +184,7 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     const payer = nodeKeys('A');
     const invoiceRequest = buildInvoiceRequest(offer, { payerId: payer.id, metadata: new Uint8Array(16).fill(1), amount: 3_000_000n }).sign(payer.secret, new Uint8Array(32)).bytes;
     const preimage = new Uint8Array(32).fill(9);
-    l.a.run(l.a.payments.outbound.pay({ paymentId: 'p8', target: { kind: 'async', invoice, preimage, invoiceRequest, amountMsat: 3_000_000n, hold: true } }, l.net.now));
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'p8', target: { kind: 'async', invoice, preimage, invoiceRequest, amountMsat: 3_000_000n, hold: true, holders: [l.b.keys.id] } }, l.net.now));
     l.net.settle();
     const held = l.b.payments.switch.active();
     expect(held).toMatchObject([{ status: 'held', paymentHash: toHex(sha256(preimage)) }]);
@@ -195,6 +195,33 @@ describe('L1 holds an HTLC that carried hold_htlc', () => {
     expect(p.failure!.message).toContain(`held at ${l.b.keys.hex} was failed back unreleased`);
     expect(l.a.store.partsOf('p8')).toHaveLength(1);
     expect(l.b.payments.switch.active()).toEqual([]);
+  });
+
+  it('P asks a hold only of a peer with htlc_hold: the first hop is a channel with one of `holders`; with none, the payment fails at once (payments.no_holding_peer)', () => {
+    const l = lab();
+    const d = l.net.node('D');
+    l.net.open(l.a, d);
+    l.net.open(d, l.b);
+    const { offer, invoice } = staticInvoiceFor(R, [L1.pathTo(new Uint8Array([0x02]))], BigInt(Math.floor(l.net.now / 1000)));
+    const payer = nodeKeys('A');
+    const target = (n: number, holders?: Uint8Array[]) => ({
+      kind: 'async' as const, invoice, preimage: new Uint8Array(32).fill(n), amountMsat: 3_000_000n, hold: true, ...(holders ? { holders } : {}),
+      invoiceRequest: buildInvoiceRequest(offer, { payerId: payer.id, metadata: new Uint8Array(16).fill(n), amount: 3_000_000n }).sign(payer.secret, new Uint8Array(32)).bytes,
+    });
+    // No holder among our peers: nothing leaves, the payment ends now with the reason.
+    for (const [id, holders] of [['h0', []], ['h1', [nodeKeys('C').id]], ['h2', undefined]] as const) {
+      l.a.run(l.a.payments.outbound.pay({ paymentId: id, target: target(id === 'h0' ? 1 : id === 'h1' ? 2 : 3, holders ? [...holders] : undefined) }, l.net.now));
+      expect(l.a.store.getPayment(id)).toMatchObject({ status: 'failed', attempts: 0, failure: { code: 'payments.no_holding_peer' } });
+      expect(l.a.store.partsOf(id)).toEqual([]);
+    }
+    // D the only holder: the route goes A → D → B, although A → B (B introduces the path) is shorter and cheaper.
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'h3', target: target(4, [d.keys.id]) }, l.net.now));
+    expect(l.a.store.partsOf('h3').map((x) => x.hops.slice(0, 2).map((h) => h.nodeId))).toEqual([[d.keys.hex, l.b.keys.hex]]);
+    // B a holder (with D or alone): straight to B, which holds it.
+    l.a.run(l.a.payments.outbound.pay({ paymentId: 'h4', target: target(5, [d.keys.id, l.b.keys.id]) }, l.net.now));
+    expect(l.a.store.partsOf('h4').map((x) => x.hops[0]!.nodeId)).toEqual([l.b.keys.hex]);
+    l.net.settle();
+    expect(l.b.payments.switch.active().filter((f) => f.status === 'held').map((f) => f.paymentHash)).toContain(toHex(sha256(new Uint8Array(32).fill(5))));
   });
 
   it('a release that races the HTLC (before it is held) releases it once it is', () => {

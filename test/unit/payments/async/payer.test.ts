@@ -115,7 +115,7 @@ describe('P pays an offline R through its static invoice', () => {
       request(s, 'pay-3');
       const before = s.payer.payment('pay-3')!.status;
       expect(before).toBe(mode === 'self' ? 'awaiting_release' : 'awaiting_release_paths');
-      expect(s.payer.handleInvoice('pay-3', new Uint8Array([9]))).toEqual({ actions: [], events: [] });
+      expect(s.payer.handleInvoice('pay-3', new Uint8Array([9]))).toEqual({ writes: [], actions: [], events: [] });
       expect(s.payer.payment('pay-3')!.status).toBe(before);
     }
   });

@@ -55,6 +55,39 @@ describe('R: an offer served by L2', () => {
     expect(stored.offerId).toBe(recipient.current.offers()[0]!.offerId);
   });
 
+  it('without payment paths (no chain tip yet) it serves no static invoice: refused with a reason, the slot unchanged; served once paths are there', () => {
+    const none = { current: true };
+    const { lab, recipient, l2store } = setup({ noPaymentPaths: none });
+    lab.run('R', recipient.current.tick(lab.now));
+    expect(lab.names()).toEqual(['R>L2:offer_paths_request', 'L2>R:offer_paths']);
+    expect(lab.events).toContainEqual({ type: 'async.refused', role: 'recipient', message: 'serve_static_invoice', reason: 'no_payment_paths', recipient: null });
+    expect(recipient.current.offers()).toMatchObject([{ slot: 0, status: 'requested', offer: null }]);
+    expect(recipient.current.readyOffer()).toBeUndefined();
+    expect(l2store.getStaticInvoice(R.idHex, 0)).toBeUndefined();
+    // The tip is known: the slot, overdue, asks again and this time the invoice is built, served and confirmed.
+    none.current = false;
+    lab.now += 3600 * 1000;
+    lab.run('R', recipient.current.tick(lab.now));
+    expect(recipient.current.readyOffer()).toMatch(/^lno1/);
+    expect(decodeStaticInvoice(l2store.getStaticInvoice(R.idHex, 0)!.invoice, { nowSeconds: lab.now / 1000, chains: [REGTEST] }).invoice.paths).toHaveLength(1);
+  });
+
+  it('a refresh without payment paths keeps the served invoice and the ready offer', () => {
+    const none = { current: false };
+    const { lab, recipient, l2store } = setup({ noPaymentPaths: none });
+    lab.run('R', recipient.current.tick(lab.now));
+    const offer = recipient.current.readyOffer()!;
+    const served = l2store.getStaticInvoice(R.idHex, 0)!.invoice;
+    none.current = true;
+    const expires = recipient.current.offers()[0]!.invoiceExpiresAt!;
+    lab.now = expires * 1000 - 60_000; // inside the refresh window
+    lab.events.length = 0;
+    lab.run('R', recipient.current.tick(lab.now));
+    expect(lab.events).toEqual([{ type: 'async.refused', role: 'recipient', message: 'serve_static_invoice', reason: 'no_payment_paths', recipient: null }]);
+    expect(recipient.current.readyOffer()).toBe(offer);
+    expect(l2store.getStaticInvoice(R.idHex, 0)!.invoice).toEqual(served);
+  });
+
   it('without static_invoice_persisted the offer is never ready; it asks again after the retry time', () => {
     const { lab, recipient } = setup();
     lab.run('R', recipient.current.tick(lab.now));

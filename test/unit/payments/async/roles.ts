@@ -16,6 +16,8 @@ const PAYMENT_KEY = new Uint8Array(32).fill(0x77);
 
 export interface AsyncPolicyOverrides {
   readonly recipient?: Partial<AsyncRecipientPolicy>;
+  /** While `current` is true R has no payment paths (no chain tip, no channel to L2): its adapter gives none. */
+  readonly noPaymentPaths?: { current: boolean };
 }
 
 export function setup(policy: AsyncPolicyOverrides = {}) {
@@ -30,7 +32,7 @@ export function setup(policy: AsyncPolicyOverrides = {}) {
     new AsyncRecipient({
       reader: rstore, nodeId: R.id, chain: REGTEST, serverPaths: server.pathsForRecipient(R.idHex, lab.now),
       messagePathTo: (c) => R.pathTo(c, L2),
-      paymentPaths: (pathId) => [
+      paymentPaths: (pathId) => policy.noPaymentPaths?.current ? [] : [
         createPaymentPath({
           sessionKey: new Uint8Array(32).fill(0x31), recipient: R.id, pathId, minFinalCltvExpiryDelta: 18, maxCltvExpiry: 900_000, htlcMinimumMsat: 1n,
           forwarders: [{
