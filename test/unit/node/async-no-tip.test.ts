@@ -63,7 +63,8 @@ describe('async payments before the chain tip is known', () => {
     const r = await open('r2', { async: { role: 'recipient', lsp: lsp.address }, clock, heightWithoutChain: 800_000 });
     nodes.push(r.node);
     clock.advance(0);
-    await until(() => lsp.node.peers.isConnected(toHex(r.node.nodeId)), 'R connected to its LSP');
+    // Both ends: the LSP may list the connection a moment before R does (R would still say `lsp`).
+    await until(() => lsp.node.peers.isConnected(toHex(r.node.nodeId)) && r.node.peers.isConnected(toHex(lsp.node.nodeId)), 'R connected to its LSP');
     expect(r.node.async.asyncOffer().waitingFor).toBe('lsp_channel');
   });
 
