@@ -50,6 +50,14 @@ describe('Async payments in the browser', () => {
   let offer = '';
   let control: FriendControlServer | undefined;
   let friend: FriendControl;
+  // Held by the test to see the card while the friend is stopping or starting (released at once otherwise).
+  let holdStop: Promise<void> = Promise.resolve();
+  let holdStart: Promise<void> = Promise.resolve();
+  const hold = (): { held: Promise<void>; release: () => void } => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    return { held, release };
+  };
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -112,6 +120,7 @@ describe('Async payments in the browser', () => {
       const exited = client.closed.then(() => undefined);
       // As the sandbox's friendProcess: a clean stop, killed if it takes longer than the grace.
       const stop = async (): Promise<'stopped' | 'killed'> => {
+        await holdStop;
         client.close();
         const stopping = r.stop();
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -126,6 +135,7 @@ describe('Async payments in the browser', () => {
       return { nodeId: r.nodeId, api: client.api, exited, stop };
     };
     friend = new FriendControl(r.nodeId, async () => {
+      await holdStart;
       await r.start();
       return asFriend();
     });
@@ -179,7 +189,15 @@ describe('Async payments in the browser', () => {
     expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-sandbox-friend-online');
+    // While the friend stops (held here), the card says so and its switch waits.
+    const stopping = hold();
+    holdStop = stopping.held;
     await page.getByRole('button', { name: 'Take the friend offline' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="stopping"]').waitFor({ timeout: WAIT });
+    expect(await page.getByRole('button', { name: 'Going offline…' }).isDisabled()).toBe(true);
+    expect(await text(page, '[data-testid="sandbox-friend"] [role="status"]')).toContain('stopping…');
+    await screenshot(page, 'async-sandbox-friend-stopping');
+    stopping.release();
     // The friend's node stops cleanly or is killed after 20 s (FRIEND_STOP_GRACE_MS): the card ends offline either way.
     await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Bring the friend online' }).waitFor({ timeout: WAIT });
@@ -219,7 +237,14 @@ describe('Async payments in the browser', () => {
     await screenshot(lPage, 'async-lsp-held');
 
     // R returns (the friend card's switch): it finds held_htlc_available in its mailbox, releases, is paid; both pages follow live.
+    const starting = hold();
+    holdStart = starting.held;
     await page.getByRole('button', { name: 'Bring the friend online' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="starting"]').waitFor({ timeout: WAIT });
+    expect(await page.getByRole('button', { name: 'Coming online…' }).isDisabled()).toBe(true);
+    await page.locator('[data-testid="sandbox-friend"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-starting');
+    starting.release();
     await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="async-timeline"][data-id^="P:"][data-state="completed"]').waitFor({ timeout: 60_000 });
     expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
