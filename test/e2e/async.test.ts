@@ -220,6 +220,9 @@ describe('Async payments in the browser', () => {
     for (const k of ['release_sent', 'released', 'received', 'paid']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('expected');
     expect(await tl.getAttribute('data-state')).toBe('in_progress');
     expect(await step(page, 'P:', 'announced').textContent()).toContain('message paths');
+    // The Send card says what the payment waits for (not "stuck": the recipient is away).
+    await page.locator('[data-testid="pay-progress"][data-status="pending"] [data-testid="pay-awaiting-recipient"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="pay-awaiting-recipient"]')).toContain('completes when the recipient comes back online');
     await tl.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-payer-timeline-waiting');
 
@@ -248,6 +251,8 @@ describe('Async payments in the browser', () => {
     await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="async-timeline"][data-id^="P:"][data-state="completed"]').waitFor({ timeout: 60_000 });
     expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
+    await page.locator('[data-testid="pay-progress"][data-status="succeeded"]').waitFor({ timeout: WAIT });
+    expect(await page.locator('[data-testid="pay-awaiting-recipient"]').count()).toBe(0);
     for (const k of ['mailbox', 'release_sent', 'released', 'received']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('unseen');
     await screenshot(page, 'async-payer-timeline-paid');
     await lPage.locator('[data-testid="async-timeline"][data-id^="L1:"][data-state="completed"]').waitFor({ timeout: 30_000 });
