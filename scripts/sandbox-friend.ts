@@ -33,25 +33,53 @@ export interface FriendStatus {
 export interface FriendProcess {
   readonly nodeId: string;
   readonly api: NodeApi;
-  /** Stops the friend's node cleanly; resolves once it exited. */
-  stop(): Promise<void>;
+  /** Stops the friend's node; resolves once it exited: 'stopped' (cleanly) or 'killed' (it did not stop in time). */
+  stop(): Promise<'stopped' | 'killed'>;
   /** Resolves when the node exits (stopped, or on its own). */
   readonly exited: Promise<void>;
 }
 
-/** A daemon child process as a FriendProcess (SIGTERM: its clean shutdown). */
-export function friendProcess(nodeId: string, api: NodeApi, child: ChildProcess): FriendProcess {
+/** How long the friend's daemon has to stop cleanly before it is killed (a switch must end). */
+export const FRIEND_STOP_GRACE_MS = 20_000;
+
+/** How long a status waits for the friend's own API before answering with what is known. */
+export const FRIEND_STATUS_WAIT_MS = 3_000;
+
+/**
+ * A daemon child process as a FriendProcess: SIGTERM (its clean shutdown), then SIGKILL if it has
+ * not exited after `graceMs`.
+ */
+export function friendProcess(nodeId: string, api: NodeApi, child: ChildProcess, graceMs = FRIEND_STOP_GRACE_MS): FriendProcess {
   const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null) resolve();
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
   return {
     nodeId, api, exited,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null) return 'stopped';
+      child.kill('SIGTERM');
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      const how = await Promise.race([exited.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (how === 'exited') return 'stopped';
+      child.kill('SIGKILL');
       await exited;
+      return 'killed';
     },
   };
+}
+
+/** `p`, or undefined if it has not settled within `ms` (its failure is undefined too). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -80,27 +108,46 @@ export class FriendControl {
     return this.#state === 'online' ? (this.#proc?.api ?? null) : null;
   }
 
+  /**
+   * The friend's state as it is now, with its offer and what it received asked of its node when it
+   * is online. The app polls this: it always answers within FRIEND_STATUS_WAIT_MS per question
+   * (a friend that is stopping, starting or stuck keeps what was known), and the state is read
+   * after those questions, so an answer is never older than its own sending.
+   */
   async status(): Promise<FriendStatus> {
     const api = this.api;
     if (api) {
-      try {
-        this.#offer = (await api.asyncOffer({})).offer ?? this.#offer;
-        const { received } = await api.listReceived({});
-        this.#receivedMsat = received.reduce((s, r) => s + BigInt(r.amountMsat), 0n).toString();
-      } catch {
-        /* stopping or not ready: keep what is known */
-      }
+      const [offer, received] = await Promise.all([
+        within(api.asyncOffer({}), FRIEND_STATUS_WAIT_MS),
+        within(api.listReceived({}), FRIEND_STATUS_WAIT_MS),
+      ]);
+      if (offer?.offer) this.#offer = offer.offer;
+      if (received) this.#receivedMsat = received.received.reduce((s, r) => s + BigInt(r.amountMsat), 0n).toString();
     }
     return { state: this.#state, nodeId: this.nodeId, offer: this.#offer, receivedMsat: this.#receivedMsat, error: this.#error };
   }
 
-  /** Stops the friend's daemon (SIGTERM, its clean shutdown); resolves once it exited. */
+  /**
+   * Stops the friend's daemon (SIGTERM, its clean shutdown; killed if it does not stop within
+   * FRIEND_STOP_GRACE_MS); resolves once it exited. A kill is said in `error`; a stop that threw
+   * leaves it online with the reason in `error` (and rejects).
+   */
   offline(): Promise<void> {
     return this.#queue(async () => {
       const proc = this.#proc;
       if (!proc || this.#state === 'offline') return;
       this.#state = 'stopping';
-      await proc.stop();
+      this.#error = null;
+      let how: 'stopped' | 'killed';
+      try {
+        how = await proc.stop();
+      } catch (e) {
+        // Still running as far as we know (#watch sees it if it exits after all).
+        this.#state = 'online';
+        this.#error = `stopping the friend's node failed: ${e instanceof Error ? e.message : String(e)}`;
+        throw e;
+      }
+      if (how === 'killed') this.#error = `the friend's node did not stop within ${FRIEND_STOP_GRACE_MS / 1000} s and was killed`;
       this.#proc = null;
       this.#state = 'offline';
     });

@@ -5,7 +5,10 @@
  * R's offer, served by the LSP, shows ready with its QR on R's Payments page; R goes offline, P
  * pays the offer from its app and watches the timeline: the static invoice, the HTLC sent with
  * hold_htlc, held_htlc_available sent to R's mailbox, R's steps expected; the LSP's page shows the
- * held HTLC and its own timeline; R comes back and both timelines complete live. Screenshots of
+ * held HTLC and its own timeline; R comes back and both timelines complete live. R is also P's
+ * sandbox friend (the control endpoint `npm start` serves, over the R process): the friend card
+ * shows its offer as soon as the LSP keeps it, switches R offline and online, and follows R
+ * without a click when R's process stops on its own or is started from elsewhere. Screenshots of
  * every new view at 1280 and 800 px.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,13 +16,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { NodeApi } from '../../core/api';
-import { connectToDaemon } from '../../main/cli/daemon-client';
+import { connectToDaemon, readApiInfo } from '../../main/cli/daemon-client';
 import { launchBrowser, screenshot, watchProblems } from './support/browser';
 import { fitsWidth, setWidth } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, text } from './support/app';
 import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
-import { FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
+import { FRIEND_STOP_GRACE_MS, FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
 
 function configure(node: UiChannelNode, async: Record<string, unknown>): void {
   writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
@@ -46,6 +49,15 @@ describe('Async payments in the browser', () => {
   let problems: string[];
   let offer = '';
   let control: FriendControlServer | undefined;
+  let friend: FriendControl;
+  // Held by the test to see the card while the friend is stopping or starting (released at once otherwise).
+  let holdStop: Promise<void> = Promise.resolve();
+  let holdStart: Promise<void> = Promise.resolve();
+  const hold = (): { held: Promise<void>; release: () => void } => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    return { held, release };
+  };
 
   beforeAll(async () => {
     ensureRendererBuilt();
@@ -81,25 +93,74 @@ describe('Async payments in the browser', () => {
     expect(await text(page, '[data-testid="async-restart"]')).toContain('Payer (P)');
     await screenshot(page, 'async-settings-restart-needed');
 
+    expect(problems).toEqual([]);
+    // The browser closed while P restarts, for the same reason as R's below (its sockets to P's app).
+    await context.close();
     await p.stop();
     await p.start();
+    context = await launchBrowser();
+    page = await context.newPage();
+    problems = watchProblems(page);
     await logIn(page, p.ui);
-    // The old page's reconnection attempts to the stopped P's port were refused while it restarted.
-    problems.length = 0;
     await goTo(page, 'Payments');
     await page.locator('[data-testid="async-role"][data-role="payer"]').waitFor({ timeout: WAIT });
     expect(await page.getByText('No async payments yet').count()).toBe(1);
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('R\'s offer is shown ready with its QR once the LSP keeps its static invoice', async () => {
+  it('R\'s offer is shown ready with its QR once the LSP keeps its static invoice, and appears on the friend card live', async () => {
     await p.control('connect', { address: lsp.address });
     await eventually(() => withApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
+
+    // R as the sandbox friend of P's app: npm start's control endpoint, here over the R process (scripts/sandbox-friend.ts).
+    // Its process ends when its API connection closes: stopped by the card, or on its own.
+    const asFriend = async (): Promise<FriendProcess> => {
+      const client = await connectToDaemon(r.datadir);
+      const { pid } = readApiInfo(r.datadir).info;
+      const exited = client.closed.then(() => undefined);
+      // As the sandbox's friendProcess: a clean stop, killed if it takes longer than the grace.
+      const stop = async (): Promise<'stopped' | 'killed'> => {
+        await holdStop;
+        client.close();
+        const stopping = r.stop();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), FRIEND_STOP_GRACE_MS)));
+        const how = await Promise.race([stopping.then(() => 'stopped' as const), late]);
+        clearTimeout(timer);
+        if (how === 'late') process.kill(pid, 'SIGKILL');
+        await stopping;
+        await exited;
+        return how === 'late' ? 'killed' : 'stopped';
+      };
+      return { nodeId: r.nodeId, api: client.api, exited, stop };
+    };
+    friend = new FriendControl(r.nodeId, async () => {
+      await holdStart;
+      await r.start();
+      return asFriend();
+    });
+    friend.adopt(await asFriend());
+    mkdirSync(join(p.datadir, 'sandbox'), { recursive: true });
+    control = await startFriendControlServer(friend, p.datadir);
+    // The card (mounted again: it stops asking when there was no sandbox) shows the friend, its offer not ready yet.
+    await goTo(page, 'Overview');
+    await goTo(page, 'Payments');
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"] [data-testid="sandbox-friend-no-offer"]').waitFor({ timeout: WAIT });
+    await page.locator('[data-testid="sandbox-friend"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-no-offer');
+
     await openChannel(p, lsp);
     await openChannel(lsp, r);
     offer = await eventually(() => withApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+    // Without a reload or a click: the card asks for the friend's status while it is shown.
+    await page.locator('[data-testid="sandbox-friend-offer"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
 
-    const rPage = await context.newPage();
+    // R's page in a browser of its own, closed after: a socket Chromium opened to R's app and never
+    // used would hold R's clean stop for as long as Chromium keeps it (~100 s; Node's server.close()
+    // waits for connections that never sent a request), and R is stopped below.
+    const rContext = await launchBrowser();
+    const rPage = await rContext.newPage();
     const rProblems = watchProblems(rPage);
     await logIn(rPage, r.ui);
     await goTo(rPage, 'Payments');
@@ -109,22 +170,8 @@ describe('Async payments in the browser', () => {
     await rPage.locator('[data-testid="async-offer"]').scrollIntoViewIfNeeded();
     await screenshot(rPage, 'async-recipient-offer');
     expect(rProblems).toEqual([]);
-    await rPage.close();
+    await rContext.close();
 
-    // R as the sandbox friend of P's app: npm start's control endpoint, here over the R process (scripts/sandbox-friend.ts).
-    const asFriend = async (): Promise<FriendProcess> => {
-      const client = await connectToDaemon(r.datadir);
-      let done: () => void = () => undefined;
-      const exited = new Promise<void>((resolve) => (done = resolve));
-      return { nodeId: r.nodeId, api: client.api, exited, stop: async () => { client.close(); await r.stop(); done(); } };
-    };
-    const friend = new FriendControl(r.nodeId, async () => {
-      await r.start();
-      return asFriend();
-    });
-    friend.adopt(await asFriend());
-    mkdirSync(join(p.datadir, 'sandbox'), { recursive: true });
-    control = await startFriendControlServer(friend, p.datadir);
 
     // The LSP lists the static invoice it serves for R.
     const lPage = await context.newPage();
@@ -137,16 +184,26 @@ describe('Async payments in the browser', () => {
 
   it('P pays the offline R: the timeline shows each step as it happens, and completes when R returns', async () => {
     // The Sandbox friend card on P's page switches R offline.
-    await goTo(page, 'Overview');
-    await goTo(page, 'Payments');
     const card = page.locator('[data-testid="sandbox-friend"]');
     await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: WAIT });
     expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-sandbox-friend-online');
+    // While the friend stops (held here), the card says so and its switch waits.
+    const stopping = hold();
+    holdStop = stopping.held;
     await page.getByRole('button', { name: 'Take the friend offline' }).click();
-    await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="sandbox-friend"][data-state="stopping"]').waitFor({ timeout: WAIT });
+    expect(await page.getByRole('button', { name: 'Going offline…' }).isDisabled()).toBe(true);
+    expect(await text(page, '[data-testid="sandbox-friend"] [role="status"]')).toContain('stopping…');
+    await screenshot(page, 'async-sandbox-friend-stopping');
+    stopping.release();
+    // The friend's node stops cleanly or is killed after 20 s (FRIEND_STOP_GRACE_MS): the card ends offline either way.
+    await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: 'Bring the friend online' }).waitFor({ timeout: WAIT });
+    expect(await page.locator('[data-testid="sandbox-friend-error"]').count()).toBe(0);
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-offline');
     await page.getByLabel('Invoice or offer').fill(offer);
     await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
     await page.getByLabel('Amount (sat)').fill('42');
@@ -163,6 +220,9 @@ describe('Async payments in the browser', () => {
     for (const k of ['release_sent', 'released', 'received', 'paid']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('expected');
     expect(await tl.getAttribute('data-state')).toBe('in_progress');
     expect(await step(page, 'P:', 'announced').textContent()).toContain('message paths');
+    // The Send card says what the payment waits for (not "stuck": the recipient is away).
+    await page.locator('[data-testid="pay-progress"][data-status="pending"] [data-testid="pay-awaiting-recipient"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="pay-awaiting-recipient"]')).toContain('completes when the recipient comes back online');
     await tl.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-payer-timeline-waiting');
 
@@ -180,10 +240,19 @@ describe('Async payments in the browser', () => {
     await screenshot(lPage, 'async-lsp-held');
 
     // R returns (the friend card's switch): it finds held_htlc_available in its mailbox, releases, is paid; both pages follow live.
+    const starting = hold();
+    holdStart = starting.held;
     await page.getByRole('button', { name: 'Bring the friend online' }).click();
+    await page.locator('[data-testid="sandbox-friend"][data-state="starting"]').waitFor({ timeout: WAIT });
+    expect(await page.getByRole('button', { name: 'Coming online…' }).isDisabled()).toBe(true);
+    await page.locator('[data-testid="sandbox-friend"]').scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-starting');
+    starting.release();
     await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="async-timeline"][data-id^="P:"][data-state="completed"]').waitFor({ timeout: 60_000 });
     expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
+    await page.locator('[data-testid="pay-progress"][data-status="succeeded"]').waitFor({ timeout: WAIT });
+    expect(await page.locator('[data-testid="pay-awaiting-recipient"]').count()).toBe(0);
     for (const k of ['mailbox', 'release_sent', 'released', 'received']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('unseen');
     await screenshot(page, 'async-payer-timeline-paid');
     await lPage.locator('[data-testid="async-timeline"][data-id^="L1:"][data-state="completed"]').waitFor({ timeout: 30_000 });
@@ -201,4 +270,23 @@ describe('Async payments in the browser', () => {
     expect(lProblems).toEqual([]);
     await lPage.close();
   }, 180_000);
+
+  it('the friend card follows the friend without a click: stopped on its own, then back online', async () => {
+    const card = page.locator('[data-testid="sandbox-friend"]');
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: WAIT });
+    // R's process stops behind the app's back (not through the card or the control endpoint).
+    await r.stop();
+    await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="sandbox-friend-error"]')).toContain('stopped on its own');
+    await page.getByRole('button', { name: 'Bring the friend online' }).waitFor({ timeout: WAIT });
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'async-sandbox-friend-stopped-on-its-own');
+    // Started again from elsewhere (as another tab of the app would): the card shows it online, its offer kept.
+    await friend.online();
+    await page.locator('[data-testid="sandbox-friend"][data-state="online"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);
+    expect(await page.locator('[data-testid="sandbox-friend-error"]').count()).toBe(0);
+    await page.getByRole('button', { name: 'Take the friend offline' }).waitFor({ timeout: WAIT });
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

@@ -60,9 +60,12 @@ describe('the sandbox friend\'s switch', () => {
     // The friend as the sandbox starts it: an async recipient (its LSP here is you, which plays none: it just waits).
     const friendAsync = { role: 'recipient', lsp: `${you.nodeId}@${you.ready!.listen}`, description: FRIEND_DESCRIPTION };
     const first = await startNode(opts, 'friend', friendAsync);
+    // The friend's latest process (a short grace before a stuck one is killed: below).
+    let latest: ChildProcess = first.child;
     const friend = new FriendControl(first.nodeId, async () => {
       const n = await startNode(opts, 'friend', friendAsync);
-      return friendProcess(n.nodeId, n.api, n.child);
+      latest = n.child;
+      return friendProcess(n.nodeId, n.api, n.child, 1_000);
     });
     friend.adopt(friendProcess(first.nodeId, first.api, first.child));
     control = await startFriendControlServer(friend, you.datadir);
@@ -104,6 +107,19 @@ describe('the sandbox friend\'s switch', () => {
     await control.close();
     control = undefined;
     expect(await post(viaUi, { cookie, origin: app }, '{"action":"status"}')).toMatchObject({ status: 200, json: { friend: null } });
+
+    // A friend whose node is stuck (SIGSTOP: its API does not answer, SIGTERM waits): the status
+    // still answers with what is known, and the switch ends offline (killed after the grace), saying so.
+    const stuck = latest;
+    process.kill(stuck.pid!, 'SIGSTOP');
+    expect(await friend.status()).toMatchObject({ state: 'online', nodeId: first.nodeId });
     await friend.offline();
+    expect(stuck.signalCode).toBe('SIGKILL');
+    expect(await friend.status()).toMatchObject({ state: 'offline', error: expect.stringContaining('was killed') });
+    // And back: online again, the error gone.
+    await friend.online();
+    expect(await friend.status()).toMatchObject({ state: 'online', error: null });
+    await friend.offline();
+    expect(latest.exitCode).toBe(0);
   }, 120_000);
 });

@@ -28,15 +28,29 @@ export function parseFriendStatus(v: unknown): FriendStatus | null {
   return { state: o.state as FriendState, nodeId: o.nodeId, offer: o.offer as string | null, receivedMsat: o.receivedMsat as string | null, error: (o.error as string | null)?.slice(0, 300) ?? null };
 }
 
+/**
+ * How long an answer may take: a status is answered at once by the sandbox (it waits at most a few
+ * seconds for the friend's node); a switch waits for the friend's node to stop (killed after 20 s)
+ * or start.
+ */
+export const FRIEND_WAIT_MS = { status: 10_000, offline: 90_000, online: 90_000 } as const;
+
 /** Asks for the friend's status or switches it; null when there is no sandbox friend (`{ friend: null }`), throws with the reason otherwise. */
 export async function friendControl(action: 'status' | 'offline' | 'online'): Promise<FriendStatus | null> {
-  const res = await fetch('/sandbox/friend', {
-    method: 'POST',
-    credentials: 'same-origin',
-    cache: 'no-store',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action }),
-  });
+  let res: Response;
+  try {
+    res = await fetch('/sandbox/friend', {
+      method: 'POST',
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action }),
+      signal: AbortSignal.timeout(FRIEND_WAIT_MS[action]),
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'TimeoutError') throw new Error(`no answer from the sandbox within ${FRIEND_WAIT_MS[action] / 1000} s`);
+    throw new Error('your node does not answer (is it running?)');
+  }
   const body = (await res.json().catch(() => null)) as unknown;
   // No sandbox friend (no `npm start` sandbox behind this daemon).
   if (res.ok && body !== null && typeof body === 'object' && 'friend' in body && (body as { friend: unknown }).friend === null) return null;
