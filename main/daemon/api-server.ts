@@ -14,6 +14,9 @@ import { equalBytes, utf8 } from '../../core/crypto';
 /** Maximum size of one request frame. */
 const MAX_FRAME_BYTES = 1 << 20;
 
+/** At close, how long a request in progress has to be answered before its connection is ended. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Default cap on what one client may leave unread (events and replies) before we drop it. */
 export const DEFAULT_MAX_UNREAD_BYTES = 16 << 20;
 
@@ -285,7 +288,13 @@ export class ApiServer {
   async close(): Promise<void> {
     for (const ws of this.#clients) ws.close(1001, 'shutting down');
     this.#wss.close();
-    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-    this.#http.closeAllConnections?.();
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    // `close()` waits for every connection, also one that never sent a request (a browser's spare
+    // socket, kept about 100 s, which `closeIdleConnections` leaves open): end the idle ones now,
+    // and the rest after a request in progress has had CLOSE_GRACE_MS to be answered.
+    this.#http.closeIdleConnections();
+    const rest = setTimeout(() => this.#http.closeAllConnections(), CLOSE_GRACE_MS);
+    await closed;
+    clearTimeout(rest);
   }
 }
