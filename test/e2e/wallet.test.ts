@@ -181,7 +181,8 @@ describe('the Wallet page in the browser', () => {
     const shown = await text(page, '[data-testid="chain-source"]');
     expect(shown).toContain(`bitcoind-rpc at http://127.0.0.1:${proxy.port}`);
     expect(shown).not.toContain(btcd.rpcPass);
-    await page.getByRole('button', { name: 'Change…' }).click();
+    // The chain source card's own button (the fee source card has one too).
+    await page.locator('section.card', { has: page.locator('[data-testid="chain-source"]') }).getByRole('button', { name: 'Change…' }).click();
     await page.getByRole('radio', { name: 'Esplora' }).check({ force: true });
     await page.getByLabel('Esplora URL').fill('');
     await page.getByRole('button', { name: 'Save for the next start' }).click();
