@@ -7,6 +7,10 @@
  *
  * Our node plays P without an LSP of its own, so it holds its payment itself (async mode `self`):
  * the HTLC leaves only when R's release arrives. R is offline when we pay and comes back later.
+ *
+ * Then the other way: an LDK payer pays our offline recipient, whose static invoice our LSP serves
+ * (LDK reads our static invoice and its held_htlc_available paths, our mailbox keeps LDK's message,
+ * our R releases LDK's HTLC, which carries the invoice_request and LDK's preimage to R).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +19,8 @@ import type { FundChannelResult, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { waitFor } from '../support/btcd';
 import { startLdkPeer, type LdkPeer } from '../support/ldk-peer';
-import { startConnectedLdk, startInteropRig, usableWithLdk, type InteropRig } from '../support/interop-rig';
+import { peerConnected, startConnectedLdk, startInteropRig, usableWithLdk, type InteropRig } from '../support/interop-rig';
+import { restart, type WalletNode } from '../support/wallet-node';
 
 describe('Glasswing pays an offline LDK recipient through an LDK LSP (LDK 0.2 numbers)', () => {
   let rig: InteropRig;
@@ -85,5 +90,52 @@ describe('Glasswing pays an offline LDK recipient through an LDK LSP (LDK 0.2 nu
     const spent = before - BigInt((await rig.ours(channelId))!.localBalanceMsat);
     expect(spent).toBe(20_000_000n + BigInt(paid.feeMsat ?? '0'));
     expect(spent).toBeGreaterThanOrEqual(20_000_000n);
+  }, 300_000);
+});
+
+describe('LDK pays an offline Glasswing recipient through a Glasswing LSP (LDK 0.2 numbers)', () => {
+  let rig: InteropRig;
+  let payer: LdkPeer;
+  let r: WalletNode;
+  let l2r: string;
+
+  beforeAll(async () => {
+    // Our daemon is L2 (static invoice server, mailbox, forwarder); R is a second daemon, its recipient.
+    rig = await startInteropRig({ name: 'async-ldk-l2', daemonArgs: ['--async-role', 'lsp'] });
+    r = await rig.addDaemon('async-ldk-r', 0n, ['--async-role', 'recipient', '--async-lsp', rig.g.daemon.address]);
+    payer = await startConnectedLdk(rig, 1_000_000n);
+    await peerConnected(rig.api, r.daemon.nodeId, 'R connected to L2');
+    await payer.call('open_channel', { node_id: rig.g.daemon.nodeId, amount_sat: 400_000 });
+    const opened = await rig.g.cli('openchannel', r.daemon.nodeId, '400000', '--feerate', '2', '--private');
+    expect(opened.code, opened.stderr).toBe(0);
+    l2r = (opened.json as FundChannelResult).channelId;
+    await rig.mineUntil(async () => {
+      const [p, ours, theirs] = await Promise.all([payer.listChannels(), rig.ours(l2r), r.api.listChannels({})]);
+      const rSide = theirs.channels.find((c) => c.channelId === l2r);
+      return p.some((c) => c.is_usable) && ours?.state === 'active' && rSide?.state === 'active' ? true : undefined;
+    }, 'P–L2 and L2–R usable');
+    const height = await rig.btcd.height();
+    await waitFor(async () => ((await payer.call<{ height: number }>('info')).height === height ? true : undefined), 'the LDK payer at the tip');
+  }, 300_000);
+
+  it('P (LDK) gets R\'s static invoice from L2 (us) while R is offline, its held_htlc_available waits in L2\'s mailbox; R returns, releases, and is paid', async () => {
+    const offer = await waitFor(async () => (await r.api.asyncOffer({})).offer ?? undefined, 'R\'s offer ready at L2', 60_000);
+    expect((await rig.api.listStaticInvoices({})).staticInvoices).toHaveLength(1);
+    await r.daemon.stop();
+    await waitFor(async () => ((await rig.api.listPeers({})).peers.some((x) => x.nodeId === r.daemon.nodeId) ? undefined : true), 'L2 to see R gone');
+    const mailboxBefore = (await rig.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length;
+
+    const { payment_id } = await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
+    // LDK holds the payment itself and tells R through R's paths at L2: the message waits in L2's mailbox.
+    await waitFor(async () => ((await rig.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length > mailboxBefore ? true : undefined), 'P\'s message for R in L2\'s mailbox', 60_000);
+    expect(payer.events.some((e) => e.payment_id === payment_id && (e.event === 'PaymentSent' || e.event === 'PaymentFailed'))).toBe(false);
+
+    r = await restart(r);
+    const sent = await payer.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id, 120_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nR's messages: ${JSON.stringify((await r.api.listMessages({ limit: 30 })).messages.map((m) => [m.outcome, m.tlvTypes, m.event]))}\nP's log: ${readFileSync(join(payer.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /held|release|async|Failed|HTLC/i.test(l)).slice(-30).join('\n')}`);
+    });
+    expect(sent.event).toBe('PaymentSent');
+    const received = await waitFor(async () => (await r.api.listReceived({})).received.find((x) => x.paymentHash === sent.payment_hash), 'R lists the payment', 30_000);
+    expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '20000000' });
   }, 300_000);
 });

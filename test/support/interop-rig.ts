@@ -31,8 +31,8 @@ export interface InteropRig {
   byOutpoint(outpoint: string): Promise<ChannelSummary | undefined>;
   /** Our closed-channel view of this channel, if closed. */
   closedView(channelId: string): Promise<ClosedChannelInfo | undefined>;
-  /** Another daemon on the same btcd, with `depositSat` in its wallet (0: none). */
-  addDaemon(name: string, depositSat?: bigint): Promise<WalletNode>;
+  /** Another daemon on the same btcd, with `depositSat` in its wallet (0: none) and more `glasswing daemon` options. */
+  addDaemon(name: string, depositSat?: bigint, args?: readonly string[]): Promise<WalletNode>;
 }
 
 export interface InteropRigOptions {
@@ -101,8 +101,8 @@ export async function startInteropRig(opts: InteropRigOptions = {}): Promise<Int
     ours: async (channelId) => (await api.listChannels({})).channels.find((c) => c.channelId === channelId),
     byOutpoint: async (outpoint) => (await api.listChannels({})).channels.find((c) => c.fundingOutpoint === outpoint),
     closedView: async (channelId) => (await api.listClosedChannels({})).channels.find((c) => c.channel.channelId === channelId),
-    async addDaemon(name, depositSat = 0n) {
-      const node = await startOn(btcd, name, depositSat);
+    async addDaemon(name, depositSat = 0n, args = []) {
+      const node = await startOn(btcd, name, depositSat, [...args]);
       others.push(node);
       return node;
     },
