@@ -12,6 +12,7 @@ import type { NodeEvent } from '../../../core/api';
 import { buildInvoiceRequest } from '../../../core/offers';
 import { Node } from '../../../core/node';
 import { ManualClock } from '../../../core/runtime/clock';
+import { waitFor } from '../../support/btcd';
 import { tempDir } from '../../support/tmp';
 import { node as testNode, staticInvoiceFor } from '../payments/async/support';
 
@@ -23,16 +24,6 @@ async function open(alias: string, opts: Partial<Parameters<typeof Node.open>[0]
   node.events.subscribe((e) => events.push(e));
   const { listen } = await node.start();
   return { node, address: `${toHex(node.nodeId)}@${listen[0]}`, events };
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('async payments before the chain tip is known', () => {
@@ -52,7 +43,7 @@ describe('async payments before the chain tip is known', () => {
     const r = await open('r', { async: { role: 'recipient', lsp: lsp.address }, clock });
     nodes.push(r.node);
     clock.advance(0); // R dials its LSP
-    await until(() => lsp.node.peers.isConnected(toHex(r.node.nodeId)), 'R connected to its LSP');
+    await waitFor(() => (lsp.node.peers.isConnected(toHex(r.node.nodeId)) ? true : undefined), 'R connected to its LSP');
     for (let i = 0; i < 30; i++) clock.advance(1_000);
     expect(r.node.async.asyncOffer()).toMatchObject({ role: 'recipient', offer: null, slots: [], waitingFor: 'chain_tip' });
     expect(r.events.filter((e) => e.type.startsWith('async.'))).toEqual([]);
@@ -64,7 +55,7 @@ describe('async payments before the chain tip is known', () => {
     nodes.push(r.node);
     clock.advance(0);
     // Both ends: the LSP may list the connection a moment before R does (R would still say `lsp`).
-    await until(() => lsp.node.peers.isConnected(toHex(r.node.nodeId)) && r.node.peers.isConnected(toHex(lsp.node.nodeId)), 'R connected to its LSP');
+    await waitFor(() => (lsp.node.peers.isConnected(toHex(r.node.nodeId)) && r.node.peers.isConnected(toHex(lsp.node.nodeId)) ? true : undefined), 'R connected to its LSP');
     expect(r.node.async.asyncOffer().waitingFor).toBe('lsp_channel');
   });
 
