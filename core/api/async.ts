@@ -16,6 +16,12 @@ export interface AsyncMethods {
   listHeldHtlcs: { params: Record<string, never>; result: { held: HeldHtlcInfo[] } };
   /** L2: the static invoices served for our clients, oldest first. */
   listStaticInvoices: { params: { recipient?: string }; result: { staticInvoices: StaticInvoiceInfo[] } };
+  /**
+   * L2: blinded paths (hex, BOLT 4 `blinded_path`) a client of ours — a channel peer — sends
+   * offer_paths_request over, to hand it out of band (LDK's `blinded_paths_for_async_recipient`:
+   * an LDK recipient takes them as its server paths); its mailbox is allowed.
+   */
+  asyncRecipientPaths: { params: { recipient: string; count?: number }; result: { paths: string[]; expiresAt: number } };
 }
 
 /** Parameter schemas of the async payments methods (merged into METHOD_SCHEMAS). */
@@ -23,4 +29,5 @@ export const ASYNC_METHOD_SCHEMAS = {
   asyncOffer: s.object({}),
   listHeldHtlcs: s.object({}),
   listStaticInvoices: s.object({ recipient: s.nodeId() }, ['recipient']),
+  asyncRecipientPaths: s.object({ recipient: s.nodeId(), count: s.integer({ min: 1, max: 8 }) }, ['count']),
 } as const;

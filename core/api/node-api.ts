@@ -74,6 +74,7 @@ export function createNodeApi(node: Node): NodeApi {
     asyncOffer: async () => node.async.asyncOffer(),
     listHeldHtlcs: async () => ({ held: node.async.heldHtlcs() }),
     listStaticInvoices: async ({ recipient }) => ({ staticInvoices: node.async.staticInvoices(recipient) }),
+    asyncRecipientPaths: async ({ recipient, count }) => node.async.recipientPaths(recipient, count),
     getSettings: async () => node.settings(),
     updateSettings: (params) => node.updateSettings(params),
     subscribe: (listener) => node.events.subscribe(listener),

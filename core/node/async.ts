@@ -18,7 +18,7 @@
 import { fromHex, hmacSha256, randomBytes, toHex, utf8 } from '../crypto';
 import { GlasswingError } from '../errors';
 import type { BlindedPath, FeatureVector, TlvRecord } from '../wire';
-import { asyncPaymentsProfile, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
+import { asyncPaymentsProfile, encodeBlindedPath, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
 import { createMessagePath } from '../messenger/paths';
 import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, MessageDelivery } from '../messenger/handlers';
 import type { OffersDelivery, OffersMessage, OffersResponse } from '../offers/ports';
@@ -29,6 +29,7 @@ import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
 import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
+import { PaymentError } from '../payments';
 import type { AsyncOffersRepository, AsyncPayerRepository, AsyncReleasesRepository, StaticInvoicesRepository } from '../store';
 import type { MessengerService } from '../runtime/messenger/service';
 import type { PaymentsService } from '../runtime/payments/service';
@@ -435,7 +436,7 @@ export class AsyncWiring {
         // the request came from a channel peer, one hop away. Whoever else sends it through that peer gets
         // paths for its slots but cannot use them: only the client's key may sign what we serve for it.
         if (input.context === undefined && this.#opts.channelPeers().includes(delivery.from)) {
-          input = { ...input, context: encodeAsyncContext({ kind: 'offer_paths_request', recipient: delivery.from, expiresAt: Math.floor(now() / 1000) + 600 }) };
+          input = { ...input, context: encodeAsyncContext({ kind: 'offer_paths_request', recipient: delivery.from, expiresAt: Math.floor(now() / 1000) + 600, byConnection: true }) };
           // Its mailbox: held_htlc_available (and forwarded invoice_requests) wait there while it is offline.
           this.#opts.messenger.allowMailbox(delivery.from);
         }
@@ -608,6 +609,18 @@ export class AsyncWiring {
         deadlineHeight: f.hold.deadlineHeight, releaseExpiresAt: Number(exp) * 1000, receivedAt: f.receivedAt,
       }];
     });
+  }
+
+  /**
+   * L2: paths for `recipient` (a channel peer) to send offer_paths_request over, hex-encoded, for it
+   * to be given out of band (an LDK recipient's server paths); its mailbox is allowed from now on.
+   */
+  recipientPaths(recipient: string, count = 1): { paths: string[]; expiresAt: number } {
+    if (!this.server) throw new PaymentError('payments.bad_request', 'this node is not a static invoice server (--async-role lsp)');
+    const now = this.#opts.clock.now();
+    const paths = this.server.pathsForRecipient(recipient, now, count);
+    this.#opts.messenger.allowMailbox(recipient);
+    return { paths: paths.map((p) => toHex(encodeBlindedPath(p))), expiresAt: now + this.server.policy.requestPathsExpirySeconds * 1000 };
   }
 
   staticInvoices(recipient?: string): StaticInvoiceInfo[] {

@@ -11,6 +11,10 @@
  * Then the other way: an LDK payer pays our offline recipient, whose static invoice our LSP serves
  * (LDK reads our static invoice and its held_htlc_available paths, our mailbox keeps LDK's message,
  * our R releases LDK's HTLC, which carries the invoice_request and LDK's preimage to R).
+ *
+ * Last, our LSP between two LDK nodes: an LDK recipient takes our paths out of band (as LDK's own
+ * server hands them), gets offer paths from us and has us keep its static invoice; an LDK payer
+ * pays it while it is offline.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,18 +26,19 @@ import { startLdkPeer, type LdkPeer } from '../support/ldk-peer';
 import { peerConnected, startConnectedLdk, startInteropRig, usableWithLdk, type InteropRig } from '../support/interop-rig';
 import { restart, type WalletNode } from '../support/wallet-node';
 
+/** The LDK peers at btcd's tip (a payer a block behind its payee computes CLTV expiries the payee refuses). */
+async function atTipOf(rig: InteropRig, ...peers: LdkPeer[]): Promise<void> {
+  const height = await rig.btcd.height();
+  for (const peer of peers) {
+    await waitFor(async () => ((await peer.call<{ height: number }>('info')).height === height ? true : undefined), 'the LDK peer at the tip');
+  }
+}
+
 describe('Glasswing pays an offline LDK recipient through an LDK LSP (LDK 0.2 numbers)', () => {
   let rig: InteropRig;
   let lsp: LdkPeer;
   let recipient: LdkPeer;
   let channelId: string;
-
-  async function atTip(...peers: LdkPeer[]): Promise<void> {
-    const height = await rig.btcd.height();
-    for (const peer of peers) {
-      await waitFor(async () => ((await peer.call<{ height: number }>('info')).height === height ? true : undefined), 'the LDK peer at the tip');
-    }
-  }
 
   beforeAll(async () => {
     rig = await startInteropRig({ name: 'async-ldk' });
@@ -47,7 +52,7 @@ describe('Glasswing pays an offline LDK recipient through an LDK LSP (LDK 0.2 nu
       const [ours, l, rr] = await Promise.all([usableWithLdk(rig.api, lsp, channelId), lsp.listChannels(), recipient.listChannels()]);
       return ours && l.filter((c) => c.is_usable).length === 2 && rr.some((c) => c.is_usable) ? true : undefined;
     }, 'us–L and L–R usable');
-    await atTip(lsp, recipient);
+    await atTipOf(rig, lsp, recipient);
   }, 300_000);
 
   it('R (LDK, offline) is paid: L (LDK) serves the static invoice and keeps our held_htlc_available; R returns, releases, and claims our HTLC', async () => {
@@ -114,8 +119,7 @@ describe('LDK pays an offline Glasswing recipient through a Glasswing LSP (LDK 0
       const rSide = theirs.channels.find((c) => c.channelId === l2r);
       return p.some((c) => c.is_usable) && ours?.state === 'active' && rSide?.state === 'active' ? true : undefined;
     }, 'P–L2 and L2–R usable');
-    const height = await rig.btcd.height();
-    await waitFor(async () => ((await payer.call<{ height: number }>('info')).height === height ? true : undefined), 'the LDK payer at the tip');
+    await atTipOf(rig, payer);
   }, 300_000);
 
   it('P (LDK) gets R\'s static invoice from L2 (us) while R is offline, its held_htlc_available waits in L2\'s mailbox; R returns, releases, and is paid', async () => {
@@ -138,4 +142,67 @@ describe('LDK pays an offline Glasswing recipient through a Glasswing LSP (LDK 0
     const received = await waitFor(async () => (await r.api.listReceived({})).received.find((x) => x.paymentHash === sent.payment_hash), 'R lists the payment', 30_000);
     expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '20000000' });
   }, 300_000);
+});
+
+describe('An LDK recipient served by our LSP, paid by an LDK payer while it is offline (LDK 0.2 numbers)', () => {
+  let rig: InteropRig;
+  let payer: LdkPeer;
+  let recipient: LdkPeer;
+
+  beforeAll(async () => {
+    // Our daemon is L2 only: the static invoice server, the mailbox and the forwarder between two LDK nodes.
+    rig = await startInteropRig({ name: 'async-ldk-server', daemonArgs: ['--async-role', 'lsp'] });
+    [payer, recipient] = await Promise.all([startConnectedLdk(rig, 1_000_000n), startConnectedLdk(rig, 0n, { role: 'client' })]);
+    await payer.call('open_channel', { node_id: rig.g.daemon.nodeId, amount_sat: 400_000 });
+    const opened = await rig.g.cli('openchannel', recipient.nodeId, '400000', '--feerate', '2', '--private');
+    expect(opened.code, opened.stderr).toBe(0);
+    const l2r = (opened.json as FundChannelResult).channelId;
+    await rig.mineUntil(async () => {
+      const [p, r] = await Promise.all([payer.listChannels(), usableWithLdk(rig.api, recipient, l2r)]);
+      return p.some((c) => c.is_usable) && r ? true : undefined;
+    }, 'P–L2 and L2–R usable');
+    await atTipOf(rig, payer, recipient);
+  }, 300_000);
+
+  // Not yet: P's payment completing once R returns (R's release and P's HTLC through us). In our runs R, back
+  // online, took its mailbox and answered, but P sent no HTLC within 120 s; the cause is not found (issue 16 note).
+  it('R takes our paths out of band, asks us for offer paths, we keep its static invoice; while R is offline we answer P with it and keep P\'s messages for R', async () => {
+    const refusals: unknown[] = [];
+    rig.api.subscribe((e) => {
+      if (e.type === 'async.refused') refusals.push(e);
+    });
+    // LDK's `blinded_paths_for_async_recipient`, ours: paths R asks for offer paths over.
+    const cli = await rig.g.cli('asyncrecipientpaths', recipient.nodeId);
+    expect(cli.code, cli.stderr).toBe(0);
+    const { paths } = cli.json as { paths: string[] };
+    expect(paths).toHaveLength(1);
+    await recipient.call('async_set_server_paths', { paths });
+    // offer_paths_request → offer_paths → serve_static_invoice → static_invoice_persisted, in LDK's form. LDK signs its
+    // static invoice with a key derived per offer, not its node key: over paths we handed out, that is R's to choose.
+    await waitFor(async () => ((await rig.api.listStaticInvoices({ recipient: recipient.nodeId })).staticInvoices.length > 0 ? true : undefined), 'R\'s static invoice kept by us', 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nour refusals: ${JSON.stringify(refusals.slice(-5))}`);
+    });
+    const { offer } = await waitFor(async () => recipient.call<{ offer: string }>('async_offer').catch(() => undefined), 'R\'s async offer', 60_000);
+
+    await recipient.call('offline');
+    await waitFor(async () => ((await rig.api.listPeers({})).peers.some((x) => x.nodeId === recipient.nodeId) ? undefined : true), 'us to see R gone');
+    const answered = async () => (await rig.api.listMessages({ limit: 500 })).messages.filter((m) => m.outcome === 'replied' && m.tlvTypes.includes('70') && m.peer === payer.nodeId).length;
+    const before = await answered();
+    await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
+    // We answer P's invoice_request with R's static invoice (70), and keep what is meant for R in its mailbox.
+    await waitFor(async () => ((await answered()) > before ? true : undefined), 'R\'s static invoice sent to P', 60_000);
+    await waitFor(async () => ((await rig.api.mailboxList({})).messages.some((m) => m.nodeId === recipient.nodeId) ? true : undefined), 'P\'s message for R in our mailbox', 60_000);
+    expect(refusals).toEqual([]);
+  }, 300_000);
+
+  it('refuses paths for a node that is not our channel peer, and bad arguments, with a clear error', async () => {
+    await expect(rig.api.asyncRecipientPaths({ recipient: `02${'11'.repeat(32)}` })).rejects.toMatchObject({ code: 'payments.bad_request' });
+    await expect(rig.api.asyncRecipientPaths({ recipient: recipient.nodeId, count: 9 })).rejects.toMatchObject({ code: 'api.invalid_params' });
+    const bad = await rig.g.cli('asyncrecipientpaths', 'not-a-node-id');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/node id/);
+    const two = await rig.g.cli('asyncrecipientpaths', recipient.nodeId, '--count', '2');
+    expect(two.code, two.stderr).toBe(0);
+    expect((two.json as { paths: string[] }).paths).toHaveLength(2);
+  });
 });

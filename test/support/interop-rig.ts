@@ -129,10 +129,10 @@ export async function startForwardingLnd(rig: InteropRig, alias: string, fundSat
   return lnd;
 }
 
-/** Our LDK 0.2 test peer (`opts.role`: plain by default): started on the rig's btcd, its wallet funded with `fundSat`, connected to our node. */
+/** Our LDK 0.2 test peer (`opts.role`: plain by default): started on the rig's btcd, its wallet funded with `fundSat` (0: not), connected to our node. */
 export async function startConnectedLdk(rig: InteropRig, fundSat: bigint, opts: LdkPeerOptions = {}): Promise<LdkPeer> {
   const ldk = await startLdkPeer(rig.btcd, opts);
-  await fundLdkPeer(rig.btcd, ldk, fundSat);
+  if (fundSat > 0n) await fundLdkPeer(rig.btcd, ldk, fundSat);
   await rig.api.connect({ address: ldk.address });
   await peerConnected(rig.api, ldk.nodeId);
   return ldk;

@@ -162,7 +162,7 @@ export class StaticInvoiceServer {
     c.actions.push({
       kind: 'reply',
       message: asyncMessage(this.#profile, { type: 'offer_paths', paths, pathsAbsoluteExpiry: BigInt(pathsExpiry) }),
-      replyContext: encodeAsyncContext({ kind: 'serve_static_invoice', recipient, slot, expiresAt: now + this.#policy.servePathExpirySeconds }),
+      replyContext: encodeAsyncContext({ kind: 'serve_static_invoice', recipient, slot, expiresAt: now + this.#policy.servePathExpirySeconds, ...(ctx!.byConnection ? { byConnection: true } : {}) }),
     });
     c.events.push({ type: 'async.offer_paths_given', recipient, slot, paths: paths.length });
     return c.finish();
@@ -188,9 +188,11 @@ export class StaticInvoiceServer {
     if (!analysis.value || analysis.errors.length > 0) {
       return this.#refuse(c, 'serve_static_invoice', `invalid_invoice:${(analysis.errors[0] as Bolt12Error | undefined)?.code ?? 'undecodable'}`, recipient);
     }
-    // Only the recipient's own key may sign what is served as its invoice (whoever asked for the paths).
+    // A client known only by its connection (context.ts, byConnection): someone else may have asked through it, so
+    // only the client's own key may sign what is served as its invoice. Over paths we handed the client, the path
+    // authenticates it, and its invoice is signed by whatever key its offer names (LDK derives one per offer).
     const signer = analysis.value.invoice.nodeId;
-    if (!signer || toHex(signer) !== recipient) return this.#refuse(c, 'serve_static_invoice', 'not_signed_by_recipient', recipient);
+    if (ctx!.byConnection && (!signer || toHex(signer) !== recipient)) return this.#refuse(c, 'serve_static_invoice', 'not_signed_by_recipient', recipient);
     // The offer must use the paths we gave for this recipient and slot (issue 16: invoice_requests for it then reach us,
     // authenticated as this slot's, and nobody gets us to serve an invoice for an offer whose requests we never see).
     const offerPaths = analysis.value.offer.paths ?? [];

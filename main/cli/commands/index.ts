@@ -15,7 +15,7 @@ import { backupwords, bumpfee, getbalance, listfunds, listtransactions, newaddre
 import { chaininfo } from './chain';
 import { getroute, invoice, listforwards, listpayments, pay } from './payments';
 import { forwardingpolicy, gossipinfo, listgraphchannels, listnodes } from './gossip';
-import { asyncoffer, listheldhtlcs, liststaticinvoices } from './async';
+import { asyncoffer, asyncrecipientpaths, listheldhtlcs, liststaticinvoices } from './async';
 
 export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, disconnect, forgetpeer, listpeers, ping, labelpeer, onion, simulate, decode, uilogin, settings,
   sendonionmessage, listmessages, mailbox, messengerstats, listen, createmessagepath,
@@ -23,4 +23,4 @@ export const COMMANDS: readonly CliCommand[] = [daemon, getinfo, connect, discon
   listchannels, getchannel, openchannel, closechannel, listclosedchannels,
   chaininfo, newaddress, getbalance, listfunds, listtransactions, withdraw, bumpfee, backupwords,
   invoice, pay, listpayments, listforwards, getroute, listnodes, listgraphchannels, gossipinfo, forwardingpolicy,
-  asyncoffer, listheldhtlcs, liststaticinvoices];
+  asyncoffer, listheldhtlcs, liststaticinvoices, asyncrecipientpaths];

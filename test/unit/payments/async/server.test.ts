@@ -149,6 +149,45 @@ describe('L2: serving a static invoice', () => {
   });
 });
 
+describe('L2: who may sign a client\'s invoice', () => {
+  /** Steps 1–3 with the invoice signed by `signer`, the request authenticated by our handed-out path or (`byConnection`) by the client's connection. */
+  function serveSignedBy(signer: ReturnType<typeof node>, byConnection: boolean) {
+    const s = setup();
+    const context = byConnection
+      ? encodeAsyncContext({ kind: 'offer_paths_request', recipient: R.idHex, expiresAt: T0 / 1000 + 600, byConnection: true })
+      : L2.contextOf(s.server.pathsForRecipient(R.idHex, T0)[0]!);
+    const paths = s.apply(s.server.handleOfferPathsRequest({ bytes: encodeAsyncOnionMessage({ type: 'offer_paths_request', invoiceSlot: 0 }, LDK_FORM), context, replyPath: replyPathOfR() }, T0));
+    const reply = replyOf(paths)!;
+    const offerPaths = decodeAsyncOnionMessage('offer_paths', reply.message.bytes, LDK_FORM).paths;
+    const { invoice } = staticInvoiceFor(signer, offerPaths, BigInt(T0 / 1000));
+    const forward = R.pathTo(encodeAsyncContext({ kind: 'held_htlc_available', slot: 0, expiresAt: T0 / 1000 + 86400 }), L2);
+    const served = s.apply(s.server.handleServeStaticInvoice(
+      { bytes: encodeAsyncOnionMessage({ type: 'serve_static_invoice', invoice: invoice.bytes, forwardInvoiceRequestPath: forward }, LDK_FORM), context: L2.contextOf(L2.pathTo(reply.replyContext!)), replyPath: replyPathOfR() },
+      T0,
+    ));
+    return { s, served };
+  }
+
+  it('over paths we handed the client, any key its offer names (LDK signs with a key derived per offer); known only by its connection, the client\'s node key alone', () => {
+    const other = node('derived', 0x44);
+    const handedOut = serveSignedBy(other, false);
+    expect(reasons(handedOut.served)).toEqual([]);
+    expect(handedOut.s.store.getStaticInvoice(R.idHex, 0)).toBeDefined();
+    expect(reasons(serveSignedBy(other, true).served)).toEqual(['not_signed_by_recipient']);
+    const own = serveSignedBy(R, true);
+    expect(reasons(own.served)).toEqual([]);
+    expect(own.s.store.getStaticInvoice(R.idHex, 0)).toBeDefined();
+  });
+
+  it('keeps byConnection through the context encoding', () => {
+    for (const c of [
+      { kind: 'offer_paths_request' as const, recipient: R.idHex, expiresAt: 1_900_000_000, byConnection: true as const },
+      { kind: 'serve_static_invoice' as const, recipient: R.idHex, slot: 2, expiresAt: 1_900_000_000, byConnection: true as const },
+      { kind: 'serve_static_invoice' as const, recipient: R.idHex, slot: 2, expiresAt: 1_900_000_000 },
+    ]) expect(decodeAsyncContext(encodeAsyncContext(c))).toEqual(c);
+  });
+});
+
 describe('L2: the offer it serves uses the paths it gave (issue 16 item 4)', () => {
   it('refuses, with offer_paths_not_ours, an offer on paths of another slot, another recipient, somebody else\'s, expired ones, or a mix', () => {
     const s = setup();
