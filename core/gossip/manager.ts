@@ -188,8 +188,9 @@ interface PendingAnnouncement {
   readonly atMs: number;
   /** Funding lookups asked so far. */
   attempts: number;
-  /** The block it waits for (above our tip when looked up), or null. */
+  /** The height it waits for (its output then has `minFundingConfirmations`), or null; and what it is if that never comes. */
   awaitingBlock: number | null;
+  awaitingWhy?: 'funding_not_found' | 'funding_unconfirmed';
   /** When its lookup is asked again (the source could not answer), or null. */
   retryAtMs: number | null;
 }
@@ -535,10 +536,22 @@ export class GossipManager {
     const pending = this.#pending.get(scid);
     if (!pending || pending.awaitingBlock !== null || pending.retryAtMs !== null) return { ...EMPTY_OUTPUT, outcome: null };
     const block = Number(scid >> 40n);
+    // The height at which the output has enough confirmations.
+    const enough = block + this.#limits.minFundingConfirmations - 1;
     let waiting: GossipOutcome | null = null;
+    const m0 = pending.message;
     if (result.kind === 'above_tip' && block - result.tipHeight <= this.#limits.maxBlocksAhead) {
-      // Our chain is behind the peer's (it announced at its sixth confirmation): look again once the block is ours.
-      pending.awaitingBlock = block;
+      // Our chain is behind the peer's (it announced at its sixth confirmation): look again once we are there too.
+      pending.awaitingBlock = enough;
+      pending.awaitingWhy = 'funding_not_found';
+      waiting = { kind: 'pending', reason: 'awaiting_block' };
+    } else if (
+      result.kind === 'unspent' && result.confirmations < this.#limits.minFundingConfirmations
+      && equalBytes(result.scriptPubkey, fundingScriptPubkey(m0.bitcoinKey1, m0.bitcoinKey2))
+    ) {
+      // The right output, a few blocks short of our depth (our chain lags the peer's): look again at the height that gives it.
+      pending.awaitingBlock = enough;
+      pending.awaitingWhy = 'funding_unconfirmed';
       waiting = { kind: 'pending', reason: 'awaiting_block' };
     } else if (result.kind === 'unavailable' && pending.attempts < this.#limits.lookupAttempts) {
       // The source could not answer (down, slow, a bad reply): ask again later rather than lose the channel.
@@ -1109,7 +1122,7 @@ export class GossipManager {
         this.#pending.delete(scid);
         this.#dropHeld(scid);
         this.#releaseHeldNodes([toHex(a.message.nodeId1), toHex(a.message.nodeId2)], nowMs, out);
-        this.#count(ignored(a.awaitingBlock !== null ? 'funding_not_found' : 'funding_unavailable'));
+        this.#count(ignored(a.awaitingBlock !== null ? (a.awaitingWhy ?? 'funding_not_found') : 'funding_unavailable'));
       } else if (a.retryAtMs !== null && a.retryAtMs <= nowMs) {
         a.retryAtMs = null;
         a.attempts++;
