@@ -226,6 +226,17 @@ function mirrored(spec: CommitmentSpec): CommitmentSpec {
   };
 }
 
+/** Reconnects: delivers only the two channel_reestablish messages, and returns the message types each side sent from the reconnection on. */
+export function reconnect(n: LinkNet): { a: string[]; b: string[] } {
+  const a0 = n.a.sent.length;
+  const b0 = n.b.sent.length;
+  n.connect();
+  n.deliverOne(n.a);
+  n.deliverOne(n.b);
+  const types = (p: LinkParty, from: number) => p.sent.slice(from).map((o) => o.message.type);
+  return { a: types(n.a, a0), b: types(n.b, b0) };
+}
+
 /** Both sides agree on both commitments (numbers, HTLCs, balances, feerates) and every stored signature verifies. */
 export function expectConverged(net: LinkNet): void {
   const { a, b } = net;

@@ -12,7 +12,7 @@ import {
 import type { ChannelReestablish, Message } from '../../../core/wire';
 import { decodeMessage } from '../../../core/wire';
 import type { LinkNet} from './link-net';
-import { LinkParty, expectConverged, linkNet } from './link-net';
+import { LinkParty, expectConverged, linkNet, reconnect } from './link-net';
 import { expectCode } from './harness';
 
 let nets: LinkNet[] = [];
@@ -32,18 +32,6 @@ function opened(): LinkNet {
   const n = net();
   n.openConnected();
   return n;
-}
-
-/** Reconnects and returns the message types each side sent after its channel_reestablish. */
-function reconnect(n: LinkNet): { a: string[]; b: string[] } {
-  const a0 = n.a.sent.length;
-  const b0 = n.b.sent.length;
-  n.connect();
-  // Deliver only the two channel_reestablish messages first.
-  n.deliverOne(n.a);
-  n.deliverOne(n.b);
-  const types = (p: LinkParty, from: number) => p.sent.slice(from).map((o) => o.message.type);
-  return { a: types(n.a, a0), b: types(n.b, b0) };
 }
 
 function lastSentOf(p: LinkParty, type: string): Message {

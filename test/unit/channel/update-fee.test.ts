@@ -20,7 +20,7 @@ import type { Channel, ChannelMessage } from '../../../core/channel';
 import { decodeMessage } from '../../../core/wire';
 import { deliver, expectCode, pair } from './harness';
 import type { LinkNet } from './link-net';
-import { expectConverged, linkNet } from './link-net';
+import { expectConverged, linkNet, reconnect } from './link-net';
 
 const FUNDING_SAT = 1_000_000n;
 /** BOLT 3 Fee Calculation, option_anchors: 1124 + 172 per untrimmed HTLC output. */
@@ -166,16 +166,6 @@ function openedWithHtlcs(): LinkNet {
   n.settle();
   expect(n.a.state.localCommit.spec.htlcs).toHaveLength(2);
   return n;
-}
-
-/** Reconnects: channel_reestablish both ways first, then what each side retransmits; returns those types. */
-function reconnect(n: LinkNet): { a: string[]; b: string[] } {
-  const a0 = n.a.sent.length;
-  const b0 = n.b.sent.length;
-  n.connect();
-  n.deliverOne(n.a);
-  n.deliverOne(n.b);
-  return { a: n.a.sent.slice(a0).map((o) => o.message.type), b: n.b.sent.slice(b0).map((o) => o.message.type) };
 }
 
 describe('update_fee from the funder with HTLCs in flight, through the link', () => {
