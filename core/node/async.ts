@@ -516,7 +516,7 @@ export class AsyncWiring {
     if (!inv) throw new AsyncSettingsError('payments.bad_static_invoice', 'the static invoice does not parse');
     // BOLT 4: the HTLC's cltv_expiry counts from the tip; refused before anything is written or sent (as PaymentsService.pay).
     if (this.#opts.height() === null && !this.payer.payment(p.paymentId)) {
-      throw new AsyncSettingsError('payments.no_chain_tip', 'the node knows no block height yet (no chain source, or the chain not read yet): an HTLC\'s expiry counts from it');
+      throw new PaymentError('payments.no_chain_tip', 'the node knows no block height yet (no chain source, or the chain not read yet): an HTLC\'s expiry counts from it');
     }
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.

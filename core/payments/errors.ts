@@ -18,6 +18,10 @@
  * - `payments.timeout` — (record) the payment's time ran out before a part succeeded
  * - `payments.too_many_attempts` — (record) the retry limit was reached
  * - `payments.rejected` — (record) the recipient refused it (its failure code in `message`)
+ * - `payments.no_holding_peer` — (record) an async payment to be held at our LSP, and no channel
+ *   peer that advertises htlc_hold to hold it
+ * - `payments.async_hold_failed` — (record) the holder (our first hop) failed a held HTLC back
+ *   unreleased (its release window or CLTV deadline ended)
  * - `payments.invoice_exists` — an invoice for this payment hash is already stored
  * - `payments.bad_record` — a stored record that does not decode (the store reports `store.corrupt`)
  */
