@@ -688,6 +688,13 @@ export class Node {
   }
 
   settings(): SettingsInfo {
+    // config.json, read once for the three "next start" views (null: unreadable now, so no next view).
+    let saved: SavedSettings | null;
+    try {
+      saved = readSavedSettings(this.#opts.datadir);
+    } catch {
+      saved = null;
+    }
     return {
       alias: this.#alias,
       listen: this.#listen[0] ?? null,
@@ -699,21 +706,19 @@ export class Node {
       mailbox: mailboxLimits(this.#messenger.mailbox.limits),
       fromCommandLine: this.#opts.fromCommandLine ?? [],
       configFile: join(this.#opts.datadir, CONFIG_FILE),
-      chain: { ...chainSetting(this.#chainConfig), next: this.#nextChain() },
-      fee: { ...feeSetting(this.#feeSource), next: this.#nextFee() },
+      chain: { ...chainSetting(this.#chainConfig), next: saved && this.#nextChain(saved) },
+      fee: { ...feeSetting(this.#feeSource), next: saved && this.#nextFee(saved) },
       channels: this.#channelSettingsInfo(),
-      async: { ...this.#async.settings, next: this.#nextAsync() },
+      async: { ...this.#async.settings, next: saved && this.#nextAsync(saved) },
     };
   }
 
   /** The async settings saved for the next start, when they are not the ones in force (and the command line does not override them). */
-  #nextAsync(): AsyncSettings | null {
-    if (this.#opts.fromCommandLine?.includes('async')) return null;
+  #nextAsync(config: SavedSettings): AsyncSettings | null {
+    if (this.#opts.fromCommandLine?.includes('async') || !config.async) return null;
     let saved: AsyncSettings;
     try {
-      const a = readSavedSettings(this.#opts.datadir).async;
-      if (!a) return null;
-      saved = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(a) };
+      saved = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(config.async) };
     } catch {
       return null;
     }
@@ -738,13 +743,11 @@ export class Node {
   }
 
   /** The chain source saved for the next start, when it is not the one running (and the command line does not override it). */
-  #nextChain(): ChainSourceSetting | null {
-    if (this.#opts.fromCommandLine?.includes('chain')) return null;
+  #nextChain(config: SavedSettings): ChainSourceSetting | null {
+    if (this.#opts.fromCommandLine?.includes('chain') || !config.chain) return null;
     let saved: ChainConfig;
     try {
-      const c = readSavedSettings(this.#opts.datadir).chain;
-      if (!c) return null;
-      saved = checkChainConfig(c, this.#opts.network, 'settings.malformed', CHAIN_JSON_NAMES);
+      saved = checkChainConfig(config.chain, this.#opts.network, 'settings.malformed', CHAIN_JSON_NAMES);
     } catch {
       return null;
     }
@@ -752,11 +755,11 @@ export class Node {
   }
 
   /** The fee service saved for the next start, when it is not the one in use (and the command line does not override it). */
-  #nextFee(): FeeSourceSetting | null {
+  #nextFee(config: SavedSettings): FeeSourceSetting | null {
     if (this.#opts.fromCommandLine?.includes('feeUrl')) return null;
     let saved: ReturnType<typeof savedFeeSource>;
     try {
-      saved = savedFeeSource(readSavedSettings(this.#opts.datadir));
+      saved = savedFeeSource(config);
     } catch {
       return null;
     }
