@@ -86,7 +86,7 @@ export async function run(): Promise<void> {
 
   const rows = [
     measure('L2 handleServeStaticInvoice (decode + verify)', () => void server.handleServeStaticInvoice(serveDelivery, now)),
-    measure('L2 handleInvoiceRequest (SQLite lookup, answer, forward)', () => void server.handleInvoiceRequest({ bytes: invreq, context: offerPathContext, replyPath: payerReply }, now)),
+    measure('L2 handleInvoiceRequest (SQLite lookup, answer, forward)', () => void server.handleInvoiceRequest({ bytes: invreq, context: offerPathContext, replyPath: payerReply }, now, () => true)),
     measure('R checkPayment (invoice_request verified)', () => void recipient.checkPayment(payment, now)),
     measure('bare BIP340 verify', () => void schnorrVerify(sig, msg, publicKeyFromPrivate(r.secret).subarray(1))),
   ];

@@ -460,7 +460,7 @@ export class AsyncWiring {
     // 0x02: static_invoice_requested (core/payments/async context.ts).
     if (!this.server || context[0] !== 0x02) return undefined;
     const now = this.#opts.clock.now();
-    const step = this.server.handleInvoiceRequest({ bytes: message.bytes, context, replyPath: delivery.replyPath }, now);
+    const step = this.server.handleInvoiceRequest({ bytes: message.bytes, context, replyPath: delivery.replyPath }, now, this.#opts.isConnected);
     this.#opts.staticInvoices.applyStaticInvoiceWrites(step.writes);
     for (const a of step.actions) {
       if (a.kind === 'reply' && delivery.replyPath) this.#send(delivery.replyPath, a.message, undefined, undefined, delivery.messageId);

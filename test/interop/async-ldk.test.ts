@@ -14,7 +14,7 @@
  *
  * Last, our LSP between two LDK nodes: an LDK recipient takes our paths out of band (as LDK's own
  * server hands them), gets offer paths from us and has us keep its static invoice; an LDK payer
- * pays it while it is offline.
+ * pays it while it is offline, and the payment completes through us once it returns.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -164,9 +164,7 @@ describe('An LDK recipient served by our LSP, paid by an LDK payer while it is o
     await atTipOf(rig, payer, recipient);
   }, 300_000);
 
-  // Not yet: P's payment completing once R returns (R's release and P's HTLC through us). In our runs R, back
-  // online, took its mailbox and answered, but P sent no HTLC within 120 s; the cause is not found (issue 16 note).
-  it('R takes our paths out of band, asks us for offer paths, we keep its static invoice; while R is offline we answer P with it and keep P\'s messages for R', async () => {
+  it('R takes our paths out of band, asks us for offer paths, we keep its static invoice; while R is offline we answer P with it and keep P\'s held_htlc_available for R; R returns, releases, and is paid through us', async () => {
     const refusals: unknown[] = [];
     rig.api.subscribe((e) => {
       if (e.type === 'async.refused') refusals.push(e);
@@ -188,10 +186,29 @@ describe('An LDK recipient served by our LSP, paid by an LDK payer while it is o
     await waitFor(async () => ((await rig.api.listPeers({})).peers.some((x) => x.nodeId === recipient.nodeId) ? undefined : true), 'us to see R gone');
     const answered = async () => (await rig.api.listMessages({ limit: 500 })).messages.filter((m) => m.outcome === 'replied' && m.tlvTypes.includes('70') && m.peer === payer.nodeId).length;
     const before = await answered();
-    await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
-    // We answer P's invoice_request with R's static invoice (70), and keep what is meant for R in its mailbox.
+    const { payment_id } = await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
+    // We answer P's invoice_request with R's static invoice (70), and keep what is meant for R in its mailbox: P's
+    // held_htlc_available, not the invoice_request. An LDK R reads its mailbox before its channel is usable again, and
+    // answers a request it cannot invoice with invoice_error, on which LDK's P abandons the payment (server.ts, step 4).
     await waitFor(async () => ((await answered()) > before ? true : undefined), 'R\'s static invoice sent to P', 60_000);
     await waitFor(async () => ((await rig.api.mailboxList({})).messages.some((m) => m.nodeId === recipient.nodeId) ? true : undefined), 'P\'s message for R in our mailbox', 60_000);
+    expect(refusals).toEqual([]);
+    expect(payer.events.some((e) => e.payment_id === payment_id && (e.event === 'PaymentSent' || e.event === 'PaymentFailed'))).toBe(false);
+
+    await recipient.call('online');
+    const sent = await payer.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id, 120_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nour messages: ${JSON.stringify((await rig.api.listMessages({ limit: 40 })).messages.map((m) => [m.peer?.slice(0, 8), m.outcome, m.tlvTypes]))}\nP's log: ${readFileSync(join(payer.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /held|release|async|Failed|HTLC/i.test(l)).slice(-30).join('\n')}`);
+    });
+    expect(sent.event, JSON.stringify(sent)).toBe('PaymentSent');
+    const claimed = await recipient.waitForEvent((e) => e.event === 'PaymentClaimed' && e.payment_hash === sent.payment_hash, 60_000);
+    expect(claimed.amount_msat).toBe(20_000_000);
+    expect(toHex(sha256(fromHex(sent.payment_preimage as string)))).toBe(sent.payment_hash);
+    // Through us: one forward in, out to R, and the fee P paid is what our policy earned.
+    const forwards = await waitFor(async () => {
+      const list = (await rig.api.listForwards({})).forwards.filter((f) => f.paymentHash === sent.payment_hash && f.status === 'fulfilled');
+      return list.reduce((a, f) => a + BigInt(f.outAmountMsat), 0n) === 20_000_000n ? list : undefined;
+    }, 'our fulfilled forward');
+    expect(forwards.reduce((a, f) => a + BigInt(f.feeMsat), 0n)).toBe(BigInt(sent.fee_paid_msat as number));
     expect(refusals).toEqual([]);
   }, 300_000);
 

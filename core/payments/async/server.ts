@@ -12,10 +12,15 @@
  * 3. R builds the offer on those paths and its static invoice, and sends `serve_static_invoice` over
  *    that reply path; L2 checks and stores it per (R, slot) (quotas; a slot is replaced), then
  *    answers `static_invoice_persisted` — after the write is durable (the step's writes come first).
- * 4. A payer's invoice_request arrives over an offer path: L2 answers with the static invoice and
- *    passes the request on to R over R's `forward_invoice_request_path`, with the payer's reply path
- *    (an online R answers with an ordinary invoice). If R is offline the path's next hop is R and the
- *    messenger's mailbox keeps it (as it keeps `held_htlc_available` for R, which L2 only forwards).
+ * 4. A payer's invoice_request arrives over an offer path: L2 answers with the static invoice and,
+ *    when R is connected, passes the request on to R over R's `forward_invoice_request_path`, with
+ *    the payer's reply path (an online R answers with an ordinary invoice). When R is offline the
+ *    request is not kept for it: by the time R returns the payer pays the static invoice and waits
+ *    for R's release (`held_htlc_available`, which L2 only forwards and its mailbox keeps). A stale
+ *    request delivered on R's return only races that release: R reads its mailbox before its
+ *    channels are reestablished, and LDK 0.2's R then answers `invoice_error` (MissingPaths: no
+ *    usable channel for a payment path), on which an LDK payer abandons the payment
+ *    (`PaymentFailureReason::InvoiceRequestRejected`) before the release arrives.
  *
  * Every message type is rate limited per recipient (token buckets, and one bucket for everybody),
  * and every context is checked: a message over a path L2 did not build for that purpose, or built
@@ -219,10 +224,11 @@ export class StaticInvoiceServer {
 
   /**
    * An invoice_request over one of the offer paths we gave a client: answer with its static invoice
-   * for that slot and forward the request to it (the payer's reply path attached, so an online R
-   * answers the payer directly). Nothing when the slot is empty or its invoice expired.
+   * for that slot and, if the client is connected (`recipientOnline`), forward the request to it (the
+   * payer's reply path attached, so an online R answers the payer directly; step 4 above says why
+   * not when it is offline). Nothing when the slot is empty or its invoice expired.
    */
-  handleInvoiceRequest(d: AsyncDelivery, nowMs: number): ServerStep {
+  handleInvoiceRequest(d: AsyncDelivery, nowMs: number, recipientOnline: (recipient: string) => boolean): ServerStep {
     const c = new AsyncCollector<StaticInvoiceWrite>();
     const ctx = asyncContextOf(d.context, 'static_invoice_requested', nowMs);
     if (!this.#admit(c, 'invoice_request', ctx, nowMs)) return c.finish();
@@ -235,12 +241,15 @@ export class StaticInvoiceServer {
       return this.#refuse(c, 'invoice_request', 'static_invoice_expired', recipient);
     }
     c.actions.push({ kind: 'reply', message: { name: 'static_invoice', tlvType: this.#profile.onionMessages.staticInvoice, bytes: record.invoice } });
-    c.actions.push({
-      kind: 'send', destination: record.forwardPath, forwardedReplyPath: d.replyPath,
-      // BOLT 4 `onionmsg_tlv` 64: the invoice_request as the payer sent it.
-      message: { name: 'invoice_request', tlvType: 64n, bytes: d.bytes },
-    });
-    c.events.push({ type: 'async.static_invoice_served', recipient, slot, offerId: record.offerId, forwarded: true });
+    const forwarded = recipientOnline(recipient);
+    if (forwarded) {
+      c.actions.push({
+        kind: 'send', destination: record.forwardPath, forwardedReplyPath: d.replyPath,
+        // BOLT 4 `onionmsg_tlv` 64: the invoice_request as the payer sent it.
+        message: { name: 'invoice_request', tlvType: 64n, bytes: d.bytes },
+      });
+    }
+    c.events.push({ type: 'async.static_invoice_served', recipient, slot, offerId: record.offerId, forwarded });
     return c.finish();
   }
 

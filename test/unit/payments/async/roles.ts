@@ -52,7 +52,7 @@ export function setup(policy: AsyncPolicyOverrides = {}) {
     handle: (name, d, now) =>
       name === 'offer_paths_request' ? server.handleOfferPathsRequest(d, now)
       : name === 'serve_static_invoice' ? server.handleServeStaticInvoice(d, now)
-      : name === 'invoice_request' ? server.handleInvoiceRequest(d, now)
+      : name === 'invoice_request' ? server.handleInvoiceRequest(d, now, (r) => r === R.idHex && !lab.offline.has('R'))
       : undefined,
     apply: (w) => l2store.applyStaticInvoiceWrites(w as never),
   });

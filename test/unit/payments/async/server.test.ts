@@ -223,7 +223,7 @@ describe('L2: answering invoice requests for a client\'s offer', () => {
     const { offerPaths, invoice, forward } = serveOne(s, 2);
     const invreq = new Uint8Array([0, 4, 1, 2, 3, 4]);
     const payerReply = PAYER.pathTo(new Uint8Array([9]));
-    const step = s.server.handleInvoiceRequest({ bytes: invreq, context: L2.contextOf(offerPaths[0]!), replyPath: payerReply }, T0 + 5000);
+    const step = s.server.handleInvoiceRequest({ bytes: invreq, context: L2.contextOf(offerPaths[0]!), replyPath: payerReply }, T0 + 5000, () => true);
     expect(step.actions).toEqual([
       { kind: 'reply', message: { name: 'static_invoice', tlvType: 70n, bytes: invoice.bytes } },
       { kind: 'send', destination: forward, forwardedReplyPath: payerReply, message: { name: 'invoice_request', tlvType: 64n, bytes: invreq } },
@@ -232,16 +232,30 @@ describe('L2: answering invoice requests for a client\'s offer', () => {
     s.db.close();
   });
 
+  it('R offline: answers with the static invoice and keeps no request for R (a stale one on its return only races the release)', () => {
+    const s = setup();
+    const { offerPaths, invoice } = serveOne(s, 2);
+    const online: string[] = [];
+    const step = s.server.handleInvoiceRequest({ bytes: new Uint8Array([0, 4, 1, 2, 3, 4]), context: L2.contextOf(offerPaths[0]!), replyPath: PAYER.pathTo(new Uint8Array([9])) }, T0 + 5000, (r) => {
+      online.push(r);
+      return false;
+    });
+    expect(online).toEqual([R.idHex]);
+    expect(step.actions).toEqual([{ kind: 'reply', message: { name: 'static_invoice', tlvType: 70n, bytes: invoice.bytes } }]);
+    expect(step.events).toMatchObject([{ type: 'async.static_invoice_served', recipient: R.idHex, slot: 2, forwarded: false }]);
+    s.db.close();
+  });
+
   it('answers nothing for an empty slot, deletes and refuses an expired invoice, refuses without a reply path or our context', () => {
     const s = setup();
     const { offerPaths } = serveOne(s, 0, T0, 3600n);
     const payerReply = PAYER.pathTo(new Uint8Array([9]));
     const empty = L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 5, expiresAt: T0 / 1000 + 60 }));
-    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: L2.contextOf(empty), replyPath: payerReply }, T0))).toEqual(['no_static_invoice']);
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: L2.contextOf(empty), replyPath: payerReply }, T0, () => true))).toEqual(['no_static_invoice']);
     const ctx = L2.contextOf(offerPaths[0]!);
-    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: undefined }, T0))).toEqual(['no_reply_path']);
-    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: undefined, replyPath: payerReply }, T0))).toEqual(['bad_context']);
-    const late = s.apply(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: payerReply }, T0 + 3600 * 1000));
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: undefined }, T0, () => true))).toEqual(['no_reply_path']);
+    expect(reasons(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: undefined, replyPath: payerReply }, T0, () => true))).toEqual(['bad_context']);
+    const late = s.apply(s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: payerReply }, T0 + 3600 * 1000, () => true));
     expect(reasons(late)).toEqual(['static_invoice_expired']);
     expect(late.actions).toEqual([]);
     expect(s.store.countStaticInvoices()).toBe(0);
@@ -257,7 +271,7 @@ describe('L2: limits', () => {
     expect([ask(T0), ask(T0), ask(T0), ask(T0)].map(reasons)).toEqual([[], [], [], ['rate_limited']]);
     expect(reasons(ask(T0 + 1000))).toEqual([]);
     const ctx = L2.contextOf(L2.pathTo(encodeAsyncContext({ kind: 'static_invoice_requested', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 })));
-    const req = () => s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: replyPathOfR() }, T0);
+    const req = () => s.server.handleInvoiceRequest({ bytes: new Uint8Array(0), context: ctx, replyPath: replyPathOfR() }, T0, () => true);
     expect([req(), req(), req()].map(reasons)).toEqual([['no_static_invoice'], ['no_static_invoice'], ['rate_limited']]);
     const serveCtx = L2.contextOf(L2.pathTo(encodeAsyncContext({ kind: 'serve_static_invoice', recipient: R.idHex, slot: 0, expiresAt: T0 / 1000 + 60 })));
     const serve = () => s.server.handleServeStaticInvoice({ bytes: new Uint8Array(0), context: serveCtx, replyPath: replyPathOfR() }, T0);
@@ -276,7 +290,7 @@ describe('L2: limits', () => {
     fc.assert(
       fc.property(fc.constantFrom('offer_paths_request' as const, 'serve_static_invoice' as const, 'invoice_request' as const), fc.uint8Array({ maxLength: 200 }), contexts, fc.boolean(), (kind, bytes, context, reply) => {
         const d = { bytes, context, replyPath: reply ? replyPathOfR() : undefined };
-        const step = kind === 'offer_paths_request' ? s.server.handleOfferPathsRequest(d, T0) : kind === 'serve_static_invoice' ? s.server.handleServeStaticInvoice(d, T0) : s.server.handleInvoiceRequest(d, T0);
+        const step = kind === 'offer_paths_request' ? s.server.handleOfferPathsRequest(d, T0) : kind === 'serve_static_invoice' ? s.server.handleServeStaticInvoice(d, T0) : s.server.handleInvoiceRequest(d, T0, () => true);
         expect(step.writes.every((w) => w.kind === 'put_static_invoice' || w.kind === 'delete_static_invoice')).toBe(true);
       }),
       { numRuns: 200 },
