@@ -789,7 +789,18 @@ export class GossipManager {
     if (order === 0) throw new GossipError('gossip.bad_argument', 'the remote node id is ours');
     // The peer signs the direction of its own index: 0 if its id is the lesser.
     const remoteDirection: Direction = order < 0 ? 0 : 1;
-    for (const scid of shortChannelIds) this.#local.set(scid, { remoteNodeId, remoteDirection, policy: null });
+    for (const scid of shortChannelIds) {
+      const local: LocalChannel = { remoteNodeId, remoteDirection, policy: null };
+      this.#local.set(scid, local);
+      // The peer's update may have come first (a peer sends it for a private channel as soon as it has
+      // our channel_ready, LDK among them, and may never send it again): it was held as an update for a
+      // channel not announced yet. It is the peer's policy for this channel if the peer signed it.
+      const held = this.#held.get(scid)?.[remoteDirection];
+      if (held && held.from === toHex(remoteNodeId) && channelUpdateSignatureValid(held.raw, held.message, remoteNodeId)) {
+        local.policy = policyFromUpdate(held.message, held.raw);
+        this.#dropHeld(scid);
+      }
+    }
   }
 
   removeLocalChannel(shortChannelIds: readonly bigint[]): void {

@@ -18,13 +18,13 @@
 import { fromHex, hmacSha256, randomBytes, toHex, utf8 } from '../crypto';
 import { GlasswingError } from '../errors';
 import type { BlindedPath, FeatureVector, TlvRecord } from '../wire';
-import { asyncPaymentsProfile, encodeBlindedPath, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
+import { asyncPaymentsProfile, decodeBlindedPath, encodeBlindedPath, type AsyncPaymentsProfile, type AsyncPaymentsProfileName } from '../wire';
 import { createMessagePath } from '../messenger/paths';
 import type { AsyncPaymentsMessage, AsyncPaymentsMessageHandler, AsyncPaymentsResponse, MessageDelivery } from '../messenger/handlers';
 import type { OffersDelivery, OffersMessage, OffersResponse } from '../offers/ports';
 import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
-import { createPaymentPath } from '../offers/manager/paths';
+import { createPaymentPath, type PaymentForwarder } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
 import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
@@ -54,7 +54,17 @@ export interface AsyncSettings {
    * fails a held HTLC back when it ends (`HtlcHolderPolicy`), a payer holding a payment itself fails it.
    */
   readonly releaseWindowSeconds?: number;
+  /**
+   * R: the paths its LSP's static invoice server takes requests over (hex blinded message paths), for
+   * an LSP that knows its clients by the path they ask over — LDK 0.2's, whose
+   * `blinded_paths_for_async_recipient` hands them out of band. Absent: R asks over a plain path to
+   * the LSP, which knows it by its connection (ours, `byConnection`).
+   */
+  readonly serverPaths?: readonly string[];
 }
+
+/** At most this many server paths (R picks among them; LDK hands out one per call). */
+export const MAX_SERVER_PATHS = 8;
 
 /** The bounds of `releaseWindowSeconds`: ten seconds to a week. */
 export const RELEASE_WINDOW_SECONDS = { min: 10, max: 7 * 24 * 3600 } as const;
@@ -69,8 +79,8 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
   const o = v as Record<string, unknown>;
   const out: { -readonly [K in keyof AsyncSettings]?: AsyncSettings[K] } = {};
   for (const k of Object.keys(o)) {
-    if (!['role', 'lsp', 'profile', 'description', 'releaseWindowSeconds'].includes(k)) {
-      throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description, releaseWindowSeconds)`);
+    if (!['role', 'lsp', 'profile', 'description', 'releaseWindowSeconds', 'serverPaths'].includes(k)) {
+      throw new AsyncSettingsError(code, `async.${k}: unknown (async takes role, lsp, profile, description, releaseWindowSeconds, serverPaths)`);
     }
   }
   if (o.role !== undefined) {
@@ -95,6 +105,21 @@ export function parseAsyncSettings(v: unknown, code = 'settings.malformed'): Par
       throw new AsyncSettingsError(code, `async.releaseWindowSeconds: whole seconds from ${RELEASE_WINDOW_SECONDS.min} to ${RELEASE_WINDOW_SECONDS.max}`);
     }
     out.releaseWindowSeconds = w;
+  }
+  if (o.serverPaths !== undefined) {
+    const paths = o.serverPaths;
+    const what = `async.serverPaths: 1 to ${MAX_SERVER_PATHS} blinded message paths, each in hex (as the LSP hands them out)`;
+    if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_SERVER_PATHS) throw new AsyncSettingsError(code, what);
+    out.serverPaths = paths.map((p, i) => {
+      if (typeof p !== 'string' || !/^([0-9a-f]{2})+$/i.test(p) || p.length > 8192) throw new AsyncSettingsError(code, what);
+      try {
+        // BOLT 4 blinded_path: an introduction node (or a directed short_channel_id), a path key, 1+ hops.
+        decodeBlindedPath(fromHex(p));
+      } catch (e) {
+        throw new AsyncSettingsError(code, `async.serverPaths[${i}]: not a blinded path (${e instanceof Error ? e.message : String(e)})`);
+      }
+      return p.toLowerCase();
+    });
   }
   return out;
 }
@@ -225,14 +250,17 @@ export class AsyncWiring {
     const lspKey = fromHex(lsp, 'async lsp node id');
     return new AsyncRecipient({
       reader: o.asyncOffers, nodeId: o.nodeId, chain: o.chain, profile: this.profile,
-      // A path to the LSP without a path_id: the LSP knows its client as the peer that hands it the request (see #asyncHandler).
-      serverPaths: [createMessagePath({ sessionKey: randomBytes(32), nodes: [lspKey] })],
+      // The LSP's own paths when it handed some out (LDK's server knows its clients by them); else a path to the LSP
+      // without a path_id: the LSP knows its client as the peer that hands it the request (see #asyncHandler).
+      serverPaths: this.settings.serverPaths?.map((p) => decodeBlindedPath(fromHex(p))) ?? [createMessagePath({ sessionKey: randomBytes(32), nodes: [lspKey] })],
       // Our paths are introduced at the LSP: while we are offline it keeps what comes over them (its mailbox).
       messagePathTo: (context) => o.messenger.pathToUs([lsp], context),
       paymentPaths: (pathId) => {
         // The paths' max_cltv_expiry counts from the tip: without one, no paths (the core then serves nothing), never height 0.
+        // Nor before the LSP's channel_update for the channel came: its fee and CLTV delta go in the path, and a guess
+        // the LSP refuses would be in a static invoice that lives for days.
         const height = o.height();
-        const f = o.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
+        const f = this.#lspForwarder(lsp);
         if (!f || height === null) return [];
         return [createPaymentPath({
           sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
@@ -243,6 +271,12 @@ export class AsyncWiring {
       paymentKey: roleKey(o.nodeKey, 'payment'),
       offer: { description: o.settings.description },
     });
+  }
+
+  /** R: the LSP as the forwarder of our payment paths, once its policy for our channel is known. */
+  #lspForwarder(lsp: string): PaymentForwarder | undefined {
+    const f = this.#opts.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
+    return f && f.policyKnown !== false ? f : undefined;
   }
 
   /** A message path to us introduced at one of our connected channel peers (or at us). */
@@ -403,9 +437,24 @@ export class AsyncWiring {
 
   #send(destination: BlindedPath, message: AsyncOutMessage, replyContext?: Uint8Array, forwardedReplyPath?: BlindedPath, inReplyTo?: string): void {
     const records: TlvRecord[] = [{ type: message.tlvType, value: message.bytes }];
+    const via = this.#viaLsp(destination);
     this.#opts.messenger.sendOver({
       destination, records, ...(replyContext ? { replyContext } : {}), ...(forwardedReplyPath ? { forwardedReplyPath } : {}), ...(inReplyTo ? { inReplyTo } : {}),
+      ...(via ? { via } : {}),
     }).catch((e: unknown) => this.#opts.log?.({ event: 'async_send_failed', message: message.name, error: e instanceof Error ? e.message : String(e) }));
+  }
+
+  /**
+   * R: an LSP's paths may be introduced at one of the LSP's peers (LDK's server picks its peers as
+   * introduction nodes), which R neither knows nor is connected to. The LSP, R's peer, is that
+   * node's peer: the message goes to the LSP first, which relays it on (BOLT 4: onion messages are
+   * relayed between peers).
+   */
+  #viaLsp(destination: BlindedPath): string[] | undefined {
+    const lsp = this.#lspId;
+    if (!this.recipient || !lsp || destination.firstNodeId.kind !== 'node_id') return undefined;
+    const intro = toHex(destination.firstNodeId.nodeId);
+    return intro !== lsp && !this.#opts.isConnected(intro) && this.#opts.isConnected(lsp) ? [lsp] : undefined;
   }
 
   #publishAll(events: readonly AsyncEventBody[]): void {
@@ -529,14 +578,15 @@ export class AsyncWiring {
 
   /**
    * What R's offer waits for before R asks its LSP for paths or refreshes its static invoice: `chain_tip` (the node
-   * knows no block height yet), `lsp` (not connected), `lsp_channel` (no channel to it in normal operation); null: nothing.
+   * knows no block height yet), `lsp` (not connected), `lsp_channel` (no channel to it in normal operation, or the LSP's
+   * channel_update for it not come yet: the payment paths need its fee and CLTV delta); null: nothing.
    */
   recipientWaitingFor(): 'chain_tip' | 'lsp' | 'lsp_channel' | null {
     const lsp = this.#lspId;
     if (!this.recipient || !lsp) return null;
     if (this.#opts.height() === null) return 'chain_tip';
     if (!this.#opts.isConnected(lsp)) return 'lsp';
-    return this.#opts.channelPeers().includes(lsp) ? null : 'lsp_channel';
+    return this.#lspForwarder(lsp) ? null : 'lsp_channel';
   }
 
   /** A connected channel peer that advertises htlc_hold in our profile's bits (either: optional or required). */

@@ -65,7 +65,7 @@ export interface DaemonOptions {
   readonly gossipFlushMs: number | undefined;
   /** `--restore-words-file F` (`--restore-birthday H`): restore the node from its 24 backup words into an empty data directory. */
   readonly restore: { readonly words: string; readonly birthday: number } | undefined;
-  /** `--async-role`, `--async-lsp`, `--async-profile`, `--async-release-window-seconds` (checked; over config.json's `async`). */
+  /** `--async-role`, `--async-lsp`, `--async-profile`, `--async-release-window-seconds`, `--async-server-paths` (checked; over config.json's `async`). */
   readonly async: Partial<AsyncSettings>;
 }
 
@@ -101,12 +101,14 @@ function defined<T extends object>(o: T): T {
 }
 
 /** The async payments flags, checked as config.json's `async` is (core/node/async.ts). */
-function asyncFlags(role: string | undefined, lsp: string | undefined, profile: string | undefined, releaseWindow: string | undefined): Partial<AsyncSettings> {
+function asyncFlags(role: string | undefined, lsp: string | undefined, profile: string | undefined, releaseWindow: string | undefined, serverPaths: string | undefined): Partial<AsyncSettings> {
   if (releaseWindow !== undefined && !/^[0-9]{1,9}$/.test(releaseWindow)) throw new ConfigError('config.usage', '--async-release-window-seconds: whole seconds');
   try {
-    return parseAsyncSettings(defined({ role, lsp, profile, releaseWindowSeconds: releaseWindow === undefined ? undefined : Number(releaseWindow) }), 'config.usage');
+    return parseAsyncSettings(defined({
+      role, lsp, profile, releaseWindowSeconds: releaseWindow === undefined ? undefined : Number(releaseWindow), serverPaths: serverPaths?.split(','),
+    }), 'config.usage');
   } catch (e) {
-    throw new ConfigError('config.usage', `--${(e as Error).message.replace(/^async\.releaseWindowSeconds/, 'async-release-window-seconds').replace(/^async\./, 'async-')}`);
+    throw new ConfigError('config.usage', `--${(e as Error).message.replace(/^async\.releaseWindowSeconds/, 'async-release-window-seconds').replace(/^async\.serverPaths/, 'async-server-paths').replace(/^async\./, 'async-')}`);
   }
 }
 
@@ -227,7 +229,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
-  if (v['async-role'] !== undefined || v['async-lsp'] !== undefined || v['async-profile'] !== undefined || v['async-release-window-seconds'] !== undefined) given.push('async');
+  if (['async-role', 'async-lsp', 'async-profile', 'async-release-window-seconds', 'async-server-paths'].some((f) => v[f as keyof typeof v] !== undefined)) given.push('async');
   return {
     given,
     chainFlags: chainGiven ? chainFlags : null,
@@ -248,7 +250,7 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
     crypto,
     ui: v.ui ?? false,
     passphrase,
-    async: asyncFlags(v['async-role'], v['async-lsp'], v['async-profile'], v['async-release-window-seconds']),
+    async: asyncFlags(v['async-role'], v['async-lsp'], v['async-profile'], v['async-release-window-seconds'], v['async-server-paths']),
     messenger: {
       policy: defined({
         inboundPerSecond: positive(v['onion-rate'], '--onion-rate', true),

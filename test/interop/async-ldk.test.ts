@@ -15,6 +15,9 @@
  * Last, our LSP between two LDK nodes: an LDK recipient takes our paths out of band (as LDK's own
  * server hands them), gets offer paths from us and has us keep its static invoice; an LDK payer
  * pays it while it is offline, and the payment completes through us once it returns.
+ *
+ * Then our recipient with an LDK LSP (given LDK's server paths out of band), and our LSP holding the
+ * HTLC of an often-offline LDK payer (`hold_htlc`, our release paths in our revoke_and_ack).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -222,4 +225,113 @@ describe('An LDK recipient served by our LSP, paid by an LDK payer while it is o
     expect(two.code, two.stderr).toBe(0);
     expect((two.json as { paths: string[] }).paths).toHaveLength(2);
   });
+});
+
+describe('Our offline recipient served by an LDK LSP, paid by us (LDK 0.2 numbers)', () => {
+  let rig: InteropRig;
+  let lsp: LdkPeer;
+  let r: WalletNode;
+  let channelId: string;
+
+  beforeAll(async () => {
+    // Our daemon is P (holding its payment itself); L2 is LDK's static invoice server; R is a second daemon of ours,
+    // given L2's paths out of band as LDK's own clients get them (`blinded_paths_for_async_recipient`).
+    rig = await startInteropRig({ name: 'async-ldk-our-r' });
+    lsp = await startConnectedLdk(rig, 1_000_000n, { role: 'server' });
+    const { paths } = await lsp.call<{ paths: string[] }>('async_recipient_paths', { recipient_id: 'c2' });
+    r = await rig.addDaemon('async-ldk-our-r-r', 0n, ['--async-role', 'recipient', '--async-lsp', lsp.address, '--async-server-paths', paths.join(',')]);
+    await peerConnected(r.api, lsp.nodeId, 'R connected to L2');
+    const opened = await rig.g.cli('openchannel', lsp.nodeId, '400000', '--feerate', '2');
+    expect(opened.code, opened.stderr).toBe(0);
+    channelId = (opened.json as FundChannelResult).channelId;
+    await lsp.call('open_channel', { node_id: r.daemon.nodeId, amount_sat: 400_000 });
+    await rig.mineUntil(async () => {
+      const [ours, l, theirs] = await Promise.all([usableWithLdk(rig.api, lsp, channelId), lsp.listChannels(), r.api.listChannels({})]);
+      return ours && l.filter((c) => c.is_usable).length === 2 && theirs.channels.some((c) => c.state === 'active') ? true : undefined;
+    }, 'P–L2 and L2–R usable');
+    await atTipOf(rig, lsp);
+  }, 300_000);
+
+  it('R asks L2 for offer paths over L2\'s own paths, L2 keeps its static invoice; R offline, we pay; R returns, releases, and is paid', async () => {
+    // offer_paths_request over L2's path → offer_paths → serve_static_invoice → L2 persists it (LDK's event) → static_invoice_persisted.
+    await lsp.waitForEvent((e) => e.event === 'PersistStaticInvoice' && e.recipient_id === 'c2', 60_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nR's log: ${r.daemon.logs.filter((l) => /async/.test(l)).slice(-10).join('\n')}\nR: ${JSON.stringify(await r.api.asyncOffer({}))}\nR's messages: ${JSON.stringify((await r.api.listMessages({ limit: 30 })).messages.map((m) => [m.outcome, m.tlvTypes, m.peer?.slice(0, 8), m.event]))}\nL2's log: ${readFileSync(join(lsp.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /async|onion|Onion|offer|static/i.test(l)).slice(-30).join('\n')}`);
+    });
+    const offer = await waitFor(async () => (await r.api.asyncOffer({})).offer ?? undefined, 'R\'s offer ready', 60_000);
+    await r.daemon.stop();
+    await waitFor(async () => ((await lsp.call<{ node_id: string }[]>('peers')).some((p) => p.node_id === r.daemon.nodeId) ? undefined : true), 'L2 to see R gone');
+    const before = BigInt((await rig.ours(channelId))!.localBalanceMsat);
+
+    const pending = await rig.api.pay({ invoice: offer, amountMsat: '20000000', wait: false });
+    expect(pending).toMatchObject({ kind: 'async', status: 'pending', amountMsat: '20000000', preimage: null });
+    // L2 answers our invoice_request with R's static invoice, and its mailbox keeps our held_htlc_available for R.
+    await lsp.waitForEvent((e) => e.event === 'StaticInvoiceRequested' && e.recipient_id === 'c2', 60_000);
+    await waitFor(async () => ((await lsp.call<{ peer_node_id: string; messages: number }[]>('mailbox')).some((m) => m.peer_node_id === r.daemon.nodeId && m.messages > 0) ? true : undefined), 'L2\'s mailbox to hold our message for R', 60_000);
+    expect((await rig.ours(channelId))!.numHtlcs).toBe(0);
+
+    r = await restart(r);
+    const paid = await waitFor(async () => {
+      const p: PaymentInfo = await rig.api.getPayment({ paymentId: pending.paymentId });
+      return p.status === 'pending' ? undefined : p;
+    }, 'our payment settled', 120_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nR's messages: ${JSON.stringify((await r.api.listMessages({ limit: 30 })).messages.map((m) => [m.outcome, m.tlvTypes]))}\nL2's log: ${readFileSync(join(lsp.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /held|release|async|onion|Onion|HTLC/i.test(l)).slice(-30).join('\n')}`);
+    });
+    expect(paid.status, `${JSON.stringify(paid.failure)}\n${JSON.stringify(paid.parts)}\nL2's log: ${readFileSync(join(lsp.dir, 'ldk.log'), 'utf8').split('\n').filter((l) => /HTLC|htlc|fail|Fail|blinded/.test(l)).slice(-20).join('\n')}`).toBe('succeeded');
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(paid.paymentHash);
+    const received = await waitFor(async () => (await r.api.listReceived({})).received.find((x) => x.paymentHash === paid.paymentHash), 'R lists the payment', 30_000);
+    expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '20000000' });
+    await waitFor(async () => ((await rig.ours(channelId))?.numHtlcs === 0 ? true : undefined), 'our channel settled');
+    expect(before - BigInt((await rig.ours(channelId))!.localBalanceMsat)).toBe(20_000_000n + BigInt(paid.feeMsat ?? '0'));
+  }, 300_000);
+});
+
+describe('Our LSP holds an often-offline LDK payer\'s HTLC until our offline recipient releases it (LDK 0.2 numbers)', () => {
+  let rig: InteropRig;
+  let payer: LdkPeer;
+  let r: WalletNode;
+
+  beforeAll(async () => {
+    // Our daemon is L1 and L2 at once (it holds HTLCs, serves static invoices, keeps mailboxes); R is ours; P is an LDK
+    // node that asks its next hop to hold its HTLCs (`hold_outbound_htlcs_at_next_hop`).
+    rig = await startInteropRig({ name: 'async-ldk-l1', daemonArgs: ['--async-role', 'lsp'] });
+    r = await rig.addDaemon('async-ldk-l1-r', 0n, ['--async-role', 'recipient', '--async-lsp', rig.g.daemon.address]);
+    payer = await startConnectedLdk(rig, 1_000_000n, { role: 'client' });
+    await peerConnected(rig.api, r.daemon.nodeId, 'R connected to L');
+    await payer.call('open_channel', { node_id: rig.g.daemon.nodeId, amount_sat: 400_000 });
+    const opened = await rig.g.cli('openchannel', r.daemon.nodeId, '400000', '--feerate', '2', '--private');
+    expect(opened.code, opened.stderr).toBe(0);
+    const lr = (opened.json as FundChannelResult).channelId;
+    await rig.mineUntil(async () => {
+      const [p, ours, theirs] = await Promise.all([payer.listChannels(), rig.ours(lr), r.api.listChannels({})]);
+      return p.some((c) => c.is_usable) && ours?.state === 'active' && theirs.channels.find((c) => c.channelId === lr)?.state === 'active' ? true : undefined;
+    }, 'P–L and L–R usable');
+    await atTipOf(rig, payer);
+  }, 300_000);
+
+  it('P (LDK) sends its HTLC with hold_htlc; we hold it and give release paths in our revoke_and_ack; R returns, releases at us, we forward, R is paid', async () => {
+    const offer = await waitFor(async () => (await r.api.asyncOffer({})).offer ?? undefined, 'R\'s offer ready at L', 60_000);
+    await r.daemon.stop();
+    await waitFor(async () => ((await rig.api.listPeers({})).peers.some((x) => x.nodeId === r.daemon.nodeId) ? undefined : true), 'L to see R gone');
+
+    const { payment_id } = await payer.call<{ payment_id: string }>('pay_offer', { offer, amount_msat: 20_000_000 });
+    // The HTLC left P at once and waits at us, held (not failed back although R is offline).
+    const held = await waitFor(async () => {
+      const h = (await rig.api.listHeldHtlcs({})).held;
+      return h.length === 1 ? h[0] : undefined;
+    }, 'P\'s HTLC held at L', 60_000);
+    expect(BigInt(held.outAmountMsat)).toBe(20_000_000n);
+    // P's held_htlc_available (sent over R's paths, with our release path as its reply path) waits in R's mailbox here.
+    await waitFor(async () => ((await rig.api.mailboxList({})).messages.some((m) => m.nodeId === r.daemon.nodeId) ? true : undefined), 'P\'s message for R in our mailbox', 60_000);
+    expect(payer.events.some((e) => e.payment_id === payment_id && (e.event === 'PaymentSent' || e.event === 'PaymentFailed'))).toBe(false);
+
+    r = await restart(r);
+    const sent = await payer.waitForEvent((e) => (e.event === 'PaymentSent' || e.event === 'PaymentFailed') && e.payment_id === payment_id, 120_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nheld: ${JSON.stringify((await rig.api.listHeldHtlcs({})).held)}\nR's messages: ${JSON.stringify((await r.api.listMessages({ limit: 30 })).messages.map((m) => [m.outcome, m.tlvTypes]))}`);
+    });
+    expect(sent.event, JSON.stringify(sent)).toBe('PaymentSent');
+    expect(sent.payment_hash).toBe(held.paymentHash);
+    const received = await waitFor(async () => (await r.api.listReceived({})).received.find((x) => x.paymentHash === sent.payment_hash), 'R lists the payment', 30_000);
+    expect(received).toMatchObject({ kind: 'bolt12', amountMsat: '20000000' });
+    expect((await rig.api.listHeldHtlcs({})).held).toEqual([]);
+  }, 300_000);
 });

@@ -72,6 +72,12 @@ export interface PaymentForwarder {
   readonly relay: PaymentRelay;
   readonly htlcMinimumMsat: bigint;
   readonly htlcMaximumMsat: bigint;
+  /**
+   * False when the peer has not sent its channel_update for the channel yet and `relay` is our own
+   * policy standing in for it: a path built from it fails at the peer if the peer asks for more
+   * (LDK fails a blinded forward whose cltv_expiry_delta is below its own, `IncorrectCLTVExpiry`).
+   */
+  readonly policyKnown?: boolean;
 }
 
 /** The peers that can forward a payment to us now, for our invoices' payment paths (from the payments layer). */

@@ -241,9 +241,11 @@ export class MessengerService {
    * Sends records over a blinded path for another layer (async payments): with `replyContext` a
    * reply path to us carrying it, or `forwardedReplyPath` (somebody else's) attached.
    */
-  async sendOver(params: { destination: BlindedPath; records: readonly TlvRecord[]; replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath; inReplyTo?: string }): Promise<SendOnionMessageResult> {
+  async sendOver(params: {
+    destination: BlindedPath; records: readonly TlvRecord[]; replyContext?: Uint8Array; forwardedReplyPath?: BlindedPath; inReplyTo?: string; via?: readonly string[];
+  }): Promise<SendOnionMessageResult> {
     const { result } = await this.#send({
-      destination: toHex(encodeBlindedPath(params.destination)), records: params.records,
+      destination: toHex(encodeBlindedPath(params.destination)), records: params.records, ...(params.via ? { via: params.via } : {}),
       ...(params.replyContext ? { replyPath: true, replyContext: params.replyContext } : {}),
       ...(params.forwardedReplyPath ? { forwardedReplyPath: params.forwardedReplyPath } : {}),
       ...(params.inReplyTo ? { inReplyTo: params.inReplyTo } : {}),

@@ -488,8 +488,10 @@ export class PaymentsService {
     for (const s of this.#opts.channels.states()) {
       if (s.state.status.kind !== 'normal' || seen.has(s.peerId)) continue;
       seen.add(s.peerId);
-      const p = this.#opts.ownGossip?.peerPolicy(s.channelId) ?? this.#policy;
+      const known = this.#opts.ownGossip?.peerPolicy(s.channelId) ?? null;
+      const p = known ?? this.#policy;
       forwarders.push({
+        policyKnown: known !== null,
         nodeId: fromHex(s.peerId),
         shortChannelId: peerScidOf(s.state),
         relay: {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../../core/crypto';
+import { createMessagePath } from '../../../core/messenger/paths';
+import { encodeBlindedPath } from '../../../core/wire';
 import { parseDaemonOptions } from '../../../main/daemon/options';
 import { defaultDataDir } from '../../../main/datadir';
 
@@ -63,6 +66,16 @@ describe('glasswing daemon options', () => {
     expect(parseDaemonOptions(['--async-release-window-seconds=604800'], {}).async).toEqual({ releaseWindowSeconds: 604_800 });
     for (const bad of ['5', '604801', '1.5', 'soon', '-20']) {
       expect(() => parseDaemonOptions(['--async-release-window-seconds', bad], {})).toThrowError(expect.objectContaining({ code: 'config.usage', message: expect.stringContaining('--async-release-window-seconds') }));
+    }
+  });
+
+  it('--async-server-paths: comma-separated blinded paths in hex (async given); a bad one is a usage error naming the flag', () => {
+    const path = toHex(encodeBlindedPath(createMessagePath({ sessionKey: new Uint8Array(32).fill(7), nodes: [fromHex(`02${'ab'.repeat(32)}`)] })));
+    const o = parseDaemonOptions(['--async-server-paths', `${path},${path}`], {});
+    expect(o.async).toEqual({ serverPaths: [path, path] });
+    expect(o.given).toContain('async');
+    for (const bad of ['', 'zz', `${path},`]) {
+      expect(() => parseDaemonOptions(['--async-server-paths', bad], {})).toThrowError(expect.objectContaining({ code: 'config.usage', message: expect.stringContaining('--async-server-paths') }));
     }
   });
 });

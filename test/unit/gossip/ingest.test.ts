@@ -285,6 +285,26 @@ describe('channel_update', () => {
     expect(g.receive(peer.hex, viaAlias, NOW_MS).outcome).toEqual({ kind: 'accepted' });
     expect(g.localChannelPolicy(alias)?.timestamp).toBe(NOW_SEC + 1);
   });
+
+  it('takes the peer\'s update that came before the channel was registered (held), and only one the peer signed', () => {
+    const us = node(50);
+    const peer = node(51);
+    const g = new GossipManager({ chainHash: CHAIN, nowMs: NOW_MS, localNodeId: us.id });
+    g.peerConnected(peer.hex, { gossipQueries: false, gossipQueriesEx: false }, NOW_MS);
+    g.peerConnected(PEER, { gossipQueries: false, gossipQueriesEx: false }, NOW_MS);
+    const priv = channel(us, peer, scid(1234), { capacitySat: 10_000n });
+    const theirDirection = priv.ends[0] === peer ? 0 : 1;
+    const early = update(priv, theirDirection, { dontForward: true });
+    expect(g.receive(peer.hex, early, NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'awaiting_announcement' });
+    g.addLocalChannel([priv.scid], peer.id);
+    expect(g.localChannelPolicy(priv.scid)?.message).toEqual(encodeMessage(early));
+
+    // Held from somebody else (or for the other direction): not the peer's policy.
+    const other = channel(us, peer, scid(1235), { capacitySat: 10_000n });
+    expect(g.receive(PEER, update(other, theirDirection, { dontForward: true }), NOW_MS).outcome).toEqual({ kind: 'pending', reason: 'awaiting_announcement' });
+    g.addLocalChannel([other.scid], peer.id);
+    expect(g.localChannelPolicy(other.scid)).toBeNull();
+  });
 });
 
 describe('node_announcement', () => {
