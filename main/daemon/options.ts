@@ -227,7 +227,9 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
-  if (v['async-role'] !== undefined || v['async-lsp'] !== undefined || v['async-profile'] !== undefined || v['async-release-window-seconds'] !== undefined) given.push('async');
+  if (v['async-role'] !== undefined || v['async-lsp'] !== undefined || v['async-profile'] !== undefined) given.push('async');
+  // The release window is its own setting (live in Settings): the flag wins over it without touching the role's.
+  if (v['async-release-window-seconds'] !== undefined) given.push('asyncReleaseWindow');
   return {
     given,
     chainFlags: chainGiven ? chainFlags : null,

@@ -170,7 +170,7 @@ describe('async timeline: properties', () => {
 });
 
 describe('async settings form', () => {
-  const info: AsyncSettingsInfo = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null };
+  const info: AsyncSettingsInfo = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', releaseWindowSeconds: 86_400, releaseWindowSource: 'default', next: null };
   const LSP = `02${'ab'.repeat(32)}@127.0.0.1:9735`;
 
   it('starts from what is in force, or from what is saved for the next start', () => {
