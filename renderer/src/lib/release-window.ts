@@ -81,5 +81,5 @@ export function windowSavedText(info: Pick<AsyncSettingsInfo, 'releaseWindowSeco
   if (info.releaseWindowSource === 'command-line') {
     return `Saved ${describeWindow(saved)} in the config file. The command line (--async-release-window-seconds) sets ${describeWindow(info.releaseWindowSeconds)} for this run and wins at the next start too: start the node without that option to use the saved window.`;
   }
-  return `Applied: payments held from now on wait up to ${describeWindow(info.releaseWindowSeconds)} for their release. Payments held already keep the window they were given.`;
+  return `Applied: payments held from now on wait up to ${describeWindow(info.releaseWindowSeconds)} for their release. Payments already held keep the window they were given.`;
 }

@@ -48,7 +48,8 @@ describe('async timeline: the payer (P)', () => {
     const [t] = asyncTimelines([started, got, sent, announced, failed]);
     expect(t!.state).toBe('failed');
     expect(statusOf(t!, 'htlc_held').status).toBe('unseen');
-    expect(statusOf(t!, 'mailbox')).toMatchObject({ status: 'failed', detail: 'the release window ended' });
+    // In the app's words (payment-errors.ts): what happened and what to do.
+    expect(statusOf(t!, 'mailbox')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^The recipient did not come online to release the payment within its release window\. Nothing was sent\./) });
     expect(statusOf(t!, 'paid').status).toBe('skipped');
   });
 
