@@ -161,6 +161,10 @@ describe('Settings in the browser', () => {
     // Changed through the API (another client, the CLI): the card follows.
     await api.updateSettings({ async: { releaseWindowSeconds: 7200 } });
     await page.locator('[data-testid="release-window-in-force"]', { hasText: 'In force: 2 h (saved in the config file).' }).waitFor({ timeout: WAIT });
+    // The field, left as it was applied, follows; the earlier "Applied" line is gone.
+    await until(page, `document.querySelector('#release-window-input')?.value === '2 h'`);
+    expect(await page.locator('[data-testid="release-window-saved"]').count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
     expect(problems).toEqual([]);
   }, 60_000);
 
