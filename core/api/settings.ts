@@ -4,10 +4,12 @@
  */
 import { s, type Schema } from './schema';
 import type { SettingsInfo, UpdateSettingsParams } from '../node/settings-info';
+import { RELEASE_WINDOW_SECONDS } from '../node/settings-info';
 
 export type {
   AsyncSettingChange, AsyncSettingsInfo, ChainSettingChange, FeeSourceSetting, FeeSourceSettingsInfo, ChainSettingsInfo, ChannelSettingsInfo, ChainSourceSetting, MailboxLimitsInfo, OnionLimitsInfo, SettingName, SettingsEventBody, SettingsInfo, UpdateSettingsParams,
 } from '../node/settings-info';
+export { RELEASE_WINDOW_SECONDS } from '../node/settings-info';
 
 export interface SettingsMethods {
   getSettings: { params: Record<string, never>; result: SettingsInfo };
@@ -50,15 +52,17 @@ export const SETTINGS_METHOD_SCHEMAS: { readonly [M in keyof SettingsMethods]: S
         },
         ['minFundingSat', 'maxFundingSat', 'maxToSelfDelay', 'toSelfDelay', 'minimumDepth', 'trustedZeroconfPeers'],
       ),
-      // Saved for the next start; the node checks it again as config.json's `async` (parseAsyncSettings).
+      // The role, LSP, profile and description saved for the next start, the release window applied at once; the node
+      // checks them again as config.json's `async` (parseAsyncSettings).
       async: s.object(
         {
           role: s.enum('none', 'recipient', 'lsp', 'payer'),
           lsp: s.string({ pattern: /^$|^[0-9a-fA-F]{66}@[^\s@]{1,253}:[0-9]{1,5}$/, maxLength: 330, describe: 'NODEID@HOST:PORT, or empty for none' }),
           profile: s.enum('ldk', 'bolts1149'),
           description: s.string({ minLength: 1, maxLength: 200, describe: '1 to 200 characters' }),
+          releaseWindowSeconds: s.integer({ min: RELEASE_WINDOW_SECONDS.min, max: RELEASE_WINDOW_SECONDS.max }),
         },
-        ['role', 'lsp', 'profile', 'description'],
+        ['role', 'lsp', 'profile', 'description', 'releaseWindowSeconds'],
       ),
     },
     ['alias', 'listen', 'announceAddresses', 'onion', 'mailbox', 'chain', 'feeUrl', 'feePollMs', 'channels', 'async'],

@@ -36,6 +36,7 @@ import type { PaymentsService } from '../runtime/payments/service';
 import type { ChannelStepReport } from '../runtime/channel/service';
 import type { Clock, Timer } from '../runtime/clock';
 import type { PaymentInfo } from '../runtime/payments/types';
+import { RELEASE_WINDOW_SECONDS } from './settings-info';
 
 export type AsyncRole = 'none' | 'recipient' | 'lsp' | 'payer';
 export const ASYNC_ROLES: readonly AsyncRole[] = ['none', 'recipient', 'lsp', 'payer'];
@@ -66,8 +67,7 @@ export interface AsyncSettings {
 /** At most this many server paths (R picks among them; LDK hands out one per call). */
 export const MAX_SERVER_PATHS = 8;
 
-/** The bounds of `releaseWindowSeconds`: ten seconds to a week. */
-export const RELEASE_WINDOW_SECONDS = { min: 10, max: 7 * 24 * 3600 } as const;
+export { RELEASE_WINDOW_SECONDS };
 
 export const DEFAULT_ASYNC_SETTINGS: AsyncSettings = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments' };
 
@@ -201,7 +201,7 @@ function roleKey(nodeKey: Uint8Array, label: string): Uint8Array {
 }
 
 export class AsyncWiring {
-  readonly settings: AsyncSettings;
+  #settings: AsyncSettings;
   readonly profile: AsyncPaymentsProfile;
   readonly server: StaticInvoiceServer | null;
   readonly holder: HtlcHolder | null;
@@ -216,7 +216,7 @@ export class AsyncWiring {
 
   constructor(opts: AsyncWiringOptions) {
     this.#opts = opts;
-    this.settings = opts.settings;
+    this.#settings = opts.settings;
     this.profile = asyncPaymentsProfile(opts.settings.profile);
     this.#lspId = opts.settings.lsp ? opts.settings.lsp.split('@')[0]!.toLowerCase() : null;
     const now = () => opts.clock.now();
@@ -243,6 +243,26 @@ export class AsyncWiring {
       messagePathTo: (context) => this.#pathViaPeer(context), reader: opts.asyncPayments,
       ...(opts.settings.releaseWindowSeconds !== undefined ? { policy: { releaseWindowSeconds: opts.settings.releaseWindowSeconds } } : {}),
     });
+  }
+
+  /** The settings in force (the role's cores were built from them; only the release window changes while the node runs). */
+  get settings(): AsyncSettings {
+    return this.#settings;
+  }
+
+  /** The release window in force (seconds). */
+  get releaseWindowSeconds(): number {
+    return this.#settings.releaseWindowSeconds ?? RELEASE_WINDOW_SECONDS.default;
+  }
+
+  /**
+   * A new release window, at once (Settings): the holder's release paths and the payer's payments
+   * from now on get it; HTLCs already held and payments already waiting keep the window they were given.
+   */
+  setReleaseWindow(seconds: number): void {
+    this.#settings = { ...this.#settings, releaseWindowSeconds: seconds };
+    this.holder?.setReleaseWindow(seconds);
+    this.payer.setReleaseWindow(seconds);
   }
 
   #makeRecipient(lsp: string): AsyncRecipient {

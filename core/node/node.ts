@@ -129,7 +129,10 @@ export interface NodeOptions {
    * (`payments.no_chain_tip`).
    */
   readonly heightWithoutChain?: number;
-  /** Async payments role, LSP and wire profile (over config.json's `async`; core/node/async.ts). */
+  /**
+   * Async payments role, LSP, wire profile and release window (over config.json's `async`;
+   * core/node/async.ts). A release window given here wins over the one `updateSettings` saves.
+   */
   readonly async?: Partial<AsyncSettings>;
 }
 
@@ -709,11 +712,25 @@ export class Node {
       chain: { ...chainSetting(this.#chainConfig), next: saved && this.#nextChain(saved) },
       fee: { ...feeSetting(this.#feeSource), next: saved && this.#nextFee(saved) },
       channels: this.#channelSettingsInfo(),
-      async: { ...this.#async.settings, next: saved && this.#nextAsync(saved) },
+      async: {
+        ...this.#async.settings,
+        releaseWindowSeconds: this.#async.releaseWindowSeconds,
+        releaseWindowSource: this.#releaseWindowFromHost() ? 'command-line' : this.#async.settings.releaseWindowSeconds !== undefined ? 'saved' : 'default',
+        next: saved && this.#nextAsync(saved),
+      },
     };
   }
 
-  /** The async settings saved for the next start, when they are not the ones in force (and the command line does not override them). */
+  /** The host set the release window (the daemon's `--async-release-window-seconds`): it wins over config.json's. */
+  #releaseWindowFromHost(): boolean {
+    return this.#opts.async?.releaseWindowSeconds !== undefined;
+  }
+
+  /**
+   * The async settings saved for the next start, when their role, LSP, profile or description are
+   * not the ones in force (and the command line does not override them). The release window is never
+   * "next": a saved one is in force at once, unless the command line's wins.
+   */
   #nextAsync(config: SavedSettings): AsyncSettings | null {
     if (this.#opts.fromCommandLine?.includes('async') || !config.async) return null;
     let saved: AsyncSettings;
@@ -723,8 +740,7 @@ export class Node {
       return null;
     }
     const now = this.#async.settings;
-    const same = saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description
-      && saved.releaseWindowSeconds === now.releaseWindowSeconds;
+    const same = saved.role === now.role && saved.lsp === now.lsp && saved.profile === now.profile && saved.description === now.description;
     return same ? null : saved;
   }
 
@@ -847,8 +863,10 @@ export class Node {
       saved.channels = change.channels;
       changed.push('channels');
     }
+    let releaseWindow: number | undefined;
     if (change.async) {
-      // Checked as config.json's `async` is, merged with what is saved; taken at the next start (the role's cores are built at open).
+      // Checked as config.json's `async` is, merged with what is saved; the role, LSP, profile and description are taken
+      // at the next start (the role's cores are built at open), the release window at once (below).
       const { lsp, ...rest } = change.async;
       const parsed = parseAsyncSettings({ ...rest, ...(lsp !== undefined ? { lsp: lsp === '' ? null : lsp } : {}) }, 'api.invalid_params');
       const merged = { ...DEFAULT_ASYNC_SETTINGS, ...parseAsyncSettings(readSavedSettings(this.#opts.datadir).async ?? {}), ...parsed };
@@ -857,10 +875,15 @@ export class Node {
         throw new SettingsError('api.invalid_params', 'params.async.lsp: a recipient needs its LSP (NODEID@HOST:PORT)');
       }
       saved.async = parsed;
-      changed.push('async');
+      if (Object.keys(parsed).some((k) => k !== 'releaseWindowSeconds')) changed.push('async');
+      if (parsed.releaseWindowSeconds !== undefined) changed.push('asyncReleaseWindow');
+      // The holder's and payer's policy take a new window for what they hold or begin from now on; the host's (the
+      // daemon's --async-release-window-seconds) wins: then it is only saved.
+      if (parsed.releaseWindowSeconds !== undefined && !this.#releaseWindowFromHost()) releaseWindow = parsed.releaseWindowSeconds;
     }
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);
+      if (releaseWindow !== undefined) this.#async.setReleaseWindow(releaseWindow);
       this.events.publish({ type: 'node.settings_changed', settings: this.settings(), changed });
       this.#opts.log?.({ event: 'settings_changed', changed });
     }

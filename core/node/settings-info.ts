@@ -7,6 +7,13 @@ import type { ChainSourceChoice } from './chain-config';
 import type { Network } from './types';
 import type { AsyncSettings } from './async';
 
+/**
+ * The bounds of the async release window (`releaseWindowSeconds`: config.json, `updateSettings`,
+ * `--async-release-window-seconds`): ten seconds to a week; 24 h when nothing sets it (the holder's
+ * and the payer's default). Here, in a module without code imports, so the API schema and the app share it.
+ */
+export const RELEASE_WINDOW_SECONDS = { min: 10, max: 7 * 24 * 3600, default: 24 * 3600 } as const;
+
 export interface OnionLimitsInfo {
   /** Onion messages accepted per second from one peer (token bucket refill). */
   readonly ratePerSecond: number;
@@ -50,7 +57,8 @@ export interface ChannelSettingsInfo {
   readonly trustedZeroconfPeers: readonly string[];
 }
 
-export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'feeUrl' | 'channels' | 'async';
+/** `async`: the role, LSP, profile or description; `asyncReleaseWindow`: the release window (`--async-release-window-seconds`). */
+export type SettingName = 'alias' | 'listen' | 'announceAddresses' | 'onion' | 'mailbox' | 'chain' | 'feeUrl' | 'channels' | 'async' | 'asyncReleaseWindow';
 
 export interface SettingsInfo {
   readonly alias: string;
@@ -76,17 +84,33 @@ export interface SettingsInfo {
   readonly async: AsyncSettingsInfo;
 }
 
-/** The async payments settings in force (core/node/async.ts) and, when config.json names others the command line does not override, `next`. */
+/**
+ * The async payments settings in force (core/node/async.ts) and, when config.json names another
+ * role, LSP, profile or description that the command line does not override, `next`.
+ */
 export interface AsyncSettingsInfo extends AsyncSettings {
+  /** The release window in force (seconds, 10 to 604,800; 86,400 when nothing sets it). */
+  readonly releaseWindowSeconds: number;
+  /**
+   * Where it comes from: `command-line` (`--async-release-window-seconds`, which wins over the saved
+   * value, at the next start too), `saved` (config.json, Settings), or `default`.
+   */
+  readonly releaseWindowSource: 'command-line' | 'saved' | 'default';
   readonly next: AsyncSettings | null;
 }
 
-/** A change to the async payments settings (saved in config.json; taken at the next start). `lsp` "" removes the LSP. */
+/**
+ * A change to the async payments settings, saved in config.json. The role, LSP, profile and
+ * description are taken at the next start; the release window at once (unless the command line
+ * sets it), for HTLCs held and payments begun from then on. `lsp` "" removes the LSP.
+ */
 export interface AsyncSettingChange {
   readonly role?: AsyncSettings['role'];
   readonly lsp?: string;
   readonly profile?: AsyncSettings['profile'];
   readonly description?: string;
+  /** Seconds, 10 to 604,800 (a week). */
+  readonly releaseWindowSeconds?: number;
 }
 
 /** A fee service as Settings shows it (never with credentials in its URL). */
@@ -138,7 +162,7 @@ export interface UpdateSettingsParams {
   readonly feePollMs?: number;
   /** Taken at once for the next openings. */
   readonly channels?: Partial<ChannelSettingsInfo>;
-  /** Saved for the next start (the role's cores are built when the node opens). */
+  /** The role, LSP, profile and description saved for the next start (the role's cores are built when the node opens); the release window applied at once. */
   readonly async?: AsyncSettingChange;
 }
 

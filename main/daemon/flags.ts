@@ -37,7 +37,7 @@ export const DAEMON_OPTIONS = {
   'async-role': { type: 'string', value: 'none|recipient|lsp|payer', describe: 'async payments role for this run: an often-offline recipient, an LSP (holds HTLCs, serves static invoices), an often-offline payer (default: config.json async.role, else none)' },
   'async-lsp': { type: 'string', value: 'NODEID@HOST:PORT', describe: 'async payments: the LSP of a recipient or payer' },
   'async-profile': { type: 'string', value: 'ldk|bolts1149', describe: 'async payments wire numbers: LDK 0.2\'s (default) or lightning/bolts#1149\'s' },
-  'async-release-window-seconds': { type: 'string', value: 'S', describe: 'async payments: how long a held payment waits for its recipient\'s release, 10 to 604800 (default: config.json async.releaseWindowSeconds, else 86400)' },
+  'async-release-window-seconds': { type: 'string', value: 'S', describe: 'async payments: how long a held payment waits for its recipient\'s release, 10 to 604800 (default: config.json async.releaseWindowSeconds — set by Settings or glasswing settings —, else 86400); wins over the saved window' },
   'async-server-paths': { type: 'string', value: 'HEX[,HEX…]', describe: 'async payments, a recipient: the blinded paths its LSP\'s static invoice server takes requests over, as that LSP hands them out (LDK: blinded_paths_for_async_recipient); without them it asks the LSP over its connection (default: config.json async.serverPaths)' },
   'restore-birthday': { type: 'string', value: 'HEIGHT', describe: 'with --restore-words-file: scan the chain from this block height (default: genesis)' },
 } as const satisfies CliOptions;

@@ -229,7 +229,9 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   if (onionFlags.some((f) => v[f] !== undefined)) given.push('onion');
   if (mailboxFlags.some((f) => v[f] !== undefined)) given.push('mailbox');
   if (chainGiven) given.push('chain');
-  if (['async-role', 'async-lsp', 'async-profile', 'async-release-window-seconds', 'async-server-paths'].some((f) => v[f as keyof typeof v] !== undefined)) given.push('async');
+  if (['async-role', 'async-lsp', 'async-profile', 'async-server-paths'].some((f) => v[f as keyof typeof v] !== undefined)) given.push('async');
+  // The release window is its own setting (live in Settings): the flag wins over it without touching the role's.
+  if (v['async-release-window-seconds'] !== undefined) given.push('asyncReleaseWindow');
   return {
     given,
     chainFlags: chainGiven ? chainFlags : null,

@@ -5,11 +5,12 @@
  * on the command line is marked; the fee source is checked and saved for the next start; the
  * mailbox allow-list editor works here too.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { NodeApi } from '../../core/api';
 import { startDaemon, type DaemonProcess } from '../support/daemon';
-import { launchBrowser, screenshot, until, watchProblems } from './support/browser';
+import { SCREENSHOTS_DIR, launchBrowser, screenshot, until, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, setTheme, text } from './support/app';
 
@@ -135,6 +136,61 @@ describe('Settings in the browser', () => {
     expect((await api.getSettings({})).fee).toEqual({ url: null, pollMs: null, next: null });
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('sets the async release window: a duration checked as typed, applied at once, and a change made elsewhere shown', async () => {
+    await goTo(page, 'Settings');
+    const card = page.getByRole('region', { name: 'Async release window' });
+    expect(await text(page, '[data-testid="release-window-in-force"]')).toBe('In force: 1 day (the default).');
+    expect(await card.getByText('Payments already held keep the window they were given.').count()).toBe(1);
+    const field = card.getByLabel('Release window');
+    expect(await field.inputValue()).toBe('1 d');
+    expect(await card.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+    await field.fill('5 s');
+    expect(await text(page, '#release-window-input-help')).toBe('From 10 s to 7 days (10 to 604800 seconds); this is 5 s.');
+    expect(await card.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+    await field.fill('soon');
+    expect(await text(page, '#release-window-input-help')).toContain('a number alone is seconds');
+    await field.fill('30 min');
+    await card.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('[data-testid="release-window-saved"]').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="release-window-saved"]')).toBe('Applied: payments held from now on wait up to 30 min for their release. Payments already held keep the window they were given.');
+    expect(await text(page, '[data-testid="release-window-in-force"]')).toBe('In force: 30 min (saved in the config file).');
+    expect((await api.getSettings({})).async).toMatchObject({ releaseWindowSeconds: 1800, releaseWindowSource: 'saved', next: null });
+    await screenshot(page, 'settings-release-window-light');
+    await card.screenshot({ path: join(SCREENSHOTS_DIR, 'settings-release-window-card.png') });
+    // Changed through the API (another client, the CLI): the card follows.
+    await api.updateSettings({ async: { releaseWindowSeconds: 7200 } });
+    await page.locator('[data-testid="release-window-in-force"]', { hasText: 'In force: 2 h (saved in the config file).' }).waitFor({ timeout: WAIT });
+    // The field, left as it was applied, follows; the earlier "Applied" line is gone.
+    await until(page, `document.querySelector('#release-window-input')?.value === '2 h'`);
+    expect(await page.locator('[data-testid="release-window-saved"]').count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('says when --async-release-window-seconds sets the window: the command line wins, a save is kept for later', async () => {
+    const flagged = await startDaemon(['--ui', '--async-release-window-seconds', '45']);
+    const other = await context.newPage();
+    const otherProblems = watchProblems(other);
+    await logIn(other, flagged.ready!.ui!);
+    await goTo(other, 'Settings');
+    const card = other.getByRole('region', { name: 'Async release window' });
+    await other.locator('[data-testid="release-window-in-force"]').waitFor({ timeout: WAIT });
+    expect(await text(other, '[data-testid="release-window-in-force"]')).toBe('In force: 45 s (set on the command line).');
+    expect(await text(other, '[data-testid="release-window-cli"]')).toContain('it wins over what you save here, at the next start too');
+    // The role was not given on the command line: the async role card does not say it was.
+    expect(await other.getByText('This run’s role, LSP or profile was given on the command line').count()).toBe(0);
+    await card.getByLabel('Release window').fill('2 h');
+    await card.getByRole('button', { name: 'Save for later' }).click();
+    await other.locator('[data-testid="release-window-saved"]').waitFor({ timeout: WAIT });
+    expect(await text(other, '[data-testid="release-window-saved"]')).toContain('Saved 2 h in the config file. The command line (--async-release-window-seconds) sets 45 s for this run');
+    expect(await text(other, '[data-testid="release-window-in-force"]')).toBe('In force: 45 s (set on the command line).');
+    expect((await (await flagged.api()).getSettings({})).async).toMatchObject({ releaseWindowSeconds: 45, releaseWindowSource: 'command-line' });
+    await card.screenshot({ path: join(SCREENSHOTS_DIR, 'settings-release-window-cli-card.png') });
+    expect(otherProblems).toEqual([]);
+    await other.close();
+    await flagged.stop();
+  }, 90_000);
 
   it('follows a change made elsewhere in the fields not being edited', async () => {
     await goTo(page, 'Settings');

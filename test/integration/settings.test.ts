@@ -53,7 +53,7 @@ describe('node settings', () => {
     const d = await startDaemon();
     const api = await d.api();
     const lsp = `02${'ab'.repeat(32)}@127.0.0.1:9735`;
-    expect((await api.getSettings({})).async).toEqual({ role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null });
+    expect((await api.getSettings({})).async).toEqual({ role: 'none', lsp: null, profile: 'ldk', description: 'async payments', releaseWindowSeconds: 86_400, releaseWindowSource: 'default', next: null });
     // A recipient without its LSP, a malformed LSP, an unknown role: typed refusals naming the field, nothing saved.
     await expect(api.updateSettings({ async: { role: 'recipient' } })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('params.async.lsp') });
     await expect(api.updateSettings({ async: { lsp: 'nope' } })).rejects.toMatchObject({ code: 'api.invalid_params', message: expect.stringContaining('lsp') });
@@ -66,11 +66,29 @@ describe('node settings', () => {
     await d.stop();
     await d.start();
     const api2 = await d.api();
-    expect((await api2.getSettings({})).async).toEqual({ role: 'recipient', lsp, profile: 'ldk', description: 'coffee while I sleep', next: null });
+    expect((await api2.getSettings({})).async).toEqual({ role: 'recipient', lsp, profile: 'ldk', description: 'coffee while I sleep', releaseWindowSeconds: 86_400, releaseWindowSource: 'default', next: null });
     expect((await api2.asyncOffer({})).role).toBe('recipient');
     // Back to none: "" removes the LSP.
     expect((await api2.updateSettings({ async: { role: 'none', lsp: '' } })).async.next).toMatchObject({ role: 'none', lsp: null });
     await d.stop();
+  });
+
+  it('the async release window: set from the CLI at once, saved; the daemon flag wins and the settings say so', async () => {
+    const d = await startDaemon();
+    const set = await d.cli('settings', '--async-release-window-seconds', '3600');
+    expect(set.json).toMatchObject({ async: { releaseWindowSeconds: 3600, releaseWindowSource: 'saved', next: null } });
+    expect(JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')).async).toEqual({ releaseWindowSeconds: 3600 });
+    const bad = await d.cli('settings', '--async-release-window-seconds', '604801');
+    expect(bad.code).toBe(2);
+    await d.stop();
+    const flagged = new DaemonProcess(d.datadir, ['--async-release-window-seconds', '45']);
+    await flagged.start();
+    const api = await flagged.api();
+    expect((await api.getSettings({})).async).toMatchObject({ releaseWindowSeconds: 45, releaseWindowSource: 'command-line' });
+    // Saved, not applied: the flag's window stays in force.
+    expect((await api.updateSettings({ async: { releaseWindowSeconds: 120 } })).async).toMatchObject({ releaseWindowSeconds: 45, releaseWindowSource: 'command-line' });
+    expect(JSON.parse(readFileSync(join(d.datadir, 'config.json'), 'utf8')).async).toEqual({ releaseWindowSeconds: 120 });
+    await flagged.stop();
   });
 
   it('refuses to start with a malformed config.json, naming the file', async () => {

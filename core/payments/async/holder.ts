@@ -58,7 +58,7 @@ export interface HolderStep {
 
 export class HtlcHolder implements HoldPolicy {
   readonly #opts: HtlcHolderOptions;
-  readonly #policy: HtlcHolderPolicy;
+  #policy: HtlcHolderPolicy;
   /** Release expiries we gave in revoke_and_ack, by hold id (until the HTLC is held). */
   readonly #given = new Map<string, number>();
   /** Releases that came before their HTLC was held (the release racing the HTLC), by hold id. */
@@ -69,6 +69,14 @@ export class HtlcHolder implements HoldPolicy {
     this.#opts = opts;
     this.#policy = { ...DEFAULT_HTLC_HOLDER_POLICY, ...opts.policy };
     this.#nowMs = nowMs;
+  }
+
+  /**
+   * A new release window (Settings, live): release paths given from now on carry it; a path given
+   * and an HTLC held keep the window they were given (its expiry is in the path's context and the hold key).
+   */
+  setReleaseWindow(seconds: number): void {
+    this.#policy = { ...this.#policy, releaseWindowSeconds: seconds };
   }
 
   /** The hold id of an incoming HTLC: stable across restarts. */

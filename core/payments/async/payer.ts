@@ -120,7 +120,7 @@ const NOTHING: PayerStep = { writes: [], actions: [], events: [] };
 
 export class AsyncPayer {
   readonly #opts: AsyncPayerOptions;
-  readonly #policy: AsyncPayerPolicy;
+  #policy: AsyncPayerPolicy;
   readonly #profile: AsyncPaymentsProfile;
   readonly #live = new Map<string, Live>();
 
@@ -129,6 +129,11 @@ export class AsyncPayer {
     this.#policy = { ...DEFAULT_ASYNC_PAYER_POLICY, ...opts.policy };
     this.#profile = opts.profile ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
     for (const r of opts.reader?.asyncPayments() ?? []) this.#restore(r);
+  }
+
+  /** A new release window (Settings, live) for payments begun from now on; a payment begun keeps its deadline. */
+  setReleaseWindow(seconds: number): void {
+    this.#policy = { ...this.#policy, releaseWindowSeconds: seconds };
   }
 
   /** Every payment the core knows, oldest first (views: `listpayments`). */

@@ -1,6 +1,7 @@
 /** `glasswing settings`: show the node's settings, or change them (applied at once, saved in config.json). */
 import type { CliCommand } from '../command';
 import { NODE_ID, UsageError, integer } from '../command';
+import { RELEASE_WINDOW_SECONDS } from '../../../core/api';
 import { withDaemon } from '../daemon-client';
 import type { UpdateSettingsParams } from '../../../core/api';
 
@@ -8,7 +9,7 @@ export const settings: CliCommand = {
   name: 'settings',
   summary: 'show the settings, or change them while the node runs (saved in DATADIR/config.json)',
   usage: 'settings [--alias NAME] [--listen HOST:PORT|--no-listen] [--announce-addr HOST:PORT,…|none] [--fee-url URL|none] [--fee-poll-ms N] [--onion-rate N] [--onion-burst N] [--mailbox-peer-messages N] [--mailbox-expiry-hours H] '
-    + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none]',
+    + '[--min-channel-sat N] [--max-channel-sat N] [--max-to-self-delay BLOCKS] [--to-self-delay BLOCKS] [--minimum-depth BLOCKS] [--trusted-zeroconf NODEID,…|none] [--async-release-window-seconds S]',
   options: {
     alias: { type: 'string', value: 'NAME', describe: 'the node\'s name (at most 32 bytes of UTF-8)' },
     listen: { type: 'string', value: 'HOST:PORT', describe: 'accept peers here (the listener moves at once; existing connections stay)' },
@@ -26,8 +27,13 @@ export const settings: CliCommand = {
     'to-self-delay': { type: 'string', value: 'BLOCKS', describe: 'the lock we ask of the peer (time to punish a revoked commitment)' },
     'minimum-depth': { type: 'string', value: 'BLOCKS', describe: 'confirmations before a channel the peer funds is used (1..144)' },
     'trusted-zeroconf': { type: 'string', value: 'NODEID,…|none', describe: 'the peers allowed to open zero-conf channels to us' },
+    'async-release-window-seconds': {
+      type: 'string', value: 'S',
+      describe: `async payments: how long a held payment waits for its recipient's release, ${RELEASE_WINDOW_SECONDS.min} to ${RELEASE_WINDOW_SECONDS.max} s. `
+        + 'Applied at once to HTLCs held and payments begun from then on (those waiting keep theirs); the daemon\'s flag of that name wins',
+    },
   },
-  examples: ['settings', 'settings --alias "my node" --onion-rate 5', 'settings --announce-addr 203.0.113.5:9735,node.example.com:9735', 'settings --fee-url https://nodes.lightning.computer/fees/v1/btc-fee-estimates.json --fee-poll-ms 600000'],
+  examples: ['settings', 'settings --alias "my node" --onion-rate 5', 'settings --announce-addr 203.0.113.5:9735,node.example.com:9735', 'settings --fee-url https://nodes.lightning.computer/fees/v1/btc-fee-estimates.json --fee-poll-ms 600000', 'settings --async-release-window-seconds 3600'],
   details: ['Options given to "glasswing daemon" win over saved settings at each start.'],
   run: (ctx, { values }) => {
     const change: { -readonly [K in keyof UpdateSettingsParams]: UpdateSettingsParams[K] } = {};
@@ -64,6 +70,8 @@ export const settings: CliCommand = {
       channels.trustedZeroconfPeers = ids;
     }
     if (Object.keys(channels).length > 0) change.channels = channels;
+    const releaseWindow = integer(values, 'async-release-window-seconds', RELEASE_WINDOW_SECONDS.min, RELEASE_WINDOW_SECONDS.max);
+    if (releaseWindow !== undefined) change.async = { releaseWindowSeconds: releaseWindow };
     return withDaemon(ctx.datadir, ({ api }) => (Object.keys(change).length ? api.updateSettings(change) : api.getSettings({})));
   },
 };

@@ -6,6 +6,7 @@
  */
 import type { NodeEvent } from '../../../core/api/events';
 import type { OfferEventBody } from '../../../core/api/offers';
+import type { SettingName } from '../../../core/api/settings';
 import { formatMsat } from './amount';
 import { formatBytes, formatDuration, formatRtt, middleEllipsis } from './format';
 
@@ -78,7 +79,7 @@ function rowOf(event: NodeEvent): Omit<LogRow, 'keepalive'> | null {
     case 'node.settings_changed':
       return {
         ...base, kind: 'node', direction: null, nodeId: null, title: 'settings changed',
-        detail: event.changed.map((c) => SETTING_WORDS[c] ?? c).join(', ') || 'nothing', tone: 'neutral',
+        detail: event.changed.map((c) => SETTING_WORDS[c] ?? String(c)).join(', ') || 'nothing', tone: 'neutral',
       };
     case 'channel.updated': {
       const c = event.channel;
@@ -98,7 +99,11 @@ function rowOf(event: NodeEvent): Omit<LogRow, 'keepalive'> | null {
   }
 }
 
-const SETTING_WORDS: Readonly<Record<string, string>> = { alias: 'alias', listen: 'listen address', onion: 'onion-message limits', mailbox: 'mailbox quotas' };
+/** Every setting the node names (a new one must be worded here: the type says so). */
+const SETTING_WORDS: Readonly<Record<SettingName, string>> = {
+  alias: 'alias', listen: 'listen address', announceAddresses: 'announced addresses', onion: 'onion-message limits', mailbox: 'mailbox quotas',
+  chain: 'chain source', feeUrl: 'fee source', channels: 'channel acceptance', async: 'async payments role', asyncReleaseWindow: 'async release window',
+};
 
 const CAUSE_WORDS: Readonly<Record<string, string>> = {
   connected: 'reconnected',

@@ -3,6 +3,7 @@
  * node's side and arrives with its stable `code`, its message and sometimes `details`
  * (e.g. an invoice_error's erroneous field); anything else is shown by its message.
  */
+import { paymentCodeText } from './payment-errors';
 
 export interface ApiFailure {
   /** Stable code, e.g. `offers.invoice_error`; `unknown` when the error carried none. */
@@ -51,12 +52,9 @@ export function withoutCliHints(message: string): string {
   return out !== '' ? out : tidy(message) || 'The node refused the request.';
 }
 
-/** Words the app uses instead of the node's own for some errors: what to do in the app. */
+/** Words the app uses instead of the node's own for some errors: what to do in the app (payments.*: payment-errors.ts). */
 const APP_WORDS: Readonly<Record<string, (f: ApiFailure) => string>> = {
   // The node's message ends "give --via hops" (core/messenger/router.ts).
-  // The node names the payment hash; the app names the list to look at.
-  'payments.already_paid': () => 'This invoice is already paid: this node paid it before (see Payments sent). It is not paid twice.',
-  'payments.in_progress': () => 'This invoice is being paid right now: its outcome appears under Payments sent.',
   'messenger.no_route': (f) => `${sentence(withoutCliHints(f.message))} Connect to it on the Peers page first, or send through connected peers (Via, under “Route and replies”).`,
 };
 
@@ -67,5 +65,5 @@ function sentence(text: string): string {
 
 /** An API failure in the app's words: never a command-line option. */
 export function appMessage(f: ApiFailure): string {
-  return APP_WORDS[f.code]?.(f) ?? withoutCliHints(f.message);
+  return APP_WORDS[f.code]?.(f) ?? paymentCodeText(f.code, withoutCliHints(f.message)) ?? withoutCliHints(f.message);
 }

@@ -9,6 +9,7 @@
 import type { NodeEvent } from '../../../core/api/events';
 import { formatMsat } from './amount';
 import { formatTimestamp } from './format';
+import { paymentFailureText } from './payments';
 import type { AsyncSettingChange, AsyncSettingsInfo } from '../../../core/api/settings';
 import type { AsyncRole } from '../../../core/api/async';
 
@@ -229,7 +230,7 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'payment.failed': {
         const s = payers.get(e.paymentId);
-        if (s) s.failed = { at: firstOpen(s.seen, 'static_invoice'), message: e.message };
+        if (s) s.failed = { at: firstOpen(s.seen, 'static_invoice'), message: paymentFailureText(e.code, e.message, 'async') };
         break;
       }
       case 'forward.offered':

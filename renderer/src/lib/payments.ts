@@ -8,6 +8,7 @@
 import type { Bolt11InvoiceInfo, DecodeResult, NodeEvent, PaymentInfo } from '../../../core/api';
 import type { Params } from '../../../core/api/methods';
 import { formatMsat, parseAmount } from './amount';
+import { paymentCodeText } from './payment-errors';
 
 /** The node's schema: a description of at most 639 characters (BOLT 11 `d` field in one tagged field). */
 export const MAX_DESCRIPTION = 639;
@@ -314,7 +315,7 @@ export function progressFromInfo(info: PaymentInfo): PaymentProgress {
     amountMsat: info.amountMsat,
     feeMsat: info.feeMsat,
     preimage: info.preimage,
-    failure: info.failure ? paymentFailureText(info.failure.code, info.failure.message) : null,
+    failure: info.failure ? paymentFailureText(info.failure.code, info.failure.message, info.kind) : null,
     parts: byPartId(info.parts.map((x) => ({
       partId: x.partId, amountMsat: x.amountMsat, feeMsat: x.feeMsat,
       nodes: x.route.map((h) => h.nodeId), channels: x.route.map((h) => h.shortChannelId),
@@ -359,20 +360,12 @@ export function partFailureText(code: string, hopIndex: number | null, fromRecip
   return `${words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}` : message}${where ? ` (${where}; ${code})` : ` (${code})`}.`;
 }
 
-/** Payment failure codes of the node (core/payments) in words. */
-const PAYMENT_WORDS: Readonly<Record<string, string>> = {
-  'payments.no_route': 'No route to the recipient with enough capacity within the fee limit.',
-  'payments.timeout': 'No part got through in time.',
-  'payments.too_many_attempts': 'Every route tried failed.',
-  'payments.rejected': 'The recipient refused the payment.',
-  'payments.invoice_expired': 'The invoice expired.',
-  'payments.lost_track': 'The node lost track of a part of this payment.',
-  'payments.async_hold_failed': 'The LSP holding this payment for the offline recipient gave it back: the recipient did not come online in time.',
-};
-
-export function paymentFailureText(code: string, message: string): string {
-  const words = PAYMENT_WORDS[code];
-  return words ? `${words} ${capital(message)}${/[.!?]$/.test(message) ? '' : '.'}` : `${capital(message)} (${code}).`;
+/**
+ * A payment's failure in words (payment-errors.ts: what happened, what to do), or the node's message
+ * and its code when the app has no words for it. `kind`: the payment's (`async` for a static invoice's).
+ */
+export function paymentFailureText(code: string, message: string, kind?: string): string {
+  return paymentCodeText(code, message, kind) ?? `${capital(message)} (${code}).`;
 }
 
 function capital(t: string): string {

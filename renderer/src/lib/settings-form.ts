@@ -226,6 +226,6 @@ export function rebaseDraft(draft: SettingsDraft, oldBase: SettingsInfo, newBase
 
 /** Words for the sections a save changed: `alias, onion-message limits`. */
 export function changedText(changed: readonly SettingName[]): string {
-  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', announceAddresses: 'announced addresses', onion: 'onion-message limits', mailbox: 'mailbox quotas', chain: 'chain source', feeUrl: 'fee source', channels: 'channel acceptance', async: 'async payments role' };
+  const words: Record<SettingName, string> = { alias: 'alias', listen: 'listen address', announceAddresses: 'announced addresses', onion: 'onion-message limits', mailbox: 'mailbox quotas', chain: 'chain source', feeUrl: 'fee source', channels: 'channel acceptance', async: 'async payments role', asyncReleaseWindow: 'async release window' };
   return changed.map((c) => words[c] ?? c).join(', ');
 }

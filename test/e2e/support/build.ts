@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../../support/vectors';
 
-export const RENDERER_SOURCES = [join(REPO_ROOT, 'renderer'), join(REPO_ROOT, 'core/api')];
+// core/node/settings-info.ts: the settings data core/api re-exports, with the bounds the app checks against (RELEASE_WINDOW_SECONDS).
+export const RENDERER_SOURCES = [join(REPO_ROOT, 'renderer'), join(REPO_ROOT, 'core/api'), join(REPO_ROOT, 'core/node/settings-info.ts')];
 export const RENDERER_INDEX = join(REPO_ROOT, 'dist/renderer/index.html');
 const LOCK = join(REPO_ROOT, 'dist/.renderer-build.lock');
 

@@ -106,6 +106,8 @@ describe('numbers and options in our own words', () => {
     [['ping', '02'.padEnd(66, 'a'), '--bytes', '-1'], '--bytes must be a whole number from 0 to 65531, got "-1"'],
     [['listmessages', '--limit', '0x10'], '--limit must be a whole number from 1 to 10000, got "0x10"'],
     [['settings', '--onion-rate', '-2'], '--onion-rate must be a whole number from 1 to 10000, got "-2"'],
+    [['settings', '--async-release-window-seconds', '9'], '--async-release-window-seconds must be a whole number from 10 to 604800, got "9"'],
+    [['settings', '--async-release-window-seconds', '1h'], '--async-release-window-seconds must be a whole number from 10 to 604800, got "1h"'],
     [['offer', '--description', 'x', '--bogus'], '--bogus is not an option of "offer"; run "glasswing help offer"'],
   ])('glasswing %j exits 2 with: %s', (args, message) => {
     const r = glasswing(...args);

@@ -59,11 +59,14 @@ describe('glasswing daemon options', () => {
     expect(parseDaemonOptions([], { GLASSWING_CRYPTO: 'noble' }).crypto).toBeUndefined();
   });
 
-  it('--async-release-window-seconds: whole seconds within the bounds, over config.json (async given)', () => {
+  it('--async-release-window-seconds: whole seconds within the bounds, over config.json (its own setting: the role stays config.json\'s)', () => {
     const o = parseDaemonOptions(['--async-role', 'lsp', '--async-release-window-seconds', '30'], {});
     expect(o.async).toEqual({ role: 'lsp', releaseWindowSeconds: 30 });
-    expect(o.given).toContain('async');
-    expect(parseDaemonOptions(['--async-release-window-seconds=604800'], {}).async).toEqual({ releaseWindowSeconds: 604_800 });
+    expect(o.given).toEqual(['async', 'asyncReleaseWindow']);
+    const alone = parseDaemonOptions(['--async-release-window-seconds=604800'], {});
+    expect(alone.async).toEqual({ releaseWindowSeconds: 604_800 });
+    expect(alone.given).toEqual(['asyncReleaseWindow']);
+    expect(parseDaemonOptions(['--async-role', 'payer'], {}).given).toEqual(['async']);
     for (const bad of ['5', '604801', '1.5', 'soon', '-20']) {
       expect(() => parseDaemonOptions(['--async-release-window-seconds', bad], {})).toThrowError(expect.objectContaining({ code: 'config.usage', message: expect.stringContaining('--async-release-window-seconds') }));
     }

@@ -41,7 +41,7 @@ describe('activity log', () => {
       localBalanceMsat: '1', remoteBalanceMsat: '1', localCtn: 3, remoteCtn: 4, numHtlcs: 1, feeratePerKw: 253, failure: null, dataLoss: null, createdAt: 1,
     };
     const events = stamp([
-      { type: 'node.settings_changed', settings: {} as never, changed: ['alias', 'onion'] },
+      { type: 'node.settings_changed', settings: {} as never, changed: ['alias', 'onion', 'asyncReleaseWindow'] },
       { type: 'offer.created', offerId, offer: { description: 'coffee', amountMsat: '5000' } as never },
       { type: 'offer.invoice_request_received', offerId, requestId: 'r', messageId: 'm', amountMsat: null, quantity: '2', payerNote: null, viaPath: true },
       { type: 'offer.invoice_issued', offerId, requestId: 'r', messageId: 'm', invoiceId: 'i', paymentHash: 'p', amountMsat: '10000' },
@@ -52,7 +52,7 @@ describe('activity log', () => {
     ]);
     const rows = events.map((e) => logRowOf(e));
     expect(rows.map((r) => r && [r.kind, r.title, r.detail, r.tone])).toEqual([
-      ['node', 'settings changed', 'alias, onion-message limits', 'neutral'],
+      ['node', 'settings changed', 'alias, onion-message limits, async release window', 'neutral'],
       ['offer', 'offer created', 'coffee · 5 sat', 'good'],
       ['offer', 'invoice request', 'for offer abababab…abab · the offer’s price · quantity 2 · over a blinded path', 'neutral'],
       ['offer', 'invoice issued', '10 sat · for offer abababab…abab', 'good'],

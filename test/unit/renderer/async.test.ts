@@ -48,7 +48,8 @@ describe('async timeline: the payer (P)', () => {
     const [t] = asyncTimelines([started, got, sent, announced, failed]);
     expect(t!.state).toBe('failed');
     expect(statusOf(t!, 'htlc_held').status).toBe('unseen');
-    expect(statusOf(t!, 'mailbox')).toMatchObject({ status: 'failed', detail: 'the release window ended' });
+    // In the app's words (payment-errors.ts): what happened and what to do.
+    expect(statusOf(t!, 'mailbox')).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^The recipient did not come online to release the payment within its release window\. Nothing was sent\./) });
     expect(statusOf(t!, 'paid').status).toBe('skipped');
   });
 
@@ -170,7 +171,7 @@ describe('async timeline: properties', () => {
 });
 
 describe('async settings form', () => {
-  const info: AsyncSettingsInfo = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null };
+  const info: AsyncSettingsInfo = { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', releaseWindowSeconds: 86_400, releaseWindowSource: 'default', next: null };
   const LSP = `02${'ab'.repeat(32)}@127.0.0.1:9735`;
 
   it('starts from what is in force, or from what is saved for the next start', () => {

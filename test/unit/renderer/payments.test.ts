@@ -155,7 +155,7 @@ describe('payments page: a payment as it happens', () => {
     expect(p).toMatchObject({ status: 'succeeded', feeMsat: '12', amountMsat: '50000' });
     expect(p.parts.map((x) => x.state)).toEqual(['failed', 'succeeded']);
     const f = applyPaymentEvent(startProgress('p2'), ev({ type: 'payment.failed', paymentId: 'p2', paymentHash: '00', code: 'payments.no_route', message: 'no route for 5 msat' }));
-    expect(f).toMatchObject({ status: 'failed', failure: 'No route to the recipient with enough capacity within the fee limit. No route for 5 msat.' });
+    expect(f).toMatchObject({ status: 'failed', failure: 'No route to the recipient with enough capacity within the fee limit. No route for 5 msat. Raise the max fee, pay a smaller amount, or open a channel toward the recipient.' });
   });
 
   it('takes the node\'s answer: parts, preimage, failure', () => {
@@ -319,7 +319,7 @@ describe('payments page: a payment as it happens', () => {
   it('words: an unknown code keeps the node\'s message; fee shares', () => {
     expect(partFailureText('unknown_0x1234', null, true, 'something odd')).toBe('something odd (at the recipient; unknown_0x1234).');
     expect(paymentFailureText('payments.something', 'went wrong')).toBe('Went wrong (payments.something).');
-    expect(paymentFailureText('payments.async_hold_failed', 'the HTLC held at 02ab… was failed back unreleased')).toMatch(/^The LSP holding this payment .* The HTLC held at 02ab… was failed back unreleased\.$/);
+    expect(paymentFailureText('payments.async_hold_failed', 'the HTLC held at 02ab… was failed back unreleased')).toMatch(/^The LSP holding this payment .* The HTLC held at 02ab… was failed back unreleased\. Nothing was paid/);
     expect(feeShare('25', '10000')).toBe('0.25%');
     expect(feeShare(null, '10000')).toBeNull();
     expect(feeShare('0', '10000')).toBeNull();

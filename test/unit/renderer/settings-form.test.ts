@@ -14,7 +14,7 @@ const CURRENT: SettingsInfo = {
   chain: { kind: 'none', endpoint: null, rpcCookie: null, next: null },
   fee: { url: null, pollMs: null, next: null },
   channels: { minFundingSat: '20000', maxFundingSat: '1000000000', maxToSelfDelay: 2016, toSelfDelay: 144, minimumDepth: 3, trustedZeroconfPeers: [] },
-  async: { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', next: null },
+  async: { role: 'none', lsp: null, profile: 'ldk', description: 'async payments', releaseWindowSeconds: 86_400, releaseWindowSource: 'default', next: null },
 };
 
 describe('settings form', () => {

@@ -155,6 +155,20 @@ describe('P pays an offline R through its static invoice', () => {
     s.lab.comeOnline('R');
     expect(htlcs(s)).toEqual([]);
   });
+
+  it('a release window changed while the payer runs (Settings) is given to payments begun after it; one already waiting keeps its own', () => {
+    const s = withPayer('self', { policy: { releaseWindowSeconds: 600 } });
+    s.lab.goOffline('R');
+    request(s, 'before');
+    s.payer.setReleaseWindow(60);
+    request(s, 'after');
+    const t0 = s.lab.now;
+    s.payer.tick(t0 + 60_000);
+    expect(s.payer.payment('after')).toMatchObject({ status: 'failed', failure: 'payments.timeout' });
+    expect(s.payer.payment('before')!.status).not.toBe('failed');
+    s.payer.tick(t0 + 600_000);
+    expect(s.payer.payment('before')).toMatchObject({ status: 'failed', failure: 'payments.timeout' });
+  });
 });
 
 describe('P often offline: L1 holds the HTLC', () => {
