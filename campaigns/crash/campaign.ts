@@ -484,9 +484,10 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
      * output paying the non-funder exactly the ledger's balance (so not an older state with other
      * balances), and its to_local left through the delayed path (a BIP 68 relative lock of to_self_delay
      * blocks in the spending input, consensus-enforced) — never the revocation path, which the peer
-     * would take at once on one of our revoked commitments. And nothing lost: the wallets together
-     * gained the capacity less every fee on chain (commitment, sweeps, CPFP children) and the outputs
-     * left unspent (anchors nobody needed).
+     * would take at once on one of our revoked commitments. And nothing lost: each wallet gained its
+     * own share (the spent outputs its close view calls its own, less their spenders' fees), together
+     * the capacity less every fee on chain (commitment, sweeps, CPFP children) and the outputs left
+     * unspent (anchors nobody needed).
      */
     const forceCloseAndReopen = async (iterationStart: number): Promise<void> => {
       const [x, y] = killPrng.pick(pairs);
@@ -555,24 +556,44 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
           violation(`channel ${id}: to_local ${toLocalOutpoint} of ${closer.name}'s commitment was spent by ${toLocalSpend.txid} ${toLocalSpend.height - closing.height} blocks after it with no to_self_delay lock (sequence ${toLocalSpend.sequence.toString(16)}) — the revocation path`);
         }
       }
-      // Nothing lost: capacity = Σ wallet gains + every fee on chain + what is left unspent.
+      // Nothing lost: capacity = Σ wallet gains + every fee on chain + what is left unspent. And each end's
+      // own share: the commitment outputs its close view calls its own (to_local, to_remote, its anchor)
+      // that were spent — by its sweeps, or its CPFP of its anchor — less the fees of those transactions
+      // (a CPFP's wallet inputs come back as its change). The third node gains nothing.
+      const owner = new Map<string, CampaignNode>();
+      for (const n of [closer, other]) {
+        const v = await closedOn(n, id, (c) => c.onChain.outputs.length > 0, 'listing its outputs');
+        for (const o of v.onChain.outputs) if (o.role === 'local_to_local' || o.role === 'to_remote' || o.role === 'our_anchor') owner.set(o.outpoint, n);
+      }
       let fees = await feeOf(chain, commitmentTxid);
       let unspent = 0n;
       const spenders = new Set<string>();
+      const share = new Map<CampaignNode, bigint>(nodes.map((n) => [n, 0n]));
       for (const o of commitment.vout) {
-        const sp = spends.get(`${commitmentTxid}:${o.n}`);
-        if (sp) spenders.add(sp.txid);
-        else unspent += btcToSat(o.value);
+        const outpoint = `${commitmentTxid}:${o.n}`;
+        const sp = spends.get(outpoint);
+        if (!sp) {
+          unspent += btcToSat(o.value);
+          continue;
+        }
+        const n = owner.get(outpoint) ?? violation(`channel ${id}: ${outpoint} (${btcToSat(o.value)} sat) was spent by ${sp.txid}, and neither end's close view calls it its own`);
+        share.set(n, share.get(n)! + btcToSat(o.value));
+        if (spenders.has(sp.txid)) continue;
+        spenders.add(sp.txid);
+        const fee = await feeOf(chain, sp.txid);
+        fees += fee;
+        share.set(n, share.get(n)! - fee);
       }
-      for (const t of spenders) fees += await feeOf(chain, t);
       const expected = entry.capacitySat - fees - unspent;
-      let gained = 0n;
+      const gains = new Map<CampaignNode, bigint>();
       await waitUntil(async () => {
-        gained = 0n;
-        for (const n of nodes) gained += BigInt((await n.api.getBalance({})).totalSat) - before.get(n)!;
-        return gained === expected ? true : undefined;
-      }, 'the wallets to hold the channel less the fees', 60_000, 500)
-        .catch(() => violation(`channel ${id} (force-closed by ${closer.name}): the wallets gained ${gained} sat, the chain says ${expected} (capacity ${entry.capacitySat} − fees ${fees} − unspent ${unspent})`));
+        for (const n of nodes) gains.set(n, BigInt((await n.api.getBalance({})).totalSat) - before.get(n)!);
+        return nodes.every((n) => gains.get(n) === share.get(n)) ? true : undefined;
+      }, 'each wallet to hold its share of the channel less its fees', 60_000, 500).catch(() => {
+        const gained = nodes.reduce((a, n) => a + gains.get(n)!, 0n);
+        const each = nodes.map((n) => `${n.name} gained ${gains.get(n)} sat, its share ${share.get(n)}`).join('; ');
+        violation(`channel ${id} (force-closed by ${closer.name}): ${each}; in all ${gained} sat, the chain says ${expected} (capacity ${entry.capacitySat} − fees ${fees} − unspent ${unspent})`);
+      });
       for (const n of nodes) ledger.setWallet(n.nodeId, BigInt((await n.api.getBalance({})).totalSat));
       ledger.forget(id);
       forceCloses++;
