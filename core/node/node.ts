@@ -318,6 +318,8 @@ export class Node {
       }
       this.#wallet.onChainEvent(e);
       if (e.type === 'chain.spend_seen') this.#gossip.fundingSpent(e.outpoint, e.height);
+      // A graph channel's spend in a block that left the chain: the channel is unspent again.
+      if (e.type === 'chain.block_disconnected') this.#gossip.blockDisconnected(e.height);
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         const tip = this.#chain?.tracker.tip;

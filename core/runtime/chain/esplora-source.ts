@@ -9,7 +9,8 @@
  * - the transaction at a block position, with its Merkle proof (the gossip layer's funding
  *   checks): `GET /block/:hash/txid/:index`, `GET /tx/:txid/merkle-proof`
  * - a transaction: `GET /tx/:txid/status` then `GET /tx/:txid/hex`
- * - an outpoint's spend: `GET /tx/:txid/outspend/:vout`
+ * - an outpoint's spend: `GET /tx/:txid/outspend/:vout` (then the spender's hex for a watch;
+ *   alone for the gossip layer's checks of graph channels: `outspendStatus`)
  * - a script's history: `GET /scripthash/:sha256(script)/txs` (up to 50 mempool and the newest
  *   25 confirmed transactions), then `/txs/chain/:last_seen_txid` pages of 25. Transactions come
  *   as JSON; they are serialized back and must hash to their txid.
@@ -168,6 +169,19 @@ export class EsploraSource implements ChainSource {
   }
 
   /** A confirmed transaction's Merkle branch (electrs: hex hashes as shown, its position in the block), or null. */
+  /**
+   * Whether an output is spent, and by what in which block, in one request (`/tx/:txid/outspend/:vout`;
+   * the spender's bytes are not fetched): the gossip layer's check of graph channels' funding
+   * outputs, which can be tens of thousands. An output the server does not know is unspent.
+   */
+  async outspendStatus(txid: string, vout: number): Promise<{ readonly spent: false } | { readonly spent: true; readonly txid: string; readonly status: TxStatus }> {
+    const path = `/tx/${txid}/outspend/${vout}`;
+    const v = (await this.#json(path)) as { spent?: unknown; txid?: unknown; status?: unknown } | null;
+    if (!v || typeof v.spent !== 'boolean') throw bad(`${path}: no "spent"`);
+    if (!v.spent) return { spent: false };
+    return { spent: true, txid: expectHash(v.txid, `${path} txid`), status: parseStatus(v.status, path) };
+  }
+
   async merkleProof(txid: string): Promise<{ readonly blockHeight: number; readonly branch: readonly string[]; readonly pos: number } | null> {
     const path = `/tx/${txid}/merkle-proof`;
     const res = await this.#get(path);

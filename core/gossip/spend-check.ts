@@ -1,0 +1,189 @@
+/**
+ * Which graph channels' funding outputs to ask a filtered chain source (Esplora) about, and when.
+ *
+ * BOLT 7: a node "SHOULD monitor the funding transactions in the blockchain, to identify channels
+ * that are being closed", and forgets a channel "once its funding output has been spent" after "a
+ * 72-block delay". A node that fetches every block finds the spends by scanning them (the chain
+ * tracker's spend filter). A node on Esplora fetches headers only, and Esplora's REST API has no
+ * way to ask about many outputs at once: `/tx/:txid/outspend/:vout` (or `/outspends`) is one
+ * request per funding transaction, a scripthash history one per funding script, and
+ * `/block/:hash/txids` names transactions, not what they spend (their inputs need a request per
+ * transaction, thousands a block). Asking about every graph channel every block would be tens of
+ * thousands of requests every ten minutes against a public server that throttles far below that.
+ *
+ * So the scheme is bounded by a request budget, not by the graph:
+ * - a rotation walks the graph in short_channel_id order, one output per token of a token bucket
+ *   (default 1 a second: 86,400 a day, a 50,000-channel mainnet graph in about 14 hours — inside
+ *   the 72-block delay's 12 hours for most, and far inside the two-week staleness prune that
+ *   remains the backstop); at most one pass per block (a spend needs a block), so a small graph
+ *   costs one request per channel per block and a large one the budget;
+ * - first, before the rotation, channels that matter now: ones a route goes over or a payment
+ *   failure named (`urgent`), ones whose spend left the chain in a reorganisation, and ones both of
+ *   whose directions were just disabled — what both ends of a closing channel announce;
+ * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
+ *   is on another branch) is asked again after our next block.
+ *
+ * Sans-I/O: fed the graph's ids, time and tips; returns what to ask. The host (core/runtime/gossip)
+ * asks the source and hands each answer, judged by `judgeSpend`, to `GossipManager.fundingSpent`.
+ */
+import { TokenBucket } from '../token-bucket';
+
+export interface SpendCheckLimits {
+  /** Outputs asked about per second on average (default 1). */
+  readonly ratePerSecond: number;
+  /** Most asked at once after a quiet spell (default 10). */
+  readonly burst: number;
+  /** Most channels waiting to be asked before the rotation (default 1,000; more are left to the rotation). */
+  readonly maxUrgent: number;
+}
+
+export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = { ratePerSecond: 1, burst: 10, maxUrgent: 1_000 };
+
+/** What a source says of a funding output. */
+export type SpendAnswer =
+  | { readonly kind: 'unspent' }
+  /** Spent by a transaction not in a block yet (a close or a splice on its way): still open for BOLT 7. */
+  | { readonly kind: 'spent_unconfirmed' }
+  | { readonly kind: 'spent'; readonly height: number; readonly blockHash: string };
+
+/** What an answer means against our own chain. */
+export type SpendVerdict = { readonly kind: 'spent'; readonly height: number } | { readonly kind: 'unspent' } | { readonly kind: 'retry' };
+
+/** Our best chain, as `judgeSpend` reads it. */
+export interface SpendChainView {
+  /** Our tip's height, null before the first sync. */
+  readonly tipHeight: number | null;
+  /** Our block hash at `height`, undefined below the headers we keep (deeper than a reorganisation we follow). */
+  hashAt(height: number): string | undefined;
+}
+
+/**
+ * A spend counts only in a block of our best chain: one in a block above our tip, or whose hash at
+ * its height is not ours, is asked again later (a load-balanced server a block ahead or on a stale
+ * branch). Below the headers we keep it is older than any reorganisation we follow: taken.
+ */
+export function judgeSpend(answer: SpendAnswer, chain: SpendChainView): SpendVerdict {
+  if (answer.kind !== 'spent') return { kind: 'unspent' };
+  if (chain.tipHeight === null || answer.height > chain.tipHeight || answer.height < 0) return { kind: 'retry' };
+  const ours = chain.hashAt(answer.height);
+  if (ours !== undefined && ours !== answer.blockHash) return { kind: 'retry' };
+  return { kind: 'spent', height: answer.height };
+}
+
+export interface SpendCheckStats {
+  /** Outputs handed out to ask about. */
+  readonly asked: number;
+  /** Rotation passes completed over the whole graph. */
+  readonly passes: number;
+  readonly urgent: number;
+  readonly afterNextBlock: number;
+}
+
+export class SpendChecks {
+  readonly limits: SpendCheckLimits;
+  readonly #bucket: TokenBucket;
+  /** Asked before the rotation, in arrival order. */
+  readonly #urgent = new Set<bigint>();
+  /** Asked again once our tip moves. */
+  readonly #afterBlock = new Set<bigint>();
+  /** The last short_channel_id the rotation handed out (null: the pass starts at the lowest). */
+  #cursor: bigint | null = null;
+  /** The tip height the current pass started at; a finished pass waits for a higher tip. */
+  #passHeight: number | null = null;
+  #passDone = false;
+  #tip: number | null = null;
+  #asked = 0;
+  #passes = 0;
+
+  constructor(limits: Partial<SpendCheckLimits>, nowMs: number) {
+    this.limits = { ...DEFAULT_SPEND_CHECK_LIMITS, ...limits };
+    this.#bucket = new TokenBucket(this.limits.ratePerSecond, this.limits.burst, nowMs);
+  }
+
+  /** Ask about these before the rotation (a route over them, a payment failure naming them). */
+  urgent(scids: Iterable<bigint>): void {
+    for (const scid of scids) {
+      if (this.#urgent.size >= this.limits.maxUrgent) return; // the rotation reaches the rest
+      this.#urgent.add(scid);
+    }
+  }
+
+  /** The answer named a block we do not have (yet): ask again after our next block. */
+  afterNextBlock(scid: bigint): void {
+    if (this.#afterBlock.size < this.limits.maxUrgent) this.#afterBlock.add(scid);
+  }
+
+  /** Our best tip's height: a finished pass starts again, answers waiting for a block are asked again. */
+  tip(height: number): void {
+    if (this.#tip !== null && height === this.#tip) return;
+    this.#tip = height;
+    if (this.#passDone && (this.#passHeight === null || height !== this.#passHeight)) {
+      this.#passDone = false;
+      this.#passHeight = height;
+    }
+    if (this.#afterBlock.size) {
+      this.urgent([...this.#afterBlock]);
+      this.#afterBlock.clear();
+    }
+  }
+
+  /**
+   * Up to `max` short_channel_ids to ask about now, as the token bucket allows: the urgent ones
+   * first, then the next ones of the rotation over `ids` (ascending, the graph's sorted index).
+   * `eligible` says which can be asked (in the graph, not seen spent, funding txid known); the
+   * others are passed over without spending a token.
+   */
+  next(nowMs: number, max: number, ids: readonly bigint[], eligible: (scid: bigint) => boolean): bigint[] {
+    const out: bigint[] = [];
+    for (const scid of this.#urgent) {
+      if (out.length >= max) return out;
+      if (!eligible(scid)) {
+        this.#urgent.delete(scid);
+        continue;
+      }
+      if (!this.#bucket.take(nowMs)) return out;
+      this.#urgent.delete(scid);
+      out.push(scid);
+      this.#asked++;
+    }
+    if (this.#passDone || ids.length === 0) return out;
+    if (this.#passHeight === null) this.#passHeight = this.#tip;
+    let i = this.#cursor === null ? 0 : upperBound(ids, this.#cursor);
+    // Passing over ineligible channels costs no token but is bounded per call.
+    let scanned = 0;
+    while (out.length < max && scanned < ids.length) {
+      if (i >= ids.length) {
+        this.#cursor = null;
+        this.#passes++;
+        this.#passDone = true;
+        return out;
+      }
+      const scid = ids[i]!;
+      scanned++;
+      if (eligible(scid) && !out.includes(scid)) {
+        if (!this.#bucket.take(nowMs)) return out;
+        out.push(scid);
+        this.#asked++;
+      }
+      this.#cursor = scid;
+      i++;
+    }
+    return out;
+  }
+
+  stats(): SpendCheckStats {
+    return { asked: this.#asked, passes: this.#passes, urgent: this.#urgent.size, afterNextBlock: this.#afterBlock.size };
+  }
+}
+
+/** The first index whose id is above `v` (ids ascending). */
+function upperBound(ids: readonly bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
