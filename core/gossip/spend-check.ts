@@ -17,9 +17,10 @@
  *   the 72-block delay's 12 hours for most, and far inside the two-week staleness prune that
  *   remains the backstop); at most one pass per block (a spend needs a block), so a small graph
  *   costs one request per channel per block and a large one the budget;
- * - first, before the rotation, channels that matter now: ones a route goes over or a payment
- *   failure named (`urgent`), ones whose spend left the chain in a reorganisation, and ones both of
- *   whose directions were just disabled — what both ends of a closing channel announce;
+ * - first, before the rotation, channels that matter now: ones a payment part goes over
+ *   (`routeUsed`) and the ones next to the node a failure came from (`routeFailed`), ones whose
+ *   spend left the chain in a reorganisation, and ones both of whose directions were just
+ *   disabled — what both ends of a closing channel announce (`urgent`);
  * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
  *   is on another branch) is asked again after our next block.
  *
@@ -35,9 +36,11 @@ export interface SpendCheckLimits {
   readonly burst: number;
   /** Most channels waiting to be asked before the rotation (default 1,000; more are left to the rotation). */
   readonly maxUrgent: number;
+  /** Routes of payment parts in flight remembered, to know which channels a failure names (default 1,000). */
+  readonly maxRoutes: number;
 }
 
-export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = { ratePerSecond: 1, burst: 10, maxUrgent: 1_000 };
+export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = { ratePerSecond: 1, burst: 10, maxUrgent: 1_000, maxRoutes: 1_000 };
 
 /** What a source says of a funding output. */
 export type SpendAnswer =
@@ -86,6 +89,8 @@ export class SpendChecks {
   readonly #urgent = new Set<bigint>();
   /** Asked again once our tip moves. */
   readonly #afterBlock = new Set<bigint>();
+  /** Routes of payment parts by key, oldest first. */
+  readonly #routes = new Map<string, readonly bigint[]>();
   /** The last short_channel_id the rotation handed out (null: the pass starts at the lowest). */
   #cursor: bigint | null = null;
   /** The tip height the current pass started at; a finished pass waits for a higher tip. */
@@ -106,6 +111,35 @@ export class SpendChecks {
       if (this.#urgent.size >= this.limits.maxUrgent) return; // the rotation reaches the rest
       this.#urgent.add(scid);
     }
+  }
+
+  /**
+   * A payment part went out over `scids` (its route, first hop first): they are asked about first
+   * (a closed one fails the part; knowing it before the retry keeps the next route off it), and
+   * the route is remembered under `key` (oldest forgotten beyond `maxRoutes`) for `routeFailed`.
+   */
+  routeUsed(key: string, scids: readonly bigint[]): void {
+    this.urgent(scids);
+    this.#routes.delete(key);
+    this.#routes.set(key, scids);
+    if (this.#routes.size > this.limits.maxRoutes) this.#routes.delete(this.#routes.keys().next().value!);
+  }
+
+  /**
+   * The part sent under `key` failed at the node `hopIndex` hops along (0: our peer; null: we
+   * could not tell). The channels into and out of that node are asked about first: a node failing
+   * to forward (unknown_next_peer, permanent_channel_failure, ...) may have closed its next channel.
+   */
+  routeFailed(key: string, hopIndex: number | null): void {
+    const route = this.#routes.get(key);
+    this.#routes.delete(key);
+    if (!route) return;
+    this.urgent(hopIndex === null ? route : route.slice(Math.max(0, hopIndex), hopIndex + 2));
+  }
+
+  /** The part sent under `key` is settled or failed at its recipient: its route is forgotten. */
+  routeDone(key: string): void {
+    this.#routes.delete(key);
   }
 
   /** The answer named a block we do not have (yet): ask again after our next block. */

@@ -2,7 +2,8 @@
  * A node on Esplora stops routing over a public channel closed on chain (issue 15): three
  * `glasswing daemon`s on btcd, A on the Esplora-shaped server of test/support/esplora.ts (filtered
  * mode: headers only, no block fetched), B and C on btcd's JSON-RPC. A —private— B —public— C: A
- * learns B–C from gossip and routes over it; B closes it cooperatively; A finds the funding output
+ * learns B–C from gossip, routes over it and pays over it (its channel is checked for a close at
+ * once); B closes it cooperatively; A finds the funding output
  * spent through `/tx/:txid/outspend/:vout` (BOLT 7: "SHOULD monitor the funding transactions in the
  * blockchain, to identify channels that are being closed"), marks the channel spent at the close's
  * height and finds no route to C any more — without asking for a block.
@@ -78,12 +79,21 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     const route = await a.cli('getroute', c.daemon.nodeId, '70000');
     expect(route.code, route.stderr).toBe(0);
     expect((route.json as RouteInfoResult).hops.map((h) => h.shortChannelId)[1]).toBe(scid);
+    // A payment over it: the channels of its route are asked about at once (the rotation asks
+    // once per block, and no block comes meanwhile; A's chain watches ask about A–B only).
+    const bcOutspends = () => shim.requests.get(`outspend ${bc.fundingTxid}:${bc.fundingOutputIndex}`) ?? 0;
+    const asked = bcOutspends();
+    const inv = (await c.cli('invoice', '70000', 'over B–C')).json as { bolt11: string };
+    const paid = await a.cli('pay', inv.bolt11, '--max-fee-msat', '5000');
+    expect(paid.code, paid.stderr).toBe(0);
+    expect(paid.json).toMatchObject({ status: 'succeeded' });
+    await waitFor(() => (bcOutspends() > asked ? true : undefined), 'the route\'s channel asked about');
   }, 180_000);
 
   it('is marked spent at the close\'s height and no longer routed over, with no block fetched', async () => {
     // (A fetched one block for its own channel's short_channel_id, core/runtime/channel/chain-port.ts; none since.)
     const blocksBefore = shim.requests.get('/block/:hash/raw') ?? 0;
-    const outspendsBefore = shim.requests.get('/tx/:txid/outspend/:vout') ?? 0;
+    const outspendsBefore = shim.requests.get(`outspend ${bc.fundingTxid}:${bc.fundingOutputIndex}`) ?? 0;
     const closed = await b.cli('closechannel', bc.channelId);
     expect(closed.code, closed.stderr).toBe(0);
     await waitFor(async () => {
@@ -100,7 +110,7 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     const none = await a.cli('getroute', c.daemon.nodeId, '70000');
     expect(none.code).toBe(1);
     expect(none.json).toMatchObject({ error: { code: 'routing.no_route' } });
-    expect(shim.requests.get('/tx/:txid/outspend/:vout') ?? 0).toBeGreaterThan(outspendsBefore);
+    expect(shim.requests.get(`outspend ${bc.fundingTxid}:${bc.fundingOutputIndex}`) ?? 0).toBeGreaterThan(outspendsBefore);
     expect(shim.requests.get('/block/:hash/raw') ?? 0).toBe(blocksBefore);
   }, 120_000);
 });

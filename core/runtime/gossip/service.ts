@@ -8,7 +8,8 @@
 import type { GossipChange, GossipEvent, GossipManager, GossipOutput, GossipPeerInfo, GossipStore, FundingLookupResult } from '../../gossip';
 import { SpendChecks, judgeSpend, type SpendAnswer, type SpendChainView, type SpendCheckLimits, type SpendCheckStats, type SpendVerdict } from '../../gossip';
 import type { ChannelPolicy } from '../../gossip';
-import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, shortChannelIdParts, type FeatureVector, type Message } from '../../wire';
+import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, parseShortChannelId, shortChannelIdParts, type FeatureVector, type Message } from '../../wire';
+import type { PaymentEventBody } from '../../payments';
 import type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from './types';
 import type { Peer } from '../../peer/peer';
 import type { Clock, Timer } from '../clock';
@@ -190,6 +191,31 @@ export class GossipService {
   checkSpends(scids: Iterable<bigint>): void {
     if (this.#closed || !this.#spends) return;
     this.#spends.urgent(scids);
+    this.#runSpendChecks();
+  }
+
+  /**
+   * Payment parts (filtered mode): the channels a part goes over are asked about first, and on
+   * its failure the ones next to the node that failed it (`SpendChecks.routeUsed` / `routeFailed`).
+   */
+  paymentEvent(e: PaymentEventBody): void {
+    const checks = this.#spends;
+    if (this.#closed || !checks) return;
+    if (e.type === 'payment.part_sent') {
+      const scids: bigint[] = [];
+      for (const text of e.route.channels) {
+        try {
+          scids.push(parseShortChannelId(text));
+        } catch {
+          // not a short_channel_id we can read: nothing to ask about
+        }
+      }
+      checks.routeUsed(`${e.paymentId}/${e.partId}`, scids);
+    } else if (e.type === 'payment.part_failed') {
+      // A failure from the recipient says nothing of the channels on the way.
+      if (e.fromRecipient) checks.routeDone(`${e.paymentId}/${e.partId}`);
+      else checks.routeFailed(`${e.paymentId}/${e.partId}`, e.hopIndex);
+    } else return;
     this.#runSpendChecks();
   }
 

@@ -86,6 +86,42 @@ describe('SpendChecks', () => {
     expect(c.next(NOW_MS + 2_000, 100, list, (s) => s !== scid(1))).toEqual([list[1]]);
   });
 
+  it('asks first about a payment part\'s route, and on its failure about the channels next to the failing node', () => {
+    const list = ids(10);
+    const c = new SpendChecks({ ratePerSecond: 1, burst: 3, maxRoutes: 2 }, NOW_MS);
+    c.tip(900_000);
+    c.routeUsed('p/0', [list[7]!, list[8]!, list[9]!]);
+    expect(c.next(NOW_MS, 100, list, all)).toEqual([list[7], list[8], list[9]]);
+    // Our peer's peer (hop 1) failed it: the channel into it and the one out of it.
+    c.routeFailed('p/0', 1);
+    expect(c.stats().urgent).toBe(2);
+    expect(c.next(NOW_MS + 2_000, 100, list, all)).toEqual([list[8], list[9]]);
+    // Forgotten once failed; a failure we cannot place names the whole route.
+    c.routeFailed('p/0', 1);
+    expect(c.stats().urgent).toBe(0);
+    c.routeUsed('p/1', [list[1]!, list[2]!]);
+    c.next(NOW_MS + 4_000, 100, list, all);
+    c.routeFailed('p/1', null);
+    expect(c.stats().urgent).toBe(2);
+  });
+
+  it('forgets a route failed at its recipient, and keeps at most maxRoutes routes (oldest out)', () => {
+    const list = ids(10);
+    const c = new SpendChecks({ ratePerSecond: 1, burst: 100, maxRoutes: 2 }, NOW_MS);
+    c.tip(900_000);
+    c.routeUsed('q/0', [list[3]!]);
+    c.routeDone('q/0');
+    c.routeUsed('r/0', [list[4]!]);
+    c.routeUsed('r/1', [list[5]!]);
+    c.routeUsed('r/2', [list[6]!]);
+    expect(c.next(NOW_MS, 4, list, all)).toEqual([list[3], list[4], list[5], list[6]]);
+    c.routeFailed('q/0', 0);
+    c.routeFailed('r/0', 0);
+    expect(c.stats().urgent).toBe(0);
+    c.routeFailed('r/2', 0);
+    expect(c.stats().urgent).toBe(1);
+  });
+
   it('keeps at most maxUrgent waiting (the rotation reaches the rest)', () => {
     const c = new SpendChecks({ maxUrgent: 3 }, NOW_MS);
     c.urgent(ids(10));
