@@ -122,6 +122,20 @@ describe('SpendChecks', () => {
     expect(c.stats().urgent).toBe(1);
   });
 
+  it('looks at a bounded number of ids per call, so a graph of ineligible channels is walked over several ticks', () => {
+    const list = ids(5_000);
+    const c = new SpendChecks({ ratePerSecond: 1, burst: 10 }, NOW_MS);
+    c.tip(1);
+    const last = list[list.length - 1]!;
+    const onlyLast = (s: bigint) => s === last;
+    expect(c.next(NOW_MS, 10, list, onlyLast)).toEqual([]);
+    expect(c.next(NOW_MS, 10, list, onlyLast)).toEqual([]);
+    expect(c.stats().passes).toBe(0);
+    expect(c.next(NOW_MS, 10, list, onlyLast)).toEqual([last]);
+    expect(c.stats().passes).toBe(1);
+    expect(c.next(NOW_MS + 60_000, 10, list, onlyLast)).toEqual([]);
+  });
+
   it('keeps at most maxUrgent waiting (the rotation reaches the rest)', () => {
     const c = new SpendChecks({ maxUrgent: 3 }, NOW_MS);
     c.urgent(ids(10));
