@@ -22,7 +22,8 @@
  *   spend left the chain in a reorganisation, and ones both of whose directions were just
  *   disabled — what both ends of a closing channel announce (`urgent`);
  * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
- *   is on another branch) is asked again after our next block.
+ *   is on another branch), or a failed request, is asked again after our next block; after a
+ *   failure nothing is asked for 30 s, doubling with each failure in a row up to 10 minutes.
  *
  * Sans-I/O: fed the graph's ids, time and tips; returns what to ask. The host (core/runtime/gossip)
  * asks the source and hands each answer, judged by `judgeSpend`, to `GossipManager.fundingSpent`.
@@ -38,9 +39,15 @@ export interface SpendCheckLimits {
   readonly maxUrgent: number;
   /** Routes of payment parts in flight remembered, to know which channels a failure names (default 1,000). */
   readonly maxRoutes: number;
+  /** After a failed request nothing is asked for this long, doubling with each failure in a row (default 30 s)... */
+  readonly failurePauseMs: number;
+  /** ...up to this (default 10 minutes): a public server that throttles us (HTTP 429) is left alone. */
+  readonly maxFailurePauseMs: number;
 }
 
-export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = { ratePerSecond: 1, burst: 10, maxUrgent: 1_000, maxRoutes: 1_000 };
+export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = {
+  ratePerSecond: 1, burst: 10, maxUrgent: 1_000, maxRoutes: 1_000, failurePauseMs: 30_000, maxFailurePauseMs: 600_000,
+};
 
 /** What a source says of a funding output. */
 export type SpendAnswer =
@@ -99,6 +106,8 @@ export class SpendChecks {
   #tip: number | null = null;
   #asked = 0;
   #passes = 0;
+  #failuresInRow = 0;
+  #pausedUntil = 0;
 
   constructor(limits: Partial<SpendCheckLimits>, nowMs: number) {
     this.limits = { ...DEFAULT_SPEND_CHECK_LIMITS, ...limits };
@@ -142,6 +151,18 @@ export class SpendChecks {
     this.#routes.delete(key);
   }
 
+  /** A request failed (the source is down or throttles us): nothing is asked for a while, longer after each failure in a row. */
+  failed(nowMs: number): void {
+    const pause = Math.min(this.limits.maxFailurePauseMs, this.limits.failurePauseMs * 2 ** Math.min(this.#failuresInRow, 30));
+    this.#failuresInRow++;
+    this.#pausedUntil = Math.max(this.#pausedUntil, nowMs + pause);
+  }
+
+  /** A request was answered: failures in a row start again from zero. */
+  answered(): void {
+    this.#failuresInRow = 0;
+  }
+
   /** The answer named a block we do not have (yet): ask again after our next block. */
   afterNextBlock(scid: bigint): void {
     if (this.#afterBlock.size < this.limits.maxUrgent) this.#afterBlock.add(scid);
@@ -169,6 +190,7 @@ export class SpendChecks {
    */
   next(nowMs: number, max: number, ids: readonly bigint[], eligible: (scid: bigint) => boolean): bigint[] {
     const out: bigint[] = [];
+    if (nowMs < this.#pausedUntil) return out;
     for (const scid of this.#urgent) {
       if (out.length >= max) return out;
       if (!eligible(scid)) {

@@ -241,10 +241,16 @@ export class GossipService {
       const colon = outpoint.lastIndexOf(':');
       this.#spendsRunning++;
       void o.query(outpoint.slice(0, colon), Number(outpoint.slice(colon + 1)))
-        .then((answer): SpendVerdict => judgeSpend(answer, o.chain()), (): SpendVerdict => ({ kind: 'retry' }))
-        .then((verdict) => {
+        .then((answer): SpendVerdict | null => {
+          checks.answered();
+          return judgeSpend(answer, o.chain());
+        }, () => null)
+        .then((judged) => {
           this.#spendsRunning--;
           if (this.#closed) return;
+          // A failure: the source is down or throttles us (checks pause, then back off).
+          if (judged === null) checks.failed(this.#o.clock.now());
+          const verdict: SpendVerdict = judged ?? { kind: 'retry' };
           if (verdict.kind === 'spent') this.fundingSpent(outpoint, verdict.height);
           // A failure or a block we do not have: asked again after our next block.
           else if (verdict.kind === 'retry') checks.afterNextBlock(scid);

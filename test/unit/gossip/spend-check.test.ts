@@ -136,6 +136,25 @@ describe('SpendChecks', () => {
     expect(c.next(NOW_MS + 60_000, 10, list, onlyLast)).toEqual([]);
   });
 
+  it('pauses after a failed request, longer after each failure in a row, up to a bound; an answer resets it', () => {
+    const list = ids(100);
+    const c = new SpendChecks({ ratePerSecond: 100, burst: 100, failurePauseMs: 1_000, maxFailurePauseMs: 3_000 }, NOW_MS);
+    c.tip(1);
+    c.failed(NOW_MS);
+    expect(c.next(NOW_MS + 999, 1, list, all)).toEqual([]);
+    expect(c.next(NOW_MS + 1_000, 1, list, all)).toEqual([list[0]]);
+    c.failed(NOW_MS + 1_000);
+    expect(c.next(NOW_MS + 2_999, 1, list, all)).toEqual([]);
+    expect(c.next(NOW_MS + 3_000, 1, list, all)).toEqual([list[1]]);
+    c.failed(NOW_MS + 3_000);
+    c.failed(NOW_MS + 3_000);
+    expect(c.next(NOW_MS + 5_999, 1, list, all)).toEqual([]);
+    expect(c.next(NOW_MS + 6_000, 1, list, all)).toEqual([list[2]]);
+    c.answered();
+    c.failed(NOW_MS + 6_000);
+    expect(c.next(NOW_MS + 7_000, 1, list, all)).toEqual([list[3]]);
+  });
+
   it('keeps at most maxUrgent waiting (the rotation reaches the rest)', () => {
     const c = new SpendChecks({ maxUrgent: 3 }, NOW_MS);
     c.urgent(ids(10));
