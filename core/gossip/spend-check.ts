@@ -23,7 +23,7 @@
  *   disabled — what both ends of a closing channel announce (`urgent`);
  * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
  *   is on another branch), or a failed request, is asked again after our next block; after a
- *   failure nothing is asked for 30 s, doubling with each failure in a row up to 10 minutes.
+ *   failure nothing is asked for 5 s, doubling with each failure in a row up to 10 minutes.
  *
  * Sans-I/O: fed the graph's ids, time and tips; returns what to ask. The host (core/runtime/gossip)
  * asks the source and hands each answer, judged by `judgeSpend`, to `GossipManager.fundingSpent`.
@@ -39,14 +39,14 @@ export interface SpendCheckLimits {
   readonly maxUrgent: number;
   /** Routes of payment parts in flight remembered, to know which channels a failure names (default 1,000). */
   readonly maxRoutes: number;
-  /** After a failed request nothing is asked for this long, doubling with each failure in a row (default 30 s)... */
+  /** After a failed request nothing is asked for this long, doubling with each failure in a row (default 5 s)... */
   readonly failurePauseMs: number;
   /** ...up to this (default 10 minutes): a public server that throttles us (HTTP 429) is left alone. */
   readonly maxFailurePauseMs: number;
 }
 
 export const DEFAULT_SPEND_CHECK_LIMITS: SpendCheckLimits = {
-  ratePerSecond: 1, burst: 10, maxUrgent: 1_000, maxRoutes: 1_000, failurePauseMs: 30_000, maxFailurePauseMs: 600_000,
+  ratePerSecond: 1, burst: 10, maxUrgent: 1_000, maxRoutes: 1_000, failurePauseMs: 5_000, maxFailurePauseMs: 600_000,
 };
 
 /** What a source says of a funding output. */
