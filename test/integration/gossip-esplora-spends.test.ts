@@ -8,7 +8,8 @@
  * its funding output has been spent ... SHOULD forget a channel after a 72-block delay"), E through
  * `/tx/:txid/outspend/:vout` and never `/block/:hash/raw`. btcd's `invalidateblock` then takes the
  * spend's block away: both put the channel back as unspent (E across a restart too, from SQLite);
- * mined again in a new block, the spend is seen again.
+ * mined again in a new block, the spend is seen again; 72 blocks later the channel is forgotten,
+ * and a reorganisation of the spend after that brings nothing back (gossip would).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecdsaSign, publicKeyFromPrivate, randomPrivateKey, toHex } from '../../core/crypto';
@@ -157,5 +158,21 @@ describe('graph channels closed on chain', () => {
     expect(again).not.toBe(spendBlock);
     for (const node of [e, r]) expect(await waitFor(async () => (await spentAt(node, scid)) ?? undefined, 'the channel spent again')).toBe(spendHeight);
     expect(shim.requests.get('/block/:hash/raw')).toBeUndefined();
+  }, 120_000);
+
+  it('are forgotten 72 blocks after the spend, and stay forgotten when the spend is reorganised out after that', async () => {
+    await btcd.mine(71);
+    for (const node of [e, r]) await synced(node.api, btcd);
+    // 71 blocks on: still there (spent).
+    for (const node of [e, r]) expect(await spentAt(node, scid)).toBe(spendHeight);
+    await btcd.mine(1);
+    for (const node of [e, r]) await waitFor(async () => ((await spentAt(node, scid)) === undefined ? true : undefined), 'the channel forgotten');
+    // The spend's block and the 72 above it leave btcd's chain: nothing comes back.
+    await btcd.rpc('invalidateblock', [await btcd.rpc<string>('getblockhash', [spendHeight])]);
+    for (const node of [e, r]) {
+      await synced(node.api, btcd);
+      expect((await node.api.chainInfo({})).tip?.height).toBe(spendHeight - 1);
+      expect(await spentAt(node, scid)).toBeUndefined();
+    }
   }, 120_000);
 });
