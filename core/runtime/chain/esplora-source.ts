@@ -174,12 +174,9 @@ export class EsploraSource implements ChainSource {
    * the spender's bytes are not fetched): the gossip layer's check of graph channels' funding
    * outputs, which can be tens of thousands. An output the server does not know is unspent.
    */
-  async outspendStatus(txid: string, vout: number): Promise<{ readonly spent: false } | { readonly spent: true; readonly txid: string; readonly status: TxStatus }> {
+  async outspendStatus(txid: string, vout: number): Promise<OutspendStatus> {
     const path = `/tx/${txid}/outspend/${vout}`;
-    const v = (await this.#json(path)) as { spent?: unknown; txid?: unknown; status?: unknown } | null;
-    if (!v || typeof v.spent !== 'boolean') throw bad(`${path}: no "spent"`);
-    if (!v.spent) return { spent: false };
-    return { spent: true, txid: expectHash(v.txid, `${path} txid`), status: parseStatus(v.status, path) };
+    return parseOutspend(await this.#json(path), path);
   }
 
   async merkleProof(txid: string): Promise<{ readonly blockHeight: number; readonly branch: readonly string[]; readonly pos: number } | null> {
@@ -330,6 +327,17 @@ function parseJson(res: HttpResponse, what: string): unknown {
   } catch {
     throw bad(`${what}: the answer is not JSON`);
   }
+}
+
+/** What `/tx/:txid/outspend/:vout` says. */
+export type OutspendStatus = { readonly spent: false } | { readonly spent: true; readonly txid: string; readonly status: TxStatus };
+
+/** electrs' outspend JSON (`{spent: false}` or `{spent: true, txid, vin, status}`); anything else is `chain.source.bad_response`. */
+export function parseOutspend(input: unknown, what: string): OutspendStatus {
+  const v = input as { spent?: unknown; txid?: unknown; status?: unknown } | null;
+  if (!v || typeof v !== 'object' || typeof v.spent !== 'boolean') throw bad(`${what}: no "spent"`);
+  if (!v.spent) return { spent: false };
+  return { spent: true, txid: expectHash(v.txid, `${what} txid`), status: parseStatus(v.status, what) };
 }
 
 function parseStatus(v: unknown, what: string): TxStatus {
