@@ -19,8 +19,8 @@
  *   costs one request per channel per block and a large one the budget;
  * - first, before the rotation, channels that matter now: ones a payment part goes over
  *   (`routeUsed`) and the ones next to the node a failure came from (`routeFailed`), ones whose
- *   spend left the chain in a reorganisation, and ones both of whose directions were just
- *   disabled — what both ends of a closing channel announce (`urgent`);
+ *   spend left the chain in a reorganisation (`urgent`); then ones both of whose directions were
+ *   just disabled — what both ends of a closing channel announce (`hint`);
  * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
  *   is on another branch), or a failed request, is asked again after our next block; after a
  *   failure nothing is asked for 5 s, doubling with each failure in a row up to 10 minutes.
@@ -86,14 +86,17 @@ export interface SpendCheckStats {
   /** Rotation passes completed over the whole graph. */
   readonly passes: number;
   readonly urgent: number;
+  readonly hinted: number;
   readonly afterNextBlock: number;
 }
 
 export class SpendChecks {
   readonly limits: SpendCheckLimits;
   readonly #bucket: TokenBucket;
-  /** Asked before the rotation, in arrival order. */
+  /** Asked before everything else, in arrival order. */
   readonly #urgent = new Set<bigint>();
+  /** Asked after the urgent ones and before the rotation (hints of a close), in arrival order. */
+  readonly #hinted = new Set<bigint>();
   /** Asked again once our tip moves. */
   readonly #afterBlock = new Set<bigint>();
   /** Routes of payment parts by key, oldest first. */
@@ -119,6 +122,18 @@ export class SpendChecks {
     for (const scid of scids) {
       if (this.#urgent.size >= this.limits.maxUrgent) return; // the rotation reaches the rest
       this.#urgent.add(scid);
+    }
+  }
+
+  /**
+   * A hint that these channels may be closing (both directions just disabled): asked after the
+   * urgent ones and before the rotation. Kept apart from `urgent` because a sync brings many
+   * long-disabled channels at once, and they must not hold back the checks a payment asked for.
+   */
+  hint(scids: Iterable<bigint>): void {
+    for (const scid of scids) {
+      if (this.#hinted.size >= this.limits.maxUrgent) return;
+      if (!this.#urgent.has(scid)) this.#hinted.add(scid);
     }
   }
 
@@ -191,16 +206,18 @@ export class SpendChecks {
   next(nowMs: number, max: number, ids: readonly bigint[], eligible: (scid: bigint) => boolean): bigint[] {
     const out: bigint[] = [];
     if (nowMs < this.#pausedUntil) return out;
-    for (const scid of this.#urgent) {
-      if (out.length >= max) return out;
-      if (!eligible(scid)) {
-        this.#urgent.delete(scid);
-        continue;
+    for (const queue of [this.#urgent, this.#hinted]) {
+      for (const scid of queue) {
+        if (out.length >= max) return out;
+        if (!eligible(scid) || out.includes(scid)) {
+          queue.delete(scid);
+          continue;
+        }
+        if (!this.#bucket.take(nowMs)) return out;
+        queue.delete(scid);
+        out.push(scid);
+        this.#asked++;
       }
-      if (!this.#bucket.take(nowMs)) return out;
-      this.#urgent.delete(scid);
-      out.push(scid);
-      this.#asked++;
     }
     if (this.#passDone || ids.length === 0) return out;
     if (this.#passHeight === null) this.#passHeight = this.#tip;
@@ -229,7 +246,7 @@ export class SpendChecks {
   }
 
   stats(): SpendCheckStats {
-    return { asked: this.#asked, passes: this.#passes, urgent: this.#urgent.size, afterNextBlock: this.#afterBlock.size };
+    return { asked: this.#asked, passes: this.#passes, urgent: this.#urgent.size, hinted: this.#hinted.size, afterNextBlock: this.#afterBlock.size };
   }
 }
 

@@ -362,7 +362,7 @@ export class GossipService {
    */
   #closingHint(scid: bigint): void {
     const ch = this.#o.manager.graph.channel(scid);
-    if (ch && ch.spentAtHeight === null && ch.policies[0]?.disabled && ch.policies[1]?.disabled) this.#spends?.urgent([scid]);
+    if (ch && ch.spentAtHeight === null && ch.policies[0]?.disabled && ch.policies[1]?.disabled) this.#spends?.hint([scid]);
   }
 
   #write(): void {

@@ -158,7 +158,19 @@ describe('SpendChecks', () => {
   it('keeps at most maxUrgent waiting (the rotation reaches the rest)', () => {
     const c = new SpendChecks({ maxUrgent: 3 }, NOW_MS);
     c.urgent(ids(10));
-    expect(c.stats().urgent).toBe(3);
+    c.hint(ids(10).slice(5));
+    expect(c.stats()).toMatchObject({ urgent: 3, hinted: 3 });
+  });
+
+  it('asks about hinted channels (both directions disabled) after the urgent ones and before the rotation', () => {
+    const list = ids(10);
+    const c = new SpendChecks({ ratePerSecond: 1, burst: 4 }, NOW_MS);
+    c.tip(1);
+    c.hint([list[6]!, list[7]!]);
+    c.urgent([list[9]!]);
+    c.hint([list[9]!]);
+    expect(c.next(NOW_MS, 100, list, all)).toEqual([list[9], list[6], list[7], list[0]]);
+    expect(c.stats()).toMatchObject({ urgent: 0, hinted: 0 });
   });
 
   it('never hands out more than the bucket holds, only eligible ids, and covers every eligible id once per pass', () => {
