@@ -117,8 +117,10 @@ export class ChainTracker {
   /**
    * Blocks mode: each block joining the best chain is scanned for inputs spending an outpoint
    * ("txid:vout") `filter` says yes to, each reported as `chain.spend_seen`. Nothing is stored and
-   * a reorg undoes nothing: for hints kept elsewhere (the gossip graph's channels, far too many
-   * to watch one by one). Null stops it. Filtered mode fetches no blocks: nothing is reported.
+   * a reorg undoes nothing here: for hints kept elsewhere (the gossip graph's channels, far too many
+   * to watch one by one), whose owner undoes them on `chain.block_disconnected` (emitted before the
+   * new branch's blocks are scanned, so a spend mined again is reported again). Null stops it.
+   * Filtered mode fetches no blocks: nothing is reported (the gossip layer asks its source).
    */
   setSpendFilter(filter: ((outpoint: string) => boolean) | null): void {
     this.#spendFilter = filter;

@@ -10,3 +10,4 @@ export * from './parse';
 export * from './queries';
 export * from './sync';
 export * from './manager';
+export * from './spend-check';

@@ -1099,13 +1099,36 @@ export class GossipManager {
    */
   fundingSpent(scid: bigint, height: number): GossipOutput {
     const ch = this.#graph.channel(scid);
-    if (!ch || ch.spentAtHeight !== null) return EMPTY_OUTPUT;
+    // The same spend seen again at its height changes nothing; at another height it was reorged
+    // out and confirmed again elsewhere (the forget delay counts from the new height).
+    if (!ch || ch.spentAtHeight === height) return EMPTY_OUTPUT;
     this.#graph.setSpent(scid, height);
     const out = new Out();
     out.changes.push({ kind: 'channel_spent', shortChannelId: scid, height });
     this.#relay.delete(`a:${scid}`);
     if (this.#height !== null) this.#forgetSpent(this.#height, out);
     return out.done();
+  }
+
+  /**
+   * The block at `height` left the best chain (a reorganisation; blocks leave newest first). A
+   * channel whose funding spend was seen at `height` or above is not spent on the best chain any
+   * more: it is put back as unspent — routed over, dumped and its updates taken again — until the
+   * spend confirms again. BOLT 7 forgets a channel only "once its funding output has been spent"
+   * and after "a 72-block delay", so one whose spend left the chain before that delay is kept; one
+   * already forgotten is gone from the graph and comes back by gossip if it is still announced.
+   * Returns the short_channel_ids put back.
+   */
+  blockDisconnected(height: number): GossipOutput & { readonly unspent: readonly bigint[] } {
+    const back: bigint[] = [];
+    for (const ch of this.#graph.channels()) if (ch.spentAtHeight !== null && ch.spentAtHeight >= height) back.push(ch.shortChannelId);
+    if (back.length === 0) return { ...EMPTY_OUTPUT, unspent: back };
+    const out = new Out();
+    for (const scid of back) {
+      this.#graph.setSpent(scid, null);
+      out.changes.push({ kind: 'channel_unspent', shortChannelId: scid });
+    }
+    return { ...out.done(), unspent: back };
   }
 
   /** The chain's best height: channels spent `spentForgetBlocks` ago are forgotten. */

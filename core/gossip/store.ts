@@ -51,6 +51,8 @@ export type GossipChange =
     }
   | { readonly kind: 'channel_updated'; readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly update: Uint8Array }
   | { readonly kind: 'channel_spent'; readonly shortChannelId: bigint; readonly height: number }
+  /** The funding spend left the best chain (a reorganisation) before the channel was forgotten. */
+  | { readonly kind: 'channel_unspent'; readonly shortChannelId: bigint }
   | { readonly kind: 'channel_removed'; readonly shortChannelId: bigint }
   | { readonly kind: 'node_announced'; readonly nodeId: string; readonly announcement: Uint8Array }
   | { readonly kind: 'node_removed'; readonly nodeId: string }

@@ -10,7 +10,8 @@ import type { ChainSource } from '../chain';
 import type { Chain } from '../runtime/chain';
 import type { Clock } from '../runtime/clock';
 import { GossipService, type GossipPeersPort } from '../runtime/gossip/service';
-import { chainFundingLookup } from '../runtime/gossip/funding';
+import { chainFundingLookup, fundingSpendQuery } from '../runtime/gossip/funding';
+import { EsploraSource } from '../runtime/chain/esplora-source';
 import { FEATURES, announcementOrder, parseAddressDescriptor, type AddressDescriptor } from '../wire';
 import { OwnGossip, type OwnPolicy } from '../runtime/gossip/own';
 import { outpointScid } from '../runtime/payments/service';
@@ -52,6 +53,12 @@ export function createGossip(o: GossipNodeOptions): GossipService {
     store: new GossipRepository(o.db),
     peers: o.peers,
     funding: chain ? chainFundingLookup({ source: chain.source, tipHeight: () => chain.chain.tracker.tip?.height ?? null }) : null,
+    // Esplora fetches no blocks, so the tracker's spend filter sees no spends: graph channels'
+    // funding outputs are asked about in a bounded rotation instead (core/gossip/spend-check.ts).
+    spendChecks: chain && chain.source instanceof EsploraSource ? {
+      query: fundingSpendQuery(chain.source),
+      chain: () => ({ tipHeight: chain.chain.tracker.tip?.height ?? null, hashAt: (h) => chain.chain.tracker.headerAt(h)?.hash }),
+    } : null,
     clock: o.clock,
     publish: o.publish,
     ...(o.log ? { log: o.log } : {}),

@@ -321,6 +321,8 @@ export class Node {
       }
       this.#wallet.onChainEvent(e);
       if (e.type === 'chain.spend_seen') this.#gossip.fundingSpent(e.outpoint, e.height);
+      // A graph channel's spend in a block that left the chain: the channel is unspent again.
+      if (e.type === 'chain.block_disconnected') this.#gossip.blockDisconnected(e.height);
       if (e.type !== 'chain.sync_state') this.#channels.onChainEvent(e);
       if (e.type === 'chain.block_connected' || e.type === 'chain.block_disconnected' || e.type === 'chain.reorg') {
         const tip = this.#chain?.tracker.tip;
@@ -484,6 +486,8 @@ export class Node {
     // BOLT 1: an `error` from the peer fails the channel it names (all of them for channel_id 0).
     this.events.subscribe((e) => {
       if (e.type === 'peer.protocol_message' && e.direction === 'in' && e.kind === 'error') this.#channels.peerError(e.nodeId, e.channelId, e.text);
+      // On Esplora, channels a payment goes over or a failure names are checked for a close first.
+      if (e.type === 'payment.part_sent' || e.type === 'payment.part_failed') this.#gossip.paymentEvent(e);
     });
     if (this.#opts.listen) this.#listen = [await this.#listenOn(this.#opts.listen.host, this.#opts.listen.port)];
     this.#peers.reconnectAll();

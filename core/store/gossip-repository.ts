@@ -109,6 +109,9 @@ export class GossipRepository implements GossipStore {
           case 'channel_spent':
             spent.run(c.height, toRow(c.shortChannelId));
             break;
+          case 'channel_unspent':
+            spent.run(null, toRow(c.shortChannelId));
+            break;
           case 'channel_removed':
             removeChannel.run(toRow(c.shortChannelId));
             break;

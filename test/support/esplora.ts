@@ -40,7 +40,7 @@ export interface EsploraShim {
   /** The API base URL, e.g. `http://127.0.0.1:PORT`. */
   readonly url: string;
   readonly port: number;
-  /** Requests served so far, by path pattern (for tests that count). */
+  /** Requests served so far, by path pattern (for tests that count); outspends also by outpoint, as `outspend TXID:VOUT`. */
   readonly requests: Map<string, number>;
   close(): Promise<void>;
 }
@@ -252,6 +252,7 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
         }
         if (c === 'outspend' && d !== undefined) {
           count('/tx/:txid/outspend/:vout');
+          count(`outspend ${b}:${d}`);
           return json(await outspend(b, Number(d)));
         }
         if (c === undefined) {

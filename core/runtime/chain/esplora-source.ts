@@ -9,7 +9,8 @@
  * - the transaction at a block position, with its Merkle proof (the gossip layer's funding
  *   checks): `GET /block/:hash/txid/:index`, `GET /tx/:txid/merkle-proof`
  * - a transaction: `GET /tx/:txid/status` then `GET /tx/:txid/hex`
- * - an outpoint's spend: `GET /tx/:txid/outspend/:vout`
+ * - an outpoint's spend: `GET /tx/:txid/outspend/:vout` (then the spender's hex for a watch;
+ *   alone for the gossip layer's checks of graph channels: `outspendStatus`)
  * - a script's history: `GET /scripthash/:sha256(script)/txs` (up to 50 mempool and the newest
  *   25 confirmed transactions), then `/txs/chain/:last_seen_txid` pages of 25. Transactions come
  *   as JSON; they are serialized back and must hash to their txid.
@@ -168,6 +169,16 @@ export class EsploraSource implements ChainSource {
   }
 
   /** A confirmed transaction's Merkle branch (electrs: hex hashes as shown, its position in the block), or null. */
+  /**
+   * Whether an output is spent, and by what in which block, in one request (`/tx/:txid/outspend/:vout`;
+   * the spender's bytes are not fetched): the gossip layer's check of graph channels' funding
+   * outputs, which can be tens of thousands. An output the server does not know is unspent.
+   */
+  async outspendStatus(txid: string, vout: number): Promise<OutspendStatus> {
+    const path = `/tx/${txid}/outspend/${vout}`;
+    return parseOutspend(await this.#json(path), path);
+  }
+
   async merkleProof(txid: string): Promise<{ readonly blockHeight: number; readonly branch: readonly string[]; readonly pos: number } | null> {
     const path = `/tx/${txid}/merkle-proof`;
     const res = await this.#get(path);
@@ -316,6 +327,17 @@ function parseJson(res: HttpResponse, what: string): unknown {
   } catch {
     throw bad(`${what}: the answer is not JSON`);
   }
+}
+
+/** What `/tx/:txid/outspend/:vout` says. */
+export type OutspendStatus = { readonly spent: false } | { readonly spent: true; readonly txid: string; readonly status: TxStatus };
+
+/** electrs' outspend JSON (`{spent: false}` or `{spent: true, txid, vin, status}`); anything else is `chain.source.bad_response`. */
+export function parseOutspend(input: unknown, what: string): OutspendStatus {
+  const v = input as { spent?: unknown; txid?: unknown; status?: unknown } | null;
+  if (!v || typeof v !== 'object' || typeof v.spent !== 'boolean') throw bad(`${what}: no "spent"`);
+  if (!v.spent) return { spent: false };
+  return { spent: true, txid: expectHash(v.txid, `${what} txid`), status: parseStatus(v.status, what) };
 }
 
 function parseStatus(v: unknown, what: string): TxStatus {

@@ -12,7 +12,7 @@
 import { decodeBlock, decodeHeader, decodeTx, headerHash, merkleRootFromBranch, txid as computeTxid, txidFromHex, txidToHex, type Transaction } from '../../bitcoin';
 import { equalBytes } from '../../crypto';
 import type { ChainSource } from '../../chain';
-import type { FundingLookupResult } from '../../gossip';
+import type { FundingLookupResult, SpendAnswer } from '../../gossip';
 import { shortChannelIdParts } from '../../wire';
 import { BitcoindRpcSource } from '../chain/rpc-source';
 import { EsploraSource } from '../chain/esplora-source';
@@ -106,5 +106,20 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     } catch {
       return { kind: 'unavailable' };
     }
+  };
+}
+
+/**
+ * A graph channel's funding output asked of an Esplora source in one request
+ * (`/tx/:txid/outspend/:vout`, core/gossip/spend-check.ts says why one at a time): unspent,
+ * spent by a transaction not yet in a block, or spent in a block (height and hash, which the
+ * gossip layer checks against our chain). Failures throw (the caller asks again later).
+ */
+export function fundingSpendQuery(source: EsploraSource): (txid: string, vout: number) => Promise<SpendAnswer> {
+  return async (txid, vout) => {
+    const r = await source.outspendStatus(txid, vout);
+    if (!r.spent) return { kind: 'unspent' };
+    if (r.status.kind !== 'confirmed') return { kind: 'spent_unconfirmed' };
+    return { kind: 'spent', height: r.status.height, blockHash: r.status.blockHash };
   };
 }

@@ -6,8 +6,10 @@
  * layer's events, and drains each peer's outbox into the connection while its queue is short.
  */
 import type { GossipChange, GossipEvent, GossipManager, GossipOutput, GossipPeerInfo, GossipStore, FundingLookupResult } from '../../gossip';
+import { SpendChecks, judgeSpend, type SpendAnswer, type SpendChainView, type SpendCheckLimits, type SpendCheckStats, type SpendVerdict } from '../../gossip';
 import type { ChannelPolicy } from '../../gossip';
-import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, shortChannelIdParts, type FeatureVector, type Message } from '../../wire';
+import { decodeMessage, FEATURES, formatAddress, formatShortChannelId, parseShortChannelId, shortChannelIdParts, type FeatureVector, type Message } from '../../wire';
+import type { PaymentEventBody } from '../../payments';
 import type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from './types';
 import type { Peer } from '../../peer/peer';
 import type { Clock, Timer } from '../clock';
@@ -43,6 +45,22 @@ export interface GossipServiceOptions {
   readonly maxQueuedBytes?: number;
   /** Funding lookups at once (default 2). */
   readonly lookupConcurrency?: number;
+  /**
+   * A filtered chain source (Esplora: no blocks fetched) has graph channels' funding outputs asked
+   * about in a bounded rotation (core/gossip/spend-check.ts); null or absent: the chain tracker's
+   * spend filter sees the spends in each block (`isFundingOutpoint`, `fundingSpent`).
+   */
+  readonly spendChecks?: SpendCheckOptions | null;
+}
+
+export interface SpendCheckOptions {
+  /** What the source says of a funding output (throws when it cannot say). */
+  readonly query: (txid: string, vout: number) => Promise<SpendAnswer>;
+  /** Our best chain now, to take spends only in its blocks. */
+  readonly chain: () => SpendChainView;
+  readonly limits?: Partial<SpendCheckLimits>;
+  /** Outputs asked about at once (default 2). */
+  readonly concurrency?: number;
 }
 
 /** BOLT 1 message types that are gossip (BOLT 7), the ones this adapter hands to the manager. */
@@ -64,9 +82,14 @@ export class GossipService {
   /** Graph changes not written yet: written in one transaction at each tick (and at close). */
   #unwritten: GossipChange[] = [];
   #lookupsRunning = 0;
-  /** The funding outpoints ("txid:vout") of graph channels not seen spent, both ways. */
+  /**
+   * The funding outpoints ("txid:vout") of graph channels, both ways — spent ones too until they
+   * are forgotten: a spend reorged out and confirmed again in another block is seen again.
+   */
   readonly #fundingOutpoints = new Map<string, bigint>();
   readonly #outpointOf = new Map<bigint, string>();
+  #spends: SpendChecks | null = null;
+  #spendsRunning = 0;
   #ticker: Timer | null = null;
   #closed = false;
 
@@ -84,7 +107,8 @@ export class GossipService {
     const restored = manager.restore(store.loadGossip());
     if (restored.changes.length) store.applyGossipChanges(restored.changes);
     for (const s of restored.skipped) this.#o.log?.({ event: 'gossip_row_skipped', what: s.what, reason: s.reason });
-    for (const ch of manager.graph.channels()) if (ch.spentAtHeight === null) this.#indexFunding(ch.shortChannelId, ch.fundingTxid);
+    for (const ch of manager.graph.channels()) this.#indexFunding(ch.shortChannelId, ch.fundingTxid);
+    if (this.#o.spendChecks) this.#spends = new SpendChecks(this.#o.spendChecks.limits ?? {}, clock.now());
     const stats = manager.stats();
     this.#o.log?.({ event: 'gossip_loaded', channels: stats.channels, nodes: stats.nodes });
     this.#unsubscribe.push(
@@ -99,6 +123,7 @@ export class GossipService {
     this.#ticker = clock.interval('gossip.tick', this.#o.tickMs ?? 1_000, () => {
       this.#apply(manager.tick(clock.now()));
       this.#write();
+      this.#runSpendChecks();
     });
   }
 
@@ -112,27 +137,126 @@ export class GossipService {
     this.#lookups.length = 0;
   }
 
-  /** The chain's best height (spent channels are forgotten 72 blocks on). */
+  /** The chain's best height (spent channels are forgotten 72 blocks on; a spend-check pass may start again). */
   blockHeight(height: number): void {
-    if (!this.#closed) this.#apply(this.#o.manager.blockHeight(height));
+    if (this.#closed) return;
+    this.#apply(this.#o.manager.blockHeight(height));
+    this.#spends?.tip(height);
+    this.#runSpendChecks();
   }
 
-  /** Whether `outpoint` ("txid:vout") funds a graph channel not yet seen spent (the chain's spend filter). */
+  /**
+   * The block at `height` left the best chain (`chain.block_disconnected`, both source modes):
+   * graph channels whose funding spend was seen there or above are unspent again (routed over,
+   * in memory and in the store) until the spend confirms again — seen again by the spend filter in
+   * blocks mode, asked about first in filtered mode. Ones already forgotten stay forgotten.
+   */
+  blockDisconnected(height: number): void {
+    if (this.#closed) return;
+    const r = this.#o.manager.blockDisconnected(height);
+    for (const scid of r.unspent) this.#o.log?.({ event: 'gossip_channel_unspent', shortChannelId: formatShortChannelId(scid), height });
+    this.#apply(r);
+    if (r.unspent.length) {
+      this.#spends?.urgent(r.unspent);
+      this.#runSpendChecks();
+    }
+  }
+
+  /**
+   * Whether `outpoint` ("txid:vout") funds a graph channel not forgotten (the chain's spend
+   * filter; a spent one too, so a spend reorged out and mined again elsewhere is seen again).
+   */
   isFundingOutpoint(outpoint: string): boolean {
     return this.#fundingOutpoints.has(outpoint);
   }
 
   /**
    * A graph channel's funding output was spent in the block at `height` (the chain's spend filter
-   * saw it). BOLT 7: "once its funding output has been spent OR reorganized out: SHOULD forget a
-   * channel after a 72-block delay" — the manager stops routing over it now and forgets it then.
+   * saw it, or a spend check found it). BOLT 7: "once its funding output has been spent OR
+   * reorganized out: SHOULD forget a channel after a 72-block delay" — the manager stops routing
+   * over it now and forgets it then.
    */
   fundingSpent(outpoint: string, height: number): void {
     const scid = this.#fundingOutpoints.get(outpoint);
     if (scid === undefined || this.#closed) return;
-    this.#unindexFunding(scid);
-    this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
-    this.#apply(this.#o.manager.fundingSpent(scid, height));
+    const r = this.#o.manager.fundingSpent(scid, height);
+    if (r.changes.length) this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
+    this.#apply(r);
+  }
+
+  /**
+   * Filtered mode: ask about these channels' funding outputs before the rotation — a route goes
+   * over them, or a payment failure named them. Nothing in blocks mode (every block is scanned).
+   */
+  checkSpends(scids: Iterable<bigint>): void {
+    if (this.#closed || !this.#spends) return;
+    this.#spends.urgent(scids);
+    this.#runSpendChecks();
+  }
+
+  /**
+   * Payment parts (filtered mode): the channels a part goes over are asked about first, and on
+   * its failure the ones next to the node that failed it (`SpendChecks.routeUsed` / `routeFailed`).
+   */
+  paymentEvent(e: PaymentEventBody): void {
+    const checks = this.#spends;
+    if (this.#closed || !checks) return;
+    if (e.type === 'payment.part_sent') {
+      const scids: bigint[] = [];
+      for (const text of e.route.channels) {
+        try {
+          scids.push(parseShortChannelId(text));
+        } catch {
+          // not a short_channel_id we can read: nothing to ask about
+        }
+      }
+      checks.routeUsed(`${e.paymentId}/${e.partId}`, scids);
+    } else if (e.type === 'payment.part_failed') {
+      // A failure from the recipient says nothing of the channels on the way.
+      if (e.fromRecipient) checks.routeDone(`${e.paymentId}/${e.partId}`);
+      else checks.routeFailed(`${e.paymentId}/${e.partId}`, e.hopIndex);
+    } else return;
+    this.#runSpendChecks();
+  }
+
+  /** The spend checks' counts (filtered mode), null in blocks mode. */
+  spendCheckStats(): SpendCheckStats | null {
+    return this.#spends?.stats() ?? null;
+  }
+
+  /** Hands out what the spend checks allow now, while fewer than `concurrency` are in flight. */
+  #runSpendChecks(): void {
+    const checks = this.#spends;
+    const o = this.#o.spendChecks;
+    if (this.#closed || !checks || !o) return;
+    const free = (o.concurrency ?? 2) - this.#spendsRunning;
+    if (free <= 0) return;
+    const graph = this.#o.manager.graph;
+    const eligible = (scid: bigint): boolean => {
+      const ch = graph.channel(scid);
+      return ch !== undefined && ch.spentAtHeight === null && this.#outpointOf.has(scid);
+    };
+    for (const scid of checks.next(this.#o.clock.now(), free, graph.sortedShortChannelIds(), eligible)) {
+      const outpoint = this.#outpointOf.get(scid)!;
+      const colon = outpoint.lastIndexOf(':');
+      this.#spendsRunning++;
+      void o.query(outpoint.slice(0, colon), Number(outpoint.slice(colon + 1)))
+        .then((answer): SpendVerdict | null => {
+          checks.answered();
+          return judgeSpend(answer, o.chain());
+        }, () => null)
+        .then((judged) => {
+          this.#spendsRunning--;
+          if (this.#closed) return;
+          // A failure: the source is down or throttles us (checks pause, then back off).
+          if (judged === null) checks.failed(this.#o.clock.now());
+          const verdict: SpendVerdict = judged ?? { kind: 'retry' };
+          if (verdict.kind === 'spent') this.fundingSpent(outpoint, verdict.height);
+          // A failure or a block we do not have: asked again after our next block.
+          else if (verdict.kind === 'retry') checks.afterNextBlock(scid);
+          this.#runSpendChecks();
+        });
+    }
   }
 
   #indexFunding(scid: bigint, txid: string | null): void {
@@ -207,7 +331,8 @@ export class GossipService {
     if (output.changes.length) this.#unwritten.push(...output.changes);
     for (const c of output.changes) {
       if (c.kind === 'channel_added') this.#indexFunding(c.shortChannelId, c.fundingTxid);
-      else if (c.kind === 'channel_removed' || c.kind === 'channel_spent') this.#unindexFunding(c.shortChannelId);
+      else if (c.kind === 'channel_removed') this.#unindexFunding(c.shortChannelId);
+      else if (c.kind === 'channel_updated' && this.#spends) this.#closingHint(c.shortChannelId);
     }
     for (const e of output.events) this.#o.publish(e);
     for (const a of output.actions) {
@@ -226,6 +351,18 @@ export class GossipService {
           break;
       }
     }
+  }
+
+  /**
+   * Both directions of an unspent channel disabled: what the two ends of a closing channel
+   * announce (BOLT 7: a node "MAY create and send a channel_update with the disable bit set to 1,
+   * to signal a channel's temporary unavailability (e.g. due to a loss of connectivity) OR
+   * permanent unavailability (e.g. prior to an on-chain settlement)") — its output is asked about
+   * before the rotation gets there.
+   */
+  #closingHint(scid: bigint): void {
+    const ch = this.#o.manager.graph.channel(scid);
+    if (ch && ch.spentAtHeight === null && ch.policies[0]?.disabled && ch.policies[1]?.disabled) this.#spends?.hint([scid]);
   }
 
   #write(): void {

@@ -1,10 +1,10 @@
-/** Esplora's transaction JSON, serialized back to bytes and checked against its txid. */
+/** Esplora's transaction JSON, serialized back to bytes and checked against its txid; its outspend JSON. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeTx, txidToHex } from '../../../core/bitcoin';
 import { toHex } from '../../../core/crypto';
 import { ChainSourceError } from '../../../core/chain';
-import { esploraTx } from '../../../core/runtime/chain';
+import { esploraTx, parseOutspend } from '../../../core/runtime/chain';
 import { scriptFor, spendTx, txidHex } from '../../support/chain-builder';
 
 function json(tx: ReturnType<typeof spendTx>, status: unknown = { confirmed: true, block_height: 7, block_hash: 'ab'.repeat(32), block_time: 1 }) {
@@ -42,6 +42,34 @@ describe('Esplora transaction JSON', () => {
         const input = whole ? value : { ...good, [field]: value };
         try {
           esploraTx(input, 'prop');
+        } catch (e) {
+          expect(e).toBeInstanceOf(ChainSourceError);
+          expect((e as ChainSourceError).code).toBe('chain.source.bad_response');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('Esplora outspend JSON', () => {
+  const hash = 'Ab'.repeat(32);
+
+  it('reads unspent, spent in a block and spent in the mempool', () => {
+    expect(parseOutspend({ spent: false }, 'test')).toEqual({ spent: false });
+    expect(parseOutspend({ spent: true, txid: hash, vin: 0, status: { confirmed: true, block_height: 812, block_hash: hash, block_time: 1 } }, 'test'))
+      .toEqual({ spent: true, txid: hash.toLowerCase(), status: { kind: 'confirmed', height: 812, blockHash: hash.toLowerCase() } });
+    expect(parseOutspend({ spent: true, txid: hash, vin: 0, status: { confirmed: false } }, 'test')).toEqual({ spent: true, txid: hash.toLowerCase(), status: { kind: 'mempool' } });
+  });
+
+  it('gives chain.source.bad_response, never anything else, for any JSON', () => {
+    const good = { spent: true, txid: hash, vin: 1, status: { confirmed: true, block_height: 812, block_hash: hash, block_time: 1 } } as Record<string, unknown>;
+    fc.assert(
+      fc.property(fc.anything(), fc.constantFrom(...Object.keys(good)), fc.boolean(), (value, field, whole) => {
+        const input = whole ? value : { ...good, [field]: value };
+        try {
+          const r = parseOutspend(input, 'prop');
+          if (r.spent) expect(r.txid).toMatch(/^[0-9a-f]{64}$/);
         } catch (e) {
           expect(e).toBeInstanceOf(ChainSourceError);
           expect((e as ChainSourceError).code).toBe('chain.source.bad_response');

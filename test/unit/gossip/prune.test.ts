@@ -77,6 +77,7 @@ function applyAll(changes: readonly GossipChange[]): GossipSnapshot {
       updates[c.direction] = c.update;
       channels.set(c.shortChannelId, { ...ch, updates });
     } else if (c.kind === 'channel_spent') channels.set(c.shortChannelId, { ...channels.get(c.shortChannelId)!, spentAtHeight: c.height });
+    else if (c.kind === 'channel_unspent') channels.set(c.shortChannelId, { ...channels.get(c.shortChannelId)!, spentAtHeight: null });
     else if (c.kind === 'channel_removed') channels.delete(c.shortChannelId);
     else if (c.kind === 'node_announced') nodes.set(c.nodeId, c.announcement);
     else if (c.kind === 'node_removed') nodes.delete(c.nodeId);
