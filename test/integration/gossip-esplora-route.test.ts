@@ -6,7 +6,8 @@
  * once); B closes it cooperatively; A finds the funding output
  * spent through `/tx/:txid/outspend/:vout` (BOLT 7: "SHOULD monitor the funding transactions in the
  * blockchain, to identify channels that are being closed"), marks the channel spent at the close's
- * height and finds no route to C any more — without asking for a block.
+ * height and finds no route to C any more — without asking for a block (nor for its own channel's
+ * short_channel_id: the funding's Merkle proof gives its position).
  */
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { FundChannelResult, RouteInfoResult } from '../../core/api';
@@ -73,9 +74,17 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     for (const [n, id] of [[a, ab.channelId], [b, ab.channelId], [b, bc.channelId], [c, bc.channelId]] as const) {
       await waitFor(async () => ((await n.api.listChannels({})).channels.find((x) => x.channelId === id)?.state === 'active' ? true : undefined), 'active', 60_000);
     }
+    // A found its own channel's short_channel_id from the funding's Merkle proof (checked against the header), as B
+    // did from the whole block: the same id, and no block fetched.
+    const abScid = async (n: WalletNode) => (await n.api.listChannels({})).channels.find((x) => x.channelId === ab.channelId)!.shortChannelId;
+    expect(await abScid(a)).toBe(await abScid(b));
+    expect(shim.requests.get('/tx/:txid/merkle-proof') ?? 0).toBeGreaterThan(0);
+    expect(shim.requests.get('/block/:hash/raw') ?? 0).toBe(0);
     scid = (await b.api.listChannels({})).channels.find((x) => x.channelId === bc.channelId)!.shortChannelId!;
     await waitFor(async () => (await a.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((p) => p !== null)),
-      'the B–C channel with both updates on A', 60_000);
+      'the B–C channel with both updates on A', 60_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nA's graph: ${JSON.stringify((await a.api.listGraphChannels({})).channels)}\nA's gossip: ${JSON.stringify(await a.api.gossipInfo({}))}\nA's log: ${a.daemon.logs.filter((l) => /gossip|funding/.test(l)).slice(-15).join('\n')}`);
+    });
     const route = await a.cli('getroute', c.daemon.nodeId, '70000');
     expect(route.code, route.stderr).toBe(0);
     expect((route.json as RouteInfoResult).hops.map((h) => h.shortChannelId)[1]).toBe(scid);
