@@ -120,6 +120,11 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     expect(none.code).toBe(1);
     expect(none.json).toMatchObject({ error: { code: 'routing.no_route' } });
     expect(shim.requests.get(`outspend ${bc.fundingTxid}:${bc.fundingOutputIndex}`) ?? 0).toBeGreaterThan(outspendsBefore);
+    // gossipinfo shows the checks on the Esplora node (the payment's route asked for one at least), none on a JSON-RPC node.
+    const info = await a.cli('gossipinfo');
+    expect(info.code, info.stderr).toBe(0);
+    expect((info.json as { spendChecks: { asked: number } | null }).spendChecks?.asked).toBeGreaterThan(0);
+    expect((await b.api.gossipInfo({})).spendChecks).toBeNull();
     expect(shim.requests.get('/block/:hash/raw') ?? 0).toBe(blocksBefore);
   }, 120_000);
 });

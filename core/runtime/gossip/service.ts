@@ -283,7 +283,7 @@ export class GossipService {
     const st = this.#o.manager.stats();
     return {
       channels: st.channels, nodes: st.nodes, pendingAnnouncements: st.pendingAnnouncements, pendingUpdates: st.pendingUpdates,
-      peers: st.peers, outcomes: { ...st.outcomes }, relayDropped: st.relayDropped,
+      peers: st.peers, outcomes: { ...st.outcomes }, relayDropped: st.relayDropped, spendChecks: this.spendCheckStats(),
     };
   }
 

@@ -45,4 +45,11 @@ export interface GossipInfo {
   /** Received gossip by outcome (`accepted`, `ignored.funding_spent`, `rejected.bad_signature`, ...). */
   readonly outcomes: Record<string, number>;
   readonly relayDropped: number;
+  /**
+   * Filtered mode (Esplora): the checks of graph channels' funding outputs for a close — outputs
+   * asked about, passes over the whole graph, and how many wait (asked for by a payment or a reorg,
+   * hinted at by disabled updates, or until our next block). Null in blocks mode, where every
+   * block's spends are seen.
+   */
+  readonly spendChecks: { readonly asked: number; readonly passes: number; readonly urgent: number; readonly hinted: number; readonly afterNextBlock: number } | null;
 }
