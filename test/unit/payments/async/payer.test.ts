@@ -31,6 +31,7 @@ function withPayer(mode: AsyncPayerOptions['mode'], opts: Partial<AsyncPayerOpti
       name === 'static_invoice' ? payer.handleStaticInvoice(new TextDecoder().decode(d.context), d.bytes, now)
       : name === 'release_held_htlc' ? payer.handleReleaseHeldHtlc(d, now)
       : undefined,
+    announced: (id, now) => payer.announced(id, now),
   });
   // R's offer, ready at L2.
   s.lab.run('R', s.recipient.current.tick(s.lab.now));
@@ -166,7 +167,7 @@ describe('P often offline: L1 holds the HTLC', () => {
     expect(s.lab.mailbox.filter((m) => m.name === 'held_htlc_available')).toEqual([]);
     const holdId = toHex(new Uint8Array(32).fill(7));
     const release = L1.pathTo(encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: s.lab.now / 1000 + 3600 }));
-    const step = s.payer.releasePathsReceived('pay-5', [release]);
+    const step = s.payer.releasePathsReceived('pay-5', [release], s.lab.now);
     expect(step.actions).toHaveLength(2);
     expect(step.actions.every((a) => a.kind === 'send' && a.forwardedReplyPath === release && a.message.name === 'held_htlc_available')).toBe(true);
     expect(s.payer.payment('pay-5')!.status).toBe('htlc_sent');
