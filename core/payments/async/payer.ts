@@ -261,6 +261,9 @@ export class AsyncPayer {
   handleReleaseHeldHtlc(d: AsyncDelivery, nowMs: number): PayerStep {
     const ctx = asyncContextOf(d.context, 'release_held_htlc', nowMs);
     const live = ctx ? [...this.#live.values()].find((l) => l.state.holdId === ctx.holdId) : undefined;
+    // A second release of a payment already released (R answers each copy of held_htlc_available; the mailbox delivers
+    // at least once): its HTLC went with the first, nothing to do.
+    if (ctx && live?.mode === 'self' && live.state.status === 'htlc_sent') return NOTHING;
     if (!ctx || !live || live.state.status !== 'awaiting_release') {
       return { writes: [], actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'release_held_htlc', reason: ctx ? 'unknown_hold' : 'bad_context', recipient: null }] };
     }
