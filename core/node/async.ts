@@ -275,7 +275,7 @@ export class AsyncWiring {
   start(): void {
     this.#unregister = this.#opts.messenger.setAsyncPaymentsHandler(this.#asyncHandler());
     // The LSP: dialled at once unless the saved peers' reconnection reached it first. Two dials may race (BOLT 1 keeps the
-    // newest connection); the LSP's mailbox writes again into the newer one what the replaced one may have lost.
+    // newest connection); the LSP's mailbox writes again into the newer one what we had not confirmed reading (a pong) on the replaced one.
     const lsp = this.settings.lsp;
     if (lsp && this.#lspId && this.settings.role !== 'none' && this.settings.role !== 'lsp') {
       const lspId = this.#lspId;
