@@ -89,4 +89,58 @@ describe('hold_htlc through the channel', () => {
       n.close();
     }
   });
+
+  it('property: whenever the connection drops, the payer gets a release path for every held add before it is committed on both sides, and none for another add', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 0, max: 14 }), { maxLength: 3 }), (holds, cuts) => {
+        const n = linkNet();
+        try {
+          const asked: bigint[] = [];
+          n.b.link = new ChannelLink(n.b.store.loadChannel(n.b.id)!, n.b.signer, n.b.policy, { releasePath: (id) => (asked.push(id), PATH) });
+          n.openConnected();
+          const held: bigint[] = [];
+          for (let i = 0; i < holds; i++) {
+            held.push(n.a.state.nextLocalHtlcId);
+            n.a.apply(n.a.link.addHtlc({ amountMsat: 1_000_000n, paymentHash: sha256(preimage(`p${i}`)), cltvExpiry: 500, onionRoutingPacket: ONION, holdHtlc: true }));
+          }
+          const plain = n.a.state.nextLocalHtlcId;
+          n.a.apply(n.a.link.addHtlc({ amountMsat: 1_000_000n, paymentHash: sha256(preimage('plain')), cltvExpiry: 500, onionRoutingPacket: ONION }));
+          n.a.commit();
+          // What A (the payer) read of B's revoke_and_acks: the HTLC ids it got a release path for.
+          const got = new Set<bigint>();
+          let delivered = 0;
+          for (let round = 0; round < 200; round++) {
+            let moved = false;
+            for (const p of [n.a, n.b]) {
+              const d = n.deliverOne(p);
+              if (!d) continue;
+              moved = true;
+              delivered++;
+              if (d.from === 'B' && d.message.type === 'revoke_and_ack') for (const r of d.message.tlvs?.releaseHeldHtlcMessagePaths ?? []) got.add(r.htlcId!);
+              if (cuts.includes(delivered)) {
+                n.disconnect();
+                reconnect(n);
+              }
+            }
+            for (const p of [n.a, n.b]) {
+              const st = p.state;
+              const pending = st.changes.some((c) => (c.list === 'remote_unacked' || c.list === 'remote_acked') && c.signedInRemote === null);
+              if (pending && !st.remoteNextCommit && p.link.phase === 'active') {
+                p.commit();
+                moved = true;
+              }
+            }
+            if (!moved) break;
+          }
+          expectConverged(n);
+          expect(n.b.state.incomingHtlcs.map((h) => h.id).sort()).toEqual([...held, plain].sort());
+          expect([...got].sort()).toEqual([...held].sort());
+          expect(asked.every((id) => held.includes(id))).toBe(true);
+        } finally {
+          n.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
