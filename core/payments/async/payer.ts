@@ -298,6 +298,8 @@ export class AsyncPayer {
   #unannounced(live: Live, nowMs: number, htlcSettled: (paymentId: string) => boolean): boolean {
     const s = live.state;
     if (live.announcedAt !== null || !live.invoice || s.releaseDeadline === null || nowMs >= s.releaseDeadline) return false;
+    // No paths to announce over (the invoice gave none): nothing to send again.
+    if ((live.invoice.invoice.heldHtlcAvailablePaths ?? []).length === 0) return false;
     if (live.mode === 'self') return s.status === 'awaiting_release';
     // lsp: the HTLC is held at L1 with these reply paths, and its payment not ended.
     return s.status === 'htlc_sent' && live.releasePaths.length > 0 && !htlcSettled(s.paymentId);
