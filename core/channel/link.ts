@@ -353,7 +353,7 @@ export class ChannelLink {
     if (plan.channelReady) this.#queue({ message: rebuildChannelReady(this.state, this.#signer), note: note(null, null, 'retransmitted', true) }, false);
     for (const what of plan.retransmit) {
       if (what === 'revoke_and_ack') {
-        const raa = rebuildRevokeAndAck(this.state, this.#signer);
+        const raa = rebuildRevokeAndAck(this.state, this.#signer, this.#hooks.releasePath);
         this.#queue({ message: raa, note: note(null, lastRevokedLocal(this.state), 'retransmitted', true) }, false);
         continue;
       }

@@ -9,7 +9,7 @@
  * peer's current commitment, `remoteCommit.ctn`.
  */
 import { equalBytes, isValidPrivateKey, publicKeyFromPrivate } from '../crypto';
-import type { ChannelReady, ChannelReestablish } from '../wire';
+import type { BlindedPath, ChannelReady, ChannelReestablish, ReleaseHeldHtlcPath } from '../wire';
 import { ChannelError } from './errors';
 import type { CommitmentSigned, RevokeAndAck } from './messages';
 import { SHACHAIN_MAX_INDEX, deriveOldSecret } from './shachain';
@@ -224,14 +224,29 @@ export function planReestablish(state: ChannelState, lastSent: LastSent, theirs:
   };
 }
 
-/** The revoke_and_ack we sent last, rebuilt (per-commitment secrets and points are deterministic). */
-export function rebuildRevokeAndAck(state: ChannelState, signer: ChannelSigner): RevokeAndAck {
+/**
+ * The revoke_and_ack we sent last, rebuilt (per-commitment secrets and points are deterministic).
+ * With `releasePath` (an HTLC holder): the release paths again, for every add of the peer's with
+ * hold_htlc that we acknowledged and that is not yet committed on both sides — the peer may never
+ * have read the first copy (it went away before it), and without them it cannot tell the recipient
+ * where to send release_held_htlc (lightning/bolts#1149 "MUST set release_held_htlc_message_paths";
+ * LDK 0.2 `get_last_revoke_and_ack` puts them in every copy while the HTLC is not committed).
+ */
+export function rebuildRevokeAndAck(state: ChannelState, signer: ChannelSigner, releasePath?: (htlcId: bigint) => BlindedPath | undefined): RevokeAndAck {
   const revoked = lastRevokedLocal(state);
+  const releasePaths: ReleaseHeldHtlcPath[] = [];
+  for (const c of releasePath ? state.changes : []) {
+    if (c.list !== 'remote_acked' || c.update.kind !== 'add') continue;
+    const id = c.update.htlc.id;
+    const path = state.incomingHtlcs.find((h) => h.id === id)?.holdHtlc ? releasePath!(id) : undefined;
+    if (path) releasePaths.push({ htlcId: id, path });
+  }
   return {
     type: 'revoke_and_ack',
     channelId: state.params.channelId,
     perCommitmentSecret: signer.releasePerCommitmentSecret(revoked),
     nextPerCommitmentPoint: signer.perCommitmentPoint(revoked + 2),
+    ...(releasePaths.length > 0 ? { tlvs: { releaseHeldHtlcMessagePaths: releasePaths } } : {}),
   };
 }
 

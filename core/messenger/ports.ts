@@ -43,6 +43,11 @@ export interface MessengerPeers<P extends MessengerPeer = MessengerPeer> {
   queuedBytes(nodeId: string): number;
   /** Backpressure: leave the peer's connection unread for `ms` (the messenger's `pause_reading`). */
   pauseReading?(nodeId: string, ms: number): void;
+  /**
+   * BOLT 1 ping on the peer's current connection (joins one already outstanding); resolves at its pong, rejects
+   * when the connection closes or no pong comes. The mailbox keeps a message until a pong shows the peer read it.
+   */
+  ping?(nodeId: string): Promise<unknown>;
 }
 
 // ----- the mailbox ----------------------------------------------------------------------------------

@@ -329,7 +329,7 @@ export class AsyncWiring {
   start(): void {
     this.#unregister = this.#opts.messenger.setAsyncPaymentsHandler(this.#asyncHandler());
     // The LSP: dialled at once unless the saved peers' reconnection reached it first. Two dials may race (BOLT 1 keeps the
-    // newest connection); the LSP's mailbox writes again into the newer one what the replaced one may have lost.
+    // newest connection); the LSP's mailbox writes again into the newer one what we had not confirmed reading (a pong) on the replaced one.
     const lsp = this.settings.lsp;
     if (lsp && this.#lspId && this.settings.role !== 'none' && this.settings.role !== 'lsp') {
       const lspId = this.#lspId;
@@ -361,9 +361,9 @@ export class AsyncWiring {
       // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
       if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
         this.#resumed = true;
-        this.#payerStep(this.payer.resume());
+        this.#payerStep(this.payer.resume(now, (id) => this.#htlcSettled(id)));
       }
-      this.#payerStep(this.payer.tick(now));
+      this.#payerStep(this.payer.tick(now, (id) => this.#htlcSettled(id)));
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
       this.#opts.log?.({ event: 'async_tick_failed', error: e instanceof Error ? e.message : String(e) });
@@ -417,11 +417,23 @@ export class AsyncWiring {
 
   #resumed = false;
 
+  /** The payments service's record of a payment whose HTLC went out says it ended (then nothing is announced for it). */
+  #htlcSettled(paymentId: string): boolean {
+    const status = this.#opts.payments()?.getPayment(paymentId)?.status;
+    return status === 'succeeded' || status === 'failed';
+  }
+
   #payerStep(step: PayerStep): void {
     // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves.
     this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
     for (const a of step.actions) {
-      if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
+      if (a.kind === 'send' && a.announces !== undefined) {
+        // Kept once one went out (handed to the first hop): until then a restart, or the payer's tick, announces again.
+        const paymentId = a.announces;
+        this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath, undefined, () => {
+          if (!this.#closed) this.#payerStep(this.payer.announced(paymentId, this.#opts.clock.now()));
+        });
+      } else if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
       else if (a.kind === 'send_async_htlc') {
         const payments = this.#opts.payments();
         if (!payments) continue;
@@ -455,13 +467,13 @@ export class AsyncWiring {
     return reply;
   }
 
-  #send(destination: BlindedPath, message: AsyncOutMessage, replyContext?: Uint8Array, forwardedReplyPath?: BlindedPath, inReplyTo?: string): void {
+  #send(destination: BlindedPath, message: AsyncOutMessage, replyContext?: Uint8Array, forwardedReplyPath?: BlindedPath, inReplyTo?: string, sent?: () => void): void {
     const records: TlvRecord[] = [{ type: message.tlvType, value: message.bytes }];
     const via = this.#viaLsp(destination);
     this.#opts.messenger.sendOver({
       destination, records, ...(replyContext ? { replyContext } : {}), ...(forwardedReplyPath ? { forwardedReplyPath } : {}), ...(inReplyTo ? { inReplyTo } : {}),
       ...(via ? { via } : {}),
-    }).catch((e: unknown) => this.#opts.log?.({ event: 'async_send_failed', message: message.name, error: e instanceof Error ? e.message : String(e) }));
+    }).then(() => sent?.()).catch((e: unknown) => this.#opts.log?.({ event: 'async_send_failed', message: message.name, error: e instanceof Error ? e.message : String(e) }));
   }
 
   /**
@@ -664,7 +676,7 @@ export class AsyncWiring {
         const paymentId = payments.paymentOfHtlc(report.channelId, htlcId);
         if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
       }
-      for (const [paymentId, paths] of byPayment) this.#payerStep(this.payer.releasePathsReceived(paymentId, paths));
+      for (const [paymentId, paths] of byPayment) this.#payerStep(this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now()));
     }
   }
 

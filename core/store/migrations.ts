@@ -535,4 +535,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 18,
+    name: 'async payments: the payer keeps L1\'s release paths and whether held_htlc_available went out',
+    sql: `
+      -- core/payments/async AsyncPayer (P, lsp mode): L1's release paths from its revoke_and_ack are kept before
+      -- held_htlc_available relies on them, and announced_at says it went out: a restart in between announces again.
+      ALTER TABLE async_payer_payments ADD COLUMN release_paths TEXT NOT NULL DEFAULT '';  -- hex blinded paths, comma-separated
+      ALTER TABLE async_payer_payments ADD COLUMN announced_at INTEGER;                    -- unix ms; null: not announced yet
+    `,
+  },
 ];

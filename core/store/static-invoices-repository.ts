@@ -2,7 +2,7 @@
  * Async payments (migration 13): the static invoices a static invoice server (L2) keeps for its
  * clients, one per recipient and slot (core/payments/async's `StaticInvoiceStore`), and an async
  * recipient's (R) offers per slot (`AsyncOfferStore`); L1's pending releases (migration 16); the payer's (P)
- * payments to static invoices (migration 17, `AsyncPayerStore`).
+ * payments to static invoices (migrations 17 and 18, `AsyncPayerStore`).
  */
 import { fromHex, toHex } from '../crypto';
 import type {
@@ -177,6 +177,8 @@ interface PayerRow {
   release_deadline: number;
   failure: string | null;
   created_at: number;
+  release_paths: string;
+  announced_at: number | null;
 }
 
 const PAYER_STATUSES: ReadonlySet<string> = new Set(['awaiting_release_paths', 'awaiting_release', 'htlc_sent', 'failed']);
@@ -190,6 +192,7 @@ function toPayerRecord(r: PayerRow): AsyncPayerRecord {
       paymentId: r.payment_id, mode: r.mode, status: r.status as AsyncPayerRecord['status'], offer: r.offer, offerId: r.offer_id, amountMsat: BigInt(r.amount_msat),
       invoiceRequest: fromHex(r.invoice_request, 'invoice_request'), staticInvoice: fromHex(r.static_invoice, 'static_invoice'), preimage: fromHex(r.preimage, 'preimage'),
       holdId: r.hold_id, paymentHash: r.payment_hash, releaseDeadline: r.release_deadline, failure: r.failure, createdAt: r.created_at,
+      releasePaths: r.release_paths === '' ? [] : r.release_paths.split(',').map((h) => decodeBlindedPath(fromHex(h, 'release_path'))), announcedAt: r.announced_at,
     };
   } catch {
     throw new StoreError('store.corrupt', `async payment ${r.payment_id} does not decode`);
@@ -212,9 +215,9 @@ export class AsyncPayerRepository implements AsyncPayerStore {
     if (writes.length === 0) return;
     const put = this.#db.prepare(
       `INSERT OR REPLACE INTO async_payer_payments (payment_id, mode, status, offer, offer_id, amount_msat, invoice_request, static_invoice, preimage, hold_id,
-         payment_hash, release_deadline, failure, created_at)
+         payment_hash, release_deadline, failure, created_at, release_paths, announced_at)
        VALUES (@payment_id, @mode, @status, @offer, @offer_id, @amount_msat, @invoice_request, @static_invoice, @preimage, @hold_id, @payment_hash,
-         @release_deadline, @failure, @created_at)`,
+         @release_deadline, @failure, @created_at, @release_paths, @announced_at)`,
     );
     this.#db.transaction(() => {
       for (const { record: r } of writes) {
@@ -222,6 +225,7 @@ export class AsyncPayerRepository implements AsyncPayerStore {
           payment_id: r.paymentId, mode: r.mode, status: r.status, offer: r.offer, offer_id: r.offerId, amount_msat: r.amountMsat.toString(),
           invoice_request: toHex(r.invoiceRequest), static_invoice: toHex(r.staticInvoice), preimage: toHex(r.preimage), hold_id: r.holdId,
           payment_hash: r.paymentHash, release_deadline: r.releaseDeadline, failure: r.failure, created_at: r.createdAt,
+          release_paths: r.releasePaths.map((path) => toHex(encodeBlindedPath(path))).join(','), announced_at: r.announcedAt,
         });
       }
     })();

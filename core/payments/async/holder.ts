@@ -63,6 +63,8 @@ export class HtlcHolder implements HoldPolicy {
   readonly #given = new Map<string, number>();
   /** Releases that came before their HTLC was held (the release racing the HTLC), by hold id. */
   readonly #released = new Set<string>();
+  /** Held HTLCs (hold keys) already released: a second release_held_htlc for one does nothing (forgotten once not held). */
+  readonly #releasing = new Set<string>();
   readonly #nowMs: () => number;
 
   constructor(opts: HtlcHolderOptions, nowMs: () => number) {
@@ -115,6 +117,9 @@ export class HtlcHolder implements HoldPolicy {
       if (this.#given.has(ctx.holdId)) this.#released.add(ctx.holdId);
       return { actions: [], events: [] };
     }
+    // A copy (R answers each held_htlc_available; the mailbox delivers at least once): released once.
+    if (this.#releasing.has(key)) return { actions: [], events: [] };
+    this.#releasing.add(key);
     return { actions: [{ kind: 'release', holdKey: key }], events: [{ type: 'async.htlc_released', holdId: ctx.holdId }] };
   }
 
@@ -126,10 +131,14 @@ export class HtlcHolder implements HoldPolicy {
     const actions: HolderAction[] = [];
     const events: AsyncEventBody[] = [];
     const now = Math.floor(nowMs / 1000);
-    for (const key of this.#opts.heldKeys()) {
+    const held = this.#opts.heldKeys();
+    for (const key of this.#releasing) if (!held.includes(key)) this.#releasing.delete(key);
+    for (const key of held) {
       const [holdId, exp] = key.split(':');
       if (!holdId || exp === undefined) continue;
+      if (this.#releasing.has(key)) continue;
       if (this.#released.delete(holdId)) {
+        this.#releasing.add(key);
         actions.push({ kind: 'release', holdKey: key });
         events.push({ type: 'async.htlc_released', holdId });
       } else if (Number(exp) <= now) {

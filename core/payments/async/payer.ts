@@ -94,8 +94,14 @@ export type PayerAction =
     }
   /** R answered with an ordinary invoice: pay it as any BOLT 12 invoice. */
   | { readonly kind: 'pay_invoice'; readonly paymentId: string; readonly invoice: Uint8Array }
-  /** An onion message over a blinded path, with our reply path (context) or another's. */
-  | { readonly kind: 'send'; readonly destination: BlindedPath; readonly message: AsyncOutMessage; readonly replyContext?: Uint8Array; readonly forwardedReplyPath?: BlindedPath };
+  /**
+   * An onion message over a blinded path, with our reply path (context) or another's. `announces`: the payment
+   * whose held_htlc_available this is — once one of them went out, the adapter tells the core (`announced`).
+   */
+  | {
+      readonly kind: 'send'; readonly destination: BlindedPath; readonly message: AsyncOutMessage; readonly replyContext?: Uint8Array; readonly forwardedReplyPath?: BlindedPath;
+      readonly announces?: string;
+    };
 
 export interface PayerStep {
   /** Persist these (atomically) before any action is taken. */
@@ -114,7 +120,16 @@ interface Live {
   preimage?: Uint8Array;
   /** Read back after a restart: `resume` sends its HTLC again if it was (maybe) not sent. */
   restored?: boolean;
+  /** lsp mode: L1's release paths, once its revoke_and_ack gave them (kept in the record). */
+  releasePaths: readonly BlindedPath[];
+  /** When a held_htlc_available of this payment first went out (kept); null: not yet. */
+  announcedAt: number | null;
+  /** When we last asked for the announcement to go (this process only): `tick` asks again after ANNOUNCE_RETRY_MS. */
+  attemptedAt?: number;
 }
+
+/** How long an announcement that did not go out (no route yet, the first hop away) waits before it is tried again. */
+export const ANNOUNCE_RETRY_MS = 10_000;
 
 const NOTHING: PayerStep = { writes: [], actions: [], events: [] };
 
@@ -146,15 +161,29 @@ export class AsyncPayer {
    * waiting for L1's release paths, self mode released — is sent again; the payments core answers a
    * payment id it already has with that payment and sends nothing. Once per restored payment.
    */
-  resume(): PayerStep {
+  resume(nowMs: number, htlcSettled: (paymentId: string) => boolean = () => false): PayerStep {
     const actions: PayerAction[] = [];
+    const events: AsyncEventBody[] = [];
     for (const live of this.#live.values()) {
       if (!live.restored) continue;
       live.restored = false;
       const s = live.state.status;
       if (live.invoice && live.preimage && (s === 'htlc_sent' || s === 'awaiting_release_paths')) actions.push(this.#htlc(live, live.mode === 'lsp'));
+      // Persisted, never announced (the process ended before held_htlc_available went out): R learns of it now.
+      if (this.#unannounced(live, nowMs, htlcSettled)) this.#announceAgain(live, nowMs, actions, events);
     }
-    return { writes: [], actions, events: [] };
+    return { writes: [], actions, events };
+  }
+
+  /**
+   * One of `paymentId`'s held_htlc_available went out (handed to the first hop): kept, so a restart does not
+   * announce it again. Only the first counts.
+   */
+  announced(paymentId: string, nowMs: number): PayerStep {
+    const live = this.#live.get(paymentId);
+    if (!live || live.announcedAt !== null || !live.invoice) return NOTHING;
+    live.announcedAt = nowMs;
+    return { writes: [this.#write(live)], actions: [], events: [] };
   }
 
   payment(paymentId: string): AsyncPaymentState | undefined {
@@ -169,7 +198,7 @@ export class AsyncPayer {
       paymentId: p.paymentId, offerId: offerIdOfOffer(p.offer), amountMsat: p.amountMsat, status: 'awaiting_invoice', holdId: null, paymentHash: null, releaseDeadline: null, failure: null,
       createdAt: null, description: p.offer.fields.description ?? null,
     };
-    this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest, mode: p.mode ?? this.#opts.mode });
+    this.#live.set(p.paymentId, { state, offer: p.offer, invoiceRequest: p.invoiceRequest, mode: p.mode ?? this.#opts.mode, releasePaths: [], announcedAt: null });
     return state;
   }
 
@@ -212,25 +241,34 @@ export class AsyncPayer {
       return { writes: [this.#write(live)], actions: [this.#htlc(live, true)], events };
     }
     this.#set(live, { status: 'awaiting_release', ...common });
-    const reply = encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: Math.floor(releaseDeadline / 1000) });
-    const actions = this.#announce(inv, () => ({ replyContext: reply }));
-    events.push({ type: 'async.held_htlc_announced', paymentId, holdId, paths: actions.length });
+    const actions: PayerAction[] = [];
+    this.#announceAgain(live, nowMs, actions, events);
     return { writes: [this.#write(live)], actions, events };
   }
 
-  /** L1's revoke_and_ack gave the release paths for our held HTLC: announce it to R with them as reply paths. */
-  releasePathsReceived(paymentId: string, paths: readonly BlindedPath[]): PayerStep {
+  /**
+   * L1's revoke_and_ack gave the release paths for our held HTLC: kept (the step's write) before they are relied
+   * on, then held_htlc_available to R with them as reply paths. A second copy (L1 sends them again in a
+   * retransmitted revoke_and_ack) changes nothing.
+   */
+  releasePathsReceived(paymentId: string, paths: readonly BlindedPath[], nowMs: number): PayerStep {
     const live = this.#live.get(paymentId);
     if (!live || live.state.status !== 'awaiting_release_paths' || !live.invoice || paths.length === 0) return NOTHING;
     this.#set(live, { status: 'htlc_sent' });
-    const actions = this.#announce(live.invoice, (i) => ({ forwardedReplyPath: paths[i % paths.length]! }));
-    return { writes: [this.#write(live)], actions, events: [{ type: 'async.held_htlc_announced', paymentId, holdId: live.state.holdId!, paths: actions.length }] };
+    live.releasePaths = [...paths];
+    const actions: PayerAction[] = [];
+    const events: AsyncEventBody[] = [];
+    this.#announceAgain(live, nowMs, actions, events);
+    return { writes: [this.#write(live)], actions, events };
   }
 
   /** `release_held_htlc` over our own reply path (self mode): send the HTLC now. */
   handleReleaseHeldHtlc(d: AsyncDelivery, nowMs: number): PayerStep {
     const ctx = asyncContextOf(d.context, 'release_held_htlc', nowMs);
     const live = ctx ? [...this.#live.values()].find((l) => l.state.holdId === ctx.holdId) : undefined;
+    // A second release of a payment already released (R answers each copy of held_htlc_available; the mailbox delivers
+    // at least once): its HTLC went with the first, nothing to do.
+    if (ctx && live?.mode === 'self' && live.state.status === 'htlc_sent') return NOTHING;
     if (!ctx || !live || live.state.status !== 'awaiting_release') {
       return { writes: [], actions: [], events: [{ type: 'async.refused', role: 'payer', message: 'release_held_htlc', reason: ctx ? 'unknown_hold' : 'bad_context', recipient: null }] };
     }
@@ -238,11 +276,18 @@ export class AsyncPayer {
     return { writes: [this.#write(live)], actions: [this.#htlc(live, false)], events: [{ type: 'async.htlc_released', holdId: ctx.holdId }] };
   }
 
-  /** Payments whose release window ended unreleased fail (LDK: the async payment times out). */
-  tick(nowMs: number): PayerStep {
+  /**
+   * Payments whose release window ended unreleased fail (LDK: the async payment times out); an announcement
+   * that has not gone out yet is asked for again every ANNOUNCE_RETRY_MS (a payment restored unannounced waits for `resume`).
+   */
+  tick(nowMs: number, htlcSettled: (paymentId: string) => boolean = () => false): PayerStep {
     const events: AsyncEventBody[] = [];
     const writes: AsyncPayerWrite[] = [];
+    const actions: PayerAction[] = [];
     for (const live of this.#live.values()) {
+      if (live.attemptedAt !== undefined && nowMs - live.attemptedAt >= ANNOUNCE_RETRY_MS && this.#unannounced(live, nowMs, htlcSettled)) {
+        this.#announceAgain(live, nowMs, actions, events);
+      }
       const s = live.state;
       // lsp mode: the HTLC is out (L1 holds it and fails it back): its end is the payments core's, not ours.
       if (s.status === 'awaiting_release' && s.releaseDeadline !== null && nowMs >= s.releaseDeadline) {
@@ -251,7 +296,34 @@ export class AsyncPayer {
         events.push({ type: 'async.hold_expired', holdId: s.holdId!, reason: 'release_expired' });
       }
     }
-    return { writes, actions: [], events };
+    return { writes, actions, events };
+  }
+
+  /** Waits for R, is not announced yet, and its announcement still means something. */
+  #unannounced(live: Live, nowMs: number, htlcSettled: (paymentId: string) => boolean): boolean {
+    const s = live.state;
+    if (live.announcedAt !== null || !live.invoice || s.releaseDeadline === null || nowMs >= s.releaseDeadline) return false;
+    // No paths to announce over (the invoice gave none): nothing to send again.
+    if ((live.invoice.invoice.heldHtlcAvailablePaths ?? []).length === 0) return false;
+    if (live.mode === 'self') return s.status === 'awaiting_release';
+    // lsp: the HTLC is held at L1 with these reply paths, and its payment not ended.
+    return s.status === 'htlc_sent' && live.releasePaths.length > 0 && !htlcSettled(s.paymentId);
+  }
+
+  /** held_htlc_available for `live` (self mode: a reply path to us; lsp mode: L1's release paths). */
+  #announceAgain(live: Live, nowMs: number, actions: PayerAction[], events: AsyncEventBody[]): void {
+    const s = live.state;
+    live.attemptedAt = nowMs;
+    const paths = live.releasePaths;
+    const reply = live.mode === 'self'
+      ? (() => {
+          const context = encodeAsyncContext({ kind: 'release_held_htlc', holdId: s.holdId!, expiresAt: Math.floor(s.releaseDeadline! / 1000) });
+          return () => ({ replyContext: context });
+        })()
+      : (i: number) => ({ forwardedReplyPath: paths[i % paths.length]! });
+    const sends = this.#announce(live.invoice!, reply).map((a) => ({ ...a, announces: s.paymentId }));
+    actions.push(...sends);
+    events.push({ type: 'async.held_htlc_announced', paymentId: s.paymentId, holdId: s.holdId!, paths: sends.length });
   }
 
   #htlc(live: Live, hold: boolean): PayerAction {
@@ -269,7 +341,7 @@ export class AsyncPayer {
       record: {
         paymentId: s.paymentId, mode: live.mode, status: s.status as AsyncPayerRecord['status'], offer: encodeOffer(live.offer!), offerId: s.offerId, amountMsat: s.amountMsat,
         invoiceRequest: live.invoiceRequest, staticInvoice: live.invoice!.bytes, preimage: live.preimage!, holdId: s.holdId!, paymentHash: s.paymentHash!,
-        releaseDeadline: s.releaseDeadline!, failure: s.failure, createdAt: s.createdAt!,
+        releaseDeadline: s.releaseDeadline!, failure: s.failure, createdAt: s.createdAt!, releasePaths: live.releasePaths, announcedAt: live.announcedAt,
       },
     };
   }
@@ -282,12 +354,16 @@ export class AsyncPayer {
     const read = this.#read(r);
     if (!read) {
       // Not readable any more (another wire profile than the one it was paid with): shown failed, never sent.
-      this.#live.set(r.paymentId, { state: { ...state, status: 'failed', failure: r.failure ?? 'payments.bad_static_invoice' }, offer: null, invoiceRequest: r.invoiceRequest, mode: r.mode });
+      this.#live.set(r.paymentId, {
+        state: { ...state, status: 'failed', failure: r.failure ?? 'payments.bad_static_invoice' }, offer: null, invoiceRequest: r.invoiceRequest, mode: r.mode,
+        releasePaths: r.releasePaths, announcedAt: r.announcedAt,
+      });
       return;
     }
     const { offer, invoice } = read;
     this.#live.set(r.paymentId, {
       state: { ...state, description: invoice.offer.description ?? null }, offer, invoiceRequest: r.invoiceRequest, mode: r.mode, invoice, preimage: r.preimage, restored: true,
+      releasePaths: r.releasePaths, announcedAt: r.announcedAt,
     });
   }
 

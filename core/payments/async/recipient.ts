@@ -24,7 +24,7 @@ import {
   OFFER_RANGES, analyzeInvoiceRequest, buildOffer, buildStaticInvoice, decodeOffer, encodeOffer, expectedAmount, inRanges, merkleRoot,
 } from '../../offers';
 import type { AsyncPaymentsProfile, BlindedPath } from '../../wire';
-import { ByteReader, ByteWriter, DEFAULT_ASYNC_PAYMENTS_PROFILE, decodeAsyncOnionMessage } from '../../wire';
+import { ByteReader, ByteWriter, DEFAULT_ASYNC_PAYMENTS_PROFILE, decodeAsyncOnionMessage, encodeBlindedPath } from '../../wire';
 import { asyncContextOf, encodeAsyncContext } from './context';
 import type { AsyncDelivery } from './server';
 import type { AsyncStep } from './step';
@@ -97,6 +97,9 @@ export type AsyncPaymentCheck =
 
 const PAYMENT_CONTEXT_VERSION = 0x02;
 
+/** At most this many answered held_htlc_available reply paths are remembered (the oldest goes first). */
+const MAX_ANSWERED_RELEASES = 1024;
+
 export class AsyncRecipient {
   readonly #opts: AsyncRecipientOptions;
   readonly #policy: AsyncRecipientPolicy;
@@ -104,6 +107,8 @@ export class AsyncRecipient {
   readonly #slots = new Map<number, AsyncOfferRecord>();
   /** Offers built and sent but not yet confirmed, by slot (the record keeps them once confirmed). */
   readonly #pending = new Map<number, Offer>();
+  /** held_htlc_available reply paths already answered (sha256 of the path → until when our path's context is good, ms). */
+  readonly #answered = new Map<string, number>();
 
   constructor(opts: AsyncRecipientOptions) {
     this.#opts = opts;
@@ -186,6 +191,8 @@ export class AsyncRecipient {
     if (!ctx) return this.#refuse(c, 'static_invoice_persisted', 'bad_context');
     const record = this.#slots.get(ctx.slot);
     if (!record || record.offerId !== ctx.offerId || record.offer === null) return this.#refuse(c, 'static_invoice_persisted', 'unexpected');
+    // A second copy (the mailbox delivers at least once; L2 answers a served invoice it already keeps again): already ready, nothing to do.
+    if (record.status === 'ready' && !this.#pending.has(ctx.slot)) return c.finish();
     const ready: AsyncOfferRecord = { ...record, status: 'ready', updatedAt: nowMs };
     this.#put(c, ready);
     this.#pending.delete(ctx.slot);
@@ -199,6 +206,13 @@ export class AsyncRecipient {
     const ctx = asyncContextOf(d.context, 'held_htlc_available', nowMs);
     if (!ctx) return this.#refuse(c, 'held_htlc_available', 'bad_context');
     if (!d.replyPath) return this.#refuse(c, 'held_htlc_available', 'no_reply_path');
+    // One release per held HTLC: the payer announces over several paths with the same reply path (its LSP's release
+    // path), and the mailbox delivers at least once — a copy whose reply path we already answered is not answered again.
+    const key = toHex(sha256(encodeBlindedPath(d.replyPath)));
+    for (const [k, exp] of this.#answered) if (exp <= nowMs) this.#answered.delete(k);
+    if (this.#answered.has(key)) return c.finish();
+    if (this.#answered.size >= MAX_ANSWERED_RELEASES) this.#answered.delete(this.#answered.keys().next().value!);
+    this.#answered.set(key, ctx.expiresAt * 1000);
     c.actions.push({ kind: 'reply', message: asyncMessage(this.#profile, { type: 'release_held_htlc' }) });
     c.events.push({ type: 'async.release_sent', slot: ctx.slot });
     return c.finish();

@@ -26,12 +26,12 @@
  * and every context is checked: a message over a path L2 did not build for that purpose, or built
  * for a recipient that is no longer a client, or expired, is refused.
  */
-import { toHex } from '../../crypto';
+import { equalBytes, toHex } from '../../crypto';
 import { TokenBucket } from '../../token-bucket';
 import type { Bolt12Error, StaticInvoice } from '../../offers';
 import { OFFER_RANGES, analyzeStaticInvoice, inRanges, merkleRoot } from '../../offers';
 import type { AsyncPaymentsProfile, BlindedPath } from '../../wire';
-import { DEFAULT_ASYNC_PAYMENTS_PROFILE, decodeAsyncOnionMessage } from '../../wire';
+import { DEFAULT_ASYNC_PAYMENTS_PROFILE, decodeAsyncOnionMessage, encodeBlindedPath } from '../../wire';
 import { PaymentError } from '../errors';
 import type { AsyncContext } from './context';
 import { asyncContextOf, encodeAsyncContext } from './context';
@@ -189,6 +189,13 @@ export class StaticInvoiceServer {
       return this.#refuse(c, 'serve_static_invoice', 'malformed', recipient);
     }
     if (invoiceBytes.length > this.#policy.maxInvoiceBytes) return this.#refuse(c, 'serve_static_invoice', 'invoice_too_large', recipient);
+    // The same invoice again (the mailbox delivers at least once; R serves again when our answer was lost): kept already
+    // (checked when it was stored), so only the answer goes again — no write, no second event.
+    const kept = this.#opts.store.getStaticInvoice(recipient, slot);
+    if (kept && d.replyPath && equalBytes(kept.invoice, invoiceBytes) && equalBytes(encodeBlindedPath(kept.forwardPath), encodeBlindedPath(forwardPath))) {
+      c.actions.push({ kind: 'reply', message: asyncMessage(this.#profile, { type: 'static_invoice_persisted' }) });
+      return c.finish();
+    }
     const analysis = analyzeStaticInvoice(invoiceBytes, { nowSeconds: Math.floor(nowMs / 1000), chains: [this.#opts.chain] }, { messagePathsTlv: this.#profile.staticInvoiceMessagePathsTlv });
     if (!analysis.value || analysis.errors.length > 0) {
       return this.#refuse(c, 'serve_static_invoice', `invalid_invoice:${(analysis.errors[0] as Bolt12Error | undefined)?.code ?? 'undecodable'}`, recipient);

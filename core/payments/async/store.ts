@@ -114,6 +114,13 @@ export interface AsyncPayerRecord {
   readonly failure: string | null;
   /** When P got the static invoice (unix ms). */
   readonly createdAt: number;
+  /**
+   * lsp mode: the release paths L1 gave in its revoke_and_ack (held_htlc_available's reply paths), kept before
+   * they are relied on: a restart before the announcement went out announces with them (migration 18). Else empty.
+   */
+  readonly releasePaths: readonly BlindedPath[];
+  /** When held_htlc_available was first handed to the first hop (unix ms); null: not yet, announced again after a restart. */
+  readonly announcedAt: number | null;
 }
 
 export type AsyncPayerWrite = { readonly kind: 'put_async_payment'; readonly record: AsyncPayerRecord };

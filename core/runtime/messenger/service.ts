@@ -25,7 +25,7 @@ import type { RecordText } from '../../messenger/inputs';
 import { formatRecords, parseDestination, parseMessageRecords, parseTlvType } from '../../messenger/inputs';
 import type { MessengerAction } from '../../messenger/messenger';
 import { OnionMessenger } from '../../messenger/messenger';
-import type { MailboxStore, MessageLogFilter, MessageLogRow, MessageLogStore, MessengerPeer, MessengerPeers } from '../../messenger/ports';
+import type { MailboxMessageRecord, MailboxStore, MessageLogFilter, MessageLogRow, MessageLogStore, MessengerPeer, MessengerPeers } from '../../messenger/ports';
 import { MessengerCounters } from '../../messenger/stats';
 import type { Clock, Timer } from '../clock';
 
@@ -75,8 +75,8 @@ const LOG_FLUSH_ROWS = 500;
 const MAILBOX_EXPIRY_CHECK_MS = 5_000;
 
 /**
- * How long a connection must last after a mailbox message was written to it before the message is
- * deleted (BOLT 1: a newer connection replaces an older one; two dials usually race within a second).
+ * Without a ping on the peers port (test fakes): how long a connection must last after a mailbox message was
+ * written to it before the message is deleted. With one, the message stays until the peer's pong shows it read it.
  */
 export const MAILBOX_DELIVERY_GRACE_MS = 5_000;
 
@@ -97,6 +97,11 @@ export class MessengerService {
   readonly #connections = new Map<string, number>();
   #connectionCount = 0;
   readonly #mailboxTimers = new Set<Timer>();
+  /** Per peer: mailbox messages written to a connection (row id → that connection), waiting for the pong that confirms them. */
+  readonly #unconfirmed = new Map<string, Map<number, { readonly m: MailboxMessageRecord; readonly connection: number }>>();
+  /** Peers with a confirmation (two pings) under way, and those with writes since it began. */
+  readonly #confirming = new Set<string>();
+  readonly #confirmAgain = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
   #logBuffer: MessageLogRow[] = [];
   #ticker: Timer | undefined;
@@ -465,10 +470,13 @@ export class MessengerService {
 
   /**
    * Writes the peer's stored messages to its connection in order. Each is deleted (and reported)
-   * only once its frame was written to the socket and that connection has lasted
-   * MAILBOX_DELIVERY_GRACE_MS: BOLT 1 lets a newer connection replace it (two dials race), and what
-   * the peer had not read from the replaced one is lost — such a message goes out again on the new
-   * connection (at least once). A message whose write fails stays and goes out on the next one.
+   * only once the peer showed it read it: a BOLT 1 pong, on the same connection, to a ping sent after the
+   * message's frame was written (a connection is one ordered stream, and a node answers a ping when it reads it:
+   * "MUST respond to a ping with a pong"). Until then a connection BOLT 1 replaces by a newer one (two dials race,
+   * or the peer stalled and dialled again, however long after the write), or that closes, loses nothing: the
+   * message goes out again on the next connection (at least once; the receivers' handlers are idempotent).
+   * A message whose write fails stays and goes out on the next one. Without `ping` on the port: the old rule,
+   * deleted once the connection lasted MAILBOX_DELIVERY_GRACE_MS.
    */
   #drainMailbox(nodeId: string): void {
     const { peers } = this.#opts;
@@ -496,6 +504,14 @@ export class MessengerService {
             this.#drainMailbox(nodeId);
             return;
           }
+          if (peers.ping) {
+            const waiting = this.#unconfirmed.get(nodeId) ?? new Map<number, { m: MailboxMessageRecord; connection: number }>();
+            this.#unconfirmed.set(nodeId, waiting);
+            waiting.set(m.id, { m, connection });
+            this.#confirmDelivery(nodeId);
+            this.#drainMailbox(nodeId);
+            return;
+          }
           const timer = this.#opts.clock.timeout('messenger.mailbox_delivered', MAILBOX_DELIVERY_GRACE_MS, () => {
             this.#mailboxTimers.delete(timer);
             if (this.#closed || !forget()) return;
@@ -520,6 +536,49 @@ export class MessengerService {
         return;
       }
     }
+  }
+
+  /**
+   * Pings the peer twice in a row and, at the second pong, deletes what was written to that connection before the
+   * first ping was asked for. Two: a ping already outstanding before our writes may answer the first; the second
+   * leaves after that pong, so after the writes. A replaced or closed connection, or no pong: kept, and written again.
+   */
+  #confirmDelivery(nodeId: string): void {
+    if (this.#confirming.has(nodeId)) {
+      this.#confirmAgain.add(nodeId);
+      return;
+    }
+    const connection = this.#connections.get(nodeId) ?? 0;
+    const batch = [...(this.#unconfirmed.get(nodeId) ?? new Map<number, { m: MailboxMessageRecord; connection: number }>()).entries()].filter(([, w]) => w.connection === connection);
+    if (batch.length === 0) return;
+    this.#confirming.add(nodeId);
+    const ping = this.#opts.peers.ping!.bind(this.#opts.peers);
+    const same = () => !this.#closed && this.#connections.get(nodeId) === connection && this.#opts.peers.isConnected(nodeId);
+    const settle = (confirmed: boolean) => {
+      const waiting = this.#unconfirmed.get(nodeId);
+      for (const [id, w] of batch) {
+        if (waiting?.get(id) === w) waiting.delete(id);
+        if (this.#mailboxSentOn.get(id) !== connection) continue; // written again on a newer connection meanwhile
+        this.#mailboxSentOn.delete(id);
+        this.#mailboxInFlight.delete(id);
+        if (!confirmed) continue;
+        try {
+          this.mailbox.delete(id);
+        } catch {
+          continue; // the database is closing: the message stays and is sent again later
+        }
+        this.#emit({ type: 'onion.mailbox_forwarded', messageId: w.m.messageId, nodeId, size: w.m.size, storedAt: w.m.storedAt });
+      }
+      if (waiting?.size === 0) this.#unconfirmed.delete(nodeId);
+      this.#confirming.delete(nodeId);
+      if (this.#closed) return;
+      if (this.#confirmAgain.delete(nodeId)) this.#confirmDelivery(nodeId);
+      // Not confirmed: written again (on this connection if it still stands, else when the peer is back).
+      if (!confirmed) this.#drainMailbox(nodeId);
+    };
+    ping(nodeId)
+      .then(() => (same() ? ping(nodeId) : Promise.reject(new Error('replaced'))))
+      .then(() => settle(same()), () => settle(false));
   }
 
   // ----- time ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AsyncPayerRecord } from '../../../core/payments';
 import { AsyncPayerRepository, DATABASE_FILE, StoreError, openDatabase } from '../../../core/store';
 import { tempDir } from '../../support/tmp';
+import { blindedPath } from '../wire/arbitraries';
 
 const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 const record: fc.Arbitrary<AsyncPayerRecord> = fc.record({
@@ -27,11 +28,13 @@ const record: fc.Arbitrary<AsyncPayerRecord> = fc.record({
   releaseDeadline: fc.integer({ min: 0, max: 2 ** 47 }),
   failure: fc.option(fc.constantFrom('payments.timeout', 'payments.bad_static_invoice'), { nil: null }),
   createdAt: fc.integer({ min: 0, max: 2 ** 47 }),
+  releasePaths: fc.array(blindedPath, { maxLength: 3 }),
+  announcedAt: fc.option(fc.integer({ min: 0, max: 2 ** 47 }), { nil: null }),
 });
 
-function open(file: string): { repo: AsyncPayerRepository; close: () => void } {
+function open(file: string): { repo: AsyncPayerRepository; db: ReturnType<typeof openDatabase>; close: () => void } {
   const db = openDatabase(file);
-  return { repo: new AsyncPayerRepository(db), close: () => db.close() };
+  return { repo: new AsyncPayerRepository(db), db, close: () => db.close() };
 }
 
 describe('AsyncPayerRepository', () => {
@@ -55,6 +58,14 @@ describe('AsyncPayerRepository', () => {
     );
   });
 
+  it('a row written before migration 18 reads with no release paths and not announced', () => {
+    const { repo, db, close } = open(join(tempDir('glasswing-async-payer-'), DATABASE_FILE));
+    db.prepare(`INSERT INTO async_payer_payments (payment_id, mode, status, offer, offer_id, amount_msat, invoice_request, static_invoice, preimage, hold_id,
+      payment_hash, release_deadline, failure, created_at) VALUES ('old', 'lsp', 'htlc_sent', 'lno1x', '00', '5', '01', '02', '03', 'aa', 'bb', 7, NULL, 1)`).run();
+    expect(repo.asyncPayments()).toMatchObject([{ paymentId: 'old', releasePaths: [], announcedAt: null }]);
+    close();
+  });
+
   it('no writes, no transaction: an empty step leaves the table as it was', () => {
     const { repo, close } = open(join(tempDir('glasswing-async-payer-'), DATABASE_FILE));
     repo.applyAsyncPayerWrites([]);
@@ -63,7 +74,7 @@ describe('AsyncPayerRepository', () => {
   });
 
   it('a row that does not read (bad status, mode, amount or hex) is store.corrupt', () => {
-    const columns = [['status', "'later'"], ['mode', "'both'"], ['amount_msat', "'-5'"], ['preimage', "'zz'"], ['static_invoice', "'abc'"]] as const;
+    const columns = [['status', "'later'"], ['mode', "'both'"], ['amount_msat', "'-5'"], ['preimage', "'zz'"], ['static_invoice', "'abc'"], ['release_paths', "'zz'"], ['release_paths', "'00'"]] as const;
     fc.assert(
       fc.property(fc.constantFrom(...columns), record, ([column, junk], r) => {
         const file = join(tempDir('glasswing-async-payer-'), DATABASE_FILE);

@@ -111,6 +111,8 @@ export interface LabRole {
   handle(name: string, d: AsyncDelivery, nowMs: number): LabStep | undefined;
   /** Applies writes (a real repository). */
   apply?(writes: readonly unknown[]): void;
+  /** One of the payer's held_htlc_available for `paymentId` was handed over (the adapter's `AsyncPayer.announced`). */
+  announced?(paymentId: string, nowMs: number): LabStep | undefined;
 }
 
 export interface LabMessage {
@@ -161,6 +163,7 @@ export class AsyncLab {
       if (!path) continue;
       const replyPath = a.kind === 'send' && a.forwardedReplyPath ? a.forwardedReplyPath : a.replyContext ? role.node.pathTo(a.replyContext) : undefined;
       this.deliver({ from, to: this.#ownerOf(path) ?? '?', name: a.message.name, bytes: a.message.bytes, path, replyPath });
+      if (a.kind === 'send' && 'announces' in a && a.announces !== undefined) this.run(from, role.announced?.(a.announces, this.now));
     }
   }
 
