@@ -51,7 +51,7 @@ describe.skipIf(!haveLnd)('update_fee with LND on btcd', () => {
   beforeAll(async () => {
     // 4,000 sat/kvB is 1,000 sat/kw: the channel opens at that.
     fees = await startFeeService(4_000);
-    rig = await startInteropRig({ tls: true, name: 'lnd-fees', daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '500'] });
+    rig = await startInteropRig({ tls: true, name: 'lnd-fees', daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '1000'] });
     lnd = await startLnd(rig.btcd, { alias: 'lnd', args: [`--fee.url=${fees.url}`] });
     await fundLnd(rig.btcd, lnd, 1_000_000n);
     await rig.api.connect({ address: lnd.address });
