@@ -11,7 +11,8 @@
  * its commitment feerate is ours —, payments after succeed, and our force close confirms a
  * commitment paying exactly the new feerate (BOLT 3: anchors commitment weight 1124).
  * Not here: LND as funder sending update_fee — LND checks its fee every 10 to 60 minutes
- * (htlcswitch DefaultMin/MaxLinkFeeUpdateTimeout, no option), too long for a test.
+ * (htlcswitch DefaultMin/MaxLinkFeeUpdateTimeout, no option): fees-lnd-funder.test.ts, a long test
+ * run only with GLASSWING_LND_FEE_TIMER=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
