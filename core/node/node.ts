@@ -44,7 +44,7 @@ import type { Network, NodeInfo } from './types';
 import type { ChainSourceSetting, ChannelSettingsInfo, FeeSourceSetting, SettingName, SettingsInfo, UpdateSettingsParams } from './settings-info';
 import {
   CONFIG_FILE, FEE_POLL_MS, SettingsError, announceAddresses, announceAddressesProblem, channelPolicy, channelSettingsProblem, feePollMsProblem, feeUrlProblem,
-  mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, savedFeeSource, withoutCredentials, type SavedSettings,
+  mailboxLimits, mailboxQuotas, onionLimits, onionPolicy, readSavedSettings, saveSettings, savedFeeSource, withoutCredentials, feeSourceInForce, sameFeeSource, type FeeSourceConfig, type SavedSettings,
 } from './settings';
 import { NO_CHAIN, chainEndpoint, checkChainConfig, sameChainConfig, type ChainConfig } from './chain-config';
 import { PUBLISHED_CHAIN_EVENTS, type ChainEventBody, type ChainInfo, type ChainStatus, type FeeEstimateInfo } from './chain-info';
@@ -110,7 +110,7 @@ export interface NodeOptions {
    * (`--fee-url`), polled every `pollMs` (default 5 minutes); null: the chain source's. Undefined:
    * config.json's `feeUrl` / `feePollMs`.
    */
-  readonly feeUrl?: { readonly url: string; readonly pollMs?: number } | null;
+  readonly feeUrl?: FeeSourceConfig | null;
   /**
    * Restore from the 24 backup words into an empty data directory: the same seed (node id,
    * wallet keys); the wallet scans from `birthday` (default 0, genesis). Channels are not restored.
@@ -170,8 +170,8 @@ export class Node {
   #alias: string;
   /** What the user set to announce (empty: the listen address). */
   #announce: AddressDescriptor[];
-  /** The fee service in use (the host's, else config.json's), or null: the chain source's estimates. */
-  readonly #feeSource: { readonly url: string; readonly pollMs?: number } | null;
+  /** The fee service in use (the host's, else config.json's), or null: the chain source's estimates. Switched by updateSettings. */
+  #feeSource: FeeSourceConfig | null;
   #startedAt = 0;
   #stopped = false;
 
@@ -186,7 +186,7 @@ export class Node {
     const announceProblem = announceAddressesProblem(announce);
     if (announceProblem) throw new SettingsError('settings.malformed', `announce addresses: must be ${announceProblem}`);
     this.#announce = announceAddresses(announce);
-    this.#feeSource = opts.feeUrl !== undefined ? opts.feeUrl : savedFeeSource(saved);
+    this.#feeSource = feeSourceInForce(opts.feeUrl, saved);
     this.#db = db;
     this.#lock = lock;
     this.#nodeKey = nodeKey;
@@ -301,8 +301,9 @@ export class Node {
       ...(this.#feeSource ? {
         feeSource: new FeeUrlSource({ url: this.#feeSource.url, clock: chainClock(clock) }),
         feeIntervalMs: this.#feeSource.pollMs,
-        onFeeProblem: (p) => opts.log?.({ event: 'fee_source_failed', code: p.code, message: p.message }),
       } : {}),
+      // Also for a fee service switched on later (updateSettings).
+      onFeeProblem: (p) => opts.log?.({ event: 'fee_source_failed', code: p.code, message: p.message }),
     });
     const restoring = this.#chain ? readRestoreScan(opts.datadir) : null;
     this.#wallet = new WalletService({
@@ -783,10 +784,7 @@ export class Node {
     } catch {
       return null;
     }
-    const now = this.#feeSource;
-    if (!saved && !now) return null;
-    if (saved && now && saved.url === now.url && (saved.pollMs ?? FEE_POLL_MS.default) === (now.pollMs ?? FEE_POLL_MS.default)) return null;
-    return feeSetting(saved);
+    return sameFeeSource(saved, this.#feeSource) ? null : feeSetting(saved);
   }
 
   /** The fee service in use, as the wallet and the Settings page show it (the URL without credentials). */
@@ -840,7 +838,7 @@ export class Node {
       changed.push('chain');
     }
     if (change.feeUrl !== undefined || change.feePollMs !== undefined) {
-      // Checked now, taken at the next start (the running chain layer keeps its fee source).
+      // Checked now, saved, and switched to at once below (unless the host's --fee-url wins for this run).
       if (change.feeUrl !== undefined && change.feeUrl !== '') {
         const problem = feeUrlProblem(change.feeUrl);
         if (problem) throw new SettingsError('api.invalid_params', `params.feeUrl: must be ${problem}, or empty for none`);
@@ -888,10 +886,23 @@ export class Node {
     if (changed.length > 0) {
       saveSettings(this.#opts.datadir, saved);
       if (releaseWindow !== undefined) this.#async.setReleaseWindow(releaseWindow);
+      if (changed.includes('feeUrl')) this.#switchFeeSource(feeSourceInForce(this.#opts.feeUrl, readSavedSettings(this.#opts.datadir)));
       this.events.publish({ type: 'node.settings_changed', settings: this.settings(), changed });
       this.#opts.log?.({ event: 'settings_changed', changed });
     }
     return this.settings();
+  }
+
+  /**
+   * The fee service changed while running: the chain layer stops asking the old one and asks the
+   * new one at once (null: the chain source's estimates, as at a start without a service).
+   */
+  #switchFeeSource(next: FeeSourceConfig | null): void {
+    if (sameFeeSource(next, this.#feeSource)) return;
+    this.#feeSource = next;
+    this.#chain?.sync.setFeeSource(next ? new FeeUrlSource({ url: next.url, clock: chainClock(this.clock) }) : undefined, next?.pollMs ?? FEE_POLL_MS.default);
+    const shown = feeSetting(next);
+    this.#opts.log?.({ event: 'fee_source_switched', url: shown.url, pollMs: shown.pollMs });
   }
 
   /** Our forwarding policy: the fee and CLTV delta we charge and our channel_updates announce. */
@@ -929,7 +940,7 @@ const CHAIN_PARAM_NAMES = {
   kind: 'params.chain.kind', rpcUrl: 'params.chain.rpcUrl', rpcCookie: 'params.chain.rpcCookie', esploraUrl: 'params.chain.esploraUrl',
 } as const;
 
-function feeSetting(source: { readonly url: string; readonly pollMs?: number } | null): FeeSourceSetting {
+function feeSetting(source: FeeSourceConfig | null): FeeSourceSetting {
   return source ? { url: withoutCredentials(source.url), pollMs: source.pollMs ?? FEE_POLL_MS.default } : { url: null, pollMs: null };
 }
 

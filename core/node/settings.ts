@@ -285,10 +285,31 @@ export function feePollMsProblem(v: unknown): string | null {
   return null;
 }
 
+/** A fee service and its poll interval (ms; FEE_POLL_MS.default when not given). */
+export interface FeeSourceConfig {
+  readonly url: string;
+  readonly pollMs?: number;
+}
+
 /** The fee service config.json names (checked by readSavedSettings), or null for the chain source's estimates. */
-export function savedFeeSource(saved: SavedSettings): { readonly url: string; readonly pollMs?: number } | null {
+export function savedFeeSource(saved: SavedSettings): FeeSourceConfig | null {
   if (typeof saved.feeUrl !== 'string') return null;
   return { url: new URL(saved.feeUrl).href, ...(saved.feePollMs !== undefined ? { pollMs: saved.feePollMs } : {}) };
+}
+
+/**
+ * The fee service a node uses, at start and again whenever config.json changes: the host's
+ * (`--fee-url URL`, or null for `--fee-url none`) when it gave one — the command line wins for the
+ * run —, else what config.json names (undefined from the host).
+ */
+export function feeSourceInForce(fromHost: FeeSourceConfig | null | undefined, saved: SavedSettings): FeeSourceConfig | null {
+  return fromHost !== undefined ? fromHost : savedFeeSource(saved);
+}
+
+/** Whether two fee sources poll the same service at the same interval. */
+export function sameFeeSource(a: FeeSourceConfig | null, b: FeeSourceConfig | null): boolean {
+  if (!a || !b) return a === b;
+  return a.url === b.url && (a.pollMs ?? FEE_POLL_MS.default) === (b.pollMs ?? FEE_POLL_MS.default);
 }
 
 /** A URL as settings, logs and events show it: without user name or password. */

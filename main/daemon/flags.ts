@@ -30,7 +30,7 @@ export const DAEMON_OPTIONS = {
   'rpc-cookie': { type: 'string', value: 'FILE', describe: 'bitcoind\'s .cookie file, instead of USER:PASS in --rpc-url' },
   'esplora-url': { type: 'string', value: 'URL', describe: 'an Esplora server (default: Blockstream\'s for the network)' },
   'fee-url': { type: 'string', value: 'URL|none', describe: 'fee estimates from this web service for this run (LND\'s fee.url answer: {"fee_by_block_target": {"2": SAT_PER_KVB, …}}) instead of the chain source; none: the chain source\'s (default: config.json feeUrl, set with "glasswing settings --fee-url")' },
-  'fee-poll-ms': { type: 'string', value: 'MS', describe: 'with --fee-url URL: time between its polls (default: config.json feePollMs, else 300000)' },
+  'fee-poll-ms': { type: 'string', value: 'MS', describe: 'with --fee-url URL: time between its polls, 1000 to 86400000 (default: config.json feePollMs, else 300000)' },
   'chain-poll-ms': { type: 'string', value: 'MS', describe: 'time between chain polls (default: 1000 on regtest, 10000 elsewhere)' },
   'gossip-flush-ms': { type: 'string', value: 'MS', describe: 'time between relays of accepted gossip to peers (default: 60000, as BOLT 7 says)' },
   'restore-words-file': { type: 'string', value: 'FILE', describe: 'restore the node from its 24 backup words, into an empty data directory (channels are not restored)' },

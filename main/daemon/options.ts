@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GlasswingError } from '../../core/errors';
 import { NETWORKS, type Network, type SettingName } from '../../core/api';
 import { parseCryptoBackendName, type CryptoBackendRequest } from '../../core/crypto';
-import { MAX_ONION_MESSAGE_BUDGET, announceAddressesProblem, mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
+import { MAX_ONION_MESSAGE_BUDGET, announceAddressesProblem, feePollMsProblem, mailboxQuotas, onionPolicy, type SavedSettings } from '../../core/node/settings';
 import { NO_CHAIN, checkChainConfig, type ChainConfig, type ChainConfigInput } from '../../core/node/chain-config';
 import { defaultDataDir } from '../datadir';
 import { parseAsyncSettings, type AsyncSettings } from '../../core/node/async';
@@ -164,6 +164,9 @@ export function parseDaemonOptions(argv: string[], env: NodeJS.ProcessEnv = proc
   const chainPollMs = positive(v['chain-poll-ms'], '--chain-poll-ms');
   const gossipFlushMs = positive(v['gossip-flush-ms'], '--gossip-flush-ms');
   const feePollMs = positive(v['fee-poll-ms'], '--fee-poll-ms');
+  // The same bounds as the setting (FEE_POLL_MS: a second to a day): a service is not hammered.
+  const feePollProblem = feePollMs === undefined ? null : feePollMsProblem(feePollMs);
+  if (feePollProblem) throw new ConfigError('config.bad_number', `--fee-poll-ms must be ${feePollProblem}, got "${v['fee-poll-ms']}"`);
   if (feePollMs !== undefined && (v['fee-url'] === undefined || v['fee-url'] === 'none')) throw new ConfigError('config.usage', '--fee-poll-ms goes with --fee-url URL');
   let feeUrl: DaemonOptions['feeUrl'];
   // `--fee-url none`: the chain source's estimates this run, whatever config.json says.

@@ -105,7 +105,7 @@ describe('Settings in the browser', () => {
     await screenshot(page, 'settings-announce-light');
   }, 60_000);
 
-  it('sets the fee source: the URL (http(s), no credentials) and poll interval checked as typed, saved for the next start, then back to the chain source estimates', async () => {
+  it('sets the fee source: the URL (http(s), no credentials) and poll interval checked as typed, switched to at once, then back to the chain source estimates', async () => {
     await goTo(page, 'Settings');
     const card = page.getByRole('region', { name: 'Fee source' });
     expect(await text(page, '[data-testid="fee-source"]')).toContain('the chain source’s estimates');
@@ -122,17 +122,19 @@ describe('Settings in the browser', () => {
     await poll.fill('0');
     expect(await text(page, '#fee-poll-help')).toContain('from 1 to 86400');
     await poll.fill('600');
-    await card.getByRole('button', { name: 'Save for the next start' }).click();
+    await card.getByRole('button', { name: 'Save', exact: true }).click();
     await page.locator('[data-testid="fee-saved"]').waitFor({ timeout: WAIT });
-    expect(await text(page, '[data-testid="fee-saved"]')).toContain('takes it at its next start');
-    expect(await text(page, '[data-testid="fee-next"]')).toBe('https://fees.example/v1/fees.json, every 10 min');
-    // In use until the restart; saved in config.json.
-    expect((await api.getSettings({})).fee).toEqual({ url: null, pollMs: null, next: { url: 'https://fees.example/v1/fees.json', pollMs: 600_000 } });
-    // Back to the chain source's estimates: nothing differs from what is in use any more.
+    expect(await text(page, '[data-testid="fee-saved"]')).toContain('in use now');
+    // Switched at once (no daemon flag sets it): in use, nothing waits for the next start.
+    await page.getByText('https://fees.example/v1/fees.json, every 10 min').waitFor({ timeout: WAIT });
+    expect(await text(page, '[data-testid="fee-source"]')).toContain('https://fees.example/v1/fees.json, every 10 min');
+    expect(await page.locator('[data-testid="fee-next"]').count()).toBe(0);
+    expect((await api.getSettings({})).fee).toEqual({ url: 'https://fees.example/v1/fees.json', pollMs: 600_000, next: null });
+    // Back to the chain source's estimates, at once too.
     await card.getByRole('button', { name: 'Change…' }).click();
     await card.getByText('Chain source', { exact: true }).click();
-    await card.getByRole('button', { name: 'Save for the next start' }).click();
-    await page.locator('[data-testid="fee-next"]').waitFor({ state: 'detached', timeout: WAIT });
+    await card.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('the chain source’s estimates').waitFor({ timeout: WAIT });
     expect((await api.getSettings({})).fee).toEqual({ url: null, pollMs: null, next: null });
     expect(problems).toEqual([]);
   }, 60_000);

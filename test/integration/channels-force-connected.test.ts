@@ -39,7 +39,7 @@ describe('force close while the peer is connected and sending', () => {
     // (with btcd's fallback estimate, 2,500, one that landed made the commitment pay enough alone).
     const feeMarket = await startFeeService(12_000);
     onTestFinished(() => feeMarket.close());
-    const args = [...rpcFlags(btcd), '--fee-url', feeMarket.url, '--fee-poll-ms', '500'];
+    const args = [...rpcFlags(btcd), '--fee-url', feeMarket.url, '--fee-poll-ms', '1000'];
     const a = await startWalletNode(btcd, { args });
     const b = await startWalletNode(btcd, { args });
     const nodes = [a, b];

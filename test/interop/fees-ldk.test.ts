@@ -44,7 +44,7 @@ describe('update_fee with the LDK 0.2 peer on btcd', () => {
   beforeAll(async () => {
     // 10,000 sat/kvB is 2,500 sat/kw: LDK's own default commitment feerate, so both start agreeing.
     fees = await startFeeService(10_000);
-    rig = await startInteropRig({ name: 'ldk-fees', depositSat: 3_000_000n, daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '500'] });
+    rig = await startInteropRig({ name: 'ldk-fees', depositSat: 3_000_000n, daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '1000'] });
     ldk = await startConnectedLdk(rig, 2_000_000n);
   }, 300_000);
 

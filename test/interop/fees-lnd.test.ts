@@ -11,7 +11,8 @@
  * its commitment feerate is ours —, payments after succeed, and our force close confirms a
  * commitment paying exactly the new feerate (BOLT 3: anchors commitment weight 1124).
  * Not here: LND as funder sending update_fee — LND checks its fee every 10 to 60 minutes
- * (htlcswitch DefaultMin/MaxLinkFeeUpdateTimeout, no option), too long for a test.
+ * (htlcswitch DefaultMin/MaxLinkFeeUpdateTimeout, no option): fees-lnd-funder.test.ts, a long test
+ * run only with GLASSWING_LND_FEE_TIMER=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';
@@ -51,7 +52,7 @@ describe.skipIf(!haveLnd)('update_fee with LND on btcd', () => {
   beforeAll(async () => {
     // 4,000 sat/kvB is 1,000 sat/kw: the channel opens at that.
     fees = await startFeeService(4_000);
-    rig = await startInteropRig({ tls: true, name: 'lnd-fees', daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '500'] });
+    rig = await startInteropRig({ tls: true, name: 'lnd-fees', daemonArgs: ['--fee-url', fees.url, '--fee-poll-ms', '1000'] });
     lnd = await startLnd(rig.btcd, { alias: 'lnd', args: [`--fee.url=${fees.url}`] });
     await fundLnd(rig.btcd, lnd, 1_000_000n);
     await rig.api.connect({ address: lnd.address });

@@ -347,6 +347,15 @@ export class Lnd {
   }
 
   /**
+   * LND's record of its payment with this hash (in flight ones included), if any: how a payment
+   * whose `payInvoice` stream died with LND (a kill) is read after LND restarts and resumes it.
+   */
+  async lookupPayment(paymentHash: string): Promise<LndPayment | undefined> {
+    const r = await this.rest<{ payments?: LndPayment[] }>('GET', '/v1/payments?include_incomplete=true&max_payments=1000');
+    return (r.payments ?? []).find((p) => p.payment_hash === paymentHash);
+  }
+
+  /**
    * Closes a channel (cooperatively unless `force`); resolves with the closing txid once LND has
    * published it (mine blocks to confirm it).
    */

@@ -79,8 +79,10 @@ export class ChainSync {
   readonly #emit: (event: ChainSyncEvent) => void;
   readonly #fees: FeeEstimator;
   readonly #feeTargets: readonly number[];
-  readonly #feeIntervalMs: number;
-  readonly #feeSource: FeeRatesSource | undefined;
+  #feeIntervalMs: number;
+  #feeSource: FeeRatesSource | undefined;
+  /** Bumped by `setFeeSource`: an answer fetched for an earlier source is dropped. */
+  #feeGeneration = 0;
   readonly #onFeeProblem: (problem: SyncProblem) => void;
   readonly #own: OwnTransactions | undefined;
   readonly #pollMs: number;
@@ -108,7 +110,7 @@ export class ChainSync {
     this.#emit = opts.onEvent;
     this.#fees = opts.fees ?? new FeeEstimator();
     this.#feeTargets = opts.feeTargets ?? DEFAULT_FEE_TARGETS;
-    this.#feeIntervalMs = opts.feeIntervalMs ?? 300_000;
+    this.#feeIntervalMs = opts.feeIntervalMs ?? DEFAULT_FEE_INTERVAL_MS;
     this.#feeSource = opts.feeSource;
     this.#onFeeProblem = opts.onFeeProblem ?? (() => undefined);
     this.#own = opts.own;
@@ -186,6 +188,20 @@ export class ChainSync {
   /** Lets go of a watch for `owner` (it ends when no owner is left). */
   unwatch(watchId: string, owner: string): boolean {
     return this.#tracker.unwatch(watchId, owner);
+  }
+
+  /**
+   * Switches where fee estimates come from while running (the fee service setting changed):
+   * `source` undefined returns to the chain source's estimates, as at a start without one. The next
+   * round asks the new source at once, then every `intervalMs`; an answer of the previous source
+   * still in flight is dropped. The current estimate stays until the new source answers (or ages out).
+   */
+  setFeeSource(source: FeeRatesSource | undefined, intervalMs: number = DEFAULT_FEE_INTERVAL_MS): void {
+    this.#feeSource = source;
+    this.#feeIntervalMs = intervalMs;
+    this.#feeGeneration++;
+    this.#feesAt = null;
+    this.wake();
   }
 
   /** The fee rate for confirming within `target` blocks (floored; the fallback when the source has none). */
@@ -339,25 +355,33 @@ export class ChainSync {
       }
     }
     if (this.#feesAt === null || now - this.#feesAt >= this.#feeIntervalMs) {
-      if (this.#feeSource) {
+      const generation = this.#feeGeneration;
+      const feeSource = this.#feeSource;
+      if (feeSource) {
         this.#feesAt = now;
         let rates;
         try {
-          rates = await this.#feeSource.feeRates(this.#feeTargets);
+          rates = await feeSource.feeRates(this.#feeTargets);
         } catch (e) {
           // The previous estimate stays; the FeeEstimator drops it once older than its maximum age.
-          this.#onFeeProblem(problem(e));
+          if (generation === this.#feeGeneration) this.#onFeeProblem(problem(e));
           return;
         }
-        if (this.#stopped) return;
+        // Stopped, or switched to another source meanwhile: this answer is not the one in use.
+        if (this.#stopped || generation !== this.#feeGeneration) return;
         this.#fees.update(rates, this.#clock.now());
       } else {
-        this.#fees.update(await this.#source.feeRates(this.#feeTargets), this.#clock.now());
+        const rates = await this.#source.feeRates(this.#feeTargets);
+        if (generation !== this.#feeGeneration) return;
+        this.#fees.update(rates, this.#clock.now());
         this.#feesAt = now;
       }
     }
   }
 }
+
+/** How often fee estimates are fetched again when nothing else is said: 5 minutes. */
+export const DEFAULT_FEE_INTERVAL_MS = 300_000;
 
 function problem(e: unknown): SyncProblem {
   if (e instanceof GlasswingError) return { code: e.code, message: e.message };

@@ -1,7 +1,7 @@
 /**
  * The fee source form of Settings: the chain source's estimates, or a fee service (LND's `fee.url`
  * answer) polled every N seconds. Checked as the node checks it (core/node/settings.ts
- * `feeUrlProblem` / `feePollMsProblem`); the node takes it at its next start.
+ * `feeUrlProblem` / `feePollMsProblem`); the node switches to it at once (unless its --fee-url wins).
  */
 import type { FeeSourceSetting, UpdateSettingsParams } from '../../../core/api/settings';
 

@@ -78,6 +78,7 @@ describe('chain options of glasswing daemon and config.json', () => {
     expect(parseDaemonOptions([], {}).feeUrl).toBeUndefined();
     expect(parseDaemonOptions(['--fee-url', 'https://fees.example/v1/fees'], {}).feeUrl).toEqual({ url: 'https://fees.example/v1/fees' });
     expect(parseDaemonOptions(['--fee-url', 'http://127.0.0.1:8080/f', '--fee-poll-ms', '1000'], {}).feeUrl).toEqual({ url: 'http://127.0.0.1:8080/f', pollMs: 1000 });
+    expect(parseDaemonOptions(['--fee-url', 'http://127.0.0.1:8080/f', '--fee-poll-ms', '86400000'], {}).feeUrl).toEqual({ url: 'http://127.0.0.1:8080/f', pollMs: 86_400_000 });
     // none: the chain source's estimates this run, whatever config.json says; either way the flag wins over config.json.
     const none = parseDaemonOptions(['--fee-url', 'none'], {});
     expect(none.feeUrl).toBeNull();
@@ -97,6 +98,10 @@ describe('chain options of glasswing daemon and config.json', () => {
     [['--fee-poll-ms', '1000'], 'config.usage'],
     [['--fee-url', 'none', '--fee-poll-ms', '1000'], 'config.usage'],
     [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '0'], 'config.bad_number'],
+    // The setting's bounds (FEE_POLL_MS): a second to a day.
+    [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '999'], 'config.bad_number'],
+    [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '500'], 'config.bad_number'],
+    [['--fee-url', 'http://127.0.0.1:1/', '--fee-poll-ms', '86400001'], 'config.bad_number'],
   ])('rejects %j with %s', (args, code) => {
     expect(() => parseDaemonOptions(args as string[], {})).toThrowError(expect.objectContaining({ code }));
   });
