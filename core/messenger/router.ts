@@ -43,14 +43,14 @@ export const MAX_GRAPH_HOPS = 4;
  * The relays from a connected peer to `end` over the graph's channels, first hop first: the
  * shortest such chain (breadth-first from the target), or null. We are never a relay.
  */
-function graphRelays(end: string, view: RoutingView): string[] | null {
+function graphRelays(end: string, view: RoutingView, maxHops = MAX_GRAPH_HOPS): string[] | null {
   const neighbours = view.graphNeighbours;
   if (!neighbours) return null;
   const relays = (id: string) => id !== view.ourNodeId && id !== end && (view.relaysOnionMessages?.(id) ?? true);
   // next[n]: the node after n on the way to the target.
   const next = new Map<string, string>([[end, end]]);
   let frontier = [end];
-  for (let depth = 1; depth <= MAX_GRAPH_HOPS && frontier.length; depth++) {
+  for (let depth = 1; depth <= maxHops && frontier.length; depth++) {
     const found: string[] = [];
     for (const at of frontier) {
       for (const n of neighbours(at)) {
@@ -111,6 +111,15 @@ export function planRoute(target: RouteTarget, via: readonly string[], view: Rou
   const announced = view.graphAddressOf?.(end);
   if (announced) return { kind: 'connect_first', firstHop: end, connectTo: { nodeId: end, address: announced }, intermediates: [], target };
   const what = target.kind === 'node' ? 'the destination' : "the blinded path's introduction node";
+  // Said apart: the graph has a chain of relays, but a longer one than we build (each node is visited once: it ends).
+  const longer = graphRelays(end, view, Number.POSITIVE_INFINITY);
+  if (longer) {
+    throw new MessengerError(
+      'messenger.no_route',
+      `the shortest route over the gossip graph to ${what} ${end} has ${longer.length} relays, more than the ${MAX_GRAPH_HOPS} we use; give --via hops`,
+      { nodeId: end, relays: longer.length, maxRelays: MAX_GRAPH_HOPS },
+    );
+  }
   throw new MessengerError('messenger.no_route', `${what} ${end} is not a connected peer and has no known address; give --via hops`, { nodeId: end });
 }
 

@@ -8,9 +8,9 @@
  * policy charges; we pay a third daemon (G3, with a private channel from LND only) through LND, which
  * forwards our onion by the alias its channel_ready gave G3. Keysend: we do not send or accept it
  * (not tested).
- * A payer paying LND through us over LND's route hint is in payments-ldk-lnd.test.ts: LND gives a
- * route hint through a private channel only when the peer is a public node (LND's `chanCanBeHopHint`),
- * and here we are not.
+ * A payer paying LND through us over LND's route hint is in payments-lnd-hints.test.ts (G2) and
+ * payments-ldk-lnd.test.ts (LDK): LND gives a route hint through a private channel only when the
+ * peer is a public node (LND's `chanCanBeHopHint`), and here we are not.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bolt11InvoiceInfo, ChannelSummary, FundChannelResult, PaymentInfo } from '../../core/api';

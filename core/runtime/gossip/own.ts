@@ -96,6 +96,8 @@ export class OwnGossip {
   readonly #sigsSent = new Set<string>();
   /** Private channels whose update went to the peer on its current connection. */
   readonly #directSent = new Set<string>();
+  /** For each private channel, the timestamp of the peer's policy (-1: none) when our update last went to it. */
+  readonly #peerPolicyAtSend = new Map<string, number>();
   /** Our latest channel_update by channel id. */
   readonly #updates = new Map<string, Sent>();
   readonly #inactiveSince = new Map<string, number>();
@@ -307,7 +309,12 @@ export class OwnGossip {
     // After a restart our last update is the graph's (its timestamp must still grow).
     const previous = last?.timestamp ?? (announced ? this.#graphTimestamp(v) : 0);
     const due = !last || last.key !== key || nowSec - last.timestamp >= (this.#o.refreshSeconds ?? 7 * 24 * 3600);
-    if (!due && (announced || this.#directSent.has(v.channelId))) return;
+    // A private channel: the peer's channel_update came after ours went out. It has the channel in its
+    // graph now, so ours goes again: an update that reached LND before its own channel did is kept
+    // aside ("premature") and may never be looked at again, and LND then hints no route through us.
+    const peerPolicy = announced ? -1 : (this.peerPolicy(v.channelId)?.timestamp ?? -1);
+    const peerMoved = !announced && this.#directSent.has(v.channelId) && this.#peerPolicyAtSend.get(v.channelId) !== peerPolicy;
+    if (!due && !peerMoved && (announced || this.#directSent.has(v.channelId))) return;
     const message = due ? this.#sign(v, scid, Math.max(nowSec, previous + 1), disabled, announced, policy, htlcMinimumMsat, htlcMaximumMsat) : last!.message;
     if (due) this.#updates.set(v.channelId, { key, timestamp: message.timestamp, message });
     const { gossip } = this.#o;
@@ -316,6 +323,7 @@ export class OwnGossip {
     } else {
       gossip.apply(gossip.manager.sendDirect(v.peerId, message));
       this.#directSent.add(v.channelId);
+      this.#peerPolicyAtSend.set(v.channelId, peerPolicy);
     }
   }
 

@@ -60,7 +60,11 @@ describe('planRoute', () => {
     expect(replyPathNodes(plan, US)).toEqual([I, C, D, B, US]);
     // C does not relay onion messages: the other chain needs 5 relays (B, H, G, F, E), more than MAX_GRAPH_HOPS.
     expect(MAX_GRAPH_HOPS).toBe(4);
-    expect(() => planRoute(blinded, [], { ...view([B]), ...relays([C]) })).toThrowError(expect.objectContaining({ code: 'messenger.no_route' }));
+    expect(() => planRoute(blinded, [], { ...view([B]), ...relays([C]) })).toThrowError(
+      expect.objectContaining({ code: 'messenger.no_route', details: { nodeId: I, relays: 5, maxRelays: 4 }, message: expect.stringContaining('has 5 relays, more than the 4 we use') }),
+    );
+    // Nothing in the graph at all: the plain no_route, which names no relay count.
+    expect(() => planRoute(blinded, [], { ...view([B]), ...relays([C, H]) })).toThrowError(expect.objectContaining({ code: 'messenger.no_route', details: { nodeId: I } }));
     // With H a peer too, the chain through E, F, G, H is 4 relays: taken.
     expect(planRoute(blinded, [], { ...view([H]), ...relays([C]) })).toMatchObject({ firstHop: H, intermediates: [H, G, F, E] });
     // We are never a relay, even when the graph puts us on the shortest chain.
