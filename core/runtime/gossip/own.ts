@@ -199,6 +199,7 @@ export class OwnGossip {
         manager.removeLocalChannel(ids);
         this.#local.delete(v.channelId);
       }
+      this.#peerPolicyAtSend.delete(v.channelId);
       // BOLT 7: a channel being closed is announced disabled.
       if (this.isAnnounced(v) && this.#updates.get(v.channelId)?.message.channelFlags !== undefined) this.#maybeUpdate(v, now, true, true);
       return false;
