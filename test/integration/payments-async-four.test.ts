@@ -14,12 +14,13 @@
  * held HTLC is failed back when the window ends, no block mined, and P's payment fails with the reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FundChannelResult, NodeApi, PaymentInfo } from '../../core/api';
+import type { FundChannelResult } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
-import { channelOf, cliOk, inMempool, mine } from '../support/chain-daemons';
+import { channelOf, cliOk, mine } from '../support/chain-daemons';
 import { DaemonProcess } from '../support/daemon';
-import { restart, rpcFlags, startWalletNode, synced, walletTx, type WalletNode } from '../support/wallet-node';
+import { connected, mailboxAtLeast, openToMempool, settled, startAsyncFour } from '../support/async-four';
+import { restart, synced, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
 let p: WalletNode;
@@ -28,28 +29,8 @@ let l2: WalletNode;
 let r: WalletNode;
 const all = (): WalletNode[] => [p, l1, l2, r];
 
-async function connected(x: WalletNode, y: WalletNode): Promise<void> {
-  await cliOk(x, 'connect', y.daemon.address);
-  await waitFor(async () => ((await y.api.listPeers({})).peers.some((peer) => peer.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
-}
-
-async function open(x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
-  const opened = await cliOk<FundChannelResult>(x, 'openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
-  await waitFor(async () => ((await inMempool(btcd, opened.fundingTxid)) ? true : undefined), 'the funding in the mempool');
-  return opened;
-}
-
-async function settled(api: NodeApi, paymentId: string, timeoutMs: number): Promise<PaymentInfo> {
-  return await waitFor(async () => {
-    const x = await api.getPayment({ paymentId });
-    return x.status !== 'pending' ? x : undefined;
-  }, 'the payment settled', timeoutMs);
-}
-
-/** Waits until R's mailbox at L2 holds at least `n` messages. */
-async function mailboxAtL2(n: number): Promise<void> {
-  await waitFor(async () => ((await l2.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length >= n ? true : undefined), `${n} message(s) for R in L2's mailbox`, 30_000);
-}
+const open = (x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> => openToMempool(btcd, x, y, ...flags);
+const mailboxAtL2 = (n: number): Promise<void> => mailboxAtLeast(l2, r, n);
 
 beforeAll(async () => {
   btcd = await startBtcd();
@@ -58,24 +39,7 @@ beforeAll(async () => {
 
 /** Four fresh daemons on the shared btcd, with `profile`'s wire numbers; P, L1 and L2 funded. */
 async function startFour(profile: 'ldk' | 'bolts1149'): Promise<void> {
-  const base = [...rpcFlags(btcd), '--gossip-flush-ms', '300', '--async-profile', profile];
-  [l1, l2] = await Promise.all([
-    startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
-    startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
-  ]);
-  [p, r] = await Promise.all([
-    startWalletNode(btcd, { args: [...base, '--async-role', 'payer', '--async-lsp', l1.daemon.address] }),
-    startWalletNode(btcd, { args: [...base, '--async-role', 'recipient', '--async-lsp', l2.daemon.address] }),
-  ]);
-  for (const n of [l1, l2, p, r]) await synced(n.api, btcd);
-  // One block confirms the three deposits.
-  const funded = await Promise.all([p, l1, l2].map(async (n) => {
-    const { address } = await n.api.newAddress({});
-    return [n, await btcd.fund(address, 2_000_000n)] as const;
-  }));
-  await btcd.mine(1);
-  for (const [n, txid] of funded) await walletTx(n.api, txid, (t) => t.confirmations >= 1, 'confirmed');
-  for (const n of all()) await synced(n.api, btcd);
+  ({ p, l1, l2, r } = await startAsyncFour(btcd, profile));
 }
 
 // Both wire profiles: LDK 0.2's numbers (default) and lightning/bolts#1149's.

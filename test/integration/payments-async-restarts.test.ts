@@ -13,11 +13,12 @@
  *   survives, R gets it when it returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FundChannelResult, NodeApi, PaymentInfo } from '../../core/api';
+import type { FundChannelResult, PaymentInfo } from '../../core/api';
 import { fromHex, sha256, toHex } from '../../core/crypto';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
-import { channelOf, cliOk, inMempool, mine } from '../support/chain-daemons';
-import { restart, rpcFlags, startWalletNode, synced, walletTx, type WalletNode } from '../support/wallet-node';
+import { channelOf, mine } from '../support/chain-daemons';
+import { connected, mailboxAtLeast, mailboxFor, openToMempool, settled, startAsyncFour } from '../support/async-four';
+import { restart, synced, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
 let p: WalletNode;
@@ -26,30 +27,9 @@ let l2: WalletNode;
 let r: WalletNode;
 const all = (): WalletNode[] => [p, l1, l2, r];
 
-async function connected(x: WalletNode, y: WalletNode): Promise<void> {
-  await cliOk(x, 'connect', y.daemon.address);
-  await waitFor(async () => ((await y.api.listPeers({})).peers.some((peer) => peer.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
-}
-
-async function open(x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
-  const opened = await cliOk<FundChannelResult>(x, 'openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
-  await waitFor(async () => ((await inMempool(btcd, opened.fundingTxid)) ? true : undefined), 'the funding in the mempool');
-  return opened;
-}
-
-async function settled(api: NodeApi, paymentId: string, timeoutMs: number): Promise<PaymentInfo> {
-  return await waitFor(async () => {
-    const x = await api.getPayment({ paymentId });
-    return x.status !== 'pending' ? x : undefined;
-  }, 'the payment settled', timeoutMs);
-}
-
-const mailboxForR = async (): Promise<number> => (await l2.api.mailboxList({})).messages.filter((m) => m.nodeId === r.daemon.nodeId).length;
-
-/** Waits until R's mailbox at L2 holds at least `n` messages. */
-async function mailboxAtL2(n: number): Promise<void> {
-  await waitFor(async () => ((await mailboxForR()) >= n ? true : undefined), `${n} message(s) for R in L2's mailbox`, 30_000);
-}
+const open = (x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> => openToMempool(btcd, x, y, ...flags);
+const mailboxForR = (): Promise<number> => mailboxFor(l2, r);
+const mailboxAtL2 = (n: number): Promise<void> => mailboxAtLeast(l2, r, n);
 
 /** Kills an LSP (kill -9) and starts it again on the same port (its clients dial it at --async-lsp, its peers at their saved address). */
 async function killAndRestartOnItsPort(n: WalletNode): Promise<WalletNode> {
@@ -84,23 +64,7 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across kills, four 
   let pl1: FundChannelResult;
 
   beforeAll(async () => {
-    const base = [...rpcFlags(btcd), '--gossip-flush-ms', '300', '--async-profile', profile];
-    [l1, l2] = await Promise.all([
-      startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
-      startWalletNode(btcd, { args: [...base, '--async-role', 'lsp'] }),
-    ]);
-    [p, r] = await Promise.all([
-      startWalletNode(btcd, { args: [...base, '--async-role', 'payer', '--async-lsp', l1.daemon.address] }),
-      startWalletNode(btcd, { args: [...base, '--async-role', 'recipient', '--async-lsp', l2.daemon.address] }),
-    ]);
-    for (const n of all()) await synced(n.api, btcd);
-    const funded = await Promise.all([p, l1, l2].map(async (n) => {
-      const { address } = await n.api.newAddress({});
-      return [n, await btcd.fund(address, 2_000_000n)] as const;
-    }));
-    await btcd.mine(1);
-    for (const [n, txid] of funded) await walletTx(n.api, txid, (t) => t.confirmations >= 1, 'confirmed');
-    for (const n of all()) await synced(n.api, btcd);
+    ({ p, l1, l2, r } = await startAsyncFour(btcd, profile));
 
     await waitFor(async () => ((await l2.api.listPeers({})).peers.some((x) => x.nodeId === r.daemon.nodeId) ? true : undefined), 'R connected to L2');
     await connected(p, l1);
