@@ -20,7 +20,8 @@ import { startFeeService, type FeeService } from '../support/fee-service';
 import { fundLnd, lndBinary, payWhenRoutable, startLnd, type Lnd } from '../support/lnd';
 import { startInteropRig, type InteropRig } from '../support/interop-rig';
 
-const run = lndBinary() !== null && process.env.GLASSWING_LND_FEE_TIMER === '1';
+// Left out of `npm test` unless GLASSWING_LND_FEE_TIMER=1 (vitest.config.ts LONG); without LND it fails as the other LND tests do.
+const run = lndBinary() !== null;
 const CHANNELS = 6;
 const MINUTE = 60_000;
 
