@@ -151,10 +151,15 @@ export class CampaignNode {
 export async function synced(btcd: Btcd, nodes: readonly CampaignNode[], timeoutMs = 60_000): Promise<void> {
   const best = await btcd.rpc<string>('getbestblockhash');
   for (const n of nodes) {
+    let last: unknown = null;
     await waitUntil(async () => {
       const info = await n.api.chainInfo({});
+      last = { tip: info.tip, sync: info.sync };
       return info.tip?.hash === best && info.sync.state === 'in_sync' ? true : undefined;
-    }, `${n.name} in sync at btcd's tip`, timeoutMs, 200);
+    }, `${n.name} in sync at btcd's tip`, timeoutMs, 200).catch((e: Error) => {
+      // What the node last said and logged: a campaign stopped here needs them to tell a slow machine from a stuck node.
+      throw new Error(`${e.message}; btcd's best ${best} at ${n.name}: ${JSON.stringify(last)}; ${n.name}'s log tail:\n${n.logTail(3_000)}`);
+    });
   }
 }
 
