@@ -12,6 +12,7 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { FundChannelResult, RouteInfoResult } from '../../core/api';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
+import { connected, openToMempool } from '../support/chain-daemons';
 import { startEsplora, type EsploraShim } from '../support/esplora';
 import { deposit, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
 
@@ -26,19 +27,7 @@ async function mine(n: number): Promise<void> {
   for (const node of [a, b, c]) await synced(node.api, btcd, 30_000 + n * 500);
 }
 
-async function connected(x: WalletNode, y: WalletNode): Promise<void> {
-  const r = await x.cli('connect', y.daemon.address);
-  expect(r.code, r.stderr).toBe(0);
-  await waitFor(async () => ((await y.api.listPeers({})).peers.some((p) => p.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
-}
-
-async function open(x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
-  const r = await x.cli('openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
-  expect(r.code, r.stderr).toBe(0);
-  const opened = r.json as FundChannelResult;
-  await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).includes(opened.fundingTxid) ? true : undefined), 'the funding in the mempool');
-  return opened;
-}
+const open = (x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> => openToMempool(btcd, x, y, ...flags);
 
 beforeAll(async () => {
   btcd = await startBtcd();

@@ -10,6 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DecodeResult, FundChannelResult, GraphChannelInfo, NodeApi, PaymentInfo } from '../../core/api';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
+import { connected, openToMempool } from '../support/chain-daemons';
 import { deposit, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
@@ -22,19 +23,7 @@ async function mine(n: number): Promise<void> {
   for (const node of [a, b, c]) await synced(node.api, btcd, 30_000 + n * 500);
 }
 
-async function connected(x: WalletNode, y: WalletNode): Promise<void> {
-  const r = await x.cli('connect', y.daemon.address);
-  expect(r.code, r.stderr).toBe(0);
-  await waitFor(async () => ((await y.api.listPeers({})).peers.some((p) => p.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
-}
-
-async function open(x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
-  const r = await x.cli('openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
-  expect(r.code, r.stderr).toBe(0);
-  const opened = r.json as FundChannelResult;
-  await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).includes(opened.fundingTxid) ? true : undefined), 'the funding in the mempool');
-  return opened;
-}
+const open = (x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> => openToMempool(btcd, x, y, ...flags);
 
 async function graphChannel(api: NodeApi, check: (c: GraphChannelInfo) => boolean, what: string): Promise<GraphChannelInfo> {
   return await waitFor(async () => (await api.listGraphChannels({})).channels.find(check), what, 60_000);

@@ -4,9 +4,9 @@
  * with one wire profile; and the helpers their tests share (connecting, opening a channel into the
  * mempool, waiting for a payment to settle, R's mailbox at L2).
  */
-import type { FundChannelResult, NodeApi, PaymentInfo } from '../../core/api';
+import type { NodeApi, PaymentInfo } from '../../core/api';
 import { type Btcd, waitFor } from './btcd';
-import { cliOk, inMempool } from './chain-daemons';
+export { connected, openToMempool } from './chain-daemons';
 import { rpcFlags, startWalletNode, synced, walletTx, type WalletNode } from './wallet-node';
 
 export interface AsyncFour {
@@ -36,19 +36,6 @@ export async function startAsyncFour(btcd: Btcd, profile: 'ldk' | 'bolts1149'): 
   for (const [n, txid] of funded) await walletTx(n.api, txid, (t) => t.confirmations >= 1, 'confirmed');
   for (const n of [p, l1, l2, r]) await synced(n.api, btcd);
   return { p, l1, l2, r };
-}
-
-/** `x` connects to `y`; returns once `y` lists `x` among its peers. */
-export async function connected(x: WalletNode, y: WalletNode): Promise<void> {
-  await cliOk(x, 'connect', y.daemon.address);
-  await waitFor(async () => ((await y.api.listPeers({})).peers.some((peer) => peer.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
-}
-
-/** `x` opens a 600,000 sat channel to `y` (at 2 sat/vB); returns once its funding is in btcd's mempool. */
-export async function openToMempool(btcd: Btcd, x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
-  const opened = await cliOk<FundChannelResult>(x, 'openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
-  await waitFor(async () => ((await inMempool(btcd, opened.fundingTxid)) ? true : undefined), 'the funding in the mempool');
-  return opened;
 }
 
 /** The payment once it is no longer pending. */

@@ -108,6 +108,19 @@ export async function openActive(btcd: Btcd, a: WalletNode, b: WalletNode, amoun
   return opened;
 }
 
+/** `x` connects to `y`; returns once `y` lists `x` among its peers. */
+export async function connected(x: WalletNode, y: WalletNode): Promise<void> {
+  await cliOk(x, 'connect', y.daemon.address);
+  await waitFor(async () => ((await y.api.listPeers({})).peers.some((peer) => peer.nodeId === x.daemon.nodeId) ? true : undefined), 'connected');
+}
+
+/** `x` opens a 600,000 sat channel to `y` (at 2 sat/vB); returns once its funding is in btcd's mempool. */
+export async function openToMempool(btcd: Btcd, x: WalletNode, y: WalletNode, ...flags: string[]): Promise<FundChannelResult> {
+  const opened = await cliOk<FundChannelResult>(x, 'openchannel', y.daemon.nodeId, '600000', '--feerate', '2', ...flags);
+  await waitFor(async () => ((await inMempool(btcd, opened.fundingTxid)) ? true : undefined), 'the funding in the mempool');
+  return opened;
+}
+
 /** `glasswing … ARGS` that must succeed; its JSON output. */
 export async function cliOk<T>(node: WalletNode, ...args: string[]): Promise<T> {
   const r = await node.cli(...args);
