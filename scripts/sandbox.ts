@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connectToDaemon } from '../main/cli/daemon-client';
+import { connectToDaemon, readApiInfo } from '../main/cli/daemon-client';
+import type { SocketApiClient } from '../core/api';
 import type { NodeApi, PaymentInfo } from '../core/api';
 import type { SandboxChain } from './regtest/sandbox-chain';
 import { saveSettings } from '../core/node/settings';
@@ -30,6 +31,10 @@ export interface SandboxNode {
 
 export interface Sandbox {
   readonly nodes: readonly SandboxNode[];
+  readonly lsp: SandboxNode;
+  readonly shop: SandboxNode;
+  /** The friend's node as it was started (FriendControl restarts it; its id and address stay). */
+  readonly friendNode: SandboxNode;
   /** The shop's offer (`lno…`), ready for `glasswing fetchinvoice`. */
   readonly offer: string;
   readonly summary: string;
@@ -89,6 +94,26 @@ export async function fundWallet(api: NodeApi, chain: SandboxChain, timeoutMs = 
   if (BigInt(balance.totalSat) >= SANDBOX_FUNDING_SAT / 2n) return null;
   const { address } = await api.newAddress({});
   return await chain.fund(address, SANDBOX_FUNDING_SAT);
+}
+
+/**
+ * Waits for the node of `datadir` run by the process `pid` (the desktop app's main process) to
+ * publish its API (api.json, api-token), and connects. Files left by another process (a daemon
+ * that ran there before) are not taken for it. Throws when `gone()` says the process ended, or at
+ * the deadline.
+ */
+export async function waitForNodeApi(datadir: string, opts: { pid: number; timeoutMs: number; gone?: () => boolean }): Promise<SocketApiClient> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (opts.gone?.()) throw new Error('the app stopped before its node answered');
+    try {
+      if (readApiInfo(datadir).info.pid === opts.pid) return await connectToDaemon(datadir);
+    } catch {
+      // not published yet (or not answering yet)
+    }
+    if (Date.now() > deadline) throw new Error(`the app's node did not publish its API in ${Math.round(opts.timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Each sandbox channel's capacity (the funder's side; nothing pushed). */
@@ -246,12 +271,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     return friendProcess(n.nodeId, n.api, n.child);
   });
   friend.adopt(friendProcess(friendNode.nodeId, friendNode.api, friendNode.child));
-  // shop ↔ lsp, and both to you: the shop dials the lsp, the lsp and the shop dial you.
+  // shop ↔ lsp (the shop dials the lsp); both dial you when you join.
   await shop.api.connect({ address: `${lsp.nodeId}@${lsp.listen}`, reconnect: true });
-  if (opts.you) {
-    await lsp.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
-    await shop.api.connect({ address: `${opts.you.nodeId}@${opts.you.listen}`, reconnect: true });
-  }
   const offer = await shopOffer(shop, lsp);
   // Regtest coins in every wallet (yours too, when the sandbox can reach its API), confirmed by the next block.
   const chain = opts.chain;
@@ -273,48 +294,70 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     lsp.api.labelPeer({ nodeId: friendNode.nodeId, label: 'friend' }),
     friendNode.api.labelPeer({ nodeId: lsp.nodeId, label: 'lsp' }),
   ]);
-  const you = opts.you;
+  const parts = { lsp, shop, friendNode, offer, friend };
+  const activity = opts.you ? await joinSandbox(parts, opts.you, opts) : null;
+  return { ...parts, nodes: [lsp, shop, friendNode], activity, summary: sandboxSummary(parts, activity) };
+}
+
+/** What `npm start` prints about the sandbox: its nodes, what it did with your node, the shop's offer. */
+export function sandboxSummary(s: Pick<Sandbox, 'lsp' | 'shop' | 'friendNode' | 'offer'>, activity: string | null): string {
+  return `lsp ${s.lsp.nodeId.slice(0, 12)}… at ${s.lsp.listen}, shop ${s.shop.nodeId.slice(0, 12)}… at ${s.shop.listen}, ` +
+    `friend ${s.friendNode.nodeId.slice(0, 12)}… at ${s.friendNode.listen} (an async recipient; its LSP is the lsp: switch it offline and pay it under Payments)\n` +
+    (activity ? `${activity}\n` : '') +
+    `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${s.offer}`;
+}
+
+/**
+ * Your node joins the sandbox: the lsp and the shop dial it and name it, and — when the sandbox
+ * can reach your node's API — your wallet is funded (if it holds little), the channels
+ * you → lsp → shop are opened and the shop is paid once. Called by startSandbox when your node is
+ * already up (browser mode), or later, once the desktop app's node publishes its API (Electron).
+ * Returns what it did with channels and payments (null: no chain or no API of yours).
+ */
+export async function joinSandbox(
+  s: Pick<Sandbox, 'lsp' | 'shop' | 'friendNode' | 'offer'>,
+  you: { nodeId: string; listen: string; api?: NodeApi },
+  opts: Pick<SandboxOptions, 'say' | 'chain'>,
+): Promise<string | null> {
+  const { lsp, shop, friendNode, offer } = s;
+  await lsp.api.connect({ address: `${you.nodeId}@${you.listen}`, reconnect: true });
+  await shop.api.connect({ address: `${you.nodeId}@${you.listen}`, reconnect: true });
+  if (!you.api) return null;
+  const yourApi = you.api;
+  const chain = opts.chain;
+  await Promise.all([
+    yourApi.labelPeer({ nodeId: lsp.nodeId, label: 'lsp (sandbox)' }),
+    yourApi.labelPeer({ nodeId: shop.nodeId, label: 'shop (sandbox)' }),
+    yourApi.labelPeer({ nodeId: friendNode.nodeId, label: 'friend (sandbox)' }),
+    lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
+    shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
+  ]);
   let activity: string | null = null;
   let paidHere = false;
-  if (you?.api) {
-    const yourApi = you.api;
-    await Promise.all([
-      yourApi.labelPeer({ nodeId: lsp.nodeId, label: 'lsp (sandbox)' }),
-      yourApi.labelPeer({ nodeId: shop.nodeId, label: 'shop (sandbox)' }),
-      yourApi.labelPeer({ nodeId: friendNode.nodeId, label: 'friend (sandbox)' }),
-      lsp.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
-      shop.api.labelPeer({ nodeId: you.nodeId, label: 'you' }),
-    ]);
-    // The channels you → lsp → shop and one payment over them (once; kept across restarts).
-    if (chain) {
-      try {
-        const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say, undefined, friendNode);
-        const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
-        const state = (p: PaymentInfo | null | 'not paid'): string => (p === null ? 'paid earlier' : p === 'not paid' ? p : p.status);
-        paidHere = paid.offer !== null && paid.offer !== 'not paid';
-        activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; the shop's invoice ${state(paid.invoice)}, its offer ${state(paid.offer)}`;
-      } catch (e) {
-        activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
-        opts.say(`the sandbox could not open its channels or pay: ${e instanceof Error ? e.message : String(e)}`);
+  // The channels you → lsp → shop and one payment over them (once; kept across restarts).
+  if (chain) {
+    try {
+      // Your coins, when startSandbox could not fund them (your node was not up yet) — null when you have enough.
+      if ((await fundWallet(yourApi, chain)) !== null) {
+        await chain.mine(1);
+        opts.say(`funded your wallet with ${Number(SANDBOX_FUNDING_SAT) / 1e8} regtest BTC.`);
       }
+      const { opened } = await openSandboxChannels({ nodeId: you.nodeId, api: yourApi }, lsp, shop, chain, opts.say, undefined, friendNode);
+      const paid = await sandboxPayments(yourApi, lsp, shop, offer, opts.say);
+      const state = (p: PaymentInfo | null | 'not paid'): string => (p === null ? 'paid earlier' : p === 'not paid' ? p : p.status);
+      paidHere = paid.offer !== null && paid.offer !== 'not paid';
+      activity = `channels you → lsp → shop active${opened ? ` (${opened} opened now)` : ''}; the shop's invoice ${state(paid.invoice)}, its offer ${state(paid.offer)}`;
+    } catch (e) {
+      activity = `channels/payment not done: ${e instanceof Error ? e.message : String(e)}`;
+      opts.say(`the sandbox could not open its channels or pay: ${e instanceof Error ? e.message : String(e)}`);
     }
-    // One real purchase request right away: an invoice_request to the shop through the lsp and
-    // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
-    // (Not when the offer was just paid: its invoice was fetched for that.)
-    if (!paidHere) yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
-      () => opts.say('fetched an invoice for the shop\'s offer (see Offers in the app).'),
-      (e: unknown) => opts.say(`could not fetch the shop's invoice yet: ${e instanceof Error ? e.message : String(e)}`),
-    );
   }
-  return {
-    nodes: [lsp, shop, friendNode],
-    offer,
-    activity,
-    friend,
-    summary:
-      `lsp ${lsp.nodeId.slice(0, 12)}… at ${lsp.listen}, shop ${shop.nodeId.slice(0, 12)}… at ${shop.listen}, ` +
-      `friend ${friendNode.nodeId.slice(0, 12)}… at ${friendNode.listen} (an async recipient; its LSP is the lsp: switch it offline and pay it under Payments)\n` +
-      (activity ? `${activity}\n` : '') +
-      `the shop's offer (${SANDBOX_OFFER.description}, ${Number(SANDBOX_OFFER.amountMsat) / 1000} sat; fetch it with: glasswing fetchinvoice OFFER):\n${offer}`,
-  };
+  // One real purchase request right away: an invoice_request to the shop through the lsp and
+  // the shop's invoice back, so the traffic charts, logs and offer history have something to show.
+  // (Not when the offer was just paid: its invoice was fetched for that.)
+  if (!paidHere) yourApi.fetchInvoice({ offer, quantity: '1', payerNote: 'first espresso from the sandbox' }).then(
+    () => opts.say('fetched an invoice for the shop\'s offer (see Offers in the app).'),
+    (e: unknown) => opts.say(`could not fetch the shop's invoice yet: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  return activity;
 }

@@ -6,8 +6,9 @@
  * On a first run (no network configured) it also starts the sandbox network: two local peer
  * nodes, "lsp" and "shop", as separate daemons in their own data directories, connected to yours
  * over loopback, all on a regtest chain (btcd, kept across restarts in DATADIR/sandbox/chain) that
- * mines a block every few seconds and funds every wallet; in browser mode it also opens the
- * channels you → lsp → shop and pays the shop once (scripts/sandbox.ts). `npm start -- --no-sandbox` (or
+ * mines a block every few seconds and funds every wallet; then it opens the channels
+ * you → lsp → shop and pays the shop once (scripts/sandbox.ts) — in the desktop app as soon as its
+ * node publishes its API for the command line (main/electron/cli-endpoint.ts). `npm start -- --no-sandbox` (or
  * `"sandbox": false` in DATADIR/config.json) skips it.
  *
  * Your node stays itself across starts: nothing here overrides its saved settings. The first start
@@ -24,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../main/datadir';
 import { readSavedSettings, saveSettings } from '../core/node/settings';
-import { sandboxChainArgs, startSandbox, type Sandbox } from './sandbox';
+import { joinSandbox, sandboxChainArgs, sandboxSummary, startSandbox, waitForNodeApi, type Sandbox } from './sandbox';
 import { startSandboxChain, type SandboxChain } from './regtest/sandbox-chain';
 import { connectToDaemon } from '../main/cli/daemon-client';
 import { startFriendControlServer, type FriendControlServer } from './sandbox-friend';
@@ -208,20 +209,32 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, GLASSWING_DATADIR: datadir };
   const binding = (await import('./electron-native')).ensureElectronSqlite(root, electron.path, say);
   if (binding) env.GLASSWING_SQLITE_BINDING = binding;
+  let sandbox: Sandbox | undefined;
+  let chain: SandboxChain | null = null;
   if (sandboxWanted()) {
-    const chain = await startChain();
+    chain = await startChain();
     say('starting the sandbox network: "lsp" and "shop" (npm start -- --no-sandbox to skip)…');
-    const sandbox = await startSandbox({ root, datadir, children, say, chain });
-    // The desktop node dials the sandbox nodes once it is up, and follows the sandbox chain.
-    env.GLASSWING_CONNECT = sandbox.nodes.map((n) => `${n.name} (sandbox)=${n.nodeId}@${n.listen}`).join(',');
+    sandbox = await startSandbox({ root, datadir, children, say, chain });
+    // The desktop node follows the sandbox chain; the sandbox nodes dial it once it is up (joinSandbox below).
     if (chain) env.GLASSWING_RPC_URL = chain.rpcUrl;
-    chain?.startMining();
-    say(`sandbox: ${sandbox.summary}`);
   }
   say('starting the desktop app (Electron)…');
   const app = spawn(electron.path, [join(root, 'dist/electron/main.cjs')], { stdio: 'inherit', env });
   children.push(app);
   app.on('exit', (code) => shutdown(code ?? 0));
+  if (!sandbox) return;
+  // As in browser mode, once the app's node publishes its API (main/electron/cli-endpoint.ts): your
+  // wallet funded, the channels you → lsp → shop opened and the shop paid once.
+  let activity: string | null = null;
+  try {
+    const yours = await waitForNodeApi(datadir, { pid: app.pid!, timeoutMs: 120_000, gone: () => app.exitCode !== null || app.signalCode !== null });
+    const info = await yours.api.getInfo({});
+    activity = info.listen[0] ? await joinSandbox(sandbox, { nodeId: info.nodeId, listen: info.listen[0], api: yours.api }, { say, chain }) : null;
+  } catch (e) {
+    say(`the sandbox could not reach the app's node: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  chain?.startMining();
+  say(`sandbox: ${sandboxSummary(sandbox, activity)}`);
 }
 
 await main();

@@ -8,7 +8,7 @@
  * that is taken falls back to a free one for that run, said in one log line and in the ready line
  * (`listenFallback`, `uiFallback`); a port given on the command line that is taken is an error.
  */
-import { mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Node } from '../../core/node';
 import { createNodeApi } from '../../core/api/node-api';
@@ -17,7 +17,7 @@ import { GlasswingError } from '../../core/errors';
 import { ApiServer } from './api-server';
 import { parseDaemonOptions, withSavedSettings, type DaemonOptions } from './options';
 import { readSavedSettings, saveSettings, type SavedSettings } from '../../core/node/settings';
-import { API_INFO_FILE, API_TOKEN_FILE } from '../cli/daemon-client';
+import { publishApiFiles, withdrawApiFiles } from './api-files';
 import { GLASSWING_VERSION } from '../version';
 import { UiServer } from './ui-server';
 import { UiSessions } from './ui-sessions';
@@ -28,13 +28,6 @@ export const RENDERER_DIST = join(PACKAGE_ROOT, 'dist', 'renderer');
 
 function log(line: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
-}
-
-/** Writes a small file readable only by this user (created fresh each time). */
-function writePrivateFile(path: string, text: string): void {
-  rmSync(path, { force: true });
-  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
 }
 
 /** Listens on the options' API port; a saved port that is taken falls back to a free one. */
@@ -89,8 +82,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     if (stopping) return;
     stopping = true;
     log({ event: 'shutdown', signal });
-    rmSync(join(opts.datadir, API_INFO_FILE), { force: true });
-    rmSync(join(opts.datadir, API_TOKEN_FILE), { force: true });
+    withdrawApiFiles(opts.datadir);
     await server?.close().catch(() => undefined);
     await node.stop();
     log({ event: 'stopped' });
@@ -109,8 +101,7 @@ export async function runDaemon(argv: string[], fallbackDatadir: string): Promis
     });
     const { url, fallback: uiFallback } = await listenApi(server, opts);
     ui?.setOrigin(`http://127.0.0.1:${server.port}`);
-    writePrivateFile(join(opts.datadir, API_TOKEN_FILE), token + '\n');
-    writePrivateFile(join(opts.datadir, API_INFO_FILE), JSON.stringify({ url, pid: process.pid, network: opts.network }) + '\n');
+    publishApiFiles(opts.datadir, { url, token, network: opts.network });
     // What this first start chose, for the next starts (command-line values are not saved).
     const remember: { -readonly [K in keyof SavedSettings]: SavedSettings[K] } = {};
     if (opts.networkSource === 'default') remember.network = opts.network;

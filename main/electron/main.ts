@@ -5,14 +5,10 @@
  */
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, normalize, extname, sep, dirname } from 'node:path';
-import { createNodeApi } from '../../core/api/node-api';
 import { parseCryptoBackendName, selectCryptoBackend, type CryptoBackendRequest } from '../../core/crypto';
-import { Node, mailboxQuotas, onionPolicy, readSavedSettings, saveSettings } from '../../core/node';
-import { NO_CHAIN, checkChainConfig } from '../../core/node/chain-config';
-import { parseListenAddress } from '../../core/peer';
 import { defaultDataDir } from '../datadir';
-import { GLASSWING_VERSION } from '../version';
 import { installIpcBridge } from './ipc-bridge';
+import { openDesktopNode, type DesktopNode } from './desktop-node';
 import { APP_ORIGIN, APP_SCHEME, ELECTRON_CSP, isAllowedExternal, isAllowedNavigation, isTrustedSenderUrl, mainWindowOptions } from './security';
 import { loadWindowBounds, saveWindowBounds } from './window-state';
 import type { IpcMainLike } from './electron-types';
@@ -62,7 +58,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  let node: Node | undefined;
+  let desktop: DesktopNode | undefined;
   let win: any;
   const datadir = process.env.GLASSWING_DATADIR ?? defaultDataDir();
 
@@ -96,45 +92,9 @@ if (!app.requestSingleInstanceLock()) {
       });
     });
 
-    // Saved settings (the Settings page writes them), under the environment's overrides. As for the
-    // daemon: a saved (or the default) address that is taken falls back to a free port this run;
-    // what the first start chose is saved for the next.
-    const saved = readSavedSettings(datadir);
-    const fromEnvironment = process.env.GLASSWING_PORT !== undefined;
-    const listen = fromEnvironment ? { host: '127.0.0.1', port: Number(process.env.GLASSWING_PORT) }
-      : saved.listen === '' ? null : (saved.listen && parseListenAddress(saved.listen)) || { host: '127.0.0.1', port: 9735 };
-    // The chain: `npm start`'s sandbox hands its btcd over (GLASSWING_RPC_URL), else config.json's, else none.
-    const network = saved.network ?? 'regtest';
-    const chainNames = { kind: 'chain.kind', rpcUrl: 'chain.rpcUrl', rpcCookie: 'chain.rpcCookie', esploraUrl: 'chain.esploraUrl' };
-    const chain = process.env.GLASSWING_RPC_URL
-      ? checkChainConfig({ kind: 'bitcoind-rpc', rpcUrl: process.env.GLASSWING_RPC_URL }, network, 'config.bad_chain', chainNames)
-      : saved.chain ? checkChainConfig(saved.chain, network, 'config.bad_chain', chainNames) : NO_CHAIN;
-    node = await Node.open({
-      datadir,
-      alias: process.env.GLASSWING_ALIAS ?? saved.alias ?? '',
-      network,
-      chain,
-      ...(process.env.GLASSWING_RPC_URL ? { fromCommandLine: ['chain'] } : {}),
-      listen,
-      listenFallback: !fromEnvironment,
-      messenger: { policy: onionPolicy(saved.onion), mailbox: mailboxQuotas(saved.mailbox) },
-      passphrase: process.env.GLASSWING_PASSPHRASE,
-      version: GLASSWING_VERSION,
-      log,
-    });
-    const started = await node.start();
-    saveSettings(datadir, {
-      ...(saved.network === undefined ? { network } : {}),
-      ...(saved.listen === undefined && !fromEnvironment && started.listen[0] ? { listen: started.listen[0] } : {}),
-    });
-    const api = createNodeApi(node);
-    // Peers handed over by `npm start` (the sandbox network) as `label=nodeid@host:port`, dialled in the background.
-    for (const entry of (process.env.GLASSWING_CONNECT ?? '').split(',').filter(Boolean)) {
-      const [label, address] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : ['', entry];
-      const nodeId = address.split('@')[0]!;
-      if (label) void api.labelPeer({ nodeId, label }).catch(() => undefined);
-      api.connect({ address, reconnect: true }).catch((e: unknown) => log({ event: 'connect_failed', address, message: String(e) }));
-    }
+    // The node, its settings and the command line's endpoint (desktop-node.ts).
+    desktop = await openDesktopNode({ datadir, env: process.env, log });
+    const api = desktop.api;
     installIpcBridge({ ipcMain: ipcMain as IpcMainLike, api, isTrustedSender: isTrustedSenderUrl, log });
 
     Menu.setApplicationMenu(Menu.buildFromTemplate([
@@ -156,10 +116,10 @@ if (!app.requestSingleInstanceLock()) {
 
   let quitting = false;
   app.on('before-quit', (event: any) => {
-    if (quitting || !node) return;
+    if (quitting || !desktop) return;
     event.preventDefault();
     quitting = true;
-    void node.stop().finally(() => app.quit());
+    void desktop.stop().finally(() => app.quit());
   });
   app.on('window-all-closed', () => app.quit());
 }
