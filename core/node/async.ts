@@ -423,9 +423,10 @@ export class AsyncWiring {
     return status === 'succeeded' || status === 'failed';
   }
 
-  #payerStep(step: PayerStep): void {
-    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves.
-    this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+  #payerStep(step: PayerStep, opts: { readonly written?: boolean } = {}): void {
+    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves
+    // (`written`: its writes went in the channel step's transaction).
+    if (!opts.written) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
     for (const a of step.actions) {
       if (a.kind === 'send' && a.announces !== undefined) {
         // Kept once one went out (handed to the first hop): until then a restart, or the payer's tick, announces again.
@@ -665,10 +666,35 @@ export class AsyncWiring {
     };
   }
 
-  /** P: a channel step; L1's revoke_and_ack carries the release paths of our held HTLC. */
+  /**
+   * P, inside the channel step's SQLite transaction (ChannelService `persistWithStep`): L1's revoke_and_ack
+   * carried the release paths of our held HTLC. The payer's record takes them in the same transaction as the
+   * channel state that acknowledges that revoke_and_ack (persist before you promise): a kill can no longer fall
+   * between the two, and L1 never sends that revoke_and_ack again once our channel state is past it (BOLT 2
+   * `channel_reestablish`: a revoke_and_ack is retransmitted only if `next_revocation_number` says it was not
+   * received). The step's sends and events wait for `onChannelStep`, after the commit.
+   */
+  persistWithChannelStep(report: Pick<ChannelStepReport, 'channelId' | 'events'>): void {
+    const steps = this.#releasePathSteps(report);
+    if (steps.length === 0) return;
+    for (const step of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    this.#written.set(report.events, steps);
+  }
+
+  /** P: a channel step, once persisted — the held_htlc_available that rely on the release paths of its revoke_and_ack go now. */
   onChannelStep(report: ChannelStepReport): void {
+    const written = this.#written.get(report.events);
+    this.#written.delete(report.events);
+    for (const step of written ?? []) this.#payerStep(step, { written: true });
+    // A step that came without the transaction hook: written here (a second copy of the paths changes nothing).
+    for (const step of this.#releasePathSteps(report)) this.#payerStep(step);
+  }
+
+  /** The payer's steps for the release paths in a channel step's events (none once the payment has them). */
+  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PayerStep[] {
     const payments = this.#opts.payments();
-    if (!payments) return;
+    if (!payments) return [];
+    const steps: PayerStep[] = [];
     for (const e of report.events) {
       if (e.type !== 'release_paths_received') continue;
       const byPayment = new Map<string, BlindedPath[]>();
@@ -676,9 +702,16 @@ export class AsyncWiring {
         const paymentId = payments.paymentOfHtlc(report.channelId, htlcId);
         if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
       }
-      for (const [paymentId, paths] of byPayment) this.#payerStep(this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now()));
+      for (const [paymentId, paths] of byPayment) {
+        const step = this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now());
+        if (step.writes.length > 0 || step.actions.length > 0 || step.events.length > 0) steps.push(step);
+      }
     }
+    return steps;
   }
+
+  /** Payer steps whose writes went in their channel step's transaction, by that step's events (carried out in onChannelStep). */
+  readonly #written = new WeakMap<readonly unknown[], PayerStep[]>();
 
   // ----- views ----------------------------------------------------------------------------------
 
