@@ -204,8 +204,6 @@ export interface AsyncWiringOptions {
   readonly answerInvoiceRequest?: (offer: string, message: OffersMessage, messageId: string) => OffersResponse | null;
   /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
   readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
-  /** R: how long it waits for its LSP's channel_update before it builds payment paths with conservative values (default LSP_POLICY_WAIT_MS). */
-  readonly lspPolicyWaitMs?: number;
 }
 
 /**
@@ -363,11 +361,7 @@ export class AsyncWiring {
     if (!f) return undefined;
     if (f.policyKnown !== false) return { forwarder: f, conservative: false };
     const since = this.#lspPolicyWaitSince;
-    return since !== null && this.#opts.clock.now() - since >= this.#lspPolicyWaitMs ? { forwarder: conservativeForwarder(f), conservative: true } : undefined;
-  }
-
-  get #lspPolicyWaitMs(): number {
-    return this.#opts.lspPolicyWaitMs ?? LSP_POLICY_WAIT_MS;
+    return since !== null && this.#opts.clock.now() - since >= LSP_POLICY_WAIT_MS ? { forwarder: conservativeForwarder(f), conservative: true } : undefined;
   }
 
   /** R: the first tick that found our channel to the LSP usable without its policy (null: no such channel, or its policy known). */
@@ -854,7 +848,7 @@ export class AsyncWiring {
     const used = this.#lspForwarder(lsp);
     if (used) return { lspPolicy: used.conservative ? 'conservative' : 'lsp', lspPolicyWaitEndsAt: null, pathRelay: { ...used.forwarder.relay } };
     const since = this.#lspPolicyWaitSince;
-    return { lspPolicy: 'waiting', lspPolicyWaitEndsAt: since === null ? null : since + this.#lspPolicyWaitMs, pathRelay: null };
+    return { lspPolicy: 'waiting', lspPolicyWaitEndsAt: since === null ? null : since + LSP_POLICY_WAIT_MS, pathRelay: null };
   }
 
   asyncOffer(): AsyncOfferInfo {
