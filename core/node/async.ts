@@ -157,6 +157,17 @@ export interface AsyncOfferInfo {
   readonly offer: string | null;
   /** What R waits for before it asks its LSP for offer paths or serves a fresh static invoice (null: nothing). */
   readonly waitingFor: 'chain_tip' | 'lsp' | 'lsp_channel' | null;
+  /**
+   * What R's payment paths through its LSP are built from: `lsp` (the LSP's channel_update for our channel), `conservative`
+   * (it has not come LSP_POLICY_WAIT_MS after the channel was usable: CONSERVATIVE_LSP_RELAY stands in, and the static
+   * invoice is served again with the real one when it comes), `waiting` (not yet: `waitingFor` is `lsp_channel` until
+   * `lspPolicyWaitEndsAt`), null (not a recipient, or no channel to its LSP in normal operation).
+   */
+  readonly lspPolicy: 'lsp' | 'conservative' | 'waiting' | null;
+  /** While `lspPolicy` is `waiting`: when R stops waiting and uses conservative values (unix ms). */
+  readonly lspPolicyWaitEndsAt: number | null;
+  /** The relay values R's payment paths give the LSP now (BOLT 4 `payment_relay`), with `lspPolicy` `lsp` or `conservative`. */
+  readonly pathRelay: { readonly feeBaseMsat: number; readonly feeProportionalMillionths: number; readonly cltvExpiryDelta: number } | null;
   readonly slots: readonly { readonly slot: number; readonly status: AsyncOfferRecord['status']; readonly offerId: string | null; readonly invoiceExpiresAt: number | null }[];
 }
 
@@ -194,6 +205,42 @@ export interface AsyncWiringOptions {
   /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
   readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
 }
+
+/**
+ * R waits this long, from the first tick that finds its channel to the LSP in normal operation, for the LSP's
+ * channel_update before it builds payment paths without it. An LSP sends it right after channel_ready (BOLT 7: "MAY
+ * create a channel_update to communicate the channel parameters to the channel peer, even though the channel has not
+ * yet been announced"; ours, LDK and LND do): seconds. Two minutes also covers a slow peer and a reconnection.
+ */
+export const LSP_POLICY_WAIT_MS = 120_000;
+
+/**
+ * The relay values R puts in its payment paths for an LSP whose policy it does not know (BOLT 4 route blinding:
+ * "MUST include `encrypted_data_tlv.payment_relay` for each non-final node"). The LSP forwards with these, not its own
+ * ("MUST use values from `encrypted_recipient_data.payment_relay` to calculate `amt_to_forward` and
+ * `outgoing_cltv_value`"), and an implementation refuses a forward that gives it less than its own policy asks (LDK:
+ * `IncorrectCLTVExpiry` for a cltv_expiry_delta below its own, a fee below its own). So each is at least what any sane
+ * LSP asks: cltv_expiry_delta 144 (Eclair's default; LDK 72, LND 80, CLN 34; BOLT 2 "if in doubt, a cltv_expiry_delta
+ * of at least 34 is reasonable"), fee_base_msat 1,000 (the four's default, at most 1 sat), fee_proportional_millionths
+ * 1,000 (0.1%: five times Eclair's 200, the highest default). The payer pays that much more until the real policy comes.
+ */
+export const CONSERVATIVE_LSP_RELAY = Object.freeze({ cltvExpiryDelta: 144, feeBaseMsat: 1_000, feeProportionalMillionths: 1_000 });
+
+/** The forwarder with each relay value at least CONSERVATIVE_LSP_RELAY's (the stand-in's own values where higher). */
+export function conservativeForwarder(f: PaymentForwarder): PaymentForwarder {
+  return {
+    ...f,
+    relay: {
+      cltvExpiryDelta: Math.max(f.relay.cltvExpiryDelta, CONSERVATIVE_LSP_RELAY.cltvExpiryDelta),
+      feeBaseMsat: Math.max(f.relay.feeBaseMsat, CONSERVATIVE_LSP_RELAY.feeBaseMsat),
+      feeProportionalMillionths: Math.max(f.relay.feeProportionalMillionths, CONSERVATIVE_LSP_RELAY.feeProportionalMillionths),
+    },
+    policyKnown: false,
+  };
+}
+
+/** How often R serves its invoice again, after the LSP's policy came, until L2 confirms one built with it (L2 takes one serve a minute per recipient). */
+const POLICY_REFRESH_RETRY_MS = 65_000;
 
 /** HMAC(node key, label): a role's key, stable across restarts. */
 function roleKey(nodeKey: Uint8Array, label: string): Uint8Array {
@@ -279,13 +326,20 @@ export class AsyncWiring {
         // The paths' max_cltv_expiry counts from the tip: without one, no paths (the core then serves nothing), never height 0.
         // Nor before the LSP's channel_update for the channel came: its fee and CLTV delta go in the path, and a guess
         // the LSP refuses would be in a static invoice that lives for days.
+        // After LSP_POLICY_WAIT_MS without it, conservative values stand in (CONSERVATIVE_LSP_RELAY), and the invoice is served
+        // again once it comes (#tick).
         const height = o.height();
         const f = this.#lspForwarder(lsp);
         if (!f || height === null) return [];
-        return [createPaymentPath({
-          sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
+        const built = [createPaymentPath({
+          sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f.forwarder], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
           maxCltvExpiry: height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
         })];
+        if (f.conservative) {
+          if (!this.#conservativeServed) o.log?.({ event: 'async_conservative_paths', lsp, relay: CONSERVATIVE_LSP_RELAY });
+          this.#conservativeServed = true;
+        } else this.#realPolicyServed = true;
+        return built;
       },
       sign: (unsigned) => unsigned.sign(o.nodeKey),
       paymentKey: roleKey(o.nodeKey, 'payment'),
@@ -293,10 +347,45 @@ export class AsyncWiring {
     });
   }
 
-  /** R: the LSP as the forwarder of our payment paths, once its policy for our channel is known. */
-  #lspForwarder(lsp: string): PaymentForwarder | undefined {
-    const f = this.#opts.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
-    return f && f.policyKnown !== false ? f : undefined;
+  /** R: the LSP as the forwarder of our channel, policy known or not (undefined: no channel to it in normal operation). */
+  #lspChannel(lsp: string): PaymentForwarder | undefined {
+    return this.#opts.payments()?.paymentForwarders().forwarders.find((x) => toHex(x.nodeId) === lsp);
+  }
+
+  /**
+   * R: the LSP as the forwarder of our payment paths — with its policy for our channel once known, with conservative
+   * values once we waited LSP_POLICY_WAIT_MS for it (`#lspPolicyWaitSince`, set by the tick) — else undefined.
+   */
+  #lspForwarder(lsp: string): { readonly forwarder: PaymentForwarder; readonly conservative: boolean } | undefined {
+    const f = this.#lspChannel(lsp);
+    if (!f) return undefined;
+    if (f.policyKnown !== false) return { forwarder: f, conservative: false };
+    const since = this.#lspPolicyWaitSince;
+    return since !== null && this.#opts.clock.now() - since >= LSP_POLICY_WAIT_MS ? { forwarder: conservativeForwarder(f), conservative: true } : undefined;
+  }
+
+  /** R: the first tick that found our channel to the LSP usable without its policy (null: no such channel, or its policy known). */
+  #lspPolicyWaitSince: number | null = null;
+  /** R: a static invoice was built with conservative values and none with the LSP's real policy confirmed by L2 since. */
+  #conservativeServed = false;
+  /** R: paths were built with the LSP's real policy since the last refresh was asked (its confirmation then ends the refresh). */
+  #realPolicyServed = false;
+  #policyRefreshAt = 0;
+
+  /**
+   * R, each tick: starts (or ends) the wait for the LSP's policy; once it came after a conservative static invoice, serves
+   * the invoice again with it (every POLICY_REFRESH_RETRY_MS until L2 confirms one: L2 limits serves per recipient).
+   */
+  #watchLspPolicy(lsp: string, now: number): void {
+    const f = this.#lspChannel(lsp);
+    if (!f || f.policyKnown !== false) this.#lspPolicyWaitSince = null;
+    else if (this.#lspPolicyWaitSince === null) this.#lspPolicyWaitSince = now;
+    if (!this.recipient || !this.#conservativeServed || !f || f.policyKnown === false || !this.#opts.isConnected(lsp)) return;
+    if (now - this.#policyRefreshAt < POLICY_REFRESH_RETRY_MS) return;
+    this.#policyRefreshAt = now;
+    this.#realPolicyServed = false;
+    this.#opts.log?.({ event: 'async_lsp_policy_known', lsp, relay: f.relay });
+    this.#recipientStep(this.recipient.refreshInvoices(now));
   }
 
   /** A message path to us introduced at one of our connected channel peers (or at us). */
@@ -355,6 +444,7 @@ export class AsyncWiring {
     try {
       // R asks for paths and refreshes only while its LSP is there to answer, over a channel it can pay us through, and
       // once the chain tip is known (its payment paths' max_cltv_expiry counts from it): the first tick after the tip serves.
+      if (this.recipient && this.#lspId) this.#watchLspPolicy(this.#lspId, now);
       if (this.recipient && this.recipientWaitingFor() === null) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
       this.#retryReleases();
@@ -423,9 +513,10 @@ export class AsyncWiring {
     return status === 'succeeded' || status === 'failed';
   }
 
-  #payerStep(step: PayerStep): void {
-    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves.
-    this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+  #payerStep(step: PayerStep, opts: { readonly written?: boolean } = {}): void {
+    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves
+    // (`written`: its writes went in the channel step's transaction).
+    if (!opts.written) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
     for (const a of step.actions) {
       if (a.kind === 'send' && a.announces !== undefined) {
         // Kept once one went out (handed to the first hop): until then a restart, or the payer's tick, announces again.
@@ -525,7 +616,13 @@ export class AsyncWiring {
       },
       handleOfferPaths: (m, delivery) => (this.recipient ? this.#recipientStep(this.recipient.handleOfferPaths(d(m, delivery), now()), delivery.messageId) : undefined),
       handleServeStaticInvoice: (m, delivery) => (this.server ? this.#serverStep(this.server.handleServeStaticInvoice(d(m, delivery), now()), delivery.messageId) : undefined),
-      handleStaticInvoicePersisted: (m, delivery) => (this.recipient ? this.#recipientStep(this.recipient.handleStaticInvoicePersisted(d(m, delivery), now()), delivery.messageId) : undefined),
+      handleStaticInvoicePersisted: (m, delivery) => {
+        if (!this.recipient) return undefined;
+        const step = this.recipient.handleStaticInvoicePersisted(d(m, delivery), now());
+        // L2 keeps an invoice built since the LSP's policy came: the conservative one is replaced.
+        if (this.#realPolicyServed && !step.events.some((e) => e.type === 'async.refused')) this.#conservativeServed = false;
+        return this.#recipientStep(step, delivery.messageId);
+      },
     };
   }
 
@@ -611,7 +708,8 @@ export class AsyncWiring {
   /**
    * What R's offer waits for before R asks its LSP for paths or refreshes its static invoice: `chain_tip` (the node
    * knows no block height yet), `lsp` (not connected), `lsp_channel` (no channel to it in normal operation, or the LSP's
-   * channel_update for it not come yet: the payment paths need its fee and CLTV delta); null: nothing.
+   * channel_update for it not come yet and LSP_POLICY_WAIT_MS not over: the payment paths need its fee and CLTV delta;
+   * after that wait conservative values stand in, `lspPolicy` says so); null: nothing.
    */
   recipientWaitingFor(): 'chain_tip' | 'lsp' | 'lsp_channel' | null {
     const lsp = this.#lspId;
@@ -665,10 +763,35 @@ export class AsyncWiring {
     };
   }
 
-  /** P: a channel step; L1's revoke_and_ack carries the release paths of our held HTLC. */
+  /**
+   * P, inside the channel step's SQLite transaction (ChannelService `persistWithStep`): L1's revoke_and_ack
+   * carried the release paths of our held HTLC. The payer's record takes them in the same transaction as the
+   * channel state that acknowledges that revoke_and_ack (persist before you promise): a kill can no longer fall
+   * between the two, and L1 never sends that revoke_and_ack again once our channel state is past it (BOLT 2
+   * `channel_reestablish`: a revoke_and_ack is retransmitted only if `next_revocation_number` says it was not
+   * received). The step's sends and events wait for `onChannelStep`, after the commit.
+   */
+  persistWithChannelStep(report: Pick<ChannelStepReport, 'channelId' | 'events'>): void {
+    const steps = this.#releasePathSteps(report);
+    if (steps.length === 0) return;
+    for (const step of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    this.#written.set(report.events, steps);
+  }
+
+  /** P: a channel step, once persisted — the held_htlc_available that rely on the release paths of its revoke_and_ack go now. */
   onChannelStep(report: ChannelStepReport): void {
+    const written = this.#written.get(report.events);
+    this.#written.delete(report.events);
+    for (const step of written ?? []) this.#payerStep(step, { written: true });
+    // A step that came without the transaction hook: written here (a second copy of the paths changes nothing).
+    for (const step of this.#releasePathSteps(report)) this.#payerStep(step);
+  }
+
+  /** The payer's steps for the release paths in a channel step's events (none once the payment has them). */
+  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PayerStep[] {
     const payments = this.#opts.payments();
-    if (!payments) return;
+    if (!payments) return [];
+    const steps: PayerStep[] = [];
     for (const e of report.events) {
       if (e.type !== 'release_paths_received') continue;
       const byPayment = new Map<string, BlindedPath[]>();
@@ -676,9 +799,16 @@ export class AsyncWiring {
         const paymentId = payments.paymentOfHtlc(report.channelId, htlcId);
         if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
       }
-      for (const [paymentId, paths] of byPayment) this.#payerStep(this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now()));
+      for (const [paymentId, paths] of byPayment) {
+        const step = this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now());
+        if (step.writes.length > 0 || step.actions.length > 0 || step.events.length > 0) steps.push(step);
+      }
     }
+    return steps;
   }
+
+  /** Payer steps whose writes went in their channel step's transaction, by that step's events (carried out in onChannelStep). */
+  readonly #written = new WeakMap<readonly unknown[], PayerStep[]>();
 
   // ----- views ----------------------------------------------------------------------------------
 
@@ -711,10 +841,21 @@ export class AsyncWiring {
     }));
   }
 
+  #lspPolicyInfo(): Pick<AsyncOfferInfo, 'lspPolicy' | 'lspPolicyWaitEndsAt' | 'pathRelay'> {
+    const lsp = this.#lspId;
+    const f = this.recipient && lsp ? this.#lspChannel(lsp) : undefined;
+    if (!f || !lsp) return { lspPolicy: null, lspPolicyWaitEndsAt: null, pathRelay: null };
+    const used = this.#lspForwarder(lsp);
+    if (used) return { lspPolicy: used.conservative ? 'conservative' : 'lsp', lspPolicyWaitEndsAt: null, pathRelay: { ...used.forwarder.relay } };
+    const since = this.#lspPolicyWaitSince;
+    return { lspPolicy: 'waiting', lspPolicyWaitEndsAt: since === null ? null : since + LSP_POLICY_WAIT_MS, pathRelay: null };
+  }
+
   asyncOffer(): AsyncOfferInfo {
     const slots = this.recipient?.offers() ?? [];
     return {
       role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null, waitingFor: this.recipientWaitingFor(),
+      ...this.#lspPolicyInfo(),
       slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
     };
   }

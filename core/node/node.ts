@@ -360,6 +360,8 @@ export class Node {
       defaults: () => this.#channelSettings.defaults,
       publish: (e) => this.events.publish(e),
       onStep: (r) => onChannelStep(r),
+      // The async payer's release paths (in L1's revoke_and_ack) are written in the same transaction as the channel state.
+      persistWithStep: (r) => this.#async.persistWithChannelStep(r),
       upstream: (r) => onChainResolution(r),
       releasePath: (channelId, htlcId) => this.#async.releasePath(channelId, htlcId),
       ...(opts.channels?.autoCommit !== undefined ? { autoCommit: opts.channels.autoCommit } : {}),

@@ -188,7 +188,15 @@ describe('Settings in the browser', () => {
     expect(await text(other, '[data-testid="release-window-saved"]')).toContain('Saved 2 h in the config file. The command line (--async-release-window-seconds) sets 45 s for this run');
     expect(await text(other, '[data-testid="release-window-in-force"]')).toBe('In force: 45 s (set on the command line).');
     expect((await (await flagged.api()).getSettings({})).async).toMatchObject({ releaseWindowSeconds: 45, releaseWindowSource: 'command-line' });
+    // Saved: nothing left to save until the text differs (the button stayed enabled after a save before).
+    const saveForLater = card.getByRole('button', { name: 'Save for later' });
+    expect(await card.getByLabel('Release window').inputValue()).toBe('2 h');
+    expect(await saveForLater.isDisabled()).toBe(true);
     await card.screenshot({ path: join(SCREENSHOTS_DIR, 'settings-release-window-cli-card.png') });
+    await card.getByLabel('Release window').fill('3 h');
+    expect(await saveForLater.isDisabled()).toBe(false);
+    await card.getByLabel('Release window').fill('2 h');
+    expect(await saveForLater.isDisabled()).toBe(true);
     expect(otherProblems).toEqual([]);
     await other.close();
     await flagged.stop();

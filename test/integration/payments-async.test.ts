@@ -181,4 +181,36 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
     const received = (await api(r, (a) => a.listReceived({}))).received.filter((x) => x.paymentHash === waiting.paymentHash);
     expect(received).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '23000' })]);
   });
+  it('P killed (kill -9) at the step that saved L1\'s revoke_and_ack: the release paths were written with it, so P announces after its restart and R is paid', async () => {
+    const offer = await waitFor(() => api(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+    await r.stop();
+    const mailboxBefore = (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length;
+    // P dies in the channel step that processed the LSP's revoke_and_ack (the one with the release paths), right after
+    // that step's transaction and before its held_htlc_available or anything else leaves. The LSP never sends that
+    // revoke_and_ack again (P's channel state is past it): what P knows of the paths is what the transaction kept.
+    await p.control('arm_kill_on_update', { cause: 'revoke_and_ack' });
+    // The answer may not get out before P dies (the revoke_and_ack is one round trip behind it): the payment is found after the restart.
+    const paying = api(p, (a) => a.pay({ invoice: offer, amountMsat: '31000', wait: false })).catch(() => undefined);
+    await p.exited;
+    await paying;
+    expect((await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId)).toHaveLength(mailboxBefore);
+    expect((await p.exited).signal).toBe('SIGKILL');
+    await p.start();
+    const pending = (await api(p, (a) => a.listPayments({ status: 'pending' }))).payments.find((x) => x.kind === 'async' && x.amountMsat === '31000')!;
+    if (!(await api(p, (a) => a.listPeers({}))).peers.some((x) => x.nodeId === lsp.nodeId)) await p.control('connect', { address: lsp.address });
+    // The HTLC is locked in once P, reestablished, answers the LSP's commitment_signed: then the LSP holds it.
+    const held = await waitFor(async () => (await api(lsp, (a) => a.listHeldHtlcs({}))).held[0], 'the HTLC held at the LSP', 30_000);
+    expect(held.paymentHash).toBe(pending.paymentHash);
+    // After the restart P announces from its record: two held_htlc_available wait in R's mailbox.
+    await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= mailboxBefore + 2, 'P\'s announcements in R\'s mailbox after its restart', 60_000);
+    await r.start();
+    const paid = await waitFor(async () => {
+      const x = await api(p, (a) => a.getPayment({ paymentId: pending.paymentId }));
+      return x.status !== 'pending' ? x : undefined;
+    }, 'the payment settled', 90_000);
+    expect(paid).toMatchObject({ status: 'succeeded', kind: 'async', paymentHash: pending.paymentHash, amountMsat: '31000' });
+    expect(toHex(sha256(fromHex(paid.preimage!)))).toBe(pending.paymentHash);
+    expect((await api(lsp, (a) => a.listHeldHtlcs({}))).held.map((h) => h.holdId)).not.toContain(held.holdId);
+    expect((await api(r, (a) => a.listReceived({}))).received.filter((x) => x.paymentHash === pending.paymentHash)).toEqual([expect.objectContaining({ kind: 'bolt12', amountMsat: '31000' })]);
+  });
 });

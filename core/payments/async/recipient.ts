@@ -148,6 +148,17 @@ export class AsyncRecipient {
     return c.finish();
   }
 
+  /**
+   * What the static invoices' payment paths are built from changed (the node's LSP's real relay policy
+   * came after paths built with stand-in values): a fresh invoice for the same offer goes to L2 now for
+   * every slot that has one served or being served, over L2's update path. The offer stays as published.
+   */
+  refreshInvoices(nowMs: number): RecipientStep {
+    const c = new AsyncCollector<AsyncOfferWrite>();
+    for (const r of this.offers()) if (r.status !== 'requested' || r.offer !== null) this.#serveFresh(c, r, nowMs);
+    return c.finish();
+  }
+
   /** `offer_paths` from L2: build the offer and its static invoice, hand it to L2. */
   handleOfferPaths(d: AsyncDelivery, nowMs: number): RecipientStep {
     const c = new AsyncCollector<AsyncOfferWrite>();

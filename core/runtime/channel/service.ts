@@ -108,6 +108,15 @@ export interface ChannelServiceOptions<P extends ChannelPeer = ChannelPeer> {
    * service (its commands run their own steps).
    */
   readonly onStep?: (report: ChannelStepReport) => void;
+  /**
+   * Called inside the step's SQLite transaction, after the channel's snapshot: writes that must be
+   * durable exactly when the step is, never without it (the async payer's record of the release paths
+   * a revoke_and_ack carried: a kill between two transactions would leave the channel past that
+   * revoke_and_ack, which the peer then never sends again, and the payer without the paths). Only
+   * writes: what the step sends and publishes goes in `onStep`, after. `report.events` is the same
+   * array `onStep` gets.
+   */
+  readonly persistWithStep?: (report: Pick<ChannelStepReport, 'channelId' | 'peerId' | 'events'>) => void;
 }
 
 /** What `onStep` reports of one link step. */
@@ -985,12 +994,14 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
     const extra: MonitorUpdate[] = signed.map((s) => ({ kind: 'closing_tx', txid: s.txid }));
     const pending = this.#monitors.advance(id, link.keyIndex, link.state, extra);
     let persisted = false;
+    const withStep = this.#opts.persistWithStep && result.events.length > 0 ? this.#opts.persistWithStep : undefined;
     if (link.needsPersist || pending || (link.dirty && extra.length > 0)) {
       const snapshot = link.snapshot();
       try {
         this.#opts.stores.atomically(() => {
           if (pending) this.#monitors.write(pending);
           this.#opts.stores.channels.saveChannel(snapshot);
+          withStep?.({ channelId: id, peerId: link.peerId, events: result.events });
         });
       } catch (err) {
         this.#storeFailed(link, err);
@@ -998,7 +1009,7 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       }
       link.markPersisted(snapshot.revision);
       persisted = true;
-    }
+    } else if (withStep) this.#opts.stores.atomically(() => withStep({ channelId: id, peerId: link.peerId, events: result.events }));
     // 3. Tell the UI (and anyone waiting) what the step did.
     const forgotten = result.forgotten.map(describeChange);
     if (forgotten.length) this.#log({ event: 'channel_updates_forgotten', channelId: id, forgotten });

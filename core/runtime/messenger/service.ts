@@ -541,7 +541,14 @@ export class MessengerService {
   /**
    * Pings the peer twice in a row and, at the second pong, deletes what was written to that connection before the
    * first ping was asked for. Two: a ping already outstanding before our writes may answer the first; the second
-   * leaves after that pong, so after the writes. A replaced or closed connection, or no pong: kept, and written again.
+   * leaves after that pong, so after the writes. A replaced or closed connection: kept, and written again on the next.
+   * No pong on a connection that still stands: kept, and NOT written again on it — a message is written at most once
+   * per connection. BOLT 1 says a node "MUST respond to a ping with a pong"; one that does not gains nothing from a
+   * second copy in the same ordered stream (if it reads the first it has it), and before this rule got one more copy
+   * after every failed confirmation for as long as the connection stood. What stays written there is confirmed by a
+   * later pong on it (the next write's confirmation covers it), or written again on the peer's next connection (our
+   * session closes this one when its ping goes unanswered: "if it doesn't receive a corresponding pong: MAY close the
+   * network connection").
    */
   #confirmDelivery(nodeId: string): void {
     if (this.#confirming.has(nodeId)) {
@@ -556,24 +563,32 @@ export class MessengerService {
     const same = () => !this.#closed && this.#connections.get(nodeId) === connection && this.#opts.peers.isConnected(nodeId);
     const settle = (confirmed: boolean) => {
       const waiting = this.#unconfirmed.get(nodeId);
+      // Unanswered on a connection that still stands: left written there (see above), only no longer kept from expiry.
+      const stands = !confirmed && same();
       for (const [id, w] of batch) {
+        if (stands) {
+          this.#mailboxInFlight.delete(id);
+          continue;
+        }
         if (waiting?.get(id) === w) waiting.delete(id);
         if (this.#mailboxSentOn.get(id) !== connection) continue; // written again on a newer connection meanwhile
         this.#mailboxSentOn.delete(id);
         this.#mailboxInFlight.delete(id);
         if (!confirmed) continue;
+        let deleted: boolean;
         try {
-          this.mailbox.delete(id);
+          deleted = this.mailbox.delete(id);
         } catch {
           continue; // the database is closing: the message stays and is sent again later
         }
-        this.#emit({ type: 'onion.mailbox_forwarded', messageId: w.m.messageId, nodeId, size: w.m.size, storedAt: w.m.storedAt });
+        // Not there any more: it expired while it waited, unconfirmed (above).
+        if (deleted) this.#emit({ type: 'onion.mailbox_forwarded', messageId: w.m.messageId, nodeId, size: w.m.size, storedAt: w.m.storedAt });
       }
       if (waiting?.size === 0) this.#unconfirmed.delete(nodeId);
       this.#confirming.delete(nodeId);
       if (this.#closed) return;
       if (this.#confirmAgain.delete(nodeId)) this.#confirmDelivery(nodeId);
-      // Not confirmed: written again (on this connection if it still stands, else when the peer is back).
+      // Not confirmed: what was not written to this connection yet goes (the rest goes again when the peer is back).
       if (!confirmed) this.#drainMailbox(nodeId);
     };
     ping(nodeId)

@@ -55,7 +55,11 @@ export interface ReleaseWindowCheck {
   readonly seconds: number | null;
 }
 
-export function checkReleaseWindow(text: string, info: Pick<AsyncSettingsInfo, 'releaseWindowSeconds'>): ReleaseWindowCheck {
+/**
+ * The typed window checked against the node's bounds. `savedForLater`: a window this form saved while the command line's
+ * wins (the node does not report it, and the window in force stays the command line's): the same again is no change.
+ */
+export function checkReleaseWindow(text: string, info: Pick<AsyncSettingsInfo, 'releaseWindowSeconds'>, savedForLater: number | null = null): ReleaseWindowCheck {
   const { min, max } = RELEASE_WINDOW_SECONDS;
   const seconds = parseDuration(text);
   if (seconds === null) {
@@ -64,7 +68,7 @@ export function checkReleaseWindow(text: string, info: Pick<AsyncSettingsInfo, '
   if (seconds < min || seconds > max) {
     return { problem: `From ${describeWindow(min)} to ${describeWindow(max)} (${min} to ${max} seconds); this is ${describeWindow(seconds)}.`, change: null, seconds };
   }
-  return { problem: null, change: seconds === info.releaseWindowSeconds ? null : { async: { releaseWindowSeconds: seconds } }, seconds };
+  return { problem: null, change: seconds === info.releaseWindowSeconds || seconds === savedForLater ? null : { async: { releaseWindowSeconds: seconds } }, seconds };
 }
 
 /** Where the window in force comes from, in words. */

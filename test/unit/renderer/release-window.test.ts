@@ -57,6 +57,14 @@ describe('checkReleaseWindow', () => {
     expect(checkReleaseWindow('30 min', DEFAULT)).toEqual({ problem: null, change: { async: { releaseWindowSeconds: 1800 } }, seconds: 1800 });
   });
 
+  it('the command-line case: the window just saved for later is no change (Save for later off), another one is', () => {
+    const cli = { releaseWindowSeconds: 45 };
+    expect(checkReleaseWindow('2 h', cli, 7200)).toEqual({ problem: null, change: null, seconds: 7200 });
+    expect(checkReleaseWindow('3 h', cli, 7200)).toEqual({ problem: null, change: { async: { releaseWindowSeconds: 10_800 } }, seconds: 10_800 });
+    expect(checkReleaseWindow('45 s', cli, 7200).change).toBeNull();
+    expect(checkReleaseWindow('2 h', cli).change).toEqual({ async: { releaseWindowSeconds: 7200 } });
+  });
+
   it('refuses what the node would refuse, saying the bounds', () => {
     expect(checkReleaseWindow('9 s', DEFAULT).problem).toBe('From 10 s to 7 days (10 to 604800 seconds); this is 9 s.');
     expect(checkReleaseWindow('8 d', DEFAULT)).toMatchObject({ change: null, problem: expect.stringContaining('this is 8 days') });

@@ -88,6 +88,25 @@ describe('R: an offer served by L2', () => {
     expect(l2store.getStaticInvoice(R.idHex, 0)!.invoice).toEqual(served);
   });
 
+  it('refreshInvoices serves a fresh invoice for the same offer now (the paths\' basis changed), and nothing for a slot without an offer', () => {
+    const { lab, recipient, l2store } = setup();
+    // Nothing served yet: nothing to refresh.
+    expect(recipient.current.refreshInvoices(lab.now)).toEqual({ writes: [], actions: [], events: [] });
+    lab.run('R', recipient.current.tick(lab.now));
+    const offer = recipient.current.readyOffer()!;
+    const served = l2store.getStaticInvoice(R.idHex, 0)!;
+    lab.now += 120_000; // past L2's one serve a minute for R
+    lab.events.length = 0;
+    lab.run('R', recipient.current.refreshInvoices(lab.now));
+    expect(types(lab)).toEqual(['async.static_invoice_sent', 'async.static_invoice_stored']);
+    const again = l2store.getStaticInvoice(R.idHex, 0)!;
+    expect(again.offerId).toBe(served.offerId);
+    expect(again.invoice).not.toEqual(served.invoice);
+    expect(again.createdAt).toBe(served.createdAt + 120);
+    expect(recipient.current.readyOffer()).toBe(offer);
+    expect(recipient.current.offers()).toMatchObject([{ slot: 0, status: 'ready', invoiceCreatedAt: again.createdAt }]);
+  });
+
   it('without static_invoice_persisted the offer is never ready; it asks again after the retry time', () => {
     const { lab, recipient } = setup();
     lab.run('R', recipient.current.tick(lab.now));
