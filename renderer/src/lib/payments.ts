@@ -356,7 +356,9 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
 /** A failed part in words: where it failed and why. */
 export function partFailureText(code: string, hopIndex: number | null, fromRecipient: boolean, message: string): string {
   const words = FAILURE_WORDS[code];
-  const where = fromRecipient ? 'at the recipient' : hopIndex !== null ? `at hop ${hopIndex + 1}` : null;
+  // BOLT 4 route blinding: every node of a blinded path (its introduction node too) answers
+  // invalid_onion_blinding, so such a failure "from the recipient" may come from any of them.
+  const where = fromRecipient ? (code === 'invalid_onion_blinding' ? 'in the recipient\'s blinded path' : 'at the recipient') : hopIndex !== null ? `at hop ${hopIndex + 1}` : null;
   return `${words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}` : message}${where ? ` (${where}; ${code})` : ` (${code})`}.`;
 }
 

@@ -318,6 +318,8 @@ describe('payments page: a payment as it happens', () => {
 
   it('words: an unknown code keeps the node\'s message; fee shares', () => {
     expect(partFailureText('unknown_0x1234', null, true, 'something odd')).toBe('something odd (at the recipient; unknown_0x1234).');
+    // A blinded path's nodes all answer invalid_onion_blinding: not pinned on the recipient.
+    expect(partFailureText('invalid_onion_blinding', 0, true, 'the blinded path failed')).toBe('A node inside the blinded path refused it (in the recipient\'s blinded path; invalid_onion_blinding).');
     expect(paymentFailureText('payments.something', 'went wrong')).toBe('Went wrong (payments.something).');
     expect(paymentFailureText('payments.async_hold_failed', 'the HTLC held at 02ab… was failed back unreleased')).toMatch(/^The LSP holding this payment .* The HTLC held at 02ab… was failed back unreleased\. Nothing was paid/);
     expect(feeShare('25', '10000')).toBe('0.25%');
