@@ -87,6 +87,7 @@ export interface GraphNode {
 interface MutableChannel extends GraphChannel {
   policies: [ChannelPolicy | null, ChannelPolicy | null];
   spentAtHeight: number | null;
+  fundingTxid: string | null;
 }
 
 interface MutableNode extends GraphNode {
@@ -178,6 +179,12 @@ export class ChannelGraph {
     ch.spentAtHeight = height;
     this.#routable.delete(ch.nodeId1);
     this.#routable.delete(ch.nodeId2);
+  }
+
+  /** A channel stored without its funding txid learned it (resolved from its short_channel_id). */
+  setFundingTxid(scid: bigint, txid: string): void {
+    const ch = this.#channels.get(scid);
+    if (ch) ch.fundingTxid = txid;
   }
 
   setNodeInfo(nodeId: string, info: NodeInfo | null): void {

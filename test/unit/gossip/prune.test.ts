@@ -81,7 +81,8 @@ function applyAll(changes: readonly GossipChange[]): GossipSnapshot {
     else if (c.kind === 'channel_removed') channels.delete(c.shortChannelId);
     else if (c.kind === 'node_announced') nodes.set(c.nodeId, c.announcement);
     else if (c.kind === 'node_removed') nodes.delete(c.nodeId);
-    else blacklist.add(c.nodeId);
+    else if (c.kind === 'channel_funding') channels.set(c.shortChannelId, { ...channels.get(c.shortChannelId)!, fundingTxid: c.fundingTxid });
+    else if (c.kind === 'node_blacklisted') blacklist.add(c.nodeId);
   }
   return { channels: [...channels.values()], nodes: [...nodes].map(([nodeId, announcement]) => ({ nodeId, announcement })), blacklist: [...blacklist] };
 }
