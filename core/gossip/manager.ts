@@ -560,6 +560,14 @@ export class GossipManager {
     }
     if (waiting) {
       this.#count(waiting);
+      if (pending.awaitingBlock !== null && this.#height !== null && this.#height >= pending.awaitingBlock && pending.attempts < this.#limits.lookupAttempts) {
+        // Our chain reached that height while the lookup was on its way (its confirmations were
+        // counted from the tip it started at): `blockHeight` has passed it already and would not
+        // ask again before the next block — which may not come for a long while. Asked again now.
+        pending.awaitingBlock = null;
+        pending.attempts++;
+        return { ...EMPTY_OUTPUT, actions: [{ kind: 'lookup_funding', shortChannelId: scid }], outcome: waiting };
+      }
       return { ...EMPTY_OUTPUT, outcome: waiting };
     }
     this.#pending.delete(scid);

@@ -108,7 +108,11 @@ export function chainFundingLookup(opts: FundingLookupOptions): FundingLookupFn 
     if (height > tip) return { kind: 'above_tip', tipHeight: tip };
     try {
       const hash = await opts.source.blockHash(height);
-      if (hash === null) return { kind: 'not_found' };
+      // Our own chain has a block at this height (it is at or below our tip): a source that says
+      // there is none is behind us (a load-balanced Esplora server a block late) or lost it — not
+      // an answer that makes the channel's output not exist. Asked again (BOLT 7's MUST ignore is
+      // for an output that is not there, which this source cannot tell yet).
+      if (hash === null) return { kind: 'unavailable' };
       const found = await txAt(hash, txIndex);
       if (found === 'unavailable') return { kind: 'unavailable' };
       const output = found?.tx.outputs[outputIndex];
