@@ -112,6 +112,12 @@ export class GossipService {
   #resolving = false;
   /** Channels whose resolution found nothing: not tried again before this height. */
   readonly #resolveAfter = new Map<bigint, number>();
+  /**
+   * Blocks mode: channels whose spend was dated at our tip because the source could not date it
+   * (a resolution that found the output spent): a reorganisation that takes that block away asks
+   * the source again, since the real spend, in an older block, will not be scanned again.
+   */
+  readonly #undated = new Set<bigint>();
   #tip: number | null = null;
   #spends: SpendChecks | null = null;
   /** The rotation's place as last written to the store (undefined: nothing loaded yet). */
@@ -205,7 +211,12 @@ export class GossipService {
     // A spend of an outpoint being looked up, seen in a block that left the chain, is forgotten too.
     for (const w of this.#watching.values()) if (w.spentAt !== null && w.spentAt >= height) w.spentAt = null;
     this.#apply(r);
-    if (!this.#spends) for (const scid of r.unspent) if (this.#resolvable(scid)) this.#resolveQueue.push(scid);
+    if (!this.#spends) {
+      for (const scid of r.unspent) {
+        if (this.#resolvable(scid)) this.#resolveQueue.push(scid);
+        else if (this.#undated.has(scid)) this.#recheckUndated(scid);
+      }
+    }
     if (r.unspent.length) {
       this.#spends?.urgent(r.unspent);
       this.#runSpendChecks();
@@ -235,6 +246,7 @@ export class GossipService {
       return;
     }
     if (this.#closed) return;
+    this.#undated.delete(scid);
     const r = this.#o.manager.fundingSpent(scid, height);
     if (r.changes.length) this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
     this.#apply(r);
@@ -375,9 +387,23 @@ export class GossipService {
           // a 72-block delay" from its spend; our tip is the latest the spend can be, so the channel
           // stops being routed over now and is forgotten no earlier than the spec's delay allows.
           this.fundingSpent(outpoint, this.#tip);
+          this.#undated.add(scid);
         }
       }
       done();
+    });
+  }
+
+  /** Blocks mode: an undated spend's block left the chain; the source says whether the output is still spent. */
+  #recheckUndated(scid: bigint): void {
+    this.#lookUp(scid, (result, spentMeanwhile) => {
+      const outpoint = this.#outpointOf.get(scid);
+      if (this.#closed || outpoint === undefined) return;
+      if (spentMeanwhile !== null) this.fundingSpent(outpoint, spentMeanwhile);
+      else if (result.kind === 'spent' && this.#tip !== null) {
+        this.fundingSpent(outpoint, this.#tip);
+        this.#undated.add(scid);
+      } else if (result.kind !== 'unavailable') this.#undated.delete(scid);
     });
   }
 
@@ -481,7 +507,10 @@ export class GossipService {
     if (output.changes.length) this.#unwritten.push(...output.changes);
     for (const c of output.changes) {
       if (c.kind === 'channel_added' || c.kind === 'channel_funding') this.#indexFunding(c.shortChannelId, c.fundingTxid);
-      else if (c.kind === 'channel_removed') this.#unindexFunding(c.shortChannelId);
+      else if (c.kind === 'channel_removed') {
+        this.#unindexFunding(c.shortChannelId);
+        this.#undated.delete(c.shortChannelId);
+      }
       else if (c.kind === 'channel_updated' && this.#spends) this.#closingHint(c.shortChannelId);
     }
     for (const e of output.events) this.#o.publish(e);

@@ -160,6 +160,36 @@ describe('channels stored without a funding txid, blocks mode', () => {
   });
 });
 
+describe('a spend dated at our tip (blocks mode: the source cannot date it)', () => {
+  const ab = channel(node(1), node(2), scid(800_000));
+  const bc = channel(node(2), node(3), scid(800_001));
+
+  it('is asked about again when that block leaves the chain: kept if still spent, dropped if not', async () => {
+    const db = openDatabase(join(tempDir(), 'glasswing.sqlite'));
+    storeLegacy(db, [ab, bc]);
+    const clock = new ManualClock(NOW_MS);
+    const chain = new TestChain().set(ab.scid, { kind: 'spent', txid: fundingTxidOf(ab.scid) }).set(bc.scid, { kind: 'spent', txid: fundingTxidOf(bc.scid) });
+    const lookups = lookupOver(chain);
+    const { s, manager } = service(db, clock, lookups);
+    s.blockHeight(TIP);
+    await settle();
+    clock.advance(1_000);
+    await settle();
+    expect([ab, bc].map((c) => manager.graph.channel(c.scid)?.spentAtHeight)).toEqual([TIP, TIP]);
+    // Our tip leaves the chain (as the node reports it: the disconnection, then the new tip). The
+    // real spends were older, and blocks are not scanned again: the source is asked. ab's output
+    // is still spent there; bc's spend left the chain with the block.
+    chain.fund(bc);
+    s.blockDisconnected(TIP);
+    s.blockHeight(TIP - 1);
+    await settle();
+    expect(lookups.asked.slice(2).sort()).toEqual([ab.scid, bc.scid].sort());
+    expect(manager.graph.channel(ab.scid)?.spentAtHeight).toBe(TIP - 1);
+    expect(manager.graph.channel(bc.scid)?.spentAtHeight).toBeNull();
+    s.close();
+  });
+});
+
 describe('a spend confirmed while a funding lookup is on its way (blocks mode)', () => {
   const ab = channel(node(1), node(2), scid(800_000));
 
