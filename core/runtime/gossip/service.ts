@@ -122,6 +122,7 @@ export class GossipService {
   #spends: SpendChecks | null = null;
   /** The rotation's place as last written to the store (undefined: nothing loaded yet). */
   #cursorWritten: bigint | null | undefined = undefined;
+  #cursorWrittenAt = 0;
   #spendsRunning = 0;
   #ticker: Timer | null = null;
   #closed = false;
@@ -171,8 +172,8 @@ export class GossipService {
   }
 
   close(): void {
-    this.#write();
     this.#closed = true;
+    this.#write();
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#ticker?.cancel();
     for (const t of this.#pumps.values()) t.cancel();
@@ -546,9 +547,13 @@ export class GossipService {
 
   #write(): void {
     const cursor = this.#spends?.cursor;
-    if (cursor !== undefined && cursor !== this.#cursorWritten) {
+    const now = this.#o.clock.now();
+    // The rotation's place goes with any batch, alone at most once a minute (and at close): a
+    // crash loses a minute of rotation at most, and a quiet graph costs no write a second.
+    if (cursor !== undefined && cursor !== this.#cursorWritten && (this.#unwritten.length > 0 || this.#closed || now - this.#cursorWrittenAt >= 60_000)) {
       this.#unwritten.push({ kind: 'spend_check_cursor', cursor });
       this.#cursorWritten = cursor;
+      this.#cursorWrittenAt = now;
     }
     if (this.#unwritten.length === 0) return;
     const changes = this.#unwritten;
