@@ -241,7 +241,7 @@ export class GossipService {
   fundingSpent(outpoint: string, height: number): void {
     const scid = this.#fundingOutpoints.get(outpoint);
     if (scid === undefined) {
-      // An outpoint being looked up: the spend is taken once the lookup's answer is (#lookedUp).
+      // An outpoint being looked up: the spend is taken once the lookup's answer is (#lookUp).
       const w = this.#watching.get(outpoint);
       if (w) w.spentAt = height;
       return;
