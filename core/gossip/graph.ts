@@ -88,6 +88,7 @@ interface MutableChannel extends GraphChannel {
   policies: [ChannelPolicy | null, ChannelPolicy | null];
   spentAtHeight: number | null;
   fundingTxid: string | null;
+  capacitySat: bigint | null;
 }
 
 interface MutableNode extends GraphNode {
@@ -181,10 +182,14 @@ export class ChannelGraph {
     this.#routable.delete(ch.nodeId2);
   }
 
-  /** A channel stored without its funding txid learned it (resolved from its short_channel_id). */
-  setFundingTxid(scid: bigint, txid: string): void {
+  /** A channel stored without its funding txid learned it (resolved from its short_channel_id), and its capacity when given. */
+  setFunding(scid: bigint, txid: string, capacitySat: bigint | null): void {
     const ch = this.#channels.get(scid);
-    if (ch) ch.fundingTxid = txid;
+    if (!ch) return;
+    ch.fundingTxid = txid;
+    if (capacitySat !== null) ch.capacitySat = capacitySat;
+    this.#routable.delete(ch.nodeId1);
+    this.#routable.delete(ch.nodeId2);
   }
 
   setNodeInfo(nodeId: string, info: NodeInfo | null): void {

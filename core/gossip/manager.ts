@@ -1146,8 +1146,10 @@ export class GossipManager {
     } else if (result.kind !== 'spent' || result.txid === undefined) {
       return { ...EMPTY_OUTPUT, resolved: 'retry' };
     }
-    this.#graph.setFundingTxid(scid, result.txid);
-    out.changes.push({ kind: 'channel_funding', shortChannelId: scid, fundingTxid: result.txid });
+    // A channel taken with no chain has no capacity yet: the output's value is it.
+    const capacitySat = result.kind === 'unspent' ? result.amountSat : null;
+    this.#graph.setFunding(scid, result.txid, capacitySat);
+    out.changes.push({ kind: 'channel_funding', shortChannelId: scid, fundingTxid: result.txid, capacitySat });
     return { ...out.done(), resolved: result.kind };
   }
 

@@ -56,8 +56,12 @@ export type GossipChange =
     }
   | { readonly kind: 'channel_updated'; readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly update: Uint8Array }
   | { readonly kind: 'channel_spent'; readonly shortChannelId: bigint; readonly height: number }
-  /** A channel stored without its funding txid (before migration 15, or with no chain) had it resolved from its short_channel_id. */
-  | { readonly kind: 'channel_funding'; readonly shortChannelId: bigint; readonly fundingTxid: string }
+  /**
+   * A channel stored without its funding txid (before migration 15, or with no chain) had it
+   * resolved from its short_channel_id; `capacitySat` the output's value when the lookup gave it
+   * (an unspent output), else the capacity stays as it was.
+   */
+  | { readonly kind: 'channel_funding'; readonly shortChannelId: bigint; readonly fundingTxid: string; readonly capacitySat: bigint | null }
   /** The funding spend left the best chain (a reorganisation) before the channel was forgotten. */
   | { readonly kind: 'channel_unspent'; readonly shortChannelId: bigint }
   | { readonly kind: 'channel_removed'; readonly shortChannelId: bigint }

@@ -98,7 +98,7 @@ export class GossipRepository implements GossipStore {
     const putNode = db.prepare('INSERT INTO gossip_nodes (node_id, announcement) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET announcement = excluded.announcement');
     const removeNode = db.prepare('DELETE FROM gossip_nodes WHERE node_id = ?');
     const blacklist = db.prepare('INSERT OR IGNORE INTO gossip_blacklist (node_id, added_at) VALUES (?, ?)');
-    const fundingTxid = db.prepare('UPDATE gossip_channels SET funding_txid = ? WHERE scid = ?');
+    const funding = db.prepare('UPDATE gossip_channels SET funding_txid = ?, capacity_sat = coalesce(?, capacity_sat) WHERE scid = ?');
     const putCursor = db.prepare("INSERT INTO gossip_meta (key, value) VALUES ('spend_check_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     const dropCursor = db.prepare("DELETE FROM gossip_meta WHERE key = 'spend_check_cursor'");
     db.transaction(() => {
@@ -114,7 +114,7 @@ export class GossipRepository implements GossipStore {
             spent.run(c.height, toRow(c.shortChannelId));
             break;
           case 'channel_funding':
-            fundingTxid.run(c.fundingTxid, toRow(c.shortChannelId));
+            funding.run(c.fundingTxid, c.capacitySat, toRow(c.shortChannelId));
             break;
           case 'spend_check_cursor':
             if (c.cursor === null) dropCursor.run();

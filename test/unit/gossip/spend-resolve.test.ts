@@ -118,6 +118,9 @@ describe('channels stored without a funding txid, blocks mode', () => {
     expect(lookups.asked).toEqual([ab.scid, bc.scid]);
     expect(manager.graph.channel(ab.scid)?.fundingTxid).toBe(fundingTxidOf(ab.scid));
     expect(storedTxids(db).get(bc.scid)).toBe(fundingTxidOf(bc.scid));
+    // Taken with no chain, they had no capacity: the output's value is it now, in memory and stored.
+    expect(manager.graph.channel(ab.scid)?.capacitySat).toBe(ab.capacitySat);
+    expect(new GossipRepository(db).loadGossip().channels.map((c) => c.capacitySat)).toEqual([ab.capacitySat, bc.capacitySat]);
     // The chain tracker's spend filter now says yes to them, and a spend in a block marks the channel.
     expect(s.isFundingOutpoint(outpointOf(bc))).toBe(true);
     s.fundingSpent(outpointOf(bc), TIP + 1);
