@@ -1124,7 +1124,8 @@ export class GossipManager {
    * short_channel_id names the output (BOLT 7: "the short_channel_id ... the funding transaction
    * ... block height, transaction index, output index"); once its txid is known its spend can be
    * watched like any other channel's.
-   * - `unspent` of the announcement's P2WSH with a txid: the txid is kept (`channel_funding`);
+   * - `unspent` of the announcement's P2WSH with a txid: the txid is kept (`channel_funding`),
+   *   with the output's value as the capacity of a channel taken without one;
    * - `spent` with a txid: kept too; the host dates the spend (`resolved: 'spent'`);
    * - `unspent` of another script: BOLT 7 "if the short_channel_id's output does NOT correspond
    *   to a P2WSH (using bitcoin_key_1 and bitcoin_key_2 ...) ... MUST ignore the message" — the
