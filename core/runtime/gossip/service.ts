@@ -118,6 +118,8 @@ export class GossipService {
    * the source again, since the real spend, in an older block, will not be scanned again.
    */
   readonly #undated = new Set<bigint>();
+  /** Blocks mode: undated spends whose recheck the source could not answer, asked again after our next block. */
+  readonly #recheckAfterBlock = new Set<bigint>();
   #tip: number | null = null;
   #spends: SpendChecks | null = null;
   /** The rotation's place as last written to the store (undefined: nothing loaded yet). */
@@ -188,6 +190,8 @@ export class GossipService {
     this.#apply(this.#o.manager.blockHeight(height));
     this.#spends?.tip(height);
     if (!this.#spends) {
+      for (const scid of this.#recheckAfterBlock) if (this.#undated.has(scid)) this.#recheckUndated(scid);
+      this.#recheckAfterBlock.clear();
       // Blocks mode: resolutions that found nothing are due again.
       for (const [scid, at] of this.#resolveAfter) {
         if (at > height) continue;
@@ -248,6 +252,7 @@ export class GossipService {
     }
     if (this.#closed) return;
     this.#undated.delete(scid);
+    this.#recheckAfterBlock.delete(scid);
     const r = this.#o.manager.fundingSpent(scid, height);
     if (r.changes.length) this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
     this.#apply(r);
@@ -399,12 +404,14 @@ export class GossipService {
   #recheckUndated(scid: bigint): void {
     this.#lookUp(scid, (result, spentMeanwhile) => {
       const outpoint = this.#outpointOf.get(scid);
-      if (this.#closed || outpoint === undefined) return;
+      // Forgotten meanwhile, or its spend seen in a block since (dated exactly): nothing to do.
+      if (this.#closed || outpoint === undefined || this.#o.manager.graph.channel(scid)?.spentAtHeight !== null || !this.#undated.has(scid)) return;
       if (spentMeanwhile !== null) this.fundingSpent(outpoint, spentMeanwhile);
       else if (result.kind === 'spent' && this.#tip !== null) {
         this.fundingSpent(outpoint, this.#tip);
         this.#undated.add(scid);
-      } else if (result.kind !== 'unavailable') this.#undated.delete(scid);
+      } else if (result.kind === 'unavailable') this.#recheckAfterBlock.add(scid);
+      else this.#undated.delete(scid);
     });
   }
 
@@ -511,6 +518,7 @@ export class GossipService {
       else if (c.kind === 'channel_removed') {
         this.#unindexFunding(c.shortChannelId);
         this.#undated.delete(c.shortChannelId);
+        this.#recheckAfterBlock.delete(c.shortChannelId);
       }
       else if (c.kind === 'channel_updated' && this.#spends) this.#closingHint(c.shortChannelId);
     }

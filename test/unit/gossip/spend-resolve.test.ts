@@ -189,6 +189,16 @@ describe('a spend dated at our tip (blocks mode: the source cannot date it)', ()
     expect(lookups.asked.slice(2).sort()).toEqual([ab.scid, bc.scid].sort());
     expect(manager.graph.channel(ab.scid)?.spentAtHeight).toBe(TIP - 1);
     expect(manager.graph.channel(bc.scid)?.spentAtHeight).toBeNull();
+    // Again, with the source down at first: asked after our next block.
+    chain.set(ab.scid, { kind: 'unavailable' });
+    s.blockDisconnected(TIP - 1);
+    s.blockHeight(TIP - 2);
+    await settle();
+    expect(manager.graph.channel(ab.scid)?.spentAtHeight).toBeNull();
+    chain.set(ab.scid, { kind: 'spent', txid: fundingTxidOf(ab.scid) });
+    s.blockHeight(TIP - 1);
+    await settle();
+    expect(manager.graph.channel(ab.scid)?.spentAtHeight).toBe(TIP - 1);
     s.close();
   });
 });
