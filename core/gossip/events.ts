@@ -17,8 +17,11 @@ export type GossipEvent =
       readonly channelsQueried: number;
       readonly reason?: string;
     }
-  /** Channels (and the nodes left without channels) removed from the graph. */
-  | { readonly type: 'gossip.pruned'; readonly reason: 'stale' | 'spent' | 'blacklisted'; readonly channels: number; readonly nodes: number }
+  /**
+   * Channels (and the nodes left without channels) removed from the graph. `funding_mismatch`: a
+   * channel taken without a funding check whose output, looked up later, is not its 2-of-2.
+   */
+  | { readonly type: 'gossip.pruned'; readonly reason: 'stale' | 'spent' | 'blacklisted' | 'funding_mismatch'; readonly channels: number; readonly nodes: number }
   /** A peer sent something we warned it about (and maybe disconnected). */
   | { readonly type: 'gossip.peer_warned'; readonly peer: string; readonly reason: string; readonly text: string; readonly disconnect: boolean }
   /** Nodes blacklisted (BOLT 7: two valid announcements of one funding output with different node ids). */

@@ -21,8 +21,8 @@ export type FundingLookupResult =
       /** The funding transaction's id (hex, as block explorers show it) when the lookup knows it: the graph watches its spend. */
       readonly txid?: string;
     }
-  /** The output exists and has been spent. */
-  | { readonly kind: 'spent' }
+  /** The output exists and has been spent (`txid`: the funding transaction's id, when the lookup knows it). */
+  | { readonly kind: 'spent'; readonly txid?: string }
   /** No such block, transaction or output. */
   | { readonly kind: 'not_found' }
   /**

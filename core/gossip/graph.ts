@@ -87,6 +87,8 @@ export interface GraphNode {
 interface MutableChannel extends GraphChannel {
   policies: [ChannelPolicy | null, ChannelPolicy | null];
   spentAtHeight: number | null;
+  fundingTxid: string | null;
+  capacitySat: bigint | null;
 }
 
 interface MutableNode extends GraphNode {
@@ -176,6 +178,16 @@ export class ChannelGraph {
     const ch = this.#channels.get(scid);
     if (!ch) return;
     ch.spentAtHeight = height;
+    this.#routable.delete(ch.nodeId1);
+    this.#routable.delete(ch.nodeId2);
+  }
+
+  /** A channel stored without its funding txid learned it (resolved from its short_channel_id), and its capacity when given. */
+  setFunding(scid: bigint, txid: string, capacitySat: bigint | null): void {
+    const ch = this.#channels.get(scid);
+    if (!ch) return;
+    ch.fundingTxid = txid;
+    if (capacitySat !== null) ch.capacitySat = capacitySat;
     this.#routable.delete(ch.nodeId1);
     this.#routable.delete(ch.nodeId2);
   }

@@ -560,6 +560,14 @@ export class GossipManager {
     }
     if (waiting) {
       this.#count(waiting);
+      if (pending.awaitingBlock !== null && this.#height !== null && this.#height >= pending.awaitingBlock && pending.attempts < this.#limits.lookupAttempts) {
+        // Our chain reached that height while the lookup was on its way (its confirmations were
+        // counted from the tip it started at): `blockHeight` has passed it already and would not
+        // ask again before the next block — which may not come for a long while. Asked again now.
+        pending.awaitingBlock = null;
+        pending.attempts++;
+        return { ...EMPTY_OUTPUT, actions: [{ kind: 'lookup_funding', shortChannelId: scid }], outcome: waiting };
+      }
       return { ...EMPTY_OUTPUT, outcome: waiting };
     }
     this.#pending.delete(scid);
@@ -1108,6 +1116,42 @@ export class GossipManager {
     this.#relay.delete(`a:${scid}`);
     if (this.#height !== null) this.#forgetSpent(this.#height, out);
     return out.done();
+  }
+
+  /**
+   * The funding lookup of a graph channel stored without its funding txid (a row from before
+   * migration 15, or one taken with `fundingCheck: 'skip'` by a node that had no chain then). The
+   * short_channel_id names the output (BOLT 7: "the short_channel_id ... the funding transaction
+   * ... block height, transaction index, output index"); once its txid is known its spend can be
+   * watched like any other channel's.
+   * - `unspent` of the announcement's P2WSH with a txid: the txid is kept (`channel_funding`),
+   *   with the output's value as the capacity of a channel taken without one;
+   * - `spent` with a txid: kept too; the host dates the spend (`resolved: 'spent'`);
+   * - `unspent` of another script: BOLT 7 "if the short_channel_id's output does NOT correspond
+   *   to a P2WSH (using bitcoin_key_1 and bitcoin_key_2 ...) ... MUST ignore the message" — the
+   *   announcement, taken unchecked, is forgotten (`mismatch`);
+   * - anything else (not found on our chain, above our tip, the source down): `retry`, the
+   *   channel stays as it is (the two-week staleness prune remains its backstop).
+   */
+  fundingResolved(scid: bigint, result: FundingLookupResult): GossipOutput & { readonly resolved: 'unspent' | 'spent' | 'mismatch' | 'retry' } {
+    const ch = this.#graph.channel(scid);
+    if (!ch || ch.fundingTxid !== null) return { ...EMPTY_OUTPUT, resolved: 'retry' };
+    const out = new Out();
+    if (result.kind === 'unspent' && result.txid !== undefined) {
+      const a = storedChannelAnnouncement(ch.announcement);
+      if (!equalBytes(result.scriptPubkey, fundingScriptPubkey(a.bitcoinKey1, a.bitcoinKey2))) {
+        const nodes = this.#removeChannel(scid, out);
+        out.events.push({ type: 'gossip.pruned', reason: 'funding_mismatch', channels: 1, nodes });
+        return { ...out.done(), resolved: 'mismatch' };
+      }
+    } else if (result.kind !== 'spent' || result.txid === undefined) {
+      return { ...EMPTY_OUTPUT, resolved: 'retry' };
+    }
+    // A channel taken with no chain has no capacity yet: the output's value is it.
+    const capacitySat = result.kind === 'unspent' ? result.amountSat : null;
+    this.#graph.setFunding(scid, result.txid, capacitySat);
+    out.changes.push({ kind: 'channel_funding', shortChannelId: scid, fundingTxid: result.txid, capacitySat });
+    return { ...out.done(), resolved: result.kind };
   }
 
   /**

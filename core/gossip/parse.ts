@@ -131,14 +131,18 @@ const trustedChannelAnnouncementHead = c.struct({
   shortChannelId: c.shortChannelId,
   nodeId1: pointBytes,
   nodeId2: pointBytes,
+  bitcoinKey1: pointBytes,
+  bitcoinKey2: pointBytes,
 });
 
 /** The fields of a stored channel_announcement the graph needs, read without point checks. */
-export function storedChannelAnnouncement(message: Uint8Array): { features: Uint8Array; shortChannelId: bigint; nodeId1: string; nodeId2: string } {
+export function storedChannelAnnouncement(message: Uint8Array): {
+  features: Uint8Array; shortChannelId: bigint; nodeId1: string; nodeId2: string; bitcoinKey1: Uint8Array; bitcoinKey2: Uint8Array;
+} {
   return stored('channel_announcement', () => {
     const r = new ByteReader(message);
     if (r.readU16('type') !== MESSAGE_TYPES.channel_announcement) throw new WireError('wire.bad_value', 'not a channel_announcement');
     const h = trustedChannelAnnouncementHead.read(r, 'channel_announcement');
-    return { features: h.features, shortChannelId: h.shortChannelId, nodeId1: toHex(h.nodeId1), nodeId2: toHex(h.nodeId2) };
+    return { features: h.features, shortChannelId: h.shortChannelId, nodeId1: toHex(h.nodeId1), nodeId2: toHex(h.nodeId2), bitcoinKey1: h.bitcoinKey1, bitcoinKey2: h.bitcoinKey2 };
   });
 }

@@ -23,7 +23,12 @@
  *   just disabled — what both ends of a closing channel announce (`hint`);
  * - an answer naming a block we do not have yet (the server is ahead of us) or not ours (the server
  *   is on another branch), or a failed request, is asked again after our next block; after a
- *   failure nothing is asked for 5 s, doubling with each failure in a row up to 10 minutes.
+ *   failure nothing is asked for 5 s, doubling with each failure in a row up to 10 minutes;
+ * - a channel whose funding txid is not known yet (stored before it was kept, or taken without a
+ *   chain) is handed out by the rotation too, at the cost of the requests its lookup takes: the
+ *   host resolves it from its short_channel_id and it is checked like the others from then on;
+ * - the rotation's place (`cursor`) is kept by the host across restarts (`resumeAfter`): a node
+ *   restarted more often than a pass takes still reaches the end of the graph.
  *
  * Sans-I/O: fed the graph's ids, time and tips; returns what to ask. The host (core/runtime/gossip)
  * asks the source and hands each answer, judged by `judgeSpend`, to `GossipManager.fundingSpent`.
@@ -112,9 +117,20 @@ export class SpendChecks {
   #failuresInRow = 0;
   #pausedUntil = 0;
 
-  constructor(limits: Partial<SpendCheckLimits>, nowMs: number) {
+  /**
+   * `resumeAfter`: where a previous run's rotation stopped (its `cursor`, kept by the host in its
+   * store): the pass goes on from the next id instead of the lowest, so a node restarted more often
+   * than a pass takes still reaches the end of a big graph.
+   */
+  constructor(limits: Partial<SpendCheckLimits>, nowMs: number, resumeAfter: bigint | null = null) {
     this.limits = { ...DEFAULT_SPEND_CHECK_LIMITS, ...limits };
     this.#bucket = new TokenBucket(this.limits.ratePerSecond, this.limits.burst, nowMs);
+    this.#cursor = resumeAfter;
+  }
+
+  /** The last short_channel_id the rotation handed out or passed over (null: the next pass starts from the lowest). */
+  get cursor(): bigint | null {
+    return this.#cursor;
   }
 
   /** Ask about these before the rotation (a route over them, a payment failure naming them). */
@@ -200,10 +216,11 @@ export class SpendChecks {
   /**
    * Up to `max` short_channel_ids to ask about now, as the token bucket allows: the urgent ones
    * first, then the next ones of the rotation over `ids` (ascending, the graph's sorted index).
-   * `eligible` says which can be asked (in the graph, not seen spent, funding txid known); the
-   * others are passed over without spending a token.
+   * `eligible` says which can be asked (in the graph, not seen spent); the others are passed over
+   * without spending a token. `cost` is the tokens one costs (default 1 request; a channel whose
+   * funding txid must first be resolved from its short_channel_id costs the requests of a lookup).
    */
-  next(nowMs: number, max: number, ids: readonly bigint[], eligible: (scid: bigint) => boolean): bigint[] {
+  next(nowMs: number, max: number, ids: readonly bigint[], eligible: (scid: bigint) => boolean, cost: (scid: bigint) => number = () => 1): bigint[] {
     const out: bigint[] = [];
     if (nowMs < this.#pausedUntil) return out;
     for (const queue of [this.#urgent, this.#hinted]) {
@@ -213,7 +230,7 @@ export class SpendChecks {
           queue.delete(scid);
           continue;
         }
-        if (!this.#bucket.take(nowMs)) return out;
+        if (!this.#bucket.take(nowMs, Math.min(cost(scid), this.limits.burst))) return out;
         queue.delete(scid);
         out.push(scid);
         this.#asked++;
@@ -235,7 +252,7 @@ export class SpendChecks {
       const scid = ids[i]!;
       scanned++;
       if (eligible(scid) && !out.includes(scid)) {
-        if (!this.#bucket.take(nowMs)) return out;
+        if (!this.#bucket.take(nowMs, Math.min(cost(scid), this.limits.burst))) return out;
         out.push(scid);
         this.#asked++;
       }

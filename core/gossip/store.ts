@@ -36,6 +36,11 @@ export interface GossipSnapshot {
   readonly nodes: readonly StoredNodeAnnouncement[];
   /** Node ids (hex) blacklisted for conflicting channel_announcements. */
   readonly blacklist: readonly string[];
+  /**
+   * Where the spend checks' rotation (core/gossip/spend-check.ts) stopped: the last
+   * short_channel_id it handed out (null or absent: a pass starts from the lowest).
+   */
+  readonly spendCheckCursor?: bigint | null;
 }
 
 export type GossipChange =
@@ -51,12 +56,20 @@ export type GossipChange =
     }
   | { readonly kind: 'channel_updated'; readonly shortChannelId: bigint; readonly direction: 0 | 1; readonly update: Uint8Array }
   | { readonly kind: 'channel_spent'; readonly shortChannelId: bigint; readonly height: number }
+  /**
+   * A channel stored without its funding txid (before migration 15, or with no chain) had it
+   * resolved from its short_channel_id; `capacitySat` the output's value when the lookup gave it
+   * (an unspent output), else the capacity stays as it was.
+   */
+  | { readonly kind: 'channel_funding'; readonly shortChannelId: bigint; readonly fundingTxid: string; readonly capacitySat: bigint | null }
   /** The funding spend left the best chain (a reorganisation) before the channel was forgotten. */
   | { readonly kind: 'channel_unspent'; readonly shortChannelId: bigint }
   | { readonly kind: 'channel_removed'; readonly shortChannelId: bigint }
   | { readonly kind: 'node_announced'; readonly nodeId: string; readonly announcement: Uint8Array }
   | { readonly kind: 'node_removed'; readonly nodeId: string }
-  | { readonly kind: 'node_blacklisted'; readonly nodeId: string; readonly atMs: number };
+  | { readonly kind: 'node_blacklisted'; readonly nodeId: string; readonly atMs: number }
+  /** The spend checks' rotation moved (null: a pass starts from the lowest): a restart goes on from there. */
+  | { readonly kind: 'spend_check_cursor'; readonly cursor: bigint | null };
 
 export interface GossipStore {
   loadGossip(): GossipSnapshot;

@@ -79,7 +79,8 @@ export class GossipRepository implements GossipStore {
       .map((r) => ({ nodeId: nodeId(r.node_id, 'node'), announcement: bytes(r.announcement, `node ${String(r.node_id)} announcement`) }));
     const blacklist = (this.#db.prepare('SELECT node_id FROM gossip_blacklist ORDER BY node_id').all() as { node_id: unknown }[])
       .map((r) => nodeId(r.node_id, 'blacklist entry'));
-    return { channels, nodes, blacklist };
+    const cursor = this.#db.prepare("SELECT value FROM gossip_meta WHERE key = 'spend_check_cursor'").safeIntegers(true).get() as { value: bigint } | undefined;
+    return { channels, nodes, blacklist, spendCheckCursor: cursor === undefined ? null : fromRow(cursor.value) };
   }
 
   applyGossipChanges(changes: readonly GossipChange[]): void {
@@ -97,6 +98,9 @@ export class GossipRepository implements GossipStore {
     const putNode = db.prepare('INSERT INTO gossip_nodes (node_id, announcement) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET announcement = excluded.announcement');
     const removeNode = db.prepare('DELETE FROM gossip_nodes WHERE node_id = ?');
     const blacklist = db.prepare('INSERT OR IGNORE INTO gossip_blacklist (node_id, added_at) VALUES (?, ?)');
+    const funding = db.prepare('UPDATE gossip_channels SET funding_txid = ?, capacity_sat = coalesce(?, capacity_sat) WHERE scid = ?');
+    const putCursor = db.prepare("INSERT INTO gossip_meta (key, value) VALUES ('spend_check_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    const dropCursor = db.prepare("DELETE FROM gossip_meta WHERE key = 'spend_check_cursor'");
     db.transaction(() => {
       for (const c of changes) {
         switch (c.kind) {
@@ -108,6 +112,13 @@ export class GossipRepository implements GossipStore {
             break;
           case 'channel_spent':
             spent.run(c.height, toRow(c.shortChannelId));
+            break;
+          case 'channel_funding':
+            funding.run(c.fundingTxid, c.capacitySat, toRow(c.shortChannelId));
+            break;
+          case 'spend_check_cursor':
+            if (c.cursor === null) dropCursor.run();
+            else putCursor.run(toRow(c.cursor));
             break;
           case 'channel_unspent':
             spent.run(null, toRow(c.shortChannelId));

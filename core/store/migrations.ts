@@ -545,4 +545,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE async_payer_payments ADD COLUMN announced_at INTEGER;                    -- unix ms; null: not announced yet
     `,
   },
+  {
+    version: 19,
+    name: 'gossip: where the spend checks\' rotation stopped, kept across restarts',
+    sql: `
+      -- core/gossip/spend-check.ts (filtered mode, Esplora): the rotation over graph channels' funding outputs goes on
+      -- after a restart from the last short_channel_id it handed out, instead of from the lowest (a node restarted
+      -- more often than a pass takes would never reach the tail of a big graph). key 'spend_check_cursor': the scid
+      -- as a signed 64-bit integer (as gossip_channels.scid); no row: a pass starts from the lowest.
+      CREATE TABLE gossip_meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      );
+    `,
+  },
 ];

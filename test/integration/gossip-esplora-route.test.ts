@@ -2,8 +2,9 @@
  * A node on Esplora stops routing over a public channel closed on chain (issue 15): three
  * `glasswing daemon`s on btcd, A on the Esplora-shaped server of test/support/esplora.ts (filtered
  * mode: headers only, no block fetched), B and C on btcd's JSON-RPC. A —private— B —public— C: A
- * learns B–C from gossip, routes over it and pays over it (its channel is checked for a close at
- * once); B closes it cooperatively; A finds the funding output
+ * learns B–C from gossip (its chain reaching the announcement's depth while the lookup is on its
+ * way), routes over it and pays over it (its channel is checked for a close at once); B closes it
+ * cooperatively; A finds the funding output
  * spent through `/tx/:txid/outspend/:vout` (BOLT 7: "SHOULD monitor the funding transactions in the
  * blockchain, to identify channels that are being closed"), marks the channel spent at the close's
  * height and finds no route to C any more — without asking for a block (nor for its own channel's
@@ -59,7 +60,21 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     await connected(b, c);
     const ab = await open(a, b, '--private');
     bc = await open(b, c, '--public');
-    await mine(6);
+    await mine(3);
+    // A's chain stops three blocks above the funding (the Esplora server's tip is held), and A's
+    // check of B–C's position waits at its Merkle proof: B and C announce B–C at their sixth
+    // confirmation, A looks it up with three, and its chain reaches the height that gives five
+    // while that answer is on its way. (Under load this can happen by itself — A's chain, blocks
+    // behind B's, catching up during a slow lookup — and the answer then waited for a block that
+    // never came: A never took the channel. Now it is asked again at once.)
+    const hold = await shim.holdTip();
+    const proof = shim.gate((path) => path === `/tx/${bc.fundingTxid}/merkle-proof`);
+    await btcd.mine(3);
+    for (const n of [b, c]) await synced(n.api, btcd);
+    await waitFor(() => (proof.waiting() > 0 ? true : undefined), 'A\'s lookup of B–C at its Merkle proof', 60_000);
+    hold.release();
+    await synced(a.api, btcd);
+    proof.release();
     for (const [n, id] of [[a, ab.channelId], [b, ab.channelId], [b, bc.channelId], [c, bc.channelId]] as const) {
       await waitFor(async () => ((await n.api.listChannels({})).channels.find((x) => x.channelId === id)?.state === 'active' ? true : undefined), 'active', 60_000);
     }
@@ -72,7 +87,7 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     scid = (await b.api.listChannels({})).channels.find((x) => x.channelId === bc.channelId)!.shortChannelId!;
     await waitFor(async () => (await a.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.policies.every((p) => p !== null)),
       'the B–C channel with both updates on A', 60_000).catch(async (e: Error) => {
-      throw new Error(`${e.message}\nA's graph: ${JSON.stringify((await a.api.listGraphChannels({})).channels)}\nA's gossip: ${JSON.stringify(await a.api.gossipInfo({}))}\nA's log: ${a.daemon.logs.filter((l) => /gossip|funding/.test(l)).slice(-15).join('\n')}`);
+      throw new Error(`${e.message}\nA's graph: ${JSON.stringify((await a.api.listGraphChannels({})).channels)}\nA's gossip: ${JSON.stringify(await a.api.gossipInfo({}))}\nA's log: ${a.daemon.logs.filter((l) => /gossip|funding/.test(l)).slice(-15).join('\n')}\nEsplora test server's failures (${shim.requests.get('5xx') ?? 0}): ${shim.errors.join('\n')}`);
     });
     const route = await a.cli('getroute', c.daemon.nodeId, '70000');
     expect(route.code, route.stderr).toBe(0);

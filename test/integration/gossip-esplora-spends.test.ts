@@ -3,7 +3,9 @@
  * reorganised out (issue 15): two real `glasswing daemon`s on one btcd — E on the Esplora-shaped
  * server of test/support/esplora.ts (filtered mode: headers only), R on btcd's JSON-RPC (blocks
  * mode: every block scanned) — take a public channel the test announces over raw BOLT 8 peers
- * (funded on chain as the 2-of-2 P2WSH of its bitcoin keys). The test spends the funding output
+ * (funded on chain as the 2-of-2 P2WSH of its bitcoin keys). Both are restarted with the
+ * channel's funding txid erased from their SQLite files (a row from before migration 15): each
+ * looks it up again by the short_channel_id and stores it. The test spends the funding output
  * with both funding keys: both nodes mark the channel spent at the spend's height (BOLT 7: "once
  * its funding output has been spent ... SHOULD forget a channel after a 72-block delay"), E through
  * `/tx/:txid/outspend/:vout` and never `/block/:hash/raw`. btcd's `invalidateblock` then takes the
@@ -11,12 +13,15 @@
  * mined again in a new block, the spend is seen again; 72 blocks later the channel is forgotten,
  * and a reorganisation of the spend after that brings nothing back (gossip would).
  */
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecdsaSign, publicKeyFromPrivate, randomPrivateKey, toHex } from '../../core/crypto';
 import { SIGHASH_ALL, encodeTx, encodeWitnessSignature, p2wpkh, segwitV0Sighash, txidFromHex, type Transaction } from '../../core/bitcoin';
 import { fundingScript } from '../../core/channel';
 import { assembleChannelAnnouncement, createAnnouncementSignatures, fundingScriptPubkey, signChannelUpdate, unsignedChannelAnnouncement } from '../../core/gossip';
 import { scriptToAddress } from '../../core/wallet';
+import { DATABASE_FILE } from '../../core/store';
 import { CHANNEL_FLAGS, FeatureVector, MESSAGE_FLAGS, chainHash, formatShortChannelId, shortChannelIdFromParts, type ChannelAnnouncement, type ChannelUpdate } from '../../core/wire';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { startEsplora, type EsploraShim } from '../support/esplora';
@@ -98,6 +103,16 @@ function spendFunding(txid: string, vout: number, f1: Key, f2: Key): Uint8Array 
 const spentAt = async (node: WalletNode, scid: string): Promise<number | null | undefined> =>
   (await node.api.listGraphChannels({})).channels.find((c) => c.shortChannelId === scid)?.spentAtHeight;
 
+/** The funding txid the node's SQLite file keeps for its graph channels (read-only; the daemon may be running). */
+function storedFundingTxids(node: WalletNode): (string | null)[] {
+  const db = new BetterSqlite3(join(node.daemon.datadir, DATABASE_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT funding_txid FROM gossip_channels').all() as { funding_txid: string | null }[]).map((row) => row.funding_txid);
+  } finally {
+    db.close();
+  }
+}
+
 describe('graph channels closed on chain', () => {
   const x = newKey();
   const y = newKey();
@@ -127,6 +142,24 @@ describe('graph channels closed on chain', () => {
     for (const node of [e, r]) {
       const ch = await waitFor(async () => (await node.api.listGraphChannels({})).channels.find((c) => c.shortChannelId === scid && c.policies.every((p) => p !== null)), 'the channel with both updates');
       expect(ch).toMatchObject({ capacitySat: CAPACITY.toString(), spentAtHeight: null });
+    }
+  }, 120_000);
+
+  it('are checked after a restart that lost their funding txid (rows from before migration 15): it is resolved from the short_channel_id', async () => {
+    for (const node of [e, r]) {
+      await node.daemon.stop();
+      // What a row stored before migration 15 (or by a node that had no chain) looks like.
+      const db = new BetterSqlite3(join(node.daemon.datadir, DATABASE_FILE), { fileMustExist: true });
+      db.prepare('UPDATE gossip_channels SET funding_txid = NULL').run();
+      db.close();
+    }
+    [e, r] = await Promise.all([restart(e), restart(r)]);
+    for (const node of [e, r]) {
+      await synced(node.api, btcd);
+      // Looked up by its short_channel_id (block, transaction index, output) and stored again.
+      await waitFor(() => (storedFundingTxids(node)[0] === fundingTxid ? true : undefined), 'the funding txid resolved and stored');
+      expect(node.daemon.logs.some((l) => l.includes('gossip_funding_resolved') && l.includes(scid))).toBe(true);
+      expect(await spentAt(node, scid)).toBeNull();
     }
   }, 120_000);
 

@@ -40,8 +40,22 @@ export interface EsploraShim {
   /** The API base URL, e.g. `http://127.0.0.1:PORT`. */
   readonly url: string;
   readonly port: number;
-  /** Requests served so far, by path pattern (for tests that count); outspends also by outpoint, as `outspend TXID:VOUT`. */
+  /** Requests served so far, by path pattern (for tests that count); outspends also by outpoint, as `outspend TXID:VOUT`; `5xx` the failed ones. */
   readonly requests: Map<string, number>;
+  /** The last 20 requests that failed (HTTP 500), with why: what a test prints when something did not come. */
+  readonly errors: readonly string[];
+  /**
+   * Keeps the tip endpoints (`/blocks/tip/hash`, `/blocks/tip/height`, and `/block-height/:h`
+   * above it) at btcd's tip of now until `release()`, while everything else answers from btcd's
+   * chain as it goes on: a load-balanced server whose tip lags the answers of its other requests.
+   * A node on it does not see the blocks mined meanwhile, and is told of spends in them.
+   */
+  holdTip(): Promise<{ release(): void }>;
+  /**
+   * Requests whose path `matches` wait, unanswered, until `release()` (then they are served as
+   * usual, from btcd's chain of then); `waiting()` counts them. A slow server, on the test's cue.
+   */
+  gate(matches: (path: string) => boolean): { waiting(): number; release(): void };
   close(): Promise<void>;
 }
 
@@ -51,6 +65,9 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
   const mempoolCache = new Map<string, ParsedTx>();
   let chain: string[] = [];
   const requests = new Map<string, number>();
+  const errors: string[] = [];
+  let held: { hash: string; height: number } | null = null;
+  const gates = new Set<{ matches: (path: string) => boolean; waiters: (() => void)[] }>();
 
   async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
     const res = await fetch(`http://127.0.0.1:${btcd.rpcPort}/`, {
@@ -63,16 +80,28 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
     return body.result;
   }
 
-  /** Brings the cached best chain (hashes by height) up to btcd's. */
-  async function refresh(): Promise<void> {
-    const info = await rpc<{ blocks: number; bestblockhash: string }>('getblockchaininfo');
-    if (chain[info.blocks] === info.bestblockhash && chain.length === info.blocks + 1) return;
-    chain = chain.slice(0, info.blocks + 1);
-    for (let h = info.blocks; h >= 0; h--) {
-      const hash = h === info.blocks ? info.bestblockhash : await rpc<string>('getblockhash', [h]);
-      if (chain[h] === hash) break;
-      chain[h] = hash;
-    }
+  /**
+   * Brings the cached best chain (hashes by height) up to btcd's. One refresh at a time, and the
+   * new chain replaces the old one whole once it is complete: requests served concurrently while
+   * btcd mined several blocks once saw a chain with holes (a refresh that had set the new tip
+   * and not yet the blocks under it), and a refresh that failed half-way left them there for good.
+   */
+  let previous: Promise<void> = Promise.resolve();
+  function refresh(): Promise<void> {
+    // Each caller's own refresh (it starts after the caller came, so it sees btcd's chain of then), after the ones before it.
+    const mine = previous.then(async () => {
+      const info = await rpc<{ blocks: number; bestblockhash: string }>('getblockchaininfo');
+      if (chain[info.blocks] === info.bestblockhash && chain.length === info.blocks + 1) return;
+      const next = chain.slice(0, info.blocks + 1);
+      for (let h = info.blocks; h >= 0; h--) {
+        const hash = h === info.blocks ? info.bestblockhash : await rpc<string>('getblockhash', [h]);
+        if (next[h] === hash) break;
+        next[h] = hash;
+      }
+      chain = next;
+    });
+    previous = mine.catch(() => undefined);
+    return mine;
   }
 
   async function block(hash: string): Promise<CachedBlock> {
@@ -107,9 +136,10 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
   /** Every transaction of the best chain (oldest first) and then the mempool, with statuses. */
   async function everything(): Promise<{ t: ParsedTx; status: Status }[]> {
     await refresh();
+    const best = chain; // a refresh for another request may replace it while this one reads blocks
     const out: { t: ParsedTx; status: Status }[] = [];
-    for (let h = 0; h < chain.length; h++) {
-      const b = await block(chain[h]!);
+    for (let h = 0; h < best.length; h++) {
+      const b = await block(best[h]!);
       for (const t of b.txs) out.push({ t, status: { confirmed: true, block_height: h, block_hash: b.hash, block_time: b.time } });
     }
     for (const t of await mempool()) out.push({ t, status: { confirmed: false } });
@@ -190,18 +220,20 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
       const [a, b, c, d] = p;
       if (a === 'blocks' && b === 'tip' && c === 'hash') {
         count('/blocks/tip/hash');
-        return ok(await rpc<string>('getbestblockhash'));
+        return ok(held?.hash ?? await rpc<string>('getbestblockhash'));
       }
       if (a === 'blocks' && b === 'tip' && c === 'height') {
         count('/blocks/tip/height');
-        return ok(String(await rpc<number>('getblockcount')));
+        return ok(String(held?.height ?? await rpc<number>('getblockcount')));
       }
       if (a === 'block-height' && b !== undefined && c === undefined) {
         count('/block-height/:h');
+        if (held && Number(b) > held.height) return notFound('Block not found');
         try {
           return ok(await rpc<string>('getblockhash', [Number(b)]));
-        } catch {
-          return notFound('Block not found');
+        } catch (e) {
+          if (e instanceof RpcError) return notFound('Block not found');
+          throw e;
         }
       }
       if (a === 'block' && b) {
@@ -224,8 +256,10 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
             const t = (await block(b)).txs[Number(d)];
             return t ? ok(t.txid) : notFound('Transaction not found');
           }
-        } catch {
-          return notFound('Block not found');
+        } catch (e) {
+          // btcd did not know the block; anything else (btcd slow or away) is a server error, asked again.
+          if (e instanceof RpcError) return notFound('Block not found');
+          throw e;
         }
       }
       if (a === 'tx' && b) {
@@ -234,8 +268,9 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
           try {
             const hex = await rpc<string>('getrawtransaction', [b, 0]);
             return ok(c === 'hex' ? hex : fromHex(hex));
-          } catch {
-            return notFound('Transaction not found');
+          } catch (e) {
+            if (e instanceof RpcError) return notFound('Transaction not found');
+            throw e;
           }
         }
         if (c === 'merkle-proof') {
@@ -299,6 +334,9 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
       }
       return notFound(`unknown path ${url.pathname}`);
     } catch (e) {
+      count('5xx');
+      errors.push(`${req.method} ${req.url}: ${(e as Error).message}`);
+      if (errors.length > 20) errors.shift();
       return { status: 500, body: `shim: ${(e as Error).message}` };
     }
   }
@@ -307,14 +345,33 @@ export async function startEsplora(btcd: Btcd, opts: { port?: number } = {}): Pr
     let body = '';
     req.on('data', (d) => (body += d));
     req.on('end', () => {
-      void route(req, body).then((r) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const gated = [...gates].find((g) => g.matches(path));
+      const open = gated ? new Promise<void>((resolve) => gated.waiters.push(resolve)) : Promise.resolve();
+      void open.then(() => route(req, body)).then((r) => {
         res.writeHead(r.status, { 'content-type': r.json ? 'application/json' : typeof r.body === 'string' ? 'text/plain' : 'application/octet-stream' });
         res.end(r.body);
       });
     });
   });
   const port = await listen(server, opts.port ?? 0);
-  return { url: `http://127.0.0.1:${port}`, port, requests, close: () => closeServer(server) };
+  const holdTip = async (): Promise<{ release(): void }> => {
+    const info = await rpc<{ blocks: number; bestblockhash: string }>('getblockchaininfo');
+    held = { hash: info.bestblockhash, height: info.blocks };
+    return { release: () => void (held = null) };
+  };
+  const gate = (matches: (path: string) => boolean): { waiting(): number; release(): void } => {
+    const g = { matches, waiters: [] as (() => void)[] };
+    gates.add(g);
+    return {
+      waiting: () => g.waiters.length,
+      release: () => {
+        gates.delete(g);
+        for (const w of g.waiters.splice(0)) w();
+      },
+    };
+  };
+  return { url: `http://127.0.0.1:${port}`, port, requests, errors, holdTip, gate, close: () => closeServer(server) };
 }
 
 function listen(server: Server, port: number): Promise<number> {

@@ -66,8 +66,22 @@ function esploraTxAt(source: EsploraSource): TxAt {
   };
 }
 
+/**
+ * What a lookup tells its caller before its answer: `found(txid)` as soon as the transaction at
+ * the short_channel_id's position is known, before the output's spend is asked of the source. In
+ * blocks mode the caller watches that outpoint from then on (the chain tracker's spend filter), so
+ * a spend in a block connected while the answer is on its way is seen: the source's answer covers
+ * the blocks before, the filter the blocks after (core/runtime/gossip/service.ts).
+ */
+export interface FundingLookupHooks {
+  found?(txid: string): void;
+}
+
+/** A funding lookup as the gossip adapter calls it. */
+export type FundingLookupFn = (scid: bigint, hooks?: FundingLookupHooks) => Promise<FundingLookupResult>;
+
 /** `lookup(scid)`: what the chain says about the output a short_channel_id names. */
-export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) => Promise<FundingLookupResult> {
+export function chainFundingLookup(opts: FundingLookupOptions): FundingLookupFn {
   const spent = opts.spent ?? outputSpentQuery(opts.source);
   const cacheSize = opts.cacheBlocks ?? 8;
   const cache = new Map<string, CachedBlock>();
@@ -86,7 +100,7 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     const t = block.transactions[txIndex];
     return t ? { txid: txidToHex(t.txid), tx: t.tx } : null;
   };
-  return async (scid) => {
+  return async (scid, hooks) => {
     const tip = opts.tipHeight();
     if (tip === null) return { kind: 'unavailable' };
     const { block: height, txIndex, outputIndex } = shortChannelIdParts(scid);
@@ -94,14 +108,19 @@ export function chainFundingLookup(opts: FundingLookupOptions): (scid: bigint) =
     if (height > tip) return { kind: 'above_tip', tipHeight: tip };
     try {
       const hash = await opts.source.blockHash(height);
-      if (hash === null) return { kind: 'not_found' };
+      // Our own chain has a block at this height (it is at or below our tip): a source that says
+      // there is none is behind us (a load-balanced Esplora server a block late) or lost it — not
+      // an answer that makes the channel's output not exist. Asked again (BOLT 7's MUST ignore is
+      // for an output that is not there, which this source cannot tell yet).
+      if (hash === null) return { kind: 'unavailable' };
       const found = await txAt(hash, txIndex);
       if (found === 'unavailable') return { kind: 'unavailable' };
       const output = found?.tx.outputs[outputIndex];
       if (!found || !output) return { kind: 'not_found' };
+      hooks?.found?.(found.txid);
       const isSpent = await spent(found.txid, outputIndex);
       if (isSpent === null) return { kind: 'unavailable' };
-      if (isSpent) return { kind: 'spent' };
+      if (isSpent) return { kind: 'spent', txid: found.txid };
       return { kind: 'unspent', scriptPubkey: output.scriptPubKey, amountSat: output.value, confirmations: tip - height + 1, txid: found.txid };
     } catch {
       return { kind: 'unavailable' };

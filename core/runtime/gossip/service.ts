@@ -13,6 +13,7 @@ import type { PaymentEventBody } from '../../payments';
 import type { GossipInfo, GraphChannelInfo, GraphNodeInfo, GraphPolicyInfo } from './types';
 import type { Peer } from '../../peer/peer';
 import type { Clock, Timer } from '../clock';
+import type { FundingLookupHooks } from './funding';
 
 /** What the adapter needs of the peer layer (the PeerManager has it). */
 export interface GossipPeersPort {
@@ -35,7 +36,7 @@ export interface GossipServiceOptions {
    * The funding check of channel_announcements (null: the manager was made with `fundingCheck:
    * 'skip'` because the node has no chain).
    */
-  readonly funding: ((scid: bigint) => Promise<FundingLookupResult>) | null;
+  readonly funding: ((scid: bigint, hooks?: FundingLookupHooks) => Promise<FundingLookupResult>) | null;
   readonly clock: Clock;
   readonly publish: (event: GossipEvent) => void;
   readonly log?: (line: Record<string, unknown>) => void;
@@ -63,6 +64,19 @@ export interface SpendCheckOptions {
   readonly concurrency?: number;
 }
 
+/**
+ * Tokens of the spend checks' bucket one funding resolution costs in filtered mode: a lookup over
+ * Esplora is six requests (block hash, txid at the position, the transaction, its Merkle proof, the
+ * block header, the output's spend), against one for a spend check.
+ */
+const RESOLVE_COST = 6;
+/**
+ * A channel whose funding the chain does not show at its short_channel_id (not found, above our
+ * tip) is looked up again this many blocks later (a day): the two-week staleness prune remains
+ * its backstop.
+ */
+const RESOLVE_RETRY_BLOCKS = 144;
+
 /** BOLT 1 message types that are gossip (BOLT 7), the ones this adapter hands to the manager. */
 const GOSSIP_TYPES = new Set<string>([
   'channel_announcement', 'node_announcement', 'channel_update', 'query_short_channel_ids', 'reply_short_channel_ids_end',
@@ -88,7 +102,29 @@ export class GossipService {
    */
   readonly #fundingOutpoints = new Map<string, bigint>();
   readonly #outpointOf = new Map<bigint, string>();
+  /**
+   * Outpoints of funding lookups in flight ("txid:vout" → the channel, and the height a block
+   * scanned meanwhile spent it at): see `FundingLookupHooks`.
+   */
+  readonly #watching = new Map<string, { readonly scid: bigint; spentAt: number | null }>();
+  /** Blocks mode: graph channels without a funding txid, resolved one at a time when no announcement waits for a lookup. */
+  #resolveQueue: bigint[] = [];
+  #resolving = false;
+  /** Channels whose resolution found nothing: not tried again before this height. */
+  readonly #resolveAfter = new Map<bigint, number>();
+  /**
+   * Blocks mode: channels whose spend was dated at our tip because the source could not date it
+   * (a resolution that found the output spent): a reorganisation that takes that block away asks
+   * the source again, since the real spend, in an older block, will not be scanned again.
+   */
+  readonly #undated = new Set<bigint>();
+  /** Blocks mode: undated spends whose recheck the source could not answer, asked again after our next block. */
+  readonly #recheckAfterBlock = new Set<bigint>();
+  #tip: number | null = null;
   #spends: SpendChecks | null = null;
+  /** The rotation's place as last written to the store (undefined: nothing loaded yet). */
+  #cursorWritten: bigint | null | undefined = undefined;
+  #cursorWrittenAt = 0;
   #spendsRunning = 0;
   #ticker: Timer | null = null;
   #closed = false;
@@ -104,11 +140,20 @@ export class GossipService {
   /** Loads the stored graph, then listens to peers (the ones already connected included) and starts the timer. */
   start(): void {
     const { manager, store, peers, clock } = this.#o;
-    const restored = manager.restore(store.loadGossip());
+    const snapshot = store.loadGossip();
+    const restored = manager.restore(snapshot);
     if (restored.changes.length) store.applyGossipChanges(restored.changes);
     for (const s of restored.skipped) this.#o.log?.({ event: 'gossip_row_skipped', what: s.what, reason: s.reason });
     for (const ch of manager.graph.channels()) this.#indexFunding(ch.shortChannelId, ch.fundingTxid);
-    if (this.#o.spendChecks) this.#spends = new SpendChecks(this.#o.spendChecks.limits ?? {}, clock.now());
+    if (this.#o.spendChecks) {
+      // The rotation goes on where it stopped before the restart (a pass over a big graph takes hours).
+      this.#cursorWritten = snapshot.spendCheckCursor ?? null;
+      this.#spends = new SpendChecks(this.#o.spendChecks.limits ?? {}, clock.now(), this.#cursorWritten);
+    } else if (this.#o.funding) {
+      // Blocks mode: channels stored without their funding txid have it resolved in the background
+      // (filtered mode's rotation hands them out itself, under its request budget).
+      this.#resolveQueue = manager.graph.sortedShortChannelIds().filter((scid) => this.#resolvable(scid));
+    }
     const stats = manager.stats();
     this.#o.log?.({ event: 'gossip_loaded', channels: stats.channels, nodes: stats.nodes });
     this.#unsubscribe.push(
@@ -124,12 +169,13 @@ export class GossipService {
       this.#apply(manager.tick(clock.now()));
       this.#write();
       this.#runSpendChecks();
+      this.#runResolutions();
     });
   }
 
   close(): void {
-    this.#write();
     this.#closed = true;
+    this.#write();
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#ticker?.cancel();
     for (const t of this.#pumps.values()) t.cancel();
@@ -140,9 +186,21 @@ export class GossipService {
   /** The chain's best height (spent channels are forgotten 72 blocks on; a spend-check pass may start again). */
   blockHeight(height: number): void {
     if (this.#closed) return;
+    this.#tip = height;
     this.#apply(this.#o.manager.blockHeight(height));
     this.#spends?.tip(height);
+    if (!this.#spends) {
+      for (const scid of this.#recheckAfterBlock) if (this.#undated.has(scid)) this.#recheckUndated(scid);
+      this.#recheckAfterBlock.clear();
+      // Blocks mode: resolutions that found nothing are due again.
+      for (const [scid, at] of this.#resolveAfter) {
+        if (at > height) continue;
+        this.#resolveAfter.delete(scid);
+        if (this.#resolvable(scid) && !this.#resolveQueue.includes(scid)) this.#resolveQueue.push(scid);
+      }
+    }
     this.#runSpendChecks();
+    this.#runResolutions();
   }
 
   /**
@@ -155,7 +213,15 @@ export class GossipService {
     if (this.#closed) return;
     const r = this.#o.manager.blockDisconnected(height);
     for (const scid of r.unspent) this.#o.log?.({ event: 'gossip_channel_unspent', shortChannelId: formatShortChannelId(scid), height });
+    // A spend of an outpoint being looked up, seen in a block that left the chain, is forgotten too.
+    for (const w of this.#watching.values()) if (w.spentAt !== null && w.spentAt >= height) w.spentAt = null;
     this.#apply(r);
+    if (!this.#spends) {
+      for (const scid of r.unspent) {
+        if (this.#resolvable(scid)) this.#resolveQueue.push(scid);
+        else if (this.#undated.has(scid)) this.#recheckUndated(scid);
+      }
+    }
     if (r.unspent.length) {
       this.#spends?.urgent(r.unspent);
       this.#runSpendChecks();
@@ -167,7 +233,7 @@ export class GossipService {
    * filter; a spent one too, so a spend reorged out and mined again elsewhere is seen again).
    */
   isFundingOutpoint(outpoint: string): boolean {
-    return this.#fundingOutpoints.has(outpoint);
+    return this.#fundingOutpoints.has(outpoint) || this.#watching.has(outpoint);
   }
 
   /**
@@ -178,7 +244,15 @@ export class GossipService {
    */
   fundingSpent(outpoint: string, height: number): void {
     const scid = this.#fundingOutpoints.get(outpoint);
-    if (scid === undefined || this.#closed) return;
+    if (scid === undefined) {
+      // An outpoint being looked up: the spend is taken once the lookup's answer is (#lookUp).
+      const w = this.#watching.get(outpoint);
+      if (w) w.spentAt = height;
+      return;
+    }
+    if (this.#closed) return;
+    this.#undated.delete(scid);
+    this.#recheckAfterBlock.delete(scid);
     const r = this.#o.manager.fundingSpent(scid, height);
     if (r.changes.length) this.#o.log?.({ event: 'gossip_channel_spent', shortChannelId: formatShortChannelId(scid), height });
     this.#apply(r);
@@ -234,10 +308,20 @@ export class GossipService {
     const graph = this.#o.manager.graph;
     const eligible = (scid: bigint): boolean => {
       const ch = graph.channel(scid);
-      return ch !== undefined && ch.spentAtHeight === null && this.#outpointOf.has(scid);
+      return ch !== undefined && ch.spentAtHeight === null && (this.#outpointOf.has(scid) || this.#resolvable(scid));
     };
-    for (const scid of checks.next(this.#o.clock.now(), free, graph.sortedShortChannelIds(), eligible)) {
-      const outpoint = this.#outpointOf.get(scid)!;
+    const cost = (scid: bigint): number => (this.#outpointOf.has(scid) ? 1 : RESOLVE_COST);
+    for (const scid of checks.next(this.#o.clock.now(), free, graph.sortedShortChannelIds(), eligible, cost)) {
+      const outpoint = this.#outpointOf.get(scid);
+      if (outpoint === undefined) {
+        // No funding txid yet: resolved from the short_channel_id first (its answer says whether it is spent).
+        this.#spendsRunning++;
+        this.#resolve(scid, () => {
+          this.#spendsRunning--;
+          this.#runSpendChecks();
+        });
+        continue;
+      }
       const colon = outpoint.lastIndexOf(':');
       this.#spendsRunning++;
       void o.query(outpoint.slice(0, colon), Number(outpoint.slice(colon + 1)))
@@ -257,6 +341,106 @@ export class GossipService {
           this.#runSpendChecks();
         });
     }
+  }
+
+  /**
+   * Whether a graph channel's funding txid is to be resolved from its short_channel_id: unknown
+   * (a row from before migration 15, or taken with no chain), a chain to ask, not seen spent, and
+   * not looked up in vain lately.
+   */
+  #resolvable(scid: bigint): boolean {
+    const ch = this.#o.manager.graph.channel(scid);
+    if (!this.#o.funding || !ch || ch.fundingTxid !== null || ch.spentAtHeight !== null) return false;
+    const after = this.#resolveAfter.get(scid);
+    return after === undefined || (this.#tip !== null && this.#tip >= after);
+  }
+
+  /** Blocks mode: resolves the queued channels one at a time, after the announcements waiting for a lookup. */
+  #runResolutions(): void {
+    if (this.#closed || this.#spends || this.#resolving || this.#lookups.length > 0 || this.#lookupsRunning > 0) return;
+    while (this.#resolveQueue.length) {
+      const scid = this.#resolveQueue.shift()!;
+      if (!this.#resolvable(scid)) continue;
+      this.#resolving = true;
+      this.#resolve(scid, () => {
+        this.#resolving = false;
+        this.#runResolutions();
+      });
+      return;
+    }
+  }
+
+  /** Looks a graph channel's funding up by its short_channel_id and keeps its txid (`GossipManager.fundingResolved`). */
+  #resolve(scid: bigint, done: () => void): void {
+    this.#lookUp(scid, (result, spentMeanwhile) => {
+      if (this.#closed) return;
+      const r = this.#o.manager.fundingResolved(scid, result);
+      this.#apply(r);
+      const outpoint = this.#outpointOf.get(scid);
+      this.#o.log?.({ event: 'gossip_funding_resolved', shortChannelId: formatShortChannelId(scid), outcome: r.resolved === 'retry' ? result.kind : r.resolved });
+      if (r.resolved === 'retry') {
+        // The source could not answer: after our next block; the chain has no such output (yet): a day later.
+        this.#resolveAfter.set(scid, (this.#tip ?? 0) + (result.kind === 'unavailable' ? 1 : RESOLVE_RETRY_BLOCKS));
+        if (result.kind === 'unavailable') this.#spends?.failed(this.#o.clock.now());
+      } else if (outpoint !== undefined && spentMeanwhile !== null) {
+        this.fundingSpent(outpoint, spentMeanwhile);
+      } else if (outpoint !== undefined && r.resolved === 'spent') {
+        if (this.#spends) {
+          // Filtered mode: the output's spend is dated by one more request (its block's height and hash).
+          this.#spends.urgent([scid]);
+        } else if (this.#tip !== null) {
+          // Blocks mode: the source says spent (gettxout) but not when. BOLT 7 forgets a channel "after
+          // a 72-block delay" from its spend; our tip is the latest the spend can be, so the channel
+          // stops being routed over now and is forgotten no earlier than the spec's delay allows.
+          this.fundingSpent(outpoint, this.#tip);
+          this.#undated.add(scid);
+        }
+      }
+      done();
+    });
+  }
+
+  /** Blocks mode: an undated spend's block left the chain; the source says whether the output is still spent. */
+  #recheckUndated(scid: bigint): void {
+    this.#lookUp(scid, (result, spentMeanwhile) => {
+      const outpoint = this.#outpointOf.get(scid);
+      // Forgotten meanwhile, or its spend seen in a block since (dated exactly): nothing to do.
+      if (this.#closed || outpoint === undefined || this.#o.manager.graph.channel(scid)?.spentAtHeight !== null || !this.#undated.has(scid)) return;
+      if (spentMeanwhile !== null) this.fundingSpent(outpoint, spentMeanwhile);
+      else if (result.kind === 'spent' && this.#tip !== null) {
+        this.fundingSpent(outpoint, this.#tip);
+        this.#undated.add(scid);
+      } else if (result.kind === 'unavailable') this.#recheckAfterBlock.add(scid);
+      else this.#undated.delete(scid);
+    });
+  }
+
+  /**
+   * One funding lookup, its outpoint watched from the moment its txid is known until its answer
+   * (`FundingLookupHooks`): `then` gets the answer and the height of a spend of that outpoint seen
+   * meanwhile in a block of our chain (null if none). Blocks mode: the source's spend answer covers
+   * the blocks it had when asked, which include every block our tracker scanned before the txid
+   * was known; the tracker's spend filter sees the later ones — so a spend confirmed between a
+   * channel's lookup and its acceptance is not missed.
+   */
+  #lookUp(scid: bigint, then: (result: FundingLookupResult, spentMeanwhile: number | null) => void): void {
+    const funding = this.#o.funding;
+    if (!funding) return;
+    let watched: string | null = null;
+    const hooks: FundingLookupHooks = {
+      found: (txid) => {
+        if (this.#closed) return;
+        watched = `${txid}:${shortChannelIdParts(scid).outputIndex}`;
+        this.#watching.set(watched, { scid, spentAt: null });
+      },
+    };
+    void funding(scid, hooks)
+      .catch((): FundingLookupResult => ({ kind: 'unavailable' }))
+      .then((result) => {
+        const w = watched === null ? undefined : this.#watching.get(watched);
+        if (watched !== null && w?.scid === scid) this.#watching.delete(watched);
+        then(result, w?.scid === scid ? w.spentAt : null);
+      });
   }
 
   #indexFunding(scid: bigint, txid: string | null): void {
@@ -330,8 +514,12 @@ export class GossipService {
     // Gossip is a cache of public data (core/gossip/store.ts): changes are batched, one transaction a tick.
     if (output.changes.length) this.#unwritten.push(...output.changes);
     for (const c of output.changes) {
-      if (c.kind === 'channel_added') this.#indexFunding(c.shortChannelId, c.fundingTxid);
-      else if (c.kind === 'channel_removed') this.#unindexFunding(c.shortChannelId);
+      if (c.kind === 'channel_added' || c.kind === 'channel_funding') this.#indexFunding(c.shortChannelId, c.fundingTxid);
+      else if (c.kind === 'channel_removed') {
+        this.#unindexFunding(c.shortChannelId);
+        this.#undated.delete(c.shortChannelId);
+        this.#recheckAfterBlock.delete(c.shortChannelId);
+      }
       else if (c.kind === 'channel_updated' && this.#spends) this.#closingHint(c.shortChannelId);
     }
     for (const e of output.events) this.#o.publish(e);
@@ -366,6 +554,15 @@ export class GossipService {
   }
 
   #write(): void {
+    const cursor = this.#spends?.cursor;
+    const now = this.#o.clock.now();
+    // The rotation's place goes with any batch, alone at most once a minute (and at close): a
+    // crash loses a minute of rotation at most, and a quiet graph costs no write a second.
+    if (cursor !== undefined && cursor !== this.#cursorWritten && (this.#unwritten.length > 0 || this.#closed || now - this.#cursorWrittenAt >= 60_000)) {
+      this.#unwritten.push({ kind: 'spend_check_cursor', cursor });
+      this.#cursorWritten = cursor;
+      this.#cursorWrittenAt = now;
+    }
     if (this.#unwritten.length === 0) return;
     const changes = this.#unwritten;
     this.#unwritten = [];
@@ -383,15 +580,17 @@ export class GossipService {
     while (!this.#closed && funding && this.#lookupsRunning < max && this.#lookups.length) {
       const scid = this.#lookups.shift()!;
       this.#lookupsRunning++;
-      void funding(scid)
-        .catch((): FundingLookupResult => ({ kind: 'unavailable' }))
-        .then((result) => {
-          this.#lookupsRunning--;
-          if (this.#closed) return;
-          const r = this.#o.manager.fundingResult(scid, result, this.#o.clock.now());
-          this.#apply(r);
-          this.#runLookups();
-        });
+      this.#lookUp(scid, (result, spentMeanwhile) => {
+        this.#lookupsRunning--;
+        if (this.#closed) return;
+        const r = this.#o.manager.fundingResult(scid, result, this.#o.clock.now());
+        this.#apply(r);
+        // Accepted, and its output spent in a block scanned while the answer was on its way.
+        const outpoint = this.#outpointOf.get(scid);
+        if (spentMeanwhile !== null && outpoint !== undefined && r.outcome?.kind === 'accepted') this.fundingSpent(outpoint, spentMeanwhile);
+        this.#runLookups();
+        this.#runResolutions();
+      });
     }
   }
 

@@ -81,6 +81,29 @@ describe('channel_announcement', () => {
     expect(g.stats().pendingAnnouncements).toBe(0);
   });
 
+  it('is looked up again at once when our chain reached the height it waits for while the lookup was on its way', () => {
+    const g = manager();
+    const block = Number(ab.scid >> 40n);
+    g.blockHeight(block + 3);
+    g.receive(PEER, ab.announcement, NOW_MS);
+    g.receive(PEER, update(ab, 0), NOW_MS);
+    // The lookup counted 4 confirmations from the tip it started at; meanwhile our chain got the
+    // block that gives 5 (and no block may come for a long while after it).
+    expect(g.blockHeight(block + 4).actions).toEqual([]);
+    const r = g.fundingResult(ab.scid, new TestChain().fund(ab, 4).lookup(ab.scid), NOW_MS);
+    expect(r.outcome).toEqual({ kind: 'pending', reason: 'awaiting_block' });
+    expect(r.actions).toEqual([{ kind: 'lookup_funding', shortChannelId: ab.scid }]);
+    expect(g.fundingResult(ab.scid, new TestChain().fund(ab, 5).lookup(ab.scid), NOW_MS).outcome).toEqual({ kind: 'accepted' });
+    expect(g.graph.channel(ab.scid)?.policies[0]).not.toBeNull();
+    // An answer behind our chain for good (a source that keeps counting from an old tip) is not asked again without end.
+    const h = manager({ lookupAttempts: 2 });
+    h.blockHeight(block + 4);
+    h.receive(PEER, ab.announcement, NOW_MS);
+    expect(h.fundingResult(ab.scid, new TestChain().fund(ab, 4).lookup(ab.scid), NOW_MS).actions).toHaveLength(1);
+    expect(h.fundingResult(ab.scid, new TestChain().fund(ab, 4).lookup(ab.scid), NOW_MS).actions).toEqual([]);
+    expect(h.stats().pendingAnnouncements).toBe(1);
+  });
+
   it('is ignored when its block is further above our tip than maxBlocksAhead, or its block never comes', () => {
     const g = manager({ maxBlocksAhead: 6 });
     const block = Number(ab.scid >> 40n);

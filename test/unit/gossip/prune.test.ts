@@ -81,7 +81,11 @@ function applyAll(changes: readonly GossipChange[]): GossipSnapshot {
     else if (c.kind === 'channel_removed') channels.delete(c.shortChannelId);
     else if (c.kind === 'node_announced') nodes.set(c.nodeId, c.announcement);
     else if (c.kind === 'node_removed') nodes.delete(c.nodeId);
-    else blacklist.add(c.nodeId);
+    else if (c.kind === 'channel_funding') {
+      const ch = channels.get(c.shortChannelId)!;
+      channels.set(c.shortChannelId, { ...ch, fundingTxid: c.fundingTxid, capacitySat: c.capacitySat ?? ch.capacitySat });
+    }
+    else if (c.kind === 'node_blacklisted') blacklist.add(c.nodeId);
   }
   return { channels: [...channels.values()], nodes: [...nodes].map(([nodeId, announcement]) => ({ nodeId, announcement })), blacklist: [...blacklist] };
 }

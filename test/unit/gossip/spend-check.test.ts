@@ -63,6 +63,31 @@ describe('SpendChecks', () => {
     expect(c.next(NOW_MS + 60_000, 100, list, all)).toEqual(list);
   });
 
+  it('resumes a pass after the stored cursor, and reports where it is', () => {
+    const list = ids(10);
+    const c = new SpendChecks({ ratePerSecond: 1_000, burst: 3 }, NOW_MS, list[4]!);
+    c.tip(900_000);
+    expect(c.cursor).toBe(list[4]);
+    expect(c.next(NOW_MS, 100, list, all)).toEqual(list.slice(5, 8));
+    expect(c.cursor).toBe(list[7]);
+    expect(c.next(NOW_MS + 1_000, 100, list, all)).toEqual(list.slice(8, 10));
+    // The pass ended: the next one (after a new tip) starts from the lowest.
+    expect(c.cursor).toBeNull();
+    expect(c.stats().passes).toBe(1);
+    c.tip(900_001);
+    expect(c.next(NOW_MS + 2_000, 100, list, all)).toEqual(list.slice(0, 3));
+  });
+
+  it('charges each id its cost: a channel to resolve costs the requests of a lookup', () => {
+    const list = ids(6);
+    const c = new SpendChecks({ ratePerSecond: 1, burst: 10 }, NOW_MS);
+    c.tip(900_000);
+    const cost = (s: bigint) => (s === list[1] ? 6 : 1);
+    expect(c.next(NOW_MS, 100, list, all, cost)).toEqual(list.slice(0, 5));
+    expect(c.next(NOW_MS, 100, list, all, cost)).toEqual([]);
+    expect(c.next(NOW_MS + 1_000, 100, list, all, cost)).toEqual([list[5]]);
+  });
+
   it('passes over channels that cannot be asked about without spending a token', () => {
     const list = ids(10);
     const c = new SpendChecks({ ratePerSecond: 1, burst: 2 }, NOW_MS);
