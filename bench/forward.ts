@@ -100,10 +100,25 @@ async function startLdkForwarder(): Promise<Forwarder> {
   return { name: 'LDK 0.1 (WebAssembly)', ...ready, pid: child.pid!, stop: () => stopChild(child, () => child.stdin!.end()) };
 }
 
-async function startGlasswingDaemon(subscribed = false): Promise<Forwarder> {
+/**
+ * GLASSWING_BENCH_COMPARE=label=path[,label=path]: also runs, in the same run, a daemon from another
+ * CLI build (a copy of dist/cli/build-…/ kept beside dist/, whose glasswing.mjs is `path`), so that
+ * two versions are measured side by side under the same load.
+ */
+function compareBuilds(): { label: string; entry: string }[] {
+  const spec = process.env.GLASSWING_BENCH_COMPARE;
+  if (!spec) return [];
+  return spec.split(',').map((item) => {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new Error(`GLASSWING_BENCH_COMPARE: "${item}" is not label=path`);
+    return { label: item.slice(0, at), entry: item.slice(at + 1) };
+  });
+}
+
+async function startGlasswingDaemon(subscribed = false, build?: { label: string; entry: string }): Promise<Forwarder> {
   const datadir = mkdtempSync(join(tmpdir(), 'glasswing-bench-forward-'));
   // The onion-message rate limits (BOLT 4 recommends them; defaults in core/messenger) lifted for the benchmark only.
-  const args = [join(ROOT, 'bin', 'glasswing.mjs'), 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--onion-rate', '1000000', '--onion-burst', '1000000'];
+  const args = [build?.entry ?? join(ROOT, 'bin', 'glasswing.mjs'), 'daemon', '--datadir', datadir, '--listen', '127.0.0.1:0', '--onion-rate', '1000000', '--onion-burst', '1000000'];
   // GLASSWING_BENCH_PROFILE=<dir>: the daemon writes a V8 CPU profile there when it stops (item 2 of issue 17).
   const profile = process.env.GLASSWING_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.GLASSWING_BENCH_PROFILE] : [];
   const child = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -112,7 +127,7 @@ async function startGlasswingDaemon(subscribed = false): Promise<Forwarder> {
   const client = subscribed ? await connectToDaemon(datadir) : undefined;
   client?.api.subscribe(() => void received++);
   return {
-    name: subscribed ? 'Glasswing daemon, with a UI subscribed' : 'Glasswing daemon', ...ready, pid: child.pid!,
+    name: `${subscribed ? 'Glasswing daemon, with a UI subscribed' : 'Glasswing daemon'}${build ? ` (${build.label})` : ''}`, ...ready, pid: child.pid!,
     diagnose: async () => {
       const d = client ?? await connectToDaemon(datadir);
       try {
@@ -210,7 +225,8 @@ export async function run(): Promise<void> {
   }
   await loadLdk();
   const results: Result[] = [];
-  for (const start of [startLdkForwarder, () => startGlasswingDaemon(false), () => startGlasswingDaemon(true)]) {
+  const others = compareBuilds().map((b) => () => startGlasswingDaemon(false, b));
+  for (const start of [startLdkForwarder, () => startGlasswingDaemon(false), ...others, () => startGlasswingDaemon(true)]) {
     const f = await start();
     try {
       results.push(await measure(f));
