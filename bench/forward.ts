@@ -210,6 +210,17 @@ async function prepare(f: Forwarder): Promise<Rig> {
         throw new Error(`${(e as Error).message} in ${phase} (${f.name}): A sent ${sent}, C received ${c.received.length}; forwarder: ${JSON.stringify(state)}`);
       }
     };
+    // LDK lists the forwarder once it has the forwarder's init, which the forwarder may send before it
+    // has read C's: a message that reaches the forwarder meanwhile is dropped (next hop not
+    // connected) and the warm-up would wait for it forever (the stall seen under load in issue 17).
+    // So one message at a time first, until one arrives.
+    for (let probe = 1; ; probe++) {
+      a.sendCustom({ nodeId: c.nodeId }, TYPE, value);
+      const arrived = await until('a first message through the forwarder', () => c.received.length > 0, 2_000).then(() => true, () => false);
+      if (arrived) break;
+      if (probe === 15) throw new Error(`bench/forward: no message reached C through ${f.name} in 15 tries; forwarder: ${JSON.stringify(await f.diagnose?.())}`);
+    }
+    sent = c.received.length;
     await sendOrExplain(50, 'the warm-up');
     await sleep(200);
     const idleStart = performance.now();
