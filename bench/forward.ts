@@ -293,6 +293,6 @@ export async function run(): Promise<void> {
     percentile(r.cpuMsPerMessage, 50) / ldk,
     pairedRatio(r),
   ]));
-  console.log(`\n${ROUNDS} rounds × ${MESSAGES} messages in bursts of ${BURST}; CPU = the forwarder process's user + system time less its idle rate`);
+  console.log(`\n${ROUNDS} rounds × ${MESSAGES} messages in bursts of ${BURST}; CPU = the forwarder's threads' run time (schedstat) less its idle rate; rounds alternate between forwarders`);
   console.log(`target (issue 17): Glasswing ≤ 0.5 × LDK's CPU per forwarded message (stretch ≤ 1/3); measured ${(percentile(results[1]!.cpuMsPerMessage, 50) / ldk).toFixed(2)} (per round: ${pairedRatio(results[1]!).toFixed(2)})`);
 }
