@@ -37,8 +37,9 @@ export interface MessengerPeers<P extends MessengerPeer = MessengerPeer> {
   /**
    * Hands a message to the peer's connection; false when it is not connected or its queue is
    * full (`dropIfFull`: the message is dropped, the connection stays). `onWritten` only when true.
+   * `reported`: the messenger publishes the event for this wire message itself (the peers publish none).
    */
-  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WrittenCallback }): boolean;
+  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WrittenCallback; reported?: boolean }): boolean;
   /** Bytes handed to the peer's connection and not yet written. */
   queuedBytes(nodeId: string): number;
   /** Backpressure: leave the peer's connection unread for `ms` (the messenger's `pause_reading`). */

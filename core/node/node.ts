@@ -20,7 +20,7 @@ import { unlockSeed } from '../store/identity';
 import { Wallet, WalletKeys, seedFromWords, wordsFromSeed } from '../wallet';
 import { FeeUrlSource, createChain, createChainSource, chainClock, type Chain, type ChainSyncEvent, type ChainSyncState } from '../runtime/chain';
 import { FEE_TARGETS, WalletService, type WalletChainPort } from '../runtime/wallet';
-import { FEATURES, FeatureVector, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
+import { FEATURES, FeatureVector, MESSAGE_TYPES, asyncPaymentsProfile, chainHash, encodeMessage, formatAddress, messageWire, type AddressDescriptor, type Init } from '../wire';
 import { cryptoBackendInfo, randomBytes, toHex, zeroize } from '../crypto';
 import { PeerError, featureInfos, formatHostPort, parseListenAddress, type SavedPeerInfo } from '../peer';
 import { DEFAULT_LOG_CAPACITY, DEFAULT_MAILBOX_QUOTAS, type MailboxQuotas, type MessengerPolicy } from '../messenger';
@@ -230,6 +230,8 @@ export class Node {
       ...(nonDefaultProfile ? { wire: messageWire({ asyncPayments: nonDefaultProfile }) } : {}),
       addressBook: this.#peersRepo,
       clock,
+      // The messenger reports every onion_message it is handed (onion.received, or a throttled drop report).
+      reportedInbound: [MESSAGE_TYPES.onion_message],
       publish: (e) => {
         const event = this.events.publish(e);
         // A peer that keeps failing is logged once, then in summaries (peer-log.ts).

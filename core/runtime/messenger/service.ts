@@ -409,6 +409,10 @@ export class MessengerService {
   #emit(event: OnionMessageEventBody): void {
     this.#counters.observe(event);
     this.#opts.publish(event);
+    // The stored log keeps one row per message outcome: a `received` step is live only (its event,
+    // the counters), since every received message gets another row (delivered, forwarded, dropped,
+    // stored in the mailbox) that names its sender. A forward is one row, not two.
+    if (event.type === 'onion.received') return;
     this.#logBuffer.push(logRow(event, this.#now()));
     if (this.#logBuffer.length >= LOG_FLUSH_ROWS) this.flushLog();
   }
@@ -435,7 +439,8 @@ export class MessengerService {
     while (!this.#closed && peers.queuedBytes(nodeId) < this.core.policy.writeWindowBytes) {
       const out = this.core.takeNext(nodeId);
       if (!out) return;
-      const ok = peers.send(nodeId, out.message, { dropIfFull: true, onWritten: () => this.#drain(nodeId) });
+      // Its event (onion.forwarded, onion.sent, onion.replied) is the one event of this wire message.
+      const ok = peers.send(nodeId, out.message, { dropIfFull: true, onWritten: () => this.#drain(nodeId), reported: true });
       if (ok) this.#emit(out.event);
       else this.#run(this.core.sendFailed(out));
     }

@@ -52,6 +52,13 @@ export class Connection {
   #session: NoiseSession | undefined;
   #pending: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
   #pendingBytes = 0;
+  /**
+   * Frames sent during this turn of the event loop, written to the socket together at its end
+   * (one write, so one syscall, for the messages one read produced: a forwarder answers a burst
+   * of onion messages with a burst). Frames keep their order; each was sealed with its own nonce.
+   */
+  #batch: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
+  #batchBytes = 0;
   #handshakeTimer: Timer | undefined;
   /** Set while reading is paused (backpressure); resumes reading when it fires. */
   #resumeTimer: Timer | undefined;
@@ -105,7 +112,7 @@ export class Connection {
 
   /** Encrypted bytes waiting to be written (our queue + the socket's). */
   get queuedBytes(): number {
-    return this.#pendingBytes + this.socket.writableLength;
+    return this.#pendingBytes + this.#batchBytes + this.socket.writableLength;
   }
 
   /**
@@ -146,6 +153,7 @@ export class Connection {
   /** Writes what is queued, then closes the socket. */
   end(error: GlasswingError): void {
     if (this.#phase === 'closed') return;
+    this.#flushBatch(); // what this turn sent goes out before the FIN
     this.#finish(error);
     // Frames still waiting for a drain can no longer be written after end().
     this.#failPending();
@@ -161,13 +169,48 @@ export class Connection {
   }
 
   #write(bytes: Uint8Array, onWritten?: WriteCallback): void {
+    if (this.#batch.length > 0) return this.#addToBatch(bytes, onWritten); // after what is already batched
     if (this.socket.writableNeedDrain || this.#pending.length > 0) {
       this.#pending.push({ bytes, onWritten });
       this.#pendingBytes += bytes.length;
       if (this.#pending.length === 1) this.socket.once('drain', () => this.#flush());
       return;
     }
-    this.#socketWrite(bytes, onWritten);
+    this.#addToBatch(bytes, onWritten);
+  }
+
+  #addToBatch(bytes: Uint8Array, onWritten: WriteCallback | undefined): void {
+    this.#batch.push({ bytes, onWritten });
+    this.#batchBytes += bytes.length;
+    if (this.#batch.length === 1) queueMicrotask(() => this.#flushBatch());
+  }
+
+  /** Writes the frames batched this turn: one socket write (their bytes joined), one callback each. */
+  #flushBatch(): void {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (this.socket.destroyed) return this.#fail(batch);
+    if (batch.length === 1) return this.#socketWrite(batch[0]!.bytes, batch[0]!.onWritten);
+    let total = 0;
+    for (const b of batch) total += b.bytes.length;
+    const joined = new Uint8Array(total);
+    let off = 0;
+    for (const b of batch) {
+      joined.set(b.bytes, off);
+      off += b.bytes.length;
+    }
+    const callbacks = batch.filter((b) => b.onWritten !== undefined);
+    this.#socketWrite(joined, callbacks.length === 0 ? undefined : (error) => {
+      for (const b of callbacks) {
+        try {
+          b.onWritten!(error);
+        } catch {
+          /* see #socketWrite */
+        }
+      }
+    });
   }
 
   #socketWrite(bytes: Uint8Array, onWritten: WriteCallback | undefined): void {
@@ -200,8 +243,9 @@ export class Connection {
 
   /** Frames that never reached the socket: tell their writers. */
   #failPending(): void {
-    const pending = this.#pending.splice(0);
+    const pending = [...this.#batch.splice(0), ...this.#pending.splice(0)];
     this.#pendingBytes = 0;
+    this.#batchBytes = 0;
     this.#fail(pending);
   }
 

@@ -54,6 +54,12 @@ export interface PeerManagerOptions {
   readonly inboundLimits?: Partial<InboundLimits>;
   /** How often sessions are ticked (keepalive, timeouts). */
   readonly tickMs?: number;
+  /**
+   * Message type numbers whose arrival the layer that handles them reports itself (the messenger:
+   * `onion.received`, or a throttled drop report that counts them), so the peer layer publishes no
+   * `wire.message` for them: one event per wire message, not two. The peer counters count them all.
+   */
+  readonly reportedInbound?: readonly number[];
 }
 
 /** Inbound connections that cost us nothing visible: refused by the limits, or failed unnamed. */
@@ -96,7 +102,9 @@ interface Live {
 }
 
 export class PeerManager {
-  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits' | 'maxAttemptsNeverSeen' | 'wire'>> & { wire?: MessageWire } & { backoff: BackoffPolicy; maxAttemptsNeverSeen: number };
+  readonly #opts: Required<Omit<PeerManagerOptions, 'backoff' | 'inboundLimits' | 'maxAttemptsNeverSeen' | 'wire' | 'reportedInbound'>> & { wire?: MessageWire } & { backoff: BackoffPolicy; maxAttemptsNeverSeen: number };
+  /** `reportedInbound`: no `wire.message` in for these type numbers. */
+  readonly #reportedInbound: ReadonlySet<number>;
   readonly #inboundLimiter: InboundLimiter;
   readonly #failureReports = new FailureReportThrottle();
   #refusedTooManyHandshakes = 0;
@@ -130,6 +138,7 @@ export class PeerManager {
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       maxAttemptsNeverSeen: opts.maxAttemptsNeverSeen ?? DEFAULT_RECONNECT_POLICY.maxAttemptsNeverSeen,
     };
+    this.#reportedInbound = new Set(opts.reportedInbound ?? []);
     this.#inboundLimiter = new InboundLimiter({ ...DEFAULT_INBOUND_LIMITS, ...opts.inboundLimits });
     this.#ticker = this.#opts.clock.interval('peer.tick', this.#opts.tickMs, () => this.#tick());
   }
@@ -335,8 +344,9 @@ export class PeerManager {
           else this.#sendOn(live, action.message);
           break;
         case 'received':
-          if (live.nodeId) {
-            if (live.peer) live.peer.messagesIn++;
+          if (live.peer) live.peer.messagesIn++;
+          // A reported type is left to its handler once the peer is ready (before, no handler sees it).
+          if (live.nodeId && !(live.peer && this.#reportedInbound.has(action.typeNumber))) {
             this.#opts.publish({
               type: 'wire.message', direction: 'in', nodeId: live.nodeId,
               messageType: action.message && action.message.type !== 'unknown' ? action.message.type : (messageTypeName(action.typeNumber) ?? `unknown_${action.typeNumber}`),
@@ -449,7 +459,8 @@ export class PeerManager {
     if (!this.#sendOn(live, pong, written)) live.pongUnsent = false;
   }
 
-  #sendOn(live: Live, message: Message, onWritten?: WriteCallback): boolean {
+  /** `reported`: the caller publishes its own event for this wire message (no `wire.message`). */
+  #sendOn(live: Live, message: Message, onWritten?: WriteCallback, reported = false): boolean {
     let bytes: Uint8Array;
     try {
       bytes = this.#opts.wire ? this.#opts.wire.encode(message) : encodeMessage(message);
@@ -457,8 +468,8 @@ export class PeerManager {
       return false;
     }
     const ok = live.connection.send(bytes, onWritten);
-    if (ok && live.nodeId) {
-      if (live.peer) live.peer.messagesOut++;
+    if (ok && live.peer) live.peer.messagesOut++;
+    if (ok && live.nodeId && !reported) {
       this.#opts.publish({
         type: 'wire.message', direction: 'out', nodeId: live.nodeId,
         messageType: message.type === 'unknown' ? `unknown_${message.typeNumber}` : message.type,
@@ -483,11 +494,13 @@ export class PeerManager {
    * outbound queue is full (`dropIfFull`: the message is dropped; otherwise the slow peer is
    * disconnected with `peer.queue_overflow`). `onWritten` is called once the frame was written
    * to the socket, or with an error if the connection closed first; only when this returns true.
+   * `reported`: the caller publishes its own event for this message (the messenger's `onion.forwarded`,
+   * `onion.sent`, `onion.replied`), so no `wire.message` is published for it.
    */
-  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WriteCallback } = {}): boolean {
+  send(nodeId: string, message: Message, opts: { dropIfFull?: boolean; onWritten?: WriteCallback; reported?: boolean } = {}): boolean {
     const live = this.#byNode.get(nodeId);
     if (!live?.peer) return false;
-    if (this.#sendOn(live, message, opts.onWritten)) return true;
+    if (this.#sendOn(live, message, opts.onWritten, opts.reported === true)) return true;
     if (!opts.dropIfFull && live.connection.isOpen) {
       live.connection.destroy(new PeerError('peer.queue_overflow', 'the peer does not read: outbound queue overflowed'));
     }

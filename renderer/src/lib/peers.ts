@@ -1,10 +1,12 @@
 /**
  * The peer list as a reducer over node events: start from `listPeers`, then apply
- * `peer.connected` / `peer.disconnected` / `peer.pong` / `wire.message` as they arrive.
+ * `peer.connected` / `peer.disconnected` / `peer.pong` / `wire.message` as they arrive (and the onion
+ * events that stand for their `onion_message`s: the node publishes one event per wire message).
  * Immutable: each step returns a new list (or the same one when nothing changed).
  */
 import type { NodeEvent } from '../../../core/api/events';
 import type { PeerInfo } from '../../../core/api/types';
+import { onionWireMessages } from './traffic';
 
 export type PeerList = readonly PeerInfo[];
 
@@ -35,6 +37,19 @@ export interface ReduceOptions {
   readonly countMessages?: boolean;
 }
 
+/** `count` messages of `size` plaintext bytes in all, added to a peer's counters. */
+function counted(peers: PeerList, nodeId: string, direction: 'in' | 'out', count: number, size: number): PeerList {
+  const incoming = direction === 'in';
+  const bytes = size + count * BOLT8_FRAME_OVERHEAD;
+  return update(peers, nodeId, (p) => ({
+    ...p,
+    messagesIn: p.messagesIn + (incoming ? count : 0),
+    messagesOut: p.messagesOut + (incoming ? 0 : count),
+    bytesIn: p.bytesIn + (incoming ? bytes : 0),
+    bytesOut: p.bytesOut + (incoming ? 0 : bytes),
+  }));
+}
+
 export function reducePeers(peers: PeerList, event: NodeEvent, opts: ReduceOptions = {}): PeerList {
   switch (event.type) {
     case 'peer.connected': {
@@ -49,19 +64,12 @@ export function reducePeers(peers: PeerList, event: NodeEvent, opts: ReduceOptio
       return update(peers, event.peer.nodeId, (p) => ({ ...p, label: event.peer.label, reconnect: event.peer.reconnect }));
     case 'peer.pong':
       return update(peers, event.nodeId, (p) => ({ ...p, lastPingRttMs: event.rttMs }));
-    case 'wire.message': {
-      if (!opts.countMessages) return peers;
-      const incoming = event.direction === 'in';
-      return update(peers, event.nodeId, (p) => ({
-        ...p,
-        messagesIn: p.messagesIn + (incoming ? 1 : 0),
-        messagesOut: p.messagesOut + (incoming ? 0 : 1),
-        bytesIn: p.bytesIn + (incoming ? event.size + BOLT8_FRAME_OVERHEAD : 0),
-        bytesOut: p.bytesOut + (incoming ? 0 : event.size + BOLT8_FRAME_OVERHEAD),
-      }));
+    case 'wire.message':
+      return opts.countMessages ? counted(peers, event.nodeId, event.direction, 1, event.size) : peers;
+    default: {
+      const wire = opts.countMessages ? onionWireMessages(event) : null;
+      return wire ? counted(peers, wire.nodeId, wire.direction, wire.count, wire.size) : peers;
     }
-    default:
-      return peers;
   }
 }
 

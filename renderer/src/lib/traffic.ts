@@ -6,8 +6,13 @@
  * Two streams: every Lightning message from `wire.message` (type = spec name, outcome = `in` /
  * `out`), and onion messages from the messenger's `onion.*` events (type = the message record's
  * type when we can see it, outcome = what happened: delivered, forwarded, sent, replied, dropped,
- * stored in or sent from the mailbox, expired). `onion.received` is not counted: every received
+ * stored in or sent from the mailbox, expired). `onion.received` is not counted there: every received
  * message also gets one of those outcomes, and counting both would show it twice.
+ *
+ * The node publishes one event per wire message: an `onion_message` the messenger handles has no
+ * `wire.message` of its own — its `onion.received` (or the throttled-drop report that counts it) is
+ * the wire stream's `in`, and its `onion.forwarded` / `sent` / `replied` the wire stream's `out`
+ * (`onionWireMessages`).
  */
 import type { NodeEvent } from '../../../core/api/events';
 import { MESSAGE_TLV_NAMES } from './onion';
@@ -62,17 +67,50 @@ function onionType(event: NodeEvent): string {
   return MESSAGE_TLV_NAMES[type] ?? `type ${type}`;
 }
 
+/** The `onion_message` wire messages an onion event stands for (the node publishes no `wire.message` for them). */
+export interface OnionWireMessages {
+  readonly direction: 'in' | 'out';
+  readonly nodeId: string;
+  readonly count: number;
+  /** Plaintext bytes of them all. */
+  readonly size: number;
+}
+
+/**
+ * The wire messages behind an onion event: `onion.received` one in, a throttled drop report its
+ * `count` in (no `onion.received` was published for them), `onion.forwarded` / `sent` / `replied`
+ * one out. Null for the other steps (mailbox writes still have their own `wire.message`).
+ */
+export function onionWireMessages(event: NodeEvent): OnionWireMessages | null {
+  switch (event.type) {
+    case 'onion.received':
+      return { direction: 'in', nodeId: event.from, count: 1, size: event.size };
+    case 'onion.dropped':
+      return event.count !== undefined && event.from !== null ? { direction: 'in', nodeId: event.from, count: event.count, size: event.size } : null;
+    case 'onion.forwarded':
+    case 'onion.sent':
+    case 'onion.replied':
+      return { direction: 'out', nodeId: event.to, count: 1, size: event.size };
+    default:
+      return null;
+  }
+}
+
 /** The samples an event contributes (none for events that are not traffic). */
 export function classifyTraffic(event: NodeEvent): TrafficSample[] {
   if (event.type === 'wire.message') {
     return [{ stream: 'wire', time: event.time, type: event.messageType, outcome: event.direction }];
   }
   if (event.type.startsWith('onion.')) {
+    const samples: TrafficSample[] = [];
+    const wire = onionWireMessages(event);
+    if (wire) samples.push({ stream: 'wire', time: event.time, type: 'onion_message', outcome: wire.direction, ...(wire.count !== 1 ? { count: wire.count } : {}) });
     const outcome = event.type.slice('onion.'.length);
-    if (!COUNTED_ONION.has(outcome)) return [];
+    if (!COUNTED_ONION.has(outcome)) return samples;
     // Throttled drops come as one report per peer and second, with the messages' `count`.
     const count = event.type === 'onion.dropped' ? event.count : undefined;
-    return [{ stream: 'onion', time: event.time, type: onionType(event), outcome, ...(count !== undefined ? { count } : {}) }];
+    samples.push({ stream: 'onion', time: event.time, type: onionType(event), outcome, ...(count !== undefined ? { count } : {}) });
+    return samples;
   }
   return [];
 }

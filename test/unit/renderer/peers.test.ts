@@ -55,6 +55,22 @@ describe('peer list reducer', () => {
     expect(BOLT8_FRAME_OVERHEAD).toBe(34);
   });
 
+  it('counts the onion_messages the onion events stand for (the node publishes no wire.message for them)', () => {
+    const [received, forwarded, throttled, delivered] = stamp([
+      { type: 'onion.received', messageId: 'a'.repeat(16), from: A.nodeId, size: 1400 },
+      { type: 'onion.forwarded', messageId: 'a'.repeat(16), from: A.nodeId, to: B.nodeId, size: 1366 },
+      { type: 'onion.dropped', messageId: 'c'.repeat(16), from: A.nodeId, to: null, reason: 'rate_limited', code: null, detail: '', size: 14_000, count: 10 },
+      { type: 'onion.delivered', messageId: 'd'.repeat(16), from: A.nodeId, handler: 'offers', tlvType: '64', size: 200, dummyHopsPeeled: 0, hasReplyPath: false, inReplyTo: null },
+    ]);
+    let list: PeerList = [A, B];
+    expect(reducePeers(list, received!)).toBe(list);
+    for (const e of [received!, forwarded!, throttled!, delivered!]) list = reducePeers(list, e, { countMessages: true });
+    const a = list.find((p) => p.nodeId === A.nodeId)!;
+    const b = list.find((p) => p.nodeId === B.nodeId)!;
+    expect(a).toMatchObject({ messagesIn: 1 + 11, messagesOut: 1, bytesIn: 100 + 1400 + 14_000 + 11 * BOLT8_FRAME_OVERHEAD, bytesOut: 100 });
+    expect(b).toMatchObject({ messagesIn: 1, messagesOut: 1 + 1, bytesIn: 100, bytesOut: 100 + 1366 + BOLT8_FRAME_OVERHEAD });
+  });
+
   it('ignores events about other things', () => {
     const [e] = stamp([{ type: 'peer.reconnect_scheduled', nodeId: A.nodeId, address: A.address, inMs: 100, attempt: 1 }]);
     const list: PeerList = [A];

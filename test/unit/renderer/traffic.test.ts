@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TrafficCounter, classifyDrop, classifyTraffic } from '../../../renderer/src/lib/traffic';
+import { TrafficCounter, classifyDrop, classifyTraffic, onionWireMessages } from '../../../renderer/src/lib/traffic';
 import { DROP_REASONS as NODE_DROP_REASONS } from '../../../core/messenger/errors';
 import { DROP_REASONS, dropReasonExplain, dropReasonLabel } from '../../../renderer/src/lib/drop-reasons';
 import { T0, peer, stamp, wire } from './events-fixtures';
@@ -111,13 +111,41 @@ describe('traffic per second by type and outcome', () => {
       { type: 'onion.mailbox_wake', nodeId: Q, messages: 1, bytes: 1400 },
     ]);
     expect(events.map((e) => classifyTraffic(e).map((s) => `${s.stream}:${s.type}:${s.outcome}`))).toEqual([
-      [], // every received message also gets an outcome: counting both would show it twice
+      // The onion_message on the wire (the node publishes no wire.message for it); not an onion
+      // outcome: every received message also gets one, and counting both would show it twice.
+      ['wire:onion_message:in'],
       ['onion:invoice_request:delivered'],
-      ['onion:onion_message:forwarded'],
-      ['onion:type 65537:sent'],
-      ['onion:onion_message:dropped'],
+      ['wire:onion_message:out', 'onion:onion_message:forwarded'],
+      ['wire:onion_message:out', 'onion:type 65537:sent'],
+      ['onion:onion_message:dropped'], // its wire message was the onion.received
       [], // a wake-up is not a message
     ]);
+  });
+
+  it('counts one forwarded onion message as one wire message in and one out, from its two events', () => {
+    const Q = peer(2).nodeId;
+    const events = stamp([
+      { type: 'onion.received', messageId: 'b'.repeat(16), from: P, size: 1400 },
+      { type: 'onion.forwarded', messageId: 'b'.repeat(16), from: P, to: Q, size: 1366 },
+      { type: 'onion.replied', messageId: 'e'.repeat(16), inReplyTo: 'a'.repeat(16), to: Q, tlvTypes: ['66'], hasReplyPath: false, size: 900, records: [] },
+    ]);
+    const counter = new TrafficCounter(60);
+    for (const e of events) for (const s of classifyTraffic(e)) if (s.stream === 'wire') counter.add(s);
+    const view = counter.view(events[2]!.time);
+    expect(view.totalsByOutcome).toEqual({ in: 1, out: 2 });
+    expect(view.totalsByType).toEqual([{ type: 'onion_message', typeIndex: 0, total: 3 }]);
+    expect(onionWireMessages(events[1]!)).toEqual({ direction: 'out', nodeId: Q, count: 1, size: 1366 });
+  });
+
+  it('gives every onion event at most one wire sample, and one exactly for received, forwarded, sent and replied (property)', () => {
+    const types = ['onion.received', 'onion.forwarded', 'onion.sent', 'onion.replied', 'onion.delivered', 'onion.mailbox_forwarded', 'onion.mailbox_expired'] as const;
+    fc.assert(fc.property(fc.constantFrom(...types), fc.integer({ min: 0, max: 70_000 }), (type, size) => {
+      const body = { type, messageId: 'f'.repeat(16), from: P, to: P, nodeId: P, size, storedAt: 0, inReplyTo: 'a'.repeat(16), tlvTypes: ['64'], destination: P, blinded: false, route: 'direct', hasReplyPath: false, records: [], handler: 'offers', tlvType: '64', dummyHopsPeeled: 0 };
+      const [e] = stamp([body as unknown as Parameters<typeof stamp>[0][number]]);
+      const wireSamples = classifyTraffic(e!).filter((s) => s.stream === 'wire');
+      const expected = type === 'onion.received' ? ['in'] : ['onion.forwarded', 'onion.sent', 'onion.replied'].includes(type) ? ['out'] : [];
+      return JSON.stringify(wireSamples.map((s) => s.outcome)) === JSON.stringify(expected) && wireSamples.every((s) => s.type === 'onion_message' && s.count === undefined);
+    }));
   });
 });
 
@@ -137,10 +165,13 @@ describe('onion drops by reason', () => {
     ]);
     const counter = new TrafficCounter(60);
     counter.add(classifyDrop(report!)!);
-    for (const s of classifyTraffic(report!)) counter.add(s);
+    const wire = new TrafficCounter(60);
+    for (const s of classifyTraffic(report!)) (s.stream === 'wire' ? wire : counter).add(s);
     const view = counter.view(report!.time);
     expect(view.totalsByType.find((t) => t.type === 'rate_limited')?.total).toBe(10);
     expect(view.totalsByOutcome.dropped).toBe(20);
+    // The ten onion_messages came in on the wire: no event of their own stands for them.
+    expect(wire.view(report!.time).totalsByOutcome).toEqual({ in: 10 });
   });
 });
 
