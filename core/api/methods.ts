@@ -89,10 +89,17 @@ const none = s.object({});
 /** A TLV type as a decimal string (up to 2^64 - 1). */
 const TLV_TYPE = s.string({ pattern: /^(0|[1-9][0-9]{0,19})$/, describe: 'a TLV type (decimal)' });
 
-/** Outcomes in the onion-message traffic log. */
+/** Outcomes of onion messages (the live `onion.*` events). */
 export const MESSAGE_OUTCOMES = [
   'received', 'delivered', 'forwarded', 'sent', 'replied', 'dropped', 'mailbox_stored', 'mailbox_wake', 'mailbox_forwarded', 'mailbox_expired',
 ] as const;
+
+/**
+ * Outcomes the stored traffic log keeps (`listMessages`' filter): all but `received`, which is live
+ * only — every received message has its own row (delivered, forwarded, dropped, mailbox_stored)
+ * naming its sender.
+ */
+export const LOGGED_MESSAGE_OUTCOMES = MESSAGE_OUTCOMES.filter((o): o is Exclude<typeof o, 'received'> => o !== 'received');
 
 /** A non-negative amount or id: a JSON number or a decimal string. */
 const SIM_AMOUNT = s.oneOf(s.integer({ min: 0 }), s.msat());
@@ -150,7 +157,7 @@ export const METHOD_SCHEMAS: { readonly [M in MethodName]: Schema } = {
     ['via', 'replyPath', 'dummyHops', 'waitReplySeconds', 'inReplyTo'],
   ),
   listMessages: s.object(
-    { limit: s.integer({ min: 1, max: 10000 }), peer: s.nodeId(), tlvType: TLV_TYPE, outcome: s.enum(...MESSAGE_OUTCOMES) },
+    { limit: s.integer({ min: 1, max: 10000 }), peer: s.nodeId(), tlvType: TLV_TYPE, outcome: s.enum(...LOGGED_MESSAGE_OUTCOMES) },
     ['limit', 'peer', 'tlvType', 'outcome'],
   ),
   mailboxList: none,

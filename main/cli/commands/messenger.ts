@@ -6,7 +6,7 @@ import type { CliCommand, CommandArgs } from '../command';
 import { NODE_ID, UsageError, integer, stringList } from '../command';
 import { connectToDaemon, withDaemon } from '../daemon-client';
 import type { NodeEvent } from '../../../core/api';
-import { MESSAGE_OUTCOMES } from '../../../core/api';
+import { LOGGED_MESSAGE_OUTCOMES } from '../../../core/api';
 import { isGlasswingError } from '../../../core/errors';
 
 const EXAMPLE_ID = '02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619';
@@ -74,12 +74,12 @@ export const sendonionmessage: CliCommand = {
 export const listmessages: CliCommand = {
   name: 'listmessages',
   summary: 'the onion-message traffic log (newest N, oldest first), by peer, TLV type or outcome',
-  usage: `listmessages [--limit N] [--peer NODEID] [--type T] [--outcome ${MESSAGE_OUTCOMES.slice(0, 3).join('|')}|...]`,
+  usage: `listmessages [--limit N] [--peer NODEID] [--type T] [--outcome ${LOGGED_MESSAGE_OUTCOMES.slice(0, 3).join('|')}|...]`,
   options: {
     limit: { type: 'string', value: 'N', describe: 'the newest N messages (1..10000)' },
     peer: { type: 'string', value: 'NODEID', describe: 'only messages from or to this peer' },
     type: { type: 'string', value: 'T', describe: 'only messages carrying this TLV type' },
-    outcome: { type: 'string', value: 'OUTCOME', describe: `only this outcome: ${MESSAGE_OUTCOMES.join(', ')}` },
+    outcome: { type: 'string', value: 'OUTCOME', describe: `only this outcome: ${LOGGED_MESSAGE_OUTCOMES.join(', ')} (a received message is logged by what became of it)` },
   },
   examples: ['listmessages --limit 20', 'listmessages --outcome dropped'],
   run: (ctx, { values }) => {
@@ -87,8 +87,8 @@ export const listmessages: CliCommand = {
     const peer = values.peer === undefined ? undefined : nodeIds(values, 'peer')[0];
     const type = values.type === undefined ? undefined : tlvType(values.type, '--type');
     const outcome = values.outcome;
-    if (outcome !== undefined && !(MESSAGE_OUTCOMES as readonly unknown[]).includes(outcome)) {
-      throw new UsageError(`--outcome must be one of ${MESSAGE_OUTCOMES.join(', ')}`);
+    if (outcome !== undefined && !(LOGGED_MESSAGE_OUTCOMES as readonly unknown[]).includes(outcome)) {
+      throw new UsageError(`--outcome must be one of ${LOGGED_MESSAGE_OUTCOMES.join(', ')}${outcome === 'received' ? ' (received messages are logged by what became of them: delivered, forwarded, dropped or mailbox_stored)' : ''}`);
     }
     return withDaemon(ctx.datadir, ({ api }) =>
       api.listMessages({

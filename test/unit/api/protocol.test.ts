@@ -30,6 +30,11 @@ describe('parseRequest', () => {
     expect(answer('{"id":1,"method":"getInfo"}')).toBe('ok');
     expect(answer('{"id":1,"method":"ping","params":{"nodeId":{"toString":0}}}')).toMatchObject({ code: 'api.invalid_params' });
   });
+
+  it('filters the stored traffic log only by outcomes it keeps: `received` is live only, refused', () => {
+    expect(answer('{"id":1,"method":"listMessages","params":{"outcome":"forwarded"}}')).toBe('ok');
+    expect(answer('{"id":1,"method":"listMessages","params":{"outcome":"received"}}')).toMatchObject({ code: 'api.invalid_params' });
+  });
 });
 
 describe('runSimulationRequest', () => {

@@ -105,6 +105,8 @@ describe('numbers and options in our own words', () => {
     [['fetchinvoice', 'lno1qgsq', '--quantity=-1'], '--quantity must be a whole number from 0 to 18446744073709551615, got "-1"'],
     [['ping', '02'.padEnd(66, 'a'), '--bytes', '-1'], '--bytes must be a whole number from 0 to 65531, got "-1"'],
     [['listmessages', '--limit', '0x10'], '--limit must be a whole number from 1 to 10000, got "0x10"'],
+    // Only a live step: a received message is logged by what became of it.
+    [['listmessages', '--outcome', 'received'], '--outcome must be one of delivered, forwarded, sent, replied, dropped, mailbox_stored, mailbox_wake, mailbox_forwarded, mailbox_expired (received messages are logged by what became of them: delivered, forwarded, dropped or mailbox_stored)'],
     [['settings', '--onion-rate', '-2'], '--onion-rate must be a whole number from 1 to 10000, got "-2"'],
     [['settings', '--async-release-window-seconds', '9'], '--async-release-window-seconds must be a whole number from 10 to 604800, got "9"'],
     [['settings', '--async-release-window-seconds', '1h'], '--async-release-window-seconds must be a whole number from 10 to 604800, got "1h"'],
