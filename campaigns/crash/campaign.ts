@@ -48,6 +48,8 @@ export interface CrashOptions {
   readonly log?: (line: string) => void;
   /** Copy the nodes' data directories here when a violation stops the campaign. */
   readonly keepOnViolation?: string;
+  /** Copy the nodes' data directories here when the campaign ends, whatever the outcome (to profile a start-up on a long history). */
+  readonly keepDataDirs?: string;
   /** Called with the report so far after every check (a long run can be read while it goes). */
   readonly progress?: (report: CrashReport) => void;
 }
@@ -646,6 +648,14 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       log(`the nodes' data directories are kept in ${opts.keepOnViolation}`);
     }
   } finally {
+    if (opts.keepDataDirs) {
+      // Stopped first (SIGKILL, as a crash), so the copies are what a restart would open.
+      for (const n of liveNodes) {
+        await n.kill();
+        cpSync(n.datadir, join(opts.keepDataDirs, n.name), { recursive: true });
+      }
+      log(`the nodes' data directories are kept in ${opts.keepDataDirs}`);
+    }
     if (btcd) await stopRegtest(btcd).catch(() => {});
     cleanUp();
   }
