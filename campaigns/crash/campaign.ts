@@ -355,10 +355,10 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     /**
      * The checks after a restart. `wait`: every payment must end (within STUCK_BOUND_MS), then every
      * check runs. Without it, payments still in flight are carried to a later check (each bound to
-     * end within STUCK_BOUND_MS of the last restart), the ones that ended are checked, and the checks
+     * end within STUCK_BOUND_MS of the last restart; they may take until `until` first), the ones that ended are checked, and the checks
      * that need a quiet network run only if nothing is left in flight. Returns whether it was full.
      */
-    const check = async ({ wait }: { wait: boolean }): Promise<boolean> => {
+    const check = async ({ wait, until = 0 }: { wait: boolean; until?: number }): Promise<boolean> => {
       checks++;
       const began = Date.now();
       // 1. Every payment ends (none stuck). One listPayments per payer and poll (the payments since
@@ -400,7 +400,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
           violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
         });
       } else {
-        await poll();
+        // Until `until` (the restart's quick drain: a restarted payer's own payments end a moment after it is back), then what is left is carried.
+        await waitUntil(poll, 'every payment resolved', Math.max(0, until - Date.now()), 250).catch(() => undefined);
         for (const t of unchecked) {
           if (!infos.has(t.paymentId) && Date.now() - Math.max(t.startedAt, lastBack) > STUCK_BOUND_MS) {
             violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
@@ -697,7 +698,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const waitAll = partialInARow >= MAX_PARTIAL_CHECKS;
         await stopStream(waitAll ? Infinity : QUICK_DRAIN_MS);
         const drainEnd = Date.now();
-        const full = await check({ wait: waitAll });
+        const full = await check({ wait: waitAll, until: restartEnd + QUICK_DRAIN_MS });
         partialInARow = full ? 0 : partialInARow + 1;
         const last = kills.at(-1);
         if (last && kills.length > first) {
