@@ -3,10 +3,11 @@
  * processes, prints its summary table, and exits non-zero when a stated bound broke.
  *
  *   npm run campaign -- flood [--peers N] [--seconds S] [--json FILE] [--profile DIR] [--nice N]
- *   npm run campaign -- crash [--kills N] [--reorgs N] [--seed S] [--close-every K] [--force-every F] [--json FILE] [--nice N]
+ *   npm run campaign -- crash [--kills N] [--reorgs N] [--seed S] [--close-every K] [--force-every F] [--json FILE] [--nice N] [--keep DIR]
  *   npm run campaign -- reorg [--reorgs N] [--seed S] [--json FILE] [--nice N]
  *
- * `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
+ * `--keep DIR` (crash) copies the three nodes' data directories there at the end (to profile a start-up on
+ * a long history). `--profile DIR` runs the target daemon under `node --cpu-prof` and prints where its time went;
  * `--nice N` runs it under `nice -n N` (see FloodOptions.targetNice).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       options: {
         peers: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, nice: { type: 'string' },
         kills: { type: 'string' }, reorgs: { type: 'string' }, seed: { type: 'string' }, 'close-every': { type: 'string' }, 'force-every': { type: 'string' },
+        keep: { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
     const report = await runCrash({
       kills, seed, closeEvery, forceEvery, nice, log: (l) => console.error(`[crash] ${l}`),
       keepOnViolation: json ? `${json}.violation` : undefined,
+      keepDataDirs: parsed.values.keep,
       // The report so far after every check: a long run can be read (and its figures kept) while it goes.
       progress: json ? (r) => writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`) : undefined,
     });

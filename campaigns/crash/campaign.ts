@@ -17,6 +17,15 @@
  *     by the node holding its revocation secret; the campaign never force-closes, so `local` /
  *     `remote` would be a failure to close cooperatively after a crash).
  * The campaign stops at the first violation and reports it with the seed and the kill number.
+ *
+ * Payments still in flight a moment after the restart (QUICK_DRAIN_MS) — most often a multi-part
+ * payment whose payee holds the parts that arrived until its BOLT 4 MPP timeout (60 s) fails them —
+ * do not hold up the next kill: the check after that restart is partial (every payment that ended
+ * is checked as above; the ones still in flight are carried, each still bound to end within
+ * STUCK_BOUND_MS of the last restart), and the checks that need a quiet network (every channel
+ * settled, balances and wallets as the ledger says) wait for the first check with nothing in
+ * flight, at the latest after MAX_PARTIAL_CHECKS partial ones in a row (that one waits), and always
+ * before a close and at the end. The ledger is cumulative, so a check deferred is a check made later.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +57,8 @@ export interface CrashOptions {
   readonly log?: (line: string) => void;
   /** Copy the nodes' data directories here when a violation stops the campaign. */
   readonly keepOnViolation?: string;
+  /** Copy the nodes' data directories here when the campaign ends, whatever the outcome (to profile a start-up on a long history). */
+  readonly keepDataDirs?: string;
   /** Called with the report so far after every check (a long run can be read while it goes). */
   readonly progress?: (report: CrashReport) => void;
 }
@@ -87,6 +98,8 @@ export interface CrashReport {
   };
   readonly closes: number;
   readonly reopens: number;
+  /** Checks made while payments were still in flight (the quiet-network checks deferred to the next full one). */
+  readonly partialChecks?: number;
   /** Force closes whose commitment and sweeps confirmed, checked from the chain. */
   readonly forceCloses?: number;
   readonly checks: number;
@@ -114,6 +127,10 @@ interface Tracked {
 
 /** After every node is back, a payment still pending this long after the check began is stuck. */
 export const STUCK_BOUND_MS = 120_000;
+/** How long after a restart the stream's payments may take to end before the next kill goes on without them. */
+export const QUICK_DRAIN_MS = 10_000;
+/** Partial checks in a row before one waits for every payment in flight (and checks the quiet network). */
+export const MAX_PARTIAL_CHECKS = 8;
 const CHANNEL_SAT = 1_000_000n;
 const PUSH_MSAT = 500_000_000n;
 const DEPOSIT_SAT = 5_000_000n;
@@ -140,6 +157,9 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   /** Channels the campaign force-closed → the closer's node id (its close is `local` there, `remote` at the peer). */
   const forced = new Map<string, string>();
   let checks = 0;
+  let partialChecks = 0;
+  /** When the last restarted node was back with its channels (a payment in flight is bound from then). */
+  let lastBack = Date.now();
   let setupMs = 0;
   let killNo = 0;
   let btcd: Btcd | null = null;
@@ -148,7 +168,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const snapshot = (): CrashReport => {
     const final = tracked;
     return {
-      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, forceCloses, checks, violations, setupMs, elapsedMs: Date.now() - t0, phasesMs: meanPhases(kills),
+      seed: opts.seed, killsAsked: opts.kills, kills, closes, reopens, forceCloses, checks, partialChecks, violations, setupMs, elapsedMs: Date.now() - t0, phasesMs: meanPhases(kills),
       payments: {
         started: final.filter((t) => t.status !== 'not_started').length,
         succeeded: final.filter((t) => t.status === 'succeeded').length,
@@ -207,6 +227,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     let streaming = false;
     let paymentNo = 0;
     const tasks = new Set<Promise<void>>();
+    /** Payments of earlier iterations still in flight (their tasks wait for the outcome while the next kills go on). */
+    const carried = new Set<Promise<void>>();
     const ROUTES: [CampaignNode, CampaignNode, number][] = [[a!, c!, 3], [c!, a!, 3], [a!, b!, 1], [b!, a!, 1], [b!, c!, 1], [c!, b!, 1]];
     const pickRoute = (): [CampaignNode, CampaignNode] => {
       const total = ROUTES.reduce((s, r) => s + r[2], 0);
@@ -264,10 +286,22 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       streaming = true;
       streamDone = stream();
     };
-    const stopStream = async () => {
+    /** Stops the stream; payments still in flight after `quickMs` are carried (their tasks go on). */
+    const stopStream = async (quickMs = Infinity) => {
       streaming = false;
       await streamDone;
-      await Promise.all([...tasks]);
+      if (quickMs === Infinity) {
+        await Promise.all([...tasks, ...carried]);
+      } else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all([...tasks]), new Promise((r) => (timer = setTimeout(r, quickMs)))]);
+        clearTimeout(timer);
+      }
+      for (const task of tasks) {
+        carried.add(task);
+        void task.finally(() => carried.delete(task));
+      }
+      tasks.clear();
     };
 
     // ----- kills, restarts, checks ----------------------------------------------------------
@@ -313,11 +347,18 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
         return true;
       }, `${victim.name}'s channels reestablished`, 120_000, 100).catch(() => violation(`${victim.name}'s channels not reestablished 120 s after its restart`));
+      lastBack = Date.now();
       kills.push({ n, victim: victim.name, moment, recoveryMs: Date.now() - killedAt, startMs, iterationMs: Date.now() - iterationStart });
       log(`kill ${n}/${opts.kills}: ${victim.name} while ${moment}; back in ${Date.now() - killedAt} ms (start-up ${startMs} ms)`);
     };
 
-    const check = async (): Promise<void> => {
+    /**
+     * The checks after a restart. `wait`: every payment must end (within STUCK_BOUND_MS), then every
+     * check runs. Without it, payments still in flight are carried to a later check (each bound to
+     * end within STUCK_BOUND_MS of the last restart; they may take until `until` first), the ones that ended are checked, and the checks
+     * that need a quiet network run only if nothing is left in flight. Returns whether it was full.
+     */
+    const check = async ({ wait, until = 0 }: { wait: boolean; until?: number }): Promise<boolean> => {
       checks++;
       const began = Date.now();
       // 1. Every payment ends (none stuck). One listPayments per payer and poll (the payments since
@@ -329,7 +370,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const count = unchecked.filter((t) => t.payer === payer).length;
         return new Map((await payer.api.listPayments({ limit: Math.min(10_000, count + 10) })).payments.map((p) => [p.paymentId, p]));
       };
-      await waitUntil(async () => {
+      const poll = async (): Promise<true | undefined> => {
         for (const payer of payers) {
           const left = unchecked.filter((t) => t.payer === payer && !infos.has(t.paymentId));
           if (left.length === 0) continue;
@@ -346,15 +387,32 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
                 continue;
               }
             }
-            if (p.status !== 'pending') infos.set(t.paymentId, p);
+            // A payment that ended with a part still in flight (a succeeded MPP's later fulfill) is not done yet either.
+            const live = p.parts.some((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
+            if (p.status !== 'pending' && (wait || !live)) infos.set(t.paymentId, p);
           }
         }
         return infos.size === unchecked.length ? true : undefined;
-      }, 'every payment resolved', Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => {
-        const t = unchecked.find((x) => !infos.has(x.paymentId))!;
-        violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
-      });
-      for (const t of unchecked) {
+      };
+      if (wait) {
+        await waitUntil(poll, 'every payment resolved', Math.max(1_000, began + STUCK_BOUND_MS - Date.now()), 250).catch(() => {
+          const t = unchecked.find((x) => !infos.has(x.paymentId))!;
+          violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
+        });
+      } else {
+        // Until `until` (the restart's quick drain: a restarted payer's own payments end a moment after it is back), then what is left is carried.
+        await waitUntil(poll, 'every payment resolved', Math.max(0, until - Date.now()), 250).catch(() => undefined);
+        for (const t of unchecked) {
+          if (!infos.has(t.paymentId) && Date.now() - Math.max(t.startedAt, lastBack) > STUCK_BOUND_MS) {
+            violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) still pending ${STUCK_BOUND_MS / 1000} s after every node was back`);
+          }
+        }
+      }
+      // What ended is checked now; what is still in flight is carried to a later check.
+      const ended = unchecked.filter((t) => infos.has(t.paymentId));
+      const full = ended.length === unchecked.length;
+      if (!full) partialChecks++;
+      for (const t of ended) {
         const info = infos.get(t.paymentId)!;
         t.status = info === null ? 'not_started' : info.status;
         if (info?.status === 'failed') t.failure = `${info.failure?.code ?? '?'}:${info.parts.at(-1)?.failure?.code ?? '-'}`;
@@ -365,32 +423,34 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const count = unchecked.filter((t) => t.payee === n).length;
         received.set(n, new Set((await n.api.listReceived({ limit: Math.min(10_000, count + 10) })).received.map((r) => r.paymentHash)));
       }
-      for (const t of unchecked) {
+      for (const t of ended) {
         const got = received.get(t.payee)!.has(t.paymentHash);
         if (t.status === 'succeeded' && !got) violation(`payment ${t.paymentId}: ${t.payer.name} says succeeded, ${t.payee.name} never received it`);
         if (t.status !== 'succeeded' && got) violation(`payment ${t.paymentId}: ${t.payee.name} received it, ${t.payer.name} says ${t.status} (an HTLC lost for the payer)`);
       }
-      // 3. Every channel settled; both ends agree.
+      // 3. Every channel settled; both ends agree (only with nothing in flight: a payment carried holds HTLCs).
       const settled: [string, CampaignNode, ChannelSummary, CampaignNode, ChannelSummary][] = [];
-      for (const id of open.values()) {
-        const e = ledger.channel(id)!;
-        const [x, y] = [byId().get(e.funder)!, byId().get(e.fundee)!];
-        const [sx, sy] = await waitUntil(async () => {
-          const [cx, cy] = await Promise.all([summary(x.api, id), summary(y.api, id)]);
-          return cx && cy && cx.numHtlcs === 0 && cy.numHtlcs === 0 && cx.state === 'active' && cy.state === 'active' && cx.localCtn === cy.remoteCtn && cy.localCtn === cx.remoteCtn ? [cx, cy] as const : undefined;
-        }, `channel ${id.slice(0, 12)} settled`, 90_000, 200).catch(() => violation(`channel ${id} between ${x.name} and ${y.name} not settled 90 s after every node was back (HTLCs left or commitments disagree)`));
-        if (sx.localBalanceMsat !== sy.remoteBalanceMsat || sy.localBalanceMsat !== sx.remoteBalanceMsat) violation(`channel ${id}: the ends disagree (${x.name} ${sx.localBalanceMsat}/${sx.remoteBalanceMsat}, ${y.name} ${sy.localBalanceMsat}/${sy.remoteBalanceMsat})`);
-        settled.push([id, x, sx, y, sy]);
+      if (full) {
+        for (const id of open.values()) {
+          const e = ledger.channel(id)!;
+          const [x, y] = [byId().get(e.funder)!, byId().get(e.fundee)!];
+          const [sx, sy] = await waitUntil(async () => {
+            const [cx, cy] = await Promise.all([summary(x.api, id), summary(y.api, id)]);
+            return cx && cy && cx.numHtlcs === 0 && cy.numHtlcs === 0 && cx.state === 'active' && cy.state === 'active' && cx.localCtn === cy.remoteCtn && cy.localCtn === cx.remoteCtn ? [cx, cy] as const : undefined;
+          }, `channel ${id.slice(0, 12)} settled`, 90_000, 200).catch(() => violation(`channel ${id} between ${x.name} and ${y.name} not settled 90 s after every node was back (HTLCs left or commitments disagree)`));
+          if (sx.localBalanceMsat !== sy.remoteBalanceMsat || sy.localBalanceMsat !== sx.remoteBalanceMsat) violation(`channel ${id}: the ends disagree (${x.name} ${sx.localBalanceMsat}/${sx.remoteBalanceMsat}, ${y.name} ${sy.localBalanceMsat}/${sy.remoteBalanceMsat})`);
+          settled.push([id, x, sx, y, sy]);
+        }
       }
       // 4. No HTLC left: every channel settled, no part of a payment may still be in flight in its payer's books.
-      for (const payer of payers) {
+      for (const payer of [...new Set(ended.map((t) => t.payer))]) {
         const listed = await newest(payer);
-        for (const t of unchecked) {
+        for (const t of ended) {
           if (t.payer !== payer || t.status === 'not_started') continue;
           const p = listed.get(t.paymentId) ?? (await payer.api.getPayment({ paymentId: t.paymentId }));
           const live = p.parts.filter((x) => x.status === 'adding' || x.status === 'inflight' || x.status === 'failing');
           if (live.length) {
-            violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though no HTLC is left on any channel`);
+            violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) is ${p.status} in ${t.payer.name}'s books with part(s) ${live.map((x) => `${x.partId} (${x.status}, ${x.amountMsat} msat)`).join(', ')} still in flight, though ${full ? 'no HTLC is left on any channel' : 'it had none a moment ago'}`);
           }
           if (p.status !== t.status) violation(`payment ${t.paymentId} (${t.payer.name} → ${t.payee.name}) went from ${t.status} to ${p.status} in ${t.payer.name}'s books`);
           // Into the ledger only now, every part settled: a payment succeeds at its first fulfill, and
@@ -404,12 +464,12 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         for (const [n, s] of [[x, sx], [y, sy]] as const) {
           const want = ledger.local(id, n.nodeId);
           if (BigInt(s.localBalanceMsat) !== want) {
-            const since = tracked.filter((t) => !t.checked && (t.payer === n || t.payee === n || n === b)).map((t) => `${t.paymentId} ${t.payer.name}→${t.payee.name} ${t.amountMsat} ${t.status}`);
+            const since = unchecked.filter((t) => t.payer === n || t.payee === n || n === b).map((t) => `${t.paymentId} ${t.payer.name}→${t.payee.name} ${t.amountMsat} ${t.status}`);
             violation(`channel ${id}: ${n.name} holds ${s.localBalanceMsat} msat, the ledger says ${want} (${BigInt(s.localBalanceMsat) - want} more); payments since the last check: ${since.join(', ')}`);
           }
         }
       }
-      for (const t of tracked) t.checked = true;
+      for (const t of ended) t.checked = true;
       // 6. No commitment on chain but the campaign's force closes (no revoked one of ours, and no force
       // close after a crash); those were checked from the chain when they closed (forceCloseAndReopen).
       for (const n of nodes) {
@@ -421,10 +481,13 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         }
       }
       // 7. Wallets as the ledger says.
-      for (const n of nodes) {
-        await waitUntil(async () => (BigInt((await n.api.getBalance({})).totalSat) === ledger.wallet(n.nodeId) ? true : undefined), `${n.name}'s wallet`, 30_000, 200)
-          .catch(async () => violation(`${n.name}'s wallet holds ${(await n.api.getBalance({})).totalSat} sat, the ledger says ${ledger.wallet(n.nodeId)}`));
+      if (full) {
+        for (const n of nodes) {
+          await waitUntil(async () => (BigInt((await n.api.getBalance({})).totalSat) === ledger.wallet(n.nodeId) ? true : undefined), `${n.name}'s wallet`, 30_000, 200)
+            .catch(async () => violation(`${n.name}'s wallet holds ${(await n.api.getBalance({})).totalSat} sat, the ledger says ${ledger.wallet(n.nodeId)}`));
+        }
       }
+      return full;
     };
 
     /** A cooperative close of one channel and its reopening, with the kill in one of the two. */
@@ -604,9 +667,18 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       reopens++;
     };
 
-    await check();
+    await check({ wait: true });
+    /** Partial checks since the last full one. */
+    let partialInARow = 0;
     while (killNo < opts.kills) {
       const iterationStart = Date.now();
+      const quiet = (killNo + 1) % forceEvery === 0 || (killNo + 1) % closeEvery === 0;
+      if (quiet && partialInARow > 0) {
+        // A close needs a quiet ledger: every payment carried ends and is checked first.
+        await stopStream();
+        await check({ wait: true });
+        partialInARow = 0;
+      }
       if (forceEvery > 0 && (killNo + 1) % forceEvery === 0) {
         await forceCloseAndReopen(iterationStart);
       } else if (closeEvery > 0 && (killNo + 1) % closeEvery === 0) {
@@ -622,18 +694,27 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const first = kills.length;
         await killAndRestart(victim, momentOf(victim), iterationStart, interrupt);
         const restartEnd = Date.now();
-        await stopStream();
+        // Payments still in flight after QUICK_DRAIN_MS go on beside the next kills (MAX_PARTIAL_CHECKS at most).
+        const waitAll = partialInARow >= MAX_PARTIAL_CHECKS;
+        await stopStream(waitAll ? Infinity : QUICK_DRAIN_MS);
         const drainEnd = Date.now();
-        await check();
+        const full = await check({ wait: waitAll, until: restartEnd + QUICK_DRAIN_MS });
+        partialInARow = full ? 0 : partialInARow + 1;
         const last = kills.at(-1);
         if (last && kills.length > first) {
           last.phases = { streamMs: streamEnd - iterationStart, restartMs: restartEnd - streamEnd, drainMs: drainEnd - restartEnd, checkMs: Date.now() - drainEnd };
-          log(`  kill ${last.n}: stream ${last.phases.streamMs} ms, restart ${last.phases.restartMs} ms, drain ${last.phases.drainMs} ms, checks ${last.phases.checkMs} ms`);
+          log(`  kill ${last.n}: stream ${last.phases.streamMs} ms, restart ${last.phases.restartMs} ms, drain ${last.phases.drainMs} ms, checks ${last.phases.checkMs} ms${full ? '' : ` (partial: ${tracked.filter((t) => !t.checked).length} payment(s) in flight carried)`}`);
         }
         opts.progress?.(snapshot());
         continue;
       }
-      await check();
+      await check({ wait: true });
+      opts.progress?.(snapshot());
+    }
+    // The end: every payment carried ends, and the whole network is checked once more.
+    if (partialInARow > 0) {
+      await stopStream();
+      await check({ wait: true });
       opts.progress?.(snapshot());
     }
   } catch (e) {
@@ -646,6 +727,14 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       log(`the nodes' data directories are kept in ${opts.keepOnViolation}`);
     }
   } finally {
+    if (opts.keepDataDirs) {
+      // Stopped first (SIGKILL, as a crash), so the copies are what a restart would open.
+      for (const n of liveNodes) {
+        await n.kill();
+        cpSync(n.datadir, join(opts.keepDataDirs, n.name), { recursive: true });
+      }
+      log(`the nodes' data directories are kept in ${opts.keepDataDirs}`);
+    }
     if (btcd) await stopRegtest(btcd).catch(() => {});
     cleanUp();
   }

@@ -46,7 +46,7 @@ export function formatCrashReport(r: CrashReport): string {
   const refusals = Object.entries(r.payments.refusals).sort((x, y) => y[1] - x[1]);
   if (refusals.length) rows.push(['  refused by code', refusals.map(([k, v]) => `${k} ${v}`).join(', ')]);
   rows.push(['closes: cooperative / force / reopens', `${r.closes} / ${r.forceCloses ?? 0} / ${r.reopens}`]);
-  rows.push(['checks passed', `${r.checks - (r.violations.length ? 1 : 0)} of ${r.checks}`]);
+  rows.push(['checks passed', `${r.checks - (r.violations.length ? 1 : 0)} of ${r.checks}${r.partialChecks ? ` (${r.partialChecks} partial: payments still in flight carried to a later check)` : ''}`]);
   if (r.phasesMs) rows.push(['per kill in the stream (mean)', `stream ${seconds(r.phasesMs.streamMs)}, restart to reestablished ${seconds(r.phasesMs.restartMs)}, draining payments ${seconds(r.phasesMs.drainMs)}, checks ${seconds(r.phasesMs.checkMs)} (${r.phasesMs.kills} kills)`]);
   rows.push(['time', `setup ${seconds(r.setupMs)}, total ${seconds(r.elapsedMs)}, ${r.kills.length ? seconds((r.elapsedMs - r.setupMs) / r.kills.length) : '–'} per kill`]);
   rows.push(['violations', r.violations.length ? r.violations.map((v) => `seed ${v.seed}, kill ${v.kill}: ${v.what}`).join('\n') : 'none']);

@@ -4,7 +4,7 @@
  * its revoked ones (their scripts are needed to take them), the secrets it revealed, preimages
  * and our closing transactions. Holds no secret of ours.
  */
-import { equalBytes, publicKeyFromPrivate, sha256, toHex } from '../crypto';
+import { equalBytes, fromHex, publicKeyFromPrivate, sha256, toHex } from '../crypto';
 import { ShachainError } from '../channel/errors';
 import type { ShachainStore } from '../channel/shachain';
 import { SHACHAIN_MAX_INDEX, deriveOldSecret, emptyShachain, insertSecret } from '../channel/shachain';
@@ -15,6 +15,14 @@ import type { MonitorUpdate } from './updates';
 function bad(message: string): MonitorError {
   return new MonitorError('monitor.bad_update', message);
 }
+
+/**
+ * Where the HTLCs of the peer's commitments are kept when not in memory: the store keeps every
+ * `remote_commitment` update that had HTLCs, by commitment number, and is asked only when one of
+ * those commitments appears on chain revoked. Without it they are held in memory (every revoked
+ * commitment with HTLCs: a set that grows with the channel's history).
+ */
+export type RemoteHtlcsLookup = (ctn: number) => readonly Htlc[] | undefined;
 
 export class ChannelData {
   readonly params: ChannelParams;
@@ -31,6 +39,7 @@ export class ChannelData {
   readonly #preimages = new Map<string, Uint8Array>();
   readonly #closingTxids = new Set<string>();
   #trusted = false;
+  #remoteHtlcs: RemoteHtlcsLookup | null = null;
 
   private constructor(params: ChannelParams, sweepScript: Uint8Array) {
     this.params = params;
@@ -43,10 +52,11 @@ export class ChannelData {
    * check that each revealed secret gives its commitment's point: one point multiplication per
    * revocation, most of the cost of a restart.
    */
-  static fromUpdates(updates: readonly MonitorUpdate[], opts: { trusted?: boolean } = {}): ChannelData {
+  static fromUpdates(updates: readonly MonitorUpdate[], opts: { trusted?: boolean; remoteHtlcs?: RemoteHtlcsLookup } = {}): ChannelData {
     const first = updates[0];
     if (!first || first.kind !== 'open') throw bad('the update log must start with open');
     const data = new ChannelData(first.params, first.sweepScript.slice());
+    data.#remoteHtlcs = opts.remoteHtlcs ?? null;
     data.#trusted = opts.trusted ?? false;
     try {
       for (let i = 1; i < updates.length; i++) data.apply(updates[i]!);
@@ -90,7 +100,34 @@ export class ChannelData {
 
   /** The HTLCs of the peer's revoked commitment `ctn` (empty when it had none or we never saw it). */
   revokedHtlcs(ctn: number): readonly Htlc[] {
-    return this.#revokedHtlcs.get(ctn) ?? [];
+    if (ctn > this.#revokedUpTo) return [];
+    return this.#revokedHtlcs.get(ctn) ?? this.#remoteHtlcs?.(ctn) ?? [];
+  }
+
+  /**
+   * The shortest update log that folds to this same data (with the same `remoteHtlcs` lookup): the
+   * parameters and today's sweep script, the peer's revealed secrets as BOLT 3's compact storage
+   * holds them (at most 49, oldest first, so each insertion checks what it checked the first time),
+   * our two newest commitments, the peer's unrevoked ones, the preimages of their HTLCs, the closing
+   * transactions.
+   * The HTLCs of revoked commitments are left to the lookup: a store checkpoints a monitor with this,
+   * so that a restart reads a bounded number of rows however long the channel lived. Throws
+   * `monitor.bad_update` without a lookup while revoked HTLCs are held in memory (they would be lost).
+   */
+  compact(): MonitorUpdate[] {
+    if (this.#remoteHtlcs === null && this.#revokedHtlcs.size > 0) throw bad('revoked HTLCs are held in memory only: no compact log without a store to look them up');
+    const out: MonitorUpdate[] = [{ kind: 'open', params: this.params, sweepScript: this.#sweepScript }];
+    const secrets = this.#secrets.buckets.filter((b): b is NonNullable<typeof b> => b !== null).sort((x, y) => y.index - x.index);
+    for (const b of secrets) out.push({ kind: 'remote_secret', ctn: SHACHAIN_MAX_INDEX - b.index, secret: b.secret });
+    for (const c of [this.#localPrevious, this.#local]) if (c) out.push({ kind: 'local_commitment', commitment: c });
+    for (const c of this.remoteUnrevoked()) out.push({ kind: 'remote_commitment', commitment: c });
+    // Preimages of the HTLCs on those commitments only: one settled off chain is on no commitment that
+    // can still confirm (but a revoked one, taken whole by the revocation key), so its preimage is history.
+    const live = new Set<string>();
+    for (const c of [this.#localPrevious, this.#local, ...this.#remote.values()]) for (const h of c?.spec.htlcs ?? []) live.add(toHex(h.paymentHash));
+    for (const [hash, p] of this.#preimages) if (live.has(hash)) out.push({ kind: 'preimage', preimage: p });
+    for (const t of this.#closingTxids) out.push({ kind: 'closing_tx', txid: fromHex(t) });
+    return out;
   }
 
   /** The secret of the peer's revoked commitment `ctn`, or undefined when it is not revoked. */
@@ -162,7 +199,8 @@ export class ChannelData {
         for (const [ctn, rc] of [...this.#remote]) {
           if (ctn > u.ctn) continue;
           this.#remote.delete(ctn);
-          if (rc.spec.htlcs.length > 0) this.#revokedHtlcs.set(ctn, rc.spec.htlcs);
+          // With a lookup, the store has them (it keeps every remote commitment with HTLCs); else kept here.
+          if (rc.spec.htlcs.length > 0 && this.#remoteHtlcs === null) this.#revokedHtlcs.set(ctn, rc.spec.htlcs);
         }
         return;
       }

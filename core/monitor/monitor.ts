@@ -18,7 +18,7 @@ import type { Classified } from './classify';
 import { classifyFundingSpend, outpointKey } from './classify';
 import type { ClaimTx } from './claims';
 import { buildClaimTx, feeFor } from './claims';
-import { ChannelData } from './data';
+import { ChannelData, type RemoteHtlcsLookup } from './data';
 import { MonitorError } from './errors';
 import type { HtlcFeeRequest, CpfpRequest } from './fee-bump';
 import type { FeeEstimate, PreviousBid } from './fee-policy';
@@ -66,6 +66,8 @@ export interface MonitorStep {
 
 export interface MonitorOptions {
   readonly policy?: Partial<MonitorPolicy>;
+  /** The store's HTLCs of the peer's commitments (ChannelData's RemoteHtlcsLookup); none: held in memory. */
+  readonly remoteHtlcs?: RemoteHtlcsLookup;
 }
 
 function sameBasepoints(a: ChannelData['params']['local']['basepoints'], b: MonitorSigner['basepoints']): boolean {
@@ -121,16 +123,16 @@ export class ChannelMonitor {
 
   /** A monitor for a channel from its first updates (the log must start with `open`). */
   static open(updates: readonly MonitorUpdate[], signer: MonitorSigner, opts: MonitorOptions = {}): ChannelMonitor {
-    return new ChannelMonitor(ChannelData.fromUpdates(updates), emptySnapshot(), signer, opts);
+    return new ChannelMonitor(ChannelData.fromUpdates(updates, opts.remoteHtlcs ? { remoteHtlcs: opts.remoteHtlcs } : {}), emptySnapshot(), signer, opts);
   }
 
   /**
-   * The monitor a store kept: its whole update log (written by this node after applying each
-   * update, so folded without re-checking secrets against points) and its last snapshot. Call
-   * `start()` next.
+   * The monitor a store kept: its update log (written by this node after applying each update, so
+   * folded without re-checking secrets against points; or a checkpoint's `compact()` log and the
+   * updates after it) and its last snapshot. Call `start()` next.
    */
   static restore(updates: readonly MonitorUpdate[], snapshot: MonitorSnapshot | null, signer: MonitorSigner, opts: MonitorOptions = {}): ChannelMonitor {
-    return new ChannelMonitor(ChannelData.fromUpdates(updates, { trusted: true }), snapshot ?? emptySnapshot(), signer, opts);
+    return new ChannelMonitor(ChannelData.fromUpdates(updates, { trusted: true, ...(opts.remoteHtlcs ? { remoteHtlcs: opts.remoteHtlcs } : {}) }), snapshot ?? emptySnapshot(), signer, opts);
   }
 
   get channelId(): string {

@@ -649,6 +649,13 @@ export class OutboundPayments {
         lastError = 'the route does not fit in an onion';
       } else {
         lastError = found.error;
+        // The whole of it has no route: before the first part of a split goes out, the split must be able
+        // to carry all of it now. A set short of total_msat is held by the payee until its MPP timeout
+        // (BOLT 4: 60 s) fails it, locking our liquidity and the payee's for a payment that cannot succeed.
+        if (live.plan.mpp && started === 0 && amount === remaining && !this.#splittable(live, remaining, feeLeft, liveCount, pending, channels, nowMs)) {
+          lastError = `${lastError}; no split of ${remaining} msat within ${live.maxParts - liveCount} part(s) has routes now`;
+          break;
+        }
       }
       if (!live.plan.mpp) break;
       const half = (amount + 1n) / 2n;
@@ -658,6 +665,42 @@ export class OutboundPayments {
     if (remaining <= 0n) return null;
     if (started > 0) return { code: 'payments.no_route', message: `no route for the last ${remaining} msat: ${lastError}` };
     return { code: 'payments.no_route', message: `no route for ${remaining} msat within a fee of ${feeLeft} msat: ${lastError}` };
+  }
+
+  /**
+   * Whether `remaining` splits over the routes known now within the part and attempt limits, by the
+   * halving #launch does (routes only: nothing is started or written). As LDK's router returns every
+   * path of a multi-path payment or none.
+   */
+  #splittable(live: Live, remaining: bigint, feeLeft: bigint, liveCount: number, pending: ReadonlyMap<string, bigint>, channels: readonly OurChannel[], nowMs: number): boolean {
+    const inFlight = new Map(pending);
+    let attempts = live.payment.attempts;
+    let amount = remaining;
+    while (remaining > 0n) {
+      if (liveCount >= live.maxParts || attempts >= this.#policy.maxAttempts) return false;
+      const firstHops: FirstHop[] = channels.map((ch) => ({
+        shortChannelId: ch.shortChannelId,
+        peerNodeId: ch.peerNodeId,
+        outboundMsat: maxBig(0n, ch.outboundMsat - (inFlight.get(ch.channelId) ?? 0n)),
+        htlcMinimumMsat: ch.htlcMinimumMsat,
+      }));
+      const found = this.#findRoute(live, amount, feeLeft, firstHops, nowMs);
+      if ('route' in found) {
+        const first = found.route.hops[0]!;
+        const channel = channels.find((ch) => ch.shortChannelId === first.shortChannelId && equalBytes(ch.peerNodeId, first.nodeId));
+        if (channel) inFlight.set(channel.channelId, (inFlight.get(channel.channelId) ?? 0n) + found.route.totalAmountMsat);
+        remaining -= amount;
+        feeLeft -= found.route.totalFeeMsat;
+        liveCount++;
+        attempts++;
+        amount = remaining;
+        continue;
+      }
+      const half = (amount + 1n) / 2n;
+      if (half < this.#policy.minPartMsat || half >= amount) return false;
+      amount = half;
+    }
+    return true;
   }
 
   #findRoute(live: Live, amountMsat: bigint, feeLeft: bigint, firstHops: FirstHop[], nowMs: number): { route: Route; invoiceIndex: number | null } | { error: string } {

@@ -559,4 +559,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: 'channel monitors: checkpoints, and the HTLCs of the peer\'s commitments by number',
+    sql: `
+      -- A monitor's folded state as a short update log (core/monitor ChannelData.compact(), each update
+      -- length-prefixed), covering monitor_updates up to seq: a restart reads it and the updates after it,
+      -- not the whole history of the channel.
+      CREATE TABLE monitor_checkpoints (
+        channel_id   TEXT PRIMARY KEY,
+        seq          INTEGER NOT NULL,          -- the last monitor_updates seq folded in
+        data         BLOB NOT NULL
+      );
+      -- Every remote_commitment update that had HTLCs (its core/monitor/updates.ts encoding), by commitment
+      -- number: read only when that commitment appears on chain revoked (BOLT 5: its HTLC outputs' scripts).
+      CREATE TABLE monitor_remote_htlcs (
+        channel_id   TEXT NOT NULL,
+        ctn          INTEGER NOT NULL,
+        data         BLOB NOT NULL,
+        PRIMARY KEY (channel_id, ctn)
+      );
+    `,
+  },
 ];

@@ -3,9 +3,17 @@
  * per update in the monitor's binary encoding, and the monitor's snapshot (JSON), replaced whole.
  * Appending is one small insert per update in one transaction, on a synchronous=FULL database:
  * cheap enough to do before every commitment_signed and revoke_and_ack leaves.
+ *
+ * A restart must not read a channel's whole history: the runtime saves a checkpoint every so many
+ * updates (the folded log, compact: ChannelData.compact(), stored as length-prefixed updates with
+ * the last seq it covers), and `loadMonitor` reads the checkpoint and the updates after it. The
+ * HTLCs of the peer's commitments (needed only if a revoked one appears on chain) are kept by
+ * commitment number as they are appended and read one commitment at a time (`remoteHtlcs`). A
+ * channel logged before checkpoints existed is read whole once, its remote commitments indexed.
  */
 import { MonitorError, decodeMonitorSnapshot, decodeMonitorUpdate, encodeMonitorSnapshot, encodeMonitorUpdate } from '../monitor';
 import type { MonitorSnapshot, MonitorStore, MonitorUpdate, MonitorView, StoredMonitor } from '../monitor';
+import type { Htlc } from '../channel/state';
 import type { Database } from './database';
 import { StoreError } from './errors';
 
@@ -17,6 +25,33 @@ function bad(channelId: string, what: string): StoreError {
 
 function checkId(channelId: string): void {
   if (!CHANNEL_ID.test(channelId)) throw new StoreError('store.bad_monitor', `bad channel id ${JSON.stringify(channelId).slice(0, 80)}`);
+}
+
+function decodeRow(channelId: string, what: string, data: unknown): MonitorUpdate {
+  if (!(data instanceof Uint8Array)) throw bad(channelId, `${what} is not a blob`);
+  try {
+    return decodeMonitorUpdate(new Uint8Array(data));
+  } catch (e) {
+    if (e instanceof MonitorError) throw bad(channelId, `${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A checkpoint blob → its updates (each a u32 length, big-endian, then the update); it must start with open. */
+function decodeCheckpoint(channelId: string, data: unknown): MonitorUpdate[] {
+  if (!(data instanceof Uint8Array)) throw bad(channelId, 'the checkpoint is not a blob');
+  const bytes = new Uint8Array(data);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: MonitorUpdate[] = [];
+  for (let at = 0; at < bytes.length;) {
+    if (at + 4 > bytes.length) throw bad(channelId, 'the checkpoint ends inside a length');
+    const n = view.getUint32(at);
+    if (at + 4 + n > bytes.length) throw bad(channelId, 'the checkpoint ends inside an update');
+    out.push(decodeRow(channelId, `checkpoint update ${out.length}`, bytes.subarray(at + 4, at + 4 + n)));
+    at += 4 + n;
+  }
+  if (out[0]?.kind !== 'open') throw bad(channelId, 'the checkpoint does not start with open');
+  return out;
 }
 
 export class MonitorRepository implements MonitorStore {
@@ -38,7 +73,46 @@ export class MonitorRepository implements MonitorStore {
       if (seq === 0 && encoded[0]!.kind !== 'open') throw bad(channelId, 'the first update must be open');
       const insert = this.#db.prepare('INSERT INTO monitor_updates (channel_id, seq, kind, data) VALUES (?, ?, ?, ?)');
       for (const e of encoded) insert.run(channelId, seq++, e.kind, e.data);
+      this.#indexRemoteHtlcs(channelId, updates, encoded.map((e) => e.data));
     })();
+  }
+
+  /** Keeps each remote commitment with HTLCs by its number (a repeat of the same commitment is the same row). */
+  #indexRemoteHtlcs(channelId: string, updates: readonly MonitorUpdate[], encoded: readonly Uint8Array[]): void {
+    const put = this.#db.prepare('INSERT OR IGNORE INTO monitor_remote_htlcs (channel_id, ctn, data) VALUES (?, ?, ?)');
+    updates.forEach((u, i) => {
+      if (u.kind === 'remote_commitment' && u.commitment.spec.htlcs.length > 0) put.run(channelId, u.commitment.ctn, encoded[i]!);
+    });
+  }
+
+  saveMonitorCheckpoint(channelId: string, updates: readonly MonitorUpdate[]): void {
+    checkId(channelId);
+    if (updates[0]?.kind !== 'open') throw bad(channelId, 'a checkpoint must start with open');
+    const parts = updates.map((u) => encodeMonitorUpdate(u));
+    const data = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+    const view = new DataView(data.buffer);
+    let at = 0;
+    for (const p of parts) {
+      view.setUint32(at, p.length);
+      data.set(p, at + 4);
+      at += 4 + p.length;
+    }
+    this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT MAX(seq) AS s FROM monitor_updates WHERE channel_id = ?').get(channelId) as { s: number | null };
+      if (row.s === null) throw bad(channelId, 'a checkpoint of a monitor with no log');
+      this.#db
+        .prepare('INSERT INTO monitor_checkpoints (channel_id, seq, data) VALUES (?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET seq = excluded.seq, data = excluded.data')
+        .run(channelId, row.s, data);
+    })();
+  }
+
+  remoteHtlcs(channelId: string, ctn: number): readonly Htlc[] | undefined {
+    checkId(channelId);
+    const row = this.#db.prepare('SELECT data FROM monitor_remote_htlcs WHERE channel_id = ? AND ctn = ?').get(channelId, ctn) as { data: unknown } | undefined;
+    if (!row) return undefined;
+    const u = decodeRow(channelId, `remote commitment ${ctn}`, row.data);
+    if (u.kind !== 'remote_commitment' || u.commitment.ctn !== ctn) throw bad(channelId, `remote commitment ${ctn} is stored as something else`);
+    return u.commitment.spec.htlcs;
   }
 
   saveMonitorSnapshot(channelId: string, snapshot: MonitorSnapshot, state: MonitorView['state']): void {
@@ -51,28 +125,30 @@ export class MonitorRepository implements MonitorStore {
       .run(channelId, JSON.stringify(encodeMonitorSnapshot(snapshot)), state, this.#now());
   }
 
-  /** The log and snapshot of a channel; `store.bad_monitor` for a row that does not decode (never run a monitor on a guess). */
+  /**
+   * The checkpoint's log and the updates after it (or the whole log), and the snapshot;
+   * `store.bad_monitor` for a row that does not decode (never run a monitor on a guess).
+   */
   loadMonitor(channelId: string): StoredMonitor | undefined {
     checkId(channelId);
-    const rows = this.#db.prepare('SELECT seq, kind, data FROM monitor_updates WHERE channel_id = ? ORDER BY seq').all(channelId) as {
+    const checkpoint = this.#db.prepare('SELECT seq, data FROM monitor_checkpoints WHERE channel_id = ?').get(channelId) as { seq: number; data: unknown } | undefined;
+    const from = checkpoint ? checkpoint.seq + 1 : 0;
+    const rows = this.#db.prepare('SELECT seq, kind, data FROM monitor_updates WHERE channel_id = ? AND seq >= ? ORDER BY seq').all(channelId, from) as {
       seq: number;
       kind: string;
-      data: Uint8Array;
+      data: unknown;
     }[];
     const snap = this.#db.prepare('SELECT snapshot FROM monitors WHERE channel_id = ?').get(channelId) as { snapshot: string } | undefined;
-    if (rows.length === 0 && !snap) return undefined;
-    const updates = rows.map((r, i) => {
-      if (r.seq !== i) throw bad(channelId, `update ${i} is missing`);
-      if (!(r.data instanceof Uint8Array)) throw bad(channelId, `update ${i} is not a blob`);
-      try {
-        const u = decodeMonitorUpdate(new Uint8Array(r.data));
-        if (u.kind !== r.kind) throw bad(channelId, `update ${i} is ${u.kind}, recorded as ${r.kind}`);
-        return u;
-      } catch (e) {
-        if (e instanceof MonitorError) throw bad(channelId, `update ${i}: ${e.message}`);
-        throw e;
-      }
+    if (rows.length === 0 && !snap && !checkpoint) return undefined;
+    const tail = rows.map((r, i) => {
+      if (r.seq !== from + i) throw bad(channelId, `update ${from + i} is missing`);
+      const u = decodeRow(channelId, `update ${r.seq}`, r.data);
+      if (u.kind !== r.kind) throw bad(channelId, `update ${r.seq} is ${u.kind}, recorded as ${r.kind}`);
+      return u;
     });
+    // A log written before checkpoints: its remote commitments are indexed now, once (the next checkpoint covers it).
+    if (!checkpoint && tail.length > 0) this.#db.transaction(() => this.#indexRemoteHtlcs(channelId, tail, tail.map((u) => encodeMonitorUpdate(u))))();
+    const head = checkpoint ? decodeCheckpoint(channelId, checkpoint.data) : [];
     let snapshot: MonitorSnapshot | null = null;
     if (snap) {
       try {
@@ -83,7 +159,7 @@ export class MonitorRepository implements MonitorStore {
         throw e;
       }
     }
-    return { channelId, updates, snapshot };
+    return { channelId, updates: [...head, ...tail], snapshot, sinceCheckpoint: tail.length };
   }
 
   deleteMonitor(channelId: string): void {
@@ -91,6 +167,8 @@ export class MonitorRepository implements MonitorStore {
     this.#db.transaction(() => {
       this.#db.prepare('DELETE FROM monitor_updates WHERE channel_id = ?').run(channelId);
       this.#db.prepare('DELETE FROM monitors WHERE channel_id = ?').run(channelId);
+      this.#db.prepare('DELETE FROM monitor_checkpoints WHERE channel_id = ?').run(channelId);
+      this.#db.prepare('DELETE FROM monitor_remote_htlcs WHERE channel_id = ?').run(channelId);
     })();
   }
 

@@ -20,8 +20,10 @@ describe('the crash campaign, small', () => {
     expect(report.closes).toBe(1);
     expect(report.forceCloses).toBe(1);
     expect(report.reopens).toBe(2);
-    // One check before the first kill and one after each.
-    expect(report.checks).toBe(5);
+    // One check before the first kill and one after each; one more before a close (and at the end)
+    // when the check before it was partial (payments still in flight carried to a later check).
+    expect(report.checks).toBeGreaterThanOrEqual(5);
+    expect(report.checks).toBeLessThanOrEqual(5 + 2 * (report.partialChecks ?? 0));
     expect(report.payments.succeeded).toBeGreaterThan(0);
     expect(report.payments.succeeded + report.payments.failed).toBe(report.payments.started);
     for (const k of report.kills) if (k.recoveryMs !== null) expect(k.recoveryMs).toBeGreaterThan(0);

@@ -63,7 +63,15 @@ interface Entry {
   readonly keyIndex: number;
   /** The channel state the monitor was last fed (its updates are derived from the next one). */
   fed: ChannelState | null;
+  /** Updates written since the last checkpoint (what a restart reads after it). */
+  sinceCheckpoint: number;
 }
+
+/**
+ * A checkpoint (the monitor's folded log, compact) is written once this many updates were appended
+ * after the last one: a restart reads at most this many log rows per channel however long it lived.
+ */
+export const MONITOR_CHECKPOINT_EVERY = 200;
 
 export class ChannelMonitors {
   readonly #opts: ChannelMonitorsOptions;
@@ -102,9 +110,21 @@ export class ChannelMonitors {
     if (this.#entries.has(channelId)) return true;
     const stored = this.#opts.stores.monitors.loadMonitor(channelId);
     if (!stored || stored.updates.length === 0) return false;
-    const monitor = ChannelMonitor.restore(stored.updates, stored.snapshot, this.#opts.signerFor(keyIndex));
-    this.#entries.set(channelId, { monitor, keyIndex, fed: state });
+    const monitor = ChannelMonitor.restore(stored.updates, stored.snapshot, this.#opts.signerFor(keyIndex), { remoteHtlcs: this.#remoteHtlcs(channelId) });
+    this.#entries.set(channelId, { monitor, keyIndex, fed: state, sinceCheckpoint: stored.sinceCheckpoint });
+    // A long log with no checkpoint (written before checkpoints, or a channel that stopped moving): one now,
+    // so the next restart does not read it all again.
+    if (stored.sinceCheckpoint >= MONITOR_CHECKPOINT_EVERY) {
+      this.#opts.stores.atomically(() => this.#opts.stores.monitors.saveMonitorCheckpoint(channelId, monitor.data.compact()));
+      this.#entries.get(channelId)!.sinceCheckpoint = 0;
+    }
     return true;
+  }
+
+  /** The store's HTLCs of the peer's commitments, asked only when a revoked one appears on chain. */
+  #remoteHtlcs(channelId: string): (ctn: number) => ReturnType<ChannelStores['monitors']['remoteHtlcs']> {
+    const monitors = this.#opts.stores.monitors;
+    return (ctn) => monitors.remoteHtlcs(channelId, ctn);
   }
 
   /**
@@ -117,8 +137,8 @@ export class ChannelMonitors {
     if (!entry) {
       if (!this.#opts.wallet) return null;
       const updates = [...monitorUpdatesBetween(null, next, { sweepScript: this.#opts.wallet.freshScript() }), ...extra];
-      const monitor = ChannelMonitor.open(updates, this.#opts.signerFor(keyIndex));
-      this.#entries.set(channelId, { monitor, keyIndex, fed: next });
+      const monitor = ChannelMonitor.open(updates, this.#opts.signerFor(keyIndex), { remoteHtlcs: this.#remoteHtlcs(channelId) });
+      this.#entries.set(channelId, { monitor, keyIndex, fed: next, sinceCheckpoint: 0 });
       const tip = this.#opts.chain?.tip();
       const feeds = [monitor.start(), ...(tip ? [monitor.bestBlock(tip.height)] : []), monitor.feeratesUpdated(this.#estimates())];
       return { channelId, updates, step: mergeSteps(feeds), created: true };
@@ -131,9 +151,16 @@ export class ChannelMonitors {
 
   /** Writes a pending step: its updates appended, and its snapshot when it changed. Call inside the channel's transaction. */
   write(p: PendingMonitorStep): void {
-    const m = this.#entries.get(p.channelId)!.monitor;
+    const entry = this.#entries.get(p.channelId)!;
+    const m = entry.monitor;
     this.#opts.stores.monitors.appendMonitorUpdates(p.channelId, p.updates);
     if (p.step.persist || p.created) this.#opts.stores.monitors.saveMonitorSnapshot(p.channelId, m.snapshot(), m.view().state);
+    // The monitor in memory has folded these updates (advance): its compact log is the log up to them.
+    entry.sinceCheckpoint += p.updates.length;
+    if (entry.sinceCheckpoint >= MONITOR_CHECKPOINT_EVERY) {
+      this.#opts.stores.monitors.saveMonitorCheckpoint(p.channelId, m.data.compact());
+      entry.sinceCheckpoint = 0;
+    }
   }
 
   /** After the write: publish the step's events and carry out its actions. */

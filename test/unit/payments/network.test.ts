@@ -296,6 +296,27 @@ describe('failures', () => {
 });
 
 describe('timeouts', () => {
+  it('never starts a split that cannot carry the whole amount now: no partial set for the payee to hold until its MPP timeout', () => {
+    // Crash campaign seed 4242: payments of ~1,250 sat went out as 16 dust parts short of total_msat
+    // (the most parts a payment may have), held by the payee for 60 s, then failed with mpp_timeout.
+    net = new PayNet();
+    const a = net.node('A');
+    const b = net.node('B');
+    net.open(a, b, { fundingSat: 200_000n, pushMsat: 100_000_000n });
+    const inv = b.invoice({ amountMsat: 150_000_000n, description: 'more than A has' });
+    expect(inv.features.has('basic_mpp')).toBe(true);
+    a.run(a.payments.outbound.pay({ paymentId: 's1', target: { kind: 'bolt11', invoice: inv } }, net.now));
+    net.settle();
+    expect(a.store.partsOf('s1')).toEqual([]);
+    expect(b.payments.inbound.pending()).toEqual([]);
+    expect(a.store.getPayment('s1')).toMatchObject({ status: 'failed', failure: { code: 'payments.no_route' } });
+    // What the channel can carry, split or whole, still goes.
+    const fits = b.invoice({ amountMsat: 60_000_000n, description: 'fits' });
+    a.run(a.payments.outbound.pay({ paymentId: 's2', target: { kind: 'bolt11', invoice: fits } }, net.now));
+    net.settle();
+    expect(a.store.getPayment('s2')).toMatchObject({ status: 'succeeded' });
+  });
+
   it('the recipient fails a partial multi-part payment with mpp_timeout after 60 s', () => {
     net = new PayNet();
     const [a, b, d, c] = ['A', 'B', 'D', 'C'].map((n) => net.node(n)) as [PayNode, PayNode, PayNode, PayNode];
