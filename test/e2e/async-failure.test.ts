@@ -7,30 +7,15 @@
  * list and its async timeline say so in the words payment-errors.ts gives that code — not the code.
  * Screenshots at 1280 px.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { NodeApi, PaymentInfo } from '../../core/api';
-import { connectToDaemon } from '../../main/cli/daemon-client';
+import type { PaymentInfo } from '../../core/api';
 import { paymentCodeText } from '../../renderer/src/lib/payment-errors';
 import { SCREENSHOTS_DIR, launchBrowser, screenshot, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, text } from './support/app';
-import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
-
-function configure(node: UiChannelNode, async: Record<string, unknown>): void {
-  writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
-}
-
-async function withApi<T>(node: UiChannelNode, fn: (api: NodeApi) => Promise<T>): Promise<T> {
-  const client = await connectToDaemon(node.datadir);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.close();
-  }
-}
+import { UiChannelNode, configureAsync, eventually, openChannel, withNodeApi } from './support/channel-nodes';
 
 describe('an async payment\'s failure on the Payments page', () => {
   const p = new UiChannelNode('P', { payments: true });
@@ -44,16 +29,16 @@ describe('an async payment\'s failure on the Payments page', () => {
   beforeAll(async () => {
     ensureRendererBuilt();
     // The LSP fails a held HTLC back 15 s after it gave its release paths (the smallest window the tests use).
-    configure(lsp, { role: 'lsp', releaseWindowSeconds: 15 });
+    configureAsync(lsp, { role: 'lsp', releaseWindowSeconds: 15 });
     await lsp.start();
-    configure(p, { role: 'payer', lsp: lsp.address });
-    configure(r, { role: 'recipient', lsp: lsp.address, description: 'tea while I sleep' });
+    configureAsync(p, { role: 'payer', lsp: lsp.address });
+    configureAsync(r, { role: 'recipient', lsp: lsp.address, description: 'tea while I sleep' });
     await Promise.all([p.start(), r.start()]);
     await p.control('connect', { address: lsp.address });
-    await eventually(() => withApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
+    await eventually(() => withNodeApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
     await openChannel(p, lsp);
     await openChannel(lsp, r);
-    offer = await eventually(() => withApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+    offer = await eventually(() => withNodeApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
     await r.stop();
     context = await launchBrowser();
     page = await context.newPage();
@@ -75,11 +60,11 @@ describe('an async payment\'s failure on the Payments page', () => {
     await page.getByRole('button', { name: 'Pay 42 sat' }).click();
     // Held at the LSP first: the Send card says the payment waits for the recipient.
     await page.locator('[data-testid="pay-progress"][data-status="pending"] [data-testid="pay-awaiting-recipient"]').waitFor({ timeout: 30_000 });
-    expect((await withApi(lsp, (a) => a.listHeldHtlcs({}))).held).toHaveLength(1);
+    expect((await withNodeApi(lsp, (a) => a.listHeldHtlcs({}))).held).toHaveLength(1);
 
     // The window ends (15 s), the LSP fails the HTLC back, P's payment fails.
     const failed = await eventually(async () => {
-      const [x] = (await withApi(p, (a) => a.listPayments({}))).payments;
+      const [x] = (await withNodeApi(p, (a) => a.listPayments({}))).payments;
       return x?.status === 'failed' ? x : undefined;
     }, 'P\'s payment failed', 60_000) as PaymentInfo;
     expect(failed).toMatchObject({ kind: 'async', failure: { code: 'payments.async_hold_failed' } });
@@ -108,7 +93,7 @@ describe('an async payment\'s failure on the Payments page', () => {
     await tl.scrollIntoViewIfNeeded();
     await tl.screenshot({ path: join(SCREENSHOTS_DIR, 'async-failure-timeline.png') });
     // Nothing left held at the LSP.
-    expect((await withApi(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
+    expect((await withNodeApi(lsp, (a) => a.listHeldHtlcs({}))).held).toEqual([]);
     expect(problems).toEqual([]);
   }, 150_000);
 });

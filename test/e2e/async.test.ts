@@ -11,31 +11,17 @@
  * without a click when R's process stops on its own or is started from elsewhere. Screenshots of
  * every new view at 1280 and 800 px.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { NodeApi } from '../../core/api';
 import { connectToDaemon, readApiInfo } from '../../main/cli/daemon-client';
 import { launchBrowser, screenshot, watchProblems } from './support/browser';
 import { fitsWidth, setWidth } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, logIn, text } from './support/app';
-import { UiChannelNode, eventually, openChannel } from './support/channel-nodes';
+import { UiChannelNode, configureAsync, eventually, openChannel, withNodeApi } from './support/channel-nodes';
 import { FRIEND_STOP_GRACE_MS, FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
-
-function configure(node: UiChannelNode, async: Record<string, unknown>): void {
-  writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
-}
-
-async function withApi<T>(node: UiChannelNode, fn: (api: NodeApi) => Promise<T>): Promise<T> {
-  const client = await connectToDaemon(node.datadir);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.close();
-  }
-}
 
 const step = (page: Page, timeline: string, key: string, status = '') =>
   page.locator(`[data-testid="async-timeline"][data-id^="${timeline}"] [data-step="${key}"]${status ? `[data-status="${status}"]` : ''}`);
@@ -61,9 +47,9 @@ describe('Async payments in the browser', () => {
 
   beforeAll(async () => {
     ensureRendererBuilt();
-    configure(lsp, { role: 'lsp' });
+    configureAsync(lsp, { role: 'lsp' });
     await Promise.all([lsp.start(), p.start()]);
-    configure(r, { role: 'recipient', lsp: lsp.address, description: 'coffee while I sleep' });
+    configureAsync(r, { role: 'recipient', lsp: lsp.address, description: 'coffee while I sleep' });
     await r.start();
     context = await launchBrowser();
     page = await context.newPage();
@@ -110,7 +96,7 @@ describe('Async payments in the browser', () => {
 
   it('R\'s offer is shown ready with its QR once the LSP keeps its static invoice, and appears on the friend card live', async () => {
     await p.control('connect', { address: lsp.address });
-    await eventually(() => withApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
+    await eventually(() => withNodeApi(lsp, async (a) => (await a.listPeers({})).peers.some((x) => x.nodeId === r.nodeId)), 'R connected to its LSP', 30_000);
 
     // R as the sandbox friend of P's app: npm start's control endpoint, here over the R process (scripts/sandbox-friend.ts).
     // Its process ends when its API connection closes: stopped by the card, or on its own.
@@ -151,7 +137,7 @@ describe('Async payments in the browser', () => {
 
     await openChannel(p, lsp);
     await openChannel(lsp, r);
-    offer = await eventually(() => withApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
+    offer = await eventually(() => withNodeApi(r, async (a) => (await a.asyncOffer({})).offer), 'R\'s offer ready at the LSP', 60_000);
     // Without a reload or a click: the card asks for the friend's status while it is shown.
     await page.locator('[data-testid="sandbox-friend-offer"]').waitFor({ timeout: WAIT });
     expect(await text(page, '[data-testid="sandbox-friend-offer"]')).toBe(offer);

@@ -6,11 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { REPO_ROOT } from '../../support/vectors';
 import { tempDir } from '../../support/tmp';
 import { specToJson, testChannelSpec, type Json } from '../../support/channel-open';
+import { connectToDaemon } from '../../../main/cli/daemon-client';
+import type { NodeApi } from '../../../core/api';
 
 const HARNESS = join(REPO_ROOT, 'test', 'support', 'channel-node.ts');
 const running = new Set<ChildProcess>();
@@ -124,5 +127,20 @@ export async function eventually<T>(check: () => Promise<T | false | null | unde
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Writes a node's async payments role into its config.json before it starts (taken at start). */
+export function configureAsync(node: UiChannelNode, async: Record<string, unknown>): void {
+  writeFileSync(join(node.datadir, 'config.json'), JSON.stringify({ async }) + '\n', { mode: 0o600 });
+}
+
+/** Runs `fn` with a fresh API connection to the node's daemon, closed after. */
+export async function withNodeApi<T>(node: UiChannelNode, fn: (api: NodeApi) => Promise<T>): Promise<T> {
+  const client = await connectToDaemon(node.datadir);
+  try {
+    return await fn(client.api);
+  } finally {
+    client.close();
   }
 }
