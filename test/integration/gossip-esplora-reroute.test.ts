@@ -118,13 +118,7 @@ describe('a payer on Esplora and a public channel closed on chain', () => {
     const hold = await shim.holdTip();
     const closed = await b.cli('closechannel', bc.channelId);
     expect(closed.code, closed.stderr).toBe(0);
-    await waitFor(async () => {
-      for (const id of await btcd.rpc<string[]>('getrawmempool')) {
-        const tx = await btcd.rpc<{ vin: { txid: string }[] }>('getrawtransaction', [id, 1]);
-        if (tx.vin.some((i) => i.txid === bc.fundingTxid)) return true;
-      }
-      return undefined;
-    }, 'the closing transaction in the mempool', 60_000);
+    await waitFor(async () => ((await mempoolSpenders(btcd, `${bc.fundingTxid}:${bc.fundingOutputIndex}`)).length > 0 ? true : undefined), 'the closing transaction in the mempool', 60_000);
     const closeHeight = (await btcd.height()) + 1;
     await mine(1, [b, c, d]);
     // A has not seen that block, nor heard of the close by gossip: B–C is still its best route.

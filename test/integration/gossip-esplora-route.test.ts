@@ -15,7 +15,7 @@ import type { FundChannelResult, RouteInfoResult } from '../../core/api';
 import { type Btcd, startBtcd, waitFor } from '../support/btcd';
 import { connected, openToMempool } from '../support/chain-daemons';
 import { startEsplora, type EsploraShim } from '../support/esplora';
-import { deposit, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
+import { mempoolSpenders, deposit, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
 
 let btcd: Btcd;
 let shim: EsploraShim;
@@ -109,13 +109,7 @@ describe('a public channel closed on chain, on a node that follows Esplora', () 
     const outspendsBefore = shim.requests.get(`outspend ${bc.fundingTxid}:${bc.fundingOutputIndex}`) ?? 0;
     const closed = await b.cli('closechannel', bc.channelId);
     expect(closed.code, closed.stderr).toBe(0);
-    await waitFor(async () => {
-      for (const id of await btcd.rpc<string[]>('getrawmempool')) {
-        const tx = await btcd.rpc<{ vin: { txid: string }[] }>('getrawtransaction', [id, 1]);
-        if (tx.vin.some((i) => i.txid === bc.fundingTxid)) return true;
-      }
-      return undefined;
-    }, 'the closing transaction in the mempool', 60_000);
+    await waitFor(async () => ((await mempoolSpenders(btcd, `${bc.fundingTxid}:${bc.fundingOutputIndex}`)).length > 0 ? true : undefined), 'the closing transaction in the mempool', 60_000);
     const closeHeight = (await btcd.height()) + 1;
     await mine(1);
     const spent = await waitFor(async () => (await a.api.listGraphChannels({})).channels.find((x) => x.shortChannelId === scid && x.spentAtHeight !== null), 'the B–C channel spent on A');
