@@ -56,9 +56,11 @@ describe('kill -9 around funding, closing and sweeping', () => {
     expect(r.code, r.stderr).toBe(0);
     const opened = r.json as FundChannelResult;
     await a.daemon.stop('SIGKILL');
-    await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).includes(opened.fundingTxid) ? true : undefined), 'the funding in the mempool');
-    await btcd.mine(opened.minimumDepth);
+    // openchannel answers once funding_signed is stored; the broadcast that follows may not have reached
+    // btcd before the kill (under load it did not): the restarted node broadcasts its funding again.
     a = await restart(a);
+    await waitFor(async () => ((await btcd.rpc<string[]>('getrawmempool')).includes(opened.fundingTxid) ? true : undefined), 'the funding in the mempool', 60_000);
+    await btcd.mine(opened.minimumDepth);
     await synced(a.api, btcd);
     for (const n of [a, b]) {
       await waitFor(async () => ((await channelOf(n.api, opened.channelId))?.state === 'active' ? true : undefined), 'active after the restart', 60_000);
