@@ -781,9 +781,12 @@ export class AsyncWiring {
   /** P: a channel step, once persisted — the held_htlc_available that rely on the release paths of its revoke_and_ack go now. */
   onChannelStep(report: ChannelStepReport): void {
     const written = this.#written.get(report.events);
-    this.#written.delete(report.events);
-    for (const step of written ?? []) this.#payerStep(step, { written: true });
-    // A step that came without the transaction hook: written here (a second copy of the paths changes nothing).
+    if (written) {
+      this.#written.delete(report.events);
+      for (const step of written) this.#payerStep(step, { written: true });
+      return;
+    }
+    // A step that came without the transaction hook (or with nothing for the payer): written here.
     for (const step of this.#releasePathSteps(report)) this.#payerStep(step);
   }
 
