@@ -106,9 +106,10 @@ export const nobleHashes: HashBackend = {
 
 export const nobleCiphers: CipherBackend = {
   chacha20Poly1305Seal: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext),
-  chacha20Poly1305SealInto(key, nonce, ad, plaintext, out, offset) {
-    // @noble copies the plaintext into `output` and encrypts it there.
-    chacha20poly1305(key, nonce, ad).encrypt(plaintext, out.subarray(offset, offset + plaintext.length + 16));
+  chacha20Poly1305SealDetached(key, nonce, ad, plaintext) {
+    // @noble seals into one array: the two parts are views of it.
+    const sealed = chacha20poly1305(key, nonce, ad).encrypt(plaintext);
+    return { ciphertext: sealed.subarray(0, plaintext.length), tag: sealed.subarray(plaintext.length) };
   },
   chacha20Poly1305Open(key, nonce, ad, sealed) {
     try {
@@ -116,6 +117,13 @@ export const nobleCiphers: CipherBackend = {
     } catch {
       return null;
     }
+  },
+  chacha20Poly1305OpenDetached(key, nonce, ad, ciphertext, tag) {
+    // @noble opens one array: the parts are joined (the fallback backend; node:crypto needs no copy).
+    const sealed = new Uint8Array(ciphertext.length + tag.length);
+    sealed.set(ciphertext);
+    sealed.set(tag, ciphertext.length);
+    return nobleCiphers.chacha20Poly1305Open(key, nonce, ad, sealed);
   },
   chacha20: (key, nonce, data, counter) => nobleChacha20(key, nonce, data, undefined, counter),
 };

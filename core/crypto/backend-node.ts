@@ -99,36 +99,41 @@ function nodeHashes(c: NodeCryptoModule, oneShot: OneShotHash | undefined): Hash
 
 function nodeCiphers(c: NodeCryptoModule): CipherBackend {
   const TAG = 16;
-  /** Seals into `out` at `offset`: node:crypto's output buffer is copied there once. */
-  function sealInto(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+  function sealDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array } {
     const cipher = c.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
+    const ciphertext = cipher.update(plaintext);
     cipher.final();
-    out.set(body, offset);
-    out.set(cipher.getAuthTag(), offset + body.length);
+    return { ciphertext, tag: cipher.getAuthTag() };
+  }
+  function openDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array | null {
+    const decipher = c.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: ciphertext.length });
+    decipher.setAuthTag(tag);
+    const body = decipher.update(ciphertext);
+    try {
+      decipher.final(); // checks the tag (in constant time, inside the library)
+    } catch {
+      body.fill(0);
+      return null;
+    }
+    return bytesOf(body);
   }
   return {
     chacha20Poly1305Seal(key, nonce, ad, plaintext) {
+      // node:crypto's two outputs, joined once.
+      const { ciphertext, tag } = sealDetached(key, nonce, ad, plaintext);
       const out = new Uint8Array(plaintext.length + TAG);
-      sealInto(key, nonce, ad, plaintext, out, 0);
+      out.set(ciphertext);
+      out.set(tag, plaintext.length);
       return out;
     },
-    chacha20Poly1305SealInto: (key, nonce, ad, plaintext, out, offset) => sealInto(key, nonce, ad, plaintext, out, offset),
-    chacha20Poly1305Open(key, nonce, ad, sealed) {
-      const split = sealed.length - TAG;
-      const decipher = c.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
-      if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: split });
-      decipher.setAuthTag(sealed.subarray(split));
-      const body = decipher.update(sealed.subarray(0, split));
-      try {
-        decipher.final(); // checks the tag (in constant time, inside the library)
-      } catch {
-        body.fill(0);
-        return null;
-      }
-      return bytesOf(body);
+    chacha20Poly1305SealDetached: (key, nonce, ad, plaintext) => {
+      const { ciphertext, tag } = sealDetached(key, nonce, ad, plaintext);
+      return { ciphertext: bytesOf(ciphertext), tag: bytesOf(tag) };
     },
+    chacha20Poly1305Open: (key, nonce, ad, sealed) => openDetached(key, nonce, ad, sealed.subarray(0, sealed.length - TAG), sealed.subarray(sealed.length - TAG)),
+    chacha20Poly1305OpenDetached: openDetached,
     chacha20(key, nonce, data, counter) {
       // OpenSSL's chacha20 takes a 16-byte IV: the 32-bit block counter (little-endian) || 12-byte nonce.
       const iv = new Uint8Array(16);
@@ -175,12 +180,14 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
     chacha20Poly1305: () => data.every((d) => {
       const sealed = ciphers.chacha20Poly1305Seal(key, nonce, d, d);
       if (!equalBytes(sealed, nobleCiphers.chacha20Poly1305Seal(key, nonce, d, d))) return false;
-      const into = new Uint8Array(d.length + 19);
-      ciphers.chacha20Poly1305SealInto(key, nonce, d, d, into, 3);
-      if (!equalBytes(into.subarray(3), sealed) || into[0] !== 0 || into[1] !== 0 || into[2] !== 0) return false;
+      const parts = ciphers.chacha20Poly1305SealDetached(key, nonce, d, d);
+      if (!equalBytes(parts.ciphertext, sealed.subarray(0, d.length)) || !equalBytes(parts.tag, sealed.subarray(d.length))) return false;
       const opened = ciphers.chacha20Poly1305Open(key, nonce, d, sealed);
+      const openedApart = ciphers.chacha20Poly1305OpenDetached(key, nonce, d, parts.ciphertext, parts.tag);
       sealed[sealed.length - 1]! ^= 1;
-      return opened !== null && equalBytes(opened, d) && ciphers.chacha20Poly1305Open(key, nonce, d, sealed) === null;
+      return opened !== null && equalBytes(opened, d) && openedApart !== null && equalBytes(openedApart, d)
+        && ciphers.chacha20Poly1305Open(key, nonce, d, sealed) === null
+        && ciphers.chacha20Poly1305OpenDetached(key, nonce, d, parts.ciphertext, sealed.subarray(d.length)) === null;
     }),
     chacha20: () => data.every((d) => equalBytes(ciphers.chacha20(key, nonce, d, 0), nobleCiphers.chacha20(key, nonce, d, 0))
       && equalBytes(ciphers.chacha20(key, nonce, d, 7), nobleCiphers.chacha20(key, nonce, d, 7))),
@@ -206,8 +213,9 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
     },
     ciphers: {
       chacha20Poly1305Seal: aead ? ciphers.chacha20Poly1305Seal : nobleCiphers.chacha20Poly1305Seal,
-      chacha20Poly1305SealInto: aead ? ciphers.chacha20Poly1305SealInto : nobleCiphers.chacha20Poly1305SealInto,
+      chacha20Poly1305SealDetached: aead ? ciphers.chacha20Poly1305SealDetached : nobleCiphers.chacha20Poly1305SealDetached,
       chacha20Poly1305Open: aead ? ciphers.chacha20Poly1305Open : nobleCiphers.chacha20Poly1305Open,
+      chacha20Poly1305OpenDetached: aead ? ciphers.chacha20Poly1305OpenDetached : nobleCiphers.chacha20Poly1305OpenDetached,
       chacha20: stream ? ciphers.chacha20 : nobleCiphers.chacha20,
     },
     primitives: {

@@ -86,13 +86,21 @@ export interface HashBackend {
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 }
 
+/** An AEAD seal's two parts: the ciphertext (as long as the plaintext) and the 16-byte tag. */
+export interface DetachedSeal {
+  readonly ciphertext: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
 export interface CipherBackend {
   /** RFC 8439 AEAD: ciphertext || 16-byte tag. */
   chacha20Poly1305Seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
-  /** The same ciphertext || tag, written into `out` at `offset` (the front checked the room). */
-  chacha20Poly1305SealInto(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
+  /** The same seal with the ciphertext and the 16-byte tag apart (each as the cipher wrote it: no copy to join them). */
+  chacha20Poly1305SealDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): DetachedSeal;
   /** RFC 8439 AEAD open of ciphertext || tag; null if the tag does not match. */
   chacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+  /** The same open with the ciphertext and its 16-byte tag apart (no copy to join them); null if the tag does not match. */
+  chacha20Poly1305OpenDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array | null;
   /** RFC 8439 ChaCha20 (12-byte nonce, 32-bit block counter) keystream XORed onto `data`. */
   chacha20(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, counter: number): Uint8Array;
 }

@@ -4,6 +4,7 @@
  * rejects the same inputs with the same typed errors.
  */
 import { CryptoError, assertBytes } from './bytes';
+import type { DetachedSeal } from './backend';
 import { backend } from './select';
 
 const TAG_LENGTH = 16;
@@ -24,27 +25,15 @@ export function aeadEncrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, 
 }
 
 /**
- * AEAD encrypt into `out` at `offset`: writes the same ciphertext || 16-byte tag as aeadEncrypt
- * (plaintext.length + 16 bytes), for framing that puts a header before the ciphertext without
- * copying it again (BOLT 8 frames). Nothing else in `out` changes. CryptoError `bytes.bad_length`
- * if `offset` is not an integer or `out` has no room for it all there.
+ * AEAD encrypt with the ciphertext (plaintext.length bytes) and the 16-byte tag returned apart, as
+ * the backend wrote them: the same bytes as aeadEncrypt, for framing that writes them out as they
+ * are (BOLT 8 frames leave as parts, gathered by one socket write) without copying them into one array.
  */
-export function aeadEncryptInto(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  ad: Uint8Array,
-  plaintext: Uint8Array,
-  out: Uint8Array,
-  offset: number,
-): void {
+export function aeadEncryptDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): DetachedSeal {
   checkKeyNonce(key, nonce);
   assertBytes(ad, undefined, 'associated data');
   assertBytes(plaintext, undefined, 'plaintext');
-  assertBytes(out, undefined, 'output');
-  if (!Number.isSafeInteger(offset) || offset < 0 || offset + plaintext.length + TAG_LENGTH > out.length) {
-    throw new CryptoError('bytes.bad_length', `output: no room for ${plaintext.length + TAG_LENGTH} bytes at offset ${String(offset)} of ${out.length}`);
-  }
-  backend().chacha20Poly1305SealInto(key, nonce, ad, plaintext, out, offset);
+  return backend().chacha20Poly1305SealDetached(key, nonce, ad, plaintext);
 }
 
 /**
@@ -57,6 +46,20 @@ export function aeadDecrypt(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, 
   assertBytes(sealed, undefined, 'ciphertext');
   if (sealed.length < TAG_LENGTH) throw new CryptoError('crypto.bad_mac', 'ciphertext shorter than its 16-byte tag');
   const plaintext = backend().chacha20Poly1305Open(key, nonce, ad, sealed);
+  if (plaintext === null) throw new CryptoError('crypto.bad_mac', 'ChaCha20-Poly1305 tag mismatch');
+  return plaintext;
+}
+
+/**
+ * AEAD decrypt with the ciphertext and its 16-byte tag apart (a frame whose tag came in a later
+ * read than its body): no copy to join them. The same errors as aeadDecrypt.
+ */
+export function aeadDecryptDetached(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array {
+  checkKeyNonce(key, nonce);
+  assertBytes(ad, undefined, 'associated data');
+  assertBytes(ciphertext, undefined, 'ciphertext');
+  assertBytes(tag, TAG_LENGTH, 'tag');
+  const plaintext = backend().chacha20Poly1305OpenDetached(key, nonce, ad, ciphertext, tag);
   if (plaintext === null) throw new CryptoError('crypto.bad_mac', 'ChaCha20-Poly1305 tag mismatch');
   return plaintext;
 }

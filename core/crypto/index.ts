@@ -9,7 +9,7 @@ export * from './hash';
 export * from './chacha';
 export * from './secp256k1';
 export * from './kdf';
-export type { CryptoBackendName, CryptoPrimitive, CryptoPrimitiveInfo, Sha256Hasher } from './backend';
+export type { CryptoBackendName, CryptoPrimitive, CryptoPrimitiveInfo, DetachedSeal, Sha256Hasher } from './backend';
 export { CRYPTO_BACKEND_NAMES } from './backend';
 export type { CryptoBackendInfo, CryptoBackendRequest, SelectCryptoBackendOptions } from './select';
 export {

@@ -92,8 +92,9 @@ function compose(
     hmacSha256: sym.hashes.hmacSha256,
     hkdfSha256: sym.hashes.hkdfSha256,
     chacha20Poly1305Seal: sym.ciphers.chacha20Poly1305Seal,
-    chacha20Poly1305SealInto: sym.ciphers.chacha20Poly1305SealInto,
+    chacha20Poly1305SealDetached: sym.ciphers.chacha20Poly1305SealDetached,
     chacha20Poly1305Open: sym.ciphers.chacha20Poly1305Open,
+    chacha20Poly1305OpenDetached: sym.ciphers.chacha20Poly1305OpenDetached,
     chacha20: sym.ciphers.chacha20,
   };
 }

@@ -3,7 +3,8 @@
  * rotation, and a streaming decoder that accepts bytes in arbitrary chunks. Sans-I/O: it is
  * fed bytes and returns bytes; the socket lives in core/peer.
  */
-import { aeadDecrypt, aeadEncryptInto, hkdfTwoKeys, toHex, uninitializedBytes, zeroize } from '../crypto';
+import type { DetachedSeal } from '../crypto';
+import { aeadDecrypt, aeadDecryptDetached, aeadEncryptDetached, concatBytes, hkdfTwoKeys, toHex, uninitializedBytes, zeroize } from '../crypto';
 import { KEY_ROTATION_NONCE, LENGTH_HEADER_LENGTH, MAC_LENGTH, MAX_MESSAGE_LENGTH } from './constants';
 import { FrameError, TransportError } from './errors';
 import { EMPTY, writeNonce } from './noise';
@@ -45,25 +46,29 @@ class CipherDirection {
 
   /**
    * BOLT 8 "Encrypting and Sending Messages" steps 3–4: encrypt with `sn`, AD empty, then `sn++`.
-   * The ciphertext and its MAC (plaintext + 16 bytes) are written into `frame` at `offset`.
+   * The ciphertext (as long as `plaintext`) and its 16-byte MAC come back apart, as the cipher wrote them.
    */
-  sealInto(plaintext: Uint8Array, frame: Uint8Array, offset: number, what: 'length' | 'message'): void {
-    aeadEncryptInto(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext, frame, offset);
+  seal(plaintext: Uint8Array, what: 'length' | 'message'): DetachedSeal {
+    const sealed = aeadEncryptDetached(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext);
     if (this.#trace) {
-      const ciphertext = toHex(frame.subarray(offset, offset + plaintext.length + MAC_LENGTH));
+      const ciphertext = toHex(sealed.ciphertext) + toHex(sealed.tag);
       this.#trace({ op: `encrypt_${what}`, cleartext: toHex(plaintext), nonce: toHex(this.#nonce), sk: toHex(this.#k), ciphertext });
     }
     this.#advance();
+    return sealed;
   }
 
   /**
    * BOLT 8 "Receiving and Decrypting Messages" steps 3 and 5: decrypt with `rn`, AD empty, then
    * `rn++`. A failed MAC throws CryptoError `crypto.bad_mac` and leaves the nonce unchanged.
+   * `tag` given: the MAC apart from `ciphertext` (it came in a later read); else it ends `ciphertext`.
    */
-  open(ciphertext: Uint8Array, what: 'length' | 'message'): Uint8Array {
-    const out = aeadDecrypt(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, ciphertext);
+  open(ciphertext: Uint8Array, what: 'length' | 'message', tag?: Uint8Array): Uint8Array {
+    const nonce = writeNonce(this.#nonce, this.#n);
+    const out = tag ? aeadDecryptDetached(this.#k, nonce, EMPTY, ciphertext, tag) : aeadDecrypt(this.#k, nonce, EMPTY, ciphertext);
     if (this.#trace) {
-      this.#trace({ op: `decrypt_${what}`, cleartext: toHex(out), nonce: toHex(this.#nonce), rk: toHex(this.#k), ciphertext: toHex(ciphertext) });
+      const sealed = toHex(ciphertext) + (tag ? toHex(tag) : '');
+      this.#trace({ op: `decrypt_${what}`, cleartext: toHex(out), nonce: toHex(this.#nonce), rk: toHex(this.#k), ciphertext: sealed });
     }
     this.#advance();
     return out;
@@ -146,6 +151,15 @@ export class NoiseSession {
    * Throws TransportError `transport.message_too_large` above 65,535 bytes.
    */
   encrypt(plaintext: Uint8Array): Uint8Array {
+    return concatBytes(...this.encryptParts(plaintext));
+  }
+
+  /**
+   * The same frame as `encrypt`, in the three parts the cipher wrote: `lc` (18 bytes), the
+   * message's ciphertext and its 16-byte MAC. Written to the socket together (one gathered write),
+   * a 64 KiB message is not copied again to join them (a seventh of a frame's work: bench/transport).
+   */
+  encryptParts(plaintext: Uint8Array): [Uint8Array, Uint8Array, Uint8Array] {
     this.#assertNotClosed();
     if (!(plaintext instanceof Uint8Array)) throw new TransportError('transport.not_bytes', 'encrypt: expected a Uint8Array');
     const l = plaintext.length; // step 1: l = len(m)
@@ -157,13 +171,12 @@ export class NoiseSession {
       });
     }
     const lengthBytes = new Uint8Array([l >>> 8, l & 0xff]); // step 2: l as 2 big-endian bytes
-    // Step 5 sends lc || c: both are encrypted straight into the frame, so the body is copied
-    // once (out of the cipher), not again to join the two. The two seals write every byte of it, so
-    // it is not zeroed first (for a 64 KiB frame that was a sixth of the work: bench/transport).
-    const frame = uninitializedBytes(LENGTH_HEADER_LENGTH + l + MAC_LENGTH);
-    this.#send.sealInto(lengthBytes, frame, 0, 'length'); // step 3: lc (18 bytes), sn++
-    this.#send.sealInto(plaintext, frame, LENGTH_HEADER_LENGTH, 'message'); // step 4: c, sn++
-    return frame;
+    const length = this.#send.seal(lengthBytes, 'length'); // step 3: lc (18 bytes), sn++
+    const lc = uninitializedBytes(LENGTH_HEADER_LENGTH);
+    lc.set(length.ciphertext);
+    lc.set(length.tag, lengthBytes.length);
+    const body = this.#send.seal(plaintext, 'message'); // step 4: c, sn++
+    return [lc, body.ciphertext, body.tag]; // step 5: send lc || c
   }
 
   /**
@@ -189,7 +202,12 @@ export class NoiseSession {
     for (;;) {
       const need = this.#bodyLength < 0 ? LENGTH_HEADER_LENGTH : this.#bodyLength + MAC_LENGTH;
       if (this.#buffered < need) break;
-      const bytes = this.#take(need);
+      // A body whole in this chunk with its MAC in the next (frames written as parts, or a read that
+      // ends there): the two are opened apart rather than copied together.
+      const first = this.#chunks[0]!;
+      const apart = this.#bodyLength >= 0 && first.length >= this.#bodyLength && first.length < need;
+      const bytes = this.#take(apart ? this.#bodyLength : need);
+      const tag = apart ? this.#take(MAC_LENGTH) : undefined;
       if (this.#bodyLength < 0) {
         // Receiving step 1–3: read exactly 18 bytes, decrypt `lc` with `rn`, `rn++`.
         let l: Uint8Array;
@@ -203,7 +221,7 @@ export class NoiseSession {
       } else {
         // Receiving steps 4–5: read exactly l+16 bytes, decrypt `c` with `rn`, `rn++`.
         try {
-          messages.push(this.#receive.open(bytes, 'message'));
+          messages.push(this.#receive.open(bytes, 'message', tag));
         } catch {
           this.#failReceive();
           throw new FrameError('transport.message_bad_tag', 'the MAC of the message body does not match', messages);

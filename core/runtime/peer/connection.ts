@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { ACT_ONE_LENGTH, ACT_THREE_LENGTH, ACT_TWO_LENGTH, FrameError, NoiseInitiator, NoiseResponder, type NoiseSession } from '../../transport';
 import type { GlasswingError } from '../../errors';
 import { isGlasswingError } from '../../errors';
-import { toHex } from '../../crypto';
+import { toHex, uninitializedBytes } from '../../crypto';
 import { PeerError } from '../../peer/errors';
 import type { Clock, Timer } from '../clock';
 
@@ -41,6 +41,20 @@ export interface ConnectionOptions {
 
 type Phase = 'act1' | 'act2' | 'act3' | 'open' | 'closed';
 
+/** A frame (or handshake act) waiting to be written: its parts, in order, and their total length. */
+interface QueuedFrame {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+  readonly onWritten: WriteCallback | undefined;
+}
+
+/**
+ * A turn's frames up to this many bytes in all are joined into one buffer for their write (copying
+ * small frames costs less than the stream's bookkeeping per part); above it, the parts are handed to
+ * the socket as they are and leave in one gathered write (writev), so a 64 KiB message is not copied.
+ */
+const JOIN_MAX_BYTES = 16 * 1024;
+
 export class Connection {
   readonly socket: Socket;
   readonly direction: 'inbound' | 'outbound';
@@ -50,14 +64,14 @@ export class Connection {
   #initiator: NoiseInitiator | undefined;
   #responder: NoiseResponder | undefined;
   #session: NoiseSession | undefined;
-  #pending: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
+  #pending: QueuedFrame[] = [];
   #pendingBytes = 0;
   /**
    * Frames sent during this turn of the event loop, written to the socket together at its end
    * (one write, so one syscall, for the messages one read produced: a forwarder answers a burst
    * of onion messages with a burst). Frames keep their order; each was sealed with its own nonce.
    */
-  #batch: { bytes: Uint8Array; onWritten: WriteCallback | undefined }[] = [];
+  #batch: QueuedFrame[] = [];
   #batchBytes = 0;
   #handshakeTimer: Timer | undefined;
   /** Set while reading is paused (backpressure); resumes reading when it fires. */
@@ -86,7 +100,7 @@ export class Connection {
       this.#phase = 'act2';
       try {
         this.#initiator = new NoiseInitiator({ localStatic: opts.localKey, remoteStatic: opts.remoteNodeId });
-        this.#write(this.#initiator.actOne()); // BOLT 8 act one: the initiator speaks first
+        this.#writeAct(this.#initiator.actOne()); // BOLT 8 act one: the initiator speaks first
       } catch (e) {
         this.#phase = 'act1';
         queueMicrotask(() => this.#close(asError(e)));
@@ -124,9 +138,10 @@ export class Connection {
   send(plaintext: Uint8Array, onWritten?: WriteCallback): boolean {
     if (this.#phase !== 'open' || !this.#session) return false;
     if (this.queuedBytes > this.#opts.maxQueuedBytes) return false;
-    const frame = this.#session.encrypt(plaintext);
-    this.bytesOut += frame.length;
-    this.#write(frame, onWritten);
+    const parts = this.#session.encryptParts(plaintext);
+    const length = parts[0].length + parts[1].length + parts[2].length;
+    this.bytesOut += length;
+    this.#write({ parts, length, onWritten });
     return true;
   }
 
@@ -168,41 +183,41 @@ export class Connection {
     this.#close(error);
   }
 
-  #write(bytes: Uint8Array, onWritten?: WriteCallback): void {
-    if (this.#batch.length > 0) return this.#addToBatch(bytes, onWritten); // after what is already batched
+  /** A handshake act: one part, no callback. */
+  #writeAct(bytes: Uint8Array): void {
+    this.#write({ parts: [bytes], length: bytes.length, onWritten: undefined });
+  }
+
+  #write(frame: QueuedFrame): void {
+    if (this.#batch.length > 0) return this.#addToBatch(frame); // after what is already batched
     if (this.socket.writableNeedDrain || this.#pending.length > 0) {
-      this.#pending.push({ bytes, onWritten });
-      this.#pendingBytes += bytes.length;
+      this.#pending.push(frame);
+      this.#pendingBytes += frame.length;
       if (this.#pending.length === 1) this.socket.once('drain', () => this.#flush());
       return;
     }
-    this.#addToBatch(bytes, onWritten);
+    this.#addToBatch(frame);
   }
 
-  #addToBatch(bytes: Uint8Array, onWritten: WriteCallback | undefined): void {
-    this.#batch.push({ bytes, onWritten });
-    this.#batchBytes += bytes.length;
+  #addToBatch(frame: QueuedFrame): void {
+    this.#batch.push(frame);
+    this.#batchBytes += frame.length;
     if (this.#batch.length === 1) queueMicrotask(() => this.#flushBatch());
   }
 
-  /** Writes the frames batched this turn: one socket write (their bytes joined), one callback each. */
+  /**
+   * Writes the frames batched this turn in one socket write: small ones joined into one buffer,
+   * larger ones as their parts, gathered (JOIN_MAX_BYTES). One callback each.
+   */
   #flushBatch(): void {
     const batch = this.#batch;
     if (batch.length === 0) return;
+    const total = this.#batchBytes;
     this.#batch = [];
     this.#batchBytes = 0;
     if (this.socket.destroyed) return this.#fail(batch);
-    if (batch.length === 1) return this.#socketWrite(batch[0]!.bytes, batch[0]!.onWritten);
-    let total = 0;
-    for (const b of batch) total += b.bytes.length;
-    const joined = new Uint8Array(total);
-    let off = 0;
-    for (const b of batch) {
-      joined.set(b.bytes, off);
-      off += b.bytes.length;
-    }
     const callbacks = batch.filter((b) => b.onWritten !== undefined);
-    this.#socketWrite(joined, callbacks.length === 0 ? undefined : (error) => {
+    const onWritten: WriteCallback | undefined = callbacks.length === 0 ? undefined : (error) => {
       for (const b of callbacks) {
         try {
           b.onWritten!(error);
@@ -210,16 +225,23 @@ export class Connection {
           /* see #socketWrite */
         }
       }
-    });
+    };
+    if (total > JOIN_MAX_BYTES) return this.#socketWrite(batch.flatMap((b) => b.parts), onWritten);
+    const joined = uninitializedBytes(total); // every byte is written below
+    let off = 0;
+    for (const b of batch) {
+      for (const part of b.parts) {
+        joined.set(part, off);
+        off += part.length;
+      }
+    }
+    this.#socketWrite([joined], onWritten);
   }
 
-  #socketWrite(bytes: Uint8Array, onWritten: WriteCallback | undefined): void {
-    if (!onWritten) {
-      this.socket.write(bytes);
-      return;
-    }
+  /** Hands `parts` to the socket as one write (corked: a gathered write of them all); `onWritten` once the last is written. */
+  #socketWrite(parts: readonly Uint8Array[], onWritten: WriteCallback | undefined): void {
     let called = false;
-    const once: WriteCallback = (error) => {
+    const once: WriteCallback | undefined = onWritten && ((error) => {
       if (called) return;
       called = true;
       try {
@@ -227,16 +249,21 @@ export class Connection {
       } catch {
         // The caller's bug must not break the socket loop.
       }
-    };
-    if (this.socket.destroyed) return once(new PeerError('peer.not_connected', 'the connection closed before the frame was written'));
-    this.socket.write(bytes, (e) => once(e ?? undefined));
+    });
+    if (once && this.socket.destroyed) return once(new PeerError('peer.not_connected', 'the connection closed before the frame was written'));
+    const last = parts.length - 1;
+    if (last > 0) this.socket.cork();
+    for (let i = 0; i < last; i++) this.socket.write(parts[i]!);
+    if (once) this.socket.write(parts[last]!, (e) => once(e ?? undefined));
+    else this.socket.write(parts[last]!);
+    if (last > 0) this.socket.uncork();
   }
 
   #flush(): void {
     while (this.#pending.length > 0 && !this.socket.writableNeedDrain && !this.socket.destroyed) {
       const next = this.#pending.shift()!;
-      this.#pendingBytes -= next.bytes.length;
-      this.#socketWrite(next.bytes, next.onWritten);
+      this.#pendingBytes -= next.length;
+      this.#socketWrite(next.parts, next.onWritten);
     }
     if (this.#pending.length > 0) this.socket.once('drain', () => this.#flush());
   }
@@ -300,14 +327,14 @@ export class Connection {
       this.#rx = this.#rx.slice(ACT_ONE_LENGTH);
       this.#phase = 'act3';
       // BOLT 8 act two is written as one buffer (some implementations read it in one go).
-      this.#write(this.#responder!.actTwo(act1));
+      this.#writeAct(this.#responder!.actTwo(act1));
     }
     if (this.#phase === 'act2') {
       if (this.#rx.length < ACT_TWO_LENGTH) return;
       const act2 = this.#rx.subarray(0, ACT_TWO_LENGTH);
       const rest = this.#rx.slice(ACT_TWO_LENGTH);
       const { act3, session } = this.#initiator!.actThree(act2);
-      this.#write(act3);
+      this.#writeAct(act3);
       this.#open(session, rest);
       return;
     }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  CURVE_ORDER, CryptoError, aeadDecrypt, aeadEncrypt, aeadEncryptInto, bigintToBytes, bytesToBigint, chacha20Stream, chacha20Xor, ecdh, ecdsaRecoverPublicKey,
+  CURVE_ORDER, CryptoError, aeadDecrypt, aeadDecryptDetached, aeadEncrypt, aeadEncryptDetached, bigintToBytes, bytesToBigint, chacha20Stream, chacha20Xor, ecdh, ecdsaRecoverPublicKey,
   ecdsaSign, ecdsaSignRecoverable, ecdsaVerify, equalBytes, hkdfTwoKeys, isValidPrivateKey, isValidPublicKey, pointAdd, pointAddScalar,
   pointFromScalar, pointMultiply, pointNegate, publicKeyFromPrivate, scalarAdd, scalarFromHash, scalarMultiply, scalarNegate, schnorrSign,
   schnorrVerify, sha256, sha256Hasher, taggedHash, toHex, xOnlyPublicKey,
@@ -163,24 +163,25 @@ describe.each(BACKENDS)('crypto properties on the %s backend', (backendName) => 
     expect(outcome(() => aeadEncrypt(new Uint8Array(32), new Uint8Array(8), new Uint8Array(0), new Uint8Array(1)))).toBe('bytes.bad_length');
   });
 
-  it('aeadEncryptInto writes exactly what aeadEncrypt returns at the offset, and nothing else', () => {
+  it('aeadEncryptDetached gives aeadEncrypt\'s bytes apart; aeadDecryptDetached opens them and refuses a changed byte', () => {
     const arb = fc.record({
       key: bytes32, nonce: fc.uint8Array({ minLength: 12, maxLength: 12 }), ad: fc.uint8Array({ maxLength: 40 }),
-      plaintext: fc.uint8Array({ maxLength: 300 }), before: fc.nat(20), after: fc.nat(20), fill: fc.integer({ min: 0, max: 255 }),
+      plaintext: fc.uint8Array({ maxLength: 300 }), flip: fc.nat(),
     });
-    fc.assert(fc.property(arb, ({ key, nonce, ad, plaintext, before, after, fill }) => {
-      const out = new Uint8Array(before + plaintext.length + 16 + after).fill(fill);
-      aeadEncryptInto(key, nonce, ad, plaintext, out, before);
-      expect(out.subarray(before, before + plaintext.length + 16)).toEqual(aeadEncrypt(key, nonce, ad, plaintext));
-      expect([...out.subarray(0, before), ...out.subarray(before + plaintext.length + 16)].every((b) => b === fill)).toBe(true);
-      expect(aeadDecrypt(key, nonce, ad, out.subarray(before, before + plaintext.length + 16))).toEqual(plaintext);
+    fc.assert(fc.property(arb, ({ key, nonce, ad, plaintext, flip }) => {
+      const { ciphertext, tag } = aeadEncryptDetached(key, nonce, ad, plaintext);
+      const sealed = aeadEncrypt(key, nonce, ad, plaintext);
+      expect(ciphertext).toEqual(sealed.subarray(0, plaintext.length));
+      expect(tag).toEqual(sealed.subarray(plaintext.length));
+      expect(aeadDecryptDetached(key, nonce, ad, ciphertext, tag)).toEqual(plaintext);
+      const changed = Uint8Array.from(sealed);
+      changed[flip % changed.length]! ^= 1;
+      expect(outcome(() => aeadDecryptDetached(key, nonce, ad, changed.subarray(0, plaintext.length), changed.subarray(plaintext.length)))).toBe('crypto.bad_mac');
     }), { numRuns: 200 });
     const [k, n, none] = [new Uint8Array(32), new Uint8Array(12), new Uint8Array(0)];
-    expect(outcome(() => aeadEncryptInto(k, n, none, new Uint8Array(5), new Uint8Array(21), 1))).toBe('bytes.bad_length');
-    expect(outcome(() => aeadEncryptInto(k, n, none, new Uint8Array(5), new Uint8Array(21), -1))).toBe('bytes.bad_length');
-    expect(outcome(() => aeadEncryptInto(k, n, none, new Uint8Array(5), new Uint8Array(21), 0.5))).toBe('bytes.bad_length');
-    expect(outcome(() => aeadEncryptInto(k, n, none, new Uint8Array(5), [] as unknown as Uint8Array, 0))).toBe('bytes.not_bytes');
-    expect(outcome(() => aeadEncryptInto(new Uint8Array(31), n, none, none, new Uint8Array(16), 0))).toBe('bytes.bad_length');
+    expect(outcome(() => aeadDecryptDetached(k, n, none, new Uint8Array(5), new Uint8Array(15)))).toBe('bytes.bad_length');
+    expect(outcome(() => aeadDecryptDetached(k, n, none, [] as unknown as Uint8Array, new Uint8Array(16)))).toBe('bytes.not_bytes');
+    expect(outcome(() => aeadEncryptDetached(new Uint8Array(31), n, none, none))).toBe('bytes.bad_length');
   });
 
   it('ChaCha20: XOR twice is the identity; a stream from counter c is the tail of the stream from 0', () => {

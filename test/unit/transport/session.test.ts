@@ -42,6 +42,34 @@ describe('NoiseSession', () => {
     );
   });
 
+  it('frames as parts (18-byte lc, ciphertext, 16-byte MAC), fed part by part, round-trip; a changed MAC byte is message_bad_tag', () => {
+    fc.assert(
+      fc.property(messages, fc.nat(), fc.boolean(), (msgs, flipAt, flip) => {
+        const { a, b } = pair();
+        const parts = msgs.map((m) => a.encryptParts(m));
+        parts.forEach((p, i) => expect(p.map((x) => x.length)).toEqual([LENGTH_HEADER_LENGTH, msgs[i]!.length, MAC_LENGTH]));
+        const bad = flipAt % msgs.length;
+        if (flip) parts[bad]![2] = parts[bad]![2].map((x, j) => (j === flipAt % MAC_LENGTH ? x ^ 1 : x));
+        const fed: Uint8Array[] = [];
+        let error: unknown;
+        try {
+          for (const p of parts) for (const x of p) fed.push(...b.feed(x));
+        } catch (e) {
+          error = e;
+        }
+        if (!flip) {
+          expect(fed.map(toHex)).toEqual(msgs.map(toHex));
+          expect(b.bufferedBytes).toBe(0);
+          return;
+        }
+        expect(error).toBeInstanceOf(FrameError);
+        expect((error as FrameError).code).toBe('transport.message_bad_tag');
+        expect(fed.map(toHex)).toEqual(msgs.slice(0, bad).map(toHex));
+      }),
+      RUNS,
+    );
+  });
+
   it('every frame is 34 bytes longer than its message', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (m) => {
