@@ -9,9 +9,10 @@ import type { OfferEventBody } from '../../../core/api/offers';
 import type { SettingName } from '../../../core/api/settings';
 import { formatMsat } from './amount';
 import { formatBytes, formatDuration, formatRtt, middleEllipsis } from './format';
+import { addToGroup, joins, onionGroupText, onionStep, ONION_GROUP_MS, startGroup, type OnionGroup, type OnionStep } from './onion-activity';
 
 export type LogTone = 'neutral' | 'good' | 'warn' | 'bad';
-export type LogKind = 'wire' | 'peer' | 'offer' | 'channel' | 'node';
+export type LogKind = 'wire' | 'peer' | 'offer' | 'channel' | 'node' | 'onion';
 
 export interface LogRow {
   readonly seq: number;
@@ -26,6 +27,8 @@ export interface LogRow {
   readonly tone: LogTone;
   /** A ping, a pong or a ping's answer: hidden unless asked for. */
   readonly keepalive: boolean;
+  /** Onion-message steps gathered in this row (lib/onion-activity.ts): what it counts, and the kind of its first. */
+  readonly onion?: { readonly step: OnionStep; readonly group: OnionGroup };
 }
 
 /** Rows kept in memory (the node's own history holds 5,000 events; older pages may be loaded on top). */
@@ -159,37 +162,78 @@ function offerRow(event: NodeEvent & OfferEventBody, base: { seq: number; time: 
   }
 }
 
+/** A row of gathered onion steps. */
+function onionRow(step: OnionStep, group: OnionGroup, seq: number, time: number): LogRow {
+  const { title, detail, nodeId } = onionGroupText(step, group);
+  return { seq, time, kind: 'onion', direction: step.direction, nodeId, title, detail, tone: step.tone, keepalive: false, onion: { step, group } };
+}
+
+/** How far down the newest rows an open onion group or an already-logged event is looked for. */
+const LOOKBACK_ROWS = 500;
+
 /**
  * Adds the rows of `events` (oldest first) to `rows` (newest first), skipping events already
- * logged (by sequence number), keeping at most `capacity` rows.
+ * logged (by sequence number), keeping at most `capacity` rows. Onion-message steps join the row
+ * of their kind begun less than ONION_GROUP_MS before (lib/onion-activity.ts); that row keeps its
+ * place and counts them.
  */
 export function appendLog(rows: readonly LogRow[], events: readonly NodeEvent[], capacity = LOG_CAPACITY): readonly LogRow[] {
-  const newest = rows[0]?.seq ?? 0;
+  let newest = 0;
+  for (const r of rows.slice(0, LOOKBACK_ROWS)) newest = Math.max(newest, r.onion?.group.lastSeq ?? r.seq);
+  // Newest first: the added rows in front of a copy of the old ones (copied only when a group in them grows).
   const added: LogRow[] = [];
+  let old: LogRow[] | null = null;
+  const openIn = (key: string, time: number): { list: LogRow[]; index: number } | null => {
+    for (let i = added.length - 1; i >= 0; i--) {
+      const r = added[i]!;
+      if (time - r.time >= ONION_GROUP_MS) break;
+      if (r.onion?.group.key === key) return { list: added, index: i };
+    }
+    const src = old ?? rows;
+    for (let i = 0; i < Math.min(src.length, LOOKBACK_ROWS); i++) {
+      const r = src[i]!;
+      if (time - r.time >= ONION_GROUP_MS) break;
+      if (r.onion?.group.key === key) {
+        old ??= [...rows];
+        return { list: old, index: i };
+      }
+    }
+    return null;
+  };
   for (const event of events) {
     if (event.seq <= newest) continue;
+    const step = onionStep(event);
+    if (step) {
+      const at = openIn(step.key, event.time);
+      const open = at ? at.list[at.index]!.onion! : null;
+      if (at && open && joins(open.group, step, event)) {
+        const row = at.list[at.index]!;
+        at.list[at.index] = onionRow(open.step, addToGroup(open.group, step, event), row.seq, row.time);
+      } else {
+        added.push(onionRow(step, startGroup(step, event), event.seq, event.time));
+      }
+      continue;
+    }
+    if (event.type.startsWith('onion.')) continue; // onion.received: the next step says what became of it
     const row = logRowOf(event);
     if (row) added.push(row);
   }
-  if (added.length === 0) return rows;
+  if (added.length === 0 && old === null) return rows;
   added.reverse();
-  return [...added, ...rows].slice(0, capacity);
+  return [...added, ...(old ?? rows)].slice(0, capacity);
 }
 
 /**
  * Adds the rows of `events` older than every row in `rows` (a page of history loaded later) at
- * the end, oldest last; events already covered are skipped.
+ * the end, oldest last; events already covered are skipped. Their onion steps are gathered among
+ * themselves.
  */
 export function appendOlder(rows: readonly LogRow[], events: readonly NodeEvent[], capacity = LOG_CAPACITY): readonly LogRow[] {
   const oldest = rows.at(-1)?.seq ?? Infinity;
-  const added: LogRow[] = [];
-  for (const event of events) {
-    if (event.seq >= oldest) continue;
-    const row = logRowOf(event);
-    if (row) added.push(row);
-  }
+  const older = [...events].filter((e) => e.seq < oldest).sort((a, b) => a.seq - b.seq);
+  if (older.length === 0) return rows;
+  const added = appendLog([], older, capacity);
   if (added.length === 0) return rows;
-  added.sort((a, b) => b.seq - a.seq);
   return [...rows, ...added].slice(0, capacity);
 }
 
