@@ -5,8 +5,11 @@
  * switches the friend offline and online: `npm start` serves a tiny control endpoint on 127.0.0.1
  * (a random port, a random token, both in DATADIR/sandbox/control.json, mode 0600), and your
  * daemon's UI server passes the app's `POST /sandbox/friend` to it (main/daemon/ui-server.ts; only
- * for a signed-in page of its own origin). One request shape, checked whole:
- * `{ "action": "status" | "offline" | "online" }`, at most 256 bytes.
+ * for a signed-in page of its own origin). Requests are checked whole, at most 256 bytes:
+ * `{ "action": "status" | "offline" | "online" }`, or
+ * `{ "action": "steps", "paymentHash": HEX64, "offerId": HEX64 | null, "since": UNIX_MS }` — what the
+ * lsp (L1, L2) and the friend (R) did for one of your async payments (scripts/sandbox-steps.ts), for
+ * the app's timeline across the roles.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -14,6 +17,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { NodeApi } from '../core/api';
+import { RoleStepsCollector, within, type RoleStepsQuery } from './sandbox-steps';
 
 /** What the friend's offer says it is for. */
 export const FRIEND_DESCRIPTION = 'Sandbox friend: pay me while I am offline';
@@ -45,6 +49,9 @@ export const FRIEND_STOP_GRACE_MS = 20_000;
 /** How long a status waits for the friend's own API before answering with what is known. */
 export const FRIEND_STATUS_WAIT_MS = 3_000;
 
+/** The friend's switches remembered for the timeline. */
+const HISTORY_MAX = 200;
+
 /**
  * A daemon child process as a FriendProcess: SIGTERM (its clean shutdown), then SIGKILL if it has
  * not exited after `graceMs`.
@@ -71,17 +78,6 @@ export function friendProcess(nodeId: string, api: NodeApi, child: ChildProcess,
   };
 }
 
-/** `p`, or undefined if it has not settled within `ms` (its failure is undefined too). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([p.catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The friend as a process that can be stopped and started again on its data directory. `launch`
  * starts its daemon (the sandbox's startNode); the offer is remembered across stops (the lsp
@@ -94,6 +90,8 @@ export class FriendControl {
   #receivedMsat: string | null = null;
   #error: string | null = null;
   #busy: Promise<unknown> = Promise.resolve();
+  /** When the friend went offline and came online (the timeline's R steps), the newest HISTORY_MAX. */
+  #history: { state: 'offline' | 'online'; at: number }[] = [];
 
   constructor(readonly nodeId: string, private readonly launch: () => Promise<FriendProcess>) {}
 
@@ -101,7 +99,18 @@ export class FriendControl {
   adopt(proc: FriendProcess): void {
     this.#proc = proc;
     this.#state = 'online';
+    this.#record('online');
     this.#watch(proc);
+  }
+
+  /** The friend's switches so far (offline: its node had stopped; online: its node had started), oldest first. */
+  history(): readonly { readonly state: 'offline' | 'online'; readonly at: number }[] {
+    return this.#history;
+  }
+
+  #record(state: 'offline' | 'online'): void {
+    this.#history.push({ state, at: Date.now() });
+    if (this.#history.length > HISTORY_MAX) this.#history.splice(0, this.#history.length - HISTORY_MAX);
   }
 
   get api(): NodeApi | null {
@@ -150,6 +159,7 @@ export class FriendControl {
       if (how === 'killed') this.#error = `the friend's node did not stop within ${FRIEND_STOP_GRACE_MS / 1000} s and was killed`;
       this.#proc = null;
       this.#state = 'offline';
+      this.#record('offline');
     });
   }
 
@@ -163,6 +173,7 @@ export class FriendControl {
         const proc = await this.launch();
         this.#proc = proc;
         this.#state = 'online';
+        this.#record('online');
         this.#watch(proc);
       } catch (e) {
         this.#state = 'offline';
@@ -176,6 +187,7 @@ export class FriendControl {
       if (this.#proc === proc && this.#state === 'online') {
         this.#proc = null;
         this.#state = 'offline';
+        this.#record('offline');
         this.#error = 'the friend\'s node stopped on its own';
       }
     });
@@ -189,10 +201,16 @@ export class FriendControl {
 }
 
 const MAX_BODY = 256;
-const ACTIONS = ['status', 'offline', 'online'] as const;
+const ACTIONS = ['status', 'offline', 'online', 'steps'] as const;
+const HEX32 = /^[0-9a-f]{64}$/;
 
-/** Checks a control request's body: exactly `{ "action": one of ACTIONS }`; else the reason. */
-export function parseFriendRequest(text: string): { action: (typeof ACTIONS)[number] } | { problem: string } {
+export type FriendRequest = { readonly action: 'status' | 'offline' | 'online' } | ({ readonly action: 'steps' } & RoleStepsQuery);
+
+/**
+ * Checks a control request's body: exactly `{ "action": "status" | "offline" | "online" }`, or
+ * `{ "action": "steps", "paymentHash", "offerId", "since" }` (hex, hex or null, unix ms); else the reason.
+ */
+export function parseFriendRequest(text: string): FriendRequest | { problem: string } {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -200,11 +218,19 @@ export function parseFriendRequest(text: string): { action: (typeof ACTIONS)[num
     return { problem: 'the body is not JSON' };
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { problem: 'the body must be an object' };
-  const keys = Object.keys(v);
-  if (keys.length !== 1 || keys[0] !== 'action') return { problem: 'the body takes exactly one field, action' };
-  const action = (v as { action: unknown }).action;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  const action = o.action;
   if (!(ACTIONS as readonly unknown[]).includes(action)) return { problem: `action must be one of ${ACTIONS.join(', ')}` };
-  return { action: action as (typeof ACTIONS)[number] };
+  if (action !== 'steps') {
+    if (keys.length !== 1) return { problem: 'the body takes exactly one field, action' };
+    return { action: action as 'status' | 'offline' | 'online' };
+  }
+  if (keys.join(',') !== 'action,offerId,paymentHash,since') return { problem: 'steps takes exactly action, paymentHash, offerId and since' };
+  if (typeof o.paymentHash !== 'string' || !HEX32.test(o.paymentHash)) return { problem: 'paymentHash must be 64 lowercase hex characters' };
+  if (o.offerId !== null && (typeof o.offerId !== 'string' || !HEX32.test(o.offerId))) return { problem: 'offerId must be 64 lowercase hex characters or null' };
+  if (typeof o.since !== 'number' || !Number.isSafeInteger(o.since) || o.since < 0) return { problem: 'since must be a time in unix milliseconds' };
+  return { action: 'steps', paymentHash: o.paymentHash, offerId: o.offerId as string | null, since: o.since };
 }
 
 export interface FriendControlServer {
@@ -234,9 +260,11 @@ export function friendControlFile(datadir: string): string {
 /**
  * Serves the friend's control on 127.0.0.1 (random port): `POST /friend` with
  * `Authorization: Bearer TOKEN` and a checked body; anything else is refused (401, 403, 404, 405,
- * 400, 413). Answers the friend's status after the action.
+ * 400, 413). Answers the friend's status after the action, or, for `steps`, what the lsp (when
+ * given: the sandbox's, your node's L1 and the friend's L2) and the friend did for the payment.
  */
-export async function startFriendControlServer(friend: FriendControl, datadir: string): Promise<FriendControlServer> {
+export async function startFriendControlServer(friend: FriendControl, datadir: string, opts: { lsp?: { nodeId: string; api: NodeApi } } = {}): Promise<FriendControlServer> {
+  const steps = new RoleStepsCollector({ nodeId: friend.nodeId, api: () => friend.api, history: () => friend.history() }, opts.lsp ?? null, FRIEND_STATUS_WAIT_MS);
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   const send = (res: ServerResponse, status: number, body: unknown): void => {
@@ -269,6 +297,10 @@ export async function startFriendControlServer(friend: FriendControl, datadir: s
       if (refused) return;
       const parsed = parseFriendRequest(Buffer.concat(chunks).toString('utf8'));
       if ('problem' in parsed) return send(res, 400, { error: parsed.problem });
+      if (parsed.action === 'steps') {
+        steps.collect(parsed).then((a) => send(res, 200, a), (e: unknown) => send(res, 500, { error: e instanceof Error ? e.message : String(e) }));
+        return;
+      }
       const act = parsed.action === 'offline' ? friend.offline() : parsed.action === 'online' ? friend.online() : Promise.resolve();
       act.then(() => friend.status()).then((s) => send(res, 200, s), (e: unknown) => send(res, 500, { error: e instanceof Error ? e.message : String(e) }));
     });

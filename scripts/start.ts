@@ -186,8 +186,9 @@ async function startBrowserMode(reason: string): Promise<void> {
     const yours = await connectToDaemon(datadir);
     sandbox = await startSandbox({ root, datadir, you: { nodeId: ready.nodeId, listen: ready.listen, api: yours.api }, children, say, chain });
     chain?.startMining();
-    // The app switches the friend offline and online through your daemon's UI server (scripts/sandbox-friend.ts).
-    friendControl = await startFriendControlServer(sandbox.friend, datadir);
+    // The app switches the friend offline and online through your daemon's UI server (scripts/sandbox-friend.ts),
+    // and its async timeline reads the lsp's and the friend's steps there (scripts/sandbox-steps.ts).
+    friendControl = await startFriendControlServer(sandbox.friend, datadir, { lsp: { nodeId: sandbox.lsp.nodeId, api: sandbox.lsp.api } });
   }
   if (ready.app) say(`the app is at ${ready.app} (a browser signed in before stays signed in).`);
   say('to sign in a browser, open this address once (`npx glasswing uilogin` makes a new one):');

@@ -78,7 +78,9 @@ export function checkAsyncForm(draft: AsyncDraft, info: AsyncSettingsInfo): { pr
 export type Actor = 'P' | 'L1' | 'L2' | 'R';
 export const ACTORS: readonly Actor[] = ['P', 'L1', 'L2', 'R'];
 
-export type StepKey = 'static_invoice' | 'htlc_sent' | 'htlc_held' | 'announced' | 'mailbox' | 'release_sent' | 'released' | 'received' | 'paid';
+export type StepKey = 'static_invoice' | 'htlc_sent' | 'htlc_held' | 'announced' | 'mailbox' | 'release_sent' | 'released' | 'received' | 'paid'
+  // Rows only the other roles' nodes report (lib/role-steps.ts: in the sandbox).
+  | 'r_offline' | 'r_online' | 'mailbox_delivered' | 'mailbox_expired' | 'forwarded' | 'settled';
 
 /**
  * done: this node saw it (with its time); unseen: another role's step that a later step this node
@@ -95,9 +97,11 @@ export interface TimelineStep {
   readonly to: Actor | null;
   readonly label: string;
   readonly status: StepStatus;
-  /** Unix ms, only for steps this node saw. */
+  /** Unix ms, only for steps this node (or the node in `by`) saw. */
   readonly at: number | null;
   readonly detail: string | null;
+  /** The node that reported the step when it is not this one (the sandbox's `lsp`, `friend`); null: this node. */
+  readonly by: string | null;
 }
 
 export interface AsyncTimeline {
@@ -109,6 +113,10 @@ export interface AsyncTimeline {
   readonly state: 'in_progress' | 'completed' | 'failed';
   readonly startedAt: number;
   readonly steps: readonly TimelineStep[];
+  /** P's timelines: the payment's hash and offer, and when the static invoice came (what the other roles' steps are asked by). */
+  readonly payment: { readonly paymentHash: string | null; readonly offerId: string | null; readonly staticInvoiceAt: number | null } | null;
+  /** Who plays each role, when known beyond this node (the sandbox's names); null: only this node's steps are shown. */
+  readonly players: Readonly<Partial<Record<Actor, string>>> | null;
 }
 
 const STEP_ORDER: readonly { key: StepKey; actor: Actor; to: Actor | null; label: string }[] = [
@@ -143,17 +151,18 @@ function steps(seen: Partial<Record<StepKey, Seen>>, failedAt: StepKey | null, f
     const label = self && s.key === 'htlc_held' ? 'HTLC held at P (P is online)' : self && s.key === 'htlc_sent' ? 'HTLC ready at P' : s.label;
     const to: Actor | null = self && s.key === 'htlc_sent' ? null : s.to;
     const got = seen[s.key];
-    if (got) return { key: s.key, actor, to, label, status: 'done', at: got.at, detail: got.detail };
-    if (failIndex >= 0 && i === failIndex) return { key: s.key, actor, to, label, status: 'failed', at: null, detail: failure };
-    if (failIndex >= 0 && i > failIndex) return { key: s.key, actor, to, label, status: 'skipped', at: null, detail: null };
-    if (i < furthest) return { key: s.key, actor, to, label, status: 'unseen', at: null, detail: null };
-    return { key: s.key, actor, to, label, status: 'expected', at: null, detail: null };
+    const row = { key: s.key, actor, to, label, by: null };
+    if (got) return { ...row, status: 'done', at: got.at, detail: got.detail };
+    if (failIndex >= 0 && i === failIndex) return { ...row, status: 'failed', at: null, detail: failure };
+    if (failIndex >= 0 && i > failIndex) return { ...row, status: 'skipped', at: null, detail: null };
+    if (i < furthest) return { ...row, status: 'unseen', at: null, detail: null };
+    return { ...row, status: 'expected', at: null, detail: null };
   });
 }
 
-function stateOf(st: readonly TimelineStep[]): AsyncTimeline['state'] {
+export function stateOf(st: readonly TimelineStep[]): AsyncTimeline['state'] {
   if (st.some((s) => s.status === 'failed')) return 'failed';
-  return st[st.length - 1]!.status === 'done' ? 'completed' : 'in_progress';
+  return st.find((s) => s.key === 'paid')?.status === 'done' ? 'completed' : 'in_progress';
 }
 
 const short = (hex: string): string => (hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex);
@@ -179,12 +188,12 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
   const out: AsyncTimeline[] = [];
 
   // ----- P ---------------------------------------------------------------------------------
-  interface PState { started: number; seen: Partial<Record<StepKey, Seen>>; holdId: string | null; failed: { at: StepKey; message: string } | null; self: boolean; amount: string | null }
+  interface PState { started: number; seen: Partial<Record<StepKey, Seen>>; holdId: string | null; failed: { at: StepKey; message: string } | null; self: boolean; amount: string | null; hash: string | null; offerId: string | null }
   const payers = new Map<string, PState>();
   const payerByHold = new Map<string, string>();
   const p = (id: string, at: number): PState => {
     let s = payers.get(id);
-    if (!s) payers.set(id, (s = { started: at, seen: {}, holdId: null, failed: null, self: false, amount: null }));
+    if (!s) payers.set(id, (s = { started: at, seen: {}, holdId: null, failed: null, self: false, amount: null, hash: null, offerId: null }));
     return s;
   };
   // ----- L1 --------------------------------------------------------------------------------
@@ -206,11 +215,18 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
     const at = e.time;
     switch (e.type) {
       case 'payment.started':
-        if (e.kind === 'async') p(e.paymentId, at).amount = e.amountMsat;
+        if (e.kind === 'async') {
+          const s = p(e.paymentId, at);
+          s.amount = e.amountMsat;
+          s.hash = e.paymentHash;
+        }
         break;
-      case 'async.static_invoice_received':
-        p(e.paymentId, at).seen.static_invoice = { at, detail: `for offer ${short(e.offerId)}` };
+      case 'async.static_invoice_received': {
+        const s = p(e.paymentId, at);
+        s.seen.static_invoice = { at, detail: `for offer ${short(e.offerId)}` };
+        s.offerId = e.offerId;
         break;
+      }
       case 'async.held_htlc_announced': {
         const s = p(e.paymentId, at);
         s.holdId = e.holdId;
@@ -225,12 +241,18 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
       }
       case 'payment.succeeded': {
         const s = payers.get(e.paymentId);
-        if (s) s.seen.paid = { at, detail: `fee ${formatMsat(e.feeMsat)}` };
+        if (s) {
+          s.seen.paid = { at, detail: `fee ${formatMsat(e.feeMsat)}` };
+          s.hash ??= e.paymentHash;
+        }
         break;
       }
       case 'payment.failed': {
         const s = payers.get(e.paymentId);
-        if (s) s.failed = { at: firstOpen(s.seen, 'static_invoice'), message: paymentFailureText(e.code, e.message, 'async') };
+        if (s) {
+          s.failed = { at: firstOpen(s.seen, 'static_invoice'), message: paymentFailureText(e.code, e.message, 'async') };
+          s.hash ??= e.paymentHash;
+        }
         break;
       }
       case 'forward.offered':
@@ -336,20 +358,21 @@ export function asyncTimelines(events: readonly Ev[]): AsyncTimeline[] {
   for (const [id, s] of payers) {
     if (!s.seen.static_invoice && !s.seen.announced) continue; // an ordinary payment
     const st = steps(s.seen, s.failed?.at ?? null, s.failed?.message ?? null, s.self);
-    out.push({ id: `P:${id}`, as: 'P', title: `Payment ${id}${s.amount ? ` · ${formatMsat(s.amount)}` : ''}`, state: stateOf(st), startedAt: s.started, steps: st });
+    const payment = { paymentHash: s.hash, offerId: s.offerId, staticInvoiceAt: s.seen.static_invoice?.at ?? null };
+    out.push({ id: `P:${id}`, as: 'P', title: `Payment ${id}${s.amount ? ` · ${formatMsat(s.amount)}` : ''}`, state: stateOf(st), startedAt: s.started, steps: st, payment, players: null });
   }
   for (const [id, h] of holds) {
     const st = steps(h.seen, h.failed?.at ?? null, h.failed?.message ?? null, false);
     const o = h.forwardId ? offered.get(h.forwardId) : undefined;
-    out.push({ id: `L1:${id}`, as: 'L1', title: `Held HTLC ${short(id)}${o ? ` · ${formatMsat(o.amount)}` : ''}`, state: stateOf(st), startedAt: h.started, steps: st });
+    out.push({ id: `L1:${id}`, as: 'L1', title: `Held HTLC ${short(id)}${o ? ` · ${formatMsat(o.amount)}` : ''}`, state: stateOf(st), startedAt: h.started, steps: st, payment: null, players: null });
   }
   for (const s of served) {
     const st = steps(s.seen, null, null, false);
-    out.push({ id: s.id, as: 'L2', title: `Static invoice served for ${short(s.recipient)}`, state: stateOf(st), startedAt: s.started, steps: st });
+    out.push({ id: s.id, as: 'L2', title: `Static invoice served for ${short(s.recipient)}`, state: stateOf(st), startedAt: s.started, steps: st, payment: null, players: null });
   }
   for (const [hash, r] of received) {
     const st = steps(r.seen, r.failed?.at ?? null, r.failed?.message ?? null, false);
-    out.push({ id: `R:${hash}`, as: 'R', title: `Payment ${short(hash)}`, state: stateOf(st), startedAt: r.started, steps: st });
+    out.push({ id: `R:${hash}`, as: 'R', title: `Payment ${short(hash)}`, state: stateOf(st), startedAt: r.started, steps: st, payment: null, players: null });
   }
   return out.sort((a, b) => b.startedAt - a.startedAt);
 }
@@ -362,6 +385,11 @@ export const TIMELINE_EVENT_TYPES: readonly string[] = [
   'async.static_invoice_served', 'async.release_sent', 'async.payment_checked',
   'onion.mailbox_stored', 'onion.mailbox_forwarded',
 ];
+
+/** How a step's status reads, naming the node that saw it when that is not this one. */
+export function statusWords(step: Pick<TimelineStep, 'status' | 'by'>): string {
+  return step.status === 'done' && step.by ? `seen at ${step.by}` : STATUS_WORDS[step.status];
+}
 
 export const STATUS_WORDS: Readonly<Record<StepStatus, string>> = {
   done: 'seen here',
