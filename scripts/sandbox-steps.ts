@@ -37,8 +37,9 @@ export type RoleStep = { readonly at: number } & (
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_settled'; readonly feeMsat: string }
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_failed'; readonly code: string }
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'hold_expired'; readonly reason: 'cltv' | 'release_expired' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'offline' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'online' }
+  /** R's connection to its LSP went down / came up: seen at the lsp (its peer events), else the sandbox's own switch of the friend. */
+  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'offline' }
+  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'online' }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'release_sent' }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_checked'; readonly accepted: boolean; readonly reason: string | null }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_received'; readonly amountMsat: string }
@@ -63,8 +64,9 @@ export interface RoleStepsQuery {
 
 /** Event types asked of the lsp. */
 export const LSP_STEP_TYPES = [
+  'peer.connected', 'peer.disconnected',
   'async.static_invoice_served', 'async.htlc_held', 'async.htlc_released', 'async.hold_expired',
-  'forward.held', 'forward.offered', 'forward.settled', 'forward.failed',
+  'forward.held', 'forward.released', 'forward.offered', 'forward.settled', 'forward.failed',
   'onion.mailbox_stored', 'onion.mailbox_forwarded', 'onion.mailbox_expired',
 ] as const;
 
@@ -94,6 +96,7 @@ export function lspSteps(events: readonly NodeEvent[], forwards: readonly Forwar
 
   let heldDeadline: number | null = null;
   let releasedAt: number | null = null;
+  let forwardReleasedAt: number | null = null;
   const stored = new Set<string>();
   for (const e of sorted) {
     switch (e.type) {
@@ -109,10 +112,15 @@ export function lspSteps(events: readonly NodeEvent[], forwards: readonly Forwar
         }
         break;
       case 'async.htlc_released':
-        if (holds.has(e.holdId)) {
-          releasedAt ??= e.time;
+        if (holds.has(e.holdId) && releasedAt === null) {
+          releasedAt = e.time;
           out.push({ ...lsp, role: 'L1', kind: 'htlc_released', at: e.time });
         }
+        break;
+      case 'forward.released':
+        // The lsp publishes async.htlc_released after the forward it caused (core/node/async.ts #holderStep
+        // forwards, then publishes): the release arrived no later than this.
+        if (ours.has(e.forwardId)) forwardReleasedAt ??= e.time;
         break;
       case 'async.hold_expired':
         if (holds.has(e.holdId)) out.push({ ...lsp, role: 'L1', kind: 'hold_expired', at: e.time, reason: e.reason });
@@ -143,14 +151,35 @@ export function lspSteps(events: readonly NodeEvent[], forwards: readonly Forwar
         break;
     }
   }
-  return out;
+  return out.map((s) => (s.kind === 'htlc_released' && forwardReleasedAt !== null && forwardReleasedAt < s.at ? { ...s, at: forwardReleasedAt } : s))
+    .sort((a, b) => a.at - b.at || CAUSAL.indexOf(a.kind) - CAUSAL.indexOf(b.kind));
 }
 
-/** The friend's switches (kept by FriendControl), as R's steps: the last one before the payment, and every one after. */
-export function switchSteps(history: readonly { readonly state: 'offline' | 'online'; readonly at: number }[], since: number): RoleStep[] {
+/** Steps of equal times in the order one causes the next. */
+const CAUSAL: readonly RoleStep['kind'][] = [
+  'offline', 'static_invoice_served', 'htlc_held', 'mailbox_stored', 'online', 'mailbox_delivered', 'mailbox_expired', 'release_sent',
+  'htlc_released', 'hold_expired', 'htlc_forwarded', 'payment_checked', 'payment_received', 'htlc_settled', 'htlc_failed',
+];
+
+/**
+ * R going offline and coming back, as R's steps: the last change before the payment and every one
+ * after. `node` says who saw it: the lsp (the friend's connection to it, from its peer events) or
+ * the friend (the sandbox's switch, kept by FriendControl).
+ */
+export function switchSteps(history: readonly { readonly state: 'offline' | 'online'; readonly at: number }[], since: number, node: 'lsp' | 'friend' = 'friend'): RoleStep[] {
   const before = history.filter((h) => h.at < since).at(-1);
   const after = history.filter((h) => h.at >= since);
-  return [...(before ? [before] : []), ...after].map((h) => ({ role: 'R', node: 'friend', kind: h.state, at: h.at }) as const);
+  return [...(before ? [before] : []), ...after].map((h) => ({ role: 'R', node, kind: h.state, at: h.at }) as const);
+}
+
+/** The friend's connection to the lsp, from the lsp's peer events (oldest first): each change of state. */
+export function connectionHistory(events: readonly NodeEvent[], friend: string): { state: 'offline' | 'online'; at: number }[] {
+  const out: { state: 'offline' | 'online'; at: number }[] = [];
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    const state = e.type === 'peer.connected' && e.peer.nodeId === friend ? 'online' : e.type === 'peer.disconnected' && e.nodeId === friend ? 'offline' : null;
+    if (state && out.at(-1)?.state !== state) out.push({ state, at: e.time });
+  }
+  return out;
 }
 
 /** The friend's own steps for a payment (R), from its events (oldest first). */
@@ -227,7 +256,10 @@ export class RoleStepsCollector {
     };
     const lsp = remember(this.#lspSteps, lspAnswer && this.lsp ? lspSteps(lspAnswer[0].events, lspAnswer[1].forwards, lspAnswer[2].held, this.friend.nodeId, q) : undefined);
     const friend = remember(this.#friendSteps, friendEvents ? friendSteps(friendEvents.events, q) : undefined);
-    const steps = [...lsp, ...friend, ...switchSteps(this.friend.history(), q.since)].sort((a, b) => a.at - b.at);
+    // R's comings and goings as the lsp saw them (its connection), else as the sandbox switched the friend.
+    const connection = lspAnswer ? connectionHistory(lspAnswer[0].events, this.friend.nodeId) : [];
+    const switches = connection.length ? switchSteps(connection, q.since, 'lsp') : switchSteps(this.friend.history(), q.since, 'friend');
+    const steps = [...lsp, ...friend, ...switches].sort((a, b) => a.at - b.at || CAUSAL.indexOf(a.kind) - CAUSAL.indexOf(b.kind));
     return {
       nodes: { lsp: this.lsp?.nodeId ?? null, friend: this.friend.nodeId },
       steps,

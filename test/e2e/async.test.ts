@@ -6,7 +6,10 @@
  * pays the offer from its app and watches the timeline: the static invoice, the HTLC sent with
  * hold_htlc, held_htlc_available sent to R's mailbox, R's steps expected; the LSP's page shows the
  * held HTLC and its own timeline; R comes back and both timelines complete live. R is also P's
- * sandbox friend (the control endpoint `npm start` serves, over the R process): the friend card
+ * sandbox friend (the control endpoint `npm start` serves, over the R process, with the LSP as the
+ * sandbox's lsp): P's timeline shows the LSP's and R's steps as they report them (issue 16 item 6:
+ * the HTLC held at the LSP, held_htlc_available in its mailbox, R offline, back, releasing, paid), each
+ * row naming its node, and a line saying who holds what while R is away. The friend card
  * shows its offer as soon as the LSP keeps it, switches R offline and online, and follows R
  * without a click when R's process stops on its own or is started from elsewhere. Screenshots of
  * every new view at 1280 and 800 px.
@@ -36,6 +39,7 @@ describe('Async payments in the browser', () => {
   let offer = '';
   let control: FriendControlServer | undefined;
   let friend: FriendControl;
+  let lspClient: { close(): void } | undefined;
   // Held by the test to see the card while the friend is stopping or starting (released at once otherwise).
   let holdStop: Promise<void> = Promise.resolve();
   let holdStart: Promise<void> = Promise.resolve();
@@ -59,6 +63,7 @@ describe('Async payments in the browser', () => {
 
   afterAll(async () => {
     await control?.close();
+    lspClient?.close();
     await context?.close();
     await Promise.all([p.stop(), lsp.stop(), r.stop()]);
   });
@@ -127,7 +132,10 @@ describe('Async payments in the browser', () => {
     });
     friend.adopt(await asFriend());
     mkdirSync(join(p.datadir, 'sandbox'), { recursive: true });
-    control = await startFriendControlServer(friend, p.datadir);
+    // The LSP plays the sandbox's lsp: the control endpoint reads its steps (scripts/sandbox-steps.ts).
+    const lspApi = await connectToDaemon(lsp.datadir);
+    lspClient = lspApi;
+    control = await startFriendControlServer(friend, p.datadir, { lsp: { nodeId: lsp.nodeId, api: lspApi.api } });
     // The card (mounted again: it stops asking when there was no sandbox) shows the friend, its offer not ready yet.
     await goTo(page, 'Overview');
     await goTo(page, 'Payments');
@@ -201,8 +209,21 @@ describe('Async payments in the browser', () => {
     await step(page, 'P:', 'announced', 'done').waitFor({ timeout: 30_000 });
     expect(await step(page, 'P:', 'static_invoice').getAttribute('data-status')).toBe('done');
     expect(await step(page, 'P:', 'htlc_sent').getAttribute('data-status')).toBe('done');
-    // What only L1, L2 and R see is not invented: held at L1 is implied, R's steps are expected.
-    expect(await step(page, 'P:', 'htlc_held').getAttribute('data-status')).toBe('unseen');
+    // The other roles' steps, as the sandbox's nodes report them: held at the LSP, waiting in its mailbox, R offline.
+    await step(page, 'P:', 'htlc_held', 'done').and(page.locator('[data-by="lsp"]')).waitFor({ timeout: 30_000 });
+    await step(page, 'P:', 'mailbox', 'done').and(page.locator('[data-by="lsp"]')).waitFor({ timeout: 30_000 });
+    // R's connection to its LSP, as the LSP saw it.
+    expect(await step(page, 'P:', 'r_offline', 'done').getAttribute('data-by')).toBe('lsp');
+    expect(await step(page, 'P:', 'htlc_held').textContent()).toContain('L1 (lsp)');
+    expect(await step(page, 'P:', 'htlc_held').textContent()).toContain('seen at lsp');
+    expect(await step(page, 'P:', 'mailbox').textContent()).toContain('2 messages for friend');
+    expect(await tl.locator('[data-testid="async-scope"]').getAttribute('data-scope')).toBe('roles');
+    // Who holds what, now.
+    const now = await text(page, '[data-testid="async-timeline"][data-id^="P:"] [data-testid="async-now"]');
+    expect(now).toContain('lsp (L1) holds the HTLC until friend releases it.');
+    expect(now).toContain('held_htlc_available waits in lsp’s mailbox (L2) for friend.');
+    expect(now).toContain('friend (R) is offline since');
+    // What nobody reported yet is not invented: R's steps are expected.
     for (const k of ['release_sent', 'released', 'received', 'paid']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('expected');
     expect(await tl.getAttribute('data-state')).toBe('in_progress');
     expect(await step(page, 'P:', 'announced').textContent()).toContain('message paths');
@@ -239,7 +260,24 @@ describe('Async payments in the browser', () => {
     expect(await step(page, 'P:', 'paid').getAttribute('data-status')).toBe('done');
     await page.locator('[data-testid="pay-progress"][data-status="succeeded"]').waitFor({ timeout: WAIT });
     expect(await page.locator('[data-testid="pay-awaiting-recipient"]').count()).toBe(0);
-    for (const k of ['mailbox', 'release_sent', 'released', 'received']) expect(await step(page, 'P:', k).getAttribute('data-status')).toBe('unseen');
+    // Every step across the roles, each with the node that saw it, in time order.
+    await step(page, 'P:', 'settled', 'done').waitFor({ timeout: 30_000 });
+    const rows = await tl.locator('[data-testid="async-step"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-step'), e.getAttribute('data-status'), e.getAttribute('data-by'), Number(e.getAttribute('data-at'))] as const));
+    expect(rows.map(([k, st, by]) => [k, st, by]).sort()).toEqual([
+      ['r_offline', 'done', 'lsp'], ['static_invoice', 'done', 'lsp'], ['htlc_sent', 'done', 'here'], ['htlc_held', 'done', 'lsp'], ['announced', 'done', 'here'],
+      ['mailbox', 'done', 'lsp'], ['r_online', 'done', 'lsp'], ['mailbox_delivered', 'done', 'lsp'], ['release_sent', 'done', 'friend'], ['released', 'done', 'lsp'],
+      ['forwarded', 'done', 'lsp'], ['received', 'done', 'friend'], ['settled', 'done', 'lsp'], ['paid', 'done', 'here'],
+    ].sort());
+    const times = rows.map(([, , , at]) => at);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    // Causes before their effects, whoever saw them.
+    const index = (k: string) => rows.findIndex(([r]) => r === k);
+    for (const [cause, effect] of [['static_invoice', 'htlc_sent'], ['r_offline', 'mailbox'], ['r_online', 'release_sent'], ['release_sent', 'released'], ['released', 'forwarded'], ['forwarded', 'received'], ['received', 'settled'], ['settled', 'paid']]) {
+      expect(index(cause), `${cause} before ${effect}`).toBeLessThan(index(effect));
+    }
+    expect(await step(page, 'P:', 'received').textContent()).toContain('42 sat claimed');
+    expect(await page.locator('[data-testid="async-timeline"][data-id^="P:"] [data-testid="async-now"]').count()).toBe(0);
+    await tl.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-payer-timeline-paid');
     await lPage.locator('[data-testid="async-timeline"][data-id^="L1:"][data-state="completed"]').waitFor({ timeout: 30_000 });
     expect(await step(lPage, 'L1:', 'released').getAttribute('data-status')).toBe('done');

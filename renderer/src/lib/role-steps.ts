@@ -22,8 +22,9 @@ export type RoleStep = { readonly at: number } & (
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_settled'; readonly feeMsat: string }
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_failed'; readonly code: string }
   | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'hold_expired'; readonly reason: 'cltv' | 'release_expired' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'offline' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'online' }
+  /** Seen at the lsp (R's connection to it) or the sandbox's own switch of the friend. */
+  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'offline' }
+  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'online' }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'release_sent' }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_checked'; readonly accepted: boolean; readonly reason: string | null }
   | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_received'; readonly amountMsat: string }
@@ -46,7 +47,7 @@ const NUM = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteg
 const MSAT = (x: unknown): boolean => typeof x === 'string' && /^[0-9]{1,20}$/.test(x);
 const CODE = (x: unknown): boolean => typeof x === 'string' && /^[a-z0-9_.:-]{1,64}$/i.test(x);
 const BOOL = (x: unknown): boolean => typeof x === 'boolean';
-const KINDS: Readonly<Record<RoleStep['kind'], { role: Actor; node: 'lsp' | 'friend'; fields: Readonly<Record<string, (x: unknown) => boolean>> }>> = {
+const KINDS: Readonly<Record<RoleStep['kind'], { role: Actor; node: 'lsp' | 'friend' | 'either'; fields: Readonly<Record<string, (x: unknown) => boolean>> }>> = {
   static_invoice_served: { role: 'L2', node: 'lsp', fields: { slot: NUM, forwarded: BOOL } },
   htlc_held: { role: 'L1', node: 'lsp', fields: { deadlineHeight: NUM, releaseExpiresAt: (x) => x === null || NUM(x) } },
   mailbox_stored: { role: 'L2', node: 'lsp', fields: { size: NUM, expiresAt: NUM } },
@@ -57,8 +58,8 @@ const KINDS: Readonly<Record<RoleStep['kind'], { role: Actor; node: 'lsp' | 'fri
   htlc_settled: { role: 'L1', node: 'lsp', fields: { feeMsat: MSAT } },
   htlc_failed: { role: 'L1', node: 'lsp', fields: { code: CODE } },
   hold_expired: { role: 'L1', node: 'lsp', fields: { reason: (x) => x === 'cltv' || x === 'release_expired' } },
-  offline: { role: 'R', node: 'friend', fields: {} },
-  online: { role: 'R', node: 'friend', fields: {} },
+  offline: { role: 'R', node: 'either', fields: {} },
+  online: { role: 'R', node: 'either', fields: {} },
   release_sent: { role: 'R', node: 'friend', fields: {} },
   payment_checked: { role: 'R', node: 'friend', fields: { accepted: BOOL, reason: (x) => x === null || CODE(x) } },
   payment_received: { role: 'R', node: 'friend', fields: { amountMsat: MSAT } },
@@ -88,7 +89,8 @@ export function parseRoleSteps(v: unknown): RoleStepsAnswer | null {
     if (typeof s.kind !== 'string') return null;
     const spec = Object.hasOwn(KINDS, s.kind) ? KINDS[s.kind as RoleStep['kind']] : undefined;
     if (!spec) continue;
-    if (s.role !== spec.role || s.node !== spec.node || !NUM(s.at)) return null;
+    const nodeOk = spec.node === 'either' ? s.node === 'lsp' || s.node === 'friend' : s.node === spec.node;
+    if (s.role !== spec.role || !nodeOk || !NUM(s.at)) return null;
     const extra = Object.keys(s).filter((k) => !['kind', 'role', 'node', 'at'].includes(k));
     if (extra.length !== Object.keys(spec.fields).length || !extra.every((k) => Object.hasOwn(spec.fields, k) && spec.fields[k]!(s[k]))) return null;
     steps.push(s as unknown as RoleStep);
@@ -114,9 +116,9 @@ const ORDER: Readonly<Record<StepKey, number>> = {
 };
 
 const EXTRA: Readonly<Partial<Record<StepKey, { actor: Actor; to: Actor | null; label: string }>>> = {
-  r_offline: { actor: 'R', to: null, label: 'R goes offline' },
-  r_online: { actor: 'R', to: null, label: 'R back online: it reconnects to its LSP' },
-  mailbox_delivered: { actor: 'L2', to: 'R', label: 'Mailbox delivered to R' },
+  r_offline: { actor: 'R', to: null, label: 'R offline' },
+  r_online: { actor: 'R', to: null, label: 'R back online' },
+  mailbox_delivered: { actor: 'L2', to: 'R', label: 'Mailbox emptied: R confirmed it has the messages' },
   mailbox_expired: { actor: 'L2', to: null, label: 'A message expired in L2’s mailbox' },
   forwarded: { actor: 'L1', to: 'R', label: 'HTLC forwarded on to R' },
   settled: { actor: 'L1', to: 'P', label: 'Preimage back at L1, passed on to P' },
@@ -135,9 +137,14 @@ const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes`;
 export function mergeRoleSteps(t: AsyncTimeline, answer: RoleStepsAnswer): AsyncTimeline {
   const rows = new Map<StepKey, TimelineStep>(t.steps.map((s) => [s.key, s]));
   const names = SANDBOX_PLAYERS;
-  const fill = (key: StepKey, at: number, by: string, detail: string): void => {
+  const fill = (key: StepKey, at: number, by: string, detail: string, actorSaw = false): void => {
     const s = rows.get(key);
     if (!s) return;
+    if (s.status === 'done' && actorSaw) {
+      // Seen here too, but done by the other node (L2 serving the static invoice): its time, ours as a note.
+      rows.set(key, { ...s, at, by, detail: `${detail}; received here at ${formatClock(s.at!)}${s.detail ? ` (${s.detail})` : ''}` });
+      return;
+    }
     if (s.status === 'done') {
       // Seen here too: the other node's view as a note.
       rows.set(key, { ...s, detail: [s.detail, `${by} at ${formatClock(at)}: ${detail}`].filter(Boolean).join('; ') });
@@ -160,23 +167,24 @@ export function mergeRoleSteps(t: AsyncTimeline, answer: RoleStepsAnswer): Async
   // R's switches: the first time back online since the payment, and the last time it went offline before that.
   const online = steps.find((s) => s.kind === 'online' && s.at >= (roleQuery(t)?.since ?? 0));
   const offline = steps.filter((s) => s.kind === 'offline' && s.at < (online?.at ?? Infinity)).at(-1);
-  if (offline) extra('r_offline', offline.at, names.R, 'its node stopped: messages for it wait at its LSP');
-  if (online) extra('r_online', online.at, names.R, offline ? `after ${formatDuration(online.at - offline.at)} away` : 'its node started');
+  const seenBy = (s: RoleStep) => (s.node === 'lsp' ? names.L2 : names.R);
+  if (offline) extra('r_offline', offline.at, seenBy(offline), offline.node === 'lsp' ? `${names.R} disconnected from its LSP: messages for it wait there` : 'its node stopped: messages for it wait at its LSP');
+  if (online) extra('r_online', online.at, seenBy(online), `${online.node === 'lsp' ? `${names.R} reconnected to its LSP` : 'its node started'}${offline ? `, after ${formatDuration(online.at - offline.at)} away` : ''}`);
 
   const stored = steps.filter((s) => s.kind === 'mailbox_stored');
   if (stored[0]) {
     const size = stored.reduce((n, s) => n + s.size, 0);
-    fill('mailbox', stored[0].at, names.L2, `${plural(stored.length, 'message')} for ${names.R} (${bytes(size)}) kept while it is offline — held_htlc_available, one per message path; kept until ${formatTimestamp(stored[0].expiresAt)} at most`);
+    fill('mailbox', stored[0].at, names.L2, `${plural(stored.length, 'message')} for ${names.R} (${bytes(size)}): held_htlc_available over each message path, kept while ${names.R} is offline, until ${formatTimestamp(stored[0].expiresAt)} at most`);
   }
   const delivered = steps.filter((s) => s.kind === 'mailbox_delivered');
-  if (delivered[0]) extra('mailbox_delivered', delivered[0].at, names.L2, `${plural(delivered.length, 'message')} written to ${names.R}’s connection when it came back, after waiting ${formatDuration(delivered[0].at - delivered[0].storedAt)}`);
+  if (delivered[0]) extra('mailbox_delivered', delivered[0].at, names.L2, `${plural(delivered.length, 'message')} written to ${names.R}’s connection when it came back and confirmed read (a pong after them), ${formatDuration(delivered[0].at - delivered[0].storedAt)} after they were stored`);
   const expired = steps.filter((s) => s.kind === 'mailbox_expired');
   if (expired[0]) extra('mailbox_expired', expired[0].at, names.L2, `${plural(expired.length, 'message')} for ${names.R} expired before it came back`);
 
   for (const s of steps) {
     switch (s.kind) {
       case 'static_invoice_served':
-        fill('static_invoice', s.at, names.L2, `served from slot ${s.slot}${s.forwarded ? '; the invoice_request also passed on to R' : ''}`);
+        fill('static_invoice', s.at, names.L2, `served from slot ${s.slot}${s.forwarded ? '; the invoice_request also passed on to R' : ''}`, true);
         break;
       case 'htlc_held':
         fill('htlc_held', s.at, names.L1, `held until R releases it: fails back at block ${s.deadlineHeight}${s.releaseExpiresAt !== null ? `, or when the release window ends ${formatTimestamp(s.releaseExpiresAt)}` : ''}`);
@@ -214,6 +222,14 @@ export function mergeRoleSteps(t: AsyncTimeline, answer: RoleStepsAnswer): Async
         break;
     }
   }
+
+  // With R's return and L1's forward as rows of their own, two skeleton labels say only their part.
+  const relabel = (key: StepKey, when: StepKey, label: string): void => {
+    const s = rows.get(key);
+    if (s && rows.get(when)?.status === 'done') rows.set(key, { ...s, label });
+  };
+  relabel('release_sent', 'r_online', 'R answers: release_held_htlc sent');
+  relabel('released', 'forwarded', 'release_held_htlc arrives: L1 lets the HTLC go');
 
   // A step nobody reported, with a later one done: it happened, unseen.
   const list = [...rows.values()];

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { NodeEvent, NodeEventBody } from '../../../core/api/events';
 import type { ForwardInfo, HeldHtlcInfo } from '../../../core/api';
-import { friendSteps, lspSteps, mergeSteps, switchSteps, type RoleStep, type RoleStepsAnswer as SandboxAnswer } from '../../../scripts/sandbox-steps';
+import { connectionHistory, friendSteps, lspSteps, mergeSteps, switchSteps, type RoleStep, type RoleStepsAnswer as SandboxAnswer } from '../../../scripts/sandbox-steps';
 import { asyncTimelines, type AsyncTimeline, type StepKey } from '../../../renderer/src/lib/async';
 import { holdingNow, mergeRoleSteps, nextPollDelay, orderRows, parseRoleSteps, roleQuery, ROLE_POLL, sameAnswer } from '../../../renderer/src/lib/role-steps';
 
@@ -90,6 +90,17 @@ describe('the sandbox picks the payment\'s steps from the lsp\'s and the friend\
     expect(steps[1]).toMatchObject({ deadlineHeight: 700 });
   });
 
+  it('lsp: the release is no later than the forward it caused, though the lsp publishes it after', () => {
+    const late = [
+      ev(2200, { type: 'forward.held', forwardId: 'f1', deadlineHeight: 700 }),
+      ev(2200, { type: 'async.htlc_held', holdId: HOLD, deadlineHeight: 700, releaseExpiresAt: T + 86_400_000 }),
+      ev(21_000, { type: 'forward.released', forwardId: 'f1' }),
+      ev(21_000, { type: 'forward.offered', forwardId: 'f1', inChannelId: 'a', outChannelId: 'b', inAmountMsat: '43000', outAmountMsat: '42000', feeMsat: '1000', blinded: 'introduction' }),
+      ev(21_004, { type: 'async.htlc_released', holdId: HOLD }),
+    ];
+    expect(lspSteps(late, forwards, noneHeld, FRIEND, query).map((s) => [s.kind, s.at - T])).toEqual([['htlc_held', 2200], ['htlc_released', 21_000], ['htlc_forwarded', 21_000]]);
+  });
+
   it('friend: the release it sent before it checked this payment, the check, the claim', () => {
     expect(friendSteps(friendEvents, query).map((s) => [s.kind, s.at - T])).toEqual([['release_sent', 20_500], ['payment_checked', 23_000], ['payment_received', 23_500]]);
     // Not checked yet: the first release since P's static invoice.
@@ -98,6 +109,21 @@ describe('the sandbox picks the payment\'s steps from the lsp\'s and the friend\
 
   it('switches: the last one before the payment, and every one after', () => {
     expect(switchSteps(switches, query.since).map((s) => [s.kind, s.at - T])).toEqual([['offline', -10_000], ['online', 19_000]]);
+  });
+
+  it('R\'s comings and goings as the lsp saw them: its connection\'s changes, other peers left out', () => {
+    const peerEvents = [
+      ev(-20_000, { type: 'peer.connected', peer: { nodeId: FRIEND } as never }),
+      ev(-10_000, { type: 'peer.disconnected', nodeId: FRIEND, address: 'a', reason: 'closed', code: 'peer.closed' }),
+      ev(-9_000, { type: 'peer.disconnected', nodeId: LSP, address: 'a', reason: 'closed', code: 'peer.closed' }),
+      ev(19_000, { type: 'peer.connected', peer: { nodeId: FRIEND } as never }),
+      ev(19_001, { type: 'peer.connected', peer: { nodeId: FRIEND } as never }),
+    ];
+    const history = connectionHistory(peerEvents, FRIEND);
+    expect(history.map((h) => [h.state, h.at - T])).toEqual([['online', -20_000], ['offline', -10_000], ['online', 19_000]]);
+    const t = mergeRoleSteps(asyncTimelines(payer)[0]!, travelled({ nodes: { lsp: LSP, friend: FRIEND }, steps: switchSteps(history, query.since, 'lsp'), answered: { lsp: true, friend: false } }));
+    expect(step(t, 'r_offline')).toMatchObject({ status: 'done', by: 'lsp', at: T - 10_000 });
+    expect(step(t, 'r_online')!.detail).toBe('friend reconnected to its LSP, after 29 s away');
   });
 
   it('remembers a node\'s steps across answers (a friend that went offline again no longer has them), each once', () => {
@@ -166,7 +192,7 @@ describe('the timeline across the roles', () => {
     expect(merged.state).toBe('completed');
     expect(merged.steps.map((s) => [s.key, s.status, s.by, s.at === null ? null : s.at - T])).toEqual([
       ['r_offline', 'done', 'friend', -10_000],
-      ['static_invoice', 'done', null, 1000],
+      ['static_invoice', 'done', 'lsp', 900],
       ['htlc_sent', 'done', null, 2000],
       ['htlc_held', 'done', 'lsp', 2200],
       ['announced', 'done', null, 3000],
@@ -182,7 +208,7 @@ describe('the timeline across the roles', () => {
     ]);
     expect(step(merged, 'mailbox')!.detail).toContain('2 messages for friend');
     expect(step(merged, 'received')!.detail).toContain('42 sat claimed');
-    expect(step(merged, 'static_invoice')!.detail).toContain('lsp at');
+    expect(step(merged, 'static_invoice')!.detail).toMatch(/^served from slot 1; received here at \d\d:\d\d:\d\d/);
   });
 
   it('while pending, says who holds what: the HTLC at the lsp, the message in its mailbox, the friend away', () => {
