@@ -11,7 +11,7 @@ import { formatMsat } from './amount';
 import { formatTimestamp } from './format';
 import { paymentFailureText } from './payments';
 import type { AsyncSettingChange, AsyncSettingsInfo } from '../../../core/api/settings';
-import type { AsyncRole } from '../../../core/api/async';
+import type { AsyncOfferInfo, AsyncRole } from '../../../core/api/async';
 
 export const ROLE_WORDS: Readonly<Record<AsyncRole, { readonly label: string; readonly help: string }>> = {
   none: { label: 'None', help: 'This node pays offers the ordinary way and serves nobody.' },
@@ -71,6 +71,24 @@ export function checkAsyncForm(draft: AsyncDraft, info: AsyncSettingsInfo): { pr
   if (draft.profile !== base.profile) change.profile = draft.profile;
   if (description !== base.description) change.description = description;
   return { problems, change: Object.keys(change).length > 0 ? change : null };
+}
+
+/**
+ * What a recipient's offer waits for, in words (the Async card, while no offer is ready): the
+ * node's own `waitingFor`, so a node without the chain's tip is not said to wait for its LSP.
+ */
+export function offerWaitWords(o: Pick<AsyncOfferInfo, 'waitingFor' | 'lspPolicy'>): { readonly badge: string; readonly text: string } {
+  switch (o.waitingFor) {
+    case 'chain_tip':
+      return { badge: 'waiting for the chain', text: 'The static invoice’s payment path counts blocks from the chain’s tip, which this node does not know yet: check the chain on the Wallet page. Then it asks the LSP for offer paths.' };
+    case 'lsp':
+      return { badge: 'waiting for the LSP', text: 'The LSP is not connected: once it is, this node asks it for offer paths and hands it the static invoice. The offer is published when the LSP confirms it keeps it.' };
+    case 'lsp_channel':
+      if (o.lspPolicy === 'waiting') return { badge: 'waiting for the LSP’s fees', text: 'The channel with the LSP is in normal operation; the LSP has not yet said what it charges to forward over it.' };
+      return { badge: 'waiting for a channel', text: 'The LSP is connected, but no channel with it is in normal operation yet: the payers’ HTLCs reach this node over that channel. Open one, or wait for it to confirm.' };
+    default:
+      return { badge: 'waiting for the LSP', text: 'Static invoice handed to the LSP: the offer is published once the LSP confirms it keeps it (static_invoice_persisted).' };
+  }
 }
 
 // ----- the timeline ---------------------------------------------------------------------------

@@ -193,7 +193,7 @@ export function mergeRoleSteps(t: AsyncTimeline, answer: RoleStepsAnswer): Async
         fill('release_sent', s.at, names.R, 'it found held_htlc_available in its mailbox and answered over the reply path to L1');
         break;
       case 'htlc_released':
-        fill('released', s.at, names.L1, 'release_held_htlc arrived: the HTLC goes on to R');
+        fill('released', s.at, names.L1, `from ${names.R}, over the reply path L1 gave P in its revoke_and_ack`);
         break;
       case 'htlc_forwarded':
         extra('forwarded', s.at, names.L1, `${formatMsat(s.amountMsat)} to ${names.R}; fee ${formatMsat(s.feeMsat)}`);

@@ -4,7 +4,7 @@ import type { NodeEvent, NodeEventBody } from '../../../core/api/events';
 import type { AsyncSettingsInfo } from '../../../core/api/settings';
 import { SETTINGS_METHOD_SCHEMAS } from '../../../core/api/settings';
 import { validate } from '../../../core/api/schema';
-import { asyncDraft, asyncTimelines, checkAsyncForm, lspProblem, TIMELINE_EVENT_TYPES, type AsyncTimeline, type StepKey } from '../../../renderer/src/lib/async';
+import { asyncDraft, asyncTimelines, checkAsyncForm, lspProblem, offerWaitWords, TIMELINE_EVENT_TYPES, type AsyncTimeline, type StepKey } from '../../../renderer/src/lib/async';
 
 let seq = 0;
 const ev = (time: number, body: NodeEventBody): NodeEvent => ({ ...body, seq: ++seq, time }) as NodeEvent;
@@ -202,5 +202,16 @@ describe('async settings form', () => {
       expect(Object.keys(c.problems).length > 0 && c.change !== null).toBe(false);
       if (c.change) expect(() => validate(SETTINGS_METHOD_SCHEMAS.updateSettings, { async: c.change })).not.toThrow();
     }));
+  });
+});
+
+describe('async card: what a recipient\'s offer waits for', () => {
+  it('says the node\'s own reason: the chain\'s tip, the LSP, a channel, the LSP\'s fees, or the LSP\'s confirmation', () => {
+    expect(offerWaitWords({ waitingFor: 'chain_tip', lspPolicy: null }).badge).toBe('waiting for the chain');
+    expect(offerWaitWords({ waitingFor: 'chain_tip', lspPolicy: null }).text).toContain('Wallet page');
+    expect(offerWaitWords({ waitingFor: 'lsp', lspPolicy: null }).text).toMatch(/^The LSP is not connected/);
+    expect(offerWaitWords({ waitingFor: 'lsp_channel', lspPolicy: null }).badge).toBe('waiting for a channel');
+    expect(offerWaitWords({ waitingFor: 'lsp_channel', lspPolicy: 'waiting' }).badge).toBe('waiting for the LSP’s fees');
+    expect(offerWaitWords({ waitingFor: null, lspPolicy: 'lsp' }).text).toContain('static_invoice_persisted');
   });
 });
