@@ -253,9 +253,16 @@ export function filterLog(rows: readonly LogRow[], filter: LogFilter, nameOf: (n
   return rows.filter((r) => {
     if (!filter.keepalive && r.keepalive) return false;
     if (words.length === 0) return true;
-    const hay = `${r.title} ${r.detail} ${r.nodeId ?? ''} ${r.nodeId ? (nameOf(r.nodeId) ?? '') : ''}`.toLowerCase();
+    const peers = rowPeers(r);
+    const hay = `${r.title} ${r.detail} ${peers.join(' ')} ${peers.map((p) => nameOf(p) ?? '').join(' ')}`.toLowerCase();
     return words.every((w) => hay.includes(w));
   });
+}
+
+/** The peers a row is about: its one peer, or every peer of a row of gathered onion steps. */
+export function rowPeers(r: LogRow): readonly string[] {
+  if (r.onion && r.onion.group.peers.length > 1) return r.onion.group.peers;
+  return r.nodeId ? [r.nodeId] : [];
 }
 
 /** How many keepalive rows a filter hides. */

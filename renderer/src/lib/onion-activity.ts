@@ -5,7 +5,7 @@
  * log within seconds. So the log gathers them: the steps of one kind (delivered, forwarded, sent,
  * replied — per message type —, dropped per reason, each mailbox step per peer) that come within
  * ONION_GROUP_MS of the first become one row that counts them ("onion forwarded ×12 · 12 messages
- * in 8 s · 14.2 kB · 3 peers"). A lone message reads as itself, with its peer and size. The row
+ * in 8 s · 14.2 kB"). A lone message reads as itself, with its peer and size. The row
  * stays where its first message put it (the log's pages are anchored on sequence numbers) and its
  * count grows as more come. `onion.received` has no row of its own: the step that follows it says
  * what became of the message. Every message and its records stay on the Messages page.
@@ -99,7 +99,8 @@ export function onionGroupText(step: OnionStep, g: OnionGroup): { title: string;
     return { title: `onion ${step.verb}`, detail: step.single, nodeId: step.peer };
   }
   const span = g.last - g.first;
-  const peers = g.peers.length === 1 ? null : `${g.peers.length >= PEERS_KEPT ? `${PEERS_KEPT}+` : g.peers.length} peers`;
+  // Up to three peers are named in the log's peer column (activity-log.ts rowPeers); more are counted here.
+  const peers = g.peers.length <= 3 ? null : `${g.peers.length >= PEERS_KEPT ? `${PEERS_KEPT}+` : g.peers.length} peers`;
   const detail = [
     `${g.count.toLocaleString('en-US')} messages in ${span < 1000 ? 'under a second' : formatDuration(span)}`,
     step.common,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { NodeEvent, NodeEventBody } from '../../../core/api/events';
-import { appendLog, appendOlder, filterLog, DEFAULT_LOG_FILTER, logPage } from '../../../renderer/src/lib/activity-log';
+import { appendLog, appendOlder, filterLog, DEFAULT_LOG_FILTER, logPage, rowPeers } from '../../../renderer/src/lib/activity-log';
 import { ONION_GROUP_MS } from '../../../renderer/src/lib/onion-activity';
 import { peer, stamp, T0, wire } from './events-fixtures';
 
@@ -33,7 +33,7 @@ describe('activity log: onion messages (one event per wire message, gathered)', 
     const rows = appendLog([], stamp(bodies, { stepMs: 5 }));
     expect(rows.map((r) => r.title)).toEqual(['connected', 'onion forwarded ×600']);
     const group = rows[1]!;
-    expect(group.detail).toBe('600 messages in 5 s · 600.0 kB · 3 peers');
+    expect(group.detail).toBe('600 messages in 5 s · 600.0 kB');
     expect(group.nodeId).toBeNull();
     // The row stays where its first message put it: older than the connection.
     expect(group.seq).toBeLessThan(rows[0]!.seq);
@@ -82,6 +82,14 @@ describe('activity log: onion messages (one event per wire message, gathered)', 
     expect(filterLog(rows, { keepalive: false, text: 'onion' }).map((r) => r.title)).toEqual(['onion expired in mailbox', 'onion forwarded']);
     expect(filterLog(rows, { keepalive: false, text: 'mailbox' }).map((r) => r.nodeId)).toEqual([C]);
     expect(filterLog(rows, DEFAULT_LOG_FILTER)).toHaveLength(2);
+  });
+
+  it('a row of messages from several peers is found by any of their names', () => {
+    const rows = appendLog([], stamp([forwarded(A, B), forwarded(B, C), forwarded(C, A)]));
+    expect(rowPeers(rows[0]!)).toEqual([B, C, A]);
+    const names = new Map([[A, 'alice'], [B, 'bob'], [C, 'carol']]);
+    expect(filterLog(rows, { keepalive: false, text: 'carol' }, (id) => names.get(id) ?? null)).toHaveLength(1);
+    expect(filterLog(rows, { keepalive: false, text: 'dave' }, (id) => names.get(id) ?? null)).toHaveLength(0);
   });
 
   it('older history loaded later is gathered among itself and put after what is shown', () => {
