@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { NodeEvent, NodeEventBody } from '../../../core/api/events';
 import type { ForwardInfo, HeldHtlcInfo } from '../../../core/api';
+import { parseFriendRequest } from '../../../scripts/sandbox-friend';
 import { connectionHistory, friendSteps, lspSteps, mergeSteps, switchSteps, type RoleStep, type RoleStepsAnswer as SandboxAnswer } from '../../../scripts/sandbox-steps';
 import { asyncTimelines, type AsyncTimeline, type StepKey } from '../../../renderer/src/lib/async';
 import { holdingNow, mergeRoleSteps, nextPollDelay, orderRows, parseRoleSteps, roleQuery, ROLE_POLL, sameAnswer } from '../../../renderer/src/lib/role-steps';
@@ -136,6 +137,22 @@ describe('the sandbox picks the payment\'s steps from the lsp\'s and the friend\
     const text = JSON.stringify(sandboxAnswer(lspSteps(lspEvents, forwards, noneHeld, FRIEND, query), friendSteps(friendEvents, query)));
     for (const secretish of [HASH, HOLD, 'm1', 'f1', OFFER]) expect(text).not.toContain(`"${secretish}"`);
     expect(text).not.toMatch(/preimage|path/i);
+  });
+});
+
+describe('the sandbox checks the question', () => {
+  it('takes exactly a payment hash, an offer id or null, and a time; refuses anything else with the reason', () => {
+    const ask = (o: unknown) => parseFriendRequest(JSON.stringify(o));
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: OFFER, since: T })).toEqual({ action: 'steps', paymentHash: HASH, offerId: OFFER, since: T });
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: null, since: 0 })).toMatchObject({ offerId: null });
+    expect(ask({ action: 'steps', paymentHash: HASH.toUpperCase(), offerId: null, since: T })).toEqual({ problem: 'paymentHash must be 64 lowercase hex characters' });
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: 'x', since: T })).toHaveProperty('problem');
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: null, since: -1 })).toHaveProperty('problem');
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: null })).toHaveProperty('problem');
+    expect(ask({ action: 'steps', paymentHash: HASH, offerId: null, since: T, more: 1 })).toHaveProperty('problem');
+    expect(ask({ action: 'status', paymentHash: HASH })).toEqual({ problem: 'the body takes exactly one field, action' });
+    // It fits the 256 bytes the UI server passes on.
+    expect(JSON.stringify({ action: 'steps', paymentHash: HASH, offerId: OFFER, since: 9_999_999_999_999 }).length).toBeLessThanOrEqual(256);
   });
 });
 
