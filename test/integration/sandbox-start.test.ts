@@ -84,7 +84,7 @@ describe('npm start with the sandbox friend', () => {
     // Refused: no token, a wrong one, a body that is not exactly { action } with a known action.
     expect(await post(friend, {}, '{"action":"status"}')).toEqual({ status: 401, json: { error: 'unauthorised' } });
     expect(await post(friend, { authorization: `Bearer ${'f'.repeat(64)}` }, '{"action":"offline"}')).toEqual({ status: 401, json: { error: 'unauthorised' } });
-    expect(await post(friend, auth, '{"action":"reboot"}')).toEqual({ status: 400, json: { error: 'action must be one of status, offline, online' } });
+    expect(await post(friend, auth, '{"action":"reboot"}')).toEqual({ status: 400, json: { error: 'action must be one of status, offline, online, steps' } });
     expect(await post(friend, auth, '{"action":"offline","now":true}')).toEqual({ status: 400, json: { error: 'the body takes exactly one field, action' } });
     expect(await post(friend, auth, 'offline')).toEqual({ status: 400, json: { error: 'the body is not JSON' } });
 
