@@ -145,7 +145,6 @@ describe('the async timeline across the roles, in npm start\'s sandbox', () => {
     await page.locator('[data-testid="activity-log"]').scrollIntoViewIfNeeded();
     await page.locator('[data-testid="activity-log"]').screenshot({ path: join(SCREENSHOTS_DIR, 'sandbox-activity-onion.png') });
     await filter.fill('');
-    await page.locator('[data-testid="activity-log"]').screenshot({ path: join(SCREENSHOTS_DIR, 'sandbox-activity-all.png') });
     expect(problems).toEqual([]);
   }, 60_000);
 });
