@@ -17,5 +17,6 @@ export * from './plan';
 export * from './events';
 export * from './snapshot';
 export * from './view';
+export * from './retired';
 export * from './store';
 export * from './monitor';

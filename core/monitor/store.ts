@@ -34,6 +34,13 @@ export interface MonitorStore {
   loadMonitor(channelId: string): StoredMonitor | undefined;
   /** Forgets a channel's monitor (a channel forgotten before its funding ever confirmed). */
   deleteMonitor(channelId: string): void;
+  /**
+   * Retires a closed monitor (core/monitor/retired.ts): its final view is kept, and a start serves it
+   * instead of restoring the monitor. Its log stays (nothing reads it at start any more).
+   */
+  retireMonitor(channelId: string, view: MonitorView): void;
+  /** Every retired monitor's final view, by channel id (one read at start). */
+  retiredMonitors(): Map<string, MonitorView>;
   /** Every channel with a monitor, and the state its last snapshot was saved in. */
   listMonitors(): { readonly channelId: string; readonly state: string }[];
 }

@@ -581,4 +581,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 21,
+    name: 'start-up without history: wallet scripts stored, closed monitors summarised, checkpointed log rows pruned',
+    sql: `
+      -- Every P2WPKH script the wallet derived (core/wallet/keys.ts), by chain and index, so a start reads
+      -- them instead of deriving each again; per chain the count and a running SHA-256 over the scripts in
+      -- index order (digest = sha256(digest || script), from 32 zero bytes), so a changed row is noticed.
+      CREATE TABLE wallet_scripts (
+        chain        TEXT NOT NULL,             -- receive | change
+        idx          INTEGER NOT NULL,
+        script       BLOB NOT NULL,
+        PRIMARY KEY (chain, idx)
+      ) WITHOUT ROWID;
+      CREATE TABLE wallet_script_chains (
+        chain        TEXT PRIMARY KEY,
+        count        INTEGER NOT NULL,
+        digest       BLOB NOT NULL
+      );
+      -- A closed monitor with every output irrevocably resolved (core/monitor/retired.ts): its final view,
+      -- JSON. A start serves it as the channel's on-chain view and restores no ChannelMonitor for it.
+      ALTER TABLE monitors ADD COLUMN retired TEXT;
+      -- Log rows a checkpoint covers are read by nothing: only the last one stays (it carries the seq).
+      DELETE FROM monitor_updates WHERE seq < (SELECT c.seq FROM monitor_checkpoints c WHERE c.channel_id = monitor_updates.channel_id);
+    `,
+  },
 ];

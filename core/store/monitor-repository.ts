@@ -10,8 +10,15 @@
  * HTLCs of the peer's commitments (needed only if a revoked one appears on chain) are kept by
  * commitment number as they are appended and read one commitment at a time (`remoteHtlcs`). A
  * channel logged before checkpoints existed is read whole once, its remote commitments indexed.
+ *
+ * Migration 21: a checkpoint prunes the log rows it covers in its own transaction — all but the last,
+ * which keeps the channel's seq (the next update's number, and listMonitors) — and a retired monitor
+ * (a closed channel with every output irrevocably resolved) keeps its final view in `monitors.retired`,
+ * read at start in one query instead of its log.
  */
-import { MonitorError, decodeMonitorSnapshot, decodeMonitorUpdate, encodeMonitorSnapshot, encodeMonitorUpdate } from '../monitor';
+import {
+  MonitorError, decodeMonitorSnapshot, decodeMonitorUpdate, decodeRetiredView, encodeMonitorSnapshot, encodeMonitorUpdate, encodeRetiredView,
+} from '../monitor';
 import type { MonitorSnapshot, MonitorStore, MonitorUpdate, MonitorView, StoredMonitor } from '../monitor';
 import type { Htlc } from '../channel/state';
 import type { Database } from './database';
@@ -103,7 +110,46 @@ export class MonitorRepository implements MonitorStore {
       this.#db
         .prepare('INSERT INTO monitor_checkpoints (channel_id, seq, data) VALUES (?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET seq = excluded.seq, data = excluded.data')
         .run(channelId, row.s, data);
+      // What the checkpoint folds is read by nothing now (a restart starts after it; the peer's HTLCs by
+      // commitment number are in monitor_remote_htlcs): gone in the same transaction, so a kill between
+      // any two statements leaves either the old checkpoint with its rows or the new one without them.
+      this.#db.prepare('DELETE FROM monitor_updates WHERE channel_id = ? AND seq < ?').run(channelId, row.s);
     })();
+  }
+
+  retireMonitor(channelId: string, view: MonitorView): void {
+    checkId(channelId);
+    if (view.channelId !== channelId) throw bad(channelId, `retired with the view of ${view.channelId}`);
+    let json: string;
+    try {
+      json = encodeRetiredView(view);
+    } catch (e) {
+      if (e instanceof MonitorError) throw bad(channelId, e.message);
+      throw e;
+    }
+    const r = this.#db.prepare("UPDATE monitors SET retired = ?, state = 'closed', updated_at = ? WHERE channel_id = ?").run(json, this.#now(), channelId);
+    if (r.changes !== 1) throw bad(channelId, 'retired before its snapshot was saved');
+  }
+
+  retiredMonitors(): Map<string, MonitorView> {
+    const out = new Map<string, MonitorView>();
+    for (const row of this.#db.prepare('SELECT channel_id, retired FROM monitors WHERE retired IS NOT NULL').all() as { channel_id: string; retired: unknown }[]) {
+      checkId(row.channel_id);
+      if (typeof row.retired !== 'string') throw bad(row.channel_id, 'the retired view is not text');
+      let json: unknown;
+      try {
+        json = JSON.parse(row.retired);
+      } catch {
+        throw bad(row.channel_id, 'the retired view is not JSON');
+      }
+      try {
+        out.set(row.channel_id, decodeRetiredView(row.channel_id, json));
+      } catch (e) {
+        if (e instanceof MonitorError) throw bad(row.channel_id, e.message);
+        throw e;
+      }
+    }
+    return out;
   }
 
   remoteHtlcs(channelId: string, ctn: number): readonly Htlc[] | undefined {

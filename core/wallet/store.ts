@@ -78,6 +78,19 @@ export interface WalletSnapshot {
   readonly meta: WalletMeta;
   readonly keychains: readonly KeychainRecord[];
   readonly txs: readonly WalletTxRecord[];
+  /**
+   * The scripts the wallet derived on each chain, index 0 first (none: derive them all). A cache of
+   * the keys' work, so a start derives only new indexes; the wallet checks the highest of each chain
+   * against its keys, the store that no row changed since it was written.
+   */
+  readonly scripts?: Readonly<Record<Keychain, readonly Uint8Array[]>>;
+}
+
+/** Scripts derived on `chain` from index `from` on (appended to what the store holds). */
+export interface DerivedScripts {
+  readonly chain: Keychain;
+  readonly from: number;
+  readonly scripts: readonly Uint8Array[];
 }
 
 /** One atomic write. */
@@ -86,6 +99,8 @@ export interface WalletChanges {
   readonly keychains?: readonly KeychainRecord[];
   readonly upsertTxs?: readonly WalletTxRecord[];
   readonly deleteTxs?: readonly string[];
+  /** Newly derived scripts; indexes the store already holds are left as they are. */
+  readonly scripts?: readonly DerivedScripts[];
 }
 
 /** The port: synchronous, each `apply` all-or-nothing and durable when it returns. */

@@ -10,7 +10,7 @@
  * (`pendingBroadcasts`) and never builds a second spend of those coins.
  */
 import { decodeTx, MAX_MONEY, txid as computeTxid, txidToHex, txWeight, type Transaction } from '../bitcoin';
-import { randomBytes as cryptoRandomBytes } from '../crypto';
+import { equalBytes, randomBytes as cryptoRandomBytes } from '../crypto';
 import { dustThreshold, isP2wsh } from './address';
 import {
   buildAndSign, SEQUENCE_NO_RBF, SEQUENCE_RBF, type BuildInput, type BuildOutput, type BuiltTx, type ForeignSigner,
@@ -27,7 +27,7 @@ import {
   applyIncrement, derive, inputKey, makeEntry, outpointKey, scriptKey, type Derived, type ScriptInfo, type TxEntry, type WalletCoin,
 } from './state';
 import type {
-  KeychainRecord, SendMeta, TxLabel, TxState, WalletChanges, WalletMeta, WalletStore, WalletTxRecord,
+  DerivedScripts, KeychainRecord, SendMeta, TxLabel, TxState, WalletChanges, WalletMeta, WalletStore, WalletTxRecord,
 } from './store';
 
 export interface WalletConfig {
@@ -219,6 +219,9 @@ export class Wallet {
   #scripts = new Map<string, ScriptInfo>();
   #scriptList: Uint8Array[] = [];
   #derivedCount: Record<Keychain, number> = { receive: 0, change: 0 };
+  /** Each chain's scripts by index (what `#derivedCount` counts), and how many of them the store holds. */
+  #chainScripts: Record<Keychain, Uint8Array[]> = { receive: [], change: [] };
+  #savedCount: Record<Keychain, number> = { receive: 0, change: 0 };
   #derivedCache: Derived | null = null;
   #anchorChannels = 0;
 
@@ -740,10 +743,14 @@ export class Wallet {
     this.#scripts = new Map();
     this.#scriptList = [];
     this.#derivedCount = { receive: 0, change: 0 };
+    this.#chainScripts = { receive: [], change: [] };
+    this.#savedCount = { receive: 0, change: 0 };
     if (!snapshot) {
       this.#meta = { accountId: this.keys.accountId, bestHeight: null, bestHash: null };
       this.#keychains = { receive: { chain: 'receive', nextIndex: 0, usedIndex: -1 }, change: { chain: 'change', nextIndex: 0, usedIndex: -1 } };
-      this.#store.apply({ meta: this.#meta, keychains: Object.values(this.#keychains) });
+      this.#extendScripts();
+      this.#store.apply({ meta: this.#meta, keychains: Object.values(this.#keychains), scripts: this.#unsavedScripts() });
+      this.#scriptsSaved();
     } else {
       if (snapshot.meta.accountId !== this.keys.accountId) {
         throw new WalletError('wallet.keys_mismatch', 'this wallet store belongs to other keys or another network');
@@ -752,9 +759,58 @@ export class Wallet {
       const find = (chain: Keychain): KeychainRecord => snapshot.keychains.find((k) => k.chain === chain) ?? { chain, nextIndex: 0, usedIndex: -1 };
       this.#keychains = { receive: find('receive'), change: find('change') };
       for (const record of snapshot.txs) this.#entries.set(record.txid, makeEntry(record));
+      this.#adoptScripts(snapshot.scripts);
+      this.#extendScripts();
+      if (this.#unsavedScripts().length > 0) {
+        try {
+          this.#store.apply({ scripts: this.#unsavedScripts() });
+          this.#scriptsSaved();
+        } catch {
+          // Only a cache of the keys' work: they go with the next write (or are derived again at the next start).
+        }
+      }
     }
-    this.#extendScripts();
     this.#derivedCache = null;
+  }
+
+  /**
+   * The scripts the store kept (up to the window this config watches): taken as derived, once the
+   * highest of each chain is what these keys derive there — one derivation a chain instead of one an
+   * index. Rows changed since they were written are the store's to refuse (a digest per chain).
+   */
+  #adoptScripts(stored: Readonly<Record<Keychain, readonly Uint8Array[]>> | undefined): void {
+    for (const chain of ['receive', 'change'] as const) {
+      const kc = this.#keychains[chain];
+      const list = (stored?.[chain] ?? []).slice(0, Math.max(kc.nextIndex, kc.usedIndex + 1) + this.config.gapLimit);
+      if (list.length === 0) continue;
+      const top = list.length - 1;
+      if (!equalBytes(this.keys.script(chain, top), list[top]!)) {
+        throw new WalletError('wallet.keys_mismatch', `the stored ${chain} script ${top} is not these keys' (the store belongs to other keys)`);
+      }
+      list.forEach((script, i) => this.#addScript(chain, i, script));
+      this.#derivedCount[chain] = list.length;
+      this.#savedCount[chain] = list.length;
+    }
+  }
+
+  #addScript(chain: Keychain, index: number, script: Uint8Array): void {
+    this.#scripts.set(scriptKey(script), { chain, index });
+    this.#scriptList.push(script);
+    this.#chainScripts[chain].push(script);
+  }
+
+  /** Scripts derived but not yet in the store (written with the next change). */
+  #unsavedScripts(): DerivedScripts[] {
+    const out: DerivedScripts[] = [];
+    for (const chain of ['receive', 'change'] as const) {
+      const from = this.#savedCount[chain];
+      if (this.#chainScripts[chain].length > from) out.push({ chain, from, scripts: this.#chainScripts[chain].slice(from) });
+    }
+    return out;
+  }
+
+  #scriptsSaved(): void {
+    this.#savedCount = { receive: this.#chainScripts.receive.length, change: this.#chainScripts.change.length };
   }
 
   /** Derives scripts up to max(next, used + 1) + gap on each chain; returns the new ones. */
@@ -765,8 +821,7 @@ export class Wallet {
       const limit = Math.max(kc.nextIndex, kc.usedIndex + 1) + this.config.gapLimit;
       for (let i = this.#derivedCount[chain]; i < limit; i++) {
         const script = this.keys.script(chain, i);
-        this.#scripts.set(scriptKey(script), { chain, index: i });
-        this.#scriptList.push(script);
+        this.#addScript(chain, i, script);
         added.push(script.slice());
       }
       this.#derivedCount[chain] = Math.max(this.#derivedCount[chain], limit);
@@ -779,9 +834,16 @@ export class Wallet {
     const kc = this.#keychains[chain];
     const index = kc.nextIndex;
     const next: KeychainRecord = { ...kc, nextIndex: index + 1 };
-    this.#store.apply({ keychains: [next] });
     this.#keychains = { ...this.#keychains, [chain]: next };
-    return { index, newScripts: this.#extendScripts() };
+    const newScripts = this.#extendScripts();
+    try {
+      this.#store.apply({ keychains: [next], scripts: this.#unsavedScripts() });
+    } catch (e) {
+      this.#load(); // memory back to what the store holds
+      throw e;
+    }
+    this.#scriptsSaved();
+    return { index, newScripts };
   }
 
   #nextChange(): { script: Uint8Array; index: number } {
@@ -833,6 +895,7 @@ export class Wallet {
       upsertTxs: [...staging.txs.values()].filter((r) => !deleteTxs.includes(r.txid)),
       deleteTxs,
       ...(staging.metaChanged ? { meta: this.#meta, keychains: Object.values(this.#keychains) } : {}),
+      scripts: this.#unsavedScripts(),
     };
     try {
       this.#store.apply(changes);
@@ -840,6 +903,7 @@ export class Wallet {
       this.#load(); // memory back to what the store holds
       throw e;
     }
+    this.#scriptsSaved();
     const after = this.balance();
     if (!sameBalance(staging.before, after)) staging.events.push({ type: 'wallet.balance_changed', balance: balanceView(after) });
     return { events: staging.events, newScripts: staging.newScripts };

@@ -8,6 +8,10 @@
  * Order, as "persist before you promise" asks: a monitor step's snapshot (and the updates that made
  * it) is written before its actions are carried out; the channel service writes a channel's updates
  * in the same transaction as the channel itself, and only then lets its messages go.
+ *
+ * A closed channel whose every output is irrevocably resolved (core/monitor/retired.ts) is retired:
+ * its final view is stored, its watches dropped, and from then on — this run and every start after —
+ * it is that view (at the current height), not a ChannelMonitor restored from its log.
  */
 import { decodeTx, encodeTx, txidToHex, type Transaction } from '../../bitcoin';
 import { fromHex, toHex } from '../../crypto';
@@ -15,7 +19,7 @@ import { GlasswingError } from '../../errors';
 import type { ChainEvent } from '../../chain';
 import type { ChannelState } from '../../channel/state';
 import {
-  ChannelMonitor, monitorUpdatesBetween, type FeeEstimate, type MonitorAction, type MonitorEvent, type MonitorSigner, type MonitorStep,
+  ChannelMonitor, isRetirable, monitorUpdatesBetween, outpointKey, retiredViewAt, type FeeEstimate, type MonitorAction, type MonitorEvent, type MonitorSigner, type MonitorStep,
   type MonitorUpdate, type MonitorView,
 } from '../../monitor';
 import type { ChannelChainPort, ChannelStores, ChannelWalletPort, OnChainResolution } from './ports';
@@ -84,6 +88,10 @@ export class ChannelMonitors {
   #closed = false;
   /** Claim key → retries asked at the best height `height` (reset every block). */
   readonly #retries = new Map<string, { height: number; count: number }>();
+  /** Retired monitors' final views (read from the store once, at the first restore). */
+  #retired: Map<string, MonitorView> | null = null;
+  /** Outpoints of monitors retired at restore, unwatched at start (the chain's watches outlive a run). */
+  readonly #unwatchAtStart: string[] = [];
 
   constructor(opts: ChannelMonitorsOptions) {
     this.#opts = opts;
@@ -93,24 +101,50 @@ export class ChannelMonitors {
     return this.#opts.wallet !== null && this.#opts.chain !== null;
   }
 
+  /** Whether the channel has a monitor (live, or retired: closed with nothing left to follow). */
   has(channelId: string): boolean {
-    return this.#entries.has(channelId);
+    return this.#entries.has(channelId) || this.#retiredViews().has(channelId);
+  }
+
+  /** Whether the channel's monitor is retired (nothing on chain can change its view any more). */
+  retired(channelId: string): boolean {
+    return !this.#entries.has(channelId) && this.#retiredViews().has(channelId);
   }
 
   view(channelId: string): MonitorView | null {
-    return this.#entries.get(channelId)?.monitor.view() ?? null;
+    const entry = this.#entries.get(channelId);
+    if (entry) return entry.monitor.view();
+    const retired = this.#retiredViews().get(channelId);
+    return retired ? retiredViewAt(retired, this.#opts.chain?.tip()?.height ?? 0) : null;
   }
 
   views(): MonitorView[] {
-    return [...this.#entries.values()].map((e) => e.monitor.view());
+    return [...this.#entries.keys(), ...this.#retiredViews().keys()].map((id) => this.view(id)!);
   }
 
-  /** Loads a stored monitor (at start). The channel's state, when known, is what it was fed. */
+  #retiredViews(): Map<string, MonitorView> {
+    this.#retired ??= this.#opts.stores.monitors.retiredMonitors();
+    return this.#retired;
+  }
+
+  /**
+   * Loads a stored monitor (at start). The channel's state, when known, is what it was fed. A retired
+   * one is its stored view (its log is not read); one that is retirable now is retired on the spot.
+   */
   restore(channelId: string, keyIndex: number, state: ChannelState | null): boolean {
-    if (this.#entries.has(channelId)) return true;
+    if (this.#entries.has(channelId) || this.#retiredViews().has(channelId)) return true;
     const stored = this.#opts.stores.monitors.loadMonitor(channelId);
     if (!stored || stored.updates.length === 0) return false;
     const monitor = ChannelMonitor.restore(stored.updates, stored.snapshot, this.#opts.signerFor(keyIndex), { remoteHtlcs: this.#remoteHtlcs(channelId) });
+    const view = monitor.view();
+    if (isRetirable(view)) {
+      // Closed and final before this start (a store from before retirement, or a kill before it was written).
+      this.#opts.stores.monitors.retireMonitor(channelId, view);
+      this.#retiredViews().set(channelId, view);
+      const p = monitor.data.params.fundingOutpoint;
+      this.#unwatchAtStart.push(outpointKey(p), ...view.outputs.map((o) => o.outpoint));
+      return true;
+    }
     this.#entries.set(channelId, { monitor, keyIndex, fed: state, sinceCheckpoint: stored.sinceCheckpoint });
     // A long log with no checkpoint (written before checkpoints, or a channel that stopped moving): one now,
     // so the next restart does not read it all again.
@@ -212,6 +246,7 @@ export class ChannelMonitors {
   forget(channelId: string): void {
     const entry = this.#entries.get(channelId);
     if (!entry) return;
+    this.#retired?.delete(channelId);
     this.#entries.delete(channelId);
     for (const [key, id] of [...this.#byOutpoint]) {
       if (id !== channelId) continue;
@@ -227,6 +262,7 @@ export class ChannelMonitors {
    * (events emitted while the node was down are not replayed).
    */
   start(): void {
+    for (const key of this.#unwatchAtStart.splice(0)) this.#opts.chain?.unwatch(`outpoint:${key}`, CHANNEL_WATCH_OWNER);
     for (const channelId of this.#entries.keys()) this.#run(channelId, (m) => m.start());
     this.resync();
     this.refreshFees();
@@ -328,6 +364,30 @@ export class ChannelMonitors {
     }
     if (step.persist) this.#opts.stores.monitors.saveMonitorSnapshot(channelId, entry.monitor.snapshot(), entry.monitor.view().state);
     this.#carryOut(channelId, step);
+    if (step.persist && isRetirable(entry.monitor.view())) this.#retire(channelId, entry.monitor);
+  }
+
+  /**
+   * Every output irrevocably resolved: the final view is stored and served from now on, the monitor
+   * and its watches (the funding outpoint's, which it never drops itself) let go. A kill before the
+   * write leaves it live; the next start retires it at restore.
+   */
+  #retire(channelId: string, monitor: ChannelMonitor): void {
+    const view = monitor.view();
+    try {
+      this.#opts.stores.monitors.retireMonitor(channelId, view);
+    } catch (e) {
+      this.#opts.log({ event: 'monitor_retire_failed', channelId, code: e instanceof GlasswingError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.#entries.delete(channelId);
+    this.#retiredViews().set(channelId, view);
+    for (const [key, id] of [...this.#byOutpoint]) {
+      if (id !== channelId) continue;
+      this.#byOutpoint.delete(key);
+      this.#opts.chain?.unwatch(`outpoint:${key}`, CHANNEL_WATCH_OWNER);
+    }
+    this.#opts.log({ event: 'monitor_retired', channelId, closingTxid: view.closing?.txid ?? null });
   }
 
   #carryOut(channelId: string, step: MonitorStep): void {

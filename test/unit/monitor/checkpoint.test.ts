@@ -118,8 +118,11 @@ describe('monitor checkpoints', () => {
       const { db, path, repo } = fresh();
       const { pair, live, id } = history(repo, payments, `grow ${payments}`);
       const logRows = (db.prepare('SELECT COUNT(*) AS n FROM monitor_updates WHERE channel_id = ?').get(id) as { n: number }).n;
-      expect(logRows).toBe(pair.a.updates.length);
-      expect(logRows).toBeGreaterThan(payments * 10);
+      expect(pair.a.updates.length).toBeGreaterThan(payments * 10);
+      // Pruned with each checkpoint (migration 21): the rows after it stay, and the one carrying its seq.
+      const ckpt = db.prepare('SELECT seq FROM monitor_checkpoints WHERE channel_id = ?').get(id) as { seq: number } | undefined;
+      expect(logRows).toBe(pair.a.updates.length - (ckpt?.seq ?? 0));
+      if (payments >= 60) expect(logRows).toBeLessThanOrEqual(MONITOR_CHECKPOINT_EVERY + 1);
       // The whole log folded in memory (no store) is the reference.
       const whole = ChannelData.fromUpdates(pair.a.updates, { trusted: true });
       const upTo = whole.revokedUpTo;
@@ -176,11 +179,36 @@ describe('monitor checkpoints', () => {
     const restored = ChannelMonitor.restore(stored.updates, stored.snapshot, pair.a.monitorSigner, { remoteHtlcs: (ctn) => repo.remoteHtlcs(id, ctn) });
     expect(knowledge(restored.data, whole.revokedUpTo)).toEqual(knowledge(whole, whole.revokedUpTo));
     repo.saveMonitorCheckpoint(id, restored.data.compact());
+    // The checkpoint pruned what it covers in its own transaction: one row stays, carrying the seq.
+    expect(db.prepare('SELECT seq FROM monitor_updates WHERE channel_id = ?').all(id)).toEqual([{ seq: updates.length - 1 }]);
     const next = repo.loadMonitor(id)!;
     expect(next.sinceCheckpoint).toBe(0);
     expect(next.updates.length).toBeLessThan(60);
     const again = ChannelMonitor.restore(next.updates, next.snapshot, pair.a.monitorSigner, { remoteHtlcs: (ctn) => repo.remoteHtlcs(id, ctn) });
     expect(knowledge(again.data, whole.revokedUpTo)).toEqual(knowledge(whole, whole.revokedUpTo));
+    // The log goes on after a prune (its seq kept), and a restart folds to what the whole log says; a
+    // revoked commitment's HTLCs from before the prune are still there.
+    const before = updates.length;
+    pair.onUpdates = (p, u) => {
+      if (p !== pair.a) return;
+      updates.push(...u);
+      repo.appendMonitorUpdates(id, u);
+    };
+    for (let i = 0; i < 5; i++) {
+      const h = pair.add(pair.b, 1_000_000n, `after ${i}`, 600_000 + i);
+      pair.commit(pair.b);
+      pair.fulfill(pair.a, h.id, `after ${i}`);
+      pair.commit(pair.a);
+    }
+    expect(updates.length).toBeGreaterThan(before);
+    const after = repo.loadMonitor(id)!;
+    expect(after.sinceCheckpoint).toBe(updates.length - before);
+    const wholeAfter = ChannelData.fromUpdates(updates, { trusted: true });
+    const third = ChannelMonitor.restore(after.updates, after.snapshot, pair.a.monitorSigner, { remoteHtlcs: (ctn) => repo.remoteHtlcs(id, ctn) });
+    expect(knowledge(third.data, wholeAfter.revokedUpTo)).toEqual(knowledge(wholeAfter, wholeAfter.revokedUpTo));
+    expect(wholeAfter.revokedHtlcs(3).length).toBeGreaterThan(0);
+    expect(third.data.revokedHtlcs(3)).toEqual(wholeAfter.revokedHtlcs(3));
+    expect(repo.listMonitors()).toEqual([{ channelId: id, state: 'open' }]);
    }, 120_000);
 
   it('compact() refuses to drop revoked HTLCs it holds only in memory', () => {

@@ -1,0 +1,120 @@
+/**
+ * What a start costs as history grows (issue 19): a store with CLOSED closed channels (each carried a
+ * payment, then closed cooperatively more than 100 blocks ago: every output irrevocably resolved) and
+ * a wallet that handed out INDEXES receive addresses; the time to restore the channels' monitors (the
+ * channel service's start-up work that grows with closed channels) and to open the wallet. Each start
+ * opens the SQLite file again, with new keys (nothing cached), median of 5.
+ *
+ *   npm run bench -- startup                 (300 closed channels, 5,000 indexes)
+ *   STARTUP_CLOSED=1000 STARTUP_INDEXES=20000 npm run bench -- startup
+ *
+ * It uses only what main had before retired monitors and stored scripts (ChannelMonitors.restore,
+ * Wallet.open), so the same file run on an older tree gives the "before" figures.
+ */
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { txid as txidOf, type Transaction } from '../core/bitcoin';
+import { toHex } from '../core/crypto';
+import { ChannelData, ChannelMonitor, type MonitorSigner, type MonitorUpdate } from '../core/monitor';
+import { ChannelMonitors } from '../core/runtime/channel/monitors';
+import { DATABASE_FILE, MonitorRepository, OpeningsRepository, WalletRepository, openDatabase, runTransaction, type Database } from '../core/store';
+import { ChannelsRepository } from '../core/store/channels-repository';
+import { Wallet, WalletKeys } from '../core/wallet';
+import { MonitoredPair, fakeFunding } from '../test/support/monitor-channel';
+import { printTable } from './harness';
+
+const CLOSED = Number(process.env.STARTUP_CLOSED ?? 300);
+const INDEXES = Number(process.env.STARTUP_INDEXES ?? 5_000);
+const RUNS = 5;
+const WORDS = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** CLOSED channels' monitors as the runtime leaves them: the log, the snapshot after a mutual close 120 blocks deep. */
+function buildChannels(db: Database): { ids: string[]; signers: MonitorSigner[] } {
+  const repo = new MonitorRepository(db);
+  const ids: string[] = [];
+  const signers: MonitorSigner[] = [];
+  for (let i = 0; i < CLOSED; i++) {
+    const funding = fakeFunding(`startup ${i}`);
+    const pair = new MonitoredPair({ fundingOutpoint: funding, channelType: 'anchors' });
+    const h = pair.add(pair.a, 5_000_000n, `startup ${i}`, 700_000);
+    pair.commit(pair.a);
+    pair.fulfill(pair.b, h.id, `startup ${i}`);
+    pair.commit(pair.b);
+    const closing: Transaction = {
+      version: 2,
+      inputs: [{ prevout: funding, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }],
+      outputs: [{ value: 490_000n, scriptPubKey: pair.a.sweepScript }],
+      locktime: 0,
+    };
+    const log: MonitorUpdate[] = [...pair.a.updates, { kind: 'closing_tx', txid: txidOf(closing) }];
+    const id = toHex(ChannelData.fromUpdates(log).params.channelId);
+    const m = ChannelMonitor.open(log, pair.a.monitorSigner);
+    m.start();
+    m.transactionsConfirmed([closing], 10_000 + i);
+    m.bestBlock(10_000 + CLOSED + 120);
+    repo.appendMonitorUpdates(id, log);
+    repo.saveMonitorSnapshot(id, m.snapshot(), m.view().state);
+    ids.push(id);
+    signers.push(pair.a.monitorSigner);
+  }
+  return { ids, signers };
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'glasswing-bench-startup-'));
+  const path = join(dir, DATABASE_FILE);
+  try {
+    const db = openDatabase(path);
+    const t0 = performance.now();
+    const { ids, signers } = buildChannels(db);
+    const keys = WalletKeys.fromWords(WORDS, 'regtest');
+    // A wallet that handed out INDEXES receive addresses (the keychain as newAddress leaves it).
+    Wallet.open({ keys, store: new WalletRepository(db) });
+    new WalletRepository(db).apply({ keychains: [{ chain: 'receive', nextIndex: INDEXES, usedIndex: -1 }, { chain: 'change', nextIndex: 0, usedIndex: -1 }] });
+    db.close();
+    console.log(`built ${CLOSED} closed channels and a wallet at ${INDEXES} indexes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const monitorTimes: number[] = [];
+    const walletTimes: number[] = [];
+    let views = 0;
+    let watched = 0;
+    // One start more than measured: the first after the store was built does the one-time work (retiring, storing scripts).
+    for (let run = 0; run <= RUNS; run++) {
+      const again = openDatabase(path);
+      const stores = {
+        channels: new ChannelsRepository(again), openings: new OpeningsRepository(again), monitors: new MonitorRepository(again),
+        atomically: <T>(fn: () => T) => runTransaction(again, fn),
+      };
+      const a = performance.now();
+      const monitors = new ChannelMonitors({
+        stores, chain: null, wallet: null, signerFor: (k) => signers[k]!, publish: () => undefined, log: () => undefined, upstream: () => undefined,
+      });
+      ids.forEach((id, k) => monitors.restore(id, k, null));
+      monitors.start();
+      views = monitors.views().filter((v) => v.state === 'closed').length;
+      const b = performance.now();
+      const freshKeys = WalletKeys.fromWords(WORDS, 'regtest');
+      const c = performance.now();
+      const wallet = Wallet.open({ keys: freshKeys, store: new WalletRepository(again) });
+      watched = wallet.watchedScripts().length;
+      const d = performance.now();
+      again.close();
+      if (run === 0) continue;
+      monitorTimes.push(b - a);
+      walletTimes.push(d - c);
+    }
+    console.log(`start-up with ${CLOSED} closed channels and ${INDEXES} address indexes (median of ${RUNS} starts)`);
+    printTable(['part', 'ms', 'what it holds'], [
+      [`channel monitors: restore ${CLOSED} closed channels`, median(monitorTimes).toFixed(1), `${views} closed views`],
+      [`wallet: open at ${INDEXES} receive indexes`, median(walletTimes).toFixed(1), `${watched} watched scripts`],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
