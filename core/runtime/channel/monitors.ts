@@ -137,12 +137,9 @@ export class ChannelMonitors {
     if (!stored || stored.updates.length === 0) return false;
     const monitor = ChannelMonitor.restore(stored.updates, stored.snapshot, this.#opts.signerFor(keyIndex), { remoteHtlcs: this.#remoteHtlcs(channelId) });
     const view = monitor.view();
-    if (isRetirable(view)) {
-      // Closed and final before this start (a store from before retirement, or a kill before it was written).
-      this.#opts.stores.monitors.retireMonitor(channelId, view);
-      this.#retiredViews().set(channelId, view);
-      const p = monitor.data.params.fundingOutpoint;
-      this.#unwatchAtStart.push(outpointKey(p), ...view.outputs.map((o) => o.outpoint));
+    // Closed and final before this start (a store from before retirement, or a kill before it was written).
+    if (isRetirable(view) && this.#retireStored(channelId, view)) {
+      this.#unwatchAtStart.push(outpointKey(monitor.data.params.fundingOutpoint), ...view.outputs.map((o) => o.outpoint));
       return true;
     }
     this.#entries.set(channelId, { monitor, keyIndex, fed: state, sinceCheckpoint: stored.sinceCheckpoint });
@@ -374,20 +371,26 @@ export class ChannelMonitors {
    */
   #retire(channelId: string, monitor: ChannelMonitor): void {
     const view = monitor.view();
-    try {
-      this.#opts.stores.monitors.retireMonitor(channelId, view);
-    } catch (e) {
-      this.#opts.log({ event: 'monitor_retire_failed', channelId, code: e instanceof GlasswingError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
-      return;
-    }
+    if (!this.#retireStored(channelId, view)) return;
     this.#entries.delete(channelId);
-    this.#retiredViews().set(channelId, view);
     for (const [key, id] of [...this.#byOutpoint]) {
       if (id !== channelId) continue;
       this.#byOutpoint.delete(key);
       this.#opts.chain?.unwatch(`outpoint:${key}`, CHANNEL_WATCH_OWNER);
     }
     this.#opts.log({ event: 'monitor_retired', channelId, closingTxid: view.closing?.txid ?? null });
+  }
+
+  /** Writes the final view and serves it from now on; a failed write leaves the monitor live (it is tried again later). */
+  #retireStored(channelId: string, view: MonitorView): boolean {
+    try {
+      this.#opts.stores.monitors.retireMonitor(channelId, view);
+    } catch (e) {
+      this.#opts.log({ event: 'monitor_retire_failed', channelId, code: e instanceof GlasswingError ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+      return false;
+    }
+    this.#retiredViews().set(channelId, view);
+    return true;
   }
 
   #carryOut(channelId: string, step: MonitorStep): void {
