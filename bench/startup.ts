@@ -2,7 +2,8 @@
  * What a start costs as history grows (issue 19): a store with CLOSED closed channels (each carried a
  * payment, then closed cooperatively more than 100 blocks ago: every output irrevocably resolved) and
  * a wallet that handed out INDEXES receive addresses; the time to restore the channels' monitors (the
- * channel service's start-up work that grows with closed channels) and to open the wallet. Each start
+ * channel service's start-up work that grows with closed channels: each live one's signer derived from
+ * the node key, its log read and folded, started) and to open the wallet. Each start
  * opens the SQLite file again, with new keys (nothing cached), median of 5.
  *
  *   npm run bench -- startup                 (300 closed channels, 5,000 indexes)
@@ -16,7 +17,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { txid as txidOf, type Transaction } from '../core/bitcoin';
 import { toHex } from '../core/crypto';
-import { ChannelData, ChannelMonitor, type MonitorSigner, type MonitorUpdate } from '../core/monitor';
+import { InMemoryChannelSigner } from '../core/channel';
+import { channelSeed } from '../core/channel/node-keys';
+import { ChannelData, ChannelMonitor, InMemoryMonitorSigner, monitorSignerFromNodeKey, type MonitorUpdate } from '../core/monitor';
 import { ChannelMonitors } from '../core/runtime/channel/monitors';
 import { DATABASE_FILE, MonitorRepository, OpeningsRepository, WalletRepository, openDatabase, runTransaction, type Database } from '../core/store';
 import { ChannelsRepository } from '../core/store/channels-repository';
@@ -34,14 +37,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** The node key the channels' keys come from, as a node derives them (core/channel/node-keys.ts). */
+const NODE_KEY = new Uint8Array(32).fill(7);
+
 /** CLOSED channels' monitors as the runtime leaves them: the log, the snapshot after a mutual close 120 blocks deep. */
-function buildChannels(db: Database): { ids: string[]; signers: MonitorSigner[] } {
+function buildChannels(db: Database): string[] {
   const repo = new MonitorRepository(db);
   const ids: string[] = [];
-  const signers: MonitorSigner[] = [];
   for (let i = 0; i < CLOSED; i++) {
     const funding = fakeFunding(`startup ${i}`);
-    const pair = new MonitoredPair({ fundingOutpoint: funding, channelType: 'anchors' });
+    const seed = channelSeed(NODE_KEY, i);
+    const keysA = { seed, signer: new InMemoryChannelSigner(seed), monitorSigner: new InMemoryMonitorSigner(seed) };
+    const pair = new MonitoredPair({ fundingOutpoint: funding, channelType: 'anchors', keysA });
     const h = pair.add(pair.a, 5_000_000n, `startup ${i}`, 700_000);
     pair.commit(pair.a);
     pair.fulfill(pair.b, h.id, `startup ${i}`);
@@ -61,9 +68,8 @@ function buildChannels(db: Database): { ids: string[]; signers: MonitorSigner[] 
     repo.appendMonitorUpdates(id, log);
     repo.saveMonitorSnapshot(id, m.snapshot(), m.view().state);
     ids.push(id);
-    signers.push(pair.a.monitorSigner);
   }
-  return { ids, signers };
+  return ids;
 }
 
 export async function run(): Promise<void> {
@@ -72,7 +78,7 @@ export async function run(): Promise<void> {
   try {
     const db = openDatabase(path);
     const t0 = performance.now();
-    const { ids, signers } = buildChannels(db);
+    const ids = buildChannels(db);
     const keys = WalletKeys.fromWords(WORDS, 'regtest');
     // A wallet that handed out INDEXES receive addresses (the keychain as newAddress leaves it).
     Wallet.open({ keys, store: new WalletRepository(db) });
@@ -93,7 +99,8 @@ export async function run(): Promise<void> {
       };
       const a = performance.now();
       const monitors = new ChannelMonitors({
-        stores, chain: null, wallet: null, signerFor: (k) => signers[k]!, publish: () => undefined, log: () => undefined, upstream: () => undefined,
+        // Each channel's monitor signer derived as the node does (checked against its channel signer).
+        stores, chain: null, wallet: null, signerFor: (k) => monitorSignerFromNodeKey(NODE_KEY, k), publish: () => undefined, log: () => undefined, upstream: () => undefined,
       });
       ids.forEach((id, k) => monitors.restore(id, k, null));
       monitors.start();

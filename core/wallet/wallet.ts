@@ -11,7 +11,7 @@
  */
 import { decodeTx, MAX_MONEY, txid as computeTxid, txidToHex, txWeight, type Transaction } from '../bitcoin';
 import { equalBytes, randomBytes as cryptoRandomBytes } from '../crypto';
-import { dustThreshold, isP2wsh } from './address';
+import { dustThreshold, isP2wsh, scriptToAddress } from './address';
 import {
   buildAndSign, SEQUENCE_NO_RBF, SEQUENCE_RBF, type BuildInput, type BuildOutput, type BuiltTx, type ForeignSigner,
 } from './build';
@@ -244,13 +244,13 @@ export class Wallet {
   /** A fresh receive address; the index is persisted before the address is returned. */
   newAddress(): { readonly address: string; readonly index: number; readonly newScripts: readonly Uint8Array[] } {
     const { index, newScripts } = this.#takeIndex('receive');
-    return { address: this.keys.address('receive', index), index, newScripts };
+    return { address: this.#address('receive', index), index, newScripts };
   }
 
   /** A fresh change-chain script for sweeps into the wallet (channel outputs); labelled `sweep` when paid. */
   sweepDestination(): { readonly scriptPubKey: Uint8Array; readonly address: string; readonly newScripts: readonly Uint8Array[] } {
     const { index, newScripts } = this.#takeIndex('change');
-    return { scriptPubKey: this.keys.script('change', index), address: this.keys.address('change', index), newScripts };
+    return { scriptPubKey: this.#script('change', index), address: this.#address('change', index), newScripts };
   }
 
   /** Every script the chain layer must watch: used ones and the look-ahead window of both chains. */
@@ -712,7 +712,7 @@ export class Wallet {
   listUtxos(): UtxoView[] {
     return [...this.#derived.utxos.values()]
       .map((coin) => ({
-        txid: coin.txid, vout: coin.vout, address: this.keys.address(coin.chain, coin.index), amountSat: coin.valueSat,
+        txid: coin.txid, vout: coin.vout, address: this.#address(coin.chain, coin.index), amountSat: coin.valueSat,
         chain: coin.chain, index: coin.index, confirmations: this.#confirmations(coin.height), status: this.#status(coin),
         lockedBy: coin.lockedBy,
       }))
@@ -793,6 +793,15 @@ export class Wallet {
     }
   }
 
+  /** The script at chain/index: the one derived (or stored) already, else derived now. */
+  #script(chain: Keychain, index: number): Uint8Array {
+    return this.#chainScripts[chain][index]?.slice() ?? this.keys.script(chain, index);
+  }
+
+  #address(chain: Keychain, index: number): string {
+    return scriptToAddress(this.#script(chain, index), this.keys.network)!;
+  }
+
   #addScript(chain: Keychain, index: number, script: Uint8Array): void {
     this.#scripts.set(scriptKey(script), { chain, index });
     this.#scriptList.push(script);
@@ -848,7 +857,7 @@ export class Wallet {
 
   #nextChange(): { script: Uint8Array; index: number } {
     const index = this.#keychains.change.nextIndex;
-    return { script: this.keys.script('change', index), index };
+    return { script: this.#script('change', index), index };
   }
 
   #staging(): Staging {
