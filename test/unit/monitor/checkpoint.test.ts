@@ -10,9 +10,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { DATABASE_FILE, MonitorRepository, StoreError, openDatabase } from '../../../core/store';
+import { DATABASE_FILE, MIGRATIONS, MonitorRepository, StoreError, openDatabase, schemaVersion } from '../../../core/store';
 import type { Database } from '../../../core/store';
-import { ChannelData, ChannelMonitor } from '../../../core/monitor';
+import { ChannelData, ChannelMonitor, encodeMonitorUpdate } from '../../../core/monitor';
 import type { MonitorUpdate } from '../../../core/monitor';
 import { MONITOR_CHECKPOINT_EVERY } from '../../../core/runtime/channel/monitors';
 import { MonitoredPair, fakeFunding } from '../../support/monitor-channel';
@@ -210,6 +210,35 @@ describe('monitor checkpoints', () => {
     expect(third.data.revokedHtlcs(3)).toEqual(wholeAfter.revokedHtlcs(3));
     expect(repo.listMonitors()).toEqual([{ channelId: id, state: 'open' }]);
    }, 120_000);
+
+  it('migration 21 prunes a store checkpointed before it: the same monitor loads, folding to the whole log\'s data', () => {
+    const path = join(tempDir('glasswing-monitorckpt-'), DATABASE_FILE);
+    // A store at schema 20: checkpoints, and every log row still there.
+    const old = openDatabase(path, { migrations: MIGRATIONS.filter((m) => m.version <= 20) });
+    open.push(old);
+    expect(schemaVersion(old)).toBe(20);
+    const oldRepo = new MonitorRepository(old);
+    const { pair, live, id } = history(oldRepo, 30, 'migrated');
+    // This repository prunes as it checkpoints; put back what a schema-20 node kept.
+    const put = old.prepare('INSERT OR IGNORE INTO monitor_updates (channel_id, seq, kind, data) VALUES (?, ?, ?, ?)');
+    pair.a.updates.forEach((u, seq) => put.run(id, seq, u.kind, encodeMonitorUpdate(u)));
+    expect((old.prepare('SELECT COUNT(*) AS n FROM monitor_updates').get() as { n: number }).n).toBe(pair.a.updates.length);
+    const ckpt = (old.prepare('SELECT seq FROM monitor_checkpoints WHERE channel_id = ?').get(id) as { seq: number }).seq;
+    expect(ckpt).toBeGreaterThan(0);
+    const before = oldRepo.loadMonitor(id)!;
+    expect(live.data.revokedUpTo).toBeGreaterThan(0);
+    old.close();
+    open = open.filter((d) => d !== old);
+    // Opened by this version: migration 21 deletes what the checkpoint covers but its last row.
+    const { db, repo } = fresh(path);
+    expect(schemaVersion(db)).toBeGreaterThanOrEqual(21);
+    expect((db.prepare('SELECT MIN(seq) AS lo, COUNT(*) AS n FROM monitor_updates').get() as { lo: number; n: number })).toEqual({ lo: ckpt, n: pair.a.updates.length - ckpt });
+    const after = repo.loadMonitor(id)!;
+    expect(after).toEqual(before);
+    const whole = ChannelData.fromUpdates(pair.a.updates, { trusted: true });
+    const restored = ChannelMonitor.restore(after.updates, after.snapshot, pair.a.monitorSigner, { remoteHtlcs: (ctn) => repo.remoteHtlcs(id, ctn) });
+    expect(knowledge(restored.data, whole.revokedUpTo)).toEqual(knowledge(whole, whole.revokedUpTo));
+  }, 120_000);
 
   it('compact() refuses to drop revoked HTLCs it holds only in memory', () => {
     const pair = new MonitoredPair({ fundingOutpoint: fakeFunding('memory only'), channelType: 'anchors' });
