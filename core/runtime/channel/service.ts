@@ -55,6 +55,7 @@ import {
 import type { ChannelOpening } from '../../channel/establish';
 import type { MonitorEvent, MonitorSigner, MonitorUpdate, MonitorView } from '../../monitor';
 import type { Clock, Timer } from '../clock';
+import { LazyChannelSigner } from './lazy-signer';
 import { ChannelMonitors } from './monitors';
 import { ChannelServiceError, Openings } from './openings';
 import type { ChannelChainPort, ChannelStores, ChannelWalletPort, OnChainResolution } from './ports';
@@ -293,7 +294,10 @@ export class ChannelService<P extends ChannelPeer = ChannelPeer> {
       },
     });
     for (const stored of opts.stores.channels.loadChannels()) {
-      const link = new ChannelLink(stored, this.#signer(stored.keyIndex), opts.policy, this.#hooks(stored));
+      // A channel whose monitor is retired (closed, every output irrevocably resolved) signs nothing more: its keys are derived only if asked.
+      const retired = this.#monitors.retired(toHex(stored.state.params.channelId));
+      const signer = retired ? new LazyChannelSigner(() => this.#signer(stored.keyIndex)) : this.#signer(stored.keyIndex);
+      const link = new ChannelLink(stored, signer, opts.policy, this.#hooks(stored));
       this.#entries.set(toHex(link.channelId), this.#entry(link));
     }
     this.#openings.load();
