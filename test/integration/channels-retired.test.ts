@@ -77,6 +77,8 @@ describe('a closed channel retired on a real chain', () => {
     expect(before[0]!.channel.lifecycle).toBe('closed');
     expect(fundingWatches(a0, opened.fundingTxid, opened.fundingOutputIndex)).toHaveLength(0);
     const listed = a0.channels.list();
+    const logRowsB = b.db.prepare('SELECT COUNT(*) AS n, MAX(seq) AS top FROM monitor_updates WHERE channel_id = ?').get(channelId);
+    const closedB = b.channels.listClosed();
 
     // A restart from the SQLite file: the same closed channel, the same channel list (but for the
     // link's connection state: the peer is not connected again here).
@@ -87,6 +89,12 @@ describe('a closed channel retired on a real chain', () => {
     expect(a1.channels.listClosed().map((c) => ({ ...c, channel: unlinked(c.channel) }))).toEqual(before.map((c) => ({ ...c, channel: unlinked(c.channel) })));
     expect(a1.channels.list().map(unlinked)).toEqual(listed.map(unlinked));
     expect(fundingWatches(a1, opened.fundingTxid, opened.fundingOutputIndex)).toHaveLength(0);
+    // B saw A go away: its retired channel's link went offline, and nothing was written to its monitor
+    // (no new monitor opened for a channel whose monitor is retired).
+    await waitFor(() => (b.channels.list()[0]?.state === 'offline' ? true : undefined), 'B sees the peer gone');
+    expect(b.db.prepare('SELECT COUNT(*) AS n, MAX(seq) AS top FROM monitor_updates WHERE channel_id = ?').get(channelId)).toEqual(logRowsB);
+    expect(b.channels.listClosed().map((c) => c.onChain)).toEqual(closedB.map((c) => c.onChain));
+    expect(retiredRow(b, channelId)).not.toBeNull();
 
     // Blocks go on: the depths follow the tip as a live monitor's would.
     await mine(3);

@@ -166,7 +166,8 @@ export class ChannelMonitors {
   advance(channelId: string, keyIndex: number, next: ChannelState, extra: readonly MonitorUpdate[] = []): PendingMonitorStep | null {
     const entry = this.#entries.get(channelId);
     if (!entry) {
-      if (!this.#opts.wallet) return null;
+      // A retired monitor's channel is over on chain: its link's later steps (going offline) are nothing to enforce.
+      if (!this.#opts.wallet || this.#retiredViews().has(channelId)) return null;
       const updates = [...monitorUpdatesBetween(null, next, { sweepScript: this.#opts.wallet.freshScript() }), ...extra];
       const monitor = ChannelMonitor.open(updates, this.#opts.signerFor(keyIndex), { remoteHtlcs: this.#remoteHtlcs(channelId) });
       this.#entries.set(channelId, { monitor, keyIndex, fed: next, sinceCheckpoint: 0 });
