@@ -160,7 +160,12 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
       const known = checker.policyTimestamp?.(checked.shortChannelId, checked.direction);
       // "if UPDATE is set, AND the channel_update is valid and more recent than the channel_update used
       // to send the payment: MAY consider the channel_update when calculating routes to retry the payment".
-      if (checked.shortChannelId === out.shortChannelId && checked.direction === expected && (known === undefined || checked.policy.timestamp > known)) {
+      const ours = checked.shortChannelId === out.shortChannelId && checked.direction === expected;
+      if (ours && checked.policy.disabled && known !== undefined && checked.policy.timestamp === known) {
+        // The disabling update the graph holds already (gossip was faster than this failure): still an outage.
+        outage = { knownUpdate: known };
+        message += '; its channel_update says the channel is disabled';
+      } else if (ours && (known === undefined || checked.policy.timestamp > known)) {
         if (checked.policy.disabled) {
           // BOLT 7: the `disable` bit signals "a channel's temporary unavailability (e.g. due to a loss of
           // connectivity)": an outage, not a liquidity limit. The channel is out until a newer update (BOLT 4:
