@@ -11,6 +11,9 @@ import type { PartRecord } from '../../../core/payments';
 import { NOW_SEC, PayNet } from './net';
 import type { ChannelEnd, PayNode } from './net';
 
+/** Property runs (each builds a network of three nodes): `GLASSWING_PAYMENTS_RUNS` for longer runs. */
+const RUNS = Number(process.env.GLASSWING_PAYMENTS_RUNS ?? 6);
+
 let net: PayNet | undefined;
 afterEach(() => {
   net?.close();
@@ -60,9 +63,9 @@ describe('a next peer that was away', () => {
         net!.close();
         net = undefined;
       }),
-      { numRuns: 6 },
+      { numRuns: RUNS },
     );
-  });
+  }, Math.max(30_000, RUNS * 5_000));
 
   it('a failure whose channel_update disables the channel is an outage: excluded for any amount, no bound, restored by the newer update', () => {
     const { a, b, c, bc } = line();
