@@ -94,6 +94,26 @@ describe('a next peer that was away', () => {
     expect(parts).toHaveLength(1);
   });
 
+  it('channel_disabled is an outage whatever update it carries: every amount is out, nothing is bounded, and it ends after ten minutes', () => {
+    const { a, b, c, bc } = line();
+    const penalty = (amount: bigint) => a.payments.outbound.memory.penalties(net!.now).channel!(bc.scid, b.keys.hex, c.keys.hex, amount, null);
+    // B's forwarding policy on B–C says disabled (BOLT 4: "if the channel is disabled ... return a channel_disabled error"),
+    // its update in the failure is the enabled one the graph holds already.
+    const enabled = bc.policy;
+    bc.policy = { ...enabled, disabled: true };
+    pay(a, c, 'p1', 5_000_000n);
+    expect(a.store.partsOf('p1')).toHaveLength(1);
+    expect(a.store.partsOf('p1')[0]!.failure).toMatchObject({ code: 'channel_disabled', erringNode: b.keys.hex });
+    expect([penalty(1n), penalty(5_000_000n)]).toEqual(['exclude', 'exclude']);
+    // Ten minutes later (no newer update came) the channel is tried again, at any amount, without a bound left.
+    bc.policy = enabled;
+    net!.advance(600_000);
+    expect([penalty(1n), penalty(5_000_000n)]).toEqual([0n, 0n]);
+    const parts = pay(a, c, 'p2', 5_000_000n);
+    expect(a.store.getPayment('p2')!.status).toBe('succeeded');
+    expect(parts).toHaveLength(1);
+  });
+
   it('a temporary failure is dropped by a newer channel_update of that direction (BOLT 4: restore as new channel_updates come)', () => {
     const { a, b, c, bc } = line();
     net!.disconnect(bc);
