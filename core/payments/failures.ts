@@ -149,6 +149,8 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
   const penalties: RouteFailure[] = [];
   let message = `channel ${formatShortChannelId(out.shortChannelId)} from ${node.slice(0, 16)}… failed (${code})`;
   const update = flags.update ? channelUpdateOf(f) : null;
+  /** The failure says the channel is out of service (not short of liquidity), with the disabling update's timestamp if it carried one. */
+  let outage: { knownUpdate?: number } | null = code === 'channel_disabled' ? {} : null;
   if (update && checker) {
     const checked = checker.checkFailureUpdate(update, fromHex(node));
     if ('error' in checked) {
@@ -158,16 +160,39 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
       const known = checker.policyTimestamp?.(checked.shortChannelId, checked.direction);
       // "if UPDATE is set, AND the channel_update is valid and more recent than the channel_update used
       // to send the payment: MAY consider the channel_update when calculating routes to retry the payment".
-      if (checked.shortChannelId === out.shortChannelId && checked.direction === expected && (known === undefined || checked.policy.timestamp > known)) {
-        penalties.push({ kind: 'policy', shortChannelId: out.shortChannelId, from: node, policy: checked.policy });
-        message += '; retrying with its newer channel_update';
+      const ours = checked.shortChannelId === out.shortChannelId && checked.direction === expected;
+      if (ours && checked.policy.disabled && known !== undefined && checked.policy.timestamp === known) {
+        // The disabling update the graph holds already (gossip was faster than this failure): still an outage.
+        outage = { knownUpdate: known };
+        message += '; its channel_update says the channel is disabled';
+      } else if (ours && (known === undefined || checked.policy.timestamp > known)) {
+        if (checked.policy.disabled) {
+          // BOLT 7: the `disable` bit signals "a channel's temporary unavailability (e.g. due to a loss of
+          // connectivity)": an outage, not a liquidity limit. The channel is out until a newer update (BOLT 4:
+          // "SHOULD restore the channels as it receives new channel_updates").
+          outage = { knownUpdate: checked.policy.timestamp };
+          message += '; its channel_update says the channel is disabled';
+        } else {
+          penalties.push({ kind: 'policy', shortChannelId: out.shortChannelId, from: node, to: out.nodeId, policy: checked.policy, timestamp: checked.policy.timestamp });
+          message += '; retrying with its newer channel_update';
+        }
       } else {
         message += '; its channel_update does not apply';
       }
     }
   }
+  if (outage && !flags.perm) {
+    // channel_disabled, or any UPDATE failure whose update disables the channel: the direction is out for
+    // every amount for a while, and no liquidity bound is learned (a bound outlives the outage).
+    penalties.push({ kind: 'disabled', shortChannelId: out.shortChannelId, from: node, to: out.nodeId, ...outage });
+    return { failure: { ...base, message }, terminal: false, penalties, failedBlindedPath: null };
+  }
   // A policy failure with a usable update is answered by the new policy alone; the rest bound the channel
-  // (PERM: for good; otherwise "SHOULD restore the channels as it receives new channel_updates": it fades).
+  // (PERM: for good; otherwise "SHOULD restore the channels as it receives new channel_updates": it fades,
+  // and a newer update drops it — see core/routing/learning.ts). A temporary_channel_failure without a
+  // disabling update is ambiguous: LDK forwarders send it, with no update, while the next peer is
+  // reconnecting (`ChannelNotReady`) as well as when the channel is short of liquidity; the node's memory
+  // keeps it soft so an outage is not remembered as a limit.
   const liquidity = code === 'temporary_channel_failure' || penalties.length === 0;
   if (liquidity || flags.perm) {
     penalties.push({ kind: 'channel', shortChannelId: out.shortChannelId, from: node, to: out.nodeId, amountMsat: out.amountMsat, permanent: flags.perm });
@@ -175,13 +200,24 @@ export function learnFromFailure(part: PartRecord, checker: FailureUpdateChecker
   return { failure: { ...base, message }, terminal: false, penalties, failedBlindedPath: null };
 }
 
-/** A failure that happened here (the add was refused, the channel closed): the first channel is out for this amount. */
+/** The channel layer's code for an add refused for dust exposure (core/channel commands: BOLT 2 max_dust_htlc_exposure_msat). */
+export const DUST_EXPOSURE_REFUSAL = 'channel_command.dust_exposure_exceeded';
+
+/**
+ * A failure that happened here (the add was refused, the channel closed): the first channel is out for
+ * this amount. A refusal for dust exposure is not a lack of balance: the channel is not bounded, but this
+ * payment gives it no dust part of this size or smaller again (BOLT 2: "if the HTLC's amount_msat is
+ * smaller than the ... dust_limit_satoshis plus the HTLC-timeout fee ... if the amount_msat plus the dust
+ * balance ... is greater than max_dust_htlc_exposure_msat: SHOULD NOT send this HTLC" — a smaller HTLC
+ * is as trimmed, and halving a dust part only adds more dust).
+ */
 export function localFailure(part: PartRecord, code: string, message: string, ourNodeId: Uint8Array, permanent: boolean): FailureLesson {
   const first = part.hops[0]!;
+  const edge = { shortChannelId: first.shortChannelId, from: toHex(ourNodeId), to: first.nodeId, amountMsat: first.amountMsat };
   return {
     failure: { code, erringNode: null, hopIndex: null, fromRecipient: false, message },
     terminal: false,
-    penalties: [{ kind: 'channel', shortChannelId: first.shortChannelId, from: toHex(ourNodeId), to: first.nodeId, amountMsat: first.amountMsat, permanent }],
+    penalties: [code === DUST_EXPOSURE_REFUSAL && !permanent ? { kind: 'dust', ...edge } : { kind: 'channel', ...edge, permanent }],
     failedBlindedPath: null,
   };
 }

@@ -16,9 +16,9 @@ import type { Invoice, InvoiceFields, StaticInvoice } from '../offers';
 import { decodeBolt12String, encodeInvoice, parseInvoiceBytes, parseStaticInvoiceBytes, usablePathIndexes } from '../offers';
 import type { PaymentRelay } from '../onion';
 import { OnionError, blindedAmountToForward, blindedOutgoingCltv, forwardingFee } from '../onion';
-import type { BlindedPathTarget, FirstHop, Route, RouteHintHop } from '../routing';
+import type { BlindedPathTarget, FirstHop, Route, RouteFailure, RouteHintHop } from '../routing';
 import type { BlindedPath, BlindedPathHop } from '../wire';
-import { FailureMemory, RoutingError, findRoute } from '../routing';
+import { AttemptMemory, FailureMemory, RoutingError, directionOf, findRoute } from '../routing';
 import type { AsyncPaymentsProfile } from '../wire';
 import { FeatureVector, formatShortChannelId } from '../wire';
 import type { RouteInfo } from './events';
@@ -175,6 +175,27 @@ interface Live {
   readonly maxParts: number;
   /** Set when no more parts are started (terminal failure, or limits). */
   stopped: FailureInfo | null;
+  /** What this payment's failed parts taught its own retries (in memory: a restart starts it afresh, as the node's memory). */
+  readonly lessons: AttemptMemory;
+}
+
+/** What a payment's planner tracks as parts are planned or started (`#split`). */
+interface Split {
+  /** Not yet in a part. */
+  remaining: bigint;
+  feeLeft: bigint;
+  /** Parts in flight. */
+  liveCount: number;
+  /** Parts started, retries included. */
+  attempts: number;
+  /** What our channels carry that their balance does not show yet, by channel id. */
+  readonly inFlight: Map<string, bigint>;
+}
+
+/** A part the planner started (or counted): the channel it left on, when it is one of ours, and its first HTLC's amount. */
+interface Started {
+  readonly channelId: string | null;
+  readonly sentMsat: bigint;
 }
 
 const LIVE_PART: ReadonlySet<PartRecord['status']> = new Set(['adding', 'inflight', 'failing']);
@@ -212,7 +233,7 @@ export class OutboundPayments {
     // Rebuild from the store: every pending payment, and every final one with a part in flight, with its parts.
     for (const payment of this.#store.livePayments()) {
       const plan = planFromRecord(payment, this.#us, this.#policy, this.#peel);
-      const live: Live = { payment, parts: new Map(), plan, failedPaths: new Set(), maxParts: plan.mpp ? this.#policy.maxParts : 1, stopped: payment.failure };
+      const live: Live = { payment, parts: new Map(), plan, failedPaths: new Set(), maxParts: plan.mpp ? this.#policy.maxParts : 1, stopped: payment.failure, lessons: new AttemptMemory() };
       for (const part of this.#store.partsOf(payment.paymentId)) {
         live.parts.set(part.partId, part);
         if (part.htlcId !== null && LIVE_PART.has(part.status)) this.#byHtlc.set(htlcKey(part.channelId, part.htlcId), { paymentId: payment.paymentId, partId: part.partId });
@@ -296,7 +317,7 @@ export class OutboundPayments {
       attempts: 0,
     };
     const maxParts = t.plan.mpp ? Math.max(1, req.maxParts ?? this.#policy.maxParts) : 1;
-    const live: Live = { payment, parts: new Map(), plan: t.plan, failedPaths: new Set(), maxParts, stopped: null };
+    const live: Live = { payment, parts: new Map(), plan: t.plan, failedPaths: new Set(), maxParts, stopped: null, lessons: new AttemptMemory() };
     this.#live.set(payment.paymentId, live);
     c.emit({
       type: 'payment.started', paymentId: payment.paymentId, paymentHash: hashHex, kind: payment.kind, destination: payment.destination,
@@ -549,9 +570,23 @@ export class OutboundPayments {
     return part.hops.map((h, i) => ({ shortChannelId: h.shortChannelId, from: i === 0 ? toHex(this.#us) : part.hops[i - 1]!.nodeId, amountMsat: h.amountMsat }));
   }
 
+  /**
+   * A channel lesson with the timestamp of the channel_update the graph holds for that direction now:
+   * a newer one restores the channel (BOLT 4 "SHOULD restore the channels as it receives new channel_updates").
+   */
+  #dated(p: RouteFailure): RouteFailure {
+    if ((p.kind !== 'channel' && p.kind !== 'disabled') || p.knownUpdate !== undefined) return p;
+    const known = this.#updates?.policyTimestamp?.(p.shortChannelId, directionOf(p.from, p.to));
+    return known === undefined ? p : { ...p, knownUpdate: known };
+  }
+
   #partFailed(live: Live, part: PartRecord, lesson: FailureLesson, c: StepCollector, nowMs: number): void {
     this.#putPart(live, { ...part, status: 'failed', failure: lesson.failure, sessionKey: null, resolvedAt: nowMs }, c);
-    for (const p of lesson.penalties) this.memory.reportFailure(p, nowMs);
+    for (const p of lesson.penalties) {
+      const learned = this.#dated(p);
+      this.memory.reportFailure(learned, nowMs);
+      live.lessons.report(learned);
+    }
     if (lesson.failedBlindedPath !== null) live.failedPaths.add(lesson.failedBlindedPath);
     if (lesson.terminal && !live.stopped) live.stopped = { code: 'payments.rejected', message: lesson.failure.message };
     // Async payments (lightning/bolts#1149): a held HTLC is tied to the release path its holder gave for it and to the one
@@ -607,10 +642,8 @@ export class OutboundPayments {
     const p = live.payment;
     const parts = [...live.parts.values()];
     const counted = parts.filter((x) => LIVE_PART.has(x.status) || x.status === 'succeeded');
-    let remaining = p.amountMsat - counted.reduce((s, x) => s + x.amountMsat, 0n);
+    const remaining = p.amountMsat - counted.reduce((s, x) => s + x.amountMsat, 0n);
     if (remaining <= 0n) return null;
-    let feeLeft = p.maxFeeMsat - counted.reduce((s, x) => s + x.feeMsat, 0n);
-    let liveCount = parts.filter((x) => LIVE_PART.has(x.status)).length;
     // Parts handed to a channel in this step (or before their add was confirmed) are not in its balance yet.
     const pending = new Map<string, bigint>();
     for (const x of parts) if (x.status === 'adding') pending.set(x.channelId, (pending.get(x.channelId) ?? 0n) + x.sentMsat);
@@ -624,36 +657,71 @@ export class OutboundPayments {
         return { code: 'payments.no_holding_peer', message: 'no active channel to a peer that holds HTLCs (feature htlc_hold): the held HTLC has nowhere to go' };
       }
     }
-    let amount = remaining;
+    const split: Split = {
+      remaining, feeLeft: p.maxFeeMsat - counted.reduce((s, x) => s + x.feeMsat, 0n),
+      liveCount: parts.filter((x) => LIVE_PART.has(x.status)).length, attempts: p.attempts, inFlight: pending,
+    };
+    const feeBefore = split.feeLeft;
+    const start = (route: Route, invoiceIndex: number | null): Started | null => {
+      const sent = this.#startPart(live, route, invoiceIndex, c, nowMs);
+      return sent ? { channelId: sent.channelId, sentMsat: sent.sentMsat } : null;
+    };
+    const { started, lastError } = this.#split(live, split, channels, nowMs, start, true);
+    if (split.remaining <= 0n) return null;
+    const dust = this.#dustNote(live);
+    if (started > 0) return { code: 'payments.no_route', message: `no route for the last ${split.remaining} msat: ${lastError}${dust}` };
+    return { code: 'payments.no_route', message: `no route for ${split.remaining} msat within a fee of ${feeBefore} msat: ${lastError}${dust}` };
+  }
+
+  /** What the payment's failure says of the dust parts its channels refused, if any. */
+  #dustNote(live: Live): string {
+    const floors = [...live.lessons.dustFloors.values()];
+    if (floors.length === 0) return '';
+    const most = floors.reduce((a, b) => (a > b ? a : b));
+    return `; parts of ${most} msat or less are not sent again where our channel refused them for dust exposure (max_dust_htlc_exposure_msat)`;
+  }
+
+  /**
+   * The one planner of a payment's parts, by halving: the amount left goes whole over one route if one
+   * carries it, else the largest half that has a route goes first and the rest is planned again, within
+   * the part and attempt limits. `start` sends a part (or, in a dry run, only counts it); it returns null
+   * when the route cannot become a part (an onion too large), and that amount is halved in turn.
+   * `allOrNothing`: when the whole amount has no route and nothing has started, a dry run must first find
+   * routes for every part: a set short of total_msat is held by the payee until its MPP timeout (BOLT 4:
+   * 60 s) fails it, locking our liquidity and the payee's for a payment that cannot succeed — as LDK's
+   * router returns every path of a multi-path payment or none. `s` is updated as parts start.
+   */
+  #split(
+    live: Live, s: Split, channels: readonly OurChannel[], nowMs: number, start: (route: Route, invoiceIndex: number | null) => Started | null, allOrNothing: boolean,
+  ): { started: number; lastError: string } {
+    let amount = s.remaining;
     let lastError = 'no route';
     let started = 0;
-    while (remaining > 0n && liveCount < live.maxParts && live.payment.attempts < this.#policy.maxAttempts) {
+    while (s.remaining > 0n && s.liveCount < live.maxParts && s.attempts < this.#policy.maxAttempts) {
       const firstHops: FirstHop[] = channels.map((ch) => ({
         shortChannelId: ch.shortChannelId,
         peerNodeId: ch.peerNodeId,
-        outboundMsat: maxBig(0n, ch.outboundMsat - (pending.get(ch.channelId) ?? 0n)),
+        outboundMsat: maxBig(0n, ch.outboundMsat - (s.inFlight.get(ch.channelId) ?? 0n)),
         htlcMinimumMsat: ch.htlcMinimumMsat,
       }));
-      const found = this.#findRoute(live, amount, feeLeft, firstHops, nowMs);
+      const found = this.#findRoute(live, amount, s.feeLeft, firstHops, nowMs);
       if ('route' in found) {
-        const sent = this.#startPart(live, found.route, found.invoiceIndex, c, nowMs);
+        const sent = start(found.route, found.invoiceIndex);
         if (sent) {
-          pending.set(sent.channelId, (pending.get(sent.channelId) ?? 0n) + sent.sentMsat);
-          remaining -= amount;
-          feeLeft -= found.route.totalFeeMsat;
-          liveCount++;
+          if (sent.channelId !== null) s.inFlight.set(sent.channelId, (s.inFlight.get(sent.channelId) ?? 0n) + sent.sentMsat);
+          s.remaining -= amount;
+          s.feeLeft -= found.route.totalFeeMsat;
+          s.liveCount++;
+          s.attempts++;
           started++;
-          amount = remaining;
+          amount = s.remaining;
           continue;
         }
         lastError = 'the route does not fit in an onion';
       } else {
         lastError = found.error;
-        // The whole of it has no route: before the first part of a split goes out, the split must be able
-        // to carry all of it now. A set short of total_msat is held by the payee until its MPP timeout
-        // (BOLT 4: 60 s) fails it, locking our liquidity and the payee's for a payment that cannot succeed.
-        if (live.plan.mpp && started === 0 && amount === remaining && !this.#splittable(live, remaining, feeLeft, liveCount, pending, channels, nowMs)) {
-          lastError = `${lastError}; no split of ${remaining} msat within ${live.maxParts - liveCount} part(s) has routes now`;
+        if (allOrNothing && live.plan.mpp && started === 0 && amount === s.remaining && !this.#splittable(live, s, channels, nowMs)) {
+          lastError = `${lastError}; no split of ${s.remaining} msat within ${live.maxParts - s.liveCount} part(s) has routes now`;
           break;
         }
       }
@@ -662,45 +730,19 @@ export class OutboundPayments {
       if (half < this.#policy.minPartMsat || half >= amount) break;
       amount = half;
     }
-    if (remaining <= 0n) return null;
-    if (started > 0) return { code: 'payments.no_route', message: `no route for the last ${remaining} msat: ${lastError}` };
-    return { code: 'payments.no_route', message: `no route for ${remaining} msat within a fee of ${feeLeft} msat: ${lastError}` };
+    return { started, lastError };
   }
 
-  /**
-   * Whether `remaining` splits over the routes known now within the part and attempt limits, by the
-   * halving #launch does (routes only: nothing is started or written). As LDK's router returns every
-   * path of a multi-path payment or none.
-   */
-  #splittable(live: Live, remaining: bigint, feeLeft: bigint, liveCount: number, pending: ReadonlyMap<string, bigint>, channels: readonly OurChannel[], nowMs: number): boolean {
-    const inFlight = new Map(pending);
-    let attempts = live.payment.attempts;
-    let amount = remaining;
-    while (remaining > 0n) {
-      if (liveCount >= live.maxParts || attempts >= this.#policy.maxAttempts) return false;
-      const firstHops: FirstHop[] = channels.map((ch) => ({
-        shortChannelId: ch.shortChannelId,
-        peerNodeId: ch.peerNodeId,
-        outboundMsat: maxBig(0n, ch.outboundMsat - (inFlight.get(ch.channelId) ?? 0n)),
-        htlcMinimumMsat: ch.htlcMinimumMsat,
-      }));
-      const found = this.#findRoute(live, amount, feeLeft, firstHops, nowMs);
-      if ('route' in found) {
-        const first = found.route.hops[0]!;
-        const channel = channels.find((ch) => ch.shortChannelId === first.shortChannelId && equalBytes(ch.peerNodeId, first.nodeId));
-        if (channel) inFlight.set(channel.channelId, (inFlight.get(channel.channelId) ?? 0n) + found.route.totalAmountMsat);
-        remaining -= amount;
-        feeLeft -= found.route.totalFeeMsat;
-        liveCount++;
-        attempts++;
-        amount = remaining;
-        continue;
-      }
-      const half = (amount + 1n) / 2n;
-      if (half < this.#policy.minPartMsat || half >= amount) return false;
-      amount = half;
-    }
-    return true;
+  /** Whether what `s` leaves splits over the routes known now within the limits: `#split` as a dry run (nothing started or written). */
+  #splittable(live: Live, s: Split, channels: readonly OurChannel[], nowMs: number): boolean {
+    const dry: Split = { ...s, inFlight: new Map(s.inFlight) };
+    const count = (route: Route): Started => {
+      const first = route.hops[0]!;
+      const channel = channels.find((ch) => ch.shortChannelId === first.shortChannelId && equalBytes(ch.peerNodeId, first.nodeId));
+      return { channelId: channel?.channelId ?? null, sentMsat: route.totalAmountMsat };
+    };
+    this.#split(live, dry, channels, nowMs, count, false);
+    return dry.remaining <= 0n;
   }
 
   #findRoute(live: Live, amountMsat: bigint, feeLeft: bigint, firstHops: FirstHop[], nowMs: number): { route: Route; invoiceIndex: number | null } | { error: string } {
@@ -725,7 +767,8 @@ export class OutboundPayments {
         maxFeeMsat: feeLeft,
         maxTotalCltvExpiryDelta: live.payment.maxCltvExpiryDelta,
         firstHops,
-        penalties: this.memory.penalties(nowMs),
+        // This payment's own lessons are hard; the node's are soft and restored by newer channel_updates.
+        penalties: live.lessons.over(this.memory.penalties(nowMs, this.#updates)),
         ...(plan.destination ? { destination: plan.destination, finalCltvExpiryDelta: plan.finalCltvDelta!, routeHints: plan.routeHints ?? [] } : {}),
         ...(plan.blinded ? { blindedPaths: blinded.map((b) => b.target) } : {}),
       });

@@ -66,8 +66,12 @@ export interface BlindedPathTarget {
  * by short_channel_id and the hex node ids of their two ends.
  */
 export interface RoutePenalties {
-  /** Extra cost (msat) of sending `amountMsat` from `from` to `to` over the channel, or 'exclude'. */
-  channel?(shortChannelId: bigint, from: string, to: string, amountMsat: bigint): bigint | 'exclude';
+  /**
+   * Extra cost (msat) of sending `amountMsat` from `from` to `to` over the channel, or 'exclude'.
+   * `maxMsat`: the most the channel carries as far as the search knows (htlc_maximum_msat, or our
+   * balance on a channel of ours), null when unknown (a route hint).
+   */
+  channel?(shortChannelId: bigint, from: string, to: string, amountMsat: bigint, maxMsat?: bigint | null): bigint | 'exclude';
   /** Extra cost (msat) of a node forwarding, or 'exclude'. */
   node?(nodeId: string): bigint | 'exclude';
   /** A newer policy for the direction from `from` (BOLT 4: a failure's channel_update, "for retries"). */
@@ -334,7 +338,7 @@ export function findRoute(req: RouteRequest): Route {
       // The channel carries l.amount from u to l.node.
       if (l.amount < e.minMsat || (e.maxMsat !== null && l.amount > e.maxMsat)) continue;
       let extra = 0n;
-      const cp = penalties.channel?.(e.scid, u, l.node, l.amount);
+      const cp = penalties.channel?.(e.scid, u, l.node, l.amount, e.maxMsat);
       if (cp === 'exclude') continue;
       extra += cp ?? 0n;
       if (u === source) {

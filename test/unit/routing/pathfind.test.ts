@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../core/crypto';
-import { FailureMemory, RoutingError, findRoute } from '../../../core/routing';
+import { AttemptMemory, FailureMemory, RoutingError, findRoute } from '../../../core/routing';
 import type { Route, RouteRequest } from '../../../core/routing';
 import { TestGraph, hex, id, policy } from './support';
 
@@ -231,16 +231,60 @@ describe('learning from failures', () => {
     .add('S', 'B', 3n, policy(), policy()).add('B', 'T', 4n, policy({ feeBaseMsat: 2n }), policy());
   const now = 1_000_000;
 
-  it('a temporary channel failure excludes the channel for that amount and more, for a while', () => {
+  it('a temporary channel failure makes that amount and more the last resort, never excluded, and the bound relaxes with a half-life', () => {
     const m = new FailureMemory();
     m.reportFailure({ kind: 'channel', shortChannelId: 2n, from: hex('A'), to: hex('T'), amountMsat: 5_000n, permanent: false }, now);
-    expect(names(findRoute(request(g, 'S', 'T', 5_000n, { penalties: m.penalties(now) }))))
-      .toEqual([hex('B'), hex('T')]);
+    expect(names(findRoute(request(g, 'S', 'T', 5_000n, { penalties: m.penalties(now) })))).toEqual([hex('B'), hex('T')]);
+    // With B gone, A→T still carries it: the node's memory cannot tell a lack of liquidity from a peer that was reconnecting.
+    const noB = { ...m.penalties(now), node: (n: string) => (n === hex('B') ? 'exclude' as const : 0n) };
+    expect(names(findRoute(request(g, 'S', 'T', 5_000n, { penalties: noB })))).toEqual([hex('A'), hex('T')]);
     // A smaller amount may still pass A→T: only a small fading penalty (1,000 msat at first, so B is still cheaper).
     expect(names(findRoute(request(g, 'S', 'T', 100n, { penalties: m.penalties(now) })))).toEqual([hex('B'), hex('T')]);
-    expect(names(findRoute(request(g, 'S', 'T', 100n, { penalties: m.penalties(now + 3_599_999) })))).toEqual([hex('A'), hex('T')]);
-    // After an hour the bound is forgotten.
-    expect(names(findRoute(request(g, 'S', 'T', 5_000n, { penalties: m.penalties(now + 3_600_000) })))).toEqual([hex('A'), hex('T')]);
+    const at = (ms: number, amount: bigint): bigint | 'exclude' => m.penalties(now + ms).channel!(2n, hex('A'), hex('T'), amount, 10_000n);
+    expect([at(0, 4_999n), at(0, 5_000n)]).toEqual([1_000n, 100_000_001_000n]);
+    // One half-life (30 min): the bound is halfway to the most the channel carries (10,000), the fading cost halved.
+    expect([at(1_800_000, 7_499n), at(1_800_000, 7_500n)]).toEqual([500n, 100_000_000_500n]);
+    // After six hours it is forgotten.
+    expect(at(21_600_000, 10_000n)).toBe(0n);
+    expect(names(findRoute(request(g, 'S', 'T', 5_000n, { penalties: m.penalties(now + 21_600_000) })))).toEqual([hex('A'), hex('T')]);
+  });
+
+  it('a newer channel_update in the graph or a success at least as large drops a bound; an outage excludes every amount until then', () => {
+    const m = new FailureMemory();
+    m.reportFailure({ kind: 'channel', shortChannelId: 2n, from: hex('A'), to: hex('T'), amountMsat: 5_000n, permanent: false, knownUpdate: 10 }, now);
+    m.reportFailure({ kind: 'disabled', shortChannelId: 4n, from: hex('B'), to: hex('T'), knownUpdate: 20 }, now);
+    const graphAt = (t: number) => ({ policyTimestamp: () => t });
+    expect(m.penalties(now, graphAt(10)).channel!(2n, hex('A'), hex('T'), 5_000n, null)).toBe(100_000_001_000n);
+    expect(m.penalties(now, graphAt(20)).channel!(4n, hex('B'), hex('T'), 1n, null)).toBe('exclude');
+    // BOLT 4: "SHOULD restore the channels as it receives new channel_updates".
+    expect(m.penalties(now, graphAt(21)).channel!(4n, hex('B'), hex('T'), 1n, null)).toBe(0n);
+    expect(m.penalties(now, graphAt(11)).channel!(2n, hex('A'), hex('T'), 5_000n, null)).toBe(0n);
+    // Forgotten for good, not only while the graph is newer.
+    expect(m.penalties(now).channel!(2n, hex('A'), hex('T'), 5_000n, null)).toBe(0n);
+    // An outage ends with a success over the channel, or after ten minutes.
+    m.reportFailure({ kind: 'disabled', shortChannelId: 4n, from: hex('B'), to: hex('T') }, now);
+    expect(m.penalties(now + 599_999).channel!(4n, hex('B'), hex('T'), 1n, null)).toBe('exclude');
+    expect(m.penalties(now + 600_000).channel!(4n, hex('B'), hex('T'), 1n, null)).toBe(0n);
+    m.reportFailure({ kind: 'disabled', shortChannelId: 4n, from: hex('B'), to: hex('T') }, now);
+    m.reportSuccess([{ shortChannelId: 4n, from: hex('B'), amountMsat: 1n }]);
+    expect(m.penalties(now).channel!(4n, hex('B'), hex('T'), 1n, null)).toBe(0n);
+  });
+
+  it('a payment\'s own lessons are hard: a failed amount and more, a disabled channel, dust parts at or below a refused one', () => {
+    const m = new FailureMemory();
+    const own = new AttemptMemory();
+    const f = { shortChannelId: 2n, from: hex('A'), to: hex('T') };
+    own.report({ kind: 'channel', ...f, amountMsat: 5_000n, permanent: false });
+    m.reportFailure({ kind: 'channel', ...f, amountMsat: 5_000n, permanent: false }, now);
+    const p = own.over(m.penalties(now));
+    expect([p.channel!(2n, hex('A'), hex('T'), 5_000n), p.channel!(2n, hex('A'), hex('T'), 4_999n)]).toEqual(['exclude', 1_000n]);
+    own.report({ kind: 'dust', shortChannelId: 1n, from: hex('S'), to: hex('A'), amountMsat: 2_000n });
+    expect([p.channel!(1n, hex('S'), hex('A'), 2_000n), p.channel!(1n, hex('S'), hex('A'), 1n), p.channel!(1n, hex('S'), hex('A'), 2_001n)]).toEqual(['exclude', 'exclude', 0n]);
+    own.report({ kind: 'disabled', shortChannelId: 3n, from: hex('S'), to: hex('B') });
+    expect(p.channel!(3n, hex('S'), hex('B'), 1n)).toBe('exclude');
+    // The node's memory keeps no dust lesson (our channel judges that itself, at once).
+    m.reportFailure({ kind: 'dust', shortChannelId: 1n, from: hex('S'), to: hex('A'), amountMsat: 2_000n }, now);
+    expect(m.penalties(now).channel!(1n, hex('S'), hex('A'), 1n)).toBe(0n);
   });
 
   it('a node failure excludes the node; a permanent one for a day', () => {
