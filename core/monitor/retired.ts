@@ -7,8 +7,9 @@
  * such an output "irrevocably resolved"; the monitor itself stops watching it then (monitor.ts). Nothing
  * is left to sweep, no claim is out, no preimage can be wanted, every upstream report was made (they are
  * made at `reasonableDepth`, 6) — and no reorg the monitor is built to follow can reach it. An output
- * left unspent (the peer's, an anchor, an uneconomical one, an expired HTLC) keeps the channel live:
- * its spend would still change the view.
+ * left unspent keeps the channel live (an uneconomical one, an expired HTLC: its spend would still
+ * change the view), except the peer's main output and the anchors, whose spend changes nothing of ours
+ * (LEFT_UNSPENT).
  *
  * What changes after that is only the depth of everything as blocks come: `retiredViewAt` gives the view
  * at a height with those depths, which is what a live monitor fed that block shows.
@@ -18,9 +19,27 @@ import { MonitorError } from './errors';
 import type { HtlcInfo, HtlcView, MonitorView, OutputView } from './events';
 import type { SpendPath } from './spends';
 
-/** Whether a monitor with this view can be retired: closed, and every output irrevocably resolved. */
+/**
+ * Outputs whose spend changes nothing of ours, left unspent in a final view: the peer's main output
+ * (`theirs`) and the two anchors (ours `not_claimed`: 330 sat, not worth a transaction; anyone may take
+ * either after 16 blocks). Nobody may ever spend them — a force close would otherwise stay live for
+ * good — so once the closing transaction is final they do not keep the monitor (as LDK archives a
+ * monitor with no claimable balance left, anchors not counted). Their spend, if it comes, is not shown.
+ */
+const LEFT_UNSPENT: ReadonlyMap<OutputRole, OutputView['status']> = new Map([
+  ['their_main', 'theirs'],
+  ['their_anchor', 'theirs'],
+  ['our_anchor', 'not_claimed'],
+]);
+
+function settled(o: OutputView): boolean {
+  if (o.spentBy === null) return LEFT_UNSPENT.get(o.role) === o.status;
+  return o.status === 'resolved';
+}
+
+/** Whether a monitor with this view can be retired: closed, every output irrevocably resolved or one of LEFT_UNSPENT's. */
 export function isRetirable(view: MonitorView): boolean {
-  return view.state === 'closed' && view.closing !== null && view.outputs.every((o) => o.status === 'resolved' && o.spentBy !== null);
+  return view.state === 'closed' && view.closing !== null && view.outputs.every(settled);
 }
 
 /**
@@ -102,17 +121,28 @@ class Reader {
   output(v: unknown, i: number): OutputView {
     const what = `output ${i}`;
     const o = this.obj(v, what);
-    if (o.status !== 'resolved') this.fail(`${what} is not resolved`);
     if (o.maturesAt !== null || o.deadline !== null || o.claim !== null) this.fail(`${what} still has a plan`);
-    const s = this.obj(o.spentBy, `${what}.spentBy`);
-    return {
+    const role = this.oneOf(o.role, ROLES, `${what}.role`);
+    const base = {
       outpoint: this.str(o.outpoint, OUTPOINT, `${what}.outpoint`),
-      role: this.oneOf(o.role, ROLES, `${what}.role`),
+      role,
       valueSat: this.str(o.valueSat, DECIMAL, `${what}.valueSat`),
-      status: 'resolved',
       maturesAt: null,
       deadline: null,
       claim: null,
+      htlc: o.htlc === null ? null : this.htlc(o.htlc, `${what}.htlc`),
+      parent: o.parent === null ? null : this.str(o.parent, OUTPOINT, `${what}.parent`),
+    };
+    if (o.spentBy === null) {
+      const status = LEFT_UNSPENT.get(role);
+      if (status === undefined || o.status !== status) this.fail(`${what} is not resolved`);
+      return { ...base, status, spentBy: null };
+    }
+    if (o.status !== 'resolved') this.fail(`${what} is not resolved`);
+    const s = this.obj(o.spentBy, `${what}.spentBy`);
+    return {
+      ...base,
+      status: 'resolved',
       spentBy: {
         txid: this.str(s.txid, HEX32, `${what}.spentBy.txid`),
         height: this.int(s.height, `${what}.spentBy.height`),
@@ -120,8 +150,6 @@ class Reader {
         by: this.oneOf(s.by, ['us', 'peer', 'anyone'] as const, `${what}.spentBy.by`),
         path: this.oneOf(s.path, PATHS, `${what}.spentBy.path`),
       },
-      htlc: o.htlc === null ? null : this.htlc(o.htlc, `${what}.htlc`),
-      parent: o.parent === null ? null : this.str(o.parent, OUTPOINT, `${what}.parent`),
     };
   }
 }

@@ -155,6 +155,45 @@ describe('retired monitors', () => {
     expect(retiredViewAt(repo.retiredMonitors().get(s.id)!, 10)).toEqual(monitors.view(s.id));
   });
 
+  it('a force close retires once our outputs are final, the peer\'s main output and both anchors left unspent (nobody may ever take them)', () => {
+    const funding = fakeFunding('force retired');
+    const pair = new MonitoredPair({ fundingOutpoint: funding, channelType: 'anchors' });
+    const h = pair.add(pair.a, 5_000_000n, 'force retired pay', 700_000);
+    pair.commit(pair.a);
+    pair.fulfill(pair.b, h.id, 'force retired pay');
+    pair.commit(pair.b);
+    const m = ChannelMonitor.open(pair.a.updates, pair.a.monitorSigner);
+    m.start();
+    const closeHeight = 5_000;
+    m.transactionsConfirmed([signedLocalCommitment(pair.a).tx], closeHeight);
+    // Our to_local matures after to_self_delay (30): the sweep goes out and confirms.
+    const sweeps: Transaction[] = [];
+    for (let height = closeHeight + 1; sweeps.length === 0 && height < closeHeight + 60; height++) {
+      for (const a of m.bestBlock(height).actions) if (a.type === 'broadcast' && a.label === 'to_local') sweeps.push(a.tx);
+    }
+    expect(sweeps.length).toBe(1);
+    const sweepHeight = closeHeight + 40;
+    m.transactionsConfirmed(sweeps, sweepHeight);
+    m.bestBlock(sweepHeight + FINAL - 2);
+    expect(isRetirable(m.view())).toBe(false); // the sweep one block short of final
+    m.bestBlock(sweepHeight + FINAL - 1);
+    const view = m.view();
+    expect(view.state).toBe('closed');
+    const unspent = view.outputs.filter((o) => o.spentBy === null).map((o) => `${o.role} ${o.status}`).sort();
+    expect(unspent).toEqual(['our_anchor not_claimed', 'their_anchor theirs', 'their_main theirs']);
+    expect(isRetirable(view)).toBe(true);
+    expect(decodeRetiredView(view.channelId, JSON.parse(encodeRetiredView(view)))).toEqual(view);
+    const later = sweepHeight + FINAL + 300;
+    m.bestBlock(later);
+    expect(retiredViewAt(view, later)).toEqual(m.view());
+    // An unspent output of any other role is still something to follow.
+    const mature = view.outputs.find((o) => o.role === 'local_to_local')!;
+    const stillOurs = { ...view, outputs: view.outputs.map((o) => (o === mature ? { ...o, status: 'claimable' as const, spentBy: null } : o)) };
+    expect(isRetirable(stillOurs)).toBe(false);
+    const damaged = { ...view, outputs: view.outputs.map((o) => (o.role === 'their_main' ? { ...o, status: 'not_claimed' as const } : o)) };
+    expect(() => decodeRetiredView(view.channelId, { version: 1, view: damaged })).toThrow(expect.objectContaining({ code: 'monitor.bad_snapshot' }));
+  });
+
   it('a damaged retired view is store.bad_monitor, never anything else', () => {
     const { db, repo } = openAt(join(tempDir('glasswing-retired-'), DATABASE_FILE));
     const s = storeChannel(repo, 'damaged', 'mutual', 3_000, 3_000 + FINAL + 1);
