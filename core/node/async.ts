@@ -26,7 +26,7 @@ import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath, type PaymentForwarder } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
-import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, PreparedPayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
 import { PaymentError } from '../payments';
@@ -451,9 +451,9 @@ export class AsyncWiring {
       // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
       if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
         this.#resumed = true;
-        this.#payerStep(this.payer.resume(now, (id) => this.#htlcSettled(id)));
+        this.#payerStep(() => this.payer.resume(now, (id) => this.#htlcSettled(id)));
       }
-      this.#payerStep(this.payer.tick(now, (id) => this.#htlcSettled(id)));
+      this.#payerStep(() => this.payer.tick(now, (id) => this.#htlcSettled(id)));
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
       this.#opts.log?.({ event: 'async_tick_failed', error: e instanceof Error ? e.message : String(e) });
@@ -513,16 +513,26 @@ export class AsyncWiring {
     return status === 'succeeded' || status === 'failed';
   }
 
-  #payerStep(step: PayerStep, opts: { readonly written?: boolean } = {}): void {
-    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves
-    // (`written`: its writes went in the channel step's transaction).
+  /**
+   * A payer step: its writes, then its change to the payer core, then its actions. Persist before we promise — the
+   * payment's record is durable before its HTLC or held_htlc_available leaves — and memory after disk: a write that
+   * throws (a database failure) leaves the core as it was and sends nothing (the error goes to the caller).
+   */
+  #payerStep(run: (() => PayerStep) | PreparedPayerStep, opts: { readonly written?: boolean } = {}): void {
+    const prepared = typeof run === 'function' ? this.payer.prepare(run) : run;
+    const { step } = prepared;
+    // `written`: its writes went in the channel step's transaction, which committed.
     if (!opts.written) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    if (!prepared.commit()) {
+      this.#opts.log?.({ event: 'async_payer_step_stale' });
+      return;
+    }
     for (const a of step.actions) {
       if (a.kind === 'send' && a.announces !== undefined) {
         // Kept once one went out (handed to the first hop): until then a restart, or the payer's tick, announces again.
         const paymentId = a.announces;
         this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath, undefined, () => {
-          if (!this.#closed) this.#payerStep(this.payer.announced(paymentId, this.#opts.clock.now()));
+          if (!this.#closed) this.#payerStep(() => this.payer.announced(paymentId, this.#opts.clock.now()));
         });
       } else if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
       else if (a.kind === 'send_async_htlc') {
@@ -598,7 +608,7 @@ export class AsyncWiring {
       handleReleaseHeldHtlc: (m, delivery) => {
         const input = d(m, delivery);
         if (this.holder) this.#holderStep(this.holder.handleReleaseHeldHtlc(input, now()));
-        else this.#payerStep(this.payer.handleReleaseHeldHtlc(input, now()));
+        else this.#payerStep(() => this.payer.handleReleaseHeldHtlc(input, now()));
         return undefined;
       },
       handleOfferPathsRequest: (m, delivery) => {
@@ -699,8 +709,12 @@ export class AsyncWiring {
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
-    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
-    this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
+    // One prepared step from `begin` on: if the record cannot be written, the payer core forgets the payment too (the
+    // same pay may be tried again), rather than keep one in memory that SQLite never saw.
+    this.#payerStep(() => {
+      this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
+      return this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now());
+    });
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
@@ -772,9 +786,12 @@ export class AsyncWiring {
    * received). The step's sends and events wait for `onChannelStep`, after the commit.
    */
   persistWithChannelStep(report: Pick<ChannelStepReport, 'channelId' | 'events'>): void {
+    // Prepared, not taken: the payer core moves only in onChannelStep, once this transaction committed. A write here
+    // that throws (or a commit that fails) rolls the channel back (ChannelService reloads it and drops the connection;
+    // L1 sends its revoke_and_ack again on reconnection) and leaves the payer as it was, to take those paths then.
     const steps = this.#releasePathSteps(report);
     if (steps.length === 0) return;
-    for (const step of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    for (const p of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(p.step.writes);
     this.#written.set(report.events, steps);
   }
 
@@ -783,18 +800,18 @@ export class AsyncWiring {
     const written = this.#written.get(report.events);
     if (written) {
       this.#written.delete(report.events);
-      for (const step of written) this.#payerStep(step, { written: true });
+      for (const p of written) this.#payerStep(p, { written: true });
       return;
     }
     // A step that came without the transaction hook (or with nothing for the payer): written here.
     for (const step of this.#releasePathSteps(report)) this.#payerStep(step);
   }
 
-  /** The payer's steps for the release paths in a channel step's events (none once the payment has them). */
-  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PayerStep[] {
+  /** The payer's steps, prepared, for the release paths in a channel step's events (none once the payment has them). */
+  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PreparedPayerStep[] {
     const payments = this.#opts.payments();
     if (!payments) return [];
-    const steps: PayerStep[] = [];
+    const steps: PreparedPayerStep[] = [];
     for (const e of report.events) {
       if (e.type !== 'release_paths_received') continue;
       const byPayment = new Map<string, BlindedPath[]>();
@@ -803,15 +820,15 @@ export class AsyncWiring {
         if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
       }
       for (const [paymentId, paths] of byPayment) {
-        const step = this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now());
-        if (step.writes.length > 0 || step.actions.length > 0 || step.events.length > 0) steps.push(step);
+        const p = this.payer.prepare(() => this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now()));
+        if (p.step.writes.length > 0 || p.step.actions.length > 0 || p.step.events.length > 0) steps.push(p);
       }
     }
     return steps;
   }
 
   /** Payer steps whose writes went in their channel step's transaction, by that step's events (carried out in onChannelStep). */
-  readonly #written = new WeakMap<readonly unknown[], PayerStep[]>();
+  readonly #written = new WeakMap<readonly unknown[], PreparedPayerStep[]>();
 
   // ----- views ----------------------------------------------------------------------------------
 
