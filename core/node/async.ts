@@ -26,7 +26,8 @@ import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath, type PaymentForwarder } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
-import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, PreparedPayerStep, StaticInvoiceRecord } from '../payments/async';
+import { aggregateBlindedPayInfo } from '../onion/payment-route';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, ServedPayInfo, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, PreparedPayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
 import { PaymentError } from '../payments';
@@ -164,6 +165,13 @@ export interface AsyncOfferInfo {
    * `lspPolicyWaitEndsAt`), null (not a recipient, or no channel to its LSP in normal operation).
    */
   readonly lspPolicy: 'lsp' | 'conservative' | 'waiting' | null;
+  /**
+   * What the payment path of the static invoice L2 keeps for R's published offer gives the LSP, from what R stored when
+   * L2 confirmed it: `lsp` (its policy as R knows it now), `conservative` (CONSERVATIVE_LSP_RELAY's stand-in values:
+   * payable, dearer), `other` (an older policy of the LSP's, or not known: confirmed before this was stored); null (no
+   * offer ready, or not a recipient). Anything but `lsp` while the LSP's policy is known is served again at once.
+   */
+  readonly servedPolicy: 'lsp' | 'conservative' | 'other' | null;
   /** While `lspPolicy` is `waiting`: when R stops waiting and uses conservative values (unix ms). */
   readonly lspPolicyWaitEndsAt: number | null;
   /** The relay values R's payment paths give the LSP now (BOLT 4 `payment_relay`), with `lspPolicy` `lsp` or `conservative`. */
@@ -239,8 +247,15 @@ export function conservativeForwarder(f: PaymentForwarder): PaymentForwarder {
   };
 }
 
-/** How often R serves its invoice again, after the LSP's policy came, until L2 confirms one built with it (L2 takes one serve a minute per recipient). */
-const POLICY_REFRESH_RETRY_MS = 65_000;
+/** What a payment path through `relay` (the LSP's hop) to us asks (BOLT 4 route blinding's aggregate, as createPaymentPath computes it). */
+function payInfoThrough(relay: PaymentForwarder['relay']): ServedPayInfo {
+  const agg = aggregateBlindedPayInfo([relay], MIN_FINAL_CLTV_EXPIRY_DELTA);
+  return { feeBaseMsat: Number(agg.feeBaseMsat), feeProportionalMillionths: Number(agg.feeProportionalMillionths), cltvExpiryDelta: agg.cltvExpiryDelta };
+}
+
+function samePayInfo(a: ServedPayInfo | null | undefined, b: ServedPayInfo): boolean {
+  return !!a && a.feeBaseMsat === b.feeBaseMsat && a.feeProportionalMillionths === b.feeProportionalMillionths && a.cltvExpiryDelta === b.cltvExpiryDelta;
+}
 
 /** HMAC(node key, label): a role's key, stable across restarts. */
 function roleKey(nodeKey: Uint8Array, label: string): Uint8Array {
@@ -335,10 +350,10 @@ export class AsyncWiring {
           sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f.forwarder], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
           maxCltvExpiry: height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
         })];
-        if (f.conservative) {
-          if (!this.#conservativeServed) o.log?.({ event: 'async_conservative_paths', lsp, relay: CONSERVATIVE_LSP_RELAY });
-          this.#conservativeServed = true;
-        } else this.#realPolicyServed = true;
+        if (f.conservative && !this.#conservativeLogged) {
+          this.#conservativeLogged = true;
+          o.log?.({ event: 'async_conservative_paths', lsp, relay: CONSERVATIVE_LSP_RELAY });
+        }
         return built;
       },
       sign: (unsigned) => unsigned.sign(o.nodeKey),
@@ -366,24 +381,33 @@ export class AsyncWiring {
 
   /** R: the first tick that found our channel to the LSP usable without its policy (null: no such channel, or its policy known). */
   #lspPolicyWaitSince: number | null = null;
-  /** R: a static invoice was built with conservative values and none with the LSP's real policy confirmed by L2 since. */
-  #conservativeServed = false;
-  /** R: paths were built with the LSP's real policy since the last refresh was asked (its confirmation then ends the refresh). */
-  #realPolicyServed = false;
-  #policyRefreshAt = 0;
+  #conservativeLogged = false;
 
   /**
-   * R, each tick: starts (or ends) the wait for the LSP's policy; once it came after a conservative static invoice, serves
-   * the invoice again with it (every POLICY_REFRESH_RETRY_MS until L2 confirms one: L2 limits serves per recipient).
+   * R: the slots whose invoice L2 keeps does not ask what a path with the LSP's known policy asks — built with
+   * CONSERVATIVE_LSP_RELAY's stand-in values, with a policy the LSP changed since, or not known (confirmed before
+   * migration 22) — and for which no invoice with that policy waits for L2's answer. Derived from what is stored
+   * (`servedPayInfo`, `awaiting`): the same after a restart. Empty while the LSP's policy is not known.
+   */
+  #slotsToReserve(lsp: string): AsyncOfferRecord[] {
+    const f = this.recipient ? this.#lspChannel(lsp) : undefined;
+    if (!f || f.policyKnown === false) return [];
+    const want = payInfoThrough(f.relay);
+    return this.recipient!.offers().filter((r) =>
+      r.offer !== null && r.status !== 'requested' && !samePayInfo(r.servedPayInfo, want) && !(r.awaiting?.kind === 'invoice' && samePayInfo(r.awaiting.payInfo, want)));
+  }
+
+  /**
+   * R, each tick: starts (or ends) the wait for the LSP's policy; once it is known and an invoice L2 keeps was built
+   * otherwise (conservative values, or an older policy), serves the invoice again with it at once — after a restart
+   * too. An unanswered serve is the recipient core's to send again (with backoff: `AsyncRecipient.retryAt`).
    */
   #watchLspPolicy(lsp: string, now: number): void {
     const f = this.#lspChannel(lsp);
     if (!f || f.policyKnown !== false) this.#lspPolicyWaitSince = null;
     else if (this.#lspPolicyWaitSince === null) this.#lspPolicyWaitSince = now;
-    if (!this.recipient || !this.#conservativeServed || !f || f.policyKnown === false || !this.#opts.isConnected(lsp)) return;
-    if (now - this.#policyRefreshAt < POLICY_REFRESH_RETRY_MS) return;
-    this.#policyRefreshAt = now;
-    this.#realPolicyServed = false;
+    if (!this.recipient || !f || f.policyKnown === false || this.recipientWaitingFor() !== null) return;
+    if (this.#slotsToReserve(lsp).length === 0) return;
     this.#opts.log?.({ event: 'async_lsp_policy_known', lsp, relay: f.relay });
     this.#recipientStep(this.recipient.refreshInvoices(now));
   }
@@ -628,10 +652,7 @@ export class AsyncWiring {
       handleServeStaticInvoice: (m, delivery) => (this.server ? this.#serverStep(this.server.handleServeStaticInvoice(d(m, delivery), now()), delivery.messageId) : undefined),
       handleStaticInvoicePersisted: (m, delivery) => {
         if (!this.recipient) return undefined;
-        const step = this.recipient.handleStaticInvoicePersisted(d(m, delivery), now());
-        // L2 keeps an invoice built since the LSP's policy came: the conservative one is replaced.
-        if (this.#realPolicyServed && !step.events.some((e) => e.type === 'async.refused')) this.#conservativeServed = false;
-        return this.#recipientStep(step, delivery.messageId);
+        return this.#recipientStep(this.recipient.handleStaticInvoicePersisted(d(m, delivery), now()), delivery.messageId);
       },
     };
   }
@@ -871,11 +892,26 @@ export class AsyncWiring {
     return { lspPolicy: 'waiting', lspPolicyWaitEndsAt: since === null ? null : since + LSP_POLICY_WAIT_MS, pathRelay: null };
   }
 
+  #servedPolicy(): AsyncOfferInfo['servedPolicy'] {
+    const lsp = this.#lspId;
+    const ready = this.recipient?.offers().find((r) => r.status === 'ready' && r.offer !== null);
+    if (!ready || !lsp) return null;
+    const f = this.#lspChannel(lsp);
+    if (f && f.policyKnown !== false && samePayInfo(ready.servedPayInfo, payInfoThrough(f.relay))) return 'lsp';
+    const conservative = f ? conservativeForwarder(f).relay : CONSERVATIVE_LSP_RELAY;
+    return samePayInfo(ready.servedPayInfo, payInfoThrough(conservative)) ? 'conservative' : 'other';
+  }
+
+  /** What getinfo shows of async payments: the role, and for a recipient what its paths give its LSP (asyncoffer has the rest). */
+  summary(): Pick<AsyncOfferInfo, 'role' | 'lspPolicy' | 'servedPolicy'> {
+    return { role: this.settings.role, lspPolicy: this.#lspPolicyInfo().lspPolicy, servedPolicy: this.#servedPolicy() };
+  }
+
   asyncOffer(): AsyncOfferInfo {
     const slots = this.recipient?.offers() ?? [];
     return {
       role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null, waitingFor: this.recipientWaitingFor(),
-      ...this.#lspPolicyInfo(),
+      ...this.#lspPolicyInfo(), servedPolicy: this.#servedPolicy(),
       slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
     };
   }

@@ -690,6 +690,7 @@ export class Node {
       crypto: cryptoBackendInfo(),
       chain: this.#chainStatus(),
       onionMessageBudget: this.#onionMessageBudget(),
+      async: this.#async.summary(),
     };
   }
 
