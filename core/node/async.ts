@@ -212,6 +212,11 @@ export interface AsyncWiringOptions {
   readonly answerInvoiceRequest?: (offer: string, message: OffersMessage, messageId: string) => OffersResponse | null;
   /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
   readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
+  /**
+   * L2: whether a channel with `nodeId` is reestablished (in normal operation on this connection): an invoice_request
+   * that waited for an offline client is handed over only then (StaticInvoiceServer `recipientReady`). Absent: never.
+   */
+  readonly channelActive?: (nodeId: string) => boolean;
 }
 
 /**
@@ -471,6 +476,7 @@ export class AsyncWiring {
       if (this.recipient && this.#lspId) this.#watchLspPolicy(this.#lspId, now);
       if (this.recipient && this.recipientWaitingFor() === null) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
+      if (this.server) this.#handHeldRequests(now);
       this.#retryReleases();
       // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
       if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
@@ -481,6 +487,19 @@ export class AsyncWiring {
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
       this.#opts.log?.({ event: 'async_tick_failed', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * L2: invoice_requests that came while their recipient was offline go to it once it is back with its channel to us
+   * reestablished — our channel_reestablish then went before them on the same connection, so R has a usable channel
+   * to answer with an invoice (not LDK's MissingPaths invoice_error, which makes an LDK payer abandon the payment).
+   */
+  #handHeldRequests(now: number): void {
+    const active = this.#opts.channelActive;
+    if (!this.server || !active) return;
+    for (const r of this.server.waitingRecipients(now)) {
+      if (this.#opts.isConnected(r) && active(r)) this.#serverStep(this.server.recipientReady(r, now));
     }
   }
 

@@ -79,7 +79,7 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments (%s numbers): P pay
       return h.held.length === 1 ? h.held[0] : undefined;
     }, 'the HTLC held at the LSP', 30_000);
     expect(held.paymentHash).toBe(pending.paymentHash);
-    // R's mailbox at the LSP keeps P's two held_htlc_available (and no invoice_request: the LSP passes one on only to an online R).
+    // R's mailbox at the LSP keeps P's two held_htlc_available (and no invoice_request: the LSP keeps one for an offline R itself, for R's return with its channel).
     await waitFor(async () => (await api(lsp, (a) => a.mailboxList({}))).messages.filter((m) => m.nodeId === r.nodeId).length >= 2, 'R\'s mailbox at the LSP', 30_000);
 
     // The LSP restarts: the held HTLC and the mailbox survive.
