@@ -917,8 +917,9 @@ export class AsyncWiring {
     if (!ready || !lsp) return null;
     const f = this.#lspChannel(lsp);
     if (f && f.policyKnown !== false && samePayInfo(ready.servedPayInfo, payInfoThrough(f.relay))) return 'lsp';
-    const conservative = f ? conservativeForwarder(f).relay : CONSERVATIVE_LSP_RELAY;
-    return samePayInfo(ready.servedPayInfo, payInfoThrough(conservative)) ? 'conservative' : 'other';
+    // The stand-in's values raised to CONSERVATIVE_LSP_RELAY (conservativeForwarder), or those alone.
+    const conservative = [CONSERVATIVE_LSP_RELAY, ...(f ? [conservativeForwarder(f).relay] : [])];
+    return conservative.some((c) => samePayInfo(ready.servedPayInfo, payInfoThrough(c))) ? 'conservative' : 'other';
   }
 
   /** What getinfo shows of async payments: the role, and for a recipient what its paths give its LSP (asyncoffer has the rest). */
