@@ -6,7 +6,9 @@
  * - L2 `handleServeStaticInvoice`: decode and check a static invoice (one BIP340 verify), no write;
  * - L2 `handleInvoiceRequest`: look the slot's invoice up in SQLite, answer and forward;
  * - R `checkPayment`: the invoice_request in the onion verified against the offer (one BIP340 verify);
- * - a bare `schnorrVerify`, the floor of the first and the last.
+ * - a bare `schnorrVerify`, the floor of the first and the last;
+ * - P's `tick` over 1,000 waiting payments, bare and through `prepare` (what the node runs every second: the
+ *   payments are copied aside and the changes applied on commit, so a failed write leaves the core as it was).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import { MessagePathIds, createMessagePath } from '../core/messenger';
 import { buildInvoiceRequest, decodeOffer, decodeStaticInvoice } from '../core/offers';
 import { createPaymentPath } from '../core/offers/manager';
 import { processBlindedHop } from '../core/onion';
-import { AsyncRecipient, StaticInvoiceServer } from '../core/payments';
+import { AsyncPayer, AsyncRecipient, StaticInvoiceServer } from '../core/payments';
 import { AsyncOffersRepository, StaticInvoicesRepository, openDatabase } from '../core/store';
 import type { BlindedPath } from '../core/wire';
 import { chainHash } from '../core/wire';
@@ -81,6 +83,13 @@ export async function run(): Promise<void> {
   const preimage = randomPrivateKey();
   const payment = { pathId, paymentHash: sha256(preimage), amountMsat: 10_000n, invoiceRequest: invreq, senderPreimage: preimage };
   if (!recipient.checkPayment(payment, now).accept) throw new Error('the bench payment is refused');
+  // P with 1,000 payments waiting for R's release (self mode), as after a busy day of an offline recipient.
+  const p = new AsyncPayer({ chain: REGTEST, mode: 'self', randomBytes: (n) => randomPrivateKey().subarray(0, n), messagePathTo: payer.pathTo });
+  for (let i = 0; i < 1_000; i++) {
+    p.begin({ paymentId: `p${i}`, offer: ready, invoiceRequest: invreq, amountMsat: 10_000n });
+    p.handleStaticInvoice(`p${i}`, inv.invoice, now);
+  }
+  const later = now + 1_000;
   const msg = sha256(new Uint8Array([1]));
   const sig = schnorrSign(msg, r.secret);
 
@@ -89,6 +98,8 @@ export async function run(): Promise<void> {
     measure('L2 handleInvoiceRequest (SQLite lookup, answer, forward)', () => void server.handleInvoiceRequest({ bytes: invreq, context: offerPathContext, replyPath: payerReply }, now, () => true)),
     measure('R checkPayment (invoice_request verified)', () => void recipient.checkPayment(payment, now)),
     measure('bare BIP340 verify', () => void schnorrVerify(sig, msg, publicKeyFromPrivate(r.secret).subarray(1))),
+    measure('P tick, 1,000 waiting payments (bare)', () => void p.tick(later)),
+    measure('P tick, 1,000 waiting payments (prepare + commit)', () => void p.prepare(() => p.tick(later)).commit()),
   ];
   const floor = rows[3]!.opsPerSec;
   printTable(['operation', 'ops/s', 'x of a verify'], rows.map((m) => [m.name, Math.round(m.opsPerSec), (floor / m.opsPerSec).toFixed(2)]));

@@ -26,7 +26,8 @@ import type { Offer } from '../offers';
 import { parseStaticInvoiceBytes } from '../offers';
 import { createPaymentPath, type PaymentForwarder } from '../offers/manager/paths';
 import { PAYMENT_PATH_CLTV_BLOCKS } from '../offers/manager/context';
-import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, StaticInvoiceRecord } from '../payments/async';
+import { aggregateBlindedPayInfo } from '../onion/payment-route';
+import type { AsyncAction, AsyncDelivery, AsyncEventBody, AsyncOfferRecord, ServedPayInfo, AsyncOutMessage, AsyncPaymentState, HolderStep, PayerStep, PreparedPayerStep, StaticInvoiceRecord } from '../payments/async';
 import { AsyncPayer, AsyncRecipient, HtlcHolder, StaticInvoiceServer, encodeAsyncContext } from '../payments/async';
 import type { Bolt12FinalHop, Bolt12PathPayment, HoldPolicy } from '../payments';
 import { PaymentError } from '../payments';
@@ -164,6 +165,13 @@ export interface AsyncOfferInfo {
    * `lspPolicyWaitEndsAt`), null (not a recipient, or no channel to its LSP in normal operation).
    */
   readonly lspPolicy: 'lsp' | 'conservative' | 'waiting' | null;
+  /**
+   * What the payment path of the static invoice L2 keeps for R's published offer gives the LSP, from what R stored when
+   * L2 confirmed it: `lsp` (its policy as R knows it now), `conservative` (CONSERVATIVE_LSP_RELAY's stand-in values:
+   * payable, dearer), `other` (an older policy of the LSP's, or not known: confirmed before this was stored); null (no
+   * offer ready, or not a recipient). Anything but `lsp` while the LSP's policy is known is served again at once.
+   */
+  readonly servedPolicy: 'lsp' | 'conservative' | 'other' | null;
   /** While `lspPolicy` is `waiting`: when R stops waiting and uses conservative values (unix ms). */
   readonly lspPolicyWaitEndsAt: number | null;
   /** The relay values R's payment paths give the LSP now (BOLT 4 `payment_relay`), with `lspPolicy` `lsp` or `conservative`. */
@@ -204,6 +212,11 @@ export interface AsyncWiringOptions {
   readonly answerInvoiceRequest?: (offer: string, message: OffersMessage, messageId: string) => OffersResponse | null;
   /** A connected peer's `init` features (P: does its LSP hold HTLCs?). */
   readonly peerFeatures?: (nodeId: string) => FeatureVector | undefined;
+  /**
+   * L2: whether a channel with `nodeId` is reestablished (in normal operation on this connection): an invoice_request
+   * that waited for an offline client is handed over only then (StaticInvoiceServer `recipientReady`). Absent: never.
+   */
+  readonly channelActive?: (nodeId: string) => boolean;
 }
 
 /**
@@ -239,8 +252,15 @@ export function conservativeForwarder(f: PaymentForwarder): PaymentForwarder {
   };
 }
 
-/** How often R serves its invoice again, after the LSP's policy came, until L2 confirms one built with it (L2 takes one serve a minute per recipient). */
-const POLICY_REFRESH_RETRY_MS = 65_000;
+/** What a payment path through `relay` (the LSP's hop) to us asks (BOLT 4 route blinding's aggregate, as createPaymentPath computes it). */
+function payInfoThrough(relay: PaymentForwarder['relay']): ServedPayInfo {
+  const agg = aggregateBlindedPayInfo([relay], MIN_FINAL_CLTV_EXPIRY_DELTA);
+  return { feeBaseMsat: Number(agg.feeBaseMsat), feeProportionalMillionths: Number(agg.feeProportionalMillionths), cltvExpiryDelta: agg.cltvExpiryDelta };
+}
+
+function samePayInfo(a: ServedPayInfo | null | undefined, b: ServedPayInfo): boolean {
+  return !!a && a.feeBaseMsat === b.feeBaseMsat && a.feeProportionalMillionths === b.feeProportionalMillionths && a.cltvExpiryDelta === b.cltvExpiryDelta;
+}
 
 /** HMAC(node key, label): a role's key, stable across restarts. */
 function roleKey(nodeKey: Uint8Array, label: string): Uint8Array {
@@ -335,10 +355,10 @@ export class AsyncWiring {
           sessionKey: randomBytes(32), recipient: o.nodeId, pathId, forwarders: [f.forwarder], minFinalCltvExpiryDelta: MIN_FINAL_CLTV_EXPIRY_DELTA,
           maxCltvExpiry: height + PAYMENT_PATH_CLTV_BLOCKS, htlcMinimumMsat: 1n,
         })];
-        if (f.conservative) {
-          if (!this.#conservativeServed) o.log?.({ event: 'async_conservative_paths', lsp, relay: CONSERVATIVE_LSP_RELAY });
-          this.#conservativeServed = true;
-        } else this.#realPolicyServed = true;
+        if (f.conservative && !this.#conservativeLogged) {
+          this.#conservativeLogged = true;
+          o.log?.({ event: 'async_conservative_paths', lsp, relay: CONSERVATIVE_LSP_RELAY });
+        }
         return built;
       },
       sign: (unsigned) => unsigned.sign(o.nodeKey),
@@ -366,24 +386,33 @@ export class AsyncWiring {
 
   /** R: the first tick that found our channel to the LSP usable without its policy (null: no such channel, or its policy known). */
   #lspPolicyWaitSince: number | null = null;
-  /** R: a static invoice was built with conservative values and none with the LSP's real policy confirmed by L2 since. */
-  #conservativeServed = false;
-  /** R: paths were built with the LSP's real policy since the last refresh was asked (its confirmation then ends the refresh). */
-  #realPolicyServed = false;
-  #policyRefreshAt = 0;
+  #conservativeLogged = false;
 
   /**
-   * R, each tick: starts (or ends) the wait for the LSP's policy; once it came after a conservative static invoice, serves
-   * the invoice again with it (every POLICY_REFRESH_RETRY_MS until L2 confirms one: L2 limits serves per recipient).
+   * R: the slots whose invoice L2 keeps does not ask what a path with the LSP's known policy asks — built with
+   * CONSERVATIVE_LSP_RELAY's stand-in values, with a policy the LSP changed since, or not known (confirmed before
+   * migration 22) — and for which no invoice with that policy waits for L2's answer. Derived from what is stored
+   * (`servedPayInfo`, `awaiting`): the same after a restart. Empty while the LSP's policy is not known.
+   */
+  #slotsToReserve(lsp: string): AsyncOfferRecord[] {
+    const f = this.recipient ? this.#lspChannel(lsp) : undefined;
+    if (!f || f.policyKnown === false) return [];
+    const want = payInfoThrough(f.relay);
+    return this.recipient!.offers().filter((r) =>
+      r.offer !== null && r.status !== 'requested' && !samePayInfo(r.servedPayInfo, want) && !(r.awaiting?.kind === 'invoice' && samePayInfo(r.awaiting.payInfo, want)));
+  }
+
+  /**
+   * R, each tick: starts (or ends) the wait for the LSP's policy; once it is known and an invoice L2 keeps was built
+   * otherwise (conservative values, or an older policy), serves the invoice again with it at once — after a restart
+   * too. An unanswered serve is the recipient core's to send again (with backoff: `AsyncRecipient.retryAt`).
    */
   #watchLspPolicy(lsp: string, now: number): void {
     const f = this.#lspChannel(lsp);
     if (!f || f.policyKnown !== false) this.#lspPolicyWaitSince = null;
     else if (this.#lspPolicyWaitSince === null) this.#lspPolicyWaitSince = now;
-    if (!this.recipient || !this.#conservativeServed || !f || f.policyKnown === false || !this.#opts.isConnected(lsp)) return;
-    if (now - this.#policyRefreshAt < POLICY_REFRESH_RETRY_MS) return;
-    this.#policyRefreshAt = now;
-    this.#realPolicyServed = false;
+    if (!this.recipient || !f || f.policyKnown === false || this.recipientWaitingFor() !== null) return;
+    if (this.#slotsToReserve(lsp).length === 0) return;
     this.#opts.log?.({ event: 'async_lsp_policy_known', lsp, relay: f.relay });
     this.#recipientStep(this.recipient.refreshInvoices(now));
   }
@@ -447,16 +476,30 @@ export class AsyncWiring {
       if (this.recipient && this.#lspId) this.#watchLspPolicy(this.#lspId, now);
       if (this.recipient && this.recipientWaitingFor() === null) this.#recipientStep(this.recipient.tick(now));
       if (this.holder) this.#holderStep(this.holder.tick(now));
+      if (this.server) this.#handHeldRequests(now);
       this.#retryReleases();
       // After a restart: the HTLCs of payments that were going out go again, once the payments service and the tip are there.
       if (!this.#resumed && this.#opts.payments() && this.#opts.height() !== null) {
         this.#resumed = true;
-        this.#payerStep(this.payer.resume(now, (id) => this.#htlcSettled(id)));
+        this.#payerStep(() => this.payer.resume(now, (id) => this.#htlcSettled(id)));
       }
-      this.#payerStep(this.payer.tick(now, (id) => this.#htlcSettled(id)));
+      this.#payerStep(() => this.payer.tick(now, (id) => this.#htlcSettled(id)));
       if (this.server) this.#opts.staticInvoices.deleteExpiredStaticInvoices(Math.floor(now / 1000));
     } catch (e) {
       this.#opts.log?.({ event: 'async_tick_failed', error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * L2: invoice_requests that came while their recipient was offline go to it once it is back with its channel to us
+   * reestablished — our channel_reestablish then went before them on the same connection, so R has a usable channel
+   * to answer with an invoice (not LDK's MissingPaths invoice_error, which makes an LDK payer abandon the payment).
+   */
+  #handHeldRequests(now: number): void {
+    const active = this.#opts.channelActive;
+    if (!this.server || !active) return;
+    for (const r of this.server.waitingRecipients(now)) {
+      if (this.#opts.isConnected(r) && active(r)) this.#serverStep(this.server.recipientReady(r, now));
     }
   }
 
@@ -513,16 +556,26 @@ export class AsyncWiring {
     return status === 'succeeded' || status === 'failed';
   }
 
-  #payerStep(step: PayerStep, opts: { readonly written?: boolean } = {}): void {
-    // Persist before we promise: the payment's record is durable before its HTLC or held_htlc_available leaves
-    // (`written`: its writes went in the channel step's transaction).
+  /**
+   * A payer step: its writes, then its change to the payer core, then its actions. Persist before we promise — the
+   * payment's record is durable before its HTLC or held_htlc_available leaves — and memory after disk: a write that
+   * throws (a database failure) leaves the core as it was and sends nothing (the error goes to the caller).
+   */
+  #payerStep(run: (() => PayerStep) | PreparedPayerStep, opts: { readonly written?: boolean } = {}): void {
+    const prepared = typeof run === 'function' ? this.payer.prepare(run) : run;
+    const { step } = prepared;
+    // `written`: its writes went in the channel step's transaction, which committed.
     if (!opts.written) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    if (!prepared.commit()) {
+      this.#opts.log?.({ event: 'async_payer_step_stale' });
+      return;
+    }
     for (const a of step.actions) {
       if (a.kind === 'send' && a.announces !== undefined) {
         // Kept once one went out (handed to the first hop): until then a restart, or the payer's tick, announces again.
         const paymentId = a.announces;
         this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath, undefined, () => {
-          if (!this.#closed) this.#payerStep(this.payer.announced(paymentId, this.#opts.clock.now()));
+          if (!this.#closed) this.#payerStep(() => this.payer.announced(paymentId, this.#opts.clock.now()));
         });
       } else if (a.kind === 'send') this.#send(a.destination, a.message, a.replyContext, a.forwardedReplyPath);
       else if (a.kind === 'send_async_htlc') {
@@ -598,7 +651,7 @@ export class AsyncWiring {
       handleReleaseHeldHtlc: (m, delivery) => {
         const input = d(m, delivery);
         if (this.holder) this.#holderStep(this.holder.handleReleaseHeldHtlc(input, now()));
-        else this.#payerStep(this.payer.handleReleaseHeldHtlc(input, now()));
+        else this.#payerStep(() => this.payer.handleReleaseHeldHtlc(input, now()));
         return undefined;
       },
       handleOfferPathsRequest: (m, delivery) => {
@@ -618,10 +671,7 @@ export class AsyncWiring {
       handleServeStaticInvoice: (m, delivery) => (this.server ? this.#serverStep(this.server.handleServeStaticInvoice(d(m, delivery), now()), delivery.messageId) : undefined),
       handleStaticInvoicePersisted: (m, delivery) => {
         if (!this.recipient) return undefined;
-        const step = this.recipient.handleStaticInvoicePersisted(d(m, delivery), now());
-        // L2 keeps an invoice built since the LSP's policy came: the conservative one is replaced.
-        if (this.#realPolicyServed && !step.events.some((e) => e.type === 'async.refused')) this.#conservativeServed = false;
-        return this.#recipientStep(step, delivery.messageId);
+        return this.#recipientStep(this.recipient.handleStaticInvoicePersisted(d(m, delivery), now()), delivery.messageId);
       },
     };
   }
@@ -699,8 +749,12 @@ export class AsyncWiring {
     // hold_htlc only to a peer that holds HTLCs (LDK 0.2 `hold_htlc_channels`: a channel peer whose init has htlc_hold);
     // without one P holds the payment itself, as LDK falls back to a reply path to itself.
     const mode = this.settings.role === 'payer' && this.holdingPeer() !== undefined ? 'lsp' : 'self';
-    this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
-    this.#payerStep(this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now()));
+    // One prepared step from `begin` on: if the record cannot be written, the payer core forgets the payment too (the
+    // same pay may be tried again), rather than keep one in memory that SQLite never saw.
+    this.#payerStep(() => {
+      this.payer.begin({ paymentId: p.paymentId, offer: p.offer, invoiceRequest: p.invoiceRequest, amountMsat: p.amountMsat, mode });
+      return this.payer.handleStaticInvoice(p.paymentId, p.staticInvoice, this.#opts.clock.now());
+    });
     const state = this.payer.payment(p.paymentId);
     if (state?.status === 'failed') throw new AsyncSettingsError(state.failure?.split(':')[0] ?? 'payments.bad_static_invoice', `the static invoice cannot be paid: ${state.failure ?? 'refused'}`);
   }
@@ -772,9 +826,12 @@ export class AsyncWiring {
    * received). The step's sends and events wait for `onChannelStep`, after the commit.
    */
   persistWithChannelStep(report: Pick<ChannelStepReport, 'channelId' | 'events'>): void {
+    // Prepared, not taken: the payer core moves only in onChannelStep, once this transaction committed. A write here
+    // that throws (or a commit that fails) rolls the channel back (ChannelService reloads it and drops the connection;
+    // L1 sends its revoke_and_ack again on reconnection) and leaves the payer as it was, to take those paths then.
     const steps = this.#releasePathSteps(report);
     if (steps.length === 0) return;
-    for (const step of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(step.writes);
+    for (const p of steps) this.#opts.asyncPayments.applyAsyncPayerWrites(p.step.writes);
     this.#written.set(report.events, steps);
   }
 
@@ -783,18 +840,18 @@ export class AsyncWiring {
     const written = this.#written.get(report.events);
     if (written) {
       this.#written.delete(report.events);
-      for (const step of written) this.#payerStep(step, { written: true });
+      for (const p of written) this.#payerStep(p, { written: true });
       return;
     }
     // A step that came without the transaction hook (or with nothing for the payer): written here.
     for (const step of this.#releasePathSteps(report)) this.#payerStep(step);
   }
 
-  /** The payer's steps for the release paths in a channel step's events (none once the payment has them). */
-  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PayerStep[] {
+  /** The payer's steps, prepared, for the release paths in a channel step's events (none once the payment has them). */
+  #releasePathSteps(report: Pick<ChannelStepReport, 'channelId' | 'events'>): PreparedPayerStep[] {
     const payments = this.#opts.payments();
     if (!payments) return [];
-    const steps: PayerStep[] = [];
+    const steps: PreparedPayerStep[] = [];
     for (const e of report.events) {
       if (e.type !== 'release_paths_received') continue;
       const byPayment = new Map<string, BlindedPath[]>();
@@ -803,15 +860,15 @@ export class AsyncWiring {
         if (paymentId) byPayment.set(paymentId, [...(byPayment.get(paymentId) ?? []), path]);
       }
       for (const [paymentId, paths] of byPayment) {
-        const step = this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now());
-        if (step.writes.length > 0 || step.actions.length > 0 || step.events.length > 0) steps.push(step);
+        const p = this.payer.prepare(() => this.payer.releasePathsReceived(paymentId, paths, this.#opts.clock.now()));
+        if (p.step.writes.length > 0 || p.step.actions.length > 0 || p.step.events.length > 0) steps.push(p);
       }
     }
     return steps;
   }
 
   /** Payer steps whose writes went in their channel step's transaction, by that step's events (carried out in onChannelStep). */
-  readonly #written = new WeakMap<readonly unknown[], PayerStep[]>();
+  readonly #written = new WeakMap<readonly unknown[], PreparedPayerStep[]>();
 
   // ----- views ----------------------------------------------------------------------------------
 
@@ -854,11 +911,27 @@ export class AsyncWiring {
     return { lspPolicy: 'waiting', lspPolicyWaitEndsAt: since === null ? null : since + LSP_POLICY_WAIT_MS, pathRelay: null };
   }
 
+  #servedPolicy(): AsyncOfferInfo['servedPolicy'] {
+    const lsp = this.#lspId;
+    const ready = this.recipient?.offers().find((r) => r.status === 'ready' && r.offer !== null);
+    if (!ready || !lsp) return null;
+    const f = this.#lspChannel(lsp);
+    if (f && f.policyKnown !== false && samePayInfo(ready.servedPayInfo, payInfoThrough(f.relay))) return 'lsp';
+    // The stand-in's values raised to CONSERVATIVE_LSP_RELAY (conservativeForwarder), or those alone.
+    const conservative = [CONSERVATIVE_LSP_RELAY, ...(f ? [conservativeForwarder(f).relay] : [])];
+    return conservative.some((c) => samePayInfo(ready.servedPayInfo, payInfoThrough(c))) ? 'conservative' : 'other';
+  }
+
+  /** What getinfo shows of async payments: the role, and for a recipient what its paths give its LSP (asyncoffer has the rest). */
+  summary(): Pick<AsyncOfferInfo, 'role' | 'lspPolicy' | 'servedPolicy'> {
+    return { role: this.settings.role, lspPolicy: this.#lspPolicyInfo().lspPolicy, servedPolicy: this.#servedPolicy() };
+  }
+
   asyncOffer(): AsyncOfferInfo {
     const slots = this.recipient?.offers() ?? [];
     return {
       role: this.settings.role, lsp: this.settings.lsp, offer: this.recipient?.readyOffer() ?? null, waitingFor: this.recipientWaitingFor(),
-      ...this.#lspPolicyInfo(),
+      ...this.#lspPolicyInfo(), servedPolicy: this.#servedPolicy(),
       slots: slots.map((s) => ({ slot: s.slot, status: s.status, offerId: s.offerId, invoiceExpiresAt: s.invoiceExpiresAt === null ? null : s.invoiceExpiresAt * 1000 })),
     };
   }

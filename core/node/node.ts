@@ -283,6 +283,7 @@ export class Node {
       // R online: a forwarded invoice_request is answered with an ordinary invoice, as for our own offers.
       answerInvoiceRequest: (offer, m, messageId) => this.#offers.answerForwardedInvoiceRequest(offer, m, messageId),
       peerFeatures: (id) => this.#peers.peer(id)?.features,
+      channelActive: (id) => this.#channels.states().some((c) => c.peerId === id && c.phase === 'active'),
     });
     zeroize(offersSeed);
     // The chain (when a source is configured) and the wallet it feeds.
@@ -690,6 +691,7 @@ export class Node {
       crypto: cryptoBackendInfo(),
       chain: this.#chainStatus(),
       onionMessageBudget: this.#onionMessageBudget(),
+      async: this.#async.summary(),
     };
   }
 

@@ -4,6 +4,7 @@
 import type { FeatureInfo } from '../peer/types';
 import type { CryptoBackendInfo } from '../crypto/info';
 import type { ChainStatus } from './chain-info';
+import type { AsyncOfferInfo } from './async';
 
 export type Network = 'mainnet' | 'testnet' | 'signet' | 'regtest';
 export const NETWORKS: readonly Network[] = ['mainnet', 'testnet', 'signet', 'regtest'];
@@ -32,4 +33,10 @@ export interface NodeInfo {
    * `onion.messageBudgetPerSecond`; never below one peer's rate).
    */
   readonly onionMessageBudget: { readonly perSecond: number; readonly burst: number };
+  /**
+   * Async payments (core/node/async.ts; `asyncoffer` has the whole of a recipient's state): the role in force; for a
+   * recipient, what its payment paths are built from now (`lspPolicy`) and what the static invoice its LSP keeps gives
+   * the LSP (`servedPolicy`: `conservative` stand-in values are served again once the LSP's policy is known).
+   */
+  readonly async: Pick<AsyncOfferInfo, 'role' | 'lspPolicy' | 'servedPolicy'>;
 }

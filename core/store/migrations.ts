@@ -606,4 +606,17 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM monitor_updates WHERE seq < (SELECT c.seq FROM monitor_checkpoints c WHERE c.channel_id = monitor_updates.channel_id);
     `,
   },
+  {
+    version: 22,
+    name: 'async payments: what the recipient\'s served static invoice asks, and the request or serve it waits an answer to',
+    sql: `
+      -- core/payments/async AsyncRecipient (R), per slot. served_pay_info: JSON {feeBaseMsat, feeProportionalMillionths,
+      -- cltvExpiryDelta}, the blinded_payinfo of the invoice L2 confirmed keeping (null: not known) — a restarted R
+      -- compares it with its LSP's policy and serves again an invoice built with stand-in values. awaiting: JSON {kind
+      -- (paths | invoice), since (unix ms), attempts, payInfo}, the offer_paths_request or serve_static_invoice not
+      -- answered yet, sent again with backoff (null: none).
+      ALTER TABLE async_offers ADD COLUMN served_pay_info TEXT;
+      ALTER TABLE async_offers ADD COLUMN awaiting TEXT;
+    `,
+  },
 ];

@@ -6,8 +6,8 @@
  */
 import { fromHex, toHex } from '../crypto';
 import type {
-  AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, AsyncPayerRecord, AsyncPayerStore, AsyncPayerWrite, AsyncReleaseStore, StaticInvoiceRecord, StaticInvoiceStore,
-  StaticInvoiceWrite,
+  AsyncAwaiting, AsyncOfferRecord, AsyncOfferStore, AsyncOfferWrite, AsyncPayerRecord, AsyncPayerStore, AsyncPayerWrite, AsyncReleaseStore, StaticInvoiceRecord, StaticInvoiceStore,
+  ServedPayInfo, StaticInvoiceWrite,
 } from '../payments/async/store';
 import { decodeBlindedPath, encodeBlindedPath } from '../wire';
 import type { Database } from './database';
@@ -97,6 +97,39 @@ interface OfferRow {
   invoice_expires_at: number | null;
   update_path: string | null;
   updated_at: number;
+  served_pay_info: string | null;
+  awaiting: string | null;
+}
+
+const isU32 = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffff_ffff;
+
+function readPayInfo(v: unknown): ServedPayInfo | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isU32(o.feeBaseMsat) || !isU32(o.feeProportionalMillionths) || !isU32(o.cltvExpiryDelta) || o.cltvExpiryDelta > 0xffff) return undefined;
+  return { feeBaseMsat: o.feeBaseMsat, feeProportionalMillionths: o.feeProportionalMillionths, cltvExpiryDelta: o.cltvExpiryDelta };
+}
+
+/** Migration 22's JSON columns, checked: a row that does not read is `store.corrupt`, naming the slot and the column. */
+function readJsonColumn<T>(slot: number, column: string, text: string | null, read: (v: unknown) => T | undefined): T | null {
+  if (text === null) return null;
+  let value: T | undefined;
+  try {
+    value = read(JSON.parse(text));
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined) throw new StoreError('store.corrupt', `async offer slot ${slot}: ${column} does not read`);
+  return value;
+}
+
+function readAwaiting(v: unknown): AsyncAwaiting | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if ((o.kind !== 'paths' && o.kind !== 'invoice') || typeof o.since !== 'number' || !Number.isSafeInteger(o.attempts) || (o.attempts as number) < 1) return undefined;
+  const payInfo = o.payInfo === null ? null : readPayInfo(o.payInfo);
+  if (payInfo === undefined) return undefined;
+  return { kind: o.kind, since: o.since, attempts: o.attempts as number, payInfo };
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['requested', 'serving', 'ready']);
@@ -121,20 +154,25 @@ export class AsyncOffersRepository implements AsyncOfferStore {
       return {
         slot: r.slot, status: r.status as AsyncOfferRecord['status'], offer: r.offer, offerId: r.offer_id, offerPathsExpiresAt: r.offer_paths_expires_at,
         invoiceCreatedAt: r.invoice_created_at, invoiceExpiresAt: r.invoice_expires_at, updatePath, updatedAt: r.updated_at,
+        servedPayInfo: readJsonColumn(r.slot, 'served_pay_info', r.served_pay_info, readPayInfo),
+        awaiting: readJsonColumn(r.slot, 'awaiting', r.awaiting, readAwaiting),
       };
     });
   }
 
   applyAsyncOfferWrites(writes: readonly AsyncOfferWrite[]): void {
     const put = this.#db.prepare(
-      `INSERT OR REPLACE INTO async_offers (slot, status, offer, offer_id, offer_paths_expires_at, invoice_created_at, invoice_expires_at, update_path, updated_at)
-       VALUES (@slot, @status, @offer, @offer_id, @offer_paths_expires_at, @invoice_created_at, @invoice_expires_at, @update_path, @updated_at)`,
+      `INSERT OR REPLACE INTO async_offers (slot, status, offer, offer_id, offer_paths_expires_at, invoice_created_at, invoice_expires_at, update_path, updated_at,
+         served_pay_info, awaiting)
+       VALUES (@slot, @status, @offer, @offer_id, @offer_paths_expires_at, @invoice_created_at, @invoice_expires_at, @update_path, @updated_at,
+         @served_pay_info, @awaiting)`,
     );
     this.#db.transaction(() => {
       for (const { record: r } of writes) {
         put.run({
           slot: r.slot, status: r.status, offer: r.offer, offer_id: r.offerId, offer_paths_expires_at: r.offerPathsExpiresAt, invoice_created_at: r.invoiceCreatedAt,
           invoice_expires_at: r.invoiceExpiresAt, update_path: r.updatePath ? toHex(encodeBlindedPath(r.updatePath)) : null, updated_at: r.updatedAt,
+          served_pay_info: r.servedPayInfo ? JSON.stringify(r.servedPayInfo) : null, awaiting: r.awaiting ? JSON.stringify(r.awaiting) : null,
         });
       }
     })();

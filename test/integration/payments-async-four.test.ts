@@ -98,7 +98,7 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across four daemons
     }, 'the HTLC held at L1', 30_000);
     expect(held.paymentHash).toBe(pending.paymentHash);
     expect((await l2.api.listHeldHtlcs({})).held).toEqual([]);
-    // P's held_htlc_available (over at least two paths) waits in R's mailbox at L2; L2 keeps no invoice_request for an offline R.
+    // P's held_htlc_available (over at least two paths) waits in R's mailbox at L2; no invoice_request (L2 keeps one for an offline R itself, until R is back with its channel).
     await mailboxAtL2(mailboxBefore + 2);
     expect((await p.api.getPayment({ paymentId: pending.paymentId })).status).toBe('pending');
 

@@ -108,8 +108,8 @@ describe.each(['ldk', 'bolts1149'] as const)('async payments across kills, four 
       }, 'P\'s commitment_signed with the HTLC sent to L1', 30_000);
       expect(sent.filter((x) => x.direction === 'out').map((x) => x.messageType)).toEqual(['update_add_htlc', 'commitment_signed']);
       expect(sent.some((x) => x.direction === 'in' && x.messageType === 'revoke_and_ack')).toBe(false);
-      // Nothing waits for R yet: held_htlc_available waits for L1's release paths (and L2 keeps no invoice_request
-      // for an offline R: core/payments/async/server.ts, step 4).
+      // Nothing waits for R in its mailbox yet: held_htlc_available waits for L1's release paths (and L2 keeps an
+      // invoice_request for an offline R itself, not in the mailbox: core/payments/async/server.ts, step 4).
       expect(await mailboxForR()).toBe(mailboxBefore);
       await p.daemon.stop('SIGKILL');
     } finally {

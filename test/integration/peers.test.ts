@@ -32,7 +32,7 @@ describe('daemons connect, ping, disconnect and reconnect over loopback', () => 
     const r = await a.cli('getinfo');
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({
-      nodeId: a.nodeId, alias: 'alice', network: 'regtest', listen: [a.ready!.listen], numPeers: 0,
+      nodeId: a.nodeId, alias: 'alice', network: 'regtest', listen: [a.ready!.listen], numPeers: 0, async: { role: 'none', lspPolicy: null, servedPolicy: null },
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
     });
     const names = (r.json as { features: { name: string }[] }).features.map((f) => f.name);

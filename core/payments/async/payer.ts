@@ -133,6 +133,17 @@ export const ANNOUNCE_RETRY_MS = 10_000;
 
 const NOTHING: PayerStep = { writes: [], actions: [], events: [] };
 
+/**
+ * A step whose changes to the core wait for its writes: `commit()` makes them the core's once the writes are durable
+ * (true), or does nothing when a later step changed one of those payments meanwhile (false: the caller then carries
+ * out nothing of this step). Never committed — the transaction that held its writes rolled back — it leaves the core
+ * as it was, so the same input taken again (L1 sends its revoke_and_ack again on reconnection) is the same step.
+ */
+export interface PreparedPayerStep {
+  readonly step: PayerStep;
+  commit(): boolean;
+}
+
 export class AsyncPayer {
   readonly #opts: AsyncPayerOptions;
   #policy: AsyncPayerPolicy;
@@ -144,6 +155,53 @@ export class AsyncPayer {
     this.#policy = { ...DEFAULT_ASYNC_PAYER_POLICY, ...opts.policy };
     this.#profile = opts.profile ?? DEFAULT_ASYNC_PAYMENTS_PROFILE;
     for (const r of opts.reader?.asyncPayments() ?? []) this.#restore(r);
+  }
+
+  /**
+   * Runs `run` (any of this core's steps) without changing the core: what it changed is kept aside and applied by the
+   * returned `commit()`. Persist before you promise, and memory after disk: the adapter writes the step's writes
+   * (in its own transaction, or in the channel step's), then commits, then carries out the actions. A write that
+   * throws leaves the core as it was — never a payment that memory says moved on while SQLite does not (a restart
+   * would then disagree with what was sent), never one stuck because its input is ignored as already taken.
+   */
+  prepare(run: () => PayerStep): PreparedPayerStep {
+    const before = new Map([...this.#live].map(([id, live]) => [id, { ...live }]));
+    // Puts back what `run` changed (steps change a payment's fields in place or add one; they never remove one).
+    const restore = (): Map<string, Live | undefined> => {
+      const changed = new Map<string, Live | undefined>();
+      for (const [id, live] of [...this.#live]) {
+        const was = before.get(id);
+        if (sameLive(was, live)) continue;
+        changed.set(id, { ...live });
+        if (was) this.#live.set(id, { ...was }); // a copy: `before` stays as it was whatever later steps do in place
+        else this.#live.delete(id);
+      }
+      return changed;
+    };
+    let step: PayerStep;
+    try {
+      step = run();
+    } catch (e) {
+      restore();
+      throw e;
+    }
+    const changed = restore();
+    let done = false;
+    return {
+      step,
+      commit: () => {
+        if (done) return false;
+        done = true;
+        // Another step committed a change to one of these payments meanwhile: its write came after ours and is what
+        // SQLite holds, and its state is what memory holds; this step is stale (nothing of it is carried out).
+        for (const id of changed.keys()) {
+          const now = this.#live.get(id);
+          if (now === undefined ? before.has(id) : !sameLive(before.get(id), now)) return false;
+        }
+        for (const [id, live] of changed) this.#live.set(id, live!);
+        return true;
+      },
+    };
   }
 
   /** A new release window (Settings, live) for payments begun from now on; a payment begun keeps its deadline. */
@@ -389,4 +447,12 @@ export class AsyncPayer {
   #set(live: Live, change: Partial<AsyncPaymentState>): void {
     live.state = { ...live.state, ...change };
   }
+}
+
+/** The same payment in the same state (every field the same value: states are replaced, never changed in place). */
+function sameLive(a: Live | undefined, b: Live): boolean {
+  if (!a) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof Live>;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }

@@ -40,7 +40,12 @@ export interface AsyncRecipientPolicy {
   readonly refreshBeforeSeconds: number;
   /** Refuse offer paths that expire sooner (LDK `MIN_OFFER_PATHS_RELATIVE_EXPIRY_SECS`: 90 days). */
   readonly minOfferPathsSeconds: number;
-  /** Ask again when a request or a serve got no answer for this long. */
+  /**
+   * A request or a serve L2 has not answered is sent again after `retryFirstSeconds`, then after twice as long each
+   * time, up to `retryAfterSeconds` between two (and so on while R is online: LDK 0.2 serves a pending offer's invoice
+   * again on every timer tick, about once a minute, and asks for offer paths up to 3 times a tick).
+   */
+  readonly retryFirstSeconds: number;
   readonly retryAfterSeconds: number;
   /** How long the reply paths R attaches are good for (LDK `TEMP_REPLY_PATH_RELATIVE_EXPIRY`: 2 h). */
   readonly replyPathSeconds: number;
@@ -51,6 +56,8 @@ export const DEFAULT_ASYNC_RECIPIENT_POLICY: AsyncRecipientPolicy = {
   invoiceRelativeExpirySeconds: 14 * 24 * 3600,
   refreshBeforeSeconds: 2 * 3600,
   minOfferPathsSeconds: 90 * 24 * 3600,
+  // Just over L2's limit of one serve (and one offer_paths_request) a minute per recipient (server.ts), LDK's tick.
+  retryFirstSeconds: 65,
   retryAfterSeconds: 3600,
   replyPathSeconds: 2 * 3600,
 };
@@ -136,16 +143,35 @@ export class AsyncRecipient {
     const now = Math.floor(nowMs / 1000);
     for (let slot = 0; slot < this.#policy.slots; slot++) {
       const r = this.#slots.get(slot);
-      const stale = r !== undefined && r.status !== 'ready' && nowMs - r.updatedAt >= this.#policy.retryAfterSeconds * 1000;
+      // Unanswered (the request, the serve, or the message that answered it, lost): sent again, with backoff.
+      const due = r !== undefined && this.#retryDue(r, nowMs);
       const pathsEnding = r?.offerPathsExpiresAt != null && r.offerPathsExpiresAt - now <= this.#policy.refreshBeforeSeconds;
-      if (r === undefined || (stale && r.status === 'requested') || pathsEnding || (stale && r.updatePath === null)) {
+      if (r === undefined || (due && r.status === 'requested') || pathsEnding || (due && r.updatePath === null)) {
         this.#requestPaths(c, slot, nowMs, r);
         continue;
       }
       const invoiceEnding = r.invoiceExpiresAt !== null && r.invoiceExpiresAt - now <= this.#policy.refreshBeforeSeconds;
-      if ((r.status === 'ready' && invoiceEnding) || stale) this.#serveFresh(c, r, nowMs);
+      if ((r.status === 'ready' && invoiceEnding) || due) this.#serveFresh(c, r, nowMs);
     }
     return c.finish();
+  }
+
+  /**
+   * When the slot's unanswered request or serve goes again: `retryFirstSeconds` after the first, twice as long after
+   * each next, at most `retryAfterSeconds` (null: nothing unanswered). A slot stored before migration 22 that is not
+   * ready counts as having waited the longest.
+   */
+  retryAt(r: AsyncOfferRecord): number | null {
+    const a = r.awaiting ?? (r.status !== 'ready' ? { since: r.updatedAt, attempts: Number.MAX_SAFE_INTEGER } : null);
+    if (!a) return null;
+    const first = this.#policy.retryFirstSeconds;
+    const delay = Math.min(this.#policy.retryAfterSeconds, first * 2 ** Math.min(Math.max(a.attempts - 1, 0), 30));
+    return a.since + delay * 1000;
+  }
+
+  #retryDue(r: AsyncOfferRecord, nowMs: number): boolean {
+    const at = this.retryAt(r);
+    return at !== null && nowMs >= at;
   }
 
   /**
@@ -202,12 +228,22 @@ export class AsyncRecipient {
     if (!ctx) return this.#refuse(c, 'static_invoice_persisted', 'bad_context');
     const record = this.#slots.get(ctx.slot);
     if (!record || record.offerId !== ctx.offerId || record.offer === null) return this.#refuse(c, 'static_invoice_persisted', 'unexpected');
-    // A second copy (the mailbox delivers at least once; L2 answers a served invoice it already keeps again): already ready, nothing to do.
-    if (record.status === 'ready' && !this.#pending.has(ctx.slot)) return c.finish();
-    const ready: AsyncOfferRecord = { ...record, status: 'ready', updatedAt: nowMs };
+    // The answer to the latest serve: its reply path's context expires replyPathSeconds after it went (#serve).
+    const a = record.awaiting;
+    const latest = a?.kind === 'invoice' && ctx.expiresAt >= Math.floor(a.since / 1000) + this.#policy.replyPathSeconds;
+    // A second copy (the mailbox delivers at least once; L2 answers a served invoice it already keeps again), or the
+    // answer to an older serve while a newer one waits: already ready, nothing to do.
+    if (record.status === 'ready' && !this.#pending.has(ctx.slot) && !latest) return c.finish();
+    const ready: AsyncOfferRecord = {
+      ...record, status: 'ready', updatedAt: nowMs,
+      // L2 keeps the invoice we sent last: what its path asks is known. An older one's answer: not known which L2 kept.
+      servedPayInfo: latest ? a.payInfo : null, awaiting: latest ? null : record.awaiting,
+    };
     this.#put(c, ready);
+    // A fresh invoice for an offer already ready (a refresh) makes no new offer: only the record changes.
+    const fresh = record.status !== 'ready' || this.#pending.has(ctx.slot);
     this.#pending.delete(ctx.slot);
-    c.events.push({ type: 'async.offer_ready', slot: ctx.slot, offerId: ctx.offerId, offer: record.offer });
+    if (fresh) c.events.push({ type: 'async.offer_ready', slot: ctx.slot, offerId: ctx.offerId, offer: record.offer });
     return c.finish();
   }
 
@@ -281,9 +317,13 @@ export class AsyncRecipient {
       replyContext: encodeAsyncContext({ kind: 'offer_paths', slot, expiresAt }),
     });
     // A ready offer stays published (and paid) until its replacement is confirmed.
+    const awaiting = { kind: 'paths' as const, since: nowMs, attempts: (previous?.awaiting?.kind === 'paths' ? previous.awaiting.attempts : 0) + 1, payInfo: null };
     const record: AsyncOfferRecord = previous?.status === 'ready'
-      ? { ...previous, status: 'requested', updatedAt: nowMs }
-      : { slot, status: 'requested', offer: null, offerId: null, offerPathsExpiresAt: null, invoiceCreatedAt: null, invoiceExpiresAt: null, updatePath: null, updatedAt: nowMs };
+      ? { ...previous, status: 'requested', updatedAt: nowMs, awaiting }
+      : {
+          slot, status: 'requested', offer: null, offerId: null, offerPathsExpiresAt: null, invoiceCreatedAt: null, invoiceExpiresAt: null, updatePath: null, updatedAt: nowMs,
+          servedPayInfo: null, awaiting,
+        };
     this.#put(c, record);
     c.events.push({ type: 'async.offer_paths_requested', slot });
   }
@@ -320,7 +360,10 @@ export class AsyncRecipient {
     const message = asyncMessage(this.#profile, { type: 'serve_static_invoice', invoice: invoice.bytes, forwardInvoiceRequestPath: forward });
     const replyContext = encodeAsyncContext({ kind: 'static_invoice_persisted', slot: record.slot, offerId, expiresAt: now + this.#policy.replyPathSeconds });
     c.actions.push(how === 'reply' ? { kind: 'reply', message, replyContext } : { kind: 'send', destination: to, message, replyContext });
-    this.#put(c, { ...record, invoiceCreatedAt: now, invoiceExpiresAt: expiresAt });
+    const { feeBaseMsat, feeProportionalMillionths, cltvExpiryDelta } = paths[0]!.payInfo;
+    const attempts = (record.awaiting?.kind === 'invoice' ? record.awaiting.attempts : 0) + 1;
+    const awaiting = { kind: 'invoice' as const, since: nowMs, attempts, payInfo: { feeBaseMsat, feeProportionalMillionths, cltvExpiryDelta } };
+    this.#put(c, { ...record, invoiceCreatedAt: now, invoiceExpiresAt: expiresAt, awaiting });
     c.events.push({ type: 'async.static_invoice_sent', slot: record.slot, offerId });
     return true;
   }

@@ -12,15 +12,17 @@
  * 3. R builds the offer on those paths and its static invoice, and sends `serve_static_invoice` over
  *    that reply path; L2 checks and stores it per (R, slot) (quotas; a slot is replaced), then
  *    answers `static_invoice_persisted` — after the write is durable (the step's writes come first).
- * 4. A payer's invoice_request arrives over an offer path: L2 answers with the static invoice and,
- *    when R is connected, passes the request on to R over R's `forward_invoice_request_path`, with
- *    the payer's reply path (an online R answers with an ordinary invoice). When R is offline the
- *    request is not kept for it: by the time R returns the payer pays the static invoice and waits
- *    for R's release (`held_htlc_available`, which L2 only forwards and its mailbox keeps). A stale
- *    request delivered on R's return only races that release: R reads its mailbox before its
- *    channels are reestablished, and LDK 0.2's R then answers `invoice_error` (MissingPaths: no
- *    usable channel for a payment path), on which an LDK payer abandons the payment
- *    (`PaymentFailureReason::InvoiceRequestRejected`) before the release arrives.
+ * 4. A payer's invoice_request arrives over an offer path: L2 answers with the static invoice at once
+ *    and passes the request on to R over R's `forward_invoice_request_path`, with the payer's reply
+ *    path (an online R answers with an ordinary invoice; the payer pays the first answer). When R is
+ *    offline the request waits for it — not in the messenger's mailbox, which writes on R's connection
+ *    before the channels are reestablished (LDK 0.2's R then answers `invoice_error`, MissingPaths: no
+ *    usable channel for a payment path, on which an LDK payer abandons the payment,
+ *    `PaymentFailureReason::InvoiceRequestRejected`, before R's release arrives) — but here, for
+ *    `forwardHoldSeconds` at most: `recipientReady` hands it over once R is back with its channel to L2
+ *    reestablished (the adapter's word), so R can answer with an invoice (which a payer already paying
+ *    the static invoice ignores: LDK `DuplicateInvoice`). Older, it is dropped: the payer has long paid
+ *    the static invoice and waits for R's release (`held_htlc_available`, kept by the mailbox).
  *
  * Every message type is rate limited per recipient (token buckets, and one bucket for everybody),
  * and every context is checked: a message over a path L2 did not build for that purpose, or built
@@ -64,6 +66,11 @@ export interface StaticInvoiceServerPolicy {
   readonly perRecipient: Readonly<Record<ServerMessage, { readonly perSecond: number; readonly burst: number }>>;
   /** All recipients together, per message type. */
   readonly total: Readonly<Record<ServerMessage, { readonly perSecond: number; readonly burst: number }>>;
+  /** How long an invoice_request for an offline recipient waits for it (step 4); 0: not kept. */
+  readonly forwardHoldSeconds: number;
+  /** At most this many such requests wait per recipient, and for everybody together (the oldest goes first). */
+  readonly maxHeldRequestsPerRecipient: number;
+  readonly maxHeldRequests: number;
 }
 
 export const DEFAULT_STATIC_INVOICE_SERVER_POLICY: StaticInvoiceServerPolicy = {
@@ -84,7 +91,21 @@ export const DEFAULT_STATIC_INVOICE_SERVER_POLICY: StaticInvoiceServerPolicy = {
     serve_static_invoice: { perSecond: 5, burst: 50 },
     invoice_request: { perSecond: 20, burst: 100 },
   },
+  // About as long as a payer waits for an answer to its invoice_request (LDK 0.2 abandons an unanswered one after a
+  // timer tick or two, about a minute); past it the request can only race R's release.
+  forwardHoldSeconds: 60,
+  maxHeldRequestsPerRecipient: 10,
+  maxHeldRequests: 1_000,
 };
+
+/** An invoice_request waiting for its offline recipient (step 4). */
+interface HeldRequest {
+  readonly recipient: string;
+  readonly forwardPath: BlindedPath;
+  readonly replyPath: BlindedPath;
+  readonly bytes: Uint8Array;
+  readonly at: number;
+}
 
 export interface StaticInvoiceServerOptions {
   readonly store: StaticInvoiceReader;
@@ -126,6 +147,8 @@ export class StaticInvoiceServer {
   readonly #profile: AsyncPaymentsProfile;
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #total = new Map<ServerMessage, TokenBucket>();
+  /** Requests for offline recipients, oldest first (in memory: a restart of L2 outlasts forwardHoldSeconds anyway). */
+  #held: HeldRequest[] = [];
 
   constructor(opts: StaticInvoiceServerOptions) {
     this.#opts = opts;
@@ -249,15 +272,36 @@ export class StaticInvoiceServer {
     }
     c.actions.push({ kind: 'reply', message: { name: 'static_invoice', tlvType: this.#profile.onionMessages.staticInvoice, bytes: record.invoice } });
     const forwarded = recipientOnline(recipient);
-    if (forwarded) {
-      c.actions.push({
-        kind: 'send', destination: record.forwardPath, forwardedReplyPath: d.replyPath,
-        // BOLT 4 `onionmsg_tlv` 64: the invoice_request as the payer sent it.
-        message: { name: 'invoice_request', tlvType: 64n, bytes: d.bytes },
-      });
-    }
+    if (forwarded) c.actions.push(forwardAction(record.forwardPath, d.replyPath, d.bytes));
+    else this.#hold({ recipient, forwardPath: record.forwardPath, replyPath: d.replyPath, bytes: d.bytes, at: nowMs });
     c.events.push({ type: 'async.static_invoice_served', recipient, slot, offerId: record.offerId, forwarded });
     return c.finish();
+  }
+
+  /**
+   * `recipient` is back and its channel to us is reestablished (the adapter says so): the invoice_requests that waited
+   * for it at most `forwardHoldSeconds` go to it now, each with its payer's reply path; older ones are dropped (step 4).
+   */
+  recipientReady(recipient: string, nowMs: number): ServerStep {
+    const c = new AsyncCollector<StaticInvoiceWrite>();
+    const fresh = (h: HeldRequest) => nowMs - h.at < this.#policy.forwardHoldSeconds * 1000;
+    for (const h of this.#held) if (h.recipient === recipient && fresh(h)) c.actions.push(forwardAction(h.forwardPath, h.replyPath, h.bytes));
+    this.#held = this.#held.filter((h) => h.recipient !== recipient && fresh(h));
+    return c.finish();
+  }
+
+  /** The recipients some invoice_request waits for (the adapter asks `recipientReady` for them when they are back). */
+  waitingRecipients(nowMs: number): string[] {
+    this.#held = this.#held.filter((h) => nowMs - h.at < this.#policy.forwardHoldSeconds * 1000);
+    return [...new Set(this.#held.map((h) => h.recipient))];
+  }
+
+  #hold(h: HeldRequest): void {
+    if (this.#policy.forwardHoldSeconds <= 0) return;
+    const own = this.#held.filter((x) => x.recipient === h.recipient);
+    if (own.length >= this.#policy.maxHeldRequestsPerRecipient) this.#held.splice(this.#held.indexOf(own[0]!), 1);
+    if (this.#held.length >= this.#policy.maxHeldRequests) this.#held.shift();
+    this.#held.push(h);
   }
 
   /** A context of ours for a client we serve, within the rate limits; otherwise refused (false). */
@@ -305,4 +349,10 @@ export class StaticInvoiceServer {
 export function offerIdOf(inv: StaticInvoice): string {
   const root = merkleRoot(inv.records.filter((r) => inRanges(r.type, OFFER_RANGES)));
   return root ? toHex(root) : '';
+}
+
+/** The payer's invoice_request passed on to R over its forward_invoice_request_path, the payer's reply path attached. */
+function forwardAction(forwardPath: BlindedPath, replyPath: BlindedPath, bytes: Uint8Array) {
+  // BOLT 4 `onionmsg_tlv` 64: the invoice_request as the payer sent it.
+  return { kind: 'send' as const, destination: forwardPath, forwardedReplyPath: replyPath, message: { name: 'invoice_request', tlvType: 64n, bytes } };
 }

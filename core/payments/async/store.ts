@@ -64,6 +64,32 @@ export interface AsyncOfferRecord {
   readonly updatePath: BlindedPath | null;
   /** When this slot last changed (ms). */
   readonly updatedAt: number;
+  /**
+   * What the payment path of the invoice L2 confirmed keeping asks (its `blinded_payinfo`); null: not known (nothing
+   * confirmed yet, or confirmed before migration 22). The node compares it with its LSP's policy: an invoice built
+   * with stand-in values, or with a policy the LSP has since changed, is served again.
+   */
+  readonly servedPayInfo: ServedPayInfo | null;
+  /** The offer_paths_request or serve_static_invoice L2 has not answered yet (retried with backoff); null: none. */
+  readonly awaiting: AsyncAwaiting | null;
+}
+
+/** A static invoice's payment path's fees and CLTV delta (BOLT 12 `blinded_payinfo`: the path's aggregate). */
+export interface ServedPayInfo {
+  readonly feeBaseMsat: number;
+  readonly feeProportionalMillionths: number;
+  readonly cltvExpiryDelta: number;
+}
+
+/** A request R sent L2 and waits for the answer to: offer paths (`paths`) or static_invoice_persisted (`invoice`). */
+export interface AsyncAwaiting {
+  readonly kind: 'paths' | 'invoice';
+  /** When the last one went (ms). */
+  readonly since: number;
+  /** How many in a row went unanswered, the last included (the backoff doubles with each). */
+  readonly attempts: number;
+  /** `invoice`: the payinfo of the invoice sent (it becomes `servedPayInfo` when L2 confirms it). */
+  readonly payInfo: ServedPayInfo | null;
 }
 
 export interface AsyncOfferReader {

@@ -17,7 +17,7 @@ const NODE_ID_ARGUMENT = { name: 'NODEID', describe: 'the peer\'s node id: 66 he
 
 export const getinfo: CliCommand = {
   name: 'getinfo',
-  summary: 'node id, alias, network, features, listen addresses, peers, version, crypto backend',
+  summary: 'node id, alias, network, features, listen addresses, peers, version, crypto backend, async role (and a recipient\'s LSP policy state)',
   usage: 'getinfo',
   examples: ['getinfo', '--datadir ~/gw getinfo'],
   run: (ctx) => withDaemon(ctx.datadir, ({ api }) => api.getInfo({})),

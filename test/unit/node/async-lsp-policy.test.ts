@@ -51,8 +51,7 @@ describe('R and an LSP that does not send its channel_update', () => {
     await Promise.all(nodes.map((n) => n.stop()));
   });
 
-  async function open(alias: string, clock: ManualClock, async: Record<string, unknown>): Promise<{ node: Node; address: string; datadir: string }> {
-    const datadir = tempDir(`glasswing-async-policy-${alias}-`);
+  async function open(alias: string, clock: ManualClock, async: Record<string, unknown>, datadir = tempDir(`glasswing-async-policy-${alias}-`)): Promise<{ node: Node; address: string; datadir: string }> {
     // No keepalive pings within the test's minutes of manual time (the LSP's clock stands still: it answers pings, never sends one).
     const node = await Node.open({
       datadir, alias, network: 'regtest', listen: { host: '127.0.0.1', port: 0 }, version: 'test', clock, heightWithoutChain: 800_000, async,
@@ -63,11 +62,11 @@ describe('R and an LSP that does not send its channel_update', () => {
     return { node, address: `${toHex(node.nodeId)}@${listen[0]}`, datadir };
   }
 
-  it('waits for it, then serves with conservative values; serves again with the LSP\'s policy once it comes', async () => {
+  it('waits for it, then serves with conservative values; serves again with the LSP\'s policy once it comes, after a restart of R too (what was served is stored)', async () => {
     const lspClock = new ManualClock(T0);
-    const rClock = new ManualClock(T0);
+    let rClock = new ManualClock(T0);
     const lsp = await open('lsp', lspClock, { role: 'lsp' });
-    const r = await open('r', rClock, { role: 'recipient', lsp: lsp.address });
+    let r = await open('r', rClock, { role: 'recipient', lsp: lsp.address });
     const lspId = toHex(lsp.node.nodeId);
     const rId = toHex(r.node.nodeId);
     rClock.advance(0); // R dials its LSP
@@ -99,6 +98,20 @@ describe('R and an LSP that does not send its channel_update', () => {
         feeBaseMsat: CONSERVATIVE_LSP_RELAY.feeBaseMsat, feeProportionalMillionths: CONSERVATIVE_LSP_RELAY.feeProportionalMillionths,
         cltvExpiryDelta: CONSERVATIVE_LSP_RELAY.cltvExpiryDelta + MIN_FINAL_CLTV_EXPIRY_DELTA,
       });
+      expect(r.node.async.asyncOffer().servedPolicy).toBe('conservative');
+      expect(r.node.info().async).toEqual({ role: 'recipient', lspPolicy: 'conservative', servedPolicy: 'conservative' });
+
+      // R restarts before the LSP's update comes. What L2 keeps is stored at R (migration 22): after the restart R still
+      // says it serves conservative values, and serves again as soon as the policy is known — not at the next refresh.
+      await r.node.stop();
+      nodes.splice(nodes.indexOf(r.node), 1);
+      rClock = new ManualClock(rClock.now());
+      r = await open('r', rClock, { role: 'recipient', lsp: lsp.address }, r.datadir);
+      rClock.advance(0); // R dials its LSP
+      await waitFor(() => (r.node.channels.states().some((c) => c.phase === 'active') && lsp.node.peers.isConnected(rId) ? true : undefined), 'the channel active again at R');
+      rClock.advance(1_000);
+      expect(r.node.async.asyncOffer()).toMatchObject({ offer, lspPolicy: 'waiting', servedPolicy: 'conservative' });
+      expect(r.node.info().async).toEqual({ role: 'recipient', lspPolicy: 'waiting', servedPolicy: 'conservative' });
 
       // The LSP's time moves (past its one-serve-a-minute limit for R): its update goes, R learns its policy and serves again.
       lspClock.advance(61_000);
@@ -110,6 +123,8 @@ describe('R and an LSP that does not send its channel_update', () => {
       await waitFor(() => (payInfo().cltvExpiryDelta === policy.cltvExpiryDelta + MIN_FINAL_CLTV_EXPIRY_DELTA ? true : undefined), 'the invoice served again with the LSP\'s policy');
       expect(payInfo()).toMatchObject({ feeBaseMsat: Number(policy.feeBaseMsat), feeProportionalMillionths: Number(policy.feeProportionalMillionths) });
       // The same offer stays published.
+      await waitFor(() => (r.node.async.asyncOffer().servedPolicy === 'lsp' ? true : undefined), 'R knows L2 keeps the invoice with the LSP\'s policy');
+      expect(r.node.info().async).toEqual({ role: 'recipient', lspPolicy: 'lsp', servedPolicy: 'lsp' });
       expect(r.node.async.asyncOffer()).toMatchObject({
         offer, waitingFor: null, lspPolicy: 'lsp',
         pathRelay: { cltvExpiryDelta: policy.cltvExpiryDelta, feeBaseMsat: Number(policy.feeBaseMsat), feeProportionalMillionths: Number(policy.feeProportionalMillionths) },

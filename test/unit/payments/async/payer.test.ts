@@ -190,3 +190,65 @@ describe('P often offline: L1 holds the HTLC', () => {
     expect(s.payer.payment('pay-5')!.status).toBe('htlc_sent');
   });
 });
+
+describe('a prepared payer step changes the core only when it is committed (its writes durable first)', () => {
+  function lspPayment(id: string) {
+    const s = withPayer('lsp');
+    s.lab.goOffline('R');
+    request(s, id);
+    const holdId = toHex(new Uint8Array(32).fill(7));
+    const release = L1.pathTo(encodeAsyncContext({ kind: 'release_held_htlc', holdId, expiresAt: s.lab.now / 1000 + 3600 }));
+    return { s, release };
+  }
+
+  it('leaves the payment as it was until commit(), then takes the whole step; the same input prepared again gives the same step', () => {
+    const { s, release } = lspPayment('pay-6');
+    const before = s.payer.payment('pay-6');
+    const first = s.payer.prepare(() => s.payer.releasePathsReceived('pay-6', [release], s.lab.now));
+    expect(first.step.writes).toHaveLength(1);
+    expect(first.step.writes[0]!.record).toMatchObject({ status: 'htlc_sent', releasePaths: [release] });
+    expect(first.step.actions.filter((a) => a.kind === 'send')).toHaveLength(2);
+    // Not committed (the channel transaction that held its write rolled back): the payer is where it was.
+    expect(s.payer.payment('pay-6')).toBe(before);
+    expect(s.payer.tick(s.lab.now + 60_000).actions).toEqual([]);
+    // L1's revoke_and_ack again (after the reconnection): the same step, committed this time.
+    const again = s.payer.prepare(() => s.payer.releasePathsReceived('pay-6', [release], s.lab.now));
+    expect(again.step.writes).toEqual(first.step.writes);
+    expect(again.step.actions).toHaveLength(first.step.actions.length);
+    expect(again.commit()).toBe(true);
+    expect(s.payer.payment('pay-6')).toMatchObject({ status: 'htlc_sent' });
+    // The first one, committed late, is stale: the payment moved since it was prepared.
+    expect(first.commit()).toBe(false);
+    // A third copy of the paths changes nothing.
+    expect(s.payer.prepare(() => s.payer.releasePathsReceived('pay-6', [release], s.lab.now)).step).toEqual({ writes: [], actions: [], events: [] });
+  });
+
+  it('a step whose run throws leaves every payment as it was, a payment it began included', () => {
+    const { s, release } = lspPayment('pay-7');
+    const before = s.payer.payments();
+    expect(() => s.payer.prepare(() => {
+      s.payer.releasePathsReceived('pay-7', [release], s.lab.now);
+      s.payer.begin({ paymentId: 'pay-8', offer: s.offer, invoiceRequest: invoiceRequestFor(s.offer), amountMsat: 1_000n });
+      throw new Error('SQLITE_IOERR');
+    })).toThrow('SQLITE_IOERR');
+    expect(s.payer.payments()).toEqual(before);
+    expect(s.payer.payment('pay-8')).toBeUndefined();
+  });
+
+  it('a committed step is committed once; an uncommitted one of another payment does not block it', () => {
+    const { s, release } = lspPayment('pay-9');
+    const begun = s.payer.prepare(() => {
+      s.payer.begin({ paymentId: 'pay-10', offer: s.offer, invoiceRequest: invoiceRequestFor(s.offer), amountMsat: 1_000n });
+      return { writes: [], actions: [], events: [] };
+    });
+    expect(s.payer.payment('pay-10')).toBeUndefined();
+    const paths = s.payer.prepare(() => s.payer.releasePathsReceived('pay-9', [release], s.lab.now));
+    // Another step prepared and dropped over the same payment: values, not identities, decide.
+    s.payer.prepare(() => s.payer.releasePathsReceived('pay-9', [release], s.lab.now));
+    expect(paths.commit()).toBe(true);
+    expect(paths.commit()).toBe(false);
+    expect(begun.commit()).toBe(true);
+    expect(s.payer.payment('pay-10')).toMatchObject({ status: 'awaiting_invoice' });
+    expect(s.payer.payment('pay-9')).toMatchObject({ status: 'htlc_sent' });
+  });
+});

@@ -157,6 +157,102 @@ describe('R: an offer served by L2', () => {
   });
 });
 
+describe('R: a request or serve L2 does not answer is sent again, with backoff', () => {
+  /** L2 reads what R sends but answers none of `dropped` (the answer, or the message, lost). */
+  function deaf(s: ReturnType<typeof setup>, dropped: readonly string[]) {
+    const l2 = s.lab.roles.get('L2')!;
+    s.lab.roles.set('L2', { ...l2, handle: (n, d, now) => (dropped.includes(n) ? undefined : l2.handle(n, d, now)) });
+    return () => s.lab.roles.set('L2', l2);
+  }
+  /** R's ticks every second for `ms`: the times (ms after the start) at which it sent `name`. */
+  function run(s: ReturnType<typeof setup>, ms: number, name: string): number[] {
+    const start = s.lab.now;
+    const sent: number[] = [];
+    for (let t = 0; t < ms; t += 1_000) {
+      s.lab.now = start + t;
+      s.lab.log.length = 0;
+      s.lab.run('R', s.recipient.current.tick(s.lab.now));
+      if (s.lab.names().includes(`R>L2:${name}`)) sent.push(t);
+    }
+    s.lab.now = start + ms;
+    return sent;
+  }
+
+  it('an unanswered serve goes again 65 s later, then twice as long each time, at most an hour apart; the answer to the last makes the offer ready', () => {
+    const s = setup();
+    const hear = deaf(s, ['serve_static_invoice']);
+    // The first serve at 0, then 65, 130, 260, 520, 1040, 2080 s apart, then an hour.
+    const sent = run(s, 3 * 3600 * 1000, 'serve_static_invoice');
+    const gaps = sent.slice(1).map((t, i) => (t - sent[i]!) / 1000);
+    expect(sent[0]).toBe(0);
+    expect(gaps).toEqual([65, 130, 260, 520, 1040, 2080, 3600, 3600].slice(0, gaps.length));
+    expect(gaps.length).toBeGreaterThanOrEqual(7);
+    expect(s.recipient.current.offers()).toMatchObject([{ status: 'serving', servedPayInfo: null, awaiting: { kind: 'invoice', attempts: sent.length } }]);
+    expect(s.recipient.current.readyOffer()).toBeUndefined();
+    // L2 answers again: the next retry is confirmed, and the slot keeps what its invoice's path asks.
+    hear();
+    const at = s.recipient.current.retryAt(s.recipient.current.offers()[0]!)!;
+    s.lab.now = at;
+    s.lab.run('R', s.recipient.current.tick(s.lab.now));
+    expect(s.recipient.current.readyOffer()).toBeDefined();
+    // The stand-in forwarder of roles.ts (fee 1,000 msat + 100 ppm, CLTV delta 40) plus R's min_final_cltv_expiry_delta of 18.
+    expect(s.recipient.current.offers()).toMatchObject([{ status: 'ready', awaiting: null, servedPayInfo: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 58 } }]);
+    expect(s.recipient.current.retryAt(s.recipient.current.offers()[0]!)).toBeNull();
+  });
+
+  it('an unanswered offer_paths_request goes again with the same backoff, and a refresh of a ready offer too; the attempts survive a restart', () => {
+    const s = setup();
+    const hear = deaf(s, ['offer_paths_request']);
+    const asked = run(s, 400_000, 'offer_paths_request');
+    expect(asked.map((t) => t / 1000)).toEqual([0, 65, 195]);
+    s.restart();
+    expect(s.recipient.current.offers()).toMatchObject([{ status: 'requested', awaiting: { kind: 'paths', attempts: 3 } }]);
+    // After the restart the backoff goes on where it was: the 4th 260 s after the 3rd (sent at 195 s).
+    expect(s.recipient.current.retryAt(s.recipient.current.offers()[0]!)).toBe(s.lab.now - 400_000 + (195 + 260) * 1000);
+    hear();
+    s.lab.now = s.recipient.current.retryAt(s.recipient.current.offers()[0]!)!;
+    s.lab.run('R', s.recipient.current.tick(s.lab.now));
+    const offer = s.recipient.current.readyOffer()!;
+    expect(offer).toBeDefined();
+
+    // A refresh (the invoice near its expiry) whose confirmation is lost: the published offer stays, the serve goes again.
+    const hearServes = deaf(s, ['serve_static_invoice']);
+    s.lab.now += (14 * 24 - 1) * 3600 * 1000;
+    const refreshed = run(s, 200_000, 'serve_static_invoice');
+    expect(refreshed.map((t) => t / 1000)).toEqual([0, 65, 195]);
+    expect(s.recipient.current.readyOffer()).toBe(offer);
+    expect(s.recipient.current.offers()).toMatchObject([{ status: 'ready', awaiting: { kind: 'invoice', attempts: 3 } }]);
+    hearServes();
+    s.lab.now = s.recipient.current.retryAt(s.recipient.current.offers()[0]!)!;
+    s.lab.events.length = 0;
+    s.lab.run('R', s.recipient.current.tick(s.lab.now));
+    expect(s.recipient.current.offers()).toMatchObject([{ status: 'ready', awaiting: null }]);
+    // No new offer: a refresh's confirmation only updates the record.
+    expect(types(s.lab)).toEqual(['async.static_invoice_sent', 'async.static_invoice_stored']);
+  });
+
+  it('the answer to an older serve does not end the wait for a newer one', () => {
+    const s = setup();
+    s.lab.run('R', s.recipient.current.tick(s.lab.now));
+    const [slot] = s.recipient.current.offers();
+    expect(slot).toMatchObject({ status: 'ready', awaiting: null });
+    // A serve a minute ago whose answer comes now, while a newer serve (sent now) waits for its own.
+    s.lab.now += 3_600_000;
+    const old = encodeAsyncContext({ kind: 'static_invoice_persisted', slot: 0, offerId: slot!.offerId!, expiresAt: Math.floor(s.lab.now / 1000) - 60 + 7200 });
+    s.lab.run('R', s.recipient.current.refreshInvoices(s.lab.now));
+    const waiting = s.recipient.current.offers()[0]!.awaiting;
+    expect(waiting).toBeNull(); // L2 answered the refresh at once
+    const l2 = s.lab.roles.get('L2')!;
+    s.lab.roles.set('L2', { ...l2, handle: (n, d, now) => (n === 'serve_static_invoice' ? undefined : l2.handle(n, d, now)) });
+    s.lab.now += 120_000;
+    s.lab.run('R', s.recipient.current.refreshInvoices(s.lab.now));
+    expect(s.recipient.current.offers()[0]!.awaiting).toMatchObject({ kind: 'invoice', attempts: 1 });
+    const step = s.recipient.current.handleStaticInvoicePersisted({ bytes: new Uint8Array(0), context: old, replyPath: undefined }, s.lab.now);
+    expect(step).toEqual({ writes: [], actions: [], events: [] });
+    expect(s.recipient.current.offers()[0]!.awaiting).toMatchObject({ kind: 'invoice', attempts: 1 });
+  });
+});
+
 describe('R online: releases and forwarded requests', () => {
   it('answers held_htlc_available over its invoice\'s message path with release_held_htlc, and nothing over other paths', () => {
     const { lab, recipient, l2store } = setup();

@@ -232,17 +232,42 @@ describe('L2: answering invoice requests for a client\'s offer', () => {
     s.db.close();
   });
 
-  it('R offline: answers with the static invoice and keeps no request for R (a stale one on its return only races the release)', () => {
+  it('R offline: answers with the static invoice at once; the request waits for R and goes once R is ready, with its payer\'s reply path', () => {
     const s = setup();
-    const { offerPaths, invoice } = serveOne(s, 2);
+    const { offerPaths, invoice, forward } = serveOne(s, 2);
     const online: string[] = [];
-    const step = s.server.handleInvoiceRequest({ bytes: new Uint8Array([0, 4, 1, 2, 3, 4]), context: L2.contextOf(offerPaths[0]!), replyPath: PAYER.pathTo(new Uint8Array([9])) }, T0 + 5000, (r) => {
+    const invreq = new Uint8Array([0, 4, 1, 2, 3, 4]);
+    const payerReply = PAYER.pathTo(new Uint8Array([9]));
+    const step = s.server.handleInvoiceRequest({ bytes: invreq, context: L2.contextOf(offerPaths[0]!), replyPath: payerReply }, T0 + 5000, (r) => {
       online.push(r);
       return false;
     });
     expect(online).toEqual([R.idHex]);
     expect(step.actions).toEqual([{ kind: 'reply', message: { name: 'static_invoice', tlvType: 70n, bytes: invoice.bytes } }]);
     expect(step.events).toMatchObject([{ type: 'async.static_invoice_served', recipient: R.idHex, slot: 2, forwarded: false }]);
+    expect(s.server.waitingRecipients(T0 + 5000)).toEqual([R.idHex]);
+    // R back (its channel to L2 reestablished) 59 s later: the request goes, once.
+    const ready = s.server.recipientReady(R.idHex, T0 + 64_000);
+    expect(ready.actions).toEqual([{ kind: 'send', destination: forward, forwardedReplyPath: payerReply, message: { name: 'invoice_request', tlvType: 64n, bytes: invreq } }]);
+    expect(s.server.recipientReady(R.idHex, T0 + 64_000).actions).toEqual([]);
+    expect(s.server.waitingRecipients(T0 + 64_000)).toEqual([]);
+    s.db.close();
+  });
+
+  it('a request that waited forwardHoldSeconds (60 s) for R is dropped, and at most 10 wait per recipient (the oldest goes first)', () => {
+    const s = setup();
+    const { offerPaths } = serveOne(s, 2);
+    const ask = (at: number, tag: number) =>
+      s.server.handleInvoiceRequest({ bytes: new Uint8Array([0, 1, tag]), context: L2.contextOf(offerPaths[0]!), replyPath: PAYER.pathTo(new Uint8Array([tag])) }, at, () => false);
+    ask(T0, 1);
+    expect(s.server.recipientReady(R.idHex, T0 + 60_000).actions).toEqual([]);
+    expect(s.server.waitingRecipients(T0 + 60_000)).toEqual([]);
+    ask(T0 + 100_000, 1);
+    expect(s.server.waitingRecipients(T0 + 160_000)).toEqual([]);
+    // 12 within the per-recipient rate (1/s, burst 10): the 10 newest wait.
+    for (let i = 0; i < 12; i++) ask(T0 + 200_000 + i * 1_000, i);
+    const sent = s.server.recipientReady(R.idHex, T0 + 212_000).actions;
+    expect(sent.map((a) => (a.kind === 'send' ? a.message.bytes[2] : -1))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     s.db.close();
   });
 
