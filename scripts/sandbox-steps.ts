@@ -118,8 +118,8 @@ export function lspSteps(events: readonly NodeEvent[], forwards: readonly Forwar
         }
         break;
       case 'forward.released':
-        // The lsp publishes async.htlc_released after the forward it caused (core/node/async.ts #holderStep
-        // forwards, then publishes): the release arrived no later than this.
+        // The release arrived no later than the forward it caused (the lsp publishes async.htlc_released
+        // first since core/node/async.ts #holderStep does; a lsp from before published it after).
         if (ours.has(e.forwardId)) forwardReleasedAt ??= e.time;
         break;
       case 'async.hold_expired':

@@ -529,8 +529,10 @@ export class AsyncWiring {
         this.#releasing.add(a.holdKey);
       } else payments?.failHeld(a.holdKey, a.reason);
     }
-    this.#retryReleases();
+    // The release is stored: it is published before the forward it causes (#retryReleases may forward at once),
+    // so a timeline reads cause then effect.
     this.#publishAll(step.events);
+    this.#retryReleases();
   }
 
   /** Releases still waiting for their next peer: forwarded once its channel is active, forgotten once not held. */
