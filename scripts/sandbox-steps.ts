@@ -22,45 +22,13 @@
 import type { NodeApi } from '../core/api';
 import type { NodeEvent } from '../core/api/events';
 import type { ForwardInfo, HeldHtlcInfo } from '../core/api';
+import type { RoleStep, RoleStepsAnswer, RoleStepsQuery } from '../renderer/src/lib/role-steps';
 
 export type SandboxNodeName = 'lsp' | 'friend';
 
-/** One step of another role, as the app's timeline shows it (renderer/src/lib/role-steps.ts checks it). */
-export type RoleStep = { readonly at: number } & (
-  | { readonly role: 'L2'; readonly node: 'lsp'; readonly kind: 'static_invoice_served'; readonly slot: number; readonly forwarded: boolean }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_held'; readonly deadlineHeight: number; readonly releaseExpiresAt: number | null }
-  | { readonly role: 'L2'; readonly node: 'lsp'; readonly kind: 'mailbox_stored'; readonly size: number; readonly expiresAt: number }
-  | { readonly role: 'L2'; readonly node: 'lsp'; readonly kind: 'mailbox_delivered'; readonly size: number; readonly storedAt: number }
-  | { readonly role: 'L2'; readonly node: 'lsp'; readonly kind: 'mailbox_expired'; readonly size: number; readonly storedAt: number }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_released' }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_forwarded'; readonly amountMsat: string; readonly feeMsat: string }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_settled'; readonly feeMsat: string }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'htlc_failed'; readonly code: string }
-  | { readonly role: 'L1'; readonly node: 'lsp'; readonly kind: 'hold_expired'; readonly reason: 'cltv' | 'release_expired' }
-  /** R's connection to its LSP went down / came up: seen at the lsp (its peer events), else the sandbox's own switch of the friend. */
-  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'offline' }
-  | { readonly role: 'R'; readonly node: 'lsp' | 'friend'; readonly kind: 'online' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'release_sent' }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_checked'; readonly accepted: boolean; readonly reason: string | null }
-  | { readonly role: 'R'; readonly node: 'friend'; readonly kind: 'payment_received'; readonly amountMsat: string }
-);
-
-export interface RoleStepsAnswer {
-  /** Who plays which role here (node ids, hex). */
-  readonly nodes: { readonly lsp: string | null; readonly friend: string };
-  /** Each node's steps for the payment, oldest first. */
-  readonly steps: readonly RoleStep[];
-  /** Whether each node answered now (the friend does not while it is offline: its steps are those remembered). */
-  readonly answered: { readonly lsp: boolean; readonly friend: boolean };
-}
-
-export interface RoleStepsQuery {
-  readonly paymentHash: string;
-  /** The offer the payment pays (P's `async.static_invoice_received`), when known. */
-  readonly offerId: string | null;
-  /** When P got the static invoice (unix ms): the payment's steps come after it. */
-  readonly since: number;
-}
+// One step of another role, as the app's timeline shows it: the app's own types (it checks every answer
+// field by field, renderer/src/lib/role-steps.ts), so the two ends cannot drift apart.
+export type { RoleStep, RoleStepsAnswer, RoleStepsQuery };
 
 /** Event types asked of the lsp. */
 export const LSP_STEP_TYPES = [
