@@ -9,29 +9,28 @@
  * appear until the payment is complete. The Overview's activity log has rows for the onion messages
  * (issue 17 follow-up). Screenshots of the timeline waiting and complete, and of the activity log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOTS_DIR, until, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
 import { WAIT, goTo, text } from './support/app';
+import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start';
 import { tempDir } from '../support/tmp';
 import { REPO_ROOT } from '../support/vectors';
 
-let npmStart: ChildProcess | undefined;
-const lines: string[] = [];
+let started: NpmStart | undefined;
 
 /** Waits for a line of npm start's output that `match` finds something in. */
 async function line<T>(match: (l: string) => T | undefined | null, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const lines = started?.lines ?? [];
     for (const l of lines) {
       const m = match(l);
       if (m) return m;
     }
-    if (npmStart?.exitCode !== null) throw new Error(`npm start exited with ${npmStart?.exitCode} before ${what}:\n${lines.join('\n')}`);
+    if (started?.child.exitCode !== null) throw new Error(`npm start exited with ${started?.child.exitCode} before ${what}:\n${lines.join('\n')}`);
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs / 1000} s:\n${lines.join('\n')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -47,14 +46,7 @@ describe('the async timeline across the roles, in npm start\'s sandbox', () => {
   beforeAll(async () => {
     ensureRendererBuilt();
     const datadir = tempDir('glasswing-sandbox-timeline-');
-    npmStart = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'scripts/start.ts'), '--browser', '--datadir', datadir], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, GLASSWING_DEFAULT_LISTEN: '127.0.0.1:0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    createInterface({ input: npmStart.stdout! }).on('line', (l) => lines.push(l));
-    createInterface({ input: npmStart.stderr! }).on('line', (l) => lines.push(l));
+    started = startNpmStart(REPO_ROOT, datadir);
     const login = await line((l) => /^\s+(http:\/\/127\.0\.0\.1:\d+\/login\?code=[0-9a-f]+)\s*$/.exec(l)?.[1], 'login address', 300_000);
     await line((l) => l.startsWith('glasswing: sandbox: '), 'sandbox summary', 300_000);
     context = await launchBrowser();
@@ -66,16 +58,7 @@ describe('the async timeline across the roles, in npm start\'s sandbox', () => {
 
   afterAll(async () => {
     await context?.close();
-    if (npmStart && npmStart.exitCode === null && npmStart.signalCode === null) {
-      const exited = new Promise((resolve) => npmStart!.once('exit', resolve));
-      npmStart.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
-    }
-    try {
-      process.kill(-npmStart!.pid!, 'SIGKILL');
-    } catch {
-      /* all gone */
-    }
+    await stopNpmStart(started?.child);
   }, 30_000);
 
   it('pays the offline friend: the lsp\'s and the friend\'s steps appear in the payer\'s timeline as they happen, each naming its node', async () => {

@@ -6,32 +6,20 @@
  * the control endpoint start.ts serves switches it: only with its token, and a malformed request is
  * refused with a reason. Stopping npm start removes the control file and stops every process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectToDaemon } from '../../main/cli/daemon-client';
 import { friendControlFile } from '../../scripts/sandbox-friend';
 import { waitFor } from '../support/btcd';
+import { startNpmStart, stopNpmStart } from '../support/npm-start';
 import { tempDir } from '../support/tmp';
 import { REPO_ROOT } from '../support/vectors';
 
 let npmStart: ChildProcess | undefined;
-afterAll(async () => {
-  // npm start stops its children and the chain on SIGTERM; its process group is killed if it did not exit.
-  if (npmStart && npmStart.exitCode === null && npmStart.signalCode === null) {
-    const exited = new Promise((resolve) => npmStart!.once('exit', resolve));
-    npmStart.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
-  }
-  try {
-    process.kill(-npmStart!.pid!, 'SIGKILL');
-  } catch {
-    /* all gone */
-  }
-});
+afterAll(() => stopNpmStart(npmStart), 30_000);
 
 /** A raw POST (fetch would add Host/Origin of its own), with its status and JSON body. */
 function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -49,17 +37,8 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
 describe('npm start with the sandbox friend', () => {
   it('starts the friend, serves its offer through the lsp, and switches it through the control endpoint it serves', async () => {
     const datadir = tempDir('glasswing-npm-start-friend-');
-    const lines: string[] = [];
-    npmStart = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), join(REPO_ROOT, 'scripts/start.ts'), '--browser', '--datadir', datadir], {
-      cwd: REPO_ROOT,
-      // A first start tries a free port, not 9735 (other nodes on this machine may use it).
-      env: { ...process.env, GLASSWING_DEFAULT_LISTEN: '127.0.0.1:0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const child = npmStart;
-    createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+    const { child, lines } = startNpmStart(REPO_ROOT, datadir);
+    npmStart = child;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     // The summary comes once the sandbox is up (channels opened, the shop paid); the friend is in it.
