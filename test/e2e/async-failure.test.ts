@@ -14,7 +14,7 @@ import type { PaymentInfo } from '../../core/api';
 import { paymentCodeText } from '../../renderer/src/lib/payment-errors';
 import { SCREENSHOTS_DIR, launchBrowser, screenshot, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
-import { WAIT, goTo, logIn, text } from './support/app';
+import { WAIT, goTo, logIn, text, payAmount } from './support/app';
 import { UiChannelNode, configureAsync, eventually, openChannel, withNodeApi } from './support/channel-nodes';
 
 describe('an async payment\'s failure on the Payments page', () => {
@@ -53,11 +53,7 @@ describe('an async payment\'s failure on the Payments page', () => {
 
   it('R never returns: the LSP gives the HTLC back when its window ends, and P\'s page says what happened and what to do', async () => {
     await goTo(page, 'Payments');
-    await page.getByLabel('Invoice or offer').fill(offer);
-    await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
-    await page.getByLabel('Amount (sat)').fill('42');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByRole('button', { name: 'Pay 42 sat' }).click();
+    await payAmount(page, offer, 42);
     // Held at the LSP first: the Send card says the payment waits for the recipient.
     await page.locator('[data-testid="pay-progress"][data-status="pending"] [data-testid="pay-awaiting-recipient"]').waitFor({ timeout: 30_000 });
     expect((await withNodeApi(lsp, (a) => a.listHeldHtlcs({}))).held).toHaveLength(1);

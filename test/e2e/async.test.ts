@@ -22,7 +22,7 @@ import { connectToDaemon, readApiInfo } from '../../main/cli/daemon-client';
 import { launchBrowser, screenshot, watchProblems } from './support/browser';
 import { fitsWidth, setWidth } from './support/layout';
 import { ensureRendererBuilt } from './support/build';
-import { WAIT, goTo, logIn, text } from './support/app';
+import { WAIT, goTo, logIn, text, payAmount } from './support/app';
 import { UiChannelNode, configureAsync, eventually, openChannel, withNodeApi } from './support/channel-nodes';
 import { FRIEND_STOP_GRACE_MS, FriendControl, startFriendControlServer, type FriendControlServer, type FriendProcess } from '../../scripts/sandbox-friend';
 
@@ -198,11 +198,7 @@ describe('Async payments in the browser', () => {
     expect(await page.locator('[data-testid="sandbox-friend-error"]').count()).toBe(0);
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'async-sandbox-friend-offline');
-    await page.getByLabel('Invoice or offer').fill(offer);
-    await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
-    await page.getByLabel('Amount (sat)').fill('42');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByRole('button', { name: 'Pay 42 sat' }).click();
+    await payAmount(page, offer, 42);
 
     const tl = page.locator('[data-testid="async-timeline"][data-id^="P:"]');
     await tl.waitFor({ timeout: 30_000 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { launchBrowser, screenshot, SCREENSHOTS_DIR, until, watchProblems } from './support/browser';
 import { ensureRendererBuilt } from './support/build';
-import { WAIT, goTo, text } from './support/app';
+import { WAIT, goTo, text, payAmount } from './support/app';
 import { startNpmStart, stopNpmStart, type NpmStart } from '../support/npm-start';
 import { tempDir } from '../support/tmp';
 import { REPO_ROOT } from '../support/vectors';
@@ -69,11 +69,7 @@ describe('the async timeline across the roles, in npm start\'s sandbox', () => {
     await page.getByRole('button', { name: 'Take the friend offline' }).click();
     await page.locator('[data-testid="sandbox-friend"][data-state="offline"]').waitFor({ timeout: 60_000 });
 
-    await page.getByLabel('Invoice or offer').fill(offer);
-    await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
-    await page.getByLabel('Amount (sat)').fill('42');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByRole('button', { name: 'Pay 42 sat' }).click();
+    await payAmount(page, offer, 42);
 
     // The payer's timeline (the sandbox's earlier payments are ordinary ones: this is the only async one).
     const tl = page.locator('[data-testid="async-timeline"][data-id^="P:"]');

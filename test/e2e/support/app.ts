@@ -27,3 +27,12 @@ export async function setTheme(page: Page, theme: 'Light' | 'Dark' | 'System'): 
   await goTo(page, 'Settings');
   await page.getByRole('radio', { name: new RegExp(`^${theme}`) }).check({ force: true });
 }
+
+/** Pays an offer (or an invoice with no amount) from the Payments page's Send card: paste, say how much, review, confirm. */
+export async function payAmount(page: Page, target: string, sat: number): Promise<void> {
+  await page.getByLabel('Invoice or offer').fill(target);
+  await page.locator('[data-testid="pay-target"]').waitFor({ timeout: WAIT });
+  await page.getByLabel('Amount (sat)').fill(String(sat));
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: `Pay ${sat.toLocaleString('en-US')} sat` }).click();
+}
