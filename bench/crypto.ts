@@ -2,7 +2,9 @@
  * bench/crypto (`npm run bench -- crypto`): each primitive on each crypto backend that loads here,
  * side by side in one run, through the public core/crypto functions (input checks included), with
  * the ratio of each backend to @noble; then the symmetric primitives node:crypto vs @noble by
- * input size, which is what sets NODE_SHA256_MIN_BYTES in core/crypto/backend-node.ts.
+ * input size, which is what sets NODE_SHA256_MIN_BYTES in core/crypto/backend-node.ts; then the
+ * libsecp addon's ciphers vs node:crypto's by size, which sets the limits in
+ * core/crypto/backend-addon-ciphers.ts.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -10,6 +12,9 @@ import {
   pointMultiply, publicKeyFromPrivate, randomBytes, randomPrivateKey, schnorrSign, schnorrVerify, sha256, useCryptoBackend, xOnlyPublicKey,
 } from '../core/crypto';
 import type { CryptoBackendName } from '../core/crypto';
+import type { CipherBackend } from '../core/crypto/backend';
+import { ADDON_CHACHA20_MAX_BYTES, RING_AEAD_MAX_BYTES } from '../core/crypto/backend-addon-ciphers';
+import { loadLibsecp } from '../core/crypto/backend-libsecp';
 import { nobleCiphers, nobleHashes } from '../core/crypto/backend-noble';
 import { loadNodeSymmetric } from '../core/crypto/backend-node';
 import { measure, percentile, printTable } from './harness';
@@ -120,6 +125,40 @@ export async function run(): Promise<void> {
     rows.push([`ChaCha20 ${size} B`, a.opsPerSec, b.opsPerSec, a.opsPerSec / b.opsPerSec, a.opsPerSec]);
   }
   printTable(['operation', 'node:crypto ops/s', '@noble ops/s', 'node/noble', 'as used (native, wasm)'], rows);
+  addonCipherCrossing(node.ciphers);
+}
+
+/**
+ * The libsecp addon's ciphers against node:crypto's by size, seal + open and raw stream: why the
+ * host OpenSSL's AEAD serves every size, and where ring's AEAD (RING_AEAD_MAX_BYTES, without the
+ * host's) and the raw ChaCha20 (ADDON_CHACHA20_MAX_BYTES) switch to node:crypto.
+ */
+function addonCipherCrossing(nodeCiphers: CipherBackend): void {
+  let addon: NonNullable<ReturnType<typeof loadLibsecp>['ciphers']>;
+  try {
+    const ciphers = loadLibsecp(randomBytes(32)).ciphers;
+    if (ciphers === null) throw new Error('the addon has no ciphers (built before them)');
+    addon = ciphers;
+  } catch (e) {
+    console.log(`\nthe libsecp256k1 addon's ciphers: not measured (${e instanceof Error ? e.message : String(e)})`);
+    return;
+  }
+  console.log(`\nChaCha20-Poly1305 (seal + open) and ChaCha20 by size (ops/s): the host's OpenSSL through the addon (${addon.host?.description ?? 'absent here'}), ring (used up to ${RING_AEAD_MAX_BYTES} B without the host's), node:crypto; the addon's ChaCha20 (used up to ${ADDON_CHACHA20_MAX_BYTES} B)`);
+  const key = randomBytes(32);
+  const nonce = new Uint8Array(12);
+  const empty = new Uint8Array(0);
+  const rows: (string | number)[][] = [];
+  const sealOpen = (c: CipherBackend, d: Uint8Array) => () => void c.chacha20Poly1305Open(key, nonce, empty, c.chacha20Poly1305Seal(key, nonce, empty, d));
+  for (const size of [2, 256, 1024, 4096, 8192, 16_384, 32_768, 65_535]) {
+    const d = randomBytes(size);
+    const host = addon.host ? measure('host', sealOpen(addon.host.ciphers, d), 0.2).opsPerSec : NaN;
+    const ring = measure('ring', sealOpen(addon.ring.ciphers, d), 0.2).opsPerSec;
+    const node = measure('node', sealOpen(nodeCiphers, d), 0.2).opsPerSec;
+    const sa = measure('addon', () => void addon.ring.ciphers.chacha20(key, nonce, d, 0), 0.2).opsPerSec;
+    const sn = measure('node', () => void nodeCiphers.chacha20(key, nonce, d, 0), 0.2).opsPerSec;
+    rows.push([`${size} B`, host, ring, node, host / node, ring / node, sa, sn, sa / sn]);
+  }
+  printTable(['input', 'AEAD host OpenSSL', 'AEAD ring', 'AEAD node:crypto', 'host/node', 'ring/node', 'ChaCha20 addon', 'ChaCha20 node:crypto', 'addon/node'], rows);
 }
 
 function nodeSha256(d: Uint8Array): Uint8Array {

@@ -18,6 +18,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Secp256k1Backend } from './backend';
+import type { AddonCipherExports, AddonCiphers } from './backend-addon-ciphers';
+import { addonCiphers } from './backend-addon-ciphers';
 import { moduleDir, requireAtRunTime } from './load';
 
 /** The file name scripts/native/secp256k1.mjs gives the built addon. */
@@ -26,7 +28,7 @@ export const LIBSECP_ADDON_FILE = 'glasswing_secp256k1.node';
 export const LIBSECP_ADDON_ENV = 'GLASSWING_LIBSECP_ADDON';
 
 /** The addon's exports (native/secp256k1/src/lib.rs). */
-interface LibsecpAddon {
+interface LibsecpAddon extends AddonCipherExports {
   libraryVersion(): string;
   contextRandomize(seed: Uint8Array): boolean;
   isPoint(point: Uint8Array): boolean;
@@ -70,7 +72,12 @@ function must(ok: boolean, what: string): void {
  * Loads the addon (throws, with the paths tried, if it cannot), randomizes its context with
  * `seed`, and returns the backend and its description.
  */
-export function loadLibsecp(seed: Uint8Array): { backend: Secp256k1Backend; description: string } {
+export function loadLibsecp(seed: Uint8Array): {
+  backend: Secp256k1Backend;
+  description: string;
+  /** The addon's ciphers at every size (probed and limited by the caller: backend-addon-ciphers.ts); null if the addon predates them. */
+  ciphers: AddonCiphers | null;
+} {
   const candidates = libsecpAddonCandidates();
   const path = candidates.find((p) => existsSync(p));
   if (path === undefined) throw new Error(`the libsecp256k1 addon is not built (looked for ${candidates.join(', ')}; run node scripts/native/secp256k1.mjs)`);
@@ -121,5 +128,5 @@ export function loadLibsecp(seed: Uint8Array): { backend: Secp256k1Backend; desc
     },
     schnorrVerify: (signature, message, xOnly) => lib.schnorrVerify(signature, message, xOnly),
   };
-  return { backend, description: `${lib.libraryVersion()} (N-API, Glasswing's binding)` };
+  return { backend, description: `${lib.libraryVersion()} (N-API, Glasswing's binding)`, ciphers: addonCiphers(lib) };
 }

@@ -153,31 +153,23 @@ function failure(probe: () => boolean): string | null {
   }
 }
 
-/**
- * Probes node:crypto (or `c`) primitive by primitive against @noble on fixed inputs (several sizes,
- * empty inputs, a non-zero counter, a forged tag) and returns the set to use.
- */
-export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetric {
-  const name = runtimeName();
-  const oneShot = workingOneShotHash(c);
-  const hashes = nodeHashes(c, oneShot);
-  const ciphers = nodeCiphers(c);
-  const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
-  const nonce = Uint8Array.from({ length: 12 }, (_, i) => 255 - i);
-  const data = [0, 1, 63, 64, 65, 1000].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff));
+/** The fixed inputs every symmetric probe uses: several sizes around a block, empty included. */
+const PROBE = {
+  key: Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1),
+  nonce: Uint8Array.from({ length: 12 }, (_, i) => 255 - i),
+};
+const PROBE_DATA = [0, 1, 63, 64, 65, 1000].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff));
 
-  const probes: Record<SymmetricPrimitive, () => boolean> = {
-    sha256: () => data.every((d) => {
-      const h = hashes.sha256Hasher();
-      h.update(d.subarray(0, d.length >> 1));
-      h.update(d.subarray(d.length >> 1));
-      return equalBytes(hashes.sha256(d), nobleHashes.sha256(d)) && equalBytes(h.digest(), nobleHashes.sha256(d));
-    }),
-    hmacSha256: () => data.every((d) => equalBytes(hashes.hmacSha256(key, d), nobleHashes.hmacSha256(key, d))
-      && equalBytes(hashes.hmacSha256(d, key), nobleHashes.hmacSha256(d, key))),
-    hkdf: () => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))
-      && equalBytes(hashes.hkdfSha256(key, d, nonce, 42), nobleHashes.hkdfSha256(key, d, nonce, 42))),
-    chacha20Poly1305: () => data.every((d) => {
+/**
+ * Probes a cipher implementation against @noble on fixed inputs (several sizes, empty inputs, a
+ * non-zero counter, a forged tag, joined and detached forms): null per primitive that agrees, else
+ * the reason it does not. Used for node:crypto here and for the addon's ciphers (select.ts).
+ */
+export function cipherProbeFailures(ciphers: CipherBackend): Record<'chacha20Poly1305' | 'chacha20', string | null> {
+  const { key, nonce } = PROBE;
+  const data = PROBE_DATA;
+  return {
+    chacha20Poly1305: failure(() => data.every((d) => {
       const sealed = ciphers.chacha20Poly1305Seal(key, nonce, d, d);
       if (!equalBytes(sealed, nobleCiphers.chacha20Poly1305Seal(key, nonce, d, d))) return false;
       const parts = ciphers.chacha20Poly1305SealDetached(key, nonce, d, d);
@@ -188,14 +180,41 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
       return opened !== null && equalBytes(opened, d) && openedApart !== null && equalBytes(openedApart, d)
         && ciphers.chacha20Poly1305Open(key, nonce, d, sealed) === null
         && ciphers.chacha20Poly1305OpenDetached(key, nonce, d, parts.ciphertext, sealed.subarray(d.length)) === null;
+    })),
+    chacha20: failure(() => data.every((d) => equalBytes(ciphers.chacha20(key, nonce, d, 0), nobleCiphers.chacha20(key, nonce, d, 0))
+      && equalBytes(ciphers.chacha20(key, nonce, d, 7), nobleCiphers.chacha20(key, nonce, d, 7)))),
+  };
+}
+
+/**
+ * Probes node:crypto (or `c`) primitive by primitive against @noble on fixed inputs (several sizes,
+ * empty inputs, a non-zero counter, a forged tag) and returns the set to use.
+ */
+export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetric {
+  const name = runtimeName();
+  const oneShot = workingOneShotHash(c);
+  const hashes = nodeHashes(c, oneShot);
+  const ciphers = nodeCiphers(c);
+  const { key, nonce } = PROBE;
+  const data = PROBE_DATA;
+  const cipherFailures = cipherProbeFailures(ciphers);
+
+  const probes: Record<'sha256' | 'hmacSha256' | 'hkdf', () => boolean> = {
+    sha256: () => data.every((d) => {
+      const h = hashes.sha256Hasher();
+      h.update(d.subarray(0, d.length >> 1));
+      h.update(d.subarray(d.length >> 1));
+      return equalBytes(hashes.sha256(d), nobleHashes.sha256(d)) && equalBytes(h.digest(), nobleHashes.sha256(d));
     }),
-    chacha20: () => data.every((d) => equalBytes(ciphers.chacha20(key, nonce, d, 0), nobleCiphers.chacha20(key, nonce, d, 0))
-      && equalBytes(ciphers.chacha20(key, nonce, d, 7), nobleCiphers.chacha20(key, nonce, d, 7))),
+    hmacSha256: () => data.every((d) => equalBytes(hashes.hmacSha256(key, d), nobleHashes.hmacSha256(key, d))
+      && equalBytes(hashes.hmacSha256(d, key), nobleHashes.hmacSha256(d, key))),
+    hkdf: () => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))
+      && equalBytes(hashes.hkdfSha256(key, d, nonce, 42), nobleHashes.hkdfSha256(key, d, nonce, 42))),
   };
 
   const fallbacks: string[] = [];
   const use = (primitive: SymmetricPrimitive): boolean => {
-    const why = failure(probes[primitive]);
+    const why = primitive === 'chacha20Poly1305' || primitive === 'chacha20' ? cipherFailures[primitive] : failure(probes[primitive]);
     if (why !== null) fallbacks.push(`${primitive}: node:crypto unusable (${why}), using @noble`);
     return why === null;
   };

@@ -3,8 +3,11 @@
  * Choosing the crypto backend, once, at start.
  *
  * - `libsecp`: libsecp256k1 0.8 through our own N-API binding (native/secp256k1, built at install
- *   when cargo is present; backend-libsecp.ts) for every curve operation, Schnorr included;
- *   symmetric primitives from node:crypto where the runtime has them (backend-node.ts).
+ *   when cargo is present; backend-libsecp.ts) for every curve operation, Schnorr included, and
+ *   for the ciphers where they beat node:crypto (backend-addon-ciphers.ts: the host OpenSSL's
+ *   ChaCha20-Poly1305 without node:crypto's per-call objects, else ring's for short inputs, and
+ *   RustCrypto's ChaCha20 for short inputs); hashes and the rest from node:crypto where the
+ *   runtime has them (backend-node.ts).
  * - `native`: libsecp256k1 of 2019 through N-API (`secp256k1` v5) for ECDH, ECDSA, recovery and points;
  *   BIP340 Schnorr from the WebAssembly build (the addon lacks it); symmetric primitives from
  *   node:crypto where the runtime has them (backend-node.ts).
@@ -24,10 +27,11 @@ import type { CryptoBackend, CryptoBackendName, CryptoPrimitiveInfo, Secp256k1Ba
 import type { CryptoBackendInfo, CryptoBackendRequest } from './info';
 import { CRYPTO_BACKEND_NAMES } from './backend';
 import { NOBLE_CIPHERS, NOBLE_HASHES, NOBLE_SECP256K1, nobleCiphers, nobleHashes, nobleSecp256k1 } from './backend-noble';
+import { libsecpCiphers } from './backend-addon-ciphers';
 import { loadLibsecp } from './backend-libsecp';
 import { loadNativeSecp256k1 } from './backend-native';
 import type { NodeSymmetric } from './backend-node';
-import { loadNodeSymmetric } from './backend-node';
+import { cipherProbeFailures, loadNodeSymmetric } from './backend-node';
 import { loadWasmSecp256k1 } from './backend-wasm';
 import { CryptoError, equalBytes, fromHex } from './bytes';
 
@@ -132,11 +136,24 @@ function loadNative(): CryptoBackend {
   return compose('native', secp, sym, { ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: schnorrName, points: d, ...sym.primitives });
 }
 
+/** Why an addon cipher is not used (a note in `getinfo` and the log line), or null when all are. */
+let addonCipherNote: string | null = null;
+
 function loadLibsecpBackend(): CryptoBackend {
   const sym = nodeSymmetric();
   const lib = loadLibsecp(nobleRandomBytes(32));
   const d = lib.description;
-  return compose('libsecp', lib.backend, sym, { ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: d, points: d, ...sym.primitives });
+  const chosen = libsecpCiphers(lib.ciphers, sym.ciphers, {
+    ...sym.primitives,
+    aeadIsNoble: sym.ciphers.chacha20Poly1305Seal === nobleCiphers.chacha20Poly1305Seal,
+    streamIsNoble: sym.ciphers.chacha20 === nobleCiphers.chacha20,
+  }, cipherProbeFailures);
+  addonCipherNote = chosen.note;
+  return compose('libsecp', lib.backend, { hashes: sym.hashes, ciphers: chosen.ciphers }, {
+    ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: d, points: d, ...sym.primitives,
+    chacha20Poly1305: chosen.chacha20Poly1305,
+    chacha20: chosen.chacha20,
+  });
 }
 
 const LOADERS: Record<CryptoBackendName, () => CryptoBackend> = { libsecp: loadLibsecpBackend, native: loadNative, wasm: loadWasm, noble: loadNoble };
@@ -211,6 +228,7 @@ function defaultLog(line: string): void {
 
 function infoFor(b: CryptoBackend, requested: CryptoBackendRequest, requestedBy: CryptoBackendInfo['requestedBy'], fallback: string | null): CryptoBackendInfo {
   const notes = b.name === 'noble' ? [] : [...nodeSymmetric().fallbacks];
+  if (b.name === 'libsecp' && addonCipherNote !== null) notes.push(addonCipherNote);
   return { backend: b.name, requested, requestedBy, fallback, notes, primitives: b.primitives };
 }
 
@@ -256,6 +274,8 @@ export function selectCryptoBackend(options: SelectCryptoBackendOptions = {}): C
   const fallback = passedOver.length > 0 ? passedOver.join('; ') : null;
   active = chosen;
   activeInfo = infoFor(chosen, requested, requestedBy, fallback);
+  // A part of the chosen backend that is not used (the addon's ciphers) is said in the same line.
+  if (chosen.name === 'libsecp' && addonCipherNote !== null) notes.push(addonCipherNote);
   if (fallback !== null || notes.length > 0) {
     log(`crypto: ${[...notes, fallback ?? ''].filter(Boolean).join('; ')}; using the ${chosen.name} backend`);
   }

@@ -4,7 +4,7 @@
  * fed bytes and returns bytes; the socket lives in core/peer.
  */
 import type { DetachedSeal } from '../crypto';
-import { aeadDecrypt, aeadDecryptDetached, aeadEncryptDetached, concatBytes, hkdfTwoKeys, toHex, uninitializedBytes, zeroize } from '../crypto';
+import { aeadDecrypt, aeadDecryptDetached, aeadEncrypt, aeadEncryptDetached, concatBytes, hkdfTwoKeys, toHex, uninitializedBytes, zeroize } from '../crypto';
 import { KEY_ROTATION_NONCE, LENGTH_HEADER_LENGTH, MAC_LENGTH, MAX_MESSAGE_LENGTH } from './constants';
 import { FrameError, TransportError } from './errors';
 import { EMPTY, writeNonce } from './noise';
@@ -50,12 +50,21 @@ class CipherDirection {
    */
   seal(plaintext: Uint8Array, what: 'length' | 'message'): DetachedSeal {
     const sealed = aeadEncryptDetached(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext);
-    if (this.#trace) {
-      const ciphertext = toHex(sealed.ciphertext) + toHex(sealed.tag);
-      this.#trace({ op: `encrypt_${what}`, cleartext: toHex(plaintext), nonce: toHex(this.#nonce), sk: toHex(this.#k), ciphertext });
-    }
+    if (this.#trace) this.#traceSeal(plaintext, what, toHex(sealed.ciphertext) + toHex(sealed.tag));
     this.#advance();
     return sealed;
+  }
+
+  /** The same step with the ciphertext and its MAC in one array (a length prefix: `lc`, 18 bytes). */
+  sealJoined(plaintext: Uint8Array, what: 'length' | 'message'): Uint8Array {
+    const sealed = aeadEncrypt(this.#k, writeNonce(this.#nonce, this.#n), EMPTY, plaintext);
+    if (this.#trace) this.#traceSeal(plaintext, what, toHex(sealed));
+    this.#advance();
+    return sealed;
+  }
+
+  #traceSeal(plaintext: Uint8Array, what: 'length' | 'message', ciphertext: string): void {
+    this.#trace!({ op: `encrypt_${what}`, cleartext: toHex(plaintext), nonce: toHex(this.#nonce), sk: toHex(this.#k), ciphertext });
   }
 
   /**
@@ -171,10 +180,7 @@ export class NoiseSession {
       });
     }
     const lengthBytes = new Uint8Array([l >>> 8, l & 0xff]); // step 2: l as 2 big-endian bytes
-    const length = this.#send.seal(lengthBytes, 'length'); // step 3: lc (18 bytes), sn++
-    const lc = uninitializedBytes(LENGTH_HEADER_LENGTH);
-    lc.set(length.ciphertext);
-    lc.set(length.tag, lengthBytes.length);
+    const lc = this.#send.sealJoined(lengthBytes, 'length'); // step 3: lc (18 bytes), sn++
     const body = this.#send.seal(plaintext, 'message'); // step 4: c, sn++
     return [lc, body.ciphertext, body.tag]; // step 5: send lc || c
   }
@@ -189,6 +195,20 @@ export class NoiseSession {
    * The caller may reuse or mutate `chunk` after the call: leftovers are copied.
    */
   feed(chunk: Uint8Array): Uint8Array[] {
+    return this.#feed(chunk, true);
+  }
+
+  /**
+   * As `feed`, for a chunk the caller hands over and never changes afterwards (a socket's read
+   * buffer: Node allocates one per read and does not reuse it). The part of a frame that a later
+   * read completes is then kept as the read's own array, not copied — up to 64 KiB for a large
+   * frame, whose parts seldom fall on read boundaries.
+   */
+  feedOwned(chunk: Uint8Array): Uint8Array[] {
+    return this.#feed(chunk, false);
+  }
+
+  #feed(chunk: Uint8Array, copyLeftover: boolean): Uint8Array[] {
     this.#assertNotClosed();
     if (this.#state === 'receive_failed') {
       throw new TransportError('transport.closed', 'the receiving direction failed earlier; close the connection');
@@ -229,9 +249,9 @@ export class NoiseSession {
         this.#bodyLength = -1;
       }
     }
-    // Keep no reference to the caller's array beyond this call.
+    // Keep no reference to the caller's array beyond this call (unless it was handed over).
     const last = this.#chunks.length - 1;
-    if (last >= 0 && this.#chunks[last]!.buffer === chunk.buffer) this.#chunks[last] = new Uint8Array(this.#chunks[last]!);
+    if (copyLeftover && last >= 0 && this.#chunks[last]!.buffer === chunk.buffer) this.#chunks[last] = new Uint8Array(this.#chunks[last]!);
     return messages;
   }
 

@@ -297,7 +297,7 @@ export class Connection {
       if (this.#phase === 'open') {
         let messages: Uint8Array[];
         try {
-          messages = this.#session!.feed(chunk);
+          messages = this.#session!.feedOwned(chunk); // each read's buffer is its own (Node allocates one per read), or a slice of #rx
         } catch (e) {
           // Messages decrypted before a bad MAC in the same chunk are still the peer's words.
           if (e instanceof FrameError) for (const m of e.messagesBefore) if (this.#phase === 'open') this.#handlers.onMessage(m);

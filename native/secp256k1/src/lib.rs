@@ -22,6 +22,9 @@ use napi_derive::napi;
 use secp256k1_sys as ffi;
 use secp256k1_sys::recovery as rec;
 
+mod chacha;
+mod host_openssl;
+
 struct Ctx(NonNull<ffi::Context>);
 // libsecp256k1 contexts are safe to share between threads for every operation except
 // randomization and destruction; this one is randomized once, before it is shared, and never freed.
@@ -50,6 +53,20 @@ impl Bytes {
     #[inline]
     fn as_mut_ptr(&mut self) -> *mut u8 {
         self.ptr
+    }
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+    #[inline]
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
     }
 }
 

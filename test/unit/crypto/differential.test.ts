@@ -2,7 +2,8 @@
  * Differential test of the crypto backends: the same random inputs, edge cases included (invalid
  * points, x-only keys off the curve, x >= p, uncompressed and hybrid encodings, high S, zero and
  * out-of-range scalars and signature halves, the group order, 0xff…, wrong lengths, AEAD tampering,
- * ChaCha20 counters at the limit), go through every public crypto function on every backend that
+ * ChaCha20 counters at the limit, raw ChaCha20 inputs on both sides of the libsecp backend's switch
+ * from its addon to node:crypto), go through every public crypto function on every backend that
  * loads here, and every backend must give the identical answer, or throw the identical typed error
  * (class, code and message).
  */
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as crypto from '../../../core/crypto';
 import { CURVE_ORDER, CryptoError, bigintToBytes, bytesToBigint, toHex } from '../../../core/crypto';
+import { ADDON_CHACHA20_MAX_BYTES } from '../../../core/crypto/backend-addon-ciphers';
 import { BACKENDS, onBackend } from './backends';
 
 const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
@@ -222,7 +224,14 @@ describe(`the crypto backends give identical answers (${BACKENDS.join(', ')})`, 
   it('ChaCha20-Poly1305 and ChaCha20: the same output, the same refusals (tampering, lengths, counters)', () => {
     const arb = fc.record({
       key: fc.uint8Array({ minLength: 31, maxLength: 33 }), nonce: fc.uint8Array({ minLength: 11, maxLength: 13 }), ad: fc.uint8Array({ maxLength: 40 }),
-      plaintext: fc.uint8Array({ maxLength: 300 }), flip: fc.integer({ min: -1, max: 400 }),
+      // Short inputs, lengths at the libsecp backend's switch of raw ChaCha20 from its addon to
+      // node:crypto, and a largest Lightning message (65,535 bytes).
+      plaintext: fc.oneof(
+        { weight: 8, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+        { weight: 2, arbitrary: fc.tuple(fc.integer({ min: -2, max: 2 }), fc.nat(255)).map(([d, fill]) => new Uint8Array(ADDON_CHACHA20_MAX_BYTES + d).fill(fill)) },
+        { weight: 1, arbitrary: fc.nat(255).map((fill) => new Uint8Array(65_535).fill(fill)) },
+      ),
+      flip: fc.integer({ min: -1, max: 400 }),
       counter: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-1, 2 ** 32 - 3, 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 0.5)),
     });
     fc.assert(fc.property(arb, ({ key, nonce, ad, plaintext, flip, counter }) => {

@@ -20,6 +20,7 @@ import { loadNodeSymmetric } from '../../../core/crypto/backend-node';
 import { REPO_ROOT } from '../../support/vectors';
 import { tempDir } from '../../support/tmp';
 import { onBackend } from './backends';
+import { cipherDigest } from './fixtures/cipher-digest';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 /** Platforms secp256k1@5 ships prebuilt N-API binaries for. */
@@ -33,7 +34,7 @@ const LIBSECP_BUILT = process.env.CI === 'true' || libsecpAddonCandidates().some
 const NO_ADDON = join(FIXTURES, 'no-such-addon.node');
 
 /** Runs report-backend.ts in a fresh process; returns its report and stderr lines. */
-function child(env: Record<string, string | undefined>): { report: { info: CryptoBackendInfo; ecdh: string }; stderr: string[]; status: number | null } {
+function child(env: Record<string, string | undefined>): { report: { info: CryptoBackendInfo; ecdh: string; ciphers: string }; stderr: string[]; status: number | null } {
   const childEnv: Record<string, string | undefined> = { ...process.env, GLASSWING_CRYPTO: undefined, ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const r = spawnSync(process.execPath, ['--require', join(FIXTURES, 'hide-modules.cjs'), '--import', 'tsx', join(FIXTURES, 'report-backend.ts')], {
@@ -41,10 +42,11 @@ function child(env: Record<string, string | undefined>): { report: { info: Crypt
   });
   const stderr = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('ExperimentalWarning') && !l.includes('--trace-warnings'));
   expect(r.status, r.stderr).toBe(0);
-  return { report: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { info: CryptoBackendInfo; ecdh: string }, stderr, status: r.status };
+  return { report: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { info: CryptoBackendInfo; ecdh: string; ciphers: string }, stderr, status: r.status };
 }
 
 const expectedEcdh = onBackend('noble', () => toHex(ecdh(new Uint8Array(32).fill(1), publicKeyFromPrivate(new Uint8Array(32).fill(2)))));
+const expectedCiphers = onBackend('noble', cipherDigest);
 
 describe('crypto backend selection', () => {
   it(`loads every backend on the platforms the native addon ships for (${NATIVE_PLATFORMS.join(', ')}), and wasm and noble everywhere`, () => {
@@ -130,6 +132,47 @@ describe('crypto backend selection', () => {
       expect(report.info.fallback).toMatch(reason);
       expect(stderr).toHaveLength(1);
       expect(report.ecdh).toBe(expectedEcdh);
+    }
+  });
+
+  it.runIf(LIBSECP_BUILT)('the libsecp backend takes the AEAD from the host OpenSSL through its addon, raw ChaCha20 of short inputs from the addon, and says so', () => {
+    const info = onBackend('libsecp', () => cryptoBackendInfo());
+    expect(info.primitives.chacha20Poly1305).toMatch(/^OpenSSL 3\.\d+\.\d+ .*\(the process's own, through Glasswing's binding\)$/);
+    expect(info.primitives.chacha20).toMatch(/^RustCrypto chacha20 0\.9\.1 \(N-API, Glasswing's binding\) up to 8,192 B, node:crypto \(OpenSSL .+\) above$/);
+    expect(info.notes).toEqual([]);
+  });
+
+  it.runIf(LIBSECP_BUILT)('an addon without ciphers, without a host OpenSSL (Electron), or with a wrong AEAD keeps the libsecp backend and the same bytes; what is not used is said in one line', () => {
+    const real = libsecpAddonCandidates().find((p) => existsSync(p))!;
+    const run = (ciphers: string) => child({ [LIBSECP_ADDON_ENV]: join(FIXTURES, 'libsecp-ciphers.cjs'), GLASSWING_TEST_REAL_ADDON: real, GLASSWING_TEST_CIPHERS: ciphers });
+    const node = /^node:crypto \(OpenSSL [^)]+\)$/;
+    const ring = "ring 0.17.14 (N-API, Glasswing's binding)";
+
+    const absent = run('absent');
+    expect(absent.report.info.primitives).toMatchObject({ chacha20Poly1305: expect.stringMatching(node), chacha20: expect.stringMatching(node) });
+    const note = 'the libsecp256k1 addon has no ciphers (built before them: run node scripts/native/secp256k1.mjs); node:crypto serves them';
+    expect(absent.report.info.notes).toEqual([note]);
+    expect(absent.stderr).toEqual([`glasswing: crypto: ${note}; using the libsecp backend`]);
+
+    const noHost = run('no-host');
+    expect(noHost.report.info.primitives.chacha20Poly1305).toMatch(new RegExp(`^${ring.replace(/[().]/g, '\\$&')} up to 16,384 B, node:crypto \\(OpenSSL .+\\) above$`));
+    expect(noHost.report.info.notes).toEqual([]);
+    expect(noHost.stderr).toEqual([]);
+
+    const wrongHost = run('wrong-host');
+    expect(wrongHost.report.info.primitives.chacha20Poly1305).toMatch(/^ring 0\.17\.14 .* up to 16,384 B/);
+    expect(wrongHost.report.info.notes).toEqual(["not used: the host OpenSSL's ChaCha20-Poly1305 through the addon (gives a different answer than @noble)"]);
+    expect(wrongHost.stderr).toHaveLength(1);
+
+    const wrongRing = run('wrong-ring');
+    expect(wrongRing.report.info.primitives.chacha20Poly1305).toMatch(/^OpenSSL 3/);
+    expect(wrongRing.report.info.primitives.chacha20).toMatch(/^RustCrypto chacha20 0\.9\.1 .* up to 8,192 B/);
+    expect(wrongRing.report.info.notes).toEqual(["not used: ring's ChaCha20-Poly1305 (gives a different answer than @noble)"]);
+
+    for (const r of [absent, noHost, wrongHost, wrongRing]) {
+      expect(r.report.info.backend).toBe('libsecp');
+      expect(r.report.ciphers).toBe(expectedCiphers);
+      expect(r.report.ecdh).toBe(expectedEcdh);
     }
   });
 
