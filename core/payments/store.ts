@@ -44,7 +44,18 @@ export interface PaymentsReader {
   listForwards(filter?: { readonly status?: ForwardStatus; readonly limit?: number }): ForwardRecord[];
 }
 
-export interface PaymentsStore extends PaymentsReader {
+/**
+ * What the payer learned of channels and nodes (core/routing FailureMemory), kept across restarts as
+ * one JSON snapshot, as LDK persists its scorer. Learned data, not payment state: saved with a
+ * relaxed commit, outside the steps' transactions.
+ */
+export interface RouteMemoryStore {
+  /** The last snapshot saved, or undefined if none was. */
+  loadRouteMemory(): string | undefined;
+  saveRouteMemory(snapshot: string, savedAt: number): void;
+}
+
+export interface PaymentsStore extends PaymentsReader, RouteMemoryStore {
   /** Applies a step's writes in one transaction (all or nothing). */
   applyPaymentsWrites(writes: readonly PaymentsWrite[]): void;
 }

@@ -107,6 +107,29 @@ interface Outage {
 
 const key = (scid: bigint, from: string): string => `${scid}/${from}`;
 
+/**
+ * What a `FailureMemory` holds, as plain JSON-able data (amounts as decimal strings, times as the
+ * clock's ms): what a node keeps across restarts, as LDK persists its scorer. `v` is the format.
+ */
+export interface FailureMemorySnapshot {
+  readonly v: 1;
+  /** [scid/from, failed msat, at ms, known update or null] */
+  readonly bounds: readonly (readonly [string, string, number, number | null])[];
+  /** [scid/from, until ms, known update or null] */
+  readonly outages: readonly (readonly [string, number, number | null])[];
+  /** [scid/from, until ms] */
+  readonly excludedChannels: readonly (readonly [string, number])[];
+  /** [node id, until ms] */
+  readonly excludedNodes: readonly (readonly [string, number])[];
+  /** [scid/from, policy (amounts as strings), until ms, to or null, timestamp or null] */
+  readonly policies: readonly (readonly [string, Record<keyof RoutingPolicy, string | number | boolean>, number, string | null, number | null])[];
+}
+
+/** A snapshot that is not one (a corrupt row, a newer format): what is wrong with it. */
+export class FailureMemorySnapshotError extends Error {
+  override readonly name = 'FailureMemorySnapshotError';
+}
+
 /** Whether the graph now holds an update for the direction newer than `known` (the one it had when the failure came). */
 function restored(graph: UpdateTimestamps | undefined, scid: bigint, from: string, to: string, known: number | undefined): boolean {
   const now = graph?.policyTimestamp?.(scid, directionOf(from, to));
@@ -127,6 +150,7 @@ export class FailureMemory {
   readonly #excludedChannels = new Map<string, number>();
   readonly #excludedNodes = new Map<string, number>();
   readonly #policies = new Map<string, { policy: RoutingPolicy; untilMs: number; to: string | undefined; timestamp: number | undefined }>();
+  #changes = 0;
 
   constructor(o: FailureMemoryOptions = {}) {
     this.#halfLifeMs = o.liquidityHalfLifeMs ?? 1_800_000;
@@ -139,7 +163,13 @@ export class FailureMemory {
     this.#boundPenalty = o.boundPenaltyMsat ?? 100_000_000_000n;
   }
 
+  /** How many times what it holds changed (a failure or success reported, a snapshot restored): a caller saves when it moved. */
+  get changes(): number {
+    return this.#changes;
+  }
+
   reportFailure(f: RouteFailure, nowMs: number): void {
+    this.#changes++;
     switch (f.kind) {
       case 'channel': {
         const k = key(f.shortChannelId, f.from);
@@ -173,12 +203,60 @@ export class FailureMemory {
    * what just went through is wrong now, and is forgotten; so is an outage (the channel works).
    */
   reportSuccess(hops: readonly { readonly shortChannelId: bigint; readonly from: string; readonly amountMsat: bigint }[]): void {
+    this.#changes++;
     for (const h of hops) {
       const k = key(h.shortChannelId, h.from);
       const b = this.#bounds.get(k);
       if (b && b.failedMsat <= h.amountMsat) this.#bounds.delete(k);
       this.#outages.delete(k);
     }
+  }
+
+  /** What it holds now, entries that expired by `nowMs` left out. */
+  snapshot(nowMs: number): FailureMemorySnapshot {
+    const live = <T extends { untilMs: number }>(m: Map<string, T>) => [...m].filter(([, v]) => v.untilMs > nowMs);
+    return {
+      v: 1,
+      bounds: [...this.#bounds].filter(([, b]) => nowMs - b.atMs < this.#liquidityMs).map(([k, b]) => [k, b.failedMsat.toString(), b.atMs, b.knownUpdate ?? null] as const),
+      outages: live(this.#outages).map(([k, o]) => [k, o.untilMs, o.knownUpdate ?? null] as const),
+      excludedChannels: [...this.#excludedChannels].filter(([, until]) => until > nowMs),
+      excludedNodes: [...this.#excludedNodes].filter(([, until]) => until > nowMs),
+      policies: live(this.#policies).map(([k, p]) => [k, {
+        feeBaseMsat: p.policy.feeBaseMsat.toString(), feeProportionalMillionths: p.policy.feeProportionalMillionths.toString(),
+        cltvExpiryDelta: p.policy.cltvExpiryDelta, htlcMinimumMsat: p.policy.htlcMinimumMsat.toString(), htlcMaximumMsat: p.policy.htlcMaximumMsat.toString(),
+        disabled: p.policy.disabled,
+      }, p.untilMs, p.to ?? null, p.timestamp ?? null] as const),
+    };
+  }
+
+  /**
+   * Takes what `snapshot` gave (e.g. before a restart), replacing what it holds; entries that
+   * expired by `nowMs` are left out. Throws FailureMemorySnapshotError, changing nothing, for data
+   * that is not a snapshot of this format.
+   */
+  restore(data: unknown, nowMs: number): void {
+    const snap = checkSnapshot(data);
+    this.#bounds.clear();
+    this.#outages.clear();
+    this.#excludedChannels.clear();
+    this.#excludedNodes.clear();
+    this.#policies.clear();
+    for (const [k, failed, atMs, known] of snap.bounds) {
+      if (nowMs - atMs < this.#liquidityMs) this.#bounds.set(k, { failedMsat: BigInt(failed), atMs, knownUpdate: known ?? undefined });
+    }
+    for (const [k, untilMs, known] of snap.outages) if (untilMs > nowMs) this.#outages.set(k, { untilMs, knownUpdate: known ?? undefined });
+    for (const [k, untilMs] of snap.excludedChannels) if (untilMs > nowMs) this.#excludedChannels.set(k, untilMs);
+    for (const [id, untilMs] of snap.excludedNodes) if (untilMs > nowMs) this.#excludedNodes.set(id, untilMs);
+    for (const [k, p, untilMs, to, timestamp] of snap.policies) {
+      if (untilMs <= nowMs) continue;
+      const policy: RoutingPolicy = {
+        feeBaseMsat: BigInt(p.feeBaseMsat as string), feeProportionalMillionths: BigInt(p.feeProportionalMillionths as string),
+        cltvExpiryDelta: p.cltvExpiryDelta as number, htlcMinimumMsat: BigInt(p.htlcMinimumMsat as string), htlcMaximumMsat: BigInt(p.htlcMaximumMsat as string),
+        disabled: p.disabled as boolean,
+      };
+      this.#policies.set(k, { policy, untilMs, to: to ?? undefined, timestamp: timestamp ?? undefined });
+    }
+    this.#changes++;
   }
 
   /**
@@ -299,4 +377,41 @@ export class AttemptMemory {
       },
     };
   }
+}
+
+// ----- checking a stored snapshot ----------------------------------------------------------------
+
+const DECIMAL = /^(0|[1-9][0-9]{0,30})$/;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isKey = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{1,20}\/[0-9a-f]{66}$/.test(v);
+const isOptTime = (v: unknown): boolean => v === null || isTime(v);
+
+/** `data` as a FailureMemorySnapshot, every field checked, or FailureMemorySnapshotError saying what is wrong. */
+function checkSnapshot(data: unknown): FailureMemorySnapshot {
+  const fail = (what: string): never => {
+    throw new FailureMemorySnapshotError(`not a route memory snapshot: ${what}`);
+  };
+  if (typeof data !== 'object' || data === null) return fail('not an object');
+  const d = data as Record<string, unknown>;
+  if (d.v !== 1) return fail(`format ${JSON.stringify(d.v)} (expected 1)`);
+  const rows = (name: string, check: (row: unknown[]) => boolean): void => {
+    const list = d[name];
+    if (!Array.isArray(list)) fail(`${name} is not a list`);
+    (list as unknown[]).forEach((row, i) => {
+      if (!Array.isArray(row) || !check(row)) fail(`${name}[${i}] is malformed`);
+    });
+  };
+  rows('bounds', (r) => r.length === 4 && isKey(r[0]) && typeof r[1] === 'string' && DECIMAL.test(r[1]) && isTime(r[2]) && isOptTime(r[3]));
+  rows('outages', (r) => r.length === 3 && isKey(r[0]) && isTime(r[1]) && isOptTime(r[2]));
+  rows('excludedChannels', (r) => r.length === 2 && isKey(r[0]) && isTime(r[1]));
+  rows('excludedNodes', (r) => r.length === 2 && typeof r[0] === 'string' && /^[0-9a-f]{66}$/.test(r[0]) && isTime(r[1]));
+  rows('policies', (r) => {
+    if (r.length !== 5 || !isKey(r[0]) || !isTime(r[2]) || !(r[3] === null || (typeof r[3] === 'string' && /^[0-9a-f]{66}$/.test(r[3]))) || !isOptTime(r[4])) return false;
+    const p = r[1] as Record<string, unknown> | null;
+    return typeof p === 'object' && p !== null
+      && [p.feeBaseMsat, p.feeProportionalMillionths, p.htlcMinimumMsat, p.htlcMaximumMsat].every((v) => typeof v === 'string' && DECIMAL.test(v))
+      && typeof p.cltvExpiryDelta === 'number' && Number.isInteger(p.cltvExpiryDelta) && p.cltvExpiryDelta >= 0 && p.cltvExpiryDelta <= 0xffff
+      && typeof p.disabled === 'boolean';
+  });
+  return data as FailureMemorySnapshot;
 }

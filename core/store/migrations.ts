@@ -619,4 +619,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE async_offers ADD COLUMN awaiting TEXT;
     `,
   },
+  {
+    version: 23,
+    name: 'route memory: what the payer learned of channels and nodes, kept across restarts',
+    sql: `
+      -- core/routing FailureMemory.snapshot() as JSON (liquidity bounds, outages, exclusions, failure policies;
+      -- times in unix ms), saved by core/runtime/payments at most every 10 s when it changed and at close. One row.
+      CREATE TABLE route_memory (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        snapshot TEXT NOT NULL,
+        saved_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

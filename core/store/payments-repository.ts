@@ -10,6 +10,7 @@ import type {
   PaymentsStore, PaymentsWrite, PaymentStatus, ReceivedRecord, RouteHopRecord,
 } from '../payments';
 import type { Database } from './database';
+import { runTransaction } from './database';
 import { StoreError } from './errors';
 import { newestRows } from './newest-rows';
 
@@ -357,6 +358,19 @@ export class PaymentsRepository implements PaymentsStore {
         return;
       }
     }
+  }
+
+  loadRouteMemory(): string | undefined {
+    const row = this.#db.prepare('SELECT snapshot FROM route_memory WHERE id = 1').get() as { snapshot: string } | undefined;
+    return row?.snapshot;
+  }
+
+  saveRouteMemory(snapshot: string, savedAt: number): void {
+    // Learned data: losing the last save to a crash costs a few relearned failures, not money.
+    runTransaction(this.#db, () => {
+      this.#db.prepare('INSERT INTO route_memory (id, snapshot, saved_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, saved_at = excluded.saved_at')
+        .run(snapshot, savedAt);
+    }, 'relaxed');
   }
 
   getPayment(paymentId: string): PaymentRecord | undefined {

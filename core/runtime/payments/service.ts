@@ -38,8 +38,8 @@ import type {
   HoldPolicy,
 } from '../../payments';
 import type { Route, RoutingGraph } from '../../routing';
+import { FailureMemory, findRoute } from '../../routing';
 import type { AsyncPaymentsProfile } from '../../wire';
-import { findRoute } from '../../routing';
 import type { Clock, Timer } from '../clock';
 import type { ChannelLinkState, ChannelStepReport } from '../channel/service';
 import type { OnChainResolution } from '../channel/ports';
@@ -153,6 +153,8 @@ export interface OwnChannelGossip {
 
 /** How long `pay` waits past a payment's deadline for its last HTLCs before it answers with the pending record. */
 const WAIT_GRACE_MS = 30_000;
+/** The route memory is saved at most this often (ms), when it changed, and at close. */
+const ROUTE_MEMORY_SAVE_MS = 10_000;
 
 const EMPTY_GRAPH: RoutingGraph = { channelsOf: () => [] };
 
@@ -169,13 +171,50 @@ export class PaymentsService {
   #tick: Timer | null = null;
   #height: number | null;
   #closed = false;
+  /** What the payer learned of channels and nodes: restored from the store, kept across rebuilds of the cores, saved back. */
+  readonly #memory: FailureMemory;
+  #memorySaved = { changes: 0, atMs: 0 };
 
   constructor(opts: PaymentsServiceOptions) {
     this.#opts = opts;
     this.#policy = opts.forwardingPolicy ?? DEFAULT_FORWARDING_POLICY;
     // Null until the chain's tip is known: the switch refuses incoming HTLCs meanwhile (their expiry cannot be judged).
     this.#height = opts.height();
+    this.#memory = this.#restoreRouteMemory();
     this.#payments = this.#build();
+  }
+
+  /** What the payer has learned of channels and nodes (the one the outbound core reports to). */
+  get routeMemory(): FailureMemory {
+    return this.#memory;
+  }
+
+  /** The route memory the store kept (entries expired since left out); an unreadable one is logged and dropped. */
+  #restoreRouteMemory(): FailureMemory {
+    const memory = new FailureMemory();
+    const now = this.#now();
+    try {
+      const text = this.#opts.store.loadRouteMemory();
+      if (text !== undefined) memory.restore(JSON.parse(text), now);
+    } catch (e) {
+      this.#opts.log?.({ event: 'route_memory_unreadable', error: e instanceof Error ? e.message : String(e) });
+    }
+    this.#memorySaved = { changes: memory.changes, atMs: now };
+    return memory;
+  }
+
+  /** Saves the route memory if it changed since the last save, at most every ROUTE_MEMORY_SAVE_MS unless `now`. */
+  #saveRouteMemory(now: boolean): void {
+    const at = this.#now();
+    const changes = this.#memory.changes;
+    if (changes === this.#memorySaved.changes || (!now && at - this.#memorySaved.atMs < ROUTE_MEMORY_SAVE_MS)) return;
+    try {
+      this.#opts.store.saveRouteMemory(JSON.stringify(this.#memory.snapshot(at)), at);
+      this.#memorySaved = { changes, atMs: at };
+    } catch (e) {
+      // Learned data: the next save tries again.
+      this.#opts.log?.({ event: 'route_memory_save_failed', error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   #build(): Payments {
@@ -217,6 +256,7 @@ export class PaymentsService {
       ...(o.switchPolicy ? { switchPolicy: o.switchPolicy } : {}),
       ...(o.hold ? { hold: o.hold } : {}),
       ...(o.asyncPayments ? { asyncPayments: o.asyncPayments } : {}),
+      memory: this.#memory,
     });
   }
 
@@ -246,7 +286,10 @@ export class PaymentsService {
 
   /** Starts the tick; the channels that are active already are reconciled with the cores. */
   start(): void {
-    this.#tick = this.#opts.clock.interval('payments.tick', this.#opts.tickMs ?? 1_000, () => this.#enqueue(() => this.#run(this.#payments.tick(this.#now()))));
+    this.#tick = this.#opts.clock.interval('payments.tick', this.#opts.tickMs ?? 1_000, () => this.#enqueue(() => {
+      this.#run(this.#payments.tick(this.#now()));
+      this.#saveRouteMemory(false);
+    }));
     for (const s of this.#opts.channels.states()) {
       if (s.phase !== 'active') continue;
       this.#wasActive.set(s.channelId, true);
@@ -255,6 +298,7 @@ export class PaymentsService {
   }
 
   close(): void {
+    if (!this.#closed) this.#saveRouteMemory(true);
     this.#closed = true;
     this.#tick?.cancel();
     this.#tick = null;
@@ -694,7 +738,7 @@ export class PaymentsService {
       amountMsat,
       finalCltvExpiryDelta,
       firstHops: this.#ourChannels().filter((c) => c.active).map((c) => ({ shortChannelId: c.shortChannelId, peerNodeId: c.peerNodeId, outboundMsat: c.outboundMsat, htlcMinimumMsat: c.htlcMinimumMsat })),
-      penalties: this.#payments.outbound.memory.penalties(this.#now()),
+      penalties: this.#memory.penalties(this.#now()),
     });
     const fee = route.hops.reduce((a, h) => a + h.feeMsat, 0n);
     return {
