@@ -8,7 +8,8 @@
  *
  * The binding writes each result into an array allocated here and answers `false` (or -1) for a
  * failure libsecp256k1 reports; it throws only for a wrong length, which the fronts rule out. Its
- * context is randomized once, at load, with a fresh seed.
+ * context is randomized once, at load, with a fresh seed. The same addon carries ciphers
+ * (backend-addon-ciphers.ts), handed to the caller with the curve backend.
  *
  * Where the addon lives: `GLASSWING_LIBSECP_ADDON` (a path), else `dist/native/` of the checkout,
  * found by looking in `dist/native/` under each folder above this module (from core/crypto/ when

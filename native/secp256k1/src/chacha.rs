@@ -1,9 +1,10 @@
 //! ChaCha20-Poly1305 (RFC 8439 §2.8) from `ring` (BoringSSL's assembly) and raw ChaCha20 (§2.4) from
 //! RustCrypto's `chacha20`, without node:crypto's per-call cost: node:crypto builds a cipher object
 //! and context for every call (3–4 µs here), which is all of the work for a BOLT 8 length prefix
-//! (2 bytes) and a tenth of it for a 64 KiB message. The JavaScript side
-//! (core/crypto/backend-libsecp.ts) decides which inputs come here, checks every length first and
-//! allocates every output; the same calling convention as the curve functions in lib.rs.
+//! (2 bytes) and most of it for an onion's streams. ring's AEAD serves where the process has no
+//! OpenSSL to borrow (host_openssl.rs). The JavaScript side (core/crypto/backend-addon-ciphers.ts)
+//! decides which inputs come here, checks every length first and allocates every output; the same
+//! calling convention as the curve functions in lib.rs.
 //!
 //! Each call copies its input into `out` and then works in place there, so an output that overlaps
 //! an input is not undefined behaviour (the JavaScript side never passes one).
