@@ -25,6 +25,13 @@ import { connected, openToMempool } from '../support/chain-daemons';
 import { startEsplora, type EsploraShim } from '../support/esplora';
 import { deposit, mempoolSpenders, rpcFlags, startWalletNode, synced, type WalletNode } from '../support/wallet-node';
 
+/**
+ * A learns a spend from Esplora by asking (core/gossip/spend-check.ts: at once after a failure or a
+ * hint of the close, else in its rotation at one output a second) once its tip has the block:
+ * seconds alone, longer while the whole suite loads the machine (once over 20 s in a full run).
+ */
+const CHAIN_NEWS_MS = 60_000;
+
 let btcd: Btcd;
 let shim: EsploraShim;
 let a: WalletNode;
@@ -147,7 +154,7 @@ describe('a payer on Esplora and a public channel closed on chain', () => {
     const spent = await waitFor(async () => {
       const ch = await graphChannel(a, scids.bc);
       return ch?.spentAtHeight != null ? ch : undefined;
-    }, 'B–C spent on A');
+    }, 'B–C spent on A', CHAIN_NEWS_MS);
     expect(spent.spentAtHeight).toBe(closeHeight);
     expect(await routeToC()).toEqual([scids.bd, scids.dc]);
   }, 180_000);
@@ -159,19 +166,19 @@ describe('a payer on Esplora and a public channel closed on chain', () => {
     await waitFor(async () => ((await mempoolSpenders(btcd, `${dc.fundingTxid}:${dc.fundingOutputIndex}`)).length > 0 ? true : undefined), 'D–C\'s close in the mempool', 60_000);
     const closeHeight = (await btcd.height()) + 1;
     await mine(1);
-    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === closeHeight ? true : undefined), 'D–C spent on A');
+    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === closeHeight ? true : undefined), 'D–C spent on A', CHAIN_NEWS_MS);
     expect((await a.cli('getroute', c.daemon.nodeId, '70000')).json).toMatchObject({ error: { code: 'routing.no_route' } });
     // The close's block leaves btcd's chain: the spend is gone, the channel is routed over again
     // (BOLT 7 forgets a channel only "once its funding output has been spent").
     await btcd.rpc('invalidateblock', [await btcd.rpc<string>('getblockhash', [closeHeight])]);
     for (const n of all()) await synced(n.api, btcd, 60_000);
-    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === null ? true : undefined), 'D–C unspent again on A');
+    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === null ? true : undefined), 'D–C unspent again on A', CHAIN_NEWS_MS);
     expect(await routeToC()).toEqual([scids.bd, scids.dc]);
     // B–C's close, in a block below, stays.
     expect((await graphChannel(a, scids.bc))?.spentAtHeight).not.toBeNull();
     // The close is back in btcd's mempool: mined again, at the same height in another block.
     await mine(1);
-    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === closeHeight ? true : undefined), 'D–C spent again on A');
+    await waitFor(async () => ((await graphChannel(a, scids.dc))?.spentAtHeight === closeHeight ? true : undefined), 'D–C spent again on A', CHAIN_NEWS_MS);
     expect((await a.cli('getroute', c.daemon.nodeId, '70000')).json).toMatchObject({ error: { code: 'routing.no_route' } });
   }, 180_000);
 });
