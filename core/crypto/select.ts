@@ -226,8 +226,20 @@ function defaultLog(line: string): void {
   if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`glasswing: ${line}\n`);
 }
 
+/**
+ * The node:crypto fallbacks (`primitive: node:crypto unusable (…), using @noble`) that still say
+ * something about `primitives`: one whose primitive @noble does not serve after all (the libsecp
+ * addon's ciphers took it, as the raw ChaCha20 in Electron) is left out.
+ */
+export function fallbacksInUse(primitives: CryptoPrimitiveInfo, fallbacks: readonly string[]): string[] {
+  return fallbacks.filter((note) => {
+    const primitive = note.slice(0, note.indexOf(':')) as keyof CryptoPrimitiveInfo;
+    return !(primitive in primitives) || primitives[primitive].includes('@noble');
+  });
+}
+
 function infoFor(b: CryptoBackend, requested: CryptoBackendRequest, requestedBy: CryptoBackendInfo['requestedBy'], fallback: string | null): CryptoBackendInfo {
-  const notes = b.name === 'noble' ? [] : [...nodeSymmetric().fallbacks];
+  const notes = b.name === 'noble' ? [] : fallbacksInUse(b.primitives, nodeSymmetric().fallbacks);
   if (b.name === 'libsecp' && addonCipherNote !== null) notes.push(addonCipherNote);
   return { backend: b.name, requested, requestedBy, fallback, notes, primitives: b.primitives };
 }

@@ -15,8 +15,11 @@ import {
   selectCryptoBackend, sha256, toHex, useCryptoBackend,
 } from '../../../core/crypto';
 import type { CryptoBackendInfo } from '../../../core/crypto';
-import { LIBSECP_ADDON_ENV, libsecpAddonCandidates } from '../../../core/crypto/backend-libsecp';
-import { loadNodeSymmetric } from '../../../core/crypto/backend-node';
+import { libsecpCiphers } from '../../../core/crypto/backend-addon-ciphers';
+import { LIBSECP_ADDON_ENV, libsecpAddonCandidates, loadLibsecp } from '../../../core/crypto/backend-libsecp';
+import { cipherProbeFailures, loadNodeSymmetric } from '../../../core/crypto/backend-node';
+import { nobleCiphers } from '../../../core/crypto/backend-noble';
+import { fallbacksInUse } from '../../../core/crypto/select';
 import { REPO_ROOT } from '../../support/vectors';
 import { tempDir } from '../../support/tmp';
 import { onBackend } from './backends';
@@ -234,6 +237,34 @@ describe('crypto backend selection', () => {
     const data = new Uint8Array(200).fill(7);
     expect(sym.ciphers.chacha20(key, nonce, data, 3)).toEqual(onBackend('noble', () => chacha20Xor(key, nonce, data, 3)));
     expect(sym.ciphers.chacha20Poly1305Seal(key, nonce, data, data)).toEqual(onBackend('noble', () => aeadEncrypt(key, nonce, data, data)));
+  });
+
+  it.runIf(LIBSECP_BUILT)('in such a runtime the libsecp backend takes raw ChaCha20 from its addon at every size, and no note says @noble serves it', () => {
+    const boringLike = {
+      ...nodeCrypto,
+      createCipheriv: ((algorithm: string, ...rest: unknown[]) => {
+        if (algorithm === 'chacha20') throw new Error('Unknown cipher');
+        return (nodeCrypto.createCipheriv as (...a: unknown[]) => unknown)(algorithm, ...rest);
+      }) as typeof nodeCrypto.createCipheriv,
+    };
+    const sym = loadNodeSymmetric(boringLike);
+    const addon = loadLibsecp(new Uint8Array(32).fill(9)).ciphers!;
+    const chosen = libsecpCiphers({ ...addon, host: null }, sym.ciphers, {
+      ...sym.primitives, aeadIsNoble: false, streamIsNoble: sym.ciphers.chacha20 === nobleCiphers.chacha20,
+    }, cipherProbeFailures);
+    expect(chosen.chacha20).toBe("RustCrypto chacha20 0.9.1 (N-API, Glasswing's binding)");
+    expect(chosen.chacha20Poly1305).toMatch(/^ring 0\.17\.14 \(N-API, Glasswing's binding\) up to 16,384 B, node:crypto \(OpenSSL .+\) above$/);
+    expect(chosen.note).toBeNull();
+    const key = new Uint8Array(32).fill(5);
+    const nonce = new Uint8Array(12).fill(6);
+    for (const size of [200, 20_000]) {
+      const data = new Uint8Array(size).fill(7);
+      expect(chosen.ciphers.chacha20(key, nonce, data, 3)).toEqual(nobleCiphers.chacha20(key, nonce, data, 3));
+      expect(chosen.ciphers.chacha20Poly1305Seal(key, nonce, data, data)).toEqual(nobleCiphers.chacha20Poly1305Seal(key, nonce, data, data));
+    }
+    const primitives = { ...onBackend('libsecp', () => cryptoBackendInfo()).primitives, chacha20: chosen.chacha20 };
+    expect(fallbacksInUse(primitives, sym.fallbacks)).toEqual([]);
+    expect(fallbacksInUse({ ...primitives, chacha20: sym.primitives.chacha20 }, sym.fallbacks)).toEqual(sym.fallbacks);
   });
 
   it('node:crypto without the one-shot hash() (before Node 20.12): SHA-256 from createHash from 64 bytes, @noble below, same digests', () => {
