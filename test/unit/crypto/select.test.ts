@@ -48,6 +48,15 @@ function child(env: Record<string, string | undefined>): { report: { info: Crypt
   return { report: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { info: CryptoBackendInfo; ecdh: string; ciphers: string }, stderr, status: r.status };
 }
 
+/** node:crypto as Electron's BoringSSL has it: no raw `chacha20` cipher. */
+const boringLike = {
+  ...nodeCrypto,
+  createCipheriv: ((algorithm: string, ...rest: unknown[]) => {
+    if (algorithm === 'chacha20') throw new Error('Unknown cipher');
+    return (nodeCrypto.createCipheriv as (...a: unknown[]) => unknown)(algorithm, ...rest);
+  }) as typeof nodeCrypto.createCipheriv,
+};
+
 const expectedEcdh = onBackend('noble', () => toHex(ecdh(new Uint8Array(32).fill(1), publicKeyFromPrivate(new Uint8Array(32).fill(2)))));
 const expectedCiphers = onBackend('noble', cipherDigest);
 
@@ -221,13 +230,6 @@ describe('crypto backend selection', () => {
   });
 
   it('node:crypto without a raw ChaCha20 (as in Electron\'s BoringSSL): that primitive alone comes from @noble', () => {
-    const boringLike = {
-      ...nodeCrypto,
-      createCipheriv: ((algorithm: string, ...rest: unknown[]) => {
-        if (algorithm === 'chacha20') throw new Error('Unknown cipher');
-        return (nodeCrypto.createCipheriv as (...a: unknown[]) => unknown)(algorithm, ...rest);
-      }) as typeof nodeCrypto.createCipheriv,
-    };
     const sym = loadNodeSymmetric(boringLike);
     expect(sym.primitives.chacha20).toMatch(/^@noble\/ciphers/);
     expect(sym.primitives.chacha20Poly1305).toMatch(/^node:crypto/);
@@ -240,13 +242,6 @@ describe('crypto backend selection', () => {
   });
 
   it.runIf(LIBSECP_BUILT)('in such a runtime the libsecp backend takes raw ChaCha20 from its addon at every size, and no note says @noble serves it', () => {
-    const boringLike = {
-      ...nodeCrypto,
-      createCipheriv: ((algorithm: string, ...rest: unknown[]) => {
-        if (algorithm === 'chacha20') throw new Error('Unknown cipher');
-        return (nodeCrypto.createCipheriv as (...a: unknown[]) => unknown)(algorithm, ...rest);
-      }) as typeof nodeCrypto.createCipheriv,
-    };
     const sym = loadNodeSymmetric(boringLike);
     const addon = loadLibsecp(new Uint8Array(32).fill(9)).ciphers!;
     const chosen = libsecpCiphers({ ...addon, host: null }, sym.ciphers, {
