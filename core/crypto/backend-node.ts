@@ -197,24 +197,25 @@ export function loadNodeSymmetric(c: NodeCryptoModule = nodeCrypto): NodeSymmetr
   const ciphers = nodeCiphers(c);
   const { key, nonce } = PROBE;
   const data = PROBE_DATA;
-  const cipherFailures = cipherProbeFailures(ciphers);
 
-  const probes: Record<'sha256' | 'hmacSha256' | 'hkdf', () => boolean> = {
-    sha256: () => data.every((d) => {
+  // Why each primitive of node:crypto is not usable (null: it is).
+  const failures: Record<SymmetricPrimitive, string | null> = {
+    sha256: failure(() => data.every((d) => {
       const h = hashes.sha256Hasher();
       h.update(d.subarray(0, d.length >> 1));
       h.update(d.subarray(d.length >> 1));
       return equalBytes(hashes.sha256(d), nobleHashes.sha256(d)) && equalBytes(h.digest(), nobleHashes.sha256(d));
-    }),
-    hmacSha256: () => data.every((d) => equalBytes(hashes.hmacSha256(key, d), nobleHashes.hmacSha256(key, d))
-      && equalBytes(hashes.hmacSha256(d, key), nobleHashes.hmacSha256(d, key))),
-    hkdf: () => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))
-      && equalBytes(hashes.hkdfSha256(key, d, nonce, 42), nobleHashes.hkdfSha256(key, d, nonce, 42))),
+    })),
+    hmacSha256: failure(() => data.every((d) => equalBytes(hashes.hmacSha256(key, d), nobleHashes.hmacSha256(key, d))
+      && equalBytes(hashes.hmacSha256(d, key), nobleHashes.hmacSha256(d, key)))),
+    hkdf: failure(() => data.every((d) => equalBytes(hashes.hkdfSha256(d, key, new Uint8Array(0), 64), nobleHashes.hkdfSha256(d, key, new Uint8Array(0), 64))
+      && equalBytes(hashes.hkdfSha256(key, d, nonce, 42), nobleHashes.hkdfSha256(key, d, nonce, 42)))),
+    ...cipherProbeFailures(ciphers),
   };
 
   const fallbacks: string[] = [];
   const use = (primitive: SymmetricPrimitive): boolean => {
-    const why = primitive === 'chacha20Poly1305' || primitive === 'chacha20' ? cipherFailures[primitive] : failure(probes[primitive]);
+    const why = failures[primitive];
     if (why !== null) fallbacks.push(`${primitive}: node:crypto unusable (${why}), using @noble`);
     return why === null;
   };

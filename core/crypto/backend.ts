@@ -109,4 +109,6 @@ export interface CipherBackend {
 export interface CryptoBackend extends Secp256k1Backend, HashBackend, CipherBackend {
   readonly name: CryptoBackendName;
   readonly primitives: CryptoPrimitiveInfo;
+  /** A part of it that is not used, and why (said in the log line and getinfo's notes). */
+  readonly notes?: readonly string[];
 }

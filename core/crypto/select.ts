@@ -136,9 +136,6 @@ function loadNative(): CryptoBackend {
   return compose('native', secp, sym, { ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: schnorrName, points: d, ...sym.primitives });
 }
 
-/** Why an addon cipher is not used (a note in `getinfo` and the log line), or null when all are. */
-let addonCipherNote: string | null = null;
-
 function loadLibsecpBackend(): CryptoBackend {
   const sym = nodeSymmetric();
   const lib = loadLibsecp(nobleRandomBytes(32));
@@ -148,12 +145,12 @@ function loadLibsecpBackend(): CryptoBackend {
     aeadIsNoble: sym.ciphers.chacha20Poly1305Seal === nobleCiphers.chacha20Poly1305Seal,
     streamIsNoble: sym.ciphers.chacha20 === nobleCiphers.chacha20,
   }, cipherProbeFailures);
-  addonCipherNote = chosen.note;
-  return compose('libsecp', lib.backend, { hashes: sym.hashes, ciphers: chosen.ciphers }, {
+  const backend = compose('libsecp', lib.backend, { hashes: sym.hashes, ciphers: chosen.ciphers }, {
     ecdh: d, ecdsa: d, ecdsaRecovery: d, schnorr: d, points: d, ...sym.primitives,
     chacha20Poly1305: chosen.chacha20Poly1305,
     chacha20: chosen.chacha20,
   });
+  return chosen.note === null ? backend : { ...backend, notes: [chosen.note] };
 }
 
 const LOADERS: Record<CryptoBackendName, () => CryptoBackend> = { libsecp: loadLibsecpBackend, native: loadNative, wasm: loadWasm, noble: loadNoble };
@@ -239,8 +236,7 @@ export function fallbacksInUse(primitives: CryptoPrimitiveInfo, fallbacks: reado
 }
 
 function infoFor(b: CryptoBackend, requested: CryptoBackendRequest, requestedBy: CryptoBackendInfo['requestedBy'], fallback: string | null): CryptoBackendInfo {
-  const notes = b.name === 'noble' ? [] : fallbacksInUse(b.primitives, nodeSymmetric().fallbacks);
-  if (b.name === 'libsecp' && addonCipherNote !== null) notes.push(addonCipherNote);
+  const notes = b.name === 'noble' ? [] : [...fallbacksInUse(b.primitives, nodeSymmetric().fallbacks), ...(b.notes ?? [])];
   return { backend: b.name, requested, requestedBy, fallback, notes, primitives: b.primitives };
 }
 
@@ -287,7 +283,7 @@ export function selectCryptoBackend(options: SelectCryptoBackendOptions = {}): C
   active = chosen;
   activeInfo = infoFor(chosen, requested, requestedBy, fallback);
   // A part of the chosen backend that is not used (the addon's ciphers) is said in the same line.
-  if (chosen.name === 'libsecp' && addonCipherNote !== null) notes.push(addonCipherNote);
+  notes.push(...(chosen.notes ?? []));
   if (fallback !== null || notes.length > 0) {
     log(`crypto: ${[...notes, fallback ?? ''].filter(Boolean).join('; ')}; using the ${chosen.name} backend`);
   }
